@@ -1,0 +1,87 @@
+"""Project-wide fixtures: two customers (A and B), a vendor, and a user of every role."""
+
+import pytest
+
+
+@pytest.fixture
+def own_org(db):
+    from weibao.accounts.services import own_company
+
+    return own_company()
+
+
+@pytest.fixture
+def branch(db):
+    from weibao.accounts.models import Branch
+
+    return Branch.objects.create(code="hq", name="总部", city="南京", is_head_office=True)
+
+
+@pytest.fixture
+def customer_a_org(db):
+    from weibao.accounts.tests.factories import OrganisationFactory
+
+    return OrganisationFactory(kind="customer", name="甲公司")
+
+
+@pytest.fixture
+def customer_b_org(db):
+    from weibao.accounts.tests.factories import OrganisationFactory
+
+    return OrganisationFactory(kind="customer", name="乙公司")
+
+
+@pytest.fixture
+def vendor_org(db):
+    from weibao.accounts.tests.factories import OrganisationFactory
+
+    return OrganisationFactory(kind="vendor", name="海康威视")
+
+
+@pytest.fixture
+def make_user(db, own_org, branch):
+    from weibao.accounts.tests.factories import UserFactory
+
+    def make(role: str, organisation=None, **kwargs):
+        if organisation is None:
+            organisation = own_org
+        if organisation.kind == "own":
+            kwargs.setdefault("branch", branch)
+        return UserFactory(role=role, organisation=organisation, **kwargs)
+
+    return make
+
+
+@pytest.fixture
+def admin_user(make_user):
+    return make_user("admin", is_staff=True, is_superuser=True)
+
+
+@pytest.fixture
+def manager(make_user):
+    return make_user("service_manager")
+
+
+@pytest.fixture
+def duty_engineer(make_user):
+    return make_user("duty_engineer")
+
+
+@pytest.fixture
+def field_engineer(make_user):
+    return make_user("field_engineer")
+
+
+@pytest.fixture
+def customer_a_user(make_user, customer_a_org):
+    return make_user("customer_contact", customer_a_org)
+
+
+@pytest.fixture
+def customer_b_user(make_user, customer_b_org):
+    return make_user("customer_contact", customer_b_org)
+
+
+@pytest.fixture
+def vendor_user(make_user, vendor_org):
+    return make_user("vendor_contact", vendor_org)

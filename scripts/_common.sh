@@ -1,0 +1,52 @@
+# Shared by scripts/run.sh and scripts/test.sh (sourced, not executed).
+set -euo pipefail
+ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+cd "$ROOT"
+VENV="${WEIBAO_VENV:-$ROOT/.venv}"
+
+find_python() {
+    # Django 6 needs Python >= 3.12; Debian 12's python3 is 3.11, so look further.
+    local candidates=(python3.13 python3.12 python3)
+    local pyenv_root
+    pyenv_root="$(pyenv root 2>/dev/null || echo "${PYENV_ROOT:-$HOME/.pyenv}")"
+    for dir in "$pyenv_root"/versions/3.13* "$pyenv_root"/versions/3.12* /usr/local/bin /usr/bin; do
+        for name in python3.13 python3.12 python3; do
+            [ -x "$dir/bin/$name" ] && candidates+=("$dir/bin/$name")
+            [ -x "$dir/$name" ] && candidates+=("$dir/$name")
+        done
+    done
+    for py in "${candidates[@]}"; do
+        if command -v "$py" >/dev/null 2>&1 && "$py" -c 'import sys; sys.exit(0 if sys.version_info >= (3, 12) else 1)' 2>/dev/null; then
+            command -v "$py"
+            return 0
+        fi
+    done
+    echo "error: Python >= 3.12 not found (tried PATH and pyenv). Install python3.12 or newer." >&2
+    return 1
+}
+
+ensure_venv() {
+    # $1: extras to install, e.g. "[test]" (empty for the app alone)
+    local extras="${1:-}"
+    if [ ! -x "$VENV/bin/python" ] || ! "$VENV/bin/python" -c 'import sys; sys.exit(0 if sys.version_info >= (3, 12) else 1)'; then
+        local py
+        py="$(find_python)"
+        echo "==> creating virtual environment with $py"
+        rm -rf "$VENV"
+        "$py" -m venv "$VENV"
+        "$VENV/bin/python" -m pip install --quiet --upgrade pip
+    fi
+    echo "==> installing Weibao$extras"
+    "$VENV/bin/python" -m pip install --quiet --disable-pip-version-check -e ".$extras"
+    export PATH="$VENV/bin:$PATH"
+}
+
+ensure_secret_key() {
+    mkdir -p "$ROOT/var"
+    if [ -z "${WEIBAO_SECRET_KEY:-}" ] && [ -z "${WEIBAO_SECRET_KEY_FILE:-}" ]; then
+        if [ ! -s "$ROOT/var/secret_key" ]; then
+            (umask 077 && "$VENV/bin/python" -c 'import secrets; print(secrets.token_urlsafe(50))' > "$ROOT/var/secret_key")
+        fi
+        export WEIBAO_SECRET_KEY_FILE="$ROOT/var/secret_key"
+    fi
+}

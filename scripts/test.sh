@@ -1,0 +1,51 @@
+#!/usr/bin/env bash
+# One command: install what the tests need (Python and Debian packages), make sure PostgreSQL and Redis
+# run, then run lint, the whole suite on SQLite and on PostgreSQL, then the browser tests.
+source "$(dirname "$0")/_common.sh"
+
+need_apt=()
+command -v chromium >/dev/null 2>&1 || need_apt+=(chromium)
+fc-list 2>/dev/null | grep -qi "cjk" || need_apt+=(fonts-noto-cjk)
+command -v msgfmt >/dev/null 2>&1 || need_apt+=(gettext)
+command -v pg_dump >/dev/null 2>&1 || need_apt+=(postgresql-client)
+command -v sqlite3 >/dev/null 2>&1 || need_apt+=(sqlite3)
+command -v dovecot >/dev/null 2>&1 || need_apt+=(dovecot-imapd)
+if [ ${#need_apt[@]} -gt 0 ]; then
+    echo "==> installing Debian packages: ${need_apt[*]}"
+    SUDO=""; [ "$(id -u)" -ne 0 ] && SUDO="sudo"
+    $SUDO apt-get update -qq
+    DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq --no-install-recommends "${need_apt[@]}" >/dev/null
+fi
+
+ensure_venv "[test]"
+
+# Services: start PostgreSQL and Redis when they are not answering.
+if ! pg_isready -q -h 127.0.0.1 -p 5432 2>/dev/null; then
+    echo "==> starting PostgreSQL"
+    pg_ctlcluster --skip-systemctl-redirect "$(ls /etc/postgresql | head -1)" main start
+    for _ in $(seq 30); do pg_isready -q -h 127.0.0.1 -p 5432 && break; sleep 1; done
+fi
+if ! redis-cli -h 127.0.0.1 -p 6379 ping >/dev/null 2>&1; then
+    echo "==> starting Redis"
+    mkdir -p /var/lib/redis /var/log/redis
+    redis-server --daemonize yes --bind 127.0.0.1 -::1 --port 6379 --save "" --appendonly no \
+        --dir /var/lib/redis --logfile /var/log/redis/ci.log
+    for _ in $(seq 30); do redis-cli ping >/dev/null 2>&1 && break; sleep 1; done
+fi
+
+export WEIBAO_SECRET_KEY="${WEIBAO_SECRET_KEY:-test-secret-key-not-for-production}"
+PG_URL="${WEIBAO_TEST_PG_URL:-postgres://postgres@127.0.0.1:5432/weibao}"
+WORKERS="${WEIBAO_TEST_WORKERS:-2}"
+
+echo "==> lint"
+ruff check .
+ruff format --check .
+echo "==> migrations up to date"
+DATABASE_URL="sqlite:///$ROOT/var/check.sqlite3" WEIBAO_DEBUG=true weibao makemigrations --check --dry-run >/dev/null
+
+echo "==> tests on SQLite"
+env -u DATABASE_URL pytest -n "$WORKERS" -q "$@"
+echo "==> tests on PostgreSQL"
+DATABASE_URL="$PG_URL" WEIBAO_REDIS_TESTS=1 REDIS_URL="${REDIS_URL:-redis://127.0.0.1:6379/15}" pytest -n "$WORKERS" -q "$@"
+echo "==> browser tests (Chromium)"
+env -u DATABASE_URL pytest -m browser -q -p no:xdist "$@"

@@ -1,0 +1,72 @@
+"""Role permissions: the one table of who may do what. Views and API endpoints ask `require()`.
+
+Organisation scoping (whose rows) is the other half and lives in `weibao.accounts.scoping`.
+Permission names are "<area>.<action>"; an app adds its actions here, next to the roles that hold them.
+"""
+
+from django.core.exceptions import PermissionDenied
+
+from weibao.accounts.choices import Role
+
+ALL_STAFF = {Role.ADMIN, Role.SERVICE_MANAGER, Role.DUTY_ENGINEER, Role.FIELD_ENGINEER, Role.SERVICE_ADMIN,
+             Role.PROJECT_MANAGER}  # fmt: skip
+MANAGERS = {Role.ADMIN, Role.SERVICE_MANAGER}
+DESK = {Role.ADMIN, Role.SERVICE_MANAGER, Role.DUTY_ENGINEER, Role.SERVICE_ADMIN}
+ENGINEERS = {Role.DUTY_ENGINEER, Role.FIELD_ENGINEER}
+CUSTOMER = {Role.CUSTOMER_CONTACT}
+VENDOR = {Role.VENDOR_CONTACT}
+
+# permission -> roles holding it
+PERMISSIONS: dict[str, set[str]] = {
+    # platform
+    "users.manage": {Role.ADMIN},
+    "users.unlock": {Role.ADMIN},
+    "audit.view": {Role.ADMIN, Role.SERVICE_MANAGER},
+    "api.tokens": ALL_STAFF | CUSTOMER,
+    # estate: customers, sites, projects, devices, documents
+    "estate.view": ALL_STAFF | CUSTOMER | VENDOR,
+    "estate.edit": MANAGERS | {Role.SERVICE_ADMIN, Role.PROJECT_MANAGER},
+    "estate.import": MANAGERS | {Role.SERVICE_ADMIN, Role.PROJECT_MANAGER},
+    "estate.documents": ALL_STAFF | CUSTOMER,
+    # contracts, SLA policies, calendars
+    "contracts.view": ALL_STAFF | CUSTOMER,
+    "contracts.edit": MANAGERS,
+    "calendars.edit": MANAGERS,
+    # work orders
+    "workorders.view": ALL_STAFF | CUSTOMER | VENDOR,
+    "workorders.create": DESK | ENGINEERS | CUSTOMER,
+    "workorders.comment": ALL_STAFF | CUSTOMER | VENDOR,
+    "workorders.acknowledge": DESK | ENGINEERS,
+    "workorders.triage": DESK | ENGINEERS,
+    "workorders.diagnose": DESK | ENGINEERS,
+    "workorders.dispatch": MANAGERS,
+    "workorders.accept": ENGINEERS | MANAGERS,
+    "workorders.on_site": ENGINEERS | MANAGERS,
+    "workorders.resolve": DESK | ENGINEERS,
+    "workorders.wait_customer": DESK | ENGINEERS,
+    "workorders.escalate": MANAGERS | ENGINEERS,
+    "workorders.close": MANAGERS | {Role.SERVICE_ADMIN},
+    "workorders.reopen": DESK | ENGINEERS | CUSTOMER,
+    "workorders.cancel": MANAGERS | {Role.SERVICE_ADMIN},
+    "workorders.confirm": CUSTOMER | MANAGERS,
+    "workorders.legacy_review": MANAGERS | {Role.SERVICE_ADMIN},
+    "dispatch.roster": MANAGERS | {Role.SERVICE_ADMIN},
+    # channels
+    "notifications.admin": {Role.ADMIN},
+    "notifications.view_log": MANAGERS | {Role.SERVICE_ADMIN},
+}
+
+
+def has_perm(user, perm: str) -> bool:
+    """Whether the user's role holds `perm`. Unknown permission names are a programming error."""
+    if perm not in PERMISSIONS:
+        raise KeyError(f"Unknown permission {perm!r}; add it to weibao.accounts.permissions.PERMISSIONS")
+    if not getattr(user, "is_authenticated", False) or not user.is_active:
+        return False
+    return user.role in PERMISSIONS[perm]
+
+
+def require(user, perm: str) -> None:
+    """Raise PermissionDenied (HTTP 403) unless the user's role holds `perm`."""
+    if not has_perm(user, perm):
+        raise PermissionDenied(perm)

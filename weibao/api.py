@@ -1,0 +1,55 @@
+"""The REST API (OpenAPI at /api/docs): every app contributes a ninja Router in its api.py."""
+
+from importlib import import_module
+from importlib.util import find_spec
+
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.http import Http404
+from ninja import NinjaAPI
+from ninja.security import django_auth
+
+from weibao.accounts.auth import ApiTokenAuth
+from weibao.core.exceptions import StaleEdit, TransitionNotAllowed
+
+api = NinjaAPI(
+    title="Weibao API",
+    version="1",
+    description="After-sales service and O&M platform. Authenticate with `Authorization: Bearer <token>`.",
+    auth=[ApiTokenAuth(), django_auth],
+    urls_namespace="api",
+)
+
+API_ROUTERS = [
+    ("accounts", "/accounts/"),
+    ("customers", "/customers/"),
+    ("assets", "/estate/"),
+    ("contracts", "/contracts/"),
+    ("dispatch", "/dispatch/"),
+    ("workorders", "/work-orders/"),
+    ("notifications", "/notifications/"),
+]
+for app, prefix in API_ROUTERS:
+    if find_spec(f"weibao.{app}.api") is not None:
+        api.add_router(prefix, import_module(f"weibao.{app}.api").router)
+
+
+@api.exception_handler(TransitionNotAllowed)
+@api.exception_handler(StaleEdit)
+def conflict(request, exc):
+    return api.create_response(request, {"detail": exc.message}, status=409)
+
+
+@api.exception_handler(PermissionDenied)
+def forbidden(request, exc):
+    return api.create_response(request, {"detail": "Permission denied."}, status=403)
+
+
+@api.exception_handler(Http404)
+def not_found(request, exc):
+    return api.create_response(request, {"detail": "Not found."}, status=404)
+
+
+@api.exception_handler(ValidationError)
+def invalid(request, exc: ValidationError):
+    detail = exc.message_dict if hasattr(exc, "error_dict") else {"__all__": exc.messages}
+    return api.create_response(request, {"detail": detail}, status=422)

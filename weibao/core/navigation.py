@@ -1,0 +1,53 @@
+"""The main menu: entries per role, each shown only when the user holds its permission and its page exists.
+
+An app adds its pages here; a URL name that is not (yet) routed is skipped, so the menu never breaks.
+"""
+
+from dataclasses import dataclass
+
+from django.urls import NoReverseMatch, reverse
+from django.utils.functional import Promise
+from django.utils.translation import gettext_lazy as _
+
+from weibao.accounts.permissions import has_perm
+
+
+@dataclass(frozen=True)
+class NavItem:
+    label: str | Promise
+    url_name: str
+    perm: str
+    icon: str = ""
+    customer_label: str | Promise | None = None  # customers see e.g. "我的报修" instead of "工单"
+
+
+NAV: list[NavItem] = [
+    NavItem(_("Dashboard"), "core:home", "workorders.view", "⌂"),
+    NavItem(_("Work orders"), "workorders:list", "workorders.view", "☰", customer_label=_("My reports")),
+    NavItem(_("Report a fault"), "workorders:portal_new", "workorders.create", "+"),
+    NavItem(_("Legacy issues"), "workorders:legacy", "workorders.legacy_review", "!"),
+    NavItem(_("Duty roster"), "dispatch:roster", "dispatch.roster", "◷"),
+    NavItem(_("Customers"), "customers:list", "estate.edit", "◫"),
+    NavItem(_("Devices"), "assets:device_list", "estate.view", "▣"),
+    NavItem(_("Projects"), "assets:project_list", "estate.view", "▤"),
+    NavItem(_("Contracts"), "contracts:list", "contracts.view", "§"),
+    NavItem(_("Calendars"), "contracts:calendar_list", "calendars.edit", "▦"),
+    NavItem(_("Notifications"), "notifications:log", "notifications.view_log", "✉"),
+    NavItem(_("Users"), "accounts:user_list", "users.manage", "☺"),
+    NavItem(_("API tokens"), "accounts:tokens", "api.tokens", "⚿"),
+]
+
+
+def nav_for(user, current_path: str) -> list[dict]:
+    items = []
+    for item in NAV:
+        if not has_perm(user, item.perm):
+            continue
+        try:
+            url = reverse(item.url_name)
+        except NoReverseMatch:
+            continue
+        label = item.customer_label if (item.customer_label and user.is_customer) else item.label
+        active = current_path == url if url == "/" else current_path.startswith(url)
+        items.append({"label": label, "url": url, "icon": item.icon, "active": active})
+    return items

@@ -1,0 +1,20 @@
+"""Test settings: the real database and code, with fast hashing, immediate tasks and in-memory mail."""
+
+import os
+
+os.environ.setdefault("WEIBAO_SECRET_KEY", "test-secret-key-not-for-production")
+
+from weibao.settings import *  # noqa: E402, F403
+from weibao.settings import DATABASES, VAR_DIR  # noqa: E402
+
+PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+TASKS = {"default": {"BACKEND": "django.tasks.backends.immediate.ImmediateBackend"}}
+EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
+STORAGES = {
+    "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+    "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
+}
+MEDIA_ROOT = VAR_DIR / "test-media"
+if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
+    # In-memory test database per xdist worker; the file named in DATABASE_URL is never touched.
+    DATABASES["default"]["TEST"] = {"NAME": None}
