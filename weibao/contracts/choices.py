@@ -37,3 +37,64 @@ class ClockKind(models.TextChoices):
     ARRIVAL = "arrival", _("On-site arrival")
     PLAN = "plan", _("Solution plan")
     RESOLUTION = "resolution", _("Resolution")
+
+
+class CalendarKind(models.TextChoices):
+    """Service hours of a business calendar (SPEC §3: 7x24 or working hours on Chinese working days)."""
+
+    ALWAYS = "always", _("7x24 (around the clock)")
+    WEEKLY = "weekly", _("Weekly working hours")
+
+
+class OverrideAction(models.TextChoices):
+    CLOSED = "closed", _("Closed all day")
+    OPEN = "open", _("Open with normal hours")
+    HOURS = "hours", _("Open with these hours")
+
+
+class HolidayDataStatus(models.TextChoices):
+    """How reliable a year's holiday data is: the State Council publishes the schedule late in the year before."""
+
+    OFFICIAL = "official", _("Official")
+    ESTIMATED = "estimated", _("Estimated")
+    MISSING = "missing", _("Missing")
+
+
+HOLIDAY_DATA_BADGE = {
+    HolidayDataStatus.OFFICIAL: "ok",
+    HolidayDataStatus.ESTIMATED: "warn",
+    HolidayDataStatus.MISSING: "danger",
+}
+
+
+class ContractStatus(models.TextChoices):
+    DRAFT = "draft", _("Draft")
+    ACTIVE = "active", _("Active")
+    EXPIRED = "expired", _("Expired")  # displayed only: an active contract past its end date
+    TERMINATED = "terminated", _("Terminated")
+
+
+CONTRACT_STATUS_BADGE = {
+    ContractStatus.DRAFT: "muted",
+    ContractStatus.ACTIVE: "ok",
+    ContractStatus.EXPIRED: "warn",
+    ContractStatus.TERMINATED: "danger",
+}
+
+
+class PmFrequency(models.TextChoices):
+    """How often preventive maintenance inspections (定期巡检) are due."""
+
+    NONE = "none", _("None")
+    MONTHLY = "monthly", _("Monthly")
+    QUARTERLY = "quarterly", _("Quarterly")
+    HALF_YEARLY = "half_yearly", _("Every six months")
+    YEARLY = "yearly", _("Yearly")
+
+
+class ServiceType(models.TextChoices):
+    """Which basis a job is done on (SPEC §4.1: in/out of warranty, chargeable or not)."""
+
+    WARRANTY = "warranty", _("Warranty")
+    CONTRACT = "contract", _("Contract")
+    PAID = "paid", _("Paid service")
