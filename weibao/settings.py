@@ -1,5 +1,6 @@
 """Weibao settings. Every deployment difference is an environment variable (see .env.example)."""
 
+from datetime import timedelta
 from pathlib import Path
 
 from django.core.exceptions import ImproperlyConfigured
@@ -117,11 +118,13 @@ AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
 ]
 AXES_FAILURE_LIMIT = env_int("WEIBAO_LOGIN_FAILURE_LIMIT", 5)
-AXES_COOLOFF_TIME = env_int("WEIBAO_LOGIN_COOLOFF_MINUTES", 30) / 60  # hours
+AXES_COOLOFF_TIME = timedelta(minutes=env_int("WEIBAO_LOGIN_COOLOFF_MINUTES", 30))
 AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
 AXES_RESET_ON_SUCCESS = True
-AXES_LOCKOUT_TEMPLATE = "accounts/locked_out.html"
-AXES_IPWARE_PROXY_COUNT = env_int("WEIBAO_PROXY_COUNT", 0)
+AXES_LOCKOUT_CALLABLE = "weibao.accounts.views.lockout_response"
+# Behind nginx the peer is the proxy: count the trusted proxies to find the client in X-Forwarded-For.
+WEIBAO_PROXY_COUNT = env_int("WEIBAO_PROXY_COUNT", 0)
+AXES_CLIENT_IP_CALLABLE = "weibao.accounts.security.client_ip"
 AXES_VERBOSE = False
 
 SECURE_COOKIES = env_bool("WEIBAO_SECURE_COOKIES", False)  # true behind HTTPS

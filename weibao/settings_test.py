@@ -18,3 +18,5 @@ MEDIA_ROOT = VAR_DIR / "test-media"
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     # In-memory test database per xdist worker; the file named in DATABASE_URL is never touched.
     DATABASES["default"]["TEST"] = {"NAME": None}
+# WhiteNoise warns on every request when STATIC_ROOT is missing (collectstatic never runs for tests).
+(VAR_DIR / "static").mkdir(parents=True, exist_ok=True)

@@ -6,3 +6,16 @@ class AccountsConfig(AppConfig):
     name = "weibao.accounts"
     label = "accounts"
     verbose_name = _("Accounts")
+
+    def ready(self) -> None:
+        # The login audit hooks into Django's and django-axes' authentication signals: they are the only place
+        # that sees every attempt, whichever view or backend handled it. The receivers only call services.
+        from axes.signals import user_locked_out
+        from django.contrib.auth.signals import user_logged_in, user_logged_out, user_login_failed
+
+        from weibao.accounts import receivers
+
+        user_logged_in.connect(receivers.on_logged_in, dispatch_uid="weibao_login_audit_in")
+        user_logged_out.connect(receivers.on_logged_out, dispatch_uid="weibao_login_audit_out")
+        user_login_failed.connect(receivers.on_login_failed, dispatch_uid="weibao_login_audit_failed")
+        user_locked_out.connect(receivers.on_locked_out, dispatch_uid="weibao_login_audit_locked")

@@ -23,6 +23,8 @@ PERMISSIONS: dict[str, set[str]] = {
     "users.unlock": {Role.ADMIN},
     "audit.view": {Role.ADMIN, Role.SERVICE_MANAGER},
     "api.tokens": ALL_STAFF | CUSTOMER,
+    "system.status": {Role.ADMIN},
+    "profile.edit": ALL_STAFF | CUSTOMER | VENDOR,
     # estate: customers, sites, projects, devices, documents
     "estate.view": ALL_STAFF | CUSTOMER | VENDOR,
     "estate.edit": MANAGERS | {Role.SERVICE_ADMIN, Role.PROJECT_MANAGER},
@@ -51,6 +53,7 @@ PERMISSIONS: dict[str, set[str]] = {
     "workorders.confirm": CUSTOMER | MANAGERS,
     "workorders.legacy_review": MANAGERS | {Role.SERVICE_ADMIN},
     "dispatch.roster": MANAGERS | {Role.SERVICE_ADMIN},
+    "dispatch.view": ALL_STAFF,
     # channels
     "notifications.admin": {Role.ADMIN},
     "notifications.view_log": MANAGERS | {Role.SERVICE_ADMIN},

@@ -1,12 +1,24 @@
-"""Writes for organisations and people."""
+"""Writes for organisations and people, the login audit, lockouts and API tokens."""
+
+import logging
 
 from django.contrib.auth.password_validation import validate_password
-from django.core.exceptions import ValidationError
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
+from django.http import HttpRequest
+from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from weibao.accounts.choices import ROLE_ORGANISATION_KIND, OrganisationKind
-from weibao.accounts.models import Branch, Organisation, User
+from weibao.accounts.auth import new_token_value, token_digest
+from weibao.accounts.choices import ROLE_ORGANISATION_KIND, LoginOutcome, OrganisationKind
+from weibao.accounts.models import ApiToken, Branch, LoginEvent, Organisation, Skill, User
+from weibao.accounts.security import client_ip, user_agent
+
+logger = logging.getLogger(__name__)
+
+# Fields an administrator may change on an account (username and organisation's own row are not among them).
+EDITABLE_USER_FIELDS = ("name", "email", "phone", "organisation", "role", "branch", "is_dedicated", "on_probation",
+                        "authority_level", "language")  # fmt: skip
 
 
 def own_company() -> Organisation:
@@ -22,6 +34,13 @@ def organisation_create(*, kind: str, name: str, short_name: str = "") -> Organi
     return org
 
 
+def _check_role_fits(*, role: str, organisation: Organisation, branch: Branch | None) -> None:
+    if ROLE_ORGANISATION_KIND[role] != organisation.kind:
+        raise ValidationError({"role": _("This role does not fit the organisation's kind.")})
+    if branch is not None and organisation.kind != OrganisationKind.OWN:
+        raise ValidationError({"branch": _("Only our own staff belong to a branch.")})
+
+
 @transaction.atomic
 def user_create(
     *,
@@ -33,13 +52,11 @@ def user_create(
     email: str = "",
     phone: str = "",
     branch: Branch | None = None,
+    skills: list[Skill] | tuple[Skill, ...] = (),
     **extra,
 ) -> User:
     """Create a person's account; the role must fit the organisation's kind and the password the rules."""
-    if ROLE_ORGANISATION_KIND[role] != organisation.kind:
-        raise ValidationError({"role": _("This role does not fit the organisation's kind.")})
-    if branch is not None and organisation.kind != OrganisationKind.OWN:
-        raise ValidationError({"branch": _("Only our own staff belong to a branch.")})
+    _check_role_fits(role=role, organisation=organisation, branch=branch)
     user = User(
         username=username.strip(),
         name=name.strip(),
@@ -57,9 +74,131 @@ def user_create(
         user.set_password(password)
     user.full_clean(exclude=["password"])
     user.save()
+    if skills:
+        user.skills.set(skills)
     return user
+
+
+@transaction.atomic
+def user_update(*, actor: User, user: User, skills: list[Skill] | None = None, **changes) -> User:
+    """Change an account's person, organisation and staff fields; the same role/organisation rules as creation."""
+    unknown = set(changes) - set(EDITABLE_USER_FIELDS)
+    if unknown:
+        raise TypeError(f"user_update: not editable: {sorted(unknown)}")
+    user = User.objects.select_for_update().get(pk=user.pk)
+    for field, value in changes.items():
+        setattr(user, field, value.strip() if isinstance(value, str) else value)
+    if user.organisation.kind != OrganisationKind.OWN:
+        user.branch = None  # staff-only fields make no sense for customer or vendor users
+    _check_role_fits(role=user.role, organisation=user.organisation, branch=user.branch)
+    if user.pk == actor.pk and user.role != actor.role:
+        raise ValidationError({"role": _("You cannot change your own role.")})
+    user.full_clean(exclude=["password"])
+    user.save()
+    if skills is not None:
+        user.skills.set(skills if user.organisation.kind == OrganisationKind.OWN else [])
+    logger.info("user %s updated by %s: %s", user.username, actor.username, sorted(changes))
+    return user
+
+
+def user_set_active(*, actor: User, user: User, active: bool) -> User:
+    """Deactivate (or reactivate) an account. Inactive users cannot log in; their sessions and tokens stop working."""
+    if user.pk == actor.pk and not active:
+        raise ValidationError(_("You cannot deactivate your own account."))
+    User.objects.filter(pk=user.pk).update(is_active=active)
+    user.is_active = active
+    logger.info("user %s %s by %s", user.username, "activated" if active else "deactivated", actor.username)
+    return user
+
+
+def user_set_password(*, actor: User, user: User, password: str) -> None:
+    """An administrator sets a new password for someone (who then should change it on the profile page)."""
+    validate_password(password, user)
+    user.set_password(password)
+    user.save(update_fields=["password"])
+    logger.info("password of %s set by %s", user.username, actor.username)
 
 
 def user_set_language(*, user: User, language: str) -> None:
     user.language = language
     user.save(update_fields=["language"])
+
+
+def profile_update(*, user: User, email: str, phone: str, language: str) -> User:
+    """What everyone may change about themselves."""
+    user.email, user.phone, user.language = email.strip(), phone.strip(), language
+    user.full_clean(exclude=["password"])
+    user.save(update_fields=["email", "phone", "language"])
+    return user
+
+
+# --- Login audit (called from the auth and axes signal receivers in apps.py) -------------------------------
+
+
+def login_event_record(
+    *, outcome: str, request: HttpRequest | None, username: str = "", user: User | None = None
+) -> LoginEvent:
+    """Append one audit row: who tried, from where, with what browser, and what happened."""
+    if user is not None and not username:
+        username = user.get_username()
+    return LoginEvent.objects.create(
+        outcome=outcome,
+        username=(username or "")[:150],
+        user=user if user is not None and user.pk else None,
+        ip_address=client_ip(request) if request is not None else None,
+        user_agent=user_agent(request) if request is not None else "",
+    )
+
+
+def login_failure_record(*, request: HttpRequest | None, username: str) -> LoginEvent | None:
+    # axes has already recorded this attempt as a lockout (its receiver runs first): one row per attempt.
+    if request is not None and getattr(request, "axes_locked_out", False):
+        return None
+    user = User.objects.filter(username=username).first() if username else None
+    return login_event_record(outcome=LoginOutcome.FAILURE, request=request, username=username, user=user)
+
+
+def login_lockout_record(*, request: HttpRequest | None, username: str) -> LoginEvent:
+    user = User.objects.filter(username=username).first() if username else None
+    return login_event_record(outcome=LoginOutcome.LOCKED, request=request, username=username, user=user)
+
+
+# --- Lockouts -------------------------------------------------------------------------------------------------
+
+
+def account_unlock(*, actor: User, username: str) -> int:
+    """Lift a brute-force lockout of `username` (all addresses). Returns the number of cleared attempt records."""
+    from axes.utils import reset
+
+    if not username:
+        raise ValidationError(_("Which account?"))
+    cleared = reset(username=username)
+    logger.warning("lockout of %s lifted by %s (%s records)", username, actor.username, cleared)
+    return cleared
+
+
+# --- API tokens -----------------------------------------------------------------------------------------------
+
+
+def token_create(*, user: User, name: str) -> tuple[ApiToken, str]:
+    """A new token for `user`. Returns the row and the raw token, which is shown once and never stored."""
+    name = name.strip()
+    if not name:
+        raise ValidationError({"name": _("Give the token a name, e.g. the script that will use it.")})
+    if not user.is_active:
+        raise PermissionDenied
+    raw = new_token_value()
+    token = ApiToken(user=user, name=name[:100], prefix=raw[:10], digest=token_digest(raw))
+    token.full_clean()
+    token.save()
+    return token, raw
+
+
+def token_revoke(*, user: User, token: ApiToken) -> ApiToken:
+    """Revoke one of the user's own tokens; revoking twice is harmless."""
+    if token.user_id != user.pk:
+        raise PermissionDenied
+    if token.revoked_at is None:
+        token.revoked_at = timezone.now()
+        ApiToken.objects.filter(pk=token.pk, revoked_at__isnull=True).update(revoked_at=token.revoked_at)
+    return token

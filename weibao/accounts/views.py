@@ -1,11 +1,22 @@
 from django.conf import settings
+from django.contrib import messages
 from django.contrib.auth import views as auth_views
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import ValidationError
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
+from django.shortcuts import redirect, render
+from django.urls import reverse_lazy
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import check_for_language
+from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from weibao.accounts.services import user_set_language
+from weibao.accounts import selectors, services
+from weibao.accounts.choices import LoginOutcome
+from weibao.accounts.forms import ProfileForm, TokenCreateForm, UnlockForm, UserFilterForm, UserForm
+from weibao.accounts.permissions import has_perm, require
+
+USER_LIST_LIMIT = 200
 
 
 class LoginView(auth_views.LoginView):
@@ -15,6 +26,27 @@ class LoginView(auth_views.LoginView):
 
 class LogoutView(auth_views.LogoutView):
     pass
+
+
+class PasswordChangeView(auth_views.PasswordChangeView):
+    """Everyone changes their own password here; the same rules as everywhere (8+, not common, not like the name)."""
+
+    template_name = "accounts/password_change.html"
+    success_url = reverse_lazy("accounts:profile")
+
+    def form_valid(self, form):
+        messages.success(self.request, _("Your password was changed."))
+        return super().form_valid(form)
+
+
+def lockout_response(request: HttpRequest, original_response=None, credentials=None) -> HttpResponse:
+    """django-axes' answer to a locked-out login (AXES_LOCKOUT_CALLABLE): our page, in the user's language, 429."""
+    cool_off = settings.AXES_COOLOFF_TIME
+    context = {
+        "failure_limit": settings.AXES_FAILURE_LIMIT,
+        "cooloff_minutes": int(cool_off.total_seconds() // 60) if cool_off else None,
+    }
+    return render(request, "accounts/locked_out.html", context, status=429)
 
 
 @require_POST
@@ -27,8 +59,177 @@ def set_language(request: HttpRequest) -> HttpResponse:
     response = HttpResponseRedirect(next_url)
     if language and check_for_language(language) and language in dict(settings.LANGUAGES):
         if request.user.is_authenticated:
-            user_set_language(user=request.user, language=language)
+            services.user_set_language(user=request.user, language=language)
         response.set_cookie(
             settings.LANGUAGE_COOKIE_NAME, language, max_age=365 * 24 * 3600, samesite="Lax", httponly=False
         )
     return response
+
+
+# --- Profile (everyone) -----------------------------------------------------------------------------------------
+
+
+@login_required
+def profile(request: HttpRequest) -> HttpResponse:
+    require(request.user, "profile.edit")
+    user = request.user
+    form = ProfileForm(
+        request.POST or None, initial={"email": user.email, "phone": user.phone, "language": user.language}
+    )
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.profile_update(user=user, **form.cleaned_data)
+        except ValidationError as exc:
+            form.add_error(None, exc)
+        else:
+            messages.success(request, _("Your profile was saved."))
+            response = redirect("accounts:profile")
+            if user.language:
+                response.set_cookie(settings.LANGUAGE_COOKIE_NAME, user.language, max_age=365 * 24 * 3600,
+                                    samesite="Lax")  # fmt: skip
+            return response
+    return render(request, "accounts/profile.html", {"form": form, "can_tokens": has_perm(user, "api.tokens")})
+
+
+# --- User management (administrators) ---------------------------------------------------------------------------
+
+
+@login_required
+def user_list(request: HttpRequest) -> HttpResponse:
+    require(request.user, "users.manage")
+    filters = UserFilterForm(request.GET or None)
+    criteria = filters.cleaned_data if filters.is_valid() else {}
+    active = {"1": True, "0": False}.get(criteria.get("active") or "")
+    users = selectors.user_list(
+        actor=request.user, query=criteria.get("q", ""), kind=criteria.get("kind", ""),
+        role=criteria.get("role", ""), active=active,
+    )  # fmt: skip
+    context = {
+        "filters": filters,
+        "users": users[:USER_LIST_LIMIT],
+        "total": users.count(),
+        "limit": USER_LIST_LIMIT,
+        "lockouts": selectors.lockout_list() if has_perm(request.user, "users.unlock") else [],
+    }
+    template = "accounts/partials/_user_rows.html" if request.htmx else "accounts/user_list.html"
+    return render(request, template, context)
+
+
+@login_required
+def user_create(request: HttpRequest) -> HttpResponse:
+    require(request.user, "users.manage")
+    form = UserForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        data = dict(form.cleaned_data)
+        password = data.pop("password1")
+        data.pop("password2")
+        try:
+            user = services.user_create(password=password, **data)
+        except ValidationError as exc:
+            _add_errors(form, exc)
+        else:
+            messages.success(request, _("Account %(username)s created.") % {"username": user.username})
+            return redirect("accounts:user_list")
+    return render(request, "accounts/user_form.html", {"form": form, "editing": None})
+
+
+@login_required
+def user_edit(request: HttpRequest, pk: int) -> HttpResponse:
+    require(request.user, "users.manage")
+    user = selectors.user_get_for_admin(actor=request.user, pk=pk)
+    initial = {f: getattr(user, f) for f in ("username", *services.EDITABLE_USER_FIELDS)}
+    initial["skills"] = list(user.skills.all())
+    form = UserForm(request.POST or None, initial=initial, editing=True)
+    if request.method == "POST" and form.is_valid():
+        data = dict(form.cleaned_data)
+        password = data.pop("password1")
+        data.pop("password2")
+        data.pop("username")
+        try:
+            services.user_update(actor=request.user, user=user, **data)
+            if password:
+                services.user_set_password(actor=request.user, user=user, password=password)
+        except ValidationError as exc:
+            _add_errors(form, exc)
+        else:
+            messages.success(request, _("Account %(username)s saved.") % {"username": user.username})
+            return redirect("accounts:user_list")
+    return render(request, "accounts/user_form.html", {"form": form, "editing": user})
+
+
+@require_POST
+@login_required
+def user_set_active(request: HttpRequest, pk: int) -> HttpResponse:
+    require(request.user, "users.manage")
+    user = selectors.user_get_for_admin(actor=request.user, pk=pk)
+    active = request.POST.get("active") == "1"
+    try:
+        services.user_set_active(actor=request.user, user=user, active=active)
+    except ValidationError as exc:
+        messages.error(request, " ".join(exc.messages))
+    else:
+        text = _("Account %(username)s reactivated.") if active else _("Account %(username)s deactivated.")
+        messages.success(request, text % {"username": user.username})
+    return redirect("accounts:user_list")
+
+
+@require_POST
+@login_required
+def user_unlock(request: HttpRequest) -> HttpResponse:
+    require(request.user, "users.unlock")
+    form = UnlockForm(request.POST)
+    if form.is_valid():
+        services.account_unlock(actor=request.user, username=form.cleaned_data["username"])
+        messages.success(request, _("Account %(username)s unlocked.") % {"username": form.cleaned_data["username"]})
+    return redirect("accounts:user_list")
+
+
+@login_required
+def login_events(request: HttpRequest) -> HttpResponse:
+    require(request.user, "audit.view")
+    username = request.GET.get("username", "").strip()
+    outcome = request.GET.get("outcome", "")
+    events = selectors.login_event_list(username=username, outcome=outcome)
+    context = {"events": events, "username": username, "outcome": outcome, "outcome_choices": LoginOutcome.choices}
+    return render(request, "accounts/login_events.html", context)
+
+
+# --- API tokens (own) -------------------------------------------------------------------------------------------
+
+
+@login_required
+def tokens(request: HttpRequest) -> HttpResponse:
+    require(request.user, "api.tokens")
+    form = TokenCreateForm(request.POST or None)
+    new_token = None
+    if request.method == "POST" and form.is_valid():
+        try:
+            token, raw = services.token_create(user=request.user, name=form.cleaned_data["name"])
+        except ValidationError as exc:
+            _add_errors(form, exc)
+        else:
+            # Rendered (not redirected) so the raw value appears exactly once and is never stored.
+            new_token = {"token": token, "raw": raw}
+            form = TokenCreateForm()
+    context = {"form": form, "tokens": selectors.token_list(user=request.user), "new_token": new_token}
+    response = render(request, "accounts/tokens.html", context)
+    response["Cache-Control"] = "no-store"
+    return response
+
+
+@require_POST
+@login_required
+def token_revoke(request: HttpRequest, pk: int) -> HttpResponse:
+    require(request.user, "api.tokens")
+    token = selectors.token_get(user=request.user, pk=pk)
+    services.token_revoke(user=request.user, token=token)
+    messages.success(request, _("Token “%(name)s” revoked.") % {"name": token.name})
+    return redirect("accounts:tokens")
+
+
+def _add_errors(form, exc: ValidationError) -> None:
+    if hasattr(exc, "error_dict"):
+        for field, errors in exc.error_dict.items():
+            form.add_error(field if field in form.fields else None, errors)
+    else:
+        form.add_error(None, exc)

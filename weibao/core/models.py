@@ -21,3 +21,22 @@ class VersionedModel(TimeStampedModel):
 
     class Meta:
         abstract = True
+
+
+class WorkerHeartbeat(TimeStampedModel):
+    """The last sign of life of a background process.
+
+    The scheduler enqueues the heartbeat job every minute and the task worker executes it, so a fresh
+    row proves both are running; /healthz reports its age.
+    """
+
+    name = models.CharField(_("name"), max_length=64, unique=True)
+    beat_at = models.DateTimeField(_("last beat"))
+    beats = models.PositiveBigIntegerField(_("beats"), default=0)
+
+    class Meta:
+        verbose_name = _("worker heartbeat")
+        verbose_name_plural = _("worker heartbeats")
+
+    def __str__(self) -> str:
+        return f"{self.name} @ {self.beat_at:%Y-%m-%d %H:%M:%S}"

@@ -35,6 +35,8 @@ NAV: list[NavItem] = [
     NavItem(_("Notifications"), "notifications:log", "notifications.view_log", "✉"),
     NavItem(_("Users"), "accounts:user_list", "users.manage", "☺"),
     NavItem(_("API tokens"), "accounts:tokens", "api.tokens", "⚿"),
+    NavItem(_("System status"), "core:system_status", "system.status", "♥"),
+    NavItem(_("My profile"), "accounts:profile", "profile.edit", "☻"),
 ]
 
 

@@ -1,6 +1,17 @@
+from functools import partial
+
+from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.http import HttpRequest, HttpResponse
-from django.shortcuts import render
+from django.db import transaction
+from django.http import HttpRequest, HttpResponse, JsonResponse
+from django.shortcuts import redirect, render
+from django.utils.translation import gettext as _
+from django.views.decorators.cache import never_cache
+from django.views.decorators.http import require_GET, require_POST
+
+from weibao.accounts.permissions import require
+from weibao.core.selectors import health_check
+from weibao.core.tasks import heartbeat
 
 
 @login_required
@@ -13,3 +24,28 @@ def home(request: HttpRequest) -> HttpResponse:
 def ping(request: HttpRequest) -> HttpResponse:
     """A minimal login-required view: the floor for benchmarks."""
     return HttpResponse("ok", content_type="text/plain")
+
+
+@never_cache
+@require_GET
+def healthz(request: HttpRequest) -> JsonResponse:
+    """For monitoring and load balancers (no login): 503 when the database is down or the worker is silent."""
+    health = health_check()
+    return JsonResponse(health.as_dict(), status=200 if health.ok else 503)
+
+
+@login_required
+def system_status(request: HttpRequest) -> HttpResponse:
+    """Administrators: database, worker heartbeat and task queue at a glance, with a button to ping the worker."""
+    require(request.user, "system.status")
+    return render(request, "core/system_status.html", {"health": health_check()})
+
+
+@require_POST
+@login_required
+def ping_worker(request: HttpRequest) -> HttpResponse:
+    """Enqueue a heartbeat now; the page shows it once the worker has run it."""
+    require(request.user, "system.status")
+    transaction.on_commit(partial(heartbeat.enqueue))
+    messages.success(request, _("The worker was asked for a heartbeat; reload in a few seconds."))
+    return redirect("core:system_status")

@@ -1,0 +1,75 @@
+"""Input parsing for the account pages (writes happen in services)."""
+
+from django import forms
+from django.conf import settings
+from django.contrib.auth.password_validation import password_validators_help_text_html
+from django.utils.translation import gettext_lazy as _
+
+from weibao.accounts.choices import AuthorityLevel, OrganisationKind, Role
+from weibao.accounts.models import Branch, Organisation, Skill
+
+LANGUAGE_CHOICES = [("", _("Browser default")), *settings.LANGUAGES]
+
+
+class UserFilterForm(forms.Form):
+    q = forms.CharField(label=_("Search"), required=False)
+    kind = forms.ChoiceField(label=_("Organisation kind"), required=False,
+                             choices=[("", _("All kinds")), *OrganisationKind.choices])  # fmt: skip
+    role = forms.ChoiceField(label=_("Role"), required=False, choices=[("", _("All roles")), *Role.choices])
+    active = forms.ChoiceField(
+        label=_("Status"), required=False,
+        choices=[("", _("All")), ("1", _("Active")), ("0", _("Deactivated"))],
+    )  # fmt: skip
+
+
+class UserForm(forms.Form):
+    """Create or edit an account of any organisation; staff fields apply to our own company only."""
+
+    username = forms.CharField(label=_("Username"), max_length=150)
+    name = forms.CharField(label=_("Name"), max_length=100)
+    email = forms.EmailField(label=_("Email"), required=False)
+    phone = forms.CharField(label=_("Mobile"), max_length=32, required=False)
+    organisation = forms.ModelChoiceField(label=_("Organisation"), queryset=Organisation.objects.filter(is_active=True))
+    role = forms.ChoiceField(label=_("Role"), choices=Role.choices)
+    branch = forms.ModelChoiceField(label=_("Branch"), queryset=Branch.objects.all(), required=False)
+    skills = forms.ModelMultipleChoiceField(
+        label=_("Skills"), queryset=Skill.objects.all(), required=False, widget=forms.CheckboxSelectMultiple
+    )
+    is_dedicated = forms.BooleanField(label=_("Dedicated after-sales staff"), required=False, initial=True)
+    on_probation = forms.BooleanField(label=_("On probation"), required=False)
+    authority_level = forms.ChoiceField(label=_("Authority level"), choices=AuthorityLevel.choices,
+                                        initial=AuthorityLevel.STAFF)  # fmt: skip
+    language = forms.ChoiceField(label=_("Language"), choices=LANGUAGE_CHOICES, required=False)
+    password1 = forms.CharField(label=_("Password"), widget=forms.PasswordInput, required=False, strip=False,
+                                help_text=password_validators_help_text_html)  # fmt: skip
+    password2 = forms.CharField(label=_("Password again"), widget=forms.PasswordInput, required=False, strip=False)
+
+    def __init__(self, *args, editing: bool = False, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.editing = editing
+        if editing:
+            self.fields["username"].disabled = True
+            self.fields["password1"].label = _("New password (leave empty to keep)")
+        else:
+            self.fields["password1"].required = True
+            self.fields["password2"].required = True
+
+    def clean(self):
+        data = super().clean()
+        if data.get("password1") != data.get("password2"):
+            self.add_error("password2", _("The two passwords differ."))
+        return data
+
+
+class ProfileForm(forms.Form):
+    email = forms.EmailField(label=_("Email"), required=False)
+    phone = forms.CharField(label=_("Mobile"), max_length=32, required=False)
+    language = forms.ChoiceField(label=_("Language"), choices=LANGUAGE_CHOICES, required=False)
+
+
+class TokenCreateForm(forms.Form):
+    name = forms.CharField(label=_("Name"), max_length=100, help_text=_("What will use the token, e.g. “CMDB sync”."))
+
+
+class UnlockForm(forms.Form):
+    username = forms.CharField(max_length=255)

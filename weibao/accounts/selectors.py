@@ -1,0 +1,86 @@
+"""Queries about people, lockouts, login audit and tokens."""
+
+from dataclasses import dataclass
+from datetime import datetime
+
+from django.conf import settings
+from django.db.models import Max, Q, QuerySet, Sum
+from django.http import Http404
+from django.utils import timezone
+
+from weibao.accounts.models import ApiToken, LoginEvent, User
+from weibao.accounts.scoping import get_for_user, scope_queryset
+
+
+def user_list(
+    *, actor: User, query: str = "", kind: str = "", role: str = "", organisation_id: int | None = None,
+    active: bool | None = None,
+) -> QuerySet[User]:  # fmt: skip
+    """The accounts an administrator manages, filtered like the user list page asks."""
+    qs = scope_queryset(User.objects.select_related("organisation", "branch"), actor)
+    if query:
+        qs = qs.filter(
+            Q(username__icontains=query) | Q(name__icontains=query) | Q(phone__icontains=query)
+            | Q(email__icontains=query) | Q(organisation__name__icontains=query)
+        )  # fmt: skip
+    if kind:
+        qs = qs.filter(organisation__kind=kind)
+    if role:
+        qs = qs.filter(role=role)
+    if organisation_id:
+        qs = qs.filter(organisation_id=organisation_id)
+    if active is not None:
+        qs = qs.filter(is_active=active)
+    return qs.order_by("organisation__kind", "organisation__name", "username")
+
+
+def user_get_for_admin(*, actor: User, pk: int) -> User:
+    return get_for_user(User.objects.select_related("organisation", "branch"), actor, pk=pk)
+
+
+@dataclass(frozen=True)
+class Lockout:
+    username: str
+    addresses: list[str]
+    failures: int
+    last_attempt: datetime
+
+
+def lockout_list() -> list[Lockout]:
+    """Accounts currently refused by the brute-force guard (per username and address), newest first."""
+    from axes.models import AccessAttempt
+
+    qs = AccessAttempt.objects.filter(failures_since_start__gte=settings.AXES_FAILURE_LIMIT)
+    cool_off = settings.AXES_COOLOFF_TIME
+    if cool_off:
+        qs = qs.filter(attempt_time__gte=timezone.now() - cool_off)
+    rows = qs.values("username").annotate(failures=Sum("failures_since_start"), last=Max("attempt_time"))
+    addresses: dict[str, list[str]] = {}
+    for username, ip in qs.values_list("username", "ip_address"):
+        addresses.setdefault(username, []).append(ip or "")
+    return [
+        Lockout(row["username"] or "", sorted(set(addresses.get(row["username"], []))), row["failures"], row["last"])
+        for row in rows.order_by("-last")
+    ]
+
+
+def login_event_list(*, username: str = "", outcome: str = "", limit: int = 200) -> QuerySet[LoginEvent]:
+    qs = LoginEvent.objects.select_related("user")
+    if username:
+        qs = qs.filter(username__icontains=username)
+    if outcome:
+        qs = qs.filter(outcome=outcome)
+    return qs.order_by("-at")[:limit]
+
+
+def token_list(*, user: User) -> QuerySet[ApiToken]:
+    """The user's own tokens, active first."""
+    return ApiToken.objects.filter(user=user).order_by("revoked_at", "-created_at")
+
+
+def token_get(*, user: User, pk: int) -> ApiToken:
+    """One of the user's own tokens; anyone else's does not exist for them (404)."""
+    try:
+        return ApiToken.objects.get(user=user, pk=pk)
+    except (ApiToken.DoesNotExist, ValueError, TypeError) as exc:
+        raise Http404 from exc

@@ -1,0 +1,25 @@
+from pathlib import Path
+
+from django.core.management.base import BaseCommand, CommandError
+
+from weibao.core.backup import BackupError, restore
+
+
+class Command(BaseCommand):
+    help = "Replace the database content with a backup made by `weibao backup`. Stop web, worker and scheduler first."
+
+    def add_arguments(self, parser):
+        parser.add_argument("file", type=Path, help="backup file")
+        parser.add_argument("--noinput", "--no-input", action="store_false", dest="interactive",
+                            help="do not ask for confirmation")  # fmt: skip
+
+    def handle(self, *args, file: Path, interactive: bool, **options):
+        if interactive:
+            answer = input(f"This replaces ALL data in the database with {file}. Type 'yes' to continue: ")
+            if answer.strip().lower() != "yes":
+                raise CommandError("Restore cancelled.")
+        try:
+            restore(file)
+        except BackupError as exc:
+            raise CommandError(str(exc)) from exc
+        self.stdout.write(self.style.SUCCESS(f"Database restored from {file}."))
