@@ -1,0 +1,171 @@
+"""Duty roster pages (值班表): a branch's week, with shifts added, edited and removed through htmx."""
+
+import datetime as dt
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import ValidationError
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.http import urlencode
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
+
+from weibao.accounts.models import Branch
+from weibao.accounts.permissions import has_perm, require
+from weibao.dispatch import services
+from weibao.dispatch.forms import CopyWeekForm, RosterEntryForm
+from weibao.dispatch.models import RosterEntry
+from weibao.dispatch.selectors import monday_of, roster_at, roster_week
+
+
+def _branch(request: HttpRequest, raw: str | None) -> Branch | None:
+    if raw:
+        try:
+            return Branch.objects.filter(pk=int(raw)).first()
+        except ValueError:
+            return None
+    return request.user.branch or Branch.objects.first()
+
+
+def _monday(raw: str | None) -> dt.date:
+    try:
+        day = dt.date.fromisoformat(raw) if raw else timezone.localdate()
+    except ValueError:
+        day = timezone.localdate()
+    return monday_of(day)
+
+
+def _week_url(branch: Branch, monday: dt.date) -> str:
+    return f"{reverse('dispatch:roster')}?{urlencode({'branch': branch.pk, 'week': monday.isoformat()})}"
+
+
+def _context(request: HttpRequest, branch: Branch, monday: dt.date, form: RosterEntryForm | None = None) -> dict:
+    can_edit = has_perm(request.user, "dispatch.roster")
+    if form is None and can_edit:
+        form = RosterEntryForm(branch=branch, initial={"date": max(monday, timezone.localdate())})
+    return {
+        "branch": branch,
+        "branches": Branch.objects.all(),
+        "monday": monday,
+        "prev_week": monday - dt.timedelta(days=7),
+        "next_week": monday + dt.timedelta(days=7),
+        "today": timezone.localdate(),
+        "days": roster_week(branch=branch, monday=monday),
+        "now_on_roster": roster_at(at=timezone.now(), branch=branch),
+        "form": form,
+        "copy_form": CopyWeekForm(initial={"target": monday + dt.timedelta(days=7)}) if can_edit else None,
+        "can_edit": can_edit,
+    }
+
+
+@login_required
+def roster(request: HttpRequest) -> HttpResponse:
+    """A branch's roster for one week (Monday to Sunday), with who is on duty right now."""
+    require(request.user, "dispatch.view")
+    branch = _branch(request, request.GET.get("branch"))
+    if branch is None:
+        return render(request, "dispatch/roster_week.html", {"branch": None, "branches": []})
+    context = _context(request, branch, _monday(request.GET.get("week")))
+    template = "dispatch/partials/_roster_body.html" if request.htmx else "dispatch/roster_week.html"
+    return render(request, template, context)
+
+
+@require_POST
+@login_required
+def roster_entry_create(request: HttpRequest) -> HttpResponse:
+    require(request.user, "dispatch.roster")
+    branch = get_object_or_404(Branch, pk=request.POST.get("branch") or 0)
+    monday = _monday(request.POST.get("week"))
+    form = RosterEntryForm(request.POST, branch=branch)
+    status = 200
+    if form.is_valid():
+        try:
+            entry = services.roster_entry_create(actor=request.user, branch=branch, **form.cleaned_data)
+        except ValidationError as exc:
+            _add_errors(form, exc)
+        else:
+            if not request.htmx:
+                messages.success(request, _("Shift added for %(name)s.") % {"name": entry.engineer})
+                return redirect(_week_url(branch, monday_of(entry.date)))
+            monday = monday_of(entry.date)
+            form = None
+    if form is not None and form.errors:
+        status = 200 if request.htmx else 400
+    template = "dispatch/partials/_roster_body.html" if request.htmx else "dispatch/roster_week.html"
+    return render(request, template, _context(request, branch, monday, form), status=status)
+
+
+@login_required
+def roster_entry_edit(request: HttpRequest, pk: int) -> HttpResponse:
+    require(request.user, "dispatch.roster")
+    entry = get_object_or_404(RosterEntry.objects.select_related("branch", "engineer"), pk=pk)
+    if request.method == "POST":
+        form = RosterEntryForm(request.POST, branch=entry.branch)
+        if form.is_valid():
+            try:
+                entry = services.roster_entry_update(entry=entry, actor=request.user, **form.cleaned_data)
+            except ValidationError as exc:
+                _add_errors(form, exc)
+            else:
+                messages.success(request, _("Shift saved."))
+                return redirect(_week_url(entry.branch, monday_of(entry.date)))
+        status = 400
+    else:
+        form = RosterEntryForm(
+            branch=entry.branch,
+            initial={
+                "engineer": entry.engineer_id,
+                "date": entry.date,
+                "start": entry.local_start.time(),
+                "end": entry.local_end.time(),
+                "kind": entry.kind,
+                "note": entry.note,
+            },
+        )
+        status = 200
+    return render(
+        request,
+        "dispatch/rosterentry_edit.html",
+        {"entry": entry, "form": form, "back": _week_url(entry.branch, monday_of(entry.date))},
+        status=status,
+    )
+
+
+@require_POST
+@login_required
+def roster_entry_delete(request: HttpRequest, pk: int) -> HttpResponse:
+    require(request.user, "dispatch.roster")
+    entry = get_object_or_404(RosterEntry.objects.select_related("branch", "engineer"), pk=pk)
+    branch, monday = entry.branch, monday_of(entry.date)
+    services.roster_entry_delete(entry=entry, actor=request.user)
+    if request.htmx:
+        return render(request, "dispatch/partials/_roster_body.html", _context(request, branch, monday))
+    messages.success(request, _("Shift removed."))
+    return redirect(_week_url(branch, monday))
+
+
+@require_POST
+@login_required
+def roster_copy_week(request: HttpRequest) -> HttpResponse:
+    require(request.user, "dispatch.roster")
+    branch = get_object_or_404(Branch, pk=request.POST.get("branch") or 0)
+    monday = _monday(request.POST.get("week"))
+    form = CopyWeekForm(request.POST)
+    if not form.is_valid():
+        messages.error(request, _("Choose a day of the week to copy to."))
+        return redirect(_week_url(branch, monday))
+    target = monday_of(form.cleaned_data["target"])
+    count = services.roster_copy_week(actor=request.user, branch=branch, source_monday=monday, target_monday=target)
+    messages.success(request, _("%(count)d shifts copied.") % {"count": count})
+    return redirect(_week_url(branch, target))
+
+
+def _add_errors(form, exc: ValidationError) -> None:
+    if hasattr(exc, "error_dict"):
+        for field_name, errors in exc.message_dict.items():
+            form.add_error(field_name if field_name in form.fields else None, errors)
+    else:
+        form.add_error(None, exc.messages)
