@@ -1,0 +1,79 @@
+"""Vocabulary of the channels app: mailbox security, inbound mail states, notices, channels, delivery states."""
+
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+
+class MailboxSecurity(models.TextChoices):
+    IMAPS = "imaps", _("IMAPS (TLS from the start, port 993)")
+    STARTTLS = "starttls", _("STARTTLS (port 143)")
+    PLAIN = "plain", _("Plain (loopback only)")
+
+
+class InboundStatus(models.TextChoices):
+    """Where one received mail stands; `received` rows are picked up by the next processing run."""
+
+    RECEIVED = "received", _("Received")
+    ORDER_CREATED = "order_created", _("Work order opened")
+    COMMENTED = "commented", _("Added to a work order")
+    TRIAGE = "triage", _("Awaiting triage")
+    QUARANTINED = "quarantined", _("Quarantined")
+    DUPLICATE = "duplicate", _("Duplicate")
+    IGNORED = "ignored", _("Ignored")
+
+
+INBOUND_DONE = frozenset(
+    {InboundStatus.ORDER_CREATED, InboundStatus.COMMENTED, InboundStatus.DUPLICATE, InboundStatus.IGNORED}
+)
+
+INBOUND_BADGES = {
+    InboundStatus.RECEIVED: "info",
+    InboundStatus.ORDER_CREATED: "ok",
+    InboundStatus.COMMENTED: "ok",
+    InboundStatus.TRIAGE: "warn",
+    InboundStatus.QUARANTINED: "danger",
+    InboundStatus.DUPLICATE: "muted",
+    InboundStatus.IGNORED: "muted",
+}
+
+
+class Channel(models.TextChoices):
+    EMAIL = "email", _("Email")
+    SMS = "sms", _("SMS")
+    WECOM = "wecom", _("WeCom robot")
+    DINGTALK = "dingtalk", _("DingTalk robot")
+    FEISHU = "feishu", _("Feishu robot")
+
+
+ROBOT_CHANNELS = frozenset({Channel.WECOM, Channel.DINGTALK, Channel.FEISHU})
+PERSONAL_CHANNELS = (Channel.EMAIL, Channel.SMS)
+
+
+class Notice(models.TextChoices):
+    """What a message tells its reader; each has templates named after its value."""
+
+    RECEIVED = "received", _("Report received")
+    ACKNOWLEDGED = "acknowledged", _("Report acknowledged")
+    DISPATCHED = "dispatched", _("Engineer dispatched")
+    APPOINTMENT = "appointment", _("Visit appointment")
+    RESOLVED = "resolved", _("Fault resolved")
+    CLOSED = "closed", _("Observation over, order closed")
+    SLA_WARNING = "sla_warning", _("SLA deadline near")
+    SLA_BREACH = "sla_breach", _("SLA deadline missed")
+
+
+class DeliveryStatus(models.TextChoices):
+    PENDING = "pending", _("Pending")
+    SENDING = "sending", _("Sending")
+    RETRYING = "retrying", _("Retrying")
+    SENT = "sent", _("Sent")
+    FAILED = "failed", _("Failed")
+
+
+DELIVERY_BADGES = {
+    DeliveryStatus.PENDING: "info",
+    DeliveryStatus.SENDING: "info",
+    DeliveryStatus.RETRYING: "warn",
+    DeliveryStatus.SENT: "ok",
+    DeliveryStatus.FAILED: "danger",
+}
