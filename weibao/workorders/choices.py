@@ -1,0 +1,215 @@
+"""Work-order vocabulary: states, the state table, event kinds, categories (SPEC §4)."""
+
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+
+class Status(models.TextChoices):
+    """Where a work order (故障处理工作单) stands in its lifecycle."""
+
+    NEW = "new", _("New")
+    ACKNOWLEDGED = "acknowledged", _("Acknowledged")
+    DIAGNOSING = "diagnosing", _("Remote diagnosis")
+    DISPATCHED = "dispatched", _("Dispatched")
+    ON_SITE = "on_site", _("On site")
+    WAITING_CUSTOMER = "waiting_customer", _("Waiting on customer")
+    ESCALATED = "escalated", _("Escalated to vendor")
+    RESOLVED = "resolved", _("Resolved")
+    OBSERVING = "observing", _("Under observation")
+    REOPENED = "reopened", _("Reopened")
+    CLOSED = "closed", _("Closed")
+    CANCELLED = "cancelled", _("Cancelled")
+
+
+# The only place moves are defined. A move not listed here raises TransitionNotAllowed.
+TRANSITIONS: dict[str, frozenset[str]] = {
+    Status.NEW: frozenset(
+        {Status.ACKNOWLEDGED, Status.DIAGNOSING, Status.DISPATCHED, Status.WAITING_CUSTOMER, Status.CANCELLED}
+    ),
+    Status.ACKNOWLEDGED: frozenset(
+        {
+            Status.DIAGNOSING,
+            Status.DISPATCHED,
+            Status.WAITING_CUSTOMER,
+            Status.ESCALATED,
+            Status.RESOLVED,
+            Status.CANCELLED,
+        }
+    ),
+    Status.DIAGNOSING: frozenset(
+        {Status.DISPATCHED, Status.WAITING_CUSTOMER, Status.ESCALATED, Status.RESOLVED, Status.CANCELLED}
+    ),
+    # DISPATCHED -> DISPATCHED is a re-assignment to another engineer.
+    Status.DISPATCHED: frozenset(
+        {
+            Status.DISPATCHED,
+            Status.ON_SITE,
+            Status.DIAGNOSING,
+            Status.WAITING_CUSTOMER,
+            Status.ESCALATED,
+            Status.RESOLVED,
+            Status.CANCELLED,
+        }
+    ),
+    Status.ON_SITE: frozenset({Status.RESOLVED, Status.WAITING_CUSTOMER, Status.ESCALATED, Status.DISPATCHED}),
+    # Leaving WAITING_CUSTOMER goes back to the state it was entered from (WorkOrder.resume_status).
+    Status.WAITING_CUSTOMER: frozenset(
+        {
+            Status.NEW,
+            Status.ACKNOWLEDGED,
+            Status.DIAGNOSING,
+            Status.DISPATCHED,
+            Status.ON_SITE,
+            Status.ESCALATED,
+            Status.REOPENED,
+            Status.CANCELLED,
+        }
+    ),
+    Status.ESCALATED: frozenset(
+        {Status.DIAGNOSING, Status.DISPATCHED, Status.WAITING_CUSTOMER, Status.RESOLVED, Status.CANCELLED}
+    ),
+    # A resolved order observes; the customer confirms (-> OBSERVING) or rejects (-> REOPENED).
+    Status.RESOLVED: frozenset({Status.OBSERVING, Status.CLOSED, Status.REOPENED}),
+    Status.OBSERVING: frozenset({Status.CLOSED, Status.REOPENED}),
+    Status.REOPENED: frozenset(
+        {
+            Status.ACKNOWLEDGED,
+            Status.DIAGNOSING,
+            Status.DISPATCHED,
+            Status.WAITING_CUSTOMER,
+            Status.ESCALATED,
+            Status.RESOLVED,
+            Status.CANCELLED,
+        }
+    ),
+    Status.CLOSED: frozenset({Status.REOPENED}),
+    Status.CANCELLED: frozenset(),
+}
+
+# States in which somebody still has to act (the queue).
+OPEN_STATUSES = frozenset(
+    {
+        Status.NEW,
+        Status.ACKNOWLEDGED,
+        Status.DIAGNOSING,
+        Status.DISPATCHED,
+        Status.ON_SITE,
+        Status.WAITING_CUSTOMER,
+        Status.ESCALATED,
+        Status.REOPENED,
+    }
+)
+# Fixed, waiting for the observation period to pass.
+OBSERVATION_STATUSES = frozenset({Status.RESOLVED, Status.OBSERVING})
+FINAL_STATUSES = frozenset({Status.CLOSED, Status.CANCELLED})
+# Not closed or cancelled: SLA clocks may still run, the observation sweep looks here.
+ACTIVE_STATUSES = OPEN_STATUSES | OBSERVATION_STATUSES
+
+# Badge colours sit beside the values (templates display, they don't decide).
+STATUS_BADGE = {
+    Status.NEW: "info",
+    Status.ACKNOWLEDGED: "info",
+    Status.DIAGNOSING: "info",
+    Status.DISPATCHED: "warn",
+    Status.ON_SITE: "warn",
+    Status.WAITING_CUSTOMER: "muted",
+    Status.ESCALATED: "danger",
+    Status.RESOLVED: "ok",
+    Status.OBSERVING: "ok",
+    Status.REOPENED: "danger",
+    Status.CLOSED: "muted",
+    Status.CANCELLED: "muted",
+}
+
+
+class Category(models.TextChoices):
+    """Hardware vs software (SPEC §4.2)."""
+
+    HARDWARE = "hardware", _("Hardware")
+    SOFTWARE = "software", _("Software")
+    NETWORK = "network", _("Network")
+    OTHER = "other", _("Other")
+
+
+class Cause(models.TextChoices):
+    """Human error or the system itself (SPEC §4.4)."""
+
+    UNKNOWN = "unknown", _("Not yet known")
+    HUMAN = "human", _("Human error")
+    SYSTEM = "system", _("System fault")
+
+
+class ServiceType(models.TextChoices):
+    """Which terms the work is done under (from the entitlement rules)."""
+
+    WARRANTY = "warranty", _("In warranty")
+    CONTRACT = "contract", _("Maintenance contract")
+    PAID = "paid", _("Paid service")
+
+
+class SlaState(models.TextChoices):
+    """The worst state of an order's running SLA clocks (denormalised for fast queues)."""
+
+    OK = "ok", _("On track")
+    WARNING = "warning", _("At risk")
+    BREACHED = "breached", _("Breached")
+
+
+SLA_STATE_BADGE = {SlaState.OK: "ok", SlaState.WARNING: "warn", SlaState.BREACHED: "danger"}
+
+
+class EventKind(models.TextChoices):
+    """What a timeline entry records."""
+
+    CREATED = "created", _("Reported")
+    ACKNOWLEDGED = "acknowledged", _("Acknowledged")
+    DIAGNOSIS_STARTED = "diagnosis_started", _("Remote diagnosis started")
+    DISPATCHED = "dispatched", _("Dispatched")
+    ACCEPTED = "accepted", _("Accepted by engineer")
+    ARRIVED = "arrived", _("Arrived on site")
+    RESOLVED = "resolved", _("Resolved")
+    WAITING_CUSTOMER = "waiting_customer", _("Waiting on customer")
+    RESUMED = "resumed", _("Resumed")
+    ESCALATED = "escalated", _("Escalated to vendor")
+    CUSTOMER_CONFIRMED = "customer_confirmed", _("Customer confirmed the fix")
+    CUSTOMER_REJECTED = "customer_rejected", _("Customer rejected the fix")
+    CLOSED = "closed", _("Closed")
+    REOPENED = "reopened", _("Reopened")
+    CANCELLED = "cancelled", _("Cancelled")
+    COMMENT = "comment", _("Comment")
+    UPDATED = "updated", _("Changed")
+    ASSIGNED = "assigned", _("Assigned")
+    WORK_LOGGED = "work_logged", _("Work logged")
+    APPOINTMENT = "appointment", _("Appointment agreed")
+    PLAN_RECORDED = "plan_recorded", _("Solution plan recorded")
+    ATTACHMENT = "attachment", _("Attachment added")
+    SLA_WARNING = "sla_warning", _("SLA warning")
+    SLA_BREACH = "sla_breach", _("SLA breached")
+    LEGACY_REVIEW = "legacy_review", _("Legacy review")
+
+
+# Event kinds that are state moves, by target status (used by seeds and KPIs).
+TRANSITION_EVENT = {
+    Status.ACKNOWLEDGED: EventKind.ACKNOWLEDGED,
+    Status.DIAGNOSING: EventKind.DIAGNOSIS_STARTED,
+    Status.DISPATCHED: EventKind.DISPATCHED,
+    Status.ON_SITE: EventKind.ARRIVED,
+    Status.RESOLVED: EventKind.RESOLVED,
+    Status.WAITING_CUSTOMER: EventKind.WAITING_CUSTOMER,
+    Status.ESCALATED: EventKind.ESCALATED,
+    Status.OBSERVING: EventKind.CUSTOMER_CONFIRMED,
+    Status.CLOSED: EventKind.CLOSED,
+    Status.REOPENED: EventKind.REOPENED,
+    Status.CANCELLED: EventKind.CANCELLED,
+}
+
+
+class WorkKind(models.TextChoices):
+    REMOTE = "remote", _("Remote diagnosis")
+    ON_SITE = "on_site", _("On site")
+    TRAVEL = "travel", _("Travel")
+
+
+class AlertLevel(models.TextChoices):
+    WARNING = "warning", _("Warning")
+    BREACH = "breach", _("Breach")

@@ -1,0 +1,288 @@
+"""SLA clocks of a work order: start, pause, resume, stop, and the periodic warning/breach sweep.
+
+The calendar maths is the contracts engine's (`weibao.contracts.clock`); this module only decides *when* a clock
+runs. Deadlines are stored so that queues and the sweep are plain indexed range queries.
+"""
+
+from __future__ import annotations
+
+import datetime
+import logging
+from collections import defaultdict
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
+from django.db import transaction
+from django.db.models import Q
+from django.utils import timezone
+
+from weibao.contracts import clock as engine
+from weibao.contracts.choices import ClockKind
+from weibao.workorders.choices import AlertLevel, EventKind, SlaState
+from weibao.workorders.models import Alert, Clock, WorkOrder, WorkOrderEvent
+
+if TYPE_CHECKING:
+    from weibao.contracts.clock import WorkingCalendar
+
+logger = logging.getLogger(__name__)
+
+CLOCK_KINDS = (ClockKind.RESPONSE, ClockKind.ARRIVAL, ClockKind.PLAN, ClockKind.RESOLUTION)
+
+
+def sla_targets(workorder: WorkOrder):
+    """The SLA targets that apply to this order now (contract, severity, the site's region tier, channel)."""
+    from weibao.contracts.selectors import sla_targets_for  # contracts may load after us; imported on use
+
+    contract = getattr(workorder, "contract", None)
+    return sla_targets_for(
+        contract=contract,
+        severity=workorder.severity,
+        region_tier=workorder.site.region_tier,
+        channel=workorder.channel,
+    )
+
+
+def _iso(value: datetime.datetime) -> str:
+    return value.isoformat()
+
+
+def _compute(clock: Clock, cal: WorkingCalendar) -> None:
+    """Recompute deadline and warning time from start, target and the closed pauses (the clock is running)."""
+    pauses = clock.pause_intervals()
+    due = engine.deadline(cal, clock.started_at, clock.target, pauses)
+    warn = engine.deadline(cal, clock.started_at, clock.target * clock.warn_ratio, pauses)
+    if due is not None:
+        clock.deadline = due
+    if warn is not None:
+        clock.warn_at = warn
+
+
+def clock_new(*, workorder: WorkOrder, kind: str, target: datetime.timedelta, warn_ratio: float,
+              cal: WorkingCalendar, started_at: datetime.datetime) -> Clock:  # fmt: skip
+    clock = Clock(
+        workorder=workorder,
+        kind=kind,
+        target=target,
+        warn_ratio=warn_ratio,
+        started_at=started_at,
+        deadline=started_at,
+        warn_at=started_at,
+    )
+    _compute(clock, cal)
+    return clock
+
+
+def clock_pause(clock: Clock, at: datetime.datetime) -> bool:
+    if clock.stopped_at is not None or clock.paused_at is not None:
+        return False
+    clock.paused_at = at
+    return True
+
+
+def clock_resume(clock: Clock, at: datetime.datetime, cal: WorkingCalendar) -> bool:
+    if clock.stopped_at is not None or clock.paused_at is None:
+        return False
+    clock.pauses = [*clock.pauses, [_iso(clock.paused_at), _iso(max(at, clock.paused_at))]]
+    clock.paused_at = None
+    _compute(clock, cal)
+    return True
+
+
+def clock_add_pause(clock: Clock, start: datetime.datetime, end: datetime.datetime, cal: WorkingCalendar) -> bool:
+    """Add a closed pause (e.g. the customer agreed a visit after the deadline) and move the deadline."""
+    if clock.stopped_at is not None or end <= start:
+        return False
+    clock.pauses = [*clock.pauses, [_iso(start), _iso(end)]]
+    if clock.paused_at is None:
+        _compute(clock, cal)
+    return True
+
+
+def clock_stop(clock: Clock, at: datetime.datetime) -> bool:
+    if clock.stopped_at is not None:
+        return False
+    if clock.paused_at is not None:
+        clock.pauses = [*clock.pauses, [_iso(clock.paused_at), _iso(max(at, clock.paused_at))]]
+        clock.paused_at = None
+    clock.stopped_at = at
+    return True
+
+
+def clock_restart(clock: Clock, at: datetime.datetime, cal: WorkingCalendar) -> None:
+    """A new cycle from `at` with the same target (a reopened order gets a fresh resolution clock)."""
+    clock.cycle += 1
+    clock.started_at = at
+    clock.pauses = []
+    clock.paused_at = clock.stopped_at = clock.warned_at = clock.breached_at = None
+    _compute(clock, cal)
+
+
+def summarise(workorder: WorkOrder, clocks: list[Clock]) -> None:
+    """Refresh the order's denormalised clock columns (next deadline, SLA state, resolution due) from its clocks."""
+    running = [c for c in clocks if c.stopped_at is None and c.paused_at is None]
+    workorder.next_deadline = min((c.deadline for c in running), default=None)
+    # A breach stays on the order's record (until a reopen restarts the clock); a warning only while it runs.
+    if any(c.breached_at for c in clocks):
+        workorder.sla_state = SlaState.BREACHED
+    elif any(c.warned_at and c.stopped_at is None for c in clocks):
+        workorder.sla_state = SlaState.WARNING
+    else:
+        workorder.sla_state = SlaState.OK
+    resolution = next((c for c in clocks if c.kind == ClockKind.RESOLUTION), None)
+    workorder.resolution_due_at = resolution.deadline if resolution and resolution.stopped_at is None else None
+
+
+@dataclass(frozen=True)
+class ClockView:
+    """A clock as the detail page shows it: a live progress bar."""
+
+    kind: str
+    label: str
+    target: datetime.timedelta
+    started_at: datetime.datetime
+    deadline: datetime.datetime | None
+    stopped_at: datetime.datetime | None
+    paused: bool
+    used: datetime.timedelta
+    ratio: float  # 0..1+ of the target used
+    state: str  # running / paused / met / missed
+    warned: bool
+    breached: bool
+
+
+def clock_views(workorder: WorkOrder, clocks: list[Clock], *, now: datetime.datetime | None = None,
+                cal: WorkingCalendar | None = None) -> list[ClockView]:  # fmt: skip
+    now = now or timezone.now()
+    if cal is None:
+        try:
+            cal = sla_targets(workorder).calendar
+        except Exception:  # an unexpected policy problem must not break the detail page
+            logger.exception("SLA targets unavailable for %s", workorder.pk)
+            cal = engine.ALWAYS
+    views = []
+    order = {k: i for i, k in enumerate(CLOCK_KINDS)}
+    for c in sorted(clocks, key=lambda c: order.get(c.kind, 9)):
+        end = c.stopped_at or now
+        used = engine.elapsed(cal, c.started_at, end, c.pause_intervals())
+        ratio = used / c.target if c.target else 1.0
+        if c.stopped_at is not None:
+            state = "met" if c.stopped_at <= c.deadline and not c.breached_at else "missed"
+        elif c.paused_at is not None:
+            state = "paused"
+        else:
+            state = "running"
+        views.append(
+            ClockView(
+                kind=c.kind,
+                label=str(ClockKind(c.kind).label),
+                target=c.target,
+                started_at=c.started_at,
+                deadline=None if c.paused_at else c.deadline,
+                stopped_at=c.stopped_at,
+                paused=c.paused_at is not None,
+                used=used,
+                ratio=max(0.0, ratio),
+                state=state,
+                warned=c.warned_at is not None,
+                breached=c.breached_at is not None,
+            )
+        )
+    return views
+
+
+# --- the sweep --------------------------------------------------------------------------------------------------
+
+
+def _managers_by_branch() -> dict[int | None, list[int]]:
+    from weibao.accounts.choices import Role
+    from weibao.accounts.models import User
+
+    result: dict[int | None, list[int]] = defaultdict(list)
+    head = None
+    for user_id, branch_id, is_head in User.objects.filter(role=Role.SERVICE_MANAGER, is_active=True).values_list(
+        "pk", "branch_id", "branch__is_head_office"
+    ):
+        result[branch_id].append(user_id)
+        if is_head:
+            head = branch_id
+    # Orders of a branch without its own manager escalate to the head office's.
+    result["head"] = result.get(head, []) if head is not None else []  # type: ignore[index]
+    return result
+
+
+def _sweep_level(*, level: str, now: datetime.datetime, batch: int, actor_id: int, managers) -> int:
+    if level == AlertLevel.WARNING:
+        due = Q(warned_at__isnull=True, warn_at__lte=now)
+        stamp, kind, state = "warned_at", EventKind.SLA_WARNING, SlaState.WARNING
+    else:
+        due = Q(breached_at__isnull=True, deadline__lte=now)
+        stamp, kind, state = "breached_at", EventKind.SLA_BREACH, SlaState.BREACHED
+    candidates = Clock.objects.filter(due, stopped_at__isnull=True, paused_at__isnull=True)
+    total, last_pk = 0, 0
+    while True:
+        ids = list(candidates.filter(pk__gt=last_pk).order_by("pk").values_list("pk", flat=True)[:batch])
+        if not ids:
+            return total
+        last_pk = ids[-1]
+        with transaction.atomic():
+            # Claim: rows another worker holds are skipped, rows it already stamped no longer match `due`.
+            claimed = list(
+                candidates.filter(pk__in=ids)
+                .select_for_update(skip_locked=True)
+                .values_list("pk", "workorder_id", "kind", "cycle", "deadline")
+            )
+            if not claimed:
+                continue
+            Clock.objects.filter(pk__in=[c[0] for c in claimed]).update(**{stamp: now})
+            orders = dict(WorkOrder.objects.filter(pk__in={c[1] for c in claimed}).values_list("pk", "assignee_id"))
+            branches = dict(WorkOrder.objects.filter(pk__in={c[1] for c in claimed}).values_list("pk", "branch_id"))
+            events = WorkOrderEvent.objects.bulk_create(
+                [
+                    WorkOrderEvent(
+                        workorder_id=wo_id,
+                        kind=kind,
+                        actor_id=actor_id,
+                        data={"clock": ckind, "deadline": deadline.isoformat(), "cycle": cycle},
+                        dedupe_key=f"{kind}:{ckind}:{cycle}",
+                        created_at=now,
+                    )
+                    for _pk, wo_id, ckind, cycle, deadline in claimed
+                ]
+            )
+            alerts = []
+            for event, (_pk, wo_id, ckind, _cycle, _deadline) in zip(events, claimed, strict=True):
+                recipients = set()
+                if orders.get(wo_id):
+                    recipients.add(orders[wo_id])
+                if level == AlertLevel.BREACH or not recipients:
+                    recipients.update(managers.get(branches.get(wo_id)) or managers["head"])
+                alerts.extend(
+                    Alert(
+                        recipient_id=r, workorder_id=wo_id, event=event, level=level, clock_kind=ckind, created_at=now
+                    )
+                    for r in recipients
+                )
+            Alert.objects.bulk_create(alerts, ignore_conflicts=True)
+            # Raise the order's SLA state; never lower it here (a breach outranks a warning).
+            wo_ids = {c[1] for c in claimed}
+            rank = [SlaState.OK] if state == SlaState.WARNING else [SlaState.OK, SlaState.WARNING]
+            WorkOrder.objects.filter(pk__in=wo_ids, sla_state__in=rank).update(sla_state=state)
+            from weibao.workorders.events import publish
+
+            publish(e.pk for e in events)
+            total += len(claimed)
+
+
+def sla_sweep(*, now: datetime.datetime | None = None, batch: int = 2000) -> dict[str, int]:
+    """Raise SLA warnings and breaches that have come due. Safe to run twice or in parallel: each crossing is
+    claimed by a conditional update under a row lock (and the event's dedupe key is unique per order)."""
+    from weibao.workorders.services import system_user
+
+    now = now or timezone.now()
+    actor_id = system_user().pk
+    managers = _managers_by_branch()
+    warnings = _sweep_level(level=AlertLevel.WARNING, now=now, batch=batch, actor_id=actor_id, managers=managers)
+    breaches = _sweep_level(level=AlertLevel.BREACH, now=now, batch=batch, actor_id=actor_id, managers=managers)
+    if warnings or breaches:
+        logger.info("SLA sweep: %s warnings, %s breaches", warnings, breaches)
+    return {"warnings": warnings, "breaches": breaches}

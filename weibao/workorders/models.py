@@ -1,0 +1,440 @@
+"""Work orders (故障处理工作单), their append-only timeline, SLA clocks, attachments, work logs, legacy reviews.
+
+Later issues (quotes, replacements, service forms, RMA, feedback) attach by a foreign key to WorkOrder.
+"""
+
+from __future__ import annotations
+
+import datetime
+from pathlib import PurePath
+
+from django.conf import settings
+from django.db import models
+from django.db.models import Q
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from weibao.contracts.choices import ClockKind, IntakeChannel, Severity
+from weibao.core.models import TimeStampedModel, VersionedModel
+from weibao.workorders.choices import (
+    ACTIVE_STATUSES,
+    OPEN_STATUSES,
+    AlertLevel,
+    Category,
+    Cause,
+    EventKind,
+    ServiceType,
+    SlaState,
+    Status,
+    WorkKind,
+)
+
+OPEN_Q = Q(status__in=sorted(OPEN_STATUSES))
+ACTIVE_Q = Q(status__in=sorted(ACTIVE_STATUSES))
+
+
+class NumberCounter(models.Model):
+    """The last work-order number handed out per year; one row per year, locked while a number is taken."""
+
+    year = models.PositiveSmallIntegerField(primary_key=True)
+    last = models.PositiveIntegerField(default=0)
+
+    class Meta:
+        verbose_name = _("work-order number counter")
+        verbose_name_plural = _("work-order number counters")
+
+    def __str__(self) -> str:
+        return f"{self.year}: {self.last}"
+
+
+class WorkOrder(VersionedModel):
+    """One fault report and everything done about it, from intake to closing (SPEC §4).
+
+    The status moves only through the transition services in `workorders.services`; every change appends a
+    WorkOrderEvent. `version` guards against lost updates when two people edit at once.
+    """
+
+    CUSTOMER_SCOPE = "organisation"
+    # A vendor sees the orders escalated to it (SPEC §8).
+    VENDOR_SCOPE = "escalated_vendor__organisation"
+
+    number = models.CharField(_("number"), max_length=20, unique=True, editable=False)
+    organisation = models.ForeignKey(
+        "accounts.Organisation", on_delete=models.PROTECT, related_name="+", verbose_name=_("organisation")
+    )
+    customer = models.ForeignKey(
+        "customers.Customer", on_delete=models.PROTECT, related_name="workorders", verbose_name=_("customer")
+    )
+    site = models.ForeignKey(
+        "customers.Site", on_delete=models.PROTECT, related_name="workorders", verbose_name=_("site")
+    )
+    project = models.ForeignKey(
+        "assets.Project",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="workorders",
+        verbose_name=_("project"),
+    )
+    devices = models.ManyToManyField(
+        "assets.Device", blank=True, related_name="workorders", verbose_name=_("affected devices")
+    )
+    contract = models.ForeignKey(
+        "contracts.Contract",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="workorders",
+        verbose_name=_("contract"),
+    )
+    branch = models.ForeignKey(
+        "accounts.Branch",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="workorders",
+        verbose_name=_("responsible branch"),
+    )
+
+    # Intake: who reported what, how.
+    channel = models.CharField(_("channel"), max_length=16, choices=IntakeChannel.choices)
+    source_ref = models.CharField(
+        _("source reference"), max_length=200, blank=True, help_text=_("E.g. the e-mail Message-ID it came from.")
+    )
+    reported_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        related_name="+",
+        verbose_name=_("registered by"),
+    )
+    reporter_name = models.CharField(_("reporter"), max_length=100, blank=True)
+    reporter_phone = models.CharField(_("reporter phone"), max_length=40, blank=True)
+    reporter_email = models.CharField(_("reporter email"), max_length=254, blank=True)
+    contact = models.ForeignKey(
+        "customers.Contact",
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="workorders",
+        verbose_name=_("contact"),
+    )
+    title = models.CharField(_("title"), max_length=200, blank=True)
+    symptom = models.TextField(_("symptom"))
+
+    # Triage.
+    severity = models.CharField(_("severity"), max_length=1, choices=Severity.choices, default=Severity.C)
+    category = models.CharField(_("category"), max_length=16, choices=Category.choices, default=Category.OTHER)
+    cause = models.CharField(_("cause"), max_length=16, choices=Cause.choices, default=Cause.UNKNOWN)
+    service_type = models.CharField(
+        _("service type"), max_length=16, choices=ServiceType.choices, default=ServiceType.PAID
+    )
+    chargeable = models.BooleanField(_("chargeable"), default=True)
+    in_warranty = models.BooleanField(_("in warranty"), null=True, blank=True)
+
+    # People.
+    assignee = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="assigned_workorders",
+        verbose_name=_("assignee"),
+    )
+    escalated_vendor = models.ForeignKey(
+        "assets.Vendor",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="workorders",
+        verbose_name=_("escalated to vendor"),
+    )
+
+    # Lifecycle.
+    status = models.CharField(_("status"), max_length=20, choices=Status.choices, default=Status.NEW)
+    resume_status = models.CharField(
+        _("status before waiting"), max_length=20, choices=Status.choices, blank=True, editable=False
+    )
+    reported_at = models.DateTimeField(_("reported at"), default=timezone.now)
+    acknowledged_at = models.DateTimeField(_("acknowledged at"), null=True, blank=True)
+    accepted_at = models.DateTimeField(_("accepted by engineer at"), null=True, blank=True)
+    appointment_at = models.DateTimeField(_("agreed visit time"), null=True, blank=True)
+    arrived_at = models.DateTimeField(_("arrived at"), null=True, blank=True)
+    plan = models.TextField(_("solution plan"), blank=True)
+    plan_at = models.DateTimeField(_("plan recorded at"), null=True, blank=True)
+    resolved_at = models.DateTimeField(_("resolved at"), null=True, blank=True)
+    resolution = models.TextField(_("resolution"), blank=True)
+    observation_ends_at = models.DateTimeField(_("observation ends at"), null=True, blank=True)
+    closed_at = models.DateTimeField(_("closed at"), null=True, blank=True)
+    cancel_reason = models.TextField(_("cancellation reason"), blank=True)
+    reopen_count = models.PositiveSmallIntegerField(_("times reopened"), default=0)
+
+    # Denormalised from the clocks so that queues sort and filter on one index.
+    next_deadline = models.DateTimeField(_("next deadline"), null=True, blank=True)
+    sla_state = models.CharField(_("SLA"), max_length=10, choices=SlaState.choices, default=SlaState.OK)
+    resolution_due_at = models.DateTimeField(_("resolution due"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("work order")
+        verbose_name_plural = _("work orders")
+        ordering = ["-id"]
+        indexes = [
+            # The queue: open orders by nearest deadline (PostgreSQL's ASC is NULLS LAST, as the queue sorts).
+            models.Index(fields=["next_deadline", "id"], condition=OPEN_Q, name="wo_open_deadline_idx"),
+            models.Index(fields=["status", "next_deadline", "id"], condition=OPEN_Q, name="wo_open_status_idx"),
+            models.Index(fields=["branch", "next_deadline", "id"], condition=OPEN_Q, name="wo_open_branch_idx"),
+            models.Index(fields=["assignee", "next_deadline", "id"], condition=OPEN_Q, name="wo_open_assignee_idx"),
+            models.Index(fields=["sla_state", "next_deadline", "id"], condition=OPEN_Q, name="wo_open_sla_idx"),
+            models.Index(fields=["organisation", "status", "-id"], name="wo_org_status_idx"),
+            models.Index(fields=["customer", "-id"], name="wo_customer_idx"),
+            models.Index(fields=["site", "-id"], name="wo_site_idx"),
+            models.Index(fields=["status", "-id"], name="wo_status_idx"),
+            # The observation sweep.
+            models.Index(
+                fields=["observation_ends_at"],
+                condition=Q(status__in=["resolved", "observing"]),
+                name="wo_observation_idx",
+            ),
+            models.Index(fields=["escalated_vendor", "-id"], name="wo_vendor_idx"),
+        ]
+        constraints = [
+            models.CheckConstraint(
+                condition=~Q(status="cancelled") | ~Q(cancel_reason=""), name="wo_cancel_needs_reason"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.number
+
+    @property
+    def is_open(self) -> bool:
+        return self.status in OPEN_STATUSES
+
+    @property
+    def is_active(self) -> bool:
+        return self.status in ACTIVE_STATUSES
+
+
+class WorkOrderEvent(models.Model):
+    """One entry on a work order's timeline: who did what when, with before/after values. Never edited or deleted.
+
+    `data` holds the details: for edits {"fields": {"name": [old, new]}}, for moves the reason or note, for SLA
+    events the clock kind. `dedupe_key` (when set) is unique per order: a re-run sweep cannot write it twice.
+    """
+
+    CUSTOMER_SCOPE = "workorder__organisation"
+    VENDOR_SCOPE = "workorder__escalated_vendor__organisation"
+
+    workorder = models.ForeignKey(
+        WorkOrder, on_delete=models.PROTECT, related_name="events", verbose_name=_("work order")
+    )
+    kind = models.CharField(_("kind"), max_length=24, choices=EventKind.choices)
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+", verbose_name=_("by")
+    )
+    old_status = models.CharField(_("from"), max_length=20, choices=Status.choices, blank=True)
+    new_status = models.CharField(_("to"), max_length=20, choices=Status.choices, blank=True)
+    body = models.TextField(_("text"), blank=True)
+    data = models.JSONField(_("details"), default=dict, blank=True)
+    internal = models.BooleanField(_("internal"), default=False, help_text=_("Not shown to the customer."))
+    source_ref = models.CharField(_("source reference"), max_length=200, blank=True)
+    dedupe_key = models.CharField(max_length=64, blank=True, editable=False)
+    created_at = models.DateTimeField(_("at"), default=timezone.now)
+
+    class Meta:
+        verbose_name = _("timeline event")
+        verbose_name_plural = _("timeline events")
+        ordering = ["created_at", "id"]
+        indexes = [models.Index(fields=["workorder", "id"], name="woevent_order_idx")]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["workorder", "dedupe_key"], condition=~Q(dedupe_key=""), name="woevent_unique_dedupe"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.workorder_id} {self.kind} @ {self.created_at:%Y-%m-%d %H:%M}"
+
+    def save(self, *args, **kwargs) -> None:
+        # Append-only: an existing row is never rewritten.
+        if self.pk is not None and not kwargs.get("force_insert"):
+            raise ValueError("WorkOrderEvent is append-only")
+        super().save(*args, **kwargs)
+
+    def delete(self, *args, **kwargs):
+        raise ValueError("WorkOrderEvent is append-only")
+
+
+class Clock(models.Model):
+    """One SLA clock of an order (response, arrival, plan, resolution), measured on the contract's calendar.
+
+    `deadline`/`warn_at` are recomputed whenever the clock resumes; `pauses` keeps the paused wall-time
+    intervals [[start, end], …]; `cycle` counts restarts (a reopen restarts the resolution clock).
+    """
+
+    CUSTOMER_SCOPE = "workorder__organisation"
+
+    workorder = models.ForeignKey(WorkOrder, on_delete=models.CASCADE, related_name="clocks")
+    kind = models.CharField(_("clock"), max_length=16, choices=ClockKind.choices)
+    target = models.DurationField(_("target"))
+    warn_ratio = models.FloatField(_("warn at"), default=0.75)
+    started_at = models.DateTimeField(_("started"))
+    deadline = models.DateTimeField(_("deadline"))
+    warn_at = models.DateTimeField(_("warning at"))
+    paused_at = models.DateTimeField(_("paused since"), null=True, blank=True)
+    pauses = models.JSONField(_("paused intervals"), default=list, blank=True)
+    stopped_at = models.DateTimeField(_("stopped"), null=True, blank=True)
+    warned_at = models.DateTimeField(_("warned"), null=True, blank=True)
+    breached_at = models.DateTimeField(_("breached"), null=True, blank=True)
+    cycle = models.PositiveSmallIntegerField(default=1)
+
+    class Meta:
+        verbose_name = _("SLA clock")
+        verbose_name_plural = _("SLA clocks")
+        ordering = ["workorder_id", "deadline"]
+        constraints = [models.UniqueConstraint(fields=["workorder", "kind"], name="clock_unique_kind_per_order")]
+        indexes = [
+            # The sweep walks running, unpaused clocks whose warning or deadline has come.
+            models.Index(
+                fields=["warn_at"],
+                condition=Q(stopped_at__isnull=True, paused_at__isnull=True, warned_at__isnull=True),
+                name="clock_warn_due_idx",
+            ),
+            models.Index(
+                fields=["deadline"],
+                condition=Q(stopped_at__isnull=True, paused_at__isnull=True, breached_at__isnull=True),
+                name="clock_breach_due_idx",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.workorder_id} {self.kind}"
+
+    @property
+    def is_running(self) -> bool:
+        return self.stopped_at is None and self.paused_at is None
+
+    @property
+    def met(self) -> bool | None:
+        """True when stopped in time, False when breached, None while running."""
+        if self.breached_at is not None:
+            return False
+        if self.stopped_at is None:
+            return None
+        return self.stopped_at <= self.deadline
+
+    def pause_intervals(self) -> list[tuple[datetime.datetime, datetime.datetime | None]]:
+        intervals = [
+            (datetime.datetime.fromisoformat(a), datetime.datetime.fromisoformat(b) if b else None)
+            for a, b in self.pauses
+        ]
+        if self.paused_at is not None:
+            intervals.append((self.paused_at, None))
+        return intervals
+
+
+class Alert(models.Model):
+    """An in-app SLA alert for one person (the assignee, the branch's service manager). Unique per crossing."""
+
+    recipient = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="workorder_alerts", verbose_name=_("for")
+    )
+    workorder = models.ForeignKey(WorkOrder, on_delete=models.CASCADE, related_name="alerts")
+    event = models.ForeignKey(WorkOrderEvent, on_delete=models.PROTECT, related_name="alerts")
+    level = models.CharField(_("level"), max_length=10, choices=AlertLevel.choices)
+    clock_kind = models.CharField(_("clock"), max_length=16, choices=ClockKind.choices)
+    created_at = models.DateTimeField(_("at"), default=timezone.now)
+    read_at = models.DateTimeField(_("read"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("SLA alert")
+        verbose_name_plural = _("SLA alerts")
+        ordering = ["-created_at"]
+        constraints = [models.UniqueConstraint(fields=["event", "recipient"], name="alert_unique_per_event_recipient")]
+        indexes = [
+            models.Index(
+                fields=["recipient", "-created_at"], condition=Q(read_at__isnull=True), name="alert_unread_idx"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.level} {self.workorder_id} → {self.recipient_id}"
+
+
+def attachment_path(instance: Attachment, filename: str) -> str:
+    # Never trust the uploaded name for the stored path: only its extension survives.
+    suffix = PurePath(filename).suffix.lower()[:10]
+    return f"workorders/{timezone.now():%Y/%m}/{instance.sha256[:32]}{suffix}"
+
+
+class Attachment(TimeStampedModel):
+    """A photo, log or document attached to a work order (by the reporter or an engineer), checked on upload."""
+
+    CUSTOMER_SCOPE = "workorder__organisation"
+    VENDOR_SCOPE = "workorder__escalated_vendor__organisation"
+
+    workorder = models.ForeignKey(WorkOrder, on_delete=models.PROTECT, related_name="attachments")
+    event = models.ForeignKey(
+        WorkOrderEvent, on_delete=models.PROTECT, null=True, blank=True, related_name="attachments"
+    )
+    file = models.FileField(_("file"), upload_to=attachment_path, max_length=200)
+    original_name = models.CharField(_("file name"), max_length=255)
+    content_type = models.CharField(_("type"), max_length=100)
+    size = models.PositiveBigIntegerField(_("size"))
+    sha256 = models.CharField(max_length=64)
+    uploaded_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    internal = models.BooleanField(_("internal"), default=False)
+
+    class Meta:
+        verbose_name = _("attachment")
+        verbose_name_plural = _("attachments")
+        ordering = ["id"]
+
+    def __str__(self) -> str:
+        return self.original_name
+
+
+class WorkLog(TimeStampedModel):
+    """Time an engineer spent on an order (remote diagnosis, on site, travel), with what was done."""
+
+    CUSTOMER_SCOPE = "workorder__organisation"
+
+    workorder = models.ForeignKey(WorkOrder, on_delete=models.PROTECT, related_name="work_logs")
+    engineer = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="work_logs")
+    kind = models.CharField(_("kind"), max_length=16, choices=WorkKind.choices, default=WorkKind.REMOTE)
+    minutes = models.PositiveIntegerField(_("minutes"))
+    note = models.TextField(_("what was done"))
+    event = models.OneToOneField(WorkOrderEvent, on_delete=models.PROTECT, related_name="work_log")
+
+    class Meta:
+        verbose_name = _("work log entry")
+        verbose_name_plural = _("work log")
+        ordering = ["id"]
+        constraints = [models.CheckConstraint(condition=Q(minutes__gt=0), name="worklog_minutes_positive")]
+
+    def __str__(self) -> str:
+        return f"{self.workorder_id} {self.minutes} min"
+
+
+class LegacyReview(TimeStampedModel):
+    """A review of an order not solved within its time limit (遗留问题): notes, next steps, report to the customer."""
+
+    CUSTOMER_SCOPE = "workorder__organisation"
+
+    workorder = models.ForeignKey(WorkOrder, on_delete=models.PROTECT, related_name="legacy_reviews")
+    reviewer = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    reviewed_at = models.DateTimeField(_("reviewed at"), default=timezone.now)
+    notes = models.TextField(_("review notes"))
+    next_steps = models.TextField(_("next steps"), blank=True)
+    next_review_on = models.DateField(_("next review"), null=True, blank=True)
+    customer_report = models.TextField(
+        _("processing report for the customer"), blank=True, help_text=_("Shown to the customer when filled in.")
+    )
+    event = models.OneToOneField(WorkOrderEvent, on_delete=models.PROTECT, related_name="legacy_review")
+
+    class Meta:
+        verbose_name = _("legacy review")
+        verbose_name_plural = _("legacy reviews")
+        ordering = ["-reviewed_at", "-id"]
+
+    def __str__(self) -> str:
+        return f"{self.workorder_id} @ {self.reviewed_at:%Y-%m-%d}"

@@ -1,0 +1,72 @@
+"""Display helpers for work-order pages: badge classes, durations, remaining time. No decisions here."""
+
+import datetime as dt
+
+from django import template
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+register = template.Library()
+
+# The choices modules name colours by meaning; the stylesheet names them by colour.
+TONE_CLASS = {"info": "badge-blue", "warn": "badge-orange", "danger": "badge-red", "ok": "badge-green",
+              "muted": "badge-grey"}  # fmt: skip
+
+
+@register.filter
+def tone(value: str) -> str:
+    """The badge class for a tone name from STATUS_BADGE / SLA_STATE_BADGE."""
+    return TONE_CLASS.get(value, "badge-grey")
+
+
+@register.filter
+def duration(value: dt.timedelta | None) -> str:
+    """A timedelta as short human text: "2天3小时", "1小时5分", "12分" (translated)."""
+    if value is None:
+        return ""
+    negative = value < dt.timedelta(0)
+    seconds = int(abs(value).total_seconds())
+    days, rest = divmod(seconds, 86400)
+    hours, rest = divmod(rest, 3600)
+    minutes = rest // 60
+    parts = []
+    if days:
+        parts.append(_("%(n)d d") % {"n": days})
+    if hours:
+        parts.append(_("%(n)d h") % {"n": hours})
+    if minutes and not days:
+        parts.append(_("%(n)d min") % {"n": minutes})
+    text = " ".join(parts) or _("< 1 min")
+    return f"-{text}" if negative else text
+
+
+@register.filter
+def until(value: dt.datetime | None) -> str:
+    """Wall time left until `value` ("3 h 10 min left" / "overdue 20 min")."""
+    if value is None:
+        return ""
+    left = value - timezone.now()
+    if left < dt.timedelta(0):
+        return _("overdue %(time)s") % {"time": duration(-left)}
+    return _("%(time)s left") % {"time": duration(left)}
+
+
+@register.filter
+def percent(ratio: float | None) -> int:
+    """A 0..1+ ratio as a progress-bar width in percent, capped at 100."""
+    if ratio is None:
+        return 0
+    return max(0, min(100, round(ratio * 100)))
+
+
+@register.simple_tag
+def query_with(request, **changes) -> str:
+    """The current query string with some parameters replaced (None or "" removes them)."""
+    params = request.GET.copy()
+    for key, value in changes.items():
+        if value in (None, ""):
+            params.pop(key, None)
+        else:
+            params[key] = value
+    encoded = params.urlencode()
+    return f"?{encoded}" if encoded else "?"
