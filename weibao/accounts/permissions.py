@@ -46,6 +46,7 @@ PERMISSIONS: dict[str, set[str]] = {
     "workorders.on_site": ENGINEERS | MANAGERS,
     "workorders.resolve": DESK | ENGINEERS,
     "workorders.wait_customer": DESK | ENGINEERS,
+    "workorders.appointment": DESK | ENGINEERS,
     "workorders.escalate": MANAGERS | ENGINEERS,
     "workorders.close": MANAGERS | {Role.SERVICE_ADMIN},
     "workorders.reopen": DESK | ENGINEERS | CUSTOMER,
