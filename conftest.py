@@ -85,3 +85,24 @@ def customer_b_user(make_user, customer_b_org):
 @pytest.fixture
 def vendor_user(make_user, vendor_org):
     return make_user("vendor_contact", vendor_org)
+
+
+@pytest.fixture
+def assert_scoped():
+    """`assert_scoped(url_of_a_object, client_logged_in_as_b)`: the other organisation gets 404 (UI and API)."""
+    from weibao.core.tests.helpers import assert_scoped as helper
+
+    return helper
+
+
+@pytest.fixture
+def api_client(client):
+    """A test client that speaks JSON to /api/ with a bearer token: `api_client.bearer(token)`."""
+    from django.test import Client
+
+    class ApiClient(Client):
+        def bearer(self, token: str) -> "ApiClient":
+            self.defaults["HTTP_AUTHORIZATION"] = f"Bearer {token}"
+            return self
+
+    return ApiClient()

@@ -1,0 +1,145 @@
+import pytest
+from django.urls import reverse
+
+from weibao.accounts.models import Skill, User
+from weibao.accounts.tests.factories import UserFactory
+
+pytestmark = pytest.mark.django_db
+GOOD = "Qz7!river-lamp"
+
+
+def _data(organisation, role, **extra):
+    data = {"username": "wangfang", "name": "王芳", "organisation": organisation.pk, "role": role,
+            "authority_level": "staff", "password1": GOOD, "password2": GOOD, "phone": "13900001111"}  # fmt: skip
+    data.update(extra)
+    return data
+
+
+def test_user_list_filters_and_counts_queries(client, admin_user, customer_a_user, vendor_user, duty_engineer,
+                                              django_assert_max_num_queries):  # fmt: skip
+    client.force_login(admin_user)
+    UserFactory.create_batch(20, organisation=customer_a_user.organisation, role="customer_contact")
+    with django_assert_max_num_queries(12):
+        response = client.get(reverse("accounts:user_list"))
+    assert response.status_code == 200
+    assert vendor_user.username in response.text
+    response = client.get(reverse("accounts:user_list"), {"kind": "vendor"})
+    assert vendor_user.username in response.text
+    assert duty_engineer.username not in response.text
+    response = client.get(reverse("accounts:user_list"), {"q": duty_engineer.name}, HTTP_HX_REQUEST="true")
+    assert duty_engineer.username in response.text
+    assert "<html" not in response.text  # htmx gets the rows fragment only
+
+
+def test_create_staff_user_with_staff_fields(client, admin_user, own_org, branch):
+    skill = Skill.objects.create(code="cctv", name="视频监控")
+    client.force_login(admin_user)
+    data = _data(own_org, "field_engineer", branch=branch.pk, skills=[skill.pk], on_probation="on",
+                 authority_level="department_manager")  # fmt: skip
+    response = client.post(reverse("accounts:user_create"), data)
+    assert response.status_code == 302, response.text
+    user = User.objects.get(username="wangfang")
+    assert (user.branch, user.on_probation, user.is_dedicated, user.authority_level) == (
+        branch, True, False, "department_manager",
+    )  # fmt: skip
+    assert list(user.skills.all()) == [skill]
+    assert user.check_password(GOOD)
+
+
+def test_create_customer_contact(client, admin_user, customer_a_org):
+    client.force_login(admin_user)
+    response = client.post(reverse("accounts:user_create"), _data(customer_a_org, "customer_contact"))
+    assert response.status_code == 302
+    assert User.objects.get(username="wangfang").organisation == customer_a_org
+
+
+def test_role_must_fit_organisation_kind(client, admin_user, customer_a_org):
+    client.force_login(admin_user)
+    response = client.post(reverse("accounts:user_create"), _data(customer_a_org, "duty_engineer"))
+    assert response.status_code == 200
+    assert "该角色与组织类型不符" in response.text
+    assert not User.objects.filter(username="wangfang").exists()
+
+
+def test_password_mismatch(client, admin_user, own_org):
+    client.force_login(admin_user)
+    response = client.post(reverse("accounts:user_create"), _data(own_org, "field_engineer", password2="other"))
+    assert "两次输入的密码不一致" in response.text
+
+
+def test_edit_user_changes_fields_and_password(client, admin_user, field_engineer, branch):
+    client.force_login(admin_user)
+    url = reverse("accounts:user_edit", args=[field_engineer.pk])
+    assert client.get(url).status_code == 200
+    data = _data(field_engineer.organisation, "duty_engineer", username="ignored", name="新名字", branch=branch.pk,
+                 password1="", password2="")  # fmt: skip
+    response = client.post(url, data)
+    assert response.status_code == 302, response.text
+    field_engineer.refresh_from_db()
+    assert field_engineer.username != "ignored"  # the username is fixed once created
+    assert (field_engineer.name, field_engineer.role) == ("新名字", "duty_engineer")
+    client.post(url, {**data, "password1": GOOD, "password2": GOOD})
+    field_engineer.refresh_from_db()
+    assert field_engineer.check_password(GOOD)
+
+
+def test_deactivate_and_reactivate(client, admin_user, field_engineer):
+    client.force_login(admin_user)
+    url = reverse("accounts:user_set_active", args=[field_engineer.pk])
+    client.post(url, {"active": "0"})
+    field_engineer.refresh_from_db()
+    assert not field_engineer.is_active
+    other = type(client)()
+    other.force_login(field_engineer)
+    assert other.get(reverse("core:home")).status_code == 302  # an inactive user's session no longer works
+    client.post(url, {"active": "1"})
+    field_engineer.refresh_from_db()
+    assert field_engineer.is_active
+
+
+def test_administrator_cannot_deactivate_self(client, admin_user):
+    client.force_login(admin_user)
+    response = client.post(reverse("accounts:user_set_active", args=[admin_user.pk]), {"active": "0"}, follow=True)
+    admin_user.refresh_from_db()
+    assert admin_user.is_active
+    assert "不能停用自己的账户" in response.text
+
+
+@pytest.mark.parametrize("who", ["manager", "duty_engineer", "customer_a_user", "vendor_user"])
+def test_user_management_is_for_administrators_only(client, request, who, field_engineer):
+    client.force_login(request.getfixturevalue(who))
+    assert client.get(reverse("accounts:user_list")).status_code == 403
+    assert client.get(reverse("accounts:user_create")).status_code == 403
+    assert client.get(reverse("accounts:user_edit", args=[field_engineer.pk])).status_code == 403
+
+
+def test_edit_unknown_user_is_404(client, admin_user):
+    client.force_login(admin_user)
+    assert client.get(reverse("accounts:user_edit", args=[999999])).status_code == 404
+
+
+def test_profile_updates_language_and_phone(client, customer_a_user):
+    client.force_login(customer_a_user)
+    response = client.post(reverse("accounts:profile"), {"email": "a@example.com", "phone": "13800000000",
+                                                          "language": "en"})  # fmt: skip
+    assert response.status_code == 302
+    customer_a_user.refresh_from_db()
+    assert (customer_a_user.phone, customer_a_user.language) == ("13800000000", "en")
+    assert "My profile" in client.get(reverse("accounts:profile")).text
+
+
+def test_profile_invalid_email(client, duty_engineer):
+    client.force_login(duty_engineer)
+    response = client.post(reverse("accounts:profile"), {"email": "not-an-email", "phone": "", "language": ""})
+    assert response.status_code == 200
+    assert "errorlist" in response.text
+
+
+def test_login_audit_page(client, admin_user, duty_engineer):
+    from weibao.accounts.tests.factories import TEST_PASSWORD
+
+    client.post(reverse("accounts:login"), {"username": duty_engineer.username, "password": TEST_PASSWORD})
+    client.force_login(admin_user)
+    response = client.get(reverse("accounts:login_events"), {"username": duty_engineer.username})
+    assert response.status_code == 200
+    assert duty_engineer.username in response.text
