@@ -916,3 +916,13 @@ def observation_close_due(*, now: datetime.datetime | None = None, batch: int = 
                 workorder_close(workorder=wo, actor=actor,
                                 note=_("Closed automatically: nothing recurred during the observation period."))  # fmt: skip
                 closed += 1
+
+
+def alerts_mark_read(*, user: User, alert_ids: Sequence[int] | None = None) -> int:
+    """Mark the user's own SLA alerts read (all unread ones when no ids are given)."""
+    from weibao.workorders.models import Alert
+
+    qs = Alert.objects.filter(recipient=user, read_at__isnull=True)
+    if alert_ids is not None:
+        qs = qs.filter(pk__in=list(alert_ids))
+    return qs.update(read_at=timezone.now())

@@ -1,0 +1,80 @@
+"""Admin: read-only views of the timeline (append-only) and clocks; orders change only through the services."""
+
+from django.contrib import admin
+
+from weibao.workorders.models import Alert, Clock, LegacyReview, NumberCounter, WorkOrder, WorkOrderEvent
+
+
+class ReadOnlyAdmin(admin.ModelAdmin):
+    def has_add_permission(self, request, obj=None) -> bool:
+        return False
+
+    def has_change_permission(self, request, obj=None) -> bool:
+        return False
+
+    def has_delete_permission(self, request, obj=None) -> bool:
+        return False
+
+
+class EventInline(admin.TabularInline):
+    model = WorkOrderEvent
+    fields = ("created_at", "kind", "actor", "old_status", "new_status", "body")
+    readonly_fields = fields
+    extra = 0
+    can_delete = False
+    show_change_link = False
+
+    def has_add_permission(self, request, obj=None) -> bool:
+        return False
+
+
+@admin.register(WorkOrder)
+class WorkOrderAdmin(ReadOnlyAdmin):
+    list_display = ("number", "customer", "site", "severity", "status", "sla_state", "assignee", "next_deadline")
+    list_filter = ("status", "severity", "sla_state", "channel")
+    search_fields = ("number",)
+    raw_id_fields = ("customer", "site", "project", "assignee", "contract")
+    show_full_result_count = False  # a million rows: no COUNT(*) on every page
+    inlines = [EventInline]
+
+
+@admin.register(WorkOrderEvent)
+class WorkOrderEventAdmin(ReadOnlyAdmin):
+    list_display = ("workorder", "kind", "actor", "old_status", "new_status", "created_at")
+    list_filter = ("kind",)
+    raw_id_fields = ("workorder", "actor")
+    show_full_result_count = False
+
+
+@admin.register(Clock)
+class ClockAdmin(ReadOnlyAdmin):
+    list_display = (
+        "workorder",
+        "kind",
+        "started_at",
+        "deadline",
+        "paused_at",
+        "stopped_at",
+        "warned_at",
+        "breached_at",
+    )
+    list_filter = ("kind",)
+    raw_id_fields = ("workorder",)
+    show_full_result_count = False
+
+
+@admin.register(Alert)
+class AlertAdmin(ReadOnlyAdmin):
+    list_display = ("recipient", "workorder", "level", "clock_kind", "created_at", "read_at")
+    raw_id_fields = ("recipient", "workorder", "event")
+
+
+@admin.register(LegacyReview)
+class LegacyReviewAdmin(ReadOnlyAdmin):
+    list_display = ("workorder", "reviewer", "reviewed_at")
+    raw_id_fields = ("workorder", "reviewer", "event")
+
+
+@admin.register(NumberCounter)
+class NumberCounterAdmin(ReadOnlyAdmin):
+    list_display = ("year", "last")

@@ -1,0 +1,391 @@
+"""Reads of work orders: every list and get starts from `workorder_qs_for(user)` (organisation scoping).
+
+The queue is built for a million orders on PostgreSQL: open orders sit in partial indexes ordered by their next
+deadline, pages are keyset-paginated (no OFFSET), and counts of the huge closed states are capped.
+"""
+
+from __future__ import annotations
+
+import datetime
+from dataclasses import dataclass, field
+from typing import Any
+
+from django.core.exceptions import ValidationError
+from django.db.models import Count, F, Max, Prefetch, Q, QuerySet
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from weibao.accounts.permissions import has_perm, require
+from weibao.accounts.scoping import get_for_user, scope_queryset
+from weibao.workorders import clocks as wclocks
+from weibao.workorders.choices import (
+    OBSERVATION_STATUSES,
+    OPEN_STATUSES,
+    TRANSITIONS,
+    EventKind,
+    SlaState,
+    Status,
+)
+from weibao.workorders.models import Alert, Attachment, LegacyReview, WorkLog, WorkOrder, WorkOrderEvent
+
+DETAIL_RELATED = (
+    "customer",
+    "site",
+    "site__region",
+    "project",
+    "branch",
+    "assignee",
+    "escalated_vendor",
+    "reported_by",
+    "contact",
+    "contract",
+)
+LIST_RELATED = ("customer", "site", "assignee", "branch")
+
+
+def workorder_qs_for(user) -> QuerySet[WorkOrder]:
+    """The orders `user` may see: staff all, a customer its organisation's, a vendor those escalated to it."""
+    return scope_queryset(WorkOrder.objects.all(), user)
+
+
+def workorder_get_for_user(*, user, pk: int, for_write: bool = False) -> WorkOrder:
+    """One order the user may see, else Http404 (another organisation's orders do not exist for them).
+
+    `for_write`: the caller is about to change it — relations needed by the services are loaded too.
+    """
+    require(user, "workorders.view")
+    related = DETAIL_RELATED if not for_write else (*DETAIL_RELATED, "escalated_vendor__organisation")
+    return get_for_user(WorkOrder.objects.select_related(*related), user, pk=pk)
+
+
+def workorder_get_by_number(*, user, number: str) -> WorkOrder:
+    require(user, "workorders.view")
+    return get_for_user(WorkOrder.objects.select_related(*DETAIL_RELATED), user, number=number.strip().upper())
+
+
+# --- the queue ----------------------------------------------------------------------------------------------------
+
+
+@dataclass
+class QueueFilters:
+    """What the queue is narrowed to. Empty values mean "any". `status` "open" (default) = every open state."""
+
+    status: list[str] = field(default_factory=lambda: ["open"])
+    severity: list[str] = field(default_factory=list)
+    branch_id: int | None = None
+    assignee_id: int | str | None = None  # a user id, "me" or "none"
+    customer_id: int | None = None
+    site_id: int | None = None
+    sla: str = ""  # "", "ok", "warning", "breached", "at_risk" (warning or breached)
+    channel: list[str] = field(default_factory=list)
+    query: str = ""  # a number (prefix) or a reporter phone
+
+    @classmethod
+    def from_params(cls, params) -> QueueFilters:
+        """From a QueryDict/dict of GET parameters (unknown values are dropped, never an error page)."""
+
+        def many(name: str) -> list[str]:
+            values = params.getlist(name) if hasattr(params, "getlist") else params.get(name) or []
+            if isinstance(values, str):
+                values = [values]
+            return [v for item in values for v in str(item).split(",") if v]
+
+        def number(name: str) -> int | None:
+            value = params.get(name)
+            try:
+                return int(value) if value not in (None, "") else None
+            except (TypeError, ValueError):
+                return None
+
+        statuses = [s for s in many("status") if s in Status.values or s in ("open", "all", "observing_all")]
+        assignee = params.get("assignee") or params.get("engineer")
+        if assignee not in ("me", "none"):
+            assignee = number("assignee") if params.get("assignee") else number("engineer")
+        return cls(
+            status=statuses or ["open"],
+            severity=[s for s in many("severity") if s in ("A", "B", "C", "D")],
+            branch_id=number("branch"),
+            assignee_id=assignee,
+            customer_id=number("customer"),
+            site_id=number("site"),
+            sla=params.get("sla") if params.get("sla") in ("ok", "warning", "breached", "at_risk") else "",
+            channel=many("channel"),
+            query=(params.get("q") or "").strip()[:40],
+        )
+
+    def statuses(self) -> list[str] | None:
+        """The concrete statuses, None for all."""
+        if "all" in self.status:
+            return None
+        result: set[str] = set()
+        for s in self.status:
+            if s == "open":
+                result |= OPEN_STATUSES
+            elif s == "observing_all":
+                result |= OBSERVATION_STATUSES
+            else:
+                result.add(s)
+        return sorted(result)
+
+    @property
+    def open_only(self) -> bool:
+        statuses = self.statuses()
+        return statuses is not None and set(statuses) <= OPEN_STATUSES
+
+
+def _filtered(user, filters: QueueFilters, *, with_status: bool = True) -> QuerySet[WorkOrder]:
+    qs = workorder_qs_for(user)
+    statuses = filters.statuses()
+    if with_status and statuses is not None:
+        # The full open set is spelled exactly as in the partial indexes' condition, so PostgreSQL uses them.
+        qs = qs.filter(status__in=statuses)
+    if filters.severity:
+        qs = qs.filter(severity__in=filters.severity)
+    if filters.branch_id:
+        qs = qs.filter(branch_id=filters.branch_id)
+    if filters.assignee_id == "me":
+        qs = qs.filter(assignee_id=user.pk)
+    elif filters.assignee_id == "none":
+        qs = qs.filter(assignee__isnull=True)
+    elif filters.assignee_id:
+        qs = qs.filter(assignee_id=filters.assignee_id)
+    if filters.customer_id:
+        qs = qs.filter(customer_id=filters.customer_id)
+    if filters.site_id:
+        qs = qs.filter(site_id=filters.site_id)
+    if filters.sla == "at_risk":
+        qs = qs.filter(sla_state__in=[SlaState.WARNING, SlaState.BREACHED])
+    elif filters.sla:
+        qs = qs.filter(sla_state=filters.sla)
+    if filters.channel:
+        qs = qs.filter(channel__in=filters.channel)
+    if filters.query:
+        q = filters.query
+        if q.upper().startswith("WB-"):
+            qs = qs.filter(number__startswith=q.upper())
+        else:
+            qs = qs.filter(Q(reporter_phone=q) | Q(number__endswith=q.zfill(6) if q.isdigit() else q))
+    return qs
+
+
+@dataclass
+class QueuePage:
+    items: list[WorkOrder]
+    next_cursor: str | None
+    sort: str
+
+    @property
+    def has_more(self) -> bool:
+        return self.next_cursor is not None
+
+
+def _encode(wo: WorkOrder, sort: str) -> str:
+    if sort == "newest":
+        return str(wo.pk)
+    deadline = wo.next_deadline.isoformat() if wo.next_deadline else "~"
+    return f"{deadline}|{wo.pk}"
+
+
+def _after(qs: QuerySet[WorkOrder], cursor: str, sort: str) -> QuerySet[WorkOrder]:
+    try:
+        if sort == "newest":
+            return qs.filter(pk__lt=int(cursor))
+        deadline_text, pk_text = cursor.rsplit("|", 1)
+        pk = int(pk_text)
+        if deadline_text == "~":
+            return qs.filter(next_deadline__isnull=True, pk__gt=pk)
+        deadline = datetime.datetime.fromisoformat(deadline_text)
+    except (ValueError, TypeError) as exc:
+        raise ValidationError({"cursor": _("Invalid page cursor.")}) from exc
+    return qs.filter(
+        Q(next_deadline__gt=deadline) | Q(next_deadline=deadline, pk__gt=pk) | Q(next_deadline__isnull=True)
+    )
+
+
+def workorder_queue(
+    *, user, filters: QueueFilters | None = None, cursor: str | None = None, limit: int = 50, sort: str = ""
+) -> QueuePage:
+    """One page of the work queue: nearest deadline first (no deadline last), keyset-paginated by `cursor`.
+
+    Queues that include closed or cancelled orders sort newest first instead (deadlines are gone there).
+    """
+    require(user, "workorders.view")
+    filters = filters or QueueFilters()
+    sort = sort if sort in ("deadline", "newest") else ("deadline" if filters.open_only else "newest")
+    qs = _filtered(user, filters)
+    if cursor:
+        qs = _after(qs, cursor, sort)
+    qs = qs.order_by("-pk") if sort == "newest" else qs.order_by(F("next_deadline").asc(nulls_last=True), "pk")
+    limit = max(1, min(limit, 200))
+    items = list(qs.select_related(*LIST_RELATED)[: limit + 1])
+    next_cursor = _encode(items[limit - 1], sort) if len(items) > limit else None
+    return QueuePage(items=items[:limit], next_cursor=next_cursor, sort=sort)
+
+
+def workorder_state_counts(*, user, filters: QueueFilters | None = None, cap: int = 10_000) -> dict[str, Any]:
+    """Orders per state under the same filters (status aside). Open and observing states are counted exactly
+    (they are few and indexed); closed and cancelled are counted up to `cap` — the UI shows "10000+"."""
+    require(user, "workorders.view")
+    filters = filters or QueueFilters()
+    base = _filtered(user, filters, with_status=False)
+    counts: dict[str, Any] = dict.fromkeys(Status.values, 0)
+    exact = sorted(OPEN_STATUSES | OBSERVATION_STATUSES)
+    for row in base.filter(status__in=exact).values("status").annotate(n=Count("id")).order_by():
+        counts[row["status"]] = row["n"]
+    capped = []
+    for status in (Status.CLOSED, Status.CANCELLED):
+        n = base.filter(status=status).order_by()[: cap + 1].count()
+        counts[status] = n
+        if n > cap:
+            capped.append(status)
+    counts["open"] = sum(counts[s] for s in OPEN_STATUSES)
+    counts["capped"] = capped
+    counts["cap"] = cap
+    return counts
+
+
+# --- detail -------------------------------------------------------------------------------------------------------
+
+
+def workorder_timeline(*, workorder: WorkOrder, user) -> list[WorkOrderEvent]:
+    """The order's history, oldest first; customers and vendors do not see internal notes."""
+    qs = WorkOrderEvent.objects.filter(workorder=workorder).select_related("actor")
+    if not user.is_internal:
+        qs = qs.filter(internal=False)
+    attachments = Attachment.objects.order_by("id")
+    if not user.is_internal:
+        attachments = attachments.filter(internal=False)
+    return list(qs.prefetch_related(Prefetch("attachments", queryset=attachments)).order_by("created_at", "id"))
+
+
+def workorder_clocks(*, workorder: WorkOrder, now: datetime.datetime | None = None) -> list[wclocks.ClockView]:
+    """The SLA clocks as progress bars (business time used / target, state, deadline)."""
+    return wclocks.clock_views(workorder, list(workorder.clocks.all()), now=now)
+
+
+def workorder_attachments(*, workorder: WorkOrder, user) -> QuerySet[Attachment]:
+    qs = Attachment.objects.filter(workorder=workorder).select_related("uploaded_by")
+    return qs if user.is_internal else qs.filter(internal=False)
+
+
+def attachment_get_for_user(*, user, pk: int) -> Attachment:
+    """An attachment through its order's scoping (404 outside the user's organisation; internal ones staff only)."""
+    require(user, "workorders.view")
+    qs = Attachment.objects.select_related("workorder")
+    if not user.is_internal:
+        qs = qs.filter(internal=False)
+    return get_for_user(qs, user, pk=pk)
+
+
+def workorder_work_logs(*, workorder: WorkOrder) -> QuerySet[WorkLog]:
+    return WorkLog.objects.filter(workorder=workorder).select_related("engineer").order_by("id")
+
+
+def workorder_work_minutes(*, workorder: WorkOrder) -> int:
+    return sum(WorkLog.objects.filter(workorder=workorder).values_list("minutes", flat=True))
+
+
+# Actions a user may take on an order now: verb -> (permission, target status or None for a non-move).
+ACTIONS: dict[str, tuple[str, str | None]] = {
+    "acknowledge": ("workorders.acknowledge", Status.ACKNOWLEDGED),
+    "start_diagnosis": ("workorders.diagnose", Status.DIAGNOSING),
+    "dispatch": ("workorders.dispatch", Status.DISPATCHED),
+    "accept": ("workorders.accept", None),
+    "arrive": ("workorders.on_site", Status.ON_SITE),
+    "resolve": ("workorders.resolve", Status.RESOLVED),
+    "wait_customer": ("workorders.wait_customer", Status.WAITING_CUSTOMER),
+    "resume": ("workorders.wait_customer", None),
+    "escalate": ("workorders.escalate", Status.ESCALATED),
+    "customer_confirm": ("workorders.confirm", Status.OBSERVING),
+    "customer_reject": ("workorders.confirm", None),
+    "close": ("workorders.close", Status.CLOSED),
+    "reopen": ("workorders.reopen", Status.REOPENED),
+    "cancel": ("workorders.cancel", Status.CANCELLED),
+    "log_work": ("workorders.diagnose", None),
+    "record_plan": ("workorders.diagnose", None),
+    "set_appointment": ("workorders.appointment", None),
+    "assign": ("workorders.triage", None),
+    "update": ("workorders.triage", None),
+    "comment": ("workorders.comment", None),
+}
+
+
+def workorder_allowed_actions(*, workorder: WorkOrder, user) -> list[str]:
+    """The action verbs to offer: the user's role holds the permission and the state table allows the move."""
+    status = workorder.status
+    allowed = []
+    for verb, (perm, target) in ACTIONS.items():
+        if not has_perm(user, perm):
+            continue
+        if target is not None:
+            ok = target in TRANSITIONS[status] and not (target == status and verb != "dispatch")
+        elif verb == "accept":
+            ok = status == Status.DISPATCHED and workorder.accepted_at is None and workorder.assignee_id == user.pk
+        elif verb == "resume":
+            ok = status == Status.WAITING_CUSTOMER
+        elif verb == "customer_reject":
+            ok = status in OBSERVATION_STATUSES
+        elif verb in ("log_work", "record_plan", "set_appointment"):
+            ok = status in OPEN_STATUSES
+        elif verb in ("assign", "update"):
+            ok = status not in (Status.CLOSED, Status.CANCELLED)
+        else:
+            ok = status != Status.CANCELLED
+        if ok:
+            allowed.append(verb)
+    if user.is_customer and status in OBSERVATION_STATUSES and "reopen" in allowed:
+        allowed.remove("reopen")  # customers reject (不满意) instead, which records their reason
+    return allowed
+
+
+# --- legacy review, briefing, alerts --------------------------------------------------------------------------------
+
+
+def legacy_queue(*, user, now: datetime.datetime | None = None) -> QuerySet[WorkOrder]:
+    """Orders not solved within their time limit (遗留问题): still open, resolution deadline passed; the longest
+    overdue first, with the time of their last review."""
+    require(user, "workorders.legacy_review")
+    now = now or timezone.now()
+    return (
+        workorder_qs_for(user)
+        .filter(status__in=sorted(OPEN_STATUSES), resolution_due_at__lt=now)
+        .select_related(*LIST_RELATED)
+        .annotate(last_reviewed_at=Max("legacy_reviews__reviewed_at"))
+        .order_by("resolution_due_at", "pk")
+    )
+
+
+def legacy_reviews_for(*, workorder: WorkOrder, user) -> QuerySet[LegacyReview]:
+    """Reviews of an order; customers see only those with a processing report (and only that text)."""
+    qs = LegacyReview.objects.filter(workorder=workorder).select_related("reviewer")
+    return qs if user.is_internal else qs.exclude(customer_report="")
+
+
+def workorders_for_site(*, user, site, limit: int = 10) -> dict[str, list[WorkOrder]]:
+    """For the pre-visit briefing: the site's open orders and its most recent others."""
+    qs = workorder_qs_for(user).filter(site=site).select_related("assignee")
+    return {
+        "open": list(qs.filter(status__in=sorted(OPEN_STATUSES)).order_by("-pk")[:limit]),
+        "recent": list(qs.exclude(status__in=sorted(OPEN_STATUSES)).order_by("-pk")[:limit]),
+    }
+
+
+def workorders_for_device(*, user, device, limit: int = 10) -> list[WorkOrder]:
+    return list(workorder_qs_for(user).filter(devices=device).select_related("assignee").order_by("-pk")[:limit])
+
+
+def alerts_for(*, user, unread_only: bool = True, limit: int = 50) -> list[Alert]:
+    qs = Alert.objects.filter(recipient=user).select_related("workorder", "event")
+    if unread_only:
+        qs = qs.filter(read_at__isnull=True)
+    return list(qs.order_by("-created_at")[:limit])
+
+
+def event_get(*, event_id: int) -> WorkOrderEvent:
+    """One event with what a notifier needs (for `events.subscribe` consumers)."""
+    return WorkOrderEvent.objects.select_related(
+        "workorder", "workorder__customer", "workorder__site", "workorder__assignee", "workorder__branch", "actor"
+    ).get(pk=event_id)
+
+
+SLA_EVENT_KINDS = frozenset({EventKind.SLA_WARNING, EventKind.SLA_BREACH})

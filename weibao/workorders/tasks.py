@@ -1,0 +1,21 @@
+"""Periodic work-order jobs: the SLA sweep and the observation close. Both are safe to run twice or in parallel."""
+
+from crontask import cron
+from django.tasks import task
+
+from weibao.workorders.clocks import sla_sweep
+from weibao.workorders.services import observation_close_due
+
+
+@cron("* * * * *")
+@task()
+def sweep_sla_clocks() -> dict:
+    """Every minute: SLA warnings and breaches that came due become timeline events and alerts (once each)."""
+    return sla_sweep()
+
+
+@cron("*/5 * * * *")
+@task()
+def close_observed_orders() -> int:
+    """Every five minutes: close orders whose observation period passed without a recurrence."""
+    return observation_close_due()
