@@ -58,6 +58,8 @@ PERMISSIONS: dict[str, set[str]] = {
     # channels
     "notifications.admin": {Role.ADMIN},
     "notifications.view_log": MANAGERS | {Role.SERVICE_ADMIN},
+    "notifications.triage": DESK,
+    "notifications.preferences": ALL_STAFF | CUSTOMER,
 }
 
 
