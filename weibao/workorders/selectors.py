@@ -179,23 +179,28 @@ class QueuePage:
         return self.next_cursor is not None
 
 
+EPOCH = datetime.datetime(1970, 1, 1, tzinfo=datetime.UTC)
+MICROSECOND = datetime.timedelta(microseconds=1)
+
+
 def _encode(wo: WorkOrder, sort: str) -> str:
+    """An opaque, URL-safe cursor: the last row's sort key."""
     if sort == "newest":
         return str(wo.pk)
-    deadline = wo.next_deadline.isoformat() if wo.next_deadline else "~"
-    return f"{deadline}|{wo.pk}"
+    deadline = str((wo.next_deadline - EPOCH) // MICROSECOND) if wo.next_deadline else "~"
+    return f"{deadline}_{wo.pk}"
 
 
 def _after(qs: QuerySet[WorkOrder], cursor: str, sort: str) -> QuerySet[WorkOrder]:
     try:
         if sort == "newest":
             return qs.filter(pk__lt=int(cursor))
-        deadline_text, pk_text = cursor.rsplit("|", 1)
+        deadline_text, pk_text = cursor.rsplit("_", 1)
         pk = int(pk_text)
         if deadline_text == "~":
             return qs.filter(next_deadline__isnull=True, pk__gt=pk)
-        deadline = datetime.datetime.fromisoformat(deadline_text)
-    except (ValueError, TypeError) as exc:
+        deadline = EPOCH + int(deadline_text) * MICROSECOND
+    except (ValueError, TypeError, OverflowError) as exc:
         raise ValidationError({"cursor": _("Invalid page cursor.")}) from exc
     return qs.filter(
         Q(next_deadline__gt=deadline) | Q(next_deadline=deadline, pk__gt=pk) | Q(next_deadline__isnull=True)

@@ -1,0 +1,187 @@
+"""API input and output shapes for work orders."""
+
+from __future__ import annotations
+
+import datetime
+
+from ninja import Field, Schema
+
+
+class WorkOrderIn(Schema):
+    customer_id: int
+    site_id: int
+    symptom: str = Field(..., min_length=1, max_length=20_000)
+    severity: str | None = Field(None, pattern="^[ABCD]$")
+    title: str = Field("", max_length=200)
+    category: str | None = None
+    project_id: int | None = None
+    device_ids: list[int] = Field(default_factory=list, max_length=50)
+    reporter_name: str = Field("", max_length=100)
+    reporter_phone: str = Field("", max_length=40)
+    reporter_email: str = Field("", max_length=254)
+    source_ref: str = Field("", max_length=200)
+
+
+class WorkOrderFilter(Schema):
+    status: str = "open"  # comma-separated; "open", "all" or status values
+    severity: str = ""
+    branch_id: int | None = None
+    assignee: str = ""  # user id, "me" or "none"
+    customer_id: int | None = None
+    site_id: int | None = None
+    sla: str = ""
+    channel: str = ""
+    q: str = ""
+    cursor: str = ""
+    limit: int = Field(50, ge=1, le=200)
+
+
+class PersonOut(Schema):
+    id: int
+    name: str
+
+
+class WorkOrderOut(Schema):
+    id: int
+    number: str
+    status: str
+    severity: str
+    category: str
+    cause: str
+    channel: str
+    customer_id: int
+    customer_name: str = Field(..., alias="customer.name")
+    site_id: int
+    site_name: str = Field(..., alias="site.name")
+    project_id: int | None
+    branch_id: int | None
+    assignee: PersonOut | None
+    escalated_vendor_id: int | None
+    title: str
+    symptom: str
+    reporter_name: str
+    reporter_phone: str
+    reporter_email: str
+    service_type: str
+    chargeable: bool
+    in_warranty: bool | None
+    reported_at: datetime.datetime
+    acknowledged_at: datetime.datetime | None
+    appointment_at: datetime.datetime | None
+    arrived_at: datetime.datetime | None
+    resolved_at: datetime.datetime | None
+    resolution: str
+    observation_ends_at: datetime.datetime | None
+    closed_at: datetime.datetime | None
+    cancel_reason: str
+    next_deadline: datetime.datetime | None
+    sla_state: str
+    version: int
+    source_ref: str
+
+
+class WorkOrderPage(Schema):
+    items: list[WorkOrderOut]
+    next_cursor: str | None
+
+
+class EventOut(Schema):
+    id: int
+    kind: str
+    actor: PersonOut
+    old_status: str
+    new_status: str
+    body: str
+    data: dict
+    internal: bool
+    created_at: datetime.datetime
+    attachment_ids: list[int] = Field(default_factory=list)
+
+    @staticmethod
+    def resolve_attachment_ids(obj) -> list[int]:
+        return [a.pk for a in obj.attachments.all()]
+
+
+class ClockOut(Schema):
+    kind: str
+    target_minutes: int
+    started_at: datetime.datetime
+    deadline: datetime.datetime | None
+    stopped_at: datetime.datetime | None
+    paused: bool
+    used_minutes: int
+    ratio: float
+    state: str
+    warned: bool
+    breached: bool
+
+
+class AttachmentOut(Schema):
+    id: int
+    original_name: str
+    content_type: str
+    size: int
+    sha256: str
+    created_at: datetime.datetime
+
+
+class NoteIn(Schema):
+    note: str = Field("", max_length=20_000)
+
+
+class ReasonIn(Schema):
+    reason: str = Field(..., max_length=20_000)
+
+
+class CommentIn(Schema):
+    body: str = Field(..., max_length=50_000)
+    internal: bool = False
+    source_ref: str = Field("", max_length=200)
+    reopen: bool | None = None
+
+
+class DispatchIn(Schema):
+    engineer_id: int
+    note: str = Field("", max_length=20_000)
+    appointment_at: datetime.datetime | None = None
+
+
+class ResolveIn(Schema):
+    resolution: str = Field(..., max_length=20_000)
+    cause: str | None = None
+
+
+class EscalateIn(Schema):
+    vendor_id: int
+    reason: str = Field("", max_length=20_000)
+
+
+class AppointmentIn(Schema):
+    appointment_at: datetime.datetime
+    note: str = Field("", max_length=20_000)
+
+
+class PlanIn(Schema):
+    plan: str = Field(..., max_length=20_000)
+
+
+class WorkLogIn(Schema):
+    minutes: int = Field(..., ge=1, le=1440)
+    note: str = Field(..., max_length=20_000)
+    kind: str = "remote"
+
+
+class AssignIn(Schema):
+    assignee_id: int | None
+
+
+class UpdateIn(Schema):
+    expected_version: int
+    severity: str | None = None
+    category: str | None = None
+    cause: str | None = None
+    title: str | None = Field(None, max_length=200)
+    symptom: str | None = None
+    chargeable: bool | None = None
+    service_type: str | None = None
+    device_ids: list[int] | None = None
