@@ -61,9 +61,9 @@ class HolidayDataStatus(models.TextChoices):
 
 
 HOLIDAY_DATA_BADGE = {
-    HolidayDataStatus.OFFICIAL: "ok",
-    HolidayDataStatus.ESTIMATED: "warn",
-    HolidayDataStatus.MISSING: "danger",
+    HolidayDataStatus.OFFICIAL: "green",
+    HolidayDataStatus.ESTIMATED: "orange",
+    HolidayDataStatus.MISSING: "red",
 }
 
 
@@ -75,10 +75,10 @@ class ContractStatus(models.TextChoices):
 
 
 CONTRACT_STATUS_BADGE = {
-    ContractStatus.DRAFT: "muted",
-    ContractStatus.ACTIVE: "ok",
-    ContractStatus.EXPIRED: "warn",
-    ContractStatus.TERMINATED: "danger",
+    ContractStatus.DRAFT: "grey",
+    ContractStatus.ACTIVE: "green",
+    ContractStatus.EXPIRED: "orange",
+    ContractStatus.TERMINATED: "red",
 }
 
 

@@ -270,7 +270,7 @@ class Contract(VersionedModel):
 
     @property
     def status_badge(self) -> str:
-        return CONTRACT_STATUS_BADGE.get(self.display_status, "muted")
+        return CONTRACT_STATUS_BADGE.get(self.display_status, "grey")
 
 
 class WarrantyTerm(TimeStampedModel):

@@ -392,7 +392,7 @@ def calendar_year(calendar: BusinessCalendar, year: int) -> list[dict]:
                 info = cal.day_info(day)
                 row.append({"day": day, "kind": info.kind, "name": info.name, "hours": clock.format_hours(info.hours)})
             weeks.append(row)
-        months.append({"month": month, "weeks": weeks})
+        months.append({"month": month, "first": datetime.date(year, month, 1), "weeks": weeks})
     return months
 
 
