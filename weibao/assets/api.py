@@ -1,0 +1,201 @@
+"""REST API of the estate (mounted at /api/estate/): devices, projects, subsystems, vendors, documents, search."""
+
+from django.shortcuts import get_object_or_404
+from django.urls import reverse
+from ninja import Query, Router, Schema
+
+from weibao.accounts.permissions import require
+from weibao.assets import services
+from weibao.assets.models import Vendor
+from weibao.assets.schemas import (
+    DeviceEventOut,
+    DeviceIn,
+    DeviceOut,
+    DevicePage,
+    DevicePatch,
+    DeviceStatusIn,
+    DocumentOut,
+    DocumentVersionOut,
+    ProjectIn,
+    ProjectOut,
+    SearchOut,
+    SubsystemIn,
+    SubsystemOut,
+    VendorIn,
+    VendorOut,
+)
+from weibao.assets.selectors import (
+    DeviceFilter,
+    device_get_for_user,
+    device_history,
+    device_list,
+    document_get_for_user,
+    documents_for,
+    estate_search,
+    keyset_page,
+    project_get_for_user,
+    project_list,
+    subsystem_get_for_user,
+    vendor_list,
+)
+from weibao.customers.selectors import customer_get_for_user, site_get_for_user
+
+router = Router(tags=["estate"])
+
+
+class DeviceQuery(Schema):
+    q: str = ""
+    customer: int | None = None
+    site: int | None = None
+    project: int | None = None
+    subsystem: int | None = None
+    vendor: int | None = None
+    status: str = ""
+    category: str = ""
+    warranty: str = ""
+    after: int | None = None
+    limit: int = 50
+
+
+@router.get("/devices", response=DevicePage)
+def list_devices(request, query: Query[DeviceQuery]):
+    """Devices newest first, keyset-paginated: pass `next_after` back as `after`."""
+    require(request.auth, "estate.view")
+    filters = DeviceFilter(q=query.q.strip()[:100], customer=query.customer, site=query.site, project=query.project,
+                           subsystem=query.subsystem, vendor=query.vendor, status=query.status,
+                           category=query.category, warranty=query.warranty)  # fmt: skip
+    after, limit = query.after, max(1, min(query.limit, 200))
+    page = keyset_page(device_list(user=request.auth, filters=filters), after=after, size=limit)
+    return {"items": page.items, "next_after": page.next_after}
+
+
+@router.post("/devices", response={201: DeviceOut})
+def create_device(request, payload: DeviceIn):
+    require(request.auth, "estate.edit")
+    data = payload.dict()
+    customer = customer_get_for_user(user=request.auth, pk=data.pop("customer_id"))
+    site = site_get_for_user(user=request.auth, pk=data.pop("site_id"))
+    vendor = get_object_or_404(Vendor, pk=data.pop("vendor_id"))
+    project_id, subsystem_id = data.pop("project_id"), data.pop("subsystem_id")
+    project = project_get_for_user(user=request.auth, pk=project_id) if project_id else None
+    subsystem = subsystem_get_for_user(user=request.auth, pk=subsystem_id) if subsystem_id else None
+    device = services.device_create(actor=request.auth, customer=customer, site=site, vendor=vendor, project=project,
+                                    subsystem=subsystem, **data)  # fmt: skip
+    return 201, device
+
+
+@router.get("/devices/{int:device_id}", response=DeviceOut)
+def get_device(request, device_id: int):
+    require(request.auth, "estate.view")
+    return device_get_for_user(user=request.auth, pk=device_id)
+
+
+@router.patch("/devices/{int:device_id}", response=DeviceOut)
+def update_device(request, device_id: int, payload: DevicePatch):
+    require(request.auth, "estate.edit")
+    device = device_get_for_user(user=request.auth, pk=device_id)
+    changes = payload.dict(exclude_unset=True)
+    if "site_id" in changes:
+        changes["site"] = site_get_for_user(user=request.auth, pk=changes.pop("site_id"))
+    if "subsystem_id" in changes:
+        sid = changes.pop("subsystem_id")
+        changes["subsystem"] = subsystem_get_for_user(user=request.auth, pk=sid) if sid else None
+    return services.device_update(device=device, actor=request.auth, **changes)
+
+
+@router.post("/devices/{int:device_id}/status", response=DeviceOut)
+def set_device_status(request, device_id: int, payload: DeviceStatusIn):
+    require(request.auth, "estate.edit")
+    device = device_get_for_user(user=request.auth, pk=device_id)
+    return services.device_set_status(device=device, status=payload.status, note=payload.note, actor=request.auth)
+
+
+@router.get("/devices/{int:device_id}/history", response=list[DeviceEventOut])
+def get_device_history(request, device_id: int):
+    require(request.auth, "estate.view")
+    return list(device_history(device=device_get_for_user(user=request.auth, pk=device_id))[:200])
+
+
+@router.get("/devices/{int:device_id}/documents", response=list[DocumentOut])
+def get_device_documents(request, device_id: int):
+    require(request.auth, "estate.documents")
+    return list(documents_for(user=request.auth, device=device_get_for_user(user=request.auth, pk=device_id)))
+
+
+@router.get("/search", response=SearchOut)
+def search(request, q: str):
+    """Customers, sites and devices by name, code, address, serial number, IP, model or location."""
+    require(request.auth, "estate.view")
+    result = estate_search(user=request.auth, q=q)
+    return {
+        "customers": [{"id": c.pk, "code": c.code, "name": c.name} for c in result.customers],
+        "sites": [
+            {"id": s.pk, "customer_id": s.customer_id, "name": s.name, "address": s.address} for s in result.sites
+        ],
+        "devices": result.devices,
+    }
+
+
+@router.get("/projects", response=list[ProjectOut])
+def list_projects(request, q: str = "", customer: int | None = None, offset: int = 0, limit: int = 50):
+    require(request.auth, "estate.view")
+    offset, limit = max(offset, 0), max(1, min(limit, 200))
+    return list(project_list(user=request.auth, q=q, customer_id=customer)[offset : offset + limit])
+
+
+@router.post("/projects", response={201: ProjectOut})
+def create_project(request, payload: ProjectIn):
+    require(request.auth, "estate.edit")
+    data = payload.dict()
+    customer = customer_get_for_user(user=request.auth, pk=data.pop("customer_id"))
+    site_id = data.pop("site_id")
+    site = site_get_for_user(user=request.auth, pk=site_id) if site_id else None
+    return 201, services.project_create(actor=request.auth, customer=customer, site=site, **data)
+
+
+@router.get("/projects/{int:project_id}", response=ProjectOut)
+def get_project(request, project_id: int):
+    require(request.auth, "estate.view")
+    return project_get_for_user(user=request.auth, pk=project_id)
+
+
+@router.get("/projects/{int:project_id}/subsystems", response=list[SubsystemOut])
+def list_subsystems(request, project_id: int):
+    require(request.auth, "estate.view")
+    return list(project_get_for_user(user=request.auth, pk=project_id).subsystems.order_by("kind", "name"))
+
+
+@router.post("/projects/{int:project_id}/subsystems", response={201: SubsystemOut})
+def create_subsystem(request, project_id: int, payload: SubsystemIn):
+    require(request.auth, "estate.edit")
+    project = project_get_for_user(user=request.auth, pk=project_id)
+    return 201, services.subsystem_create(actor=request.auth, project=project, **payload.dict())
+
+
+@router.get("/projects/{int:project_id}/documents", response=list[DocumentOut])
+def list_project_documents(request, project_id: int):
+    require(request.auth, "estate.documents")
+    return list(documents_for(user=request.auth, project=project_get_for_user(user=request.auth, pk=project_id)))
+
+
+@router.get("/documents/{int:document_id}/versions", response=list[DocumentVersionOut])
+def list_document_versions(request, document_id: int):
+    require(request.auth, "estate.documents")
+    document = document_get_for_user(user=request.auth, pk=document_id)
+    return [
+        {**{f: getattr(v, f) for f in ("number", "original_name", "size", "content_type", "sha256", "uploaded_at")},
+         "download_url": reverse("assets:document_download", args=[document.pk, v.number])}
+        for v in document.versions.all()
+    ]  # fmt: skip
+
+
+@router.get("/vendors", response=list[VendorOut])
+def list_vendors(request):
+    require(request.auth, "estate.edit")  # reference data for staff; vendors see only their escalations
+    return list(vendor_list())
+
+
+@router.post("/vendors", response={201: VendorOut})
+def create_vendor(request, payload: VendorIn):
+    require(request.auth, "estate.edit")
+    return 201, services.vendor_create(actor=request.auth, **payload.dict())

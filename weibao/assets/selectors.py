@@ -1,0 +1,332 @@
+"""Queries over the estate. Every user-facing list or get starts from a scoped queryset.
+
+Device lists are keyset-paginated (newest first, `after=<id>`) and never count the whole table: at a million devices
+a COUNT(*) per page view costs more than the page itself.
+"""
+
+import datetime
+import re
+from dataclasses import dataclass
+
+from django.db.models import Q, QuerySet
+from django.utils import timezone
+
+from weibao.accounts.scoping import get_for_user, scope_queryset
+from weibao.assets.choices import REQUIRED_PROJECT_DOCUMENTS, DocumentType
+from weibao.assets.models import Device, DeviceEvent, Document, DocumentVersion, ImportJob, Project, Subsystem, Vendor
+from weibao.customers.models import Customer, Site
+
+PAGE_SIZE = 50
+IP_RE = re.compile(r"^[0-9a-fA-F:.]{3,45}$")
+TOKEN_RE = re.compile(r"^[\w\-./:]{4,120}$")
+
+
+def device_qs_for(user) -> QuerySet[Device]:
+    return scope_queryset(Device.objects.all(), user)
+
+
+def device_get_for_user(*, user, pk: int) -> Device:
+    qs = Device.objects.select_related("customer", "site", "project", "subsystem", "vendor")
+    return get_for_user(qs, user, pk=pk)
+
+
+@dataclass(frozen=True)
+class DeviceFilter:
+    q: str = ""
+    customer: int | None = None
+    site: int | None = None
+    project: int | None = None
+    subsystem: int | None = None
+    vendor: int | None = None
+    status: str = ""
+    category: str = ""
+    warranty: str = ""  # "in" | "out" | "expiring" (within 90 days) | ""
+
+    @classmethod
+    def from_query(cls, params) -> "DeviceFilter":
+        def as_int(name: str) -> int | None:
+            value = (params.get(name) or "").strip()
+            return int(value) if value.isdigit() else None
+
+        return cls(
+            q=(params.get("q") or "").strip()[:100],
+            customer=as_int("customer"),
+            site=as_int("site"),
+            project=as_int("project"),
+            subsystem=as_int("subsystem"),
+            vendor=as_int("vendor"),
+            status=(params.get("status") or "").strip()[:20],
+            category=(params.get("category") or "").strip()[:20],
+            warranty=(params.get("warranty") or "").strip()[:10],
+        )
+
+    def as_query(self) -> dict[str, str]:
+        return {k: str(v) for k, v in self.__dict__.items() if v not in (None, "")}
+
+
+def device_list(*, user, filters: DeviceFilter, today: datetime.date | None = None) -> QuerySet[Device]:
+    """Scoped, filtered devices, newest first; callers slice or keyset-paginate."""
+    qs = device_qs_for(user).select_related("customer", "site", "vendor", "subsystem")
+    if filters.customer:
+        qs = qs.filter(customer_id=filters.customer)
+    if filters.site:
+        qs = qs.filter(site_id=filters.site)
+    if filters.project:
+        qs = qs.filter(project_id=filters.project)
+    if filters.subsystem:
+        qs = qs.filter(subsystem_id=filters.subsystem)
+    if filters.vendor:
+        qs = qs.filter(vendor_id=filters.vendor)
+    if filters.status:
+        qs = qs.filter(status=filters.status)
+    if filters.category:
+        qs = qs.filter(category=filters.category)
+    if filters.warranty:
+        today = today or timezone.localdate()
+        if filters.warranty == "in":
+            qs = qs.filter(warranty_end__gte=today)
+        elif filters.warranty == "out":
+            qs = qs.filter(warranty_end__lt=today)
+        elif filters.warranty == "expiring":
+            qs = qs.filter(warranty_end__gte=today, warranty_end__lte=today + datetime.timedelta(days=90))
+    if filters.q:
+        qs = device_search_filter(qs, filters.q)
+    return qs.order_by("-id")
+
+
+def device_search_filter(qs: QuerySet[Device], q: str) -> QuerySet[Device]:
+    """Match name, model, serial number, IP address or location (Chinese included).
+
+    A query that looks like a serial number or an IP address is first tried as an exact match (a B-tree lookup);
+    only when that finds nothing do we fall back to "contains" over the trigram-indexed search text.
+    """
+    q = q.strip()
+    if not q:
+        return qs
+    if TOKEN_RE.match(q) or IP_RE.match(q):
+        exact = Q(serial_number=q) | Q(ip_address=q)
+        if qs.filter(exact).exists():
+            return qs.filter(exact)
+    # search_text is stored upper-cased; Chinese is unaffected by upper().
+    terms = q.upper().split()[:5]
+    for term in terms:
+        qs = qs.filter(search_text__contains=term)
+    return qs
+
+
+@dataclass
+class KeysetPage:
+    items: list
+    next_after: int | None
+    is_first: bool
+
+
+def keyset_page(qs: QuerySet, *, after: int | None, size: int = PAGE_SIZE) -> KeysetPage:
+    """One page of a queryset ordered by -id: rows with id < after, one row extra to know if there is more."""
+    if after:
+        qs = qs.filter(id__lt=after)
+    rows = list(qs[: size + 1])
+    more = len(rows) > size
+    rows = rows[:size]
+    return KeysetPage(items=rows, next_after=rows[-1].pk if more and rows else None, is_first=not after)
+
+
+def device_history(*, device: Device) -> QuerySet[DeviceEvent]:
+    return device.events.select_related("actor", "related_device").order_by("-at", "-id")
+
+
+# --- search across the estate ------------------------------------------------------------------------------------
+@dataclass
+class EstateSearchResult:
+    customers: list[Customer]
+    sites: list[Site]
+    devices: list[Device]
+
+
+def estate_search(*, user, q: str, limit: int = 20) -> EstateSearchResult:
+    """Customers, sites and devices matching a query (name, code, address, serial, IP, model, location)."""
+    q = (q or "").strip()[:100]
+    if not q:
+        return EstateSearchResult([], [], [])
+    customers = (
+        scope_queryset(Customer.objects.all(), user)
+        .filter(Q(name__icontains=q) | Q(code__icontains=q))
+        .order_by("name")[:limit]
+    )
+    sites = (
+        scope_queryset(Site.objects.select_related("customer"), user)
+        .filter(Q(name__icontains=q) | Q(address__icontains=q))
+        .order_by("name")[:limit]
+    )
+    devices = device_list(user=user, filters=DeviceFilter(q=q))[:limit]
+    return EstateSearchResult(list(customers), list(sites), list(devices))
+
+
+# --- vendors, projects, subsystems ---------------------------------------------------------------------------------
+def vendor_list() -> QuerySet[Vendor]:
+    """Vendors are reference data every staff member may read (names, support lines)."""
+    return Vendor.objects.order_by("name")
+
+
+def project_qs_for(user) -> QuerySet[Project]:
+    return scope_queryset(Project.objects.select_related("customer", "site", "project_manager"), user)
+
+
+def project_get_for_user(*, user, pk: int) -> Project:
+    return get_for_user(Project.objects.select_related("customer", "site", "project_manager"), user, pk=pk)
+
+
+def project_list(*, user, q: str = "", customer_id: int | None = None) -> QuerySet[Project]:
+    qs = project_qs_for(user)
+    if customer_id:
+        qs = qs.filter(customer_id=customer_id)
+    if q:
+        qs = qs.filter(Q(name__icontains=q) | Q(code__icontains=q) | Q(customer__name__icontains=q))
+    return qs.order_by("-id")
+
+
+def subsystem_get_for_user(*, user, pk: int) -> Subsystem:
+    return get_for_user(Subsystem.objects.select_related("project", "project__customer"), user, pk=pk)
+
+
+def project_missing_document_types(*, project: Project) -> list[DocumentType]:
+    """Required document types with no document yet (for a project built by others: what the customer owes us)."""
+    present = set(
+        Document.objects.filter(project=project, current_version__gt=0).values_list("doc_type", flat=True).distinct()
+    )
+    return [DocumentType(t) for t in REQUIRED_PROJECT_DOCUMENTS if t not in present]
+
+
+# --- documents ---------------------------------------------------------------------------------------------------
+def document_qs_for(user) -> QuerySet[Document]:
+    return scope_queryset(Document.objects.select_related("project", "subsystem", "device"), user)
+
+
+def document_get_for_user(*, user, pk: int) -> Document:
+    return get_for_user(Document.objects.select_related("customer", "project", "subsystem", "device"), user, pk=pk)
+
+
+def document_version_get_for_user(*, user, document_pk: int, number: int) -> DocumentVersion:
+    qs = DocumentVersion.objects.select_related("document")
+    return get_for_user(qs, user, document_id=document_pk, number=number)
+
+
+def documents_for(*, user, project: Project | None = None, subsystem: Subsystem | None = None,
+                  device: Device | None = None) -> QuerySet[Document]:  # fmt: skip
+    """Documents of a project (including its subsystems' and devices'), a subsystem, or a device."""
+    qs = document_qs_for(user)
+    if device is not None:
+        cond = Q(device=device)
+        if device.subsystem_id:
+            cond |= Q(subsystem_id=device.subsystem_id, device__isnull=True)
+        qs = qs.filter(cond)
+    elif subsystem is not None:
+        qs = qs.filter(subsystem=subsystem)
+    elif project is not None:
+        qs = qs.filter(project=project)
+    return qs.order_by("doc_type", "title")
+
+
+# --- imports -----------------------------------------------------------------------------------------------------
+def import_job_get_for_user(*, user, pk: int) -> ImportJob:
+    """Import jobs are staff work; a job is visible to its creator and to anyone allowed to import."""
+    from django.http import Http404
+
+    job = ImportJob.objects.select_related("customer", "project").filter(pk=pk).first()
+    if job is None or not user.is_internal:
+        raise Http404
+    return job
+
+
+# --- pre-visit briefing --------------------------------------------------------------------------------------------
+BRIEFING_MAX_DEVICES = 500
+
+
+@dataclass
+class WarrantySummary:
+    in_warranty: int = 0
+    expired: int = 0
+    unknown: int = 0
+    expiring_soon: int = 0  # within 90 days
+
+
+def _warranty_summary(devices: list[Device], today: datetime.date) -> WarrantySummary:
+    summary = WarrantySummary()
+    soon = today + datetime.timedelta(days=90)
+    for d in devices:
+        if d.warranty_end is None:
+            summary.unknown += 1
+        elif d.warranty_end < today:
+            summary.expired += 1
+        else:
+            summary.in_warranty += 1
+            if d.warranty_end <= soon:
+                summary.expiring_soon += 1
+    return summary
+
+
+def briefing_data(*, user, site: Site | None = None, project: Project | None = None,
+                  device: Device | None = None) -> dict:  # fmt: skip
+    """Everything an engineer needs before a visit, for one site, project or device (already access-checked)."""
+    today = timezone.localdate()
+    if device is not None:
+        customer = device.customer
+        site = device.site
+        projects = [device.project] if device.project_id else []
+        devices_qs = Device.objects.filter(pk=device.pk)
+        subsystems_qs = (
+            Subsystem.objects.filter(pk=device.subsystem_id) if device.subsystem_id else Subsystem.objects.none()
+        )
+        documents = list(
+            document_qs_for(user).filter(
+                Q(device=device) | Q(subsystem_id=device.subsystem_id, device__isnull=True)
+                | Q(project_id=device.project_id, subsystem__isnull=True, device__isnull=True)
+            )
+        ) if device.project_id or device.subsystem_id else list(document_qs_for(user).filter(device=device))  # fmt: skip
+    elif project is not None:
+        customer = project.customer
+        site = site or project.site
+        projects = [project]
+        devices_qs = Device.objects.filter(project=project)
+        subsystems_qs = project.subsystems.all()
+        documents = list(document_qs_for(user).filter(project=project))
+    else:
+        assert site is not None  # noqa: S101
+        customer = site.customer
+        devices_qs = Device.objects.filter(site=site)
+        project_ids = set(devices_qs.exclude(project=None).values_list("project_id", flat=True).distinct()[:50])
+        project_ids |= set(Project.objects.filter(site=site).values_list("pk", flat=True)[:50])
+        projects = list(Project.objects.filter(pk__in=project_ids).order_by("name"))
+        subsystems_qs = Subsystem.objects.filter(project_id__in=project_ids)
+        documents = list(document_qs_for(user).filter(project_id__in=project_ids))
+    devices = list(
+        devices_qs.exclude(status="retired").select_related("vendor", "subsystem", "site")
+        .order_by("subsystem__name", "location", "id")[: BRIEFING_MAX_DEVICES + 1]
+    )  # fmt: skip
+    truncated = len(devices) > BRIEFING_MAX_DEVICES
+    devices = devices[:BRIEFING_MAX_DEVICES]
+    from weibao.assets.models import ProjectInstaller
+    from weibao.customers.models import Contact
+
+    contacts = Contact.objects.filter(customer=customer).select_related("site")
+    if site is not None:
+        contacts = contacts.filter(Q(site=site) | Q(site__isnull=True))
+    vendor_ids = {d.vendor_id for d in devices}
+    missing = {p.pk: project_missing_document_types(project=p) for p in projects}
+    return {
+        "customer": customer,
+        "site": site,
+        "project": project,
+        "device": device,
+        "projects": projects,
+        "subsystems": list(subsystems_qs.select_related("project").order_by("project__name", "kind", "name")),
+        "devices": devices,
+        "devices_truncated": truncated,
+        "documents": sorted(documents, key=lambda d: (d.doc_type, d.title)),
+        "installers": list(ProjectInstaller.objects.filter(project__in=projects).select_related("project")),
+        "contacts": list(contacts.order_by("-is_primary", "name")[:50]),
+        "vendors": list(Vendor.objects.filter(pk__in=vendor_ids).order_by("name")),
+        "warranty": _warranty_summary(devices, today),
+        "missing_documents": [(p, missing[p.pk]) for p in projects if not p.built_by_us or missing[p.pk]],
+        "today": today,
+    }

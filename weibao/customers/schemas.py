@@ -1,0 +1,74 @@
+from ninja import Schema
+
+
+class CustomerOut(Schema):
+    id: int
+    code: str
+    name: str
+    industry: str
+    address: str
+    branch_id: int | None
+    email_domains: str
+    organisation_id: int
+
+
+class CustomerIn(Schema):
+    code: str
+    name: str
+    industry: str = ""
+    address: str = ""
+    branch_id: int | None = None
+    email_domains: str = ""
+    notes: str = ""
+
+
+class CustomerPatch(Schema):
+    name: str | None = None
+    industry: str | None = None
+    address: str | None = None
+    branch_id: int | None = None
+    email_domains: str | None = None
+    notes: str | None = None
+
+
+class SiteOut(Schema):
+    id: int
+    customer_id: int
+    name: str
+    address: str
+    region_tier: str
+    region_id: int | None
+    timezone: str
+
+
+class SiteIn(Schema):
+    name: str
+    address: str = ""
+    region_tier: str = "city"
+    region_id: int | None = None
+    timezone: str = "Asia/Shanghai"
+    notes: str = ""
+
+
+class ContactOut(Schema):
+    id: int
+    customer_id: int
+    site_id: int | None
+    name: str
+    role: str
+    mobile: str
+    phone: str
+    email: str
+    wechat_id: str
+    is_primary: bool
+
+
+class ContactIn(Schema):
+    name: str
+    role: str = ""
+    site_id: int | None = None
+    mobile: str = ""
+    phone: str = ""
+    email: str = ""
+    wechat_id: str = ""
+    is_primary: bool = False
