@@ -71,4 +71,7 @@ def parse_database_url(url: str) -> dict:
         raise ImproperlyConfigured(f"DATABASE_URL={url!r}: only sqlite and postgres are supported (got {engine!r}).")
     if not config.get("NAME"):
         raise ImproperlyConfigured(f"DATABASE_URL={url!r} is malformed: the database name is missing.")
+    if config["NAME"] == ":memory:":
+        # Web, worker and scheduler are separate processes: an in-memory database would be one per process.
+        raise ImproperlyConfigured(f"DATABASE_URL={url!r} names no file: use sqlite:////absolute/path.sqlite3.")
     return config

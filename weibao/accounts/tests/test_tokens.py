@@ -66,7 +66,8 @@ def test_api_token_create_list_revoke(api_client, customer_a_user, django_assert
     created = api_client.post("/api/accounts/tokens", {"name": "second"}, content_type="application/json")
     assert created.status_code == 201
     body = created.json()
-    assert body["token"].startswith("wb_") and body["prefix"] == body["token"][:10]
+    assert body["token"].startswith("wb_")
+    assert body["prefix"] == body["token"][:10]
     with django_assert_max_num_queries(4):
         listed = api_client.get("/api/accounts/tokens")
     assert [t["name"] for t in listed.json()] == ["second", "first"]

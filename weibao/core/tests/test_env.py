@@ -1,0 +1,63 @@
+"""Start-up refuses bad configuration with a clear message (checked through the real `weibao` command)."""
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from django.core.exceptions import ImproperlyConfigured
+
+from weibao.env import env_bool, parse_database_url
+
+ROOT = Path(__file__).resolve().parents[3]
+
+
+def _weibao(*args: str, **env: str) -> subprocess.CompletedProcess:
+    clean = {k: v for k, v in os.environ.items() if not k.startswith(("WEIBAO_", "DATABASE_URL", "DJANGO_"))}
+    clean.update(env)
+    return subprocess.run(
+        [sys.executable, "-m", "weibao.cli", *args], cwd=ROOT, env=clean, capture_output=True, text=True, timeout=120,
+        check=False,
+    )  # fmt: skip
+
+
+@pytest.mark.parametrize("url", ["postgres//nohost", "mysql://u@h/db", "sqlite://", "postgres://u@h:notaport/db"])
+def test_malformed_database_url_stops_start_up(url):
+    result = _weibao("check", DATABASE_URL=url, WEIBAO_DEBUG="true")
+    assert result.returncode != 0
+    assert "DATABASE_URL" in result.stderr
+    assert "Traceback" not in result.stderr.splitlines()[-1]
+
+
+def test_bad_boolean_stops_start_up():
+    result = _weibao("check", WEIBAO_DEBUG="maybe")
+    assert result.returncode != 0
+    assert "WEIBAO_DEBUG='maybe' is not a boolean" in result.stderr
+
+
+def test_missing_secret_key_stops_start_up():
+    result = _weibao("check")
+    assert result.returncode != 0
+    assert "WEIBAO_SECRET_KEY" in result.stderr
+
+
+def test_good_configuration_starts(tmp_path):
+    result = _weibao("check", DATABASE_URL=f"sqlite:///{tmp_path}/x.sqlite3", WEIBAO_SECRET_KEY="k" * 50)
+    assert result.returncode == 0, result.stderr
+
+
+def test_parse_database_url():
+    assert parse_database_url("sqlite:////tmp/a.sqlite3")["NAME"] == "/tmp/a.sqlite3"
+    pg = parse_database_url("postgres://weibao:pw@db.example:5433/weibao")
+    assert (pg["HOST"], pg["PORT"], pg["NAME"], pg["PASSWORD"]) == ("db.example", 5433, "weibao", "pw")
+    with pytest.raises(ImproperlyConfigured, match="DATABASE_URL"):
+        parse_database_url("nonsense")
+
+
+def test_env_bool(monkeypatch):
+    monkeypatch.setenv("X_FLAG", "Yes")
+    assert env_bool("X_FLAG", False) is True
+    monkeypatch.setenv("X_FLAG", "maybe")
+    with pytest.raises(ImproperlyConfigured):
+        env_bool("X_FLAG", False)
