@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING
 
 from django.db import transaction
 from django.db.models import Q
+from django.db.models.functions import Coalesce
 from django.utils import timezone
 
 from weibao.contracts import clock as engine
@@ -212,7 +213,8 @@ def _managers_by_branch() -> dict[int | None, list[int]]:
 
 def _sweep_level(*, level: str, now: datetime.datetime, batch: int, actor_id: int, managers) -> int:
     if level == AlertLevel.WARNING:
-        due = Q(warned_at__isnull=True, warn_at__lte=now)
+        # A clock already past its deadline gets the breach alone (a late worker must not send both at once).
+        due = Q(warned_at__isnull=True, warn_at__lte=now, deadline__gt=now)
         stamp, kind, state = "warned_at", EventKind.SLA_WARNING, SlaState.WARNING
     else:
         due = Q(breached_at__isnull=True, deadline__lte=now)
@@ -233,7 +235,10 @@ def _sweep_level(*, level: str, now: datetime.datetime, batch: int, actor_id: in
             )
             if not claimed:
                 continue
-            Clock.objects.filter(pk__in=[c[0] for c in claimed]).update(**{stamp: now})
+            stamps = (
+                {stamp: now} if level == AlertLevel.WARNING else {stamp: now, "warned_at": Coalesce("warned_at", now)}
+            )
+            Clock.objects.filter(pk__in=[c[0] for c in claimed]).update(**stamps)
             orders = dict(WorkOrder.objects.filter(pk__in={c[1] for c in claimed}).values_list("pk", "assignee_id"))
             branches = dict(WorkOrder.objects.filter(pk__in={c[1] for c in claimed}).values_list("pk", "branch_id"))
             events = WorkOrderEvent.objects.bulk_create(

@@ -125,6 +125,7 @@ def _event(wo: WorkOrder, *, kind: str, actor: User, old_status: str = "", new_s
         data=data or {},
         internal=internal,
         source_ref=source_ref,
+        created_at=timezone.now(),
     )
     publish([event.pk])
     return event
@@ -888,7 +889,8 @@ def legacy_review_add(*, workorder: WorkOrder, actor: User, notes: str, next_ste
         data={"next_steps": next_steps, "next_review_on": next_review_on.isoformat() if next_review_on else None},
     )
     return LegacyReview.objects.create(workorder=wo, reviewer=actor, notes=notes, next_steps=next_steps,
-                                       customer_report=customer_report, next_review_on=next_review_on, event=event)  # fmt: skip
+                                       customer_report=customer_report, next_review_on=next_review_on, event=event,
+                                       reviewed_at=event.created_at)  # fmt: skip
 
 
 # --- periodic -----------------------------------------------------------------------------------------------------

@@ -1,3 +1,5 @@
+import datetime
+
 import pytest
 
 
@@ -41,3 +43,26 @@ def order_b(site_b, duty_engineer):
     from weibao.workorders.tests.factories import make_workorder
 
     return make_workorder(site=site_b, actor=duty_engineer)
+
+
+class FakeClock:
+    """`timezone.now()` under the test's control: `clock.now = …` or `clock.advance(minutes=…)`."""
+
+    def __init__(self, start: datetime.datetime) -> None:
+        self.now = start
+
+    def __call__(self) -> datetime.datetime:
+        return self.now
+
+    def advance(self, **delta) -> datetime.datetime:
+        self.now += datetime.timedelta(**delta)
+        return self.now
+
+
+@pytest.fixture
+def clock(monkeypatch):
+    from django.utils import timezone
+
+    fake = FakeClock(datetime.datetime(2026, 3, 2, 1, 0, tzinfo=datetime.UTC))  # a Monday, 09:00 in Shanghai
+    monkeypatch.setattr(timezone, "now", fake)
+    return fake
