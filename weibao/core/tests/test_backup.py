@@ -38,7 +38,7 @@ def test_restore_refuses_missing_and_damaged_files(tmp_path):
         bogus = tmp_path / "bogus.bak"
         bogus.write_bytes(b"this is not a backup at all" * 100)
         for path in (tmp_path / "missing.bak", bogus):
-            result = subprocess.run(
+            result = subprocess.run(  # noqa: S603
                 [sys.executable, "-m", "weibao.cli", "restore", "--noinput", str(path)], cwd=ROOT, env=env,
                 capture_output=True, text=True, timeout=120, check=False,
             )  # fmt: skip
@@ -53,7 +53,7 @@ def test_restore_asks_for_confirmation(tmp_path):
     from weibao.core.tests.procs import ROOT
 
     with scratch_database(tmp_path, "restoreask") as url:
-        result = subprocess.run(
+        result = subprocess.run(  # noqa: S603
             [sys.executable, "-m", "weibao.cli", "restore", str(tmp_path / "x.bak")], cwd=ROOT, env=weibao_env(url),
             capture_output=True, text=True, timeout=120, input="no\n", check=False,
         )  # fmt: skip

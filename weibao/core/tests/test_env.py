@@ -16,7 +16,7 @@ ROOT = Path(__file__).resolve().parents[3]
 def _weibao(*args: str, **env: str) -> subprocess.CompletedProcess:
     clean = {k: v for k, v in os.environ.items() if not k.startswith(("WEIBAO_", "DATABASE_URL", "DJANGO_"))}
     clean.update(env)
-    return subprocess.run(
+    return subprocess.run(  # noqa: S603
         [sys.executable, "-m", "weibao.cli", *args], cwd=ROOT, env=clean, capture_output=True, text=True, timeout=120,
         check=False,
     )  # fmt: skip
@@ -48,7 +48,7 @@ def test_good_configuration_starts(tmp_path):
 
 
 def test_parse_database_url():
-    assert parse_database_url("sqlite:////tmp/a.sqlite3")["NAME"] == "/tmp/a.sqlite3"
+    assert parse_database_url("sqlite:////srv/a.sqlite3")["NAME"] == "/srv/a.sqlite3"
     pg = parse_database_url("postgres://weibao:pw@db.example:5433/weibao")
     assert (pg["HOST"], pg["PORT"], pg["NAME"], pg["PASSWORD"]) == ("db.example", 5433, "weibao", "pw")
     with pytest.raises(ImproperlyConfigured, match="DATABASE_URL"):
