@@ -316,7 +316,7 @@ class SlaPolicy(VersionedModel):
     response_written_minutes = models.PositiveIntegerField(
         _("response to fax / email / web (minutes)"), default=12 * 60
     )
-    warn_percent = models.PositiveSmallIntegerField(_("warn at (% of target)"), default=75)
+    warn_percent = models.PositiveSmallIntegerField(_("warning threshold (percent of target)"), default=75)
     pause_states = models.CharField(
         _("states that pause the clock"),
         max_length=200,

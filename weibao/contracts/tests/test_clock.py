@@ -39,6 +39,7 @@ def local(cal: WorkingCalendar, value: datetime) -> str:
 # --- properties ---------------------------------------------------------------------------------
 
 
+@settings(deadline=None)  # timing varies on a shared machine; correctness is what is tested
 @given(instants, durations)
 def test_always_equals_wall_clock(start, duration):
     assert ALWAYS.add(start, duration) == start + duration
@@ -46,24 +47,27 @@ def test_always_equals_wall_clock(start, duration):
     assert deadline(ALWAYS, start, duration) == start + duration
 
 
+@settings(deadline=None)  # timing varies on a shared machine; correctness is what is tested
 @given(calendars, instants, durations)
 def test_elapsed_inverts_deadline(cal, start, duration):
     assert cal.elapsed(start, cal.add(start, duration)) == duration
 
 
-@settings(max_examples=200)
+@settings(max_examples=200, deadline=None)
 @given(calendars, instants, durations, st.integers(min_value=0, max_value=30 * 86400))
 def test_deadline_monotonic_in_start(cal, start, duration, shift):
     later = start + timedelta(seconds=shift)
     assert cal.add(later, duration) >= cal.add(start, duration)
 
 
+@settings(deadline=None)  # timing varies on a shared machine; correctness is what is tested
 @given(calendars, instants, durations, durations)
 def test_deadline_monotonic_in_duration(cal, start, d1, d2):
     small, big = sorted((d1, d2))
     assert cal.add(start, small) <= cal.add(start, big)
 
 
+@settings(deadline=None)  # timing varies on a shared machine; correctness is what is tested
 @given(calendars, instants, durations)
 def test_deadline_is_earliest_instant(cal, start, duration):
     # One microsecond earlier, the clock had not yet run the whole duration.
@@ -72,7 +76,7 @@ def test_deadline_is_earliest_instant(cal, start, duration):
         assert cal.elapsed(start, end - timedelta(microseconds=1)) < duration
 
 
-@settings(max_examples=300)
+@settings(max_examples=300, deadline=None)
 @given(
     calendars,
     instants,
@@ -94,6 +98,7 @@ def test_pause_moves_deadline_by_its_business_length(cal, start, duration, offse
         assert elapsed(cal, start, paused, [(pause_start, pause_end)]) == duration
 
 
+@settings(deadline=None)  # timing varies on a shared machine; correctness is what is tested
 @given(calendars, instants, durations, st.lists(st.tuples(st.integers(0, 100 * 3600), st.integers(0, 50 * 3600))))
 def test_elapsed_with_pauses_inverts_deadline(cal, start, duration, raw):
     pauses = [(start + timedelta(seconds=o), start + timedelta(seconds=o + n)) for o, n in raw]
@@ -101,6 +106,7 @@ def test_elapsed_with_pauses_inverts_deadline(cal, start, duration, raw):
     assert elapsed(cal, start, end, pauses) == duration
 
 
+@settings(deadline=None)  # timing varies on a shared machine; correctness is what is tested
 @given(calendars, instants, durations)
 def test_is_working_matches_elapsed(cal, start, duration):
     one = timedelta(seconds=1)

@@ -5,6 +5,7 @@ from datetime import timedelta
 
 import pytest
 from django.core.exceptions import ValidationError
+from django.utils import translation
 
 from weibao.contracts.choices import ContractStatus, HolidayDataStatus, ServiceType
 from weibao.contracts.clock import ALWAYS, local_time
@@ -219,7 +220,7 @@ def test_policy_update_rejects_bad_targets_and_saves_nothing(admin_user):
     contract.sla.refresh_from_db()
     assert contract.sla.warn_percent == 75
     assert contract.sla.targets.get(severity="A").arrival_city_minutes == 120
-    with pytest.raises(ValidationError, match="positive"):
+    with translation.override("en"), pytest.raises(ValidationError, match="positive"):
         sla_policy_update(policy=contract.sla, actor=admin_user, targets={"A": {"plan_minutes": -5}})
 
 
