@@ -2,7 +2,7 @@
 
 from django.shortcuts import get_object_or_404
 from django.urls import reverse
-from ninja import Query, Router, Schema
+from ninja import Query, Router, Schema, Status
 
 from weibao.accounts.permissions import require
 from weibao.assets import services
@@ -81,7 +81,7 @@ def create_device(request, payload: DeviceIn):
     subsystem = subsystem_get_for_user(user=request.auth, pk=subsystem_id) if subsystem_id else None
     device = services.device_create(actor=request.auth, customer=customer, site=site, vendor=vendor, project=project,
                                     subsystem=subsystem, **data)  # fmt: skip
-    return 201, device
+    return Status(201, device)
 
 
 @router.get("/devices/{int:device_id}", response=DeviceOut)
@@ -150,7 +150,7 @@ def create_project(request, payload: ProjectIn):
     customer = customer_get_for_user(user=request.auth, pk=data.pop("customer_id"))
     site_id = data.pop("site_id")
     site = site_get_for_user(user=request.auth, pk=site_id) if site_id else None
-    return 201, services.project_create(actor=request.auth, customer=customer, site=site, **data)
+    return Status(201, services.project_create(actor=request.auth, customer=customer, site=site, **data))
 
 
 @router.get("/projects/{int:project_id}", response=ProjectOut)
@@ -169,7 +169,7 @@ def list_subsystems(request, project_id: int):
 def create_subsystem(request, project_id: int, payload: SubsystemIn):
     require(request.auth, "estate.edit")
     project = project_get_for_user(user=request.auth, pk=project_id)
-    return 201, services.subsystem_create(actor=request.auth, project=project, **payload.dict())
+    return Status(201, services.subsystem_create(actor=request.auth, project=project, **payload.dict()))
 
 
 @router.get("/projects/{int:project_id}/documents", response=list[DocumentOut])
@@ -198,4 +198,4 @@ def list_vendors(request):
 @router.post("/vendors", response={201: VendorOut})
 def create_vendor(request, payload: VendorIn):
     require(request.auth, "estate.edit")
-    return 201, services.vendor_create(actor=request.auth, **payload.dict())
+    return Status(201, services.vendor_create(actor=request.auth, **payload.dict()))

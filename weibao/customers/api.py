@@ -1,7 +1,7 @@
 """REST API for customers, sites and contacts (mounted at /api/customers/)."""
 
 from django.shortcuts import get_object_or_404
-from ninja import Router
+from ninja import Router, Status
 
 from weibao.accounts.models import Branch, Region
 from weibao.accounts.permissions import require
@@ -41,7 +41,7 @@ def create_customer(request, payload: CustomerIn):
     data = payload.dict()
     branch_id = data.pop("branch_id")
     branch = get_object_or_404(Branch, pk=branch_id) if branch_id else None
-    return 201, services.customer_create(actor=request.auth, branch=branch, **data)
+    return Status(201, services.customer_create(actor=request.auth, branch=branch, **data))
 
 
 @router.get("/{int:customer_id}", response=CustomerOut)
@@ -75,7 +75,7 @@ def create_site(request, customer_id: int, payload: SiteIn):
     data = payload.dict()
     region_id = data.pop("region_id")
     region = get_object_or_404(Region, pk=region_id) if region_id else None
-    return 201, services.site_create(actor=request.auth, customer=customer, region=region, **data)
+    return Status(201, services.site_create(actor=request.auth, customer=customer, region=region, **data))
 
 
 @router.get("/sites/{int:site_id}", response=SiteOut)
@@ -98,4 +98,4 @@ def create_contact(request, customer_id: int, payload: ContactIn):
     data = payload.dict()
     site_id = data.pop("site_id")
     site = get_object_or_404(Site, pk=site_id, customer=customer) if site_id else None
-    return 201, services.contact_create(actor=request.auth, customer=customer, site=site, **data)
+    return Status(201, services.contact_create(actor=request.auth, customer=customer, site=site, **data))

@@ -1,0 +1,416 @@
+import datetime
+
+import pytest
+from django.core.exceptions import ValidationError
+from django.core.files.uploadedfile import SimpleUploadedFile
+from django.db import IntegrityError
+from django.test import override_settings
+from django.urls import reverse
+
+from weibao.assets import briefing
+from weibao.assets.choices import DeviceEventKind, DeviceStatus, DocumentType
+from weibao.assets.models import Device, DocumentDownload
+from weibao.assets.selectors import (
+    DeviceFilter,
+    device_list,
+    estate_search,
+    keyset_page,
+    project_missing_document_types,
+)
+from weibao.assets.services import (
+    device_create,
+    device_replace,
+    device_set_status,
+    device_update,
+    document_add_version,
+    document_create,
+    project_create,
+    vendor_create,
+)
+from weibao.assets.tests.factories import DeviceFactory, ProjectFactory, SubsystemFactory, VendorFactory
+from weibao.customers.tests.factories import CustomerFactory, SiteFactory
+
+pytestmark = pytest.mark.django_db
+PDF = b"%PDF-1.4\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n"
+
+
+@pytest.fixture
+def two_estates(customer_a_org, customer_b_org):
+    a = DeviceFactory(customer=CustomerFactory(organisation=customer_a_org), name="甲核心交换机", serial_number="A-1")
+    b = DeviceFactory(customer=CustomerFactory(organisation=customer_b_org), name="乙核心交换机", serial_number="B-1")
+    return a, b
+
+
+# --- models and services -------------------------------------------------------------------------------------------
+def test_vendor_create_makes_vendor_organisation(manager):
+    vendor = vendor_create(actor=manager, name="锐捷", offers_onsite_service=True)
+    assert vendor.organisation.kind == "vendor"
+
+
+def test_serial_unique_per_vendor():
+    vendor = VendorFactory()
+    DeviceFactory(vendor=vendor, serial_number="X")
+    DeviceFactory(vendor=VendorFactory(), serial_number="X")  # another vendor may reuse it
+    DeviceFactory(vendor=vendor, serial_number="")  # software without serial
+    DeviceFactory(vendor=vendor, serial_number="")
+    with pytest.raises(IntegrityError):
+        DeviceFactory(vendor=vendor, serial_number="X")
+
+
+def test_device_create_records_history_and_checks_customer(manager):
+    customer = CustomerFactory()
+    site = SiteFactory(customer=customer)
+    device = device_create(actor=manager, customer=customer, site=site, vendor=VendorFactory(), model="DS-2CD",
+                           serial_number=" SN1 ", ip_address="10.0.0.1")  # fmt: skip
+    assert device.serial_number == "SN1"
+    assert device.events.get().kind == DeviceEventKind.CREATED
+    with pytest.raises(ValidationError):
+        device_create(actor=manager, customer=customer, site=SiteFactory(), vendor=VendorFactory(), model="X")
+
+
+def test_device_subsystem_must_be_in_project(manager):
+    customer = CustomerFactory()
+    project = ProjectFactory(customer=customer)
+    other = SubsystemFactory(project=ProjectFactory(customer=customer))
+    with pytest.raises(ValidationError):
+        device_create(actor=manager, customer=customer, site=SiteFactory(customer=customer), vendor=VendorFactory(),
+                      model="X", project=project, subsystem=other)  # fmt: skip
+
+
+def test_device_update_records_changed_fields(manager):
+    device = DeviceFactory(location="旧位置")
+    device_update(device=device, actor=manager, location="新位置", installed_on=datetime.date(2024, 1, 2))
+    event = device.events.get(kind=DeviceEventKind.UPDATED)
+    assert event.data == {"location": ["旧位置", "新位置"], "installed_on": [None, "2024-01-02"]}
+    device_update(device=device, actor=manager, location="新位置")  # no change, no event
+    assert device.events.filter(kind=DeviceEventKind.UPDATED).count() == 1
+
+
+def test_device_set_status_once(manager):
+    device = DeviceFactory()
+    device_set_status(device=device, status=DeviceStatus.FAULTY, actor=manager, note="无法开机")
+    device_set_status(device=device, status=DeviceStatus.FAULTY, actor=manager)
+    events = list(device.events.filter(kind=DeviceEventKind.STATUS_CHANGED))
+    assert len(events) == 1
+    assert (events[0].old_status, events[0].new_status) == ("in_service", "faulty")
+    with pytest.raises(ValidationError):
+        device_set_status(device=device, status="stolen", actor=manager)
+
+
+def test_device_replace_links_both_histories(manager):
+    old = DeviceFactory(parameters={"VLAN": "100"}, ip_address="10.1.1.1")
+    new = device_replace(device=old, actor=manager, serial_number="NEW-1", note="主板故障")
+    old.refresh_from_db()
+    assert old.status == DeviceStatus.RETIRED
+    assert new.parameters == {"VLAN": "100"}
+    assert new.site_id == old.site_id
+    assert old.events.get(kind=DeviceEventKind.REPLACED).related_device == new
+    assert new.events.get().related_device == old
+    with pytest.raises(ValidationError):
+        device_replace(device=old, actor=manager, serial_number="NEW-2")
+
+
+def test_warranty_helpers():
+    device = DeviceFactory.build(warranty_end=datetime.date(2025, 1, 1))
+    assert device.in_warranty(datetime.date(2025, 1, 1)) is True
+    assert device.in_warranty(datetime.date(2025, 1, 2)) is False
+    assert DeviceFactory.build(warranty_end=None).in_warranty() is None
+
+
+def test_project_create_and_missing_documents(manager):
+    customer = CustomerFactory()
+    project = project_create(actor=manager, customer=customer, code="P1", name="监控改造", built_by_us=False)
+    missing = project_missing_document_types(project=project)
+    assert DocumentType.DRAWING in missing
+    document_create(actor=manager, customer=customer, project=project, doc_type=DocumentType.DRAWING, title="图纸",
+                    upload=SimpleUploadedFile("a.pdf", PDF))  # fmt: skip
+    assert DocumentType.DRAWING not in project_missing_document_types(project=project)
+
+
+# --- documents ---------------------------------------------------------------------------------------------------
+def test_document_versions_keep_old_files(manager):
+    project = ProjectFactory()
+    doc = document_create(actor=manager, customer=project.customer, project=project, doc_type=DocumentType.CONFIGURATION,
+                          title="配置", upload=SimpleUploadedFile("v1.txt", b"version one"))  # fmt: skip
+    document_add_version(document=doc, actor=manager, upload=SimpleUploadedFile("v2.txt", b"version two"), note="更新")
+    doc.refresh_from_db()
+    assert doc.current_version == 2
+    v1, v2 = doc.versions.order_by("number")
+    assert v1.file.read() == b"version one"
+    assert v2.file.read() == b"version two"
+    assert v1.file.name != v2.file.name
+
+
+@pytest.mark.parametrize(
+    ("name", "content"),
+    [
+        ("setup.pdf", b"MZ\x90\x00\x03\x00\x00\x00"),  # an executable named .pdf
+        ("tool.exe", b"MZ\x90\x00"),  # forbidden extension
+        ("page.html", b"<html><script>alert(1)</script></html>"),
+        ("notes.txt", b"<!DOCTYPE html><script>alert(1)</script>"),  # HTML disguised as text
+        ("image.png", PDF),  # content does not match the extension
+        ("empty.pdf", b""),
+    ],
+)
+def test_document_upload_checks(manager, name, content):
+    project = ProjectFactory()
+    with pytest.raises(ValidationError):
+        document_create(actor=manager, customer=project.customer, project=project, doc_type=DocumentType.OTHER,
+                        title="x", upload=SimpleUploadedFile(name, content))  # fmt: skip
+    assert not project.documents.exists()
+
+
+@override_settings(WEIBAO_MAX_UPLOAD_MB=0)
+def test_document_upload_size_limit(manager):
+    project = ProjectFactory()
+    with pytest.raises(ValidationError, match="too large"):
+        document_create(actor=manager, customer=project.customer, project=project, doc_type=DocumentType.OTHER,
+                        title="x", upload=SimpleUploadedFile("a.pdf", PDF))  # fmt: skip
+
+
+def test_document_download_is_attachment_and_audited(client, manager, customer_a_user, customer_b_user, customer_a_org):
+    project = ProjectFactory(customer=CustomerFactory(organisation=customer_a_org))
+    doc = document_create(actor=manager, customer=project.customer, project=project, doc_type=DocumentType.DRAWING,
+                          title="图纸", upload=SimpleUploadedFile("图纸.pdf", PDF))  # fmt: skip
+    url = reverse("assets:document_download", args=[doc.pk, 1])
+    client.force_login(customer_a_user)
+    response = client.get(url, REMOTE_ADDR="192.0.2.7")
+    assert response.status_code == 200
+    assert response["Content-Disposition"].startswith("attachment")
+    assert response["X-Content-Type-Options"] == "nosniff"
+    assert b"".join(response.streaming_content) == PDF
+    audit = DocumentDownload.objects.get()
+    assert (audit.user, audit.ip_address) == (customer_a_user, "192.0.2.7")
+    client.force_login(customer_b_user)
+    assert client.get(url).status_code == 404
+    assert client.get(reverse("assets:document_detail", args=[doc.pk])).status_code == 404
+    assert DocumentDownload.objects.count() == 1
+
+
+def test_document_upload_view(client, manager):
+    project = ProjectFactory()
+    client.force_login(manager)
+    url = reverse("assets:document_upload") + f"?project={project.pk}"
+    response = client.post(url, {"doc_type": "drawing", "title": "施工图", "file": SimpleUploadedFile("a.pdf", PDF)})
+    assert response.status_code == 302
+    response = client.post(url, {"doc_type": "drawing", "title": "坏的", "file": SimpleUploadedFile("a.pdf", b"MZ..")})
+    assert response.status_code == 200
+    assert project.documents.count() == 1
+    doc = project.documents.get()
+    response = client.post(reverse("assets:document_detail", args=[doc.pk]), {"file": SimpleUploadedFile("b.pdf", PDF)})
+    assert response.status_code == 302
+    doc.refresh_from_db()
+    assert doc.current_version == 2
+
+
+# --- lists, search, scoping ----------------------------------------------------------------------------------------
+def test_device_list_filters_and_keyset_pages(manager):
+    customer = CustomerFactory()
+    site = SiteFactory(customer=customer)
+    devices = [DeviceFactory(customer=customer, site=site) for _ in range(5)]
+    DeviceFactory()  # another customer
+    qs = device_list(user=manager, filters=DeviceFilter(customer=customer.pk))
+    first = keyset_page(qs, after=None, size=3)
+    assert [d.pk for d in first.items] == [d.pk for d in reversed(devices)][:3]
+    second = keyset_page(qs, after=first.next_after, size=3)
+    assert [d.pk for d in second.items] == [devices[1].pk, devices[0].pk]
+    assert second.next_after is None
+
+
+def test_search_by_name_serial_ip_model_location_chinese(manager):
+    device = DeviceFactory(name="核心交换机", serial_number="2102351ABC", ip_address="10.9.8.7", model="CloudEngine S12708",
+                           location="三楼机房 A02")  # fmt: skip
+    DeviceFactory(name="摄像机", serial_number="ZZZ", ip_address="10.9.8.70", model="DS-2CD", location="大厅")
+    for q in ("核心", "2102351abc", "10.9.8.7", "cloudengine", "三楼机房", "a02 核心"):
+        assert [d.pk for d in device_list(user=manager, filters=DeviceFilter(q=q))] == [device.pk], q
+
+
+def test_estate_search_finds_customers_sites_devices(manager):
+    customer = CustomerFactory(name="南京鼓楼医院")
+    site = SiteFactory(customer=customer, name="鼓楼门诊", address="中山路321号")
+    DeviceFactory(customer=customer, site=site, location="鼓楼机房")
+    result = estate_search(user=manager, q="鼓楼")
+    assert result.customers == [customer]
+    assert result.sites == [site]
+    assert len(result.devices) == 1
+
+
+def test_search_is_scoped(customer_a_user, two_estates):
+    a, b = two_estates
+    assert [d.pk for d in estate_search(user=customer_a_user, q="核心交换机").devices] == [a.pk]
+
+
+def test_vendor_sees_no_estate(vendor_user, two_estates, client):
+    assert list(device_list(user=vendor_user, filters=DeviceFilter())) == []
+    client.force_login(vendor_user)
+    assert client.get(reverse("assets:device_detail", args=[two_estates[0].pk])).status_code == 404
+
+
+def test_device_pages_scoped_for_customers(client, customer_a_user, two_estates):
+    a, b = two_estates
+    client.force_login(customer_a_user)
+    page = client.get(reverse("assets:device_list")).text
+    assert "甲核心交换机" in page
+    assert "乙核心交换机" not in page
+    for name in ("device_detail", "briefing_device"):
+        assert client.get(reverse(f"assets:{name}", args=[a.pk])).status_code == 200
+        assert client.get(reverse(f"assets:{name}", args=[b.pk])).status_code == 404
+    assert client.get(reverse("assets:briefing_site", args=[b.site_id])).status_code == 404
+    assert client.get(reverse("assets:device_edit", args=[a.pk])).status_code == 403  # read-only
+
+
+def test_device_list_query_count_and_htmx(client, manager, django_assert_max_num_queries):
+    for _ in range(30):
+        DeviceFactory()
+    client.force_login(manager)
+    with django_assert_max_num_queries(8):
+        response = client.get(reverse("assets:device_list"))
+    assert response.status_code == 200
+    response = client.get(reverse("assets:device_list") + "?q=交换机&status=in_service", headers={"HX-Request": "true"})
+    assert "<html" not in response.text
+
+
+def test_device_create_and_edit_views(client, manager):
+    customer = CustomerFactory()
+    site = SiteFactory(customer=customer)
+    vendor = VendorFactory()
+    client.force_login(manager)
+    url = reverse("assets:device_create") + f"?customer={customer.pk}"
+    data = {"site": site.pk, "vendor": vendor.pk, "category": "hardware", "model": "S5735", "serial_number": "UI-1",
+            "parameters": "VLAN=10\n堆叠=否", "ip_address": "10.0.0.1"}  # fmt: skip
+    response = client.post(url, data)
+    device = Device.objects.get(serial_number="UI-1")
+    assert response.status_code == 302
+    assert device.parameters == {"VLAN": "10", "堆叠": "否"}
+    response = client.post(url, {**data, "ip_address": "not-an-ip", "serial_number": "UI-2"})
+    assert response.status_code == 200
+    response = client.post(url, data)  # duplicate serial for the vendor
+    assert response.status_code == 200
+    assert Device.objects.count() == 1
+    response = client.post(reverse("assets:device_edit", args=[device.pk]), {**data, "location": "机房"})
+    assert response.status_code == 302
+    assert device.events.filter(kind="updated").get().data == {"location": ["", "机房"]}
+    client.post(reverse("assets:device_set_status", args=[device.pk]), {"status": "faulty"})
+    device.refresh_from_db()
+    assert device.status == "faulty"
+
+
+# --- briefing ----------------------------------------------------------------------------------------------------
+def test_briefing_page_shows_everything_and_registered_sections(client, manager):
+    customer = CustomerFactory()
+    site = SiteFactory(customer=customer, name="门诊楼")
+    project = ProjectFactory(customer=customer, site=site, built_by_us=False)
+    subsystem = SubsystemFactory(project=project, cautions="重启前联系信息科")
+    DeviceFactory(customer=customer, site=site, project=project, subsystem=subsystem, parameters={"VLAN": "100"},
+                  warranty_end=datetime.date(2020, 1, 1))  # fmt: skip
+
+    def section(*, request, site=None, project=None, device=None):
+        return {
+            "title": "合同与服务权益",
+            "template": "assets/partials/_test_section.html",
+            "context": {"word": "<b>x</b>"},
+            "order": 5,
+        }
+
+    def broken(**kwargs):
+        raise RuntimeError("boom")
+
+    briefing.register_section(section)
+    briefing.register_section(broken)
+    try:
+        client.force_login(manager)
+        for url in (
+            reverse("assets:briefing_site", args=[site.pk]),
+            reverse("assets:briefing_project", args=[project.pk]),
+        ):
+            page = client.get(url).text
+            assert "重启前联系信息科" in page
+            assert "VLAN=100" in page
+            assert "合同与服务权益" in page
+            assert "&lt;b&gt;x&lt;/b&gt;" in page
+    finally:
+        briefing.unregister(section)
+        briefing.unregister(broken)
+
+
+def test_device_panel_hook(client, manager):
+    device = DeviceFactory()
+
+    def panel(*, request, site=None, project=None, device=None):
+        return {
+            "title": "保修与合同",
+            "template": "assets/partials/_test_section.html",
+            "context": {"word": device.serial_number},
+        }
+
+    briefing.register_device_panel(panel)
+    try:
+        client.force_login(manager)
+        page = client.get(reverse("assets:device_detail", args=[device.pk])).text
+        assert "保修与合同" in page
+        assert device.serial_number in page
+    finally:
+        briefing.unregister(panel)
+
+
+# --- API ---------------------------------------------------------------------------------------------------------
+def test_api_devices_scoped_and_paginated(client, customer_a_user, two_estates):
+    a, b = two_estates
+    client.force_login(customer_a_user)
+    body = client.get("/api/estate/devices").json()
+    assert [d["id"] for d in body["items"]] == [a.pk]
+    assert client.get(f"/api/estate/devices/{b.pk}").status_code == 404
+    assert client.get(f"/api/estate/devices/{b.pk}/history").status_code == 404
+    assert (
+        client.patch(f"/api/estate/devices/{a.pk}", {"location": "x"}, content_type="application/json").status_code
+        == 403
+    )
+    assert client.get("/api/estate/search?q=核心").json()["devices"][0]["id"] == a.pk
+
+
+def test_api_vendor_user_sees_nothing(client, vendor_user, two_estates):
+    client.force_login(vendor_user)
+    assert client.get("/api/estate/devices").json()["items"] == []
+    assert client.get(f"/api/estate/devices/{two_estates[0].pk}").status_code == 404
+
+
+def test_api_device_create_update_status(client, manager):
+    customer = CustomerFactory()
+    site = SiteFactory(customer=customer)
+    vendor = VendorFactory()
+    client.force_login(manager)
+    payload = {"customer_id": customer.pk, "site_id": site.pk, "vendor_id": vendor.pk, "model": "S5735",
+               "serial_number": "API-1", "parameters": {"VLAN": "100"}}  # fmt: skip
+    response = client.post("/api/estate/devices", payload, content_type="application/json")
+    assert response.status_code == 201
+    device_id = response.json()["id"]
+    assert client.post("/api/estate/devices", payload, content_type="application/json").status_code == 422
+    response = client.patch(f"/api/estate/devices/{device_id}", {"location": "机房"}, content_type="application/json")
+    assert response.json()["location"] == "机房"
+    response = client.post(
+        f"/api/estate/devices/{device_id}/status", {"status": "faulty"}, content_type="application/json"
+    )
+    assert response.json()["status"] == "faulty"
+    response = client.post(
+        f"/api/estate/devices/{device_id}/status", {"status": "nope"}, content_type="application/json"
+    )
+    assert response.status_code == 422
+    other_site = SiteFactory()
+    response = client.post("/api/estate/devices", {**payload, "serial_number": "API-2", "site_id": other_site.pk},
+                           content_type="application/json")  # fmt: skip
+    assert response.status_code == 422
+
+
+def test_api_projects_and_subsystems(client, manager, customer_b_user):
+    customer = CustomerFactory()
+    client.force_login(manager)
+    response = client.post("/api/estate/projects", {"customer_id": customer.pk, "code": "P9", "name": "网络改造"},
+                           content_type="application/json")  # fmt: skip
+    assert response.status_code == 201
+    pid = response.json()["id"]
+    response = client.post(f"/api/estate/projects/{pid}/subsystems", {"kind": "network", "name": "核心网"},
+                           content_type="application/json")  # fmt: skip
+    assert response.status_code == 201
+    client.force_login(customer_b_user)
+    assert client.get(f"/api/estate/projects/{pid}").status_code == 404
+    assert client.get(f"/api/estate/projects/{pid}/subsystems").status_code == 404
