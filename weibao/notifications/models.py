@@ -94,6 +94,14 @@ class InboundMessage(TimeStampedModel):
         related_name="inbound_messages",
         verbose_name=_("customer"),
     )
+    workorder = models.ForeignKey(
+        "workorders.WorkOrder",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="inbound_messages",
+        verbose_name=_("work order"),
+    )
     duplicate_of = models.ForeignKey("self", on_delete=models.PROTECT, null=True, blank=True, related_name="+")
     processed_at = models.DateTimeField(_("processed at"), null=True, blank=True)
     handled_by = models.ForeignKey(
@@ -248,6 +256,14 @@ class Delivery(TimeStampedModel):
         "accounts.User", on_delete=models.SET_NULL, null=True, blank=True, related_name="+", verbose_name=_("user")
     )
     robot = models.ForeignKey(RobotWebhook, on_delete=models.SET_NULL, null=True, blank=True, related_name="deliveries")
+    workorder = models.ForeignKey(
+        "workorders.WorkOrder",
+        on_delete=models.CASCADE,
+        null=True,
+        blank=True,
+        related_name="deliveries",
+        verbose_name=_("work order"),
+    )
     event_id = models.BigIntegerField(_("timeline event"), null=True, blank=True)
     inbound = models.ForeignKey(
         InboundMessage, on_delete=models.SET_NULL, null=True, blank=True, related_name="replies"

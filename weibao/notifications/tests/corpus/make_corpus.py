@@ -20,6 +20,19 @@ PNG = base64.b64decode(
 )
 
 
+def xlsx_bytes() -> bytes:
+    import io
+
+    from openpyxl import Workbook
+
+    book = Workbook()
+    book.active.append(["设备", "序列号"])
+    book.active.append(["核心交换机", "SN-0001"])
+    out = io.BytesIO()
+    book.save(out)
+    return out.getvalue()
+
+
 def enc_word(text: str, charset: str, mode: str = "B") -> str:
     data = text.encode(charset)
     if mode == "B":
@@ -178,10 +191,10 @@ def build() -> dict[str, bytes]:
         part("text/html; charset=utf-8", "<p>三楼<b>无线AP</b>频繁掉线。</p>".encode()),
     ], "alternative")  # fmt: skip
     # 11-14: attachment names
-    name = "故障照片.jpg"
+    name = "故障照片.png"
     c["11-rfc2231-filename"] = multipart(11, A, enc_word("UPS告警", "utf-8"), [
         part("text/plain; charset=utf-8", "UPS 告警，照片见附件。\n".encode()),
-        part("image/jpeg", PNG, f"Content-Disposition: attachment; filename*=UTF-8''{quote(name)}"),
+        part("image/png", PNG, f"Content-Disposition: attachment; filename*=UTF-8''{quote(name)}"),
     ])  # fmt: skip
     long_name = "二〇二六年十一月弱电系统巡检报告.pdf"
     encoded = quote(long_name.encode("gb18030"))
@@ -277,7 +290,7 @@ def build() -> dict[str, bytes]:
     # 33: GB18030 base64 body + xlsx with a Chinese RFC 2231 name
     c["33-xlsx-attachment"] = multipart(33, A2, enc_word("设备清单更新", "gb2312"), [
         part("text/plain; charset=gb18030", "更新后的设备清单见附件。\n".encode("gb18030")),
-        part("application/vnd.openxmlformats-officedocument.spreadsheetml.sheet", b"PK\x03\x04fake",
+        part("application/vnd.openxmlformats-officedocument.spreadsheetml.sheet", xlsx_bytes(),
              f"Content-Disposition: attachment; filename*=utf-8''{quote('设备清单.xlsx')}"),
     ])  # fmt: skip
     # 34: reply by In-Reply-To with a photo attached

@@ -1,0 +1,90 @@
+"""The channel interface and the HTTP plumbing the robot and SMS channels share."""
+
+from __future__ import annotations
+
+import json
+import logging
+import ssl
+import urllib.error
+import urllib.request
+from datetime import datetime
+from importlib import import_module
+from typing import TYPE_CHECKING, Any, ClassVar
+
+from weibao.notifications import conf
+
+if TYPE_CHECKING:
+    from weibao.notifications.models import Delivery
+
+logger = logging.getLogger(__name__)
+
+
+class TransientError(Exception):
+    """Worth another try later (network down, server busy, rate limited); `retry_at` overrides the back-off."""
+
+    def __init__(self, reason: str, *, retry_at: datetime | None = None) -> None:
+        super().__init__(reason)
+        self.reason = reason
+        self.retry_at = retry_at
+
+
+class PermanentError(Exception):
+    """Trying again cannot help (address refused, bad secret, template rejected)."""
+
+    def __init__(self, reason: str) -> None:
+        super().__init__(reason)
+        self.reason = reason
+
+
+class Transport:
+    """A channel: turns a Delivery row (already rendered) into one request to the outside world."""
+
+    channel: ClassVar[str]
+
+    def send(self, delivery: Delivery) -> str:
+        """Send once; return the provider's message reference ('' if none)."""
+        raise NotImplementedError
+
+
+MODULES = {"email": "email", "sms": "sms", "wecom": "wecom", "dingtalk": "dingtalk", "feishu": "feishu"}
+
+
+def transport_for(channel: str) -> Transport:
+    module = import_module(f"weibao.notifications.channels.{MODULES[channel]}")
+    return module.TRANSPORT
+
+
+def ssl_context() -> ssl.SSLContext:
+    context = ssl.create_default_context()
+    if cafile := conf.get("WEIBAO_MAIL_CA_FILE"):
+        context.load_verify_locations(cafile=cafile)
+    return context
+
+
+def http_request(url: str, *, method: str = "POST", payload: Any = None) -> tuple[int, Any]:
+    """One JSON request; returns (status, decoded body). Network trouble and 5xx/429 are transient, other 4xx are
+    permanent. The body of an error answer is kept in the reason."""
+    data = None
+    headers = {"Accept": "application/json"}
+    if payload is not None:
+        data = json.dumps(payload, ensure_ascii=False, separators=(",", ":")).encode("utf-8")
+        headers["Content-Type"] = "application/json; charset=utf-8"
+    if not url.startswith(("http://", "https://")):
+        raise PermanentError(f"not an http(s) URL: {url[:80]}")
+    request = urllib.request.Request(url, data=data, headers=headers, method=method)  # noqa: S310 - scheme checked
+    try:
+        with urllib.request.urlopen(  # noqa: S310 - scheme checked above
+            request, timeout=conf.get("WEIBAO_HTTP_TIMEOUT"), context=ssl_context() if url.startswith("https") else None
+        ) as response:
+            status, body = response.status, response.read()
+    except urllib.error.HTTPError as exc:
+        detail = exc.read()[:300].decode("utf-8", errors="replace")
+        if exc.code == 429 or exc.code >= 500:
+            raise TransientError(f"HTTP {exc.code}: {detail}") from exc
+        raise PermanentError(f"HTTP {exc.code}: {detail}") from exc
+    except (urllib.error.URLError, TimeoutError, ConnectionError, OSError) as exc:
+        raise TransientError(f"cannot reach {urllib.request.urlparse(url).netloc}: {exc}") from exc
+    try:
+        return status, json.loads(body.decode("utf-8")) if body else {}
+    except (UnicodeDecodeError, json.JSONDecodeError) as exc:
+        raise TransientError(f"unreadable answer: {body[:200]!r}") from exc

@@ -1,0 +1,117 @@
+"""A small IMAP client over imaplib: connect (IMAPS, STARTTLS or plain), select, list new UIDs, fetch raw mail.
+
+Messages are never deleted or flagged on the server: our position is (UIDVALIDITY, last UID) in the Mailbox row,
+so a crash re-reads at most one batch, which the InboundMessage unique constraints absorb.
+"""
+
+from __future__ import annotations
+
+import imaplib
+import re
+import socket
+import ssl
+from collections.abc import Iterator
+from typing import TYPE_CHECKING
+
+from weibao.notifications import conf
+from weibao.notifications.choices import MailboxSecurity
+
+if TYPE_CHECKING:
+    from weibao.notifications.models import Mailbox
+
+UID_RE = re.compile(rb"UID (\d+)")
+UIDVALIDITY_RE = re.compile(rb"UIDVALIDITY (\d+)")
+
+# What a broken connection looks like: the poll records it and the next run tries again.
+IMAP_ERRORS = (imaplib.IMAP4.error, OSError, ssl.SSLError, socket.timeout, EOFError)
+
+
+class ImapError(Exception):
+    pass
+
+
+def ssl_context() -> ssl.SSLContext:
+    context = ssl.create_default_context()
+    if cafile := conf.get("WEIBAO_MAIL_CA_FILE"):
+        context.load_verify_locations(cafile=cafile)
+    return context
+
+
+def _quote_folder(folder: str) -> str:
+    # imaplib sends arguments as they are: quote names with spaces, escape quotes (RFC 3501 quoted string).
+    return '"' + folder.replace("\\", "\\\\").replace('"', '\\"') + '"'
+
+
+class ImapSession:
+    """`with ImapSession(mailbox) as s: s.select(); s.uids_after(n); s.fetch([...])`."""
+
+    def __init__(self, mailbox: Mailbox) -> None:
+        self.mailbox = mailbox
+        self.conn: imaplib.IMAP4 | None = None
+
+    def __enter__(self) -> ImapSession:
+        mb = self.mailbox
+        timeout = conf.get("WEIBAO_MAIL_TIMEOUT")
+        if mb.security == MailboxSecurity.IMAPS:
+            self.conn = imaplib.IMAP4_SSL(mb.host, mb.port, ssl_context=ssl_context(), timeout=timeout)
+        else:
+            self.conn = imaplib.IMAP4(mb.host, mb.port, timeout=timeout)
+            if mb.security == MailboxSecurity.STARTTLS:
+                self.conn.starttls(ssl_context=ssl_context())
+        password = mb.password
+        if not password:
+            raise ImapError(f"the environment variable {mb.password_env or '(none)'} holding the password is not set")
+        self.conn.login(mb.username, password)
+        return self
+
+    def __exit__(self, *exc_info) -> None:
+        if self.conn is None:
+            return
+        try:
+            if self.conn.state == "SELECTED":
+                self.conn.close()
+            self.conn.logout()
+        except IMAP_ERRORS:
+            pass  # the server went away; nothing to tidy
+
+    def select(self, folder: str) -> int:
+        """Open `folder` read-only and return its UIDVALIDITY."""
+        typ, data = self.conn.select(_quote_folder(folder), readonly=True)
+        if typ != "OK":
+            raise ImapError(f"cannot open folder {folder!r}: {data!r}")
+        typ, data = self.conn.response("UIDVALIDITY")
+        if data and data[0]:
+            return int(data[0])
+        typ, data = self.conn.status(_quote_folder(folder), "(UIDVALIDITY)")
+        match = UIDVALIDITY_RE.search(data[0] or b"")
+        if not match:
+            raise ImapError("the server did not report UIDVALIDITY")
+        return int(match.group(1))
+
+    def uids_after(self, last_uid: int) -> list[int]:
+        typ, data = self.conn.uid("SEARCH", None, f"UID {last_uid + 1}:*")
+        if typ != "OK":
+            raise ImapError(f"UID SEARCH failed: {data!r}")
+        # "n:*" always matches the highest UID, even when it is <= last_uid (RFC 3501 §6.4.8): filter.
+        return sorted(uid for uid in (int(x) for x in (data[0] or b"").split()) if uid > last_uid)
+
+    def fetch(self, uids: list[int]) -> Iterator[tuple[int, bytes]]:
+        """(uid, raw message) for each UID still present, in UID order."""
+        if not uids:
+            return
+        typ, data = self.conn.uid("FETCH", ",".join(str(u) for u in uids), "(UID BODY.PEEK[])")
+        if typ != "OK":
+            raise ImapError(f"UID FETCH failed: {data!r}")
+        found, waiting = [], None
+        for item in data:
+            if isinstance(item, tuple) and len(item) == 2:
+                match = UID_RE.search(item[0])
+                if match:
+                    found.append((int(match.group(1)), item[1]))
+                else:
+                    waiting = item[1]  # some servers put "UID n" after the literal
+            elif isinstance(item, bytes) and waiting is not None:
+                if match := UID_RE.search(item):
+                    found.append((int(match.group(1)), waiting))
+                waiting = None
+        yield from sorted(found)

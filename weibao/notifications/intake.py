@@ -1,0 +1,380 @@
+"""Email intake (SPEC §4.1): every mail in a support mailbox is registered — a new work order, a comment on the
+order it answers, the triage list when we cannot tell whose it is, or quarantine when it cannot be read.
+
+Exactly once: a mail is stored once per (mailbox, UIDVALIDITY, UID) and handled once per Message-ID (unique
+constraints); handling claims the row with a conditional update inside the transaction that also writes the order
+or comment, so a worker killed half-way leaves the row `received` and no order behind, and two workers never both
+handle it. The raw source is always kept.
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass, field
+from functools import partial
+
+from django.core.exceptions import ValidationError
+from django.core.files.base import ContentFile
+from django.core.files.uploadedfile import SimpleUploadedFile
+from django.db import DatabaseError, IntegrityError, transaction
+from django.db.models import F
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from weibao.contracts.choices import IntakeChannel
+from weibao.notifications import conf
+from weibao.notifications.choices import InboundStatus
+from weibao.notifications.imap import IMAP_ERRORS, ImapError, ImapSession
+from weibao.notifications.mailparse import MalformedMail, ParsedMail, dedupe_key, header_message_id, parse_mail
+from weibao.notifications.models import Delivery, InboundMessage, Mailbox
+
+logger = logging.getLogger(__name__)
+
+# Auto-replies (out of office) to our notices add nothing to an order; machine-generated alarms do (they are faults).
+IGNORED_AUTOMATION = ("Auto-Submitted: auto-replied", "X-Autoreply", "X-Autorespond", "Precedence: auto_reply")
+
+
+@dataclass
+class PollResult:
+    stored: int = 0
+    processed: int = 0
+    error: str = ""
+    statuses: dict[str, int] = field(default_factory=dict)
+
+
+# --- polling ------------------------------------------------------------------------------------------------------
+
+
+def mailbox_poll(*, mailbox: Mailbox) -> PollResult:
+    """Fetch new mail of one mailbox, store it, then handle every stored mail still waiting (also those left by
+    a crashed run). Connection trouble is recorded on the mailbox (shown to staff) and retried by the next run."""
+    result = PollResult()
+    try:
+        result.stored = _fetch_new(mailbox)
+    except (*IMAP_ERRORS, ImapError) as exc:
+        result.error = f"{type(exc).__name__}: {exc}"
+        Mailbox.objects.filter(pk=mailbox.pk).update(
+            last_error=result.error[:2000], failures=F("failures") + 1, last_polled_at=timezone.now()
+        )
+        logger.warning("mailbox %s unreachable: %s", mailbox, result.error)
+    else:
+        Mailbox.objects.filter(pk=mailbox.pk).update(last_error="", failures=0, last_polled_at=timezone.now())
+    for pk in (
+        InboundMessage.objects.filter(mailbox=mailbox, status=InboundStatus.RECEIVED)
+        .order_by("pk")
+        .values_list("pk", flat=True)
+    ):
+        status = inbound_process(inbound_id=pk)
+        if status:
+            result.processed += 1
+            result.statuses[status] = result.statuses.get(status, 0) + 1
+    return result
+
+
+def _fetch_new(mailbox: Mailbox) -> int:
+    stored = 0
+    batch_size = conf.get("WEIBAO_MAIL_FETCH_BATCH")
+    with ImapSession(mailbox) as session:
+        uidvalidity = session.select(mailbox.folder)
+        mailbox.refresh_from_db(fields=["uidvalidity", "last_uid"])
+        if mailbox.uidvalidity != uidvalidity:
+            # The server renumbered the folder: read it all again; Message-IDs keep us from handling mail twice.
+            Mailbox.objects.filter(pk=mailbox.pk).update(uidvalidity=uidvalidity, last_uid=0)
+            mailbox.uidvalidity, mailbox.last_uid = uidvalidity, 0
+        uids = session.uids_after(mailbox.last_uid)
+        for start in range(0, len(uids), batch_size):
+            batch = uids[start : start + batch_size]
+            for uid, raw in session.fetch(batch):
+                if inbound_store(mailbox=mailbox, uidvalidity=uidvalidity, uid=uid, raw=raw) is not None:
+                    stored += 1
+            # Only ever forward: a slower concurrent poller must not move the position back.
+            Mailbox.objects.filter(pk=mailbox.pk, last_uid__lt=batch[-1]).update(last_uid=batch[-1])
+    return stored
+
+
+def inbound_store(*, mailbox: Mailbox, uidvalidity: int, uid: int, raw: bytes) -> InboundMessage | None:
+    """Keep one fetched mail (raw source to storage, a `received` row); None if this UID was stored before."""
+    if InboundMessage.objects.filter(mailbox=mailbox, uidvalidity=uidvalidity, uid=uid).exists():
+        return None
+    message_id = header_message_id(raw)
+    key = dedupe_key(message_id, raw)
+    row = InboundMessage(
+        mailbox=mailbox, uidvalidity=uidvalidity, uid=uid, message_id=message_id, dedupe_key=key, size=len(raw)
+    )
+    original = InboundMessage.objects.filter(dedupe_key=key).exclude(status=InboundStatus.DUPLICATE).first()
+    if original is not None:
+        row.status, row.duplicate_of, row.reason = (
+            InboundStatus.DUPLICATE,
+            original,
+            _("Same mail as #%(pk)s.") % {"pk": original.pk},
+        )
+    row.raw.save(f"{mailbox.pk}-{uidvalidity}-{uid}.eml", ContentFile(raw), save=False)
+    try:
+        with transaction.atomic():
+            row.save()
+    except IntegrityError:
+        # Another poller stored the same UID or Message-ID a moment ago.
+        row.raw.delete(save=False)
+        if InboundMessage.objects.filter(mailbox=mailbox, uidvalidity=uidvalidity, uid=uid).exists():
+            return None
+        original = InboundMessage.objects.filter(dedupe_key=key).exclude(status=InboundStatus.DUPLICATE).first()
+        row.pk, row.status, row.duplicate_of = None, InboundStatus.DUPLICATE, original
+        row.raw.save(f"{mailbox.pk}-{uidvalidity}-{uid}.eml", ContentFile(raw), save=False)
+        row.save()
+    return row
+
+
+# --- handling one mail --------------------------------------------------------------------------------------------
+
+
+def inbound_process(*, inbound_id: int) -> str:
+    """Handle one stored mail; returns its new status ('' if another worker had it or it was done already).
+    Never raises for a bad mail: what cannot be handled is quarantined with the reason."""
+    try:
+        with transaction.atomic():
+            # The claim: only the transaction that flips processed_at on a `received` row goes on. It commits
+            # together with the order/comment, so a crash rolls both back and the mail stays `received`.
+            claimed = InboundMessage.objects.filter(
+                pk=inbound_id, status=InboundStatus.RECEIVED, processed_at__isnull=True
+            ).update(processed_at=timezone.now())
+            if claimed != 1:
+                return ""
+            row = InboundMessage.objects.select_related("mailbox").get(pk=inbound_id)
+            return _handle(row)
+    except DatabaseError:
+        raise  # the database is down: leave the mail `received` for the next run
+    except Exception as exc:
+        logger.exception("inbound mail %s could not be handled", inbound_id)
+        reason = _("Could not be handled: %(error)s") % {"error": f"{type(exc).__name__}: {exc}"[:1000]}
+        InboundMessage.objects.filter(pk=inbound_id, status=InboundStatus.RECEIVED).update(
+            status=InboundStatus.QUARANTINED, reason=reason, processed_at=timezone.now()
+        )
+        return InboundStatus.QUARANTINED
+
+
+def _read_raw(row: InboundMessage) -> bytes:
+    with row.raw.open("rb") as fh:
+        return fh.read()
+
+
+def _handle(row: InboundMessage) -> str:
+    raw = _read_raw(row)
+    max_bytes = conf.get("WEIBAO_MAIL_MAX_MB") * 1024 * 1024
+    if len(raw) > max_bytes:
+        return _finish(
+            row, InboundStatus.QUARANTINED, _("Larger than %(mb)s MB.") % {"mb": conf.get("WEIBAO_MAIL_MAX_MB")}
+        )
+    try:
+        mail = parse_mail(raw)
+    except MalformedMail as exc:
+        return _finish(row, InboundStatus.QUARANTINED, _("Unreadable mail: %(reason)s") % {"reason": str(exc)})
+    row.from_address, row.from_name = mail.from_address, mail.from_name
+    row.subject, row.sent_at = mail.subject, mail.sent_at
+    row.body_text = mail.text[:100_000]
+
+    workorder, why_not = _answered_order(mail)
+    if workorder is not None:
+        if any(mail.automated.startswith(p) for p in IGNORED_AUTOMATION):
+            row.workorder = workorder
+            return _finish(row, InboundStatus.IGNORED, _("Automatic reply (%(why)s).") % {"why": mail.automated})
+        _comment(row, mail, workorder)
+        return _finish(row, InboundStatus.COMMENTED, "", workorder=workorder)
+    if why_not:
+        return _finish(row, InboundStatus.TRIAGE, why_not)
+    if not mail.from_address:
+        return _finish(row, InboundStatus.TRIAGE, _("The mail has no sender address."))
+
+    from weibao.customers.selectors import customer_for_email
+
+    customer = customer_for_email(mail.from_address)
+    if customer is None:
+        return _finish(row, InboundStatus.TRIAGE, _("Unknown sender: no customer has this address or domain."))
+    row.customer = customer
+    site = customer.sites.order_by("pk").first()
+    if site is None:
+        return _finish(row, InboundStatus.TRIAGE, _("The customer has no site yet."))
+    workorder = open_order_from_mail(row=row, mail=mail, customer=customer, site=site, actor=None)
+    return _finish(row, InboundStatus.ORDER_CREATED, "", workorder=workorder)
+
+
+def _finish(row: InboundMessage, status: str, reason: str, workorder=None) -> str:
+    row.status, row.reason = status, reason
+    if workorder is not None:
+        row.workorder = workorder
+    row.save()
+    return status
+
+
+def _answered_order(mail: ParsedMail):
+    """The order this mail answers, and if an order number was found but may not be used, why (for triage)."""
+    from weibao.workorders.models import WorkOrder
+
+    refs = [r for r in [*mail.in_reply_to, *mail.references] if r]
+    if refs:
+        delivery = Delivery.objects.filter(message_id__in=refs, workorder__isnull=False).order_by("-pk").first()
+        if delivery is not None:
+            return delivery.workorder, ""
+        earlier = InboundMessage.objects.filter(message_id__in=refs, workorder__isnull=False).order_by("-pk").first()
+        if earlier is not None:
+            return earlier.workorder, ""
+    for number in mail.order_numbers:
+        workorder = WorkOrder.objects.filter(number=number).select_related("customer").first()
+        if workorder is None:
+            continue
+        if _sender_may_write(mail.from_address, workorder):
+            return workorder, ""
+        return None, _("The subject names %(number)s, but the sender does not belong to that order's customer.") % {
+            "number": number
+        }
+    return None, ""
+
+
+def _sender_may_write(address: str, workorder) -> bool:
+    if not address:
+        return False
+    if address == (workorder.reporter_email or "").lower():
+        return True
+    from weibao.accounts.models import User
+    from weibao.customers.selectors import customer_for_email
+
+    if User.objects.filter(email__iexact=address, is_active=True, organisation__kind="own").exists():
+        return True
+    customer = customer_for_email(address)
+    return customer is not None and customer.pk == workorder.customer_id
+
+
+def _sender_user(address: str, workorder=None):
+    """The sender's own account when the address is unambiguous (their comment is then theirs), else None."""
+    from weibao.accounts.models import User
+
+    users = list(User.objects.filter(email__iexact=address, is_active=True)[:2]) if address else []
+    if len(users) != 1:
+        return None
+    user = users[0]
+    if workorder is not None and user.is_customer and user.organisation_id != workorder.organisation_id:
+        return None
+    if user.is_vendor:
+        return None
+    return user
+
+
+def _uploads(mail: ParsedMail) -> tuple[list[SimpleUploadedFile], list[str]]:
+    """Attachments the work-order rules accept, and the names (with the reason) of those they refuse; refused files
+    stay in the raw source of the mail."""
+    from weibao.assets.uploads import check_upload
+
+    accepted, refused = [], []
+    for attachment in mail.attachments:
+        upload = SimpleUploadedFile(attachment.filename, attachment.data, attachment.content_type)
+        try:
+            check_upload(upload)
+        except ValidationError as exc:
+            refused.append(f"{attachment.filename}: {' '.join(exc.messages)}")
+            continue
+        upload.seek(0)
+        accepted.append(upload)
+    return accepted, refused
+
+
+def _source_ref(row: InboundMessage) -> str:
+    return f"email:{row.message_id or row.dedupe_key}"[:200]
+
+
+def _note_refused(workorder, row: InboundMessage, refused: list[str]) -> None:
+    from weibao.workorders.services import system_user, workorder_comment
+
+    if refused:
+        body = _("Attachments not stored (kept in the original mail, received mail #%(pk)s):") % {"pk": row.pk}
+        workorder_comment(workorder=workorder, actor=system_user(), body=body + "\n" + "\n".join(refused),
+                          internal=True, reopen=False)  # fmt: skip
+
+
+def _comment(row: InboundMessage, mail: ParsedMail, workorder) -> None:
+    from weibao.workorders.services import system_user, workorder_comment
+
+    accepted, refused = _uploads(mail)
+    user = _sender_user(mail.from_address, workorder)
+    body = mail.reply_text
+    if user is None:
+        sender = f"{mail.from_name} <{mail.from_address}>" if mail.from_name else mail.from_address
+        body = _("Email from %(sender)s:") % {"sender": sender} + "\n" + body
+    workorder_comment(workorder=workorder, actor=user or system_user(), body=body or mail.subject,
+                      attachments=accepted, source_ref=_source_ref(row))  # fmt: skip
+    _note_refused(workorder, row, refused)
+
+
+def open_order_from_mail(*, row: InboundMessage, mail: ParsedMail, customer, site, actor=None):
+    """A new work order (channel email) from this mail, with its attachments, and the automatic reply that tells the
+    sender the order number — unless the mail was machine-made (no mail loops)."""
+    from weibao.customers.models import Contact
+    from weibao.workorders.services import system_user, workorder_create
+
+    accepted, refused = _uploads(mail)
+    contact = (
+        Contact.objects.filter(customer=customer, email__iexact=mail.from_address).first()
+        if mail.from_address
+        else None
+    )
+    symptom = mail.text.strip() or mail.subject or _("(empty mail)")
+    workorder = workorder_create(
+        actor=actor or system_user(),
+        customer=customer,
+        site=site,
+        channel=IntakeChannel.EMAIL,
+        symptom=symptom,
+        title=(mail.subject or symptom.splitlines()[0])[:200],
+        reporter_name=(mail.from_name or (contact.name if contact else ""))[:100],
+        reporter_phone=(contact.mobile or contact.phone)[:40] if contact else "",
+        reporter_email=mail.from_address[:254],
+        contact=contact,
+        attachments=accepted,
+        source_ref=_source_ref(row),
+        reported_at=row.created_at,
+    )
+    _note_refused(workorder, row, refused)
+    if mail.from_address and not mail.automated:
+        from weibao.notifications.services import delivery_auto_reply
+
+        delivery_auto_reply(workorder=workorder, inbound=row, mail=mail)
+    return workorder
+
+
+# --- triage -------------------------------------------------------------------------------------------------------
+
+
+@transaction.atomic
+def inbound_assign(*, inbound: InboundMessage, actor, customer, site) -> InboundMessage:
+    """Staff decide whose a triaged mail is: it becomes a work order of that customer (reported by them)."""
+    from weibao.accounts.permissions import require
+    from weibao.core.exceptions import TransitionNotAllowed
+
+    require(actor, "notifications.triage")
+    row = InboundMessage.objects.select_for_update().get(pk=inbound.pk)
+    if row.status != InboundStatus.TRIAGE:
+        raise TransitionNotAllowed(current=row.get_status_display(), requested=str(InboundStatus.ORDER_CREATED.label))
+    if site.customer_id != customer.pk:
+        raise ValidationError({"site": _("This site does not belong to the customer.")})
+    mail = parse_mail(_read_raw(row))
+    workorder = open_order_from_mail(row=row, mail=mail, customer=customer, site=site, actor=actor)
+    row.customer, row.handled_by = customer, actor
+    _finish(row, InboundStatus.ORDER_CREATED, row.reason, workorder=workorder)
+    return row
+
+
+@transaction.atomic
+def inbound_ignore(*, inbound: InboundMessage, actor, note: str = "") -> InboundMessage:
+    """Staff set a triaged or quarantined mail aside (spam, newsletters); it stays on record."""
+    from weibao.accounts.permissions import require
+    from weibao.core.exceptions import TransitionNotAllowed
+
+    require(actor, "notifications.triage")
+    row = InboundMessage.objects.select_for_update().get(pk=inbound.pk)
+    if row.status not in (InboundStatus.TRIAGE, InboundStatus.QUARANTINED):
+        raise TransitionNotAllowed(current=row.get_status_display(), requested=str(InboundStatus.IGNORED.label))
+    row.handled_by = actor
+    _finish(row, InboundStatus.IGNORED, (note or _("Set aside by %(user)s.") % {"user": actor}))
+    return row
+
+
+def enqueue_on_commit(task, **kwargs) -> None:
+    transaction.on_commit(partial(task.enqueue, **kwargs))

@@ -1,0 +1,465 @@
+"""Notices: who is told what, over which channel, in which language — and the delivery of each with retries.
+
+A timeline event of a work order (published by workorders.events after commit) becomes Delivery rows, one per
+recipient and channel, rendered at once in the recipient's language; each is sent by the `deliver` task outside
+any transaction. A failed attempt is retried with exponential back-off until WEIBAO_DELIVERY_MAX_ATTEMPTS, then
+marked failed with the reason — never dropped silently.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+import secrets
+from dataclasses import dataclass
+
+from django.conf import settings
+from django.db import IntegrityError, transaction
+from django.db.models import F, Q
+from django.template.loader import render_to_string
+from django.utils import timezone, translation
+from django.utils.translation import gettext as _
+
+from weibao.contracts.choices import Severity
+from weibao.notifications import conf
+from weibao.notifications.channels import PermanentError, TransientError, transport_for
+from weibao.notifications.channels.dingtalk import dingtalk_payload
+from weibao.notifications.channels.feishu import feishu_card
+from weibao.notifications.channels.sms import provider as sms_provider
+from weibao.notifications.channels.wecom import wecom_payload
+from weibao.notifications.choices import Channel, DeliveryStatus, Notice
+from weibao.notifications.models import Delivery, NotificationPreference, RobotWebhook, SmsTemplate
+
+logger = logging.getLogger(__name__)
+
+# Which timeline event kinds are worth a notice (workorders.choices.EventKind values).
+NOTICE_FOR_EVENT = {
+    "created": Notice.RECEIVED,
+    "acknowledged": Notice.ACKNOWLEDGED,
+    "dispatched": Notice.DISPATCHED,
+    "appointment": Notice.APPOINTMENT,
+    "resolved": Notice.RESOLVED,
+    "closed": Notice.CLOSED,
+    "sla_warning": Notice.SLA_WARNING,
+    "sla_breach": Notice.SLA_BREACH,
+}
+# Who hears of what: the customer's side follows its order; our side hears what it must act on.
+CUSTOMER_NOTICES = {Notice.RECEIVED, Notice.ACKNOWLEDGED, Notice.DISPATCHED, Notice.APPOINTMENT, Notice.RESOLVED,
+                    Notice.CLOSED}  # fmt: skip
+ENGINEER_NOTICES = {Notice.DISPATCHED, Notice.APPOINTMENT, Notice.SLA_WARNING, Notice.SLA_BREACH}
+MANAGER_NOTICES = {Notice.SLA_BREACH, Notice.SLA_WARNING}
+DEFAULT_LANGUAGE = "zh-hans"
+
+
+@dataclass(frozen=True)
+class Recipient:
+    channel: str
+    address: str
+    user: object | None = None
+    language: str = DEFAULT_LANGUAGE
+    quiet: tuple[dt.time, dt.time] | None = None
+
+
+# --- preferences -------------------------------------------------------------------------------------------------
+
+
+def preference_for(user) -> NotificationPreference:
+    """The user's preferences, or the defaults (all notices, by email, no quiet hours) without saving them."""
+    pref = getattr(user, "_notification_preference_cache", None)
+    if pref is None:
+        pref = NotificationPreference.objects.filter(user=user).first() or NotificationPreference(user=user)
+        user._notification_preference_cache = pref
+    return pref
+
+
+def preference_update(*, user, actor, notices: list[str], channels: list[str], quiet_start: dt.time | None,
+                      quiet_end: dt.time | None) -> NotificationPreference:  # fmt: skip
+    """Save what a person wants to be told (only their own, or by an administrator)."""
+    from django.core.exceptions import PermissionDenied, ValidationError
+
+    from weibao.accounts.permissions import has_perm
+
+    if actor.pk != user.pk and not has_perm(actor, "notifications.admin"):
+        raise PermissionDenied("notifications.preferences")
+    errors = {}
+    if any(n not in Notice.values for n in notices):
+        errors["notices"] = _("Unknown notice.")
+    if any(c not in (Channel.EMAIL, Channel.SMS) for c in channels):
+        errors["channels"] = _("Only email and SMS can be chosen per person.")
+    if (quiet_start is None) != (quiet_end is None):
+        errors["quiet_end"] = _("Give both ends of the quiet hours, or neither.")
+    if errors:
+        raise ValidationError(errors)
+    pref, _created = NotificationPreference.objects.update_or_create(
+        user=user,
+        defaults={
+            "notices": sorted(set(notices)),
+            "channels": sorted(set(channels)),
+            "quiet_start": quiet_start,
+            "quiet_end": quiet_end,
+        },  # fmt: skip
+    )
+    return pref
+
+
+def quiet_until(quiet: tuple[dt.time, dt.time] | None, now: dt.datetime) -> dt.datetime | None:
+    """The end of the quiet hours when `now` (local time) falls inside them, else None. Windows may span midnight."""
+    if not quiet:
+        return None
+    start, end = quiet
+    local = timezone.localtime(now)
+    t = local.time()
+    inside = start <= t < end if start <= end else (t >= start or t < end)
+    if not inside:
+        return None
+    end_at = local.replace(hour=end.hour, minute=end.minute, second=0, microsecond=0)
+    if end_at <= local:
+        end_at += dt.timedelta(days=1)
+    return end_at
+
+
+def _user_recipients(user, notice: str) -> list[Recipient]:
+    if not user.is_active:
+        return []
+    pref = preference_for(user)
+    if pref.notices and notice not in pref.notices:
+        return []
+    channels = pref.channels or [Channel.EMAIL]
+    quiet = (pref.quiet_start, pref.quiet_end) if pref.quiet_start and pref.quiet_end else None
+    language = user.language or DEFAULT_LANGUAGE
+    out = []
+    if Channel.EMAIL in channels and user.email:
+        out.append(Recipient(Channel.EMAIL, user.email.lower(), user, language, quiet))
+    if Channel.SMS in channels and user.phone:
+        out.append(Recipient(Channel.SMS, user.phone, user, language, quiet))
+    return out
+
+
+def recipients_for(*, workorder, notice: str) -> list[Recipient]:
+    """Everyone to tell about `notice` on this order, each once per channel."""
+    from weibao.accounts.choices import Role
+    from weibao.accounts.models import User
+
+    people: list[Recipient] = []
+    if notice in CUSTOMER_NOTICES:
+        customer_users = User.objects.filter(organisation_id=workorder.organisation_id, is_active=True)
+        for user in customer_users:
+            people += _user_recipients(user, notice)
+        if workorder.reporter_email:
+            # The reporter may have no account (a mail or phone report): email, in Chinese, no preferences.
+            people.append(Recipient(Channel.EMAIL, workorder.reporter_email.lower()))
+    if notice in ENGINEER_NOTICES and workorder.assignee_id:
+        people += _user_recipients(workorder.assignee, notice)
+    if notice in MANAGER_NOTICES and workorder.branch_id:
+        for user in User.objects.filter(branch_id=workorder.branch_id, role=Role.SERVICE_MANAGER, is_active=True):
+            people += _user_recipients(user, notice)
+    seen, unique = set(), []
+    for r in people:
+        if (r.channel, r.address) not in seen:
+            seen.add((r.channel, r.address))
+            unique.append(r)
+    return unique
+
+
+def robots_for(*, workorder, notice: str) -> list[RobotWebhook]:
+    """Enabled robots of the order's branch, of its customer, or of everyone, whose rules accept this notice."""
+    robots = RobotWebhook.objects.filter(enabled=True).filter(
+        Q(branch__isnull=True, customer__isnull=True)
+        | Q(branch_id=workorder.branch_id, customer__isnull=True)
+        | Q(customer_id=workorder.customer_id)
+    )
+    return [r for r in robots if r.accepts(notice=notice, severity=workorder.severity)]
+
+
+# --- rendering ---------------------------------------------------------------------------------------------------
+
+
+def _context(workorder, notice: str, event=None) -> dict:
+    return {
+        "workorder": workorder,
+        "notice": notice,
+        "event": event,
+        "site_url": settings.SITE_URL.rstrip("/"),
+        "brand": settings.WEIBAO_BRAND,
+        "is_a": workorder.severity == Severity.A,
+    }
+
+
+def render_email(notice: str, context: dict, language: str) -> tuple[str, str, str]:
+    with translation.override(language):
+        subject = render_to_string(f"notifications/email/{notice}-subject.txt", context)
+        text = render_to_string(f"notifications/email/{notice}-body.txt", context)
+        html = render_to_string(f"notifications/email/{notice}-body.html", context)
+    return " ".join(subject.split())[:500], text.strip() + "\n", html
+
+
+def render_robot(notice: str, context: dict, language: str = DEFAULT_LANGUAGE) -> tuple[str, str]:
+    with translation.override(language):
+        title = " ".join(render_to_string(f"notifications/email/{notice}-subject.txt", context).split())
+        markdown = render_to_string("notifications/robot/card.md", {**context, "title": title})
+    return title[:500], markdown.strip()
+
+
+def render_sms(notice: str, context: dict, language: str = DEFAULT_LANGUAGE) -> tuple[dict, str]:
+    wo = context["workorder"]
+    params = {"number": wo.number, "site": str(wo.site)[:20], "severity": wo.severity}
+    if notice == Notice.DISPATCHED and wo.assignee_id:
+        params["engineer"] = str(wo.assignee)[:20]
+    if notice == Notice.APPOINTMENT and wo.appointment_at:
+        params["time"] = timezone.localtime(wo.appointment_at).strftime("%m-%d %H:%M")
+    with translation.override(language):
+        text = render_to_string("notifications/sms/notice.txt", {**context, "params": params})
+    return params, " ".join(text.split())
+
+
+def new_message_id(workorder=None) -> str:
+    token = secrets.token_hex(8)
+    prefix = workorder.number if workorder is not None else "weibao"
+    return f"<{prefix}.{token}@{conf.mail_domain()}>"
+
+
+def thread_headers(workorder) -> tuple[str, list[str]]:
+    """(In-Reply-To, References) so that a mail about an order joins the order's thread in the reader's client:
+    the customer's original mail (email orders) and our first mail about the order."""
+    from weibao.notifications.models import InboundMessage
+
+    refs = []
+    first_in = (
+        InboundMessage.objects.filter(workorder=workorder)
+        .exclude(message_id="")
+        .order_by("pk")
+        .values_list("message_id", flat=True)
+        .first()
+    )
+    if first_in:
+        refs.append(first_in)
+    first_out = (
+        Delivery.objects.filter(workorder=workorder, channel=Channel.EMAIL)
+        .exclude(message_id="")
+        .order_by("pk")
+        .values_list("message_id", flat=True)
+        .first()
+    )
+    if first_out:
+        refs.append(first_out)
+    return (refs[-1] if refs else ""), refs
+
+
+# --- creating deliveries -------------------------------------------------------------------------------------------
+
+
+def deliveries_for_event(*, event_id: int) -> list[Delivery]:
+    """The notices one timeline event causes; safe to run twice (one row per event, channel and recipient)."""
+    from weibao.workorders.models import WorkOrderEvent
+
+    event = (
+        WorkOrderEvent.objects.select_related("workorder__site", "workorder__customer", "workorder__assignee")
+        .filter(pk=event_id)
+        .first()
+    )
+    if event is None or event.kind not in NOTICE_FOR_EVENT:
+        return []
+    notice = NOTICE_FOR_EVENT[event.kind]
+    workorder = event.workorder
+    if notice == Notice.RECEIVED and workorder.channel == "email":
+        return []  # email intake answers the sender itself (with loop protection); see intake.open_order_from_mail
+    context = _context(workorder, notice, event)
+    now = timezone.now()
+    created: list[Delivery] = []
+    for r in recipients_for(workorder=workorder, notice=notice):
+        delivery = _new_delivery(workorder=workorder, event_id=event.pk, notice=notice, recipient=r, context=context,
+                                 now=now)  # fmt: skip
+        if delivery is not None:
+            created.append(delivery)
+    for robot in robots_for(workorder=workorder, notice=notice):
+        title, markdown = render_robot(notice, context)
+        request = robot_request(robot.kind, title=title, markdown=markdown, severity=workorder.severity)
+        delivery = _save_new(
+            Delivery(
+                notice=notice,
+                channel=robot.kind,
+                recipient=robot.url,
+                robot=robot,
+                workorder=workorder,
+                event_id=event.pk,
+                severity=workorder.severity,
+                subject=title,
+                body_text=markdown,
+                payload={"request": request},
+                next_try_at=now,
+            )  # fmt: skip
+        )
+        if delivery is not None:
+            created.append(delivery)
+    for delivery in created:
+        schedule(delivery)
+    return created
+
+
+def robot_request(kind: str, *, title: str, markdown: str, severity: str) -> dict:
+    """The JSON body each robot kind expects for a markdown card."""
+    if kind == Channel.WECOM:
+        return wecom_payload(title=title, markdown=markdown)
+    if kind == Channel.DINGTALK:
+        return dingtalk_payload(title=title, markdown=markdown)
+    return feishu_card(title=title, markdown=markdown, severity=severity)
+
+
+def _new_delivery(*, workorder, event_id, notice, recipient: Recipient, context, now) -> Delivery | None:
+    delivery = Delivery(notice=notice, channel=recipient.channel, recipient=recipient.address,
+                        recipient_user=recipient.user, workorder=workorder, event_id=event_id,
+                        language=recipient.language, severity=workorder.severity)  # fmt: skip
+    if recipient.channel == Channel.EMAIL:
+        delivery.subject, delivery.body_text, delivery.body_html = render_email(notice, context, recipient.language)
+        in_reply_to, references = thread_headers(workorder)
+        delivery.message_id = new_message_id(workorder)
+        delivery.payload = {"in_reply_to": in_reply_to, "references": references}
+    elif recipient.channel == Channel.SMS:
+        template = SmsTemplate.objects.filter(notice=notice, enabled=True).first()
+        if template is None or not sms_provider().configured():
+            return None  # no approved template for this notice (or no provider): SMS is simply not offered
+        params, text = render_sms(notice, context, recipient.language)
+        delivery.body_text = text
+        delivery.payload = {"template_code": template.template_code, "sign_name": template.sign_name, "params": params}
+    # Quiet hours hold everything but A-class faults until they end (SPEC: A is solved in the shortest time).
+    held = None if workorder.severity == Severity.A else quiet_until(recipient.quiet, now)
+    delivery.next_try_at = held or now
+    if held:
+        delivery.reason = _("Held for the recipient's quiet hours.")
+    return _save_new(delivery)
+
+
+def _save_new(delivery: Delivery) -> Delivery | None:
+    try:
+        with transaction.atomic():
+            delivery.save()
+    except IntegrityError:
+        return None  # this event was already turned into this delivery (the task ran twice)
+    return delivery
+
+
+def delivery_auto_reply(*, workorder, inbound, mail) -> Delivery:
+    """The automatic answer to a mail that opened an order: the order number, threaded under the sender's mail."""
+    context = {**_context(workorder, Notice.RECEIVED), "inbound": inbound, "mail_subject": mail.subject}
+    subject, text, html = render_email(Notice.RECEIVED, context, DEFAULT_LANGUAGE)
+    references = [*mail.references[-5:], mail.message_id] if mail.message_id else mail.references[-5:]
+    delivery = Delivery.objects.create(
+        notice=Notice.RECEIVED,
+        channel=Channel.EMAIL,
+        recipient=mail.from_address,
+        workorder=workorder,
+        inbound=inbound,
+        severity=workorder.severity,
+        subject=subject,
+        body_text=text,
+        body_html=html,
+        message_id=new_message_id(workorder),
+        payload={"in_reply_to": mail.message_id, "references": references, "auto_submitted": "auto-replied"},
+        next_try_at=timezone.now(),
+    )
+    schedule(delivery)
+    return delivery
+
+
+def schedule(delivery: Delivery) -> None:
+    """Hand the delivery to the task queue once the surrounding transaction commits (at its due time when the
+    backend can defer; otherwise the every-minute sweep picks it up)."""
+    from weibao.notifications.tasks import deliver
+
+    def enqueue() -> None:
+        if delivery.next_try_at and delivery.next_try_at > timezone.now():
+            if deliver.get_backend().supports_defer:
+                deliver.using(run_after=delivery.next_try_at).enqueue(delivery_id=delivery.pk)
+            return
+        deliver.enqueue(delivery_id=delivery.pk)
+
+    transaction.on_commit(enqueue)
+
+
+# --- sending -----------------------------------------------------------------------------------------------------
+
+
+def backoff(attempts: int) -> dt.timedelta:
+    base = conf.get("WEIBAO_DELIVERY_BACKOFF_SECONDS")
+    return dt.timedelta(seconds=min(base * 2 ** max(attempts - 1, 0), conf.get("WEIBAO_DELIVERY_BACKOFF_MAX_SECONDS")))
+
+
+def delivery_send(*, delivery_id: int, now: dt.datetime | None = None) -> str:
+    """One attempt at one delivery. Claims the row (pending/retrying and due → sending) with a conditional update
+    so two workers never send it twice; the network call happens outside any transaction."""
+    now = now or timezone.now()
+    claimed = (
+        Delivery.objects.filter(pk=delivery_id, status__in=[DeliveryStatus.PENDING, DeliveryStatus.RETRYING])
+        .filter(Q(next_try_at__isnull=True) | Q(next_try_at__lte=now))
+        .update(status=DeliveryStatus.SENDING, attempts=F("attempts") + 1, updated_at=now)
+    )
+    if claimed != 1:
+        return ""
+    delivery = Delivery.objects.select_related("robot").get(pk=delivery_id)
+    try:
+        reference = transport_for(delivery.channel).send(delivery)
+    except TransientError as exc:
+        return _attempt_failed(delivery, exc.reason, retry_at=exc.retry_at, now=now)
+    except PermanentError as exc:
+        return _attempt_failed(delivery, exc.reason, permanent=True, now=now)
+    except Exception as exc:  # a bug in a channel must not lose the notice: retry it like a transient error
+        logger.exception("delivery %s failed unexpectedly", delivery_id)
+        return _attempt_failed(delivery, f"{type(exc).__name__}: {exc}", now=now)
+    history = [*delivery.history, {"at": now.isoformat(), "ok": True, "reason": reference or ""}]
+    Delivery.objects.filter(pk=delivery.pk).update(
+        status=DeliveryStatus.SENT, sent_at=timezone.now(), next_try_at=None, reason="", history=history
+    )
+    return DeliveryStatus.SENT
+
+
+def _attempt_failed(delivery: Delivery, reason: str, *, now: dt.datetime, permanent: bool = False,
+                    retry_at: dt.datetime | None = None) -> str:  # fmt: skip
+    history = [*delivery.history, {"at": now.isoformat(), "ok": False, "reason": reason[:500]}]
+    rate_limited = retry_at is not None
+    # A provider's rate limit is not the recipient's fault: it does not use up attempts.
+    attempts = delivery.attempts - 1 if rate_limited else delivery.attempts
+    if permanent or attempts >= conf.get("WEIBAO_DELIVERY_MAX_ATTEMPTS"):
+        status, next_try = DeliveryStatus.FAILED, None
+        logger.warning("delivery %s failed for good: %s", delivery.pk, reason)
+    else:
+        status, next_try = DeliveryStatus.RETRYING, retry_at or now + backoff(delivery.attempts)
+    Delivery.objects.filter(pk=delivery.pk).update(
+        status=status, reason=reason[:2000], next_try_at=next_try, history=history, attempts=attempts
+    )
+    if status == DeliveryStatus.RETRYING:
+        delivery.next_try_at = next_try
+        schedule(delivery)
+    return status
+
+
+def deliveries_due(
+    *, now: dt.datetime | None = None, stale_after: dt.timedelta = dt.timedelta(minutes=10)
+) -> list[int]:
+    """Ids of deliveries to (re)try now. A row stuck in `sending` (worker killed during the send) is retried: the
+    message may then arrive twice, which is better than not at all."""
+    now = now or timezone.now()
+    Delivery.objects.filter(status=DeliveryStatus.SENDING, updated_at__lt=now - stale_after).update(
+        status=DeliveryStatus.RETRYING, next_try_at=now, reason=_("The worker stopped during the send; retrying.")
+    )
+    return list(
+        Delivery.objects.filter(status__in=[DeliveryStatus.PENDING, DeliveryStatus.RETRYING], next_try_at__lte=now)
+        .order_by("next_try_at")
+        .values_list("pk", flat=True)[:500]
+    )
+
+
+@transaction.atomic
+def delivery_retry(*, delivery: Delivery, actor) -> Delivery:
+    """Staff send a failed delivery again (e.g. after fixing an address or a robot secret)."""
+    from weibao.accounts.permissions import require
+    from weibao.core.exceptions import TransitionNotAllowed
+
+    require(actor, "notifications.view_log")
+    row = Delivery.objects.select_for_update().get(pk=delivery.pk)
+    if row.status != DeliveryStatus.FAILED:
+        raise TransitionNotAllowed(current=row.get_status_display(), requested=str(DeliveryStatus.RETRYING.label))
+    row.status, row.attempts, row.next_try_at = DeliveryStatus.RETRYING, 0, timezone.now()
+    row.reason = _("Retried by %(user)s.") % {"user": actor}
+    row.save(update_fields=["status", "attempts", "next_try_at", "reason", "updated_at"])
+    schedule(row)
+    return row

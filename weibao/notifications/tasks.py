@@ -1,0 +1,62 @@
+"""Background work of the channels: polling mailboxes, turning timeline events into notices, sending them.
+
+Every task takes ids, re-reads its rows and is safe to run twice (rows are claimed with conditional updates).
+"""
+
+import logging
+
+from crontask import cron
+from django.tasks import task
+
+from weibao.notifications.models import Mailbox
+
+logger = logging.getLogger(__name__)
+
+
+@task
+def notify_event(*, event_id: int) -> int:
+    """A work-order timeline event → the deliveries it causes (each then sent by `deliver`)."""
+    from weibao.notifications.services import deliveries_for_event
+
+    return len(deliveries_for_event(event_id=event_id))
+
+
+@task
+def deliver(*, delivery_id: int) -> str:
+    from weibao.notifications.services import delivery_send
+
+    return delivery_send(delivery_id=delivery_id)
+
+
+@cron("* * * * *")
+@task
+def deliver_due() -> int:
+    """Every minute: send what is due — retries after their back-off, notices held for quiet hours, rows left by
+    a worker that died during a send."""
+    from weibao.notifications.services import deliveries_due
+
+    ids = deliveries_due()
+    for delivery_id in ids:
+        deliver.enqueue(delivery_id=delivery_id)
+    return len(ids)
+
+
+@task
+def poll_mailbox(*, mailbox_id: int) -> dict:
+    from weibao.notifications.intake import mailbox_poll
+
+    mailbox = Mailbox.objects.filter(pk=mailbox_id, enabled=True).first()
+    if mailbox is None:
+        return {}
+    result = mailbox_poll(mailbox=mailbox)
+    return {"stored": result.stored, "processed": result.processed, "error": result.error}
+
+
+@cron("* * * * *")
+@task
+def poll_mailboxes() -> int:
+    """Every minute: read every enabled support mailbox."""
+    ids = list(Mailbox.objects.filter(enabled=True).values_list("pk", flat=True))
+    for mailbox_id in ids:
+        poll_mailbox.enqueue(mailbox_id=mailbox_id)
+    return len(ids)

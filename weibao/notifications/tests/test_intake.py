@@ -1,0 +1,222 @@
+"""Email intake against a real Dovecot on loopback, with the committed corpus and a 20 MB mail."""
+
+import pytest
+
+from weibao.notifications import intake
+from weibao.notifications.choices import InboundStatus
+from weibao.notifications.intake import mailbox_poll
+from weibao.notifications.models import Delivery, InboundMessage, Mailbox
+from weibao.notifications.tests.mailcorpus import EXPECTED, corpus
+
+pytestmark = pytest.mark.django_db
+
+
+def _statuses(mailbox) -> dict[str, str]:
+    by_uid = dict(InboundMessage.objects.filter(mailbox=mailbox).values_list("uid", "status"))
+    return {name: by_uid.get(uid) for uid, name in enumerate(EXPECTED, start=1)}
+
+
+@pytest.fixture
+def loaded(make_mailbox, customer_a, customer_b, our_mail_a):
+    mails = corpus(order=our_mail_a.workorder.number, our_msgid=our_mail_a.message_id)
+    assert list(mails) == list(EXPECTED)  # UIDs follow this order
+    return make_mailbox(list(mails.values()))
+
+
+def test_corpus_is_registered_completely(loaded, smtp, django_capture_on_commit_callbacks, customer_a, our_mail_a):
+    from weibao.workorders.models import Attachment, WorkOrder, WorkOrderEvent
+
+    with django_capture_on_commit_callbacks(execute=True):
+        result = mailbox_poll(mailbox=loaded)
+
+    assert result.error == ""
+    assert result.stored == len(EXPECTED) >= 30
+    assert _statuses(loaded) == EXPECTED
+    rows = {r.uid: r for r in InboundMessage.objects.filter(mailbox=loaded)}
+    by_name = {name: rows[uid] for uid, name in enumerate(EXPECTED, start=1)}
+
+    # decoding: GB2312 that is really GBK, GB18030 four-byte characters, raw 8-bit GBK headers, Big5
+    assert "朱镕堃" in by_name["03-gb2312-really-gbk"].workorder.symptom
+    assert by_name["03-gb2312-really-gbk"].subject == "朱镕堃反映：喆楼电话不通"
+    assert by_name["05-gb18030"].subject == "𠮷野家门店网络故障"
+    assert "€500" in by_name["05-gb18030"].workorder.symptom
+    assert by_name["07-raw-8bit-gbk-header"].subject == "广播系统有杂音"
+    assert by_name["07-raw-8bit-gbk-header"].from_name == "张三"
+    assert by_name["30-big5"].subject == "韌體更新通知"
+    assert "录音服务器无法登录" in by_name["32-utf8-declared-really-gbk"].workorder.symptom
+    assert by_name["02-gb2312-plain"].from_name == "李四"
+    # HTML only: text rendering without script/style content
+    symptom = by_name["08-html-only-utf8"].workorder.symptom
+    assert "拼接墙左上角黑屏" in symptom and "型号：DS-D2046" in symptom and "alert" not in symptom
+    # the order, its channel and customer
+    wo = by_name["01-utf8-plain"].workorder
+    assert (wo.channel, wo.customer_id, wo.reporter_email) == ("email", customer_a.pk, "zhangsan@jia.example.cn")
+    assert wo.title == "机房核心交换机宕机"
+    assert by_name["36-html-table-b"].workorder.customer.code == "CB"
+    # attachments kept under their decoded names
+    names = set(Attachment.objects.values_list("original_name", flat=True))
+    assert {"故障照片.png", "二〇二六年十一月弱电系统巡检报告.pdf", "交换机配置.txt", "photo1.png", "设备清单.xlsx",
+            "site.png", "录像导出.pdf"} <= names  # fmt: skip
+    big = Attachment.objects.get(original_name="录像导出.pdf")
+    assert big.size >= 20 * 1024 * 1024
+    # a forwarded .eml is refused by the upload rules: noted on the order, kept in the raw source
+    forwarded = by_name["21-forward-attached"]
+    note = WorkOrderEvent.objects.get(workorder=forwarded.workorder, kind="comment", internal=True)
+    assert "UPS电池告警.eml" in note.body and f"#{forwarded.pk}" in note.body
+
+    # replies: comments on order A, quoted text trimmed
+    comments = list(WorkOrderEvent.objects.filter(workorder=our_mail_a.workorder, kind="comment", internal=False))
+    bodies = "\n".join(c.body for c in comments)
+    assert len(comments) == 6
+    assert "故障依旧" in bodies and "原始邮件" not in bodies and "Original Message" not in bodies
+    assert "3号楼的门禁" in bodies and "您的报修已受理" not in bodies
+    assert "engineer can come at 2 pm" in bodies and "wrote:" not in bodies
+    assert "明天上午九点" in bodies and "写道" not in bodies
+    assert "out of the office" not in bodies  # the auto-reply is ignored
+    assert Attachment.objects.filter(workorder=our_mail_a.workorder, original_name="site.png").exists()
+    # triage and quarantine keep the reason; quarantined raw source is still readable
+    assert "Unknown sender" in by_name["24-unknown-sender"].reason or "未知" in by_name["24-unknown-sender"].reason
+    for name in ("26-broken-mime-no-boundary", "27-broken-mime-missing-start", "28-garbage"):
+        row = by_name[name]
+        assert row.reason and row.workorder is None
+        with row.raw.open("rb") as fh:
+            kept = fh.read()
+        # byte for byte as the server gave it (Dovecot turns the NUL of the garbage mail into 0x80)
+        assert kept == mails_raw(name, our_mail_a) or (name == "28-garbage" and b"this is not a mail" in kept)
+    assert by_name["29-duplicate-of-01"].duplicate_of == by_name["01-utf8-plain"]
+
+    # the auto-reply: one per new order from a person, threaded under the sender's mail, none to machine mail
+    created = [r for r in by_name.values() if r.status == "order_created"]
+    assert WorkOrder.objects.filter(channel="email").count() == len(created) == 22
+    replies = [m for m in smtp.messages if m["message"]["Auto-Submitted"] == "auto-replied"]
+    assert len(replies) == len(created) - 1  # not to 23-bulk-alarm
+    first = next(m for m in replies if m["message"]["In-Reply-To"] == "<corpus-01@mail.example>")
+    assert by_name["01-utf8-plain"].workorder.number in str(first["message"]["Subject"])
+    assert first["to"] == ["zhangsan@jia.example.cn"]
+    assert not any("nms@jia.example.cn" in m["to"] for m in replies)
+
+
+def mails_raw(name: str, our_mail) -> bytes:
+    return corpus(order=our_mail.workorder.number, our_msgid=our_mail.message_id, big=False)[name]
+
+
+def test_second_poll_and_other_mailbox_add_nothing(
+    loaded, make_mailbox, our_mail_a, django_capture_on_commit_callbacks
+):
+    from weibao.workorders.models import WorkOrder, WorkOrderEvent
+
+    with django_capture_on_commit_callbacks(execute=True):
+        mailbox_poll(mailbox=loaded)
+    orders, events = WorkOrder.objects.count(), WorkOrderEvent.objects.count()
+
+    again = mailbox_poll(mailbox=loaded)
+    # the same mails delivered to a second support address are duplicates, not new orders
+    second = make_mailbox(list(corpus(order=our_mail_a.workorder.number, our_msgid=our_mail_a.message_id,
+                                      big=False).values())[:5])  # fmt: skip
+    mailbox_poll(mailbox=second)
+
+    assert again.stored == 0 and again.processed == 0
+    assert (WorkOrder.objects.count(), WorkOrderEvent.objects.count()) == (orders, events)
+    assert set(InboundMessage.objects.filter(mailbox=second).values_list("status", flat=True)) == {"duplicate"}
+
+
+class WorkerKilled(BaseException):
+    """What a SIGKILL looks like from inside: nothing below catches it."""
+
+
+def test_restarted_worker_creates_no_duplicates(loaded, our_mail_a, monkeypatch, django_capture_on_commit_callbacks):
+    from weibao.workorders.models import WorkOrder, WorkOrderEvent
+
+    # run 1 dies while fetching (after 10 stored mails), run 2 dies inside the transaction of the 3rd order
+    real_store, real_finish = intake.inbound_store, intake._finish
+    calls = {"store": 0, "finish": 0}
+
+    def dying_store(**kwargs):
+        calls["store"] += 1
+        if calls["store"] > 10:
+            raise WorkerKilled
+        return real_store(**kwargs)
+
+    def dying_finish(row, status, reason, workorder=None):
+        calls["finish"] += 1
+        if calls["finish"] == 3 and workorder is not None:
+            raise WorkerKilled  # the order is written, the claim not yet committed
+        return real_finish(row, status, reason, workorder=workorder)
+
+    monkeypatch.setattr(intake, "inbound_store", dying_store)
+    with pytest.raises(WorkerKilled):
+        mailbox_poll(mailbox=loaded)
+    monkeypatch.setattr(intake, "inbound_store", real_store)
+    monkeypatch.setattr(intake, "_finish", dying_finish)
+    with pytest.raises(WorkerKilled):
+        mailbox_poll(mailbox=loaded)
+    monkeypatch.setattr(intake, "_finish", real_finish)
+    with django_capture_on_commit_callbacks(execute=True):
+        mailbox_poll(mailbox=loaded)
+
+    assert _statuses(loaded) == EXPECTED
+    assert WorkOrder.objects.filter(channel="email").count() == 22
+    refs = list(WorkOrderEvent.objects.filter(kind__in=["created", "comment"]).exclude(source_ref="")
+                .values_list("source_ref", flat=True))  # fmt: skip
+    assert len(refs) == len(set(refs))
+    assert WorkOrderEvent.objects.filter(workorder=our_mail_a.workorder, kind="comment", internal=False).count() == 6
+    assert Delivery.objects.filter(inbound__isnull=False).count() == 21
+
+
+def test_imaps_and_starttls(make_mailbox, customer_a, django_capture_on_commit_callbacks):
+    mails = list(corpus(big=False).values())[:2]
+    for security in ("imaps", "starttls"):
+        mailbox = make_mailbox(mails, security=security)
+        result = mailbox_poll(mailbox=mailbox)
+        assert result.error == ""
+        assert set(InboundMessage.objects.filter(mailbox=mailbox).values_list("status", flat=True)) <= {
+            "order_created",
+            "duplicate",
+        }
+
+
+def test_unreachable_server_is_reported_and_retried(make_mailbox, customer_a, imap_env):
+    from weibao.notifications.tests.servers import free_port
+
+    mailbox = make_mailbox(list(corpus(big=False).values())[:1])
+    good_port = mailbox.port
+    Mailbox.objects.filter(pk=mailbox.pk).update(port=free_port())
+    mailbox.refresh_from_db()
+
+    first = mailbox_poll(mailbox=mailbox)
+    second = mailbox_poll(mailbox=mailbox)
+
+    mailbox.refresh_from_db()
+    assert first.error and second.error
+    assert mailbox.failures == 2 and "Connection refused" in mailbox.last_error
+    Mailbox.objects.filter(pk=mailbox.pk).update(port=good_port)
+    mailbox.refresh_from_db()
+    third = mailbox_poll(mailbox=mailbox)
+    mailbox.refresh_from_db()
+    assert third.error == "" and third.stored == 1 and mailbox.failures == 0
+
+
+def test_wrong_password_is_reported(make_mailbox, monkeypatch, customer_a):
+    mailbox = make_mailbox([])
+    monkeypatch.setenv("WEIBAO_TEST_IMAP_PASSWORD", "wrong")
+    result = mailbox_poll(mailbox=mailbox)
+    assert "AUTHENTICATIONFAILED" in result.error or "failed" in result.error.lower()
+
+
+def test_uidvalidity_change_rereads_without_duplicates(loaded, django_capture_on_commit_callbacks):
+    from weibao.workorders.models import WorkOrder
+
+    with django_capture_on_commit_callbacks(execute=True):
+        mailbox_poll(mailbox=loaded)
+    orders = WorkOrder.objects.count()
+    Mailbox.objects.filter(pk=loaded.pk).update(uidvalidity=1)  # as if the server renumbered the folder
+    loaded.refresh_from_db()
+    with django_capture_on_commit_callbacks(execute=True):
+        result = mailbox_poll(mailbox=loaded)
+    loaded.refresh_from_db()
+    assert result.stored == 0 and loaded.uidvalidity != 1
+    assert WorkOrder.objects.count() == orders
+    assert (
+        InboundMessage.objects.filter(mailbox=loaded).exclude(status=InboundStatus.DUPLICATE).count()
+        == len(EXPECTED) - 1
+    )
