@@ -70,3 +70,89 @@ def query_with(request, **changes) -> str:
             params[key] = value
     encoded = params.urlencode()
     return f"?{encoded}" if encoded else "?"
+
+
+def _display(field_name: str, value) -> str:
+    """A before/after value from an event's JSON as people read it (choice labels, object labels, local times)."""
+    from weibao.workorders.models import WorkOrder
+
+    if value is None or value == "":
+        return "—"
+    if isinstance(value, dict):
+        return str(value.get("label", value.get("id", "")))
+    if isinstance(value, list):
+        return ", ".join(str(_display(field_name, v)) for v in value) or "—"
+    try:
+        field = WorkOrder._meta.get_field(field_name)
+    except Exception:
+        field = None
+    if field is not None and getattr(field, "choices", None):
+        return str(dict(field.flatchoices).get(value, value))
+    if isinstance(value, bool):
+        return _("yes") if value else _("no")
+    if isinstance(value, str) and len(value) >= 19 and value[4] == "-" and "T" in value:
+        try:
+            return timezone.localtime(dt.datetime.fromisoformat(value)).strftime("%Y-%m-%d %H:%M")
+        except ValueError:
+            return value
+    return str(value)
+
+
+@register.filter
+def event_changes(event) -> list[dict]:
+    """The field changes an event records, as [{"field": label, "old": text, "new": text}]."""
+    from weibao.workorders.models import WorkOrder
+
+    fields = (event.data or {}).get("fields") or {}
+    rows = []
+    for name, pair in fields.items():
+        if not isinstance(pair, list | tuple) or len(pair) != 2:
+            continue
+        try:
+            label = str(WorkOrder._meta.get_field(name).verbose_name)
+        except Exception:
+            label = {"devices": _("affected devices")}.get(name, name)
+        rows.append({"field": label, "old": _display(name, pair[0]), "new": _display(name, pair[1])})
+    return rows
+
+
+@register.filter
+def clock_label(value: str) -> str:
+    from weibao.contracts.choices import ClockKind
+
+    try:
+        return str(ClockKind(value).label)
+    except ValueError:
+        return value
+
+
+@register.filter
+def status_label(value: str) -> str:
+    from weibao.workorders.choices import Status
+
+    try:
+        return str(Status(value).label)
+    except ValueError:
+        return value
+
+
+@register.filter
+def minutes_text(value) -> str:
+    try:
+        return duration(dt.timedelta(minutes=int(value)))
+    except (TypeError, ValueError):
+        return ""
+
+
+@register.filter
+def status_tone(value: str) -> str:
+    from weibao.workorders.choices import STATUS_BADGE
+
+    return tone(STATUS_BADGE.get(value, "muted"))
+
+
+@register.filter
+def sla_tone(value: str) -> str:
+    from weibao.workorders.choices import SLA_STATE_BADGE
+
+    return tone(SLA_STATE_BADGE.get(value, "muted"))

@@ -1,0 +1,260 @@
+"""Input forms of the work-order pages. They parse and validate; the services decide."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from django import forms
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from weibao.contracts.choices import IntakeChannel, Severity
+from weibao.workorders.choices import Category, Cause, SlaState, Status, WorkKind
+
+MAX_FILES = 10
+
+
+def device_label(device) -> str:
+    """How a device is named in pick lists: name or model, serial number, location."""
+    parts = [device.name or device.model]
+    if device.serial_number:
+        parts.append(f"SN {device.serial_number}")
+    if device.location:
+        parts.append(device.location)
+    return " · ".join(parts)
+
+
+class MultipleFileInput(forms.ClearableFileInput):
+    allow_multiple_selected = True
+
+
+class MultipleFileField(forms.FileField):
+    """Several files in one input (photos of a fault); each is checked again by the service on upload."""
+
+    def __init__(self, *args, **kwargs) -> None:
+        kwargs.setdefault("widget", MultipleFileInput(attrs={"multiple": True}))
+        kwargs.setdefault("required", False)
+        super().__init__(*args, **kwargs)
+
+    def clean(self, data, initial=None):
+        single = super().clean
+        if isinstance(data, list | tuple):
+            files = [single(d, initial) for d in data if d]
+        else:
+            files = [single(data, initial)] if data else []
+        if len(files) > MAX_FILES:
+            raise forms.ValidationError(_("At most %(n)d files at once.") % {"n": MAX_FILES})
+        return files
+
+
+class LocalDateTimeInput(forms.DateTimeInput):
+    input_type = "datetime-local"
+
+    def __init__(self, attrs=None) -> None:
+        super().__init__(attrs, format="%Y-%m-%dT%H:%M")
+
+
+class AwareDateTimeField(forms.DateTimeField):
+    """A wall-clock time typed in the browser, read in the current time zone."""
+
+    widget = LocalDateTimeInput
+    input_formats = ["%Y-%m-%dT%H:%M", "%Y-%m-%d %H:%M", "%Y-%m-%dT%H:%M:%S"]
+
+    def to_python(self, value):
+        result = super().to_python(value)
+        if result is not None and timezone.is_naive(result):
+            result = timezone.make_aware(result)
+        return result
+
+
+class VersionedForm(forms.Form):
+    """Carries the order version the user saw, so a change by someone else in between is noticed (StaleEdit)."""
+
+    version = forms.IntegerField(widget=forms.HiddenInput, required=False, min_value=1)
+
+
+class NoteForm(VersionedForm):
+    note = forms.CharField(label=_("Note"), required=False, widget=forms.Textarea(attrs={"rows": 2}))
+
+
+class ReasonForm(VersionedForm):
+    reason = forms.CharField(label=_("Reason"), widget=forms.Textarea(attrs={"rows": 2}))
+
+
+class WorkLogForm(forms.Form):
+    """Remote diagnosis (or on-site/travel) work with the time it took."""
+
+    kind = forms.ChoiceField(label=_("Kind of work"), choices=WorkKind.choices, initial=WorkKind.REMOTE)
+    minutes = forms.IntegerField(label=_("Time spent (minutes)"), min_value=1, max_value=24 * 60)
+    note = forms.CharField(label=_("What was done"), widget=forms.Textarea(attrs={"rows": 3}))
+
+
+class PlanForm(forms.Form):
+    plan = forms.CharField(label=_("Solution plan"), widget=forms.Textarea(attrs={"rows": 4}))
+
+
+class DispatchForm(VersionedForm):
+    """The manager picks a suggested field engineer (radio list with reasons) or anyone else from the list."""
+
+    engineer = forms.ModelChoiceField(label=_("Suggested engineer"), queryset=None, required=False,
+                                      widget=forms.RadioSelect)  # fmt: skip
+    other_engineer = forms.ModelChoiceField(label=_("Or another engineer"), queryset=None, required=False)
+    appointment_at = AwareDateTimeField(label=_("Visit time agreed with the customer"), required=False)
+    note = forms.CharField(label=_("Instructions"), required=False, widget=forms.Textarea(attrs={"rows": 2}))
+
+    def __init__(self, *args, engineers=None, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        from weibao.accounts.choices import Role
+        from weibao.accounts.models import User
+
+        if engineers is None:
+            engineers = User.objects.filter(
+                is_active=True, role__in=[Role.FIELD_ENGINEER, Role.DUTY_ENGINEER]
+            ).order_by("name")
+        self.fields["engineer"].queryset = engineers
+        self.fields["other_engineer"].queryset = engineers
+
+    def clean(self):
+        data = super().clean()
+        data["engineer"] = data.get("other_engineer") or data.get("engineer")
+        if not data["engineer"] and not self.has_error("engineer") and not self.has_error("other_engineer"):
+            self.add_error("engineer", _("Choose the engineer to send."))
+        return data
+
+
+class AppointmentForm(forms.Form):
+    appointment_at = AwareDateTimeField(label=_("Visit time agreed with the customer"))
+    note = forms.CharField(label=_("Note"), required=False)
+
+    def clean_appointment_at(self) -> dt.datetime:
+        value = self.cleaned_data["appointment_at"]
+        if value < timezone.now() - dt.timedelta(days=1):
+            raise forms.ValidationError(_("The agreed visit time lies in the past."))
+        return value
+
+
+class ResolveForm(VersionedForm):
+    resolution = forms.CharField(label=_("How it was fixed"), widget=forms.Textarea(attrs={"rows": 3}))
+    cause = forms.ChoiceField(label=_("Cause"), choices=Cause.choices, initial=Cause.UNKNOWN)
+
+
+class EscalateForm(VersionedForm):
+    vendor = forms.ModelChoiceField(label=_("Vendor"), queryset=None)
+    reason = forms.CharField(label=_("What was tried, what is needed"), widget=forms.Textarea(attrs={"rows": 3}))
+
+    def __init__(self, *args, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        from weibao.assets.selectors import vendor_list
+
+        self.fields["vendor"].queryset = vendor_list()
+
+
+class CommentForm(forms.Form):
+    body = forms.CharField(label=_("Comment"), required=False, widget=forms.Textarea(attrs={"rows": 3}))
+    attachments = MultipleFileField(label=_("Photos or files"))
+    internal = forms.BooleanField(label=_("Internal note (not shown to the customer)"), required=False)
+
+    def clean(self):
+        data = super().clean()
+        if not (data.get("body") or "").strip() and not data.get("attachments"):
+            raise forms.ValidationError(_("Write a comment or attach a file."))
+        return data
+
+
+class TriageForm(VersionedForm):
+    """Severity, category, cause, title and affected devices: edits with before/after on the timeline."""
+
+    title = forms.CharField(label=_("Title"), max_length=200, required=False)
+    severity = forms.ChoiceField(label=_("Severity"), choices=Severity.choices)
+    category = forms.ChoiceField(label=_("Category"), choices=Category.choices)
+    cause = forms.ChoiceField(label=_("Cause"), choices=Cause.choices)
+    devices = forms.ModelMultipleChoiceField(label=_("Affected devices"), queryset=None, required=False,
+                                             widget=forms.CheckboxSelectMultiple)  # fmt: skip
+
+    def __init__(self, *args, workorder=None, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        from weibao.assets.models import Device
+
+        qs = Device.objects.none()
+        if workorder is not None:
+            qs = Device.objects.filter(customer_id=workorder.customer_id, site_id=workorder.site_id).order_by("name")[
+                :200
+            ]
+            qs = Device.objects.filter(pk__in=[d.pk for d in qs]).order_by("name")
+        self.fields["devices"].queryset = qs
+
+
+class LegacyReviewForm(forms.Form):
+    notes = forms.CharField(label=_("Review notes"), widget=forms.Textarea(attrs={"rows": 3}))
+    next_steps = forms.CharField(label=_("Next steps"), required=False, widget=forms.Textarea(attrs={"rows": 2}))
+    next_review_on = forms.DateField(label=_("Next review"), required=False,
+                                     widget=forms.DateInput(attrs={"type": "date"}))  # fmt: skip
+    customer_report = forms.CharField(
+        label=_("Processing report for the customer"),
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 3}),
+        help_text=_("Shown to the customer when filled in."),
+    )
+
+
+# --- intake -----------------------------------------------------------------------------------------------------
+
+
+class IntakeForm(forms.Form):
+    """The duty engineer's phone report: who called, where, what is wrong, how bad (the rest is triage)."""
+
+    customer = forms.IntegerField(widget=forms.HiddenInput, error_messages={"required": _("Choose the customer.")})
+    site = forms.IntegerField(label=_("Site"), error_messages={"required": _("Choose the site.")})
+    contact = forms.IntegerField(widget=forms.HiddenInput, required=False)
+    devices = forms.TypedMultipleChoiceField(label=_("Affected devices"), coerce=int, required=False, choices=())
+    reporter_name = forms.CharField(label=_("Caller"), max_length=100, required=False)
+    reporter_phone = forms.CharField(label=_("Call-back number"), max_length=40, required=False)
+    channel = forms.ChoiceField(label=_("Channel"), choices=IntakeChannel.choices, initial=IntakeChannel.PHONE)
+    severity = forms.ChoiceField(label=_("Severity"), choices=Severity.choices, initial=Severity.C)
+    category = forms.ChoiceField(label=_("Category"), choices=Category.choices, initial=Category.OTHER)
+    title = forms.CharField(label=_("Title"), max_length=200, required=False)
+    symptom = forms.CharField(label=_("Symptom"), widget=forms.Textarea(attrs={"rows": 4}))
+    attachments = MultipleFileField(label=_("Photos or files"))
+
+    def __init__(self, *args, sites=(), devices=(), **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["site"].widget = forms.Select(choices=[("", "---------")] + [(s.pk, str(s)) for s in sites])
+        self.fields["devices"].choices = [(d.pk, device_label(d)) for d in devices]
+        self.fields["devices"].widget = forms.CheckboxSelectMultiple(choices=self.fields["devices"].choices)
+
+
+class PortalReportForm(forms.Form):
+    """A customer's own report in the portal: where, what, how urgent, with photos."""
+
+    site = forms.IntegerField(label=_("Site"), error_messages={"required": _("Choose the site.")})
+    devices = forms.TypedMultipleChoiceField(label=_("Affected devices (optional)"), coerce=int, required=False,
+                                             choices=())  # fmt: skip
+    severity = forms.ChoiceField(label=_("How urgent is it?"), choices=Severity.choices, initial=Severity.C)
+    title = forms.CharField(label=_("Short title"), max_length=200, required=False)
+    symptom = forms.CharField(label=_("What is wrong?"), widget=forms.Textarea(attrs={"rows": 5}))
+    reporter_phone = forms.CharField(label=_("Phone number to call you back"), max_length=40, required=False)
+    attachments = MultipleFileField(label=_("Photos or files"))
+
+    def __init__(self, *args, sites=(), devices=(), **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["site"].widget = forms.Select(choices=[("", "---------")] + [(s.pk, str(s)) for s in sites])
+        self.fields["devices"].choices = [(d.pk, device_label(d)) for d in devices]
+        self.fields["devices"].widget = forms.CheckboxSelectMultiple(choices=self.fields["devices"].choices)
+
+
+# --- queue ------------------------------------------------------------------------------------------------------
+
+
+class QueueFilterForm(forms.Form):
+    """The queue's filters (all optional, all GET). Invalid values are dropped, never an error page."""
+
+    status = forms.ChoiceField(label=_("State"), required=False,
+                               choices=[("", _("All open")), ("all", _("All"))] + list(Status.choices))  # fmt: skip
+    severity = forms.ChoiceField(label=_("Severity"), required=False, choices=[("", _("Any"))] + list(Severity.choices))
+    sla = forms.ChoiceField(label=_("SLA"), required=False, choices=[("", _("Any"))] + list(SlaState.choices))
+    channel = forms.ChoiceField(label=_("Channel"), required=False,
+                                choices=[("", _("Any"))] + list(IntakeChannel.choices))  # fmt: skip
+    branch = forms.TypedChoiceField(label=_("Branch"), required=False, coerce=int, empty_value=None, choices=())
+    assignee = forms.CharField(label=_("Engineer"), required=False, max_length=20)
+    customer = forms.TypedChoiceField(label=_("Customer"), required=False, coerce=int, empty_value=None, choices=())
+    q = forms.CharField(label=_("Number or text"), required=False, max_length=100)

@@ -1,0 +1,298 @@
+"""The work-order pages: queue, detail with actions (htmx), comments, attachments — success, bad input, 409, 404."""
+
+import datetime as dt
+
+import pytest
+from django.core.files.uploadedfile import SimpleUploadedFile
+from django.urls import reverse
+from django.utils import timezone
+
+from weibao.workorders import services as svc
+from weibao.workorders.choices import EventKind, Status
+from weibao.workorders.models import WorkOrder, WorkOrderEvent
+from weibao.workorders.tests.factories import DeviceFactory, make_workorder
+
+pytestmark = pytest.mark.django_db
+HX = {"HTTP_HX_REQUEST": "true"}
+PNG = (
+    b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR\x00\x00\x00\x01\x00\x00\x00\x01\x08\x06\x00\x00\x00\x1f\x15\xc4\x89"
+    b"\x00\x00\x00\rIDATx\x9cc\xf8\x0f\x00\x00\x01\x01\x00\x05\x18\xd8N\x00\x00\x00\x00IEND\xaeB`\x82"
+)
+
+
+def act(client, wo, name, data=None, **extra):
+    return client.post(reverse("workorders:action", args=[wo.pk, name]), data or {}, **extra)
+
+
+# --- queue ---------------------------------------------------------------------------------------------------------
+
+
+def test_queue_lists_open_orders_with_counts_and_bounded_queries(
+    client, duty_engineer, site_a, django_assert_max_num_queries
+):
+    for _ in range(12):
+        make_workorder(site=site_a, actor=duty_engineer)
+    client.force_login(duty_engineer)
+    with django_assert_max_num_queries(20):
+        response = client.get(reverse("workorders:list"))
+    assert response.status_code == 200
+    body = response.content.decode()
+    assert body.count('class="wo-card') == 12
+    assert 'data-count="new"' in body
+
+
+def test_queue_htmx_returns_fragment_and_filters(client, duty_engineer, site_a):
+    a = make_workorder(site=site_a, actor=duty_engineer, severity="A")
+    b = make_workorder(site=site_a, actor=duty_engineer, severity="C")
+    client.force_login(duty_engineer)
+    response = client.get(reverse("workorders:list"), {"severity": "A"}, **HX)
+    body = response.content.decode()
+    assert body.startswith('<div id="queue"')
+    assert a.number in body
+    assert b.number not in body
+
+
+def test_queue_bad_filters_and_cursor_do_not_fail(client, duty_engineer, site_a):
+    make_workorder(site=site_a, actor=duty_engineer)
+    client.force_login(duty_engineer)
+    response = client.get(reverse("workorders:list"), {"status": "bogus", "branch": "x", "cursor": "garbage|zz"})
+    assert response.status_code == 200
+
+
+def test_queue_pages_with_cursor(client, duty_engineer, site_a):
+    orders = [make_workorder(site=site_a, actor=duty_engineer) for _ in range(3)]
+    client.force_login(duty_engineer)
+    from weibao.workorders.views import queue
+
+    old = queue.PAGE_SIZE
+    queue.PAGE_SIZE = 2
+    try:
+        first = client.get(reverse("workorders:list")).content.decode()
+        assert 'data-testid="next-page"' in first
+        cursor = first.split("cursor=")[1].split('"')[0].replace("&amp;", "&")
+        from urllib.parse import unquote
+
+        second = client.get(reverse("workorders:list"), {"cursor": unquote(cursor)}).content.decode()
+    finally:
+        queue.PAGE_SIZE = old
+    shown = [wo.number for wo in orders if wo.number in first or wo.number in second]
+    assert len(shown) == 3
+
+
+def test_customer_queue_shows_only_own_orders(client, customer_a_user, order_a, order_b):
+    client.force_login(customer_a_user)
+    body = client.get(reverse("workorders:list")).content.decode()
+    assert order_a.number in body
+    assert order_b.number not in body
+
+
+# --- detail and actions --------------------------------------------------------------------------------------------
+
+
+def test_detail_shows_clocks_timeline_and_actions(client, duty_engineer, order_a, django_assert_max_num_queries):
+    client.force_login(duty_engineer)
+    with django_assert_max_num_queries(30):
+        response = client.get(reverse("workorders:detail", args=[order_a.pk]))
+    assert response.status_code == 200
+    body = response.content.decode()
+    assert order_a.number in body
+    assert 'data-testid="clocks"' in body
+    assert 'data-action="acknowledge"' in body
+    assert 'data-kind="created"' in body
+
+
+def test_other_organisation_gets_404(client, customer_a_user, order_b):
+    client.force_login(customer_a_user)
+    assert client.get(reverse("workorders:detail", args=[order_b.pk])).status_code == 404
+    assert act(client, order_b, "customer_confirm").status_code == 404
+    response = client.post(reverse("workorders:comment", args=[order_b.pk]), {"comment-body": "hi"})
+    assert response.status_code == 404
+    assert WorkOrderEvent.objects.filter(workorder=order_b).count() == 1
+
+
+def test_acknowledge_through_htmx_returns_the_main_fragment(client, duty_engineer, order_a):
+    client.force_login(duty_engineer)
+    response = act(client, order_a, "acknowledge", {"acknowledge-version": order_a.version}, **HX)
+    assert response.status_code == 200
+    body = response.content.decode()
+    assert body.startswith('<div id="wo-detail"')
+    order_a.refresh_from_db()
+    assert order_a.status == Status.ACKNOWLEDGED
+
+
+def test_action_without_htmx_redirects(client, duty_engineer, order_a):
+    client.force_login(duty_engineer)
+    response = act(client, order_a, "start_diagnosis")
+    assert response.status_code == 302
+    order_a.refresh_from_db()
+    assert order_a.status == Status.DIAGNOSING
+
+
+def test_stale_version_shows_changed_by_someone_else(client, duty_engineer, manager, order_a):
+    seen = order_a.version
+    svc.workorder_acknowledge(workorder=order_a, actor=manager)
+    client.force_login(duty_engineer)
+    response = act(client, order_a, "start_diagnosis", {"start_diagnosis-version": seen}, **HX)
+    assert response.status_code == 409
+    assert 'data-testid="action-error"' in response.content.decode()
+    order_a.refresh_from_db()
+    assert order_a.status == Status.ACKNOWLEDGED
+
+
+def test_illegal_transition_is_409_with_message(client, manager, order_a):
+    client.force_login(manager)
+    response = act(client, order_a, "close", **HX)
+    assert response.status_code == 409
+    assert 'data-testid="action-error"' in response.content.decode()
+    order_a.refresh_from_db()
+    assert order_a.status == Status.NEW
+
+
+def test_cancel_requires_reason(client, manager, order_a):
+    client.force_login(manager)
+    response = act(client, order_a, "cancel", {"cancel-reason": "  "}, **HX)
+    assert response.status_code == 422
+    assert 'class="errorlist"' in response.content.decode()
+    response = act(client, order_a, "cancel", {"cancel-reason": "重复报修"}, **HX)
+    assert response.status_code == 200
+    order_a.refresh_from_db()
+    assert order_a.status == Status.CANCELLED
+
+
+def test_unknown_action_is_404_and_missing_permission_403(client, customer_a_user, order_a):
+    client.force_login(customer_a_user)
+    assert act(client, order_a, "teleport").status_code == 404
+    assert act(client, order_a, "dispatch").status_code == 403
+
+
+def test_dispatch_offers_suggestions_and_assigns(client, manager, field_engineer, order_a):
+    client.force_login(manager)
+    body = client.get(reverse("workorders:detail", args=[order_a.pk])).content.decode()
+    assert 'data-testid="suggestions"' in body
+    assert str(field_engineer.name) in body
+    when = (timezone.localtime() + dt.timedelta(hours=3)).strftime("%Y-%m-%dT%H:%M")
+    response = act(client, order_a, "dispatch", {"dispatch-engineer": field_engineer.pk,
+                                                  "dispatch-appointment_at": when}, **HX)  # fmt: skip
+    assert response.status_code == 200, response.content.decode()[:2000]
+    order_a.refresh_from_db()
+    assert order_a.status == Status.DISPATCHED
+    assert order_a.assignee == field_engineer
+    assert order_a.appointment_at is not None
+
+
+def test_dispatch_without_engineer_is_invalid(client, manager, order_a):
+    client.force_login(manager)
+    response = act(client, order_a, "dispatch", {}, **HX)
+    assert response.status_code == 422
+    order_a.refresh_from_db()
+    assert order_a.status == Status.NEW
+
+
+def test_log_work_and_resolve(client, duty_engineer, order_a):
+    client.force_login(duty_engineer)
+    act(client, order_a, "start_diagnosis", **HX)
+    response = act(client, order_a, "log_work", {"log_work-kind": "remote", "log_work-minutes": "0",
+                                                  "log_work-note": "x"}, **HX)  # fmt: skip
+    assert response.status_code == 422
+    response = act(client, order_a, "log_work", {"log_work-kind": "remote", "log_work-minutes": "30",
+                                                  "log_work-note": "远程检查"}, **HX)  # fmt: skip
+    assert response.status_code == 200
+    response = act(client, order_a, "resolve", {"resolve-resolution": "重启交换机", "resolve-cause": "system"}, **HX)
+    assert response.status_code == 200
+    order_a.refresh_from_db()
+    assert order_a.status == Status.RESOLVED
+
+
+def test_triage_edit_records_change(client, duty_engineer, order_a):
+    device = DeviceFactory(site=order_a.site)
+    client.force_login(duty_engineer)
+    response = act(client, order_a, "update", {"update-version": order_a.version, "update-title": "核心交换机故障",
+                                                "update-severity": "A", "update-category": "network",
+                                                "update-cause": "unknown", "update-devices": [device.pk]}, **HX)  # fmt: skip
+    assert response.status_code == 200
+    order_a.refresh_from_db()
+    assert order_a.severity == "A"
+    assert list(order_a.devices.all()) == [device]
+    assert WorkOrderEvent.objects.filter(workorder=order_a, kind=EventKind.UPDATED).exists()
+
+
+def test_comment_with_photo_and_hostile_text(client, duty_engineer, order_a):
+    client.force_login(duty_engineer)
+    photo = SimpleUploadedFile("现场.png", PNG, content_type="image/png")
+    response = client.post(
+        reverse("workorders:comment", args=[order_a.pk]),
+        {"comment-body": "<img src=x onerror=alert(1)>", "comment-attachments": [photo]},
+        **HX,
+    )
+    assert response.status_code == 200
+    body = response.content.decode()
+    assert "<img src=x onerror" not in body
+    assert "&lt;img src=x onerror=alert(1)&gt;" in body
+    attachment = order_a.attachments.get()
+    download = client.get(reverse("workorders:attachment", args=[attachment.pk]))
+    assert download.status_code == 200
+    assert download["Content-Type"] == "image/png"
+
+
+def test_disguised_attachment_is_refused(client, duty_engineer, order_a):
+    client.force_login(duty_engineer)
+    fake = SimpleUploadedFile("photo.png", b"MZ\x90\x00 not an image", content_type="image/png")
+    response = client.post(reverse("workorders:comment", args=[order_a.pk]),
+                           {"comment-body": "看图", "comment-attachments": [fake]}, **HX)  # fmt: skip
+    assert response.status_code == 422
+    assert not order_a.attachments.exists()
+
+
+def test_empty_comment_is_invalid(client, duty_engineer, order_a):
+    client.force_login(duty_engineer)
+    response = client.post(reverse("workorders:comment", args=[order_a.pk]), {"comment-body": ""}, **HX)
+    assert response.status_code == 422
+
+
+def test_customer_sees_no_internal_notes_and_cannot_download_them(client, duty_engineer, customer_a_user, order_a):
+    svc.workorder_comment(workorder=order_a, actor=duty_engineer, body="内部备注：客户难缠", internal=True)
+    client.force_login(customer_a_user)
+    body = client.get(reverse("workorders:detail", args=[order_a.pk])).content.decode()
+    assert "客户难缠" not in body
+    assert 'data-action="acknowledge"' not in body
+
+
+def test_customer_confirms_or_rejects_resolution(client, duty_engineer, customer_a_user, order_a):
+    svc.workorder_acknowledge(workorder=order_a, actor=duty_engineer)
+    svc.workorder_resolve(workorder=order_a, actor=duty_engineer, resolution="已远程修复")
+    client.force_login(customer_a_user)
+    body = client.get(reverse("workorders:detail", args=[order_a.pk])).content.decode()
+    assert 'data-action="customer_confirm"' in body
+    response = act(client, order_a, "customer_reject", {"customer_reject-reason": ""}, **HX)
+    assert response.status_code == 422
+    response = act(client, order_a, "customer_reject", {"customer_reject-reason": "还是打不开"}, **HX)
+    assert response.status_code == 200
+    order_a.refresh_from_db()
+    assert order_a.status == Status.REOPENED
+
+
+# --- dashboard, legacy -----------------------------------------------------------------------------------------------
+
+
+def test_dashboard(client, manager, order_a, django_assert_max_num_queries):
+    client.force_login(manager)
+    with django_assert_max_num_queries(20):
+        response = client.get(reverse("workorders:dashboard"))
+    assert response.status_code == 200
+    body = response.content.decode()
+    assert 'id="wo-chart-data"' in body
+    assert "echarts-5.6.0.min.js" in body
+
+
+def test_legacy_queue_and_review(client, manager, order_a, customer_a_user):
+    WorkOrder.objects.filter(pk=order_a.pk).update(resolution_due_at=timezone.now() - dt.timedelta(hours=5))
+    client.force_login(manager)
+    body = client.get(reverse("workorders:legacy")).content.decode()
+    assert order_a.number in body
+    url = reverse("workorders:legacy_review", args=[order_a.pk])
+    assert client.post(url, {"notes": ""}).status_code == 422
+    response = client.post(url, {"notes": "等待厂商备件", "next_steps": "周五复查", "customer_report": "备件已订购"})
+    assert response.status_code == 302
+    assert order_a.legacy_reviews.count() == 1
+    client.force_login(customer_a_user)
+    assert client.get(reverse("workorders:legacy")).status_code == 403

@@ -1,0 +1,19 @@
+from django.urls import path
+
+from weibao.workorders import views
+
+app_name = "workorders"
+urlpatterns = [
+    path("", views.workorder_list, name="list"),
+    path("dashboard/", views.dashboard, name="dashboard"),
+    path("new/", views.intake_new, name="new"),
+    path("new/search/", views.intake_search, name="intake_search"),
+    path("new/pick/", views.intake_pick, name="intake_pick"),
+    path("report/", views.portal_new, name="portal_new"),
+    path("legacy/", views.legacy_list, name="legacy"),
+    path("attachments/<int:pk>/", views.attachment_download, name="attachment"),
+    path("<int:pk>/", views.workorder_detail, name="detail"),
+    path("<int:pk>/comment/", views.workorder_comment, name="comment"),
+    path("<int:pk>/legacy-review/", views.legacy_review, name="legacy_review"),
+    path("<int:pk>/<slug:name>/", views.workorder_action, name="action"),
+]

@@ -1,0 +1,129 @@
+"""The actions on a work order's detail page: one entry per transition or edit, each a form and one service call.
+
+Which actions a person is offered comes from `selectors.workorder_allowed_actions` (permission table + state
+table); the services check both again, so a stale page gets a clear 409 message rather than a wrong change.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+from django import forms
+from django.utils.translation import gettext_lazy as _
+
+from weibao.workorders import forms as wf
+from weibao.workorders import services as svc
+from weibao.workorders.models import WorkOrder
+from weibao.workorders.selectors import workorder_allowed_actions
+
+
+@dataclass(frozen=True)
+class Action:
+    """One thing a person can do on the detail page; `name` is the selectors' action verb."""
+
+    name: str
+    label: Any
+    perm: str
+    form: type[forms.Form]
+    call: Callable[[WorkOrder, Any, dict], Any]  # (workorder, actor, cleaned_data)
+    style: str = ""  # "primary" | "danger" | ""
+    quick: bool = False  # a one-click button (its form has no required field)
+    customer_label: Any = None
+
+
+def _v(data: dict) -> int | None:
+    return data.get("version") or None
+
+
+ACTIONS: dict[str, Action] = {
+    a.name: a
+    for a in [
+        Action("acknowledge", _("Acknowledge"), "workorders.acknowledge", wf.NoteForm,
+               lambda wo, u, d: svc.workorder_acknowledge(workorder=wo, actor=u, note=d["note"],
+                                                         expected_version=_v(d)),
+               style="primary", quick=True),
+        Action("start_diagnosis", _("Start remote diagnosis"), "workorders.diagnose", wf.NoteForm,
+               lambda wo, u, d: svc.workorder_start_diagnosis(workorder=wo, actor=u, note=d["note"],
+                                                             expected_version=_v(d)),
+               style="primary", quick=True),
+        Action("accept", _("Accept the job"), "workorders.accept", wf.NoteForm,
+               lambda wo, u, d: svc.workorder_accept(workorder=wo, actor=u, note=d["note"]),
+               style="primary", quick=True),
+        Action("arrive", _("Arrived on site"), "workorders.on_site", wf.NoteForm,
+               lambda wo, u, d: svc.workorder_arrive(workorder=wo, actor=u, note=d["note"], expected_version=_v(d)),
+               style="primary", quick=True),
+        Action("resume", _("Customer answered: resume"), "workorders.wait_customer", wf.NoteForm,
+               lambda wo, u, d: svc.workorder_resume(workorder=wo, actor=u, note=d["note"], expected_version=_v(d)),
+               style="primary", quick=True),
+        Action("customer_confirm", _("Confirm the fix"), "workorders.confirm", wf.NoteForm,
+               lambda wo, u, d: svc.workorder_customer_confirm(workorder=wo, actor=u, note=d["note"]),
+               style="primary", quick=True, customer_label=_("Yes, it is fixed")),
+        Action("log_work", _("Log work (time spent)"), "workorders.diagnose", wf.WorkLogForm,
+               lambda wo, u, d: svc.workorder_log_work(workorder=wo, actor=u, minutes=d["minutes"], note=d["note"],
+                                                      kind=d["kind"])),
+        Action("resolve", _("Resolved"), "workorders.resolve", wf.ResolveForm,
+               lambda wo, u, d: svc.workorder_resolve(workorder=wo, actor=u, resolution=d["resolution"],
+                                                     cause=d["cause"], expected_version=_v(d)),
+               style="primary"),
+        Action("dispatch", _("Dispatch to a field engineer"), "workorders.dispatch", wf.DispatchForm,
+               lambda wo, u, d: svc.workorder_dispatch(workorder=wo, actor=u, engineer=d["engineer"], note=d["note"],
+                                                      appointment_at=d.get("appointment_at"),
+                                                      expected_version=_v(d)),
+               style="primary"),
+        Action("set_appointment", _("Agree a visit time"), "workorders.appointment", wf.AppointmentForm,
+               lambda wo, u, d: svc.workorder_set_appointment(workorder=wo, actor=u,
+                                                             appointment_at=d["appointment_at"], note=d["note"])),
+        Action("record_plan", _("Record solution plan"), "workorders.diagnose", wf.PlanForm,
+               lambda wo, u, d: svc.workorder_record_plan(workorder=wo, actor=u, plan=d["plan"])),
+        Action("wait_customer", _("Wait on the customer"), "workorders.wait_customer", wf.ReasonForm,
+               lambda wo, u, d: svc.workorder_wait_customer(workorder=wo, actor=u, reason=d["reason"],
+                                                           expected_version=_v(d))),
+        Action("escalate", _("Escalate to the vendor"), "workorders.escalate", wf.EscalateForm,
+               lambda wo, u, d: svc.workorder_escalate(workorder=wo, actor=u, vendor=d["vendor"], reason=d["reason"],
+                                                      expected_version=_v(d))),
+        Action("customer_reject", _("Not fixed: reject"), "workorders.confirm", wf.ReasonForm,
+               lambda wo, u, d: svc.workorder_customer_reject(workorder=wo, actor=u, reason=d["reason"]),
+               style="danger", customer_label=_("No, it is not fixed")),
+        Action("update", _("Edit triage (severity, category, devices)"), "workorders.triage", wf.TriageForm,
+               lambda wo, u, d: svc.workorder_update(
+                   workorder=wo, actor=u, expected_version=d.get("version") or wo.version,
+                   devices=list(d["devices"]), title=d["title"] or wo.title, severity=d["severity"],
+                   category=d["category"], cause=d["cause"])),
+        Action("close", _("Close"), "workorders.close", wf.NoteForm,
+               lambda wo, u, d: svc.workorder_close(workorder=wo, actor=u, note=d["note"], expected_version=_v(d))),
+        Action("reopen", _("Reopen"), "workorders.reopen", wf.ReasonForm,
+               lambda wo, u, d: svc.workorder_reopen(workorder=wo, actor=u, reason=d["reason"],
+                                                    expected_version=_v(d)),
+               style="danger"),
+        Action("cancel", _("Cancel the order"), "workorders.cancel", wf.ReasonForm,
+               lambda wo, u, d: svc.workorder_cancel(workorder=wo, actor=u, reason=d["reason"],
+                                                    expected_version=_v(d)),
+               style="danger"),
+    ]
+}  # fmt: skip
+
+
+def action_form(action: Action, wo: WorkOrder, *, data=None, files=None) -> forms.Form:
+    """The action's form, bound to the POST or with the initial values taken from the order."""
+    kwargs: dict[str, Any] = {"prefix": action.name}
+    if action.form is wf.TriageForm:
+        kwargs["workorder"] = wo
+    initial: dict[str, Any] = {"version": wo.version}
+    if action.name == "update":
+        initial.update(title=wo.title, severity=wo.severity, category=wo.category, cause=wo.cause,
+                       devices=[d.pk for d in wo.devices.all()])  # fmt: skip
+    if action.name == "resolve":
+        initial["cause"] = wo.cause
+    if action.name == "set_appointment" and wo.appointment_at:
+        initial["appointment_at"] = wo.appointment_at
+    if data is not None:
+        return action.form(data, files, initial=initial, **kwargs)
+    return action.form(initial=initial, **kwargs)
+
+
+def available_actions(wo: WorkOrder, user) -> list[Action]:
+    """The actions to offer, in page order; availability comes from the one rule in the selectors."""
+    allowed = set(workorder_allowed_actions(workorder=wo, user=user))
+    return [a for a in ACTIONS.values() if a.name in allowed]

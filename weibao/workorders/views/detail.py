@@ -1,0 +1,196 @@
+"""The order detail page: header, live SLA clocks, timeline, and the actions (each an htmx POST)."""
+
+from __future__ import annotations
+
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import ValidationError
+from django.db.models import Count
+from django.http import FileResponse, Http404, HttpRequest, HttpResponse
+from django.shortcuts import redirect
+from django.utils import timezone
+from django.views.decorators.http import require_POST
+
+from weibao.accounts.permissions import has_perm, require
+from weibao.core.exceptions import StaleEdit, TransitionNotAllowed
+from weibao.workorders import services as svc
+from weibao.workorders.forms import CommentForm
+from weibao.workorders.models import OPEN_Q, WorkOrder
+from weibao.workorders.selectors import (
+    attachment_get_for_user,
+    legacy_reviews_for,
+    workorder_clocks,
+    workorder_get_for_user,
+    workorder_timeline,
+)
+from weibao.workorders.views.actions import ACTIONS, action_form, available_actions
+from weibao.workorders.views.common import render_page_or_fragment
+
+PAGE = "workorders/workorder_detail.html"
+FRAGMENT = "workorders/partials/_detail_main.html"
+# Images are shown inline; everything else downloads (a disguised HTML file must never render in our origin).
+INLINE_TYPES = {"image/png", "image/jpeg", "image/gif", "image/webp"}
+
+
+def _load_by_engineer(engineer_ids: list[int]) -> dict[int, int]:
+    """Open orders per engineer (one grouped query on the open-assignee index) for ranking dispatch suggestions."""
+    if not engineer_ids:
+        return {}
+    rows = (
+        WorkOrder.objects.filter(OPEN_Q, assignee_id__in=engineer_ids)
+        .values("assignee_id")
+        .annotate(n=Count("id"))
+        .values_list("assignee_id", "n")
+    )
+    return dict(rows)
+
+
+def _suggestions(wo: WorkOrder):
+    from weibao.accounts.choices import Role
+    from weibao.accounts.models import User
+    from weibao.dispatch.selectors import skills_for_subsystem_kinds, suggest_engineers
+
+    kinds = [d.subsystem.kind for d in wo.devices.all() if d.subsystem_id]
+    engineer_ids = list(User.objects.filter(is_active=True, role=Role.FIELD_ENGINEER).values_list("pk", flat=True))
+    return suggest_engineers(
+        branch=wo.branch,
+        region=wo.site.region,
+        skills=skills_for_subsystem_kinds(kinds),
+        at=timezone.now(),
+        load_by_engineer=_load_by_engineer(engineer_ids),
+    )
+
+
+def _get(request: HttpRequest, pk: int, *, for_write: bool = False) -> WorkOrder:
+    return workorder_get_for_user(user=request.user, pk=pk, for_write=for_write)
+
+
+def detail_context(request: HttpRequest, wo: WorkOrder, *, bound: dict | None = None, error: str = "",
+                   notice: str = "") -> dict:  # fmt: skip
+    """Everything the detail page shows; `bound` replaces one action's form with the submitted one (with errors)."""
+    user = request.user
+    devices = list(wo.devices.select_related("subsystem", "vendor").all())
+    actions = []
+    suggestions = None
+    for action in available_actions(wo, user):
+        form = bound["form"] if bound and bound["name"] == action.name else None
+        if action.name == "dispatch":
+            suggestions = _suggestions(wo)
+        if form is None:
+            form = action_form(action, wo)
+        actions.append({"action": action, "form": form, "open": bool(bound and bound["name"] == action.name)})
+    comment_form = bound["form"] if bound and bound["name"] == "comment" else CommentForm(prefix="comment")
+    return {
+        "wo": wo,
+        "clocks": workorder_clocks(workorder=wo),
+        "events": workorder_timeline(workorder=wo, user=user),
+        "reviews": legacy_reviews_for(workorder=wo, user=user) if wo.legacy_reviews.exists() else [],
+        "devices": devices,
+        "actions": actions,
+        "quick_actions": [a for a in actions if a["action"].quick and not a["open"]],
+        "suggestions": suggestions,
+        "comment_form": comment_form if has_perm(user, "workorders.comment") else None,
+        "error": error,
+        "notice": notice,
+        "is_customer": user.is_customer,
+    }
+
+
+@login_required
+def workorder_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    require(request.user, "workorders.view")
+    wo = _get(request, pk)
+    return render_page_or_fragment(request, page=PAGE, fragment=FRAGMENT, context=detail_context(request, wo))
+
+
+@require_POST
+@login_required
+def workorder_action(request: HttpRequest, pk: int, name: str) -> HttpResponse:
+    """Run one action: validate its form, call its service, show the page again (htmx: just the main part)."""
+    action = ACTIONS.get(name)
+    if action is None:
+        raise Http404
+    require(request.user, "workorders.view")
+    wo = _get(request, pk, for_write=True)
+    require(request.user, action.perm)
+    form = action_form(action, wo, data=request.POST, files=request.FILES)
+    status, error = 200, ""
+    if form.is_valid():
+        try:
+            action.call(wo, request.user, form.cleaned_data)
+        except StaleEdit as exc:
+            status, error = 409, exc.message
+            wo = _get(request, pk)  # show what the other person saved
+            form = action_form(action, wo)
+        except TransitionNotAllowed as exc:
+            status, error = 409, exc.message
+            wo = _get(request, pk)
+        except ValidationError as exc:
+            status = 422
+            _add_errors(form, exc)
+        else:
+            if not request.htmx:
+                return redirect("workorders:detail", pk=wo.pk)
+            wo = _get(request, pk)
+            return render_page_or_fragment(
+                request, page=PAGE, fragment=FRAGMENT, context=detail_context(request, wo, notice=str(action.label))
+            )
+    else:
+        status = 422
+    context = detail_context(request, wo, bound={"name": action.name, "form": form}, error=error)
+    return render_page_or_fragment(request, page=PAGE, fragment=FRAGMENT, context=context, status=status)
+
+
+@require_POST
+@login_required
+def workorder_comment(request: HttpRequest, pk: int) -> HttpResponse:
+    """A comment with optional photos/files; a customer's report during observation reopens the order."""
+    require(request.user, "workorders.comment")
+    wo = _get(request, pk, for_write=True)
+    form = CommentForm(request.POST, request.FILES, prefix="comment")
+    status, error = 200, ""
+    if form.is_valid():
+        try:
+            svc.workorder_comment(
+                workorder=wo,
+                actor=request.user,
+                body=form.cleaned_data["body"],
+                attachments=form.cleaned_data["attachments"],
+                internal=form.cleaned_data["internal"] and request.user.is_internal,
+            )
+        except ValidationError as exc:
+            status = 422
+            _add_errors(form, exc)
+        except TransitionNotAllowed as exc:
+            status, error = 409, exc.message
+        else:
+            if not request.htmx:
+                return redirect("workorders:detail", pk=wo.pk)
+            wo = _get(request, pk)
+            return render_page_or_fragment(request, page=PAGE, fragment=FRAGMENT, context=detail_context(request, wo))
+    else:
+        status = 422
+    context = detail_context(request, _get(request, pk), bound={"name": "comment", "form": form}, error=error)
+    return render_page_or_fragment(request, page=PAGE, fragment=FRAGMENT, context=context, status=status)
+
+
+@login_required
+def attachment_download(request: HttpRequest, pk: int) -> FileResponse:
+    """An attachment, for those who may see its order (customers never get internal files)."""
+    attachment = attachment_get_for_user(user=request.user, pk=pk)
+    inline = attachment.content_type in INLINE_TYPES
+    response = FileResponse(
+        attachment.file.open("rb"),
+        as_attachment=not inline,
+        filename=attachment.original_name,
+        content_type=attachment.content_type if inline else "application/octet-stream",
+    )
+    response["Content-Security-Policy"] = "default-src 'none'; sandbox"
+    return response
+
+
+def _add_errors(form, exc: ValidationError) -> None:
+    if hasattr(exc, "error_dict"):
+        for field_name, errors in exc.message_dict.items():
+            form.add_error(field_name if field_name in form.fields else None, errors)
+    else:
+        form.add_error(None, exc.messages)

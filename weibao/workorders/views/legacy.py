@@ -1,0 +1,59 @@
+"""Legacy issues (遗留问题): open orders past their resolution deadline, reviewed regularly with next steps."""
+
+from __future__ import annotations
+
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import ValidationError
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.utils import timezone
+
+from weibao.accounts.permissions import require
+from weibao.workorders import services as svc
+from weibao.workorders.forms import LegacyReviewForm
+from weibao.workorders.selectors import legacy_queue, legacy_reviews_for, workorder_get_for_user
+from weibao.workorders.views.common import int_or_none
+from weibao.workorders.views.detail import _add_errors
+
+PAGE_SIZE = 50
+
+
+@login_required
+def legacy_list(request: HttpRequest) -> HttpResponse:
+    """The review queue, longest overdue first; "page" walks it in steps of 50 (it stays short in practice)."""
+    require(request.user, "workorders.legacy_review")
+    page = max(1, int_or_none(request.GET.get("page")) or 1)
+    offset = (page - 1) * PAGE_SIZE
+    rows = list(legacy_queue(user=request.user)[offset : offset + PAGE_SIZE + 1])
+    return render(
+        request,
+        "workorders/legacy_list.html",
+        {
+            "orders": rows[:PAGE_SIZE],
+            "page": page,
+            "has_next": len(rows) > PAGE_SIZE,
+            "now": timezone.now(),
+        },
+    )
+
+
+@login_required
+def legacy_review(request: HttpRequest, pk: int) -> HttpResponse:
+    """Review one legacy order: notes, next steps, next review day, optional processing report for the customer."""
+    require(request.user, "workorders.legacy_review")
+    wo = workorder_get_for_user(user=request.user, pk=pk, for_write=request.method == "POST")
+    status = 200
+    if request.method == "POST":
+        form = LegacyReviewForm(request.POST)
+        if form.is_valid():
+            try:
+                svc.legacy_review_add(workorder=wo, actor=request.user, **form.cleaned_data)
+            except ValidationError as exc:
+                _add_errors(form, exc)
+            else:
+                return redirect("workorders:legacy")
+        status = 422
+    else:
+        form = LegacyReviewForm()
+    context = {"wo": wo, "form": form, "reviews": legacy_reviews_for(workorder=wo, user=request.user)}
+    return render(request, "workorders/legacy_review.html", context, status=status)
