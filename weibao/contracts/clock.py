@@ -124,7 +124,7 @@ def china_statutory(year: int) -> tuple[dict[date, str], dict[date, str]]:
             continue
         # The package names the holiday that the working day pays for: "休息日（由 2025-01-26 调休）".
         paid_for = next((h for h, n in days.items() if d.isoformat() in n), None)
-        workdays[d] = f"调休上班（{paid_for.month}月{paid_for.day}日休息）" if paid_for else "调休上班"
+        workdays[d] = f"补{paid_for.month}月{paid_for.day}日休息" if paid_for else "调休"
     return days, workdays
 
 
