@@ -5,7 +5,7 @@ back into the same order (see intake)."""
 import smtplib
 
 from django.conf import settings
-from django.core.mail import EmailMultiAlternatives, get_connection
+from django.core.mail import EmailMultiAlternatives
 
 from weibao.notifications.channels.base import PermanentError, TransientError, Transport
 
@@ -32,8 +32,7 @@ class EmailTransport(Transport):
         if delivery.body_html:
             message.attach_alternative(delivery.body_html, "text/html")
         try:
-            with get_connection(fail_silently=False) as connection:
-                connection.send_messages([message])
+            message.send()  # the default mailer: SMTP with STARTTLS/TLS as configured in settings
         except smtplib.SMTPRecipientsRefused as exc:
             raise PermanentError(f"recipient refused: {exc.recipients}") from exc
         except smtplib.SMTPResponseException as exc:

@@ -60,7 +60,7 @@ class Dovecot:
             # Dovecot never gives mail access to uid 0: the mail belongs to an ordinary account.
             mail_user = pwd.getpwnam("nobody")
             login_user, internal_user = "dovenull", "dovecot"
-            os.chmod(root, 0o755)
+            os.chmod(root, 0o755)  # noqa: S103 - the mail user must reach its maildir
             os.chown(root / "mail", mail_user.pw_uid, mail_user.pw_gid)
         else:
             mail_user = pwd.getpwuid(os.geteuid())

@@ -47,7 +47,9 @@ def test_corpus_is_registered_completely(loaded, smtp, django_capture_on_commit_
     assert by_name["02-gb2312-plain"].from_name == "李四"
     # HTML only: text rendering without script/style content
     symptom = by_name["08-html-only-utf8"].workorder.symptom
-    assert "拼接墙左上角黑屏" in symptom and "型号：DS-D2046" in symptom and "alert" not in symptom
+    assert "拼接墙左上角黑屏" in symptom
+    assert "型号：DS-D2046" in symptom
+    assert "alert" not in symptom
     # the order, its channel and customer
     wo = by_name["01-utf8-plain"].workorder
     assert (wo.channel, wo.customer_id, wo.reporter_email) == ("email", customer_a.pk, "zhangsan@jia.example.cn")
@@ -62,23 +64,30 @@ def test_corpus_is_registered_completely(loaded, smtp, django_capture_on_commit_
     # a forwarded .eml is refused by the upload rules: noted on the order, kept in the raw source
     forwarded = by_name["21-forward-attached"]
     note = WorkOrderEvent.objects.get(workorder=forwarded.workorder, kind="comment", internal=True)
-    assert "UPS电池告警.eml" in note.body and f"#{forwarded.pk}" in note.body
+    assert "UPS电池告警.eml" in note.body
+    assert f"#{forwarded.pk}" in note.body
 
     # replies: comments on order A, quoted text trimmed
     comments = list(WorkOrderEvent.objects.filter(workorder=our_mail_a.workorder, kind="comment", internal=False))
     bodies = "\n".join(c.body for c in comments)
     assert len(comments) == 6
-    assert "故障依旧" in bodies and "原始邮件" not in bodies and "Original Message" not in bodies
-    assert "3号楼的门禁" in bodies and "您的报修已受理" not in bodies
-    assert "engineer can come at 2 pm" in bodies and "wrote:" not in bodies
-    assert "明天上午九点" in bodies and "写道" not in bodies
+    assert "故障依旧" in bodies
+    assert "原始邮件" not in bodies
+    assert "Original Message" not in bodies
+    assert "3号楼的门禁" in bodies
+    assert "您的报修已受理" not in bodies
+    assert "engineer can come at 2 pm" in bodies
+    assert "wrote:" not in bodies
+    assert "明天上午九点" in bodies
+    assert "写道" not in bodies
     assert "out of the office" not in bodies  # the auto-reply is ignored
     assert Attachment.objects.filter(workorder=our_mail_a.workorder, original_name="site.png").exists()
     # triage and quarantine keep the reason; quarantined raw source is still readable
     assert "Unknown sender" in by_name["24-unknown-sender"].reason or "未知" in by_name["24-unknown-sender"].reason
     for name in ("26-broken-mime-no-boundary", "27-broken-mime-missing-start", "28-garbage"):
         row = by_name[name]
-        assert row.reason and row.workorder is None
+        assert row.reason
+        assert row.workorder is None
         with row.raw.open("rb") as fh:
             kept = fh.read()
         # byte for byte as the server gave it (Dovecot turns the NUL of the garbage mail into 0x80)
@@ -115,7 +124,8 @@ def test_second_poll_and_other_mailbox_add_nothing(
                                       big=False).values())[:5])  # fmt: skip
     mailbox_poll(mailbox=second)
 
-    assert again.stored == 0 and again.processed == 0
+    assert again.stored == 0
+    assert again.processed == 0
     assert (WorkOrder.objects.count(), WorkOrderEvent.objects.count()) == (orders, events)
     assert set(InboundMessage.objects.filter(mailbox=second).values_list("status", flat=True)) == {"duplicate"}
 
@@ -187,13 +197,17 @@ def test_unreachable_server_is_reported_and_retried(make_mailbox, customer_a, im
     second = mailbox_poll(mailbox=mailbox)
 
     mailbox.refresh_from_db()
-    assert first.error and second.error
-    assert mailbox.failures == 2 and "Connection refused" in mailbox.last_error
+    assert first.error
+    assert second.error
+    assert mailbox.failures == 2
+    assert "Connection refused" in mailbox.last_error
     Mailbox.objects.filter(pk=mailbox.pk).update(port=good_port)
     mailbox.refresh_from_db()
     third = mailbox_poll(mailbox=mailbox)
     mailbox.refresh_from_db()
-    assert third.error == "" and third.stored == 1 and mailbox.failures == 0
+    assert third.error == ""
+    assert third.stored == 1
+    assert mailbox.failures == 0
 
 
 def test_wrong_password_is_reported(make_mailbox, monkeypatch, customer_a):
@@ -214,7 +228,8 @@ def test_uidvalidity_change_rereads_without_duplicates(loaded, django_capture_on
     with django_capture_on_commit_callbacks(execute=True):
         result = mailbox_poll(mailbox=loaded)
     loaded.refresh_from_db()
-    assert result.stored == 0 and loaded.uidvalidity != 1
+    assert result.stored == 0
+    assert loaded.uidvalidity != 1
     assert WorkOrder.objects.count() == orders
     assert (
         InboundMessage.objects.filter(mailbox=loaded).exclude(status=InboundStatus.DUPLICATE).count()
