@@ -26,14 +26,15 @@ INBOUND_DONE = frozenset(
     {InboundStatus.ORDER_CREATED, InboundStatus.COMMENTED, InboundStatus.DUPLICATE, InboundStatus.IGNORED}
 )
 
+# Badge colours beside the values (CSS classes of weibao.css).
 INBOUND_BADGES = {
-    InboundStatus.RECEIVED: "info",
-    InboundStatus.ORDER_CREATED: "ok",
-    InboundStatus.COMMENTED: "ok",
-    InboundStatus.TRIAGE: "warn",
-    InboundStatus.QUARANTINED: "danger",
-    InboundStatus.DUPLICATE: "muted",
-    InboundStatus.IGNORED: "muted",
+    InboundStatus.RECEIVED: "badge-grey",
+    InboundStatus.ORDER_CREATED: "badge-green",
+    InboundStatus.COMMENTED: "badge-green",
+    InboundStatus.TRIAGE: "badge-red",
+    InboundStatus.QUARANTINED: "badge-red",
+    InboundStatus.DUPLICATE: "badge-grey",
+    InboundStatus.IGNORED: "badge-grey",
 }
 
 
@@ -71,9 +72,9 @@ class DeliveryStatus(models.TextChoices):
 
 
 DELIVERY_BADGES = {
-    DeliveryStatus.PENDING: "info",
-    DeliveryStatus.SENDING: "info",
-    DeliveryStatus.RETRYING: "warn",
-    DeliveryStatus.SENT: "ok",
-    DeliveryStatus.FAILED: "danger",
+    DeliveryStatus.PENDING: "badge-grey",
+    DeliveryStatus.SENDING: "badge-grey",
+    DeliveryStatus.RETRYING: "badge-red",
+    DeliveryStatus.SENT: "badge-green",
+    DeliveryStatus.FAILED: "badge-red",
 }

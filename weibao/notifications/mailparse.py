@@ -235,7 +235,19 @@ def html_to_text(html: str) -> str:
 
 def sanitise_html(html: str) -> str:
     """Safe to show inside our pages: no scripts, styles, event handlers or remote loads beyond plain links."""
-    return nh3.clean(html, url_schemes={"http", "https", "mailto", "cid"}, link_rel="noopener noreferrer nofollow")
+    return nh3.clean(
+        html,
+        url_schemes={"http", "https", "mailto", "cid"},
+        link_rel="noopener noreferrer nofollow",
+        attribute_filter=_no_remote_images,
+    )
+
+
+def _no_remote_images(tag: str, attribute: str, value: str) -> str | None:
+    # A remote image in a mail is a read receipt (tracking pixel): staff opening the mail must not trigger it.
+    if tag == "img" and attribute == "src" and not value.startswith("cid:"):
+        return None
+    return value
 
 
 # --- quoted replies -----------------------------------------------------------------------------------------------

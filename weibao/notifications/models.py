@@ -134,7 +134,7 @@ class InboundMessage(TimeStampedModel):
 
     @property
     def badge(self) -> str:
-        return INBOUND_BADGES.get(self.status, "info")
+        return INBOUND_BADGES.get(self.status, "badge-grey")
 
 
 class RobotWebhook(TimeStampedModel):
@@ -310,4 +310,4 @@ class Delivery(TimeStampedModel):
 
     @property
     def badge(self) -> str:
-        return DELIVERY_BADGES.get(self.status, "info")
+        return DELIVERY_BADGES.get(self.status, "badge-grey")

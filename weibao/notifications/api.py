@@ -1,0 +1,60 @@
+"""REST API of the channels (mounted at /api/notifications/): the delivery log, the triage list, preferences."""
+
+from django.core.exceptions import ValidationError
+from django.utils.translation import gettext as _
+from ninja import Router
+
+from weibao.notifications import selectors, services
+from weibao.notifications.intake import inbound_assign
+from weibao.notifications.schemas import AssignIn, DeliveryOut, InboundOut, PreferenceIO
+
+router = Router(tags=["notifications"])
+
+
+@router.get("/deliveries", response=list[DeliveryOut])
+def list_deliveries(request, workorder_id: int | None = None, status: str = "", channel: str = "", limit: int = 100):
+    """Notices and their state, newest first (at most 500)."""
+    qs = selectors.delivery_list(user=request.auth, status=status, channel=channel, workorder_id=workorder_id)
+    return list(qs[: max(1, min(limit, 500))])
+
+
+@router.post("/deliveries/{delivery_id}/retry", response=DeliveryOut)
+def retry_delivery(request, delivery_id: int):
+    """Send a failed notice again; 409 unless it failed."""
+    delivery = selectors.delivery_get_for_user(user=request.auth, pk=delivery_id)
+    return services.delivery_retry(delivery=delivery, actor=request.auth)
+
+
+@router.get("/inbound", response=list[InboundOut])
+def list_inbound(request, status: str = "triage", limit: int = 100):
+    """Received mail by state (default: waiting for triage)."""
+    return list(selectors.inbound_list(user=request.auth, status=status)[: max(1, min(limit, 500))])
+
+
+@router.post("/inbound/{inbound_id}/assign", response={201: InboundOut})
+def assign_inbound(request, inbound_id: int, payload: AssignIn):
+    """Open a work order for a triaged mail under the given customer and site; 409 unless it is in triage."""
+    from weibao.customers.models import Customer, Site
+
+    row = selectors.inbound_get_for_user(user=request.auth, pk=inbound_id)
+    customer = Customer.objects.filter(pk=payload.customer_id).first()
+    site = Site.objects.filter(pk=payload.site_id).first()
+    if customer is None or site is None:
+        raise ValidationError({"customer_id" if customer is None else "site_id": [_("Not found.")]})
+    return 201, inbound_assign(inbound=row, actor=request.auth, customer=customer, site=site)
+
+
+@router.get("/preferences", response=PreferenceIO)
+def get_preferences(request):
+    from weibao.accounts.permissions import require
+
+    require(request.auth, "notifications.preferences")
+    return services.preference_for(request.auth)
+
+
+@router.put("/preferences", response=PreferenceIO)
+def put_preferences(request, payload: PreferenceIO):
+    from weibao.accounts.permissions import require
+
+    require(request.auth, "notifications.preferences")
+    return services.preference_update(user=request.auth, actor=request.auth, **payload.dict())

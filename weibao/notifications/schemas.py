@@ -1,0 +1,44 @@
+"""API schemas of the channels app."""
+
+import datetime as dt
+
+from ninja import Schema
+
+
+class DeliveryOut(Schema):
+    id: int
+    workorder_id: int | None
+    notice: str
+    channel: str
+    recipient: str
+    status: str
+    attempts: int
+    next_try_at: dt.datetime | None
+    sent_at: dt.datetime | None
+    reason: str
+    created_at: dt.datetime
+
+
+class InboundOut(Schema):
+    id: int
+    mailbox_id: int
+    status: str
+    from_address: str
+    from_name: str
+    subject: str
+    reason: str
+    workorder_id: int | None
+    customer_id: int | None
+    created_at: dt.datetime
+
+
+class AssignIn(Schema):
+    customer_id: int
+    site_id: int
+
+
+class PreferenceIO(Schema):
+    notices: list[str] = []
+    channels: list[str] = []
+    quiet_start: dt.time | None = None
+    quiet_end: dt.time | None = None

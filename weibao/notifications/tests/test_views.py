@@ -1,0 +1,192 @@
+"""Pages and API endpoints of the channels app: success, bad input, wrong state (409), no access (403/404)."""
+
+import pytest
+from django.core.files.base import ContentFile
+from django.urls import reverse
+
+from weibao.notifications.models import Delivery, InboundMessage
+from weibao.notifications.selectors import delivery_list_for_workorder
+from weibao.notifications.tests.factories import DeliveryFactory, MailboxFactory
+
+pytestmark = pytest.mark.django_db
+
+UNKNOWN_MAIL = (
+    b"From: =?UTF-8?B?6LW15YWt?= <zhaoliu@elsewhere.example.com>\r\nTo: service@weibao.test\r\n"
+    b"Subject: =?UTF-8?B?5ZKo6K+i?=\r\nMessage-ID: <triage-1@mail.example>\r\n"
+    b"Content-Type: text/plain; charset=utf-8\r\n\r\n\xe7\x9b\x91\xe6\x8e\xa7\xe6\x95\x85\xe9\x9a\x9c\r\n"
+)
+
+
+@pytest.fixture
+def triaged(db):
+    mailbox = MailboxFactory()
+    row = InboundMessage(mailbox=mailbox, uidvalidity=1, uid=1, message_id="<triage-1@mail.example>",
+                         dedupe_key="k1", status="triage", from_address="zhaoliu@elsewhere.example.com",
+                         subject="咨询", reason="Unknown sender")  # fmt: skip
+    row.raw.save("triage-1.eml", ContentFile(UNKNOWN_MAIL), save=False)
+    row.save()
+    return row
+
+
+def _api(client, user):
+    client.force_login(user)
+    return client
+
+
+def test_delivery_log_lists_with_bounded_queries(client, manager, order_a, django_assert_max_num_queries):
+    for _ in range(5):
+        DeliveryFactory(workorder=order_a, status="failed", reason="SMTP 550")
+    client.force_login(manager)
+    with django_assert_max_num_queries(12):
+        response = client.get(reverse("notifications:log"))
+    assert response.status_code == 200
+    assert response.content.decode().count('data-testid="delivery-row"') == 5
+
+
+def test_delivery_log_htmx_filter_returns_rows_only(client, manager, order_a):
+    DeliveryFactory(workorder=order_a, status="sent")
+    DeliveryFactory(workorder=order_a, status="failed")
+    client.force_login(manager)
+    response = client.get(reverse("notifications:log"), {"status": "failed"}, HTTP_HX_REQUEST="true")
+    assert response.content.decode().count('data-testid="delivery-row"') == 1
+    assert "<html" not in response.content.decode()
+
+
+def test_delivery_log_is_for_managers_only(client, field_engineer, customer_a_user):
+    for user in (field_engineer, customer_a_user):
+        client.force_login(user)
+        assert client.get(reverse("notifications:log")).status_code == 403
+
+
+def test_retry_page_action(client, manager, order_a, smtp):
+    delivery = DeliveryFactory(workorder=order_a, status="failed", recipient="zhangsan@jia.example.cn")
+    client.force_login(manager)
+    response = client.post(reverse("notifications:retry", args=[delivery.pk]))
+    assert response.status_code == 302
+    delivery.refresh_from_db()
+    assert delivery.status in ("retrying", "sent")
+
+
+def test_deliveries_partial_and_selector(order_a, manager, customer_a_user):
+    from django.template.loader import render_to_string
+
+    DeliveryFactory(workorder=order_a, status="retrying", reason="cannot reach")
+    assert list(delivery_list_for_workorder(order_a, customer_a_user)) == []
+    html = render_to_string("notifications/partials/_deliveries.html",
+                            {"deliveries": delivery_list_for_workorder(order_a, manager)})  # fmt: skip
+    assert 'data-testid="deliveries"' in html
+    assert "cannot reach" in html
+
+
+def test_triage_page_assigns_to_a_customer(client, duty_engineer, triaged, customer_a, smtp):
+    client.force_login(duty_engineer)
+    page = client.get(reverse("notifications:inbound"))
+    assert "咨询" in page.content.decode()
+    site = customer_a.sites.first()
+
+    response = client.post(reverse("notifications:inbound_detail", args=[triaged.pk]),
+                           {"customer": customer_a.pk, "site": site.pk})  # fmt: skip
+
+    assert response.status_code == 302
+    triaged.refresh_from_db()
+    assert triaged.status == "order_created"
+    assert triaged.workorder.customer == customer_a
+    assert triaged.workorder.reported_by == duty_engineer
+    assert triaged.handled_by == duty_engineer
+    assert "监控故障" in triaged.workorder.symptom
+
+
+def test_triage_page_refuses_site_of_another_customer(client, duty_engineer, triaged, customer_a, customer_b):
+    client.force_login(duty_engineer)
+    response = client.post(reverse("notifications:inbound_detail", args=[triaged.pk]),
+                           {"customer": customer_a.pk, "site": customer_b.sites.first().pk})  # fmt: skip
+    assert response.status_code == 200
+    triaged.refresh_from_db()
+    assert triaged.status == "triage"
+
+
+def test_set_aside_and_raw_download(client, duty_engineer, triaged):
+    client.force_login(duty_engineer)
+    raw = client.get(reverse("notifications:inbound_raw", args=[triaged.pk]))
+    assert b"".join(raw.streaming_content) == UNKNOWN_MAIL
+    assert raw["Content-Disposition"].startswith("attachment")
+    client.post(reverse("notifications:inbound_set_aside", args=[triaged.pk]), {"note": "spam"})
+    triaged.refresh_from_db()
+    assert (triaged.status, triaged.reason) == ("ignored", "spam")
+
+
+def test_customers_cannot_see_received_mail(client, customer_a_user, triaged):
+    client.force_login(customer_a_user)
+    assert client.get(reverse("notifications:inbound")).status_code == 403
+    assert client.get(reverse("notifications:inbound_detail", args=[triaged.pk])).status_code == 403
+
+
+def test_preferences_page_saves(client, customer_a_user):
+    client.force_login(customer_a_user)
+    response = client.post(reverse("notifications:preferences"),
+                           {"notices": ["resolved", "closed"], "channels": ["email"], "quiet_start": "22:00",
+                            "quiet_end": "07:00"})  # fmt: skip
+    assert response.status_code == 302
+    pref = customer_a_user.notification_preference
+    assert pref.notices == ["closed", "resolved"]
+    assert str(pref.quiet_end) == "07:00:00"
+
+
+def test_preferences_page_refuses_half_quiet_hours(client, customer_a_user):
+    client.force_login(customer_a_user)
+    response = client.post(reverse("notifications:preferences"), {"quiet_start": "22:00"})
+    assert response.status_code == 200
+    assert not hasattr(customer_a_user, "notification_preference") or customer_a_user.notification_preference is None
+
+
+# --- API ------------------------------------------------------------------------------------------------------------
+
+
+def test_api_deliveries_and_retry(client, manager, order_a, smtp):
+    delivery = DeliveryFactory(workorder=order_a, status="failed", recipient="zhangsan@jia.example.cn")
+    _api(client, manager)
+    listed = client.get("/api/notifications/deliveries", {"workorder_id": order_a.pk})
+    assert listed.status_code == 200
+    assert [d["id"] for d in listed.json()] == [delivery.pk]
+
+    assert client.post(f"/api/notifications/deliveries/{delivery.pk}/retry").status_code == 200
+    Delivery.objects.filter(pk=delivery.pk).update(status="sent")
+    assert client.post(f"/api/notifications/deliveries/{delivery.pk}/retry").status_code == 409
+    assert client.post("/api/notifications/deliveries/999999/retry").status_code == 404
+
+
+def test_api_deliveries_forbidden_to_customers(client, customer_a_user):
+    _api(client, customer_a_user)
+    assert client.get("/api/notifications/deliveries").status_code == 403
+
+
+def test_api_assign_triaged_mail(client, duty_engineer, triaged, customer_a, customer_b, smtp):
+    _api(client, duty_engineer)
+    site_a, site_b = customer_a.sites.first(), customer_b.sites.first()
+    url = f"/api/notifications/inbound/{triaged.pk}/assign"
+
+    assert client.get("/api/notifications/inbound").json()[0]["id"] == triaged.pk
+    bad = client.post(url, {"customer_id": customer_a.pk, "site_id": site_b.pk}, content_type="application/json")
+    assert bad.status_code == 422
+    missing = client.post(url, {"customer_id": 999999, "site_id": site_a.pk}, content_type="application/json")
+    assert missing.status_code == 422
+    ok = client.post(url, {"customer_id": customer_a.pk, "site_id": site_a.pk}, content_type="application/json")
+    assert ok.status_code == 201
+    assert ok.json()["status"] == "order_created"
+    again = client.post(url, {"customer_id": customer_a.pk, "site_id": site_a.pk}, content_type="application/json")
+    assert again.status_code == 409
+    assert client.post("/api/notifications/inbound/999999/assign", {"customer_id": 1, "site_id": 1},
+                       content_type="application/json").status_code == 404  # fmt: skip
+
+
+def test_api_preferences_roundtrip(client, customer_a_user, customer_b_user):
+    _api(client, customer_a_user)
+    put = client.put("/api/notifications/preferences", {"notices": ["resolved"], "channels": ["sms"]},
+                     content_type="application/json")  # fmt: skip
+    assert put.status_code == 200
+    assert client.get("/api/notifications/preferences").json()["notices"] == ["resolved"]
+    bad = client.put("/api/notifications/preferences", {"channels": ["wecom"]}, content_type="application/json")
+    assert bad.status_code == 422
+    # another person's preferences are untouched (each user only ever reaches their own)
+    _api(client, customer_b_user)
+    assert client.get("/api/notifications/preferences").json()["notices"] == []
