@@ -79,6 +79,8 @@ def detail_context(request: HttpRequest, wo: WorkOrder, *, bound: dict | None = 
             form = action_form(action, wo)
         actions.append({"action": action, "form": form, "open": bool(bound and bound["name"] == action.name)})
     comment_form = bound["form"] if bound and bound["name"] == "comment" else CommentForm(prefix="comment")
+    if not user.is_internal:
+        comment_form.fields.pop("internal", None)  # customers and vendors cannot write hidden notes
     return {
         "wo": wo,
         "clocks": workorder_clocks(workorder=wo),
@@ -147,6 +149,8 @@ def workorder_comment(request: HttpRequest, pk: int) -> HttpResponse:
     require(request.user, "workorders.comment")
     wo = _get(request, pk, for_write=True)
     form = CommentForm(request.POST, request.FILES, prefix="comment")
+    if not request.user.is_internal:
+        form.fields.pop("internal", None)
     status, error = 200, ""
     if form.is_valid():
         try:
@@ -155,7 +159,7 @@ def workorder_comment(request: HttpRequest, pk: int) -> HttpResponse:
                 actor=request.user,
                 body=form.cleaned_data["body"],
                 attachments=form.cleaned_data["attachments"],
-                internal=form.cleaned_data["internal"] and request.user.is_internal,
+                internal=bool(form.cleaned_data.get("internal")) and request.user.is_internal,
             )
         except ValidationError as exc:
             status = 422
