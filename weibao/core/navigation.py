@@ -24,9 +24,10 @@ class NavItem:
 NAV: list[NavItem] = [
     NavItem(_("Dashboard"), "core:home", "workorders.view", "⌂"),
     NavItem(_("Work orders"), "workorders:list", "workorders.view", "☰", customer_label=_("My reports")),
+    NavItem(_("Work-order dashboard"), "workorders:dashboard", "workorders.triage", "▥"),
     NavItem(_("Report a fault"), "workorders:portal_new", "workorders.create", "+"),
     NavItem(_("Legacy issues"), "workorders:legacy", "workorders.legacy_review", "!"),
-    NavItem(_("Duty roster"), "dispatch:roster", "dispatch.roster", "◷"),
+    NavItem(_("Duty roster"), "dispatch:roster", "dispatch.view", "◷"),
     NavItem(_("Customers"), "customers:list", "estate.edit", "◫"),
     NavItem(_("Devices"), "assets:device_list", "estate.view", "▣"),
     NavItem(_("Projects"), "assets:project_list", "estate.view", "▤"),
