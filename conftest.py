@@ -2,6 +2,9 @@
 
 import pytest
 
+# Playwright fixtures shared by every app's browser tests: browser_page, phone_page, login_as.
+pytest_plugins = ["weibao.core.tests.browser"]
+
 
 @pytest.fixture
 def own_org(db):

@@ -153,6 +153,7 @@ USE_TZ = True
 # --- Static and uploaded files --------------------------------------------------------------
 STATIC_URL = "/static/"
 STATIC_ROOT = VAR_DIR / "static"
+STATICFILES_DIRS = [BASE_DIR / "static"]  # project-wide CSS/JS and vendored libraries (apps keep their own)
 MEDIA_URL = "/media/"
 MEDIA_ROOT = Path(env_str("WEIBAO_MEDIA_ROOT", str(VAR_DIR / "media")))
 STORAGES = {

@@ -11,7 +11,15 @@ from weibao.accounts.models import Branch, Organisation, Skill
 LANGUAGE_CHOICES = [("", _("Browser default")), *settings.LANGUAGES]
 
 
-class UserFilterForm(forms.Form):
+class Form(forms.Form):
+    """Labels without Django's trailing ":" (the layout puts labels above fields; ":" looks wrong in Chinese)."""
+
+    def __init__(self, *args, **kwargs):
+        kwargs.setdefault("label_suffix", "")
+        super().__init__(*args, **kwargs)
+
+
+class UserFilterForm(Form):
     q = forms.CharField(label=_("Search"), required=False)
     kind = forms.ChoiceField(label=_("Organisation kind"), required=False,
                              choices=[("", _("All kinds")), *OrganisationKind.choices])  # fmt: skip
@@ -22,16 +30,18 @@ class UserFilterForm(forms.Form):
     )  # fmt: skip
 
 
-class UserForm(forms.Form):
+class UserForm(Form):
     """Create or edit an account of any organisation; staff fields apply to our own company only."""
 
     username = forms.CharField(label=_("Username"), max_length=150)
     name = forms.CharField(label=_("Name"), max_length=100)
     email = forms.EmailField(label=_("Email"), required=False)
     phone = forms.CharField(label=_("Mobile"), max_length=32, required=False)
-    organisation = forms.ModelChoiceField(label=_("Organisation"), queryset=Organisation.objects.filter(is_active=True))
+    organisation = forms.ModelChoiceField(label=_("Organisation"), queryset=Organisation.objects.filter(is_active=True),
+                                          empty_label=_("– choose –"))  # fmt: skip
     role = forms.ChoiceField(label=_("Role"), choices=Role.choices)
-    branch = forms.ModelChoiceField(label=_("Branch"), queryset=Branch.objects.all(), required=False)
+    branch = forms.ModelChoiceField(label=_("Branch"), queryset=Branch.objects.all(), required=False,
+                                    empty_label=_("– none –"))  # fmt: skip
     skills = forms.ModelMultipleChoiceField(
         label=_("Skills"), queryset=Skill.objects.all(), required=False, widget=forms.CheckboxSelectMultiple
     )
@@ -61,15 +71,15 @@ class UserForm(forms.Form):
         return data
 
 
-class ProfileForm(forms.Form):
+class ProfileForm(Form):
     email = forms.EmailField(label=_("Email"), required=False)
     phone = forms.CharField(label=_("Mobile"), max_length=32, required=False)
     language = forms.ChoiceField(label=_("Language"), choices=LANGUAGE_CHOICES, required=False)
 
 
-class TokenCreateForm(forms.Form):
+class TokenCreateForm(Form):
     name = forms.CharField(label=_("Name"), max_length=100, help_text=_("What will use the token, e.g. “CMDB sync”."))
 
 
-class UnlockForm(forms.Form):
+class UnlockForm(Form):
     username = forms.CharField(max_length=255)

@@ -36,7 +36,7 @@ NAV: list[NavItem] = [
     NavItem(_("Notifications"), "notifications:log", "notifications.view_log", "✉"),
     NavItem(_("Received mail"), "notifications:inbound", "notifications.triage", "@"),
     NavItem(_("Users"), "accounts:user_list", "users.manage", "☺"),
-    NavItem(_("API tokens"), "accounts:tokens", "api.tokens", "⚿"),
+    NavItem(_("API tokens"), "accounts:tokens", "api.tokens", "#"),
     NavItem(_("System status"), "core:system_status", "system.status", "♥"),
     NavItem(_("My profile"), "accounts:profile", "profile.edit", "☻"),
 ]
