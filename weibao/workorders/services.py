@@ -849,7 +849,7 @@ def workorder_comment(*, workorder: WorkOrder, actor: User, body: str, attachmen
     if reopen is None:
         reopen = actor.is_customer and wo.status in OBSERVATION_STATUSES
     if reopen and wo.status in OBSERVATION_STATUSES | {Status.CLOSED}:
-        _reopen(wo, actor=system_user() if actor.is_customer else actor, perm="workorders.reopen",
+        _reopen(wo, actor=actor, perm="workorders.reopen",
                 reason=_("The customer reported the fault again."), kind=EventKind.REOPENED)  # fmt: skip
     return event
 

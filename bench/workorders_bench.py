@@ -1,0 +1,258 @@
+"""Work-order benchmarks on a seeded PostgreSQL database (issue 5).
+
+Seed first (own database; the estate and contracts scale data come with it):
+    DATABASE_URL=postgres://postgres@127.0.0.1:5432/weibao_wo WEIBAO_DEBUG=true \
+        .venv/bin/python manage.py seed --scale 1000000
+
+Then, with the same DATABASE_URL and WEIBAO_SECRET_KEY=bench WEIBAO_ALLOWED_HOSTS=testserver,127.0.0.1:
+    .venv/bin/python bench/workorders_bench.py queue  [--runs 40]   # selectors and pages: p95 < 100 ms
+    .venv/bin/python bench/workorders_bench.py sweep                # SLA sweep over the open orders: < 5 s
+    .venv/bin/python bench/workorders_bench.py api    [--seconds 20 --threads 16]  # API intake: >= 200/s
+
+`queue` times the selectors directly and the queue/detail pages through Django's test client (full middleware,
+session login, templates; no network). `sweep` runs inside a transaction that is rolled back, so the database is
+unchanged. `api` starts gunicorn with 2 workers on 127.0.0.1:8765 and posts orders from client threads (the orders
+it creates are tagged source_ref="bench-api" and deleted afterwards).
+"""
+
+import argparse
+import json
+import os
+import statistics
+import subprocess
+import sys
+import threading
+import time
+import urllib.error
+import urllib.request
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+os.environ.setdefault("DJANGO_SETTINGS_MODULE", "weibao.settings")
+
+import django  # noqa: E402
+
+django.setup()
+
+from django.db import connection, transaction  # noqa: E402
+from django.test import Client  # noqa: E402
+from django.utils import timezone  # noqa: E402
+
+from weibao.accounts.models import User  # noqa: E402
+from weibao.workorders import selectors  # noqa: E402
+from weibao.workorders.models import Clock, WorkOrder  # noqa: E402
+
+
+def p95(samples: list[float]) -> float:
+    return statistics.quantiles(samples, n=20)[18] if len(samples) >= 20 else max(samples)
+
+
+def estimate(table: str) -> int:
+    if connection.vendor != "postgresql":
+        return WorkOrder.objects.count()
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT reltuples::bigint FROM pg_class WHERE relname = %s", [table])
+        return int(cursor.fetchone()[0])
+
+
+def measure(fn, runs: int) -> list[float]:
+    for _ in range(2):
+        fn()
+    samples = []
+    for _ in range(runs):
+        started = time.perf_counter()
+        fn()
+        samples.append((time.perf_counter() - started) * 1000)
+    return samples
+
+
+def report(rows: list[tuple[str, list[float]]], target: float) -> bool:
+    ok = True
+    print(f"{'case':58} {'p50':>8} {'p95':>8} {'max':>8}")
+    for name, samples in rows:
+        mark = "" if p95(samples) < target else "  <-- over target"
+        ok = ok and not mark
+        print(f"{name:58} {statistics.median(samples):8.1f} {p95(samples):8.1f} {max(samples):8.1f}{mark}")
+    return ok
+
+
+def bench_queue(args) -> int:
+    print(f"database: {connection.vendor}, work orders ≈ {estimate('workorders_workorder'):,}, "
+          f"open = {WorkOrder.objects.filter(status__in=sorted(selectors.OPEN_STATUSES)).count():,}")  # fmt: skip
+    manager = User.objects.get(username="manager")
+    customer = User.objects.get(username="customer")
+    engineer = User.objects.filter(username__startswith="eng", role="field_engineer").first()
+    sample = WorkOrder.objects.filter(source_ref="scale", status="closed").order_by("-id").values("id")[5000]["id"]
+    open_sample = (
+        WorkOrder.objects.filter(source_ref="scale", status__in=sorted(selectors.OPEN_STATUSES))
+        .order_by("-id")
+        .values("id", "customer_id", "branch_id")[100]
+    )
+    f = selectors.QueueFilters
+    page = selectors.workorder_queue(user=manager, limit=50)
+
+    def queue(user, filters=None, cursor=None):
+        return lambda: list(selectors.workorder_queue(user=user, filters=filters, cursor=cursor, limit=50).items)
+
+    def detail(user, pk):
+        def run():
+            wo = selectors.workorder_get_for_user(user=user, pk=pk)
+            selectors.workorder_timeline(workorder=wo, user=user)
+            selectors.workorder_clocks(workorder=wo)
+            selectors.workorder_allowed_actions(workorder=wo, user=user)
+
+        return run
+
+    rows = [
+        ("selector: open queue, nearest deadline", measure(queue(manager), args.runs)),
+        ("selector: open queue, page 2 (keyset)", measure(queue(manager, cursor=page.next_cursor), args.runs)),
+        ("selector: severity A, at risk", measure(queue(manager, f(severity=["A"], sla="at_risk")), args.runs)),
+        ("selector: one branch", measure(queue(manager, f(branch_id=open_sample["branch_id"])), args.runs)),
+        ("selector: one engineer", measure(queue(manager, f(assignee_id=engineer.pk)), args.runs)),
+        ("selector: one customer, all states",
+         measure(queue(manager, f(status=["all"], customer_id=open_sample["customer_id"])), args.runs)),
+        ("selector: channel email, dispatched",
+         measure(queue(manager, f(status=["dispatched"], channel=["email"])), args.runs)),
+        ("selector: closed, newest first", measure(queue(manager, f(status=["closed"])), args.runs)),
+        ("selector: customer user's queue", measure(queue(customer), args.runs)),
+        ("selector: state counts (closed capped)",
+         measure(lambda: selectors.workorder_state_counts(user=manager), args.runs)),
+        ("selector: detail (order, timeline, clocks, actions)", measure(detail(manager, sample), args.runs)),
+        ("selector: detail of an open order", measure(detail(manager, open_sample["id"]), args.runs)),
+        ("selector: legacy queue, first 50",
+         measure(lambda: list(selectors.legacy_queue(user=manager)[:50]), args.runs)),
+    ]  # fmt: skip
+    client = Client()
+    client.force_login(manager)
+    pages = [
+        ("page: /work-orders/", "/work-orders/"),
+        ("page: /work-orders/?severity=A&sla=at_risk", "/work-orders/?severity=A&sla=at_risk"),
+        ("page: /work-orders/?status=closed", "/work-orders/?status=closed"),
+        (f"page: /work-orders/{sample}/ (closed)", f"/work-orders/{sample}/"),
+        (f"page: /work-orders/{open_sample['id']}/ (open)", f"/work-orders/{open_sample['id']}/"),
+    ]
+    for name, url in pages:
+        if client.get(url).status_code != 200:
+            print(f"{url}: HTTP {client.get(url).status_code}, skipped")
+            continue
+        rows.append((name, measure(lambda url=url: client.get(url), args.runs)))
+    return 0 if report(rows, args.target_ms) else 1
+
+
+def bench_sweep(args) -> int:
+    from weibao.workorders.clocks import sla_sweep
+
+    open_orders = WorkOrder.objects.filter(status__in=sorted(selectors.ACTIVE_STATUSES)).count()
+    running = Clock.objects.filter(stopped_at__isnull=True).count()
+    print(f"database: {connection.vendor}; active orders {open_orders:,}; running clocks {running:,}")
+    with transaction.atomic():
+        started = time.perf_counter()
+        steady = sla_sweep()
+        steady_s = time.perf_counter() - started
+        print(f"steady state (what comes due this minute): {steady} in {steady_s:.2f} s")
+        # Worst case: a worker that was down for days — every running clock's warning and breach are due at once.
+        reset = Clock.objects.filter(stopped_at__isnull=True).update(warned_at=None, breached_at=None)
+        started = time.perf_counter()
+        catch_up = sla_sweep()
+        catch_s = time.perf_counter() - started
+        print(f"catch-up after {reset:,} clocks were reset: {catch_up} in {catch_s:.2f} s")
+        started = time.perf_counter()
+        again = sla_sweep()
+        print(f"immediate re-run: {again} in {time.perf_counter() - started:.2f} s")
+        transaction.set_rollback(True)
+    return 0 if steady_s < 5 and catch_s < 5 else 1
+
+
+def bench_api(args) -> int:
+    from weibao.accounts.services import token_create
+    from weibao.customers.models import Site
+
+    duty = User.objects.get(username="duty")
+    _token, raw = token_create(user=duty, name="bench")
+    sites = list(Site.objects.filter(customer__code__startswith="S").values_list("pk", "customer_id")[:2000])
+    env = {**os.environ, "WEIBAO_LOG_LEVEL": "WARNING"}
+    server = subprocess.Popen(  # noqa: S603 - our own server, fixed arguments
+        [str(ROOT / ".venv/bin/gunicorn"), "weibao.wsgi:application", "--bind", "127.0.0.1:8765", "--workers", "2",
+         "--log-level", "warning"],
+        cwd=ROOT, env=env,
+    )  # fmt: skip
+    try:
+        for _ in range(100):
+            try:
+                urllib.request.urlopen("http://127.0.0.1:8765/healthz", timeout=1)  # noqa: S310
+                break
+            except (urllib.error.URLError, ConnectionError):
+                time.sleep(0.2)
+        done, failed, latencies = [0], [0], []
+        lock = threading.Lock()
+        stop_at = time.monotonic() + args.seconds
+
+        def worker(k: int) -> None:
+            i = k
+            while time.monotonic() < stop_at:
+                site_id, customer_id = sites[i % len(sites)]
+                body = json.dumps({"customer_id": customer_id, "site_id": site_id, "severity": "B",
+                                   "symptom": f"压测报修 {i}：交换机端口丢包", "source_ref": "bench-api"}).encode()  # fmt: skip
+                request = urllib.request.Request(  # noqa: S310
+                    "http://127.0.0.1:8765/api/work-orders/", data=body, method="POST",
+                    headers={"Authorization": f"Bearer {raw}", "Content-Type": "application/json"},
+                )  # fmt: skip
+                started = time.perf_counter()
+                try:
+                    with urllib.request.urlopen(request, timeout=10) as response:  # noqa: S310
+                        ok = response.status == 201
+                except urllib.error.HTTPError:
+                    ok = False
+                elapsed = (time.perf_counter() - started) * 1000
+                with lock:
+                    (done if ok else failed)[0] += 1
+                    latencies.append(elapsed)
+                i += args.threads
+
+        started = time.monotonic()
+        threads = [threading.Thread(target=worker, args=(k,)) for k in range(args.threads)]
+        for t in threads:
+            t.start()
+        for t in threads:
+            t.join()
+        wall = time.monotonic() - started
+    finally:
+        server.terminate()
+        server.wait(timeout=20)
+    rate = done[0] / wall
+    print(f"created {done[0]} orders in {wall:.1f} s = {rate:.0f}/s with {args.threads} client threads "
+          f"(failed {failed[0]}); latency p50 {statistics.median(latencies):.0f} ms, p95 {p95(latencies):.0f} ms")  # fmt: skip
+    numbers = list(WorkOrder.objects.filter(source_ref="bench-api").values_list("number", flat=True))
+    print(f"numbers unique: {len(numbers) == len(set(numbers))}")
+    if not args.keep:
+        _delete_bench_orders()
+    return 0 if rate >= 200 and not failed[0] else 1
+
+
+def _delete_bench_orders() -> None:
+    """Benchmark rows only: the append-only guard is on the model, so remove them with SQL."""
+    with connection.cursor() as cursor:
+        ids = "SELECT id FROM workorders_workorder WHERE source_ref = 'bench-api'"
+        for table in ("workorders_alert", "workorders_attachment", "workorders_workorderevent", "workorders_clock",
+                      "workorders_workorder_devices"):  # fmt: skip
+            cursor.execute(f"DELETE FROM {table} WHERE workorder_id IN ({ids})")  # noqa: S608 - fixed names
+        cursor.execute("DELETE FROM workorders_workorder WHERE source_ref = 'bench-api'")
+        cursor.execute("DELETE FROM accounts_apitoken WHERE name = 'bench'")
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("mode", choices=["queue", "sweep", "api"])
+    parser.add_argument("--runs", type=int, default=40)
+    parser.add_argument("--target-ms", type=float, default=100.0)
+    parser.add_argument("--seconds", type=float, default=20)
+    parser.add_argument("--threads", type=int, default=16)
+    parser.add_argument("--keep", action="store_true", help="keep the orders the API benchmark created")
+    args = parser.parse_args()
+    print(f"{timezone.now():%Y-%m-%d %H:%M} UTC")
+    return {"queue": bench_queue, "sweep": bench_sweep, "api": bench_api}[args.mode](args)
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
