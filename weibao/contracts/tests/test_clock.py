@@ -13,6 +13,7 @@ from weibao.contracts.clock import (
     china_statutory,
     china_year_status,
     deadline,
+    deadlines,
     elapsed,
     local_time,
     parse_hours,
@@ -241,3 +242,50 @@ def test_bad_hours_are_refused(hours):
 def test_calendar_without_hours_is_refused():
     with pytest.raises(ValueError):  # noqa: PT011
         WorkingCalendar(weekly={})
+
+
+def test_naive_datetimes_are_refused():
+    with pytest.raises(ValueError, match="naive"):
+        CAL_5X8.add(datetime(2026, 3, 2, 9, 0), timedelta(hours=1))  # noqa: DTZ001
+
+
+def _reference_deadline(cal, start, duration, pauses):
+    """Straightforward reference: walk the pauses with add() and elapsed() of the calendar."""
+    if duration <= timedelta(0):
+        return cal.add(start, duration)
+    cur, left = start, duration
+    for ps, pe in sorted(pauses, key=lambda p: p[0]):
+        if pe is not None and pe <= cur:
+            continue
+        ps = max(ps, cur)
+        if ps > cur:
+            candidate = cal.add(cur, left)
+            if candidate <= ps:
+                return candidate
+            left -= cal.elapsed(cur, ps)
+        if pe is None:
+            return None
+        cur = max(cur, pe)
+    return cal.add(cur, left)
+
+
+@settings(max_examples=300, deadline=None)
+@given(
+    calendars,
+    instants,
+    st.lists(st.one_of(st.none(), durations), min_size=1, max_size=4),
+    st.lists(st.tuples(st.integers(-5 * 3600, 100 * 3600), st.integers(1, 50 * 3600), st.booleans()), max_size=3),
+)
+def test_deadlines_match_reference(cal, start, targets, raw):
+    # Non-overlapping pauses (as a work order's waiting periods are), the last one possibly still open.
+    pauses, cursor = [], start + timedelta(seconds=raw[0][0]) if raw else start
+    for k, (_, length, still_open) in enumerate(raw):
+        ps = cursor
+        pe = None if (still_open and k == len(raw) - 1) else ps + timedelta(seconds=length)
+        pauses.append((ps, pe))
+        if pe is None:
+            break
+        cursor = pe + timedelta(seconds=length)
+    got = deadlines(cal, start, targets, pauses)
+    want = [None if d is None else _reference_deadline(cal, start, d, pauses) for d in targets]
+    assert got == want
