@@ -14,7 +14,7 @@ class RosterEntryForm(forms.Form):
     """One shift: who, which day, from when to when (an end before the start runs past midnight)."""
 
     engineer = forms.ModelChoiceField(label=_("Engineer"), queryset=rosterable_engineers())
-    date = forms.DateField(label=_("Day"), widget=forms.DateInput(attrs={"type": "date"}))
+    date = forms.DateField(label=_("Day"), widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"))
     start = forms.TimeField(
         label=_("From"), initial=dt.time(8, 30), widget=forms.TimeInput(attrs={"type": "time"}, format="%H:%M")
     )
@@ -45,4 +45,6 @@ class RosterEntryForm(forms.Form):
 class CopyWeekForm(forms.Form):
     """Copy the shown week's roster to another week."""
 
-    target = forms.DateField(label=_("Copy this week to the week of"), widget=forms.DateInput(attrs={"type": "date"}))
+    target = forms.DateField(
+        label=_("Copy this week to the week of"), widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
+    )

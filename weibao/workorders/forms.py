@@ -188,7 +188,7 @@ class LegacyReviewForm(forms.Form):
     notes = forms.CharField(label=_("Review notes"), widget=forms.Textarea(attrs={"rows": 3}))
     next_steps = forms.CharField(label=_("Next steps"), required=False, widget=forms.Textarea(attrs={"rows": 2}))
     next_review_on = forms.DateField(label=_("Next review"), required=False,
-                                     widget=forms.DateInput(attrs={"type": "date"}))  # fmt: skip
+                                     widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"))  # fmt: skip
     customer_report = forms.CharField(
         label=_("Processing report for the customer"),
         required=False,
