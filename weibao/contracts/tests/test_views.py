@@ -7,7 +7,13 @@ from django.urls import reverse
 from django.utils import translation
 
 from weibao.contracts.models import BusinessCalendar, CalendarOverride, Contract, SlaTarget
-from weibao.contracts.tests.factories import CalendarFactory, ContractFactory, CustomerFactory, DeviceFactory
+from weibao.contracts.tests.factories import (
+    CalendarFactory,
+    ContractFactory,
+    CustomerFactory,
+    DeviceFactory,
+    SiteFactory,
+)
 
 pytestmark = pytest.mark.django_db
 
@@ -266,4 +272,19 @@ def test_entitlement_on_device_page(client, manager, contract_a):
         pytest.skip("device page not routed yet")
     response = client.get(url)
     assert response.status_code == 200
-    assert 'data-testid="entitlement"' in response.content.decode()
+    body = response.content.decode()
+    assert 'data-testid="entitlement"' in body
+    assert "HT-A" in body  # the contract that applies
+    assert "在保" in body  # in warranty
+
+
+def test_entitlement_on_briefing(client, field_engineer, contract_a):
+    site = SiteFactory(customer=contract_a.customer)
+    client.force_login(field_engineer)
+    try:
+        url = reverse("assets:briefing_site", args=[site.pk])
+    except Exception:
+        pytest.skip("briefing page not routed yet")
+    body = client.get(url).content.decode()
+    assert 'data-testid="entitlement"' in body
+    assert "HT-A" in body
