@@ -1,0 +1,74 @@
+#!/usr/bin/env python3
+"""Weibao and django-helpdesk side by side, in one run, with the same client (bench/http_bench.py).
+
+    python bench/compare.py --weibao-url http://127.0.0.1:8000 --helpdesk-url http://127.0.0.1:8100 \\
+        -n 300 -c 2 --weibao /ping/ /work-orders/ --helpdesk /ping/ /helpdesk/dashboard/
+
+Both servers must be running (see bench/helpdesk/README.md). The rounds alternate between the two servers so
+that background load hits both alike. The verdict compares every Weibao page with the brief's bar: within 3x
+the helpdesk's login-required tiny view (`/ping/` there), p50 against p50 and p95 against p95.
+"""
+
+import argparse
+import json
+import sys
+from dataclasses import asdict
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from http_bench import Result, Session, run_url  # noqa: E402
+
+BAR = 3.0
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--weibao-url", default="http://127.0.0.1:8000")
+    parser.add_argument("--helpdesk-url", default="http://127.0.0.1:8100")
+    parser.add_argument("--weibao-user", default="admin")
+    parser.add_argument("--weibao-password", default="Weibao#2026")
+    parser.add_argument("--helpdesk-user", default="bench")
+    parser.add_argument("--helpdesk-password", default="bench-pass-2026")
+    parser.add_argument("--weibao", nargs="+", default=["/ping/"], help="Weibao paths")
+    parser.add_argument("--helpdesk", nargs="+", default=["/ping/"], help="helpdesk paths (first = tiny view)")
+    parser.add_argument("-n", "--requests", type=int, default=300)
+    parser.add_argument("-c", "--concurrency", type=int, default=2)
+    parser.add_argument("--warmup", type=int, default=10)
+    parser.add_argument("--json", metavar="FILE")
+    args = parser.parse_args(argv)
+
+    weibao = Session(args.weibao_url, 60)
+    weibao.login(args.weibao_user, args.weibao_password)
+    helpdesk = Session(args.helpdesk_url, 120)
+    helpdesk.login(args.helpdesk_user, args.helpdesk_password, login_path="/helpdesk/login/")
+
+    plan = [("helpdesk", helpdesk, url) for url in args.helpdesk] + [("weibao", weibao, url) for url in args.weibao]
+    # Alternate servers: helpdesk tiny view first, then Weibao and helpdesk pages interleaved.
+    results: list[tuple[str, Result]] = []
+    print(f"n={args.requests} c={args.concurrency}")
+    print(f"{'server':<9} {'URL':<48} {'err':>4} {'p50 ms':>8} {'p95 ms':>8} {'p99 ms':>8} {'req/s':>7}")
+    for name, session, url in plan:
+        n = args.requests if not url.startswith("/helpdesk/dashboard") else max(10, args.requests // 30)
+        r = run_url(session, url, n, args.concurrency, args.warmup if n > 10 else 1)
+        results.append((name, r))
+        print(f"{name:<9} {url[:48]:<48} {r.errors:>4} {r.p50_ms:>8.1f} {r.p95_ms:>8.1f} {r.p99_ms:>8.1f} "
+              f"{r.throughput_rps:>7.1f}", flush=True)  # fmt: skip
+
+    floor = results[0][1]
+    print(f"\nbar: {BAR:g}x helpdesk tiny view = p50 {BAR * floor.p50_ms:.1f} ms, p95 {BAR * floor.p95_ms:.1f} ms")
+    failed = 0
+    for name, r in results:
+        if name != "weibao":
+            continue
+        ok = r.p50_ms <= BAR * floor.p50_ms and r.p95_ms <= BAR * floor.p95_ms and not r.errors
+        failed += not ok
+        print(
+            f"  {'PASS' if ok else 'FAIL'}  {r.url:<48} p50 x{r.p50_ms / floor.p50_ms:.1f}  p95 x{r.p95_ms / floor.p95_ms:.1f}"
+        )
+    if args.json:
+        Path(args.json).write_text(json.dumps([{"server": n, **asdict(r)} for n, r in results], indent=2))
+    return 1 if failed else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
