@@ -24,16 +24,24 @@ cleanup() {
 }
 trap cleanup INT TERM EXIT
 
+LOG_DIR="${WEIBAO_VAR_DIR:-$ROOT/var}/log"
+mkdir -p "$LOG_DIR"
 gunicorn weibao.wsgi:application --bind "$HOST:$PORT" --workers "${WEIBAO_WEB_WORKERS:-2}" \
-    --access-logfile - --log-level warning &
+    --access-logfile "$LOG_DIR/access.log" --error-logfile - --log-level warning &
 pids+=($!)
-weibao db_worker --interval 1 &
+# The worker logs every task it runs: to a file, so that the terminal stays readable.
+weibao db_worker --interval 1 >>"$LOG_DIR/worker.log" 2>&1 &
 pids+=($!)
-weibao crontask &
+weibao crontask >>"$LOG_DIR/scheduler.log" 2>&1 &
 pids+=($!)
 
-sleep 2
+for _ in $(seq 60); do
+    python -c "import urllib.request,sys; urllib.request.urlopen('http://$HOST:$PORT/accounts/login/', timeout=2)" \
+        2>/dev/null && break
+    sleep 0.5
+done
+echo
 weibao demo_logins
-echo "==> Weibao is running at http://$HOST:$PORT/  (Ctrl-C to stop)"
+echo "==> Weibao is running at http://$HOST:$PORT/  (Ctrl-C to stop; logs in $LOG_DIR, health at /healthz)"
 # Stop everything when any one of the three exits.
 wait -n
