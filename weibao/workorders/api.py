@@ -90,7 +90,7 @@ def create_workorder(request, payload: WorkOrderIn):
         reporter_email=payload.reporter_email,
         source_ref=payload.source_ref,
     )
-    return 201, selectors.workorder_get_for_user(user=user, pk=wo.pk)
+    return 201, wo  # customer and site are the instances loaded above: no re-read
 
 
 @router.get("", response=WorkOrderPage)

@@ -1,0 +1,69 @@
+"""Writes on work orders: intake, one function per transition, edits, comments, work log, reviews (SPEC §4).
+
+Every function locks the order row, refuses what the state table does not allow (TransitionNotAllowed), writes what
+changed and appends exactly one timeline event (a repeated identical click appends none). Subscribers of
+`workorders.events` hear about new events after commit. Import from here: `from weibao.workorders import services`.
+"""
+
+from weibao.workorders.services.common import SYSTEM_USERNAME, allocate_number, system_user
+from weibao.workorders.services.edits import (
+    EDITABLE_FIELDS,
+    alerts_mark_read,
+    legacy_review_add,
+    workorder_assign,
+    workorder_comment,
+    workorder_log_work,
+    workorder_update,
+)
+from weibao.workorders.services.intake import workorder_add_attachments, workorder_create
+from weibao.workorders.services.periodic import observation_close_due
+from weibao.workorders.services.transitions import (
+    workorder_accept,
+    workorder_acknowledge,
+    workorder_arrive,
+    workorder_cancel,
+    workorder_close,
+    workorder_customer_confirm,
+    workorder_customer_reject,
+    workorder_dispatch,
+    workorder_escalate,
+    workorder_record_plan,
+    workorder_reopen,
+    workorder_resolve,
+    workorder_resume,
+    workorder_set_appointment,
+    workorder_start_diagnosis,
+    workorder_wait_customer,
+)
+
+__all__ = [
+    "EDITABLE_FIELDS",
+    "SYSTEM_USERNAME",
+    "alerts_mark_read",
+    "allocate_number",
+    "legacy_review_add",
+    "observation_close_due",
+    "system_user",
+    "workorder_accept",
+    "workorder_acknowledge",
+    "workorder_add_attachments",
+    "workorder_arrive",
+    "workorder_assign",
+    "workorder_cancel",
+    "workorder_close",
+    "workorder_comment",
+    "workorder_create",
+    "workorder_customer_confirm",
+    "workorder_customer_reject",
+    "workorder_dispatch",
+    "workorder_escalate",
+    "workorder_log_work",
+    "workorder_record_plan",
+    "workorder_reopen",
+    "workorder_resolve",
+    "workorder_resume",
+    "workorder_set_appointment",
+    "workorder_start_diagnosis",
+    "workorder_update",
+    "workorder_wait_customer",
+]

@@ -1,0 +1,212 @@
+"""Changes that are not state moves: triage edits, assignment, comments, work log, legacy reviews, alerts."""
+
+from __future__ import annotations
+
+import datetime
+from collections.abc import Sequence
+from typing import Any
+
+from django.core.exceptions import ValidationError
+from django.core.files.uploadedfile import UploadedFile
+from django.db import transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from weibao.accounts.models import User
+from weibao.contracts.choices import Severity
+from weibao.core.exceptions import TransitionNotAllowed
+from weibao.workorders.choices import (
+    OBSERVATION_STATUSES,
+    Category,
+    Cause,
+    EventKind,
+    ServiceType,
+    Status,
+    WorkKind,
+)
+from weibao.workorders.models import (
+    LegacyReview,
+    WorkLog,
+    WorkOrder,
+    WorkOrderEvent,
+)
+from weibao.workorders.services.common import (
+    CLOCK_FIELDS,
+    _check_actor,
+    _check_version,
+    _clean_text,
+    _copy_back,
+    _event,
+    _json,
+    _lock,
+    _retarget_clocks,
+    _save,
+)
+from weibao.workorders.services.intake import _check_attachment, _store_attachment
+from weibao.workorders.services.transitions import _reopen
+
+# --- edits, assignment, comments, work log ------------------------------------------------------------------------
+
+EDITABLE_FIELDS = {
+    "severity", "category", "cause", "title", "symptom", "project", "service_type", "chargeable", "branch",
+    "reporter_name", "reporter_phone", "reporter_email", "contact", "site",
+}  # fmt: skip
+TEXT_LIMITS = {"title": 200, "symptom": None, "reporter_name": 100, "reporter_phone": 40, "reporter_email": 254}
+CHOICES = {"severity": Severity, "category": Category, "cause": Cause, "service_type": ServiceType}
+
+
+@transaction.atomic
+def workorder_update(*, workorder: WorkOrder, actor: User, expected_version: int, devices: Sequence | None = None,
+                     **fields: Any) -> WorkOrder:  # fmt: skip
+    """Triage edits (severity, category, cause, devices …): one UPDATED event with before/after per field.
+
+    Raises StaleEdit when somebody else saved the order since `expected_version` was read.
+    """
+    _check_actor(actor, "workorders.triage", workorder)
+    unknown = set(fields) - EDITABLE_FIELDS
+    if unknown:
+        raise ValidationError({name: _("This field cannot be changed here.") for name in sorted(unknown)})
+    for name, limit in TEXT_LIMITS.items():
+        if name in fields:
+            fields[name] = _clean_text(fields[name], name, required=name == "symptom", max_length=limit)
+    for name, choices in CHOICES.items():
+        if name in fields and fields[name] not in choices.values:
+            raise ValidationError({name: _("Unknown value.")})
+    wo = _lock(workorder)
+    _check_version(wo, expected_version)
+    if wo.status in (Status.CLOSED, Status.CANCELLED):
+        raise TransitionNotAllowed(
+            current=str(Status(wo.status).label),
+            requested=str(EventKind.UPDATED.label),
+            message=_("A closed or cancelled order cannot be edited; reopen it first."),
+        )
+    errors = {}
+    if "site" in fields and fields["site"].customer_id != wo.customer_id:
+        errors["site"] = _("This site does not belong to the customer.")
+    if fields.get("project") is not None and fields["project"].customer_id != wo.customer_id:
+        errors["project"] = _("This project does not belong to the customer.")
+    if fields.get("contact") is not None and fields["contact"].customer_id != wo.customer_id:
+        errors["contact"] = _("This contact does not belong to the customer.")
+    if devices is not None and any(d.customer_id != wo.customer_id for d in devices):
+        errors["devices"] = _("A device does not belong to the customer.")
+    if errors:
+        raise ValidationError(errors)
+    diff = {name: [_json(getattr(wo, name)), _json(value)] for name, value in fields.items()
+            if getattr(wo, name) != value}  # fmt: skip
+    if devices is not None:
+        old_ids = sorted(wo.devices.values_list("pk", flat=True))
+        new_ids = sorted(d.pk for d in devices)
+        if old_ids != new_ids:
+            diff["devices"] = [old_ids, new_ids]
+    if not diff:
+        _copy_back(workorder, wo)
+        return workorder  # nothing changed: no event
+    changed_fields = [name for name in fields if name in diff]
+    for name in changed_fields:
+        setattr(wo, name, fields[name])
+    if devices is not None and "devices" in diff:
+        wo.devices.set(devices)
+    if {"severity", "site"} & set(changed_fields) and wo.is_active:
+        _retarget_clocks(wo, now=timezone.now())
+    _save(wo, [*changed_fields, *CLOCK_FIELDS])
+    _event(wo, kind=EventKind.UPDATED, actor=actor, data={"fields": diff})
+    _copy_back(workorder, wo)
+    return workorder
+
+
+@transaction.atomic
+def workorder_assign(*, workorder: WorkOrder, actor: User, assignee: User | None,
+                     expected_version: int | None = None) -> WorkOrder:  # fmt: skip
+    """Give the order to an engineer (or nobody) without a state move; one ASSIGNED event."""
+    _check_actor(actor, "workorders.triage", workorder)
+    if assignee is not None and (not assignee.is_internal or not assignee.is_active):
+        raise ValidationError({"assignee": _("Choose an active member of our staff.")})
+    wo = _lock(workorder)
+    _check_version(wo, expected_version)
+    new_id = assignee.pk if assignee else None
+    if wo.assignee_id == new_id:
+        _copy_back(workorder, wo)
+        return workorder
+    if not wo.is_active:
+        raise TransitionNotAllowed(current=str(Status(wo.status).label), requested=str(EventKind.ASSIGNED.label))
+    old = wo.assignee
+    wo.assignee = assignee
+    _save(wo, ["assignee"])
+    _event(wo, kind=EventKind.ASSIGNED, actor=actor, data={"fields": {"assignee": [_json(old), _json(assignee)]}})
+    _copy_back(workorder, wo)
+    return workorder
+
+
+@transaction.atomic
+def workorder_comment(*, workorder: WorkOrder, actor: User, body: str, attachments: Sequence[UploadedFile] = (),
+                      internal: bool = False, source_ref: str = "", reopen: bool | None = None) -> WorkOrderEvent:  # fmt: skip
+    """A note on the timeline. A customer's report while the order observes means the fault recurred: the order
+    reopens (pass reopen=False for a plain note). The same `source_ref` (e.g. an e-mail) is recorded once."""
+    _check_actor(actor, "workorders.comment", workorder)
+    body = _clean_text(body, "body", required=not attachments)
+    source_ref = _clean_text(source_ref, "source_ref", max_length=200)
+    internal = internal and actor.is_internal  # customers and vendors cannot write hidden notes
+    checked = [_check_attachment(f) for f in attachments]
+    wo = _lock(workorder)
+    if source_ref:
+        existing = wo.events.filter(kind=EventKind.COMMENT, source_ref=source_ref).first()
+        if existing is not None:
+            return existing
+    event = _event(wo, kind=EventKind.COMMENT, actor=actor, body=body, internal=internal, source_ref=source_ref)
+    for upload, info in checked:
+        _store_attachment(wo, upload, info, actor=actor, event=event, internal=internal)
+    if reopen is None:
+        reopen = actor.is_customer and wo.status in OBSERVATION_STATUSES
+    if reopen and wo.status in OBSERVATION_STATUSES | {Status.CLOSED}:
+        _reopen(wo, actor=actor, perm="workorders.reopen",
+                reason=_("The customer reported the fault again."), kind=EventKind.REOPENED)  # fmt: skip
+    return event
+
+
+@transaction.atomic
+def workorder_log_work(*, workorder: WorkOrder, actor: User, minutes: int, note: str,
+                       kind: str = WorkKind.REMOTE) -> WorkLog:  # fmt: skip
+    """Record time spent (remote diagnosis, on site, travel) with what was done."""
+    _check_actor(actor, "workorders.diagnose", workorder)
+    note = _clean_text(note, "note", required=True)
+    if kind not in WorkKind.values:
+        raise ValidationError({"kind": _("Unknown kind of work.")})
+    if not isinstance(minutes, int) or minutes <= 0 or minutes > 24 * 60:
+        raise ValidationError({"minutes": _("Give the time spent in minutes (1 to 1440).")})
+    wo = _lock(workorder)
+    if not wo.is_active:
+        raise TransitionNotAllowed(current=str(Status(wo.status).label), requested=str(EventKind.WORK_LOGGED.label))
+    event = _event(wo, kind=EventKind.WORK_LOGGED, actor=actor, body=note, data={"minutes": minutes, "kind": kind})
+    return WorkLog.objects.create(workorder=wo, engineer=actor, kind=kind, minutes=minutes, note=note, event=event)
+
+
+@transaction.atomic
+def legacy_review_add(*, workorder: WorkOrder, actor: User, notes: str, next_steps: str = "",
+                      customer_report: str = "", next_review_on: datetime.date | None = None) -> LegacyReview:  # fmt: skip
+    """Review an order past its time limit (遗留问题): notes, next steps, optionally a report for the customer."""
+    _check_actor(actor, "workorders.legacy_review", workorder)
+    notes = _clean_text(notes, "notes", required=True)
+    next_steps = _clean_text(next_steps, "next_steps")
+    customer_report = _clean_text(customer_report, "customer_report")
+    wo = _lock(workorder)
+    event = _event(
+        wo,
+        kind=EventKind.LEGACY_REVIEW,
+        actor=actor,
+        body=customer_report,  # the customer sees only the processing report, never the internal notes
+        internal=not customer_report,
+        data={"next_steps": next_steps, "next_review_on": next_review_on.isoformat() if next_review_on else None},
+    )
+    return LegacyReview.objects.create(workorder=wo, reviewer=actor, notes=notes, next_steps=next_steps,
+                                       customer_report=customer_report, next_review_on=next_review_on, event=event,
+                                       reviewed_at=event.created_at)  # fmt: skip
+
+
+def alerts_mark_read(*, user: User, alert_ids: Sequence[int] | None = None) -> int:
+    """Mark the user's own SLA alerts read (all unread ones when no ids are given)."""
+    from weibao.workorders.models import Alert
+
+    qs = Alert.objects.filter(recipient=user, read_at__isnull=True)
+    if alert_ids is not None:
+        qs = qs.filter(pk__in=list(alert_ids))
+    return qs.update(read_at=timezone.now())

@@ -1,0 +1,205 @@
+"""Intake: a fault report from any channel becomes a work order with entitlement, clocks and its first event;
+attachments are checked on the way in."""
+
+from __future__ import annotations
+
+import datetime
+from collections.abc import Sequence
+
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.files.uploadedfile import UploadedFile
+from django.db import transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from weibao.accounts.models import User
+from weibao.accounts.permissions import require
+from weibao.contracts.choices import IntakeChannel, Severity
+from weibao.workorders.choices import (
+    Category,
+    EventKind,
+    Status,
+)
+from weibao.workorders.models import (
+    Attachment,
+    Clock,
+    WorkOrder,
+)
+from weibao.workorders.services.common import (
+    _check_actor,
+    _clean_text,
+    _event,
+    _lock,
+    _plan_clocks,
+    allocate_number,
+)
+
+# --- intake -------------------------------------------------------------------------------------------------------
+
+
+def _responsible_branch_id(site, customer) -> int | None:
+    """The branch serving the site's region, else the customer's branch."""
+    if site.region_id is not None:
+        from weibao.accounts.models import Region
+
+        branch_id = Region.objects.filter(pk=site.region_id).values_list("branch_id", flat=True).first()
+        if branch_id is not None:
+            return branch_id
+    return customer.branch_id
+
+
+@transaction.atomic
+def workorder_create(
+    *,
+    actor: User,
+    customer,
+    site,
+    channel: str,
+    symptom: str,
+    severity: str | None = None,
+    reporter_name: str = "",
+    reporter_phone: str = "",
+    reporter_email: str = "",
+    devices: Sequence = (),
+    project=None,
+    attachments: Sequence[UploadedFile] = (),
+    source_ref: str = "",
+    title: str = "",
+    category: str | None = None,
+    contact=None,
+    reported_at: datetime.datetime | None = None,
+) -> WorkOrder:
+    """Register a fault report from any channel (SPEC §4.1) with its entitlement, SLA clocks and first event."""
+    require(actor, "workorders.create")
+    if actor.is_customer and customer.organisation_id != actor.organisation_id:
+        raise PermissionDenied("workorders.create")
+    errors: dict[str, str] = {}
+    if site.customer_id != customer.pk:
+        errors["site"] = _("This site does not belong to the customer.")
+    if project is not None and project.customer_id != customer.pk:
+        errors["project"] = _("This project does not belong to the customer.")
+    devices = list(devices)
+    if any(d.customer_id != customer.pk for d in devices):
+        errors["devices"] = _("A device does not belong to the customer.")
+    if channel not in IntakeChannel.values:
+        errors["channel"] = _("Unknown intake channel.")
+    if severity is not None and severity not in Severity.values:
+        errors["severity"] = _("Unknown severity.")
+    if category is not None and category not in Category.values:
+        errors["category"] = _("Unknown category.")
+    if contact is not None and contact.customer_id != customer.pk:
+        errors["contact"] = _("This contact does not belong to the customer.")
+    if errors:
+        raise ValidationError(errors)
+    symptom = _clean_text(symptom, "symptom", required=True)
+    title = _clean_text(title, "title", max_length=200)
+    reporter_name = _clean_text(reporter_name, "reporter_name", max_length=100)
+    reporter_phone = _clean_text(reporter_phone, "reporter_phone", max_length=40)
+    reporter_email = _clean_text(reporter_email, "reporter_email", max_length=254)
+    source_ref = _clean_text(source_ref, "source_ref", max_length=200)
+    checked = [_check_attachment(f) for f in attachments]
+
+    now = timezone.now()
+    reported_at = reported_at or now
+    from weibao.contracts.selectors import entitlement_for
+
+    entitlement = entitlement_for(customer=customer, at=reported_at, site=site, device=devices[0] if devices else None)
+    wo = WorkOrder(
+        number=allocate_number(reported_at),
+        organisation_id=customer.organisation_id,
+        customer=customer,
+        site=site,
+        project=project or (devices[0].project if devices and devices[0].project_id else None),
+        contract=entitlement.contract,
+        branch_id=_responsible_branch_id(site, customer),
+        channel=channel,
+        source_ref=source_ref,
+        reported_by=actor,
+        reporter_name=reporter_name or (actor.name if actor.is_customer else ""),
+        reporter_phone=reporter_phone,
+        reporter_email=reporter_email or (actor.email if actor.is_customer else ""),
+        contact=contact,
+        title=title or symptom.strip().splitlines()[0][:80],
+        symptom=symptom,
+        severity=severity or Severity.C,
+        category=category or (Category.HARDWARE if devices and devices[0].category == "hardware" else Category.OTHER),
+        service_type=entitlement.service_type,
+        chargeable=entitlement.chargeable,
+        in_warranty=entitlement.in_warranty,
+        reported_at=reported_at,
+    )
+    clocks = _plan_clocks(wo)  # computed before the insert: one INSERT carries the deadlines too
+    wo.save()
+    for clock in clocks:
+        clock.workorder = wo
+    Clock.objects.bulk_create(clocks)
+    if devices:
+        wo.devices.set(devices)
+    event = _event(
+        wo,
+        kind=EventKind.CREATED,
+        actor=actor,
+        new_status=Status.NEW,
+        body=symptom,
+        source_ref=source_ref,
+        data={
+            "channel": channel,
+            "severity": wo.severity,
+            "service_type": wo.service_type,
+            "chargeable": wo.chargeable,
+            "entitlement": [str(r) for r in entitlement.reasons],
+            "devices": [d.pk for d in devices],
+        },
+    )
+    for upload, info in checked:
+        _store_attachment(wo, upload, info, actor=actor, event=event, internal=False)
+    return wo
+
+
+# --- attachments --------------------------------------------------------------------------------------------------
+
+
+def _check_attachment(upload: UploadedFile):
+    from weibao.assets.uploads import check_upload
+
+    try:
+        return upload, check_upload(upload)
+    except ValidationError as exc:
+        raise ValidationError({"attachments": exc.messages}) from exc
+
+
+def _store_attachment(wo: WorkOrder, upload: UploadedFile, info, *, actor: User, event, internal: bool) -> Attachment:
+    attachment = Attachment(
+        workorder=wo,
+        event=event,
+        original_name=info.name,
+        content_type=info.content_type,
+        size=info.size,
+        sha256=info.sha256,
+        uploaded_by=actor,
+        internal=internal,
+    )
+    attachment.file.save(info.name, upload, save=False)
+    attachment.save()
+    return attachment
+
+
+@transaction.atomic
+def workorder_add_attachments(
+    *, workorder: WorkOrder, actor: User, files: Sequence[UploadedFile], internal: bool = False
+) -> list[Attachment]:
+    """Attach photos or logs to an order (checked: size, real type); one timeline event for the batch."""
+    _check_actor(actor, "workorders.comment", workorder)
+    if not files:
+        raise ValidationError({"attachments": _("Choose at least one file.")})
+    checked = [_check_attachment(f) for f in files]
+    wo = _lock(workorder)
+    internal = internal and actor.is_internal
+    event = _event(
+        wo,
+        kind=EventKind.ATTACHMENT,
+        actor=actor,
+        internal=internal,
+        data={"files": [info.name for _u, info in checked]},
+    )
+    return [_store_attachment(wo, u, info, actor=actor, event=event, internal=internal) for u, info in checked]

@@ -1,0 +1,344 @@
+"""One function per state move (SPEC §4). Each locks the order, refuses what the state table does not allow,
+writes what changed, applies the clock rules and appends exactly one event (a repeated click appends none)."""
+
+from __future__ import annotations
+
+import datetime
+from typing import Any
+
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from weibao.accounts.choices import Role
+from weibao.accounts.models import User
+from weibao.contracts.choices import ClockKind
+from weibao.core.exceptions import TransitionNotAllowed
+from weibao.workorders import clocks as wclocks
+from weibao.workorders.choices import (
+    TRANSITION_EVENT,
+    TRANSITIONS,
+    Cause,
+    EventKind,
+    Status,
+)
+from weibao.workorders.models import (
+    WorkOrder,
+)
+from weibao.workorders.services.common import (
+    CLOCK_FIELDS,
+    _apply_clock_rules,
+    _check_actor,
+    _check_version,
+    _clean_text,
+    _copy_back,
+    _event,
+    _json,
+    _lock,
+    _refuse,
+    _save,
+    _sync_clocks,
+)
+
+# --- transitions --------------------------------------------------------------------------------------------------
+
+
+def _move(
+    workorder: WorkOrder,
+    *,
+    actor: User,
+    perm: str,
+    to: str,
+    kind: str | None = None,
+    body: str = "",
+    data: dict | None = None,
+    changes: dict[str, Any] | None = None,
+    expected_version: int | None = None,
+    unchanged_if=None,
+) -> WorkOrder:
+    """The one path of a state move: permission, lock, idempotence, state table, save, clocks, one event."""
+    _check_actor(actor, perm, workorder)
+    wo = _lock(workorder)
+    if unchanged_if is not None and unchanged_if(wo):
+        _copy_back(workorder, wo)
+        return workorder  # a repeated identical click
+    _check_version(wo, expected_version)
+    if to not in TRANSITIONS[wo.status]:
+        raise _refuse(wo, to)
+    now = timezone.now()
+    old = wo.status
+    changes = dict(changes or {})
+    fields_diff = {
+        name: [_json(getattr(wo, name)), _json(value)]
+        for name, value in changes.items()
+        if getattr(wo, name) != value and not name.endswith("_at")
+    }
+    for name, value in changes.items():
+        setattr(wo, name, value)
+    # Values that depend on the locked row, not on the caller's possibly stale copy.
+    if to == Status.WAITING_CUSTOMER:
+        wo.resume_status = old
+        changes["resume_status"] = old
+    if to == Status.REOPENED:
+        wo.reopen_count += 1
+        changes["reopen_count"] = wo.reopen_count
+    wo.status = to
+    _apply_clock_rules(wo, old=old, new=to, now=now)
+    _save(wo, [*changes, "status", *CLOCK_FIELDS])
+    payload = dict(data or {})
+    if fields_diff:
+        payload["fields"] = fields_diff
+    _event(wo, kind=kind or TRANSITION_EVENT[to], actor=actor, old_status=old, new_status=to, body=body, data=payload)
+    _copy_back(workorder, wo)
+    return workorder
+
+
+@transaction.atomic
+def workorder_acknowledge(*, workorder: WorkOrder, actor: User, note: str = "", expected_version: int | None = None):
+    """The duty engineer takes the report (stops the response clock); the order becomes theirs if unassigned."""
+    note = _clean_text(note, "note")
+    changes: dict[str, Any] = {"acknowledged_at": timezone.now()}
+    if workorder.assignee_id is None and actor.role in (Role.DUTY_ENGINEER, Role.FIELD_ENGINEER):
+        changes["assignee"] = actor
+    return _move(workorder, actor=actor, perm="workorders.acknowledge", to=Status.ACKNOWLEDGED, body=note,
+                 changes=changes, expected_version=expected_version,
+                 unchanged_if=lambda wo: wo.status == Status.ACKNOWLEDGED)  # fmt: skip
+
+
+@transaction.atomic
+def workorder_start_diagnosis(*, workorder: WorkOrder, actor: User, note: str = "",
+                              expected_version: int | None = None) -> WorkOrder:  # fmt: skip
+    """Remote diagnosis (远程诊断) begins: log in, look at the logs, talk the customer through checks."""
+    note = _clean_text(note, "note")
+    changes: dict[str, Any] = {}
+    if workorder.acknowledged_at is None:
+        changes["acknowledged_at"] = timezone.now()
+    if workorder.assignee_id is None and actor.role in (Role.DUTY_ENGINEER, Role.FIELD_ENGINEER):
+        changes["assignee"] = actor
+    return _move(workorder, actor=actor, perm="workorders.diagnose", to=Status.DIAGNOSING, body=note,
+                 changes=changes, expected_version=expected_version,
+                 unchanged_if=lambda wo: wo.status == Status.DIAGNOSING)  # fmt: skip
+
+
+@transaction.atomic
+def workorder_dispatch(*, workorder: WorkOrder, actor: User, engineer: User, note: str = "",
+                       appointment_at: datetime.datetime | None = None,
+                       expected_version: int | None = None) -> WorkOrder:  # fmt: skip
+    """The manager sends a field engineer (or re-assigns to another one)."""
+    note = _clean_text(note, "note")
+    if not engineer.is_internal or not engineer.is_active or engineer.role not in (
+        Role.FIELD_ENGINEER, Role.DUTY_ENGINEER, Role.SERVICE_MANAGER,
+    ):  # fmt: skip
+        raise ValidationError({"engineer": _("Choose an active engineer of our company.")})
+    changes: dict[str, Any] = {"assignee": engineer, "accepted_at": None}
+    if workorder.acknowledged_at is None:
+        changes["acknowledged_at"] = timezone.now()
+    wo = _move(workorder, actor=actor, perm="workorders.dispatch", to=Status.DISPATCHED, body=note,
+               data={"engineer": engineer.pk}, changes=changes, expected_version=expected_version,
+               unchanged_if=lambda wo: wo.status == Status.DISPATCHED and wo.assignee_id == engineer.pk)  # fmt: skip
+    if appointment_at is not None:
+        wo = workorder_set_appointment(workorder=wo, actor=actor, appointment_at=appointment_at)
+    return wo
+
+
+@transaction.atomic
+def workorder_accept(*, workorder: WorkOrder, actor: User, note: str = "") -> WorkOrder:
+    """The dispatched engineer accepts the job (not a state move; recorded on the timeline)."""
+    _check_actor(actor, "workorders.accept", workorder)
+    note = _clean_text(note, "note")
+    wo = _lock(workorder)
+    if wo.status != Status.DISPATCHED:
+        raise TransitionNotAllowed(
+            current=str(Status(wo.status).label),
+            requested=str(EventKind.ACCEPTED.label),
+            message=_("Only a dispatched order can be accepted."),
+        )
+    if wo.assignee_id != actor.pk and actor.role not in (Role.SERVICE_MANAGER, Role.ADMIN):
+        raise PermissionDenied("workorders.accept")
+    if wo.accepted_at is not None:
+        _copy_back(workorder, wo)
+        return workorder
+    wo.accepted_at = timezone.now()
+    _save(wo, ["accepted_at"])
+    _event(wo, kind=EventKind.ACCEPTED, actor=actor, body=note, data={"engineer": wo.assignee_id})
+    _copy_back(workorder, wo)
+    return workorder
+
+
+@transaction.atomic
+def workorder_set_appointment(*, workorder: WorkOrder, actor: User, appointment_at: datetime.datetime,
+                              note: str = "") -> WorkOrder:  # fmt: skip
+    """Record the visit time agreed with the customer. A time later than the arrival deadline is the customer's
+    choice, so the arrival clock pauses from now until the appointment (SPEC §3: waiting on the customer)."""
+    _check_actor(actor, "workorders.appointment", workorder)
+    note = _clean_text(note, "note")
+    if timezone.is_naive(appointment_at):
+        raise ValidationError({"appointment_at": _("Give the time with its time zone.")})
+    wo = _lock(workorder)
+    if wo.status not in (Status.ACKNOWLEDGED, Status.DIAGNOSING, Status.DISPATCHED, Status.WAITING_CUSTOMER,
+                         Status.ESCALATED, Status.REOPENED, Status.NEW, Status.ON_SITE):  # fmt: skip
+        raise TransitionNotAllowed(current=str(Status(wo.status).label), requested=str(EventKind.APPOINTMENT.label))
+    if wo.appointment_at == appointment_at:
+        _copy_back(workorder, wo)
+        return workorder
+    now = timezone.now()
+    old = wo.appointment_at
+    wo.appointment_at = appointment_at
+    arrival = wo.clocks.filter(kind=ClockKind.ARRIVAL, stopped_at__isnull=True).first()
+    paused = False
+    if arrival is not None and appointment_at > arrival.deadline and appointment_at > now:
+        cal = wclocks.sla_targets(wo).calendar
+        paused = wclocks.clock_add_pause(arrival, now, appointment_at, cal)
+        arrival.save()
+        wclocks.summarise(wo, list(wo.clocks.all()))
+    _save(wo, ["appointment_at", *CLOCK_FIELDS])
+    _event(wo, kind=EventKind.APPOINTMENT, actor=actor, body=note,
+           data={"fields": {"appointment_at": [_json(old), _json(appointment_at)]}, "arrival_paused": paused})  # fmt: skip
+    _copy_back(workorder, wo)
+    return workorder
+
+
+@transaction.atomic
+def workorder_arrive(*, workorder: WorkOrder, actor: User, note: str = "",
+                     expected_version: int | None = None) -> WorkOrder:  # fmt: skip
+    """The engineer is on site (stops the arrival clock)."""
+    note = _clean_text(note, "note")
+    return _move(workorder, actor=actor, perm="workorders.on_site", to=Status.ON_SITE, body=note,
+                 changes={"arrived_at": timezone.now()}, expected_version=expected_version,
+                 unchanged_if=lambda wo: wo.status == Status.ON_SITE)  # fmt: skip
+
+
+@transaction.atomic
+def workorder_record_plan(*, workorder: WorkOrder, actor: User, plan: str) -> WorkOrder:
+    """A solution plan was submitted to the customer (stops the plan clock)."""
+    _check_actor(actor, "workorders.diagnose", workorder)
+    plan = _clean_text(plan, "plan", required=True)
+    wo = _lock(workorder)
+    if not wo.is_open:
+        raise TransitionNotAllowed(current=str(Status(wo.status).label), requested=str(EventKind.PLAN_RECORDED.label))
+    if wo.plan == plan:
+        _copy_back(workorder, wo)
+        return workorder
+    now = timezone.now()
+    old = wo.plan
+    wo.plan, wo.plan_at = plan, wo.plan_at or now
+    clocks = list(wo.clocks.all())
+    changed = [c for c in clocks if c.kind == ClockKind.PLAN and wclocks.clock_stop(c, now)]
+    _sync_clocks(wo, clocks, changed)
+    _save(wo, ["plan", "plan_at", *CLOCK_FIELDS])
+    _event(wo, kind=EventKind.PLAN_RECORDED, actor=actor, body=plan, data={"fields": {"plan": [old, plan]}})
+    _copy_back(workorder, wo)
+    return workorder
+
+
+@transaction.atomic
+def workorder_resolve(*, workorder: WorkOrder, actor: User, resolution: str, cause: str | None = None,
+                      remote: bool | None = None, expected_version: int | None = None) -> WorkOrder:  # fmt: skip
+    """Fixed (remotely or on site): stops the resolution clock and starts the observation period."""
+    resolution = _clean_text(resolution, "resolution", required=True)
+    if cause is not None and cause not in Cause.values:
+        raise ValidationError({"cause": _("Unknown cause.")})
+    now = timezone.now()
+    targets = wclocks.sla_targets(workorder)
+    changes: dict[str, Any] = {
+        "resolution": resolution,
+        "resolved_at": now,
+        "observation_ends_at": now + targets.observation,
+    }
+    if cause is not None:
+        changes["cause"] = cause
+    if workorder.acknowledged_at is None:
+        changes["acknowledged_at"] = now
+    if remote is None:
+        remote = workorder.arrived_at is None
+    return _move(workorder, actor=actor, perm="workorders.resolve", to=Status.RESOLVED, body=resolution,
+                 data={"remote": remote}, changes=changes, expected_version=expected_version,
+                 unchanged_if=lambda wo: wo.status == Status.RESOLVED)  # fmt: skip
+
+
+@transaction.atomic
+def workorder_wait_customer(*, workorder: WorkOrder, actor: User, reason: str,
+                            expected_version: int | None = None) -> WorkOrder:  # fmt: skip
+    """Waiting on the customer (a quote approval, access, a visit time): the clocks pause per policy."""
+    reason = _clean_text(reason, "reason", required=True)
+    return _move(workorder, actor=actor, perm="workorders.wait_customer", to=Status.WAITING_CUSTOMER, body=reason,
+                 expected_version=expected_version,
+                 unchanged_if=lambda wo: wo.status == Status.WAITING_CUSTOMER)  # fmt: skip
+
+
+@transaction.atomic
+def workorder_resume(*, workorder: WorkOrder, actor: User, note: str = "",
+                     expected_version: int | None = None) -> WorkOrder:  # fmt: skip
+    """The customer answered: back to the state the order waited in; the clocks run again."""
+    note = _clean_text(note, "note")
+    current = WorkOrder.objects.filter(pk=workorder.pk).values_list("status", "resume_status").first()
+    if current is None or current[0] != Status.WAITING_CUSTOMER:
+        status = current[0] if current else workorder.status
+        raise TransitionNotAllowed(current=str(Status(status).label), requested=str(EventKind.RESUMED.label))
+    back = current[1] or Status.ACKNOWLEDGED
+    return _move(workorder, actor=actor, perm="workorders.wait_customer", to=back, kind=EventKind.RESUMED,
+                 body=note, changes={"resume_status": ""}, expected_version=expected_version)  # fmt: skip
+
+
+@transaction.atomic
+def workorder_escalate(*, workorder: WorkOrder, actor: User, vendor, reason: str = "",
+                       expected_version: int | None = None) -> WorkOrder:  # fmt: skip
+    """Escalate to the vendor's technical support (SPEC §4.7); the vendor's users can now see the order."""
+    reason = _clean_text(reason, "reason")
+    return _move(workorder, actor=actor, perm="workorders.escalate", to=Status.ESCALATED, body=reason,
+                 data={"vendor": vendor.pk}, changes={"escalated_vendor": vendor}, expected_version=expected_version,
+                 unchanged_if=lambda wo: wo.status == Status.ESCALATED and wo.escalated_vendor_id == vendor.pk)  # fmt: skip
+
+
+@transaction.atomic
+def workorder_customer_confirm(*, workorder: WorkOrder, actor: User, note: str = "") -> WorkOrder:
+    """The customer confirms the fix; the order observes until its observation period ends."""
+    note = _clean_text(note, "note")
+    return _move(workorder, actor=actor, perm="workorders.confirm", to=Status.OBSERVING, body=note,
+                 unchanged_if=lambda wo: wo.status == Status.OBSERVING)  # fmt: skip
+
+
+@transaction.atomic
+def workorder_customer_reject(*, workorder: WorkOrder, actor: User, reason: str) -> WorkOrder:
+    """The customer says it is not fixed: the order reopens with its history kept."""
+    reason = _clean_text(reason, "reason", required=True)
+    return _reopen(workorder, actor=actor, perm="workorders.confirm", reason=reason,
+                   kind=EventKind.CUSTOMER_REJECTED)  # fmt: skip
+
+
+def _reopen(workorder: WorkOrder, *, actor: User, perm: str, reason: str, kind: str,
+            expected_version: int | None = None) -> WorkOrder:  # fmt: skip
+    return _move(workorder, actor=actor, perm=perm, to=Status.REOPENED, kind=kind, body=reason,
+                 changes={"observation_ends_at": None, "closed_at": None},
+                 expected_version=expected_version,
+                 unchanged_if=lambda wo: wo.status == Status.REOPENED)  # fmt: skip
+
+
+@transaction.atomic
+def workorder_reopen(*, workorder: WorkOrder, actor: User, reason: str,
+                     expected_version: int | None = None) -> WorkOrder:  # fmt: skip
+    """The fault recurred (during observation or after closing): reopen, restart the resolution clock."""
+    reason = _clean_text(reason, "reason", required=True)
+    return _reopen(workorder, actor=actor, perm="workorders.reopen", reason=reason, kind=EventKind.REOPENED,
+                   expected_version=expected_version)  # fmt: skip
+
+
+@transaction.atomic
+def workorder_close(*, workorder: WorkOrder, actor: User, note: str = "",
+                    expected_version: int | None = None) -> WorkOrder:  # fmt: skip
+    """Close a resolved order (by a manager, or by the system when the observation period passed quietly)."""
+    note = _clean_text(note, "note")
+    return _move(workorder, actor=actor, perm="workorders.close", to=Status.CLOSED, body=note,
+                 changes={"closed_at": timezone.now()}, expected_version=expected_version,
+                 unchanged_if=lambda wo: wo.status == Status.CLOSED)  # fmt: skip
+
+
+@transaction.atomic
+def workorder_cancel(*, workorder: WorkOrder, actor: User, reason: str,
+                     expected_version: int | None = None) -> WorkOrder:  # fmt: skip
+    """Cancel (duplicate, reported in error, withdrawn); a reason is required and kept."""
+    reason = _clean_text(reason, "reason", required=True)
+    return _move(workorder, actor=actor, perm="workorders.cancel", to=Status.CANCELLED, body=reason,
+                 changes={"cancel_reason": reason, "closed_at": timezone.now()}, expected_version=expected_version,
+                 unchanged_if=lambda wo: wo.status == Status.CANCELLED)  # fmt: skip
