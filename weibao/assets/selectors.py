@@ -148,18 +148,16 @@ def estate_search(*, user, q: str, limit: int = 20) -> EstateSearchResult:
     q = (q or "").strip()[:100]
     if not q:
         return EstateSearchResult([], [], [])
-    customers = (
-        scope_queryset(Customer.objects.all(), user)
-        .filter(Q(name__icontains=q) | Q(code__icontains=q))
-        .order_by("name")[:limit]
-    )
-    sites = (
-        scope_queryset(Site.objects.select_related("customer"), user)
-        .filter(Q(name__icontains=q) | Q(address__icontains=q))
-        .order_by("name")[:limit]
-    )
-    devices = device_list(user=user, filters=DeviceFilter(q=q))[:limit]
-    return EstateSearchResult(list(customers), list(sites), list(devices))
+    devices = list(device_list(user=user, filters=DeviceFilter(q=q))[:limit])
+    if devices and any(q in (d.serial_number, d.ip_address) for d in devices):
+        # An exact serial number or IP address: the user is looking for that device, not for names.
+        return EstateSearchResult([], [], devices)
+    customers = scope_queryset(Customer.objects.all(), user)
+    sites = scope_queryset(Site.objects.select_related("customer"), user)
+    for term in q.upper().split()[:5]:
+        customers = customers.filter(search_text__contains=term)  # trigram-indexed on PostgreSQL
+        sites = sites.filter(search_text__contains=term)
+    return EstateSearchResult(list(customers.order_by("name")[:limit]), list(sites.order_by("name")[:limit]), devices)
 
 
 # --- vendors, projects, subsystems ---------------------------------------------------------------------------------

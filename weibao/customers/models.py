@@ -1,6 +1,8 @@
 """Customers (客户), their sites (站点) and their people (联系人): who we maintain systems for, and where."""
 
 from django.db import models
+from django.db.models import Value
+from django.db.models.functions import Concat, Upper
 from django.utils.translation import gettext_lazy as _
 
 from weibao.core.models import TimeStampedModel
@@ -38,6 +40,12 @@ class Customer(TimeStampedModel):
         help_text=_("Comma-separated, e.g. example.com; mail from these domains is filed under this customer."),
     )
     notes = models.TextField(_("notes"), blank=True)
+    # Upper-cased code, name and address in one column; on PostgreSQL it carries a trigram index (migration 0004).
+    search_text = models.GeneratedField(
+        expression=Upper(Concat("code", Value(" "), "name", Value(" "), "address", output_field=models.TextField())),
+        output_field=models.TextField(),
+        db_persist=True,
+    )
 
     class Meta:
         verbose_name = _("customer")
@@ -78,6 +86,11 @@ class Site(TimeStampedModel):
     )
     timezone = models.CharField(_("time zone"), max_length=64, default="Asia/Shanghai")
     notes = models.TextField(_("notes"), blank=True)
+    search_text = models.GeneratedField(
+        expression=Upper(Concat("name", Value(" "), "address", output_field=models.TextField())),
+        output_field=models.TextField(),
+        db_persist=True,
+    )
 
     class Meta:
         verbose_name = _("site")

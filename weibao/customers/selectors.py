@@ -16,8 +16,8 @@ def customer_get_for_user(*, user, pk: int) -> Customer:
 
 def customer_list(*, user, q: str = "", branch_id: int | None = None) -> QuerySet[Customer]:
     qs = customer_qs_for(user)
-    if q:
-        qs = qs.filter(Q(name__icontains=q) | Q(code__icontains=q) | Q(address__icontains=q))
+    for term in q.upper().split()[:5]:
+        qs = qs.filter(search_text__contains=term)  # trigram-indexed on PostgreSQL
     if branch_id:
         qs = qs.filter(branch_id=branch_id)
     return qs.order_by("name", "pk")
@@ -35,8 +35,8 @@ def site_list(*, user, customer_id: int | None = None, q: str = "") -> QuerySet[
     qs = site_qs_for(user)
     if customer_id:
         qs = qs.filter(customer_id=customer_id)
-    if q:
-        qs = qs.filter(Q(name__icontains=q) | Q(address__icontains=q))
+    for term in q.upper().split()[:5]:
+        qs = qs.filter(search_text__contains=term)
     return qs.order_by("customer__name", "name")
 
 

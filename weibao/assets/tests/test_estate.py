@@ -163,9 +163,10 @@ def test_document_upload_checks(manager, name, content):
 @override_settings(WEIBAO_MAX_UPLOAD_MB=0)
 def test_document_upload_size_limit(manager):
     project = ProjectFactory()
-    with pytest.raises(ValidationError, match="too large"):
+    with pytest.raises(ValidationError) as excinfo:
         document_create(actor=manager, customer=project.customer, project=project, doc_type=DocumentType.OTHER,
                         title="x", upload=SimpleUploadedFile("a.pdf", PDF))  # fmt: skip
+    assert excinfo.value.error_list[0].code == "too_large"
 
 
 def test_document_download_is_attachment_and_audited(client, manager, customer_a_user, customer_b_user, customer_a_org):

@@ -5,6 +5,7 @@ from django.core.exceptions import ValidationError
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.test import override_settings
 from django.urls import reverse
+from django.utils import translation
 
 from weibao.assets import excel
 from weibao.assets.choices import ImportStatus
@@ -15,6 +16,13 @@ from weibao.assets.tests.xlsx import HEADERS, row, xlsx_bytes, xlsx_upload
 from weibao.customers.tests.factories import CustomerFactory, SiteFactory
 
 pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture(autouse=True)
+def _english():
+    # Error messages are asserted in English; the UI's default language is Chinese.
+    with translation.override("en"):
+        yield
 
 
 @pytest.fixture
