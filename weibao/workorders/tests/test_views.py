@@ -296,3 +296,25 @@ def test_legacy_queue_and_review(client, manager, order_a, customer_a_user):
     assert order_a.legacy_reviews.count() == 1
     client.force_login(customer_a_user)
     assert client.get(reverse("workorders:legacy")).status_code == 403
+
+
+def test_customer_sees_processing_report_but_not_review_notes(client, manager, customer_a_user, order_a):
+    svc.legacy_review_add(workorder=order_a, actor=manager, notes="内部：厂商拖延", customer_report="备件预计周五到货")
+    client.force_login(customer_a_user)
+    body = client.get(reverse("workorders:detail", args=[order_a.pk])).content.decode()
+    assert "备件预计周五到货" in body
+    assert "厂商拖延" not in body
+
+
+def test_vendor_sees_only_escalated_orders(client, manager, vendor_user, order_a, order_b):
+    from weibao.workorders.tests.factories import VendorFactory
+
+    vendor = VendorFactory(organisation=vendor_user.organisation)
+    svc.workorder_acknowledge(workorder=order_a, actor=manager)
+    svc.workorder_escalate(workorder=order_a, actor=manager, vendor=vendor, reason="硬件故障需厂商支持")
+    client.force_login(vendor_user)
+    assert client.get(reverse("workorders:detail", args=[order_a.pk])).status_code == 200
+    assert client.get(reverse("workorders:detail", args=[order_b.pk])).status_code == 404
+    body = client.get(reverse("workorders:list")).content.decode()
+    assert order_a.number in body
+    assert order_b.number not in body
