@@ -318,3 +318,13 @@ def test_vendor_sees_only_escalated_orders(client, manager, vendor_user, order_a
     body = client.get(reverse("workorders:list")).content.decode()
     assert order_a.number in body
     assert order_b.number not in body
+
+
+def test_pre_visit_briefing_lists_site_orders(client, field_engineer, duty_engineer, manager, order_a, site_a):
+    cancelled = make_workorder(site=site_a, actor=duty_engineer)
+    svc.workorder_cancel(workorder=cancelled, actor=manager, reason="重复报修")
+    client.force_login(field_engineer)
+    body = client.get(reverse("assets:briefing_site", args=[site_a.pk])).content.decode()
+    assert 'data-testid="briefing-workorders"' in body
+    assert order_a.number in body
+    assert cancelled.number in body
