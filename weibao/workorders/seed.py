@@ -10,8 +10,8 @@ from __future__ import annotations
 
 import contextlib
 import datetime
-import json
 import random
+import time
 from collections import defaultdict
 from collections.abc import Iterator
 from unittest import mock
@@ -19,14 +19,11 @@ from unittest import mock
 from django.db import connection, transaction
 from django.utils import timezone
 
-from weibao.contracts.choices import ClockKind, IntakeChannel, Severity
+from weibao.contracts.choices import IntakeChannel, Severity
 from weibao.workorders.choices import (
     OPEN_STATUSES,
     Category,
     Cause,
-    EventKind,
-    ServiceType,
-    SlaState,
     Status,
 )
 from weibao.workorders.models import Clock, NumberCounter, WorkOrder, WorkOrderEvent
@@ -232,8 +229,8 @@ OPEN_MIX = [
     (Status.ON_SITE, 6), (Status.WAITING_CUSTOMER, 10), (Status.ESCALATED, 5), (Status.REOPENED, 4),
     (Status.RESOLVED, 12), (Status.OBSERVING, 15),
 ]  # fmt: skip
-OPEN_CHOICES = [s for s, w in OPEN_MIX for _ in range(w)]
-SEVERITY_CHOICES = [Severity.A] * 5 + [Severity.B] * 25 + [Severity.C] * 55 + [Severity.D] * 15
+OPEN_CHOICES = [str(s.value) for s, w in OPEN_MIX for _ in range(w)]
+SEVERITY_CHOICES = ["A"] * 5 + ["B"] * 25 + ["C"] * 55 + ["D"] * 15
 CHANNEL_CHOICES = (
     [IntakeChannel.PHONE] * 50 + [IntakeChannel.EMAIL] * 12 + [IntakeChannel.WEB] * 15 + [IntakeChannel.CHAT] * 10
     + [IntakeChannel.API] * 5 + [IntakeChannel.FIELD] * 4 + [IntakeChannel.FAX] * 1 + [IntakeChannel.SMS] * 2
@@ -296,10 +293,12 @@ def scale(*, n: int, stdout) -> None:
     for start in range(0, todo, batch):
         chunk = times[start : start + batch]
         orders, events, clocks = [], [], []
+        began = time.monotonic()
         for offset, reported in enumerate(chunk):
             year = timezone.localtime(reported).year
             counters[year] = counters.get(year, 0) + 1
             ctx.build(first_id + start + offset, f"WB-{year}-{counters[year]:06d}", reported, orders, events, clocks)
+        built = time.monotonic()
         with transaction.atomic():
             if pg:
                 _copy("workorders_workorder", WO_COLUMNS, orders)
@@ -314,7 +313,10 @@ def scale(*, n: int, stdout) -> None:
             for year, last in counters.items():
                 NumberCounter.objects.update_or_create(year=year, defaults={"last": last})
         done += len(chunk)
-        stdout.write(f"  workorders: {have + done}/{n} orders")
+        stdout.write(
+            f"  workorders: {have + done}/{n} orders ({len(events)} events, {len(clocks)} clocks; "
+            f"built {built - began:.1f}s, written {time.monotonic() - built:.1f}s)"
+        )
     if pg:
         with connection.cursor() as cursor:
             for table in ("workorders_workorder", "workorders_workorderevent", "workorders_clock"):
@@ -344,6 +346,20 @@ def _copy(table: str, columns: tuple[str, ...], rows: list[tuple]) -> None:
                 copy.write_row(row)
 
 
+STOP_AT = {  # the last step of the path to each end state
+    "new": "", "acknowledged": "ack", "diagnosing": "log", "dispatched": "accept", "on_site": "arrive",
+    "waiting_customer": "diag", "escalated": "log", "reopened": "resolve", "resolved": "resolve",
+    "observing": "confirm", "closed": "close", "cancelled": "",
+}  # fmt: skip
+MOVES = {  # step -> (event kind, new status)
+    "ack": ("acknowledged", "acknowledged"), "diag": ("diagnosis_started", "diagnosing"),
+    "dispatch": ("dispatched", "dispatched"), "arrive": ("arrived", "on_site"), "resolve": ("resolved", "resolved"),
+    "confirm": ("customer_confirmed", "observing"), "close": ("closed", "closed"),
+}  # fmt: skip
+SYSTEM_KINDS = frozenset({"closed", "sla_breach"})
+ENGINEER_KINDS = frozenset({"accepted", "arrived", "resolved"})
+
+
 class _ScaleContext:
     """Generates one order with its events and clocks as plain tuples (the shapes of the COPY columns)."""
 
@@ -367,7 +383,7 @@ class _ScaleContext:
         if age_h < 72 or rng.random() < OPEN_SHARE:
             status = rng.choice(OPEN_CHOICES)
         else:
-            status = Status.CANCELLED if rng.random() < 0.03 else Status.CLOSED
+            status = "cancelled" if rng.random() < 0.03 else "closed"
         response, arrival, plan_h, resolution_h, observe_h = TARGETS[severity]
         remote = rng.random() < 0.55
         # Realistic step times (hours after report), then cut at the end state and at "now".
@@ -381,13 +397,8 @@ class _ScaleContext:
         steps.append(("resolve", steps[-1][1] + rng.uniform(0.5, 40.0)))
         steps.append(("confirm", steps[-1][1] + rng.uniform(1, 24)))
         steps.append(("close", steps[-1][1] - rng.uniform(1, 24) + observe_h))
-        stop_at = {
-            Status.NEW: "", Status.ACKNOWLEDGED: "ack", Status.DIAGNOSING: "log", Status.DISPATCHED: "accept",
-            Status.ON_SITE: "arrive", Status.WAITING_CUSTOMER: "diag", Status.ESCALATED: "log",
-            Status.REOPENED: "resolve", Status.RESOLVED: "resolve", Status.OBSERVING: "confirm",
-            Status.CLOSED: "close", Status.CANCELLED: "",
-        }[status]  # fmt: skip
-        if status in (Status.DISPATCHED, Status.ON_SITE) and remote:
+        stop_at = STOP_AT[status]
+        if status in ("dispatched", "on_site") and remote:
             steps = steps[:3] + [("dispatch", steps[2][1] + 0.5), ("accept", steps[2][1] + 0.7),
                                  ("arrive", steps[2][1] + 3.0)]  # fmt: skip
         kept = []
@@ -405,63 +416,61 @@ class _ScaleContext:
         at = {name: t0 + datetime.timedelta(hours=h) for name, h in kept}
         ev = events.append
 
-        def event(kind, when, old="", new="", body="", data="{}", dedupe=""):
-            ev((pk, kind, self.actor_id if kind in (EventKind.CLOSED, EventKind.SLA_BREACH) else engineer if kind in (
-                EventKind.ACCEPTED, EventKind.ARRIVED, EventKind.RESOLVED) else self.desk_id,
-                old, new, body, data, False, "", dedupe, when))  # fmt: skip
+        system_id, desk_id = self.actor_id, self.desk_id
 
-        event(EventKind.CREATED, t0, "", Status.NEW, symptom, json.dumps({"channel": channel, "severity": severity}))
-        state = Status.NEW
-        moves = {"ack": (EventKind.ACKNOWLEDGED, Status.ACKNOWLEDGED), "diag": (EventKind.DIAGNOSIS_STARTED, Status.DIAGNOSING),
-                 "dispatch": (EventKind.DISPATCHED, Status.DISPATCHED), "arrive": (EventKind.ARRIVED, Status.ON_SITE),
-                 "resolve": (EventKind.RESOLVED, Status.RESOLVED), "confirm": (EventKind.CUSTOMER_CONFIRMED, Status.OBSERVING),
-                 "close": (EventKind.CLOSED, Status.CLOSED)}  # fmt: skip
+        def event(kind, when, old="", new="", body="", data="{}", dedupe=""):
+            actor = system_id if kind in SYSTEM_KINDS else engineer if kind in ENGINEER_KINDS else desk_id
+            ev((pk, kind, actor, old, new, body, data, False, "", dedupe, when))
+
+        event("created", t0, "", "new", symptom, f'{{"channel": "{channel}", "severity": "{severity}"}}')
+        state = "new"
+        moves = MOVES
         resolution = RESOLUTIONS[pk % len(RESOLUTIONS)] if "resolve" in at else ""
         for name, _h in kept:
             when = at[name]
             if name == "log":
-                event(EventKind.WORK_LOGGED, when, body="远程排查", data=json.dumps({"minutes": 10 + pk % 50}))
+                event("work_logged", when, body="远程排查", data=f'{{"minutes": {10 + pk % 50}}}')
             elif name == "accept":
-                event(EventKind.ACCEPTED, when)
+                event("accepted", when)
             else:
                 kind, new = moves[name]
                 event(kind, when, state, new, resolution if name == "resolve" else "")
                 state = new
         last = max(at.values(), default=t0)
-        if status == Status.WAITING_CUSTOMER:
+        if status == "waiting_customer":
             last += datetime.timedelta(minutes=10)
-            event(EventKind.WAITING_CUSTOMER, last, state, status, WAIT_REASONS[pk % len(WAIT_REASONS)])
-        elif status == Status.ESCALATED:
+            event("waiting_customer", last, state, status, WAIT_REASONS[pk % len(WAIT_REASONS)])
+        elif status == "escalated":
             last += datetime.timedelta(minutes=10)
-            event(EventKind.ESCALATED, last, state, status, ESCALATE_REASONS[pk % len(ESCALATE_REASONS)])
-        elif status == Status.REOPENED:
+            event("escalated", last, state, status, ESCALATE_REASONS[pk % len(ESCALATE_REASONS)])
+        elif status == "reopened":
             last = min(now, last + datetime.timedelta(hours=2))
-            event(EventKind.REOPENED, last, state, status, "故障复现")
-        elif status == Status.CANCELLED:
+            event("reopened", last, state, status, "故障复现")
+        elif status == "cancelled":
             last = t0 + datetime.timedelta(minutes=20)
-            event(EventKind.CANCELLED, last, state, status, "客户撤回报修")
-        if status not in (Status.CLOSED, Status.CANCELLED) and pk % 4 == 0:
-            event(EventKind.COMMENT, min(now, last + datetime.timedelta(minutes=5)), body=COMMENTS[pk % len(COMMENTS)])
+            event("cancelled", last, state, status, "客户撤回报修")
+        if status not in ("closed", "cancelled") and pk % 4 == 0:
+            event("comment", min(now, last + datetime.timedelta(minutes=5)), body=COMMENTS[pk % len(COMMENTS)])
 
         # Clocks (7x24): stopped by the matching step, breached when it passed its deadline unstopped.
-        sla_state, next_deadline, resolution_due = SlaState.OK, None, None
-        final = status in (Status.CLOSED, Status.CANCELLED)
-        stops = {ClockKind.RESPONSE: at.get("ack"), ClockKind.ARRIVAL: at.get("arrive") or at.get("resolve"),
-                 ClockKind.PLAN: at.get("resolve"), ClockKind.RESOLUTION: at.get("resolve")}  # fmt: skip
-        paused_at = last if status == Status.WAITING_CUSTOMER else None
+        sla_state, next_deadline, resolution_due = "ok", None, None
+        final = status in ("closed", "cancelled")
+        stops = {"response": at.get("ack"), "arrival": at.get("arrive") or at.get("resolve"),
+                 "plan": at.get("resolve"), "resolution": at.get("resolve")}  # fmt: skip
+        paused_at = last if status == "waiting_customer" else None
         for kind, hours in zip(
-            (ClockKind.RESPONSE, ClockKind.ARRIVAL, ClockKind.PLAN, ClockKind.RESOLUTION),
+            ("response", "arrival", "plan", "resolution"),
             (response if channel in ("phone", "complaint", "walk_in", "field") or severity == Severity.C else
              (None if response is None else 12), arrival if not remote or status in (
-                Status.DISPATCHED, Status.ON_SITE) else None, plan_h, resolution_h), strict=True,
+                "dispatched", "on_site") else None, plan_h, resolution_h), strict=True,
         ):  # fmt: skip
             if hours is None:
                 continue
-            started = at.get("resolve") if (kind == ClockKind.RESOLUTION and status == Status.REOPENED) else t0
-            started = last if (kind == ClockKind.RESOLUTION and status == Status.REOPENED) else started
+            started = at.get("resolve") if (kind == "resolution" and status == "reopened") else t0
+            started = last if (kind == "resolution" and status == "reopened") else started
             target = datetime.timedelta(hours=hours)
             deadline, warn_at = started + target, started + target * 0.75
-            stopped = stops[kind] if not (kind == ClockKind.RESOLUTION and status == Status.REOPENED) else None
+            stopped = stops[kind] if not (kind == "resolution" and status == "reopened") else None
             if stopped is None and final:
                 stopped = last
             ref = stopped or now
@@ -471,35 +480,35 @@ class _ScaleContext:
                 breached = deadline
             c_paused = paused_at if stopped is None else None
             clocks.append((pk, kind, target, 0.75, started, deadline, warn_at, c_paused, "[]", stopped, warned,
-                           breached, 2 if status == Status.REOPENED and kind == ClockKind.RESOLUTION else 1))  # fmt: skip
+                           breached, 2 if status == "reopened" and kind == "resolution" else 1))  # fmt: skip
             if stopped is None:
                 if breached:
-                    sla_state = SlaState.BREACHED
-                    cycle = 2 if status == Status.REOPENED and kind == ClockKind.RESOLUTION else 1
-                    event(EventKind.SLA_BREACH, deadline, data=json.dumps({"clock": kind}),
-                          dedupe=f"{EventKind.SLA_BREACH}:{kind}:{cycle}")  # fmt: skip
-                elif warned and sla_state == SlaState.OK:
-                    sla_state = SlaState.WARNING
+                    sla_state = "breached"
+                    cycle = 2 if status == "reopened" and kind == "resolution" else 1
+                    event("sla_breach", deadline, data=f'{{"clock": "{kind}"}}',
+                          dedupe=f"sla_breach:{kind}:{cycle}")  # fmt: skip
+                elif warned and sla_state == "ok":
+                    sla_state = "warning"
                 if c_paused is None:
                     next_deadline = deadline if next_deadline is None else min(next_deadline, deadline)
-                if kind == ClockKind.RESOLUTION:
+                if kind == "resolution":
                     resolution_due = deadline
             elif breached and not final:
-                sla_state = SlaState.BREACHED
-        resolved_at = at.get("resolve") if status not in (Status.REOPENED,) else None
+                sla_state = "breached"
+        resolved_at = at.get("resolve") if status not in ("reopened",) else None
         observation_end = resolved_at + datetime.timedelta(hours=observe_h) if resolved_at else None
-        if status in (Status.RESOLVED, Status.OBSERVING) and observation_end and observation_end <= now:
+        if status in ("resolved", "observing") and observation_end and observation_end <= now:
             observation_end = now + datetime.timedelta(hours=rng.uniform(1, observe_h))
         closed_at = last if final else None
         orders.append((
             pk, number, org_id, customer_id, site_id, contract_id, branch_id, channel, SCALE_REF,
             self.desk_id, "客户报修人", f"139{pk % 100_000_000:08d}", "", symptom[:80], symptom, severity, category,
-            Cause.SYSTEM if pk % 3 else Cause.HUMAN,
-            ServiceType.CONTRACT if contract_id else ServiceType.PAID, not contract_id, None,
-            engineer if state != Status.NEW else None, status,
-            (Status.DIAGNOSING if status == Status.WAITING_CUSTOMER else ""), t0,
+            "system" if pk % 3 else "human",
+            "contract" if contract_id else "paid", not contract_id, None,
+            engineer if state != "new" else None, status,
+            ("diagnosing" if status == "waiting_customer" else ""), t0,
             at.get("ack"), at.get("accept"), at.get("arrive"), "", resolved_at, resolution, observation_end,
-            closed_at, "客户撤回报修" if status == Status.CANCELLED else "", 1 if status == Status.REOPENED else 0,
-            next_deadline if status in OPEN_STATUSES else None, sla_state if not final else SlaState.OK,
+            closed_at, "客户撤回报修" if status == "cancelled" else "", 1 if status == "reopened" else 0,
+            next_deadline if status in OPEN_STATUSES else None, sla_state if not final else "ok",
             resolution_due if status in OPEN_STATUSES else None, 1 + len(kept), t0, last,
         ))  # fmt: skip
