@@ -187,7 +187,8 @@ LOGGING = {
     "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"}},
     "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
     "root": {"handlers": ["console"], "level": env_str("WEIBAO_LOG_LEVEL", "INFO")},
-    "loggers": {"axes": {"level": "WARNING"}},
+    # apscheduler reports every lock refresh (every 5 s) at INFO: only problems are worth a line.
+    "loggers": {"axes": {"level": "WARNING"}, "apscheduler": {"level": "WARNING"}},
 }
 
 WEIBAO_BRAND = _("Weibao")
