@@ -5,6 +5,7 @@ import datetime
 from django.core.exceptions import ValidationError
 from django.shortcuts import get_object_or_404
 from django.utils import timezone
+from django.utils.translation import gettext as _
 from ninja import Router
 
 from weibao.accounts.permissions import require
@@ -54,7 +55,7 @@ def _coverage(customer, project_ids, site_ids):
     projects = list(Project.objects.filter(pk__in=project_ids, customer=customer))
     sites = list(Site.objects.filter(pk__in=site_ids, customer=customer))
     if len(projects) != len(set(project_ids)) or len(sites) != len(set(site_ids)):
-        raise ValidationError({"coverage": ["Unknown project or site for this customer."]})
+        raise ValidationError({"coverage": [_("Unknown project or site for this customer.")]})
     return projects, sites
 
 
@@ -155,7 +156,7 @@ def put_sla(request, contract_id: int, payload: SlaPolicyIn):
     data = payload.dict()
     rows = data.pop("targets")
     if sorted(r["severity"] for r in rows) != sorted(Severity.values):
-        raise ValidationError({"targets": ["Give exactly one row per severity A, B, C and D."]})
+        raise ValidationError({"targets": [_("Give exactly one row per severity A, B, C and D.")]})
     services.sla_policy_update(
         policy=policy,
         actor=request.auth,
@@ -173,7 +174,7 @@ def preview(request, contract_id: int, at: str, severity: str = "A", region_tier
     require(request.auth, "contracts.view")
     contract = contract_get_for_user(user=request.auth, pk=contract_id)
     if severity not in Severity.values or region_tier not in RegionTier.values or channel not in IntakeChannel.values:
-        raise ValidationError({"query": ["Unknown severity, region tier or channel."]})
+        raise ValidationError({"query": [_("Unknown severity, region tier or channel.")]})
     try:
         start = local_time(at, contract.calendar.timezone)
     except ValueError as exc:
@@ -257,7 +258,7 @@ def calendar_days(request, calendar_id: int, year: int):
     """Every date of a year with its kind (workday, weekend, holiday, makeup, override_*) and hours."""
     require(request.auth, "calendars.edit")
     if not 1950 <= year <= 2100:
-        raise ValidationError({"year": ["Year out of range."]})
+        raise ValidationError({"year": [_("The year must be between 1950 and 2100.")]})
     cal = get_object_or_404(BusinessCalendar, pk=calendar_id).working_calendar()
     day, result = datetime.date(year, 1, 1), []
     while day.year == year:

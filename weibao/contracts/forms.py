@@ -61,6 +61,12 @@ class HolidayYearForm(forms.ModelForm):
     def validate_unique(self) -> None:  # the service updates an existing year instead
         return
 
+    def clean_year(self):
+        year = self.cleaned_data["year"]
+        if not 1950 <= year <= 2100:
+            raise forms.ValidationError(_("The year must be between 1950 and 2100."))
+        return year
+
 
 class ContractForm(forms.ModelForm):
     class Meta:

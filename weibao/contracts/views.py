@@ -280,7 +280,13 @@ def sla_preview_page(request: HttpRequest) -> HttpResponse:
                     "skipped": [{"day": i.day, "reason": day_reason(i)} for i in c.skipped],
                 }
             )
-    return render(request, "contracts/sla_preview.html", {"form": form, "preview": preview, "rows": rows})
+    # The reasoning once, for the longest clock: the shorter clocks' days are a prefix of it.
+    longest = (
+        max((c for c in preview.clocks if c.deadline), key=lambda c: c.deadline, default=None) if preview else None
+    )
+    skipped = [{"day": i.day, "reason": day_reason(i)} for i in longest.skipped] if longest else []
+    context = {"form": form, "preview": preview, "rows": rows, "skipped": skipped}
+    return render(request, "contracts/sla_preview.html", context)
 
 
 # --- calendars ----------------------------------------------------------------------------------

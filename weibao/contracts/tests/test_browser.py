@@ -1,0 +1,47 @@
+"""Browser: the yearly calendar with an override, the contract form's coverage reload, the SLA preview on a phone."""
+
+import pytest
+
+from weibao.contracts.tests.factories import CalendarFactory, ContractFactory, CustomerFactory, SiteFactory
+from weibao.core.tests.browser import login, screenshot
+
+pytestmark = pytest.mark.browser
+
+
+def test_calendar_year_view_and_override(login_as, admin_user):
+    cal = CalendarFactory(name="5x8 浏览器")
+    page = login_as(admin_user)
+    page.goto(f"/contracts/calendars/{cal.pk}/?year=2026")
+    # 14 Feb 2026 (Saturday) is a make-up working day, 17 Feb is Spring Festival.
+    assert "makeup" in page.get_attribute("td[title^='2026-02-14']", "class")
+    assert "holiday" in page.get_attribute("td[title^='2026-02-17']", "class")
+    page.fill("#id_date", "2026-12-24")
+    page.select_option("#id_action", "closed")
+    page.fill("#id_reason", "年会")
+    page.click("form[novalidate] button[type=submit]")
+    page.wait_for_selector("text=年会")
+    assert "override_closed" in page.get_attribute("td[title^='2026-12-24']", "class")
+    screenshot(page, "contracts-calendar-year")
+
+
+def test_contract_form_lists_the_chosen_customers_sites(login_as, manager):
+    customer = CustomerFactory(name="甲医院")
+    SiteFactory(customer=customer, name="门诊楼")
+    CalendarFactory()
+    page = login_as(manager)
+    page.goto("/contracts/new/")
+    page.select_option("#id_customer", str(customer.pk))
+    page.wait_for_selector("text=门诊楼")
+
+
+def test_customer_previews_deadlines_on_a_phone(phone_page, customer_a_user, customer_a_org):
+    contract = ContractFactory(customer=CustomerFactory(organisation=customer_a_org), code="HT-PHONE")
+    login(phone_page, customer_a_user.username)
+    phone_page.goto(f"/contracts/preview/?contract={contract.pk}")
+    phone_page.fill("#id_at", "2026-09-30T17:50")
+    phone_page.click("[data-testid=preview-form] button[type=submit]")
+    phone_page.wait_for_selector("[data-testid=preview]")
+    text = phone_page.inner_text("[data-testid=preview]")
+    assert "2026-10-08 09:05" in text
+    assert "国庆节" in text
+    screenshot(phone_page, "contracts-preview-375")
