@@ -37,8 +37,11 @@ from weibao.customers.services import customer_create, site_create  # noqa: E402
 
 
 def build(rows: int, tag: str) -> bytes:
-    wb = Workbook(write_only=True)
-    ws = wb.create_sheet("设备清单")
+    # A normal workbook, as Excel/WPS save it (with the sheet's <dimension>; openpyxl's write-only mode omits it,
+    # which makes every reader scan the sheet twice).
+    wb = Workbook()
+    ws = wb.active
+    ws.title = "设备清单"
     ws.append([c.header for c in COLUMNS])
     for i in range(rows):
         ws.append(["总部大楼", "网络系统", "华为", "硬件", f"接入交换机-{i}", "S5735-L48T4X", f"B{tag}{i:07d}",

@@ -439,6 +439,32 @@ def _check_existing_serials(seen: dict[tuple[int, str], int], errors: list[RowEr
                                        _("Serial number “%(sn)s” is already registered for this vendor.") % {"sn": serial}))  # fmt: skip
 
 
+DATE_KEYS = ("installed_on", "warranty_end")
+
+
+def rows_to_json(rows: list[dict]) -> list[dict]:
+    return [{k: (v.isoformat() if isinstance(v, datetime.date) else v) for k, v in row.items()} for row in rows]
+
+
+def rows_from_json(rows: list[dict]) -> list[dict]:
+    out = []
+    for row in rows:
+        row = dict(row)
+        for key in DATE_KEYS:
+            if row.get(key):
+                row[key] = datetime.date.fromisoformat(row[key])
+        out.append(row)
+    return out
+
+
+def recheck_serials(rows: list[dict]) -> list[RowError]:
+    """At commit time: serial numbers someone registered since the preview."""
+    seen = {(row["vendor_id"], row["serial_number"]): row["_row"] for row in rows if row.get("serial_number")}
+    errors: list[RowError] = []
+    _check_existing_serials(seen, errors)
+    return sorted(errors, key=lambda e: e.row)
+
+
 def preview_rows(rows: list[dict]) -> list[dict]:
     """A few checked rows for the preview table (JSON-safe)."""
     out = []

@@ -377,6 +377,8 @@ class ImportJob(TimeStampedModel):
     # [{"row": 5, "column": "序列号", "message": "..."}]; row 0 = the whole file
     errors = models.JSONField(default=list, blank=True)
     preview = models.JSONField(default=list, blank=True)
+    # The checked rows, kept between preview and commit so the commit need not parse the file again; emptied after.
+    rows = models.JSONField(default=list, blank=True)
     finished_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:

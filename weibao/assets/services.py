@@ -315,8 +315,15 @@ def import_check(*, job_id: int) -> ImportJob:
         _import_finish(job, ImportStatus.INVALID, errors=[{"row": 0, "column": "", "message": exc.message}])
         return job
     status = ImportStatus.VALID if result.ok else ImportStatus.INVALID
-    _import_finish(job, status, errors=[e.as_dict() for e in result.errors], total=result.total_rows,
-                   preview=excel.preview_rows(result.rows), finished=status == ImportStatus.INVALID)  # fmt: skip
+    _import_finish(
+        job,
+        status,
+        errors=[e.as_dict() for e in result.errors],
+        total=result.total_rows,
+        preview=excel.preview_rows(result.rows),
+        rows=excel.rows_to_json(result.rows) if result.ok else [],
+        finished=status == ImportStatus.INVALID,
+    )
     return job
 
 
@@ -332,12 +339,18 @@ def import_commit(*, job_id: int, actor) -> ImportJob:
             return job
         raise TransitionNotAllowed(current=job.status, requested=ImportStatus.IMPORTING)
     try:
-        with job.file.open("rb") as fh:
-            result = excel.check_file(fh.read(), job=job)
-        if not result.ok:
-            _import_finish(job, ImportStatus.INVALID, errors=[e.as_dict() for e in result.errors], finished=True)
+        if job.rows:
+            # Checked at preview; only what may have changed since (serial numbers registered meanwhile) is re-checked.
+            rows = excel.rows_from_json(job.rows)
+            errors = excel.recheck_serials(rows)
+        else:
+            with job.file.open("rb") as fh:
+                result = excel.check_file(fh.read(), job=job)
+            rows, errors = result.rows, result.errors
+        if errors:
+            _import_finish(job, ImportStatus.INVALID, errors=[e.as_dict() for e in errors], rows=[], finished=True)
             return job
-        created = excel.commit_rows(job=job, rows=result.rows, actor=actor)
+        created = excel.commit_rows(job=job, rows=rows, actor=actor)
     except IntegrityError as exc:
         _import_finish(job, ImportStatus.INVALID, errors=[{"row": 0, "column": "", "message": excel.integrity_message(exc)}],
                        finished=True)  # fmt: skip
@@ -348,14 +361,16 @@ def import_commit(*, job_id: int, actor) -> ImportJob:
                        finished=True)  # fmt: skip
         return job
     ImportJob.objects.filter(pk=job.pk).update(status=ImportStatus.DONE, created_count=created, processed_rows=created,
-                                               finished_at=timezone.now())  # fmt: skip
+                                               rows=[], finished_at=timezone.now())  # fmt: skip
     job.refresh_from_db()
     return job
 
 
 def _import_finish(job: ImportJob, status: str, *, errors: list, total: int | None = None, preview: list | None = None,
-                   finished: bool = False) -> None:  # fmt: skip
+                   rows: list | None = None, finished: bool = False) -> None:  # fmt: skip
     fields = {"status": status, "errors": errors}
+    if rows is not None:
+        fields["rows"] = rows
     if total is not None:
         fields["total_rows"] = total
         fields["processed_rows"] = total
