@@ -33,6 +33,7 @@ NAV: list[NavItem] = [
     NavItem(_("Projects"), "assets:project_list", "estate.view", "▤"),
     NavItem(_("Contracts"), "contracts:list", "contracts.view", "§"),
     NavItem(_("Calendars"), "contracts:calendar_list", "calendars.edit", "▦"),
+    NavItem(_("SLA preview"), "contracts:preview", "contracts.view", "⏱"),
     NavItem(_("Notifications"), "notifications:log", "notifications.view_log", "✉"),
     NavItem(_("Received mail"), "notifications:inbound", "notifications.triage", "@"),
     NavItem(_("Users"), "accounts:user_list", "users.manage", "☺"),
