@@ -315,6 +315,7 @@ class Preview:
     clocks: list[PreviewClock]
     calendar_name: str
     reported_in_hours: bool
+    flagged_years: list[HolidayYearStatus] = field(default_factory=list)
 
 
 def sla_preview(
@@ -331,7 +332,14 @@ def sla_preview(
         due = cal.add(at, target)
         warning = cal.add(at, target * targets.warn_ratio)
         clocks.append(PreviewClock(kind, str(ClockKind(kind).label), target, due, warning, cal.explain(at, due)))
+    flagged: list[HolidayYearStatus] = []
+    if cal.statutory is not None:
+        # Deadlines that fall into a year whose holidays are only estimated may move once the schedule is out.
+        last = max((c.deadline for c in clocks if c.deadline), default=at)
+        years = range(cal.local(at).year, cal.local(last).year + 1)
+        flagged = [status for status in map(holiday_year_status, years) if status.flagged]
     return Preview(
+        flagged_years=flagged,
         contract=contract,
         severity=severity,
         region_tier=region_tier,

@@ -152,6 +152,9 @@ def _validate_contract(contract: Contract, *, projects, sites) -> None:
             raise ValidationError({"sites": [_("A covered site belongs to another customer.")]})
     if not contract.covers_all and not projects and not sites:
         raise ValidationError({"covers_all": [_("Choose the covered projects or sites, or cover the whole estate.")]})
+    if contract.status == ContractStatus.EXPIRED:
+        # "Expired" is derived from the end date; storing it would hide a contract that is renewed by extension.
+        raise ValidationError({"status": [_("“Expired” follows from the end date; choose active or terminated.")]})
     if contract.status == ContractStatus.TERMINATED:
         return
     clashes = contract_overlaps(

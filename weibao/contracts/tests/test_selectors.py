@@ -257,3 +257,22 @@ def test_holiday_year_status(admin_user):
     assert [y.year for y in holiday_years_flagged(datetime.date(2026, 11, 25))] == [2027]
     holiday_year_set(actor=admin_user, year=2027, status=HolidayDataStatus.OFFICIAL, note="已按国务院通知录入")
     assert holiday_years_flagged(datetime.date(2026, 11, 25)) == []
+
+
+def test_preview_flags_estimated_holiday_year():
+    contract = ContractFactory(end_date=datetime.date(2027, 12, 31))
+    preview = sla_preview(
+        contract=contract, severity="C", region_tier="city", channel="email", at=local_time("2026-12-28 10:00")
+    )
+    assert [y.year for y in preview.flagged_years] == [2027]
+    on_24 = sla_preview(
+        contract=None, severity="A", region_tier="city", channel="phone", at=local_time("2026-12-28 10:00")
+    )
+    assert on_24.flagged_years == []  # 7x24 does not depend on holidays
+
+
+def test_expired_is_not_a_stored_status(admin_user):
+    contract = ContractFactory()
+    with pytest.raises(ValidationError) as exc:
+        contract_update(contract=contract, actor=admin_user, status=ContractStatus.EXPIRED)
+    assert "status" in exc.value.message_dict

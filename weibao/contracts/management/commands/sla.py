@@ -61,6 +61,10 @@ class Command(BaseCommand):
         out.write(f"           {'inside' if result.reported_in_hours else 'outside'} service hours")
         out.write(f"Warn at {round(result.targets.warn_ratio * 100)} % of each target; paused in: "
                   f"{', '.join(sorted(result.targets.pause_states))}")  # fmt: skip
+        for status in result.flagged_years:
+            out.write(
+                f"WARNING: holiday data for {status.year} is {status.status}; deadlines in {status.year} may move."
+            )
         for c in result.clocks:
             if c.deadline is None:
                 out.write(f"\n{c.label}: no clock")
