@@ -1,5 +1,6 @@
 from django.db import models
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 
 class Severity(models.TextChoices):
@@ -69,8 +70,11 @@ HOLIDAY_DATA_BADGE = {
 
 class ContractStatus(models.TextChoices):
     DRAFT = "draft", _("Draft")
-    ACTIVE = "active", _("Active")
-    EXPIRED = "expired", _("Expired")  # displayed only: an active contract past its end date
+    ACTIVE = "active", pgettext_lazy("contract status", "Active")
+    EXPIRED = (
+        "expired",
+        pgettext_lazy("contract status", "Expired"),
+    )  # displayed only: an active contract past its end date
     TERMINATED = "terminated", _("Terminated")
 
 

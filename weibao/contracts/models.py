@@ -132,9 +132,12 @@ class BusinessCalendar(VersionedModel):
     def summary(self) -> str:
         if self.kind == CalendarKind.ALWAYS:
             return "7x24"
-        days = sum(1 for f in WEEKDAY_FIELDS if getattr(self, f).strip())
-        hours = max((getattr(self, f) for f in WEEKDAY_FIELDS), key=len)
-        return f"{days}x · {hours}"
+        # "5x8 · 09:00-12:00, 13:00-18:00": working days a week × hours of the longest day, and those hours.
+        weekly = self.weekly_hours
+        days = sum(1 for h in weekly if h)
+        longest = max(weekly, key=lambda h: sum(b - a for a, b in h))
+        hours = sum(b - a for a, b in longest) / 60
+        return f"{days}x{hours:g} · {clock.format_hours(longest)}"
 
 
 class CalendarOverride(TimeStampedModel):

@@ -118,6 +118,8 @@ def _matrix_rows(policy) -> list[dict]:
     rows = []
     for target in targets_matrix(policy):
         cells = [format_duration(_td(getattr(target, f))) for f in MINUTE_FIELDS]
+        if target.response_minutes is None and any(getattr(target, f) for f in MINUTE_FIELDS):
+            cells[0] = _("per channel")  # an empty response target means the intake channel's target
         rows.append({"target": target, "cells": cells})
     return rows
 

@@ -45,3 +45,20 @@ def test_customer_previews_deadlines_on_a_phone(phone_page, customer_a_user, cus
     assert "2026-10-08 09:05" in text
     assert "国庆节" in text
     screenshot(phone_page, "contracts-preview-375")
+
+
+def test_manager_edits_sla_matrix(login_as, manager):
+    contract = ContractFactory(code="HT-SLA")
+    page = login_as(manager)
+    page.goto(f"/contracts/{contract.pk}/")
+    screenshot(page, "contracts-detail")
+    page.click(f"a[href='/contracts/{contract.pk}/sla/']")
+    page.fill("#id_targets-0-arrival_city_minutes", "1.5")
+    page.fill("#id_targets-1-plan_minutes", "9000")  # more than 365 days: refused, nothing saved
+    page.click("form[novalidate] button[type=submit]")
+    page.wait_for_selector(".errorlist")
+    screenshot(page, "contracts-sla-error")
+    page.fill("#id_targets-1-plan_minutes", "72")
+    page.click("form[novalidate] button[type=submit]")
+    page.wait_for_selector("text=HT-SLA")
+    assert "1 小时 30 分钟" in page.inner_text(".sla-matrix")
