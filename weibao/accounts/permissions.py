@@ -27,6 +27,7 @@ PERMISSIONS: dict[str, set[str]] = {
     "profile.edit": ALL_STAFF | CUSTOMER | VENDOR,
     # estate: customers, sites, projects, devices, documents
     "estate.view": ALL_STAFF | CUSTOMER | VENDOR,
+    "estate.browse": ALL_STAFF | CUSTOMER,  # menu entries: vendors see estate only through escalations
     "estate.edit": MANAGERS | {Role.SERVICE_ADMIN, Role.PROJECT_MANAGER},
     "estate.import": MANAGERS | {Role.SERVICE_ADMIN, Role.PROJECT_MANAGER},
     "estate.documents": ALL_STAFF | CUSTOMER,

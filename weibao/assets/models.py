@@ -227,6 +227,13 @@ class Device(TimeStampedModel):
         return (on or timezone.localdate()) <= self.warranty_end
 
     @property
+    def status_badge(self) -> str:
+        """Colour of the status badge (the CSS class suffix)."""
+        from weibao.assets.choices import DEVICE_STATUS_BADGE
+
+        return DEVICE_STATUS_BADGE.get(self.status, "grey")
+
+    @property
     def warranty_days_left(self) -> int | None:
         if self.warranty_end is None:
             return None

@@ -39,6 +39,7 @@ def customer_detail(request: HttpRequest, pk: int) -> HttpResponse:
         "projects": customer.projects.order_by("-delivered_on", "name"),
         "device_count": customer.devices.count(),
         "can_edit": has_perm(request.user, "estate.edit"),
+        "can_import": has_perm(request.user, "estate.import"),
     }
     return render(request, "customers/customer_detail.html", context)
 
