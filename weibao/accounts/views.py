@@ -60,10 +60,16 @@ def set_language(request: HttpRequest) -> HttpResponse:
     if language and check_for_language(language) and language in dict(settings.LANGUAGES):
         if request.user.is_authenticated:
             services.user_set_language(user=request.user, language=language)
-        response.set_cookie(
-            settings.LANGUAGE_COOKIE_NAME, language, max_age=365 * 24 * 3600, samesite="Lax", httponly=False
-        )
+        _set_language_cookie(response, language)
     return response
+
+
+def _set_language_cookie(response: HttpResponse, language: str) -> None:
+    response.set_cookie(
+        settings.LANGUAGE_COOKIE_NAME, language, max_age=settings.LANGUAGE_COOKIE_AGE,
+        samesite=settings.LANGUAGE_COOKIE_SAMESITE, secure=settings.LANGUAGE_COOKIE_SECURE,
+        httponly=settings.LANGUAGE_COOKIE_HTTPONLY,
+    )  # fmt: skip
 
 
 # --- Profile (everyone) -----------------------------------------------------------------------------------------
@@ -85,8 +91,9 @@ def profile(request: HttpRequest) -> HttpResponse:
             messages.success(request, _("Your profile was saved."))
             response = redirect("accounts:profile")
             if user.language:
-                response.set_cookie(settings.LANGUAGE_COOKIE_NAME, user.language, max_age=365 * 24 * 3600,
-                                    samesite="Lax")  # fmt: skip
+                _set_language_cookie(response, user.language)
+            else:
+                response.delete_cookie(settings.LANGUAGE_COOKIE_NAME)  # back to the browser's language
             return response
     return render(request, "accounts/profile.html", {"form": form, "can_tokens": has_perm(user, "api.tokens")})
 
