@@ -17,6 +17,8 @@ DEFAULTS: dict[str, Any] = {
     "WEIBAO_MAIL_TIMEOUT": lambda: env_int("WEIBAO_MAIL_TIMEOUT", 30),
     "WEIBAO_MAIL_FETCH_BATCH": lambda: env_int("WEIBAO_MAIL_FETCH_BATCH", 50),
     "WEIBAO_MAIL_MAX_MB": lambda: env_int("WEIBAO_MAIL_MAX_MB", 40),
+    "WEIBAO_MAIL_CHUNK": lambda: env_int("WEIBAO_MAIL_CHUNK", 20),  # mails handled per transaction
+    "WEIBAO_MAIL_WORKERS": lambda: env_int("WEIBAO_MAIL_WORKERS", 1),  # processes for a large backlog
     # outgoing mail threading: the right-hand side of our Message-IDs
     "WEIBAO_MAIL_DOMAIN": lambda: env_str("WEIBAO_MAIL_DOMAIN", ""),
     # delivery retries: delay = base * 2**(attempt-1), capped

@@ -10,13 +10,14 @@ handle it. The raw source is always kept.
 from __future__ import annotations
 
 import logging
+import os
 from dataclasses import dataclass, field
 from functools import partial
 
 from django.core.exceptions import ValidationError
 from django.core.files.base import ContentFile
 from django.core.files.uploadedfile import SimpleUploadedFile
-from django.db import DatabaseError, IntegrityError, transaction
+from django.db import IntegrityError, InterfaceError, OperationalError, transaction
 from django.db.models import F
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -45,10 +46,14 @@ class PollResult:
 # --- polling ------------------------------------------------------------------------------------------------------
 
 
-def mailbox_poll(*, mailbox: Mailbox) -> PollResult:
+def mailbox_poll(*, mailbox: Mailbox, workers: int | None = None) -> PollResult:
     """Fetch new mail of one mailbox, store it, then handle every stored mail still waiting (also those left by
-    a crashed run). Connection trouble is recorded on the mailbox (shown to staff) and retried by the next run."""
+    a crashed run). Connection trouble is recorded on the mailbox (shown to staff) and retried by the next run.
+
+    `workers` (default WEIBAO_MAIL_WORKERS) > 1 handles a large backlog in that many forked processes; the claims in
+    inbound_process keep them from handling the same mail twice."""
     result = PollResult()
+    _customer_cache.clear()  # customers' addresses may have changed since the last run
     try:
         result.stored = _fetch_new(mailbox)
     except (*IMAP_ERRORS, ImapError) as exc:
@@ -59,16 +64,66 @@ def mailbox_poll(*, mailbox: Mailbox) -> PollResult:
         logger.warning("mailbox %s unreachable: %s", mailbox, result.error)
     else:
         Mailbox.objects.filter(pk=mailbox.pk).update(last_error="", failures=0, last_polled_at=timezone.now())
-    for pk in (
+    pending = list(
         InboundMessage.objects.filter(mailbox=mailbox, status=InboundStatus.RECEIVED)
         .order_by("pk")
         .values_list("pk", flat=True)
-    ):
-        status = inbound_process(inbound_id=pk)
-        if status:
+    )
+    workers = conf.get("WEIBAO_MAIL_WORKERS") if workers is None else workers
+    if workers > 1 and len(pending) > 50 and _can_fork():
+        _process_forked(pending, workers)
+        for status in InboundMessage.objects.filter(pk__in=pending).values_list("status", flat=True):
             result.processed += 1
             result.statuses[status] = result.statuses.get(status, 0) + 1
+        return result
+    for statuses in _chunks_processed(pending):
+        for status in statuses.values():
+            if status:
+                result.processed += 1
+                result.statuses[status] = result.statuses.get(status, 0) + 1
     return result
+
+
+def _chunks_processed(pending: list[int]):
+    size = conf.get("WEIBAO_MAIL_CHUNK")
+    for start in range(0, len(pending), size):
+        yield inbound_process_many(pending[start : start + size])
+
+
+def _can_fork() -> bool:
+    from django.db import connection
+
+    # Children need their own connection to the same database: impossible with an in-memory SQLite database,
+    # and inside a transaction they would not see its rows.
+    in_memory = connection.vendor == "sqlite" and connection.is_in_memory_db()
+    return hasattr(os, "fork") and not in_memory and not connection.in_atomic_block
+
+
+def _process_forked(pending: list[int], workers: int) -> None:
+    from django.db import connections
+
+    connections.close_all()  # never share a database socket with the children
+    children = []
+    for index in range(workers):
+        pid = os.fork()
+        if pid == 0:  # child: every n-th mail, then leave without running the parent's exit handlers
+            code = 0
+            try:
+                for _statuses in _chunks_processed(pending[index::workers]):
+                    pass
+            except BaseException:
+                logger.exception("mail worker %s stopped", index)
+                code = 1
+            finally:
+                connections.close_all()
+                os._exit(code)
+        children.append(pid)
+    for pid in children:
+        os.waitpid(pid, 0)
+    # Mails a child left `received` (it died, or they answer a mail the other child had not handled yet): in order.
+    left = InboundMessage.objects.filter(pk__in=pending, status=InboundStatus.RECEIVED).order_by("pk")
+    for _statuses in _chunks_processed(list(left.values_list("pk", flat=True))):
+        pass
 
 
 def _fetch_new(mailbox: Mailbox) -> int:
@@ -84,17 +139,29 @@ def _fetch_new(mailbox: Mailbox) -> int:
         uids = session.uids_after(mailbox.last_uid)
         for start in range(0, len(uids), batch_size):
             batch = uids[start : start + batch_size]
-            for uid, raw in session.fetch(batch):
-                if inbound_store(mailbox=mailbox, uidvalidity=uidvalidity, uid=uid, raw=raw) is not None:
-                    stored += 1
-            # Only ever forward: a slower concurrent poller must not move the position back.
-            Mailbox.objects.filter(pk=mailbox.pk, last_uid__lt=batch[-1]).update(last_uid=batch[-1])
+            # One query for the UIDs of this batch already stored (a re-read after a crash), not one per mail.
+            known = set(
+                InboundMessage.objects.filter(mailbox=mailbox, uidvalidity=uidvalidity, uid__in=batch).values_list(
+                    "uid", flat=True
+                )
+            )
+            fetched = list(session.fetch([u for u in batch if u not in known]))
+            # The batch's rows and the new position commit together (one commit per batch, not per mail).
+            with transaction.atomic():
+                for uid, raw in fetched:
+                    if inbound_store(mailbox=mailbox, uidvalidity=uidvalidity, uid=uid, raw=raw, checked=True):
+                        stored += 1
+                # Only ever forward: a slower concurrent poller must not move the position back.
+                Mailbox.objects.filter(pk=mailbox.pk, last_uid__lt=batch[-1]).update(last_uid=batch[-1])
     return stored
 
 
-def inbound_store(*, mailbox: Mailbox, uidvalidity: int, uid: int, raw: bytes) -> InboundMessage | None:
-    """Keep one fetched mail (raw source to storage, a `received` row); None if this UID was stored before."""
-    if InboundMessage.objects.filter(mailbox=mailbox, uidvalidity=uidvalidity, uid=uid).exists():
+def inbound_store(
+    *, mailbox: Mailbox, uidvalidity: int, uid: int, raw: bytes, checked: bool = False
+) -> InboundMessage | None:
+    """Keep one fetched mail (raw source to storage, a `received` row); None if this UID was stored before.
+    `checked`: the caller already knows the UID is new (the unique constraint still guards a race)."""
+    if not checked and InboundMessage.objects.filter(mailbox=mailbox, uidvalidity=uidvalidity, uid=uid).exists():
         return None
     message_id = header_message_id(raw)
     key = dedupe_key(message_id, raw)
@@ -127,13 +194,30 @@ def inbound_store(*, mailbox: Mailbox, uidvalidity: int, uid: int, raw: bytes) -
 # --- handling one mail --------------------------------------------------------------------------------------------
 
 
+class _Deferred(Exception):
+    """The mail answers a mail that is not handled yet (parallel workers): leave it for later, in order."""
+
+
 def inbound_process(*, inbound_id: int) -> str:
-    """Handle one stored mail; returns its new status ('' if another worker had it or it was done already).
-    Never raises for a bad mail: what cannot be handled is quarantined with the reason."""
+    """Handle one stored mail; returns its new status ('' if another worker had it, it was done already, or it
+    waits for the mail it answers). Never raises for a bad mail: that is quarantined with the reason."""
+    return inbound_process_many([inbound_id]).get(inbound_id, "")
+
+
+def inbound_process_many(ids: list[int]) -> dict[int, str]:
+    """Handle several stored mails in one transaction (one commit instead of one per mail), each in its own
+    savepoint. The claim — flipping processed_at on a `received` row — commits together with the orders and
+    comments, so a worker killed half-way leaves every mail of the chunk `received` and no order behind."""
+    results: dict[int, str] = {}
+    with transaction.atomic():
+        for pk in ids:
+            results[pk] = _process_one(pk)
+    return results
+
+
+def _process_one(inbound_id: int) -> str:
     try:
         with transaction.atomic():
-            # The claim: only the transaction that flips processed_at on a `received` row goes on. It commits
-            # together with the order/comment, so a crash rolls both back and the mail stays `received`.
             claimed = InboundMessage.objects.filter(
                 pk=inbound_id, status=InboundStatus.RECEIVED, processed_at__isnull=True
             ).update(processed_at=timezone.now())
@@ -141,8 +225,10 @@ def inbound_process(*, inbound_id: int) -> str:
                 return ""
             row = InboundMessage.objects.select_related("mailbox").get(pk=inbound_id)
             return _handle(row)
-    except DatabaseError:
-        raise  # the database is down: leave the mail `received` for the next run
+    except _Deferred:
+        return ""
+    except (OperationalError, InterfaceError):
+        raise  # the database is unavailable: leave the mails `received` for the next run
     except Exception as exc:
         logger.exception("inbound mail %s could not be handled", inbound_id)
         reason = _("Could not be handled: %(error)s") % {"error": f"{type(exc).__name__}: {exc}"[:1000]}
@@ -184,9 +270,7 @@ def _handle(row: InboundMessage) -> str:
     if not mail.from_address:
         return _finish(row, InboundStatus.TRIAGE, _("The mail has no sender address."))
 
-    from weibao.customers.selectors import customer_for_email
-
-    customer = customer_for_email(mail.from_address)
+    customer = _customer_for(mail.from_address)
     if customer is None:
         return _finish(row, InboundStatus.TRIAGE, _("Unknown sender: no customer has this address or domain."))
     row.customer = customer
@@ -195,6 +279,18 @@ def _handle(row: InboundMessage) -> str:
         return _finish(row, InboundStatus.TRIAGE, _("The customer has no site yet."))
     workorder = open_order_from_mail(row=row, mail=mail, customer=customer, site=site, actor=None)
     return _finish(row, InboundStatus.ORDER_CREATED, "", workorder=workorder)
+
+
+# Sender address → customer, remembered for one poll run (a mailbox full of mail from a few customers).
+_customer_cache: dict[str, object] = {}
+
+
+def _customer_for(address: str):
+    from weibao.customers.selectors import customer_for_email
+
+    if address not in _customer_cache:
+        _customer_cache[address] = customer_for_email(address)
+    return _customer_cache[address]
 
 
 def _finish(row: InboundMessage, status: str, reason: str, workorder=None) -> str:
@@ -210,6 +306,8 @@ def _answered_order(mail: ParsedMail):
     from weibao.workorders.models import WorkOrder
 
     refs = [r for r in [*mail.in_reply_to, *mail.references] if r]
+    if refs and InboundMessage.objects.filter(message_id__in=refs, status=InboundStatus.RECEIVED).exists():
+        raise _Deferred
     if refs:
         delivery = Delivery.objects.filter(message_id__in=refs, workorder__isnull=False).order_by("-pk").first()
         if delivery is not None:
@@ -235,11 +333,10 @@ def _sender_may_write(address: str, workorder) -> bool:
     if address == (workorder.reporter_email or "").lower():
         return True
     from weibao.accounts.models import User
-    from weibao.customers.selectors import customer_for_email
 
     if User.objects.filter(email__iexact=address, is_active=True, organisation__kind="own").exists():
         return True
-    customer = customer_for_email(address)
+    customer = _customer_for(address)
     return customer is not None and customer.pk == workorder.customer_id
 
 
