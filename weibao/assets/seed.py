@@ -126,7 +126,7 @@ def demo(*, stdout) -> None:
                         actor=actor, customer=customer, site=sites[site_idx], vendor=vendors[vendor_name], model=model,
                         project=project, subsystem=subsystem, category=category, name=f"{d_name}-{n + 1}" if count > 1 else d_name,
                         serial_number=serial, location=location, parameters=params,
-                        ip_address=f"10.{10 + site_idx}.{idx}.{10 + n}" if category == DeviceCategory.HARDWARE and idx in (1, 2, 4) else "",
+                        ip_address=f"10.{10 + site_idx}.{idx}.{10 + serial_counter % 240}" if category == DeviceCategory.HARDWARE and idx in (1, 2, 4) else "",
                         firmware="V200R019C10" if vendor_name == "华为" else "", installed_on=installed, warranty_end=warranty,
                     )  # fmt: skip
         if created and ours and actor is not None:

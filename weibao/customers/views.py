@@ -81,7 +81,7 @@ def site_detail(request: HttpRequest, pk: int) -> HttpResponse:
     context = {
         "site": site,
         "contacts": site.contacts.all(),
-        "devices": site.devices.select_related("vendor", "subsystem").order_by("-id")[:50],
+        "devices": site.devices.select_related("vendor", "subsystem", "site", "customer").order_by("-id")[:50],
         "device_count": site.devices.count(),
         "can_edit": has_perm(request.user, "estate.edit"),
     }
