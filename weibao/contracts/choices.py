@@ -61,6 +61,12 @@ class HolidayDataStatus(models.TextChoices):
     MISSING = "missing", _("Missing")
 
 
+class StatutoryKind(models.TextChoices):
+    HOLIDAY = "holiday", _("Statutory holiday (off)")
+    MAKEUP = "makeup", _("Make-up working day (on)")
+    NORMAL = "normal", _("Ordinary day (ignore the package's entry)")
+
+
 HOLIDAY_DATA_BADGE = {
     HolidayDataStatus.OFFICIAL: "green",
     HolidayDataStatus.ESTIMATED: "orange",

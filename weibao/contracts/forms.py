@@ -8,7 +8,7 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from weibao.assets.models import Project
-from weibao.contracts.choices import IntakeChannel, OverrideAction, Severity
+from weibao.contracts.choices import IntakeChannel, OverrideAction, Severity, StatutoryKind
 from weibao.contracts.models import MINUTE_FIELDS, BusinessCalendar, Contract, HolidayYear, SlaPolicy, WarrantyTerm
 from weibao.customers.choices import RegionTier
 from weibao.customers.models import Customer, Site
@@ -51,6 +51,14 @@ class OverrideForm(forms.Form):
     action = forms.ChoiceField(label=_("Action"), choices=OverrideAction.choices)
     hours = forms.CharField(label=_("Hours"), required=False, help_text=_("e.g. 09:00-12:00"))
     reason = forms.CharField(label=_("Reason"), required=False, max_length=200)
+
+
+class StatutoryDayForm(forms.Form):
+    """One date of the State Council's schedule, for every calendar that follows China's holidays."""
+
+    date = forms.DateField(label=_("Date"), widget=DateInput())
+    kind = forms.ChoiceField(label=_("Kind"), choices=StatutoryKind.choices)
+    name = forms.CharField(label=_("Name"), required=False, max_length=100)
 
 
 class HolidayYearForm(forms.ModelForm):

@@ -21,6 +21,7 @@ from weibao.contracts.choices import (
     OverrideAction,
     PmFrequency,
     Severity,
+    StatutoryKind,
 )
 from weibao.core.models import TimeStampedModel, VersionedModel
 
@@ -107,7 +108,9 @@ class BusinessCalendar(VersionedModel):
         normal = makeup or next((h for h in weekly if h), ())
         return clock.WorkingCalendar(
             weekly=dict(enumerate(weekly)),
-            statutory=clock.china_statutory if self.china_holidays else None,
+            statutory=statutory_source({d.date: (d.kind, d.name) for d in StatutoryDay.objects.all()})
+            if self.china_holidays
+            else None,
             overrides={o.date: o.hours_for(normal) for o in overrides},
             override_reasons={o.date: o.reason or o.get_action_display() for o in overrides},
             makeup_hours=makeup,
@@ -172,6 +175,48 @@ class CalendarOverride(TimeStampedModel):
         if self.action == OverrideAction.HOURS:
             return clock.parse_hours(self.hours)
         return normal
+
+
+class StatutoryDay(TimeStampedModel):
+    """One date of China's official holiday schedule entered by an administrator, for every China calendar at once.
+
+    Used when the State Council publishes a year's schedule before the holidays package knows it, or to correct
+    the package: a holiday (off), a make-up working day (调休, on), or an ordinary day (drop the package's entry).
+    """
+
+    date = models.DateField(_("date"), unique=True)
+    kind = models.CharField(_("kind"), max_length=16, choices=StatutoryKind.choices)
+    name = models.CharField(_("name"), max_length=100, blank=True, help_text=_("e.g. 春节 or 调休上班"))
+
+    class Meta:
+        verbose_name = _("official holiday date")
+        verbose_name_plural = _("official holiday dates")
+        ordering = ["date"]
+
+    def __str__(self) -> str:
+        return f"{self.date} {self.get_kind_display()}"
+
+
+def statutory_source(entries: dict[datetime.date, tuple[str, str]]):
+    """China's statutory data (holidays package) with the administrator's official entries laid over it."""
+    if not entries:
+        return clock.china_statutory
+
+    def source(year: int) -> tuple[dict, dict]:
+        holidays, workdays = clock.china_statutory(year)
+        holidays, workdays = dict(holidays), dict(workdays)  # the package data is cached: never mutate it
+        for day, (kind, name) in entries.items():
+            if day.year != year:
+                continue
+            holidays.pop(day, None)
+            workdays.pop(day, None)
+            if kind == StatutoryKind.HOLIDAY:
+                holidays[day] = name
+            elif kind == StatutoryKind.MAKEUP:
+                workdays[day] = name
+        return holidays, workdays
+
+    return source
 
 
 class HolidayYear(TimeStampedModel):

@@ -23,6 +23,7 @@ from weibao.contracts.models import (
     HolidayYear,
     SlaPolicy,
     SlaTarget,
+    StatutoryDay,
     WarrantyTerm,
 )
 from weibao.core.exceptions import StaleEdit
@@ -109,6 +110,28 @@ def holiday_year_set(*, actor, year: int, status: str, note: str = "") -> Holida
         year=year, defaults={"status": status, "note": note, "confirmed_by": actor}
     )
     return row
+
+
+def _bump_china_calendars() -> None:
+    """Official holiday entries apply to every calendar that follows China's holidays: rebuild them all."""
+    BusinessCalendar.objects.filter(china_holidays=True).update(version=F("version") + 1)
+
+
+@transaction.atomic
+def statutory_day_set(*, actor, date: datetime.date, kind: str, name: str = "") -> StatutoryDay:
+    """Enter one date of the official schedule (holiday, make-up working day, or ordinary day) for all China calendars."""
+    day = StatutoryDay.objects.filter(date=date).first() or StatutoryDay(date=date)
+    day.kind, day.name = kind, name
+    day.full_clean(validate_unique=False)
+    day.save()
+    _bump_china_calendars()
+    return day
+
+
+@transaction.atomic
+def statutory_day_delete(*, day: StatutoryDay, actor) -> None:
+    day.delete()
+    _bump_china_calendars()
 
 
 # --- contracts ----------------------------------------------------------------------------------

@@ -16,4 +16,5 @@ urlpatterns = [
     path("calendars/<int:pk>/", views.calendar_detail, name="calendar_detail"),
     path("calendars/<int:pk>/edit/", views.calendar_edit, name="calendar_edit"),
     path("calendars/overrides/<int:pk>/delete/", views.calendar_override_delete, name="override_delete"),
+    path("calendars/official/<int:pk>/delete/", views.statutory_day_delete, name="statutory_day_delete"),
 ]

@@ -28,9 +28,10 @@ from weibao.contracts.forms import (
     SlaPolicyForm,
     SlaTargetFormSet,
     SlaTargetRowForm,
+    StatutoryDayForm,
     WarrantyTermFormSet,
 )
-from weibao.contracts.models import BusinessCalendar, CalendarOverride
+from weibao.contracts.models import BusinessCalendar, CalendarOverride, StatutoryDay
 from weibao.contracts.selectors import (
     calendar_list as select_calendars,
 )
@@ -296,21 +297,42 @@ def sla_preview_page(request: HttpRequest) -> HttpResponse:
 
 @login_required
 def calendar_list(request: HttpRequest) -> HttpResponse:
+    """Calendars, the status of China's holiday data per year, and the official schedule entered by hand."""
     require(request.user, "calendars.edit")
     today = timezone.localdate()
     years = [holiday_year_status(y) for y in range(today.year - 1, today.year + 2)]
-    year_form = HolidayYearForm(request.POST or None, initial={"year": today.year + 1})
-    if request.method == "POST" and year_form.is_valid():
+    posted = request.POST.get("form") if request.method == "POST" else None
+    year_form = HolidayYearForm(request.POST if posted == "year" else None, initial={"year": today.year + 1})
+    day_form = StatutoryDayForm(request.POST if posted == "day" else None, prefix="day")
+    if posted == "year" and year_form.is_valid():
         services.holiday_year_set(actor=request.user, **year_form.cleaned_data)
         messages.success(request, _("Holiday data status saved."))
         return redirect("contracts:calendar_list")
+    if posted == "day" and day_form.is_valid():
+        try:
+            services.statutory_day_set(actor=request.user, **day_form.cleaned_data)
+        except ValidationError as exc:
+            _form_error(day_form, exc)
+        else:
+            messages.success(request, _("Official holiday date saved."))
+            return redirect("contracts:calendar_list")
     context = {
         "calendars": select_calendars(),
         "years": years,
         "badges": HOLIDAY_DATA_BADGE,
         "year_form": year_form,
+        "day_form": day_form,
+        "statutory_days": StatutoryDay.objects.filter(date__year__gte=today.year - 1),
     }
     return render(request, "contracts/calendar_list.html", context)
+
+
+@require_POST
+@login_required
+def statutory_day_delete(request: HttpRequest, pk: int) -> HttpResponse:
+    require(request.user, "calendars.edit")
+    services.statutory_day_delete(day=get_object_or_404(StatutoryDay, pk=pk), actor=request.user)
+    return redirect("contracts:calendar_list")
 
 
 @login_required

@@ -288,3 +288,25 @@ def test_entitlement_on_briefing(client, field_engineer, contract_a):
     body = client.get(url).content.decode()
     assert 'data-testid="entitlement"' in body
     assert "HT-A" in body
+
+
+def test_official_schedule_entry_applies_to_china_calendars(client, admin_user):
+    cal = CalendarFactory()
+    before = cal.working_calendar()
+    assert before.day_info(datetime.date(2027, 2, 11)).kind == "workday"  # a Thursday; the estimated data has it as a working day
+    client.force_login(admin_user)
+    response = client.post(
+        reverse("contracts:calendar_list"),
+        {"form": "day", "day-date": "2027-02-11", "day-kind": "holiday", "day-name": "春节"},
+    )
+    assert response.status_code == 302
+    cal.refresh_from_db()
+    info = cal.working_calendar().day_info(datetime.date(2027, 2, 11))
+    assert (info.kind, info.name) == ("holiday", "春节")
+    response = client.post(
+        reverse("contracts:calendar_list"), {"form": "day", "day-date": "2027-02-30", "day-kind": "holiday"}
+    )
+    assert response.status_code == 200  # a nonexistent date is refused
+    response = client.post(reverse("contracts:calendar_list"), {"form": "year", "year": "2027", "status": "official"})
+    assert response.status_code == 302
+    assert "官方" in client.get(reverse("contracts:calendar_list")).content.decode()
