@@ -9,6 +9,7 @@ from weibao.contracts.models import (
     HolidayYear,
     SlaPolicy,
     SlaTarget,
+    StatutoryDay,
     WarrantyTerm,
 )
 
@@ -54,3 +55,8 @@ class SlaPolicyAdmin(admin.ModelAdmin):
     list_display = ("contract", "response_spoken_minutes", "response_written_minutes", "warn_percent")
     raw_id_fields = ("contract",)
     inlines = [SlaTargetInline]
+
+
+@admin.register(StatutoryDay)
+class StatutoryDayAdmin(admin.ModelAdmin):
+    list_display = ("date", "kind", "name")

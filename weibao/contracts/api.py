@@ -14,7 +14,7 @@ from weibao.assets.models import Device, Project
 from weibao.contracts import services
 from weibao.contracts.choices import IntakeChannel, Severity
 from weibao.contracts.clock import format_hours, local_time
-from weibao.contracts.models import MINUTE_FIELDS, BusinessCalendar, CalendarOverride
+from weibao.contracts.models import MINUTE_FIELDS, BusinessCalendar, CalendarOverride, StatutoryDay
 from weibao.contracts.schemas import (
     CalendarIn,
     CalendarOut,
@@ -31,6 +31,8 @@ from weibao.contracts.schemas import (
     RenewIn,
     SlaPolicyIn,
     SlaPolicyOut,
+    StatutoryDayIn,
+    StatutoryDayOut,
 )
 from weibao.contracts.selectors import (
     contract_get_for_user,
@@ -288,3 +290,24 @@ def holiday_years(request):
     require(request.auth, "calendars.edit")
     today = timezone.localdate()
     return [holiday_year_status(y).__dict__ for y in range(today.year - 1, today.year + 2)]
+
+
+@router.get("/official-days", response=list[StatutoryDayOut])
+def list_official_days(request, year: int | None = None):
+    """Official holiday dates entered by hand (they override the holidays package for every China calendar)."""
+    require(request.auth, "calendars.edit")
+    qs = StatutoryDay.objects.all()
+    return list(qs.filter(date__year=year) if year else qs)
+
+
+@router.post("/official-days", response={201: StatutoryDayOut})
+def set_official_day(request, payload: StatutoryDayIn):
+    require(request.auth, "calendars.edit")
+    return 201, services.statutory_day_set(actor=request.auth, **payload.dict())
+
+
+@router.delete("/official-days/{int:day_id}", response={204: None})
+def delete_official_day(request, day_id: int):
+    require(request.auth, "calendars.edit")
+    services.statutory_day_delete(day=get_object_or_404(StatutoryDay, pk=day_id), actor=request.auth)
+    return 204, None

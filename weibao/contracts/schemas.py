@@ -239,3 +239,16 @@ class HolidayYearOut(Schema):
     status: str
     source: str
     note: str
+
+
+class StatutoryDayIn(Schema):
+    date: datetime.date
+    kind: str
+    name: str = ""
+
+
+class StatutoryDayOut(Schema):
+    id: int
+    date: datetime.date
+    kind: str
+    name: str

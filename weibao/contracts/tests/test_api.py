@@ -166,3 +166,21 @@ def test_calendars_and_overrides(client, admin_user):
 def test_calendars_need_permission(client, customer_a_user):
     client.force_login(customer_a_user)
     assert client.get(f"{BASE}/calendars").status_code == 403
+
+
+def test_official_days(client, admin_user, customer_a_user):
+    client.force_login(admin_user)
+    response = client.post(
+        f"{BASE}/official-days",
+        {"date": "2027-10-08", "kind": "holiday", "name": "国庆节"},
+        content_type="application/json",
+    )
+    assert response.status_code == 201
+    bad = client.post(
+        f"{BASE}/official-days", {"date": "2027-10-09", "kind": "nonsense"}, content_type="application/json"
+    )
+    assert bad.status_code == 422
+    assert [d["date"] for d in client.get(f"{BASE}/official-days", {"year": 2027}).json()] == ["2027-10-08"]
+    assert client.delete(f"{BASE}/official-days/{response.json()['id']}").status_code == 204
+    client.force_login(customer_a_user)
+    assert client.get(f"{BASE}/official-days").status_code == 403

@@ -293,7 +293,9 @@ def test_entitlement_on_briefing(client, field_engineer, contract_a):
 def test_official_schedule_entry_applies_to_china_calendars(client, admin_user):
     cal = CalendarFactory()
     before = cal.working_calendar()
-    assert before.day_info(datetime.date(2027, 2, 11)).kind == "workday"  # a Thursday; the estimated data has it as a working day
+    assert (
+        before.day_info(datetime.date(2027, 2, 11)).kind == "workday"
+    )  # a Thursday; the estimated data has it as a working day
     client.force_login(admin_user)
     response = client.post(
         reverse("contracts:calendar_list"),
