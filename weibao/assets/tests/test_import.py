@@ -340,3 +340,16 @@ def test_export_is_scoped(client, customer_a_user, customer_a_org, customer_b_or
 
 def test_xlsx_helper_bytes_are_valid():
     assert xlsx_bytes([[1]])[:2] == b"PK"
+
+
+def test_running_job_page_polls_for_progress(client, manager, estate):
+    job = ImportJob.objects.create(customer=estate["customer"], created_by=manager, original_name="big.xlsx",
+                                   status=ImportStatus.VALIDATING, total_rows=20_000, processed_rows=5_000)  # fmt: skip
+    client.force_login(manager)
+    page = client.get(reverse("assets:import_detail", args=[job.pk])).text
+    assert 'hx-trigger="every 1s"' in page
+    assert 'value="25"' in page
+    ImportJob.objects.filter(pk=job.pk).update(status=ImportStatus.DONE, created_count=20_000)
+    fragment = client.get(reverse("assets:import_detail", args=[job.pk]), headers={"HX-Request": "true"}).text
+    assert "hx-trigger" not in fragment  # finished: polling stops
+    assert "<html" not in fragment
