@@ -52,8 +52,17 @@ def mailbox_poll(*, mailbox: Mailbox, workers: int | None = None) -> PollResult:
 
     `workers` (default WEIBAO_MAIL_WORKERS) > 1 handles a large backlog in that many forked processes; the claims in
     inbound_process keep them from handling the same mail twice."""
+    try:
+        return _poll(mailbox, workers)
+    finally:
+        # The caches live for one run only: customers' addresses and sites change between runs.
+        _customer_cache.clear()
+        _site_cache.clear()
+        _system_user_cache.clear()
+
+
+def _poll(mailbox: Mailbox, workers: int | None) -> PollResult:
     result = PollResult()
-    _customer_cache.clear()  # customers' addresses may have changed since the last run
     try:
         result.stored = _fetch_new(mailbox)
     except (*IMAP_ERRORS, ImapError) as exc:
@@ -223,7 +232,7 @@ def _process_one(inbound_id: int) -> str:
             ).update(processed_at=timezone.now())
             if claimed != 1:
                 return ""
-            row = InboundMessage.objects.select_related("mailbox").get(pk=inbound_id)
+            row = InboundMessage.objects.get(pk=inbound_id)
             return _handle(row)
     except _Deferred:
         return ""
@@ -274,15 +283,32 @@ def _handle(row: InboundMessage) -> str:
     if customer is None:
         return _finish(row, InboundStatus.TRIAGE, _("Unknown sender: no customer has this address or domain."))
     row.customer = customer
-    site = customer.sites.order_by("pk").first()
+    site = _first_site(customer)
     if site is None:
         return _finish(row, InboundStatus.TRIAGE, _("The customer has no site yet."))
     workorder = open_order_from_mail(row=row, mail=mail, customer=customer, site=site, actor=None)
     return _finish(row, InboundStatus.ORDER_CREATED, "", workorder=workorder)
 
 
-# Sender address → customer, remembered for one poll run (a mailbox full of mail from a few customers).
+# Remembered for one poll run (a mailbox full of mail from a few customers): sender address → customer,
+# customer → the site new orders go to, and the system account.
 _customer_cache: dict[str, object] = {}
+_site_cache: dict[int, object] = {}
+_system_user_cache: list = []
+
+
+def _system_user():
+    from weibao.workorders.services import system_user
+
+    if not _system_user_cache:
+        _system_user_cache.append(system_user())
+    return _system_user_cache[0]
+
+
+def _first_site(customer):
+    if customer.pk not in _site_cache:
+        _site_cache[customer.pk] = customer.sites.order_by("pk").first()
+    return _site_cache[customer.pk]
 
 
 def _customer_for(address: str):
@@ -297,7 +323,8 @@ def _finish(row: InboundMessage, status: str, reason: str, workorder=None) -> st
     row.status, row.reason = status, reason
     if workorder is not None:
         row.workorder = workorder
-    row.save()
+    row.save(update_fields=["status", "reason", "workorder", "customer", "from_address", "from_name", "subject",
+                            "sent_at", "body_text", "handled_by", "updated_at"])  # fmt: skip
     return status
 
 
@@ -378,16 +405,16 @@ def _source_ref(row: InboundMessage) -> str:
 
 
 def _note_refused(workorder, row: InboundMessage, refused: list[str]) -> None:
-    from weibao.workorders.services import system_user, workorder_comment
+    from weibao.workorders.services import workorder_comment
 
     if refused:
         body = _("Attachments not stored (kept in the original mail, received mail #%(pk)s):") % {"pk": row.pk}
-        workorder_comment(workorder=workorder, actor=system_user(), body=body + "\n" + "\n".join(refused),
+        workorder_comment(workorder=workorder, actor=_system_user(), body=body + "\n" + "\n".join(refused),
                           internal=True, reopen=False)  # fmt: skip
 
 
 def _comment(row: InboundMessage, mail: ParsedMail, workorder) -> None:
-    from weibao.workorders.services import system_user, workorder_comment
+    from weibao.workorders.services import workorder_comment
 
     accepted, refused = _uploads(mail)
     user = _sender_user(mail.from_address, workorder)
@@ -395,7 +422,7 @@ def _comment(row: InboundMessage, mail: ParsedMail, workorder) -> None:
     if user is None:
         sender = f"{mail.from_name} <{mail.from_address}>" if mail.from_name else mail.from_address
         body = _("Email from %(sender)s:") % {"sender": sender} + "\n" + body
-    workorder_comment(workorder=workorder, actor=user or system_user(), body=body or mail.subject,
+    workorder_comment(workorder=workorder, actor=user or _system_user(), body=body or mail.subject,
                       attachments=accepted, source_ref=_source_ref(row))  # fmt: skip
     _note_refused(workorder, row, refused)
 
@@ -404,7 +431,7 @@ def open_order_from_mail(*, row: InboundMessage, mail: ParsedMail, customer, sit
     """A new work order (channel email) from this mail, with its attachments, and the automatic reply that tells the
     sender the order number — unless the mail was machine-made (no mail loops)."""
     from weibao.customers.models import Contact
-    from weibao.workorders.services import system_user, workorder_create
+    from weibao.workorders.services import workorder_create
 
     accepted, refused = _uploads(mail)
     contact = (
@@ -414,7 +441,7 @@ def open_order_from_mail(*, row: InboundMessage, mail: ParsedMail, customer, sit
     )
     symptom = mail.text.strip() or mail.subject or _("(empty mail)")
     workorder = workorder_create(
-        actor=actor or system_user(),
+        actor=actor or _system_user(),
         customer=customer,
         site=site,
         channel=IntakeChannel.EMAIL,
