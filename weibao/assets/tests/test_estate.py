@@ -415,3 +415,23 @@ def test_api_projects_and_subsystems(client, manager, customer_b_user):
     client.force_login(customer_b_user)
     assert client.get(f"/api/estate/projects/{pid}").status_code == 404
     assert client.get(f"/api/estate/projects/{pid}/subsystems").status_code == 404
+
+
+@pytest.mark.postgres
+def test_trigram_indexes_exist_and_serve_search(manager):
+    from django.db import connection
+
+    if connection.vendor != "postgresql":
+        pytest.skip("PostgreSQL only")
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT indexname FROM pg_indexes WHERE indexname LIKE %s", ["%search_trgm_idx"])
+        names = {row[0] for row in cursor.fetchall()}
+    assert names == {"device_search_trgm_idx", "customer_search_trgm_idx", "site_search_trgm_idx"}
+    device = DeviceFactory(location="中心机房 A02")
+    qs = device_list(user=manager, filters=DeviceFilter(q="中心机房"))
+    assert list(qs) == [device]
+    with connection.cursor() as cursor:
+        cursor.execute("SET enable_seqscan = off")
+        plan = qs.explain()
+        cursor.execute("SET enable_seqscan = on")
+    assert "device_search_trgm_idx" in plan
