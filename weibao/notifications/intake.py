@@ -79,7 +79,7 @@ def _poll(mailbox: Mailbox, workers: int | None) -> PollResult:
         .values_list("pk", flat=True)
     )
     workers = conf.get("WEIBAO_MAIL_WORKERS") if workers is None else workers
-    if workers > 1 and len(pending) > 50 and _can_fork():
+    if workers > 1 and len(pending) > workers and _can_fork():
         _process_forked(pending, workers)
         for status in InboundMessage.objects.filter(pk__in=pending).values_list("status", flat=True):
             result.processed += 1
