@@ -10,6 +10,7 @@ command -v msgfmt >/dev/null 2>&1 || need_apt+=(gettext)
 command -v pg_dump >/dev/null 2>&1 || need_apt+=(postgresql-client)
 command -v sqlite3 >/dev/null 2>&1 || need_apt+=(sqlite3)
 command -v dovecot >/dev/null 2>&1 || need_apt+=(dovecot-imapd)
+command -v openssl >/dev/null 2>&1 || need_apt+=(openssl)  # self-signed certificate for the IMAPS tests
 command -v pg_ctlcluster >/dev/null 2>&1 || need_apt+=(postgresql)
 command -v redis-server >/dev/null 2>&1 || need_apt+=(redis-server)
 if [ ${#need_apt[@]} -gt 0 ]; then
