@@ -184,8 +184,18 @@ class WorkOrder(VersionedModel):
             models.Index(fields=["branch", "next_deadline", "id"], condition=OPEN_Q, name="wo_open_branch_idx"),
             models.Index(fields=["assignee", "next_deadline", "id"], condition=OPEN_Q, name="wo_open_assignee_idx"),
             models.Index(fields=["sla_state", "next_deadline", "id"], condition=OPEN_Q, name="wo_open_sla_idx"),
+            # Counts per state under the queue's filters: an index-only scan over the (few) active orders.
+            models.Index(
+                fields=["status", "severity", "sla_state"],
+                include=["channel", "branch", "assignee", "customer", "site", "organisation"],
+                condition=ACTIVE_Q,
+                name="wo_active_counts_idx",
+            ),
+            # The legacy review queue (遗留问题): open orders by how long ago their resolution fell due.
+            models.Index(fields=["resolution_due_at", "id"], condition=OPEN_Q, name="wo_open_resolution_due_idx"),
             models.Index(fields=["organisation", "status", "-id"], name="wo_org_status_idx"),
             models.Index(fields=["customer", "-id"], name="wo_customer_idx"),
+            models.Index(fields=["assignee", "status", "-id"], name="wo_assignee_status_idx"),
             models.Index(fields=["site", "-id"], name="wo_site_idx"),
             models.Index(fields=["status", "-id"], name="wo_status_idx"),
             # The observation sweep.

@@ -11,7 +11,8 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from django.core.exceptions import ValidationError
-from django.db.models import Count, F, Max, Prefetch, Q, QuerySet
+from django.db import OperationalError, connection, transaction
+from django.db.models import Count, F, OuterRef, Prefetch, Q, QuerySet, Subquery
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -235,18 +236,48 @@ def workorder_state_counts(*, user, filters: QueueFilters | None = None, cap: in
     base = _filtered(user, filters, with_status=False)
     counts: dict[str, Any] = dict.fromkeys(Status.values, 0)
     exact = sorted(OPEN_STATUSES | OBSERVATION_STATUSES)
-    for row in base.filter(status__in=exact).values("status").annotate(n=Count("id")).order_by():
+    for row in base.filter(status__in=exact).values("status").annotate(n=Count("*")).order_by():
         counts[row["status"]] = row["n"]
-    capped = []
+    capped, unknown = [], []
     for status in (Status.CLOSED, Status.CANCELLED):
-        n = base.filter(status=status).order_by()[: cap + 1].count()
+        # SLA risk is about running clocks: finished orders are not counted under that filter.
+        n = None if filters.sla else _capped_count(base.filter(status=status), cap)
         counts[status] = n
-        if n > cap:
+        if n is None:
+            unknown.append(status)
+        elif n > cap:
             capped.append(status)
     counts["open"] = sum(counts[s] for s in OPEN_STATUSES)
     counts["capped"] = capped
+    counts["unknown"] = unknown
     counts["cap"] = cap
     return counts
+
+
+COUNT_TIMEOUT_MS = 25
+
+
+def _capped_count(qs: QuerySet, cap: int) -> int | None:
+    """COUNT of at most cap + 1 rows. On PostgreSQL a filter that no index serves (e.g. one engineer's closed
+    orders among a million) is cut off after COUNT_TIMEOUT_MS and reported as None ("not counted"); the failed
+    savepoint is rolled back, which also undoes the SET LOCAL."""
+    query = qs.order_by()[: cap + 1]
+    if connection.vendor != "postgresql":
+        return query.count()
+    with connection.cursor() as cursor:
+        cursor.execute("SHOW statement_timeout")
+        (previous,) = cursor.fetchone()
+    try:
+        with transaction.atomic():
+            with connection.cursor() as cursor:
+                cursor.execute(f"SET LOCAL statement_timeout = {int(COUNT_TIMEOUT_MS)}")
+            n = query.count()
+            # SET LOCAL outlives a released savepoint (until the transaction ends): put the setting back.
+            with connection.cursor() as cursor:
+                cursor.execute("SELECT set_config('statement_timeout', %s, true)", [previous])
+            return n
+    except OperationalError:
+        return None
 
 
 # --- detail -------------------------------------------------------------------------------------------------------
@@ -355,7 +386,12 @@ def legacy_queue(*, user, now: datetime.datetime | None = None) -> QuerySet[Work
         workorder_qs_for(user)
         .filter(status__in=sorted(OPEN_STATUSES), resolution_due_at__lt=now)
         .select_related(*LIST_RELATED)
-        .annotate(last_reviewed_at=Max("legacy_reviews__reviewed_at"))
+        # A correlated subquery, not a GROUP BY: evaluated only for the rows of the page.
+        .annotate(
+            last_reviewed_at=Subquery(
+                LegacyReview.objects.filter(workorder=OuterRef("pk")).order_by("-reviewed_at").values("reviewed_at")[:1]
+            )
+        )
         .order_by("resolution_due_at", "pk")
     )
 
