@@ -131,10 +131,19 @@ def build_template() -> bytes:
 
 
 def safe_cell(value):
-    """Neutralise spreadsheet formula injection: text starting with = + - @ tab or CR gets a leading quote."""
-    if isinstance(value, str) and value.startswith(FORMULA_PREFIXES):
+    """Neutralise spreadsheet formula injection: text starting with = + - @ tab or CR gets a leading quote.
+
+    Text that itself starts with a quote gets one too, so that importing strips exactly what exporting added.
+    """
+    if isinstance(value, str) and value.startswith((*FORMULA_PREFIXES, "'")):
         return "'" + value
     return value
+
+
+def _unquote(text: str) -> str:
+    if text.startswith("'") and text[1:].startswith((*FORMULA_PREFIXES, "'")):
+        return text[1:]
+    return text
 
 
 def export_devices(devices: Iterable[Device]) -> bytes:
@@ -233,8 +242,7 @@ def _text(value, column: Column, errors: list[RowError], rownum: int) -> str:
         value = int(value)  # serial numbers typed as numbers
     text = CONTROL_CHARS.sub("", str(value)).strip()
     # Undo the quote our own export puts before formula-like text, so an export imports back unchanged.
-    if text.startswith("'") and text[1:2] and text[1:].startswith(FORMULA_PREFIXES):
-        text = text[1:]
+    text = _unquote(text)
     if column.max_length and len(text) > column.max_length:
         errors.append(RowError(rownum, column.header, _("Longer than %(n)s characters.") % {"n": column.max_length}))
     return text
@@ -283,9 +291,7 @@ def _params(value, column: Column, errors: list[RowError], rownum: int) -> dict:
     if not isinstance(value, str):
         errors.append(RowError(rownum, column.header, _("Write parameters as key=value; key=value.")))
         return {}
-    text = value.strip()
-    if text.startswith("'") and text[1:].startswith(FORMULA_PREFIXES):
-        text = text[1:]
+    text = _unquote(value.strip())
     result = {}
     for item in re.split(r"[;；\n]", text):
         item = item.strip()

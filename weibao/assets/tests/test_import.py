@@ -6,6 +6,8 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.test import override_settings
 from django.urls import reverse
 from django.utils import translation
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 from weibao.assets import excel
 from weibao.assets.choices import ImportStatus
@@ -353,3 +355,31 @@ def test_running_job_page_polls_for_progress(client, manager, estate):
     fragment = client.get(reverse("assets:import_detail", args=[job.pk]), headers={"HX-Request": "true"}).text
     assert "hx-trigger" not in fragment  # finished: polling stops
     assert "<html" not in fragment
+
+
+TEXT = st.text(
+    alphabet=st.characters(blacklist_categories=("Cc", "Cs", "Zl", "Zp"), blacklist_characters="\x0b\x0c")
+    | st.sampled_from(["=", "+", "-", "@", "'", "\t", "|", "<", ">", "华", "为"]),
+    max_size=60,
+).map(str.strip)
+
+
+@given(name=TEXT, location=TEXT)
+@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+def test_export_import_round_trip_any_text(manager, estate, name, location):
+    """Whatever people type (formulas, quotes, tabs, Chinese) comes back unchanged through export and import."""
+    Device.objects.all().delete()
+    DeviceFactory(customer=estate["customer"], site=estate["site"], vendor=estate["vendor"], serial_number="RT1",
+                  name=name, location=location)  # fmt: skip
+    data = excel.export_devices(Device.objects.select_related("site", "vendor", "subsystem"))
+    import io
+
+    from openpyxl import load_workbook
+
+    cells = next(load_workbook(io.BytesIO(data)).active.iter_rows(min_row=2, max_row=2))
+    assert all(c.data_type != "f" for c in cells)
+    Device.objects.all().delete()
+    job = ImportJob(customer=estate["customer"])
+    result = excel.check_file(data, job=job)
+    assert result.ok, result.errors
+    assert (result.rows[0]["name"], result.rows[0]["location"]) == (name, location)
