@@ -12,6 +12,7 @@ urlpatterns = [
     path("<int:pk>/sla/", views.sla_edit, name="sla_edit"),
     path("preview/", views.sla_preview_page, name="preview"),
     path("calendars/", views.calendar_list, name="calendar_list"),
+    path("calendars/holiday-panel/", views.holiday_panel, name="holiday_panel"),
     path("calendars/new/", views.calendar_create, name="calendar_create"),
     path("calendars/<int:pk>/", views.calendar_detail, name="calendar_detail"),
     path("calendars/<int:pk>/edit/", views.calendar_edit, name="calendar_edit"),

@@ -327,6 +327,16 @@ def calendar_list(request: HttpRequest) -> HttpResponse:
     return render(request, "contracts/calendar_list.html", context)
 
 
+@login_required
+def holiday_panel(request: HttpRequest) -> HttpResponse:
+    """A dashboard fragment: this year's and next year's holiday data when not official (empty otherwise).
+
+    For the home page: `<div hx-get="{% url 'contracts:holiday_panel' %}" hx-trigger="load"></div>`.
+    """
+    flags = holiday_years_flagged() if has_perm(request.user, "calendars.edit") else []
+    return render(request, "contracts/partials/_holiday_flags.html", {"holiday_flags": flags})
+
+
 @require_POST
 @login_required
 def statutory_day_delete(request: HttpRequest, pk: int) -> HttpResponse:

@@ -312,3 +312,11 @@ def test_official_schedule_entry_applies_to_china_calendars(client, admin_user):
     response = client.post(reverse("contracts:calendar_list"), {"form": "year", "year": "2027", "status": "official"})
     assert response.status_code == 302
     assert "官方" in client.get(reverse("contracts:calendar_list")).content.decode()
+
+
+def test_holiday_panel_fragment(client, admin_user, customer_a_user):
+    client.force_login(admin_user)
+    body = client.get(reverse("contracts:holiday_panel")).content.decode()
+    assert 'data-testid="holiday-flags"' in body  # next year's data is only estimated by the package
+    client.force_login(customer_a_user)
+    assert client.get(reverse("contracts:holiday_panel")).content.decode().strip() == ""
