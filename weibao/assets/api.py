@@ -1,10 +1,13 @@
 """REST API of the estate (mounted at /api/estate/): devices, projects, subsystems, vendors, documents, search."""
 
+from django.http import FileResponse, Http404
 from django.shortcuts import get_object_or_404
 from django.urls import reverse
-from ninja import Query, Router, Schema, Status
+from ninja import File, Form, Query, Router, Schema, Status
+from ninja.files import UploadedFile
 
 from weibao.accounts.permissions import require
+from weibao.accounts.security import client_ip
 from weibao.assets import services
 from weibao.assets.models import Vendor
 from weibao.assets.schemas import (
@@ -13,6 +16,7 @@ from weibao.assets.schemas import (
     DeviceOut,
     DevicePage,
     DevicePatch,
+    DeviceReplaceIn,
     DeviceStatusIn,
     DocumentOut,
     DocumentVersionOut,
@@ -30,6 +34,7 @@ from weibao.assets.selectors import (
     device_history,
     device_list,
     document_get_for_user,
+    document_version_get_for_user,
     documents_for,
     estate_search,
     keyset_page,
@@ -199,3 +204,67 @@ def list_vendors(request):
 def create_vendor(request, payload: VendorIn):
     require(request.auth, "estate.edit")
     return Status(201, services.vendor_create(actor=request.auth, **payload.dict()))
+
+
+@router.post("/devices/{int:device_id}/replace", response={201: DeviceOut})
+def replace_device(request, device_id: int, payload: DeviceReplaceIn):
+    """Hardware replacement: the device is retired and a new unit with the given serial takes its place."""
+    require(request.auth, "estate.edit")
+    device = device_get_for_user(user=request.auth, pk=device_id)
+    return Status(201, services.device_replace(device=device, actor=request.auth, **payload.dict()))
+
+
+@router.post("/documents", response={201: DocumentOut})
+def upload_document(
+    request,
+    doc_type: Form[str],
+    title: Form[str],
+    file: File[UploadedFile],
+    project_id: Form[int | None] = None,
+    subsystem_id: Form[int | None] = None,
+    device_id: Form[int | None] = None,
+    description: Form[str] = "",
+):
+    """A new document (multipart form) for a project, subsystem or device; the file is checked like UI uploads."""
+    require(request.auth, "estate.edit")
+    target = {}
+    if device_id:
+        target["device"] = device_get_for_user(user=request.auth, pk=device_id)
+    elif subsystem_id:
+        target["subsystem"] = subsystem_get_for_user(user=request.auth, pk=subsystem_id)
+    elif project_id:
+        target["project"] = project_get_for_user(user=request.auth, pk=project_id)
+    else:
+        raise Http404
+    obj = next(iter(target.values()))
+    customer = obj.project.customer if "subsystem" in target else obj.customer
+    document = services.document_create(actor=request.auth, customer=customer, doc_type=doc_type, title=title,
+                                        description=description, upload=file, **target)  # fmt: skip
+    return Status(201, document)
+
+
+@router.post("/documents/{int:document_id}/versions", response={201: DocumentVersionOut})
+def upload_document_version(request, document_id: int, file: File[UploadedFile], note: Form[str] = ""):
+    require(request.auth, "estate.edit")
+    document = document_get_for_user(user=request.auth, pk=document_id)
+    v = services.document_add_version(document=document, actor=request.auth, upload=file, note=note)
+    return Status(201, {**{f: getattr(v, f) for f in ("number", "original_name", "size", "content_type", "sha256", "uploaded_at")},
+                        "download_url": reverse("assets:document_download", args=[document.pk, v.number])})  # fmt: skip
+
+
+@router.get("/documents/{int:document_id}/versions/{int:number}/file")
+def download_document_version(request, document_id: int, number: int):
+    """The file of one version, as an attachment; every download is audited."""
+    require(request.auth, "estate.documents")
+    version = document_version_get_for_user(user=request.auth, document_pk=document_id, number=number)
+    try:
+        handle = version.file.open("rb")
+    except FileNotFoundError:
+        raise Http404 from None
+    services.document_download_record(version=version, user=request.auth, ip_address=client_ip(request),
+                                      user_agent=request.META.get("HTTP_USER_AGENT", ""))  # fmt: skip
+    response = FileResponse(handle, as_attachment=True, filename=version.original_name,
+                            content_type=version.content_type or "application/octet-stream")  # fmt: skip
+    response["X-Content-Type-Options"] = "nosniff"
+    response["Content-Security-Policy"] = "sandbox; default-src 'none'"
+    return response

@@ -163,3 +163,11 @@ class SearchOut(Schema):
     customers: list[dict]
     sites: list[dict]
     devices: list[DeviceOut]
+
+
+class DeviceReplaceIn(Schema):
+    serial_number: str
+    model: str = ""
+    installed_on: datetime.date | None = None
+    warranty_end: datetime.date | None = None
+    note: str = ""

@@ -13,6 +13,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from weibao.accounts.permissions import has_perm, require
+from weibao.accounts.security import client_ip
 from weibao.assets import briefing, excel, services, tasks
 from weibao.assets.choices import (
     DEVICE_STATUS_BADGE,
@@ -60,14 +61,6 @@ from weibao.assets.selectors import (
 )
 from weibao.core.exceptions import TransitionNotAllowed
 from weibao.customers.selectors import customer_get_for_user, site_get_for_user
-
-
-def _client_ip(request: HttpRequest) -> str | None:
-    try:
-        from weibao.accounts.security import client_ip
-    except ImportError:  # pragma: no cover - the accounts helper is optional
-        return request.META.get("REMOTE_ADDR")
-    return client_ip(request)
 
 
 # --- devices -----------------------------------------------------------------------------------------------------
@@ -405,7 +398,7 @@ def document_download(request: HttpRequest, pk: int, number: int) -> FileRespons
         handle = version.file.open("rb")
     except FileNotFoundError:
         raise Http404 from None
-    services.document_download_record(version=version, user=request.user, ip_address=_client_ip(request),
+    services.document_download_record(version=version, user=request.user, ip_address=client_ip(request),
                                       user_agent=request.META.get("HTTP_USER_AGENT", ""))  # fmt: skip
     response = FileResponse(handle, as_attachment=True, filename=version.original_name,
                             content_type=version.content_type or "application/octet-stream")  # fmt: skip

@@ -10,13 +10,17 @@ from weibao.customers.models import Site
 from weibao.customers.schemas import (
     ContactIn,
     ContactOut,
+    ContactPatch,
     CustomerIn,
     CustomerOut,
     CustomerPatch,
     SiteIn,
     SiteOut,
+    SitePatch,
 )
 from weibao.customers.selectors import (
+    contact_find,
+    contact_get_for_user,
     contact_qs_for,
     customer_get_for_user,
     customer_list,
@@ -99,3 +103,32 @@ def create_contact(request, customer_id: int, payload: ContactIn):
     site_id = data.pop("site_id")
     site = get_object_or_404(Site, pk=site_id, customer=customer) if site_id else None
     return Status(201, services.contact_create(actor=request.auth, customer=customer, site=site, **data))
+
+
+@router.patch("/sites/{int:site_id}", response=SiteOut)
+def update_site(request, site_id: int, payload: SitePatch):
+    require(request.auth, "estate.edit")
+    site = site_get_for_user(user=request.auth, pk=site_id)
+    changes = payload.dict(exclude_unset=True)
+    if "region_id" in changes:
+        region_id = changes.pop("region_id")
+        changes["region"] = get_object_or_404(Region, pk=region_id) if region_id else None
+    return services.site_update(site=site, actor=request.auth, **changes)
+
+
+@router.get("/contacts", response=list[ContactOut])
+def find_contacts(request, q: str):
+    """Contacts by phone, mobile, email or name (who is calling?)."""
+    require(request.auth, "estate.view")
+    return list(contact_find(query=q, user=request.auth))
+
+
+@router.patch("/contacts/{int:contact_id}", response=ContactOut)
+def update_contact(request, contact_id: int, payload: ContactPatch):
+    require(request.auth, "estate.edit")
+    contact = contact_get_for_user(user=request.auth, pk=contact_id)
+    changes = payload.dict(exclude_unset=True)
+    if "site_id" in changes:
+        site_id = changes.pop("site_id")
+        changes["site"] = get_object_or_404(Site, pk=site_id, customer_id=contact.customer_id) if site_id else None
+    return services.contact_update(contact=contact, actor=request.auth, **changes)

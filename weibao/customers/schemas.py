@@ -72,3 +72,23 @@ class ContactIn(Schema):
     email: str = ""
     wechat_id: str = ""
     is_primary: bool = False
+
+
+class SitePatch(Schema):
+    name: str | None = None
+    address: str | None = None
+    region_tier: str | None = None
+    region_id: int | None = None
+    timezone: str | None = None
+    notes: str | None = None
+
+
+class ContactPatch(Schema):
+    name: str | None = None
+    role: str | None = None
+    site_id: int | None = None
+    mobile: str | None = None
+    phone: str | None = None
+    email: str | None = None
+    wechat_id: str | None = None
+    is_primary: bool | None = None

@@ -435,3 +435,43 @@ def test_trigram_indexes_exist_and_serve_search(manager):
         plan = qs.explain()
         cursor.execute("SET enable_seqscan = on")
     assert "device_search_trgm_idx" in plan
+
+
+def test_api_documents_upload_versions_download(client, manager, customer_a_user, customer_b_user, customer_a_org):
+    project = ProjectFactory(customer=CustomerFactory(organisation=customer_a_org))
+    client.force_login(manager)
+    response = client.post("/api/estate/documents", {"doc_type": "drawing", "title": "施工图", "project_id": project.pk,
+                                                     "file": SimpleUploadedFile("a.pdf", PDF)})  # fmt: skip
+    assert response.status_code == 201, response.content
+    doc_id = response.json()["id"]
+    response = client.post("/api/estate/documents", {"doc_type": "drawing", "title": "坏", "project_id": project.pk,
+                                                     "file": SimpleUploadedFile("a.pdf", b"MZ\x90\x00")})  # fmt: skip
+    assert response.status_code == 422
+    response = client.post(f"/api/estate/documents/{doc_id}/versions", {"file": SimpleUploadedFile("b.pdf", PDF)})
+    assert response.json()["number"] == 2
+    client.force_login(customer_a_user)
+    assert [v["number"] for v in client.get(f"/api/estate/documents/{doc_id}/versions").json()] == [2, 1]
+    response = client.get(f"/api/estate/documents/{doc_id}/versions/1/file")
+    assert response["Content-Disposition"].startswith("attachment")
+    assert DocumentDownload.objects.filter(user=customer_a_user).count() == 1
+    assert (
+        client.post(f"/api/estate/documents/{doc_id}/versions", {"file": SimpleUploadedFile("c.pdf", PDF)}).status_code
+        == 403
+    )
+    client.force_login(customer_b_user)
+    assert client.get(f"/api/estate/documents/{doc_id}/versions/1/file").status_code == 404
+    assert client.get(f"/api/estate/documents/{doc_id}/versions").status_code == 404
+
+
+def test_api_device_replace(client, manager):
+    device = DeviceFactory()
+    client.force_login(manager)
+    response = client.post(
+        f"/api/estate/devices/{device.pk}/replace", {"serial_number": "NEW-9"}, content_type="application/json"
+    )
+    assert response.status_code == 201
+    assert response.json()["serial_number"] == "NEW-9"
+    response = client.post(
+        f"/api/estate/devices/{device.pk}/replace", {"serial_number": "NEW-10"}, content_type="application/json"
+    )
+    assert response.status_code == 422  # already retired

@@ -149,3 +149,29 @@ def test_api_customers_scoped(client, customer_a_user, customer_a_org, customer_
         f"/api/customers/{cid}/sites", {"name": "主楼", "region_tier": "nowhere"}, content_type="application/json"
     )
     assert response.status_code == 422
+
+
+def test_api_update_site_and_contact_and_find(client, manager, customer_a_user, customer_b_org):
+    site = SiteFactory(customer=CustomerFactory(organisation=customer_b_org))
+    contact = ContactFactory(customer=site.customer, mobile="13912345678")
+    client.force_login(manager)
+    response = client.patch(
+        f"/api/customers/sites/{site.pk}", {"region_tier": "county"}, content_type="application/json"
+    )
+    assert response.json()["region_tier"] == "county"
+    response = client.patch(
+        f"/api/customers/contacts/{contact.pk}", {"site_id": site.pk, "role": "科长"}, content_type="application/json"
+    )
+    assert response.json()["site_id"] == site.pk
+    other_site = SiteFactory()
+    response = client.patch(
+        f"/api/customers/contacts/{contact.pk}", {"site_id": other_site.pk}, content_type="application/json"
+    )
+    assert response.status_code == 404
+    assert [c["id"] for c in client.get("/api/customers/contacts?q=13912345678").json()] == [contact.pk]
+    client.force_login(customer_a_user)
+    assert client.get("/api/customers/contacts?q=13912345678").json() == []
+    assert (
+        client.patch(f"/api/customers/sites/{site.pk}", {"name": "x"}, content_type="application/json").status_code
+        == 403
+    )
