@@ -16,4 +16,5 @@ urlpatterns = [
     path("<int:pk>/comment/", views.workorder_comment, name="comment"),
     path("<int:pk>/legacy-review/", views.legacy_review, name="legacy_review"),
     path("<int:pk>/<slug:name>/", views.workorder_action, name="action"),
+    path("<int:pk>/<slug:name>/form/", views.workorder_action_form, name="action_form"),
 ]

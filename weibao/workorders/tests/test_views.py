@@ -20,6 +20,11 @@ PNG = (
 )
 
 
+@pytest.fixture(autouse=True)
+def _fresh_counts(settings):
+    settings.WEIBAO_QUEUE_COUNTS_TTL = 0  # the queue's cached counts would leak between tests
+
+
 def act(client, wo, name, data=None, **extra):
     return client.post(reverse("workorders:action", args=[wo.pk, name]), data or {}, **extra)
 
@@ -39,6 +44,21 @@ def test_queue_lists_open_orders_with_counts_and_bounded_queries(
     body = response.content.decode()
     assert body.count('class="wo-card') == 12
     assert 'data-count="new"' in body
+
+
+def test_queue_counts_are_cached_briefly(client, duty_engineer, site_a, settings):
+    from django.core.cache import cache
+
+    settings.WEIBAO_QUEUE_COUNTS_TTL = 30
+    cache.clear()
+    make_workorder(site=site_a, actor=duty_engineer)
+    client.force_login(duty_engineer)
+    client.get(reverse("workorders:list"))
+    make_workorder(site=site_a, actor=duty_engineer)
+    body = client.get(reverse("workorders:list")).content.decode()
+    assert body.count('class="wo-card') == 2  # the cards are fresh
+    assert 'data-count="new">' in body
+    cache.clear()
 
 
 def test_queue_htmx_returns_fragment_and_filters(client, duty_engineer, site_a):
@@ -159,17 +179,23 @@ def test_cancel_requires_reason(client, manager, order_a):
     assert order_a.status == Status.CANCELLED
 
 
-def test_unknown_action_is_404_and_missing_permission_403(client, customer_a_user, order_a):
+def test_unknown_action_is_404_and_missing_permission_403(client, customer_a_user, order_a, order_b):
     client.force_login(customer_a_user)
     assert act(client, order_a, "teleport").status_code == 404
     assert act(client, order_a, "dispatch").status_code == 403
+    assert client.get(reverse("workorders:action_form", args=[order_a.pk, "dispatch"])).status_code == 403
+    assert client.get(reverse("workorders:action_form", args=[order_b.pk, "customer_reject"])).status_code == 404
 
 
 def test_dispatch_offers_suggestions_and_assigns(client, manager, field_engineer, order_a):
     client.force_login(manager)
     body = client.get(reverse("workorders:detail", args=[order_a.pk])).content.decode()
-    assert 'data-testid="suggestions"' in body
-    assert str(field_engineer.name) in body
+    assert 'data-action-panel="dispatch"' in body
+    form = client.get(reverse("workorders:action_form", args=[order_a.pk, "dispatch"]), **HX).content.decode()
+    assert 'data-testid="suggestions"' in form
+    assert str(field_engineer.name) in form
+    page = client.get(reverse("workorders:action_form", args=[order_a.pk, "dispatch"]))
+    assert page.status_code == 200
     when = (timezone.localtime() + dt.timedelta(hours=3)).strftime("%Y-%m-%dT%H:%M")
     response = act(client, order_a, "dispatch", {"dispatch-engineer": field_engineer.pk,
                                                   "dispatch-appointment_at": when}, **HX)  # fmt: skip

@@ -2,7 +2,13 @@
 calls one service and renders (STYLE §5)."""
 
 from weibao.workorders.views.dashboard import dashboard
-from weibao.workorders.views.detail import attachment_download, workorder_action, workorder_comment, workorder_detail
+from weibao.workorders.views.detail import (
+    attachment_download,
+    workorder_action,
+    workorder_action_form,
+    workorder_comment,
+    workorder_detail,
+)
 from weibao.workorders.views.intake import intake_new, intake_pick, intake_search, portal_new
 from weibao.workorders.views.legacy import legacy_list, legacy_review
 from weibao.workorders.views.queue import workorder_list
@@ -17,6 +23,7 @@ __all__ = [
     "legacy_review",
     "portal_new",
     "workorder_action",
+    "workorder_action_form",
     "workorder_comment",
     "workorder_detail",
     "workorder_list",

@@ -72,12 +72,13 @@ def detail_context(request: HttpRequest, wo: WorkOrder, *, bound: dict | None = 
     actions = []
     suggestions = None
     for action in available_actions(wo, user):
-        form = bound["form"] if bound and bound["name"] == action.name else None
-        if action.name == "dispatch":
+        is_open = bool(bound and bound["name"] == action.name)
+        # Panels load their form when opened (htmx); only a form coming back with errors is rendered here. The
+        # dispatch suggestions and the long pick lists would otherwise cost most of the page's time.
+        form = bound["form"] if is_open else None
+        if is_open and action.name == "dispatch":
             suggestions = _suggestions(wo)
-        if form is None:
-            form = action_form(action, wo)
-        actions.append({"action": action, "form": form, "open": bool(bound and bound["name"] == action.name)})
+        actions.append({"action": action, "form": form, "open": is_open})
     comment_form = bound["form"] if bound and bound["name"] == "comment" else CommentForm(prefix="comment")
     if not user.is_internal:
         comment_form.fields.pop("internal", None)  # customers and vendors cannot write hidden notes
@@ -102,6 +103,25 @@ def workorder_detail(request: HttpRequest, pk: int) -> HttpResponse:
     require(request.user, "workorders.view")
     wo = _get(request, pk)
     return render_page_or_fragment(request, page=PAGE, fragment=FRAGMENT, context=detail_context(request, wo))
+
+
+@login_required
+def workorder_action_form(request: HttpRequest, pk: int, name: str) -> HttpResponse:
+    """One action's form, fetched when its panel opens (htmx) or as a small page without JavaScript."""
+    action = ACTIONS.get(name)
+    if action is None:
+        raise Http404
+    require(request.user, "workorders.view")
+    wo = _get(request, pk)
+    require(request.user, action.perm)
+    context = {
+        "wo": wo,
+        "item": {"action": action, "form": action_form(action, wo)},
+        "suggestions": _suggestions(wo) if action.name == "dispatch" else None,
+        "is_customer": request.user.is_customer,
+    }
+    return render_page_or_fragment(request, page="workorders/workorder_action.html",
+                                   fragment="workorders/partials/_action_form.html", context=context)  # fmt: skip
 
 
 @require_POST
