@@ -475,3 +475,22 @@ def test_api_device_replace(client, manager):
         f"/api/estate/devices/{device.pk}/replace", {"serial_number": "NEW-10"}, content_type="application/json"
     )
     assert response.status_code == 422  # already retired
+
+
+def test_search_project_list_and_briefing_query_counts(client, manager, django_assert_max_num_queries):
+    customer = CustomerFactory(name="鼓楼医院")
+    site = SiteFactory(customer=customer)
+    project = ProjectFactory(customer=customer, site=site)
+    subsystem = SubsystemFactory(project=project)
+    for _ in range(25):
+        DeviceFactory(customer=customer, site=site, project=project, subsystem=subsystem, location="鼓楼机房")
+    for _ in range(10):
+        ProjectFactory()
+    client.force_login(manager)
+    with django_assert_max_num_queries(10):
+        assert client.get(reverse("assets:search") + "?q=鼓楼").status_code == 200
+    with django_assert_max_num_queries(8):
+        assert client.get(reverse("assets:project_list")).status_code == 200
+    # The briefing's queries do not grow with the number of devices.
+    with django_assert_max_num_queries(25):
+        assert client.get(reverse("assets:briefing_site", args=[site.pk])).status_code == 200
