@@ -36,11 +36,13 @@ import django  # noqa: E402
 django.setup()
 
 from django.db import connection, transaction  # noqa: E402
+from django.db.models import F  # noqa: E402
 from django.test import Client  # noqa: E402
 from django.utils import timezone  # noqa: E402
 
 from weibao.accounts.models import User  # noqa: E402
 from weibao.workorders import selectors  # noqa: E402
+from weibao.workorders.choices import ACTIVE_STATUSES  # noqa: E402
 from weibao.workorders.models import Clock, WorkOrder  # noqa: E402
 
 
@@ -153,7 +155,7 @@ def bench_queue(args) -> int:
 def bench_sweep(args) -> int:
     from weibao.workorders.clocks import sla_sweep
 
-    open_orders = WorkOrder.objects.filter(status__in=sorted(selectors.ACTIVE_STATUSES)).count()
+    open_orders = WorkOrder.objects.filter(status__in=sorted(ACTIVE_STATUSES)).count()
     running = Clock.objects.filter(stopped_at__isnull=True).count()
     print(f"database: {connection.vendor}; active orders {open_orders:,}; running clocks {running:,}")
     with transaction.atomic():
@@ -162,7 +164,10 @@ def bench_sweep(args) -> int:
         steady_s = time.perf_counter() - started
         print(f"steady state (what comes due this minute): {steady} in {steady_s:.2f} s")
         # Worst case: a worker that was down for days — every running clock's warning and breach are due at once.
-        reset = Clock.objects.filter(stopped_at__isnull=True).update(warned_at=None, breached_at=None)
+        # (A new cycle number gives the crossings new dedupe keys, as after a reopen.)
+        reset = Clock.objects.filter(stopped_at__isnull=True).update(
+            warned_at=None, breached_at=None, cycle=F("cycle") + 100
+        )
         started = time.perf_counter()
         catch_up = sla_sweep()
         catch_s = time.perf_counter() - started

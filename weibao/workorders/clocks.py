@@ -215,17 +215,23 @@ def _sweep_level(*, level: str, now: datetime.datetime, batch: int, actor_id: in
     if level == AlertLevel.WARNING:
         # A clock already past its deadline gets the breach alone (a late worker must not send both at once).
         due = Q(warned_at__isnull=True, warn_at__lte=now, deadline__gt=now)
-        stamp, kind, state = "warned_at", EventKind.SLA_WARNING, SlaState.WARNING
+        stamp, kind, state, key = "warned_at", EventKind.SLA_WARNING, SlaState.WARNING, "warn_at"
     else:
         due = Q(breached_at__isnull=True, deadline__lte=now)
-        stamp, kind, state = "breached_at", EventKind.SLA_BREACH, SlaState.BREACHED
+        stamp, kind, state, key = "breached_at", EventKind.SLA_BREACH, SlaState.BREACHED, "deadline"
     candidates = Clock.objects.filter(due, stopped_at__isnull=True, paused_at__isnull=True)
-    total, last_pk = 0, 0
+    total, after = 0, None
     while True:
-        ids = list(candidates.filter(pk__gt=last_pk).order_by("pk").values_list("pk", flat=True)[:batch])
-        if not ids:
+        # Batches walk the partial index in (due time, pk) order; ordering by pk alone would make PostgreSQL scan
+        # the whole clock table by primary key looking for the few due rows.
+        page = candidates
+        if after is not None:
+            page = page.filter(Q(**{f"{key}__gt": after[0]}) | Q(**{key: after[0], "pk__gt": after[1]}))
+        rows = list(page.order_by(key, "pk").values_list(key, "pk")[:batch])
+        if not rows:
             return total
-        last_pk = ids[-1]
+        after = rows[-1]
+        ids = [pk for _due, pk in rows]
         with transaction.atomic():
             # Claim: rows another worker holds are skipped, rows it already stamped no longer match `due`.
             claimed = list(
@@ -239,8 +245,24 @@ def _sweep_level(*, level: str, now: datetime.datetime, batch: int, actor_id: in
                 {stamp: now} if level == AlertLevel.WARNING else {stamp: now, "warned_at": Coalesce("warned_at", now)}
             )
             Clock.objects.filter(pk__in=[c[0] for c in claimed]).update(**stamps)
-            orders = dict(WorkOrder.objects.filter(pk__in={c[1] for c in claimed}).values_list("pk", "assignee_id"))
-            branches = dict(WorkOrder.objects.filter(pk__in={c[1] for c in claimed}).values_list("pk", "branch_id"))
+            wo_ids = {c[1] for c in claimed}
+            # Belt and braces: a crossing already on the timeline (the clock's stamp was lost, e.g. restored from
+            # an older backup) is stamped but not announced again — and never blocks the rest of the batch.
+            keys = {f"{kind}:{c[2]}:{c[3]}" for c in claimed}
+            seen = set(
+                WorkOrderEvent.objects.filter(workorder_id__in=wo_ids, dedupe_key__in=keys).values_list(
+                    "workorder_id", "dedupe_key"
+                )
+            )
+            claimed = [c for c in claimed if (c[1], f"{kind}:{c[2]}:{c[3]}") not in seen]
+            people = {
+                pk: (assignee_id, branch_id)
+                for pk, assignee_id, branch_id in WorkOrder.objects.filter(pk__in=wo_ids).values_list(
+                    "pk", "assignee_id", "branch_id"
+                )
+            }
+            orders = {pk: v[0] for pk, v in people.items()}
+            branches = {pk: v[1] for pk, v in people.items()}
             events = WorkOrderEvent.objects.bulk_create(
                 [
                     WorkOrderEvent(
@@ -269,7 +291,6 @@ def _sweep_level(*, level: str, now: datetime.datetime, batch: int, actor_id: in
                 )
             Alert.objects.bulk_create(alerts, ignore_conflicts=True)
             # Raise the order's SLA state; never lower it here (a breach outranks a warning).
-            wo_ids = {c[1] for c in claimed}
             rank = [SlaState.OK] if state == SlaState.WARNING else [SlaState.OK, SlaState.WARNING]
             WorkOrder.objects.filter(pk__in=wo_ids, sla_state__in=rank).update(sla_state=state)
             from weibao.workorders.events import publish

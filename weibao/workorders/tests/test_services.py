@@ -415,3 +415,16 @@ def test_state_counts_with_unindexed_filter_keep_the_transaction_usable(site_a, 
     assert counts["closed"] in (0, None)
     assert counts["new"] == 0
     assert WorkOrder.objects.count() == 1  # the connection still works after a cut-off count
+
+
+def test_sweep_survives_a_lost_stamp(clock, site_a, duty_engineer):
+    wo = make_workorder(site=site_a, actor=duty_engineer, severity="A", channel="phone")
+    clock.advance(minutes=20)
+    assert sla_sweep()["breaches"] == 1
+    Clock.objects.filter(workorder=wo).update(breached_at=None, warned_at=None)  # e.g. restored from a backup
+    other = make_workorder(site=site_a, actor=duty_engineer, severity="A", channel="phone")
+    clock.advance(minutes=20)
+    assert sla_sweep()["breaches"] == 1  # only the new order's; the old crossing is not announced twice
+    assert len(events(wo, EventKind.SLA_BREACH)) == 1
+    assert len(events(other, EventKind.SLA_BREACH)) == 1
+    assert clock_of(wo, ClockKind.RESPONSE).breached_at is not None
