@@ -34,6 +34,8 @@ weibao db_worker --interval 1 >>"$LOG_DIR/worker.log" 2>&1 &
 pids+=($!)
 weibao crontask >>"$LOG_DIR/scheduler.log" 2>&1 &
 pids+=($!)
+# The scheduler's first beat comes at the next full minute; one now keeps /healthz green after a restart.
+weibao heartbeat >/dev/null
 
 for _ in $(seq 60); do
     python -c "import urllib.request,sys; urllib.request.urlopen('http://$HOST:$PORT/accounts/login/', timeout=2)" \

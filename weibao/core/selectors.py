@@ -37,9 +37,14 @@ def health_check() -> Health:
             cursor.execute("SELECT 1")
         beat = WorkerHeartbeat.objects.filter(name=WORKER).values_list("beat_at", flat=True).first()
         pending = _pending_tasks()
-        installed_at = (
-            MigrationRecorder.Migration.objects.filter(app="core").order_by("applied").values_list("applied", flat=True)
-        ).first()
+        installed_at = None
+        if beat is None:
+            installed_at = (
+                MigrationRecorder.Migration.objects.filter(app="core")
+                .order_by("applied")
+                .values_list("applied", flat=True)
+                .first()
+            )
     except DatabaseError:
         logger.exception("health check: database unreachable")
         return Health(False, "error", "unknown", None, None, None)

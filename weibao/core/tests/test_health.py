@@ -91,3 +91,11 @@ def test_system_status_page_and_ping_button(client, admin_user, django_capture_o
 def test_ping_button_is_for_administrators(client, manager):
     client.force_login(manager)
     assert client.post(reverse("core:ping_worker")).status_code == 403
+
+
+def test_heartbeat_command_enqueues_a_beat():
+    from django.core.management import call_command
+
+    call_command("heartbeat", stdout=__import__("io").StringIO())
+    # The immediate backend of the test settings runs it at once; the real worker does in production.
+    assert WorkerHeartbeat.objects.get().beats == 1
