@@ -146,45 +146,54 @@ def _unquote(text: str) -> str:
     return text
 
 
-def export_devices(devices: Iterable[Device]) -> bytes:
-    """Devices as an .xlsx in the import layout (so an export can be edited and imported again)."""
+def export_table(title: str, headers: list[str], rows: Iterable[list]) -> bytes:
+    """Any list as an .xlsx sheet, every text cell neutralised against formula injection."""
     wb = Workbook(write_only=True)
-    ws = wb.create_sheet("设备清单")
-    ws.append([c.header for c in COLUMNS])
-    status_labels = dict(DeviceStatus.choices)
-    category_labels = dict(DeviceCategory.choices)
-    for n, d in enumerate(devices):
+    ws = wb.create_sheet(title[:31])
+    ws.append(headers)
+    for n, values in enumerate(rows):
         if n >= EXPORT_MAX_ROWS:
             break
-        values = [
-            d.site.name,
-            d.subsystem.name if d.subsystem_id else "",
-            d.vendor.name,
-            str(category_labels.get(d.category, d.category)),
-            d.name,
-            d.model,
-            d.serial_number,
-            d.location,
-            d.ip_address,
-            d.firmware,
-            d.installed_on,
-            d.warranty_end,
-            str(status_labels.get(d.status, d.status)),
-            "; ".join(f"{k}={v}" for k, v in (d.parameters or {}).items()),
-            d.notes,
-        ]
         row = []
         for value in values:
             cell = WriteOnlyCell(ws, value=safe_cell(value) if value not in (None, "") else None)
             if isinstance(value, datetime.date):
                 cell.number_format = "yyyy-mm-dd"
             elif isinstance(value, str):
-                cell.data_type = "s"  # belt and braces: never let openpyxl store text as a formula
+                cell.data_type = "s"
             row.append(cell)
         ws.append(row)
     out = io.BytesIO()
     wb.save(out)
     return out.getvalue()
+
+
+def export_devices(devices: Iterable[Device]) -> bytes:
+    """Devices as an .xlsx in the import layout (so an export can be edited and imported again)."""
+    status_labels = dict(DeviceStatus.choices)
+    category_labels = dict(DeviceCategory.choices)
+
+    def rows():
+        for d in devices:
+            yield [
+                d.site.name,
+                d.subsystem.name if d.subsystem_id else "",
+                d.vendor.name,
+                str(category_labels.get(d.category, d.category)),
+                d.name,
+                d.model,
+                d.serial_number,
+                d.location,
+                d.ip_address,
+                d.firmware,
+                d.installed_on,
+                d.warranty_end,
+                str(status_labels.get(d.status, d.status)),
+                "; ".join(f"{k}={v}" for k, v in (d.parameters or {}).items()),
+                d.notes,
+            ]
+
+    return export_table("设备清单", [c.header for c in COLUMNS], rows())
 
 
 # --- reading and checking --------------------------------------------------------------------------------------------

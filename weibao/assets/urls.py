@@ -15,6 +15,7 @@ urlpatterns = [
     path("search/", views.search, name="search"),
     path("projects/", views.project_list, name="project_list"),
     path("projects/new/", views.project_create, name="project_create"),
+    path("projects/export.xlsx", views.project_export, name="project_export"),
     path("projects/<int:pk>/", views.project_detail, name="project_detail"),
     path("projects/<int:pk>/edit/", views.project_edit, name="project_edit"),
     path("projects/<int:pk>/briefing/", views.briefing_project, name="briefing_project"),

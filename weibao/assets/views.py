@@ -218,6 +218,22 @@ def project_list(request: HttpRequest) -> HttpResponse:
 
 
 @login_required
+def project_export(request: HttpRequest) -> HttpResponse:
+    require(request.user, "estate.view")
+    q = request.GET.get("q", "").strip()[:100]
+    projects = select_projects(user=request.user, q=q).iterator(chunk_size=2000)
+    headers = [_("Code"), _("Name"), _("Customer"), _("Built by"), _("Delivered on"), _("Final acceptance on"),
+               _("Project warranty end")]  # fmt: skip
+    rows = ([p.code, p.name, p.customer.name, _("us") if p.built_by_us else _("others"), p.delivered_on, p.accepted_on,
+             p.warranty_end] for p in projects)  # fmt: skip
+    response = HttpResponse(
+        excel.export_table("projects", [str(h) for h in headers], rows), content_type=excel.XLSX_CONTENT_TYPE
+    )
+    response["Content-Disposition"] = 'attachment; filename="projects.xlsx"'
+    return response
+
+
+@login_required
 def project_detail(request: HttpRequest, pk: int) -> HttpResponse:
     require(request.user, "estate.view")
     project = project_get_for_user(user=request.user, pk=pk)

@@ -6,6 +6,7 @@ app_name = "customers"
 urlpatterns = [
     path("", views.customer_list, name="list"),
     path("new/", views.customer_create, name="create"),
+    path("export.xlsx", views.customer_export, name="export"),
     path("<int:pk>/", views.customer_detail, name="detail"),
     path("<int:pk>/edit/", views.customer_edit, name="edit"),
     path("<int:pk>/sites/new/", views.site_create, name="site_create"),

@@ -5,6 +5,7 @@ from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.utils.translation import gettext as _
 
 from weibao.accounts.permissions import has_perm, require
 from weibao.customers import services
@@ -26,6 +27,25 @@ def customer_list(request: HttpRequest) -> HttpResponse:
     page = Paginator(select_customers(user=request.user, q=q), 50).get_page(request.GET.get("page"))
     template = "customers/partials/_customer_rows.html" if request.htmx else "customers/customer_list.html"
     return render(request, template, {"page": page, "q": q, "can_edit": has_perm(request.user, "estate.edit")})
+
+
+@login_required
+def customer_export(request: HttpRequest) -> HttpResponse:
+    """The filtered customer list as .xlsx (text cells protected against formula injection)."""
+    from weibao.assets.excel import XLSX_CONTENT_TYPE, export_table
+
+    require(request.user, "estate.view")
+    q = request.GET.get("q", "").strip()[:100]
+    customers = select_customers(user=request.user, q=q).iterator(chunk_size=2000)
+    headers = [str(_("Code")), str(_("Name")), str(_("Industry")), str(_("Responsible branch")), str(_("Address")),
+               str(_("Email domains"))]  # fmt: skip
+    rows = (
+        [c.code, c.name, c.industry, c.branch.name if c.branch_id else "", c.address, c.email_domains]
+        for c in customers
+    )
+    response = HttpResponse(export_table("customers", headers, rows), content_type=XLSX_CONTENT_TYPE)
+    response["Content-Disposition"] = 'attachment; filename="customers.xlsx"'
+    return response
 
 
 @login_required

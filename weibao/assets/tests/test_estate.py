@@ -494,3 +494,17 @@ def test_search_project_list_and_briefing_query_counts(client, manager, django_a
     # The briefing's queries do not grow with the number of devices.
     with django_assert_max_num_queries(25):
         assert client.get(reverse("assets:briefing_site", args=[site.pk])).status_code == 200
+
+
+def test_project_export(client, manager, customer_b_user):
+    ProjectFactory(name="+SUM(1,2)", code="P-X")
+    client.force_login(manager)
+    import io
+
+    from openpyxl import load_workbook
+
+    ws = load_workbook(io.BytesIO(client.get(reverse("assets:project_export")).content)).active
+    assert list(ws.iter_rows(min_row=2, values_only=True))[0][:2] == ("P-X", "'+SUM(1,2)")
+    client.force_login(customer_b_user)
+    ws = load_workbook(io.BytesIO(client.get(reverse("assets:project_export")).content)).active
+    assert list(ws.iter_rows(min_row=2, values_only=True)) == []

@@ -175,3 +175,20 @@ def test_api_update_site_and_contact_and_find(client, manager, customer_a_user, 
         client.patch(f"/api/customers/sites/{site.pk}", {"name": "x"}, content_type="application/json").status_code
         == 403
     )
+
+
+def test_customer_export_is_scoped_and_formula_safe(client, manager, customer_a_user, customer_a_org, customer_b_org):
+    import io
+
+    from openpyxl import load_workbook
+
+    CustomerFactory(organisation=customer_a_org, code="A1", name='=HYPERLINK("http://x")')
+    CustomerFactory(organisation=customer_b_org, code="B1")
+    client.force_login(manager)
+    ws = load_workbook(io.BytesIO(client.get(reverse("customers:export")).content)).active
+    rows = list(ws.iter_rows(min_row=2, values_only=True))
+    assert sorted(r[0] for r in rows) == ["A1", "B1"]
+    assert '\'=HYPERLINK("http://x")' in [r[1] for r in rows]
+    client.force_login(customer_a_user)
+    ws = load_workbook(io.BytesIO(client.get(reverse("customers:export")).content)).active
+    assert [r[0] for r in ws.iter_rows(min_row=2, values_only=True)] == ["A1"]
