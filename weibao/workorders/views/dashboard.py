@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+from django.conf import settings
 from django.contrib.auth.decorators import login_required
+from django.core.cache import cache
 from django.db.models import Count
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
@@ -10,8 +12,8 @@ from django.shortcuts import render
 from weibao.accounts.permissions import require
 from weibao.contracts.choices import Severity
 from weibao.workorders.choices import OPEN_STATUSES, Status
-from weibao.workorders.selectors import QueueFilters, workorder_qs_for, workorder_queue, workorder_state_counts
-from weibao.workorders.views.queue import STATE_ORDER
+from weibao.workorders.selectors import QueueFilters, workorder_qs_for, workorder_queue
+from weibao.workorders.views.queue import STATE_ORDER, _state_counts
 
 
 def _open_by_severity(user) -> dict[str, int]:
@@ -27,10 +29,24 @@ def _open_by_severity(user) -> dict[str, int]:
     return {s: found.get(s, 0) for s in Severity.values}
 
 
+def _cached(request: HttpRequest, name: str, compute):
+    """Dashboard figures are allowed to be a few seconds old (see queue._state_counts)."""
+    ttl = getattr(settings, "WEIBAO_QUEUE_COUNTS_TTL", 10)
+    if not ttl:
+        return compute()
+    user = request.user
+    key = f"wo-dash:{name}:" + ("staff" if user.is_internal else f"{user.role}:{user.organisation_id}")
+    value = cache.get(key)
+    if value is None:
+        value = compute()
+        cache.set(key, value, ttl)
+    return value
+
+
 def dashboard_context(request: HttpRequest) -> dict:
     user = request.user
-    counts = workorder_state_counts(user=user)
-    by_severity = _open_by_severity(user)
+    counts = _state_counts(request, QueueFilters())
+    by_severity = _cached(request, "severity", lambda: _open_by_severity(user))
     states = [{"status": s, "label": str(Status(s).label), "n": counts.get(s, 0),
                "capped": s in counts.get("capped", [])} for s in STATE_ORDER]  # fmt: skip
     open_states = [s for s in states if s["status"] in OPEN_STATUSES]
