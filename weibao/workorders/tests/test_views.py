@@ -354,3 +354,15 @@ def test_pre_visit_briefing_lists_site_orders(client, field_engineer, duty_engin
     assert 'data-testid="briefing-workorders"' in body
     assert order_a.number in body
     assert cancelled.number in body
+
+
+def test_attachment_of_another_organisation_is_404(client, duty_engineer, customer_a_user, order_b):
+    photo = SimpleUploadedFile("b.png", PNG, content_type="image/png")
+    svc.workorder_comment(workorder=order_b, actor=duty_engineer, body="乙公司现场照片", attachments=[photo])
+    internal = SimpleUploadedFile("i.png", PNG, content_type="image/png")
+    svc.workorder_comment(workorder=order_b, actor=duty_engineer, body="内部", attachments=[internal], internal=True)
+    public, hidden = order_b.attachments.order_by("id")
+    client.force_login(customer_a_user)
+    assert client.get(reverse("workorders:attachment", args=[public.pk])).status_code == 404
+    client.force_login(duty_engineer)
+    assert client.get(reverse("workorders:attachment", args=[hidden.pk])).status_code == 200
