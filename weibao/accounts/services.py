@@ -10,7 +10,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from weibao.accounts.auth import new_token_value, token_digest
-from weibao.accounts.choices import ROLE_ORGANISATION_KIND, LoginOutcome, OrganisationKind
+from weibao.accounts.choices import ROLE_ORGANISATION_KIND, LoginOutcome, OrganisationKind, Role
 from weibao.accounts.models import ApiToken, Branch, LoginEvent, Organisation, Skill, User
 from weibao.accounts.security import client_ip, user_agent
 
@@ -41,6 +41,11 @@ def _check_role_fits(*, role: str, organisation: Organisation, branch: Branch | 
         raise ValidationError({"branch": _("Only our own staff belong to a branch.")})
 
 
+def _sync_admin_flags(user: User) -> None:
+    # Administrators also keep organisations, branches, regions and skills in Django's admin site.
+    user.is_staff = user.is_superuser = user.role == Role.ADMIN
+
+
 @transaction.atomic
 def user_create(
     *,
@@ -67,6 +72,7 @@ def user_create(
         branch=branch,
         **extra,
     )
+    _sync_admin_flags(user)
     if password is None:
         user.set_unusable_password()
     else:
@@ -91,6 +97,7 @@ def user_update(*, actor: User, user: User, skills: list[Skill] | None = None, *
     if user.organisation.kind != OrganisationKind.OWN:
         user.branch = None  # staff-only fields make no sense for customer or vendor users
     _check_role_fits(role=user.role, organisation=user.organisation, branch=user.branch)
+    _sync_admin_flags(user)
     if user.pk == actor.pk and user.role != actor.role:
         raise ValidationError({"role": _("You cannot change your own role.")})
     user.full_clean(exclude=["password"])

@@ -40,6 +40,7 @@ NAV: list[NavItem] = [
     NavItem(_("Received mail"), "notifications:inbound", "notifications.triage", "@"),
     NavItem(_("Users"), "accounts:user_list", "users.manage", "☺"),
     NavItem(_("API tokens"), "accounts:tokens", "api.tokens", "#"),
+    NavItem(_("Branches and regions"), "admin:accounts_branch_changelist", "users.manage", "⌖"),
     NavItem(_("System status"), "core:system_status", "system.status", "♥"),
     NavItem(_("My profile"), "accounts:profile", "profile.edit", "☻"),
 ]

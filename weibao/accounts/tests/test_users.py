@@ -44,6 +44,20 @@ def test_create_staff_user_with_staff_fields(client, admin_user, own_org, branch
     )  # fmt: skip
     assert list(user.skills.all()) == [skill]
     assert user.check_password(GOOD)
+    assert not user.is_staff
+
+
+def test_administrators_get_the_admin_site(client, admin_user, own_org, field_engineer):
+    client.force_login(admin_user)
+    client.post(reverse("accounts:user_create"), _data(own_org, "admin"))
+    assert User.objects.get(username="wangfang").is_superuser
+    data = _data(own_org, "admin", password1="", password2="")
+    client.post(reverse("accounts:user_edit", args=[field_engineer.pk]), data)
+    field_engineer.refresh_from_db()
+    assert (field_engineer.is_staff, field_engineer.is_superuser) == (True, True)
+    client.post(reverse("accounts:user_edit", args=[field_engineer.pk]), {**data, "role": "field_engineer"})
+    field_engineer.refresh_from_db()
+    assert (field_engineer.is_staff, field_engineer.is_superuser) == (False, False)
 
 
 def test_create_customer_contact(client, admin_user, customer_a_org):
