@@ -39,7 +39,7 @@ def logout(page) -> None:
 
 
 @pytest.fixture(scope="session")
-def _playwright_browser():
+def chromium_browser():
     # Playwright's sync API runs an event loop in this thread; Django's ORM refuses to run where a loop is
     # running unless told that this is deliberate (the tests' own DB calls are synchronous and safe here).
     os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
@@ -69,15 +69,15 @@ def _new_page(browser, live_server, viewport: dict, request) -> Iterator:
 
 
 @pytest.fixture
-def browser_page(_playwright_browser, live_server, transactional_db, request):
+def browser_page(chromium_browser, live_server, transactional_db, request):
     """A fresh desktop-sized Chromium page whose relative URLs go to the live test server."""
-    yield from _new_page(_playwright_browser, live_server, DESKTOP, request)
+    yield from _new_page(chromium_browser, live_server, DESKTOP, request)
 
 
 @pytest.fixture
-def phone_page(_playwright_browser, live_server, transactional_db, request):
+def phone_page(chromium_browser, live_server, transactional_db, request):
     """The same at 375 px width (a phone)."""
-    yield from _new_page(_playwright_browser, live_server, PHONE, request)
+    yield from _new_page(chromium_browser, live_server, PHONE, request)
 
 
 @pytest.fixture

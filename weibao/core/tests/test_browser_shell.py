@@ -57,3 +57,28 @@ def test_administration_pages_fit_375px(phone_page, login_as, admin_user, duty_e
         page.goto(url)
         assert page.evaluate("document.documentElement.scrollWidth") <= 375, url
         screenshot(page, f"{name}-375-admin")
+
+
+def test_lockout_and_unlock_by_an_administrator(chromium_browser, live_server, browser_page, login_as,
+                                                 duty_engineer, admin_user, settings):  # fmt: skip
+    settings.AXES_FAILURE_LIMIT = 3
+    page = browser_page
+    for _ in range(3):
+        page.goto("/accounts/login/")
+        page.fill("#id_username", duty_engineer.username)
+        page.fill("#id_password", "wrong-password")
+        page.click("[data-testid=login-submit]")
+    assert page.is_visible("[data-testid=locked-out]")
+    assert "账户已锁定" in page.inner_text("h1")
+    screenshot(page, "locked-out")
+
+    admin_context = chromium_browser.new_context(base_url=live_server.url, locale="zh-CN")
+    admin_page = admin_context.new_page()
+    login_as(admin_user, page=admin_page)
+    admin_page.goto("/accounts/users/")
+    admin_page.click(f"[data-testid=unlock-{duty_engineer.username}]")
+    assert admin_page.is_hidden(f"[data-testid=unlock-{duty_engineer.username}]")
+    admin_context.close()
+
+    login_as(duty_engineer)
+    assert duty_engineer.name in page.inner_text("[data-testid=current-user]")
