@@ -106,6 +106,7 @@ def workorder_list(request: HttpRequest) -> HttpResponse:
         "cap": counts.get("cap"),
         "base_query": params.urlencode(),
         "nostatus_query": without_status.urlencode(),
+        "filters_active": bool(without_status.urlencode()),
         "can_create": has_perm(request.user, "workorders.create"),
         # Cards link to "<list>/<pk>/": one reverse() per page instead of two per card.
         "list_url": reverse("workorders:list"),
