@@ -90,6 +90,15 @@ def _poll(mailbox: Mailbox, workers: int | None) -> PollResult:
             if status:
                 result.processed += 1
                 result.statuses[status] = result.statuses.get(status, 0) + 1
+    # A reply that came before the mail it answers waited; that mail is handled now, so the reply can follow.
+    waiting = list(
+        InboundMessage.objects.filter(pk__in=pending, status=InboundStatus.RECEIVED).values_list("pk", flat=True)
+    )
+    for statuses in _chunks_processed(waiting):
+        for status in statuses.values():
+            if status:
+                result.processed += 1
+                result.statuses[status] = result.statuses.get(status, 0) + 1
     return result
 
 

@@ -256,3 +256,21 @@ def test_two_worker_processes_handle_each_mail_once(make_mailbox, customer_a, cu
     assert WorkOrder.objects.filter(channel="email").count() == 21
     refs = list(WorkOrderEvent.objects.exclude(source_ref="").values_list("source_ref", flat=True))
     assert len(refs) == len(set(refs))
+
+
+def test_reply_that_arrives_before_its_original_waits_for_it(make_mailbox, customer_a,
+                                                             django_capture_on_commit_callbacks):  # fmt: skip
+    from weibao.workorders.models import WorkOrderEvent
+
+    head = "From: zhangsan@jia.example.cn\r\nTo: service@weibao.test\r\nContent-Type: text/plain; charset=utf-8\r\n"
+    original = (head + "Message-ID: <orig-1@jia>\r\nSubject: UPS alarm\r\n\r\nUPS beeps\r\n").encode()
+    reply = (head + "Message-ID: <reply-1@jia>\r\nIn-Reply-To: <orig-1@jia>\r\nSubject: Re: UPS alarm\r\n\r\n"
+             "still beeping\r\n").encode()  # fmt: skip
+    mailbox = make_mailbox([reply, original])
+
+    with django_capture_on_commit_callbacks(execute=True):
+        result = mailbox_poll(mailbox=mailbox, workers=1)
+
+    assert result.statuses == {"order_created": 1, "commented": 1}
+    order = InboundMessage.objects.get(message_id="<orig-1@jia>").workorder
+    assert WorkOrderEvent.objects.get(workorder=order, kind="comment").body.endswith("still beeping")
