@@ -40,11 +40,7 @@ from weibao.workorders.services.common import (
 def _responsible_branch_id(site, customer) -> int | None:
     """The branch serving the site's region, else the customer's branch."""
     if site.region_id is not None:
-        from weibao.accounts.models import Region
-
-        branch_id = Region.objects.filter(pk=site.region_id).values_list("branch_id", flat=True).first()
-        if branch_id is not None:
-            return branch_id
+        return site.region.branch_id  # loaded with the site by the API; one small query otherwise
     return customer.branch_id
 
 
