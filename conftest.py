@@ -6,6 +6,18 @@ import pytest
 pytest_plugins = ["weibao.core.tests.browser"]
 
 
+def pytest_collection_modifyitems(config, items):
+    """`@pytest.mark.postgres` tests are skipped unless the suite runs on PostgreSQL (DATABASE_URL=postgres://…)."""
+    import os
+
+    if os.environ.get("DATABASE_URL", "").startswith(("postgres", "pgsql")):
+        return
+    skip = pytest.mark.skip(reason="needs PostgreSQL (set DATABASE_URL=postgres://…)")
+    for item in items:
+        if "postgres" in item.keywords:
+            item.add_marker(skip)
+
+
 @pytest.fixture
 def own_org(db):
     from weibao.accounts.services import own_company
