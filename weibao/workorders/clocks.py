@@ -12,7 +12,7 @@ from collections import defaultdict
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
-from django.db import transaction
+from django.db import connection, transaction
 from django.db.models import Q
 from django.db.models.functions import Coalesce
 from django.utils import timezone
@@ -211,7 +211,7 @@ def _managers_by_branch() -> dict[int | None, list[int]]:
     return result
 
 
-def _sweep_level(*, level: str, now: datetime.datetime, batch: int, actor_id: int, managers) -> int:
+def _sweep_level_orm(*, level: str, now: datetime.datetime, batch: int, actor_id: int, managers) -> int:
     if level == AlertLevel.WARNING:
         # A clock already past its deadline gets the breach alone (a late worker must not send both at once).
         due = Q(warned_at__isnull=True, warn_at__lte=now, deadline__gt=now)
@@ -299,6 +299,83 @@ def _sweep_level(*, level: str, now: datetime.datetime, batch: int, actor_id: in
             total += len(claimed)
 
 
+# PostgreSQL: one statement per batch claims the due clocks (skipping rows another worker holds), stamps them, appends
+# the events (a crossing already on the timeline is skipped by the unique dedupe key) and raises the orders' SLA state.
+PG_SWEEP = """
+WITH due AS (
+    SELECT id FROM workorders_clock
+    WHERE stopped_at IS NULL AND paused_at IS NULL AND {due}
+    ORDER BY {key}, id LIMIT %(batch)s
+    FOR UPDATE SKIP LOCKED
+), stamped AS (
+    UPDATE workorders_clock c SET {stamps}
+    FROM due WHERE c.id = due.id
+    RETURNING c.workorder_id, c.kind, c.cycle, c.deadline
+), ev AS (
+    INSERT INTO workorders_workorderevent
+        (workorder_id, kind, actor_id, old_status, new_status, body, data, internal, source_ref, dedupe_key, created_at)
+    SELECT workorder_id, %(kind)s, %(actor)s, '', '', '',
+           jsonb_build_object('clock', kind, 'deadline', deadline, 'cycle', cycle), false, '',
+           %(kind)s || ':' || kind || ':' || cycle, %(now)s
+    FROM stamped
+    ON CONFLICT (workorder_id, dedupe_key) WHERE NOT (dedupe_key = '') DO NOTHING
+    RETURNING id, workorder_id, data ->> 'clock' AS clock_kind
+), raised AS (
+    UPDATE workorders_workorder w SET sla_state = %(state)s
+    FROM ev WHERE w.id = ev.workorder_id AND w.sla_state = ANY(%(ranks)s)
+)
+SELECT NULL::bigint, NULL::bigint, NULL::text, NULL::bigint, NULL::bigint, (SELECT count(*) FROM stamped)
+UNION ALL
+SELECT ev.id, ev.workorder_id, ev.clock_kind, w.assignee_id, w.branch_id, NULL
+FROM ev JOIN workorders_workorder w ON w.id = ev.workorder_id
+"""
+PG_ALERTS = """
+INSERT INTO workorders_alert (recipient_id, workorder_id, event_id, level, clock_kind, created_at)
+SELECT * FROM unnest(%s::bigint[], %s::bigint[], %s::bigint[], %s::text[], %s::text[], %s::timestamptz[])
+ON CONFLICT DO NOTHING
+"""
+
+
+def _sweep_level_pg(*, level: str, now: datetime.datetime, batch: int, actor_id: int, managers) -> int:
+    from weibao.workorders.events import publish
+
+    if level == AlertLevel.WARNING:
+        sql = PG_SWEEP.format(due="warned_at IS NULL AND warn_at <= %(now)s AND deadline > %(now)s", key="warn_at",
+                              stamps="warned_at = %(now)s")  # fmt: skip
+        kind, state, ranks = EventKind.SLA_WARNING, SlaState.WARNING, [SlaState.OK]
+    else:
+        sql = PG_SWEEP.format(due="breached_at IS NULL AND deadline <= %(now)s", key="deadline",
+                              stamps="breached_at = %(now)s, warned_at = COALESCE(c.warned_at, %(now)s)")  # fmt: skip
+        kind, state, ranks = EventKind.SLA_BREACH, SlaState.BREACHED, [SlaState.OK, SlaState.WARNING]
+    params = {"batch": batch, "now": now, "kind": str(kind), "actor": actor_id, "state": str(state),
+              "ranks": [str(r) for r in ranks]}  # fmt: skip
+    total = 0
+    while True:
+        with transaction.atomic(), connection.cursor() as cursor:
+            cursor.execute(sql, params)
+            result = cursor.fetchall()
+            claimed = next((r[5] for r in result if r[0] is None), 0)  # the first row carries the claimed count
+            rows = [r for r in result if r[0] is not None]
+            recipients, orders, events, kinds = [], [], [], []
+            for event_id, wo_id, clock_kind, assignee_id, branch_id, _n in rows:
+                people = {assignee_id} if assignee_id else set()
+                if level == AlertLevel.BREACH or not people:
+                    people.update(managers.get(branch_id) or managers["head"])
+                for person in people:
+                    recipients.append(person)
+                    orders.append(wo_id)
+                    events.append(event_id)
+                    kinds.append(clock_kind)
+            if recipients:
+                n = len(recipients)
+                cursor.execute(PG_ALERTS, [recipients, orders, events, [str(level)] * n, kinds, [now] * n])
+            publish(row[0] for row in rows)
+        total += len(rows)
+        if not claimed:
+            # Nothing claimable is left (or only rows other workers hold right now; they stamp them themselves).
+            return total
+
+
 def sla_sweep(*, now: datetime.datetime | None = None, batch: int = 2000) -> dict[str, int]:
     """Raise SLA warnings and breaches that have come due. Safe to run twice or in parallel: each crossing is
     claimed by a conditional update under a row lock (and the event's dedupe key is unique per order)."""
@@ -307,6 +384,7 @@ def sla_sweep(*, now: datetime.datetime | None = None, batch: int = 2000) -> dic
     now = now or timezone.now()
     actor_id = system_user().pk
     managers = _managers_by_branch()
+    _sweep_level = _sweep_level_pg if connection.vendor == "postgresql" else _sweep_level_orm
     warnings = _sweep_level(level=AlertLevel.WARNING, now=now, batch=batch, actor_id=actor_id, managers=managers)
     breaches = _sweep_level(level=AlertLevel.BREACH, now=now, batch=batch, actor_id=actor_id, managers=managers)
     if warnings or breaches:
