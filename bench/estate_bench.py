@@ -28,7 +28,10 @@ django.setup()
 from django.conf import settings  # noqa: E402
 
 # Static files are not what we measure: use the plain storage so no collectstatic manifest is needed.
-settings.STORAGES = {**settings.STORAGES, "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"}}
+settings.STORAGES = {
+    **settings.STORAGES,
+    "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
+}
 
 from django.db import connection  # noqa: E402
 from django.test import Client  # noqa: E402
