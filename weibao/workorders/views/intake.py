@@ -19,6 +19,7 @@ from weibao.customers.selectors import (
     contact_find,
     contact_get_for_user,
     customer_get_for_user,
+    customer_list,
     site_get_for_user,
     site_list,
 )
@@ -29,6 +30,7 @@ from weibao.workorders.views.detail import _add_errors
 
 MAX_DEVICES_LISTED = 100
 MIN_QUERY = 2
+DEVICE_QUERY_MIN = 3
 
 
 def _devices_for_site(user, site, selected: list[int] = ()) -> list[Device]:
@@ -88,8 +90,14 @@ def intake_search(request: HttpRequest) -> HttpResponse:
     context = {"q": q, "contacts": [], "customers": [], "sites": [], "devices": []}
     if len(q) >= MIN_QUERY and request.user.is_internal:
         context["contacts"] = list(contact_find(query=q, user=request.user, limit=8))
-        found = estate_search(user=request.user, q=q, limit=8)
-        context.update(customers=found.customers, sites=found.sites, devices=found.devices)
+        if len(q) >= DEVICE_QUERY_MIN:
+            found = estate_search(user=request.user, q=q, limit=8)
+            context.update(customers=found.customers, sites=found.sites, devices=found.devices)
+        else:
+            # Two characters (e.g. 南京) give the device index no trigram: a million-row scan per keystroke.
+            # Customers and sites are small tables; devices are found by serial number or a longer name.
+            context["customers"] = list(customer_list(user=request.user, q=q)[:8])
+            context["sites"] = list(site_list(user=request.user, q=q)[:8])
     return render(request, "workorders/partials/_intake_results.html", context)
 
 
