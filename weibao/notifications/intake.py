@@ -52,9 +52,11 @@ def mailbox_poll(*, mailbox: Mailbox, workers: int | None = None) -> PollResult:
 
     `workers` (default WEIBAO_MAIL_WORKERS) > 1 handles a large backlog in that many forked processes; the claims in
     inbound_process keep them from handling the same mail twice."""
+    _run_caches_on.append(True)
     try:
         return _poll(mailbox, workers)
     finally:
+        _run_caches_on.clear()
         # The caches live for one run only: customers' addresses and sites change between runs.
         _customer_cache.clear()
         _site_cache.clear()
@@ -304,28 +306,42 @@ def _handle(row: InboundMessage) -> str:
 _customer_cache: dict[str, object] = {}
 _site_cache: dict[int, object] = {}
 _system_user_cache: list = []
+_run_caches_on: list = []  # non-empty while a poll runs: outside one, nothing is remembered
 
 
 def _system_user():
     from weibao.workorders.services import system_user
 
+    if not _run_caches_on:
+        return system_user()
     if not _system_user_cache:
         _system_user_cache.append(system_user())
     return _system_user_cache[0]
 
 
 def _first_site(customer):
+    if not _run_caches_on:
+        return customer.sites.order_by("pk").first()
     if customer.pk not in _site_cache:
         _site_cache[customer.pk] = customer.sites.order_by("pk").first()
     return _site_cache[customer.pk]
 
 
 def _customer_for(address: str):
+    """customers.selectors.customer_for_email, remembered: an address that is no contact's resolves by its domain
+    alone, so one lookup per domain serves every such sender of the run."""
+    from weibao.customers.models import Contact
     from weibao.customers.selectors import customer_for_email
 
-    if address not in _customer_cache:
-        _customer_cache[address] = customer_for_email(address)
-    return _customer_cache[address]
+    if not _run_caches_on:
+        return customer_for_email(address)
+    if "contacts" not in _customer_cache:
+        emails = Contact.objects.exclude(email="").values_list("email", flat=True)
+        _customer_cache["contacts"] = {e.lower() for e in emails}
+    key = address if address in _customer_cache["contacts"] else "@" + address.rsplit("@", 1)[-1]
+    if key not in _customer_cache:
+        _customer_cache[key] = customer_for_email(address)
+    return _customer_cache[key]
 
 
 def _finish(row: InboundMessage, status: str, reason: str, workorder=None) -> str:
