@@ -366,3 +366,14 @@ def test_attachment_of_another_organisation_is_404(client, duty_engineer, custom
     assert client.get(reverse("workorders:attachment", args=[public.pk])).status_code == 404
     client.force_login(duty_engineer)
     assert client.get(reverse("workorders:attachment", args=[hidden.pk])).status_code == 200
+
+
+def test_customer_list_has_bounded_queries(
+    client, customer_a_user, site_a, duty_engineer, django_assert_max_num_queries
+):
+    for _ in range(8):
+        make_workorder(site=site_a, actor=duty_engineer)
+    client.force_login(customer_a_user)
+    with django_assert_max_num_queries(12):
+        response = client.get(reverse("workorders:list"), **HX)
+    assert response.content.decode().count('class="wo-card') == 8
