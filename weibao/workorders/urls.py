@@ -6,6 +6,7 @@ app_name = "workorders"
 urlpatterns = [
     path("", views.workorder_list, name="list"),
     path("dashboard/", views.dashboard, name="dashboard"),
+    path("alerts/read/", views.alerts_read, name="alerts_read"),
     path("new/", views.intake_new, name="new"),
     path("new/search/", views.intake_search, name="intake_search"),
     path("new/pick/", views.intake_pick, name="intake_pick"),

@@ -377,3 +377,18 @@ def test_customer_list_has_bounded_queries(
     with django_assert_max_num_queries(12):
         response = client.get(reverse("workorders:list"), **HX)
     assert response.content.decode().count('class="wo-card') == 8
+
+
+def test_dashboard_lists_my_sla_alerts_and_marks_them_read(client, manager, duty_engineer, order_a):
+    from weibao.workorders.clocks import sla_sweep
+    from weibao.workorders.models import Alert
+
+    sla_sweep(now=timezone.now() + dt.timedelta(days=30))
+    client.force_login(manager)
+    body = client.get(reverse("workorders:dashboard")).content.decode()
+    mine = Alert.objects.filter(recipient=manager, read_at__isnull=True)
+    assert mine.exists()  # breaches escalate to the (head office's) service manager
+    assert 'data-testid="sla-alerts"' in body
+    response = client.post(reverse("workorders:alerts_read"), {"alert": [a.pk for a in mine]}, **HX)
+    assert response.status_code == 200
+    assert not Alert.objects.filter(recipient=manager, read_at__isnull=True).exists()

@@ -1,7 +1,7 @@
 """Work-order pages. One module per page family; each view fetches through a scoped selector, validates a form,
 calls one service and renders (STYLE §5)."""
 
-from weibao.workorders.views.dashboard import dashboard
+from weibao.workorders.views.dashboard import alerts_read, dashboard
 from weibao.workorders.views.detail import (
     attachment_download,
     workorder_action,
@@ -14,6 +14,7 @@ from weibao.workorders.views.legacy import legacy_list, legacy_review
 from weibao.workorders.views.queue import workorder_list
 
 __all__ = [
+    "alerts_read",
     "attachment_download",
     "dashboard",
     "intake_new",

@@ -7,12 +7,14 @@ from django.contrib.auth.decorators import login_required
 from django.core.cache import cache
 from django.db.models import Count
 from django.http import HttpRequest, HttpResponse
-from django.shortcuts import render
+from django.shortcuts import redirect, render
+from django.views.decorators.http import require_POST
 
 from weibao.accounts.permissions import require
 from weibao.contracts.choices import Severity
+from weibao.workorders import services
 from weibao.workorders.choices import OPEN_STATUSES, Status
-from weibao.workorders.selectors import QueueFilters, workorder_qs_for, workorder_queue
+from weibao.workorders.selectors import QueueFilters, alerts_for, workorder_qs_for, workorder_queue
 from weibao.workorders.views.queue import STATE_ORDER, _state_counts
 
 
@@ -55,6 +57,7 @@ def dashboard_context(request: HttpRequest) -> dict:
         workorder_queue(user=user, filters=QueueFilters(assignee_id="me"), limit=10).items if user.is_internal else []
     )
     return {
+        "alerts": alerts_for(user=user, limit=10) if user.is_internal else [],
         "states": states,
         "open_count": counts.get("open", 0),
         "severities": [{"severity": k, "label": str(Severity(k).label), "n": v} for k, v in by_severity.items()],
@@ -72,3 +75,15 @@ def dashboard(request: HttpRequest) -> HttpResponse:
     require(request.user, "workorders.view")
     template = "workorders/partials/_dashboard.html" if request.htmx else "workorders/dashboard.html"
     return render(request, template, dashboard_context(request))
+
+
+@require_POST
+@login_required
+def alerts_read(request: HttpRequest) -> HttpResponse:
+    """Mark the user's SLA alerts read (all, or the ids posted); the dashboard fragment comes back."""
+    require(request.user, "workorders.view")
+    ids = [int(v) for v in request.POST.getlist("alert") if v.isdigit()]
+    services.alerts_mark_read(user=request.user, alert_ids=ids or None)
+    if request.htmx:
+        return render(request, "workorders/partials/_dashboard.html", dashboard_context(request))
+    return redirect("workorders:dashboard")
