@@ -32,6 +32,7 @@ XLSX_CONTENT_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml
 MAX_ROWS = 100_000
 MAX_ERRORS = 2_000  # enough to fix a file; more would only slow the page
 PREVIEW_ROWS = 20
+HEADER_SEARCH_ROWS = 5
 BATCH = 1000
 EXPORT_MAX_ROWS = 100_000
 
@@ -327,6 +328,17 @@ def check_file(data: bytes, *, job: ImportJob, progress: Callable[[int, int], No
     if approx > MAX_ROWS:
         raise ImportFileError(_("The file has more than %(n)s rows; split it.") % {"n": MAX_ROWS})
     positions, missing = _header_map(header)
+    header_row = 1
+    # Hand-made lists often carry a title line or two above the header ("XX项目设备清单"): look a few rows down.
+    looked = 1
+    while missing and looked < HEADER_SEARCH_ROWS:
+        candidate = next(rows, None)
+        if candidate is None:
+            break
+        looked += 1
+        found, still_missing = _header_map(candidate)
+        if not still_missing:
+            positions, missing, header_row = found, still_missing, looked
     if missing:
         result.errors.append(
             RowError(1, ", ".join(missing), _("Missing required columns: %(cols)s.") % {"cols": "、".join(missing)})
@@ -348,7 +360,7 @@ def check_file(data: bytes, *, job: ImportJob, progress: Callable[[int, int], No
     category_choices = list(DeviceCategory.choices) + CATEGORY_WORDS
     seen_serials: dict[tuple[int, str], int] = {}
     errors = result.errors
-    rownum = 1
+    rownum = header_row
     for raw in rows:
         rownum += 1
         if raw is None or all(v in (None, "") for v in raw):

@@ -383,3 +383,11 @@ def test_export_import_round_trip_any_text(manager, estate, name, location):
     result = excel.check_file(data, job=job)
     assert result.ok, result.errors
     assert (result.rows[0]["name"], result.rows[0]["location"]) == (name, location)
+
+
+def test_title_rows_above_the_header_are_skipped(manager, estate):
+    data = xlsx_bytes([["门诊楼智能化项目设备清单"], [], HEADERS, row(site="总部大楼", serial_number="T1"),
+                       row(site="火星", serial_number="T2")], headers=["说明：请勿修改列名"])  # fmt: skip
+    job = import_start(actor=manager, customer=estate["customer"], upload=SimpleUploadedFile("t.xlsx", data))
+    job = import_check(job_id=job.pk)
+    assert [(e["row"], e["column"]) for e in job.errors] == [(6, "站点")]  # real spreadsheet row numbers
