@@ -34,7 +34,7 @@ from weibao.assets.forms import (
     SubsystemForm,
     VendorForm,
 )
-from weibao.assets.models import Vendor
+from weibao.assets.models import DocumentDownload, Vendor
 from weibao.assets.selectors import (
     DeviceFilter,
     briefing_data,
@@ -402,7 +402,11 @@ def document_detail(request: HttpRequest, pk: int) -> HttpResponse:
                 messages.success(request, _("New version uploaded; earlier versions are kept."))
                 return redirect("assets:document_detail", pk=document.pk)
     versions = document.versions.select_related("uploaded_by")
-    return render(request, "assets/document_detail.html", {"document": document, "versions": versions, "form": form})
+    downloads = None
+    if has_perm(request.user, "audit.view"):
+        downloads = DocumentDownload.objects.filter(version__document=document).select_related("user", "version")[:50]
+    context = {"document": document, "versions": versions, "form": form, "downloads": downloads}
+    return render(request, "assets/document_detail.html", context)
 
 
 @login_required

@@ -508,3 +508,16 @@ def test_project_export(client, manager, customer_b_user):
     client.force_login(customer_b_user)
     ws = load_workbook(io.BytesIO(client.get(reverse("assets:project_export")).content)).active
     assert list(ws.iter_rows(min_row=2, values_only=True)) == []
+
+
+def test_download_log_visible_to_managers_only(client, manager, field_engineer):
+    project = ProjectFactory()
+    doc = document_create(actor=manager, customer=project.customer, project=project, doc_type=DocumentType.DRAWING,
+                          title="图纸", upload=SimpleUploadedFile("a.pdf", PDF))  # fmt: skip
+    client.force_login(field_engineer)
+    b"".join(client.get(reverse("assets:document_download", args=[doc.pk, 1])).streaming_content)
+    assert "download-audit" not in client.get(reverse("assets:document_detail", args=[doc.pk])).text
+    client.force_login(manager)
+    page = client.get(reverse("assets:document_detail", args=[doc.pk])).text
+    assert "download-audit" in page
+    assert field_engineer.name in page
