@@ -27,6 +27,9 @@ SUBSYSTEM_SKILLS: dict[str, tuple[str, ...]] = {
     "software": ("software",),
 }
 
+# Work-order categories (workorders.choices.Category values) that name a skill by themselves.
+CATEGORY_SKILLS: dict[str, tuple[str, ...]] = {"network": ("network",), "software": ("software",)}
+
 # Ranking weights. Region first (travel time decides arrival SLAs), then roster, skills, and load.
 SCORE_SAME_REGION = 40
 SCORE_SAME_BRANCH = 25
@@ -74,9 +77,10 @@ def rosterable_engineers(*, branch: Branch | None = None) -> QuerySet[User]:
     return qs.order_by("name")
 
 
-def skills_for_subsystem_kinds(kinds: Iterable[str]) -> list[Skill]:
-    """The skills needed for faults in subsystems of the given kinds."""
+def skills_for_subsystem_kinds(kinds: Iterable[str], category: str = "") -> list[Skill]:
+    """The skills needed for faults in subsystems of the given kinds (and, if given, of a fault category)."""
     codes = {code for kind in kinds for code in SUBSYSTEM_SKILLS.get(kind, ())}
+    codes.update(CATEGORY_SKILLS.get(category, ()))
     return list(Skill.objects.filter(code__in=codes)) if codes else []
 
 

@@ -100,3 +100,5 @@ def test_skills_for_subsystem_kinds():
     SkillFactory(code="cctv", name="视频监控")
     assert [s.code for s in skills_for_subsystem_kinds(["surveillance", "other"])] == ["cctv"]
     assert skills_for_subsystem_kinds([]) == []
+    SkillFactory(code="network", name="网络")
+    assert {s.code for s in skills_for_subsystem_kinds(["surveillance"], category="network")} == {"cctv", "network"}

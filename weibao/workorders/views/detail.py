@@ -54,7 +54,7 @@ def _suggestions(wo: WorkOrder):
     return suggest_engineers(
         branch=wo.branch,
         region=wo.site.region,
-        skills=skills_for_subsystem_kinds(kinds),
+        skills=skills_for_subsystem_kinds(kinds, category=wo.category),
         at=timezone.now(),
         load_by_engineer=_load_by_engineer(engineer_ids),
     )
