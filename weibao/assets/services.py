@@ -327,41 +327,62 @@ def import_check(*, job_id: int) -> ImportJob:
     return job
 
 
-def import_commit(*, job_id: int, actor) -> ImportJob:
-    """Write a checked list: re-checks against the database as it is now, then inserts all rows or none."""
-    # Claim the job: of two clicks (or a click and a retried task) exactly one proceeds.
-    claimed = ImportJob.objects.filter(pk=job_id, status=ImportStatus.VALID).update(
-        status=ImportStatus.IMPORTING, processed_rows=0
+def import_queue(*, job_id: int) -> bool:
+    """Claim a checked job for writing; of two clicks (or a click and a retried task) exactly one gets True."""
+    return bool(
+        ImportJob.objects.filter(pk=job_id, status=ImportStatus.VALID).update(
+            status=ImportStatus.IMPORTING, processed_rows=0
+        )
     )
-    job = ImportJob.objects.select_related("customer", "project").get(pk=job_id)
-    if not claimed:
+
+
+class _StillInvalid(Exception):
+    def __init__(self, errors: list) -> None:
+        self.errors = errors
+
+
+def import_commit(*, job_id: int, actor, claimed: bool = False) -> ImportJob:
+    """Write a checked list: re-checks against the database as it is now, then inserts all rows or none.
+
+    `claimed=True` when `import_queue()` already moved the job to "importing" (the background task); running the
+    task twice is safe: the job row is locked and only an "importing" job is written.
+    """
+    if not claimed and not import_queue(job_id=job_id):
+        job = ImportJob.objects.get(pk=job_id)
         if job.status in (ImportStatus.IMPORTING, ImportStatus.DONE):
             return job
         raise TransitionNotAllowed(current=job.status, requested=ImportStatus.IMPORTING)
+    job = ImportJob.objects.select_related("customer", "project").get(pk=job_id)
     try:
-        if job.rows:
-            # Checked at preview; only what may have changed since (serial numbers registered meanwhile) is re-checked.
-            rows = excel.rows_from_json(job.rows)
-            errors = excel.recheck_serials(rows)
-        else:
-            with job.file.open("rb") as fh:
-                result = excel.check_file(fh.read(), job=job)
-            rows, errors = result.rows, result.errors
-        if errors:
-            _import_finish(job, ImportStatus.INVALID, errors=[e.as_dict() for e in errors], rows=[], finished=True)
-            return job
-        created = excel.commit_rows(job=job, rows=rows, actor=actor)
+        with transaction.atomic():
+            locked = ImportJob.objects.select_for_update().get(pk=job_id)
+            if locked.status != ImportStatus.IMPORTING:
+                return locked  # another run finished it meanwhile
+            if job.rows:
+                # Checked at preview; only what may have changed since (serials registered meanwhile) is re-checked.
+                rows = excel.rows_from_json(job.rows)
+                errors = excel.recheck_serials(rows)
+            else:
+                with job.file.open("rb") as fh:
+                    result = excel.check_file(fh.read(), job=job)
+                rows, errors = result.rows, result.errors
+            if errors:
+                raise _StillInvalid([e.as_dict() for e in errors])
+            created = excel.commit_rows(job=job, rows=rows, actor=actor)
+            ImportJob.objects.filter(pk=job.pk).update(status=ImportStatus.DONE, created_count=created,
+                                                       processed_rows=created, rows=[], finished_at=timezone.now())  # fmt: skip
+    except _StillInvalid as exc:
+        _import_finish(job, ImportStatus.INVALID, errors=exc.errors, rows=[], finished=True)
+        return job
     except IntegrityError as exc:
         _import_finish(job, ImportStatus.INVALID, errors=[{"row": 0, "column": "", "message": excel.integrity_message(exc)}],
-                       finished=True)  # fmt: skip
+                       rows=[], finished=True)  # fmt: skip
         return job
     except Exception:
         logger.exception("import job %s failed", job.pk)
         _import_finish(job, ImportStatus.FAILED, errors=[{"row": 0, "column": "", "message": _("The import failed; nothing was saved.")}],
-                       finished=True)  # fmt: skip
+                       rows=[], finished=True)  # fmt: skip
         return job
-    ImportJob.objects.filter(pk=job.pk).update(status=ImportStatus.DONE, created_count=created, processed_rows=created,
-                                               rows=[], finished_at=timezone.now())  # fmt: skip
     job.refresh_from_db()
     return job
 

@@ -14,4 +14,4 @@ def import_check_task(job_id: int) -> None:
 @task
 def import_commit_task(job_id: int, actor_id: int) -> None:
     actor = get_user_model().objects.get(pk=actor_id)
-    services.import_commit(job_id=job_id, actor=actor)
+    services.import_commit(job_id=job_id, actor=actor, claimed=True)

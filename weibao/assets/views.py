@@ -481,8 +481,8 @@ def import_commit(request: HttpRequest, pk: int) -> HttpResponse:
     try:
         if job.total_rows * 150 <= services.IMPORT_INLINE_MAX_BYTES:  # roughly the inline size in rows
             services.import_commit(job_id=job.pk, actor=request.user)
-        else:
-            # Large lists are written by the worker; a second click is harmless (the service claims the job once).
+        elif services.import_queue(job_id=job.pk):
+            # Large lists are written by the worker; the page shows "importing" and polls until it is done.
             tasks.import_commit_task.enqueue(job.pk, request.user.pk)
     except TransitionNotAllowed as exc:
         messages.error(request, exc.message)

@@ -391,3 +391,18 @@ def test_title_rows_above_the_header_are_skipped(manager, estate):
     job = import_start(actor=manager, customer=estate["customer"], upload=SimpleUploadedFile("t.xlsx", data))
     job = import_check(job_id=job.pk)
     assert [(e["row"], e["column"]) for e in job.errors] == [(6, "站点")]  # real spreadsheet row numbers
+
+
+def test_commit_task_is_safe_to_run_twice(manager, estate):
+    from weibao.assets import tasks
+    from weibao.assets.services import import_queue
+
+    job = run(manager, estate, [row(site="总部大楼", serial_number=f"Q{i}") for i in range(3)])
+    assert import_queue(job_id=job.pk)
+    assert not import_queue(job_id=job.pk)  # a second click does not queue again
+    tasks.import_commit_task.enqueue(job.pk, manager.pk)
+    tasks.import_commit_task.enqueue(job.pk, manager.pk)  # e.g. a retried task
+    job.refresh_from_db()
+    assert job.status == ImportStatus.DONE
+    assert Device.objects.count() == 3
+    assert job.rows == []
