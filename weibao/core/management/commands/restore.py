@@ -15,9 +15,12 @@ class Command(BaseCommand):
 
     def handle(self, *args, file: Path, interactive: bool, **options):
         if interactive:
-            answer = input(f"This replaces ALL data in the database with {file}. Type 'yes' to continue: ")
+            try:
+                answer = input(f"This replaces ALL data in the database with {file}. Type 'yes' to continue: ")
+            except EOFError:  # no terminal (cron, CI): never restore without an explicit --noinput
+                answer = ""
             if answer.strip().lower() != "yes":
-                raise CommandError("Restore cancelled.")
+                raise CommandError("Restore cancelled (confirm with 'yes', or pass --noinput).")
         try:
             restore(file)
         except BackupError as exc:
