@@ -196,6 +196,7 @@ class WorkOrder(VersionedModel):
             models.Index(fields=["organisation", "status", "-id"], name="wo_org_status_idx"),
             models.Index(fields=["customer", "-id"], name="wo_customer_idx"),
             models.Index(fields=["assignee", "status", "-id"], name="wo_assignee_status_idx"),
+            models.Index(fields=["branch", "status", "-id"], name="wo_branch_status_idx"),
             models.Index(fields=["site", "-id"], name="wo_site_idx"),
             models.Index(fields=["status", "-id"], name="wo_status_idx"),
             # The observation sweep.

@@ -11,7 +11,6 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from django.core.exceptions import ValidationError
-from django.db import OperationalError, connection, transaction
 from django.db.models import Count, F, OuterRef, Prefetch, Q, QuerySet, Subquery
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -239,9 +238,11 @@ def workorder_state_counts(*, user, filters: QueueFilters | None = None, cap: in
     for row in base.filter(status__in=exact).values("status").annotate(n=Count("*")).order_by():
         counts[row["status"]] = row["n"]
     capped, unknown = [], []
+    # Finished orders are counted only under filters an index serves (none, customer, site, branch, engineer,
+    # number); under severity, channel or SLA risk a capped count could still walk most of a million rows.
+    countable = not (filters.severity or filters.channel or filters.sla)
     for status in (Status.CLOSED, Status.CANCELLED):
-        # SLA risk is about running clocks: finished orders are not counted under that filter.
-        n = None if filters.sla else _capped_count(base.filter(status=status), cap)
+        n = base.filter(status=status).order_by()[: cap + 1].count() if countable else None
         counts[status] = n
         if n is None:
             unknown.append(status)
@@ -249,35 +250,9 @@ def workorder_state_counts(*, user, filters: QueueFilters | None = None, cap: in
             capped.append(status)
     counts["open"] = sum(counts[s] for s in OPEN_STATUSES)
     counts["capped"] = capped
-    counts["unknown"] = unknown
+    counts["unknown"] = unknown  # not counted: the UI leaves them out
     counts["cap"] = cap
     return counts
-
-
-COUNT_TIMEOUT_MS = 25
-
-
-def _capped_count(qs: QuerySet, cap: int) -> int | None:
-    """COUNT of at most cap + 1 rows. On PostgreSQL a filter that no index serves (e.g. one engineer's closed
-    orders among a million) is cut off after COUNT_TIMEOUT_MS and reported as None ("not counted"); the failed
-    savepoint is rolled back, which also undoes the SET LOCAL."""
-    query = qs.order_by()[: cap + 1]
-    if connection.vendor != "postgresql":
-        return query.count()
-    with connection.cursor() as cursor:
-        cursor.execute("SHOW statement_timeout")
-        (previous,) = cursor.fetchone()
-    try:
-        with transaction.atomic():
-            with connection.cursor() as cursor:
-                cursor.execute(f"SET LOCAL statement_timeout = {int(COUNT_TIMEOUT_MS)}")
-            n = query.count()
-            # SET LOCAL outlives a released savepoint (until the transaction ends): put the setting back.
-            with connection.cursor() as cursor:
-                cursor.execute("SELECT set_config('statement_timeout', %s, true)", [previous])
-            return n
-    except OperationalError:
-        return None
 
 
 # --- detail -------------------------------------------------------------------------------------------------------
