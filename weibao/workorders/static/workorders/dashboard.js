@@ -16,4 +16,6 @@
     window.addEventListener("resize", () => chart.resize());
   }
   if (document.readyState === "complete") draw(); else window.addEventListener("load", draw);
+  // The dashboard fragment is swapped by htmx (e.g. after marking alerts read): draw into the new container.
+  document.addEventListener("htmx:afterSwap", (e) => { if (e.target.id === "wo-dashboard" || e.detail.target?.id === "wo-dashboard") draw(); });
 })();
