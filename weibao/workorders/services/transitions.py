@@ -272,7 +272,11 @@ def workorder_resume(*, workorder: WorkOrder, actor: User, note: str = "",
                      expected_version: int | None = None) -> WorkOrder:  # fmt: skip
     """The customer answered: back to the state the order waited in; the clocks run again."""
     note = _clean_text(note, "note")
-    current = WorkOrder.objects.filter(pk=workorder.pk).values_list("status", "resume_status").first()
+    _check_actor(actor, "workorders.wait_customer", workorder)
+    # Read under the row lock: where to go back to is decided by the committed state, not the caller's copy.
+    current = (
+        WorkOrder.objects.select_for_update().filter(pk=workorder.pk).values_list("status", "resume_status").first()
+    )
     if current is None or current[0] != Status.WAITING_CUSTOMER:
         status = current[0] if current else workorder.status
         raise TransitionNotAllowed(current=str(Status(status).label), requested=str(EventKind.RESUMED.label))

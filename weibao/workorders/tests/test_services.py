@@ -428,3 +428,37 @@ def test_sweep_survives_a_lost_stamp(clock, site_a, duty_engineer):
     assert len(events(wo, EventKind.SLA_BREACH)) == 1
     assert len(events(other, EventKind.SLA_BREACH)) == 1
     assert clock_of(wo, ClockKind.RESPONSE).breached_at is not None
+
+
+@pytest.mark.parametrize(
+    ("role", "call"),
+    [
+        ("project_manager", lambda wo, v: svc.workorder_resolve(workorder=wo, actor=v, resolution="x")),
+        ("service_admin", lambda wo, v: svc.workorder_escalate(workorder=wo, actor=v, vendor=VendorFactory())),
+        ("project_manager", lambda wo, v: svc.workorder_reopen(workorder=wo, actor=v, reason="x")),
+        ("project_manager", lambda wo, v: svc.workorder_resume(workorder=wo, actor=v)),
+        ("project_manager", lambda wo, v: svc.workorder_set_appointment(
+            workorder=wo, actor=v, appointment_at=datetime.datetime(2030, 1, 1, tzinfo=datetime.UTC))),
+        ("project_manager", lambda wo, v: svc.workorder_record_plan(workorder=wo, actor=v, plan="x")),
+        ("project_manager", lambda wo, v: svc.workorder_log_work(workorder=wo, actor=v, minutes=5, note="x")),
+        ("project_manager", lambda wo, v: svc.workorder_update(workorder=wo, actor=v, expected_version=wo.version,
+                                                                 severity="A")),
+        ("project_manager", lambda wo, v: svc.workorder_assign(workorder=wo, actor=v, assignee=None)),
+        ("duty_engineer", lambda wo, v: svc.legacy_review_add(workorder=wo, actor=v, notes="x")),
+        ("duty_engineer", lambda wo, v: svc.workorder_customer_confirm(workorder=wo, actor=v)),
+        ("duty_engineer", lambda wo, v: svc.workorder_customer_reject(workorder=wo, actor=v, reason="x")),
+        ("customer_contact", lambda wo, v: svc.workorder_start_diagnosis(workorder=wo, actor=v)),
+        ("customer_contact", lambda wo, v: svc.workorder_close(workorder=wo, actor=v)),
+        ("customer_contact", lambda wo, v: svc.workorder_accept(workorder=wo, actor=v)),
+    ],
+)  # fmt: skip
+def test_permission_is_checked_before_anything_else(role, call, order_a, make_user, customer_a_org):
+    actor = make_user(role, customer_a_org if role == "customer_contact" else None)
+    with pytest.raises(PermissionDenied):
+        call(order_a, actor)
+    assert [e.kind for e in events(order_a)] == [EventKind.CREATED]
+
+
+def test_vendor_cannot_touch_orders_not_escalated_to_it(order_a, vendor_user):
+    with pytest.raises(PermissionDenied):
+        svc.workorder_comment(workorder=order_a, actor=vendor_user, body="x")
