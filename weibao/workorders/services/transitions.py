@@ -98,7 +98,8 @@ def _move(
 def workorder_acknowledge(*, workorder: WorkOrder, actor: User, note: str = "", expected_version: int | None = None):
     """The duty engineer takes the report (stops the response clock); the order becomes theirs if unassigned."""
     note = _clean_text(note, "note")
-    changes: dict[str, Any] = {"acknowledged_at": timezone.now()}
+    # The first acknowledgement counts (response time); a reopened order's second one is on the timeline.
+    changes: dict[str, Any] = {} if workorder.acknowledged_at else {"acknowledged_at": timezone.now()}
     if workorder.assignee_id is None and actor.role in (Role.DUTY_ENGINEER, Role.FIELD_ENGINEER):
         changes["assignee"] = actor
     return _move(workorder, actor=actor, perm="workorders.acknowledge", to=Status.ACKNOWLEDGED, body=note,
@@ -205,7 +206,9 @@ def workorder_arrive(*, workorder: WorkOrder, actor: User, note: str = "",
     """The engineer is on site (stops the arrival clock)."""
     note = _clean_text(note, "note")
     return _move(workorder, actor=actor, perm="workorders.on_site", to=Status.ON_SITE, body=note,
-                 changes={"arrived_at": timezone.now()}, expected_version=expected_version,
+                 # The first arrival stops the arrival clock; later visits are on the timeline.
+                 changes={} if workorder.arrived_at else {"arrived_at": timezone.now()},
+                 expected_version=expected_version,
                  unchanged_if=lambda wo: wo.status == Status.ON_SITE)  # fmt: skip
 
 
