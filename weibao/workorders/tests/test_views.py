@@ -392,3 +392,13 @@ def test_dashboard_lists_my_sla_alerts_and_marks_them_read(client, manager, duty
     response = client.post(reverse("workorders:alerts_read"), {"alert": [a.pk for a in mine]}, **HX)
     assert response.status_code == 200
     assert not Alert.objects.filter(recipient=manager, read_at__isnull=True).exists()
+
+
+def test_queue_sorts_newest_first_on_request(client, duty_engineer, site_a):
+    first = make_workorder(site=site_a, actor=duty_engineer, severity="A")
+    second = make_workorder(site=site_a, actor=duty_engineer, severity="D")
+    client.force_login(duty_engineer)
+    body = client.get(reverse("workorders:list"), {"sort": "newest"}).content.decode()
+    assert body.index(second.number) < body.index(first.number)
+    body = client.get(reverse("workorders:list"), {"sort": "deadline"}).content.decode()
+    assert body.index(first.number) < body.index(second.number)

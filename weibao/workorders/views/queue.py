@@ -111,6 +111,7 @@ def workorder_list(request: HttpRequest) -> HttpResponse:
         # Cards link to "<list>/<pk>/": one reverse() per page instead of two per card.
         "list_url": reverse("workorders:list"),
         "cursor": cursor,
+        "sort": request.GET.get("sort", ""),
         "is_customer": request.user.is_customer,
         **_filter_choices(request, filters),
     }
