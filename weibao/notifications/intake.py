@@ -12,7 +12,6 @@ from __future__ import annotations
 import logging
 import os
 from dataclasses import dataclass, field
-from functools import partial
 
 from django.core.exceptions import ValidationError
 from django.core.files.base import ContentFile
@@ -525,5 +524,22 @@ def inbound_ignore(*, inbound: InboundMessage, actor, note: str = "") -> Inbound
     return row
 
 
-def enqueue_on_commit(task, **kwargs) -> None:
-    transaction.on_commit(partial(task.enqueue, **kwargs))
+def inbound_reprocess(*, inbound: InboundMessage, actor) -> InboundMessage:
+    """Staff handle a triaged or quarantined mail again after fixing the cause (a customer's email domain added, a
+    contact created, a decoding fix deployed); it goes through the same rules as a new mail."""
+    from weibao.accounts.permissions import require
+    from weibao.core.exceptions import TransitionNotAllowed
+
+    require(actor, "notifications.triage")
+    with transaction.atomic():
+        reset = InboundMessage.objects.filter(
+            pk=inbound.pk, status__in=[InboundStatus.TRIAGE, InboundStatus.QUARANTINED]
+        ).update(status=InboundStatus.RECEIVED, processed_at=None, reason="", handled_by=actor)
+        if reset != 1:
+            inbound.refresh_from_db()
+            raise TransitionNotAllowed(
+                current=inbound.get_status_display(), requested=str(InboundStatus.RECEIVED.label)
+            )
+    inbound_process(inbound_id=inbound.pk)
+    inbound.refresh_from_db()
+    return inbound

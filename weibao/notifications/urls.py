@@ -9,6 +9,7 @@ urlpatterns = [
     path("mail/", views.inbound, name="inbound"),
     path("mail/<int:pk>/", views.inbound_detail, name="inbound_detail"),
     path("mail/<int:pk>/set-aside/", views.inbound_set_aside, name="inbound_set_aside"),
+    path("mail/<int:pk>/again/", views.inbound_again, name="inbound_again"),
     path("mail/<int:pk>/raw/", views.inbound_raw, name="inbound_raw"),
     path("preferences/", views.preferences, name="preferences"),
 ]

@@ -13,7 +13,7 @@ from weibao.accounts.permissions import require
 from weibao.core.exceptions import TransitionNotAllowed
 from weibao.notifications.choices import Channel, DeliveryStatus, InboundStatus
 from weibao.notifications.forms import PreferenceForm, TriageAssignForm
-from weibao.notifications.intake import inbound_assign, inbound_ignore
+from weibao.notifications.intake import inbound_assign, inbound_ignore, inbound_reprocess
 from weibao.notifications.mailparse import MalformedMail, parse_mail
 from weibao.notifications.selectors import (
     delivery_get_for_user,
@@ -103,6 +103,18 @@ def inbound_set_aside(request: HttpRequest, pk: int) -> HttpResponse:
     try:
         inbound_ignore(inbound=row, actor=request.user, note=request.POST.get("note", "")[:500])
         messages.success(request, _("The mail was set aside."))
+    except TransitionNotAllowed as exc:
+        messages.error(request, exc.message)
+    return redirect("notifications:inbound_detail", pk=row.pk)
+
+
+@require_POST
+@login_required
+def inbound_again(request: HttpRequest, pk: int) -> HttpResponse:
+    row = inbound_get_for_user(user=request.user, pk=pk)
+    try:
+        row = inbound_reprocess(inbound=row, actor=request.user)
+        messages.success(request, _("Handled again: %(status)s.") % {"status": row.get_status_display()})
     except TransitionNotAllowed as exc:
         messages.error(request, exc.message)
     return redirect("notifications:inbound_detail", pk=row.pk)

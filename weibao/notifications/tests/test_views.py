@@ -190,3 +190,20 @@ def test_api_preferences_roundtrip(client, customer_a_user, customer_b_user):
     # another person's preferences are untouched (each user only ever reaches their own)
     _api(client, customer_b_user)
     assert client.get("/api/notifications/preferences").json()["notices"] == []
+
+
+def test_handle_again_after_the_domain_is_added(client, duty_engineer, triaged, customer_a, smtp):
+    customer_a.email_domains = "jia.example.cn, elsewhere.example.com"
+    customer_a.save(update_fields=["email_domains"])
+    client.force_login(duty_engineer)
+
+    response = client.post(reverse("notifications:inbound_again", args=[triaged.pk]))
+
+    assert response.status_code == 302
+    triaged.refresh_from_db()
+    assert triaged.status == "order_created"
+    assert triaged.workorder.customer == customer_a
+    again = client.post(reverse("notifications:inbound_again", args=[triaged.pk]), follow=True)
+    assert triaged.workorder.number in again.content.decode()  # refused (409-like): still the same order
+    triaged.refresh_from_db()
+    assert triaged.status == "order_created"
