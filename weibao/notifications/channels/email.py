@@ -9,6 +9,9 @@ from django.core.mail import EmailMultiAlternatives
 
 from weibao.notifications.channels.base import PermanentError, TransientError, Transport
 
+# 501 bad address syntax, 550/551/553 mailbox unavailable or not allowed, 552 too large for the recipient.
+PERMANENT_CODES = {501, 550, 551, 552, 553}
+
 
 class EmailTransport(Transport):
     channel = "email"
@@ -37,7 +40,9 @@ class EmailTransport(Transport):
             raise PermanentError(f"recipient refused: {exc.recipients}") from exc
         except smtplib.SMTPResponseException as exc:
             reason = f"SMTP {exc.smtp_code}: {exc.smtp_error!r}"
-            if 500 <= exc.smtp_code < 600 and exc.smtp_code != 554:
+            # Only answers about this message or address are final; "TLS/authentication required" (530, 535…) is our
+            # configuration, fixed by an administrator, after which the retries go through.
+            if exc.smtp_code in PERMANENT_CODES:
                 raise PermanentError(reason) from exc
             raise TransientError(reason) from exc
         except (TimeoutError, smtplib.SMTPException, OSError) as exc:

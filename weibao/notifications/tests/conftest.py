@@ -108,3 +108,12 @@ def our_mail_a(order_a):
     from weibao.notifications.tests.factories import DeliveryFactory
 
     return DeliveryFactory(workorder=order_a, recipient="zhangsan@jia.example.cn", status="sent")
+
+
+@pytest.fixture(scope="session")
+def smtp_tls_server(dovecot):
+    """aiosmtpd that requires STARTTLS, with the same self-signed certificate as the IMAPS tests."""
+    server = servers.SmtpCapture(tls_cert=dovecot.cert)
+    server.start()
+    yield server
+    server.stop()

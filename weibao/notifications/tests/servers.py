@@ -179,7 +179,9 @@ def start_dovecot() -> Dovecot:
 class SmtpCapture:
     """aiosmtpd on 127.0.0.1 keeping every message it receives (envelope and parsed mail)."""
 
-    def __init__(self) -> None:
+    def __init__(self, tls_cert: Path | None = None) -> None:
+        import ssl
+
         from aiosmtpd.controller import Controller
 
         self.messages: list[dict] = []
@@ -205,7 +207,12 @@ class SmtpCapture:
                 return "250 Message accepted"
 
         self.port = free_port()
-        self.controller = Controller(Handler(), hostname="127.0.0.1", port=self.port)
+        kwargs = {}
+        if tls_cert is not None:  # STARTTLS offered and required before MAIL FROM
+            context = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
+            context.load_cert_chain(str(tls_cert), str(tls_cert.parent / "key.pem"))
+            kwargs = {"tls_context": context, "require_starttls": True}
+        self.controller = Controller(Handler(), hostname="127.0.0.1", port=self.port, **kwargs)
 
     def start(self) -> None:
         self.controller.start()

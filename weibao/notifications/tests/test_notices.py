@@ -206,3 +206,23 @@ def test_quiet_window_over_midnight():
     assert quiet_until(quiet, dt.datetime(2026, 11, 26, 6, 0, tzinfo=tz)) == dt.datetime(2026, 11, 26, 7, 0, tzinfo=tz)
     assert quiet_until(quiet, dt.datetime(2026, 11, 26, 12, 0, tzinfo=tz)) is None
     assert quiet_until(None, at_night) is None
+
+
+def test_smtp_with_starttls(settings, monkeypatch, smtp_tls_server, dovecot, order_a):
+    from weibao.notifications.tests.factories import DeliveryFactory
+
+    settings.EMAIL_BACKEND = "django.core.mail.backends.smtp.EmailBackend"
+    settings.EMAIL_HOST, settings.EMAIL_PORT = "localhost", smtp_tls_server.port
+    settings.EMAIL_USE_SSL = False
+    smtp_tls_server.messages.clear()
+    plain = DeliveryFactory(workorder=order_a, status="pending", body_html="<p>x</p>")
+    settings.EMAIL_USE_TLS = False
+    assert delivery_send(delivery_id=plain.pk) == "retrying"  # the server insists on TLS: retried, not lost
+    plain.refresh_from_db()
+    assert "530" in plain.reason or "STARTTLS" in plain.reason
+
+    monkeypatch.setenv("SSL_CERT_FILE", str(dovecot.cert))  # trust the self-signed certificate
+    settings.EMAIL_USE_TLS = True
+    assert delivery_send(delivery_id=plain.pk, now=plain.next_try_at) == "sent"
+    [message] = smtp_tls_server.messages
+    assert message["message"]["Message-ID"] == plain.message_id
