@@ -38,6 +38,7 @@ NAV: list[NavItem] = [
     NavItem(_("SLA preview"), "contracts:preview", "contracts.view", "⏱"),
     NavItem(_("Notifications"), "notifications:log", "notifications.view_log", "✉"),
     NavItem(_("Received mail"), "notifications:inbound", "notifications.triage", "@"),
+    NavItem(_("Notification preferences"), "notifications:preferences", "notifications.preferences", "◔"),
     NavItem(_("Users"), "accounts:user_list", "users.manage", "☺"),
     NavItem(_("API tokens"), "accounts:tokens", "api.tokens", "#"),
     NavItem(_("Branches and regions"), "admin:accounts_branch_changelist", "users.manage", "⌖"),
