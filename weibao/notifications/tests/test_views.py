@@ -207,3 +207,15 @@ def test_handle_again_after_the_domain_is_added(client, duty_engineer, triaged, 
     assert triaged.workorder.number in again.content.decode()  # refused (409-like): still the same order
     triaged.refresh_from_db()
     assert triaged.status == "order_created"
+
+
+def test_deliveries_panel_tag(rf, order_a, manager, customer_a_user):
+    from django.template import Context, Template
+
+    DeliveryFactory(workorder=order_a, status="failed", reason="SMTP 550 mailbox unavailable")
+    page = Template("{% load notifications_ui %}{% deliveries_panel workorder %}")
+    for user, visible in ((manager, True), (customer_a_user, False)):
+        request = rf.get("/")
+        request.user = user
+        html = page.render(Context({"request": request, "workorder": order_a}))
+        assert ("SMTP 550" in html) is visible
