@@ -402,3 +402,11 @@ def test_queue_sorts_newest_first_on_request(client, duty_engineer, site_a):
     assert body.index(second.number) < body.index(first.number)
     body = client.get(reverse("workorders:list"), {"sort": "deadline"}).content.decode()
     assert body.index(first.number) < body.index(second.number)
+
+
+def test_engineer_filter_names_are_escaped(client, duty_engineer, make_user):
+    make_user("field_engineer", name='<script>alert("x")</script>')
+    client.force_login(duty_engineer)
+    body = client.get(reverse("workorders:list")).content.decode()
+    assert '<script>alert("x")</script>' not in body
+    assert "&lt;script&gt;" in body

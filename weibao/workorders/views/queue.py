@@ -10,6 +10,8 @@ from django.core.cache import cache
 from django.core.exceptions import ValidationError
 from django.http import HttpRequest, HttpResponse
 from django.urls import reverse
+from django.utils.html import format_html
+from django.utils.safestring import mark_safe
 
 from weibao.accounts.models import Branch
 from weibao.accounts.permissions import has_perm, require
@@ -22,6 +24,15 @@ PAGE_SIZE = 25  # a phone screen or two; the next page is one keyset step away
 STATE_ORDER = [s for s in Status.values if s in OPEN_STATUSES] + [
     s for s in Status.values if s in OBSERVATION_STATUSES
 ] + [Status.CLOSED, Status.CANCELLED]  # fmt: skip
+
+
+def _options(items) -> str:
+    """`<option>` tags for (value, label, selected) triples; values and labels are escaped."""
+    return mark_safe("".join(  # noqa: S308 - every part comes from format_html, which escapes its arguments
+        format_html('<option value="{}" selected>{}</option>', v, label) if on
+        else format_html('<option value="{}">{}</option>', v, label)
+        for v, label, on in items
+    ))  # fmt: skip
 
 
 def _filter_choices(request: HttpRequest, filters: QueueFilters) -> dict:
@@ -43,14 +54,22 @@ def _filter_choices(request: HttpRequest, filters: QueueFilters) -> dict:
         context["branches"] = [
             (pk, name, filters.branch_id == pk) for pk, name in Branch.objects.values_list("pk", "name")
         ]
-        engineers = (
-            User.objects.filter(
-                is_active=True, role__in=[Role.FIELD_ENGINEER, Role.DUTY_ENGINEER, Role.SERVICE_MANAGER]
+        ttl = getattr(settings, "WEIBAO_QUEUE_COUNTS_TTL", 10) * 6  # staff lists change rarely
+        engineers = cache.get("wo-queue-engineers") if ttl else None
+        if engineers is None:
+            engineers = list(
+                User.objects.filter(
+                    is_active=True, role__in=[Role.FIELD_ENGINEER, Role.DUTY_ENGINEER, Role.SERVICE_MANAGER]
+                )
+                .order_by("name")
+                .values_list("pk", "name", "username")
             )
-            .order_by("name")
-            .values_list("pk", "name", "username")
+            if ttl:
+                cache.set("wo-queue-engineers", engineers, ttl)
+        # ~200 options: formatted here (each name escaped by format_html) rather than through the template loop.
+        context["engineer_options"] = _options(
+            (pk, name or username, filters.assignee_id == pk) for pk, name, username in engineers
         )
-        context["engineers"] = [(pk, name or username, filters.assignee_id == pk) for pk, name, username in engineers]
         if filters.customer_id:
             from weibao.customers.models import Customer
 
