@@ -92,6 +92,8 @@ def main() -> int:
         ("staff", "list, q=Chinese location", "/estate/devices/?q=中心机房"),
         ("staff", "list, q=Chinese name (rare)", "/estate/devices/?q=核心交换机"),
         ("staff", "list, q=no match", "/estate/devices/?q=不存在的设备XYZ"),
+        ("staff", "list, q=two characters, common", "/estate/devices/?q=机房"),
+        ("staff", "list, q=two characters, no match", "/estate/devices/?q=火星"),
         ("staff", "search, Chinese customer", "/estate/search/?q=南京医院"),
         ("staff", "search, serial", f"/estate/search/?q={sample['serial_number']}"),
         ("staff", "search, IP", f"/estate/search/?q={sample['ip_address']}"),

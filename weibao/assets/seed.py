@@ -223,7 +223,9 @@ def _copy_devices(row, start: int, stop: int, stdout) -> None:
     rebuild = not connection.in_atomic_block
     with connection.cursor() as cursor:
         if rebuild:
+            # Maintaining GIN indexes row by row during a million inserts is many times slower than one build.
             cursor.execute("DROP INDEX IF EXISTS device_search_trgm_idx")
+            cursor.execute("DROP INDEX IF EXISTS device_pairs_trgm_idx")
         sql = f"COPY assets_device ({', '.join(columns)}) FROM STDIN"
         with cursor.cursor.copy(sql) as copy:
             for i in range(start, stop):
@@ -234,4 +236,11 @@ def _copy_devices(row, start: int, stop: int, stdout) -> None:
             cursor.execute(
                 "CREATE INDEX IF NOT EXISTS device_search_trgm_idx ON assets_device USING gin (search_text gin_trgm_ops)"
             )
+            cursor.execute(
+                "SELECT 1 FROM information_schema.columns WHERE table_name = 'assets_device' AND column_name = 'search_pairs'"
+            )
+            if cursor.fetchone():
+                cursor.execute(
+                    "CREATE INDEX IF NOT EXISTS device_pairs_trgm_idx ON assets_device USING gin (search_pairs gin_trgm_ops)"
+                )
         cursor.execute("ANALYZE assets_device")

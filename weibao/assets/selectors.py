@@ -5,10 +5,13 @@ a COUNT(*) per page view costs more than the page itself.
 """
 
 import datetime
+import functools
 import re
 from dataclasses import dataclass
 
-from django.db.models import Q, QuerySet, Subquery
+from django.db import connection
+from django.db.models import Q, QuerySet, Subquery, TextField
+from django.db.models.expressions import RawSQL
 from django.utils import timezone
 
 from weibao.accounts.scoping import get_for_user, scope_queryset
@@ -112,9 +115,27 @@ def device_search_filter(qs: QuerySet[Device], q: str) -> QuerySet[Device]:
             return qs.filter(exact)
     # search_text is stored upper-cased; Chinese is unaffected by upper().
     terms = q.upper().split()[:5]
+    pairs = _has_search_pairs()
     for term in terms:
-        qs = qs.filter(search_text__contains=term)
+        if len(term) == 2 and pairs:
+            # Two characters give pg_trgm no trigram; the doubled-character column does (migration 0006).
+            qs = qs.alias(pairs_text=RawSQL('"assets_device"."search_pairs"', (), output_field=TextField()))
+            qs = qs.filter(pairs_text__contains="".join(ch * 2 for ch in term))
+        else:
+            qs = qs.filter(search_text__contains=term)
     return qs
+
+
+@functools.cache
+def _has_search_pairs() -> bool:
+    """Whether the PostgreSQL-only column `assets_device.search_pairs` exists (checked once per process)."""
+    if connection.vendor != "postgresql":
+        return False
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT 1 FROM information_schema.columns WHERE table_name = 'assets_device' AND column_name = 'search_pairs'"
+        )
+        return cursor.fetchone() is not None
 
 
 @dataclass

@@ -222,7 +222,7 @@ def test_search_by_name_serial_ip_model_location_chinese(manager):
     device = DeviceFactory(name="核心交换机", serial_number="2102351ABC", ip_address="10.9.8.7", model="CloudEngine S12708",
                            location="三楼机房 A02")  # fmt: skip
     DeviceFactory(name="摄像机", serial_number="ZZZ", ip_address="10.9.8.70", model="DS-2CD", location="大厅")
-    for q in ("核心", "2102351abc", "10.9.8.7", "cloudengine", "三楼机房", "a02 核心"):
+    for q in ("核心", "2102351abc", "10.9.8.7", "cloudengine", "三楼机房", "a02 核心", "三楼", "机房 核心"):
         assert [d.pk for d in device_list(user=manager, filters=DeviceFilter(q=q))] == [device.pk], q
 
 
@@ -435,6 +435,16 @@ def test_trigram_indexes_exist_and_serve_search(manager):
         plan = qs.explain()
         cursor.execute("SET enable_seqscan = on")
     assert "device_search_trgm_idx" in plan
+    # Two-character terms go through the doubled-character column and its index (migration 0006).
+    other = DeviceFactory(location="机房外 B")
+    assert set(device_list(user=manager, filters=DeviceFilter(q="机房"))) == {device, other}
+    assert list(device_list(user=manager, filters=DeviceFilter(q="火星"))) == []
+    qs = device_list(user=manager, filters=DeviceFilter(q="机房"))
+    with connection.cursor() as cursor:
+        cursor.execute("SET enable_seqscan = off")
+        plan = qs.explain()
+        cursor.execute("SET enable_seqscan = on")
+    assert "device_pairs_trgm_idx" in plan
 
 
 def test_api_documents_upload_versions_download(client, manager, customer_a_user, customer_b_user, customer_a_org):
