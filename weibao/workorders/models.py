@@ -237,6 +237,16 @@ class WorkOrder(VersionedModel):
         return self.status in ACTIVE_STATUSES
 
 
+class AppendOnlyQuerySet(models.QuerySet):
+    """Timeline rows are only ever inserted: bulk updates and deletes are refused too."""
+
+    def update(self, **kwargs):
+        raise ValueError("WorkOrderEvent is append-only")
+
+    def delete(self):
+        raise ValueError("WorkOrderEvent is append-only")
+
+
 class WorkOrderEvent(models.Model):
     """One entry on a work order's timeline: who did what when, with before/after values. Never edited or deleted.
 
@@ -262,6 +272,8 @@ class WorkOrderEvent(models.Model):
     source_ref = models.CharField(_("source reference"), max_length=200, blank=True)
     dedupe_key = models.CharField(max_length=64, blank=True, editable=False)
     created_at = models.DateTimeField(_("at"), default=timezone.now)
+
+    objects = AppendOnlyQuerySet.as_manager()
 
     class Meta:
         verbose_name = _("timeline event")

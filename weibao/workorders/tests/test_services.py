@@ -206,6 +206,10 @@ def test_events_are_append_only(order_a):
         event.save()
     with pytest.raises(ValueError, match="append-only"):
         event.delete()
+    with pytest.raises(ValueError, match="append-only"):
+        WorkOrderEvent.objects.filter(pk=event.pk).update(body="changed")
+    with pytest.raises(ValueError, match="append-only"):
+        WorkOrderEvent.objects.filter(pk=event.pk).delete()
 
 
 def test_allowed_actions_follow_state_and_role(order_a, duty_engineer, customer_a_user, manager):
