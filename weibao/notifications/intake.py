@@ -277,6 +277,8 @@ def _handle(row: InboundMessage) -> str:
     row.subject, row.sent_at = mail.subject, mail.sent_at
     row.body_text = mail.text[:100_000]
 
+    if _is_our_own(mail):
+        return _finish(row, InboundStatus.IGNORED, _("Our own notice came back (mail loop avoided)."))
     workorder, why_not = _answered_order(mail)
     if workorder is not None:
         if any(mail.automated.startswith(p) for p in IGNORED_AUTOMATION):
@@ -350,6 +352,18 @@ def _finish(row: InboundMessage, status: str, reason: str, workorder=None) -> st
     row.save(update_fields=["status", "reason", "workorder", "customer", "from_address", "from_name", "subject",
                             "sent_at", "body_text", "handled_by", "updated_at"])  # fmt: skip
     return status
+
+
+def _is_our_own(mail: ParsedMail) -> bool:
+    """A notice we sent that reached our own support mailbox (copied to it, or bounced back whole)."""
+    from email.utils import parseaddr
+
+    from django.conf import settings
+
+    ours = parseaddr(settings.DEFAULT_FROM_EMAIL)[1].lower()
+    if ours and mail.from_address == ours:
+        return True
+    return bool(mail.message_id) and Delivery.objects.filter(message_id=mail.message_id).exists()
 
 
 def _answered_order(mail: ParsedMail):

@@ -274,3 +274,15 @@ def test_reply_that_arrives_before_its_original_waits_for_it(make_mailbox, custo
     assert result.statuses == {"order_created": 1, "commented": 1}
     order = InboundMessage.objects.get(message_id="<orig-1@jia>").workorder
     assert WorkOrderEvent.objects.get(workorder=order, kind="comment").body.endswith("still beeping")
+
+
+def test_our_own_notice_coming_back_is_ignored(make_mailbox, customer_a, our_mail_a, settings):
+    settings.DEFAULT_FROM_EMAIL = "维保服务中心 <service@weibao.test>"
+    head = "To: service@weibao.test\r\nContent-Type: text/plain; charset=utf-8\r\nSubject: notice\r\n"
+    copied = (head + "From: service@weibao.test\r\nMessage-ID: <copy-1@x>\r\n\r\nhello\r\n").encode()
+    looped = (head + f"From: zhangsan@jia.example.cn\r\nMessage-ID: {our_mail_a.message_id}\r\n\r\nhi\r\n").encode()
+    mailbox = make_mailbox([copied, looped])
+
+    result = mailbox_poll(mailbox=mailbox)
+
+    assert result.statuses == {"ignored": 2}
