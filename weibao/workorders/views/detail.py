@@ -13,6 +13,7 @@ from django.views.decorators.http import require_POST
 from weibao.accounts.permissions import has_perm, require
 from weibao.core.exceptions import StaleEdit, TransitionNotAllowed
 from weibao.workorders import services as svc
+from weibao.workorders.choices import SlaState
 from weibao.workorders.forms import CommentForm
 from weibao.workorders.models import OPEN_Q, WorkOrder
 from weibao.workorders.selectors import (
@@ -86,7 +87,8 @@ def detail_context(request: HttpRequest, wo: WorkOrder, *, bound: dict | None = 
         "wo": wo,
         "clocks": workorder_clocks(workorder=wo),
         "events": workorder_timeline(workorder=wo, user=user),
-        "reviews": legacy_reviews_for(workorder=wo, user=user) if wo.legacy_reviews.exists() else [],
+        # Only an order that missed its resolution deadline (SLA state stays "breached") can have legacy reviews.
+        "reviews": legacy_reviews_for(workorder=wo, user=user) if wo.sla_state == SlaState.BREACHED else [],
         "devices": devices,
         "actions": actions,
         "quick_actions": [a for a in actions if a["action"].quick and not a["open"]],
