@@ -101,7 +101,6 @@ def workorder_create(
 
     entitlement = entitlement_for(customer=customer, at=reported_at, site=site, device=devices[0] if devices else None)
     wo = WorkOrder(
-        number=allocate_number(reported_at),
         organisation_id=customer.organisation_id,
         customer=customer,
         site=site,
@@ -125,6 +124,9 @@ def workorder_create(
         reported_at=reported_at,
     )
     clocks = _plan_clocks(wo)  # computed before the insert: one INSERT carries the deadlines too
+    # The number last: taking it locks the year's counter row until commit, so everything slow (entitlement, SLA
+    # policy, calendar) happens before, and concurrent intakes queue only for the inserts.
+    wo.number = allocate_number(reported_at)
     wo.save()
     for clock in clocks:
         clock.workorder = wo
