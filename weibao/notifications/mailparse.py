@@ -310,7 +310,14 @@ def automated_reason(msg: Message) -> str:
 
 
 def dedupe_key(message_id: str, raw: bytes) -> str:
-    return hashlib.sha256((message_id or "").encode() if message_id else raw).hexdigest()
+    """The same mail twice (delivered again, or to two of our addresses) has the same Message-ID *and* body; some
+    appliances reuse one Message-ID for every alarm, so the body counts too. Headers differ between copies
+    (Received, Delivered-To) and are left out. Without a Message-ID: the whole source."""
+    if not message_id:
+        return hashlib.sha256(raw).hexdigest()
+    parts = re.split(rb"\r?\n\r?\n", raw, maxsplit=1)
+    body = parts[1] if len(parts) == 2 else b""
+    return hashlib.sha256(message_id.encode() + b"\0" + hashlib.sha256(body).digest()).hexdigest()
 
 
 def header_message_id(raw: bytes) -> str:

@@ -286,3 +286,16 @@ def test_our_own_notice_coming_back_is_ignored(make_mailbox, customer_a, our_mai
     result = mailbox_poll(mailbox=mailbox)
 
     assert result.statuses == {"ignored": 2}
+
+
+def test_a_reused_message_id_with_another_body_is_not_a_duplicate(make_mailbox, customer_a):
+    head = "From: nms@jia.example.cn\r\nTo: service@weibao.test\r\nMessage-ID: <alarm@nms>\r\nSubject: alarm\r\n"
+    first = (head + "Received: from a\r\n\r\nport 1 down\r\n").encode()
+    copy = (head + "Received: from b\r\n\r\nport 1 down\r\n").encode()  # the same alarm via another relay
+    other = (head + "\r\nport 7 down\r\n").encode()  # an appliance that reuses its Message-ID
+    mailbox = make_mailbox([first, copy, other])
+
+    result = mailbox_poll(mailbox=mailbox)
+
+    assert result.statuses == {"order_created": 2}
+    assert InboundMessage.objects.filter(mailbox=mailbox, status="duplicate").count() == 1
