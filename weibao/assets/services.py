@@ -53,12 +53,17 @@ def vendor_create(*, actor, name: str, **fields) -> Vendor:
     return vendor
 
 
+@transaction.atomic
 def vendor_update(*, vendor: Vendor, actor, **changes) -> Vendor:
     _check_fields("vendor_update", changes, VENDOR_FIELDS)
     for field, value in changes.items():
         setattr(vendor, field, value)
     vendor.full_clean()
     vendor.save()
+    if vendor.organisation.name != vendor.name:
+        # Its support staff log in under the organisation; keep the names in step.
+        vendor.organisation.name = vendor.name
+        vendor.organisation.save(update_fields=["name", "updated_at"])
     return vendor
 
 

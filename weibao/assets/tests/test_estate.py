@@ -531,3 +531,20 @@ def test_download_log_visible_to_managers_only(client, manager, field_engineer):
     page = client.get(reverse("assets:document_detail", args=[doc.pk])).text
     assert "download-audit" in page
     assert field_engineer.name in page
+
+
+def test_vendor_views_and_rename(client, manager, field_engineer):
+    client.force_login(manager)
+    response = client.post(reverse("assets:vendor_create"), {"name": "新华三", "support_phone": "400-810-0504"})
+    assert response.status_code == 302
+    from weibao.assets.models import Vendor
+
+    vendor = Vendor.objects.get(name="新华三")
+    response = client.post(
+        reverse("assets:vendor_edit", args=[vendor.pk]), {"name": "H3C 新华三", "offers_onsite_service": "on"}
+    )
+    vendor.refresh_from_db()
+    assert (vendor.name, vendor.offers_onsite_service, vendor.organisation.name) == ("H3C 新华三", True, "H3C 新华三")
+    assert client.post(reverse("assets:vendor_create"), {"name": "H3C 新华三"}).status_code == 200  # duplicate name
+    client.force_login(field_engineer)
+    assert client.get(reverse("assets:vendor_list")).status_code == 403
