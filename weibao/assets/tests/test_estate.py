@@ -548,3 +548,35 @@ def test_vendor_views_and_rename(client, manager, field_engineer):
     assert client.post(reverse("assets:vendor_create"), {"name": "H3C 新华三"}).status_code == 200  # duplicate name
     client.force_login(field_engineer)
     assert client.get(reverse("assets:vendor_list")).status_code == 403
+
+
+def test_project_subsystem_installer_views(client, manager, customer_a_user, customer_b_org):
+    customer = CustomerFactory(organisation=customer_b_org)
+    site = SiteFactory(customer=customer)
+    client.force_login(manager)
+    url = reverse("assets:project_create") + f"?customer={customer.pk}"
+    response = client.post(url, {"code": "P-1", "name": "监控改造", "site": site.pk, "built_by_us": ""})
+    assert response.status_code == 302
+    project = customer.projects.get()
+    assert not project.built_by_us
+    assert client.post(url, {"code": "P-1", "name": "重复编号"}).status_code == 200  # duplicate code per customer
+    response = client.post(
+        reverse("assets:project_edit", args=[project.pk]), {"code": "P-1", "name": "监控改造二期", "site": site.pk}
+    )
+    assert response.status_code == 302
+    response = client.post(reverse("assets:subsystem_create", args=[project.pk]),
+                           {"kind": "surveillance", "name": "视频监控", "cautions": "录像调取须书面同意"})  # fmt: skip
+    assert response.status_code == 302
+    subsystem = project.subsystems.get()
+    response = client.post(reverse("assets:subsystem_edit", args=[subsystem.pk]), {"kind": "nonsense", "name": "x"})
+    assert response.status_code == 200  # invalid kind
+    response = client.post(
+        reverse("assets:installer_add", args=[project.pk]), {"name": "陈海", "mobile": "13851112222"}
+    )
+    assert project.installers.get().name == "陈海"
+    page = client.get(reverse("assets:project_detail", args=[project.pk])).text
+    assert "录像调取须书面同意" in page
+    assert 'data-testid="missing-documents"' in page
+    client.force_login(customer_a_user)
+    assert client.get(reverse("assets:project_detail", args=[project.pk])).status_code == 404
+    assert client.get(reverse("assets:briefing_project", args=[project.pk])).status_code == 404

@@ -192,3 +192,21 @@ def test_customer_export_is_scoped_and_formula_safe(client, manager, customer_a_
     client.force_login(customer_a_user)
     ws = load_workbook(io.BytesIO(client.get(reverse("customers:export")).content)).active
     assert [r[0] for r in ws.iter_rows(min_row=2, values_only=True)] == ["A1"]
+
+
+def test_edit_site_and_contact_views(client, manager, customer_a_user, customer_b_org):
+    customer = CustomerFactory(organisation=customer_b_org)
+    site = SiteFactory(customer=customer)
+    contact = ContactFactory(customer=customer)
+    client.force_login(manager)
+    response = client.post(reverse("customers:site_edit", args=[site.pk]),
+                           {"name": "新名称", "region_tier": "remote", "timezone": "Asia/Urumqi"})  # fmt: skip
+    assert response.status_code == 302
+    site.refresh_from_db()
+    assert (site.name, site.region_tier) == ("新名称", "remote")
+    response = client.post(reverse("customers:contact_edit", args=[contact.pk]), {"name": "", "email": "not-an-email"})
+    assert response.status_code == 200
+    response = client.post(reverse("customers:contact_edit", args=[contact.pk]), {"name": "王五", "site": site.pk})
+    assert response.status_code == 302
+    client.force_login(customer_a_user)
+    assert client.get(reverse("customers:site_detail", args=[site.pk])).status_code == 404
