@@ -132,4 +132,11 @@ def test_customer_reports_in_portal_and_rejects_resolution(phone_page, login_as,
     page.goto("/work-orders/")
     assert wo.number in page.inner_text("[data-testid=queue]")
     assert page.evaluate("document.documentElement.scrollWidth") <= 375
+    # The filters refresh the list in place (htmx) — folded on a phone until opened.
+    page.click("details[data-filters] summary")
+    page.select_option("#f-severity", "A")
+    page.wait_for_function(f"!document.querySelector('[data-testid=queue]').innerText.includes('{wo.number}')")
+    assert "severity=A" in page.url
+    page.select_option("#f-severity", "B")
+    page.wait_for_function(f"document.querySelector('[data-testid=queue]').innerText.includes('{wo.number}')")
     screenshot(page, "workorder-list-375-customer")
