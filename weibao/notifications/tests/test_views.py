@@ -78,6 +78,16 @@ def test_deliveries_partial_and_selector(order_a, manager, customer_a_user):
     assert "cannot reach" in html
 
 
+def test_received_mail_list_with_bounded_queries(client, duty_engineer, triaged, django_assert_max_num_queries):
+    for uid in range(2, 7):
+        InboundMessage.objects.create(mailbox=triaged.mailbox, uidvalidity=1, uid=uid, dedupe_key=f"k{uid}",
+                                      status="triage", subject=f"mail {uid}", raw="inbound/x.eml")  # fmt: skip
+    client.force_login(duty_engineer)
+    with django_assert_max_num_queries(10):
+        response = client.get(reverse("notifications:inbound"), {"status": "triage"})
+    assert response.content.decode().count("notifications/mail/") >= 6
+
+
 def test_triage_page_assigns_to_a_customer(client, duty_engineer, triaged, customer_a, smtp):
     client.force_login(duty_engineer)
     page = client.get(reverse("notifications:inbound"))
