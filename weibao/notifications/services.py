@@ -142,8 +142,15 @@ def recipients_for(*, workorder, notice: str) -> list[Recipient]:
 
     people: list[Recipient] = []
     if notice in CUSTOMER_NOTICES:
-        customer_users = User.objects.filter(organisation_id=workorder.organisation_id, is_active=True)
-        for user in customer_users:
+        # The customer's people who reported the order, and those who chose (by saving preferences) to follow all
+        # of their organisation's orders; the others are not flooded with every colleague's reports.
+        customer_users = User.objects.filter(organisation_id=workorder.organisation_id, is_active=True).filter(
+            Q(pk=workorder.reported_by_id) | Q(notification_preference__isnull=False)
+        )
+        for user in customer_users.select_related("notification_preference"):
+            user._notification_preference_cache = getattr(user, "notification_preference", None) or (
+                NotificationPreference(user=user)
+            )
             people += _user_recipients(user, notice)
         if workorder.reporter_email:
             # The reporter may have no account (a mail or phone report): email, in Chinese, no preferences.

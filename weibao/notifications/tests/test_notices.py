@@ -28,6 +28,7 @@ def test_acknowledgement_reaches_everyone_in_their_language(
 ):
     customer_a_user.language = "en"
     customer_a_user.save(update_fields=["language"])
+    NotificationPreference.objects.create(user=customer_a_user)  # follows all of the organisation's orders
 
     _acknowledge(order_a, duty_engineer, django_capture_on_commit_callbacks)
 
@@ -169,6 +170,14 @@ def test_same_event_twice_creates_no_second_delivery(order_a, duty_engineer, smt
     count = Delivery.objects.count()
     assert deliveries_for_event(event_id=event.pk) == []
     assert Delivery.objects.count() == count
+
+
+def test_customer_colleagues_without_preferences_are_not_flooded(
+    order_a, duty_engineer, customer_a_user, smtp, django_capture_on_commit_callbacks
+):
+    _acknowledge(order_a, duty_engineer, django_capture_on_commit_callbacks)
+    assert not Delivery.objects.filter(recipient_user=customer_a_user).exists()
+    assert Delivery.objects.filter(recipient="zhangsan@jia.example.cn").exists()  # the reporter is told
 
 
 def test_preferences_filter_notices(order_a, duty_engineer, customer_a_user, smtp, django_capture_on_commit_callbacks):
