@@ -5,6 +5,7 @@ from weibao.workorders import views
 app_name = "workorders"
 urlpatterns = [
     path("", views.workorder_list, name="list"),
+    path("customers/", views.customer_pick, name="customer_pick"),
     path("dashboard/", views.dashboard, name="dashboard"),
     path("alerts/read/", views.alerts_read, name="alerts_read"),
     path("new/", views.intake_new, name="new"),

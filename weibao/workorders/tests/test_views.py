@@ -410,3 +410,19 @@ def test_engineer_filter_names_are_escaped(client, duty_engineer, make_user):
     body = client.get(reverse("workorders:list")).content.decode()
     assert '<script>alert("x")</script>' not in body
     assert "&lt;script&gt;" in body
+
+
+def test_customer_filter_picker(client, duty_engineer, customer_a_user, order_a, order_b):
+    client.force_login(duty_engineer)
+    body = client.get(
+        reverse("workorders:customer_pick"), {"customer_q": "甲公司", "severity": "B"}, **HX
+    ).content.decode()
+    assert f"customer={order_a.customer_id}" in body
+    assert "severity=B" in body
+    assert f"customer={order_b.customer_id}" not in body
+    listed = client.get(reverse("workorders:list"), {"customer": order_a.customer_id}).content.decode()
+    assert order_a.number in listed
+    assert order_b.number not in listed
+    client.force_login(customer_a_user)
+    body = client.get(reverse("workorders:customer_pick"), {"customer_q": "乙公司"}).content.decode()
+    assert "customer=" not in body  # customers do not pick other customers

@@ -11,11 +11,12 @@ from weibao.workorders.views.detail import (
 )
 from weibao.workorders.views.intake import intake_new, intake_pick, intake_search, portal_new
 from weibao.workorders.views.legacy import legacy_list, legacy_review
-from weibao.workorders.views.queue import workorder_list
+from weibao.workorders.views.queue import customer_pick, workorder_list
 
 __all__ = [
     "alerts_read",
     "attachment_download",
+    "customer_pick",
     "dashboard",
     "intake_new",
     "intake_pick",

@@ -9,6 +9,7 @@ from django.contrib.auth.decorators import login_required
 from django.core.cache import cache
 from django.core.exceptions import ValidationError
 from django.http import HttpRequest, HttpResponse
+from django.shortcuts import render
 from django.urls import reverse
 from django.utils.html import format_html
 from django.utils.safestring import mark_safe
@@ -137,3 +138,20 @@ def workorder_list(request: HttpRequest) -> HttpResponse:
     return render_page_or_fragment(
         request, page="workorders/workorder_list.html", fragment="workorders/partials/_queue.html", context=context
     )
+
+
+@login_required
+def customer_pick(request: HttpRequest) -> HttpResponse:
+    """As-you-type customer choice for the queue's customer filter (staff only; names and codes)."""
+    require(request.user, "workorders.view")
+    q = (request.GET.get("customer_q") or "").strip()[:60]
+    customers = []
+    if request.user.is_internal and len(q) >= 2:
+        from weibao.customers.selectors import customer_list
+
+        customers = list(customer_list(user=request.user, q=q)[:10])
+    params = request.GET.copy()
+    for name in ("customer_q", "customer", "cursor"):
+        params.pop(name, None)
+    return render(request, "workorders/partials/_customer_pick.html",
+                  {"customers": customers, "q": q, "base_query": params.urlencode()})  # fmt: skip
