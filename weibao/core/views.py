@@ -10,14 +10,18 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_POST
 
 from weibao.accounts.permissions import require
+from weibao.core.dashboard import panels_for
 from weibao.core.selectors import health_check
 from weibao.core.tasks import heartbeat
 
 
 @login_required
 def home(request: HttpRequest) -> HttpResponse:
-    """The landing page; the work-order app contributes the dashboard panels."""
-    return render(request, "core/home.html", {})
+    """The landing page: a shell whose panels (core/dashboard.py) load as separate htmx requests."""
+    panels = panels_for(request.user)
+    css = list(dict.fromkeys(f for p in panels for f in p["css"]))
+    js = list(dict.fromkeys(f for p in panels for f in p["js"]))
+    return render(request, "core/home.html", {"panels": panels, "panel_css": css, "panel_js": js})
 
 
 @login_required
