@@ -98,7 +98,8 @@ class DispatchForm(VersionedForm):
 
     engineer = forms.ModelChoiceField(label=_("Suggested engineer"), queryset=None, required=False,
                                       widget=forms.RadioSelect)  # fmt: skip
-    other_engineer = forms.ModelChoiceField(label=_("Or another engineer"), queryset=None, required=False)
+    other_engineer = forms.ModelChoiceField(label=_("Or another engineer"), queryset=None, required=False,
+                                            empty_label="---------")  # fmt: skip
     appointment_at = AwareDateTimeField(label=_("Visit time agreed with the customer"), required=False)
     note = forms.CharField(label=_("Instructions"), required=False, widget=forms.Textarea(attrs={"rows": 2}))
 
@@ -139,7 +140,7 @@ class ResolveForm(VersionedForm):
 
 
 class EscalateForm(VersionedForm):
-    vendor = forms.ModelChoiceField(label=_("Vendor"), queryset=None)
+    vendor = forms.ModelChoiceField(label=_("Vendor"), queryset=None, empty_label="---------")
     reason = forms.CharField(label=_("What was tried, what is needed"), widget=forms.Textarea(attrs={"rows": 3}))
 
     def __init__(self, *args, **kwargs) -> None:
