@@ -167,11 +167,47 @@ def _fetch_new(mailbox: Mailbox) -> int:
             fetched = list(session.fetch([u for u in batch if u not in known]))
             # The batch's rows and the new position commit together (one commit per batch, not per mail).
             with transaction.atomic():
-                for uid, raw in fetched:
-                    if inbound_store(mailbox=mailbox, uidvalidity=uidvalidity, uid=uid, raw=raw, checked=True):
-                        stored += 1
+                stored += inbound_store_batch(mailbox=mailbox, uidvalidity=uidvalidity, fetched=fetched)
                 # Only ever forward: a slower concurrent poller must not move the position back.
                 Mailbox.objects.filter(pk=mailbox.pk, last_uid__lt=batch[-1]).update(last_uid=batch[-1])
+    return stored
+
+
+def inbound_store_batch(*, mailbox: Mailbox, uidvalidity: int, fetched: list[tuple[int, bytes]]) -> int:
+    """Keep a fetched batch of new UIDs with one query for known Message-IDs and one insert; a mail repeated inside
+    the batch, or a race with another poller (unique constraints), falls back to `inbound_store` one by one."""
+    prepared = [(uid, raw, header_message_id(raw)) for uid, raw in fetched]
+    prepared = [(uid, raw, mid, dedupe_key(mid, raw)) for uid, raw, mid in prepared]
+    originals = dict(
+        InboundMessage.objects.filter(dedupe_key__in={p[3] for p in prepared})
+        .exclude(status=InboundStatus.DUPLICATE)
+        .values_list("dedupe_key", "pk")
+    )
+    rows, later, seen = [], [], set()
+    for uid, raw, message_id, key in prepared:
+        if key in seen:
+            later.append((uid, raw))  # a copy of a mail earlier in this batch: stored after it, as its duplicate
+            continue
+        seen.add(key)
+        row = InboundMessage(mailbox=mailbox, uidvalidity=uidvalidity, uid=uid, message_id=message_id,
+                             dedupe_key=key, size=len(raw))  # fmt: skip
+        if key in originals:
+            row.status, row.duplicate_of_id = InboundStatus.DUPLICATE, originals[key]
+            row.reason = _("Same mail as #%(pk)s.") % {"pk": originals[key]}
+        row.raw.save(f"{mailbox.pk}-{uidvalidity}-{uid}.eml", ContentFile(raw), save=False)
+        rows.append(row)
+    try:
+        with transaction.atomic():
+            InboundMessage.objects.bulk_create(rows)
+        stored = len(rows)
+    except IntegrityError:
+        for row in rows:
+            row.raw.delete(save=False)
+        later = [(uid, raw) for uid, raw, _m, _k in prepared]
+        stored = 0
+    for uid, raw in later:
+        if inbound_store(mailbox=mailbox, uidvalidity=uidvalidity, uid=uid, raw=raw):
+            stored += 1
     return stored
 
 

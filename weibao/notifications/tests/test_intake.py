@@ -134,18 +134,23 @@ class WorkerKilled(BaseException):
     """What a SIGKILL looks like from inside: nothing below catches it."""
 
 
-def test_restarted_worker_creates_no_duplicates(loaded, our_mail_a, monkeypatch, django_capture_on_commit_callbacks):
+def test_restarted_worker_creates_no_duplicates(
+    loaded, our_mail_a, monkeypatch, settings, django_capture_on_commit_callbacks
+):
     from weibao.workorders.models import WorkOrder, WorkOrderEvent
 
-    # run 1 dies while fetching (after 10 stored mails), run 2 dies inside the transaction of the 3rd order
-    real_store, real_finish = intake.inbound_store, intake._finish
+    # run 1 dies while fetching (the 2nd batch of 10 is written but not committed), run 2 dies inside the
+    # transaction of the 3rd order, run 3 completes
+    settings.WEIBAO_MAIL_FETCH_BATCH = 10
+    real_store, real_finish = intake.inbound_store_batch, intake._finish
     calls = {"store": 0, "finish": 0}
 
     def dying_store(**kwargs):
         calls["store"] += 1
-        if calls["store"] > 10:
+        stored = real_store(**kwargs)
+        if calls["store"] == 2:
             raise WorkerKilled
-        return real_store(**kwargs)
+        return stored
 
     def dying_finish(row, status, reason, workorder=None):
         calls["finish"] += 1
@@ -153,10 +158,13 @@ def test_restarted_worker_creates_no_duplicates(loaded, our_mail_a, monkeypatch,
             raise WorkerKilled  # the order is written, the claim not yet committed
         return real_finish(row, status, reason, workorder=workorder)
 
-    monkeypatch.setattr(intake, "inbound_store", dying_store)
+    monkeypatch.setattr(intake, "inbound_store_batch", dying_store)
     with pytest.raises(WorkerKilled):
         mailbox_poll(mailbox=loaded)
-    monkeypatch.setattr(intake, "inbound_store", real_store)
+    loaded.refresh_from_db()
+    assert loaded.last_uid == 10
+    assert InboundMessage.objects.filter(mailbox=loaded).count() == 10
+    monkeypatch.setattr(intake, "inbound_store_batch", real_store)
     monkeypatch.setattr(intake, "_finish", dying_finish)
     with pytest.raises(WorkerKilled):
         mailbox_poll(mailbox=loaded)
