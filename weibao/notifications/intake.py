@@ -399,7 +399,10 @@ def _is_our_own(mail: ParsedMail) -> bool:
     ours = parseaddr(settings.DEFAULT_FROM_EMAIL)[1].lower()
     if ours and mail.from_address == ours:
         return True
-    return bool(mail.message_id) and Delivery.objects.filter(message_id=mail.message_id).exists()
+    # Only our own Message-IDs can be ours: no query for the customers' mail.
+    if not mail.message_id.endswith(f"@{conf.mail_domain()}>"):
+        return False
+    return Delivery.objects.filter(message_id=mail.message_id).exists()
 
 
 def _answered_order(mail: ParsedMail):
@@ -508,9 +511,10 @@ def open_order_from_mail(*, row: InboundMessage, mail: ParsedMail, customer, sit
     from weibao.workorders.services import workorder_create
 
     accepted, refused = _uploads(mail)
+    contacts = _customer_cache.get("contacts") if _run_caches_on else None
     contact = (
         Contact.objects.filter(customer=customer, email__iexact=mail.from_address).first()
-        if mail.from_address
+        if mail.from_address and (contacts is None or mail.from_address in contacts)
         else None
     )
     symptom = mail.text.strip() or mail.subject or _("(empty mail)")
