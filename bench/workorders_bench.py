@@ -21,6 +21,7 @@ import os
 import statistics
 import subprocess
 import sys
+import tempfile
 import threading
 import time
 import urllib.error
@@ -179,71 +180,139 @@ def bench_sweep(args) -> int:
     return 0 if steady_s < 5 and catch_s < 5 else 1
 
 
+def _load(make_request, *, threads: int, seconds: float) -> tuple[int, int, list[float], float]:
+    """Send requests from `threads` client threads for `seconds` (a new connection each: no keep-alive)."""
+    done, failed, latencies = [0], [0], []
+    lock = threading.Lock()
+    stop_at = time.monotonic() + seconds
+
+    def worker(k: int) -> None:
+        i = k
+        while time.monotonic() < stop_at:
+            request = make_request(i)
+            started = time.perf_counter()
+            try:
+                with urllib.request.urlopen(request, timeout=10) as response:  # noqa: S310
+                    response.read()
+                    ok = response.status in (200, 201)
+            except OSError:  # HTTP error status, timeout
+                ok = False
+            elapsed = (time.perf_counter() - started) * 1000
+            with lock:
+                (done if ok else failed)[0] += 1
+                latencies.append(elapsed)
+            i += threads
+
+    started = time.monotonic()
+    pool = [threading.Thread(target=worker, args=(k,)) for k in range(threads)]
+    for t in pool:
+        t.start()
+    for t in pool:
+        t.join()
+    return done[0], failed[0], latencies, time.monotonic() - started
+
+
+def _server_times(log: Path, path: str) -> list[float]:
+    """Per-request server time in ms from gunicorn's access log (format "%(U)s %(s)s %(D)s", D in microseconds)."""
+    times = []
+    for line in log.read_text().splitlines():
+        parts = line.split()
+        if len(parts) == 3 and parts[0] == path:
+            times.append(int(parts[2]) / 1000)
+    return times
+
+
+def _proc_cpu(pids: list[int]) -> float:
+    """User + system CPU seconds of these processes (Linux /proc; 0 where unreadable)."""
+    total = 0.0
+    tick = os.sysconf("SC_CLK_TCK")
+    for pid in pids:
+        try:
+            fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+            total += (int(fields[11]) + int(fields[12])) / tick
+        except (OSError, IndexError, ValueError):
+            pass
+    return total
+
+
+def _children(pid: int) -> list[int]:
+    try:
+        return [int(p) for p in Path(f"/proc/{pid}/task/{pid}/children").read_text().split()]
+    except OSError:
+        return []
+
+
 def bench_api(args) -> int:
+    """Order intake through POST /api/work-orders/ against gunicorn (2 sync workers), with the /ping/ floor
+    measured in the same run, per-request server time from the access log and the workers' CPU per order."""
     from weibao.accounts.services import token_create
     from weibao.customers.models import Site
 
     duty = User.objects.get(username="duty")
     _token, raw = token_create(user=duty, name="bench")
     sites = list(Site.objects.filter(customer__code__startswith="S").values_list("pk", "customer_id")[:2000])
+    base = f"http://127.0.0.1:{args.port}"
+    log = Path(tempfile.gettempdir()) / f"workorders_bench_{args.port}.log"
+    log.unlink(missing_ok=True)
     env = {**os.environ, "WEIBAO_LOG_LEVEL": "WARNING"}
     server = subprocess.Popen(  # noqa: S603 - our own server, fixed arguments
-        [str(ROOT / ".venv/bin/gunicorn"), "weibao.wsgi:application", "--bind", "127.0.0.1:8765", "--workers", "2",
-         "--threads", str(args.server_threads), "--log-level", "warning"],
+        [str(ROOT / ".venv/bin/gunicorn"), "weibao.wsgi:application", "--bind", f"127.0.0.1:{args.port}",
+         "--workers", "2", "--threads", str(args.server_threads), "--log-level", "warning",
+         "--access-logfile", str(log), "--access-logformat", "%(U)s %(s)s %(D)s"],
         cwd=ROOT, env=env,
     )  # fmt: skip
     try:
-        for _ in range(100):
+        for _ in range(150):
             try:
-                urllib.request.urlopen("http://127.0.0.1:8765/healthz", timeout=1)  # noqa: S310
+                urllib.request.urlopen(f"{base}/ping/", timeout=1)  # noqa: S310
                 break
             except OSError:  # URLError, refused, timed out: not up yet
                 time.sleep(0.2)
-        done, failed, latencies = [0], [0], []
-        lock = threading.Lock()
-        stop_at = time.monotonic() + args.seconds
 
-        def worker(k: int) -> None:
-            i = k
-            while time.monotonic() < stop_at:
-                site_id, customer_id = sites[i % len(sites)]
-                body = json.dumps({"customer_id": customer_id, "site_id": site_id, "severity": "B",
-                                   "symptom": f"压测报修 {i}：交换机端口丢包", "source_ref": "bench-api"}).encode()  # fmt: skip
-                request = urllib.request.Request(  # noqa: S310
-                    "http://127.0.0.1:8765/api/work-orders/", data=body, method="POST",
-                    headers={"Authorization": f"Bearer {raw}", "Content-Type": "application/json"},
-                )  # fmt: skip
-                started = time.perf_counter()
-                try:
-                    with urllib.request.urlopen(request, timeout=10) as response:  # noqa: S310
-                        ok = response.status == 201
-                except OSError:  # HTTP error status, timeout
-                    ok = False
-                elapsed = (time.perf_counter() - started) * 1000
-                with lock:
-                    (done if ok else failed)[0] += 1
-                    latencies.append(elapsed)
-                i += args.threads
+        def ping(_i: int) -> urllib.request.Request:
+            return urllib.request.Request(f"{base}/ping/")  # noqa: S310
 
-        started = time.monotonic()
-        threads = [threading.Thread(target=worker, args=(k,)) for k in range(args.threads)]
-        for t in threads:
-            t.start()
-        for t in threads:
-            t.join()
-        wall = time.monotonic() - started
+        def create(i: int) -> urllib.request.Request:
+            site_id, customer_id = sites[i % len(sites)]
+            body = json.dumps({"customer_id": customer_id, "site_id": site_id, "severity": "B",
+                               "symptom": f"压测报修 {i}：交换机端口丢包", "source_ref": "bench-api"}).encode()  # fmt: skip
+            return urllib.request.Request(  # noqa: S310
+                f"{base}/api/work-orders/", data=body, method="POST",
+                headers={"Authorization": f"Bearer {raw}", "Content-Type": "application/json"},
+            )  # fmt: skip
+
+        # Warm-up: both workers import everything, open their connections and build the calendars.
+        _load(create, threads=2, seconds=2)
+        load_before = os.getloadavg()
+        p_done, p_failed, p_lat, p_wall = _load(ping, threads=args.threads, seconds=min(args.seconds, 10))
+        workers = _children(server.pid)
+        cpu_before = _proc_cpu(workers)
+        done, failed, latencies, wall = _load(create, threads=args.threads, seconds=args.seconds)
+        cpu_used = _proc_cpu(workers) - cpu_before
+        load_after = os.getloadavg()
     finally:
         server.terminate()
         server.wait(timeout=20)
-    rate = done[0] / wall
-    print(f"gunicorn: 2 workers x {args.server_threads} thread(s)")
-    print(f"created {done[0]} orders in {wall:.1f} s = {rate:.0f}/s with {args.threads} client threads "
-          f"(failed {failed[0]}); latency p50 {statistics.median(latencies):.0f} ms, p95 {p95(latencies):.0f} ms")  # fmt: skip
+    rate = done / wall
+    print(f"gunicorn: 2 workers x {args.server_threads} thread(s); {args.threads} client threads, no keep-alive; "
+          f"load average {load_before[0]:.1f} -> {load_after[0]:.1f}")  # fmt: skip
+    print(f"/ping/ floor: {p_done / p_wall:.0f} req/s (failed {p_failed}); latency p50 {statistics.median(p_lat):.1f} ms, "
+          f"p95 {p95(p_lat):.1f} ms")  # fmt: skip
+    print(f"intake: {done} orders in {wall:.1f} s = {rate:.0f}/s (failed {failed}); latency "
+          f"p50 {statistics.median(latencies):.1f} ms, p95 {p95(latencies):.1f} ms")  # fmt: skip
+    ping_server = _server_times(log, "/ping/")
+    api_server = _server_times(log, "/api/work-orders/")
+    if ping_server and api_server:
+        print(f"server time (gunicorn %(D)s): /ping/ p50 {statistics.median(ping_server):.1f} ms p95 "
+              f"{p95(ping_server):.1f} ms; intake p50 {statistics.median(api_server):.1f} ms p95 "
+              f"{p95(api_server):.1f} ms")  # fmt: skip
+    if done:
+        print(f"gunicorn workers' CPU: {cpu_used * 1000 / done:.1f} ms per order")
     numbers = list(WorkOrder.objects.filter(source_ref="bench-api").values_list("number", flat=True))
-    print(f"numbers unique: {len(numbers) == len(set(numbers))}")
+    print(f"numbers unique: {len(numbers) == len(set(numbers))} ({len(numbers)} orders)")
     if not args.keep:
         _delete_bench_orders()
-    return 0 if rate >= 200 and not failed[0] else 1
+    return 0 if rate >= 200 and not failed else 1
 
 
 def _delete_bench_orders() -> None:
@@ -263,8 +332,9 @@ def main() -> int:
     parser.add_argument("--runs", type=int, default=40)
     parser.add_argument("--target-ms", type=float, default=100.0)
     parser.add_argument("--seconds", type=float, default=20)
-    parser.add_argument("--threads", type=int, default=16)
+    parser.add_argument("--threads", type=int, default=8)
     parser.add_argument("--server-threads", type=int, default=1, help="gunicorn --threads per worker (gthread)")
+    parser.add_argument("--port", type=int, default=8791, help="port for the benchmark's own gunicorn")
     parser.add_argument("--keep", action="store_true", help="keep the orders the API benchmark created")
     args = parser.parse_args()
     print(f"{timezone.now():%Y-%m-%d %H:%M} UTC")

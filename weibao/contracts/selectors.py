@@ -6,7 +6,7 @@ import datetime
 from dataclasses import dataclass, field
 from datetime import timedelta
 
-from django.db.models import Q, QuerySet
+from django.db.models import Exists, OuterRef, Q, QuerySet, Value
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -121,19 +121,34 @@ class Entitlement:
 
 
 def _covering_contracts(*, customer, on: datetime.date, site=None, project=None) -> list[tuple[int, Contract]]:
-    """Contracts in force on `on` that cover the site/project, each with its specificity (2 project, 1 site, 0 all)."""
+    """Contracts in force on `on` that cover the site/project, each with its specificity (2 project, 1 site, 0 all).
+
+    One query for the contracts with their calendar and SLA policy, whether they list the site or project, plus one
+    for the policies' severity rows (what `sla_targets_for` reads next): intake runs this for every order.
+    """
+    site_id = getattr(site, "pk", None)
+    project_id = getattr(project, "pk", None)
     qs = (
         Contract.objects.filter(customer=customer, status=ContractStatus.ACTIVE, start_date__lte=on, end_date__gte=on)
-        .select_related("calendar")
-        .prefetch_related("warranty_terms", "sites", "projects")
+        .annotate(
+            _covers_site=Exists(Contract.sites.through.objects.filter(contract=OuterRef("pk"), site_id=site_id))
+            if site_id is not None
+            else Value(False),
+            _covers_project=Exists(
+                Contract.projects.through.objects.filter(contract=OuterRef("pk"), project_id=project_id)
+            )
+            if project_id is not None
+            else Value(False),
+        )
+        .select_related("calendar", "sla")
+        .prefetch_related("sla__targets")
+        .order_by()
     )
     result = []
     for contract in qs:
-        project_ids = {p.pk for p in contract.projects.all()}
-        site_ids = {s.pk for s in contract.sites.all()}
-        if project is not None and project.pk in project_ids:
+        if contract._covers_project:
             result.append((2, contract))
-        elif site is not None and site.pk in site_ids:
+        elif contract._covers_site:
             result.append((1, contract))
         elif contract.covers_all:
             result.append((0, contract))
