@@ -263,10 +263,15 @@ def inbound_process_many(ids: list[int]) -> dict[int, str]:
     """Handle several stored mails in one transaction (one commit instead of one per mail), each in its own
     savepoint. The claim — flipping processed_at on a `received` row — commits together with the orders and
     comments, so a worker killed half-way leaves every mail of the chunk `received` and no order behind."""
+    from weibao.notifications.services import schedule_many
+
     results: dict[int, str] = {}
     with transaction.atomic():
+        _replies_of_chunk.clear()
         for pk in ids:
             results[pk] = _process_one(pk)
+        schedule_many(_replies_of_chunk)
+        _replies_of_chunk.clear()
     return results
 
 
@@ -343,7 +348,10 @@ def _handle(row: InboundMessage) -> str:
 _customer_cache: dict[str, object] = {}
 _site_cache: dict[int, object] = {}
 _system_user_cache: list = []
-_run_caches_on: list = []  # non-empty while a poll runs: outside one, nothing is remembered
+_run_caches_on: list = []
+_replies_of_chunk: list[
+    int
+] = []  # auto-replies created in the current chunk (sent by one task after commit)  # non-empty while a poll runs: outside one, nothing is remembered
 
 
 def _system_user():
@@ -537,7 +545,9 @@ def open_order_from_mail(*, row: InboundMessage, mail: ParsedMail, customer, sit
     if mail.from_address and not mail.automated:
         from weibao.notifications.services import delivery_auto_reply
 
-        delivery_auto_reply(workorder=workorder, inbound=row, mail=mail)
+        reply = delivery_auto_reply(workorder=workorder, inbound=row, mail=mail, scheduled=not _run_caches_on)
+        if _run_caches_on:  # during a poll the chunk sends its auto-replies in one task (see inbound_process_many)
+            _replies_of_chunk.append(reply.pk)
     return workorder
 
 

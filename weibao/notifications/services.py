@@ -12,6 +12,7 @@ import datetime as dt
 import logging
 import secrets
 from dataclasses import dataclass
+from functools import partial
 
 from django.conf import settings
 from django.db import IntegrityError, transaction
@@ -345,7 +346,7 @@ def _save_new(delivery: Delivery) -> Delivery | None:
     return delivery
 
 
-def delivery_auto_reply(*, workorder, inbound, mail) -> Delivery:
+def delivery_auto_reply(*, workorder, inbound, mail, scheduled: bool = True) -> Delivery:
     """The automatic answer to a mail that opened an order: the order number, threaded under the sender's mail."""
     context = {**_context(workorder, Notice.RECEIVED), "inbound": inbound, "mail_subject": mail.subject}
     subject, text, html = render_email(Notice.RECEIVED, context, DEFAULT_LANGUAGE)
@@ -364,8 +365,17 @@ def delivery_auto_reply(*, workorder, inbound, mail) -> Delivery:
         payload={"in_reply_to": mail.message_id, "references": references, "auto_submitted": "auto-replied"},
         next_try_at=timezone.now(),
     )
-    schedule(delivery)
+    if scheduled:
+        schedule(delivery)
     return delivery
+
+
+def schedule_many(delivery_ids: list[int]) -> None:
+    """One task for many deliveries due now (e.g. the auto-replies of a chunk of received mail), on commit."""
+    from weibao.notifications.tasks import deliver_many
+
+    if delivery_ids:
+        transaction.on_commit(partial(deliver_many.enqueue, delivery_ids=list(delivery_ids)))
 
 
 def schedule(delivery: Delivery) -> None:
