@@ -97,7 +97,13 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     }
 else:
     DATABASES["default"]["CONN_MAX_AGE"] = env_int("WEIBAO_DB_CONN_MAX_AGE", 60)
-    DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
+    # The health check costs a round trip (a ping before the first query) on every request that reuses the connection.
+    DATABASES["default"]["CONN_HEALTH_CHECKS"] = env_bool("WEIBAO_DB_HEALTH_CHECKS", True)
+    # Server-side binding: psycopg prepares a statement after it ran 5 times on a connection, so PostgreSQL stops
+    # re-planning the wide joins of the work-order pages (~6 ms of planning per order fetch). Off unless switched on;
+    # see docs/performance.md ("Side by side with django-helpdesk") for the A/B measurement.
+    if env_bool("WEIBAO_DB_SERVER_SIDE_BINDING", False):
+        DATABASES["default"].setdefault("OPTIONS", {})["server_side_binding"] = True
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 # Covering indexes (INCLUDE) serve PostgreSQL; SQLite ignores the extra columns, which is fine for small sites.
 SILENCED_SYSTEM_CHECKS = ["models.W040"]

@@ -7,7 +7,6 @@ import datetime
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
-from django.core.paginator import Paginator
 from django.db import transaction
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
@@ -51,6 +50,7 @@ from weibao.contracts.selectors import (
     contract_list as select_contracts,
 )
 from weibao.core.exceptions import StaleEdit
+from weibao.core.pagination import CachedCountPaginator
 from weibao.customers.models import Customer
 
 CONTRACT_FORM_FIELDS = set(services.CONTRACT_FIELDS)
@@ -74,7 +74,12 @@ def contract_list(request: HttpRequest) -> HttpResponse:
     q = request.GET.get("q", "").strip()[:100]
     status = request.GET.get("status", "")
     qs = select_contracts(user=request.user, query=q, status=status if status in ContractStatus.values else "")
-    page = Paginator(qs, 50).get_page(request.GET.get("page"))
+    # Page over the ids alone (sorted in the contract table), then load the page's 50 rows with their customer and
+    # calendar: joining first made PostgreSQL join and sort all 20,000 contracts per page (70-110 ms).
+    page = CachedCountPaginator(qs.values_list("pk", flat=True), 50).get_page(request.GET.get("page"))
+    ids = list(page.object_list)
+    rows = qs.in_bulk(ids)
+    page.object_list = [rows[pk] for pk in ids if pk in rows]
     context = {
         "page": page,
         "q": q,

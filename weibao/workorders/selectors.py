@@ -41,6 +41,9 @@ DETAIL_RELATED = (
     "contract",
 )
 LIST_RELATED = ("customer", "site", "assignee", "branch")
+# What the detail page shows (header, clocks): fewer joins than DETAIL_RELATED, which the API and the services use.
+# PostgreSQL re-plans the join on every request (~2-3 ms for 11 tables, ~2 ms for 8).
+PAGE_RELATED = ("customer", "site", "project", "branch", "assignee", "escalated_vendor", "contract")
 
 
 def workorder_qs_for(user) -> QuerySet[WorkOrder]:
@@ -56,6 +59,12 @@ def workorder_get_for_user(*, user, pk: int, for_write: bool = False) -> WorkOrd
     require(user, "workorders.view")
     related = DETAIL_RELATED if not for_write else (*DETAIL_RELATED, "escalated_vendor__organisation")
     return get_for_user(WorkOrder.objects.select_related(*related), user, pk=pk)
+
+
+def workorder_get_for_page(*, user, pk: int) -> WorkOrder:
+    """Like `workorder_get_for_user`, with only the relations the detail page renders (the rest load on use)."""
+    require(user, "workorders.view")
+    return get_for_user(WorkOrder.objects.select_related(*PAGE_RELATED), user, pk=pk)
 
 
 def workorder_get_by_number(*, user, number: str) -> WorkOrder:

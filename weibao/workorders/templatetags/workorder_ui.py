@@ -3,6 +3,7 @@
 import datetime as dt
 import functools
 import importlib
+from html import escape as html_escape
 
 from django import template
 from django.utils import timezone
@@ -181,3 +182,46 @@ def sla_tone(value: str) -> str:
     from weibao.workorders.choices import SLA_STATE_BADGE
 
     return tone(SLA_STATE_BADGE.get(value, "muted"))
+
+
+@register.simple_tag
+def queue_cards(items, list_url: str, is_customer: bool) -> str:
+    """The queue's cards, built in Python: the same markup as a template loop, but one template variable per card
+    costs ~30 lookups, filters and escapes in Django's engine — 25 cards were ~10 ms of a ~20 ms page."""
+    from django.utils.dateformat import format as date_format
+    from django.utils.safestring import mark_safe
+    from django.utils.text import Truncator
+
+    esc = html_escape
+    unassigned = _("unassigned")
+    out = []
+    for wo in items:
+        number = esc(wo.number)
+        url = f"{esc(list_url)}{wo.pk}/"
+        sla = ""
+        if wo.sla_state != "ok" and wo.is_active:
+            sla = f' <span class="badge {sla_tone(wo.sla_state)}">{esc(sla_label(wo.sla_state))}</span>'
+        if wo.next_deadline and wo.is_open:
+            due = (f'<span title="{date_format(timezone.localtime(wo.next_deadline), "Y-m-d H:i")}">'
+                   f"{esc(until(wo.next_deadline))}</span>")  # fmt: skip
+        else:
+            due = f'<span class="muted">{date_format(timezone.localtime(wo.reported_at), "m-d H:i")}</span>'
+        symptom = esc(Truncator(wo.title or wo.symptom).chars(120))
+        site = esc(str(wo.site))
+        if is_customer:
+            meta = f"<span>{site}</span>"
+        else:
+            meta = f'<a href="?customer={wo.customer_id}">{esc(str(wo.customer))}</a><span>{site}</span>'
+        meta += f"<span>{esc(str(wo.assignee) if wo.assignee else unassigned)}</span>"
+        if not is_customer and wo.branch:
+            meta += f"<span>{esc(str(wo.branch))}</span>"
+        meta += f"<span>{esc(channel_label(wo.channel))}</span>"
+        out.append(
+            f'<li class="wo-card sla-{esc(wo.sla_state)}" data-number="{number}"><div>'
+            f'<a class="number" href="{url}">{number}</a> '
+            f'<span class="badge {status_tone(wo.status)}">{esc(status_label(wo.status))}</span> '
+            f'<span class="badge badge-blue">{esc(wo.severity)}</span>{sla}</div>'
+            f'<div class="due">{due}</div><a class="symptom" href="{url}">{symptom}</a>'
+            f'<div class="meta">{meta}</div></li>'
+        )
+    return mark_safe("\n".join(out))  # noqa: S308 - every value above went through html.escape

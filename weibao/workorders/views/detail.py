@@ -20,6 +20,7 @@ from weibao.workorders.selectors import (
     attachment_get_for_user,
     legacy_reviews_for,
     workorder_clocks,
+    workorder_get_for_page,
     workorder_get_for_user,
     workorder_timeline,
 )
@@ -103,7 +104,7 @@ def detail_context(request: HttpRequest, wo: WorkOrder, *, bound: dict | None = 
 @login_required
 def workorder_detail(request: HttpRequest, pk: int) -> HttpResponse:
     require(request.user, "workorders.view")
-    wo = _get(request, pk)
+    wo = workorder_get_for_page(user=request.user, pk=pk)
     return render_page_or_fragment(request, page=PAGE, fragment=FRAGMENT, context=detail_context(request, wo))
 
 
