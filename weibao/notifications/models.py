@@ -196,6 +196,11 @@ class RobotWebhook(TimeStampedModel):
         return f"{self.name} ({self.get_kind_display()})"
 
     @property
+    def recipient_key(self) -> str:
+        """What a Delivery records as its recipient (the URL may be long and carries the robot's key)."""
+        return f"robot:{self.pk}"
+
+    @property
     def signing_secret(self) -> str:
         return conf.secret_from_env(self.secret_env) or self.secret
 

@@ -286,7 +286,7 @@ def deliveries_for_event(*, event_id: int) -> list[Delivery]:
             Delivery(
                 notice=notice,
                 channel=robot.kind,
-                recipient=robot.url,
+                recipient=robot.recipient_key,
                 robot=robot,
                 workorder=workorder,
                 event_id=event.pk,

@@ -50,7 +50,7 @@ class DingTalkTransport(Transport):
         if robot is None:
             raise PermanentError("the robot was deleted")
         # Signed at send time: a retry hours later needs a fresh timestamp.
-        url = dingtalk_url(delivery.recipient, robot.signing_secret)
+        url = dingtalk_url(robot.url, robot.signing_secret)
         _status, answer = http_request(url, payload=delivery.payload["request"])
         check_errcode(answer, RETRYABLE)
         return ""

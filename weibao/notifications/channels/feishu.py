@@ -51,7 +51,7 @@ class FeishuTransport(Transport):
         if robot is None:
             raise PermanentError("the robot was deleted")
         _status, answer = http_request(
-            delivery.recipient, payload=feishu_signed(delivery.payload["request"], robot.signing_secret)
+            robot.url, payload=feishu_signed(delivery.payload["request"], robot.signing_secret)
         )
         code = answer.get("code", answer.get("StatusCode"))
         if code == 0:

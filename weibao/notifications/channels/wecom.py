@@ -26,7 +26,9 @@ class WeComTransport(Transport):
     channel = "wecom"
 
     def send(self, delivery) -> str:
-        _status, answer = http_request(delivery.recipient, payload=delivery.payload["request"])
+        if delivery.robot is None:
+            raise PermanentError("the robot was deleted")
+        _status, answer = http_request(delivery.robot.url, payload=delivery.payload["request"])
         check_errcode(answer, RETRYABLE)
         return ""
 

@@ -91,7 +91,7 @@ def test_dingtalk_payload_mentions_need_numbers_in_text():
 def _robot_delivery(robot, title="【A】WB-2026-000001", markdown="**工单**: WB-2026-000001"):
     from weibao.notifications.services import robot_request
 
-    return Delivery.objects.create(notice="sla_breach", channel=robot.kind, recipient=robot.url, robot=robot,
+    return Delivery.objects.create(notice="sla_breach", channel=robot.kind, recipient=robot.recipient_key, robot=robot,
                                    payload={"request": robot_request(robot.kind, title=title, markdown=markdown,
                                                                      severity="A")})  # fmt: skip
 

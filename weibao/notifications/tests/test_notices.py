@@ -97,7 +97,7 @@ def test_dispatch_tells_engineer_by_sms_and_robots_by_rule(
     assert set(sent.values_list("channel", "recipient")) >= {
         ("sms", "13900000009"),
         ("email", field_engineer.email),
-        ("wecom", branch_robot.url),
+        ("wecom", branch_robot.recipient_key),
     }
     assert [r["path"] for r in providers.state.requests if r["path"].startswith("/wecom")] == ["/wecom/branch"]
     sms = next(r for r in providers.state.requests if r["path"] == "/sms/")
