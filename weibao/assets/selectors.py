@@ -316,7 +316,11 @@ def briefing_data(*, user, site: Site | None = None, project: Project | None = N
         assert site is not None  # noqa: S101
         customer = site.customer
         devices_qs = Device.objects.filter(site=site)
-        project_ids = set(devices_qs.exclude(project=None).values_list("project_id", flat=True).distinct()[:50])
+        # order_by(): the model's default ordering (-id) would make it DISTINCT (project_id, id), i.e. 50 devices'
+        # projects rather than up to 50 distinct projects, and walk the site's devices by id.
+        project_ids = set(
+            devices_qs.exclude(project=None).order_by().values_list("project_id", flat=True).distinct()[:50]
+        )
         project_ids |= set(Project.objects.filter(site=site).values_list("pk", flat=True)[:50])
         projects = list(Project.objects.filter(pk__in=project_ids).order_by("name"))
         subsystems_qs = Subsystem.objects.filter(project_id__in=project_ids)

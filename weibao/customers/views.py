@@ -2,12 +2,12 @@
 
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
-from django.core.paginator import Paginator
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 
 from weibao.accounts.permissions import has_perm, require
+from weibao.core.pagination import CachedCountPaginator
 from weibao.customers import services
 from weibao.customers.forms import ContactForm, CustomerForm, SiteForm
 from weibao.customers.selectors import (
@@ -24,7 +24,7 @@ from weibao.customers.selectors import (
 def customer_list(request: HttpRequest) -> HttpResponse:
     require(request.user, "estate.view")
     q = request.GET.get("q", "").strip()[:100]
-    page = Paginator(select_customers(user=request.user, q=q), 50).get_page(request.GET.get("page"))
+    page = CachedCountPaginator(select_customers(user=request.user, q=q), 50).get_page(request.GET.get("page"))
     template = "customers/partials/_customer_rows.html" if request.htmx else "customers/customer_list.html"
     return render(request, template, {"page": page, "q": q, "can_edit": has_perm(request.user, "estate.edit")})
 
