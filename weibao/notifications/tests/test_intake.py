@@ -307,3 +307,16 @@ def test_a_reused_message_id_with_another_body_is_not_a_duplicate(make_mailbox, 
 
     assert result.statuses == {"order_created": 2}
     assert InboundMessage.objects.filter(mailbox=mailbox, status="duplicate").count() == 1
+
+
+def test_poll_mail_command(make_mailbox, customer_a):
+    from io import StringIO
+
+    from django.core.management import CommandError, call_command
+
+    mailbox = make_mailbox(list(corpus(big=False).values())[:3])
+    out = StringIO()
+    call_command("poll_mail", mailbox=mailbox.name, stdout=out)
+    assert f"{mailbox.name}: ok; stored 3, handled 3" in out.getvalue()
+    with pytest.raises(CommandError):
+        call_command("poll_mail", mailbox="no such mailbox")
