@@ -7,12 +7,13 @@ Seed first (own database; the estate and contracts scale data come with it):
 Then, with the same DATABASE_URL and WEIBAO_SECRET_KEY=bench WEIBAO_ALLOWED_HOSTS=testserver,127.0.0.1:
     .venv/bin/python bench/workorders_bench.py queue  [--runs 40]   # selectors and pages: p95 < 100 ms
     .venv/bin/python bench/workorders_bench.py sweep                # SLA sweep over the open orders: < 5 s
-    .venv/bin/python bench/workorders_bench.py api    [--seconds 20 --threads 16]  # API intake: >= 200/s
+    .venv/bin/python bench/workorders_bench.py api    [--seconds 15 --threads 8]   # API intake: >= 200/s
 
 `queue` times the selectors directly and the queue/detail pages through Django's test client (full middleware,
 session login, templates; no network). `sweep` runs inside a transaction that is rolled back, so the database is
-unchanged. `api` starts gunicorn with 2 workers on 127.0.0.1:8765 and posts orders from client threads (the orders
-it creates are tagged source_ref="bench-api" and deleted afterwards).
+unchanged. `api` starts gunicorn with 2 workers on 127.0.0.1:8791 (`--port`), measures the /ping/ floor, then posts
+orders from client threads (the orders it creates are tagged source_ref="bench-api" and deleted afterwards); it
+needs `collectstatic` in WEIBAO_VAR_DIR for /ping/ and 127.0.0.1 in WEIBAO_ALLOWED_HOSTS.
 """
 
 import argparse
