@@ -111,7 +111,7 @@ def test_customer_queue_shows_only_own_orders(client, customer_a_user, order_a, 
 
 def test_detail_shows_clocks_timeline_and_actions(client, duty_engineer, order_a, django_assert_max_num_queries):
     client.force_login(duty_engineer)
-    with django_assert_max_num_queries(30):
+    with django_assert_max_num_queries(9):
         response = client.get(reverse("workorders:detail", args=[order_a.pk]))
     assert response.status_code == 200
     body = response.content.decode()
