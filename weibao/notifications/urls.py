@@ -11,5 +11,6 @@ urlpatterns = [
     path("mail/<int:pk>/set-aside/", views.inbound_set_aside, name="inbound_set_aside"),
     path("mail/<int:pk>/again/", views.inbound_again, name="inbound_again"),
     path("mail/<int:pk>/raw/", views.inbound_raw, name="inbound_raw"),
+    path("orders/<int:pk>/deliveries/", views.order_deliveries, name="order_deliveries"),
     path("preferences/", views.preferences, name="preferences"),
 ]

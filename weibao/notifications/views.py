@@ -18,12 +18,14 @@ from weibao.notifications.mailparse import MalformedMail, parse_mail
 from weibao.notifications.selectors import (
     delivery_get_for_user,
     delivery_list,
+    delivery_list_for_workorder,
     inbound_counts,
     inbound_get_for_user,
     inbound_list,
     mailbox_list,
 )
 from weibao.notifications.services import delivery_retry, preference_for, preference_update
+from weibao.workorders.selectors import workorder_get_for_user
 
 PAGE_SIZE = 50
 
@@ -143,3 +145,12 @@ def preferences(request: HttpRequest) -> HttpResponse:
         except ValidationError as exc:
             form.add_error(None, exc)
     return render(request, "notifications/preferences.html", {"form": form})
+
+
+@login_required
+def order_deliveries(request: HttpRequest, pk: int) -> HttpResponse:
+    """Fragment for the work-order page (loaded by htmx): the notices sent about one order, for log readers."""
+    require(request.user, "notifications.view_log")
+    workorder = workorder_get_for_user(user=request.user, pk=pk)
+    deliveries = list(delivery_list_for_workorder(workorder, request.user)[:50])
+    return render(request, "notifications/partials/_deliveries.html", {"deliveries": deliveries})

@@ -229,3 +229,20 @@ def test_deliveries_panel_tag(rf, order_a, manager, customer_a_user):
         request.user = user
         html = page.render(Context({"request": request, "workorder": order_a}))
         assert ("SMTP 550" in html) is visible
+
+
+def test_order_page_loads_the_deliveries_panel_for_log_readers(client, manager, customer_a_user, order_a):
+    DeliveryFactory(workorder=order_a, recipient="ops@example.com")
+    detail = reverse("workorders:detail", args=[order_a.pk])
+    fragment = reverse("notifications:order_deliveries", args=[order_a.pk])
+
+    client.force_login(manager)
+    assert f'hx-get="{fragment}"' in client.get(detail).text
+    response = client.get(fragment, headers={"HX-Request": "true"})
+    assert response.status_code == 200
+    assert "ops@example.com" in response.text
+
+    # Customers neither get the panel nor the fragment.
+    client.force_login(customer_a_user)
+    assert fragment not in client.get(detail).text
+    assert client.get(fragment).status_code == 403

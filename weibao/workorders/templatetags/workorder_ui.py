@@ -6,9 +6,12 @@ import importlib
 from html import escape as html_escape
 
 from django import template
+from django.urls import NoReverseMatch, reverse
 from django.utils import timezone
 from django.utils.translation import get_language
 from django.utils.translation import gettext as _
+
+from weibao.accounts.permissions import has_perm
 
 register = template.Library()
 
@@ -225,3 +228,17 @@ def queue_cards(items, list_url: str, is_customer: bool) -> str:
             f'<div class="meta">{meta}</div></li>'
         )
     return mark_safe("\n".join(out))  # noqa: S308 - every value above went through html.escape
+
+
+@register.simple_tag(takes_context=True)
+def panel_url(context, url_name: str, perm: str, *args) -> str:
+    """URL of a panel another app contributes to this page, or "" when the user lacks `perm` or the app has no
+    such page: workorders never imports the apps above it (notifications), it only names their fragments."""
+    request = context.get("request")
+    user = getattr(request, "user", None)
+    if user is None or not has_perm(user, perm):
+        return ""
+    try:
+        return reverse(url_name, args=args)
+    except NoReverseMatch:
+        return ""
