@@ -172,6 +172,9 @@ STORAGES = {
     "staticfiles": {"BACKEND": "whitenoise.storage.CompressedManifestStaticFilesStorage"},
 }
 WEIBAO_MAX_UPLOAD_MB = env_int("WEIBAO_MAX_UPLOAD_MB", 25)
+# How long cached counts may lag: the work-order queue's per-state counts, and page counts of big lists.
+WEIBAO_QUEUE_COUNTS_TTL = env_int("WEIBAO_QUEUE_COUNTS_TTL", 10)
+WEIBAO_LIST_COUNT_TTL = env_int("WEIBAO_LIST_COUNT_TTL", 30)
 DATA_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
 FILE_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
 
