@@ -18,6 +18,14 @@ from weibao.contracts.tests.factories import (
 pytestmark = pytest.mark.django_db
 
 
+def _in_language(client, lang: str):
+    """The UI language is the user's choice (cookie or profile), never the browser's Accept-Language."""
+    from django.conf import settings
+
+    client.cookies[settings.LANGUAGE_COOKIE_NAME] = lang
+    return client
+
+
 @pytest.fixture
 def contract_a(customer_a_org):
     return ContractFactory(customer=CustomerFactory(organisation=customer_a_org), code="HT-A")
@@ -108,7 +116,7 @@ def test_contract_ending_before_it_starts_both_languages(client, manager, lang, 
         "terms-0-months": "12",
     }
     with translation.override(lang):
-        response = client.post(reverse("contracts:create"), data, HTTP_ACCEPT_LANGUAGE=lang)
+        response = _in_language(client, lang).post(reverse("contracts:create"), data)
     assert response.status_code == 200
     assert text in response.content.decode()
     assert not Contract.objects.filter(code="HT-BAD").exists()
@@ -133,7 +141,7 @@ def test_overlap_shows_clear_error(client, manager, contract_a):
         "terms-TOTAL_FORMS": "0",
         "terms-INITIAL_FORMS": "0",
     }
-    response = client.post(reverse("contracts:create"), data, HTTP_ACCEPT_LANGUAGE="en")
+    response = _in_language(client, "en").post(reverse("contracts:create"), data)
     assert response.status_code == 200
     assert "HT-A" in response.content.decode()
     assert not Contract.objects.filter(code="HT-OVER").exists()
@@ -173,7 +181,7 @@ def test_sla_absurd_target_saves_nothing(client, manager, contract_a, lang, text
     client.force_login(manager)
     data = _sla_post(contract_a, **{"targets-1-plan_minutes": "9000", "targets-2-plan_minutes": "-1"})
     with translation.override(lang):
-        response = client.post(reverse("contracts:sla_edit", args=[contract_a.pk]), data, HTTP_ACCEPT_LANGUAGE=lang)
+        response = _in_language(client, lang).post(reverse("contracts:sla_edit", args=[contract_a.pk]), data)
     assert response.status_code == 200
     assert text in response.content.decode()
     assert SlaTarget.objects.get(policy=contract_a.sla, severity="A").arrival_city_minutes == 120
@@ -192,7 +200,7 @@ def test_calendar_bad_hours(client, admin_user, hours, lang, text):
     client.force_login(admin_user)
     data = {"name": "坏日历", "kind": "weekly", "timezone": "Asia/Shanghai", "mon_hours": hours}
     with translation.override(lang):
-        response = client.post(reverse("contracts:calendar_create"), data, HTTP_ACCEPT_LANGUAGE=lang)
+        response = _in_language(client, lang).post(reverse("contracts:calendar_create"), data)
     assert response.status_code == 200
     assert text in response.content.decode()
     assert not BusinessCalendar.objects.filter(name="坏日历").exists()
@@ -203,10 +211,9 @@ def test_override_on_nonexistent_date(client, admin_user, lang, text):
     cal = CalendarFactory()
     client.force_login(admin_user)
     with translation.override(lang):
-        response = client.post(
+        response = _in_language(client, lang).post(
             reverse("contracts:calendar_detail", args=[cal.pk]),
             {"date": "2026-02-30", "action": "closed"},
-            HTTP_ACCEPT_LANGUAGE=lang,
         )
     assert response.status_code == 200
     assert text in response.content.decode()
