@@ -213,7 +213,10 @@ def entitlement(
         if device_id
         else None
     )
-    moment = local_time(at) if at else timezone.now()
+    try:
+        moment = local_time(at) if at else timezone.now()
+    except ValueError as exc:
+        raise ValidationError({"at": [str(exc)]}) from exc
     ent = entitlement_for(customer=customer, at=moment, site=site, device=device)
     return {
         "contract_id": ent.contract.pk if ent.contract else None,

@@ -386,6 +386,14 @@ def sla_policy_update(
                 errors.extend(exc.messages)
     if "warn_percent" in fields and not (1 <= int(fields["warn_percent"]) <= 99):
         errors.append(str(_("The warning threshold must be between 1 and 99 %.")))
+    if "pause_states" in fields:
+        # The form checks this too; the API hands the list over joined, and `.update()` below skips model validation.
+        states = [st.strip() for st in str(fields["pause_states"]).split(",") if st.strip()]
+        field = SlaPolicy._meta.get_field("pause_states")
+        too_long = len(",".join(states)) > field.max_length
+        if too_long or any(not st.replace("_", "").isalnum() or not st.isascii() for st in states):
+            errors.append(str(_("Use work-order state codes such as waiting_customer, comma-separated.")))
+        fields["pause_states"] = ",".join(states)
     for severity, row in targets.items():
         Severity(severity)  # unknown severities are a programming error
         for name in MINUTE_FIELDS:

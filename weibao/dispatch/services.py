@@ -27,6 +27,9 @@ def shift_bounds(*, date: dt.date, start: dt.time, end: dt.time) -> tuple[dt.dat
 def _check(entry: RosterEntry) -> None:
     """Refuse rosters that cannot be worked: non-staff, or one person in two overlapping shifts."""
     engineer = entry.engineer
+    if entry.ends_at - entry.starts_at >= dt.timedelta(days=1):
+        # The form refuses this too; the API would otherwise store a silent 24-hour shift.
+        raise ValidationError({"end": _("A shift cannot start and end at the same time.")})
     if not engineer.is_internal or not engineer.is_active:
         raise ValidationError({"engineer": _("Only active staff of our company can be on the roster.")})
     overlapping = RosterEntry.objects.filter(

@@ -101,6 +101,15 @@ def test_sla_put_and_absurd_target(client, manager, contract_a):
     )
     assert response.status_code == 422
     assert SlaTarget.objects.get(policy__contract=contract_a, severity="B").plan_minutes == 72 * 60
+    sla["targets"][1]["plan_minutes"] = 72 * 60
+    for bad in (["waiting customer; drop"], ["s" * 120, "t" * 120]):
+        response = client.put(
+            f"{BASE}/{contract_a.pk}/sla",
+            {**body, "pause_states": bad, "targets": sla["targets"]},
+            content_type="application/json",
+        )
+        assert response.status_code == 422, bad
+    assert client.get(f"{BASE}/{contract_a.pk}/sla").json()["pause_states"] == ["waiting_customer"]
 
 
 def test_renew(client, manager, contract_a):
@@ -121,6 +130,8 @@ def test_preview_and_entitlement(client, customer_a_user, contract_a):
     assert response_clock["deadline"].startswith("2026-10-08T01:05")  # 09:05 Beijing time
     assert response_clock["skipped"][0] == {"date": "2026-10-01", "kind": "holiday", "name": "国庆节"}
     assert client.get(f"{BASE}/{contract_a.pk}/preview", {"at": "never"}).status_code == 422
+    bad_at = client.get(f"{BASE}/entitlement", {"customer_id": contract_a.customer_id, "at": "never"})
+    assert bad_at.status_code == 422
     ent = client.get(
         f"{BASE}/entitlement", {"customer_id": contract_a.customer_id, "device_id": device.pk, "at": "2026-06-01 10:00"}
     ).json()

@@ -42,6 +42,9 @@ def test_create_invalid_kind_and_permissions(client, manager, field_engineer, cu
                "start": "08:00", "end": "17:00", "kind": "party"}  # fmt: skip
     client.force_login(manager)
     assert client.post("/api/dispatch/roster", payload, content_type="application/json").status_code == 422
+    same_time = {**payload, "kind": "on_duty", "end": "08:00"}
+    assert client.post("/api/dispatch/roster", same_time, content_type="application/json").status_code == 422
+    assert not RosterEntry.objects.exists()
     client.force_login(field_engineer)
     payload["kind"] = "on_duty"
     assert client.post("/api/dispatch/roster", payload, content_type="application/json").status_code == 403
