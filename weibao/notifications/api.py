@@ -5,15 +5,24 @@ from django.utils.translation import gettext as _
 from ninja import Router
 
 from weibao.notifications import selectors, services
+from weibao.notifications.choices import Channel, DeliveryStatus, InboundStatus
 from weibao.notifications.intake import inbound_assign
 from weibao.notifications.schemas import AssignIn, DeliveryOut, InboundOut, PreferenceIO
 
 router = Router(tags=["notifications"])
 
 
+def _check_choice(name: str, value: str, allowed: list[str]) -> None:
+    # A misspelt filter must not look like "nothing there".
+    if value and value not in allowed:
+        raise ValidationError({name: [_("Unknown value %(value)s.") % {"value": value}]})
+
+
 @router.get("/deliveries", response=list[DeliveryOut])
 def list_deliveries(request, workorder_id: int | None = None, status: str = "", channel: str = "", limit: int = 100):
-    """Notices and their state, newest first (at most 500)."""
+    """Notices and their state, newest first (at most 500); an unknown status or channel is refused (422)."""
+    _check_choice("status", status, DeliveryStatus.values)
+    _check_choice("channel", channel, Channel.values)
     qs = selectors.delivery_list(user=request.auth, status=status, channel=channel, workorder_id=workorder_id)
     return list(qs[: max(1, min(limit, 500))])
 
@@ -27,7 +36,8 @@ def retry_delivery(request, delivery_id: int):
 
 @router.get("/inbound", response=list[InboundOut])
 def list_inbound(request, status: str = "triage", limit: int = 100):
-    """Received mail by state (default: waiting for triage)."""
+    """Received mail by state (default: waiting for triage; '' for all); an unknown state is refused (422)."""
+    _check_choice("status", status, InboundStatus.values)
     return list(selectors.inbound_list(user=request.auth, status=status)[: max(1, min(limit, 500))])
 
 

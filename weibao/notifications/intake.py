@@ -418,7 +418,12 @@ def _answered_order(mail: ParsedMail):
     from weibao.workorders.models import WorkOrder
 
     refs = [r for r in [*mail.in_reply_to, *mail.references] if r]
-    if refs and InboundMessage.objects.filter(message_id__in=refs, status=InboundStatus.RECEIVED).exists():
+    # Wait only for mails nobody has claimed yet: the mail being handled is claimed (processed_at set), so one that
+    # names its own Message-ID in In-Reply-To/References (some clients do) is not deferred forever by itself.
+    waiting = InboundMessage.objects.filter(
+        message_id__in=refs, status=InboundStatus.RECEIVED, processed_at__isnull=True
+    )
+    if refs and waiting.exists():
         raise _Deferred
     if refs:
         delivery = Delivery.objects.filter(message_id__in=refs, workorder__isnull=False).order_by("-pk").first()

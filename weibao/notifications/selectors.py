@@ -3,7 +3,7 @@
 from django.db.models import QuerySet
 
 from weibao.accounts.permissions import has_perm, require
-from weibao.accounts.scoping import get_for_user
+from weibao.accounts.scoping import get_for_user, scope_queryset
 from weibao.notifications.choices import InboundStatus
 from weibao.notifications.models import Delivery, InboundMessage, Mailbox
 
@@ -25,7 +25,7 @@ def delivery_list(*, user, status: str = "", channel: str = "", workorder_id: in
         qs = qs.filter(channel=channel)
     if workorder_id:
         qs = qs.filter(workorder_id=workorder_id)
-    return qs
+    return scope_queryset(qs, user)
 
 
 def delivery_get_for_user(*, user, pk: int) -> Delivery:
@@ -36,7 +36,7 @@ def delivery_get_for_user(*, user, pk: int) -> Delivery:
 def inbound_list(*, user, status: str = InboundStatus.TRIAGE) -> QuerySet[InboundMessage]:
     require(user, "notifications.triage")
     qs = InboundMessage.objects.select_related("mailbox", "workorder", "customer").defer("body_text").order_by("-pk")
-    return qs.filter(status=status) if status else qs
+    return scope_queryset(qs.filter(status=status) if status else qs, user)
 
 
 def inbound_get_for_user(*, user, pk: int) -> InboundMessage:

@@ -320,3 +320,15 @@ def test_poll_mail_command(make_mailbox, customer_a):
     assert f"{mailbox.name}: ok; stored 3, handled 3" in out.getvalue()
     with pytest.raises(CommandError):
         call_command("poll_mail", mailbox="no such mailbox")
+
+
+def test_a_mail_that_references_itself_is_not_deferred_forever(make_mailbox, customer_a):
+    head = "From: zhangsan@jia.example.cn\r\nTo: service@weibao.test\r\nContent-Type: text/plain; charset=utf-8\r\n"
+    selfref = (head + "Message-ID: <self-1@jia>\r\nReferences: <self-1@jia>\r\nSubject: UPS alarm\r\n\r\n"
+               "UPS beeps\r\n").encode()  # fmt: skip
+    mailbox = make_mailbox([selfref])
+
+    result = mailbox_poll(mailbox=mailbox, workers=1)
+
+    assert result.statuses == {"order_created": 1}
+    assert InboundMessage.objects.get(message_id="<self-1@jia>").workorder is not None

@@ -170,6 +170,23 @@ def test_api_deliveries_forbidden_to_customers(client, customer_a_user):
     assert client.get("/api/notifications/deliveries").status_code == 403
 
 
+def test_api_lists_refuse_unknown_filters(client, manager, duty_engineer, order_a, triaged,
+                                          django_assert_max_num_queries):  # fmt: skip
+    for _ in range(3):
+        DeliveryFactory(workorder=order_a, status="failed")
+    _api(client, manager)
+    with django_assert_max_num_queries(6):
+        failed = client.get("/api/notifications/deliveries", {"status": "failed", "channel": "email"})
+    assert failed.status_code == 200
+    assert len(failed.json()) == 3
+    assert client.get("/api/notifications/deliveries", {"status": "faild"}).status_code == 422
+    assert client.get("/api/notifications/deliveries", {"channel": "fax"}).status_code == 422
+
+    _api(client, duty_engineer)
+    assert [m["id"] for m in client.get("/api/notifications/inbound", {"status": ""}).json()] == [triaged.pk]
+    assert client.get("/api/notifications/inbound", {"status": "nonsense"}).status_code == 422
+
+
 def test_api_assign_triaged_mail(client, duty_engineer, triaged, customer_a, customer_b, smtp):
     _api(client, duty_engineer)
     site_a, site_b = customer_a.sites.first(), customer_b.sites.first()
