@@ -51,17 +51,23 @@ class ImapSession:
 
     def __enter__(self) -> ImapSession:
         mb = self.mailbox
+        password = mb.password
+        if not password:  # before connecting: nothing to open (and leave open) for a mailbox that cannot log in
+            raise ImapError(f"the environment variable {mb.password_env or '(none)'} holding the password is not set")
         timeout = conf.get("WEIBAO_MAIL_TIMEOUT")
         if mb.security == MailboxSecurity.IMAPS:
             self.conn = imaplib.IMAP4_SSL(mb.host, mb.port, ssl_context=ssl_context(), timeout=timeout)
         else:
             self.conn = imaplib.IMAP4(mb.host, mb.port, timeout=timeout)
+        try:
             if mb.security == MailboxSecurity.STARTTLS:
                 self.conn.starttls(ssl_context=ssl_context())
-        password = mb.password
-        if not password:
-            raise ImapError(f"the environment variable {mb.password_env or '(none)'} holding the password is not set")
-        self.conn.login(mb.username, password)
+            self.conn.login(mb.username, password)
+        except BaseException:
+            # `with` does not call __exit__ when __enter__ fails: close the socket here, or every poll of a mailbox
+            # with a wrong password leaves one open.
+            self.__exit__(None, None, None)
+            raise
         return self
 
     def __exit__(self, *exc_info) -> None:

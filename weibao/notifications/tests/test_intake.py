@@ -1,5 +1,7 @@
 """Email intake against a real Dovecot on loopback, with the committed corpus and a 20 MB mail."""
 
+import imaplib
+
 import pytest
 
 from weibao.notifications import intake
@@ -223,6 +225,20 @@ def test_wrong_password_is_reported(make_mailbox, monkeypatch, customer_a):
     monkeypatch.setenv("WEIBAO_TEST_IMAP_PASSWORD", "wrong")
     result = mailbox_poll(mailbox=mailbox)
     assert "AUTHENTICATIONFAILED" in result.error or "failed" in result.error.lower()
+
+    from weibao.notifications.imap import ImapSession
+
+    session = ImapSession(mailbox)
+    with pytest.raises(imaplib.IMAP4.error):
+        session.__enter__()
+    assert session.conn.sock.fileno() == -1  # the refused connection was closed, not left to the garbage collector
+
+
+def test_missing_password_is_reported_without_connecting(make_mailbox, monkeypatch, customer_a):
+    mailbox = make_mailbox([])
+    monkeypatch.delenv("WEIBAO_TEST_IMAP_PASSWORD")
+    result = mailbox_poll(mailbox=mailbox)
+    assert "WEIBAO_TEST_IMAP_PASSWORD" in result.error
 
 
 def test_uidvalidity_change_rereads_without_duplicates(loaded, django_capture_on_commit_callbacks):
