@@ -70,3 +70,7 @@ class LoginEventAdmin(admin.ModelAdmin):
 class ApiTokenAdmin(admin.ModelAdmin):
     list_display = ["name", "user", "prefix", "created_at", "last_used_at", "revoked_at"]
     readonly_fields = ["prefix", "digest", "last_used_at"]
+
+    def has_add_permission(self, request):
+        # A token is made on the token page, which shows its value once; here it would get no digest at all.
+        return False

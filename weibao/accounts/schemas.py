@@ -1,6 +1,7 @@
 from datetime import datetime
 
 from ninja import Schema
+from pydantic import Field
 
 
 class OrganisationOut(Schema):
@@ -23,7 +24,7 @@ class MeOut(Schema):
 
 
 class TokenIn(Schema):
-    name: str
+    name: str = Field(max_length=100)  # the column's length: longer names are refused, not cut
 
 
 class TokenOut(Schema):

@@ -3,6 +3,7 @@ from django.contrib import messages
 from django.contrib.auth import views as auth_views
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
+from django.db import transaction
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import redirect, render
 from django.urls import reverse_lazy
@@ -153,9 +154,11 @@ def user_edit(request: HttpRequest, pk: int) -> HttpResponse:
         data.pop("password2")
         data.pop("username")
         try:
-            services.user_update(actor=request.user, user=user, **data)
-            if password:
-                services.user_set_password(actor=request.user, user=user, password=password)
+            # One transaction: a new password the rules refuse must not leave the other changes half-saved.
+            with transaction.atomic():
+                services.user_update(actor=request.user, user=user, **data)
+                if password:
+                    services.user_set_password(actor=request.user, user=user, password=password)
         except ValidationError as exc:
             _add_errors(form, exc)
         else:

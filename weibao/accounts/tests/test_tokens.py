@@ -83,6 +83,9 @@ def test_api_token_create_invalid_input(api_client, duty_engineer):
     api_client.bearer(raw)
     assert api_client.post("/api/accounts/tokens", {"name": ""}, content_type="application/json").status_code == 422
     assert api_client.post("/api/accounts/tokens", {}, content_type="application/json").status_code == 422
+    too_long = api_client.post("/api/accounts/tokens", {"name": "x" * 101}, content_type="application/json")
+    assert too_long.status_code == 422
+    assert not ApiToken.objects.filter(name__startswith="xxx").exists()
 
 
 def test_someone_elses_token_is_404_in_ui_and_api(client, api_client, customer_a_user, customer_b_user,
@@ -100,3 +103,11 @@ def test_vendor_users_have_no_tokens(client, vendor_user):
     client.force_login(vendor_user)
     assert client.get(reverse("accounts:tokens")).status_code == 403
     assert client.get("/api/accounts/tokens").status_code == 403
+
+
+def test_tokens_are_not_made_in_the_admin_site(client, admin_user):
+    client.force_login(admin_user)
+    assert client.get("/admin/accounts/apitoken/add/").status_code == 403
+    response = client.post("/admin/accounts/apitoken/add/", {"user": admin_user.pk, "name": "x"})
+    assert response.status_code == 403
+    assert not ApiToken.objects.exists()

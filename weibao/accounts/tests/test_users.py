@@ -157,3 +157,14 @@ def test_login_audit_page(client, admin_user, duty_engineer):
     response = client.get(reverse("accounts:login_events"), {"username": duty_engineer.username})
     assert response.status_code == 200
     assert duty_engineer.username in response.text
+
+
+def test_edit_with_refused_password_saves_nothing(client, admin_user, field_engineer):
+    client.force_login(admin_user)
+    url = reverse("accounts:user_edit", args=[field_engineer.pk])
+    data = _data(field_engineer.organisation, "field_engineer", name="新名字", password1="123", password2="123")
+    response = client.post(url, data)
+    assert response.status_code == 200  # the form again, with the password error
+    field_engineer.refresh_from_db()
+    assert field_engineer.name != "新名字"
+    assert not field_engineer.check_password("123")
