@@ -26,7 +26,7 @@ from weibao.contracts.models import (
     StatutoryDay,
     WarrantyTerm,
 )
-from weibao.core.exceptions import StaleEdit
+from weibao.core.concurrency import update_if_version
 
 MAX_MINUTES = int(MAX_TARGET.total_seconds() // 60)
 
@@ -72,11 +72,7 @@ def calendar_update(*, calendar: BusinessCalendar, actor, version: int | None = 
         setattr(calendar, name, value)
     calendar.full_clean()
     expected = calendar.version if version is None else version
-    updated = BusinessCalendar.objects.filter(pk=calendar.pk, version=expected).update(
-        **fields, version=F("version") + 1
-    )
-    if updated != 1:
-        raise StaleEdit()
+    update_if_version(instance=calendar, expected_version=expected, **fields)
     calendar.refresh_from_db()
     return calendar
 
@@ -265,11 +261,7 @@ def contract_update(
     _validate_contract(contract, projects=projects, sites=sites)
     expected = contract.version if version is None else version
     changed = {name: getattr(contract, name) for name in CONTRACT_FIELDS}
-    updated = Contract.objects.filter(pk=contract.pk, version=expected).update(
-        **changed, calendar=contract.calendar, version=F("version") + 1
-    )
-    if updated != 1:
-        raise StaleEdit()
+    update_if_version(instance=contract, expected_version=expected, **changed, calendar=contract.calendar)
     contract.projects.set(projects)
     contract.sites.set(sites)
     if terms is not None:
@@ -408,9 +400,7 @@ def sla_policy_update(
     if errors:
         raise ValidationError(errors)
     expected = policy.version if version is None else version
-    updated = SlaPolicy.objects.filter(pk=policy.pk, version=expected).update(**fields, version=F("version") + 1)
-    if updated != 1:
-        raise StaleEdit()
+    update_if_version(instance=policy, expected_version=expected, **fields)
     for severity, row in targets.items():
         SlaTarget.objects.update_or_create(
             policy=policy,

@@ -1,5 +1,7 @@
 """REST API: success, invalid input (422), stale edit (409), another organisation (404), permissions (403)."""
 
+import datetime
+
 import pytest
 
 from weibao.contracts.models import Contract, SlaTarget
@@ -75,11 +77,13 @@ def test_create_and_invalid(client, manager):
 
 def test_patch_stale_version_is_409(client, manager, contract_a):
     client.force_login(manager)
+    Contract.objects.filter(pk=contract_a.pk).update(updated_at=contract_a.updated_at - datetime.timedelta(days=1))
     response = client.patch(
         f"{BASE}/{contract_a.pk}", {"name": "新名称", "version": 1}, content_type="application/json"
     )
     assert response.status_code == 200
     assert response.json()["version"] == 2
+    assert Contract.objects.get(pk=contract_a.pk).updated_at > contract_a.updated_at  # the edit is dated
     response = client.patch(f"{BASE}/{contract_a.pk}", {"name": "旧", "version": 1}, content_type="application/json")
     assert response.status_code == 409
 
