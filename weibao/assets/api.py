@@ -43,6 +43,7 @@ from weibao.assets.selectors import (
     subsystem_get_for_user,
     vendor_list,
 )
+from weibao.customers.api import patch_changes
 from weibao.customers.selectors import customer_get_for_user, site_get_for_user
 
 router = Router(tags=["estate"])
@@ -99,7 +100,7 @@ def get_device(request, device_id: int):
 def update_device(request, device_id: int, payload: DevicePatch):
     require(request.auth, "estate.edit")
     device = device_get_for_user(user=request.auth, pk=device_id)
-    changes = payload.dict(exclude_unset=True)
+    changes = patch_changes(payload, nullable=("subsystem_id", "installed_on", "warranty_end"))
     if "site_id" in changes:
         changes["site"] = site_get_for_user(user=request.auth, pk=changes.pop("site_id"))
     if "subsystem_id" in changes:

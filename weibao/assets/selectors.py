@@ -338,7 +338,17 @@ def briefing_data(*, user, site: Site | None = None, project: Project | None = N
     if site is not None:
         contacts = contacts.filter(Q(site=site) | Q(site__isnull=True))
     vendor_ids = {d.vendor_id for d in devices}
-    missing = {p.pk: project_missing_document_types(project=p) for p in projects}
+    # One query for all projects' document types (a site may carry up to 50 projects).
+    present: dict[int, set[str]] = {p.pk: set() for p in projects}
+    for project_id, doc_type in (
+        Document.objects.filter(project__in=projects, current_version__gt=0)
+        .values_list("project_id", "doc_type")
+        .distinct()
+    ):
+        present[project_id].add(doc_type)
+    missing = {
+        pk: [DocumentType(t) for t in REQUIRED_PROJECT_DOCUMENTS if t not in types] for pk, types in present.items()
+    }
     return {
         "customer": customer,
         "site": site,

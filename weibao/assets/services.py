@@ -1,6 +1,7 @@
 """Writes for the estate: vendors, projects, subsystems, devices (with history) and documents (with versions)."""
 
 import datetime
+import ipaddress
 import logging
 from pathlib import PurePath
 
@@ -120,10 +121,13 @@ def subsystem_update(*, subsystem: Subsystem, actor, **changes) -> Subsystem:
 @transaction.atomic
 def device_create(*, actor, customer: Customer, site: Site, vendor: Vendor, model: str, **fields) -> Device:
     _check_fields("device_create", fields, DEVICE_FIELDS)
+    if "ip_address" in fields:
+        fields["ip_address"] = _clean_ip(fields["ip_address"])
     device = Device(customer=customer, organisation_id=customer.organisation_id, site=site, vendor=vendor,
                     model=model.strip(), **fields)  # fmt: skip
     device.serial_number = device.serial_number.strip()
     _check_same_customer(device, customer_id=customer.pk)
+    _check_warranty_dates(device)
     device.full_clean()
     device.save()
     DeviceEvent.objects.create(device=device, kind=DeviceEventKind.CREATED, actor=actor, new_status=device.status)
@@ -134,6 +138,8 @@ def device_create(*, actor, customer: Customer, site: Site, vendor: Vendor, mode
 def device_update(*, device: Device, actor, **changes) -> Device:
     """Edit a device's data; the history records each changed field as [old, new]."""
     _check_fields("device_update", changes, DEVICE_FIELDS)
+    if "ip_address" in changes:
+        changes["ip_address"] = _clean_ip(changes["ip_address"])
     diff = {}
     for field, value in changes.items():
         old = getattr(device, field)
@@ -143,6 +149,7 @@ def device_update(*, device: Device, actor, **changes) -> Device:
     if not diff:
         return device
     _check_same_customer(device, customer_id=device.customer_id)
+    _check_warranty_dates(device)
     device.full_clean()
     device.save()
     DeviceEvent.objects.create(device=device, kind=DeviceEventKind.UPDATED, actor=actor, data=diff)
@@ -173,6 +180,8 @@ def device_replace(*, device: Device, actor, serial_number: str, model: str = ""
 
     Both histories point at each other; the new unit copies location, parameters and links of the old one.
     """
+    if not serial_number.strip():
+        raise ValidationError({"serial_number": _("Enter the new serial number.")})
     old = Device.objects.select_for_update().get(pk=device.pk)
     if old.status == DeviceStatus.RETIRED:
         raise ValidationError(_("A retired device cannot be replaced again."))
@@ -183,6 +192,7 @@ def device_replace(*, device: Device, actor, serial_number: str, model: str = ""
         ip_address=old.ip_address, firmware=old.firmware, parameters=dict(old.parameters),
         installed_on=installed_on, warranty_end=warranty_end,
     )  # fmt: skip
+    _check_warranty_dates(new)
     new.full_clean()
     new.save()
     old_status, old.status = old.status, DeviceStatus.RETIRED
@@ -274,6 +284,22 @@ def _check_same_customer(obj, *, customer_id: int) -> None:
         errors["subsystem"] = _("The subsystem belongs to another project.")
     if errors:
         raise ValidationError(errors)
+
+
+def _clean_ip(value) -> str:
+    """The IP address in canonical form, or ValidationError: the API must not store what the form and import refuse."""
+    text = (value or "").strip()
+    if not text:
+        return ""
+    try:
+        return str(ipaddress.ip_address(text))
+    except ValueError:
+        raise ValidationError({"ip_address": _("Not an IP address.")}) from None
+
+
+def _check_warranty_dates(device: Device) -> None:
+    if device.installed_on and device.warranty_end and device.warranty_end < device.installed_on:
+        raise ValidationError({"warranty_end": _("The warranty ends before the installation date.")})
 
 
 def _jsonable(value):

@@ -1,7 +1,9 @@
 """REST API for customers, sites and contacts (mounted at /api/customers/)."""
 
+from django.core.exceptions import ValidationError
 from django.shortcuts import get_object_or_404
-from ninja import Router, Status
+from django.utils.translation import gettext as _
+from ninja import Router, Schema, Status
 
 from weibao.accounts.models import Branch, Region
 from weibao.accounts.permissions import require
@@ -32,6 +34,18 @@ router = Router(tags=["customers"])
 MAX_LIMIT = 200
 
 
+def patch_changes(payload: Schema, *, nullable: tuple[str, ...] = ()) -> dict:
+    """The fields a PATCH sets; an explicit null is refused (422) unless the field may be empty.
+
+    Without this a `null` for a text column passes full_clean() (blank values are skipped) and fails at the database.
+    """
+    changes = payload.dict(exclude_unset=True)
+    nulls = {f: _("This field cannot be null.") for f, v in changes.items() if v is None and f not in nullable}
+    if nulls:
+        raise ValidationError(nulls)
+    return changes
+
+
 @router.get("", response=list[CustomerOut])
 def list_customers(request, q: str = "", offset: int = 0, limit: int = 50):
     require(request.auth, "estate.view")
@@ -58,7 +72,7 @@ def get_customer(request, customer_id: int):
 def update_customer(request, customer_id: int, payload: CustomerPatch):
     require(request.auth, "estate.edit")
     customer = customer_get_for_user(user=request.auth, pk=customer_id)
-    changes = payload.dict(exclude_unset=True)
+    changes = patch_changes(payload, nullable=("branch_id",))
     if "branch_id" in changes:
         branch_id = changes.pop("branch_id")
         changes["branch"] = get_object_or_404(Branch, pk=branch_id) if branch_id else None
@@ -109,7 +123,7 @@ def create_contact(request, customer_id: int, payload: ContactIn):
 def update_site(request, site_id: int, payload: SitePatch):
     require(request.auth, "estate.edit")
     site = site_get_for_user(user=request.auth, pk=site_id)
-    changes = payload.dict(exclude_unset=True)
+    changes = patch_changes(payload, nullable=("region_id",))
     if "region_id" in changes:
         region_id = changes.pop("region_id")
         changes["region"] = get_object_or_404(Region, pk=region_id) if region_id else None
@@ -127,7 +141,7 @@ def find_contacts(request, q: str):
 def update_contact(request, contact_id: int, payload: ContactPatch):
     require(request.auth, "estate.edit")
     contact = contact_get_for_user(user=request.auth, pk=contact_id)
-    changes = payload.dict(exclude_unset=True)
+    changes = patch_changes(payload, nullable=("site_id",))
     if "site_id" in changes:
         site_id = changes.pop("site_id")
         changes["site"] = get_object_or_404(Site, pk=site_id, customer_id=contact.customer_id) if site_id else None

@@ -584,3 +584,70 @@ def test_project_subsystem_installer_views(client, manager, customer_a_user, cus
     client.force_login(customer_a_user)
     assert client.get(reverse("assets:project_detail", args=[project.pk])).status_code == 404
     assert client.get(reverse("assets:briefing_project", args=[project.pk])).status_code == 404
+
+
+# --- review fixes --------------------------------------------------------------------------------------------------
+def test_api_device_patch_refuses_null_for_text_fields(client, manager):
+    device = DeviceFactory(name="核心交换机")
+    client.force_login(manager)
+    url = f"/api/estate/devices/{device.pk}"
+    for field in ("name", "model", "site_id", "parameters"):
+        response = client.patch(url, {field: None}, content_type="application/json")
+        assert response.status_code == 422, field
+    device.refresh_from_db()
+    assert device.name == "核心交换机"
+    device.warranty_end = datetime.date(2030, 1, 1)
+    device.save()
+    assert client.patch(url, {"warranty_end": None}, content_type="application/json").status_code == 200
+    device.refresh_from_db()
+    assert device.warranty_end is None
+
+
+def test_device_services_check_ip_and_warranty_dates(manager):
+    device = DeviceFactory()
+    with pytest.raises(ValidationError) as exc:
+        device_update(device=device, actor=manager, ip_address="10.0.0.300")
+    assert "ip_address" in exc.value.message_dict
+    updated = device_update(device=device, actor=manager, ip_address=" 2001:DB8::1 ")
+    assert updated.ip_address == "2001:db8::1"
+    with pytest.raises(ValidationError) as exc:
+        device_create(actor=manager, customer=device.customer, site=device.site, vendor=device.vendor, model="X",
+                      serial_number="W-1", installed_on=datetime.date(2024, 3, 1),
+                      warranty_end=datetime.date(2024, 2, 1))  # fmt: skip
+    assert "warranty_end" in exc.value.message_dict
+    with pytest.raises(ValidationError):
+        device_replace(device=device, actor=manager, serial_number="  ")
+    device.refresh_from_db()
+    assert device.status == DeviceStatus.IN_SERVICE
+    assert Device.objects.count() == 1
+
+
+def test_api_device_create_refuses_bad_ip(client, manager):
+    device = DeviceFactory()
+    client.force_login(manager)
+    payload = {"customer_id": device.customer_id, "site_id": device.site_id, "vendor_id": device.vendor_id,
+               "model": "S5735", "serial_number": "NEW-1", "ip_address": "not-an-ip"}  # fmt: skip
+    assert client.post("/api/estate/devices", payload, content_type="application/json").status_code == 422
+    payload["ip_address"] = "10.0.0.1"
+    assert client.post("/api/estate/devices", payload, content_type="application/json").status_code == 201
+
+
+def test_briefing_site_queries_do_not_grow_with_projects(client, manager):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    site = SiteFactory()
+    client.force_login(manager)
+    url = reverse("assets:briefing_site", args=[site.pk])
+
+    def count() -> int:
+        with CaptureQueriesContext(connection) as ctx:
+            assert client.get(url).status_code == 200
+        return len(ctx.captured_queries)
+
+    ProjectFactory(customer=site.customer, site=site, built_by_us=False)
+    client.get(url)  # warm per-process caches
+    one = count()
+    for _ in range(4):
+        ProjectFactory(customer=site.customer, site=site, built_by_us=False)
+    assert count() == one

@@ -210,3 +210,24 @@ def test_edit_site_and_contact_views(client, manager, customer_a_user, customer_
     assert response.status_code == 302
     client.force_login(customer_a_user)
     assert client.get(reverse("customers:site_detail", args=[site.pk])).status_code == 404
+
+
+def test_api_patch_refuses_null_for_text_fields_but_clears_links(client, manager):
+    contact = ContactFactory(role="科长")
+    site = SiteFactory(customer=contact.customer)
+    contact.site = site
+    contact.save()
+    client.force_login(manager)
+    for url, field in (
+        (f"/api/customers/{contact.customer_id}", "industry"),
+        (f"/api/customers/{contact.customer_id}", "name"),
+        (f"/api/customers/sites/{site.pk}", "address"),
+        (f"/api/customers/contacts/{contact.pk}", "role"),
+        (f"/api/customers/contacts/{contact.pk}", "is_primary"),
+    ):
+        assert client.patch(url, {field: None}, content_type="application/json").status_code == 422, (url, field)
+    response = client.patch(f"/api/customers/contacts/{contact.pk}", {"site_id": None}, content_type="application/json")
+    assert response.status_code == 200
+    contact.refresh_from_db()
+    assert contact.site_id is None
+    assert contact.role == "科长"
