@@ -25,12 +25,27 @@ find_python() {
     return 1
 }
 
+apt_install() {
+    # Debian packages, as root or through sudo.
+    local sudo=""
+    [ "$(id -u)" -ne 0 ] && sudo="sudo"
+    $sudo apt-get update -qq
+    DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq --no-install-recommends "$@" >/dev/null
+}
+
 ensure_venv() {
     # $1: extras to install, e.g. "[test]" (empty for the app alone)
     local extras="${1:-}"
     if [ ! -x "$VENV/bin/python" ] || ! "$VENV/bin/python" -c 'import sys; sys.exit(0 if sys.version_info >= (3, 12) else 1)'; then
         local py
         py="$(find_python)"
+        if ! "$py" -c 'import ensurepip' 2>/dev/null; then
+            # Debian ships venv/ensurepip separately (python3.X-venv): without it `-m venv` fails.
+            local venv_pkg
+            venv_pkg="python$("$py" -c 'import sys; print("%d.%d" % sys.version_info[:2])')-venv"
+            echo "==> installing Debian package $venv_pkg"
+            apt_install "$venv_pkg"
+        fi
         echo "==> creating virtual environment with $py"
         rm -rf "$VENV"
         "$py" -m venv "$VENV"
