@@ -37,7 +37,11 @@ class EmailTransport(Transport):
         try:
             message.send()  # the default mailer: SMTP with STARTTLS/TLS as configured in settings
         except smtplib.SMTPRecipientsRefused as exc:
-            raise PermanentError(f"recipient refused: {exc.recipients}") from exc
+            reason = f"recipient refused: {exc.recipients}"
+            # 4xx at RCPT is "not now" (greylisting, mailbox busy, over quota for the hour): try again later.
+            if exc.recipients and all(400 <= code < 500 for code, _msg in exc.recipients.values()):
+                raise TransientError(reason) from exc
+            raise PermanentError(reason) from exc
         except smtplib.SMTPResponseException as exc:
             reason = f"SMTP {exc.smtp_code}: {exc.smtp_error!r}"
             # Only answers about this message or address are final; "TLS/authentication required" (530, 535…) is our

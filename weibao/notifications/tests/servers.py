@@ -186,12 +186,15 @@ class SmtpCapture:
 
         self.messages: list[dict] = []
         self.refuse: set[str] = set()
+        self.greylist: set[str] = set()  # answered "try again later" at RCPT
         capture = self
 
         class Handler:
             async def handle_RCPT(self, server, session, envelope, address, rcpt_options):  # noqa: N802
                 if address in capture.refuse:
                     return "550 5.1.1 mailbox unavailable"
+                if address in capture.greylist:
+                    return "450 4.2.0 greylisted, try again later"
                 envelope.rcpt_tos.append(address)
                 return "250 OK"
 

@@ -161,6 +161,16 @@ def test_refused_recipient_fails_for_good_and_staff_can_retry(order_a, duty_engi
     assert delivery.status == "sent"
 
 
+def test_greylisted_recipient_is_retried_not_failed(order_a, duty_engineer, smtp,
+                                                    django_capture_on_commit_callbacks):  # fmt: skip
+    smtp.greylist.add("zhangsan@jia.example.cn")
+    _acknowledge(order_a, duty_engineer, django_capture_on_commit_callbacks)
+    delivery = Delivery.objects.get(workorder=order_a, recipient="zhangsan@jia.example.cn")
+    assert delivery.status == "retrying"
+    assert "450" in delivery.reason
+    assert delivery.next_try_at is not None
+
+
 def test_same_event_twice_creates_no_second_delivery(order_a, duty_engineer, smtp, django_capture_on_commit_callbacks):
     from weibao.notifications.services import deliveries_for_event
     from weibao.workorders.models import WorkOrderEvent
