@@ -65,6 +65,14 @@ def _form_error(form, exc: ValidationError) -> None:
         form.add_error(None, exc.messages)
 
 
+def _posted_version(request: HttpRequest, current: int) -> int:
+    """The version the user loaded; one that is not a number cannot match, so the save is refused as stale."""
+    raw = request.POST.get("version")
+    if raw is None:
+        return current
+    return int(raw) if raw.strip().isdigit() else -1
+
+
 # --- contracts ----------------------------------------------------------------------------------
 
 
@@ -136,8 +144,8 @@ def _td(minutes: int | None) -> datetime.timedelta | None:
 
 def _contract_form_page(request: HttpRequest, contract=None) -> HttpResponse:
     customer = None
-    if contract is None and request.GET.get("customer"):
-        customer = Customer.objects.filter(pk=request.GET["customer"]).first()
+    if contract is None and request.GET.get("customer", "").isdigit():
+        customer = Customer.objects.filter(pk=int(request.GET["customer"])).first()
     form = ContractForm(
         request.POST or None,
         instance=contract,
@@ -171,7 +179,7 @@ def _contract_form_page(request: HttpRequest, contract=None) -> HttpResponse:
                 saved = services.contract_update(
                     contract=contract,
                     actor=request.user,
-                    version=int(request.POST.get("version", contract.version)),
+                    version=_posted_version(request, contract.version),
                     calendar=calendar,
                     projects=projects,
                     sites=sites,
@@ -237,7 +245,7 @@ def sla_edit(request: HttpRequest, pk: int) -> HttpResponse:
             services.sla_policy_update(
                 policy=policy,
                 actor=request.user,
-                version=int(request.POST.get("version", policy.version)),
+                version=_posted_version(request, policy.version),
                 targets=targets,
                 **form.cleaned_data,
             )
@@ -374,7 +382,7 @@ def calendar_edit(request: HttpRequest, pk: int) -> HttpResponse:
             services.calendar_update(
                 calendar=calendar,
                 actor=request.user,
-                version=int(request.POST.get("version", calendar.version)),
+                version=_posted_version(request, calendar.version),
                 **form.cleaned_data,
             )
         except ValidationError as exc:

@@ -174,6 +174,13 @@ def test_sla_matrix_editor_saves_all_rows(client, manager, contract_a):
     assert SlaTarget.objects.get(policy=contract_a.sla, severity="A").arrival_city_minutes == 90
     contract_a.sla.refresh_from_db()
     assert contract_a.sla.warn_percent == 80
+    # A tampered version is a stale edit (form error), not a server error; nothing is saved.
+    data = _sla_post(contract_a, version="x", warn_percent="60")
+    response = client.post(reverse("contracts:sla_edit", args=[contract_a.pk]), data)
+    assert response.status_code == 200
+    contract_a.sla.refresh_from_db()
+    assert contract_a.sla.warn_percent == 80
+    assert client.get(reverse("contracts:create"), {"customer": "abc"}).status_code == 200
 
 
 @pytest.mark.parametrize(("lang", "text"), [("en", "not plausible"), ("zh-hans", "超过 365 天")])
