@@ -4,7 +4,6 @@ transition. Illegal moves answer 409, another organisation's orders 404, bad inp
 from __future__ import annotations
 
 from django.core.exceptions import ValidationError
-from django.db.models import Q
 from django.http import HttpRequest
 from django.utils.translation import gettext as _
 from ninja import File, Query, Router
@@ -327,7 +326,7 @@ def update(request, workorder_id: int, payload: UpdateIn):
     fields = {k: v for k, v in data.items() if v is not None}
     devices = None
     if device_ids is not None:
-        devices = list(Device.objects.filter(Q(pk__in=device_ids)))
+        devices = list(scope_queryset(Device.objects.all(), request.auth).filter(pk__in=device_ids))
         if len(devices) != len(set(device_ids)):
             raise ValidationError({"device_ids": [_("Unknown device.")]})
     return services.workorder_update(

@@ -176,12 +176,17 @@ class TriageForm(VersionedForm):
         super().__init__(*args, **kwargs)
         from weibao.assets.models import Device
 
+        # An edit must say which version it was made on: without it a stale page would overwrite silently.
+        self.fields["version"].required = True
         qs = Device.objects.none()
         if workorder is not None:
             qs = Device.objects.filter(customer_id=workorder.customer_id, site_id=workorder.site_id).order_by("name")[
                 :200
             ]
-            qs = Device.objects.filter(pk__in=[d.pk for d in qs]).order_by("name")
+            # The devices already on the order stay choices (another site, or past the first 200): a device that is
+            # not offered would be dropped silently on every triage save.
+            ids = [d.pk for d in qs] + [d.pk for d in workorder.devices.all()]
+            qs = Device.objects.filter(pk__in=ids).order_by("name")
         self.fields["devices"].queryset = qs
 
 

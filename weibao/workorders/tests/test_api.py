@@ -149,6 +149,17 @@ def test_stale_patch_is_409(api_as, duty_engineer, order_a):
     assert r.status_code == 409
 
 
+def test_patch_with_another_customers_device_is_refused(api_as, duty_engineer, order_a, site_b):
+    other = DeviceFactory(site=site_b)
+    own = DeviceFactory(site=order_a.site)
+    client = api_as(duty_engineer)
+    r = client.patch(f"/api/work-orders/{order_a.pk}",
+                     json.dumps({"expected_version": order_a.version, "device_ids": [own.pk, other.pk]}),
+                     content_type="application/json")  # fmt: skip
+    assert r.status_code == 422
+    assert not order_a.devices.exists()
+
+
 def test_hostile_text_stored_verbatim(api_as, duty_engineer, site_a):
     client = api_as(duty_engineer)
     r = post(client, "/api/work-orders/", {

@@ -10,7 +10,7 @@ from django.utils import timezone
 from weibao.workorders import services as svc
 from weibao.workorders.choices import EventKind, Status
 from weibao.workorders.models import WorkOrder, WorkOrderEvent
-from weibao.workorders.tests.factories import DeviceFactory, make_workorder
+from weibao.workorders.tests.factories import DeviceFactory, SiteFactory, make_workorder
 
 pytestmark = pytest.mark.django_db
 HX = {"HTTP_HX_REQUEST": "true"}
@@ -242,6 +242,33 @@ def test_triage_edit_records_change(client, duty_engineer, order_a):
     assert WorkOrderEvent.objects.filter(workorder=order_a, kind=EventKind.UPDATED).exists()
 
 
+def test_triage_edit_keeps_devices_of_another_site(client, duty_engineer, order_a):
+    # A device reported through the API may sit at another site of the customer; the form must still offer it,
+    # or saving the triage drops it without anybody choosing to.
+    elsewhere = DeviceFactory(site=SiteFactory(customer=order_a.customer))
+    order_a.devices.set([elsewhere])
+    client.force_login(duty_engineer)
+    response = act(client, order_a, "update", {"update-version": order_a.version, "update-title": order_a.title,
+                                                "update-severity": "A", "update-category": order_a.category,
+                                                "update-cause": order_a.cause, "update-devices": [elsewhere.pk]},
+                   **HX)  # fmt: skip
+    assert response.status_code == 200
+    order_a.refresh_from_db()
+    assert order_a.severity == "A"
+    assert list(order_a.devices.all()) == [elsewhere]
+
+
+def test_triage_edit_without_version_is_refused(client, duty_engineer, order_a):
+    client.force_login(duty_engineer)
+    response = act(client, order_a, "update", {"update-title": "x", "update-severity": "A",
+                                                "update-category": order_a.category, "update-cause": order_a.cause},
+                   **HX)  # fmt: skip
+    assert response.status_code == 422
+    order_a.refresh_from_db()
+    assert order_a.severity != "A"
+    assert not WorkOrderEvent.objects.filter(workorder=order_a, kind=EventKind.UPDATED).exists()
+
+
 def test_comment_with_photo_and_hostile_text(client, duty_engineer, order_a):
     client.force_login(duty_engineer)
     photo = SimpleUploadedFile("现场.png", PNG, content_type="image/png")
@@ -344,6 +371,23 @@ def test_vendor_sees_only_escalated_orders(client, manager, vendor_user, order_a
     body = client.get(reverse("workorders:list")).content.decode()
     assert order_a.number in body
     assert order_b.number not in body
+
+
+def test_vendor_sees_processing_report_but_not_review_notes(client, manager, vendor_user, order_a):
+    from weibao.workorders.tests.factories import VendorFactory
+
+    vendor = VendorFactory(organisation=vendor_user.organisation)
+    svc.workorder_acknowledge(workorder=order_a, actor=manager)
+    svc.workorder_escalate(workorder=order_a, actor=manager, vendor=vendor, reason="硬件故障需厂商支持")
+    svc.legacy_review_add(workorder=order_a, actor=manager, notes="内部：厂商拖延", customer_report="备件预计周五到货")
+    WorkOrder.objects.filter(pk=order_a.pk).update(sla_state="breached")  # reviews are shown on overdue orders
+    client.force_login(manager)
+    assert "厂商拖延" in client.get(reverse("workorders:detail", args=[order_a.pk])).content.decode()
+    client.force_login(vendor_user)
+    body = client.get(reverse("workorders:detail", args=[order_a.pk])).content.decode()
+    assert 'data-testid="legacy-reviews"' in body
+    assert "备件预计周五到货" in body
+    assert "厂商拖延" not in body
 
 
 def test_pre_visit_briefing_lists_site_orders(client, field_engineer, duty_engineer, manager, order_a, site_a):

@@ -68,6 +68,10 @@ def test_phone_report_invalid_input(client, duty_engineer, site_a, site_b):
     response = client.post(reverse("workorders:new"), {**base, "customer": site_a.customer_id, "site": site_a.pk,
                                                        "devices": [other_device.pk]})  # fmt: skip
     assert response.status_code == 422
+    # "²" passes str.isdigit() but not int(): a form error, never a server error
+    response = client.post(reverse("workorders:new"), {**base, "customer": site_a.customer_id, "site": site_a.pk,
+                                                       "symptom": "", "devices": ["²"]})  # fmt: skip
+    assert response.status_code == 422
     assert not WorkOrder.objects.exists()
 
 

@@ -88,7 +88,7 @@ ACTIONS: dict[str, Action] = {
                style="danger", customer_label=_("No, it is not fixed")),
         Action("update", _("Edit triage (severity, category, devices)"), "workorders.triage", wf.TriageForm,
                lambda wo, u, d: svc.workorder_update(
-                   workorder=wo, actor=u, expected_version=d.get("version") or wo.version,
+                   workorder=wo, actor=u, expected_version=d["version"],
                    devices=list(d["devices"]), title=d["title"] or wo.title, severity=d["severity"],
                    category=d["category"], cause=d["cause"])),
         Action("close", _("Close"), "workorders.close", wf.NoteForm,

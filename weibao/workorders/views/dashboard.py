@@ -82,7 +82,7 @@ def dashboard(request: HttpRequest) -> HttpResponse:
 def alerts_read(request: HttpRequest) -> HttpResponse:
     """Mark the user's SLA alerts read (all, or the ids posted); the dashboard fragment comes back."""
     require(request.user, "workorders.view")
-    ids = [int(v) for v in request.POST.getlist("alert") if v.isdigit()]
+    ids = [int(v) for v in request.POST.getlist("alert") if v.isdecimal()]
     services.alerts_mark_read(user=request.user, alert_ids=ids or None)
     if request.htmx:
         return render(request, "workorders/partials/_dashboard.html", dashboard_context(request))

@@ -98,6 +98,8 @@ def detail_context(request: HttpRequest, wo: WorkOrder, *, bound: dict | None = 
         "error": error,
         "notice": notice,
         "is_customer": user.is_customer,
+        # Review notes are for our staff only: vendors of an escalated order see the customer's report, as customers do.
+        "is_internal": user.is_internal,
     }
 
 

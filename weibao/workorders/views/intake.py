@@ -135,7 +135,7 @@ def intake_new(request: HttpRequest) -> HttpResponse:
     post = request.POST
     where = _where(request.user, customer_id=int_or_none(post.get("customer")), site_id=int_or_none(post.get("site")),
                    contact_id=int_or_none(post.get("contact")))  # fmt: skip
-    selected = [int(v) for v in post.getlist("devices") if v.isdigit()]
+    selected = [int(v) for v in post.getlist("devices") if v.isdecimal()]
     devices = _devices_for_site(request.user, where["site"], selected)
     form = IntakeForm(post, request.FILES, sites=where["sites"], devices=devices)
     if form.is_valid():
@@ -179,7 +179,7 @@ def portal_new(request: HttpRequest) -> HttpResponse:
     sites = list(site_list(user=user))
     site_id = int_or_none(request.POST.get("site") or request.GET.get("site"))
     site = next((s for s in sites if s.pk == site_id), sites[0] if len(sites) == 1 else None)
-    selected = [int(v) for v in request.POST.getlist("devices") if v.isdigit()]
+    selected = [int(v) for v in request.POST.getlist("devices") if v.isdecimal()]
     devices = _devices_for_site(user, site, selected)
     if request.method != "POST":
         form = PortalReportForm(initial={"site": site.pk if site else None}, sites=sites, devices=devices)
