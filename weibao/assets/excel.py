@@ -36,6 +36,7 @@ PREVIEW_ROWS = 20
 HEADER_SEARCH_ROWS = 5
 BATCH = 1000
 EXPORT_MAX_ROWS = 100_000
+PARAM_KEY_MAX, PARAM_VALUE_MAX = 100, 500  # per device parameter (also the UI form's limits)
 
 
 @dataclass(frozen=True)
@@ -314,7 +315,12 @@ def _params(value, column: Column, errors: list[RowError], rownum: int) -> dict:
         if not sep or not key.strip():
             errors.append(RowError(rownum, column.header, _("Write parameters as key=value; key=value.")))
             return {}
-        result[CONTROL_CHARS.sub("", key.strip())[:100]] = CONTROL_CHARS.sub("", val.strip())[:500]
+        key, val = CONTROL_CHARS.sub("", key.strip()), CONTROL_CHARS.sub("", val.strip())
+        for text, limit in ((key, PARAM_KEY_MAX), (val, PARAM_VALUE_MAX)):
+            if len(text) > limit:  # refuse rather than cut: a truncated value would be imported silently wrong
+                errors.append(RowError(rownum, column.header, _("Longer than %(n)s characters.") % {"n": limit}))
+                return {}
+        result[key] = val
     return result
 
 

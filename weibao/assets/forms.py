@@ -4,6 +4,7 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from weibao.assets.choices import DeviceStatus, DocumentType
+from weibao.assets.excel import PARAM_KEY_MAX, PARAM_VALUE_MAX
 from weibao.assets.models import Device, Project, ProjectInstaller, Subsystem, Vendor
 from weibao.customers.models import Customer
 
@@ -29,7 +30,11 @@ class ParametersField(forms.CharField):
             key, sep, val = line.partition("=")
             if not sep or not key.strip():
                 raise forms.ValidationError(_("Write one parameter per line as key=value."))
-            result[key.strip()[:100]] = val.strip()[:500]
+            key, val = key.strip(), val.strip()
+            for text, limit in ((key, PARAM_KEY_MAX), (val, PARAM_VALUE_MAX)):
+                if len(text) > limit:  # refuse rather than silently cut
+                    raise forms.ValidationError(_("Longer than %(n)s characters.") % {"n": limit})
+            result[key] = val
         return result
 
 

@@ -3,7 +3,6 @@
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
-from django.core.paginator import Paginator
 from django.db import transaction
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
@@ -60,6 +59,7 @@ from weibao.assets.selectors import (
     vendor_list as select_vendors,
 )
 from weibao.core.exceptions import TransitionNotAllowed
+from weibao.core.pagination import CachedCountPaginator
 from weibao.customers.selectors import customer_get_for_user, site_get_for_user
 
 
@@ -212,7 +212,7 @@ def search(request: HttpRequest) -> HttpResponse:
 def project_list(request: HttpRequest) -> HttpResponse:
     require(request.user, "estate.view")
     q = request.GET.get("q", "").strip()[:100]
-    page = Paginator(select_projects(user=request.user, q=q), 50).get_page(request.GET.get("page"))
+    page = CachedCountPaginator(select_projects(user=request.user, q=q), 50).get_page(request.GET.get("page"))
     template = "assets/partials/_project_rows.html" if request.htmx else "assets/project_list.html"
     return render(request, template, {"page": page, "q": q, "can_edit": has_perm(request.user, "estate.edit")})
 

@@ -80,6 +80,7 @@ def site_create(
         timezone=timezone or "Asia/Shanghai",
         notes=notes,
     )
+    _check_time_zone(site)
     site.full_clean()
     site.save()
     return site
@@ -90,6 +91,7 @@ def site_update(*, site: Site, actor, **changes) -> Site:
         if field not in SITE_FIELDS:
             raise TypeError(f"site_update() cannot change {field!r}")
         setattr(site, field, value)
+    _check_time_zone(site)
     site.full_clean()
     site.save()
     return site
@@ -119,6 +121,16 @@ def contact_update(*, contact: Contact, actor, **changes) -> Contact:
     contact.full_clean()
     contact.save()
     return contact
+
+
+def _check_time_zone(site: Site) -> None:
+    """A site's time zone must be a real IANA name (the model field carries no validator)."""
+    from weibao.contracts.models import validate_time_zone
+
+    try:
+        validate_time_zone(site.timezone)
+    except ValidationError as exc:
+        raise ValidationError({"timezone": exc}) from None
 
 
 def _clean_domains(value: str) -> str:

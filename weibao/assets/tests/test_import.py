@@ -406,3 +406,20 @@ def test_commit_task_is_safe_to_run_twice(manager, estate):
     assert job.status == ImportStatus.DONE
     assert Device.objects.count() == 3
     assert job.rows == []
+
+
+def test_overlong_parameters_are_refused_not_cut():
+    from django import forms as django_forms
+
+    from weibao.assets.forms import ParametersField
+
+    column = excel.COLUMN_BY_KEY["parameters"]
+    errors: list = []
+    assert excel._params("VLAN=100; 堆叠=是", column, errors, 2) == {"VLAN": "100", "堆叠": "是"}
+    assert errors == []
+    assert excel._params("备注=" + "长" * 501, column, errors, 3) == {}
+    assert [e.row for e in errors] == [3]
+    field = ParametersField(required=False)
+    assert field.clean("a=1") == {"a": "1"}
+    with pytest.raises(django_forms.ValidationError):
+        field.clean("k" * 101 + "=1")

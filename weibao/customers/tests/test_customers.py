@@ -231,3 +231,16 @@ def test_api_patch_refuses_null_for_text_fields_but_clears_links(client, manager
     contact.refresh_from_db()
     assert contact.site_id is None
     assert contact.role == "科长"
+
+
+def test_site_time_zone_must_exist(client, manager):
+    site = SiteFactory()
+    with pytest.raises(ValidationError) as exc:
+        site_create(actor=manager, customer=site.customer, name="分院", timezone="Asia/Nowhere")
+    assert "timezone" in exc.value.message_dict
+    client.force_login(manager)
+    url = f"/api/customers/sites/{site.pk}"
+    assert client.patch(url, {"timezone": "Mars/Olympus"}, content_type="application/json").status_code == 422
+    assert client.patch(url, {"timezone": "Asia/Urumqi"}, content_type="application/json").status_code == 200
+    site.refresh_from_db()
+    assert site.timezone == "Asia/Urumqi"
