@@ -42,7 +42,7 @@ from weibao.workorders.services.common import (
     _retarget_clocks,
     _save,
 )
-from weibao.workorders.services.intake import _check_attachment, _store_attachment
+from weibao.workorders.services.intake import _check_attachments, _store_attachment
 from weibao.workorders.services.transitions import _reopen
 
 # --- edits, assignment, comments, work log ------------------------------------------------------------------------
@@ -146,7 +146,7 @@ def workorder_comment(*, workorder: WorkOrder, actor: User, body: str, attachmen
     body = _clean_text(body, "body", required=not attachments)
     source_ref = _clean_text(source_ref, "source_ref", max_length=200)
     internal = internal and actor.is_internal  # customers and vendors cannot write hidden notes
-    checked = [_check_attachment(f) for f in attachments]
+    checked = _check_attachments(attachments)
     wo = _lock(workorder)
     if source_ref:
         existing = wo.events.filter(kind=EventKind.COMMENT, source_ref=source_ref).first()

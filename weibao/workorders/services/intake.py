@@ -93,7 +93,7 @@ def workorder_create(
     reporter_phone = _clean_text(reporter_phone, "reporter_phone", max_length=40)
     reporter_email = _clean_text(reporter_email, "reporter_email", max_length=254)
     source_ref = _clean_text(source_ref, "source_ref", max_length=200)
-    checked = [_check_attachment(f) for f in attachments]
+    checked = _check_attachments(attachments)
 
     now = timezone.now()
     reported_at = reported_at or now
@@ -157,6 +157,17 @@ def workorder_create(
 # --- attachments --------------------------------------------------------------------------------------------------
 
 
+MAX_ATTACHMENTS = 10  # per report, comment or upload; the forms say the same (forms.MAX_FILES)
+
+
+def _check_attachments(uploads: Sequence[UploadedFile]) -> list:
+    """Every file checked (size, real type), and not more of them than one report may carry: the API has no form
+    in front of it that would cap the count."""
+    if len(uploads) > MAX_ATTACHMENTS:
+        raise ValidationError({"attachments": _("At most %(n)d files at once.") % {"n": MAX_ATTACHMENTS}})
+    return [_check_attachment(f) for f in uploads]
+
+
 def _check_attachment(upload: UploadedFile):
     from weibao.assets.uploads import check_upload
 
@@ -190,7 +201,7 @@ def workorder_add_attachments(
     _check_actor(actor, "workorders.comment", workorder)
     if not files:
         raise ValidationError({"attachments": _("Choose at least one file.")})
-    checked = [_check_attachment(f) for f in files]
+    checked = _check_attachments(files)
     wo = _lock(workorder)
     internal = internal and actor.is_internal
     event = _event(

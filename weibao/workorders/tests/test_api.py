@@ -190,6 +190,10 @@ def test_attachment_upload_checked(api_as, duty_engineer, customer_b_user, order
     assert big.status_code == 422
     html = client.post(url, {"files": [SimpleUploadedFile("x.txt", b"<html><script>alert(1)</script>")]})
     assert html.status_code == 422
+    # the API has no form in front of it: the service caps how many files one upload carries
+    many = client.post(url, {"files": [SimpleUploadedFile(f"{i}.png", PNG, "image/png") for i in range(11)]})
+    assert many.status_code == 422
+    assert "attachments" in many.content.decode()
     assert Attachment.objects.count() == 1
     assert api_as(customer_b_user).post(url, {"files": [SimpleUploadedFile("a.png", PNG)]}).status_code == 404
 
