@@ -3,7 +3,8 @@
     .venv/bin/python bench/mail_ingest.py [--n 10000]                 # own SQLite file var/bench-mail.sqlite3
     DATABASE_URL=postgres://postgres@127.0.0.1:5432/weibao_mailbench .venv/bin/python bench/mail_ingest.py
 
-The database named is dropped and re-created (SQLite: the file is replaced). A real Dovecot is started on loopback
+The database named is dropped and re-created (SQLite: the file is replaced); so that a mistyped DATABASE_URL cannot
+wipe real data, the script refuses a database whose name does not contain "bench" unless --i-know is given. A real Dovecot is started on loopback
 (as in the tests) and loaded with N mails over IMAP APPEND (not timed): 80 % new fault reports from 20 known
 customers in mixed encodings (UTF-8 base64, GB2312 quoted-printable that is really GBK, raw GBK 8-bit, HTML only,
 some with a PNG attachment), 10 % replies to earlier mails of the run (In-Reply-To → comment), 5 % unknown senders
@@ -42,6 +43,18 @@ PNG = base64.b64decode(
 )
 SYMPTOMS = ["核心交换机端口大量丢包，财务系统无法访问", "监控录像无法回放，硬盘录像机报警", "门禁控制器离线，刷卡无反应",
             "程控交换机分机不通，朱镕堃办公室电话无声", "机房空调高温告警，温度 35℃", "大屏拼接墙左上角黑屏"]  # fmt: skip
+
+
+def refusal(url: str, *, i_know: bool) -> str | None:
+    """Why the database in `url` must not be dropped (None when it may): its name must contain "bench"."""
+    name = url.rsplit("/", 1)[-1].split("?", 1)[0]
+    if i_know or "bench" in name.lower():
+        return None
+    return (
+        f"refusing to run: this benchmark DROPS and re-creates the database named in DATABASE_URL ({name!r}), "
+        'whose name does not contain "bench". Point DATABASE_URL at a scratch database such as '
+        "postgres://postgres@127.0.0.1:5432/weibao_mailbench, or pass --i-know to drop it anyway."
+    )
 
 
 def fresh_database() -> None:
@@ -124,7 +137,11 @@ def make_mails(n: int, domains: list[str]) -> list[bytes]:
 def main() -> int:
     parser = argparse.ArgumentParser()
     parser.add_argument("--n", type=int, default=10_000)
+    parser.add_argument("--i-know", action="store_true", help="drop the database even if its name lacks 'bench'")
     args = parser.parse_args()
+    if reason := refusal(os.environ["DATABASE_URL"], i_know=args.i_know):
+        print(reason, file=sys.stderr)
+        return 2
 
     global LOAD
     LOAD = " ".join(f"{x:.1f}" for x in os.getloadavg())

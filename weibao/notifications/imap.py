@@ -14,6 +14,7 @@ from collections.abc import Iterator
 from typing import TYPE_CHECKING
 
 from weibao.notifications import conf
+from weibao.notifications.channels.base import ssl_context  # one TLS policy (and extra CA file) for every channel
 from weibao.notifications.choices import MailboxSecurity
 
 if TYPE_CHECKING:
@@ -28,13 +29,6 @@ IMAP_ERRORS = (imaplib.IMAP4.error, OSError, ssl.SSLError, socket.timeout, EOFEr
 
 class ImapError(Exception):
     pass
-
-
-def ssl_context() -> ssl.SSLContext:
-    context = ssl.create_default_context()
-    if cafile := conf.get("WEIBAO_MAIL_CA_FILE"):
-        context.load_verify_locations(cafile=cafile)
-    return context
 
 
 def _quote_folder(folder: str) -> str:

@@ -217,3 +217,11 @@ def test_aliyun_provider_request_params_are_complete(settings):
     assert params["Version"] == "2017-05-25"
     assert params["TemplateParam"] == '{"a":"b"}'
     assert params["Timestamp"].endswith("Z")
+
+
+def test_imap_uses_the_channels_tls_policy():
+    """One TLS context (system CAs plus WEIBAO_MAIL_CA_FILE) for IMAP, robots and SMS: no second copy to drift."""
+    from weibao.notifications import imap
+    from weibao.notifications.channels import base
+
+    assert imap.ssl_context is base.ssl_context
