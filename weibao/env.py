@@ -25,14 +25,18 @@ def env_bool(name: str, default: bool) -> bool:
     raise ImproperlyConfigured(f"{name}={raw!r} is not a boolean; use true/false/1/0.")
 
 
-def env_int(name: str, default: int) -> int:
+def env_int(name: str, default: int, *, minimum: int | None = 1) -> int:
+    """An integer of at least `minimum` (1 unless the caller says 0 means something, e.g. "off"; None: no bound)."""
     raw = os.environ.get(name)
     if raw is None or raw.strip() == "":
         return default
     try:
-        return int(raw)
+        value = int(raw)
     except ValueError as exc:
         raise ImproperlyConfigured(f"{name}={raw!r} is not an integer.") from exc
+    if minimum is not None and value < minimum:
+        raise ImproperlyConfigured(f"{name}={raw!r} is too small: it must be at least {minimum}.")
+    return value
 
 
 def env_list(name: str, default: list[str]) -> list[str]:

@@ -96,7 +96,8 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
         "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL; PRAGMA busy_timeout=20000;",
     }
 else:
-    DATABASES["default"]["CONN_MAX_AGE"] = env_int("WEIBAO_DB_CONN_MAX_AGE", 60)
+    # 0: a new connection per request.
+    DATABASES["default"]["CONN_MAX_AGE"] = env_int("WEIBAO_DB_CONN_MAX_AGE", 60, minimum=0)
     # The health check costs a round trip (a ping before the first query) on every request that reuses the connection.
     DATABASES["default"]["CONN_HEALTH_CHECKS"] = env_bool("WEIBAO_DB_HEALTH_CHECKS", True)
     # Server-side binding: psycopg prepares a statement after it ran 5 times on a connection, so PostgreSQL stops
@@ -131,7 +132,7 @@ AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
 AXES_RESET_ON_SUCCESS = True
 AXES_LOCKOUT_CALLABLE = "weibao.accounts.views.lockout_response"
 # Behind nginx the peer is the proxy: count the trusted proxies to find the client in X-Forwarded-For.
-WEIBAO_PROXY_COUNT = env_int("WEIBAO_PROXY_COUNT", 0)
+WEIBAO_PROXY_COUNT = env_int("WEIBAO_PROXY_COUNT", 0, minimum=0)  # 0: no proxy in front
 AXES_CLIENT_IP_CALLABLE = "weibao.accounts.security.client_ip"
 AXES_VERBOSE = False
 
@@ -151,7 +152,7 @@ SECURE_REFERRER_POLICY = "same-origin"
 X_FRAME_OPTIONS = "DENY"
 if SECURE_COOKIES:
     SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
-    SECURE_HSTS_SECONDS = env_int("WEIBAO_HSTS_SECONDS", 0)
+    SECURE_HSTS_SECONDS = env_int("WEIBAO_HSTS_SECONDS", 0, minimum=0)  # 0: no HSTS header
 
 # --- Internationalisation -------------------------------------------------------------------
 LANGUAGE_CODE = "zh-hans"
@@ -173,8 +174,8 @@ STORAGES = {
 }
 WEIBAO_MAX_UPLOAD_MB = env_int("WEIBAO_MAX_UPLOAD_MB", 25)
 # How long cached counts may lag: the work-order queue's per-state counts, and page counts of big lists.
-WEIBAO_QUEUE_COUNTS_TTL = env_int("WEIBAO_QUEUE_COUNTS_TTL", 10)
-WEIBAO_LIST_COUNT_TTL = env_int("WEIBAO_LIST_COUNT_TTL", 30)
+WEIBAO_QUEUE_COUNTS_TTL = env_int("WEIBAO_QUEUE_COUNTS_TTL", 10, minimum=0)  # 0: never cached
+WEIBAO_LIST_COUNT_TTL = env_int("WEIBAO_LIST_COUNT_TTL", 30, minimum=0)
 DATA_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
 FILE_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
 

@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 from django.core.exceptions import ImproperlyConfigured
 
-from weibao.env import env_bool, parse_database_url
+from weibao.env import env_bool, env_int, parse_database_url
 
 ROOT = Path(__file__).resolve().parents[3]
 
@@ -61,3 +61,29 @@ def test_env_bool(monkeypatch):
     monkeypatch.setenv("X_FLAG", "maybe")
     with pytest.raises(ImproperlyConfigured):
         env_bool("X_FLAG", False)
+
+
+@pytest.mark.parametrize("raw", ["0", "-3"])
+def test_limit_of_zero_or_less_stops_start_up(raw):
+    result = _weibao("check", WEIBAO_DEBUG="true", WEIBAO_LOGIN_FAILURE_LIMIT=raw)
+    assert result.returncode != 0
+    assert f"WEIBAO_LOGIN_FAILURE_LIMIT='{raw}' is too small: it must be at least 1." in result.stderr
+
+
+def test_zero_is_accepted_where_it_means_off(tmp_path):
+    result = _weibao("check", DATABASE_URL=f"sqlite:///{tmp_path}/x.sqlite3", WEIBAO_SECRET_KEY="k" * 50,
+                     WEIBAO_PROXY_COUNT="0", WEIBAO_LIST_COUNT_TTL="0", WEIBAO_QUEUE_COUNTS_TTL="0")  # fmt: skip
+    assert result.returncode == 0, result.stderr
+
+
+def test_env_int_minimum(monkeypatch):
+    monkeypatch.setenv("X_COUNT", "0")
+    with pytest.raises(ImproperlyConfigured, match=r"X_COUNT='0' is too small: it must be at least 1\."):
+        env_int("X_COUNT", 5)
+    assert env_int("X_COUNT", 5, minimum=0) == 0
+    monkeypatch.setenv("X_COUNT", "-1")
+    with pytest.raises(ImproperlyConfigured, match="at least 0"):
+        env_int("X_COUNT", 5, minimum=0)
+    assert env_int("X_COUNT", 5, minimum=None) == -1
+    monkeypatch.delenv("X_COUNT")
+    assert env_int("X_COUNT", 5) == 5
