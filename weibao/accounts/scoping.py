@@ -8,6 +8,7 @@ A model opts in by naming, as class attributes, the lookup from its rows to the 
 A model without the attribute is invisible to that kind of user. Our own staff see everything.
 """
 
+from django.core.exceptions import ValidationError
 from django.db.models import Model, QuerySet
 from django.http import Http404
 
@@ -34,3 +35,14 @@ def get_for_user[M: Model](qs: QuerySet[M], user, **lookup) -> M:
         return scope_queryset(qs, user).get(**lookup)
     except (qs.model.DoesNotExist, ValueError, TypeError) as exc:
         raise Http404 from exc
+
+
+def get_for_field[M: Model](qs: QuerySet[M], user, pk, *, field: str, message: str) -> M:
+    """One row the user may see, named by an id in the input, else a ValidationError on `field` (the API's 422).
+
+    An unknown id and another organisation's id get the same answer, so the error reveals nothing.
+    """
+    found = scope_queryset(qs, user).filter(pk=pk).first()
+    if found is None:
+        raise ValidationError({field: [message]})
+    return found

@@ -3,13 +3,12 @@
 import datetime
 
 from django.core.exceptions import ValidationError
-from django.shortcuts import get_object_or_404
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from ninja import Router
 
 from weibao.accounts.permissions import require
-from weibao.accounts.scoping import get_for_user
+from weibao.accounts.scoping import get_for_field, get_for_user, scope_queryset
 from weibao.assets.models import Device, Project
 from weibao.contracts import services
 from weibao.contracts.choices import IntakeChannel, Severity
@@ -53,12 +52,16 @@ def _contract_out_qs(qs):
     return qs.prefetch_related("projects", "sites", "warranty_terms")
 
 
-def _coverage(customer, project_ids, site_ids):
-    projects = list(Project.objects.filter(pk__in=project_ids, customer=customer))
-    sites = list(Site.objects.filter(pk__in=site_ids, customer=customer))
+def _coverage(user, customer, project_ids, site_ids):
+    projects = list(scope_queryset(Project.objects.filter(pk__in=project_ids, customer=customer), user))
+    sites = list(scope_queryset(Site.objects.filter(pk__in=site_ids, customer=customer), user))
     if len(projects) != len(set(project_ids)) or len(sites) != len(set(site_ids)):
         raise ValidationError({"coverage": [_("Unknown project or site for this customer.")]})
     return projects, sites
+
+
+def _calendar_for(user, pk: int) -> BusinessCalendar:
+    return get_for_field(BusinessCalendar.objects.all(), user, pk, field="calendar_id", message=_("Unknown calendar."))
 
 
 def _policy_out(contract) -> dict:
@@ -96,10 +99,12 @@ def list_contracts(request, q: str = "", status: str = "", offset: int = 0, limi
 @router.post("", response={201: ContractOut})
 def create_contract(request, payload: ContractIn):
     require(request.auth, "contracts.edit")
-    data = payload.dict()
-    customer = get_object_or_404(Customer, pk=data.pop("customer_id"))
-    calendar = get_object_or_404(BusinessCalendar, pk=data.pop("calendar_id"))
-    projects, sites = _coverage(customer, data.pop("project_ids"), data.pop("site_ids"))
+    user, data = request.auth, payload.dict()
+    # Through scoping, like every lookup of an id from the input: a customer the user may not see is "unknown" (422).
+    customer = get_for_field(Customer.objects.all(), user, data.pop("customer_id"), field="customer_id",
+                             message=_("Unknown customer."))  # fmt: skip
+    calendar = _calendar_for(user, data.pop("calendar_id"))
+    projects, sites = _coverage(user, customer, data.pop("project_ids"), data.pop("site_ids"))
     contract = services.contract_create(
         actor=request.auth,
         customer=customer,
@@ -125,10 +130,11 @@ def update_contract(request, contract_id: int, payload: ContractPatch):
     changes = payload.dict(exclude_unset=True)
     extra = {}
     if "calendar_id" in changes:
-        extra["calendar"] = get_object_or_404(BusinessCalendar, pk=changes.pop("calendar_id"))
+        extra["calendar"] = _calendar_for(request.auth, changes.pop("calendar_id"))
     project_ids, site_ids = changes.pop("project_ids", None), changes.pop("site_ids", None)
     if project_ids is not None or site_ids is not None:
         projects, sites = _coverage(
+            request.auth,
             contract.customer,
             project_ids if project_ids is not None else [p.pk for p in contract.projects.all()],
             site_ids if site_ids is not None else [s.pk for s in contract.sites.all()],
@@ -247,13 +253,13 @@ def create_calendar(request, payload: CalendarIn):
 @router.get("/calendars/{int:calendar_id}", response=CalendarOut)
 def get_calendar(request, calendar_id: int):
     require(request.auth, "calendars.edit")
-    return get_object_or_404(BusinessCalendar, pk=calendar_id)
+    return get_for_user(BusinessCalendar.objects.all(), request.auth, pk=calendar_id)
 
 
 @router.patch("/calendars/{int:calendar_id}", response=CalendarOut)
 def update_calendar(request, calendar_id: int, payload: CalendarPatch):
     require(request.auth, "calendars.edit")
-    calendar = get_object_or_404(BusinessCalendar, pk=calendar_id)
+    calendar = get_for_user(BusinessCalendar.objects.all(), request.auth, pk=calendar_id)
     changes = payload.dict(exclude_unset=True)
     return services.calendar_update(calendar=calendar, actor=request.auth, **changes)
 
@@ -264,7 +270,7 @@ def calendar_days(request, calendar_id: int, year: int):
     require(request.auth, "calendars.edit")
     if not 1950 <= year <= 2100:
         raise ValidationError({"year": [_("The year must be between 1950 and 2100.")]})
-    cal = get_object_or_404(BusinessCalendar, pk=calendar_id).working_calendar()
+    cal = get_for_user(BusinessCalendar.objects.all(), request.auth, pk=calendar_id).working_calendar()
     day, result = datetime.date(year, 1, 1), []
     while day.year == year:
         info = cal.day_info(day)
@@ -276,14 +282,16 @@ def calendar_days(request, calendar_id: int, year: int):
 @router.post("/calendars/{int:calendar_id}/overrides", response={201: OverrideOut})
 def set_override(request, calendar_id: int, payload: OverrideIn):
     require(request.auth, "calendars.edit")
-    calendar = get_object_or_404(BusinessCalendar, pk=calendar_id)
+    calendar = get_for_user(BusinessCalendar.objects.all(), request.auth, pk=calendar_id)
     return 201, services.calendar_override_set(calendar=calendar, actor=request.auth, **payload.dict())
 
 
 @router.delete("/calendars/overrides/{int:override_id}", response={204: None})
 def delete_override(request, override_id: int):
     require(request.auth, "calendars.edit")
-    services.calendar_override_delete(override=get_object_or_404(CalendarOverride, pk=override_id), actor=request.auth)
+    services.calendar_override_delete(
+        override=get_for_user(CalendarOverride.objects.all(), request.auth, pk=override_id), actor=request.auth
+    )
     return 204, None
 
 
@@ -312,5 +320,7 @@ def set_official_day(request, payload: StatutoryDayIn):
 @router.delete("/official-days/{int:day_id}", response={204: None})
 def delete_official_day(request, day_id: int):
     require(request.auth, "calendars.edit")
-    services.statutory_day_delete(day=get_object_or_404(StatutoryDay, pk=day_id), actor=request.auth)
+    services.statutory_day_delete(
+        day=get_for_user(StatutoryDay.objects.all(), request.auth, pk=day_id), actor=request.auth
+    )
     return 204, None

@@ -3,13 +3,13 @@
 import datetime as dt
 
 from django.core.exceptions import ValidationError
-from django.shortcuts import get_object_or_404
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from ninja import Query, Router, Schema
 
 from weibao.accounts.models import Branch, User
 from weibao.accounts.permissions import require
+from weibao.accounts.scoping import get_for_field, get_for_user, scope_queryset
 from weibao.dispatch import services
 from weibao.dispatch.choices import RosterKind
 from weibao.dispatch.models import RosterEntry
@@ -26,6 +26,10 @@ class RosterFilter(Schema):
     date_to: dt.date | None = None
 
 
+def _branch_for(user, pk: int) -> Branch:
+    return get_for_field(Branch.objects.all(), user, pk, field="branch_id", message=_("Unknown branch."))
+
+
 @router.get("/roster", response=list[RosterEntryOut])
 def roster_list(request, filters: Query[RosterFilter]):
     """Shifts between two days (at most two months; default this week), optionally of one branch."""
@@ -34,7 +38,8 @@ def roster_list(request, filters: Query[RosterFilter]):
     end = filters.date_to or start + dt.timedelta(days=6)
     if end < start or (end - start).days > MAX_DAYS:
         raise ValidationError(_("Choose a range of at most %(days)d days.") % {"days": MAX_DAYS})
-    qs = RosterEntry.objects.filter(date__gte=start, date__lte=end).select_related("engineer")
+    qs = scope_queryset(RosterEntry.objects.filter(date__gte=start, date__lte=end), request.auth)
+    qs = qs.select_related("engineer")
     if filters.branch_id:
         qs = qs.filter(branch_id=filters.branch_id)
     return list(qs.order_by("date", "starts_at"))
@@ -44,7 +49,7 @@ def roster_list(request, filters: Query[RosterFilter]):
 def roster_now(request, branch_id: int | None = None):
     """Who is on duty or on standby at this moment."""
     require(request.auth, "dispatch.view")
-    branch = get_object_or_404(Branch, pk=branch_id) if branch_id else None
+    branch = _branch_for(request.auth, branch_id) if branch_id else None
     return list(roster_at(at=timezone.now(), branch=branch))
 
 
@@ -53,8 +58,10 @@ def roster_create(request, payload: RosterEntryIn):
     require(request.auth, "dispatch.roster")
     if payload.kind not in RosterKind.values:
         raise ValidationError({"kind": [_("Unknown kind.")]})
-    branch = get_object_or_404(Branch, pk=payload.branch_id)
-    engineer = get_object_or_404(User, pk=payload.engineer_id)
+    # Ids from the input are looked up through scoping: one the user may not see is "unknown" (422), like a wrong one.
+    branch = _branch_for(request.auth, payload.branch_id)
+    engineer = get_for_field(User.objects.all(), request.auth, payload.engineer_id, field="engineer_id",
+                             message=_("Unknown engineer."))  # fmt: skip
     entry = services.roster_entry_create(
         actor=request.auth,
         branch=branch,
@@ -71,6 +78,6 @@ def roster_create(request, payload: RosterEntryIn):
 @router.delete("/roster/{entry_id}", response={204: None})
 def roster_delete(request, entry_id: int):
     require(request.auth, "dispatch.roster")
-    entry = get_object_or_404(RosterEntry, pk=entry_id)
+    entry = get_for_user(RosterEntry.objects.all(), request.auth, pk=entry_id)
     services.roster_entry_delete(entry=entry, actor=request.auth)
     return 204, None
