@@ -1,8 +1,36 @@
 from django.contrib import admin
 from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
+from django.contrib.auth.forms import AdminUserCreationForm, UserChangeForm
+from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
 
 from weibao.accounts.models import ApiToken, Branch, LoginEvent, Organisation, Region, Skill, User
+from weibao.accounts.services import _check_role_fits, _sync_admin_flags
+
+
+class RoleFitsMixin:
+    """The admin site keeps the rules of the app's own user pages (`accounts.services`): the role must fit the
+    organisation's kind and only our own staff belong to a branch."""
+
+    def clean(self):
+        data = super().clean()
+        role, organisation = data.get("role"), data.get("organisation")
+        if role and organisation:
+            # The add form has no branch field: a new account has none yet.
+            branch = data.get("branch") if "branch" in self.fields else None
+            try:
+                _check_role_fits(role=role, organisation=organisation, branch=branch)
+            except ValidationError as exc:
+                self.add_error(None, exc)
+        return data
+
+
+class UserAdminChangeForm(RoleFitsMixin, UserChangeForm):
+    pass
+
+
+class UserAdminCreationForm(RoleFitsMixin, AdminUserCreationForm):
+    pass
 
 
 @admin.register(Organisation)
@@ -30,6 +58,8 @@ class SkillAdmin(admin.ModelAdmin):
 
 @admin.register(User)
 class UserAdmin(DjangoUserAdmin):
+    form = UserAdminChangeForm
+    add_form = UserAdminCreationForm
     list_display = ["username", "name", "organisation", "role", "branch", "is_active"]
     list_filter = ["role", "branch", "is_active", "organisation__kind"]
     search_fields = ["username", "name", "email", "phone"]
@@ -46,6 +76,12 @@ class UserAdmin(DjangoUserAdmin):
     ]
     add_fieldsets = [(None, {"fields": ["username", "name", "organisation", "role", "password1", "password2"]})]
     filter_horizontal = ["skills"]
+    # Staff and superuser flags follow the role, as on the app's user pages: only administrators get this site.
+    readonly_fields = ["is_staff", "is_superuser"]
+
+    def save_model(self, request, obj, form, change):
+        _sync_admin_flags(obj)
+        super().save_model(request, obj, form, change)
 
 
 @admin.register(LoginEvent)
