@@ -177,14 +177,24 @@ def upload(request, workorder_id: int, files: File[list[UploadedFile]]):
 
 @router.post("/{int:workorder_id}/acknowledge", response=WorkOrderOut)
 def acknowledge(request, workorder_id: int, payload: NoteIn | None = None):
-    note = payload.note if payload else ""
-    return services.workorder_acknowledge(workorder=_order(request, workorder_id), actor=request.auth, note=note)
+    payload = payload or NoteIn()
+    return services.workorder_acknowledge(
+        workorder=_order(request, workorder_id),
+        actor=request.auth,
+        note=payload.note,
+        expected_version=payload.expected_version,
+    )
 
 
 @router.post("/{int:workorder_id}/diagnose", response=WorkOrderOut)
 def start_diagnosis(request, workorder_id: int, payload: NoteIn | None = None):
-    note = payload.note if payload else ""
-    return services.workorder_start_diagnosis(workorder=_order(request, workorder_id), actor=request.auth, note=note)
+    payload = payload or NoteIn()
+    return services.workorder_start_diagnosis(
+        workorder=_order(request, workorder_id),
+        actor=request.auth,
+        note=payload.note,
+        expected_version=payload.expected_version,
+    )
 
 
 @router.post("/{int:workorder_id}/dispatch", response=WorkOrderOut)
@@ -195,14 +205,24 @@ def dispatch(request, workorder_id: int, payload: DispatchIn):
     if engineer is None or not engineer.is_internal:
         raise ValidationError({"engineer_id": [_("Unknown engineer.")]})
     return services.workorder_dispatch(
-        workorder=wo, actor=request.auth, engineer=engineer, note=payload.note, appointment_at=payload.appointment_at
+        workorder=wo,
+        actor=request.auth,
+        engineer=engineer,
+        note=payload.note,
+        appointment_at=payload.appointment_at,
+        expected_version=payload.expected_version,
     )
 
 
 @router.post("/{int:workorder_id}/accept", response=WorkOrderOut)
 def accept(request, workorder_id: int, payload: NoteIn | None = None):
-    note = payload.note if payload else ""
-    return services.workorder_accept(workorder=_order(request, workorder_id), actor=request.auth, note=note)
+    payload = payload or NoteIn()
+    return services.workorder_accept(
+        workorder=_order(request, workorder_id),
+        actor=request.auth,
+        note=payload.note,
+        expected_version=payload.expected_version,
+    )
 
 
 @router.post("/{int:workorder_id}/appointment", response=WorkOrderOut)
@@ -212,19 +232,28 @@ def appointment(request, workorder_id: int, payload: AppointmentIn):
         actor=request.auth,
         appointment_at=payload.appointment_at,
         note=payload.note,
+        expected_version=payload.expected_version,
     )
 
 
 @router.post("/{int:workorder_id}/arrive", response=WorkOrderOut)
 def arrive(request, workorder_id: int, payload: NoteIn | None = None):
-    note = payload.note if payload else ""
-    return services.workorder_arrive(workorder=_order(request, workorder_id), actor=request.auth, note=note)
+    payload = payload or NoteIn()
+    return services.workorder_arrive(
+        workorder=_order(request, workorder_id),
+        actor=request.auth,
+        note=payload.note,
+        expected_version=payload.expected_version,
+    )
 
 
 @router.post("/{int:workorder_id}/plan", response=WorkOrderOut)
 def plan(request, workorder_id: int, payload: PlanIn):
     return services.workorder_record_plan(
-        workorder=_order(request, workorder_id), actor=request.auth, plan=payload.plan
+        workorder=_order(request, workorder_id),
+        actor=request.auth,
+        plan=payload.plan,
+        expected_version=payload.expected_version,
     )
 
 
@@ -243,21 +272,33 @@ def work_log(request, workorder_id: int, payload: WorkLogIn):
 @router.post("/{int:workorder_id}/resolve", response=WorkOrderOut)
 def resolve(request, workorder_id: int, payload: ResolveIn):
     return services.workorder_resolve(
-        workorder=_order(request, workorder_id), actor=request.auth, resolution=payload.resolution, cause=payload.cause
+        workorder=_order(request, workorder_id),
+        actor=request.auth,
+        resolution=payload.resolution,
+        cause=payload.cause,
+        expected_version=payload.expected_version,
     )
 
 
 @router.post("/{int:workorder_id}/wait-customer", response=WorkOrderOut)
 def wait_customer(request, workorder_id: int, payload: ReasonIn):
     return services.workorder_wait_customer(
-        workorder=_order(request, workorder_id), actor=request.auth, reason=payload.reason
+        workorder=_order(request, workorder_id),
+        actor=request.auth,
+        reason=payload.reason,
+        expected_version=payload.expected_version,
     )
 
 
 @router.post("/{int:workorder_id}/resume", response=WorkOrderOut)
 def resume(request, workorder_id: int, payload: NoteIn | None = None):
-    note = payload.note if payload else ""
-    return services.workorder_resume(workorder=_order(request, workorder_id), actor=request.auth, note=note)
+    payload = payload or NoteIn()
+    return services.workorder_resume(
+        workorder=_order(request, workorder_id),
+        actor=request.auth,
+        note=payload.note,
+        expected_version=payload.expected_version,
+    )
 
 
 @router.post("/{int:workorder_id}/escalate", response=WorkOrderOut)
@@ -269,36 +310,65 @@ def escalate(request, workorder_id: int, payload: EscalateIn):
     vendor = Vendor.objects.filter(pk=payload.vendor_id).first()
     if vendor is None:
         raise ValidationError({"vendor_id": [_("Unknown vendor.")]})
-    return services.workorder_escalate(workorder=wo, actor=request.auth, vendor=vendor, reason=payload.reason)
+    return services.workorder_escalate(
+        workorder=wo,
+        actor=request.auth,
+        vendor=vendor,
+        reason=payload.reason,
+        expected_version=payload.expected_version,
+    )
 
 
 @router.post("/{int:workorder_id}/confirm", response=WorkOrderOut)
 def customer_confirm(request, workorder_id: int, payload: NoteIn | None = None):
-    note = payload.note if payload else ""
-    return services.workorder_customer_confirm(workorder=_order(request, workorder_id), actor=request.auth, note=note)
+    payload = payload or NoteIn()
+    return services.workorder_customer_confirm(
+        workorder=_order(request, workorder_id),
+        actor=request.auth,
+        note=payload.note,
+        expected_version=payload.expected_version,
+    )
 
 
 @router.post("/{int:workorder_id}/reject", response=WorkOrderOut)
 def customer_reject(request, workorder_id: int, payload: ReasonIn):
     return services.workorder_customer_reject(
-        workorder=_order(request, workorder_id), actor=request.auth, reason=payload.reason
+        workorder=_order(request, workorder_id),
+        actor=request.auth,
+        reason=payload.reason,
+        expected_version=payload.expected_version,
     )
 
 
 @router.post("/{int:workorder_id}/close", response=WorkOrderOut)
 def close(request, workorder_id: int, payload: NoteIn | None = None):
-    note = payload.note if payload else ""
-    return services.workorder_close(workorder=_order(request, workorder_id), actor=request.auth, note=note)
+    payload = payload or NoteIn()
+    return services.workorder_close(
+        workorder=_order(request, workorder_id),
+        actor=request.auth,
+        note=payload.note,
+        expected_version=payload.expected_version,
+    )
 
 
 @router.post("/{int:workorder_id}/reopen", response=WorkOrderOut)
 def reopen(request, workorder_id: int, payload: ReasonIn):
-    return services.workorder_reopen(workorder=_order(request, workorder_id), actor=request.auth, reason=payload.reason)
+    return services.workorder_reopen(
+        workorder=_order(request, workorder_id),
+        actor=request.auth,
+        reason=payload.reason,
+        expected_version=payload.expected_version,
+    )
 
 
 @router.post("/{int:workorder_id}/cancel", response=WorkOrderOut)
 def cancel(request, workorder_id: int, payload: ReasonIn):
-    return services.workorder_cancel(workorder=_order(request, workorder_id), actor=request.auth, reason=payload.reason)
+    return services.workorder_cancel(
+        workorder=_order(request, workorder_id),
+        actor=request.auth,
+        reason=payload.reason,
+        expected_version=payload.expected_version,
+    )
 
 
 @router.post("/{int:workorder_id}/assign", response=WorkOrderOut)
@@ -310,7 +380,9 @@ def assign(request, workorder_id: int, payload: AssignIn):
         assignee = User.objects.filter(pk=payload.assignee_id).first()
         if assignee is None:
             raise ValidationError({"assignee_id": [_("Unknown user.")]})
-    return services.workorder_assign(workorder=wo, actor=request.auth, assignee=assignee)
+    return services.workorder_assign(
+        workorder=wo, actor=request.auth, assignee=assignee, expected_version=payload.expected_version
+    )
 
 
 @router.patch("/{int:workorder_id}", response=WorkOrderOut)

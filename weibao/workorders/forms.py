@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import datetime as dt
-
 from django import forms
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
@@ -125,13 +123,7 @@ class DispatchForm(VersionedForm):
 
 class AppointmentForm(forms.Form):
     appointment_at = AwareDateTimeField(label=_("Visit time agreed with the customer"))
-    note = forms.CharField(label=_("Note"), required=False)
-
-    def clean_appointment_at(self) -> dt.datetime:
-        value = self.cleaned_data["appointment_at"]
-        if value < timezone.now() - dt.timedelta(days=1):
-            raise forms.ValidationError(_("The agreed visit time lies in the past."))
-        return value
+    note = forms.CharField(label=_("Note"), required=False)  # a time in the past is refused by the service
 
 
 class ResolveForm(VersionedForm):

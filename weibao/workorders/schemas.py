@@ -125,11 +125,18 @@ class AttachmentOut(Schema):
     created_at: datetime.datetime
 
 
-class NoteIn(Schema):
+class MoveIn(Schema):
+    """Every move takes the `version` the caller read as `expected_version` (optional): 409 when the order changed
+    since. A repeated identical move is answered with the order unchanged, whatever version it carries."""
+
+    expected_version: int | None = None
+
+
+class NoteIn(MoveIn):
     note: str = Field("", max_length=20_000)
 
 
-class ReasonIn(Schema):
+class ReasonIn(MoveIn):
     reason: str = Field(..., max_length=20_000)
 
 
@@ -140,28 +147,28 @@ class CommentIn(Schema):
     reopen: bool | None = None
 
 
-class DispatchIn(Schema):
+class DispatchIn(MoveIn):
     engineer_id: int
     note: str = Field("", max_length=20_000)
     appointment_at: datetime.datetime | None = None
 
 
-class ResolveIn(Schema):
+class ResolveIn(MoveIn):
     resolution: str = Field(..., max_length=20_000)
     cause: str | None = None
 
 
-class EscalateIn(Schema):
+class EscalateIn(MoveIn):
     vendor_id: int
     reason: str = Field("", max_length=20_000)
 
 
-class AppointmentIn(Schema):
+class AppointmentIn(MoveIn):
     appointment_at: datetime.datetime
     note: str = Field("", max_length=20_000)
 
 
-class PlanIn(Schema):
+class PlanIn(MoveIn):
     plan: str = Field(..., max_length=20_000)
 
 
@@ -171,7 +178,7 @@ class WorkLogIn(Schema):
     kind: str = "remote"
 
 
-class AssignIn(Schema):
+class AssignIn(MoveIn):
     assignee_id: int | None
 
 

@@ -148,6 +148,8 @@ def workorder_comment(*, workorder: WorkOrder, actor: User, body: str, attachmen
     internal = internal and actor.is_internal  # customers and vendors cannot write hidden notes
     checked = _check_attachments(attachments)
     wo = _lock(workorder)
+    # Again on the row: a vendor's copy may predate a re-escalation to another vendor.
+    _check_actor(actor, "workorders.comment", wo)
     if source_ref:
         existing = wo.events.filter(kind=EventKind.COMMENT, source_ref=source_ref).first()
         if existing is not None:

@@ -4,6 +4,7 @@ writes what changed, applies the clock rules and appends exactly one event (a re
 from __future__ import annotations
 
 import datetime
+from collections.abc import Callable
 from typing import Any
 
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -43,6 +44,15 @@ from weibao.workorders.services.common import (
 
 # --- transitions --------------------------------------------------------------------------------------------------
 
+# What a move writes, or a function deciding it from the locked row and the move's time: anything that depends on the
+# order's current values ("only the first acknowledgement counts") must be decided from the row, never from the
+# caller's copy, which may be stale.
+Decided = dict[str, Any] | Callable[[WorkOrder, datetime.datetime], dict[str, Any]]
+
+ENGINEER_ROLES = (Role.DUTY_ENGINEER, Role.FIELD_ENGINEER)
+# How far in the past an agreed visit time may lie (a form's time has no seconds; the person typed it a moment ago).
+APPOINTMENT_PAST_TOLERANCE = datetime.timedelta(minutes=5)
+
 
 def _move(
     workorder: WorkOrder,
@@ -52,12 +62,12 @@ def _move(
     to: str,
     kind: str | None = None,
     body: str = "",
-    data: dict | None = None,
-    changes: dict[str, Any] | None = None,
+    data: Decided | None = None,
+    changes: Decided | None = None,
     expected_version: int | None = None,
     unchanged_if=None,
 ) -> WorkOrder:
-    """The one path of a state move: permission, lock, idempotence, state table, save, clocks, one event."""
+    """The one path of a state move: permission, lock, idempotence, version, state table, save, clocks, one event."""
     _check_actor(actor, perm, workorder)
     wo = _lock(workorder)
     if unchanged_if is not None and unchanged_if(wo):
@@ -68,7 +78,8 @@ def _move(
         raise _refuse(wo, to)
     now = timezone.now()
     old = wo.status
-    changes = dict(changes or {})
+    changes = dict((changes(wo, now) if callable(changes) else changes) or {})
+    data = (data(wo, now) if callable(data) else data) or {}
     fields_diff = {
         name: [_json(getattr(wo, name)), _json(value)]
         for name, value in changes.items()
@@ -86,7 +97,7 @@ def _move(
     wo.status = to
     _apply_clock_rules(wo, old=old, new=to, now=now)
     _save(wo, [*changes, "status", *CLOCK_FIELDS])
-    payload = dict(data or {})
+    payload = dict(data)
     if fields_diff:
         payload["fields"] = fields_diff
     _event(wo, kind=kind or TRANSITION_EVENT[to], actor=actor, old_status=old, new_status=to, body=body, data=payload)
@@ -94,16 +105,23 @@ def _move(
     return workorder
 
 
+def _first_response(wo: WorkOrder, now: datetime.datetime) -> dict[str, Any]:
+    """The first acknowledgement counts (response time); a reopened order's second one is on the timeline."""
+    return {} if wo.acknowledged_at else {"acknowledged_at": now}
+
+
+def _take_if_unassigned(wo: WorkOrder, actor: User) -> dict[str, Any]:
+    """An engineer acting on an order nobody holds takes it; one somebody holds stays theirs."""
+    return {"assignee": actor} if wo.assignee_id is None and actor.role in ENGINEER_ROLES else {}
+
+
 @transaction.atomic
 def workorder_acknowledge(*, workorder: WorkOrder, actor: User, note: str = "", expected_version: int | None = None):
     """The duty engineer takes the report (stops the response clock); the order becomes theirs if unassigned."""
     note = _clean_text(note, "note")
-    # The first acknowledgement counts (response time); a reopened order's second one is on the timeline.
-    changes: dict[str, Any] = {} if workorder.acknowledged_at else {"acknowledged_at": timezone.now()}
-    if workorder.assignee_id is None and actor.role in (Role.DUTY_ENGINEER, Role.FIELD_ENGINEER):
-        changes["assignee"] = actor
     return _move(workorder, actor=actor, perm="workorders.acknowledge", to=Status.ACKNOWLEDGED, body=note,
-                 changes=changes, expected_version=expected_version,
+                 changes=lambda wo, now: _first_response(wo, now) | _take_if_unassigned(wo, actor),
+                 expected_version=expected_version,
                  unchanged_if=lambda wo: wo.status == Status.ACKNOWLEDGED)  # fmt: skip
 
 
@@ -112,13 +130,9 @@ def workorder_start_diagnosis(*, workorder: WorkOrder, actor: User, note: str = 
                               expected_version: int | None = None) -> WorkOrder:  # fmt: skip
     """Remote diagnosis (远程诊断) begins: log in, look at the logs, talk the customer through checks."""
     note = _clean_text(note, "note")
-    changes: dict[str, Any] = {}
-    if workorder.acknowledged_at is None:
-        changes["acknowledged_at"] = timezone.now()
-    if workorder.assignee_id is None and actor.role in (Role.DUTY_ENGINEER, Role.FIELD_ENGINEER):
-        changes["assignee"] = actor
     return _move(workorder, actor=actor, perm="workorders.diagnose", to=Status.DIAGNOSING, body=note,
-                 changes=changes, expected_version=expected_version,
+                 changes=lambda wo, now: _first_response(wo, now) | _take_if_unassigned(wo, actor),
+                 expected_version=expected_version,
                  unchanged_if=lambda wo: wo.status == Status.DIAGNOSING)  # fmt: skip
 
 
@@ -132,11 +146,11 @@ def workorder_dispatch(*, workorder: WorkOrder, actor: User, engineer: User, not
         Role.FIELD_ENGINEER, Role.DUTY_ENGINEER, Role.SERVICE_MANAGER,
     ):  # fmt: skip
         raise ValidationError({"engineer": _("Choose an active engineer of our company.")})
-    changes: dict[str, Any] = {"assignee": engineer, "accepted_at": None}
-    if workorder.acknowledged_at is None:
-        changes["acknowledged_at"] = timezone.now()
+    if appointment_at is not None:
+        _check_appointment(appointment_at)  # refused before anything moves
     wo = _move(workorder, actor=actor, perm="workorders.dispatch", to=Status.DISPATCHED, body=note,
-               data={"engineer": engineer.pk}, changes=changes, expected_version=expected_version,
+               data={"engineer": engineer.pk}, expected_version=expected_version,
+               changes=lambda wo, now: {"assignee": engineer, "accepted_at": None, **_first_response(wo, now)},
                unchanged_if=lambda wo: wo.status == Status.DISPATCHED and wo.assignee_id == engineer.pk)  # fmt: skip
     if appointment_at is not None:
         wo = workorder_set_appointment(workorder=wo, actor=actor, appointment_at=appointment_at)
@@ -144,7 +158,8 @@ def workorder_dispatch(*, workorder: WorkOrder, actor: User, engineer: User, not
 
 
 @transaction.atomic
-def workorder_accept(*, workorder: WorkOrder, actor: User, note: str = "") -> WorkOrder:
+def workorder_accept(*, workorder: WorkOrder, actor: User, note: str = "",
+                     expected_version: int | None = None) -> WorkOrder:  # fmt: skip
     """The dispatched engineer accepts the job (not a state move; recorded on the timeline)."""
     _check_actor(actor, "workorders.accept", workorder)
     note = _clean_text(note, "note")
@@ -159,7 +174,8 @@ def workorder_accept(*, workorder: WorkOrder, actor: User, note: str = "") -> Wo
         raise PermissionDenied("workorders.accept")
     if wo.accepted_at is not None:
         _copy_back(workorder, wo)
-        return workorder
+        return workorder  # a repeated click
+    _check_version(wo, expected_version)
     wo.accepted_at = timezone.now()
     _save(wo, ["accepted_at"])
     _event(wo, kind=EventKind.ACCEPTED, actor=actor, body=note, data={"engineer": wo.assignee_id})
@@ -167,15 +183,22 @@ def workorder_accept(*, workorder: WorkOrder, actor: User, note: str = "") -> Wo
     return workorder
 
 
-@transaction.atomic
-def workorder_set_appointment(*, workorder: WorkOrder, actor: User, appointment_at: datetime.datetime,
-                              note: str = "") -> WorkOrder:  # fmt: skip
-    """Record the visit time agreed with the customer. A time later than the arrival deadline is the customer's
-    choice, so the arrival clock pauses from now until the appointment (SPEC §3: waiting on the customer)."""
-    _check_actor(actor, "workorders.appointment", workorder)
-    note = _clean_text(note, "note")
+def _check_appointment(appointment_at: datetime.datetime) -> None:
     if timezone.is_naive(appointment_at):
         raise ValidationError({"appointment_at": _("Give the time with its time zone.")})
+    if appointment_at < timezone.now() - APPOINTMENT_PAST_TOLERANCE:
+        raise ValidationError({"appointment_at": _("The agreed visit time lies in the past.")})
+
+
+@transaction.atomic
+def workorder_set_appointment(*, workorder: WorkOrder, actor: User, appointment_at: datetime.datetime,
+                              note: str = "", expected_version: int | None = None) -> WorkOrder:  # fmt: skip
+    """Record the visit time agreed with the customer (not in the past). A time later than the arrival deadline is
+    the customer's choice, so the arrival clock pauses from now until the appointment (SPEC §3: waiting on the
+    customer)."""
+    _check_actor(actor, "workorders.appointment", workorder)
+    note = _clean_text(note, "note")
+    _check_appointment(appointment_at)
     wo = _lock(workorder)
     if wo.status not in (Status.ACKNOWLEDGED, Status.DIAGNOSING, Status.DISPATCHED, Status.WAITING_CUSTOMER,
                          Status.ESCALATED, Status.REOPENED, Status.NEW, Status.ON_SITE):  # fmt: skip
@@ -183,6 +206,7 @@ def workorder_set_appointment(*, workorder: WorkOrder, actor: User, appointment_
     if wo.appointment_at == appointment_at:
         _copy_back(workorder, wo)
         return workorder
+    _check_version(wo, expected_version)
     now = timezone.now()
     old = wo.appointment_at
     wo.appointment_at = appointment_at
@@ -207,13 +231,14 @@ def workorder_arrive(*, workorder: WorkOrder, actor: User, note: str = "",
     note = _clean_text(note, "note")
     return _move(workorder, actor=actor, perm="workorders.on_site", to=Status.ON_SITE, body=note,
                  # The first arrival stops the arrival clock; later visits are on the timeline.
-                 changes={} if workorder.arrived_at else {"arrived_at": timezone.now()},
+                 changes=lambda wo, now: {} if wo.arrived_at else {"arrived_at": now},
                  expected_version=expected_version,
                  unchanged_if=lambda wo: wo.status == Status.ON_SITE)  # fmt: skip
 
 
 @transaction.atomic
-def workorder_record_plan(*, workorder: WorkOrder, actor: User, plan: str) -> WorkOrder:
+def workorder_record_plan(*, workorder: WorkOrder, actor: User, plan: str,
+                          expected_version: int | None = None) -> WorkOrder:  # fmt: skip
     """A solution plan was submitted to the customer (stops the plan clock)."""
     _check_actor(actor, "workorders.diagnose", workorder)
     plan = _clean_text(plan, "plan", required=True)
@@ -223,6 +248,7 @@ def workorder_record_plan(*, workorder: WorkOrder, actor: User, plan: str) -> Wo
     if wo.plan == plan:
         _copy_back(workorder, wo)
         return workorder
+    _check_version(wo, expected_version)
     now = timezone.now()
     old = wo.plan
     wo.plan, wo.plan_at = plan, wo.plan_at or now
@@ -242,21 +268,22 @@ def workorder_resolve(*, workorder: WorkOrder, actor: User, resolution: str, cau
     resolution = _clean_text(resolution, "resolution", required=True)
     if cause is not None and cause not in Cause.values:
         raise ValidationError({"cause": _("Unknown cause.")})
-    now = timezone.now()
-    targets = wclocks.sla_targets(workorder)
-    changes: dict[str, Any] = {
-        "resolution": resolution,
-        "resolved_at": now,
-        "observation_ends_at": now + targets.observation,
-    }
-    if cause is not None:
-        changes["cause"] = cause
-    if workorder.acknowledged_at is None:
-        changes["acknowledged_at"] = now
-    if remote is None:
-        remote = workorder.arrived_at is None
+
+    def decide(wo: WorkOrder, now: datetime.datetime) -> dict[str, Any]:
+        # The observation period follows the order's current severity and site, not the caller's copy.
+        changes = {
+            "resolution": resolution,
+            "resolved_at": now,
+            "observation_ends_at": now + wclocks.sla_targets(wo).observation,
+            **_first_response(wo, now),
+        }
+        if cause is not None:
+            changes["cause"] = cause
+        return changes
+
     return _move(workorder, actor=actor, perm="workorders.resolve", to=Status.RESOLVED, body=resolution,
-                 data={"remote": remote}, changes=changes, expected_version=expected_version,
+                 data=lambda wo, now: {"remote": wo.arrived_at is None if remote is None else remote},
+                 changes=decide, expected_version=expected_version,
                  unchanged_if=lambda wo: wo.status == Status.RESOLVED)  # fmt: skip
 
 
@@ -299,19 +326,22 @@ def workorder_escalate(*, workorder: WorkOrder, actor: User, vendor, reason: str
 
 
 @transaction.atomic
-def workorder_customer_confirm(*, workorder: WorkOrder, actor: User, note: str = "") -> WorkOrder:
+def workorder_customer_confirm(*, workorder: WorkOrder, actor: User, note: str = "",
+                               expected_version: int | None = None) -> WorkOrder:  # fmt: skip
     """The customer confirms the fix; the order observes until its observation period ends."""
     note = _clean_text(note, "note")
     return _move(workorder, actor=actor, perm="workorders.confirm", to=Status.OBSERVING, body=note,
+                 expected_version=expected_version,
                  unchanged_if=lambda wo: wo.status == Status.OBSERVING)  # fmt: skip
 
 
 @transaction.atomic
-def workorder_customer_reject(*, workorder: WorkOrder, actor: User, reason: str) -> WorkOrder:
+def workorder_customer_reject(*, workorder: WorkOrder, actor: User, reason: str,
+                              expected_version: int | None = None) -> WorkOrder:  # fmt: skip
     """The customer says it is not fixed: the order reopens with its history kept."""
     reason = _clean_text(reason, "reason", required=True)
     return _reopen(workorder, actor=actor, perm="workorders.confirm", reason=reason,
-                   kind=EventKind.CUSTOMER_REJECTED)  # fmt: skip
+                   kind=EventKind.CUSTOMER_REJECTED, expected_version=expected_version)  # fmt: skip
 
 
 def _reopen(workorder: WorkOrder, *, actor: User, perm: str, reason: str, kind: str,
