@@ -3,17 +3,53 @@
 import datetime as dt
 
 from django import forms
+from django.utils.html import conditional_escape, escape
+from django.utils.safestring import mark_safe
 from django.utils.translation import gettext_lazy as _
 
+from weibao.accounts.choices import Role
 from weibao.accounts.models import Branch
 from weibao.dispatch.choices import RosterKind
 from weibao.dispatch.selectors import rosterable_engineers
 
 
+def _attrs(attrs: dict) -> str:
+    """Django's `attrs.html`: `True` → bare name, `False` → left out, anything else → name="value"."""
+    return "".join(
+        f" {name}" if value is True else f' {name}="{escape(value)}"'
+        for name, value in attrs.items()
+        if value is not False
+    )
+
+
+class OptionsSelect(forms.Select):
+    """A `<select>` written in Python, same markup as Django's `select.html`.
+
+    The engineer list offers every rosterable engineer (200 at scale): through the template engine each option was
+    an `{% include %}` of its own, ~20 ms per roster page.
+    """
+
+    def render(self, name, value, attrs=None, renderer=None):
+        widget = self.get_context(name, value, attrs)["widget"]
+        parts = [f'<select name="{escape(widget["name"])}"{_attrs(widget["attrs"])}>']
+        for group_name, options, _index in widget["optgroups"]:
+            if group_name:
+                parts.append(f'\n  <optgroup label="{conditional_escape(group_name)}">')
+            parts.extend(
+                f'\n  <option value="{escape(option["value"])}"{_attrs(option["attrs"])}>'
+                f"{conditional_escape(option['label'])}</option>\n"
+                for option in options
+            )
+            if group_name:
+                parts.append("\n  </optgroup>")
+        parts.append("\n</select>")
+        return mark_safe("".join(parts))  # noqa: S308 — every value above is escaped
+
+
 class RosterEntryForm(forms.Form):
     """One shift: who, which day, from when to when (an end before the start runs past midnight)."""
 
-    engineer = forms.ModelChoiceField(label=_("Engineer"), queryset=rosterable_engineers())
+    engineer = forms.ModelChoiceField(label=_("Engineer"), queryset=rosterable_engineers(), widget=OptionsSelect)
     date = forms.DateField(label=_("Day"), widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"))
     start = forms.TimeField(
         label=_("From"), initial=dt.time(8, 30), widget=forms.TimeInput(attrs={"type": "time"}, format="%H:%M")
@@ -27,12 +63,17 @@ class RosterEntryForm(forms.Form):
     def __init__(self, *args, branch: Branch | None = None, **kwargs) -> None:
         super().__init__(*args, **kwargs)
         # Engineers of every branch can be lent out, so all are offered; the branch's own come first.
-        engineers = list(rosterable_engineers())
+        # Plain values, not 200 users with their branches: the labels only need names.
+        engineers = list(
+            rosterable_engineers().values_list("pk", "name", "username", "branch_id", "branch__name", "role")
+        )
         if branch is not None:
-            engineers.sort(key=lambda u: (u.branch_id != branch.pk, u.name))
+            engineers.sort(key=lambda u: (u[3] != branch.pk, u[1]))
+        roles = dict(Role.choices)
         self.fields["engineer"].queryset = rosterable_engineers()
         self.fields["engineer"].choices = [("", "---------")] + [
-            (u.pk, f"{u.name or u.username} · {u.branch or ''} · {u.get_role_display()}") for u in engineers
+            (pk, f"{name or username} · {branch_name if branch_id else ''} · {roles.get(role, role)}")
+            for pk, name, username, branch_id, branch_name, role in engineers
         ]
 
     def clean(self):

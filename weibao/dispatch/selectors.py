@@ -3,6 +3,7 @@
 import datetime as dt
 from collections.abc import Iterable
 from dataclasses import dataclass, field
+from typing import NamedTuple
 
 from django.db.models import QuerySet
 from django.utils import timezone
@@ -56,6 +57,32 @@ def roster_week(*, branch: Branch, monday: dt.date) -> list[tuple[dt.date, list[
     )
     for entry in entries:
         by_day[entry.date].append(entry)
+    return list(by_day.items())
+
+
+class ShiftRow(NamedTuple):
+    """A shift as the roster week page shows it (plain values: no model instances for hundreds of shifts)."""
+
+    pk: int
+    date: dt.date
+    kind: str
+    starts_at: dt.datetime
+    ends_at: dt.datetime
+    note: str
+    engineer: str  # the engineer's display name (name, else username: `User.__str__`)
+
+
+def roster_week_rows(*, branch: Branch, monday: dt.date) -> list[tuple[dt.date, list[ShiftRow]]]:
+    """`roster_week` as plain rows, in the same order (one query)."""
+    days = [monday + dt.timedelta(days=i) for i in range(7)]
+    by_day: dict[dt.date, list[ShiftRow]] = {d: [] for d in days}
+    rows = (
+        RosterEntry.objects.filter(branch=branch, date__gte=days[0], date__lte=days[-1])
+        .order_by("date", "starts_at", "engineer__name")
+        .values_list("pk", "date", "kind", "starts_at", "ends_at", "note", "engineer__name", "engineer__username")
+    )
+    for pk, date, kind, starts_at, ends_at, note, name, username in rows:
+        by_day[date].append(ShiftRow(pk, date, kind, starts_at, ends_at, note, name or username))
     return list(by_day.items())
 
 

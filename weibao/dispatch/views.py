@@ -18,7 +18,8 @@ from weibao.accounts.permissions import has_perm, require
 from weibao.dispatch import services
 from weibao.dispatch.forms import CopyWeekForm, RosterEntryForm
 from weibao.dispatch.models import RosterEntry
-from weibao.dispatch.selectors import monday_of, roster_at, roster_week
+from weibao.dispatch.selectors import monday_of, roster_at, roster_week_rows
+from weibao.dispatch.views_grid import roster_grid
 
 
 def _branch(request: HttpRequest, raw: str | None) -> Branch | None:
@@ -46,14 +47,17 @@ def _context(request: HttpRequest, branch: Branch, monday: dt.date, form: Roster
     can_edit = has_perm(request.user, "dispatch.roster")
     if form is None and can_edit:
         form = RosterEntryForm(branch=branch, initial={"date": max(monday, timezone.localdate())})
+    today = timezone.localdate()
     return {
         "branch": branch,
         "branches": Branch.objects.all(),
         "monday": monday,
         "prev_week": monday - dt.timedelta(days=7),
         "next_week": monday + dt.timedelta(days=7),
-        "today": timezone.localdate(),
-        "days": roster_week(branch=branch, monday=monday),
+        "today": today,
+        "week_grid": roster_grid(
+            request, roster_week_rows(branch=branch, monday=monday), today=today, can_edit=can_edit
+        ),
         "now_on_roster": roster_at(at=timezone.now(), branch=branch),
         "form": form,
         "copy_form": CopyWeekForm(initial={"target": monday + dt.timedelta(days=7)}) if can_edit else None,

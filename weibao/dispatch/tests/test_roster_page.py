@@ -1,0 +1,111 @@
+"""The roster week page at scale: the grid and the engineer list are written in Python, with the same markup."""
+
+import datetime as dt
+import re
+
+import pytest
+from django import forms
+from django.conf import settings
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+from django.urls import reverse
+from django.utils import timezone, translation
+
+from weibao.dispatch.forms import OptionsSelect, RosterEntryForm
+from weibao.dispatch.selectors import monday_of, roster_week, roster_week_rows
+from weibao.dispatch.tests.factories import BranchFactory, RosterEntryFactory
+
+pytestmark = pytest.mark.django_db
+
+
+def _shift(engineer, *, day: dt.date, start: int, hours: int, **kwargs):
+    starts_at = timezone.make_aware(dt.datetime.combine(day, dt.time(start)))
+    return RosterEntryFactory(engineer=engineer, date=day, starts_at=starts_at,
+                              ends_at=starts_at + dt.timedelta(hours=hours), **kwargs)  # fmt: skip
+
+
+def test_week_grid_shows_each_shift_escaped_with_its_controls(client, manager, make_user):
+    today = timezone.localdate()
+    night = _shift(make_user("field_engineer", name="<i>夜班</i>"), day=today, start=20, hours=12,
+                   kind="standby", note="<b>带钥匙</b>")  # fmt: skip
+    client.force_login(manager)
+    client.cookies[settings.LANGUAGE_COOKIE_NAME] = "en"
+    body = client.get(reverse("dispatch:roster")).content.decode()
+    section = re.search(rf'<section class="card today" data-day="{today.isoformat()}">.*?</section>', body, re.S)
+    assert section is not None
+    html = section.group(0)
+    assert '<span class="badge badge-blue">Standby</span>' in html
+    assert "<strong>&lt;i&gt;夜班&lt;/i&gt;</strong>" in html
+    assert '<span class="muted">20:00–08:00 (next day)</span>' in html
+    assert '<div class="muted">&lt;b&gt;带钥匙&lt;/b&gt;</div>' in html
+    assert "<i>" not in html
+    assert "<b>" not in html
+    assert f'<a href="/dispatch/roster/{night.pk}/edit/">Edit</a>' in html
+    assert f'hx-post="/dispatch/roster/{night.pk}/delete/"' in html
+    token = re.search(r'name="csrfmiddlewaretoken" value="([^"]+)"', html).group(1)
+    assert len(token) == 64
+    # Every other day of the week is there, empty.
+    assert body.count('<li class="muted">Nobody rostered.</li>') == 6
+
+
+def test_week_grid_has_no_controls_for_engineers(client, field_engineer):
+    _shift(field_engineer, day=timezone.localdate(), start=9, hours=8)
+    client.force_login(field_engineer)
+    client.cookies[settings.LANGUAGE_COOKIE_NAME] = "en"
+    body = client.get(reverse("dispatch:roster")).content.decode()
+    assert f"<strong>{field_engineer.name}</strong>" in body
+    assert "row-actions" not in body
+    assert "/delete/" not in body
+
+
+def test_roster_page_queries_do_not_grow_with_shifts(client, manager, make_user):
+    client.force_login(manager)
+    day = timezone.localdate()
+    _shift(make_user("field_engineer"), day=day, start=8, hours=8)
+    with CaptureQueriesContext(connection) as few:
+        client.get(reverse("dispatch:roster"))
+    for i in range(12):
+        _shift(make_user("field_engineer"), day=day - dt.timedelta(days=day.weekday()) + dt.timedelta(days=i % 7),
+               start=6 + i, hours=4)  # fmt: skip
+    with CaptureQueriesContext(connection) as many:
+        response = client.get(reverse("dispatch:roster"))
+    assert response.content.decode().count('class="row-actions"') == 13
+    assert len(many) == len(few)
+
+
+def test_roster_week_rows_match_roster_week(field_engineer, make_user, branch):
+    day = timezone.localdate()
+    _shift(make_user("field_engineer", name="乙"), day=day, start=8, hours=8)
+    _shift(make_user("field_engineer", name="甲", username="jia"), day=day, start=8, hours=8)
+    _shift(field_engineer, day=day, start=7, hours=3, note="早")
+    monday = monday_of(day)
+    models = roster_week(branch=branch, monday=monday)
+    rows = roster_week_rows(branch=branch, monday=monday)
+    assert [d for d, _ in rows] == [d for d, _ in models]
+    for (_, entries), (_, shifts) in zip(models, rows, strict=True):
+        assert [(e.pk, e.kind, e.starts_at, e.ends_at, e.note, str(e.engineer)) for e in entries] == [
+            (s.pk, s.kind, s.starts_at, s.ends_at, s.note, s.engineer) for s in shifts
+        ]
+    assert sorted(s.engineer for s in dict(rows)[day]) == sorted([field_engineer.name, "甲", "乙"])
+
+
+@pytest.mark.parametrize("value", ["", "2", "<x>"])
+def test_options_select_renders_like_django_select(value):
+    choices = [("", "---------"), (1, "张三 · 总部 · 现场工程师"), (2, 'A & "B" <c>'), ("Group", [(3, "x"), (4, "y")])]
+    attrs = {"id": "id_engineer", "required": True, "disabled": False, "data-x": 'a"b'}
+    ours = OptionsSelect(choices=choices).render("engineer", value, attrs=attrs)
+    django = forms.Select(choices=choices).render("engineer", value, attrs=attrs)
+    assert str(ours) == str(django)
+
+
+def test_engineer_choices_put_the_branch_first_with_labels(make_user, branch):
+    other = BranchFactory(name="苏州分公司")
+    make_user("field_engineer", name="阿甲", branch=other)
+    make_user("duty_engineer", name="乙", branch=branch)
+    make_user("field_engineer", name="", username="nobranch", branch=None)
+    with translation.override("en"):
+        labels = [label for _pk, label in RosterEntryForm(branch=branch).fields["engineer"].choices]
+    assert labels[0] == "---------"
+    assert labels[1] == "乙 · 总部 · Duty engineer"
+    assert "阿甲 · 苏州分公司 · Field engineer" in labels
+    assert "nobranch ·  · Field engineer" in labels
