@@ -5,6 +5,8 @@ import os
 import shutil
 import sqlite3
 import subprocess  # noqa: S404 - runs pg_dump/pg_restore with argument lists, never a shell
+import tempfile
+from contextlib import closing
 from pathlib import Path
 
 from django.conf import settings
@@ -31,23 +33,36 @@ def default_backup_path(alias: str = "default") -> Path:
 
 
 def backup(output: Path, alias: str = "default") -> Path:
-    """Write a consistent copy of the live database to `output` while the site keeps running."""
+    """Write a consistent copy of the live database to `output` while the site keeps running. The copy is made in a
+    hidden temporary file beside `output` and renamed only when complete: a failed run leaves no partial backup."""
     output = Path(output)
     output.parent.mkdir(parents=True, exist_ok=True)
     if is_sqlite(alias):
         source = _sqlite_path(alias)
         if not Path(source).exists():
             raise BackupError(f"SQLite database {source} does not exist.")
-        # The online backup API copies page by page under SQLite's own locking: safe while others write.
-        tmp = output.with_name(output.name + ".part")
-        with sqlite3.connect(source) as src, sqlite3.connect(tmp) as dst:
-            src.backup(dst)
-        src.close()
-        dst.close()
+    fd, name = tempfile.mkstemp(dir=output.parent, prefix=f".{output.name}.", suffix=".part")
+    os.close(fd)
+    tmp = Path(name)
+    try:
+        if is_sqlite(alias):
+            _sqlite_backup(source, tmp)
+        else:
+            _run([_binary("pg_dump"), "--format=custom", "--no-owner", f"--file={tmp}", *_pg_args(alias)], alias)
         tmp.replace(output)
-    else:
-        _run([_binary("pg_dump"), "--format=custom", "--no-owner", f"--file={output}", *_pg_args(alias)], alias)
+    except BaseException:
+        tmp.unlink(missing_ok=True)
+        raise
     return output
+
+
+def _sqlite_backup(source: str, target: Path) -> None:
+    # The online backup API copies page by page under SQLite's own locking: safe while others write.
+    try:
+        with closing(sqlite3.connect(source)) as src, closing(sqlite3.connect(target)) as dst:
+            src.backup(dst)
+    except sqlite3.DatabaseError as exc:
+        raise BackupError(f"{source} cannot be copied: {exc}") from exc
 
 
 def restore(source: Path, alias: str = "default") -> None:

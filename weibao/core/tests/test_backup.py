@@ -59,3 +59,53 @@ def test_restore_asks_for_confirmation(tmp_path):
         )  # fmt: skip
         assert result.returncode != 0
         assert "cancelled" in result.stderr
+
+
+@pytest.fixture
+def out(tmp_path):
+    return tmp_path / "backups"
+
+
+def test_failed_pg_dump_leaves_no_file(out, monkeypatch, settings):
+    import shutil
+
+    from weibao.core.backup import BackupError, backup
+
+    if not shutil.which("pg_dump"):
+        pytest.skip("pg_dump is not installed")
+    monkeypatch.setitem(settings.DATABASES, "gone", {"ENGINE": "django.db.backends.postgresql", "HOST": "127.0.0.1",
+                                                     "PORT": 5432, "USER": "postgres",
+                                                     "NAME": "weibao_notif_no_such_database"})  # fmt: skip
+    with pytest.raises(BackupError, match="pg_dump failed"):
+        backup(out / "weibao-nightly.dump", alias="gone")
+    assert list(out.iterdir()) == []  # no empty or partial backup, no leftover temporary file
+
+
+def test_failed_sqlite_backup_leaves_no_file(tmp_path, out, monkeypatch, settings):
+    from weibao.core.backup import BackupError, backup
+
+    broken = tmp_path / "broken.sqlite3"
+    broken.write_bytes(b"not a database, just bytes " * 400)
+    monkeypatch.setitem(settings.DATABASES, "broken", {"ENGINE": "django.db.backends.sqlite3", "NAME": str(broken)})
+    with pytest.raises(BackupError, match="cannot be copied"):
+        backup(out / "weibao-nightly.sqlite3", alias="broken")
+    assert list(out.iterdir()) == []
+
+
+def test_backup_writes_only_the_named_file(tmp_path, out, monkeypatch, settings):
+    """The copy is complete under its name and no temporary file is left beside it."""
+    import sqlite3
+    from contextlib import closing
+
+    from weibao.core.backup import backup
+
+    source = tmp_path / "live.sqlite3"
+    with closing(sqlite3.connect(source)) as db:
+        db.execute("create table t (x)")
+        db.execute("insert into t values (42)")
+        db.commit()
+    monkeypatch.setitem(settings.DATABASES, "filedb", {"ENGINE": "django.db.backends.sqlite3", "NAME": str(source)})
+    written = backup(out / "weibao.sqlite3", alias="filedb")
+    with closing(sqlite3.connect(written)) as db:
+        assert db.execute("select x from t").fetchall() == [(42,)]
+    assert [p.name for p in out.iterdir()] == ["weibao.sqlite3"]
