@@ -190,6 +190,22 @@ def _check_appointment(appointment_at: datetime.datetime) -> None:
         raise ValidationError({"appointment_at": _("The agreed visit time lies in the past.")})
 
 
+def _end_appointment_pause(clock, appointment_at: datetime.datetime, now: datetime.datetime) -> bool:
+    """Cut the pause that waited for `appointment_at` (SPEC §3) at `now`; one not yet begun is dropped."""
+    pauses, changed = [], False
+    for start, end in clock.pauses:
+        ends = datetime.datetime.fromisoformat(end) if end else None
+        if ends is not None and ends == appointment_at and ends > now:
+            changed = True
+            if datetime.datetime.fromisoformat(start) < now:
+                pauses.append([start, now.isoformat()])
+            continue
+        pauses.append([start, end])
+    if changed:
+        clock.pauses = pauses
+    return changed
+
+
 @transaction.atomic
 def workorder_set_appointment(*, workorder: WorkOrder, actor: User, appointment_at: datetime.datetime,
                               note: str = "", expected_version: int | None = None) -> WorkOrder:  # fmt: skip
@@ -212,11 +228,18 @@ def workorder_set_appointment(*, workorder: WorkOrder, actor: User, appointment_
     wo.appointment_at = appointment_at
     arrival = wo.clocks.filter(kind=ClockKind.ARRIVAL, stopped_at__isnull=True).first()
     paused = False
-    if arrival is not None and appointment_at > arrival.deadline and appointment_at > now:
+    if arrival is not None:
         cal = wclocks.sla_targets(wo).calendar
-        paused = wclocks.clock_add_pause(arrival, now, appointment_at, cal)
-        arrival.save()
-        wclocks.summarise(wo, list(wo.clocks.all()))
+        # A new time replaces the old one: the wait granted for the old appointment ends now (else moving the visit
+        # earlier would keep the clock paused until the old time).
+        trimmed = old is not None and _end_appointment_pause(arrival, old, now)
+        if trimmed and arrival.paused_at is None:
+            wclocks._compute(arrival, cal)
+        if appointment_at > arrival.deadline and appointment_at > now:
+            paused = wclocks.clock_add_pause(arrival, now, appointment_at, cal)
+        if trimmed or paused:
+            arrival.save()
+            wclocks.summarise(wo, list(wo.clocks.all()))
     _save(wo, ["appointment_at", *CLOCK_FIELDS])
     _event(wo, kind=EventKind.APPOINTMENT, actor=actor, body=note,
            data={"fields": {"appointment_at": [_json(old), _json(appointment_at)]}, "arrival_paused": paused})  # fmt: skip

@@ -302,3 +302,29 @@ def test_appointment_a_moment_ago_is_still_accepted(clock, order_a, duty_enginee
         svc.workorder_set_appointment(workorder=order_a, actor=duty_engineer,
                                       appointment_at=clock.now - datetime.timedelta(minutes=30))  # fmt: skip
     assert "appointment_at" in exc.value.message_dict
+
+
+# --- a changed appointment replaces the old one's pause ------------------------------------------------------------
+
+
+def _arrival(wo):
+    from weibao.contracts.choices import ClockKind
+
+    return wo.clocks.get(kind=ClockKind.ARRIVAL)
+
+
+@pytest.mark.parametrize("later", [True, False], ids=["still-after-deadline", "now-within-deadline"])
+def test_moving_the_visit_earlier_ends_the_old_wait(later, clock, site_a, duty_engineer, manager, field_engineer):
+    H, M = datetime.timedelta(hours=1), datetime.timedelta(minutes=1)
+    wo = make_workorder(site=site_a, actor=duty_engineer, severity="A")  # arrival within 2 h (city)
+    svc.workorder_acknowledge(workorder=wo, actor=duty_engineer)
+    clock.advance(minutes=30)
+    svc.workorder_dispatch(workorder=wo, actor=manager, engineer=field_engineer, appointment_at=clock.now + 48 * H)
+    clock.advance(hours=1)  # the clock waited for the customer's time: still 90 min left
+    visit = clock.now + (5 * H if later else 30 * M)
+    svc.workorder_set_appointment(workorder=fresh(wo), actor=duty_engineer, appointment_at=visit)
+    arrival = _arrival(wo)
+    assert arrival.deadline == (visit + 90 * M if later else clock.now + 90 * M)
+    wo.refresh_from_db()
+    assert wo.next_deadline <= arrival.deadline
+    assert wo.events.filter(kind=EventKind.APPOINTMENT).last().data["arrival_paused"] is later
