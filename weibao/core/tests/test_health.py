@@ -12,6 +12,13 @@ from weibao.core.services import heartbeat_record
 pytestmark = pytest.mark.django_db
 
 
+@pytest.fixture(autouse=True)
+def _no_cached_counts():
+    from django.core.cache import cache
+
+    cache.clear()  # /healthz keeps its task count for a while: no test sees another's
+
+
 def _installed(ago: timedelta) -> None:
     MigrationRecorder.Migration.objects.filter(app="core").update(applied=timezone.now() - ago)
 
@@ -70,6 +77,36 @@ def test_pending_tasks_are_counted_with_the_database_backend(client, settings):
     heartbeat.enqueue()
     assert client.get("/healthz").json()["tasks_pending"] == 2
     assert not WorkerHeartbeat.objects.exists()  # queued, not run: no worker in this test
+
+
+def test_healthz_reuses_its_task_count_for_a_while(client, settings):
+    from django.core.cache import cache
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    from weibao.core.tasks import heartbeat
+
+    settings.TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}}
+    heartbeat.enqueue()
+    assert client.get("/healthz").json()["tasks_pending"] == 1
+    heartbeat.enqueue()
+    with CaptureQueriesContext(connection) as queries:
+        body = client.get("/healthz").json()
+    assert body["tasks_pending"] == 1  # the cached count: the table is not counted on every probe
+    assert not [q for q in queries.captured_queries if "django_tasks_db" in q["sql"]]
+    assert set(body) == {"ok", "database", "worker", "heartbeat_at", "heartbeat_age_seconds", "tasks_pending"}
+    cache.clear()  # what ~30 s later looks like
+    assert client.get("/healthz").json()["tasks_pending"] == 2
+
+
+def test_system_status_counts_tasks_fresh(client, admin_user, settings):
+    from weibao.core.tasks import heartbeat
+
+    settings.TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}}
+    client.force_login(admin_user)
+    client.get("/healthz")
+    heartbeat.enqueue()
+    assert client.get(reverse("core:system_status")).context["health"].tasks_pending == 1
 
 
 def test_heartbeat_counts_beats():
