@@ -14,6 +14,7 @@ from django.db.models import Q, QuerySet, Subquery, TextField
 from django.db.models.expressions import RawSQL
 from django.utils import timezone
 
+from weibao.accounts.choices import Role
 from weibao.accounts.scoping import get_for_user, scope_queryset
 from weibao.assets.choices import REQUIRED_PROJECT_DOCUMENTS, DocumentType
 from weibao.assets.models import Device, DeviceEvent, Document, DocumentVersion, ImportJob, Project, Subsystem, Vendor
@@ -250,14 +251,22 @@ def documents_for(*, user, project: Project | None = None, subsystem: Subsystem 
 
 
 # --- imports -----------------------------------------------------------------------------------------------------
-def import_job_get_for_user(*, user, pk: int) -> ImportJob:
-    """Import jobs are staff work; a job is visible to its creator and to anyone allowed to import."""
-    from django.http import Http404
+def import_job_qs_for(user) -> QuerySet[ImportJob]:
+    """Import jobs are staff work (customers and vendors see none). A job holds a customer's whole equipment list:
+    it is seen by its creator, by colleagues of the creator's branch (so a branch can finish an import its
+    absent colleague started, as a service desk hands work over) and by administrators."""
+    qs = scope_queryset(ImportJob.objects.all(), user)  # none for customers, vendors and anonymous users
+    if qs.query.is_empty() or user.role == Role.ADMIN:
+        return qs
+    seen = Q(created_by=user)
+    if user.branch_id is not None:
+        seen |= Q(created_by__branch_id=user.branch_id)
+    return qs.filter(seen)
 
-    job = ImportJob.objects.select_related("customer", "project").filter(pk=pk).first()
-    if job is None or not user.is_internal:
-        raise Http404
-    return job
+
+def import_job_get_for_user(*, user, pk: int) -> ImportJob:
+    """One import job the user may see (see `import_job_qs_for`), else 404."""
+    return get_for_user(import_job_qs_for(user).select_related("customer", "project"), user, pk=pk)
 
 
 # --- pre-visit briefing --------------------------------------------------------------------------------------------
