@@ -3,9 +3,31 @@ from django.utils.translation import gettext_lazy as _
 
 
 def _on_workorder_event(event_id: int) -> None:
+    """Called inside the transaction that wrote the event. With the database queue the notice is queued right here
+    and commits (or rolls back) with the event; with a broker (Celery/RQ) the message waits for the commit, or a
+    worker could look for an event that is not there yet."""
+    from django.db import transaction
+
     from weibao.notifications.tasks import notify_event
 
-    notify_event.enqueue(event_id=event_id)
+    if _queue_is_in_the_database():
+        notify_event.enqueue(event_id=event_id)
+    else:
+        transaction.on_commit(lambda: notify_event.enqueue(event_id=event_id), robust=True)
+
+
+def _queue_is_in_the_database() -> bool:
+    """The task queue is a table of the default database (django-tasks-db, no router elsewhere): queuing the
+    notice inside the work order's transaction then makes the two commit together (see workorders.events)."""
+    from django.db import DEFAULT_DB_ALIAS, router
+    from django_tasks_db import DatabaseBackend
+    from django_tasks_db.models import DBTaskResult
+
+    from weibao.notifications.tasks import notify_event
+
+    return isinstance(notify_event.get_backend(), DatabaseBackend) and (
+        router.db_for_write(DBTaskResult) == DEFAULT_DB_ALIAS
+    )
 
 
 class NotificationsConfig(AppConfig):
@@ -19,5 +41,6 @@ class NotificationsConfig(AppConfig):
             from weibao.workorders.events import subscribe
         except ImportError:  # pragma: no cover - only while the work-order app is being built
             return
-        subscribe(_on_workorder_event)
         from weibao.notifications import tasks  # noqa: F401 - registers the cron schedules
+
+        subscribe(_on_workorder_event, in_transaction=True)

@@ -6,6 +6,11 @@
 Subscribers are called once per appended WorkOrderEvent, only after the transaction that wrote it commits, with
 the event's id; they must be quick (enqueue a task) and must not raise — a failing subscriber is logged and the
 others still run.
+
+A subscriber whose work is itself a row in the same database (a task queued with the database task backend) may
+ask to run inside the writing transaction instead (`subscribe(fn, in_transaction=True)`): its row then commits or
+rolls back with the event (a transactional outbox: nothing is lost between commit and enqueue, and intake saves a
+second commit). Such a subscriber's exception is not swallowed: the change it belongs to fails with it.
 """
 
 from __future__ import annotations
@@ -19,18 +24,23 @@ logger = logging.getLogger(__name__)
 
 Subscriber = Callable[[int], object]
 _subscribers: list[Subscriber] = []
+_in_transaction: list[Subscriber] = []
 
 
-def subscribe(fn: Subscriber) -> Subscriber:
-    """Register `fn(event_id)`; usable as a decorator. Registering the same function twice is a no-op."""
-    if fn not in _subscribers:
-        _subscribers.append(fn)
+def subscribe(fn: Subscriber | None = None, *, in_transaction: bool = False):
+    """Register `fn(event_id)`; usable as a decorator (also as `@subscribe(in_transaction=True)`). Registering the
+    same function again replaces its mode."""
+    if fn is None:
+        return lambda f: subscribe(f, in_transaction=in_transaction)
+    unsubscribe(fn)
+    (_in_transaction if in_transaction else _subscribers).append(fn)
     return fn
 
 
 def unsubscribe(fn: Subscriber) -> None:
-    if fn in _subscribers:
-        _subscribers.remove(fn)
+    for registry in (_subscribers, _in_transaction):
+        if fn in registry:
+            registry.remove(fn)
 
 
 def _deliver(event_ids: list[int]) -> None:
@@ -43,7 +53,11 @@ def _deliver(event_ids: list[int]) -> None:
 
 
 def publish(event_ids: Iterable[int]) -> None:
-    """Call the subscribers with these event ids once the current transaction commits (at once outside one)."""
+    """Call the subscribers with these event ids once the current transaction commits (at once outside one); the
+    in-transaction subscribers right now."""
     ids = [int(i) for i in event_ids]
+    for event_id in ids:
+        for fn in list(_in_transaction):
+            fn(event_id)
     if ids and _subscribers:
         transaction.on_commit(lambda: _deliver(ids))

@@ -8,6 +8,7 @@ from typing import Any
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import connection
+from django.db.models import CharField, Func, Value
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -239,7 +240,8 @@ def _copy_back(target: WorkOrder, source: WorkOrder) -> None:
 
 
 def allocate_number(at: datetime.datetime | None = None) -> str:
-    """The next `WB-YYYY-NNNNNN`: one atomic upsert on the year's counter row (safe under concurrent intake)."""
+    """The next `WB-YYYY-NNNNNN`: one atomic upsert on the year's counter row (safe under concurrent intake; the
+    row stays locked until the transaction ends, so numbers have no gaps)."""
     year = timezone.localtime(at or timezone.now()).year
     table = connection.ops.quote_name(NumberCounter._meta.db_table)
     with connection.cursor() as cursor:
@@ -251,3 +253,14 @@ def allocate_number(at: datetime.datetime | None = None) -> str:
         )
         (last,) = cursor.fetchone()
     return f"WB-{year}-{last:06d}"
+
+
+def number_for_insert(at: datetime.datetime | None = None) -> str | Func:
+    """What to put in a new order's `number`: on PostgreSQL the database function of migration 0007, evaluated by
+    the order's own INSERT (Django reads the value back through RETURNING) — the same upsert as `allocate_number`
+    without a statement of its own, and the counter row locked only from that INSERT to COMMIT; elsewhere the
+    number itself."""
+    if connection.vendor != "postgresql":
+        return allocate_number(at)
+    year = timezone.localtime(at or timezone.now()).year
+    return Func(Value(year), function="workorders_next_number", output_field=CharField())

@@ -31,7 +31,7 @@ from weibao.workorders.services.common import (
     _event,
     _lock,
     _plan_clocks,
-    allocate_number,
+    number_for_insert,
 )
 
 # --- intake -------------------------------------------------------------------------------------------------------
@@ -126,8 +126,8 @@ def workorder_create(
     clocks = _plan_clocks(wo)  # computed before the insert: one INSERT carries the deadlines too
     # The number last: taking it locks the year's counter row until commit, so everything slow (entitlement, SLA
     # policy, calendar) happens before, and concurrent intakes queue only for the inserts.
-    wo.number = allocate_number(reported_at)
-    wo.save()
+    wo.number = number_for_insert(reported_at)
+    wo.save(force_insert=True)
     for clock in clocks:
         clock.workorder = wo
     Clock.objects.bulk_create(clocks)

@@ -1,0 +1,66 @@
+"""With the database task queue the notice for a timeline event is queued in the event's own transaction: it
+commits with the event and disappears with a rollback (no notice for an order that does not exist, none lost
+between commit and enqueue). With another backend it waits for the commit."""
+
+import pytest
+from django.db import transaction
+from django_tasks_db.models import DBTaskResult
+
+from weibao.workorders.services import workorder_create
+
+pytestmark = pytest.mark.django_db(transaction=True)
+
+DB_QUEUE = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}}
+
+
+class Boom(Exception):
+    pass
+
+
+@pytest.fixture
+def site_a(customer_a):
+    return customer_a.sites.first()
+
+
+def _report(site, actor):
+    return workorder_create(actor=actor, customer=site.customer, site=site, channel="phone", symptom="断网")
+
+
+def _report_then_fail(site, actor, check=lambda: None):
+    """A report whose surrounding transaction then fails: `check` runs while it is still open."""
+    with transaction.atomic():
+        _report(site, actor)
+        check()
+        raise Boom
+
+
+def _queued_notices():
+    return list(DBTaskResult.objects.filter(task_path__endswith="notify_event").values_list("args_kwargs", flat=True))
+
+
+def test_notice_commits_and_rolls_back_with_the_event(settings, site_a, duty_engineer):
+    settings.TASKS = DB_QUEUE  # Django resets its task backends on the setting change
+    inside = []
+    with pytest.raises(Boom):
+        _report_then_fail(site_a, duty_engineer, lambda: inside.append(len(_queued_notices())))
+    assert inside == [1]  # already written, inside the transaction
+    assert _queued_notices() == []
+
+    order = _report(site_a, duty_engineer)
+    event = order.events.get()
+    assert _queued_notices() == [{"args": [], "kwargs": {"event_id": event.pk}}]
+
+
+def test_with_another_backend_the_notice_waits_for_commit(settings, site_a, duty_engineer):
+    settings.TASKS = {"default": {"BACKEND": "django.tasks.backends.dummy.DummyBackend"}}
+    from django.tasks import default_task_backend
+
+    default_task_backend.clear()
+    inside = []
+    with pytest.raises(Boom):
+        _report_then_fail(site_a, duty_engineer, lambda: inside.append(len(default_task_backend.results)))
+    assert inside == [0]  # not before the commit
+    assert default_task_backend.results == []
+    order = _report(site_a, duty_engineer)
+    assert [r.kwargs for r in default_task_backend.results] == [{"event_id": order.events.get().pk}]
+    assert _queued_notices() == []

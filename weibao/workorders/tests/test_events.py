@@ -1,0 +1,98 @@
+"""The events hook: after-commit subscribers hear only committed events; in-transaction subscribers write with the
+event and roll back with it (the notification queue uses this as a transactional outbox)."""
+
+import pytest
+from django.db import connection, transaction
+from django.db.models import Func
+
+from weibao.workorders.events import subscribe, unsubscribe
+from weibao.workorders.models import WorkOrderEvent
+from weibao.workorders.services import workorder_create
+from weibao.workorders.services.common import number_for_insert
+
+pytestmark = pytest.mark.django_db(transaction=True)
+
+
+class Boom(Exception):
+    pass
+
+
+def _report(site, actor):
+    return workorder_create(actor=actor, customer=site.customer, site=site, channel="phone", symptom="断网")
+
+
+def _report_then_fail(site, actor, check=lambda: None):
+    """A report whose surrounding transaction then fails: `check` runs while it is still open."""
+    with transaction.atomic():
+        _report(site, actor)
+        check()
+        raise Boom
+
+
+def test_in_transaction_subscriber_runs_inside_and_rolls_back_with_the_order(site_a, duty_engineer):
+    heard_inside, heard_after = [], []
+
+    def inside(event_id: int) -> None:
+        heard_inside.append((event_id, connection.in_atomic_block))
+
+    def after(event_id: int) -> None:
+        heard_after.append(event_id)
+
+    subscribe(inside, in_transaction=True)
+    subscribe(after)
+    try:
+        with pytest.raises(Boom):
+            _report_then_fail(site_a, duty_engineer)
+        assert len(heard_inside) == 1
+        assert heard_inside[0][1] is True  # called while the transaction was open
+        assert heard_after == []  # nothing committed, nothing announced
+        assert not WorkOrderEvent.objects.filter(pk=heard_inside[0][0]).exists()
+
+        order = _report(site_a, duty_engineer)
+        created = order.events.get().pk
+        assert heard_inside[-1] == (created, True)
+        assert heard_after == [created]
+    finally:
+        unsubscribe(inside)
+        unsubscribe(after)
+
+
+def test_a_failing_in_transaction_subscriber_fails_the_change(site_a, duty_engineer):
+    def broken(event_id: int) -> None:
+        raise Boom
+
+    subscribe(broken, in_transaction=True)
+    try:
+        with pytest.raises(Boom):
+            _report(site_a, duty_engineer)
+    finally:
+        unsubscribe(broken)
+    assert not WorkOrderEvent.objects.exists()  # the order and its event rolled back: no half-written intake
+
+
+def test_subscribing_again_switches_the_mode(site_a, duty_engineer):
+    heard = []
+
+    def fn(event_id: int) -> None:
+        heard.append(connection.in_atomic_block)
+
+    subscribe(fn)
+    subscribe(fn, in_transaction=True)
+    try:
+        _report(site_a, duty_engineer)
+    finally:
+        unsubscribe(fn)
+    assert heard == [True]  # once, inside
+
+
+def test_number_taken_by_the_insert_on_postgresql(site_a, duty_engineer):
+    value = number_for_insert()
+    if connection.vendor == "postgresql":
+        assert isinstance(value, Func)  # evaluated by the INSERT, read back through RETURNING
+    else:
+        assert isinstance(value, str)
+    order = _report(site_a, duty_engineer)
+    assert isinstance(order.number, str)
+    assert order.number.startswith("WB-")
+    order.refresh_from_db()
+    assert order.number.startswith("WB-")
