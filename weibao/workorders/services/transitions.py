@@ -148,12 +148,22 @@ def workorder_dispatch(*, workorder: WorkOrder, actor: User, engineer: User, not
         raise ValidationError({"engineer": _("Choose an active engineer of our company.")})
     if appointment_at is not None:
         _check_appointment(appointment_at)  # refused before anything moves
+    repeated = False
+
+    def same_engineer(wo: WorkOrder) -> bool:
+        nonlocal repeated
+        repeated = wo.status == Status.DISPATCHED and wo.assignee_id == engineer.pk
+        return repeated
+
     wo = _move(workorder, actor=actor, perm="workorders.dispatch", to=Status.DISPATCHED, body=note,
                data={"engineer": engineer.pk}, expected_version=expected_version,
                changes=lambda wo, now: {"assignee": engineer, "accepted_at": None, **_first_response(wo, now)},
-               unchanged_if=lambda wo: wo.status == Status.DISPATCHED and wo.assignee_id == engineer.pk)  # fmt: skip
+               unchanged_if=same_engineer)  # fmt: skip
     if appointment_at is not None:
-        wo = workorder_set_appointment(workorder=wo, actor=actor, appointment_at=appointment_at)
+        # Sent to the same engineer again: the move was a no-op, so the new time must still match the version read
+        # (after a real move the version is our own).
+        wo = workorder_set_appointment(workorder=wo, actor=actor, appointment_at=appointment_at,
+                                       expected_version=expected_version if repeated else None)  # fmt: skip
     return wo
 
 

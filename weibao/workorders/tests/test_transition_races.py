@@ -328,3 +328,23 @@ def test_moving_the_visit_earlier_ends_the_old_wait(later, clock, site_a, duty_e
     wo.refresh_from_db()
     assert wo.next_deadline <= arrival.deadline
     assert wo.events.filter(kind=EventKind.APPOINTMENT).last().data["arrival_paused"] is later
+
+
+def test_repeated_dispatch_with_a_stale_version_does_not_overwrite_the_appointment(site_a, duty_engineer, manager,
+                                                                                  field_engineer):  # fmt: skip
+    from weibao.core.exceptions import StaleEdit
+
+    day = datetime.datetime(2099, 5, 1, 2, 0, tzinfo=datetime.UTC)
+    wo = make_workorder(site=site_a, actor=duty_engineer)
+    svc.workorder_dispatch(workorder=wo, actor=manager, engineer=field_engineer, appointment_at=day)
+    read = wo.version
+    agreed = day + datetime.timedelta(hours=3)
+    svc.workorder_set_appointment(workorder=fresh(wo), actor=duty_engineer, appointment_at=agreed)
+    with pytest.raises(StaleEdit):
+        svc.workorder_dispatch(workorder=fresh(wo), actor=manager, engineer=field_engineer, expected_version=read,
+                               appointment_at=day + datetime.timedelta(days=1))  # fmt: skip
+    wo.refresh_from_db()
+    assert wo.appointment_at == agreed
+    # The same request again (a double click) with the time it already set is no conflict.
+    svc.workorder_dispatch(workorder=fresh(wo), actor=manager, engineer=field_engineer, expected_version=read,
+                           appointment_at=agreed)  # fmt: skip
