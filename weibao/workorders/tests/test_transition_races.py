@@ -348,3 +348,20 @@ def test_repeated_dispatch_with_a_stale_version_does_not_overwrite_the_appointme
     # The same request again (a double click) with the time it already set is no conflict.
     svc.workorder_dispatch(workorder=fresh(wo), actor=manager, engineer=field_engineer, expected_version=read,
                            appointment_at=agreed)  # fmt: skip
+
+
+def test_page_shows_the_services_refusal_of_a_past_visit_time(client, order_a, duty_engineer):
+    """The form no longer checks the time itself; the service's message lands on the field."""
+    from django.urls import reverse
+    from django.utils import timezone, translation
+
+    client.force_login(duty_engineer)
+    when = (timezone.localtime() - datetime.timedelta(hours=3)).strftime("%Y-%m-%dT%H:%M")
+    response = client.post(reverse("workorders:action", args=[order_a.pk, "set_appointment"]),
+                           {"set_appointment-appointment_at": when}, HTTP_HX_REQUEST="true")  # fmt: skip
+    assert response.status_code == 422
+    with translation.override("zh-hans"):
+        assert str(translation.gettext("The agreed visit time lies in the past.")) in response.content.decode()
+    order_a.refresh_from_db()
+    assert order_a.appointment_at is None
+    assert not order_a.events.filter(kind=EventKind.APPOINTMENT).exists()
