@@ -52,7 +52,11 @@ def dashboard_context(request: HttpRequest) -> dict:
     states = [{"status": s, "label": str(Status(s).label), "n": counts.get(s, 0),
                "capped": s in counts.get("capped", [])} for s in STATE_ORDER]  # fmt: skip
     open_states = [s for s in states if s["status"] in OPEN_STATUSES]
-    at_risk = workorder_queue(user=user, filters=QueueFilters(sla="at_risk"), limit=10).items
+    # The same ten orders for everyone in a scope, as fresh as the counts beside them; the time left is computed
+    # when the page renders. "Assigned to me" and the alerts are per person and always read fresh.
+    at_risk = _cached(
+        request, "at-risk", lambda: workorder_queue(user=user, filters=QueueFilters(sla="at_risk"), limit=10).items
+    )
     mine = (
         workorder_queue(user=user, filters=QueueFilters(assignee_id="me"), limit=10).items if user.is_internal else []
     )
