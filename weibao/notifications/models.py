@@ -285,6 +285,9 @@ class Delivery(TimeStampedModel):
     )
     attempts = models.PositiveSmallIntegerField(_("attempts"), default=0)
     next_try_at = models.DateTimeField(_("next try"), null=True, blank=True)
+    # When the task queue was handed this delivery, as the time its task is to run (now, or the deferred retry
+    # time): the every-minute sweep leaves it to that task and re-queues it only if it was lost (see services).
+    queued_at = models.DateTimeField(null=True, blank=True, editable=False)
     reason = models.TextField(_("reason"), blank=True)
     sent_at = models.DateTimeField(_("sent at"), null=True, blank=True)
     history = models.JSONField(default=list, blank=True)  # [{"at", "ok", "reason"}] one per attempt

@@ -295,12 +295,13 @@ def deliveries_for_event(*, event_id: int) -> list[Delivery]:
                 body_text=markdown,
                 payload={"request": request},
                 next_try_at=now,
+                queued_at=now,  # scheduled below
             )  # fmt: skip
         )
         if delivery is not None:
             created.append(delivery)
     for delivery in created:
-        schedule(delivery)
+        schedule(delivery, now=now)
     return created
 
 
@@ -332,6 +333,7 @@ def _new_delivery(*, workorder, event_id, notice, recipient: Recipient, context,
     # Quiet hours hold everything but A-class faults until they end (SPEC: A is solved in the shortest time).
     held = None if workorder.severity == Severity.A else quiet_until(recipient.quiet, now)
     delivery.next_try_at = held or now
+    delivery.queued_at = queue_time(delivery, now)  # deliveries_for_event schedules it
     if held:
         delivery.reason = _("Held for the recipient's quiet hours.")
     return _save_new(delivery)
@@ -350,6 +352,7 @@ def delivery_auto_reply(*, workorder, inbound, mail, scheduled: bool = True) -> 
     """The automatic answer to a mail that opened an order: the order number, threaded under the sender's mail."""
     context = {**_context(workorder, Notice.RECEIVED), "inbound": inbound, "mail_subject": mail.subject}
     subject, text, html = render_email(Notice.RECEIVED, context, DEFAULT_LANGUAGE)
+    now = timezone.now()
     references = [*mail.references[-5:], mail.message_id] if mail.message_id else mail.references[-5:]
     delivery = Delivery.objects.create(
         notice=Notice.RECEIVED,
@@ -363,10 +366,11 @@ def delivery_auto_reply(*, workorder, inbound, mail, scheduled: bool = True) -> 
         body_html=html,
         message_id=new_message_id(workorder),
         payload={"in_reply_to": mail.message_id, "references": references, "auto_submitted": "auto-replied"},
-        next_try_at=timezone.now(),
+        next_try_at=now,
+        queued_at=now,  # scheduled below, or by the caller (schedule_many)
     )
     if scheduled:
-        schedule(delivery)
+        schedule(delivery, now=now)
     return delivery
 
 
@@ -375,20 +379,39 @@ def schedule_many(delivery_ids: list[int]) -> None:
     from weibao.notifications.tasks import deliver_many
 
     if delivery_ids:
+        Delivery.objects.filter(pk__in=delivery_ids).update(queued_at=timezone.now())
         transaction.on_commit(partial(deliver_many.enqueue, delivery_ids=list(delivery_ids)))
 
 
-def schedule(delivery: Delivery) -> None:
-    """Hand the delivery to the task queue once the surrounding transaction commits (at its due time when the
-    backend can defer; otherwise the every-minute sweep picks it up)."""
+def queue_time(delivery: Delivery, now: dt.datetime | None = None) -> dt.datetime | None:
+    """When the task that `schedule` enqueues for this delivery will run: now when it is due, its next try when the
+    task backend can defer, else None (nothing is queued: the every-minute sweep picks it up when it is due)."""
     from weibao.notifications.tasks import deliver
 
+    now = now or timezone.now()
+    if delivery.next_try_at and delivery.next_try_at > now:
+        return delivery.next_try_at if deliver.get_backend().supports_defer else None
+    return now
+
+
+def schedule(delivery: Delivery, *, now: dt.datetime | None = None) -> None:
+    """Hand the delivery to the task queue once the surrounding transaction commits (at its due time when the
+    backend can defer; otherwise the every-minute sweep picks it up). The row records when that task is to run
+    (`queued_at`) so that the sweep does not queue it a second time."""
+    from weibao.notifications.tasks import deliver
+
+    run_at = queue_time(delivery, now)
+    if delivery.queued_at != run_at:  # rows created for scheduling carry it already (same `now`: no second write)
+        Delivery.objects.filter(pk=delivery.pk).update(queued_at=run_at)
+        delivery.queued_at = run_at
+    if run_at is None:
+        return
+
     def enqueue() -> None:
-        if delivery.next_try_at and delivery.next_try_at > timezone.now():
-            if deliver.get_backend().supports_defer:
-                deliver.using(run_after=delivery.next_try_at).enqueue(delivery_id=delivery.pk)
-            return
-        deliver.enqueue(delivery_id=delivery.pk)
+        if run_at > timezone.now():
+            deliver.using(run_after=run_at).enqueue(delivery_id=delivery.pk)
+        else:
+            deliver.enqueue(delivery_id=delivery.pk)
 
     transaction.on_commit(enqueue)
 
@@ -440,29 +463,68 @@ def _attempt_failed(delivery: Delivery, reason: str, *, now: dt.datetime, perman
         logger.warning("delivery %s failed for good: %s", delivery.pk, reason)
     else:
         status, next_try = DeliveryStatus.RETRYING, retry_at or now + backoff(delivery.attempts)
+    delivery.next_try_at = next_try
+    delivery.queued_at = queue_time(delivery, now) if status == DeliveryStatus.RETRYING else None
     Delivery.objects.filter(pk=delivery.pk).update(
-        status=status, reason=reason[:2000], next_try_at=next_try, history=history, attempts=attempts
-    )
+        status=status, reason=reason[:2000], next_try_at=next_try, history=history, attempts=attempts,
+        queued_at=delivery.queued_at, sent_at=None,
+    )  # fmt: skip
     if status == DeliveryStatus.RETRYING:
-        delivery.next_try_at = next_try
-        schedule(delivery)
+        schedule(delivery, now=now)
     return status
+
+
+# A queued task that has not run this long after its time is taken for lost (queue row deleted, worker gone with it).
+REQUEUE_AFTER = dt.timedelta(minutes=10)
+# Deliveries per `deliver_many` task when the sweep queues a backlog.
+SWEEP_BATCH = 50
+
+
+def _due(now: dt.datetime):
+    """Pending or retrying, due, and not waiting in the task queue (never handed to it, or lost there)."""
+    return Delivery.objects.filter(
+        status__in=[DeliveryStatus.PENDING, DeliveryStatus.RETRYING], next_try_at__lte=now
+    ).filter(Q(queued_at__isnull=True) | Q(queued_at__lt=now - REQUEUE_AFTER))
+
+
+def _reset_stale(now: dt.datetime, stale_after: dt.timedelta) -> None:
+    """A row stuck in `sending` (worker killed during the send) is retried: the message may then arrive twice,
+    which is better than not at all."""
+    Delivery.objects.filter(status=DeliveryStatus.SENDING, updated_at__lt=now - stale_after).update(
+        status=DeliveryStatus.RETRYING, next_try_at=now, queued_at=None, sent_at=None,
+        reason=_("The worker stopped during the send; retrying."),
+    )  # fmt: skip
 
 
 def deliveries_due(
     *, now: dt.datetime | None = None, stale_after: dt.timedelta = dt.timedelta(minutes=10)
 ) -> list[int]:
-    """Ids of deliveries to (re)try now. A row stuck in `sending` (worker killed during the send) is retried: the
-    message may then arrive twice, which is better than not at all."""
+    """Ids of deliveries to (re)try now that no queued task will send (see `_due`)."""
     now = now or timezone.now()
-    Delivery.objects.filter(status=DeliveryStatus.SENDING, updated_at__lt=now - stale_after).update(
-        status=DeliveryStatus.RETRYING, next_try_at=now, reason=_("The worker stopped during the send; retrying.")
-    )
-    return list(
-        Delivery.objects.filter(status__in=[DeliveryStatus.PENDING, DeliveryStatus.RETRYING], next_try_at__lte=now)
-        .order_by("next_try_at")
-        .values_list("pk", flat=True)[:500]
-    )
+    _reset_stale(now, stale_after)
+    return list(_due(now).order_by("next_try_at").values_list("pk", flat=True)[:500])
+
+
+def deliveries_queue_due(
+    *, now: dt.datetime | None = None, stale_after: dt.timedelta = dt.timedelta(minutes=10), limit: int = 500
+) -> int:
+    """The every-minute sweep: hand what is due and not already queued to `deliver_many`, SWEEP_BATCH at a time.
+    The rows are marked queued in the same transaction (locked, so two sweeps never take the same row), so the
+    next sweep leaves them to their task instead of piling up copies while the worker is busy."""
+    from weibao.notifications.tasks import deliver_many
+
+    now = now or timezone.now()
+    with transaction.atomic():
+        _reset_stale(now, stale_after)
+        ids = list(
+            _due(now).select_for_update(skip_locked=True).order_by("next_try_at").values_list("pk", flat=True)[:limit]
+        )
+        if not ids:
+            return 0
+        Delivery.objects.filter(pk__in=ids).update(queued_at=now)
+        for start in range(0, len(ids), SWEEP_BATCH):
+            transaction.on_commit(partial(deliver_many.enqueue, delivery_ids=ids[start : start + SWEEP_BATCH]))
+    return len(ids)
 
 
 @transaction.atomic

@@ -40,13 +40,10 @@ def deliver_many(*, delivery_ids: list[int]) -> int:
 @task
 def deliver_due() -> int:
     """Every minute: send what is due — retries after their back-off, notices held for quiet hours, rows left by
-    a worker that died during a send."""
-    from weibao.notifications.services import deliveries_due
+    a worker that died during a send — in batches, leaving alone what already waits in the queue."""
+    from weibao.notifications.services import deliveries_queue_due
 
-    ids = deliveries_due()
-    for delivery_id in ids:
-        deliver.enqueue(delivery_id=delivery_id)
-    return len(ids)
+    return deliveries_queue_due()
 
 
 @task
