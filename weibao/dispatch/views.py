@@ -22,13 +22,16 @@ from weibao.dispatch.selectors import monday_of, roster_at, roster_week_rows
 from weibao.dispatch.views_grid import roster_grid
 
 
-def _branch(request: HttpRequest, raw: str | None) -> Branch | None:
+def _branch(request: HttpRequest, raw: str | None, branches: list[Branch]) -> Branch | None:
+    """The branch asked for, else the user's own, else the first of `branches` (all, in their default order: the page
+    lists them anyway, so no lookup of its own)."""
+    by_pk = {b.pk: b for b in branches}
     if raw:
         try:
-            return Branch.objects.filter(pk=int(raw)).first()
+            return by_pk.get(int(raw))
         except ValueError:
             return None
-    return request.user.branch or Branch.objects.first()
+    return by_pk.get(request.user.branch_id) or (branches[0] if branches else None)
 
 
 def _monday(raw: str | None) -> dt.date:
@@ -43,14 +46,20 @@ def _week_url(branch: Branch, monday: dt.date) -> str:
     return f"{reverse('dispatch:roster')}?{urlencode({'branch': branch.pk, 'week': monday.isoformat()})}"
 
 
-def _context(request: HttpRequest, branch: Branch, monday: dt.date, form: RosterEntryForm | None = None) -> dict:
+def _context(
+    request: HttpRequest,
+    branch: Branch,
+    monday: dt.date,
+    form: RosterEntryForm | None = None,
+    branches: list[Branch] | None = None,
+) -> dict:
     can_edit = has_perm(request.user, "dispatch.roster")
     if form is None and can_edit:
         form = RosterEntryForm(branch=branch, initial={"date": max(monday, timezone.localdate())})
     today = timezone.localdate()
     return {
         "branch": branch,
-        "branches": Branch.objects.all(),
+        "branches": branches if branches is not None else Branch.objects.all(),
         "monday": monday,
         "prev_week": monday - dt.timedelta(days=7),
         "next_week": monday + dt.timedelta(days=7),
@@ -69,10 +78,11 @@ def _context(request: HttpRequest, branch: Branch, monday: dt.date, form: Roster
 def roster(request: HttpRequest) -> HttpResponse:
     """A branch's roster for one week (Monday to Sunday), with who is on duty right now."""
     require(request.user, "dispatch.view")
-    branch = _branch(request, request.GET.get("branch"))
+    branches = list(Branch.objects.all())
+    branch = _branch(request, request.GET.get("branch"), branches)
     if branch is None:
         return render(request, "dispatch/roster_week.html", {"branch": None, "branches": []})
-    context = _context(request, branch, _monday(request.GET.get("week")))
+    context = _context(request, branch, _monday(request.GET.get("week")), branches=branches)
     template = "dispatch/partials/_roster_body.html" if request.htmx else "dispatch/roster_week.html"
     return render(request, template, context)
 

@@ -109,3 +109,16 @@ def test_engineer_choices_put_the_branch_first_with_labels(make_user, branch):
     assert labels[1] == "乙 · 总部 · Duty engineer"
     assert "阿甲 · 苏州分公司 · Field engineer" in labels
     assert "nobranch ·  · Field engineer" in labels
+
+
+def test_roster_picks_the_branch_from_the_listed_ones(client, manager, branch):
+    other = BranchFactory(name="苏州分公司")
+    client.force_login(manager)
+    with CaptureQueriesContext(connection) as queries:
+        body = client.get(reverse("dispatch:roster")).content.decode()
+    assert f"· {branch.name}</h1>" in body
+    assert sum('FROM "accounts_branch"' in q["sql"] for q in queries) == 1  # the list, no lookup of its own
+    assert f"· {other.name}</h1>" in client.get(reverse("dispatch:roster"), {"branch": other.pk}).content.decode()
+    for raw in ("x", "999999"):
+        body = client.get(reverse("dispatch:roster"), {"branch": raw}).content.decode()
+        assert 'id="roster-body"' not in body
