@@ -15,6 +15,7 @@ import uuid
 from datetime import UTC, datetime, timedelta
 from urllib.parse import quote
 
+from django.db import connection, transaction
 from django.utils import timezone
 
 from weibao.notifications import conf
@@ -108,31 +109,50 @@ def provider() -> SmsProvider:
     return PROVIDERS["aliyun"]()
 
 
-def rate_limit_retry_at(recipient: str, *, now: datetime | None = None) -> datetime | None:
-    """When the recipient may get the next SMS, or None if now: at most WEIBAO_SMS_PER_HOUR per rolling hour."""
+def _lock_recipient(recipient: str) -> None:
+    """Serialise the rate-limit check per number until the transaction ends. PostgreSQL: a transaction-level
+    advisory lock keyed by the number (there is no row per number to lock). SQLite: nothing to do, every
+    transaction already holds the database's write lock from BEGIN (transaction_mode IMMEDIATE in settings)."""
+    if connection.vendor != "postgresql":
+        return
+    digest = hashlib.blake2b(f"weibao.sms:{recipient}".encode(), digest_size=8).digest()
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT pg_advisory_xact_lock(%s)", [int.from_bytes(digest, "big", signed=True)])
+
+
+def rate_limit_take(recipient: str, *, delivery_id: int, now: datetime | None = None) -> datetime | None:
+    """Take one of the recipient's WEIBAO_SMS_PER_HOUR slots (rolling hour) for this delivery, or say when the next
+    one frees. Check and take happen under one lock per number, and a slot counts from the moment it is taken:
+    the delivery (status `sending`) gets `sent_at` now, so parallel workers see it before the provider answers.
+    A failed attempt clears `sent_at` (services._attempt_failed) and gives the slot back."""
     from weibao.notifications.models import Delivery
 
     now = now or timezone.now()
     limit = conf.get("WEIBAO_SMS_PER_HOUR")
-    sent = list(
-        Delivery.objects.filter(channel="sms", recipient=recipient, status="sent", sent_at__gt=now - timedelta(hours=1))
-        .order_by("-sent_at")
-        .values_list("sent_at", flat=True)[:limit]
-    )
-    if len(sent) < limit:
-        return None
-    return sent[-1] + timedelta(hours=1)
+    with transaction.atomic():
+        _lock_recipient(recipient)
+        taken = list(
+            Delivery.objects.filter(channel="sms", recipient=recipient, status__in=["sent", "sending"],
+                                    sent_at__gt=now - timedelta(hours=1))
+            .exclude(pk=delivery_id)
+            .order_by("-sent_at")
+            .values_list("sent_at", flat=True)[:limit]
+        )  # fmt: skip
+        if len(taken) >= limit:
+            return taken[-1] + timedelta(hours=1)
+        Delivery.objects.filter(pk=delivery_id).update(sent_at=now)
+    return None
 
 
 class SmsTransport(Transport):
     channel = "sms"
 
     def send(self, delivery) -> str:
-        if (retry_at := rate_limit_retry_at(delivery.recipient)) is not None:
-            raise TransientError("rate limit for this number reached", retry_at=retry_at)
         sms = provider()
         if not sms.configured():
             raise PermanentError("SMS provider not configured")
+        if (retry_at := rate_limit_take(delivery.recipient, delivery_id=delivery.pk)) is not None:
+            raise TransientError("rate limit for this number reached", retry_at=retry_at)
         payload = delivery.payload
         return sms.send(phone=delivery.recipient, template_code=payload["template_code"],
                         sign_name=payload.get("sign_name", ""), params=payload["params"], out_id=str(delivery.pk))  # fmt: skip

@@ -255,6 +255,7 @@ class StubState:
     secrets: dict[str, str] = field(default_factory=dict)  # path → secret
     fail_next: dict[str, list[int]] = field(default_factory=dict)  # path → HTTP statuses to answer first
     answers: dict[str, list[dict]] = field(default_factory=dict)  # path → JSON answers to give first
+    delay: dict[str, float] = field(default_factory=dict)  # path → seconds to wait before answering (slow provider)
     sms_secret: str = ""
 
 
@@ -275,6 +276,8 @@ class ProviderStub(BaseHTTPRequestHandler):
         self.wfile.write(data)
 
     def _queued(self, path: str) -> bool:
+        if seconds := self.state.delay.get(path):
+            time.sleep(seconds)
         if statuses := self.state.fail_next.get(path):
             self._reply(statuses.pop(0), {"error": "injected"})
             return True
@@ -365,3 +368,4 @@ class ProviderServer:
         self.state.requests.clear()
         self.state.fail_next.clear()
         self.state.answers.clear()
+        self.state.delay.clear()

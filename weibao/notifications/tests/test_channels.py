@@ -208,6 +208,76 @@ def test_sms_rate_limit_per_recipient(sms_settings, providers):
     assert delivery_send(delivery_id=delivery.pk, now=delivery.next_try_at) == "sent"
 
 
+@pytest.mark.django_db
+def test_sms_being_sent_counts_against_the_limit(sms_settings, providers):
+    """A slot is taken when the check passes, not when the provider has answered: a parallel worker's SMS that is
+    on its way counts, and a failed attempt gives its slot back."""
+    from django.utils import timezone
+
+    sms_settings.WEIBAO_SMS_PER_HOUR = 1
+    on_its_way = Delivery.objects.create(notice="dispatched", channel="sms", recipient="13800000003", status="sending",
+                                         sent_at=timezone.now())  # fmt: skip
+    delivery = Delivery.objects.create(notice="dispatched", channel="sms", recipient="13800000003",
+                                       payload={"template_code": "SMS_900001", "params": {}})  # fmt: skip
+
+    assert delivery_send(delivery_id=delivery.pk) == "retrying"
+    assert providers.state.requests == []
+
+    Delivery.objects.filter(pk=on_its_way.pk).update(status="retrying", sent_at=None)  # that attempt failed
+    assert delivery_send(delivery_id=delivery.pk, now=Delivery.objects.get(pk=delivery.pk).next_try_at) == "sent"
+
+
+@pytest.mark.django_db
+def test_failed_sms_attempt_gives_its_slot_back(sms_settings, providers):
+    sms_settings.WEIBAO_SMS_PER_HOUR = 1
+    providers.state.fail_next["/sms/"] = [503]
+    first = Delivery.objects.create(notice="dispatched", channel="sms", recipient="13800000004",
+                                    payload={"template_code": "SMS_900001", "params": {}})  # fmt: skip
+    second = Delivery.objects.create(notice="dispatched", channel="sms", recipient="13800000004",
+                                     payload={"template_code": "SMS_900001", "params": {}})  # fmt: skip
+
+    assert delivery_send(delivery_id=first.pk) == "retrying"  # the provider was down
+    first.refresh_from_db()
+    assert first.sent_at is None
+    assert delivery_send(delivery_id=second.pk) == "sent"  # the failed attempt took no slot
+
+
+@pytest.mark.postgres
+@pytest.mark.django_db(transaction=True)
+def test_parallel_workers_never_exceed_the_hourly_sms_limit(sms_settings, providers):
+    """Two workers send to one number at the same moment while the provider is slow; the limit is 1. Each worker
+    has its own database connection (thread): exactly one SMS goes out, the other is retried later."""
+    import threading
+
+    from django.db import connection
+
+    sms_settings.WEIBAO_SMS_PER_HOUR = 1
+    providers.state.delay["/sms/"] = 0.5  # both checks would pass before either send finished
+    ids = [
+        Delivery.objects.create(notice="dispatched", channel="sms", recipient="13800000005",
+                                payload={"template_code": "SMS_900001", "params": {}}).pk
+        for _ in range(2)
+    ]  # fmt: skip
+    barrier, results = threading.Barrier(2), {}
+
+    def worker(pk: int) -> None:
+        try:
+            barrier.wait(timeout=10)
+            results[pk] = delivery_send(delivery_id=pk)
+        finally:
+            connection.close()
+
+    threads = [threading.Thread(target=worker, args=(pk,)) for pk in ids]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(timeout=30)
+
+    assert sorted(results.values()) == ["retrying", "sent"]
+    assert len([r for r in providers.state.requests if r["path"] == "/sms/"]) == 1
+    assert Delivery.objects.filter(recipient="13800000005", status="sent").count() == 1
+
+
 def test_aliyun_provider_request_params_are_complete(settings):
     settings.WEIBAO_SMS_ACCESS_KEY_ID = "id"
     settings.WEIBAO_SMS_SIGN_NAME = "维保"
