@@ -37,6 +37,7 @@ import django  # noqa: E402
 
 django.setup()
 
+from django.conf import settings  # noqa: E402
 from django.db import connection, transaction  # noqa: E402
 from django.db.models import F  # noqa: E402
 from django.test import Client  # noqa: E402
@@ -243,25 +244,90 @@ def _children(pid: int) -> list[int]:
         return []
 
 
+WRK_REPORT = """
+done = function(summary, latency, requests)
+  local e = summary.errors
+  io.write(string.format("WRK %d %d %d %.3f %.3f\\n", summary.requests,
+    e.status + e.connect + e.read + e.write + e.timeout, summary.duration,
+    latency:percentile(50) / 1000, latency:percentile(95) / 1000))
+end
+"""
+# POST a fault report for a different site each time (%-formatted: sites, token).
+WRK_INTAKE = """
+local sites = {%(sites)s}
+local counter = 0
+wrk.method = "POST"
+wrk.headers["Authorization"] = "Bearer %(token)s"
+wrk.headers["Content-Type"] = "application/json"
+request = function()
+  counter = counter + 1
+  local pair = sites[(counter %% #sites) + 1]
+  local body = '{"customer_id": ' .. pair[2] .. ', "site_id": ' .. pair[1] ..
+    ', "severity": "B", "symptom": "压测报修 ' .. counter .. '：交换机端口丢包", "source_ref": "bench-api"}'
+  return wrk.format(nil, "/api/work-orders/", nil, body)
+end
+"""
+
+
+def _wrk(
+    url: str, lua: str, *, connections: int, seconds: float, nice: int = 0
+) -> tuple[int, int, float, float, float]:
+    """Load `url` with wrk (a C client: on a 2-core machine a Python client takes CPU the server needs), with the
+    Lua `lua` plus the report hook. Returns (requests, failed, requests/s, p50 ms, p95 ms)."""
+    with tempfile.NamedTemporaryFile("w", suffix=".lua", delete=False) as fh:
+        fh.write(lua + WRK_REPORT)
+    cmd = ["wrk", "-t", str(min(2, connections)), "-c", str(connections), "-d", f"{seconds:.0f}s", "-s", fh.name, url]
+    if nice:
+        cmd = ["nice", "-n", str(nice), *cmd]
+    try:
+        out = subprocess.run(cmd, capture_output=True, text=True, check=True).stdout  # noqa: S603 - fixed arguments
+    finally:
+        os.unlink(fh.name)
+    requests, failed, duration_us, p50, p95_ms = next(x for x in out.splitlines() if x.startswith("WRK ")).split()[1:]
+    return int(requests), int(failed), int(requests) / (int(duration_us) / 1e6), float(p50), float(p95_ms)
+
+
+def _prioritise(pids: list[int], nice: int) -> None:
+    """Give the benchmark's processes (gunicorn, and the PostgreSQL backends of this database, which the warm-up
+    opened and CONN_MAX_AGE keeps) the scheduler's priority over whatever else shares the machine (root only):
+    a shared 2-core machine then measures close to a quiet one. Reported with the results."""
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT pid FROM pg_stat_activity WHERE datname = current_database() AND backend_type = 'client backend'"
+        )
+        pids = pids + [pid for (pid,) in cursor.fetchall()]
+    for pid in pids:
+        os.setpriority(os.PRIO_PROCESS, pid, nice)
+
+
 def bench_api(args) -> int:
-    """Order intake through POST /api/work-orders/ against gunicorn (2 sync workers), with the /ping/ floor
-    measured in the same run, per-request server time from the access log and the workers' CPU per order."""
+    """Order intake through POST /api/work-orders/ against gunicorn, with the /ping/ floor measured in the same
+    run, per-request server time from the access log and the workers' CPU per order. The load comes from wrk
+    (`apt install wrk`); `--client python` uses the older thread client instead."""
     from weibao.accounts.services import token_create
     from weibao.customers.models import Site
 
     duty = User.objects.get(username="duty")
     _token, raw = token_create(user=duty, name="bench")
-    sites = list(Site.objects.filter(customer__code__startswith="S").values_list("pk", "customer_id")[:2000])
+    scale_sites = Site.objects.filter(customer__code__startswith="S")  # the scale seed's customers
+    sites = list((scale_sites if scale_sites.exists() else Site.objects).values_list("pk", "customer_id")[:2000])
     base = f"http://127.0.0.1:{args.port}"
     log = Path(tempfile.gettempdir()) / f"workorders_bench_{args.port}.log"
     log.unlink(missing_ok=True)
     env = {**os.environ, "WEIBAO_LOG_LEVEL": "WARNING"}
     server = subprocess.Popen(  # noqa: S603 - our own server, fixed arguments
         [str(ROOT / ".venv/bin/gunicorn"), "weibao.wsgi:application", "--bind", f"127.0.0.1:{args.port}",
-         "--workers", "2", "--threads", str(args.server_threads), "--log-level", "warning",
+         "--workers", str(args.workers), "--threads", str(args.server_threads), "--log-level", "warning",
          "--access-logfile", str(log), "--access-logformat", "%(U)s %(s)s %(D)s"],
         cwd=ROOT, env=env,
     )  # fmt: skip
+    use_wrk = args.client == "wrk"
+    # The /ping/ floor is a login-required view: a real session for the duty engineer, sent as a cookie.
+    session_client = Client()
+    session_client.force_login(duty)
+    session = session_client.cookies[settings.SESSION_COOKIE_NAME].value
+    ping_lua = f'wrk.headers["Cookie"] = "{settings.SESSION_COOKIE_NAME}={session}"\n'
+    intake_lua = WRK_INTAKE % {"sites": ", ".join(f"{{{s}, {c}}}" for s, c in sites), "token": raw}
     try:
         for _ in range(150):
             try:
@@ -271,7 +337,9 @@ def bench_api(args) -> int:
                 time.sleep(0.2)
 
         def ping(_i: int) -> urllib.request.Request:
-            return urllib.request.Request(f"{base}/ping/")  # noqa: S310
+            return urllib.request.Request(  # noqa: S310
+                f"{base}/ping/", headers={"Cookie": f"{settings.SESSION_COOKIE_NAME}={session}"}
+            )
 
         def create(i: int) -> urllib.request.Request:
             site_id, customer_id = sites[i % len(sites)]
@@ -282,25 +350,37 @@ def bench_api(args) -> int:
                 headers={"Authorization": f"Bearer {raw}", "Content-Type": "application/json"},
             )  # fmt: skip
 
-        # Warm-up: both workers import everything, open their connections and build the calendars.
+        # Warm-up: every worker imports everything, opens its connection and builds the calendars.
         _load(create, threads=2, seconds=2)
+        if args.nice:
+            _prioritise([server.pid, *_children(server.pid)], args.nice)
         load_before = os.getloadavg()
-        p_done, p_failed, p_lat, p_wall = _load(ping, threads=args.threads, seconds=min(args.seconds, 10))
+        if use_wrk:
+            p_done, p_failed, p_rate, p_p50, p_p95 = _wrk(f"{base}/ping/", ping_lua, connections=args.threads,
+                                                          seconds=min(args.seconds, 10), nice=args.nice)  # fmt: skip
+        else:
+            p_done, p_failed, p_lat, p_wall = _load(ping, threads=args.threads, seconds=min(args.seconds, 10))
+            p_rate, p_p50, p_p95 = p_done / p_wall, statistics.median(p_lat), p95(p_lat)
         workers = _children(server.pid)
         cpu_before = _proc_cpu(workers)
-        done, failed, latencies, wall = _load(create, threads=args.threads, seconds=args.seconds)
+        if use_wrk:
+            done, failed, rate, lat50, lat95 = _wrk(base, intake_lua, connections=args.threads, seconds=args.seconds,
+                                                    nice=args.nice)  # fmt: skip
+        else:
+            done, failed, latencies, wall = _load(create, threads=args.threads, seconds=args.seconds)
+            rate, lat50, lat95 = done / wall, statistics.median(latencies), p95(latencies)
         cpu_used = _proc_cpu(workers) - cpu_before
         load_after = os.getloadavg()
     finally:
         server.terminate()
         server.wait(timeout=20)
-    rate = done / wall
-    print(f"gunicorn: 2 workers x {args.server_threads} thread(s); {args.threads} client threads, no keep-alive; "
+    client = f"wrk, {args.threads} connections" if use_wrk else f"{args.threads} Python client threads, no keep-alive"
+    if args.nice:
+        client += f"; server, its database backends and wrk at nice {args.nice}"
+    print(f"gunicorn: {args.workers} workers x {args.server_threads} thread(s); {client}; "
           f"load average {load_before[0]:.1f} -> {load_after[0]:.1f}")  # fmt: skip
-    print(f"/ping/ floor: {p_done / p_wall:.0f} req/s (failed {p_failed}); latency p50 {statistics.median(p_lat):.1f} ms, "
-          f"p95 {p95(p_lat):.1f} ms")  # fmt: skip
-    print(f"intake: {done} orders in {wall:.1f} s = {rate:.0f}/s (failed {failed}); latency "
-          f"p50 {statistics.median(latencies):.1f} ms, p95 {p95(latencies):.1f} ms")  # fmt: skip
+    print(f"/ping/ floor: {p_rate:.0f} req/s (failed {p_failed}); latency p50 {p_p50:.1f} ms, p95 {p_p95:.1f} ms")
+    print(f"intake: {done} orders, {rate:.0f}/s (failed {failed}); latency p50 {lat50:.1f} ms, p95 {lat95:.1f} ms")
     ping_server = _server_times(log, "/ping/")
     api_server = _server_times(log, "/api/work-orders/")
     if ping_server and api_server:
@@ -336,6 +416,10 @@ def main() -> int:
     parser.add_argument("--threads", type=int, default=8)
     parser.add_argument("--server-threads", type=int, default=1, help="gunicorn --threads per worker (gthread)")
     parser.add_argument("--port", type=int, default=8791, help="port for the benchmark's own gunicorn")
+    parser.add_argument("--workers", type=int, default=2, help="gunicorn worker processes")
+    parser.add_argument("--client", choices=["wrk", "python"], default="wrk", help="load generator (api mode)")
+    parser.add_argument("--nice", type=int, default=0, help="api mode: run server, its backends and wrk at this nice "
+                        "value (negative = ahead of other work on a shared machine; needs root)")  # fmt: skip
     parser.add_argument("--keep", action="store_true", help="keep the orders the API benchmark created")
     args = parser.parse_args()
     print(f"{timezone.now():%Y-%m-%d %H:%M} UTC")
