@@ -77,3 +77,18 @@ def test_dashboard_at_risk_list_is_cached_per_scope(
     assert order_a.number not in _risk_list(client.get(reverse("workorders:dashboard")).content.decode())
     client.force_login(customer_a_user)
     assert order_a.number in _risk_list(client.get(reverse("workorders:dashboard")).content.decode())
+
+
+def test_detail_action_links_are_the_actions_urls(client, manager, order_a):
+    from weibao.workorders.views.actions import available_actions
+
+    client.force_login(manager)
+    body = client.get(reverse("workorders:detail", args=[order_a.pk])).content.decode()
+    actions = available_actions(order_a, manager)
+    assert actions
+    for action in actions:
+        if action.quick:
+            assert f'hx-post="{reverse("workorders:action", args=[order_a.pk, action.name])}"' in body
+        else:
+            assert f'hx-get="{reverse("workorders:action_form", args=[order_a.pk, action.name])}"' in body
+    assert "action-name-placeholder" not in body

@@ -7,6 +7,7 @@ from django.core.exceptions import ValidationError
 from django.db.models import Count
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect
+from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.http import require_POST
 
@@ -28,6 +29,7 @@ from weibao.workorders.views.actions import ACTIONS, action_form, available_acti
 from weibao.workorders.views.common import render_page_or_fragment
 
 PAGE = "workorders/workorder_detail.html"
+_NAME = "action-name-placeholder"  # a slug no action has, replaced by each action's name in its URLs
 FRAGMENT = "workorders/partials/_detail_main.html"
 # Images are shown inline; everything else downloads (a disguised HTML file must never render in our origin).
 INLINE_TYPES = {"image/png", "image/jpeg", "image/gif", "image/webp"}
@@ -73,6 +75,9 @@ def detail_context(request: HttpRequest, wo: WorkOrder, *, bound: dict | None = 
     devices = list(wo.devices.select_related("subsystem", "vendor").all())
     actions = []
     suggestions = None
+    # Each action has two or three links; two reverse() per page instead of one per link (~25 on a busy order).
+    action_url = reverse("workorders:action", args=[wo.pk, _NAME])
+    form_url = reverse("workorders:action_form", args=[wo.pk, _NAME])
     for action in available_actions(wo, user):
         is_open = bool(bound and bound["name"] == action.name)
         # Panels load their form when opened (htmx); only a form coming back with errors is rendered here. The
@@ -80,7 +85,10 @@ def detail_context(request: HttpRequest, wo: WorkOrder, *, bound: dict | None = 
         form = bound["form"] if is_open else None
         if is_open and action.name == "dispatch":
             suggestions = _suggestions(wo)
-        actions.append({"action": action, "form": form, "open": is_open})
+        actions.append({
+            "action": action, "form": form, "open": is_open,
+            "url": action_url.replace(_NAME, action.name), "form_url": form_url.replace(_NAME, action.name),
+        })  # fmt: skip
     comment_form = bound["form"] if bound and bound["name"] == "comment" else CommentForm(prefix="comment")
     if not user.is_internal:
         comment_form.fields.pop("internal", None)  # customers and vendors cannot write hidden notes
