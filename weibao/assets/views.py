@@ -59,6 +59,7 @@ from weibao.assets.selectors import (
     vendor_list as select_vendors,
 )
 from weibao.core.exceptions import TransitionNotAllowed
+from weibao.core.form_views import form_page
 from weibao.core.pagination import CachedCountPaginator
 from weibao.customers.selectors import customer_get_for_user, site_get_for_user
 
@@ -132,16 +133,14 @@ def device_create(request: HttpRequest) -> HttpResponse:
         messages.info(request, _("Choose the customer first, then add the device from its page."))
         return redirect("customers:list")
     customer = customer_get_for_user(user=request.user, pk=int(customer_id))
-    form = DeviceForm(request.POST or None, customer=customer)
-    if request.method == "POST" and form.is_valid():
-        data = dict(form.cleaned_data)
-        try:
-            device = services.device_create(actor=request.user, customer=customer, **data)
-        except ValidationError as exc:
-            form.add_error(None, exc)
-        else:
-            return redirect("assets:device_detail", pk=device.pk)
-    return render(request, "assets/device_form.html", {"form": form, "customer": customer})
+    return form_page(
+        request,
+        DeviceForm(request.POST or None, customer=customer),
+        save=lambda data: services.device_create(actor=request.user, customer=customer, **data),
+        done=lambda device: redirect("assets:device_detail", pk=device.pk),
+        template="assets/device_form.html",
+        context={"customer": customer},
+    )
 
 
 @login_required
@@ -149,19 +148,22 @@ def device_edit(request: HttpRequest, pk: int) -> HttpResponse:
     require(request.user, "estate.edit")
     device = device_get_for_user(user=request.user, pk=pk)
     original = {f: getattr(device, f) for f in services.DEVICE_FIELDS}
-    form = DeviceForm(request.POST or None, instance=device, customer=device.customer)
-    if request.method == "POST" and form.is_valid():
+
+    def save(data: dict) -> None:
         # The form wrote the new values onto the instance; hand the service old row + changes.
-        changes = dict(form.cleaned_data)
+        changes = dict(data)
         for field, value in original.items():
             setattr(device, field, value)
-        try:
-            services.device_update(device=device, actor=request.user, **changes)
-        except ValidationError as exc:
-            form.add_error(None, exc)
-        else:
-            return redirect("assets:device_detail", pk=device.pk)
-    return render(request, "assets/device_form.html", {"form": form, "customer": device.customer, "device": device})
+        services.device_update(device=device, actor=request.user, **changes)
+
+    return form_page(
+        request,
+        DeviceForm(request.POST or None, instance=device, customer=device.customer),
+        save=save,
+        done=lambda _saved: redirect("assets:device_detail", pk=device.pk),
+        template="assets/device_form.html",
+        context={"customer": device.customer, "device": device},
+    )
 
 
 @require_POST
@@ -258,61 +260,55 @@ def project_create(request: HttpRequest) -> HttpResponse:
         messages.info(request, _("Choose the customer first, then add the project from its page."))
         return redirect("customers:list")
     customer = customer_get_for_user(user=request.user, pk=int(customer_id))
-    form = ProjectForm(request.POST or None, customer=customer)
-    if request.method == "POST" and form.is_valid():
-        try:
-            project = services.project_create(actor=request.user, customer=customer, **form.cleaned_data)
-        except ValidationError as exc:
-            form.add_error(None, exc)
-        else:
-            return redirect("assets:project_detail", pk=project.pk)
-    return render(request, "assets/project_form.html", {"form": form, "customer": customer})
+    return form_page(
+        request,
+        ProjectForm(request.POST or None, customer=customer),
+        save=lambda data: services.project_create(actor=request.user, customer=customer, **data),
+        done=lambda project: redirect("assets:project_detail", pk=project.pk),
+        template="assets/project_form.html",
+        context={"customer": customer},
+    )
 
 
 @login_required
 def project_edit(request: HttpRequest, pk: int) -> HttpResponse:
     require(request.user, "estate.edit")
     project = project_get_for_user(user=request.user, pk=pk)
-    form = ProjectForm(request.POST or None, instance=project, customer=project.customer)
-    if request.method == "POST" and form.is_valid():
-        try:
-            services.project_update(project=project, actor=request.user, **form.cleaned_data)
-        except ValidationError as exc:
-            form.add_error(None, exc)
-        else:
-            return redirect("assets:project_detail", pk=project.pk)
-    return render(request, "assets/project_form.html", {"form": form, "customer": project.customer, "project": project})
+    return form_page(
+        request,
+        ProjectForm(request.POST or None, instance=project, customer=project.customer),
+        save=lambda data: services.project_update(project=project, actor=request.user, **data),
+        done=lambda _saved: redirect("assets:project_detail", pk=project.pk),
+        template="assets/project_form.html",
+        context={"customer": project.customer, "project": project},
+    )
 
 
 @login_required
 def subsystem_create(request: HttpRequest, pk: int) -> HttpResponse:
     require(request.user, "estate.edit")
     project = project_get_for_user(user=request.user, pk=pk)
-    form = SubsystemForm(request.POST or None)
-    if request.method == "POST" and form.is_valid():
-        try:
-            services.subsystem_create(actor=request.user, project=project, **form.cleaned_data)
-        except ValidationError as exc:
-            form.add_error(None, exc)
-        else:
-            return redirect("assets:project_detail", pk=project.pk)
-    return render(request, "assets/subsystem_form.html", {"form": form, "project": project})
+    return form_page(
+        request,
+        SubsystemForm(request.POST or None),
+        save=lambda data: services.subsystem_create(actor=request.user, project=project, **data),
+        done=lambda _saved: redirect("assets:project_detail", pk=project.pk),
+        template="assets/subsystem_form.html",
+        context={"project": project},
+    )
 
 
 @login_required
 def subsystem_edit(request: HttpRequest, pk: int) -> HttpResponse:
     require(request.user, "estate.edit")
     subsystem = subsystem_get_for_user(user=request.user, pk=pk)
-    form = SubsystemForm(request.POST or None, instance=subsystem)
-    if request.method == "POST" and form.is_valid():
-        try:
-            services.subsystem_update(subsystem=subsystem, actor=request.user, **form.cleaned_data)
-        except ValidationError as exc:
-            form.add_error(None, exc)
-        else:
-            return redirect("assets:project_detail", pk=subsystem.project_id)
-    return render(
-        request, "assets/subsystem_form.html", {"form": form, "project": subsystem.project, "subsystem": subsystem}
+    return form_page(
+        request,
+        SubsystemForm(request.POST or None, instance=subsystem),
+        save=lambda data: services.subsystem_update(subsystem=subsystem, actor=request.user, **data),
+        done=lambda _saved: redirect("assets:project_detail", pk=subsystem.project_id),
+        template="assets/subsystem_form.html",
+        context={"project": subsystem.project, "subsystem": subsystem},
     )
 
 
@@ -340,18 +336,21 @@ def vendor_list(request: HttpRequest) -> HttpResponse:
 def vendor_form(request: HttpRequest, pk: int | None = None) -> HttpResponse:
     require(request.user, "estate.edit")
     vendor = get_object_or_404(Vendor, pk=pk) if pk else None
-    form = VendorForm(request.POST or None, instance=vendor)
-    if request.method == "POST" and form.is_valid():
-        try:
-            if vendor is None:
-                services.vendor_create(actor=request.user, **form.cleaned_data)
-            else:
-                services.vendor_update(vendor=vendor, actor=request.user, **form.cleaned_data)
-        except ValidationError as exc:
-            form.add_error(None, exc)
+
+    def save(data: dict) -> None:
+        if vendor is None:
+            services.vendor_create(actor=request.user, **data)
         else:
-            return redirect("assets:vendor_list")
-    return render(request, "assets/vendor_form.html", {"form": form, "vendor": vendor})
+            services.vendor_update(vendor=vendor, actor=request.user, **data)
+
+    return form_page(
+        request,
+        VendorForm(request.POST or None, instance=vendor),
+        save=save,
+        done=lambda _saved: redirect("assets:vendor_list"),
+        template="assets/vendor_form.html",
+        context={"vendor": vendor},
+    )
 
 
 # --- documents ---------------------------------------------------------------------------------------------------

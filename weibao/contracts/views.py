@@ -49,20 +49,11 @@ from weibao.contracts.selectors import (
 from weibao.contracts.selectors import (
     contract_list as select_contracts,
 )
-from weibao.core.exceptions import StaleEdit
+from weibao.core.form_views import attach_service_errors, form_page
 from weibao.core.pagination import CachedCountPaginator
 from weibao.customers.models import Customer
 
 CONTRACT_FORM_FIELDS = set(services.CONTRACT_FIELDS)
-
-
-def _form_error(form, exc: ValidationError) -> None:
-    """Attach a service's ValidationError to the form (field errors where the field exists)."""
-    if hasattr(exc, "error_dict"):
-        for field, errors in exc.message_dict.items():
-            form.add_error(field if field in form.fields else None, errors)
-    else:
-        form.add_error(None, exc.messages)
 
 
 def _posted_version(request: HttpRequest, current: int) -> int:
@@ -153,9 +144,10 @@ def _contract_form_page(request: HttpRequest, contract=None) -> HttpResponse:
         initial={"customer": customer} if customer else None,
     )
     formset = WarrantyTermFormSet(request.POST or None, instance=contract, prefix="terms")
-    if request.method == "POST" and form.is_valid() and formset.is_valid():
+
+    def save(cleaned: dict):
         # The form and the formset are validated as a whole, then one service call saves everything atomically.
-        data = dict(form.cleaned_data)
+        data = dict(cleaned)
         terms = [
             {k: f.cleaned_data[k] for k in ("category", "months", "covers_parts", "covers_labour", "notes")}
             for f in formset.forms
@@ -163,37 +155,38 @@ def _contract_form_page(request: HttpRequest, contract=None) -> HttpResponse:
         ]
         projects, sites = data.pop("projects"), data.pop("sites")
         calendar = data.pop("calendar")
-        try:
-            if contract is None:
-                saved = services.contract_create(
-                    actor=request.user,
-                    customer=data.pop("customer"),
-                    calendar=calendar,
-                    projects=projects,
-                    sites=sites,
-                    warranty_terms=terms,
-                    **data,
-                )
-            else:
-                data.pop("customer", None)
-                saved = services.contract_update(
-                    contract=contract,
-                    actor=request.user,
-                    version=_posted_version(request, contract.version),
-                    calendar=calendar,
-                    projects=projects,
-                    sites=sites,
-                    warranty_terms=terms,
-                    **{k: v for k, v in data.items() if k in CONTRACT_FORM_FIELDS},
-                )
-        except ValidationError as exc:
-            _form_error(form, exc)
-        except StaleEdit as exc:
-            form.add_error(None, exc.message)
-        else:
-            messages.success(request, _("Contract saved."))
-            return redirect("contracts:detail", pk=saved.pk)
-    return render(request, "contracts/contract_form.html", {"form": form, "formset": formset, "contract": contract})
+        if contract is None:
+            return services.contract_create(
+                actor=request.user,
+                customer=data.pop("customer"),
+                calendar=calendar,
+                projects=projects,
+                sites=sites,
+                warranty_terms=terms,
+                **data,
+            )
+        data.pop("customer", None)
+        return services.contract_update(
+            contract=contract,
+            actor=request.user,
+            version=_posted_version(request, contract.version),
+            calendar=calendar,
+            projects=projects,
+            sites=sites,
+            warranty_terms=terms,
+            **{k: v for k, v in data.items() if k in CONTRACT_FORM_FIELDS},
+        )
+
+    return form_page(
+        request,
+        form,
+        formsets=[formset],
+        save=save,
+        done=lambda saved: redirect("contracts:detail", pk=saved.pk),
+        success_message=_("Contract saved."),
+        template="contracts/contract_form.html",
+        context={"formset": formset, "contract": contract},
+    )
 
 
 @login_required
@@ -218,7 +211,7 @@ def contract_renew(request: HttpRequest, pk: int) -> HttpResponse:
         try:
             new = services.contract_renew(contract=contract, actor=request.user, **form.cleaned_data)
         except ValidationError as exc:
-            _form_error(form, exc)
+            attach_service_errors(form, exc)
         else:
             messages.success(request, _("Contract renewed."))
             return redirect("contracts:detail", pk=new.pk)
@@ -237,27 +230,22 @@ def sla_edit(request: HttpRequest, pk: int) -> HttpResponse:
         with transaction.atomic():
             policy = services.sla_policy_create_default(contract=contract)
     initial = [SlaTargetRowForm.initial_for(t) for t in targets_matrix(policy)]
-    form = SlaPolicyForm(request.POST or None, instance=policy)
     formset = SlaTargetFormSet(request.POST or None, initial=initial, prefix="targets")
-    if request.method == "POST" and form.is_valid() and formset.is_valid():
-        targets = {f.cleaned_data["severity"]: f.minutes() for f in formset.forms}
-        try:
-            services.sla_policy_update(
-                policy=policy,
-                actor=request.user,
-                version=_posted_version(request, policy.version),
-                targets=targets,
-                **form.cleaned_data,
-            )
-        except ValidationError as exc:
-            form.add_error(None, exc.messages)
-        except StaleEdit as exc:
-            form.add_error(None, exc.message)
-        else:
-            messages.success(request, _("SLA policy saved."))
-            return redirect("contracts:detail", pk=contract.pk)
-    return render(
-        request, "contracts/sla_form.html", {"contract": contract, "policy": policy, "form": form, "formset": formset}
+    return form_page(
+        request,
+        SlaPolicyForm(request.POST or None, instance=policy),
+        formsets=[formset],
+        save=lambda data: services.sla_policy_update(
+            policy=policy,
+            actor=request.user,
+            version=_posted_version(request, policy.version),
+            targets={f.cleaned_data["severity"]: f.minutes() for f in formset.forms},
+            **data,
+        ),
+        done=lambda _saved: redirect("contracts:detail", pk=contract.pk),
+        success_message=_("SLA policy saved."),
+        template="contracts/sla_form.html",
+        context={"contract": contract, "policy": policy, "formset": formset},
     )
 
 
@@ -325,7 +313,7 @@ def calendar_list(request: HttpRequest) -> HttpResponse:
         try:
             services.statutory_day_set(actor=request.user, **day_form.cleaned_data)
         except ValidationError as exc:
-            _form_error(day_form, exc)
+            attach_service_errors(day_form, exc)
         else:
             messages.success(request, _("Official holiday date saved."))
             return redirect("contracts:calendar_list")
@@ -361,38 +349,31 @@ def statutory_day_delete(request: HttpRequest, pk: int) -> HttpResponse:
 @login_required
 def calendar_create(request: HttpRequest) -> HttpResponse:
     require(request.user, "calendars.edit")
-    form = CalendarForm(request.POST or None)
-    if request.method == "POST" and form.is_valid():
-        try:
-            cal = services.calendar_create(actor=request.user, **form.cleaned_data)
-        except ValidationError as exc:
-            _form_error(form, exc)
-        else:
-            return redirect("contracts:calendar_detail", pk=cal.pk)
-    return render(request, "contracts/calendar_form.html", {"form": form, "calendar": None})
+    return form_page(
+        request,
+        CalendarForm(request.POST or None),
+        save=lambda data: services.calendar_create(actor=request.user, **data),
+        done=lambda cal: redirect("contracts:calendar_detail", pk=cal.pk),
+        template="contracts/calendar_form.html",
+        context={"calendar": None},
+    )
 
 
 @login_required
 def calendar_edit(request: HttpRequest, pk: int) -> HttpResponse:
     require(request.user, "calendars.edit")
     calendar = get_object_or_404(BusinessCalendar, pk=pk)
-    form = CalendarForm(request.POST or None, instance=calendar)
-    if request.method == "POST" and form.is_valid():
-        try:
-            services.calendar_update(
-                calendar=calendar,
-                actor=request.user,
-                version=_posted_version(request, calendar.version),
-                **form.cleaned_data,
-            )
-        except ValidationError as exc:
-            _form_error(form, exc)
-        except StaleEdit as exc:
-            form.add_error(None, exc.message)
-        else:
-            messages.success(request, _("Calendar saved."))
-            return redirect("contracts:calendar_detail", pk=calendar.pk)
-    return render(request, "contracts/calendar_form.html", {"form": form, "calendar": calendar})
+    return form_page(
+        request,
+        CalendarForm(request.POST or None, instance=calendar),
+        save=lambda data: services.calendar_update(
+            calendar=calendar, actor=request.user, version=_posted_version(request, calendar.version), **data
+        ),
+        done=lambda _saved: redirect("contracts:calendar_detail", pk=calendar.pk),
+        success_message=_("Calendar saved."),
+        template="contracts/calendar_form.html",
+        context={"calendar": calendar},
+    )
 
 
 @login_required
@@ -410,7 +391,7 @@ def calendar_detail(request: HttpRequest, pk: int) -> HttpResponse:
         try:
             services.calendar_override_set(calendar=calendar, actor=request.user, **form.cleaned_data)
         except ValidationError as exc:
-            _form_error(form, exc)
+            attach_service_errors(form, exc)
         else:
             messages.success(request, _("Override saved."))
             return redirect(f"{request.path}?year={form.cleaned_data['date'].year}")

@@ -1,12 +1,12 @@
 """Customer, site and contact pages: thin views over selectors and services."""
 
 from django.contrib.auth.decorators import login_required
-from django.core.exceptions import ValidationError
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 
 from weibao.accounts.permissions import has_perm, require
+from weibao.core.form_views import form_page
 from weibao.core.pagination import CachedCountPaginator
 from weibao.customers import services
 from weibao.customers.forms import ContactForm, CustomerForm, SiteForm
@@ -67,31 +67,30 @@ def customer_detail(request: HttpRequest, pk: int) -> HttpResponse:
 @login_required
 def customer_create(request: HttpRequest) -> HttpResponse:
     require(request.user, "estate.edit")
-    form = CustomerForm(request.POST or None)
-    if request.method == "POST" and form.is_valid():
-        try:
-            customer = services.customer_create(actor=request.user, **form.cleaned_data)
-        except ValidationError as exc:
-            form.add_error(None, exc)
-        else:
-            return redirect("customers:detail", pk=customer.pk)
-    return render(request, "customers/customer_form.html", {"form": form})
+    return form_page(
+        request,
+        CustomerForm(request.POST or None),
+        save=lambda data: services.customer_create(actor=request.user, **data),
+        done=lambda customer: redirect("customers:detail", pk=customer.pk),
+        template="customers/customer_form.html",
+    )
 
 
 @login_required
 def customer_edit(request: HttpRequest, pk: int) -> HttpResponse:
     require(request.user, "estate.edit")
     customer = customer_get_for_user(user=request.user, pk=pk)
-    form = CustomerForm(request.POST or None, instance=customer)
-    if request.method == "POST" and form.is_valid():
-        changes = {k: v for k, v in form.cleaned_data.items() if k != "code"}
-        try:
-            services.customer_update(customer=customer, actor=request.user, **changes)
-        except ValidationError as exc:
-            form.add_error(None, exc)
-        else:
-            return redirect("customers:detail", pk=customer.pk)
-    return render(request, "customers/customer_form.html", {"form": form, "customer": customer})
+    return form_page(
+        request,
+        CustomerForm(request.POST or None, instance=customer),
+        # The code is fixed once created.
+        save=lambda data: services.customer_update(
+            customer=customer, actor=request.user, **{k: v for k, v in data.items() if k != "code"}
+        ),
+        done=lambda _saved: redirect("customers:detail", pk=customer.pk),
+        template="customers/customer_form.html",
+        context={"customer": customer},
+    )
 
 
 @login_required
@@ -112,59 +111,53 @@ def site_detail(request: HttpRequest, pk: int) -> HttpResponse:
 def site_create(request: HttpRequest, pk: int) -> HttpResponse:
     require(request.user, "estate.edit")
     customer = customer_get_for_user(user=request.user, pk=pk)
-    form = SiteForm(request.POST or None)
-    if request.method == "POST" and form.is_valid():
-        try:
-            site = services.site_create(actor=request.user, customer=customer, **form.cleaned_data)
-        except ValidationError as exc:
-            form.add_error(None, exc)
-        else:
-            return redirect("customers:site_detail", pk=site.pk)
-    return render(request, "customers/site_form.html", {"form": form, "customer": customer})
+    return form_page(
+        request,
+        SiteForm(request.POST or None),
+        save=lambda data: services.site_create(actor=request.user, customer=customer, **data),
+        done=lambda site: redirect("customers:site_detail", pk=site.pk),
+        template="customers/site_form.html",
+        context={"customer": customer},
+    )
 
 
 @login_required
 def site_edit(request: HttpRequest, pk: int) -> HttpResponse:
     require(request.user, "estate.edit")
     site = site_get_for_user(user=request.user, pk=pk)
-    form = SiteForm(request.POST or None, instance=site)
-    if request.method == "POST" and form.is_valid():
-        try:
-            services.site_update(site=site, actor=request.user, **form.cleaned_data)
-        except ValidationError as exc:
-            form.add_error(None, exc)
-        else:
-            return redirect("customers:site_detail", pk=site.pk)
-    return render(request, "customers/site_form.html", {"form": form, "customer": site.customer, "site": site})
+    return form_page(
+        request,
+        SiteForm(request.POST or None, instance=site),
+        save=lambda data: services.site_update(site=site, actor=request.user, **data),
+        done=lambda _saved: redirect("customers:site_detail", pk=site.pk),
+        template="customers/site_form.html",
+        context={"customer": site.customer, "site": site},
+    )
 
 
 @login_required
 def contact_create(request: HttpRequest, pk: int) -> HttpResponse:
     require(request.user, "estate.edit")
     customer = customer_get_for_user(user=request.user, pk=pk)
-    form = ContactForm(request.POST or None, customer=customer)
-    if request.method == "POST" and form.is_valid():
-        try:
-            services.contact_create(actor=request.user, customer=customer, **form.cleaned_data)
-        except ValidationError as exc:
-            form.add_error(None, exc)
-        else:
-            return redirect("customers:detail", pk=customer.pk)
-    return render(request, "customers/contact_form.html", {"form": form, "customer": customer})
+    return form_page(
+        request,
+        ContactForm(request.POST or None, customer=customer),
+        save=lambda data: services.contact_create(actor=request.user, customer=customer, **data),
+        done=lambda _saved: redirect("customers:detail", pk=customer.pk),
+        template="customers/contact_form.html",
+        context={"customer": customer},
+    )
 
 
 @login_required
 def contact_edit(request: HttpRequest, pk: int) -> HttpResponse:
     require(request.user, "estate.edit")
     contact = contact_get_for_user(user=request.user, pk=pk)
-    form = ContactForm(request.POST or None, instance=contact, customer=contact.customer)
-    if request.method == "POST" and form.is_valid():
-        try:
-            services.contact_update(contact=contact, actor=request.user, **form.cleaned_data)
-        except ValidationError as exc:
-            form.add_error(None, exc)
-        else:
-            return redirect("customers:detail", pk=contact.customer_id)
-    return render(
-        request, "customers/contact_form.html", {"form": form, "customer": contact.customer, "contact": contact}
+    return form_page(
+        request,
+        ContactForm(request.POST or None, instance=contact, customer=contact.customer),
+        save=lambda data: services.contact_update(contact=contact, actor=request.user, **data),
+        done=lambda _saved: redirect("customers:detail", pk=contact.customer_id),
+        template="customers/contact_form.html",
+        context={"customer": contact.customer, "contact": contact},
     )
