@@ -184,14 +184,22 @@ TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}}
 CRONTASK = {"REDIS_URL": REDIS_URL or None}
 
 # --- Email ----------------------------------------------------------------------------------
-EMAIL_BACKEND = env_str("WEIBAO_EMAIL_BACKEND", "django.core.mail.backends.smtp.EmailBackend")
-EMAIL_HOST = env_str("WEIBAO_SMTP_HOST", "127.0.0.1")
-EMAIL_PORT = env_int("WEIBAO_SMTP_PORT", 25)
-EMAIL_HOST_USER = env_str("WEIBAO_SMTP_USER", "")
-EMAIL_HOST_PASSWORD = env_secret("WEIBAO_SMTP_PASSWORD") or ""
-EMAIL_USE_TLS = env_bool("WEIBAO_SMTP_STARTTLS", False)
-EMAIL_USE_SSL = env_bool("WEIBAO_SMTP_SSL", False)
-EMAIL_TIMEOUT = 20
+# One mailer, "default" (Django 6.1 MAILERS; the EMAIL_* settings it replaces are deprecated and must not be set).
+# The SMTP options belong to the SMTP backend only: another backend (e.g. console for a demo) takes none.
+_smtp_backend = "django.core.mail.backends.smtp.EmailBackend"
+MAILERS = {"default": {"BACKEND": env_str("WEIBAO_EMAIL_BACKEND", _smtp_backend)}}
+if MAILERS["default"]["BACKEND"] == _smtp_backend:
+    MAILERS["default"]["OPTIONS"] = {
+        "host": env_str("WEIBAO_SMTP_HOST", "127.0.0.1"),
+        "port": env_int("WEIBAO_SMTP_PORT", 25),
+        "username": env_str("WEIBAO_SMTP_USER", ""),
+        "password": env_secret("WEIBAO_SMTP_PASSWORD") or "",
+        "use_tls": env_bool("WEIBAO_SMTP_STARTTLS", False),  # STARTTLS, usually port 587
+        "use_ssl": env_bool("WEIBAO_SMTP_SSL", False),  # TLS from the start, usually port 465
+        "timeout": 20,
+    }
+    if MAILERS["default"]["OPTIONS"]["use_tls"] and MAILERS["default"]["OPTIONS"]["use_ssl"]:
+        raise ImproperlyConfigured("WEIBAO_SMTP_STARTTLS and WEIBAO_SMTP_SSL exclude each other: set at most one.")
 DEFAULT_FROM_EMAIL = env_str("WEIBAO_FROM_EMAIL", "weibao@localhost")
 SERVER_EMAIL = DEFAULT_FROM_EMAIL
 

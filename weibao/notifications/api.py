@@ -2,7 +2,7 @@
 
 from django.core.exceptions import ValidationError
 from django.utils.translation import gettext as _
-from ninja import Router
+from ninja import Router, Status
 
 from weibao.notifications import selectors, services
 from weibao.notifications.choices import Channel, DeliveryStatus, InboundStatus
@@ -51,7 +51,7 @@ def assign_inbound(request, inbound_id: int, payload: AssignIn):
     site = Site.objects.filter(pk=payload.site_id).first()
     if customer is None or site is None:
         raise ValidationError({"customer_id" if customer is None else "site_id": [_("Not found.")]})
-    return 201, inbound_assign(inbound=row, actor=request.auth, customer=customer, site=site)
+    return Status(201, inbound_assign(inbound=row, actor=request.auth, customer=customer, site=site))
 
 
 @router.get("/preferences", response=PreferenceIO)

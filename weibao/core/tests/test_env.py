@@ -87,3 +87,19 @@ def test_env_int_minimum(monkeypatch):
     assert env_int("X_COUNT", 5, minimum=None) == -1
     monkeypatch.delenv("X_COUNT")
     assert env_int("X_COUNT", 5) == 5
+
+
+def test_smtp_settings_become_the_default_mailer(tmp_path):
+    """WEIBAO_SMTP_* fill settings.MAILERS (Django 6.1); no deprecated EMAIL_* setting is left to warn about."""
+    show = "from django.core import mail; m = mail.mailers.default; print(m.host, m.port, m.use_tls, m.use_ssl, m.username)"
+    result = _weibao("shell", "-c", show, DATABASE_URL=f"sqlite:///{tmp_path}/x.sqlite3", WEIBAO_SECRET_KEY="k" * 50,
+                     WEIBAO_SMTP_HOST="smtp.example.cn", WEIBAO_SMTP_PORT="587", WEIBAO_SMTP_STARTTLS="true",
+                     WEIBAO_SMTP_USER="service", PYTHONWARNINGS="error::PendingDeprecationWarning")  # fmt: skip
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.splitlines()[-1].split() == ["smtp.example.cn", "587", "True", "False", "service"]
+
+
+def test_starttls_and_tls_together_stop_start_up():
+    result = _weibao("check", WEIBAO_DEBUG="true", WEIBAO_SMTP_STARTTLS="true", WEIBAO_SMTP_SSL="true")
+    assert result.returncode != 0
+    assert "WEIBAO_SMTP_STARTTLS and WEIBAO_SMTP_SSL exclude each other" in result.stderr

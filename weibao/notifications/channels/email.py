@@ -1,6 +1,6 @@
-"""Outgoing mail over SMTP (STARTTLS or TLS per EMAIL_USE_TLS / EMAIL_USE_SSL), HTML with a plain-text part,
-threaded: every mail about an order carries References to the order's thread so that the customer's reply comes
-back into the same order (see intake)."""
+"""Outgoing mail through the default mailer of settings.MAILERS (SMTP, STARTTLS or TLS per its use_tls / use_ssl
+options, set from WEIBAO_SMTP_*), HTML with a plain-text part, threaded: every mail about an order carries
+References to the order's thread so that the customer's reply comes back into the same order (see intake)."""
 
 import smtplib
 
@@ -35,7 +35,7 @@ class EmailTransport(Transport):
         if delivery.body_html:
             message.attach_alternative(delivery.body_html, "text/html")
         try:
-            message.send()  # the default mailer: SMTP with STARTTLS/TLS as configured in settings
+            message.send(using="default")  # settings.MAILERS["default"]: SMTP with STARTTLS/TLS as configured
         except smtplib.SMTPRecipientsRefused as exc:
             reason = f"recipient refused: {exc.recipients}"
             # 4xx at RCPT is "not now" (greylisting, mailbox busy, over quota for the hour): try again later.

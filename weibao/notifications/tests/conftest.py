@@ -37,9 +37,7 @@ def provider_server():
 @pytest.fixture
 def smtp(settings, smtp_server):
     """Outgoing mail goes to the aiosmtpd on loopback."""
-    settings.EMAIL_BACKEND = "django.core.mail.backends.smtp.EmailBackend"
-    settings.EMAIL_HOST, settings.EMAIL_PORT = "127.0.0.1", smtp_server.port
-    settings.EMAIL_USE_TLS = settings.EMAIL_USE_SSL = False
+    settings.MAILERS = servers.smtp_mailer(smtp_server.port)
     settings.DEFAULT_FROM_EMAIL = "service@weibao.test"
     smtp_server.messages.clear()
     smtp_server.refuse.clear()

@@ -224,6 +224,12 @@ class SmtpCapture:
         self.controller.stop()
 
 
+def smtp_mailer(port: int, *, host: str = "127.0.0.1", use_tls: bool = False) -> dict:
+    """A MAILERS setting whose default mailer is SMTP to `host:port` (plain, or STARTTLS with `use_tls`)."""
+    return {"default": {"BACKEND": "django.core.mail.backends.smtp.EmailBackend",
+                        "OPTIONS": {"host": host, "port": port, "use_tls": use_tls, "timeout": 20}}}  # fmt: skip
+
+
 # --- robots and SMS -----------------------------------------------------------------------------------------------
 
 

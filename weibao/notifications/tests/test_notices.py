@@ -11,7 +11,7 @@ from weibao.notifications.intake import mailbox_poll
 from weibao.notifications.models import Delivery, NotificationPreference, SmsTemplate
 from weibao.notifications.services import deliveries_due, delivery_retry, delivery_send, quiet_until
 from weibao.notifications.tests.factories import RobotWebhookFactory
-from weibao.notifications.tests.servers import free_port
+from weibao.notifications.tests.servers import free_port, smtp_mailer
 
 pytestmark = pytest.mark.django_db
 
@@ -230,18 +230,15 @@ def test_quiet_window_over_midnight():
 def test_smtp_with_starttls(settings, monkeypatch, smtp_tls_server, dovecot, order_a):
     from weibao.notifications.tests.factories import DeliveryFactory
 
-    settings.EMAIL_BACKEND = "django.core.mail.backends.smtp.EmailBackend"
-    settings.EMAIL_HOST, settings.EMAIL_PORT = "localhost", smtp_tls_server.port
-    settings.EMAIL_USE_SSL = False
     smtp_tls_server.messages.clear()
     plain = DeliveryFactory(workorder=order_a, status="pending", body_html="<p>x</p>")
-    settings.EMAIL_USE_TLS = False
+    settings.MAILERS = smtp_mailer(smtp_tls_server.port, host="localhost")
     assert delivery_send(delivery_id=plain.pk) == "retrying"  # the server insists on TLS: retried, not lost
     plain.refresh_from_db()
     assert "530" in plain.reason or "STARTTLS" in plain.reason
 
     monkeypatch.setenv("SSL_CERT_FILE", str(dovecot.cert))  # trust the self-signed certificate
-    settings.EMAIL_USE_TLS = True
+    settings.MAILERS = smtp_mailer(smtp_tls_server.port, host="localhost", use_tls=True)
     assert delivery_send(delivery_id=plain.pk, now=plain.next_try_at) == "sent"
     [message] = smtp_tls_server.messages
     assert message["message"]["Message-ID"] == plain.message_id
