@@ -1,7 +1,7 @@
 """Accounts API: who am I, and my own API tokens."""
 
 from django.http import HttpRequest
-from ninja import Router
+from ninja import Router, Status
 
 from weibao.accounts import selectors, services
 from weibao.accounts.permissions import require
@@ -37,7 +37,7 @@ def token_list(request: HttpRequest):
 def token_create(request: HttpRequest, payload: TokenIn):
     require(request.user, "api.tokens")
     token, raw = services.token_create(user=request.user, name=payload.name)
-    return 201, {**TokenOut.from_orm(token).dict(), "token": raw}
+    return Status(201, {**TokenOut.from_orm(token).dict(), "token": raw})
 
 
 @router.post("/tokens/{token_id}/revoke", response=TokenOut)

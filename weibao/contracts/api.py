@@ -5,7 +5,7 @@ import datetime
 from django.core.exceptions import ValidationError
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from ninja import Router
+from ninja import Router, Status
 
 from weibao.accounts.permissions import require
 from weibao.accounts.scoping import get_for_field, get_for_user, scope_queryset
@@ -114,7 +114,7 @@ def create_contract(request, payload: ContractIn):
         warranty_terms=data.pop("warranty_terms"),
         **data,
     )
-    return 201, contract
+    return Status(201, contract)
 
 
 @router.get("/{int:contract_id}", response=ContractOut)
@@ -147,7 +147,7 @@ def update_contract(request, contract_id: int, payload: ContractPatch):
 def renew_contract(request, contract_id: int, payload: RenewIn):
     require(request.auth, "contracts.edit")
     contract = contract_get_for_user(user=request.auth, pk=contract_id)
-    return 201, services.contract_renew(contract=contract, actor=request.auth, **payload.dict())
+    return Status(201, services.contract_renew(contract=contract, actor=request.auth, **payload.dict()))
 
 
 @router.get("/{int:contract_id}/sla", response=SlaPolicyOut)
@@ -247,7 +247,7 @@ def list_calendars(request):
 @router.post("/calendars", response={201: CalendarOut})
 def create_calendar(request, payload: CalendarIn):
     require(request.auth, "calendars.edit")
-    return 201, services.calendar_create(actor=request.auth, **payload.dict())
+    return Status(201, services.calendar_create(actor=request.auth, **payload.dict()))
 
 
 @router.get("/calendars/{int:calendar_id}", response=CalendarOut)
@@ -283,7 +283,7 @@ def calendar_days(request, calendar_id: int, year: int):
 def set_override(request, calendar_id: int, payload: OverrideIn):
     require(request.auth, "calendars.edit")
     calendar = get_for_user(BusinessCalendar.objects.all(), request.auth, pk=calendar_id)
-    return 201, services.calendar_override_set(calendar=calendar, actor=request.auth, **payload.dict())
+    return Status(201, services.calendar_override_set(calendar=calendar, actor=request.auth, **payload.dict()))
 
 
 @router.delete("/calendars/overrides/{int:override_id}", response={204: None})
@@ -292,7 +292,7 @@ def delete_override(request, override_id: int):
     services.calendar_override_delete(
         override=get_for_user(CalendarOverride.objects.all(), request.auth, pk=override_id), actor=request.auth
     )
-    return 204, None
+    return Status(204, None)
 
 
 @router.get("/holiday-years", response=list[HolidayYearOut])
@@ -314,7 +314,7 @@ def list_official_days(request, year: int | None = None):
 @router.post("/official-days", response={201: StatutoryDayOut})
 def set_official_day(request, payload: StatutoryDayIn):
     require(request.auth, "calendars.edit")
-    return 201, services.statutory_day_set(actor=request.auth, **payload.dict())
+    return Status(201, services.statutory_day_set(actor=request.auth, **payload.dict()))
 
 
 @router.delete("/official-days/{int:day_id}", response={204: None})
@@ -323,4 +323,4 @@ def delete_official_day(request, day_id: int):
     services.statutory_day_delete(
         day=get_for_user(StatutoryDay.objects.all(), request.auth, pk=day_id), actor=request.auth
     )
-    return 204, None
+    return Status(204, None)

@@ -155,14 +155,21 @@ def _covering_contracts(*, customer, on: datetime.date, site=None, project=None)
     return result
 
 
-def contract_for(*, customer, on: datetime.date, site=None, project=None) -> Contract | None:
-    """The contract that applies. Overlaps are refused when contracts are saved; should data still overlap,
-    the most specific wins (project over site over whole estate), then the latest start, then the highest id."""
-    candidates = _covering_contracts(customer=customer, on=on, site=site, project=project)
+def _most_specific(candidates: list[tuple[int, Contract]]) -> Contract | None:
+    """Overlaps are refused when contracts are saved; should data still overlap, the most specific wins (project
+    over site over whole estate), then the latest start, then the highest id."""
     if not candidates:
         return None
-    candidates.sort(key=lambda item: (item[0], item[1].start_date, item[1].pk), reverse=True)
-    return candidates[0][1]
+    return max(candidates, key=lambda item: (item[0], item[1].start_date, item[1].pk))[1]
+
+
+def contract_for(*, customer, on: datetime.date, site=None, project=None) -> Contract | None:
+    """The contract that applies (see `_most_specific`)."""
+    return _most_specific(_covering_contracts(customer=customer, on=on, site=site, project=project))
+
+
+def _day(at: datetime.datetime) -> datetime.date:
+    return timezone.localtime(at).date() if timezone.is_aware(at) else at.date()
 
 
 def entitlement_for(*, customer, at: datetime.datetime, site=None, device=None) -> Entitlement:
@@ -172,11 +179,85 @@ def entitlement_for(*, customer, at: datetime.datetime, site=None, device=None) 
     unless the device is known to be out of warranty (then parts and repair are paid service, SPEC §4.4).
     Otherwise paid service.
     """
-    on = timezone.localtime(at).date() if timezone.is_aware(at) else at.date()
+    on = _day(at)
     if device is not None and site is None:
         site = device.site
     project = device.project if device is not None else None
     contract = contract_for(customer=customer, on=on, site=site, project=project)
+    return _entitlement(contract, customer=customer, on=on, device=device)
+
+
+@dataclass(frozen=True)
+class EntitlementQuery:
+    """One question for `entitlements_for_many`: the same arguments as `entitlement_for`."""
+
+    customer: object
+    at: datetime.datetime
+    site: object = None
+    device: object = None
+
+
+def entitlements_for_many(queries: list[EntitlementQuery]) -> list[Entitlement]:
+    """`entitlement_for` for many reports at once (batch intake): the contracts of all the customers in force on
+    any of the days, which of them list the sites and projects asked about, and their SLA rows — three or four
+    queries whatever the number of reports — then the same choice and rules as one by one."""
+    if not queries:
+        return []
+    items = []
+    for q in queries:
+        site = q.site if q.site is not None or q.device is None else q.device.site
+        project = q.device.project if q.device is not None else None
+        items.append((q, _day(q.at), getattr(site, "pk", None), getattr(project, "pk", None)))
+    days = [on for _q, on, _s, _p in items]
+    contracts = list(
+        Contract.objects.filter(
+            customer_id__in={q.customer.pk for q in queries},
+            status=ContractStatus.ACTIVE,
+            start_date__lte=max(days),
+            end_date__gte=min(days),
+        )
+        .select_related("calendar", "sla")
+        .prefetch_related("sla__targets")
+        .order_by()
+    )
+    ids = [c.pk for c in contracts]
+    site_ids = {s for _q, _on, s, _p in items if s is not None}
+    project_ids = {p for _q, _on, _s, p in items if p is not None}
+    listed_sites = set()
+    if ids and site_ids:
+        listed_sites = set(
+            Contract.sites.through.objects.filter(contract_id__in=ids, site_id__in=site_ids).values_list(
+                "contract_id", "site_id"
+            )
+        )
+    listed_projects = set()
+    if ids and project_ids:
+        listed_projects = set(
+            Contract.projects.through.objects.filter(contract_id__in=ids, project_id__in=project_ids).values_list(
+                "contract_id", "project_id"
+            )
+        )
+    by_customer: dict[int, list[Contract]] = {}
+    for contract in contracts:
+        by_customer.setdefault(contract.customer_id, []).append(contract)
+    result = []
+    for q, on, site_id, project_id in items:
+        candidates = []
+        for contract in by_customer.get(q.customer.pk, ()):
+            if not contract.start_date <= on <= contract.end_date:
+                continue
+            if (contract.pk, project_id) in listed_projects:
+                candidates.append((2, contract))
+            elif (contract.pk, site_id) in listed_sites:
+                candidates.append((1, contract))
+            elif contract.covers_all:
+                candidates.append((0, contract))
+        result.append(_entitlement(_most_specific(candidates), customer=q.customer, on=on, device=q.device))
+    return result
+
+
+def _entitlement(contract: Contract | None, *, customer, on: datetime.date, device=None) -> Entitlement:
+    """The entitlement once the applicable contract (or none) is known."""
     reasons: list[str] = []
     in_warranty: bool | None = None
     warranty_end: datetime.date | None = None

@@ -5,7 +5,7 @@ import datetime as dt
 from django.core.exceptions import ValidationError
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from ninja import Query, Router, Schema
+from ninja import Query, Router, Schema, Status
 
 from weibao.accounts.models import Branch, User
 from weibao.accounts.permissions import require
@@ -72,7 +72,7 @@ def roster_create(request, payload: RosterEntryIn):
         kind=payload.kind,
         note=payload.note,
     )
-    return 201, entry
+    return Status(201, entry)
 
 
 @router.delete("/roster/{entry_id}", response={204: None})
@@ -80,4 +80,4 @@ def roster_delete(request, entry_id: int):
     require(request.auth, "dispatch.roster")
     entry = get_for_user(RosterEntry.objects.all(), request.auth, pk=entry_id)
     services.roster_entry_delete(entry=entry, actor=request.auth)
-    return 204, None
+    return Status(204, None)

@@ -6,7 +6,7 @@ from __future__ import annotations
 from django.core.exceptions import ValidationError
 from django.http import HttpRequest
 from django.utils.translation import gettext as _
-from ninja import File, Query, Router
+from ninja import File, Query, Router, Status
 from ninja.files import UploadedFile
 
 from weibao.accounts.models import User
@@ -30,6 +30,7 @@ from weibao.workorders.schemas import (
     ResolveIn,
     UpdateIn,
     WorkLogIn,
+    WorkOrderBatchIn,
     WorkOrderFilter,
     WorkOrderIn,
     WorkOrderOut,
@@ -94,7 +95,70 @@ def create_workorder(request, payload: WorkOrderIn):
         reporter_email=payload.reporter_email,
         source_ref=payload.source_ref,
     )
-    return 201, wo  # customer and site are the instances loaded above: no re-read
+    return Status(201, wo)  # customer and site are the instances loaded above: no re-read
+
+
+@router.post("/batch", response={201: list[WorkOrderOut]})
+def create_workorders(request, payload: WorkOrderBatchIn):
+    """Report up to 100 faults at once (a monitoring system's burst of alarms), channel "api": all or nothing.
+    Every problem is reported with the report's position and field, e.g. `{"detail": {"3.site_id": [...]}}`;
+    nothing is created unless every report is valid. The orders come back in the order sent."""
+    from weibao.assets.models import Device, Project
+    from weibao.customers.models import Site
+
+    user = request.auth
+    require(user, "workorders.create")
+    reports = payload.reports
+    sites = {
+        s.pk: s
+        for s in scope_queryset(Site.objects.select_related("customer", "region"), user).filter(
+            pk__in={r.site_id for r in reports}
+        )
+    }
+    project_ids = {r.project_id for r in reports if r.project_id is not None}
+    projects = (
+        {p.pk: p for p in scope_queryset(Project.objects.all(), user).filter(pk__in=project_ids)} if project_ids else {}
+    )
+    device_ids = {pk for r in reports for pk in r.device_ids}
+    devices = (
+        {d.pk: d for d in scope_queryset(Device.objects.all(), user).filter(pk__in=device_ids)} if device_ids else {}
+    )
+    errors: dict[str, list[str]] = {}
+    prepared = []
+    for i, r in enumerate(reports):
+        site = sites.get(r.site_id)
+        if site is None:
+            errors[f"{i}.site_id"] = [_("Unknown site.")]
+        elif site.customer_id != r.customer_id:
+            # Whether the customer exists at all is not revealed: the site is the caller's own, the pair is wrong.
+            errors[f"{i}.site_id"] = [_("This site does not belong to the customer.")]
+        if r.project_id is not None and r.project_id not in projects:
+            errors[f"{i}.project_id"] = [_("Unknown project.")]
+        missing = [pk for pk in r.device_ids if pk not in devices]
+        if missing:
+            errors[f"{i}.device_ids"] = [_("Unknown device: %(ids)s.") % {"ids": missing}]
+        if site is None or f"{i}.site_id" in errors:
+            continue
+        prepared.append(
+            {
+                "customer": site.customer,
+                "site": site,
+                "channel": IntakeChannel.API,
+                "symptom": r.symptom,
+                "severity": r.severity,
+                "title": r.title,
+                "category": r.category,
+                "project": projects.get(r.project_id),
+                "devices": [devices[pk] for pk in dict.fromkeys(r.device_ids) if pk in devices],
+                "reporter_name": r.reporter_name,
+                "reporter_phone": r.reporter_phone,
+                "reporter_email": r.reporter_email,
+                "source_ref": r.source_ref,
+            }
+        )
+    if errors:
+        raise ValidationError(errors)
+    return Status(201, services.workorder_create_many(actor=user, reports=prepared))
 
 
 @router.get("", response=WorkOrderPage)
@@ -156,7 +220,7 @@ def comment(request, workorder_id: int, payload: CommentIn):
         source_ref=payload.source_ref,
         reopen=payload.reopen,
     )
-    return 201, event
+    return Status(201, event)
 
 
 @router.get("/{int:workorder_id}/attachments", response=list[AttachmentOut])
@@ -169,7 +233,7 @@ def attachments(request, workorder_id: int):
 def upload(request, workorder_id: int, files: File[list[UploadedFile]]):
     """Photos and logs (multipart field `files`); size-limited and type-checked by content."""
     wo = _order(request, workorder_id)
-    return 201, services.workorder_add_attachments(workorder=wo, actor=request.auth, files=files)
+    return Status(201, services.workorder_add_attachments(workorder=wo, actor=request.auth, files=files))
 
 
 # --- transitions: POST /api/work-orders/{id}/<verb> ---------------------------------------------------------------
@@ -266,7 +330,7 @@ def work_log(request, workorder_id: int, payload: WorkLogIn):
         note=payload.note,
         kind=payload.kind,
     )
-    return 201, {"id": entry.pk, "minutes": entry.minutes, "kind": entry.kind, "event_id": entry.event_id}
+    return Status(201, {"id": entry.pk, "minutes": entry.minutes, "kind": entry.kind, "event_id": entry.event_id})
 
 
 @router.post("/{int:workorder_id}/resolve", response=WorkOrderOut)

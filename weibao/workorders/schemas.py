@@ -22,6 +22,10 @@ class WorkOrderIn(Schema):
     source_ref: str = Field("", max_length=200)
 
 
+class WorkOrderBatchIn(Schema):
+    reports: list[WorkOrderIn] = Field(..., min_length=1, max_length=100)
+
+
 class WorkOrderFilter(Schema):
     status: str = "open"  # comma-separated; "open", "all" or status values
     severity: str = ""

@@ -15,7 +15,7 @@ from weibao.workorders.services.edits import (
     workorder_log_work,
     workorder_update,
 )
-from weibao.workorders.services.intake import workorder_add_attachments, workorder_create
+from weibao.workorders.services.intake import workorder_add_attachments, workorder_create, workorder_create_many
 from weibao.workorders.services.periodic import observation_close_due
 from weibao.workorders.services.transitions import (
     workorder_accept,
@@ -53,6 +53,7 @@ __all__ = [
     "workorder_close",
     "workorder_comment",
     "workorder_create",
+    "workorder_create_many",
     "workorder_customer_confirm",
     "workorder_customer_reject",
     "workorder_dispatch",

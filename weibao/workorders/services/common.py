@@ -255,6 +255,19 @@ def allocate_number(at: datetime.datetime | None = None) -> str:
     return f"WB-{year}-{last:06d}"
 
 
+def allocate_numbers(year: int, count: int) -> list[str]:
+    """`count` consecutive numbers of `year` in one upsert (batch intake): the counter moves by `count` at once."""
+    table = connection.ops.quote_name(NumberCounter._meta.db_table)
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"INSERT INTO {table} (year, last) VALUES (%s, %s) "  # noqa: S608 - table name from model meta
+            f"ON CONFLICT (year) DO UPDATE SET last = {table}.last + %s RETURNING last",
+            [year, count, count],
+        )
+        (last,) = cursor.fetchone()
+    return [f"WB-{year}-{n:06d}" for n in range(last - count + 1, last + 1)]
+
+
 def number_for_insert(at: datetime.datetime | None = None) -> str | Func:
     """What to put in a new order's `number`: on PostgreSQL the database function of migration 0007, evaluated by
     the order's own INSERT (Django reads the value back through RETURNING) — the same upsert as `allocate_number`

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import datetime
 from collections.abc import Sequence
+from dataclasses import dataclass
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.files.uploadedfile import UploadedFile
@@ -20,10 +21,12 @@ from weibao.workorders.choices import (
     EventKind,
     Status,
 )
+from weibao.workorders.events import publish
 from weibao.workorders.models import (
     Attachment,
     Clock,
     WorkOrder,
+    WorkOrderEvent,
 )
 from weibao.workorders.services.common import (
     _check_actor,
@@ -31,6 +34,7 @@ from weibao.workorders.services.common import (
     _event,
     _lock,
     _plan_clocks,
+    allocate_numbers,
     number_for_insert,
 )
 
@@ -44,8 +48,18 @@ def _responsible_branch_id(site, customer) -> int | None:
     return customer.branch_id
 
 
-@transaction.atomic
-def workorder_create(
+@dataclass
+class _Draft:
+    """A checked report, ready to insert: the order (no number yet), its clocks, devices and first event's data."""
+
+    workorder: WorkOrder
+    clocks: list[Clock]
+    devices: list
+    event_data: dict
+    attachments: list
+
+
+def _draft(
     *,
     actor: User,
     customer,
@@ -64,9 +78,9 @@ def workorder_create(
     category: str | None = None,
     contact=None,
     reported_at: datetime.datetime | None = None,
-) -> WorkOrder:
-    """Register a fault report from any channel (SPEC §4.1) with its entitlement, SLA clocks and first event."""
-    require(actor, "workorders.create")
+    entitlement=None,
+) -> _Draft:
+    """Every rule of intake short of writing: raises ValidationError/PermissionDenied, writes nothing."""
     if actor.is_customer and customer.organisation_id != actor.organisation_id:
         raise PermissionDenied("workorders.create")
     errors: dict[str, str] = {}
@@ -95,11 +109,13 @@ def workorder_create(
     source_ref = _clean_text(source_ref, "source_ref", max_length=200)
     checked = _check_attachments(attachments)
 
-    now = timezone.now()
-    reported_at = reported_at or now
-    from weibao.contracts.selectors import entitlement_for
+    reported_at = reported_at or timezone.now()
+    if entitlement is None:
+        from weibao.contracts.selectors import entitlement_for
 
-    entitlement = entitlement_for(customer=customer, at=reported_at, site=site, device=devices[0] if devices else None)
+        entitlement = entitlement_for(
+            customer=customer, at=reported_at, site=site, device=devices[0] if devices else None
+        )
     wo = WorkOrder(
         organisation_id=customer.organisation_id,
         customer=customer,
@@ -124,34 +140,123 @@ def workorder_create(
         reported_at=reported_at,
     )
     clocks = _plan_clocks(wo)  # computed before the insert: one INSERT carries the deadlines too
-    # The number last: taking it locks the year's counter row until commit, so everything slow (entitlement, SLA
-    # policy, calendar) happens before, and concurrent intakes queue only for the inserts.
-    wo.number = number_for_insert(reported_at)
-    wo.save(force_insert=True)
-    for clock in clocks:
-        clock.workorder = wo
-    Clock.objects.bulk_create(clocks)
-    if devices:
-        wo.devices.set(devices)
-    event = _event(
-        wo,
+    event_data = {
+        "channel": channel,
+        "severity": wo.severity,
+        "service_type": wo.service_type,
+        "chargeable": wo.chargeable,
+        "entitlement": [str(r) for r in entitlement.reasons],
+        "devices": [d.pk for d in devices],
+    }
+    return _Draft(wo, clocks, devices, event_data, checked)
+
+
+def _created_event(draft: _Draft, actor: User) -> WorkOrderEvent:
+    wo = draft.workorder
+    return WorkOrderEvent(
+        workorder=wo,
         kind=EventKind.CREATED,
         actor=actor,
         new_status=Status.NEW,
-        body=symptom,
-        source_ref=source_ref,
-        data={
-            "channel": channel,
-            "severity": wo.severity,
-            "service_type": wo.service_type,
-            "chargeable": wo.chargeable,
-            "entitlement": [str(r) for r in entitlement.reasons],
-            "devices": [d.pk for d in devices],
-        },
+        body=wo.symptom,
+        source_ref=wo.source_ref,
+        data=draft.event_data,
+        created_at=timezone.now(),
     )
-    for upload, info in checked:
+
+
+@transaction.atomic
+def workorder_create(*, actor: User, **report) -> WorkOrder:
+    """Register a fault report from any channel (SPEC §4.1) with its entitlement, SLA clocks and first event.
+
+    `report`: customer, site, channel, symptom and optionally severity, reporter_name/phone/email, devices,
+    project, attachments, source_ref, title, category, contact, reported_at."""
+    require(actor, "workorders.create")
+    draft = _draft(actor=actor, **report)
+    wo = draft.workorder
+    # The number last: taking it locks the year's counter row until commit, so everything slow (entitlement, SLA
+    # policy, calendar) happens before, and concurrent intakes queue only for the inserts.
+    wo.number = number_for_insert(wo.reported_at)
+    wo.save(force_insert=True)
+    for clock in draft.clocks:
+        clock.workorder = wo
+    Clock.objects.bulk_create(draft.clocks)
+    if draft.devices:
+        wo.devices.set(draft.devices)
+    event = _created_event(draft, actor)
+    event.save(force_insert=True)
+    publish([event.pk])
+    for upload, info in draft.attachments:
         _store_attachment(wo, upload, info, actor=actor, event=event, internal=False)
     return wo
+
+
+MAX_BATCH = 100  # reports per batch request
+
+
+@transaction.atomic
+def workorder_create_many(*, actor: User, reports: Sequence[dict]) -> list[WorkOrder]:
+    """Register many fault reports at once (a monitoring system's burst of alarms): all or nothing.
+
+    Each report takes the keyword arguments of `workorder_create` (no attachments). Every report is checked
+    before anything is written; the ValidationError names the report and field of every problem
+    (`"3.site"`). Entitlements are looked up for the whole batch at once, numbers are taken as one range per year
+    (still without gaps), and orders, clocks, devices and events go in with one INSERT each."""
+    from weibao.contracts.selectors import EntitlementQuery, entitlements_for_many
+
+    require(actor, "workorders.create")
+    if not reports:
+        raise ValidationError({"reports": _("Send at least one report.")})
+    if len(reports) > MAX_BATCH:
+        raise ValidationError({"reports": _("At most %(n)d reports at once.") % {"n": MAX_BATCH}})
+    if any(r.get("attachments") for r in reports):
+        raise ValidationError({"reports": _("Attachments are sent one order at a time.")})
+    now = timezone.now()
+    reports = [{**r, "reported_at": r.get("reported_at") or now} for r in reports]
+    entitlements = entitlements_for_many(
+        [
+            EntitlementQuery(
+                customer=r["customer"],
+                at=r["reported_at"],
+                site=r["site"],
+                device=next(iter(r.get("devices") or ()), None),
+            )
+            for r in reports
+        ]
+    )
+    drafts, errors = [], {}
+    for i, (report, entitlement) in enumerate(zip(reports, entitlements, strict=True)):
+        try:
+            drafts.append(_draft(actor=actor, entitlement=entitlement, **report))
+        except ValidationError as exc:
+            for field, messages in exc.message_dict.items():
+                errors[f"{i}.{field}"] = messages
+    if errors:
+        raise ValidationError(errors)
+    orders = [d.workorder for d in drafts]
+    by_year: dict[int, list[WorkOrder]] = {}
+    for wo in orders:
+        by_year.setdefault(timezone.localtime(wo.reported_at).year, []).append(wo)
+    for year, group in sorted(by_year.items()):
+        for wo, number in zip(group, allocate_numbers(year, len(group)), strict=True):
+            wo.number = number
+    WorkOrder.objects.bulk_create(orders)
+    clocks = []
+    for draft in drafts:
+        for clock in draft.clocks:
+            clock.workorder = draft.workorder
+            clocks.append(clock)
+    Clock.objects.bulk_create(clocks)
+    links = [
+        WorkOrder.devices.through(workorder_id=d.workorder.pk, device_id=device.pk)
+        for d in drafts
+        for device in dict.fromkeys(d.devices)
+    ]
+    if links:
+        WorkOrder.devices.through.objects.bulk_create(links)
+    events = WorkOrderEvent.objects.bulk_create([_created_event(d, actor) for d in drafts])
+    publish([e.pk for e in events])
+    return orders
 
 
 # --- attachments --------------------------------------------------------------------------------------------------
