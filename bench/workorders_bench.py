@@ -252,19 +252,28 @@ done = function(summary, latency, requests)
     latency:percentile(50) / 1000, latency:percentile(95) / 1000))
 end
 """
-# POST a fault report for a different site each time (%-formatted: sites, token).
+# POST fault reports for a different site each time (%-formatted: sites, token, batch): one report to
+# /api/work-orders/, or `batch` of them to /api/work-orders/batch.
 WRK_INTAKE = """
 local sites = {%(sites)s}
+local batch = %(batch)d
 local counter = 0
 wrk.method = "POST"
 wrk.headers["Authorization"] = "Bearer %(token)s"
 wrk.headers["Content-Type"] = "application/json"
-request = function()
+local function report()
   counter = counter + 1
   local pair = sites[(counter %% #sites) + 1]
-  local body = '{"customer_id": ' .. pair[2] .. ', "site_id": ' .. pair[1] ..
+  return '{"customer_id": ' .. pair[2] .. ', "site_id": ' .. pair[1] ..
     ', "severity": "B", "symptom": "压测报修 ' .. counter .. '：交换机端口丢包", "source_ref": "bench-api"}'
-  return wrk.format(nil, "/api/work-orders/", nil, body)
+end
+request = function()
+  if batch == 1 then
+    return wrk.format(nil, "/api/work-orders/", nil, report())
+  end
+  local reports = {}
+  for i = 1, batch do reports[i] = report() end
+  return wrk.format(nil, "/api/work-orders/batch", nil, '{"reports": [' .. table.concat(reports, ", ") .. ']}')
 end
 """
 
@@ -327,7 +336,8 @@ def bench_api(args) -> int:
     session_client.force_login(duty)
     session = session_client.cookies[settings.SESSION_COOKIE_NAME].value
     ping_lua = f'wrk.headers["Cookie"] = "{settings.SESSION_COOKIE_NAME}={session}"\n'
-    intake_lua = WRK_INTAKE % {"sites": ", ".join(f"{{{s}, {c}}}" for s, c in sites), "token": raw}
+    intake_lua = WRK_INTAKE % {"sites": ", ".join(f"{{{s}, {c}}}" for s, c in sites), "token": raw,
+                               "batch": args.batch}  # fmt: skip
     try:
         for _ in range(150):
             try:
@@ -363,9 +373,13 @@ def bench_api(args) -> int:
             p_rate, p_p50, p_p95 = p_done / p_wall, statistics.median(p_lat), p95(p_lat)
         workers = _children(server.pid)
         cpu_before = _proc_cpu(workers)
+        stored_before = WorkOrder.objects.filter(source_ref="bench-api").count()
         if use_wrk:
-            done, failed, rate, lat50, lat95 = _wrk(base, intake_lua, connections=args.threads, seconds=args.seconds,
-                                                    nice=args.nice)  # fmt: skip
+            requests, failed, request_rate, lat50, lat95 = _wrk(base, intake_lua, connections=args.threads,
+                                                                seconds=args.seconds, nice=args.nice)  # fmt: skip
+            # What the database holds afterwards is the count (a batch request carries args.batch orders).
+            done = WorkOrder.objects.filter(source_ref="bench-api").count() - stored_before
+            rate = request_rate * done / requests if requests else 0.0
         else:
             done, failed, latencies, wall = _load(create, threads=args.threads, seconds=args.seconds)
             rate, lat50, lat95 = done / wall, statistics.median(latencies), p95(latencies)
@@ -380,9 +394,11 @@ def bench_api(args) -> int:
     print(f"gunicorn: {args.workers} workers x {args.server_threads} thread(s); {client}; "
           f"load average {load_before[0]:.1f} -> {load_after[0]:.1f}")  # fmt: skip
     print(f"/ping/ floor: {p_rate:.0f} req/s (failed {p_failed}); latency p50 {p_p50:.1f} ms, p95 {p_p95:.1f} ms")
-    print(f"intake: {done} orders, {rate:.0f}/s (failed {failed}); latency p50 {lat50:.1f} ms, p95 {lat95:.1f} ms")
+    per = f" in requests of {args.batch} (/api/work-orders/batch)" if args.batch > 1 else ""
+    print(f"intake: {done} orders stored{per}, {rate:.0f} orders/s (failed requests {failed}); request latency "
+          f"p50 {lat50:.1f} ms, p95 {lat95:.1f} ms")  # fmt: skip
     ping_server = _server_times(log, "/ping/")
-    api_server = _server_times(log, "/api/work-orders/")
+    api_server = _server_times(log, "/api/work-orders/batch" if args.batch > 1 else "/api/work-orders/")
     if ping_server and api_server:
         print(f"server time (gunicorn %(D)s): /ping/ p50 {statistics.median(ping_server):.1f} ms p95 "
               f"{p95(ping_server):.1f} ms; intake p50 {statistics.median(api_server):.1f} ms p95 "
@@ -418,6 +434,7 @@ def main() -> int:
     parser.add_argument("--port", type=int, default=8791, help="port for the benchmark's own gunicorn")
     parser.add_argument("--workers", type=int, default=2, help="gunicorn worker processes")
     parser.add_argument("--client", choices=["wrk", "python"], default="wrk", help="load generator (api mode)")
+    parser.add_argument("--batch", type=int, default=1, help="api mode (wrk): reports per request (batch endpoint)")
     parser.add_argument("--nice", type=int, default=0, help="api mode: run server, its backends and wrk at this nice "
                         "value (negative = ahead of other work on a shared machine; needs root)")  # fmt: skip
     parser.add_argument("--keep", action="store_true", help="keep the orders the API benchmark created")

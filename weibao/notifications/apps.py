@@ -2,18 +2,24 @@ from django.apps import AppConfig
 from django.utils.translation import gettext_lazy as _
 
 
-def _on_workorder_event(event_id: int) -> None:
-    """Called inside the transaction that wrote the event. With the database queue the notice is queued right here
-    and commits (or rolls back) with the event; with a broker (Celery/RQ) the message waits for the commit, or a
-    worker could look for an event that is not there yet."""
+def _on_workorder_events(event_ids: list[int]) -> None:
+    """Called inside the transaction that wrote the events (one, or a batch intake's). With the database queue the
+    notice task is queued right here and commits (or rolls back) with the events; with a broker (Celery/RQ) the
+    message waits for the commit, or a worker could look for an event that is not there yet."""
     from django.db import transaction
 
-    from weibao.notifications.tasks import notify_event
+    from weibao.notifications.tasks import notify_event, notify_events
+
+    def enqueue() -> None:
+        if len(event_ids) == 1:
+            notify_event.enqueue(event_id=event_ids[0])
+        else:
+            notify_events.enqueue(event_ids=list(event_ids))
 
     if _queue_is_in_the_database():
-        notify_event.enqueue(event_id=event_id)
+        enqueue()
     else:
-        transaction.on_commit(lambda: notify_event.enqueue(event_id=event_id), robust=True)
+        transaction.on_commit(enqueue, robust=True)
 
 
 def _queue_is_in_the_database() -> bool:
@@ -43,4 +49,4 @@ class NotificationsConfig(AppConfig):
             return
         from weibao.notifications import tasks  # noqa: F401 - registers the cron schedules
 
-        subscribe(_on_workorder_event, in_transaction=True)
+        subscribe(_on_workorder_events, in_transaction=True, many=True)

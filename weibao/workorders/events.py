@@ -25,15 +25,19 @@ logger = logging.getLogger(__name__)
 Subscriber = Callable[[int], object]
 _subscribers: list[Subscriber] = []
 _in_transaction: list[Subscriber] = []
+_takes_lists: set[Subscriber] = set()
 
 
-def subscribe(fn: Subscriber | None = None, *, in_transaction: bool = False):
-    """Register `fn(event_id)`; usable as a decorator (also as `@subscribe(in_transaction=True)`). Registering the
-    same function again replaces its mode."""
+def subscribe(fn: Subscriber | None = None, *, in_transaction: bool = False, many: bool = False):
+    """Register `fn(event_id)`; usable as a decorator (also as `@subscribe(in_transaction=True)`). With
+    `many=True` the function is called once per published batch with the list of ids (`fn([id, …])`): a batch
+    intake then queues one task instead of one per order. Registering the same function again replaces its mode."""
     if fn is None:
-        return lambda f: subscribe(f, in_transaction=in_transaction)
+        return lambda f: subscribe(f, in_transaction=in_transaction, many=many)
     unsubscribe(fn)
     (_in_transaction if in_transaction else _subscribers).append(fn)
+    if many:
+        _takes_lists.add(fn)
     return fn
 
 
@@ -41,23 +45,32 @@ def unsubscribe(fn: Subscriber) -> None:
     for registry in (_subscribers, _in_transaction):
         if fn in registry:
             registry.remove(fn)
+    _takes_lists.discard(fn)
+
+
+def _call(fn: Subscriber, event_ids: list[int]) -> None:
+    if fn in _takes_lists:
+        fn(event_ids)
+    else:
+        for event_id in event_ids:
+            fn(event_id)
 
 
 def _deliver(event_ids: list[int]) -> None:
-    for event_id in event_ids:
-        for fn in list(_subscribers):
-            try:
-                fn(event_id)
-            except Exception:
-                logger.exception("work-order event subscriber %r failed for event %s", fn, event_id)
+    for fn in list(_subscribers):
+        try:
+            _call(fn, event_ids)
+        except Exception:
+            logger.exception("work-order event subscriber %r failed for events %s", fn, event_ids)
 
 
 def publish(event_ids: Iterable[int]) -> None:
     """Call the subscribers with these event ids once the current transaction commits (at once outside one); the
     in-transaction subscribers right now."""
     ids = [int(i) for i in event_ids]
-    for event_id in ids:
-        for fn in list(_in_transaction):
-            fn(event_id)
-    if ids and _subscribers:
+    if not ids:
+        return
+    for fn in list(_in_transaction):
+        _call(fn, ids)
+    if _subscribers:
         transaction.on_commit(lambda: _deliver(ids))

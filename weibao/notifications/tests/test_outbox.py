@@ -64,3 +64,41 @@ def test_with_another_backend_the_notice_waits_for_commit(settings, site_a, duty
     order = _report(site_a, duty_engineer)
     assert [r.kwargs for r in default_task_backend.results] == [{"event_id": order.events.get().pk}]
     assert _queued_notices() == []
+
+
+def test_a_batch_intake_queues_one_notice_task_for_all_its_events(settings, site_a, duty_engineer):
+    from weibao.workorders.services import workorder_create_many
+
+    settings.TASKS = DB_QUEUE
+    report = {"customer": site_a.customer, "site": site_a, "channel": "api", "symptom": "告警"}
+    orders = workorder_create_many(actor=duty_engineer, reports=[report, report, report])
+    events = sorted(e.pk for o in orders for e in o.events.all())
+    rows = list(DBTaskResult.objects.values_list("task_path", "args_kwargs"))
+    assert len(rows) == 1
+    assert rows[0][0].endswith("notify_events")
+    assert sorted(rows[0][1]["kwargs"]["event_ids"]) == events
+
+
+def test_notify_events_makes_the_same_deliveries_as_one_by_one(site_a, duty_engineer):
+    from weibao.notifications.models import Delivery
+    from weibao.notifications.tasks import notify_event, notify_events
+
+    first, second = (
+        workorder_create(
+            actor=duty_engineer,
+            customer=site_a.customer,
+            site=site_a,
+            channel="phone",
+            symptom=s,
+            reporter_email="lisi@jia.example.cn",
+        )  # fmt: skip
+        for s in ("断网", "门禁离线")
+    )
+    ids = [first.events.get().pk, second.events.get().pk]
+    Delivery.objects.all().delete()
+    one_by_one = sum(notify_event.call(event_id=i) for i in ids)
+    made = sorted(Delivery.objects.values_list("event_id", "recipient", "channel"))
+    assert len(made) == 2  # the reporter's "we received it" notice, once per order
+    Delivery.objects.all().delete()
+    assert notify_events.call(event_ids=ids) == one_by_one
+    assert sorted(Delivery.objects.values_list("event_id", "recipient", "channel")) == made

@@ -96,3 +96,23 @@ def test_number_taken_by_the_insert_on_postgresql(site_a, duty_engineer):
     assert order.number.startswith("WB-")
     order.refresh_from_db()
     assert order.number.startswith("WB-")
+
+
+def test_a_many_subscriber_hears_a_batch_once(site_a, duty_engineer):
+    from weibao.workorders.services import workorder_create_many
+
+    heard = []
+
+    def fn(event_ids: list[int]) -> None:
+        heard.append(list(event_ids))
+
+    subscribe(fn, in_transaction=True, many=True)
+    try:
+        report = {"customer": site_a.customer, "site": site_a, "channel": "api", "symptom": "告警"}
+        orders = workorder_create_many(actor=duty_engineer, reports=[report, report])
+        _report(site_a, duty_engineer)
+    finally:
+        unsubscribe(fn)
+    assert len(heard) == 2
+    assert sorted(heard[0]) == sorted(e.pk for o in orders for e in o.events.all())
+    assert len(heard[1]) == 1
