@@ -109,3 +109,23 @@ def test_backup_writes_only_the_named_file(tmp_path, out, monkeypatch, settings)
     with closing(sqlite3.connect(written)) as db:
         assert db.execute("select x from t").fetchall() == [(42,)]
     assert [p.name for p in out.iterdir()] == ["weibao.sqlite3"]
+
+
+@pytest.mark.postgres
+@pytest.mark.skipif(not on_postgres(), reason="needs PostgreSQL")
+def test_unreachable_database_is_a_clear_error_not_a_traceback(tmp_path):
+    import subprocess
+    import sys
+
+    from weibao.core.tests.procs import ROOT
+
+    env = weibao_env("postgres://postgres@127.0.0.1:5432/weibao_no_such_database")
+    for args in (["backup", "--output", str(tmp_path / "x.dump")], ["restore", str(tmp_path / "x.dump"), "--noinput"]):
+        result = subprocess.run(  # noqa: S603 - our own command
+            [sys.executable, "-m", "weibao.cli", *args], cwd=ROOT, env=env, capture_output=True, text=True,
+            timeout=120, check=False,
+        )  # fmt: skip
+        assert result.returncode == 1, result.stderr
+        assert "CommandError" in result.stderr
+        assert "Traceback" not in result.stderr
+    assert not any(tmp_path.iterdir())  # and no half-written backup
