@@ -107,14 +107,19 @@ class ContractForm(forms.ModelForm):
             "sites": forms.CheckboxSelectMultiple,
         }
 
-    def __init__(self, *args, customer: Customer | None = None, **kwargs):
+    def __init__(self, *args, customer: Customer | None = None, user=None, **kwargs):
         super().__init__(*args, **kwargs)
+        if user is not None:
+            # Only customers the user may see are offered (and accepted): scoping, as everywhere else.
+            from weibao.accounts.scoping import scope_queryset
+
+            self.fields["customer"].queryset = scope_queryset(self.fields["customer"].queryset, user)
         # Coverage choices are the chosen customer's projects and sites only (a big estate has thousands).
         if self.instance.pk:
             customer = self.instance.customer
             self.fields["customer"].disabled = True
-        elif self.data.get("customer"):
-            customer = Customer.objects.filter(pk=self.data.get("customer")).first()
+        elif str(self.data.get("customer", "")).isdigit():
+            customer = self.fields["customer"].queryset.filter(pk=int(self.data["customer"])).first()
         self.fields["projects"].queryset = (
             Project.objects.filter(customer=customer) if customer else Project.objects.none()
         )

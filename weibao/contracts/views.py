@@ -15,6 +15,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from weibao.accounts.permissions import has_perm, require
+from weibao.accounts.scoping import scope_queryset
 from weibao.contracts import services
 from weibao.contracts.choices import CONTRACT_STATUS_BADGE, HOLIDAY_DATA_BADGE, ContractStatus, Severity
 from weibao.contracts.forms import (
@@ -136,9 +137,10 @@ def _td(minutes: int | None) -> datetime.timedelta | None:
 def _contract_form_page(request: HttpRequest, contract=None) -> HttpResponse:
     customer = None
     if contract is None and request.GET.get("customer", "").isdigit():
-        customer = Customer.objects.filter(pk=int(request.GET["customer"])).first()
+        customer = scope_queryset(Customer.objects.all(), request.user).filter(pk=int(request.GET["customer"])).first()
     form = ContractForm(
         request.POST or None,
+        user=request.user,
         instance=contract,
         customer=customer,
         initial={"customer": customer} if customer else None,

@@ -11,7 +11,7 @@ from ninja.files import UploadedFile
 
 from weibao.accounts.models import User
 from weibao.accounts.permissions import require
-from weibao.accounts.scoping import scope_queryset
+from weibao.accounts.scoping import get_for_field, scope_queryset
 from weibao.contracts.choices import IntakeChannel
 from weibao.workorders import selectors, services
 from weibao.workorders.models import WorkOrder
@@ -46,12 +46,7 @@ def _order(request: HttpRequest, workorder_id: int) -> WorkOrder:
 
 def _scoped_one(model, user, pk: int | None, field: str, message: str):
     """A related row the user may see, or a 422 naming the field (never revealing other organisations' rows)."""
-    if pk is None:
-        return None
-    found = scope_queryset(model.objects.all(), user).filter(pk=pk).first()
-    if found is None:
-        raise ValidationError({field: [message]})
-    return found
+    return None if pk is None else get_for_field(model.objects.all(), user, pk, field=field, message=message)
 
 
 @router.post("", response={201: WorkOrderOut})

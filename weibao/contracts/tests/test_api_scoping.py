@@ -78,3 +78,18 @@ def test_coverage_of_another_customer_is_refused(client, manager, customer_a_org
     assert response.status_code == 422
     assert list(response.json()["detail"]) == ["coverage"]
     assert not Contract.objects.exists()
+
+
+def test_new_contract_page_preselects_only_a_visible_customer(
+    monkeypatch, client, customer_a_user, customer_a_org, customer_b_org
+):
+    # The "new contract for this customer" link (?customer=) goes through scoping too.
+    monkeypatch.setitem(PERMISSIONS, "contracts.edit", PERMISSIONS["contracts.edit"] | {Role.CUSTOMER_CONTACT})
+    own = CustomerFactory(organisation=customer_a_org, name="甲方自有客户")
+    foreign = CustomerFactory(organisation=customer_b_org, name="乙方机密客户")
+    client.force_login(customer_a_user)
+    page = client.get(f"/contracts/new/?customer={foreign.pk}")
+    assert page.status_code == 200
+    assert "乙方机密客户" not in page.content.decode()
+    page = client.get(f"/contracts/new/?customer={own.pk}")
+    assert "甲方自有客户" in page.content.decode()
