@@ -87,7 +87,7 @@ class WorkLogForm(forms.Form):
     note = forms.CharField(label=_("What was done"), widget=forms.Textarea(attrs={"rows": 3}))
 
 
-class PlanForm(forms.Form):
+class PlanForm(VersionedForm):
     plan = forms.CharField(label=_("Solution plan"), widget=forms.Textarea(attrs={"rows": 4}))
 
 
@@ -121,7 +121,7 @@ class DispatchForm(VersionedForm):
         return data
 
 
-class AppointmentForm(forms.Form):
+class AppointmentForm(VersionedForm):
     appointment_at = AwareDateTimeField(label=_("Visit time agreed with the customer"))
     note = forms.CharField(label=_("Note"), required=False)  # a time in the past is refused by the service
 

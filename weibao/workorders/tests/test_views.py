@@ -470,3 +470,20 @@ def test_customer_filter_picker(client, duty_engineer, customer_a_user, order_a,
     client.force_login(customer_a_user)
     body = client.get(reverse("workorders:customer_pick"), {"customer_q": "乙公司"}).content.decode()
     assert "customer=" not in body  # customers do not pick other customers
+
+
+def test_stale_page_cannot_move_the_visit_time_or_record_a_plan(client, duty_engineer, manager, order_a):
+    # Every action form carries the version the user saw; the visit time and the plan too.
+    seen = order_a.version
+    svc.workorder_acknowledge(workorder=order_a, actor=manager)
+    client.force_login(manager)
+    visit = (timezone.localtime() + dt.timedelta(days=1)).strftime("%Y-%m-%dT%H:%M")
+    response = act(client, order_a, "set_appointment",
+                   {"set_appointment-version": seen, "set_appointment-appointment_at": visit}, **HX)  # fmt: skip
+    assert response.status_code == 409
+    response = act(client, order_a, "record_plan", {"record_plan-version": seen, "record_plan-plan": "更换电源"}, **HX)
+    assert response.status_code == 409
+    order_a.refresh_from_db()
+    assert order_a.appointment_at is None
+    assert order_a.plan_at is None
+    assert order_a.version == seen + 1  # only the acknowledgement
