@@ -445,16 +445,14 @@ def _answered_order(mail: ParsedMail):
 
 
 def _sender_may_write(address: str, workorder) -> bool:
+    """The order's customer side (see `_from_customer_side`) or our own staff."""
     if not address:
         return False
-    if address == (workorder.reporter_email or "").lower():
-        return True
     from weibao.accounts.models import User
 
-    if User.objects.filter(email__iexact=address, is_active=True, organisation__kind="own").exists():
-        return True
-    customer = _customer_for(address)
-    return customer is not None and customer.pk == workorder.customer_id
+    return _from_customer_side(address, workorder) or (
+        User.objects.filter(email__iexact=address, is_active=True, organisation__kind="own").exists()
+    )
 
 
 def _sender_user(address: str, workorder=None):
@@ -512,9 +510,22 @@ def _comment(row: InboundMessage, mail: ParsedMail, workorder) -> None:
     if user is None:
         sender = f"{mail.from_name} <{mail.from_address}>" if mail.from_name else mail.from_address
         body = _("Email from %(sender)s:") % {"sender": sender} + "\n" + body
+    # The resolution notice says "if the fault recurs, simply reply": a reply from the customer's side reopens the
+    # order during observation whether or not the sender has a login (the reporter's address, a contact or a
+    # domain of the order's customer).
     workorder_comment(workorder=workorder, actor=user or _system_user(), body=body or mail.subject,
-                      attachments=accepted, source_ref=_source_ref(row))  # fmt: skip
+                      attachments=accepted, source_ref=_source_ref(row),
+                      from_customer=user is None and _from_customer_side(mail.from_address, workorder))  # fmt: skip
     _note_refused(workorder, row, refused)
+
+
+def _from_customer_side(address: str, workorder) -> bool:
+    if not address:
+        return False
+    if address == (workorder.reporter_email or "").lower():
+        return True
+    customer = _customer_for(address)
+    return customer is not None and customer.pk == workorder.customer_id
 
 
 def open_order_from_mail(*, row: InboundMessage, mail: ParsedMail, customer, site, actor=None):

@@ -242,3 +242,35 @@ def test_smtp_with_starttls(settings, monkeypatch, smtp_tls_server, dovecot, ord
     assert delivery_send(delivery_id=plain.pk, now=plain.next_try_at) == "sent"
     [message] = smtp_tls_server.messages
     assert message["message"]["Message-ID"] == plain.message_id
+
+
+@pytest.mark.parametrize("sender", ["zhangsan@jia.example.cn", "lisi@jia.example.cn"])
+def test_reply_during_observation_reopens_even_without_a_login(
+    sender, order_a, customer_a, duty_engineer, manager, smtp, make_mailbox, django_capture_on_commit_callbacks
+):
+    # The resolution notice says "if the fault recurs, simply reply to this mail": the reporter (no account) and a
+    # customer contact (no account) are heard like a customer user would be.
+    from weibao.workorders.choices import Status
+    from weibao.workorders.models import WorkOrderEvent
+    from weibao.workorders.services import workorder_acknowledge, workorder_resolve
+
+    with django_capture_on_commit_callbacks(execute=True):
+        workorder_acknowledge(workorder=order_a, actor=duty_engineer)
+        workorder_resolve(workorder=order_a, actor=duty_engineer, resolution="重启交换机后恢复")
+    order_a.refresh_from_db()
+    assert order_a.status in (Status.RESOLVED, Status.OBSERVING)
+    resolved = smtp.messages[-1]["message"]  # the resolution notice to the reporter
+    assert order_a.number in str(resolved["Subject"])
+    reply = (
+        f"From: {sender}\r\nTo: service@weibao.test\r\nSubject: Re: [{order_a.number}] resolved\r\n"
+        f"Message-ID: {make_msgid()}\r\nIn-Reply-To: {resolved['Message-ID']}\r\n"
+        f"Content-Type: text/plain; charset=utf-8\r\n\r\n又断网了，还是不行\r\n"
+    ).encode()
+    with django_capture_on_commit_callbacks(execute=True):
+        mailbox_poll(mailbox=make_mailbox([reply]))
+    order_a.refresh_from_db()
+    assert order_a.status == Status.REOPENED
+    comment = WorkOrderEvent.objects.get(workorder=order_a, kind="comment")
+    assert "又断网了" in comment.body
+    assert sender in comment.body  # filed under the system account, naming the sender
+    assert WorkOrderEvent.objects.filter(workorder=order_a, kind="reopened").count() == 1

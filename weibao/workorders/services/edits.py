@@ -139,9 +139,12 @@ def workorder_assign(*, workorder: WorkOrder, actor: User, assignee: User | None
 
 @transaction.atomic
 def workorder_comment(*, workorder: WorkOrder, actor: User, body: str, attachments: Sequence[UploadedFile] = (),
-                      internal: bool = False, source_ref: str = "", reopen: bool | None = None) -> WorkOrderEvent:  # fmt: skip
+                      internal: bool = False, source_ref: str = "", reopen: bool | None = None,
+                      from_customer: bool = False) -> WorkOrderEvent:  # fmt: skip
     """A note on the timeline. A customer's report while the order observes means the fault recurred: the order
-    reopens (pass reopen=False for a plain note). The same `source_ref` (e.g. an e-mail) is recorded once."""
+    reopens (pass reopen=False for a plain note). `from_customer` says the note comes from the customer's side
+    although the actor is not a customer account (a reply mail from the reporter or a customer contact without a
+    login, filed under the system user). The same `source_ref` (e.g. an e-mail) is recorded once."""
     _check_actor(actor, "workorders.comment", workorder)
     body = _clean_text(body, "body", required=not attachments)
     source_ref = _clean_text(source_ref, "source_ref", max_length=200)
@@ -158,7 +161,7 @@ def workorder_comment(*, workorder: WorkOrder, actor: User, body: str, attachmen
     for upload, info in checked:
         _store_attachment(wo, upload, info, actor=actor, event=event, internal=internal)
     if reopen is None:
-        reopen = actor.is_customer and wo.status in OBSERVATION_STATUSES
+        reopen = (actor.is_customer or from_customer) and wo.status in OBSERVATION_STATUSES
     if reopen and wo.status in OBSERVATION_STATUSES | {Status.CLOSED}:
         _reopen(wo, actor=actor, perm="workorders.reopen",
                 reason=_("The customer reported the fault again."), kind=EventKind.REOPENED)  # fmt: skip
