@@ -74,6 +74,7 @@ class CalendarFactory(factory.django.DjangoModelFactory):
 class ContractFactory(factory.django.DjangoModelFactory):
     class Meta:
         model = Contract
+        skip_postgeneration_save = True  # the policy hook writes its own rows; the contract needs no second save
 
     code = factory.Sequence(lambda n: f"HT-2026-{n:03d}")
     name = "维保合同"
