@@ -29,7 +29,9 @@ def _url_pattern(name: str) -> tuple[str, str]:
 def roster_grid(request, days: list[tuple[dt.date, list[ShiftRow]]], *, today: dt.date, can_edit: bool) -> SafeString:
     """The seven day cards of the roster week (`<section class="card">` each, shifts in the given order)."""
     kind_labels = {value: escape(str(label)) for value, label in RosterKind.choices}
-    next_day = escape(_("next day"))
+    # Labels outside the f-strings: makemessages (xgettext) does not see gettext calls inside f-string fields.
+    next_day, today_label = escape(_("next day")), escape(_("today"))
+    nobody = escape(_("Nobody rostered."))
     if can_edit:
         edit_head, edit_tail = _url_pattern("dispatch:roster_entry_edit")
         delete_head, delete_tail = _url_pattern("dispatch:roster_entry_delete")
@@ -46,7 +48,7 @@ def roster_grid(request, days: list[tuple[dt.date, list[ShiftRow]]], *, today: d
             f"<h2>{escape(date_filter(day, 'D'))} {day:%m-%d}"
         )
         if is_today:
-            add(f' <span class="badge badge-blue">{escape(_("today"))}</span>')
+            add(f' <span class="badge badge-blue">{today_label}</span>')
         add('</h2>\n<ul class="plain">\n')
         for shift in shifts:
             start = shift.starts_at.astimezone(tz)
@@ -76,6 +78,6 @@ def roster_grid(request, days: list[tuple[dt.date, list[ShiftRow]]], *, today: d
                 )
             add("</li>\n")
         if not shifts:
-            add(f'<li class="muted">{escape(_("Nobody rostered."))}</li>\n')
+            add(f'<li class="muted">{nobody}</li>\n')
         add("</ul>\n</section>\n")
     return mark_safe("".join(out))  # noqa: S308 — every value above is escaped
