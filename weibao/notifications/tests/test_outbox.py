@@ -3,18 +3,14 @@ commits with the event and disappears with a rollback (no notice for an order th
 between commit and enqueue). With another backend it waits for the commit."""
 
 import pytest
-from django.db import transaction
 from django_tasks_db.models import DBTaskResult
 
 from weibao.workorders.services import workorder_create
+from weibao.workorders.tests.factories import Boom, make_workorder, make_workorder_then_fail
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
 DB_QUEUE = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}}
-
-
-class Boom(Exception):
-    pass
 
 
 @pytest.fixture
@@ -23,15 +19,11 @@ def site_a(customer_a):
 
 
 def _report(site, actor):
-    return workorder_create(actor=actor, customer=site.customer, site=site, channel="phone", symptom="断网")
+    return make_workorder(site=site, actor=actor, symptom="断网")
 
 
 def _report_then_fail(site, actor, check=lambda: None):
-    """A report whose surrounding transaction then fails: `check` runs while it is still open."""
-    with transaction.atomic():
-        _report(site, actor)
-        check()
-        raise Boom
+    make_workorder_then_fail(site=site, actor=actor, symptom="断网", check=check)
 
 
 def _queued_notices():

@@ -67,3 +67,17 @@ def make_workorder(*, actor=None, site=None, customer=None, **kwargs):
     kwargs.setdefault("symptom", "核心交换机端口大量丢包，财务系统无法访问")
     kwargs.setdefault("severity", "B")
     return workorder_create(actor=actor, customer=site.customer, site=site, **kwargs)
+
+
+class Boom(Exception):
+    """Raised by `make_workorder_then_fail` to roll a transaction back on purpose."""
+
+
+def make_workorder_then_fail(*, check=lambda: None, **kwargs):
+    """A report whose surrounding transaction then fails (Boom): `check` runs while the transaction is still open."""
+    from django.db import transaction
+
+    with transaction.atomic():
+        make_workorder(**kwargs)
+        check()
+        raise Boom

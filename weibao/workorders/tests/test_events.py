@@ -2,31 +2,23 @@
 event and roll back with it (the notification queue uses this as a transactional outbox)."""
 
 import pytest
-from django.db import connection, transaction
+from django.db import connection
 from django.db.models import Func
 
 from weibao.workorders.events import subscribe, unsubscribe
 from weibao.workorders.models import WorkOrderEvent
-from weibao.workorders.services import workorder_create
 from weibao.workorders.services.common import number_for_insert
+from weibao.workorders.tests.factories import Boom, make_workorder, make_workorder_then_fail
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
 
-class Boom(Exception):
-    pass
-
-
 def _report(site, actor):
-    return workorder_create(actor=actor, customer=site.customer, site=site, channel="phone", symptom="断网")
+    return make_workorder(site=site, actor=actor, symptom="断网")
 
 
 def _report_then_fail(site, actor, check=lambda: None):
-    """A report whose surrounding transaction then fails: `check` runs while it is still open."""
-    with transaction.atomic():
-        _report(site, actor)
-        check()
-        raise Boom
+    make_workorder_then_fail(site=site, actor=actor, symptom="断网", check=check)
 
 
 def test_in_transaction_subscriber_runs_inside_and_rolls_back_with_the_order(site_a, duty_engineer):
