@@ -3,8 +3,10 @@
 from importlib import import_module
 from importlib.util import find_spec
 
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.conf import settings
+from django.core.exceptions import PermissionDenied, RequestDataTooBig, ValidationError
 from django.http import Http404
+from django.utils.translation import gettext as _
 from ninja import NinjaAPI
 from ninja.security import django_auth
 
@@ -47,6 +49,13 @@ def forbidden(request, exc):
 @api.exception_handler(Http404)
 def not_found(request, exc):
     return api.create_response(request, {"detail": "Not found."}, status=404)
+
+
+@api.exception_handler(RequestDataTooBig)
+def too_big(request, exc):
+    limit = settings.DATA_UPLOAD_MAX_MEMORY_SIZE // (1024 * 1024)
+    message = _("The request is too large (at most %(mib)s MiB); send fewer reports or files at once.") % {"mib": limit}
+    return api.create_response(request, {"detail": message}, status=413)
 
 
 @api.exception_handler(ValidationError)

@@ -118,3 +118,11 @@ def test_batch_statements_do_not_grow_with_the_batch(duty_client, site_a):
         return len([q for q in captured.captured_queries if "notifications_" not in q["sql"]])
 
     assert statements(2) == statements(20)
+
+
+def test_oversize_batch_is_a_clear_413_and_creates_nothing(duty_client, site_a):
+    reports = [_report(site_a, "断" * 20_000)] * 100  # about 6 MB of JSON, above DATA_UPLOAD_MAX_MEMORY_SIZE
+    response = _post(duty_client, reports)
+    assert response.status_code == 413
+    assert "MiB" in response.json()["detail"]
+    assert WorkOrder.objects.count() == 0
