@@ -63,3 +63,20 @@ def test_parallel_sweeps_never_duplicate(site_a, duty_engineer):
     assert WorkOrderEvent.objects.filter(kind="sla_warning").count() == 30
     assert Alert.objects.count() == Alert.objects.values("event", "recipient").distinct().count()
     assert sla_sweep() == {"warnings": 0, "breaches": 0}
+
+
+def test_batches_and_single_reports_share_one_gapless_counter(site_a, duty_engineer):
+    from weibao.workorders.services import workorder_create_many
+
+    report = {"customer": site_a.customer, "site": site_a, "channel": "api", "symptom": "告警", "severity": "B"}
+
+    def create(i: int) -> None:
+        if i % 2:
+            workorder_create_many(actor=duty_engineer, reports=[report] * 5)
+        else:
+            for _ in range(5):
+                workorder_create(actor=duty_engineer, **report)
+
+    assert run_threads(6, create) == []
+    numbers = sorted(WorkOrder.objects.values_list("number", flat=True))
+    assert [int(n.rsplit("-", 1)[1]) for n in numbers] == list(range(1, 31))
