@@ -126,3 +126,18 @@ def test_oversize_batch_is_a_clear_413_and_creates_nothing(duty_client, site_a):
     assert response.status_code == 413
     assert "MiB" in response.json()["detail"]
     assert WorkOrder.objects.count() == 0
+
+
+def test_a_device_of_another_customer_is_named_by_position(duty_client, site_a, site_b):
+    from weibao.workorders.tests.factories import DeviceFactory
+
+    foreign = DeviceFactory(site=site_b)
+    own = DeviceFactory(site=site_a)
+    reports = [_report(site_a, device_ids=[own.pk]), _report(site_a, device_ids=[foreign.pk])]
+    response = _post(duty_client, reports)
+    assert response.status_code == 422
+    assert set(response.json()["detail"]) == {"1.devices"}
+    assert WorkOrder.objects.count() == 0
+    response = _post(duty_client, [_report(site_a, device_ids=[own.pk, own.pk])])
+    assert response.status_code == 201
+    assert list(WorkOrder.objects.get().devices.all()) == [own]
