@@ -330,6 +330,12 @@ def workorder_wait_customer(*, workorder: WorkOrder, actor: User, reason: str,
                  unchanged_if=lambda wo: wo.status == Status.WAITING_CUSTOMER)  # fmt: skip
 
 
+def _last_move_was_resume(workorder: WorkOrder, status: str) -> bool:
+    """The order's latest state change was a resume into the state it is in now (notes since do not count)."""
+    last = workorder.events.exclude(new_status="").order_by("-id").values_list("kind", "new_status").first()
+    return last == (EventKind.RESUMED, status)
+
+
 @transaction.atomic
 def workorder_resume(*, workorder: WorkOrder, actor: User, note: str = "",
                      expected_version: int | None = None) -> WorkOrder:  # fmt: skip
@@ -340,6 +346,9 @@ def workorder_resume(*, workorder: WorkOrder, actor: User, note: str = "",
     current = (
         WorkOrder.objects.select_for_update().filter(pk=workorder.pk).values_list("status", "resume_status").first()
     )
+    if current is not None and current[0] != Status.WAITING_CUSTOMER and _last_move_was_resume(workorder, current[0]):
+        _copy_back(workorder, WorkOrder.objects.get(pk=workorder.pk))
+        return workorder  # a repeated click (or a retried request from a phone): nothing to do
     if current is None or current[0] != Status.WAITING_CUSTOMER:
         status = current[0] if current else workorder.status
         raise TransitionNotAllowed(current=str(Status(status).label), requested=str(EventKind.RESUMED.label))

@@ -365,3 +365,21 @@ def test_page_shows_the_services_refusal_of_a_past_visit_time(client, order_a, d
     order_a.refresh_from_db()
     assert order_a.appointment_at is None
     assert not order_a.events.filter(kind=EventKind.APPOINTMENT).exists()
+
+
+def test_resume_clicked_twice_is_a_no_op_but_a_real_conflict_is_still_refused(site_a, duty_engineer):
+    from weibao.core.exceptions import TransitionNotAllowed
+
+    wo = make_workorder(site=site_a, actor=duty_engineer)
+    svc.workorder_acknowledge(workorder=wo, actor=duty_engineer)
+    svc.workorder_wait_customer(workorder=wo, actor=duty_engineer, reason="等客户开机房门")
+    first, second = WorkOrder.objects.get(pk=wo.pk), WorkOrder.objects.get(pk=wo.pk)
+    svc.workorder_resume(workorder=first, actor=duty_engineer)
+    svc.workorder_comment(workorder=wo, actor=duty_engineer, body="客户已开门")  # a note since does not count
+    events = WorkOrderEvent.objects.filter(workorder=wo).count()
+    again = svc.workorder_resume(workorder=second, actor=duty_engineer)  # the phone retried the request
+    assert again.status == Status.ACKNOWLEDGED
+    assert WorkOrderEvent.objects.filter(workorder=wo).count() == events  # nothing appended
+    svc.workorder_start_diagnosis(workorder=WorkOrder.objects.get(pk=wo.pk), actor=duty_engineer)
+    with pytest.raises(TransitionNotAllowed):  # the order moved on: resuming now is a real mistake
+        svc.workorder_resume(workorder=WorkOrder.objects.get(pk=wo.pk), actor=duty_engineer)
