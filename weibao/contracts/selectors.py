@@ -6,7 +6,7 @@ import datetime
 from dataclasses import dataclass, field
 from datetime import timedelta
 
-from django.db.models import Exists, OuterRef, Q, QuerySet, Value
+from django.db.models import Exists, OuterRef, Q, QuerySet, Value, prefetch_related_objects
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -240,6 +240,9 @@ def entitlements_for_many(queries: list[EntitlementQuery]) -> list[Entitlement]:
     by_customer: dict[int, list[Contract]] = {}
     for contract in contracts:
         by_customer.setdefault(contract.customer_id, []).append(contract)
+    if any(q.device is not None for q in queries):
+        prefetch_related_objects(contracts, "warranty_terms")  # devices without their own warranty end read these
+    no_contract: dict[tuple[int, datetime.date], str] = {}  # the reason depends on the customer and day only
     result = []
     for q, on, site_id, project_id in items:
         candidates = []
@@ -252,12 +255,31 @@ def entitlements_for_many(queries: list[EntitlementQuery]) -> list[Entitlement]:
                 candidates.append((1, contract))
             elif contract.covers_all:
                 candidates.append((0, contract))
-        result.append(_entitlement(_most_specific(candidates), customer=q.customer, on=on, device=q.device))
+        contract = _most_specific(candidates)
+        reason = ""
+        if contract is None:
+            key = (q.customer.pk, on)
+            reason = no_contract[key] = no_contract.get(key) or _no_contract_reason(q.customer, on)
+        result.append(_entitlement(contract, customer=q.customer, on=on, device=q.device, no_contract_reason=reason))
     return result
 
 
-def _entitlement(contract: Contract | None, *, customer, on: datetime.date, device=None) -> Entitlement:
-    """The entitlement once the applicable contract (or none) is known."""
+def _no_contract_reason(customer, on: datetime.date) -> str:
+    """Why no contract applies: one expired, ones in force that do not cover the place, or none at all."""
+    expired = Contract.objects.filter(customer=customer, end_date__lt=on).exclude(status=ContractStatus.DRAFT).first()
+    if expired is not None:
+        return _("Contract %(code)s expired on %(end)s.") % {"code": expired.code, "end": expired.end_date}
+    if Contract.objects.filter(
+        customer=customer, status=ContractStatus.ACTIVE, start_date__lte=on, end_date__gte=on
+    ).exists():
+        return _("The customer's contracts do not cover this site or device.")
+    return _("No contract is in force for this customer.")
+
+
+def _entitlement(
+    contract: Contract | None, *, customer, on: datetime.date, device=None, no_contract_reason: str = ""
+) -> Entitlement:
+    """The entitlement once the applicable contract (or none) is known (`no_contract_reason` when already known)."""
     reasons: list[str] = []
     in_warranty: bool | None = None
     warranty_end: datetime.date | None = None
@@ -266,17 +288,7 @@ def _entitlement(contract: Contract | None, *, customer, on: datetime.date, devi
             _("Contract %(code)s is in force until %(end)s.") % {"code": contract.code, "end": contract.end_date}
         )
     else:
-        expired = (
-            Contract.objects.filter(customer=customer, end_date__lt=on).exclude(status=ContractStatus.DRAFT).first()
-        )
-        if expired is not None:
-            reasons.append(_("Contract %(code)s expired on %(end)s.") % {"code": expired.code, "end": expired.end_date})
-        elif Contract.objects.filter(
-            customer=customer, status=ContractStatus.ACTIVE, start_date__lte=on, end_date__gte=on
-        ).exists():
-            reasons.append(_("The customer's contracts do not cover this site or device."))
-        else:
-            reasons.append(_("No contract is in force for this customer."))
+        reasons.append(no_contract_reason or _no_contract_reason(customer, on))
     if device is not None:
         warranty_end = device.warranty_end
         if warranty_end is None and contract is not None and device.installed_on:

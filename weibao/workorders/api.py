@@ -49,93 +49,35 @@ def _scoped_one(model, user, pk: int | None, field: str, message: str):
     return None if pk is None else get_for_field(model.objects.all(), user, pk, field=field, message=message)
 
 
-@router.post("", response={201: WorkOrderOut})
-def create_workorder(request, payload: WorkOrderIn):
-    """Report a fault (channel "api"). Unknown customer/site or a device of another customer → 422."""
-    from weibao.assets.models import Device, Project
-    from weibao.customers.models import Customer, Site
-
-    user = request.auth
-    require(user, "workorders.create")
-    # One query for site, customer and region (intake runs hundreds of times a second); the customer is looked up
-    # on its own only to word the error when the two do not match.
-    site = scope_queryset(Site.objects.select_related("customer", "region"), user).filter(pk=payload.site_id).first()
-    if site is None or site.customer_id != payload.customer_id:
-        _scoped_one(Customer, user, payload.customer_id, "customer_id", _("Unknown customer."))
-        if site is None:
-            raise ValidationError({"site_id": [_("Unknown site.")]})
-        raise ValidationError({"site_id": [_("This site does not belong to the customer.")]})
-    customer = site.customer
-    project = _scoped_one(Project, user, payload.project_id, "project_id", _("Unknown project."))
-    devices = []
-    if payload.device_ids:
-        found = {d.pk: d for d in scope_queryset(Device.objects.all(), user).filter(pk__in=payload.device_ids)}
-        missing = [pk for pk in payload.device_ids if pk not in found]
-        if missing:
-            raise ValidationError({"device_ids": [_("Unknown device: %(ids)s.") % {"ids": missing}]})
-        devices = [found[pk] for pk in dict.fromkeys(payload.device_ids)]
-    wo = services.workorder_create(
-        actor=user,
-        customer=customer,
-        site=site,
-        channel=IntakeChannel.API,
-        symptom=payload.symptom,
-        severity=payload.severity,
-        title=payload.title,
-        category=payload.category,
-        project=project,
-        devices=devices,
-        reporter_name=payload.reporter_name,
-        reporter_phone=payload.reporter_phone,
-        reporter_email=payload.reporter_email,
-        source_ref=payload.source_ref,
-    )
-    return Status(201, wo)  # customer and site are the instances loaded above: no re-read
-
-
-@router.post("/batch", response={201: list[WorkOrderOut]})
-def create_workorders(request, payload: WorkOrderBatchIn):
-    """Report up to 100 faults at once (a monitoring system's burst of alarms), channel "api": all or nothing.
-    Every problem is reported with the report's position and field, e.g. `{"detail": {"3.site_id": [...]}}`;
-    nothing is created unless every report is valid. The orders come back in the order sent."""
+def _resolve_reports(user, reports: list[WorkOrderIn]) -> tuple[list[dict], list[dict[str, list[str]]]]:
+    """The ids of intake payloads looked up through scoping, one query per kind whatever the number of reports:
+    per report the keyword arguments of `workorder_create` (None where a lookup failed) and its errors by field.
+    Another organisation's site, project or device reads exactly like one that does not exist."""
     from weibao.assets.models import Device, Project
     from weibao.customers.models import Site
 
-    user = request.auth
-    require(user, "workorders.create")
-    reports = payload.reports
-    sites = {
-        s.pk: s
-        for s in scope_queryset(Site.objects.select_related("customer", "region"), user).filter(
-            pk__in={r.site_id for r in reports}
-        )
-    }
-    project_ids = {r.project_id for r in reports if r.project_id is not None}
-    projects = (
-        {p.pk: p for p in scope_queryset(Project.objects.all(), user).filter(pk__in=project_ids)} if project_ids else {}
-    )
-    device_ids = {pk for r in reports for pk in r.device_ids}
-    devices = (
-        {d.pk: d for d in scope_queryset(Device.objects.all(), user).filter(pk__in=device_ids)} if device_ids else {}
-    )
-    errors: dict[str, list[str]] = {}
-    prepared = []
-    for i, r in enumerate(reports):
-        site = sites.get(r.site_id)
+    def scoped(qs, ids) -> dict:
+        return {o.pk: o for o in scope_queryset(qs, user).filter(pk__in=ids)} if ids else {}
+
+    sites = scoped(Site.objects.select_related("customer", "region"), {r.site_id for r in reports})
+    projects = scoped(Project.objects.all(), {r.project_id for r in reports if r.project_id is not None})
+    devices = scoped(Device.objects.all(), {pk for r in reports for pk in r.device_ids})
+    prepared, errors = [], []
+    for r in reports:
+        site, problems = sites.get(r.site_id), {}
         if site is None:
-            errors[f"{i}.site_id"] = [_("Unknown site.")]
+            problems["site_id"] = [_("Unknown site.")]
         elif site.customer_id != r.customer_id:
-            # Whether the customer exists at all is not revealed: the site is the caller's own, the pair is wrong.
-            errors[f"{i}.site_id"] = [_("This site does not belong to the customer.")]
+            problems["site_id"] = [_("This site does not belong to the customer.")]
         if r.project_id is not None and r.project_id not in projects:
-            errors[f"{i}.project_id"] = [_("Unknown project.")]
-        missing = [pk for pk in r.device_ids if pk not in devices]
-        if missing:
-            errors[f"{i}.device_ids"] = [_("Unknown device: %(ids)s.") % {"ids": missing}]
-        if site is None or f"{i}.site_id" in errors:
-            continue
+            problems["project_id"] = [_("Unknown project.")]
+        if missing := [pk for pk in r.device_ids if pk not in devices]:
+            problems["device_ids"] = [_("Unknown device: %(ids)s.") % {"ids": missing}]
+        errors.append(problems)
         prepared.append(
-            {
+            None
+            if problems
+            else {
                 "customer": site.customer,
                 "site": site,
                 "channel": IntakeChannel.API,
@@ -144,16 +86,42 @@ def create_workorders(request, payload: WorkOrderBatchIn):
                 "title": r.title,
                 "category": r.category,
                 "project": projects.get(r.project_id),
-                "devices": [devices[pk] for pk in dict.fromkeys(r.device_ids) if pk in devices],
+                "devices": [devices[pk] for pk in dict.fromkeys(r.device_ids)],
                 "reporter_name": r.reporter_name,
                 "reporter_phone": r.reporter_phone,
                 "reporter_email": r.reporter_email,
                 "source_ref": r.source_ref,
             }
         )
-    if errors:
-        raise ValidationError(errors)
-    return Status(201, services.workorder_create_many(actor=user, reports=prepared))
+    return prepared, errors
+
+
+@router.post("", response={201: WorkOrderOut})
+def create_workorder(request, payload: WorkOrderIn):
+    """Report a fault (channel "api"). Unknown customer/site or a device of another customer → 422."""
+    from weibao.customers.models import Customer
+
+    require(request.auth, "workorders.create")
+    (report,), (problems,) = _resolve_reports(request.auth, [payload])
+    if "site_id" in problems:
+        # Worded more precisely when the customer itself is unknown (only ever a customer the caller may see).
+        _scoped_one(Customer, request.auth, payload.customer_id, "customer_id", _("Unknown customer."))
+    if problems:
+        raise ValidationError(problems)
+    return Status(201, services.workorder_create(actor=request.auth, **report))  # the loaded site: no re-read
+
+
+@router.post("/batch", response={201: list[WorkOrderOut]})
+def create_workorders(request, payload: WorkOrderBatchIn):
+    """Report up to 100 faults at once (a monitoring system's burst of alarms), channel "api": all or nothing.
+    Every problem is reported with the report's position and field, e.g. `{"detail": {"3.site_id": [...]}}`;
+    nothing is created unless every report is valid. The orders come back in the order sent."""
+    require(request.auth, "workorders.create")
+    prepared, errors = _resolve_reports(request.auth, payload.reports)
+    flat = {f"{i}.{field}": messages for i, problems in enumerate(errors) for field, messages in problems.items()}
+    if flat:
+        raise ValidationError(flat)
+    return Status(201, services.workorder_create_many(actor=request.auth, reports=prepared))
 
 
 @router.get("", response=WorkOrderPage)

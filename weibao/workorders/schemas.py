@@ -6,6 +6,8 @@ import datetime
 
 from ninja import Field, Schema
 
+from weibao.workorders.services.intake import MAX_BATCH
+
 
 class WorkOrderIn(Schema):
     customer_id: int
@@ -23,7 +25,7 @@ class WorkOrderIn(Schema):
 
 
 class WorkOrderBatchIn(Schema):
-    reports: list[WorkOrderIn] = Field(..., min_length=1, max_length=100)
+    reports: list[WorkOrderIn] = Field(..., min_length=1, max_length=MAX_BATCH)
 
 
 class WorkOrderFilter(Schema):

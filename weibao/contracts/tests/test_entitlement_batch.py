@@ -63,16 +63,25 @@ def test_batch_matches_one_by_one():
 
 
 def test_batch_query_count_does_not_grow_with_the_batch():
-    customers = [CustomerFactory() for _ in range(6)]
-    sites = [SiteFactory(customer=c) for c in customers]
-    for c in customers[:4]:
-        ContractFactory(customer=c)
+    # Two customers under contract (one device without its own warranty end, so the contract's warranty terms are
+    # read), one without any contract: repeating the same reports must not add queries.
+    covered = [SiteFactory() for _ in range(2)]
+    for site in covered:
+        WarrantyTermFactory(contract=ContractFactory(customer=site.customer), months=36)
+    bare = SiteFactory()
+    device = DeviceFactory(site=covered[0], installed_on=datetime.date(2025, 1, 1))
 
-    def count(n: int) -> int:
-        queries = [EntitlementQuery(customer=s.customer, at=AT, site=s) for s in sites[:n]]
+    def count(repeat: int) -> int:
+        queries = [
+            EntitlementQuery(customer=covered[0].customer, at=AT, device=device),
+            EntitlementQuery(customer=covered[1].customer, at=AT, site=covered[1]),
+            EntitlementQuery(customer=bare.customer, at=AT, site=bare),
+        ] * repeat
         with CaptureQueriesContext(connection) as captured:
-            entitlements_for_many(queries)
-        return len([q for q in captured.captured_queries if 'contracts_contract"' in q["sql"]])
+            result = entitlements_for_many(queries)
+        assert result[0].in_warranty is True  # from the contract's warranty term
+        assert result[2].contract is None
+        return len(captured.captured_queries)
 
-    assert count(2) == count(4)  # customers without a contract cost their own look-ups (the reason wording)
+    assert count(1) == count(5)
     assert entitlements_for_many([]) == []

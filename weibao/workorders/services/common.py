@@ -242,21 +242,12 @@ def _copy_back(target: WorkOrder, source: WorkOrder) -> None:
 def allocate_number(at: datetime.datetime | None = None) -> str:
     """The next `WB-YYYY-NNNNNN`: one atomic upsert on the year's counter row (safe under concurrent intake; the
     row stays locked until the transaction ends, so numbers have no gaps)."""
-    year = timezone.localtime(at or timezone.now()).year
-    table = connection.ops.quote_name(NumberCounter._meta.db_table)
-    with connection.cursor() as cursor:
-        # INSERT … ON CONFLICT … RETURNING works on PostgreSQL and SQLite ≥ 3.35; the row lock serialises takers.
-        cursor.execute(
-            f"INSERT INTO {table} (year, last) VALUES (%s, 1) "  # noqa: S608 - table name from model meta
-            f"ON CONFLICT (year) DO UPDATE SET last = {table}.last + 1 RETURNING last",
-            [year],
-        )
-        (last,) = cursor.fetchone()
-    return f"WB-{year}-{last:06d}"
+    return allocate_numbers(timezone.localtime(at or timezone.now()).year, 1)[0]
 
 
 def allocate_numbers(year: int, count: int) -> list[str]:
-    """`count` consecutive numbers of `year` in one upsert (batch intake): the counter moves by `count` at once."""
+    """`count` consecutive numbers of `year` in one upsert: the counter moves by `count` at once.
+    INSERT … ON CONFLICT … RETURNING works on PostgreSQL and SQLite ≥ 3.35; the row lock serialises takers."""
     table = connection.ops.quote_name(NumberCounter._meta.db_table)
     with connection.cursor() as cursor:
         cursor.execute(
