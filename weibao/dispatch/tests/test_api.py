@@ -11,7 +11,8 @@ def test_list_and_now(client, manager, field_engineer, branch, django_assert_max
     entry = RosterEntryFactory(engineer=field_engineer)
     client.force_login(manager)
     with django_assert_max_num_queries(6):
-        response = client.get("/api/dispatch/roster", {"branch_id": branch.pk})
+        # The week is named: the factory's shift started an hour ago, which is last week just after Monday 00:00.
+        response = client.get("/api/dispatch/roster", {"branch_id": branch.pk, "date_from": str(entry.date)})
     assert response.status_code == 200
     assert [row["id"] for row in response.json()] == [entry.pk]
     response = client.get("/api/dispatch/roster/now")
