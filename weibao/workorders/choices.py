@@ -104,6 +104,8 @@ OBSERVATION_STATUSES = frozenset({Status.RESOLVED, Status.OBSERVING})
 FINAL_STATUSES = frozenset({Status.CLOSED, Status.CANCELLED})
 # Not closed or cancelled: SLA clocks may still run, the observation sweep looks here.
 ACTIVE_STATUSES = OPEN_STATUSES | OBSERVATION_STATUSES
+# Work finished (observing, resolved, closed, cancelled): "earlier orders" in a briefing.
+DONE_STATUSES = frozenset(Status) - OPEN_STATUSES
 
 # Badge colours sit beside the values (templates display, they don't decide).
 STATUS_BADGE = {

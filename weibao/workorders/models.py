@@ -10,7 +10,8 @@ from pathlib import PurePath
 
 from django.conf import settings
 from django.db import models
-from django.db.models import Q
+from django.db.models import Q, Value
+from django.db.models.functions import Replace, Reverse
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
@@ -18,6 +19,7 @@ from weibao.contracts.choices import ClockKind, IntakeChannel, Severity
 from weibao.core.models import TimeStampedModel, VersionedModel
 from weibao.workorders.choices import (
     ACTIVE_STATUSES,
+    DONE_STATUSES,
     OPEN_STATUSES,
     AlertLevel,
     Category,
@@ -31,6 +33,7 @@ from weibao.workorders.choices import (
 
 OPEN_Q = Q(status__in=sorted(OPEN_STATUSES))
 ACTIVE_Q = Q(status__in=sorted(ACTIVE_STATUSES))
+DONE_Q = Q(status__in=sorted(DONE_STATUSES))
 
 
 class NumberCounter(models.Model):
@@ -59,6 +62,12 @@ class WorkOrder(VersionedModel):
     VENDOR_SCOPE = "escalated_vendor__organisation"
 
     number = models.CharField(_("number"), max_length=20, unique=True, editable=False)
+    # The number's digits reversed ("WB-2026-000235" -> "5320006202"): "the order ending 235" is a prefix lookup.
+    number_key = models.GeneratedField(
+        expression=Reverse(Replace(Replace("number", Value("WB"), Value("")), Value("-"), Value(""))),
+        output_field=models.CharField(max_length=20),
+        db_persist=True,
+    )
     # Foreign keys marked db_index=False are led by a composite index below (one index fewer per insert).
     organisation = models.ForeignKey(
         "accounts.Organisation",
@@ -119,6 +128,9 @@ class WorkOrder(VersionedModel):
     )
     reporter_name = models.CharField(_("reporter"), max_length=100, blank=True)
     reporter_phone = models.CharField(_("reporter phone"), max_length=40, blank=True)
+    # The reporter's phone digits reversed (`core.phones.suffix_key`): "the caller's number" and "a number ending
+    # in 7829" are both a prefix lookup on one index. Kept in step by the intake and edit services.
+    reporter_phone_key = models.CharField(max_length=40, blank=True, default="", editable=False)
     reporter_email = models.CharField(_("reporter email"), max_length=254, blank=True)
     contact = models.ForeignKey(
         "customers.Contact",
@@ -210,6 +222,9 @@ class WorkOrder(VersionedModel):
             models.Index(fields=["assignee", "status", "-id"], name="wo_assignee_status_idx"),
             models.Index(fields=["branch", "status", "-id"], name="wo_branch_status_idx"),
             models.Index(fields=["site", "-id"], name="wo_site_idx"),
+            # A site's briefing: its latest open and latest finished orders, however many it has.
+            models.Index(fields=["site", "-id"], condition=OPEN_Q, name="wo_open_site_idx"),
+            models.Index(fields=["site", "-id"], condition=DONE_Q, name="wo_done_site_idx"),
             models.Index(fields=["status", "-id"], name="wo_status_idx"),
             # The observation sweep.
             models.Index(
@@ -218,6 +233,10 @@ class WorkOrder(VersionedModel):
                 name="wo_observation_idx",
             ),
             models.Index(fields=["escalated_vendor", "-id"], name="wo_vendor_idx"),
+            # Search by phone or order-number digits (suffixes): prefix lookups on the reversed keys.
+            # varchar_pattern_ops lets PostgreSQL answer LIKE 'x%' whatever the database collation.
+            models.Index(fields=["reporter_phone_key"], opclasses=["varchar_pattern_ops"], name="wo_phone_key_idx"),
+            models.Index(fields=["number_key"], opclasses=["varchar_pattern_ops"], name="wo_number_key_idx"),
         ]
         constraints = [
             models.CheckConstraint(

@@ -7,8 +7,10 @@ deadline, pages are keyset-paginated (no OFFSET), and counts of the huge closed 
 from __future__ import annotations
 
 import datetime
+import re
 from dataclasses import dataclass, field
 from typing import Any
+from urllib.parse import urlencode
 
 from django.core.exceptions import ValidationError
 from django.db.models import Count, F, OuterRef, Prefetch, Q, QuerySet, Subquery
@@ -17,6 +19,7 @@ from django.utils.translation import gettext as _
 
 from weibao.accounts.permissions import has_perm, require
 from weibao.accounts.scoping import get_for_user, scope_queryset
+from weibao.core.phones import phone_digits, suffix_q
 from weibao.workorders import clocks as wclocks
 from weibao.workorders.choices import (
     OBSERVATION_STATUSES,
@@ -26,7 +29,7 @@ from weibao.workorders.choices import (
     SlaState,
     Status,
 )
-from weibao.workorders.models import Alert, Attachment, LegacyReview, WorkLog, WorkOrder, WorkOrderEvent
+from weibao.workorders.models import DONE_Q, OPEN_Q, Alert, Attachment, LegacyReview, WorkLog, WorkOrder, WorkOrderEvent
 
 DETAIL_RELATED = (
     "customer",
@@ -171,12 +174,31 @@ def _filtered(user, filters: QueueFilters, *, with_status: bool = True) -> Query
     if filters.channel:
         qs = qs.filter(channel__in=filters.channel)
     if filters.query:
-        q = filters.query
-        if q.upper().startswith("WB-"):
-            qs = qs.filter(number__startswith=q.upper())
-        else:
-            qs = qs.filter(Q(reporter_phone=q) | Q(number__endswith=q.zfill(6) if q.isdigit() else q))
+        qs = qs.filter(search_q(filters.query))
     return qs
+
+
+# Fewer digits than this match too much to be a lookup ("the order ending 35" is not a search).
+MIN_SEARCH_DIGITS = 3
+FULL_NUMBER = re.compile(r"WB-\d{4}-\d{6,}")
+
+
+def search_q(term: str) -> Q:
+    """The queue's search box: an order number (or its prefix), or the last digits of a number or a phone.
+
+    "WB-2026-000235" and "WB-2026-0002" look the number up by prefix; digits ("13900497829", "+86 139 0049 7829",
+    "7829", "235") match the reporter phones and order numbers that *end* in them. Both are prefix lookups on
+    indexed keys (`number`, `reporter_phone_key`, `number_key`), so the search costs the same at any volume.
+    """
+    term = term.strip().upper()
+    if FULL_NUMBER.fullmatch(term):
+        return Q(number=term)  # the unique index
+    if term.startswith("WB"):
+        return Q(number__startswith=term)
+    digits = phone_digits(term)
+    if len(digits) < MIN_SEARCH_DIGITS or any(ch.isalpha() for ch in term):
+        return Q(pk__in=[])  # nothing a number or a phone could be: an empty result, not a full scan
+    return suffix_q("reporter_phone_key", digits) | suffix_q("number_key", digits)
 
 
 @dataclass
@@ -388,12 +410,21 @@ def legacy_reviews_for(*, workorder: WorkOrder, user) -> QuerySet[LegacyReview]:
     return qs if user.is_internal else qs.exclude(customer_report="")
 
 
-def workorders_for_site(*, user, site, limit: int = 10) -> dict[str, list[WorkOrder]]:
-    """For the pre-visit briefing: the site's open orders and its most recent others."""
-    qs = workorder_qs_for(user).filter(site=site).select_related("assignee")
+def workorders_for_site(*, user, site, limit: int = 10, count_cap: int = 1000) -> dict[str, Any]:
+    """For the pre-visit briefing: the site's latest open orders with their (capped) count, and its latest others.
+
+    A busy site (a monitoring system's alarms) may have thousands of open orders: the briefing shows the latest
+    `limit` and links to the queue filtered by the site; counting stops at `count_cap` ("1000+").
+    """
+    qs = workorder_qs_for(user).filter(site=site)
+    open_qs = qs.filter(OPEN_Q)
+    open_count = open_qs.order_by()[: count_cap + 1].count()
     return {
-        "open": list(qs.filter(status__in=sorted(OPEN_STATUSES)).order_by("-pk")[:limit]),
-        "recent": list(qs.exclude(status__in=sorted(OPEN_STATUSES)).order_by("-pk")[:limit]),
+        "open": list(open_qs.select_related("assignee").order_by("-pk")[:limit]),
+        "recent": list(qs.filter(DONE_Q).select_related("assignee").order_by("-pk")[:limit]),
+        "open_count": min(open_count, count_cap),
+        "open_count_capped": open_count > count_cap,
+        "queue_query": urlencode({"site": site.pk, "status": "open"}),
     }
 
 

@@ -15,6 +15,7 @@ from django.utils.translation import gettext as _
 from weibao.accounts.models import User
 from weibao.contracts.choices import Severity
 from weibao.core.exceptions import TransitionNotAllowed
+from weibao.core.phones import suffix_key
 from weibao.workorders.choices import (
     OBSERVATION_STATUSES,
     Category,
@@ -104,6 +105,9 @@ def workorder_update(*, workorder: WorkOrder, actor: User, expected_version: int
     changed_fields = [name for name in fields if name in diff]
     for name in changed_fields:
         setattr(wo, name, fields[name])
+    if "reporter_phone" in changed_fields:
+        wo.reporter_phone_key = suffix_key(wo.reporter_phone)
+        changed_fields.append("reporter_phone_key")
     if devices is not None and "devices" in diff:
         wo.devices.set(devices)
     if {"severity", "site"} & set(changed_fields) and wo.is_active:

@@ -16,6 +16,7 @@ from django.utils.translation import gettext as _
 from weibao.accounts.models import User
 from weibao.accounts.permissions import require
 from weibao.contracts.choices import IntakeChannel, Severity
+from weibao.core.phones import suffix_key
 from weibao.workorders.choices import (
     Category,
     EventKind,
@@ -128,6 +129,7 @@ def _draft(
         reported_by=actor,
         reporter_name=reporter_name or (actor.name if actor.is_customer else ""),
         reporter_phone=reporter_phone,
+        reporter_phone_key=suffix_key(reporter_phone),
         reporter_email=reporter_email or (actor.email if actor.is_customer else ""),
         contact=contact,
         title=title or symptom.strip().splitlines()[0][:80],
