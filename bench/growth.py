@@ -1,0 +1,132 @@
+#!/usr/bin/env python3
+"""Does a page cost more as the data grows? Every menu page and every search form, on a small and a large database.
+
+    python bench/growth.py --small-url http://127.0.0.1:8010 --large-url http://127.0.0.1:8000 -n 200
+
+Two Weibao servers must be running, one on a small database (e.g. `weibao seed --scale 10000`) and one on a large
+one (`weibao seed --scale 1000000`, PostgreSQL), with the same users. The pages are the main menu's links as the
+logged-in user sees them (read from the home page), plus the search forms of the queue and of the phone intake:
+a full mobile number, the number with +86 and spaces, a phone's last four digits, an order number's last digits,
+a device serial number and a Chinese phrase. The terms come from the large database's data (`--phone`,
+`--order-suffix`, `--serial`, `--phrase` override them).
+
+Each URL is timed at every `--concurrency` level on both servers, rounds alternating between them so that the
+machine's background load hits both alike. Verdict per row: latency large/small at most `--bar` (1.5x, p50 and p95)
+and, for the phone and suffix searches, p50 at most `--search-ms` (30 ms) on the large database.
+Standard library only (shares bench/http_bench.py's client).
+"""
+
+import argparse
+import json
+import re
+import sys
+import urllib.parse
+from dataclasses import asdict
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from http_bench import Session, run_url  # noqa: E402
+
+NAV_LINK = re.compile(r'<nav id="mainnav".*?</nav>', re.S)
+HREF = re.compile(r'href="(/[^"#?]*)"')
+NUMBER = re.compile(r"WB-\d{4}-\d{6,}")
+ORDER_LINK = re.compile(r'href="/work-orders/(\d+)/"')
+
+
+def menu_paths(session: Session) -> list[str]:
+    _status, _headers, body = session.request("GET", "/")
+    nav = NAV_LINK.search(body.decode())
+    paths = list(dict.fromkeys(HREF.findall(nav.group(0)))) if nav else []
+    return [p for p in paths if not p.startswith(("/admin", "/accounts/logout", "/api/docs"))]
+
+
+def search_terms(session: Session, args) -> dict[str, str]:
+    """Terms that find something on the large database (the scale seed gives order N the phone 139 + N)."""
+    _status, _headers, body = session.request("GET", "/work-orders/?status=all")
+    text = body.decode()
+    number = NUMBER.search(text)
+    order = ORDER_LINK.search(text)
+    phone = args.phone or (f"139{int(order.group(1)) % 100_000_000:08d}" if order else "13900000001")
+    return {
+        "phone": phone,
+        "phone_spaced": f"+86 {phone[:3]} {phone[3:7]} {phone[7:]}",
+        "phone_suffix": phone[-4:],
+        "order_suffix": args.order_suffix or (number.group(0)[-6:] if number else "000001"),
+        "serial": args.serial,
+        "phrase": args.phrase,
+    }
+
+
+def search_paths(terms: dict[str, str]) -> dict[str, str]:
+    def queue(q: str) -> str:
+        return "/work-orders/?" + urllib.parse.urlencode({"q": q, "status": "all"})
+
+    def intake(q: str) -> str:
+        return "/work-orders/new/search/?" + urllib.parse.urlencode({"q": q})
+
+    return {
+        "queue: phone": queue(terms["phone"]),
+        "queue: phone +86": queue(terms["phone_spaced"]),
+        "queue: phone suffix": queue(terms["phone_suffix"]),
+        "queue: order suffix": queue(terms["order_suffix"]),
+        "queue: phone suffix (open)": "/work-orders/?" + urllib.parse.urlencode({"q": terms["phone_suffix"]}),
+        "intake: phone": intake(terms["phone"]),
+        "intake: serial": intake(terms["serial"]),
+        "intake: phrase": intake(terms["phrase"]),
+        "estate: serial": "/estate/search/?" + urllib.parse.urlencode({"q": terms["serial"]}),
+    }
+
+
+STRICT = ("queue: phone", "queue: phone +86", "queue: phone suffix", "queue: order suffix", "intake: phone")
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--small-url", default="http://127.0.0.1:8010")
+    parser.add_argument("--large-url", default="http://127.0.0.1:8000")
+    parser.add_argument("--user", default="admin")
+    parser.add_argument("--password", default="Weibao#2026")
+    parser.add_argument("-n", "--requests", type=int, default=200)
+    parser.add_argument("--concurrency", type=int, nargs="+", default=[1, 8])
+    parser.add_argument("--warmup", type=int, default=10)
+    parser.add_argument("--bar", type=float, default=1.5)
+    parser.add_argument("--search-ms", type=float, default=30.0)
+    parser.add_argument("--phone", default="")
+    parser.add_argument("--order-suffix", default="")
+    parser.add_argument("--serial", default="SN-0000123")
+    parser.add_argument("--phrase", default="交换机")
+    parser.add_argument("--json", metavar="FILE")
+    args = parser.parse_args(argv)
+
+    servers = {}
+    for name, url in (("small", args.small_url), ("large", args.large_url)):
+        servers[name] = Session(url, 120)
+        servers[name].login(args.user, args.password)
+    terms = search_terms(servers["large"], args)
+    urls = {p: p for p in menu_paths(servers["large"])} | search_paths(terms)
+
+    rows, failed = [], False
+    print(f"n={args.requests}  small={args.small_url}  large={args.large_url}  bar={args.bar}x")
+    print(f"{'page':<30} {'c':>3} {'small p50':>10} {'large p50':>10} {'x':>6} {'small p95':>10} {'large p95':>10} "
+          f"{'x':>6}  verdict")  # fmt: skip
+    for concurrency in args.concurrency:
+        for label, url in urls.items():
+            small = run_url(servers["small"], url, args.requests, concurrency, args.warmup)
+            large = run_url(servers["large"], url, args.requests, concurrency, args.warmup)
+            x50 = large.p50_ms / small.p50_ms if small.p50_ms else 0.0
+            x95 = large.p95_ms / small.p95_ms if small.p95_ms else 0.0
+            ok = x50 <= args.bar and x95 <= args.bar and not (small.errors or large.errors)
+            if label in STRICT and large.p50_ms > args.search_ms:
+                ok = False
+            failed |= not ok
+            rows.append({"page": label, "url": url, "concurrency": concurrency, "small": asdict(small),
+                         "large": asdict(large), "x_p50": round(x50, 2), "x_p95": round(x95, 2), "ok": ok})  # fmt: skip
+            print(f"{label[:30]:<30} {concurrency:>3} {small.p50_ms:>10.1f} {large.p50_ms:>10.1f} {x50:>6.2f} "
+                  f"{small.p95_ms:>10.1f} {large.p95_ms:>10.1f} {x95:>6.2f}  {'ok' if ok else 'OVER'}")  # fmt: skip
+    if args.json:
+        Path(args.json).write_text(json.dumps({"terms": terms, "rows": rows}, indent=2, ensure_ascii=False))
+    return 1 if failed else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
