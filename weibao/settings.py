@@ -58,11 +58,13 @@ MIDDLEWARE = [
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
+    "weibao.core.errors.MethodNotAllowedPageMiddleware",
     # Last, so that it sees the outcome of authentication (django-axes requirement).
     "axes.middleware.AxesMiddleware",
 ]
 
 ROOT_URLCONF = "weibao.urls"
+CSRF_FAILURE_VIEW = "weibao.core.errors.csrf_failure"
 WSGI_APPLICATION = "weibao.wsgi.application"
 ASGI_APPLICATION = "weibao.asgi.application"
 
@@ -208,7 +210,9 @@ LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
     "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"}},
-    "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
+    # A refused request (403, 404, a bad Host) is one line, not a traceback.
+    "filters": {"refusals": {"()": "weibao.core.errors.RefusalsWithoutTraceback"}},
+    "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain", "filters": ["refusals"]}},
     "root": {"handlers": ["console"], "level": env_str("WEIBAO_LOG_LEVEL", "INFO")},
     # apscheduler reports every lock refresh (every 5 s) at INFO: only problems are worth a line.
     "loggers": {"axes": {"level": "WARNING"}, "apscheduler": {"level": "WARNING"}},

@@ -26,7 +26,12 @@ class LoginView(auth_views.LoginView):
 
 
 class LogoutView(auth_views.LogoutView):
-    pass
+    """Logging out is a POST; a GET (a typed or bookmarked /accounts/logout/) asks to confirm instead of a bare 405."""
+
+    http_method_names = ["get", "post", "options"]
+
+    def get(self, request, *args, **kwargs):
+        return render(request, "accounts/logout_confirm.html")
 
 
 class PasswordChangeView(auth_views.PasswordChangeView):

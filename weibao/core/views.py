@@ -5,6 +5,7 @@ from django.contrib.auth.decorators import login_required
 from django.db import transaction
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
+from django.templatetags.static import static
 from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_POST
@@ -24,6 +25,11 @@ def home(request: HttpRequest) -> HttpResponse:
     css = list(dict.fromkeys(f for p in panels for f in p["css"]))
     js = list(dict.fromkeys(f for p in panels for f in p["js"]))
     return render(request, "core/home.html", {"panels": panels, "panel_css": css, "panel_js": js})
+
+
+def favicon(request: HttpRequest) -> HttpResponse:
+    """Browsers and bots ask for /favicon.ico whatever the page says: send them to the real icon (no 404 lines)."""
+    return redirect(static("favicon.svg"), permanent=True)
 
 
 @login_required
