@@ -51,8 +51,19 @@ ensure_venv() {
         "$py" -m venv "$VENV"
         "$VENV/bin/python" -m pip install --quiet --upgrade pip
     fi
-    echo "==> installing Weibao$extras"
-    "$VENV/bin/python" -m pip install --quiet --disable-pip-version-check -e ".$extras"
+    # pip runs only when the dependencies (pyproject.toml) or the extras asked for changed since the last install:
+    # a restart then takes seconds. The package itself is installed editable, so code changes need no reinstall.
+    local stamp="$VENV/.weibao-installed" want
+    want="$(sha256sum "$ROOT/pyproject.toml" | cut -d' ' -f1) $extras"
+    if [ ! -f "$stamp" ] || ! grep -qxF -- "$want" "$stamp" || ! "$VENV/bin/python" -c 'import weibao' 2>/dev/null; then
+        echo "==> installing Weibao$extras"
+        "$VENV/bin/python" -m pip install --quiet --disable-pip-version-check -e ".$extras"
+        # A test install also satisfies the app alone: remember both.
+        echo "$want" > "$stamp"
+        if [ -n "$extras" ]; then echo "$(sha256sum "$ROOT/pyproject.toml" | cut -d' ' -f1) " >> "$stamp"; fi
+    else
+        echo "==> Weibao$extras already installed (pyproject.toml unchanged)"
+    fi
     export PATH="$VENV/bin:$PATH"
 }
 
