@@ -7,6 +7,7 @@ import threading
 from datetime import timedelta
 
 from django.core.exceptions import ValidationError
+from django.core.validators import MinValueValidator
 from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
@@ -272,9 +273,15 @@ class Contract(VersionedModel):
     renewed_from = models.OneToOneField(
         "self", on_delete=models.PROTECT, null=True, blank=True, related_name="renewal", verbose_name=_("renews")
     )
-    labour_rate_hour = models.DecimalField(_("labour per hour (CNY)"), max_digits=10, decimal_places=2, default=0)
-    labour_rate_visit = models.DecimalField(_("labour per visit (CNY)"), max_digits=10, decimal_places=2, default=0)
-    transport_rate = models.DecimalField(_("transport per visit (CNY)"), max_digits=10, decimal_places=2, default=0)
+    labour_rate_hour = models.DecimalField(
+        _("labour per hour (CNY)"), max_digits=10, decimal_places=2, default=0, validators=[MinValueValidator(0)]
+    )
+    labour_rate_visit = models.DecimalField(
+        _("labour per visit (CNY)"), max_digits=10, decimal_places=2, default=0, validators=[MinValueValidator(0)]
+    )
+    transport_rate = models.DecimalField(
+        _("transport per visit (CNY)"), max_digits=10, decimal_places=2, default=0, validators=[MinValueValidator(0)]
+    )
     pm_frequency = models.CharField(
         _("preventive maintenance"), max_length=16, choices=PmFrequency.choices, default=PmFrequency.QUARTERLY
     )
@@ -290,6 +297,10 @@ class Contract(VersionedModel):
         constraints = [
             models.CheckConstraint(
                 condition=models.Q(end_date__gte=models.F("start_date")), name="contract_end_after_start"
+            ),
+            models.CheckConstraint(
+                condition=models.Q(labour_rate_hour__gte=0, labour_rate_visit__gte=0, transport_rate__gte=0),
+                name="contract_rates_not_negative",
             ),
         ]
         indexes = [

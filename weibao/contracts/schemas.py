@@ -2,9 +2,13 @@
 
 import datetime
 from decimal import Decimal
+from typing import Annotated
 
 from ninja import Schema
 from pydantic import Field
+
+# A price or rate in CNY: never negative, at most 99,999,999.99 (the model's max_digits=10, decimal_places=2).
+Money = Annotated[Decimal, Field(ge=0, max_digits=10, decimal_places=2)]
 
 
 class WarrantyTermIO(Schema):
@@ -68,9 +72,9 @@ class ContractIn(Schema):
     covers_all: bool = True
     project_ids: list[int] = []
     site_ids: list[int] = []
-    labour_rate_hour: Decimal = Decimal("0")
-    labour_rate_visit: Decimal = Decimal("0")
-    transport_rate: Decimal = Decimal("0")
+    labour_rate_hour: Money = Decimal("0")
+    labour_rate_visit: Money = Decimal("0")
+    transport_rate: Money = Decimal("0")
     pm_frequency: str = "quarterly"
     onsite_support: bool = True
     training_days: int = Field(default=0, ge=0, le=365)
@@ -89,9 +93,9 @@ class ContractPatch(Schema):
     covers_all: bool | None = None
     project_ids: list[int] | None = None
     site_ids: list[int] | None = None
-    labour_rate_hour: Decimal | None = None
-    labour_rate_visit: Decimal | None = None
-    transport_rate: Decimal | None = None
+    labour_rate_hour: Money | None = None
+    labour_rate_visit: Money | None = None
+    transport_rate: Money | None = None
     pm_frequency: str | None = None
     onsite_support: bool | None = None
     training_days: int | None = Field(default=None, ge=0, le=365)
