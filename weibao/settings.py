@@ -175,6 +175,8 @@ STORAGES = {
     "staticfiles": {"BACKEND": "whitenoise.storage.CompressedManifestStaticFilesStorage"},
 }
 WEIBAO_MAX_UPLOAD_MB = env_int("WEIBAO_MAX_UPLOAD_MB", 25)
+# Excel exports of lists (work orders, contracts): more matching rows than this asks the user to narrow the filters.
+WEIBAO_EXPORT_MAX_ROWS = env_int("WEIBAO_EXPORT_MAX_ROWS", 50_000, minimum=1)
 # How long cached counts may lag: the work-order queue's per-state counts, and page counts of big lists.
 WEIBAO_QUEUE_COUNTS_TTL = env_int("WEIBAO_QUEUE_COUNTS_TTL", 10, minimum=0)  # 0: never cached
 WEIBAO_LIST_COUNT_TTL = env_int("WEIBAO_LIST_COUNT_TTL", 30, minimum=0)

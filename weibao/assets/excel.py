@@ -160,7 +160,9 @@ def export_table(title: str, headers: list[str], rows: Iterable[list]) -> bytes:
         row = []
         for value in values:
             cell = WriteOnlyCell(ws, value=safe_cell(value) if value not in (None, "") else None)
-            if isinstance(value, datetime.date):
+            if isinstance(value, datetime.datetime):
+                cell.number_format = "yyyy-mm-dd hh:mm"
+            elif isinstance(value, datetime.date):
                 cell.number_format = "yyyy-mm-dd"
             elif isinstance(value, str):
                 cell.data_type = "s"

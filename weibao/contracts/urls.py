@@ -5,6 +5,7 @@ from weibao.contracts import views
 app_name = "contracts"
 urlpatterns = [
     path("", views.contract_list, name="list"),
+    path("export.xlsx", views.contract_export, name="export"),
     path("new/", views.contract_create, name="create"),
     path("<int:pk>/", views.contract_detail, name="detail"),
     path("<int:pk>/edit/", views.contract_edit, name="edit"),

@@ -201,6 +201,29 @@ def search_q(term: str) -> Q:
     return suffix_q("reporter_phone_key", digits) | suffix_q("number_key", digits)
 
 
+def workorder_export_rows(*, user, filters: QueueFilters, cap: int) -> tuple[list[str], Any, int]:
+    """Headers, rows (a lazy iterator, newest first) and the number of matching orders counted up to cap + 1."""
+    require(user, "workorders.view")
+    qs = _filtered(user, filters).order_by("-pk")
+    total = qs[: cap + 1].count()
+    headers = [_("Number"), _("Status"), _("Severity"), _("Customer"), _("Site"), _("Title"), _("Reporter"),
+               _("Reporter phone"), _("Channel"), _("Engineer"), _("Reported at"), _("Resolved at"), _("Closed at"),
+               _("SLA")]  # fmt: skip
+
+    def local(value):
+        return timezone.localtime(value).replace(tzinfo=None) if value else None
+
+    def rows():
+        related = qs.select_related("customer", "site", "assignee")[:cap]
+        for wo in related.iterator(chunk_size=2000):
+            yield [wo.number, wo.get_status_display(), wo.severity, wo.customer.name, wo.site.name if wo.site else "",
+                   wo.title, wo.reporter_name, wo.reporter_phone, wo.get_channel_display(),
+                   str(wo.assignee) if wo.assignee else "", local(wo.reported_at), local(wo.resolved_at),
+                   local(wo.closed_at), wo.get_sla_state_display()]  # fmt: skip
+
+    return headers, rows(), total
+
+
 @dataclass
 class QueuePage:
     items: list[WorkOrder]

@@ -5,6 +5,7 @@ from weibao.workorders import views
 app_name = "workorders"
 urlpatterns = [
     path("", views.workorder_list, name="list"),
+    path("export.xlsx", views.workorder_export, name="export"),
     path("customers/", views.customer_pick, name="customer_pick"),
     path("dashboard/", views.dashboard, name="dashboard"),
     path("alerts/read/", views.alerts_read, name="alerts_read"),

@@ -9,6 +9,7 @@ from weibao.workorders.views.detail import (
     workorder_comment,
     workorder_detail,
 )
+from weibao.workorders.views.export import workorder_export
 from weibao.workorders.views.intake import intake_new, intake_pick, intake_search, portal_new
 from weibao.workorders.views.legacy import legacy_list, legacy_review
 from weibao.workorders.views.queue import customer_pick, workorder_list
@@ -28,5 +29,6 @@ __all__ = [
     "workorder_action_form",
     "workorder_comment",
     "workorder_detail",
+    "workorder_export",
     "workorder_list",
 ]
