@@ -114,6 +114,16 @@ def _bump_china_calendars() -> None:
     BusinessCalendar.objects.filter(china_holidays=True).update(version=F("version") + 1)
 
 
+def china_calendars_touch() -> None:
+    """After official dates changed outside these services (Django admin): every China calendar is rebuilt."""
+    _bump_china_calendars()
+
+
+def calendar_touch(*, calendar: BusinessCalendar) -> None:
+    """After a calendar's overrides changed outside these services (Django admin inline): it is rebuilt."""
+    _bump_calendar(calendar)
+
+
 @transaction.atomic
 def statutory_day_set(*, actor, date: datetime.date, kind: str, name: str = "") -> StatutoryDay:
     """Enter one date of the official schedule (holiday, make-up working day, or ordinary day) for all China calendars."""
