@@ -133,6 +133,7 @@ def test_yearly_view_flags_an_estimated_year_and_lists_its_periods(client, admin
     client.force_login(admin_user)
     body = client.get(reverse("contracts:calendar_detail", args=[cal.pk]), {"year": 2027}).content.decode()
     assert 'data-testid="year-estimated"' in body
+    assert "以下放假期间是按规则估算的" in body  # in the user's language (Chinese by default)
     assert "2027-10-01 – 2027-10-05" in body
     body = client.get(reverse("contracts:calendar_detail", args=[cal.pk]), {"year": 2025}).content.decode()
     assert 'data-testid="year-estimated"' not in body
