@@ -85,9 +85,23 @@ def deadlines_recompute(
         if not ids:
             return {"checked": checked, "changed": changed}
         last_pk = ids[-1]
-        for pk in ids:
-            checked += 1
-            changed += _recompute_one(pk, actor=actor)
+        checked += len(ids)
+        # Read without locks first: on most nights nothing moved, and only the orders that did are locked and written.
+        page = WorkOrder.objects.filter(pk__in=ids).select_related("contract__calendar").prefetch_related("clocks")
+        for wo in page:
+            if _moved(wo.clocks.all(), wo.contract.calendar.working_calendar()):
+                changed += _recompute_one(wo.pk, actor=actor)
+
+
+def _moved(clocks, cal) -> bool:
+    for clock in clocks:
+        if clock.stopped_at is not None or clock.paused_at is not None:
+            continue
+        old = (clock.deadline, clock.warn_at)
+        wclocks._compute(clock, cal)
+        if (clock.deadline, clock.warn_at) != old:
+            return True
+    return False
 
 
 @transaction.atomic

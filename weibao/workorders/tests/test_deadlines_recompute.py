@@ -43,7 +43,9 @@ def local(value: datetime.datetime) -> str:
     return value.astimezone(local_time("2027-01-01 00:00").tzinfo).strftime("%Y-%m-%d %H:%M")
 
 
-def test_an_official_period_moves_the_deadlines_once_with_one_event(six_day_order, admin_user):
+def test_an_official_period_moves_the_deadlines_once_with_one_event(
+    six_day_order, admin_user, site_a, duty_engineer, django_assert_max_num_queries
+):
     wo = six_day_order
     # Written intake: the response clock has 12 working hours; 2027 is estimated (Oct 1–5 off), so 1 h on Sep 30,
     # then Oct 6 08:00 + 11 h = Oct 7 09:00.
@@ -63,8 +65,11 @@ def test_an_official_period_moves_the_deadlines_once_with_one_event(six_day_orde
     assert wo.next_deadline == min(
         c.deadline for c in Clock.objects.filter(workorder=wo, stopped_at__isnull=True, paused_at__isnull=True)
     )
-    # Safe to repeat (the nightly run): nothing moves, no second event.
-    assert deadlines_recompute() == {"checked": 1, "changed": 0}
+    # Safe to repeat (the nightly run): nothing moves, no second event, and a quiet night only reads, per batch.
+    for _ in range(3):
+        make_workorder(site=site_a, actor=duty_engineer, severity="B", channel="email")
+    with django_assert_max_num_queries(6):
+        assert deadlines_recompute() == {"checked": 4, "changed": 0}
     assert WorkOrderEvent.objects.filter(workorder=wo, kind=EventKind.DEADLINES_RECOMPUTED).count() == 1
 
 
