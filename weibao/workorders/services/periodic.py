@@ -106,7 +106,7 @@ def _moved(clocks, cal) -> bool:
 
 @transaction.atomic
 def _recompute_one(pk: int, *, actor: User) -> int:
-    wo = WorkOrder.objects.select_for_update().select_related("contract__calendar").filter(pk=pk).first()
+    wo = WorkOrder.objects.select_for_update(of=("self",)).select_related("contract__calendar").filter(pk=pk).first()
     if wo is None or wo.status not in ACTIVE_STATUSES or wo.contract is None:
         return 0
     clocks = list(wo.clocks.select_for_update())
