@@ -100,3 +100,17 @@ def test_paused_and_finished_orders_are_left_alone(six_day_order, admin_user, du
     assert deadlines_recompute()["changed"] == 0
     assert list(Clock.objects.filter(workorder=six_day_order).values_list("deadline", flat=True)) == before
     assert WorkOrder.objects.get(pk=six_day_order.pk).status == "waiting_customer"
+
+
+def test_the_timeline_shows_the_moved_deadline(six_day_order, admin_user, client, duty_engineer):
+    from django.urls import reverse
+
+    statutory_period_set(
+        actor=admin_user, name="国庆节", first_day=datetime.date(2027, 10, 1), last_day=datetime.date(2027, 10, 7)
+    )
+    deadlines_recompute()
+    client.force_login(duty_engineer)
+    body = client.get(reverse("workorders:detail", args=[six_day_order.pk])).content.decode()
+    assert 'data-kind="deadlines_recomputed"' in body
+    assert "时限已重新计算" in body
+    assert "2027-10-07 09:00 → 2027-10-09 09:00" in body  # the next deadline (response), local time
