@@ -4,7 +4,8 @@ it in one transaction: nothing is saved half-way."""
 from __future__ import annotations
 
 import datetime
-from collections.abc import Iterable, Mapping
+import logging
+from collections.abc import Callable, Iterable, Mapping
 from decimal import Decimal
 
 from django.core.exceptions import ValidationError
@@ -29,6 +30,8 @@ from weibao.contracts.models import (
 )
 from weibao.core.concurrency import update_if_version
 
+logger = logging.getLogger(__name__)
+
 MAX_MINUTES = int(MAX_TARGET.total_seconds() // 60)
 
 CONTRACT_FIELDS = (
@@ -52,10 +55,35 @@ CONTRACT_FIELDS = (
 # --- calendars ----------------------------------------------------------------------------------
 
 
+# Told after commit which calendars changed, so that what was computed on them can follow (workorders registers its
+# deadline recompute from its AppConfig.ready(): imports point from workorders to contracts, never back).
+_calendar_listeners: list[Callable[[list[int]], object]] = []
+
+
+def calendars_changed_subscribe(fn: Callable[[list[int]], object]) -> Callable[[list[int]], object]:
+    """Register `fn(calendar_ids)`, called after the commit of any change to those calendars' working time."""
+    if fn not in _calendar_listeners:
+        _calendar_listeners.append(fn)
+    return fn
+
+
+def _calendars_changed(ids: list[int]) -> None:
+    def notify() -> None:
+        for fn in list(_calendar_listeners):
+            try:
+                fn(ids)
+            except Exception:  # a listener must not undo a saved calendar change
+                logger.exception("calendar change listener %r failed for %s", fn, ids)
+
+    if ids and _calendar_listeners:
+        transaction.on_commit(notify)
+
+
 def _bump_calendar(calendar: BusinessCalendar) -> None:
     """A new version makes every process rebuild the calendar (the cache is keyed by version)."""
     BusinessCalendar.objects.filter(pk=calendar.pk).update(version=F("version") + 1)
     calendar.refresh_from_db(fields=["version"])
+    _calendars_changed([calendar.pk])
 
 
 @transaction.atomic
@@ -75,6 +103,7 @@ def calendar_update(*, calendar: BusinessCalendar, actor, version: int | None = 
     expected = calendar.version if version is None else version
     update_if_version(instance=calendar, expected_version=expected, **fields)
     calendar.refresh_from_db()
+    _calendars_changed([calendar.pk])
     return calendar
 
 
@@ -111,7 +140,9 @@ def holiday_year_set(*, actor, year: int, status: str, note: str = "") -> Holida
 
 def _bump_china_calendars() -> None:
     """Official holiday entries apply to every calendar that follows China's holidays: rebuild them all."""
-    BusinessCalendar.objects.filter(china_holidays=True).update(version=F("version") + 1)
+    china = BusinessCalendar.objects.filter(china_holidays=True)
+    china.update(version=F("version") + 1)
+    _calendars_changed(list(china.values_list("pk", flat=True)))
 
 
 def china_calendars_touch() -> None:

@@ -23,6 +23,7 @@ def close_observed_orders() -> int:
 
 @cron("17 2 * * *")
 @task()
-def recompute_deadlines() -> dict:
-    """Nightly: deadlines of running clocks follow calendar changes made since (holiday periods, overrides)."""
-    return deadlines_recompute()
+def recompute_deadlines(calendar_ids: list[int] | None = None) -> dict:
+    """Deadlines of running clocks follow calendar changes (holiday periods, overrides, hours): queued after each
+    such change for the calendars concerned, and nightly for all (a change whose task was lost is caught up)."""
+    return deadlines_recompute(calendar_ids=calendar_ids)

@@ -114,3 +114,15 @@ def test_the_timeline_shows_the_moved_deadline(six_day_order, admin_user, client
     assert 'data-kind="deadlines_recomputed"' in body
     assert "时限已重新计算" in body
     assert "2027-10-07 09:00 → 2027-10-09 09:00" in body  # the next deadline (response), local time
+
+
+def test_entering_a_period_recomputes_the_orders_after_commit(
+    six_day_order, admin_user, django_capture_on_commit_callbacks
+):
+    with django_capture_on_commit_callbacks(execute=True):
+        statutory_period_set(
+            actor=admin_user, name="国庆节", first_day=datetime.date(2027, 10, 1), last_day=datetime.date(2027, 10, 7)
+        )
+    # The immediate task backend (tests) ran the queued recompute at commit: no nightly run needed.
+    assert WorkOrderEvent.objects.filter(workorder=six_day_order, kind=EventKind.DEADLINES_RECOMPUTED).count() == 1
+    assert local(Clock.objects.get(workorder=six_day_order, kind="response").deadline) == "2027-10-09 09:00"
