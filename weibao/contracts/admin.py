@@ -2,6 +2,7 @@
 
 from django.contrib import admin
 
+from weibao.contracts import services
 from weibao.contracts.models import (
     BusinessCalendar,
     CalendarOverride,
@@ -23,6 +24,11 @@ class CalendarOverrideInline(admin.TabularInline):
 class BusinessCalendarAdmin(admin.ModelAdmin):
     list_display = ("name", "kind", "china_holidays", "timezone", "version")
     inlines = [CalendarOverrideInline]
+
+    def save_related(self, request, form, formsets, change) -> None:
+        super().save_related(request, form, formsets, change)
+        # Overrides edited inline bypass the services: bump the version so no process keeps the old built calendar.
+        services.calendar_touch(calendar=form.instance)
 
 
 @admin.register(HolidayYear)
@@ -59,4 +65,17 @@ class SlaPolicyAdmin(admin.ModelAdmin):
 
 @admin.register(StatutoryDay)
 class StatutoryDayAdmin(admin.ModelAdmin):
+    """Official dates apply to every China calendar: saves and deletes go through the services (they bump versions)."""
+
     list_display = ("date", "kind", "name")
+
+    def save_model(self, request, obj, form, change) -> None:
+        super().save_model(request, obj, form, change)
+        services.china_calendars_touch()
+
+    def delete_model(self, request, obj) -> None:
+        services.statutory_day_delete(day=obj, actor=request.user)
+
+    def delete_queryset(self, request, queryset) -> None:
+        super().delete_queryset(request, queryset)
+        services.china_calendars_touch()

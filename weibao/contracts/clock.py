@@ -19,6 +19,7 @@ Conventions:
 
 from __future__ import annotations
 
+import re
 import threading
 from bisect import bisect_left, bisect_right
 from collections.abc import Callable, Iterable, Mapping, Sequence
@@ -104,13 +105,52 @@ def format_hours(hours: Sequence[Minutes]) -> str:
     return ", ".join(f"{a // 60:02d}:{a % 60:02d}-{b // 60:02d}:{b % 60:02d}" for a, b in hours)
 
 
-@lru_cache(maxsize=256)
-def china_statutory(year: int) -> tuple[dict[date, str], dict[date, str]]:
-    """Chinese statutory holidays and make-up working days of one year, from the `holidays` package.
+# A weekend day inside a holiday period is off because the notice says so ("10月1日至8日放假调休，共8天").
+PERIOD_DAY_SUFFIX = " (放假调休)"
+# Weekend days next to a one-day holiday that a notice gave "与周末连休" (joined to the weekend) instead of a period
+# ("4月4日至6日放假，共3天"): they stay ordinary weekend days, worked on a six-day calendar. Transcribed from the
+# notices 2011–2024 (cross-checked against the `chinesecalendar` package's tables); newer notices give periods.
+ORDINARY_WEEKENDS = frozenset(
+    date.fromisoformat(d)
+    for d in (
+        "2011-06-05", "2014-05-31", "2014-06-01", "2014-09-06", "2014-09-07", "2015-04-04", "2015-05-02",
+        "2015-05-03", "2015-06-21", "2015-09-05", "2015-09-26", "2016-01-02", "2016-01-03", "2016-04-02",
+        "2016-04-03", "2016-04-30", "2016-12-31", "2017-04-29", "2017-04-30", "2017-12-30", "2017-12-31",
+        "2018-06-16", "2018-06-17", "2018-09-22", "2018-09-23", "2024-06-08", "2024-06-09",
+    )
+)  # fmt: skip
+_RE_SHIFTED = re.compile(r"由 ?(\d{4}-\d{2}-\d{2}) ?调休")
 
-    Returns (holidays, make-up workdays), each date -> name. The package lists the weekday holidays of
-    the State Council's notice (weekend days inside a golden week are weekends anyway) and exposes the
-    make-up Saturdays/Sundays as `weekend_workdays`.
+
+@dataclass(frozen=True, slots=True)
+class HolidayPeriod:
+    """One holiday period of a State Council notice: first to last day off (weekend days included) and the
+    make-up working days (调休上班) that pay for it, e.g. 国庆节、中秋节 2025-10-01..2025-10-08, make-up 09-28, 10-11."""
+
+    name: str
+    first: date
+    last: date
+    makeup: tuple[date, ...] = ()
+
+    @property
+    def label(self) -> str:
+        """The reason shown for a day of the period that is not itself a statutory day: "国庆节 (放假调休)"."""
+        return f"{self.name}{PERIOD_DAY_SUFFIX}"
+
+    def days(self) -> list[date]:
+        return [self.first + timedelta(days=i) for i in range((self.last - self.first).days + 1)]
+
+    def __contains__(self, day: object) -> bool:
+        return isinstance(day, date) and self.first <= day <= self.last
+
+
+@lru_cache(maxsize=256)
+def _package_year(year: int) -> tuple[dict[date, str], dict[date, str]]:
+    """The `holidays` package's China data of one year: (statutory days off, make-up workdays), date -> name.
+
+    The package lists the statutory days of the notice that fall on weekdays (plus a festival day itself even on
+    a weekend) and exposes the make-up Saturdays/Sundays as `weekend_workdays`; it leaves out the weekend days
+    inside a golden week, which `china_holiday_periods` adds back.
     """
     import holidays  # imported here: building a calendar is rare, importing the package is not free
 
@@ -124,6 +164,86 @@ def china_statutory(year: int) -> tuple[dict[date, str], dict[date, str]]:
         paid_for = next((h for h, n in days.items() if d.isoformat() in n), None)
         workdays[d] = f"补{paid_for.month}月{paid_for.day}日休息" if paid_for else "调休"
     return days, workdays
+
+
+def _festival(name: str) -> str:
+    """ "端午节（补假）" -> "端午节"; a day that only shifts a weekend ("休息日（由 … 调休）") names no festival."""
+    if name.startswith("休息日"):
+        return ""
+    return re.sub(r"[（(].*?[)）]", "", name).strip()
+
+
+def holiday_periods(holidays: Mapping[date, str], workdays: Mapping[date, str]) -> list[HolidayPeriod]:
+    """Group statutory days into the notice's periods: a run of days each a statutory day or a weekend day that is
+    not a make-up workday, containing at least one statutory day (so "4月4日至6日" includes Sat/Sun 5–6)."""
+
+    def off(day: date) -> bool:
+        if day in holidays:
+            return True
+        return day.weekday() >= 5 and day not in workdays and day not in ORDINARY_WEEKENDS
+
+    one = timedelta(days=1)
+    periods: list[HolidayPeriod] = []
+    seen: set[date] = set()
+    for day in sorted(holidays):
+        if day in seen or day in workdays:
+            continue
+        first = last = day
+        while off(first - one):
+            first -= one
+        while off(last + one):
+            last += one
+        # Weekend days at the edges belong to the period only next to a statutory day (always true by the walk).
+        members = [first + timedelta(days=i) for i in range((last - first).days + 1)]
+        seen.update(members)
+        names: list[str] = []
+        makeup: set[date] = set()
+        for member in members:
+            name = holidays.get(member, "")
+            for part in name.split(";"):  # the package joins two festivals on one day: "中秋节; 国庆节"
+                festival = _festival(part)
+                if festival and festival not in names:
+                    names.append(festival)
+            for shifted in _RE_SHIFTED.findall(name):
+                makeup.add(date.fromisoformat(shifted))
+        if "春节" in names and "农历除夕" in names:
+            names.remove("农历除夕")  # New Year's Eve is part of the Spring Festival period
+        # A make-up day names the day off it pays for by month and day ("补10月8日休息"): look only nearby.
+        makeup.update(
+            w
+            for w, n in workdays.items()
+            if abs((w - first).days) < 60 and any(f"{m.month}月{m.day}日" in n for m in members)
+        )
+        periods.append(HolidayPeriod("、".join(names) or "调休", first, last, tuple(sorted(makeup))))
+    return periods
+
+
+@lru_cache(maxsize=256)
+def china_holiday_periods(year: int) -> tuple[HolidayPeriod, ...]:
+    """The holiday periods that touch `year` (a New Year period may start on 31 December of the year before)."""
+    holidays: dict[date, str] = {}
+    workdays: dict[date, str] = {}
+    for y in (year - 1, year, year + 1):
+        h, w = _package_year(y)
+        holidays.update(h)
+        workdays.update(w)
+    return tuple(p for p in holiday_periods(holidays, workdays) if p.first.year <= year <= p.last.year)
+
+
+@lru_cache(maxsize=256)
+def china_statutory(year: int) -> tuple[dict[date, str], dict[date, str]]:
+    """Chinese statutory days off and make-up working days of one year, each date -> name.
+
+    Every day of each holiday period is off, the weekend days inside it too (named "国庆节 (放假调休)"): a calendar
+    that works on Saturdays or Sundays is closed on them, as the notice says.
+    """
+    days, workdays = _package_year(year)
+    days = dict(days)
+    for period in china_holiday_periods(year):
+        for day in period.days():
+            if day.year == year and day not in days:
+                days[day] = period.label
+    return dict(sorted(days.items())), dict(workdays)
 
 
 def china_year_status(year: int) -> str:

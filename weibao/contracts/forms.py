@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime
 from decimal import Decimal
 
 from django import forms
@@ -59,6 +60,37 @@ class StatutoryDayForm(forms.Form):
     date = forms.DateField(label=_("Date"), widget=DateInput())
     kind = forms.ChoiceField(label=_("Kind"), choices=StatutoryKind.choices)
     name = forms.CharField(label=_("Name"), required=False, max_length=100)
+
+
+class DateListField(forms.CharField):
+    """Dates as typed from a notice: "2027-09-26, 2027-10-09" (commas, spaces or 、 between them)."""
+
+    def to_python(self, value):
+        text = super().to_python(value) or ""
+        result = []
+        for part in text.replace("，", ",").replace("、", ",").replace(";", ",").replace(" ", ",").split(","):
+            if not part.strip():
+                continue
+            try:
+                result.append(datetime.date.fromisoformat(part.strip()))
+            except ValueError:
+                raise forms.ValidationError(
+                    _("“%(value)s” is not a date (YYYY-MM-DD)."), params={"value": part.strip()}, code="invalid_date"
+                ) from None
+        return result
+
+
+class StatutoryPeriodForm(forms.Form):
+    """One holiday period from the State Council's notice: name, first and last day off, make-up working days."""
+
+    name = forms.CharField(label=_("Holiday"), max_length=80, help_text=_("e.g. 国庆节"))
+    first_day = forms.DateField(label=_("First day off"), widget=DateInput())
+    last_day = forms.DateField(label=_("Last day off"), widget=DateInput())
+    makeup_dates = DateListField(
+        label=_("Make-up working days"),
+        required=False,
+        help_text=_("Dates separated by commas, e.g. 2027-09-26, 2027-10-09"),
+    )
 
 
 class HolidayYearForm(forms.ModelForm):

@@ -28,8 +28,8 @@ from weibao.core.models import TimeStampedModel, VersionedModel
 
 WEEKDAY_FIELDS = ("mon_hours", "tue_hours", "wed_hours", "thu_hours", "fri_hours", "sat_hours", "sun_hours")
 
-# Built calendars per (pk, version): building expands holidays and zones, reuse it across requests.
-_CALENDAR_CACHE: dict[tuple[int, int], clock.WorkingCalendar] = {}
+# Built calendars per BusinessCalendar.cache_key(): building expands holidays and zones, reuse it across requests.
+_CALENDAR_CACHE: dict[tuple, clock.WorkingCalendar] = {}
 _CALENDAR_CACHE_LOCK = threading.Lock()
 
 
@@ -119,9 +119,23 @@ class BusinessCalendar(VersionedModel):
             name=self.name,
         )
 
+    def cache_key(self) -> tuple:
+        """What a built calendar depends on: the row (its own hours, zone, holiday switch) and `version`, which
+        services bump when the row's overrides or the official holiday dates change.
+
+        `pk` and `version` alone are not enough: SQLite hands a deleted row's id to the next new row (and every test
+        database starts again at id 1, version 1), and the Django admin saves without bumping the version — a new
+        calendar would then run on another one's cached hours. `created_at` tells reused ids apart and the row's
+        fields catch edits that did not bump the version.
+        """
+        fields = tuple(
+            getattr(self, f) for f in (*WEEKDAY_FIELDS, "kind", "timezone", "china_holidays", "makeup_hours")
+        )
+        return (self.pk, self.created_at, self.version, fields)
+
     def working_calendar(self) -> clock.WorkingCalendar:
-        """The clock-engine calendar, cached per calendar and version (services bump the version on edits)."""
-        key = (self.pk, self.version)
+        """The clock-engine calendar, cached per `cache_key()` (services bump the version on edits)."""
+        key = self.cache_key()
         cal = _CALENDAR_CACHE.get(key)
         if cal is None:
             cal = self.build()

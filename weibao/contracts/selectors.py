@@ -512,6 +512,20 @@ def calendar_year(calendar: BusinessCalendar, year: int) -> list[dict]:
     return months
 
 
+def calendar_holiday_periods(calendar: BusinessCalendar, year: int) -> list[clock.HolidayPeriod]:
+    """The holiday periods of `year` this calendar follows (the package's, with the official entries laid over)."""
+    cal = calendar.working_calendar()
+    if cal.always or cal.statutory is None:
+        return []
+    holidays: dict[datetime.date, str] = {}
+    workdays: dict[datetime.date, str] = {}
+    for y in (year - 1, year, year + 1):  # a New Year period may start in December
+        h, w = cal.statutory(y)
+        holidays.update(h)
+        workdays.update(w)
+    return [p for p in clock.holiday_periods(holidays, workdays) if p.first.year <= year <= p.last.year]
+
+
 def calendar_list() -> QuerySet[BusinessCalendar]:
     return BusinessCalendar.objects.all().order_by("name")
 

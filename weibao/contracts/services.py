@@ -4,7 +4,8 @@ it in one transaction: nothing is saved half-way."""
 from __future__ import annotations
 
 import datetime
-from collections.abc import Iterable, Mapping
+import logging
+from collections.abc import Callable, Iterable, Mapping
 from decimal import Decimal
 
 from django.core.exceptions import ValidationError
@@ -12,7 +13,8 @@ from django.db import transaction
 from django.db.models import F, Q
 from django.utils.translation import gettext_lazy as _
 
-from weibao.contracts.choices import ContractStatus, Severity
+from weibao.contracts import clock
+from weibao.contracts.choices import ContractStatus, Severity, StatutoryKind
 from weibao.contracts.defaults import DEFAULT_TARGETS
 from weibao.contracts.models import (
     MAX_TARGET,
@@ -27,6 +29,8 @@ from weibao.contracts.models import (
     WarrantyTerm,
 )
 from weibao.core.concurrency import update_if_version
+
+logger = logging.getLogger(__name__)
 
 MAX_MINUTES = int(MAX_TARGET.total_seconds() // 60)
 
@@ -51,10 +55,35 @@ CONTRACT_FIELDS = (
 # --- calendars ----------------------------------------------------------------------------------
 
 
+# Told after commit which calendars changed, so that what was computed on them can follow (workorders registers its
+# deadline recompute from its AppConfig.ready(): imports point from workorders to contracts, never back).
+_calendar_listeners: list[Callable[[list[int]], object]] = []
+
+
+def calendars_changed_subscribe(fn: Callable[[list[int]], object]) -> Callable[[list[int]], object]:
+    """Register `fn(calendar_ids)`, called after the commit of any change to those calendars' working time."""
+    if fn not in _calendar_listeners:
+        _calendar_listeners.append(fn)
+    return fn
+
+
+def _calendars_changed(ids: list[int]) -> None:
+    def notify() -> None:
+        for fn in list(_calendar_listeners):
+            try:
+                fn(ids)
+            except Exception:  # a listener must not undo a saved calendar change
+                logger.exception("calendar change listener %r failed for %s", fn, ids)
+
+    if ids and _calendar_listeners:
+        transaction.on_commit(notify)
+
+
 def _bump_calendar(calendar: BusinessCalendar) -> None:
     """A new version makes every process rebuild the calendar (the cache is keyed by version)."""
     BusinessCalendar.objects.filter(pk=calendar.pk).update(version=F("version") + 1)
     calendar.refresh_from_db(fields=["version"])
+    _calendars_changed([calendar.pk])
 
 
 @transaction.atomic
@@ -74,6 +103,7 @@ def calendar_update(*, calendar: BusinessCalendar, actor, version: int | None = 
     expected = calendar.version if version is None else version
     update_if_version(instance=calendar, expected_version=expected, **fields)
     calendar.refresh_from_db()
+    _calendars_changed([calendar.pk])
     return calendar
 
 
@@ -110,7 +140,19 @@ def holiday_year_set(*, actor, year: int, status: str, note: str = "") -> Holida
 
 def _bump_china_calendars() -> None:
     """Official holiday entries apply to every calendar that follows China's holidays: rebuild them all."""
-    BusinessCalendar.objects.filter(china_holidays=True).update(version=F("version") + 1)
+    china = BusinessCalendar.objects.filter(china_holidays=True)
+    china.update(version=F("version") + 1)
+    _calendars_changed(list(china.values_list("pk", flat=True)))
+
+
+def china_calendars_touch() -> None:
+    """After official dates changed outside these services (Django admin): every China calendar is rebuilt."""
+    _bump_china_calendars()
+
+
+def calendar_touch(*, calendar: BusinessCalendar) -> None:
+    """After a calendar's overrides changed outside these services (Django admin inline): it is rebuilt."""
+    _bump_calendar(calendar)
 
 
 @transaction.atomic
@@ -128,6 +170,83 @@ def statutory_day_set(*, actor, date: datetime.date, kind: str, name: str = "") 
 def statutory_day_delete(*, day: StatutoryDay, actor) -> None:
     day.delete()
     _bump_china_calendars()
+
+
+# The longest period a notice gives (春节 2020, extended) is 10 days; a month leaves room for anything real.
+MAX_PERIOD_DAYS = 31
+# How far from the period a make-up working day may lie (they are the weekends just before and after).
+MAX_MAKEUP_DISTANCE = datetime.timedelta(days=60)
+
+
+@transaction.atomic
+def statutory_period_set(
+    *,
+    actor,
+    name: str,
+    first_day: datetime.date,
+    last_day: datetime.date,
+    makeup_dates: Iterable[datetime.date] = (),
+) -> list[StatutoryDay]:
+    """Enter one holiday period of a State Council notice ("国庆节：10月1日至7日放假调休，共7天。9月26日、10月9日上班"):
+    every day from the first to the last is off (weekend days included), the make-up dates are working days.
+
+    Days the package (or an earlier entry) gave the same festival near the period but outside it become ordinary
+    days, so an estimated year's rule-based dates do not linger next to the official ones. Applies to every China
+    calendar at once (their versions rise, so every process rebuilds them).
+    """
+    name = name.strip()
+    makeup_dates = sorted(set(makeup_dates))
+    errors: dict[str, list] = {}
+    if not name:
+        errors["name"] = [ValidationError(_("Enter the holiday's name, e.g. 国庆节."), code="required")]
+    if last_day < first_day:
+        errors["last_day"] = [ValidationError(_("The last day cannot be before the first day."), code="inverted")]
+    elif (last_day - first_day).days + 1 > MAX_PERIOD_DAYS:
+        errors["last_day"] = [
+            ValidationError(_("A holiday period lasts at most %(n)d days."), params={"n": MAX_PERIOD_DAYS}, code="long")
+        ]
+    for day in makeup_dates:
+        if first_day <= day <= last_day:
+            errors.setdefault("makeup_dates", []).append(
+                ValidationError(
+                    _("%(day)s lies inside the holiday period."), params={"day": day.isoformat()}, code="inside"
+                )
+            )
+        elif min(abs(day - first_day), abs(day - last_day)) > MAX_MAKEUP_DISTANCE:
+            errors.setdefault("makeup_dates", []).append(
+                ValidationError(
+                    _("%(day)s is too far from the holiday period for a make-up working day."),
+                    params={"day": day.isoformat()},
+                    code="far",
+                )
+            )
+    if errors:
+        raise ValidationError(errors)
+    period = clock.HolidayPeriod(name, first_day, last_day, tuple(makeup_dates))
+    wanted: dict[datetime.date, tuple[str, str]] = {}
+    # What the package says around the period: the same festival's days outside it are dropped (ordinary days).
+    window_first, window_last = first_day - MAX_MAKEUP_DISTANCE, last_day + MAX_MAKEUP_DISTANCE
+    same = (name, "农历除夕") if name == "春节" else (name,)  # New Year's Eve belongs to the Spring Festival
+    for year in range(window_first.year, window_last.year + 1):
+        holidays, _workdays = clock.china_statutory(year)
+        for day, holiday_name in holidays.items():
+            if window_first <= day <= window_last and day not in period and any(n in holiday_name for n in same):
+                wanted[day] = (StatutoryKind.NORMAL, "")
+    for day in period.days():
+        # Weekend days inside the period carry the period's reason, like the package's own periods.
+        wanted[day] = (StatutoryKind.HOLIDAY, name if day.weekday() < 5 else period.label)
+    for day in makeup_dates:
+        wanted[day] = (StatutoryKind.MAKEUP, _("make-up working day for %(name)s") % {"name": name})
+    existing = {row.date: row for row in StatutoryDay.objects.select_for_update().filter(date__in=wanted)}
+    rows = []
+    for day, (kind, label) in sorted(wanted.items()):
+        row = existing.get(day) or StatutoryDay(date=day)
+        row.kind, row.name = kind, str(label)
+        row.full_clean(validate_unique=False)
+        row.save()
+        rows.append(row)
+    _bump_china_calendars()
+    return rows
 
 
 # --- contracts ----------------------------------------------------------------------------------

@@ -32,13 +32,12 @@ from weibao.contracts.forms import (
     SlaTargetFormSet,
     SlaTargetRowForm,
     StatutoryDayForm,
+    StatutoryPeriodForm,
     WarrantyTermFormSet,
 )
 from weibao.contracts.models import BusinessCalendar, CalendarOverride, StatutoryDay
 from weibao.contracts.selectors import (
-    calendar_list as select_calendars,
-)
-from weibao.contracts.selectors import (
+    calendar_holiday_periods,
     calendar_year,
     contract_get_for_user,
     contract_qs_for,
@@ -49,6 +48,9 @@ from weibao.contracts.selectors import (
     policy_for,
     sla_preview,
     targets_matrix,
+)
+from weibao.contracts.selectors import (
+    calendar_list as select_calendars,
 )
 from weibao.contracts.selectors import (
     contract_list as select_contracts,
@@ -333,6 +335,7 @@ def calendar_list(request: HttpRequest) -> HttpResponse:
     posted = request.POST.get("form") if request.method == "POST" else None
     year_form = HolidayYearForm(request.POST if posted == "year" else None, initial={"year": today.year + 1})
     day_form = StatutoryDayForm(request.POST if posted == "day" else None, prefix="day")
+    period_form = StatutoryPeriodForm(request.POST if posted == "period" else None, prefix="period")
     if posted == "year" and year_form.is_valid():
         services.holiday_year_set(actor=request.user, **year_form.cleaned_data)
         messages.success(request, _("Holiday data status saved."))
@@ -345,12 +348,21 @@ def calendar_list(request: HttpRequest) -> HttpResponse:
         else:
             messages.success(request, _("Official holiday date saved."))
             return redirect("contracts:calendar_list")
+    if posted == "period" and period_form.is_valid():
+        try:
+            services.statutory_period_set(actor=request.user, **period_form.cleaned_data)
+        except ValidationError as exc:
+            attach_service_errors(period_form, exc)
+        else:
+            messages.success(request, _("Holiday period saved: deadlines now use it."))
+            return redirect("contracts:calendar_list")
     context = {
         "calendars": select_calendars(),
         "years": years,
         "badges": HOLIDAY_DATA_BADGE,
         "year_form": year_form,
         "day_form": day_form,
+        "period_form": period_form,
         "statutory_days": StatutoryDay.objects.filter(date__year__gte=today.year - 1),
     }
     return render(request, "contracts/calendar_list.html", context)
@@ -427,6 +439,7 @@ def calendar_detail(request: HttpRequest, pk: int) -> HttpResponse:
         "calendar": calendar,
         "year": year,
         "months": calendar_year(calendar, year),
+        "periods": calendar_holiday_periods(calendar, year),
         "overrides": calendar.overrides.filter(date__year=year),
         "status": holiday_year_status(year),
         "badges": HOLIDAY_DATA_BADGE,

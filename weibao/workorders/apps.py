@@ -26,12 +26,22 @@ def briefing_section(*, request, site=None, project=None, device=None) -> dict |
     return {"title": _("Open and recent work orders"), "template": BRIEFING_TEMPLATE, "context": context, "order": 30}
 
 
+def _recompute_after_calendar_change(calendar_ids: list[int]) -> None:
+    """A calendar's working time changed (after commit): move the stored deadlines of the orders running on it."""
+    from weibao.workorders.tasks import recompute_deadlines
+
+    recompute_deadlines.enqueue(calendar_ids=calendar_ids)
+
+
 class WorkordersConfig(AppConfig):
     name = "weibao.workorders"
     label = "workorders"
     verbose_name = _("Work orders")
 
     def ready(self) -> None:
+        from weibao.contracts.services import calendars_changed_subscribe
+
+        calendars_changed_subscribe(_recompute_after_calendar_change)
         try:
             from weibao.assets import briefing
         except ImportError:  # pragma: no cover - the estate app provides it

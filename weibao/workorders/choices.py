@@ -188,6 +188,8 @@ class EventKind(models.TextChoices):
     SLA_WARNING = "sla_warning", _("SLA warning")
     SLA_BREACH = "sla_breach", _("SLA breached")
     LEGACY_REVIEW = "legacy_review", _("Legacy review")
+    # The calendar under running clocks changed (e.g. next year's official holidays entered): deadlines moved.
+    DEADLINES_RECOMPUTED = "deadlines_recomputed", _("Deadlines recalculated")
 
 
 # Event kinds that are state moves, by target status (used by seeds and KPIs).

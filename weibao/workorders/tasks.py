@@ -4,7 +4,7 @@ from crontask import cron
 from django.tasks import task
 
 from weibao.workorders.clocks import sla_sweep
-from weibao.workorders.services import observation_close_due
+from weibao.workorders.services import deadlines_recompute, observation_close_due
 
 
 @cron("* * * * *")
@@ -19,3 +19,11 @@ def sweep_sla_clocks() -> dict:
 def close_observed_orders() -> int:
     """Every five minutes: close orders whose observation period passed without a recurrence."""
     return observation_close_due()
+
+
+@cron("17 2 * * *")
+@task()
+def recompute_deadlines(calendar_ids: list[int] | None = None) -> dict:
+    """Deadlines of running clocks follow calendar changes (holiday periods, overrides, hours): queued after each
+    such change for the calendars concerned, and nightly for all (a change whose task was lost is caught up)."""
+    return deadlines_recompute(calendar_ids=calendar_ids)

@@ -62,3 +62,29 @@ def test_manager_edits_sla_matrix(login_as, manager):
     page.click("form[novalidate] button[type=submit]")
     page.wait_for_selector("text=HT-SLA")
     assert "1 小时 30 分钟" in page.inner_text(".sla-matrix")
+
+
+def test_entering_next_years_national_day_moves_a_preview_deadline(login_as, admin_user):
+    """Issue 21: the official period entered through the UI changes a deadline across it."""
+    contract = ContractFactory(code="HT-2027")
+    page = login_as(admin_user)
+
+    def preview_text() -> str:
+        page.goto(f"/contracts/preview/?contract={contract.pk}")
+        page.fill("#id_at", "2027-09-30T17:50")
+        page.click("[data-testid=preview-form] button[type=submit]")
+        page.wait_for_selector("[data-testid=preview]")
+        return page.inner_text("[data-testid=preview]")
+
+    assert "2027-10-06 09:05" in preview_text()  # estimated: the package has Oct 1–5
+    page.goto("/contracts/calendars/")
+    page.fill("#id_period-name", "国庆节")
+    page.fill("#id_period-first_day", "2027-10-01")
+    page.fill("#id_period-last_day", "2027-10-07")
+    page.fill("#id_period-makeup_dates", "2027-09-26, 2027-10-09")
+    page.click("[data-testid=period-form] button[type=submit]")
+    page.wait_for_selector("text=国庆节 (放假调休)")
+    screenshot(page, "contracts-holiday-period")
+    text = preview_text()
+    assert "2027-10-08 09:05" in text
+    assert "国庆节 (放假调休)" in text

@@ -12,6 +12,7 @@ from weibao.contracts.clock import ALWAYS, local_time
 from weibao.contracts.models import CalendarOverride, SlaTarget
 from weibao.contracts.selectors import (
     contract_for,
+    day_reason,
     entitlement_for,
     holiday_year_status,
     holiday_years_flagged,
@@ -246,9 +247,11 @@ def test_preview_reasons_around_national_day():
     )
     response = preview.clocks[0]
     assert response.deadline == local_time("2026-10-08 09:05")
-    kinds = {info.day: info.kind for info in response.skipped}
-    assert kinds[datetime.date(2026, 10, 1)] == "holiday"
-    assert kinds[datetime.date(2026, 10, 4)] == "weekend"
+    kinds = {info.day: (info.kind, info.name) for info in response.skipped}
+    assert kinds[datetime.date(2026, 10, 1)] == ("holiday", "国庆节")
+    # Sunday 4 October lies inside the notice's period (10月1日至7日): a holiday, with the period as its reason.
+    assert kinds[datetime.date(2026, 10, 4)] == ("holiday", "国庆节 (放假调休)")
+    assert "国庆节 (放假调休)" in day_reason(next(i for i in response.skipped if i.day == datetime.date(2026, 10, 4)))
 
 
 def test_holiday_year_status(admin_user):

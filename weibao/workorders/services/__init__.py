@@ -16,7 +16,7 @@ from weibao.workorders.services.edits import (
     workorder_update,
 )
 from weibao.workorders.services.intake import workorder_add_attachments, workorder_create, workorder_create_many
-from weibao.workorders.services.periodic import observation_close_due
+from weibao.workorders.services.periodic import deadlines_recompute, observation_close_due
 from weibao.workorders.services.transitions import (
     workorder_accept,
     workorder_acknowledge,
@@ -40,6 +40,7 @@ __all__ = [
     "EDITABLE_FIELDS",
     "SYSTEM_USERNAME",
     "alerts_mark_read",
+    "deadlines_recompute",
     "allocate_number",
     "legacy_review_add",
     "observation_close_due",

@@ -1,4 +1,6 @@
-"""`weibao sla preview --contract CODE --severity A --site ID --channel phone --at "2026-09-30 17:50"`.
+"""`weibao sla recompute [--calendar ID]`: stored deadlines of running clocks follow calendar changes (issue 21).
+
+`weibao sla preview --contract CODE --severity A --site ID --channel phone --at "2026-09-30 17:50"`.
 
 Prints every deadline of a report made at that moment, with the calendar's reasoning: which days were skipped
 (weekend, statutory holiday by name, override) and which make-up working days counted.
@@ -16,7 +18,10 @@ from weibao.customers.models import Site
 
 
 class Command(BaseCommand):
-    help = "SLA tools. `sla preview`: all deadlines for a report made at a given moment, with reasons."
+    help = (
+        "SLA tools. `sla preview`: all deadlines for a report made at a given moment, with reasons. "
+        "`sla recompute`: move the stored deadlines of running clocks after a calendar change."
+    )
 
     def add_arguments(self, parser):
         sub = parser.add_subparsers(dest="action", required=True)
@@ -28,10 +33,25 @@ class Command(BaseCommand):
         preview.add_argument("--channel", default="phone", choices=IntakeChannel.values)
         preview.add_argument("--at", required=True, help='"YYYY-MM-DD HH:MM" in the calendar\'s time zone')
         preview.add_argument("--language", default=None, help="e.g. en or zh-hans")
+        recompute = sub.add_parser(
+            "recompute", help="recompute the deadlines of running clocks after a calendar change (nightly too)"
+        )
+        recompute.add_argument("--calendar", type=int, action="append", help="calendar id (repeatable); default all")
 
     def handle(self, *args, action: str, **options):
+        if action == "recompute":
+            self.recompute(calendar_ids=options.get("calendar"))
+            return
         with translation.override(options.get("language") or translation.get_language()):
             self.preview(**options)
+
+    def recompute(self, *, calendar_ids: list[int] | None) -> None:
+        # The deadlines stored on orders belong to workorders (which depends on contracts, not the reverse): the
+        # command only hands over, imported on use.
+        from weibao.workorders.services import deadlines_recompute
+
+        result = deadlines_recompute(calendar_ids=calendar_ids)
+        self.stdout.write(f"Checked {result['checked']} open orders, deadlines moved on {result['changed']}.")
 
     def preview(self, *, contract, severity, site, region_tier, channel, at, **options):
         found = None
