@@ -6,7 +6,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('workorders', '0007_number_function'),
+        ('workorders', '0009_site_briefing_indexes'),
     ]
 
     operations = [
