@@ -60,7 +60,8 @@ def test_thanks_out_of_office_and_still_broken_replies_never_reopen(
         ("zhangsan@jia.example.cn", False, "email"),  # the thank-you raises the flag, not pre-marked
         ("zhangsan@jia.example.cn", True, "email"),  # "still broken" is pre-marked for the desk
     ]
-    assert "可以结单" in replies[0].text and "又断网了" in replies[1].text
+    assert "可以结单" in replies[0].text
+    assert "又断网了" in replies[1].text
     ignored = InboundMessage.objects.filter(status="ignored").values_list("reason", flat=True)
     assert all(reason.startswith("Automatic reply") or "自动" in reason for reason in ignored)
 
@@ -106,7 +107,8 @@ def test_resolution_notice_carries_two_links_and_sms_offers_1_and_2(
 
     reporter = [m for m in smtp.messages if m["to"] == ["zhangsan@jia.example.cn"]][-1]  # the resolution notice
     body = message_from_bytes(reporter["raw"], policy=policy.default).get_body(("plain",)).get_content()
-    assert "已解决，可以结单" in body and "问题仍在，重新处理" in body
+    assert "已解决，可以结单" in body
+    assert "问题仍在，重新处理" in body
     urls = re.findall(r"https?://\S+/work-orders/answer/\S+/", body)
     assert len(urls) == 2
     # One link row per recipient and channel (the reporter's mail, the user's mail, the user's SMS).
@@ -116,7 +118,8 @@ def test_resolution_notice_carries_two_links_and_sms_offers_1_and_2(
         ("13800000077", "sms"),
     }
     sms = Delivery.objects.get(workorder=order_a, channel="sms", notice="resolved")
-    assert "回复1" in sms.body_text and "回复2" in sms.body_text
+    assert "回复1" in sms.body_text
+    assert "回复2" in sms.body_text
 
     # The customer texts back "1": confirmed through the SMS link, nothing reopens.
     assert observation_sms_answer(phone="13800000077", text="1") == "fixed"
