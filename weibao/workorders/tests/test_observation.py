@@ -244,3 +244,48 @@ def test_backfill_migration_recovers_sources(order_a, order_b, duty_engineer, cu
 )
 def test_recurrence_pre_marking(text, expected):
     assert looks_like_recurrence(text) is expected
+
+
+def _api(api_client, user):
+    from weibao.accounts.services import token_create
+
+    _token, raw = token_create(user=user, name="test")
+    api_client.defaults.pop("HTTP_AUTHORIZATION", None)
+    return api_client.bearer(raw)
+
+
+def _post(client, url, data):
+    import json
+
+    return client.post(url, json.dumps(data), content_type="application/json")
+
+
+def test_api_reopen_with_source_and_reply_decision(api_client, order_a, order_b, duty_engineer, customer_a_user):
+    resolved(order_a, duty_engineer)
+    resolved(order_b, duty_engineer)
+    svc.workorder_comment(workorder=order_a, actor=customer_a_user, body="又不行了")
+    staff = _api(api_client, duty_engineer)
+
+    assert _post(staff, f"/api/work-orders/{order_b.pk}/reopen", {"reason": "x", "source": "desk_reply"}).status_code \
+        == 422  # fmt: skip
+    r = _post(staff, f"/api/work-orders/{order_b.pk}/reopen", {"reason": "巡检发现端口故障", "source": "inspection",
+                                                                "reason_code": "recurred"})  # fmt: skip
+    assert r.status_code == 200, r.content
+    assert Reopen.objects.get(workorder=order_b).source == "inspection"
+
+    r = staff.get(f"/api/work-orders/{order_a.pk}")
+    assert r.json()["observation_reply_pending"] is True
+    bad = _post(staff, f"/api/work-orders/{order_a.pk}/reply-decision", {"decision": "reopened", "reason": "复发"})
+    assert bad.status_code == 422  # the reason code is required
+    customer = _api(api_client, customer_a_user)
+    assert _post(customer, f"/api/work-orders/{order_a.pk}/reply-decision", {"decision": "kept"}).status_code == 403
+    staff = _api(api_client, duty_engineer)
+    r = _post(staff, f"/api/work-orders/{order_a.pk}/reply-decision", {"decision": "kept"})
+    assert r.status_code == 200, r.content
+    assert r.json()["observation_reply_pending"] is False
+
+
+def test_api_reply_decision_on_another_organisations_order_is_404(api_client, order_b, duty_engineer,
+                                                                   customer_a_user):  # fmt: skip
+    customer = _api(api_client, customer_a_user)
+    assert _post(customer, f"/api/work-orders/{order_b.pk}/reply-decision", {"decision": "kept"}).status_code == 404
