@@ -289,3 +289,15 @@ def test_api_reply_decision_on_another_organisations_order_is_404(api_client, or
                                                                    customer_a_user):  # fmt: skip
     customer = _api(api_client, customer_a_user)
     assert _post(customer, f"/api/work-orders/{order_b.pk}/reply-decision", {"decision": "kept"}).status_code == 404
+
+
+def test_api_sms_reply_answers_through_the_phones_link(api_client, order_a, duty_engineer, customer_a_user):
+    resolved(order_a, duty_engineer)
+    svc.observation_links_for(workorder=order_a, recipient="13800000001", channel="sms")
+    assert _post(_api(api_client, customer_a_user), "/api/notifications/sms-replies",
+                 {"phone": "13800000001", "text": "2"}).status_code == 403  # fmt: skip
+    r = _post(_api(api_client, duty_engineer), "/api/notifications/sms-replies", {"phone": "13800000001", "text": "2"})
+    assert r.status_code == 200, r.content
+    assert r.json() == {"result": "not_fixed"}
+    order_a.refresh_from_db()
+    assert order_a.status == Status.REOPENED
