@@ -224,6 +224,8 @@ class WorkOrder(VersionedModel):
                 name="wo_observation_idx",
             ),
             models.Index(fields=["escalated_vendor", "-id"], name="wo_vendor_idx"),
+            # Orders whose customer replied during observation and wait for the desk (issue 23): few, counted often.
+            models.Index(fields=["id"], condition=Q(observation_reply_pending=True), name="wo_reply_pending_idx"),
         ]
         constraints = [
             models.CheckConstraint(

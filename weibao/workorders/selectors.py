@@ -90,6 +90,7 @@ class QueueFilters:
     sla: str = ""  # "", "ok", "warning", "breached", "at_risk" (warning or breached)
     channel: list[str] = field(default_factory=list)
     query: str = ""  # a number (prefix) or a reporter phone
+    reply: bool = False  # only orders whose customer replied during observation (the desk must decide)
 
     @classmethod
     def from_params(cls, params) -> QueueFilters:
@@ -122,6 +123,7 @@ class QueueFilters:
             sla=params.get("sla") if params.get("sla") in ("ok", "warning", "breached", "at_risk") else "",
             channel=many("channel"),
             query=(params.get("q") or "").strip()[:40],
+            reply=params.get("reply") in ("1", "true", "on"),
         )
 
     def statuses(self) -> list[str] | None:
@@ -170,6 +172,8 @@ def _filtered(user, filters: QueueFilters, *, with_status: bool = True) -> Query
         qs = qs.filter(sla_state=filters.sla)
     if filters.channel:
         qs = qs.filter(channel__in=filters.channel)
+    if filters.reply:
+        qs = qs.filter(observation_reply_pending=True)
     if filters.query:
         q = filters.query
         if q.upper().startswith("WB-"):
@@ -273,6 +277,8 @@ def workorder_state_counts(*, user, filters: QueueFilters | None = None, cap: in
         elif n > cap:
             capped.append(status)
     counts["open"] = sum(counts[s] for s in OPEN_STATUSES)
+    # Orders waiting for the desk's decision about a customer's reply (served by wo_reply_pending_idx).
+    counts["reply"] = base.filter(observation_reply_pending=True).order_by().count() if user.is_internal else 0
     counts["capped"] = capped
     counts["unknown"] = unknown  # not counted: the UI leaves them out
     counts["cap"] = cap

@@ -133,3 +133,22 @@ def test_resolution_notice_carries_two_links_and_sms_offers_1_and_2(
     order_a.refresh_from_db()
     assert order_a.status == Status.REOPENED
     assert Reopen.objects.get().source == "customer_link"
+
+
+def test_customer_robot_card_carries_the_links_our_branch_robot_does_not(
+    order_a, duty_engineer, smtp, providers, django_capture_on_commit_callbacks
+):
+    from weibao.notifications.tests.factories import RobotWebhookFactory
+
+    theirs = RobotWebhookFactory(kind="feishu", url=providers.url("/feishu/theirs"), customer=order_a.customer,
+                                 event_kinds=["resolved"])  # fmt: skip
+    ours = RobotWebhookFactory(kind="wecom", url=providers.url("/wecom/ours"), branch=order_a.branch,
+                               event_kinds=["resolved"])  # fmt: skip
+
+    _resolve(order_a, duty_engineer, django_capture_on_commit_callbacks)
+
+    their_card = Delivery.objects.get(robot=theirs, notice="resolved").body_text
+    our_card = Delivery.objects.get(robot=ours, notice="resolved").body_text
+    assert their_card.count("/work-orders/answer/") == 2
+    assert "已解决，可以结单" in their_card
+    assert "/work-orders/answer/" not in our_card

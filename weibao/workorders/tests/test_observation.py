@@ -156,8 +156,9 @@ def test_portal_buttons_do_what_the_links_do(client, order_a, duty_engineer, cus
     assert reopen.actor == customer_a_user
 
 
-def test_desk_decides_from_the_detail_page(client, order_a, duty_engineer, customer_a_user):
+def test_desk_decides_from_the_detail_page(client, order_a, order_b, duty_engineer, customer_a_user):
     resolved(order_a, duty_engineer)
+    resolved(order_b, duty_engineer)  # observing too, but nobody replied
     svc.workorder_comment(workorder=order_a, actor=customer_a_user, body="还是不行，又断了")
     client.force_login(duty_engineer)
     page = client.get(reverse("workorders:detail", args=[order_a.pk])).content.decode()
@@ -167,6 +168,12 @@ def test_desk_decides_from_the_detail_page(client, order_a, duty_engineer, custo
     queue = client.get(reverse("workorders:list") + "?status=resolved").content.decode()
     assert 'data-testid="reply-flag"' in queue
     assert "还是不行，又断了" in queue
+    # The default (open) queue offers the count of orders waiting for this decision, linking to them.
+    default = client.get(reverse("workorders:list")).content.decode()
+    assert 'data-testid="reply-count"' in default
+    replies = client.get(reverse("workorders:list") + "?status=observing_all&reply=1").content.decode()
+    assert order_a.number in replies
+    assert order_b.number not in replies
 
     url = reverse("workorders:action", args=[order_a.pk, "reply_reopen"])
     refused = client.post(url, {"reply_reopen-reason": "复现", "reply_reopen-reason_code": ""})
