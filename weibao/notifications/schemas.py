@@ -52,4 +52,4 @@ class SmsReplyIn(Schema):
 
 
 class SmsReplyOut(Schema):
-    result: str  # fixed | not_fixed | reply | unknown
+    result: str  # fixed | not_fixed | reply | used | unknown

@@ -200,7 +200,8 @@ def _phone_key(phone: str) -> str:
 def observation_sms_answer(*, phone: str, text: str) -> str:
     """An inbound SMS from a phone that received a resolution notice with "reply 1 / 2". "1"/"2" answer through the
     phone's newest unused link; anything else is a free-text reply during observation (flag, comment). Returns
-    what happened: "fixed", "not_fixed", "reply" or "unknown" (no open notice for this phone)."""
+    what happened: "fixed", "not_fixed", "reply", "used" (that notice was answered already) or "unknown" (no open
+    notice for this phone)."""
     from weibao.core.models import ActionLink
 
     key = _phone_key(phone)
@@ -213,9 +214,14 @@ def observation_sms_answer(*, phone: str, text: str) -> str:
     if link is None:
         return "unknown"
     answer = SMS_ANSWERS.get((text or "").strip())
-    if answer is not None and link.used_at is None:
-        action_links.action_link_use_row(link, answer, channel="sms",
-                                         handler=_answer_handler("", ReopenSource.CUSTOMER_SMS, "sms"))  # fmt: skip
+    if answer is not None:
+        if link.used_at is not None:
+            return "used"  # answered before (a repeated "2", or the e-mail link was used): nothing happens twice
+        try:
+            action_links.action_link_use_row(link, answer, channel="sms",
+                                             handler=_answer_handler("", ReopenSource.CUSTOMER_SMS, "sms"))  # fmt: skip
+        except action_links.LinkUsed:
+            return "used"  # a concurrent answer won
         return str(answer)
     from weibao.workorders.services.edits import workorder_comment
 

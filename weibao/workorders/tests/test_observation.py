@@ -135,8 +135,8 @@ def test_sms_answer_1_and_2_and_free_text(order_a, order_b, duty_engineer):
     assert order_a.status == Status.REOPENED
     reopen = Reopen.objects.get(workorder=order_a)
     assert (reopen.source, reopen.channel, reopen.answered_by) == ("customer_sms", "sms", "13800000001")
-    # The link is spent: a second "2" is a plain reply (nothing reopens twice), an unknown phone is unknown.
-    assert svc.observation_sms_answer(phone="13800000001", text="2") == "reply"
+    # The link is spent: a second "2" changes nothing (no second reopen, no flag), an unknown phone is unknown.
+    assert svc.observation_sms_answer(phone="13800000001", text="2") == "used"
     assert Reopen.objects.count() == 1
     assert svc.observation_sms_answer(phone="13700000000", text="1") == "unknown"
 
