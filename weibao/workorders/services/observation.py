@@ -58,12 +58,16 @@ _NEGATED = re.compile(r"(已解决|可以结单|恢复正常|正常了|好了|�
                       re.IGNORECASE)  # fmt: skip
 
 
+_STRONG = re.compile(r"还是|仍|又|still|again", re.IGNORECASE)
+
+
 def looks_like_recurrence(text: str) -> bool:
     """True when a reply reads like the fault came back ("还是不行", "still broken"); a thank-you that merely
-    mentions the old fault ("故障已解决，谢谢") is not."""
+    mentions the old fault ("故障已解决，谢谢") is not — unless it also says "again"/"still" ("谢谢，不过又掉线了")."""
     text = text or ""
-    return bool(_RECURRENCE.search(text)) and not (_NEGATED.search(text) and not re.search(r"还是|仍|又|still|again",
-                                                                                           text, re.IGNORECASE))  # fmt: skip
+    if not _RECURRENCE.search(text):
+        return False
+    return not _NEGATED.search(text) or bool(_STRONG.search(text))
 
 
 # --- replies during observation -------------------------------------------------------------------------------------
