@@ -180,7 +180,7 @@ def workorder_action(request: HttpRequest, pk: int, name: str) -> HttpResponse:
 @require_POST
 @login_required
 def workorder_comment(request: HttpRequest, pk: int) -> HttpResponse:
-    """A comment with optional photos/files; a customer's report during observation reopens the order."""
+    """A comment with optional photos/files; a customer's note during observation raises the flag for the desk."""
     require(request.user, "workorders.comment")
     wo = _get(request, pk, for_write=True)
     form = CommentForm(request.POST, request.FILES, prefix="comment")
