@@ -180,6 +180,8 @@ WEIBAO_EXPORT_MAX_ROWS = env_int("WEIBAO_EXPORT_MAX_ROWS", 50_000, minimum=1)
 # How long cached counts may lag: the work-order queue's per-state counts, and page counts of big lists.
 WEIBAO_QUEUE_COUNTS_TTL = env_int("WEIBAO_QUEUE_COUNTS_TTL", 10, minimum=0)  # 0: never cached
 WEIBAO_LIST_COUNT_TTL = env_int("WEIBAO_LIST_COUNT_TTL", 30, minimum=0)
+# How long the one-click answer links of a notice ("已解决，可以结单" / "问题仍在") work (core.action_links).
+WEIBAO_ANSWER_LINK_DAYS = env_int("WEIBAO_ANSWER_LINK_DAYS", 14, minimum=1)
 DATA_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
 FILE_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
 

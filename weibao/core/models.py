@@ -40,3 +40,31 @@ class WorkerHeartbeat(TimeStampedModel):
 
     def __str__(self) -> str:
         return f"{self.name} @ {self.beat_at:%Y-%m-%d %H:%M:%S}"
+
+
+class ActionLink(TimeStampedModel):
+    """A signed, expiring, one-time answer link sent to one recipient about one object (core.action_links).
+
+    Generic on purpose: `purpose` names what the link answers (e.g. "workorders.observation"), `target` the row it
+    is about ("app_label.model" + id). The token is signed per link, target and recipient; the row records when it
+    was used, with which answer and through which channel. Any app may use it (observation answers, quote approvals).
+    """
+
+    purpose = models.CharField(_("purpose"), max_length=64)
+    target_type = models.CharField(_("target type"), max_length=100)
+    target_id = models.PositiveBigIntegerField(_("target id"))
+    recipient = models.CharField(_("recipient"), max_length=254, help_text=_("Address or phone the link was sent to."))
+    channel = models.CharField(_("channel"), max_length=16, blank=True)
+    choices = models.JSONField(_("answers offered"), default=list)
+    expires_at = models.DateTimeField(_("expires at"))
+    used_at = models.DateTimeField(_("used at"), null=True, blank=True)
+    used_choice = models.CharField(_("answer"), max_length=32, blank=True)
+    used_channel = models.CharField(_("answered through"), max_length=16, blank=True)
+
+    class Meta:
+        verbose_name = _("action link")
+        verbose_name_plural = _("action links")
+        indexes = [models.Index(fields=["target_type", "target_id", "purpose"], name="actionlink_target_idx")]
+
+    def __str__(self) -> str:
+        return f"{self.purpose} {self.target_type}#{self.target_id} → {self.recipient}"

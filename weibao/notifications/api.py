@@ -7,7 +7,7 @@ from ninja import Router, Status
 from weibao.notifications import selectors, services
 from weibao.notifications.choices import Channel, DeliveryStatus, InboundStatus
 from weibao.notifications.intake import inbound_assign
-from weibao.notifications.schemas import AssignIn, DeliveryOut, InboundOut, PreferenceIO
+from weibao.notifications.schemas import AssignIn, DeliveryOut, InboundOut, PreferenceIO, SmsReplyIn, SmsReplyOut
 
 router = Router(tags=["notifications"])
 
@@ -32,6 +32,19 @@ def retry_delivery(request, delivery_id: int):
     """Send a failed notice again; 409 unless it failed."""
     delivery = selectors.delivery_get_for_user(user=request.auth, pk=delivery_id)
     return services.delivery_retry(delivery=delivery, actor=request.auth)
+
+
+@router.post("/sms-replies", response=SmsReplyOut)
+def sms_reply(request, payload: SmsReplyIn):
+    """An inbound SMS (the provider's upstream message, relayed by an integration account with triage rights): "1"
+    or "2" answers the resolution notice sent to that phone, other text is a reply during observation."""
+    from weibao.accounts.permissions import require
+    from weibao.workorders.services import observation_sms_answer
+
+    require(request.auth, "notifications.triage")
+    if len(payload.phone) > 40 or len(payload.text) > 2000:
+        raise ValidationError({"text": [_("Too long.")]})
+    return {"result": observation_sms_answer(phone=payload.phone, text=payload.text)}
 
 
 @router.get("/inbound", response=list[InboundOut])

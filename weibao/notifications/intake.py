@@ -25,7 +25,14 @@ from weibao.contracts.choices import IntakeChannel
 from weibao.notifications import conf
 from weibao.notifications.choices import InboundStatus
 from weibao.notifications.imap import IMAP_ERRORS, ImapError, ImapSession
-from weibao.notifications.mailparse import MalformedMail, ParsedMail, dedupe_key, header_message_id, parse_mail
+from weibao.notifications.mailparse import (
+    MalformedMail,
+    ParsedMail,
+    dedupe_key,
+    header_message_id,
+    out_of_office_subject,
+    parse_mail,
+)
 from weibao.notifications.models import Delivery, InboundMessage, Mailbox
 
 logger = logging.getLogger(__name__)
@@ -322,9 +329,10 @@ def _handle(row: InboundMessage) -> str:
         return _finish(row, InboundStatus.IGNORED, _("Our own notice came back (mail loop avoided)."))
     workorder, why_not = _answered_order(mail)
     if workorder is not None:
-        if any(mail.automated.startswith(p) for p in IGNORED_AUTOMATION):
+        if any(mail.automated.startswith(p) for p in IGNORED_AUTOMATION) or out_of_office_subject(mail.subject):
             row.workorder = workorder
-            return _finish(row, InboundStatus.IGNORED, _("Automatic reply (%(why)s).") % {"why": mail.automated})
+            why = mail.automated or mail.subject[:80]
+            return _finish(row, InboundStatus.IGNORED, _("Automatic reply (%(why)s).") % {"why": why})
         _comment(row, mail, workorder)
         return _finish(row, InboundStatus.COMMENTED, "", workorder=workorder)
     if why_not:
@@ -510,12 +518,13 @@ def _comment(row: InboundMessage, mail: ParsedMail, workorder) -> None:
     if user is None:
         sender = f"{mail.from_name} <{mail.from_address}>" if mail.from_name else mail.from_address
         body = _("Email from %(sender)s:") % {"sender": sender} + "\n" + body
-    # The resolution notice says "if the fault recurs, simply reply": a reply from the customer's side reopens the
-    # order during observation whether or not the sender has a login (the reporter's address, a contact or a
-    # domain of the order's customer).
+    # A reply from the customer's side during observation (the reporter's address, a contact or a domain of the
+    # order's customer, with or without a login) never reopens by itself: it raises the flag for the desk (issue
+    # 23). Machine mail (bulk, lists, other automation) is kept as a comment but raises nothing.
     workorder_comment(workorder=workorder, actor=user or _system_user(), body=body or mail.subject,
                       attachments=accepted, source_ref=_source_ref(row),
-                      from_customer=user is None and _from_customer_side(mail.from_address, workorder))  # fmt: skip
+                      from_customer=user is None and _from_customer_side(mail.from_address, workorder),
+                      automated=bool(mail.automated), channel="email", sender=mail.from_address)  # fmt: skip
     _note_refused(workorder, row, refused)
 
 

@@ -290,6 +290,18 @@ def trim_quoted(text: str) -> str:
 # --- the whole mail --------------------------------------------------------------------------------------------
 
 
+# Out-of-office subjects of clients that send no Auto-Submitted header (Outlook/Exchange, Foxmail, QQ, 163 mail).
+_OUT_OF_OFFICE = re.compile(
+    r"^\s*(\[?(自动回复|自動回覆|自动答复|out of (the )?office|automatic reply|auto[- ]?reply|autoreply)\]?)\s*[:：]?",
+    re.IGNORECASE,
+)
+
+
+def out_of_office_subject(subject: str) -> bool:
+    """The subject is an automatic out-of-office reply ("自动回复: …", "Automatic reply: …", "Out of Office: …")."""
+    return bool(_OUT_OF_OFFICE.match(subject or ""))
+
+
 def automated_reason(msg: Message) -> str:
     """Why a mail was sent by a machine (auto-reply, list, bulk) so that we must not answer it; '' otherwise."""
     auto_submitted = (msg.get("Auto-Submitted") or "").strip().lower()

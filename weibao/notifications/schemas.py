@@ -42,3 +42,14 @@ class PreferenceIO(Schema):
     channels: list[str] = []
     quiet_start: dt.time | None = None
     quiet_end: dt.time | None = None
+
+
+class SmsReplyIn(Schema):
+    """An inbound SMS as the provider's upstream message hands it over (phone number and text)."""
+
+    phone: str
+    text: str
+
+
+class SmsReplyOut(Schema):
+    result: str  # fixed | not_fixed | reply | used | unknown

@@ -280,7 +280,11 @@ def deliveries_for_event(*, event_id: int) -> list[Delivery]:
         if delivery is not None:
             created.append(delivery)
     for robot in robots_for(workorder=workorder, notice=notice):
-        title, markdown = render_robot(notice, context)
+        robot_context = context
+        if notice == Notice.RESOLVED and robot.customer_id:
+            # A customer's own group robot carries the answer links too (signed for that robot).
+            robot_context = {**context, "answer_links": _answer_links(workorder, robot.recipient_key, robot.kind)}
+        title, markdown = render_robot(notice, robot_context)
         request = robot_request(robot.kind, title=title, markdown=markdown, severity=workorder.severity)
         delivery = _save_new(
             Delivery(
@@ -319,6 +323,8 @@ def _new_delivery(*, workorder, event_id, notice, recipient: Recipient, context,
                         recipient_user=recipient.user, workorder=workorder, event_id=event_id,
                         language=recipient.language, severity=workorder.severity)  # fmt: skip
     if recipient.channel == Channel.EMAIL:
+        if notice == Notice.RESOLVED:
+            context = {**context, "answer_links": _answer_links(workorder, recipient.address, recipient.channel)}
         delivery.subject, delivery.body_text, delivery.body_html = render_email(notice, context, recipient.language)
         in_reply_to, references = thread_headers(workorder)
         delivery.message_id = new_message_id(workorder)
@@ -327,6 +333,8 @@ def _new_delivery(*, workorder, event_id, notice, recipient: Recipient, context,
         template = SmsTemplate.objects.filter(notice=notice, enabled=True).first()
         if template is None or not sms_provider().configured():
             return None  # no approved template for this notice (or no provider): SMS is simply not offered
+        if notice == Notice.RESOLVED:
+            context = {**context, "answer_links": _answer_links(workorder, recipient.address, recipient.channel)}
         params, text = render_sms(notice, context, recipient.language)
         delivery.body_text = text
         delivery.payload = {"template_code": template.template_code, "sign_name": template.sign_name, "params": params}
@@ -337,6 +345,14 @@ def _new_delivery(*, workorder, event_id, notice, recipient: Recipient, context,
     if held:
         delivery.reason = _("Held for the recipient's quiet hours.")
     return _save_new(delivery)
+
+
+def _answer_links(workorder, recipient: str, channel: str) -> dict[str, str]:
+    """The resolution notice's two signed answers for one recipient (issue 23): "fixed" / "not_fixed" URLs. SMS
+    carries no URL ("reply 1 / 2"), but its link row is what an SMS answer spends."""
+    from weibao.workorders.services import observation_links_for
+
+    return observation_links_for(workorder=workorder, recipient=recipient, channel=channel)
 
 
 def _save_new(delivery: Delivery) -> Delivery | None:

@@ -2,7 +2,16 @@
 
 from django.contrib import admin
 
-from weibao.workorders.models import Alert, Clock, LegacyReview, NumberCounter, WorkOrder, WorkOrderEvent
+from weibao.workorders.models import (
+    Alert,
+    Clock,
+    LegacyReview,
+    NumberCounter,
+    ObservationReply,
+    Reopen,
+    WorkOrder,
+    WorkOrderEvent,
+)
 
 
 class ReadOnlyAdmin(admin.ModelAdmin):
@@ -78,3 +87,19 @@ class LegacyReviewAdmin(ReadOnlyAdmin):
 @admin.register(NumberCounter)
 class NumberCounterAdmin(ReadOnlyAdmin):
     list_display = ("year", "last")
+
+
+@admin.register(Reopen)
+class ReopenAdmin(ReadOnlyAdmin):
+    """Every reopen with its source and reason (issue 23); written only by the services."""
+
+    list_display = ("workorder", "reopened_at", "source", "reason_code", "actor", "channel", "answered_by")
+    list_filter = ("source", "reason_code")
+    raw_id_fields = ("workorder", "event")
+
+
+@admin.register(ObservationReply)
+class ObservationReplyAdmin(ReadOnlyAdmin):
+    list_display = ("workorder", "created_at", "channel", "sender", "suspected_recurrence", "decision", "decided_by")
+    list_filter = ("decision", "channel", "suspected_recurrence")
+    raw_id_fields = ("workorder", "event")

@@ -3,7 +3,7 @@ transition. Illegal moves answer 409, another organisation's orders 404, bad inp
 
 from __future__ import annotations
 
-from django.core.exceptions import ValidationError
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import HttpRequest
 from django.utils.translation import gettext as _
 from ninja import File, Query, Router, Status
@@ -27,6 +27,8 @@ from weibao.workorders.schemas import (
     NoteIn,
     PlanIn,
     ReasonIn,
+    ReopenIn,
+    ReplyDecisionIn,
     ResolveIn,
     UpdateIn,
     WorkLogIn,
@@ -379,10 +381,32 @@ def close(request, workorder_id: int, payload: NoteIn | None = None):
 
 
 @router.post("/{int:workorder_id}/reopen", response=WorkOrderOut)
-def reopen(request, workorder_id: int, payload: ReasonIn):
+def reopen(request, workorder_id: int, payload: ReopenIn):
+    from weibao.workorders.choices import STAFF_REOPEN_SOURCES
+
+    if payload.source not in STAFF_REOPEN_SOURCES:
+        raise ValidationError({"source": _("Unknown source.")})
     return services.workorder_reopen(
         workorder=_order(request, workorder_id),
         actor=request.auth,
+        reason=payload.reason,
+        source=payload.source,
+        reason_code=payload.reason_code,
+        expected_version=payload.expected_version,
+    )
+
+
+@router.post("/{int:workorder_id}/reply-decision", response=WorkOrderOut)
+def reply_decision(request, workorder_id: int, payload: ReplyDecisionIn):
+    """The desk decides about the customer's reply during observation: reopen (reason code + text) or keep."""
+    workorder = _order(request, workorder_id)  # 404 outside the user's organisation, before anything else
+    if not request.auth.is_internal:
+        raise PermissionDenied("workorders.reopen")
+    return services.workorder_reply_decide(
+        workorder=workorder,
+        actor=request.auth,
+        decision=payload.decision,
+        reason_code=payload.reason_code,
         reason=payload.reason,
         expected_version=payload.expected_version,
     )

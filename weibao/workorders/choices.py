@@ -190,6 +190,10 @@ class EventKind(models.TextChoices):
     LEGACY_REVIEW = "legacy_review", _("Legacy review")
     # The calendar under running clocks changed (e.g. next year's official holidays entered): deadlines moved.
     DEADLINES_RECOMPUTED = "deadlines_recomputed", _("Deadlines recalculated")
+    # Issue 23: a customer's free-text reply during observation (internal: the desk decides), and the desk's decision
+    # to keep observing (internal). A reopen keeps its own kind (REOPENED / CUSTOMER_REJECTED).
+    OBSERVATION_REPLY = "observation_reply", _("Customer replied during observation")
+    OBSERVATION_KEPT = "observation_kept", _("Observation continues after a reply")
 
 
 # Event kinds that are state moves, by target status (used by seeds and KPIs).
@@ -217,3 +221,47 @@ class WorkKind(models.TextChoices):
 class AlertLevel(models.TextChoices):
     WARNING = "warning", _("Warning")
     BREACH = "breach", _("Breach")
+
+
+class ReopenSource(models.TextChoices):
+    """Who or what reopened an order (issue 23): reports and statistics count reopens by source."""
+
+    CUSTOMER_LINK = "customer_link", _("Customer link")
+    CUSTOMER_SMS = "customer_sms", _("Customer SMS answer")
+    CUSTOMER_PORTAL = "customer_portal", _("Customer portal")
+    DESK_REPLY = "desk_reply", _("Desk, after a customer reply")
+    PHONE = "phone", _("Recurrence reported by phone")
+    INSPECTION = "inspection", _("Inspection finding")
+    STAFF = "staff", _("Staff")
+    # Reopens recorded before sources existed, done automatically by any customer reply (the old rule).
+    LEGACY_REPLY = "legacy_reply", _("Automatic reopen by a reply (old rule)")
+
+
+# Sources a member of staff may choose when reopening by hand (the others are set by the path that reopens).
+STAFF_REOPEN_SOURCES = (ReopenSource.STAFF, ReopenSource.PHONE, ReopenSource.INSPECTION)
+
+
+class ReopenReason(models.TextChoices):
+    """The desk's list of reasons for a reopen; the text beside it says what exactly."""
+
+    RECURRED = "recurred", _("The same fault recurred")
+    NOT_FIXED = "not_fixed", _("The fix did not work")
+    RELATED = "related", _("A related new symptom")
+    UNFINISHED = "unfinished", _("Work was left unfinished")
+    OTHER = "other", _("Other")
+
+
+class ReplyDecision(models.TextChoices):
+    """What the desk decided about a customer's reply during observation ('' = still open, the flag is up)."""
+
+    OPEN = "", _("Waiting for the desk")
+    REOPENED = "reopened", _("Reopened")
+    KEPT = "kept", _("Kept observing")
+    ANSWERED = "answered", _("Settled by the customer's answer")
+
+
+class CustomerAnswer(models.TextChoices):
+    """The two answers the resolution notice offers (links, portal buttons, SMS 1 / 2)."""
+
+    FIXED = "fixed", _("Resolved, the order can be closed")
+    NOT_FIXED = "not_fixed", _("The problem persists, handle it again")

@@ -7,7 +7,16 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from weibao.contracts.choices import IntakeChannel, Severity
-from weibao.workorders.choices import Category, Cause, SlaState, Status, WorkKind
+from weibao.workorders.choices import (
+    STAFF_REOPEN_SOURCES,
+    Category,
+    Cause,
+    ReopenReason,
+    ReopenSource,
+    SlaState,
+    Status,
+    WorkKind,
+)
 
 MAX_FILES = 10
 
@@ -77,6 +86,22 @@ class NoteForm(VersionedForm):
 
 class ReasonForm(VersionedForm):
     reason = forms.CharField(label=_("Reason"), widget=forms.Textarea(attrs={"rows": 2}))
+
+
+class ReopenForm(VersionedForm):
+    """Staff reopen: where the recurrence came from, a reason from the list and what exactly (issue 23)."""
+
+    source = forms.ChoiceField(label=_("Reported through"), initial=ReopenSource.STAFF,
+                               choices=[(s.value, s.label) for s in STAFF_REOPEN_SOURCES])  # fmt: skip
+    reason_code = forms.ChoiceField(label=_("Reason"), choices=[("", "—"), *ReopenReason.choices])
+    reason = forms.CharField(label=_("What exactly"), widget=forms.Textarea(attrs={"rows": 2}))
+
+
+class ReplyReopenForm(VersionedForm):
+    """The desk reopens after a customer's reply: a reason from the list and a text are both required."""
+
+    reason_code = forms.ChoiceField(label=_("Reason"), choices=[("", "—"), *ReopenReason.choices])
+    reason = forms.CharField(label=_("What exactly"), widget=forms.Textarea(attrs={"rows": 2}))
 
 
 class WorkLogForm(forms.Form):

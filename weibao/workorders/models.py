@@ -25,6 +25,9 @@ from weibao.workorders.choices import (
     Category,
     Cause,
     EventKind,
+    ReopenReason,
+    ReopenSource,
+    ReplyDecision,
     ServiceType,
     SlaState,
     Status,
@@ -191,6 +194,9 @@ class WorkOrder(VersionedModel):
     closed_at = models.DateTimeField(_("closed at"), null=True, blank=True)
     cancel_reason = models.TextField(_("cancellation reason"), blank=True)
     reopen_count = models.PositiveSmallIntegerField(_("times reopened"), default=0)
+    # The customer wrote during observation and the desk has not decided yet (客户在观察期内回复): shown in the
+    # queue, and the observation close job leaves the order alone until it is cleared (issue 23).
+    observation_reply_pending = models.BooleanField(_("customer replied during observation"), default=False)
 
     # Denormalised from the clocks so that queues sort and filter on one index.
     next_deadline = models.DateTimeField(_("next deadline"), null=True, blank=True)
@@ -237,6 +243,8 @@ class WorkOrder(VersionedModel):
             # varchar_pattern_ops lets PostgreSQL answer LIKE 'x%' whatever the database collation.
             models.Index(fields=["reporter_phone_key"], opclasses=["varchar_pattern_ops"], name="wo_phone_key_idx"),
             models.Index(fields=["number_key"], opclasses=["varchar_pattern_ops"], name="wo_number_key_idx"),
+            # Orders whose customer replied during observation and wait for the desk (issue 23): few, counted often.
+            models.Index(fields=["id"], condition=Q(observation_reply_pending=True), name="wo_reply_pending_idx"),
         ]
         constraints = [
             models.CheckConstraint(
@@ -494,3 +502,65 @@ class LegacyReview(TimeStampedModel):
 
     def __str__(self) -> str:
         return f"{self.workorder_id} @ {self.reviewed_at:%Y-%m-%d}"
+
+
+class Reopen(TimeStampedModel):
+    """One reopen of an order: why (a reason from the list plus text) and through which path (the customer's link,
+    the portal, the desk after a reply, a phone call, an inspection). A reopen counts against first-time fix and in
+    the engineer's statistics, so every one says where it came from."""
+
+    CUSTOMER_SCOPE = "organisation"
+
+    organisation = models.ForeignKey("accounts.Organisation", on_delete=models.PROTECT, related_name="+")
+    workorder = models.ForeignKey(WorkOrder, on_delete=models.PROTECT, related_name="reopens")
+    event = models.OneToOneField(WorkOrderEvent, on_delete=models.PROTECT, related_name="reopen")
+    source = models.CharField(_("source"), max_length=20, choices=ReopenSource.choices)
+    reason_code = models.CharField(_("reason"), max_length=20, choices=ReopenReason.choices, blank=True)
+    reason = models.TextField(_("reason text"), blank=True)
+    actor = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    channel = models.CharField(_("channel"), max_length=16, blank=True, help_text=_("email, sms, web …"))
+    answered_by = models.CharField(_("answered by"), max_length=254, blank=True)
+    reopened_at = models.DateTimeField(_("reopened at"), default=timezone.now)
+
+    class Meta:
+        verbose_name = _("reopen")
+        verbose_name_plural = _("reopens")
+        ordering = ["-reopened_at", "-id"]
+        indexes = [models.Index(fields=["organisation", "reopened_at", "source"], name="reopen_org_at_idx")]
+
+    def __str__(self) -> str:
+        return f"{self.workorder_id} {self.source} @ {self.reopened_at:%Y-%m-%d}"
+
+
+class ObservationReply(TimeStampedModel):
+    """A customer's free-text reply while the order observes (mail, SMS, portal comment). It raises the flag
+    "客户在观察期内回复" until the duty engineer decides: reopen (with a reason) or keep observing. Replies that read
+    like the fault came back are pre-marked, but only the desk decides."""
+
+    CUSTOMER_SCOPE = "organisation"
+
+    organisation = models.ForeignKey("accounts.Organisation", on_delete=models.PROTECT, related_name="+")
+    workorder = models.ForeignKey(WorkOrder, on_delete=models.PROTECT, related_name="observation_replies")
+    event = models.ForeignKey(
+        WorkOrderEvent, on_delete=models.PROTECT, related_name="+", null=True, blank=True, help_text=_("The comment.")
+    )
+    channel = models.CharField(_("channel"), max_length=16)
+    sender = models.CharField(_("from"), max_length=254, blank=True)
+    text = models.TextField(_("text"))
+    suspected_recurrence = models.BooleanField(_("reads like a recurrence"), default=False)
+    decision = models.CharField(_("decision"), max_length=10, choices=ReplyDecision.choices, blank=True, default="")
+    decided_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+", null=True, blank=True
+    )
+    decided_at = models.DateTimeField(_("decided at"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("reply during observation")
+        verbose_name_plural = _("replies during observation")
+        ordering = ["-id"]
+        indexes = [
+            models.Index(fields=["workorder", "id"], condition=Q(decision=""), name="obsreply_open_idx"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.workorder_id}: {self.text[:40]}"

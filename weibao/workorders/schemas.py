@@ -78,6 +78,7 @@ class WorkOrderOut(Schema):
     resolved_at: datetime.datetime | None
     resolution: str
     observation_ends_at: datetime.datetime | None
+    observation_reply_pending: bool = False  # the customer replied during observation; the desk must decide
     closed_at: datetime.datetime | None
     cancel_reason: str
     next_deadline: datetime.datetime | None
@@ -144,6 +145,21 @@ class NoteIn(MoveIn):
 
 class ReasonIn(MoveIn):
     reason: str = Field(..., max_length=20_000)
+
+
+class ReopenIn(ReasonIn):
+    """Staff reopen: where the recurrence came from and a reason code from the list (issue 23)."""
+
+    source: str = Field("staff", description="staff | phone | inspection")
+    reason_code: str = Field("", description="recurred | not_fixed | related | unfinished | other")
+
+
+class ReplyDecisionIn(MoveIn):
+    """The desk's decision about a customer's reply during observation."""
+
+    decision: str = Field(..., description="reopened | kept")
+    reason_code: str = ""
+    reason: str = Field("", max_length=20_000)
 
 
 class CommentIn(Schema):

@@ -205,9 +205,14 @@ def _demo_step(svc, wo, step: str, *, duty, manager, engineer, customer_user, ve
                                       reason=ESCALATE_REASONS[k % len(ESCALATE_REASONS)])  # fmt: skip
     if step == "comment_recur":
         actor = customer_user or duty
-        svc.workorder_comment(workorder=wo, actor=actor, body="同样的故障今天早上又出现了", reopen=True)
+        # A customer's note only raises the flag; the desk reopens (issue 23). Staff's own note: a phone report.
+        svc.workorder_comment(workorder=wo, actor=actor, body="同样的故障今天早上又出现了")
         wo.refresh_from_db()
-        return wo
+        if wo.observation_reply_pending:
+            return svc.workorder_reply_decide(workorder=wo, actor=duty, decision="reopened", reason_code="recurred",
+                                              reason="客户回复故障复现")  # fmt: skip
+        return svc.workorder_reopen(workorder=wo, actor=duty, reason="客户来电：故障复现", source="phone",
+                                    reason_code="recurred")  # fmt: skip
     if step == "cancel":
         return svc.workorder_cancel(workorder=wo, actor=manager, reason="客户重复报修，已合并到另一工单")
     raise ValueError(step)

@@ -93,6 +93,7 @@ class QueueFilters:
     sla: str = ""  # "", "ok", "warning", "breached", "at_risk" (warning or breached)
     channel: list[str] = field(default_factory=list)
     query: str = ""  # a number (prefix) or a reporter phone
+    reply: bool = False  # only orders whose customer replied during observation (the desk must decide)
 
     @classmethod
     def from_params(cls, params) -> QueueFilters:
@@ -125,6 +126,7 @@ class QueueFilters:
             sla=params.get("sla") if params.get("sla") in ("ok", "warning", "breached", "at_risk") else "",
             channel=many("channel"),
             query=(params.get("q") or "").strip()[:40],
+            reply=params.get("reply") in ("1", "true", "on"),
         )
 
     def statuses(self) -> list[str] | None:
@@ -173,6 +175,8 @@ def _filtered(user, filters: QueueFilters, *, with_status: bool = True) -> Query
         qs = qs.filter(sla_state=filters.sla)
     if filters.channel:
         qs = qs.filter(channel__in=filters.channel)
+    if filters.reply:
+        qs = qs.filter(observation_reply_pending=True)
     if filters.query:
         qs = qs.filter(search_q(filters.query))
     return qs
@@ -278,7 +282,20 @@ def workorder_queue(
         qs = _after(qs, cursor, sort)
     qs = qs.order_by("-pk") if sort == "newest" else qs.order_by(F("next_deadline").asc(nulls_last=True), "pk")
     limit = max(1, min(limit, 200))
-    items = list(qs.select_related(*LIST_RELATED)[: limit + 1])
+    qs = qs.select_related(*LIST_RELATED)
+    if user.is_internal:
+        # The flag "客户在观察期内回复" shows the newest waiting reply's text on the card (a correlated subquery, run
+        # for the page's rows only, served by obsreply_open_idx).
+        from weibao.workorders.models import ObservationReply
+
+        qs = qs.annotate(
+            reply_text=Subquery(
+                ObservationReply.objects.filter(workorder=OuterRef("pk"), decision="")
+                .order_by("-pk")
+                .values("text")[:1]
+            )
+        )
+    items = list(qs[: limit + 1])
     next_cursor = _encode(items[limit - 1], sort) if len(items) > limit else None
     return QueuePage(items=items[:limit], next_cursor=next_cursor, sort=sort)
 
@@ -305,6 +322,8 @@ def workorder_state_counts(*, user, filters: QueueFilters | None = None, cap: in
         elif n > cap:
             capped.append(status)
     counts["open"] = sum(counts[s] for s in OPEN_STATUSES)
+    # Orders waiting for the desk's decision about a customer's reply (served by wo_reply_pending_idx).
+    counts["reply"] = base.filter(observation_reply_pending=True).order_by().count() if user.is_internal else 0
     counts["capped"] = capped
     counts["unknown"] = unknown  # not counted: the UI leaves them out
     counts["cap"] = cap
@@ -374,6 +393,9 @@ ACTIONS: dict[str, tuple[str, str | None]] = {
     "assign": ("workorders.triage", None),
     "update": ("workorders.triage", None),
     "comment": ("workorders.comment", None),
+    # The desk's decision about a customer's reply during observation (issue 23).
+    "reply_reopen": ("workorders.reopen", None),
+    "reply_keep": ("workorders.reopen", None),
 }
 
 
@@ -392,6 +414,8 @@ def workorder_allowed_actions(*, workorder: WorkOrder, user) -> list[str]:
             ok = status == Status.WAITING_CUSTOMER
         elif verb == "customer_reject":
             ok = status in OBSERVATION_STATUSES
+        elif verb in ("reply_reopen", "reply_keep"):
+            ok = user.is_internal and workorder.observation_reply_pending
         elif verb in ("log_work", "record_plan", "set_appointment"):
             ok = status in OPEN_STATUSES
         elif verb in ("assign", "update"):
@@ -470,3 +494,36 @@ def event_get(*, event_id: int) -> WorkOrderEvent:
 
 
 SLA_EVENT_KINDS = frozenset({EventKind.SLA_WARNING, EventKind.SLA_BREACH})
+
+
+# --- observation replies and reopens (issue 23) ---------------------------------------------------------------------
+
+
+def observation_replies_open(*, workorder: WorkOrder, user) -> list:
+    """The customer's replies during observation still waiting for the desk (staff only; customers see their own
+    comments on the timeline)."""
+    from weibao.workorders.models import ObservationReply
+
+    if not user.is_internal or not workorder.observation_reply_pending:
+        return []
+    return list(ObservationReply.objects.filter(workorder=workorder, decision="").order_by("pk"))
+
+
+def reopen_counts_by_source(*, user, since: datetime.datetime | None = None,
+                            until: datetime.datetime | None = None, engineer=None) -> dict[str, int]:  # fmt: skip
+    """How many reopens each source caused in a period (for reports and statistics), scoped to what the user may
+    see; `engineer`: only orders assigned to that engineer. Every source is present (0 when none)."""
+    from django.db.models import Count
+
+    from weibao.workorders.choices import ReopenSource
+    from weibao.workorders.models import Reopen
+
+    qs = Reopen.objects.filter(workorder__in=workorder_qs_for(user).values("pk"))
+    if since is not None:
+        qs = qs.filter(reopened_at__gte=since)
+    if until is not None:
+        qs = qs.filter(reopened_at__lt=until)
+    if engineer is not None:
+        qs = qs.filter(workorder__assignee=engineer)
+    counts = dict(qs.order_by().values_list("source").annotate(n=Count("pk")).values_list("source", "n"))
+    return {source: counts.get(source, 0) for source in ReopenSource.values}

@@ -14,6 +14,8 @@ urlpatterns = [
     path("new/pick/", views.intake_pick, name="intake_pick"),
     path("report/", views.portal_new, name="portal_new"),
     path("legacy/", views.legacy_list, name="legacy"),
+    # The resolution notice's one-click answers: public (no login), signed per order and recipient.
+    path("answer/<str:token>/", views.answer, name="answer"),
     path("attachments/<int:pk>/", views.attachment_download, name="attachment"),
     path("<int:pk>/", views.workorder_detail, name="detail"),
     path("<int:pk>/comment/", views.workorder_comment, name="comment"),

@@ -245,11 +245,11 @@ def test_smtp_with_starttls(settings, monkeypatch, smtp_tls_server, dovecot, ord
 
 
 @pytest.mark.parametrize("sender", ["zhangsan@jia.example.cn", "lisi@jia.example.cn"])
-def test_reply_during_observation_reopens_even_without_a_login(
+def test_reply_during_observation_raises_the_flag_even_without_a_login(
     sender, order_a, customer_a, duty_engineer, manager, smtp, make_mailbox, django_capture_on_commit_callbacks
 ):
-    # The resolution notice says "if the fault recurs, simply reply to this mail": the reporter (no account) and a
-    # customer contact (no account) are heard like a customer user would be.
+    # The reporter (no account) and a customer contact (no account) are heard like a customer user would be: their
+    # reply during observation raises the flag for the desk — it no longer reopens by itself (issue 23).
     from weibao.workorders.choices import Status
     from weibao.workorders.models import WorkOrderEvent
     from weibao.workorders.services import workorder_acknowledge, workorder_resolve
@@ -269,8 +269,9 @@ def test_reply_during_observation_reopens_even_without_a_login(
     with django_capture_on_commit_callbacks(execute=True):
         mailbox_poll(mailbox=make_mailbox([reply]))
     order_a.refresh_from_db()
-    assert order_a.status == Status.REOPENED
+    assert order_a.status in (Status.RESOLVED, Status.OBSERVING)
+    assert order_a.observation_reply_pending
     comment = WorkOrderEvent.objects.get(workorder=order_a, kind="comment")
     assert "又断网了" in comment.body
     assert sender in comment.body  # filed under the system account, naming the sender
-    assert WorkOrderEvent.objects.filter(workorder=order_a, kind="reopened").count() == 1
+    assert not WorkOrderEvent.objects.filter(workorder=order_a, kind="reopened").exists()

@@ -16,6 +16,13 @@ from weibao.workorders.services.edits import (
     workorder_update,
 )
 from weibao.workorders.services.intake import workorder_add_attachments, workorder_create, workorder_create_many
+from weibao.workorders.services.observation import (
+    observation_link_answer,
+    observation_links_for,
+    observation_sms_answer,
+    workorder_customer_answer,
+    workorder_reply_decide,
+)
 from weibao.workorders.services.periodic import deadlines_recompute, observation_close_due
 from weibao.workorders.services.transitions import (
     workorder_accept,
@@ -44,6 +51,9 @@ __all__ = [
     "allocate_number",
     "legacy_review_add",
     "observation_close_due",
+    "observation_link_answer",
+    "observation_links_for",
+    "observation_sms_answer",
     "system_user",
     "workorder_accept",
     "workorder_acknowledge",
@@ -55,6 +65,7 @@ __all__ = [
     "workorder_comment",
     "workorder_create",
     "workorder_create_many",
+    "workorder_customer_answer",
     "workorder_customer_confirm",
     "workorder_customer_reject",
     "workorder_dispatch",
@@ -62,6 +73,7 @@ __all__ = [
     "workorder_log_work",
     "workorder_record_plan",
     "workorder_reopen",
+    "workorder_reply_decide",
     "workorder_resolve",
     "workorder_resume",
     "workorder_set_appointment",

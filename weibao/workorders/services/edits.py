@@ -21,6 +21,7 @@ from weibao.workorders.choices import (
     Category,
     Cause,
     EventKind,
+    ReopenSource,
     ServiceType,
     Status,
     WorkKind,
@@ -143,12 +144,17 @@ def workorder_assign(*, workorder: WorkOrder, actor: User, assignee: User | None
 
 @transaction.atomic
 def workorder_comment(*, workorder: WorkOrder, actor: User, body: str, attachments: Sequence[UploadedFile] = (),
-                      internal: bool = False, source_ref: str = "", reopen: bool | None = None,
-                      from_customer: bool = False) -> WorkOrderEvent:  # fmt: skip
-    """A note on the timeline. A customer's report while the order observes means the fault recurred: the order
-    reopens (pass reopen=False for a plain note). `from_customer` says the note comes from the customer's side
-    although the actor is not a customer account (a reply mail from the reporter or a customer contact without a
-    login, filed under the system user). The same `source_ref` (e.g. an e-mail) is recorded once."""
+                      internal: bool = False, source_ref: str = "", reopen: bool = False,
+                      from_customer: bool = False, automated: bool = False, channel: str = "web",
+                      sender: str = "") -> WorkOrderEvent:  # fmt: skip
+    """A note on the timeline. A customer's note while the order observes never reopens it by itself (issue 23): it
+    raises the flag "客户在观察期内回复" and the desk decides (services.observation). `from_customer` says the note
+    comes from the customer's side although the actor is not a customer account (a reply mail from the reporter or a
+    contact without a login, filed under the system user); `automated` notes (auto-replies, bulk mail) never raise
+    the flag. `reopen=True` is staff reopening explicitly with the note as the reason. The same `source_ref` (e.g.
+    an e-mail) is recorded once."""
+    from weibao.workorders.services.observation import observation_reply_record
+
     _check_actor(actor, "workorders.comment", workorder)
     body = _clean_text(body, "body", required=not attachments)
     source_ref = _clean_text(source_ref, "source_ref", max_length=200)
@@ -164,11 +170,13 @@ def workorder_comment(*, workorder: WorkOrder, actor: User, body: str, attachmen
     event = _event(wo, kind=EventKind.COMMENT, actor=actor, body=body, internal=internal, source_ref=source_ref)
     for upload, info in checked:
         _store_attachment(wo, upload, info, actor=actor, event=event, internal=internal)
-    if reopen is None:
-        reopen = (actor.is_customer or from_customer) and wo.status in OBSERVATION_STATUSES
-    if reopen and wo.status in OBSERVATION_STATUSES | {Status.CLOSED}:
-        _reopen(wo, actor=actor, perm="workorders.reopen",
-                reason=_("The customer reported the fault again."), kind=EventKind.REOPENED)  # fmt: skip
+    customer_side = actor.is_customer or from_customer
+    if reopen and actor.is_internal and wo.status in OBSERVATION_STATUSES | {Status.CLOSED}:
+        _reopen(wo, actor=actor, perm="workorders.reopen", reason=body, kind=EventKind.REOPENED,
+                source=ReopenSource.STAFF)  # fmt: skip
+    elif customer_side and not internal and not automated and wo.status in OBSERVATION_STATUSES:
+        observation_reply_record(wo=wo, event=event, channel=channel, sender=sender or str(actor), text=body)
+    _copy_back(workorder, wo)
     return event
 
 

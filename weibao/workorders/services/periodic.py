@@ -40,7 +40,9 @@ def observation_close_due(*, now: datetime.datetime | None = None, batch: int = 
     now = now or timezone.now()
     actor = system_user()
     closed, last_pk = 0, 0
-    due = WorkOrder.objects.filter(status__in=sorted(OBSERVATION_STATUSES), observation_ends_at__lte=now)
+    # An order whose customer replied during observation waits for the desk's decision (issue 23).
+    due = WorkOrder.objects.filter(status__in=sorted(OBSERVATION_STATUSES), observation_ends_at__lte=now,
+                                   observation_reply_pending=False)  # fmt: skip
     while True:
         ids = list(due.filter(pk__gt=last_pk).order_by("pk").values_list("pk", flat=True)[:batch])
         if not ids:
@@ -51,7 +53,7 @@ def observation_close_due(*, now: datetime.datetime | None = None, batch: int = 
                 wo = WorkOrder.objects.select_for_update().filter(pk=pk).first()
                 if wo is None or wo.status not in OBSERVATION_STATUSES or not wo.observation_ends_at:
                     continue
-                if wo.observation_ends_at > now:
+                if wo.observation_ends_at > now or wo.observation_reply_pending:
                     continue
                 workorder_close(workorder=wo, actor=actor,
                                 note=_("Closed automatically: nothing recurred during the observation period."))  # fmt: skip

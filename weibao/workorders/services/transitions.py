@@ -22,9 +22,14 @@ from weibao.workorders.choices import (
     TRANSITIONS,
     Cause,
     EventKind,
+    ReopenReason,
+    ReopenSource,
+    ReplyDecision,
     Status,
 )
 from weibao.workorders.models import (
+    ObservationReply,
+    Reopen,
     WorkOrder,
 )
 from weibao.workorders.services.common import (
@@ -70,6 +75,7 @@ def _move(
     """The one path of a state move: permission, lock, idempotence, version, state table, save, clocks, one event."""
     _check_actor(actor, perm, workorder)
     wo = _lock(workorder)
+    workorder._moved_event = None
     if unchanged_if is not None and unchanged_if(wo):
         _copy_back(workorder, wo)
         return workorder  # a repeated identical click
@@ -100,8 +106,10 @@ def _move(
     payload = dict(data)
     if fields_diff:
         payload["fields"] = fields_diff
-    _event(wo, kind=kind or TRANSITION_EVENT[to], actor=actor, old_status=old, new_status=to, body=body, data=payload)
+    event = _event(wo, kind=kind or TRANSITION_EVENT[to], actor=actor, old_status=old, new_status=to, body=body,
+                   data=payload)  # fmt: skip
     _copy_back(workorder, wo)
+    workorder._moved_event = event  # the event of this move, for callers that record more about it (a Reopen)
     return workorder
 
 
@@ -380,27 +388,49 @@ def workorder_customer_confirm(*, workorder: WorkOrder, actor: User, note: str =
 @transaction.atomic
 def workorder_customer_reject(*, workorder: WorkOrder, actor: User, reason: str,
                               expected_version: int | None = None) -> WorkOrder:  # fmt: skip
-    """The customer says it is not fixed: the order reopens with its history kept."""
+    """The customer says it is not fixed (portal button): the order reopens with its history kept."""
     reason = _clean_text(reason, "reason", required=True)
     return _reopen(workorder, actor=actor, perm="workorders.confirm", reason=reason,
-                   kind=EventKind.CUSTOMER_REJECTED, expected_version=expected_version)  # fmt: skip
+                   kind=EventKind.CUSTOMER_REJECTED, expected_version=expected_version,
+                   source=ReopenSource.CUSTOMER_PORTAL, reason_code=ReopenReason.NOT_FIXED, channel="web")  # fmt: skip
 
 
-def _reopen(workorder: WorkOrder, *, actor: User, perm: str, reason: str, kind: str,
+def _reopen(workorder: WorkOrder, *, actor: User, perm: str, reason: str, kind: str, source: str,
+            reason_code: str = "", channel: str = "", answered_by: str = "", data: dict | None = None,
             expected_version: int | None = None) -> WorkOrder:  # fmt: skip
-    return _move(workorder, actor=actor, perm=perm, to=Status.REOPENED, kind=kind, body=reason,
-                 changes={"observation_ends_at": None, "closed_at": None},
-                 expected_version=expected_version,
-                 unchanged_if=lambda wo: wo.status == Status.REOPENED)  # fmt: skip
+    """The one path of every reopen: the move, then a Reopen row saying why and where it came from (issue 23).
+    Open replies of the observation are settled by it (the flag comes down)."""
+    if source not in ReopenSource.values:
+        raise ValidationError({"source": _("Unknown source.")})
+    if reason_code and reason_code not in ReopenReason.values:
+        raise ValidationError({"reason_code": _("Unknown reason.")})
+    payload = {"source": source, "reason_code": reason_code, **({"channel": channel} if channel else {}),
+               **({"answered_by": answered_by} if answered_by else {}), **(data or {})}  # fmt: skip
+    wo = _move(workorder, actor=actor, perm=perm, to=Status.REOPENED, kind=kind, body=reason, data=payload,
+               changes={"observation_ends_at": None, "closed_at": None, "observation_reply_pending": False},
+               expected_version=expected_version,
+               unchanged_if=lambda wo: wo.status == Status.REOPENED)  # fmt: skip
+    event = wo._moved_event
+    if event is not None:
+        Reopen.objects.create(organisation_id=wo.organisation_id, workorder=wo, event=event, source=source,
+                              reason_code=reason_code, reason=reason, actor=actor, channel=channel,
+                              answered_by=answered_by[:254], reopened_at=event.created_at)  # fmt: skip
+        ObservationReply.objects.filter(workorder=wo, decision=ReplyDecision.OPEN).update(
+            decision=ReplyDecision.REOPENED, decided_by=actor, decided_at=event.created_at
+        )
+    return wo
 
 
 @transaction.atomic
-def workorder_reopen(*, workorder: WorkOrder, actor: User, reason: str,
-                     expected_version: int | None = None) -> WorkOrder:  # fmt: skip
-    """The fault recurred (during observation or after closing): reopen, restart the resolution clock."""
+def workorder_reopen(*, workorder: WorkOrder, actor: User, reason: str, source: str = ReopenSource.STAFF,
+                     reason_code: str = "", expected_version: int | None = None) -> WorkOrder:  # fmt: skip
+    """The fault recurred (during observation or after closing): reopen, restart the resolution clock. Staff say
+    where the recurrence came from (a phone call, an inspection finding, or just "staff")."""
     reason = _clean_text(reason, "reason", required=True)
+    if actor.is_customer:
+        source = ReopenSource.CUSTOMER_PORTAL  # a customer account reopening (a closed order) is the portal
     return _reopen(workorder, actor=actor, perm="workorders.reopen", reason=reason, kind=EventKind.REOPENED,
-                   expected_version=expected_version)  # fmt: skip
+                   source=source, reason_code=reason_code, expected_version=expected_version)  # fmt: skip
 
 
 @transaction.atomic
@@ -408,9 +438,15 @@ def workorder_close(*, workorder: WorkOrder, actor: User, note: str = "",
                     expected_version: int | None = None) -> WorkOrder:  # fmt: skip
     """Close a resolved order (by a manager, or by the system when the observation period passed quietly)."""
     note = _clean_text(note, "note")
-    return _move(workorder, actor=actor, perm="workorders.close", to=Status.CLOSED, body=note,
-                 changes={"closed_at": timezone.now()}, expected_version=expected_version,
-                 unchanged_if=lambda wo: wo.status == Status.CLOSED)  # fmt: skip
+    wo = _move(workorder, actor=actor, perm="workorders.close", to=Status.CLOSED, body=note,
+               changes={"closed_at": timezone.now(), "observation_reply_pending": False},
+               expected_version=expected_version, unchanged_if=lambda wo: wo.status == Status.CLOSED)  # fmt: skip
+    if wo._moved_event is not None:
+        # Closing by hand settles replies still waiting for the desk (the person closing has read them).
+        ObservationReply.objects.filter(workorder=wo, decision=ReplyDecision.OPEN).update(
+            decision=ReplyDecision.KEPT, decided_by=actor, decided_at=wo._moved_event.created_at
+        )
+    return wo
 
 
 @transaction.atomic

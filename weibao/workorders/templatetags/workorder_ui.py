@@ -197,6 +197,7 @@ def queue_cards(items, list_url: str, is_customer: bool) -> str:
 
     esc = html_escape
     unassigned = _("unassigned")
+    reply_flag = _("Customer replied during observation")
     out = []
     for wo in items:
         number = esc(wo.number)
@@ -219,13 +220,18 @@ def queue_cards(items, list_url: str, is_customer: bool) -> str:
         if not is_customer and wo.branch:
             meta += f"<span>{esc(str(wo.branch))}</span>"
         meta += f"<span>{esc(channel_label(wo.channel))}</span>"
+        reply = ""
+        if not is_customer and wo.observation_reply_pending:
+            text = esc(Truncator(getattr(wo, "reply_text", "") or "").chars(80))
+            reply = (f'<div class="reply-flag" data-testid="reply-flag"><span class="badge badge-red">{esc(reply_flag)}'
+                     f'</span> <span class="reply-text">{text}</span></div>')  # fmt: skip
         out.append(
             f'<li class="wo-card sla-{esc(wo.sla_state)}" data-number="{number}"><div>'
             f'<a class="number" href="{url}">{number}</a> '
             f'<span class="badge {status_tone(wo.status)}">{esc(status_label(wo.status))}</span> '
             f'<span class="badge badge-blue">{esc(wo.severity)}</span>{sla}</div>'
             f'<div class="due">{due}</div><a class="symptom" href="{url}">{symptom}</a>'
-            f'<div class="meta">{meta}</div></li>'
+            f'<div class="meta">{meta}</div>{reply}</li>'
         )
     return mark_safe("\n".join(out))  # noqa: S308 - every value above went through html.escape
 

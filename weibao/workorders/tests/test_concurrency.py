@@ -80,3 +80,25 @@ def test_batches_and_single_reports_share_one_gapless_counter(site_a, duty_engin
     assert run_threads(6, create) == []
     numbers = sorted(WorkOrder.objects.values_list("number", flat=True))
     assert [int(n.rsplit("-", 1)[1]) for n in numbers] == list(range(1, 31))
+
+
+def test_an_answer_link_clicked_twice_at_once_answers_once(site_a, duty_engineer):
+    # Issue 23: the link row is locked (select_for_update); the second click waits, then sees it used.
+    from weibao.core.action_links import LinkUsed
+    from weibao.workorders import services as svc
+    from weibao.workorders.models import Reopen
+
+    wo = workorder_create(actor=duty_engineer, customer=site_a.customer, site=site_a, channel="phone",
+                          symptom="断网", severity="B")  # fmt: skip
+    svc.workorder_acknowledge(workorder=wo, actor=duty_engineer)
+    svc.workorder_resolve(workorder=wo, actor=duty_engineer, resolution="重启交换机")
+    links = svc.observation_links_for(workorder=wo, recipient="a@jia.example.cn", channel="email")
+    tokens = [links["not_fixed"].rsplit("/answer/", 1)[1].rstrip("/"), links["fixed"].rsplit("/answer/", 1)[1][:-1]]
+
+    errors = run_threads(4, lambda i: svc.observation_link_answer(token=tokens[i % 2]))
+
+    assert len(errors) == 3
+    assert all(isinstance(e, LinkUsed) for e in errors), errors
+    wo.refresh_from_db()
+    assert Reopen.objects.filter(workorder=wo).count() == (1 if wo.status == "reopened" else 0)
+    assert wo.status in ("reopened", "observing")

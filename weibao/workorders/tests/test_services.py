@@ -356,19 +356,60 @@ def test_observation_auto_close_by_system(clock, site_a, duty_engineer, customer
     assert (closing.kind, closing.actor.username) == (EventKind.CLOSED, "system")
 
 
-def test_customer_report_during_observation_reopens(clock, site_a, duty_engineer, customer_a_user):
+def test_customer_report_during_observation_raises_the_flag_and_the_desk_reopens(
+    clock, site_a, duty_engineer, customer_a_user
+):
+    # Issue 23: a customer's note during observation no longer reopens by itself; the desk decides.
+    from weibao.workorders.models import ObservationReply, Reopen
+
     wo = make_workorder(site=site_a, actor=duty_engineer, severity="B")
     svc.workorder_acknowledge(workorder=wo, actor=duty_engineer)
     svc.workorder_resolve(workorder=wo, actor=duty_engineer, resolution="更换网线")
     clock.advance(hours=5)
     svc.workorder_comment(workorder=wo, actor=customer_a_user, body="又断网了")
     wo.refresh_from_db()
-    assert wo.status == Status.REOPENED
-    kinds = [e.kind for e in events(wo)]
-    assert kinds[-2:] == [EventKind.COMMENT, EventKind.REOPENED]
-    assert EventKind.RESOLVED in kinds  # history kept
+    assert wo.status == Status.RESOLVED
+    assert wo.observation_reply_pending
+    reply = ObservationReply.objects.get(workorder=wo)
+    assert (reply.text, reply.suspected_recurrence, reply.decision) == ("又断网了", True, "")
     clock.advance(hours=100)
-    assert svc.observation_close_due() == 0
+    assert svc.observation_close_due() == 0  # the flag holds the close job until the desk decides
+
+    with pytest.raises(ValidationError):  # the reason from the list and the text are both required
+        svc.workorder_reply_decide(workorder=wo, actor=duty_engineer, decision="reopened", reason="又断网了")
+    svc.workorder_reply_decide(workorder=wo, actor=duty_engineer, decision="reopened", reason_code="recurred",
+                               reason="客户回复：又断网了")  # fmt: skip
+    wo.refresh_from_db()
+    assert (wo.status, wo.observation_reply_pending, wo.reopen_count) == (Status.REOPENED, False, 1)
+    reopen = Reopen.objects.get(workorder=wo)
+    assert (reopen.source, reopen.reason_code, reopen.reason) == ("desk_reply", "recurred", "客户回复：又断网了")
+    assert reopen.actor == duty_engineer
+    reply.refresh_from_db()
+    assert (reply.decision, reply.decided_by) == ("reopened", duty_engineer)
+    kinds = [e.kind for e in events(wo)]
+    assert kinds[-3:] == [EventKind.COMMENT, EventKind.OBSERVATION_REPLY, EventKind.REOPENED]
+    assert EventKind.RESOLVED in kinds  # history kept
+
+
+def test_desk_keeps_observing_after_a_thank_you(clock, site_a, duty_engineer, customer_a_user):
+    from weibao.workorders.models import ObservationReply
+
+    wo = make_workorder(site=site_a, actor=duty_engineer, severity="B")
+    svc.workorder_acknowledge(workorder=wo, actor=duty_engineer)
+    svc.workorder_resolve(workorder=wo, actor=duty_engineer, resolution="更换网线")
+    svc.workorder_comment(workorder=wo, actor=customer_a_user, body="好了，谢谢！")
+    wo.refresh_from_db()
+    assert wo.observation_reply_pending
+    assert not ObservationReply.objects.get(workorder=wo).suspected_recurrence
+    svc.workorder_reply_decide(workorder=wo, actor=duty_engineer, decision="kept")
+    svc.workorder_reply_decide(workorder=wo, actor=duty_engineer, decision="kept")  # a second click: no-op
+    wo.refresh_from_db()
+    assert (wo.status, wo.observation_reply_pending) == (Status.RESOLVED, False)
+    assert [e.kind for e in events(wo)].count(EventKind.OBSERVATION_KEPT) == 1
+    clock.advance(days=30)
+    assert svc.observation_close_due() == 1  # decided: the observation closes as usual
+    wo.refresh_from_db()
+    assert wo.status == Status.CLOSED
 
 
 def test_task_closes_observed_orders(clock, site_a, duty_engineer):

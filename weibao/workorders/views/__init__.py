@@ -1,6 +1,7 @@
 """Work-order pages. One module per page family; each view fetches through a scoped selector, validates a form,
 calls one service and renders (STYLE §5)."""
 
+from weibao.workorders.views.answer import answer
 from weibao.workorders.views.dashboard import alerts_read, dashboard
 from weibao.workorders.views.detail import (
     attachment_download,
@@ -16,6 +17,7 @@ from weibao.workorders.views.queue import customer_pick, workorder_list
 
 __all__ = [
     "alerts_read",
+    "answer",
     "attachment_download",
     "customer_pick",
     "dashboard",

@@ -15,6 +15,7 @@ from django.utils.translation import gettext_lazy as _
 
 from weibao.workorders import forms as wf
 from weibao.workorders import services as svc
+from weibao.workorders.choices import CustomerAnswer, ReopenSource, ReplyDecision
 from weibao.workorders.models import WorkOrder
 from weibao.workorders.selectors import workorder_allowed_actions
 
@@ -37,6 +38,11 @@ def _v(data: dict) -> int | None:
     return data.get("version") or None
 
 
+def _portal_answer(wo: WorkOrder, user, answer: str, note: str):
+    return svc.workorder_customer_answer(workorder=wo, answer=answer, source=ReopenSource.CUSTOMER_PORTAL,
+                                         channel="web", answered_by=str(user), actor=user, note=note)  # fmt: skip
+
+
 ACTIONS: dict[str, Action] = {
     a.name: a
     for a in [
@@ -57,9 +63,9 @@ ACTIONS: dict[str, Action] = {
         Action("resume", _("Customer answered: resume"), "workorders.wait_customer", wf.NoteForm,
                lambda wo, u, d: svc.workorder_resume(workorder=wo, actor=u, note=d["note"], expected_version=_v(d)),
                style="primary", quick=True),
+        # The portal's buttons do what the notice's links do (issue 23): one service, source "customer portal".
         Action("customer_confirm", _("Confirm the fix"), "workorders.confirm", wf.NoteForm,
-               lambda wo, u, d: svc.workorder_customer_confirm(workorder=wo, actor=u, note=d["note"],
-                                                                expected_version=_v(d)),
+               lambda wo, u, d: _portal_answer(wo, u, CustomerAnswer.FIXED, d["note"]),
                style="primary", quick=True, customer_label=_("Yes, it is fixed")),
         Action("log_work", _("Log work (time spent)"), "workorders.diagnose", wf.WorkLogForm,
                lambda wo, u, d: svc.workorder_log_work(workorder=wo, actor=u, minutes=d["minutes"], note=d["note"],
@@ -87,8 +93,7 @@ ACTIONS: dict[str, Action] = {
                lambda wo, u, d: svc.workorder_escalate(workorder=wo, actor=u, vendor=d["vendor"], reason=d["reason"],
                                                       expected_version=_v(d))),
         Action("customer_reject", _("Not fixed: reject"), "workorders.confirm", wf.ReasonForm,
-               lambda wo, u, d: svc.workorder_customer_reject(workorder=wo, actor=u, reason=d["reason"],
-                                                               expected_version=_v(d)),
+               lambda wo, u, d: _portal_answer(wo, u, CustomerAnswer.NOT_FIXED, d["reason"]),
                style="danger", customer_label=_("No, it is not fixed")),
         Action("update", _("Edit triage (severity, category, devices)"), "workorders.triage", wf.TriageForm,
                lambda wo, u, d: svc.workorder_update(
@@ -97,10 +102,19 @@ ACTIONS: dict[str, Action] = {
                    category=d["category"], cause=d["cause"])),
         Action("close", _("Close"), "workorders.close", wf.NoteForm,
                lambda wo, u, d: svc.workorder_close(workorder=wo, actor=u, note=d["note"], expected_version=_v(d))),
-        Action("reopen", _("Reopen"), "workorders.reopen", wf.ReasonForm,
-               lambda wo, u, d: svc.workorder_reopen(workorder=wo, actor=u, reason=d["reason"],
-                                                    expected_version=_v(d)),
+        Action("reopen", _("Reopen"), "workorders.reopen", wf.ReopenForm,
+               lambda wo, u, d: svc.workorder_reopen(workorder=wo, actor=u, reason=d["reason"], source=d["source"],
+                                                    reason_code=d["reason_code"], expected_version=_v(d)),
                style="danger"),
+        Action("reply_reopen", _("Customer reply: reopen"), "workorders.reopen", wf.ReplyReopenForm,
+               lambda wo, u, d: svc.workorder_reply_decide(workorder=wo, actor=u, decision=ReplyDecision.REOPENED,
+                                                          reason_code=d["reason_code"], reason=d["reason"],
+                                                          expected_version=_v(d)),
+               style="danger"),
+        Action("reply_keep", _("Customer reply: keep observing"), "workorders.reopen", wf.NoteForm,
+               lambda wo, u, d: svc.workorder_reply_decide(workorder=wo, actor=u, decision=ReplyDecision.KEPT,
+                                                          reason=d["note"], expected_version=_v(d)),
+               style="primary", quick=True),
         Action("cancel", _("Cancel the order"), "workorders.cancel", wf.ReasonForm,
                lambda wo, u, d: svc.workorder_cancel(workorder=wo, actor=u, reason=d["reason"],
                                                     expected_version=_v(d)),

@@ -20,6 +20,7 @@ from weibao.workorders.models import OPEN_Q, WorkOrder
 from weibao.workorders.selectors import (
     attachment_get_for_user,
     legacy_reviews_for,
+    observation_replies_open,
     workorder_clocks,
     workorder_get_for_page,
     workorder_get_for_user,
@@ -106,6 +107,7 @@ def detail_context(request: HttpRequest, wo: WorkOrder, *, bound: dict | None = 
         "error": error,
         "notice": notice,
         "is_customer": user.is_customer,
+        "observation_replies": observation_replies_open(workorder=wo, user=user),
         # Review notes are for our staff only: vendors of an escalated order see the customer's report, as customers do.
         "is_internal": user.is_internal,
     }
@@ -178,7 +180,7 @@ def workorder_action(request: HttpRequest, pk: int, name: str) -> HttpResponse:
 @require_POST
 @login_required
 def workorder_comment(request: HttpRequest, pk: int) -> HttpResponse:
-    """A comment with optional photos/files; a customer's report during observation reopens the order."""
+    """A comment with optional photos/files; a customer's note during observation raises the flag for the desk."""
     require(request.user, "workorders.comment")
     wo = _get(request, pk, for_write=True)
     form = CommentForm(request.POST, request.FILES, prefix="comment")

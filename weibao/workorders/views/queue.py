@@ -131,6 +131,7 @@ def workorder_list(request: HttpRequest) -> HttpResponse:
             for s in STATE_ORDER
         ],
         "open_count": counts.get("open", 0),
+        "reply_count": counts.get("reply", 0),
         "cap": counts.get("cap"),
         "base_query": params.urlencode(),
         "nostatus_query": without_status.urlencode(),
