@@ -228,7 +228,7 @@ def test_backfill_migration_recovers_sources(order_a, order_b, duty_engineer, cu
     svc.workorder_customer_reject(workorder=order_b, actor=customer_b_user, reason="没修好")
     Reopen.objects.all().delete()  # as before the migration: the reopens exist only on the timeline
 
-    migration = importlib.import_module("weibao.workorders.migrations.0009_backfill_reopens")
+    migration = importlib.import_module("weibao.workorders.migrations.0012_backfill_reopens")
     migration.forwards(apps, None)
     migration.forwards(apps, None)  # safe to run twice
 
