@@ -50,8 +50,10 @@ def backup(output: Path, alias: str = "default", *, media_root: Path | None = No
     manifest (`manifest.json`: sizes and SHA-256 of every member) while the site keeps running. The archive is
     written to a hidden temporary file beside `output` and renamed only when complete: a failed run leaves nothing."""
     output = Path(output)
-    output.parent.mkdir(parents=True, exist_ok=True)
     media = Path(media_root if media_root is not None else settings.MEDIA_ROOT)
+    if output.resolve().is_relative_to(media.resolve()):
+        raise BackupError(f"Write the backup outside the media directory {media} (it would archive itself).")
+    output.parent.mkdir(parents=True, exist_ok=True)
     fd, name = tempfile.mkstemp(dir=output.parent, prefix=f".{output.name}.", suffix=".part")
     os.close(fd)
     tmp = Path(name)

@@ -15,6 +15,7 @@ class NoStoreWhenLoggedInMiddleware:
     def __call__(self, request: HttpRequest) -> HttpResponse:
         response = self.get_response(request)
         user = getattr(request, "user", None)
-        if (user is not None and user.is_authenticated) or "HTTP_AUTHORIZATION" in request.META:
+        logged_in = (user is not None and user.is_authenticated) or "HTTP_AUTHORIZATION" in request.META
+        if logged_in and "no-store" not in response.get("Cache-Control", ""):
             patch_cache_control(response, private=True, no_store=True)
         return response

@@ -252,3 +252,13 @@ def test_restore_refuses_members_outside_media(tmp_path):
     with pytest.raises(BackupError):
         restore(archive, media_root=tmp_path / "m" / "media")
     assert not (tmp_path / "escape.txt").exists()
+
+
+def test_backup_refuses_to_write_into_the_media_directory(tmp_path):
+    from weibao.core.backup import BackupError, backup
+
+    media = tmp_path / "media"
+    (media / "attachments").mkdir(parents=True)
+    with pytest.raises(BackupError, match="outside the media directory"):
+        backup(media / "backups" / "weibao.tar", media_root=media)
+    assert not (media / "backups").exists()
