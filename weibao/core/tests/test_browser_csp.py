@@ -80,7 +80,7 @@ def test_main_pages_have_no_csp_violations(browser_page, live_server, login_as, 
 
     # The collector itself works: markup with a style attribute, inserted now, is refused and reported.
     page.evaluate("document.body.insertAdjacentHTML('beforeend', '<p style=\"color:red\">x</p>')")
-    page.wait_for_function("window.__cspViolations.length > 0")
+    page.wait_for_function("() => window.__cspViolations.length > 0")
     assert "style-src" in page.evaluate("window.__cspViolations")[0]
 
 
@@ -89,7 +89,7 @@ def test_echarts_dashboard_draws_and_shows_its_tooltip(browser_page, live_server
     violations, _foreign = _watch(page, live_server.url)
     _visit(page, "/work-orders/dashboard/", violations)
     page.reload()
-    page.wait_for_function("document.querySelector('#wo-chart-states canvas') !== null")
+    page.wait_for_function("() => document.querySelector('#wo-chart-states canvas') !== null")
     # Show the tooltip of every bar (ECharts' default HTML tooltip would break the policy with style="…" markup).
     shown = page.evaluate("""() => {
       const chart = echarts.getInstanceByDom(document.getElementById("wo-chart-states"));
