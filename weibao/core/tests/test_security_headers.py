@@ -69,3 +69,13 @@ def test_api_docs_load_swagger_ui_from_our_static_files(client, admin_user):
     for source in sources:
         assert finders.find(source.removeprefix("/static/")), source
     assert 'id="swagger-settings" type="application/json"' in body
+
+
+def test_ssl_redirect_spares_the_health_check(client, settings):
+    """WEIBAO_SSL_REDIRECT=true: plain HTTP is redirected to HTTPS, except /healthz for a local monitor."""
+    settings.SECURE_SSL_REDIRECT = True
+    response = client.get("/accounts/login/")
+    assert response.status_code == 301
+    assert response["Location"].startswith("https://")
+    assert client.get("/healthz").status_code in (200, 503)
+    assert client.get("/accounts/login/", headers={"X-Forwarded-Proto": "https"}, secure=True).status_code == 200
