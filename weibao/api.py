@@ -6,12 +6,28 @@ from importlib.util import find_spec
 from django.conf import settings
 from django.core.exceptions import PermissionDenied, RequestDataTooBig, ValidationError
 from django.http import Http404
+from django.shortcuts import render
 from django.utils.translation import gettext as _
 from ninja import NinjaAPI
+from ninja.openapi.docs import Swagger
 from ninja.security import django_auth
 
 from weibao.accounts.auth import ApiTokenAuth
 from weibao.core.exceptions import StaleEdit, TransitionNotAllowed
+
+
+class VendoredSwagger(Swagger):
+    """/api/docs with Swagger UI from our static files (swagger-ui-dist, pinned in the path) instead of ninja's CDN
+    page: works offline and on an intranet, and runs under the site's CSP (settings in a JSON data block, the
+    start-up code in static/js/swagger-init.js)."""
+
+    template = "api/swagger.html"
+
+    def render_page(self, request, api, **kwargs):
+        config = {**self.settings, "url": self.get_openapi_url(api, kwargs)}
+        add_csrf = any(getattr(a, "csrf", False) for a in api.auth or [])  # session auth: send the CSRF token
+        return render(request, self.template, {"api": api, "swagger_settings": config, "add_csrf": add_csrf})
+
 
 api = NinjaAPI(
     title="Weibao API",
@@ -19,6 +35,7 @@ api = NinjaAPI(
     description="After-sales service and O&M platform. Authenticate with `Authorization: Bearer <token>`.",
     auth=[ApiTokenAuth(), django_auth],
     urls_namespace="api",
+    docs=VendoredSwagger(),
 )
 
 API_ROUTERS = [

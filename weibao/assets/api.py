@@ -43,6 +43,7 @@ from weibao.assets.selectors import (
     subsystem_get_for_user,
     vendor_list,
 )
+from weibao.core.files import StoredFileMissing, open_stored_file
 from weibao.customers.api import patch_changes
 from weibao.customers.selectors import customer_get_for_user, site_get_for_user
 
@@ -259,9 +260,9 @@ def download_document_version(request, document_id: int, number: int):
     require(request.auth, "estate.documents")
     version = document_version_get_for_user(user=request.auth, document_pk=document_id, number=number)
     try:
-        handle = version.file.open("rb")
-    except FileNotFoundError:
-        raise Http404 from None
+        handle = open_stored_file(version.file)
+    except StoredFileMissing:
+        raise Http404 from None  # the API's 404 {"detail": ...}
     services.document_download_record(version=version, user=request.auth, ip_address=client_ip(request),
                                       user_agent=request.META.get("HTTP_USER_AGENT", ""))  # fmt: skip
     response = FileResponse(handle, as_attachment=True, filename=version.original_name,

@@ -59,6 +59,7 @@ from weibao.assets.selectors import (
     vendor_list as select_vendors,
 )
 from weibao.core.exceptions import TransitionNotAllowed
+from weibao.core.files import StoredFileMissing, file_missing_response, open_stored_file
 from weibao.core.form_views import form_page
 from weibao.core.pagination import CachedCountPaginator
 from weibao.customers.selectors import customer_get_for_user, site_get_for_user
@@ -409,14 +410,14 @@ def document_detail(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 @login_required
-def document_download(request: HttpRequest, pk: int, number: int) -> FileResponse:
+def document_download(request: HttpRequest, pk: int, number: int) -> HttpResponse:
     """Serve one version as an attachment (never inline: no uploaded HTML or script runs in our origin); audited."""
     require(request.user, "estate.documents")
     version = document_version_get_for_user(user=request.user, document_pk=pk, number=number)
     try:
-        handle = version.file.open("rb")
-    except FileNotFoundError:
-        raise Http404 from None
+        handle = open_stored_file(version.file)
+    except StoredFileMissing:
+        return file_missing_response(request, filename=version.original_name)
     services.document_download_record(version=version, user=request.user, ip_address=client_ip(request),
                                       user_agent=request.META.get("HTTP_USER_AGENT", ""))  # fmt: skip
     response = FileResponse(handle, as_attachment=True, filename=version.original_name,

@@ -1,13 +1,19 @@
-"""Backup and restore of the whole database: SQLite through its online backup API, PostgreSQL through
-pg_dump/pg_restore (custom format). Used by `weibao backup` and `weibao restore`."""
+"""Backup and restore of the database and the uploaded files, as one tar archive: the database (SQLite through
+its online backup API, PostgreSQL through pg_dump/pg_restore custom format), the MEDIA_ROOT tree under `media/` and
+`manifest.json` with the size and SHA-256 of every member. Used by `weibao backup` and `weibao restore`."""
 
+import hashlib
+import io
+import json
 import os
 import shutil
 import sqlite3
 import subprocess  # noqa: S404 - runs pg_dump/pg_restore with argument lists, never a shell
+import tarfile
 import tempfile
+import time
 from contextlib import closing
-from pathlib import Path
+from pathlib import Path, PurePosixPath
 
 from django.conf import settings
 from django.db import connections
@@ -28,13 +34,100 @@ def is_sqlite(alias: str = "default") -> bool:
 
 def default_backup_path(alias: str = "default") -> Path:
     stamp = timezone.now().strftime("%Y%m%d-%H%M%S")
-    suffix = "sqlite3" if is_sqlite(alias) else "dump"
-    return Path(settings.VAR_DIR) / "backups" / f"weibao-{stamp}.{suffix}"
+    return Path(settings.VAR_DIR) / "backups" / f"weibao-{stamp}.tar"
 
 
-def backup(output: Path, alias: str = "default") -> Path:
-    """Write a consistent copy of the live database to `output` while the site keeps running. The copy is made in a
-    hidden temporary file beside `output` and renamed only when complete: a failed run leaves no partial backup."""
+# --- The archive: database dump + media tree + manifest with checksums ----------------------------------------------
+ARCHIVE_FORMAT = "weibao-backup"
+ARCHIVE_VERSION = 1
+MANIFEST = "manifest.json"
+MEDIA_PREFIX = "media/"
+_CHUNK = 1024 * 1024
+
+
+def backup(output: Path, alias: str = "default", *, media_root: Path | None = None) -> Path:
+    """Write one archive (tar) with a consistent copy of the live database, every file under MEDIA_ROOT and a
+    manifest (`manifest.json`: sizes and SHA-256 of every member) while the site keeps running. The archive is
+    written to a hidden temporary file beside `output` and renamed only when complete: a failed run leaves nothing."""
+    output = Path(output)
+    media = Path(media_root if media_root is not None else settings.MEDIA_ROOT)
+    if output.resolve().is_relative_to(media.resolve()):
+        raise BackupError(f"Write the backup outside the media directory {media} (it would archive itself).")
+    output.parent.mkdir(parents=True, exist_ok=True)
+    fd, name = tempfile.mkstemp(dir=output.parent, prefix=f".{output.name}.", suffix=".part")
+    os.close(fd)
+    tmp = Path(name)
+    try:
+        with tempfile.TemporaryDirectory(dir=output.parent, prefix=".weibao-dump-") as work:
+            db_name = "database.sqlite3" if is_sqlite(alias) else "database.dump"
+            dump = Path(work) / db_name
+            backup_database(dump, alias)
+            entries: list[dict] = []
+            with tarfile.open(tmp, "w", format=tarfile.PAX_FORMAT) as tar:
+                entries.append(_add_file(tar, dump, db_name))
+                # The media files are copied after the database: a file uploaded in between is extra, never missing.
+                for path in _media_files(media):
+                    rel = path.relative_to(media).as_posix()
+                    try:
+                        entries.append(_add_file(tar, path, MEDIA_PREFIX + rel))
+                    except FileNotFoundError:  # deleted while we walked: it is no longer referenced either
+                        continue
+                manifest = {
+                    "format": ARCHIVE_FORMAT,
+                    "version": ARCHIVE_VERSION,
+                    "created": timezone.now().isoformat(),
+                    "database": {"engine": "sqlite" if is_sqlite(alias) else "postgresql", "member": db_name},
+                    "files": entries,
+                }
+                data = json.dumps(manifest, ensure_ascii=False, indent=1).encode()
+                info = tarfile.TarInfo(MANIFEST)
+                info.size, info.mtime, info.mode = len(data), int(time.time()), 0o600
+                tar.addfile(info, io.BytesIO(data))
+        tmp.replace(output)
+    except BaseException:
+        tmp.unlink(missing_ok=True)
+        raise
+    return output
+
+
+def _media_files(media: Path) -> list[Path]:
+    if not media.is_dir():
+        return []
+    found = []
+    for dirpath, dirnames, filenames in os.walk(media):
+        dirnames.sort()
+        for filename in sorted(filenames):
+            path = Path(dirpath) / filename
+            if path.is_file() and not path.is_symlink():
+                found.append(path)
+    return found
+
+
+class _HashingReader:
+    """Hands tarfile exactly the bytes it asks for and hashes them on the way: the checksum is that of what was
+    archived, even if the file changes while we read it."""
+
+    def __init__(self, fh):
+        self.fh, self.digest = fh, hashlib.sha256()
+
+    def read(self, size: int = -1) -> bytes:
+        chunk = self.fh.read(size)
+        self.digest.update(chunk)
+        return chunk
+
+
+def _add_file(tar: tarfile.TarFile, path: Path, arcname: str) -> dict:
+    with path.open("rb") as fh:
+        stat = os.fstat(fh.fileno())
+        info = tarfile.TarInfo(arcname)
+        info.size, info.mtime, info.mode = stat.st_size, int(stat.st_mtime), 0o600
+        reader = _HashingReader(fh)
+        tar.addfile(info, reader)
+    return {"name": arcname, "size": info.size, "sha256": reader.digest.hexdigest()}
+
+
+def backup_database(output: Path, alias: str = "default") -> Path:
+    """Only the database, to `output` (SQLite: online backup API; PostgreSQL: pg_dump custom format)."""
     output = Path(output)
     output.parent.mkdir(parents=True, exist_ok=True)
     if is_sqlite(alias):
@@ -65,8 +158,101 @@ def _sqlite_backup(source: str, target: Path) -> None:
         raise BackupError(f"{source} cannot be copied: {exc}") from exc
 
 
-def restore(source: Path, alias: str = "default") -> None:
-    """Replace the database content with the backup in `source`. Stop web, worker and scheduler first."""
+def restore(source: Path, alias: str = "default", *, media_root: Path | None = None) -> dict:
+    """Replace the database content and the media files with the archive in `source`. Stop web, worker and
+    scheduler first. Every member is checked against the manifest before anything is replaced; a damaged or
+    incomplete archive changes nothing. A bare database file from an older `weibao backup` restores the database
+    only. Returns {"files": <media files restored or None>}."""
+    source = Path(source)
+    if not source.is_file():
+        raise BackupError(f"Backup file {source} does not exist.")
+    if not tarfile.is_tarfile(source):
+        restore_database(source, alias)
+        return {"files": None}
+    media = Path(media_root if media_root is not None else settings.MEDIA_ROOT)
+    media.parent.mkdir(parents=True, exist_ok=True)
+    with tempfile.TemporaryDirectory(dir=media.parent, prefix=".weibao-restore-") as work:
+        staged = Path(work) / "media"
+        staged.mkdir()
+        dump, count = _unpack_verified(source, Path(work), staged, alias)
+        restore_database(dump, alias)
+        _replace_tree(media, staged)
+    return {"files": count}
+
+
+def _unpack_verified(source: Path, work: Path, staged: Path, alias: str) -> tuple[Path, int]:
+    try:
+        with tarfile.open(source, "r:*") as tar:
+            try:
+                manifest = json.load(tar.extractfile(MANIFEST))
+            except (KeyError, ValueError, TypeError) as exc:
+                raise BackupError(f"{source} has no readable manifest: {exc}") from exc
+            if manifest.get("format") != ARCHIVE_FORMAT or manifest.get("version") != ARCHIVE_VERSION:
+                raise BackupError(f"{source} is not a Weibao backup archive (format {manifest.get('format')!r}).")
+            engine = "sqlite" if is_sqlite(alias) else "postgresql"
+            if manifest["database"]["engine"] != engine:
+                raise BackupError(
+                    f"{source} holds a {manifest['database']['engine']} database; this site uses {engine}."
+                )
+            db_member = manifest["database"]["member"]
+            listed = {entry["name"]: entry for entry in manifest["files"]}
+            if db_member not in listed:
+                raise BackupError(f"{source}: the manifest does not list the database.")
+            dump = work / Path(db_member).name
+            count = 0
+            for name, entry in listed.items():
+                if name == db_member:
+                    target = dump
+                else:
+                    target = staged / _safe_media_path(name)
+                    count += 1
+                _extract_checked(tar, name, entry, target, source)
+            extra = {m.name for m in tar.getmembers() if m.isfile()} - set(listed) - {MANIFEST}
+            if extra:
+                raise BackupError(f"{source} holds files the manifest does not list: {sorted(extra)[:5]}")
+            return dump, count
+    except (tarfile.TarError, EOFError, OSError) as exc:
+        raise BackupError(f"{source} is damaged or incomplete: {exc}") from exc
+
+
+def _safe_media_path(name: str) -> PurePosixPath:
+    path = PurePosixPath(name)
+    if not name.startswith(MEDIA_PREFIX) or path.is_absolute() or ".." in path.parts or "\\" in name:
+        raise BackupError(f"Refusing the archive member {name!r}: outside the media directory.")
+    return path.relative_to("media")
+
+
+def _extract_checked(tar: tarfile.TarFile, name: str, entry: dict, target: Path, source: Path) -> None:
+    try:
+        member = tar.getmember(name)
+    except KeyError:
+        raise BackupError(f"{source} is incomplete: {name} is missing.") from None
+    if not member.isfile():
+        raise BackupError(f"Refusing the archive member {name!r}: not a regular file.")
+    target.parent.mkdir(parents=True, exist_ok=True)
+    digest = hashlib.sha256()
+    with tar.extractfile(member) as src, target.open("wb") as dst:
+        while chunk := src.read(_CHUNK):
+            digest.update(chunk)
+            dst.write(chunk)
+    if member.size != entry["size"] or digest.hexdigest() != entry["sha256"]:
+        raise BackupError(f"{source} is damaged: the checksum of {name} does not match the manifest.")
+
+
+def _replace_tree(media: Path, staged: Path) -> None:
+    """Empty MEDIA_ROOT and move the restored files in (MEDIA_ROOT itself stays: it may be a mount point)."""
+    media.mkdir(parents=True, exist_ok=True)
+    for child in media.iterdir():
+        if child.is_dir() and not child.is_symlink():
+            shutil.rmtree(child)
+        else:
+            child.unlink()
+    for child in staged.iterdir():
+        shutil.move(child, media / child.name)
+
+
+def restore_database(source: Path, alias: str = "default") -> None:
+    """Replace the database content with a database-only backup (SQLite file or pg_dump custom format)."""
     source = Path(source)
     if not source.is_file():
         raise BackupError(f"Backup file {source} does not exist.")

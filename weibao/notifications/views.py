@@ -11,6 +11,7 @@ from django.views.decorators.http import require_POST
 
 from weibao.accounts.permissions import require
 from weibao.core.exceptions import TransitionNotAllowed
+from weibao.core.files import StoredFileMissing, file_missing_response, open_stored_file
 from weibao.notifications.choices import Channel, DeliveryStatus, InboundStatus
 from weibao.notifications.forms import PreferenceForm, TriageAssignForm
 from weibao.notifications.intake import inbound_assign, inbound_ignore, inbound_reprocess
@@ -123,10 +124,14 @@ def inbound_again(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 @login_required
-def inbound_raw(request: HttpRequest, pk: int) -> FileResponse:
+def inbound_raw(request: HttpRequest, pk: int) -> HttpResponse:
     """The mail exactly as received (always a download, never rendered in the browser)."""
     row = inbound_get_for_user(user=request.user, pk=pk)
-    return FileResponse(row.raw.open("rb"), as_attachment=True, filename=f"mail-{row.pk}.eml",
+    try:
+        handle = open_stored_file(row.raw)
+    except StoredFileMissing:
+        return file_missing_response(request, filename=f"mail-{row.pk}.eml")
+    return FileResponse(handle, as_attachment=True, filename=f"mail-{row.pk}.eml",
                         content_type="application/octet-stream")  # fmt: skip
 
 

@@ -1,8 +1,16 @@
 """`weibao backup` / `weibao restore` round trip on the suite's database kind (SQLite file, or PostgreSQL)."""
 
+import io
+import json
+import shutil
+import subprocess
+import sys
+import tarfile
+from pathlib import Path
+
 import pytest
 
-from weibao.core.tests.procs import on_postgres, scratch_database, weibao, weibao_env
+from weibao.core.tests.procs import ROOT, on_postgres, scratch_database, weibao, weibao_env
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -13,7 +21,7 @@ def test_backup_and_restore_round_trip(tmp_path):
         weibao("migrate", "-v0", env=env)
         weibao("shell", "-c", "from weibao.accounts.models import Organisation as O; "
                "O.objects.create(kind='vendor', name='华为'); O.objects.create(kind='vendor', name='中兴')", env=env)  # fmt: skip
-        target = tmp_path / ("weibao.dump" if on_postgres() else "weibao.sqlite3")
+        target = tmp_path / "weibao.tar"
         out = weibao("backup", "--output", str(target), env=env)
         assert "Backup written" in out
         assert target.stat().st_size > 0
@@ -93,8 +101,9 @@ def test_failed_sqlite_backup_leaves_no_file(tmp_path, out, monkeypatch, setting
 
 
 def test_backup_writes_only_the_named_file(tmp_path, out, monkeypatch, settings):
-    """The copy is complete under its name and no temporary file is left beside it."""
+    """The archive is complete under its name (database + manifest) and no temporary file is left beside it."""
     import sqlite3
+    import tarfile
     from contextlib import closing
 
     from weibao.core.backup import backup
@@ -105,10 +114,13 @@ def test_backup_writes_only_the_named_file(tmp_path, out, monkeypatch, settings)
         db.execute("insert into t values (42)")
         db.commit()
     monkeypatch.setitem(settings.DATABASES, "filedb", {"ENGINE": "django.db.backends.sqlite3", "NAME": str(source)})
-    written = backup(out / "weibao.sqlite3", alias="filedb")
-    with closing(sqlite3.connect(written)) as db:
+    written = backup(out / "weibao.tar", alias="filedb", media_root=tmp_path / "no-media-yet")
+    with tarfile.open(written) as tar:
+        assert sorted(tar.getnames()) == ["database.sqlite3", "manifest.json"]
+        tar.extract("database.sqlite3", tmp_path / "x", filter="data")
+    with closing(sqlite3.connect(tmp_path / "x" / "database.sqlite3")) as db:
         assert db.execute("select x from t").fetchall() == [(42,)]
-    assert [p.name for p in out.iterdir()] == ["weibao.sqlite3"]
+    assert [p.name for p in out.iterdir()] == ["weibao.tar"]
 
 
 @pytest.mark.postgres
@@ -129,3 +141,124 @@ def test_unreachable_database_is_a_clear_error_not_a_traceback(tmp_path):
         assert "CommandError" in result.stderr
         assert "Traceback" not in result.stderr
     assert not any(tmp_path.iterdir())  # and no half-written backup
+
+
+# --- Database and files together (issue 19, point 4) ----------------------------------------------------------------
+def _wipe_database(url: str, tmp_path) -> None:
+    """Drop the scratch database and create it empty (SQLite: delete the file and its WAL)."""
+    if not on_postgres():
+        path = url.removeprefix("sqlite:///")
+        for suffix in ("", "-wal", "-shm"):
+            Path(path + suffix).unlink(missing_ok=True)
+        return
+    import psycopg
+
+    server, name = url.rsplit("/", 1)
+    with psycopg.connect(f"{server}/postgres", autocommit=True) as conn:
+        conn.execute(f'DROP DATABASE "{name}" WITH (FORCE)')
+        conn.execute(f'CREATE DATABASE "{name}"')
+
+
+def _scenario(call: str, env) -> object:
+    out = weibao("shell", "-c", f"from weibao.core.tests import backup_scenario as s; {call}", env=env)
+    return json.loads(out.strip().splitlines()[-1])
+
+
+def test_backup_wipe_restore_round_trip_with_files(tmp_path):
+    """backup → wipe the database AND the media directory → restore → the attachments and the document download
+    through the real views, byte for byte."""
+    from weibao.core.tests.backup_scenario import expected
+
+    media = tmp_path / "media"
+    with scratch_database(tmp_path, "bfiles") as url:
+        env = weibao_env(url, WEIBAO_MEDIA_ROOT=str(media), WEIBAO_ALLOWED_HOSTS="testserver")
+        weibao("migrate", "-v0", env=env)
+        ids = _scenario("s.make()", env)
+        before = _scenario(f"s.download({ids!r})", env)
+        assert [d["sha256"] for d in before] == expected()
+
+        archive = tmp_path / "backups" / "weibao.tar"
+        weibao("backup", "--output", str(archive), env=env)
+        with tarfile.open(archive) as tar:
+            manifest = json.load(tar.extractfile("manifest.json"))
+        assert len([f for f in manifest["files"] if f["name"].startswith("media/")]) == 3
+
+        _wipe_database(url, tmp_path)
+        shutil.rmtree(media)
+        out = weibao("restore", "--noinput", str(archive), env=env)
+        assert "3 files restored" in out
+        after = _scenario(f"s.download({ids!r})", env)
+        assert [d["status"] for d in after] == [200, 200, 200]
+        assert [d["sha256"] for d in after] == expected()
+
+        # Files lost again (a restore of the database alone): a clear page, not a 500.
+        shutil.rmtree(media)
+        gone = _scenario(f"s.download({ids!r})", env)
+        assert [(d["status"], d["missing_page"]) for d in gone] == [(410, True)] * 3
+
+
+def test_restore_refuses_a_tampered_archive_and_changes_nothing(tmp_path, settings):
+    """A media file whose bytes differ from the manifest: restore stops before touching the database or files."""
+    from weibao.core.backup import BackupError, restore
+
+    media = tmp_path / "media"
+    (media / "attachments").mkdir(parents=True)
+    (media / "attachments" / "a.txt").write_bytes(b"original")
+    with scratch_database(tmp_path, "btamper") as url:
+        env = weibao_env(url, WEIBAO_MEDIA_ROOT=str(media))
+        weibao("migrate", "-v0", env=env)
+        archive = tmp_path / "weibao.tar"
+        weibao("backup", "--output", str(archive), env=env)
+
+        tampered = tmp_path / "tampered.tar"
+        with tarfile.open(archive) as src, tarfile.open(tampered, "w") as dst:
+            for member in src.getmembers():
+                data = src.extractfile(member).read()
+                if member.name == "media/attachments/a.txt":
+                    data = b"evil!!!!"
+                dst.addfile(member, io.BytesIO(data))
+        (media / "attachments" / "a.txt").write_bytes(b"current")
+        with pytest.raises(BackupError, match="checksum of media/attachments/a.txt"):
+            restore(tampered, media_root=media, alias="default")
+        assert (media / "attachments" / "a.txt").read_bytes() == b"current"
+
+        result = subprocess.run(  # noqa: S603 - our own command
+            [sys.executable, "-m", "weibao.cli", "restore", "--noinput", str(tampered)], cwd=ROOT, env=env,
+            capture_output=True, text=True, timeout=120, check=False,
+        )  # fmt: skip
+        assert result.returncode == 1
+        assert "does not match the manifest" in result.stderr
+        assert (media / "attachments" / "a.txt").read_bytes() == b"current"
+
+
+def test_restore_refuses_members_outside_media(tmp_path):
+    """A hand-made archive naming ../ paths is refused before anything is written."""
+    import hashlib
+
+    from weibao.core.backup import BackupError, restore
+
+    evil = b"owned"
+    manifest = {"format": "weibao-backup", "version": 1, "database": {"engine": "sqlite" if not on_postgres()
+                else "postgresql", "member": "database.sqlite3"},
+                "files": [{"name": "database.sqlite3", "size": 0, "sha256": hashlib.sha256(b"").hexdigest()},
+                          {"name": "media/../../escape.txt", "size": 5, "sha256": hashlib.sha256(evil).hexdigest()}]}  # fmt: skip
+    archive = tmp_path / "evil.tar"
+    with tarfile.open(archive, "w") as tar:
+        for name, data in (("manifest.json", json.dumps(manifest).encode()), ("database.sqlite3", b""),
+                           ("media/../../escape.txt", evil)):  # fmt: skip
+            info = tarfile.TarInfo(name)
+            info.size = len(data)
+            tar.addfile(info, io.BytesIO(data))
+    with pytest.raises(BackupError):
+        restore(archive, media_root=tmp_path / "m" / "media")
+    assert not (tmp_path / "escape.txt").exists()
+
+
+def test_backup_refuses_to_write_into_the_media_directory(tmp_path):
+    from weibao.core.backup import BackupError, backup
+
+    media = tmp_path / "media"
+    (media / "attachments").mkdir(parents=True)
+    with pytest.raises(BackupError, match="outside the media directory"):
+        backup(media / "backups" / "weibao.tar", media_root=media)
+    assert not (media / "backups").exists()

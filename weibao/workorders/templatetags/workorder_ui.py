@@ -66,6 +66,12 @@ def percent(ratio: float | None) -> int:
     return max(0, min(100, round(ratio * 100)))
 
 
+@register.filter
+def percent_step(ratio: float | None) -> int:
+    """The progress-bar width rounded to 5 % steps, for the `w-0` … `w-100` classes (no inline style under the CSP)."""
+    return 5 * round(percent(ratio) / 5)
+
+
 @register.simple_tag
 def query_with(request, **changes) -> str:
     """The current query string with some parameters replaced (None or "" removes them)."""

@@ -135,8 +135,8 @@ def test_customer_reports_in_portal_and_rejects_resolution(phone_page, login_as,
     # The filters refresh the list in place (htmx) — folded on a phone until opened.
     page.click("details[data-filters] summary")
     page.select_option("#f-severity", "A")
-    page.wait_for_function(f"!document.querySelector('[data-testid=queue]').innerText.includes('{wo.number}')")
+    page.wait_for_function(f"() => !document.querySelector('[data-testid=queue]').innerText.includes('{wo.number}')")
     assert "severity=A" in page.url
     page.select_option("#f-severity", "B")
-    page.wait_for_function(f"document.querySelector('[data-testid=queue]').innerText.includes('{wo.number}')")
+    page.wait_for_function(f"() => document.querySelector('[data-testid=queue]').innerText.includes('{wo.number}')")
     screenshot(page, "workorder-list-375-customer")

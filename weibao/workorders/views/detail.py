@@ -13,6 +13,7 @@ from django.views.decorators.http import require_POST
 
 from weibao.accounts.permissions import has_perm, require
 from weibao.core.exceptions import StaleEdit, TransitionNotAllowed
+from weibao.core.files import StoredFileMissing, file_missing_response, open_stored_file
 from weibao.workorders import services as svc
 from weibao.workorders.choices import SlaState
 from weibao.workorders.forms import CommentForm
@@ -213,12 +214,16 @@ def workorder_comment(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 @login_required
-def attachment_download(request: HttpRequest, pk: int) -> FileResponse:
+def attachment_download(request: HttpRequest, pk: int) -> HttpResponse:
     """An attachment, for those who may see its order (customers never get internal files)."""
     attachment = attachment_get_for_user(user=request.user, pk=pk)
     inline = attachment.content_type in INLINE_TYPES
+    try:
+        handle = open_stored_file(attachment.file)
+    except StoredFileMissing:
+        return file_missing_response(request, filename=attachment.original_name)
     response = FileResponse(
-        attachment.file.open("rb"),
+        handle,
         as_attachment=not inline,
         filename=attachment.original_name,
         content_type=attachment.content_type if inline else "application/octet-stream",

@@ -8,7 +8,8 @@
     const chart = echarts.init(holder);
     chart.setOption({
       grid: { left: 40, right: 10, top: 10, bottom: 60 },
-      tooltip: {},
+      // Drawn on the canvas: the HTML tooltip writes style="…" markup, which the Content-Security-Policy refuses.
+      tooltip: { renderMode: "richText" },
       xAxis: { type: "category", data: data.states.labels, axisLabel: { interval: 0, rotate: 30 } },
       yAxis: { type: "value", minInterval: 1 },
       series: [{ type: "bar", data: data.states.values, itemStyle: { color: "#1565c0" } }],
