@@ -10,8 +10,8 @@ from weibao.core.models import TimeStampedModel
 from weibao.notifications import conf
 from weibao.notifications.choices import (
     DELIVERY_BADGES,
-    RESENDABLE,
     INBOUND_BADGES,
+    RESENDABLE,
     Channel,
     DeliveryStatus,
     InboundStatus,

@@ -7,9 +7,9 @@ import logging
 import ssl
 import urllib.error
 import urllib.request
+from collections.abc import Callable
 from datetime import datetime
 from importlib import import_module
-from collections.abc import Callable
 from typing import TYPE_CHECKING, Any, ClassVar
 
 from weibao.notifications import conf

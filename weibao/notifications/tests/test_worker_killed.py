@@ -37,9 +37,9 @@ customer = Customer.objects.create(organisation=org, code="C1", name="甲公司"
 site = Site.objects.create(customer=customer, organisation=org, name="总部")
 workorder_create_many(actor=duty, reports=[
     dict(customer=customer, site=site, channel="phone", symptom=f"告警 {i}", severity="B",
-         reporter_email=f"r{i:03d}@example.com") for i in range(%d)
+         reporter_email=f"r{i:03d}@example.com") for i in range(N_ORDERS)
 ])
-""" % N
+""".replace("N_ORDERS", str(N))
 
 REPORT = """
 import json
@@ -136,11 +136,18 @@ def test_worker_killed_twice_mid_batch_every_notice_delivered_exactly_once(tmp_p
 
             worker = start(3)
             _wait(
-                lambda: _scalar(url, "SELECT COUNT(*) FROM django_tasks_database_dbtaskresult "
-                                     "WHERE status IN ('READY', 'RUNNING')") == 0  # fmt: skip
-                and _scalar(url, "SELECT COUNT(*) FROM notifications_delivery "
-                                 "WHERE status NOT IN ('sent', 'unconfirmed')") == 0  # fmt: skip
-                and _scalar(url, "SELECT COUNT(*) FROM notifications_delivery") == N,
+                lambda: (
+                    _scalar(
+                        url,
+                        "SELECT COUNT(*) FROM django_tasks_database_dbtaskresult WHERE status IN ('READY', 'RUNNING')",
+                    )
+                    == 0  # fmt: skip
+                    and _scalar(
+                        url, "SELECT COUNT(*) FROM notifications_delivery WHERE status NOT IN ('sent', 'unconfirmed')"
+                    )
+                    == 0  # fmt: skip
+                    and _scalar(url, "SELECT COUNT(*) FROM notifications_delivery") == N
+                ),
                 "the batch to finish",
             )
         finally:
