@@ -8,7 +8,12 @@ from django.utils import timezone
 
 from weibao.core.models import WorkerLease
 from weibao.notifications.models import Delivery
-from weibao.notifications.services import deliveries_queue_due, deliveries_settle_abandoned, delivery_retry, delivery_send
+from weibao.notifications.services import (
+    deliveries_queue_due,
+    deliveries_settle_abandoned,
+    delivery_retry,
+    delivery_send,
+)
 from weibao.notifications.tests import servers
 from weibao.notifications.tests.factories import DeliveryFactory, RobotWebhookFactory
 
