@@ -46,12 +46,19 @@ def read_sheet(data: bytes, *, max_rows: int, max_columns: int, max_cells: int) 
     if ws is None:
         return {"ok": False, "error": "no_sheet"}
     approx = (ws.max_row or 1) - 1
-    # One more row and column than allowed: enough to tell that there are too many, never more.
-    rows = ws.iter_rows(values_only=True, max_row=max_rows + 2, max_col=max_columns + 1)
-    header, out, cells = None, [], 0
+    if approx > max_rows:  # the sheet says so itself (its dimension): no need to read it
+        return {"ok": False, "error": "too_many_rows", "limit": max_rows}
+    # Rows and columns are not cut by openpyxl (it drops what lies past the cut silently): blank rows cost next to
+    # nothing (the gap filler yields one shared tuple), the first filled row or column past a cap stops the reading,
+    # and a sheet that only pretends to go on for ever meets the CPU limit.
+    rows = ws.iter_rows(values_only=True)
+    header, out, cells, blank = None, [], 0, None
     try:
         for raw in rows:
-            row = _trim(raw)
+            if raw is blank or raw.count(None) == len(raw):
+                blank, row = raw, ()
+            else:
+                row = _trim(raw)
             if len(row) > max_columns:
                 return {"ok": False, "error": "too_many_columns", "limit": max_columns}
             cells += sum(1 for v in row if v is not None)
@@ -60,8 +67,10 @@ def read_sheet(data: bytes, *, max_rows: int, max_columns: int, max_cells: int) 
             if header is None:
                 header = row
                 continue
-            if len(out) >= max_rows and row:
-                return {"ok": False, "error": "too_many_rows", "limit": max_rows}
+            if len(out) >= max_rows:
+                if row:
+                    return {"ok": False, "error": "too_many_rows", "limit": max_rows}
+                continue  # blank rows past the cap: trailing, unless a filled one follows (refused above)
             out.append(row)
     except MemoryError:
         raise
