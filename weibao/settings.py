@@ -187,7 +187,7 @@ WEIBAO_TASK_LEASE_SECONDS = env_int("WEIBAO_TASK_LEASE_SECONDS", 60, minimum=2)
 # Attempts of one task whose worker died under it before it is marked failed instead (a task that kills its worker).
 WEIBAO_TASK_MAX_ATTEMPTS = env_int("WEIBAO_TASK_MAX_ATTEMPTS", 3)
 # Spreadsheet imports run on their own queue ("imports", its own worker) in a child process with these limits.
-WEIBAO_IMPORT_TIME_LIMIT_SECONDS = env_int("WEIBAO_IMPORT_TIME_LIMIT_SECONDS", 600)
+WEIBAO_IMPORT_TIME_LIMIT_SECONDS = env_int("WEIBAO_IMPORT_TIME_LIMIT_SECONDS", 300)
 WEIBAO_IMPORT_MEMORY_MB = env_int("WEIBAO_IMPORT_MEMORY_MB", 1024, minimum=64)
 # Every zip the product opens (.xlsx, .docx): largest entry when unpacked, all entries together, and ratio.
 WEIBAO_ZIP_MAX_ENTRY_MB = env_int("WEIBAO_ZIP_MAX_ENTRY_MB", 100)
