@@ -42,7 +42,7 @@ def test_dead_workers_sends_are_settled_per_channel_and_hand_over():
     assert status[mail.pk] == status[sms.pk] == "unconfirmed"  # may have arrived: not sent twice
     assert status[card.pk] == "retrying"  # a robot card may come twice
     assert status[alive.pk] == "sending"  # its worker still lives
-    assert "may have arrived" in Delivery.objects.get(pk=mail.pk).reason
+    assert "可能已经送达" in Delivery.objects.get(pk=mail.pk).reason  # the reason, in the default language
 
 
 def test_the_sweep_leaves_unconfirmed_alone_and_staff_can_send_again(smtp, admin_user):
