@@ -118,7 +118,9 @@ def tasks_recover(*, now: dt.datetime | None = None) -> dict[str, int]:
                 requeued += 1
                 logger.warning("task %s (%s) re-queued: its worker stopped without finishing it", pk, task.task_path)
     # Leases dead for a while have been dealt with: forget them.
-    WorkerLease.objects.filter(expires_at__lt=now - dt.timedelta(seconds=lease_seconds())).delete()
+    forgotten = WorkerLease.objects.filter(expires_at__lt=now - dt.timedelta(seconds=lease_seconds()))
+    if forgotten.exists():  # asked every few seconds: write only when there is something to delete
+        forgotten.delete()
     return {"requeued": requeued, "failed": failed}
 
 

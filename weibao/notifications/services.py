@@ -440,9 +440,9 @@ def backoff(attempts: int) -> dt.timedelta:
 def delivery_send(*, delivery_id: int, now: dt.datetime | None = None) -> str:
     """One attempt at one delivery. Claims the row (pending/retrying and due → sending) with a conditional update
     so two workers never send it twice; the network call happens outside any transaction."""
-    now = now or timezone.now()
     from weibao.core.workers import current_worker_id
 
+    now = now or timezone.now()
     claimed = (
         Delivery.objects.filter(pk=delivery_id, status__in=[DeliveryStatus.PENDING, DeliveryStatus.RETRYING])
         .filter(Q(next_try_at__isnull=True) | Q(next_try_at__lte=now))
@@ -512,6 +512,8 @@ def _settle_interrupted(rows, now: dt.datetime) -> int:
     """Rows left `sending` by a process that stopped mid-attempt. Not yet handed to the provider: retried at once.
     Handed over but no answer recorded: it may have arrived — re-sent only on channels that allow it
     (`Transport.resend_unconfirmed`), else marked unconfirmed for staff to decide (see channels/base.py)."""
+    if not rows.exists():
+        return 0  # the usual case, asked every few seconds by every worker: no write (SQLite's lock) for nothing
     settled = rows.filter(handed_over_at__isnull=True).update(
         status=DeliveryStatus.RETRYING, next_try_at=now, queued_at=None, sent_at=None,
         reason=_("The worker stopped before the message was handed to the provider; retrying."),
