@@ -63,3 +63,13 @@ def test_lease_lifecycle_and_old_leases_are_forgotten():
     _lease("long-dead", -60)
     tasks_recover()
     assert not WorkerLease.objects.filter(worker_id="long-dead").exists()
+
+
+def test_weibao_db_worker_is_the_leased_worker_and_run_sh_serves_the_imports_queue():
+    from django.core.management import get_commands
+
+    from weibao.core.tests.procs import ROOT
+
+    assert get_commands()["db_worker"] == "weibao.core"
+    run_sh = (ROOT / "scripts" / "run.sh").read_text()
+    assert "weibao db_worker --interval 1 --queue-name imports" in run_sh
