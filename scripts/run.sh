@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# One command from a clean clone: install, migrate, load demo data, and run web + worker + scheduler
+# One command from a clean clone: install, migrate, load demo data, and run web + workers + scheduler
 # on SQLite at http://127.0.0.1:8000. Ctrl-C stops all of it.
 source "$(dirname "$0")/_common.sh"
 ensure_venv ""
@@ -29,8 +29,11 @@ mkdir -p "$LOG_DIR"
 gunicorn weibao.wsgi:application --bind "$HOST:$PORT" --workers "${WEIBAO_WEB_WORKERS:-2}" \
     --access-logfile "$LOG_DIR/access.log" --error-logfile - --log-level warning &
 pids+=($!)
-# The worker logs every task it runs: to a file, so that the terminal stays readable.
+# The workers log every task they run: to files, so that the terminal stays readable. One for the default queue
+# (notices, SLA sweeps), one for spreadsheet imports, so that a slow import never holds up the other.
 weibao db_worker --interval 1 >>"$LOG_DIR/worker.log" 2>&1 &
+pids+=($!)
+weibao db_worker --interval 1 --queue-name imports >>"$LOG_DIR/import-worker.log" 2>&1 &
 pids+=($!)
 weibao crontask >>"$LOG_DIR/scheduler.log" 2>&1 &
 pids+=($!)
@@ -45,5 +48,5 @@ done
 echo
 weibao demo_logins
 echo "==> Weibao is running at http://$HOST:$PORT/  (Ctrl-C to stop; logs in $LOG_DIR, health at /healthz)"
-# Stop everything when any one of the three exits.
+# Stop everything when any one of them exits.
 wait -n

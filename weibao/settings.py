@@ -35,9 +35,10 @@ INSTALLED_APPS = [
     "django.contrib.humanize",
     "django_htmx",
     "axes",
+    # weibao.core before django_tasks_db: its `db_worker` (the upstream worker with a lease) takes precedence.
+    "weibao.core",
     "django_tasks_db",
     "crontask",
-    "weibao.core",
     "weibao.accounts",
     "weibao.customers",
     "weibao.assets",
@@ -211,7 +212,18 @@ DATA_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
 FILE_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
 
 # --- Background work ------------------------------------------------------------------------
-TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}}
+TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend", "QUEUES": ["default", "imports"]}}
+# A running worker renews its lease every third of this; a task whose worker missed it is re-queued (core.workers).
+WEIBAO_TASK_LEASE_SECONDS = env_int("WEIBAO_TASK_LEASE_SECONDS", 60, minimum=2)
+# Attempts of one task whose worker died under it before it is marked failed instead (a task that kills its worker).
+WEIBAO_TASK_MAX_ATTEMPTS = env_int("WEIBAO_TASK_MAX_ATTEMPTS", 3)
+# Spreadsheet imports run on their own queue ("imports", its own worker) in a child process with these limits.
+WEIBAO_IMPORT_TIME_LIMIT_SECONDS = env_int("WEIBAO_IMPORT_TIME_LIMIT_SECONDS", 300)
+WEIBAO_IMPORT_MEMORY_MB = env_int("WEIBAO_IMPORT_MEMORY_MB", 1024, minimum=64)
+# Every zip the product opens (.xlsx, .docx): largest entry when unpacked, all entries together, and ratio.
+WEIBAO_ZIP_MAX_ENTRY_MB = env_int("WEIBAO_ZIP_MAX_ENTRY_MB", 100)
+WEIBAO_ZIP_MAX_TOTAL_MB = env_int("WEIBAO_ZIP_MAX_TOTAL_MB", 200)
+WEIBAO_ZIP_MAX_RATIO = env_int("WEIBAO_ZIP_MAX_RATIO", 100)
 CRONTASK = {"REDIS_URL": REDIS_URL or None}
 
 # --- Email ----------------------------------------------------------------------------------

@@ -9,22 +9,27 @@ import io
 import ipaddress
 import json
 import logging
+import pickle  # noqa: S403 - only to read our own child process's answer
 import re
+import subprocess  # noqa: S404
+import sys
 import zipfile
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 
+from django.conf import settings
 from django.db import IntegrityError, connection, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
-from openpyxl import Workbook, load_workbook
+from openpyxl import Workbook
 from openpyxl.cell import WriteOnlyCell
 from openpyxl.styles import Font
-from openpyxl.utils.exceptions import InvalidFileException
 
+from weibao.assets import xlsx_reader
 from weibao.assets.choices import DeviceCategory, DeviceEventKind, DeviceStatus
 from weibao.assets.models import Device, DeviceEvent, ImportJob, Subsystem, Vendor
+from weibao.core.archives import UnsafeArchive, check_zip
 from weibao.customers.models import Site
 
 logger = logging.getLogger(__name__)
@@ -221,26 +226,62 @@ def _header_map(header_row: tuple) -> tuple[dict[str, int], list[str]]:
     return positions, missing
 
 
+MAX_COLUMNS = 200  # the template has 15; hand-made lists carry a few more
+MAX_CELLS = MAX_ROWS * 20  # filled cells in all: bounds what a sheet of long rows can cost the checker
+
+
+def _read_limited(data: bytes) -> dict:
+    """The first sheet, read by assets.xlsx_reader in a child process under WEIBAO_IMPORT_MEMORY_MB and
+    WEIBAO_IMPORT_TIME_LIMIT_SECONDS, so that a hostile file costs at most that — in a web worker or the task worker."""
+    seconds = settings.WEIBAO_IMPORT_TIME_LIMIT_SECONDS
+    command = [sys.executable, "-m", "weibao.assets.xlsx_reader", "--memory-mb", str(settings.WEIBAO_IMPORT_MEMORY_MB),
+               "--cpu-seconds", str(max(int(seconds), 1)), "--max-rows", str(MAX_ROWS + HEADER_SEARCH_ROWS),
+               "--max-columns", str(MAX_COLUMNS), "--max-cells", str(MAX_CELLS)]  # fmt: skip
+    try:
+        done = subprocess.run(command, input=data, capture_output=True, timeout=seconds, check=False)  # noqa: S603
+    except subprocess.TimeoutExpired:
+        logger.warning("import file took longer than %s s to read: stopped", seconds)
+        raise ImportFileError(
+            _("Reading the file took longer than %(s)s seconds: stopped. Check the file, or split it.") % {"s": seconds}
+        ) from None
+    if done.returncode == xlsx_reader.MEMORY_ERROR_EXIT:
+        raise ImportFileError(
+            _("Reading the file needs more than %(mb)s MB of memory: stopped. Check the file, or split it.")
+            % {"mb": settings.WEIBAO_IMPORT_MEMORY_MB}
+        )
+    if done.returncode < 0:  # killed: the CPU limit (SIGXCPU) or the system
+        raise ImportFileError(
+            _("Reading the file took longer than %(s)s seconds: stopped. Check the file, or split it.") % {"s": seconds}
+        )
+    if done.returncode != 0:
+        logger.warning("import file reader failed: %s", done.stderr[-2000:].decode("utf-8", "replace"))
+        raise ImportFileError(_("The Excel file is damaged or not in .xlsx format."))
+    return pickle.loads(done.stdout)  # noqa: S301 - our own child process's answer
+
+
 def open_rows(data: bytes):
-    """(header, row iterator, approximate row count) of the first sheet; ImportFileError when unreadable."""
+    """(header, row iterator, approximate row count) of the first sheet; ImportFileError when unreadable, when the
+    archive unpacks to too much (core.archives), or over the row, column and cell limits."""
     if not zipfile.is_zipfile(io.BytesIO(data)):
         raise ImportFileError(_("This is not an Excel (.xlsx) file."))
     try:
-        wb = load_workbook(io.BytesIO(data), read_only=True, data_only=True)
-    except (InvalidFileException, zipfile.BadZipFile, KeyError, OSError, ValueError, TypeError) as exc:
-        logger.info("unreadable import file: %s", exc)
-        raise ImportFileError(_("The Excel file is damaged or not in .xlsx format.")) from exc
-    ws = wb.worksheets[0] if wb.worksheets else None
-    if ws is None:
-        raise ImportFileError(_("The file has no worksheet."))
-    rows = ws.iter_rows(values_only=True)
-    try:
-        header = next(rows)
-    except StopIteration:
-        raise ImportFileError(_("The file is empty.")) from None
-    except Exception as exc:  # openpyxl raises many kinds on a malformed sheet
-        raise ImportFileError(_("The Excel file is damaged or not in .xlsx format.")) from exc
-    return header, rows, (ws.max_row or 1) - 1
+        check_zip(data)
+    except UnsafeArchive as exc:
+        logger.warning("import file refused: %s", exc.message)
+        raise ImportFileError(exc.message) from exc
+    answer = _read_limited(data)
+    if not answer["ok"]:
+        error, limit = answer["error"], answer.get("limit")
+        messages = {
+            "no_sheet": _("The file has no worksheet."),
+            "empty": _("The file is empty."),
+            "too_many_rows": _("The file has more than %(n)s rows; split it.") % {"n": MAX_ROWS},
+            "too_many_columns": _("The sheet has more than %(n)s columns; only the list's columns are expected.")
+            % {"n": limit},
+            "too_many_cells": _("The sheet has more than %(n)s filled cells; split it.") % {"n": limit},
+        }
+        raise ImportFileError(messages.get(error, _("The Excel file is damaged or not in .xlsx format.")))
+    return answer["header"], iter(answer["rows"]), answer["approx"]
 
 
 def _text(value, column: Column, errors: list[RowError], rownum: int) -> str:

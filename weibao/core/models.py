@@ -68,3 +68,24 @@ class ActionLink(TimeStampedModel):
 
     def __str__(self) -> str:
         return f"{self.purpose} {self.target_type}#{self.target_id} → {self.recipient}"
+
+
+class WorkerLease(TimeStampedModel):
+    """A running task worker's claim on the tasks it took: renewed every few seconds while the process lives.
+
+    A task still marked running whose worker's lease expired (the process was killed, the machine died) is put back
+    in the queue by `core.services.tasks_recover`; the lease row of a worker stopped cleanly is removed at exit.
+    """
+
+    worker_id = models.CharField(_("worker"), max_length=64, unique=True)
+    hostname = models.CharField(_("host"), max_length=255, blank=True)
+    pid = models.PositiveIntegerField(_("process id"), default=0)
+    queues = models.CharField(_("queues"), max_length=255, blank=True)
+    expires_at = models.DateTimeField(_("lease expires at"), db_index=True)
+
+    class Meta:
+        verbose_name = _("worker lease")
+        verbose_name_plural = _("worker leases")
+
+    def __str__(self) -> str:
+        return f"{self.worker_id} ({self.hostname}:{self.pid})"

@@ -12,3 +12,13 @@ def heartbeat() -> str:
     """Every minute: the scheduler enqueues, the worker executes, /healthz reads the row's age."""
     beat = heartbeat_record()
     return beat.beat_at.isoformat()
+
+
+@cron("* * * * *")
+@task()
+def recover_tasks() -> dict:
+    """Every minute: tasks left RUNNING by a worker that died (its lease expired) go back to the queue, or fail
+    after WEIBAO_TASK_MAX_ATTEMPTS; every running worker also does this itself (see core.workers)."""
+    from weibao.core.workers import tasks_recover
+
+    return tasks_recover()

@@ -8,7 +8,7 @@ def _on_workorder_events(event_ids: list[int]) -> None:
     message waits for the commit, or a worker could look for an event that is not there yet."""
     from django.db import transaction
 
-    from weibao.notifications.tasks import notify_event, notify_events
+    from weibao.notifications.tasks import notify_event, notify_events, queue_is_in_the_database
 
     def enqueue() -> None:
         if len(event_ids) == 1:
@@ -16,24 +16,10 @@ def _on_workorder_events(event_ids: list[int]) -> None:
         else:
             notify_events.enqueue(event_ids=list(event_ids))
 
-    if _queue_is_in_the_database():
+    if queue_is_in_the_database():
         enqueue()
     else:
         transaction.on_commit(enqueue, robust=True)
-
-
-def _queue_is_in_the_database() -> bool:
-    """The task queue is a table of the default database (django-tasks-db, no router elsewhere): queuing the
-    notice inside the work order's transaction then makes the two commit together (see workorders.events)."""
-    from django.db import DEFAULT_DB_ALIAS, router
-    from django_tasks_db import DatabaseBackend
-    from django_tasks_db.models import DBTaskResult
-
-    from weibao.notifications.tasks import notify_event
-
-    return isinstance(notify_event.get_backend(), DatabaseBackend) and (
-        router.db_for_write(DBTaskResult) == DEFAULT_DB_ALIAS
-    )
 
 
 class NotificationsConfig(AppConfig):
@@ -50,3 +36,9 @@ class NotificationsConfig(AppConfig):
         from weibao.notifications import tasks  # noqa: F401 - registers the cron schedules
 
         subscribe(_on_workorder_events, in_transaction=True, many=True)
+
+        # A worker killed mid-send leaves its notice "sending": settle it before its task is re-queued.
+        from weibao.core.workers import on_workers_lost
+        from weibao.notifications.services import deliveries_settle_abandoned
+
+        on_workers_lost(deliveries_settle_abandoned)

@@ -69,6 +69,9 @@ class DeliveryStatus(models.TextChoices):
     RETRYING = "retrying", _("Retrying")
     SENT = "sent", _("Sent")
     FAILED = "failed", _("Failed")
+    # Handed to the provider, then the worker died before the answer: it may have arrived. Not re-sent by itself
+    # on channels where a duplicate costs (email, SMS); staff decide ("Send again"). See channels/base.py.
+    UNCONFIRMED = "unconfirmed", _("Unconfirmed")
 
 
 DELIVERY_BADGES = {
@@ -77,4 +80,7 @@ DELIVERY_BADGES = {
     DeliveryStatus.RETRYING: "badge-red",
     DeliveryStatus.SENT: "badge-green",
     DeliveryStatus.FAILED: "badge-red",
+    DeliveryStatus.UNCONFIRMED: "badge-red",
 }
+# States staff may send again by hand.
+RESENDABLE = frozenset({DeliveryStatus.FAILED, DeliveryStatus.UNCONFIRMED})

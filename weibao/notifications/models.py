@@ -11,6 +11,7 @@ from weibao.notifications import conf
 from weibao.notifications.choices import (
     DELIVERY_BADGES,
     INBOUND_BADGES,
+    RESENDABLE,
     Channel,
     DeliveryStatus,
     InboundStatus,
@@ -290,6 +291,10 @@ class Delivery(TimeStampedModel):
     queued_at = models.DateTimeField(null=True, blank=True, editable=False)
     reason = models.TextField(_("reason"), blank=True)
     sent_at = models.DateTimeField(_("sent at"), null=True, blank=True)
+    # The attempt in progress: the worker that claimed it (its lease tells whether it still lives) and when the
+    # message was handed to the provider — a send interrupted after that point may have arrived (see services).
+    sending_by = models.CharField(max_length=64, blank=True, editable=False)
+    handed_over_at = models.DateTimeField(_("handed over at"), null=True, blank=True, editable=False)
     history = models.JSONField(default=list, blank=True)  # [{"at", "ok", "reason"}] one per attempt
 
     class Meta:
@@ -319,3 +324,7 @@ class Delivery(TimeStampedModel):
     @property
     def badge(self) -> str:
         return DELIVERY_BADGES.get(self.status, "badge-grey")
+
+    @property
+    def resendable(self) -> bool:
+        return self.status in RESENDABLE

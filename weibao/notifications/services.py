@@ -28,7 +28,7 @@ from weibao.notifications.channels.dingtalk import dingtalk_payload
 from weibao.notifications.channels.feishu import feishu_card
 from weibao.notifications.channels.sms import provider as sms_provider
 from weibao.notifications.channels.wecom import wecom_payload
-from weibao.notifications.choices import Channel, DeliveryStatus, Notice
+from weibao.notifications.choices import RESENDABLE, Channel, DeliveryStatus, Notice
 from weibao.notifications.models import Delivery, NotificationPreference, RobotWebhook, SmsTemplate
 
 logger = logging.getLogger(__name__)
@@ -256,8 +256,10 @@ def thread_headers(workorder) -> tuple[str, list[str]]:
 # --- creating deliveries -------------------------------------------------------------------------------------------
 
 
+@transaction.atomic
 def deliveries_for_event(*, event_id: int) -> list[Delivery]:
-    """The notices one timeline event causes; safe to run twice (one row per event, channel and recipient)."""
+    """The notices one timeline event causes; safe to run twice (one row per event, channel and recipient). One
+    transaction per event: its deliveries and their queued tasks commit together, or (worker killed) not at all."""
     from weibao.workorders.models import WorkOrderEvent
 
     event = (
@@ -429,7 +431,18 @@ def schedule(delivery: Delivery, *, now: dt.datetime | None = None) -> None:
         else:
             deliver.enqueue(delivery_id=delivery.pk)
 
-    transaction.on_commit(enqueue)
+    _enqueue_with_rows(enqueue)
+
+
+def _enqueue_with_rows(enqueue) -> None:
+    """Queue with the transaction that wrote the rows when the queue is a table of the same database (both commit
+    or neither: a worker killed between commit and enqueue cannot strand a delivery); else after the commit."""
+    from weibao.notifications.tasks import queue_is_in_the_database
+
+    if transaction.get_connection().in_atomic_block and queue_is_in_the_database():
+        enqueue()
+    else:
+        transaction.on_commit(enqueue)
 
 
 # --- sending -----------------------------------------------------------------------------------------------------
@@ -443,17 +456,25 @@ def backoff(attempts: int) -> dt.timedelta:
 def delivery_send(*, delivery_id: int, now: dt.datetime | None = None) -> str:
     """One attempt at one delivery. Claims the row (pending/retrying and due → sending) with a conditional update
     so two workers never send it twice; the network call happens outside any transaction."""
+    from weibao.core.workers import current_worker_id
+
     now = now or timezone.now()
     claimed = (
         Delivery.objects.filter(pk=delivery_id, status__in=[DeliveryStatus.PENDING, DeliveryStatus.RETRYING])
         .filter(Q(next_try_at__isnull=True) | Q(next_try_at__lte=now))
-        .update(status=DeliveryStatus.SENDING, attempts=F("attempts") + 1, updated_at=now)
-    )
+        .update(status=DeliveryStatus.SENDING, attempts=F("attempts") + 1, updated_at=now,
+                sending_by=current_worker_id(), handed_over_at=None)
+    )  # fmt: skip
     if claimed != 1:
         return ""
     delivery = Delivery.objects.select_related("robot").get(pk=delivery_id)
+
+    def handed_over() -> None:
+        # Recorded (committed) before the message leaves: a kill from here on leaves the notice unconfirmed.
+        Delivery.objects.filter(pk=delivery_id).update(handed_over_at=timezone.now())
+
     try:
-        reference = transport_for(delivery.channel).send(delivery)
+        reference = transport_for(delivery.channel).send(delivery, on_handover=handed_over)
     except TransientError as exc:
         return _attempt_failed(delivery, exc.reason, retry_at=exc.retry_at, now=now)
     except PermanentError as exc:
@@ -503,13 +524,49 @@ def _due(now: dt.datetime):
     ).filter(Q(queued_at__isnull=True) | Q(queued_at__lt=now - REQUEUE_AFTER))
 
 
-def _reset_stale(now: dt.datetime, stale_after: dt.timedelta) -> None:
-    """A row stuck in `sending` (worker killed during the send) is retried: the message may then arrive twice,
-    which is better than not at all."""
-    Delivery.objects.filter(status=DeliveryStatus.SENDING, updated_at__lt=now - stale_after).update(
+def _settle_interrupted(rows, now: dt.datetime) -> int:
+    """Rows left `sending` by a process that stopped mid-attempt. Not yet handed to the provider: retried at once.
+    Handed over but no answer recorded: it may have arrived — re-sent only on channels that allow it
+    (`Transport.resend_unconfirmed`), else marked unconfirmed for staff to decide (see channels/base.py)."""
+    if not rows.exists():
+        return 0  # the usual case, asked every few seconds by every worker: no write (SQLite's lock) for nothing
+    settled = rows.filter(handed_over_at__isnull=True).update(
         status=DeliveryStatus.RETRYING, next_try_at=now, queued_at=None, sent_at=None,
-        reason=_("The worker stopped during the send; retrying."),
+        reason=_("The worker stopped before the message was handed to the provider; retrying."),
     )  # fmt: skip
+    resend = [c for c in Channel.values if transport_for(c).resend_unconfirmed]
+    settled += rows.filter(handed_over_at__isnull=False, channel__in=resend).update(
+        status=DeliveryStatus.RETRYING, next_try_at=now, queued_at=None, sent_at=None,
+        reason=_("The worker stopped before the provider answered; sent again (this channel allows a duplicate)."),
+    )  # fmt: skip
+    unconfirmed = rows.filter(handed_over_at__isnull=False).exclude(channel__in=resend)
+    for pk in unconfirmed.values_list("pk", flat=True):
+        logger.warning("delivery %s unconfirmed: the worker stopped after handing it to the provider", pk)
+    settled += unconfirmed.update(
+        status=DeliveryStatus.UNCONFIRMED, next_try_at=None, queued_at=None,
+        reason=_("The worker stopped after handing the message to the provider and before its answer: it may "
+                 "have arrived. Not sent again automatically; use “Send again” if the recipient did not get it."),
+    )  # fmt: skip
+    return settled
+
+
+def deliveries_settle_abandoned(*, now: dt.datetime | None = None) -> int:
+    """Attempts whose worker died (its lease expired; called by core.workers.tasks_recover before it re-queues the
+    worker's tasks, and by the sweep)."""
+    from weibao.core.workers import live_worker_ids
+
+    now = now or timezone.now()
+    live = live_worker_ids(now)
+    rows = Delivery.objects.filter(status=DeliveryStatus.SENDING).exclude(sending_by="").exclude(sending_by__in=live)
+    return _settle_interrupted(rows, now)
+
+
+def _reset_stale(now: dt.datetime, stale_after: dt.timedelta) -> None:
+    """Rows stuck in `sending`: of a dead worker at once, of a process without a lease (a web request with the
+    immediate backend) after `stale_after`."""
+    deliveries_settle_abandoned(now=now)
+    rows = Delivery.objects.filter(status=DeliveryStatus.SENDING, sending_by="", updated_at__lt=now - stale_after)
+    _settle_interrupted(rows, now)
 
 
 def deliveries_due(
@@ -545,13 +602,14 @@ def deliveries_queue_due(
 
 @transaction.atomic
 def delivery_retry(*, delivery: Delivery, actor) -> Delivery:
-    """Staff send a failed delivery again (e.g. after fixing an address or a robot secret)."""
+    """Staff send a failed delivery again (e.g. after fixing an address or a robot secret), or an unconfirmed one
+    the recipient did not get (same Message-ID)."""
     from weibao.accounts.permissions import require
     from weibao.core.exceptions import TransitionNotAllowed
 
     require(actor, "notifications.view_log")
     row = Delivery.objects.select_for_update().get(pk=delivery.pk)
-    if row.status != DeliveryStatus.FAILED:
+    if row.status not in RESENDABLE:
         raise TransitionNotAllowed(current=row.get_status_display(), requested=str(DeliveryStatus.RETRYING.label))
     row.status, row.attempts, row.next_try_at = DeliveryStatus.RETRYING, 0, timezone.now()
     row.reason = _("Retried by %(user)s.") % {"user": actor}

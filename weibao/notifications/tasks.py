@@ -13,6 +13,19 @@ from weibao.notifications.models import Mailbox
 logger = logging.getLogger(__name__)
 
 
+def queue_is_in_the_database() -> bool:
+    """The task queue is a table of the default database (django-tasks-db, no router elsewhere): queuing a task
+    inside the transaction that writes its rows then makes the two commit together (a transactional outbox: a
+    process killed between the commit and the enqueue cannot lose the task)."""
+    from django.db import DEFAULT_DB_ALIAS, router
+    from django_tasks_db import DatabaseBackend
+    from django_tasks_db.models import DBTaskResult
+
+    return isinstance(notify_event.get_backend(), DatabaseBackend) and (
+        router.db_for_write(DBTaskResult) == DEFAULT_DB_ALIAS
+    )
+
+
 @task
 def notify_event(*, event_id: int) -> int:
     """A work-order timeline event → the deliveries it causes (each then sent by `deliver`)."""

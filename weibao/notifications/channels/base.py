@@ -7,6 +7,7 @@ import logging
 import ssl
 import urllib.error
 import urllib.request
+from collections.abc import Callable
 from datetime import datetime
 from importlib import import_module
 from typing import TYPE_CHECKING, Any, ClassVar
@@ -36,12 +37,29 @@ class PermanentError(Exception):
         self.reason = reason
 
 
+def _nothing() -> None:
+    return None
+
+
 class Transport:
-    """A channel: turns a Delivery row (already rendered) into one request to the outside world."""
+    """A channel: turns a Delivery row (already rendered) into one request to the outside world.
+
+    Each send carries the delivery's idempotency key (the e-mail's Message-ID, the SMS OutId = delivery id) and calls
+    `on_handover()` at the last moment before the message leaves for the provider (after connecting, for e-mail):
+    a worker killed before that point never reached the provider and the notice is simply retried. A worker killed
+    after it, before the answer was recorded, leaves the notice *unconfirmed*: it may have arrived. What happens
+    then depends on the channel, `resend_unconfirmed`:
+
+    - e-mail and SMS: not re-sent automatically (a second mail or text reaches a person and SMS costs money); the
+      delivery log shows it as unconfirmed and staff may "Send again" (the same Message-ID, so mail clients that
+      already have it can tell it is the same message);
+    - group robots (WeCom, DingTalk, Feishu): re-sent, a card twice in a team chat costs less than a missed alarm.
+    """
 
     channel: ClassVar[str]
+    resend_unconfirmed: ClassVar[bool] = False
 
-    def send(self, delivery: Delivery) -> str:
+    def send(self, delivery: Delivery, *, on_handover: Callable[[], None] = _nothing) -> str:
         """Send once; return the provider's message reference ('' if none)."""
         raise NotImplementedError
 

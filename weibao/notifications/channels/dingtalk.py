@@ -45,12 +45,15 @@ def dingtalk_payload(*, title: str, markdown: str, at_mobiles: list[str] = ()) -
 class DingTalkTransport(Transport):
     channel = "dingtalk"
 
-    def send(self, delivery) -> str:
+    resend_unconfirmed = True  # a card twice in a group chat beats a missed alarm (see base.Transport)
+
+    def send(self, delivery, *, on_handover=lambda: None) -> str:
         robot = delivery.robot
         if robot is None:
             raise PermanentError("the robot was deleted")
         # Signed at send time: a retry hours later needs a fresh timestamp.
         url = dingtalk_url(robot.url, robot.signing_secret)
+        on_handover()
         _status, answer = http_request(url, payload=delivery.payload["request"])
         check_errcode(answer, RETRYABLE)
         return ""

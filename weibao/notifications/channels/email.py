@@ -5,7 +5,7 @@ References to the order's thread so that the customer's reply comes back into th
 import smtplib
 
 from django.conf import settings
-from django.core.mail import EmailMultiAlternatives
+from django.core.mail import EmailMultiAlternatives, mailers
 
 from weibao.notifications.channels.base import PermanentError, TransientError, Transport
 
@@ -16,7 +16,7 @@ PERMANENT_CODES = {501, 550, 551, 552, 553}
 class EmailTransport(Transport):
     channel = "email"
 
-    def send(self, delivery) -> str:
+    def send(self, delivery, *, on_handover=lambda: None) -> str:
         payload = delivery.payload or {}
         headers = {"Message-ID": delivery.message_id, "Auto-Submitted": payload.get("auto_submitted", "auto-generated")}
         if payload.get("in_reply_to"):
@@ -35,7 +35,11 @@ class EmailTransport(Transport):
         if delivery.body_html:
             message.attach_alternative(delivery.body_html, "text/html")
         try:
-            message.send(using="default")  # settings.MAILERS["default"]: SMTP with STARTTLS/TLS as configured
+            # settings.MAILERS["default"]: SMTP with STARTTLS/TLS as configured. Connect (and log in) first: a failure
+            # there never reached the server; only then is the message handed over (see base.Transport).
+            with mailers["default"] as connection:
+                on_handover()
+                connection.send_messages([message])
         except smtplib.SMTPRecipientsRefused as exc:
             reason = f"recipient refused: {exc.recipients}"
             # 4xx at RCPT is "not now" (greylisting, mailbox busy, over quota for the hour): try again later.

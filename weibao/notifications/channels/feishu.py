@@ -46,10 +46,13 @@ def feishu_signed(payload: dict, secret: str, timestamp_s: int | None = None) ->
 class FeishuTransport(Transport):
     channel = "feishu"
 
-    def send(self, delivery) -> str:
+    resend_unconfirmed = True  # a card twice in a group chat beats a missed alarm (see base.Transport)
+
+    def send(self, delivery, *, on_handover=lambda: None) -> str:
         robot = delivery.robot
         if robot is None:
             raise PermanentError("the robot was deleted")
+        on_handover()
         _status, answer = http_request(
             robot.url, payload=feishu_signed(delivery.payload["request"], robot.signing_secret)
         )

@@ -147,13 +147,14 @@ def rate_limit_take(recipient: str, *, delivery_id: int, now: datetime | None = 
 class SmsTransport(Transport):
     channel = "sms"
 
-    def send(self, delivery) -> str:
+    def send(self, delivery, *, on_handover=lambda: None) -> str:
         sms = provider()
         if not sms.configured():
             raise PermanentError("SMS provider not configured")
         if (retry_at := rate_limit_take(delivery.recipient, delivery_id=delivery.pk)) is not None:
             raise TransientError("rate limit for this number reached", retry_at=retry_at)
         payload = delivery.payload
+        on_handover()  # OutId = the delivery id: the provider's send report names it (its idempotency key)
         return sms.send(phone=delivery.recipient, template_code=payload["template_code"],
                         sign_name=payload.get("sign_name", ""), params=payload["params"], out_id=str(delivery.pk))  # fmt: skip
 

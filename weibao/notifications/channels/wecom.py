@@ -25,9 +25,12 @@ def check_errcode(answer: dict, retryable: set[int]) -> None:
 class WeComTransport(Transport):
     channel = "wecom"
 
-    def send(self, delivery) -> str:
+    resend_unconfirmed = True  # a card twice in a group chat beats a missed alarm (see base.Transport)
+
+    def send(self, delivery, *, on_handover=lambda: None) -> str:
         if delivery.robot is None:
             raise PermanentError("the robot was deleted")
+        on_handover()
         _status, answer = http_request(delivery.robot.url, payload=delivery.payload["request"])
         check_errcode(answer, RETRYABLE)
         return ""
