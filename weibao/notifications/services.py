@@ -259,6 +259,7 @@ def thread_headers(workorder) -> tuple[str, list[str]]:
 def deliveries_for_event(*, event_id: int) -> list[Delivery]:
     """The notices one timeline event causes; safe to run twice (one row per event, channel and recipient)."""
     from weibao.workorders.models import WorkOrderEvent
+    from weibao.workorders.visibility import Audience, audience_of, redact
 
     event = (
         WorkOrderEvent.objects.select_related("workorder__site", "workorder__customer", "workorder__assignee")
@@ -271,15 +272,24 @@ def deliveries_for_event(*, event_id: int) -> list[Delivery]:
     workorder = event.workorder
     if notice == Notice.RECEIVED and workorder.channel == "email":
         return []  # email intake answers the sender itself (with loop protection); see intake.open_order_from_mail
-    context = _context(workorder, notice, event)
     now = timezone.now()
     created: list[Delivery] = []
     for r in recipients_for(workorder=workorder, notice=notice):
+        # The one visibility rule of the timeline decides what of the event each side is told (or whether at all).
+        shown = redact(event, audience_of(r.user) if r.user is not None else Audience.CUSTOMER)
+        if shown is None:
+            continue
+        context = _context(workorder, notice, shown)
         delivery = _new_delivery(workorder=workorder, event_id=event.pk, notice=notice, recipient=r, context=context,
                                  now=now)  # fmt: skip
         if delivery is not None:
             created.append(delivery)
     for robot in robots_for(workorder=workorder, notice=notice):
+        # A customer's own group chat hears what its people may see; our branches' and everyone's robots are ours.
+        shown = redact(event, Audience.CUSTOMER if robot.customer_id else Audience.STAFF)
+        if shown is None:
+            continue
+        context = _context(workorder, notice, shown)
         title, markdown = render_robot(notice, context)
         request = robot_request(robot.kind, title=title, markdown=markdown, severity=workorder.severity)
         delivery = _save_new(

@@ -18,6 +18,7 @@ from django.utils.translation import gettext as _
 from weibao.accounts.permissions import has_perm, require
 from weibao.accounts.scoping import get_for_user, scope_queryset
 from weibao.workorders import clocks as wclocks
+from weibao.workorders import visibility
 from weibao.workorders.choices import (
     OBSERVATION_STATUSES,
     OPEN_STATUSES,
@@ -269,15 +270,23 @@ def workorder_state_counts(*, user, filters: QueueFilters | None = None, cap: in
 # --- detail -------------------------------------------------------------------------------------------------------
 
 
-def workorder_timeline(*, workorder: WorkOrder, user) -> list[WorkOrderEvent]:
-    """The order's history, oldest first; customers and vendors do not see internal notes."""
+def events_visible_to(*, user, workorder: WorkOrder) -> list[WorkOrderEvent]:
+    """The order's history as `user` may see it, oldest first: the events and fields the one visibility rule
+    (`workorders.visibility.RULES`) allows their side — staff everything, customers and vendors redacted copies."""
+    audience = visibility.audience_of(user)
+    if audience is None:
+        return []
     qs = WorkOrderEvent.objects.filter(workorder=workorder).select_related("actor")
-    if not user.is_internal:
-        qs = qs.filter(internal=False)
     attachments = Attachment.objects.order_by("id")
-    if not user.is_internal:
+    if audience != visibility.Audience.STAFF:
+        qs = qs.filter(internal=False)  # internal events are staff only whatever their kind (the rule says so too)
         attachments = attachments.filter(internal=False)
-    return list(qs.prefetch_related(Prefetch("attachments", queryset=attachments)).order_by("created_at", "id"))
+    events = qs.prefetch_related(Prefetch("attachments", queryset=attachments)).order_by("created_at", "id")
+    return visibility.redact_all(events, audience)
+
+
+# The page and the API call the timeline by this name.
+workorder_timeline = events_visible_to
 
 
 def workorder_clocks(*, workorder: WorkOrder, now: datetime.datetime | None = None) -> list[wclocks.ClockView]:
