@@ -8,16 +8,15 @@ from django.core.exceptions import PermissionDenied, RequestDataTooBig, Validati
 from django.http import Http404
 from django.utils.translation import gettext as _
 from ninja import NinjaAPI
-from ninja.security import django_auth
 
-from weibao.accounts.auth import ApiTokenAuth
+from weibao.accounts.auth import ApiTokenAuth, BrowserSessionAuth
 from weibao.core.exceptions import StaleEdit, TransitionNotAllowed
 
 api = NinjaAPI(
     title="Weibao API",
     version="1",
     description="After-sales service and O&M platform. Authenticate with `Authorization: Bearer <token>`.",
-    auth=[ApiTokenAuth(), django_auth],
+    auth=[ApiTokenAuth(), BrowserSessionAuth()],
     urls_namespace="api",
 )
 
