@@ -392,9 +392,15 @@ def legacy_queue(*, user, now: datetime.datetime | None = None) -> QuerySet[Work
 
 
 def legacy_reviews_for(*, workorder: WorkOrder, user) -> QuerySet[LegacyReview]:
-    """Reviews of an order; customers see only those with a processing report (and only that text)."""
+    """Reviews of an order; customers and vendors see only those with a processing report (and only that text: the
+    template shows them `customer_report`), as the timeline's rule for LEGACY_REVIEW says (its body is that report)."""
     qs = LegacyReview.objects.filter(workorder=workorder).select_related("reviewer")
-    return qs if user.is_internal else qs.exclude(customer_report="")
+    audience = visibility.audience_of(user)
+    if audience == visibility.Audience.STAFF:
+        return qs
+    if "body" not in (visibility.visible_fields(EventKind.LEGACY_REVIEW, audience) or ()):
+        return qs.none()
+    return qs.exclude(customer_report="").filter(event__internal=False)
 
 
 def workorders_for_site(*, user, site, limit: int = 10) -> dict[str, list[WorkOrder]]:
