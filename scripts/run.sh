@@ -7,6 +7,18 @@ ensure_secret_key
 export WEIBAO_DEBUG="${WEIBAO_DEBUG:-false}"
 HOST="${WEIBAO_HOST:-127.0.0.1}"
 PORT="${WEIBAO_PORT:-8000}"
+# gunicorn listens on loopback only: behind a proxy (WEIBAO_PROXY_COUNT>0) the client address is read from
+# X-Forwarded-For, which anybody reaching gunicorn directly could forge (unlimited login guesses, a false audit).
+case "$HOST" in
+    127.*|localhost|::1) ;;
+    *)
+        if [ "${WEIBAO_PROXY_COUNT:-0}" != "0" ]; then
+            echo "refusing to bind gunicorn to $HOST with WEIBAO_PROXY_COUNT=${WEIBAO_PROXY_COUNT}:" \
+                "behind a proxy gunicorn must listen on 127.0.0.1 only (the proxy is the only way in)" >&2
+            exit 2
+        fi
+        ;;
+esac
 
 echo "==> migrating the database"
 weibao migrate --noinput -v0

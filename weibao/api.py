@@ -10,9 +10,8 @@ from django.shortcuts import render
 from django.utils.translation import gettext as _
 from ninja import NinjaAPI
 from ninja.openapi.docs import Swagger
-from ninja.security import django_auth
 
-from weibao.accounts.auth import ApiTokenAuth
+from weibao.accounts.auth import ApiTokenAuth, BrowserSessionAuth
 from weibao.core.exceptions import StaleEdit, TransitionNotAllowed
 
 
@@ -33,7 +32,7 @@ api = NinjaAPI(
     title="Weibao API",
     version="1",
     description="After-sales service and O&M platform. Authenticate with `Authorization: Bearer <token>`.",
-    auth=[ApiTokenAuth(), django_auth],
+    auth=[ApiTokenAuth(), BrowserSessionAuth()],
     urls_namespace="api",
     docs=VendoredSwagger(),
 )

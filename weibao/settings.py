@@ -121,6 +121,7 @@ REDIS_URL = env_str("REDIS_URL", "")
 AUTH_USER_MODEL = "accounts.User"
 AUTHENTICATION_BACKENDS = [
     "axes.backends.AxesStandaloneBackend",  # first: refuses locked-out accounts/addresses
+    "weibao.accounts.auth.AccountLimitBackend",  # then: refuses accounts over the limit from all addresses
     "django.contrib.auth.backends.ModelBackend",
 ]
 LOGIN_URL = "accounts:login"
@@ -137,6 +138,10 @@ AXES_COOLOFF_TIME = timedelta(minutes=env_int("WEIBAO_LOGIN_COOLOFF_MINUTES", 30
 AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
 AXES_RESET_ON_SUCCESS = True
 AXES_LOCKOUT_CALLABLE = "weibao.accounts.views.lockout_response"
+# On top of that, per account from all addresses together over a longer window (the login audit counts them): a
+# forged or rotating client address gains nothing. 0 switches it off. Administrators unlock both in one click.
+WEIBAO_LOGIN_ACCOUNT_FAILURE_LIMIT = env_int("WEIBAO_LOGIN_ACCOUNT_FAILURE_LIMIT", 20, minimum=0)
+WEIBAO_LOGIN_ACCOUNT_WINDOW_MINUTES = env_int("WEIBAO_LOGIN_ACCOUNT_WINDOW_MINUTES", 120)
 # Behind nginx the peer is the proxy: count the trusted proxies to find the client in X-Forwarded-For.
 WEIBAO_PROXY_COUNT = env_int("WEIBAO_PROXY_COUNT", 0, minimum=0)  # 0: no proxy in front
 AXES_CLIENT_IP_CALLABLE = "weibao.accounts.security.client_ip"

@@ -4,8 +4,9 @@ from django.contrib.auth.forms import AdminUserCreationForm, UserChangeForm
 from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
 
+from weibao.accounts.forms import AdminPasswordChangeForm
 from weibao.accounts.models import ApiToken, Branch, LoginEvent, Organisation, Region, Skill, User
-from weibao.accounts.services import _check_role_fits, _sync_admin_flags
+from weibao.accounts.services import _check_role_fits, _sync_admin_flags, user_sessions_end, user_tokens_revoke_all
 
 
 class RoleFitsMixin:
@@ -79,9 +80,16 @@ class UserAdmin(DjangoUserAdmin):
     # Staff and superuser flags follow the role, as on the app's user pages: only administrators get this site.
     readonly_fields = ["is_staff", "is_superuser"]
 
+    change_password_form = AdminPasswordChangeForm
+    change_user_password_template = "accounts/admin/user_change_password.html"  # noqa: S105 - a template
+
     def save_model(self, request, obj, form, change):
         _sync_admin_flags(obj)
         super().save_model(request, obj, form, change)
+        if change and "is_active" in form.changed_data:
+            # As on the app's user page: (de)activation ends every session and token, reactivation revives none.
+            user_sessions_end(user=obj)
+            user_tokens_revoke_all(user=obj)
 
 
 @admin.register(LoginEvent)

@@ -48,3 +48,4 @@ class LoginOutcome(models.TextChoices):
     FAILURE = "failure", _("Failure")
     LOCKED = "locked", _("Locked out")
     LOGOUT = "logout", _("Logout")
+    UNLOCKED = "unlocked", _("Unlocked by an administrator")

@@ -2,6 +2,8 @@
 
 from django import forms
 from django.conf import settings
+from django.contrib.auth.forms import AdminPasswordChangeForm as DjangoAdminPasswordChangeForm
+from django.contrib.auth.forms import PasswordChangeForm as DjangoPasswordChangeForm
 from django.contrib.auth.password_validation import password_validators_help_text_html
 from django.utils.translation import gettext_lazy as _
 
@@ -83,3 +85,32 @@ class TokenCreateForm(Form):
 
 class UnlockForm(Form):
     username = forms.CharField(max_length=255)
+
+
+def _revoke_tokens_field() -> forms.BooleanField:
+    return forms.BooleanField(
+        label=_("Also revoke the API tokens"),
+        required=False,
+        initial=True,
+        help_text=_("Other sessions end either way; untick to keep scripts that use the tokens working."),
+    )
+
+
+class PasswordChangeForm(DjangoPasswordChangeForm):
+    """Django's own (old password, new twice, the validators) plus the choice to keep the API tokens."""
+
+    revoke_tokens = _revoke_tokens_field()
+
+
+class AdminPasswordChangeForm(DjangoAdminPasswordChangeForm):
+    """The Django admin's password form with the same choice."""
+
+    revoke_tokens = _revoke_tokens_field()
+
+    def save(self, commit: bool = True):
+        from weibao.accounts.services import password_changed
+
+        user = super().save(commit)
+        if commit:
+            password_changed(user=user, revoke_tokens=self.cleaned_data.get("revoke_tokens", False))
+        return user

@@ -3,6 +3,7 @@
 from django.contrib.auth.models import AbstractUser
 from django.contrib.auth.models import UserManager as DjangoUserManager
 from django.db import models
+from django.utils.crypto import salted_hmac
 from django.utils.translation import gettext_lazy as _
 
 from weibao.accounts.choices import STAFF_ROLES, AuthorityLevel, LoginOutcome, OrganisationKind, Role
@@ -126,6 +127,9 @@ class User(AbstractUser):
     language = models.CharField(
         _("language"), max_length=10, blank=True, help_text=_("Empty: the browser's language, else Chinese.")
     )
+    # Raised to end every session of the person at once (deactivation, "sign out everywhere"): it is part of the
+    # session hash, so a session from before no longer matches even when the account is reactivated later.
+    session_generation = models.PositiveIntegerField(_("session generation"), default=0, editable=False)
 
     objects = UserManager()
     REQUIRED_FIELDS = ["email"]
@@ -138,6 +142,16 @@ class User(AbstractUser):
 
     def __str__(self) -> str:
         return self.name or self.username
+
+    def _get_session_auth_hash(self, secret=None) -> str:
+        # Django checks this against the hash stored at login: a new password or a raised generation ends the
+        # session (the password alone would let a deactivated-then-reactivated account's old sessions live on).
+        return salted_hmac(
+            "weibao.accounts.User.get_session_auth_hash",
+            f"{self.password}:{self.session_generation}",
+            secret=secret,
+            algorithm="sha256",
+        ).hexdigest()
 
     @property
     def is_internal(self) -> bool:

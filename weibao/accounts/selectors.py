@@ -1,13 +1,14 @@
 """Queries about people, lockouts, login audit and tokens."""
 
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from django.conf import settings
-from django.db.models import Max, Q, QuerySet, Sum
+from django.db.models import Count, Max, Q, QuerySet, Sum
 from django.http import Http404
 from django.utils import timezone
 
+from weibao.accounts.choices import LoginOutcome
 from weibao.accounts.models import ApiToken, LoginEvent, User
 from weibao.accounts.scoping import get_for_user, scope_queryset
 
@@ -47,7 +48,14 @@ class Lockout:
 
 
 def lockout_list() -> list[Lockout]:
-    """Accounts currently refused by the brute-force guard (per username and address), newest first."""
+    """Accounts currently refused by the brute-force guards, newest first: per username and address (axes), then
+    per account from all addresses (the login audit); one row per account."""
+    per_address = _axes_lockout_list()
+    listed = {lock.username for lock in per_address}
+    return per_address + [lock for lock in account_lockout_list() if lock.username not in listed]
+
+
+def _axes_lockout_list() -> list[Lockout]:
     from axes.models import AccessAttempt
 
     qs = AccessAttempt.objects.filter(failures_since_start__gte=settings.AXES_FAILURE_LIMIT)
@@ -62,6 +70,44 @@ def lockout_list() -> list[Lockout]:
         Lockout(row["username"] or "", sorted(set(addresses.get(row["username"], []))), row["failures"], row["last"])
         for row in rows.order_by("-last")
     ]
+
+
+# Every attempt at an account that failed or was refused: a refused one (while locked) is still somebody guessing.
+GUESS_OUTCOMES = (LoginOutcome.FAILURE, LoginOutcome.LOCKED)
+
+
+def account_failures(*, username: str, now: datetime | None = None) -> int:
+    """Failed or refused logins of `username` from all addresses within WEIBAO_LOGIN_ACCOUNT_WINDOW_MINUTES, since
+    its last successful login or an administrator's unlock."""
+    since = (now or timezone.now()) - timedelta(minutes=settings.WEIBAO_LOGIN_ACCOUNT_WINDOW_MINUTES)
+    events = LoginEvent.objects.filter(username=username, at__gte=since)
+    reset = events.filter(outcome__in=[LoginOutcome.SUCCESS, LoginOutcome.UNLOCKED]).aggregate(last=Max("at"))["last"]
+    if reset is not None:
+        events = events.filter(at__gt=reset)
+    return events.filter(outcome__in=GUESS_OUTCOMES).count()
+
+
+def account_locked(*, username: str) -> bool:
+    """True when the account is over the per-account limit (all addresses together)."""
+    limit = settings.WEIBAO_LOGIN_ACCOUNT_FAILURE_LIMIT
+    return bool(limit and username) and account_failures(username=username) >= limit
+
+
+def account_lockout_list() -> list[Lockout]:
+    """Accounts refused by the per-account limit (all addresses), for the same *Unlock* list as axes' lockouts."""
+    limit = settings.WEIBAO_LOGIN_ACCOUNT_FAILURE_LIMIT
+    if not limit:
+        return []
+    since = timezone.now() - timedelta(minutes=settings.WEIBAO_LOGIN_ACCOUNT_WINDOW_MINUTES)
+    recent = LoginEvent.objects.filter(at__gte=since, outcome__in=GUESS_OUTCOMES)
+    candidates = recent.values("username").annotate(n=Count("pk"), last=Max("at")).filter(n__gte=limit)
+    found = []
+    for row in candidates.order_by("-last")[:100]:
+        failures = account_failures(username=row["username"])
+        if failures >= limit:
+            addresses = recent.filter(username=row["username"]).values_list("ip_address", flat=True).distinct()
+            found.append(Lockout(row["username"], sorted({a or "" for a in addresses[:50]}), failures, row["last"]))
+    return found
 
 
 def login_event_list(*, username: str = "", outcome: str = "", limit: int = 200) -> QuerySet[LoginEvent]:

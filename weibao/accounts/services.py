@@ -5,6 +5,7 @@ import logging
 from django.contrib.auth.password_validation import validate_password
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
+from django.db.models import F
 from django.http import HttpRequest
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -108,22 +109,48 @@ def user_update(*, actor: User, user: User, skills: list[Skill] | None = None, *
     return user
 
 
+@transaction.atomic
 def user_set_active(*, actor: User, user: User, active: bool) -> User:
-    """Deactivate (or reactivate) an account. Inactive users cannot log in; their sessions and tokens stop working."""
+    """Deactivate (or reactivate) an account. Inactive users cannot log in; their sessions and tokens end for good:
+    reactivating the account later does not revive them (the person logs in again and makes new tokens)."""
     if user.pk == actor.pk and not active:
         raise ValidationError(_("You cannot deactivate your own account."))
     User.objects.filter(pk=user.pk).update(is_active=active)
     user.is_active = active
+    user_sessions_end(user=user)
+    user_tokens_revoke_all(user=user)
     logger.info("user %s %s by %s", user.username, "activated" if active else "deactivated", actor.username)
     return user
 
 
-def user_set_password(*, actor: User, user: User, password: str) -> None:
-    """An administrator sets a new password for someone (who then should change it on the profile page)."""
+def user_sessions_end(*, user: User) -> None:
+    """End every session of the person (each is refused at its next request): the generation is part of the session
+    hash, so no later change — reactivation, the same password set again — makes an old session valid again."""
+    User.objects.filter(pk=user.pk).update(session_generation=F("session_generation") + 1)
+    user.session_generation = User.objects.values_list("session_generation", flat=True).get(pk=user.pk)
+
+
+def user_tokens_revoke_all(*, user: User) -> int:
+    """Revoke all of the person's API tokens; returns how many were still active."""
+    return ApiToken.objects.filter(user=user, revoked_at__isnull=True).update(revoked_at=timezone.now())
+
+
+def user_set_password(*, actor: User, user: User, password: str, revoke_tokens: bool = True) -> None:
+    """An administrator sets a new password for someone (who then should change it on the profile page). Their
+    sessions end (the session hash follows the password) and, unless told otherwise, their API tokens too."""
     validate_password(password, user)
     user.set_password(password)
     user.save(update_fields=["password"])
+    password_changed(user=user, revoke_tokens=revoke_tokens)
     logger.info("password of %s set by %s", user.username, actor.username)
+
+
+def password_changed(*, user: User, revoke_tokens: bool) -> None:
+    """After any password change (own page, administrator, Django admin): the other sessions already end because
+    the session hash follows the password; the API tokens are revoked unless the person chose to keep them."""
+    if revoke_tokens:
+        count = user_tokens_revoke_all(user=user)
+        logger.info("password of %s changed: %s API tokens revoked", user.username, count)
 
 
 def user_set_language(*, user: User, language: str) -> None:
@@ -162,7 +189,10 @@ def login_failure_record(*, request: HttpRequest | None, username: str) -> Login
     if request is not None and getattr(request, "axes_locked_out", False):
         return None
     user = User.objects.filter(username=username).first() if username else None
-    return login_event_record(outcome=LoginOutcome.FAILURE, request=request, username=username, user=user)
+    # Refused by the per-account limit (AccountLimitBackend): the password was not even checked.
+    locked = request is not None and getattr(request, "weibao_account_locked", False)
+    outcome = LoginOutcome.LOCKED if locked else LoginOutcome.FAILURE
+    return login_event_record(outcome=outcome, request=request, username=username, user=user)
 
 
 def login_lockout_record(*, request: HttpRequest | None, username: str) -> LoginEvent:
@@ -173,14 +203,19 @@ def login_lockout_record(*, request: HttpRequest | None, username: str) -> Login
 # --- Lockouts -------------------------------------------------------------------------------------------------
 
 
-def account_unlock(*, actor: User, username: str) -> int:
-    """Lift a brute-force lockout of `username` (all addresses). Returns the number of cleared attempt records."""
+def account_unlock(*, actor: User | None, username: str) -> int:
+    """Lift the brute-force lockouts of `username`: per address (axes) and per account (all addresses). Returns the
+    number of cleared axes attempt records."""
     from axes.utils import reset
 
     if not username:
         raise ValidationError(_("Which account?"))
     cleared = reset(username=username)
-    logger.warning("lockout of %s lifted by %s (%s records)", username, actor.username, cleared)
+    # The per-account limit counts the login audit since the last success or unlock: this row starts it afresh.
+    LoginEvent.objects.create(outcome=LoginOutcome.UNLOCKED, username=username[:150],
+                              user=User.objects.filter(username=username).first())  # fmt: skip
+    by = actor.username if actor is not None else "the command line"
+    logger.warning("lockout of %s lifted by %s (%s records)", username, by, cleared)
     return cleared
 
 

@@ -14,7 +14,14 @@ from django.views.decorators.http import require_POST
 
 from weibao.accounts import selectors, services
 from weibao.accounts.choices import LoginOutcome
-from weibao.accounts.forms import ProfileForm, TokenCreateForm, UnlockForm, UserFilterForm, UserForm
+from weibao.accounts.forms import (
+    PasswordChangeForm,
+    ProfileForm,
+    TokenCreateForm,
+    UnlockForm,
+    UserFilterForm,
+    UserForm,
+)
 from weibao.accounts.permissions import has_perm, require
 
 USER_LIST_LIMIT = 200
@@ -23,6 +30,11 @@ USER_LIST_LIMIT = 200
 class LoginView(auth_views.LoginView):
     template_name = "accounts/login.html"
     redirect_authenticated_user = True
+
+    def form_invalid(self, form):
+        if getattr(self.request, "weibao_account_locked", False):
+            return account_lockout_response(self.request)
+        return super().form_invalid(form)
 
 
 class LogoutView(auth_views.LogoutView):
@@ -39,10 +51,14 @@ class PasswordChangeView(auth_views.PasswordChangeView):
 
     template_name = "accounts/password_change.html"
     success_url = reverse_lazy("accounts:profile")
+    form_class = PasswordChangeForm
 
     def form_valid(self, form):
+        # Django keeps this session (update_session_auth_hash); every other one ends with the old password's hash.
+        response = super().form_valid(form)
+        services.password_changed(user=form.user, revoke_tokens=form.cleaned_data["revoke_tokens"])
         messages.success(self.request, _("Your password was changed."))
-        return super().form_valid(form)
+        return response
 
 
 def lockout_response(request: HttpRequest, original_response=None, credentials=None) -> HttpResponse:
@@ -52,6 +68,12 @@ def lockout_response(request: HttpRequest, original_response=None, credentials=N
         "failure_limit": settings.AXES_FAILURE_LIMIT,
         "cooloff_minutes": int(cool_off.total_seconds() // 60) if cool_off else None,
     }
+    return render(request, "accounts/locked_out.html", context, status=429)
+
+
+def account_lockout_response(request: HttpRequest) -> HttpResponse:
+    """The answer while the account is over the per-account limit (all addresses; AccountLimitBackend), 429."""
+    context = {"account_wide": True, "window_minutes": settings.WEIBAO_LOGIN_ACCOUNT_WINDOW_MINUTES}
     return render(request, "accounts/locked_out.html", context, status=429)
 
 

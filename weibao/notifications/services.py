@@ -261,6 +261,7 @@ def deliveries_for_event(*, event_id: int) -> list[Delivery]:
     """The notices one timeline event causes; safe to run twice (one row per event, channel and recipient). One
     transaction per event: its deliveries and their queued tasks commit together, or (worker killed) not at all."""
     from weibao.workorders.models import WorkOrderEvent
+    from weibao.workorders.visibility import Audience, audience_of, redact
 
     event = (
         WorkOrderEvent.objects.select_related("workorder__site", "workorder__customer", "workorder__assignee")
@@ -273,19 +274,27 @@ def deliveries_for_event(*, event_id: int) -> list[Delivery]:
     workorder = event.workorder
     if notice == Notice.RECEIVED and workorder.channel == "email":
         return []  # email intake answers the sender itself (with loop protection); see intake.open_order_from_mail
-    context = _context(workorder, notice, event)
     now = timezone.now()
     created: list[Delivery] = []
     for r in recipients_for(workorder=workorder, notice=notice):
+        # The one visibility rule of the timeline decides what of the event each side is told (or whether at all).
+        shown = redact(event, audience_of(r.user) if r.user is not None else Audience.CUSTOMER)
+        if shown is None:
+            continue
+        context = _context(workorder, notice, shown)
         delivery = _new_delivery(workorder=workorder, event_id=event.pk, notice=notice, recipient=r, context=context,
                                  now=now)  # fmt: skip
         if delivery is not None:
             created.append(delivery)
     for robot in robots_for(workorder=workorder, notice=notice):
-        robot_context = context
+        # A customer's own group chat hears what its people may see; our branches' and everyone's robots are ours.
+        shown = redact(event, Audience.CUSTOMER if robot.customer_id else Audience.STAFF)
+        if shown is None:
+            continue
+        robot_context = _context(workorder, notice, shown)
         if notice == Notice.RESOLVED and robot.customer_id:
             # A customer's own group robot carries the answer links too (signed for that robot).
-            robot_context = {**context, "answer_links": _answer_links(workorder, robot.recipient_key, robot.kind)}
+            robot_context = {**robot_context, "answer_links": _answer_links(workorder, robot.recipient_key, robot.kind)}
         title, markdown = render_robot(notice, robot_context)
         request = robot_request(robot.kind, title=title, markdown=markdown, severity=workorder.severity)
         delivery = _save_new(

@@ -13,7 +13,7 @@ from weibao.accounts.models import User
 from weibao.accounts.permissions import require
 from weibao.accounts.scoping import get_for_field, scope_queryset
 from weibao.contracts.choices import IntakeChannel
-from weibao.workorders import selectors, services
+from weibao.workorders import selectors, services, visibility
 from weibao.workorders.models import WorkOrder
 from weibao.workorders.schemas import (
     AppointmentIn,
@@ -158,7 +158,7 @@ def get_workorder(request, workorder_id: int):
 @router.get("/{int:workorder_id}/timeline", response=list[EventOut])
 def timeline(request, workorder_id: int):
     wo = selectors.workorder_get_for_user(user=request.auth, pk=workorder_id)
-    return selectors.workorder_timeline(workorder=wo, user=request.auth)
+    return selectors.events_visible_to(workorder=wo, user=request.auth)
 
 
 @router.get("/{int:workorder_id}/clocks", response=list[ClockOut])
@@ -185,7 +185,8 @@ def comment(request, workorder_id: int, payload: CommentIn):
         source_ref=payload.source_ref,
         reopen=payload.reopen,
     )
-    return Status(201, event)
+    # The answer shows the new entry as the writer's side sees it (the one visibility rule).
+    return Status(201, visibility.redact(event, visibility.audience_of(request.auth)))
 
 
 @router.get("/{int:workorder_id}/attachments", response=list[AttachmentOut])

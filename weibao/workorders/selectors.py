@@ -21,6 +21,7 @@ from weibao.accounts.permissions import has_perm, require
 from weibao.accounts.scoping import get_for_user, scope_queryset
 from weibao.core.phones import phone_digits, suffix_q
 from weibao.workorders import clocks as wclocks
+from weibao.workorders import visibility
 from weibao.workorders.choices import (
     OBSERVATION_STATUSES,
     OPEN_STATUSES,
@@ -333,15 +334,23 @@ def workorder_state_counts(*, user, filters: QueueFilters | None = None, cap: in
 # --- detail -------------------------------------------------------------------------------------------------------
 
 
-def workorder_timeline(*, workorder: WorkOrder, user) -> list[WorkOrderEvent]:
-    """The order's history, oldest first; customers and vendors do not see internal notes."""
+def events_visible_to(*, user, workorder: WorkOrder) -> list[WorkOrderEvent]:
+    """The order's history as `user` may see it, oldest first: the events and fields the one visibility rule
+    (`workorders.visibility.RULES`) allows their side — staff everything, customers and vendors redacted copies."""
+    audience = visibility.audience_of(user)
+    if audience is None:
+        return []
     qs = WorkOrderEvent.objects.filter(workorder=workorder).select_related("actor")
-    if not user.is_internal:
-        qs = qs.filter(internal=False)
     attachments = Attachment.objects.order_by("id")
-    if not user.is_internal:
+    if audience != visibility.Audience.STAFF:
+        qs = qs.filter(internal=False)  # internal events are staff only whatever their kind (the rule says so too)
         attachments = attachments.filter(internal=False)
-    return list(qs.prefetch_related(Prefetch("attachments", queryset=attachments)).order_by("created_at", "id"))
+    events = qs.prefetch_related(Prefetch("attachments", queryset=attachments)).order_by("created_at", "id")
+    return visibility.redact_all(events, audience)
+
+
+# The page and the API call the timeline by this name.
+workorder_timeline = events_visible_to
 
 
 def workorder_clocks(*, workorder: WorkOrder, now: datetime.datetime | None = None) -> list[wclocks.ClockView]:
@@ -452,9 +461,15 @@ def legacy_queue(*, user, now: datetime.datetime | None = None) -> QuerySet[Work
 
 
 def legacy_reviews_for(*, workorder: WorkOrder, user) -> QuerySet[LegacyReview]:
-    """Reviews of an order; customers see only those with a processing report (and only that text)."""
+    """Reviews of an order; customers and vendors see only those with a processing report (and only that text: the
+    template shows them `customer_report`), as the timeline's rule for LEGACY_REVIEW says (its body is that report)."""
     qs = LegacyReview.objects.filter(workorder=workorder).select_related("reviewer")
-    return qs if user.is_internal else qs.exclude(customer_report="")
+    audience = visibility.audience_of(user)
+    if audience == visibility.Audience.STAFF:
+        return qs
+    if "body" not in (visibility.visible_fields(EventKind.LEGACY_REVIEW, audience) or ()):
+        return qs.none()
+    return qs.exclude(customer_report="").filter(event__internal=False)
 
 
 def workorders_for_site(*, user, site, limit: int = 10, count_cap: int = 1000) -> dict[str, Any]:

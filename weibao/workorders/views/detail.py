@@ -20,12 +20,12 @@ from weibao.workorders.forms import CommentForm
 from weibao.workorders.models import OPEN_Q, WorkOrder
 from weibao.workorders.selectors import (
     attachment_get_for_user,
+    events_visible_to,
     legacy_reviews_for,
     observation_replies_open,
     workorder_clocks,
     workorder_get_for_page,
     workorder_get_for_user,
-    workorder_timeline,
 )
 from weibao.workorders.views.actions import ACTIONS, action_form, available_actions
 from weibao.workorders.views.common import render_page_or_fragment
@@ -97,7 +97,7 @@ def detail_context(request: HttpRequest, wo: WorkOrder, *, bound: dict | None = 
     return {
         "wo": wo,
         "clocks": workorder_clocks(workorder=wo),
-        "events": workorder_timeline(workorder=wo, user=user),
+        "events": events_visible_to(workorder=wo, user=user),
         # Only an order that missed its resolution deadline (SLA state stays "breached") can have legacy reviews.
         "reviews": legacy_reviews_for(workorder=wo, user=user) if wo.sla_state == SlaState.BREACHED else [],
         "devices": devices,

@@ -1,0 +1,198 @@
+"""Who sees which timeline event, and which of its fields: the one declared rule (issue 19, point 1).
+
+Every place that shows timeline events to somebody goes through this module — the order page and the API through
+`selectors.events_visible_to(user=…, workorder=…)`, notices through `redact(event, audience)`:
+
+    audience_of(user)           -> Audience.STAFF / CUSTOMER / VENDOR (None: sees nothing)
+    redact(event, audience)     -> the event itself (staff), a copy with the hidden fields emptied, or None (hidden)
+
+`RULES` maps EVERY `EventKind` to what the customer and the vendor may see; our staff see everything. Per kind:
+
+    rule(customer=None, vendor=None)      # staff only
+    rule(customer=("body", "status"))     # the customer sees the text and the state move, the vendor nothing
+
+A tuple names the payload fields that audience may see; everything else is stripped. Field names:
+  "body"           the event's text (a note, reason, resolution, processing report …)
+  "status"         the state move (old_status → new_status)
+  "attachments"    the files attached to the event (internal files stay hidden anyway)
+  "<key>"          a key of `event.data`, e.g. "minutes", "clock"
+  "fields.<name>"  one changed field inside data["fields"] (the before/after of an edit), e.g. "fields.severity"
+The id, kind, actor and time of a visible event are always shown.
+
+Fail closed: an event marked `internal` is staff only whatever its kind, and a kind missing from the table is
+staff only (`test_visibility.py` fails until the new kind is declared). Adding a kind is one line here:
+
+    EventKind.QUOTE_SENT: rule(customer=("body", "amount")),
+
+Vendors see an order only once it was escalated to them (scoping, `WorkOrder.VENDOR_SCOPE`); this table decides
+what of its history they then see: the fault, the escalation, the technical exchange — not our commercial terms,
+work times, SLA mechanics or internal reviews.
+"""
+
+from __future__ import annotations
+
+import copy
+from dataclasses import dataclass
+from enum import StrEnum
+from typing import Any
+
+from weibao.workorders.choices import EventKind
+
+
+class Audience(StrEnum):
+    STAFF = "staff"
+    CUSTOMER = "customer"
+    VENDOR = "vendor"
+
+
+@dataclass(frozen=True)
+class Rule:
+    """The payload fields each outside audience may see of one event kind; None: that audience never sees it."""
+
+    customer: frozenset[str] | None
+    vendor: frozenset[str] | None
+
+    def fields_for(self, audience: Audience) -> frozenset[str] | None:
+        return self.customer if audience == Audience.CUSTOMER else self.vendor
+
+
+def rule(*, customer: tuple[str, ...] | None = None, vendor: tuple[str, ...] | None = None) -> Rule:
+    return Rule(
+        customer=frozenset(customer) if customer is not None else None,
+        vendor=frozenset(vendor) if vendor is not None else None,
+    )
+
+
+STAFF_ONLY = rule()
+ALL = frozenset({"*"})  # our staff see every field
+MOVE = ("body", "status")  # a state move with its note or reason
+
+# Changed fields of a triage edit (UPDATED) the customer may see: its own report and how we classify it. Our
+# branch and the internal bookkeeping of moves (resume_status, reopen_count) stay with us.
+CUSTOMER_EDIT_FIELDS = (
+    "fields.severity", "fields.category", "fields.cause", "fields.title", "fields.symptom", "fields.site",
+    "fields.devices", "fields.project", "fields.contact", "fields.service_type", "fields.chargeable",
+    "fields.reporter_name", "fields.reporter_phone", "fields.reporter_email",
+)  # fmt: skip
+VENDOR_EDIT_FIELDS = ("fields.severity", "fields.category", "fields.title", "fields.symptom", "fields.devices")
+
+# THE rule. One line per event kind; see the module docstring.
+RULES: dict[str, Rule] = {
+    EventKind.CREATED: rule(
+        customer=(
+            "body",
+            "status",
+            "attachments",
+            "channel",
+            "severity",
+            "service_type",
+            "chargeable",
+            "entitlement",
+            "devices",
+        ),
+        vendor=("body", "status", "attachments", "severity", "devices"),
+    ),  # fmt: skip
+    EventKind.ACKNOWLEDGED: rule(customer=(*MOVE, "fields.assignee"), vendor=("status",)),
+    EventKind.DIAGNOSIS_STARTED: rule(customer=(*MOVE, "fields.assignee"), vendor=("status",)),
+    EventKind.DISPATCHED: rule(customer=(*MOVE, "engineer", "fields.assignee"), vendor=("status",)),
+    EventKind.ACCEPTED: rule(customer=("body", "engineer")),
+    EventKind.ARRIVED: rule(customer=MOVE, vendor=("status",)),
+    EventKind.RESOLVED: rule(
+        customer=(*MOVE, "remote", "fields.resolution", "fields.cause"), vendor=(*MOVE, "fields.resolution")
+    ),  # fmt: skip
+    EventKind.WAITING_CUSTOMER: rule(customer=MOVE, vendor=("status",)),
+    EventKind.RESUMED: rule(customer=MOVE, vendor=("status",)),
+    EventKind.ESCALATED: rule(
+        customer=(*MOVE, "vendor", "fields.escalated_vendor"), vendor=(*MOVE, "vendor", "fields.escalated_vendor")
+    ),  # fmt: skip
+    EventKind.CUSTOMER_CONFIRMED: rule(customer=MOVE, vendor=("status",)),
+    EventKind.CUSTOMER_REJECTED: rule(customer=MOVE, vendor=MOVE),  # the fault recurred: the vendor needs to know
+    EventKind.CLOSED: rule(customer=MOVE, vendor=("status",)),
+    EventKind.REOPENED: rule(customer=MOVE, vendor=MOVE),
+    EventKind.CANCELLED: rule(customer=(*MOVE, "fields.cancel_reason"), vendor=("status",)),
+    EventKind.COMMENT: rule(customer=("body", "attachments"), vendor=("body", "attachments")),
+    EventKind.UPDATED: rule(customer=CUSTOMER_EDIT_FIELDS, vendor=VENDOR_EDIT_FIELDS),
+    EventKind.ASSIGNED: rule(customer=("fields.assignee",)),
+    EventKind.WORK_LOGGED: rule(customer=("body", "minutes", "kind")),  # what was done and how long: billable
+    EventKind.APPOINTMENT: rule(customer=("body", "fields.appointment_at")),  # not the SLA pause behind it
+    EventKind.PLAN_RECORDED: rule(customer=("body", "fields.plan"), vendor=("body", "fields.plan")),
+    EventKind.ATTACHMENT: rule(customer=("files", "attachments"), vendor=("files", "attachments")),
+    EventKind.SLA_WARNING: STAFF_ONLY,  # our early warning, not a promise broken
+    EventKind.SLA_BREACH: rule(customer=("clock", "deadline")),
+    # A legacy review (遗留问题): the customer and vendor see the processing report (body) only; the review notes
+    # live on LegacyReview, the next steps and the next review date in data — all staff only.
+    EventKind.LEGACY_REVIEW: rule(customer=("body",), vendor=("body",)),
+    # The calendar under the clocks changed (official holidays entered): the customer sees the new deadlines.
+    EventKind.DEADLINES_RECOMPUTED: rule(customer=("body", "calendar", "clocks", "fields")),
+    # A reply during observation and the desk's "keep observing" are the desk's business; the customer's own words
+    # stay visible as its comment, and a reopen or confirmation as its own move.
+    EventKind.OBSERVATION_REPLY: STAFF_ONLY,
+    EventKind.OBSERVATION_KEPT: STAFF_ONLY,
+}
+
+
+def audience_of(user) -> Audience | None:
+    """Which side a user is on; None for anybody who must see no timeline at all."""
+    if user is None or not getattr(user, "is_authenticated", False) or not user.is_active:
+        return None
+    if user.is_internal:
+        return Audience.STAFF
+    if user.is_customer:
+        return Audience.CUSTOMER
+    if user.is_vendor:
+        return Audience.VENDOR
+    return None
+
+
+def rule_for(kind: str) -> Rule:
+    return RULES.get(kind, STAFF_ONLY)  # fail closed: an undeclared kind is staff only
+
+
+def visible_fields(kind: str, audience: Audience | None, *, internal: bool = False) -> frozenset[str] | None:
+    """The payload fields `audience` may see of an event of `kind`; None when it may not see the event at all."""
+    if audience is None:
+        return None
+    if audience == Audience.STAFF:
+        return ALL
+    if internal:
+        return None
+    return rule_for(kind).fields_for(audience)
+
+
+def is_visible(event, audience: Audience | None) -> bool:
+    return visible_fields(event.kind, audience, internal=event.internal) is not None
+
+
+def _strip_data(data: dict[str, Any], allowed: frozenset[str]) -> dict[str, Any]:
+    out = {key: value for key, value in (data or {}).items() if key != "fields" and key in allowed}
+    changed = (data or {}).get("fields")
+    if isinstance(changed, dict):
+        kept = {name: pair for name, pair in changed.items() if f"fields.{name}" in allowed}
+        if kept:
+            out["fields"] = kept
+    return out
+
+
+def redact(event, audience: Audience | None):
+    """`event` as `audience` may see it: itself for staff, None when hidden, else an unsaved copy with every field
+    the rule does not allow emptied (the copy can never be saved: events are append-only)."""
+    allowed = visible_fields(event.kind, audience, internal=event.internal)
+    if allowed is None:
+        return None
+    if allowed is ALL:
+        return event
+    shown = copy.copy(event)
+    shown.body = event.body if "body" in allowed else ""
+    if "status" not in allowed:
+        shown.old_status = shown.new_status = ""
+    shown.data = _strip_data(event.data, allowed)
+    shown.source_ref = ""  # a mail's Message-ID or an integration's reference: ours
+    cache = dict(getattr(event, "_prefetched_objects_cache", {}))
+    if "attachments" not in allowed:
+        cache["attachments"] = event.attachments.none()
+    shown._prefetched_objects_cache = cache
+    return shown
+
+
+def redact_all(events, audience: Audience | None) -> list:
+    return [shown for shown in (redact(e, audience) for e in events) if shown is not None]
