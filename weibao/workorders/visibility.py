@@ -123,7 +123,7 @@ RULES: dict[str, Rule] = {
     # live on LegacyReview, the next steps and the next review date in data — all staff only.
     EventKind.LEGACY_REVIEW: rule(customer=("body",), vendor=("body",)),
     # The calendar under the clocks changed (official holidays entered): the customer sees the new deadlines.
-    EventKind.DEADLINES_RECOMPUTED: rule(customer=("body", "calendar", "clocks", "fields")),
+    EventKind.DEADLINES_RECOMPUTED: rule(customer=("body", "calendar", "clocks")),
     # A reply during observation and the desk's "keep observing" are the desk's business; the customer's own words
     # stay visible as its comment, and a reopen or confirmation as its own move.
     EventKind.OBSERVATION_REPLY: STAFF_ONLY,
