@@ -43,6 +43,7 @@ INSTALLED_APPS = [
     "weibao.contracts",
     "weibao.dispatch",
     "weibao.workorders",
+    "weibao.onsite",
     "weibao.notifications",
 ]
 
