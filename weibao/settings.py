@@ -174,6 +174,8 @@ STORAGES = {
     "staticfiles": {"BACKEND": "whitenoise.storage.CompressedManifestStaticFilesStorage"},
 }
 WEIBAO_MAX_UPLOAD_MB = env_int("WEIBAO_MAX_UPLOAD_MB", 25)
+# How long a one-time quote approval link (SMS / e-mail / WeCom) stays valid.
+WEIBAO_QUOTE_LINK_HOURS = env_int("WEIBAO_QUOTE_LINK_HOURS", 72, minimum=1)
 # How long cached counts may lag: the work-order queue's per-state counts, and page counts of big lists.
 WEIBAO_QUEUE_COUNTS_TTL = env_int("WEIBAO_QUEUE_COUNTS_TTL", 10, minimum=0)  # 0: never cached
 WEIBAO_LIST_COUNT_TTL = env_int("WEIBAO_LIST_COUNT_TTL", 30, minimum=0)

@@ -105,9 +105,7 @@ class SiteConfirmation(TimeStampedModel):
 
     CUSTOMER_SCOPE = "workorder__organisation"
 
-    workorder = models.ForeignKey(
-        "workorders.WorkOrder", on_delete=models.PROTECT, related_name="site_confirmations"
-    )
+    workorder = models.ForeignKey("workorders.WorkOrder", on_delete=models.PROTECT, related_name="site_confirmations")
     confirmed_by_name = models.CharField(_("confirmed by (system owner)"), max_length=100)
     confirmed_by_phone = models.CharField(_("their phone"), max_length=40, blank=True)
     symptom = models.TextField(_("symptom as confirmed"))
@@ -253,7 +251,10 @@ class Replacement(TimeStampedModel):
     new_signature = models.ForeignKey(Signature, on_delete=models.PROTECT, related_name="+")
     quote = models.ForeignKey(Quote, on_delete=models.PROTECT, null=True, blank=True, related_name="+")
     rma_ref = models.CharField(
-        _("repair (RMA) reference"), max_length=60, blank=True, help_text=_("Filled in when the old unit goes to repair.")
+        _("repair (RMA) reference"),
+        max_length=60,
+        blank=True,
+        help_text=_("Filled in when the old unit goes to repair."),
     )
     recorded_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
     event = models.OneToOneField("workorders.WorkOrderEvent", on_delete=models.PROTECT, related_name="+")
@@ -353,12 +354,8 @@ class ServiceForm(VersionedModel):
         _("satisfaction (满意度)"), choices=Satisfaction.choices, null=True, blank=True
     )
     customer_remark = models.TextField(_("customer remark"), blank=True)
-    customer_signature = models.ForeignKey(
-        Signature, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
-    )
-    engineer_signature = models.ForeignKey(
-        Signature, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
-    )
+    customer_signature = models.ForeignKey(Signature, on_delete=models.PROTECT, null=True, blank=True, related_name="+")
+    engineer_signature = models.ForeignKey(Signature, on_delete=models.PROTECT, null=True, blank=True, related_name="+")
     stamp_photo = models.FileField(_("company stamp (盖章)"), upload_to=stamp_path, max_length=200, blank=True)
     sha256 = models.CharField(max_length=64, blank=True)  # of the stamp photo
     signed_at = models.DateTimeField(_("signed at"), null=True, blank=True)

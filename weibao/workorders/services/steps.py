@@ -107,6 +107,11 @@ def workorder_end_wait(*, workorder: WorkOrder, actor: User, perm: str, reason: 
                                  changes=changes, expected_version=expected_version, statuses=statuses)  # fmt: skip
 
 
+def workorder_lock(workorder: WorkOrder) -> WorkOrder:
+    """The order row, locked until the transaction ends (call inside `transaction.atomic`)."""
+    return _lock(workorder)
+
+
 def workorder_check_version(*, workorder: WorkOrder, expected_version: int | None) -> None:
     """Raise StaleEdit when the order changed since the caller read `expected_version` (no lock taken)."""
     _check_version(workorder, expected_version)
