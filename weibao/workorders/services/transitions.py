@@ -75,9 +75,9 @@ def _move(
         _copy_back(workorder, wo)
         return workorder  # a repeated identical click
     _check_version(wo, expected_version)
+    guards.check(wo, to=to, requested=str(Status(to).label))  # e.g. a pending quote blocks resolving (says why)
     if to not in TRANSITIONS[wo.status]:
         raise _refuse(wo, to)
-    guards.check(wo, to=to, requested=str(Status(to).label))  # e.g. a pending quote blocks resolving
     now = timezone.now()
     old = wo.status
     changes = dict((changes(wo, now) if callable(changes) else changes) or {})
