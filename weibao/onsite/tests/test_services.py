@@ -75,7 +75,8 @@ def test_human_cause_makes_the_order_chargeable_even_in_warranty_and_says_why(on
     assert on_site_order.charge_reason == ChargeReason.HUMAN_ERROR
     assert on_site_order.cause == "human"
     (event,) = _new_events(on_site_order, before)
-    assert event.kind == EventKind.CAUSE_CONFIRMED and confirmation.event_id == event.pk
+    assert event.kind == EventKind.CAUSE_CONFIRMED
+    assert confirmation.event_id == event.pk
 
 
 def test_confirm_cause_requires_a_known_cause_and_the_kind_of_human_cause(on_site_order, field_engineer):
@@ -103,7 +104,8 @@ def test_quote_prices_from_price_list_and_contract_with_tax_and_total(on_site_or
     assert quote.subtotal == Decimal("1760.00")
     assert quote.tax == Decimal("228.80")
     assert quote.total == Decimal("1988.80")
-    assert quote.status == QuoteStatus.PENDING and quote.revision == 1
+    assert quote.status == QuoteStatus.PENDING
+    assert quote.revision == 1
 
 
 def test_quote_pauses_the_clocks_with_its_reason_and_the_answer_resumes_them(
@@ -115,14 +117,16 @@ def test_quote_pauses_the_clocks_with_its_reason_and_the_answer_resumes_them(
     assert on_site_order.status == Status.WAITING_CUSTOMER
     assert on_site_order.wait_reason == WaitReason.QUOTE_APPROVAL
     running = on_site_order.clocks.filter(stopped_at__isnull=True)
-    assert running.exists() and all(c.paused_at is not None for c in running)
+    assert running.exists()
+    assert all(c.paused_at is not None for c in running)
     (issued,) = _new_events(on_site_order, before)
     assert (issued.kind, issued.new_status) == (EventKind.QUOTE_ISSUED, Status.WAITING_CUSTOMER)
 
     before = _last_id(on_site_order)
     services.quote_approve(quote=quote, actor=customer_a_user, channel=AnswerChannel.PORTAL)
     on_site_order.refresh_from_db()
-    assert on_site_order.status == Status.ON_SITE and on_site_order.wait_reason == ""
+    assert on_site_order.status == Status.ON_SITE
+    assert on_site_order.wait_reason == ""
     assert all(c.paused_at is None for c in on_site_order.clocks.filter(stopped_at__isnull=True))
     assert all(c.pauses for c in on_site_order.clocks.filter(stopped_at__isnull=True))
     (approved,) = _new_events(on_site_order, before)
@@ -212,7 +216,8 @@ def test_bad_quote_lines_are_refused_with_a_field_error_and_nothing_stored(on_si
     with pytest.raises(ValidationError) as exc:
         services.quote_create(workorder=on_site_order, actor=field_engineer, lines=[LINES[1], line])
     assert field.replace("0", "1") in exc.value.message_dict
-    assert not Quote.objects.exists() and not QuoteLine.objects.exists()
+    assert not Quote.objects.exists()
+    assert not QuoteLine.objects.exists()
     assert _last_id(on_site_order) == before
     on_site_order.refresh_from_db()
     assert on_site_order.status == Status.ON_SITE
@@ -237,7 +242,8 @@ def test_phone_approval_needs_a_real_signature(on_site_order, field_engineer, sp
     services.quote_approve(quote=quote, actor=field_engineer, channel=AnswerChannel.PHONE, name="王主任",
                            signature=signature_data_url())  # fmt: skip
     quote.refresh_from_db()
-    assert quote.status == QuoteStatus.APPROVED and quote.signature.signer_name == "王主任"
+    assert quote.status == QuoteStatus.APPROVED
+    assert quote.signature.signer_name == "王主任"
 
 
 # --- one-time links -----------------------------------------------------------------------------------------------
@@ -326,7 +332,8 @@ def test_replacement_without_a_real_signature_stores_nothing(on_site_order, fiel
         services.replacement_record(workorder=on_site_order, actor=field_engineer, old_device=device_a,
                                     new_serial="NEW-9", signer_name="王主任", signature=stroke)  # fmt: skip
     assert "signature" in exc.value.message_dict
-    assert not Replacement.objects.exists() and not Signature.objects.exists()
+    assert not Replacement.objects.exists()
+    assert not Signature.objects.exists()
     assert device_a.events.filter(kind=DeviceEventKind.REPLACED).count() == 0
 
 
@@ -357,7 +364,8 @@ def test_backup_with_a_file_and_a_30_mb_photo_refused_with_the_limit(on_site_ord
     ok = SimpleUploadedFile("config.txt", b"hostname nvr-01\n", content_type="text/plain")
     backup = services.backup_record(workorder=on_site_order, actor=field_engineer, what="配置", location="服务器",
                                     performed_by_name="张工", file=ok)  # fmt: skip
-    assert backup.file_name == "config.txt" and backup.sha256
+    assert backup.file_name == "config.txt"
+    assert backup.sha256
     on_site_order.refresh_from_db()
     before = _last_id(on_site_order)
     big = SimpleUploadedFile("photo.jpg", b"\xff\xd8\xff\xe0" + b"0" * (30 * 1024 * 1024), content_type="image/jpeg")
@@ -365,7 +373,8 @@ def test_backup_with_a_file_and_a_30_mb_photo_refused_with_the_limit(on_site_ord
         services.backup_record(workorder=on_site_order, actor=field_engineer, what="配置", location="服务器",
                                performed_by_name="张工", file=big)  # fmt: skip
     assert f"{settings.WEIBAO_MAX_UPLOAD_MB} MB" in exc.value.message_dict["file"][0]
-    assert Backup.objects.count() == 1 and _last_id(on_site_order) == before
+    assert Backup.objects.count() == 1
+    assert _last_id(on_site_order) == before
 
 
 # --- the service form ---------------------------------------------------------------------------------------------
@@ -402,16 +411,20 @@ def test_signed_form_is_complete_frozen_and_an_edit_makes_a_new_revision(on_site
     on_site_order.refresh_from_db()
     before = _last_id(on_site_order)
     signed = _sign(on_site_order, field_engineer)
-    assert signed.status == FormStatus.SIGNED and signed.complete and signed.missing == []
+    assert signed.status == FormStatus.SIGNED
+    assert signed.complete
+    assert signed.missing == []
     (event,) = _new_events(on_site_order, before)
     assert event.kind == EventKind.SERVICE_FORM_SIGNED
     on_site_order.refresh_from_db()
     edited = services.service_form_save(workorder=on_site_order, actor=field_engineer,
                                         data={"customer_remark": "补充说明"})  # fmt: skip
     signed.refresh_from_db()
-    assert signed.customer_remark == "" and signed.status == FormStatus.SIGNED
+    assert signed.customer_remark == ""
+    assert signed.status == FormStatus.SIGNED
     assert (edited.revision, edited.previous_id, edited.status) == (2, signed.pk, FormStatus.DRAFT)
-    assert edited.customer_signature_id is None and "customer_signature" in edited.missing
+    assert edited.customer_signature_id is None
+    assert "customer_signature" in edited.missing
     assert edited.work_done == "更换摄像机"
     assert ServiceForm.objects.filter(workorder=on_site_order, complete=True).count() == 1
 
@@ -423,7 +436,8 @@ def test_not_solved_sets_the_orders_next_appointment(on_site_order, field_engine
     on_site_order.refresh_from_db()
     form = _sign(on_site_order, field_engineer)
     on_site_order.refresh_from_db()
-    assert form.complete and on_site_order.appointment_at == when
+    assert form.complete
+    assert on_site_order.appointment_at == when
 
 
 def test_sign_refuses_blank_signatures_and_bad_rating_with_field_errors(on_site_order, field_engineer):
@@ -447,7 +461,8 @@ def test_stamp_photo_of_30_mb_is_refused_with_the_limit(on_site_order, field_eng
     with pytest.raises(ValidationError) as exc:
         _sign(on_site_order, field_engineer, stamp_photo=big)
     assert f"{settings.WEIBAO_MAX_UPLOAD_MB} MB" in exc.value.message_dict["stamp_photo"][0]
-    assert not Signature.objects.exists() and ServiceForm.objects.get().status == FormStatus.DRAFT
+    assert not Signature.objects.exists()
+    assert ServiceForm.objects.get().status == FormStatus.DRAFT
 
 
 def test_each_step_appends_exactly_one_event(on_site_order, field_engineer, spare_part, customer_a_user, device_a):
@@ -511,7 +526,8 @@ def test_each_step_appends_exactly_one_event(on_site_order, field_engineer, spar
     step(EventKind.SERVICE_FORM_SIGNED, lambda: _sign(on_site_order, field_engineer))  # fmt: skip
     assert steps == [(kind, [kind]) for kind, _ in steps]
     form = ServiceForm.objects.get()
-    assert form.replaced_devices[0]["old_serial"] == "OLD-0001" and form.replaced_devices[0]["new_serial"] == "NEW-1"
+    assert form.replaced_devices[0]["old_serial"] == "OLD-0001"
+    assert form.replaced_devices[0]["new_serial"] == "NEW-1"
 
 
 def test_another_customers_user_cannot_answer_or_record(on_site_order, field_engineer, spare_part, customer_b_user):
