@@ -56,7 +56,7 @@ def context(i: int) -> dict:
     number = f"WO-2026-{i:06d}"
     return {
         "order": {"number": number, "customer": "南京某某科技有限公司", "site": "财务大楼三层机房",
-                  "address": "南京市鼓楼区中山路 100 号", "reported_at": dt.datetime(2026, 12, 6, 9, 15),
+                  "address": "南京市鼓楼区中山路 100 号", "reported_at": dt.datetime(2026, 12, 6, 9, 15, tzinfo=dt.UTC),
                   "severity": "A", "service_type": "保外服务", "chargeable": True, "chargeable_reason": "人为损坏",
                   "engineer": "张工", "title": "核心交换机电源故障", "symptom": "财务室网络全部中断"},
         "form": {"symptom": "财务室网络全部中断，交换机指示灯不亮", "confirmed_by": "王经理（系统负责人）",
@@ -64,7 +64,7 @@ def context(i: int) -> dict:
                  "work_done": "更换电源模块，恢复配置，测试全部端口通畅。", "solved": True,
                  "customer_contact": "王经理", "customer_phone": "13912345678", "engineer_name": "张工",
                  "engineer_phone": "13800000000", "rating": "非常满意", "remark": "响应及时，处理专业。",
-                 "signed_at": dt.datetime(2026, 12, 6, 15, 30)},
+                 "signed_at": dt.datetime(2026, 12, 6, 15, 30, tzinfo=dt.UTC)},
         "replacements": [{"old_model": "S5720-28P", "old_serial": f"OLD{i:08d}", "new_model": "S5720-28P",
                           "new_serial": f"NEW{i:08d}"}],
         "quote": {"version": 1, "status": "已批准", "tax": "130.00", "total": "1130.00",
@@ -92,7 +92,8 @@ def main() -> int:
         t0 = time.perf_counter()
         data = pdf.render_service_form(ctx)
         times.append(time.perf_counter() - t0)
-        assert data.startswith(b"%PDF"), "not a PDF"
+        if not data.startswith(b"%PDF"):
+            raise SystemExit("not a PDF")
         if i == 10:
             rss_at_10 = rss_mb()
     rss_end = rss_mb()

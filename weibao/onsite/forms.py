@@ -14,7 +14,7 @@ from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
 
 from weibao.assets.uploads import ALLOWED_EXTENSIONS, check_upload
-from weibao.onsite.choices import LineKind, Satisfaction
+from weibao.onsite.choices import LineKind, LinkChannel, Satisfaction
 from weibao.onsite.signatures import signature_from_data_url
 from weibao.workorders.choices import Cause, HumanCause
 from weibao.workorders.forms import AwareDateTimeField, device_label
@@ -37,7 +37,8 @@ class SignatureField(forms.CharField):
         value = super().clean(value)
         if not value:
             return None
-        return signature_from_data_url(value)
+        signature_from_data_url(value)  # blank or one dot: a field error here already, before any service call
+        return value
 
 
 class CameraPhotoField(forms.FileField):
@@ -84,7 +85,7 @@ class ConfirmForm(forms.Form):
 
 
 class QuoteLineForm(forms.Form):
-    kind = forms.ChoiceField(label=_("Kind"), choices=LineKind.choices)
+    kind = forms.ChoiceField(label=_("Kind"), choices=LineKind.choices, initial=LineKind.PART)
     description = forms.CharField(label=_("Description"), max_length=300)
     spare_part = forms.IntegerField(widget=forms.HiddenInput, required=False)
     quantity = forms.DecimalField(label=_("Quantity"), max_digits=10, decimal_places=2,
@@ -115,7 +116,7 @@ class BaseQuoteLineFormSet(forms.BaseFormSet):
 
 
 QuoteLineFormSet = forms.formset_factory(
-    QuoteLineForm, formset=BaseQuoteLineFormSet, extra=0, max_num=MAX_QUOTE_LINES, validate_max=True, can_delete=True
+    QuoteLineForm, formset=BaseQuoteLineFormSet, extra=2, max_num=MAX_QUOTE_LINES, validate_max=True, can_delete=True
 )
 
 
@@ -132,13 +133,22 @@ class QuoteAnswerForm(forms.Form):
     APPROVE, REFUSE = "approve", "refuse"
     decision = forms.ChoiceField(choices=[(APPROVE, _("Approve")), (REFUSE, _("Refuse"))], widget=forms.HiddenInput)
     name = forms.CharField(label=_("Your name"), max_length=100)
-    reason = forms.CharField(label=_("Reason (if you refuse)"), required=False, widget=forms.Textarea(attrs={"rows": 2}))
+    reason = forms.CharField(
+        label=_("Reason (if you refuse)"), required=False, widget=forms.Textarea(attrs={"rows": 2})
+    )
     signature = SignatureField(label=_("Customer signature"), required=False)
 
     def __init__(self, *args, signature_required: bool = False, **kwargs) -> None:
         super().__init__(*args, **kwargs)
         self.signature_required = signature_required
         self.fields["signature"].required = signature_required
+
+
+class SendLinkForm(forms.Form):
+    """Where to send a one-time approval link (it works without a login and shows only that quote)."""
+
+    channel = forms.ChoiceField(label=_("Send by"), choices=LinkChannel.choices)
+    sent_to = forms.CharField(label=_("To (mobile, e-mail or WeCom id)"), max_length=254)
 
 
 class ReplacementForm(forms.Form):
@@ -217,15 +227,18 @@ class ServiceFormForm(forms.Form):
     customer_remark = forms.CharField(label=_("Customer remark"), widget=forms.Textarea(attrs={"rows": 2}),
                                       required=False)  # fmt: skip
     stamp_photo = CameraPhotoField(label=_("Photo of the company stamp (optional)"))
+    customer_name = forms.CharField(label=_("Customer's name (signing)"), max_length=100, required=False)
     customer_signature = SignatureField(label=_("Customer signature"), required=False)
     engineer_signature = SignatureField(label=_("Engineer signature"), required=False)
-    sign = forms.BooleanField(required=False, widget=forms.HiddenInput)
+    sign = forms.BooleanField(required=False)  # the "sign" submit button, not a rendered field
 
     def clean(self):
         data = super().clean()
         if data.get("solved") is False and not data.get("next_appointment_at"):
             self.add_error("next_appointment_at", _("Not solved: agree the next appointment with the customer."))
         if data.get("sign"):
+            if not data.get("customer_name"):
+                self.add_error("customer_name", _("Who of the customer signs?"))
             for name in ("customer_signature", "engineer_signature"):
                 if not data.get(name) and name not in self.errors:
                     self.add_error(name, _("Please sign in the box."))

@@ -81,4 +81,3 @@ def render_service_form(context: dict) -> bytes:
 
 def render_workorder_sheet(context: dict) -> bytes:
     return render_pdf(WORKORDER_SHEET_TEMPLATE, context)
-

@@ -69,10 +69,10 @@
     });
   }
 
-  function save(form, pending) {
+  function save(form, pending, submitter) {
     const old = read(form) || {};
     write(form, { values: collect(form), pending: pending === undefined ? Boolean(old.pending) : pending,
-      savedAt: new Date().toISOString() });
+      submitter: submitter === undefined ? old.submitter || null : submitter, savedAt: new Date().toISOString() });
   }
 
   function clear(form) {
@@ -87,7 +87,11 @@
     status(form, "sending");
     let response;
     try {
-      response = await fetch(form.action, { method: "POST", body: new FormData(form), credentials: "same-origin",
+      const body = new FormData(form);
+      const draft = read(form);
+      // Which button was pressed ("save" or "sign") is part of the request; FormData(form) alone leaves it out.
+      if (draft && draft.submitter) body.append(draft.submitter[0], draft.submitter[1]);
+      response = await fetch(form.action, { method: "POST", body: body, credentials: "same-origin",
         headers: { "X-Requested-With": "fetch" } });
     } catch (e) {
       // Still no network (or the connection dropped mid-request): keep it queued for the next "online".
@@ -105,6 +109,14 @@
     // Refused (invalid, conflict) or not a redirect: post it the ordinary way so the page shows the errors.
     // The draft stays, no longer pending, so nothing typed is lost.
     save(form, false);
+    const draftNow = read(form);
+    if (draftNow && draftNow.submitter) {
+      const hidden = document.createElement("input");
+      hidden.type = "hidden";
+      hidden.name = draftNow.submitter[0];
+      hidden.value = draftNow.submitter[1];
+      form.appendChild(hidden);
+    }
     HTMLFormElement.prototype.submit.call(form);
   }
 
@@ -118,12 +130,12 @@
     form.addEventListener("change", function () { save(form); });
     form.addEventListener("submit", function (e) {
       e.preventDefault();
+      const submitter = e.submitter && e.submitter.name ? [e.submitter.name, e.submitter.value] : null;
+      save(form, true, submitter);
       if (!navigator.onLine) {
-        save(form, true);
         status(form, "queued");
         return;
       }
-      save(form, true);
       send(form);
     });
     window.addEventListener("online", function () {

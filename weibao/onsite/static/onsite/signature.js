@@ -116,11 +116,14 @@
       });
     }
 
-    // Refuse to submit a blank or one-dot signature (the server refuses it as well).
+    // Refuse to submit a blank or one-dot signature (the server refuses it as well). A pad is required always
+    // (data-required) or only for the submit button that signs (data-requires-signature on that button).
     const form = root.closest("form");
-    if (form && root.hasAttribute("data-required")) {
+    if (form) {
       form.addEventListener("submit", function (e) {
-        if (input.value) return;
+        const needed = root.hasAttribute("data-required") ||
+          Boolean(e.submitter && e.submitter.hasAttribute("data-requires-signature"));
+        if (!needed || input.value) return;
         e.preventDefault();
         e.stopImmediatePropagation();
         if (error) error.hidden = false;
