@@ -81,3 +81,143 @@ def render_service_form(context: dict) -> bytes:
 
 def render_workorder_sheet(context: dict) -> bytes:
     return render_pdf(WORKORDER_SHEET_TEMPLATE, context)
+
+
+# --- context builders (the same for the download, the timeline attachment and the e-mail) -------------------------
+
+
+def _image_type(name: str) -> str:
+    lowered = (name or "").lower()
+    if lowered.endswith((".jpg", ".jpeg")):
+        return "image/jpeg"
+    if lowered.endswith(".webp"):
+        return "image/webp"
+    return "image/png"
+
+
+def order_context(workorder) -> dict:
+    """The order's facts as the PDFs print them."""
+    from django.conf import settings
+    from django.urls import reverse
+
+    wo = workorder
+    cause = wo.get_cause_display()
+    return {
+        "number": wo.number,
+        "title": wo.title,
+        "customer": str(wo.customer),
+        "site": str(wo.site),
+        "address": getattr(wo.site, "address", ""),
+        "reported_at": wo.reported_at,
+        "reporter": " ".join(filter(None, [wo.reporter_name, wo.reporter_phone])),
+        "severity": wo.severity,
+        "service_type": wo.get_service_type_display(),
+        "chargeable": wo.chargeable,
+        "chargeable_reason": wo.get_charge_reason_display() if getattr(wo, "charge_reason", "") else "",
+        "engineer": wo.assignee.get_full_name() if wo.assignee_id else "",
+        "arrived_at": wo.arrived_at,
+        "symptom": wo.symptom,
+        "cause": cause,
+        "resolution": wo.resolution,
+        "url": settings.SITE_URL.rstrip("/") + reverse("workorders:detail", args=[wo.pk]),
+    }
+
+
+def quote_context(quote) -> dict | None:
+    if quote is None:
+        return None
+    return {
+        "version": quote.revision,
+        "status": quote.get_status_display(),
+        "tax": quote.tax,
+        "total": quote.total,
+        "lines": [
+            {"description": line.description, "quantity": f"{line.quantity.normalize():f}", "unit_price": line.unit_price,
+             "amount": line.amount}
+            for line in quote.lines.all()
+        ],
+    }  # fmt: skip
+
+
+def service_form_context(*, form, workorder) -> dict:
+    """Everything the service-form PDF prints, from the signed revision `form` (never from the live order: a
+    signed form is frozen, so its PDF shows what was signed)."""
+    from weibao.onsite.choices import QuoteStatus
+    from weibao.onsite.models import Quote, SiteConfirmation
+
+    confirmation = SiteConfirmation.objects.filter(workorder=workorder).order_by("-id").first()
+    quote = (
+        Quote.objects.filter(workorder=workorder).exclude(status=QuoteStatus.SUPERSEDED)
+        .prefetch_related("lines").order_by("-revision").first()
+    )  # fmt: skip
+    order = order_context(workorder)
+    cause = form.get_cause_display()
+    if form.cause_detail:
+        cause = f"{cause}：{form.cause_detail}"
+    signatures = {}
+    if form.customer_signature_id:
+        signatures["customer"] = image_data_uri(form.customer_signature.image)
+    if form.engineer_signature_id:
+        signatures["engineer"] = image_data_uri(form.engineer_signature.image)
+    if form.stamp_photo:
+        signatures["stamp"] = image_data_uri(form.stamp_photo, _image_type(form.stamp_photo.name))
+    return {
+        "order": order,
+        "revision": form.revision,
+        "form": {
+            "symptom": form.symptom,
+            "confirmed_by": " ".join(filter(None, [confirmation.confirmed_by_name, confirmation.confirmed_by_phone]))
+            if confirmation else "",
+            "inspection": form.inspection,
+            "cause": cause,
+            "work_done": form.work_done,
+            "solved": form.solved,
+            "next_appointment": form.next_appointment_at,
+            "customer_contact": form.customer_contact_name,
+            "customer_phone": form.customer_contact_phone,
+            "engineer_name": form.engineer_name,
+            "engineer_phone": form.engineer_phone,
+            "rating": form.get_satisfaction_display() if form.satisfaction else "—",
+            "remark": form.customer_remark,
+            "signed_at": form.signed_at,
+        },
+        "replacements": [
+            {"old_model": r.get("device", ""), "old_serial": r.get("old_serial", ""), "new_model": r.get("new_model", ""),
+             "new_serial": r.get("new_serial", "")}
+            for r in form.replaced_devices or []
+        ],
+        "quote": quote_context(quote),
+        "signatures": signatures,
+        "qr": qr_data_uri(order["url"]),
+    }  # fmt: skip
+
+
+def workorder_sheet_context(*, workorder) -> dict:
+    """The work-order sheet: the order, its replacements and quote, and the latest signed form's signatures."""
+    from weibao.onsite.choices import FormStatus, QuoteStatus
+    from weibao.onsite.models import Quote, Replacement, ServiceForm
+
+    order = order_context(workorder)
+    quote = (
+        Quote.objects.filter(workorder=workorder).exclude(status=QuoteStatus.SUPERSEDED)
+        .prefetch_related("lines").order_by("-revision").first()
+    )  # fmt: skip
+    replacements = [
+        {"old_model": r.old_device.model, "old_serial": r.old_serial, "new_model": r.new_model, "new_serial": r.new_serial}
+        for r in Replacement.objects.filter(workorder=workorder).select_related("old_device").order_by("id")
+    ]  # fmt: skip
+    signed = (
+        ServiceForm.objects.filter(workorder=workorder, status=FormStatus.SIGNED)
+        .select_related("customer_signature", "engineer_signature").order_by("-revision").first()
+    )  # fmt: skip
+    context = {
+        "order": order,
+        "replacements": replacements,
+        "quote": quote_context(quote),
+        "qr": qr_data_uri(order["url"]),
+    }
+    if signed is not None:
+        signed_context = service_form_context(form=signed, workorder=workorder)
+        context["form"] = signed_context["form"]
+        context["signatures"] = signed_context["signatures"]
+    return context

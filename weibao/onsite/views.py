@@ -450,7 +450,7 @@ def service_form_pdf(request: HttpRequest, pk: int) -> HttpResponse:
     form = selectors.service_form_for_pdf(workorder=wo, revision=request.GET.get("revision"))
     if form is None:
         raise Http404
-    context = pdf.service_form_context(form=form, workorder=wo, user=request.user)
+    context = pdf.service_form_context(form=form, workorder=wo)
     return _pdf_response(pdf.render_service_form(context), f"{wo.number}-service-form-r{form.revision}.pdf")
 
 
@@ -458,5 +458,5 @@ def service_form_pdf(request: HttpRequest, pk: int) -> HttpResponse:
 def workorder_sheet_pdf(request: HttpRequest, pk: int) -> HttpResponse:
     """The work-order sheet (故障处理工作单) as a PDF."""
     wo = _order(request, pk)
-    context = pdf.workorder_sheet_context(workorder=wo, user=request.user)
+    context = pdf.workorder_sheet_context(workorder=wo)
     return _pdf_response(pdf.render_workorder_sheet(context), f"{wo.number}-sheet.pdf")

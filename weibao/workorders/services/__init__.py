@@ -15,7 +15,12 @@ from weibao.workorders.services.edits import (
     workorder_log_work,
     workorder_update,
 )
-from weibao.workorders.services.intake import workorder_add_attachments, workorder_create, workorder_create_many
+from weibao.workorders.services.intake import (
+    workorder_add_attachments,
+    workorder_attach_document,
+    workorder_create,
+    workorder_create_many,
+)
 from weibao.workorders.services.periodic import observation_close_due
 from weibao.workorders.services.transitions import (
     workorder_accept,
@@ -47,6 +52,7 @@ __all__ = [
     "workorder_accept",
     "workorder_acknowledge",
     "workorder_add_attachments",
+    "workorder_attach_document",
     "workorder_arrive",
     "workorder_assign",
     "workorder_cancel",
