@@ -96,7 +96,7 @@ class AnswerIn(StepIn):
     signature: str = Field("", max_length=2_000_000)
 
 
-class LinkIn(Schema):
+class LinkIn(StepIn):
     channel: str
     sent_to: str = Field(..., max_length=254)
 

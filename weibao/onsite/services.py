@@ -469,7 +469,8 @@ def link_valid_for() -> datetime.timedelta:
 
 @transaction.atomic
 def approval_link_create(*, quote: Quote, actor: User, channel: str, sent_to: str,
-                         valid_for: datetime.timedelta | None = None) -> tuple[ApprovalLink, str]:  # fmt: skip
+                         valid_for: datetime.timedelta | None = None,
+                         expected_version: int | None = None) -> tuple[ApprovalLink, str]:  # fmt: skip
     """A signed, expiring, one-time link to answer `quote` without logging in; returns the row and its token.
     Sending it (SMS / e-mail / WeCom) is the caller's side effect after commit; the timeline records who got it."""
     workorder = quote.workorder
@@ -487,7 +488,7 @@ def approval_link_create(*, quote: Quote, actor: User, channel: str, sent_to: st
     link = ApprovalLink.objects.create(quote=locked, channel=channel, sent_to=sent_to, created_by=actor,
                                        expires_at=timezone.now() + (valid_for or link_valid_for()))  # fmt: skip
     workorder_record_step(workorder=workorder, actor=actor, perm="onsite.quote", kind=EventKind.QUOTE_LINK_SENT,
-                          internal=True, data={**_quote_event_data(locked), "channel": channel, "to": sent_to,
+                          internal=True, expected_version=expected_version, data={**_quote_event_data(locked), "channel": channel, "to": sent_to,
                                                "link": link.pk})  # fmt: skip
     return link, approval_link_token(link)
 
