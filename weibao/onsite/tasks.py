@@ -8,7 +8,7 @@ from __future__ import annotations
 import logging
 
 from django.conf import settings
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError, models, transaction
 from django.tasks import task
 from django.template.loader import render_to_string
 from django.utils import timezone, translation
@@ -27,7 +27,14 @@ def _customer_email(workorder) -> str:
     reporter = workorder.reported_by
     if reporter is not None and reporter.is_customer and reporter.email:
         return reporter.email.lower()
-    return ""
+    # Else the customer's contact person at this site, or any of the customer's contacts with an address.
+    from weibao.customers.models import Contact
+
+    contact = (
+        Contact.objects.filter(customer_id=workorder.customer_id).exclude(email="")
+        .order_by(models.Case(models.When(site_id=workorder.site_id, then=0), default=1), "-is_primary", "id").first()
+    )  # fmt: skip
+    return contact.email.lower() if contact else ""
 
 
 @task()

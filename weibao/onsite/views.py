@@ -243,10 +243,9 @@ def quote_answer(request: HttpRequest, pk: int) -> HttpResponse:
 @require_POST
 def quote_send_link(request: HttpRequest, pk: int) -> HttpResponse:
     """Create a one-time approval link; it is shown here (to read out or copy) and sent by the chosen channel."""
+    require(request.user, "onsite.view")
+    quote = selectors.quote_get_for_user(user=request.user, pk=pk)  # 404 for another organisation first
     require(request.user, "onsite.quote")
-    quote = selectors.quote_get_for_user(user=request.user, pk=pk)
-    if request.user.is_customer:
-        raise Http404
     form = SendLinkForm(request.POST)
     status, error, link_url = 422, "", ""
     if form.is_valid():
@@ -422,7 +421,7 @@ def service_form(request: HttpRequest, pk: int) -> HttpResponse:
         if current is not None:
             initial = {f: getattr(current, f) for f in FORM_FIELDS}
         else:
-            initial = selectors.service_form_initial(workorder=wo)
+            initial = svc.service_form_initial(workorder=wo)
         initial["solved"] = {True: "yes", False: "no"}.get(initial.get("solved"), "")
         initial["customer_name"] = initial.get("customer_contact_name", "")
         initial["version"] = wo.version
