@@ -9,6 +9,7 @@ urlpatterns = [
     path("quotes/<int:pk>/answer/", views.quote_answer, name="quote_answer"),
     path("quotes/<int:pk>/link/", views.quote_send_link, name="quote_link"),
     path("<int:pk>/", views.visit, name="visit"),
+    path("<int:pk>/panel/", views.visit_panel, name="panel"),
     path("<int:pk>/confirm/", views.confirm, name="confirm"),
     path("<int:pk>/quote/", views.quote_edit, name="quote_edit"),
     path("<int:pk>/replacement/", views.replacement, name="replacement"),

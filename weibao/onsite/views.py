@@ -106,6 +106,16 @@ def visit(request: HttpRequest, pk: int) -> HttpResponse:
     })  # fmt: skip
 
 
+@login_required
+def visit_panel(request: HttpRequest, pk: int) -> HttpResponse:
+    """The on-site card of the order page (loaded by htmx after the page, so the page's own queries stay flat)."""
+    wo = _order(request, pk)
+    summary = selectors.onsite_for_order(workorder=wo, user=request.user)
+    return render(request, "onsite/partials/_order_panel.html", {
+        "wo": wo, "onsite": summary, "can_record": has_perm(request.user, "onsite.record"),
+    })  # fmt: skip
+
+
 # --- 1. confirm the problem on arrival ----------------------------------------------------------------------------
 
 

@@ -5,8 +5,6 @@ and flat query counts."""
 
 import datetime
 import re
-import shutil
-import subprocess
 from decimal import Decimal
 
 import pytest
@@ -17,6 +15,7 @@ from weibao.onsite import services
 from weibao.onsite.choices import QuoteStatus
 from weibao.onsite.models import ApprovalLink, Quote, Replacement, ServiceForm
 from weibao.onsite.tests.conftest import png, signature_data_url
+from weibao.onsite.tests.pdfcheck import pdf_checks
 from weibao.workorders.models import Attachment
 
 pytestmark = pytest.mark.django_db
@@ -113,8 +112,9 @@ def test_customer_of_another_organisation_gets_404_on_every_page_and_pdf(
         assert_scoped(url, client)
     for url in [f"/on-site/quotes/{quote.pk}/answer/", f"/on-site/quotes/{quote.pk}/link/"]:
         assert_scoped(url, client, method="post", data={"decision": "approve", "name": "x"})
-    for step in ["confirm", "quote", "replacement", "backup", "change", "form"]:
+    for step in ["confirm", "quote", "replacement", "backup", "change", "form", "panel"]:
         assert_scoped(f"/on-site/{wo.pk}/{step}/", client)
+        assert_scoped(f"/on-site/{wo.pk}/{step}/", client, method="post", data={"version": wo.version})
 
 
 def test_staff_and_the_orders_customer_download_the_signed_form(client, signed_order, manager, customer_a_user):
@@ -279,33 +279,6 @@ def test_engineers_phone_answer_needs_a_real_signature(client, on_site_order, fi
 # --- the signed form's PDF ----------------------------------------------------------------------------------------
 
 
-def _tool(*args: str) -> str:
-    return subprocess.run(list(args), check=True, capture_output=True, text=True).stdout  # noqa: S603
-
-
-def pdf_checks(data: bytes, tmp_path, *expected: str) -> str:
-    """pdftotext finds the expected text; pdffonts shows only embedded Noto Sans CJK (a missing CJK font would
-    fall back to a face without the glyphs: boxes); pdftoppm renders every page."""
-    tools = {name: shutil.which(name) for name in ("pdftotext", "pdffonts", "pdftoppm")}
-    if not all(tools.values()):
-        pytest.skip("poppler-utils not installed")
-    path = tmp_path / "form.pdf"
-    path.write_bytes(data)
-    text = _tool(tools["pdftotext"], "-layout", str(path), "-")
-    for piece in expected:
-        assert piece in text, piece
-    fonts = _tool(tools["pdffonts"], str(path))
-    rows = [line.split() for line in fonts.splitlines()[2:] if line.strip()]
-    assert rows, "no fonts in the PDF"
-    for row in rows:
-        assert "Noto-Sans-CJK" in row[0], f"unexpected font {row[0]}"
-        assert row[-5:-2] == ["yes", "yes", "yes"], f"font not embedded/subset/unicode: {row}"
-    _tool(tools["pdftoppm"], "-r", "30", "-png", str(path), str(tmp_path / "page"))
-    pages = sorted(tmp_path.glob("page*.png"))
-    assert len(pages) >= 2  # two copies
-    return text
-
-
 def test_signed_form_pdf_has_the_cause_serials_total_and_cjk_font(client, signed_order, manager, tmp_path):
     _login(client, manager)
     data = client.get(f"/on-site/{signed_order.pk}/service-form.pdf").content
@@ -350,5 +323,9 @@ def test_visit_and_order_pages_keep_their_query_count_flat(client, signed_order,
     _login(client, field_engineer)
     with django_assert_max_num_queries(30):
         assert client.get(f"/on-site/{signed_order.pk}/").status_code == 200
+    with django_assert_max_num_queries(30):
+        assert client.get(f"/on-site/{signed_order.pk}/panel/").status_code == 200
     with django_assert_max_num_queries(40):
-        assert client.get(f"/work-orders/{signed_order.pk}/").status_code == 200
+        page = client.get(f"/work-orders/{signed_order.pk}/")
+    assert page.status_code == 200
+    assert f"/on-site/{signed_order.pk}/panel/" in page.content.decode()  # the on-site card loads after the page
