@@ -7,7 +7,10 @@ with field errors."""
 
 from __future__ import annotations
 
+from functools import partial
+
 from django.core.exceptions import ValidationError
+from django.db import transaction
 from django.http import Http404, HttpResponse
 from django.urls import NoReverseMatch, reverse
 from django.utils.translation import gettext as _
@@ -163,6 +166,12 @@ def refuse_quote(request, quote_id: int, payload: AnswerIn):
     return selectors.quote_get_for_user(user=request.auth, pk=quote.pk)
 
 
+def _deliver_link(link_id: int, url: str) -> None:
+    from weibao.onsite.tasks import approval_link_deliver
+
+    approval_link_deliver.enqueue(link_id=link_id, url=url)
+
+
 def _public_url(request, token: str) -> str:
     try:
         path = reverse("onsite:public_quote", args=[token])
@@ -179,8 +188,10 @@ def send_link(request, quote_id: int, payload: LinkIn):
     link, token = services.approval_link_create(quote=quote, actor=request.auth, channel=payload.channel,
                                                 sent_to=payload.sent_to,
                                                 expected_version=payload.expected_version)  # fmt: skip
+    url = _public_url(request, token)
+    transaction.on_commit(partial(_deliver_link, link.pk, url))
     return Status(201, {"id": link.pk, "quote_id": quote.pk, "channel": link.channel, "sent_to": link.sent_to,
-                        "expires_at": link.expires_at, "token": token, "url": _public_url(request, token)})  # fmt: skip
+                        "expires_at": link.expires_at, "token": token, "url": url})  # fmt: skip
 
 
 # --- replacement, backup, change ----------------------------------------------------------------------------------

@@ -233,3 +233,26 @@ def test_another_customers_user_gets_404_on_every_url(
     assert r.status_code == 404
     quote.refresh_from_db()
     assert quote.status == QuoteStatus.PENDING
+
+
+def test_link_over_the_api_is_one_time_and_goes_out_by_email(
+    api_as, on_site_order, field_engineer, django_capture_on_commit_callbacks
+):
+    from weibao.notifications.models import Delivery
+
+    quote = services.quote_create(workorder=on_site_order, actor=field_engineer,
+                                  lines=[{"kind": "other", "description": "线", "quantity": 1, "unit_price": 5}])  # fmt: skip
+    engineer = api_as(field_engineer)
+    with django_capture_on_commit_callbacks(execute=True):
+        r = post(engineer, f"{BASE}/quotes/{quote.pk}/links", {"channel": "email", "sent_to": "wang@example.com"})
+    assert r.status_code == 201, r.content
+    body = r.json()
+    assert f"/q/{body['token']}/" in body["url"]
+    assert Delivery.objects.filter(recipient="wang@example.com", workorder=on_site_order).exists()
+    services.quote_answer_by_link(token=body["token"], approve=False, name="王主任", reason="预算不足")
+    with pytest.raises(services.LinkRefused):
+        services.quote_answer_by_link(token=body["token"], approve=True, name="王主任")
+    quote.refresh_from_db()
+    assert quote.status == QuoteStatus.REFUSED
+    r = post(engineer, f"{BASE}/quotes/{quote.pk}/links", {"channel": "sms", "sent_to": "138"})
+    assert r.status_code == 409  # only a quote waiting for the customer is sent
