@@ -108,7 +108,7 @@ def demo(*, stdout) -> None:
             "cause": "system", "cause_detail": "摄像机电源模块损坏",
             "work_done": "更换同型号摄像机，调整角度，录像恢复",
             "solved": True, "customer_contact_name": "王主任", "customer_contact_phone": "13800001234",
-            "engineer_name": engineer.get_full_name() or engineer.username,
+            "engineer_name": engineer.name or engineer.username,
             "engineer_phone": engineer.phone or "13900005678",
             "satisfaction": 5, "customer_remark": "响应及时，处理专业",
         })  # fmt: skip

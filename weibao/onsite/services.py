@@ -394,7 +394,7 @@ def _answer(*, quote: Quote, actor: User, approve: bool, channel: str, name: str
             raise ValidationError({"channel": _("Answer in the customer portal.")})
         if actor.is_internal and channel != AnswerChannel.PHONE:
             raise ValidationError({"channel": _("Our staff record the customer's answer with their signature.")})
-    name = _text(name, "name", max_length=100) or (actor.get_full_name() if actor.is_customer else "")
+    name = _text(name, "name", max_length=100) or (actor.name if actor.is_customer else "")
     if channel in (AnswerChannel.PHONE, AnswerChannel.LINK) and not name:
         raise ValidationError({"name": _("Enter the name of the person answering.")})
     reason = _text(reason, "reason")
@@ -746,7 +746,7 @@ def service_form_initial(*, workorder: WorkOrder) -> dict[str, Any]:
         or (contact.name if contact else workorder.reporter_name),
         "customer_contact_phone": (confirmation.confirmed_by_phone if confirmation else "")
         or ((contact.mobile or contact.phone) if contact else workorder.reporter_phone),
-        "engineer_name": engineer.get_full_name() if engineer else "",
+        "engineer_name": engineer.name if engineer else "",
         "engineer_phone": engineer.phone if engineer else "",
         "satisfaction": None,
         "customer_remark": "",
@@ -874,7 +874,7 @@ def service_form_sign(*, workorder: WorkOrder, actor: User, customer_name: str, 
     form.customer_signature = _signature_store(workorder=wo, actor=actor, role=SignerRole.CUSTOMER,
                                                name=customer_name, png=customer_png)  # fmt: skip
     form.engineer_signature = _signature_store(workorder=wo, actor=actor, role=SignerRole.ENGINEER,
-                                               name=form.engineer_name or actor.get_full_name(), png=engineer_png)  # fmt: skip
+                                               name=form.engineer_name or actor.name, png=engineer_png)  # fmt: skip
     if checked is not None:
         form.sha256 = checked.sha256
         form.stamp_photo.save(checked.name, stamp_photo, save=False)
