@@ -86,11 +86,13 @@ class ConfirmForm(forms.Form):
 
 class QuoteLineForm(forms.Form):
     kind = forms.ChoiceField(label=_("Kind"), choices=LineKind.choices, initial=LineKind.PART)
-    description = forms.CharField(label=_("Description"), max_length=300)
+    description = forms.CharField(label=_("Description"), max_length=300, required=False,
+                                  help_text=_("Empty: named after the part, labour or transport."))  # fmt: skip
     spare_part = forms.IntegerField(widget=forms.HiddenInput, required=False)
     quantity = forms.DecimalField(label=_("Quantity"), max_digits=10, decimal_places=2,
                                   widget=forms.NumberInput(attrs={"inputmode": "decimal", "step": "any"}))  # fmt: skip
-    unit_price = forms.DecimalField(label=_("Unit price (CNY)"), max_digits=12, decimal_places=2,
+    unit_price = forms.DecimalField(label=_("Unit price (CNY)"), max_digits=12, decimal_places=2, required=False,
+                                    help_text=_("Empty: from the price list or the contract's rate."),
                                     widget=forms.NumberInput(attrs={"inputmode": "decimal", "step": "0.01"}))  # fmt: skip
 
     def clean_quantity(self):
@@ -101,7 +103,7 @@ class QuoteLineForm(forms.Form):
 
     def clean_unit_price(self):
         value = self.cleaned_data["unit_price"]
-        if value < 0:
+        if value is not None and value < 0:
             raise ValidationError(_("The price cannot be negative."), code="price")
         return value
 
