@@ -329,3 +329,29 @@ def test_visit_and_order_pages_keep_their_query_count_flat(client, signed_order,
         page = client.get(f"/work-orders/{signed_order.pk}/")
     assert page.status_code == 200
     assert f"/on-site/{signed_order.pk}/panel/" in page.content.decode()  # the on-site card loads after the page
+
+
+def _count(client, url: str) -> int:
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    with CaptureQueriesContext(connection) as ctx:
+        assert client.get(url).status_code == 200
+    return len(ctx.captured_queries)
+
+
+def test_query_counts_do_not_grow_with_more_replacements_quotes_and_revisions(client, signed_order, field_engineer,
+                                                                             site_a):  # fmt: skip
+    from weibao.workorders.tests.factories import DeviceFactory
+
+    wo = signed_order
+    _login(client, field_engineer)
+    urls = [f"/on-site/{wo.pk}/", f"/on-site/{wo.pk}/panel/", f"/work-orders/{wo.pk}/"]
+    before = [_count(client, url) for url in urls]
+    for i in range(3):  # more of everything the pages list
+        device = DeviceFactory(site=site_a, model="S5720", serial_number=f"OLD-9{i}")
+        services.replacement_record(workorder=wo, actor=field_engineer, old_device=device, new_serial=f"NEW-9{i}",
+                                    new_model="S5720", signer_name="王经理", signature=signature_data_url())  # fmt: skip
+        wo.refresh_from_db()
+        services.service_form_save(workorder=wo, actor=field_engineer, data={"customer_remark": f"第{i}次"})
+    assert [_count(client, url) for url in urls] == before
