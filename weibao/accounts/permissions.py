@@ -59,6 +59,7 @@ PERMISSIONS: dict[str, set[str]] = {
     "onsite.record": DESK | ENGINEERS | MANAGERS,
     "onsite.quote": DESK | ENGINEERS | MANAGERS,
     "onsite.quote_answer": CUSTOMER | DESK | ENGINEERS | MANAGERS,
+    "onsite.quote_withdraw": MANAGERS,  # lifts the quote gate: a manager's decision, on the timeline
     "onsite.price_list": MANAGERS | {Role.SERVICE_ADMIN},
     "dispatch.roster": MANAGERS | {Role.SERVICE_ADMIN},
     "dispatch.view": ALL_STAFF,

@@ -39,6 +39,7 @@ from weibao.onsite.schemas import (
     ServiceFormIn,
     ServiceFormOut,
     SparePartOut,
+    WithdrawIn,
 )
 
 router = Router(tags=["on site"])
@@ -163,6 +164,15 @@ def refuse_quote(request, quote_id: int, payload: AnswerIn):
     services.quote_refuse(quote=quote, actor=request.auth, channel=payload.channel, name=payload.name,
                           reason=payload.reason, signature=payload.signature or None,
                           expected_version=payload.expected_version)  # fmt: skip
+    return selectors.quote_get_for_user(user=request.auth, pk=quote.pk)
+
+
+@router.post("/quotes/{int:quote_id}/withdraw", response=QuoteOut)
+def withdraw_quote(request, quote_id: int, payload: WithdrawIn):
+    """A manager withdraws a waiting or refused quote (a reason is required): the gate lifts, the order resumes."""
+    quote = _quote(request, quote_id)
+    services.quote_withdraw(quote=quote, actor=request.auth, reason=payload.reason,
+                            expected_version=payload.expected_version)  # fmt: skip
     return selectors.quote_get_for_user(user=request.auth, pk=quote.pk)
 
 

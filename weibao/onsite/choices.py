@@ -11,6 +11,7 @@ class QuoteStatus(models.TextChoices):
     APPROVED = "approved", _("Approved")
     REFUSED = "refused", _("Refused")
     SUPERSEDED = "superseded", _("Superseded by a newer version")
+    WITHDRAWN = "withdrawn", _("Withdrawn")
 
 
 QUOTE_STATUS_BADGE = {
@@ -18,6 +19,7 @@ QUOTE_STATUS_BADGE = {
     QuoteStatus.APPROVED: "ok",
     QuoteStatus.REFUSED: "danger",
     QuoteStatus.SUPERSEDED: "muted",
+    QuoteStatus.WITHDRAWN: "muted",
 }
 # A quote in these states blocks working on / resolving the order (the gate).
 BLOCKING_QUOTE_STATUSES = frozenset({QuoteStatus.PENDING, QuoteStatus.REFUSED})

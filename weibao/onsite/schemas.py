@@ -96,6 +96,10 @@ class AnswerIn(StepIn):
     signature: str = Field("", max_length=2_000_000)
 
 
+class WithdrawIn(StepIn):
+    reason: str = Field(..., max_length=20_000)
+
+
 class LinkIn(StepIn):
     channel: str
     sent_to: str = Field(..., max_length=254)

@@ -446,6 +446,33 @@ def quote_refuse(*, quote: Quote, actor: User, channel: str, name: str = "", rea
                    signature=signature, expected_version=expected_version)  # fmt: skip
 
 
+@transaction.atomic
+def quote_withdraw(*, quote: Quote, actor: User, reason: str, expected_version: int | None = None) -> Quote:
+    """A manager withdraws the current quote (no paid work after all, or the customer declined and the order is
+    finished without it): the gate lifts, a waiting order resumes, the reason is on the timeline."""
+    workorder = quote.workorder
+    _check_order_actor(actor, "onsite.quote_withdraw", workorder)
+    reason = _text(reason, "reason", required=True)
+    wo = workorder_lock(workorder)
+    locked = Quote.objects.select_for_update().get(pk=quote.pk)
+    if locked.status == QuoteStatus.WITHDRAWN:
+        return locked
+    if locked.status not in (QuoteStatus.PENDING, QuoteStatus.REFUSED):
+        raise TransitionNotAllowed(current=str(locked.get_status_display()),
+                                   requested=str(QuoteStatus.WITHDRAWN.label),
+                                   message=_("Only a quote waiting for the customer or refused can be withdrawn."))  # fmt: skip
+    workorder_check_version(workorder=wo, expected_version=expected_version)
+    now = timezone.now()
+    Quote.objects.filter(pk=locked.pk).update(status=QuoteStatus.WITHDRAWN, answer_reason=reason, updated_at=now,
+                                              version=locked.version + 1)  # fmt: skip
+    ApprovalLink.objects.filter(quote=locked, used_at__isnull=True).update(expires_at=now)
+    locked.refresh_from_db()
+    workorder_end_wait(workorder=workorder, actor=actor, perm="onsite.quote_withdraw",
+                       reason=WaitReason.QUOTE_APPROVAL, kind=EventKind.QUOTE_WITHDRAWN, body=reason,
+                       data=_quote_event_data(locked))  # fmt: skip
+    return locked
+
+
 # --- one-time approval links --------------------------------------------------------------------------------------
 
 

@@ -193,6 +193,7 @@ class EventKind(models.TextChoices):
     QUOTE_LINK_SENT = "quote_link_sent", _("Quote approval link sent")
     QUOTE_APPROVED = "quote_approved", _("Quote approved")
     QUOTE_REFUSED = "quote_refused", _("Quote refused")
+    QUOTE_WITHDRAWN = "quote_withdrawn", _("Quote withdrawn")
     DEVICE_REPLACED = "device_replaced", _("Device replaced")
     BACKUP_RECORDED = "backup_recorded", _("Backup recorded")
     CHANGE_RECORDED = "change_recorded", _("Change carried out")
@@ -225,6 +226,7 @@ ONSITE_CUSTOMER_EVENT_KINDS = frozenset(
         EventKind.QUOTE_REVISED,
         EventKind.QUOTE_APPROVED,
         EventKind.QUOTE_REFUSED,
+        EventKind.QUOTE_WITHDRAWN,
         EventKind.DEVICE_REPLACED,
         EventKind.BACKUP_RECORDED,
         EventKind.CHANGE_RECORDED,

@@ -538,3 +538,36 @@ def test_another_customers_user_cannot_answer_or_record(on_site_order, field_eng
         services.quote_approve(quote=quote, actor=customer_b_user, channel=AnswerChannel.PORTAL)
     with pytest.raises(PermissionDenied):
         services.service_form_save(workorder=on_site_order, actor=customer_b_user, data=FORM)
+
+
+def test_a_manager_withdraws_a_refused_quote_and_the_order_can_be_resolved(
+    on_site_order, field_engineer, manager, spare_part, customer_a_user
+):
+    from django.core.exceptions import PermissionDenied
+
+    quote = _quote(on_site_order, field_engineer, spare_part)
+    services.quote_refuse(quote=quote, actor=customer_a_user, channel=AnswerChannel.PORTAL, reason="不换了")
+    with pytest.raises(PermissionDenied):
+        services.quote_withdraw(quote=quote, actor=field_engineer, reason="客户不需要")
+    with pytest.raises(ValidationError):
+        services.quote_withdraw(quote=quote, actor=manager, reason="")
+    before = _last_id(on_site_order)
+    services.quote_withdraw(quote=quote, actor=manager, reason="客户不需要更换，仅调试")
+    (event,) = _new_events(on_site_order, before)
+    assert event.kind == EventKind.QUOTE_WITHDRAWN
+    on_site_order.refresh_from_db()
+    wo_services.workorder_resolve(workorder=on_site_order, actor=field_engineer, resolution="调试后恢复")
+    assert on_site_order.status == Status.RESOLVED
+
+
+def test_withdrawing_a_pending_quote_resumes_the_order(on_site_order, field_engineer, manager, spare_part):
+    quote = _quote(on_site_order, field_engineer, spare_part)
+    _link, token = services.approval_link_create(quote=quote, actor=field_engineer, channel="sms", sent_to="138")
+    services.quote_withdraw(quote=quote, actor=manager, reason="报错了")
+    on_site_order.refresh_from_db()
+    assert on_site_order.status == Status.ON_SITE
+    assert on_site_order.wait_reason == ""
+    with pytest.raises(services.LinkRefused):
+        services.approval_link_open(token=token)
+    new = services.quote_revise(quote=quote, actor=field_engineer, lines=[LINES[1]])
+    assert (new.revision, new.status) == (2, QuoteStatus.PENDING)
