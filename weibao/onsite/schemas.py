@@ -49,7 +49,7 @@ class QuoteLineIn(Schema):
 
 class QuoteIn(StepIn):
     lines: list[QuoteLineIn] = Field(..., min_length=1, max_length=100)
-    tax_rate: Decimal | str | None = None
+    tax_rate: Decimal | str | None = Field(None, description="A fraction: 0.13 is 13 % VAT (the default).")
     note: str = Field("", max_length=20_000)
 
 

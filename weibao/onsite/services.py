@@ -256,6 +256,9 @@ def _clean_lines(workorder: WorkOrder, lines: list[dict]) -> list[_Line]:
             price = raw.get("unit_price")
             unit = _text(raw.get("unit") or "", prefix + "unit", max_length=20)
             description = _text(raw.get("description") or "", prefix + "description", max_length=300)
+            if kind == LineKind.PART and part is None and device is not None:
+                # A part for a device of the site: the price-list entry of the device's model, if there is one.
+                part = SparePart.objects.filter(model=device.model, active=True).order_by("id").first()
             if price is None or price == "":
                 if kind == LineKind.PART and part is not None:
                     price = part.unit_price

@@ -571,3 +571,14 @@ def test_withdrawing_a_pending_quote_resumes_the_order(on_site_order, field_engi
         services.approval_link_open(token=token)
     new = services.quote_revise(quote=quote, actor=field_engineer, lines=[LINES[1]])
     assert (new.revision, new.status) == (2, QuoteStatus.PENDING)
+
+
+def test_a_part_for_a_device_takes_the_price_of_its_model_from_the_price_list(on_site_order, field_engineer, device_a):
+    from weibao.onsite.models import SparePart
+
+    SparePart.objects.create(model=device_a.model, name="摄像机", unit="台", unit_price=Decimal("999.00"))
+    quote = services.quote_create(workorder=on_site_order, actor=field_engineer,
+                                  lines=[{"kind": "part", "device": device_a, "quantity": "2"}])  # fmt: skip
+    line = quote.lines.get()
+    assert (line.unit_price, line.amount, line.device_id) == (Decimal("999.00"), Decimal("1998.00"), device_a.pk)
+    assert line.spare_part is not None
