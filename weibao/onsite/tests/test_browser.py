@@ -5,7 +5,7 @@ when the connection is back."""
 
 import pytest
 
-from weibao.core.tests.browser import CHROMIUM_ARGS, PHONE, login  # noqa: F401 - CHROMIUM_ARGS documents the setup
+from weibao.core.tests.browser import PHONE, login, screenshot
 from weibao.onsite.choices import FormStatus, QuoteStatus
 from weibao.onsite.models import Quote, Replacement, ServiceForm
 from weibao.onsite.tests.pdfcheck import pdf_checks
@@ -129,8 +129,10 @@ def test_visit_on_a_phone_from_arrival_to_the_pdf(chromium_browser, live_server,
     page.fill("#id_customer_name", "王经理")
     draw(page, "#id_customer_signature-canvas")
     draw(page, "#id_engineer_signature-canvas")
+    screenshot(page, "onsite-service-form-375")
     page.click("[data-submit=sign-form]")
     page.wait_for_selector('[data-testid=form-status][data-status="signed"]')
+    screenshot(page, "onsite-visit-375")
     form = ServiceForm.objects.get(workorder=wo)
     assert form.status == FormStatus.SIGNED
     assert form.complete, form.missing

@@ -197,6 +197,44 @@ def test_signing_without_signatures_is_refused_and_the_form_stays_unsigned(clien
     assert not ServiceForm.objects.filter(workorder=on_site_order).exists()  # save and sign: one transaction
 
 
+def test_change_page_refuses_a_change_before_backup_and_agreement(client, on_site_order, field_engineer):
+    from weibao.onsite.models import Backup, ChangeRecord
+
+    wo = on_site_order
+    _login(client, field_engineer)
+    page = client.get(f"/on-site/{wo.pk}/change/")
+    assert b'data-testid="change-needs-backup"' in page.content
+    refused = client.post(f"/on-site/{wo.pk}/change/", {"version": wo.version, "description": "升级固件"})
+    assert refused.status_code in (409, 422)
+    assert not ChangeRecord.objects.exists()
+    saved = client.post(f"/on-site/{wo.pk}/backup/", {
+        "version": wo.version, "what": "交换机配置", "location": "U盘 + 服务器 /backup", "performed_by_name": "张工",
+        "performed_at": "2026-12-06T10:00", "customer_agreed": "on", "agreed_by_name": "王经理",
+    })  # fmt: skip
+    assert saved.status_code == 302
+    wo.refresh_from_db()
+    backup = Backup.objects.get(workorder=wo)
+    done = client.post(f"/on-site/{wo.pk}/change/", {"version": wo.version, "backup": backup.pk,
+                                                     "description": "升级固件"})  # fmt: skip
+    assert done.status_code == 302
+    assert ChangeRecord.objects.filter(workorder=wo, backup=backup).exists()
+
+
+def test_stale_version_on_a_step_page_is_a_conflict_not_a_silent_overwrite(client, on_site_order, field_engineer):
+    _login(client, field_engineer)
+    response = client.post(f"/on-site/{on_site_order.pk}/confirm/", {
+        "version": on_site_order.version - 1, "confirmed_by_name": "王经理", "symptom": "网络中断", "cause": "system",
+    })  # fmt: skip
+    assert response.status_code == 409
+    assert b'data-testid="onsite-error"' in response.content
+
+
+def test_work_order_sheet_pdf(client, signed_order, customer_a_user, tmp_path):
+    _login(client, customer_a_user)
+    data = client.get(f"/on-site/{signed_order.pk}/sheet.pdf").content
+    pdf_checks(data, tmp_path, signed_order.number, "OLD-0001", "NEW-0002", "第一联")
+
+
 # --- the quote's answer -------------------------------------------------------------------------------------------
 
 
