@@ -75,3 +75,19 @@ class Satisfaction(models.IntegerChoices):
     NEUTRAL = 3, _("Neutral")
     SATISFIED = 4, _("Satisfied")
     VERY_SATISFIED = 5, _("Very satisfied")
+
+
+# The parts a complete service form needs (code → label); `ServiceForm.missing` stores the codes.
+FORM_PARTS = {
+    "symptom": _("symptom"),
+    "inspection": _("inspection record"),
+    "cause": _("cause"),
+    "work_done": _("work done"),
+    "solved": _("solved yes/no"),
+    "next_appointment_at": _("next appointment (not solved)"),
+    "customer_contact": _("customer contact and phone"),
+    "engineer_contact": _("engineer and phone"),
+    "satisfaction": _("satisfaction rating"),
+    "customer_signature": _("customer signature"),
+    "engineer_signature": _("engineer signature"),
+}

@@ -16,6 +16,7 @@ from django.utils.translation import gettext_lazy as _
 
 from weibao.core.models import TimeStampedModel, VersionedModel
 from weibao.onsite.choices import (
+    FORM_PARTS,
     AnswerChannel,
     FormStatus,
     LabourBasis,
@@ -385,3 +386,8 @@ class ServiceForm(VersionedModel):
     @property
     def is_signed(self) -> bool:
         return self.status == FormStatus.SIGNED
+
+    @property
+    def missing_labels(self) -> list[str]:
+        """The missing parts by name, for the page and the PDF."""
+        return [str(FORM_PARTS.get(code, code)) for code in self.missing]

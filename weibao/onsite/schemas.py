@@ -206,7 +206,8 @@ class ServiceFormOut(Schema):
     has_stamp_photo: bool
     signed_at: datetime.datetime | None
     complete: bool
-    missing: list[str]
+    missing: list[str]  # codes: symptom, inspection, cause, work_done, solved, next_appointment_at, …
+    missing_labels: list[str]  # the same, named in the request's language
 
     @staticmethod
     def resolve_has_customer_signature(obj) -> bool:

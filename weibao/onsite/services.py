@@ -707,22 +707,6 @@ FORM_SHORT_FIELDS = {
 }
 FORM_FIELDS = (*FORM_TEXT_FIELDS, *FORM_SHORT_FIELDS, "cause", "solved", "next_appointment_at", "satisfaction")
 
-# What a complete form needs (code → label). `ServiceForm.missing` stores the codes.
-REQUIRED_PARTS: dict[str, str] = {
-    "symptom": "symptom",
-    "inspection": "inspection record",
-    "cause": "cause",
-    "work_done": "work done",
-    "solved": "solved yes/no",
-    "next_appointment_at": "next appointment (not solved)",
-    "customer_contact": "customer contact",
-    "engineer_contact": "engineer contact",
-    "satisfaction": "satisfaction rating",
-    "customer_signature": "customer signature",
-    "engineer_signature": "engineer signature",
-}
-
-
 def form_missing(form: ServiceForm) -> list[str]:
     """The codes of the required parts `form` lacks (empty: complete)."""
     missing = [f for f in ("symptom", "inspection") if not getattr(form, f).strip()]
