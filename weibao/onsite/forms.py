@@ -52,7 +52,8 @@ class CameraPhotoField(forms.FileField):
     def clean(self, data, initial=None):
         upload = super().clean(data, initial)
         if upload and hasattr(upload, "size"):
-            check_upload(upload, allowed=IMAGE_EXTENSIONS)  # "The file is too large (limit 25 MB)." etc.
+            # "The file is too large (limit 25 MB)." etc.; the checked name and type travel with the file.
+            upload.checked = check_upload(upload, allowed=IMAGE_EXTENSIONS)
         return upload
 
 
@@ -224,7 +225,7 @@ class ServiceFormForm(forms.Form):
     engineer_name = forms.CharField(label=_("Engineer"), max_length=100, required=False)
     engineer_phone = forms.CharField(label=_("Engineer phone"), max_length=40, required=False,
                                      widget=forms.TextInput(attrs={"type": "tel"}))  # fmt: skip
-    satisfaction = forms.TypedChoiceField(label=_("Satisfaction"), choices=[("", "—"), *Satisfaction.choices],
+    satisfaction = forms.TypedChoiceField(label=_("Satisfaction"), choices=Satisfaction.choices,
                                           coerce=int, empty_value=None, required=False, widget=forms.RadioSelect)  # fmt: skip
     customer_remark = forms.CharField(label=_("Customer remark"), widget=forms.Textarea(attrs={"rows": 2}),
                                       required=False)  # fmt: skip

@@ -33,6 +33,7 @@ from weibao.onsite.forms import (
 from weibao.onsite.models import Backup, Quote
 from weibao.workorders.models import WorkOrder
 from weibao.workorders.selectors import workorder_get_for_user
+from weibao.workorders.services import workorder_attach_document
 
 FORM_FIELDS = ("symptom", "inspection", "cause", "cause_detail", "work_done", "solved", "next_appointment_at",
                "customer_contact_name", "customer_contact_phone", "engineer_name", "engineer_phone", "satisfaction",
@@ -332,11 +333,16 @@ def replacement(request: HttpRequest, pk: int) -> HttpResponse:
             data = form.cleaned_data
             old_device = next(d for d in devices if d.pk == data["old_device"])
 
+            @transaction.atomic  # the replacement and its photo together or not at all
             def call():
-                svc.replacement_record(workorder=wo, actor=request.user, old_device=old_device,
-                                       new_serial=data["new_serial"], new_model=data["new_model"],
-                                       signer_name=data["signer_name"], signature=data["signature"],
-                                       note=data["note"], expected_version=_version(form))  # fmt: skip
+                swap = svc.replacement_record(workorder=wo, actor=request.user, old_device=old_device,
+                                              new_serial=data["new_serial"], new_model=data["new_model"],
+                                              signer_name=data["signer_name"], signature=data["signature"],
+                                              note=data["note"], expected_version=_version(form))  # fmt: skip
+                photo = data.get("photo")
+                if photo:  # on the replacement's own timeline event: no second event
+                    workorder_attach_document(event=swap.event, content=photo.read(), name=photo.checked.name,
+                                              content_type=photo.checked.content_type, actor=request.user)  # fmt: skip
 
             status, error = _run(form, call)
             if status == 200:

@@ -175,6 +175,19 @@ def test_one_dot_signature_is_refused_and_nothing_is_stored(client, on_site_orde
     assert not Replacement.objects.exists()
 
 
+def test_replacement_photo_from_the_camera_is_attached_to_its_event(client, on_site_order, field_engineer, device_a):
+    _login(client, field_engineer)
+    photo = SimpleUploadedFile("IMG_0001.png", png(lambda d: d.rectangle((5, 5, 60, 60), fill=(200, 0, 0, 255))),
+                               content_type="image/png")  # fmt: skip
+    data = {"version": on_site_order.version, "old_device": device_a.pk, "new_serial": "NEW-1", "new_model": "X",
+            "signer_name": "王经理", "signature": signature_data_url(), "photo": photo}  # fmt: skip
+    assert client.post(f"/on-site/{on_site_order.pk}/replacement/", data).status_code == 302
+    swap = Replacement.objects.get()
+    attachment = Attachment.objects.get(workorder=on_site_order)
+    assert attachment.event_id == swap.event_id
+    assert attachment.content_type == "image/png"
+
+
 def test_a_30_mb_photo_is_refused_with_the_limit_named(client, on_site_order, field_engineer, device_a, settings):
     settings.LANGUAGE_CODE = "en"
     _login(client, field_engineer)
