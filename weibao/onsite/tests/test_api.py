@@ -258,3 +258,44 @@ def test_link_over_the_api_is_one_time_and_goes_out_by_email(
     assert quote.status == QuoteStatus.REFUSED
     r = post(engineer, f"{BASE}/quotes/{quote.pk}/links", {"channel": "sms", "sent_to": "138"})
     assert r.status_code == 409  # only a quote waiting for the customer is sent
+
+
+@pytest.mark.parametrize(
+    "step", ["confirm-cause", "service-form", "changes", "approve", "links", "withdraw", "replacements"]
+)
+def test_every_write_refuses_a_stale_expected_version(
+    api_as, step, on_site_order, field_engineer, manager, device_a, customer_a_user
+):
+    wo = on_site_order
+    if step == "changes":
+        services.backup_record(workorder=wo, actor=field_engineer, what="配置", location="U盘",
+                               performed_by_name="张工", customer_agreed=True, agreed_by_name="王主任")  # fmt: skip
+    quote = None
+    if step in ("approve", "links", "withdraw"):
+        quote = services.quote_create(workorder=wo, actor=field_engineer,
+                                      lines=[{"kind": "other", "description": "线", "quantity": 1, "unit_price": 5}])  # fmt: skip
+    wo.refresh_from_db()
+    stale = wo.version - 1
+    actor = {"approve": field_engineer, "withdraw": manager}.get(step, field_engineer)
+    client = api_as(actor)
+    calls = {
+        "confirm-cause": ("post", f"{BASE}/work-orders/{wo.pk}/confirm-cause",
+                          {"confirmed_by_name": "王主任", "symptom": "无图像", "cause": "system"}),
+        "service-form": ("put", f"{BASE}/work-orders/{wo.pk}/service-form", {"inspection": "检查"}),
+        "changes": ("post", f"{BASE}/work-orders/{wo.pk}/changes", {"description": "升级"}),
+        "approve": ("post", f"{BASE}/quotes/{quote.pk if quote else 0}/approve",
+                    {"channel": "phone", "name": "王主任", "signature": signature_data_url()}),
+        "links": ("post", f"{BASE}/quotes/{quote.pk if quote else 0}/links", {"channel": "sms", "sent_to": "138"}),
+        "withdraw": ("post", f"{BASE}/quotes/{quote.pk if quote else 0}/withdraw", {"reason": "错了"}),
+        "replacements": ("post", f"{BASE}/work-orders/{wo.pk}/replacements",
+                         {"old_device_id": device_a.pk, "new_serial": "N-1", "signer_name": "王主任",
+                          "signature": signature_data_url()}),
+    }  # fmt: skip
+    method, url, data = calls[step]
+    before = WorkOrderEvent.objects.filter(workorder=wo).count()
+    r = getattr(client, method)(url, json.dumps({**data, "expected_version": stale}), content_type="application/json")
+    assert r.status_code == 409, r.content
+    assert WorkOrderEvent.objects.filter(workorder=wo).count() == before
+    r = getattr(client, method)(url, json.dumps({**data, "expected_version": wo.version}),
+                                content_type="application/json")  # fmt: skip
+    assert r.status_code in (200, 201), r.content
