@@ -89,12 +89,20 @@ class QuoteLineForm(forms.Form):
     kind = forms.ChoiceField(label=_("Kind"), choices=LineKind.choices, initial=LineKind.PART)
     description = forms.CharField(label=_("Description"), max_length=300, required=False,
                                   help_text=_("Empty: named after the part, labour or transport."))  # fmt: skip
-    spare_part = forms.IntegerField(widget=forms.HiddenInput, required=False)
+    spare_part = forms.TypedChoiceField(label=_("From the price list"), required=False, coerce=int, empty_value=None)
+    device = forms.IntegerField(widget=forms.HiddenInput, required=False)  # the faulty device a part replaces
+    labour_basis = forms.CharField(widget=forms.HiddenInput, required=False)
     quantity = forms.DecimalField(label=_("Quantity"), max_digits=10, decimal_places=2,
                                   widget=forms.NumberInput(attrs={"inputmode": "decimal", "step": "any"}))  # fmt: skip
     unit_price = forms.DecimalField(label=_("Unit price (CNY)"), max_digits=12, decimal_places=2, required=False,
                                     help_text=_("Empty: from the price list or the contract's rate."),
                                     widget=forms.NumberInput(attrs={"inputmode": "decimal", "step": "0.01"}))  # fmt: skip
+
+    def __init__(self, *args, parts=(), **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["spare_part"].choices = [("", "—")] + [
+            (p.pk, f"{p.name} {p.model} · ¥{p.unit_price}") for p in parts
+        ]
 
     def clean_quantity(self):
         value = self.cleaned_data["quantity"]

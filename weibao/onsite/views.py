@@ -144,15 +144,23 @@ def confirm(request: HttpRequest, pk: int) -> HttpResponse:
 # --- 2. quotes ----------------------------------------------------------------------------------------------------
 
 
-def _quote_lines(formset) -> list[dict]:
+def _quote_lines(formset, wo: WorkOrder) -> list[dict]:
+    """The formset's lines as the service takes them: the price-list entry and the faulty device as objects."""
     lines = []
+    devices = None
     for line_form in formset.forms:
         data = line_form.cleaned_data
         if not data or data.get("DELETE"):
             continue
         line = {k: data[k] for k in ("kind", "description", "quantity", "unit_price")}
+        if data.get("labour_basis"):
+            line["labour_basis"] = data["labour_basis"]
         if data.get("spare_part"):
             line["spare_part"] = selectors.spare_part_get(pk=data["spare_part"])
+        if data.get("device"):
+            if devices is None:  # only the order's own site's estate (a forged id finds nothing)
+                devices = {d.pk: d for d in selectors.replaceable_devices(workorder=wo)}
+            line["device"] = devices.get(data["device"])
         lines.append(line)
     return lines
 
@@ -164,12 +172,13 @@ def quote_edit(request: HttpRequest, pk: int) -> HttpResponse:
     wo = _order(request, pk, write=True)
     require(request.user, "onsite.quote")
     current = selectors.quote_current(workorder=wo)
+    parts = selectors.spare_parts(q="")
     status, error = 200, ""
     if request.method == "POST":
         form = QuoteForm(request.POST)
-        formset = QuoteLineFormSet(request.POST, prefix="lines")
+        formset = QuoteLineFormSet(request.POST, prefix="lines", form_kwargs={"parts": parts})
         if form.is_valid() & formset.is_valid():
-            lines = _quote_lines(formset)
+            lines = _quote_lines(formset, wo)
             tax_rate = form.cleaned_data["tax_rate"] / 100
             kwargs = {"actor": request.user, "lines": lines, "tax_rate": tax_rate, "note": form.cleaned_data["note"],
                       "expected_version": _version(form)}  # fmt: skip
@@ -184,10 +193,10 @@ def quote_edit(request: HttpRequest, pk: int) -> HttpResponse:
     else:
         form = QuoteForm(initial={"version": wo.version, "note": current.note if current else ""})
         initial = selectors.quote_initial_lines(workorder=wo, quote=current)
-        formset = QuoteLineFormSet(prefix="lines", initial=initial)
+        formset = QuoteLineFormSet(prefix="lines", initial=initial, form_kwargs={"parts": parts})
     return _page(request, "onsite/quote_edit.html", {
         "wo": wo, "form": form, "formset": formset, "current": current, "error": error,
-        "empty_line": formset.empty_form, "spare_parts": selectors.spare_parts(q=""),
+        "spare_parts": parts,
     }, status=status)  # fmt: skip
 
 

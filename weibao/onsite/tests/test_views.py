@@ -165,6 +165,20 @@ def test_quote_page_creates_a_quote(client, on_site_order, field_engineer):
     assert (quote.subtotal, quote.total) == (Decimal("21.00"), Decimal("23.73"))
 
 
+def test_quote_page_takes_a_part_from_the_price_list_and_the_contracts_rates(client, on_site_order, field_engineer,
+                                                                            spare_part):  # fmt: skip
+    _login(client, field_engineer)
+    form = client.get(f"/on-site/{on_site_order.pk}/quote/")
+    assert f'value="{spare_part.pk}"' in form.content.decode()  # the price list is offered on each line
+    data = _formset([{"kind": "part", "spare_part": spare_part.pk, "description": "", "quantity": "2", "unit_price": ""},
+                     {"kind": "transport", "description": "", "quantity": "1", "unit_price": ""}],
+                    on_site_order.version)  # fmt: skip
+    assert client.post(f"/on-site/{on_site_order.pk}/quote/", data).status_code == 302
+    part, transport = Quote.objects.get(workorder=on_site_order).lines.order_by("position")
+    assert (part.unit_price, part.amount, part.spare_part_id) == (Decimal("1280.00"), Decimal("2560.00"), spare_part.pk)
+    assert transport.unit_price == Decimal("80.00")  # the contract's transport rate
+
+
 def test_one_dot_signature_is_refused_and_nothing_is_stored(client, on_site_order, field_engineer, device_a):
     _login(client, field_engineer)
     data = {"version": on_site_order.version, "old_device": device_a.pk, "new_serial": "NEW-1", "new_model": "X",
