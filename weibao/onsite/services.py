@@ -480,7 +480,7 @@ def quote_withdraw(*, quote: Quote, actor: User, reason: str, expected_version: 
 
 
 class LinkRefused(Exception):
-    """An approval link that cannot be used (any more): `code` is invalid, expired, used or answered."""
+    """An approval link that cannot be used (any more): `code` is invalid, expired, used, answered or closed."""
 
     def __init__(self, code: str) -> None:
         self.code = code
@@ -489,6 +489,7 @@ class LinkRefused(Exception):
             "expired": _("This link has expired. Ask us for a new one."),
             "used": _("This link was already used: the quote has been answered."),
             "answered": _("This quote was already answered or has been replaced by a newer version."),
+            "closed": _("This work order is closed: the quote can no longer be answered."),
         }[code]
         super().__init__(self.message)
 
@@ -545,6 +546,8 @@ def _link_from_token(token: str, *, lock: bool) -> ApprovalLink:
         raise LinkRefused("expired")
     if link.quote.status != QuoteStatus.PENDING:
         raise LinkRefused("answered")
+    if link.quote.workorder.status not in STEP_STATUSES:
+        raise LinkRefused("closed")
     return link
 
 

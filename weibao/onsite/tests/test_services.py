@@ -582,3 +582,13 @@ def test_a_part_for_a_device_takes_the_price_of_its_model_from_the_price_list(on
     line = quote.lines.get()
     assert (line.unit_price, line.amount, line.device_id) == (Decimal("999.00"), Decimal("1998.00"), device_a.pk)
     assert line.spare_part is not None
+
+
+def test_link_of_a_cancelled_order_is_refused(on_site_order, field_engineer, manager, spare_part):
+    quote = _quote(on_site_order, field_engineer, spare_part)
+    _link, token = services.approval_link_create(quote=quote, actor=field_engineer, channel="sms", sent_to="138")
+    on_site_order.refresh_from_db()
+    wo_services.workorder_cancel(workorder=on_site_order, actor=manager, reason="客户撤回报修")
+    with pytest.raises(services.LinkRefused) as exc:
+        services.quote_answer_by_link(token=token, approve=True, name="王主任")
+    assert exc.value.code == "closed"
