@@ -293,6 +293,21 @@ def _deliver_link(link, url: str) -> None:
 # --- the public one-time link (no login) --------------------------------------------------------------------------
 
 
+def _no_referrer(view):
+    """The token is the key to the quote: never send it on to another site in a Referer header."""
+    from functools import wraps
+
+    @wraps(view)
+    def wrapper(request, *args, **kwargs):
+        response = view(request, *args, **kwargs)
+        response["Referrer-Policy"] = "no-referrer"
+        response["X-Robots-Tag"] = "noindex, nofollow"
+        return response
+
+    return wrapper
+
+
+@_no_referrer
 @never_cache
 @csrf_protect
 @require_http_methods(["GET", "POST"])
