@@ -299,3 +299,13 @@ def test_every_write_refuses_a_stale_expected_version(
     r = getattr(client, method)(url, json.dumps({**data, "expected_version": wo.version}),
                                 content_type="application/json")  # fmt: skip
     assert r.status_code in (200, 201), r.content
+
+
+def test_the_order_says_why_it_is_chargeable(api_as, on_site_order, field_engineer):
+    engineer = api_as(field_engineer)
+    r = post(engineer, f"{BASE}/work-orders/{on_site_order.pk}/confirm-cause",
+             {"confirmed_by_name": "王主任", "symptom": "摄像机被撞坏", "cause": "human", "human_cause": "misuse"})  # fmt: skip
+    assert r.status_code == 201, r.content
+    assert (r.json()["charge_reason"], r.json()["chargeable"]) == ("human_error", True)
+    order = engineer.get(f"/api/work-orders/{on_site_order.pk}").json()
+    assert (order["charge_reason"], order["cause"]) == ("human_error", "human")

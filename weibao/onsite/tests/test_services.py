@@ -592,3 +592,12 @@ def test_link_of_a_cancelled_order_is_refused(on_site_order, field_engineer, man
     with pytest.raises(services.LinkRefused) as exc:
         services.quote_answer_by_link(token=token, approve=True, name="王主任")
     assert exc.value.code == "closed"
+
+
+def test_customer_may_sign_each_unit_separately(on_site_order, field_engineer, device_a):
+    swap = services.replacement_record(
+        workorder=on_site_order, actor=field_engineer, old_device=device_a, new_serial="NEW-0003",
+        signer_name="王主任", signature=signature_png(), new_signature=signature_data_url(),
+    )  # fmt: skip
+    assert swap.old_signature_id != swap.new_signature_id
+    assert Signature.objects.filter(workorder=on_site_order, role="customer").count() == 2
