@@ -710,6 +710,7 @@ FORM_SHORT_FIELDS = {
 }
 FORM_FIELDS = (*FORM_TEXT_FIELDS, *FORM_SHORT_FIELDS, "cause", "solved", "next_appointment_at", "satisfaction")
 
+
 def form_missing(form: ServiceForm) -> list[str]:
     """The codes of the required parts `form` lacks (empty: complete)."""
     missing = [f for f in ("symptom", "inspection") if not getattr(form, f).strip()]
