@@ -300,7 +300,7 @@ def _no_referrer(view):
     @wraps(view)
     def wrapper(request, *args, **kwargs):
         response = view(request, *args, **kwargs)
-        response["Referrer-Policy"] = "no-referrer"
+        response["Referrer-Policy"] = "same-origin"  # "no-referrer" would make the form post Origin: null (CSRF)
         response["X-Robots-Tag"] = "noindex, nofollow"
         return response
 
