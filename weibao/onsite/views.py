@@ -182,7 +182,7 @@ def quote_edit(request: HttpRequest, pk: int) -> HttpResponse:
             tax_rate = form.cleaned_data["tax_rate"] / 100
             kwargs = {"actor": request.user, "lines": lines, "tax_rate": tax_rate, "note": form.cleaned_data["note"],
                       "expected_version": _version(form)}  # fmt: skip
-            if current is not None and current.status != QuoteStatus.APPROVED:
+            if current is not None:  # any current version (even approved) is superseded by the new one
                 status, error = _run(form, lambda: svc.quote_revise(quote=current, **kwargs), formset=formset)
             else:
                 status, error = _run(form, lambda: svc.quote_create(workorder=wo, **kwargs), formset=formset)

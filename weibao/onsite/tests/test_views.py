@@ -179,6 +179,20 @@ def test_quote_page_takes_a_part_from_the_price_list_and_the_contracts_rates(cli
     assert transport.unit_price == Decimal("80.00")  # the contract's transport rate
 
 
+def test_quote_page_on_an_answered_quote_makes_a_new_version(client, on_site_order, field_engineer, spare_part,
+                                                              customer_a_user):  # fmt: skip
+    first = _quote(on_site_order, field_engineer, spare_part)
+    services.quote_approve(quote=first, actor=customer_a_user, channel="portal")
+    on_site_order.refresh_from_db()
+    _login(client, field_engineer)
+    data = _formset([{"kind": "other", "description": "加装防雷器", "quantity": "1", "unit_price": "300"}],
+                    on_site_order.version)  # fmt: skip
+    assert client.post(f"/on-site/{on_site_order.pk}/quote/", data).status_code == 302
+    first.refresh_from_db()
+    assert first.status == QuoteStatus.SUPERSEDED
+    assert Quote.objects.get(workorder=on_site_order, revision=2).status == QuoteStatus.PENDING
+
+
 def test_one_dot_signature_is_refused_and_nothing_is_stored(client, on_site_order, field_engineer, device_a):
     _login(client, field_engineer)
     data = {"version": on_site_order.version, "old_device": device_a.pk, "new_serial": "NEW-1", "new_model": "X",
