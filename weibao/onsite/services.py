@@ -130,8 +130,11 @@ def _signature_store(*, workorder: WorkOrder, actor: User | None, role: str, nam
     from PIL import Image
 
     image = Image.open(io.BytesIO(png))
-    alpha = image.convert("RGBA").getchannel("A")
-    inked = sum(alpha.point(lambda v: 1 if v > 64 else 0).histogram()[1:])
+    rgba = image.convert("RGBA")
+    # Ink: opaque and darker than paper (the same reading as the pad's check in `signatures.py`).
+    opaque = rgba.getchannel("A").point(lambda v: 255 if v > 64 else 0)
+    dark = rgba.convert("L").point(lambda v: 255 if v < 200 else 0)
+    inked = Image.composite(dark, Image.new("L", rgba.size, 0), opaque).histogram()[255]
     digest = hashlib.sha256(png).hexdigest()
     sig = Signature(workorder=workorder, role=role, signer_name=name, sha256=digest, width=image.width,
                     height=image.height, inked_pixels=inked, recorded_by=actor)  # fmt: skip

@@ -601,3 +601,4 @@ def test_customer_may_sign_each_unit_separately(on_site_order, field_engineer, d
     )  # fmt: skip
     assert swap.old_signature_id != swap.new_signature_id
     assert Signature.objects.filter(workorder=on_site_order, role="customer").count() == 2
+    assert 0 < swap.old_signature.inked_pixels < swap.old_signature.width * swap.old_signature.height // 4
