@@ -12,6 +12,7 @@ beyond MAX_GROWTH_MB over the run fails it (a leak of ~1 MB per PDF would show a
 import argparse
 import base64
 import datetime as dt
+import gc
 import io
 import os
 import statistics
@@ -87,6 +88,7 @@ def main() -> int:
     warmup = time.perf_counter() - started
     times: list[float] = []
     cpu: list[float] = []
+    rss_series: list[str] = []
     rss_at_10 = None
     for i in range(1, args.n + 1):
         ctx = context(i)
@@ -97,7 +99,12 @@ def main() -> int:
         if not data.startswith(b"%PDF"):
             raise SystemExit("not a PDF")
         if i == 10:
+            gc.collect()
             rss_at_10 = rss_mb()
+        if i % 25 == 0:
+            gc.collect()
+            rss_series.append(f"{i}: {rss_mb():.1f}")
+    gc.collect()
     rss_end = rss_mb()
     times.sort()
     cpu.sort()
@@ -112,7 +119,7 @@ def main() -> int:
     print(f"CPU time per PDF: p50 {statistics.median(cpu) * 1000:.0f} ms, p95 {cpu_p95 * 1000:.0f} ms;"
           f" load average {os.getloadavg()[0]:.1f} on {os.cpu_count()} CPUs")  # fmt: skip
     print(f"RSS after 10: {rss_at_10:.1f} MB, after {len(times)}: {rss_end:.1f} MB, growth {growth:+.1f} MB"
-          f" (limit {MAX_GROWTH_MB:.0f} MB)")  # fmt: skip
+          f" (limit {MAX_GROWTH_MB:.0f} MB); RSS by render (MB): {', '.join(rss_series)}")  # fmt: skip
     ok = p95 <= TARGET_P95_S and growth <= MAX_GROWTH_MB
     print("PASS" if ok else "FAIL")
     return 0 if ok else 1
