@@ -191,6 +191,8 @@ def test_quote_page_on_an_answered_quote_makes_a_new_version(client, on_site_ord
     first.refresh_from_db()
     assert first.status == QuoteStatus.SUPERSEDED
     assert Quote.objects.get(workorder=on_site_order, revision=2).status == QuoteStatus.PENDING
+    visit = client.get(f"/on-site/{on_site_order.pk}/").content.decode()
+    assert f"/on-site/quotes/{first.pk}/" in visit  # the old version stays on record, linked from the visit
 
 
 def test_one_dot_signature_is_refused_and_nothing_is_stored(client, on_site_order, field_engineer, device_a):
