@@ -191,9 +191,15 @@ def test_service_form_save_sign_and_pdf(api_as, on_site_order, field_engineer, c
                                       "engineer_signature": signature_data_url()})  # fmt: skip
     assert r.status_code == 200, r.content
     assert (r.json()["status"], r.json()["complete"]) == ("signed", True)
+    pdf = engineer.get(f"{url}.pdf")
+    assert pdf.status_code == 200
+    assert pdf["Content-Type"] == "application/pdf"
+    assert pdf.content.startswith(b"%PDF")
     r = engineer.put(url, json.dumps({"customer_remark": "后补"}), content_type="application/json")
     assert r.json()["revision"] == 2
     assert r.json()["status"] == "draft"
+    customer = api_as(customer_a_user)  # (the same test client, now with the customer's token)
+    assert customer.get(f"{url}.pdf").status_code == 200  # the customer downloads the signed form too
 
 
 def test_another_customers_user_gets_404_on_every_url(
