@@ -327,6 +327,11 @@ def test_engineer_sends_a_link_and_sees_it(client, on_site_order, field_engineer
     assert response.status_code == 200
     assert "/on-site/q/" in response.content.decode()
     assert ApprovalLink.objects.filter(quote=quote, sent_to="wang@example.cn").exists()
+    from weibao.notifications.models import Delivery
+
+    delivery = Delivery.objects.get(notice="quote_link")  # sent through the outbox, like every other mail
+    assert delivery.recipient == "wang@example.cn"
+    assert "/on-site/q/" in delivery.body_text
 
 
 @pytest.mark.parametrize(("decision", "status"), [("approve", QuoteStatus.APPROVED), ("refuse", QuoteStatus.REFUSED)])
