@@ -4,6 +4,14 @@
 source "$(dirname "$0")/_common.sh"
 ensure_venv ""
 ensure_secret_key
+# The PDFs (service form, work-order sheet) need Pango and the CJK font (WeasyPrint renders through them).
+need_apt=()
+fc-list 2>/dev/null | grep -qi "Noto Sans CJK" || need_apt+=(fonts-noto-cjk)
+ldconfig -p 2>/dev/null | grep -q libpango-1.0 || need_apt+=(libpango-1.0-0 libpangoft2-1.0-0)
+if [ ${#need_apt[@]} -gt 0 ]; then
+    echo "==> installing Debian packages: ${need_apt[*]}"
+    apt_install "${need_apt[@]}"
+fi
 export WEIBAO_DEBUG="${WEIBAO_DEBUG:-false}"
 HOST="${WEIBAO_HOST:-127.0.0.1}"
 PORT="${WEIBAO_PORT:-8000}"

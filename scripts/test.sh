@@ -13,6 +13,8 @@ command -v dovecot >/dev/null 2>&1 || need_apt+=(dovecot-imapd)
 command -v openssl >/dev/null 2>&1 || need_apt+=(openssl)  # self-signed certificate for the IMAPS tests
 command -v pg_ctlcluster >/dev/null 2>&1 || need_apt+=(postgresql)
 command -v redis-server >/dev/null 2>&1 || need_apt+=(redis-server)
+command -v pdftotext >/dev/null 2>&1 || need_apt+=(poppler-utils)  # the PDF tests read text, fonts and pages
+ldconfig -p 2>/dev/null | grep -q libpango-1.0 || need_apt+=(libpango-1.0-0 libpangoft2-1.0-0)  # WeasyPrint
 if [ ${#need_apt[@]} -gt 0 ]; then
     echo "==> installing Debian packages: ${need_apt[*]}"
     apt_install "${need_apt[@]}"

@@ -44,6 +44,7 @@ API_ROUTERS = [
     ("contracts", "/contracts/"),
     ("dispatch", "/dispatch/"),
     ("workorders", "/work-orders/"),
+    ("onsite", "/onsite/"),
     ("notifications", "/notifications/"),
 ]
 for app, prefix in API_ROUTERS:

@@ -45,6 +45,7 @@ INSTALLED_APPS = [
     "weibao.contracts",
     "weibao.dispatch",
     "weibao.workorders",
+    "weibao.onsite",
     "weibao.notifications",
 ]
 
@@ -208,6 +209,8 @@ STORAGES = {
 WEIBAO_MAX_UPLOAD_MB = env_int("WEIBAO_MAX_UPLOAD_MB", 25)
 # Excel exports of lists (work orders, contracts): more matching rows than this asks the user to narrow the filters.
 WEIBAO_EXPORT_MAX_ROWS = env_int("WEIBAO_EXPORT_MAX_ROWS", 50_000, minimum=1)
+# How long a one-time quote approval link (SMS / e-mail / WeCom) stays valid.
+WEIBAO_QUOTE_LINK_HOURS = env_int("WEIBAO_QUOTE_LINK_HOURS", 72, minimum=1)
 # How long cached counts may lag: the work-order queue's per-state counts, and page counts of big lists.
 WEIBAO_QUEUE_COUNTS_TTL = env_int("WEIBAO_QUEUE_COUNTS_TTL", 10, minimum=0)  # 0: never cached
 WEIBAO_LIST_COUNT_TTL = env_int("WEIBAO_LIST_COUNT_TTL", 30, minimum=0)

@@ -14,6 +14,7 @@ APP_PREFIXES = [
     ("contracts", "contracts/"),
     ("dispatch", "dispatch/"),
     ("workorders", "work-orders/"),
+    ("onsite", "on-site/"),
     ("notifications", "notifications/"),
 ]
 

@@ -54,6 +54,13 @@ PERMISSIONS: dict[str, set[str]] = {
     "workorders.cancel": MANAGERS | {Role.SERVICE_ADMIN},
     "workorders.confirm": CUSTOMER | MANAGERS,
     "workorders.legacy_review": MANAGERS | {Role.SERVICE_ADMIN},
+    # on site (issue 11): quotes, replacements, backups, changes, the service form
+    "onsite.view": ALL_STAFF | CUSTOMER,
+    "onsite.record": DESK | ENGINEERS | MANAGERS,
+    "onsite.quote": DESK | ENGINEERS | MANAGERS,
+    "onsite.quote_answer": CUSTOMER | DESK | ENGINEERS | MANAGERS,
+    "onsite.quote_withdraw": MANAGERS,  # lifts the quote gate: a manager's decision, on the timeline
+    "onsite.price_list": MANAGERS | {Role.SERVICE_ADMIN},
     "dispatch.roster": MANAGERS | {Role.SERVICE_ADMIN},
     "dispatch.view": ALL_STAFF,
     # channels

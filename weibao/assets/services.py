@@ -175,10 +175,13 @@ def device_set_status(*, device: Device, status: str, actor, note: str = "") -> 
 
 @transaction.atomic
 def device_replace(*, device: Device, actor, serial_number: str, model: str = "", note: str = "",
-                   installed_on: datetime.date | None = None, warranty_end: datetime.date | None = None) -> Device:  # fmt: skip
-    """Swap a device for a new unit (hardware replacement): the old one is retired, the new one takes its place.
+                   installed_on: datetime.date | None = None, warranty_end: datetime.date | None = None,
+                   old_status: str = DeviceStatus.RETIRED, data: dict | None = None) -> Device:  # fmt: skip
+    """Swap a device for a new unit (hardware replacement): the old one is retired (or, from a work order, marked
+    faulty and kept for repair: `old_status`), the new one takes its place.
 
-    Both histories point at each other; the new unit copies location, parameters and links of the old one.
+    Both histories point at each other; the new unit copies location, parameters and links of the old one. `data`
+    (e.g. the work-order number) is recorded on both history entries.
     """
     if not serial_number.strip():
         raise ValidationError({"serial_number": _("Enter the new serial number.")})
@@ -195,13 +198,17 @@ def device_replace(*, device: Device, actor, serial_number: str, model: str = ""
     _check_warranty_dates(new)
     new.full_clean()
     new.save()
-    old_status, old.status = old.status, DeviceStatus.RETIRED
+    was, old.status = old.status, old_status
     old.save(update_fields=["status", "updated_at"])
-    DeviceEvent.objects.create(device=old, kind=DeviceEventKind.REPLACED, actor=actor, old_status=old_status,
-                               new_status=DeviceStatus.RETIRED, related_device=new, note=note,
-                               data={"replaced_by_serial": new.serial_number})  # fmt: skip
+    extra = dict(data or {})
+    DeviceEvent.objects.create(device=old, kind=DeviceEventKind.REPLACED, actor=actor, old_status=was,
+                               new_status=old_status, related_device=new, note=note,
+                               data={**extra, "replaced_by_serial": new.serial_number,
+                                     "old_serial": old.serial_number, "new_serial": new.serial_number})  # fmt: skip
     DeviceEvent.objects.create(device=new, kind=DeviceEventKind.CREATED, actor=actor, new_status=new.status,
-                               related_device=old, note=note, data={"replaces_serial": old.serial_number})  # fmt: skip
+                               related_device=old, note=note,
+                               data={**extra, "replaces_serial": old.serial_number,
+                                     "old_serial": old.serial_number, "new_serial": new.serial_number})  # fmt: skip
     return new
 
 

@@ -61,6 +61,8 @@ class Notice(models.TextChoices):
     CLOSED = "closed", _("Observation over, order closed")
     SLA_WARNING = "sla_warning", _("SLA deadline near")
     SLA_BREACH = "sla_breach", _("SLA deadline missed")
+    SERVICE_FORM = "service_form", _("Signed service form")
+    QUOTE_LINK = "quote_link", _("Quote approval link")
 
 
 class DeliveryStatus(models.TextChoices):

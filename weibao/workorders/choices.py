@@ -194,6 +194,19 @@ class EventKind(models.TextChoices):
     # to keep observing (internal). A reopen keeps its own kind (REOPENED / CUSTOMER_REJECTED).
     OBSERVATION_REPLY = "observation_reply", _("Customer replied during observation")
     OBSERVATION_KEPT = "observation_kept", _("Observation continues after a reply")
+    # On site (issue 11): one event per step of the visit.
+    CAUSE_CONFIRMED = "cause_confirmed", _("Problem and cause confirmed on site")
+    QUOTE_ISSUED = "quote_issued", _("Quote sent to the customer")
+    QUOTE_REVISED = "quote_revised", _("Quote revised")
+    QUOTE_LINK_SENT = "quote_link_sent", _("Quote approval link sent")
+    QUOTE_APPROVED = "quote_approved", _("Quote approved")
+    QUOTE_REFUSED = "quote_refused", _("Quote refused")
+    QUOTE_WITHDRAWN = "quote_withdrawn", _("Quote withdrawn")
+    DEVICE_REPLACED = "device_replaced", _("Device replaced")
+    BACKUP_RECORDED = "backup_recorded", _("Backup recorded")
+    CHANGE_RECORDED = "change_recorded", _("Change carried out")
+    SERVICE_FORM_SAVED = "service_form_saved", _("Service form saved")
+    SERVICE_FORM_SIGNED = "service_form_signed", _("Service form signed")
 
 
 # Event kinds that are state moves, by target status (used by seeds and KPIs).
@@ -210,6 +223,52 @@ TRANSITION_EVENT = {
     Status.REOPENED: EventKind.REOPENED,
     Status.CANCELLED: EventKind.CANCELLED,
 }
+
+
+# The on-site steps' event kinds (issue 11), split by who may see them on the timeline. The visibility table maps
+# these: customer-visible kinds are shown in the portal, internal ones only to our staff.
+ONSITE_CUSTOMER_EVENT_KINDS = frozenset(
+    {
+        EventKind.CAUSE_CONFIRMED,
+        EventKind.QUOTE_ISSUED,
+        EventKind.QUOTE_REVISED,
+        EventKind.QUOTE_APPROVED,
+        EventKind.QUOTE_REFUSED,
+        EventKind.QUOTE_WITHDRAWN,
+        EventKind.DEVICE_REPLACED,
+        EventKind.BACKUP_RECORDED,
+        EventKind.CHANGE_RECORDED,
+        EventKind.SERVICE_FORM_SIGNED,
+    }
+)
+# A link sent (who it went to) and a draft form saved are our own business until signed.
+INTERNAL_EVENT_KINDS = frozenset({EventKind.QUOTE_LINK_SENT, EventKind.SERVICE_FORM_SAVED})
+ONSITE_EVENT_KINDS = ONSITE_CUSTOMER_EVENT_KINDS | INTERNAL_EVENT_KINDS
+
+
+class WaitReason(models.TextChoices):
+    """Why an order waits on the customer (the SLA clocks pause while it does)."""
+
+    NONE = "", _("—")
+    QUOTE_APPROVAL = "quote_approval", _("Awaiting quote approval")
+
+
+class ChargeReason(models.TextChoices):
+    """Why an order is chargeable (shown on the order)."""
+
+    NONE = "", _("—")
+    OUT_OF_WARRANTY = "out_of_warranty", _("Out of warranty")
+    NOT_COVERED = "not_covered", _("Not covered by a contract")
+    HUMAN_ERROR = "human_error", _("Human-caused fault: excluded from warranty (三包)")
+
+
+class HumanCause(models.TextChoices):
+    """The 三包 exclusions: damage from use, upkeep or storage, or force majeure (SEED-GAPS §2.6)."""
+
+    NONE = "", _("—")
+    MISUSE = "misuse", _("Improper use")
+    UPKEEP = "upkeep", _("Improper maintenance or storage")
+    FORCE_MAJEURE = "force_majeure", _("Force majeure")
 
 
 class WorkKind(models.TextChoices):

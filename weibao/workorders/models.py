@@ -24,6 +24,7 @@ from weibao.workorders.choices import (
     AlertLevel,
     Category,
     Cause,
+    ChargeReason,
     EventKind,
     ReopenReason,
     ReopenSource,
@@ -31,6 +32,7 @@ from weibao.workorders.choices import (
     ServiceType,
     SlaState,
     Status,
+    WaitReason,
     WorkKind,
 )
 
@@ -154,6 +156,9 @@ class WorkOrder(VersionedModel):
         _("service type"), max_length=16, choices=ServiceType.choices, default=ServiceType.PAID
     )
     chargeable = models.BooleanField(_("chargeable"), default=True)
+    charge_reason = models.CharField(
+        _("why chargeable"), max_length=20, choices=ChargeReason.choices, blank=True, default=ChargeReason.NONE
+    )
     in_warranty = models.BooleanField(_("in warranty"), null=True, blank=True)
 
     # People.
@@ -180,6 +185,9 @@ class WorkOrder(VersionedModel):
     status = models.CharField(_("status"), max_length=20, choices=Status.choices, default=Status.NEW)
     resume_status = models.CharField(
         _("status before waiting"), max_length=20, choices=Status.choices, blank=True, editable=False
+    )
+    wait_reason = models.CharField(
+        _("waiting for"), max_length=20, choices=WaitReason.choices, blank=True, default=WaitReason.NONE
     )
     reported_at = models.DateTimeField(_("reported at"), default=timezone.now)
     acknowledged_at = models.DateTimeField(_("acknowledged at"), null=True, blank=True)

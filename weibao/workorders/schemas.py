@@ -70,6 +70,8 @@ class WorkOrderOut(Schema):
     reporter_email: str
     service_type: str
     chargeable: bool
+    charge_reason: str  # why chargeable: out_of_warranty / not_covered / human_error (三包 exclusion)
+    wait_reason: str  # e.g. quote_approval while a quote waits on the customer (clocks paused)
     in_warranty: bool | None
     reported_at: datetime.datetime
     acknowledged_at: datetime.datetime | None

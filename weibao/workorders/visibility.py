@@ -128,6 +128,58 @@ RULES: dict[str, Rule] = {
     # stay visible as its comment, and a reopen or confirmation as its own move.
     EventKind.OBSERVATION_REPLY: STAFF_ONLY,
     EventKind.OBSERVATION_KEPT: STAFF_ONLY,
+    # On site (issue 11): what the customer confirmed, was quoted, approved and signed is theirs to see; the vendor
+    # sees the technical part (cause, serials, changes), not our prices. A link sent and a draft form are ours.
+    EventKind.CAUSE_CONFIRMED: rule(
+        customer=(
+            "body",
+            "confirmed_by",
+            "cause",
+            "human_cause",
+            "fields.cause",
+            "fields.chargeable",
+            "fields.charge_reason",
+            "fields.service_type",
+        ),
+        vendor=("body", "cause"),
+    ),  # fmt: skip
+    EventKind.QUOTE_ISSUED: rule(customer=("body", "status", "quote", "revision", "total", "fields.wait_reason")),
+    EventKind.QUOTE_REVISED: rule(
+        customer=(
+            "body",
+            "status",
+            "quote",
+            "revision",
+            "total",
+            "previous_total",
+            "previous_status",
+            "fields.wait_reason",
+        ),
+    ),  # fmt: skip
+    EventKind.QUOTE_LINK_SENT: STAFF_ONLY,
+    EventKind.QUOTE_APPROVED: rule(customer=("body", "status", "quote", "revision", "total", "via", "name")),
+    EventKind.QUOTE_REFUSED: rule(customer=("body", "status", "quote", "revision", "total", "via", "name")),
+    EventKind.QUOTE_WITHDRAWN: rule(customer=("body", "status", "quote", "revision", "total")),
+    EventKind.DEVICE_REPLACED: rule(
+        customer=("body", "old_device", "new_device", "old_serial", "new_serial", "new_model"),
+        vendor=("old_serial", "new_serial", "new_model"),
+    ),
+    EventKind.BACKUP_RECORDED: rule(customer=("body", "location", "by", "customer_agreed", "agreed_by", "file")),
+    EventKind.CHANGE_RECORDED: rule(customer=("body", "backup"), vendor=("body",)),
+    EventKind.SERVICE_FORM_SAVED: STAFF_ONLY,
+    EventKind.SERVICE_FORM_SIGNED: rule(
+        customer=(
+            "form",
+            "revision",
+            "complete",
+            "missing",
+            "solved",
+            "satisfaction",
+            "signed_by",
+            "attachments",
+            "fields.appointment_at",
+        ),
+    ),  # fmt: skip
 }
 
 

@@ -5,6 +5,7 @@ References to the order's thread so that the customer's reply comes back into th
 import smtplib
 
 from django.conf import settings
+from django.core.files.storage import default_storage
 from django.core.mail import EmailMultiAlternatives, mailers
 
 from weibao.notifications.channels.base import PermanentError, TransientError, Transport
@@ -34,6 +35,10 @@ class EmailTransport(Transport):
         )
         if delivery.body_html:
             message.attach_alternative(delivery.body_html, "text/html")
+        # Stored files to attach (e.g. the signed service form's PDF): read at send time, not kept in the row.
+        for item in payload.get("attachments", []):
+            with default_storage.open(item["path"], "rb") as handle:
+                message.attach(item["filename"], handle.read(), item.get("content_type", "application/octet-stream"))
         try:
             # settings.MAILERS["default"]: SMTP with STARTTLS/TLS as configured. Connect (and log in) first: a failure
             # there never reached the server; only then is the message handed over (see base.Transport).

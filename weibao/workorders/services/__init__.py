@@ -15,7 +15,12 @@ from weibao.workorders.services.edits import (
     workorder_log_work,
     workorder_update,
 )
-from weibao.workorders.services.intake import workorder_add_attachments, workorder_create, workorder_create_many
+from weibao.workorders.services.intake import (
+    workorder_add_attachments,
+    workorder_attach_document,
+    workorder_create,
+    workorder_create_many,
+)
 from weibao.workorders.services.observation import (
     observation_link_answer,
     observation_links_for,
@@ -58,6 +63,7 @@ __all__ = [
     "workorder_accept",
     "workorder_acknowledge",
     "workorder_add_attachments",
+    "workorder_attach_document",
     "workorder_arrive",
     "workorder_assign",
     "workorder_cancel",

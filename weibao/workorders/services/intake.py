@@ -300,6 +300,23 @@ def _store_attachment(wo: WorkOrder, upload: UploadedFile, info, *, actor: User,
     return attachment
 
 
+def workorder_attach_document(*, event, content: bytes, name: str, content_type: str, actor: User) -> Attachment:
+    """A document the system made (e.g. the signed service form's PDF) attached to an existing timeline event, no
+    new event; the same name on the same event again returns the stored one (the task may run twice)."""
+    import hashlib
+
+    from django.core.files.base import ContentFile
+
+    existing = Attachment.objects.filter(event=event, original_name=name).first()
+    if existing is not None:
+        return existing
+    attachment = Attachment(workorder_id=event.workorder_id, event=event, original_name=name, content_type=content_type,
+                            size=len(content), sha256=hashlib.sha256(content).hexdigest(), uploaded_by=actor)  # fmt: skip
+    attachment.file.save(name, ContentFile(content), save=False)
+    attachment.save()
+    return attachment
+
+
 @transaction.atomic
 def workorder_add_attachments(
     *, workorder: WorkOrder, actor: User, files: Sequence[UploadedFile], internal: bool = False

@@ -17,6 +17,7 @@ from weibao.accounts.models import User
 from weibao.contracts.choices import ClockKind
 from weibao.core.exceptions import TransitionNotAllowed
 from weibao.workorders import clocks as wclocks
+from weibao.workorders import guards
 from weibao.workorders.choices import (
     TRANSITION_EVENT,
     TRANSITIONS,
@@ -80,6 +81,7 @@ def _move(
         _copy_back(workorder, wo)
         return workorder  # a repeated identical click
     _check_version(wo, expected_version)
+    guards.check(wo, to=to, requested=str(Status(to).label))  # e.g. a pending quote blocks resolving (says why)
     if to not in TRANSITIONS[wo.status]:
         raise _refuse(wo, to)
     now = timezone.now()
@@ -362,7 +364,8 @@ def workorder_resume(*, workorder: WorkOrder, actor: User, note: str = "",
         raise TransitionNotAllowed(current=str(Status(status).label), requested=str(EventKind.RESUMED.label))
     back = current[1] or Status.ACKNOWLEDGED
     return _move(workorder, actor=actor, perm="workorders.wait_customer", to=back, kind=EventKind.RESUMED,
-                 body=note, changes={"resume_status": ""}, expected_version=expected_version)  # fmt: skip
+                 body=note, changes={"resume_status": "", "wait_reason": ""},
+                 expected_version=expected_version)  # fmt: skip
 
 
 @transaction.atomic

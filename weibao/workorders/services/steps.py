@@ -1,0 +1,117 @@
+"""Steps recorded on an order by other apps (the on-site visit, issue 11): each locks the order, checks the
+version, writes what changed on the order and appends exactly one timeline event of the caller's kind.
+
+`workorder_await_customer` / `workorder_end_wait` are the waiting-on-the-customer move (clocks pause per policy)
+with a reason code, recorded under the step's own event kind, so a quote sent is one event, not two.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.utils.translation import gettext as _
+
+from weibao.accounts.models import User
+from weibao.core.exceptions import TransitionNotAllowed
+from weibao.workorders.choices import TRANSITIONS, Status, WaitReason
+from weibao.workorders.models import WorkOrder, WorkOrderEvent
+from weibao.workorders.services.common import _check_actor, _check_version, _copy_back, _event, _json, _lock, _save
+from weibao.workorders.services.transitions import _move
+
+# Where on-site steps may be recorded: the order is being worked on (not new, not finished).
+STEP_STATUSES = frozenset(
+    {
+        Status.ACKNOWLEDGED,
+        Status.DIAGNOSING,
+        Status.DISPATCHED,
+        Status.ON_SITE,
+        Status.WAITING_CUSTOMER,
+        Status.ESCALATED,
+        Status.REOPENED,
+    }
+)
+
+
+def _refuse_step(wo: WorkOrder, requested: str) -> TransitionNotAllowed:
+    return TransitionNotAllowed(
+        current=str(Status(wo.status).label),
+        requested=requested,
+        message=_("This can only be recorded while the order is being worked on (it is “%(status)s”).")
+        % {"status": Status(wo.status).label},
+    )
+
+
+@transaction.atomic
+def workorder_record_step(*, workorder: WorkOrder, actor: User, perm: str, kind: str, body: str = "",
+                          data: dict[str, Any] | None = None, changes: dict[str, Any] | None = None,
+                          internal: bool = False, expected_version: int | None = None,
+                          statuses: frozenset[str] = STEP_STATUSES) -> tuple[WorkOrder, WorkOrderEvent]:  # fmt: skip
+    """Record one step: lock, permission, state, version, write `changes` on the order (diff kept in the event),
+    bump the version, append one event. Returns the locked order (copied back into `workorder`) and the event."""
+    _check_actor(actor, perm, workorder)
+    wo = _lock(workorder)
+    if wo.status not in statuses:
+        raise _refuse_step(wo, str(kind))
+    _check_version(wo, expected_version)
+    changes = dict(changes or {})
+    fields = {n: [_json(getattr(wo, n)), _json(v)] for n, v in changes.items() if getattr(wo, n) != v}
+    for name, value in changes.items():
+        setattr(wo, name, value)
+    _save(wo, changes)
+    payload = dict(data or {})
+    if fields:
+        payload["fields"] = fields
+    event = _event(wo, kind=kind, actor=actor, body=body, data=payload, internal=internal)
+    _copy_back(workorder, wo)
+    return workorder, event
+
+
+def _last_event(wo: WorkOrder) -> WorkOrderEvent:
+    return wo.events.order_by("-id").first()
+
+
+@transaction.atomic
+def workorder_await_customer(*, workorder: WorkOrder, actor: User, perm: str, reason: str, kind: str,
+                             body: str = "", data: dict[str, Any] | None = None,
+                             expected_version: int | None = None) -> tuple[WorkOrder, WorkOrderEvent]:  # fmt: skip
+    """The order now waits on the customer for `reason` (e.g. quote approval): it moves to "waiting on customer"
+    (the clocks pause per the SLA policy) and records one event of `kind`. Already waiting: the reason is set,
+    one event recorded, the clocks stay as they are."""
+    if reason not in WaitReason.values or not reason:
+        raise ValidationError({"wait_reason": _("Unknown reason.")})
+    wo = _lock(workorder)
+    if wo.status == Status.WAITING_CUSTOMER or Status.WAITING_CUSTOMER not in TRANSITIONS[wo.status]:
+        return workorder_record_step(workorder=workorder, actor=actor, perm=perm, kind=kind, body=body, data=data,
+                                     changes={"wait_reason": reason}, expected_version=expected_version)  # fmt: skip
+    wo = _move(workorder, actor=actor, perm=perm, to=Status.WAITING_CUSTOMER, kind=kind, body=body,
+               data=data or {}, changes={"wait_reason": reason}, expected_version=expected_version)  # fmt: skip
+    return wo, _last_event(wo)
+
+
+@transaction.atomic
+def workorder_end_wait(*, workorder: WorkOrder, actor: User, perm: str, reason: str, kind: str, body: str = "",
+                       data: dict[str, Any] | None = None, expected_version: int | None = None,
+                       statuses: frozenset[str] = STEP_STATUSES) -> tuple[WorkOrder, WorkOrderEvent]:  # fmt: skip
+    """The customer answered what the order waited for (`reason`): back to the state it waited in, the clocks run
+    again, one event of `kind`. An order not waiting for that reason just records the event."""
+    wo = _lock(workorder)
+    if wo.status == Status.WAITING_CUSTOMER and wo.wait_reason == reason:
+        back = wo.resume_status or Status.ACKNOWLEDGED
+        wo = _move(workorder, actor=actor, perm=perm, to=back, kind=kind, body=body, data=data or {},
+                   changes={"wait_reason": "", "resume_status": ""}, expected_version=expected_version)  # fmt: skip
+        return wo, _last_event(wo)
+    changes = {"wait_reason": ""} if wo.wait_reason == reason else {}
+    return workorder_record_step(workorder=workorder, actor=actor, perm=perm, kind=kind, body=body, data=data,
+                                 changes=changes, expected_version=expected_version, statuses=statuses)  # fmt: skip
+
+
+def workorder_lock(workorder: WorkOrder) -> WorkOrder:
+    """The order row, locked until the transaction ends (call inside `transaction.atomic`)."""
+    return _lock(workorder)
+
+
+def workorder_check_version(*, workorder: WorkOrder, expected_version: int | None) -> None:
+    """Raise StaleEdit when the order changed since the caller read `expected_version` (no lock taken)."""
+    _check_version(workorder, expected_version)
