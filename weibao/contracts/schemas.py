@@ -3,8 +3,9 @@
 import datetime
 from decimal import Decimal
 
-from ninja import Schema
 from pydantic import Field
+
+from weibao.core.apischema import SaneDate, Schema
 
 
 class WarrantyTermIO(Schema):
@@ -212,7 +213,7 @@ class CalendarPatch(Schema):
 
 
 class OverrideIn(Schema):
-    date: datetime.date
+    date: SaneDate
     action: str = "closed"
     hours: str = ""
     reason: str = ""
@@ -242,7 +243,7 @@ class HolidayYearOut(Schema):
 
 
 class StatutoryDayIn(Schema):
-    date: datetime.date
+    date: SaneDate
     kind: str
     name: str = ""
 
