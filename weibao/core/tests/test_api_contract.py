@@ -23,6 +23,7 @@ from schemathesis.specs.openapi.checks import (
 pytestmark = [pytest.mark.contract, pytest.mark.django_db(transaction=True)]
 
 EXAMPLES = int(os.environ.get("WEIBAO_CONTRACT_EXAMPLES", "8"))
+STATEFUL_EXAMPLES = int(os.environ.get("WEIBAO_CONTRACT_STATEFUL_EXAMPLES", "10"))
 CHECKS = [not_a_server_error, status_code_conformance, content_type_conformance, response_schema_conformance]
 # Binary downloads have no JSON body to check; everything else is checked.
 SKIP = {("GET", "/api/estate/documents/{document_id}/versions/{number}/file")}
@@ -91,3 +92,56 @@ def test_contract_as_administrator(estate, admin_user):
 def test_contract_as_customer(estate, customer_a_user):
     failures = _run(_token(customer_a_user))
     assert not failures, "\n\n".join(failures)
+
+
+def _run_stateful(token: str) -> None:
+    """Chains of calls along the links schemathesis infers (create → read → update → transition)."""
+    headers = {"Authorization": f"Bearer {token}"}
+
+    class Machine(_schema().as_state_machine()):
+        def get_call_kwargs(self, case):
+            return {"headers": headers}
+
+        def validate_response(self, response, case, additional_checks=None, **kwargs):
+            case.validate_response(response, checks=CHECKS, transport_kwargs=kwargs)
+
+    Machine.run(
+        settings=settings(
+            max_examples=STATEFUL_EXAMPLES,
+            stateful_step_count=8,
+            deadline=None,
+            database=None,
+            derandomize=True,
+            suppress_health_check=list(HealthCheck),
+            phases=["explicit", "generate"],
+        )
+    )
+
+
+def test_contract_stateful_as_administrator(estate, admin_user):
+    _run_stateful(_token(admin_user))
+
+
+def test_contract_stateful_as_customer(estate, customer_a_user):
+    _run_stateful(_token(customer_a_user))
+
+
+def test_openapi_declares_error_responses():
+    """Issue 19 point 9: every operation lists the errors it gives, each with its body schema."""
+    from weibao.api import api
+
+    schema = api.get_openapi_schema()
+    operations = {(m.upper(), p): op for p, ms in schema["paths"].items() for m, op in ms.items()}
+    assert len(operations) > 50
+    for (method, path), op in operations.items():
+        responses = {int(code): body for code, body in op["responses"].items()}
+        assert {401, 403} <= set(responses), (method, path)  # every operation needs a token or a session
+        if "{" in path:
+            assert 404 in responses, (method, path)
+        if op.get("parameters") or op.get("requestBody"):
+            assert 422 in responses, (method, path)
+        for code in set(responses) & {401, 403, 404, 409, 422}:
+            assert "schema" in responses[code]["content"]["application/json"], (method, path, code)
+    assert 409 in {int(c) for c in operations[("POST", "/api/work-orders/{workorder_id}/resolve")]["responses"]}
+    assert 409 in {int(c) for c in operations[("PATCH", "/api/contracts/calendars/{calendar_id}")]["responses"]}
+    assert 404 in {int(c) for c in operations[("POST", "/api/estate/devices")]["responses"]}
