@@ -55,8 +55,8 @@ MIDDLEWARE = [
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "weibao.accounts.middleware.UserLanguageMiddleware",
-    # A NUL character in a parameter: 400/422 naming the field (PostgreSQL cannot take it).
-    "weibao.core.middleware.RejectNulMiddleware",
+    # A NUL character in a parameter: 400/422 naming the field (PostgreSQL cannot take it); JSON 404s under /api/.
+    "weibao.core.middleware.InputGuardMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_htmx.middleware.HtmxMiddleware",

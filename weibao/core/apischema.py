@@ -105,7 +105,7 @@ LocalTime = Annotated[datetime.time, AfterValidator(_django_to_value_error(valid
 
 
 class ErrorOut(ninja.Schema):
-    """401, 403, 404, 409, 413: one sentence."""
+    """400, 401, 403, 404, 409, 413: one sentence."""
 
     detail: str
 
@@ -122,7 +122,15 @@ class ValidationErrorOut(ninja.Schema):
     detail: dict[str, list[str]] | list[ValidationIssue]
 
 
-ERROR_MODELS = {401: ErrorOut, 403: ErrorOut, 404: ErrorOut, 409: ErrorOut, 413: ErrorOut, 422: ValidationErrorOut}
+ERROR_MODELS = {
+    400: ErrorOut,
+    401: ErrorOut,
+    403: ErrorOut,
+    404: ErrorOut,
+    409: ErrorOut,
+    413: ErrorOut,
+    422: ValidationErrorOut,
+}
 
 
 def api_errors(*codes: int):
@@ -148,6 +156,8 @@ def operation_error_codes(operation) -> set[int]:
         codes.add(422)
     if operation.signature.path_params_names:
         codes.add(404)
+    if any(m.__ninja_param_source__ in ("body", "form", "file") for m in operation.signature.models):
+        codes.add(400)  # a body that is not JSON (or not multipart): "Cannot parse request body"
     return codes
 
 

@@ -1,4 +1,4 @@
-"""Refuse request parameters the database cannot take, before any view sees them."""
+"""Refuse request parameters the database cannot take, before any view sees them; the API never answers HTML."""
 
 from __future__ import annotations
 
@@ -21,7 +21,7 @@ def _nul_field(data) -> str | None:
     return None
 
 
-class RejectNulMiddleware:
+class InputGuardMiddleware:
     """A NUL character (`\\x00`) in a query or form parameter: 422 naming the field for the API (the body of
     every API validation error), 400 naming it for a page. PostgreSQL cannot compare or store such text, so a
     search or a save with one would otherwise end in a server error. JSON bodies are checked by
@@ -43,7 +43,11 @@ class RejectNulMiddleware:
 
                 return too_big(request, exc)
         if field is None:
-            return self.get_response(request)
+            response = self.get_response(request)
+            if is_api and response.status_code == 404 and response.get("Content-Type", "").startswith("text/html"):
+                # A URL no API route matches (e.g. a negative id): the API's own 404 body, not Django's page.
+                return JsonResponse({"detail": "Not found."}, status=404)
+            return response
         if is_api:
             return JsonResponse({"detail": {field: [str(NUL_MESSAGE)]}}, status=422)
         context = {"field": field, "message": NUL_MESSAGE, "title": _("Invalid input")}

@@ -1,5 +1,6 @@
 """The API keeps its OpenAPI contract under generated input (issue 19): schemathesis calls every operation in
-process (WSGI, no server) as an administrator and as a customer's user (bearer token), with a fixed seed and a
+process (WSGI, no server), with valid and with invalid input, one call at a time and in chains along the links
+schemathesis infers, as an administrator and as a customer's user (bearer token), with a fixed seed and a
 bounded number of examples: 0 server errors, 0 undeclared status codes, 0 response bodies off their schema.
 
 Select with `-m contract`; it runs in the normal test command. `WEIBAO_CONTRACT_EXAMPLES` raises the example
@@ -13,6 +14,8 @@ import os
 import pytest
 import schemathesis
 from hypothesis import HealthCheck, given, seed, settings
+from hypothesis import strategies as st
+from schemathesis import GenerationMode
 from schemathesis.checks import not_a_server_error
 from schemathesis.specs.openapi.checks import (
     content_type_conformance,
@@ -73,7 +76,7 @@ def _run(token: str) -> list[str]:
             suppress_health_check=list(HealthCheck),
             phases=["explicit", "generate"],
         )
-        @given(case=operation.as_strategy())
+        @given(case=st.one_of(operation.as_strategy(), operation.as_strategy(GenerationMode.NEGATIVE)))
         def check(case):
             case.call_and_validate(headers=headers, checks=CHECKS)
 
