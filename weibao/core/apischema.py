@@ -7,7 +7,7 @@
 - `Id`, `Offset`, `BoundedInt`, `Year`, `SaneDate`, `SaneDateTime`, `LocalTime`: the same limits for path and query
   parameters and for the fields that need a narrower range (appointments, SLA previews, official days).
 - `api_errors(...)` and `declare_error_responses(api)`: the OpenAPI schema lists the error answers each operation
-  gives (401, 403, 404, 409, 422, 413) with their bodies.
+  gives (400, 401, 403, 404, 409, 413, 422) with their bodies.
 """
 
 from __future__ import annotations
