@@ -10,7 +10,7 @@ from django.utils.translation import gettext_lazy as _
 from weibao.assets.models import Project
 from weibao.contracts.choices import IntakeChannel, OverrideAction, Severity, StatutoryKind
 from weibao.contracts.models import MINUTE_FIELDS, BusinessCalendar, Contract, HolidayYear, SlaPolicy, WarrantyTerm
-from weibao.core.validators import MAX_YEAR, MIN_YEAR, parse_id, validate_record_date, validate_sane_date
+from weibao.core.validators import parse_id, validate_record_date, validate_sane_date
 from weibao.customers.choices import RegionTier
 from weibao.customers.models import Customer, Site
 
@@ -69,14 +69,6 @@ class HolidayYearForm(forms.ModelForm):
 
     def validate_unique(self) -> None:  # the service updates an existing year instead
         return
-
-    def clean_year(self) -> int:
-        year = self.cleaned_data["year"]
-        if not MIN_YEAR <= year <= MAX_YEAR:
-            raise forms.ValidationError(
-                _("The year must be between %(low)d and %(high)d.") % {"low": MIN_YEAR, "high": MAX_YEAR}
-            )
-        return year
 
     def clean_year(self):
         year = self.cleaned_data["year"]

@@ -360,10 +360,3 @@ def test_response_validation_is_not_limited_by_input_rules(client, manager, cust
     assert response.status_code == 200
     assert response.json()["delivered_on"] == "1899-01-01"
 
-
-def test_holiday_year_out_of_range_is_a_form_error():
-    from weibao.contracts.forms import HolidayYearForm
-
-    form = HolidayYearForm(data={"year": 30000, "status": "official", "note": ""})
-    assert not form.is_valid()
-    assert "year" in form.errors
