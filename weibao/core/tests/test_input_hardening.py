@@ -359,4 +359,3 @@ def test_response_validation_is_not_limited_by_input_rules(client, manager, cust
     response = client.get(f"/api/estate/projects/{project.pk}")
     assert response.status_code == 200
     assert response.json()["delivered_on"] == "1899-01-01"
-
