@@ -359,3 +359,10 @@ def test_response_validation_is_not_limited_by_input_rules(client, manager, cust
     response = client.get(f"/api/estate/projects/{project.pk}")
     assert response.status_code == 200
     assert response.json()["delivered_on"] == "1899-01-01"
+
+
+@pytest.mark.parametrize("week", ["9999-12-31", "0001-01-01"])
+def test_roster_page_week_out_of_range_shows_this_week(client, manager, week):
+    client.force_login(manager)
+    response = client.get(reverse("dispatch:roster"), {"week": week})
+    assert response.status_code == 200
