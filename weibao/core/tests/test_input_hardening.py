@@ -366,3 +366,10 @@ def test_roster_page_week_out_of_range_shows_this_week(client, manager, week):
     client.force_login(manager)
     response = client.get(reverse("dispatch:roster"), {"week": week})
     assert response.status_code == 200
+
+
+def test_work_order_queue_filters_above_2_63_are_ignored(client, manager):
+    client.force_login(manager)
+    for name in ("customer", "site", "branch", "assignee"):
+        assert client.get(reverse("workorders:list"), {name: HUGE}).status_code == 200, name
+    assert client.get(reverse("workorders:intake_pick"), {"customer": HUGE, "site": HUGE}).status_code == 200
