@@ -148,7 +148,7 @@ def api_errors(*codes: int):
 
 def operation_error_codes(operation) -> set[int]:
     """401 and 403 behind authentication (a missing role is refused), 422 with any input, 404 with an id in the
-    path; the rest (409, 413, a 404 for an id in the body) as declared by @api_errors on the view."""
+    path, 400 and 413 with a body; the rest (409, a 404 for an id in the body) as declared by @api_errors."""
     codes = set(getattr(operation.view_func, "__weibao_api_errors__", set()))
     if operation.auth_callbacks:
         codes |= {401, 403}
@@ -157,7 +157,7 @@ def operation_error_codes(operation) -> set[int]:
     if operation.signature.path_params_names:
         codes.add(404)
     if any(m.__ninja_param_source__ in ("body", "form", "file") for m in operation.signature.models):
-        codes.add(400)  # a body that is not JSON (or not multipart): "Cannot parse request body"
+        codes |= {400, 413}  # a body that cannot be parsed; a body above DATA_UPLOAD_MAX_MEMORY_SIZE
     return codes
 
 
