@@ -12,6 +12,7 @@ from ninja import NinjaAPI
 from ninja.openapi.docs import Swagger
 
 from weibao.accounts.auth import ApiTokenAuth, BrowserSessionAuth
+from weibao.core.apischema import declare_error_responses
 from weibao.core.exceptions import StaleEdit, TransitionNotAllowed
 
 
@@ -50,6 +51,7 @@ API_ROUTERS = [
 for app, prefix in API_ROUTERS:
     if find_spec(f"weibao.{app}.api") is not None:
         api.add_router(prefix, import_module(f"weibao.{app}.api").router)
+declare_error_responses(api)  # the OpenAPI schema lists each operation's 401/403/404/409/422 answers
 
 
 @api.exception_handler(TransitionNotAllowed)

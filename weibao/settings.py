@@ -60,6 +60,8 @@ MIDDLEWARE = [
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "weibao.core.middleware.NoStoreWhenLoggedInMiddleware",
     "weibao.accounts.middleware.UserLanguageMiddleware",
+    # A NUL character in a parameter: 400/422 naming the field (PostgreSQL cannot take it); JSON 404s under /api/.
+    "weibao.core.middleware.InputGuardMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_htmx.middleware.HtmxMiddleware",

@@ -6,6 +6,7 @@ from ninja import Router, Status
 from weibao.accounts import selectors, services
 from weibao.accounts.permissions import require
 from weibao.accounts.schemas import MeOut, TokenCreatedOut, TokenIn, TokenOut
+from weibao.core.apischema import Id
 
 router = Router(tags=["accounts"])
 
@@ -41,7 +42,7 @@ def token_create(request: HttpRequest, payload: TokenIn):
 
 
 @router.post("/tokens/{token_id}/revoke", response=TokenOut)
-def token_revoke(request: HttpRequest, token_id: int):
+def token_revoke(request: HttpRequest, token_id: Id):
     require(request.user, "api.tokens")
     token = selectors.token_get(user=request.user, pk=token_id)
     return services.token_revoke(user=request.user, token=token)

@@ -1,7 +1,8 @@
 from datetime import datetime
 
-from ninja import Schema
 from pydantic import Field
+
+from weibao.core.apischema import Schema
 
 
 class OrganisationOut(Schema):

@@ -3,7 +3,7 @@
 from django.http import FileResponse, Http404
 from django.shortcuts import get_object_or_404
 from django.urls import reverse
-from ninja import File, Form, Query, Router, Schema, Status
+from ninja import File, Form, Query, Router, Status
 from ninja.files import UploadedFile
 
 from weibao.accounts.permissions import require
@@ -43,8 +43,8 @@ from weibao.assets.selectors import (
     subsystem_get_for_user,
     vendor_list,
 )
+from weibao.core.apischema import BoundedInt, Id, Offset, Schema, api_errors, patch_changes
 from weibao.core.files import StoredFileMissing, open_stored_file
-from weibao.customers.api import patch_changes
 from weibao.customers.selectors import customer_get_for_user, site_get_for_user
 
 router = Router(tags=["estate"])
@@ -77,6 +77,7 @@ def list_devices(request, query: Query[DeviceQuery]):
 
 
 @router.post("/devices", response={201: DeviceOut})
+@api_errors(404)
 def create_device(request, payload: DeviceIn):
     require(request.auth, "estate.edit")
     data = payload.dict()
@@ -92,13 +93,13 @@ def create_device(request, payload: DeviceIn):
 
 
 @router.get("/devices/{int:device_id}", response=DeviceOut)
-def get_device(request, device_id: int):
+def get_device(request, device_id: Id):
     require(request.auth, "estate.view")
     return device_get_for_user(user=request.auth, pk=device_id)
 
 
 @router.patch("/devices/{int:device_id}", response=DeviceOut)
-def update_device(request, device_id: int, payload: DevicePatch):
+def update_device(request, device_id: Id, payload: DevicePatch):
     require(request.auth, "estate.edit")
     device = device_get_for_user(user=request.auth, pk=device_id)
     changes = patch_changes(payload, nullable=("subsystem_id", "installed_on", "warranty_end"))
@@ -111,20 +112,20 @@ def update_device(request, device_id: int, payload: DevicePatch):
 
 
 @router.post("/devices/{int:device_id}/status", response=DeviceOut)
-def set_device_status(request, device_id: int, payload: DeviceStatusIn):
+def set_device_status(request, device_id: Id, payload: DeviceStatusIn):
     require(request.auth, "estate.edit")
     device = device_get_for_user(user=request.auth, pk=device_id)
     return services.device_set_status(device=device, status=payload.status, note=payload.note, actor=request.auth)
 
 
 @router.get("/devices/{int:device_id}/history", response=list[DeviceEventOut])
-def get_device_history(request, device_id: int):
+def get_device_history(request, device_id: Id):
     require(request.auth, "estate.view")
     return list(device_history(device=device_get_for_user(user=request.auth, pk=device_id))[:200])
 
 
 @router.get("/devices/{int:device_id}/documents", response=list[DocumentOut])
-def get_device_documents(request, device_id: int):
+def get_device_documents(request, device_id: Id):
     require(request.auth, "estate.documents")
     return list(documents_for(user=request.auth, device=device_get_for_user(user=request.auth, pk=device_id)))
 
@@ -144,13 +145,14 @@ def search(request, q: str):
 
 
 @router.get("/projects", response=list[ProjectOut])
-def list_projects(request, q: str = "", customer: int | None = None, offset: int = 0, limit: int = 50):
+def list_projects(request, q: str = "", customer: Id | None = None, offset: Offset = 0, limit: BoundedInt = 50):
     require(request.auth, "estate.view")
     offset, limit = max(offset, 0), max(1, min(limit, 200))
     return list(project_list(user=request.auth, q=q, customer_id=customer)[offset : offset + limit])
 
 
 @router.post("/projects", response={201: ProjectOut})
+@api_errors(404)
 def create_project(request, payload: ProjectIn):
     require(request.auth, "estate.edit")
     data = payload.dict()
@@ -161,32 +163,32 @@ def create_project(request, payload: ProjectIn):
 
 
 @router.get("/projects/{int:project_id}", response=ProjectOut)
-def get_project(request, project_id: int):
+def get_project(request, project_id: Id):
     require(request.auth, "estate.view")
     return project_get_for_user(user=request.auth, pk=project_id)
 
 
 @router.get("/projects/{int:project_id}/subsystems", response=list[SubsystemOut])
-def list_subsystems(request, project_id: int):
+def list_subsystems(request, project_id: Id):
     require(request.auth, "estate.view")
     return list(project_get_for_user(user=request.auth, pk=project_id).subsystems.order_by("kind", "name"))
 
 
 @router.post("/projects/{int:project_id}/subsystems", response={201: SubsystemOut})
-def create_subsystem(request, project_id: int, payload: SubsystemIn):
+def create_subsystem(request, project_id: Id, payload: SubsystemIn):
     require(request.auth, "estate.edit")
     project = project_get_for_user(user=request.auth, pk=project_id)
     return Status(201, services.subsystem_create(actor=request.auth, project=project, **payload.dict()))
 
 
 @router.get("/projects/{int:project_id}/documents", response=list[DocumentOut])
-def list_project_documents(request, project_id: int):
+def list_project_documents(request, project_id: Id):
     require(request.auth, "estate.documents")
     return list(documents_for(user=request.auth, project=project_get_for_user(user=request.auth, pk=project_id)))
 
 
 @router.get("/documents/{int:document_id}/versions", response=list[DocumentVersionOut])
-def list_document_versions(request, document_id: int):
+def list_document_versions(request, document_id: Id):
     require(request.auth, "estate.documents")
     document = document_get_for_user(user=request.auth, pk=document_id)
     return [
@@ -209,7 +211,7 @@ def create_vendor(request, payload: VendorIn):
 
 
 @router.post("/devices/{int:device_id}/replace", response={201: DeviceOut})
-def replace_device(request, device_id: int, payload: DeviceReplaceIn):
+def replace_device(request, device_id: Id, payload: DeviceReplaceIn):
     """Hardware replacement: the device is retired and a new unit with the given serial takes its place."""
     require(request.auth, "estate.edit")
     device = device_get_for_user(user=request.auth, pk=device_id)
@@ -217,14 +219,15 @@ def replace_device(request, device_id: int, payload: DeviceReplaceIn):
 
 
 @router.post("/documents", response={201: DocumentOut})
+@api_errors(404)
 def upload_document(
     request,
     doc_type: Form[str],
     title: Form[str],
     file: File[UploadedFile],
-    project_id: Form[int | None] = None,
-    subsystem_id: Form[int | None] = None,
-    device_id: Form[int | None] = None,
+    project_id: Form[Id | None] = None,
+    subsystem_id: Form[Id | None] = None,
+    device_id: Form[Id | None] = None,
     description: Form[str] = "",
 ):
     """A new document (multipart form) for a project, subsystem or device; the file is checked like UI uploads."""
@@ -246,7 +249,7 @@ def upload_document(
 
 
 @router.post("/documents/{int:document_id}/versions", response={201: DocumentVersionOut})
-def upload_document_version(request, document_id: int, file: File[UploadedFile], note: Form[str] = ""):
+def upload_document_version(request, document_id: Id, file: File[UploadedFile], note: Form[str] = ""):
     require(request.auth, "estate.edit")
     document = document_get_for_user(user=request.auth, pk=document_id)
     v = services.document_add_version(document=document, actor=request.auth, upload=file, note=note)
@@ -255,7 +258,7 @@ def upload_document_version(request, document_id: int, file: File[UploadedFile],
 
 
 @router.get("/documents/{int:document_id}/versions/{int:number}/file")
-def download_document_version(request, document_id: int, number: int):
+def download_document_version(request, document_id: Id, number: Id):
     """The file of one version, as an attachment; every download is audited."""
     require(request.auth, "estate.documents")
     version = document_version_get_for_user(user=request.auth, document_pk=document_id, number=number)

@@ -6,6 +6,7 @@ from django.utils.translation import gettext_lazy as _
 from weibao.assets.choices import DeviceStatus, DocumentType
 from weibao.assets.excel import PARAM_KEY_MAX, PARAM_VALUE_MAX
 from weibao.assets.models import Device, Project, ProjectInstaller, Subsystem, Vendor
+from weibao.core.validators import validate_record_date
 from weibao.customers.models import Customer
 
 
@@ -90,10 +91,16 @@ class DeviceReplaceForm(forms.Form):
     serial_number = forms.CharField(label=_("new serial number"), max_length=120)
     model = forms.CharField(label=_("new model (if different)"), max_length=120, required=False)
     installed_on = forms.DateField(
-        label=_("installed on"), required=False, widget=forms.DateInput(attrs={"type": "date"})
+        label=_("installed on"),
+        required=False,
+        widget=forms.DateInput(attrs={"type": "date"}),
+        validators=[validate_record_date],
     )
     warranty_end = forms.DateField(
-        label=_("warranty end"), required=False, widget=forms.DateInput(attrs={"type": "date"})
+        label=_("warranty end"),
+        required=False,
+        widget=forms.DateInput(attrs={"type": "date"}),
+        validators=[validate_record_date],
     )
     note = forms.CharField(label=_("note"), required=False, max_length=1000)
 

@@ -1,6 +1,8 @@
 import datetime
 
-from ninja import Field, Schema
+from ninja import Field
+
+from weibao.core.apischema import Schema
 
 
 class VendorOut(Schema):

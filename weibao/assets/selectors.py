@@ -18,6 +18,7 @@ from weibao.accounts.choices import Role
 from weibao.accounts.scoping import get_for_user, scope_queryset
 from weibao.assets.choices import REQUIRED_PROJECT_DOCUMENTS, DocumentType
 from weibao.assets.models import Device, DeviceEvent, Document, DocumentVersion, ImportJob, Project, Subsystem, Vendor
+from weibao.core.validators import parse_id
 from weibao.customers.models import Customer, Site
 
 PAGE_SIZE = 50
@@ -49,8 +50,7 @@ class DeviceFilter:
     @classmethod
     def from_query(cls, params) -> "DeviceFilter":
         def as_int(name: str) -> int | None:
-            value = (params.get(name) or "").strip()
-            return int(value) if value.isdigit() else None
+            return parse_id(params.get(name))
 
         return cls(
             q=(params.get("q") or "").strip()[:100],

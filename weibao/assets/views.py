@@ -62,6 +62,7 @@ from weibao.core.exceptions import TransitionNotAllowed
 from weibao.core.files import StoredFileMissing, file_missing_response, open_stored_file
 from weibao.core.form_views import form_page
 from weibao.core.pagination import CachedCountPaginator
+from weibao.core.validators import parse_id
 from weibao.customers.selectors import customer_get_for_user, site_get_for_user
 
 
@@ -71,9 +72,7 @@ def device_list(request: HttpRequest) -> HttpResponse:
     require(request.user, "estate.view")
     filters = DeviceFilter.from_query(request.GET)
     after = request.GET.get("after", "")
-    page = keyset_page(
-        select_devices(user=request.user, filters=filters), after=int(after) if after.isdigit() else None
-    )
+    page = keyset_page(select_devices(user=request.user, filters=filters), after=parse_id(after))
     customer = customer_get_for_user(user=request.user, pk=filters.customer) if filters.customer else None
     query = filters.as_query()
     context = {
@@ -129,11 +128,11 @@ def device_detail(request: HttpRequest, pk: int) -> HttpResponse:
 @login_required
 def device_create(request: HttpRequest) -> HttpResponse:
     require(request.user, "estate.edit")
-    customer_id = request.GET.get("customer", "")
-    if not customer_id.isdigit():
+    customer_id = parse_id(request.GET.get("customer"))
+    if customer_id is None:
         messages.info(request, _("Choose the customer first, then add the device from its page."))
         return redirect("customers:list")
-    customer = customer_get_for_user(user=request.user, pk=int(customer_id))
+    customer = customer_get_for_user(user=request.user, pk=customer_id)
     return form_page(
         request,
         DeviceForm(request.POST or None, customer=customer),
@@ -256,11 +255,11 @@ def project_detail(request: HttpRequest, pk: int) -> HttpResponse:
 @login_required
 def project_create(request: HttpRequest) -> HttpResponse:
     require(request.user, "estate.edit")
-    customer_id = request.GET.get("customer", "")
-    if not customer_id.isdigit():
+    customer_id = parse_id(request.GET.get("customer"))
+    if customer_id is None:
         messages.info(request, _("Choose the customer first, then add the project from its page."))
         return redirect("customers:list")
-    customer = customer_get_for_user(user=request.user, pk=int(customer_id))
+    customer = customer_get_for_user(user=request.user, pk=customer_id)
     return form_page(
         request,
         ProjectForm(request.POST or None, customer=customer),
@@ -362,9 +361,9 @@ def document_upload(request: HttpRequest) -> HttpResponse:
     target = {}
     for key, getter in (("device", device_get_for_user), ("subsystem", subsystem_get_for_user),
                         ("project", project_get_for_user)):  # fmt: skip
-        value = request.GET.get(key, "")
-        if value.isdigit():
-            target[key] = getter(user=request.user, pk=int(value))
+        value = parse_id(request.GET.get(key))
+        if value is not None:
+            target[key] = getter(user=request.user, pk=value)
             break
     if not target:
         raise Http404
@@ -440,11 +439,11 @@ def import_template(request: HttpRequest) -> HttpResponse:
 @login_required
 def import_start(request: HttpRequest) -> HttpResponse:
     require(request.user, "estate.import")
-    customer_id = request.GET.get("customer", "")
-    if not customer_id.isdigit():
+    customer_id = parse_id(request.GET.get("customer"))
+    if customer_id is None:
         messages.info(request, _("Choose the customer first, then import from its page."))
         return redirect("customers:list")
-    customer = customer_get_for_user(user=request.user, pk=int(customer_id))
+    customer = customer_get_for_user(user=request.user, pk=customer_id)
     form = ImportForm(request.POST or None, request.FILES or None, customer=customer)
     if request.method == "POST" and form.is_valid():
         upload = form.cleaned_data["file"]

@@ -41,6 +41,8 @@ from weibao.contracts.selectors import (
     policy_for,
     sla_preview,
 )
+from weibao.core.apischema import BoundedInt, Id, Offset, Year, api_errors, patch_changes
+from weibao.core.validators import validate_field, validate_sane_date
 from weibao.customers.choices import RegionTier
 from weibao.customers.models import Customer, Site
 
@@ -90,7 +92,7 @@ def _policy_out(contract) -> dict:
 
 
 @router.get("", response=list[ContractOut])
-def list_contracts(request, q: str = "", status: str = "", offset: int = 0, limit: int = 50):
+def list_contracts(request, q: str = "", status: str = "", offset: Offset = 0, limit: BoundedInt = 50):
     require(request.auth, "contracts.view")
     limit, offset = max(1, min(limit, MAX_LIMIT)), max(offset, 0)
     return list(_contract_out_qs(contract_list(user=request.auth, query=q, status=status))[offset : offset + limit])
@@ -118,16 +120,17 @@ def create_contract(request, payload: ContractIn):
 
 
 @router.get("/{int:contract_id}", response=ContractOut)
-def get_contract(request, contract_id: int):
+def get_contract(request, contract_id: Id):
     require(request.auth, "contracts.view")
     return contract_get_for_user(user=request.auth, pk=contract_id)
 
 
 @router.patch("/{int:contract_id}", response=ContractOut)
-def update_contract(request, contract_id: int, payload: ContractPatch):
+@api_errors(409)
+def update_contract(request, contract_id: Id, payload: ContractPatch):
     require(request.auth, "contracts.edit")
     contract = contract_get_for_user(user=request.auth, pk=contract_id)
-    changes = payload.dict(exclude_unset=True)
+    changes = patch_changes(payload, nullable=("version", "project_ids", "site_ids"))
     extra = {}
     if "calendar_id" in changes:
         extra["calendar"] = _calendar_for(request.auth, changes.pop("calendar_id"))
@@ -144,20 +147,22 @@ def update_contract(request, contract_id: int, payload: ContractPatch):
 
 
 @router.post("/{int:contract_id}/renew", response={201: ContractOut})
-def renew_contract(request, contract_id: int, payload: RenewIn):
+@api_errors(409)
+def renew_contract(request, contract_id: Id, payload: RenewIn):
     require(request.auth, "contracts.edit")
     contract = contract_get_for_user(user=request.auth, pk=contract_id)
     return Status(201, services.contract_renew(contract=contract, actor=request.auth, **payload.dict()))
 
 
 @router.get("/{int:contract_id}/sla", response=SlaPolicyOut)
-def get_sla(request, contract_id: int):
+def get_sla(request, contract_id: Id):
     require(request.auth, "contracts.view")
     return _policy_out(contract_get_for_user(user=request.auth, pk=contract_id))
 
 
 @router.put("/{int:contract_id}/sla", response=SlaPolicyOut)
-def put_sla(request, contract_id: int, payload: SlaPolicyIn):
+@api_errors(409)
+def put_sla(request, contract_id: Id, payload: SlaPolicyIn):
     require(request.auth, "contracts.edit")
     contract = contract_get_for_user(user=request.auth, pk=contract_id)
     policy = policy_for(contract) or services.sla_policy_create_default(contract=contract)
@@ -177,7 +182,7 @@ def put_sla(request, contract_id: int, payload: SlaPolicyIn):
 
 
 @router.get("/{int:contract_id}/preview", response=PreviewOut)
-def preview(request, contract_id: int, at: str, severity: str = "A", region_tier: str = "city", channel: str = "phone"):
+def preview(request, contract_id: Id, at: str, severity: str = "A", region_tier: str = "city", channel: str = "phone"):
     """All deadlines for a report made at `at` ("YYYY-MM-DD HH:MM" in the calendar's zone, or ISO with offset)."""
     require(request.auth, "contracts.view")
     contract = contract_get_for_user(user=request.auth, pk=contract_id)
@@ -187,6 +192,7 @@ def preview(request, contract_id: int, at: str, severity: str = "A", region_tier
         start = local_time(at, contract.calendar.timezone)
     except ValueError as exc:
         raise ValidationError({"at": [str(exc)]}) from exc
+    validate_field("at", validate_sane_date, start)  # the calendar walks day by day: year 5000 costs seconds
     result = sla_preview(contract=contract, severity=severity, region_tier=region_tier, channel=channel, at=start)
     return {
         "calendar": result.calendar_name,
@@ -205,8 +211,9 @@ def preview(request, contract_id: int, at: str, severity: str = "A", region_tier
 
 
 @router.get("/entitlement", response=EntitlementOut)
+@api_errors(404)
 def entitlement(
-    request, customer_id: int, site_id: int | None = None, device_id: int | None = None, at: str | None = None
+    request, customer_id: Id, site_id: Id | None = None, device_id: Id | None = None, at: str | None = None
 ):
     """Which contract applies to a site or device at a moment, warranty, and whether work is chargeable."""
     require(request.auth, "contracts.view")
@@ -223,6 +230,7 @@ def entitlement(
         moment = local_time(at) if at else timezone.now()
     except ValueError as exc:
         raise ValidationError({"at": [str(exc)]}) from exc
+    validate_field("at", validate_sane_date, moment)
     ent = entitlement_for(customer=customer, at=moment, site=site, device=device)
     return {
         "contract_id": ent.contract.pk if ent.contract else None,
@@ -251,21 +259,22 @@ def create_calendar(request, payload: CalendarIn):
 
 
 @router.get("/calendars/{int:calendar_id}", response=CalendarOut)
-def get_calendar(request, calendar_id: int):
+def get_calendar(request, calendar_id: Id):
     require(request.auth, "calendars.edit")
     return get_for_user(BusinessCalendar.objects.all(), request.auth, pk=calendar_id)
 
 
 @router.patch("/calendars/{int:calendar_id}", response=CalendarOut)
-def update_calendar(request, calendar_id: int, payload: CalendarPatch):
+@api_errors(409)
+def update_calendar(request, calendar_id: Id, payload: CalendarPatch):
     require(request.auth, "calendars.edit")
     calendar = get_for_user(BusinessCalendar.objects.all(), request.auth, pk=calendar_id)
-    changes = payload.dict(exclude_unset=True)
+    changes = patch_changes(payload, nullable=("version",))  # a null day is refused: "" means closed that day
     return services.calendar_update(calendar=calendar, actor=request.auth, **changes)
 
 
 @router.get("/calendars/{int:calendar_id}/days", response=list[DayOut])
-def calendar_days(request, calendar_id: int, year: int):
+def calendar_days(request, calendar_id: Id, year: BoundedInt):
     """Every date of a year with its kind (workday, weekend, holiday, makeup, override_*) and hours."""
     require(request.auth, "calendars.edit")
     if not 1950 <= year <= 2100:
@@ -280,14 +289,14 @@ def calendar_days(request, calendar_id: int, year: int):
 
 
 @router.post("/calendars/{int:calendar_id}/overrides", response={201: OverrideOut})
-def set_override(request, calendar_id: int, payload: OverrideIn):
+def set_override(request, calendar_id: Id, payload: OverrideIn):
     require(request.auth, "calendars.edit")
     calendar = get_for_user(BusinessCalendar.objects.all(), request.auth, pk=calendar_id)
     return Status(201, services.calendar_override_set(calendar=calendar, actor=request.auth, **payload.dict()))
 
 
 @router.delete("/calendars/overrides/{int:override_id}", response={204: None})
-def delete_override(request, override_id: int):
+def delete_override(request, override_id: Id):
     require(request.auth, "calendars.edit")
     services.calendar_override_delete(
         override=get_for_user(CalendarOverride.objects.all(), request.auth, pk=override_id), actor=request.auth
@@ -304,7 +313,7 @@ def holiday_years(request):
 
 
 @router.get("/official-days", response=list[StatutoryDayOut])
-def list_official_days(request, year: int | None = None):
+def list_official_days(request, year: Year | None = None):
     """Official holiday dates entered by hand (they override the holidays package for every China calendar)."""
     require(request.auth, "calendars.edit")
     qs = StatutoryDay.objects.all()
@@ -318,7 +327,7 @@ def set_official_day(request, payload: StatutoryDayIn):
 
 
 @router.delete("/official-days/{int:day_id}", response={204: None})
-def delete_official_day(request, day_id: int):
+def delete_official_day(request, day_id: Id):
     require(request.auth, "calendars.edit")
     services.statutory_day_delete(
         day=get_for_user(StatutoryDay.objects.all(), request.auth, pk=day_id), actor=request.auth

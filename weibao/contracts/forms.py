@@ -11,6 +11,7 @@ from django.utils.translation import gettext_lazy as _
 from weibao.assets.models import Project
 from weibao.contracts.choices import IntakeChannel, OverrideAction, Severity, StatutoryKind
 from weibao.contracts.models import MINUTE_FIELDS, BusinessCalendar, Contract, HolidayYear, SlaPolicy, WarrantyTerm
+from weibao.core.validators import parse_id, validate_record_date, validate_sane_date
 from weibao.customers.choices import RegionTier
 from weibao.customers.models import Customer, Site
 
@@ -48,7 +49,7 @@ class CalendarForm(forms.ModelForm):
 class OverrideForm(forms.Form):
     """One date's exception. A nonexistent date (e.g. 2026-02-30) is refused by the date field itself."""
 
-    date = forms.DateField(label=_("Date"), widget=DateInput())
+    date = forms.DateField(label=_("Date"), widget=DateInput(), validators=[validate_sane_date])
     action = forms.ChoiceField(label=_("Action"), choices=OverrideAction.choices)
     hours = forms.CharField(label=_("Hours"), required=False, help_text=_("e.g. 09:00-12:00"))
     reason = forms.CharField(label=_("Reason"), required=False, max_length=200)
@@ -57,7 +58,7 @@ class OverrideForm(forms.Form):
 class StatutoryDayForm(forms.Form):
     """One date of the State Council's schedule, for every calendar that follows China's holidays."""
 
-    date = forms.DateField(label=_("Date"), widget=DateInput())
+    date = forms.DateField(label=_("Date"), widget=DateInput(), validators=[validate_sane_date])
     kind = forms.ChoiceField(label=_("Kind"), choices=StatutoryKind.choices)
     name = forms.CharField(label=_("Name"), required=False, max_length=100)
 
@@ -150,8 +151,8 @@ class ContractForm(forms.ModelForm):
         if self.instance.pk:
             customer = self.instance.customer
             self.fields["customer"].disabled = True
-        elif str(self.data.get("customer", "")).isdigit():
-            customer = self.fields["customer"].queryset.filter(pk=int(self.data["customer"])).first()
+        elif (customer_id := parse_id(self.data.get("customer"))) is not None:
+            customer = self.fields["customer"].queryset.filter(pk=customer_id).first()
         self.fields["projects"].queryset = (
             Project.objects.filter(customer=customer) if customer else Project.objects.none()
         )
@@ -185,8 +186,10 @@ WarrantyTermFormSet = forms.inlineformset_factory(
 
 class RenewForm(forms.Form):
     code = forms.CharField(label=_("New contract number"), max_length=40)
-    start_date = forms.DateField(label=_("Start date"), required=False, widget=DateInput())
-    end_date = forms.DateField(label=_("End date"), required=False, widget=DateInput())
+    start_date = forms.DateField(label=_("Start date"), required=False, widget=DateInput(),
+                                 validators=[validate_record_date])  # fmt: skip
+    end_date = forms.DateField(label=_("End date"), required=False, widget=DateInput(),
+                               validators=[validate_record_date])  # fmt: skip
 
     def clean(self):
         data = super().clean()
@@ -286,6 +289,7 @@ class PreviewForm(forms.Form):
         label=_("Reported at"),
         widget=forms.DateTimeInput(attrs={"type": "datetime-local"}, format="%Y-%m-%dT%H:%M"),
         input_formats=["%Y-%m-%dT%H:%M", "%Y-%m-%d %H:%M", "%Y-%m-%d %H:%M:%S"],
+        validators=[validate_sane_date],  # the preview walks the calendar day by day
     )
 
     def __init__(self, *args, contracts=None, **kwargs):

@@ -4,8 +4,9 @@ import datetime
 from decimal import Decimal
 from typing import Annotated
 
-from ninja import Schema
 from pydantic import Field
+
+from weibao.core.apischema import SaneDate, Schema
 
 # A price or rate in CNY: never negative, at most 99,999,999.99 (the model's max_digits=10, decimal_places=2).
 Money = Annotated[Decimal, Field(ge=0, max_digits=10, decimal_places=2)]
@@ -216,7 +217,7 @@ class CalendarPatch(Schema):
 
 
 class OverrideIn(Schema):
-    date: datetime.date
+    date: SaneDate
     action: str = "closed"
     hours: str = ""
     reason: str = ""
@@ -246,7 +247,7 @@ class HolidayYearOut(Schema):
 
 
 class StatutoryDayIn(Schema):
-    date: datetime.date
+    date: SaneDate
     kind: str
     name: str = ""
 

@@ -57,6 +57,7 @@ from weibao.contracts.selectors import (
 )
 from weibao.core.form_views import attach_service_errors, form_page
 from weibao.core.pagination import CachedCountPaginator
+from weibao.core.validators import parse_id
 from weibao.customers.models import Customer
 
 CONTRACT_FORM_FIELDS = set(services.CONTRACT_FIELDS)
@@ -67,7 +68,8 @@ def _posted_version(request: HttpRequest, current: int) -> int:
     raw = request.POST.get("version")
     if raw is None:
         return current
-    return int(raw) if raw.strip().isdigit() else -1
+    version = parse_id(raw)
+    return -1 if version is None else version
 
 
 # --- contracts ----------------------------------------------------------------------------------
@@ -164,8 +166,8 @@ def _td(minutes: int | None) -> datetime.timedelta | None:
 
 def _contract_form_page(request: HttpRequest, contract=None) -> HttpResponse:
     customer = None
-    if contract is None and request.GET.get("customer", "").isdigit():
-        customer = scope_queryset(Customer.objects.all(), request.user).filter(pk=int(request.GET["customer"])).first()
+    if contract is None and (customer_id := parse_id(request.GET.get("customer"))) is not None:
+        customer = scope_queryset(Customer.objects.all(), request.user).filter(pk=customer_id).first()
     form = ContractForm(
         request.POST or None,
         user=request.user,

@@ -1,12 +1,11 @@
 """REST API for customers, sites and contacts (mounted at /api/customers/)."""
 
-from django.core.exceptions import ValidationError
 from django.shortcuts import get_object_or_404
-from django.utils.translation import gettext as _
-from ninja import Router, Schema, Status
+from ninja import Router, Status
 
 from weibao.accounts.models import Branch, Region
 from weibao.accounts.permissions import require
+from weibao.core.apischema import BoundedInt, Id, Offset, api_errors, patch_changes
 from weibao.customers import services
 from weibao.customers.models import Site
 from weibao.customers.schemas import (
@@ -34,26 +33,15 @@ router = Router(tags=["customers"])
 MAX_LIMIT = 200
 
 
-def patch_changes(payload: Schema, *, nullable: tuple[str, ...] = ()) -> dict:
-    """The fields a PATCH sets; an explicit null is refused (422) unless the field may be empty.
-
-    Without this a `null` for a text column passes full_clean() (blank values are skipped) and fails at the database.
-    """
-    changes = payload.dict(exclude_unset=True)
-    nulls = {f: _("This field cannot be null.") for f, v in changes.items() if v is None and f not in nullable}
-    if nulls:
-        raise ValidationError(nulls)
-    return changes
-
-
 @router.get("", response=list[CustomerOut])
-def list_customers(request, q: str = "", offset: int = 0, limit: int = 50):
+def list_customers(request, q: str = "", offset: Offset = 0, limit: BoundedInt = 50):
     require(request.auth, "estate.view")
     limit = max(1, min(limit, MAX_LIMIT))
     return list(customer_list(user=request.auth, q=q)[max(offset, 0) : max(offset, 0) + limit])
 
 
 @router.post("", response={201: CustomerOut})
+@api_errors(404)
 def create_customer(request, payload: CustomerIn):
     require(request.auth, "estate.edit")
     data = payload.dict()
@@ -63,13 +51,13 @@ def create_customer(request, payload: CustomerIn):
 
 
 @router.get("/{int:customer_id}", response=CustomerOut)
-def get_customer(request, customer_id: int):
+def get_customer(request, customer_id: Id):
     require(request.auth, "estate.view")
     return customer_get_for_user(user=request.auth, pk=customer_id)
 
 
 @router.patch("/{int:customer_id}", response=CustomerOut)
-def update_customer(request, customer_id: int, payload: CustomerPatch):
+def update_customer(request, customer_id: Id, payload: CustomerPatch):
     require(request.auth, "estate.edit")
     customer = customer_get_for_user(user=request.auth, pk=customer_id)
     changes = patch_changes(payload, nullable=("branch_id",))
@@ -80,14 +68,14 @@ def update_customer(request, customer_id: int, payload: CustomerPatch):
 
 
 @router.get("/{int:customer_id}/sites", response=list[SiteOut])
-def list_sites(request, customer_id: int):
+def list_sites(request, customer_id: Id):
     require(request.auth, "estate.view")
     customer = customer_get_for_user(user=request.auth, pk=customer_id)
     return list(site_list(user=request.auth, customer_id=customer.pk))
 
 
 @router.post("/{int:customer_id}/sites", response={201: SiteOut})
-def create_site(request, customer_id: int, payload: SiteIn):
+def create_site(request, customer_id: Id, payload: SiteIn):
     require(request.auth, "estate.edit")
     customer = customer_get_for_user(user=request.auth, pk=customer_id)
     data = payload.dict()
@@ -97,20 +85,20 @@ def create_site(request, customer_id: int, payload: SiteIn):
 
 
 @router.get("/sites/{int:site_id}", response=SiteOut)
-def get_site(request, site_id: int):
+def get_site(request, site_id: Id):
     require(request.auth, "estate.view")
     return site_get_for_user(user=request.auth, pk=site_id)
 
 
 @router.get("/{int:customer_id}/contacts", response=list[ContactOut])
-def list_contacts(request, customer_id: int):
+def list_contacts(request, customer_id: Id):
     require(request.auth, "estate.view")
     customer = customer_get_for_user(user=request.auth, pk=customer_id)
     return list(contact_qs_for(request.auth).filter(customer=customer))
 
 
 @router.post("/{int:customer_id}/contacts", response={201: ContactOut})
-def create_contact(request, customer_id: int, payload: ContactIn):
+def create_contact(request, customer_id: Id, payload: ContactIn):
     require(request.auth, "estate.edit")
     customer = customer_get_for_user(user=request.auth, pk=customer_id)
     data = payload.dict()
@@ -120,7 +108,7 @@ def create_contact(request, customer_id: int, payload: ContactIn):
 
 
 @router.patch("/sites/{int:site_id}", response=SiteOut)
-def update_site(request, site_id: int, payload: SitePatch):
+def update_site(request, site_id: Id, payload: SitePatch):
     require(request.auth, "estate.edit")
     site = site_get_for_user(user=request.auth, pk=site_id)
     changes = patch_changes(payload, nullable=("region_id",))
@@ -138,7 +126,7 @@ def find_contacts(request, q: str):
 
 
 @router.patch("/contacts/{int:contact_id}", response=ContactOut)
-def update_contact(request, contact_id: int, payload: ContactPatch):
+def update_contact(request, contact_id: Id, payload: ContactPatch):
     require(request.auth, "estate.edit")
     contact = contact_get_for_user(user=request.auth, pk=contact_id)
     changes = patch_changes(payload, nullable=("site_id",))

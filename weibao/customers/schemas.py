@@ -1,4 +1,4 @@
-from ninja import Schema
+from weibao.core.apischema import Schema
 
 
 class CustomerOut(Schema):

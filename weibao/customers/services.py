@@ -5,7 +5,7 @@ from django.db import transaction
 from django.utils.translation import gettext as _
 
 from weibao.accounts.choices import OrganisationKind
-from weibao.accounts.models import Branch, Region
+from weibao.accounts.models import Branch, Organisation, Region
 from weibao.accounts.services import organisation_create
 from weibao.customers.choices import RegionTier
 from weibao.customers.models import Contact, Customer, Site
@@ -28,6 +28,7 @@ def customer_create(
     notes: str = "",
 ) -> Customer:
     """A new customer and the organisation its contacts will log in under."""
+    _check_name_free(name=name.strip())
     organisation = organisation_create(kind=OrganisationKind.CUSTOMER, name=name)
     customer = Customer(
         organisation=organisation,
@@ -44,6 +45,14 @@ def customer_create(
     return customer
 
 
+def _check_name_free(*, name: str, organisation_id: int | None = None) -> None:
+    """The customer's organisation carries its name, unique among customers: a taken name is the name's error
+    (not the database's IntegrityError)."""
+    taken = Organisation.objects.filter(kind=OrganisationKind.CUSTOMER, name=name).exclude(pk=organisation_id)
+    if taken.exists():
+        raise ValidationError({"name": _("Another customer already has this name.")})
+
+
 @transaction.atomic
 def customer_update(*, customer: Customer, actor, **changes) -> Customer:
     for field, value in changes.items():
@@ -51,6 +60,8 @@ def customer_update(*, customer: Customer, actor, **changes) -> Customer:
             raise TypeError(f"customer_update() cannot change {field!r}")
         setattr(customer, field, _clean_domains(value) if field == "email_domains" else value)
     customer.full_clean()
+    if "name" in changes:
+        _check_name_free(name=customer.name, organisation_id=customer.organisation_id)
     customer.save()
     if "name" in changes and customer.organisation.name != customer.name:
         # The organisation carries the same name so that logins and menus say who the user works for.

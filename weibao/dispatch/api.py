@@ -5,11 +5,12 @@ import datetime as dt
 from django.core.exceptions import ValidationError
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from ninja import Query, Router, Schema, Status
+from ninja import Query, Router, Status
 
 from weibao.accounts.models import Branch, User
 from weibao.accounts.permissions import require
 from weibao.accounts.scoping import get_for_field, get_for_user, scope_queryset
+from weibao.core.apischema import Id, Schema
 from weibao.dispatch import services
 from weibao.dispatch.choices import RosterKind
 from weibao.dispatch.models import RosterEntry
@@ -46,7 +47,7 @@ def roster_list(request, filters: Query[RosterFilter]):
 
 
 @router.get("/roster/now", response=list[RosterEntryOut])
-def roster_now(request, branch_id: int | None = None):
+def roster_now(request, branch_id: Id | None = None):
     """Who is on duty or on standby at this moment."""
     require(request.auth, "dispatch.view")
     branch = _branch_for(request.auth, branch_id) if branch_id else None
@@ -76,7 +77,7 @@ def roster_create(request, payload: RosterEntryIn):
 
 
 @router.delete("/roster/{entry_id}", response={204: None})
-def roster_delete(request, entry_id: int):
+def roster_delete(request, entry_id: Id):
     require(request.auth, "dispatch.roster")
     entry = get_for_user(RosterEntry.objects.all(), request.auth, pk=entry_id)
     services.roster_entry_delete(entry=entry, actor=request.auth)

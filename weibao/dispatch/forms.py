@@ -9,6 +9,7 @@ from django.utils.translation import gettext_lazy as _
 
 from weibao.accounts.choices import Role
 from weibao.accounts.models import Branch
+from weibao.core.validators import validate_sane_date
 from weibao.dispatch.choices import RosterKind
 from weibao.dispatch.selectors import rosterable_engineers
 
@@ -50,7 +51,8 @@ class RosterEntryForm(forms.Form):
     """One shift: who, which day, from when to when (an end before the start runs past midnight)."""
 
     engineer = forms.ModelChoiceField(label=_("Engineer"), queryset=rosterable_engineers(), widget=OptionsSelect)
-    date = forms.DateField(label=_("Day"), widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"))
+    date = forms.DateField(label=_("Day"), widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
+                           validators=[validate_sane_date])  # fmt: skip
     start = forms.TimeField(
         label=_("From"), initial=dt.time(8, 30), widget=forms.TimeInput(attrs={"type": "time"}, format="%H:%M")
     )
@@ -87,5 +89,7 @@ class CopyWeekForm(forms.Form):
     """Copy the shown week's roster to another week."""
 
     target = forms.DateField(
-        label=_("Copy this week to the week of"), widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
+        label=_("Copy this week to the week of"),
+        widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
+        validators=[validate_sane_date],
     )

@@ -1,14 +1,14 @@
 import datetime as dt
 
-from ninja import Schema
+from weibao.core.apischema import LocalTime, SaneDate, Schema
 
 
 class RosterEntryIn(Schema):
     branch_id: int
     engineer_id: int
-    date: dt.date
-    start: dt.time
-    end: dt.time
+    date: SaneDate
+    start: LocalTime
+    end: LocalTime
     kind: str = "on_duty"
     note: str = ""
 

@@ -15,6 +15,7 @@ from django.views.decorators.http import require_POST
 
 from weibao.accounts.models import Branch
 from weibao.accounts.permissions import has_perm, require
+from weibao.core.validators import MAX_YEAR, MIN_YEAR
 from weibao.dispatch import services
 from weibao.dispatch.forms import CopyWeekForm, RosterEntryForm
 from weibao.dispatch.models import RosterEntry
@@ -38,6 +39,8 @@ def _monday(raw: str | None) -> dt.date:
     try:
         day = dt.date.fromisoformat(raw) if raw else timezone.localdate()
     except ValueError:
+        day = timezone.localdate()
+    if not MIN_YEAR <= day.year <= MAX_YEAR:  # week 9999-12-27 has no "next week" link: OverflowError
         day = timezone.localdate()
     return monday_of(day)
 

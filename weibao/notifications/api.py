@@ -4,6 +4,7 @@ from django.core.exceptions import ValidationError
 from django.utils.translation import gettext as _
 from ninja import Router, Status
 
+from weibao.core.apischema import BoundedInt, Id, api_errors
 from weibao.notifications import selectors, services
 from weibao.notifications.choices import Channel, DeliveryStatus, InboundStatus
 from weibao.notifications.intake import inbound_assign
@@ -19,7 +20,9 @@ def _check_choice(name: str, value: str, allowed: list[str]) -> None:
 
 
 @router.get("/deliveries", response=list[DeliveryOut])
-def list_deliveries(request, workorder_id: int | None = None, status: str = "", channel: str = "", limit: int = 100):
+def list_deliveries(
+    request, workorder_id: Id | None = None, status: str = "", channel: str = "", limit: BoundedInt = 100
+):
     """Notices and their state, newest first (at most 500); an unknown status or channel is refused (422)."""
     _check_choice("status", status, DeliveryStatus.values)
     _check_choice("channel", channel, Channel.values)
@@ -28,7 +31,8 @@ def list_deliveries(request, workorder_id: int | None = None, status: str = "", 
 
 
 @router.post("/deliveries/{delivery_id}/retry", response=DeliveryOut)
-def retry_delivery(request, delivery_id: int):
+@api_errors(409)
+def retry_delivery(request, delivery_id: Id):
     """Send a failed notice again; 409 unless it failed."""
     delivery = selectors.delivery_get_for_user(user=request.auth, pk=delivery_id)
     return services.delivery_retry(delivery=delivery, actor=request.auth)
@@ -48,14 +52,15 @@ def sms_reply(request, payload: SmsReplyIn):
 
 
 @router.get("/inbound", response=list[InboundOut])
-def list_inbound(request, status: str = "triage", limit: int = 100):
+def list_inbound(request, status: str = "triage", limit: BoundedInt = 100):
     """Received mail by state (default: waiting for triage; '' for all); an unknown state is refused (422)."""
     _check_choice("status", status, InboundStatus.values)
     return list(selectors.inbound_list(user=request.auth, status=status)[: max(1, min(limit, 500))])
 
 
 @router.post("/inbound/{inbound_id}/assign", response={201: InboundOut})
-def assign_inbound(request, inbound_id: int, payload: AssignIn):
+@api_errors(409)
+def assign_inbound(request, inbound_id: Id, payload: AssignIn):
     """Open a work order for a triaged mail under the given customer and site; 409 unless it is in triage."""
     from weibao.customers.models import Customer, Site
 

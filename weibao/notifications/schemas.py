@@ -2,7 +2,7 @@
 
 import datetime as dt
 
-from ninja import Schema
+from weibao.core.apischema import LocalTime, Schema
 
 
 class DeliveryOut(Schema):
@@ -40,8 +40,8 @@ class AssignIn(Schema):
 class PreferenceIO(Schema):
     notices: list[str] = []
     channels: list[str] = []
-    quiet_start: dt.time | None = None
-    quiet_end: dt.time | None = None
+    quiet_start: LocalTime | None = None
+    quiet_end: LocalTime | None = None
 
 
 class SmsReplyIn(Schema):

@@ -13,6 +13,7 @@ from weibao.accounts.models import User
 from weibao.accounts.permissions import require
 from weibao.accounts.scoping import get_for_field, scope_queryset
 from weibao.contracts.choices import IntakeChannel
+from weibao.core.apischema import Id, api_errors
 from weibao.workorders import selectors, services, visibility
 from weibao.workorders.models import WorkOrder
 from weibao.workorders.schemas import (
@@ -151,18 +152,18 @@ def state_counts(request):
 
 
 @router.get("/{int:workorder_id}", response=WorkOrderOut)
-def get_workorder(request, workorder_id: int):
+def get_workorder(request, workorder_id: Id):
     return selectors.workorder_get_for_user(user=request.auth, pk=workorder_id)
 
 
 @router.get("/{int:workorder_id}/timeline", response=list[EventOut])
-def timeline(request, workorder_id: int):
+def timeline(request, workorder_id: Id):
     wo = selectors.workorder_get_for_user(user=request.auth, pk=workorder_id)
     return selectors.events_visible_to(workorder=wo, user=request.auth)
 
 
 @router.get("/{int:workorder_id}/clocks", response=list[ClockOut])
-def clocks(request, workorder_id: int):
+def clocks(request, workorder_id: Id):
     wo = selectors.workorder_get_for_user(user=request.auth, pk=workorder_id)
     return [
         {
@@ -175,7 +176,8 @@ def clocks(request, workorder_id: int):
 
 
 @router.post("/{int:workorder_id}/comment", response={201: EventOut})
-def comment(request, workorder_id: int, payload: CommentIn):
+@api_errors(409)
+def comment(request, workorder_id: Id, payload: CommentIn):
     wo = _order(request, workorder_id)
     event = services.workorder_comment(
         workorder=wo,
@@ -190,13 +192,13 @@ def comment(request, workorder_id: int, payload: CommentIn):
 
 
 @router.get("/{int:workorder_id}/attachments", response=list[AttachmentOut])
-def attachments(request, workorder_id: int):
+def attachments(request, workorder_id: Id):
     wo = selectors.workorder_get_for_user(user=request.auth, pk=workorder_id)
     return list(selectors.workorder_attachments(workorder=wo, user=request.auth))
 
 
 @router.post("/{int:workorder_id}/attachments", response={201: list[AttachmentOut]})
-def upload(request, workorder_id: int, files: File[list[UploadedFile]]):
+def upload(request, workorder_id: Id, files: File[list[UploadedFile]]):
     """Photos and logs (multipart field `files`); size-limited and type-checked by content."""
     wo = _order(request, workorder_id)
     return Status(201, services.workorder_add_attachments(workorder=wo, actor=request.auth, files=files))
@@ -206,7 +208,8 @@ def upload(request, workorder_id: int, files: File[list[UploadedFile]]):
 
 
 @router.post("/{int:workorder_id}/acknowledge", response=WorkOrderOut)
-def acknowledge(request, workorder_id: int, payload: NoteIn | None = None):
+@api_errors(409)
+def acknowledge(request, workorder_id: Id, payload: NoteIn | None = None):
     payload = payload or NoteIn()
     return services.workorder_acknowledge(
         workorder=_order(request, workorder_id),
@@ -217,7 +220,8 @@ def acknowledge(request, workorder_id: int, payload: NoteIn | None = None):
 
 
 @router.post("/{int:workorder_id}/diagnose", response=WorkOrderOut)
-def start_diagnosis(request, workorder_id: int, payload: NoteIn | None = None):
+@api_errors(409)
+def start_diagnosis(request, workorder_id: Id, payload: NoteIn | None = None):
     payload = payload or NoteIn()
     return services.workorder_start_diagnosis(
         workorder=_order(request, workorder_id),
@@ -228,7 +232,8 @@ def start_diagnosis(request, workorder_id: int, payload: NoteIn | None = None):
 
 
 @router.post("/{int:workorder_id}/dispatch", response=WorkOrderOut)
-def dispatch(request, workorder_id: int, payload: DispatchIn):
+@api_errors(409)
+def dispatch(request, workorder_id: Id, payload: DispatchIn):
     wo = _order(request, workorder_id)
     require(request.auth, "workorders.dispatch")
     engineer = User.objects.filter(pk=payload.engineer_id, is_active=True).first()
@@ -245,7 +250,8 @@ def dispatch(request, workorder_id: int, payload: DispatchIn):
 
 
 @router.post("/{int:workorder_id}/accept", response=WorkOrderOut)
-def accept(request, workorder_id: int, payload: NoteIn | None = None):
+@api_errors(409)
+def accept(request, workorder_id: Id, payload: NoteIn | None = None):
     payload = payload or NoteIn()
     return services.workorder_accept(
         workorder=_order(request, workorder_id),
@@ -256,7 +262,8 @@ def accept(request, workorder_id: int, payload: NoteIn | None = None):
 
 
 @router.post("/{int:workorder_id}/appointment", response=WorkOrderOut)
-def appointment(request, workorder_id: int, payload: AppointmentIn):
+@api_errors(409)
+def appointment(request, workorder_id: Id, payload: AppointmentIn):
     return services.workorder_set_appointment(
         workorder=_order(request, workorder_id),
         actor=request.auth,
@@ -267,7 +274,8 @@ def appointment(request, workorder_id: int, payload: AppointmentIn):
 
 
 @router.post("/{int:workorder_id}/arrive", response=WorkOrderOut)
-def arrive(request, workorder_id: int, payload: NoteIn | None = None):
+@api_errors(409)
+def arrive(request, workorder_id: Id, payload: NoteIn | None = None):
     payload = payload or NoteIn()
     return services.workorder_arrive(
         workorder=_order(request, workorder_id),
@@ -278,7 +286,8 @@ def arrive(request, workorder_id: int, payload: NoteIn | None = None):
 
 
 @router.post("/{int:workorder_id}/plan", response=WorkOrderOut)
-def plan(request, workorder_id: int, payload: PlanIn):
+@api_errors(409)
+def plan(request, workorder_id: Id, payload: PlanIn):
     return services.workorder_record_plan(
         workorder=_order(request, workorder_id),
         actor=request.auth,
@@ -288,7 +297,8 @@ def plan(request, workorder_id: int, payload: PlanIn):
 
 
 @router.post("/{int:workorder_id}/work-log", response={201: dict})
-def work_log(request, workorder_id: int, payload: WorkLogIn):
+@api_errors(409)
+def work_log(request, workorder_id: Id, payload: WorkLogIn):
     entry = services.workorder_log_work(
         workorder=_order(request, workorder_id),
         actor=request.auth,
@@ -300,7 +310,8 @@ def work_log(request, workorder_id: int, payload: WorkLogIn):
 
 
 @router.post("/{int:workorder_id}/resolve", response=WorkOrderOut)
-def resolve(request, workorder_id: int, payload: ResolveIn):
+@api_errors(409)
+def resolve(request, workorder_id: Id, payload: ResolveIn):
     return services.workorder_resolve(
         workorder=_order(request, workorder_id),
         actor=request.auth,
@@ -311,7 +322,8 @@ def resolve(request, workorder_id: int, payload: ResolveIn):
 
 
 @router.post("/{int:workorder_id}/wait-customer", response=WorkOrderOut)
-def wait_customer(request, workorder_id: int, payload: ReasonIn):
+@api_errors(409)
+def wait_customer(request, workorder_id: Id, payload: ReasonIn):
     return services.workorder_wait_customer(
         workorder=_order(request, workorder_id),
         actor=request.auth,
@@ -321,7 +333,8 @@ def wait_customer(request, workorder_id: int, payload: ReasonIn):
 
 
 @router.post("/{int:workorder_id}/resume", response=WorkOrderOut)
-def resume(request, workorder_id: int, payload: NoteIn | None = None):
+@api_errors(409)
+def resume(request, workorder_id: Id, payload: NoteIn | None = None):
     payload = payload or NoteIn()
     return services.workorder_resume(
         workorder=_order(request, workorder_id),
@@ -332,7 +345,8 @@ def resume(request, workorder_id: int, payload: NoteIn | None = None):
 
 
 @router.post("/{int:workorder_id}/escalate", response=WorkOrderOut)
-def escalate(request, workorder_id: int, payload: EscalateIn):
+@api_errors(409)
+def escalate(request, workorder_id: Id, payload: EscalateIn):
     from weibao.assets.models import Vendor
 
     wo = _order(request, workorder_id)
@@ -350,7 +364,8 @@ def escalate(request, workorder_id: int, payload: EscalateIn):
 
 
 @router.post("/{int:workorder_id}/confirm", response=WorkOrderOut)
-def customer_confirm(request, workorder_id: int, payload: NoteIn | None = None):
+@api_errors(409)
+def customer_confirm(request, workorder_id: Id, payload: NoteIn | None = None):
     payload = payload or NoteIn()
     return services.workorder_customer_confirm(
         workorder=_order(request, workorder_id),
@@ -361,7 +376,8 @@ def customer_confirm(request, workorder_id: int, payload: NoteIn | None = None):
 
 
 @router.post("/{int:workorder_id}/reject", response=WorkOrderOut)
-def customer_reject(request, workorder_id: int, payload: ReasonIn):
+@api_errors(409)
+def customer_reject(request, workorder_id: Id, payload: ReasonIn):
     return services.workorder_customer_reject(
         workorder=_order(request, workorder_id),
         actor=request.auth,
@@ -371,7 +387,8 @@ def customer_reject(request, workorder_id: int, payload: ReasonIn):
 
 
 @router.post("/{int:workorder_id}/close", response=WorkOrderOut)
-def close(request, workorder_id: int, payload: NoteIn | None = None):
+@api_errors(409)
+def close(request, workorder_id: Id, payload: NoteIn | None = None):
     payload = payload or NoteIn()
     return services.workorder_close(
         workorder=_order(request, workorder_id),
@@ -382,7 +399,8 @@ def close(request, workorder_id: int, payload: NoteIn | None = None):
 
 
 @router.post("/{int:workorder_id}/reopen", response=WorkOrderOut)
-def reopen(request, workorder_id: int, payload: ReopenIn):
+@api_errors(409)
+def reopen(request, workorder_id: Id, payload: ReopenIn):
     from weibao.workorders.choices import STAFF_REOPEN_SOURCES
 
     if payload.source not in STAFF_REOPEN_SOURCES:
@@ -414,7 +432,8 @@ def reply_decision(request, workorder_id: int, payload: ReplyDecisionIn):
 
 
 @router.post("/{int:workorder_id}/cancel", response=WorkOrderOut)
-def cancel(request, workorder_id: int, payload: ReasonIn):
+@api_errors(409)
+def cancel(request, workorder_id: Id, payload: ReasonIn):
     return services.workorder_cancel(
         workorder=_order(request, workorder_id),
         actor=request.auth,
@@ -424,7 +443,8 @@ def cancel(request, workorder_id: int, payload: ReasonIn):
 
 
 @router.post("/{int:workorder_id}/assign", response=WorkOrderOut)
-def assign(request, workorder_id: int, payload: AssignIn):
+@api_errors(409)
+def assign(request, workorder_id: Id, payload: AssignIn):
     wo = _order(request, workorder_id)
     require(request.auth, "workorders.triage")
     assignee = None
@@ -438,7 +458,8 @@ def assign(request, workorder_id: int, payload: AssignIn):
 
 
 @router.patch("/{int:workorder_id}", response=WorkOrderOut)
-def update(request, workorder_id: int, payload: UpdateIn):
+@api_errors(409)
+def update(request, workorder_id: Id, payload: UpdateIn):
     """Triage edits; send the `version` you read as `expected_version` (409 when someone changed it since)."""
     from weibao.assets.models import Device
 

@@ -7,6 +7,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from weibao.contracts.choices import IntakeChannel, Severity
+from weibao.core.validators import MAX_BIGINT, validate_sane_date
 from weibao.workorders.choices import (
     STAFF_REOPEN_SOURCES,
     Category,
@@ -65,6 +66,7 @@ class AwareDateTimeField(forms.DateTimeField):
     """A wall-clock time typed in the browser, read in the current time zone."""
 
     widget = LocalDateTimeInput
+    default_validators = [validate_sane_date]  # appointments: years 2000..2100
     input_formats = ["%Y-%m-%dT%H:%M", "%Y-%m-%d %H:%M", "%Y-%m-%dT%H:%M:%S"]
 
     def to_python(self, value):
@@ -77,7 +79,7 @@ class AwareDateTimeField(forms.DateTimeField):
 class VersionedForm(forms.Form):
     """Carries the order version the user saw, so a change by someone else in between is noticed (StaleEdit)."""
 
-    version = forms.IntegerField(widget=forms.HiddenInput, required=False, min_value=1)
+    version = forms.IntegerField(widget=forms.HiddenInput, required=False, min_value=1, max_value=MAX_BIGINT)
 
 
 class NoteForm(VersionedForm):
@@ -211,7 +213,8 @@ class LegacyReviewForm(forms.Form):
     notes = forms.CharField(label=_("Review notes"), widget=forms.Textarea(attrs={"rows": 3}))
     next_steps = forms.CharField(label=_("Next steps"), required=False, widget=forms.Textarea(attrs={"rows": 2}))
     next_review_on = forms.DateField(label=_("Next review"), required=False,
-                                     widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"))  # fmt: skip
+                                     widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
+                                     validators=[validate_sane_date])  # fmt: skip
     customer_report = forms.CharField(
         label=_("Processing report for the customer"),
         required=False,
@@ -226,9 +229,11 @@ class LegacyReviewForm(forms.Form):
 class IntakeForm(forms.Form):
     """The duty engineer's phone report: who called, where, what is wrong, how bad (the rest is triage)."""
 
-    customer = forms.IntegerField(widget=forms.HiddenInput, error_messages={"required": _("Choose the customer.")})
-    site = forms.IntegerField(label=_("Site"), error_messages={"required": _("Choose the site.")})
-    contact = forms.IntegerField(widget=forms.HiddenInput, required=False)
+    customer = forms.IntegerField(widget=forms.HiddenInput, error_messages={"required": _("Choose the customer.")},
+                                  min_value=1, max_value=MAX_BIGINT)  # fmt: skip
+    site = forms.IntegerField(label=_("Site"), error_messages={"required": _("Choose the site.")},
+                              min_value=1, max_value=MAX_BIGINT)  # fmt: skip
+    contact = forms.IntegerField(widget=forms.HiddenInput, required=False, min_value=1, max_value=MAX_BIGINT)
     devices = forms.TypedMultipleChoiceField(label=_("Affected devices"), coerce=int, required=False, choices=())
     reporter_name = forms.CharField(label=_("Caller"), max_length=100, required=False)
     reporter_phone = forms.CharField(label=_("Call-back number"), max_length=40, required=False)
@@ -249,7 +254,8 @@ class IntakeForm(forms.Form):
 class PortalReportForm(forms.Form):
     """A customer's own report in the portal: where, what, how urgent, with photos."""
 
-    site = forms.IntegerField(label=_("Site"), error_messages={"required": _("Choose the site.")})
+    site = forms.IntegerField(label=_("Site"), error_messages={"required": _("Choose the site.")},
+                              min_value=1, max_value=MAX_BIGINT)  # fmt: skip
     devices = forms.TypedMultipleChoiceField(label=_("Affected devices (optional)"), coerce=int, required=False,
                                              choices=())  # fmt: skip
     severity = forms.ChoiceField(label=_("How urgent is it?"), choices=Severity.choices, initial=Severity.C)

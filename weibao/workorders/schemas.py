@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import datetime
 
-from ninja import Field, Schema
+from ninja import Field
 
+from weibao.core.apischema import SaneDateTime, Schema
 from weibao.workorders.services.intake import MAX_BATCH
 
 
@@ -174,7 +175,7 @@ class CommentIn(Schema):
 class DispatchIn(MoveIn):
     engineer_id: int
     note: str = Field("", max_length=20_000)
-    appointment_at: datetime.datetime | None = None
+    appointment_at: SaneDateTime | None = None
 
 
 class ResolveIn(MoveIn):
@@ -188,7 +189,7 @@ class EscalateIn(MoveIn):
 
 
 class AppointmentIn(MoveIn):
-    appointment_at: datetime.datetime
+    appointment_at: SaneDateTime
     note: str = Field("", max_length=20_000)
 
 

@@ -20,6 +20,7 @@ from django.utils.translation import gettext as _
 from weibao.accounts.permissions import has_perm, require
 from weibao.accounts.scoping import get_for_user, scope_queryset
 from weibao.core.phones import phone_digits, suffix_q
+from weibao.core.validators import MAX_BIGINT
 from weibao.workorders import clocks as wclocks
 from weibao.workorders import visibility
 from weibao.workorders.choices import (
@@ -109,9 +110,10 @@ class QueueFilters:
         def number(name: str) -> int | None:
             value = params.get(name)
             try:
-                return int(value) if value not in (None, "") else None
+                number = int(value) if value not in (None, "") else None
             except (TypeError, ValueError):
                 return None
+            return None if number is None or abs(number) > MAX_BIGINT else number  # else the driver's OverflowError
 
         statuses = [s for s in many("status") if s in Status.values or s in ("open", "all", "observing_all")]
         assignee = params.get("assignee") or params.get("engineer")

@@ -5,6 +5,8 @@ from __future__ import annotations
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 
+from weibao.core.validators import MAX_BIGINT
+
 
 def render_page_or_fragment(
     request: HttpRequest, *, page: str, fragment: str, context: dict, status: int = 200
@@ -16,6 +18,7 @@ def render_page_or_fragment(
 
 def int_or_none(value) -> int | None:
     try:
-        return int(value)
+        number = int(value)
     except (TypeError, ValueError):
         return None
+    return number if abs(number) <= MAX_BIGINT else None  # beyond a 64-bit column: the driver's OverflowError
