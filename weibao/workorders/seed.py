@@ -248,7 +248,7 @@ WO_COLUMNS = (
     "cause", "service_type", "chargeable", "in_warranty", "assignee_id", "status", "resume_status", "reported_at",
     "acknowledged_at", "accepted_at", "arrived_at", "plan", "resolved_at", "resolution", "observation_ends_at",
     "closed_at", "cancel_reason", "reopen_count", "next_deadline", "sla_state", "resolution_due_at", "version",
-    "created_at", "updated_at", "reporter_phone_key",
+    "created_at", "updated_at", "reporter_phone_key", "observation_reply_pending", "wait_reason", "charge_reason",
 )  # fmt: skip
 EVENT_COLUMNS = ("workorder_id", "kind", "actor_id", "old_status", "new_status", "body", "data", "internal",
                  "source_ref", "dedupe_key", "created_at")  # fmt: skip
@@ -518,5 +518,5 @@ class _ScaleContext:
             closed_at, "客户撤回报修" if status == "cancelled" else "", 1 if status == "reopened" else 0,
             next_deadline if status in OPEN_STATUSES else None, sla_state if not final else "ok",
             resolution_due if status in OPEN_STATUSES else None, 1 + len(kept), t0, last,
-            f"139{pk % 100_000_000:08d}"[::-1],
+            f"139{pk % 100_000_000:08d}"[::-1], False, "", "" if contract_id else "not_covered",
         ))  # fmt: skip
