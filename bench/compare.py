@@ -5,8 +5,8 @@
         -n 300 -c 2 --weibao /ping/ /work-orders/ --helpdesk /ping/ /helpdesk/dashboard/
 
 Both servers must be running (see bench/helpdesk/README.md). The rounds alternate between the two servers so
-that background load hits both alike. The verdict compares every Weibao page with the brief's bar: within 3x
-the helpdesk's login-required tiny view (`/ping/` there), p50 against p50 and p95 against p95.
+that background load hits both alike. The verdict compares every Weibao page with the brief's bar: p95 within
+`--bar` (10x) the helpdesk's login-required tiny view (`/ping/` there); the p50 ratio is shown too.
 """
 
 import argparse
@@ -18,7 +18,7 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from http_bench import Result, Session, run_url  # noqa: E402
 
-BAR = 3.0
+BAR = 10.0  # the brief's page budget: every page's p95 within 10x the helpdesk's tiny view
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -32,6 +32,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--weibao", nargs="+", default=["/ping/"], help="Weibao paths")
     parser.add_argument("--helpdesk", nargs="+", default=["/ping/"], help="helpdesk paths (first = tiny view)")
     parser.add_argument("-n", "--requests", type=int, default=300)
+    parser.add_argument("--bar", type=float, default=BAR, help="p95 budget as a multiple of the tiny view's p95")
     parser.add_argument("-c", "--concurrency", type=int, default=2)
     parser.add_argument("--warmup", type=int, default=10)
     parser.add_argument("--json", metavar="FILE")
@@ -72,12 +73,13 @@ def main(argv: list[str] | None = None) -> int:
               f"{r.throughput_rps:>7.1f}", flush=True)  # fmt: skip
 
     floor = results[0][1]
-    print(f"\nbar: {BAR:g}x helpdesk tiny view = p50 {BAR * floor.p50_ms:.1f} ms, p95 {BAR * floor.p95_ms:.1f} ms")
+    bar = args.bar
+    print(f"\nbar: p95 within {bar:g}x the helpdesk tiny view's p95 = {bar * floor.p95_ms:.1f} ms")
     failed = 0
     for name, r in results:
         if name != "weibao":
             continue
-        ok = r.p50_ms <= BAR * floor.p50_ms and r.p95_ms <= BAR * floor.p95_ms and not r.errors
+        ok = r.p95_ms <= bar * floor.p95_ms and not r.errors
         failed += not ok
         print(
             f"  {'PASS' if ok else 'FAIL'}  {r.url:<48} p50 x{r.p50_ms / floor.p50_ms:.1f}  p95 x{r.p95_ms / floor.p95_ms:.1f}"
@@ -88,7 +90,7 @@ def main(argv: list[str] | None = None) -> int:
             f = adjacent.get(i)
             if f is None:
                 continue
-            ok = r.p50_ms <= BAR * f.p50_ms and r.p95_ms <= BAR * f.p95_ms and not r.errors
+            ok = r.p95_ms <= bar * f.p95_ms and not r.errors
             print(f"  {'PASS' if ok else 'FAIL'}  {r.url:<48} floor p50 {f.p50_ms:5.1f} p95 {f.p95_ms:5.1f}  "
                   f"p50 x{r.p50_ms / f.p50_ms:.1f}  p95 x{r.p95_ms / f.p95_ms:.1f}")  # fmt: skip
     if args.json:

@@ -181,13 +181,26 @@ def _filtered(user, filters: QueueFilters, *, with_status: bool = True) -> Query
     if filters.reply:
         qs = qs.filter(observation_reply_pending=True)
     if filters.query:
-        qs = qs.filter(search_q(filters.query))
+        # Two steps: the search's own indexes give the matching ids (a few hundred at most for 4+ digits), then
+        # the queue's filters and sort apply to those rows by primary key. In one statement PostgreSQL may walk
+        # the open-queue or primary-key index instead and filter row by row (226 ms at 1M orders).
+        qs = qs.filter(pk__in=list(search_ids(filters.query)))
     return qs
 
 
 # Fewer digits than this match too much to be a lookup ("the order ending 35" is not a search).
 MIN_SEARCH_DIGITS = 3
+# A search reads at most this many matching ids (a 3-digit suffix at 1M orders matches about 2,000).
+SEARCH_MAX_IDS = 5000
 FULL_NUMBER = re.compile(r"WB-\d{4}-\d{6,}")
+
+
+def search_ids(term: str) -> QuerySet:
+    """The ids of all orders (any organisation: the caller scopes) that the search term names, from its indexes."""
+    q = search_q(term)
+    if q.children == [("pk__in", [])]:
+        return WorkOrder.objects.none().values_list("pk", flat=True)
+    return WorkOrder.objects.filter(q).order_by().values_list("pk", flat=True)[:SEARCH_MAX_IDS]
 
 
 def search_q(term: str) -> Q:
