@@ -292,7 +292,21 @@ class PreviewForm(forms.Form):
         validators=[validate_sane_date],  # the preview walks the calendar day by day
     )
 
+    # The picker lists this many contracts (by code); any other is chosen from its own page's preview link, which
+    # pre-selects it. With 20,000 contracts a full list made the page 2 s.
+    PICKER_LIMIT = 200
+
     def __init__(self, *args, contracts=None, **kwargs):
         super().__init__(*args, **kwargs)
         if contracts is not None:
-            self.fields["contract"].queryset = contracts
+            field = self.fields["contract"]
+            field.queryset = contracts  # validation accepts any contract the user may see
+            shown = list(contracts[: self.PICKER_LIMIT])
+            selected = parse_id(self.data.get("contract") if self.is_bound else self.initial.get("contract"))
+            if selected and all(c.pk != selected for c in shown):
+                shown = [*contracts.filter(pk=selected)[:1], *shown]
+            field.choices = [("", field.empty_label), *((c.pk, str(c)) for c in shown)]
+            if len(shown) >= self.PICKER_LIMIT:
+                field.help_text = _("The first %(n)d contracts by number; open a contract for its own preview.") % {
+                    "n": self.PICKER_LIMIT
+                }
