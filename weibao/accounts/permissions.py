@@ -63,6 +63,15 @@ PERMISSIONS: dict[str, set[str]] = {
     "onsite.price_list": MANAGERS | {Role.SERVICE_ADMIN},
     "dispatch.roster": MANAGERS | {Role.SERVICE_ADMIN},
     "dispatch.view": ALL_STAFF,
+    # customer feedback (issue 12): callbacks (回访), complaints (投诉), satisfaction, the customer archive
+    "feedback.callbacks": MANAGERS,  # the department manager works the callback queue
+    "feedback.callbacks_view": MANAGERS | {Role.SERVICE_ADMIN} | CUSTOMER,  # customers: their own, in the archive
+    "feedback.complaints_register": DESK | CUSTOMER,
+    "feedback.complaints_view": ALL_STAFF | CUSTOMER,  # what of each complaint: feedback.selectors.complaint_qs_for
+    "feedback.complaints_manage": MANAGERS,  # sees complaints about engineers, answers, confirms
+    "feedback.satisfaction": MANAGERS | {Role.SERVICE_ADMIN},
+    "feedback.archive": ALL_STAFF | CUSTOMER,
+    "feedback.settings": MANAGERS,
     # channels
     "notifications.admin": {Role.ADMIN},
     "notifications.view_log": MANAGERS | {Role.SERVICE_ADMIN},
