@@ -22,7 +22,8 @@ def test_receive_issue_return_counted(store, counted_part, order_a, manager, fie
     move = services.issue_to_order(
         warehouse=store, part=counted_part, workorder=order_a, quantity=3, actor=field_engineer
     )
-    assert move.on_hand_delta == -3 and move.on_hand_after == 7
+    assert move.on_hand_delta == -3
+    assert move.on_hand_after == 7
     assert services.available(store, counted_part) == 7
     services.return_unused(warehouse=store, part=counted_part, workorder=order_a, quantity=2, actor=field_engineer)
     assert services.available(store, counted_part) == 9
@@ -96,7 +97,8 @@ def test_repaired_back_and_write_off(store, serial_part, order_a, manager):
     services.receive(warehouse=store, part=serial_part, serials=["S1"], actor=manager)
     services.issue_to_order(warehouse=store, part=serial_part, workorder=order_a, serials=["S1"], actor=manager)
     move = services.receive_repaired(warehouse=store, part=serial_part, serial="S1", actor=manager, reference="RMA-1")
-    assert move.kind == MoveKind.REPAIRED_IN and move.reference == "RMA-1"
+    assert move.kind == MoveKind.REPAIRED_IN
+    assert move.reference == "RMA-1"
     with pytest.raises(ValidationError):
         services.receive_repaired(warehouse=store, part=serial_part, serial="S1", actor=manager)
     with pytest.raises(ValidationError) as exc:
