@@ -19,8 +19,9 @@ from django.db.models import Sum
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from weibao.accounts.permissions import has_perm, require
 from weibao.core.exceptions import TransitionNotAllowed
-from weibao.spares.choices import MoveKind, TransferStatus, UnitStatus
+from weibao.spares.choices import MoveKind, TransferStatus, UnitStatus, WarehouseKind
 from weibao.spares.models import Move, Part, Stock, StockAlert, StockUnit, Transfer, Warehouse
 
 logger = logging.getLogger(__name__)
@@ -86,6 +87,62 @@ def _active(warehouse: Warehouse, part: Part, field: str = "warehouse") -> None:
         raise ValidationError({field: _("Warehouse %(name)s is closed.") % {"name": warehouse.name}})
     if not part.active:
         raise ValidationError({"part": _("Part %(part)s is no longer stocked.") % {"part": part.part_number}})
+
+
+def may_use_warehouse(user, warehouse: Warehouse) -> bool:
+    """Store keepers use every warehouse; an engineer takes parts from the stores and from his own van only."""
+    if has_perm(user, "spares.manage"):
+        return True
+    if not has_perm(user, "spares.issue"):
+        return False
+    return warehouse.kind != WarehouseKind.VAN or warehouse.owner_id == user.pk
+
+
+def _check_warehouse(actor, warehouse: Warehouse, field: str = "warehouse") -> None:
+    if not may_use_warehouse(actor, warehouse):
+        raise ValidationError({field: _("You cannot take parts from %(name)s.") % {"name": warehouse.name}})
+
+
+# Parts go to orders that are open; unused ones come back whatever the order's state (even after it closed).
+def _open_statuses() -> frozenset[str]:
+    from weibao.workorders.choices import Status
+
+    return frozenset(Status.values) - {Status.CLOSED, Status.CANCELLED}
+
+
+def _all_statuses() -> frozenset[str]:
+    from weibao.workorders.choices import Status
+
+    return frozenset(Status.values)
+
+
+def _order_event(
+    *, workorder, actor, kind: str, part: Part, quantity: int, serials: list[str], warehouse: Warehouse,
+    statuses: frozenset[str], text: str,
+) -> None:  # fmt: skip
+    """One timeline event on the order for the move (locks the order first: the order, then the stock row)."""
+    from weibao.workorders.services.steps import workorder_record_step
+
+    body = text % {
+        "part": part.name,
+        "model": part.model or part.part_number,
+        "quantity": quantity,
+        "unit": part.unit,
+        "warehouse": warehouse.name,
+    }
+    if serials:
+        body += " " + _("Serial numbers: %(serials)s") % {"serials": ", ".join(serials)}
+    try:
+        workorder_record_step(
+            workorder=workorder, actor=actor, perm="spares.issue", kind=kind, body=body, statuses=statuses,
+            data={"part": part.name, "part_number": part.part_number, "quantity": quantity, "serials": serials,
+                  "warehouse": warehouse.pk},
+        )  # fmt: skip
+    except TransitionNotAllowed as exc:
+        raise TransitionNotAllowed(
+            current=exc.current, requested=exc.requested,
+            message=_("Parts can only be issued to an open order."),
+        ) from exc  # fmt: skip
 
 
 # ---------------------------------------------------------------------------------------------------- the ledger
@@ -215,6 +272,7 @@ def receive(
     reference: str = "", kind: str = MoveKind.RECEIVE,
 ) -> Move:  # fmt: skip
     """Goods received into a warehouse (入库). Serial-tracked parts need one new serial per unit."""
+    require(actor, "spares.manage")
     _active(warehouse, part)
     qty, serial_list = _quantity_and_serials(part, quantity, serials)
     if unit_cost not in (None, ""):
@@ -241,8 +299,16 @@ def receive(
 @transaction.atomic
 def reserve_for_order(*, warehouse: Warehouse, part: Part, workorder, actor, quantity=None, serials=None) -> Move:
     """Set units aside for an order (预留): they stay on hand but are no longer available to anyone else."""
+    from weibao.workorders.choices import EventKind
+
+    _check_warehouse(actor, warehouse)
     _active(warehouse, part)
     qty, serial_list = _quantity_and_serials(part, quantity, serials)
+    _order_event(
+        workorder=workorder, actor=actor, kind=EventKind.PARTS_RESERVED, part=part, quantity=qty, serials=serial_list,
+        warehouse=warehouse, statuses=_open_statuses(),
+        text=_("Reserved %(part)s %(model)s × %(quantity)s %(unit)s in %(warehouse)s."),
+    )  # fmt: skip
     stock = _lock_stock(warehouse, part)
     if serial_list:
         units = _units(part, warehouse, serial_list, statuses={UnitStatus.IN_STOCK})
@@ -260,6 +326,7 @@ def reserve_for_order(*, warehouse: Warehouse, part: Part, workorder, actor, qua
 @transaction.atomic
 def release_reservation(*, warehouse: Warehouse, part: Part, workorder, actor, quantity=None, serials=None) -> Move:
     """Give back units reserved for an order that it will not need."""
+    _check_warehouse(actor, warehouse)
     qty, serial_list = _quantity_and_serials(part, quantity, serials)
     stock = _lock_stock(warehouse, part)
     held = reserved_for_order(warehouse=warehouse, part=part, workorder=workorder)
@@ -282,12 +349,16 @@ def issue_to_order(
 ) -> Move:
     """Take units out of a warehouse for an order (领用): first from what is reserved for that order, then from
     what is available. Refused, with nothing written, if the warehouse has too few."""
+    from weibao.workorders.choices import EventKind
+
+    _check_warehouse(actor, warehouse)
     _active(warehouse, part)
     qty, serial_list = _quantity_and_serials(part, quantity, serials)
-    if not workorder.is_open:
-        raise TransitionNotAllowed(
-            current=workorder.status, requested="issue", message=_("Parts cannot be issued to a closed order.")
-        )
+    _order_event(
+        workorder=workorder, actor=actor, kind=EventKind.PARTS_ISSUED, part=part, quantity=qty, serials=serial_list,
+        warehouse=warehouse, statuses=_open_statuses(),
+        text=_("Issued %(part)s %(model)s × %(quantity)s %(unit)s from %(warehouse)s."),
+    )  # fmt: skip
     stock = _lock_stock(warehouse, part)
     if serial_list:
         units = _units(
@@ -313,8 +384,16 @@ def return_unused(
     *, warehouse: Warehouse, part: Part, workorder, actor, quantity=None, serials=None, note: str = ""
 ) -> Move:
     """Units issued to an order but not used go back into a warehouse (退库), at most what the order holds."""
+    from weibao.workorders.choices import EventKind
+
+    _check_warehouse(actor, warehouse)
     _active(warehouse, part)
     qty, serial_list = _quantity_and_serials(part, quantity, serials)
+    _order_event(
+        workorder=workorder, actor=actor, kind=EventKind.PARTS_RETURNED, part=part, quantity=qty, serials=serial_list,
+        warehouse=warehouse, statuses=_all_statuses(),
+        text=_("Returned %(part)s %(model)s × %(quantity)s %(unit)s unused to %(warehouse)s."),
+    )  # fmt: skip
     stock = _lock_stock(warehouse, part)
     held = issued_to_order(part=part, workorder=workorder)
     if qty > held:
@@ -338,6 +417,7 @@ def return_unused(
 @transaction.atomic
 def write_off(*, warehouse: Warehouse, part: Part, actor, reason: str, quantity=None, serials=None) -> Move:
     """Units lost, broken beyond repair or scrapped (报废): out of stock for good, with the reason."""
+    require(actor, "spares.manage")
     reason = (reason or "").strip()
     if not reason:
         raise ValidationError({"reason": _("Say why the stock is written off.")})
@@ -362,7 +442,8 @@ def receive_repaired(
 ) -> Move:
     """A repaired unit back into stock (修复入库), e.g. from an RMA case (`reference` = the case number).
     A serial already known to the store (issued, sold, written off) comes back to this warehouse; a unit the store
-    never held is registered. A unit already in a warehouse is refused."""
+    never held is registered. A unit already in a warehouse is refused. The caller (e.g. the RMA case's service)
+    checks its own permission: this is a step of its workflow."""
     _active(warehouse, part)
     if not part.is_serial:
         qty, _none = _quantity_and_serials(part, quantity, None)
@@ -401,6 +482,7 @@ def transfer_send(
     note: str = "",
 ) -> Transfer:  # fmt: skip
     """Send units to another warehouse (调拨出库). Until the receiver confirms, they count in neither warehouse."""
+    _check_warehouse(actor, from_warehouse, "from_warehouse")
     if from_warehouse.pk == to_warehouse.pk:
         raise ValidationError({"to_warehouse": _("Choose another warehouse to send to.")})
     _active(from_warehouse, part, "from_warehouse")
@@ -429,6 +511,7 @@ def transfer_send(
 def transfer_receive(*, transfer: Transfer, actor, expected_version: int | None = None) -> Transfer:
     """The receiving warehouse confirms the parts arrived (调拨入库); only now do they count there."""
     locked = Transfer.objects.select_for_update().select_related("to_warehouse", "part").get(pk=transfer.pk)
+    _check_warehouse(actor, locked.to_warehouse, "to_warehouse")
     if expected_version is not None and locked.version != expected_version:
         from weibao.core.exceptions import StaleEdit
 
