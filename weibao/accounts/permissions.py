@@ -61,6 +61,13 @@ PERMISSIONS: dict[str, set[str]] = {
     "onsite.quote_answer": CUSTOMER | DESK | ENGINEERS | MANAGERS,
     "onsite.quote_withdraw": MANAGERS,  # lifts the quote gate: a manager's decision, on the timeline
     "onsite.price_list": MANAGERS | {Role.SERVICE_ADMIN},
+    # spare parts store (issue 14): engineers take parts for their orders (from stores and their own van);
+    # store keeping, transfers, write-offs, imports and parts sales are the managers' and the service desk's.
+    "spares.view": ALL_STAFF,
+    "spares.issue": ENGINEERS | MANAGERS | {Role.SERVICE_ADMIN},
+    "spares.manage": MANAGERS | {Role.SERVICE_ADMIN},
+    "spares.sales": MANAGERS | {Role.SERVICE_ADMIN},
+    "spares.order_parts": ALL_STAFF | CUSTOMER,  # the parts card on an order (scoped to the order)
     "dispatch.roster": MANAGERS | {Role.SERVICE_ADMIN},
     "dispatch.view": ALL_STAFF,
     # customer feedback (issue 12): callbacks (回访), complaints (投诉), satisfaction, the customer archive
