@@ -20,6 +20,7 @@ class InboundStatus(models.TextChoices):
     QUARANTINED = "quarantined", _("Quarantined")
     DUPLICATE = "duplicate", _("Duplicate")
     IGNORED = "ignored", _("Ignored")
+    BOUNCED = "bounced", _("Bounced (delivery report)")
 
 
 INBOUND_DONE = frozenset(
@@ -35,6 +36,7 @@ INBOUND_BADGES = {
     InboundStatus.QUARANTINED: "badge-red",
     InboundStatus.DUPLICATE: "badge-grey",
     InboundStatus.IGNORED: "badge-grey",
+    InboundStatus.BOUNCED: "badge-red",
 }
 
 
