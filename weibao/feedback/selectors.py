@@ -66,7 +66,7 @@ def callback_queue(*, user, view: str = "due", now: datetime.datetime | None = N
     if view not in QUEUE_VIEWS:
         raise ValidationError({"view": _("Unknown queue view.")})
     now = now or timezone.now()
-    qs = callback_qs_for(user).select_related("order", "customer", "engineer", "complaint")
+    qs = callback_qs_for(user).select_related("order", "customer", "customer__customer", "engineer", "complaint")
     pending = qs.filter(status=CallbackStatus.PENDING)
     if view == "due":
         return pending.filter(Q(next_try_at__isnull=True) | Q(next_try_at__lte=now)).order_by("due_at", "id")

@@ -67,18 +67,18 @@ def test_a_complaint_goes_through_its_steps(phone_page, order_a, manager, field_
     page.select_option("#id_category", "late")
     page.fill("#id_description", "工程师比约定时间晚到两小时")
     page.click("[data-testid=register]")
-    page.wait_for_selector('[data-testid=complaint-status] >> text=已登记')
+    page.wait_for_selector("[data-testid=complaint-status] >> text=已登记")
     complaint = Complaint.objects.get()
     assert complaint.engineer == field_engineer
 
     page.fill("#id_text", "调取到场记录")
     page.click("[data-testid=step-investigate]")
-    page.wait_for_selector('[data-testid=complaint-status] >> text=调查中')
+    page.wait_for_selector("[data-testid=complaint-status] >> text=调查中")
     page.click("[data-testid=step-answer]")  # empty answer: refused on the form
     page.wait_for_selector('[data-error-for="text"]')
     page.fill("#id_text", "已核实，对工程师进行批评教育，并向您致歉")
     page.click("[data-testid=step-answer]")
-    page.wait_for_selector('[data-testid=complaint-status] >> text=已答复')
+    page.wait_for_selector("[data-testid=complaint-status] >> text=已答复")
     page.click("[data-testid=step-confirm]")
     page.wait_for_selector("[data-testid=confirmed]")
     screenshot(page, "feedback-complaint-375")
@@ -98,7 +98,7 @@ def test_a_complaint_goes_through_its_steps(phone_page, order_a, manager, field_
     assert "路上遇到事故封路" not in page.content()
     no_sideways_scroll(page)
     page.click("[data-testid=step-accept]")
-    page.wait_for_selector('[data-testid=complaint-status] >> text=已关闭')
+    page.wait_for_selector("[data-testid=complaint-status] >> text=已关闭")
     kinds = page.eval_on_selector_all("[data-testid=timeline] li", "els => els.map(e => e.dataset.kind)")
     assert kinds == ["registered", "investigating", "answered", "closed"]
     complaint.refresh_from_db()

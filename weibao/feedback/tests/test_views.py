@@ -177,3 +177,27 @@ def test_menu_entries(client, manager, customer_a_user, vendor_user):
     page = client.get(reverse("feedback:complaints")).content.decode()
     assert reverse("feedback:callbacks") not in page
     assert reverse("feedback:archives") in page
+
+
+def test_archive_and_complaint_list_queries_do_not_grow(client, manager, close_order, site_a, customer_a,
+                                                        django_assert_max_num_queries):  # fmt: skip
+    def add(n):
+        for _ in range(n):
+            order = close_order(site_a, severity="A", rating=4)
+            services.complaint_register(actor=manager, customer=order.organisation, order=order, source="phone",
+                                        category="late", complainant_name="王", description="迟到")  # fmt: skip
+        services.callbacks_select()
+
+    add(1)
+    client.force_login(manager)
+    urls = [reverse("feedback:archive", args=[customer_a.pk]), reverse("feedback:complaints"),
+            reverse("feedback:callbacks") + "?view=done", reverse("feedback:satisfaction") + "?by=order"]  # fmt: skip
+    counts = {}
+    for url in urls:
+        with django_assert_max_num_queries(40) as ctx:
+            assert client.get(url).status_code == 200
+        counts[url] = len(ctx.captured_queries)
+    add(3)
+    for url in urls:
+        with django_assert_max_num_queries(counts[url]):
+            assert client.get(url).status_code == 200
