@@ -21,6 +21,7 @@ from weibao.feedback.schemas import (
     CallbackAddIn,
     CallbackOut,
     CallbackResultIn,
+    CallbackStatsOut,
     ComplaintIn,
     ComplaintOut,
     ComplaintStepIn,
@@ -159,6 +160,15 @@ def callback_select(request):
     """Run the selection now (it also runs every hour)."""
     require(request.auth, "feedback.callbacks")
     return {"added": services.callbacks_select()}
+
+
+@router.get("/callbacks/stats", response=list[CallbackStatsOut])
+def callback_stats(request, query: Query[PeriodQuery]):
+    """Callbacks finished in [start, end] (dates; default the last twelve months) per engineer or contract (`by`)."""
+    require(request.auth, "feedback.satisfaction")
+    start, end = selectors.check_period(query.start, query.end)
+    rows = selectors.callback_stats(user=request.auth, by=query.by, start=start, end=end)
+    return [{**r, "label": str(r["label"])} for r in rows]
 
 
 # --- complaints ---------------------------------------------------------------------------------------------------

@@ -138,3 +138,12 @@ class ArchiveOut(Schema):
     callbacks: list[CallbackOut]
     complaints: list[dict]
     trend: list[SatisfactionRowOut]
+
+
+class CallbackStatsOut(Schema):
+    key: int | None
+    label: str
+    done: int
+    unreachable: int
+    rated: int
+    average: Decimal | None

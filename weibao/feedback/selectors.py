@@ -87,8 +87,11 @@ def callback_counts(*, user, now: datetime.datetime | None = None) -> dict[str, 
     )
 
 
-def callback_stats(*, user, by: str, start: datetime.datetime, end: datetime.datetime) -> list[dict]:
-    """Callbacks finished in [start, end) counted per engineer or per contract: done, unreachable, mean rating."""
+def callback_stats(*, user, by: str, start, end) -> list[dict]:
+    """Callbacks finished in [start, end) counted per engineer or per contract: done, unreachable, mean rating.
+    `start`/`end` are datetimes, or dates meaning whole days [start, end]."""
+    if not isinstance(start, datetime.datetime):
+        start, end = _bounds(start, end)
     keys = {"engineer": ("engineer_id", "engineer__name"), "contract": ("contract_id", "contract__code")}
     if by not in keys:
         raise ValidationError({"by": _("Count per engineer or per contract.")})

@@ -352,7 +352,7 @@ def callback_record(
         if follow_up:
             raise ValidationError({"follow_up": _("A follow-up needs the customer reached.")})
 
-    cb = Callback.objects.select_for_update().select_related("order", "order__site").get(pk=callback.pk)
+    cb = Callback.objects.select_for_update(of=("self",)).select_related("order", "order__site").get(pk=callback.pk)
     _check_version(cb, expected_version)
     if cb.status != CallbackStatus.PENDING:
         from weibao.core.exceptions import TransitionNotAllowed

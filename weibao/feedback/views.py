@@ -246,18 +246,21 @@ def complaint_step(request: HttpRequest, pk: int, step: str) -> HttpResponse:
 def satisfaction(request: HttpRequest) -> HttpResponse:
     require(request.user, "feedback.satisfaction")
     form = PeriodForm(request.GET or {"by": "engineer"})
-    rows, status = [], 200
+    rows, stats, status = [], [], 200
     if form.is_valid():
         by = form.cleaned_data["by"] or "engineer"
         try:
             rows = selectors.satisfaction(user=request.user, by=by, start=form.cleaned_data["start"],
                                           end=form.cleaned_data["end"])  # fmt: skip
+            if by in ("engineer", "contract"):
+                start, end = selectors.check_period(form.cleaned_data["start"], form.cleaned_data["end"])
+                stats = selectors.callback_stats(user=request.user, by=by, start=start, end=end)
         except ValidationError as exc:
             _add_errors(form, exc)
             status = 422
     else:
         status = 422
-    return render(request, "feedback/satisfaction.html", {"form": form, "rows": rows}, status=status)
+    return render(request, "feedback/satisfaction.html", {"form": form, "rows": rows, "stats": stats}, status=status)
 
 
 @login_required

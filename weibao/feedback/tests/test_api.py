@@ -163,3 +163,12 @@ def test_openapi_lists_the_operations(client, admin_user):
               "/api/feedback/complaints/{complaint_id}/escalate", "/api/feedback/satisfaction",
               "/api/feedback/customers/{customer_id}/archive"):  # fmt: skip
         assert p in paths, p
+
+
+def test_callback_stats_endpoint(api_as, manager, callback_a, field_engineer):
+    client = api_as(manager)
+    post(client, f"{BASE}/callbacks/{callback_a.pk}/result", {"outcome": "reached", "satisfaction": 3})
+    rows = client.get(f"{BASE}/callbacks/stats?by=engineer").json()
+    assert [(r["key"], r["done"], r["average"]) for r in rows] == [(field_engineer.pk, 1, "3.00")]
+    assert client.get(f"{BASE}/callbacks/stats?by=planet").status_code == 422
+    assert api_as(field_engineer).get(f"{BASE}/callbacks/stats").status_code == 403
