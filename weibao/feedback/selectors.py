@@ -34,6 +34,12 @@ def confirmed_complaints(start: datetime.datetime, end: datetime.datetime) -> Qu
     return Complaint.objects.filter(confirmed_at__gte=start, confirmed_at__lt=end, engineer__isnull=False)
 
 
+def callbacks_done(start: datetime.datetime, end: datetime.datetime) -> QuerySet[Callback]:
+    """Callbacks finished in [start, end): reached (`status` done, with `satisfaction`) or given up (unreachable).
+    For monthly statistics and pay; `engineer` is the order's engineer."""
+    return Callback.objects.filter(done_at__gte=start, done_at__lt=end).exclude(status=CallbackStatus.CANCELLED)
+
+
 # --- callbacks ----------------------------------------------------------------------------------------------------
 
 

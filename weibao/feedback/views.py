@@ -149,8 +149,14 @@ def complaint_new(request: HttpRequest) -> HttpResponse:
             if not form.errors:
                 data.setdefault("source", "portal")
                 result = {}
-                status, _msg = _run(form, lambda: result.setdefault("c", services.complaint_register(
-                    actor=user, customer=org, order=order, **data)))  # fmt: skip
+                try:
+                    result["c"] = services.complaint_register(actor=user, customer=org, order=order, **data)
+                    status = 200
+                except ValidationError as exc:
+                    for key, msgs in exc.message_dict.items():  # the service names the order "order"
+                        field = "order_number" if key == "order" else key
+                        form.add_error(field if field in form.fields else None, msgs)
+                    status = 422
                 if status == 200:
                     messages.success(request, _("Complaint %(number)s registered.") % {"number": result["c"].number})
                     return redirect("feedback:complaint", pk=result["c"].pk)

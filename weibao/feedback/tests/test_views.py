@@ -201,3 +201,13 @@ def test_archive_and_complaint_list_queries_do_not_grow(client, manager, close_o
     for url in urls:
         with django_assert_max_num_queries(counts[url]):
             assert client.get(url).status_code == 200
+
+
+def test_complaint_about_another_customers_order_is_refused_on_the_field(client, manager, customer_b, order_a):
+    client.force_login(manager)
+    r = client.post(reverse("feedback:complaint_new"), {
+        "customer": customer_b.pk, "order_number": order_a.number, "source": "phone", "category": "late",
+        "severity": "minor", "complainant_name": "王", "description": "迟到"})  # fmt: skip
+    assert r.status_code == 422
+    assert 'data-error-for="order_number"' in r.content.decode()
+    assert not Complaint.objects.exists()
