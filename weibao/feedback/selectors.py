@@ -174,6 +174,16 @@ def complaint_timeline(*, user, complaint: Complaint) -> list[ComplaintEvent]:
     return list(events)
 
 
+def complaint_counts(*, user, now: datetime.datetime | None = None) -> dict[str, int]:
+    now = now or timezone.now()
+    late = Q(answered_at__isnull=True, answer_due_at__lt=now) | Q(closed_at__isnull=True, close_due_at__lt=now)
+    return (
+        complaint_qs_for(user)
+        .exclude(status=ComplaintStatus.CLOSED)
+        .aggregate(open=Count("pk"), overdue=Count("pk", filter=late))
+    )
+
+
 def complaint_list(*, user, status: str = "", overdue: bool = False, q: str = "") -> QuerySet[Complaint]:
     qs = complaint_qs_for(user).select_related("customer", "order", "engineer")
     if status:

@@ -4,6 +4,7 @@ from weibao.feedback import views
 
 app_name = "feedback"
 urlpatterns = [
+    path("panel/", views.panel, name="panel"),
     path("callbacks/", views.callbacks, name="callbacks"),
     path("callbacks/select/", views.callbacks_select, name="callbacks_select"),
     path("callbacks/<int:pk>/", views.callback_detail, name="callback"),

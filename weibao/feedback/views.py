@@ -98,6 +98,15 @@ def callbacks_select(request: HttpRequest) -> HttpResponse:
     return redirect("feedback:callbacks")
 
 
+@login_required
+def panel(request: HttpRequest) -> HttpResponse:
+    """A home-page fragment for the department manager: callbacks to call and overdue, complaints open and overdue."""
+    require(request.user, "feedback.callbacks")
+    counts = selectors.callback_counts(user=request.user)
+    complaints = selectors.complaint_counts(user=request.user)
+    return render(request, "feedback/partials/_panel.html", {"counts": counts, "complaints": complaints})
+
+
 # --- complaints ---------------------------------------------------------------------------------------------------
 
 

@@ -211,3 +211,12 @@ def test_complaint_about_another_customers_order_is_refused_on_the_field(client,
     assert r.status_code == 422
     assert 'data-error-for="order_number"' in r.content.decode()
     assert not Complaint.objects.exists()
+
+
+def test_home_panel(client, manager, callback_a, complaint_a, field_engineer):
+    client.force_login(manager)
+    assert reverse("feedback:panel") in client.get("/").content.decode()
+    page = client.get(reverse("feedback:panel")).content.decode()
+    assert 'data-testid="feedback-panel"' in page
+    client.force_login(field_engineer)
+    assert client.get(reverse("feedback:panel")).status_code == 403
