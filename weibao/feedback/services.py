@@ -75,7 +75,7 @@ def _rating(value: Any, field: str = "satisfaction", *, required: bool = False) 
             raise ValidationError({field: _("Give a satisfaction rating from 1 to 5.")})
         return None
     try:
-        rating = int(value)
+        rating = 0 if isinstance(value, bool) else int(value)  # True is not a rating
     except (TypeError, ValueError):
         rating = 0
     if isinstance(value, float) and value != int(value):

@@ -150,6 +150,7 @@ def test_reached_records_rating_and_words(callback, manager):
         ({"outcome": "reached", "satisfaction": 6}, "satisfaction"),
         ({"outcome": "reached", "satisfaction": "abc"}, "satisfaction"),
         ({"outcome": "reached", "satisfaction": 3.5}, "satisfaction"),
+        ({"outcome": "reached", "satisfaction": True}, "satisfaction"),
         ({"outcome": "not_reached", "satisfaction": 3}, "satisfaction"),
         ({"outcome": "reached", "satisfaction": 3, "follow_up": "new_order"}, "follow_up_text"),
         ({"outcome": "not_reached", "follow_up": "complaint", "follow_up_text": "x"}, "follow_up"),
