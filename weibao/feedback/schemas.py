@@ -37,7 +37,7 @@ class CallbackOut(Schema):
 
 class CallbackResultIn(Schema):
     outcome: str = Field(max_length=12, description="reached | not_reached")
-    satisfaction: int | None = Field(default=None, description="1–5, required when reached")
+    satisfaction: int | None = Field(default=None, strict=True, description="1–5, required when reached")
     remark: str = Field(default="", max_length=4000, description="the customer's words, verbatim")
     follow_up: str = Field(default="", max_length=12, description="'' | new_order | complaint")
     follow_up_text: str = Field(default="", max_length=4000)

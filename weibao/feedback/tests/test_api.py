@@ -66,6 +66,7 @@ def test_queue_and_result(api_as, manager, callback_a):
         ({"outcome": "reached", "satisfaction": 7}, "satisfaction"),
         ({"outcome": "reached", "satisfaction": 0}, "satisfaction"),
         ({"satisfaction": 3}, "outcome"),
+        ({"outcome": "reached", "satisfaction": True}, "satisfaction"),
         ({"outcome": "", "satisfaction": 3}, "outcome"),
     ],
 )
