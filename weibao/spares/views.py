@@ -73,6 +73,12 @@ def _xlsx(data: bytes, filename: str) -> HttpResponse:
     return response
 
 
+def _need(request: HttpRequest, perm: str) -> None:
+    """The store does not exist for customers and vendors (404, not 403: nothing to learn from the answer)."""
+    if not has_perm(request.user, perm):
+        raise Http404
+
+
 def _int_param(request: HttpRequest, name: str) -> int | None:
     value = request.GET.get(name, "")
     return int(value) if value.isdigit() else None
@@ -83,7 +89,7 @@ def _int_param(request: HttpRequest, name: str) -> int | None:
 
 @login_required
 def index(request: HttpRequest) -> HttpResponse:
-    require(request.user, "spares.view")
+    _need(request, "spares.view")
     return render(request, "spares/index.html", {
         "warehouses": selectors.warehouse_list(user=request.user),
         "van": selectors.van_of(user=request.user),
@@ -96,6 +102,7 @@ def index(request: HttpRequest) -> HttpResponse:
 
 @login_required
 def my_van(request: HttpRequest) -> HttpResponse:
+    _need(request, "spares.view")
     van = selectors.van_of(user=request.user)
     if van is None:
         raise Http404
@@ -129,7 +136,7 @@ def warehouse_export(request: HttpRequest, pk: int) -> HttpResponse:
 @login_required
 @require_http_methods(["GET", "POST"])
 def warehouse_new(request: HttpRequest) -> HttpResponse:
-    require(request.user, "spares.manage")
+    _need(request, "spares.manage")
     form = WarehouseForm(request.POST or None)
     status = 200
     if request.method == "POST" and form.is_valid():
@@ -148,7 +155,7 @@ def warehouse_new(request: HttpRequest) -> HttpResponse:
 @require_POST
 def min_level(request: HttpRequest, pk: int) -> HttpResponse:
     wh = selectors.warehouse_get_for_user(user=request.user, pk=pk)
-    require(request.user, "spares.manage")
+    _need(request, "spares.manage")
     form = MinLevelForm(request.POST)
     if form.is_valid():
         _run(
@@ -168,6 +175,7 @@ def min_level(request: HttpRequest, pk: int) -> HttpResponse:
 
 @login_required
 def part_list(request: HttpRequest) -> HttpResponse:
+    _need(request, "spares.view")
     q = request.GET.get("q", "")
     page = Paginator(selectors.part_list(user=request.user, q=q, active_only=False), STOCK_PAGE).get_page(
         request.GET.get("page")
@@ -182,7 +190,7 @@ def part_list(request: HttpRequest) -> HttpResponse:
 def part_edit(request: HttpRequest, pk: int | None = None) -> HttpResponse:
     part = selectors.part_get_for_user(user=request.user, pk=pk) if pk else None
     if request.method == "POST":
-        require(request.user, "spares.manage")
+        _need(request, "spares.manage")
     form = PartForm(request.POST or None, instance=part, initial={"version": part.version if part else None})
     status = 200
     if request.method == "POST":
@@ -219,7 +227,7 @@ def part_edit(request: HttpRequest, pk: int | None = None) -> HttpResponse:
 
 
 def _move_page(request, form_class, title: str, call, *, template="spares/move.html", **form_kwargs) -> HttpResponse:
-    require(request.user, "spares.view")
+    _need(request, "spares.view")
     usable = selectors.warehouses_usable_by(user=request.user)
     initial = {"warehouse": _int_param(request, "warehouse"), "part": _int_param(request, "part")}
     form = form_class(request.POST or None, warehouses=usable, initial=initial, **form_kwargs)
@@ -237,7 +245,7 @@ def _move_page(request, form_class, title: str, call, *, template="spares/move.h
 @login_required
 @require_http_methods(["GET", "POST"])
 def receive(request: HttpRequest) -> HttpResponse:
-    require(request.user, "spares.manage")
+    _need(request, "spares.manage")
     return _move_page(
         request,
         ReceiveForm,
@@ -258,7 +266,7 @@ def receive(request: HttpRequest) -> HttpResponse:
 @login_required
 @require_http_methods(["GET", "POST"])
 def write_off(request: HttpRequest) -> HttpResponse:
-    require(request.user, "spares.manage")
+    _need(request, "spares.manage")
     return _move_page(
         request,
         WriteOffForm,
@@ -277,7 +285,7 @@ def write_off(request: HttpRequest) -> HttpResponse:
 @login_required
 @require_http_methods(["GET", "POST"])
 def repaired(request: HttpRequest) -> HttpResponse:
-    require(request.user, "spares.manage")
+    _need(request, "spares.manage")
 
     def call(d):
         serial_list = services.clean_serials(d["serials"])
@@ -350,6 +358,7 @@ def _ledger_filters(request) -> tuple[LedgerFilterForm, selectors.LedgerFilters]
 
 @login_required
 def ledger(request: HttpRequest) -> HttpResponse:
+    _need(request, "spares.view")
     form, filters = _ledger_filters(request)
     before = _int_param(request, "before")
     moves = selectors.ledger(user=request.user, filters=filters, before=before, limit=selectors.LEDGER_PAGE + 1)
@@ -366,6 +375,7 @@ def ledger(request: HttpRequest) -> HttpResponse:
 
 @login_required
 def ledger_export(request: HttpRequest) -> HttpResponse:
+    _need(request, "spares.view")
     _form, filters = _ledger_filters(request)
     rows = selectors.ledger_for_export(user=request.user, filters=filters)
     return _xlsx(excel.export_ledger(rows), f"ledger-{timezone.localdate():%Y%m%d}.xlsx")
@@ -376,7 +386,7 @@ def ledger_export(request: HttpRequest) -> HttpResponse:
 
 @login_required
 def import_template(request: HttpRequest) -> HttpResponse:
-    require(request.user, "spares.manage")
+    _need(request, "spares.manage")
     return _xlsx(excel.build_template(), "stock-import-template.xlsx")
 
 
@@ -385,7 +395,7 @@ def import_template(request: HttpRequest) -> HttpResponse:
 def import_start(request: HttpRequest) -> HttpResponse:
     from weibao.spares.tasks import stock_import_check_task
 
-    require(request.user, "spares.manage")
+    _need(request, "spares.manage")
     form = StockImportForm(
         request.POST or None, request.FILES or None, initial={"warehouse": _int_param(request, "warehouse")}
     )
@@ -441,7 +451,7 @@ def import_commit(request: HttpRequest, pk: int) -> HttpResponse:
 def _order(request: HttpRequest, pk: int):
     """The order if the user may see it (404 otherwise); then the parts permission (customers: read only)."""
     wo = workorder_get_for_user(user=request.user, pk=pk)
-    require(request.user, "spares.order_parts")
+    _need(request, "spares.order_parts")
     return wo
 
 
@@ -480,7 +490,7 @@ def order_parts(request: HttpRequest, pk: int) -> HttpResponse:
 
 def _order_move(request, pk: int, prefix: str, form_class, call) -> HttpResponse:
     wo = _order(request, pk)
-    require(request.user, "spares.issue")
+    _need(request, "spares.issue")
     usable = selectors.warehouses_usable_by(user=request.user)
     form = form_class(request.POST, warehouses=usable, prefix=prefix)
     status, message = 422, ""
@@ -575,6 +585,7 @@ def order_to_quote(request: HttpRequest, pk: int) -> HttpResponse:
 
 @login_required
 def sale_list(request: HttpRequest) -> HttpResponse:
+    _need(request, "spares.sales")
     status = request.GET.get("status", "")
     page = Paginator(selectors.sale_list(user=request.user, status=status), STOCK_PAGE).get_page(
         request.GET.get("page")
@@ -585,7 +596,7 @@ def sale_list(request: HttpRequest) -> HttpResponse:
 @login_required
 @require_http_methods(["GET", "POST"])
 def sale_new(request: HttpRequest) -> HttpResponse:
-    require(request.user, "spares.sales")
+    _need(request, "spares.sales")
     form = SaleForm(request.POST or None, initial={"tax_rate": "0.13"})
     formset = SaleLineFormSet(request.POST or None, prefix="lines")
     status, message = 200, ""
