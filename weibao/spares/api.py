@@ -7,13 +7,15 @@ order they may see. Bad input is 422 with field errors; a wrong state or a stale
 
 from __future__ import annotations
 
+from typing import Annotated
+
 from django.http import Http404
 from django.utils.translation import gettext as _
-from ninja import Query, Router, Status
+from ninja import Field, Query, Router, Status
 
 from weibao.accounts.models import Organisation
 from weibao.accounts.permissions import has_perm
-from weibao.core.apischema import Id, Schema, api_errors
+from weibao.core.apischema import Id, Offset, Schema, api_errors
 from weibao.spares import sales, selectors, services
 from weibao.spares.models import Part, PartSale, Warehouse
 from weibao.spares.schemas import (
@@ -42,6 +44,8 @@ from weibao.spares.schemas import (
 from weibao.workorders.selectors import workorder_get_for_user
 
 router = Router(tags=["spare parts"])
+Limit = Annotated[int, Field(ge=1, le=500)]
+SearchText = Annotated[str, Field(max_length=60)]
 
 
 def _need(request, perm: str) -> None:
@@ -72,37 +76,39 @@ def _part(request, pk: int) -> Part:
 
 
 @router.get("/warehouses", response=list[WarehouseOut])
+@api_errors(404)
 def warehouses(request):
     _need(request, "spares.view")
     return list(selectors.warehouse_list(user=request.auth))
 
 
 class StockFilter(Schema):
-    q: str = ""
+    q: SearchText = ""
     low: bool = False
-    limit: int = 100
-    offset: int = 0
+    limit: Limit = 100
+    offset: Offset = 0
 
 
 @router.get("/warehouses/{int:warehouse_id}/stock", response=list[StockOut])
+@api_errors(404)
 def stock(request, warehouse_id: int, filters: Query[StockFilter]):
     """The warehouse's stock by part number (on hand, reserved, available); `low=true` only parts below minimum."""
     wh = selectors.warehouse_get_for_user(user=request.auth, pk=warehouse_id)
-    limit = max(1, min(filters.limit, 500))
-    offset = max(0, filters.offset)
+    limit, offset = filters.limit, filters.offset
     rows = selectors.stock_for_warehouse(warehouse=wh, q=filters.q, low_only=filters.low)[offset : offset + limit]
     return [{"part": s.part, "on_hand": s.on_hand, "reserved": s.reserved, "available": s.available,
              "min_level": s.effective_min_level(wh.kind)} for s in rows]  # fmt: skip
 
 
 @router.get("/parts", response=list[PartOut])
-def parts(request, q: str = "", limit: int = 100, offset: int = 0):
+@api_errors(404)
+def parts(request, q: SearchText = "", limit: Limit = 100, offset: Offset = 0):
     _need(request, "spares.view")
-    limit, offset = max(1, min(limit, 500)), max(0, offset)
     return list(selectors.part_list(user=request.auth, q=q, active_only=False)[offset : offset + limit])
 
 
 @router.post("/parts", response={201: PartOut})
+@api_errors(404)
 def create_part(request, payload: PartIn):
     _need(request, "spares.manage")
     data = payload.dict()
@@ -111,12 +117,13 @@ def create_part(request, payload: PartIn):
 
 
 @router.get("/parts/{int:part_id}", response=PartOut)
+@api_errors(404)
 def get_part(request, part_id: int):
     return selectors.part_get_for_user(user=request.auth, pk=part_id)
 
 
 @router.patch("/parts/{int:part_id}", response=PartOut)
-@api_errors(409)
+@api_errors(404, 409)
 def update_part(request, part_id: int, payload: PartPatch):
     part = selectors.part_get_for_user(user=request.auth, pk=part_id)
     _need(request, "spares.manage")
@@ -128,21 +135,23 @@ class LedgerFilter(Schema):
     warehouse_id: Id | None = None
     part_id: Id | None = None
     workorder_id: Id | None = None
-    kind: str = ""
+    kind: Annotated[str, Field(max_length=16)] = ""
     before: Id | None = None
-    limit: int = 100
+    limit: Limit = 100
 
 
 @router.get("/ledger", response=list[MoveOut])
+@api_errors(404)
 def ledger(request, filters: Query[LedgerFilter]):
     """Ledger rows newest first; page with `before` = the last id you got."""
     _need(request, "spares.view")
     f = selectors.LedgerFilters(warehouse=filters.warehouse_id, part=filters.part_id, kind=filters.kind,
                                 workorder=filters.workorder_id)  # fmt: skip
-    return selectors.ledger(user=request.auth, filters=f, before=filters.before, limit=max(1, min(filters.limit, 500)))
+    return selectors.ledger(user=request.auth, filters=f, before=filters.before, limit=filters.limit)
 
 
 @router.get("/alerts", response=list[AlertOut])
+@api_errors(404)
 def alerts(request):
     _need(request, "spares.view")
     return list(selectors.open_alerts(user=request.auth)[:500])
@@ -152,6 +161,7 @@ def alerts(request):
 
 
 @router.post("/moves/receive", response={201: MoveOut})
+@api_errors(404)
 def receive(request, payload: ReceiveIn):
     _need(request, "spares.manage")
     return Status(201, services.receive(
@@ -161,6 +171,7 @@ def receive(request, payload: ReceiveIn):
 
 
 @router.post("/moves/write-off", response={201: MoveOut})
+@api_errors(404)
 def write_off(request, payload: WriteOffIn):
     _need(request, "spares.manage")
     return Status(201, services.write_off(
@@ -169,6 +180,7 @@ def write_off(request, payload: WriteOffIn):
 
 
 @router.post("/moves/repaired", response={201: MoveOut})
+@api_errors(404)
 def repaired(request, payload: RepairedIn):
     """A repaired unit back into stock (e.g. from an RMA case: `reference` = its number)."""
     _need(request, "spares.manage")
@@ -179,6 +191,7 @@ def repaired(request, payload: RepairedIn):
 
 
 @router.post("/transfers", response={201: TransferOut})
+@api_errors(404)
 def send_transfer(request, payload: TransferIn):
     """Send parts to another warehouse; they count in neither until the receiver confirms."""
     _need(request, "spares.view")
@@ -190,6 +203,7 @@ def send_transfer(request, payload: TransferIn):
 
 
 @router.get("/transfers", response=list[TransferOut])
+@api_errors(404)
 def transfers(request):
     """Transfers in transit."""
     _need(request, "spares.view")
@@ -197,7 +211,7 @@ def transfers(request):
 
 
 @router.post("/transfers/{int:transfer_id}/receive", response=TransferOut)
-@api_errors(409)
+@api_errors(404, 409)
 def receive_transfer(request, transfer_id: int, payload: VersionIn):
     tr = selectors.transfer_get_for_user(user=request.auth, pk=transfer_id)
     return services.transfer_receive(transfer=tr, actor=request.auth, expected_version=payload.expected_version)
@@ -221,6 +235,7 @@ def _order_parts(request, wo) -> dict:
 
 
 @router.get("/work-orders/{int:workorder_id}/parts", response=OrderPartsOut)
+@api_errors(404)
 def order_parts(request, workorder_id: int):
     """The parts issued to the order (customers: their own orders only, without costs or warehouses)."""
     return _order_parts(request, _order(request, workorder_id))
@@ -233,7 +248,7 @@ def _order_move(request, workorder_id: int, payload: OrderMoveIn, call):
 
 
 @router.post("/work-orders/{int:workorder_id}/issue", response={201: MoveOut})
-@api_errors(409)
+@api_errors(404, 409)
 def order_issue(request, workorder_id: int, payload: OrderMoveIn):
     """Issue a part to the order from a warehouse (an engineer: the stores or his own van). 422 if too few."""
     return Status(201, _order_move(request, workorder_id, payload, lambda wo, wh, part: services.issue_to_order(
@@ -242,7 +257,7 @@ def order_issue(request, workorder_id: int, payload: OrderMoveIn):
 
 
 @router.post("/work-orders/{int:workorder_id}/return", response={201: MoveOut})
-@api_errors(409)
+@api_errors(404, 409)
 def order_return(request, workorder_id: int, payload: OrderMoveIn):
     return Status(201, _order_move(request, workorder_id, payload, lambda wo, wh, part: services.return_unused(
         warehouse=wh, part=part, workorder=wo, actor=request.auth, quantity=payload.quantity,
@@ -250,7 +265,7 @@ def order_return(request, workorder_id: int, payload: OrderMoveIn):
 
 
 @router.post("/work-orders/{int:workorder_id}/reserve", response={201: MoveOut})
-@api_errors(409)
+@api_errors(404, 409)
 def order_reserve(request, workorder_id: int, payload: OrderMoveIn):
     return Status(201, _order_move(request, workorder_id, payload, lambda wo, wh, part: services.reserve_for_order(
         warehouse=wh, part=part, workorder=wo, actor=request.auth, quantity=payload.quantity,
@@ -258,7 +273,7 @@ def order_reserve(request, workorder_id: int, payload: OrderMoveIn):
 
 
 @router.post("/work-orders/{int:workorder_id}/release", response={201: MoveOut})
-@api_errors(409)
+@api_errors(404, 409)
 def order_release(request, workorder_id: int, payload: OrderMoveIn):
     return Status(201, _order_move(request, workorder_id, payload, lambda wo, wh, part: services.release_reservation(
         warehouse=wh, part=part, workorder=wo, actor=request.auth, quantity=payload.quantity,
@@ -272,7 +287,7 @@ class QuoteRef(Schema):
 
 
 @router.post("/work-orders/{int:workorder_id}/quote", response={201: QuoteRef})
-@api_errors(409)
+@api_errors(404, 409)
 def order_to_quote(request, workorder_id: int, payload: VersionIn):
     """Put the issued parts on the order's quote (a new quote or a new version); the customer approves again."""
     wo = _order(request, workorder_id)
@@ -285,15 +300,16 @@ def order_to_quote(request, workorder_id: int, payload: VersionIn):
 
 
 @router.get("/sales", response=list[SaleOut])
-def sale_list(request, status: str = "", limit: int = 100, offset: int = 0):
+@api_errors(404)
+def sale_list(request, status: Annotated[str, Field(max_length=16)] = "", limit: Limit = 100, offset: Offset = 0):
     _need(request, "spares.sales")
-    limit, offset = max(1, min(limit, 500)), max(0, offset)
     return list(
         selectors.sale_list(user=request.auth, status=status).prefetch_related("lines")[offset : offset + limit]
     )
 
 
 @router.post("/sales", response={201: SaleOut})
+@api_errors(404)
 def sale_create(request, payload: SaleIn):
     from django.core.exceptions import ValidationError
 
@@ -311,6 +327,7 @@ def sale_create(request, payload: SaleIn):
 
 
 @router.get("/sales/{int:sale_id}", response=SaleOut)
+@api_errors(404)
 def sale_get(request, sale_id: int):
     return selectors.sale_get_for_user(user=request.auth, pk=sale_id)
 
@@ -320,7 +337,7 @@ def _sale(request, sale_id: int) -> PartSale:
 
 
 @router.post("/sales/{int:sale_id}/approve", response=SaleOut)
-@api_errors(409)
+@api_errors(404, 409)
 def sale_approve(request, sale_id: int, payload: SaleApproveIn):
     """Record the customer's approval of the quote."""
     sales.sale_approve(sale=_sale(request, sale_id), actor=request.auth, approved_by_name=payload.approved_by_name,
@@ -329,7 +346,7 @@ def sale_approve(request, sale_id: int, payload: SaleApproveIn):
 
 
 @router.post("/sales/{int:sale_id}/issue", response=SaleOut)
-@api_errors(409)
+@api_errors(404, 409)
 def sale_issue(request, sale_id: int, payload: SaleIssueIn):
     """Issue the sold parts from the sale's warehouse (serials per serial-tracked line); all lines or none."""
     serials = {int(k): v for k, v in payload.serials.items() if str(k).isdigit()}
@@ -339,7 +356,7 @@ def sale_issue(request, sale_id: int, payload: SaleIssueIn):
 
 
 @router.post("/sales/{int:sale_id}/invoice", response=SaleOut)
-@api_errors(409)
+@api_errors(404, 409)
 def sale_invoice(request, sale_id: int, payload: SaleInvoiceIn):
     sales.sale_invoice(sale=_sale(request, sale_id), actor=request.auth, invoice_number=payload.invoice_number,
                        expected_version=payload.expected_version)  # fmt: skip
@@ -347,7 +364,7 @@ def sale_invoice(request, sale_id: int, payload: SaleInvoiceIn):
 
 
 @router.post("/sales/{int:sale_id}/cancel", response=SaleOut)
-@api_errors(409)
+@api_errors(404, 409)
 def sale_cancel(request, sale_id: int, payload: SaleCancelIn):
     sales.sale_cancel(sale=_sale(request, sale_id), actor=request.auth, reason=payload.reason,
                       expected_version=payload.expected_version)  # fmt: skip
