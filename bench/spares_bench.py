@@ -2,8 +2,8 @@
 p95 ≤ 100 ms) and an issue move to a work order (target p95 ≤ 20 ms).
 
 Own database (the script migrates it and seeds demo accounts and customers, then builds the store):
-    DATABASE_URL=postgres://postgres@127.0.0.1:5432/wb_spares WEIBAO_DEBUG=true \
-        .venv/bin/python bench/spares_bench.py --moves 1000000 [--runs 60] [--issues 300]
+    DATABASE_URL=postgres://postgres@127.0.0.1:5432/wb_spares WEIBAO_SECRET_KEY=bench WEIBAO_ALLOWED_HOSTS=testserver \
+        .venv/bin/python -u bench/spares_bench.py --moves 1000000 [--runs 60] [--issues 300]
 
 Building: 40 warehouses (head office, branches, vans), 2,000 counted parts, the ledger streamed with COPY (receipts
 and issues drawn at random, never below zero), then each Stock row set to the sum of its ledger rows (the invariant

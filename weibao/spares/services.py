@@ -155,6 +155,7 @@ def _lock_stock(warehouse: Warehouse, part: Part) -> Stock:
         # get_or_create retries the get if another transaction inserted the row first.
         Stock.objects.get_or_create(warehouse=warehouse, part=part)
         stock = Stock.objects.select_for_update().get(warehouse=warehouse, part=part)
+    stock.warehouse, stock.part = warehouse, part  # the minimum-level check reads them: no extra queries
     return stock
 
 
