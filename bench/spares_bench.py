@@ -133,7 +133,8 @@ def main() -> int:
     client.force_login(manager)
     failed = False
     print(f"{'what':<48} {'p50 ms':>8} {'p95 ms':>8} {'max ms':>8}")
-    for label, url in [("stock page, head office (first page)", f"/spares/warehouses/{hq.pk}/"),
+    for label, url in [("floor: /ping/ (login-required 'ok', for the load)", "/ping/"),
+                       ("stock page, head office (first page)", f"/spares/warehouses/{hq.pk}/"),
                        ("stock page, page 10", f"/spares/warehouses/{hq.pk}/?page=10"),
                        ("stock page, search 'BM-42'", f"/spares/warehouses/{hq.pk}/?q=BM-42"),
                        ("stock page, low stock only", f"/spares/warehouses/{hq.pk}/?low=1")]:  # fmt: skip
@@ -146,7 +147,8 @@ def main() -> int:
             samples.append((time.perf_counter() - started) * 1000)
             assert response.status_code == 200
         ok = p95(samples) <= 100
-        failed |= not ok
+        if not label.startswith("floor"):
+            failed |= not ok
         print(f"{label:<48} {statistics.median(samples):8.1f} {p95(samples):8.1f} {max(samples):8.1f} "
               f"{'PASS' if ok else 'FAIL'}")  # fmt: skip
 

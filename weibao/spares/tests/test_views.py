@@ -219,3 +219,18 @@ def test_sale_status_moves_refused_out_of_order(manager, store, counted_part, cu
         sales.sale_invoice(sale=sale, actor=manager, invoice_number="12345678")
     with pytest.raises(TransitionNotAllowed):
         sales.sale_issue(sale=sale, actor=manager)
+
+
+def test_stock_page_and_ledger_queries_do_not_grow_with_rows(client, manager, store, django_assert_max_num_queries):
+    from decimal import Decimal
+
+    for n in range(30):
+        part = Part.objects.create(part_number=f"Q-{n:03d}", name=f"件{n}", unit_cost=Decimal("1"), min_level=2)
+        services.receive(warehouse=store, part=part, quantity=1 + n % 3, actor=manager)
+    client.force_login(manager)
+    with django_assert_max_num_queries(14):
+        assert client.get(reverse("spares:warehouse", args=[store.pk])).status_code == 200
+    with django_assert_max_num_queries(14):
+        assert client.get(reverse("spares:ledger")).status_code == 200
+    with django_assert_max_num_queries(14):
+        assert client.get(reverse("spares:index")).status_code == 200
