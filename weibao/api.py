@@ -46,6 +46,7 @@ API_ROUTERS = [
     ("dispatch", "/dispatch/"),
     ("workorders", "/work-orders/"),
     ("onsite", "/onsite/"),
+    ("spares", "/spares/"),
     ("notifications", "/notifications/"),
     ("feedback", "/feedback/"),
 ]

@@ -15,6 +15,7 @@ APP_PREFIXES = [
     ("dispatch", "dispatch/"),
     ("workorders", "work-orders/"),
     ("onsite", "on-site/"),
+    ("spares", "spares/"),
     ("notifications", "notifications/"),
     ("feedback", "feedback/"),
 ]

@@ -41,6 +41,8 @@ NAV: list[NavItem] = [
     NavItem(_("Contracts"), "contracts:list", "contracts.view", "§"),
     NavItem(_("Calendars"), "contracts:calendar_list", "calendars.edit", "▦"),
     NavItem(_("SLA preview"), "contracts:preview", "contracts.view", "⏱"),
+    NavItem(_("Spare parts"), "spares:index", "spares.view", "⚙"),
+    NavItem(_("Parts sales"), "spares:sale_list", "spares.sales", "¥"),
     NavItem(_("Notifications"), "notifications:log", "notifications.view_log", "✉"),
     NavItem(_("Received mail"), "notifications:inbound", "notifications.triage", "@"),
     NavItem(_("Notification preferences"), "notifications:preferences", "notifications.preferences", "◔"),
