@@ -16,6 +16,7 @@ The rules (售后服务管理制度 §4 绩效管理, SPEC §5), each amount fro
 from __future__ import annotations
 
 import datetime as dt
+import re
 from collections import defaultdict
 from dataclasses import dataclass, field
 from decimal import ROUND_HALF_UP, Decimal
@@ -31,6 +32,14 @@ ZERO = Decimal("0.00")
 
 def money(value: Decimal) -> Decimal:
     return Decimal(value).quantize(CENT, rounding=ROUND_HALF_UP)
+
+
+def parse_month(text: str | None) -> dt.date | None:
+    """ "2026-11" → 2026-11-01; anything else → None."""
+    m = re.fullmatch(r"(\d{4})-(\d{1,2})", (text or "").strip()[:7])
+    if m is None or not 1 <= int(m.group(2)) <= 12 or not 1900 <= int(m.group(1)) <= 2100:
+        return None
+    return dt.date(int(m.group(1)), int(m.group(2)), 1)
 
 
 def month_start(day: dt.date) -> dt.date:
