@@ -185,7 +185,8 @@ def test_return_sends_back_and_a_stale_version_is_refused(month_fixture, service
     with pytest.raises(ValidationError):
         services.paymonth_return(pay_month=pm, actor=general_manager, note=" ")
     pm = services.paymonth_return(pay_month=pm, actor=general_manager, note="王工的次数不对")
-    assert pm.status == MonthStatus.PREPARED and pm.reviewed_by is None
+    assert pm.status == MonthStatus.PREPARED
+    assert pm.reviewed_by is None
     pm = services.paymonth_prepare(month=last_month, actor=service_admin, expected_version=pm.version)
     assert pm.events.last().kind == "recomputed"
 
