@@ -207,6 +207,10 @@ class EventKind(models.TextChoices):
     CHANGE_RECORDED = "change_recorded", _("Change carried out")
     SERVICE_FORM_SAVED = "service_form_saved", _("Service form saved")
     SERVICE_FORM_SIGNED = "service_form_signed", _("Service form signed")
+    # Spare parts (issue 14): parts set aside for, taken out to and brought back from the order.
+    PARTS_RESERVED = "parts_reserved", _("Spare parts reserved")
+    PARTS_ISSUED = "parts_issued", _("Spare parts issued")
+    PARTS_RETURNED = "parts_returned", _("Unused spare parts returned")
 
 
 # Event kinds that are state moves, by target status (used by seeds and KPIs).
