@@ -129,3 +129,22 @@ def month_fixture(db, rule, make_user, make_visit, last_month, branch):
     assert now >= local(month_end(m)) or next_month(m) <= timezone.localdate()
     return {"zhang": zhang, "li": li, "wang": wang, "zhao": zhao, "incomplete": incomplete, "suzhou": suzhou,
             "orders": orders}  # fmt: skip
+
+
+@pytest.fixture
+def make_complaint(site, make_user):
+    """A complaint registered at `registered_at`, confirmed against `engineer` at `confirmed_at` (feedback app)."""
+    from weibao.feedback.models import Complaint
+
+    desk = make_user("service_admin")
+    counter = iter(range(1, 10_000))
+
+    def make(engineer, registered_at: dt.datetime, confirmed_at: dt.datetime | None, order=None):
+        return Complaint.objects.create(
+            number=f"TS-T{next(counter):05d}", customer=site.organisation, order=order, engineer=engineer,
+            source="phone", category="attitude", complainant_name="王主任", description="态度不好",
+            registered_at=registered_at, registered_by=desk, confirmed_at=confirmed_at,
+            confirmed_by=desk if confirmed_at else None, status="registered",
+        )  # fmt: skip
+
+    return make
