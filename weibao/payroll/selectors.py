@@ -15,10 +15,12 @@ from weibao.accounts.models import Branch
 from weibao.accounts.permissions import has_perm
 from weibao.payroll.choices import ApprovalStatus
 from weibao.payroll.models import PayMonth, PayRule, Statement, StatementLine, TravelApproval, TravelClaim
+from weibao.payroll.rules import money
 from weibao.workorders.models import WorkOrder
 
 TOTAL_FIELDS = ("services", "not_counted", "complaints", "allowance", "visit_fees", "bonus", "fines", "travel",
                 "adjustments", "total", "base_salary")  # fmt: skip
+MONEY_FIELDS = {"allowance", "visit_fees", "bonus", "fines", "travel", "adjustments", "total", "base_salary"}
 
 
 def _staff_or_404(user) -> None:
@@ -97,11 +99,12 @@ def team_table(*, pay_month: PayMonth) -> tuple[list[TeamRow], dict]:
     out = []
     grand: dict = defaultdict(int)
     for r in rows:
-        out.append(TeamRow(branch=branches.get(r["branch_id"]), engineers=r["engineers"],
-                           totals={f: r[f] or 0 for f in TOTAL_FIELDS}))  # fmt: skip
+        # SQLite sums decimals as floats: back to cents (PostgreSQL's numeric sums are exact already).
+        totals = {f: money(r[f] or 0) if f in MONEY_FIELDS else (r[f] or 0) for f in TOTAL_FIELDS}
+        out.append(TeamRow(branch=branches.get(r["branch_id"]), engineers=r["engineers"], totals=totals))
         grand["engineers"] += r["engineers"]
         for f in TOTAL_FIELDS:
-            grand[f] += r[f] or 0
+            grand[f] += totals[f]
     return out, dict(grand)
 
 
