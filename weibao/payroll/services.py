@@ -5,16 +5,12 @@ transaction; refusals are ValidationError (field errors), TransitionNotAllowed (
 from __future__ import annotations
 
 import datetime as dt
-import logging
 from decimal import Decimal, InvalidOperation
 from functools import partial
 
-from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.core.mail import send_mail
 from django.db import transaction
 from django.db.models import Count, Q
-from django.template.loader import render_to_string
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -45,8 +41,6 @@ from weibao.payroll.models import (
     TravelApproval,
     TravelClaim,
 )
-
-logger = logging.getLogger(__name__)
 
 IMAGE_TYPES = {".png": "image/png", ".jpg": "image/jpeg", ".jpeg": "image/jpeg", ".webp": "image/webp",
                ".pdf": "application/pdf"}  # fmt: skip
@@ -183,17 +177,9 @@ def approvers_for(engineer: User):
 
 
 def _tell_managers(approval_id: int) -> None:
-    approval = TravelApproval.objects.select_related("engineer", "workorder").get(pk=approval_id)
-    to = [u.email for u in approvers_for(approval.engineer) if u.email]
-    if not to:
-        return
-    context = {"approval": approval, "base_url": getattr(settings, "WEIBAO_BASE_URL", "")}
-    subject = render_to_string("payroll/email/approval-subject.txt", context).strip()
-    body = render_to_string("payroll/email/approval-body.txt", context)
-    try:
-        send_mail(subject, body, None, to)
-    except Exception:  # the request is stored and listed in the queue; a mail failure must not lose it
-        logger.exception("travel approval %s: mail to managers failed", approval_id)
+    from weibao.payroll.tasks import travel_approval_announce
+
+    travel_approval_announce.enqueue(approval_id=approval_id)
 
 
 @transaction.atomic
