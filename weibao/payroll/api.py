@@ -13,6 +13,7 @@ from ninja.files import UploadedFile
 
 from weibao.accounts.models import User
 from weibao.accounts.permissions import require
+from weibao.core.apischema import api_errors
 from weibao.payroll import kpi, selectors, services
 from weibao.payroll.models import PayMonth, Statement, TravelClaim
 from weibao.payroll.rules import parse_month
@@ -75,7 +76,7 @@ def _statement_out(s: Statement, *, lines: bool = False) -> dict:
 def _month(request, year: int, month: int) -> PayMonth:
     try:
         day = dt.date(year, month, 1)
-    except ValueError:
+    except (ValueError, OverflowError):
         raise Http404 from None
     return selectors.paymonth_get_for_user(user=request.auth, month=day)
 
@@ -90,12 +91,14 @@ def _claim_out(c: TravelClaim) -> dict:
 
 
 @router.get("/months", response=list[MonthOut])
+@api_errors(404)
 def months(request):
     """Every prepared month, newest first, with its approval chain's state."""
     return [_month_out(pm) for pm in selectors.paymonth_list(user=request.auth)[:120]]
 
 
 @router.post("/months", response={201: MonthDetailOut})
+@api_errors(404, 409)
 def prepare(request, payload: PrepareIn):
     """Prepare (or recalculate) a month's table: the service administrator's step."""
     selectors.paymonth_list(user=request.auth)  # customers and vendors: 404
@@ -111,6 +114,7 @@ def month_detail(request, year: int, month: int):
 
 
 @router.post("/months/{int:year}/{int:month}/review", response=MonthDetailOut)
+@api_errors(409)
 def review(request, year: int, month: int, payload: StepIn):
     """The department manager reviews the prepared table."""
     pm = services.paymonth_review(pay_month=_month(request, year, month), actor=request.auth, note=payload.note,
@@ -119,6 +123,7 @@ def review(request, year: int, month: int, payload: StepIn):
 
 
 @router.post("/months/{int:year}/{int:month}/approve", response=MonthDetailOut)
+@api_errors(409)
 def approve(request, year: int, month: int, payload: StepIn):
     """The general manager approves the reviewed table: the month is locked."""
     pm = services.paymonth_approve(pay_month=_month(request, year, month), actor=request.auth, note=payload.note,
@@ -127,6 +132,7 @@ def approve(request, year: int, month: int, payload: StepIn):
 
 
 @router.post("/months/{int:year}/{int:month}/return", response=MonthDetailOut)
+@api_errors(409)
 def return_(request, year: int, month: int, payload: StepIn):
     """Send the table back to the service administrator, saying what to correct."""
     pm = services.paymonth_return(pay_month=_month(request, year, month), actor=request.auth, note=payload.note,
@@ -145,6 +151,7 @@ def statements(request, year: int, month: int, branch_id: int | None = None):
 
 
 @router.get("/statements/mine", response=list[StatementOut])
+@api_errors(404)
 def my_statements(request):
     """The caller's own statements (an engineer sees only these)."""
     return [_statement_out(s) for s in selectors.own_statements(user=request.auth)]
@@ -157,6 +164,7 @@ def statement(request, statement_id: int):
 
 
 @router.put("/statements/{int:statement_id}/attendance", response=StatementOut)
+@api_errors(409)
 def attendance(request, statement_id: int, payload: AttendanceIn):
     """Attendance days of a prepared month (409 once reviewed or locked)."""
     st = selectors.statement_get_for_user(user=request.auth, pk=statement_id)
@@ -170,6 +178,7 @@ def attendance(request, statement_id: int, payload: AttendanceIn):
 
 
 @router.get("/rules", response=list[PayRuleOut])
+@api_errors(404)
 def rules(request):
     """The pay rules, newest validity first."""
     require(request.auth, "payroll.rules")
@@ -177,6 +186,7 @@ def rules(request):
 
 
 @router.post("/rules", response={201: PayRuleOut})
+@api_errors(404)
 def rule_create(request, payload: PayRuleIn):
     """New amounts from `valid_from` on (not inside a locked month)."""
     selectors.pay_rules(user=request.auth)
@@ -199,14 +209,17 @@ def profile(request, user_id: int, payload: ProfileIn):
 
 
 @router.get("/travel/approvals", response=list[ApprovalOut])
+@api_errors(404)
 def approvals(request, pending: bool = False):
     """Taxi/freight requests: a manager sees all, an engineer his own."""
     return list(selectors.approval_list(user=request.auth, pending_only=pending)[:200])
 
 
 @router.post("/travel/approvals", response={201: ApprovalOut})
+@api_errors(404)
 def approval_request(request, payload: ApprovalIn):
     """Before the trip: ask the department manager for taxi or freight on one of my orders."""
+    require(request.auth, "payroll.travel")
     wo = selectors.own_order_or_404(user=request.auth, pk=payload.workorder_id)
     return Status(201, services.travel_approval_request(actor=request.auth, workorder=wo, kind=payload.kind,
                                                         reason=payload.reason,
@@ -214,6 +227,7 @@ def approval_request(request, payload: ApprovalIn):
 
 
 @router.post("/travel/approvals/{int:approval_id}/answer", response=ApprovalOut)
+@api_errors(409)
 def approval_answer(request, approval_id: int, payload: AnswerIn):
     """The department manager's answer (a second answer: 409)."""
     require(request.auth, "payroll.travel_answer")
@@ -223,16 +237,19 @@ def approval_answer(request, approval_id: int, payload: AnswerIn):
 
 
 @router.get("/travel/claims", response=list[ClaimOut])
+@api_errors(404)
 def claims(request):
     """Travel claims: an engineer's own; managers see all."""
     return [_claim_out(c) for c in selectors.claim_list(user=request.auth)[:200]]
 
 
 @router.post("/travel/claims", response={201: ClaimOut})
+@api_errors(404)
 def claim_submit(request, workorder_id: Form[int], kind: Form[str], trip_at: Form[dt.datetime], amount: Form[str],
                  description: Form[str], receipt: File[UploadedFile] = None):  # fmt: skip
     """Claim one trip (multipart, with the receipt photo). An unapproved taxi or freight claim is stored refused,
     the rule named in `refusal_reason`."""
+    require(request.auth, "payroll.travel")
     wo = selectors.own_order_or_404(user=request.auth, pk=workorder_id)
     claim = services.travel_claim_submit(actor=request.auth, workorder=wo, kind=kind, trip_at=trip_at, amount=amount,
                                          description=description, receipt=receipt)  # fmt: skip
@@ -243,6 +260,7 @@ def claim_submit(request, workorder_id: Form[int], kind: Form[str], trip_at: For
 
 
 @router.get("/kpi", response=KpiBoardOut)
+@api_errors(404)
 def kpi_board(request, month: str | None = None, branch_id: int | None = None):
     """KPIs per engineer and per branch for a month (YYYY-MM, default this month), with the 6-month trend."""
     require(request.auth, "payroll.kpi")

@@ -54,7 +54,7 @@ def _run(form, call) -> tuple[int, str]:
 def _month_or_404(year: int, month: int) -> dt.date:
     try:
         return dt.date(year, month, 1)
-    except ValueError:
+    except (ValueError, OverflowError):
         raise Http404 from None
 
 
