@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import datetime as dt
 from collections import defaultdict
-from decimal import Decimal
 
 from django.apps import apps
 from django.db.models import Exists, OuterRef, Subquery
@@ -17,15 +16,15 @@ from django.utils.translation import gettext as _
 
 from weibao.onsite.choices import FORM_PARTS, FormStatus
 from weibao.onsite.models import ServiceForm
-from weibao.payroll.choices import ClaimStatus
+from weibao.payroll.choices import ClaimStatus, TravelKind
 from weibao.payroll.models import TravelClaim
 from weibao.payroll.rules import ComplaintFact, ServiceFact, TravelFact
 from weibao.workorders.choices import Status
 from weibao.workorders.models import WorkOrder
 
 
-def local_date(value: dt.datetime) -> dt.date:
-    return timezone.localtime(value).date()
+def local_date(value: dt.datetime, tz=None) -> dt.date:
+    return value.astimezone(tz or timezone.get_current_timezone()).date()
 
 
 def local_midnight(day: dt.date) -> dt.datetime:
@@ -60,12 +59,14 @@ def service_facts(*, since: dt.datetime, until: dt.datetime, last_day: dt.date) 
     for row in rows.iterator(chunk_size=5000):
         by_order[row[0]].append(row)
     facts: list[ServiceFact] = []
+    tz = timezone.get_current_timezone()
+    reasons: dict[tuple, str] = {}  # one translation per distinct set of missing parts, not one per row
     for order_id, revisions in by_order.items():
         visit: list[tuple] = []
         for i, rev in enumerate(revisions):
             visit.append(rev)
             if rev[4] is False or i == len(revisions) - 1:
-                fact = _visit_fact(order_id, visit)
+                fact = _visit_fact(order_id, visit, tz, reasons)
                 if fact.recorded_at >= since:
                     facts.append(fact)
                 visit = []
@@ -78,23 +79,26 @@ def service_facts(*, since: dt.datetime, until: dt.datetime, last_day: dt.date) 
         .filter(~Exists(signed.filter(workorder_id=OuterRef("pk"))))
         .values_list("pk", "assignee_id", "number", "arrived_at")
     )  # fmt: skip
+    no_form_reason = _("No signed service form")
     for pk, assignee_id, number, arrived_at in no_form:
-        facts.append(ServiceFact(engineer_id=assignee_id, workorder_id=pk, number=number, on=local_date(arrived_at),
-                                 recorded_at=max(arrived_at, since), complete=False,
-                                 reason=_("No signed service form")))  # fmt: skip
+        facts.append(ServiceFact(engineer_id=assignee_id, workorder_id=pk, number=number, on=local_date(arrived_at, tz),
+                                 recorded_at=max(arrived_at, since), complete=False, reason=no_form_reason))  # fmt: skip
     return facts
 
 
-def _visit_fact(order_id: int, visit: list[tuple]) -> ServiceFact:
+def _visit_fact(order_id: int, visit: list[tuple], tz, reasons: dict[tuple, str]) -> ServiceFact:
     first = visit[0]
     complete = next((rev for rev in visit if rev[2]), None)
     last = visit[-1]
     engineer_id, number = last[5], last[6]
     if complete is not None:
-        return ServiceFact(engineer_id=engineer_id, workorder_id=order_id, number=number, on=local_date(first[1]),
+        return ServiceFact(engineer_id=engineer_id, workorder_id=order_id, number=number, on=local_date(first[1], tz),
                            recorded_at=complete[1], complete=True)  # fmt: skip
-    return ServiceFact(engineer_id=engineer_id, workorder_id=order_id, number=number, on=local_date(first[1]),
-                       recorded_at=last[1], complete=False, reason=_missing_reason(last[3] or []))  # fmt: skip
+    missing = tuple(last[3] or ())
+    if missing not in reasons:
+        reasons[missing] = _missing_reason(list(missing))
+    return ServiceFact(engineer_id=engineer_id, workorder_id=order_id, number=number, on=local_date(first[1], tz),
+                       recorded_at=last[1], complete=False, reason=reasons[missing])  # fmt: skip
 
 
 def complaint_facts(*, since: dt.datetime, until: dt.datetime) -> list[ComplaintFact]:
@@ -104,6 +108,7 @@ def complaint_facts(*, since: dt.datetime, until: dt.datetime) -> list[Complaint
         return []
     from weibao.feedback.selectors import confirmed_complaints
 
+    tz = timezone.get_current_timezone()
     rows = confirmed_complaints(since, until).values_list(
         "pk", "number", "engineer_id", "registered_at", "confirmed_at", "order_id", "order__number"
     )
@@ -112,7 +117,7 @@ def complaint_facts(*, since: dt.datetime, until: dt.datetime) -> list[Complaint
             engineer_id=eng,
             complaint_id=pk,
             ref=number,
-            on=local_date(registered),
+            on=local_date(registered, tz),
             recorded_at=confirmed,
             workorder_id=order_id,
             number=order_number or "",
@@ -123,19 +128,21 @@ def complaint_facts(*, since: dt.datetime, until: dt.datetime) -> list[Complaint
 
 def travel_facts(*, since: dt.datetime, until: dt.datetime) -> list[TravelFact]:
     """Accepted travel claims filed in [since, until); `on` is the day of the trip."""
+    tz = timezone.get_current_timezone()
+    labels = {value: str(label) for value, label in TravelKind.choices}
     rows = TravelClaim.objects.filter(status=ClaimStatus.ACCEPTED, created_at__gte=since, created_at__lt=until)
     return [
         TravelFact(
-            engineer_id=c.engineer_id,
-            claim_id=c.pk,
-            workorder_id=c.workorder_id,
-            number=c.workorder.number,
-            on=local_date(c.trip_at),
-            recorded_at=c.created_at,
-            amount=Decimal(c.amount),
-            kind_label=str(c.get_kind_display()),
+            engineer_id=eng,
+            claim_id=pk,
+            workorder_id=wo,
+            number=number,
+            on=local_date(trip_at, tz),
+            recorded_at=created_at,
+            amount=amount,
+            kind_label=labels.get(kind, kind),
         )  # fmt: skip
-        for c in rows.select_related("workorder").only(
+        for pk, eng, wo, number, trip_at, created_at, amount, kind in rows.values_list(
             "pk", "engineer_id", "workorder_id", "workorder__number", "trip_at", "created_at", "amount", "kind"
         )
     ]
