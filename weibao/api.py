@@ -49,6 +49,7 @@ API_ROUTERS = [
     ("spares", "/spares/"),
     ("notifications", "/notifications/"),
     ("feedback", "/feedback/"),
+    ("payroll", "/pay/"),
 ]
 for app, prefix in API_ROUTERS:
     if find_spec(f"weibao.{app}.api") is not None:

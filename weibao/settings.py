@@ -49,6 +49,7 @@ INSTALLED_APPS = [
     "weibao.spares",
     "weibao.notifications",
     "weibao.feedback",
+    "weibao.payroll",
 ]
 
 MIDDLEWARE = [

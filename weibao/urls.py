@@ -18,6 +18,7 @@ APP_PREFIXES = [
     ("spares", "spares/"),
     ("notifications", "notifications/"),
     ("feedback", "feedback/"),
+    ("payroll", "pay/"),
 ]
 
 urlpatterns = [

@@ -79,6 +79,16 @@ PERMISSIONS: dict[str, set[str]] = {
     "feedback.satisfaction": MANAGERS | {Role.SERVICE_ADMIN},
     "feedback.archive": ALL_STAFF | CUSTOMER,
     "feedback.settings": MANAGERS,
+    # month end and pay (issue 13); the approval steps also check `authority_level` in payroll.services
+    "payroll.view": MANAGERS | {Role.SERVICE_ADMIN},  # every engineer's statement and the team table
+    "payroll.own": ENGINEERS,  # his own statement only
+    "payroll.prepare": {Role.ADMIN, Role.SERVICE_ADMIN},
+    "payroll.review": MANAGERS,
+    "payroll.approve": MANAGERS,
+    "payroll.rules": {Role.ADMIN, Role.SERVICE_MANAGER},
+    "payroll.travel": ENGINEERS,
+    "payroll.travel_answer": MANAGERS,
+    "payroll.kpi": MANAGERS | {Role.SERVICE_ADMIN},
     # channels
     "notifications.admin": {Role.ADMIN},
     "notifications.view_log": MANAGERS | {Role.SERVICE_ADMIN},

@@ -18,6 +18,7 @@ SEED_APPS = [
     "notifications",
     "feedback",
     "spares",
+    "payroll",
 ]
 
 
