@@ -46,6 +46,7 @@ API_ROUTERS = [
     ("dispatch", "/dispatch/"),
     ("workorders", "/work-orders/"),
     ("onsite", "/onsite/"),
+    ("plans", "/plans/"),
     ("notifications", "/notifications/"),
 ]
 for app, prefix in API_ROUTERS:

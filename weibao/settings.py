@@ -46,6 +46,7 @@ INSTALLED_APPS = [
     "weibao.dispatch",
     "weibao.workorders",
     "weibao.onsite",
+    "weibao.plans",
     "weibao.notifications",
 ]
 

@@ -15,6 +15,7 @@ APP_PREFIXES = [
     ("dispatch", "dispatch/"),
     ("workorders", "work-orders/"),
     ("onsite", "on-site/"),
+    ("plans", "plans/"),
     ("notifications", "notifications/"),
 ]
 

@@ -61,6 +61,15 @@ PERMISSIONS: dict[str, set[str]] = {
     "onsite.quote_answer": CUSTOMER | DESK | ENGINEERS | MANAGERS,
     "onsite.quote_withdraw": MANAGERS,  # lifts the quote gate: a manager's decision, on the timeline
     "onsite.price_list": MANAGERS | {Role.SERVICE_ADMIN},
+    # plans the customer agrees to (issue 22): solution plans, agreed schedules, D-class change requests, reports
+    "plans.view": ALL_STAFF | CUSTOMER | VENDOR,  # what of a plan a vendor sees: scoping and the visibility rule
+    "plans.edit": DESK | ENGINEERS | MANAGERS,  # draft, submit, send the approval link, mark milestones reached
+    "plans.answer": CUSTOMER | MANAGERS,  # approve / ask for changes / reject (a manager records a phone answer)
+    "plans.changes": ALL_STAFF | CUSTOMER,  # the change-request backlog (修改计划)
+    "plans.changes_edit": DESK | MANAGERS | {Role.PROJECT_MANAGER},
+    "plans.changes_propose": DESK | MANAGERS | {Role.PROJECT_MANAGER} | CUSTOMER,
+    "plans.changes_accept": CUSTOMER | MANAGERS,
+    "plans.report": MANAGERS | {Role.SERVICE_ADMIN},  # the processing report (处理报告) sent to the customer
     "dispatch.roster": MANAGERS | {Role.SERVICE_ADMIN},
     "dispatch.view": ALL_STAFF,
     # channels

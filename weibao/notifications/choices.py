@@ -63,6 +63,8 @@ class Notice(models.TextChoices):
     SLA_BREACH = "sla_breach", _("SLA deadline missed")
     SERVICE_FORM = "service_form", _("Signed service form")
     QUOTE_LINK = "quote_link", _("Quote approval link")
+    PLAN_LINK = "plan_link", _("Solution plan approval link")
+    PROCESSING_REPORT = "processing_report", _("Processing report")
 
 
 class DeliveryStatus(models.TextChoices):
