@@ -44,9 +44,11 @@ def test_plan_clock_stops_on_submission_not_on_drafting(order_a, duty_engineer):
     clock = plan_clock(order_a)
     order_a.refresh_from_db()
     assert plan.status == PlanStatus.SUBMITTED
-    assert clock.stopped_at is not None and order_a.plan_at == clock.stopped_at
+    assert clock.stopped_at is not None
+    assert order_a.plan_at == clock.stopped_at
     event = WorkOrderEvent.objects.get(workorder=order_a, kind=EventKind.PLAN_SUBMITTED)
-    assert event.data["plan"] == plan.pk and "更换电源模块" in event.body
+    assert event.data["plan"] == plan.pk
+    assert "更换电源模块" in event.body
     # A second click submits nothing twice.
     services.plan_submit(plan=plan, actor=duty_engineer)
     assert WorkOrderEvent.objects.filter(workorder=order_a, kind=EventKind.PLAN_SUBMITTED).count() == 1
@@ -64,8 +66,10 @@ def test_rejection_restarts_the_plan_clock_with_the_reason(submitted_plan, order
 
     clock = plan_clock(order_a)
     order_a.refresh_from_db()
-    assert plan.status == PlanStatus.REJECTED and plan.answered_via == "portal"
-    assert clock.stopped_at is None and order_a.plan_at is None  # running again
+    assert plan.status == PlanStatus.REJECTED
+    assert plan.answered_via == "portal"
+    assert clock.stopped_at is None
+    assert order_a.plan_at is None
     # The customer's review time is a pause: the deadline moved by it, the used time did not grow.
     start, end = clock.pauses[-1]
     assert datetime.datetime.fromisoformat(start) == stopped.stopped_at
@@ -206,7 +210,8 @@ def test_a_d_change_request_never_breaches_but_shows_overdue(site_a, contract_a,
     assert "internal_note" in err.value.message_dict
     change = services.change_request_create(contract=contract_a, actor=customer_a_user, title="报表增加导出 Excel",
                                             description="财务希望月报可导出", workorder=wo, plan="客户写的计划")  # fmt: skip
-    assert change.plan == "" and change.workorder == wo
+    assert change.plan == ""
+    assert change.workorder == wo
     with pytest.raises(ValidationError) as err:
         services.change_request_move(change=change, actor=manager, to=ChangeStatus.AGREED)
     assert {"plan", "estimate_days", "agreed_on"} <= set(err.value.message_dict)
@@ -229,7 +234,8 @@ def test_a_d_change_request_never_breaches_but_shows_overdue(site_a, contract_a,
     services.change_request_move(change=change, actor=manager, to=ChangeStatus.IN_PROGRESS)
     services.change_request_move(change=change, actor=manager, to=ChangeStatus.DELIVERED)
     change = services.change_request_move(change=change, actor=customer_a_user, to=ChangeStatus.ACCEPTED)
-    assert change.accepted_by_name == customer_a_user.name and not change.is_overdue
+    assert change.accepted_by_name == customer_a_user.name
+    assert not change.is_overdue
 
 
 def test_bad_change_request_input(contract_a, manager):
@@ -257,7 +263,8 @@ def test_a_review_reminder_fires_on_the_working_day_and_only_once(site_a, contra
     assert services.reviews_remind_due(now=monday + datetime.timedelta(hours=3)) == 0
 
     reminder = ReviewReminder.objects.get(review=review)
-    assert reminder.event.kind == EventKind.REVIEW_DUE and reminder.event.internal
+    assert reminder.event.kind == EventKind.REVIEW_DUE
+    assert reminder.event.internal
     assert set(Alert.objects.filter(event=reminder.event).values_list("recipient_id", flat=True)) == {manager.pk}
 
 
@@ -285,11 +292,14 @@ def test_the_processing_report_is_a_kept_pdf_sent_to_the_customer(order_a, manag
     with django_capture_on_commit_callbacks(execute=True):
         report = services.report_create(workorder=order_a, actor=manager, body="厂商已确认固件缺陷，预计下周发布补丁。")
     report = ProcessingReport.objects.get(pk=report.pk)
-    assert report.file and report.sent_to == "wang@example.cn" and report.sent_at
+    assert report.file
+    assert report.sent_to == "wang@example.cn"
+    assert report.sent_at
     data = report.file.read()
     assert data.startswith(b"%PDF")
     event = report.event
-    assert event.kind == EventKind.PROCESSING_REPORT and not event.internal
+    assert event.kind == EventKind.PROCESSING_REPORT
+    assert not event.internal
     assert event.attachments.count() == 1
     delivery = Delivery.objects.get(workorder=order_a, notice="processing_report")
     assert delivery.payload["attachments"][0]["content_type"] == "application/pdf"
