@@ -11,7 +11,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from weibao.core.models import TimeStampedModel, VersionedModel
-from weibao.plans.choices import CHANGE_COMMITTED, AnswerVia, ChangeStatus, PlanStatus
+from weibao.plans.choices import CHANGE_BADGE, CHANGE_COMMITTED, PLAN_BADGE, AnswerVia, ChangeStatus, PlanStatus
 
 MONEY = {"max_digits": 12, "decimal_places": 2}
 
@@ -67,6 +67,10 @@ class SolutionPlan(VersionedModel):
 
     def __str__(self) -> str:
         return f"{self.workorder_id} v{self.revision}"
+
+    @property
+    def badge(self) -> str:
+        return PLAN_BADGE.get(self.status, "badge-grey")
 
     @property
     def is_draft(self) -> bool:
@@ -172,6 +176,10 @@ class ChangeRequest(VersionedModel):
 
     def __str__(self) -> str:
         return self.title
+
+    @property
+    def badge(self) -> str:
+        return CHANGE_BADGE.get(self.status, "badge-grey")
 
     @property
     def is_overdue(self) -> bool:

@@ -75,6 +75,7 @@ class PlanPanel:
     reopen: Reopen | None
     can_edit: bool = False
     can_answer: bool = False
+    can_report: bool = False
     extra: dict = field(default_factory=dict)
 
 
@@ -95,7 +96,8 @@ def plan_panel(*, workorder: WorkOrder, user) -> PlanPanel:
     return PlanPanel(current=current, approved=approved, versions=versions, milestones=milestones,
                      needs_new_plan=bool(needs), reopen=reopen if needs else None,
                      can_edit=has_perm(user, "plans.edit") and user.is_internal,
-                     can_answer=has_perm(user, "plans.answer") and bool(current and current.awaits_answer))  # fmt: skip
+                     can_answer=has_perm(user, "plans.answer") and bool(current and current.awaits_answer),
+                     can_report=has_perm(user, "plans.report"))  # fmt: skip
 
 
 def plans_to_redo(*, user) -> QuerySet[WorkOrder]:
