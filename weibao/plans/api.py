@@ -158,7 +158,7 @@ def change_request_detail(request, change_id: int):
 def change_request_update(request, change_id: int, payload: ChangeUpdateIn):
     """Negotiate: plan, estimate, quote where chargeable, agreed date (staff)."""
     change = selectors.change_request_get_for_user(user=request.auth, pk=change_id)
-    data = {k: v for k, v in payload.dict(exclude={"expected_version"}, exclude_unset=True).items()}
+    data = payload.dict(exclude={"expected_version"}, exclude_unset=True)
     change = services.change_request_update(change=change, actor=request.auth,
                                             expected_version=payload.expected_version, **data)  # fmt: skip
     return _change_out(change, request.auth)
