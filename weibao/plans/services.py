@@ -85,6 +85,11 @@ def _date(value: Any, field: str) -> datetime.date | None:
         raise ValidationError({field: _("Enter a valid date.")}) from None
 
 
+def _zone(cal):
+    # A 7x24 calendar counts in UTC; its days are still the customer's local days.
+    return timezone.get_current_timezone() if cal.always else cal.zone
+
+
 def milestone_due_at(cal, day: datetime.date) -> datetime.datetime:
     """When a milestone due on `day` is missed: at the end of that working day on the order's calendar; a date that
     is no working day (a weekend, an official holiday) is due at the end of the next working day."""
@@ -93,7 +98,7 @@ def milestone_due_at(cal, day: datetime.date) -> datetime.datetime:
         info = cal.day_info(candidate)
         if info.is_working:
             end_minute = info.hours[-1][1]
-            local = datetime.datetime.combine(candidate, datetime.time(0), tzinfo=cal.zone)
+            local = datetime.datetime.combine(candidate, datetime.time(0), tzinfo=_zone(cal))
             return (local + datetime.timedelta(minutes=end_minute)).astimezone(datetime.UTC)
     raise ValidationError({"due_on": _("The calendar has no working day after this date.")})
 
@@ -104,9 +109,9 @@ def working_day_start(cal, day: datetime.date) -> datetime.datetime:
         candidate = day + datetime.timedelta(days=offset)
         info = cal.day_info(candidate)
         if info.is_working:
-            local = datetime.datetime.combine(candidate, datetime.time(0), tzinfo=cal.zone)
+            local = datetime.datetime.combine(candidate, datetime.time(0), tzinfo=_zone(cal))
             return (local + datetime.timedelta(minutes=info.hours[0][0])).astimezone(datetime.UTC)
-    return datetime.datetime.combine(day, datetime.time(0), tzinfo=cal.zone).astimezone(datetime.UTC)
+    return datetime.datetime.combine(day, datetime.time(0), tzinfo=_zone(cal)).astimezone(datetime.UTC)
 
 
 def _clean_milestones(workorder: WorkOrder, rows: Any) -> list[dict]:
