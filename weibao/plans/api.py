@@ -226,7 +226,7 @@ def report_create(request, workorder_id: int, payload: ReportIn):
     return Status(201, report)
 
 
-@router.get("/reports/{int:report_id}/pdf", response={200: None})
+@router.get("/reports/{int:report_id}/pdf", response={200: bytes})
 def report_pdf(request, report_id: int):
     """The report's PDF as sent (made now if the background job has not yet run)."""
     from weibao.plans import pdf

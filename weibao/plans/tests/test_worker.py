@@ -81,4 +81,6 @@ def test_the_reminder_fires_once_through_the_real_worker(tmp_path):
     manage(env, "db_worker", "--batch", "--no-startup-delay", "--no-reload")
     second = json.loads(manage(env, "shell", "--no-imports", "-c", REPORT))
     assert second["tasks_done"] == 3
-    assert {k: second[k] for k in ("reminders", "events", "alerts")} == {k: first[k] for k in ("reminders", "events", "alerts")}
+    assert {k: second[k] for k in ("reminders", "events", "alerts")} == {
+        k: first[k] for k in ("reminders", "events", "alerts")
+    }
