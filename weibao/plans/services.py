@@ -466,7 +466,7 @@ def milestones_sweep(*, now: datetime.datetime | None = None, batch: int = 500) 
             for m in claimed:
                 workorder_alert_record(workorder_id=m.workorder_id, kind=EventKind.MILESTONE_MISSED,
                                        dedupe_key=f"milestone_missed:{m.pk}", actor=actor, level=AlertLevel.BREACH,
-                                       recipients=[m.workorder.assignee_id],
+                                       recipients=[m.workorder.assignee_id], body=f"{m.title} · {m.due_on:%Y-%m-%d}",
                                        data={"milestone": m.pk, "title": m.title, "due_on": m.due_on.isoformat(),
                                              "due_at": m.due_at.isoformat()})  # fmt: skip
             total += len(claimed)

@@ -190,7 +190,9 @@ RULES: dict[str, Rule] = {
     EventKind.PLAN_CHANGES_REQUESTED: rule(customer=("body", "plan", "revision", "via", "name")),
     EventKind.PLAN_REJECTED: rule(customer=("body", "plan", "revision", "via", "name")),
     EventKind.MILESTONE_DONE: rule(customer=("body", "milestone", "title", "due_on")),
-    EventKind.MILESTONE_MISSED: rule(customer=("milestone", "title", "due_on")),  # an agreed date missed, like a breach
+    EventKind.MILESTONE_MISSED: rule(
+        customer=("body", "milestone", "title", "due_on")
+    ),  # an agreed date missed, like a breach
     EventKind.REVIEW_DUE: STAFF_ONLY,  # our reminder to review a legacy order
     EventKind.PROCESSING_REPORT: rule(customer=("body", "attachments", "report")),
 }
