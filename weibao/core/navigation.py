@@ -28,6 +28,7 @@ NAV: list[NavItem] = [
     NavItem(_("Work-order dashboard"), "workorders:dashboard", "workorders.triage", "▥"),
     NavItem(_("Report a fault"), "workorders:portal_new", "workorders.create", "+"),
     NavItem(_("Legacy issues"), "workorders:legacy", "workorders.legacy_review", "!"),
+    NavItem(_("Plan follow-up"), "plans:overview", "plans.edit", "✓"),
     NavItem(_("Change requests"), "plans:changes", "plans.changes", "✎"),
     NavItem(_("Duty roster"), "dispatch:roster", "dispatch.view", "◷"),
     NavItem(_("Customers"), "customers:list", "estate.edit", "◫"),

@@ -117,6 +117,13 @@ def milestone_done(request, milestone_id: int, payload: MilestoneDoneIn):
                                    expected_version=payload.expected_version)  # fmt: skip
 
 
+@router.get("/missed-milestones", response=list[MilestoneOut])
+def missed_milestones(request, offset: Offset = 0):
+    """Agreed milestones that were missed, newest first (customers: their own)."""
+    rows = selectors.milestones_missed(user=request.auth)[offset : offset + PAGE]
+    return [m for m in (selectors.redact(m, request.auth) for m in rows) if m is not None]
+
+
 # --- change requests (修改计划) ---------------------------------------------------------------------------------------
 
 

@@ -120,6 +120,16 @@ def plans_to_redo(*, user) -> QuerySet[WorkOrder]:
     return qs.filter(Q(last_plan_at__isnull=True) | Q(last_plan_at__lt=F("last_reopen_at"))).order_by("-pk")
 
 
+def plans_awaiting_answer(*, user) -> QuerySet[SolutionPlan]:
+    """Submitted plans the customer has not answered yet, the oldest first."""
+    require(user, "plans.view")
+    return (
+        scope_queryset(SolutionPlan.objects.filter(status=PlanStatus.SUBMITTED), user)
+        .select_related("workorder")
+        .order_by("submitted_at", "pk")
+    )
+
+
 def milestones_missed(*, user) -> QuerySet[Milestone]:
     """Agreed milestones that were missed (for the SLA overview), newest first."""
     require(user, "plans.view")

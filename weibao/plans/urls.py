@@ -15,6 +15,7 @@ urlpatterns = [
     path("<int:pk>/answer/", views.plan_answer, name="answer"),
     path("<int:pk>/link/", views.plan_link, name="link"),
     path("milestones/<int:pk>/done/", views.milestone_done, name="milestone_done"),
+    path("", views.overview, name="overview"),
     path("changes/", views.changes, name="changes"),
     path("changes/new/", views.change_new, name="change_new"),
     path("changes/<int:pk>/", views.change_detail, name="change"),

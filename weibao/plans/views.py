@@ -187,6 +187,21 @@ def milestone_done(request: HttpRequest, pk: int) -> HttpResponse:
     return _plan_page(request, plan, error=error or " ".join(form.non_field_errors()), status=status)
 
 
+@login_required
+def overview(request: HttpRequest) -> HttpResponse:
+    """Plans to follow up (staff): plans waiting for the customer, missed agreed milestones (the SLA view of the
+    schedules) and orders reopened after their last plan."""
+    require(request.user, "plans.edit")
+    if not request.user.is_internal:
+        raise Http404
+    context = {
+        "waiting": list(selectors.plans_awaiting_answer(user=request.user)[:100]),
+        "missed": list(selectors.milestones_missed(user=request.user)[:100]),
+        "redo": list(selectors.plans_to_redo(user=request.user)[:100]),
+    }
+    return render(request, "plans/overview.html", context)
+
+
 # --- the one-time link (no login) -------------------------------------------------------------------------------------
 
 

@@ -121,3 +121,20 @@ def test_the_processing_report_page(client, order_a, manager, customer_a_user):
     pdf = client.get(reverse("plans:report_pdf", args=[report.pk]))
     assert pdf.status_code == 200
     assert pdf.content.startswith(b"%PDF")
+
+
+def test_the_follow_up_page_lists_missed_milestones_and_plans_to_redo(client, submitted_plan, order_a, manager,
+                                                                      customer_a_user, duty_engineer):  # fmt: skip
+    from weibao.workorders import services as wo_services
+
+    services.plan_answer(plan=submitted_plan, actor=customer_a_user, decision="approve")
+    milestone = submitted_plan.milestones.get()
+    services.milestones_sweep(now=milestone.due_at + datetime.timedelta(minutes=1))
+    wo_services.workorder_resolve(workorder=order_a, actor=duty_engineer, resolution="已更换")
+    wo_services.workorder_reopen(workorder=order_a, actor=duty_engineer, reason="复发", source="phone")
+    client.force_login(manager)
+    page = client.get(reverse("plans:overview")).content.decode()
+    assert milestone.title in page
+    assert page.count(order_a.number) >= 2  # missed and to re-plan
+    client.force_login(customer_a_user)
+    assert client.get(reverse("plans:overview")).status_code == 403
