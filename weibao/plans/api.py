@@ -17,24 +17,24 @@ from weibao.accounts.scoping import get_for_field
 from weibao.core.apischema import Id, Offset
 from weibao.plans import selectors, services
 from weibao.plans.schemas import (
-    AnswerIn,
-    ChangeIn,
-    ChangeMoveIn,
-    ChangeOut,
-    ChangeUpdateIn,
+    ChangeRequestIn,
+    ChangeRequestMoveIn,
+    ChangeRequestOut,
+    ChangeRequestUpdateIn,
+    LegacyReviewIn,
+    LegacyReviewOut,
     LegacyRowOut,
-    LinkIn,
-    LinkOut,
-    MilestoneDoneIn,
-    MilestoneOut,
-    PlanIn,
-    PlanOut,
-    PlanUpdateIn,
-    ReportIn,
-    ReportOut,
-    ReviewIn,
-    ReviewOut,
-    VersionIn,
+    PlanAnswerIn,
+    PlanLinkIn,
+    PlanLinkOut,
+    PlanMilestoneDoneIn,
+    PlanMilestoneOut,
+    PlanVersionIn,
+    ProcessingReportIn,
+    ProcessingReportOut,
+    SolutionPlanIn,
+    SolutionPlanOut,
+    SolutionPlanUpdateIn,
 )
 
 router = Router(tags=["plans"])
@@ -48,15 +48,15 @@ def _milestones(rows) -> list[dict]:
 # --- solution plans -------------------------------------------------------------------------------------------------
 
 
-@router.get("/work-orders/{int:workorder_id}/plans", response=list[PlanOut])
+@router.get("/work-orders/{int:workorder_id}/plans", response=list[SolutionPlanOut])
 def plans(request, workorder_id: int):
     """The order's plan versions, newest first (customers: submitted and answered ones)."""
     wo = selectors.order_for_user(user=request.auth, pk=workorder_id)
     return selectors.plan_list(workorder=wo, user=request.auth)
 
 
-@router.post("/work-orders/{int:workorder_id}/plans", response={201: PlanOut})
-def plan_create(request, workorder_id: int, payload: PlanIn):
+@router.post("/work-orders/{int:workorder_id}/plans", response={201: SolutionPlanOut})
+def plan_create(request, workorder_id: int, payload: SolutionPlanIn):
     """A new draft version (drafting does not stop the plan clock). `expected_version`: the order's version."""
     wo = selectors.order_for_user(user=request.auth, pk=workorder_id, for_write=True)
     data = payload.dict(exclude={"milestones", "expected_version"})
@@ -65,13 +65,13 @@ def plan_create(request, workorder_id: int, payload: PlanIn):
     return Status(201, selectors.plan_get_for_user(user=request.auth, pk=plan.pk))
 
 
-@router.get("/{int:plan_id}", response=PlanOut)
+@router.get("/{int:plan_id}", response=SolutionPlanOut)
 def plan_detail(request, plan_id: int):
     return selectors.plan_get_for_user(user=request.auth, pk=plan_id)
 
 
-@router.put("/{int:plan_id}", response=PlanOut)
-def plan_update(request, plan_id: int, payload: PlanUpdateIn):
+@router.put("/{int:plan_id}", response=SolutionPlanOut)
+def plan_update(request, plan_id: int, payload: SolutionPlanUpdateIn):
     """Change a draft. `expected_version`: the plan's version."""
     plan = selectors.plan_for_write(user=request.auth, pk=plan_id)
     data = payload.dict(exclude={"milestones", "expected_version"})
@@ -81,16 +81,16 @@ def plan_update(request, plan_id: int, payload: PlanUpdateIn):
     return selectors.plan_get_for_user(user=request.auth, pk=plan_id)
 
 
-@router.post("/{int:plan_id}/submit", response=PlanOut)
-def plan_submit(request, plan_id: int, payload: VersionIn):
+@router.post("/{int:plan_id}/submit", response=SolutionPlanOut)
+def plan_submit(request, plan_id: int, payload: PlanVersionIn):
     """Submit the draft to the customer: the plan clock stops."""
     plan = selectors.plan_for_write(user=request.auth, pk=plan_id)
     services.plan_submit(plan=plan, actor=request.auth, expected_version=payload.expected_version)
     return selectors.plan_get_for_user(user=request.auth, pk=plan_id)
 
 
-@router.post("/{int:plan_id}/answer", response=PlanOut)
-def plan_answer(request, plan_id: int, payload: AnswerIn):
+@router.post("/{int:plan_id}/answer", response=SolutionPlanOut)
+def plan_answer(request, plan_id: int, payload: PlanAnswerIn):
     """The customer approves, asks for changes or rejects (a reason is required for the last two; the plan clock
     runs on). A manager records an answer given by phone with the person's name."""
     plan = selectors.plan_for_write(user=request.auth, pk=plan_id)
@@ -99,8 +99,8 @@ def plan_answer(request, plan_id: int, payload: AnswerIn):
     return selectors.plan_get_for_user(user=request.auth, pk=plan_id)
 
 
-@router.post("/{int:plan_id}/link", response={201: LinkOut})
-def plan_link(request, plan_id: int, payload: LinkIn):
+@router.post("/{int:plan_id}/link", response={201: PlanLinkOut})
+def plan_link(request, plan_id: int, payload: PlanLinkIn):
     """A signed one-time link for the customer to answer without logging in (e-mailed when the channel is email)."""
     plan = selectors.plan_for_write(user=request.auth, pk=plan_id)
     link, token = services.plan_link_create(plan=plan, actor=request.auth, sent_to=payload.sent_to,
@@ -108,8 +108,8 @@ def plan_link(request, plan_id: int, payload: LinkIn):
     return Status(201, {"url": services.link_url(token), "expires_at": link.expires_at})
 
 
-@router.post("/milestones/{int:milestone_id}/done", response=MilestoneOut)
-def milestone_done(request, milestone_id: int, payload: MilestoneDoneIn):
+@router.post("/milestones/{int:milestone_id}/done", response=PlanMilestoneOut)
+def milestone_done(request, milestone_id: int, payload: PlanMilestoneDoneIn):
     """A milestone of the agreed schedule was reached. `expected_version`: the order's version."""
     milestone = selectors.milestone_for_write(user=request.auth, pk=milestone_id)
     selectors.order_for_user(user=request.auth, pk=milestone.workorder_id, for_write=True)
@@ -117,7 +117,7 @@ def milestone_done(request, milestone_id: int, payload: MilestoneDoneIn):
                                    expected_version=payload.expected_version)  # fmt: skip
 
 
-@router.get("/missed-milestones", response=list[MilestoneOut])
+@router.get("/missed-milestones", response=list[PlanMilestoneOut])
 def missed_milestones(request, offset: Offset = 0):
     """Agreed milestones that were missed, newest first (customers: their own)."""
     rows = selectors.milestones_missed(user=request.auth)[offset : offset + PAGE]
@@ -131,7 +131,7 @@ def _change_out(change, user):
     return selectors.redact(change, user)
 
 
-@router.get("/change-requests", response=list[ChangeOut])
+@router.get("/change-requests", response=list[ChangeRequestOut])
 def change_requests(request, contract: Id | None = None, status: str = "", overdue: bool = False, q: str = "",
                     offset: Offset = 0):  # fmt: skip
     """The D-class backlog (a customer: its own contracts'); `overdue`: agreed dates passed, not delivered."""
@@ -139,8 +139,8 @@ def change_requests(request, contract: Id | None = None, status: str = "", overd
     return [_change_out(c, request.auth) for c in rows[offset : offset + PAGE]]
 
 
-@router.post("/change-requests", response={201: ChangeOut})
-def change_request_create(request, payload: ChangeIn):
+@router.post("/change-requests", response={201: ChangeRequestOut})
+def change_request_create(request, payload: ChangeRequestIn):
     """Propose a change request for a contract (staff, or the customer for its own contracts)."""
     from weibao.contracts.models import Contract
     from weibao.workorders.selectors import workorder_qs_for
@@ -156,13 +156,13 @@ def change_request_create(request, payload: ChangeIn):
     return Status(201, _change_out(change, request.auth))
 
 
-@router.get("/change-requests/{int:change_id}", response=ChangeOut)
+@router.get("/change-requests/{int:change_id}", response=ChangeRequestOut)
 def change_request_detail(request, change_id: int):
     return _change_out(selectors.change_request_get_for_user(user=request.auth, pk=change_id), request.auth)
 
 
-@router.put("/change-requests/{int:change_id}", response=ChangeOut)
-def change_request_update(request, change_id: int, payload: ChangeUpdateIn):
+@router.put("/change-requests/{int:change_id}", response=ChangeRequestOut)
+def change_request_update(request, change_id: int, payload: ChangeRequestUpdateIn):
     """Negotiate: plan, estimate, quote where chargeable, agreed date (staff)."""
     change = selectors.change_request_get_for_user(user=request.auth, pk=change_id)
     data = payload.dict(exclude={"expected_version"}, exclude_unset=True)
@@ -171,8 +171,8 @@ def change_request_update(request, change_id: int, payload: ChangeUpdateIn):
     return _change_out(change, request.auth)
 
 
-@router.post("/change-requests/{int:change_id}/move", response=ChangeOut)
-def change_request_move(request, change_id: int, payload: ChangeMoveIn):
+@router.post("/change-requests/{int:change_id}/move", response=ChangeRequestOut)
+def change_request_move(request, change_id: int, payload: ChangeRequestMoveIn):
     """Move along proposed → agreed → in progress → delivered → accepted (the customer), or not pursued."""
     change = selectors.change_request_get_for_user(user=request.auth, pk=change_id)
     change = services.change_request_move(change=change, actor=request.auth, to=payload.to, name=payload.name,
@@ -195,29 +195,29 @@ def legacy_queue(request, offset: Offset = 0):
     return rows
 
 
-@router.get("/work-orders/{int:workorder_id}/reviews", response=list[ReviewOut])
+@router.get("/work-orders/{int:workorder_id}/reviews", response=list[LegacyReviewOut])
 def reviews(request, workorder_id: int):
     """The order's legacy reviews (customers: the processing report only)."""
     wo = selectors.order_for_user(user=request.auth, pk=workorder_id)
     return selectors.reviews_for(workorder=wo, user=request.auth)
 
 
-@router.post("/work-orders/{int:workorder_id}/reviews", response={201: ReviewOut})
-def review_add(request, workorder_id: int, payload: ReviewIn):
+@router.post("/work-orders/{int:workorder_id}/reviews", response={201: LegacyReviewOut})
+def review_add(request, workorder_id: int, payload: LegacyReviewIn):
     """Review a legacy order; its next review day reminds the reviewer and the manager that working day."""
     wo = selectors.order_for_user(user=request.auth, pk=workorder_id, for_write=True)
     review = services.review_add(workorder=wo, actor=request.auth, **payload.dict())
     return Status(201, review)
 
 
-@router.get("/work-orders/{int:workorder_id}/reports", response=list[ReportOut])
+@router.get("/work-orders/{int:workorder_id}/reports", response=list[ProcessingReportOut])
 def reports(request, workorder_id: int):
     wo = selectors.order_for_user(user=request.auth, pk=workorder_id)
     return list(selectors.reports_for(workorder=wo, user=request.auth))
 
 
-@router.post("/work-orders/{int:workorder_id}/reports", response={201: ReportOut})
-def report_create(request, workorder_id: int, payload: ReportIn):
+@router.post("/work-orders/{int:workorder_id}/reports", response={201: ProcessingReportOut})
+def report_create(request, workorder_id: int, payload: ProcessingReportIn):
     """A processing report (处理报告) for the customer: on the timeline, as a PDF (CJK), e-mailed to the customer."""
     from weibao.workorders.models import LegacyReview
 

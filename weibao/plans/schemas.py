@@ -12,12 +12,12 @@ from ninja import Field
 from weibao.core.apischema import Id, SaneDate, Schema
 
 
-class MilestoneIn(Schema):
+class PlanMilestoneIn(Schema):
     title: str = Field("", max_length=200)
     due_on: SaneDate | None = None
 
 
-class PlanIn(Schema):
+class SolutionPlanIn(Schema):
     expected_version: int | None = Field(None, description="The work order's version (a new plan).")
     cause: str = Field("", max_length=20_000)
     cause_confirmed_by: str = Field("", max_length=100)
@@ -25,36 +25,36 @@ class PlanIn(Schema):
     risks: str = Field("", max_length=20_000)
     parts: str = Field("", max_length=20_000)
     internal_note: str = Field("", max_length=20_000)
-    milestones: list[MilestoneIn] = Field(default_factory=list, max_length=20)
+    milestones: list[PlanMilestoneIn] = Field(default_factory=list, max_length=20)
 
 
-class PlanUpdateIn(PlanIn):
+class SolutionPlanUpdateIn(SolutionPlanIn):
     expected_version: int | None = Field(None, description="The plan's version.")
-    milestones: list[MilestoneIn] | None = Field(None, max_length=20)
+    milestones: list[PlanMilestoneIn] | None = Field(None, max_length=20)
 
 
-class VersionIn(Schema):
+class PlanVersionIn(Schema):
     expected_version: int | None = None
 
 
-class AnswerIn(Schema):
+class PlanAnswerIn(Schema):
     decision: str = Field(..., description="approve, changes or reject")
     reason: str = Field("", max_length=5000)
     name: str = Field("", max_length=100)
     expected_version: int | None = Field(None, description="The plan's version.")
 
 
-class LinkIn(Schema):
+class PlanLinkIn(Schema):
     sent_to: str = Field(..., max_length=254)
     channel: str = "email"
 
 
-class LinkOut(Schema):
+class PlanLinkOut(Schema):
     url: str
     expires_at: datetime.datetime
 
 
-class MilestoneOut(Schema):
+class PlanMilestoneOut(Schema):
     id: int
     position: int
     title: str
@@ -66,7 +66,7 @@ class MilestoneOut(Schema):
     state: str
 
 
-class PlanOut(Schema):
+class SolutionPlanOut(Schema):
     id: int
     workorder_id: int
     revision: int
@@ -83,19 +83,19 @@ class PlanOut(Schema):
     answered_via: str
     answer_name: str
     answer_reason: str
-    milestones: list[MilestoneOut]
+    milestones: list[PlanMilestoneOut]
 
     @staticmethod
     def resolve_milestones(obj) -> list:
         return list(obj.milestones.all())
 
 
-class MilestoneDoneIn(Schema):
+class PlanMilestoneDoneIn(Schema):
     note: str = Field("", max_length=2000)
     expected_version: int | None = Field(None, description="The work order's version.")
 
 
-class ChangeIn(Schema):
+class ChangeRequestIn(Schema):
     contract_id: Id
     workorder_id: Id | None = None
     title: str = Field(..., max_length=200)
@@ -108,7 +108,7 @@ class ChangeIn(Schema):
     internal_note: str = Field("", max_length=20_000)
 
 
-class ChangeUpdateIn(Schema):
+class ChangeRequestUpdateIn(Schema):
     expected_version: int | None = None
     title: str | None = Field(None, max_length=200)
     description: str | None = Field(None, max_length=20_000)
@@ -120,13 +120,13 @@ class ChangeUpdateIn(Schema):
     internal_note: str | None = Field(None, max_length=20_000)
 
 
-class ChangeMoveIn(Schema):
+class ChangeRequestMoveIn(Schema):
     to: str
     name: str = Field("", max_length=100)
     expected_version: int | None = None
 
 
-class ChangeOut(Schema):
+class ChangeRequestOut(Schema):
     id: int
     contract_id: int
     workorder_id: int | None
@@ -157,7 +157,7 @@ class LegacyRowOut(Schema):
     review_overdue: bool
 
 
-class ReviewIn(Schema):
+class LegacyReviewIn(Schema):
     notes: str = Field(..., max_length=20_000)
     next_steps: str = Field("", max_length=20_000)
     customer_report: str = Field("", max_length=20_000)
@@ -165,7 +165,7 @@ class ReviewIn(Schema):
     expected_version: int | None = Field(None, description="The work order's version.")
 
 
-class ReviewOut(Schema):
+class LegacyReviewOut(Schema):
     id: int
     reviewed_at: datetime.datetime
     notes: str = ""
@@ -174,14 +174,14 @@ class ReviewOut(Schema):
     customer_report: str
 
 
-class ReportIn(Schema):
+class ProcessingReportIn(Schema):
     body: str = Field(..., max_length=20_000)
     review_id: Id | None = None
     send_to: str = Field("", max_length=254)
     expected_version: int | None = Field(None, description="The work order's version.")
 
 
-class ReportOut(Schema):
+class ProcessingReportOut(Schema):
     id: int
     workorder_id: int
     revision: int

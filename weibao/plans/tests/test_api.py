@@ -191,3 +191,24 @@ def test_legacy_queue_and_reviews(api_as, site_a, contract_a, duty_engineer, man
     pdf = api_as(customer_a_user).get(f"{BASE}/reports/{report.json()['id']}/pdf")
     assert pdf.status_code == 200
     assert pdf.content.startswith(b"%PDF")
+
+
+def test_no_schema_name_is_shared_with_another_app():
+    """ninja names OpenAPI components by class name: a second `LinkIn` silently replaces the first app's."""
+    import inspect
+
+    from ninja import Schema as NinjaSchema
+
+    from weibao.plans import schemas as ours
+
+    names = {n for n, c in vars(ours).items() if inspect.isclass(c) and issubclass(c, NinjaSchema) and
+             c.__module__ == ours.__name__}  # fmt: skip
+    from importlib import import_module
+
+    for app in ("workorders", "onsite", "contracts", "assets", "customers", "accounts", "dispatch", "notifications"):
+        try:
+            module = import_module(f"weibao.{app}.schemas")
+        except ImportError:
+            continue
+        theirs = {n for n, c in vars(module).items() if inspect.isclass(c) and c.__module__ == module.__name__}
+        assert not names & theirs, (app, names & theirs)
