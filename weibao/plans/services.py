@@ -240,6 +240,7 @@ def plan_update(*, plan: SolutionPlan, actor: User, milestones: Any = None, expe
     unknown = set(fields) - set(TEXT_FIELDS)
     if unknown:
         raise ValidationError({name: _("Unknown field.") for name in sorted(unknown)})
+    workorder_lock(workorder)  # always the order first, then the plan: no deadlock with an answer
     locked = _lock_plan(plan)
     merged = {n: fields.get(n, getattr(locked, n)) for n in TEXT_FIELDS}
     data = _clean_plan(merged)
@@ -269,6 +270,7 @@ def plan_submit(*, plan: SolutionPlan, actor: User, expected_version: int | None
     user")."""
     workorder = plan.workorder
     _staff(actor, "plans.edit", workorder)
+    workorder_lock(workorder)
     locked = _lock_plan(plan)
     if locked.status == PlanStatus.SUBMITTED:
         return locked  # a second click
@@ -281,6 +283,12 @@ def plan_submit(*, plan: SolutionPlan, actor: User, expected_version: int | None
     milestones = _milestone_data(locked)
     if workorder.severity == Severity.C and not milestones:
         errors["milestones"] = [_("A C-class plan needs a schedule: at least one milestone with a date.")]
+    if workorder.severity == Severity.A:
+        # A: "与甲方公司专责人员一起确定问题原因" — the cause is confirmed together with a named person of the customer.
+        if not locked.cause.strip():
+            errors["cause"] = [_("An A-class plan states the cause confirmed with the customer.")]
+        if not locked.cause_confirmed_by.strip():
+            errors["cause_confirmed_by"] = [_("Name the customer's person who confirmed the cause.")]
     if errors:
         raise ValidationError(errors)
     now = timezone.now()
@@ -428,6 +436,7 @@ def milestone_done(
     """A milestone of the agreed schedule was reached (visible to the customer)."""
     _staff(actor, "plans.edit", milestone.workorder)
     note = _text(note, "note", max_length=2000)
+    workorder_lock(milestone.workorder)
     locked = Milestone.objects.select_for_update().get(pk=milestone.pk)
     if locked.done_at is not None:
         return locked

@@ -53,6 +53,8 @@ def _version(form) -> int | None:
 def panel(request: HttpRequest, pk: int) -> HttpResponse:
     """The plan card of the order page (loaded by htmx after the page)."""
     wo = selectors.order_for_user(user=request.user, pk=pk)
+    if request.user.is_vendor:
+        return HttpResponse("")  # a vendor sees the plan's events on the timeline, not our plan records
     context = {"wo": wo, "panel": selectors.plan_panel(workorder=wo, user=request.user), "badges": PLAN_BADGE}
     return render(request, "plans/partials/_order_panel.html", context)
 

@@ -321,3 +321,13 @@ def test_after_a_reopen_the_engineer_is_prompted_for_a_new_plan(submitted_plan, 
     assert not plan_panel(workorder=order_a, user=customer_a_user).needs_new_plan  # a prompt for our engineer
     services.plan_create(workorder=order_a, actor=duty_engineer, **PLAN)
     assert not plan_panel(workorder=order_a, user=duty_engineer).needs_new_plan
+
+
+def test_an_a_plan_needs_the_cause_confirmed_with_a_named_customer_person(site_a, contract_a, duty_engineer):
+    wo = make_order(site=site_a, actor=duty_engineer, contract=contract_a, severity="A")
+    plan = services.plan_create(workorder=wo, actor=duty_engineer, actions="立即更换主控板")
+    with pytest.raises(ValidationError) as err:
+        services.plan_submit(plan=plan, actor=duty_engineer)
+    assert {"cause", "cause_confirmed_by"} <= set(err.value.message_dict)
+    plan = services.plan_update(plan=plan, actor=duty_engineer, cause="主控板击穿", cause_confirmed_by="甲方 赵工")
+    assert services.plan_submit(plan=plan, actor=duty_engineer).status == PlanStatus.SUBMITTED
