@@ -320,6 +320,13 @@ def _answer(*, plan: SolutionPlan, actor: User, decision: str, via: str, name: s
     reason = _text(reason, "reason", max_length=5000)
     if decision != PlanDecision.APPROVE and not reason:
         raise ValidationError({"reason": _("Say what should change or why the plan is rejected.")})
+    now = timezone.now()
+    if link_id is None:
+        # Answered another way: the links sent for this version are spent. Done first, so that the lock order is
+        # the link's, then the order's — as when the answer comes through a link (no deadlock between the two).
+        from weibao.core.models import ActionLink
+
+        ActionLink.objects.filter(purpose=LINK_PURPOSE, target_id=plan.pk, used_at__isnull=True).update(expires_at=now)
     workorder_lock(workorder)
     locked = _lock_plan(plan)
     wanted = DECISION_STATUS[PlanDecision(decision)]
@@ -329,7 +336,6 @@ def _answer(*, plan: SolutionPlan, actor: User, decision: str, via: str, name: s
         raise _refuse_plan(locked, str(PlanStatus(wanted).label),
                            _("This plan version was already answered or is not submitted."))  # fmt: skip
     _check_plan_version(locked, expected_version)
-    now = timezone.now()
     data = {"plan": locked.pk, "revision": locked.revision, "via": via, "name": name}
     if link_id is not None:
         data["link"] = link_id
@@ -350,13 +356,6 @@ def _answer(*, plan: SolutionPlan, actor: User, decision: str, via: str, name: s
     locked.answered_by = actor if link_id is None else None
     locked.answer_name, locked.answer_reason = name, reason
     _bump(locked, ["status", "answered_at", "answered_via", "answered_by", "answer_name", "answer_reason"])
-    if link_id is None:
-        # Answered another way: the links sent for this version are spent.
-        from weibao.core.models import ActionLink
-
-        ActionLink.objects.filter(purpose=LINK_PURPOSE, target_id=locked.pk, used_at__isnull=True).update(
-            expires_at=now
-        )
     return locked
 
 
