@@ -212,3 +212,26 @@ def test_no_schema_name_is_shared_with_another_app():
             continue
         theirs = {n for n, c in vars(module).items() if inspect.isclass(c) and c.__module__ == module.__name__}
         assert not names & theirs, (app, names & theirs)
+
+
+def test_lists_take_a_fixed_number_of_queries(api_as, contract_a, manager, django_assert_max_num_queries):
+    for i in range(12):
+        services.change_request_create(contract=contract_a, actor=manager, title=f"需求{i}", description="x")
+    staff = api_as(manager)
+    with django_assert_max_num_queries(8):
+        rows = staff.get(f"{BASE}/change-requests").json()
+    assert len(rows) == 12
+
+
+def test_plan_versions_take_a_fixed_number_of_queries(api_as, order_a, duty_engineer, customer_a_user,
+                                                      django_assert_max_num_queries):  # fmt: skip
+    day = timezone.localdate() + datetime.timedelta(days=3)
+    for _ in range(4):
+        plan = services.plan_create(workorder=order_a, actor=duty_engineer, actions="更换",
+                                    milestones=[{"title": "a", "due_on": day}, {"title": "b", "due_on": day}])  # fmt: skip
+        plan = services.plan_submit(plan=plan, actor=duty_engineer)
+        services.plan_answer(plan=plan, actor=customer_a_user, decision="changes", reason="再改")
+    staff = api_as(duty_engineer)
+    with django_assert_max_num_queries(10):
+        rows = staff.get(f"{BASE}/work-orders/{order_a.pk}/plans").json()
+    assert [r["revision"] for r in rows] == [4, 3, 2, 1]
