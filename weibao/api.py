@@ -47,6 +47,7 @@ API_ROUTERS = [
     ("workorders", "/work-orders/"),
     ("onsite", "/onsite/"),
     ("spares", "/spares/"),
+    ("plans", "/plans/"),
     ("notifications", "/notifications/"),
     ("feedback", "/feedback/"),
     ("payroll", "/pay/"),

@@ -47,6 +47,7 @@ INSTALLED_APPS = [
     "weibao.workorders",
     "weibao.onsite",
     "weibao.spares",
+    "weibao.plans",
     "weibao.notifications",
     "weibao.feedback",
     "weibao.payroll",

@@ -16,6 +16,7 @@ APP_PREFIXES = [
     ("workorders", "work-orders/"),
     ("onsite", "on-site/"),
     ("spares", "spares/"),
+    ("plans", "plans/"),
     ("notifications", "notifications/"),
     ("feedback", "feedback/"),
     ("payroll", "pay/"),

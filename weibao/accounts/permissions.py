@@ -68,6 +68,15 @@ PERMISSIONS: dict[str, set[str]] = {
     "spares.manage": MANAGERS | {Role.SERVICE_ADMIN},
     "spares.sales": MANAGERS | {Role.SERVICE_ADMIN},
     "spares.order_parts": ALL_STAFF | CUSTOMER,  # the parts card on an order (scoped to the order)
+    # plans the customer agrees to (issue 22): solution plans, agreed schedules, D-class change requests, reports
+    "plans.view": ALL_STAFF | CUSTOMER | VENDOR,  # what of a plan a vendor sees: scoping and the visibility rule
+    "plans.edit": DESK | ENGINEERS | MANAGERS,  # draft, submit, send the approval link, mark milestones reached
+    "plans.answer": CUSTOMER | MANAGERS,  # approve / ask for changes / reject (a manager records a phone answer)
+    "plans.changes": ALL_STAFF | CUSTOMER,  # the change-request backlog (修改计划)
+    "plans.changes_edit": DESK | MANAGERS | {Role.PROJECT_MANAGER},
+    "plans.changes_propose": DESK | MANAGERS | {Role.PROJECT_MANAGER} | CUSTOMER,
+    "plans.changes_accept": CUSTOMER | MANAGERS,
+    "plans.report": MANAGERS | {Role.SERVICE_ADMIN},  # the processing report (处理报告) sent to the customer
     "dispatch.roster": MANAGERS | {Role.SERVICE_ADMIN},
     "dispatch.view": ALL_STAFF,
     # customer feedback (issue 12): callbacks (回访), complaints (投诉), satisfaction, the customer archive

@@ -32,6 +32,8 @@ NAV: list[NavItem] = [
     NavItem(_("Complaints"), "feedback:complaints", "feedback.complaints_view", "✎", customer_label=_("My complaints")),
     NavItem(_("Satisfaction"), "feedback:satisfaction", "feedback.satisfaction", "★"),
     NavItem(_("Service archives"), "feedback:archives", "feedback.archive", "▧", customer_label=_("Service archive")),
+    NavItem(_("Plan follow-up"), "plans:overview", "plans.edit", "✓"),
+    NavItem(_("Change requests"), "plans:changes", "plans.changes", "✎"),
     NavItem(_("Duty roster"), "dispatch:roster", "dispatch.view", "◷"),
     NavItem(_("Customers"), "customers:list", "estate.edit", "◫"),
     NavItem(_("Devices"), "assets:device_list", "estate.browse", "▣"),

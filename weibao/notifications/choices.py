@@ -66,6 +66,8 @@ class Notice(models.TextChoices):
     SERVICE_FORM = "service_form", _("Signed service form")
     QUOTE_LINK = "quote_link", _("Quote approval link")
     LOW_STOCK = "low_stock", _("Spare part low in stock")
+    PLAN_LINK = "plan_link", _("Solution plan approval link")
+    PROCESSING_REPORT = "processing_report", _("Processing report")
 
 
 class DeliveryStatus(models.TextChoices):

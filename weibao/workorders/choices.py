@@ -205,6 +205,17 @@ class EventKind(models.TextChoices):
     PARTS_RESERVED = "parts_reserved", _("Spare parts reserved")
     PARTS_ISSUED = "parts_issued", _("Spare parts issued")
     PARTS_RETURNED = "parts_returned", _("Unused spare parts returned")
+    # Plans the customer agrees to (issue 22): the solution plan's way to the customer and back, the agreed
+    # schedule's milestones, the legacy review's reminder and the processing report sent to the customer.
+    PLAN_SUBMITTED = "plan_submitted", _("Solution plan submitted to the customer")
+    PLAN_LINK_SENT = "plan_link_sent", _("Plan approval link sent")
+    PLAN_APPROVED = "plan_approved", _("Solution plan approved")
+    PLAN_CHANGES_REQUESTED = "plan_changes_requested", _("Changes to the plan requested")
+    PLAN_REJECTED = "plan_rejected", _("Solution plan rejected")
+    MILESTONE_DONE = "milestone_done", _("Milestone reached")
+    MILESTONE_MISSED = "milestone_missed", _("Milestone missed")
+    REVIEW_DUE = "review_due", _("Legacy review due")
+    PROCESSING_REPORT = "processing_report", _("Processing report sent")
 
 
 # Event kinds that are state moves, by target status (used by seeds and KPIs).

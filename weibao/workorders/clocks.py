@@ -109,6 +109,21 @@ def clock_stop(clock: Clock, at: datetime.datetime) -> bool:
     return True
 
 
+def clock_continue(clock: Clock, at: datetime.datetime, cal: WorkingCalendar, *, paused: bool = False) -> bool:
+    """A stopped clock runs on from where it stopped (the customer rejected the solution plan, issue 22): the time
+    it stood still counts as a pause, so the customer's review time is never charged to us. `paused`: the order
+    is in a pause state right now, so the clock continues paused."""
+    if clock.stopped_at is None:
+        return False
+    stopped, clock.stopped_at = clock.stopped_at, None
+    if paused:
+        clock.paused_at = stopped
+        return True
+    clock.pauses = [*clock.pauses, [_iso(stopped), _iso(max(at, stopped))]]
+    _compute(clock, cal)
+    return True
+
+
 def clock_restart(clock: Clock, at: datetime.datetime, cal: WorkingCalendar) -> None:
     """A new cycle from `at` with the same target (a reopened order gets a fresh resolution clock)."""
     clock.cycle += 1

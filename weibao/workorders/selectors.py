@@ -469,10 +469,22 @@ def legacy_queue(*, user, now: datetime.datetime | None = None) -> QuerySet[Work
         .annotate(
             last_reviewed_at=Subquery(
                 LegacyReview.objects.filter(workorder=OuterRef("pk")).order_by("-reviewed_at").values("reviewed_at")[:1]
-            )
+            ),
+            # The next review the latest review asked for (issue 22): past it, the review is overdue.
+            next_review_on=Subquery(
+                LegacyReview.objects.filter(workorder=OuterRef("pk"))
+                .order_by("-reviewed_at", "-id")
+                .values("next_review_on")[:1]
+            ),
         )
         .order_by("resolution_due_at", "pk")
     )
+
+
+def legacy_review_overdue(row: WorkOrder, *, today: datetime.date | None = None) -> bool:
+    """A row of `legacy_queue` whose next review day has passed without a review (issue 22)."""
+    next_on = getattr(row, "next_review_on", None)
+    return next_on is not None and next_on < (today or timezone.localdate())
 
 
 def legacy_reviews_for(*, workorder: WorkOrder, user) -> QuerySet[LegacyReview]:

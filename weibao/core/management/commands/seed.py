@@ -20,6 +20,7 @@ SEED_APPS = [
     "spares",
     "payroll",
 ]
+SEED_APPS = ["accounts", "customers", "assets", "contracts", "dispatch", "workorders", "onsite", "plans", "notifications"]
 
 
 class Command(BaseCommand):
