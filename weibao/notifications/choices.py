@@ -63,6 +63,11 @@ class Notice(models.TextChoices):
     SLA_BREACH = "sla_breach", _("SLA deadline missed")
     SERVICE_FORM = "service_form", _("Signed service form")
     QUOTE_LINK = "quote_link", _("Quote approval link")
+    # Issue 18: our side is told of every new A/B-class order, of a duty engineer asking for a dispatch after
+    # hours, and of a 7x24 region nobody is rostered for.
+    NEW_ORDER = "new_order", _("New A/B-class order")
+    DISPATCH_REQUEST = "dispatch_request", _("Dispatch requested")
+    COVER_GAP = "cover_gap", _("7x24 roster gap")
 
 
 class DeliveryStatus(models.TextChoices):

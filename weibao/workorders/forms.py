@@ -12,6 +12,7 @@ from weibao.workorders.choices import (
     STAFF_REOPEN_SOURCES,
     Category,
     Cause,
+    CloseReason,
     ReopenReason,
     ReopenSource,
     SlaState,
@@ -90,6 +91,14 @@ class ReasonForm(VersionedForm):
     reason = forms.CharField(label=_("Reason"), widget=forms.Textarea(attrs={"rows": 2}))
 
 
+class CloseForm(VersionedForm):
+    """Close: during the observation period the reason is required (the service says so); a note for "other"."""
+
+    reason_code = forms.ChoiceField(label=_("Reason for closing"), required=False,
+                                    choices=[("", "—"), *CloseReason.choices])  # fmt: skip
+    note = forms.CharField(label=_("Note"), required=False, widget=forms.Textarea(attrs={"rows": 2}))
+
+
 class ReopenForm(VersionedForm):
     """Staff reopen: where the recurrence came from, a reason from the list and what exactly (issue 23)."""
 
@@ -126,6 +135,9 @@ class DispatchForm(VersionedForm):
     other_engineer = forms.ModelChoiceField(label=_("Or another engineer"), queryset=None, required=False,
                                             empty_label="---------")  # fmt: skip
     appointment_at = AwareDateTimeField(label=_("Visit time agreed with the customer"), required=False)
+    customer_agreed = forms.BooleanField(label=_("The customer agreed to this time"), required=False,
+                                         help_text=_("Needed when the visit is after the on-site deadline."))  # fmt: skip
+    appointment_reason = forms.CharField(label=_("Why after the on-site deadline"), required=False, max_length=2000)
     note = forms.CharField(label=_("Instructions"), required=False, widget=forms.Textarea(attrs={"rows": 2}))
 
     def __init__(self, *args, engineers=None, **kwargs) -> None:
@@ -149,8 +161,14 @@ class DispatchForm(VersionedForm):
 
 
 class AppointmentForm(VersionedForm):
+    """The visit time; one after the on-site deadline needs the customer's agreement and a reason (the service
+    checks both, and refuses a time in the past or beyond the horizon)."""
+
     appointment_at = AwareDateTimeField(label=_("Visit time agreed with the customer"))
-    note = forms.CharField(label=_("Note"), required=False)  # a time in the past is refused by the service
+    customer_agreed = forms.BooleanField(label=_("The customer agreed to this time"), required=False,
+                                         help_text=_("Needed when the visit is after the on-site deadline."))  # fmt: skip
+    note = forms.CharField(label=_("Reason / note"), required=False,
+                           help_text=_("Required when the visit is after the on-site deadline."))  # fmt: skip
 
 
 class ResolveForm(VersionedForm):

@@ -420,20 +420,42 @@ ACTIONS: dict[str, tuple[str, str | None]] = {
     # The desk's decision about a customer's reply during observation (issue 23).
     "reply_reopen": ("workorders.reopen", None),
     "reply_keep": ("workorders.reopen", None),
+    # Issue 18: ask the manager to dispatch (when the duty engineer may not), decline a job, set off for the site.
+    "request_dispatch": ("workorders.request_dispatch", None),
+    "decline": ("workorders.accept", None),
+    "depart": ("workorders.on_site", None),
 }
 
 
 def workorder_allowed_actions(*, workorder: WorkOrder, user) -> list[str]:
     """The action verbs to offer: the user's role holds the permission and the state table allows the move."""
+    from weibao.dispatch.duty import may_dispatch
+
     status = workorder.status
     allowed = []
+    can_dispatch = None
     for verb, (perm, target) in ACTIONS.items():
-        if not has_perm(user, perm):
+        if verb in ("dispatch", "request_dispatch") and user.is_internal:
+            if can_dispatch is None:
+                can_dispatch = may_dispatch(user, branch_id=workorder.branch_id)
+            if (verb == "dispatch") != can_dispatch:
+                continue  # one of the two: dispatch when allowed, else ask the manager
+            if verb == "dispatch":
+                perm = None
+        if perm is not None and not has_perm(user, perm):
             continue
-        if target is not None:
+        if verb == "request_dispatch":
+            ok = (
+                Status.DISPATCHED in TRANSITIONS[status]
+                and status != Status.DISPATCHED
+                or (status == Status.DISPATCHED and workorder.assignee_id is None)
+            )
+        elif target is not None:
             ok = target in TRANSITIONS[status] and not (target == status and verb != "dispatch")
-        elif verb == "accept":
+        elif verb in ("accept", "decline"):
             ok = status == Status.DISPATCHED and workorder.accepted_at is None and workorder.assignee_id == user.pk
+        elif verb == "depart":
+            ok = status == Status.DISPATCHED and workorder.assignee_id == user.pk
         elif verb == "resume":
             ok = status == Status.WAITING_CUSTOMER
         elif verb == "customer_reject":

@@ -108,6 +108,12 @@ def _draft(
     reporter_phone = _clean_text(reporter_phone, "reporter_phone", max_length=40)
     reporter_email = _clean_text(reporter_email, "reporter_email", max_length=254)
     source_ref = _clean_text(source_ref, "source_ref", max_length=200)
+    if contact is not None:
+        # A phone report names a known contact: the notices reach them (registered, resolved, closed) by the mail
+        # and mobile on file unless the caller gave others.
+        reporter_name = reporter_name or contact.name
+        reporter_phone = reporter_phone or contact.mobile or contact.phone
+        reporter_email = reporter_email or contact.email
     checked = _check_attachments(attachments)
 
     reported_at = reported_at or timezone.now()

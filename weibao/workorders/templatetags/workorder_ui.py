@@ -167,6 +167,11 @@ def sla_label(value: str) -> str:
 
 
 @register.filter
+def close_reason_label(value: str) -> str:
+    return _label("weibao.workorders.choices.CloseReason", value)
+
+
+@register.filter
 def channel_label(value: str) -> str:
     return _label("weibao.contracts.choices.IntakeChannel", value)
 

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from django.contrib.auth.decorators import login_required
-from django.core.exceptions import ValidationError
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.db.models import Count
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect
@@ -27,7 +27,7 @@ from weibao.workorders.selectors import (
     workorder_get_for_page,
     workorder_get_for_user,
 )
-from weibao.workorders.views.actions import ACTIONS, action_form, available_actions
+from weibao.workorders.views.actions import ACTIONS, action_form, action_permitted, available_actions
 from weibao.workorders.views.common import render_page_or_fragment
 
 PAGE = "workorders/workorder_detail.html"
@@ -129,7 +129,8 @@ def workorder_action_form(request: HttpRequest, pk: int, name: str) -> HttpRespo
         raise Http404
     require(request.user, "workorders.view")
     wo = _get(request, pk)
-    require(request.user, action.perm)
+    if not action_permitted(action, wo, request.user):
+        raise PermissionDenied(action.perm)
     context = {
         "wo": wo,
         "item": {"action": action, "form": action_form(action, wo)},
@@ -149,7 +150,8 @@ def workorder_action(request: HttpRequest, pk: int, name: str) -> HttpResponse:
         raise Http404
     require(request.user, "workorders.view")
     wo = _get(request, pk, for_write=True)
-    require(request.user, action.perm)
+    if not action_permitted(action, wo, request.user):
+        raise PermissionDenied(action.perm)
     form = action_form(action, wo, data=request.POST, files=request.FILES)
     status, error = 200, ""
     if form.is_valid():
