@@ -380,6 +380,44 @@ def _staff_deliveries(event, workorder, notice: str, now) -> list[Delivery]:
     return out
 
 
+# One notice per manager and hole in the 7x24 cover; the check runs every 15 minutes and must not repeat itself.
+COVER_GAP_REPEAT = dt.timedelta(hours=12)
+
+
+def cover_gap_notify(*, gaps, now: dt.datetime | None = None) -> list[Delivery]:
+    """Tell the managers of each branch with a hole in its 7x24 cover (dispatch.cover), by their channels (email;
+    SMS when a template exists), once per hole within COVER_GAP_REPEAT."""
+    from django.urls import reverse
+
+    from weibao.accounts.choices import Role
+    from weibao.accounts.models import User
+
+    now = now or timezone.now()
+    created: list[Delivery] = []
+    for gap in gaps:
+        managers = User.objects.filter(branch_id=gap.branch_id, role=Role.SERVICE_MANAGER, is_active=True)
+        context = {"gap": gap, "site_url": settings.SITE_URL.rstrip("/"), "brand": settings.WEIBAO_BRAND,
+                   "roster_path": f"{reverse('dispatch:roster')}?branch={gap.branch_id}"}  # fmt: skip
+        for manager in managers:
+            for r in _user_recipients(manager, Notice.COVER_GAP):
+                if r.channel != Channel.EMAIL:
+                    continue  # the SMS templates are per work order; the mail says where and when
+                told = Delivery.objects.filter(notice=Notice.COVER_GAP, recipient=r.address,
+                                               created_at__gte=now - COVER_GAP_REPEAT,
+                                               payload__branch=gap.branch_id).exists()  # fmt: skip
+                if told:
+                    continue
+                subject, text, html = render_email(Notice.COVER_GAP, context, r.language)
+                delivery = Delivery.objects.create(
+                    notice=Notice.COVER_GAP, channel=Channel.EMAIL, recipient=r.address, recipient_user=manager,
+                    language=r.language, subject=subject, body_text=text, body_html=html,
+                    message_id=new_message_id(), payload={"branch": gap.branch_id}, next_try_at=now, queued_at=now,
+                )  # fmt: skip
+                schedule(delivery, now=now)
+                created.append(delivery)
+    return created
+
+
 def robot_request(kind: str, *, title: str, markdown: str, severity: str) -> dict:
     """The JSON body each robot kind expects for a markdown card."""
     if kind == Channel.WECOM:

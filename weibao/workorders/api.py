@@ -95,6 +95,7 @@ def _resolve_reports(user, reports: list[WorkOrderIn]) -> tuple[list[dict], list
                 "reporter_phone": r.reporter_phone,
                 "reporter_email": r.reporter_email,
                 "source_ref": r.source_ref,
+                "reported_at": r.reported_at,
             }
         )
     return prepared, errors

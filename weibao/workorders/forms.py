@@ -261,12 +261,29 @@ class IntakeForm(forms.Form):
     title = forms.CharField(label=_("Title"), max_length=200, required=False)
     symptom = forms.CharField(label=_("Symptom"), widget=forms.Textarea(attrs={"rows": 4}))
     attachments = MultipleFileField(label=_("Photos or files"))
+    # Issue 18 §6: the real time of the call (the clocks start then), and a device the estate does not know yet.
+    reported_at = AwareDateTimeField(label=_("Call received at"), required=False,
+                                     help_text=_("Leave empty for now; never in the future."))  # fmt: skip
+    new_device_vendor = forms.ModelChoiceField(label=_("New device: vendor"), queryset=None, required=False)
+    new_device_model = forms.CharField(label=_("New device: model"), max_length=120, required=False)
+    new_device_serial_number = forms.CharField(label=_("New device: serial number"), max_length=120, required=False)
 
     def __init__(self, *args, sites=(), devices=(), **kwargs) -> None:
         super().__init__(*args, **kwargs)
+        from weibao.assets.selectors import vendor_list
+
         self.fields["site"].widget = forms.Select(choices=[("", "---------")] + [(s.pk, str(s)) for s in sites])
         self.fields["devices"].choices = [(d.pk, device_label(d)) for d in devices]
         self.fields["devices"].widget = forms.CheckboxSelectMultiple(choices=self.fields["devices"].choices)
+        self.fields["new_device_vendor"].queryset = vendor_list()
+
+    def new_device(self) -> dict | None:
+        """The device to record on the spot, when any of its fields was filled in."""
+        data = self.cleaned_data
+        if not (data.get("new_device_vendor") or data.get("new_device_model") or data.get("new_device_serial_number")):
+            return None
+        return {"vendor": data.get("new_device_vendor"), "model": data.get("new_device_model", ""),
+                "serial_number": data.get("new_device_serial_number", "")}  # fmt: skip
 
 
 class PortalReportForm(forms.Form):

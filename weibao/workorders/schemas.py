@@ -23,6 +23,8 @@ class WorkOrderIn(Schema):
     reporter_phone: str = Field("", max_length=40)
     reporter_email: str = Field("", max_length=254)
     source_ref: str = Field("", max_length=200)
+    # When the fault was reported (the call came in): the SLA clocks start then; never in the future. Default: now.
+    reported_at: SaneDateTime | None = None
 
 
 class WorkOrderBatchIn(Schema):

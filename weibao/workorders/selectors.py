@@ -579,3 +579,28 @@ def reopen_counts_by_source(*, user, since: datetime.datetime | None = None,
         qs = qs.filter(workorder__assignee=engineer)
     counts = dict(qs.order_by().values_list("source").annotate(n=Count("pk")).values_list("source", "n"))
     return {source: counts.get(source, 0) for source in ReopenSource.values}
+
+
+# --- intake context (issue 18 §6) ------------------------------------------------------------------------------------
+
+
+def intake_context(*, user, customer, site=None, device=None, limit: int = 5) -> dict[str, Any]:
+    """What the duty engineer sees while the caller is still on the line: the contract and entitlement that would
+    apply (in/out of warranty, 7x24 or 5x8), and the open orders of the site and of the customer elsewhere —
+    possible duplicates, each a click away from adding a comment instead of a new order. Four small queries."""
+    from weibao.contracts.selectors import entitlement_for
+
+    entitlement = entitlement_for(customer=customer, at=timezone.now(), site=site, device=device)
+    contract = entitlement.contract
+    calendar = contract.calendar if contract is not None else None
+    qs = workorder_qs_for(user).filter(OPEN_Q, customer=customer).select_related("site").order_by("-pk")
+    at_site = list(qs.filter(site=site)[:limit]) if site is not None else []
+    elsewhere = list((qs.exclude(site=site) if site is not None else qs)[:limit])
+    return {
+        "entitlement": entitlement,
+        "contract": contract,
+        "round_the_clock": bool(calendar is not None and calendar.kind == "always"),
+        "calendar": calendar,
+        "open_at_site": at_site,
+        "open_elsewhere": elsewhere,
+    }

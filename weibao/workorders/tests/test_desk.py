@@ -276,3 +276,107 @@ def test_someone_else_cannot_decline_or_depart(dispatched, make_user):
         svc.workorder_decline(workorder=dispatched, actor=other, reason="x")
     with pytest.raises(PermissionDenied):
         svc.workorder_depart(workorder=dispatched, actor=other)
+
+
+# --- §6 intake: contract, duplicates, call time, a device on the spot ---------------------------------------------
+
+
+def test_call_time_starts_the_clocks_and_is_never_in_the_future(clock, site_a, duty_engineer):
+    from weibao.workorders.tests.factories import make_workorder
+
+    with pytest.raises(ValidationError) as exc:
+        make_workorder(site=site_a, actor=duty_engineer, reported_at=clock.now + dt.timedelta(hours=1))
+    assert "reported_at" in exc.value.message_dict
+    called = clock.now - dt.timedelta(minutes=40)
+    wo = make_workorder(site=site_a, actor=duty_engineer, reported_at=called)
+    assert wo.reported_at == called
+    assert {c.started_at for c in wo.clocks.all()} == {called}
+
+
+def test_a_missing_device_is_recorded_with_the_order(site_a, duty_engineer):
+    from weibao.workorders.tests.factories import VendorFactory, make_workorder
+
+    vendor = VendorFactory()
+    wo = make_workorder(site=site_a, actor=duty_engineer,
+                        new_device={"vendor": vendor, "model": "S5735-L48", "serial_number": "NEW-001"})  # fmt: skip
+    device = wo.devices.get()
+    assert (device.model, device.serial_number, device.site_id) == ("S5735-L48", "NEW-001", site_a.pk)
+    with pytest.raises(ValidationError) as exc:
+        make_workorder(site=site_a, actor=duty_engineer, new_device={"vendor": vendor, "model": ""})
+    assert "new_device_model" in exc.value.message_dict
+
+
+def test_intake_shows_contract_entitlement_and_open_orders(client, site_a, order_a, duty_engineer):
+    client.force_login(duty_engineer)
+    html = client.get(f"/work-orders/new/pick/?customer={site_a.customer_id}&site={site_a.pk}").content.decode()
+    assert 'data-testid="intake-entitlement"' in html
+    assert 'data-testid="intake-duplicates"' in html
+    assert f"/work-orders/{order_a.pk}/#add-comment" in html
+
+
+def test_intake_page_registers_call_time_and_new_device(client, site_a, duty_engineer, clock):
+    from weibao.workorders.models import WorkOrder
+    from weibao.workorders.tests.factories import VendorFactory
+
+    vendor = VendorFactory()
+    client.force_login(duty_engineer)
+    response = client.post("/work-orders/new/", {
+        "customer": site_a.customer_id, "site": site_a.pk, "channel": "phone", "severity": "B",
+        "category": "hardware", "symptom": "门诊楼交换机掉电", "reported_at": "2026-03-02T08:40",
+        "new_device_vendor": vendor.pk, "new_device_model": "S5735", "new_device_serial_number": "SN-NEW-9",
+    })  # fmt: skip
+    assert response.status_code == 302, response.content.decode()[:2000]
+    wo = WorkOrder.objects.get()
+    assert dt.timedelta(0) < clock.now - wo.reported_at <= dt.timedelta(minutes=20)
+    assert wo.devices.get().serial_number == "SN-NEW-9"
+
+
+# --- §7 a contact tied to one site does not lock the site selector -------------------------------------------------
+
+
+def test_site_chosen_after_a_contact_sticks(client, site_a, duty_engineer):
+    from weibao.customers.models import Contact
+    from weibao.workorders.tests.factories import SiteFactory
+
+    other = SiteFactory(customer=site_a.customer, name="住院部")
+    contact = Contact.objects.create(customer=site_a.customer, organisation=site_a.organisation, site=site_a,
+                                     name="吴晓燕", mobile="13813901234")  # fmt: skip
+    client.force_login(duty_engineer)
+    first = client.get(f"/work-orders/new/pick/?contact={contact.pk}").content.decode()
+    assert f'value="{site_a.pk}" selected' in first
+    changed = client.get(
+        f"/work-orders/new/pick/?customer={site_a.customer_id}&contact={contact.pk}&site={other.pk}"
+    ).content.decode()
+    assert f'value="{other.pk}" selected' in changed
+
+
+# --- §8 the order page on the road -------------------------------------------------------------------------------
+
+
+def test_order_page_links_and_tap_to_call(client, site_a, duty_engineer, vendor_user):
+    from weibao.customers.models import Contact
+    from weibao.workorders.tests.factories import DeviceFactory, make_workorder
+
+    site_a.address = "南京市秦淮区长乐路68号"
+    site_a.save(update_fields=["address"])
+    Contact.objects.create(customer=site_a.customer, organisation=site_a.organisation, site=site_a, name="周建华",
+                           mobile="13905161234", phone="025-52271001转8001")  # fmt: skip
+    device = DeviceFactory(site=site_a)
+    wo = make_workorder(site=site_a, actor=duty_engineer, reporter_phone="+86 139 0516 1234", devices=[device])
+    client.force_login(duty_engineer)
+    page = client.get(f"/work-orders/{wo.pk}/").content.decode()
+    assert 'href="tel:+8613905161234"' in page
+    assert 'href="tel:13905161234"' in page
+    assert 'href="tel:02552271001,8001"' in page
+    assert "uri.amap.com/search?keyword=" in page
+    for testid in ("link-customer", "link-site", "link-device", "link-briefing"):
+        assert f'data-testid="{testid}"' in page, testid
+
+
+def test_field_engineer_sees_own_jobs_first(client, order_a, manager, field_engineer, duty_engineer):
+    svc.workorder_acknowledge(workorder=order_a, actor=duty_engineer)
+    svc.workorder_dispatch(workorder=order_a, actor=manager, engineer=field_engineer)
+    client.force_login(field_engineer)
+    html = client.get("/work-orders/dashboard/", HTTP_HX_REQUEST="true").content.decode()
+    assert html.index('data-testid="my-jobs"') < html.index('data-testid="open-count"')
+    assert order_a.number in html

@@ -111,7 +111,21 @@ def detail_context(request: HttpRequest, wo: WorkOrder, *, bound: dict | None = 
         "observation_replies": observation_replies_open(workorder=wo, user=user),
         # Review notes are for our staff only: vendors of an escalated order see the customer's report, as customers do.
         "is_internal": user.is_internal,
+        # Issue 18 §8: links to the customer, site, devices and contract (not for vendors: they see the estate only
+        # through the escalation), tap-to-call for the site's contacts.
+        "links": not user.is_vendor,
+        "site_contacts": _site_contacts(wo, user),
     }
+
+
+def _site_contacts(wo: WorkOrder, user) -> list:
+    """Up to five contacts of the order's site (one query); none for vendors."""
+    if user.is_vendor:
+        return []
+    from weibao.customers.models import Contact
+
+    return list(Contact.objects.filter(site_id=wo.site_id, customer_id=wo.customer_id).order_by("-is_primary", "name")
+                .only("name", "role", "mobile", "phone")[:5])  # fmt: skip
 
 
 @login_required
