@@ -41,7 +41,8 @@ def test_a_night_without_anyone_is_a_gap(round_the_clock, branch, duty_engineer)
     gap = gaps[0]
     assert gap.branch_id == branch.pk
     assert gap.start == now + dt.timedelta(hours=8)
-    assert gap.regions == ["南京市区"] and gap.contracts == ["HT-7X24"]
+    assert gap.regions == ["南京市区"]
+    assert gap.contracts == ["HT-7X24"]
 
 
 def test_standby_closes_the_gap(round_the_clock, branch, duty_engineer, field_engineer):
