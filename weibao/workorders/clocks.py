@@ -178,7 +178,8 @@ def business_time_text(value: datetime.timedelta, *, always: bool, day_hours: fl
     text = (_("%(n)s hours") if always else _("%(n)s working hours")) % {"n": _hours_text(hours)}
     if approx_days and day_hours and hours > day_hours:
         days = _hours_text(round(hours / day_hours, 1))
-        text += " " + ((_("(about %(n)s days)") if always else _("(about %(n)s working days)")) % {"n": days})
+        approx = (_("(about %(n)s days)") if always else _("(about %(n)s working days)")) % {"n": days}
+        text = _("%(amount)s %(approx)s") % {"amount": text, "approx": approx}  # zh: no space before （
     return text
 
 
