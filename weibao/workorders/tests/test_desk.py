@@ -380,3 +380,29 @@ def test_field_engineer_sees_own_jobs_first(client, order_a, manager, field_engi
     html = client.get("/work-orders/dashboard/", HTTP_HX_REQUEST="true").content.decode()
     assert html.index('data-testid="my-jobs"') < html.index('data-testid="open-count"')
     assert order_a.number in html
+
+
+# --- API of the new moves -------------------------------------------------------------------------------------------
+
+
+def test_api_request_dispatch_decline_depart(api_as, order_a, duty_engineer, manager, field_engineer, customer_b_user,
+                                             vendor_user, settings):  # fmt: skip
+    settings.WEIBAO_DUTY_DISPATCH = "never"
+    svc.workorder_acknowledge(workorder=order_a, actor=duty_engineer)
+    for other in (customer_b_user, vendor_user):
+        response = api_as(other).post(f"/api/work-orders/{order_a.pk}/request-dispatch", {},
+                                      content_type="application/json")  # fmt: skip
+        assert response.status_code == 404, other
+    denied = api_as(duty_engineer).post(f"/api/work-orders/{order_a.pk}/dispatch", {"engineer_id": field_engineer.pk},
+                                        content_type="application/json")  # fmt: skip
+    assert denied.status_code == 403
+    asked = api_as(duty_engineer).post(f"/api/work-orders/{order_a.pk}/request-dispatch", {"note": "夜间A类"},
+                                       content_type="application/json")  # fmt: skip
+    assert asked.status_code == 200
+    api_as(manager).post(f"/api/work-orders/{order_a.pk}/dispatch", {"engineer_id": field_engineer.pk},
+                         content_type="application/json")  # fmt: skip
+    fe = api_as(field_engineer)
+    assert fe.post(f"/api/work-orders/{order_a.pk}/depart", {}, content_type="application/json").status_code == 200
+    declined = fe.post(f"/api/work-orders/{order_a.pk}/decline", {"reason": "车坏了"}, content_type="application/json")
+    assert declined.status_code == 200
+    assert declined.json()["assignee"] is None
