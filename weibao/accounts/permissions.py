@@ -43,6 +43,10 @@ PERMISSIONS: dict[str, set[str]] = {
     "workorders.triage": DESK | ENGINEERS,
     "workorders.diagnose": DESK | ENGINEERS,
     "workorders.dispatch": MANAGERS,
+    # Issue 18: the duty engineer dispatches when the rule allows (WEIBAO_DUTY_DISPATCH, see dispatch/duty.py),
+    # else asks the manager with one tap.
+    "workorders.dispatch_on_duty": {Role.DUTY_ENGINEER},
+    "workorders.request_dispatch": DESK | ENGINEERS,
     "workorders.accept": ENGINEERS | MANAGERS,
     "workorders.on_site": ENGINEERS | MANAGERS,
     "workorders.resolve": DESK | ENGINEERS,

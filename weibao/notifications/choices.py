@@ -68,6 +68,11 @@ class Notice(models.TextChoices):
     LOW_STOCK = "low_stock", _("Spare part low in stock")
     PLAN_LINK = "plan_link", _("Solution plan approval link")
     PROCESSING_REPORT = "processing_report", _("Processing report")
+    # Issue 18: our side is told of every new A/B-class order, of a duty engineer asking for a dispatch after
+    # hours, and of a 7x24 region nobody is rostered for.
+    NEW_ORDER = "new_order", _("New A/B-class order")
+    DISPATCH_REQUEST = "dispatch_request", _("Dispatch requested")
+    COVER_GAP = "cover_gap", _("7x24 roster gap")
 
 
 class DeliveryStatus(models.TextChoices):

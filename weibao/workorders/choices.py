@@ -216,6 +216,11 @@ class EventKind(models.TextChoices):
     MILESTONE_MISSED = "milestone_missed", _("Milestone missed")
     REVIEW_DUE = "review_due", _("Legacy review due")
     PROCESSING_REPORT = "processing_report", _("Processing report sent")
+    # Issue 18: the duty engineer asks the manager to dispatch (after hours); the field engineer declines a job or
+    # sets off (出发) for the site.
+    DISPATCH_REQUESTED = "dispatch_requested", _("Dispatch requested from the manager")
+    DECLINED = "declined", _("Declined by engineer")
+    DEPARTED = "departed", _("Engineer on the way")
 
 
 # Event kinds that are state moves, by target status (used by seeds and KPIs).
@@ -317,6 +322,16 @@ class ReopenReason(models.TextChoices):
     RELATED = "related", _("A related new symptom")
     UNFINISHED = "unfinished", _("Work was left unfinished")
     OTHER = "other", _("Other")
+
+
+class CloseReason(models.TextChoices):
+    """Why an order is closed before its observation period (运行观察期) has passed (issue 18): on the timeline."""
+
+    CUSTOMER_CONFIRMED = "customer_confirmed", _("The customer confirmed the fix")
+    DUPLICATE = "duplicate", _("Duplicate of another order")
+    REPORTED_IN_ERROR = "reported_in_error", _("Reported in error, no fault")
+    CUSTOMER_REQUEST = "customer_request", _("The customer asked to close")
+    OTHER = "other", _("Other (say why)")
 
 
 class ReplyDecision(models.TextChoices):

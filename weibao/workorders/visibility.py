@@ -107,7 +107,7 @@ RULES: dict[str, Rule] = {
     ),  # fmt: skip
     EventKind.CUSTOMER_CONFIRMED: rule(customer=MOVE, vendor=("status",)),
     EventKind.CUSTOMER_REJECTED: rule(customer=MOVE, vendor=MOVE),  # the fault recurred: the vendor needs to know
-    EventKind.CLOSED: rule(customer=MOVE, vendor=("status",)),
+    EventKind.CLOSED: rule(customer=(*MOVE, "reason_code"), vendor=("status",)),  # why, when closed early
     EventKind.REOPENED: rule(customer=MOVE, vendor=MOVE),
     EventKind.CANCELLED: rule(customer=(*MOVE, "fields.cancel_reason"), vendor=("status",)),
     EventKind.COMMENT: rule(customer=("body", "attachments"), vendor=("body", "attachments")),
@@ -128,6 +128,10 @@ RULES: dict[str, Rule] = {
     # stay visible as its comment, and a reopen or confirmation as its own move.
     EventKind.OBSERVATION_REPLY: STAFF_ONLY,
     EventKind.OBSERVATION_KEPT: STAFF_ONLY,
+    # Issue 18: asking the manager and declining a job are ours; "on the way" tells the customer someone is coming.
+    EventKind.DISPATCH_REQUESTED: STAFF_ONLY,
+    EventKind.DECLINED: STAFF_ONLY,
+    EventKind.DEPARTED: rule(customer=("body", "engineer")),
     # On site (issue 11): what the customer confirmed, was quoted, approved and signed is theirs to see; the vendor
     # sees the technical part (cause, serials, changes), not our prices. A link sent and a draft form are ours.
     EventKind.CAUSE_CONFIRMED: rule(

@@ -20,7 +20,17 @@ SEED_APPS = [
     "spares",
     "payroll",
 ]
-SEED_APPS = ["accounts", "customers", "assets", "contracts", "dispatch", "workorders", "onsite", "plans", "notifications"]
+SEED_APPS = [
+    "accounts",
+    "customers",
+    "assets",
+    "contracts",
+    "dispatch",
+    "workorders",
+    "onsite",
+    "plans",
+    "notifications",
+]
 
 
 class Command(BaseCommand):
