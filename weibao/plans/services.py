@@ -499,7 +499,7 @@ def reviews_remind_due(*, now: datetime.datetime | None = None) -> int:
     """Remind the reviewer and the branch's service manager of each legacy review whose next review day has come
     (the working day on the order's calendar: a Saturday's review is reminded on Monday morning). Only the latest
     review of an order counts (a newer review replaces the date), only while the order is open; once per review."""
-    from django.db.models import OuterRef, Subquery
+    from django.db.models import F, OuterRef, Subquery
 
     from weibao.workorders.services import system_user
 
@@ -510,14 +510,13 @@ def reviews_remind_due(*, now: datetime.datetime | None = None) -> int:
         LegacyReview.objects.filter(next_review_on__isnull=False, next_review_on__lte=today, reminder__isnull=True,
                                     workorder__status__in=sorted(OPEN_STATUSES))
         .annotate(latest=Subquery(latest[:1]))
+        .filter(pk=F("latest"))  # an older review's date was replaced by the newer review's
         .select_related("workorder")
         .order_by("next_review_on", "pk")
     )  # fmt: skip
     actor = system_user()
     fired = 0
     for review in due[:2000]:
-        if review.latest != review.pk:
-            continue
         wo = review.workorder
         cal = wclocks.sla_targets(wo).calendar
         if working_day_start(cal, review.next_review_on) > now:
