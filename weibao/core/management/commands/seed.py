@@ -15,21 +15,11 @@ SEED_APPS = [
     "dispatch",
     "workorders",
     "onsite",
+    "plans",
     "notifications",
     "feedback",
     "spares",
     "payroll",
-]
-SEED_APPS = [
-    "accounts",
-    "customers",
-    "assets",
-    "contracts",
-    "dispatch",
-    "workorders",
-    "onsite",
-    "plans",
-    "notifications",
 ]
 
 
