@@ -37,6 +37,8 @@ NAV: list[NavItem] = [
     NavItem(_("Contracts"), "contracts:list", "contracts.view", "§"),
     NavItem(_("Calendars"), "contracts:calendar_list", "calendars.edit", "▦"),
     NavItem(_("SLA preview"), "contracts:preview", "contracts.view", "⏱"),
+    NavItem(_("Repairs (RMA)"), "rma:list", "rma.view", "⟲"),
+    NavItem(_("Vendor escalations"), "rma:escalation_list", "escalation.view", "⇪"),
     NavItem(_("Notifications"), "notifications:log", "notifications.view_log", "✉"),
     NavItem(_("Received mail"), "notifications:inbound", "notifications.triage", "@"),
     NavItem(_("Notification preferences"), "notifications:preferences", "notifications.preferences", "◔"),

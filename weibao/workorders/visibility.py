@@ -180,6 +180,14 @@ RULES: dict[str, Rule] = {
             "fields.appointment_at",
         ),
     ),  # fmt: skip
+    # Vendor escalation (issue 14): the vendor sees its own case details, the questions and answers and the root
+    # cause; the customer sees the root cause and that a unit went to repair, not our exchange with the vendor.
+    EventKind.VENDOR_CASE: rule(vendor=("body", "case_number", "engineer", "fields.escalated_vendor")),
+    EventKind.VENDOR_QUESTION: rule(vendor=("body", "question")),
+    EventKind.VENDOR_ANSWER: rule(vendor=("body", "question")),
+    EventKind.ROOT_CAUSE: rule(customer=("body",), vendor=("body", "case_number")),
+    EventKind.ESCALATION_WITHDRAWN: rule(vendor=("body",)),
+    EventKind.RMA_OPENED: rule(customer=("rma", "serial"), vendor=("rma", "serial")),
 }
 
 
