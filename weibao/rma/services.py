@@ -114,6 +114,13 @@ def _date(value: Any, field: str, *, required: bool = False) -> datetime.date | 
         raise ValidationError({field: _("Enter a date as YYYY-MM-DD.")}) from None
 
 
+def _past_date(value: Any, field: str, *, required: bool = False) -> datetime.date | None:
+    day = _date(value, field, required=required)
+    if day is not None and day > timezone.localdate():
+        raise ValidationError({field: _("The date lies in the future.")})
+    return day
+
+
 def _collect(*checks) -> list[Any]:
     """Run every check and raise all their field errors at once (a form shows them all, nothing is stored)."""
     errors: dict[str, list[str]] = {}
@@ -914,11 +921,9 @@ def rma_ship_out(*, case: RmaCase, actor: User, carrier: str, waybill: str, ship
     vendor" starts. Refused before the customer approved the fee."""
     (carrier, number), shipped_on, address = _collect(
         lambda: clean_waybill(carrier, waybill),
-        lambda: _date(shipped_on, "shipped_on") or timezone.localdate(),
+        lambda: _past_date(shipped_on, "shipped_on") or timezone.localdate(),
         lambda: _text(address, "address", max_length=300),
     )
-    if shipped_on > timezone.localdate():
-        raise ValidationError({"shipped_on": _("The date lies in the future.")})
     _check_case_actor(actor, "rma.manage", case)
     locked = _lock(case)
     if locked.status in (Status.REGISTERED, Status.VENDOR_VISIT, Status.AWAITING_FEE):
@@ -956,7 +961,7 @@ def rma_ship_back(*, case: RmaCase, actor: User, outcome: str, report: str, carr
     outcome = "" if outcome is None else str(outcome)
     (carrier, number), shipped_on, report, returned_serial, cost = _collect(
         lambda: clean_waybill(carrier, waybill),
-        lambda: _date(shipped_on, "shipped_on") or timezone.localdate(),
+        lambda: _past_date(shipped_on, "shipped_on") or timezone.localdate(),
         lambda: _text(report, "repair_report", required=True, max_length=4000),
         lambda: "".join(_text(returned_serial, "returned_serial", max_length=120).split()),
         lambda: _money(vendor_cost, "vendor_cost", required=False),
@@ -1032,15 +1037,10 @@ def rma_collect(*, case: RmaCase, actor: User, invoice_number: str, paid_on: Any
     _check_case_actor(actor, "rma.collect", case)
     invoice_number, invoiced_on, paid_on, amount = _collect(
         lambda: _text(invoice_number, "invoice_number", required=True, max_length=40),
-        lambda: _date(invoiced_on, "invoiced_on"),
-        lambda: _date(paid_on, "paid_on", required=True),
+        lambda: _past_date(invoiced_on, "invoiced_on"),
+        lambda: _past_date(paid_on, "paid_on", required=True),
         lambda: _money(paid_amount, "paid_amount", required=False),
     )
-    today = timezone.localdate()
-    if paid_on > today:
-        raise ValidationError({"paid_on": _("The date lies in the future.")})
-    if invoiced_on is not None and invoiced_on > today:
-        raise ValidationError({"invoiced_on": _("The date lies in the future.")})
     locked = _lock(case)
     _check_version(locked, expected_version)
     fee = RmaFee.objects.filter(case=locked, status=FeeStatus.APPROVED).first()
