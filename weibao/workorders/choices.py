@@ -207,6 +207,10 @@ class EventKind(models.TextChoices):
     CHANGE_RECORDED = "change_recorded", _("Change carried out")
     SERVICE_FORM_SAVED = "service_form_saved", _("Service form saved")
     SERVICE_FORM_SIGNED = "service_form_signed", _("Service form signed")
+    # Spare parts (issue 14): parts set aside for, taken out to and brought back from the order.
+    PARTS_RESERVED = "parts_reserved", _("Spare parts reserved")
+    PARTS_ISSUED = "parts_issued", _("Spare parts issued")
+    PARTS_RETURNED = "parts_returned", _("Unused spare parts returned")
     # Vendor escalation tracked to the root cause and faulty units sent to repair (issue 14, the rma app).
     VENDOR_CASE = "vendor_case", _("Vendor case details recorded")
     VENDOR_QUESTION = "vendor_question", _("Question to the vendor")
