@@ -222,8 +222,10 @@ class RmaCase(VersionedModel):
                                        related_name="rma_case", verbose_name=_("replacement"))  # fmt: skip
     device = models.ForeignKey("assets.Device", on_delete=models.PROTECT, null=True, blank=True,
                                related_name="rma_cases", verbose_name=_("device"))  # fmt: skip
-    stock_ref = models.CharField(_("stock reference"), max_length=120, blank=True,
-                                 help_text=_("The stock item or warehouse the faulty unit came from."))  # fmt: skip
+    part = models.ForeignKey("spares.Part", on_delete=models.PROTECT, null=True, blank=True, related_name="+",
+                             verbose_name=_("spare part"))  # fmt: skip
+    from_warehouse = models.ForeignKey("spares.Warehouse", on_delete=models.PROTECT, null=True, blank=True,
+                                       related_name="+", verbose_name=_("taken from warehouse"))  # fmt: skip
     vendor = models.ForeignKey("assets.Vendor", on_delete=models.PROTECT, related_name="rma_cases",
                                verbose_name=_("vendor"))  # fmt: skip
     model = models.CharField(_("model"), max_length=120)
@@ -253,7 +255,8 @@ class RmaCase(VersionedModel):
     received_at = models.DateTimeField(_("received back at"), null=True, blank=True)
     return_to = models.CharField(_("returned to"), max_length=10, choices=ReturnTo.choices, blank=True)
     returned_at = models.DateTimeField(_("returned at"), null=True, blank=True)
-    warehouse = models.CharField(_("warehouse"), max_length=120, blank=True)
+    return_warehouse = models.ForeignKey("spares.Warehouse", on_delete=models.PROTECT, null=True, blank=True,
+                                         related_name="+", verbose_name=_("back into warehouse"))  # fmt: skip
 
     # Fee collection (收回费用), by the commercial department.
     invoice_number = models.CharField(_("invoice number"), max_length=40, blank=True)

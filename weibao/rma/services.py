@@ -541,7 +541,7 @@ def _device_status(device_id: int | None, status: str, actor: User, note: str) -
 @transaction.atomic
 def rma_open(*, actor: User, source: str, fault: str, vendor: Vendor | None = None, model: str = "",
              serial_number: str = "", replacement=None, device: Device | None = None, customer=None,
-             workorder: WorkOrder | None = None, stock_ref: str = "", vendor_warranty_from: Any = None,
+             workorder: WorkOrder | None = None, part=None, from_warehouse=None, vendor_warranty_from: Any = None,
              vendor_warranty_until: Any = None, human_caused: bool = False) -> RmaCase:  # fmt: skip
     """Register a faulty unit for repair: from a replacement on an order (the old unit), from our stock, or by hand.
     The warranty check runs at once (the vendor's warranty of the serial from its records, or the dates given) and
@@ -553,9 +553,8 @@ def rma_open(*, actor: User, source: str, fault: str, vendor: Vendor | None = No
         raise PermissionDenied("rma.create")
     if source not in Source.values:
         raise ValidationError({"source": _("Choose where the faulty unit comes from.")})
-    fault, stock_ref, model, serial_number, w_from, w_until = _collect(
+    fault, model, serial_number, w_from, w_until = _collect(
         lambda: _text(fault, "fault", required=True, max_length=4000),
-        lambda: _text(stock_ref, "stock_ref", required=source == Source.STOCK, max_length=120),
         lambda: _text(model, "model", max_length=120),
         lambda: "".join(_text(serial_number, "serial_number", max_length=120).split()),
         lambda: _date(vendor_warranty_from, "vendor_warranty_from"),
@@ -574,7 +573,23 @@ def rma_open(*, actor: User, source: str, fault: str, vendor: Vendor | None = No
         workorder = replacement.workorder
         serial_number = replacement.old_serial
     elif source == Source.STOCK:
+        # A faulty unit on a shelf: it leaves the store (written off as "sent to repair") and comes back repaired.
         device = customer = workorder = None
+        errors = {}
+        if part is None:
+            errors["part_id"] = [_("Choose the spare part.")]
+        if from_warehouse is None:
+            errors["from_warehouse_id"] = [_("Choose the warehouse the unit is taken from.")]
+        if errors:
+            raise ValidationError(errors)
+        if not has_perm(actor, "spares.manage"):
+            raise ValidationError({"from_warehouse_id": _("Only the store keepers take a unit out of stock.")})
+        vendor = vendor or part.vendor
+        model = model or part.model or part.name
+        if part.is_serial and not serial_number:
+            raise ValidationError({"serial_number": _("Enter the serial number of the faulty unit.")})
+        if not part.is_serial and not serial_number:
+            serial_number = part.part_number  # a counted part is tracked by its part number
     if device is not None:
         model = model or device.model
         serial_number = serial_number or device.serial_number
@@ -624,7 +639,7 @@ def rma_open(*, actor: User, source: str, fault: str, vendor: Vendor | None = No
     now = timezone.now()
     case = RmaCase.objects.create(
         number=_next_number(), organisation=organisation, source=source, customer=customer, workorder=workorder,
-        replacement=replacement, device=device, stock_ref=stock_ref, vendor=vendor, model=model,
+        replacement=replacement, device=device, part=part, from_warehouse=from_warehouse, vendor=vendor, model=model,
         serial_number=serial_number, fault=fault, vendor_warranty_from=w_from, vendor_warranty_until=w_until,
         our_warranty_until=our_until, human_caused=bool(human_caused), route=decision.route,
         vendor_repair_free=decision.vendor_repair_free, customer_pays=decision.customer_pays, decided_at=now,
@@ -634,6 +649,12 @@ def rma_open(*, actor: User, source: str, fault: str, vendor: Vendor | None = No
            data={"source": source, "serial": serial_number, "route": decision.route,
                  "vendor_warranty": decision.vendor_warranty, "our_warranty": decision.our_warranty,
                  "customer_pays": decision.customer_pays})  # fmt: skip
+    if source == Source.STOCK:
+        from weibao.spares.services import write_off
+
+        write_off(warehouse=from_warehouse, part=part, actor=actor, quantity=1,
+                  serials=[serial_number] if part.is_serial else None,
+                  reason=str(_("Faulty, sent to repair: %(rma)s")) % {"rma": case.number})  # fmt: skip
     if replacement is not None:
         from weibao.onsite.services import replacement_link_rma
 
@@ -994,40 +1015,47 @@ def rma_receive(*, case: RmaCase, actor: User, note: str = "", expected_version:
                      changes={"received_at": timezone.now()}, expected_version=expected_version)  # fmt: skip
 
 
-@transaction.atomic
-def rma_return(*, case: RmaCase, actor: User, to: str, warehouse: str = "", note: str = "",
+def rma_return(*, case: RmaCase, actor: User, to: str, warehouse=None, part=None, note: str = "",
                expected_version: int | None = None) -> RmaCase:  # fmt: skip
-    """The repaired unit goes back to the customer (its device is in service again) or into our stock (a unit that
-    was swapped out on an order, or came from stock)."""
+    """The repaired unit goes back to the customer (its device is in service again) or into our stock through the
+    spare-parts store (`spares.services.receive_repaired`: a ledger row, the serial back on the shelf) — a unit that
+    was swapped out on an order, or came from stock."""
     if to not in (ReturnTo.CUSTOMER, ReturnTo.STOCK):
         raise ValidationError({"return_to": _("Choose the customer or stock.")})
-    warehouse, note = _collect(
-        lambda: _text(warehouse, "warehouse", required=to == ReturnTo.STOCK, max_length=120),
-        lambda: _text(note, "note", max_length=2000),
-    )
+    note = _text(note, "note", max_length=2000)
+    part = part or case.part
+    if to == ReturnTo.STOCK:
+        errors = {}
+        if warehouse is None:
+            errors["warehouse_id"] = [_("Choose the warehouse.")]
+        if part is None:
+            errors["part_id"] = [_("Choose the spare part this unit is stocked as.")]
+        if errors:
+            raise ValidationError(errors)
     if to == ReturnTo.CUSTOMER and case.customer_id is None:
         raise ValidationError({"return_to": _("This unit has no customer: put it back into stock.")})
     if case.repair_outcome == RepairOutcome.UNREPAIRABLE and to == ReturnTo.STOCK:
         raise ValidationError({"return_to": _("An unrepairable unit cannot go back into stock as a spare.")})
-    case = _move(case, actor=actor, perm="rma.manage", to=Status.RETURNED, kind=RmaEventKind.RETURNED, body=note,
-                 data={"to": to, "warehouse": warehouse},
-                 changes={"return_to": to, "warehouse": warehouse, "returned_at": timezone.now()},
-                 expected_version=expected_version)  # fmt: skip
-    if to == ReturnTo.CUSTOMER:
-        _device_status(case.device_id, DeviceStatus.IN_SERVICE, actor, case.number)
-    else:
-        # The unit is ours now (swapped out at the customer's): it leaves the customer's equipment list.
-        _device_status(case.device_id, DeviceStatus.RETIRED, actor, case.number)
-        _to_stock(case, actor=actor, warehouse=warehouse)
+    with transaction.atomic():
+        case = _move(case, actor=actor, perm="rma.manage", to=Status.RETURNED, kind=RmaEventKind.RETURNED, body=note,
+                     data={"to": to, "warehouse": str(warehouse) if warehouse else ""},
+                     changes={"return_to": to, "return_warehouse": warehouse if to == ReturnTo.STOCK else None,
+                              "part": part, "returned_at": timezone.now()},
+                     expected_version=expected_version)  # fmt: skip
+        if to == ReturnTo.CUSTOMER:
+            _device_status(case.device_id, DeviceStatus.IN_SERVICE, actor, case.number)
+        else:
+            # The unit is ours now (swapped out at the customer's): it leaves the customer's equipment list.
+            _device_status(case.device_id, DeviceStatus.RETIRED, actor, case.number)
+            from weibao.spares.services import receive_repaired
+
+            serial = (case.returned_serial or case.serial_number) if part.is_serial else ""
+            try:
+                receive_repaired(warehouse=warehouse, part=part, actor=actor, serial=serial, quantity=1,
+                                 reference=case.number, note=note)  # fmt: skip
+            except ValidationError as exc:
+                raise ValidationError({"warehouse_id": exc.messages}) from None
     return case
-
-
-def _to_stock(case: RmaCase, *, actor: User, warehouse: str) -> None:
-    """Hook for the spare-parts store (issue 14 point 3): a repaired unit back into stock, through its service."""
-    try:
-        from weibao.spares import services as spares_services  # noqa: F401
-    except ImportError:
-        return
 
 
 @transaction.atomic

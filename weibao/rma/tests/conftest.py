@@ -128,3 +128,20 @@ def shipped_case(approved_case, commercial):
     from weibao.rma import services
 
     return services.rma_ship_out(case=approved_case, actor=commercial, carrier="sf", waybill="SF1234567890123")
+
+
+@pytest.fixture
+def store(branch):
+    from weibao.spares.models import Warehouse
+
+    return Warehouse.objects.create(code="hq", name="总部备件库", kind="head_office", branch=branch)
+
+
+@pytest.fixture
+def camera_part(vendor):
+    from decimal import Decimal
+
+    from weibao.spares.models import Part
+
+    return Part.objects.create(part_number="P-CAM-4MP", name="网络摄像机", model="DS-2CD3T46", tracking="serial",
+                               vendor=vendor, unit_cost=Decimal("800.00"), price=Decimal("1280.00"), unit="台")  # fmt: skip

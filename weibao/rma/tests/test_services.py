@@ -84,13 +84,36 @@ def test_same_replacement_cannot_open_two_cases(paying_case, replacement_a, comm
     assert RmaCase.objects.count() == 1
 
 
-def test_case_from_stock_needs_a_stock_reference_and_has_no_customer(commercial, vendor):
+def test_faulty_unit_from_stock_leaves_the_store_and_comes_back_repaired(manager, commercial, store, camera_part):
+    from weibao.spares import services as spares
+    from weibao.spares.models import Move, StockUnit
+
+    spares.receive(warehouse=store, part=camera_part, actor=manager, serials=["CAM-1", "CAM-2"])
+    assert spares.available(store, camera_part) == 2
     with pytest.raises(ValidationError) as exc:
-        services.rma_open(actor=commercial, source="stock", vendor=vendor, model="X1", serial_number="S1", fault="坏")
-    assert "stock_ref" in exc.value.message_dict
-    case = services.rma_open(actor=commercial, source="stock", vendor=vendor, model="X1", serial_number="S1",
-                             fault="坏", stock_ref="总部库房")  # fmt: skip
-    assert case.customer_id is None and case.customer_pays is False
+        services.rma_open(actor=manager, source="stock", fault="坏")
+    assert {"part_id", "from_warehouse_id"} <= set(exc.value.message_dict)
+    with pytest.raises(ValidationError) as exc:  # the commercial department does not keep the store
+        services.rma_open(actor=commercial, source="stock", part=camera_part, from_warehouse=store,
+                          serial_number="CAM-1", fault="坏")  # fmt: skip
+    assert "from_warehouse_id" in exc.value.message_dict
+    case = services.rma_open(actor=manager, source="stock", part=camera_part, from_warehouse=store,
+                             serial_number="CAM-1", fault="无视频输出")  # fmt: skip
+    assert case.customer_id is None and case.customer_pays is False and case.vendor_id == camera_part.vendor_id
+    assert spares.available(store, camera_part) == 1  # the faulty unit is no longer on offer
+    case = services.rma_send_back(case=case, actor=commercial)
+    case = services.rma_ship_out(case=case, actor=commercial, carrier="sf", waybill="SF1111111111111")
+    case = services.rma_ship_back(case=case, actor=commercial, outcome="repaired", report="更换主板", carrier="sf",
+                                  waybill="SF2222222222222", vendor_cost="300.00")  # fmt: skip
+    case = services.rma_receive(case=case, actor=commercial)
+    with pytest.raises(ValidationError) as exc:
+        services.rma_return(case=case, actor=commercial, to="customer")
+    assert "return_to" in exc.value.message_dict
+    case = services.rma_return(case=case, actor=commercial, to="stock", warehouse=store)
+    assert spares.available(store, camera_part) == 2
+    assert StockUnit.objects.get(serial="CAM-1").warehouse_id == store.pk
+    assert Move.objects.filter(reference=case.number).exists()
+    assert services.rma_close(case=case, actor=commercial).status == Status.CLOSED
 
 
 def test_manual_case_bad_input_reports_every_field_and_stores_nothing(commercial, customer_a):
@@ -255,7 +278,7 @@ def test_same_waybill_cannot_be_used_twice(shipped_case, commercial, vendor_user
 # --- the whole send-back flow -------------------------------------------------------------------------------------
 
 
-def test_send_back_to_stock_and_fee_collection(shipped_case, commercial, vendor_user):
+def test_send_back_to_stock_and_fee_collection(shipped_case, commercial, vendor_user, store, camera_part):
     case = services.rma_vendor_received(case=shipped_case, actor=vendor_user, vendor_rma_number="HK-RMA-778")
     with pytest.raises(PermissionDenied):  # what the vendor charges us is not the vendor's field to fill
         services.rma_ship_back(case=case, actor=vendor_user, outcome="repaired", report="更换主板", carrier="sf",
@@ -263,15 +286,18 @@ def test_send_back_to_stock_and_fee_collection(shipped_case, commercial, vendor_
     case = services.rma_ship_back(case=case, actor=vendor_user, outcome="repaired", report="更换主板",
                                   carrier="sf", waybill="SF9876543210987")  # fmt: skip
     case = services.rma_receive(case=case, actor=commercial)
-    with pytest.raises(ValidationError):
-        services.rma_return(case=case, actor=commercial, to="stock")  # which warehouse?
-    case = services.rma_return(case=case, actor=commercial, to="stock", warehouse="总部库房")
+    with pytest.raises(ValidationError) as exc:
+        services.rma_return(case=case, actor=commercial, to="stock")  # which warehouse, which part?
+    assert {"warehouse_id", "part_id"} <= set(exc.value.message_dict)
+    case = services.rma_return(case=case, actor=commercial, to="stock", warehouse=store, part=camera_part)
     with pytest.raises(TransitionNotAllowed):
         services.rma_close(case=case, actor=commercial)  # the fee is not collected yet
     with pytest.raises(ValidationError) as exc:
         services.rma_collect(case=case, actor=commercial, invoice_number="", paid_on="2999-01-01")
     assert {"invoice_number", "paid_on"} <= set(exc.value.message_dict)
-    case = services.rma_collect(case=case, actor=commercial, invoice_number="No.04521234", paid_on=datetime.date.today())
+    case = services.rma_collect(
+        case=case, actor=commercial, invoice_number="No.04521234", paid_on=datetime.date.today()
+    )
     assert case.paid_amount == case.fees.get(status=FeeStatus.APPROVED).total
     case = services.rma_close(case=case, actor=commercial)
     assert case.status == Status.CLOSED
