@@ -39,6 +39,7 @@ NAV: list[NavItem] = [
     NavItem(_("SLA preview"), "contracts:preview", "contracts.view", "⏱"),
     NavItem(_("Repairs (RMA)"), "rma:list", "rma.view", "⟲"),
     NavItem(_("Vendor escalations"), "rma:escalation_list", "escalation.view", "⇪"),
+    NavItem(_("Vendor support agreements"), "rma:agreements", "vendors.agreements", "⚖"),
     NavItem(_("Notifications"), "notifications:log", "notifications.view_log", "✉"),
     NavItem(_("Received mail"), "notifications:inbound", "notifications.triage", "@"),
     NavItem(_("Notification preferences"), "notifications:preferences", "notifications.preferences", "◔"),

@@ -1,6 +1,7 @@
 import datetime
 
 import pytest
+from django.utils import timezone
 
 
 @pytest.fixture
@@ -64,7 +65,7 @@ def device_a(site_a, vendor):
     from weibao.workorders.tests.factories import DeviceFactory
 
     return DeviceFactory(site=site_a, vendor=vendor, model="DS-2CD3T46", serial_number="OLD-0001",
-                         warranty_end=datetime.date.today() - datetime.timedelta(days=365))  # fmt: skip
+                         warranty_end=timezone.localdate() - datetime.timedelta(days=365))  # fmt: skip
 
 
 @pytest.fixture

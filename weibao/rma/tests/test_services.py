@@ -3,6 +3,7 @@ from decimal import Decimal
 
 import pytest
 from django.core.exceptions import PermissionDenied, ValidationError
+from django.utils import timezone
 
 from weibao.assets.choices import DeviceStatus
 from weibao.core.exceptions import TransitionNotAllowed
@@ -52,7 +53,7 @@ def test_warranty_decision_table(vendor_until, onsite, our_until, owned, human, 
 def test_decision_uses_the_vendors_warranty_of_the_serial_not_ours(replacement_a, commercial, vendor):
     # Our warranty to the customer has ended (device_a), but the vendor's record of this serial runs a year more.
     VendorWarranty.objects.create(vendor=vendor, serial_number="OLD-0001", starts_on=datetime.date(2024, 1, 1),
-                                  ends_on=datetime.date.today() + datetime.timedelta(days=365))  # fmt: skip
+                                  ends_on=timezone.localdate() + datetime.timedelta(days=365))  # fmt: skip
     vendor.offers_onsite_service = True
     vendor.save()
     case = services.rma_open(actor=commercial, source="replacement", replacement=replacement_a, fault="花屏")
@@ -62,7 +63,8 @@ def test_decision_uses_the_vendors_warranty_of_the_serial_not_ours(replacement_a
     assert case.vendor_warranty_from == datetime.date(2024, 1, 1)
     assert case.our_warranty_until == replacement_a.old_device.warranty_end
     event = case.events.get()
-    assert event.data["vendor_warranty"] == WarrantyState.IN and event.data["our_warranty"] == WarrantyState.OUT
+    assert event.data["vendor_warranty"] == WarrantyState.IN
+    assert event.data["our_warranty"] == WarrantyState.OUT
 
 
 # --- registration -------------------------------------------------------------------------------------------------
@@ -71,8 +73,10 @@ def test_decision_uses_the_vendors_warranty_of_the_serial_not_ours(replacement_a
 def test_case_from_replacement_links_both_ways_and_goes_on_the_order(paying_case, replacement_a, order_a):
     replacement_a.refresh_from_db()
     assert replacement_a.rma_ref == paying_case.number
-    assert paying_case.workorder_id == order_a.pk and paying_case.customer_id == order_a.customer_id
-    assert paying_case.serial_number == "OLD-0001" and paying_case.organisation_id == order_a.organisation_id
+    assert paying_case.workorder_id == order_a.pk
+    assert paying_case.customer_id == order_a.customer_id
+    assert paying_case.serial_number == "OLD-0001"
+    assert paying_case.organisation_id == order_a.organisation_id
     assert order_a.events.filter(kind=EventKind.RMA_OPENED, data__rma=paying_case.number).exists()
     assert paying_case.number.startswith("RMA-")
 
@@ -99,7 +103,9 @@ def test_faulty_unit_from_stock_leaves_the_store_and_comes_back_repaired(manager
     assert "from_warehouse_id" in exc.value.message_dict
     case = services.rma_open(actor=manager, source="stock", part=camera_part, from_warehouse=store,
                              serial_number="CAM-1", fault="无视频输出")  # fmt: skip
-    assert case.customer_id is None and case.customer_pays is False and case.vendor_id == camera_part.vendor_id
+    assert case.customer_id is None
+    assert case.customer_pays is False
+    assert case.vendor_id == camera_part.vendor_id
     assert spares.available(store, camera_part) == 1  # the faulty unit is no longer on offer
     case = services.rma_send_back(case=case, actor=commercial)
     case = services.rma_ship_out(case=case, actor=commercial, carrier="sf", waybill="SF1111111111111")
@@ -121,7 +127,8 @@ def test_manual_case_bad_input_reports_every_field_and_stores_nothing(commercial
         services.rma_open(actor=commercial, source="manual", customer=customer_a, fault="",
                           vendor_warranty_until="2026-13-40")  # fmt: skip
     assert {"fault", "vendor_warranty_until"} <= set(exc.value.message_dict)
-    assert not RmaCase.objects.exists() and not RmaEvent.objects.exists()
+    assert not RmaCase.objects.exists()
+    assert not RmaEvent.objects.exists()
 
 
 def test_manual_case_with_another_customers_serial_is_refused(commercial, customer_a, device_b, vendor):
@@ -162,7 +169,8 @@ def test_shipping_out_is_refused_until_the_customer_approved_the_fee(paying_case
     assert "fee" in exc.value.message or "费用" in exc.value.message
     fee = services.rma_fee_quote(case=paying_case, actor=commercial, repair="800.00", shipping_out="25",
                                  shipping_back="25", tax_rate="0.06")  # fmt: skip
-    assert fee.total == Decimal("901.00") and fee.shipping == Decimal("50.00")  # 850 + 6 % tax
+    assert fee.total == Decimal("901.00")
+    assert fee.shipping == Decimal("50.00")
     with pytest.raises(TransitionNotAllowed):
         services.rma_ship_out(case=paying_case, actor=commercial, carrier="sf", waybill="SF1234567890123")
     services.rma_fee_answer(fee=fee, actor=customer_a_user, approve=False, reason="太贵")
@@ -175,7 +183,8 @@ def test_shipping_out_is_refused_until_the_customer_approved_the_fee(paying_case
     assert (fee.status, revised.revision) == (FeeStatus.SUPERSEDED, 2)
     services.rma_fee_answer(fee=revised, actor=customer_a_user, approve=True)
     case = services.rma_ship_out(case=paying_case, actor=commercial, carrier="sf", waybill="sf 1234 5678 90123")
-    assert case.status == Status.SHIPPED_OUT and case.sent_to_vendor_at is not None
+    assert case.status == Status.SHIPPED_OUT
+    assert case.sent_to_vendor_at is not None
     shipment = case.shipments.get()
     assert (shipment.waybill, shipment.address) == ("SF1234567890123", case.vendor.rma_address)
     case.device.refresh_from_db()
@@ -186,7 +195,7 @@ def test_unit_in_our_warranty_ships_without_a_fee(commercial, customer_a, site_a
     from weibao.workorders.tests.factories import DeviceFactory
 
     device = DeviceFactory(site=site_a, vendor=vendor, serial_number="INW-1",
-                           warranty_end=datetime.date.today() + datetime.timedelta(days=30))  # fmt: skip
+                           warranty_end=timezone.localdate() + datetime.timedelta(days=30))  # fmt: skip
     case = services.rma_open(actor=commercial, source="manual", device=device, fault="坏")
     assert case.customer_pays is False
     with pytest.raises(TransitionNotAllowed):
@@ -224,7 +233,8 @@ def test_fee_link_answers_once(paying_case, commercial):
     fee = services.rma_fee_quote(case=paying_case, actor=commercial, repair="1", shipping_out="1", shipping_back="1")
     tokens = services.rma_fee_link_create(fee=fee, actor=commercial, channel="sms", sent_to="13900000000")
     answered = services.rma_fee_answer_by_link(token=tokens["approve"], name="王主任")
-    assert answered.status == FeeStatus.APPROVED and answered.answered_via == "link"
+    assert answered.status == FeeStatus.APPROVED
+    assert answered.answered_via == "link"
     with pytest.raises(LinkUsed):
         services.rma_fee_answer_by_link(token=tokens["refuse"], name="王主任")
     paying_case.refresh_from_db()
@@ -266,7 +276,8 @@ def test_wrong_waybill_stores_nothing(approved_case, commercial):
         services.rma_ship_out(case=approved_case, actor=commercial, carrier="sf", waybill="YT1234567890123")
     assert "waybill" in exc.value.message_dict
     approved_case.refresh_from_db()
-    assert approved_case.status == Status.READY_TO_SHIP and not RmaShipment.objects.exists()
+    assert approved_case.status == Status.READY_TO_SHIP
+    assert not RmaShipment.objects.exists()
 
 
 def test_same_waybill_cannot_be_used_twice(shipped_case, commercial, vendor_user):
@@ -295,9 +306,7 @@ def test_send_back_to_stock_and_fee_collection(shipped_case, commercial, vendor_
     with pytest.raises(ValidationError) as exc:
         services.rma_collect(case=case, actor=commercial, invoice_number="", paid_on="2999-01-01")
     assert {"invoice_number", "paid_on"} <= set(exc.value.message_dict)
-    case = services.rma_collect(
-        case=case, actor=commercial, invoice_number="No.04521234", paid_on=datetime.date.today()
-    )
+    case = services.rma_collect(case=case, actor=commercial, invoice_number="No.04521234", paid_on=timezone.localdate())
     assert case.paid_amount == case.fees.get(status=FeeStatus.APPROVED).total
     case = services.rma_close(case=case, actor=commercial)
     assert case.status == Status.CLOSED
@@ -316,9 +325,9 @@ def test_vendor_visit_route(commercial, customer_a, site_a, vendor):
     vendor.offers_onsite_service = True
     vendor.save()
     device = DeviceFactory(site=site_a, vendor=vendor, serial_number="V-1",
-                           warranty_end=datetime.date.today() + datetime.timedelta(days=30))  # fmt: skip
+                           warranty_end=timezone.localdate() + datetime.timedelta(days=30))  # fmt: skip
     case = services.rma_open(actor=commercial, source="manual", device=device, fault="坏",
-                             vendor_warranty_until=datetime.date.today() + datetime.timedelta(days=30))  # fmt: skip
+                             vendor_warranty_until=timezone.localdate() + datetime.timedelta(days=30))  # fmt: skip
     assert case.route == Route.VENDOR_VISIT
     case = services.rma_request_visit(case=case, actor=commercial)
     assert case.sent_to_vendor_at is not None
@@ -372,7 +381,8 @@ def test_escalation_records_case_number_and_the_vendors_deadline(order_a, manage
                                    valid_from=datetime.date(2020, 1, 1))  # fmt: skip
     wo.workorder_acknowledge(workorder=order_a, actor=manager)
     esc = services.vendor_escalate(workorder=order_a, actor=manager, vendor=vendor, vendor_case_number="HK-1")
-    assert esc.response_due_at is not None and esc.response_due_at > esc.escalated_at
+    assert esc.response_due_at is not None
+    assert esc.response_due_at > esc.escalated_at
     assert esc.vendor_case_number == "HK-1"
     assert order_a.events.filter(kind=EventKind.VENDOR_CASE).exists()
 
@@ -387,7 +397,8 @@ def test_root_cause_required_before_the_order_closes_as_solved_by_vendor(escalat
     esc = services.escalation_solve(escalation=escalated, actor=manager, root_cause="固件V5.5.0内存泄漏",
                                     solution="升级到V5.5.2")  # fmt: skip
     order_a.refresh_from_db()
-    assert esc.status == EscalationStatus.SOLVED and order_a.status == WOStatus.RESOLVED
+    assert esc.status == EscalationStatus.SOLVED
+    assert order_a.status == WOStatus.RESOLVED
     assert order_a.events.filter(kind=EventKind.ROOT_CAUSE, body="固件V5.5.0内存泄漏").exists()
 
 
@@ -432,5 +443,6 @@ def test_plain_escalation_is_picked_up_and_re_escalation_withdraws_the_old(order
     order_a.refresh_from_db()
     second = services.escalation_sync(workorder=order_a)
     first.refresh_from_db()
-    assert second.vendor_id == other.pk and first.status == EscalationStatus.WITHDRAWN
+    assert second.vendor_id == other.pk
+    assert first.status == EscalationStatus.WITHDRAWN
     assert VendorEscalation.objects.filter(status=EscalationStatus.OPEN).count() == 1
