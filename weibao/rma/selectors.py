@@ -127,7 +127,7 @@ def rma_case_view(*, case: RmaCase, user) -> CaseView:
             view.actions |= {"check_warranty"}
         if s == Status.REGISTERED and case.route == "vendor_visit":
             view.actions.add("request_visit")
-        if s == Status.VENDOR_VISIT:
+        if s == Status.VENDOR_VISIT and case.visit_done_at is None:
             view.actions.add("visit_done")
         if case.customer_pays and s in (Status.REGISTERED, Status.VENDOR_VISIT, Status.AWAITING_FEE,
                                         Status.READY_TO_SHIP):  # fmt: skip
