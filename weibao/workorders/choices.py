@@ -3,6 +3,8 @@
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
+from weibao.contracts.choices import ServiceType  # noqa: F401 - one vocabulary, re-exported for the order's field
+
 
 class Status(models.TextChoices):
     """Where a work order (故障处理工作单) stands in its lifecycle."""
@@ -139,14 +141,6 @@ class Cause(models.TextChoices):
     UNKNOWN = "unknown", _("Not yet known")
     HUMAN = "human", _("Human error")
     SYSTEM = "system", _("System fault")
-
-
-class ServiceType(models.TextChoices):
-    """Which terms the work is done under (from the entitlement rules)."""
-
-    WARRANTY = "warranty", _("In warranty")
-    CONTRACT = "contract", _("Maintenance contract")
-    PAID = "paid", _("Paid service")
 
 
 class SlaState(models.TextChoices):
