@@ -15,6 +15,7 @@ from django.views.decorators.http import require_http_methods, require_POST
 from weibao.accounts.permissions import has_perm, require
 from weibao.core.action_links import LinkError
 from weibao.core.exceptions import StaleEdit, TransitionNotAllowed
+from weibao.core.form_views import attach_service_errors
 from weibao.rma import forms as f
 from weibao.rma import selectors
 from weibao.rma import services as svc
@@ -34,17 +35,17 @@ QUEUE_LABELS = [
 ]
 
 
+# Service field names that the forms call differently (ids in the API, shorter labels on the page).
+FIELD_ALIASES = {"return_to": "to", "repair_report": "report", "part_id": "part", "warehouse_id": "warehouse",
+                 "from_warehouse_id": "from_warehouse", "customer_id": "customer", "vendor_id": "vendor",
+                 "replacement_id": "replacement", "close_note": "note", "cancel_reason": "reason"}  # fmt: skip
+
+
 def _add_errors(form, exc: ValidationError) -> None:
-    if not hasattr(exc, "error_dict"):
-        form.add_error(None, exc.messages)
-        return
-    for key, messages in exc.message_dict.items():
-        name = key[:-3] if key.endswith("_id") and key[:-3] in form.fields else key
-        if name == "return_to" and "to" in form.fields:
-            name = "to"
-        if name == "repair_report" and "report" in form.fields:
-            name = "report"
-        form.add_error(name if name in form.fields else None, messages)
+    """The service's field errors onto the form (core's one helper), names translated to the form's."""
+    if hasattr(exc, "error_dict"):
+        exc = ValidationError({FIELD_ALIASES.get(k, k): v for k, v in exc.message_dict.items()})
+    attach_service_errors(form, exc)
 
 
 def _version(form) -> int | None:
