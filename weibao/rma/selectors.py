@@ -163,8 +163,12 @@ def rma_case_view(*, case: RmaCase, user) -> CaseView:
 
 
 def escalation_qs_for(user) -> QuerySet[VendorEscalation]:
-    """Escalations `user` may see: staff all, a vendor those to its company; customers none (404)."""
-    return scope_queryset(VendorEscalation.objects.all(), user)
+    """Escalations `user` may see: staff all, a vendor those to its company on orders still escalated to it (an order
+    re-escalated to another vendor is no longer its business, SPEC §8); customers none (404)."""
+    qs = scope_queryset(VendorEscalation.objects.all(), user)
+    if getattr(user, "is_vendor", False):
+        qs = qs.filter(workorder__escalated_vendor__organisation=user.organisation_id)
+    return qs
 
 
 def escalation_get_for_user(*, user, pk) -> VendorEscalation:
@@ -186,9 +190,8 @@ def escalations_for_order(*, workorder, user) -> list[VendorEscalation]:
 
 
 def question_get_for_user(*, user, pk) -> VendorQuestion:
-    return get_for_user(scope_queryset(VendorQuestion.objects.select_related("escalation__vendor__organisation",
-                                                                             "escalation__workorder"), user),
-                        user, pk=pk)  # fmt: skip
+    qs = VendorQuestion.objects.filter(escalation__in=escalation_qs_for(user))
+    return get_for_user(qs.select_related("escalation__vendor__organisation", "escalation__workorder"), user, pk=pk)
 
 
 def cases_for_order(*, workorder, user) -> list[RmaCase]:

@@ -206,3 +206,17 @@ def test_agreement_api(api_as, commercial, vendor, customer_a_user):
                                                         "valid_from": "2026-01-01"})  # fmt: skip
     assert r.status_code == 201
     assert api_as(customer_a_user).get(f"{BASE}/agreements").status_code == 403
+
+
+def test_a_vendor_loses_sight_of_an_order_re_escalated_to_another(api_as, order_a, manager, vendor, vendor_user):
+    from weibao.workorders import services as wo
+    from weibao.workorders.tests.factories import VendorFactory
+
+    wo.workorder_acknowledge(workorder=order_a, actor=manager)
+    esc = services.vendor_escalate(workorder=order_a, actor=manager, vendor=vendor, reason="固件")
+    assert api_as(vendor_user).get(f"{BASE}/escalations/{esc.pk}").status_code == 200
+    wo.workorder_start_diagnosis(workorder=order_a, actor=manager)
+    order_a.refresh_from_db()
+    services.vendor_escalate(workorder=order_a, actor=manager, vendor=VendorFactory(), reason="换厂商")
+    assert api_as(vendor_user).get(f"{BASE}/escalations/{esc.pk}").status_code == 404
+    assert api_as(vendor_user).get(f"/api/work-orders/{order_a.pk}").status_code == 404
