@@ -652,9 +652,17 @@ def rma_open(*, actor: User, source: str, fault: str, vendor: Vendor | None = No
     if source == Source.STOCK:
         from weibao.spares.services import write_off
 
-        write_off(warehouse=from_warehouse, part=part, actor=actor, quantity=1,
-                  serials=[serial_number] if part.is_serial else None,
-                  reason=str(_("Faulty, sent to repair: %(rma)s")) % {"rma": case.number})  # fmt: skip
+        try:
+            write_off(warehouse=from_warehouse, part=part, actor=actor, quantity=1,
+                      serials=[serial_number] if part.is_serial else None,
+                      reason=str(_("Faulty, sent to repair: %(rma)s")) % {"rma": case.number})  # fmt: skip
+        except ValidationError as exc:
+            # Not on that shelf (an unknown serial, none left): the store's reason on the serial field; the whole
+            # registration rolls back with it.
+            messages = (
+                [m for ms in exc.message_dict.values() for m in ms] if hasattr(exc, "error_dict") else exc.messages
+            )
+            raise ValidationError({"serial_number": messages}) from None
     if replacement is not None:
         from weibao.onsite.services import replacement_link_rma
 

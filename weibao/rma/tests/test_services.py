@@ -101,6 +101,11 @@ def test_faulty_unit_from_stock_leaves_the_store_and_comes_back_repaired(manager
         services.rma_open(actor=commercial, source="stock", part=camera_part, from_warehouse=store,
                           serial_number="CAM-1", fault="坏")  # fmt: skip
     assert "from_warehouse_id" in exc.value.message_dict
+    with pytest.raises(ValidationError) as exc:  # a serial that is not on that shelf
+        services.rma_open(actor=manager, source="stock", part=camera_part, from_warehouse=store,
+                          serial_number="CAM-404", fault="坏")  # fmt: skip
+    assert "serial_number" in exc.value.message_dict
+    assert not RmaCase.objects.exists()
     case = services.rma_open(actor=manager, source="stock", part=camera_part, from_warehouse=store,
                              serial_number="CAM-1", fault="无视频输出")  # fmt: skip
     assert case.customer_id is None
