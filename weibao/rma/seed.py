@@ -153,17 +153,13 @@ def demo(*, stdout) -> None:
 
 def _stock_case(manager, commercial, hik, stdout) -> None:
     """A faulty camera found on the head-office shelf: out of stock, repaired, back on the shelf."""
-    from weibao.accounts.models import Branch
     from weibao.rma import services
     from weibao.spares import services as spares
     from weibao.spares.models import Part, StockUnit, Warehouse
 
-    branch = Branch.objects.filter(is_head_office=True).first()
-    store = Warehouse.objects.filter(kind="head_office", is_active=True).first()
-    if store is None and branch is not None:
-        store = Warehouse.objects.create(code="hq", name="总部备件库", kind="head_office", branch=branch)
+    store = Warehouse.objects.filter(kind="head_office", is_active=True).order_by("pk").first()
     if store is None:
-        stdout.write("  rma: no warehouse for the stock demo")
+        stdout.write("  rma: no warehouse for the stock demo (seed spares first)")
         return
     part, _created = Part.objects.get_or_create(part_number="P-CAM-4MP", defaults={
         "name": "网络摄像机 400万", "model": "DS-2CD3T46WDV3-I3", "vendor": hik, "tracking": "serial",

@@ -13,7 +13,7 @@ pytestmark = pytest.mark.django_db
 
 def test_demo_seed_has_a_case_at_each_stage():
     out = io.StringIO()
-    apps = ["accounts", "customers", "assets", "contracts", "onsite", "rma"]
+    apps = ["accounts", "customers", "assets", "contracts", "onsite", "spares", "rma"]
     call_command("seed", "--demo", "--only", *apps, stdout=out)
     statuses = set(RmaCase.objects.values_list("status", flat=True))
     assert set(Status) <= statuses, out.getvalue()
