@@ -169,6 +169,7 @@ def _stock_case(manager, commercial, hik, stdout) -> None:
         if not StockUnit.objects.filter(part=part, serial=serial).exists():
             spares.receive(warehouse=store, part=part, actor=manager, serials=[serial], note="demo")
         case = services.rma_open(actor=manager, source="stock", part=part, from_warehouse=store, serial_number=serial,
+                                 vendor=part.vendor or hik,
                                  fault="备件开箱检测无视频输出")  # fmt: skip
         case = services.rma_send_back(case=case, actor=commercial)
         case = _ship(case, commercial)
