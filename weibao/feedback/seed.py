@@ -16,7 +16,7 @@ DEMO_REF = "demo:feedback"
 def _closed_order(*, customer, site, manager, engineer, symptom: str, severity: str, reporter: tuple[str, str],
                   rating: int | None = None):  # fmt: skip
     from weibao.onsite import services as onsite
-    from weibao.onsite.seed import _signature
+    from weibao.onsite.seed import demo_signature
     from weibao.workorders import services as wo
 
     order = wo.workorder_create(actor=manager, customer=customer, site=site, channel="phone", source_ref=DEMO_REF,
@@ -31,7 +31,7 @@ def _closed_order(*, customer, site, manager, engineer, symptom: str, severity: 
         })  # fmt: skip
         order.refresh_from_db()
         onsite.service_form_sign(workorder=order, actor=engineer, customer_name=reporter[0],
-                                 customer_signature=_signature(4), engineer_signature=_signature(5))  # fmt: skip
+                                 customer_signature=demo_signature(4), engineer_signature=demo_signature(5))  # fmt: skip
         order.refresh_from_db()
     order = wo.workorder_resolve(workorder=order, actor=engineer, resolution="故障已排除，系统恢复正常")
     return wo.workorder_close(workorder=order, actor=manager)

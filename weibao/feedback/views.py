@@ -300,8 +300,11 @@ def archives(request: HttpRequest) -> HttpResponse:
 def archive(request: HttpRequest, pk: int) -> HttpResponse:
     customer = selectors.customer_for_archive(user=request.user, pk=pk)
     data = selectors.customer_archive(user=request.user, customer=customer)
+    # Chart data only (floats are fine for drawing); the table below the chart shows the exact Decimal means.
+    chart = {"labels": [str(r["label"]) for r in data.trend],
+             "values": [float(r["average"]) if r["average"] is not None else None for r in data.trend]}  # fmt: skip
     return render(request, "feedback/archive.html", {
-        "a": data, "customer": customer,
+        "a": data, "customer": customer, "trend_chart": chart,
         "see_callbacks": has_perm(request.user, "feedback.callbacks_view"),
     })  # fmt: skip
 

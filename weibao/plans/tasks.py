@@ -68,7 +68,7 @@ def report_deliver(*, report_id: int) -> dict:
     from django.core.files.base import ContentFile
 
     from weibao.notifications.choices import Notice
-    from weibao.onsite.tasks import _customer_email
+    from weibao.onsite.tasks import customer_email
     from weibao.plans import pdf
     from weibao.plans.models import ProcessingReport
     from weibao.workorders.services import system_user, workorder_attach_document
@@ -88,7 +88,7 @@ def report_deliver(*, report_id: int) -> dict:
         report.file.save(filename, ContentFile(data), save=False)
     attachment = workorder_attach_document(event=report.event, content=data, name=filename,
                                            content_type="application/pdf", actor=system_user())  # fmt: skip
-    to = report.sent_to or _customer_email(wo)
+    to = report.sent_to or customer_email(wo)
     result = {"attachment": attachment.pk, "delivery": None}
     if to:
         context = {"workorder": wo, "report": report, "brand": settings.WEIBAO_BRAND,

@@ -105,3 +105,14 @@ def test_a_complaint_goes_through_its_steps(phone_page, order_a, manager, field_
     assert complaint.status == "closed"
     assert complaint.confirmed_at is not None
     assert Callback.objects.filter(complaint=complaint).exists()
+
+
+def test_customer_archive_draws_the_satisfaction_trend(phone_page, close_order, site_a, customer_a, customer_a_user):
+    close_order(site_a, severity="C", rating=4)
+    page = phone_page
+    login(page, customer_a_user.username)
+    page.goto("/feedback/archives/")  # a customer goes straight to its own archive
+    page.wait_for_selector('[data-testid=trend-chart][data-drawn="true"]')
+    assert page.eval_on_selector("[data-testid=trend-chart] canvas", "c => c.width > 0 && c.height > 0")
+    assert f"/feedback/archives/{customer_a.pk}/" in page.url
+    no_sideways_scroll(page)
