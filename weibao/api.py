@@ -51,6 +51,7 @@ API_ROUTERS = [
     ("notifications", "/notifications/"),
     ("feedback", "/feedback/"),
     ("payroll", "/pay/"),
+    ("rma", "/rma/"),
 ]
 for app, prefix in API_ROUTERS:
     if find_spec(f"weibao.{app}.api") is not None:
