@@ -5,7 +5,7 @@
 
 It needs one existing work order as a template (`weibao seed --demo` first). It adds, once (idempotent, kept for
 re-runs): `--engineers` field engineers (username prefix "paybench"), `--background` closed orders of earlier
-months (the database's size), and for last month `--visits` on-site orders per engineer with their signed service
+months with their signed forms (the database's size), and for last month `--visits` on-site orders per engineer with their signed service
 forms (10 % incomplete, 5 % corrected by a second revision), a travel claim per 5 visits and, when the feedback app
 is installed, one confirmed complaint per 20 visits. Then it times, each inside a transaction rolled back:
 `services.compute` (the reads and the rules) and `services.paymonth_prepare` (the same plus storing every statement
@@ -182,7 +182,9 @@ def main() -> None:
     template = _template()
     started = time.perf_counter()
     if args.background:
-        _orders(template, engineers, args.background, (month - dt.timedelta(days=200)).replace(day=1), "B", "closed")
+        background = _orders(template, engineers, args.background, (month - dt.timedelta(days=200)).replace(day=1),
+                             "B", "closed")  # fmt: skip
+        _forms(background, {})  # earlier months' signed forms: the table a month end reads from is full-size
     order_ids = _orders(template, engineers, args.engineers * args.visits, month, "M", "closed")
     _forms(order_ids, {})
     _claims_and_complaints(order_ids)
