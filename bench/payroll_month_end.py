@@ -121,18 +121,21 @@ def _form_row(pk, revision, previous, signed_at, complete, assignee, k):
 
 def _forms(order_ids: list[int], engineers: dict[int, int]) -> None:
     """A signed first revision for every order without one (10 % incomplete); every 20th gets a corrected second."""
-    done = set(ServiceForm.objects.filter(workorder_id__in=order_ids).values_list("workorder_id", flat=True))
+    done = set(ServiceForm.objects.filter(workorder_id__gte=min(order_ids, default=0)).values_list("workorder_id",
+                                                                                                  flat=True))  # fmt: skip
     todo = [pk for pk in order_ids if pk not in done]
     second = []
 
+    orders = []  # read before the COPY: the connection runs nothing else while a COPY is open
+    for start in range(0, len(todo), 20000):
+        orders.extend(WorkOrder.objects.filter(pk__in=todo[start:start + 20000]).values_list("pk", "arrived_at",
+                                                                                            "assignee_id"))  # fmt: skip
+
     def rows():
-        for start in range(0, len(todo), 20000):
-            chunk = WorkOrder.objects.filter(pk__in=todo[start:start + 20000]).values_list("pk", "arrived_at",
-                                                                                           "assignee_id")  # fmt: skip
-            for k, (pk, arrived, assignee) in enumerate(chunk, start=start):
-                if k % 20 == 1:
-                    second.append((pk, arrived, assignee))
-                yield _form_row(pk, 1, None, arrived + dt.timedelta(hours=2), k % 10 != 0, assignee, k)
+        for k, (pk, arrived, assignee) in enumerate(orders):
+            if k % 20 == 1:
+                second.append((pk, arrived, assignee))
+            yield _form_row(pk, 1, None, arrived + dt.timedelta(hours=2), k % 10 != 0, assignee, k)
 
     if connection.vendor == "postgresql":
         _copy(ServiceForm, FORM_COLUMNS, rows())
