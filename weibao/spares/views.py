@@ -350,7 +350,7 @@ def _ledger_filters(request) -> tuple[LedgerFilterForm, selectors.LedgerFilters]
         d = form.cleaned_data
         filters = selectors.LedgerFilters(
             warehouse=d["warehouse"].pk if d["warehouse"] else None,
-            part=d["part"].pk if d["part"] else None,
+            part=d.get("part") or None,
             kind=d["kind"] or "",
         )
     return form, filters
