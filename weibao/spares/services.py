@@ -120,7 +120,8 @@ def _order_event(
     *, workorder, actor, kind: str, part: Part, quantity: int, serials: list[str], warehouse: Warehouse,
     statuses: frozenset[str], text: str,
 ) -> None:  # fmt: skip
-    """One timeline event on the order for the move (locks the order first: the order, then the stock row)."""
+    """One timeline event on the order for the move (locks the order first: the order, then the stock row). The
+    text the customer sees names the part, never the warehouse; the warehouse is in the staff-only data."""
     from weibao.workorders.services.steps import workorder_record_step
 
     body = text % {
@@ -308,7 +309,7 @@ def reserve_for_order(*, warehouse: Warehouse, part: Part, workorder, actor, qua
     _order_event(
         workorder=workorder, actor=actor, kind=EventKind.PARTS_RESERVED, part=part, quantity=qty, serials=serial_list,
         warehouse=warehouse, statuses=_open_statuses(),
-        text=_("Reserved %(part)s %(model)s × %(quantity)s %(unit)s in %(warehouse)s."),
+        text=_("Reserved %(part)s %(model)s × %(quantity)s %(unit)s."),
     )  # fmt: skip
     stock = _lock_stock(warehouse, part)
     if serial_list:
@@ -358,7 +359,7 @@ def issue_to_order(
     _order_event(
         workorder=workorder, actor=actor, kind=EventKind.PARTS_ISSUED, part=part, quantity=qty, serials=serial_list,
         warehouse=warehouse, statuses=_open_statuses(),
-        text=_("Issued %(part)s %(model)s × %(quantity)s %(unit)s from %(warehouse)s."),
+        text=_("Issued %(part)s %(model)s × %(quantity)s %(unit)s."),
     )  # fmt: skip
     stock = _lock_stock(warehouse, part)
     if serial_list:
@@ -393,7 +394,7 @@ def return_unused(
     _order_event(
         workorder=workorder, actor=actor, kind=EventKind.PARTS_RETURNED, part=part, quantity=qty, serials=serial_list,
         warehouse=warehouse, statuses=_all_statuses(),
-        text=_("Returned %(part)s %(model)s × %(quantity)s %(unit)s unused to %(warehouse)s."),
+        text=_("Returned %(part)s %(model)s × %(quantity)s %(unit)s unused."),
     )  # fmt: skip
     stock = _lock_stock(warehouse, part)
     held = issued_to_order(part=part, workorder=workorder)
