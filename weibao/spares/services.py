@@ -199,12 +199,13 @@ def _move(
         actor=actor,
         **links,
     )
-    _check_level(stock=stock, warehouse=warehouse, part=part)
+    _check_level(stock=stock, warehouse=warehouse, part=part, rising=on_hand > 0 or reserved < 0)
     return move
 
 
-def _check_level(*, stock: Stock, warehouse: Warehouse, part: Part) -> None:
-    """Open a low-stock alert when the available quantity falls below the minimum; clear it when back."""
+def _check_level(*, stock: Stock, warehouse: Warehouse, part: Part, rising: bool = True) -> None:
+    """Open a low-stock alert when the available quantity falls below the minimum; clear it when back. Only a move
+    that raised the available quantity can clear one (an issue above the level costs no query here)."""
     level = stock.effective_min_level(warehouse.kind)
     if level <= 0:
         return
@@ -217,7 +218,7 @@ def _check_level(*, stock: Stock, warehouse: Warehouse, part: Part) -> None:
             from weibao.spares.tasks import stock_alert_notify
 
             transaction.on_commit(lambda: stock_alert_notify.enqueue(alert_id=alert.pk))
-    else:
+    elif rising:
         StockAlert.objects.filter(warehouse=warehouse, part=part, cleared_at=None).update(cleared_at=timezone.now())
 
 
