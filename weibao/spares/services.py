@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from decimal import Decimal
 
 from django.core.exceptions import ValidationError
-from django.db import transaction
+from django.db import connection, transaction
 from django.db.models import Sum
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -178,15 +178,20 @@ def _move(
     actor,
     serials: list[str] | None = None,
     unit_cost: Decimal | None = None,
+    applied: bool = False,
     **links,
 ) -> Move:
-    """Apply the deltas to the locked stock row and append the ledger row. The only writer of `Stock`."""
-    stock.on_hand += on_hand
-    stock.reserved += reserved
-    if stock.on_hand < 0 or stock.reserved < 0 or stock.reserved > stock.on_hand:
-        # Services check first with a friendly message; this is the last line before the check constraints.
-        raise _shortage(stock, part, -on_hand)
-    Stock.objects.filter(pk=stock.pk).update(on_hand=stock.on_hand, reserved=stock.reserved, updated_at=timezone.now())
+    """Apply the deltas to the locked stock row and append the ledger row. The only writer of `Stock` (besides
+    `_take_unreserved`, whose conditional UPDATE applied them already: `applied=True`)."""
+    if not applied:
+        stock.on_hand += on_hand
+        stock.reserved += reserved
+        if stock.on_hand < 0 or stock.reserved < 0 or stock.reserved > stock.on_hand:
+            # Services check first with a friendly message; this is the last line before the check constraints.
+            raise _shortage(stock, part, -on_hand)
+        Stock.objects.filter(pk=stock.pk).update(
+            on_hand=stock.on_hand, reserved=stock.reserved, updated_at=timezone.now()
+        )
     move = Move.objects.create(
         kind=kind,
         warehouse=warehouse,
@@ -201,6 +206,25 @@ def _move(
     )
     _check_level(stock=stock, warehouse=warehouse, part=part, rising=on_hand > 0 or reserved < 0)
     return move
+
+
+def _take_unreserved(warehouse: Warehouse, part: Part, quantity: int) -> Stock | None:
+    """The common issue in one statement: take `quantity` from a stock row that has no reservations and enough on
+    hand — a conditional UPDATE that locks the row, checks and writes at once (a concurrent taker waits for the lock
+    and PostgreSQL re-checks the condition on the row it then sees). None: not that simple case (no row, too few,
+    or reservations to weigh) — the caller takes the lock-then-check path, which also gives the refusal."""
+    table = connection.ops.quote_name(Stock._meta.db_table)
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"UPDATE {table} SET on_hand = on_hand - %s, updated_at = %s "  # noqa: S608 - table name from model meta
+            "WHERE warehouse_id = %s AND part_id = %s AND reserved = 0 AND on_hand >= %s "
+            "RETURNING id, on_hand, reserved, min_level",
+            [quantity, timezone.now(), warehouse.pk, part.pk, quantity],
+        )
+        row = cursor.fetchone()
+    if row is None:
+        return None
+    return Stock(id=row[0], warehouse=warehouse, part=part, on_hand=row[1], reserved=row[2], min_level=row[3])
 
 
 def _check_level(*, stock: Stock, warehouse: Warehouse, part: Part, rising: bool = True) -> None:
@@ -362,6 +386,13 @@ def issue_to_order(
         warehouse=warehouse, statuses=_open_statuses(),
         text=_("Issued %(part)s %(model)s × %(quantity)s %(unit)s."),
     )  # fmt: skip
+    if not serial_list:
+        taken = _take_unreserved(warehouse, part, qty)
+        if taken is not None:
+            return _move(
+                stock=taken, warehouse=warehouse, part=part, kind=MoveKind.ISSUE, on_hand=-qty, actor=actor,
+                workorder=workorder, note=note[:300], applied=True,
+            )  # fmt: skip
     stock = _lock_stock(warehouse, part)
     if serial_list:
         units = _units(
