@@ -47,6 +47,7 @@ API_ROUTERS = [
     ("workorders", "/work-orders/"),
     ("onsite", "/onsite/"),
     ("notifications", "/notifications/"),
+    ("slareports", "/sla-reports/"),
 ]
 for app, prefix in API_ROUTERS:
     if find_spec(f"weibao.{app}.api") is not None:

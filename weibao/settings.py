@@ -47,6 +47,7 @@ INSTALLED_APPS = [
     "weibao.workorders",
     "weibao.onsite",
     "weibao.notifications",
+    "weibao.slareports",
 ]
 
 MIDDLEWARE = [

@@ -16,6 +16,7 @@ APP_PREFIXES = [
     ("workorders", "work-orders/"),
     ("onsite", "on-site/"),
     ("notifications", "notifications/"),
+    ("slareports", "sla-reports/"),
 ]
 
 urlpatterns = [

@@ -63,6 +63,12 @@ PERMISSIONS: dict[str, set[str]] = {
     "onsite.price_list": MANAGERS | {Role.SERVICE_ADMIN},
     "dispatch.roster": MANAGERS | {Role.SERVICE_ADMIN},
     "dispatch.view": ALL_STAFF,
+    # SLA reports, regular reports to the customer, fault analysis (issue 12)
+    "slareports.view": ALL_STAFF | CUSTOMER,
+    "slareports.review": MANAGERS,
+    "slareports.schedule": MANAGERS,
+    "slareports.analysis": ALL_STAFF,
+    "slareports.similar": ALL_STAFF | CUSTOMER,
     # channels
     "notifications.admin": {Role.ADMIN},
     "notifications.view_log": MANAGERS | {Role.SERVICE_ADMIN},
