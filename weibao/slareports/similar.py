@@ -27,12 +27,12 @@ FTS_TABLE = "slareports_faulttext"
 SQLITE_SETUP = [
     f"CREATE VIRTUAL TABLE IF NOT EXISTS {FTS_TABLE} USING fts5(title, symptom, content='workorders_workorder', "
     "content_rowid='id', tokenize='trigram')",
-    f"CREATE TRIGGER IF NOT EXISTS {FTS_TABLE}_ai AFTER INSERT ON workorders_workorder BEGIN "
+    f"CREATE TRIGGER IF NOT EXISTS {FTS_TABLE}_ai AFTER INSERT ON workorders_workorder BEGIN "  # noqa: S608 - constants and placeholders only
     f"INSERT INTO {FTS_TABLE}(rowid, title, symptom) VALUES (new.id, new.title, new.symptom); END",
-    f"CREATE TRIGGER IF NOT EXISTS {FTS_TABLE}_ad AFTER DELETE ON workorders_workorder BEGIN "
+    f"CREATE TRIGGER IF NOT EXISTS {FTS_TABLE}_ad AFTER DELETE ON workorders_workorder BEGIN "  # noqa: S608 - constants and placeholders only
     f"INSERT INTO {FTS_TABLE}({FTS_TABLE}, rowid, title, symptom) VALUES ('delete', old.id, old.title, old.symptom); "
     "END",
-    f"CREATE TRIGGER IF NOT EXISTS {FTS_TABLE}_au AFTER UPDATE OF title, symptom ON workorders_workorder BEGIN "
+    f"CREATE TRIGGER IF NOT EXISTS {FTS_TABLE}_au AFTER UPDATE OF title, symptom ON workorders_workorder BEGIN "  # noqa: S608 - constants and placeholders only
     f"INSERT INTO {FTS_TABLE}({FTS_TABLE}, rowid, title, symptom) VALUES ('delete', old.id, old.title, old.symptom); "
     f"INSERT INTO {FTS_TABLE}(rowid, title, symptom) VALUES (new.id, new.title, new.symptom); END",
 ]
@@ -54,7 +54,7 @@ def ensure_sqlite_index(conn=None, *, rebuild: bool = False) -> None:
         for statement in SQLITE_SETUP:
             cursor.execute(statement)
         if missing or rebuild:
-            cursor.execute(f"INSERT INTO {FTS_TABLE}({FTS_TABLE}) VALUES ('rebuild')")
+            cursor.execute(f"INSERT INTO {FTS_TABLE}({FTS_TABLE}) VALUES ('rebuild')")  # noqa: S608 - constants and placeholders only
 
 
 @dataclass(frozen=True)
@@ -92,7 +92,7 @@ def similar_ids(*, text: str, organisation_id: int | None = None, exclude_id: in
         params.append(exclude_id)
     if pg:
         sql = (
-            "SELECT w.id, word_similarity(%s, w.title || ' ' || w.symptom) AS score FROM workorders_workorder w "
+            "SELECT w.id, word_similarity(%s, w.title || ' ' || w.symptom) AS score FROM workorders_workorder w "  # noqa: S608 - constants and placeholders only
             "WHERE %s <%% (w.title || ' ' || w.symptom) AND " + " AND ".join(where) + " "
             "ORDER BY %s <<-> (w.title || ' ' || w.symptom), w.id DESC LIMIT %s"
         )
@@ -105,7 +105,7 @@ def similar_ids(*, text: str, organisation_id: int | None = None, exclude_id: in
         return []
     query = " OR ".join('"' + g.replace('"', "") + '"' for g in grams)
     sql = (
-        f"SELECT w.id, -bm25({FTS_TABLE}) AS score FROM {FTS_TABLE} f JOIN workorders_workorder w ON w.id = f.rowid "
+        f"SELECT w.id, -bm25({FTS_TABLE}) AS score FROM {FTS_TABLE} f JOIN workorders_workorder w ON w.id = f.rowid "  # noqa: S608 - constants and placeholders only
         f"WHERE {FTS_TABLE} MATCH %s AND " + " AND ".join(where) + f" ORDER BY bm25({FTS_TABLE}), w.id DESC LIMIT %s"
     )
     with connection.cursor() as cursor:
