@@ -9,6 +9,7 @@ from functools import cache
 from django.contrib.staticfiles import finders
 from django.template.loader import render_to_string
 from django.utils.translation import gettext as _
+from django.utils.translation import pgettext
 
 from weibao.contracts.choices import ClockKind, Severity
 
@@ -77,16 +78,19 @@ def to_xlsx(data: dict) -> bytes:
     ws["A1"].font = bold
 
     comp = wb.create_sheet(_("Compliance")[:31])
-    comp.append([_("Clock"), _("Severity"), _("Met"), _("Missed"), _("Pending"), _("Compliance %")])
+    comp.append([pgettext("sla", "Clock"), pgettext("sla", "Severity"), pgettext("sla", "Met"),
+                 pgettext("sla", "Missed"), pgettext("sla", "Pending"), _("Compliance %")])  # fmt: skip
     for block in shown["compliance_rows"]:
         for row in block["rows"]:
             comp.append([block["label"], row["label"], row["met"], row["missed"], row["pending"], row["rate"] or ""])
     times = wb.create_sheet(_("Times")[:31])
-    times.append([_("Clock"), _("Stopped clocks"), _("Mean (business minutes)"), _("P90 (business minutes)")])
+    times.append(
+        [pgettext("sla", "Clock"), _("Stopped clocks"), _("Mean (business minutes)"), _("P90 (business minutes)")]
+    )
     for row in shown["time_rows"]:
         times.append([row["label"], row["count"], row["mean_minutes"], row["p90_minutes"]])
     sev = wb.create_sheet(_("Severity")[:31])
-    sev.append([_("Severity"), _("Orders")])
+    sev.append([pgettext("sla", "Severity"), _("Orders")])
     for row in shown["severity_rows"]:
         sev.append([row["label"], row["count"]])
     out = io.BytesIO()

@@ -29,10 +29,12 @@ from weibao.workorders.selectors import workorder_get_for_user
 
 def _report_form(request: HttpRequest) -> tuple[ReportForm, dict | None]:
     """The report form from the query string, and the report when the form is valid."""
-    require(request.user, "slareports.view")
     start, end = previous_month()
     raw = request.GET.get("contract")
     include = int(raw) if raw and raw.isdigit() and len(raw) < 12 else None
+    if include is not None:
+        selectors.contract_for_report(user=request.user, pk=include)  # another's contract (or a vendor): 404
+    require(request.user, "slareports.view")
     contracts = selectors.report_contracts(user=request.user, include=include)
     if "contract" not in request.GET and contracts:
         initial = {"contract": contracts[0].pk, "start": start, "end": end}

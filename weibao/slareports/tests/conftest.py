@@ -1,12 +1,12 @@
 """A hand-counted fixture: one 7x24 contract of customer A with orders in March 2026 whose SLA outcomes are known.
 
-    O1 A  03-02 10:00  response 6 min (met)    resolution 180 min (met)      rated 5
-    O2 A  03-05 10:00  response 30 min (missed) resolution 600 min (missed)
-    O3 B  03-10 09:00  response 12 min (met)   resolution 1200 min (met)     rated 3   down 20 h
-    O4 C  03-20 09:00  resolution running, due 03-23 09:00 → missed at as_of; legacy
-    O5 D  03-30 09:00  resolution running, due 04-29 → pending
-    O6 B  cancelled in March (left out)          O7 B 02-20, still open past its deadline (legacy, not in March)
-    O8    customer B's order in March (another contract)   O9 reported 04-01 00:00 (after the period)
+O1 A  03-02 10:00  response 6 min (met)    resolution 180 min (met)      rated 5
+O2 A  03-05 10:00  response 30 min (missed) resolution 600 min (missed)
+O3 B  03-10 09:00  response 12 min (met)   resolution 1200 min (met)     rated 3   down 20 h
+O4 C  03-20 09:00  resolution running, due 03-23 09:00 → missed at as_of; legacy
+O5 D  03-30 09:00  resolution running, due 04-29 → pending
+O6 B  cancelled in March (left out)          O7 B 02-20, still open past its deadline (legacy, not in March)
+O8    customer B's order in March (another contract)   O9 reported 04-01 00:00 (after the period)
 """
 
 import datetime

@@ -92,7 +92,7 @@ def test_review_then_send_mails_the_pdf_to_the_contacts(generated, manager, cont
     assert len(mailoutbox) == 1
     mail = mailoutbox[0]
     assert mail.to == ["wang@example.com", "cio@example.com"]
-    (name, content, mime), = mail.attachments
+    ((name, content, mime),) = mail.attachments
     assert mime == "application/pdf" and content.startswith(b"%PDF")
     assert "三月运行平稳。" in mail.body
     # History: the sent report stays, and sending twice is refused.
