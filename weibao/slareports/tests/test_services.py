@@ -88,12 +88,14 @@ def test_review_then_send_mails_the_pdf_to_the_contacts(generated, manager, cont
     report.refresh_from_db()
     assert report.status == "sent"
     assert report.sent_to == ["wang@example.com", "cio@example.com"]
-    assert report.pdf.name and report.mailed_at is not None
+    assert report.pdf.name
+    assert report.mailed_at is not None
     assert len(mailoutbox) == 1
     mail = mailoutbox[0]
     assert mail.to == ["wang@example.com", "cio@example.com"]
     ((name, content, mime),) = mail.attachments
-    assert mime == "application/pdf" and content.startswith(b"%PDF")
+    assert mime == "application/pdf"
+    assert content.startswith(b"%PDF")
     assert "三月运行平稳。" in mail.body
     # History: the sent report stays, and sending twice is refused.
     with pytest.raises(TransitionNotAllowed):
@@ -121,7 +123,9 @@ def test_send_without_any_recipient_stores_nothing(generated, manager):
         services.report_send(report=report, actor=manager, expected_version=report.version)
     assert "recipients" in exc.value.message_dict
     report.refresh_from_db()
-    assert report.status == "reviewed" and not report.pdf and report.sent_at is None
+    assert report.status == "reviewed"
+    assert not report.pdf
+    assert report.sent_at is None
 
 
 def test_stale_review_is_refused(generated, manager):

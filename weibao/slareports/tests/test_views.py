@@ -55,8 +55,10 @@ def test_report_page_shows_numbers_charts_and_definition(client, manager, march,
     assert response.status_code == 200
     body = response.content.decode()
     assert 'data-testid="fix-rate">50.0%' in body
-    assert 'id="sla-chart-data"' in body and "sla-chart-compliance" in body
-    assert "echarts-5.6.0.min.js" in body and "slareports/charts.js" in body
+    assert 'id="sla-chart-data"' in body
+    assert "sla-chart-compliance" in body
+    assert "echarts-5.6.0.min.js" in body
+    assert "slareports/charts.js" in body
     assert "Fix-on-time rate = orders resolved within their resolution time limit" in body
 
 
@@ -116,14 +118,16 @@ def test_pdf_export_has_the_same_numbers_in_cjk(client, manager, march, contract
 
     client.force_login(manager)
     response = client.get(reverse("slareports:pdf") + q(contract_a))
-    assert response.status_code == 200 and response.content.startswith(b"%PDF")
+    assert response.status_code == 200
+    assert response.content.startswith(b"%PDF")
     if not shutil.which("pdftotext"):
         pytest.skip("poppler-utils not installed")
     path = tmp_path / "r.pdf"
     path.write_bytes(response.content)
     text = subprocess.run(["pdftotext", "-layout", str(path), "-"], capture_output=True, text=True,  # noqa: S603, S607
                           check=True).stdout  # fmt: skip
-    assert "甲维保" in text and "故障修复及时率" in text
+    assert "甲维保" in text
+    assert "故障修复及时率" in text
     lines = {line.split("  ")[0].strip(): line.split()[-1] for line in text.splitlines() if "  " in line.strip()}
     assert lines["Orders in the period"] == "5"
     assert lines["Fix-on-time rate (故障修复及时率)"] == "50.0%"
@@ -156,7 +160,8 @@ def test_customer_sees_its_own_contracts_report_only(client, customer_a_user, cu
     client.force_login(customer_a_user)
     assert client.get(reverse("slareports:report") + q(contract_a)).status_code == 200
     page = client.get(reverse("slareports:report")).content.decode()
-    assert "HT-A" in page and "HT-B" not in page
+    assert "HT-A" in page
+    assert "HT-B" not in page
     client.force_login(customer_b_user)
     for name in ("report", "drill", "xlsx", "pdf"):
         assert_scoped(reverse(f"slareports:{name}") + q(contract_a), client)
@@ -221,7 +226,8 @@ def test_schedule_page_saves_and_shows_field_errors(client, manager, contract_a)
     url = reverse("slareports:schedule", args=[contract_a.pk])
     assert client.get(url).status_code == 200
     bad = client.post(url, {"frequency": "monthly", "major_down_hours": "0", "extra_recipients": ""})
-    assert bad.status_code == 200 and bad.context["form"].errors["major_down_hours"]
+    assert bad.status_code == 200
+    assert bad.context["form"].errors["major_down_hours"]
     bad = client.post(url, {"frequency": "monthly", "extra_recipients": "not-a-mail"})
     assert bad.context["form"].errors["extra_recipients"]
     ok = client.post(url, {"frequency": "quarterly", "major_down_hours": "8", "extra_recipients": "a@b.cn"})
@@ -246,7 +252,8 @@ def test_fault_analysis_counts_repeaters_and_drills_down(client, manager, march,
     assert response.status_code == 200
     result = response.context["result"]
     assert result["total"] == 6  # O1–O5 and customer B's O8; cancelled O6 left out
-    assert result["repeaters"][0]["key"] == str(device.pk) and result["repeaters"][0]["count"] == 3
+    assert result["repeaters"][0]["key"] == str(device.pk)
+    assert result["repeaters"][0]["count"] == 3
     models = next(g for g in result["groups"] if g["dimension"] == "model")
     assert models["rows"][0] == {"key": "S5720-28X", "label": "S5720-28X", "count": 3}
     drill = client.get(reverse("slareports:analysis_drill")
@@ -271,7 +278,8 @@ def test_similar_faults_on_the_order_page_and_at_intake(client, duty_engineer, m
     panel = client.get(reverse("slareports:similar_panel", args=[march["O4"].pk]))
     assert panel.status_code == 200
     found = drilled(panel)
-    assert similar.pk in found and march["O4"].pk not in found
+    assert similar.pk in found
+    assert march["O4"].pk not in found
     intake = client.get(reverse("slareports:similar") + "?symptom=核心交换机丢包")
     assert similar.pk in drilled(intake)
     assert "打印机" not in intake.content.decode()
