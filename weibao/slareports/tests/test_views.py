@@ -296,3 +296,24 @@ def test_similar_faults_for_a_customer_stay_in_its_organisation(client, customer
 def test_similar_panel_of_another_customers_order_is_404(client, customer_b_user, march, assert_scoped):
     client.force_login(customer_b_user)
     assert_scoped(reverse("slareports:similar_panel", args=[march["O1"].pk]), client)
+
+
+def test_report_page_queries_do_not_grow_with_the_orders(client, manager, march, site_a, contract_a):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    from weibao.slareports.tests.conftest import H, at, build_order, rate_order
+
+    client.force_login(manager)
+    url = reverse("slareports:report") + q(contract_a)
+    client.get(url)  # warm caches (calendar, session)
+    with CaptureQueriesContext(connection) as before:
+        client.get(url)
+    for day in range(1, 21):
+        wo = build_order(site=site_a, contract=contract_a, severity="B", reported_at=at(3, day, 11),
+                         clocks=[("response", H, H / 2), ("resolution", 24 * H, 2 * H)], resolved_after=2 * H)  # fmt: skip
+        rate_order(wo, 4)
+    with CaptureQueriesContext(connection) as after:
+        response = client.get(url)
+    assert response.context["data"]["orders_total"] == 25
+    assert len(after.captured_queries) == len(before.captured_queries)
