@@ -46,7 +46,9 @@ INSTALLED_APPS = [
     "weibao.dispatch",
     "weibao.workorders",
     "weibao.onsite",
+    "weibao.spares",
     "weibao.notifications",
+    "weibao.feedback",
     "weibao.slareports",
 ]
 

@@ -61,8 +61,24 @@ PERMISSIONS: dict[str, set[str]] = {
     "onsite.quote_answer": CUSTOMER | DESK | ENGINEERS | MANAGERS,
     "onsite.quote_withdraw": MANAGERS,  # lifts the quote gate: a manager's decision, on the timeline
     "onsite.price_list": MANAGERS | {Role.SERVICE_ADMIN},
+    # spare parts store (issue 14): engineers take parts for their orders (from stores and their own van);
+    # store keeping, transfers, write-offs, imports and parts sales are the managers' and the service desk's.
+    "spares.view": ALL_STAFF,
+    "spares.issue": ENGINEERS | MANAGERS | {Role.SERVICE_ADMIN},
+    "spares.manage": MANAGERS | {Role.SERVICE_ADMIN},
+    "spares.sales": MANAGERS | {Role.SERVICE_ADMIN},
+    "spares.order_parts": ALL_STAFF | CUSTOMER,  # the parts card on an order (scoped to the order)
     "dispatch.roster": MANAGERS | {Role.SERVICE_ADMIN},
     "dispatch.view": ALL_STAFF,
+    # customer feedback (issue 12): callbacks (回访), complaints (投诉), satisfaction, the customer archive
+    "feedback.callbacks": MANAGERS,  # the department manager works the callback queue
+    "feedback.callbacks_view": MANAGERS | {Role.SERVICE_ADMIN} | CUSTOMER,  # customers: their own, in the archive
+    "feedback.complaints_register": DESK | CUSTOMER,
+    "feedback.complaints_view": ALL_STAFF | CUSTOMER,  # what of each complaint: feedback.selectors.complaint_qs_for
+    "feedback.complaints_manage": MANAGERS,  # sees complaints about engineers, answers, confirms
+    "feedback.satisfaction": MANAGERS | {Role.SERVICE_ADMIN},
+    "feedback.archive": ALL_STAFF | CUSTOMER,
+    "feedback.settings": MANAGERS,
     # SLA reports, regular reports to the customer, fault analysis (issue 12)
     "slareports.view": ALL_STAFF | CUSTOMER,
     "slareports.review": MANAGERS,

@@ -63,6 +63,7 @@ class Notice(models.TextChoices):
     SLA_BREACH = "sla_breach", _("SLA deadline missed")
     SERVICE_FORM = "service_form", _("Signed service form")
     QUOTE_LINK = "quote_link", _("Quote approval link")
+    LOW_STOCK = "low_stock", _("Spare part low in stock")
 
 
 class DeliveryStatus(models.TextChoices):

@@ -114,7 +114,7 @@ def satisfaction_by_order(order_ids: list[int]) -> dict[int, int]:
 
 
 def callback_ratings(order_ids: list[int]) -> dict[int, int]:
-    """Ratings given on callbacks (回访) once the feedback app is installed; {} before."""
+    """Ratings given on finished callbacks (回访) of the feedback app (the latest per order); {} without the app."""
     if not apps.is_installed("weibao.feedback"):
         return {}
     try:
@@ -122,7 +122,7 @@ def callback_ratings(order_ids: list[int]) -> dict[int, int]:
     except ImportError:  # pragma: no cover - the app's models are not there yet
         return {}
     rows = (
-        Callback.objects.filter(order_id__in=order_ids, satisfaction__isnull=False)
+        Callback.objects.filter(order_id__in=order_ids, status="done", satisfaction__isnull=False)
         .order_by("order_id", "id")
         .values_list("order_id", "satisfaction")
     )

@@ -3,6 +3,8 @@
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
+from weibao.contracts.choices import ServiceType  # noqa: F401 - one vocabulary, re-exported for the order's field
+
 
 class Status(models.TextChoices):
     """Where a work order (故障处理工作单) stands in its lifecycle."""
@@ -141,14 +143,6 @@ class Cause(models.TextChoices):
     SYSTEM = "system", _("System fault")
 
 
-class ServiceType(models.TextChoices):
-    """Which terms the work is done under (from the entitlement rules)."""
-
-    WARRANTY = "warranty", _("In warranty")
-    CONTRACT = "contract", _("Maintenance contract")
-    PAID = "paid", _("Paid service")
-
-
 class SlaState(models.TextChoices):
     """The worst state of an order's running SLA clocks (denormalised for fast queues)."""
 
@@ -207,6 +201,10 @@ class EventKind(models.TextChoices):
     CHANGE_RECORDED = "change_recorded", _("Change carried out")
     SERVICE_FORM_SAVED = "service_form_saved", _("Service form saved")
     SERVICE_FORM_SIGNED = "service_form_signed", _("Service form signed")
+    # Spare parts (issue 14): parts set aside for, taken out to and brought back from the order.
+    PARTS_RESERVED = "parts_reserved", _("Spare parts reserved")
+    PARTS_ISSUED = "parts_issued", _("Spare parts issued")
+    PARTS_RETURNED = "parts_returned", _("Unused spare parts returned")
 
 
 # Event kinds that are state moves, by target status (used by seeds and KPIs).

@@ -180,6 +180,10 @@ RULES: dict[str, Rule] = {
             "fields.appointment_at",
         ),
     ),  # fmt: skip
+    # Spare parts (issue 14): the customer sees which parts went into its order, never the store's costs.
+    EventKind.PARTS_RESERVED: STAFF_ONLY,
+    EventKind.PARTS_ISSUED: rule(customer=("body", "part", "part_number", "quantity", "serials")),
+    EventKind.PARTS_RETURNED: rule(customer=("body", "part", "part_number", "quantity", "serials")),
 }
 
 

@@ -84,6 +84,18 @@ def test_satisfaction_from_the_signed_service_forms(march, contract_a):
     assert data["drill"]["satisfaction.rated"] == ids(march, "O1", "O3")
 
 
+def test_a_callback_rating_overrides_the_service_form(march, contract_a):
+    from weibao.feedback.models import Callback
+
+    o1 = march["O1"]
+    Callback.objects.create(customer=o1.organisation, order=o1, contract=contract_a, rule="severe", status="done",
+                            outcome="reached", satisfaction=2, due_at=AS_OF, done_at=AS_OF)  # fmt: skip
+    Callback.objects.create(customer=o1.organisation, order=march["O2"], rule="severe", due_at=AS_OF)  # not done
+    data = report(contract_a)
+    assert data["satisfaction"] == {"count": 2, "average": "2.50", "distribution": [0, 1, 1, 0, 0]}
+    assert data["drill"]["satisfaction.2"] == ids(march, "O1")
+
+
 def test_legacy_items_are_unresolved_past_their_deadline_at_the_period_end(march, contract_a):
     data = report(contract_a)
     assert data["drill"]["legacy"] == ids(march, "O4", "O7")

@@ -14,6 +14,7 @@ from django.views.decorators.http import require_POST
 from weibao.accounts.permissions import has_perm, require
 from weibao.core.exceptions import StaleEdit, TransitionNotAllowed
 from weibao.core.files import StoredFileMissing, file_missing_response, open_stored_file
+from weibao.core.form_views import attach_service_errors
 from weibao.workorders import services as svc
 from weibao.workorders.choices import SlaState
 from weibao.workorders.forms import CommentForm
@@ -164,7 +165,7 @@ def workorder_action(request: HttpRequest, pk: int, name: str) -> HttpResponse:
             wo = _get(request, pk)
         except ValidationError as exc:
             status = 422
-            _add_errors(form, exc)
+            attach_service_errors(form, exc)
         else:
             if not request.htmx:
                 return redirect("workorders:detail", pk=wo.pk)
@@ -199,7 +200,7 @@ def workorder_comment(request: HttpRequest, pk: int) -> HttpResponse:
             )
         except ValidationError as exc:
             status = 422
-            _add_errors(form, exc)
+            attach_service_errors(form, exc)
         except TransitionNotAllowed as exc:
             status, error = 409, exc.message
         else:
@@ -230,11 +231,3 @@ def attachment_download(request: HttpRequest, pk: int) -> HttpResponse:
     )
     response["Content-Security-Policy"] = "default-src 'none'; sandbox"
     return response
-
-
-def _add_errors(form, exc: ValidationError) -> None:
-    if hasattr(exc, "error_dict"):
-        for field_name, errors in exc.message_dict.items():
-            form.add_error(field_name if field_name in form.fields else None, errors)
-    else:
-        form.add_error(None, exc.messages)

@@ -15,6 +15,7 @@ from weibao.accounts.permissions import require
 from weibao.assets.models import Device
 from weibao.assets.selectors import device_qs_for, estate_search
 from weibao.contracts.choices import IntakeChannel
+from weibao.core.form_views import attach_service_errors
 from weibao.customers.selectors import (
     contact_find,
     contact_get_for_user,
@@ -26,7 +27,6 @@ from weibao.customers.selectors import (
 from weibao.workorders import services as svc
 from weibao.workorders.forms import IntakeForm, PortalReportForm
 from weibao.workorders.views.common import int_or_none
-from weibao.workorders.views.detail import _add_errors
 
 MAX_DEVICES_LISTED = 100
 MIN_QUERY = 2
@@ -163,7 +163,7 @@ def intake_new(request: HttpRequest) -> HttpResponse:
                     attachments=data["attachments"],
                 )
             except ValidationError as exc:
-                _add_errors(form, exc)
+                attach_service_errors(form, exc)
             else:
                 return redirect("workorders:detail", pk=wo.pk)
     return render(request, "workorders/workorder_new.html", {"form": form, **where}, status=422)
@@ -205,7 +205,7 @@ def portal_new(request: HttpRequest) -> HttpResponse:
                     attachments=data["attachments"],
                 )
             except ValidationError as exc:
-                _add_errors(form, exc)
+                attach_service_errors(form, exc)
             else:
                 return redirect("workorders:detail", pk=wo.pk)
     return render(request, "workorders/portal_new.html", {"form": form, "sites": sites}, status=422)
