@@ -145,35 +145,91 @@ def planned_vs_done_inspections(*, contract, start: datetime.date, end: datetime
     return {"planned": int(counts.get("planned", 0)), "done": int(counts.get("done", 0))}
 
 
+UNSET = object()
+
+
 def build_report(*, contract, start: datetime.date, end: datetime.date, as_of: datetime.datetime | None = None,
-                 major_down_hours: int | None = None) -> dict:  # fmt: skip
-    """The SLA report of `contract` for [start, end]. Raises ValidationError for a bad period."""
+                 major_down_hours=UNSET) -> dict:  # fmt: skip
+    """The SLA report of `contract` for [start, end]. Raises ValidationError for a bad period.
+    `major_down_hours`: the contract's rule (read from its schedule unless the caller already has it)."""
+    if major_down_hours is UNSET:
+        schedule = contract.report_schedule if _has_schedule(contract) else None
+        major_down_hours = schedule.major_down_hours if schedule else None
+    return build_reports(contracts=[contract], start=start, end=end, as_of=as_of,
+                         major_rules={contract.pk: major_down_hours})[contract.pk]  # fmt: skip
+
+
+def build_reports(*, contracts: list, start: datetime.date, end: datetime.date,
+                  as_of: datetime.datetime | None = None, major_rules: dict[int, int | None] | None = None
+                  ) -> dict[int, dict]:  # fmt: skip
+    """The reports of many contracts for one period with five queries in all (the monthly job builds a batch of
+    contracts at once; one report is a batch of one). `major_rules`: contract id → N hours (or None)."""
     lower, upper = period_bounds(start, end)
     as_of = as_of or timezone.now()
-    if major_down_hours is None:
-        schedule = getattr(contract, "report_schedule", None) if _has_schedule(contract) else None
-        major_down_hours = schedule.major_down_hours if schedule else None
-    cal = contract.calendar.working_calendar()
-    drill: dict[str, list[int]] = defaultdict(list)
-
-    period_q = Q(contract=contract, reported_at__gte=lower, reported_at__lt=upper) & ~Q(status=Status.CANCELLED)
-    orders = list(
+    major_rules = major_rules or {}
+    by_pk = {c.pk: c for c in contracts}
+    period_q = Q(contract_id__in=list(by_pk), reported_at__gte=lower, reported_at__lt=upper) & ~Q(
+        status=Status.CANCELLED
+    )
+    orders: dict[int, list[tuple]] = defaultdict(list)
+    contract_of: dict[int, int] = {}
+    for row in (
         WorkOrder.objects.filter(period_q)
         .order_by("id")
-        .values_list("id", "severity", "reported_at", "resolved_at", "status")
-    )
+        .values_list("id", "contract_id", "severity", "reported_at", "resolved_at")
+    ):
+        orders[row[1]].append(row)
+        contract_of[row[0]] = row[1]
+    clocks: dict[int, list[Clock]] = defaultdict(list)
+    if contract_of:
+        for clock in Clock.objects.filter(workorder__in=WorkOrder.objects.filter(period_q).values("pk")).order_by(
+            "workorder_id", "id"
+        ):
+            clocks[contract_of[clock.workorder_id]].append(clock)
+    ratings = satisfaction_by_order(list(contract_of))
+    legacy: dict[int, list[int]] = defaultdict(list)
+    for workorder_id, contract_id in (
+        Clock.objects.filter(
+            kind=ClockKind.RESOLUTION,
+            workorder__contract_id__in=list(by_pk),
+            workorder__reported_at__lt=upper,
+            deadline__lt=upper,
+        )
+        .exclude(workorder__status=Status.CANCELLED)
+        .filter(Q(stopped_at__isnull=True) | Q(stopped_at__gt=upper))
+        .order_by("workorder_id")
+        .values_list("workorder_id", "workorder__contract_id")
+    ):
+        legacy[contract_id].append(workorder_id)
+    return {
+        pk: _report(
+            contract=contract,
+            start=start,
+            end=end,
+            as_of=as_of,
+            orders=orders[pk],
+            clocks=clocks[pk],
+            ratings=ratings,
+            legacy=legacy[pk],
+            major_down_hours=major_rules.get(pk),
+        )  # fmt: skip
+        for pk, contract in by_pk.items()
+    }
+
+
+def _report(*, contract, start, end, as_of, orders, clocks, ratings, legacy, major_down_hours) -> dict:
+    """One contract's report from its rows (see `build_reports`)."""
+    cal = contract.calendar.working_calendar()
+    drill: dict[str, list[int]] = defaultdict(list)
     ids = [o[0] for o in orders]
-    severity_of = {o[0]: o[1] for o in orders}
+    severity_of = {o[0]: o[2] for o in orders}
     drill["orders"] = list(ids)
-    for oid, sev, *_rest in orders:
+    for oid, _contract, sev, *_rest in orders:
         drill[f"severity.{sev}"].append(oid)
 
     # Compliance per clock kind and severity, and the business times of stopped clocks.
     times: dict[str, list[int]] = defaultdict(list)
-    clocks = Clock.objects.filter(workorder__in=WorkOrder.objects.filter(period_q).values("pk")).order_by(
-        "workorder_id"
-    )
-    for clock in clocks.iterator(chunk_size=2000):
+    for clock in clocks:
         sev = severity_of.get(clock.workorder_id)
         if sev is None:
             continue
@@ -195,41 +251,25 @@ def build_report(*, contract, start: datetime.date, end: datetime.date, as_of: d
     fix = next(r for r in compliance[-1]["rows"] if r["severity"] == "all")
 
     # Major faults.
-    for oid, sev, reported_at, resolved_at, _status in orders:
-        down_until = resolved_at or as_of
-        long_down = major_down_hours is not None and down_until - reported_at > datetime.timedelta(
-            hours=major_down_hours
-        )
+    limit = datetime.timedelta(hours=major_down_hours) if major_down_hours is not None else None
+    for oid, _contract, sev, reported_at, resolved_at in orders:
+        long_down = limit is not None and (resolved_at or as_of) - reported_at > limit
         if sev == Severity.A or long_down:
             drill["major"].append(oid)
 
     # Satisfaction.
-    ratings = satisfaction_by_order(ids)
     distribution = [0, 0, 0, 0, 0]
+    rated = []
     for oid in ids:
         if oid in ratings:
             drill["satisfaction.rated"].append(oid)
             drill[f"satisfaction.{ratings[oid]}"].append(oid)
             distribution[ratings[oid] - 1] += 1
-    rated = [ratings[oid] for oid in ids if oid in ratings]
+            rated.append(ratings[oid])
     average = (
         str((Decimal(sum(rated)) / Decimal(len(rated))).quantize(Decimal("0.01"), rounding=ROUND_HALF_UP))
         if rated
         else None
-    )
-
-    # Legacy items at the period's end (any report date).
-    legacy = (
-        Clock.objects.filter(
-            kind=ClockKind.RESOLUTION,
-            workorder__contract=contract,
-            workorder__reported_at__lt=upper,
-            deadline__lt=upper,
-        )
-        .exclude(workorder__status=Status.CANCELLED)
-        .filter(Q(stopped_at__isnull=True) | Q(stopped_at__gt=upper))
-        .order_by("workorder_id")
-        .values_list("workorder_id", flat=True)
     )
     drill["legacy"] = list(legacy)
 
@@ -239,7 +279,7 @@ def build_report(*, contract, start: datetime.date, end: datetime.date, as_of: d
             "code": contract.code,
             "name": contract.name,
             "customer": str(contract.customer),
-        },
+        },  # fmt: skip
         "period": {"start": start.isoformat(), "end": end.isoformat()},
         "as_of": as_of.isoformat(),
         "orders_total": len(ids),

@@ -92,13 +92,17 @@ def first_working_day_after(contract: Contract, day: datetime.date) -> datetime.
 
 
 def report_generate(*, contract: Contract, start: datetime.date, end: datetime.date, frequency: str,
-                    as_of: datetime.datetime | None = None) -> tuple[PeriodicReport, bool]:  # fmt: skip
+                    as_of: datetime.datetime | None = None, known_new: bool = False,
+                    major_down_hours=metrics.UNSET) -> tuple[PeriodicReport, bool]:  # fmt: skip
     """Compute and store the regular report of one contract and period; (report, created). Safe to run twice:
-    the unique (contract, period) keeps one row, and an existing report is never recomputed."""
-    existing = PeriodicReport.objects.filter(contract=contract, period_start=start, period_end=end).first()
-    if existing is not None:
-        return existing, False
-    data = metrics.build_report(contract=contract, start=start, end=end, as_of=as_of)
+    the unique (contract, period) keeps one row, and an existing report is never recomputed. `known_new`: the
+    caller already checked that none exists (the batch job checks a whole batch with one query)."""
+    if not known_new:
+        existing = PeriodicReport.objects.filter(contract=contract, period_start=start, period_end=end).first()
+        if existing is not None:
+            return existing, False
+    data = metrics.build_report(contract=contract, start=start, end=end, as_of=as_of,
+                                major_down_hours=major_down_hours)  # fmt: skip
     try:
         with transaction.atomic():
             report = PeriodicReport.objects.create(contract=contract, frequency=frequency, period_start=start,
@@ -126,18 +130,38 @@ def reports_generate_due(*, today: datetime.date | None = None, progress: Callab
         if not rows:
             break
         last_pk = rows[-1].pk
+        # The reports this batch already has, per period, in one query (not one per contract).
+        periods = {s.frequency: last_complete_period(s.frequency, today) for s in rows}
+        existing = set()
+        for start, end in set(periods.values()):
+            existing.update(
+                PeriodicReport.objects.filter(contract_id__in=[s.contract_id for s in rows], period_start=start,
+                                              period_end=end).values_list("contract_id", "period_start")
+            )  # fmt: skip
+        due = []
         for schedule in rows:
             counts["checked"] += 1
             contract = schedule.contract
-            start, end = last_complete_period(schedule.frequency, today)
-            if end < contract.start_date or start > contract.end_date:
+            start, end = periods[schedule.frequency]
+            if end < contract.start_date or start > contract.end_date or today < first_working_day_after(contract, end):
                 counts["not_yet"] += 1
-                continue
-            if today < first_working_day_after(contract, end):
-                counts["not_yet"] += 1
-                continue
-            _report, created = report_generate(contract=contract, start=start, end=end, frequency=schedule.frequency)
-            counts["generated" if created else "existing"] += 1
+            elif (contract.pk, start) in existing:
+                counts["existing"] += 1
+            else:
+                due.append(schedule)
+        # One batch of reports per period: five queries for the whole batch instead of five per contract.
+        for frequency in {s.frequency for s in due}:
+            group = [s for s in due if s.frequency == frequency]
+            start, end = periods[frequency]
+            built = metrics.build_reports(contracts=[s.contract for s in group], start=start, end=end,
+                                          major_rules={s.contract_id: s.major_down_hours for s in group})  # fmt: skip
+            # One INSERT for the batch; a row another worker stored meanwhile is skipped by the unique constraint.
+            PeriodicReport.objects.bulk_create(
+                [PeriodicReport(contract_id=s.contract_id, frequency=frequency, period_start=start, period_end=end,
+                                data=built[s.contract_id]) for s in group],
+                ignore_conflicts=True,
+            )  # fmt: skip
+            counts["generated"] += len(group)
         if progress is not None:
             progress(counts["checked"], total)
     return counts
