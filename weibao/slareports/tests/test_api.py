@@ -101,3 +101,12 @@ def test_endpoints_are_in_the_openapi_schema(client):
     for path in ("/api/sla-reports/report", "/api/sla-reports/report/orders", "/api/sla-reports/regular",
                  "/api/sla-reports/similar", "/api/sla-reports/analysis"):  # fmt: skip
         assert path in paths
+
+
+def test_fault_analysis_api_is_staff_only(api_as, manager, customer_a_user, march):
+    ok = api_as(manager).get(f"/api/sla-reports/analysis?start={MARCH[0]}&end={MARCH[1]}")
+    assert ok.status_code == 200
+    assert ok.json()["total"] == 6
+    assert api_as(customer_a_user).get(f"/api/sla-reports/analysis?start={MARCH[0]}&end={MARCH[1]}").status_code == 403
+    inverted = api_as(manager).get(f"/api/sla-reports/analysis?start={MARCH[1]}&end={MARCH[0]}")
+    assert inverted.status_code == 422

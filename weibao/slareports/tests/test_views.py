@@ -317,3 +317,12 @@ def test_report_page_queries_do_not_grow_with_the_orders(client, manager, march,
         response = client.get(url)
     assert response.context["data"]["orders_total"] == 25
     assert len(after.captured_queries) == len(before.captured_queries)
+
+
+def test_order_page_and_intake_load_the_similar_faults_panel(client, duty_engineer, vendor_user, march):
+    client.force_login(duty_engineer)
+    detail = client.get(reverse("workorders:detail", args=[march["O4"].pk])).content.decode()
+    assert reverse("slareports:similar_panel", args=[march["O4"].pk]) in detail
+    intake = client.get(reverse("workorders:new")).content.decode()
+    assert 'data-testid="intake-similar"' in intake
+    assert reverse("slareports:similar") in intake
