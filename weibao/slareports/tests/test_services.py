@@ -160,3 +160,16 @@ def test_schedule_edit_is_versioned(contract_a, manager):
     with pytest.raises(StaleEdit):
         services.schedule_set(contract=contract_a, actor=manager, frequency="none", expected_version=schedule.version)
     assert ReportSchedule.objects.get().frequency == "quarterly"
+
+
+def test_generate_command_prints_progress(march, contract_a, manager):
+    import io
+
+    from django.core.management import call_command
+
+    services.schedule_set(contract=contract_a, actor=manager, frequency="monthly")
+    out = io.StringIO()
+    call_command("slareports_generate", "--today", "2026-04-01", stdout=out)
+    assert "1/1 schedules checked" in out.getvalue()
+    assert "'generated': 1" in out.getvalue()
+    assert PeriodicReport.objects.get().period_start == D(2026, 3, 1)
