@@ -9,6 +9,7 @@ urlpatterns = [
     path("report.xlsx", views.report_xlsx, name="xlsx"),
     path("report.pdf", views.report_pdf, name="pdf"),
     path("regular/", views.periodic_list, name="periodic_list"),
+    path("regular/to-review/", views.review_panel, name="review_panel"),
     path("regular/<int:pk>/", views.periodic_detail, name="periodic"),
     path("regular/<int:pk>/orders/", views.periodic_drill, name="periodic_drill"),
     path("regular/<int:pk>/report.pdf", views.periodic_pdf, name="periodic_pdf"),

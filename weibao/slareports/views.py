@@ -154,6 +154,17 @@ def _periodic_context(request: HttpRequest, report, **extra) -> dict:
 
 
 @login_required
+def review_panel(request: HttpRequest) -> HttpResponse:
+    """Home-page fragment for managers: regular reports waiting for review (empty when none)."""
+    waiting = []
+    if has_perm(request.user, "slareports.review") and request.user.is_internal:
+        waiting = list(selectors.periodic_report_list(user=request.user, status=ReportStatus.GENERATED)[:11])
+    return render(
+        request, "slareports/partials/_review_panel.html", {"waiting": waiting[:10], "more": len(waiting) > 10}
+    )
+
+
+@login_required
 def periodic_detail(request: HttpRequest, pk: int) -> HttpResponse:
     report = selectors.periodic_report_get(user=request.user, pk=pk)
     return render(request, "slareports/periodic_detail.html", _periodic_context(request, report))

@@ -326,3 +326,13 @@ def test_order_page_and_intake_load_the_similar_faults_panel(client, duty_engine
     intake = client.get(reverse("workorders:new")).content.decode()
     assert 'data-testid="intake-similar"' in intake
     assert reverse("slareports:similar") in intake
+
+
+def test_home_page_panel_lists_reports_waiting_for_review(client, manager, customer_a_user, sent_and_draft):
+    _sent, draft = sent_and_draft
+    client.force_login(manager)
+    assert reverse("slareports:review_panel") in client.get("/").content.decode()
+    panel = client.get(reverse("slareports:review_panel")).content.decode()
+    assert reverse("slareports:periodic", args=[draft.pk]) in panel
+    client.force_login(customer_a_user)
+    assert client.get(reverse("slareports:review_panel")).content.decode().strip() == ""
