@@ -23,7 +23,8 @@ def _open_report(page, contract):
     violations = []
     page.on("console", lambda m: violations.append(m.text) if "Content Security Policy" in m.text else None)
     page.goto(f"/sla-reports/?contract={contract.pk}&start={MARCH[0]}&end={MARCH[1]}")
-    page.wait_for_function("() => document.querySelectorAll('.sla-chart canvas').length === 4")
+    # Generous: on the shared CI box (load 10+) loading ECharts alone has taken over 15 s.
+    page.wait_for_function("() => document.querySelectorAll('.sla-chart canvas').length === 4", timeout=60_000)
     page.wait_for_timeout(300)
     return violations
 
