@@ -18,6 +18,7 @@ from weibao.accounts.permissions import has_perm, require
 from weibao.core.form_views import attach_service_errors
 from weibao.core.validators import MAX_YEAR, MIN_YEAR
 from weibao.dispatch import services
+from weibao.dispatch.cover import cover_gaps
 from weibao.dispatch.forms import CopyWeekForm, RosterEntryForm
 from weibao.dispatch.models import RosterEntry
 from weibao.dispatch.selectors import monday_of, roster_at, roster_week_rows
@@ -72,6 +73,8 @@ def _context(
             request, roster_week_rows(branch=branch, monday=monday), today=today, can_edit=can_edit
         ),
         "now_on_roster": roster_at(at=timezone.now(), branch=branch),
+        # Holes in the 7x24 cover of this branch, now to 24 hours ahead (issue 18 §3).
+        "cover_gaps": cover_gaps(branch_id=branch.pk) if branch is not None else [],
         "form": form,
         "copy_form": CopyWeekForm(initial={"target": monday + dt.timedelta(days=7)}) if can_edit else None,
         "can_edit": can_edit,

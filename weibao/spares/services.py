@@ -155,6 +155,7 @@ def _lock_stock(warehouse: Warehouse, part: Part) -> Stock:
         # get_or_create retries the get if another transaction inserted the row first.
         Stock.objects.get_or_create(warehouse=warehouse, part=part)
         stock = Stock.objects.select_for_update().get(warehouse=warehouse, part=part)
+    stock.warehouse, stock.part = warehouse, part  # the minimum-level check reads them: no extra queries
     return stock
 
 
@@ -533,3 +534,133 @@ def transfer_receive(*, transfer: Transfer, actor, expected_version: int | None 
     locked.version += 1
     locked.save(update_fields=["status", "received_by", "received_at", "version", "updated_at"])
     return locked
+
+
+# ---------------------------------------------------------------------------------------------------- the order's quote
+
+
+def _quote_description(part: Part) -> str:
+    return f"{part.name} {part.model} [{part.part_number}]".replace("  ", " ")
+
+
+@transaction.atomic
+def parts_add_to_quote(*, workorder, actor, expected_version: int | None = None):
+    """Put the parts issued to the order (and not returned) on its quote (报价) at their price: a new quote if it
+    has none, else a new version of the current one (the on-site app's rules: the customer approves again).
+    Parts already on the current quote are left as they are. Returns the quote, or None if there was nothing to add."""
+    from weibao.onsite import selectors as onsite_selectors
+    from weibao.onsite import services as onsite_services
+
+    rows = (
+        Move.objects.filter(workorder=workorder, kind__in=[MoveKind.ISSUE, MoveKind.RETURN])
+        .values("part")
+        .annotate(n=Sum("on_hand_delta"))
+    )
+    held = {r["part"]: -r["n"] for r in rows if r["n"] < 0}
+    if not held:
+        raise ValidationError({"parts": _("No parts have been issued to this order.")})
+    current = onsite_selectors.quote_current(workorder=workorder)
+    lines = onsite_selectors.quote_initial_lines(workorder=workorder, quote=current) if current else []
+    on_quote = {line["description"] for line in lines}
+    added = False
+    for part in Part.objects.filter(pk__in=held).order_by("part_number"):
+        description = _quote_description(part)
+        if description in on_quote:
+            continue
+        lines.append({"kind": "part", "description": description, "quantity": Decimal(held[part.pk]),
+                      "unit_price": part.price, "spare_part": None, "device": None, "labour_basis": "",
+                      "unit": part.unit})  # fmt: skip
+        added = True
+    if not added:
+        raise ValidationError({"parts": _("The issued parts are already on the quote.")})
+    if current is None:
+        return onsite_services.quote_create(workorder=workorder, actor=actor, lines=lines,
+                                            expected_version=expected_version)  # fmt: skip
+    return onsite_services.quote_revise(quote=current, actor=actor, lines=lines, expected_version=expected_version)
+
+
+# ---------------------------------------------------------------------------------------------------- master data
+
+
+PART_FIELDS = (
+    "part_number",
+    "name",
+    "model",
+    "vendor",
+    "unit",
+    "tracking",
+    "min_level",
+    "unit_cost",
+    "price",
+    "active",
+)
+
+
+def _part_clean(part: Part) -> None:
+    try:
+        part.full_clean(exclude=["version"])
+    except ValidationError as exc:
+        raise ValidationError(exc.message_dict) from None
+
+
+@transaction.atomic
+def part_create(*, actor, **fields) -> Part:
+    require(actor, "spares.manage")
+    part = Part(**{k: v for k, v in fields.items() if k in PART_FIELDS})
+    _part_clean(part)
+    part.save()
+    return part
+
+
+@transaction.atomic
+def part_update(*, part: Part, actor, expected_version: int | None = None, **fields) -> Part:
+    """Change a part's master data. The tracking mode is fixed once the part has moved (serials would not match)."""
+    from weibao.core.exceptions import StaleEdit
+
+    require(actor, "spares.manage")
+    locked = Part.objects.select_for_update().get(pk=part.pk)
+    if expected_version is not None and locked.version != expected_version:
+        raise StaleEdit
+    changes = {k: v for k, v in fields.items() if k in PART_FIELDS}
+    if "tracking" in changes and changes["tracking"] != locked.tracking and locked.moves.exists():
+        raise ValidationError({"tracking": _("The part has stock moves: its tracking cannot change.")})
+    for name, value in changes.items():
+        setattr(locked, name, value)
+    _part_clean(locked)
+    locked.version += 1
+    locked.save()
+    return locked
+
+
+@transaction.atomic
+def warehouse_create(*, actor, code: str, name: str, kind: str, branch, owner=None) -> Warehouse:
+    require(actor, "spares.manage")
+    warehouse = Warehouse(code=code, name=name, kind=kind, branch=branch, owner=owner if kind == "van" else None)
+    errors = {}
+    if kind == WarehouseKind.VAN and owner is None:
+        errors["owner"] = _("A van belongs to an engineer.")
+    if kind == WarehouseKind.VAN and owner is not None and Warehouse.objects.filter(kind="van", owner=owner).exists():
+        errors["owner"] = _("This engineer already has a van.")
+    if owner is not None and not owner.is_internal:
+        errors["owner"] = _("Only our own staff can hold a van.")
+    if errors:
+        raise ValidationError(errors)
+    try:
+        warehouse.full_clean()
+    except ValidationError as exc:
+        raise ValidationError(exc.message_dict) from None
+    warehouse.save()
+    return warehouse
+
+
+@transaction.atomic
+def stock_set_min_level(*, warehouse: Warehouse, part: Part, actor, min_level: int | None) -> Stock:
+    """The minimum level of one part in one warehouse (empty: the part's own). Not a stock move: quantities stay."""
+    require(actor, "spares.manage")
+    if min_level is not None and int(min_level) < 0:
+        raise ValidationError({"min_level": _("The minimum level cannot be negative.")})
+    stock = _lock_stock(warehouse, part)
+    Stock.objects.filter(pk=stock.pk).update(min_level=min_level)
+    stock.min_level = min_level
+    _check_level(stock=stock, warehouse=warehouse, part=part)
+    return stock

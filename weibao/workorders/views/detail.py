@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from django.contrib.auth.decorators import login_required
-from django.core.exceptions import ValidationError
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.db.models import Count
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect
@@ -28,7 +28,7 @@ from weibao.workorders.selectors import (
     workorder_get_for_page,
     workorder_get_for_user,
 )
-from weibao.workorders.views.actions import ACTIONS, action_form, available_actions
+from weibao.workorders.views.actions import ACTIONS, action_form, action_permitted, available_actions
 from weibao.workorders.views.common import render_page_or_fragment
 
 PAGE = "workorders/workorder_detail.html"
@@ -112,7 +112,21 @@ def detail_context(request: HttpRequest, wo: WorkOrder, *, bound: dict | None = 
         "observation_replies": observation_replies_open(workorder=wo, user=user),
         # Review notes are for our staff only: vendors of an escalated order see the customer's report, as customers do.
         "is_internal": user.is_internal,
+        # Issue 18 §8: links to the customer, site, devices and contract (not for vendors: they see the estate only
+        # through the escalation), tap-to-call for the site's contacts.
+        "links": not user.is_vendor,
+        "site_contacts": _site_contacts(wo, user),
     }
+
+
+def _site_contacts(wo: WorkOrder, user) -> list:
+    """Up to five contacts of the order's site (one query); none for vendors."""
+    if user.is_vendor:
+        return []
+    from weibao.customers.models import Contact
+
+    return list(Contact.objects.filter(site_id=wo.site_id, customer_id=wo.customer_id).order_by("-is_primary", "name")
+                .only("name", "role", "mobile", "phone")[:5])  # fmt: skip
 
 
 @login_required
@@ -130,7 +144,8 @@ def workorder_action_form(request: HttpRequest, pk: int, name: str) -> HttpRespo
         raise Http404
     require(request.user, "workorders.view")
     wo = _get(request, pk)
-    require(request.user, action.perm)
+    if not action_permitted(action, wo, request.user):
+        raise PermissionDenied(action.perm)
     context = {
         "wo": wo,
         "item": {"action": action, "form": action_form(action, wo)},
@@ -150,7 +165,8 @@ def workorder_action(request: HttpRequest, pk: int, name: str) -> HttpResponse:
         raise Http404
     require(request.user, "workorders.view")
     wo = _get(request, pk, for_write=True)
-    require(request.user, action.perm)
+    if not action_permitted(action, wo, request.user):
+        raise PermissionDenied(action.perm)
     form = action_form(action, wo, data=request.POST, files=request.FILES)
     status, error = 200, ""
     if form.is_valid():

@@ -33,6 +33,7 @@ def legacy_list(request: HttpRequest) -> HttpResponse:
             "page": page,
             "has_next": len(rows) > PAGE_SIZE,
             "now": timezone.now(),
+            "today": timezone.localdate(),
         },
     )
 

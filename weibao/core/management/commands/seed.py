@@ -15,7 +15,11 @@ SEED_APPS = [
     "dispatch",
     "workorders",
     "onsite",
+    "plans",
     "notifications",
+    "feedback",
+    "spares",
+    "payroll",
     "slareports",
 ]
 
