@@ -52,6 +52,7 @@ API_ROUTERS = [
     ("feedback", "/feedback/"),
     ("payroll", "/pay/"),
     ("rma", "/rma/"),
+    ("slareports", "/sla-reports/"),
 ]
 for app, prefix in API_ROUTERS:
     if find_spec(f"weibao.{app}.api") is not None:

@@ -52,6 +52,7 @@ INSTALLED_APPS = [
     "weibao.feedback",
     "weibao.payroll",
     "weibao.rma",
+    "weibao.slareports",
 ]
 
 MIDDLEWARE = [

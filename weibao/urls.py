@@ -21,6 +21,7 @@ APP_PREFIXES = [
     ("feedback", "feedback/"),
     ("payroll", "pay/"),
     ("rma", "rma/"),
+    ("slareports", "sla-reports/"),
 ]
 
 urlpatterns = [

@@ -115,6 +115,12 @@ PERMISSIONS: dict[str, set[str]] = {
     "rma.vendor_repair": VENDOR | MANAGERS | COMMERCIAL,  # the vendor's repair report and shipment back
     "rma.collect": MANAGERS | COMMERCIAL,  # invoice number, paid date
     "rma.costs": ALL_STAFF,  # what the vendor charges us: never shown to customers or vendors
+    # SLA reports, regular reports to the customer, fault analysis (issue 12)
+    "slareports.view": ALL_STAFF | CUSTOMER,
+    "slareports.review": MANAGERS,
+    "slareports.schedule": MANAGERS,
+    "slareports.analysis": ALL_STAFF,
+    "slareports.similar": ALL_STAFF | CUSTOMER,
     # channels
     "notifications.admin": {Role.ADMIN},
     "notifications.view_log": MANAGERS | {Role.SERVICE_ADMIN},

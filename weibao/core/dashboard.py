@@ -25,6 +25,8 @@ class Panel:
 PANELS: list[Panel] = [
     # Calendar data for next year is published late in the year: flag estimated/missing years first.
     Panel("contracts:holiday_panel", "calendars.edit"),
+    # Regular reports waiting for the manager's review before they go to the customer (issue 12).
+    Panel("slareports:review_panel", "slareports.review", internal_only=True),
     Panel(
         "workorders:dashboard",
         "workorders.view",

@@ -21,6 +21,7 @@ SEED_APPS = [
     "spares",
     "payroll",
     "rma",
+    "slareports",
 ]
 
 

@@ -1,0 +1,119 @@
+"""Excel (openpyxl) and PDF (WeasyPrint, Noto Sans CJK) of an SLA report. Both read the same report dict as the
+page (`metrics.build_report` or a stored regular report's snapshot), so the numbers are the same everywhere."""
+
+from __future__ import annotations
+
+import io
+from functools import cache
+
+from django.contrib.staticfiles import finders
+from django.template.loader import render_to_string
+from django.utils.translation import gettext as _
+from django.utils.translation import pgettext
+
+from weibao.contracts.choices import ClockKind, Severity
+
+
+def kind_label(kind: str) -> str:
+    return str(ClockKind(kind).label) if kind in ClockKind.values else kind
+
+
+def severity_label(sev: str) -> str:
+    return _("All") if sev == "all" else sev
+
+
+def rows_for_display(data: dict) -> dict:
+    """The report dict with labels added for templates and exports (the stored snapshot stays language-neutral)."""
+    compliance = [
+        {"kind": c["kind"], "label": kind_label(c["kind"]),
+         "rows": [{**r, "label": severity_label(r["severity"])} for r in c["rows"]]}
+        for c in data["compliance"]
+    ]  # fmt: skip
+    times = [{**t, "label": kind_label(t["kind"])} for t in data["times"]]
+    return {**data, "compliance_rows": compliance, "time_rows": times,
+            "severity_rows": [{**s, "label": str(Severity(s["severity"]).label)} for s in data["by_severity"]]}  # fmt: skip
+
+
+def _pct(value: str | None) -> str:
+    return "—" if value is None else f"{value}%"
+
+
+def summary_rows(data: dict) -> list[tuple[str, object]]:
+    """The headline numbers, in the order the page shows them (shared by Excel, PDF and tests)."""
+    sat = data["satisfaction"]
+    rows = [
+        (_("Orders in the period"), data["orders_total"]),
+        (_("Fix-on-time rate (故障修复及时率)"), _pct(data["fix_on_time"]["rate"])),
+        (_("Fixed on time"), data["fix_on_time"]["met"]),
+        (_("Fixed late"), data["fix_on_time"]["missed"]),
+        (_("Still within the time limit"), data["fix_on_time"]["pending"]),
+        (_("Major faults (重大故障)"), data["major"]["count"]),
+        (_("Satisfaction (average of rated orders)"), sat["average"] or "—"),
+        (_("Rated orders"), sat["count"]),
+        (_("Legacy items (遗留问题) at the period's end"), data["legacy"]["count"]),
+    ]
+    if data.get("inspections"):
+        rows.append((_("Inspections planned"), data["inspections"]["planned"]))
+        rows.append((_("Inspections done"), data["inspections"]["done"]))
+    return rows
+
+
+def to_xlsx(data: dict) -> bytes:
+    from openpyxl import Workbook
+    from openpyxl.styles import Font
+
+    shown = rows_for_display(data)
+    wb = Workbook()
+    ws = wb.active
+    ws.title = _("Summary")[:31]
+    bold = Font(bold=True)
+    ws.append([_("SLA report"), f"{data['contract']['code']} {data['contract']['name']}"])
+    ws.append([_("Customer"), data["contract"]["customer"]])
+    ws.append([_("Period"), f"{data['period']['start']} – {data['period']['end']}"])
+    ws.append([])
+    for label, value in summary_rows(data):
+        ws.append([label, value])
+    ws.column_dimensions["A"].width = 40
+    ws.column_dimensions["B"].width = 30
+    ws["A1"].font = bold
+
+    comp = wb.create_sheet(_("Compliance")[:31])
+    comp.append([pgettext("sla", "Clock"), pgettext("sla", "Severity"), pgettext("sla", "Met"),
+                 pgettext("sla", "Missed"), pgettext("sla", "Pending"), _("Compliance %")])  # fmt: skip
+    for block in shown["compliance_rows"]:
+        for row in block["rows"]:
+            comp.append([block["label"], row["label"], row["met"], row["missed"], row["pending"], row["rate"] or ""])
+    times = wb.create_sheet(_("Times")[:31])
+    times.append(
+        [pgettext("sla", "Clock"), _("Stopped clocks"), _("Mean (business minutes)"), _("P90 (business minutes)")]
+    )
+    for row in shown["time_rows"]:
+        times.append([row["label"], row["count"], row["mean_minutes"], row["p90_minutes"]])
+    sev = wb.create_sheet(_("Severity")[:31])
+    sev.append([pgettext("sla", "Severity"), _("Orders")])
+    for row in shown["severity_rows"]:
+        sev.append([row["label"], row["count"]])
+    out = io.BytesIO()
+    wb.save(out)
+    return out.getvalue()
+
+
+@cache
+def _weasy():
+    # Loaded once per process: WeasyPrint, fontconfig and the stylesheet cost ~0.3 s to set up.
+    from weasyprint import CSS
+    from weasyprint.text.fonts import FontConfiguration
+    from weasyprint.urls import URLFetcher
+
+    fonts = FontConfiguration()
+    stylesheet = CSS(filename=finders.find("slareports/pdf.css"), font_config=fonts)
+    return fonts, stylesheet, URLFetcher(allowed_protocols={"data"})  # nothing is fetched from outside
+
+
+def to_pdf(data: dict, *, brand: str = "") -> bytes:
+    from weasyprint import HTML
+
+    fonts, stylesheet, fetcher = _weasy()
+    html = render_to_string("slareports/pdf/report.html", {"r": rows_for_display(data), "summary": summary_rows(data),
+                                                           "brand": brand})  # fmt: skip
+    return HTML(string=html, url_fetcher=fetcher).write_pdf(stylesheets=[stylesheet], font_config=fonts)
