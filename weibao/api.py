@@ -46,8 +46,12 @@ API_ROUTERS = [
     ("dispatch", "/dispatch/"),
     ("workorders", "/work-orders/"),
     ("onsite", "/onsite/"),
+    ("spares", "/spares/"),
+    ("plans", "/plans/"),
     ("notifications", "/notifications/"),
+    ("feedback", "/feedback/"),
     ("payroll", "/pay/"),
+    ("rma", "/rma/"),
 ]
 for app, prefix in API_ROUTERS:
     if find_spec(f"weibao.{app}.api") is not None:

@@ -15,8 +15,12 @@ APP_PREFIXES = [
     ("dispatch", "dispatch/"),
     ("workorders", "work-orders/"),
     ("onsite", "on-site/"),
+    ("spares", "spares/"),
+    ("plans", "plans/"),
     ("notifications", "notifications/"),
+    ("feedback", "feedback/"),
     ("payroll", "pay/"),
+    ("rma", "rma/"),
 ]
 
 urlpatterns = [

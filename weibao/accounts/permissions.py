@@ -9,12 +9,13 @@ from django.core.exceptions import PermissionDenied
 from weibao.accounts.choices import Role
 
 ALL_STAFF = {Role.ADMIN, Role.SERVICE_MANAGER, Role.DUTY_ENGINEER, Role.FIELD_ENGINEER, Role.SERVICE_ADMIN,
-             Role.PROJECT_MANAGER}  # fmt: skip
+             Role.PROJECT_MANAGER, Role.COMMERCIAL}  # fmt: skip
 MANAGERS = {Role.ADMIN, Role.SERVICE_MANAGER}
 DESK = {Role.ADMIN, Role.SERVICE_MANAGER, Role.DUTY_ENGINEER, Role.SERVICE_ADMIN}
 ENGINEERS = {Role.DUTY_ENGINEER, Role.FIELD_ENGINEER}
 CUSTOMER = {Role.CUSTOMER_CONTACT}
 VENDOR = {Role.VENDOR_CONTACT}
+COMMERCIAL = {Role.COMMERCIAL}  # 商务部: repairs (RMA), fees, vendor agreements
 
 # permission -> roles holding it
 PERMISSIONS: dict[str, set[str]] = {
@@ -43,6 +44,10 @@ PERMISSIONS: dict[str, set[str]] = {
     "workorders.triage": DESK | ENGINEERS,
     "workorders.diagnose": DESK | ENGINEERS,
     "workorders.dispatch": MANAGERS,
+    # Issue 18: the duty engineer dispatches when the rule allows (WEIBAO_DUTY_DISPATCH, see dispatch/duty.py),
+    # else asks the manager with one tap.
+    "workorders.dispatch_on_duty": {Role.DUTY_ENGINEER},
+    "workorders.request_dispatch": DESK | ENGINEERS,
     "workorders.accept": ENGINEERS | MANAGERS,
     "workorders.on_site": ENGINEERS | MANAGERS,
     "workorders.resolve": DESK | ENGINEERS,
@@ -68,6 +73,15 @@ PERMISSIONS: dict[str, set[str]] = {
     "spares.manage": MANAGERS | {Role.SERVICE_ADMIN},
     "spares.sales": MANAGERS | {Role.SERVICE_ADMIN},
     "spares.order_parts": ALL_STAFF | CUSTOMER,  # the parts card on an order (scoped to the order)
+    # plans the customer agrees to (issue 22): solution plans, agreed schedules, D-class change requests, reports
+    "plans.view": ALL_STAFF | CUSTOMER | VENDOR,  # what of a plan a vendor sees: scoping and the visibility rule
+    "plans.edit": DESK | ENGINEERS | MANAGERS,  # draft, submit, send the approval link, mark milestones reached
+    "plans.answer": CUSTOMER | MANAGERS,  # approve / ask for changes / reject (a manager records a phone answer)
+    "plans.changes": ALL_STAFF | CUSTOMER,  # the change-request backlog (修改计划)
+    "plans.changes_edit": DESK | MANAGERS | {Role.PROJECT_MANAGER},
+    "plans.changes_propose": DESK | MANAGERS | {Role.PROJECT_MANAGER} | CUSTOMER,
+    "plans.changes_accept": CUSTOMER | MANAGERS,
+    "plans.report": MANAGERS | {Role.SERVICE_ADMIN},  # the processing report (处理报告) sent to the customer
     "dispatch.roster": MANAGERS | {Role.SERVICE_ADMIN},
     "dispatch.view": ALL_STAFF,
     # customer feedback (issue 12): callbacks (回访), complaints (投诉), satisfaction, the customer archive
@@ -89,6 +103,18 @@ PERMISSIONS: dict[str, set[str]] = {
     "payroll.travel": ENGINEERS,
     "payroll.travel_answer": MANAGERS,
     "payroll.kpi": MANAGERS | {Role.SERVICE_ADMIN},
+    # vendor escalation and faulty-part repair (issue 14, the rma app)
+    "escalation.view": ALL_STAFF | VENDOR,
+    "escalation.track": DESK | ENGINEERS | MANAGERS,  # case number, engineer, questions, root cause, withdraw
+    "escalation.answer": VENDOR | DESK | ENGINEERS | MANAGERS,  # vendor users answer; staff record a phone answer
+    "vendors.agreements": MANAGERS | COMMERCIAL,
+    "rma.view": ALL_STAFF | CUSTOMER | VENDOR,
+    "rma.create": DESK | ENGINEERS | MANAGERS | COMMERCIAL,
+    "rma.manage": MANAGERS | COMMERCIAL,  # warranty decision, fee, shipments, return, cancel
+    "rma.fee_answer": CUSTOMER | MANAGERS | COMMERCIAL,  # the customer, or our staff recording their answer
+    "rma.vendor_repair": VENDOR | MANAGERS | COMMERCIAL,  # the vendor's repair report and shipment back
+    "rma.collect": MANAGERS | COMMERCIAL,  # invoice number, paid date
+    "rma.costs": ALL_STAFF,  # what the vendor charges us: never shown to customers or vendors
     # channels
     "notifications.admin": {Role.ADMIN},
     "notifications.view_log": MANAGERS | {Role.SERVICE_ADMIN},

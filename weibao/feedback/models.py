@@ -50,6 +50,8 @@ class FeedbackPolicy(VersionedModel):
     complaint_escalated_hours = models.PositiveSmallIntegerField(
         _("escalated complaint: answer within (working hours)"), default=16
     )
+    # The sweep reads closing events after this timeline-event id (an hour's worth), not every closed order.
+    swept_event_id = models.PositiveBigIntegerField(_("closing events looked at up to"), default=0, editable=False)
     calendar = models.ForeignKey(
         "contracts.BusinessCalendar",
         on_delete=models.PROTECT,

@@ -34,6 +34,12 @@ def confirmed_complaints(start: datetime.datetime, end: datetime.datetime) -> Qu
     return Complaint.objects.filter(confirmed_at__gte=start, confirmed_at__lt=end, engineer__isnull=False)
 
 
+def callbacks_done(start: datetime.datetime, end: datetime.datetime) -> QuerySet[Callback]:
+    """Callbacks finished in [start, end): reached (`status` done, with `satisfaction`) or given up (unreachable).
+    For monthly statistics and pay; `engineer` is the order's engineer."""
+    return Callback.objects.filter(done_at__gte=start, done_at__lt=end).exclude(status=CallbackStatus.CANCELLED)
+
+
 # --- callbacks ----------------------------------------------------------------------------------------------------
 
 
@@ -66,7 +72,7 @@ def callback_queue(*, user, view: str = "due", now: datetime.datetime | None = N
     if view not in QUEUE_VIEWS:
         raise ValidationError({"view": _("Unknown queue view.")})
     now = now or timezone.now()
-    qs = callback_qs_for(user).select_related("order", "customer", "engineer", "complaint")
+    qs = callback_qs_for(user).select_related("order", "customer", "customer__customer", "engineer", "complaint")
     pending = qs.filter(status=CallbackStatus.PENDING)
     if view == "due":
         return pending.filter(Q(next_try_at__isnull=True) | Q(next_try_at__lte=now)).order_by("due_at", "id")
@@ -87,8 +93,11 @@ def callback_counts(*, user, now: datetime.datetime | None = None) -> dict[str, 
     )
 
 
-def callback_stats(*, user, by: str, start: datetime.datetime, end: datetime.datetime) -> list[dict]:
-    """Callbacks finished in [start, end) counted per engineer or per contract: done, unreachable, mean rating."""
+def callback_stats(*, user, by: str, start, end) -> list[dict]:
+    """Callbacks finished in [start, end) counted per engineer or per contract: done, unreachable, mean rating.
+    `start`/`end` are datetimes, or dates meaning whole days [start, end]."""
+    if not isinstance(start, datetime.datetime):
+        start, end = _bounds(start, end)
     keys = {"engineer": ("engineer_id", "engineer__name"), "contract": ("contract_id", "contract__code")}
     if by not in keys:
         raise ValidationError({"by": _("Count per engineer or per contract.")})
@@ -163,6 +172,16 @@ def complaint_timeline(*, user, complaint: Complaint) -> list[ComplaintEvent]:
         # The steps of the workflow and their own statements; never the complainant's words or managers' notes.
         events = events.filter(Q(new_status__gt="") | Q(actor=user, kind="engineer_statement"))
     return list(events)
+
+
+def complaint_counts(*, user, now: datetime.datetime | None = None) -> dict[str, int]:
+    now = now or timezone.now()
+    late = Q(answered_at__isnull=True, answer_due_at__lt=now) | Q(closed_at__isnull=True, close_due_at__lt=now)
+    return (
+        complaint_qs_for(user)
+        .exclude(status=ComplaintStatus.CLOSED)
+        .aggregate(open=Count("pk"), overdue=Count("pk", filter=late))
+    )
 
 
 def complaint_list(*, user, status: str = "", overdue: bool = False, q: str = "") -> QuerySet[Complaint]:
@@ -342,9 +361,8 @@ ARCHIVE_ROWS = 20
 
 
 def customer_for_archive(*, user, pk) -> Customer:
-    require(user, "feedback.archive")
-    if user.is_vendor:
-        raise Http404
+    if user.is_vendor or not has_perm(user, "feedback.archive"):
+        raise Http404  # vendors see no archive: for them it does not exist
     return get_for_user(Customer.objects.select_related("organisation", "branch"), user, pk=pk)
 
 
@@ -370,7 +388,7 @@ def customer_archive(*, user, customer: Customer) -> Archive:
     callbacks = list(
         callback_qs_for(user)
         .filter(customer_id=customer.organisation_id)
-        .select_related("order", "done_by")
+        .select_related("order", "done_by", "customer")
         .order_by("-due_at", "-id")[:ARCHIVE_ROWS]
     )
     complaints = list(

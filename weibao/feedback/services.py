@@ -14,7 +14,7 @@ from typing import Any
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import IntegrityError, transaction
-from django.db.models import Exists, OuterRef
+from django.db.models import Exists, Max, Min, OuterRef
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -75,7 +75,7 @@ def _rating(value: Any, field: str = "satisfaction", *, required: bool = False) 
             raise ValidationError({field: _("Give a satisfaction rating from 1 to 5.")})
         return None
     try:
-        rating = int(value)
+        rating = 0 if isinstance(value, bool) else int(value)  # True is not a rating
     except (TypeError, ValueError):
         rating = 0
     if isinstance(value, float) and value != int(value):
@@ -223,21 +223,80 @@ def _latest_ratings(order_ids: list[int]) -> dict[int, int]:
     return dict(forms)
 
 
+SWEEP_BATCH = 5000
+SWEEP_OVERLAP = 1000  # event ids looked at again: a transaction that committed late behind a newer event
+
+
+def _first_event_since(at: datetime.datetime) -> int:
+    """The id just before the first timeline event created at or after `at`: a binary search over ids (events are
+    appended in time order), a few primary-key lookups instead of a scan of the whole timeline table."""
+    from weibao.workorders.models import WorkOrderEvent
+
+    bounds = WorkOrderEvent.objects.aggregate(lo=Min("pk"), hi=Max("pk"))
+    if bounds["lo"] is None:
+        return 0
+    lo, hi = bounds["lo"], bounds["hi"] + 1  # hi: one past the newest (no event at or after `at`)
+    while lo < hi:
+        mid = (lo + hi) // 2
+        row = WorkOrderEvent.objects.filter(pk__gte=mid).order_by("pk").values_list("pk", "created_at").first()
+        if row is None or row[1] >= at:
+            hi = mid
+        else:
+            lo = row[0] + 1
+    return max(lo - 1, 0)
+
+
+def _closed_since_mark(policy: FeedbackPolicy, now: datetime.datetime) -> tuple[list[int], int]:
+    """Orders with a closing event after the policy's mark (minus an overlap), and the new mark."""
+    from weibao.workorders.choices import EventKind
+    from weibao.workorders.models import WorkOrderEvent
+
+    mark = policy.swept_event_id or _first_event_since(now - SELECTION_LOOKBACK)
+    after, newest, ids = max(mark - SWEEP_OVERLAP, 0), mark, set()
+    while True:
+        batch = list(
+            WorkOrderEvent.objects.filter(pk__gt=after, kind=EventKind.CLOSED)
+            .order_by("pk")
+            .values_list("pk", "workorder_id")[:SWEEP_BATCH]
+        )
+        ids.update(order_id for _pk, order_id in batch)
+        if batch:
+            after = newest = max(newest, batch[-1][0])
+        if len(batch) < SWEEP_BATCH:
+            return sorted(ids), newest
+
+
 def callbacks_select(*, now: datetime.datetime | None = None, since: datetime.datetime | None = None) -> int:
     """Put every closed order that a rule selects into the callback queue (once per order). Safe to run again and
-    in parallel: the unique constraint keeps one callback per order. Returns how many were added."""
+    in parallel: the unique constraint keeps one callback per order. Returns how many were added.
+
+    Without `since` the sweep reads the closing events written since the last run (incremental, cheap at any size);
+    with `since` it looks at every order closed from then on (a manual catch-up)."""
     now = now or timezone.now()
-    since = since or now - SELECTION_LOOKBACK
     policy = policy_get()
     has_cb = Callback.objects.filter(order=OuterRef("pk"), complaint__isnull=True)
     has_complaint = Complaint.objects.filter(order=OuterRef("pk"))
-    orders = list(
-        WorkOrder.objects.filter(status=Status.CLOSED, closed_at__gte=since, closed_at__lte=now)
-        .annotate(has_cb=Exists(has_cb), has_complaint=Exists(has_complaint))
-        .filter(has_cb=False)
-        .select_related("contact")
-        .order_by("pk")[:5000]
-    )
+    orders = WorkOrder.objects.filter(status=Status.CLOSED, closed_at__gte=since or now - SELECTION_LOOKBACK)
+    mark = None
+    if since is None:
+        order_ids, mark = _closed_since_mark(policy, now)
+        orders = orders.filter(pk__in=order_ids)
+    added = 0
+    orders = orders.annotate(has_cb=Exists(has_cb), has_complaint=Exists(has_complaint)).filter(has_cb=False)
+    last_pk = 0
+    while True:  # by primary key: the rows just given a callback drop out of `orders`, so no offsets
+        chunk = list(orders.filter(pk__gt=last_pk).select_related("contact").order_by("pk")[:SWEEP_BATCH])
+        added += _select_chunk(chunk, policy)
+        if len(chunk) < SWEEP_BATCH:
+            break
+        last_pk = chunk[-1].pk
+    if mark is not None and mark > policy.swept_event_id:
+        # Conditional: two sweeps at once never move the mark backwards.
+        FeedbackPolicy.objects.filter(pk=policy.pk, swept_event_id__lt=mark).update(swept_event_id=mark)
+    return added
+
+
+def _select_chunk(orders: list[WorkOrder], policy: FeedbackPolicy) -> int:
     ratings = _latest_ratings([o.pk for o in orders])
     rows = []
     for order in orders:
@@ -352,7 +411,7 @@ def callback_record(
         if follow_up:
             raise ValidationError({"follow_up": _("A follow-up needs the customer reached.")})
 
-    cb = Callback.objects.select_for_update().select_related("order", "order__site").get(pk=callback.pk)
+    cb = Callback.objects.select_for_update(of=("self",)).select_related("order", "order__site").get(pk=callback.pk)
     _check_version(cb, expected_version)
     if cb.status != CallbackStatus.PENDING:
         from weibao.core.exceptions import TransitionNotAllowed

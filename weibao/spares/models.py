@@ -325,6 +325,14 @@ class Move(models.Model):
     def quantity(self) -> int:
         return abs(self.on_hand_delta) or abs(self.reserved_delta)
 
+    @property
+    def transfer_number(self) -> str:
+        return f"DB{self.transfer_id:06d}" if self.transfer_id else ""
+
+    @property
+    def sale_number(self) -> str:
+        return f"XS{self.sale_id:06d}" if self.sale_id else ""
+
 
 class StockAlert(TimeStampedModel):
     """A part fell below its minimum level in a warehouse (低库存预警). One open alert per warehouse and part; it
@@ -352,3 +360,31 @@ class StockAlert(TimeStampedModel):
     @property
     def is_open(self) -> bool:
         return self.cleared_at is None
+
+
+def stock_import_upload_to(instance, filename: str) -> str:
+    return f"spares/imports/{timezone.now():%Y/%m}/{timezone.now():%d%H%M%S%f}.xlsx"
+
+
+class StockImport(TimeStampedModel):
+    """An uploaded initial-stock list (期初库存) for one warehouse: checked row by row (preview or error report),
+    then received all-or-nothing. The status values are the device import's (`assets.ImportStatus`)."""
+
+    warehouse = models.ForeignKey(Warehouse, on_delete=models.PROTECT, related_name="imports")
+    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    file = models.FileField(upload_to=stock_import_upload_to, max_length=300)
+    original_name = models.CharField(_("file name"), max_length=255)
+    status = models.CharField(_("status"), max_length=16, default="pending")
+    total_rows = models.PositiveIntegerField(_("rows"), default=0)
+    created_count = models.PositiveIntegerField(_("rows received"), default=0)
+    errors = models.JSONField(default=list, blank=True)  # [{"row", "column", "message"}]; row 0 = the whole file
+    preview = models.JSONField(default=list, blank=True)
+    finished_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("stock import")
+        verbose_name_plural = _("stock imports")
+        ordering = ["-id"]
+
+    def __str__(self) -> str:
+        return f"{self.original_name} ({self.status})"

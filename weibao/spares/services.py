@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from decimal import Decimal
 
 from django.core.exceptions import ValidationError
-from django.db import transaction
+from django.db import connection, transaction
 from django.db.models import Sum
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -120,7 +120,8 @@ def _order_event(
     *, workorder, actor, kind: str, part: Part, quantity: int, serials: list[str], warehouse: Warehouse,
     statuses: frozenset[str], text: str,
 ) -> None:  # fmt: skip
-    """One timeline event on the order for the move (locks the order first: the order, then the stock row)."""
+    """One timeline event on the order for the move (locks the order first: the order, then the stock row). The
+    text the customer sees names the part, never the warehouse; the warehouse is in the staff-only data."""
     from weibao.workorders.services.steps import workorder_record_step
 
     body = text % {
@@ -155,6 +156,7 @@ def _lock_stock(warehouse: Warehouse, part: Part) -> Stock:
         # get_or_create retries the get if another transaction inserted the row first.
         Stock.objects.get_or_create(warehouse=warehouse, part=part)
         stock = Stock.objects.select_for_update().get(warehouse=warehouse, part=part)
+    stock.warehouse, stock.part = warehouse, part  # the minimum-level check reads them: no extra queries
     return stock
 
 
@@ -176,15 +178,20 @@ def _move(
     actor,
     serials: list[str] | None = None,
     unit_cost: Decimal | None = None,
+    applied: bool = False,
     **links,
 ) -> Move:
-    """Apply the deltas to the locked stock row and append the ledger row. The only writer of `Stock`."""
-    stock.on_hand += on_hand
-    stock.reserved += reserved
-    if stock.on_hand < 0 or stock.reserved < 0 or stock.reserved > stock.on_hand:
-        # Services check first with a friendly message; this is the last line before the check constraints.
-        raise _shortage(stock, part, -on_hand)
-    Stock.objects.filter(pk=stock.pk).update(on_hand=stock.on_hand, reserved=stock.reserved, updated_at=timezone.now())
+    """Apply the deltas to the locked stock row and append the ledger row. The only writer of `Stock` (besides
+    `_take_unreserved`, whose conditional UPDATE applied them already: `applied=True`)."""
+    if not applied:
+        stock.on_hand += on_hand
+        stock.reserved += reserved
+        if stock.on_hand < 0 or stock.reserved < 0 or stock.reserved > stock.on_hand:
+            # Services check first with a friendly message; this is the last line before the check constraints.
+            raise _shortage(stock, part, -on_hand)
+        Stock.objects.filter(pk=stock.pk).update(
+            on_hand=stock.on_hand, reserved=stock.reserved, updated_at=timezone.now()
+        )
     move = Move.objects.create(
         kind=kind,
         warehouse=warehouse,
@@ -197,12 +204,32 @@ def _move(
         actor=actor,
         **links,
     )
-    _check_level(stock=stock, warehouse=warehouse, part=part)
+    _check_level(stock=stock, warehouse=warehouse, part=part, rising=on_hand > 0 or reserved < 0)
     return move
 
 
-def _check_level(*, stock: Stock, warehouse: Warehouse, part: Part) -> None:
-    """Open a low-stock alert when the available quantity falls below the minimum; clear it when back."""
+def _take_unreserved(warehouse: Warehouse, part: Part, quantity: int) -> Stock | None:
+    """The common issue in one statement: take `quantity` from a stock row that has no reservations and enough on
+    hand — a conditional UPDATE that locks the row, checks and writes at once (a concurrent taker waits for the lock
+    and PostgreSQL re-checks the condition on the row it then sees). None: not that simple case (no row, too few,
+    or reservations to weigh) — the caller takes the lock-then-check path, which also gives the refusal."""
+    table = connection.ops.quote_name(Stock._meta.db_table)
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"UPDATE {table} SET on_hand = on_hand - %s, updated_at = %s "  # noqa: S608 - table name from model meta
+            "WHERE warehouse_id = %s AND part_id = %s AND reserved = 0 AND on_hand >= %s "
+            "RETURNING id, on_hand, reserved, min_level",
+            [quantity, timezone.now(), warehouse.pk, part.pk, quantity],
+        )
+        row = cursor.fetchone()
+    if row is None:
+        return None
+    return Stock(id=row[0], warehouse=warehouse, part=part, on_hand=row[1], reserved=row[2], min_level=row[3])
+
+
+def _check_level(*, stock: Stock, warehouse: Warehouse, part: Part, rising: bool = True) -> None:
+    """Open a low-stock alert when the available quantity falls below the minimum; clear it when back. Only a move
+    that raised the available quantity can clear one (an issue above the level costs no query here)."""
     level = stock.effective_min_level(warehouse.kind)
     if level <= 0:
         return
@@ -215,7 +242,7 @@ def _check_level(*, stock: Stock, warehouse: Warehouse, part: Part) -> None:
             from weibao.spares.tasks import stock_alert_notify
 
             transaction.on_commit(lambda: stock_alert_notify.enqueue(alert_id=alert.pk))
-    else:
+    elif rising:
         StockAlert.objects.filter(warehouse=warehouse, part=part, cleared_at=None).update(cleared_at=timezone.now())
 
 
@@ -307,7 +334,7 @@ def reserve_for_order(*, warehouse: Warehouse, part: Part, workorder, actor, qua
     _order_event(
         workorder=workorder, actor=actor, kind=EventKind.PARTS_RESERVED, part=part, quantity=qty, serials=serial_list,
         warehouse=warehouse, statuses=_open_statuses(),
-        text=_("Reserved %(part)s %(model)s × %(quantity)s %(unit)s in %(warehouse)s."),
+        text=_("Reserved %(part)s %(model)s × %(quantity)s %(unit)s."),
     )  # fmt: skip
     stock = _lock_stock(warehouse, part)
     if serial_list:
@@ -357,8 +384,15 @@ def issue_to_order(
     _order_event(
         workorder=workorder, actor=actor, kind=EventKind.PARTS_ISSUED, part=part, quantity=qty, serials=serial_list,
         warehouse=warehouse, statuses=_open_statuses(),
-        text=_("Issued %(part)s %(model)s × %(quantity)s %(unit)s from %(warehouse)s."),
+        text=_("Issued %(part)s %(model)s × %(quantity)s %(unit)s."),
     )  # fmt: skip
+    if not serial_list:
+        taken = _take_unreserved(warehouse, part, qty)
+        if taken is not None:
+            return _move(
+                stock=taken, warehouse=warehouse, part=part, kind=MoveKind.ISSUE, on_hand=-qty, actor=actor,
+                workorder=workorder, note=note[:300], applied=True,
+            )  # fmt: skip
     stock = _lock_stock(warehouse, part)
     if serial_list:
         units = _units(
@@ -392,7 +426,7 @@ def return_unused(
     _order_event(
         workorder=workorder, actor=actor, kind=EventKind.PARTS_RETURNED, part=part, quantity=qty, serials=serial_list,
         warehouse=warehouse, statuses=_all_statuses(),
-        text=_("Returned %(part)s %(model)s × %(quantity)s %(unit)s unused to %(warehouse)s."),
+        text=_("Returned %(part)s %(model)s × %(quantity)s %(unit)s unused."),
     )  # fmt: skip
     stock = _lock_stock(warehouse, part)
     held = issued_to_order(part=part, workorder=workorder)
@@ -533,3 +567,133 @@ def transfer_receive(*, transfer: Transfer, actor, expected_version: int | None 
     locked.version += 1
     locked.save(update_fields=["status", "received_by", "received_at", "version", "updated_at"])
     return locked
+
+
+# ---------------------------------------------------------------------------------------------------- the order's quote
+
+
+def _quote_description(part: Part) -> str:
+    return f"{part.name} {part.model} [{part.part_number}]".replace("  ", " ")
+
+
+@transaction.atomic
+def parts_add_to_quote(*, workorder, actor, expected_version: int | None = None):
+    """Put the parts issued to the order (and not returned) on its quote (报价) at their price: a new quote if it
+    has none, else a new version of the current one (the on-site app's rules: the customer approves again).
+    Parts already on the current quote are left as they are. Returns the quote, or None if there was nothing to add."""
+    from weibao.onsite import selectors as onsite_selectors
+    from weibao.onsite import services as onsite_services
+
+    rows = (
+        Move.objects.filter(workorder=workorder, kind__in=[MoveKind.ISSUE, MoveKind.RETURN])
+        .values("part")
+        .annotate(n=Sum("on_hand_delta"))
+    )
+    held = {r["part"]: -r["n"] for r in rows if r["n"] < 0}
+    if not held:
+        raise ValidationError({"parts": _("No parts have been issued to this order.")})
+    current = onsite_selectors.quote_current(workorder=workorder)
+    lines = onsite_selectors.quote_initial_lines(workorder=workorder, quote=current) if current else []
+    on_quote = {line["description"] for line in lines}
+    added = False
+    for part in Part.objects.filter(pk__in=held).order_by("part_number"):
+        description = _quote_description(part)
+        if description in on_quote:
+            continue
+        lines.append({"kind": "part", "description": description, "quantity": Decimal(held[part.pk]),
+                      "unit_price": part.price, "spare_part": None, "device": None, "labour_basis": "",
+                      "unit": part.unit})  # fmt: skip
+        added = True
+    if not added:
+        raise ValidationError({"parts": _("The issued parts are already on the quote.")})
+    if current is None:
+        return onsite_services.quote_create(workorder=workorder, actor=actor, lines=lines,
+                                            expected_version=expected_version)  # fmt: skip
+    return onsite_services.quote_revise(quote=current, actor=actor, lines=lines, expected_version=expected_version)
+
+
+# ---------------------------------------------------------------------------------------------------- master data
+
+
+PART_FIELDS = (
+    "part_number",
+    "name",
+    "model",
+    "vendor",
+    "unit",
+    "tracking",
+    "min_level",
+    "unit_cost",
+    "price",
+    "active",
+)
+
+
+def _part_clean(part: Part) -> None:
+    try:
+        part.full_clean(exclude=["version"])
+    except ValidationError as exc:
+        raise ValidationError(exc.message_dict) from None
+
+
+@transaction.atomic
+def part_create(*, actor, **fields) -> Part:
+    require(actor, "spares.manage")
+    part = Part(**{k: v for k, v in fields.items() if k in PART_FIELDS})
+    _part_clean(part)
+    part.save()
+    return part
+
+
+@transaction.atomic
+def part_update(*, part: Part, actor, expected_version: int | None = None, **fields) -> Part:
+    """Change a part's master data. The tracking mode is fixed once the part has moved (serials would not match)."""
+    from weibao.core.exceptions import StaleEdit
+
+    require(actor, "spares.manage")
+    locked = Part.objects.select_for_update().get(pk=part.pk)
+    if expected_version is not None and locked.version != expected_version:
+        raise StaleEdit
+    changes = {k: v for k, v in fields.items() if k in PART_FIELDS}
+    if "tracking" in changes and changes["tracking"] != locked.tracking and locked.moves.exists():
+        raise ValidationError({"tracking": _("The part has stock moves: its tracking cannot change.")})
+    for name, value in changes.items():
+        setattr(locked, name, value)
+    _part_clean(locked)
+    locked.version += 1
+    locked.save()
+    return locked
+
+
+@transaction.atomic
+def warehouse_create(*, actor, code: str, name: str, kind: str, branch, owner=None) -> Warehouse:
+    require(actor, "spares.manage")
+    warehouse = Warehouse(code=code, name=name, kind=kind, branch=branch, owner=owner if kind == "van" else None)
+    errors = {}
+    if kind == WarehouseKind.VAN and owner is None:
+        errors["owner"] = _("A van belongs to an engineer.")
+    if kind == WarehouseKind.VAN and owner is not None and Warehouse.objects.filter(kind="van", owner=owner).exists():
+        errors["owner"] = _("This engineer already has a van.")
+    if owner is not None and not owner.is_internal:
+        errors["owner"] = _("Only our own staff can hold a van.")
+    if errors:
+        raise ValidationError(errors)
+    try:
+        warehouse.full_clean()
+    except ValidationError as exc:
+        raise ValidationError(exc.message_dict) from None
+    warehouse.save()
+    return warehouse
+
+
+@transaction.atomic
+def stock_set_min_level(*, warehouse: Warehouse, part: Part, actor, min_level: int | None) -> Stock:
+    """The minimum level of one part in one warehouse (empty: the part's own). Not a stock move: quantities stay."""
+    require(actor, "spares.manage")
+    if min_level is not None and int(min_level) < 0:
+        raise ValidationError({"min_level": _("The minimum level cannot be negative.")})
+    stock = _lock_stock(warehouse, part)
+    Stock.objects.filter(pk=stock.pk).update(min_level=min_level)
+    stock.min_level = min_level
+    _check_level(stock=stock, warehouse=warehouse, part=part)
+    return stock

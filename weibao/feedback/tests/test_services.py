@@ -150,6 +150,7 @@ def test_reached_records_rating_and_words(callback, manager):
         ({"outcome": "reached", "satisfaction": 6}, "satisfaction"),
         ({"outcome": "reached", "satisfaction": "abc"}, "satisfaction"),
         ({"outcome": "reached", "satisfaction": 3.5}, "satisfaction"),
+        ({"outcome": "reached", "satisfaction": True}, "satisfaction"),
         ({"outcome": "not_reached", "satisfaction": 3}, "satisfaction"),
         ({"outcome": "reached", "satisfaction": 3, "follow_up": "new_order"}, "follow_up_text"),
         ({"outcome": "not_reached", "follow_up": "complaint", "follow_up_text": "x"}, "follow_up"),
@@ -418,3 +419,31 @@ def test_policy_update_checks_values(manager, field_engineer):
     assert policy.sample_percent_cd == 30
     with pytest.raises(PermissionDenied):
         services.policy_update(actor=field_engineer, data={})
+
+
+def test_sweep_reads_only_new_closing_events(close_order, site_a, monkeypatch):
+    first = close_order(site_a, severity="A")
+    assert services.callbacks_select() == 1
+    mark = services.policy_get().swept_event_id
+    assert mark > 0
+    monkeypatch.setattr(services, "SWEEP_OVERLAP", 0)
+    Callback.objects.all().delete()  # had the sweep re-read old events, the order would come back
+    second = close_order(site_a, severity="B")
+    assert services.callbacks_select() == 1
+    assert list(Callback.objects.values_list("order_id", flat=True)) == [second.pk]
+    assert services.policy_get().swept_event_id > mark
+    # A catch-up with `since` looks at every order closed from then on.
+    assert services.callbacks_select(since=timezone.now() - timedelta(days=1)) == 1
+    assert Callback.objects.filter(order=first).exists()
+
+
+def test_first_sweep_starts_at_the_lookback_window(close_order, site_a):
+    from weibao.workorders.models import WorkOrderEvent
+
+    close_order(site_a, severity="A")
+    newest = WorkOrderEvent.objects.order_by("-pk").first()
+    assert services._first_event_since(timezone.now() + timedelta(days=1)) == newest.pk
+    assert (
+        services._first_event_since(timezone.now() - timedelta(days=365))
+        == WorkOrderEvent.objects.order_by("pk").first().pk - 1
+    )

@@ -3,6 +3,7 @@
 import datetime as dt
 import functools
 import importlib
+import re
 
 from django import template
 from django.urls import NoReverseMatch, reverse
@@ -163,6 +164,23 @@ def status_label(value: str) -> str:
 @register.filter
 def sla_label(value: str) -> str:
     return _label("weibao.workorders.choices.SlaState", value)
+
+
+_EXTENSION = re.compile(r"(?:转|分机|ext\.?|x|#)", re.IGNORECASE)
+
+
+@register.filter
+def tel_href(value: str) -> str:
+    """A phone number as a `tel:` target: digits and a leading +; an extension (转/分机/ext/#) after a pause (,)."""
+    main, *ext = _EXTENSION.split((value or "").strip(), maxsplit=1)
+    digits = ("+" if main.startswith("+") else "") + re.sub(r"\D", "", main)
+    ext_digits = re.sub(r"\D", "", ext[0]) if ext else ""
+    return f"{digits},{ext_digits}" if ext_digits else digits
+
+
+@register.filter
+def close_reason_label(value: str) -> str:
+    return _label("weibao.workorders.choices.CloseReason", value)
 
 
 @register.filter

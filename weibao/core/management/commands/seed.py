@@ -15,8 +15,12 @@ SEED_APPS = [
     "dispatch",
     "workorders",
     "onsite",
+    "plans",
     "notifications",
+    "feedback",
+    "spares",
     "payroll",
+    "rma",
 ]
 
 
