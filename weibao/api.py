@@ -47,6 +47,8 @@ API_ROUTERS = [
     ("workorders", "/work-orders/"),
     ("onsite", "/onsite/"),
     ("notifications", "/notifications/"),
+    ("inspections", "/inspections/"),
+    ("planning", "/planning/"),
 ]
 for app, prefix in API_ROUTERS:
     if find_spec(f"weibao.{app}.api") is not None:

@@ -47,6 +47,8 @@ INSTALLED_APPS = [
     "weibao.workorders",
     "weibao.onsite",
     "weibao.notifications",
+    "weibao.inspections",
+    "weibao.planning",
 ]
 
 MIDDLEWARE = [

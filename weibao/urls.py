@@ -16,6 +16,8 @@ APP_PREFIXES = [
     ("workorders", "work-orders/"),
     ("onsite", "on-site/"),
     ("notifications", "notifications/"),
+    ("inspections", "inspections/"),
+    ("planning", "planning/"),
 ]
 
 urlpatterns = [
