@@ -39,7 +39,7 @@ class VisitStatus(models.TextChoices):
 VISIT_BADGE = {
     VisitStatus.PLANNED: "grey",
     VisitStatus.IN_PROGRESS: "blue",
-    VisitStatus.COMPLETED: "amber",
+    VisitStatus.COMPLETED: "orange",
     VisitStatus.SIGNED: "green",
     VisitStatus.MISSED: "red",
     VisitStatus.CANCELLED: "grey",
@@ -57,4 +57,4 @@ class Risk(models.TextChoices):
     HIGH = "high", _("High")
 
 
-RISK_BADGE = {Risk.NONE: "grey", Risk.LOW: "blue", Risk.MEDIUM: "amber", Risk.HIGH: "red"}
+RISK_BADGE = {Risk.NONE: "grey", Risk.LOW: "blue", Risk.MEDIUM: "orange", Risk.HIGH: "red"}

@@ -183,6 +183,11 @@ class InspectionVisit(TimeStampedModel):
     def __str__(self) -> str:
         return f"{self.plan} {self.scheduled_on:%Y-%m-%d}"
 
+    def get_absolute_url(self) -> str:
+        from django.urls import reverse
+
+        return reverse("inspections:visit", args=[self.pk])
+
     @property
     def badge(self) -> str:
         return VISIT_BADGE.get(self.status, "grey")
