@@ -27,7 +27,7 @@ def test_engineer_does_a_visit_through_the_pages(client, visit_a, field_engineer
     bad = client.post(f"/inspections/visits/{visit_a.pk}/answers/", {f"a{ids['机房温度']}_value": "abc",
                                                                      f"a{ids['机房温度']}_risk": "none"})  # fmt: skip
     assert bad.status_code == 422
-    assert 'data-error-for="a%d_value"' % ids["机房温度"] in bad.content.decode()
+    assert f'data-error-for="a{ids["机房温度"]}_value"' in bad.content.decode()
 
     data = {
         f"a{ids['核心交换机运行指示灯正常']}_value": "yes", f"a{ids['核心交换机运行指示灯正常']}_risk": "none",
