@@ -207,6 +207,7 @@ class EventKind(models.TextChoices):
     CHANGE_RECORDED = "change_recorded", _("Change carried out")
     SERVICE_FORM_SAVED = "service_form_saved", _("Service form saved")
     SERVICE_FORM_SIGNED = "service_form_signed", _("Service form signed")
+    EMERGENCY_STEP_DONE = "emergency_step_done", _("Emergency plan step done")
 
 
 # Event kinds that are state moves, by target status (used by seeds and KPIs).

@@ -180,6 +180,8 @@ RULES: dict[str, Rule] = {
             "fields.appointment_at",
         ),
     ),  # fmt: skip
+    # Emergency plan (issue 15): the customer sees which step of its system's plan was done, not our contacts.
+    EventKind.EMERGENCY_STEP_DONE: rule(customer=("body", "step", "plan")),
 }
 
 
