@@ -30,7 +30,7 @@ class StepForm(forms.Form):
 
 class ContactForm(forms.Form):
     side = forms.ChoiceField(label=_("Side"), choices=ContactSide.choices)
-    name = forms.CharField(label=_("Name"), max_length=100, required=False)
+    name = forms.CharField(label=_("Name of the person"), max_length=100, required=False)
     role = forms.CharField(label=_("Role"), max_length=100, required=False)
     phone = forms.CharField(label=_("Phone"), max_length=40, required=False,
                             widget=forms.TextInput(attrs={"type": "tel", "inputmode": "tel"}))  # fmt: skip
