@@ -11,7 +11,7 @@ from decimal import Decimal, InvalidOperation
 from functools import partial
 
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.db import transaction
+from django.db import connection, transaction
 from django.db.models import F, Max
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -218,20 +218,49 @@ def plan_update(*, plan: InspectionPlan, actor: User, expected_version: int | No
 
 
 def _plan_visits(plan: InspectionPlan, *, today: dt.date, floor: dt.date | None, horizon_days: int,
-                 is_visit_day) -> list[InspectionVisit]:  # fmt: skip
-    """The visits to insert for one plan: periods after `floor` (the last existing visit's period), scheduled from
-    today (or the plan's start) to the horizon, never past the contract's end."""
+                 is_visit_day) -> list[tuple]:  # fmt: skip
+    """The visits to insert for one plan, as (plan, organisation, contract, period start, day, engineer) tuples:
+    periods after `floor` (the last existing visit's period), scheduled from today (or the plan's start) to the
+    horizon, never past the contract's end."""
     contract = plan.contract
     until = min(contract.end_date, today + dt.timedelta(days=horizon_days))
     start_from = max(today, plan.starts_on, contract.start_date)
-    visits = []
+    rows = []
     for period_start, day in schedule.slots(frequency=plan.frequency, interval_days=plan.interval_days,
                                             anchor=plan.starts_on, until=until, is_visit_day=is_visit_day):  # fmt: skip
         if (floor is not None and period_start <= floor) or day < start_from or day > until:
             continue
-        visits.append(InspectionVisit(plan_id=plan.pk, organisation_id=plan.organisation_id, contract_id=contract.pk,
-                                      period_start=period_start, scheduled_on=day, assignee_id=plan.engineer_id))  # fmt: skip
-    return visits
+        rows.append((plan.pk, plan.organisation_id, contract.pk, period_start, day, plan.engineer_id))
+    return rows
+
+
+def _insert_visits(rows: list[tuple]) -> int:
+    """Insert planned visits, skipping periods that exist (a generation running at the same time for the same plan
+    loses nothing and doubles nothing). On PostgreSQL one INSERT … SELECT FROM unnest(…) per batch: building model
+    instances for bulk_create cost 4/5 of the time at 20,000 contracts."""
+    if not rows:
+        return 0
+    if connection.vendor != "postgresql":
+        fields = ("plan_id", "organisation_id", "contract_id", "period_start", "scheduled_on", "assignee_id")
+        made = InspectionVisit.objects.bulk_create([InspectionVisit(**dict(zip(fields, r, strict=True))) for r in rows],
+                                                   batch_size=2000, ignore_conflicts=True)  # fmt: skip
+        return len(made)
+    table = InspectionVisit._meta.db_table
+    sql = (
+        f"INSERT INTO {table} (plan_id, organisation_id, contract_id, period_start, scheduled_on, assignee_id, status, "  # noqa: S608
+        "risk_analysis, recommendations, customer_name, customer_signature, engineer_signature, created_at, updated_at) "
+        "SELECT t.p, t.o, t.c, t.ps, t.so, t.a, %s, '', '', '', '', '', %s, %s "
+        "FROM unnest(%s::bigint[], %s::bigint[], %s::bigint[], %s::date[], %s::date[], %s::bigint[]) "
+        "AS t(p, o, c, ps, so, a) ON CONFLICT (plan_id, period_start) DO NOTHING"
+    )  # the table name is ours, every value a parameter
+    now = timezone.now()
+    inserted = 0
+    with connection.cursor() as cursor:
+        for i in range(0, len(rows), 20000):
+            columns = list(zip(*rows[i : i + 20000], strict=True))
+            cursor.execute(sql, [VisitStatus.PLANNED, now, now, *[list(c) for c in columns]])
+            inserted += cursor.rowcount
+    return inserted
 
 
 def visits_generate(*, plan: InspectionPlan, today: dt.date | None = None, horizon_days: int = HORIZON_DAYS) -> int:
@@ -264,7 +293,7 @@ def _generate(plans: Iterable[InspectionPlan], *, today: dt.date, horizon_days: 
         .annotate(last=Max("period_start")).values_list("plan_id", "last")
     )  # fmt: skip
     tests: dict[int, object] = {}
-    rows: list[InspectionVisit] = []
+    rows: list[tuple] = []
     for plan in plans:
         calendar = plan.contract.calendar
         test = tests.get(calendar.pk)
@@ -272,9 +301,7 @@ def _generate(plans: Iterable[InspectionPlan], *, today: dt.date, horizon_days: 
             test = tests[calendar.pk] = schedule.visit_day_test(calendar.working_calendar())
         rows.extend(_plan_visits(plan, today=today, floor=floors.get(plan.pk), horizon_days=horizon_days,
                                  is_visit_day=test))  # fmt: skip
-    # ignore_conflicts: a generation running at the same time for the same plan loses nothing and doubles nothing.
-    InspectionVisit.objects.bulk_create(rows, batch_size=2000, ignore_conflicts=True)
-    return len(rows)
+    return _insert_visits(rows)
 
 
 def visits_mark_missed(*, today: dt.date | None = None) -> list[int]:
