@@ -40,10 +40,12 @@ def build(n: int, today: dt.date) -> None:
     from weibao.contracts.choices import CalendarKind
     from weibao.contracts.models import BusinessCalendar, Contract
     from weibao.customers.models import Customer, Site
-    from weibao.inspections.models import ChecklistItem, ChecklistTemplate, InspectionPlan
 
     have = Contract.objects.filter(code__startswith=PREFIX).count()
     if have >= n:
+        _plans(
+            Contract.objects.filter(code__startswith=PREFIX, inspection_plans__isnull=True).select_related("customer")
+        )
         return
     hours = "09:00-12:00,13:00-18:00"
     cals = [
@@ -54,16 +56,12 @@ def build(n: int, today: dt.date) -> None:
         BusinessCalendar.objects.get_or_create(name="bench 6x10", defaults=dict(
             kind=CalendarKind.WEEKLY, **{f"{d}_hours": "08:00-18:00" for d in ("mon", "tue", "wed", "thu", "fri", "sat")}))[0],
     ]  # fmt: skip
-    template = ChecklistTemplate.objects.filter(name="bench checklist").first()
-    if template is None:
-        template = ChecklistTemplate.objects.create(name="bench checklist", subsystem_kind="network")
-        ChecklistItem.objects.create(template=template, kind="yes_no", text="设备运行正常")
     todo = range(have, n)
     orgs = Organisation.objects.bulk_create([Organisation(kind="customer", name=f"{PREFIX}客户{i}") for i in todo])
     customers = Customer.objects.bulk_create(
         [Customer(organisation=o, code=f"{PREFIX}{i}", name=o.name) for i, o in zip(todo, orgs, strict=True)]
     )
-    sites = Site.objects.bulk_create(
+    Site.objects.bulk_create(
         [Site(customer=c, organisation_id=c.organisation_id, name="总部") for c in customers], batch_size=5000
     )
     contracts = Contract.objects.bulk_create(
@@ -71,13 +69,38 @@ def build(n: int, today: dt.date) -> None:
                   start_date=today - dt.timedelta(days=i % 200), end_date=today + dt.timedelta(days=400 + i % 300))
          for i, c in zip(todo, customers, strict=True)], batch_size=5000,
     )  # fmt: skip
-    InspectionPlan.objects.bulk_create(
-        [InspectionPlan(contract=k, organisation_id=s.organisation_id, site=s, template=template, name="巡检",
-                        frequency=FREQUENCIES[i % len(FREQUENCIES)],
-                        interval_days=15 if FREQUENCIES[i % len(FREQUENCIES)] == "working_days" else None,
-                        starts_on=k.start_date)
-         for i, k, s in zip(todo, contracts, sites, strict=True)], batch_size=5000,
-    )  # fmt: skip
+    _plans(contracts)
+
+
+def _plans(contracts) -> None:
+    """One plan per contract (frequencies mixed by the contract's number)."""
+    from weibao.customers.models import Site
+    from weibao.inspections.models import ChecklistItem, ChecklistTemplate, InspectionPlan
+
+    template = ChecklistTemplate.objects.filter(name="bench checklist").first()
+    if template is None:
+        template = ChecklistTemplate.objects.create(name="bench checklist", subsystem_kind="network")
+        ChecklistItem.objects.create(template=template, kind="yes_no", text="设备运行正常")
+    contracts = list(contracts)
+    sites = dict(
+        Site.objects.filter(customer_id__in=[k.customer_id for k in contracts]).values_list("customer_id", "pk")
+    )
+    rows = []
+    for k in contracts:
+        frequency = FREQUENCIES[int(k.code.removeprefix(PREFIX)) % len(FREQUENCIES)]
+        rows.append(
+            InspectionPlan(
+                contract=k,
+                organisation_id=k.customer.organisation_id,
+                site_id=sites[k.customer_id],
+                template=template,
+                name="巡检",
+                frequency=frequency,
+                interval_days=15 if frequency == "working_days" else None,
+                starts_on=k.start_date,
+            )
+        )
+    InspectionPlan.objects.bulk_create(rows, batch_size=5000)
 
 
 def main() -> int:
