@@ -11,6 +11,7 @@ urlpatterns = [
     path("visits/<int:pk>/complete/", views.visit_complete, name="visit_complete"),
     path("visits/<int:pk>/sign/", views.visit_sign, name="visit_sign"),
     path("visits/<int:pk>/answers/<int:answer_pk>/work-order/", views.finding_workorder, name="finding_workorder"),
+    path("visits/<int:pk>/answers/<int:answer_pk>/photo/", views.answer_photo, name="answer_photo"),
     path("visits/<int:pk>/report.pdf", views.visit_pdf, name="visit_pdf"),
     path("plans/", views.plan_list, name="plan_list"),
     path("plans/<int:pk>/", views.plan_detail, name="plan"),

@@ -8,7 +8,7 @@ from __future__ import annotations
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
-from django.http import HttpRequest, HttpResponse
+from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
@@ -183,6 +183,19 @@ def visit_sign(request: HttpRequest, pk: int) -> HttpResponse:
             return redirect("inspections:visit", pk=visit.pk)
     context = _visit_context(request, visit, sign_form=form)
     return render(request, "inspections/visit_detail.html", context, status=422)
+
+
+@login_required
+def answer_photo(request: HttpRequest, pk: int, answer_pk: int) -> HttpResponse:
+    """A photo taken on the visit, behind the visit's scoping (never a public media URL)."""
+    visit = selectors.visit_get_for_user(user=request.user, pk=pk)
+    answer = selectors.answer_get_for_user(user=request.user, visit=visit, pk=answer_pk)
+    if not answer.photo:
+        raise Http404
+    response = FileResponse(answer.photo.open("rb"), filename=answer.photo.name.rsplit("/")[-1])
+    response["X-Content-Type-Options"] = "nosniff"
+    response["Content-Security-Policy"] = "sandbox; default-src 'none'"
+    return response
 
 
 @login_required

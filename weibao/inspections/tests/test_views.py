@@ -97,6 +97,7 @@ def test_other_organisations_get_404(client, request, visit_a, plan_a, assert_sc
     answer = visit_a.answers.first()
     client.force_login(request.getfixturevalue(who))
     for url in (f"/inspections/visits/{visit_a.pk}/", f"/inspections/visits/{visit_a.pk}/report.pdf",
+                f"/inspections/visits/{visit_a.pk}/answers/{answer.pk}/photo/",
                 f"/inspections/plans/{plan_a.pk}/"):  # fmt: skip
         if who == "vendor_user":
             assert client.get(url).status_code in (403, 404)
@@ -114,3 +115,23 @@ def test_customer_sees_own_visits_only(client, customer_a_user, visit_a, visit_b
     assert f"visit-{visit_b.pk}" not in page
     assert client.get(f"/inspections/visits/{visit_a.pk}/").status_code == 200
     assert YEAR_START
+
+
+def test_photo_upload_and_view(client, visit_a, field_engineer):
+    import base64
+
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    from weibao.inspections.services import visit_start
+    from weibao.inspections.tests.conftest import signature_data_url  # a PNG
+
+    visit_start(visit=visit_a, actor=field_engineer)
+    answer = visit_a.answers.get(text="日志告警摘要")
+    png = base64.b64decode(signature_data_url().split(",", 1)[1])
+    client.force_login(field_engineer)
+    response = client.post(f"/inspections/visits/{visit_a.pk}/answers/", {
+        f"a{answer.pk}_value": "正常", f"a{answer.pk}_photo": SimpleUploadedFile("cab.png", png, "image/png")})  # fmt: skip
+    assert response.status_code == 302
+    photo = client.get(f"/inspections/visits/{visit_a.pk}/answers/{answer.pk}/photo/")
+    assert photo.status_code == 200
+    assert b"".join(photo.streaming_content)[:4] == b"\x89PNG"
