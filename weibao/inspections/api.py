@@ -192,8 +192,8 @@ def visit_pdf(request, visit_id: int):
 @router.get("/contracts/{int:contract_id}/planned-vs-done", response=PlannedVsDoneOut)
 def planned_vs_done(request, contract_id: int, start: SaneDate, end: SaneDate):
     """Inspection visits planned and done in a period (the SLA report's figure)."""
+    contract = contract_get_for_user(user=request.auth, pk=contract_id)  # scoped first: 404, never 403
     require(request.auth, "inspections.view")
-    contract = contract_get_for_user(user=request.auth, pk=contract_id)
     if end < start or (end - start) > dt.timedelta(days=3660):
         raise ValidationError({"end": [_("Choose an end after the start (at most ten years).")]})
     counts = selectors.planned_vs_done(contract, start, end)

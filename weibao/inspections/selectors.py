@@ -36,9 +36,11 @@ def plan_list(*, user, contract_id: int | None = None) -> QuerySet[InspectionPla
 
 
 def plan_get_for_user(*, user, pk: int) -> InspectionPlan:
-    require(user, "inspections.view")
-    return get_for_user(plan_qs_for(user).select_related("contract__customer", "site", "template", "engineer"), user,
+    # The scoped fetch first: another organisation's row (or a vendor's look) is a 404, never a 403 that confirms it.
+    plan = get_for_user(plan_qs_for(user).select_related("contract__customer", "site", "template", "engineer"), user,
                         pk=pk)  # fmt: skip
+    require(user, "inspections.view")
+    return plan
 
 
 def visit_list(*, user, status: str = "", plan_id: int | None = None, mine: bool = False,
@@ -59,10 +61,11 @@ def visit_list(*, user, status: str = "", plan_id: int | None = None, mine: bool
 
 
 def visit_get_for_user(*, user, pk: int) -> InspectionVisit:
-    require(user, "inspections.view")
     qs = visit_qs_for(user).select_related("plan__site__customer", "plan__template", "plan__subsystem", "contract",
                                            "assignee")  # fmt: skip
-    return get_for_user(qs, user, pk=pk)
+    visit = get_for_user(qs, user, pk=pk)  # scoped first: 404 for another organisation or a vendor
+    require(user, "inspections.view")
+    return visit
 
 
 def answer_get_for_user(*, user, visit: InspectionVisit, pk: int) -> InspectionAnswer:

@@ -236,8 +236,8 @@ def _contract_for(request, code: str):
 
 @login_required
 def plan_new(request: HttpRequest, contract_pk: int) -> HttpResponse:
-    require(request.user, "inspections.plan")
     contract = contract_get_for_user(user=request.user, pk=contract_pk)
+    require(request.user, "inspections.plan")
     form = PlanForm(request.POST or None, contract=contract, initial={"starts_on": contract.start_date})
     if request.method == "POST" and form.is_valid():
         values = {k: form.cleaned_data.get(k) for k in PLAN_FORM_FIELDS}

@@ -176,7 +176,7 @@ def sign_in(request, session_id: int, payload: SignInIn):
 @router.get("/contracts/{int:contract_id}/training-days", response=TrainingSummaryOut)
 def training_days(request, contract_id: int):
     """The contract's training days and how many are used."""
+    contract = contract_get_for_user(user=request.auth, pk=contract_id)  # scoped first: 404, never 403
     require(request.auth, "planning.view")
-    contract = contract_get_for_user(user=request.auth, pk=contract_id)
     return {"contract_id": contract.pk, "training_days": contract.training_days,
             "used": selectors.training_days_used(contract)}  # fmt: skip

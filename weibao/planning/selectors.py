@@ -22,9 +22,10 @@ def emergency_plan_list(*, user, customer_id: int | None = None) -> QuerySet[Eme
 
 
 def emergency_plan_get_for_user(*, user, pk: int) -> EmergencyPlan:
-    require(user, "planning.view")
     qs = EmergencyPlan.objects.select_related("customer", "subsystem__project", "approved_by", "created_by")
-    return get_for_user(qs.prefetch_related("contacts", "steps"), user, pk=pk)
+    plan = get_for_user(qs.prefetch_related("contacts", "steps"), user, pk=pk)  # scoped first: 404, never 403
+    require(user, "planning.view")
+    return plan
 
 
 def revisions(plan: EmergencyPlan) -> QuerySet[EmergencyPlan]:
@@ -66,13 +67,15 @@ def training_plan_list(*, user, contract_id: int | None = None) -> QuerySet[Trai
 
 
 def training_plan_get_for_user(*, user, pk: int) -> TrainingPlan:
+    plan = get_for_user(TrainingPlan.objects.select_related("customer", "contract", "project", "vendor"), user, pk=pk)
     require(user, "planning.view")
-    return get_for_user(TrainingPlan.objects.select_related("customer", "contract", "project", "vendor"), user, pk=pk)
+    return plan
 
 
 def session_get_for_user(*, user, pk: int) -> TrainingSession:
+    session = get_for_user(TrainingSession.objects.select_related("plan__customer", "plan__contract"), user, pk=pk)
     require(user, "planning.view")
-    return get_for_user(TrainingSession.objects.select_related("plan__customer", "plan__contract"), user, pk=pk)
+    return session
 
 
 def training_days_used(contract) -> Decimal:

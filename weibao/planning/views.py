@@ -116,8 +116,8 @@ def _emergency_form(request, *, subsystem, base=None) -> HttpResponse:
 
 @login_required
 def emergency_new(request: HttpRequest, subsystem_pk: int) -> HttpResponse:
-    require(request.user, "planning.edit")
     subsystem = get_for_user(Subsystem.objects.select_related("project__customer"), request.user, pk=subsystem_pk)
+    require(request.user, "planning.edit")
     return _emergency_form(request, subsystem=subsystem)
 
 
@@ -230,8 +230,8 @@ def training_list(request: HttpRequest) -> HttpResponse:
 
 @login_required
 def training_new(request: HttpRequest, contract_pk: int) -> HttpResponse:
-    require(request.user, "training.edit")
     contract = contract_get_for_user(user=request.user, pk=contract_pk)
+    require(request.user, "training.edit")
     form = TrainingPlanForm(request.POST or None, customer=contract.customer,
                             initial={"method": "on_site", "starts_on": contract.start_date})  # fmt: skip
     if request.method == "POST" and form.is_valid():
@@ -344,8 +344,8 @@ def material_new(request: HttpRequest, pk: int) -> HttpResponse:
 
 @login_required
 def material_download(request: HttpRequest, material_pk: int) -> HttpResponse:
-    require(request.user, "planning.view")
     material = get_for_user(TrainingMaterial.objects.all(), request.user, pk=material_pk)
+    require(request.user, "planning.view")
     response = FileResponse(material.file.open("rb"), as_attachment=True, filename=material.file.name.rsplit("/")[-1])
     response["X-Content-Type-Options"] = "nosniff"
     response["Content-Security-Policy"] = "sandbox; default-src 'none'"

@@ -135,3 +135,20 @@ def test_photo_upload_and_view(client, visit_a, field_engineer):
     photo = client.get(f"/inspections/visits/{visit_a.pk}/answers/{answer.pk}/photo/")
     assert photo.status_code == 200
     assert b"".join(photo.streaming_content)[:4] == b"\x89PNG"
+
+
+@pytest.mark.parametrize("who", ["customer_b_user", "vendor_user"])
+def test_every_object_url_is_404_for_other_organisations(client, request, visit_a, plan_a, contract_a, assert_scoped,
+                                                         field_engineer, who):  # fmt: skip
+    from weibao.inspections import services
+
+    services.visit_start(visit=visit_a, actor=field_engineer)
+    answer = visit_a.answers.first()
+    client.force_login(request.getfixturevalue(who))
+    base = f"/inspections/visits/{visit_a.pk}"
+    for url in (f"{base}/", f"{base}/report.pdf", f"{base}/answers/{answer.pk}/photo/", f"/inspections/plans/{plan_a.pk}/",
+                f"/inspections/contracts/{contract_a.pk}/plans/new/"):  # fmt: skip
+        assert_scoped(url, client)
+    for url in (f"{base}/start/", f"{base}/answers/", f"{base}/complete/", f"{base}/sign/",
+                f"{base}/answers/{answer.pk}/work-order/", f"/inspections/plans/{plan_a.pk}/"):  # fmt: skip
+        assert_scoped(url, client, method="post", data={})

@@ -80,3 +80,26 @@ def test_other_organisations_get_404(client, request, emergency_plan, a_order, t
         assert client.post(url).status_code in ((404,) if who == "customer_b_user" else (403, 404)), url
     listed = client.get("/planning/emergency/")
     assert "核心网络中断应急预案" not in listed.content.decode()
+
+
+@pytest.mark.parametrize("who", ["customer_b_user", "vendor_user"])
+def test_every_object_url_is_404_for_other_organisations(client, request, emergency_plan, a_order, training, session,
+                                                         subsystem_a, contract_a, manager, assert_scoped, who):  # fmt: skip
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    from weibao.planning import services
+
+    material = services.material_add(plan=training, actor=manager, title="讲义",
+                                     upload=SimpleUploadedFile("slides.pdf", b"%PDF-1.4 test", "application/pdf"))  # fmt: skip
+    step = emergency_plan.steps.first()
+    client.force_login(request.getfixturevalue(who))
+    for url in (f"/planning/emergency/{emergency_plan.pk}/", f"/planning/emergency/{emergency_plan.pk}/revise/",
+                f"/planning/emergency/systems/{subsystem_a.pk}/new/", f"/planning/orders/{a_order.pk}/emergency/",
+                f"/planning/training/{training.pk}/", f"/planning/training/contracts/{contract_a.pk}/new/",
+                f"/planning/training/materials/{material.pk}/"):  # fmt: skip
+        assert_scoped(url, client)
+    for url in (f"/planning/emergency/{emergency_plan.pk}/approve/", f"/planning/emergency/{emergency_plan.pk}/drills/",
+                f"/planning/orders/{a_order.pk}/emergency/steps/{step.pk}/tick/",
+                f"/planning/training/{training.pk}/sessions/", f"/planning/training/{training.pk}/attendance/",
+                f"/planning/training/{training.pk}/materials/", f"/planning/training/sessions/{session.pk}/sign-in/"):  # fmt: skip
+        assert_scoped(url, client, method="post", data={})
