@@ -10,6 +10,7 @@ from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
@@ -17,7 +18,7 @@ from weibao.accounts.permissions import has_perm, require
 from weibao.contracts.selectors import contract_get_for_user
 from weibao.core.exceptions import StaleEdit, TransitionNotAllowed
 from weibao.inspections import pdf, selectors, services
-from weibao.inspections.choices import VisitStatus
+from weibao.inspections.choices import Frequency, VisitStatus
 from weibao.inspections.forms import (
     CompleteForm,
     ItemFormSet,
@@ -238,7 +239,11 @@ def _contract_for(request, code: str):
 def plan_new(request: HttpRequest, contract_pk: int) -> HttpResponse:
     contract = contract_get_for_user(user=request.user, pk=contract_pk)
     require(request.user, "inspections.plan")
-    form = PlanForm(request.POST or None, contract=contract, initial={"starts_on": contract.start_date})
+    # The contract's promised frequency (pm_frequency) is the plan's default.
+    initial = {"starts_on": max(contract.start_date, timezone.localdate()), "name": _("Preventive inspection")}
+    if contract.pm_frequency in Frequency.values:
+        initial["frequency"] = contract.pm_frequency
+    form = PlanForm(request.POST or None, contract=contract, initial=initial)
     if request.method == "POST" and form.is_valid():
         values = {k: form.cleaned_data.get(k) for k in PLAN_FORM_FIELDS}
         try:
