@@ -13,6 +13,10 @@ if [ ${#need_apt[@]} -gt 0 ]; then
     apt_install "${need_apt[@]}"
 fi
 export WEIBAO_DEBUG="${WEIBAO_DEBUG:-false}"
+# The demo has no SMTP server: the notices (new A/B orders to the duty roster and the manager, the reporter's
+# registered / resolved / closed mails) are written to var/mail/ and listed in the notification log. Set
+# WEIBAO_EMAIL_BACKEND (and WEIBAO_SMTP_*) to send real mail.
+export WEIBAO_EMAIL_BACKEND="${WEIBAO_EMAIL_BACKEND:-django.core.mail.backends.filebased.EmailBackend}"
 HOST="${WEIBAO_HOST:-127.0.0.1}"
 PORT="${WEIBAO_PORT:-8000}"
 # gunicorn listens on loopback only: behind a proxy (WEIBAO_PROXY_COUNT>0) the client address is read from
@@ -68,5 +72,8 @@ done
 echo
 weibao demo_logins
 echo "==> Weibao is running at http://$HOST:$PORT/  (Ctrl-C to stop; logs in $LOG_DIR, health at /healthz)"
+if [ "$WEIBAO_EMAIL_BACKEND" = "django.core.mail.backends.filebased.EmailBackend" ]; then
+    echo "==> demo mail: notices are written to ${WEIBAO_EMAIL_FILE_PATH:-${WEIBAO_VAR_DIR:-$ROOT/var}/mail}/ (and listed under 通知记录)"
+fi
 # Stop everything when any one of them exits.
 wait -n

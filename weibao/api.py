@@ -46,7 +46,11 @@ API_ROUTERS = [
     ("dispatch", "/dispatch/"),
     ("workorders", "/work-orders/"),
     ("onsite", "/onsite/"),
+    ("spares", "/spares/"),
+    ("plans", "/plans/"),
     ("notifications", "/notifications/"),
+    ("feedback", "/feedback/"),
+    ("payroll", "/pay/"),
     ("inspections", "/inspections/"),
     ("planning", "/planning/"),
 ]

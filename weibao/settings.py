@@ -46,7 +46,11 @@ INSTALLED_APPS = [
     "weibao.dispatch",
     "weibao.workorders",
     "weibao.onsite",
+    "weibao.spares",
+    "weibao.plans",
     "weibao.notifications",
+    "weibao.feedback",
+    "weibao.payroll",
     "weibao.inspections",
     "weibao.planning",
 ]
@@ -255,6 +259,9 @@ if MAILERS["default"]["BACKEND"] == _smtp_backend:
     }
     if MAILERS["default"]["OPTIONS"]["use_tls"] and MAILERS["default"]["OPTIONS"]["use_ssl"]:
         raise ImproperlyConfigured("WEIBAO_SMTP_STARTTLS and WEIBAO_SMTP_SSL exclude each other: set at most one.")
+elif MAILERS["default"]["BACKEND"] == "django.core.mail.backends.filebased.EmailBackend":
+    # The demo's mailer (scripts/run.sh): every notice is written to a file under var/mail to be read there.
+    MAILERS["default"]["OPTIONS"] = {"file_path": env_str("WEIBAO_EMAIL_FILE_PATH", str(VAR_DIR / "mail"))}
 DEFAULT_FROM_EMAIL = env_str("WEIBAO_FROM_EMAIL", "weibao@localhost")
 SERVER_EMAIL = DEFAULT_FROM_EMAIL
 

@@ -15,6 +15,8 @@ STORAGES = {
     "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
 }
 MEDIA_ROOT = VAR_DIR / "test-media"
+# Issue 18: only managers dispatch unless a test says otherwise (the default rule depends on the time of day).
+WEIBAO_DUTY_DISPATCH = "never"
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     # In-memory test database per xdist worker; the file named in DATABASE_URL is never touched.
     DATABASES["default"]["TEST"] = {"NAME": None}

@@ -15,7 +15,11 @@ APP_PREFIXES = [
     ("dispatch", "dispatch/"),
     ("workorders", "work-orders/"),
     ("onsite", "on-site/"),
+    ("spares", "spares/"),
+    ("plans", "plans/"),
     ("notifications", "notifications/"),
+    ("feedback", "feedback/"),
+    ("payroll", "pay/"),
     ("inspections", "inspections/"),
     ("planning", "planning/"),
 ]

@@ -43,6 +43,10 @@ PERMISSIONS: dict[str, set[str]] = {
     "workorders.triage": DESK | ENGINEERS,
     "workorders.diagnose": DESK | ENGINEERS,
     "workorders.dispatch": MANAGERS,
+    # Issue 18: the duty engineer dispatches when the rule allows (WEIBAO_DUTY_DISPATCH, see dispatch/duty.py),
+    # else asks the manager with one tap.
+    "workorders.dispatch_on_duty": {Role.DUTY_ENGINEER},
+    "workorders.request_dispatch": DESK | ENGINEERS,
     "workorders.accept": ENGINEERS | MANAGERS,
     "workorders.on_site": ENGINEERS | MANAGERS,
     "workorders.resolve": DESK | ENGINEERS,
@@ -61,8 +65,43 @@ PERMISSIONS: dict[str, set[str]] = {
     "onsite.quote_answer": CUSTOMER | DESK | ENGINEERS | MANAGERS,
     "onsite.quote_withdraw": MANAGERS,  # lifts the quote gate: a manager's decision, on the timeline
     "onsite.price_list": MANAGERS | {Role.SERVICE_ADMIN},
+    # spare parts store (issue 14): engineers take parts for their orders (from stores and their own van);
+    # store keeping, transfers, write-offs, imports and parts sales are the managers' and the service desk's.
+    "spares.view": ALL_STAFF,
+    "spares.issue": ENGINEERS | MANAGERS | {Role.SERVICE_ADMIN},
+    "spares.manage": MANAGERS | {Role.SERVICE_ADMIN},
+    "spares.sales": MANAGERS | {Role.SERVICE_ADMIN},
+    "spares.order_parts": ALL_STAFF | CUSTOMER,  # the parts card on an order (scoped to the order)
+    # plans the customer agrees to (issue 22): solution plans, agreed schedules, D-class change requests, reports
+    "plans.view": ALL_STAFF | CUSTOMER | VENDOR,  # what of a plan a vendor sees: scoping and the visibility rule
+    "plans.edit": DESK | ENGINEERS | MANAGERS,  # draft, submit, send the approval link, mark milestones reached
+    "plans.answer": CUSTOMER | MANAGERS,  # approve / ask for changes / reject (a manager records a phone answer)
+    "plans.changes": ALL_STAFF | CUSTOMER,  # the change-request backlog (修改计划)
+    "plans.changes_edit": DESK | MANAGERS | {Role.PROJECT_MANAGER},
+    "plans.changes_propose": DESK | MANAGERS | {Role.PROJECT_MANAGER} | CUSTOMER,
+    "plans.changes_accept": CUSTOMER | MANAGERS,
+    "plans.report": MANAGERS | {Role.SERVICE_ADMIN},  # the processing report (处理报告) sent to the customer
     "dispatch.roster": MANAGERS | {Role.SERVICE_ADMIN},
     "dispatch.view": ALL_STAFF,
+    # customer feedback (issue 12): callbacks (回访), complaints (投诉), satisfaction, the customer archive
+    "feedback.callbacks": MANAGERS,  # the department manager works the callback queue
+    "feedback.callbacks_view": MANAGERS | {Role.SERVICE_ADMIN} | CUSTOMER,  # customers: their own, in the archive
+    "feedback.complaints_register": DESK | CUSTOMER,
+    "feedback.complaints_view": ALL_STAFF | CUSTOMER,  # what of each complaint: feedback.selectors.complaint_qs_for
+    "feedback.complaints_manage": MANAGERS,  # sees complaints about engineers, answers, confirms
+    "feedback.satisfaction": MANAGERS | {Role.SERVICE_ADMIN},
+    "feedback.archive": ALL_STAFF | CUSTOMER,
+    "feedback.settings": MANAGERS,
+    # month end and pay (issue 13); the approval steps also check `authority_level` in payroll.services
+    "payroll.view": MANAGERS | {Role.SERVICE_ADMIN},  # every engineer's statement and the team table
+    "payroll.own": ENGINEERS,  # his own statement only
+    "payroll.prepare": {Role.ADMIN, Role.SERVICE_ADMIN},
+    "payroll.review": MANAGERS,
+    "payroll.approve": MANAGERS,
+    "payroll.rules": {Role.ADMIN, Role.SERVICE_MANAGER},
+    "payroll.travel": ENGINEERS,
+    "payroll.travel_answer": MANAGERS,
+    "payroll.kpi": MANAGERS | {Role.SERVICE_ADMIN},
     # planned work (issue 15): inspections, emergency plans, training
     "inspections.view": ALL_STAFF | CUSTOMER,
     "inspections.plan": MANAGERS | {Role.SERVICE_ADMIN},

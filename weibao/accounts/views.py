@@ -23,6 +23,7 @@ from weibao.accounts.forms import (
     UserForm,
 )
 from weibao.accounts.permissions import has_perm, require
+from weibao.core.form_views import attach_service_errors
 
 USER_LIST_LIMIT = 200
 
@@ -161,7 +162,7 @@ def user_create(request: HttpRequest) -> HttpResponse:
         try:
             user = services.user_create(password=password, **data)
         except ValidationError as exc:
-            _add_errors(form, exc)
+            attach_service_errors(form, exc)
         else:
             messages.success(request, _("Account %(username)s created.") % {"username": user.username})
             return redirect("accounts:user_list")
@@ -187,7 +188,7 @@ def user_edit(request: HttpRequest, pk: int) -> HttpResponse:
                 if password:
                     services.user_set_password(actor=request.user, user=user, password=password)
         except ValidationError as exc:
-            _add_errors(form, exc)
+            attach_service_errors(form, exc)
         else:
             messages.success(request, _("Account %(username)s saved.") % {"username": user.username})
             return redirect("accounts:user_list")
@@ -243,7 +244,7 @@ def tokens(request: HttpRequest) -> HttpResponse:
         try:
             token, raw = services.token_create(user=request.user, name=form.cleaned_data["name"])
         except ValidationError as exc:
-            _add_errors(form, exc)
+            attach_service_errors(form, exc)
         else:
             # Rendered (not redirected) so the raw value appears exactly once and is never stored.
             new_token = {"token": token, "raw": raw}
@@ -262,11 +263,3 @@ def token_revoke(request: HttpRequest, pk: int) -> HttpResponse:
     services.token_revoke(user=request.user, token=token)
     messages.success(request, _("Token “%(name)s” revoked.") % {"name": token.name})
     return redirect("accounts:tokens")
-
-
-def _add_errors(form, exc: ValidationError) -> None:
-    if hasattr(exc, "error_dict"):
-        for field, errors in exc.error_dict.items():
-            form.add_error(field if field in form.fields else None, errors)
-    else:
-        form.add_error(None, exc)

@@ -213,8 +213,14 @@ def _norm_header(value) -> str:
 
 
 def _header_map(header_row: tuple) -> tuple[dict[str, int], list[str]]:
+    return header_map(header_row, COLUMNS)
+
+
+def header_map(header_row: tuple, columns: list[Column]) -> tuple[dict[str, int], list[str]]:
+    """Where each of `columns` sits in a header row (by its Chinese header or an alias), and the required ones
+    missing. Public so that other imports (the spare-parts stock) read their sheets the same way."""
     lookup = {}
-    for c in COLUMNS:
+    for c in columns:
         for name in (c.header, *c.aliases):
             lookup[_norm_header(name)] = c.key
     positions: dict[str, int] = {}
@@ -222,7 +228,7 @@ def _header_map(header_row: tuple) -> tuple[dict[str, int], list[str]]:
         key = lookup.get(_norm_header(value))
         if key and key not in positions:
             positions[key] = idx
-    missing = [c.header for c in COLUMNS if c.required and c.key not in positions]
+    missing = [c.header for c in columns if c.required and c.key not in positions]
     return positions, missing
 
 
@@ -301,6 +307,11 @@ def _text(value, column: Column, errors: list[RowError], rownum: int) -> str:
     if column.max_length and len(text) > column.max_length:
         errors.append(RowError(rownum, column.header, _("Longer than %(n)s characters.") % {"n": column.max_length}))
     return text
+
+
+def cell_text(value, column: Column, errors: list[RowError], rownum: int) -> str:
+    """A text cell cleaned as the device import does (control characters, our export's quote, the length)."""
+    return _text(value, column, errors, rownum)
 
 
 def _date(value, column: Column, errors: list[RowError], rownum: int) -> datetime.date | None:

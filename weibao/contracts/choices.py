@@ -103,8 +103,9 @@ class PmFrequency(models.TextChoices):
 
 
 class ServiceType(models.TextChoices):
-    """Which basis a job is done on (SPEC §4.1: in/out of warranty, chargeable or not)."""
+    """Which terms the work is done under (SPEC §4.1: in warranty, under a maintenance contract, or paid), as the
+    entitlement rules decide it; the one vocabulary of contracts and work orders."""
 
-    WARRANTY = "warranty", _("Warranty")
-    CONTRACT = "contract", _("Contract")
+    WARRANTY = "warranty", _("In warranty")
+    CONTRACT = "contract", _("Maintenance contract")
     PAID = "paid", _("Paid service")

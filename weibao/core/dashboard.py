@@ -31,6 +31,7 @@ PANELS: list[Panel] = [
         css=("workorders/workorders.css",),
         js=("vendor/echarts-5.6.0.min.js", "workorders/dashboard.js"),
     ),
+    Panel("feedback:panel", "feedback.callbacks", css=("feedback/feedback.css",)),
 ]
 
 

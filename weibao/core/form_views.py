@@ -21,14 +21,24 @@ from django.shortcuts import render
 from weibao.core.exceptions import StaleEdit
 
 
-def attach_service_errors(form: forms.BaseForm, exc: ValidationError) -> None:
+def attach_service_errors(form: forms.BaseForm, exc: ValidationError, *, formsets: dict | None = None) -> None:
     """Put a service's ValidationError on the form: on the field it names when the form shows that field, else on the
-    form as a whole (a service may name a model field the form does not have; that must not become a 500)."""
-    if hasattr(exc, "error_dict"):
-        for field, errors in exc.message_dict.items():
-            form.add_error(field if field in form.fields else None, errors)
-    else:
+    form as a whole (a service may name a model field the form does not have; that must not become a 500).
+
+    `formsets` maps a key prefix to a formset: an error keyed `<prefix>.<i>.<field>` (e.g. `lines.2.quantity`, as
+    services name the rows of a list) goes onto that row's field."""
+    if not hasattr(exc, "error_dict"):
         form.add_error(None, exc.messages)
+        return
+    for key, errors in exc.message_dict.items():
+        prefix, _, rest = key.partition(".")
+        formset = (formsets or {}).get(prefix)
+        if formset is not None and rest:
+            index, _, field = rest.partition(".")
+            if index.isdigit() and int(index) < len(formset.forms) and field in formset.forms[int(index)].fields:
+                formset.forms[int(index)].add_error(field, errors)
+                continue
+        form.add_error(key if key in form.fields else None, errors)
 
 
 def form_page[T](

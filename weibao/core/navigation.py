@@ -11,6 +11,7 @@ from django.utils.functional import Promise
 from django.utils.translation import gettext_lazy as _
 
 from weibao.accounts.permissions import has_perm
+from weibao.core.icons import icon_name
 
 
 @dataclass(frozen=True)
@@ -18,36 +19,57 @@ class NavItem:
     label: str | Promise
     url_name: str
     perm: str
-    icon: str = ""
+    icon: str = ""  # a symbol of the vendored icon sprite (weibao/core/icons.py); never a text glyph (tofu)
     customer_label: str | Promise | None = None  # customers see e.g. "我的报修" instead of "工单"
 
 
 NAV: list[NavItem] = [
-    NavItem(_("Dashboard"), "core:home", "workorders.view", "⌂"),
-    NavItem(_("Work orders"), "workorders:list", "workorders.view", "☰", customer_label=_("My reports")),
-    NavItem(_("Work-order dashboard"), "workorders:dashboard", "workorders.triage", "▥"),
-    NavItem(_("Report a fault"), "workorders:portal_new", "workorders.create", "+"),
-    NavItem(_("Legacy issues"), "workorders:legacy", "workorders.legacy_review", "!"),
-    NavItem(_("Duty roster"), "dispatch:roster", "dispatch.view", "◷"),
-    NavItem(_("Customers"), "customers:list", "estate.edit", "◫"),
-    NavItem(_("Devices"), "assets:device_list", "estate.browse", "▣"),
-    NavItem(_("Projects"), "assets:project_list", "estate.browse", "▤"),
-    NavItem(_("Search the estate"), "assets:search", "estate.browse", "⌕"),
-    NavItem(_("Vendors"), "assets:vendor_list", "estate.edit", "◇"),
-    NavItem(_("Contracts"), "contracts:list", "contracts.view", "§"),
-    NavItem(_("Calendars"), "contracts:calendar_list", "calendars.edit", "▦"),
-    NavItem(_("SLA preview"), "contracts:preview", "contracts.view", "⏱"),
-    NavItem(_("Inspections"), "inspections:visit_list", "inspections.view", "✓"),
-    NavItem(_("Emergency plans"), "planning:plan_list", "planning.view", "⚑"),
-    NavItem(_("Training"), "planning:training_list", "planning.view", "✎"),
-    NavItem(_("Notifications"), "notifications:log", "notifications.view_log", "✉"),
-    NavItem(_("Received mail"), "notifications:inbound", "notifications.triage", "@"),
-    NavItem(_("Notification preferences"), "notifications:preferences", "notifications.preferences", "◔"),
-    NavItem(_("Users"), "accounts:user_list", "users.manage", "☺"),
-    NavItem(_("API tokens"), "accounts:tokens", "api.tokens", "#"),
-    NavItem(_("Branches and regions"), "admin:accounts_branch_changelist", "users.manage", "⌖"),
-    NavItem(_("System status"), "core:system_status", "system.status", "♥"),
-    NavItem(_("My profile"), "accounts:profile", "profile.edit", "☻"),
+    NavItem(_("Dashboard"), "core:home", "workorders.view", "house"),
+    NavItem(_("Work orders"), "workorders:list", "workorders.view", "clipboard-list", customer_label=_("My reports")),
+    NavItem(_("Work-order dashboard"), "workorders:dashboard", "workorders.triage", "chart-column"),
+    NavItem(_("Report a fault"), "workorders:portal_new", "workorders.create", "circle-plus"),
+    NavItem(_("Legacy issues"), "workorders:legacy", "workorders.legacy_review", "triangle-alert"),
+    NavItem(_("Callbacks"), "feedback:callbacks", "feedback.callbacks", "message-square"),
+    NavItem(
+        _("Complaints"),
+        "feedback:complaints",
+        "feedback.complaints_view",
+        "triangle-alert",
+        customer_label=_("My complaints"),
+    ),
+    NavItem(_("Satisfaction"), "feedback:satisfaction", "feedback.satisfaction", "chart-line"),
+    NavItem(
+        _("Service archives"), "feedback:archives", "feedback.archive", "file-text", customer_label=_("Service archive")
+    ),
+    NavItem(_("Plan follow-up"), "plans:overview", "plans.edit", "clipboard-check"),
+    NavItem(_("Change requests"), "plans:changes", "plans.changes", "wrench"),
+    NavItem(_("Duty roster"), "dispatch:roster", "dispatch.view", "calendar-clock"),
+    NavItem(_("Customers"), "customers:list", "estate.edit", "building-2"),
+    NavItem(_("Devices"), "assets:device_list", "estate.browse", "server"),
+    NavItem(_("Projects"), "assets:project_list", "estate.browse", "folder-kanban"),
+    NavItem(_("Search the estate"), "assets:search", "estate.browse", "search"),
+    NavItem(_("Vendors"), "assets:vendor_list", "estate.edit", "factory"),
+    NavItem(_("Contracts"), "contracts:list", "contracts.view", "file-text"),
+    NavItem(_("Calendars"), "contracts:calendar_list", "calendars.edit", "calendar-days"),
+    NavItem(_("SLA preview"), "contracts:preview", "contracts.view", "timer"),
+    NavItem(_("Inspections"), "inspections:visit_list", "inspections.view", "calendar-check"),
+    NavItem(_("Emergency plans"), "planning:plan_list", "planning.view", "triangle-alert"),
+    NavItem(_("Training"), "planning:training_list", "planning.view", "users"),
+    NavItem(_("Spare parts"), "spares:index", "spares.view", "package"),
+    NavItem(_("Parts sales"), "spares:sale_list", "spares.sales", "wallet"),
+    NavItem(_("Notifications"), "notifications:log", "notifications.view_log", "mail"),
+    NavItem(_("Received mail"), "notifications:inbound", "notifications.triage", "inbox"),
+    NavItem(_("Notification preferences"), "notifications:preferences", "notifications.preferences", "bell"),
+    NavItem(_("Monthly statistics"), "payroll:months", "payroll.view", "wallet"),
+    NavItem(_("My pay statement"), "payroll:mine", "payroll.own", "wallet"),
+    NavItem(_("Travel claims"), "payroll:travel", "payroll.travel", "map-pin"),
+    NavItem(_("Travel approvals"), "payroll:approvals", "payroll.travel_answer", "clipboard-check"),
+    NavItem(_("Engineer KPIs"), "payroll:kpi", "payroll.kpi", "chart-line"),
+    NavItem(_("Users"), "accounts:user_list", "users.manage", "users"),
+    NavItem(_("API tokens"), "accounts:tokens", "api.tokens", "key-round"),
+    NavItem(_("Branches and regions"), "admin:accounts_branch_changelist", "users.manage", "map-pin"),
+    NavItem(_("System status"), "core:system_status", "system.status", "activity"),
+    NavItem(_("My profile"), "accounts:profile", "profile.edit", "circle-user"),
 ]
 
 
@@ -85,5 +107,5 @@ def nav_for(user, current_path: str) -> list[dict]:
             continue
         label = item.customer_label if (item.customer_label and user.is_customer) else item.label
         active = current_path == url if url == "/" else current_path.startswith(url)
-        items.append({"label": label, "url": url, "icon": item.icon, "active": active})
+        items.append({"label": label, "url": url, "icon": icon_name(item.icon), "active": active})
     return items

@@ -75,8 +75,19 @@ def customer_for_email(address: str) -> Customer | None:
     if contact is not None:
         return contact.customer
     domain = address.rsplit("@", 1)[1]
-    # email_domains is a short comma list; narrow in SQL, then confirm exactly (no "ample.com" matching "example.com").
-    for customer in Customer.objects.filter(email_domains__icontains=domain).order_by("pk"):
-        if domain in customer.email_domain_list:
-            return customer
+    # The domain itself or a parent of it (mail.jia.example.cn → jia.example.cn, never a bare "cn"), the most
+    # specific first. email_domains is a short comma list; narrow in SQL, then confirm exactly ("ample.com" must not
+    # match "example.com").
+    labels = domain.split(".")
+    candidates = [".".join(labels[i:]) for i in range(len(labels) - 1)]
+    if not candidates:
+        return None
+    query = Q()
+    for candidate in candidates:
+        query |= Q(email_domains__icontains=candidate)
+    matches = list(Customer.objects.filter(query).order_by("pk"))
+    for candidate in candidates:
+        for customer in matches:
+            if candidate in customer.email_domain_list:
+                return customer
     return None

@@ -15,7 +15,8 @@ NIGHT = (dt.time(17, 30), dt.time(8, 30))
 
 
 def _plan(engineers: list[User], monday: dt.date, days: int) -> list[RosterEntry]:
-    """Rotate engineers of each branch: one duty engineer day and night, field engineers on duty or standby."""
+    """Rotate engineers of each branch: one duty engineer day and night (a second one at night, else a standby
+    engineer in turn), field engineers on duty or standby by day."""
     entries = []
     by_branch: dict[int, list[User]] = {}
     for engineer in engineers:
@@ -31,6 +32,10 @@ def _plan(engineers: list[User], monday: dt.date, days: int) -> list[RosterEntry
                 rostered.append((duty[offset % len(duty)], RosterKind.ON_DUTY, DAY))
                 if len(duty) > 1:
                     rostered.append((duty[(offset + 1) % len(duty)], RosterKind.ON_DUTY, NIGHT))
+            if len(duty) <= 1 and staff:
+                # Nights and weekends on standby (备班), in turn: the 7x24 hospital's branch is never uncovered.
+                night = [*field, *duty]
+                rostered.append((night[offset % len(night)], RosterKind.STANDBY, NIGHT))
             for i, engineer in enumerate(field):
                 kind = RosterKind.ON_DUTY if (i + offset) % 3 else RosterKind.STANDBY
                 rostered.append((engineer, kind, DAY))
@@ -56,7 +61,9 @@ def _seed(*, days: int, stdout) -> None:
         User.objects.filter(is_active=True, role__in=[Role.DUTY_ENGINEER, Role.FIELD_ENGINEER]).order_by("pk")
     )
     # Idempotent: a re-run skips shifts that already exist (engineer + start is unique).
-    entries = _plan(engineers, monday, days)
+    # From yesterday at the latest: last night's shift still runs this morning (Monday 07:00 needs Sunday night).
+    first = min(monday, today - dt.timedelta(days=1))
+    entries = _plan(engineers, first, days + (monday - first).days)
     RosterEntry.objects.bulk_create(entries, batch_size=1000, ignore_conflicts=True)
     stdout.write(f"  dispatch: roster for {len(engineers)} engineers over {days} days")
 

@@ -15,8 +15,10 @@ from django.views.decorators.http import require_POST
 
 from weibao.accounts.models import Branch
 from weibao.accounts.permissions import has_perm, require
+from weibao.core.form_views import attach_service_errors
 from weibao.core.validators import MAX_YEAR, MIN_YEAR
 from weibao.dispatch import services
+from weibao.dispatch.cover import cover_gaps
 from weibao.dispatch.forms import CopyWeekForm, RosterEntryForm
 from weibao.dispatch.models import RosterEntry
 from weibao.dispatch.selectors import monday_of, roster_at, roster_week_rows
@@ -71,6 +73,8 @@ def _context(
             request, roster_week_rows(branch=branch, monday=monday), today=today, can_edit=can_edit
         ),
         "now_on_roster": roster_at(at=timezone.now(), branch=branch),
+        # Holes in the 7x24 cover of this branch, now to 24 hours ahead (issue 18 §3).
+        "cover_gaps": cover_gaps(branch_id=branch.pk) if branch is not None else [],
         "form": form,
         "copy_form": CopyWeekForm(initial={"target": monday + dt.timedelta(days=7)}) if can_edit else None,
         "can_edit": can_edit,
@@ -102,7 +106,7 @@ def roster_entry_create(request: HttpRequest) -> HttpResponse:
         try:
             entry = services.roster_entry_create(actor=request.user, branch=branch, **form.cleaned_data)
         except ValidationError as exc:
-            _add_errors(form, exc)
+            attach_service_errors(form, exc)
         else:
             if not request.htmx:
                 messages.success(request, _("Shift added for %(name)s.") % {"name": entry.engineer})
@@ -125,7 +129,7 @@ def roster_entry_edit(request: HttpRequest, pk: int) -> HttpResponse:
             try:
                 entry = services.roster_entry_update(entry=entry, actor=request.user, **form.cleaned_data)
             except ValidationError as exc:
-                _add_errors(form, exc)
+                attach_service_errors(form, exc)
             else:
                 messages.success(request, _("Shift saved."))
                 return redirect(_week_url(entry.branch, monday_of(entry.date)))
@@ -178,11 +182,3 @@ def roster_copy_week(request: HttpRequest) -> HttpResponse:
     count = services.roster_copy_week(actor=request.user, branch=branch, source_monday=monday, target_monday=target)
     messages.success(request, _("%(count)d shifts copied.") % {"count": count})
     return redirect(_week_url(branch, target))
-
-
-def _add_errors(form, exc: ValidationError) -> None:
-    if hasattr(exc, "error_dict"):
-        for field_name, errors in exc.message_dict.items():
-            form.add_error(field_name if field_name in form.fields else None, errors)
-    else:
-        form.add_error(None, exc.messages)

@@ -26,6 +26,21 @@ CCTV_ITEMS = [
 PLAN_NAME = "核心网络月度巡检"
 
 
+def _stroke(seed: int) -> bytes:
+    """A handwriting-like stroke (demo signature, demo cabinet photo)."""
+    import io
+    import math
+
+    from PIL import Image, ImageDraw
+
+    image = Image.new("RGBA", (360, 120), (0, 0, 0, 0))
+    points = [(20 + x, 60 + 30 * math.sin(x / (9 + seed)) * math.cos(x / 37)) for x in range(0, 320, 3)]
+    ImageDraw.Draw(image).line(points, fill=(20, 20, 60, 255), width=3)
+    out = io.BytesIO()
+    image.save(out, format="PNG")
+    return out.getvalue()
+
+
 def _templates(manager):
     from weibao.inspections.models import ChecklistTemplate
     from weibao.inspections.services import template_create
@@ -48,7 +63,6 @@ def demo(*, stdout) -> None:
     from weibao.inspections import services
     from weibao.inspections.choices import VisitStatus
     from weibao.inspections.models import InspectionPlan
-    from weibao.onsite.seed import _signature
 
     manager = User.objects.filter(username="manager").first()
     field = User.objects.filter(username="field").first()
@@ -70,7 +84,7 @@ def demo(*, stdout) -> None:
                                 template=templates["network"], name=PLAN_NAME, frequency="monthly", starts_on=start,
                                 engineer=field, window_start=dt.time(9), window_end=dt.time(12), today=start)  # fmt: skip
     past = list(plan.visits.filter(scheduled_on__lt=today).order_by("scheduled_on"))
-    signature = "data:image/png;base64," + __import__("base64").b64encode(_signature(3)).decode()
+    signature = "data:image/png;base64," + __import__("base64").b64encode(_stroke(3)).decode()
     # The older past visits were done and signed; the latest past one was missed; the rest are due.
     for i, visit in enumerate(past[:-1]):
         services.visit_start(visit=visit, actor=field)
@@ -87,7 +101,7 @@ def demo(*, stdout) -> None:
         services.visit_record_answers(visit=visit, actor=field, answers=data)
         photo = answers["机柜正面照片"]
         photo.photo.save("cabinet.png", __import__("django.core.files.base", fromlist=["ContentFile"]).ContentFile(
-            _signature(i)), save=False)  # fmt: skip
+            _stroke(i)), save=False)  # fmt: skip
         photo.answered = True
         photo.save()
         if i == len(past) - 2:

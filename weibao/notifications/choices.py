@@ -20,6 +20,7 @@ class InboundStatus(models.TextChoices):
     QUARANTINED = "quarantined", _("Quarantined")
     DUPLICATE = "duplicate", _("Duplicate")
     IGNORED = "ignored", _("Ignored")
+    BOUNCED = "bounced", _("Bounced (delivery report)")
 
 
 INBOUND_DONE = frozenset(
@@ -35,6 +36,7 @@ INBOUND_BADGES = {
     InboundStatus.QUARANTINED: "badge-red",
     InboundStatus.DUPLICATE: "badge-grey",
     InboundStatus.IGNORED: "badge-grey",
+    InboundStatus.BOUNCED: "badge-red",
 }
 
 
@@ -63,6 +65,14 @@ class Notice(models.TextChoices):
     SLA_BREACH = "sla_breach", _("SLA deadline missed")
     SERVICE_FORM = "service_form", _("Signed service form")
     QUOTE_LINK = "quote_link", _("Quote approval link")
+    LOW_STOCK = "low_stock", _("Spare part low in stock")
+    PLAN_LINK = "plan_link", _("Solution plan approval link")
+    PROCESSING_REPORT = "processing_report", _("Processing report")
+    # Issue 18: our side is told of every new A/B-class order, of a duty engineer asking for a dispatch after
+    # hours, and of a 7x24 region nobody is rostered for.
+    NEW_ORDER = "new_order", _("New A/B-class order")
+    DISPATCH_REQUEST = "dispatch_request", _("Dispatch requested")
+    COVER_GAP = "cover_gap", _("7x24 roster gap")
 
 
 class DeliveryStatus(models.TextChoices):

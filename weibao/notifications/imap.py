@@ -1,7 +1,8 @@
 """A small IMAP client over imaplib: connect (IMAPS, STARTTLS or plain), select, list new UIDs, fetch raw mail.
 
-Messages are never deleted or flagged on the server: our position is (UIDVALIDITY, last UID) in the Mailbox row,
-so a crash re-reads at most one batch, which the InboundMessage unique constraints absorb.
+Our position is (UIDVALIDITY, last UID) in the Mailbox row, so a crash re-reads at most one batch, which the
+InboundMessage unique constraints absorb. Once a batch is stored, its mail is flagged \\Seen and, when the mailbox
+names a processed folder, moved there (IMAP MOVE, or COPY + \\Deleted + EXPUNGE on servers without it).
 """
 
 from __future__ import annotations
@@ -74,9 +75,9 @@ class ImapSession:
         except IMAP_ERRORS:
             pass  # the server went away; nothing to tidy
 
-    def select(self, folder: str) -> int:
-        """Open `folder` read-only and return its UIDVALIDITY."""
-        typ, data = self.conn.select(_quote_folder(folder), readonly=True)
+    def select(self, folder: str, *, readonly: bool = True) -> int:
+        """Open `folder` (read-only unless asked) and return its UIDVALIDITY."""
+        typ, data = self.conn.select(_quote_folder(folder), readonly=readonly)
         if typ != "OK":
             raise ImapError(f"cannot open folder {folder!r}: {data!r}")
         typ, data = self.conn.response("UIDVALIDITY")
@@ -115,3 +116,25 @@ class ImapSession:
                     found.append((int(match.group(1)), waiting))
                 waiting = None
         yield from sorted(found)
+
+    def mark_processed(self, uids: list[int], folder: str = "") -> None:
+        """Flag the mail \\Seen and, with `folder`, move it there (the folder is created when missing)."""
+        if not uids:
+            return
+        uid_set = ",".join(str(u) for u in uids)
+        typ, data = self.conn.uid("STORE", uid_set, "+FLAGS.SILENT", r"(\Seen)")
+        if typ != "OK":
+            raise ImapError(f"UID STORE failed: {data!r}")
+        if not folder:
+            return
+        self.conn.create(_quote_folder(folder))  # "already exists" is a NO answer, not an exception
+        if "MOVE" in self.conn.capabilities:
+            typ, data = self.conn.uid("MOVE", uid_set, _quote_folder(folder))
+            if typ != "OK":
+                raise ImapError(f"UID MOVE failed: {data!r}")
+            return
+        typ, data = self.conn.uid("COPY", uid_set, _quote_folder(folder))
+        if typ != "OK":
+            raise ImapError(f"UID COPY failed: {data!r}")
+        self.conn.uid("STORE", uid_set, "+FLAGS.SILENT", r"(\Deleted)")
+        self.conn.expunge()

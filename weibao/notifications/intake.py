@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import logging
 import os
+import re
 from dataclasses import dataclass, field
 
 from django.core.exceptions import ValidationError
@@ -37,8 +38,12 @@ from weibao.notifications.models import Delivery, InboundMessage, Mailbox
 
 logger = logging.getLogger(__name__)
 
-# Auto-replies (out of office) to our notices add nothing to an order; machine-generated alarms do (they are faults).
-IGNORED_AUTOMATION = ("Auto-Submitted: auto-replied", "X-Autoreply", "X-Autorespond", "Precedence: auto_reply")
+# Words that may be a device serial number in a mail (letters, digits, dashes; at least 5 long).
+SERIAL_TOKEN_RE = re.compile(r"[A-Za-z0-9][A-Za-z0-9\-_/]{4,60}")
+
+# Automatic mail (RFC 3834 Auto-Submitted, auto-reply headers, bulk/list precedence, out-of-office subjects) never
+# opens, reopens or comments on an order and is never answered: it is recorded, linked to the order it answers.
+# Only a mailbox's declared alarm senders (monitoring systems: `Mailbox.alarm_senders`) report faults by machine mail.
 
 
 @dataclass
@@ -72,7 +77,7 @@ def mailbox_poll(*, mailbox: Mailbox, workers: int | None = None) -> PollResult:
 def _poll(mailbox: Mailbox, workers: int | None) -> PollResult:
     result = PollResult()
     try:
-        result.stored = _fetch_new(mailbox)
+        _fetch_new(mailbox, result)
     except (*IMAP_ERRORS, ImapError) as exc:
         result.error = f"{type(exc).__name__}: {exc}"
         Mailbox.objects.filter(pk=mailbox.pk).update(
@@ -152,11 +157,12 @@ def _process_forked(pending: list[int], workers: int) -> None:
         pass
 
 
-def _fetch_new(mailbox: Mailbox) -> int:
-    stored = 0
+def _fetch_new(mailbox: Mailbox, result: PollResult) -> None:
+    """Store new mail batch by batch into `result.stored` (so a connection lost in batch 3 still counts batches 1
+    and 2); once a batch is committed its mail is marked read on the server and moved to the processed folder."""
     batch_size = conf.get("WEIBAO_MAIL_FETCH_BATCH")
     with ImapSession(mailbox) as session:
-        uidvalidity = session.select(mailbox.folder)
+        uidvalidity = session.select(mailbox.folder, readonly=False)
         mailbox.refresh_from_db(fields=["uidvalidity", "last_uid"])
         if mailbox.uidvalidity != uidvalidity:
             # The server renumbered the folder: read it all again; Message-IDs keep us from handling mail twice.
@@ -174,10 +180,13 @@ def _fetch_new(mailbox: Mailbox) -> int:
             fetched = list(session.fetch([u for u in batch if u not in known]))
             # The batch's rows and the new position commit together (one commit per batch, not per mail).
             with transaction.atomic():
-                stored += inbound_store_batch(mailbox=mailbox, uidvalidity=uidvalidity, fetched=fetched)
+                stored = inbound_store_batch(mailbox=mailbox, uidvalidity=uidvalidity, fetched=fetched)
                 # Only ever forward: a slower concurrent poller must not move the position back.
                 Mailbox.objects.filter(pk=mailbox.pk, last_uid__lt=batch[-1]).update(last_uid=batch[-1])
-    return stored
+            result.stored += stored
+            # Stored (or stored before a crash): tidy the server's copy. A failure here loses nothing — the mail
+            # stays where it is and our position has moved past it.
+            session.mark_processed(batch, mailbox.processed_folder)
 
 
 def inbound_store_batch(*, mailbox: Mailbox, uidvalidity: int, fetched: list[tuple[int, bytes]]) -> int:
@@ -325,16 +334,21 @@ def _handle(row: InboundMessage) -> str:
     row.subject, row.sent_at = mail.subject, mail.sent_at
     row.body_text = mail.text[:100_000]
 
+    if mail.bounce_of is not None:
+        return _bounced(row, mail)
     if _is_our_own(mail):
         return _finish(row, InboundStatus.IGNORED, _("Our own notice came back (mail loop avoided)."))
+    damaged = _("Damaged mail (%(why)s): what could be read was kept; see the original.") % {"why": mail.damaged}
+    note = damaged if mail.damaged else ""
     workorder, why_not = _answered_order(mail)
+    automatic = (mail.automated or out_of_office_subject(mail.subject)) and not _alarm_sender(row, mail)
+    if automatic:
+        why = mail.automated or mail.subject[:80]
+        return _finish(row, InboundStatus.IGNORED, _("Automatic mail (%(why)s): not answered, no order opened or "
+                                                     "changed.") % {"why": why}, workorder=workorder)  # fmt: skip
     if workorder is not None:
-        if any(mail.automated.startswith(p) for p in IGNORED_AUTOMATION) or out_of_office_subject(mail.subject):
-            row.workorder = workorder
-            why = mail.automated or mail.subject[:80]
-            return _finish(row, InboundStatus.IGNORED, _("Automatic reply (%(why)s).") % {"why": why})
-        _comment(row, mail, workorder)
-        return _finish(row, InboundStatus.COMMENTED, "", workorder=workorder)
+        _comment(row, mail, workorder, note=note)
+        return _finish(row, InboundStatus.COMMENTED, note, workorder=workorder)
     if why_not:
         return _finish(row, InboundStatus.TRIAGE, why_not)
     if not mail.from_address:
@@ -344,11 +358,45 @@ def _handle(row: InboundMessage) -> str:
     if customer is None:
         return _finish(row, InboundStatus.TRIAGE, _("Unknown sender: no customer has this address or domain."))
     row.customer = customer
-    site = _first_site(customer)
+    site, why_not = _site_for(customer, mail)
     if site is None:
-        return _finish(row, InboundStatus.TRIAGE, _("The customer has no site yet."))
-    workorder = open_order_from_mail(row=row, mail=mail, customer=customer, site=site, actor=None)
-    return _finish(row, InboundStatus.ORDER_CREATED, "", workorder=workorder)
+        return _finish(row, InboundStatus.TRIAGE, why_not)
+    workorder = open_order_from_mail(row=row, mail=mail, customer=customer, site=site, actor=None, note=note)
+    return _finish(row, InboundStatus.ORDER_CREATED, note, workorder=workorder)
+
+
+def _alarm_sender(row: InboundMessage, mail: ParsedMail) -> bool:
+    """The sender is a monitoring system declared on the mailbox: its machine mail is a fault report."""
+    senders = row.mailbox.alarm_sender_list
+    address = mail.from_address
+    return bool(address) and (address in senders or "@" + address.rsplit("@", 1)[-1] in senders)
+
+
+def _bounced(row: InboundMessage, mail: ParsedMail) -> str:
+    """A delivery report for one of our notices: the notice is marked failed, the order gets an internal note for
+    the desk, and nothing is answered. A bounce we cannot place is recorded for the triage list."""
+    from weibao.notifications.choices import DeliveryStatus
+    from weibao.workorders.services import workorder_comment
+
+    delivery = (
+        Delivery.objects.filter(message_id__in=mail.bounce_of).select_related("workorder").order_by("-pk").first()
+        if mail.bounce_of
+        else None
+    )
+    if delivery is None:
+        return _finish(row, InboundStatus.BOUNCED, _("Delivery report for a mail we cannot find; nothing answered."))
+    reason = (mail.reply_text or mail.subject)[:500]
+    Delivery.objects.filter(pk=delivery.pk).update(
+        status=DeliveryStatus.FAILED, reason=(_("Bounced: %(reason)s") % {"reason": reason})[:1000]
+    )
+    workorder = delivery.workorder
+    if workorder is not None:
+        body = _("A notice to %(recipient)s could not be delivered (bounce, received mail #%(pk)s). Check the "
+                 "address and tell the customer another way.") % {"recipient": delivery.recipient, "pk": row.pk}  # fmt: skip
+        workorder_comment(workorder=workorder, actor=_system_user(), body=body + "\n" + reason, internal=True,
+                          reopen=False)  # fmt: skip
+    return _finish(row, InboundStatus.BOUNCED, _("Delivery report: the notice to %(recipient)s bounced.")
+                   % {"recipient": delivery.recipient}, workorder=workorder)  # fmt: skip
 
 
 # Remembered for one poll run (a mailbox full of mail from a few customers): sender address → customer,
@@ -372,12 +420,54 @@ def _system_user():
     return _system_user_cache[0]
 
 
-def _first_site(customer):
-    if not _run_caches_on:
-        return customer.sites.order_by("pk").first()
-    if customer.pk not in _site_cache:
-        _site_cache[customer.pk] = customer.sites.order_by("pk").first()
-    return _site_cache[customer.pk]
+def _customer_sites(customer) -> list[tuple[int, str]]:
+    """(pk, name) of the customer's sites, remembered for the poll run."""
+    if _run_caches_on and customer.pk in _site_cache:
+        return _site_cache[customer.pk]
+    sites = list(customer.sites.order_by("pk").values_list("pk", "name"))
+    if _run_caches_on:
+        _site_cache[customer.pk] = sites
+    return sites
+
+
+def _site_for(customer, mail: ParsedMail):
+    """The site a mailed report is about, and why not when the mail does not say: the customer's only site; the
+    sender contact's site; the site of a device whose serial number the mail names; a site the mail names. Never
+    "the first site" of several — that goes to triage, where the desk picks it."""
+    from weibao.assets.models import Device
+    from weibao.customers.models import Contact, Site
+
+    sites = _customer_sites(customer)
+    if not sites:
+        return None, _("The customer has no site yet.")
+    if len(sites) == 1:
+        return Site.objects.get(pk=sites[0][0]), ""
+    if mail.from_address:
+        contact_site = (
+            Contact.objects.filter(customer=customer, email__iexact=mail.from_address, site__isnull=False)
+            .values_list("site_id", flat=True)
+            .first()
+        )
+        if contact_site:
+            return Site.objects.get(pk=contact_site), ""
+    text = f"{mail.subject}\n{mail.text[:20_000]}"
+    tokens = {t for t in SERIAL_TOKEN_RE.findall(text) if any(c.isdigit() for c in t)}
+    if tokens:
+        site_ids = set(
+            Device.objects.filter(site__customer=customer, serial_number__in=list(tokens)[:200]).values_list(
+                "site_id", flat=True
+            )
+        )
+        if len(site_ids) == 1:
+            return Site.objects.get(pk=site_ids.pop()), ""
+    named = {pk for pk, name in sites if len(name) >= 2 and name in text}
+    if len(named) > 1:  # "一号楼" inside "一号楼机房": keep only the longest names
+        longest = max(len(name) for pk, name in sites if pk in named)
+        named = {pk for pk, name in sites if pk in named and len(name) == longest}
+    if len(named) == 1:
+        return Site.objects.get(pk=named.pop()), ""
+    return None, _("The customer has %(count)d sites and the mail names none of them (no contact site, device "
+                   "serial number or site name): pick the site.") % {"count": len(sites)}  # fmt: skip
 
 
 def _customer_for(address: str):
@@ -509,7 +599,14 @@ def _note_refused(workorder, row: InboundMessage, refused: list[str]) -> None:
                           internal=True, reopen=False)  # fmt: skip
 
 
-def _comment(row: InboundMessage, mail: ParsedMail, workorder) -> None:
+def _note_damaged(workorder, note: str) -> None:
+    from weibao.workorders.services import workorder_comment
+
+    if note:
+        workorder_comment(workorder=workorder, actor=_system_user(), body=note, internal=True, reopen=False)
+
+
+def _comment(row: InboundMessage, mail: ParsedMail, workorder, *, note: str = "") -> None:
     from weibao.workorders.services import workorder_comment
 
     accepted, refused = _uploads(mail)
@@ -526,6 +623,7 @@ def _comment(row: InboundMessage, mail: ParsedMail, workorder) -> None:
                       from_customer=user is None and _from_customer_side(mail.from_address, workorder),
                       automated=bool(mail.automated), channel="email", sender=mail.from_address)  # fmt: skip
     _note_refused(workorder, row, refused)
+    _note_damaged(workorder, note)
 
 
 def _from_customer_side(address: str, workorder) -> bool:
@@ -537,7 +635,7 @@ def _from_customer_side(address: str, workorder) -> bool:
     return customer is not None and customer.pk == workorder.customer_id
 
 
-def open_order_from_mail(*, row: InboundMessage, mail: ParsedMail, customer, site, actor=None):
+def open_order_from_mail(*, row: InboundMessage, mail: ParsedMail, customer, site, actor=None, note: str = ""):
     """A new work order (channel email) from this mail, with its attachments, and the automatic reply that tells the
     sender the order number — unless the mail was machine-made (no mail loops)."""
     from weibao.customers.models import Contact
@@ -567,6 +665,7 @@ def open_order_from_mail(*, row: InboundMessage, mail: ParsedMail, customer, sit
         reported_at=row.created_at,
     )
     _note_refused(workorder, row, refused)
+    _note_damaged(workorder, note)
     if mail.from_address and not mail.automated:
         from weibao.notifications.services import delivery_auto_reply
 

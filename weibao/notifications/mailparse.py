@@ -84,6 +84,8 @@ class ParsedMail:
     attachments: list[Attachment] = field(default_factory=list)
     automated: str = ""  # why this is an auto-reply/bulk mail that must not be answered ('' = a person wrote it)
     defects: list[str] = field(default_factory=list)
+    damaged: str = ""  # why the structure is broken although something could be read ('' = intact)
+    bounce_of: list[str] | None = None  # a delivery report: the Message-IDs of our mails it reports on (None = none)
 
     @property
     def reply_text(self) -> str:
@@ -145,6 +147,13 @@ def decode_header_value(value) -> str:
     return re.sub(r"\s+", " ", "".join(parts)).strip()
 
 
+def header_text(msg: Message, name: str) -> str:
+    """A header as plain text, whatever it holds: compat32 hands raw 8-bit header bytes back as a `Header` object
+    (a GBK file name in Content-Disposition), which has no string methods."""
+    value = msg.get(name)
+    return "" if value is None else (value if isinstance(value, str) else decode_header_value(str(value)))
+
+
 def raw_headers(msg: Message) -> dict[str, list[str]]:
     """Header values as received (8-bit bytes kept as surrogate escapes), by lower-case name."""
     out: dict[str, list[str]] = {}
@@ -179,7 +188,21 @@ def part_filename(part: Message) -> str:
             charset, _language, text = value
             return decode_bytes(text.encode("latin-1", errors="surrogateescape"), charset).strip()
         value = value.strip('"')
+        if "\ufffd" in value:  # raw 8-bit bytes (a GBK name without RFC 2047/2231): read them from the raw header
+            value = _raw_param(part, header, param) or value
         return decode_header_value(value)
+    return ""
+
+
+def _raw_param(part: Message, header: str, param: str) -> str:
+    """A parameter of a header with undeclared 8-bit bytes, decoded as GB18030/UTF-8 (compat32 replaces them)."""
+    for name, value in part.raw_items():
+        if name.lower() != header:
+            continue
+        raw = value if isinstance(value, str) else str(value)
+        match = re.search(rf'{param}\s*=\s*"([^"]*)"|{param}\s*=\s*([^;\s]+)', raw, re.IGNORECASE)
+        if match:
+            return decode_bytes(_raw_header_bytes(match.group(1) or match.group(2)))
     return ""
 
 
@@ -290,9 +313,16 @@ def trim_quoted(text: str) -> str:
 # --- the whole mail --------------------------------------------------------------------------------------------
 
 
-# Out-of-office subjects of clients that send no Auto-Submitted header (Outlook/Exchange, Foxmail, QQ, 163 mail).
+# Out-of-office subjects of clients that send no Auto-Submitted header (Outlook/Exchange, Foxmail, QQ, 163 mail,
+# Apple Mail, and the German and French replies of international vendors' staff).
 _OUT_OF_OFFICE = re.compile(
-    r"^\s*(\[?(自动回复|自動回覆|自动答复|out of (the )?office|automatic reply|auto[- ]?reply|autoreply)\]?)\s*[:：]?",
+    r"^\s*\[?\s*(?:"
+    # unmistakable wherever they start the subject
+    r"自动回复|自動回覆|自动答复|自動答覆|out of (?:the )?office|automatic reply|auto[- ]?reply|autoreply|"
+    r"auto[- ]?response|abwesenheitsnotiz|r[ée]ponse automatique"
+    # words a real report may also start with ("休假期间…"): only as a prefix with a colon ("休假：…")
+    r"|(?:休假|不在办公室|abwesend|absence)\s*\]?\s*[:：]"
+    r")",
     re.IGNORECASE,
 )
 
@@ -304,21 +334,55 @@ def out_of_office_subject(subject: str) -> bool:
 
 def automated_reason(msg: Message) -> str:
     """Why a mail was sent by a machine (auto-reply, list, bulk) so that we must not answer it; '' otherwise."""
-    auto_submitted = (msg.get("Auto-Submitted") or "").strip().lower()
+    auto_submitted = header_text(msg, "Auto-Submitted").strip().lower()
     if auto_submitted and auto_submitted != "no":
         return f"Auto-Submitted: {auto_submitted}"
-    precedence = (msg.get("Precedence") or "").strip().lower()
+    precedence = header_text(msg, "Precedence").strip().lower()
     if precedence in ("bulk", "list", "junk", "auto_reply"):
         return f"Precedence: {precedence}"
     for header in ("X-Autoreply", "X-Autorespond", "X-Auto-Response-Suppress", "List-Id", "List-Unsubscribe"):
-        value = (msg.get(header) or "").strip()
+        value = header_text(msg, header).strip()
         if header == "X-Auto-Response-Suppress" and value.lower() not in ("all", "autoreply", "oof"):
             continue
         if value:
             return f"{header}: {value[:80]}"
-    if (msg.get("Return-Path") or "").strip() == "<>":
+    if header_text(msg, "Return-Path").strip() == "<>":
         return "Return-Path: <>"
     return ""
+
+
+_BOUNCE_SENDER = re.compile(r"^(mailer-daemon|postmaster|mail-daemon|mailerdaemon)@", re.IGNORECASE)
+_BOUNCE_SUBJECT = re.compile(
+    r"(undeliver|delivery status notification|delivery (has )?failed|mail delivery failed|returned mail|"
+    r"failure notice|退信|系统退信|未能送达|无法投递|投递失败|發送失敗|无法送达)",
+    re.IGNORECASE,
+)
+
+
+def bounce_of(msg: Message, from_address: str, subject: str) -> list[str] | None:
+    """A delivery status report (RFC 3464 `multipart/report`, or a mailer daemon's plain-text bounce): the
+    Message-IDs of the returned mail (from its attached headers, then anywhere in the report), or None when the mail
+    is no bounce. A bounce is never a person's report and is never answered."""
+    is_report = msg.get_content_type() == "multipart/report"
+    null_sender = header_text(msg, "Return-Path").strip() == "<>"
+    daemon = bool(_BOUNCE_SENDER.match(from_address or ""))
+    if not (is_report or ((null_sender or daemon) and _BOUNCE_SUBJECT.search(subject or ""))):
+        return None
+    ids: list[str] = []
+    for part in msg.walk():
+        ctype = part.get_content_type()
+        if ctype == "message/rfc822" and isinstance(part.get_payload(), list) and part.get_payload():
+            ids += message_ids(header_text(part.get_payload()[0], "Message-ID"))
+        elif ctype == "text/rfc822-headers":
+            headers = message_from_bytes(part.get_payload(decode=True) or b"")
+            ids += message_ids(header_text(headers, "Message-ID"))
+    if not ids:  # plain-text bounces quote the returned headers in the text
+        for part in msg.walk():
+            if part.get_content_maintype() == "text" and not part.is_multipart():
+                body = decode_bytes(part.get_payload(decode=True) or b"", part.get_content_charset())
+                ids += [m for m in message_ids(body) if m not in ids]
+    ids += [m for m in message_ids(header_text(msg, "In-Reply-To")) if m not in ids]
+    return ids
 
 
 def dedupe_key(message_id: str, raw: bytes) -> str:
@@ -353,15 +417,13 @@ def parse_mail(raw: bytes) -> ParsedMail:
     if not msg.keys():
         raise MalformedMail("no headers")
     defects = [type(d).__name__ for part in msg.walk() for d in part.defects]
-    fatal = [type(d).__name__ for part in msg.walk() for d in part.defects if isinstance(d, FATAL_DEFECTS)]
-    if fatal:
-        raise MalformedMail("broken MIME structure: " + ", ".join(sorted(set(fatal))))
+    fatal = sorted({type(d).__name__ for part in msg.walk() for d in part.defects if isinstance(d, FATAL_DEFECTS)})
 
     headers = raw_headers(msg)
     senders = parse_addresses(headers.get("from", []) or headers.get("sender", []))
     from_name, from_address = senders[0] if senders else ("", "")
     sent_at = None
-    if date := msg.get("Date"):
+    if date := header_text(msg, "Date"):
         try:
             sent_at = parsedate_to_datetime(str(date))
             if sent_at.tzinfo is None:
@@ -372,37 +434,56 @@ def parse_mail(raw: bytes) -> ParsedMail:
     text_parts: list[str] = []
     html_parts: list[str] = []
     attachments: list[Attachment] = []
-    try:
-        _walk(msg, text_parts, html_parts, attachments)
-    except MalformedMail:
-        raise
-    except Exception as exc:
-        raise MalformedMail(f"undecodable body: {exc!r}") from exc
+    damaged = ""
+    if fatal:
+        # No trustworthy part structure (a multipart without its boundary, or a boundary never found): keep what
+        # can be read — the body as text — and say so; the raw mail stays with the inbound row.
+        damaged = "broken MIME structure: " + ", ".join(fatal)
+        text_parts.append(_readable_body(raw))
+        if not text_parts[0].strip():
+            raise MalformedMail(damaged + " and no readable text")
+    else:
+        try:
+            _walk(msg, text_parts, html_parts, attachments)
+        except Exception as exc:
+            raise MalformedMail(f"undecodable body: {exc!r}") from exc
 
     html = "\n".join(html_parts)
     text = "\n\n".join(t for t in text_parts if t.strip())
     if not text and html:
         text = html_to_text(html)
-    if CloseBoundaryNotFoundDefect.__name__ in defects and not text and not attachments:
-        raise MalformedMail("broken MIME structure: CloseBoundaryNotFoundDefect and no readable part")
+    if CloseBoundaryNotFoundDefect.__name__ in defects:
+        if not text and not attachments:
+            raise MalformedMail("broken MIME structure: CloseBoundaryNotFoundDefect and no readable part")
+        damaged = damaged or "truncated: the closing MIME boundary is missing (the last part may be incomplete)"
 
-    message_id = (message_ids(msg.get("Message-ID")) or [""])[0][:998]
+    message_id = (message_ids(header_text(msg, "Message-ID")) or [""])[0][:998]
+    subject = decode_header_value((headers.get("subject") or [""])[0])[:500]
     return ParsedMail(
         message_id=message_id,
-        subject=decode_header_value((headers.get("subject") or [""])[0])[:500],
+        subject=subject,
         from_name=from_name[:200],
         from_address=from_address[:320],
         to=[a for _n, a in parse_addresses(headers.get("to", []))],
         cc=[a for _n, a in parse_addresses(headers.get("cc", []))],
         sent_at=sent_at,
-        in_reply_to=message_ids(msg.get("In-Reply-To")),
-        references=message_ids(msg.get("References")),
+        in_reply_to=message_ids(header_text(msg, "In-Reply-To")),
+        references=message_ids(header_text(msg, "References")),
         text=text.replace("\r\n", "\n").strip(),
         html=sanitise_html(html) if html else "",
         attachments=attachments,
         automated=automated_reason(msg),
         defects=defects,
+        damaged=damaged,
+        bounce_of=bounce_of(msg, from_address, subject),
     )
+
+
+def _readable_body(raw: bytes) -> str:
+    """The body of a mail whose MIME structure cannot be trusted, as text (UTF-8, then GB18030)."""
+    parts = re.split(rb"\r?\n\r?\n", raw, maxsplit=1)
+    body = parts[1] if len(parts) == 2 else b""
+    return decode_bytes(body).replace("\r\n", "\n").strip()
 
 
 def _walk(part: Message, text_parts: list[str], html_parts: list[str], attachments: list[Attachment]) -> None:
@@ -440,12 +521,12 @@ def _walk(part: Message, text_parts: list[str], html_parts: list[str], attachmen
 
 
 def _is_attachment(part: Message) -> bool:
-    disposition = (part.get("Content-Disposition") or "").split(";")[0].strip().lower()
+    disposition = header_text(part, "Content-Disposition").split(";")[0].strip().lower()
     if disposition == "attachment":
         return True
     if part.get_content_maintype() == "text" and not part_filename(part):
         return False
-    return bool(part_filename(part) or part.get("Content-ID") or part.get_content_maintype() != "text")
+    return bool(part_filename(part) or header_text(part, "Content-ID") or part.get_content_maintype() != "text")
 
 
 def _attachment(part: Message) -> Attachment:
@@ -458,14 +539,14 @@ def _attachment(part: Message) -> Attachment:
     else:
         data = part.get_payload(decode=True) or b""
         name = part_filename(part)
-    content_id = (part.get("Content-ID") or "").strip().strip("<>")
+    content_id = header_text(part, "Content-ID").strip().strip("<>")
     if not name:
         ext = {"image/png": ".png", "image/jpeg": ".jpg", "image/gif": ".gif", "application/pdf": ".pdf"}.get(
             ctype, ".bin"
         )
         name = (content_id.split("@")[0] or "attachment") + ext
     name = re.sub(r"[\\/\x00-\x1f]", "_", name).strip() or "attachment.bin"
-    disposition = (part.get("Content-Disposition") or "").split(";")[0].strip().lower()
+    disposition = header_text(part, "Content-Disposition").split(";")[0].strip().lower()
     return Attachment(
         filename=name[:200],
         content_type=ctype,

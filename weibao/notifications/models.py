@@ -37,6 +37,19 @@ class Mailbox(TimeStampedModel):
         help_text=_("Name of the environment variable holding the password, e.g. WEIBAO_MAILBOX_SERVICE_PASSWORD."),
     )
     folder = models.CharField(_("folder"), max_length=255, default="INBOX")
+    processed_folder = models.CharField(
+        _("folder for processed mail"),
+        max_length=255,
+        blank=True,
+        help_text=_("Stored mail is marked read and moved here, so the mailbox does not grow for ever; empty: it is "
+                    "only marked read."),
+    )  # fmt: skip
+    alarm_senders = models.TextField(
+        _("alarm senders"),
+        blank=True,
+        help_text=_("Monitoring systems whose automatic mail reports faults: addresses or @domains, comma separated. "
+                    "Other automatic mail (auto-replies, bulk, lists) never opens an order."),
+    )  # fmt: skip
     branch = models.ForeignKey(
         "accounts.Branch",
         on_delete=models.PROTECT,
@@ -57,6 +70,10 @@ class Mailbox(TimeStampedModel):
         verbose_name = _("mailbox")
         verbose_name_plural = _("mailboxes")
         ordering = ["name"]
+
+    @property
+    def alarm_sender_list(self) -> set[str]:
+        return {a.strip().lower() for a in self.alarm_senders.replace("\n", ",").split(",") if a.strip()}
 
     def __str__(self) -> str:
         return self.name

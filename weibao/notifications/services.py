@@ -22,6 +22,7 @@ from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
 from weibao.contracts.choices import Severity
+from weibao.core.phones import phone_digits
 from weibao.notifications import conf
 from weibao.notifications.channels import PermanentError, TransientError, transport_for
 from weibao.notifications.channels.dingtalk import dingtalk_payload
@@ -48,7 +49,17 @@ NOTICE_FOR_EVENT = {
 CUSTOMER_NOTICES = {Notice.RECEIVED, Notice.ACKNOWLEDGED, Notice.DISPATCHED, Notice.APPOINTMENT, Notice.RESOLVED,
                     Notice.CLOSED}  # fmt: skip
 ENGINEER_NOTICES = {Notice.DISPATCHED, Notice.APPOINTMENT, Notice.SLA_WARNING, Notice.SLA_BREACH}
-MANAGER_NOTICES = {Notice.SLA_BREACH, Notice.SLA_WARNING}
+MANAGER_NOTICES = {Notice.SLA_BREACH, Notice.SLA_WARNING, Notice.NEW_ORDER, Notice.DISPATCH_REQUEST}
+# Told to whoever of the order's branch is on the duty roster now (on duty; on standby when nobody is on duty).
+ON_DUTY_NOTICES = {Notice.NEW_ORDER}
+# Severities whose new orders are announced to our side at once (SPEC: A and B are urgent).
+URGENT_SEVERITIES = {Severity.A, Severity.B}
+# Staff notices a timeline event causes besides its own (the new order to the duty roster and the manager).
+STAFF_NOTICE_FOR_EVENT = {
+    "created": Notice.NEW_ORDER,
+    "dispatch_requested": Notice.DISPATCH_REQUEST,
+    "declined": Notice.DISPATCH_REQUEST,
+}  # a declined job needs someone else sent
 DEFAULT_LANGUAGE = "zh-hans"
 
 
@@ -156,8 +167,14 @@ def recipients_for(*, workorder, notice: str) -> list[Recipient]:
         if workorder.reporter_email:
             # The reporter may have no account (a mail or phone report): email, in Chinese, no preferences.
             people.append(Recipient(Channel.EMAIL, workorder.reporter_email.lower()))
+        if workorder.reporter_phone and is_mobile(workorder.reporter_phone):
+            # …and a text to the mobile they called from (sent only when an SMS template and provider exist).
+            people.append(Recipient(Channel.SMS, phone_digits(workorder.reporter_phone)[-11:]))
     if notice in ENGINEER_NOTICES and workorder.assignee_id:
         people += _user_recipients(workorder.assignee, notice)
+    if notice in ON_DUTY_NOTICES:
+        for user in on_duty_engineers(branch_id=workorder.branch_id):
+            people += _user_recipients(user, notice)
     if notice in MANAGER_NOTICES and workorder.branch_id:
         for user in User.objects.filter(branch_id=workorder.branch_id, role=Role.SERVICE_MANAGER, is_active=True):
             people += _user_recipients(user, notice)
@@ -167,6 +184,27 @@ def recipients_for(*, workorder, notice: str) -> list[Recipient]:
             seen.add((r.channel, r.address))
             unique.append(r)
     return unique
+
+
+def is_mobile(phone: str) -> bool:
+    """A mainland mobile number (11 digits from 1, optionally with +86/0086): the only numbers a text reaches."""
+    digits = phone_digits(phone)
+    for prefix in ("0086", "86"):
+        if len(digits) == 11 + len(prefix) and digits.startswith(prefix):
+            digits = digits[len(prefix) :]
+    return len(digits) == 11 and digits.startswith("1")
+
+
+def on_duty_engineers(*, branch_id: int | None, at: dt.datetime | None = None) -> list:
+    """Who of the branch's duty roster is on duty at `at` (now); the standby engineers when nobody is on duty."""
+    from weibao.dispatch.choices import RosterKind
+    from weibao.dispatch.selectors import roster_at
+
+    if branch_id is None:
+        return []
+    shifts = list(roster_at(at=at or timezone.now()).filter(branch_id=branch_id, engineer__is_active=True))
+    on_duty = [s.engineer for s in shifts if s.kind == RosterKind.ON_DUTY]
+    return on_duty or [s.engineer for s in shifts if s.kind == RosterKind.STANDBY]
 
 
 def robots_for(*, workorder, notice: str) -> list[RobotWebhook]:
@@ -268,14 +306,22 @@ def deliveries_for_event(*, event_id: int) -> list[Delivery]:
         .filter(pk=event_id)
         .first()
     )
-    if event is None or event.kind not in NOTICE_FOR_EVENT:
+    if event is None or (event.kind not in NOTICE_FOR_EVENT and event.kind not in STAFF_NOTICE_FOR_EVENT):
         return []
-    notice = NOTICE_FOR_EVENT[event.kind]
     workorder = event.workorder
-    if notice == Notice.RECEIVED and workorder.channel == "email":
-        return []  # email intake answers the sender itself (with loop protection); see intake.open_order_from_mail
     now = timezone.now()
     created: list[Delivery] = []
+    staff_notice = STAFF_NOTICE_FOR_EVENT.get(event.kind)
+    if staff_notice == Notice.NEW_ORDER and workorder.severity not in URGENT_SEVERITIES:
+        staff_notice = None  # C/D orders wait in the queue; A/B wake the roster and the manager
+    if staff_notice is not None:
+        created += _staff_deliveries(event, workorder, staff_notice, now)
+    notice = NOTICE_FOR_EVENT.get(event.kind)
+    if notice is None or (notice == Notice.RECEIVED and workorder.channel == "email"):
+        # Email intake answers the sender itself (with loop protection); see intake.open_order_from_mail.
+        for delivery in created:
+            schedule(delivery, now=now)
+        return created
     for r in recipients_for(workorder=workorder, notice=notice):
         # The one visibility rule of the timeline decides what of the event each side is told (or whether at all).
         shown = redact(event, audience_of(r.user) if r.user is not None else Audience.CUSTOMER)
@@ -317,6 +363,58 @@ def deliveries_for_event(*, event_id: int) -> list[Delivery]:
             created.append(delivery)
     for delivery in created:
         schedule(delivery, now=now)
+    return created
+
+
+def _staff_deliveries(event, workorder, notice: str, now) -> list[Delivery]:
+    """Our side's notice of an event (a new urgent order, a dispatch request): internal, so nothing is redacted."""
+    out = []
+    for r in recipients_for(workorder=workorder, notice=notice):
+        if r.user is None or not r.user.is_internal:
+            continue
+        context = _context(workorder, notice, event)
+        delivery = _new_delivery(workorder=workorder, event_id=event.pk, notice=notice, recipient=r, context=context,
+                                 now=now)  # fmt: skip
+        if delivery is not None:
+            out.append(delivery)
+    return out
+
+
+# One notice per manager and hole in the 7x24 cover; the check runs every 15 minutes and must not repeat itself.
+COVER_GAP_REPEAT = dt.timedelta(hours=12)
+
+
+def cover_gap_notify(*, gaps, now: dt.datetime | None = None) -> list[Delivery]:
+    """Tell the managers of each branch with a hole in its 7x24 cover (dispatch.cover), by their channels (email;
+    SMS when a template exists), once per hole within COVER_GAP_REPEAT."""
+    from django.urls import reverse
+
+    from weibao.accounts.choices import Role
+    from weibao.accounts.models import User
+
+    now = now or timezone.now()
+    created: list[Delivery] = []
+    for gap in gaps:
+        managers = User.objects.filter(branch_id=gap.branch_id, role=Role.SERVICE_MANAGER, is_active=True)
+        context = {"gap": gap, "site_url": settings.SITE_URL.rstrip("/"), "brand": settings.WEIBAO_BRAND,
+                   "roster_path": f"{reverse('dispatch:roster')}?branch={gap.branch_id}"}  # fmt: skip
+        for manager in managers:
+            for r in _user_recipients(manager, Notice.COVER_GAP):
+                if r.channel != Channel.EMAIL:
+                    continue  # the SMS templates are per work order; the mail says where and when
+                told = Delivery.objects.filter(notice=Notice.COVER_GAP, recipient=r.address,
+                                               created_at__gte=now - COVER_GAP_REPEAT,
+                                               payload__branch=gap.branch_id).exists()  # fmt: skip
+                if told:
+                    continue
+                subject, text, html = render_email(Notice.COVER_GAP, context, r.language)
+                delivery = Delivery.objects.create(
+                    notice=Notice.COVER_GAP, channel=Channel.EMAIL, recipient=r.address, recipient_user=manager,
+                    language=r.language, subject=subject, body_text=text, body_html=html,
+                    message_id=new_message_id(), payload={"branch": gap.branch_id}, next_try_at=now, queued_at=now,
+                )  # fmt: skip
+                schedule(delivery, now=now)
+                created.append(delivery)
     return created
 
 

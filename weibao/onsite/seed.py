@@ -20,7 +20,7 @@ PRICE_LIST = [
 ]
 
 
-def _signature(seed: int) -> bytes:
+def demo_signature(seed: int) -> bytes:
     """A handwriting-like stroke for demo signatures."""
     import math
 
@@ -100,7 +100,7 @@ def demo(*, stdout) -> None:
     with transaction.atomic():
         services.replacement_record(workorder=wo, actor=engineer, old_device=device,
                                     new_serial=f"DEMO{timezone.now():%y%m%d%H%M%S}", new_model=part.model,
-                                    signer_name="王主任", signature=_signature(1),
+                                    signer_name="王主任", signature=demo_signature(1),
                                     note="旧摄像机已拆回，待返修")  # fmt: skip
         wo.refresh_from_db()
         services.service_form_save(workorder=wo, actor=engineer, data={
@@ -114,7 +114,7 @@ def demo(*, stdout) -> None:
         })  # fmt: skip
         wo.refresh_from_db()
         services.service_form_sign(workorder=wo, actor=engineer, customer_name="王主任",
-                                   customer_signature=_signature(2), engineer_signature=_signature(3))  # fmt: skip
+                                   customer_signature=demo_signature(2), engineer_signature=demo_signature(3))  # fmt: skip
     stdout.write(f"  onsite: demo visit {wo.number} (quote, replacement, signed service form)")
 
 

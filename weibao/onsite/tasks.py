@@ -17,7 +17,7 @@ logger = logging.getLogger(__name__)
 LANGUAGE = "zh-hans"  # the printed form and the mail to the customer are Chinese documents
 
 
-def _customer_email(workorder) -> str:
+def customer_email(workorder) -> str:
     """The customer's contact for this order: the order's contact person, else the reporter's address."""
     contact = workorder.contact
     if contact is not None and contact.email:
@@ -74,7 +74,7 @@ def service_form_deliver(*, form_id: int) -> dict:
     attachment = workorder_attach_document(event=event, content=data, name=filename, content_type="application/pdf",
                                            actor=system_user())  # fmt: skip
     result = {"attachment": attachment.pk, "delivery": None}
-    to = _customer_email(wo)
+    to = customer_email(wo)
     if not to:
         return result
     context = {"workorder": wo, "form": form, "site_url": settings.SITE_URL.rstrip("/"), "brand": settings.WEIBAO_BRAND}

@@ -16,6 +16,7 @@ from django.views.decorators.http import require_http_methods, require_POST
 
 from weibao.accounts.permissions import has_perm, require
 from weibao.core.exceptions import StaleEdit, TransitionNotAllowed
+from weibao.core.form_views import attach_service_errors
 from weibao.onsite import pdf, selectors
 from weibao.onsite import services as svc
 from weibao.onsite.choices import AnswerChannel, LinkChannel, QuoteStatus
@@ -52,21 +53,6 @@ def _order(request: HttpRequest, pk: int, *, write: bool = False) -> WorkOrder:
     return wo
 
 
-def _add_errors(form, exc: ValidationError, *, formset=None) -> None:
-    """Service errors onto the form's fields; `lines.<i>.<field>` onto the quote line formset."""
-    if not hasattr(exc, "error_dict"):
-        form.add_error(None, exc.messages)
-        return
-    for key, messages in exc.message_dict.items():
-        parts = key.split(".")
-        if formset is not None and parts[0] == "lines" and len(parts) == 3 and parts[1].isdigit():
-            index = int(parts[1])
-            if index < len(formset.forms) and parts[2] in formset.forms[index].fields:
-                formset.forms[index].add_error(parts[2], messages)
-                continue
-        form.add_error(key if key in form.fields else None, messages)
-
-
 def _version(form) -> int | None:
     return form.cleaned_data.get("version") or None
 
@@ -88,7 +74,7 @@ def _run(form, call, *, formset=None) -> tuple[int, str]:
     except TransitionNotAllowed as exc:
         return 409, exc.message
     except ValidationError as exc:
-        _add_errors(form, exc, formset=formset)
+        attach_service_errors(form, exc, formsets={"lines": formset})
         return 422, ""
     return 200, ""
 
@@ -328,7 +314,7 @@ def public_quote(request: HttpRequest, token: str) -> HttpResponse:
         except svc.LinkRefused as exc:
             return _link_refused(request, exc)
         except ValidationError as exc:
-            _add_errors(form, exc)
+            attach_service_errors(form, exc)
         else:
             return render(request, "onsite/public_quote_done.html", {"quote": quote})
     context = {"quote": quote, "wo": quote.workorder, "lines": list(quote.lines.all()), "form": form,

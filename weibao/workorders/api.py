@@ -21,6 +21,7 @@ from weibao.workorders.schemas import (
     AssignIn,
     AttachmentOut,
     ClockOut,
+    CloseIn,
     CommentIn,
     DispatchIn,
     EscalateIn,
@@ -94,6 +95,7 @@ def _resolve_reports(user, reports: list[WorkOrderIn]) -> tuple[list[dict], list
                 "reporter_phone": r.reporter_phone,
                 "reporter_email": r.reporter_email,
                 "source_ref": r.source_ref,
+                "reported_at": r.reported_at,
             }
         )
     return prepared, errors
@@ -234,8 +236,11 @@ def start_diagnosis(request, workorder_id: Id, payload: NoteIn | None = None):
 @router.post("/{int:workorder_id}/dispatch", response=WorkOrderOut)
 @api_errors(409)
 def dispatch(request, workorder_id: Id, payload: DispatchIn):
+    from weibao.dispatch.duty import may_dispatch
+
     wo = _order(request, workorder_id)
-    require(request.auth, "workorders.dispatch")
+    if not may_dispatch(request.auth, branch_id=wo.branch_id):
+        raise PermissionDenied("workorders.dispatch")  # a duty engineer outside the rule: POST request-dispatch
     engineer = User.objects.filter(pk=payload.engineer_id, is_active=True).first()
     if engineer is None or not engineer.is_internal:
         raise ValidationError({"engineer_id": [_("Unknown engineer.")]})
@@ -245,6 +250,8 @@ def dispatch(request, workorder_id: Id, payload: DispatchIn):
         engineer=engineer,
         note=payload.note,
         appointment_at=payload.appointment_at,
+        customer_agreed=payload.customer_agreed,
+        appointment_reason=payload.appointment_reason,
         expected_version=payload.expected_version,
     )
 
@@ -261,6 +268,36 @@ def accept(request, workorder_id: Id, payload: NoteIn | None = None):
     )
 
 
+@router.post("/{int:workorder_id}/request-dispatch", response=WorkOrderOut)
+@api_errors(409)
+def request_dispatch(request, workorder_id: Id, payload: NoteIn | None = None):
+    """Ask the branch's managers to dispatch (the duty engineer when the duty-dispatch rule does not allow it)."""
+    payload = payload or NoteIn()
+    return services.workorder_request_dispatch(
+        workorder=_order(request, workorder_id), actor=request.auth, note=payload.note
+    )
+
+
+@router.post("/{int:workorder_id}/decline", response=WorkOrderOut)
+@api_errors(409)
+def decline(request, workorder_id: Id, payload: ReasonIn):
+    """The dispatched engineer declines the job; the managers are told to send someone else."""
+    return services.workorder_decline(
+        workorder=_order(request, workorder_id),
+        actor=request.auth,
+        reason=payload.reason,
+        expected_version=payload.expected_version,
+    )
+
+
+@router.post("/{int:workorder_id}/depart", response=WorkOrderOut)
+@api_errors(409)
+def depart(request, workorder_id: Id, payload: NoteIn | None = None):
+    """The engineer sets off for the site (出发)."""
+    payload = payload or NoteIn()
+    return services.workorder_depart(workorder=_order(request, workorder_id), actor=request.auth, note=payload.note)
+
+
 @router.post("/{int:workorder_id}/appointment", response=WorkOrderOut)
 @api_errors(409)
 def appointment(request, workorder_id: Id, payload: AppointmentIn):
@@ -269,6 +306,7 @@ def appointment(request, workorder_id: Id, payload: AppointmentIn):
         actor=request.auth,
         appointment_at=payload.appointment_at,
         note=payload.note,
+        customer_agreed=payload.customer_agreed,
         expected_version=payload.expected_version,
     )
 
@@ -388,12 +426,13 @@ def customer_reject(request, workorder_id: Id, payload: ReasonIn):
 
 @router.post("/{int:workorder_id}/close", response=WorkOrderOut)
 @api_errors(409)
-def close(request, workorder_id: Id, payload: NoteIn | None = None):
-    payload = payload or NoteIn()
+def close(request, workorder_id: Id, payload: CloseIn | None = None):
+    payload = payload or CloseIn()
     return services.workorder_close(
         workorder=_order(request, workorder_id),
         actor=request.auth,
         note=payload.note,
+        reason_code=payload.reason_code,
         expected_version=payload.expected_version,
     )
 

@@ -3,6 +3,8 @@
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
+from weibao.contracts.choices import ServiceType  # noqa: F401 - one vocabulary, re-exported for the order's field
+
 
 class Status(models.TextChoices):
     """Where a work order (故障处理工作单) stands in its lifecycle."""
@@ -141,14 +143,6 @@ class Cause(models.TextChoices):
     SYSTEM = "system", _("System fault")
 
 
-class ServiceType(models.TextChoices):
-    """Which terms the work is done under (from the entitlement rules)."""
-
-    WARRANTY = "warranty", _("In warranty")
-    CONTRACT = "contract", _("Maintenance contract")
-    PAID = "paid", _("Paid service")
-
-
 class SlaState(models.TextChoices):
     """The worst state of an order's running SLA clocks (denormalised for fast queues)."""
 
@@ -207,6 +201,26 @@ class EventKind(models.TextChoices):
     CHANGE_RECORDED = "change_recorded", _("Change carried out")
     SERVICE_FORM_SAVED = "service_form_saved", _("Service form saved")
     SERVICE_FORM_SIGNED = "service_form_signed", _("Service form signed")
+    # Spare parts (issue 14): parts set aside for, taken out to and brought back from the order.
+    PARTS_RESERVED = "parts_reserved", _("Spare parts reserved")
+    PARTS_ISSUED = "parts_issued", _("Spare parts issued")
+    PARTS_RETURNED = "parts_returned", _("Unused spare parts returned")
+    # Plans the customer agrees to (issue 22): the solution plan's way to the customer and back, the agreed
+    # schedule's milestones, the legacy review's reminder and the processing report sent to the customer.
+    PLAN_SUBMITTED = "plan_submitted", _("Solution plan submitted to the customer")
+    PLAN_LINK_SENT = "plan_link_sent", _("Plan approval link sent")
+    PLAN_APPROVED = "plan_approved", _("Solution plan approved")
+    PLAN_CHANGES_REQUESTED = "plan_changes_requested", _("Changes to the plan requested")
+    PLAN_REJECTED = "plan_rejected", _("Solution plan rejected")
+    MILESTONE_DONE = "milestone_done", _("Milestone reached")
+    MILESTONE_MISSED = "milestone_missed", _("Milestone missed")
+    REVIEW_DUE = "review_due", _("Legacy review due")
+    PROCESSING_REPORT = "processing_report", _("Processing report sent")
+    # Issue 18: the duty engineer asks the manager to dispatch (after hours); the field engineer declines a job or
+    # sets off (出发) for the site.
+    DISPATCH_REQUESTED = "dispatch_requested", _("Dispatch requested from the manager")
+    DECLINED = "declined", _("Declined by engineer")
+    DEPARTED = "departed", _("Engineer on the way")
     EMERGENCY_STEP_DONE = "emergency_step_done", _("Emergency plan step done")
 
 
@@ -309,6 +323,16 @@ class ReopenReason(models.TextChoices):
     RELATED = "related", _("A related new symptom")
     UNFINISHED = "unfinished", _("Work was left unfinished")
     OTHER = "other", _("Other")
+
+
+class CloseReason(models.TextChoices):
+    """Why an order is closed before its observation period (运行观察期) has passed (issue 18): on the timeline."""
+
+    CUSTOMER_CONFIRMED = "customer_confirmed", _("The customer confirmed the fix")
+    DUPLICATE = "duplicate", _("Duplicate of another order")
+    REPORTED_IN_ERROR = "reported_in_error", _("Reported in error, no fault")
+    CUSTOMER_REQUEST = "customer_request", _("The customer asked to close")
+    OTHER = "other", _("Other (say why)")
 
 
 class ReplyDecision(models.TextChoices):

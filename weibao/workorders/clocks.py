@@ -109,6 +109,21 @@ def clock_stop(clock: Clock, at: datetime.datetime) -> bool:
     return True
 
 
+def clock_continue(clock: Clock, at: datetime.datetime, cal: WorkingCalendar, *, paused: bool = False) -> bool:
+    """A stopped clock runs on from where it stopped (the customer rejected the solution plan, issue 22): the time
+    it stood still counts as a pause, so the customer's review time is never charged to us. `paused`: the order
+    is in a pause state right now, so the clock continues paused."""
+    if clock.stopped_at is None:
+        return False
+    stopped, clock.stopped_at = clock.stopped_at, None
+    if paused:
+        clock.paused_at = stopped
+        return True
+    clock.pauses = [*clock.pauses, [_iso(stopped), _iso(max(at, stopped))]]
+    _compute(clock, cal)
+    return True
+
+
 def clock_restart(clock: Clock, at: datetime.datetime, cal: WorkingCalendar) -> None:
     """A new cycle from `at` with the same target (a reopened order gets a fresh resolution clock)."""
     clock.cycle += 1
@@ -149,6 +164,46 @@ class ClockView:
     state: str  # running / paused / met / missed
     warned: bool
     breached: bool
+    always: bool = True  # measured round the clock (7x24); else in the calendar's working hours
+    day_hours: float = 24.0  # hours of one working day of the calendar (8 on a 5x8 calendar)
+
+    @property
+    def target_text(self) -> str:
+        """The target as what it is: "48 工作小时（约 6 个工作日）" on a 5x8 calendar, "4 小时" round the clock."""
+        return business_time_text(self.target, always=self.always, day_hours=self.day_hours)
+
+    @property
+    def used_text(self) -> str:
+        return business_time_text(self.used, always=self.always, day_hours=self.day_hours, approx_days=False)
+
+
+def _hours_text(hours: float) -> str:
+    return f"{hours:.1f}".rstrip("0").rstrip(".") if hours % 1 else str(int(hours))
+
+
+def business_time_text(value: datetime.timedelta, *, always: bool, day_hours: float, approx_days: bool = True) -> str:
+    """A duration of SLA time in the unit it is counted in: working hours on a working calendar (and roughly how
+    many working days that is), plain hours round the clock. Never "2 d": 48 working hours are 6 days of 8 hours."""
+    from django.utils.translation import gettext as _
+
+    hours = max(value.total_seconds(), 0) / 3600
+    if hours < 1:
+        minutes = round(hours * 60)
+        return _("%(n)d working minutes") % {"n": minutes} if not always else _("%(n)d minutes") % {"n": minutes}
+    text = (_("%(n)s hours") if always else _("%(n)s working hours")) % {"n": _hours_text(hours)}
+    if approx_days and day_hours and hours > day_hours:
+        days = _hours_text(round(hours / day_hours, 1))
+        approx = (_("(about %(n)s days)") if always else _("(about %(n)s working days)")) % {"n": days}
+        text = _("%(amount)s %(approx)s") % {"amount": text, "approx": approx}  # zh: no space before （
+    return text
+
+
+def calendar_day_hours(cal: WorkingCalendar) -> float:
+    """Hours of one working day: the first working weekday's intervals (24 round the clock)."""
+    if cal.always:
+        return 24.0
+    day = next((h for h in cal.weekly if h), ())
+    return sum(end - start for start, end in day) / 60 or 24.0
 
 
 def clock_views(workorder: WorkOrder, clocks: list[Clock], *, now: datetime.datetime | None = None,
@@ -161,6 +216,7 @@ def clock_views(workorder: WorkOrder, clocks: list[Clock], *, now: datetime.date
             logger.exception("SLA targets unavailable for %s", workorder.pk)
             cal = engine.ALWAYS
     views = []
+    day_hours = calendar_day_hours(cal)
     order = {k: i for i, k in enumerate(CLOCK_KINDS)}
     for c in sorted(clocks, key=lambda c: order.get(c.kind, 9)):
         end = c.stopped_at or now
@@ -186,6 +242,8 @@ def clock_views(workorder: WorkOrder, clocks: list[Clock], *, now: datetime.date
                 state=state,
                 warned=c.warned_at is not None,
                 breached=c.breached_at is not None,
+                always=cal.always,
+                day_hours=day_hours,
             )
         )
     return views

@@ -12,6 +12,7 @@ from weibao.workorders.choices import (
     STAFF_REOPEN_SOURCES,
     Category,
     Cause,
+    CloseReason,
     ReopenReason,
     ReopenSource,
     SlaState,
@@ -90,6 +91,14 @@ class ReasonForm(VersionedForm):
     reason = forms.CharField(label=_("Reason"), widget=forms.Textarea(attrs={"rows": 2}))
 
 
+class CloseForm(VersionedForm):
+    """Close: during the observation period the reason is required (the service says so); a note for "other"."""
+
+    reason_code = forms.ChoiceField(label=_("Reason for closing"), required=False,
+                                    choices=[("", "—"), *CloseReason.choices])  # fmt: skip
+    note = forms.CharField(label=_("Note"), required=False, widget=forms.Textarea(attrs={"rows": 2}))
+
+
 class ReopenForm(VersionedForm):
     """Staff reopen: where the recurrence came from, a reason from the list and what exactly (issue 23)."""
 
@@ -126,6 +135,9 @@ class DispatchForm(VersionedForm):
     other_engineer = forms.ModelChoiceField(label=_("Or another engineer"), queryset=None, required=False,
                                             empty_label="---------")  # fmt: skip
     appointment_at = AwareDateTimeField(label=_("Visit time agreed with the customer"), required=False)
+    customer_agreed = forms.BooleanField(label=_("The customer agreed to this time"), required=False,
+                                         help_text=_("Needed when the visit is after the on-site deadline."))  # fmt: skip
+    appointment_reason = forms.CharField(label=_("Why after the on-site deadline"), required=False, max_length=2000)
     note = forms.CharField(label=_("Instructions"), required=False, widget=forms.Textarea(attrs={"rows": 2}))
 
     def __init__(self, *args, engineers=None, **kwargs) -> None:
@@ -149,8 +161,14 @@ class DispatchForm(VersionedForm):
 
 
 class AppointmentForm(VersionedForm):
+    """The visit time; one after the on-site deadline needs the customer's agreement and a reason (the service
+    checks both, and refuses a time in the past or beyond the horizon)."""
+
     appointment_at = AwareDateTimeField(label=_("Visit time agreed with the customer"))
-    note = forms.CharField(label=_("Note"), required=False)  # a time in the past is refused by the service
+    customer_agreed = forms.BooleanField(label=_("The customer agreed to this time"), required=False,
+                                         help_text=_("Needed when the visit is after the on-site deadline."))  # fmt: skip
+    note = forms.CharField(label=_("Reason / note"), required=False,
+                           help_text=_("Required when the visit is after the on-site deadline."))  # fmt: skip
 
 
 class ResolveForm(VersionedForm):
@@ -243,12 +261,29 @@ class IntakeForm(forms.Form):
     title = forms.CharField(label=_("Title"), max_length=200, required=False)
     symptom = forms.CharField(label=_("Symptom"), widget=forms.Textarea(attrs={"rows": 4}))
     attachments = MultipleFileField(label=_("Photos or files"))
+    # Issue 18 §6: the real time of the call (the clocks start then), and a device the estate does not know yet.
+    reported_at = AwareDateTimeField(label=_("Call received at"), required=False,
+                                     help_text=_("Leave empty for now; never in the future."))  # fmt: skip
+    new_device_vendor = forms.ModelChoiceField(label=_("New device: vendor"), queryset=None, required=False)
+    new_device_model = forms.CharField(label=_("New device: model"), max_length=120, required=False)
+    new_device_serial_number = forms.CharField(label=_("New device: serial number"), max_length=120, required=False)
 
     def __init__(self, *args, sites=(), devices=(), **kwargs) -> None:
         super().__init__(*args, **kwargs)
+        from weibao.assets.selectors import vendor_list
+
         self.fields["site"].widget = forms.Select(choices=[("", "---------")] + [(s.pk, str(s)) for s in sites])
         self.fields["devices"].choices = [(d.pk, device_label(d)) for d in devices]
         self.fields["devices"].widget = forms.CheckboxSelectMultiple(choices=self.fields["devices"].choices)
+        self.fields["new_device_vendor"].queryset = vendor_list()
+
+    def new_device(self) -> dict | None:
+        """The device to record on the spot, when any of its fields was filled in."""
+        data = self.cleaned_data
+        if not (data.get("new_device_vendor") or data.get("new_device_model") or data.get("new_device_serial_number")):
+            return None
+        return {"vendor": data.get("new_device_vendor"), "model": data.get("new_device_model", ""),
+                "serial_number": data.get("new_device_serial_number", "")}  # fmt: skip
 
 
 class PortalReportForm(forms.Form):

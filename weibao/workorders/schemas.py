@@ -23,6 +23,8 @@ class WorkOrderIn(Schema):
     reporter_phone: str = Field("", max_length=40)
     reporter_email: str = Field("", max_length=254)
     source_ref: str = Field("", max_length=200)
+    # When the fault was reported (the call came in): the SLA clocks start then; never in the future. Default: now.
+    reported_at: SaneDateTime | None = None
 
 
 class WorkOrderBatchIn(Schema):
@@ -146,6 +148,11 @@ class NoteIn(MoveIn):
     note: str = Field("", max_length=20_000)
 
 
+class CloseIn(NoteIn):
+    # Required while the order is in its observation period (CloseReason values), recorded on the timeline.
+    reason_code: str = Field("", max_length=32)
+
+
 class ReasonIn(MoveIn):
     reason: str = Field(..., max_length=20_000)
 
@@ -176,6 +183,9 @@ class DispatchIn(MoveIn):
     engineer_id: int
     note: str = Field("", max_length=20_000)
     appointment_at: SaneDateTime | None = None
+    # A visit after the on-site deadline: the customer agreed to it, and why (issue 18).
+    customer_agreed: bool = False
+    appointment_reason: str = Field("", max_length=2_000)
 
 
 class ResolveIn(MoveIn):
@@ -190,7 +200,8 @@ class EscalateIn(MoveIn):
 
 class AppointmentIn(MoveIn):
     appointment_at: SaneDateTime
-    note: str = Field("", max_length=20_000)
+    note: str = Field("", max_length=20_000)  # the reason, required for a visit after the on-site deadline
+    customer_agreed: bool = False  # required for a visit after the on-site deadline
 
 
 class PlanIn(MoveIn):

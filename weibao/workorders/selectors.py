@@ -420,20 +420,42 @@ ACTIONS: dict[str, tuple[str, str | None]] = {
     # The desk's decision about a customer's reply during observation (issue 23).
     "reply_reopen": ("workorders.reopen", None),
     "reply_keep": ("workorders.reopen", None),
+    # Issue 18: ask the manager to dispatch (when the duty engineer may not), decline a job, set off for the site.
+    "request_dispatch": ("workorders.request_dispatch", None),
+    "decline": ("workorders.accept", None),
+    "depart": ("workorders.on_site", None),
 }
 
 
 def workorder_allowed_actions(*, workorder: WorkOrder, user) -> list[str]:
     """The action verbs to offer: the user's role holds the permission and the state table allows the move."""
+    from weibao.dispatch.duty import may_dispatch
+
     status = workorder.status
     allowed = []
+    can_dispatch = None
     for verb, (perm, target) in ACTIONS.items():
-        if not has_perm(user, perm):
+        if verb in ("dispatch", "request_dispatch") and user.is_internal:
+            if can_dispatch is None:
+                can_dispatch = may_dispatch(user, branch_id=workorder.branch_id)
+            if (verb == "dispatch") != can_dispatch:
+                continue  # one of the two: dispatch when allowed, else ask the manager
+            if verb == "dispatch":
+                perm = None
+        if perm is not None and not has_perm(user, perm):
             continue
-        if target is not None:
+        if verb == "request_dispatch":
+            ok = (
+                Status.DISPATCHED in TRANSITIONS[status]
+                and status != Status.DISPATCHED
+                or (status == Status.DISPATCHED and workorder.assignee_id is None)
+            )
+        elif target is not None:
             ok = target in TRANSITIONS[status] and not (target == status and verb != "dispatch")
-        elif verb == "accept":
+        elif verb in ("accept", "decline"):
             ok = status == Status.DISPATCHED and workorder.accepted_at is None and workorder.assignee_id == user.pk
+        elif verb == "depart":
+            ok = status == Status.DISPATCHED and workorder.assignee_id == user.pk
         elif verb == "resume":
             ok = status == Status.WAITING_CUSTOMER
         elif verb == "customer_reject":
@@ -469,10 +491,22 @@ def legacy_queue(*, user, now: datetime.datetime | None = None) -> QuerySet[Work
         .annotate(
             last_reviewed_at=Subquery(
                 LegacyReview.objects.filter(workorder=OuterRef("pk")).order_by("-reviewed_at").values("reviewed_at")[:1]
-            )
+            ),
+            # The next review the latest review asked for (issue 22): past it, the review is overdue.
+            next_review_on=Subquery(
+                LegacyReview.objects.filter(workorder=OuterRef("pk"))
+                .order_by("-reviewed_at", "-id")
+                .values("next_review_on")[:1]
+            ),
         )
         .order_by("resolution_due_at", "pk")
     )
+
+
+def legacy_review_overdue(row: WorkOrder, *, today: datetime.date | None = None) -> bool:
+    """A row of `legacy_queue` whose next review day has passed without a review (issue 22)."""
+    next_on = getattr(row, "next_review_on", None)
+    return next_on is not None and next_on < (today or timezone.localdate())
 
 
 def legacy_reviews_for(*, workorder: WorkOrder, user) -> QuerySet[LegacyReview]:
@@ -557,3 +591,28 @@ def reopen_counts_by_source(*, user, since: datetime.datetime | None = None,
         qs = qs.filter(workorder__assignee=engineer)
     counts = dict(qs.order_by().values_list("source").annotate(n=Count("pk")).values_list("source", "n"))
     return {source: counts.get(source, 0) for source in ReopenSource.values}
+
+
+# --- intake context (issue 18 §6) ------------------------------------------------------------------------------------
+
+
+def intake_context(*, user, customer, site=None, device=None, limit: int = 5) -> dict[str, Any]:
+    """What the duty engineer sees while the caller is still on the line: the contract and entitlement that would
+    apply (in/out of warranty, 7x24 or 5x8), and the open orders of the site and of the customer elsewhere —
+    possible duplicates, each a click away from adding a comment instead of a new order. Four small queries."""
+    from weibao.contracts.selectors import entitlement_for
+
+    entitlement = entitlement_for(customer=customer, at=timezone.now(), site=site, device=device)
+    contract = entitlement.contract
+    calendar = contract.calendar if contract is not None else None
+    qs = workorder_qs_for(user).filter(OPEN_Q, customer=customer).select_related("site").order_by("-pk")
+    at_site = list(qs.filter(site=site)[:limit]) if site is not None else []
+    elsewhere = list((qs.exclude(site=site) if site is not None else qs)[:limit])
+    return {
+        "entitlement": entitlement,
+        "contract": contract,
+        "round_the_clock": bool(calendar is not None and calendar.kind == "always"),
+        "calendar": calendar,
+        "open_at_site": at_site,
+        "open_elsewhere": elsewhere,
+    }

@@ -107,7 +107,7 @@ RULES: dict[str, Rule] = {
     ),  # fmt: skip
     EventKind.CUSTOMER_CONFIRMED: rule(customer=MOVE, vendor=("status",)),
     EventKind.CUSTOMER_REJECTED: rule(customer=MOVE, vendor=MOVE),  # the fault recurred: the vendor needs to know
-    EventKind.CLOSED: rule(customer=MOVE, vendor=("status",)),
+    EventKind.CLOSED: rule(customer=(*MOVE, "reason_code"), vendor=("status",)),  # why, when closed early
     EventKind.REOPENED: rule(customer=MOVE, vendor=MOVE),
     EventKind.CANCELLED: rule(customer=(*MOVE, "fields.cancel_reason"), vendor=("status",)),
     EventKind.COMMENT: rule(customer=("body", "attachments"), vendor=("body", "attachments")),
@@ -128,6 +128,10 @@ RULES: dict[str, Rule] = {
     # stay visible as its comment, and a reopen or confirmation as its own move.
     EventKind.OBSERVATION_REPLY: STAFF_ONLY,
     EventKind.OBSERVATION_KEPT: STAFF_ONLY,
+    # Issue 18: asking the manager and declining a job are ours; "on the way" tells the customer someone is coming.
+    EventKind.DISPATCH_REQUESTED: STAFF_ONLY,
+    EventKind.DECLINED: STAFF_ONLY,
+    EventKind.DEPARTED: rule(customer=("body", "engineer")),
     # On site (issue 11): what the customer confirmed, was quoted, approved and signed is theirs to see; the vendor
     # sees the technical part (cause, serials, changes), not our prices. A link sent and a draft form are ours.
     EventKind.CAUSE_CONFIRMED: rule(
@@ -180,8 +184,74 @@ RULES: dict[str, Rule] = {
             "fields.appointment_at",
         ),
     ),  # fmt: skip
+    # Spare parts (issue 14): the customer sees which parts went into its order, never the store's costs.
+    EventKind.PARTS_RESERVED: STAFF_ONLY,
+    EventKind.PARTS_ISSUED: rule(customer=("body", "part", "part_number", "quantity", "serials")),
+    EventKind.PARTS_RETURNED: rule(customer=("body", "part", "part_number", "quantity", "serials")),
+    # Plans (issue 22): the customer sees the plan it is asked to agree to and its own answer; the vendor the
+    # technical content. The plan's internal note never leaves us (neither here nor on the plan record, below).
+    EventKind.PLAN_SUBMITTED: rule(
+        customer=("body", "plan", "revision", "milestones", "status"), vendor=("body", "plan", "revision")
+    ),  # fmt: skip
+    EventKind.PLAN_LINK_SENT: STAFF_ONLY,  # who we sent a link to is ours
+    EventKind.PLAN_APPROVED: rule(customer=("body", "plan", "revision", "via", "name"), vendor=("plan", "revision")),
+    EventKind.PLAN_CHANGES_REQUESTED: rule(customer=("body", "plan", "revision", "via", "name")),
+    EventKind.PLAN_REJECTED: rule(customer=("body", "plan", "revision", "via", "name")),
+    EventKind.MILESTONE_DONE: rule(customer=("body", "milestone", "title", "due_on")),
+    EventKind.MILESTONE_MISSED: rule(
+        customer=("body", "milestone", "title", "due_on")
+    ),  # an agreed date missed, like a breach
+    EventKind.REVIEW_DUE: STAFF_ONLY,  # our reminder to review a legacy order
+    EventKind.PROCESSING_REPORT: rule(customer=("body", "attachments", "report")),
     # Emergency plan (issue 15): the customer sees which step of its system's plan was done, not our contacts.
     EventKind.EMERGENCY_STEP_DONE: rule(customer=("body", "step", "plan")),
+}
+
+# Records shown beside the timeline (issue 22): the fields of each that the customer and the vendor may see — the
+# same fail-closed rule as RULES (a field not named is staff only, a model not named is staff only). The plan's
+# and the change request's internal notes and the legacy review's notes, next steps and next review date are ours.
+RECORD_RULES: dict[str, Rule] = {
+    "plans.solutionplan": rule(
+        customer=(
+            "id",
+            "revision",
+            "status",
+            "cause",
+            "cause_confirmed_by",
+            "actions",
+            "risks",
+            "parts",
+            "submitted_at",
+            "answered_at",
+            "answered_via",
+            "answer_name",
+            "answer_reason",
+            "version",
+        ),
+        vendor=("id", "revision", "status", "cause", "actions", "risks", "parts"),
+    ),  # fmt: skip
+    "plans.milestone": rule(customer=("id", "position", "title", "due_on", "due_at", "done_at", "missed_at", "active")),
+    "plans.changerequest": rule(
+        customer=(
+            "id",
+            "contract",
+            "workorder",
+            "title",
+            "description",
+            "plan",
+            "estimate_days",
+            "chargeable",
+            "quote_amount",
+            "agreed_on",
+            "status",
+            "accepted_at",
+            "accepted_by_name",
+            "version",
+        ),
+    ),  # fmt: skip
+    "workorders.legacyreview": rule(
+        customer=("id", "reviewed_at", "customer_report"), vendor=("id", "reviewed_at", "customer_report")
+    ),  # fmt: skip
 }
 
 
@@ -250,3 +320,42 @@ def redact(event, audience: Audience | None):
 
 def redact_all(events, audience: Audience | None) -> list:
     return [shown for shown in (redact(e, audience) for e in events) if shown is not None]
+
+
+def record_fields(label: str, audience: Audience | None) -> frozenset[str] | None:
+    """The fields of a record of model `label` ("app.model") that `audience` may see; ALL for staff, None: none."""
+    if audience is None:
+        return None
+    if audience == Audience.STAFF:
+        return ALL
+    return RECORD_RULES.get(label, STAFF_ONLY).fields_for(audience)
+
+
+def redact_record(obj, audience: Audience | None):
+    """`obj` as `audience` may see it: itself for staff, None when hidden, else an unsaved copy whose text fields
+    not allowed are emptied (and other fields set to None). Never saved: the copy carries `_redacted`."""
+    allowed = record_fields(obj._meta.label_lower, audience)
+    if allowed is None:
+        return None
+    if allowed is ALL:
+        return obj
+    shown = copy.copy(obj)
+    for field in obj._meta.concrete_fields:
+        name = field.name
+        if name in allowed or field.primary_key:
+            continue
+        if field.is_relation:
+            continue  # which order, contract or person a row belongs to: scoping already decided that
+        if field.get_internal_type() in ("TextField", "CharField"):
+            setattr(shown, name, "")
+        elif not field.null:
+            continue  # a flag or a number the model needs to render (never a secret: secrets are text)
+        else:
+            setattr(shown, name, None)
+    shown._redacted = True
+    shown.save = _refuse_save
+    return shown
+
+
+def _refuse_save(*args, **kwargs):
+    raise ValueError("a redacted copy cannot be saved")

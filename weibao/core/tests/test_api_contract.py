@@ -35,6 +35,7 @@ SKIP = {
     ("GET", "/api/estate/documents/{document_id}/versions/{number}/file"),
     ("GET", "/api/onsite/work-orders/{workorder_id}/service-form.pdf"),
     ("GET", "/api/onsite/work-orders/{workorder_id}/sheet.pdf"),
+    ("GET", "/api/plans/reports/{report_id}/pdf"),
 }
 
 

@@ -73,3 +73,16 @@ def test_shell_has_viewport_htmx_and_csrf_header(client, duty_engineer):
     assert 'name="viewport" content="width=device-width, initial-scale=1"' in page
     assert "vendor/htmx-2.0.11.min.js" in page
     assert "X-CSRFToken" in page
+
+
+def test_menu_icons_are_sprite_symbols_never_glyphs(admin_user):
+    """Issue 18 §14: a text glyph missing from the reader's fonts is a box (tofu); icons come from the SVG sprite."""
+    from pathlib import Path
+
+    from weibao.core.icons import FALLBACK, ICONS, SPRITE, icon_name
+
+    sprite = (Path(__file__).resolve().parents[2] / "static" / SPRITE).read_text()
+    assert all(f'<symbol id="{name}"' in sprite for name in ICONS)
+    assert all(item.icon in ICONS for item in NAV), [item.icon for item in NAV if item.icon not in ICONS]
+    assert icon_name("★") == FALLBACK  # an app's old glyph draws the neutral dot, not the glyph
+    assert all(item["icon"] in ICONS for item in nav_for(admin_user, "/"))

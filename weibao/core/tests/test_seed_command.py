@@ -25,3 +25,20 @@ def test_seed_refuses_a_non_positive_scale():
 def test_seed_needs_a_mode():
     with pytest.raises(CommandError):
         call_command("seed", stdout=io.StringIO())
+
+
+def test_every_app_with_a_seed_is_seeded_once():
+    """A merge once left two SEED_APPS lists, the second silently dropping three apps' demo data."""
+    from pathlib import Path
+
+    from django.apps import apps
+
+    from weibao.core.management.commands.seed import SEED_APPS
+
+    with_seed = {
+        config.label
+        for config in apps.get_app_configs()
+        if config.name.startswith("weibao.") and (Path(config.path) / "seed.py").exists()
+    }
+    assert len(SEED_APPS) == len(set(SEED_APPS))
+    assert with_seed <= set(SEED_APPS)

@@ -32,11 +32,11 @@ EXPECTED = {
     "20-forward-inline": "order_created",
     "21-forward-attached": "order_created",
     "22-auto-reply-ooo": "ignored",
-    "23-bulk-alarm": "order_created",
+    "23-bulk-alarm": "order_created",  # its sender is declared an alarm sender of the mailbox (see the tests)
     "24-unknown-sender": "triage",
     "25-no-sender": "triage",
-    "26-broken-mime-no-boundary": "quarantined",
-    "27-broken-mime-missing-start": "quarantined",
+    "26-broken-mime-no-boundary": "order_created",  # damaged: the text is kept, flagged, raw mail kept
+    "27-broken-mime-missing-start": "order_created",
     "28-garbage": "quarantined",
     "29-duplicate-of-01": "duplicate",
     "30-big5": "triage",
@@ -75,3 +75,28 @@ def corpus(
     if big:
         out["37-20mb-attachment"] = big_mail()
     return out
+
+
+HARDENING = CORPUS / "hardening"
+
+# What each mail of the hardening corpus (automatic mail, bounces, broken structure, 8-bit headers) must become.
+HARDENING_EXPECTED = {
+    "h01-auto-generated-reply-to-notice": "ignored",
+    "h02-precedence-junk": "ignored",
+    "h03-mailing-list": "ignored",
+    "h04-ooo-subject-only-traditional": "ignored",
+    "h05-ooo-german": "ignored",
+    "h06-x-autorespond-new": "ignored",
+    "h07-dsn-bounce-from-subdomain": "bounced",
+    "h08-plain-bounce-chinese": "bounced",
+    "h09-8bit-gbk-attachment-name": "order_created",
+    "h10-sender-from-subdomain": "order_created",
+    "h11-truncated-attachment": "order_created",
+}
+
+
+def hardening_corpus(*, order: str, our_msgid: str) -> dict[str, bytes]:
+    return {
+        path.stem: path.read_bytes().replace(b"{{ORDER}}", order.encode()).replace(b"{{OUR_MSGID}}", our_msgid.encode())
+        for path in sorted(HARDENING.glob("*.eml"))
+    }

@@ -22,7 +22,7 @@ def _statuses(mailbox) -> dict[str, str]:
 def loaded(make_mailbox, customer_a, customer_b, our_mail_a):
     mails = corpus(order=our_mail_a.workorder.number, our_msgid=our_mail_a.message_id)
     assert list(mails) == list(EXPECTED)  # UIDs follow this order
-    return make_mailbox(list(mails.values()))
+    return make_mailbox(list(mails.values()), alarm_senders="nms@jia.example.cn")
 
 
 def test_corpus_is_registered_completely(loaded, smtp, django_capture_on_commit_callbacks, customer_a, our_mail_a):
@@ -89,16 +89,22 @@ def test_corpus_is_registered_completely(loaded, smtp, django_capture_on_commit_
     for name in ("26-broken-mime-no-boundary", "27-broken-mime-missing-start", "28-garbage"):
         row = by_name[name]
         assert row.reason
-        assert row.workorder is None
         with row.raw.open("rb") as fh:
             kept = fh.read()
         # byte for byte as the server gave it (Dovecot turns the NUL of the garbage mail into 0x80)
         assert kept == mails_raw(name, our_mail_a) or (name == "28-garbage" and b"this is not a mail" in kept)
+    assert by_name["28-garbage"].workorder is None
+    # a damaged structure: what can be read becomes the order, flagged for the desk on the row and the timeline
+    damaged = by_name["26-broken-mime-no-boundary"]
+    assert "no boundary parameter at all" in damaged.workorder.symptom
+    assert "NoBoundaryInMultipartDefect" in damaged.reason
+    flag = WorkOrderEvent.objects.get(workorder=damaged.workorder, kind="comment", internal=True)
+    assert "NoBoundaryInMultipartDefect" in flag.body
     assert by_name["29-duplicate-of-01"].duplicate_of == by_name["01-utf8-plain"]
 
     # the auto-reply: one per new order from a person, threaded under the sender's mail, none to machine mail
     created = [r for r in by_name.values() if r.status == "order_created"]
-    assert WorkOrder.objects.filter(channel="email").count() == len(created) == 22
+    assert WorkOrder.objects.filter(channel="email").count() == len(created) == 24
     replies = [m for m in smtp.messages if m["message"]["Auto-Submitted"] == "auto-replied"]
     assert len(replies) == len(created) - 1  # not to 23-bulk-alarm
     first = next(m for m in replies if m["message"]["In-Reply-To"] == "<corpus-01@mail.example>")
@@ -175,12 +181,12 @@ def test_restarted_worker_creates_no_duplicates(
         mailbox_poll(mailbox=loaded)
 
     assert _statuses(loaded) == EXPECTED
-    assert WorkOrder.objects.filter(channel="email").count() == 22
+    assert WorkOrder.objects.filter(channel="email").count() == 24
     refs = list(WorkOrderEvent.objects.filter(kind__in=["created", "comment"]).exclude(source_ref="")
                 .values_list("source_ref", flat=True))  # fmt: skip
     assert len(refs) == len(set(refs))
     assert WorkOrderEvent.objects.filter(workorder=our_mail_a.workorder, kind="comment", internal=False).count() == 6
-    assert Delivery.objects.filter(inbound__isnull=False).count() == 21
+    assert Delivery.objects.filter(inbound__isnull=False).count() == 23
 
 
 def test_imaps_and_starttls(make_mailbox, customer_a, django_capture_on_commit_callbacks):

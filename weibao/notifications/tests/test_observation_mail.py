@@ -63,7 +63,7 @@ def test_thanks_out_of_office_and_still_broken_replies_never_reopen(
     assert "可以结单" in replies[0].text
     assert "又断网了" in replies[1].text
     ignored = InboundMessage.objects.filter(status="ignored").values_list("reason", flat=True)
-    assert all(reason.startswith("Automatic reply") or "自动" in reason for reason in ignored)
+    assert all(reason.startswith("Automatic mail") or "自动" in reason for reason in ignored)
 
     # The observation period passes: the open flag keeps the order from closing until the desk decides.
     from django.utils import timezone

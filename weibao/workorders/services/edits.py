@@ -199,13 +199,19 @@ def workorder_log_work(*, workorder: WorkOrder, actor: User, minutes: int, note:
 
 @transaction.atomic
 def legacy_review_add(*, workorder: WorkOrder, actor: User, notes: str, next_steps: str = "",
-                      customer_report: str = "", next_review_on: datetime.date | None = None) -> LegacyReview:  # fmt: skip
-    """Review an order past its time limit (遗留问题): notes, next steps, optionally a report for the customer."""
+                      customer_report: str = "", next_review_on: datetime.date | None = None,
+                      expected_version: int | None = None) -> LegacyReview:  # fmt: skip
+    """Review an order past its time limit (遗留问题): notes, next steps, optionally a report for the customer.
+    `next_review_on`: the day of the next review (a reminder goes to the reviewer and the manager that working day,
+    issue 22); it cannot lie in the past."""
     _check_actor(actor, "workorders.legacy_review", workorder)
     notes = _clean_text(notes, "notes", required=True)
     next_steps = _clean_text(next_steps, "next_steps")
     customer_report = _clean_text(customer_report, "customer_report")
+    if next_review_on is not None and next_review_on < timezone.localdate():
+        raise ValidationError({"next_review_on": _("The next review cannot be in the past.")})
     wo = _lock(workorder)
+    _check_version(wo, expected_version)
     event = _event(
         wo,
         kind=EventKind.LEGACY_REVIEW,

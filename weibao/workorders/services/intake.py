@@ -49,6 +49,27 @@ def _responsible_branch_id(site, customer) -> int | None:
     return customer.branch_id
 
 
+# A call time a little ahead of the server's clock is a typed minute, not the future; more is refused.
+REPORTED_AT_TOLERANCE = datetime.timedelta(minutes=2)
+# How far back a call may be registered (a report written up after a night call; older ones are history, not intake).
+REPORTED_AT_MAX_AGE = datetime.timedelta(days=7)
+
+
+def _check_reported_at(reported_at: datetime.datetime | None) -> datetime.datetime:
+    """The real time of the call (issue 18): the clocks start then, not at typing time; never in the future."""
+    now = timezone.now()
+    if reported_at is None:
+        return now
+    if timezone.is_naive(reported_at):
+        raise ValidationError({"reported_at": _("Give the time with its time zone.")})
+    if reported_at > now + REPORTED_AT_TOLERANCE:
+        raise ValidationError({"reported_at": _("The time of the call cannot be in the future.")})
+    if reported_at < now - REPORTED_AT_MAX_AGE:
+        raise ValidationError({"reported_at": _("The call is more than %(days)d days ago: register it as history.")
+                               % {"days": REPORTED_AT_MAX_AGE.days}})  # fmt: skip
+    return min(reported_at, now)
+
+
 @dataclass
 class _Draft:
     """A checked report, ready to insert: the order (no number yet), its clocks, devices and first event's data."""
@@ -108,9 +129,15 @@ def _draft(
     reporter_phone = _clean_text(reporter_phone, "reporter_phone", max_length=40)
     reporter_email = _clean_text(reporter_email, "reporter_email", max_length=254)
     source_ref = _clean_text(source_ref, "source_ref", max_length=200)
+    if contact is not None:
+        # A phone report names a known contact: the notices reach them (registered, resolved, closed) by the mail
+        # and mobile on file unless the caller gave others.
+        reporter_name = reporter_name or contact.name
+        reporter_phone = reporter_phone or contact.mobile or contact.phone
+        reporter_email = reporter_email or contact.email
     checked = _check_attachments(attachments)
 
-    reported_at = reported_at or timezone.now()
+    reported_at = _check_reported_at(reported_at)
     if entitlement is None:
         from weibao.contracts.selectors import entitlement_for
 
@@ -174,6 +201,10 @@ def workorder_create(*, actor: User, **report) -> WorkOrder:
     `report`: customer, site, channel, symptom and optionally severity, reporter_name/phone/email, devices,
     project, attachments, source_ref, title, category, contact, reported_at."""
     require(actor, "workorders.create")
+    new_device = report.pop("new_device", None)
+    if new_device:
+        # The caller's device is not registered yet: recorded on the spot, in the same transaction as the order.
+        report["devices"] = [*report.get("devices", ()), _device_on_the_spot(actor, report, new_device)]
     draft = _draft(actor=actor, **report)
     wo = draft.workorder
     # The number last: taking it locks the year's counter row until commit, so everything slow (entitlement, SLA
@@ -191,6 +222,24 @@ def workorder_create(*, actor: User, **report) -> WorkOrder:
     for upload, info in draft.attachments:
         _store_attachment(wo, upload, info, actor=actor, event=event, internal=False)
     return wo
+
+
+def _device_on_the_spot(actor: User, report: dict, new_device: dict):
+    """A device the caller names that the estate does not know yet (vendor, model, serial number, location)."""
+    from weibao.assets.services import device_create
+
+    customer, site = report["customer"], report["site"]
+    if actor.is_customer or site.customer_id != customer.pk:
+        raise PermissionDenied("workorders.create")
+    fields = {k: v for k, v in new_device.items() if k in ("serial_number", "location", "name") and v}
+    if not new_device.get("vendor") or not (new_device.get("model") or "").strip():
+        raise ValidationError({"new_device_model": _("Give at least the vendor and the model of the new device.")})
+    try:
+        return device_create(actor=actor, customer=customer, site=site, vendor=new_device["vendor"],
+                             model=new_device["model"], **fields)  # fmt: skip
+    except ValidationError as exc:
+        raise ValidationError({f"new_device_{k}" if k != "__all__" else "new_device_model": v
+                               for k, v in exc.message_dict.items()}) from exc  # fmt: skip
 
 
 MAX_BATCH = 100  # reports per batch request

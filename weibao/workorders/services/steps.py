@@ -7,17 +7,32 @@ with a reason code, recorded under the step's own event kind, so a quote sent is
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from typing import Any
 
 from django.core.exceptions import ValidationError
-from django.db import transaction
+from django.db import IntegrityError, transaction
+from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from weibao.accounts.models import User
+from weibao.contracts.choices import ClockKind
 from weibao.core.exceptions import TransitionNotAllowed
-from weibao.workorders.choices import TRANSITIONS, Status, WaitReason
-from weibao.workorders.models import WorkOrder, WorkOrderEvent
-from weibao.workorders.services.common import _check_actor, _check_version, _copy_back, _event, _json, _lock, _save
+from weibao.workorders import clocks as wclocks
+from weibao.workorders.choices import OPEN_STATUSES, TRANSITIONS, AlertLevel, Status, WaitReason
+from weibao.workorders.events import publish
+from weibao.workorders.models import Alert, WorkOrder, WorkOrderEvent
+from weibao.workorders.services.common import (
+    CLOCK_FIELDS,
+    _check_actor,
+    _check_version,
+    _copy_back,
+    _event,
+    _json,
+    _lock,
+    _save,
+    _sync_clocks,
+)
 from weibao.workorders.services.transitions import _move
 
 # Where on-site steps may be recorded: the order is being worked on (not new, not finished).
@@ -115,3 +130,81 @@ def workorder_lock(workorder: WorkOrder) -> WorkOrder:
 def workorder_check_version(*, workorder: WorkOrder, expected_version: int | None) -> None:
     """Raise StaleEdit when the order changed since the caller read `expected_version` (no lock taken)."""
     _check_version(workorder, expected_version)
+
+
+# --- the solution plan's clock and reminders (issue 22) -----------------------------------------------------------
+
+PLAN_CLOCK_STOP = "stop"
+PLAN_CLOCK_RUN = "run"
+
+
+@transaction.atomic
+def workorder_plan_step(*, workorder: WorkOrder, actor: User, perm: str, kind: str, plan_clock: str = "",
+                        plan: str | None = None, body: str = "", data: dict[str, Any] | None = None,
+                        internal: bool = False, expected_version: int | None = None) -> tuple[WorkOrder, WorkOrderEvent]:  # fmt: skip
+    """A step of the order's solution plan that may move the plan clock (SPEC §3: the plan is due within 48/72/108
+    working hours). `plan_clock` "stop": the plan was submitted to the customer — the clock stops and `plan_at` is
+    set (a draft never stops it); "run": the customer rejected it or asked for changes — the clock runs on from
+    where it stopped (the review time does not count) and `plan_at` is cleared; "": the clock is left alone.
+    `plan` (a summary of the plan) is kept in the order's plan text. One event of `kind`."""
+    _check_actor(actor, perm, workorder)
+    wo = _lock(workorder)
+    if wo.status not in OPEN_STATUSES:
+        raise _refuse_step(wo, str(kind))
+    _check_version(wo, expected_version)
+    now = timezone.now()
+    fields: list[str] = []
+    payload = dict(data or {})
+    if plan is not None and plan != wo.plan:
+        wo.plan = plan
+        fields.append("plan")
+    if plan_clock:
+        clocks = list(wo.clocks.all())
+        targets = wclocks.sla_targets(wo) if plan_clock == PLAN_CLOCK_RUN else None
+        changed = []
+        for clock in clocks:
+            if clock.kind != ClockKind.PLAN:
+                continue
+            if plan_clock == PLAN_CLOCK_STOP and wclocks.clock_stop(clock, now):
+                changed.append(clock)
+            elif plan_clock == PLAN_CLOCK_RUN and wo.resolved_at is None:
+                paused = wo.status in targets.pause_states
+                if wclocks.clock_continue(clock, now, targets.calendar, paused=paused):
+                    changed.append(clock)
+        if changed:
+            payload["clock"] = ClockKind.PLAN.value
+        _sync_clocks(wo, clocks, changed)
+        wo.plan_at = (wo.plan_at or now) if plan_clock == PLAN_CLOCK_STOP else None
+        fields += ["plan_at", *CLOCK_FIELDS]
+    _save(wo, fields)
+    event = _event(wo, kind=kind, actor=actor, body=body, data=payload, internal=internal)
+    _copy_back(workorder, wo)
+    return workorder, event
+
+
+def workorder_alert_record(*, workorder_id: int, kind: str, dedupe_key: str, actor: User, data: dict[str, Any],
+                           level: str = AlertLevel.BREACH, clock_kind: str = ClockKind.PLAN,
+                           recipients: Iterable[int] = (), managers: bool = True, internal: bool = False,
+                           body: str = "") -> WorkOrderEvent | None:  # fmt: skip
+    """An alert raised by another app's periodic job (a missed milestone, a legacy review due): one timeline event
+    per `dedupe_key` (None when it was raised before — a job run twice alerts once) and an in-app alert for each
+    recipient and, with `managers`, the service managers of the order's branch (else the head office's)."""
+    wo = WorkOrder.objects.only("pk", "branch_id", "assignee_id").get(pk=workorder_id)
+    try:
+        with transaction.atomic():
+            event = WorkOrderEvent.objects.create(workorder=wo, kind=kind, actor=actor, body=body, data=data,
+                                                  internal=internal, dedupe_key=dedupe_key[:64],
+                                                  created_at=timezone.now())  # fmt: skip
+    except IntegrityError:
+        return None  # raised before (the unique dedupe key per order)
+    people = {pk for pk in recipients if pk}
+    if managers:
+        by_branch = wclocks._managers_by_branch()
+        people.update(by_branch.get(wo.branch_id) or by_branch["head"])
+    Alert.objects.bulk_create(
+        [Alert(recipient_id=pk, workorder=wo, event=event, level=level, clock_kind=clock_kind,
+               created_at=event.created_at) for pk in sorted(people)],
+        ignore_conflicts=True,
+    )  # fmt: skip
+    publish([event.pk])
+    return event

@@ -14,14 +14,17 @@ from django.utils.translation import gettext as _
 
 from weibao.accounts.choices import Role
 from weibao.accounts.models import User
+from weibao.accounts.permissions import has_perm
 from weibao.contracts.choices import ClockKind
 from weibao.core.exceptions import TransitionNotAllowed
 from weibao.workorders import clocks as wclocks
 from weibao.workorders import guards
 from weibao.workorders.choices import (
+    OBSERVATION_STATUSES,
     TRANSITION_EVENT,
     TRANSITIONS,
     Cause,
+    CloseReason,
     EventKind,
     ReopenReason,
     ReopenSource,
@@ -35,6 +38,7 @@ from weibao.workorders.models import (
 )
 from weibao.workorders.services.common import (
     CLOCK_FIELDS,
+    SYSTEM_USERNAME,
     _apply_clock_rules,
     _check_actor,
     _check_version,
@@ -58,6 +62,8 @@ Decided = dict[str, Any] | Callable[[WorkOrder, datetime.datetime], dict[str, An
 ENGINEER_ROLES = (Role.DUTY_ENGINEER, Role.FIELD_ENGINEER)
 # How far in the past an agreed visit time may lie (a form's time has no seconds; the person typed it a moment ago).
 APPOINTMENT_PAST_TOLERANCE = datetime.timedelta(minutes=5)
+# The pause reason recorded when a visit after the arrival deadline pauses the arrival clock (issue 18).
+PAUSE_VISIT_AGREED = "visit_agreed"
 
 
 def _move(
@@ -148,8 +154,8 @@ def workorder_start_diagnosis(*, workorder: WorkOrder, actor: User, note: str = 
 
 @transaction.atomic
 def workorder_dispatch(*, workorder: WorkOrder, actor: User, engineer: User, note: str = "",
-                       appointment_at: datetime.datetime | None = None,
-                       expected_version: int | None = None) -> WorkOrder:  # fmt: skip
+                       appointment_at: datetime.datetime | None = None, customer_agreed: bool = False,
+                       appointment_reason: str = "", expected_version: int | None = None) -> WorkOrder:  # fmt: skip
     """The manager sends a field engineer (or re-assigns to another one)."""
     note = _clean_text(note, "note")
     if not engineer.is_internal or not engineer.is_active or engineer.role not in (
@@ -165,15 +171,28 @@ def workorder_dispatch(*, workorder: WorkOrder, actor: User, engineer: User, not
         repeated = wo.status == Status.DISPATCHED and wo.assignee_id == engineer.pk
         return repeated
 
-    wo = _move(workorder, actor=actor, perm="workorders.dispatch", to=Status.DISPATCHED, body=note,
+    from weibao.dispatch.duty import may_dispatch
+
+    if not may_dispatch(actor, branch_id=workorder.branch_id):
+        raise PermissionDenied("workorders.dispatch")  # the duty engineer outside the rule: ask the manager instead
+    perm = "workorders.dispatch" if has_perm(actor, "workorders.dispatch") else "workorders.dispatch_on_duty"
+    wo = _move(workorder, actor=actor, perm=perm, to=Status.DISPATCHED, body=note,
                data={"engineer": engineer.pk}, expected_version=expected_version,
                changes=lambda wo, now: {"assignee": engineer, "accepted_at": None, **_first_response(wo, now)},
                unchanged_if=same_engineer)  # fmt: skip
     if appointment_at is not None:
         # Sent to the same engineer again: the move was a no-op, so the new time must still match the version read
         # (after a real move the version is our own).
-        wo = workorder_set_appointment(workorder=wo, actor=actor, appointment_at=appointment_at,
-                                       expected_version=expected_version if repeated else None)  # fmt: skip
+        try:
+            wo = workorder_set_appointment(workorder=wo, actor=actor, appointment_at=appointment_at,
+                                           note=_clean_text(appointment_reason, "appointment_reason"),
+                                           customer_agreed=customer_agreed,
+                                           expected_version=expected_version if repeated else None)  # fmt: skip
+        except ValidationError as exc:
+            # The visit's reason is the dispatch's `appointment_reason` (its `note` is the engineer's instructions).
+            raise ValidationError(
+                {("appointment_reason" if k == "note" else k): v for k, v in exc.message_dict.items()}
+            ) from exc
     return wo
 
 
@@ -203,11 +222,99 @@ def workorder_accept(*, workorder: WorkOrder, actor: User, note: str = "",
     return workorder
 
 
+# A second "ask the manager" within this time adds nothing (a double tap, an impatient retry).
+REQUEST_DISPATCH_QUIET = datetime.timedelta(minutes=10)
+
+
+@transaction.atomic
+def workorder_request_dispatch(*, workorder: WorkOrder, actor: User, note: str = "") -> WorkOrder:
+    """One tap: the duty engineer asks the branch's managers to dispatch (notice to them; internal timeline entry)."""
+    _check_actor(actor, "workorders.request_dispatch", workorder)
+    note = _clean_text(note, "note")
+    wo = _lock(workorder)
+    if Status.DISPATCHED not in TRANSITIONS[wo.status]:
+        raise TransitionNotAllowed(current=str(Status(wo.status).label),
+                                   requested=str(EventKind.DISPATCH_REQUESTED.label))  # fmt: skip
+    since = timezone.now() - REQUEST_DISPATCH_QUIET
+    if not wo.events.filter(kind=EventKind.DISPATCH_REQUESTED, created_at__gte=since).exists():
+        _event(wo, kind=EventKind.DISPATCH_REQUESTED, actor=actor, body=note, internal=True)
+    _copy_back(workorder, wo)
+    return workorder
+
+
+@transaction.atomic
+def workorder_decline(*, workorder: WorkOrder, actor: User, reason: str,
+                      expected_version: int | None = None) -> WorkOrder:  # fmt: skip
+    """The dispatched engineer cannot take the job (another site, ill, no skill): the order waits, dispatched but
+    unassigned, for the manager to send someone else (they are told; the reason is on the timeline)."""
+    _check_actor(actor, "workorders.accept", workorder)
+    reason = _clean_text(reason, "reason", required=True)
+    wo = _lock(workorder)
+    if wo.status != Status.DISPATCHED or wo.assignee_id is None:
+        raise TransitionNotAllowed(current=str(Status(wo.status).label), requested=str(EventKind.DECLINED.label))
+    if wo.assignee_id != actor.pk and actor.role not in (Role.SERVICE_MANAGER, Role.ADMIN):
+        raise PermissionDenied("workorders.accept")
+    _check_version(wo, expected_version)
+    engineer_id = wo.assignee_id
+    wo.assignee, wo.accepted_at = None, None
+    _save(wo, ["assignee", "accepted_at"])
+    _event(wo, kind=EventKind.DECLINED, actor=actor, body=reason, internal=True, data={"engineer": engineer_id})
+    _copy_back(workorder, wo)
+    return workorder
+
+
+@transaction.atomic
+def workorder_depart(*, workorder: WorkOrder, actor: User, note: str = "") -> WorkOrder:
+    """The engineer sets off for the site (出发): the customer sees someone is coming. Once per dispatch."""
+    _check_actor(actor, "workorders.on_site", workorder)
+    note = _clean_text(note, "note")
+    wo = _lock(workorder)
+    if wo.status != Status.DISPATCHED:
+        raise TransitionNotAllowed(current=str(Status(wo.status).label), requested=str(EventKind.DEPARTED.label))
+    if wo.assignee_id != actor.pk and actor.role not in (Role.SERVICE_MANAGER, Role.ADMIN):
+        raise PermissionDenied("workorders.on_site")
+    last_dispatch = wo.events.filter(kind=EventKind.DISPATCHED).order_by("-id").values_list("id", flat=True).first()
+    if not wo.events.filter(kind=EventKind.DEPARTED, id__gt=last_dispatch or 0).exists():
+        if wo.accepted_at is None:  # setting off is accepting the job
+            wo.accepted_at = timezone.now()
+            _save(wo, ["accepted_at"])
+        _event(wo, kind=EventKind.DEPARTED, actor=actor, body=note, data={"engineer": wo.assignee_id})
+    _copy_back(workorder, wo)
+    return workorder
+
+
+def appointment_horizon() -> datetime.timedelta:
+    """How far ahead a visit may be agreed (WEIBAO_APPOINTMENT_HORIZON_DAYS, 30 days by default)."""
+    from django.conf import settings
+
+    return datetime.timedelta(days=getattr(settings, "WEIBAO_APPOINTMENT_HORIZON_DAYS", 30))
+
+
 def _check_appointment(appointment_at: datetime.datetime) -> None:
     if timezone.is_naive(appointment_at):
         raise ValidationError({"appointment_at": _("Give the time with its time zone.")})
-    if appointment_at < timezone.now() - APPOINTMENT_PAST_TOLERANCE:
+    now = timezone.now()
+    if appointment_at < now - APPOINTMENT_PAST_TOLERANCE:
         raise ValidationError({"appointment_at": _("The agreed visit time lies in the past.")})
+    horizon = appointment_horizon()
+    if appointment_at > now + horizon:
+        raise ValidationError({"appointment_at": _("A visit can be agreed at most %(days)d days ahead.")
+                               % {"days": horizon.days}})  # fmt: skip
+
+
+def _check_late_visit(appointment_at, arrival, *, customer_agreed: bool, reason: str) -> None:
+    """A visit after the on-site deadline pauses the arrival clock: only with the customer's agreement and a reason."""
+    if arrival is None or appointment_at <= arrival.deadline:
+        return
+    errors = {}
+    if not customer_agreed:
+        errors["customer_agreed"] = _(
+            "This time is after the on-site deadline (%(deadline)s): confirm that the customer agreed to it."
+        ) % {"deadline": timezone.localtime(arrival.deadline).strftime("%Y-%m-%d %H:%M")}
+    if not reason:
+        errors["note"] = _("Say why the visit is after the on-site deadline.")
+    if errors:
+        raise ValidationError(errors)
 
 
 def _end_appointment_pause(clock, appointment_at: datetime.datetime, now: datetime.datetime) -> bool:
@@ -228,10 +335,12 @@ def _end_appointment_pause(clock, appointment_at: datetime.datetime, now: dateti
 
 @transaction.atomic
 def workorder_set_appointment(*, workorder: WorkOrder, actor: User, appointment_at: datetime.datetime,
-                              note: str = "", expected_version: int | None = None) -> WorkOrder:  # fmt: skip
-    """Record the visit time agreed with the customer (not in the past). A time later than the arrival deadline is
-    the customer's choice, so the arrival clock pauses from now until the appointment (SPEC §3: waiting on the
-    customer)."""
+                              note: str = "", customer_agreed: bool = False,
+                              expected_version: int | None = None) -> WorkOrder:  # fmt: skip
+    """Record the visit time agreed with the customer (not in the past, not beyond the horizon). A time later than
+    the arrival deadline must be the customer's choice (`customer_agreed` and a reason in `note`): the arrival clock
+    then pauses from now until the appointment (SPEC §3: waiting on the customer; pause reason "visit time agreed
+    with the customer")."""
     _check_actor(actor, "workorders.appointment", workorder)
     note = _clean_text(note, "note")
     _check_appointment(appointment_at)
@@ -247,6 +356,7 @@ def workorder_set_appointment(*, workorder: WorkOrder, actor: User, appointment_
     old = wo.appointment_at
     wo.appointment_at = appointment_at
     arrival = wo.clocks.filter(kind=ClockKind.ARRIVAL, stopped_at__isnull=True).first()
+    _check_late_visit(appointment_at, arrival, customer_agreed=customer_agreed, reason=note)
     paused = False
     if arrival is not None:
         cal = wclocks.sla_targets(wo).calendar
@@ -261,8 +371,10 @@ def workorder_set_appointment(*, workorder: WorkOrder, actor: User, appointment_
             arrival.save()
             wclocks.summarise(wo, list(wo.clocks.all()))
     _save(wo, ["appointment_at", *CLOCK_FIELDS])
-    _event(wo, kind=EventKind.APPOINTMENT, actor=actor, body=note,
-           data={"fields": {"appointment_at": [_json(old), _json(appointment_at)]}, "arrival_paused": paused})  # fmt: skip
+    data = {"fields": {"appointment_at": [_json(old), _json(appointment_at)]}, "arrival_paused": paused}
+    if paused:
+        data.update(customer_agreed=True, pause_reason=PAUSE_VISIT_AGREED)
+    _event(wo, kind=EventKind.APPOINTMENT, actor=actor, body=note, data=data)
     _copy_back(workorder, wo)
     return workorder
 
@@ -436,12 +548,30 @@ def workorder_reopen(*, workorder: WorkOrder, actor: User, reason: str, source: 
                    source=source, reason_code=reason_code, expected_version=expected_version)  # fmt: skip
 
 
+def _close_reason(wo: WorkOrder, now: datetime.datetime, actor: User, reason_code: str, note: str) -> dict[str, Any]:
+    """Closing before the observation period has passed needs a reason from the list (and words for "other"),
+    recorded on the timeline; afterwards (or by the system's sweep) none is asked."""
+    early = wo.status in OBSERVATION_STATUSES and (wo.observation_ends_at is None or wo.observation_ends_at > now)
+    if not early or actor.username == SYSTEM_USERNAME:
+        return {"reason_code": reason_code} if reason_code else {}
+    if reason_code not in CloseReason.values:
+        raise ValidationError({"reason_code": _("Say why the order is closed during its observation period.")})
+    if reason_code == CloseReason.OTHER and not note:
+        raise ValidationError({"note": _("Say why the order is closed during its observation period.")})
+    return {"reason_code": reason_code, "during_observation": True,
+            "observation_ends_at": _json(wo.observation_ends_at)}  # fmt: skip
+
+
 @transaction.atomic
-def workorder_close(*, workorder: WorkOrder, actor: User, note: str = "",
+def workorder_close(*, workorder: WorkOrder, actor: User, note: str = "", reason_code: str = "",
                     expected_version: int | None = None) -> WorkOrder:  # fmt: skip
-    """Close a resolved order (by a manager, or by the system when the observation period passed quietly)."""
+    """Close a resolved order (by a manager, or by the system when the observation period passed quietly). During
+    the observation period a person must say why (`reason_code`, CloseReason)."""
     note = _clean_text(note, "note")
+    if reason_code and reason_code not in CloseReason.values:
+        raise ValidationError({"reason_code": _("Unknown reason.")})
     wo = _move(workorder, actor=actor, perm="workorders.close", to=Status.CLOSED, body=note,
+               data=lambda wo, now: _close_reason(wo, now, actor, reason_code, note),
                changes={"closed_at": timezone.now(), "observation_reply_pending": False},
                expected_version=expected_version, unchanged_if=lambda wo: wo.status == Status.CLOSED)  # fmt: skip
     if wo._moved_event is not None:

@@ -3,7 +3,7 @@
 import datetime as dt
 import functools
 import importlib
-from html import escape as html_escape
+import re
 
 from django import template
 from django.urls import NoReverseMatch, reverse
@@ -166,6 +166,23 @@ def sla_label(value: str) -> str:
     return _label("weibao.workorders.choices.SlaState", value)
 
 
+_EXTENSION = re.compile(r"(?:转|分机|ext\.?|x|#)", re.IGNORECASE)
+
+
+@register.filter
+def tel_href(value: str) -> str:
+    """A phone number as a `tel:` target: digits and a leading +; an extension (转/分机/ext/#) after a pause (,)."""
+    main, *ext = _EXTENSION.split((value or "").strip(), maxsplit=1)
+    digits = ("+" if main.startswith("+") else "") + re.sub(r"\D", "", main)
+    ext_digits = re.sub(r"\D", "", ext[0]) if ext else ""
+    return f"{digits},{ext_digits}" if ext_digits else digits
+
+
+@register.filter
+def close_reason_label(value: str) -> str:
+    return _label("weibao.workorders.choices.CloseReason", value)
+
+
 @register.filter
 def channel_label(value: str) -> str:
     return _label("weibao.contracts.choices.IntakeChannel", value)
@@ -195,52 +212,39 @@ def sla_tone(value: str) -> str:
 
 @register.simple_tag
 def queue_cards(items, list_url: str, is_customer: bool) -> str:
-    """The queue's cards, built in Python: the same markup as a template loop, but one template variable per card
-    costs ~30 lookups, filters and escapes in Django's engine — 25 cards were ~10 ms of a ~20 ms page."""
+    """The queue's cards, one template (`_card.html`) each, cached per card: a template loop costs ~0.4 ms a card in
+    Django's engine, ~10 ms of a 20 ms page. A card's key holds what can change it at once (version, state, SLA,
+    deadline, assignee, reply flag) plus the minute, so names and the "time left" text are at most a minute old."""
+    from django.conf import settings
+    from django.core.cache import cache
     from django.template.loader import get_template
-    from django.utils.dateformat import format as date_format
     from django.utils.safestring import mark_safe
-    from django.utils.text import Truncator
+    from django.utils.translation import get_language
 
-    esc = html_escape
-    unassigned = _("unassigned")
-    reply_flag = None  # the template of the observation-reply flag, loaded for the first flagged card
-    out = []
-    for wo in items:
-        number = esc(wo.number)
-        url = f"{esc(list_url)}{wo.pk}/"
-        sla = ""
-        if wo.sla_state != "ok" and wo.is_active:
-            sla = f' <span class="badge {sla_tone(wo.sla_state)}">{esc(sla_label(wo.sla_state))}</span>'
-        if wo.next_deadline and wo.is_open:
-            due = (f'<span title="{date_format(timezone.localtime(wo.next_deadline), "Y-m-d H:i")}">'
-                   f"{esc(until(wo.next_deadline))}</span>")  # fmt: skip
-        else:
-            due = f'<span class="muted">{date_format(timezone.localtime(wo.reported_at), "m-d H:i")}</span>'
-        symptom = esc(Truncator(wo.title or wo.symptom).chars(120))
-        site = esc(str(wo.site))
-        if is_customer:
-            meta = f"<span>{site}</span>"
-        else:
-            meta = f'<a href="?customer={wo.customer_id}">{esc(str(wo.customer))}</a><span>{site}</span>'
-        meta += f"<span>{esc(str(wo.assignee) if wo.assignee else unassigned)}</span>"
-        if not is_customer and wo.branch:
-            meta += f"<span>{esc(str(wo.branch))}</span>"
-        meta += f"<span>{esc(channel_label(wo.channel))}</span>"
-        reply = ""
-        if not is_customer and wo.observation_reply_pending:
-            # Few cards carry the flag: its markup lives in a template, rendered only for them.
-            reply_flag = reply_flag or get_template("workorders/partials/_reply_flag.html")
-            reply = reply_flag.render({"text": getattr(wo, "reply_text", "") or ""})
-        out.append(
-            f'<li class="wo-card sla-{esc(wo.sla_state)}" data-number="{number}"><div>'
-            f'<a class="number" href="{url}">{number}</a> '
-            f'<span class="badge {status_tone(wo.status)}">{esc(status_label(wo.status))}</span> '
-            f'<span class="badge badge-blue">{esc(wo.severity)}</span>{sla}</div>'
-            f'<div class="due">{due}</div><a class="symptom" href="{url}">{symptom}</a>'
-            f'<div class="meta">{meta}</div>{reply}</li>'
-        )
-    return mark_safe("\n".join(out))  # noqa: S308 - every value above went through html.escape
+    items = list(items)
+    if not items:
+        return ""
+    minute = int(timezone.now().timestamp() // 60)
+    head = f"wo-card:{get_language()}:{int(bool(is_customer))}:{list_url}:{minute}"
+    keys = [
+        f"{head}:{wo.pk}:{wo.version}:{wo.status}:{wo.sla_state}:{wo.next_deadline and wo.next_deadline.timestamp()}"
+        f":{wo.assignee_id}:{int(bool(wo.observation_reply_pending))}"
+        for wo in items
+    ]
+    use_cache = getattr(settings, "WEIBAO_QUEUE_COUNTS_TTL", 10) > 0  # 0: nothing on the queue is cached
+    cached = cache.get_many(keys) if use_cache else {}
+    missing = {}
+    template = None
+    cards = []
+    for key, wo in zip(keys, items, strict=True):
+        card = cached.get(key)
+        if card is None:
+            template = template or get_template("workorders/partials/_card.html")
+            card = missing[key] = template.render({"wo": wo, "list_url": list_url, "is_customer": is_customer})
+        cards.append(card)
+    if missing and use_cache:
+        cache.set_many(missing, 120)
+    return mark_safe("".join(cards))  # noqa: S308 - each card is a rendered (auto-escaped) template
 
 
 @register.simple_tag(takes_context=True)

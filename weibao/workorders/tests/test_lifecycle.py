@@ -35,7 +35,7 @@ def test_full_happy_path(order_a, duty_engineer, manager, field_engineer, custom
     assert wo.observation_ends_at is not None
     wo = svc.workorder_customer_confirm(workorder=wo, actor=customer_a_user)
     assert wo.status == Status.OBSERVING
-    wo = svc.workorder_close(workorder=wo, actor=manager)
+    wo = svc.workorder_close(workorder=wo, actor=manager, reason_code="customer_confirmed")
     assert wo.status == Status.CLOSED
     assert kinds(wo) == [
         EventKind.CREATED, EventKind.ACKNOWLEDGED, EventKind.DIAGNOSIS_STARTED, EventKind.WORK_LOGGED,

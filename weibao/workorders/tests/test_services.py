@@ -267,7 +267,8 @@ def test_appointment_after_deadline_pauses_arrival(clock, site_a, duty_engineer,
     svc.workorder_acknowledge(workorder=wo, actor=duty_engineer)
     clock.advance(minutes=30)
     visit = clock.now + 24 * H
-    svc.workorder_dispatch(workorder=wo, actor=manager, engineer=field_engineer, appointment_at=visit)
+    svc.workorder_dispatch(workorder=wo, actor=manager, engineer=field_engineer, appointment_at=visit,
+                           customer_agreed=True, appointment_reason="客户明天才在")  # fmt: skip
     arrival = clock_of(wo, ClockKind.ARRIVAL)
     # 30 min used before the customer chose a later time; 90 min remain after the agreed visit.
     assert arrival.deadline == visit + 90 * M

@@ -6,6 +6,7 @@ import json
 
 import pytest
 from django.core.exceptions import PermissionDenied, ValidationError
+from django.utils import timezone
 
 from weibao.accounts.services import token_create
 from weibao.workorders import services as svc
@@ -135,7 +136,7 @@ def test_services_refuse_a_stale_version_on_moves_that_had_none(site_a, duty_eng
         svc.workorder_record_plan(workorder=fresh(wo), actor=field_engineer, plan="换模块", expected_version=old)
     with pytest.raises(StaleEdit):
         svc.workorder_set_appointment(workorder=fresh(wo), actor=field_engineer, expected_version=old,
-                                      appointment_at=datetime.datetime(2099, 1, 1, tzinfo=datetime.UTC))  # fmt: skip
+                                      appointment_at=timezone.now() + datetime.timedelta(days=2))  # fmt: skip
     wo.refresh_from_db()
     assert wo.accepted_at is None
     assert wo.plan == ""
@@ -253,6 +254,10 @@ def test_api_moves_with_an_optional_body_still_work_without_one(api_as, customer
         svc.workorder_acknowledge(workorder=wo, actor=duty_engineer)
         svc.workorder_resolve(workorder=wo, actor=duty_engineer, resolution="已修复")
         actor = manager if verb == "close" else customer_a_user
+        if verb == "close":  # closing inside the observation period needs a reason (issue 18): let it pass first
+            from django.utils import timezone
+
+            type(wo).objects.filter(pk=wo.pk).update(observation_ends_at=timezone.now())
     elif verb == "resume":
         svc.workorder_wait_customer(workorder=wo, actor=duty_engineer, reason="等客户")
     response = post(api_as(actor), f"/api/work-orders/{wo.pk}/{verb}")
@@ -319,10 +324,12 @@ def test_moving_the_visit_earlier_ends_the_old_wait(later, clock, site_a, duty_e
     wo = make_workorder(site=site_a, actor=duty_engineer, severity="A")  # arrival within 2 h (city)
     svc.workorder_acknowledge(workorder=wo, actor=duty_engineer)
     clock.advance(minutes=30)
-    svc.workorder_dispatch(workorder=wo, actor=manager, engineer=field_engineer, appointment_at=clock.now + 48 * H)
+    svc.workorder_dispatch(workorder=wo, actor=manager, engineer=field_engineer, appointment_at=clock.now + 48 * H,
+                           customer_agreed=True, appointment_reason="客户后天才在")  # fmt: skip
     clock.advance(hours=1)  # the clock waited for the customer's time: still 90 min left
     visit = clock.now + (5 * H if later else 30 * M)
-    svc.workorder_set_appointment(workorder=fresh(wo), actor=duty_engineer, appointment_at=visit)
+    svc.workorder_set_appointment(workorder=fresh(wo), actor=duty_engineer, appointment_at=visit,
+                                  customer_agreed=True, note="客户改约")  # fmt: skip
     arrival = _arrival(wo)
     assert arrival.deadline == (visit + 90 * M if later else clock.now + 90 * M)
     wo.refresh_from_db()
@@ -334,12 +341,14 @@ def test_repeated_dispatch_with_a_stale_version_does_not_overwrite_the_appointme
                                                                                   field_engineer):  # fmt: skip
     from weibao.core.exceptions import StaleEdit
 
-    day = datetime.datetime(2099, 5, 1, 2, 0, tzinfo=datetime.UTC)
+    day = (timezone.now() + datetime.timedelta(days=10)).replace(microsecond=0)
     wo = make_workorder(site=site_a, actor=duty_engineer)
-    svc.workorder_dispatch(workorder=wo, actor=manager, engineer=field_engineer, appointment_at=day)
+    svc.workorder_dispatch(workorder=wo, actor=manager, engineer=field_engineer, appointment_at=day,
+                           customer_agreed=True, appointment_reason="客户指定")  # fmt: skip
     read = wo.version
     agreed = day + datetime.timedelta(hours=3)
-    svc.workorder_set_appointment(workorder=fresh(wo), actor=duty_engineer, appointment_at=agreed)
+    svc.workorder_set_appointment(workorder=fresh(wo), actor=duty_engineer, appointment_at=agreed,
+                                  customer_agreed=True, note="客户改约")  # fmt: skip
     with pytest.raises(StaleEdit):
         svc.workorder_dispatch(workorder=fresh(wo), actor=manager, engineer=field_engineer, expected_version=read,
                                appointment_at=day + datetime.timedelta(days=1))  # fmt: skip

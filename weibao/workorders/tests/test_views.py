@@ -61,6 +61,23 @@ def test_queue_counts_are_cached_briefly(client, duty_engineer, site_a, settings
     cache.clear()
 
 
+def test_queue_cards_are_cached_but_a_change_shows_at_once(client, duty_engineer, site_a, settings):
+    """Cards come from a per-card cache; a state change (new version) renders the card again, escaped."""
+    settings.WEIBAO_QUEUE_COUNTS_TTL = 30
+    wo = make_workorder(site=site_a, actor=duty_engineer, symptom="<script>alert(1)</script> 网络中断")
+    client.force_login(duty_engineer)
+    first = client.get(reverse("workorders:list")).content.decode()
+    assert "&lt;script&gt;alert(1)&lt;/script&gt; 网络中断" in first
+    assert "<script>alert(1)" not in first
+    assert client.get(reverse("workorders:list")).content.decode().count('class="wo-card') == 1  # from the cache
+    svc.workorder_acknowledge(workorder=wo, actor=duty_engineer)
+    wo.refresh_from_db()
+    body = client.get(reverse("workorders:list")).content.decode()
+    card = body[body.index('class="wo-card') : body.index("</li>", body.index('class="wo-card'))]
+    assert str(Status(wo.status).label) in card
+    assert str(Status.NEW.label) not in card
+
+
 def test_queue_htmx_returns_fragment_and_filters(client, duty_engineer, site_a):
     a = make_workorder(site=site_a, actor=duty_engineer, severity="A")
     b = make_workorder(site=site_a, actor=duty_engineer, severity="C")

@@ -13,9 +13,10 @@ from typing import Any
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
+from weibao.accounts.permissions import has_perm
 from weibao.workorders import forms as wf
 from weibao.workorders import services as svc
-from weibao.workorders.choices import CustomerAnswer, ReopenSource, ReplyDecision
+from weibao.workorders.choices import CloseReason, CustomerAnswer, ReopenSource, ReplyDecision, Status
 from weibao.workorders.models import WorkOrder
 from weibao.workorders.selectors import workorder_allowed_actions
 
@@ -57,6 +58,13 @@ ACTIONS: dict[str, Action] = {
         Action("accept", _("Accept the job"), "workorders.accept", wf.NoteForm,
                lambda wo, u, d: svc.workorder_accept(workorder=wo, actor=u, note=d["note"], expected_version=_v(d)),
                style="primary", quick=True),
+        Action("decline", _("Decline the job"), "workorders.accept", wf.ReasonForm,
+               lambda wo, u, d: svc.workorder_decline(workorder=wo, actor=u, reason=d["reason"],
+                                                     expected_version=_v(d)),
+               style="danger"),
+        Action("depart", _("On my way"), "workorders.on_site", wf.NoteForm,
+               lambda wo, u, d: svc.workorder_depart(workorder=wo, actor=u, note=d["note"]),
+               style="primary", quick=True),
         Action("arrive", _("Arrived on site"), "workorders.on_site", wf.NoteForm,
                lambda wo, u, d: svc.workorder_arrive(workorder=wo, actor=u, note=d["note"], expected_version=_v(d)),
                style="primary", quick=True),
@@ -77,11 +85,17 @@ ACTIONS: dict[str, Action] = {
         Action("dispatch", _("Dispatch to a field engineer"), "workorders.dispatch", wf.DispatchForm,
                lambda wo, u, d: svc.workorder_dispatch(workorder=wo, actor=u, engineer=d["engineer"], note=d["note"],
                                                       appointment_at=d.get("appointment_at"),
+                                                      customer_agreed=d.get("customer_agreed", False),
+                                                      appointment_reason=d.get("appointment_reason", ""),
                                                       expected_version=_v(d)),
                style="primary"),
+        Action("request_dispatch", _("Ask the manager to dispatch"), "workorders.request_dispatch", wf.NoteForm,
+               lambda wo, u, d: svc.workorder_request_dispatch(workorder=wo, actor=u, note=d["note"]),
+               style="primary", quick=True),
         Action("set_appointment", _("Agree a visit time"), "workorders.appointment", wf.AppointmentForm,
                lambda wo, u, d: svc.workorder_set_appointment(workorder=wo, actor=u,
                                                              appointment_at=d["appointment_at"], note=d["note"],
+                                                             customer_agreed=d["customer_agreed"],
                                                              expected_version=_v(d))),
         Action("record_plan", _("Record solution plan"), "workorders.diagnose", wf.PlanForm,
                lambda wo, u, d: svc.workorder_record_plan(workorder=wo, actor=u, plan=d["plan"],
@@ -100,8 +114,9 @@ ACTIONS: dict[str, Action] = {
                    workorder=wo, actor=u, expected_version=d["version"],
                    devices=list(d["devices"]), title=d["title"] or wo.title, severity=d["severity"],
                    category=d["category"], cause=d["cause"])),
-        Action("close", _("Close"), "workorders.close", wf.NoteForm,
-               lambda wo, u, d: svc.workorder_close(workorder=wo, actor=u, note=d["note"], expected_version=_v(d))),
+        Action("close", _("Close"), "workorders.close", wf.CloseForm,
+               lambda wo, u, d: svc.workorder_close(workorder=wo, actor=u, note=d["note"],
+                                                   reason_code=d["reason_code"], expected_version=_v(d))),
         Action("reopen", _("Reopen"), "workorders.reopen", wf.ReopenForm,
                lambda wo, u, d: svc.workorder_reopen(workorder=wo, actor=u, reason=d["reason"], source=d["source"],
                                                     reason_code=d["reason_code"], expected_version=_v(d)),
@@ -134,11 +149,23 @@ def action_form(action: Action, wo: WorkOrder, *, data=None, files=None) -> form
                        devices=[d.pk for d in wo.devices.all()])  # fmt: skip
     if action.name == "resolve":
         initial["cause"] = wo.cause
+    if action.name == "close" and wo.status == Status.OBSERVING:
+        initial["reason_code"] = CloseReason.CUSTOMER_CONFIRMED  # the customer confirmed: that is the usual reason
     if action.name == "set_appointment" and wo.appointment_at:
         initial["appointment_at"] = wo.appointment_at
     if data is not None:
         return action.form(data, files, initial=initial, **kwargs)
     return action.form(initial=initial, **kwargs)
+
+
+def action_permitted(action: Action, wo: WorkOrder, user) -> bool:
+    """The permission of an action; dispatching follows the duty-dispatch rule (managers, or the duty engineer when
+    the rule allows: dispatch/duty.py)."""
+    if action.name == "dispatch":
+        from weibao.dispatch.duty import may_dispatch
+
+        return may_dispatch(user, branch_id=wo.branch_id)
+    return has_perm(user, action.perm)
 
 
 def available_actions(wo: WorkOrder, user) -> list[Action]:

@@ -67,6 +67,8 @@ def dashboard_context(request: HttpRequest) -> dict:
         "severities": [{"severity": k, "label": str(Severity(k).label), "n": v} for k, v in by_severity.items()],
         "at_risk": at_risk,
         "mine": mine,
+        # A field engineer opens the app on a phone to see their own jobs: those come first (issue 18 §8).
+        "mine_first": user.role == "field_engineer",
         "chart": {
             "states": {"labels": [s["label"] for s in open_states], "values": [s["n"] for s in open_states]},
             "severity": {"labels": list(by_severity), "values": list(by_severity.values())},

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from django.contrib.auth.decorators import login_required
-from django.core.exceptions import ValidationError
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.db.models import Count
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect
@@ -14,6 +14,7 @@ from django.views.decorators.http import require_POST
 from weibao.accounts.permissions import has_perm, require
 from weibao.core.exceptions import StaleEdit, TransitionNotAllowed
 from weibao.core.files import StoredFileMissing, file_missing_response, open_stored_file
+from weibao.core.form_views import attach_service_errors
 from weibao.workorders import services as svc
 from weibao.workorders.choices import SlaState
 from weibao.workorders.forms import CommentForm
@@ -27,7 +28,7 @@ from weibao.workorders.selectors import (
     workorder_get_for_page,
     workorder_get_for_user,
 )
-from weibao.workorders.views.actions import ACTIONS, action_form, available_actions
+from weibao.workorders.views.actions import ACTIONS, action_form, action_permitted, available_actions
 from weibao.workorders.views.common import render_page_or_fragment
 
 PAGE = "workorders/workorder_detail.html"
@@ -111,7 +112,21 @@ def detail_context(request: HttpRequest, wo: WorkOrder, *, bound: dict | None = 
         "observation_replies": observation_replies_open(workorder=wo, user=user),
         # Review notes are for our staff only: vendors of an escalated order see the customer's report, as customers do.
         "is_internal": user.is_internal,
+        # Issue 18 §8: links to the customer, site, devices and contract (not for vendors: they see the estate only
+        # through the escalation), tap-to-call for the site's contacts.
+        "links": not user.is_vendor,
+        "site_contacts": _site_contacts(wo, user),
     }
+
+
+def _site_contacts(wo: WorkOrder, user) -> list:
+    """Up to five contacts of the order's site (one query); none for vendors."""
+    if user.is_vendor:
+        return []
+    from weibao.customers.models import Contact
+
+    return list(Contact.objects.filter(site_id=wo.site_id, customer_id=wo.customer_id).order_by("-is_primary", "name")
+                .only("name", "role", "mobile", "phone")[:5])  # fmt: skip
 
 
 @login_required
@@ -129,7 +144,8 @@ def workorder_action_form(request: HttpRequest, pk: int, name: str) -> HttpRespo
         raise Http404
     require(request.user, "workorders.view")
     wo = _get(request, pk)
-    require(request.user, action.perm)
+    if not action_permitted(action, wo, request.user):
+        raise PermissionDenied(action.perm)
     context = {
         "wo": wo,
         "item": {"action": action, "form": action_form(action, wo)},
@@ -149,7 +165,8 @@ def workorder_action(request: HttpRequest, pk: int, name: str) -> HttpResponse:
         raise Http404
     require(request.user, "workorders.view")
     wo = _get(request, pk, for_write=True)
-    require(request.user, action.perm)
+    if not action_permitted(action, wo, request.user):
+        raise PermissionDenied(action.perm)
     form = action_form(action, wo, data=request.POST, files=request.FILES)
     status, error = 200, ""
     if form.is_valid():
@@ -164,7 +181,7 @@ def workorder_action(request: HttpRequest, pk: int, name: str) -> HttpResponse:
             wo = _get(request, pk)
         except ValidationError as exc:
             status = 422
-            _add_errors(form, exc)
+            attach_service_errors(form, exc)
         else:
             if not request.htmx:
                 return redirect("workorders:detail", pk=wo.pk)
@@ -199,7 +216,7 @@ def workorder_comment(request: HttpRequest, pk: int) -> HttpResponse:
             )
         except ValidationError as exc:
             status = 422
-            _add_errors(form, exc)
+            attach_service_errors(form, exc)
         except TransitionNotAllowed as exc:
             status, error = 409, exc.message
         else:
@@ -230,11 +247,3 @@ def attachment_download(request: HttpRequest, pk: int) -> HttpResponse:
     )
     response["Content-Security-Policy"] = "default-src 'none'; sandbox"
     return response
-
-
-def _add_errors(form, exc: ValidationError) -> None:
-    if hasattr(exc, "error_dict"):
-        for field_name, errors in exc.message_dict.items():
-            form.add_error(field_name if field_name in form.fields else None, errors)
-    else:
-        form.add_error(None, exc.messages)

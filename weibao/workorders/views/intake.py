@@ -15,6 +15,7 @@ from weibao.accounts.permissions import require
 from weibao.assets.models import Device
 from weibao.assets.selectors import device_qs_for, estate_search
 from weibao.contracts.choices import IntakeChannel
+from weibao.core.form_views import attach_service_errors
 from weibao.customers.selectors import (
     contact_find,
     contact_get_for_user,
@@ -25,8 +26,8 @@ from weibao.customers.selectors import (
 )
 from weibao.workorders import services as svc
 from weibao.workorders.forms import IntakeForm, PortalReportForm
+from weibao.workorders.selectors import intake_context
 from weibao.workorders.views.common import int_or_none
-from weibao.workorders.views.detail import _add_errors
 
 MAX_DEVICES_LISTED = 100
 MIN_QUERY = 2
@@ -66,7 +67,9 @@ def _where(user, *, customer_id=None, site_id=None, contact_id=None, device_id=N
             contact = None  # a stale contact of another customer is dropped, not silently re-targeted
         if contact is not None:
             customer = contact.customer
-            site = site or contact.site
+            if site is None and not site_id:
+                # The contact's own site is a default only: a site chosen afterwards wins (issue 18 §7).
+                site = contact.site
     if site_id and site is None:
         try:
             site = site_get_for_user(user=user, pk=site_id)
@@ -120,7 +123,17 @@ def intake_pick(request: HttpRequest) -> HttpResponse:
         initial["devices"] = [where["device"].pk]
     devices = _devices_for_site(request.user, where["site"], initial.get("devices", []))
     form = IntakeForm(initial=initial, sites=where["sites"], devices=devices)
-    return render(request, "workorders/partials/_intake_where.html", {"form": form, **where})
+    return render(
+        request, "workorders/partials/_intake_where.html", {"form": form, **where, **_context(request, where)}
+    )
+
+
+def _context(request: HttpRequest, where: dict) -> dict:
+    """Contract, entitlement and possible duplicates of the picked customer/site (issue 18 §6)."""
+    if where["customer"] is None:
+        return {}
+    return {"intake": intake_context(user=request.user, customer=where["customer"], site=where["site"],
+                                     device=where.get("device"))}  # fmt: skip
 
 
 @login_required
@@ -161,12 +174,15 @@ def intake_new(request: HttpRequest) -> HttpResponse:
                     contact=where["contact"],
                     devices=chosen,
                     attachments=data["attachments"],
+                    reported_at=data["reported_at"],
+                    new_device=form.new_device(),
                 )
             except ValidationError as exc:
-                _add_errors(form, exc)
+                attach_service_errors(form, exc)
             else:
                 return redirect("workorders:detail", pk=wo.pk)
-    return render(request, "workorders/workorder_new.html", {"form": form, **where}, status=422)
+    return render(request, "workorders/workorder_new.html", {"form": form, **where, **_context(request, where)},
+                  status=422)  # fmt: skip
 
 
 @login_required
@@ -205,7 +221,7 @@ def portal_new(request: HttpRequest) -> HttpResponse:
                     attachments=data["attachments"],
                 )
             except ValidationError as exc:
-                _add_errors(form, exc)
+                attach_service_errors(form, exc)
             else:
                 return redirect("workorders:detail", pk=wo.pk)
     return render(request, "workorders/portal_new.html", {"form": form, "sites": sites}, status=422)

@@ -9,11 +9,11 @@ from django.shortcuts import redirect, render
 from django.utils import timezone
 
 from weibao.accounts.permissions import require
+from weibao.core.form_views import attach_service_errors
 from weibao.workorders import services as svc
 from weibao.workorders.forms import LegacyReviewForm
 from weibao.workorders.selectors import legacy_queue, legacy_reviews_for, workorder_get_for_user
 from weibao.workorders.views.common import int_or_none
-from weibao.workorders.views.detail import _add_errors
 
 PAGE_SIZE = 50
 
@@ -33,6 +33,7 @@ def legacy_list(request: HttpRequest) -> HttpResponse:
             "page": page,
             "has_next": len(rows) > PAGE_SIZE,
             "now": timezone.now(),
+            "today": timezone.localdate(),
         },
     )
 
@@ -49,7 +50,7 @@ def legacy_review(request: HttpRequest, pk: int) -> HttpResponse:
             try:
                 svc.legacy_review_add(workorder=wo, actor=request.user, **form.cleaned_data)
             except ValidationError as exc:
-                _add_errors(form, exc)
+                attach_service_errors(form, exc)
             else:
                 return redirect("workorders:legacy")
         status = 422

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import hashlib
-from html import escape
 
 from django.conf import settings
 from django.contrib.auth.decorators import login_required
@@ -11,8 +10,8 @@ from django.core.cache import cache
 from django.core.exceptions import ValidationError
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
+from django.template.loader import render_to_string
 from django.urls import reverse
-from django.utils.safestring import mark_safe
 
 from weibao.accounts.models import Branch
 from weibao.accounts.permissions import has_perm, require
@@ -27,16 +26,7 @@ STATE_ORDER = [s for s in Status.values if s in OPEN_STATUSES] + [
 ] + [Status.CLOSED, Status.CANCELLED]  # fmt: skip
 
 
-def _options(items) -> str:
-    """`<option>` tags for (value, label, selected) triples; values and labels are escaped (as `format_html` would,
-    without its per-call lazy-string checks: ~200 engineers per page)."""
-    return mark_safe("".join(  # noqa: S308 - every value and label goes through html.escape
-        f'<option value="{escape(str(v))}"{" selected" if on else ""}>{escape(str(label))}</option>'
-        for v, label, on in items
-    ))  # fmt: skip
-
-
-def _cached_rows(key: str, compute) -> list:
+def _cached_rows(key: str, compute):
     """Staff pick lists (branches, engineers) change rarely: kept for 6 × WEIBAO_QUEUE_COUNTS_TTL seconds."""
     ttl = getattr(settings, "WEIBAO_QUEUE_COUNTS_TTL", 10) * 6
     rows = cache.get(key) if ttl else None
@@ -65,19 +55,20 @@ def _filter_choices(request: HttpRequest, filters: QueueFilters) -> dict:
 
         branches = _cached_rows("wo-queue-branches", lambda: list(Branch.objects.values_list("pk", "name")))
         context["branches"] = [(pk, name, filters.branch_id == pk) for pk, name in branches]
-        engineers = _cached_rows(
-            "wo-queue-engineers",
-            lambda: list(
-                User.objects.filter(
-                    is_active=True, role__in=[Role.FIELD_ENGINEER, Role.DUTY_ENGINEER, Role.SERVICE_MANAGER]
-                )
-                .order_by("name")
-                .values_list("pk", "name", "username")
+        # ~200 options: the rendered <option> list is cached per selected engineer, like the rows themselves.
+        context["engineer_options"] = _cached_rows(
+            f"wo-queue-engineer-options:{filters.assignee_id}",
+            lambda: render_to_string(
+                "workorders/partials/_engineer_options.html",
+                {
+                    "selected": filters.assignee_id,
+                    "engineers": User.objects.filter(
+                        is_active=True, role__in=[Role.FIELD_ENGINEER, Role.DUTY_ENGINEER, Role.SERVICE_MANAGER]
+                    )
+                    .order_by("name")
+                    .values_list("pk", "name", "username"),
+                },
             ),
-        )
-        # ~200 options: formatted here (each name escaped by format_html) rather than through the template loop.
-        context["engineer_options"] = _options(
-            (pk, name or username, filters.assignee_id == pk) for pk, name, username in engineers
         )
         if filters.customer_id:
             from weibao.customers.models import Customer

@@ -7,7 +7,22 @@ from importlib.util import find_spec
 from django.core.management.base import BaseCommand, CommandError
 
 # Dependency order: an app's seed may use what the apps before it created.
-SEED_APPS = ["accounts", "customers", "assets", "contracts", "dispatch", "workorders", "onsite", "notifications", "inspections", "planning"]
+SEED_APPS = [
+    "accounts",
+    "customers",
+    "assets",
+    "contracts",
+    "dispatch",
+    "workorders",
+    "onsite",
+    "plans",
+    "notifications",
+    "feedback",
+    "spares",
+    "payroll",
+    "inspections",
+    "planning",
+]
 
 
 class Command(BaseCommand):

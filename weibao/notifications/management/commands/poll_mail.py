@@ -20,8 +20,13 @@ class Command(BaseCommand):
             mailboxes = Mailbox.objects.filter(name=mailbox)
             if not mailboxes.exists():
                 raise CommandError(f"No mailbox named {mailbox!r}.")
+        failed = []
         for mb in mailboxes.order_by("name"):
             result = mailbox_poll(mailbox=mb, workers=workers)
             status = self.style.ERROR(result.error) if result.error else self.style.SUCCESS("ok")
             self.stdout.write(f"{mb.name}: {status}; stored {result.stored}, handled {result.processed} "
                               f"{dict(sorted(result.statuses.items()))}")  # fmt: skip
+            if result.error:
+                failed.append(mb.name)
+        if failed:  # cron and monitoring see the failure in the exit status
+            raise CommandError(f"Polling failed for: {', '.join(failed)}")

@@ -1,11 +1,16 @@
 // Work-order dashboard chart. Data comes from a json_script block (never inline HTML); no data, no chart.
+// Drawn wherever the dashboard appears: its own page, or the home page's panel loaded later by htmx (issue 18).
 (function () {
   function draw() {
     const holder = document.getElementById("wo-chart-states");
     const source = document.getElementById("wo-chart-data");
     if (!holder || !source || typeof echarts === "undefined") return;
+    if (holder.dataset.drawn === "1" && echarts.getInstanceByDom(holder)) return;
+    const old = echarts.getInstanceByDom(holder);
+    if (old) old.dispose();
     const data = JSON.parse(source.textContent);
     const chart = echarts.init(holder);
+    holder.dataset.drawn = "1";
     chart.setOption({
       grid: { left: 40, right: 10, top: 10, bottom: 60 },
       // Drawn on the canvas: the HTML tooltip writes style="…" markup, which the Content-Security-Policy refuses.
@@ -17,6 +22,7 @@
     window.addEventListener("resize", () => chart.resize());
   }
   if (document.readyState === "complete") draw(); else window.addEventListener("load", draw);
-  // The dashboard fragment is swapped by htmx (e.g. after marking alerts read): draw into the new container.
-  document.addEventListener("htmx:afterSwap", (e) => { if (e.target.id === "wo-dashboard" || e.detail.target?.id === "wo-dashboard") draw(); });
+  // New content from htmx (the home page's panel, the fragment swapped after marking alerts read): a new container
+  // has no chart yet, whatever element the swap targeted.
+  document.addEventListener("htmx:afterSettle", draw);
 })();

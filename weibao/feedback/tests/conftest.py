@@ -1,0 +1,67 @@
+import pytest
+
+
+@pytest.fixture
+def customer_a(customer_a_org):
+    from weibao.workorders.tests.factories import CustomerFactory
+
+    return CustomerFactory(organisation=customer_a_org, code="CA")
+
+
+@pytest.fixture
+def customer_b(customer_b_org):
+    from weibao.workorders.tests.factories import CustomerFactory
+
+    return CustomerFactory(organisation=customer_b_org, code="CB")
+
+
+@pytest.fixture
+def site_a(customer_a):
+    from weibao.workorders.tests.factories import SiteFactory
+
+    return SiteFactory(customer=customer_a, name="甲公司总部")
+
+
+@pytest.fixture
+def site_b(customer_b):
+    from weibao.workorders.tests.factories import SiteFactory
+
+    return SiteFactory(customer=customer_b, name="乙公司总部")
+
+
+@pytest.fixture
+def close_order(manager, field_engineer, duty_engineer):
+    """A closed order through the real services: intake, dispatch, resolve, close."""
+    from weibao.workorders import services as svc
+    from weibao.workorders.tests.factories import make_workorder
+
+    def make(site, *, severity="B", engineer=None, rating=None, **kwargs):
+        engineer = engineer or field_engineer
+        wo = make_workorder(site=site, severity=severity, actor=duty_engineer, reporter_name="王经理",
+                            reporter_phone="13800000001", **kwargs)  # fmt: skip
+        wo = svc.workorder_dispatch(workorder=wo, actor=manager, engineer=engineer)
+        if rating is not None:
+            from weibao.onsite import services as onsite
+            from weibao.onsite.tests.conftest import signature_png
+
+            onsite.service_form_save(
+                workorder=wo, actor=engineer, data={"satisfaction": rating, "inspection": "已检查"}
+            )
+            wo.refresh_from_db()
+            onsite.service_form_sign(workorder=wo, actor=engineer, customer_name="王主任",
+                                     customer_signature=signature_png(), engineer_signature=signature_png())  # fmt: skip
+            wo.refresh_from_db()
+        wo = svc.workorder_resolve(workorder=wo, actor=engineer, resolution="更换电源模块")
+        return svc.workorder_close(workorder=wo, actor=manager)
+
+    return make
+
+
+@pytest.fixture
+def order_a(close_order, site_a):
+    return close_order(site_a)
+
+
+@pytest.fixture
+def order_b(close_order, site_b):
+    return close_order(site_b)
