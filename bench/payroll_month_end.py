@@ -5,7 +5,7 @@
 
 It needs one existing work order as a template (`weibao seed --demo` first). It adds, once (idempotent, kept for
 re-runs): `--engineers` field engineers (username prefix "paybench"), `--background` closed orders of earlier
-months (the database's size), and for last month `--visits` on-site orders per engineer with their signed service
+months with their signed forms (the database's size), and for last month `--visits` on-site orders per engineer with their signed service
 forms (10 % incomplete, 5 % corrected by a second revision), a travel claim per 5 visits and, when the feedback app
 is installed, one confirmed complaint per 20 visits. Then it times, each inside a transaction rolled back:
 `services.compute` (the reads and the rules) and `services.paymonth_prepare` (the same plus storing every statement
@@ -75,41 +75,80 @@ def _engineers(n: int) -> list[User]:
     return list(User.objects.filter(username__startswith=PREFIX).order_by("username")[:n])
 
 
+def _copy(model, columns: list[str], rows) -> None:
+    """COPY rows into the model's table (PostgreSQL; bench data only)."""
+    table = model._meta.db_table
+    names = ", ".join(f'"{c}"' for c in columns)
+    with connection.cursor() as cursor, cursor.cursor.copy(f'COPY "{table}" ({names}) FROM STDIN') as copy:
+        for row in rows:
+            copy.write_row(row)
+
+
 def _orders(template: dict, engineers: list[User], count: int, month: dt.date, tag: str, status: str) -> list[int]:
-    """`count` orders spread over the engineers and over `month`, numbered PB-<tag>-<i>."""
+    """`count` orders spread over the engineers and over `month`, numbered PB<tag>-<i>."""
     existing = WorkOrder.objects.filter(number__startswith=f"PB{tag}-").count()
     start = timezone.make_aware(dt.datetime.combine(month, dt.time(9)))
-    rows = []
-    for i in range(existing, count):
-        at = start + dt.timedelta(days=i % 27, minutes=i % 480)
-        rows.append(WorkOrder(**template, number=f"PB{tag}-{i:07d}", assignee=engineers[i % len(engineers)],
-                              arrived_at=at, reported_at=at - dt.timedelta(hours=2), status=status))  # fmt: skip
-        if len(rows) == 5000:
-            WorkOrder.objects.bulk_create(rows)
-            rows = []
-    WorkOrder.objects.bulk_create(rows)
+    columns = [*template, "number", "assignee_id", "arrived_at", "reported_at", "status", "version"]
+
+    def rows():
+        for i in range(existing, count):
+            at = start + dt.timedelta(days=i % 27, minutes=i % 480)
+            yield (*template.values(), f"PB{tag}-{i:07d}", engineers[i % len(engineers)].pk, at,
+                   at - dt.timedelta(hours=2), status, 1)  # fmt: skip
+
+    if connection.vendor == "postgresql":
+        _copy(WorkOrder, columns, rows())
+    else:
+        WorkOrder.objects.bulk_create([WorkOrder(**dict(zip(columns, row, strict=True))) for row in rows()],
+                                      batch_size=5000)  # fmt: skip
     return list(WorkOrder.objects.filter(number__startswith=f"PB{tag}-").order_by("id").values_list("id", flat=True))
 
 
+FORM_COLUMNS = ["workorder_id", "revision", "previous_id", "status", "signed_at", "complete", "missing", "solved",
+                "satisfaction", "updated_by_id", "version", "created_at", "updated_at", "symptom", "inspection",
+                "cause", "cause_detail", "work_done", "replaced_devices", "customer_contact_name",
+                "customer_contact_phone", "engineer_name", "engineer_phone", "customer_remark", "stamp_photo",
+                "sha256"]  # fmt: skip
+
+
+def _form_row(pk, revision, previous, signed_at, complete, assignee, k):
+    from psycopg.types.json import Jsonb
+
+    return (pk, revision, previous, "signed", signed_at, complete, Jsonb([] if complete else ["inspection"]), True,
+            5 - k % 3, assignee, 1, signed_at, signed_at, "", "", "system", "", "", Jsonb([]), "", "", "", "", "",
+            "", "")  # fmt: skip
+
+
 def _forms(order_ids: list[int], engineers: dict[int, int]) -> None:
-    done = set(ServiceForm.objects.filter(workorder_id__in=order_ids).values_list("workorder_id", flat=True))
-    orders = WorkOrder.objects.filter(pk__in=[pk for pk in order_ids if pk not in done]).values_list(
-        "pk", "arrived_at", "assignee_id"
-    )
-    rows, second = [], []
-    for k, (pk, arrived, assignee) in enumerate(orders.iterator(chunk_size=5000)):
-        incomplete = k % 10 == 0
-        rows.append(ServiceForm(workorder_id=pk, revision=1, status="signed", signed_at=arrived + dt.timedelta(hours=2),
-                                complete=not incomplete, missing=["inspection"] if incomplete else [], solved=True,
-                                satisfaction=5 - k % 3, updated_by_id=assignee))  # fmt: skip
-        if k % 20 == 1:
-            second.append((pk, arrived, assignee))
-        if len(rows) == 5000:
-            ServiceForm.objects.bulk_create(rows)
-            rows = []
-    ServiceForm.objects.bulk_create(rows)
-    firsts = dict(ServiceForm.objects.filter(workorder_id__in=[p for p, _a, _e in second], revision=1)
-                  .values_list("workorder_id", "pk"))  # fmt: skip
+    """A signed first revision for every order without one (10 % incomplete); every 20th gets a corrected second."""
+    done = set(ServiceForm.objects.filter(workorder_id__gte=min(order_ids, default=0)).values_list("workorder_id",
+                                                                                                  flat=True))  # fmt: skip
+    todo = [pk for pk in order_ids if pk not in done]
+    second = []
+
+    orders = []  # read before the COPY: the connection runs nothing else while a COPY is open
+    for start in range(0, len(todo), 20000):
+        orders.extend(WorkOrder.objects.filter(pk__in=todo[start:start + 20000]).values_list("pk", "arrived_at",
+                                                                                            "assignee_id"))  # fmt: skip
+
+    def rows():
+        for k, (pk, arrived, assignee) in enumerate(orders):
+            if k % 20 == 1:
+                second.append((pk, arrived, assignee))
+            yield _form_row(pk, 1, None, arrived + dt.timedelta(hours=2), k % 10 != 0, assignee, k)
+
+    if connection.vendor == "postgresql":
+        _copy(ServiceForm, FORM_COLUMNS, rows())
+    else:
+        ServiceForm.objects.bulk_create([ServiceForm(workorder_id=r[0], revision=1, status="signed", signed_at=r[4],
+                                                     complete=r[5], missing=[] if r[5] else ["inspection"],
+                                                     solved=True, updated_by_id=r[9]) for r in rows()],
+                                        batch_size=5000)  # fmt: skip
+    firsts = {}
+    ids = [p for p, _a, _e in second]
+    for start in range(0, len(ids), 20000):
+        firsts.update(ServiceForm.objects.filter(workorder_id__in=ids[start:start + 20000], revision=1)
+                      .values_list("workorder_id", "pk"))  # fmt: skip
     ServiceForm.objects.bulk_create([
         ServiceForm(workorder_id=pk, revision=2, previous_id=firsts[pk], status="signed",
                     signed_at=arrived + dt.timedelta(days=1), complete=True, solved=True, updated_by_id=assignee)
@@ -182,7 +221,9 @@ def main() -> None:
     template = _template()
     started = time.perf_counter()
     if args.background:
-        _orders(template, engineers, args.background, (month - dt.timedelta(days=200)).replace(day=1), "B", "closed")
+        background = _orders(template, engineers, args.background, (month - dt.timedelta(days=200)).replace(day=1),
+                             "B", "closed")  # fmt: skip
+        _forms(background, {})  # earlier months' signed forms: the table a month end reads from is full-size
     order_ids = _orders(template, engineers, args.engineers * args.visits, month, "M", "closed")
     _forms(order_ids, {})
     _claims_and_complaints(order_ids)

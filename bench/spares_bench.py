@@ -139,13 +139,15 @@ def main() -> int:
                        ("stock page, search 'BM-42'", f"/spares/warehouses/{hq.pk}/?q=BM-42"),
                        ("stock page, low stock only", f"/spares/warehouses/{hq.pk}/?low=1")]:  # fmt: skip
         for _ in range(2):
-            assert client.get(url).status_code == 200
+            if client.get(url).status_code != 200:
+                raise SystemExit(f"{url}: not 200")
         samples = []
         for _ in range(args.runs):
             started = time.perf_counter()
             response = client.get(url)
             samples.append((time.perf_counter() - started) * 1000)
-            assert response.status_code == 200
+            if response.status_code != 200:
+                raise SystemExit(f"{url}: HTTP {response.status_code}")
         ok = p95(samples) <= 100
         if not label.startswith("floor"):
             failed |= not ok

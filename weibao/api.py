@@ -51,6 +51,7 @@ API_ROUTERS = [
     ("notifications", "/notifications/"),
     ("feedback", "/feedback/"),
     ("payroll", "/pay/"),
+    ("rma", "/rma/"),
     ("inspections", "/inspections/"),
     ("planning", "/planning/"),
 ]

@@ -51,6 +51,7 @@ INSTALLED_APPS = [
     "weibao.notifications",
     "weibao.feedback",
     "weibao.payroll",
+    "weibao.rma",
     "weibao.inspections",
     "weibao.planning",
 ]

@@ -20,6 +20,7 @@ APP_PREFIXES = [
     ("notifications", "notifications/"),
     ("feedback", "feedback/"),
     ("payroll", "pay/"),
+    ("rma", "rma/"),
     ("inspections", "inspections/"),
     ("planning", "planning/"),
 ]

@@ -17,6 +17,7 @@ class Role(models.TextChoices):
     PROJECT_MANAGER = "project_manager", _("Project manager")
     CUSTOMER_CONTACT = "customer_contact", _("Customer contact")
     VENDOR_CONTACT = "vendor_contact", _("Vendor contact")
+    COMMERCIAL = "commercial", _("Commercial department (商务部)")
 
 
 STAFF_ROLES = frozenset(
@@ -27,6 +28,7 @@ STAFF_ROLES = frozenset(
         Role.FIELD_ENGINEER,
         Role.SERVICE_ADMIN,
         Role.PROJECT_MANAGER,
+        Role.COMMERCIAL,
     }
 )
 # Which organisation kind each role belongs to: a customer contact can only sit in a customer organisation.

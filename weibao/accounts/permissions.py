@@ -9,12 +9,13 @@ from django.core.exceptions import PermissionDenied
 from weibao.accounts.choices import Role
 
 ALL_STAFF = {Role.ADMIN, Role.SERVICE_MANAGER, Role.DUTY_ENGINEER, Role.FIELD_ENGINEER, Role.SERVICE_ADMIN,
-             Role.PROJECT_MANAGER}  # fmt: skip
+             Role.PROJECT_MANAGER, Role.COMMERCIAL}  # fmt: skip
 MANAGERS = {Role.ADMIN, Role.SERVICE_MANAGER}
 DESK = {Role.ADMIN, Role.SERVICE_MANAGER, Role.DUTY_ENGINEER, Role.SERVICE_ADMIN}
 ENGINEERS = {Role.DUTY_ENGINEER, Role.FIELD_ENGINEER}
 CUSTOMER = {Role.CUSTOMER_CONTACT}
 VENDOR = {Role.VENDOR_CONTACT}
+COMMERCIAL = {Role.COMMERCIAL}  # 商务部: repairs (RMA), fees, vendor agreements
 
 # permission -> roles holding it
 PERMISSIONS: dict[str, set[str]] = {
@@ -102,6 +103,18 @@ PERMISSIONS: dict[str, set[str]] = {
     "payroll.travel": ENGINEERS,
     "payroll.travel_answer": MANAGERS,
     "payroll.kpi": MANAGERS | {Role.SERVICE_ADMIN},
+    # vendor escalation and faulty-part repair (issue 14, the rma app)
+    "escalation.view": ALL_STAFF | VENDOR,
+    "escalation.track": DESK | ENGINEERS | MANAGERS,  # case number, engineer, questions, root cause, withdraw
+    "escalation.answer": VENDOR | DESK | ENGINEERS | MANAGERS,  # vendor users answer; staff record a phone answer
+    "vendors.agreements": MANAGERS | COMMERCIAL,
+    "rma.view": ALL_STAFF | CUSTOMER | VENDOR,
+    "rma.create": DESK | ENGINEERS | MANAGERS | COMMERCIAL,
+    "rma.manage": MANAGERS | COMMERCIAL,  # warranty decision, fee, shipments, return, cancel
+    "rma.fee_answer": CUSTOMER | MANAGERS | COMMERCIAL,  # the customer, or our staff recording their answer
+    "rma.vendor_repair": VENDOR | MANAGERS | COMMERCIAL,  # the vendor's repair report and shipment back
+    "rma.collect": MANAGERS | COMMERCIAL,  # invoice number, paid date
+    "rma.costs": ALL_STAFF,  # what the vendor charges us: never shown to customers or vendors
     # planned work (issue 15): inspections, emergency plans, training
     "inspections.view": ALL_STAFF | CUSTOMER,
     "inspections.plan": MANAGERS | {Role.SERVICE_ADMIN},

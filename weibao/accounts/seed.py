@@ -32,6 +32,7 @@ DEMO_STAFF = [
      False, True),
     ("clerk", "陈静", Role.SERVICE_ADMIN, "hq", AuthorityLevel.STAFF, [], "13805140008", True, False),
     ("pm", "赵磊", Role.PROJECT_MANAGER, "hq", AuthorityLevel.STAFF, [], "13805140009", False, False),
+    ("commercial", "周敏", Role.COMMERCIAL, "hq", AuthorityLevel.STAFF, [], "13805140010", True, False),
 ]  # fmt: skip
 
 

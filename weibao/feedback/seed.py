@@ -34,7 +34,7 @@ def _closed_order(*, customer, site, manager, engineer, symptom: str, severity: 
                                  customer_signature=demo_signature(4), engineer_signature=demo_signature(5))  # fmt: skip
         order.refresh_from_db()
     order = wo.workorder_resolve(workorder=order, actor=engineer, resolution="故障已排除，系统恢复正常")
-    return wo.workorder_close(workorder=order, actor=manager)
+    return wo.workorder_close(workorder=order, actor=manager, reason_code="customer_confirmed")
 
 
 def demo(*, stdout) -> None:

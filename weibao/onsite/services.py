@@ -631,6 +631,12 @@ def replacement_record(*, workorder: WorkOrder, actor: User, old_device: Device,
     )  # fmt: skip
 
 
+def replacement_link_rma(*, replacement: Replacement, rma_ref: str) -> None:
+    """The old unit of a replacement went to repair: its RMA number is kept on the swap (the `rma_ref` hook)."""
+    Replacement.objects.filter(pk=replacement.pk).update(rma_ref=rma_ref[:60], updated_at=timezone.now())
+    replacement.rma_ref = rma_ref[:60]
+
+
 # --- 4. backup and change ----------------------------------------------------------------------------------------
 
 

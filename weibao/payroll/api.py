@@ -18,7 +18,6 @@ from weibao.payroll import kpi, selectors, services
 from weibao.payroll.models import PayMonth, Statement, TravelClaim
 from weibao.payroll.rules import parse_month
 from weibao.payroll.schemas import (
-    AnswerIn,
     ApprovalIn,
     ApprovalOut,
     AttendanceIn,
@@ -34,6 +33,7 @@ from weibao.payroll.schemas import (
     StatementDetailOut,
     StatementOut,
     StepIn,
+    TravelAnswerIn,
 )
 
 router = Router(tags=["month end and pay"])
@@ -228,7 +228,7 @@ def approval_request(request, payload: ApprovalIn):
 
 @router.post("/travel/approvals/{int:approval_id}/answer", response=ApprovalOut)
 @api_errors(409)
-def approval_answer(request, approval_id: int, payload: AnswerIn):
+def approval_answer(request, approval_id: int, payload: TravelAnswerIn):
     """The department manager's answer (a second answer: 409)."""
     require(request.auth, "payroll.travel_answer")
     approval = selectors.approval_get_for_user(user=request.auth, pk=approval_id)

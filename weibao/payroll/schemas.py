@@ -156,7 +156,7 @@ class ApprovalIn(Schema):
     estimated_amount: Decimal | str | None = None
 
 
-class AnswerIn(Schema):
+class TravelAnswerIn(Schema):
     approve: bool
     note: str = Field("", max_length=300)
 

@@ -487,7 +487,7 @@ def statement_set_attendance(*, statement: Statement, actor: User, attendance_da
     if pm.status != MonthStatus.PREPARED:
         _refuse(pm, MonthStatus.PREPARED, _("%(month)s is %(status)s: it can no longer be edited.")
                 % {"month": f"{pm.month:%Y-%m}", "status": pm.get_status_display()})  # fmt: skip
-    row = Statement.objects.select_for_update().select_related("engineer__pay_profile").get(pk=statement.pk)
+    row = Statement.objects.select_for_update(of=("self",)).select_related("engineer").get(pk=statement.pk)
     if expected_version is not None and row.version != expected_version:
         raise StaleEdit()
     days = None

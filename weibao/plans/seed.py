@@ -72,7 +72,7 @@ def demo(*, stdout) -> None:
         legacy = wo_services.workorder_create(
             actor=duty, customer=customer, site=site, channel="phone", source_ref=f"{DEMO_REF}:legacy", severity="B",
             symptom="PACS 影像偶发无法调阅", reporter_name="放射科 陈主任", reporter_phone="13800004567",
-            reported_at=timezone.now() - datetime.timedelta(days=20),
+            reported_at=timezone.now() - datetime.timedelta(days=6),
         )  # fmt: skip
         wo_services.workorder_acknowledge(workorder=legacy, actor=duty)
         services.review_add(workorder=legacy, actor=manager, notes="厂商二线仍在分析日志", next_steps="催促厂商周五前给出结论",

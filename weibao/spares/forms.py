@@ -113,9 +113,24 @@ class StockImportForm(forms.Form):
 
 
 class LedgerFilterForm(forms.Form):
+    """The part is typed (its number), not picked from a list: a store holds thousands of parts, and a select of
+    all of them cost the page a second to render."""
+
     warehouse = forms.ModelChoiceField(label=_("Warehouse"), required=False, queryset=Warehouse.objects.all())
-    part = PartChoiceField(label=_("Part"), required=False, queryset=Part.objects.order_by("part_number"))
+    part_number = forms.CharField(label=_("Part number"), required=False, max_length=60)
+    part = forms.IntegerField(required=False, widget=forms.HiddenInput, min_value=1)
     kind = forms.ChoiceField(label=_("Move"), required=False, choices=[("", "—"), *MoveKind.choices])
+
+    def clean(self):
+        data = super().clean()
+        number = (data.get("part_number") or "").strip()
+        if number:
+            part = Part.objects.filter(part_number__iexact=number).only("pk").first()
+            if part is None:
+                self.add_error("part_number", _("Unknown part number."))
+            else:
+                data["part"] = part.pk
+        return data
 
 
 class MinLevelForm(forms.Form):

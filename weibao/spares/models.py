@@ -325,6 +325,14 @@ class Move(models.Model):
     def quantity(self) -> int:
         return abs(self.on_hand_delta) or abs(self.reserved_delta)
 
+    @property
+    def transfer_number(self) -> str:
+        return f"DB{self.transfer_id:06d}" if self.transfer_id else ""
+
+    @property
+    def sale_number(self) -> str:
+        return f"XS{self.sale_id:06d}" if self.sale_id else ""
+
 
 class StockAlert(TimeStampedModel):
     """A part fell below its minimum level in a warehouse (低库存预警). One open alert per warehouse and part; it

@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from decimal import Decimal
 
 from django.core.exceptions import ValidationError
-from django.db import transaction
+from django.db import connection, transaction
 from django.db.models import Sum
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -120,7 +120,8 @@ def _order_event(
     *, workorder, actor, kind: str, part: Part, quantity: int, serials: list[str], warehouse: Warehouse,
     statuses: frozenset[str], text: str,
 ) -> None:  # fmt: skip
-    """One timeline event on the order for the move (locks the order first: the order, then the stock row)."""
+    """One timeline event on the order for the move (locks the order first: the order, then the stock row). The
+    text the customer sees names the part, never the warehouse; the warehouse is in the staff-only data."""
     from weibao.workorders.services.steps import workorder_record_step
 
     body = text % {
@@ -177,15 +178,20 @@ def _move(
     actor,
     serials: list[str] | None = None,
     unit_cost: Decimal | None = None,
+    applied: bool = False,
     **links,
 ) -> Move:
-    """Apply the deltas to the locked stock row and append the ledger row. The only writer of `Stock`."""
-    stock.on_hand += on_hand
-    stock.reserved += reserved
-    if stock.on_hand < 0 or stock.reserved < 0 or stock.reserved > stock.on_hand:
-        # Services check first with a friendly message; this is the last line before the check constraints.
-        raise _shortage(stock, part, -on_hand)
-    Stock.objects.filter(pk=stock.pk).update(on_hand=stock.on_hand, reserved=stock.reserved, updated_at=timezone.now())
+    """Apply the deltas to the locked stock row and append the ledger row. The only writer of `Stock` (besides
+    `_take_unreserved`, whose conditional UPDATE applied them already: `applied=True`)."""
+    if not applied:
+        stock.on_hand += on_hand
+        stock.reserved += reserved
+        if stock.on_hand < 0 or stock.reserved < 0 or stock.reserved > stock.on_hand:
+            # Services check first with a friendly message; this is the last line before the check constraints.
+            raise _shortage(stock, part, -on_hand)
+        Stock.objects.filter(pk=stock.pk).update(
+            on_hand=stock.on_hand, reserved=stock.reserved, updated_at=timezone.now()
+        )
     move = Move.objects.create(
         kind=kind,
         warehouse=warehouse,
@@ -198,12 +204,32 @@ def _move(
         actor=actor,
         **links,
     )
-    _check_level(stock=stock, warehouse=warehouse, part=part)
+    _check_level(stock=stock, warehouse=warehouse, part=part, rising=on_hand > 0 or reserved < 0)
     return move
 
 
-def _check_level(*, stock: Stock, warehouse: Warehouse, part: Part) -> None:
-    """Open a low-stock alert when the available quantity falls below the minimum; clear it when back."""
+def _take_unreserved(warehouse: Warehouse, part: Part, quantity: int) -> Stock | None:
+    """The common issue in one statement: take `quantity` from a stock row that has no reservations and enough on
+    hand — a conditional UPDATE that locks the row, checks and writes at once (a concurrent taker waits for the lock
+    and PostgreSQL re-checks the condition on the row it then sees). None: not that simple case (no row, too few,
+    or reservations to weigh) — the caller takes the lock-then-check path, which also gives the refusal."""
+    table = connection.ops.quote_name(Stock._meta.db_table)
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"UPDATE {table} SET on_hand = on_hand - %s, updated_at = %s "  # noqa: S608 - table name from model meta
+            "WHERE warehouse_id = %s AND part_id = %s AND reserved = 0 AND on_hand >= %s "
+            "RETURNING id, on_hand, reserved, min_level",
+            [quantity, timezone.now(), warehouse.pk, part.pk, quantity],
+        )
+        row = cursor.fetchone()
+    if row is None:
+        return None
+    return Stock(id=row[0], warehouse=warehouse, part=part, on_hand=row[1], reserved=row[2], min_level=row[3])
+
+
+def _check_level(*, stock: Stock, warehouse: Warehouse, part: Part, rising: bool = True) -> None:
+    """Open a low-stock alert when the available quantity falls below the minimum; clear it when back. Only a move
+    that raised the available quantity can clear one (an issue above the level costs no query here)."""
     level = stock.effective_min_level(warehouse.kind)
     if level <= 0:
         return
@@ -216,7 +242,7 @@ def _check_level(*, stock: Stock, warehouse: Warehouse, part: Part) -> None:
             from weibao.spares.tasks import stock_alert_notify
 
             transaction.on_commit(lambda: stock_alert_notify.enqueue(alert_id=alert.pk))
-    else:
+    elif rising:
         StockAlert.objects.filter(warehouse=warehouse, part=part, cleared_at=None).update(cleared_at=timezone.now())
 
 
@@ -308,7 +334,7 @@ def reserve_for_order(*, warehouse: Warehouse, part: Part, workorder, actor, qua
     _order_event(
         workorder=workorder, actor=actor, kind=EventKind.PARTS_RESERVED, part=part, quantity=qty, serials=serial_list,
         warehouse=warehouse, statuses=_open_statuses(),
-        text=_("Reserved %(part)s %(model)s × %(quantity)s %(unit)s in %(warehouse)s."),
+        text=_("Reserved %(part)s %(model)s × %(quantity)s %(unit)s."),
     )  # fmt: skip
     stock = _lock_stock(warehouse, part)
     if serial_list:
@@ -358,8 +384,15 @@ def issue_to_order(
     _order_event(
         workorder=workorder, actor=actor, kind=EventKind.PARTS_ISSUED, part=part, quantity=qty, serials=serial_list,
         warehouse=warehouse, statuses=_open_statuses(),
-        text=_("Issued %(part)s %(model)s × %(quantity)s %(unit)s from %(warehouse)s."),
+        text=_("Issued %(part)s %(model)s × %(quantity)s %(unit)s."),
     )  # fmt: skip
+    if not serial_list:
+        taken = _take_unreserved(warehouse, part, qty)
+        if taken is not None:
+            return _move(
+                stock=taken, warehouse=warehouse, part=part, kind=MoveKind.ISSUE, on_hand=-qty, actor=actor,
+                workorder=workorder, note=note[:300], applied=True,
+            )  # fmt: skip
     stock = _lock_stock(warehouse, part)
     if serial_list:
         units = _units(
@@ -393,7 +426,7 @@ def return_unused(
     _order_event(
         workorder=workorder, actor=actor, kind=EventKind.PARTS_RETURNED, part=part, quantity=qty, serials=serial_list,
         warehouse=warehouse, statuses=_all_statuses(),
-        text=_("Returned %(part)s %(model)s × %(quantity)s %(unit)s unused to %(warehouse)s."),
+        text=_("Returned %(part)s %(model)s × %(quantity)s %(unit)s unused."),
     )  # fmt: skip
     stock = _lock_stock(warehouse, part)
     held = issued_to_order(part=part, workorder=workorder)

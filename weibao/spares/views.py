@@ -350,7 +350,7 @@ def _ledger_filters(request) -> tuple[LedgerFilterForm, selectors.LedgerFilters]
         d = form.cleaned_data
         filters = selectors.LedgerFilters(
             warehouse=d["warehouse"].pk if d["warehouse"] else None,
-            part=d["part"].pk if d["part"] else None,
+            part=d.get("part") or None,
             kind=d["kind"] or "",
         )
     return form, filters
@@ -455,6 +455,15 @@ def _order(request: HttpRequest, pk: int):
     return wo
 
 
+def _stocked_parts(usable):
+    """The parts the user could take: in stock in a warehouse he may use (not the whole catalogue in a select)."""
+    return (
+        Part.objects.filter(active=True, stock__warehouse__in=[w.pk for w in usable], stock__on_hand__gt=0)
+        .distinct()
+        .order_by("part_number")
+    )
+
+
 def _order_context(request, wo, **forms) -> dict:
     user = request.user
     summary = selectors.parts_for_order(workorder=wo, user=user)
@@ -463,11 +472,14 @@ def _order_context(request, wo, **forms) -> dict:
     if ctx["can_issue"]:
         usable = selectors.warehouses_usable_by(user=user)
         issued_parts = Part.objects.filter(pk__in=[p.part.pk for p in summary.parts if p.issued])
-        ctx["issue_form"] = forms.get("issue_form") or IssueForm(warehouses=usable, prefix="issue")
+        stocked = _stocked_parts(usable)
+        ctx["issue_form"] = forms.get("issue_form") or IssueForm(warehouses=usable, parts=stocked, prefix="issue")
         ctx["return_form"] = forms.get("return_form") or ReturnForm(
             warehouses=usable, parts=issued_parts, prefix="return"
         )
-        ctx["reserve_form"] = forms.get("reserve_form") or ReserveForm(warehouses=usable, prefix="reserve")
+        ctx["reserve_form"] = forms.get("reserve_form") or ReserveForm(
+            warehouses=usable, parts=stocked, prefix="reserve"
+        )
         ctx["van"] = selectors.van_of(user=user)
     return ctx
 
@@ -492,7 +504,8 @@ def _order_move(request, pk: int, prefix: str, form_class, call) -> HttpResponse
     wo = _order(request, pk)
     _need(request, "spares.issue")
     usable = selectors.warehouses_usable_by(user=request.user)
-    form = form_class(request.POST, warehouses=usable, prefix=prefix)
+    parts = None if form_class is ReturnForm else _stocked_parts(usable)
+    form = form_class(request.POST, warehouses=usable, parts=parts, prefix=prefix)
     status, message = 422, ""
     if form.is_valid():
         status, message = _run(form, lambda: call(wo, form.cleaned_data))

@@ -221,6 +221,13 @@ class EventKind(models.TextChoices):
     DISPATCH_REQUESTED = "dispatch_requested", _("Dispatch requested from the manager")
     DECLINED = "declined", _("Declined by engineer")
     DEPARTED = "departed", _("Engineer on the way")
+    # Vendor escalation tracked to the root cause and faulty units sent to repair (issue 14, the rma app).
+    VENDOR_CASE = "vendor_case", _("Vendor case details recorded")
+    VENDOR_QUESTION = "vendor_question", _("Question to the vendor")
+    VENDOR_ANSWER = "vendor_answer", _("Vendor answered")
+    ROOT_CAUSE = "root_cause", _("Root cause recorded: solved by the vendor")
+    ESCALATION_WITHDRAWN = "escalation_withdrawn", _("Escalation withdrawn")
+    RMA_OPENED = "rma_opened", _("Faulty unit sent to repair (RMA)")
     EMERGENCY_STEP_DONE = "emergency_step_done", _("Emergency plan step done")
 
 

@@ -188,6 +188,14 @@ RULES: dict[str, Rule] = {
     EventKind.PARTS_RESERVED: STAFF_ONLY,
     EventKind.PARTS_ISSUED: rule(customer=("body", "part", "part_number", "quantity", "serials")),
     EventKind.PARTS_RETURNED: rule(customer=("body", "part", "part_number", "quantity", "serials")),
+    # Vendor escalation (issue 14): the vendor sees its own case details, the questions and answers and the root
+    # cause; the customer sees the root cause and that a unit went to repair, not our exchange with the vendor.
+    EventKind.VENDOR_CASE: rule(vendor=("body", "case_number", "engineer", "fields.escalated_vendor")),
+    EventKind.VENDOR_QUESTION: rule(vendor=("body", "question")),
+    EventKind.VENDOR_ANSWER: rule(vendor=("body", "question")),
+    EventKind.ROOT_CAUSE: rule(customer=("body",), vendor=("body", "case_number")),
+    EventKind.ESCALATION_WITHDRAWN: rule(vendor=("body",)),
+    EventKind.RMA_OPENED: rule(customer=("rma", "serial"), vendor=("rma", "serial")),
     # Plans (issue 22): the customer sees the plan it is asked to agree to and its own answer; the vendor the
     # technical content. The plan's internal note never leaves us (neither here nor on the plan record, below).
     EventKind.PLAN_SUBMITTED: rule(

@@ -52,7 +52,7 @@ def close_order(manager, field_engineer, duty_engineer):
                                      customer_signature=signature_png(), engineer_signature=signature_png())  # fmt: skip
             wo.refresh_from_db()
         wo = svc.workorder_resolve(workorder=wo, actor=engineer, resolution="更换电源模块")
-        return svc.workorder_close(workorder=wo, actor=manager)
+        return svc.workorder_close(workorder=wo, actor=manager, reason_code="customer_confirmed")
 
     return make
 

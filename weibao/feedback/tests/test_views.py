@@ -220,3 +220,17 @@ def test_home_panel(client, manager, callback_a, complaint_a, field_engineer):
     assert 'data-testid="feedback-panel"' in page
     client.force_login(field_engineer)
     assert client.get(reverse("feedback:panel")).status_code == 403
+
+
+def test_order_page_links_to_a_prefilled_complaint(client, duty_engineer, customer_a_user, vendor_user, order_a):
+    """The duty desk (and the customer) register a complaint from the order itself; a vendor gets no link."""
+    for user in (duty_engineer, customer_a_user):
+        client.force_login(user)
+        body = client.get(reverse("workorders:detail", args=[order_a.pk])).content.decode()
+        link = f"{reverse('feedback:complaint_new')}?order={order_a.pk}"
+        assert link in body
+        form = client.get(link).content.decode()
+        assert order_a.number in form
+    client.force_login(vendor_user)
+    response = client.get(reverse("workorders:detail", args=[order_a.pk]))
+    assert reverse("feedback:complaint_new") not in response.content.decode()

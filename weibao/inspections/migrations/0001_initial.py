@@ -16,7 +16,7 @@ class Migration(migrations.Migration):
         ('assets', '0006_device_search_pairs'),
         ('contracts', '0005_rates_not_negative'),
         ('customers', '0004_search_text_trigram'),
-        ('workorders', '0020_event_kind_emergency_step'),
+        ('workorders', '0021_event_kind_emergency_step'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 

@@ -5,6 +5,7 @@ from decimal import Decimal as D
 from types import SimpleNamespace
 
 import pytest
+from django.utils import translation
 
 from weibao.payroll.choices import LineKind
 from weibao.payroll.rules import (
@@ -95,7 +96,8 @@ def test_dedicated_engineer_without_complaints():
 
 def test_probation_no_bonus_but_allowance_and_fine():
     # On probation: 2 × 30 = 60 allowance, no bonus, 1 complaint fined 100 → total -40.
-    r = run([person(on_probation=True)], services=[service(day=3), service(day=4)], complaints=[complaint()])[1]
+    with translation.override("en"):
+        r = run([person(on_probation=True)], services=[service(day=3), service(day=4)], complaints=[complaint()])[1]
     assert (r.allowance, r.bonus, r.fines, r.total) == (D("60.00"), D("0.00"), D("100.00"), D("-40.00"))
     assert not r.bonus_forfeited
     bonus_line = next(line for line in r.lines if line.kind == LineKind.BONUS)

@@ -149,6 +149,7 @@ def test_issue_and_return_are_on_the_order_timeline(store, counted_part, order_a
     issued = seen[EventKind.PARTS_ISSUED]
     assert "千兆光模块" in issued.body
     assert "warehouse" not in issued.data  # which store it came from stays ours
+    assert store.name not in issued.body
 
 
 def test_parts_cannot_be_issued_to_a_closed_order(store, counted_part, order_a, manager):

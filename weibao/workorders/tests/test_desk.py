@@ -11,6 +11,16 @@ from weibao.workorders.models import WorkOrderEvent
 pytestmark = pytest.mark.django_db
 
 
+@pytest.fixture(autouse=True)
+def _fresh_cache():
+    """The queue and dashboard cache their counts for seconds: leave none behind for the next test module."""
+    from django.core.cache import cache
+
+    cache.clear()
+    yield
+    cache.clear()
+
+
 @pytest.fixture
 def resolved(order_a, duty_engineer):
     svc.workorder_acknowledge(workorder=order_a, actor=duty_engineer)

@@ -20,6 +20,7 @@ SEED_APPS = [
     "feedback",
     "spares",
     "payroll",
+    "rma",
     "inspections",
     "planning",
 ]
