@@ -53,6 +53,8 @@ API_ROUTERS = [
     ("payroll", "/pay/"),
     ("rma", "/rma/"),
     ("slareports", "/sla-reports/"),
+    ("inspections", "/inspections/"),
+    ("planning", "/planning/"),
 ]
 for app, prefix in API_ROUTERS:
     if find_spec(f"weibao.{app}.api") is not None:

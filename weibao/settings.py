@@ -53,6 +53,8 @@ INSTALLED_APPS = [
     "weibao.payroll",
     "weibao.rma",
     "weibao.slareports",
+    "weibao.inspections",
+    "weibao.planning",
 ]
 
 MIDDLEWARE = [

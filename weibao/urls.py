@@ -22,6 +22,8 @@ APP_PREFIXES = [
     ("payroll", "pay/"),
     ("rma", "rma/"),
     ("slareports", "sla-reports/"),
+    ("inspections", "inspections/"),
+    ("planning", "planning/"),
 ]
 
 urlpatterns = [

@@ -121,6 +121,17 @@ PERMISSIONS: dict[str, set[str]] = {
     "slareports.schedule": MANAGERS,
     "slareports.analysis": ALL_STAFF,
     "slareports.similar": ALL_STAFF | CUSTOMER,
+    # planned work (issue 15): inspections, emergency plans, training
+    "inspections.view": ALL_STAFF | CUSTOMER,
+    "inspections.plan": MANAGERS | {Role.SERVICE_ADMIN},
+    "inspections.perform": ENGINEERS | MANAGERS,
+    "inspections.sign": ENGINEERS | MANAGERS | CUSTOMER,
+    "planning.view": ALL_STAFF | CUSTOMER,
+    "planning.edit": MANAGERS | {Role.SERVICE_ADMIN, Role.PROJECT_MANAGER},
+    "planning.approve": MANAGERS,
+    "planning.tick": DESK | ENGINEERS | MANAGERS,
+    "training.edit": MANAGERS | {Role.SERVICE_ADMIN, Role.PROJECT_MANAGER},
+    "training.sign_in": ALL_STAFF | CUSTOMER,
     # channels
     "notifications.admin": {Role.ADMIN},
     "notifications.view_log": MANAGERS | {Role.SERVICE_ADMIN},

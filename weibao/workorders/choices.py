@@ -228,6 +228,7 @@ class EventKind(models.TextChoices):
     ROOT_CAUSE = "root_cause", _("Root cause recorded: solved by the vendor")
     ESCALATION_WITHDRAWN = "escalation_withdrawn", _("Escalation withdrawn")
     RMA_OPENED = "rma_opened", _("Faulty unit sent to repair (RMA)")
+    EMERGENCY_STEP_DONE = "emergency_step_done", _("Emergency plan step done")
 
 
 # Event kinds that are state moves, by target status (used by seeds and KPIs).

@@ -211,6 +211,8 @@ RULES: dict[str, Rule] = {
     ),  # an agreed date missed, like a breach
     EventKind.REVIEW_DUE: STAFF_ONLY,  # our reminder to review a legacy order
     EventKind.PROCESSING_REPORT: rule(customer=("body", "attachments", "report")),
+    # Emergency plan (issue 15): the customer sees which step of its system's plan was done, not our contacts.
+    EventKind.EMERGENCY_STEP_DONE: rule(customer=("body", "step", "plan")),
 }
 
 # Records shown beside the timeline (issue 22): the fields of each that the customer and the vendor may see — the

@@ -22,6 +22,8 @@ SEED_APPS = [
     "payroll",
     "rma",
     "slareports",
+    "inspections",
+    "planning",
 ]
 
 

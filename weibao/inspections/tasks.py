@@ -1,0 +1,98 @@
+"""Background work of inspections: generation ahead (nightly), missed visits (escalated to the managers),
+assignment of the coming week's visits by the dispatch rules, and the signed report's PDF to the customer.
+Every task takes ids or nothing, re-reads rows and is safe to run twice (STYLE §6)."""
+
+from __future__ import annotations
+
+import logging
+
+from crontask import cron
+from django.conf import settings
+from django.core.mail import EmailMessage
+from django.tasks import task
+from django.template.loader import render_to_string
+from django.utils import translation
+
+logger = logging.getLogger(__name__)
+LANGUAGE = "zh-hans"
+
+
+@cron("40 1 * * *")
+@task()
+def generate_visits() -> int:
+    from weibao.inspections.services import visits_generate_all
+
+    return visits_generate_all()
+
+
+@cron("10 6 * * *")
+@task()
+def mark_missed_and_assign() -> dict:
+    """Each morning: yesterday's undone visits become missed and the managers are told; the week ahead gets its
+    engineers."""
+    from weibao.inspections.services import visits_assign_upcoming, visits_mark_missed
+
+    missed = visits_mark_missed()
+    if missed:
+        escalate_missed.enqueue(visit_ids=missed)
+    return {"missed": len(missed), "assigned": visits_assign_upcoming()}
+
+
+@task()
+def escalate_missed(*, visit_ids: list[int]) -> int:
+    """E-mail the service managers the visits just missed (once per visit: `missed_notified_at`)."""
+    from django.utils import timezone
+
+    from weibao.accounts.choices import Role
+    from weibao.accounts.models import User
+    from weibao.inspections.choices import VisitStatus
+    from weibao.inspections.models import InspectionVisit
+
+    visits = list(
+        InspectionVisit.objects.filter(pk__in=visit_ids, status=VisitStatus.MISSED, missed_notified_at__isnull=True)
+        .select_related("plan__site", "contract", "assignee").order_by("scheduled_on")
+    )  # fmt: skip
+    to = list(
+        User.objects.filter(role__in=[Role.SERVICE_MANAGER], is_active=True).exclude(email="")
+        .values_list("email", flat=True)
+    )  # fmt: skip
+    if not visits or not to:
+        return 0
+    with translation.override(LANGUAGE):
+        context = {"visits": visits, "site_url": settings.SITE_URL.rstrip("/")}
+        subject = render_to_string("inspections/email/missed-subject.txt", context).strip()
+        body = render_to_string("inspections/email/missed-body.txt", context)
+    EmailMessage(subject=subject, body=body, to=to).send()
+    InspectionVisit.objects.filter(pk__in=[v.pk for v in visits]).update(missed_notified_at=timezone.now())
+    return len(visits)
+
+
+@task()
+def report_deliver(*, visit_id: int) -> dict:
+    """E-mail the signed inspection report (PDF) to the customer's contacts with an address."""
+    from weibao.customers.models import Contact
+    from weibao.inspections import pdf
+    from weibao.inspections.choices import VisitStatus
+    from weibao.inspections.models import InspectionVisit
+
+    visit = (
+        InspectionVisit.objects.select_related("plan__site__customer", "contract", "assignee")
+        .filter(pk=visit_id, status=VisitStatus.SIGNED).first()
+    )  # fmt: skip
+    if visit is None:
+        return {"skipped": "not signed"}
+    customer = visit.plan.site.customer
+    to = sorted(
+        {e.lower() for e in Contact.objects.filter(customer=customer).exclude(email="").values_list("email", flat=True)}
+    )[:5]
+    if not to:
+        return {"skipped": "no address"}
+    with translation.override(LANGUAGE):
+        data = pdf.render_report(visit)
+        context = {"visit": visit, "site_url": settings.SITE_URL.rstrip("/")}
+        subject = render_to_string("inspections/email/report-subject.txt", context).strip()
+        body = render_to_string("inspections/email/report-body.txt", context)
+    message = EmailMessage(subject=subject, body=body, to=to)
+    message.attach(pdf.filename(visit), data, "application/pdf")
+    message.send()
+    return {"sent_to": to}
