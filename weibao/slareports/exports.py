@@ -51,10 +51,12 @@ def summary_rows(data: dict) -> list[tuple[str, object]]:
         (_("Satisfaction (average of rated orders)"), sat["average"] or "—"),
         (_("Rated orders"), sat["count"]),
         (_("Legacy items (遗留问题) at the period's end"), data["legacy"]["count"]),
+        (_("Agreed milestones missed"), data.get("milestones_missed", {}).get("count", 0)),
     ]
     if data.get("inspections"):
         rows.append((_("Inspections planned"), data["inspections"]["planned"]))
         rows.append((_("Inspections done"), data["inspections"]["done"]))
+        rows.append((_("Inspections missed"), data["inspections"]["missed"]))
     return rows
 
 

@@ -130,19 +130,35 @@ def callback_ratings(order_ids: list[int]) -> dict[int, int]:
 
 
 def planned_vs_done_inspections(*, contract, start: datetime.date, end: datetime.date) -> dict | None:
-    """Hook for the inspections app (巡检): {"planned": n, "done": m} for the contract and period, or None while
-    that app is not installed. The inspections app provides `inspections.selectors.inspection_counts_for_contract`
-    with this signature; the report shows the row only when it answers."""
+    """Planned, done and missed inspection visits (巡检) of the contract in the period, from the inspections app;
+    None while that app is not installed or the contract has no visits in the period (the row is then left out)."""
     if not apps.is_installed("weibao.inspections"):
         return None
-    try:
-        from weibao.inspections.selectors import inspection_counts_for_contract
-    except ImportError:
+    from weibao.inspections.selectors import planned_vs_done
+
+    counts = planned_vs_done(contract, start, end)
+    if not counts.planned:
         return None
-    counts = inspection_counts_for_contract(contract=contract, start=start, end=end)
-    if not counts:
-        return None
-    return {"planned": int(counts.get("planned", 0)), "done": int(counts.get("done", 0))}
+    return {"planned": counts.planned, "done": counts.done, "missed": counts.missed}
+
+
+def missed_milestones(contract_ids: list[int], lower, upper) -> dict[int, list[int]]:
+    """Agreed plan milestones (C-class schedules, issue 22) missed in the period: contract id → the orders behind
+    them. Empty while the plans app is not installed."""
+    out: dict[int, list[int]] = defaultdict(list)
+    if not apps.is_installed("weibao.plans"):
+        return out
+    from weibao.plans.models import Milestone
+
+    for workorder_id, contract_id in (
+        Milestone.objects.filter(
+            active=True, missed_at__gte=lower, missed_at__lt=upper, workorder__contract_id__in=contract_ids
+        )
+        .order_by("workorder_id")
+        .values_list("workorder_id", "workorder__contract_id")
+    ):
+        out[contract_id].append(workorder_id)
+    return out
 
 
 UNSET = object()
@@ -201,6 +217,7 @@ def build_reports(*, contracts: list, start: datetime.date, end: datetime.date,
         .values_list("workorder_id", "workorder__contract_id")
     ):
         legacy[contract_id].append(workorder_id)
+    milestones = missed_milestones(list(by_pk), lower, upper)
     return {
         pk: _report(
             contract=contract,
@@ -211,13 +228,14 @@ def build_reports(*, contracts: list, start: datetime.date, end: datetime.date,
             clocks=clocks[pk],
             ratings=ratings,
             legacy=legacy[pk],
+            milestones=milestones[pk],
             major_down_hours=major_rules.get(pk),
         )  # fmt: skip
         for pk, contract in by_pk.items()
     }
 
 
-def _report(*, contract, start, end, as_of, orders, clocks, ratings, legacy, major_down_hours) -> dict:
+def _report(*, contract, start, end, as_of, orders, clocks, ratings, legacy, milestones, major_down_hours) -> dict:
     """One contract's report from its rows (see `build_reports`)."""
     cal = contract.calendar.working_calendar()
     drill: dict[str, list[int]] = defaultdict(list)
@@ -272,6 +290,7 @@ def _report(*, contract, start, end, as_of, orders, clocks, ratings, legacy, maj
         else None
     )
     drill["legacy"] = list(legacy)
+    drill["milestones_missed"] = list(milestones)
 
     return {
         "contract": {
@@ -293,6 +312,7 @@ def _report(*, contract, start, end, as_of, orders, clocks, ratings, legacy, maj
         "major": {"count": len(drill["major"]), "rule_hours": major_down_hours},
         "satisfaction": {"count": len(rated), "average": average, "distribution": distribution},
         "legacy": {"count": len(drill["legacy"])},
+        "milestones_missed": {"count": len(milestones)},
         "inspections": planned_vs_done_inspections(contract=contract, start=start, end=end),
         "drill": {k: sorted(set(v)) for k, v in drill.items() if v},
     }

@@ -48,6 +48,7 @@ class ReportOut(Schema):
     major: dict
     satisfaction: dict
     legacy: dict
+    milestones_missed: dict = Field(default_factory=dict, description="Agreed plan milestones missed in the period.")
     inspections: dict | None
     drill: dict[str, list[int]] = Field(description="Drill-down key → ids of exactly the orders behind the number.")
 

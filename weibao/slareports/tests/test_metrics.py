@@ -6,7 +6,7 @@ import pytest
 from django.core.exceptions import ValidationError
 
 from weibao.slareports import metrics
-from weibao.slareports.tests.conftest import AS_OF, MARCH, ids
+from weibao.slareports.tests.conftest import AS_OF, MARCH, at, ids
 
 pytestmark = pytest.mark.django_db
 
@@ -116,8 +116,43 @@ def test_inverted_period_is_refused(contract_a):
     assert "end" in exc.value.message_dict
 
 
-def test_inspections_hook_is_absent_until_that_app_exists(contract_a):
+def test_no_inspection_row_without_visits_in_the_period(contract_a):
     assert metrics.planned_vs_done_inspections(contract=contract_a, start=MARCH[0], end=MARCH[1]) is None
+
+
+def test_inspections_planned_done_and_missed_come_from_the_inspections_app(march, contract_a, site_a, manager):
+    from weibao.inspections.choices import VisitStatus
+    from weibao.inspections.services import plan_create, template_create
+
+    checklist = template_create(actor=manager, name="网络巡检", subsystem_kind="network",
+                                items=[{"kind": "yes_no", "text": "指示灯正常"}])  # fmt: skip
+    plan = plan_create(actor=manager, contract=contract_a, site=site_a, template=checklist, name="周巡检",
+                       frequency="working_days", interval_days=5, starts_on=MARCH[0], today=MARCH[0])  # fmt: skip
+    in_march = list(plan.visits.filter(scheduled_on__range=MARCH).order_by("scheduled_on"))
+    assert len(in_march) >= 4
+    plan.visits.filter(pk__in=[v.pk for v in in_march[:2]]).update(status=VisitStatus.SIGNED)
+    plan.visits.filter(pk=in_march[2].pk).update(status=VisitStatus.MISSED)
+    data = report(contract_a)
+    assert data["inspections"] == {"planned": len(in_march), "done": 2, "missed": 1}
+
+
+def test_missed_agreed_milestones_of_the_period_with_their_orders(march, contract_a, manager):
+    from weibao.plans.models import Milestone, SolutionPlan
+
+    order = march["O4"]
+    plan = SolutionPlan.objects.create(organisation=order.organisation, workorder=order, created_by=manager,
+                                       status="approved")  # fmt: skip
+
+    def milestone(title, missed_at):
+        return Milestone.objects.create(organisation=order.organisation, plan=plan, workorder=order, title=title,
+                                        due_on=missed_at.date(), due_at=missed_at, active=True,
+                                        missed_at=missed_at)  # fmt: skip
+
+    milestone("设备到货", at(3, 25, 18))
+    milestone("四月的", at(4, 2, 18))  # outside March: not counted
+    data = report(contract_a)
+    assert data["milestones_missed"] == {"count": 1}
+    assert data["drill"]["milestones_missed"] == [order.pk]
 
 
 def test_p90_nearest_rank():
