@@ -28,7 +28,7 @@ from weibao.inspections.schemas import (
     ChecklistIn,
     ChecklistOut,
     CompleteIn,
-    PlanIn,
+    InspectionPlanIn,
     PlannedVsDoneOut,
     PlanOut,
     PlanPatch,
@@ -85,7 +85,7 @@ def plans(request, contract_id: Id | None = None, offset: Offset = 0, limit: Bou
 
 
 @router.post("/plans", response={201: PlanOut})
-def plan_create(request, payload: PlanIn):
+def plan_create(request, payload: InspectionPlanIn):
     """A new plan; its visits for the coming year (never past the contract's end) are generated at once."""
     require(request.auth, "inspections.plan")
     data = payload.dict()

@@ -44,7 +44,7 @@ class ChecklistOut(Schema):
     items: list[ChecklistItemOut]
 
 
-class PlanIn(Schema):
+class InspectionPlanIn(Schema):
     contract_id: Id
     site_id: Id
     template_id: Id
@@ -135,7 +135,7 @@ class VisitDetailOut(VisitOut):
     answers: list[AnswerOut]
 
 
-class AnswerIn(Schema):
+class InspectionAnswerIn(Schema):
     id: Id
     value: bool | Decimal | str | None = None
     finding: str = Field("", max_length=5000)
@@ -143,7 +143,7 @@ class AnswerIn(Schema):
 
 
 class AnswersIn(Schema):
-    answers: list[AnswerIn] = Field(..., min_length=1, max_length=200)
+    answers: list[InspectionAnswerIn] = Field(..., min_length=1, max_length=200)
 
 
 class CompleteIn(Schema):

@@ -8,7 +8,7 @@ from weibao.core.apischema import BoundedInt, Id, api_errors
 from weibao.notifications import selectors, services
 from weibao.notifications.choices import Channel, DeliveryStatus, InboundStatus
 from weibao.notifications.intake import inbound_assign
-from weibao.notifications.schemas import AssignIn, DeliveryOut, InboundOut, PreferenceIO, SmsReplyIn, SmsReplyOut
+from weibao.notifications.schemas import DeliveryOut, InboundAssignIn, InboundOut, PreferenceIO, SmsReplyIn, SmsReplyOut
 
 router = Router(tags=["notifications"])
 
@@ -60,7 +60,7 @@ def list_inbound(request, status: str = "triage", limit: BoundedInt = 100):
 
 @router.post("/inbound/{inbound_id}/assign", response={201: InboundOut})
 @api_errors(409)
-def assign_inbound(request, inbound_id: Id, payload: AssignIn):
+def assign_inbound(request, inbound_id: Id, payload: InboundAssignIn):
     """Open a work order for a triaged mail under the given customer and site; 409 unless it is in triage."""
     from weibao.customers.models import Customer, Site
 

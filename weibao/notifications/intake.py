@@ -663,6 +663,7 @@ def open_order_from_mail(*, row: InboundMessage, mail: ParsedMail, customer, sit
         attachments=accepted,
         source_ref=_source_ref(row),
         reported_at=row.created_at,
+        historic=True,  # a mail handled late (a backlog, a mail out of triage) keeps the time it arrived
     )
     _note_refused(workorder, row, refused)
     _note_damaged(workorder, note)

@@ -32,7 +32,7 @@ class InboundOut(Schema):
     created_at: dt.datetime
 
 
-class AssignIn(Schema):
+class InboundAssignIn(Schema):
     customer_id: int
     site_id: int
 

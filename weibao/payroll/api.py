@@ -27,12 +27,12 @@ from weibao.payroll.schemas import (
     MonthOut,
     PayRuleIn,
     PayRuleOut,
+    PayStepIn,
     PrepareIn,
     ProfileIn,
     ProfileOut,
     StatementDetailOut,
     StatementOut,
-    StepIn,
     TravelAnswerIn,
 )
 
@@ -115,7 +115,7 @@ def month_detail(request, year: int, month: int):
 
 @router.post("/months/{int:year}/{int:month}/review", response=MonthDetailOut)
 @api_errors(409)
-def review(request, year: int, month: int, payload: StepIn):
+def review(request, year: int, month: int, payload: PayStepIn):
     """The department manager reviews the prepared table."""
     pm = services.paymonth_review(pay_month=_month(request, year, month), actor=request.auth, note=payload.note,
                                   expected_version=payload.expected_version)  # fmt: skip
@@ -124,7 +124,7 @@ def review(request, year: int, month: int, payload: StepIn):
 
 @router.post("/months/{int:year}/{int:month}/approve", response=MonthDetailOut)
 @api_errors(409)
-def approve(request, year: int, month: int, payload: StepIn):
+def approve(request, year: int, month: int, payload: PayStepIn):
     """The general manager approves the reviewed table: the month is locked."""
     pm = services.paymonth_approve(pay_month=_month(request, year, month), actor=request.auth, note=payload.note,
                                    expected_version=payload.expected_version)  # fmt: skip
@@ -133,7 +133,7 @@ def approve(request, year: int, month: int, payload: StepIn):
 
 @router.post("/months/{int:year}/{int:month}/return", response=MonthDetailOut)
 @api_errors(409)
-def return_(request, year: int, month: int, payload: StepIn):
+def return_(request, year: int, month: int, payload: PayStepIn):
     """Send the table back to the service administrator, saying what to correct."""
     pm = services.paymonth_return(pay_month=_month(request, year, month), actor=request.auth, note=payload.note,
                                   expected_version=payload.expected_version)  # fmt: skip

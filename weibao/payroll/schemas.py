@@ -11,7 +11,7 @@ from pydantic import Field
 from weibao.core.apischema import Schema
 
 
-class StepIn(Schema):
+class PayStepIn(Schema):
     note: str = Field("", max_length=2000)
     expected_version: int | None = None
 
@@ -21,7 +21,7 @@ class PrepareIn(Schema):
     expected_version: int | None = None
 
 
-class EventOut(Schema):
+class PayEventOut(Schema):
     kind: str
     actor: str
     authority_level: str
@@ -58,7 +58,7 @@ class TeamRowOut(Schema):
 
 
 class MonthDetailOut(MonthOut):
-    events: list[EventOut]
+    events: list[PayEventOut]
     team: list[TeamRowOut]
 
 

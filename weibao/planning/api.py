@@ -18,7 +18,6 @@ from weibao.customers.models import Contact
 from weibao.planning import selectors, services
 from weibao.planning.schemas import (
     ApproveIn,
-    AttendanceIn,
     AttendanceOut,
     DrillIn,
     DrillOut,
@@ -29,6 +28,7 @@ from weibao.planning.schemas import (
     SessionIn,
     SessionOut,
     SignInIn,
+    TrainingAttendanceIn,
     TrainingPlanIn,
     TrainingPlanOut,
     TrainingSummaryOut,
@@ -153,7 +153,7 @@ def attendance(request, session_id: int):
 
 
 @router.post("/sessions/{int:session_id}/attendance", response={201: AttendanceOut})
-def attendance_create(request, session_id: int, payload: AttendanceIn):
+def attendance_create(request, session_id: int, payload: TrainingAttendanceIn):
     """The trainer records a trainee; a person of another customer is a 422 on `contact_id`."""
     session = selectors.session_get_for_user(user=request.auth, pk=session_id)
     require(request.auth, "training.edit")

@@ -10,14 +10,14 @@ from ninja import Field
 from weibao.core.apischema import Id, SaneDate, Schema
 
 
-class ContactIn(Schema):
+class EmergencyContactIn(Schema):
     side: str = "ours"
     name: str = Field(..., max_length=100)
     role: str = Field("", max_length=100)
     phone: str = Field(..., max_length=40)
 
 
-class StepIn(Schema):
+class EmergencyStepIn(Schema):
     text: str = Field(..., max_length=500)
     responsible: str = Field("", max_length=100)
 
@@ -29,15 +29,15 @@ class EmergencyPlanIn(Schema):
     spare_parts: str = Field("", max_length=20_000)
     fallback: str = Field("", max_length=20_000)
     communication: str = Field("", max_length=20_000)
-    contacts: list[ContactIn] = Field(..., max_length=100)
-    steps: list[StepIn] = Field(..., max_length=100)
+    contacts: list[EmergencyContactIn] = Field(..., max_length=100)
+    steps: list[EmergencyStepIn] = Field(..., max_length=100)
 
 
 class EmergencyPlanCreateIn(EmergencyPlanIn):
     subsystem_id: Id
 
 
-class ContactOut(Schema):
+class EmergencyContactOut(Schema):
     id: int
     side: str
     name: str
@@ -66,7 +66,7 @@ class EmergencyPlanOut(Schema):
     fallback: str
     communication: str
     approved_at: datetime.datetime | None
-    contacts: list[ContactOut]
+    contacts: list[EmergencyContactOut]
     steps: list[StepOut]
 
 
@@ -146,7 +146,7 @@ class SessionOut(Schema):
     topic: str
 
 
-class AttendanceIn(Schema):
+class TrainingAttendanceIn(Schema):
     contact_id: Id
     feedback_score: int | None = Field(None, ge=1, le=5)
 

@@ -28,7 +28,6 @@ from weibao.rma.schemas import (
     CaseListOut,
     CaseOut,
     CollectIn,
-    EscalateIn,
     EscalationDetailOut,
     EscalationOut,
     EscalationPatchIn,
@@ -36,18 +35,19 @@ from weibao.rma.schemas import (
     FeeIn,
     FeeLinkIn,
     FeeLinkOut,
-    NoteIn,
     QuestionIn,
     QuestionOut,
     ReturnIn,
+    RmaNoteIn,
+    RmaVersionIn,
+    RmaWithdrawIn,
     ShipBackIn,
     ShipIn,
     SolveIn,
+    VendorEscalationIn,
     VendorReceivedIn,
-    VersionIn,
     VisitDoneIn,
     WarrantyIn,
-    WithdrawIn,
 )
 
 router = Router(tags=["vendor escalation and RMA"])
@@ -174,7 +174,7 @@ def check_warranty(request, case_id: int, payload: WarrantyIn):
 
 @router.post("/cases/{int:case_id}/request-visit", response=CaseOut)
 @api_errors(409)
-def request_visit(request, case_id: int, payload: NoteIn):
+def request_visit(request, case_id: int, payload: RmaNoteIn):
     """In the vendor's warranty and it offers on-site service: ask for the vendor's visit."""
     case = _case(request, case_id)
     return _done(request, services.rma_request_visit(case=case, actor=request.auth, **payload.dict()))
@@ -189,7 +189,7 @@ def visit_done(request, case_id: int, payload: VisitDoneIn):
 
 @router.post("/cases/{int:case_id}/send-back", response=CaseOut)
 @api_errors(409)
-def send_back(request, case_id: int, payload: VersionIn):
+def send_back(request, case_id: int, payload: RmaVersionIn):
     """Send the unit without a customer fee (in our warranty, or from our stock)."""
     case = _case(request, case_id)
     return _done(request, services.rma_send_back(case=case, actor=request.auth, **payload.dict()))
@@ -250,7 +250,7 @@ def ship_back(request, case_id: int, payload: ShipBackIn):
 
 @router.post("/cases/{int:case_id}/receive", response=CaseOut)
 @api_errors(409)
-def receive(request, case_id: int, payload: NoteIn):
+def receive(request, case_id: int, payload: RmaNoteIn):
     case = _case(request, case_id)
     return _done(request, services.rma_receive(case=case, actor=request.auth, **payload.dict()))
 
@@ -279,7 +279,7 @@ def collect(request, case_id: int, payload: CollectIn):
 
 @router.post("/cases/{int:case_id}/close", response=CaseOut)
 @api_errors(409)
-def close(request, case_id: int, payload: NoteIn):
+def close(request, case_id: int, payload: RmaNoteIn):
     case = _case(request, case_id)
     return _done(request, services.rma_close(case=case, actor=request.auth, **payload.dict()))
 
@@ -313,7 +313,7 @@ def escalation_detail(request, escalation_id: int):
 
 @router.post("/work-orders/{int:workorder_id}/escalate", response={201: EscalationOut})
 @api_errors(409)
-def escalate(request, workorder_id: int, payload: EscalateIn):
+def escalate(request, workorder_id: int, payload: VendorEscalationIn):
     """Escalate an order to a vendor and start tracking it (the response deadline from the support agreement).
     `expected_version` is the WORK ORDER's version."""
     from weibao.workorders.selectors import workorder_get_for_user
@@ -363,7 +363,7 @@ def solve(request, escalation_id: int, payload: SolveIn):
 
 @router.post("/escalations/{int:escalation_id}/withdraw", response=EscalationOut)
 @api_errors(409)
-def withdraw(request, escalation_id: int, payload: WithdrawIn):
+def withdraw(request, escalation_id: int, payload: RmaWithdrawIn):
     require(request.auth, "escalation.view")
     esc = selectors.escalation_get_for_user(user=request.auth, pk=escalation_id)
     return services.escalation_withdraw(escalation=esc, actor=request.auth, **payload.dict())

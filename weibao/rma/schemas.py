@@ -11,14 +11,14 @@ from ninja import Field
 from weibao.core.apischema import Id, SaneDate, Schema
 
 
-class VersionIn(Schema):
+class RmaVersionIn(Schema):
     expected_version: int | None = None
 
 
 # --- escalations --------------------------------------------------------------------------------------------------
 
 
-class EscalateIn(VersionIn):
+class VendorEscalationIn(RmaVersionIn):
     vendor_id: Id
     reason: str = Field("", max_length=4000)
     vendor_case_number: str = Field("", max_length=60)
@@ -26,7 +26,7 @@ class EscalateIn(VersionIn):
     vendor_engineer_phone: str = Field("", max_length=40)
 
 
-class EscalationPatchIn(VersionIn):
+class EscalationPatchIn(RmaVersionIn):
     vendor_case_number: str | None = Field(None, max_length=60)
     vendor_engineer: str | None = Field(None, max_length=100)
     vendor_engineer_phone: str | None = Field(None, max_length=40)
@@ -40,12 +40,12 @@ class AnswerTextIn(Schema):
     answer: str = Field(..., max_length=4000)
 
 
-class SolveIn(VersionIn):
+class SolveIn(RmaVersionIn):
     root_cause: str = Field(..., max_length=4000)
     solution: str = Field(..., max_length=4000)
 
 
-class WithdrawIn(VersionIn):
+class RmaWithdrawIn(RmaVersionIn):
     note: str = Field(..., max_length=2000)
 
 
@@ -83,7 +83,7 @@ class EscalationDetailOut(EscalationOut):
     questions: list[QuestionOut]
 
 
-class AgreementIn(VersionIn):
+class AgreementIn(RmaVersionIn):
     vendor_id: Id
     name: str = Field(..., max_length=200)
     response_hours: int = Field(..., ge=1, le=8760)
@@ -127,22 +127,22 @@ class CaseIn(Schema):
     human_caused: bool = False
 
 
-class WarrantyIn(VersionIn):
+class WarrantyIn(RmaVersionIn):
     vendor_warranty_from: SaneDate | None = None
     vendor_warranty_until: SaneDate
     human_caused: bool | None = None
 
 
-class NoteIn(VersionIn):
+class RmaNoteIn(RmaVersionIn):
     note: str = Field("", max_length=2000)
 
 
-class VisitDoneIn(VersionIn):
+class VisitDoneIn(RmaVersionIn):
     repaired: bool
     report: str = Field(..., max_length=4000)
 
 
-class FeeIn(VersionIn):
+class FeeIn(RmaVersionIn):
     repair: Decimal | str
     shipping_out: Decimal | str
     shipping_back: Decimal | str
@@ -167,18 +167,18 @@ class FeeLinkOut(Schema):
     refuse_url: str
 
 
-class ShipIn(VersionIn):
+class ShipIn(RmaVersionIn):
     carrier: str
     waybill: str = Field(..., max_length=60)
     shipped_on: SaneDate | None = None
     address: str = Field("", max_length=300)
 
 
-class VendorReceivedIn(VersionIn):
+class VendorReceivedIn(RmaVersionIn):
     vendor_rma_number: str = Field("", max_length=60)
 
 
-class ShipBackIn(VersionIn):
+class ShipBackIn(RmaVersionIn):
     outcome: str = Field(..., description="repaired | exchanged | unrepairable")
     report: str = Field(..., max_length=4000)
     carrier: str
@@ -188,21 +188,21 @@ class ShipBackIn(VersionIn):
     vendor_cost: Decimal | str | None = Field(None, description="Staff only: what the vendor charges us.")
 
 
-class ReturnIn(VersionIn):
+class ReturnIn(RmaVersionIn):
     to: str = Field(..., description="customer | stock")
     warehouse_id: Id | None = None
     part_id: Id | None = None
     note: str = Field("", max_length=2000)
 
 
-class CollectIn(VersionIn):
+class CollectIn(RmaVersionIn):
     invoice_number: str = Field(..., max_length=40)
     invoiced_on: SaneDate | None = None
     paid_on: SaneDate
     paid_amount: Decimal | str | None = None
 
 
-class CancelIn(VersionIn):
+class CancelIn(RmaVersionIn):
     reason: str = Field(..., max_length=2000)
 
 
@@ -231,7 +231,7 @@ class ShipmentOut(Schema):
     shipped_on: datetime.date
 
 
-class EventOut(Schema):
+class RmaEventOut(Schema):
     kind: str
     old_status: str
     new_status: str
@@ -281,5 +281,5 @@ class CaseOut(CaseListOut):
     vendor_cost: Decimal | None = None
     fee: FeeOut | None = None
     shipments: list[ShipmentOut]
-    timeline: list[EventOut]
+    timeline: list[RmaEventOut]
     actions: list[str]

@@ -18,11 +18,11 @@ from weibao.slareports.schemas import (
     PeriodicReportOut,
     ReportOut,
     ReportQuery,
+    ReportVersionIn,
     ReviewIn,
     ScheduleIn,
     ScheduleOut,
     SimilarOut,
-    VersionIn,
 )
 from weibao.workorders.selectors import workorder_get_for_user
 
@@ -66,7 +66,7 @@ def regular_review(request, report_id: int, payload: ReviewIn):
 
 @router.post("/regular/{int:report_id}/send", response=PeriodicReportOut)
 @api_errors(409)
-def regular_send(request, report_id: int, payload: VersionIn):
+def regular_send(request, report_id: int, payload: ReportVersionIn):
     report = selectors.periodic_report_get(user=request.auth, pk=report_id)
     return services.report_send(report=report, actor=request.auth, expected_version=payload.expected_version)
 

@@ -96,7 +96,7 @@ class ReviewIn(Schema):
     note: str = Field("", max_length=4000)
 
 
-class VersionIn(Schema):
+class ReportVersionIn(Schema):
     expected_version: int = Field(ge=1)
 
 

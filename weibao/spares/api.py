@@ -35,9 +35,9 @@ from weibao.spares.schemas import (
     SaleIssueIn,
     SaleOut,
     StockOut,
+    StockVersionIn,
     TransferIn,
     TransferOut,
-    VersionIn,
     WarehouseOut,
     WriteOffIn,
 )
@@ -212,7 +212,7 @@ def transfers(request):
 
 @router.post("/transfers/{int:transfer_id}/receive", response=TransferOut)
 @api_errors(404, 409)
-def receive_transfer(request, transfer_id: int, payload: VersionIn):
+def receive_transfer(request, transfer_id: int, payload: StockVersionIn):
     tr = selectors.transfer_get_for_user(user=request.auth, pk=transfer_id)
     return services.transfer_receive(transfer=tr, actor=request.auth, expected_version=payload.expected_version)
 
@@ -288,7 +288,7 @@ class QuoteRef(Schema):
 
 @router.post("/work-orders/{int:workorder_id}/quote", response={201: QuoteRef})
 @api_errors(404, 409)
-def order_to_quote(request, workorder_id: int, payload: VersionIn):
+def order_to_quote(request, workorder_id: int, payload: StockVersionIn):
     """Put the issued parts on the order's quote (a new quote or a new version); the customer approves again."""
     wo = _order(request, workorder_id)
     _need(request, "onsite.quote")

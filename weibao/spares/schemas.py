@@ -88,7 +88,7 @@ class MoveOut(Schema):
     actor_id: int
 
 
-class MoveIn(Schema):
+class StockMoveIn(Schema):
     warehouse_id: Id
     part_id: Id
     quantity: int | str | None = Field(None, description="Whole units > 0; for serial-tracked parts the serials count.")
@@ -96,12 +96,12 @@ class MoveIn(Schema):
     note: str = Field("", max_length=300)
 
 
-class ReceiveIn(MoveIn):
+class ReceiveIn(StockMoveIn):
     unit_cost: Decimal | None = Field(None, ge=0, max_digits=12, decimal_places=2)
     reference: str = Field("", max_length=60)
 
 
-class WriteOffIn(MoveIn):
+class WriteOffIn(StockMoveIn):
     reason: str = Field(..., max_length=300)
 
 
@@ -114,7 +114,7 @@ class RepairedIn(Schema):
     note: str = Field("", max_length=300)
 
 
-class TransferIn(MoveIn):
+class TransferIn(StockMoveIn):
     to_warehouse_id: Id
 
 
@@ -130,7 +130,7 @@ class TransferOut(Schema):
     received_at: datetime.datetime | None
 
 
-class VersionIn(Schema):
+class StockVersionIn(Schema):
     expected_version: int | None = None
 
 
@@ -214,17 +214,17 @@ class SaleOut(Schema):
     lines: list[SaleLineOut]
 
 
-class SaleApproveIn(VersionIn):
+class SaleApproveIn(StockVersionIn):
     approved_by_name: str = Field(..., max_length=100)
 
 
-class SaleIssueIn(VersionIn):
+class SaleIssueIn(StockVersionIn):
     serials: dict[str, list[str]] = Field(default_factory=dict, description="line id → serial numbers")
 
 
-class SaleInvoiceIn(VersionIn):
+class SaleInvoiceIn(StockVersionIn):
     invoice_number: str = Field(..., max_length=40)
 
 
-class SaleCancelIn(VersionIn):
+class SaleCancelIn(StockVersionIn):
     reason: str = Field(..., max_length=300)

@@ -311,7 +311,10 @@ def scale(*, n: int, stdout) -> None:
                 _copy("workorders_workorderevent", EVENT_COLUMNS, events)
             else:
                 WorkOrder.objects.bulk_create([WorkOrder(**dict(zip(WO_COLUMNS, r, strict=True))) for r in orders])
-                Clock.objects.bulk_create([Clock(**dict(zip(CLOCK_COLUMNS, r, strict=True))) for r in clocks])
+                # COPY takes the JSON text "[]"; through the ORM the field wants the list itself.
+                Clock.objects.bulk_create(
+                    [Clock(**{**dict(zip(CLOCK_COLUMNS, r, strict=True)), "pauses": []}) for r in clocks]
+                )
                 WorkOrderEvent.objects.bulk_create(
                     [WorkOrderEvent(**dict(zip(EVENT_COLUMNS, r, strict=True))) for r in events], batch_size=2000
                 )

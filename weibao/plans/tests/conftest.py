@@ -52,7 +52,7 @@ def make_order(*, site, actor, contract=None, severity="B", reported_at=None, as
     from weibao.workorders.models import WorkOrder
     from weibao.workorders.tests.factories import make_workorder
 
-    kwargs = {"reported_at": reported_at} if reported_at else {}
+    kwargs = {"reported_at": reported_at, "historic": True} if reported_at else {}
     wo = make_workorder(site=site, actor=actor, severity=severity, **kwargs)
     if contract is not None:
         WorkOrder.objects.filter(pk=wo.pk).update(contract=contract)

@@ -28,7 +28,7 @@ org = OrganisationFactory(kind="customer", name="甲公司")
 customer = Customer.objects.create(organisation=org, code="C1", name="甲公司", branch=branch)
 site = Site.objects.create(customer=customer, organisation=org, name="总部")
 wo = workorder_create(actor=duty, customer=customer, site=site, channel="phone", symptom="断网", severity="B",
-                      reported_at=timezone.now() - datetime.timedelta(days=10))
+                      reported_at=timezone.now() - datetime.timedelta(days=10), historic=True)
 review_add(workorder=wo, actor=mgr, notes="等厂商补丁", next_review_on=timezone.localdate())
 wo2 = workorder_create(actor=duty, customer=customer, site=site, channel="phone", symptom="掉线", severity="B")
 review_add(workorder=wo2, actor=mgr, notes="观察", next_review_on=timezone.localdate() + datetime.timedelta(days=7))

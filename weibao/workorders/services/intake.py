@@ -55,8 +55,10 @@ REPORTED_AT_TOLERANCE = datetime.timedelta(minutes=2)
 REPORTED_AT_MAX_AGE = datetime.timedelta(days=7)
 
 
-def _check_reported_at(reported_at: datetime.datetime | None) -> datetime.datetime:
-    """The real time of the call (issue 18): the clocks start then, not at typing time; never in the future."""
+def _check_reported_at(reported_at: datetime.datetime | None, *, historic: bool = False) -> datetime.datetime:
+    """The real time of the call (issue 18): the clocks start then, not at typing time; never in the future. A
+    time typed at intake is at most REPORTED_AT_MAX_AGE old; `historic` reports (a mail that waited in a backlog,
+    an order registered after the fact, seeds) may be older."""
     now = timezone.now()
     if reported_at is None:
         return now
@@ -64,7 +66,7 @@ def _check_reported_at(reported_at: datetime.datetime | None) -> datetime.dateti
         raise ValidationError({"reported_at": _("Give the time with its time zone.")})
     if reported_at > now + REPORTED_AT_TOLERANCE:
         raise ValidationError({"reported_at": _("The time of the call cannot be in the future.")})
-    if reported_at < now - REPORTED_AT_MAX_AGE:
+    if reported_at < now - REPORTED_AT_MAX_AGE and not historic:
         raise ValidationError({"reported_at": _("The call is more than %(days)d days ago: register it as history.")
                                % {"days": REPORTED_AT_MAX_AGE.days}})  # fmt: skip
     return min(reported_at, now)
@@ -100,6 +102,7 @@ def _draft(
     category: str | None = None,
     contact=None,
     reported_at: datetime.datetime | None = None,
+    historic: bool = False,
     entitlement=None,
 ) -> _Draft:
     """Every rule of intake short of writing: raises ValidationError/PermissionDenied, writes nothing."""
@@ -137,7 +140,7 @@ def _draft(
         reporter_email = reporter_email or contact.email
     checked = _check_attachments(attachments)
 
-    reported_at = _check_reported_at(reported_at)
+    reported_at = _check_reported_at(reported_at, historic=historic)
     if entitlement is None:
         from weibao.contracts.selectors import entitlement_for
 
@@ -199,7 +202,8 @@ def workorder_create(*, actor: User, **report) -> WorkOrder:
     """Register a fault report from any channel (SPEC §4.1) with its entitlement, SLA clocks and first event.
 
     `report`: customer, site, channel, symptom and optionally severity, reporter_name/phone/email, devices,
-    project, attachments, source_ref, title, category, contact, reported_at."""
+    project, attachments, source_ref, title, category, contact, reported_at (and `historic=True` for a report
+    registered after the fact, whose time may be older than the intake window)."""
     require(actor, "workorders.create")
     new_device = report.pop("new_device", None)
     if new_device:
