@@ -18,7 +18,7 @@ from django.core.exceptions import ValidationError
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 
-from weibao.core.exceptions import StaleEdit
+from weibao.core.exceptions import StaleEdit, TransitionNotAllowed
 
 
 def attach_service_errors(form: forms.BaseForm, exc: ValidationError, *, formsets: dict | None = None) -> None:
@@ -39,6 +39,19 @@ def attach_service_errors(form: forms.BaseForm, exc: ValidationError, *, formset
                 formset.forms[int(index)].add_error(field, errors)
                 continue
         form.add_error(key if key in form.fields else None, errors)
+
+
+def run_service(form: forms.BaseForm, call: Callable[[], Any], *, formsets: dict | None = None) -> tuple[int, str]:
+    """Call a service for an htmx/JSON-ish view: (200, "") on success; a stale edit or an illegal move → (409, its
+    message); refused input → (422, "") with the errors on the form (and its row formsets)."""
+    try:
+        call()
+    except (StaleEdit, TransitionNotAllowed) as exc:
+        return 409, exc.message
+    except ValidationError as exc:
+        attach_service_errors(form, exc, formsets=formsets)
+        return 422, ""
+    return 200, ""
 
 
 def form_page[T](

@@ -15,6 +15,7 @@ from django.views.decorators.http import require_http_methods, require_POST
 from weibao.accounts.permissions import has_perm, require
 from weibao.accounts.scoping import scope_queryset
 from weibao.core.exceptions import StaleEdit, TransitionNotAllowed
+from weibao.core.form_views import attach_service_errors, run_service
 from weibao.customers.models import Customer
 from weibao.feedback import selectors, services
 from weibao.feedback.choices import ComplaintStatus
@@ -22,26 +23,6 @@ from weibao.feedback.forms import CallbackResultForm, ComplaintForm, PeriodForm,
 from weibao.workorders.models import WorkOrder
 
 LIST_LIMIT = 100
-
-
-def _add_errors(form, exc: ValidationError) -> None:
-    if not hasattr(exc, "error_dict"):
-        form.add_error(None, exc.messages)
-        return
-    for key, msgs in exc.message_dict.items():
-        form.add_error(key if key in form.fields else None, msgs)
-
-
-def _run(form, call) -> tuple[int, str]:
-    """Call the service; (200, "") on success, else the HTTP status and a message (or errors on the form)."""
-    try:
-        call()
-    except (StaleEdit, TransitionNotAllowed) as exc:
-        return 409, exc.message
-    except ValidationError as exc:
-        _add_errors(form, exc)
-        return 422, ""
-    return 200, ""
 
 
 # --- callbacks ----------------------------------------------------------------------------------------------------
@@ -73,7 +54,7 @@ def callback_detail(request: HttpRequest, pk: int) -> HttpResponse:
         form = CallbackResultForm(request.POST)
         if form.is_valid():
             data = {k: v for k, v in form.cleaned_data.items() if k != "version"}
-            status, error = _run(form, lambda: services.callback_record(
+            status, error = run_service(form, lambda: services.callback_record(
                 callback=cb, actor=request.user, expected_version=form.cleaned_data["version"], **data))  # fmt: skip
             if status == 200:
                 messages.success(request, _("Callback result recorded."))
@@ -271,7 +252,7 @@ def satisfaction(request: HttpRequest) -> HttpResponse:
                 start, end = selectors.check_period(form.cleaned_data["start"], form.cleaned_data["end"])
                 stats = selectors.callback_stats(user=request.user, by=by, start=start, end=end)
         except ValidationError as exc:
-            _add_errors(form, exc)
+            attach_service_errors(form, exc)
             status = 422
     else:
         status = 422
@@ -319,7 +300,7 @@ def policy(request: HttpRequest) -> HttpResponse:
         form = PolicyForm(request.POST, instance=services.policy_get())
         if form.is_valid():
             data = {k: v for k, v in form.cleaned_data.items() if k != "version"}
-            status, error = _run(form, lambda: services.policy_update(
+            status, error = run_service(form, lambda: services.policy_update(
                 actor=request.user, data=data, expected_version=form.cleaned_data["version"]))  # fmt: skip
             if status == 200:
                 messages.success(request, _("Settings saved."))

@@ -17,6 +17,7 @@ from django.views.decorators.http import require_POST
 from weibao.accounts.permissions import has_perm, require
 from weibao.contracts.selectors import contract_get_for_user
 from weibao.core.exceptions import StaleEdit, TransitionNotAllowed
+from weibao.core.form_views import attach_service_errors
 from weibao.inspections import pdf, selectors, services
 from weibao.inspections.choices import Frequency, VisitStatus
 from weibao.inspections.forms import (
@@ -31,14 +32,6 @@ from weibao.inspections.models import InspectionVisit
 
 PLAN_FORM_FIELDS = ("name", "site", "subsystem", "template", "frequency", "interval_days", "starts_on",
                     "window_start", "window_end", "engineer", "active")  # fmt: skip
-
-
-def _apply_errors(form, exc: ValidationError) -> None:
-    if not hasattr(exc, "error_dict"):
-        form.add_error(None, exc.messages)
-        return
-    for key, messages in exc.message_dict.items():
-        form.add_error(key if key in form.fields else None, messages)
 
 
 # --- visits -------------------------------------------------------------------------------------------------------
@@ -145,7 +138,7 @@ def visit_complete(request: HttpRequest, pk: int) -> HttpResponse:
         except TransitionNotAllowed as exc:
             return _refused(request, visit, exc, complete_form=form)
         except ValidationError as exc:
-            _apply_errors(form, exc)
+            attach_service_errors(form, exc)
         else:
             return redirect("inspections:visit", pk=visit.pk)
     context = _visit_context(request, visit, complete_form=form)
@@ -179,7 +172,7 @@ def visit_sign(request: HttpRequest, pk: int) -> HttpResponse:
         except TransitionNotAllowed as exc:
             return _refused(request, visit, exc, sign_form=form)
         except ValidationError as exc:
-            _apply_errors(form, exc)
+            attach_service_errors(form, exc)
         else:
             return redirect("inspections:visit", pk=visit.pk)
     context = _visit_context(request, visit, sign_form=form)
@@ -249,7 +242,7 @@ def plan_new(request: HttpRequest, contract_pk: int) -> HttpResponse:
         try:
             plan = services.plan_create(actor=request.user, contract=contract, **values)
         except ValidationError as exc:
-            _apply_errors(form, exc)
+            attach_service_errors(form, exc)
         else:
             return redirect("inspections:plan", pk=plan.pk)
     status = 422 if request.method == "POST" else 200
@@ -274,7 +267,7 @@ def plan_detail(request: HttpRequest, pk: int) -> HttpResponse:
                 except StaleEdit as exc:
                     error, status = exc.message, 409
                 except ValidationError as exc:
-                    _apply_errors(form, exc)
+                    attach_service_errors(form, exc)
                     status = 422
                 else:
                     return redirect("inspections:plan", pk=plan.pk)

@@ -15,8 +15,7 @@ from django.views.decorators.csrf import csrf_protect
 from django.views.decorators.http import require_http_methods, require_POST
 
 from weibao.accounts.permissions import has_perm, require
-from weibao.core.exceptions import StaleEdit, TransitionNotAllowed
-from weibao.core.form_views import attach_service_errors
+from weibao.core.form_views import attach_service_errors, run_service
 from weibao.onsite import pdf, selectors
 from weibao.onsite import services as svc
 from weibao.onsite.choices import AnswerChannel, LinkChannel, QuoteStatus
@@ -65,20 +64,6 @@ def _done(wo: WorkOrder) -> HttpResponse:
     return redirect("onsite:visit", pk=wo.pk)
 
 
-def _run(form, call, *, formset=None) -> tuple[int, str]:
-    """Call the service; map its refusals to a status and a message (or field errors). (200, "") on success."""
-    try:
-        call()
-    except StaleEdit as exc:
-        return 409, exc.message
-    except TransitionNotAllowed as exc:
-        return 409, exc.message
-    except ValidationError as exc:
-        attach_service_errors(form, exc, formsets={"lines": formset})
-        return 422, ""
-    return 200, ""
-
-
 # --- the visit overview -------------------------------------------------------------------------------------------
 
 
@@ -115,7 +100,7 @@ def confirm(request: HttpRequest, pk: int) -> HttpResponse:
         form = ConfirmForm(request.POST)
         if form.is_valid():
             data = {k: v for k, v in form.cleaned_data.items() if k != "version"}
-            status, error = _run(form, lambda: svc.site_confirm(workorder=wo, actor=request.user,
+            status, error = run_service(form, lambda: svc.site_confirm(workorder=wo, actor=request.user,
                                                                 expected_version=_version(form), **data))  # fmt: skip
             if status == 200:
                 return _done(wo)
@@ -169,9 +154,13 @@ def quote_edit(request: HttpRequest, pk: int) -> HttpResponse:
             kwargs = {"actor": request.user, "lines": lines, "tax_rate": tax_rate, "note": form.cleaned_data["note"],
                       "expected_version": _version(form)}  # fmt: skip
             if current is not None:  # any current version (even approved) is superseded by the new one
-                status, error = _run(form, lambda: svc.quote_revise(quote=current, **kwargs), formset=formset)
+                status, error = run_service(
+                    form, lambda: svc.quote_revise(quote=current, **kwargs), formsets={"lines": formset}
+                )
             else:
-                status, error = _run(form, lambda: svc.quote_create(workorder=wo, **kwargs), formset=formset)
+                status, error = run_service(
+                    form, lambda: svc.quote_create(workorder=wo, **kwargs), formsets={"lines": formset}
+                )
             if status == 200:
                 return _done(wo)
         else:
@@ -236,9 +225,9 @@ def quote_answer(request: HttpRequest, pk: int) -> HttpResponse:
         kwargs = {"quote": quote, "actor": user, "channel": channel, "name": data["name"],
                   "signature": data["signature"]}  # fmt: skip
         if data["decision"] == QuoteAnswerForm.APPROVE:
-            status, error = _run(form, lambda: svc.quote_approve(**kwargs))
+            status, error = run_service(form, lambda: svc.quote_approve(**kwargs))
         else:
-            status, error = _run(form, lambda: svc.quote_refuse(reason=data["reason"], **kwargs))
+            status, error = run_service(form, lambda: svc.quote_refuse(reason=data["reason"], **kwargs))
         if status == 200:
             return redirect("onsite:quote", pk=quote.pk)
     quote = selectors.quote_get_for_user(user=request.user, pk=pk)
@@ -263,7 +252,7 @@ def quote_send_link(request: HttpRequest, pk: int) -> HttpResponse:
                 sent_to=form.cleaned_data["sent_to"],
             )  # fmt: skip
 
-        status, error = _run(form, call)
+        status, error = run_service(form, call)
         if status == 200:
             link_url = request.build_absolute_uri(reverse("onsite:public_quote", args=[result["token"]]))
             transaction.on_commit(lambda: _deliver_link(result["link"], link_url))
@@ -354,7 +343,7 @@ def replacement(request: HttpRequest, pk: int) -> HttpResponse:
                     workorder_attach_document(event=swap.event, content=photo.read(), name=photo.checked.name,
                                               content_type=photo.checked.content_type, actor=request.user)  # fmt: skip
 
-            status, error = _run(form, call)
+            status, error = run_service(form, call)
             if status == 200:
                 return _done(wo)
         else:
@@ -378,7 +367,7 @@ def backup(request: HttpRequest, pk: int) -> HttpResponse:
         form = BackupForm(request.POST, request.FILES)
         if form.is_valid():
             data = {k: v for k, v in form.cleaned_data.items() if k != "version"}
-            status, error = _run(form, lambda: svc.backup_record(workorder=wo, actor=request.user,
+            status, error = run_service(form, lambda: svc.backup_record(workorder=wo, actor=request.user,
                                                                  expected_version=_version(form), **data))  # fmt: skip
             if status == 200:
                 return _done(wo)
@@ -399,7 +388,7 @@ def change(request: HttpRequest, pk: int) -> HttpResponse:
         form = ChangeForm(request.POST, backups=backups)
         if form.is_valid():
             chosen = next((b for b in backups if b.pk == form.cleaned_data["backup"]), None)
-            status, error = _run(form, lambda: svc.change_record(
+            status, error = run_service(form, lambda: svc.change_record(
                 workorder=wo, actor=request.user, description=form.cleaned_data["description"], backup=chosen,
                 expected_version=_version(form)))  # fmt: skip
             if status == 200:
@@ -438,7 +427,7 @@ def service_form(request: HttpRequest, pk: int) -> HttpResponse:
                                           engineer_signature=data["engineer_signature"],
                                           stamp_photo=data["stamp_photo"], expected_version=wo.version)  # fmt: skip
 
-            status, error = _run(form, call)
+            status, error = run_service(form, call)
             if status == 200:
                 return _done(wo)
         else:

@@ -17,6 +17,7 @@ from weibao.accounts.permissions import has_perm, require
 from weibao.assets.choices import ImportStatus
 from weibao.assets.excel import XLSX_CONTENT_TYPE
 from weibao.core.exceptions import StaleEdit, TransitionNotAllowed
+from weibao.core.form_views import run_service
 from weibao.spares import excel, sales, selectors, services
 from weibao.spares.forms import (
     IssueForm,
@@ -45,26 +46,6 @@ STOCK_PAGE = 50
 
 
 # --- helpers ------------------------------------------------------------------------------------------------------
-
-
-def _add_errors(form, exc: ValidationError) -> None:
-    if not hasattr(exc, "error_dict"):
-        form.add_error(None, exc.messages)
-        return
-    for key, messages in exc.message_dict.items():
-        form.add_error(key if key in form.fields else None, messages)
-
-
-def _run(form, call) -> tuple[int, str]:
-    """Call the service; map its refusals to a status and a message or field errors. (200, "") on success."""
-    try:
-        call()
-    except (StaleEdit, TransitionNotAllowed) as exc:
-        return 409, exc.message
-    except ValidationError as exc:
-        _add_errors(form, exc)
-        return 422, ""
-    return 200, ""
 
 
 def _xlsx(data: bytes, filename: str) -> HttpResponse:
@@ -141,7 +122,7 @@ def warehouse_new(request: HttpRequest) -> HttpResponse:
     status = 200
     if request.method == "POST" and form.is_valid():
         created = {}
-        status, _msg = _run(
+        status, _msg = run_service(
             form, lambda: created.setdefault("w", services.warehouse_create(actor=request.user, **form.cleaned_data))
         )
         if status == 200:
@@ -158,7 +139,7 @@ def min_level(request: HttpRequest, pk: int) -> HttpResponse:
     _need(request, "spares.manage")
     form = MinLevelForm(request.POST)
     if form.is_valid():
-        _run(
+        run_service(
             form,
             lambda: services.stock_set_min_level(
                 warehouse=wh,
@@ -198,11 +179,11 @@ def part_edit(request: HttpRequest, pk: int | None = None) -> HttpResponse:
             data = {k: v for k, v in form.cleaned_data.items() if k != "version"}
             saved = {}
             if part is None:
-                status, msg = _run(
+                status, msg = run_service(
                     form, lambda: saved.setdefault("p", services.part_create(actor=request.user, **data))
                 )
             else:
-                status, msg = _run(
+                status, msg = run_service(
                     form,
                     lambda: saved.setdefault(
                         "p",
@@ -234,7 +215,7 @@ def _move_page(request, form_class, title: str, call, *, template="spares/move.h
     status, message = 200, ""
     if request.method == "POST":
         if form.is_valid():
-            status, message = _run(form, lambda: call(form.cleaned_data))
+            status, message = run_service(form, lambda: call(form.cleaned_data))
             if status == 200:
                 return redirect("spares:warehouse", pk=form.cleaned_data["warehouse"].pk)
         else:
@@ -403,7 +384,7 @@ def import_start(request: HttpRequest) -> HttpResponse:
     if request.method == "POST":
         if form.is_valid():
             job = {}
-            status, _msg = _run(
+            status, _msg = run_service(
                 form,
                 lambda: job.setdefault(
                     "j",
@@ -508,7 +489,7 @@ def _order_move(request, pk: int, prefix: str, form_class, call) -> HttpResponse
     form = form_class(request.POST, warehouses=usable, parts=parts, prefix=prefix)
     status, message = 422, ""
     if form.is_valid():
-        status, message = _run(form, lambda: call(wo, form.cleaned_data))
+        status, message = run_service(form, lambda: call(wo, form.cleaned_data))
         if status == 200:
             return redirect("spares:order_parts", pk=wo.pk)
     ctx = _order_context(request, wo, **{f"{prefix}_form": form})
@@ -663,7 +644,7 @@ def _sale_action(request, pk: int, name: str, form_class, call) -> HttpResponse:
     form = form_class(request.POST)
     status, message = 422, ""
     if form.is_valid():
-        status, message = _run(form, lambda: call(sale, form))
+        status, message = run_service(form, lambda: call(sale, form))
         if status == 200:
             return redirect("spares:sale", pk=sale.pk)
     return _sale_page(request, sale, status=status, error=message, **{f"{name}_form": form})
