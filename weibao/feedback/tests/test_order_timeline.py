@@ -86,32 +86,39 @@ def test_complaint_about_an_engineer_per_role(
     c = _complaint_steps(escalated, manager, field_engineer)
     # Managers: every step with its text.
     status, text = _seen(client, manager, escalated)
-    assert status == 200 and c.number in text
+    assert status == 200
+    assert c.number in text
     assert all(t in text for t in TEXTS.values())
     # The engineer complained about: that the complaint exists and how it moves, none of the words.
     status, text = _seen(client, field_engineer, escalated)
-    assert status == 200 and c.number in text
+    assert status == 200
+    assert c.number in text
     assert not any(t in text for t in TEXTS.values())
     shown = [e for e in events_visible_to(user=field_engineer, workorder=escalated) if e.kind in COMPLAINT_KINDS]
     assert len(shown) == 5
     assert {frozenset(e.data) for e in shown} == {frozenset({"complaint", "number", "complaint_status"})}
     # Other staff (the duty desk): nothing of it.
     status, text = _seen(client, duty_engineer, escalated)
-    assert status == 200 and c.number not in text
+    assert status == 200
+    assert c.number not in text
     assert not any(t in text for t in TEXTS.values())
     # The customer: its own complaint's public steps with their text; the statement and the confirmation are ours.
     status, text = _seen(client, customer_a_user, escalated)
-    assert status == 200 and c.number in text
+    assert status == 200
+    assert c.number in text
     assert all(TEXTS[k] in text for k in ("words", "investigating", "answer"))
-    assert TEXTS["statement"] not in text and TEXTS["confirm"] not in text
+    assert TEXTS["statement"] not in text
+    assert TEXTS["confirm"] not in text
     assert str(field_engineer.pk) not in [str(e.data.get("engineer")) for e in
                                           events_visible_to(user=customer_a_user, workorder=escalated)]  # fmt: skip
     # Another customer: the order does not exist for it.
     status, text = _seen(client, customer_b_user, escalated)
-    assert status == 404 and c.number not in text
+    assert status == 404
+    assert c.number not in text
     # The vendor the order was escalated to: the order, never the complaint.
     status, text = _seen(client, vendor_user, escalated)
-    assert status == 200 and "硬件故障需厂商支持" in text
+    assert status == 200
+    assert "硬件故障需厂商支持" in text
     assert c.number not in text
     assert not any(t in text for t in TEXTS.values())
 
@@ -151,7 +158,8 @@ def test_callback_results_on_the_order_timeline(client, close_order, site_a, man
     assert events[1].data["follow_up_order"] == cb.follow_up_order.number
     # Staff see both tries with the manager's notes.
     status, text = _seen(client, field_engineer, wo)
-    assert "占线-BUSY" in text and "很满意-VERBATIM" in text
+    assert "占线-BUSY" in text
+    assert "很满意-VERBATIM" in text
     # The customer: the reached call, its rating and follow-up; not the notes, not the unanswered try.
     shown = {e.pk: e for e in events_visible_to(user=customer_a_user, workorder=wo)}
     assert events[0].pk not in shown
@@ -159,7 +167,9 @@ def test_callback_results_on_the_order_timeline(client, close_order, site_a, man
     assert shown[events[1].pk].data == {"outcome": "reached", "satisfaction": 4, "follow_up": "new_order",
                                         "follow_up_order": cb.follow_up_order.number}  # fmt: skip
     status, text = _seen(client, customer_a_user, wo)
-    assert status == 200 and "4/5" in text and "占线-BUSY" not in text
+    assert status == 200
+    assert "4/5" in text
+    assert "占线-BUSY" not in text
     status, _text = _seen(client, customer_b_user, wo)
     assert status == 404
 
