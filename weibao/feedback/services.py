@@ -466,7 +466,7 @@ def callback_record(
                 "status": cb.status,
             },
         )
-    elif follow_up == FollowUp.COMPLAINT:
+    if follow_up == FollowUp.COMPLAINT:  # after the call on the timeline
         complaint_register(
             actor=actor,
             customer=cb.customer,

@@ -191,3 +191,15 @@ def test_callback_sweep_runs_every_minute(close_order, site_a):
     assert not Callback.objects.filter(order=wo).exists()
     tasks.select_callbacks.call()
     assert Callback.objects.filter(order=wo).exists()
+
+
+def test_a_callback_that_raises_a_complaint_shows_both_in_order(close_order, site_a, manager, field_engineer):
+    wo = close_order(site_a, severity="A")
+    services.callbacks_select()
+    services.callback_record(callback=Callback.objects.get(order=wo), actor=manager, outcome="reached",
+                             satisfaction=1, follow_up="complaint", follow_up_text="工程师态度恶劣",
+                             complaint_category="attitude")  # fmt: skip
+    kinds = list(WorkOrderEvent.objects.filter(workorder=wo).order_by("id").values_list("kind", flat=True))
+    assert kinds[-2:] == [EventKind.CALLBACK_MADE, EventKind.COMPLAINT_REGISTERED]
+    registered = WorkOrderEvent.objects.get(workorder=wo, kind=EventKind.COMPLAINT_REGISTERED)
+    assert registered.data["engineer"] == field_engineer.pk  # about the order's engineer: the managers'
