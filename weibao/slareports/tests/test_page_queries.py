@@ -71,3 +71,22 @@ def test_no_page_grows_its_query_count_with_the_data(client, manager, march, sit
     report = services.report_generate(contract=contract_a, start=MARCH[0], end=MARCH[1], frequency="monthly")[0]
     after = {name: _count(client, url) for name, url in pages.items()}
     assert after == before
+
+
+def test_a_batch_of_reports_costs_the_same_queries_for_two_contracts_or_twenty(site_a, customer_a, contract_a):
+    # The monthly job builds 500 contracts' reports at once: nothing may be read per contract (the 1M benchmark
+    # found the inspections row read once per contract: 508 queries for a batch of 500).
+    from weibao.contracts.tests.factories import ContractFactory
+    from weibao.slareports import metrics
+
+    def queries(contracts) -> int:
+        with CaptureQueriesContext(connection) as ctx:
+            metrics.build_reports(contracts=contracts, start=MARCH[0], end=MARCH[1])
+        return len(ctx.captured_queries)
+
+    contracts = [contract_a] + [ContractFactory(customer=customer_a, calendar=contract_a.calendar) for _ in range(19)]
+    for c in contracts:
+        build_order(site=site_a, contract=c, severity="B", reported_at=at(3, 5, 11), clocks=[("resolution", 24 * H, H)],
+                    resolved_after=H)  # fmt: skip
+    queries(contracts[:2])  # warm the calendar cache
+    assert queries(contracts) == queries(contracts[:2])
