@@ -5,6 +5,8 @@ Every place that shows timeline events to somebody goes through this module — 
 
     audience_of(user)           -> Audience.STAFF / CUSTOMER / VENDOR (None: sees nothing)
     redact(event, audience)     -> the event itself (staff), a copy with the hidden fields emptied, or None (hidden)
+    redact(event, audience, user)  the same; among staff the viewer decides the steps of a complaint about an
+                                   engineer (managers all, that engineer that it exists, others nothing; issue 12)
 
 `RULES` maps EVERY `EventKind` to what the customer and the vendor may see; our staff see everything. Per kind:
 
