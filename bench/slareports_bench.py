@@ -2,10 +2,11 @@
 lookup. Targets at 1M orders on PostgreSQL: yearly report ≤ 1 s, 20,000 monthly reports ≤ 10 min, lookup p95 ≤ 100 ms.
 
     DATABASE_URL=postgres://postgres@127.0.0.1:5432/wb_slareports_bench \\
-        .venv/bin/python bench/slareports_bench.py [yearly|monthly|similar|all] [--runs 20] [--lookups 200]
+        .venv/bin/python bench/slareports_bench.py [yearly|monthly|similar|all] [--runs 20] [--lookups 200] [--keep]
 
 Seed first: `manage.py migrate && manage.py seed --scale 100000` (the slareports seed gives every contract a
-monthly schedule). `monthly` deletes the regular reports of the period it generates first (bench database only).
+monthly schedule). `monthly` sets the period's existing regular reports aside, generates them all and rolls all of
+it back at the end (`--keep` keeps the new reports): safe on a shared database such as wb_1m.
 """
 
 import argparse
@@ -25,7 +26,7 @@ import django  # noqa: E402
 
 django.setup()
 
-from django.db import connection, reset_queries  # noqa: E402
+from django.db import connection, reset_queries, transaction  # noqa: E402
 from django.db.models import Count  # noqa: E402
 from django.test.utils import CaptureQueriesContext  # noqa: E402
 from django.utils import timezone  # noqa: E402
@@ -60,22 +61,28 @@ def yearly(runs: int) -> None:
           f"max={max(times) * 1000:.0f} ms (target ≤ 1000 ms)")  # fmt: skip
 
 
-def monthly() -> None:
+def monthly(keep: bool = False) -> None:
+    """Generate last month's reports of every scheduled contract. Unless `keep`, all of it (the removal of earlier
+    bench reports too) runs in one transaction that is rolled back: the benchmark leaves a shared database as it was."""
     today = timezone.localdate()
     start, end = services.last_complete_period("monthly", today)
-    deleted, _ = PeriodicReport.objects.filter(period_start=start, period_end=end).delete()
-    print(f"monthly: period {start}..{end}; removed {deleted} earlier bench reports")
-    began = time.perf_counter()
+    with transaction.atomic():
+        deleted, _ = PeriodicReport.objects.filter(period_start=start, period_end=end).delete()
+        print(f"monthly: period {start}..{end}; {deleted} earlier reports set aside"
+              f"{'' if keep else ' (rolled back at the end)'}")  # fmt: skip
+        began = time.perf_counter()
 
-    def progress(done, total):
+        def progress(done, total):
+            elapsed = time.perf_counter() - began
+            print(f"  {done}/{total} contracts checked, {elapsed:.1f} s, load {os.getloadavg()[0]:.1f}", flush=True)
+
+        counts = services.reports_generate_due(today=today, progress=progress)
         elapsed = time.perf_counter() - began
-        print(f"  {done}/{total} contracts checked, {elapsed:.1f} s", flush=True)
-
-    counts = services.reports_generate_due(today=today, progress=progress)
-    elapsed = time.perf_counter() - began
-    rate = counts["generated"] / elapsed if elapsed else 0
-    print(f"monthly: {counts} in {elapsed:.1f} s ({rate:.1f} reports/s; 20,000 would take "
-          f"{20000 / rate / 60 if rate else 0:.1f} min; target ≤ 10 min)")  # fmt: skip
+        rate = counts["generated"] / elapsed if elapsed else 0
+        print(f"monthly: {counts} in {elapsed:.1f} s ({rate:.1f} reports/s; 20,000 would take "
+              f"{20000 / rate / 60 if rate else 0:.1f} min; target ≤ 10 min)")  # fmt: skip
+        if not keep:
+            transaction.set_rollback(True)
 
 
 def lookups(n: int) -> None:
@@ -105,6 +112,7 @@ def main() -> None:
     parser.add_argument("what", nargs="?", default="all", choices=["yearly", "monthly", "similar", "all"])
     parser.add_argument("--runs", type=int, default=20)
     parser.add_argument("--lookups", type=int, default=200)
+    parser.add_argument("--keep", action="store_true", help="keep the generated monthly reports (default: roll back)")
     args = parser.parse_args()
     print(f"{WorkOrder.objects.count()} orders, {Contract.objects.count()} contracts, {connection.vendor}; "
           f"load average {os.getloadavg()[0]:.1f}")  # fmt: skip
@@ -113,7 +121,7 @@ def main() -> None:
     if args.what in ("similar", "all"):
         lookups(args.lookups)
     if args.what in ("monthly", "all"):
-        monthly()
+        monthly(keep=args.keep)
 
 
 if __name__ == "__main__":

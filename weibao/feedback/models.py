@@ -74,14 +74,11 @@ class FeedbackPolicy(VersionedModel):
         return str(_("callback and complaint settings"))
 
 
-class Complaint(VersionedModel):
-    """A customer's complaint (投诉) against an order and/or an engineer. Own workflow (registered → investigating →
-    answered → closed, or escalated to the general manager), deadlines on the business calendar and a timeline.
-    It counts against the engineer only once a manager confirms it (`confirmed_at`)."""
+class OrderLinked(VersionedModel):
+    """What a complaint and a callback share: whose it is (customer), which order, engineer, contract and branch it is
+    about — the keys every count per engineer, contract, customer and branch groups by. The reverse names follow the
+    model: `order.complaints` / `order.callbacks`, `engineer.complaints_about` / `engineer.callbacks_about`."""
 
-    CUSTOMER_SCOPE = "customer"
-
-    number = models.CharField(_("number"), max_length=20, unique=True, editable=False)
     customer = models.ForeignKey(
         "accounts.Organisation", on_delete=models.PROTECT, related_name="+", verbose_name=_("customer")
     )
@@ -90,7 +87,7 @@ class Complaint(VersionedModel):
         on_delete=models.PROTECT,
         null=True,
         blank=True,
-        related_name="complaints",
+        related_name="%(class)ss",
         verbose_name=_("work order"),
     )
     engineer = models.ForeignKey(
@@ -98,8 +95,8 @@ class Complaint(VersionedModel):
         on_delete=models.PROTECT,
         null=True,
         blank=True,
-        related_name="complaints_against",
-        verbose_name=_("engineer complained about"),
+        related_name="%(class)ss_about",
+        verbose_name=_("engineer"),
     )
     contract = models.ForeignKey(
         "contracts.Contract",
@@ -112,6 +109,19 @@ class Complaint(VersionedModel):
     branch = models.ForeignKey(
         "accounts.Branch", on_delete=models.PROTECT, null=True, blank=True, related_name="+", verbose_name=_("branch")
     )
+
+    class Meta:
+        abstract = True
+
+
+class Complaint(OrderLinked):
+    """A customer's complaint (投诉) against an order and/or an engineer. Own workflow (registered → investigating →
+    answered → closed, or escalated to the general manager), deadlines on the business calendar and a timeline.
+    It counts against the engineer only once a manager confirms it (`confirmed_at`)."""
+
+    CUSTOMER_SCOPE = "customer"
+
+    number = models.CharField(_("number"), max_length=20, unique=True, editable=False)
     source = models.CharField(_("received via"), max_length=12, choices=ComplaintSource.choices)
     category = models.CharField(_("category"), max_length=12, choices=ComplaintCategory.choices)
     severity = models.CharField(
@@ -178,6 +188,21 @@ class Complaint(VersionedModel):
         return bool(self.close_due_at and self.closed_at is None and now > self.close_due_at)
 
 
+class ComplaintCounter(models.Model):
+    """The last complaint number handed out per year (TS-<year>-<n>): taken by one atomic upsert, the row locked
+    until the transaction ends, so numbers have no gaps and two registrations never clash."""
+
+    year = models.PositiveSmallIntegerField(primary_key=True)
+    last = models.PositiveIntegerField(default=0)
+
+    class Meta:
+        verbose_name = _("complaint number counter")
+        verbose_name_plural = _("complaint number counters")
+
+    def __str__(self) -> str:
+        return f"{self.year}: {self.last}"
+
+
 class ComplaintEvent(models.Model):
     """One step on a complaint's timeline (append-only). `internal` steps never reach the customer."""
 
@@ -201,7 +226,7 @@ class ComplaintEvent(models.Model):
         return f"{self.complaint_id} {self.kind}"
 
 
-class Callback(VersionedModel):
+class Callback(OrderLinked):
     """A callback (回访) the department manager owes the customer after an order closed (or after a complaint).
 
     Tries are recorded as CallbackAttempt rows; an unreached callback comes back after `retry_after_hours` until
@@ -210,17 +235,6 @@ class Callback(VersionedModel):
 
     CUSTOMER_SCOPE = "customer"
 
-    customer = models.ForeignKey(
-        "accounts.Organisation", on_delete=models.PROTECT, related_name="+", verbose_name=_("customer")
-    )
-    order = models.ForeignKey(
-        "workorders.WorkOrder",
-        on_delete=models.PROTECT,
-        null=True,
-        blank=True,
-        related_name="callbacks",
-        verbose_name=_("work order"),
-    )
     complaint = models.ForeignKey(
         Complaint,
         on_delete=models.PROTECT,
@@ -228,25 +242,6 @@ class Callback(VersionedModel):
         blank=True,
         related_name="callbacks",
         verbose_name=_("complaint"),
-    )
-    engineer = models.ForeignKey(
-        settings.AUTH_USER_MODEL,
-        on_delete=models.PROTECT,
-        null=True,
-        blank=True,
-        related_name="callbacks_about",
-        verbose_name=_("engineer"),
-    )
-    contract = models.ForeignKey(
-        "contracts.Contract",
-        on_delete=models.PROTECT,
-        null=True,
-        blank=True,
-        related_name="+",
-        verbose_name=_("contract"),
-    )
-    branch = models.ForeignKey(
-        "accounts.Branch", on_delete=models.PROTECT, null=True, blank=True, related_name="+", verbose_name=_("branch")
     )
     rule = models.CharField(_("why"), max_length=12, choices=CallbackRule.choices)
     status = models.CharField(

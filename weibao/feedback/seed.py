@@ -95,7 +95,7 @@ def demo(*, stdout) -> None:
 
 
 def scale(*, n: int, stdout) -> None:
-    """Bulk data: the hourly selection picks callbacks from the closed orders the other apps created."""
+    """Bulk data: the every-minute selection picks callbacks from the closed orders the other apps created."""
     from weibao.feedback.services import callbacks_select
 
     added = callbacks_select()

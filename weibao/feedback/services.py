@@ -13,7 +13,7 @@ from datetime import timedelta
 from typing import Any
 
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.db import IntegrityError, transaction
+from django.db import connection, transaction
 from django.db.models import Exists, Max, Min, OuterRef
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -34,11 +34,19 @@ from weibao.feedback.choices import (
     ComplaintStatus,
     FollowUp,
 )
-from weibao.feedback.models import Callback, CallbackAttempt, Complaint, ComplaintEvent, FeedbackPolicy
+from weibao.feedback.models import (
+    Callback,
+    CallbackAttempt,
+    Complaint,
+    ComplaintCounter,
+    ComplaintEvent,
+    FeedbackPolicy,
+)
 from weibao.onsite.choices import FormStatus
 from weibao.onsite.models import ServiceForm
-from weibao.workorders.choices import Status
+from weibao.workorders.choices import EventKind, Status
 from weibao.workorders.models import WorkOrder
+from weibao.workorders.services.steps import workorder_note_event
 
 # The company's own hours when no calendar is chosen: 5x8 with China's statutory holidays and make-up days.
 DEFAULT_HOURS = "09:00-12:00,13:00-18:00"
@@ -248,7 +256,6 @@ def _first_event_since(at: datetime.datetime) -> int:
 
 def _closed_since_mark(policy: FeedbackPolicy, now: datetime.datetime) -> tuple[list[int], int]:
     """Orders with a closing event after the policy's mark (minus an overlap), and the new mark."""
-    from weibao.workorders.choices import EventKind
     from weibao.workorders.models import WorkOrderEvent
 
     mark = policy.swept_event_id or _first_event_since(now - SELECTION_LOOKBACK)
@@ -440,7 +447,26 @@ def callback_record(
     if follow_up == FollowUp.NEW_ORDER:
         cb.follow_up_order = _follow_up_order(cb, actor=actor, text=follow_up_text, severity=follow_up_severity)
         cb.save(update_fields=["follow_up_order"])
-    elif follow_up == FollowUp.COMPLAINT:
+    if cb.order_id:
+        # On the order's timeline: the customer sees a reached call's rating and follow-up (visibility.RULES), a
+        # try that reached nobody and the manager's notes stay with us.
+        workorder_note_event(
+            workorder=cb.order,
+            actor=actor,
+            kind=EventKind.CALLBACK_MADE,
+            body=remark,
+            internal=outcome != CallbackOutcome.REACHED,
+            data={
+                "callback": cb.pk,
+                "outcome": outcome,
+                "attempt": cb.attempts,
+                "satisfaction": rating,
+                "follow_up": follow_up,
+                "follow_up_order": cb.follow_up_order.number if cb.follow_up_order_id else "",
+                "status": cb.status,
+            },
+        )
+    if follow_up == FollowUp.COMPLAINT:  # after the call on the timeline
         complaint_register(
             actor=actor,
             customer=cb.customer,
@@ -500,18 +526,46 @@ def callback_cancel(*, callback: Callback, actor: User, expected_version: int | 
 
 
 def _complaint_number(at: datetime.datetime) -> str:
-    # TS-<year>-<n>: n counts the year's complaints; a clash (two at once) is retried by the caller's savepoint.
+    """The next `TS-<year>-<nnnnn>`: one atomic upsert on the year's counter row (like work-order numbers). The row
+    stays locked until the registering transaction ends, so numbers have no gaps and never clash; a registration
+    that fails gives its number back with its rollback."""
     year = timezone.localtime(at).year
-    prefix = f"TS-{year}-"
-    last = Complaint.objects.filter(number__startswith=prefix).order_by("-number").values_list("number", flat=True)
-    n = int(last[0].rsplit("-", 1)[1]) + 1 if last else 1
-    return f"{prefix}{n:05d}"
+    table = connection.ops.quote_name(ComplaintCounter._meta.db_table)
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"INSERT INTO {table} (year, last) VALUES (%s, 1) "  # noqa: S608 - table name from model meta
+            f"ON CONFLICT (year) DO UPDATE SET last = {table}.last + 1 RETURNING last",
+            [year],
+        )
+        (n,) = cursor.fetchone()
+    return f"TS-{year}-{n:05d}"
+
+
+def _system_user() -> User:
+    from weibao.workorders.services import system_user
+
+    return system_user()
+
+
+# Each complaint step about an order is also written on the order's timeline (the one rule in
+# workorders/visibility.py decides who sees what of it: a complaint about an engineer is the managers').
+ORDER_EVENT_FOR_STEP = {
+    ComplaintEventKind.REGISTERED: EventKind.COMPLAINT_REGISTERED,
+    ComplaintEventKind.INVESTIGATING: EventKind.COMPLAINT_INVESTIGATING,
+    ComplaintEventKind.ENGINEER_STATEMENT: EventKind.COMPLAINT_STATEMENT,
+    ComplaintEventKind.NOTE: EventKind.COMPLAINT_NOTE,
+    ComplaintEventKind.ANSWERED: EventKind.COMPLAINT_ANSWERED,
+    ComplaintEventKind.ESCALATED: EventKind.COMPLAINT_ESCALATED,
+    ComplaintEventKind.CLOSED: EventKind.COMPLAINT_CLOSED,
+    ComplaintEventKind.CONFIRMED: EventKind.COMPLAINT_CONFIRMED,
+    ComplaintEventKind.UNCONFIRMED: EventKind.COMPLAINT_UNCONFIRMED,
+}
 
 
 def _event(complaint: Complaint, kind: str, actor: User | None, *, body: str = "", old: str = "", internal=None):
     from weibao.feedback.choices import CUSTOMER_VISIBLE_EVENTS
 
-    return ComplaintEvent.objects.create(
+    event = ComplaintEvent.objects.create(
         complaint=complaint,
         kind=kind,
         actor=actor,
@@ -520,6 +574,21 @@ def _event(complaint: Complaint, kind: str, actor: User | None, *, body: str = "
         body=body,
         internal=kind not in CUSTOMER_VISIBLE_EVENTS if internal is None else internal,
     )
+    if complaint.order_id:
+        workorder_note_event(
+            workorder=complaint.order,
+            actor=actor or _system_user(),
+            kind=ORDER_EVENT_FOR_STEP[kind],
+            body=body,
+            internal=event.internal,
+            data={
+                "complaint": complaint.pk,
+                "number": complaint.number,
+                "complaint_status": complaint.status,
+                "engineer": complaint.engineer_id,  # set: the step is the managers' (visibility.staff_fields)
+            },
+        )
+    return event
 
 
 @transaction.atomic
@@ -581,16 +650,8 @@ def complaint_register(
         close_due_at=due_after(registered_at, policy.complaint_close_hours, policy),
         from_callback=from_callback,
     )
-    for _attempt in range(5):
-        complaint.number = _complaint_number(registered_at)
-        try:
-            with transaction.atomic():
-                complaint.save(force_insert=True)
-            break
-        except IntegrityError:
-            complaint.pk = None
-    else:
-        raise IntegrityError("could not number the complaint")
+    complaint.number = _complaint_number(registered_at)
+    complaint.save(force_insert=True)
     _event(complaint, ComplaintEventKind.REGISTERED, actor, body=description, internal=False)
     return complaint
 

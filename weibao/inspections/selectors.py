@@ -95,13 +95,21 @@ class PlannedVsDone:
 def planned_vs_done(contract, start: dt.date, end: dt.date) -> PlannedVsDone:
     """For the SLA report: visits of `contract` scheduled in [start, end] (cancelled ones not counted), how many
     were done (completed or signed) and how many missed."""
-    counts = (
-        InspectionVisit.objects.filter(contract=contract, scheduled_on__gte=start, scheduled_on__lte=end)
+    return planned_vs_done_many([contract.pk], start, end).get(contract.pk, PlannedVsDone(planned=0, done=0, missed=0))
+
+
+def planned_vs_done_many(contract_ids: list[int], start: dt.date, end: dt.date) -> dict[int, PlannedVsDone]:
+    """`planned_vs_done` of many contracts in one grouped query (the monthly SLA reports of every contract are
+    built 500 at a time: one query per batch, not one per contract). Contracts without visits are left out."""
+    rows = (
+        InspectionVisit.objects.filter(contract_id__in=contract_ids, scheduled_on__gte=start, scheduled_on__lte=end)
         .exclude(status=VisitStatus.CANCELLED)
-        .aggregate(planned=Count("pk"), done=Count("pk", filter=Q(status__in=DONE_STATUSES)),
-                   missed=Count("pk", filter=Q(status=VisitStatus.MISSED)))
+        .values("contract_id")
+        .order_by()
+        .annotate(planned=Count("pk"), done=Count("pk", filter=Q(status__in=DONE_STATUSES)),
+                  missed=Count("pk", filter=Q(status=VisitStatus.MISSED)))
     )  # fmt: skip
-    return PlannedVsDone(planned=counts["planned"], done=counts["done"], missed=counts["missed"])
+    return {r["contract_id"]: PlannedVsDone(planned=r["planned"], done=r["done"], missed=r["missed"]) for r in rows}
 
 
 def overdue_for_manager(*, user, limit: int = 50) -> QuerySet[InspectionVisit]:

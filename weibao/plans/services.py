@@ -41,6 +41,7 @@ from weibao.workorders.services.steps import (
     workorder_alert_record,
     workorder_lock,
     workorder_plan_step,
+    workorder_record_step,
 )
 
 logger = logging.getLogger(__name__)
@@ -257,6 +258,34 @@ def plan_update(*, plan: SolutionPlan, actor: User, milestones: Any = None, expe
     if rows is not None:
         _write_milestones(locked, rows)
     return locked
+
+
+@transaction.atomic
+def plan_draft_from_text(*, workorder: WorkOrder, actor: User, text: str,
+                         expected_version: int | None = None) -> SolutionPlan:  # fmt: skip
+    """The order page's free-text "record solution plan" action (`workorders.services.workorder_record_plan`): the
+    text becomes the proposed actions of a DRAFT plan — a new version, or the open draft's actions replaced. The
+    plan clock keeps running and the customer sees nothing yet: the clock stops when the plan is submitted to the
+    customer (`plan_submit`), whose answer the plan then waits for. One internal timeline event."""
+    text = _text(text, "plan", required=True, max_length=20000)
+    wo = workorder_lock(workorder)
+    if expected_version is not None and wo.version != expected_version:
+        raise StaleEdit
+    current = SolutionPlan.objects.select_for_update().filter(workorder=wo, status__in=OPEN_PLAN_STATUSES).first()
+    if current is None:
+        plan = plan_create(workorder=wo, actor=actor, actions=text)
+    elif current.status == PlanStatus.DRAFT:
+        if current.actions == text:
+            return current  # a repeated click
+        plan = plan_update(plan=current, actor=actor, actions=text)
+    else:
+        raise _refuse_plan(current, str(PlanStatus.DRAFT.label),
+                           _("Version %(n)s is waiting for the customer's answer: record the answer first.")
+                           % {"n": current.revision})  # fmt: skip
+    workorder_record_step(workorder=workorder, actor=actor, perm="plans.edit", kind=EventKind.PLAN_RECORDED,
+                          body=text, internal=True, statuses=OPEN_STATUSES,
+                          data={"plan": plan.pk, "revision": plan.revision, "status": plan.status})  # fmt: skip
+    return plan
 
 
 def _milestone_data(plan: SolutionPlan) -> list[dict]:
@@ -543,8 +572,6 @@ def report_create(*, workorder: WorkOrder, actor: User, body: str, review: Legac
                   send_to: str = "", expected_version: int | None = None) -> ProcessingReport:  # fmt: skip
     """A processing report (处理报告) for the customer: recorded on the customer-visible timeline, its PDF (CJK)
     made and attached to that event and e-mailed to the customer's contact (or `send_to`) after commit."""
-    from weibao.workorders.services.steps import workorder_record_step
-
     _staff(actor, "plans.report", workorder)
     body = _text(body, "body", required=True, max_length=20000)
     send_to = _text(send_to, "send_to", max_length=254)

@@ -229,6 +229,18 @@ class EventKind(models.TextChoices):
     ESCALATION_WITHDRAWN = "escalation_withdrawn", _("Escalation withdrawn")
     RMA_OPENED = "rma_opened", _("Faulty unit sent to repair (RMA)")
     EMERGENCY_STEP_DONE = "emergency_step_done", _("Emergency plan step done")
+    # The customer loop (issue 12): a callback's result and each step of a complaint about the order (the
+    # complaint's own timeline is in weibao/feedback; these are the order's copy of each step).
+    CALLBACK_MADE = "callback_made", _("Customer called back")
+    COMPLAINT_REGISTERED = "complaint_registered", _("Complaint registered")
+    COMPLAINT_INVESTIGATING = "complaint_investigating", _("Complaint under investigation")
+    COMPLAINT_STATEMENT = "complaint_statement", _("Engineer's statement on a complaint")
+    COMPLAINT_NOTE = "complaint_note", _("Note on a complaint")
+    COMPLAINT_ANSWERED = "complaint_answered", _("Complaint answered")
+    COMPLAINT_ESCALATED = "complaint_escalated", _("Complaint escalated to the general manager")
+    COMPLAINT_CLOSED = "complaint_closed", _("Complaint closed")
+    COMPLAINT_CONFIRMED = "complaint_confirmed", _("Complaint confirmed against the engineer")
+    COMPLAINT_UNCONFIRMED = "complaint_unconfirmed", _("Complaint confirmation withdrawn")
 
 
 # Event kinds that are state moves, by target status (used by seeds and KPIs).

@@ -361,7 +361,7 @@ def events_visible_to(*, user, workorder: WorkOrder) -> list[WorkOrderEvent]:
         qs = qs.filter(internal=False)  # internal events are staff only whatever their kind (the rule says so too)
         attachments = attachments.filter(internal=False)
     events = qs.prefetch_related(Prefetch("attachments", queryset=attachments)).order_by("created_at", "id")
-    return visibility.redact_all(events, audience)
+    return visibility.redact_all(events, audience, user)
 
 
 # The page and the API call the timeline by this name.

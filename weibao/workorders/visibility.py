@@ -5,6 +5,8 @@ Every place that shows timeline events to somebody goes through this module — 
 
     audience_of(user)           -> Audience.STAFF / CUSTOMER / VENDOR (None: sees nothing)
     redact(event, audience)     -> the event itself (staff), a copy with the hidden fields emptied, or None (hidden)
+    redact(event, audience, user)  the same; among staff the viewer decides the steps of a complaint about an
+                                   engineer (managers all, that engineer that it exists, others nothing; issue 12)
 
 `RULES` maps EVERY `EventKind` to what the customer and the vendor may see; our staff see everything. Per kind:
 
@@ -36,6 +38,7 @@ from dataclasses import dataclass
 from enum import StrEnum
 from typing import Any
 
+from weibao.accounts.permissions import has_perm
 from weibao.workorders.choices import EventKind
 
 
@@ -66,6 +69,7 @@ def rule(*, customer: tuple[str, ...] | None = None, vendor: tuple[str, ...] | N
 STAFF_ONLY = rule()
 ALL = frozenset({"*"})  # our staff see every field
 MOVE = ("body", "status")  # a state move with its note or reason
+COMPLAINT_PUBLIC = ("body", "complaint", "number", "complaint_status")  # a public step of the customer's complaint
 
 # Changed fields of a triage edit (UPDATED) the customer may see: its own report and how we classify it. Our
 # branch and the internal bookkeeping of moves (resume_status, reopen_count) stay with us.
@@ -213,7 +217,41 @@ RULES: dict[str, Rule] = {
     EventKind.PROCESSING_REPORT: rule(customer=("body", "attachments", "report")),
     # Emergency plan (issue 15): the customer sees which step of its system's plan was done, not our contacts.
     EventKind.EMERGENCY_STEP_DONE: rule(customer=("body", "step", "plan")),
+    # The customer loop (issue 12). A callback: the customer sees that we called, its rating and the follow-up, not
+    # the manager's notes (a try that did not reach anybody is internal). Complaint steps: the customer sees the
+    # public steps of its own complaint with their text (its words, our answer); the engineer's statement, notes
+    # and the confirmation are internal. Vendors never. Among our staff: see COMPLAINT_KINDS below.
+    EventKind.CALLBACK_MADE: rule(customer=("outcome", "satisfaction", "follow_up", "follow_up_order")),
+    EventKind.COMPLAINT_REGISTERED: rule(customer=COMPLAINT_PUBLIC),
+    EventKind.COMPLAINT_INVESTIGATING: rule(customer=COMPLAINT_PUBLIC),
+    EventKind.COMPLAINT_ANSWERED: rule(customer=COMPLAINT_PUBLIC),
+    EventKind.COMPLAINT_ESCALATED: rule(customer=COMPLAINT_PUBLIC),
+    EventKind.COMPLAINT_CLOSED: rule(customer=COMPLAINT_PUBLIC),
+    EventKind.COMPLAINT_STATEMENT: STAFF_ONLY,
+    EventKind.COMPLAINT_NOTE: STAFF_ONLY,
+    EventKind.COMPLAINT_CONFIRMED: STAFF_ONLY,
+    EventKind.COMPLAINT_UNCONFIRMED: STAFF_ONLY,
 }
+
+# Staff who see less (issue 12): the steps of a complaint that names an engineer (`data["engineer"]`, a user id)
+# belong to the managers (permission MANAGER_PERM). The engineer complained about sees that the complaint exists
+# and how it moves (COMPLAINT_EXISTS: no text, not the customer's words, the answer or our notes) and answers on
+# the complaint's page; other staff do not see these steps at all. Without a user (a notice, a robot) they are hidden.
+COMPLAINT_KINDS = frozenset(
+    {
+        EventKind.COMPLAINT_REGISTERED,
+        EventKind.COMPLAINT_INVESTIGATING,
+        EventKind.COMPLAINT_STATEMENT,
+        EventKind.COMPLAINT_NOTE,
+        EventKind.COMPLAINT_ANSWERED,
+        EventKind.COMPLAINT_ESCALATED,
+        EventKind.COMPLAINT_CLOSED,
+        EventKind.COMPLAINT_CONFIRMED,
+        EventKind.COMPLAINT_UNCONFIRMED,
+    }
+)
+COMPLAINT_EXISTS = frozenset({"complaint", "number", "complaint_status"})
+MANAGER_PERM = "feedback.complaints_manage"
 
 # Records shown beside the timeline (issue 22): the fields of each that the customer and the vendor may see — the
 # same fail-closed rule as RULES (a field not named is staff only, a model not named is staff only). The plan's
@@ -305,10 +343,26 @@ def _strip_data(data: dict[str, Any], allowed: frozenset[str]) -> dict[str, Any]
     return out
 
 
-def redact(event, audience: Audience | None):
+def staff_fields(event, user) -> frozenset[str] | None:
+    """What a member of our staff may see of `event`: everything, except the steps of a complaint about an engineer
+    (the comment at COMPLAINT_KINDS: managers everything, the engineer complained about COMPLAINT_EXISTS, others nothing)."""
+    engineer = (event.data or {}).get("engineer") if event.kind in COMPLAINT_KINDS else None
+    if not engineer:
+        return ALL
+    if user is not None and has_perm(user, MANAGER_PERM):
+        return ALL
+    if user is not None and user.pk == engineer:
+        return COMPLAINT_EXISTS
+    return None
+
+
+def redact(event, audience: Audience | None, user=None):
     """`event` as `audience` may see it: itself for staff, None when hidden, else an unsaved copy with every field
-    the rule does not allow emptied (the copy can never be saved: events are append-only)."""
+    the rule does not allow emptied (the copy can never be saved: events are append-only). For staff, `user` (the
+    viewer) decides the complaint steps `staff_fields` restricts."""
     allowed = visible_fields(event.kind, audience, internal=event.internal)
+    if allowed is ALL and event.kind in COMPLAINT_KINDS:
+        allowed = staff_fields(event, user)
     if allowed is None:
         return None
     if allowed is ALL:
@@ -326,8 +380,8 @@ def redact(event, audience: Audience | None):
     return shown
 
 
-def redact_all(events, audience: Audience | None) -> list:
-    return [shown for shown in (redact(e, audience) for e in events) if shown is not None]
+def redact_all(events, audience: Audience | None, user=None) -> list:
+    return [shown for shown in (redact(e, audience, user) for e in events) if shown is not None]
 
 
 def record_fields(label: str, audience: Audience | None) -> frozenset[str] | None:

@@ -6,6 +6,7 @@ from decimal import Decimal
 
 import pytest
 from django.core.exceptions import ValidationError
+from django.urls import reverse
 from django.utils import timezone
 
 from weibao.contracts.choices import ClockKind
@@ -13,7 +14,7 @@ from weibao.core import action_links
 from weibao.core.exceptions import StaleEdit, TransitionNotAllowed
 from weibao.plans import services
 from weibao.plans.choices import ChangeStatus, PlanStatus
-from weibao.plans.models import ChangeRequest, Milestone, ProcessingReport, ReviewReminder
+from weibao.plans.models import ChangeRequest, Milestone, ProcessingReport, ReviewReminder, SolutionPlan
 from weibao.plans.tests.conftest import make_order
 from weibao.workorders.choices import EventKind, SlaState
 from weibao.workorders.clocks import sla_sweep
@@ -52,6 +53,41 @@ def test_plan_clock_stops_on_submission_not_on_drafting(order_a, duty_engineer):
     # A second click submits nothing twice.
     services.plan_submit(plan=plan, actor=duty_engineer)
     assert WorkOrderEvent.objects.filter(workorder=order_a, kind=EventKind.PLAN_SUBMITTED).count() == 1
+
+
+def test_the_free_text_plan_action_makes_a_draft_and_leaves_the_clock_running(client, order_a, duty_engineer,
+                                                                              customer_a_user):  # fmt: skip
+    # The order page's old "record solution plan" action (issue 12 point 6): no longer stops the plan clock without
+    # the customer's answer — it drafts a plan; submitting that plan stops the clock.
+    from weibao.workorders import services as wo_services
+
+    wo_services.workorder_record_plan(workorder=order_a, actor=duty_engineer, plan="更换主控板")
+    plan = SolutionPlan.objects.get(workorder=order_a)
+    assert (plan.status, plan.actions, plan.revision) == (PlanStatus.DRAFT, "更换主控板", 1)
+    assert plan_clock(order_a).stopped_at is None
+    order_a.refresh_from_db()
+    assert order_a.plan_at is None
+    assert order_a.plan == ""  # the order's plan text is the submitted plan's
+    event = WorkOrderEvent.objects.get(workorder=order_a, kind=EventKind.PLAN_RECORDED)
+    assert event.internal  # a draft is ours until submitted
+    assert event.data == {"plan": plan.pk, "revision": 1, "status": "draft"}
+    # Again with another text: the same draft changes; the same text twice is one event.
+    wo_services.workorder_record_plan(workorder=order_a, actor=duty_engineer, plan="更换主控板并升级固件")
+    wo_services.workorder_record_plan(workorder=order_a, actor=duty_engineer, plan="更换主控板并升级固件")
+    plan.refresh_from_db()
+    assert SolutionPlan.objects.filter(workorder=order_a).count() == 1
+    assert plan.actions == "更换主控板并升级固件"
+    assert WorkOrderEvent.objects.filter(workorder=order_a, kind=EventKind.PLAN_RECORDED).count() == 2
+    client.force_login(customer_a_user)
+    assert "更换主控板" not in client.get(reverse("workorders:detail", args=[order_a.pk])).content.decode()
+
+    services.plan_submit(plan=plan, actor=duty_engineer)
+    assert plan_clock(order_a).stopped_at is not None
+    # Waiting for the customer: the free-text action cannot slip a new text under the submitted plan.
+    with pytest.raises(TransitionNotAllowed):
+        wo_services.workorder_record_plan(workorder=order_a, actor=duty_engineer, plan="另一个方案")
+    with pytest.raises(ValidationError):
+        wo_services.workorder_record_plan(workorder=order_a, actor=duty_engineer, plan="  ")
 
 
 def test_rejection_restarts_the_plan_clock_with_the_reason(submitted_plan, order_a, customer_a_user):

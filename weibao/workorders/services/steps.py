@@ -122,6 +122,14 @@ def workorder_end_wait(*, workorder: WorkOrder, actor: User, perm: str, reason: 
                                  changes=changes, expected_version=expected_version, statuses=statuses)  # fmt: skip
 
 
+def workorder_note_event(*, workorder: WorkOrder, actor: User, kind: str, body: str = "",
+                         data: dict[str, Any] | None = None, internal: bool = False) -> WorkOrderEvent:  # fmt: skip
+    """An event about the order recorded by another app that changes nothing on the order (a callback, a complaint
+    step, issue 12): appended to the timeline and published, without locking the order or moving its version (an
+    edit in progress on the order is not made stale by it). Call inside the caller's transaction."""
+    return _event(workorder, kind=kind, actor=actor, body=body, data=data, internal=internal)
+
+
 def workorder_lock(workorder: WorkOrder) -> WorkOrder:
     """The order row, locked until the transaction ends (call inside `transaction.atomic`)."""
     return _lock(workorder)

@@ -49,7 +49,6 @@ from weibao.workorders.services.common import (
     _lock,
     _refuse,
     _save,
-    _sync_clocks,
 )
 
 # --- transitions --------------------------------------------------------------------------------------------------
@@ -394,25 +393,13 @@ def workorder_arrive(*, workorder: WorkOrder, actor: User, note: str = "",
 @transaction.atomic
 def workorder_record_plan(*, workorder: WorkOrder, actor: User, plan: str,
                           expected_version: int | None = None) -> WorkOrder:  # fmt: skip
-    """A solution plan was submitted to the customer (stops the plan clock)."""
+    """The free-text "record solution plan" action: the text becomes a DRAFT solution plan (weibao/plans). The plan
+    clock does not stop here: it stops when the plan is submitted to the customer (`plans.services.plan_submit`),
+    who then approves it, asks for changes or rejects it (SPEC §3)."""
+    from weibao.plans.services import plan_draft_from_text
+
     _check_actor(actor, "workorders.diagnose", workorder)
-    plan = _clean_text(plan, "plan", required=True)
-    wo = _lock(workorder)
-    if not wo.is_open:
-        raise TransitionNotAllowed(current=str(Status(wo.status).label), requested=str(EventKind.PLAN_RECORDED.label))
-    if wo.plan == plan:
-        _copy_back(workorder, wo)
-        return workorder
-    _check_version(wo, expected_version)
-    now = timezone.now()
-    old = wo.plan
-    wo.plan, wo.plan_at = plan, wo.plan_at or now
-    clocks = list(wo.clocks.all())
-    changed = [c for c in clocks if c.kind == ClockKind.PLAN and wclocks.clock_stop(c, now)]
-    _sync_clocks(wo, clocks, changed)
-    _save(wo, ["plan", "plan_at", *CLOCK_FIELDS])
-    _event(wo, kind=EventKind.PLAN_RECORDED, actor=actor, body=plan, data={"fields": {"plan": [old, plan]}})
-    _copy_back(workorder, wo)
+    plan_draft_from_text(workorder=workorder, actor=actor, text=plan, expected_version=expected_version)
     return workorder
 
 
