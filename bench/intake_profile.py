@@ -59,7 +59,8 @@ def main() -> int:
         body = {"customer_id": customer_id, "site_id": site_id, "severity": "B",
                 "symptom": f"压测报修 {counter[0]}：交换机端口丢包", "source_ref": "bench-api"}  # fmt: skip
         response = client.post("/api/work-orders/", json.dumps(body), content_type="application/json")
-        assert response.status_code == 201, response.content
+        if response.status_code != 201:
+            raise SystemExit(f"intake failed: {response.status_code} {response.content[:300]!r}")
 
     statements: list[tuple[str, float]] = []
 
