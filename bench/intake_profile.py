@@ -63,13 +63,29 @@ def main() -> int:
             raise SystemExit(f"intake failed: {response.status_code} {response.content[:300]!r}")
 
     statements: list[tuple[str, float]] = []
+    # How long the year's counter row stays locked: from the start of the statement that takes the number (the
+    # order's INSERT on PostgreSQL, the counter upsert elsewhere) to the end of COMMIT.
+    lock_started: list[float] = []
+    lock_held: list[float] = []
 
     def timed(execute, sql, params, many, context):
         started = time.perf_counter()
+        if 'INSERT INTO "workorders_workorder" ' in sql or "workorders_numbercounter" in sql:
+            lock_started.append(started)
         try:
             return execute(sql, params, many, context)
         finally:
             statements.append((sql, (time.perf_counter() - started) * 1000))
+
+    real_commit = connection._commit
+
+    def commit():
+        real_commit()
+        if lock_started:
+            lock_held.append((time.perf_counter() - lock_started.pop()) * 1000)
+            lock_started.clear()
+
+    connection._commit = commit
 
     try:
         for _ in range(5):  # warm-up: imports, connection, calendars
@@ -90,6 +106,7 @@ def main() -> int:
             stats.sort_stats("tottime").print_stats(35)
             stats.sort_stats("cumulative").print_stats(60)
         walls, cpus = [], []
+        lock_held.clear()
         with connection.execute_wrapper(timed):
             for _ in range(args.runs):
                 w0, c0 = time.perf_counter(), time.process_time()
@@ -100,7 +117,13 @@ def main() -> int:
         print(f"load average {os.getloadavg()[0]:.1f}; {args.runs} orders")
         print(f"wall p50 {statistics.median(walls):.1f} ms, p95 {statistics.quantiles(walls, n=20)[18]:.1f} ms")
         print(f"Python CPU per order: p50 {statistics.median(cpus):.2f} ms, mean {statistics.fmean(cpus):.2f} ms")
-        print(f"statements per order {len(statements) / args.runs:.1f}, database wall per order {db_ms:.2f} ms")
+        print(f"statements per order {len(statements) / args.runs:.1f} (and COMMIT), database wall per order "
+              f"{db_ms:.2f} ms")  # fmt: skip
+        if lock_held:
+            print(
+                f"number counter row locked per order (number taken .. COMMIT done): p50 "
+                f"{statistics.median(lock_held):.2f} ms, p95 {statistics.quantiles(lock_held, n=20)[18]:.2f} ms"
+            )
     finally:
         _delete_bench_orders()
     return 0
