@@ -25,11 +25,14 @@ class ApiTokenAuth(HttpBearer):
     def authenticate(self, request, token: str):
         if not token.startswith(TOKEN_PREFIX):
             return None
-        found = (
+        # The digest is unique: no ORDER BY (`.first()` would sort by the model's ordering, and compiling that
+        # is a third of this lookup's CPU; every API request pays it).
+        rows = (
             ApiToken.objects.select_related("user", "user__organisation")
             .filter(digest=token_digest(token), revoked_at__isnull=True, user__is_active=True)
-            .first()
+            .order_by()[:1]
         )
+        found = next(iter(rows), None)
         if found is None:
             return None
         now = timezone.now()

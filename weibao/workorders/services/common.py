@@ -259,6 +259,18 @@ def allocate_numbers(year: int, count: int) -> list[str]:
     return [f"WB-{year}-{n:06d}" for n in range(last - count + 1, last + 1)]
 
 
+def reserve_workorder_id() -> int | None:
+    """On PostgreSQL, the next order id taken from the table's own sequence, before the order is written: its clocks,
+    devices and first event can then go in first (foreign keys are checked at COMMIT) and the order's INSERT, which
+    takes the year's number and with it the counter row lock, comes last. Elsewhere None (SQLite serialises every
+    writer anyway)."""
+    if connection.vendor != "postgresql":
+        return None
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT nextval(pg_get_serial_sequence(%s, 'id'))", [WorkOrder._meta.db_table])
+        return cursor.fetchone()[0]
+
+
 def number_for_insert(at: datetime.datetime | None = None) -> str | Func:
     """What to put in a new order's `number`: on PostgreSQL the database function of migration 0007, evaluated by
     the order's own INSERT (Django reads the value back through RETURNING) — the same upsert as `allocate_number`

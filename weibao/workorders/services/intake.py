@@ -37,6 +37,7 @@ from weibao.workorders.services.common import (
     _plan_clocks,
     allocate_numbers,
     number_for_insert,
+    reserve_workorder_id,
 )
 
 # --- intake -------------------------------------------------------------------------------------------------------
@@ -211,21 +212,43 @@ def workorder_create(*, actor: User, **report) -> WorkOrder:
         report["devices"] = [*report.get("devices", ()), _device_on_the_spot(actor, report, new_device)]
     draft = _draft(actor=actor, **report)
     wo = draft.workorder
-    # The number last: taking it locks the year's counter row until commit, so everything slow (entitlement, SLA
-    # policy, calendar) happens before, and concurrent intakes queue only for the inserts.
+    # The number last: taking it locks the year's counter row until COMMIT, which serialises every intake of the
+    # year. So everything slow (entitlement, SLA policy, calendar) happens before, and on PostgreSQL the order's id
+    # is reserved first so that its clocks, devices, event and attachments are written before the order itself
+    # (foreign keys are checked at COMMIT): the lock then covers the order's INSERT, the notice task and COMMIT only.
+    reserved = reserve_workorder_id()
+    if reserved is None:
+        _insert_order(wo)
+    else:
+        wo.pk = reserved
+    event = _insert_dependents(draft, actor)
+    if reserved is not None:
+        _insert_order(wo)
+    # In-transaction subscribers (the notice task) see the order and its event; the number is in the response.
+    publish([event.pk])
+    return wo
+
+
+def _insert_order(wo: WorkOrder) -> None:
     wo.number = number_for_insert(wo.reported_at)
     wo.save(force_insert=True)
+
+
+def _insert_dependents(draft: _Draft, actor: User) -> WorkOrderEvent:
+    """The clocks, device links, first event and attachments of a new order (inserted or with its id reserved)."""
+    wo = draft.workorder
     for clock in draft.clocks:
         clock.workorder = wo
     Clock.objects.bulk_create(draft.clocks)
     if draft.devices:
-        wo.devices.set(draft.devices)
+        WorkOrder.devices.through.objects.bulk_create(
+            [WorkOrder.devices.through(workorder_id=wo.pk, device_id=d.pk) for d in dict.fromkeys(draft.devices)]
+        )
     event = _created_event(draft, actor)
     event.save(force_insert=True)
-    publish([event.pk])
     for upload, info in draft.attachments:
         _store_attachment(wo, upload, info, actor=actor, event=event, internal=False)
-    return wo
+    return event
 
 
 def _device_on_the_spot(actor: User, report: dict, new_device: dict):

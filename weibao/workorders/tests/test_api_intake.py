@@ -27,7 +27,8 @@ def test_api_intake_statement_budget(api_client, duty_engineer, site_a, django_a
     client = api_client.bearer(raw)
     assert _post(client, site_a, "第一单").status_code == 201  # the token's last-use stamp is written once
     # token, site, savepoint, contracts in force (with calendar and policy), SLA targets, number, order, clocks,
-    # event, release: ten statements for an order with a contract and four clocks.
+    # event, release: ten statements for an order with a contract and four clocks (on PostgreSQL the order's INSERT
+    # takes the number itself and the order's id is reserved first instead: ten as well).
     with django_assert_max_num_queries(10):
         response = _post(client, site_a, "第二单：核心交换机掉电")
     assert response.status_code == 201, response.content

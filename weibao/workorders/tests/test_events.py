@@ -108,3 +108,27 @@ def test_a_many_subscriber_hears_a_batch_once(site_a, duty_engineer):
     assert len(heard) == 2
     assert sorted(heard[0]) == sorted(e.pk for o in orders for e in o.events.all())
     assert len(heard[1]) == 1
+
+
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="the order's id is reserved on PostgreSQL only")
+def test_the_order_insert_that_takes_the_number_comes_last_on_postgresql(site_a, duty_engineer):
+    from django.test.utils import CaptureQueriesContext
+
+    from weibao.assets.tests.factories import DeviceFactory
+    from weibao.workorders.services import workorder_create
+
+    device = DeviceFactory(site=site_a, customer=site_a.customer)
+    with CaptureQueriesContext(connection) as ctx:
+        order = workorder_create(actor=duty_engineer, customer=site_a.customer, site=site_a, channel="api",
+                                 symptom="核心交换机掉电", severity="B", devices=[device])  # fmt: skip
+    writes = [q["sql"].split('"')[1] for q in ctx.captured_queries if q["sql"].startswith("INSERT INTO")]
+    # The counter row is locked from the order's INSERT to COMMIT: at most the notice task (with the database queue)
+    # is written in between; clocks, device links and the event went in before.
+    last = writes.index("workorders_workorder")
+    assert set(writes[last + 1 :]) <= {"django_tasks_database_dbtaskresult"}
+    assert {"workorders_clock", "workorders_workorder_devices", "workorders_workorderevent"} <= set(writes[:last])
+    order.refresh_from_db()
+    assert order.number.startswith("WB-")
+    assert list(order.devices.all()) == [device]
+    assert order.clocks.count() >= 1
+    assert order.events.get().workorder_id == order.pk
