@@ -266,11 +266,11 @@ def order_panel(request: HttpRequest, pk: int) -> HttpResponse:
     """The card on the work-order page: the vendor escalation (staff and the vendor) and the order's RMA cases."""
     require(request.user, "rma.view")
     wo = workorder_get_for_user(user=request.user, pk=pk)
-    escalations = []
+    escalations, untracked = [], False
     if has_perm(request.user, "escalation.view"):
-        if request.user.is_internal:
-            svc.escalation_sync(workorder=wo)
+        # Read-only: an order escalated through the plain move gets its tracking row on the POST below.
         escalations = selectors.escalations_for_order(workorder=wo, user=request.user)
+        untracked = request.user.is_internal and selectors.escalation_untracked(workorder=wo)
     cases = selectors.cases_for_order(workorder=wo, user=request.user)
     pending = []
     if has_perm(request.user, "rma.create") and request.user.is_internal:
@@ -278,7 +278,19 @@ def order_panel(request: HttpRequest, pk: int) -> HttpResponse:
 
         pending = list(Replacement.objects.filter(workorder=wo, rma_ref="").order_by("id"))
     return render(request, "rma/partials/_order_panel.html", {"wo": wo, "escalations": escalations, "cases": cases,
-                                                              "pending": pending})  # fmt: skip
+                                                              "pending": pending, "untracked": untracked})  # fmt: skip
+
+
+@login_required
+@require_POST
+def escalation_track(request: HttpRequest, pk: int) -> HttpResponse:
+    """Start tracking an order escalated through the plain move (the vendor case, questions, deadline)."""
+    require(request.user, "escalation.track")
+    wo = workorder_get_for_user(user=request.user, pk=pk, for_write=True)
+    esc = svc.escalation_sync(workorder=wo)
+    if esc is None:
+        raise Http404
+    return redirect("rma:escalation_detail", pk=esc.pk)
 
 
 # --- escalations --------------------------------------------------------------------------------------------------
