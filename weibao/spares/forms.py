@@ -8,6 +8,7 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from weibao.accounts.models import Branch, Organisation, User
+from weibao.core.approvals import LinkChannel
 from weibao.spares.choices import MoveKind, WarehouseKind
 from weibao.spares.models import Part, Warehouse
 
@@ -166,6 +167,31 @@ SaleLineFormSet = forms.formset_factory(SaleLineForm, extra=3, max_num=30, valid
 class SaleApproveForm(forms.Form):
     version = VersionField()
     approved_by_name = forms.CharField(label=_("Approved by (customer's name)"), max_length=100)
+
+
+class SaleAnswerForm(forms.Form):
+    """The customer's answer to a sale quote (in the portal), or our staff recording it."""
+
+    version = VersionField()
+    answer = forms.ChoiceField(label=_("Answer"), choices=[("approve", _("Approve")), ("refuse", _("Refuse"))])
+    name = forms.CharField(label=_("Name"), max_length=100, required=False)
+    reason = forms.CharField(
+        label=_("Remark"), max_length=2000, required=False, widget=forms.Textarea(attrs={"rows": 2})
+    )
+
+
+class SaleLinkForm(forms.Form):
+    """Where to send the one-time answer link."""
+
+    channel = forms.ChoiceField(label=_("Send by"), choices=LinkChannel.choices)
+    sent_to = forms.CharField(label=_("Send to"), max_length=254)
+
+
+class PublicSaleAnswerForm(forms.Form):
+    name = forms.CharField(label=_("Your name"), max_length=100)
+    reason = forms.CharField(
+        label=_("Remark"), max_length=2000, required=False, widget=forms.Textarea(attrs={"rows": 2})
+    )
 
 
 class SaleInvoiceForm(forms.Form):

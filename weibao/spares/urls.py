@@ -38,4 +38,7 @@ urlpatterns = [
     path("sales/<int:pk>/issue/", views.sale_issue, name="sale_issue"),
     path("sales/<int:pk>/invoice/", views.sale_invoice, name="sale_invoice"),
     path("sales/<int:pk>/cancel/", views.sale_cancel, name="sale_cancel"),
+    path("sales/<int:pk>/answer/", views.sale_answer, name="sale_answer"),
+    path("sales/<int:pk>/link/", views.sale_link, name="sale_link"),
+    path("sales/answer/<str:token>/", views.sale_link_answer, name="sale_link_answer"),  # one-time link: no login
 ]

@@ -9,6 +9,7 @@ from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
@@ -16,6 +17,7 @@ from django.views.decorators.http import require_http_methods, require_POST
 from weibao.accounts.permissions import has_perm, require
 from weibao.assets.choices import ImportStatus
 from weibao.assets.excel import XLSX_CONTENT_TYPE
+from weibao.core.action_links import LinkError
 from weibao.core.exceptions import StaleEdit, TransitionNotAllowed
 from weibao.core.form_views import run_service
 from weibao.spares import excel, sales, selectors, services
@@ -24,16 +26,19 @@ from weibao.spares.forms import (
     LedgerFilterForm,
     MinLevelForm,
     PartForm,
+    PublicSaleAnswerForm,
     ReceiveForm,
     RepairedForm,
     ReserveForm,
     ReturnForm,
+    SaleAnswerForm,
     SaleApproveForm,
     SaleCancelForm,
     SaleForm,
     SaleInvoiceForm,
     SaleIssueForm,
     SaleLineFormSet,
+    SaleLinkForm,
     StockImportForm,
     TransferForm,
     WarehouseForm,
@@ -624,8 +629,11 @@ def sale_new(request: HttpRequest) -> HttpResponse:
     return render(request, "spares/sale_form.html", {"form": form, "formset": formset, "error": message}, status=status)
 
 
-def _sale_page(request, sale, *, status=200, error="", **forms) -> HttpResponse:
-    ctx = {"sale": sale, "error": error,
+def _sale_page(request, sale, *, status=200, error="", link_urls=None, **forms) -> HttpResponse:
+    ctx = {"sale": sale, "error": error, "link_urls": link_urls,
+           "can_sell": has_perm(request.user, "spares.sales"),
+           "answer_form": forms.get("answer_form") or SaleAnswerForm(initial={"version": sale.version}),
+           "link_form": forms.get("link_form") or SaleLinkForm(),
            "approve_form": forms.get("approve_form") or SaleApproveForm(initial={"version": sale.version,
                                                                                  "approved_by_name": sale.contact_name}),
            "issue_form": forms.get("issue_form") or SaleIssueForm(sale=sale, initial={"version": sale.version}),
@@ -721,3 +729,56 @@ def sale_cancel(request: HttpRequest, pk: int) -> HttpResponse:
             sale=s, actor=request.user, reason=f.cleaned_data["reason"], expected_version=f.cleaned_data.get("version")
         ),
     )
+
+
+@login_required
+@require_POST
+def sale_answer(request: HttpRequest, pk: int) -> HttpResponse:
+    """The customer approves or refuses the sale quote in the portal (404 for another customer's sale)."""
+    return _sale_action(
+        request,
+        pk,
+        "answer",
+        SaleAnswerForm,
+        lambda s, f: sales.sale_answer(
+            sale=s, actor=request.user, approve=f.cleaned_data["answer"] == "approve", name=f.cleaned_data["name"],
+            reason=f.cleaned_data["reason"], expected_version=f.cleaned_data.get("version"),
+        ),
+    )  # fmt: skip
+
+
+@login_required
+@require_POST
+def sale_link(request: HttpRequest, pk: int) -> HttpResponse:
+    """Make the one-time answer link for the customer (shown to our staff to send)."""
+    sale = selectors.sale_get_for_user(user=request.user, pk=pk)
+    form = SaleLinkForm(request.POST)
+    tokens: dict[str, str] = {}
+    status, message = 422, ""
+    if form.is_valid():
+        status, message = run_service(form, lambda: tokens.update(sales.sale_link_create(sale=sale, actor=request.user,
+                                                                                        **form.cleaned_data)))  # fmt: skip
+    if status == 200:
+        urls = {k: request.build_absolute_uri(reverse("spares:sale_link_answer", args=[t])) for k, t in tokens.items()}
+        return _sale_page(request, sale, link_urls=urls)
+    return _sale_page(request, sale, status=status, error=message, link_form=form)
+
+
+@require_http_methods(["GET", "POST"])
+def sale_link_answer(request: HttpRequest, token: str) -> HttpResponse:
+    """The customer's one-time link (no login): shows the quote and takes the answer with a name."""
+    try:
+        sale, choice = sales.sale_link_check(token=token)
+    except LinkError as exc:
+        return render(request, "spares/sale_link_refused.html", {"code": exc.code}, status=410)
+    form = PublicSaleAnswerForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            sale = sales.sale_answer_by_link(token=token, **form.cleaned_data)
+        except LinkError as exc:
+            return render(request, "spares/sale_link_refused.html", {"code": exc.code}, status=410)
+        except TransitionNotAllowed as exc:
+            return render(request, "spares/sale_link_refused.html", {"message": exc.message}, status=409)
+        return render(request, "spares/sale_link_done.html", {"sale": sale})
+    return render(request, "spares/sale_link.html", {"sale": sale, "choice": choice, "form": form},
+                  status=422 if request.method == "POST" else 200)  # fmt: skip
