@@ -394,6 +394,37 @@ class RmaShipment(TimeStampedModel):
         return f"{self.get_carrier_display()} {self.waybill}"
 
 
+class RmaReminder(models.Model):
+    """One reminder sent (a repair with the vendor past a threshold of days, a vendor answer past its deadline):
+    the unique row is the claim, so a reminder goes once per case (or escalation) and threshold, however often and
+    in however many workers the periodic job runs."""
+
+    class Kind(models.TextChoices):
+        WITH_VENDOR = "with_vendor", _("With the vendor too long")
+        VENDOR_OVERDUE = "vendor_overdue", _("Vendor answer overdue")
+
+    kind = models.CharField(_("kind"), max_length=16, choices=Kind.choices)
+    case = models.ForeignKey(RmaCase, on_delete=models.CASCADE, null=True, blank=True, related_name="reminders")
+    escalation = models.ForeignKey(VendorEscalation, on_delete=models.CASCADE, null=True, blank=True,
+                                   related_name="reminders")  # fmt: skip
+    threshold_days = models.PositiveSmallIntegerField(_("threshold (days)"), default=0)
+    sent_at = models.DateTimeField(_("sent at"))
+    deliveries = models.PositiveSmallIntegerField(_("messages made"), default=0)
+
+    class Meta:
+        verbose_name = _("RMA reminder")
+        verbose_name_plural = _("RMA reminders")
+        constraints = [
+            models.UniqueConstraint(fields=["kind", "case", "threshold_days"], condition=Q(case__isnull=False),
+                                    name="rmareminder_once_per_case"),  # fmt: skip
+            models.UniqueConstraint(fields=["kind", "escalation"], condition=Q(escalation__isnull=False),
+                                    name="rmareminder_once_per_escalation"),  # fmt: skip
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.kind} {self.case_id or self.escalation_id}"
+
+
 class AppendOnlyQuerySet(models.QuerySet):
     def update(self, **kwargs):
         raise ValueError("RmaEvent is append-only")

@@ -238,6 +238,13 @@ def agreement_save(*, actor: User, vendor: Vendor, name: str, response_hours: An
 # --- vendor escalation --------------------------------------------------------------------------------------------
 
 
+def _after_commit(name: str, **kwargs) -> None:
+    """Queue a notification task of `rma.tasks` once the step commits (no mail for a rolled-back step)."""
+    from weibao.rma import tasks
+
+    transaction.on_commit(lambda: getattr(tasks, name).enqueue(**kwargs))
+
+
 def _escalated_at(wo: WorkOrder) -> datetime.datetime:
     at = wo.events.filter(kind=EventKind.ESCALATED).order_by("-id").values_list("created_at", flat=True).first()
     return at or timezone.now()
@@ -266,12 +273,14 @@ def escalation_sync(*, workorder: WorkOrder) -> VendorEscalation | None:
     agreement = agreement_for(vendor=vendor, on=timezone.localdate(started))
     try:
         with transaction.atomic():
-            return VendorEscalation.objects.create(
+            created = VendorEscalation.objects.create(
                 workorder_id=workorder.pk, vendor=vendor, agreement=agreement, escalated_at=started,
                 response_due_at=response_due(agreement=agreement, start=started),
             )  # fmt: skip
     except IntegrityError:
         return VendorEscalation.objects.get(workorder_id=workorder.pk, status=EscalationStatus.OPEN)
+    _after_commit("escalation_notify", escalation_id=created.pk)  # the vendor's contacts are told
+    return created
 
 
 @transaction.atomic
@@ -356,6 +365,7 @@ def escalation_ask(*, escalation: VendorEscalation, actor: User, question: str) 
     asked = VendorQuestion.objects.create(escalation=locked, question=question, asked_by=actor)
     _order_step(escalation=locked, actor=actor, perm="escalation.track", kind=EventKind.VENDOR_QUESTION,
                 body=question, data={"question": asked.pk})  # fmt: skip
+    _after_commit("escalation_notify", escalation_id=locked.pk, question_id=asked.pk)
     return asked
 
 
@@ -381,6 +391,8 @@ def escalation_answer(*, question: VendorQuestion, actor: User, answer: str) -> 
     q.refresh_from_db()
     _order_step(escalation=locked, actor=actor, perm="escalation.answer", kind=EventKind.VENDOR_ANSWER, body=answer,
                 data={"question": q.pk})  # fmt: skip
+    if actor.pk != locked.workorder.assignee_id:  # our engineer who wrote it down knows already
+        _after_commit("answer_notify", question_id=q.pk)
     return q
 
 
