@@ -415,10 +415,16 @@ class RmaReminder(models.Model):
         verbose_name = _("RMA reminder")
         verbose_name_plural = _("RMA reminders")
         constraints = [
-            models.UniqueConstraint(fields=["kind", "case", "threshold_days"], condition=Q(case__isnull=False),
-                                    name="rmareminder_once_per_case"),  # fmt: skip
-            models.UniqueConstraint(fields=["kind", "escalation"], condition=Q(escalation__isnull=False),
-                                    name="rmareminder_once_per_escalation"),  # fmt: skip
+            models.UniqueConstraint(
+                fields=["kind", "case", "threshold_days"],
+                condition=Q(case__isnull=False),
+                name="rmareminder_once_per_case",
+            ),  # fmt: skip
+            models.UniqueConstraint(
+                fields=["kind", "escalation"],
+                condition=Q(escalation__isnull=False),
+                name="rmareminder_once_per_escalation",
+            ),  # fmt: skip
         ]
 
     def __str__(self) -> str:
