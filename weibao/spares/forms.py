@@ -19,9 +19,33 @@ def _part_label(part: Part) -> str:
     return f"{part.part_number} · {part.name} {part.model}".strip()
 
 
+class PartPicker(forms.Select):
+    """A part picker that never lists the whole catalogue: a search box (htmx, `spares:part_search`) fills the
+    options; the page carries only the part chosen. The field still validates any active part."""
+
+    template_name = "spares/widgets/part_picker.html"
+
+    def optgroups(self, name, value, attrs=None):
+        chosen = [v for v in value if str(v).isdigit()]
+        self.choices = [("", "---------")] + [(p.pk, _part_label(p)) for p in Part.objects.filter(pk__in=chosen)]
+        return super().optgroups(name, value, attrs)
+
+
+PICKER_ABOVE = 30  # a short list (the parts of one van or order) stays a plain select
+
+
 class PartChoiceField(forms.ModelChoiceField):
+    widget = PartPicker
+
     def label_from_instance(self, obj: Part) -> str:
         return _part_label(obj)
+
+    def limit_to(self, queryset) -> None:
+        """Only these parts: a short list is shown whole, a long one keeps the search box."""
+        self.queryset = queryset
+        if len(queryset) <= PICKER_ABOVE:
+            self.widget = forms.Select(attrs=self.widget.attrs)
+            self.widget.is_required, self.widget.choices = self.required, self.choices
 
 
 class VersionField(forms.IntegerField):
@@ -44,7 +68,7 @@ class _MoveForm(forms.Form):
             if len(warehouses) and not self.is_bound:
                 self.fields["warehouse"].initial = warehouses[0].pk
         if parts is not None:
-            self.fields["part"].queryset = parts
+            self.fields["part"].limit_to(parts)
 
 
 class IssueForm(_MoveForm):

@@ -12,6 +12,7 @@ urlpatterns = [
     path("warehouses/<int:pk>/stock.xlsx", views.warehouse_export, name="warehouse_export"),
     path("warehouses/<int:pk>/min-level/", views.min_level, name="min_level"),
     path("parts/", views.part_list, name="part_list"),
+    path("parts/search/", views.part_search, name="part_search"),
     path("parts/new/", views.part_edit, name="part_new"),
     path("parts/<int:pk>/", views.part_edit, name="part"),
     path("receive/", views.receive, name="receive"),

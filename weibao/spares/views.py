@@ -782,3 +782,13 @@ def sale_link_answer(request: HttpRequest, token: str) -> HttpResponse:
         return render(request, "spares/sale_link_done.html", {"sale": sale})
     return render(request, "spares/sale_link.html", {"sale": sale, "choice": choice, "form": form},
                   status=422 if request.method == "POST" else 200)  # fmt: skip
+
+
+@login_required
+def part_search(request: HttpRequest) -> HttpResponse:
+    """The part picker's options (htmx): the first 20 active parts matching the search box."""
+    if not (has_perm(request.user, "spares.view") and request.user.is_internal):
+        raise Http404
+    q = (request.GET.get("q") or "").strip()
+    parts = list(selectors.part_list(user=request.user, q=q)[:20]) if q else []
+    return render(request, "spares/partials/_part_options.html", {"parts": parts})
