@@ -188,3 +188,33 @@ def answer_by_link[T](*, token: str, purpose: str, answer: Callable[[int, bool],
     return action_link_use(
         token, purpose=purpose, handler=lambda link, choice: answer(link.target_id, choice == "approve")
     )
+
+
+# --- the public answer page ---------------------------------------------------------------------------------------
+
+
+def answer_link_page(request, *, token: str, check: Callable[[], tuple[Any, str]], answer: Callable[..., Any],
+                     form_class, context: Callable[[Any], dict], page: str, done: str):  # fmt: skip
+    """The page behind a one-time link (no login): GET shows the document (`context(document)`) and a form for the
+    name; POST answers through `answer(**form.cleaned_data)` and shows `done`. A link that cannot be used any more
+    answers 410, a document answered meanwhile 409 (`core/answer_link_refused.html`)."""
+    from django.shortcuts import render
+
+    from weibao.core.action_links import LinkError
+
+    refused = "core/answer_link_refused.html"
+    try:
+        document, choice = check()
+    except LinkError as exc:
+        return render(request, refused, {"code": exc.code}, status=410)
+    form = form_class(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            document = answer(**form.cleaned_data)
+        except LinkError as exc:
+            return render(request, refused, {"code": exc.code}, status=410)
+        except TransitionNotAllowed as exc:
+            return render(request, refused, {"code": "answered", "message": exc.message}, status=409)
+        return render(request, done, context(document))
+    return render(request, page, {**context(document), "choice": choice, "form": form},
+                  status=422 if request.method == "POST" else 200)  # fmt: skip

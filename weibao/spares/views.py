@@ -17,7 +17,7 @@ from django.views.decorators.http import require_http_methods, require_POST
 from weibao.accounts.permissions import has_perm, require
 from weibao.assets.choices import ImportStatus
 from weibao.assets.excel import XLSX_CONTENT_TYPE
-from weibao.core.action_links import LinkError
+from weibao.core.approvals import answer_link_page
 from weibao.core.exceptions import StaleEdit, TransitionNotAllowed
 from weibao.core.form_views import run_service
 from weibao.spares import excel, sales, selectors, services
@@ -767,21 +767,10 @@ def sale_link(request: HttpRequest, pk: int) -> HttpResponse:
 @require_http_methods(["GET", "POST"])
 def sale_link_answer(request: HttpRequest, token: str) -> HttpResponse:
     """The customer's one-time link (no login): shows the quote and takes the answer with a name."""
-    try:
-        sale, choice = sales.sale_link_check(token=token)
-    except LinkError as exc:
-        return render(request, "spares/sale_link_refused.html", {"code": exc.code}, status=410)
-    form = PublicSaleAnswerForm(request.POST or None)
-    if request.method == "POST" and form.is_valid():
-        try:
-            sale = sales.sale_answer_by_link(token=token, **form.cleaned_data)
-        except LinkError as exc:
-            return render(request, "spares/sale_link_refused.html", {"code": exc.code}, status=410)
-        except TransitionNotAllowed as exc:
-            return render(request, "spares/sale_link_refused.html", {"message": exc.message}, status=409)
-        return render(request, "spares/sale_link_done.html", {"sale": sale})
-    return render(request, "spares/sale_link.html", {"sale": sale, "choice": choice, "form": form},
-                  status=422 if request.method == "POST" else 200)  # fmt: skip
+    return answer_link_page(request, token=token, check=lambda: sales.sale_link_check(token=token),
+                            answer=lambda **data: sales.sale_answer_by_link(token=token, **data),
+                            form_class=PublicSaleAnswerForm, context=lambda sale: {"sale": sale},
+                            page="spares/sale_link.html", done="spares/sale_link_done.html")  # fmt: skip
 
 
 @login_required
