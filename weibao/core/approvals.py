@@ -151,7 +151,7 @@ def link_recipient(channel: Any, sent_to: Any) -> tuple[str, str]:
         raise ValidationError({"channel": _("Choose SMS, e-mail or WeCom.")})
     sent_to = str(sent_to or "").strip()
     if not sent_to:
-        raise ValidationError({"sent_to": _("This field is required.")})
+        raise ValidationError({"sent_to": _("Enter where to send the link.")})
     if len(sent_to) > 254:
         raise ValidationError({"sent_to": _("At most %(n)s characters.") % {"n": 254}})
     if channel == LinkChannel.EMAIL and "@" not in sent_to:
