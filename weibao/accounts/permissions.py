@@ -74,6 +74,7 @@ PERMISSIONS: dict[str, set[str]] = {
     | {Role.SERVICE_ADMIN}
     | COMMERCIAL,  # the commercial department takes faulty units out for repair
     "spares.sales": MANAGERS | {Role.SERVICE_ADMIN} | COMMERCIAL,  # 配件销售 is the commercial department's too
+    "spares.sale_answer": CUSTOMER | MANAGERS | {Role.SERVICE_ADMIN} | COMMERCIAL,  # the customer, or staff for them
     "spares.order_parts": ALL_STAFF | CUSTOMER,  # the parts card on an order (scoped to the order)
     # plans the customer agrees to (issue 22): solution plans, agreed schedules, D-class change requests, reports
     "plans.view": ALL_STAFF | CUSTOMER | VENDOR,  # what of a plan a vendor sees: scoping and the visibility rule

@@ -130,3 +130,12 @@ def token_get(*, user: User, pk: int) -> ApiToken:
         return ApiToken.objects.get(user=user, pk=pk)
     except (ApiToken.DoesNotExist, ValueError, TypeError) as exc:
         raise Http404 from exc
+
+
+def branch_managers(*, branch_id: int | None) -> list[User]:
+    """Who is told of a branch's business: its active service managers; with none, our administrators (a message
+    must reach someone)."""
+    from weibao.accounts.choices import Role
+
+    users = list(User.objects.filter(role=Role.SERVICE_MANAGER, branch=branch_id, is_active=True)) if branch_id else []
+    return users or list(User.objects.filter(role=Role.ADMIN, is_active=True, organisation__kind="own"))

@@ -73,6 +73,13 @@ class Notice(models.TextChoices):
     NEW_ORDER = "new_order", _("New A/B-class order")
     DISPATCH_REQUEST = "dispatch_request", _("Dispatch requested")
     COVER_GAP = "cover_gap", _("7x24 roster gap")
+    # Issue 14: the vendor is told of an escalation and of each question; our engineer of the vendor's answer;
+    # reminders of a repair with the vendor too long and of a vendor answer overdue.
+    VENDOR_ESCALATED = "vendor_escalated", _("Escalated to the vendor")
+    VENDOR_QUESTION = "vendor_question", _("Question to the vendor")
+    VENDOR_ANSWER = "vendor_answer", _("The vendor answered")
+    VENDOR_OVERDUE = "vendor_overdue", _("Vendor answer overdue")
+    RMA_WITH_VENDOR = "rma_with_vendor", _("Repair with the vendor too long")
 
 
 class DeliveryStatus(models.TextChoices):

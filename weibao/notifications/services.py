@@ -499,6 +499,41 @@ def delivery_auto_reply(*, workorder, inbound, mail, scheduled: bool = True) -> 
     return delivery
 
 
+def email_notice(*, notice: str, recipients, template: str, context: dict, payload: dict,
+                 now: dt.datetime | None = None) -> int:  # fmt: skip
+    """One e-mail per recipient through the outbox (retries, delivery log) for a notice that is not a work-order
+    event: `recipients` are users or (address, user-or-None) pairs, the mail is `<template>-subject.txt` and
+    `-body.txt`. A user who turned the notice off is skipped; a recipient who already has this notice with this
+    `payload` is skipped, so a repeated run sends nothing twice. Returns how many deliveries were made."""
+    now = now or timezone.now()
+    made, seen = 0, set()
+    for item in recipients:
+        address, user = (item.email, item) if hasattr(item, "email") else item
+        address = (address or "").strip().lower()
+        if not address or address in seen:
+            continue
+        seen.add(address)
+        if user is not None:
+            pref = preference_for(user)
+            if pref.notices and notice not in pref.notices:
+                continue
+        lookup = {f"payload__{key}": value for key, value in payload.items()}
+        if Delivery.objects.filter(notice=notice, recipient=address, **lookup).exists():
+            continue  # this run is a repeat
+        language = getattr(user, "language", "") or DEFAULT_LANGUAGE
+        with translation.override(language):
+            subject = " ".join(render_to_string(f"{template}-subject.txt", context).split())
+            text = render_to_string(f"{template}-body.txt", context)
+        delivery = Delivery.objects.create(
+            notice=notice, channel=Channel.EMAIL, recipient=address, recipient_user=user, language=language,
+            subject=subject[:500], body_text=text.strip() + "\n", message_id=new_message_id(), next_try_at=now,
+            payload=payload,
+        )  # fmt: skip
+        schedule(delivery, now=now)
+        made += 1
+    return made
+
+
 def schedule_many(delivery_ids: list[int]) -> None:
     """One task for many deliveries due now (e.g. the auto-replies of a chunk of received mail), on commit."""
     from weibao.notifications.tasks import deliver_many

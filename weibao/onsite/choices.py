@@ -3,6 +3,8 @@
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
+from weibao.core.approvals import AnswerChannel, LinkChannel  # noqa: F401  (shared with the RMA fee and parts sales)
+
 
 class QuoteStatus(models.TextChoices):
     """Where one version of a quote (报价) stands. A changed quote is a new version; the old one is superseded."""
@@ -37,22 +39,6 @@ class LabourBasis(models.TextChoices):
 
     HOUR = "hour", _("Per hour")
     VISIT = "visit", _("Per visit")
-
-
-class AnswerChannel(models.TextChoices):
-    """How the customer answered a quote."""
-
-    PORTAL = "portal", _("Customer portal")
-    PHONE = "phone", _("Signed on the engineer's phone")
-    LINK = "link", _("One-time link")
-
-
-class LinkChannel(models.TextChoices):
-    """Where an approval link was sent."""
-
-    SMS = "sms", _("SMS")
-    EMAIL = "email", _("E-mail")
-    WECOM = "wecom", _("WeCom")
 
 
 class SignerRole(models.TextChoices):

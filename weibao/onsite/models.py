@@ -5,7 +5,6 @@ signed service form (售后维护表 / 故障处理报告). Every row hangs off 
 
 from __future__ import annotations
 
-from decimal import Decimal
 from pathlib import PurePath
 
 from django.conf import settings
@@ -14,10 +13,10 @@ from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from weibao.core.approvals import PricedDocument
 from weibao.core.models import TimeStampedModel, VersionedModel
 from weibao.onsite.choices import (
     FORM_PARTS,
-    AnswerChannel,
     FormStatus,
     LabourBasis,
     LineKind,
@@ -132,7 +131,7 @@ class SiteConfirmation(TimeStampedModel):
         return f"{self.workorder_id} {self.cause}"
 
 
-class Quote(VersionedModel):
+class Quote(PricedDocument):
     """One version of a paid-work quote (报价) on an order: parts, labour, transport, other lines, tax, total.
     A changed quote is a new version (`revision` + 1) and the old one becomes superseded, never rewritten.
     At most one version per order is not superseded (the current one)."""
@@ -145,19 +144,7 @@ class Quote(VersionedModel):
         "self", on_delete=models.PROTECT, null=True, blank=True, related_name="next_version"
     )
     status = models.CharField(_("status"), max_length=12, choices=QuoteStatus.choices, default=QuoteStatus.PENDING)
-    tax_rate = models.DecimalField(_("tax rate"), max_digits=5, decimal_places=4, default=Decimal("0.13"))
-    subtotal = models.DecimalField(_("subtotal (CNY)"), **MONEY, default=Decimal("0"))
-    tax = models.DecimalField(_("tax (CNY)"), **MONEY, default=Decimal("0"))
-    total = models.DecimalField(_("total (CNY)"), **MONEY, default=Decimal("0"))
-    note = models.TextField(_("note to the customer"), blank=True)
-    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
-    answered_at = models.DateTimeField(_("answered at"), null=True, blank=True)
-    answered_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
-    )
-    answered_via = models.CharField(_("answered via"), max_length=10, choices=AnswerChannel.choices, blank=True)
-    answer_name = models.CharField(_("answered by (name)"), max_length=100, blank=True)
-    answer_reason = models.TextField(_("reason given"), blank=True)
+    # amounts, tax, note and the customer's answer: core.approvals.PricedDocument
     signature = models.ForeignKey(Signature, on_delete=models.PROTECT, null=True, blank=True, related_name="+")
 
     class Meta:

@@ -8,7 +8,7 @@ import datetime
 import hashlib
 import io
 from dataclasses import dataclass
-from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
+from decimal import Decimal, InvalidOperation
 from functools import partial
 from typing import Any
 
@@ -24,6 +24,16 @@ from weibao.accounts.models import User
 from weibao.accounts.permissions import require
 from weibao.assets.choices import DeviceStatus
 from weibao.assets.models import Device
+from weibao.core.approvals import (
+    MAX_MONEY,
+    answer_store,
+    answer_wanted,
+    answerer_name,
+    clean_tax_rate,
+    line_amount,
+    link_recipient,
+    price_totals,
+)
 from weibao.core.exceptions import TransitionNotAllowed
 from weibao.onsite import gates
 from weibao.onsite.choices import (
@@ -31,7 +41,6 @@ from weibao.onsite.choices import (
     FormStatus,
     LabourBasis,
     LineKind,
-    LinkChannel,
     QuoteStatus,
     Satisfaction,
     SignerRole,
@@ -60,9 +69,7 @@ from weibao.workorders.services.steps import (
 )
 
 CENT = Decimal("0.01")
-MAX_MONEY = Decimal("9999999999.99")
 MAX_QUANTITY = Decimal("99999999.99")
-DEFAULT_TAX_RATE = Decimal("0.13")  # VAT on goods and repair services in China
 MAX_QUOTE_LINES = 100
 LINK_SALT = "weibao.onsite.quote-link"
 
@@ -233,7 +240,7 @@ class _Line:
 
     @property
     def amount(self) -> Decimal:
-        return (self.quantity * self.unit_price).quantize(CENT, rounding=ROUND_HALF_UP)
+        return line_amount(self.quantity, self.unit_price)
 
 
 def _clean_lines(workorder: WorkOrder, lines: list[dict]) -> list[_Line]:
@@ -299,21 +306,11 @@ def _clean_lines(workorder: WorkOrder, lines: list[dict]) -> list[_Line]:
     return cleaned
 
 
-def _clean_tax_rate(tax_rate: Any) -> Decimal:
-    if tax_rate is None or tax_rate == "":
-        return DEFAULT_TAX_RATE
-    return _decimal(
-        tax_rate, "tax_rate", minimum=Decimal(0), strictly=False, maximum=Decimal("0.99"), step=Decimal("0.0001")
-    )
-
-
 def _store_quote(*, workorder: WorkOrder, actor: User, lines: list[_Line], tax_rate: Decimal, note: str,
                  revision: int, previous: Quote | None) -> Quote:  # fmt: skip
-    subtotal = sum((line.amount for line in lines), Decimal("0"))
-    tax = (subtotal * tax_rate).quantize(CENT, rounding=ROUND_HALF_UP)
+    totals = price_totals((line.amount for line in lines), tax_rate)
     quote = Quote.objects.create(workorder=workorder, revision=revision, previous=previous, tax_rate=tax_rate,
-                                 subtotal=subtotal, tax=tax, total=subtotal + tax, note=note,
-                                 created_by=actor)  # fmt: skip
+                                 note=note, created_by=actor, **totals)  # fmt: skip
     QuoteLine.objects.bulk_create(
         QuoteLine(
             quote=quote,
@@ -346,7 +343,7 @@ def quote_create(*, workorder: WorkOrder, actor: User, lines: list[dict], tax_ra
     note = _text(note, "note")
     wo = workorder_lock(workorder)
     workorder_check_version(workorder=wo, expected_version=expected_version)
-    cleaned, rate = _clean_lines(wo, lines), _clean_tax_rate(tax_rate)
+    cleaned, rate = _clean_lines(wo, lines), clean_tax_rate(tax_rate)
     if Quote.objects.filter(workorder=wo).exclude(status=QuoteStatus.SUPERSEDED).exists():
         raise TransitionNotAllowed(current=str(Status(wo.status).label), requested=str(EventKind.QUOTE_ISSUED.label),
                                    message=_("The order already has a quote: change it to make a new version."))  # fmt: skip
@@ -369,7 +366,7 @@ def quote_revise(*, quote: Quote, actor: User, lines: list[dict], tax_rate: Any 
     note = _text(note, "note")
     wo = workorder_lock(workorder)
     workorder_check_version(workorder=wo, expected_version=expected_version)
-    cleaned, rate = _clean_lines(wo, lines), _clean_tax_rate(tax_rate)
+    cleaned, rate = _clean_lines(wo, lines), clean_tax_rate(tax_rate)
     current = Quote.objects.select_for_update().get(pk=quote.pk)
     if current.status == QuoteStatus.SUPERSEDED:
         raise TransitionNotAllowed(current=str(current.get_status_display()), requested=str(EventKind.QUOTE_REVISED.label),
@@ -400,32 +397,21 @@ def _answer(*, quote: Quote, actor: User, approve: bool, channel: str, name: str
             raise ValidationError({"channel": _("Answer in the customer portal.")})
         if actor.is_internal and channel != AnswerChannel.PHONE:
             raise ValidationError({"channel": _("Our staff record the customer's answer with their signature.")})
-    name = _text(name, "name", max_length=100) or (actor.name if actor.is_customer else "")
-    if channel in (AnswerChannel.PHONE, AnswerChannel.LINK) and not name:
-        raise ValidationError({"name": _("Enter the name of the person answering.")})
+    name = answerer_name(actor=actor, name=_text(name, "name", max_length=100), via=channel)
     reason = _text(reason, "reason")
     png = _signature_bytes(signature, "signature") if channel == AnswerChannel.PHONE else None
     wo = workorder_lock(workorder)
     locked = Quote.objects.select_for_update().get(pk=quote.pk)
-    wanted = QuoteStatus.APPROVED if approve else QuoteStatus.REFUSED
-    if locked.status == wanted:
+    wanted = answer_wanted(locked, approve=approve,
+                           message=_("This quote version was already answered or replaced by a newer one."))  # fmt: skip
+    if wanted is None:
         return locked  # the same answer again: one approval recorded
-    if locked.status != QuoteStatus.PENDING:
-        raise TransitionNotAllowed(
-            current=str(locked.get_status_display()),
-            requested=str(QuoteStatus(wanted).label),
-            message=_("This quote version was already answered or replaced by a newer one."),
-        )
     workorder_check_version(workorder=wo, expected_version=expected_version)
-    now = timezone.now()
     sig = None
     if png is not None:
         sig = _signature_store(workorder=wo, actor=actor, role=SignerRole.CUSTOMER, name=name, png=png)
-    Quote.objects.filter(pk=locked.pk).update(
-        status=wanted, answered_at=now, answered_by=actor if link is None else None, answered_via=channel,
-        answer_name=name, answer_reason=reason, signature=sig, updated_at=now, version=locked.version + 1,
-    )  # fmt: skip
-    locked.refresh_from_db()
+    answer_store(locked, wanted=wanted, actor=actor if link is None else None, via=channel, name=name, reason=reason,
+                 signature=sig)  # fmt: skip
     data = {**_quote_event_data(locked), "via": channel, "name": name}
     if link is not None:
         data["link"] = link.pk
@@ -509,10 +495,7 @@ def approval_link_create(*, quote: Quote, actor: User, channel: str, sent_to: st
     Sending it (SMS / e-mail / WeCom) is the caller's side effect after commit; the timeline records who got it."""
     workorder = quote.workorder
     _check_order_actor(actor, "onsite.quote", workorder)
-    channel = _choice(channel, "channel", LinkChannel)
-    sent_to = _text(sent_to, "sent_to", required=True, max_length=254)
-    if channel == LinkChannel.EMAIL and "@" not in sent_to:
-        raise ValidationError({"sent_to": _("Enter an e-mail address.")})
+    channel, sent_to = link_recipient(channel, sent_to)
     workorder_lock(workorder)
     locked = Quote.objects.select_for_update().get(pk=quote.pk)
     if locked.status != QuoteStatus.PENDING:

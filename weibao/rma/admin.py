@@ -1,6 +1,6 @@
 from django.contrib import admin
 
-from weibao.rma.models import RmaCase, RmaEvent, VendorAgreement, VendorEscalation, VendorWarranty
+from weibao.rma.models import RmaCase, RmaEvent, RmaReminder, VendorAgreement, VendorEscalation, VendorWarranty
 
 
 @admin.register(VendorWarranty)
@@ -43,3 +43,9 @@ class RmaEventAdmin(ReadOnlyAdmin):
 @admin.register(VendorEscalation)
 class VendorEscalationAdmin(ReadOnlyAdmin):
     list_display = ("workorder", "vendor", "status", "vendor_case_number", "response_due_at")
+
+
+@admin.register(RmaReminder)
+class RmaReminderAdmin(ReadOnlyAdmin):
+    list_display = ("kind", "case", "escalation", "threshold_days", "sent_at", "deliveries")
+    list_filter = ("kind",)

@@ -7,6 +7,7 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from weibao.rma.choices import Carrier, RepairOutcome, ReturnTo, Source
+from weibao.spares.forms import PartChoiceField
 
 DATE = forms.DateInput(attrs={"type": "date"})
 TEXT = forms.Textarea(attrs={"rows": 3})
@@ -21,7 +22,7 @@ class CaseCreateForm(forms.Form):
     fault = forms.CharField(label=_("Fault description"), widget=TEXT, max_length=4000)
     replacement = forms.ModelChoiceField(label=_("Replaced unit (on a work order)"), queryset=None, required=False)
     customer = forms.ModelChoiceField(label=_("Customer"), queryset=None, required=False)
-    part = forms.ModelChoiceField(label=_("Spare part"), queryset=None, required=False)
+    part = PartChoiceField(label=_("Spare part"), queryset=None, required=False)  # the search box, not all parts
     from_warehouse = forms.ModelChoiceField(label=_("Taken from warehouse"), queryset=None, required=False)
     vendor = forms.ModelChoiceField(label=_("Vendor"), queryset=None, required=False)
     model = forms.CharField(label=_("Model"), max_length=120, required=False)
@@ -119,7 +120,7 @@ class ShipBackForm(VersionForm):
 class ReturnForm(VersionForm):
     to = forms.ChoiceField(label=_("Return to"), choices=[c for c in ReturnTo.choices if c[0]])
     warehouse = forms.ModelChoiceField(label=_("Warehouse"), queryset=None, required=False)
-    part = forms.ModelChoiceField(label=_("Stocked as part"), queryset=None, required=False)
+    part = PartChoiceField(label=_("Stocked as part"), queryset=None, required=False)
     note = forms.CharField(label=_("Note"), widget=TEXT, max_length=2000, required=False)
 
     def __init__(self, *args, **kwargs) -> None:

@@ -18,6 +18,7 @@ from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from weibao.core.approvals import PricedDocument
 from weibao.core.models import TimeStampedModel, VersionedModel
 from weibao.rma.choices import (
     AGEING_LIMIT_DAYS,
@@ -325,9 +326,10 @@ class RmaCase(VersionedModel):
         return days is not None and days > AGEING_LIMIT_DAYS
 
 
-class RmaFee(VersionedModel):
+class RmaFee(PricedDocument):
     """One version of the repair fee the customer confirms before the unit is sent (维修费用含运费): the vendor's
-    repair charge, shipping both ways, other costs, tax and total. A changed fee is a new version."""
+    repair charge, shipping both ways, other costs, tax and total. A changed fee is a new version. Amounts, tax and
+    the answer are the on-site quote's (`core.approvals`): one computation, one answer rule, one kind of link."""
 
     CUSTOMER_SCOPE = "case__organisation"
 
@@ -338,18 +340,7 @@ class RmaFee(VersionedModel):
     shipping_out = models.DecimalField(_("shipping to the vendor (CNY)"), **MONEY)
     shipping_back = models.DecimalField(_("shipping back (CNY)"), **MONEY)
     other = models.DecimalField(_("other (CNY)"), **MONEY, default=0)
-    tax_rate = models.DecimalField(_("tax rate"), max_digits=5, decimal_places=4)
-    subtotal = models.DecimalField(_("subtotal (CNY)"), **MONEY)
-    tax = models.DecimalField(_("tax (CNY)"), **MONEY)
-    total = models.DecimalField(_("total (CNY)"), **MONEY)
-    note = models.TextField(_("note to the customer"), blank=True)
-    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
-    answered_at = models.DateTimeField(_("answered at"), null=True, blank=True)
-    answered_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True,
-                                    related_name="+")  # fmt: skip
-    answered_via = models.CharField(_("answered via"), max_length=10, blank=True)
-    answer_name = models.CharField(_("answered by (name)"), max_length=100, blank=True)
-    answer_reason = models.TextField(_("reason given"), blank=True)
+    # tax, totals, note and the customer's answer: core.approvals.PricedDocument (the same as the on-site quote)
 
     class Meta:
         verbose_name = _("repair fee")
@@ -401,6 +392,43 @@ class RmaShipment(TimeStampedModel):
 
     def __str__(self) -> str:
         return f"{self.get_carrier_display()} {self.waybill}"
+
+
+class RmaReminder(models.Model):
+    """One reminder sent (a repair with the vendor past a threshold of days, a vendor answer past its deadline):
+    the unique row is the claim, so a reminder goes once per case (or escalation) and threshold, however often and
+    in however many workers the periodic job runs."""
+
+    class Kind(models.TextChoices):
+        WITH_VENDOR = "with_vendor", _("With the vendor too long")
+        VENDOR_OVERDUE = "vendor_overdue", _("Vendor answer overdue")
+
+    kind = models.CharField(_("kind"), max_length=16, choices=Kind.choices)
+    case = models.ForeignKey(RmaCase, on_delete=models.CASCADE, null=True, blank=True, related_name="reminders")
+    escalation = models.ForeignKey(VendorEscalation, on_delete=models.CASCADE, null=True, blank=True,
+                                   related_name="reminders")  # fmt: skip
+    threshold_days = models.PositiveSmallIntegerField(_("threshold (days)"), default=0)
+    sent_at = models.DateTimeField(_("sent at"))
+    deliveries = models.PositiveSmallIntegerField(_("messages made"), default=0)
+
+    class Meta:
+        verbose_name = _("RMA reminder")
+        verbose_name_plural = _("RMA reminders")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["kind", "case", "threshold_days"],
+                condition=Q(case__isnull=False),
+                name="rmareminder_once_per_case",
+            ),  # fmt: skip
+            models.UniqueConstraint(
+                fields=["kind", "escalation"],
+                condition=Q(escalation__isnull=False),
+                name="rmareminder_once_per_escalation",
+            ),  # fmt: skip
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.kind} {self.case_id or self.escalation_id}"
 
 
 class AppendOnlyQuerySet(models.QuerySet):

@@ -26,6 +26,7 @@ from weibao.rma.choices import (
     Status,
 )
 from weibao.rma.models import RmaCase, RmaEvent, RmaFee, RmaShipment, VendorAgreement, VendorEscalation, VendorQuestion
+from weibao.workorders.choices import Status as WOStatus
 
 CASE_RELATED = ("vendor", "customer", "workorder", "device", "handler")
 
@@ -187,6 +188,15 @@ def escalation_list(*, user, state: str = "open", limit: int = 200) -> list[Vend
 def escalations_for_order(*, workorder, user) -> list[VendorEscalation]:
     return list(escalation_qs_for(user).filter(workorder_id=workorder.pk).select_related("vendor", "agreement")
                 .prefetch_related("questions").order_by("-id"))  # fmt: skip
+
+
+def escalation_untracked(*, workorder) -> bool:
+    """An order escalated through the plain move whose vendor case is not tracked yet (the same test as
+    `services.escalation_sync`, without writing: a GET only offers the button)."""
+    if workorder.escalated_vendor_id is None or workorder.status != WOStatus.ESCALATED:
+        return False
+    return not VendorEscalation.objects.filter(workorder_id=workorder.pk, vendor_id=workorder.escalated_vendor_id,
+                                               status=EscalationStatus.OPEN).exists()  # fmt: skip
 
 
 def question_get_for_user(*, user, pk) -> VendorQuestion:

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import datetime
 from dataclasses import dataclass
-from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
+from decimal import Decimal, InvalidOperation
 from typing import Any
 
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -23,6 +23,18 @@ from weibao.accounts.permissions import has_perm, require
 from weibao.assets.choices import DeviceStatus
 from weibao.assets.models import Device, Vendor
 from weibao.contracts import clock
+from weibao.core.approvals import (
+    AnswerChannel,
+    answer_by_link,
+    answer_link_check,
+    answer_link_create,
+    answer_store,
+    answer_wanted,
+    answerer_name,
+    clean_tax_rate,
+    link_recipient,
+    price_totals,
+)
 from weibao.core.exceptions import StaleEdit, TransitionNotAllowed
 from weibao.rma.choices import (
     TRANSITIONS,
@@ -226,6 +238,13 @@ def agreement_save(*, actor: User, vendor: Vendor, name: str, response_hours: An
 # --- vendor escalation --------------------------------------------------------------------------------------------
 
 
+def _after_commit(name: str, **kwargs) -> None:
+    """Queue a notification task of `rma.tasks` once the step commits (no mail for a rolled-back step)."""
+    from weibao.rma import tasks
+
+    transaction.on_commit(lambda: getattr(tasks, name).enqueue(**kwargs))
+
+
 def _escalated_at(wo: WorkOrder) -> datetime.datetime:
     at = wo.events.filter(kind=EventKind.ESCALATED).order_by("-id").values_list("created_at", flat=True).first()
     return at or timezone.now()
@@ -254,12 +273,14 @@ def escalation_sync(*, workorder: WorkOrder) -> VendorEscalation | None:
     agreement = agreement_for(vendor=vendor, on=timezone.localdate(started))
     try:
         with transaction.atomic():
-            return VendorEscalation.objects.create(
+            created = VendorEscalation.objects.create(
                 workorder_id=workorder.pk, vendor=vendor, agreement=agreement, escalated_at=started,
                 response_due_at=response_due(agreement=agreement, start=started),
             )  # fmt: skip
     except IntegrityError:
         return VendorEscalation.objects.get(workorder_id=workorder.pk, status=EscalationStatus.OPEN)
+    _after_commit("escalation_notify", escalation_id=created.pk)  # the vendor's contacts are told
+    return created
 
 
 @transaction.atomic
@@ -344,6 +365,7 @@ def escalation_ask(*, escalation: VendorEscalation, actor: User, question: str) 
     asked = VendorQuestion.objects.create(escalation=locked, question=question, asked_by=actor)
     _order_step(escalation=locked, actor=actor, perm="escalation.track", kind=EventKind.VENDOR_QUESTION,
                 body=question, data={"question": asked.pk})  # fmt: skip
+    _after_commit("escalation_notify", escalation_id=locked.pk, question_id=asked.pk)
     return asked
 
 
@@ -369,6 +391,8 @@ def escalation_answer(*, question: VendorQuestion, actor: User, answer: str) -> 
     q.refresh_from_db()
     _order_step(escalation=locked, actor=actor, perm="escalation.answer", kind=EventKind.VENDOR_ANSWER, body=answer,
                 data={"question": q.pk})  # fmt: skip
+    if actor.pk != locked.workorder.assignee_id:  # our engineer who wrote it down knows already
+        _after_commit("answer_notify", question_id=q.pk)
     return q
 
 
@@ -769,30 +793,16 @@ def rma_visit_done(*, case: RmaCase, actor: User, repaired: bool, report: str,
 
 
 def _fee_amounts(repair, shipping_out, shipping_back, other, tax_rate) -> dict[str, Decimal]:
-    def rate():
-        if tax_rate is None or tax_rate == "":
-            return DEFAULT_TAX_RATE
-        try:
-            value = Decimal(str(tax_rate))
-        except (InvalidOperation, ValueError):
-            raise ValidationError({"tax_rate": _("Enter a rate such as 0.13.")}) from None
-        if not value.is_finite() or not Decimal(0) <= value < 1 or value != value.quantize(Decimal("0.0001")):
-            raise ValidationError({"tax_rate": _("Enter a rate such as 0.13.")})
-        return value
-
     repair, s_out, s_back, other, rate_value = _collect(
         lambda: _money(repair, "repair"),
         lambda: _money(shipping_out, "shipping_out"),
         lambda: _money(shipping_back, "shipping_back"),
         lambda: _money(other, "other", required=False) or Decimal("0.00"),
-        rate,
+        lambda: clean_tax_rate(tax_rate),
     )
-    subtotal = repair + s_out + s_back + other
-    tax = (subtotal * rate_value).quantize(CENT, rounding=ROUND_HALF_UP)
-    if subtotal + tax > MAX_MONEY:
-        raise ValidationError({"repair": _("The amount is too large.")})
+    totals = price_totals([repair, s_out, s_back, other], rate_value, field="repair")
     return {"repair": repair, "shipping_out": s_out, "shipping_back": s_back, "other": other, "tax_rate": rate_value,
-            "subtotal": subtotal, "tax": tax, "total": subtotal + tax}  # fmt: skip
+            **totals}  # fmt: skip
 
 
 @transaction.atomic
@@ -830,17 +840,12 @@ def rma_fee_quote(*, case: RmaCase, actor: User, repair: Any, shipping_out: Any,
 def _fee_answer(*, fee: RmaFee, actor: User | None, approve: bool, via: str, name: str, reason: str) -> RmaFee:
     locked_fee = RmaFee.objects.select_for_update().get(pk=fee.pk)
     case = _lock(locked_fee.case)
-    wanted = FeeStatus.APPROVED if approve else FeeStatus.REFUSED
-    if locked_fee.status == wanted:
+    wanted = answer_wanted(locked_fee, approve=approve, open_too=case.status == Status.AWAITING_FEE,
+                           message=_("This fee was already answered or replaced by a newer version."))  # fmt: skip
+    if wanted is None:
         return locked_fee  # the same answer twice: one approval recorded
-    if locked_fee.status != FeeStatus.PENDING or case.status != Status.AWAITING_FEE:
-        raise TransitionNotAllowed(current=str(locked_fee.get_status_display()), requested=str(FeeStatus(wanted).label),
-                                   message=_("This fee was already answered or replaced by a newer version."))  # fmt: skip
+    locked_fee = answer_store(locked_fee, wanted=wanted, actor=actor, via=via, name=name, reason=reason)
     now = timezone.now()
-    RmaFee.objects.filter(pk=locked_fee.pk).update(status=wanted, answered_at=now, answered_by=actor,
-                                                   answered_via=via, answer_name=name, answer_reason=reason,
-                                                   updated_at=now, version=F("version") + 1)  # fmt: skip
-    locked_fee.refresh_from_db()
     data = {"fee": locked_fee.pk, "revision": locked_fee.revision, "total": str(locked_fee.total), "via": via,
             "name": name}  # fmt: skip
     if approve:
@@ -859,62 +864,42 @@ def rma_fee_answer(*, fee: RmaFee, actor: User, approve: bool, name: str = "", r
     """The customer's yes or no to the repair fee: in the portal (a customer user), or our staff recording what the
     customer said on the phone (their name required). Approval opens the gate to ship."""
     _check_case_actor(actor, "rma.fee_answer", fee.case)
-    name = _text(name, "name", max_length=100) or (actor.name if actor.is_customer else "")
-    if actor.is_internal and not name:
-        raise ValidationError({"name": _("Enter the name of the customer's person who answered.")})
+    via = AnswerChannel.PORTAL if actor.is_customer else AnswerChannel.PHONE
+    name = answerer_name(actor=actor, name=_text(name, "name", max_length=100), via=via)
     reason = _text(reason, "reason", max_length=2000)
-    return _fee_answer(fee=fee, actor=actor, approve=approve, via="portal" if actor.is_customer else "phone",
-                       name=name, reason=reason)  # fmt: skip
+    return _fee_answer(fee=fee, actor=actor, approve=approve, via=via, name=name, reason=reason)
 
 
 @transaction.atomic
 def rma_fee_link_create(*, fee: RmaFee, actor: User, channel: str, sent_to: str) -> dict[str, str]:
     """A signed, expiring, one-time link (core.action_links) for the customer to approve or refuse the fee without
     logging in; returns the tokens for "approve" and "refuse". Sending it is the caller's after-commit business."""
-    from weibao.core.action_links import action_link_create, action_link_token
-
     _check_case_actor(actor, "rma.manage", fee.case)
-    if channel not in ("sms", "email", "wecom"):
-        raise ValidationError({"channel": _("Choose SMS, e-mail or WeCom.")})
-    sent_to = _text(sent_to, "sent_to", required=True, max_length=254)
-    if channel == "email" and "@" not in sent_to:
-        raise ValidationError({"sent_to": _("Enter an e-mail address.")})
+    channel, sent_to = link_recipient(channel, sent_to)
     locked = RmaFee.objects.select_for_update().get(pk=fee.pk)
     if locked.status != FeeStatus.PENDING:
         raise TransitionNotAllowed(current=str(locked.get_status_display()), requested=str(RmaEventKind.FEE_LINK_SENT.label),
                                    message=_("Only a fee waiting for the customer can be sent."))  # fmt: skip
-    link = action_link_create(purpose=FEE_LINK_PURPOSE, target=locked, recipient=sent_to, channel=channel,
-                              choices=["approve", "refuse"])  # fmt: skip
+    link, tokens = answer_link_create(purpose=FEE_LINK_PURPOSE, document=locked, channel=channel, sent_to=sent_to)
     _event(locked.case, kind=RmaEventKind.FEE_LINK_SENT, actor=actor,
            data={"fee": locked.pk, "channel": channel, "to": sent_to, "link": link.pk})  # fmt: skip
-    return {"approve": action_link_token(link, "approve"), "refuse": action_link_token(link, "refuse")}
+    return tokens
 
 
 def rma_fee_link_check(*, token: str) -> tuple[RmaFee, str]:
     """The fee and the answer a link stands for (raises core.action_links.LinkError when it cannot be used)."""
-    from weibao.core.action_links import LinkInvalid, action_link_check
-
-    link, choice = action_link_check(token, purpose=FEE_LINK_PURPOSE)
-    fee = RmaFee.objects.select_related("case").filter(pk=link.target_id).first()
-    if fee is None:
-        raise LinkInvalid(link)
-    return fee, choice
+    return answer_link_check(token=token, purpose=FEE_LINK_PURPOSE, model=RmaFee, related=("case",))
 
 
 def rma_fee_answer_by_link(*, token: str, name: str, reason: str = "") -> RmaFee:
     """The customer answers through the one-time link (used once; a second click is refused)."""
-    from weibao.core.action_links import action_link_use
     from weibao.workorders.services import system_user
 
     name = _text(name, "name", required=True, max_length=100)
     reason = _text(reason, "reason", max_length=2000)
-
-    def handler(link, choice):
-        fee = RmaFee.objects.get(pk=link.target_id)
-        return _fee_answer(fee=fee, actor=system_user(), approve=choice == "approve", via="link", name=name,
-                           reason=reason)  # fmt: skip
-
-    return action_link_use(token, purpose=FEE_LINK_PURPOSE, handler=handler)
+    return answer_by_link(token=token, purpose=FEE_LINK_PURPOSE, answer=lambda pk, approve: _fee_answer(
+        fee=RmaFee.objects.get(pk=pk), actor=system_user(), approve=approve, via=AnswerChannel.LINK, name=name,
+        reason=reason))  # fmt: skip
 
 
 def rma_send_back(*, case: RmaCase, actor: User, expected_version: int | None = None) -> RmaCase:

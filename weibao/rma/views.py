@@ -13,7 +13,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 
 from weibao.accounts.permissions import has_perm, require
-from weibao.core.action_links import LinkError
+from weibao.core.approvals import answer_link_page
 from weibao.core.exceptions import StaleEdit, TransitionNotAllowed
 from weibao.core.form_views import attach_service_errors
 from weibao.rma import forms as f
@@ -240,22 +240,10 @@ def _fee_link(request: HttpRequest, case) -> HttpResponse:
 @require_http_methods(["GET", "POST"])
 def fee_link(request: HttpRequest, token: str) -> HttpResponse:
     """The customer's one-time link: shows the fee (shipping included) and takes the answer with a name."""
-    try:
-        fee, choice = svc.rma_fee_link_check(token=token)
-    except LinkError as exc:
-        return render(request, "rma/fee_link_refused.html", {"code": exc.code}, status=410)
-    form = f.PublicFeeForm(request.POST or None)
-    if request.method == "POST" and form.is_valid():
-        try:
-            fee = svc.rma_fee_answer_by_link(token=token, **form.cleaned_data)
-        except LinkError as exc:
-            return render(request, "rma/fee_link_refused.html", {"code": exc.code}, status=410)
-        except TransitionNotAllowed as exc:
-            return render(request, "rma/fee_link_refused.html", {"code": "answered", "message": exc.message},
-                          status=409)  # fmt: skip
-        return render(request, "rma/fee_link_done.html", {"fee": fee, "case": fee.case})
-    return render(request, "rma/fee_link.html", {"fee": fee, "case": fee.case, "choice": choice, "form": form},
-                  status=422 if request.method == "POST" else 200)  # fmt: skip
+    return answer_link_page(request, token=token, check=lambda: svc.rma_fee_link_check(token=token),
+                            answer=lambda **data: svc.rma_fee_answer_by_link(token=token, **data),
+                            form_class=f.PublicFeeForm, context=lambda fee: {"fee": fee, "case": fee.case},
+                            page="rma/fee_link.html", done="rma/fee_link_done.html")  # fmt: skip
 
 
 # --- the order panel ----------------------------------------------------------------------------------------------
@@ -266,11 +254,11 @@ def order_panel(request: HttpRequest, pk: int) -> HttpResponse:
     """The card on the work-order page: the vendor escalation (staff and the vendor) and the order's RMA cases."""
     require(request.user, "rma.view")
     wo = workorder_get_for_user(user=request.user, pk=pk)
-    escalations = []
+    escalations, untracked = [], False
     if has_perm(request.user, "escalation.view"):
-        if request.user.is_internal:
-            svc.escalation_sync(workorder=wo)
+        # Read-only: an order escalated through the plain move gets its tracking row on the POST below.
         escalations = selectors.escalations_for_order(workorder=wo, user=request.user)
+        untracked = request.user.is_internal and selectors.escalation_untracked(workorder=wo)
     cases = selectors.cases_for_order(workorder=wo, user=request.user)
     pending = []
     if has_perm(request.user, "rma.create") and request.user.is_internal:
@@ -278,7 +266,19 @@ def order_panel(request: HttpRequest, pk: int) -> HttpResponse:
 
         pending = list(Replacement.objects.filter(workorder=wo, rma_ref="").order_by("id"))
     return render(request, "rma/partials/_order_panel.html", {"wo": wo, "escalations": escalations, "cases": cases,
-                                                              "pending": pending})  # fmt: skip
+                                                              "pending": pending, "untracked": untracked})  # fmt: skip
+
+
+@login_required
+@require_POST
+def escalation_track(request: HttpRequest, pk: int) -> HttpResponse:
+    """Start tracking an order escalated through the plain move (the vendor case, questions, deadline)."""
+    require(request.user, "escalation.track")
+    wo = workorder_get_for_user(user=request.user, pk=pk, for_write=True)
+    esc = svc.escalation_sync(workorder=wo)
+    if esc is None:
+        raise Http404
+    return redirect("rma:escalation_detail", pk=esc.pk)
 
 
 # --- escalations --------------------------------------------------------------------------------------------------

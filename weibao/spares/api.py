@@ -28,6 +28,7 @@ from weibao.spares.schemas import (
     PartPatch,
     ReceiveIn,
     RepairedIn,
+    SaleAnswerIn,
     SaleApproveIn,
     SaleCancelIn,
     SaleIn,
@@ -342,6 +343,15 @@ def sale_approve(request, sale_id: int, payload: SaleApproveIn):
     """Record the customer's approval of the quote."""
     sales.sale_approve(sale=_sale(request, sale_id), actor=request.auth, approved_by_name=payload.approved_by_name,
                        expected_version=payload.expected_version)  # fmt: skip
+    return _sale(request, sale_id)
+
+
+@router.post("/sales/{int:sale_id}/answer", response=SaleOut)
+@api_errors(404, 409)
+def sale_answer(request, sale_id: int, payload: SaleAnswerIn):
+    """The customer approves or refuses the quote (its own sales only, 404 otherwise); our staff may record it."""
+    sales.sale_answer(sale=_sale(request, sale_id), actor=request.auth, approve=payload.approve, name=payload.name,
+                      reason=payload.reason, expected_version=payload.expected_version)  # fmt: skip
     return _sale(request, sale_id)
 
 

@@ -8,6 +8,7 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from weibao.accounts.models import Branch, Organisation, User
+from weibao.core.approvals import LinkChannel
 from weibao.spares.choices import MoveKind, WarehouseKind
 from weibao.spares.models import Part, Warehouse
 
@@ -18,9 +19,33 @@ def _part_label(part: Part) -> str:
     return f"{part.part_number} · {part.name} {part.model}".strip()
 
 
+class PartPicker(forms.Select):
+    """A part picker that never lists the whole catalogue: a search box (htmx, `spares:part_search`) fills the
+    options; the page carries only the part chosen. The field still validates any active part."""
+
+    template_name = "spares/widgets/part_picker.html"
+
+    def optgroups(self, name, value, attrs=None):
+        chosen = [v for v in value if str(v).isdigit()]
+        self.choices = [("", "---------")] + [(p.pk, _part_label(p)) for p in Part.objects.filter(pk__in=chosen)]
+        return super().optgroups(name, value, attrs)
+
+
+PICKER_ABOVE = 30  # a short list (the parts of one van or order) stays a plain select
+
+
 class PartChoiceField(forms.ModelChoiceField):
+    widget = PartPicker
+
     def label_from_instance(self, obj: Part) -> str:
         return _part_label(obj)
+
+    def limit_to(self, queryset) -> None:
+        """Only these parts: a short list is shown whole, a long one keeps the search box."""
+        self.queryset = queryset
+        if len(queryset) <= PICKER_ABOVE:
+            self.widget = forms.Select(attrs=self.widget.attrs)
+            self.widget.is_required, self.widget.choices = self.required, self.choices
 
 
 class VersionField(forms.IntegerField):
@@ -43,7 +68,7 @@ class _MoveForm(forms.Form):
             if len(warehouses) and not self.is_bound:
                 self.fields["warehouse"].initial = warehouses[0].pk
         if parts is not None:
-            self.fields["part"].queryset = parts
+            self.fields["part"].limit_to(parts)
 
 
 class IssueForm(_MoveForm):
@@ -166,6 +191,31 @@ SaleLineFormSet = forms.formset_factory(SaleLineForm, extra=3, max_num=30, valid
 class SaleApproveForm(forms.Form):
     version = VersionField()
     approved_by_name = forms.CharField(label=_("Approved by (customer's name)"), max_length=100)
+
+
+class SaleAnswerForm(forms.Form):
+    """The customer's answer to a sale quote (in the portal), or our staff recording it."""
+
+    version = VersionField()
+    answer = forms.ChoiceField(label=_("Answer"), choices=[("approve", _("Approve")), ("refuse", _("Refuse"))])
+    name = forms.CharField(label=_("Name"), max_length=100, required=False)
+    reason = forms.CharField(
+        label=_("Remark"), max_length=2000, required=False, widget=forms.Textarea(attrs={"rows": 2})
+    )
+
+
+class SaleLinkForm(forms.Form):
+    """Where to send the one-time answer link."""
+
+    channel = forms.ChoiceField(label=_("Send by"), choices=LinkChannel.choices)
+    sent_to = forms.CharField(label=_("Send to"), max_length=254)
+
+
+class PublicSaleAnswerForm(forms.Form):
+    name = forms.CharField(label=_("Your name"), max_length=100)
+    reason = forms.CharField(
+        label=_("Remark"), max_length=2000, required=False, widget=forms.Textarea(attrs={"rows": 2})
+    )
 
 
 class SaleInvoiceForm(forms.Form):

@@ -16,6 +16,7 @@ from django.db.models import F, Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from weibao.core.approvals import PricedDocument
 from weibao.core.models import TimeStampedModel, VersionedModel
 from weibao.spares.choices import MoveKind, SaleStatus, Tracking, TransferStatus, UnitStatus, WarehouseKind
 
@@ -194,9 +195,12 @@ class Transfer(VersionedModel):
         return f"DB{self.pk:06d}"
 
 
-class PartSale(VersionedModel):
+class PartSale(PricedDocument):
     """A sale of parts to a customer without a fault (配件销售): quoted, approved by the customer, issued from a
-    warehouse, invoiced. Prices are copied onto the lines when quoted, so a later price change never alters it."""
+    warehouse, invoiced. Prices are copied onto the lines when quoted, so a later price change never alters it.
+    The customer answers in the portal or through the one-time link, like the on-site quote and the RMA fee."""
+
+    CUSTOMER_SCOPE = "customer"
 
     customer = models.ForeignKey(
         "accounts.Organisation", on_delete=models.PROTECT, related_name="part_sales", verbose_name=_("customer")
@@ -205,15 +209,8 @@ class PartSale(VersionedModel):
         Warehouse, on_delete=models.PROTECT, related_name="sales", verbose_name=_("issued from")
     )
     status = models.CharField(_("status"), max_length=12, choices=SaleStatus.choices, default=SaleStatus.QUOTED)
-    tax_rate = models.DecimalField(_("tax rate"), max_digits=5, decimal_places=4, default=Decimal("0.13"))
-    subtotal = models.DecimalField(_("subtotal (CNY)"), **MONEY, default=Decimal("0"))
-    tax = models.DecimalField(_("tax (CNY)"), **MONEY, default=Decimal("0"))
-    total = models.DecimalField(_("total (CNY)"), **MONEY, default=Decimal("0"))
-    note = models.TextField(_("note"), blank=True)
+    # tax, totals, note and the customer's answer: core.approvals.PricedDocument (the on-site quote's)
     contact_name = models.CharField(_("customer contact"), max_length=100, blank=True)
-    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
-    approved_by_name = models.CharField(_("approved by (name)"), max_length=100, blank=True)
-    approved_at = models.DateTimeField(_("approved at"), null=True, blank=True)
     issued_at = models.DateTimeField(_("issued at"), null=True, blank=True)
     invoice_number = models.CharField(_("invoice number"), max_length=40, blank=True)
     invoiced_at = models.DateTimeField(_("invoiced at"), null=True, blank=True)

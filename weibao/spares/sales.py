@@ -7,13 +7,26 @@ from __future__ import annotations
 import re
 from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
 
-from django.core.exceptions import ValidationError
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from weibao.accounts.choices import OrganisationKind
 from weibao.accounts.permissions import require
+from weibao.core.approvals import (
+    AnswerChannel,
+    answer_by_link,
+    answer_link_check,
+    answer_link_create,
+    answer_store,
+    answer_wanted,
+    answerer_name,
+    clean_tax_rate,
+    line_amount,
+    link_recipient,
+    price_totals,
+)
 from weibao.core.exceptions import StaleEdit, TransitionNotAllowed
 from weibao.spares.choices import SALE_TRANSITIONS, MoveKind, SaleStatus, UnitStatus
 from weibao.spares.models import Part, PartSale, PartSaleLine, StockUnit, Warehouse
@@ -21,6 +34,7 @@ from weibao.spares.services import _check_warehouse, _lock_stock, _move, _quanti
 
 CENT = Decimal("0.01")
 MAX_LINES = 100
+SALE_LINK_PURPOSE = "spares.sale"
 INVOICE_RE = re.compile(r"^[0-9A-Za-z-]{6,40}$")
 
 
@@ -79,36 +93,84 @@ def sale_quote(
     require(actor, "spares.sales")
     if customer is None or customer.kind != OrganisationKind.CUSTOMER:
         raise ValidationError({"customer": _("Choose a customer.")})
-    rate = Decimal("0.13") if tax_rate in (None, "") else Decimal(str(tax_rate))
-    if rate < 0 or rate >= 1:
-        raise ValidationError({"tax_rate": _("The tax rate is a fraction between 0 and 1, e.g. 0.13.")})
+    rate = clean_tax_rate(tax_rate)
     cleaned = _clean_lines(lines)
+    rows = [(part, qty, price, line_amount(qty, price)) for part, qty, price in cleaned]
+    totals = price_totals((amount for *_, amount in rows), rate)
     sale = PartSale.objects.create(customer=customer, warehouse=warehouse, tax_rate=rate, note=note[:2000],
-                                   contact_name=contact_name[:100], created_by=actor)  # fmt: skip
-    subtotal = Decimal("0")
-    for part, qty, price in cleaned:
-        amount = (price * qty).quantize(CENT, rounding=ROUND_HALF_UP)
-        PartSaleLine.objects.create(sale=sale, part=part, quantity=qty, unit_price=price, amount=amount)
-        subtotal += amount
-    sale.subtotal = subtotal
-    sale.tax = (subtotal * rate).quantize(CENT, rounding=ROUND_HALF_UP)
-    sale.total = sale.subtotal + sale.tax
-    sale.save(update_fields=["subtotal", "tax", "total", "updated_at"])
+                                   contact_name=contact_name[:100], created_by=actor, **totals)  # fmt: skip
+    PartSaleLine.objects.bulk_create(PartSaleLine(sale=sale, part=part, quantity=qty, unit_price=price, amount=amount)
+                                     for part, qty, price, amount in rows)  # fmt: skip
     return sale
 
 
+def _answer(*, sale_id: int, actor, approve: bool, via: str, name: str, reason: str,
+            expected_version: int | None) -> PartSale:  # fmt: skip
+    """The customer's yes (approved, ready to issue) or no (cancelled, with the reason) — core.approvals' rule."""
+    locked = PartSale.objects.select_for_update().get(pk=sale_id)
+    wanted = answer_wanted(locked, approve=approve, pending=SaleStatus.QUOTED, approved=SaleStatus.APPROVED,
+                           refused=SaleStatus.CANCELLED,
+                           message=_("This quote was already answered or the sale has moved on."))  # fmt: skip
+    if wanted is None:
+        return locked  # the same answer twice: one approval recorded
+    if expected_version is not None and locked.version != expected_version:
+        raise StaleEdit
+    extra = {} if approve else {"cancel_reason": (reason or _("Refused by the customer."))[:300]}
+    return answer_store(locked, wanted=wanted, actor=actor, via=via, name=name, reason=reason, **extra)
+
+
 @transaction.atomic
+def sale_answer(*, sale: PartSale, actor, approve: bool, name: str = "", reason: str = "",
+                expected_version: int | None = None) -> PartSale:  # fmt: skip
+    """The customer approves or refuses the quote in the portal, or our staff record the answer the customer gave
+    (by phone, mail or stamped order: the person's name required)."""
+    require(actor, "spares.sale_answer")
+    if actor.is_customer and sale.customer_id != actor.organisation_id:
+        raise PermissionDenied
+    via = AnswerChannel.PORTAL if actor.is_customer else AnswerChannel.PHONE
+    name = answerer_name(actor=actor, name=name, via=via)
+    reason = (reason or "").strip()[:2000]
+    return _answer(sale_id=sale.pk, actor=actor, approve=approve, via=via, name=name, reason=reason,
+                   expected_version=expected_version)  # fmt: skip
+
+
 def sale_approve(*, sale: PartSale, actor, approved_by_name: str, expected_version: int | None = None) -> PartSale:
     """Record the customer's approval of the quote (who approved, by phone, mail or stamped order)."""
+    try:
+        return sale_answer(sale=sale, actor=actor, approve=True, name=approved_by_name,
+                           expected_version=expected_version)  # fmt: skip
+    except ValidationError as exc:
+        raise ValidationError({"approved_by_name" if k == "name" else k: v
+                               for k, v in exc.message_dict.items()}) from None  # fmt: skip
+
+
+@transaction.atomic
+def sale_link_create(*, sale: PartSale, actor, channel: str, sent_to: str) -> dict[str, str]:
+    """A signed one-time link for the customer to approve or refuse the quote without logging in (the RMA fee's);
+    returns the token of each answer. Sending it is the caller's after-commit business."""
     require(actor, "spares.sales")
-    name = (approved_by_name or "").strip()
-    if not name:
-        raise ValidationError({"approved_by_name": _("Who approved it for the customer?")})
-    locked = _lock(sale, expected_version, SaleStatus.APPROVED)
-    locked.status, locked.approved_by_name, locked.approved_at = SaleStatus.APPROVED, name[:100], timezone.now()
-    locked.version += 1
-    locked.save()
-    return locked
+    channel, sent_to = link_recipient(channel, sent_to)
+    locked = PartSale.objects.select_for_update().get(pk=sale.pk)
+    if locked.status != SaleStatus.QUOTED:
+        raise TransitionNotAllowed(current=str(locked.get_status_display()), requested=str(SaleStatus.APPROVED.label),
+                                   message=_("Only a quote waiting for the customer can be sent."))  # fmt: skip
+    return answer_link_create(purpose=SALE_LINK_PURPOSE, document=locked, channel=channel, sent_to=sent_to)[1]
+
+
+def sale_link_check(*, token: str) -> tuple[PartSale, str]:
+    """The sale and the answer a link stands for (core.action_links.LinkError when it cannot be used)."""
+    return answer_link_check(token=token, purpose=SALE_LINK_PURPOSE, model=PartSale, related=("customer",))
+
+
+def sale_answer_by_link(*, token: str, name: str, reason: str = "") -> PartSale:
+    """The customer answers through the one-time link (used once; a second click is refused)."""
+    from weibao.workorders.services import system_user
+
+    name = answerer_name(actor=None, name=name, via=AnswerChannel.LINK)
+    reason = (reason or "").strip()[:2000]
+    return answer_by_link(token=token, purpose=SALE_LINK_PURPOSE, answer=lambda pk, approve: _answer(
+        sale_id=pk, actor=system_user(), approve=approve, via=AnswerChannel.LINK, name=name, reason=reason,
+        expected_version=None))  # fmt: skip
 
 
 @transaction.atomic

@@ -206,8 +206,9 @@ class SaleOut(Schema):
     tax: Decimal
     total: Decimal
     contact_name: str
-    approved_by_name: str
-    approved_at: datetime.datetime | None
+    answer_name: str
+    answered_via: str
+    answered_at: datetime.datetime | None
     issued_at: datetime.datetime | None
     invoice_number: str
     invoiced_at: datetime.datetime | None
@@ -216,6 +217,12 @@ class SaleOut(Schema):
 
 class SaleApproveIn(StockVersionIn):
     approved_by_name: str = Field(..., max_length=100)
+
+
+class SaleAnswerIn(StockVersionIn):
+    approve: bool
+    name: str = Field("", max_length=100, description="who answered (a customer user: empty for themselves)")
+    reason: str = Field("", max_length=2000)
 
 
 class SaleIssueIn(StockVersionIn):

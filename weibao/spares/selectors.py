@@ -220,7 +220,8 @@ def sale_list(*, user, status: str = "") -> QuerySet[PartSale]:
 
 
 def sale_get_for_user(*, user, pk) -> PartSale:
-    if not has_perm(user, "spares.sales"):
+    """Staff who sell parts: any sale; a customer user: its own organisation's (404 for any other)."""
+    if not (has_perm(user, "spares.sales") or user.is_customer and has_perm(user, "spares.sale_answer")):
         raise Http404
     return get_for_user(
         PartSale.objects.select_related("customer", "warehouse", "created_by").prefetch_related("lines__part"),

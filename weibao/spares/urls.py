@@ -12,6 +12,7 @@ urlpatterns = [
     path("warehouses/<int:pk>/stock.xlsx", views.warehouse_export, name="warehouse_export"),
     path("warehouses/<int:pk>/min-level/", views.min_level, name="min_level"),
     path("parts/", views.part_list, name="part_list"),
+    path("parts/search/", views.part_search, name="part_search"),
     path("parts/new/", views.part_edit, name="part_new"),
     path("parts/<int:pk>/", views.part_edit, name="part"),
     path("receive/", views.receive, name="receive"),
@@ -38,4 +39,7 @@ urlpatterns = [
     path("sales/<int:pk>/issue/", views.sale_issue, name="sale_issue"),
     path("sales/<int:pk>/invoice/", views.sale_invoice, name="sale_invoice"),
     path("sales/<int:pk>/cancel/", views.sale_cancel, name="sale_cancel"),
+    path("sales/<int:pk>/answer/", views.sale_answer, name="sale_answer"),
+    path("sales/<int:pk>/link/", views.sale_link, name="sale_link"),
+    path("sales/answer/<str:token>/", views.sale_link_answer, name="sale_link_answer"),  # one-time link: no login
 ]

@@ -9,12 +9,14 @@ from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 
 from weibao.accounts.permissions import has_perm, require
 from weibao.assets.choices import ImportStatus
+from weibao.core.approvals import answer_link_page
 from weibao.core.excel import XLSX_CONTENT_TYPE
 from weibao.core.exceptions import StaleEdit, TransitionNotAllowed
 from weibao.core.form_views import run_service
@@ -24,16 +26,19 @@ from weibao.spares.forms import (
     LedgerFilterForm,
     MinLevelForm,
     PartForm,
+    PublicSaleAnswerForm,
     ReceiveForm,
     RepairedForm,
     ReserveForm,
     ReturnForm,
+    SaleAnswerForm,
     SaleApproveForm,
     SaleCancelForm,
     SaleForm,
     SaleInvoiceForm,
     SaleIssueForm,
     SaleLineFormSet,
+    SaleLinkForm,
     StockImportForm,
     TransferForm,
     WarehouseForm,
@@ -223,44 +228,29 @@ def _move_page(request, form_class, title: str, call, *, template="spares/move.h
     return render(request, template, {"form": form, "title": title, "error": message}, status=status)
 
 
+def _args(request, data: dict, *names: str, **renamed: str) -> dict:
+    """The form's cleaned fields as a store service's keyword arguments (`renamed`: service name → form name), with
+    the actor: one mapping instead of a call body per move."""
+    return {"actor": request.user, **{n: data[n] for n in names}, **{k: data[v] for k, v in renamed.items()}}
+
+
+MOVE_FIELDS = ("warehouse", "part", "quantity", "serials")
+
+
 @login_required
 @require_http_methods(["GET", "POST"])
 def receive(request: HttpRequest) -> HttpResponse:
     _need(request, "spares.manage")
-    return _move_page(
-        request,
-        ReceiveForm,
-        _("Receive into stock"),
-        lambda d: services.receive(
-            warehouse=d["warehouse"],
-            part=d["part"],
-            actor=request.user,
-            quantity=d["quantity"],
-            serials=d["serials"],
-            unit_cost=d["unit_cost"],
-            note=d["note"],
-            reference=d["reference"],
-        ),
-    )
+    return _move_page(request, ReceiveForm, _("Receive into stock"), lambda d: services.receive(
+        **_args(request, d, *MOVE_FIELDS, "unit_cost", "note", "reference")))  # fmt: skip
 
 
 @login_required
 @require_http_methods(["GET", "POST"])
 def write_off(request: HttpRequest) -> HttpResponse:
     _need(request, "spares.manage")
-    return _move_page(
-        request,
-        WriteOffForm,
-        _("Write off"),
-        lambda d: services.write_off(
-            warehouse=d["warehouse"],
-            part=d["part"],
-            actor=request.user,
-            quantity=d["quantity"],
-            serials=d["serials"],
-            reason=d["reason"],
-        ),
-    )
+    return _move_page(request, WriteOffForm, _("Write off"), lambda d: services.write_off(
+        **_args(request, d, *MOVE_FIELDS, "reason")))  # fmt: skip
 
 
 @login_required
@@ -272,15 +262,8 @@ def repaired(request: HttpRequest) -> HttpResponse:
         serial_list = services.clean_serials(d["serials"])
         if d["part"].is_serial and len(serial_list) != 1:
             raise ValidationError({"serials": _("Enter the serial number of the repaired unit.")})
-        return services.receive_repaired(
-            warehouse=d["warehouse"],
-            part=d["part"],
-            actor=request.user,
-            serial=serial_list[0] if serial_list else "",
-            quantity=d["quantity"] or 1,
-            reference=d["reference"],
-            note=d["note"],
-        )
+        return services.receive_repaired(**_args(request, d, "warehouse", "part", "reference", "note"),
+                                         serial=serial_list[0] if serial_list else "", quantity=d["quantity"] or 1)  # fmt: skip
 
     return _move_page(request, RepairedForm, _("Repaired unit back into stock"), call)
 
@@ -288,21 +271,9 @@ def repaired(request: HttpRequest) -> HttpResponse:
 @login_required
 @require_http_methods(["GET", "POST"])
 def transfer(request: HttpRequest) -> HttpResponse:
-    return _move_page(
-        request,
-        TransferForm,
-        _("Transfer to another warehouse"),
-        lambda d: services.transfer_send(
-            from_warehouse=d["warehouse"],
-            to_warehouse=d["to_warehouse"],
-            part=d["part"],
-            actor=request.user,
-            quantity=d["quantity"],
-            serials=d["serials"],
-            note=d["note"],
-        ),
-        destinations=Warehouse.objects.filter(is_active=True),
-    )
+    return _move_page(request, TransferForm, _("Transfer to another warehouse"), lambda d: services.transfer_send(
+        **_args(request, d, "part", "quantity", "serials", "note", from_warehouse="warehouse",
+                to_warehouse="to_warehouse")), destinations=Warehouse.objects.filter(is_active=True))  # fmt: skip
 
 
 @login_required
@@ -500,60 +471,22 @@ def _order_move(request, pk: int, prefix: str, form_class, call) -> HttpResponse
 @login_required
 @require_POST
 def order_issue(request: HttpRequest, pk: int) -> HttpResponse:
-    return _order_move(
-        request,
-        pk,
-        "issue",
-        IssueForm,
-        lambda wo, d: services.issue_to_order(
-            warehouse=d["warehouse"],
-            part=d["part"],
-            workorder=wo,
-            actor=request.user,
-            quantity=d["quantity"],
-            serials=d["serials"],
-            note=d["note"],
-        ),
-    )
+    return _order_move(request, pk, "issue", IssueForm, lambda wo, d: services.issue_to_order(
+        workorder=wo, **_args(request, d, *MOVE_FIELDS, "note")))  # fmt: skip
 
 
 @login_required
 @require_POST
 def order_return(request: HttpRequest, pk: int) -> HttpResponse:
-    return _order_move(
-        request,
-        pk,
-        "return",
-        ReturnForm,
-        lambda wo, d: services.return_unused(
-            warehouse=d["warehouse"],
-            part=d["part"],
-            workorder=wo,
-            actor=request.user,
-            quantity=d["quantity"],
-            serials=d["serials"],
-            note=d["note"],
-        ),
-    )
+    return _order_move(request, pk, "return", ReturnForm, lambda wo, d: services.return_unused(
+        workorder=wo, **_args(request, d, *MOVE_FIELDS, "note")))  # fmt: skip
 
 
 @login_required
 @require_POST
 def order_reserve(request: HttpRequest, pk: int) -> HttpResponse:
-    return _order_move(
-        request,
-        pk,
-        "reserve",
-        ReserveForm,
-        lambda wo, d: services.reserve_for_order(
-            warehouse=d["warehouse"],
-            part=d["part"],
-            workorder=wo,
-            actor=request.user,
-            quantity=d["quantity"],
-            serials=d["serials"],
-        ),
-    )
+    return _order_move(request, pk, "reserve", ReserveForm, lambda wo, d: services.reserve_for_order(
+        workorder=wo, **_args(request, d, *MOVE_FIELDS)))  # fmt: skip
 
 
 @login_required
@@ -624,8 +557,11 @@ def sale_new(request: HttpRequest) -> HttpResponse:
     return render(request, "spares/sale_form.html", {"form": form, "formset": formset, "error": message}, status=status)
 
 
-def _sale_page(request, sale, *, status=200, error="", **forms) -> HttpResponse:
-    ctx = {"sale": sale, "error": error,
+def _sale_page(request, sale, *, status=200, error="", link_urls=None, **forms) -> HttpResponse:
+    ctx = {"sale": sale, "error": error, "link_urls": link_urls,
+           "can_sell": has_perm(request.user, "spares.sales"),
+           "answer_form": forms.get("answer_form") or SaleAnswerForm(initial={"version": sale.version}),
+           "link_form": forms.get("link_form") or SaleLinkForm(),
            "approve_form": forms.get("approve_form") or SaleApproveForm(initial={"version": sale.version,
                                                                                  "approved_by_name": sale.contact_name}),
            "issue_form": forms.get("issue_form") or SaleIssueForm(sale=sale, initial={"version": sale.version}),
@@ -639,12 +575,15 @@ def sale_detail(request: HttpRequest, pk: int) -> HttpResponse:
     return _sale_page(request, selectors.sale_get_for_user(user=request.user, pk=pk))
 
 
-def _sale_action(request, pk: int, name: str, form_class, call) -> HttpResponse:
+def _sale_action(request, pk: int, name: str, form_class, service, fields) -> HttpResponse:
+    """One step of a sale from its form: `service(sale=, actor=, expected_version=, **fields(cleaned_data))`."""
     sale = selectors.sale_get_for_user(user=request.user, pk=pk)
     form = form_class(request.POST)
     status, message = 422, ""
     if form.is_valid():
-        status, message = run_service(form, lambda: call(sale, form))
+        d = form.cleaned_data
+        status, message = run_service(form, lambda: service(sale=sale, actor=request.user,
+                                                            expected_version=d.get("version"), **fields(d)))  # fmt: skip
         if status == 200:
             return redirect("spares:sale", pk=sale.pk)
     return _sale_page(request, sale, status=status, error=message, **{f"{name}_form": form})
@@ -653,18 +592,8 @@ def _sale_action(request, pk: int, name: str, form_class, call) -> HttpResponse:
 @login_required
 @require_POST
 def sale_approve(request: HttpRequest, pk: int) -> HttpResponse:
-    return _sale_action(
-        request,
-        pk,
-        "approve",
-        SaleApproveForm,
-        lambda s, f: sales.sale_approve(
-            sale=s,
-            actor=request.user,
-            approved_by_name=f.cleaned_data["approved_by_name"],
-            expected_version=f.cleaned_data.get("version"),
-        ),
-    )
+    return _sale_action(request, pk, "approve", SaleApproveForm, sales.sale_approve,
+                        lambda d: {"approved_by_name": d["approved_by_name"]})  # fmt: skip
 
 
 @login_required
@@ -695,29 +624,55 @@ def sale_issue(request: HttpRequest, pk: int) -> HttpResponse:
 @login_required
 @require_POST
 def sale_invoice(request: HttpRequest, pk: int) -> HttpResponse:
-    return _sale_action(
-        request,
-        pk,
-        "invoice",
-        SaleInvoiceForm,
-        lambda s, f: sales.sale_invoice(
-            sale=s,
-            actor=request.user,
-            invoice_number=f.cleaned_data["invoice_number"],
-            expected_version=f.cleaned_data.get("version"),
-        ),
-    )
+    return _sale_action(request, pk, "invoice", SaleInvoiceForm, sales.sale_invoice,
+                        lambda d: {"invoice_number": d["invoice_number"]})  # fmt: skip
 
 
 @login_required
 @require_POST
 def sale_cancel(request: HttpRequest, pk: int) -> HttpResponse:
-    return _sale_action(
-        request,
-        pk,
-        "cancel",
-        SaleCancelForm,
-        lambda s, f: sales.sale_cancel(
-            sale=s, actor=request.user, reason=f.cleaned_data["reason"], expected_version=f.cleaned_data.get("version")
-        ),
-    )
+    return _sale_action(request, pk, "cancel", SaleCancelForm, sales.sale_cancel, lambda d: {"reason": d["reason"]})
+
+
+@login_required
+@require_POST
+def sale_answer(request: HttpRequest, pk: int) -> HttpResponse:
+    """The customer approves or refuses the sale quote in the portal (404 for another customer's sale)."""
+    return _sale_action(request, pk, "answer", SaleAnswerForm, sales.sale_answer,
+                        lambda d: {"approve": d["answer"] == "approve", "name": d["name"], "reason": d["reason"]})  # fmt: skip
+
+
+@login_required
+@require_POST
+def sale_link(request: HttpRequest, pk: int) -> HttpResponse:
+    """Make the one-time answer link for the customer (shown to our staff to send)."""
+    sale = selectors.sale_get_for_user(user=request.user, pk=pk)
+    form = SaleLinkForm(request.POST)
+    tokens: dict[str, str] = {}
+    status, message = 422, ""
+    if form.is_valid():
+        status, message = run_service(form, lambda: tokens.update(sales.sale_link_create(sale=sale, actor=request.user,
+                                                                                        **form.cleaned_data)))  # fmt: skip
+    if status == 200:
+        urls = {k: request.build_absolute_uri(reverse("spares:sale_link_answer", args=[t])) for k, t in tokens.items()}
+        return _sale_page(request, sale, link_urls=urls)
+    return _sale_page(request, sale, status=status, error=message, link_form=form)
+
+
+@require_http_methods(["GET", "POST"])
+def sale_link_answer(request: HttpRequest, token: str) -> HttpResponse:
+    """The customer's one-time link (no login): shows the quote and takes the answer with a name."""
+    return answer_link_page(request, token=token, check=lambda: sales.sale_link_check(token=token),
+                            answer=lambda **data: sales.sale_answer_by_link(token=token, **data),
+                            form_class=PublicSaleAnswerForm, context=lambda sale: {"sale": sale},
+                            page="spares/sale_link.html", done="spares/sale_link_done.html")  # fmt: skip
+
+
+@login_required
+def part_search(request: HttpRequest) -> HttpResponse:
+    """The part picker's options (htmx): the first 20 active parts matching the search box."""
+    if not (has_perm(request.user, "spares.view") and request.user.is_internal):
+        raise Http404
+    q = (request.GET.get("q") or "").strip()
+    parts = list(selectors.part_list(user=request.user, q=q)[:20]) if q else []
+    return render(request, "spares/partials/_part_options.html", {"parts": parts})

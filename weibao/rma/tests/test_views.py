@@ -141,3 +141,28 @@ def test_agreements_page(client, commercial, vendor, customer_a_user):
 
 def test_public_fee_link_refuses_a_bad_token(client):
     assert client.get(reverse("rma:fee_link", args=["nonsense"])).status_code == 410
+
+
+def test_order_panel_get_writes_nothing_and_tracking_starts_on_post(client, order_a, manager, vendor):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    from weibao.workorders import services as wo
+
+    wo.workorder_acknowledge(workorder=order_a, actor=manager)
+    wo.workorder_escalate(workorder=order_a, actor=manager, vendor=vendor, reason="固件")
+    client.force_login(manager)
+    with CaptureQueriesContext(connection) as ctx:
+        page = client.get(reverse("rma:order_panel", args=[order_a.pk])).content.decode()
+    writes = [q["sql"] for q in ctx.captured_queries
+              if q["sql"].lstrip().upper().startswith(("INSERT", "UPDATE", "DELETE"))
+              and "django_session" not in q["sql"]]  # fmt: skip
+    assert writes == []
+    assert "rma-track" in page
+    assert not order_a.vendor_escalations.exists()
+    assert client.get(reverse("rma:escalation_track", args=[order_a.pk])).status_code == 405
+    r = client.post(reverse("rma:escalation_track", args=[order_a.pk]))
+    esc = order_a.vendor_escalations.get()
+    assert r.status_code == 302
+    assert r["Location"] == reverse("rma:escalation_detail", args=[esc.pk])
+    assert "rma-track" not in client.get(reverse("rma:order_panel", args=[order_a.pk])).content.decode()

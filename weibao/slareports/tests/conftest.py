@@ -42,20 +42,6 @@ def customer_b(customer_b_org):
 
 
 @pytest.fixture
-def site_a(customer_a):
-    from weibao.workorders.tests.factories import SiteFactory
-
-    return SiteFactory(customer=customer_a, name="甲公司总部")
-
-
-@pytest.fixture
-def site_b(customer_b):
-    from weibao.workorders.tests.factories import SiteFactory
-
-    return SiteFactory(customer=customer_b, name="乙公司总部")
-
-
-@pytest.fixture
 def contract_a(customer_a):
     from weibao.contracts.tests.factories import CalendarFactory, ContractFactory
 

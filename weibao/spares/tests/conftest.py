@@ -1,48 +1,8 @@
+"""The store's fixtures (warehouses, parts); customers, sites and orders come from the project's conftest."""
+
 from decimal import Decimal
 
 import pytest
-
-
-@pytest.fixture
-def customer_a(customer_a_org):
-    from weibao.workorders.tests.factories import CustomerFactory
-
-    return CustomerFactory(organisation=customer_a_org, code="CA")
-
-
-@pytest.fixture
-def customer_b(customer_b_org):
-    from weibao.workorders.tests.factories import CustomerFactory
-
-    return CustomerFactory(organisation=customer_b_org, code="CB")
-
-
-@pytest.fixture
-def site_a(customer_a):
-    from weibao.workorders.tests.factories import SiteFactory
-
-    return SiteFactory(customer=customer_a, name="甲公司总部")
-
-
-@pytest.fixture
-def site_b(customer_b):
-    from weibao.workorders.tests.factories import SiteFactory
-
-    return SiteFactory(customer=customer_b, name="乙公司总部")
-
-
-@pytest.fixture
-def order_a(site_a, manager):
-    from weibao.workorders.tests.factories import make_workorder
-
-    return make_workorder(site=site_a, actor=manager)
-
-
-@pytest.fixture
-def order_b(site_b, manager):
-    from weibao.workorders.tests.factories import make_workorder
-
-    return make_workorder(site=site_b, actor=manager)
 
 
 @pytest.fixture
