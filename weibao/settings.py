@@ -49,6 +49,7 @@ INSTALLED_APPS = [
     "weibao.spares",
     "weibao.plans",
     "weibao.notifications",
+    "weibao.inbound",
     "weibao.feedback",
     "weibao.payroll",
     "weibao.rma",
