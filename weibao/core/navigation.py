@@ -65,6 +65,7 @@ NAV: list[NavItem] = [
     NavItem(_("Vendor support agreements"), "rma:agreements", "vendors.agreements", "file-text"),
     NavItem(_("Notifications"), "notifications:log", "notifications.view_log", "mail"),
     NavItem(_("Received mail"), "notifications:inbound", "notifications.triage", "inbox"),
+    NavItem(_("Received IM / SMS"), "inbound:list", "notifications.triage", "message-square"),
     NavItem(_("Notification preferences"), "notifications:preferences", "notifications.preferences", "bell"),
     NavItem(_("Monthly statistics"), "payroll:months", "payroll.view", "wallet"),
     NavItem(_("My pay statement"), "payroll:mine", "payroll.own", "wallet"),

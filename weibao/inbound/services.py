@@ -203,13 +203,14 @@ def _comment(receipt: InboundReceipt, workorder) -> None:
     receipt.status, receipt.workorder = ReceiptStatus.COMMENTED, workorder
 
 
-def _open_order(receipt: InboundReceipt, contact, *, site=None, actor=None) -> None:
+def _open_order(receipt: InboundReceipt, contact, *, site=None, actor=None, customer=None) -> None:
     from weibao.contracts.choices import IntakeChannel
     from weibao.notifications.intake import site_for_report
     from weibao.workorders.services import system_user, workorder_create
 
+    customer = customer or contact.customer
     if site is None:
-        site, sites = site_for_report(contact.customer, text=receipt.text, contact_site_id=contact.site_id)
+        site, sites = site_for_report(customer, text=receipt.text, contact_site_id=contact.site_id)
         if site is None:
             receipt.status = ReceiptStatus.TRIAGE
             receipt.reason = (
@@ -223,14 +224,14 @@ def _open_order(receipt: InboundReceipt, contact, *, site=None, actor=None) -> N
     channel = IntakeChannel.SMS if receipt.account.provider == Provider.SMS else IntakeChannel.CHAT
     workorder = workorder_create(
         actor=actor or system_user(),
-        customer=contact.customer,
+        customer=customer,
         site=site,
         channel=channel,
         symptom=text,
         title=text.splitlines()[0][:200],
-        reporter_name=contact.name[:100],
-        reporter_phone=(contact.mobile or contact.phone or receipt.mobile)[:40],
-        reporter_email=contact.email[:254],
+        reporter_name=(contact.name if contact else receipt.sender_name)[:100],
+        reporter_phone=((contact.mobile or contact.phone) if contact else receipt.mobile)[:40],
+        reporter_email=contact.email[:254] if contact else "",
         contact=contact,
         source_ref=_source_ref(receipt),
         reported_at=receipt.created_at,
@@ -348,8 +349,9 @@ def _reply(receipt: InboundReceipt) -> None:
 
 
 @transaction.atomic
-def receipt_assign(*, receipt: InboundReceipt, actor, contact, site) -> InboundReceipt:
-    """Staff decide whose a triaged message is: it becomes a work order of the contact's customer at `site`."""
+def receipt_assign(*, receipt: InboundReceipt, actor, customer, site) -> InboundReceipt:
+    """Staff decide whose a triaged message is: it becomes a work order of `customer` at `site` (the sender's contact
+    of that customer, when there is one, is the reporter)."""
     from django.core.exceptions import ValidationError
 
     from weibao.accounts.permissions import require
@@ -359,10 +361,11 @@ def receipt_assign(*, receipt: InboundReceipt, actor, contact, site) -> InboundR
     row = InboundReceipt.objects.select_for_update().select_related("account").get(pk=receipt.pk)
     if row.status != ReceiptStatus.TRIAGE:
         raise TransitionNotAllowed(current=row.get_status_display(), requested=str(ReceiptStatus.ORDER_CREATED.label))
-    if site.customer_id != contact.customer_id:
-        raise ValidationError({"site": _("This site does not belong to the contact's customer.")})
-    row.contact, row.customer, row.handled_by = contact, contact.customer, actor
-    _open_order(row, contact, site=site, actor=actor)
+    if site.customer_id != customer.pk:
+        raise ValidationError({"site": _("This site does not belong to the customer.")})
+    contact = row.contact if row.contact and row.contact.customer_id == customer.pk else None
+    row.contact, row.customer, row.handled_by = contact, customer, actor
+    _open_order(row, contact, site=site, actor=actor, customer=customer)
     _finish(row)
     return row
 

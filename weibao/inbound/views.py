@@ -5,14 +5,24 @@ from __future__ import annotations
 
 import logging
 
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import ValidationError
+from django.core.paginator import Paginator
 from django.http import HttpRequest, HttpResponse, JsonResponse
+from django.shortcuts import redirect, render
+from django.utils.translation import gettext as _
 from django.views.decorators.csrf import csrf_exempt
-from django.views.decorators.http import require_http_methods
+from django.views.decorators.http import require_http_methods, require_POST
 
+from weibao.core.exceptions import TransitionNotAllowed
 from weibao.inbound import providers
+from weibao.inbound.choices import ReceiptStatus
 from weibao.inbound.crypto import CallbackRefused
 from weibao.inbound.models import InboundAccount
-from weibao.inbound.services import message_receive, rejection_record
+from weibao.inbound.selectors import receipt_counts, receipt_get_for_user, receipt_list
+from weibao.inbound.services import message_receive, receipt_assign, receipt_ignore, rejection_record
+from weibao.notifications.forms import TriageAssignForm
 
 logger = logging.getLogger(__name__)
 
@@ -48,3 +58,48 @@ def callback(request: HttpRequest, provider: str, slug: str) -> HttpResponse:
     if provider == "wecom":
         return _answer("")
     return _answer({"ok": True} if provider == "sms" else {})
+
+
+# --- triage pages -------------------------------------------------------------------------------------------------
+
+PAGE_SIZE = 50
+
+
+@login_required
+def receipt_list_view(request: HttpRequest) -> HttpResponse:
+    """Received IM/SMS messages by state; the triage list is where unknown senders wait for staff."""
+    status = request.GET.get("status", ReceiptStatus.TRIAGE)
+    status = status if status in ReceiptStatus.values or status == "" else ReceiptStatus.TRIAGE
+    page = Paginator(receipt_list(user=request.user, status=status), PAGE_SIZE).get_page(request.GET.get("page"))
+    return render(request, "inbound/receipt_list.html", {
+        "page": page, "status": status, "statuses": ReceiptStatus.choices, "counts": receipt_counts(),
+    })  # fmt: skip
+
+
+@login_required
+def receipt_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    row = receipt_get_for_user(user=request.user, pk=pk)
+    form = TriageAssignForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            row = receipt_assign(receipt=row, actor=request.user, customer=form.cleaned_data["customer"],
+                                 site=form.cleaned_data["site"])  # fmt: skip
+            messages.success(request, _("Work order %(number)s opened.") % {"number": row.workorder.number})
+            return redirect("inbound:detail", pk=row.pk)
+        except TransitionNotAllowed as exc:
+            form.add_error(None, exc.message)
+        except ValidationError as exc:
+            form.add_error(None, exc)
+    return render(request, "inbound/receipt_detail.html", {"row": row, "form": form})
+
+
+@require_POST
+@login_required
+def receipt_set_aside(request: HttpRequest, pk: int) -> HttpResponse:
+    row = receipt_get_for_user(user=request.user, pk=pk)
+    try:
+        receipt_ignore(receipt=row, actor=request.user, note=request.POST.get("note", "")[:500])
+        messages.success(request, _("The message was set aside."))
+    except TransitionNotAllowed as exc:
+        messages.error(request, exc.message)
+    return redirect("inbound:detail", pk=row.pk)
