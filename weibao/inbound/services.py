@@ -85,19 +85,18 @@ def app_credentials(account_id: int) -> dict:
 def message_receive(*, account: InboundAccount, incoming: Incoming) -> tuple[InboundReceipt, bool]:
     """Store and route one message; (receipt, False) when it was received before (nothing happens twice)."""
     key = incoming.message_key[:200]
-    existing = InboundReceipt.objects.filter(account=account, message_key=key).first()
-    if existing is not None:
-        return existing, False
+    receipt = InboundReceipt(
+        account=account, message_key=key, sender_id=incoming.sender_id[:100], sender_name=incoming.sender_name[:100],
+        mobile=incoming.mobile[:32], text=incoming.text[:20_000], status=ReceiptStatus.TRIAGE,
+        data={**incoming.data, **incoming.reply_route}, created_at=timezone.now(),
+    )  # fmt: skip
     try:
         with transaction.atomic():
-            receipt = InboundReceipt.objects.create(
-                account=account, message_key=key, sender_id=incoming.sender_id[:100],
-                sender_name=incoming.sender_name[:100], mobile=incoming.mobile[:32], text=incoming.text[:20_000],
-                status=ReceiptStatus.TRIAGE, data={**incoming.data, **incoming.reply_route},
-            )  # fmt: skip
             _route(receipt, incoming)
+            # Inserted last, in the transaction that wrote the order or comment: the same message delivered twice
+            # (a provider's retry, even at the same moment) fails on the unique key and rolls back its order.
+            receipt.save(force_insert=True)
     except IntegrityError:
-        # The same message delivered twice at the same moment: the other request stored it.
         existing = InboundReceipt.objects.filter(account=account, message_key=key).first()
         if existing is None:
             raise
@@ -112,11 +111,11 @@ def _route(receipt: InboundReceipt, incoming: Incoming) -> None:
     if contact is not None:
         receipt.customer = contact.customer
     if provider == Provider.SMS and _sms_answer(receipt, incoming, contact):
-        return _finish(receipt)
+        return
     if contact is None:
         receipt.status, receipt.reason = ReceiptStatus.TRIAGE, why_not
         _reply(receipt)
-        return _finish(receipt)
+        return
     workorder, why_not = _named_order(receipt, incoming, contact)
     if workorder is not None:
         _comment(receipt, workorder)
@@ -125,7 +124,6 @@ def _route(receipt: InboundReceipt, incoming: Incoming) -> None:
     else:
         _open_order(receipt, contact)
     _reply(receipt)
-    return _finish(receipt)
 
 
 def _finish(receipt: InboundReceipt) -> None:
@@ -145,7 +143,7 @@ def contact_for(*, provider: str, sender_id: str, mobile: str):
     digits = phone_digits(mobile)
     if not contacts and len(digits) >= 7:
         # Stored numbers come in many shapes ("139-0049-7829", "+86 139…"): narrow by the last digits, compare whole.
-        candidates = Contact.objects.select_related("customer").filter(mobile__contains=digits[-4:])[:200]
+        candidates = Contact.objects.select_related("customer", "site").filter(mobile__contains=digits[-4:])[:200]
         contacts = [c for c in candidates if phone_digits(c.mobile) == digits]
     if not contacts:
         return None, _("Unknown sender: no customer contact has this IM account or mobile number.")
@@ -209,6 +207,8 @@ def _open_order(receipt: InboundReceipt, contact, *, site=None, actor=None, cust
     from weibao.workorders.services import system_user, workorder_create
 
     customer = customer or contact.customer
+    if site is None and contact.site_id and contact.site.customer_id == customer.pk:
+        site = contact.site  # the sender's own site (what site_for_report would pick first, without its queries)
     if site is None:
         site, sites = site_for_report(customer, text=receipt.text, contact_site_id=contact.site_id)
         if site is None:
