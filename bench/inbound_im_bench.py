@@ -141,7 +141,9 @@ def main() -> int:
         import pstats
 
         profiler.disable()
-        pstats.Stats(profiler).sort_stats("cumulative").print_stats(r"weibao|django/db/models/(query|base)|template", 60)
+        pstats.Stats(profiler).sort_stats("cumulative").print_stats(
+            r"weibao|django/db/models/(query|base)|template", 60
+        )
 
     receipts = InboundReceipt.objects.count()
     print(f"{args.n:,} WeCom callbacks (decrypt, verify, route, store) in {seconds:.1f} s = {args.n / seconds:,.0f}/s"
