@@ -45,7 +45,7 @@ class Incoming:
 
 
 def replay_window() -> int:
-    return int(getattr(settings, "WEIBAO_INBOUND_REPLAY_SECONDS", 300))
+    return settings.WEIBAO_INBOUND_REPLAY_SECONDS
 
 
 def check_timestamp(value: str | int | float | None, *, window: int | None = None) -> None:
