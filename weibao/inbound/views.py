@@ -45,7 +45,7 @@ def callback(request: HttpRequest, provider: str, slug: str) -> HttpResponse:
             raise CallbackRefused("malformed", "GET is only for WeCom URL verification", status=405)
         result = providers.READERS[provider](request, account)
     except CallbackRefused as refused:
-        rejection_record(provider=provider, account=account, refused=refused, remote_addr=remote)
+        rejection_record(provider=provider[:16], account=account, refused=refused, remote_addr=remote)
         return JsonResponse({"error": refused.reason}, status=refused.status)
     if isinstance(result, providers.Handshake):
         return _answer(result.body)
