@@ -49,6 +49,7 @@ INSTALLED_APPS = [
     "weibao.spares",
     "weibao.plans",
     "weibao.notifications",
+    "weibao.inbound",
     "weibao.feedback",
     "weibao.payroll",
     "weibao.rma",
@@ -221,6 +222,8 @@ WEIBAO_MAX_UPLOAD_MB = env_int("WEIBAO_MAX_UPLOAD_MB", 25)
 WEIBAO_EXPORT_MAX_ROWS = env_int("WEIBAO_EXPORT_MAX_ROWS", 50_000, minimum=1)
 # How long a one-time quote approval link (SMS / e-mail / WeCom) stays valid.
 WEIBAO_QUOTE_LINK_HOURS = env_int("WEIBAO_QUOTE_LINK_HOURS", 72, minimum=1)
+# Inbound IM/SMS callbacks (weibao/inbound): a request whose timestamp is further off than this is refused as a replay.
+WEIBAO_INBOUND_REPLAY_SECONDS = env_int("WEIBAO_INBOUND_REPLAY_SECONDS", 300, minimum=30)
 # How long cached counts may lag: the work-order queue's per-state counts, and page counts of big lists.
 WEIBAO_QUEUE_COUNTS_TTL = env_int("WEIBAO_QUEUE_COUNTS_TTL", 10, minimum=0)  # 0: never cached
 WEIBAO_LIST_COUNT_TTL = env_int("WEIBAO_LIST_COUNT_TTL", 30, minimum=0)

@@ -26,7 +26,20 @@ class SiteForm(forms.ModelForm):
 class ContactForm(forms.ModelForm):
     class Meta:
         model = Contact
-        fields = ["name", "role", "site", "mobile", "phone", "email", "wechat_id", "is_primary", "notes"]
+        fields = [
+            "name",
+            "role",
+            "site",
+            "mobile",
+            "phone",
+            "email",
+            "wechat_id",
+            "wecom_userid",
+            "dingtalk_userid",
+            "feishu_open_id",
+            "is_primary",
+            "notes",
+        ]
         widgets = {"notes": forms.Textarea(attrs={"rows": 2})}
 
     def __init__(self, *args, customer: Customer, **kwargs):

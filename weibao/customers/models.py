@@ -123,6 +123,11 @@ class Contact(TimeStampedModel):
     phone = models.CharField(_("phone"), max_length=40, blank=True, db_index=True)
     email = models.EmailField(_("email"), blank=True, db_index=True)
     wechat_id = models.CharField(_("WeChat ID"), max_length=64, blank=True)
+    # Enterprise IM identities: a message to our WeCom/DingTalk/Feishu application is matched to the contact by these
+    # (weibao/inbound), before falling back to the mobile number.
+    wecom_userid = models.CharField(_("WeCom user ID"), max_length=64, blank=True, db_index=True)
+    dingtalk_userid = models.CharField(_("DingTalk user ID"), max_length=64, blank=True, db_index=True)
+    feishu_open_id = models.CharField(_("Feishu open_id"), max_length=64, blank=True, db_index=True)
     is_primary = models.BooleanField(_("primary contact"), default=False)
     notes = models.TextField(_("notes"), blank=True)
 

@@ -60,6 +60,9 @@ class ContactOut(Schema):
     phone: str
     email: str
     wechat_id: str
+    wecom_userid: str
+    dingtalk_userid: str
+    feishu_open_id: str
     is_primary: bool
 
 
@@ -71,6 +74,9 @@ class ContactIn(Schema):
     phone: str = ""
     email: str = ""
     wechat_id: str = ""
+    wecom_userid: str = ""
+    dingtalk_userid: str = ""
+    feishu_open_id: str = ""
     is_primary: bool = False
 
 
@@ -91,4 +97,7 @@ class ContactPatch(Schema):
     phone: str | None = None
     email: str | None = None
     wechat_id: str | None = None
+    wecom_userid: str | None = None
+    dingtalk_userid: str | None = None
+    feishu_open_id: str | None = None
     is_primary: bool | None = None

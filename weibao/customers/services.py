@@ -12,7 +12,20 @@ from weibao.customers.models import Contact, Customer, Site
 
 CUSTOMER_FIELDS = ("name", "industry", "address", "branch", "email_domains", "notes")
 SITE_FIELDS = ("name", "address", "region_tier", "region", "timezone", "notes")
-CONTACT_FIELDS = ("name", "role", "mobile", "phone", "email", "wechat_id", "site", "is_primary", "notes")
+CONTACT_FIELDS = (
+    "name",
+    "role",
+    "mobile",
+    "phone",
+    "email",
+    "wechat_id",
+    "wecom_userid",
+    "dingtalk_userid",
+    "feishu_open_id",
+    "site",
+    "is_primary",
+    "notes",
+)
 
 
 @transaction.atomic

@@ -431,26 +431,39 @@ def _customer_sites(customer) -> list[tuple[int, str]]:
 
 
 def _site_for(customer, mail: ParsedMail):
-    """The site a mailed report is about, and why not when the mail does not say: the customer's only site; the
-    sender contact's site; the site of a device whose serial number the mail names; a site the mail names. Never
-    "the first site" of several — that goes to triage, where the desk picks it."""
-    from weibao.assets.models import Device
-    from weibao.customers.models import Contact, Site
+    """The site a mailed report is about (see `site_for_report`), the sender contact found by address."""
+    from weibao.customers.models import Contact
 
-    sites = _customer_sites(customer)
-    if not sites:
-        return None, _("The customer has no site yet.")
-    if len(sites) == 1:
-        return Site.objects.get(pk=sites[0][0]), ""
-    if mail.from_address:
+    contact_site = None
+    if mail.from_address and len(_customer_sites(customer)) > 1:
         contact_site = (
             Contact.objects.filter(customer=customer, email__iexact=mail.from_address, site__isnull=False)
             .values_list("site_id", flat=True)
             .first()
         )
-        if contact_site:
-            return Site.objects.get(pk=contact_site), ""
-    text = f"{mail.subject}\n{mail.text[:20_000]}"
+    site, found = site_for_report(customer, text=f"{mail.subject}\n{mail.text[:20_000]}", contact_site_id=contact_site)
+    if site is None and found is not None:
+        return None, _("The customer has %(count)d sites and the mail names none of them (no contact site, device "
+                       "serial number or site name): pick the site.") % {"count": found}  # fmt: skip
+    if site is None:
+        return None, _("The customer has no site yet.")
+    return site, ""
+
+
+def site_for_report(customer, *, text: str, contact_site_id: int | None = None):
+    """The site a written report (mail, IM, SMS) is about: the customer's only site; the sender contact's site; the
+    site of a device whose serial number the text names; a site the text names. Never "the first site" of several.
+    Returns (site, None), or (None, number of sites) when it cannot tell — the caller sends it to triage."""
+    from weibao.assets.models import Device
+    from weibao.customers.models import Site
+
+    sites = _customer_sites(customer)
+    if not sites:
+        return None, None
+    if len(sites) == 1:
+        return Site.objects.get(pk=sites[0][0]), None
+    if contact_site_id and any(pk == contact_site_id for pk, _name in sites):
+        return Site.objects.get(pk=contact_site_id), None
     tokens = {t for t in SERIAL_TOKEN_RE.findall(text) if any(c.isdigit() for c in t)}
     if tokens:
         site_ids = set(
@@ -459,15 +472,14 @@ def _site_for(customer, mail: ParsedMail):
             )
         )
         if len(site_ids) == 1:
-            return Site.objects.get(pk=site_ids.pop()), ""
+            return Site.objects.get(pk=site_ids.pop()), None
     named = {pk for pk, name in sites if len(name) >= 2 and name in text}
     if len(named) > 1:  # "一号楼" inside "一号楼机房": keep only the longest names
         longest = max(len(name) for pk, name in sites if pk in named)
         named = {pk for pk, name in sites if pk in named and len(name) == longest}
     if len(named) == 1:
-        return Site.objects.get(pk=named.pop()), ""
-    return None, _("The customer has %(count)d sites and the mail names none of them (no contact site, device "
-                   "serial number or site name): pick the site.") % {"count": len(sites)}  # fmt: skip
+        return Site.objects.get(pk=named.pop()), None
+    return None, len(sites)
 
 
 def _customer_for(address: str):

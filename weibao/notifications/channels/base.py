@@ -64,6 +64,25 @@ class Transport:
         raise NotImplementedError
 
 
+# Replies to a person over an IM application (not a group robot) need the application's credentials, which the app
+# that receives IM messages keeps (weibao/inbound). It registers a lookup here: id -> {"corp_id", "agent_id",
+# "secret", "api_base"}; notifications never imports it.
+_app_credentials: list[Callable[[int], dict]] = []
+
+
+def register_app_credentials(lookup: Callable[[int], dict]) -> None:
+    _app_credentials[:] = [lookup]
+
+
+def app_credentials(account_id: int) -> dict:
+    if not _app_credentials:
+        raise PermanentError("no IM application is configured")
+    credentials = _app_credentials[0](account_id)
+    if not credentials:
+        raise PermanentError("the IM application was deleted or disabled")
+    return credentials
+
+
 MODULES = {"email": "email", "sms": "sms", "wecom": "wecom", "dingtalk": "dingtalk", "feishu": "feishu"}
 
 
@@ -79,11 +98,13 @@ def ssl_context() -> ssl.SSLContext:
     return context
 
 
-def http_request(url: str, *, method: str = "POST", payload: Any = None) -> tuple[int, Any]:
+def http_request(
+    url: str, *, method: str = "POST", payload: Any = None, headers: dict[str, str] | None = None
+) -> tuple[int, Any]:
     """One JSON request; returns (status, decoded body). Network trouble and 5xx/429 are transient, other 4xx are
     permanent. The body of an error answer is kept in the reason."""
     data = None
-    headers = {"Accept": "application/json"}
+    headers = {"Accept": "application/json", **(headers or {})}
     if payload is not None:
         data = json.dumps(payload, ensure_ascii=False, separators=(",", ":")).encode("utf-8")
         headers["Content-Type"] = "application/json; charset=utf-8"

@@ -48,6 +48,10 @@ class DingTalkTransport(Transport):
     resend_unconfirmed = True  # a card twice in a group chat beats a missed alarm (see base.Transport)
 
     def send(self, delivery, *, on_handover=lambda: None) -> str:
+        if delivery.robot is None and delivery.payload.get("app"):
+            from weibao.notifications.channels.apps import dingtalk_app_send
+
+            return dingtalk_app_send(delivery, on_handover=on_handover)  # a reply to one person (inbound IM)
         robot = delivery.robot
         if robot is None:
             raise PermanentError("the robot was deleted")

@@ -28,6 +28,10 @@ class WeComTransport(Transport):
     resend_unconfirmed = True  # a card twice in a group chat beats a missed alarm (see base.Transport)
 
     def send(self, delivery, *, on_handover=lambda: None) -> str:
+        if delivery.robot is None and delivery.payload.get("app"):
+            from weibao.notifications.channels.apps import wecom_app_send
+
+            return wecom_app_send(delivery, on_handover=on_handover)  # a reply to one person (inbound IM)
         if delivery.robot is None:
             raise PermanentError("the robot was deleted")
         on_handover()

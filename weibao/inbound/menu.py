@@ -1,0 +1,9 @@
+"""The inbound app's main-menu entries (discovered by core; `order` keeps the menu's sequence)."""
+
+from django.utils.translation import gettext_lazy as _
+
+from weibao.core.navigation import NavItem, register_menu
+
+register_menu(
+    NavItem(_("Received IM / SMS"), "inbound:list", "notifications.triage", "message-square", order=335),
+)
