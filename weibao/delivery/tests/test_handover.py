@@ -41,7 +41,8 @@ def test_handover_writes_the_estate_and_the_service_contract(manager):
     project = project_handover(project=project, actor=manager)
 
     estate = project.estate_project
-    assert estate.in_maintenance and estate.accepted_on == datetime.date(2026, 8, 1)
+    assert estate.in_maintenance
+    assert estate.accepted_on == datetime.date(2026, 8, 1)
     assert estate.project_manager == manager
     assert Site.objects.filter(customer=project.customer, name="总部大楼").count() == 1
     assert list(Subsystem.objects.filter(project=estate).values_list("name", flat=True)) == ["网络系统"]
@@ -96,7 +97,8 @@ def test_an_invalid_row_rolls_everything_back_and_is_named(manager):
     assert "line 3" in exc.value.messages[0].lower() or "第 3 行" in exc.value.messages[0]
     assert (Device.objects.count(), Site.objects.count(), Project.objects.count(), Contract.objects.count()) == before
     project.refresh_from_db()
-    assert project.stage == Stage.ACCEPTED and project.estate_project is None
+    assert project.stage == Stage.ACCEPTED
+    assert project.estate_project is None
 
 
 def test_handover_updates_an_existing_device_of_the_customer(manager):
