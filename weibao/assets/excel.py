@@ -314,6 +314,19 @@ def cell_text(value, column: Column, errors: list[RowError], rownum: int) -> str
     return _text(value, column, errors, rownum)
 
 
+def cell_date(value, column: Column, errors: list[RowError], rownum: int) -> datetime.date | None:
+    """A date cell read as the device import reads it (Excel dates and the usual typed formats)."""
+    return _date(value, column, errors, rownum)
+
+
+def cell_choice(value, choices, column: Column, errors: list[RowError], rownum: int, default: str) -> str:
+    return _choice(value, choices, column, errors, rownum, default)
+
+
+def cell_params(value, column: Column, errors: list[RowError], rownum: int) -> dict:
+    return _params(value, column, errors, rownum)
+
+
 def _date(value, column: Column, errors: list[RowError], rownum: int) -> datetime.date | None:
     if value in (None, ""):
         return None

@@ -58,6 +58,7 @@ NAV: list[NavItem] = [
     NavItem(_("Inspections"), "inspections:visit_list", "inspections.view", "calendar-check"),
     NavItem(_("Emergency plans"), "planning:plan_list", "planning.view", "triangle-alert"),
     NavItem(_("Training"), "planning:training_list", "planning.view", "users"),
+    NavItem(_("Project delivery"), "delivery:board", "delivery.view", "folder-kanban"),
     NavItem(_("Spare parts"), "spares:index", "spares.view", "package"),
     NavItem(_("Parts sales"), "spares:sale_list", "spares.sales", "wallet"),
     NavItem(_("Repairs (RMA)"), "rma:list", "rma.view", "rotate-ccw"),

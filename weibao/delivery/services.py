@@ -16,7 +16,7 @@ from django.utils.translation import gettext as _
 from weibao.assets.uploads import check_upload
 from weibao.contracts import clock
 from weibao.core.concurrency import update_if_version
-from weibao.core.exceptions import TransitionNotAllowed
+from weibao.core.exceptions import StaleEdit, TransitionNotAllowed
 from weibao.delivery.choices import (
     ARRIVAL_STAGES,
     DEFAULT_DOCUMENT_SET,
@@ -153,9 +153,13 @@ def required_documents_missing(project: DeliveryProject, stage: str) -> list[Del
     return missing
 
 
-def _stage_gate_messages(project: DeliveryProject, today: datetime.date) -> list[str]:
-    """What, besides documents, the current stage needs before it can close."""
-    stage, problems = project.stage, []
+def stage_problems(project: DeliveryProject, today: datetime.date) -> list[str]:
+    """Everything the current stage still needs before it can close: its documents, then its other gates."""
+    stage = project.stage
+    problems = [
+        _("Missing or not reviewed: %(doc)s.") % {"doc": doc.title}
+        for doc in required_documents_missing(project, stage)
+    ]
     if stage == Stage.PRESALES and project.bid_won is None:
         problems.append(_("Record whether the bid was won."))
     elif stage == Stage.CONTRACT:
@@ -190,18 +194,12 @@ def stage_close(*, project: DeliveryProject, actor, version: int | None = None,
     """Close the current stage and open the next one; refused while a required document or gate is open."""
     locked = DeliveryProject.objects.select_for_update().get(pk=project.pk)
     if version is not None and locked.version != version:
-        from weibao.core.exceptions import StaleEdit
-
         raise StaleEdit
     current = locked.stage
     if current not in TRANSITIONS or not TRANSITIONS[current] or current == Stage.ACCEPTED:
         raise TransitionNotAllowed(current=current, requested="close",
                                    message=_("This stage is not closed by hand."))  # fmt: skip
-    problems = [
-        _("Missing or not reviewed: %(doc)s.") % {"doc": doc.title}
-        for doc in required_documents_missing(locked, current)
-    ]
-    problems += _stage_gate_messages(locked, today or timezone.localdate())
+    problems = stage_problems(locked, today or timezone.localdate())
     if problems:
         raise ValidationError([_gate(p) for p in problems])
     new = Stage.LOST if current == Stage.PRESALES and locked.bid_won is False else _next_stage(current)
@@ -489,3 +487,15 @@ def weekly_report_generate(*, project: DeliveryProject, actor, week_start: datet
         project=project, week_start=week_start, defaults={"data": data, "generated_by": actor}
     )
     return report
+
+
+def equipment_import(*, project: DeliveryProject, actor, data: bytes):
+    """Check an uploaded equipment list; only a list without errors replaces the project's list (all or nothing).
+    Returns the check result with its row report; ImportFileError when the file cannot be read at all."""
+    from weibao.delivery.excel import check_equipment
+
+    _check_equipment_editable(project)
+    result = check_equipment(data, project=project)
+    if result.ok:
+        equipment_replace(project=project, actor=actor, rows=result.rows)
+    return result
