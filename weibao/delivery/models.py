@@ -186,7 +186,9 @@ class StageEvent(models.Model):
     project = models.ForeignKey(DeliveryProject, on_delete=models.CASCADE, related_name="events")
     at = models.DateTimeField(_("time"), default=timezone.now, db_index=True)
     kind = models.CharField(_("kind"), max_length=32)
-    actor = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, related_name="+")
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
     old_stage = models.CharField(max_length=24, choices=Stage.choices, blank=True)
     new_stage = models.CharField(max_length=24, choices=Stage.choices, blank=True)
     note = models.TextField(blank=True)
@@ -215,7 +217,9 @@ class DeliveryDocument(TimeStampedModel):
     review_status = models.CharField(
         _("review"), max_length=16, choices=ReviewStatus.choices, default=ReviewStatus.NOT_REQUIRED
     )
-    reviewed_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, related_name="+")
+    reviewed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
     reviewed_at = models.DateTimeField(_("reviewed at"), null=True, blank=True)
     review_note = models.TextField(_("review note"), blank=True)
     visible_to_customer = models.BooleanField(_("visible to the customer"), default=True)
