@@ -7,7 +7,7 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from weibao.assets.tests.factories import VendorFactory
 from weibao.contracts.tests.factories import CalendarFactory
 from weibao.customers.tests.factories import CustomerFactory
-from weibao.delivery import services
+from weibao.delivery import seed, services
 from weibao.delivery.models import ProjectType
 
 PDF = b"%PDF-1.4\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n"
@@ -32,12 +32,7 @@ def delivery_project(*, actor, customer=None, calendar=None, code: str = "D001",
 
 def fill_stage(project, actor, stage: str | None = None) -> None:
     """Upload (and approve where needed) every required document of a stage."""
-    for doc in project.documents.filter(stage=stage or project.stage):
-        if doc.current_version == 0:
-            services.document_upload(document=doc, actor=actor, upload=pdf())
-        doc.refresh_from_db()
-        if doc.review_status == "pending":
-            services.document_review(document=doc, actor=actor, approve=True)
+    seed.fill_stage(project, actor, stage)
 
 
 def add_equipment(project, actor, n: int = 2, vendor=None, site_name: str = "总部大楼", **extra):
@@ -50,39 +45,13 @@ def add_equipment(project, actor, n: int = 2, vendor=None, site_name: str = "总
     ]  # fmt: skip
 
 
-def walk_to(project, actor, stage: str, *, today=datetime.date(2026, 12, 1)):
-    """Close stages with every gate satisfied until `stage` is the current one."""
-    from weibao.delivery.choices import ReadinessItem, Stage
+DATES = {"confirmed": datetime.date(2026, 1, 5), "signed": datetime.date(2026, 1, 6), "ready": datetime.date(2026, 2, 1),
+         "arrived": datetime.date(2026, 2, 10), "initial": datetime.date(2026, 4, 1),
+         "trial": datetime.date(2026, 4, 2), "final": datetime.date(2026, 8, 1)}  # fmt: skip
 
-    while project.stage != stage:
-        project.refresh_from_db()
-        current = project.stage
-        if current == Stage.PRESALES:
-            services.delivery_project_update(project=project, actor=actor, bid_won=True)
-        elif current == Stage.CONTRACT:
-            if not project.equipment.exists():
-                add_equipment(project, actor)
-            services.delivery_project_update(project=project, actor=actor,
-                                             equipment_confirmed_on=datetime.date(2026, 1, 5),
-                                             contract_signed_on=datetime.date(2026, 1, 6))  # fmt: skip
-        elif current == Stage.EXECUTION:
-            for item in ReadinessItem:
-                services.readiness_check(project=project, actor=actor, item=item, done_on=datetime.date(2026, 2, 1))
-            if not project.arrivals.exists():
-                services.arrival_record(project=project, actor=actor, arrived_on=datetime.date(2026, 2, 10),
-                                        description="第一批")  # fmt: skip
-        elif current == Stage.INITIAL_ACCEPTANCE:
-            services.delivery_project_update(project=project, actor=actor,
-                                             initial_acceptance_on=datetime.date(2026, 4, 1))  # fmt: skip
-        elif current == Stage.TRIAL_RUN:
-            services.delivery_project_update(project=project, actor=actor, trial_run_start=datetime.date(2026, 4, 2))
-        elif current == Stage.FINAL_ACCEPTANCE:
-            services.delivery_project_update(project=project, actor=actor,
-                                             final_acceptance_on=datetime.date(2026, 8, 1))  # fmt: skip
-        project.refresh_from_db()
-        fill_stage(project, actor)
-        if current == Stage.PROCUREMENT:
-            fill_stage(project, actor, Stage.DESIGN)  # the design is reviewed before the equipment arrives
-        services.stage_close(project=project, actor=actor, today=today)
-        project.refresh_from_db()
-    return project
+
+def walk_to(project, actor, stage: str, *, today=datetime.date(2026, 12, 1)):
+    """Close stages with every gate satisfied until `stage` is the current one (an equipment list if none)."""
+    if not project.equipment.exists():
+        add_equipment(project, actor)
+    return seed.advance(project, actor, stage, dates=DATES, today=today)
