@@ -71,6 +71,8 @@ def _overview_form(page, project, action: str, fields: dict, selects: dict | Non
 
 def test_contract_to_handover_then_a_customer_fault_finds_the_contract(browser_page, phone_page, login_as, manager,
                                                                        customer_a_user, customer_a_org):  # fmt: skip
+    for p in (browser_page, phone_page):
+        p.set_default_timeout(60_000)  # about a hundred page loads on a shared, busy machine
     today = timezone.localdate()
     template = ContractFactory(code="TPL-GOLD", start_date=today - dt.timedelta(days=900),
                                end_date=today - dt.timedelta(days=800))  # fmt: skip

@@ -27,7 +27,7 @@ def _accepted(manager, **kwargs):
 
 def test_handover_before_final_acceptance_is_refused(manager):
     project = walk_to(delivery_project(actor=manager), manager, Stage.FINAL_ACCEPTANCE)
-    with pytest.raises(HandoverRefused, match="final acceptance"):
+    with pytest.raises(HandoverRefused, match="终验"):
         project_handover(project=project, actor=manager)
     assert not Project.objects.exists()
 

@@ -59,7 +59,7 @@ def test_presales_lost_bid_ends_the_project(manager):
 
 def test_arrival_before_design_review_is_refused(manager):
     project = walk_to(delivery_project(actor=manager), manager, Stage.PROCUREMENT)
-    with pytest.raises(ValidationError, match="approve the design"):
+    with pytest.raises(ValidationError, match="审核通过设计"):
         services.arrival_record(project=project, actor=manager, arrived_on=datetime.date(2026, 2, 1), description="x")
 
 
@@ -75,7 +75,7 @@ def test_design_review_after_arrival_is_refused(manager, customer_a_user):
     design.review_status = "pending"
     design.save()
     services.document_upload(document=design, actor=manager, upload=pdf())
-    with pytest.raises(ValidationError, match="already arrived"):
+    with pytest.raises(ValidationError, match="已到货"):
         services.document_review(document=design, actor=customer_a_user, approve=True)
 
 
