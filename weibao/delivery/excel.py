@@ -4,8 +4,6 @@ The columns, reading limits and cell rules are the device import's (`weibao.asse
 a site is a name (the handover creates missing sites), and the list replaces the project's list as a whole.
 """
 
-import ipaddress
-
 from django.utils.translation import gettext as _
 
 from weibao.assets.choices import DeviceCategory
@@ -19,6 +17,7 @@ from weibao.assets.excel import (
     RowError,
     cell_choice,
     cell_date,
+    cell_ip,
     cell_params,
     cell_text,
     export_table,
@@ -81,15 +80,7 @@ def check_equipment(data: bytes, *, project: DeliveryProject) -> CheckResult:
         row["vendor"] = vendor
         row["category"] = cell_choice(cell("category"), categories, COLUMN_BY_KEY["category"], errors, rownum,
                                       DeviceCategory.HARDWARE)  # fmt: skip
-        ip_text = cell_text(cell("ip_address"), COLUMN_BY_KEY["ip_address"], errors, rownum)
-        if ip_text:
-            try:
-                ip_text = str(ipaddress.ip_address(ip_text))
-            except ValueError:
-                errors.append(
-                    RowError(rownum, "IP地址", _("“%(value)s” is not an IP address.") % {"value": ip_text[:45]})
-                )
-        row["ip_address"] = ip_text
+        row["ip_address"] = cell_ip(cell("ip_address"), COLUMN_BY_KEY["ip_address"], errors, rownum)
         row["installed_on"] = cell_date(cell("installed_on"), COLUMN_BY_KEY["installed_on"], errors, rownum)
         row["parameters"] = cell_params(cell("parameters"), COLUMN_BY_KEY["parameters"], errors, rownum)
         if vendor is not None and row["serial_number"]:

@@ -50,6 +50,11 @@ def _error(exc: Exception) -> str:
     return getattr(exc, "message", str(exc))
 
 
+def _form_errors(form) -> str:
+    return " ".join(f"{form.fields[f].label}: {' '.join(e)}" if f in form.fields else " ".join(e)
+                    for f, e in form.errors.items())  # fmt: skip
+
+
 def _run(request, call, *, ok: str = "") -> bool:
     """Call a service; its refusal becomes a message on the next page (gates are explained, never a 500)."""
     try:
@@ -141,45 +146,25 @@ def handover(request: HttpRequest, pk: int) -> HttpResponse:
     return redirect("delivery:project", pk=pk)
 
 
+# The overview's small forms: permission, form, service (each service takes project, actor and the form's fields).
+OVERVIEW_FORMS = {
+    "arrival": ("delivery.edit", forms.ArrivalForm, services.arrival_record),
+    "readiness": ("delivery.records", forms.ReadinessForm, services.readiness_check),
+    "team": ("delivery.edit", forms.TeamForm, services.team_member_add),
+    "party": ("delivery.edit", forms.PartyForm, services.party_invite),
+}
+
+
 @require_POST
 @login_required
-def arrival_add(request: HttpRequest, pk: int) -> HttpResponse:
-    project = _project(request, pk, "delivery.edit")
-    form = forms.ArrivalForm(request.POST)
+def overview_post(request: HttpRequest, pk: int, what: str) -> HttpResponse:
+    perm, form_class, service = OVERVIEW_FORMS[what]
+    project = _project(request, pk, perm)
+    form = form_class(request.POST)
     if form.is_valid():
-        _run(request, lambda: services.arrival_record(project=project, actor=request.user, **form.cleaned_data))
+        _run(request, lambda: service(project=project, actor=request.user, **form.cleaned_data), ok=_("Saved."))
     else:
-        messages.error(request, _("Enter the arrival date and what arrived."))
-    return redirect("delivery:project", pk=pk)
-
-
-@require_POST
-@login_required
-def readiness_add(request: HttpRequest, pk: int) -> HttpResponse:
-    project = _project(request, pk, "delivery.records")
-    form = forms.ReadinessForm(request.POST)
-    if form.is_valid():
-        _run(request, lambda: services.readiness_check(project=project, actor=request.user, **form.cleaned_data))
-    return redirect("delivery:project", pk=pk)
-
-
-@require_POST
-@login_required
-def team_add(request: HttpRequest, pk: int) -> HttpResponse:
-    project = _project(request, pk, "delivery.edit")
-    form = forms.TeamForm(request.POST)
-    if form.is_valid():
-        _run(request, lambda: services.team_member_add(project=project, actor=request.user, **form.cleaned_data))
-    return redirect("delivery:project", pk=pk)
-
-
-@require_POST
-@login_required
-def party_add(request: HttpRequest, pk: int) -> HttpResponse:
-    project = _project(request, pk, "delivery.edit")
-    form = forms.PartyForm(request.POST)
-    if form.is_valid():
-        _run(request, lambda: services.party_invite(project=project, actor=request.user, **form.cleaned_data))
+        messages.error(request, _form_errors(form))
     return redirect("delivery:project", pk=pk)
 
 
@@ -355,8 +340,7 @@ def record_add(request: HttpRequest, pk: int, kind: str) -> HttpResponse:
         _run(request, lambda: RECORD_SERVICES[kind](project=project, actor=request.user, **form.cleaned_data),
              ok=_("Saved."))  # fmt: skip
     else:
-        messages.error(request, " ".join(f"{form.fields[f].label}: {' '.join(e)}" if f in form.fields else " ".join(e)
-                                         for f, e in form.errors.items()))  # fmt: skip
+        messages.error(request, _form_errors(form))
     return redirect("delivery:records", pk=pk)
 
 
