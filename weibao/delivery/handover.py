@@ -118,18 +118,19 @@ def project_handover(*, project: DeliveryProject, actor) -> DeliveryProject:
     )  # fmt: skip
     terms = {t.category: t for t in contract.warranty_terms.all()}
 
-    # devices: one per line, matched to an existing device by vendor and serial number
+    # devices: one per line, matched to an existing device by vendor and serial number (read in one query)
+    serials = {i.serial_number for i in items if i.serial_number}
+    existing_devices = {
+        (d.vendor_id, d.serial_number): d for d in Device.objects.filter(serial_number__in=serials)
+    } if serials else {}  # fmt: skip
+    linked = []
     for item in items:
         installed = item.installed_on or accepted
         fields = {f: getattr(item, f) for f in DEVICE_COPY}
         fields |= {"category": item.category, "installed_on": installed, "project": estate,
                    "subsystem": subsystems.get(item.subsystem_name.strip()),
                    "warranty_end": terms[item.category].warranty_end(installed) if item.category in terms else None}  # fmt: skip
-        existing = (
-            Device.objects.filter(vendor=item.vendor, serial_number=item.serial_number).first()
-            if item.serial_number
-            else None
-        )
+        existing = existing_devices.get((item.vendor_id, item.serial_number)) if item.serial_number else None
         try:
             if existing is not None and existing.customer_id == customer.pk:
                 device = asset_services.device_update(device=existing, actor=actor, site=sites[item.site_name.strip()],
@@ -142,7 +143,8 @@ def project_handover(*, project: DeliveryProject, actor) -> DeliveryProject:
             raise _row_error(item, exc) from exc
         if item.device_id != device.pk:
             item.device = device
-            item.save(update_fields=["device", "updated_at"])
+            linked.append(item)
+    EquipmentItem.objects.bulk_update(linked, ["device"], batch_size=500)
 
     # documents the maintenance team needs: drawings, parameters, media, maintenance and emergency plans
     for doc in locked.documents.filter(kind__in=list(ESTATE_DOC_TYPES), current_version__gt=0,
