@@ -55,6 +55,7 @@ API_ROUTERS = [
     ("slareports", "/sla-reports/"),
     ("inspections", "/inspections/"),
     ("planning", "/planning/"),
+    ("delivery", "/delivery/"),
 ]
 for app, prefix in API_ROUTERS:
     if find_spec(f"weibao.{app}.api") is not None:

@@ -56,6 +56,7 @@ INSTALLED_APPS = [
     "weibao.slareports",
     "weibao.inspections",
     "weibao.planning",
+    "weibao.delivery",
 ]
 
 MIDDLEWARE = [

@@ -25,6 +25,7 @@ APP_PREFIXES = [
     ("inspections", "inspections/"),
     ("planning", "planning/"),
     ("inbound", "inbound/"),
+    ("delivery", "delivery/"),
 ]
 
 urlpatterns = [

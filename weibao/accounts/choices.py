@@ -6,6 +6,7 @@ class OrganisationKind(models.TextChoices):
     OWN = "own", _("Our company")
     CUSTOMER = "customer", _("Customer")
     VENDOR = "vendor", _("Vendor")
+    SUPERVISOR = "supervisor", _("Supervision company (监理)")
 
 
 class Role(models.TextChoices):
@@ -18,6 +19,9 @@ class Role(models.TextChoices):
     CUSTOMER_CONTACT = "customer_contact", _("Customer contact")
     VENDOR_CONTACT = "vendor_contact", _("Vendor contact")
     COMMERCIAL = "commercial", _("Commercial department (商务部)")
+    SALES = "sales", _("Sales (销售)")
+    PRESALES = "presales", _("Pre-sales engineer (售前工程师)")
+    SUPERVISOR = "supervisor", _("Supervisor (监理)")
 
 
 STAFF_ROLES = frozenset(
@@ -29,6 +33,8 @@ STAFF_ROLES = frozenset(
         Role.SERVICE_ADMIN,
         Role.PROJECT_MANAGER,
         Role.COMMERCIAL,
+        Role.SALES,
+        Role.PRESALES,
     }
 )
 # Which organisation kind each role belongs to: a customer contact can only sit in a customer organisation.
@@ -36,6 +42,7 @@ ROLE_ORGANISATION_KIND = {
     **dict.fromkeys(STAFF_ROLES, OrganisationKind.OWN),
     Role.CUSTOMER_CONTACT: OrganisationKind.CUSTOMER,
     Role.VENDOR_CONTACT: OrganisationKind.VENDOR,
+    Role.SUPERVISOR: OrganisationKind.SUPERVISOR,  # an outside party: sees only the delivery projects it supervises
 }
 
 

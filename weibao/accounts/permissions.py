@@ -9,13 +9,15 @@ from django.core.exceptions import PermissionDenied
 from weibao.accounts.choices import Role
 
 ALL_STAFF = {Role.ADMIN, Role.SERVICE_MANAGER, Role.DUTY_ENGINEER, Role.FIELD_ENGINEER, Role.SERVICE_ADMIN,
-             Role.PROJECT_MANAGER, Role.COMMERCIAL}  # fmt: skip
+             Role.PROJECT_MANAGER, Role.COMMERCIAL, Role.SALES, Role.PRESALES}  # fmt: skip
 MANAGERS = {Role.ADMIN, Role.SERVICE_MANAGER}
 DESK = {Role.ADMIN, Role.SERVICE_MANAGER, Role.DUTY_ENGINEER, Role.SERVICE_ADMIN}
 ENGINEERS = {Role.DUTY_ENGINEER, Role.FIELD_ENGINEER}
 CUSTOMER = {Role.CUSTOMER_CONTACT}
 VENDOR = {Role.VENDOR_CONTACT}
 COMMERCIAL = {Role.COMMERCIAL}  # 商务部: repairs (RMA), fees, vendor agreements
+SUPERVISOR = {Role.SUPERVISOR}  # 监理: an outside party, sees only the delivery projects it supervises
+DELIVERY_TEAM = MANAGERS | {Role.PROJECT_MANAGER, Role.SALES, Role.PRESALES}  # runs delivery projects
 
 # permission -> roles holding it
 PERMISSIONS: dict[str, set[str]] = {
@@ -25,7 +27,7 @@ PERMISSIONS: dict[str, set[str]] = {
     "audit.view": {Role.ADMIN, Role.SERVICE_MANAGER},
     "api.tokens": ALL_STAFF | CUSTOMER,
     "system.status": {Role.ADMIN},
-    "profile.edit": ALL_STAFF | CUSTOMER | VENDOR,
+    "profile.edit": ALL_STAFF | CUSTOMER | VENDOR | SUPERVISOR,
     # estate: customers, sites, projects, devices, documents
     "estate.view": ALL_STAFF | CUSTOMER | VENDOR,
     "estate.browse": ALL_STAFF | CUSTOMER,  # menu entries: vendors see estate only through escalations
@@ -135,6 +137,13 @@ PERMISSIONS: dict[str, set[str]] = {
     "planning.tick": DESK | ENGINEERS | MANAGERS,
     "training.edit": MANAGERS | {Role.SERVICE_ADMIN, Role.PROJECT_MANAGER},
     "training.sign_in": ALL_STAFF | CUSTOMER,
+    # project delivery (issue 16): which projects each sees is delivery.selectors.delivery_project_qs_for
+    # (customers their own, supervisors and invited vendors the projects they are a party to)
+    "delivery.view": ALL_STAFF | CUSTOMER | SUPERVISOR | VENDOR,
+    "delivery.edit": DELIVERY_TEAM,  # stages, team, milestones, equipment list, documents, handover
+    "delivery.records": DELIVERY_TEAM | ENGINEERS | SUPERVISOR,  # daily reports, issues, risks, meetings
+    "delivery.review": CUSTOMER | SUPERVISOR | DELIVERY_TEAM,  # staff record a review signed on paper
+    "delivery.handover": MANAGERS | {Role.PROJECT_MANAGER},
     # channels
     "notifications.admin": {Role.ADMIN},
     "notifications.view_log": MANAGERS | {Role.SERVICE_ADMIN},

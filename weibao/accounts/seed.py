@@ -33,6 +33,8 @@ DEMO_STAFF = [
     ("clerk", "陈静", Role.SERVICE_ADMIN, "hq", AuthorityLevel.STAFF, [], "13805140008", True, False),
     ("pm", "赵磊", Role.PROJECT_MANAGER, "hq", AuthorityLevel.STAFF, [], "13805140009", False, False),
     ("commercial", "周敏", Role.COMMERCIAL, "hq", AuthorityLevel.STAFF, [], "13805140010", True, False),
+    ("sales", "吴芳", Role.SALES, "hq", AuthorityLevel.STAFF, [], "13805140011", True, False),
+    ("presales", "郑凯", Role.PRESALES, "hq", AuthorityLevel.STAFF, [], "13805140012", True, False),
 ]  # fmt: skip
 
 
@@ -80,8 +82,8 @@ def _demo_user(username: str, name: str, role: str, organisation: Organisation, 
 
 
 def demo_external_user(username: str, name: str, role: str, organisation: Organisation) -> User:
-    """Used by other apps' seeds for customer and vendor logins."""
-    assert organisation.kind in (OrganisationKind.CUSTOMER, OrganisationKind.VENDOR)  # noqa: S101
+    """Used by other apps' seeds for customer, vendor and supervisor (监理) logins."""
+    assert organisation.kind != OrganisationKind.OWN  # noqa: S101
     return _demo_user(username, name, role, organisation)
 
 

@@ -131,6 +131,32 @@ def _header_map(header_row: tuple) -> tuple[dict[str, int], list[str]]:
     return header_map(header_row, COLUMNS)
 
 
+def cell_date(value, column: Column, errors: list[RowError], rownum: int) -> datetime.date | None:
+    """A date cell read as the device import reads it (Excel dates and the usual typed formats)."""
+    return _date(value, column, errors, rownum)
+
+
+def cell_ip(value, column: Column, errors: list[RowError], rownum: int) -> str:
+    """An IP address cell in canonical form ("" when empty; a row error when it is not an address)."""
+    text = cell_text(value, column, errors, rownum)
+    if text:
+        try:
+            return str(ipaddress.ip_address(text))
+        except ValueError:
+            errors.append(
+                RowError(rownum, column.header, _("“%(value)s” is not an IP address.") % {"value": text[:45]})
+            )
+    return text
+
+
+def cell_choice(value, choices, column: Column, errors: list[RowError], rownum: int, default: str) -> str:
+    return _choice(value, choices, column, errors, rownum, default)
+
+
+def cell_params(value, column: Column, errors: list[RowError], rownum: int) -> dict:
+    return _params(value, column, errors, rownum)
+
+
 def _date(value, column: Column, errors: list[RowError], rownum: int) -> datetime.date | None:
     if value in (None, ""):
         return None
@@ -289,16 +315,7 @@ def check_file(data: bytes, *, job: ImportJob, progress: Callable[[int, int], No
                                   DeviceCategory.HARDWARE)  # fmt: skip
         row["status"] = _choice(cell("status"), status_choices, COLUMN_BY_KEY["status"], errors, rownum,
                                 DeviceStatus.IN_SERVICE)  # fmt: skip
-        ip_raw = cell("ip_address")
-        ip_text = cell_text(ip_raw, COLUMN_BY_KEY["ip_address"], errors, rownum)
-        if ip_text:
-            try:
-                ip_text = str(ipaddress.ip_address(ip_text))
-            except ValueError:
-                errors.append(
-                    RowError(rownum, "IP地址", _("“%(value)s” is not an IP address.") % {"value": ip_text[:45]})
-                )
-        row["ip_address"] = ip_text
+        row["ip_address"] = cell_ip(cell("ip_address"), COLUMN_BY_KEY["ip_address"], errors, rownum)
         row["installed_on"] = _date(cell("installed_on"), COLUMN_BY_KEY["installed_on"], errors, rownum)
         row["warranty_end"] = _date(cell("warranty_end"), COLUMN_BY_KEY["warranty_end"], errors, rownum)
         if row["installed_on"] and row["warranty_end"] and row["warranty_end"] < row["installed_on"]:

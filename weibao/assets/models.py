@@ -80,6 +80,8 @@ class Project(TimeStampedModel):
     delivered_on = models.DateField(_("delivered on"), null=True, blank=True)
     accepted_on = models.DateField(_("final acceptance on"), null=True, blank=True)
     warranty_end = models.DateField(_("project warranty end"), null=True, blank=True)
+    # False while the project is still being delivered (weibao.delivery); the handover sets it (移交).
+    in_maintenance = models.BooleanField(_("in maintenance"), default=True)
     project_manager = models.ForeignKey(
         settings.AUTH_USER_MODEL,
         on_delete=models.SET_NULL,

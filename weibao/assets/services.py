@@ -36,7 +36,7 @@ logger = logging.getLogger(__name__)
 
 VENDOR_FIELDS = ("name", "support_phone", "support_email", "support_contact", "website", "rma_address",
                  "offers_onsite_service", "notes")  # fmt: skip
-PROJECT_FIELDS = ("code", "name", "site", "built_by_us", "description", "delivered_on", "accepted_on",
+PROJECT_FIELDS = ("code", "name", "site", "built_by_us", "description", "delivered_on", "accepted_on", "in_maintenance",
                   "warranty_end", "project_manager")  # fmt: skip
 SUBSYSTEM_FIELDS = ("kind", "name", "function", "cautions")
 DEVICE_FIELDS = ("site", "project", "subsystem", "vendor", "category", "name", "model", "serial_number", "location",

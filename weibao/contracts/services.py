@@ -334,9 +334,11 @@ def contract_create(
     sites: Iterable = (),
     warranty_terms: Iterable[Mapping] = (),
     renewed_from: Contract | None = None,
+    sla_from: Contract | None = None,
     **fields,
 ) -> Contract:
-    """A new contract with an SLA policy pre-filled from the SPEC defaults (or copied from the renewed contract)."""
+    """A new contract with an SLA policy pre-filled from the SPEC defaults, or copied from the renewed contract or
+    from `sla_from` (another contract used as the SLA template, e.g. at a project's handover)."""
     projects, sites = list(projects), list(sites)
     terms = _validate_terms(warranty_terms)
     for money in ("labour_rate_hour", "labour_rate_visit", "transport_rate"):
@@ -348,8 +350,9 @@ def contract_create(
     contract.projects.set(projects)
     contract.sites.set(sites)
     WarrantyTerm.objects.bulk_create(WarrantyTerm(contract=contract, **t) for t in terms)
-    if renewed_from is not None and hasattr(renewed_from, "sla"):
-        _copy_policy(renewed_from.sla, contract)
+    source = renewed_from if renewed_from is not None else sla_from
+    if source is not None and hasattr(source, "sla"):
+        _copy_policy(source.sla, contract)
     else:
         sla_policy_create_default(contract=contract)
     return contract

@@ -26,6 +26,9 @@ def test_demo_logins_lists_every_role(make_user, customer_a_org, vendor_org):
     demo(stdout=io.StringIO())
     make_user("customer_contact", customer_a_org, username="customer")
     make_user("vendor_contact", vendor_org, username="vendor")
+    from weibao.accounts.tests.factories import OrganisationFactory
+
+    make_user("supervisor", OrganisationFactory(kind="supervisor"), username="supervisor")  # the delivery seed's
     out = io.StringIO()
     call_command("demo_logins", stdout=out)
     text = out.getvalue()

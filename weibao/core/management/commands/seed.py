@@ -25,6 +25,7 @@ SEED_APPS = [
     "inspections",
     "planning",
     "inbound",
+    "delivery",
 ]
 
 
