@@ -55,6 +55,7 @@ INSTALLED_APPS = [
     "weibao.slareports",
     "weibao.inspections",
     "weibao.planning",
+    "weibao.labels",
 ]
 
 MIDDLEWARE = [

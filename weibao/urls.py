@@ -24,6 +24,7 @@ APP_PREFIXES = [
     ("slareports", "sla-reports/"),
     ("inspections", "inspections/"),
     ("planning", "planning/"),
+    ("labels", "labels/"),
 ]
 
 urlpatterns = [

@@ -73,6 +73,8 @@ class Notice(models.TextChoices):
     NEW_ORDER = "new_order", _("New A/B-class order")
     DISPATCH_REQUEST = "dispatch_request", _("Dispatch requested")
     COVER_GAP = "cover_gap", _("7x24 roster gap")
+    # Issue 17: the one-time code of the scan-to-report page (QR label on a device), for a contact without an account.
+    SCAN_CODE = "scan_code", _("Scan-to-report login code")
 
 
 class DeliveryStatus(models.TextChoices):

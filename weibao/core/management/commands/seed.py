@@ -24,6 +24,7 @@ SEED_APPS = [
     "slareports",
     "inspections",
     "planning",
+    "labels",
 ]
 
 
