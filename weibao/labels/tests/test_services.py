@@ -20,7 +20,9 @@ def test_ensure_issues_one_unguessable_label_per_device_and_is_idempotent(device
     again = services.labels_ensure(devices=[device_a, device_b], actor=manager)
     assert {k: v.pk for k, v in first.items()} == {k: v.pk for k, v in again.items()}
     token = first[device_a.pk].token
-    assert len(token) >= 24 and str(device_a.pk) != token and token != first[device_b.pk].token
+    assert len(token) >= 24
+    assert str(device_a.pk) != token
+    assert token != first[device_b.pk].token
     assert Label.objects.filter(revoked_at__isnull=True).count() == 2
 
 
@@ -51,7 +53,8 @@ def test_scan_counts(label_a):
     services.label_for_scan(token=label_a.token)
     services.label_for_scan(token=label_a.token)
     label_a.refresh_from_db()
-    assert label_a.scans == 2 and label_a.last_scanned_at is not None
+    assert label_a.scans == 2
+    assert label_a.last_scanned_at is not None
 
 
 def test_code_is_sent_to_a_contact_stored_hashed_and_proves_the_contact(
@@ -61,16 +64,18 @@ def test_code_is_sent_to_a_contact_stored_hashed_and_proves_the_contact(
         request = services.scan_code_request(label=label_a, phone="+86 139 5100 1234", client_ip="10.0.0.1")
     assert request.sent
     [(phone, code)] = sent_codes(sms)
-    assert phone == "13951001234" and len(code) == 6
+    assert phone == "13951001234"
+    assert len(code) == 6
     row = ScanCode.objects.get()
-    assert code not in row.code_hash and row.contact == contact_a
+    assert code not in row.code_hash
+    assert row.contact == contact_a
     # The delivery log keeps no usable code once sent.
     from weibao.notifications.models import Delivery
 
     delivery = Delivery.objects.get(notice="scan_code")
-    assert (
-        delivery.status == "sent" and delivery.payload["params"]["code"] == "******" and code not in delivery.body_text
-    )
+    assert delivery.status == "sent"
+    assert delivery.payload["params"]["code"] == "******"
+    assert code not in delivery.body_text
     assert services.scan_code_verify(label=label_a, phone="13951001234", code=code) == contact_a
     with pytest.raises(ValidationError):  # one use
         services.scan_code_verify(label=label_a, phone="13951001234", code=code)
@@ -104,7 +109,8 @@ def test_expired_code_is_refused(label_a, contact_a, sms, django_capture_on_comm
 def test_unknown_number_gets_no_sms_and_cannot_verify(label_a, contact_a, sms, django_capture_on_commit_callbacks):
     with django_capture_on_commit_callbacks(execute=True):
         request = services.scan_code_request(label=label_a, phone="13800000000", client_ip=None)
-    assert not request.sent and sent_codes(sms) == []
+    assert not request.sent
+    assert sent_codes(sms) == []
     assert ScanCode.objects.get().contact is None
     with pytest.raises(ValidationError):
         services.scan_code_verify(label=label_a, phone="13800000000", code="123456")
@@ -117,7 +123,8 @@ def test_another_customers_contact_gets_no_code_for_this_label(label_a, device_b
     ContactFactory(customer=device_b.customer, mobile="13700000001")
     with django_capture_on_commit_callbacks(execute=True):
         request = services.scan_code_request(label=label_a, phone="13700000001", client_ip=None)
-    assert not request.sent and sent_codes(sms) == []
+    assert not request.sent
+    assert sent_codes(sms) == []
 
 
 def test_code_requests_are_rate_limited(label_a, contact_a, sms, settings, django_capture_on_commit_callbacks):
@@ -127,7 +134,8 @@ def test_code_requests_are_rate_limited(label_a, contact_a, sms, settings, djang
             services.scan_code_request(label=label_a, phone="13951001234", client_ip="10.0.0.2")
     with pytest.raises(ValidationError):
         services.scan_code_request(label=label_a, phone="13951001234", client_ip="10.0.0.2")
-    assert ScanCode.objects.count() == 2 and len(sent_codes(sms)) == 2
+    assert ScanCode.objects.count() == 2
+    assert len(sent_codes(sms)) == 2
     settings.WEIBAO_SCAN_CODES_PER_ADDRESS = 2
     with pytest.raises(ValidationError):  # another number from the same address
         services.scan_code_request(label=label_a, phone="13900000009", client_ip="10.0.0.2")
@@ -138,7 +146,8 @@ def test_contact_report_is_prefilled_with_customer_site_device_and_contract(labe
     wo = services.scan_report_create(label=label_a, symptom="交换机端口指示灯全灭", photos=[photo], contact=contact_a)
     assert (wo.customer, wo.site, wo.contract, wo.channel) == (device_a.customer, device_a.site, contract_a, "web")
     assert list(wo.devices.all()) == [device_a]
-    assert wo.reporter_name == "周主任" and wo.contact == contact_a
+    assert wo.reporter_name == "周主任"
+    assert wo.contact == contact_a
     assert wo.source_ref == f"label:{label_a.pk}"
     assert wo.attachments.count() == 1
 
