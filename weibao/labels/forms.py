@@ -22,6 +22,8 @@ class CodeForm(forms.Form):
 class ScanReportForm(forms.Form):
     """What is wrong with the scanned device, how urgent, and photos straight from the phone's camera."""
 
+    label_suffix = ""  # the labels are questions ("出了什么问题？"): no colon after them
+
     symptom = forms.CharField(label=_("What is wrong?"), max_length=5000, widget=forms.Textarea(attrs={"rows": 4}))
     severity = forms.ChoiceField(label=_("How urgent is it?"), choices=Severity.choices, initial=Severity.C)
     reporter_phone = forms.CharField(label=_("Phone number to call you back"), max_length=40, required=False)

@@ -53,7 +53,9 @@ def _page(request: HttpRequest, context: dict, status: int = 200) -> HttpRespons
     context.setdefault("hotline", conf.get("WEIBAO_HOTLINE"))
     response = render(request, SCAN_PAGE, context, status=status)
     response["Cache-Control"] = "private, no-store"
-    response["Referrer-Policy"] = "no-referrer"  # the token must not leak to other sites through links
+    # The token must not leak to other sites through links ("no-referrer" would make the browser send Origin: null
+    # with the page's own forms, which CSRF refuses).
+    response["Referrer-Policy"] = "same-origin"
     return response
 
 
