@@ -91,8 +91,7 @@ def isobmff_brands(head: bytes) -> set[bytes] | None:
         return None
     size = int.from_bytes(head[:4], "big")
     end = min(size if size >= 16 else 16, len(head))
-    brands = {head[8:12]} | {head[i : i + 4] for i in range(16, end - 3, 4)}
-    return brands
+    return {head[8:12]} | {head[i : i + 4] for i in range(16, end - 3, 4)}
 
 
 def _media_matches(ext: str, head: bytes) -> bool:

@@ -621,7 +621,7 @@ def delivery_send(*, delivery_id: int, now: dt.datetime | None = None) -> str:
     Delivery.objects.filter(pk=delivery.pk).update(
         status=DeliveryStatus.SENT, sent_at=timezone.now(), next_try_at=None, reason="", history=history,
         payload=_scrubbed(delivery.payload),
-    )
+    )  # fmt: skip
     return DeliveryStatus.SENT
 
 

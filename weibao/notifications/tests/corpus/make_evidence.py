@@ -140,4 +140,4 @@ if __name__ == "__main__":
     for name, make in MAILS.items():
         raw = make().replace(b"\r\n", b"\n").replace(b"\n", b"\r\n")
         (OUT / f"{name}.eml").write_bytes(raw)
-    print(f"wrote {len(MAILS)} mails to {OUT}")
+    sys.stdout.write(f"wrote {len(MAILS)} mails to {OUT}\n")
