@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from functools import lru_cache
+
 from django.conf import settings
 from django.db.models import QuerySet
 from django.urls import reverse
@@ -32,21 +34,28 @@ def sheet_devices(*, user, site_id: int | None = None, project_id: int | None = 
     return qs.order_by("site_id", "location", "name", "pk")
 
 
+@lru_cache(maxsize=4096)
+def label_qr(url: str) -> str:
+    """A label's QR code as a PNG data URI, 8 pixels a module (≥ 300 dpi at the printed size), cached per URL: a
+    token never changes, and making the code is most of the cost of a sheet."""
+    from weibao.onsite.pdf import qr_data_uri
+
+    return qr_data_uri(url, kind="png", scale=8)
+
+
 def scan_url(label: Label) -> str:
     return settings.SITE_URL.rstrip("/") + reverse("labels:scan", args=[label.token])
 
 
 def sheet_context(*, devices, labels: dict[int, Label], columns: int, rows: int, title: str) -> dict:
     """The PDF's pages: lists of rows of label cells (None fills the last page's empty places)."""
-    from weibao.onsite.pdf import qr_data_uri
-
     hotline = conf.get("WEIBAO_HOTLINE")
     cells = []
     for device in devices:
         label = labels[device.pk]
         cells.append({
             "name": device.name or device.model, "model": device.model, "serial": device.serial_number,
-            "site": device.site.name, "location": device.location, "qr": qr_data_uri(scan_url(label)),
+            "site": device.site.name, "location": device.location, "qr": label_qr(scan_url(label)),
         })  # fmt: skip
     per_page = columns * rows
     pages = []

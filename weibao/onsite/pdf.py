@@ -45,11 +45,13 @@ def copies() -> list[str]:
     return [_("Copy 1 — kept by the customer"), _("Copy 2 — kept by the company")]
 
 
-def qr_data_uri(text: str) -> str:
-    """The order's QR code (its number or URL) as an SVG data URI, so the PDF needs no file or network fetch."""
+def qr_data_uri(text: str, *, kind: str = "svg", scale: int = 4) -> str:
+    """The order's QR code (its number or URL) as an SVG data URI, so the PDF needs no file or network fetch.
+    `kind="png"` for sheets of many codes: WeasyPrint lays out a PNG in about half the time of an SVG."""
     buffer = io.BytesIO()
-    segno.make(text, error="m").save(buffer, kind="svg", scale=4, border=1)
-    return "data:image/svg+xml;base64," + base64.b64encode(buffer.getvalue()).decode("ascii")
+    segno.make(text, error="m").save(buffer, kind=kind, scale=scale, border=1)
+    mime = "image/svg+xml" if kind == "svg" else f"image/{kind}"
+    return f"data:{mime};base64," + base64.b64encode(buffer.getvalue()).decode("ascii")
 
 
 def image_data_uri(field_file, content_type: str = "image/png") -> str:
