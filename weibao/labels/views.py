@@ -181,44 +181,21 @@ def sheet_pdf(request: HttpRequest) -> HttpResponse:
     return response
 
 
-def _devices_of(request: HttpRequest, *, site_id: int | None = None, device_id: int | None = None) -> list:
-    return list(selectors.sheet_devices(user=request.user, site_id=site_id, device_id=device_id))
-
-
 @login_required
 @require_POST
-def device_regenerate(request: HttpRequest, pk: int) -> HttpResponse:
+def label_action(request: HttpRequest, pk: int, *, scope: str, action: str) -> HttpResponse:
+    """Regenerate or revoke the labels of one device (from its page) or of a whole site (from the labels page)."""
     require(request.user, "labels.manage")
-    services.labels_regenerate(devices=_devices_of(request, device_id=pk), actor=request.user)
-    messages.success(request, _("A new label was issued; the old one no longer works. Print and stick the new one."))
-    return redirect("assets:device_detail", pk=pk)
-
-
-@login_required
-@require_POST
-def device_revoke(request: HttpRequest, pk: int) -> HttpResponse:
-    require(request.user, "labels.manage")
-    services.labels_revoke(devices=_devices_of(request, device_id=pk), actor=request.user)
-    messages.success(request, _("The label was revoked."))
-    return redirect("assets:device_detail", pk=pk)
-
-
-@login_required
-@require_POST
-def site_regenerate(request: HttpRequest, pk: int) -> HttpResponse:
-    require(request.user, "labels.manage")
-    labels = services.labels_regenerate(devices=_devices_of(request, site_id=pk), actor=request.user)
-    messages.success(request, _("%(n)d new labels issued; the old ones no longer work.") % {"n": len(labels)})
-    return redirect("labels:sheet_page")
-
-
-@login_required
-@require_POST
-def site_revoke(request: HttpRequest, pk: int) -> HttpResponse:
-    require(request.user, "labels.manage")
-    count = services.labels_revoke(devices=_devices_of(request, site_id=pk), actor=request.user)
-    messages.success(request, _("%(n)d labels revoked.") % {"n": count})
-    return redirect("labels:sheet_page")
+    key = "device_id" if scope == "device" else "site_id"
+    devices = list(selectors.sheet_devices(user=request.user, **{key: pk}))  # 404 outside the user's scope
+    if action == "regenerate":
+        count = len(services.labels_regenerate(devices=devices, actor=request.user))
+        text = _("%(n)d new labels issued; the old ones no longer work. Print and stick the new ones.")
+    else:
+        count = services.labels_revoke(devices=devices, actor=request.user)
+        text = _("%(n)d labels revoked.")
+    messages.success(request, text % {"n": count})
+    return redirect("assets:device_detail", pk=pk) if scope == "device" else redirect("labels:sheet_page")
 
 
 def device_panel(*, request, device) -> dict | None:
