@@ -69,7 +69,7 @@ class ScanCode(TimeStampedModel):
         verbose_name=_("contact"),
     )  # fmt: skip
     phone_key = models.CharField(_("phone key"), max_length=32, db_index=True)
-    code_hash = models.CharField(max_length=64)
+    code_hash = models.CharField(max_length=100)  # "<salt>$<hex HMAC-SHA256>"
     expires_at = models.DateTimeField(_("expires at"))
     attempts = models.PositiveSmallIntegerField(_("wrong attempts"), default=0)
     used_at = models.DateTimeField(_("used at"), null=True, blank=True)
