@@ -48,7 +48,6 @@ NAV: list[NavItem] = [
     NavItem(_("Devices"), "assets:device_list", "estate.browse", "server"),
     NavItem(_("Projects"), "assets:project_list", "estate.browse", "folder-kanban"),
     NavItem(_("Search the estate"), "assets:search", "estate.browse", "search"),
-    NavItem(_("Device QR labels"), "labels:sheet_page", "labels.manage", "file-text"),
     NavItem(_("Vendors"), "assets:vendor_list", "estate.edit", "factory"),
     NavItem(_("Contracts"), "contracts:list", "contracts.view", "file-text"),
     NavItem(_("Calendars"), "contracts:calendar_list", "calendars.edit", "calendar-days"),
