@@ -57,6 +57,7 @@ INSTALLED_APPS = [
     "weibao.inspections",
     "weibao.planning",
     "weibao.delivery",
+    "weibao.labels",
 ]
 
 MIDDLEWARE = [

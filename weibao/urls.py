@@ -26,6 +26,7 @@ APP_PREFIXES = [
     ("planning", "planning/"),
     ("inbound", "inbound/"),
     ("delivery", "delivery/"),
+    ("labels", "labels/"),
 ]
 
 urlpatterns = [

@@ -34,6 +34,7 @@ PERMISSIONS: dict[str, set[str]] = {
     "estate.edit": MANAGERS | {Role.SERVICE_ADMIN, Role.PROJECT_MANAGER},
     "estate.import": MANAGERS | {Role.SERVICE_ADMIN, Role.PROJECT_MANAGER},
     "estate.documents": ALL_STAFF | CUSTOMER,
+    "labels.manage": MANAGERS | {Role.SERVICE_ADMIN, Role.PROJECT_MANAGER},  # print, regenerate, revoke QR labels
     # contracts, SLA policies, calendars
     "contracts.view": ALL_STAFF | CUSTOMER,
     "contracts.edit": MANAGERS,

@@ -1,6 +1,7 @@
 """Checks on uploaded files: size limit, real type sniffed against the extension, nothing executable."""
 
 import hashlib
+import re
 from dataclasses import dataclass
 from pathlib import PurePath
 
@@ -42,6 +43,12 @@ ALLOWED_EXTENSIONS: dict[str, str] = {
     ".rar": "application/vnd.rar",
     ".gz": "application/gzip",
     ".iso": "application/x-iso9660-image",
+    # Evidence customers send from phones (issue 17): iPhone photos and videos, Android videos, forwarded mails.
+    ".heic": "image/heic",
+    ".heif": "image/heif",
+    ".mp4": "video/mp4",
+    ".mov": "video/quicktime",
+    ".eml": "message/rfc822",
 }
 # The sniffed extension may differ from the name for container formats (docx/xlsx/vsdx are zip files, old Office
 # files are OLE "cfb" containers).
@@ -61,6 +68,43 @@ COMPATIBLE_SNIFFS: dict[str, set[str]] = {
 # Sniffed kinds we never store, whatever the extension says.
 FORBIDDEN_SNIFFS = {"exe", "elf", "dll", "macho", "sh", "swf", "dex", "deb", "rpm", "cab", "msi", "crx"}
 TEXT_EXTENSIONS = {".txt", ".csv", ".cfg", ".conf", ".log", ".dxf"}
+
+# ISO base media files (ISO/IEC 14496-12) start with a `ftyp` box: size, "ftyp", major brand, minor version, then
+# compatible brands. The brands tell HEIF images from MP4 and QuickTime videos; a file whose brands belong to
+# another family than its extension is refused, like any other mismatch.
+ISOBMFF_BRANDS: dict[str, set[bytes]] = {
+    ".heic": {b"heic", b"heix", b"heim", b"heis", b"hevc", b"hevx", b"mif1", b"msf1"},
+    ".mp4": {b"isom", b"iso2", b"iso3", b"iso4", b"iso5", b"iso6", b"mp41", b"mp42", b"avc1", b"dash", b"mmp4",
+             b"M4V ", b"MSNV", b"3gp4", b"3gp5", b"3gp6", b"3g2a", b"f4v "},
+    ".mov": {b"qt  "},
+}  # fmt: skip
+ISOBMFF_BRANDS[".heif"] = ISOBMFF_BRANDS[".heic"]
+# Old QuickTime files have no `ftyp` box and start straight with one of these atoms.
+QUICKTIME_ATOMS = {b"moov", b"mdat", b"wide", b"free", b"skip", b"pnot"}
+# An e-mail (RFC 5322) starts with a header field: a name of printable ASCII without ":" or space, then ":".
+MAIL_HEADER_RE = re.compile(rb"^[!-9;-~]+:")
+
+
+def isobmff_brands(head: bytes) -> set[bytes] | None:
+    """The major and compatible brands of an ISO base media file, None when `head` does not start with `ftyp`."""
+    if len(head) < 16 or head[4:8] != b"ftyp":
+        return None
+    size = int.from_bytes(head[:4], "big")
+    end = min(size if size >= 16 else 16, len(head))
+    return {head[8:12]} | {head[i : i + 4] for i in range(16, end - 3, 4)}
+
+
+def _media_matches(ext: str, head: bytes) -> bool:
+    brands = isobmff_brands(head)
+    if brands is None:
+        return ext == ".mov" and head[4:8] in QUICKTIME_ATOMS
+    if ext == ".mp4":  # a QuickTime brand, or a HEIF image, is not an MP4 whatever else it lists
+        return bool(brands & ISOBMFF_BRANDS[".mp4"]) and not brands & (ISOBMFF_BRANDS[".mov"] | ISOBMFF_BRANDS[".heic"])
+    return bool(brands & ISOBMFF_BRANDS[ext])
+
+
+def _mail_matches(head: bytes) -> bool:
+    return b"\x00" not in head and bool(MAIL_HEADER_RE.match(head.lstrip(b"\r\n")))
 
 
 @dataclass(frozen=True)
@@ -98,7 +142,13 @@ def check_upload(upload: UploadedFile, *, allowed: dict[str, str] | None = None)
     sniffed = kind.extension if kind else None
     if sniffed in FORBIDDEN_SNIFFS or head[:2] == b"MZ" or head[:4] == b"\x7fELF":
         raise ValidationError(_("Executable files are not accepted."), code="executable")
-    if ext in TEXT_EXTENSIONS:
+    if ext in ISOBMFF_BRANDS:
+        if not _media_matches(ext, head):
+            raise ValidationError(_("The file content does not match its extension."), code="mismatch")
+    elif ext == ".eml":
+        if not _mail_matches(head):
+            raise ValidationError(_("The file content does not match its extension."), code="mismatch")
+    elif ext in TEXT_EXTENSIONS:
         if sniffed is not None or b"\x00" in head:
             raise ValidationError(_("The file content does not match its extension."), code="mismatch")
         lowered = head[:1024].lower()

@@ -80,6 +80,8 @@ class Notice(models.TextChoices):
     VENDOR_ANSWER = "vendor_answer", _("The vendor answered")
     VENDOR_OVERDUE = "vendor_overdue", _("Vendor answer overdue")
     RMA_WITH_VENDOR = "rma_with_vendor", _("Repair with the vendor too long")
+    # Issue 17: the one-time code of the scan-to-report page (QR label on a device), for a contact without an account.
+    SCAN_CODE = "scan_code", _("Scan-to-report login code")
 
 
 class DeliveryStatus(models.TextChoices):

@@ -448,10 +448,14 @@ def parse_mail(raw: bytes) -> ParsedMail:
         except Exception as exc:
             raise MalformedMail(f"undecodable body: {exc!r}") from exc
 
+    attachments, tnef_text, tnef_problem = _unpack_tnef(attachments)
     html = "\n".join(html_parts)
     text = "\n\n".join(t for t in text_parts if t.strip())
     if not text and html:
         text = html_to_text(html)
+    if not text.strip() and tnef_text:  # Outlook sent the text only inside winmail.dat
+        text = tnef_text
+    damaged = damaged or tnef_problem
     if CloseBoundaryNotFoundDefect.__name__ in defects:
         if not text and not attachments:
             raise MalformedMail("broken MIME structure: CloseBoundaryNotFoundDefect and no readable part")
@@ -518,6 +522,75 @@ def _walk(part: Message, text_parts: list[str], html_parts: list[str], attachmen
         html_parts.append(html)
     else:  # an unnamed binary part: keep it rather than lose it
         attachments.append(_attachment(part))
+
+
+# Outlook's "rich text" mail carries its files (and sometimes its text) inside one winmail.dat (TNEF).
+TNEF_TYPES = {"application/ms-tnef", "application/vnd.ms-tnef"}
+TNEF_NAMES = {"winmail.dat", "win.dat"}
+
+
+def _is_tnef(attachment: Attachment) -> bool:
+    return attachment.content_type in TNEF_TYPES or attachment.filename.strip().lower() in TNEF_NAMES
+
+
+def _unpack_tnef(attachments: list[Attachment]) -> tuple[list[Attachment], str, str]:
+    """The files inside each winmail.dat become attachments of their own (then checked like any other), and its
+    body the text when the mail has none elsewhere. A winmail.dat that cannot be read stays as it is (refused by the
+    upload rules, kept in the raw mail) and is reported. Returns (attachments, TNEF text, problem)."""
+    if not any(_is_tnef(a) for a in attachments):
+        return attachments, "", ""
+    from tnefparse import TNEF
+
+    result: list[Attachment] = []
+    texts: list[str] = []
+    problems: list[str] = []
+    for attachment in attachments:
+        if not _is_tnef(attachment):
+            result.append(attachment)
+            continue
+        try:  # the library raises whatever a crafted blob provokes (struct, index, unbound names, decoding)
+            tnef = TNEF(attachment.data, do_checksum=True)
+            inner = [_tnef_file(item, tnef.codepage) for item in tnef.attachments]
+            body = _tnef_text(tnef)
+        except Exception as exc:
+            problems.append(f"{attachment.filename}: TNEF not readable ({type(exc).__name__})")
+            result.append(attachment)
+            continue
+        inner = [item for item in inner if item.data]
+        if not inner and not body.strip():  # nothing came out: keep the .dat itself rather than lose it
+            problems.append(f"{attachment.filename}: no files or text found in it")
+            result.append(attachment)
+            continue
+        if not all(obj.good_checksum for obj in tnef.objects):  # truncated or altered: what was read is kept, flagged
+            problems.append(f"{attachment.filename}: damaged (checksum), its files may be incomplete")
+        result.extend(inner)
+        if body.strip():
+            texts.append(body)
+    problem = ("winmail.dat: " + "; ".join(problems)) if problems else ""
+    return result, "\n\n".join(texts), problem
+
+
+def _tnef_file(item, codepage: str | None) -> Attachment:
+    name = ""
+    try:
+        name = item.long_filename()
+    except UnicodeDecodeError:  # an 8-bit title in the sender's code page (GBK in China), not UTF-8
+        name = decode_bytes(bytes(getattr(item, "_name", b"")).rstrip(b"\x00"), codepage)
+    if isinstance(name, bytes):
+        name = decode_bytes(name.rstrip(b"\x00"), codepage)
+    name = re.sub(r"[\\/\x00-\x1f]", "_", name or "").strip() or "attachment.bin"
+    data = item.data if isinstance(item.data, bytes) else b""
+    return Attachment(filename=name[:200], content_type="application/octet-stream", data=data)
+
+
+def _tnef_text(tnef) -> str:
+    body = tnef.body
+    if isinstance(body, bytes):
+        body = decode_bytes(body.rstrip(b"\x00"), tnef.codepage)
+    if not body and tnef.htmlbody:
+        html = tnef.htmlbody
+        body = html_to_text(decode_bytes(html, tnef.codepage) if isinstance(html, bytes) else html)
+    return (body or "").replace("\r\n", "\n").strip()
 
 
 def _is_attachment(part: Message) -> bool:

@@ -534,6 +534,34 @@ def email_notice(*, notice: str, recipients, template: str, context: dict, paylo
     return made
 
 
+def delivery_sms_code(*, notice: str, phone: str, params: dict[str, str], text: str) -> Delivery | None:
+    """A one-time code by SMS (e.g. the scan-to-report login, `Notice.SCAN_CODE`) through the outbox like every
+    SMS: the per-number hourly limit, retries and the log apply. The code's parameters are scrubbed from the row
+    once it is sent or has failed for good (see `_scrubbed`), so the log never shows a usable code; `text` (for the
+    log) must not contain it. None when there is no approved template for the notice or no provider."""
+    template = SmsTemplate.objects.filter(notice=notice, enabled=True).first()
+    if template is None or not sms_provider().configured() or not is_mobile(phone):
+        return None
+    now = timezone.now()
+    delivery = Delivery.objects.create(
+        notice=notice, channel=Channel.SMS, recipient=phone_digits(phone), body_text=text,
+        payload={"template_code": template.template_code, "sign_name": template.sign_name, "params": params,
+                 "scrub": sorted(params)},
+        next_try_at=now, queued_at=now,
+    )  # fmt: skip
+    schedule(delivery, now=now)
+    return delivery
+
+
+def _scrubbed(payload: dict) -> dict:
+    """The payload without the secret parameters it names under "scrub" (one-time codes), once they are of no use."""
+    secret = payload.get("scrub") or []
+    if not secret:
+        return payload
+    params = {k: ("******" if k in secret else v) for k, v in (payload.get("params") or {}).items()}
+    return {**payload, "params": params}
+
+
 def schedule_many(delivery_ids: list[int]) -> None:
     """One task for many deliveries due now (e.g. the auto-replies of a chunk of received mail), on commit."""
     from weibao.notifications.tasks import deliver_many
@@ -626,8 +654,9 @@ def delivery_send(*, delivery_id: int, now: dt.datetime | None = None) -> str:
         return _attempt_failed(delivery, f"{type(exc).__name__}: {exc}", now=now)
     history = [*delivery.history, {"at": now.isoformat(), "ok": True, "reason": reference or ""}]
     Delivery.objects.filter(pk=delivery.pk).update(
-        status=DeliveryStatus.SENT, sent_at=timezone.now(), next_try_at=None, reason="", history=history
-    )
+        status=DeliveryStatus.SENT, sent_at=timezone.now(), next_try_at=None, reason="", history=history,
+        payload=_scrubbed(delivery.payload),
+    )  # fmt: skip
     return DeliveryStatus.SENT
 
 
@@ -644,9 +673,10 @@ def _attempt_failed(delivery: Delivery, reason: str, *, now: dt.datetime, perman
         status, next_try = DeliveryStatus.RETRYING, retry_at or now + backoff(delivery.attempts)
     delivery.next_try_at = next_try
     delivery.queued_at = queue_time(delivery, now) if status == DeliveryStatus.RETRYING else None
+    payload = _scrubbed(delivery.payload) if status == DeliveryStatus.FAILED else delivery.payload
     Delivery.objects.filter(pk=delivery.pk).update(
         status=status, reason=reason[:2000], next_try_at=next_try, history=history, attempts=attempts,
-        queued_at=delivery.queued_at, sent_at=None,
+        queued_at=delivery.queued_at, sent_at=None, payload=payload,
     )  # fmt: skip
     if status == DeliveryStatus.RETRYING:
         schedule(delivery, now=now)

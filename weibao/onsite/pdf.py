@@ -26,15 +26,15 @@ WORKORDER_SHEET_TEMPLATE = "onsite/pdf/workorder_sheet.html"
 
 
 @cache
-def _weasy():
-    # Imported and set up once per process: loading WeasyPrint, fontconfig and the stylesheet costs ~0.3 s, which
-    # would otherwise be paid by every download.
+def _weasy(stylesheet_path: str = "onsite/pdf.css"):
+    # Imported and set up once per process (and stylesheet): loading WeasyPrint, fontconfig and the stylesheet costs
+    # ~0.3 s, which would otherwise be paid by every download. Other apps' PDFs (label sheets) name their own sheet.
     from weasyprint import CSS
     from weasyprint.text.fonts import FontConfiguration
     from weasyprint.urls import URLFetcher
 
     fonts = FontConfiguration()
-    stylesheet = CSS(filename=finders.find("onsite/pdf.css"), font_config=fonts)
+    stylesheet = CSS(filename=finders.find(stylesheet_path), font_config=fonts)
     # Every image is a data URI: nothing else is fetched (no file:// or http:// reads through a crafted field).
     fetcher = URLFetcher(allowed_protocols={"data"})
     return fonts, stylesheet, fetcher
@@ -45,11 +45,13 @@ def copies() -> list[str]:
     return [_("Copy 1 — kept by the customer"), _("Copy 2 — kept by the company")]
 
 
-def qr_data_uri(text: str) -> str:
-    """The order's QR code (its number or URL) as an SVG data URI, so the PDF needs no file or network fetch."""
+def qr_data_uri(text: str, *, kind: str = "svg", scale: int = 4) -> str:
+    """The order's QR code (its number or URL) as an SVG data URI, so the PDF needs no file or network fetch.
+    `kind="png"` for sheets of many codes: WeasyPrint lays out a PNG in about half the time of an SVG."""
     buffer = io.BytesIO()
-    segno.make(text, error="m").save(buffer, kind="svg", scale=4, border=1)
-    return "data:image/svg+xml;base64," + base64.b64encode(buffer.getvalue()).decode("ascii")
+    segno.make(text, error="m").save(buffer, kind=kind, scale=scale, border=1)
+    mime = "image/svg+xml" if kind == "svg" else f"image/{kind}"
+    return f"data:{mime};base64," + base64.b64encode(buffer.getvalue()).decode("ascii")
 
 
 def image_data_uri(field_file, content_type: str = "image/png") -> str:
@@ -65,11 +67,12 @@ def image_data_uri(field_file, content_type: str = "image/png") -> str:
     return f"data:{content_type};base64," + base64.b64encode(data).decode("ascii")
 
 
-def render_pdf(template: str, context: dict) -> bytes:
-    """Render one PDF template; `context["copies"]` defaults to the two copies."""
+def render_pdf(template: str, context: dict, *, stylesheet_path: str = "onsite/pdf.css") -> bytes:
+    """Render one PDF template with a print stylesheet (a static file); `context["copies"]` defaults to the two
+    copies."""
     from weasyprint import HTML
 
-    fonts, stylesheet, fetcher = _weasy()
+    fonts, stylesheet, fetcher = _weasy(stylesheet_path)
     context = {"copies": copies(), **context}
     html = render_to_string(template, context)
     return HTML(string=html, url_fetcher=fetcher).write_pdf(stylesheets=[stylesheet], font_config=fonts)

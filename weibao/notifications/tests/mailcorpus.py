@@ -100,3 +100,21 @@ def hardening_corpus(*, order: str, our_msgid: str) -> dict[str, bytes]:
         path.stem: path.read_bytes().replace(b"{{ORDER}}", order.encode()).replace(b"{{OUR_MSGID}}", our_msgid.encode())
         for path in sorted(HARDENING.glob("*.eml"))
     }
+
+
+EVIDENCE = CORPUS / "evidence"
+
+# What each mail of the evidence corpus (winmail.dat, HEIC/MOV/MP4, forwarded .eml) must become.
+EVIDENCE_EXPECTED = {
+    "e01-outlook-tnef": "order_created",
+    "e02-tnef-text-only": "order_created",
+    "e03-broken-tnef": "order_created",
+    "e04-heic-and-mov": "order_created",
+    "e05-mp4-and-forwarded-eml": "order_created",
+    "e06-disguised-heic": "order_created",
+    "e07-duplicate-of-e04": "duplicate",
+}
+
+
+def evidence_corpus() -> dict[str, bytes]:
+    return {path.stem: path.read_bytes() for path in sorted(EVIDENCE.glob("*.eml"))}

@@ -63,11 +63,10 @@ def test_corpus_is_registered_completely(loaded, smtp, django_capture_on_commit_
             "site.png", "录像导出.pdf"} <= names  # fmt: skip
     big = Attachment.objects.get(original_name="录像导出.pdf")
     assert big.size >= 20 * 1024 * 1024
-    # a forwarded .eml is refused by the upload rules: noted on the order, kept in the raw source
+    # a forwarded mail is evidence too (issue 17): stored as its .eml, nothing refused
     forwarded = by_name["21-forward-attached"]
-    note = WorkOrderEvent.objects.get(workorder=forwarded.workorder, kind="comment", internal=True)
-    assert "UPS电池告警.eml" in note.body
-    assert f"#{forwarded.pk}" in note.body
+    assert Attachment.objects.filter(workorder=forwarded.workorder, original_name="UPS电池告警.eml").exists()
+    assert not WorkOrderEvent.objects.filter(workorder=forwarded.workorder, kind="comment", internal=True).exists()
 
     # replies: comments on order A, quoted text trimmed
     comments = list(WorkOrderEvent.objects.filter(workorder=our_mail_a.workorder, kind="comment", internal=False))

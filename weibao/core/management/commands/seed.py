@@ -26,6 +26,7 @@ SEED_APPS = [
     "planning",
     "inbound",
     "delivery",
+    "labels",
 ]
 
 
