@@ -72,7 +72,8 @@ MOVE = ("body", "status")  # a state move with its note or reason
 CUSTOMER_EDIT_FIELDS = (
     "fields.severity", "fields.category", "fields.cause", "fields.title", "fields.symptom", "fields.site",
     "fields.devices", "fields.project", "fields.contact", "fields.service_type", "fields.chargeable",
-    "fields.reporter_name", "fields.reporter_phone", "fields.reporter_email",
+    "fields.reporter_name", "fields.reporter_phone", "fields.reporter_email", "fields.service_kind",
+    "fields.maintenance_type",
 )  # fmt: skip
 VENDOR_EDIT_FIELDS = ("fields.severity", "fields.category", "fields.title", "fields.symptom", "fields.devices")
 
@@ -86,6 +87,8 @@ RULES: dict[str, Rule] = {
             "channel",
             "severity",
             "service_type",
+            "service_kind",
+            "maintenance_type",
             "chargeable",
             "entitlement",
             "devices",
@@ -100,7 +103,8 @@ RULES: dict[str, Rule] = {
     EventKind.RESOLVED: rule(
         customer=(*MOVE, "remote", "fields.resolution", "fields.cause"), vendor=(*MOVE, "fields.resolution")
     ),  # fmt: skip
-    EventKind.WAITING_CUSTOMER: rule(customer=MOVE, vendor=("status",)),
+    # What we wait for (a pause reason from the list) is the customer's business: usually it is them.
+    EventKind.WAITING_CUSTOMER: rule(customer=(*MOVE, "pause_reason", "fields.wait_reason"), vendor=("status",)),
     EventKind.RESUMED: rule(customer=MOVE, vendor=("status",)),
     EventKind.ESCALATED: rule(
         customer=(*MOVE, "vendor", "fields.escalated_vendor"), vendor=(*MOVE, "vendor", "fields.escalated_vendor")
@@ -213,6 +217,8 @@ RULES: dict[str, Rule] = {
     EventKind.PROCESSING_REPORT: rule(customer=("body", "attachments", "report")),
     # Emergency plan (issue 15): the customer sees which step of its system's plan was done, not our contacts.
     EventKind.EMERGENCY_STEP_DONE: rule(customer=("body", "step", "plan")),
+    # Issue 17: triage moved the order to another of the customer's own sites (the new deadlines are staff only).
+    EventKind.SITE_MOVED: rule(customer=("body", "from", "to")),
 }
 
 # Records shown beside the timeline (issue 22): the fields of each that the customer and the vendor may see — the

@@ -91,6 +91,8 @@ def _display(field_name: str, value) -> str:
 
     if value is None or value == "":
         return "—"
+    if field_name == "wait_reason":
+        return pause_reason_label(value)
     if isinstance(value, dict):
         return str(value.get("label", value.get("id", "")))
     if isinstance(value, list):
@@ -127,6 +129,14 @@ def event_changes(event) -> list[dict]:
             label = {"devices": _("affected devices")}.get(name, name)
         rows.append({"field": label, "old": _display(name, pair[0]), "new": _display(name, pair[1])})
     return rows
+
+
+@register.filter
+def pause_reason_label(value: str) -> str:
+    """A pause-reason code's name from the configurable list (issue 17)."""
+    from weibao.workorders.pauses import pause_reason_label as label
+
+    return label(value)
 
 
 @register.filter
