@@ -148,8 +148,8 @@ def test_quote_approval_code_still_works_for_onsite(site_a, duty_engineer):
 def test_clock_display_and_timeline_show_the_reason(client, site_a, duty_engineer, customer_a_user):
     wo = make_workorder(site=site_a, actor=duty_engineer)
     client.force_login(duty_engineer)
-    page = client.get(reverse("workorders:detail", args=[wo.pk])).content.decode()
-    assert 'name="wait_customer-reason_code"' in page  # the form offers the list
+    form = client.get(reverse("workorders:action_form", args=[wo.pk, "wait_customer"])).content.decode()
+    assert 'name="wait_customer-reason_code"' in form and "等待客户测试" in form  # the form offers the list
     response = act(client, wo, "wait_customer", {"wait_customer-version": wo.version,
                                                  "wait_customer-reason_code": "parts"}, **HX)  # fmt: skip
     assert response.status_code == 200, response.content.decode()[:500]
@@ -355,10 +355,10 @@ def county_site(customer_a):
 
 
 def test_move_site_recomputes_clocks_for_the_region_tier(clock, site_a, county_site, duty_engineer):
-    wo = make_workorder(site=site_a, actor=duty_engineer, severity="B")
+    wo = make_workorder(site=site_a, actor=duty_engineer, severity="A")
     before = clock_of(wo, ClockKind.ARRIVAL)
-    city = sla_targets_for(contract=None, severity="B", region_tier="city", channel="phone").arrival
-    county = sla_targets_for(contract=None, severity="B", region_tier="county", channel="phone").arrival
+    city = sla_targets_for(contract=None, severity="A", region_tier="city", channel="phone").arrival
+    county = sla_targets_for(contract=None, severity="A", region_tier="county", channel="phone").arrival
     assert before.target == city and county != city
     clock.advance(minutes=10)
     svc.workorder_move_site(workorder=wo, actor=duty_engineer, site=county_site, note="邮件里写的是县城分部",
@@ -397,7 +397,9 @@ def test_move_site_from_the_order_page(client, site_a, county_site, site_b, duty
     wo = make_workorder(site=site_a, actor=duty_engineer)
     client.force_login(duty_engineer)
     page = client.get(reverse("workorders:detail", args=[wo.pk])).content.decode()
-    assert 'name="move_site-site"' in page and "甲公司县城分部" in page and "乙公司总部" not in page
+    assert 'data-action-panel="move_site"' in page
+    form = client.get(reverse("workorders:action_form", args=[wo.pk, "move_site"])).content.decode()
+    assert 'name="move_site-site"' in form and "甲公司县城分部" in form and "乙公司总部" not in form
     bad = act(client, wo, "move_site", {"move_site-version": wo.version, "move_site-site": site_b.pk}, **HX)
     assert bad.status_code == 422
     ok = act(client, wo, "move_site", {"move_site-version": wo.version, "move_site-site": county_site.pk,
@@ -410,7 +412,7 @@ def test_move_site_from_the_order_page(client, site_a, county_site, site_b, duty
     # The customer sees the move of its own order (from/to), and cannot move it.
     client.force_login(customer_a_user)
     page = client.get(reverse("workorders:detail", args=[wo.pk])).content.decode()
-    assert 'data-testid="site-moved"' in page and 'name="move_site-site"' not in page
+    assert 'data-testid="site-moved"' in page and 'data-action-panel="move_site"' not in page
     assert act(client, wo, "move_site", {"move_site-version": wo.version, "move_site-site": site_a.pk}).status_code in (
         403,
         404,
@@ -440,4 +442,5 @@ def test_api_move_site_scoping_and_states(api_as, site_a, county_site, site_b, d
     # Another customer's order is 404 to customer A.
     assert post(customer, f"/api/work-orders/{other.pk}/move-site", {"site_id": site_a.pk}).status_code == 404
     svc.workorder_cancel(workorder=wo, actor=manager, reason="报错了")
+    client = api_as(duty_engineer)
     assert post(client, url, {"site_id": site_a.pk}).status_code == 409
