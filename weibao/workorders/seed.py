@@ -68,6 +68,7 @@ ESCALATE_REASONS = ["疑似设备固件缺陷，需厂商分析", "硬件返修�
 COMMENTS = ["已电话联系客户，约定处理时间", "客户反馈问题依旧", "已将日志发给厂商", "备件已申请，预计明天到货"]
 
 DEMO_REF = "demo:"
+DEMO_KINDS = ["installation", "consultation", "commissioning", "training", "delivery"]
 
 
 @contextlib.contextmanager
@@ -159,6 +160,9 @@ def demo(*, stdout) -> None:
                 reporter_name=reporter.name if reporter else "信息科值班员",
                 reporter_phone="13905161234",
                 source_ref=f"{DEMO_REF}{k}",
+                # Most reports are faults; every seventh asks for something else (issue 17).
+                service_kind=DEMO_KINDS[k // 7 % len(DEMO_KINDS)] if k % 7 == 6 else "fault_repair",
+                maintenance_type="adaptive" if k % 7 == 6 else "corrective",
             )
         steps = PATHS[status]
         # Steps that would land in the future are squeezed into the time since the report.

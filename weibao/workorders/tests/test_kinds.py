@@ -59,7 +59,8 @@ def test_seeded_list_holds_the_system_codes_which_cannot_be_deleted():
     codes = dict(PauseReason.objects.values_list("code", "system"))
     for code in ("awaiting_access", "quote_approval", "parts", "vendor", "customer_test", "visit_agreed"):
         assert code in codes
-    assert codes[WaitReason.QUOTE_APPROVAL] and codes[WaitReason.VISIT_AGREED]
+    assert codes[WaitReason.QUOTE_APPROVAL]
+    assert codes[WaitReason.VISIT_AGREED]
     with pytest.raises(ValidationError):
         PauseReason.objects.get(code="quote_approval").delete()
     PauseReason.objects.get(code="customer_test").delete()  # an ordinary reason may go
@@ -91,7 +92,8 @@ def test_wait_requires_a_reason_from_the_list(site_a, duty_engineer):
     with pytest.raises(ValidationError):  # retired: no longer offered
         svc.workorder_wait_customer(workorder=wo, actor=duty_engineer, reason_code="parts")
     wo.refresh_from_db()
-    assert wo.status == Status.NEW and not WorkOrderEvent.objects.filter(workorder=wo, kind="waiting_customer")
+    assert wo.status == Status.NEW
+    assert not WorkOrderEvent.objects.filter(workorder=wo, kind="waiting_customer")
 
 
 def test_each_pause_keeps_its_reason_and_paused_time_is_counted_per_reason(clock, site_a, duty_engineer):
@@ -112,7 +114,8 @@ def test_each_pause_keeps_its_reason_and_paused_time_is_counted_per_reason(clock
     svc.workorder_resume(workorder=wo, actor=duty_engineer)
     res = clock_of(wo, ClockKind.RESOLUTION)
     assert [p[2] for p in res.pauses] == ["parts", "customer_test"]
-    assert res.pause_reason == "" and res.paused_at is None
+    assert res.pause_reason == ""
+    assert res.paused_at is None
     totals = paused_by_reason(res, sla_targets_for(contract=None, severity="B", region_tier="city",
                                                    channel="phone").calendar, now=clock.now)  # fmt: skip
     assert totals == {"parts": 2 * H, "customer_test": 3 * H}
@@ -140,7 +143,8 @@ def test_quote_approval_code_still_works_for_onsite(site_a, duty_engineer):
     svc.workorder_acknowledge(workorder=wo, actor=duty_engineer)
     wo, event = workorder_await_customer(workorder=wo, actor=duty_engineer, perm="workorders.wait_customer",
                                          reason=WaitReason.QUOTE_APPROVAL, kind=EventKind.QUOTE_ISSUED)  # fmt: skip
-    assert wo.status == Status.WAITING_CUSTOMER and wo.wait_reason == "quote_approval"
+    assert wo.status == Status.WAITING_CUSTOMER
+    assert wo.wait_reason == "quote_approval"
     assert clock_of(wo, ClockKind.RESOLUTION).pause_reason == "quote_approval"
     assert event.data["pause_reason"] == "quote_approval"
 
@@ -149,12 +153,14 @@ def test_clock_display_and_timeline_show_the_reason(client, site_a, duty_enginee
     wo = make_workorder(site=site_a, actor=duty_engineer)
     client.force_login(duty_engineer)
     form = client.get(reverse("workorders:action_form", args=[wo.pk, "wait_customer"])).content.decode()
-    assert 'name="wait_customer-reason_code"' in form and "等待客户测试" in form  # the form offers the list
+    assert 'name="wait_customer-reason_code"' in form
+    assert "等待客户测试" in form
     response = act(client, wo, "wait_customer", {"wait_customer-version": wo.version,
                                                  "wait_customer-reason_code": "parts"}, **HX)  # fmt: skip
     assert response.status_code == 200, response.content.decode()[:500]
     page = client.get(reverse("workorders:detail", args=[wo.pk])).content.decode()
-    assert 'data-testid="clock-pause-reason"' in page and "等待备件" in page
+    assert 'data-testid="clock-pause-reason"' in page
+    assert "等待备件" in page
     assert 'data-testid="pause-reason"' in page
     # The customer sees why its order waits.
     client.force_login(customer_a_user)
@@ -179,14 +185,17 @@ def test_api_pause_needs_reason_and_clocks_count_paused_minutes(clock, api_as, s
     assert {"code": "quote_approval", "name": "等待报价确认", "system": True} in reasons
     assert post(client, f"/api/work-orders/{wo.pk}/wait-customer", {"reason": "等"}).status_code == 422
     r = post(client, f"/api/work-orders/{wo.pk}/wait-customer", {"reason_code": "nope"})
-    assert r.status_code == 422 and "reason_code" in r.json()["detail"]
+    assert r.status_code == 422
+    assert "reason_code" in r.json()["detail"]
     r = post(client, f"/api/work-orders/{wo.pk}/wait-customer", {"reason_code": "awaiting_access",
                                                                  "expected_version": wo.version})  # fmt: skip
-    assert r.status_code == 200 and r.json()["wait_reason"] == "awaiting_access"
+    assert r.status_code == 200
+    assert r.json()["wait_reason"] == "awaiting_access"
     clock.advance(minutes=90)
     clocks = client.get(f"/api/work-orders/{wo.pk}/clocks").json()
     res = next(c for c in clocks if c["kind"] == "resolution")
-    assert res["pause_reason"] == "awaiting_access" and res["pause_reason_label"] == "等待客户开门/配合"
+    assert res["pause_reason"] == "awaiting_access"
+    assert res["pause_reason_label"] == "等待客户开门/配合"
     assert res["paused_minutes"] == {"awaiting_access": 90}
 
 
@@ -212,7 +221,8 @@ def test_sla_report_counts_paused_time_per_reason_and_orders_per_kind(clock, sit
     cal_hours = {code: p["minutes"] for code, p in paused.items()}
     # On the contract's calendar: business minutes (never more than the wall time).
     assert set(cal_hours) == {"parts", "awaiting_access"}
-    assert 0 <= cal_hours["parts"] <= 120 and 0 <= cal_hours["awaiting_access"] <= 180
+    assert 0 <= cal_hours["parts"] <= 120
+    assert 0 <= cal_hours["awaiting_access"] <= 180
     assert {k["kind"]: k["count"] for k in data["by_service_kind"]} == {"fault_repair": 1, "installation": 1}
     assert {t["type"]: t["count"] for t in data["by_maintenance_type"]} == {"corrective": 1, "adaptive": 1}
     assert data["drill"]["kind.installation"] == [two.pk]
@@ -270,7 +280,8 @@ def test_triage_edit_changes_kind_with_a_timeline_event(client, site_a, duty_eng
     event = WorkOrderEvent.objects.filter(workorder=wo, kind=EventKind.UPDATED).get()
     assert event.data["fields"]["service_kind"] == ["fault_repair", "commissioning"]
     page = client.get(reverse("workorders:detail", args=[wo.pk])).content.decode()
-    assert "调试" in page and "适应性维护" in page
+    assert "调试" in page
+    assert "适应性维护" in page
 
 
 def test_intake_page_records_the_kind(client, site_a, duty_engineer):
@@ -320,7 +331,8 @@ def test_export_has_the_kind_columns(client, site_a, duty_engineer):
     sheet = load_workbook(io.BytesIO(response.content)).active
     rows = list(sheet.iter_rows(values_only=True))
     header = list(rows[0])
-    assert "服务类型" in header and "维护类型" in header
+    assert "服务类型" in header
+    assert "维护类型" in header
     assert rows[1][header.index("服务类型")] == "安装"
 
 
@@ -343,7 +355,8 @@ def test_api_create_filter_and_output_kinds(api_as, site_a, duty_engineer):
     r = client.patch(f"/api/work-orders/{wo_id}", json.dumps({"expected_version": r.json()["version"],
                                                                "service_kind": "commissioning"}),
                      content_type="application/json")  # fmt: skip
-    assert r.status_code == 200 and r.json()["service_kind"] == "commissioning"
+    assert r.status_code == 200
+    assert r.json()["service_kind"] == "commissioning"
 
 
 # --- moving an order to another site ---------------------------------------------------------------------------------
@@ -359,18 +372,21 @@ def test_move_site_recomputes_clocks_for_the_region_tier(clock, site_a, county_s
     before = clock_of(wo, ClockKind.ARRIVAL)
     city = sla_targets_for(contract=None, severity="A", region_tier="city", channel="phone").arrival
     county = sla_targets_for(contract=None, severity="A", region_tier="county", channel="phone").arrival
-    assert before.target == city and county != city
+    assert before.target == city
+    assert county != city
     clock.advance(minutes=10)
     svc.workorder_move_site(workorder=wo, actor=duty_engineer, site=county_site, note="邮件里写的是县城分部",
                             expected_version=wo.version)  # fmt: skip
     wo.refresh_from_db()
     assert wo.site == county_site
     after = clock_of(wo, ClockKind.ARRIVAL)
-    assert after.target == county and after.deadline == after.started_at + county
+    assert after.target == county
+    assert after.deadline == after.started_at + county
     events = WorkOrderEvent.objects.filter(workorder=wo, kind=EventKind.SITE_MOVED)
     assert events.count() == 1
     data = events.get().data
-    assert data["from"]["id"] == site_a.pk and data["to"]["id"] == county_site.pk
+    assert data["from"]["id"] == site_a.pk
+    assert data["to"]["id"] == county_site.pk
     assert data["clocks"]["arrival"][0] != data["clocks"]["arrival"][1]
     assert wo.next_deadline == min(c.deadline for c in wo.clocks.filter(stopped_at__isnull=True))
     # Moving to the site it is on: nothing.
@@ -390,7 +406,8 @@ def test_move_site_refuses_another_customers_site_stale_version_and_closed_order
     with pytest.raises(TransitionNotAllowed):
         svc.workorder_move_site(workorder=wo, actor=duty_engineer, site=county_site)
     wo.refresh_from_db()
-    assert wo.site == site_a and not WorkOrderEvent.objects.filter(workorder=wo, kind=EventKind.SITE_MOVED)
+    assert wo.site == site_a
+    assert not WorkOrderEvent.objects.filter(workorder=wo, kind=EventKind.SITE_MOVED)
 
 
 def test_move_site_from_the_order_page(client, site_a, county_site, site_b, duty_engineer, customer_a_user):
@@ -399,7 +416,9 @@ def test_move_site_from_the_order_page(client, site_a, county_site, site_b, duty
     page = client.get(reverse("workorders:detail", args=[wo.pk])).content.decode()
     assert 'data-action-panel="move_site"' in page
     form = client.get(reverse("workorders:action_form", args=[wo.pk, "move_site"])).content.decode()
-    assert 'name="move_site-site"' in form and "甲公司县城分部" in form and "乙公司总部" not in form
+    assert 'name="move_site-site"' in form
+    assert "甲公司县城分部" in form
+    assert "乙公司总部" not in form
     bad = act(client, wo, "move_site", {"move_site-version": wo.version, "move_site-site": site_b.pk}, **HX)
     assert bad.status_code == 422
     ok = act(client, wo, "move_site", {"move_site-version": wo.version, "move_site-site": county_site.pk,
@@ -412,7 +431,8 @@ def test_move_site_from_the_order_page(client, site_a, county_site, site_b, duty
     # The customer sees the move of its own order (from/to), and cannot move it.
     client.force_login(customer_a_user)
     page = client.get(reverse("workorders:detail", args=[wo.pk])).content.decode()
-    assert 'data-testid="site-moved"' in page and 'data-action-panel="move_site"' not in page
+    assert 'data-testid="site-moved"' in page
+    assert 'data-action-panel="move_site"' not in page
     assert act(client, wo, "move_site", {"move_site-version": wo.version, "move_site-site": site_a.pk}).status_code in (
         403,
         404,
@@ -430,14 +450,18 @@ def test_api_move_site_scoping_and_states(api_as, site_a, county_site, site_b, d
     r = post(client, url, {"site_id": county_site.pk, "expected_version": wo.version - 1})
     assert r.status_code == 409
     r = post(client, url, {"site_id": county_site.pk, "expected_version": wo.version, "note": "改到县城"})
-    assert r.status_code == 200 and r.json()["site_id"] == county_site.pk
+    assert r.status_code == 200
+    assert r.json()["site_id"] == county_site.pk
     timeline = client.get(f"/api/work-orders/{wo.pk}/timeline").json()
     moved = [e for e in timeline if e["kind"] == "site_moved"]
-    assert len(moved) == 1 and moved[0]["data"]["to"]["id"] == county_site.pk
+    assert len(moved) == 1
+    assert moved[0]["data"]["to"]["id"] == county_site.pk
     # A customer sees from/to but not the staff-only deadlines; a customer may not move orders.
     customer = api_as(customer_a_user)
     seen = [e for e in customer.get(f"/api/work-orders/{wo.pk}/timeline").json() if e["kind"] == "site_moved"]
-    assert seen and "clocks" not in seen[0]["data"] and seen[0]["data"]["from"]["id"] == site_a.pk
+    assert seen
+    assert "clocks" not in seen[0]["data"]
+    assert seen[0]["data"]["from"]["id"] == site_a.pk
     assert post(customer, url, {"site_id": site_a.pk}).status_code == 403
     # Another customer's order is 404 to customer A.
     assert post(customer, f"/api/work-orders/{other.pk}/move-site", {"site_id": site_a.pk}).status_code == 404
