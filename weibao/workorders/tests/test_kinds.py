@@ -10,7 +10,6 @@ import pytest
 from django.core.exceptions import ValidationError
 from django.urls import reverse
 
-from weibao.accounts.services import token_create
 from weibao.contracts.choices import ClockKind
 from weibao.contracts.selectors import sla_targets_for
 from weibao.core.exceptions import StaleEdit, TransitionNotAllowed
@@ -19,10 +18,11 @@ from weibao.workorders.choices import EventKind, MaintenanceType, ServiceKind, S
 from weibao.workorders.clocks import paused_by_reason
 from weibao.workorders.models import Clock, PauseReason, WorkOrder, WorkOrderEvent
 from weibao.workorders.tests.factories import SiteFactory, make_workorder
+from weibao.workorders.tests.test_api import post
+from weibao.workorders.tests.test_views import HX, act
 
 pytestmark = pytest.mark.django_db
 H = datetime.timedelta(hours=1)
-HX = {"HTTP_HX_REQUEST": "true"}
 
 
 @pytest.fixture(autouse=True)
@@ -30,26 +30,8 @@ def _fresh_counts(settings):
     settings.WEIBAO_QUEUE_COUNTS_TTL = 0
 
 
-@pytest.fixture
-def api_as(api_client):
-    def as_user(user):
-        _token, raw = token_create(user=user, name="test")
-        api_client.defaults.pop("HTTP_AUTHORIZATION", None)
-        return api_client.bearer(raw)
-
-    return as_user
-
-
-def post(client, url, data=None):
-    return client.post(url, json.dumps(data or {}), content_type="application/json")
-
-
 def clock_of(wo, kind) -> Clock:
     return Clock.objects.get(workorder=wo, kind=kind)
-
-
-def act(client, wo, name, data=None, **extra):
-    return client.post(reverse("workorders:action", args=[wo.pk, name]), data or {}, **extra)
 
 
 # --- the pause-reason list ------------------------------------------------------------------------------------------
