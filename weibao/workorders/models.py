@@ -443,22 +443,12 @@ class PauseReason(models.Model):
     def __str__(self) -> str:
         return self.name
 
-    def save(self, *args, **kwargs) -> None:
-        from weibao.workorders.pauses import pause_reason_labels_forget
-
-        super().save(*args, **kwargs)
-        pause_reason_labels_forget()
-
     def delete(self, *args, **kwargs):
         if self.system:
             from django.core.exceptions import ValidationError
 
             raise ValidationError(_("A system pause reason cannot be deleted."))
-        from weibao.workorders.pauses import pause_reason_labels_forget
-
-        result = super().delete(*args, **kwargs)
-        pause_reason_labels_forget()
-        return result
+        return super().delete(*args, **kwargs)
 
 
 class Alert(models.Model):

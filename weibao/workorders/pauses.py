@@ -40,28 +40,13 @@ def pause_reason_labels() -> dict[str, str]:
     return labels
 
 
-LABELS_CACHE_KEY = "wo-pause-reason-labels"
-
-
-def pause_reason_label(code: str) -> str:
-    """One code's name for a timeline line (the whole list cached 60 s, per language: a timeline of many waits costs
-    at most one query). Saving or deleting a reason clears the cache."""
-    from django.core.cache import cache
-    from django.utils.translation import get_language
-
-    key = f"{LABELS_CACHE_KEY}:{get_language()}"
-    labels = cache.get(key)
-    if labels is None:
-        labels = pause_reason_labels()
-        cache.set(key, labels, 60)
-    return labels.get(code, code)
-
-
-def pause_reason_labels_forget() -> None:
-    from django.conf import settings
-    from django.core.cache import cache
-
-    cache.delete_many([f"{LABELS_CACHE_KEY}:{code}" for code, _name in settings.LANGUAGES])
+def pause_reason_static_label(code: str) -> str:
+    """A code's name without a query (the seeded names, the system codes' labels): for before/after values on the
+    timeline, which must not cost a query per line."""
+    labels = {c: name for c, name, _system in SEEDED_PAUSE_REASONS}
+    if code in labels:
+        return labels[code]
+    return str(WaitReason(code).label) if code in WaitReason.values else code
 
 
 def pause_reason_check(code: str, *, field: str = "reason_code") -> str:
