@@ -14,6 +14,11 @@ class AccountsConfig(AppConfig):
         from django.contrib.auth.signals import user_logged_in, user_logged_out, user_login_failed
 
         from weibao.accounts import receivers
+        from weibao.accounts.permissions import has_perm
+        from weibao.core.access import register_permission_check
+
+        # core's menu, home panels and pages ask the one permission table through this hook (core imports no app).
+        register_permission_check(has_perm)
 
         user_logged_in.connect(receivers.on_logged_in, dispatch_uid="weibao_login_audit_in")
         user_logged_out.connect(receivers.on_logged_out, dispatch_uid="weibao_login_audit_out")

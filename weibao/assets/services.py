@@ -28,6 +28,7 @@ from weibao.assets.models import (
     Vendor,
 )
 from weibao.assets.uploads import check_upload
+from weibao.core.excel import XLSX_CONTENT_TYPE, ImportFileError
 from weibao.core.exceptions import TransitionNotAllowed
 from weibao.customers.models import Customer, Site
 
@@ -325,7 +326,7 @@ IMPORT_INLINE_MAX_BYTES = 200 * 1024
 
 def import_start(*, actor, customer: Customer, upload: UploadedFile, project: Project | None = None) -> ImportJob:
     """Accept an uploaded equipment list (checked to be a real .xlsx within the size limit) as a new import job."""
-    check_upload(upload, allowed={".xlsx": excel.XLSX_CONTENT_TYPE})
+    check_upload(upload, allowed={".xlsx": XLSX_CONTENT_TYPE})
     if project is not None and project.customer_id != customer.pk:
         raise ValidationError({"project": _("This belongs to another customer.")})
     job = ImportJob(
@@ -349,7 +350,7 @@ def import_check(*, job_id: int) -> ImportJob:
     try:
         with job.file.open("rb") as fh:
             result = excel.check_file(fh.read(), job=job, progress=progress)
-    except excel.ImportFileError as exc:
+    except ImportFileError as exc:
         _import_finish(job, ImportStatus.INVALID, errors=[{"row": 0, "column": "", "message": exc.message}])
         return job
     status = ImportStatus.VALID if result.ok else ImportStatus.INVALID

@@ -58,6 +58,7 @@ from weibao.assets.selectors import (
 from weibao.assets.selectors import (
     vendor_list as select_vendors,
 )
+from weibao.core.excel import XLSX_CONTENT_TYPE, export_table
 from weibao.core.exceptions import TransitionNotAllowed
 from weibao.core.files import StoredFileMissing, file_missing_response, open_stored_file
 from weibao.core.form_views import form_page
@@ -102,7 +103,7 @@ def device_export(request: HttpRequest) -> HttpResponse:
     filters = DeviceFilter.from_query(request.GET)
     devices = select_devices(user=request.user, filters=filters).select_related("subsystem")
     data = excel.export_devices(devices.iterator(chunk_size=2000))
-    response = HttpResponse(data, content_type=excel.XLSX_CONTENT_TYPE)
+    response = HttpResponse(data, content_type=XLSX_CONTENT_TYPE)
     response["Content-Disposition"] = 'attachment; filename="devices.xlsx"'
     return response
 
@@ -228,9 +229,7 @@ def project_export(request: HttpRequest) -> HttpResponse:
                _("Project warranty end")]  # fmt: skip
     rows = ([p.code, p.name, p.customer.name, _("us") if p.built_by_us else _("others"), p.delivered_on, p.accepted_on,
              p.warranty_end] for p in projects)  # fmt: skip
-    response = HttpResponse(
-        excel.export_table("projects", [str(h) for h in headers], rows), content_type=excel.XLSX_CONTENT_TYPE
-    )
+    response = HttpResponse(export_table("projects", [str(h) for h in headers], rows), content_type=XLSX_CONTENT_TYPE)
     response["Content-Disposition"] = 'attachment; filename="projects.xlsx"'
     return response
 
@@ -431,7 +430,7 @@ def document_download(request: HttpRequest, pk: int, number: int) -> HttpRespons
 @login_required
 def import_template(request: HttpRequest) -> HttpResponse:
     require(request.user, "estate.import")
-    response = HttpResponse(excel.build_template(), content_type=excel.XLSX_CONTENT_TYPE)
+    response = HttpResponse(excel.build_template(), content_type=XLSX_CONTENT_TYPE)
     response["Content-Disposition"] = 'attachment; filename="equipment-list-template.xlsx"'
     return response
 

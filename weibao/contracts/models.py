@@ -25,6 +25,7 @@ from weibao.contracts.choices import (
     StatutoryKind,
 )
 from weibao.core.models import TimeStampedModel, VersionedModel
+from weibao.core.validators import validate_time_zone  # noqa: F401 - named by migration 0001
 
 WEEKDAY_FIELDS = ("mon_hours", "tue_hours", "wed_hours", "thu_hours", "fri_hours", "sat_hours", "sun_hours")
 
@@ -42,13 +43,6 @@ def validate_hours(value: str) -> None:
             _("Enter working hours like “09:00-12:00, 13:00-18:00”: each start before its end, no overlaps."),
             code="invalid_hours",
         ) from exc
-
-
-def validate_time_zone(value: str) -> None:
-    from zoneinfo import available_timezones
-
-    if value not in available_timezones():
-        raise ValidationError(_("Unknown time zone “%(value)s”."), params={"value": value}, code="invalid_tz")
 
 
 class BusinessCalendar(VersionedModel):

@@ -18,7 +18,6 @@ from django.views.decorators.http import require_POST
 
 from weibao.accounts.permissions import has_perm, require
 from weibao.accounts.scoping import scope_queryset
-from weibao.assets import excel
 from weibao.contracts import services
 from weibao.contracts.choices import CONTRACT_STATUS_BADGE, HOLIDAY_DATA_BADGE, ContractStatus, Severity
 from weibao.contracts.forms import (
@@ -55,6 +54,7 @@ from weibao.contracts.selectors import (
 from weibao.contracts.selectors import (
     contract_list as select_contracts,
 )
+from weibao.core import excel
 from weibao.core.form_views import attach_service_errors, form_page
 from weibao.core.pagination import CachedCountPaginator
 from weibao.core.validators import parse_id

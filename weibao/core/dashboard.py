@@ -1,15 +1,16 @@
 """Home-page panels contributed by the domain apps, loaded by htmx after the page shell.
 
-Like the menu (core/navigation.py), core names the other apps' fragment URLs and never imports them: a URL
-name that does not resolve is skipped, so a missing app never breaks the home page. Each panel is fetched
-with its own request, so a slow panel never holds up the page.
+Like the menu (core/navigation.py), each app registers its panels from its own `menu.py`
+(`register_panel(Panel("app:fragment", "perm", order=30))`); core names no app. A URL name that does not resolve
+is skipped, so a missing app never breaks the home page. Each panel is fetched with its own request, so a slow
+panel never holds up the page.
 """
 
 from dataclasses import dataclass, field
 
 from django.urls import NoReverseMatch, reverse
 
-from weibao.accounts.permissions import has_perm
+from weibao.core.access import has_perm
 
 
 @dataclass(frozen=True)
@@ -20,21 +21,16 @@ class Panel:
     js: tuple[str, ...] = ()
     internal_only: bool = False
     extra: dict = field(default_factory=dict)
+    order: int = 1000  # position on the home page, smallest first
 
 
-PANELS: list[Panel] = [
-    # Calendar data for next year is published late in the year: flag estimated/missing years first.
-    Panel("contracts:holiday_panel", "calendars.edit"),
-    # Regular reports waiting for the manager's review before they go to the customer (issue 12).
-    Panel("slareports:review_panel", "slareports.review", internal_only=True),
-    Panel(
-        "workorders:dashboard",
-        "workorders.view",
-        css=("workorders/workorders.css",),
-        js=("vendor/echarts-5.6.0.min.js", "workorders/dashboard.js"),
-    ),
-    Panel("feedback:panel", "feedback.callbacks", css=("feedback/feedback.css",)),
-]
+PANELS: list[Panel] = []  # filled by the apps' menu.py, kept sorted by `order`
+
+
+def register_panel(*panels: Panel) -> None:
+    """Add home-page panels (idempotent: a panel already there, by URL name, is replaced)."""
+    names = {p.url_name for p in panels}
+    PANELS[:] = sorted([p for p in PANELS if p.url_name not in names] + list(panels), key=lambda p: p.order)
 
 
 def panels_for(user) -> list[dict]:

@@ -1,6 +1,14 @@
 """The main menu: entries per role, each shown only when the user holds its permission and its page exists.
 
-An app adds its pages here; a URL name that is not (yet) routed is skipped, so the menu never breaks.
+core names no app: every app declares its own entries in its `menu.py` (discovered by `CoreConfig.ready()`):
+
+    from weibao.core.navigation import NavItem, register_menu
+
+    register_menu(NavItem(_("Devices"), "assets:device_list", "estate.browse", "server", order=140))
+
+`order` places the entry (tens, in the order of the menu; see docs/platform.md). A URL name that is not (yet)
+routed is skipped, so the menu never breaks; the permission is asked of the check accounts registers
+(`weibao.core.access`).
 """
 
 from dataclasses import dataclass
@@ -8,9 +16,8 @@ from dataclasses import dataclass
 from django.core.signals import setting_changed
 from django.urls import NoReverseMatch, get_script_prefix, get_urlconf, reverse
 from django.utils.functional import Promise
-from django.utils.translation import gettext_lazy as _
 
-from weibao.accounts.permissions import has_perm
+from weibao.core.access import has_perm
 from weibao.core.icons import icon_name
 
 
@@ -21,62 +28,17 @@ class NavItem:
     perm: str
     icon: str = ""  # a symbol of the vendored icon sprite (weibao/core/icons.py); never a text glyph (tofu)
     customer_label: str | Promise | None = None  # customers see e.g. "我的报修" instead of "工单"
+    order: int = 1000  # position in the menu, smallest first; ties keep registration order
 
 
-NAV: list[NavItem] = [
-    NavItem(_("Dashboard"), "core:home", "workorders.view", "house"),
-    NavItem(_("Work orders"), "workorders:list", "workorders.view", "clipboard-list", customer_label=_("My reports")),
-    NavItem(_("Work-order dashboard"), "workorders:dashboard", "workorders.triage", "chart-column"),
-    NavItem(_("Report a fault"), "workorders:portal_new", "workorders.create", "circle-plus"),
-    NavItem(_("Legacy issues"), "workorders:legacy", "workorders.legacy_review", "triangle-alert"),
-    NavItem(_("Callbacks"), "feedback:callbacks", "feedback.callbacks", "message-square"),
-    NavItem(
-        _("Complaints"),
-        "feedback:complaints",
-        "feedback.complaints_view",
-        "triangle-alert",
-        customer_label=_("My complaints"),
-    ),
-    NavItem(_("Satisfaction"), "feedback:satisfaction", "feedback.satisfaction", "chart-line"),
-    NavItem(
-        _("Service archives"), "feedback:archives", "feedback.archive", "file-text", customer_label=_("Service archive")
-    ),
-    NavItem(_("Plan follow-up"), "plans:overview", "plans.edit", "clipboard-check"),
-    NavItem(_("Change requests"), "plans:changes", "plans.changes", "wrench"),
-    NavItem(_("Duty roster"), "dispatch:roster", "dispatch.view", "calendar-clock"),
-    NavItem(_("Customers"), "customers:list", "estate.edit", "building-2"),
-    NavItem(_("Devices"), "assets:device_list", "estate.browse", "server"),
-    NavItem(_("Projects"), "assets:project_list", "estate.browse", "folder-kanban"),
-    NavItem(_("Search the estate"), "assets:search", "estate.browse", "search"),
-    NavItem(_("Vendors"), "assets:vendor_list", "estate.edit", "factory"),
-    NavItem(_("Contracts"), "contracts:list", "contracts.view", "file-text"),
-    NavItem(_("Calendars"), "contracts:calendar_list", "calendars.edit", "calendar-days"),
-    NavItem(_("SLA preview"), "contracts:preview", "contracts.view", "timer"),
-    NavItem(_("SLA reports"), "slareports:report", "slareports.view", "chart-column"),
-    NavItem(_("Regular reports"), "slareports:periodic_list", "slareports.view", "calendar-check"),
-    NavItem(_("Fault analysis"), "slareports:analysis", "slareports.analysis", "activity"),
-    NavItem(_("Inspections"), "inspections:visit_list", "inspections.view", "calendar-check"),
-    NavItem(_("Emergency plans"), "planning:plan_list", "planning.view", "triangle-alert"),
-    NavItem(_("Training"), "planning:training_list", "planning.view", "users"),
-    NavItem(_("Spare parts"), "spares:index", "spares.view", "package"),
-    NavItem(_("Parts sales"), "spares:sale_list", "spares.sales", "wallet"),
-    NavItem(_("Repairs (RMA)"), "rma:list", "rma.view", "rotate-ccw"),
-    NavItem(_("Vendor escalations"), "rma:escalation_list", "escalation.view", "factory"),
-    NavItem(_("Vendor support agreements"), "rma:agreements", "vendors.agreements", "file-text"),
-    NavItem(_("Notifications"), "notifications:log", "notifications.view_log", "mail"),
-    NavItem(_("Received mail"), "notifications:inbound", "notifications.triage", "inbox"),
-    NavItem(_("Notification preferences"), "notifications:preferences", "notifications.preferences", "bell"),
-    NavItem(_("Monthly statistics"), "payroll:months", "payroll.view", "wallet"),
-    NavItem(_("My pay statement"), "payroll:mine", "payroll.own", "wallet"),
-    NavItem(_("Travel claims"), "payroll:travel", "payroll.travel", "map-pin"),
-    NavItem(_("Travel approvals"), "payroll:approvals", "payroll.travel_answer", "clipboard-check"),
-    NavItem(_("Engineer KPIs"), "payroll:kpi", "payroll.kpi", "chart-line"),
-    NavItem(_("Users"), "accounts:user_list", "users.manage", "users"),
-    NavItem(_("API tokens"), "accounts:tokens", "api.tokens", "key-round"),
-    NavItem(_("Branches and regions"), "admin:accounts_branch_changelist", "users.manage", "map-pin"),
-    NavItem(_("System status"), "core:system_status", "system.status", "activity"),
-    NavItem(_("My profile"), "accounts:profile", "profile.edit", "circle-user"),
-]
+NAV: list[NavItem] = []  # filled by the apps' menu.py, kept sorted by `order`
+
+
+def register_menu(*items: NavItem) -> None:
+    """Add menu entries (idempotent: an entry already there, by URL name, is replaced)."""
+    names = {item.url_name for item in items}
+    NAV[:] = sorted([i for i in NAV if i.url_name not in names] + list(items), key=lambda i: i.order)
+    _urls.clear()
 
 
 # Reversed menu URLs per (URLconf, script prefix): the menu is on every page and reversing ~15 names cost ~1 ms.

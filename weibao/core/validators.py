@@ -65,6 +65,14 @@ def validate_local_time(value: datetime.time | None) -> None:
         raise ValidationError(_("Enter a local time without a time zone (e.g. 08:30)."), code="aware_time")
 
 
+def validate_time_zone(value: str) -> None:
+    """An IANA zone name (Asia/Shanghai) that this machine's zone database knows."""
+    from zoneinfo import available_timezones
+
+    if value not in available_timezones():
+        raise ValidationError(_("Unknown time zone “%(value)s”."), params={"value": value}, code="invalid_tz")
+
+
 def validate_bigint(value: int | None) -> None:
     if value is not None and not -MAX_BIGINT <= value <= MAX_BIGINT:
         raise ValidationError(_("The number is too large."), code="bigint")

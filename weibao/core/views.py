@@ -10,7 +10,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_POST
 
-from weibao.accounts.permissions import require
+from weibao.core.access import require
 from weibao.core.dashboard import panels_for
 from weibao.core.selectors import health_check
 from weibao.core.tasks import heartbeat

@@ -136,7 +136,7 @@ def contact_update(*, contact: Contact, actor, **changes) -> Contact:
 
 def _check_time_zone(site: Site) -> None:
     """A site's time zone must be a real IANA name (the model field carries no validator)."""
-    from weibao.contracts.models import validate_time_zone
+    from weibao.core.validators import validate_time_zone
 
     try:
         validate_time_zone(site.timezone)

@@ -32,7 +32,7 @@ def customer_list(request: HttpRequest) -> HttpResponse:
 @login_required
 def customer_export(request: HttpRequest) -> HttpResponse:
     """The filtered customer list as .xlsx (text cells protected against formula injection)."""
-    from weibao.assets.excel import XLSX_CONTENT_TYPE, export_table
+    from weibao.core.excel import XLSX_CONTENT_TYPE, export_table
 
     require(request.user, "estate.view")
     q = request.GET.get("q", "").strip()[:100]

@@ -6,14 +6,3 @@ class FeedbackConfig(AppConfig):
     name = "weibao.feedback"
     label = "feedback"
     verbose_name = _("Customer feedback")
-
-
-# Menu labels declared in core/navigation.py, listed here so this app's catalogue translates them.
-MENU_LABELS = (
-    _("Callbacks"),
-    _("Complaints"),
-    _("My complaints"),
-    _("Satisfaction"),
-    _("Service archives"),
-    _("Service archive"),
-)

@@ -21,7 +21,3 @@ class SlareportsConfig(AppConfig):
         from weibao.slareports import tasks  # noqa: F401 - registers the cron schedule
 
         post_migrate.connect(_ensure_fault_index, sender=self, dispatch_uid="slareports_fault_index")
-
-
-# The menu entries this app adds to core.navigation: listed here so that this app's catalog translates them.
-MENU_LABELS = (_("SLA reports"), _("Regular reports"), _("Fault analysis"))

@@ -1,6 +1,6 @@
 """The initial-stock list in Excel (期初库存导入) and the stock and ledger exports.
 
-Reuses the device import's machinery (`weibao.assets.excel`): the sandboxed sheet reader (a child process under
+Reuses the import machinery (`weibao.core.excel`): the sandboxed sheet reader (a child process under
 memory and time limits, zip-bomb checks), header matching by Chinese header or alias, cell cleaning, the row-error
 report and the formula-safe export. Like the device import it is all-or-nothing: every row is checked first, the
 report lists each problem by row and column, and only a list without errors is received, in one transaction."""
@@ -22,9 +22,9 @@ from openpyxl import Workbook
 from openpyxl.styles import Font
 
 from weibao.accounts.permissions import require
-from weibao.assets import excel as device_excel
 from weibao.assets.choices import ImportStatus
-from weibao.assets.excel import CheckResult, Column, ImportFileError, RowError
+from weibao.core import excel as sheet
+from weibao.core.excel import CheckResult, Column, ImportFileError, RowError
 from weibao.spares.choices import MoveKind, Tracking
 from weibao.spares.models import Move, Part, Stock, StockImport, StockUnit, Warehouse
 
@@ -115,10 +115,10 @@ def _money(value, column: Column, errors: list[RowError], rownum: int) -> Decima
 def check_file(data: bytes, *, warehouse: Warehouse) -> CheckResult:
     """Every row checked against the store as it is now: a handful of queries, not one per row."""
     result = CheckResult()
-    header, rows, approx = device_excel.open_rows(data)
+    header, rows, approx = sheet.open_rows(data)
     if approx > MAX_ROWS:
         raise ImportFileError(_("The file has more than %(n)s rows; split it.") % {"n": MAX_ROWS})
-    positions, missing = device_excel.header_map(header, COLUMNS)
+    positions, missing = sheet.header_map(header, COLUMNS)
     if missing:
         result.errors.append(RowError(1, ", ".join(missing), _("Missing required columns: %(cols)s.")
                                       % {"cols": "、".join(missing)}))  # fmt: skip
@@ -143,14 +143,14 @@ def check_file(data: bytes, *, warehouse: Warehouse) -> CheckResult:
         before = len(errors)
         row: dict = {"_row": rownum}
         for key in ("part_number", "name", "model", "unit"):
-            row[key] = device_excel.cell_text(cell(key), COL[key], errors, rownum)
+            row[key] = sheet.cell_text(cell(key), COL[key], errors, rownum)
         number = row["part_number"]
         part = parts.get(number)
         if not number:
             errors.append(RowError(rownum, COL["part_number"].header, _("Required.")))
         elif part is None and not row["name"]:
             errors.append(RowError(rownum, COL["name"].header, _("Required for a new part number.")))
-        tracking_text = device_excel.cell_text(cell("tracking"), COL["tracking"], errors, rownum).lower()
+        tracking_text = sheet.cell_text(cell("tracking"), COL["tracking"], errors, rownum).lower()
         tracking = TRACKING_WORDS.get(tracking_text) if tracking_text else None
         if tracking_text and tracking is None:
             errors.append(RowError(rownum, COL["tracking"].header, _("Unknown value “%(value)s”; use 序列号 or 计数.")
@@ -166,7 +166,7 @@ def check_file(data: bytes, *, warehouse: Warehouse) -> CheckResult:
                                        % {"row": first[1]}))  # fmt: skip
         row["tracking"] = tracking
         qty = _int(cell("quantity"), COL["quantity"], errors, rownum, positive=True)
-        serial_text = device_excel.cell_text(cell("serials"), COL["serials"], errors, rownum)
+        serial_text = sheet.cell_text(cell("serials"), COL["serials"], errors, rownum)
         serials = [s for s in serial_text.replace("；", ";").replace(",", ";").replace("，", ";").replace("\n", ";")
                    .split(";") if s.strip()]  # fmt: skip
         serials = [s.strip() for s in serials]
@@ -206,7 +206,7 @@ def check_file(data: bytes, *, warehouse: Warehouse) -> CheckResult:
         row["min_level"] = _int(cell("min_level"), COL["min_level"], errors, rownum, positive=False)
         if len(errors) == before:
             result.rows.append(row)
-        if len(errors) >= device_excel.MAX_ERRORS:
+        if len(errors) >= sheet.MAX_ERRORS:
             errors.append(RowError(0, "", _("Too many errors; checking stopped. Fix these and upload again.")))
             return result
     if result.total_rows == 0:
@@ -244,7 +244,7 @@ def import_start(*, actor, warehouse: Warehouse, upload: UploadedFile) -> StockI
     from weibao.assets.uploads import check_upload
 
     require(actor, "spares.manage")
-    check_upload(upload, allowed={".xlsx": device_excel.XLSX_CONTENT_TYPE})
+    check_upload(upload, allowed={".xlsx": sheet.XLSX_CONTENT_TYPE})
     job = StockImport(warehouse=warehouse, created_by=actor, original_name=PurePath(upload.name).name[:255])
     job.file.save("upload.xlsx", upload, save=False)
     job.save()
@@ -364,7 +364,7 @@ def export_stock(stocks: Iterable[Stock]) -> bytes:
                    str(s.part.get_tracking_display()), s.on_hand, s.reserved, s.available,
                    s.effective_min_level(s.warehouse.kind), s.part.unit_cost, s.part.unit_cost * s.on_hand]  # fmt: skip
 
-    return device_excel.export_table("库存", STOCK_HEADERS, rows())
+    return sheet.export_table("库存", STOCK_HEADERS, rows())
 
 
 def export_ledger(moves: Iterable[Move]) -> bytes:
@@ -375,4 +375,4 @@ def export_ledger(moves: Iterable[Move]) -> bytes:
                    "; ".join(m.serials or []), m.workorder.number if m.workorder_id else "", m.reference, m.note,
                    str(m.actor)]  # fmt: skip
 
-    return device_excel.export_table("库存流水", LEDGER_HEADERS, rows())
+    return sheet.export_table("库存流水", LEDGER_HEADERS, rows())

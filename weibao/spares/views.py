@@ -15,7 +15,7 @@ from django.views.decorators.http import require_http_methods, require_POST
 
 from weibao.accounts.permissions import has_perm, require
 from weibao.assets.choices import ImportStatus
-from weibao.assets.excel import XLSX_CONTENT_TYPE
+from weibao.core.excel import XLSX_CONTENT_TYPE
 from weibao.core.exceptions import StaleEdit, TransitionNotAllowed
 from weibao.core.form_views import run_service
 from weibao.spares import excel, sales, selectors, services

@@ -2,10 +2,10 @@
 
 import pytest
 
-from weibao.assets.excel import XLSX_CONTENT_TYPE
 from weibao.assets.models import Device
 from weibao.assets.tests.factories import ProjectFactory, SubsystemFactory, VendorFactory
 from weibao.assets.tests.xlsx import row, xlsx_bytes
+from weibao.core.excel import XLSX_CONTENT_TYPE
 from weibao.core.tests.browser import screenshot
 from weibao.customers.tests.factories import CustomerFactory, SiteFactory
 

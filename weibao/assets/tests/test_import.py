@@ -15,6 +15,7 @@ from weibao.assets.models import Device, DeviceEvent, ImportJob
 from weibao.assets.services import import_check, import_commit, import_start
 from weibao.assets.tests.factories import DeviceFactory, ProjectFactory, SubsystemFactory, VendorFactory
 from weibao.assets.tests.xlsx import HEADERS, row, xlsx_bytes, xlsx_upload
+from weibao.core.excel import XLSX_CONTENT_TYPE
 from weibao.customers.tests.factories import CustomerFactory, SiteFactory
 
 pytestmark = pytest.mark.django_db
@@ -260,7 +261,7 @@ def test_import_views_flow(client, manager, estate):
     client.force_login(manager)
     url = reverse("assets:import_start") + f"?customer={estate['customer'].pk}"
     assert client.get(url).status_code == 200
-    assert client.get(reverse("assets:import_template"))["Content-Type"] == excel.XLSX_CONTENT_TYPE
+    assert client.get(reverse("assets:import_template"))["Content-Type"] == XLSX_CONTENT_TYPE
     response = client.post(url, {"file": xlsx_upload([row(site="总部大楼", serial_number="V1")])})
     job = ImportJob.objects.get()
     assert response.url == reverse("assets:import_detail", args=[job.pk])

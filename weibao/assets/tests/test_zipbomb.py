@@ -14,11 +14,11 @@ from django.utils import translation
 from django_tasks_db.models import DBTaskResult
 
 from weibao.assets.choices import ImportStatus
-from weibao.assets.excel import XLSX_CONTENT_TYPE
 from weibao.assets.models import Device
 from weibao.assets.services import import_check, import_commit, import_start
 from weibao.assets.tests.factories import VendorFactory
 from weibao.assets.tests.xlsx import row, xlsx_bytes
+from weibao.core.excel import XLSX_CONTENT_TYPE
 from weibao.customers.tests.factories import CustomerFactory, SiteFactory
 
 pytestmark = pytest.mark.django_db

@@ -5,7 +5,8 @@ import io
 from django.core.files.uploadedfile import SimpleUploadedFile
 from openpyxl import Workbook
 
-from weibao.assets.excel import COLUMNS, XLSX_CONTENT_TYPE
+from weibao.assets.excel import COLUMNS
+from weibao.core.excel import XLSX_CONTENT_TYPE
 
 HEADERS = [c.header for c in COLUMNS]
 

@@ -12,7 +12,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from weibao.accounts.permissions import require
-from weibao.assets import excel
+from weibao.core import excel
 from weibao.workorders.selectors import QueueFilters, workorder_export_rows
 
 

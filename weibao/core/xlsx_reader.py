@@ -1,4 +1,4 @@
-"""Reads the first sheet of an .xlsx in a child process under a memory and CPU limit (run by assets.excel).
+"""Reads the first sheet of an .xlsx in a child process under a memory and CPU limit (run by core.excel).
 
 openpyxl can be made to spend minutes and gigabytes on a small hostile file (a sparse sheet that claims a million
 rows, a million columns). The parent sends the file on stdin, this process limits itself (RLIMIT_AS, RLIMIT_CPU)
