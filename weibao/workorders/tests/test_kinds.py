@@ -52,6 +52,10 @@ def test_seeded_list_holds_the_system_codes_which_cannot_be_deleted():
 def test_admin_cannot_delete_a_system_reason(admin_client):
     system = PauseReason.objects.get(code="quote_approval")
     ordinary = PauseReason.objects.create(code="power_cut", name="等待恢复供电")
+    listing = admin_client.get(reverse("admin:workorders_pausereason_changelist"))
+    assert listing.status_code == 200
+    assert "等待备件" in listing.content.decode()
+    assert admin_client.get(reverse("admin:workorders_pausereason_change", args=[system.pk])).status_code == 200
     assert admin_client.get(reverse("admin:workorders_pausereason_delete", args=[system.pk])).status_code == 403
     response = admin_client.post(reverse("admin:workorders_pausereason_changelist"),
                                  {"action": "delete_selected", "_selected_action": [system.pk, ordinary.pk],
