@@ -527,7 +527,7 @@ def finding_to_workorder(*, answer: InspectionAnswer, actor: User):
     wo = workorder_create(
         actor=actor, customer=plan.site.customer, site=plan.site, channel=IntakeChannel.FIELD,
         symptom="\n".join(lines), severity=RISK_SEVERITY.get(locked.risk, "D"), devices=devices,
-        source_ref=f"inspection:{visit.pk}:{locked.pk}",
+        source_ref=f"inspection:{visit.pk}:{locked.pk}", service_kind="inspection",
         title=(_("Inspection: %(item)s") % {"item": locked.text})[:200],
     )  # fmt: skip
     locked.workorder = wo

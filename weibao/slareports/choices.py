@@ -32,3 +32,5 @@ class Dimension(models.TextChoices):
     SUBSYSTEM = "subsystem", _("Subsystem")
     SITE = "site", _("Site")
     CAUSE = "cause", _("Cause")
+    SERVICE_KIND = "service_kind", _("Service kind")
+    MAINTENANCE_TYPE = "maintenance_type", _("Maintenance type")

@@ -31,7 +31,27 @@ def rows_for_display(data: dict) -> dict:
     ]  # fmt: skip
     times = [{**t, "label": kind_label(t["kind"])} for t in data["times"]]
     return {**data, "compliance_rows": compliance, "time_rows": times,
-            "severity_rows": [{**s, "label": str(Severity(s["severity"]).label)} for s in data["by_severity"]]}  # fmt: skip
+            "severity_rows": [{**s, "label": str(Severity(s["severity"]).label)} for s in data["by_severity"]],
+            **breakdown_rows(data)}  # fmt: skip
+
+
+def breakdown_rows(data: dict) -> dict:
+    """Issue 17: orders per service kind and maintenance type, paused time per reason, with labels (a snapshot
+    stored before these existed has none of them)."""
+    from weibao.workorders.choices import MaintenanceType, ServiceKind
+    from weibao.workorders.pauses import pause_reason_labels
+
+    kinds, types = dict(ServiceKind.choices), dict(MaintenanceType.choices)
+    paused = data.get("paused_by_reason") or []
+    reasons = pause_reason_labels() if paused else {}
+    return {
+        "service_kind_rows": [{**k, "label": str(kinds.get(k["kind"], k["kind"]))}
+                              for k in data.get("by_service_kind") or []],
+        "maintenance_type_rows": [{**t, "label": str(types.get(t["type"], t["type"]))}
+                                  for t in data.get("by_maintenance_type") or []],
+        "paused_rows": [{**p, "label": reasons.get(p["reason"], p["reason"]), "key": p["reason"] or "none"}
+                        for p in paused],
+    }  # fmt: skip
 
 
 def _pct(value: str | None) -> str:
@@ -95,6 +115,18 @@ def to_xlsx(data: dict) -> bytes:
     sev.append([pgettext("sla", "Severity"), _("Orders")])
     for row in shown["severity_rows"]:
         sev.append([row["label"], row["count"]])
+    kinds = wb.create_sheet(_("Service kinds")[:31])
+    kinds.append([_("Service kind"), _("Orders")])
+    for row in shown["service_kind_rows"]:
+        kinds.append([row["label"], row["count"]])
+    kinds.append([])
+    kinds.append([_("Maintenance type"), _("Orders")])
+    for row in shown["maintenance_type_rows"]:
+        kinds.append([row["label"], row["count"]])
+    paused = wb.create_sheet(_("Paused time")[:31])
+    paused.append([_("Waiting for"), _("Paused (business minutes)"), _("Orders")])
+    for row in shown["paused_rows"]:
+        paused.append([row["label"], row["minutes"], row["orders"]])
     out = io.BytesIO()
     wb.save(out)
     return out.getvalue()

@@ -13,6 +13,9 @@ Definitions (shown on the report, see docs/slareports.md):
   missed. Orders without a resolution target (no SLA) do not count; pending ones are shown apart.
 - Times: business time on the contract's calendar from the clock's start to its stop, pauses (waiting on the
   customer) taken out; mean and p90 (nearest rank: the ⌈0.9·n⌉-th smallest) over the stopped clocks.
+- Paused time per reason (issue 17): business time each order's resolution clock stood paused, summed per pause
+  reason (waiting for parts, the customer's access, a quote approval …); an open pause counts up to `as_of`.
+- Orders per service kind (故障维修, 安装, 巡检 …) and maintenance type (改正性/适应性/完善性维护).
 - Major faults (重大故障): severity A, or - when the contract's schedule sets N hours - down (reported → resolved,
   or → `as_of` while unresolved) longer than N hours.
 - Satisfaction: per order the latest callback rating (回访) when the feedback app has one, else the rating on the
@@ -38,7 +41,8 @@ from django.utils.translation import gettext as _
 
 from weibao.contracts import clock as engine
 from weibao.contracts.choices import ClockKind, Severity
-from weibao.workorders.choices import Status
+from weibao.workorders.choices import MaintenanceType, ServiceKind, Status
+from weibao.workorders.clocks import paused_by_reason
 from weibao.workorders.models import Clock, WorkOrder
 
 KINDS = [ClockKind.RESPONSE.value, ClockKind.ARRIVAL.value, ClockKind.PLAN.value, ClockKind.RESOLUTION.value]
@@ -198,7 +202,7 @@ def build_reports(*, contracts: list, start: datetime.date, end: datetime.date,
     for row in (
         WorkOrder.objects.filter(period_q)
         .order_by("id")
-        .values_list("id", "contract_id", "severity", "reported_at", "resolved_at")
+        .values_list("id", "contract_id", "severity", "reported_at", "resolved_at", "service_kind", "maintenance_type")
     ):
         orders[row[1]].append(row)
         contract_of[row[0]] = row[1]
@@ -253,9 +257,24 @@ def _report(*, contract, start, end, as_of, orders, clocks, ratings, legacy, mil
     drill["orders"] = list(ids)
     for oid, _contract, sev, *_rest in orders:
         drill[f"severity.{sev}"].append(oid)
+    # Issue 17: orders per service kind and maintenance type.
+    for oid, *_rest, kind, mtype in orders:
+        drill[f"kind.{kind}"].append(oid)
+        drill[f"mtype.{mtype}"].append(oid)
 
     # Compliance per clock kind and severity, and the business times of stopped clocks.
     times: dict[str, list[int]] = defaultdict(list)
+    # Paused time per reason (issue 17), counted on each order's resolution clock (it spans the whole order; the
+    # other clocks' pauses are the same stretches).
+    paused: dict[str, int] = defaultdict(int)
+    for clock in clocks:
+        if clock.kind != ClockKind.RESOLUTION or clock.workorder_id not in severity_of:
+            continue
+        if clock.pauses or clock.paused_at is not None:
+            for reason, spent in paused_by_reason(clock, cal, now=as_of).items():
+                if spent:
+                    paused[reason] += int(spent.total_seconds() // 60)
+                    drill[f"paused.{reason or 'none'}"].append(clock.workorder_id)
     for clock in clocks:
         sev = severity_of.get(clock.workorder_id)
         if sev is None:
@@ -279,7 +298,7 @@ def _report(*, contract, start, end, as_of, orders, clocks, ratings, legacy, mil
 
     # Major faults.
     limit = datetime.timedelta(hours=major_down_hours) if major_down_hours is not None else None
-    for oid, _contract, sev, reported_at, resolved_at in orders:
+    for oid, _contract, sev, reported_at, resolved_at, *_kinds in orders:
         long_down = limit is not None and (resolved_at or as_of) - reported_at > limit
         if sev == Severity.A or long_down:
             drill["major"].append(oid)
@@ -312,6 +331,16 @@ def _report(*, contract, start, end, as_of, orders, clocks, ratings, legacy, mil
         "as_of": as_of.isoformat(),
         "orders_total": len(ids),
         "by_severity": [{"severity": s, "count": len(drill.get(f"severity.{s}", []))} for s in SEVERITIES],
+        "by_service_kind": [
+            {"kind": k, "count": len(drill[f"kind.{k}"])} for k in ServiceKind.values if drill.get(f"kind.{k}")
+        ],
+        "by_maintenance_type": [
+            {"type": t, "count": len(drill[f"mtype.{t}"])} for t in MaintenanceType.values if drill.get(f"mtype.{t}")
+        ],
+        "paused_by_reason": [
+            {"reason": r, "minutes": m, "orders": len(set(drill[f"paused.{r or 'none'}"]))}
+            for r, m in sorted(paused.items(), key=lambda kv: -kv[1])
+        ],
         "compliance": compliance,
         "fix_on_time": {k: fix[k] for k in ("met", "missed", "pending", "rate")},
         "times": [

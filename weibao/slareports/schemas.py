@@ -42,6 +42,11 @@ class ReportOut(Schema):
     as_of: str
     orders_total: int
     by_severity: list[dict]
+    by_service_kind: list[dict] = Field(default_factory=list, description="Orders per service kind (issue 17).")
+    by_maintenance_type: list[dict] = Field(default_factory=list, description="Orders per maintenance type.")
+    paused_by_reason: list[dict] = Field(
+        default_factory=list, description="Business minutes paused per pause-reason code, and the orders behind it."
+    )
     compliance: list[ComplianceOut]
     fix_on_time: FixOut
     times: list[TimesOut]

@@ -14,7 +14,7 @@ from weibao.contracts.selectors import contract_qs_for
 from weibao.slareports import metrics, similar
 from weibao.slareports.choices import Dimension, ReportStatus
 from weibao.slareports.models import PeriodicReport, ReportSchedule
-from weibao.workorders.choices import Cause, Status
+from weibao.workorders.choices import Cause, MaintenanceType, ServiceKind, Status
 from weibao.workorders.models import WorkOrder
 from weibao.workorders.selectors import workorder_qs_for
 
@@ -99,6 +99,14 @@ GROUPS = {
     Dimension.SUBSYSTEM: ("devices__subsystem_id", "devices__subsystem__name"),
     Dimension.SITE: ("site_id", "site__name"),
     Dimension.CAUSE: ("cause", None),
+    Dimension.SERVICE_KIND: ("service_kind", None),
+    Dimension.MAINTENANCE_TYPE: ("maintenance_type", None),
+}
+# Dimensions whose key is a choice value: the label is the choice's.
+CHOICE_LABELS = {
+    Dimension.CAUSE: Cause,
+    Dimension.SERVICE_KIND: ServiceKind,
+    Dimension.MAINTENANCE_TYPE: MaintenanceType,
 }
 
 
@@ -137,8 +145,9 @@ def fault_analysis(*, user, start: datetime.date, end: datetime.date, customer_i
             if dimension == Dimension.DEVICE:
                 label = " · ".join(str(p) for p in (row["devices__name"] or row["devices__model"],
                                                     row["devices__serial_number"], row["site__name"]) if p)  # fmt: skip
-            elif dimension == Dimension.CAUSE:
-                label = str(Cause(key).label) if key in Cause.values else key
+            elif dimension in CHOICE_LABELS:
+                choices = CHOICE_LABELS[dimension]
+                label = str(choices(key).label) if key in choices.values else key
             else:
                 label = row[label_field] if label_field else key
             groups.append({"key": str(key), "label": label, "count": row["n"]})

@@ -8,6 +8,7 @@ from weibao.workorders.models import (
     LegacyReview,
     NumberCounter,
     ObservationReply,
+    PauseReason,
     Reopen,
     WorkOrder,
     WorkOrderEvent,
@@ -103,3 +104,23 @@ class ObservationReplyAdmin(ReadOnlyAdmin):
     list_display = ("workorder", "created_at", "channel", "sender", "suspected_recurrence", "decision", "decided_by")
     list_filter = ("decision", "channel", "suspected_recurrence")
     raw_id_fields = ("workorder", "event")
+
+
+@admin.register(PauseReason)
+class PauseReasonAdmin(admin.ModelAdmin):
+    """The configurable pause reasons (issue 17): names, order and whether they are offered are edited here; the
+    system reasons (set by code paths) keep their code and cannot be deleted."""
+
+    list_display = ("name", "code", "system", "active", "position")
+    list_editable = ("active", "position")
+    ordering = ("position", "code")
+
+    def get_readonly_fields(self, request, obj=None):
+        return ("code", "system") if obj is not None and obj.system else ("system",)
+
+    def has_delete_permission(self, request, obj=None) -> bool:
+        return obj is None or not obj.system
+
+    def delete_queryset(self, request, queryset) -> None:
+        for reason in queryset.filter(system=False):  # the bulk action, one by one: system rows are never deleted
+            reason.delete()

@@ -26,13 +26,16 @@ from weibao.workorders.schemas import (
     DispatchIn,
     EscalateIn,
     EventOut,
+    MoveSiteIn,
     NoteIn,
+    PauseReasonOut,
     PlanIn,
     ReasonIn,
     ReopenIn,
     ReplyDecisionIn,
     ResolveIn,
     UpdateIn,
+    WaitIn,
     WorkLogIn,
     WorkOrderBatchIn,
     WorkOrderFilter,
@@ -97,6 +100,8 @@ def _resolve_reports(user, reports: list[WorkOrderIn]) -> tuple[list[dict], list
                 "reporter_email": r.reporter_email,
                 "source_ref": r.source_ref,
                 "reported_at": r.reported_at,
+                "service_kind": r.service_kind,
+                "maintenance_type": r.maintenance_type,
             }
         )
     return prepared, errors
@@ -152,6 +157,15 @@ def list_workorders(request, filters: Query[WorkOrderFilter]):
 def state_counts(request):
     """Orders per state (closed and cancelled capped; see `capped`)."""
     return selectors.workorder_state_counts(user=request.auth)
+
+
+@router.get("/pause-reasons", response=list[PauseReasonOut])
+def pause_reasons(request):
+    """The reasons an order may wait for (the configurable list, in its order); `wait-customer` takes a code."""
+    from weibao.workorders.models import PauseReason
+
+    require(request.auth, "workorders.view")
+    return list(PauseReason.objects.filter(active=True))
 
 
 @router.get("/{int:workorder_id}", response=WorkOrderOut)
@@ -362,12 +376,30 @@ def resolve(request, workorder_id: Id, payload: ResolveIn):
 
 @router.post("/{int:workorder_id}/wait-customer", response=WorkOrderOut)
 @api_errors(409)
-def wait_customer(request, workorder_id: Id, payload: ReasonIn):
+def wait_customer(request, workorder_id: Id, payload: WaitIn):
+    """Wait (the clocks pause per the SLA policy): `reason_code` from GET /pause-reasons is required."""
     return services.workorder_wait_customer(
         workorder=_order(request, workorder_id),
         actor=request.auth,
+        reason_code=payload.reason_code,
         reason=payload.reason,
         expected_version=payload.expected_version,
+    )
+
+
+@router.post("/{int:workorder_id}/move-site", response=WorkOrderOut)
+@api_errors(409)
+def move_site(request, workorder_id: Id, payload: MoveSiteIn):
+    """Triage: move the order to another site of the same customer; the clocks are recomputed for the site's
+    region tier and one `site_moved` event records from/to. Closed or cancelled orders → 409; a site the caller
+    cannot see or another customer's → 422."""
+    from weibao.customers.models import Site
+
+    wo = _order(request, workorder_id)
+    require(request.auth, "workorders.triage")
+    site = _scoped_one(Site, request.auth, payload.site_id, "site_id", _("Unknown site."))
+    return services.workorder_move_site(
+        workorder=wo, actor=request.auth, site=site, note=payload.note, expected_version=payload.expected_version
     )
 
 

@@ -241,6 +241,8 @@ class EventKind(models.TextChoices):
     COMPLAINT_CLOSED = "complaint_closed", _("Complaint closed")
     COMPLAINT_CONFIRMED = "complaint_confirmed", _("Complaint confirmed against the engineer")
     COMPLAINT_UNCONFIRMED = "complaint_unconfirmed", _("Complaint confirmation withdrawn")
+    # Issue 17: triage moved the order to another site of the same customer (the clocks follow the new region).
+    SITE_MOVED = "site_moved", _("Moved to another site")
 
 
 # Event kinds that are state moves, by target status (used by seeds and KPIs).
@@ -281,10 +283,47 @@ ONSITE_EVENT_KINDS = ONSITE_CUSTOMER_EVENT_KINDS | INTERNAL_EVENT_KINDS
 
 
 class WaitReason(models.TextChoices):
-    """Why an order waits on the customer (the SLA clocks pause while it does)."""
+    """The system pause reasons: code paths set these (a quote waits for approval, a visit time the customer chose).
+
+    The full list of reasons a desk may pick is the configurable `PauseReason` table (issue 17 point 5), which holds
+    these codes as system rows that cannot be deleted; the strings never change."""
 
     NONE = "", _("—")
     QUOTE_APPROVAL = "quote_approval", _("Awaiting quote approval")
+    VISIT_AGREED = "visit_agreed", _("Visit time agreed with the customer")
+
+
+# The reasons seeded into the PauseReason table (code, Chinese name, system row). System codes are used by code.
+SEEDED_PAUSE_REASONS = (
+    ("awaiting_access", "等待客户开门/配合", False),
+    (WaitReason.QUOTE_APPROVAL.value, "等待报价确认", True),
+    ("parts", "等待备件", False),
+    ("vendor", "等待厂商", True),
+    ("customer_test", "等待客户测试", False),
+    (WaitReason.VISIT_AGREED.value, "与客户约定上门时间", True),
+)
+# A pause state other than waiting on the customer records this reason (the SLA policy may pause on escalation).
+STATUS_PAUSE_REASON = {"escalated": "vendor"}
+
+
+class ServiceKind(models.TextChoices):
+    """What the order asks us to do (服务类型, issue 17 point 6)."""
+
+    FAULT_REPAIR = "fault_repair", _("Fault repair")
+    DELIVERY = "delivery", _("Delivery")
+    INSTALLATION = "installation", _("Installation")
+    COMMISSIONING = "commissioning", _("Commissioning")
+    CONSULTATION = "consultation", _("Usage question")
+    TRAINING = "training", _("Training")
+    INSPECTION = "inspection", _("Inspection")
+
+
+class MaintenanceType(models.TextChoices):
+    """The maintenance type of software-engineering practice (改正性/适应性/完善性维护)."""
+
+    CORRECTIVE = "corrective", _("Corrective maintenance")
+    ADAPTIVE = "adaptive", _("Adaptive maintenance")
+    PERFECTIVE = "perfective", _("Perfective maintenance")
 
 
 class ChargeReason(models.TextChoices):

@@ -73,27 +73,47 @@ def clock_new(*, workorder: WorkOrder, kind: str, target: datetime.timedelta, wa
     return clock
 
 
-def clock_pause(clock: Clock, at: datetime.datetime) -> bool:
+def _closed(start: datetime.datetime, end: datetime.datetime, reason: str) -> list[str]:
+    """One closed pause as stored in `Clock.pauses`: [start, end, reason] (the reason a PauseReason code)."""
+    return [_iso(start), _iso(max(end, start)), reason or ""]
+
+
+def clock_pause(clock: Clock, at: datetime.datetime, reason: str = "") -> bool:
     if clock.stopped_at is not None or clock.paused_at is not None:
         return False
     clock.paused_at = at
+    clock.pause_reason = reason or ""
+    return True
+
+
+def clock_relabel_pause(clock: Clock, at: datetime.datetime, reason: str) -> bool:
+    """The order still waits but for something else now: the open pause ends at `at` under its old reason and a
+    new one begins with `reason` (the clock stays paused; reports count each stretch under its own reason)."""
+    if clock.stopped_at is not None or clock.paused_at is None or clock.pause_reason == (reason or ""):
+        return False
+    if at > clock.paused_at:
+        clock.pauses = [*clock.pauses, _closed(clock.paused_at, at, clock.pause_reason)]
+        clock.paused_at = at
+    clock.pause_reason = reason or ""
     return True
 
 
 def clock_resume(clock: Clock, at: datetime.datetime, cal: WorkingCalendar) -> bool:
     if clock.stopped_at is not None or clock.paused_at is None:
         return False
-    clock.pauses = [*clock.pauses, [_iso(clock.paused_at), _iso(max(at, clock.paused_at))]]
+    clock.pauses = [*clock.pauses, _closed(clock.paused_at, at, clock.pause_reason)]
     clock.paused_at = None
+    clock.pause_reason = ""
     _compute(clock, cal)
     return True
 
 
-def clock_add_pause(clock: Clock, start: datetime.datetime, end: datetime.datetime, cal: WorkingCalendar) -> bool:
+def clock_add_pause(clock: Clock, start: datetime.datetime, end: datetime.datetime, cal: WorkingCalendar,
+                    reason: str = "") -> bool:  # fmt: skip
     """Add a closed pause (e.g. the customer agreed a visit after the deadline) and move the deadline."""
     if clock.stopped_at is not None or end <= start:
         return False
-    clock.pauses = [*clock.pauses, [_iso(start), _iso(end)]]
+    clock.pauses = [*clock.pauses, _closed(start, end, reason)]
     if clock.paused_at is None:
         _compute(clock, cal)
     return True
@@ -103,25 +123,32 @@ def clock_stop(clock: Clock, at: datetime.datetime) -> bool:
     if clock.stopped_at is not None:
         return False
     if clock.paused_at is not None:
-        clock.pauses = [*clock.pauses, [_iso(clock.paused_at), _iso(max(at, clock.paused_at))]]
+        clock.pauses = [*clock.pauses, _closed(clock.paused_at, at, clock.pause_reason)]
         clock.paused_at = None
+        clock.pause_reason = ""
     clock.stopped_at = at
     return True
 
 
-def clock_continue(clock: Clock, at: datetime.datetime, cal: WorkingCalendar, *, paused: bool = False) -> bool:
+def clock_continue(clock: Clock, at: datetime.datetime, cal: WorkingCalendar, *, paused: bool = False,
+                   reason: str = "") -> bool:  # fmt: skip
     """A stopped clock runs on from where it stopped (the customer rejected the solution plan, issue 22): the time
     it stood still counts as a pause, so the customer's review time is never charged to us. `paused`: the order
-    is in a pause state right now, so the clock continues paused."""
+    is in a pause state right now (for `reason`), so the clock continues paused."""
     if clock.stopped_at is None:
         return False
     stopped, clock.stopped_at = clock.stopped_at, None
     if paused:
         clock.paused_at = stopped
+        clock.pause_reason = reason or ""
         return True
-    clock.pauses = [*clock.pauses, [_iso(stopped), _iso(max(at, stopped))]]
+    clock.pauses = [*clock.pauses, _closed(stopped, at, PLAN_REVIEW_REASON)]
     _compute(clock, cal)
     return True
+
+
+# The stretch a stopped plan clock stood still while the customer reviewed the plan (not a PauseReason row).
+PLAN_REVIEW_REASON = "plan_review"
 
 
 def clock_restart(clock: Clock, at: datetime.datetime, cal: WorkingCalendar) -> None:
@@ -129,8 +156,26 @@ def clock_restart(clock: Clock, at: datetime.datetime, cal: WorkingCalendar) -> 
     clock.cycle += 1
     clock.started_at = at
     clock.pauses = []
+    clock.pause_reason = ""
     clock.paused_at = clock.stopped_at = clock.warned_at = clock.breached_at = None
     _compute(clock, cal)
+
+
+def paused_by_reason(clock: Clock, cal: WorkingCalendar, *, now: datetime.datetime) -> dict[str, datetime.timedelta]:
+    """Business time the clock stood paused, per reason code ("" = recorded before reasons existed); an open pause
+    counts up to `now` (or the clock's stop)."""
+    end = clock.stopped_at or now
+    result: dict[str, datetime.timedelta] = defaultdict(datetime.timedelta)
+    items = [(p[0], p[1], p[2] if len(p) > 2 else "") for p in clock.pauses]
+    if clock.paused_at is not None:
+        items.append((clock.paused_at, None, clock.pause_reason))
+    for start, stop, reason in items:
+        start = datetime.datetime.fromisoformat(start) if isinstance(start, str) else start
+        stop = datetime.datetime.fromisoformat(stop) if isinstance(stop, str) and stop else (stop or end)
+        stop = min(stop, end)
+        if stop > start:
+            result[reason] += engine.elapsed(cal, start, stop)
+    return dict(result)
 
 
 def summarise(workorder: WorkOrder, clocks: list[Clock]) -> None:
@@ -164,6 +209,9 @@ class ClockView:
     state: str  # running / paused / met / missed
     warned: bool
     breached: bool
+    pause_reason: str = ""  # the PauseReason code of the open pause
+    pause_reason_label: str = ""
+    paused_minutes: dict | None = None  # business minutes paused so far, per pause-reason code
     always: bool = True  # measured round the clock (7x24); else in the calendar's working hours
     day_hours: float = 24.0  # hours of one working day of the calendar (8 on a 5x8 calendar)
 
@@ -207,8 +255,14 @@ def calendar_day_hours(cal: WorkingCalendar) -> float:
 
 
 def clock_views(workorder: WorkOrder, clocks: list[Clock], *, now: datetime.datetime | None = None,
-                cal: WorkingCalendar | None = None) -> list[ClockView]:  # fmt: skip
+                cal: WorkingCalendar | None = None, reason_labels: dict[str, str] | None = None
+                ) -> list[ClockView]:  # fmt: skip
+    """`reason_labels`: pause reason code → name (read once when not given, only if a clock is paused)."""
     now = now or timezone.now()
+    if reason_labels is None and any(c.paused_at is not None for c in clocks):
+        from weibao.workorders.pauses import pause_reason_labels
+
+        reason_labels = pause_reason_labels()
     if cal is None:
         try:
             cal = sla_targets(workorder).calendar
@@ -242,6 +296,11 @@ def clock_views(workorder: WorkOrder, clocks: list[Clock], *, now: datetime.date
                 state=state,
                 warned=c.warned_at is not None,
                 breached=c.breached_at is not None,
+                pause_reason=c.pause_reason if c.paused_at is not None else "",
+                paused_minutes={k: int(v.total_seconds() // 60) for k, v in paused_by_reason(c, cal, now=now).items()},
+                pause_reason_label=(reason_labels or {}).get(c.pause_reason, c.pause_reason)
+                if c.paused_at is not None
+                else "",
                 always=cal.always,
                 day_hours=day_hours,
             )

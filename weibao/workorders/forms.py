@@ -13,8 +13,10 @@ from weibao.workorders.choices import (
     Category,
     Cause,
     CloseReason,
+    MaintenanceType,
     ReopenReason,
     ReopenSource,
+    ServiceKind,
     SlaState,
     Status,
     WorkKind,
@@ -89,6 +91,36 @@ class NoteForm(VersionedForm):
 
 class ReasonForm(VersionedForm):
     reason = forms.CharField(label=_("Reason"), widget=forms.Textarea(attrs={"rows": 2}))
+
+
+class WaitForm(VersionedForm):
+    """Waiting: why, from the configurable list (issue 17), and optionally more in words."""
+
+    reason_code = forms.ChoiceField(label=_("Waiting for"), choices=())
+    reason = forms.CharField(label=_("Note"), required=False, widget=forms.Textarea(attrs={"rows": 2}))
+
+    def __init__(self, *args, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        from weibao.workorders.pauses import pause_reason_choices
+
+        self.fields["reason_code"].choices = [("", "—"), *pause_reason_choices()]
+
+
+class MoveSiteForm(VersionedForm):
+    """Triage: another site of the same customer (the clocks follow its region tier)."""
+
+    site = forms.ModelChoiceField(label=_("New site"), queryset=None)
+    note = forms.CharField(label=_("Why"), required=False, max_length=2000, widget=forms.Textarea(attrs={"rows": 2}))
+
+    def __init__(self, *args, workorder=None, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        from weibao.customers.models import Site
+
+        self.fields["version"].required = True
+        qs = Site.objects.none()
+        if workorder is not None:
+            qs = Site.objects.filter(customer_id=workorder.customer_id).exclude(pk=workorder.site_id).order_by("name")
+        self.fields["site"].queryset = qs
 
 
 class CloseForm(VersionedForm):
@@ -206,6 +238,8 @@ class TriageForm(VersionedForm):
     severity = forms.ChoiceField(label=_("Severity"), choices=Severity.choices)
     category = forms.ChoiceField(label=_("Category"), choices=Category.choices)
     cause = forms.ChoiceField(label=_("Cause"), choices=Cause.choices)
+    service_kind = forms.ChoiceField(label=_("Service kind"), choices=ServiceKind.choices, required=False)
+    maintenance_type = forms.ChoiceField(label=_("Maintenance type"), choices=MaintenanceType.choices, required=False)
     devices = forms.ModelMultipleChoiceField(label=_("Affected devices"), queryset=None, required=False,
                                              widget=forms.CheckboxSelectMultiple)  # fmt: skip
 
@@ -258,6 +292,11 @@ class IntakeForm(forms.Form):
     channel = forms.ChoiceField(label=_("Channel"), choices=IntakeChannel.choices, initial=IntakeChannel.PHONE)
     severity = forms.ChoiceField(label=_("Severity"), choices=Severity.choices, initial=Severity.C)
     category = forms.ChoiceField(label=_("Category"), choices=Category.choices, initial=Category.OTHER)
+    # Issue 17; left out of a post (an older page): fault repair / corrective.
+    service_kind = forms.ChoiceField(label=_("Service kind"), choices=ServiceKind.choices,
+                                     initial=ServiceKind.FAULT_REPAIR, required=False)  # fmt: skip
+    maintenance_type = forms.ChoiceField(label=_("Maintenance type"), choices=MaintenanceType.choices,
+                                         initial=MaintenanceType.CORRECTIVE, required=False)  # fmt: skip
     title = forms.CharField(label=_("Title"), max_length=200, required=False)
     symptom = forms.CharField(label=_("Symptom"), widget=forms.Textarea(attrs={"rows": 4}))
     attachments = MultipleFileField(label=_("Photos or files"))
@@ -294,6 +333,8 @@ class PortalReportForm(forms.Form):
     devices = forms.TypedMultipleChoiceField(label=_("Affected devices (optional)"), coerce=int, required=False,
                                              choices=())  # fmt: skip
     severity = forms.ChoiceField(label=_("How urgent is it?"), choices=Severity.choices, initial=Severity.C)
+    service_kind = forms.ChoiceField(label=_("What do you need?"), choices=ServiceKind.choices,
+                                     initial=ServiceKind.FAULT_REPAIR, required=False)  # fmt: skip
     title = forms.CharField(label=_("Short title"), max_length=200, required=False)
     symptom = forms.CharField(label=_("What is wrong?"), widget=forms.Textarea(attrs={"rows": 5}))
     reporter_phone = forms.CharField(label=_("Phone number to call you back"), max_length=40, required=False)

@@ -26,13 +26,14 @@ from weibao.workorders.choices import (
     Cause,
     ChargeReason,
     EventKind,
+    MaintenanceType,
     ReopenReason,
     ReopenSource,
     ReplyDecision,
+    ServiceKind,
     ServiceType,
     SlaState,
     Status,
-    WaitReason,
     WorkKind,
 )
 
@@ -160,6 +161,22 @@ class WorkOrder(VersionedModel):
         _("why chargeable"), max_length=20, choices=ChargeReason.choices, blank=True, default=ChargeReason.NONE
     )
     in_warranty = models.BooleanField(_("in warranty"), null=True, blank=True)
+    # What kind of service and which maintenance type (issue 17 point 6). A database default too, so adding the
+    # columns to a table of a million orders is a catalogue change, not a rewrite.
+    service_kind = models.CharField(
+        _("service kind"),
+        max_length=16,
+        choices=ServiceKind.choices,
+        default=ServiceKind.FAULT_REPAIR,
+        db_default=ServiceKind.FAULT_REPAIR.value,
+    )
+    maintenance_type = models.CharField(
+        _("maintenance type"),
+        max_length=12,
+        choices=MaintenanceType.choices,
+        default=MaintenanceType.CORRECTIVE,
+        db_default=MaintenanceType.CORRECTIVE.value,
+    )
 
     # People.
     assignee = models.ForeignKey(
@@ -186,9 +203,8 @@ class WorkOrder(VersionedModel):
     resume_status = models.CharField(
         _("status before waiting"), max_length=20, choices=Status.choices, blank=True, editable=False
     )
-    wait_reason = models.CharField(
-        _("waiting for"), max_length=20, choices=WaitReason.choices, blank=True, default=WaitReason.NONE
-    )
+    # A code of the configurable PauseReason list (issue 17): "" while the order does not wait.
+    wait_reason = models.CharField(_("waiting for"), max_length=20, blank=True, default="")
     reported_at = models.DateTimeField(_("reported at"), default=timezone.now)
     acknowledged_at = models.DateTimeField(_("acknowledged at"), null=True, blank=True)
     accepted_at = models.DateTimeField(_("accepted by engineer at"), null=True, blank=True)
@@ -338,7 +354,8 @@ class Clock(models.Model):
     """One SLA clock of an order (response, arrival, plan, resolution), measured on the contract's calendar.
 
     `deadline`/`warn_at` are recomputed whenever the clock resumes; `pauses` keeps the paused wall-time
-    intervals [[start, end], …]; `cycle` counts restarts (a reopen restarts the resolution clock).
+    intervals [[start, end, reason], …] (older rows have no reason); `cycle` counts restarts (a reopen restarts the
+    resolution clock).
     """
 
     CUSTOMER_SCOPE = "workorder__organisation"
@@ -353,6 +370,8 @@ class Clock(models.Model):
     deadline = models.DateTimeField(_("deadline"))
     warn_at = models.DateTimeField(_("warning at"))
     paused_at = models.DateTimeField(_("paused since"), null=True, blank=True)
+    # The PauseReason code of the open pause; a closed pause keeps its reason as the third item in `pauses`.
+    pause_reason = models.CharField(_("paused for"), max_length=20, blank=True, default="", db_default="")
     pauses = models.JSONField(_("paused intervals"), default=list, blank=True)
     stopped_at = models.DateTimeField(_("stopped"), null=True, blank=True)
     warned_at = models.DateTimeField(_("warned"), null=True, blank=True)
@@ -396,12 +415,40 @@ class Clock(models.Model):
 
     def pause_intervals(self) -> list[tuple[datetime.datetime, datetime.datetime | None]]:
         intervals = [
-            (datetime.datetime.fromisoformat(a), datetime.datetime.fromisoformat(b) if b else None)
-            for a, b in self.pauses
+            (datetime.datetime.fromisoformat(p[0]), datetime.datetime.fromisoformat(p[1]) if p[1] else None)
+            for p in self.pauses
         ]
         if self.paused_at is not None:
             intervals.append((self.paused_at, None))
         return intervals
+
+
+class PauseReason(models.Model):
+    """Why an order waits and its clocks pause (等待原因, issue 17): a list the administrator keeps in the admin.
+
+    System rows (quote approval, a visit time agreed with the customer, the vendor) are set by code paths and cannot
+    be deleted; others can be retired by clearing `active` (orders keep their code, reports keep counting it)."""
+
+    code = models.SlugField(_("code"), max_length=20, unique=True)
+    name = models.CharField(_("name"), max_length=100)
+    system = models.BooleanField(_("system reason"), default=False, editable=False)
+    active = models.BooleanField(_("offered"), default=True)
+    position = models.PositiveSmallIntegerField(_("position"), default=100)
+
+    class Meta:
+        verbose_name = _("pause reason")
+        verbose_name_plural = _("pause reasons")
+        ordering = ["position", "code"]
+
+    def __str__(self) -> str:
+        return self.name
+
+    def delete(self, *args, **kwargs):
+        if self.system:
+            from django.core.exceptions import ValidationError
+
+            raise ValidationError(_("A system pause reason cannot be deleted."))
+        return super().delete(*args, **kwargs)
 
 
 class Alert(models.Model):

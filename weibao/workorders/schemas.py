@@ -25,6 +25,10 @@ class WorkOrderIn(Schema):
     source_ref: str = Field("", max_length=200)
     # When the fault was reported (the call came in): the SLA clocks start then; never in the future. Default: now.
     reported_at: SaneDateTime | None = None
+    # Issue 17: what kind of service (fault_repair, delivery, installation, commissioning, consultation, training,
+    # inspection) and maintenance type (corrective, adaptive, perfective); defaults fault_repair / corrective.
+    service_kind: str | None = Field(None, max_length=16)
+    maintenance_type: str | None = Field(None, max_length=12)
 
 
 class WorkOrderBatchIn(Schema):
@@ -40,6 +44,8 @@ class WorkOrderFilter(Schema):
     site_id: int | None = None
     sla: str = ""
     channel: str = ""
+    service_kind: str = ""  # comma-separated ServiceKind values
+    maintenance_type: str = ""  # comma-separated MaintenanceType values
     q: str = ""
     cursor: str = ""
     limit: int = Field(50, ge=1, le=200)
@@ -72,9 +78,11 @@ class WorkOrderOut(Schema):
     reporter_phone: str
     reporter_email: str
     service_type: str
+    service_kind: str  # fault_repair / delivery / installation / commissioning / consultation / training / inspection
+    maintenance_type: str  # corrective / adaptive / perfective
     chargeable: bool
     charge_reason: str  # why chargeable: out_of_warranty / not_covered / human_error (三包 exclusion)
-    wait_reason: str  # e.g. quote_approval while a quote waits on the customer (clocks paused)
+    wait_reason: str  # a pause-reason code while the order waits (e.g. quote_approval), the clocks paused
     in_warranty: bool | None
     reported_at: datetime.datetime
     acknowledged_at: datetime.datetime | None
@@ -126,6 +134,17 @@ class ClockOut(Schema):
     state: str
     warned: bool
     breached: bool
+    pause_reason: str = ""  # the pause-reason code while paused
+    pause_reason_label: str = ""
+    paused_minutes: dict[str, int] = Field(
+        default_factory=dict, description="Business minutes paused so far, per pause-reason code."
+    )
+
+
+class PauseReasonOut(Schema):
+    code: str
+    name: str
+    system: bool
 
 
 class AttachmentOut(Schema):
@@ -155,6 +174,20 @@ class CloseIn(NoteIn):
 
 class ReasonIn(MoveIn):
     reason: str = Field(..., max_length=20_000)
+
+
+class WaitIn(MoveIn):
+    """Waiting: a code from GET /work-orders/pause-reasons is required; the text says more."""
+
+    reason_code: str = Field(..., max_length=20)
+    reason: str = Field("", max_length=20_000)
+
+
+class MoveSiteIn(MoveIn):
+    """Triage moves the order to another site of the same customer; the clocks follow the site's region tier."""
+
+    site_id: int
+    note: str = Field("", max_length=2_000)
 
 
 class ReopenIn(ReasonIn):
@@ -227,4 +260,6 @@ class UpdateIn(Schema):
     symptom: str | None = None
     chargeable: bool | None = None
     service_type: str | None = None
+    service_kind: str | None = None
+    maintenance_type: str | None = None
     device_ids: list[int] | None = None

@@ -62,10 +62,13 @@ RESOLUTIONS = [
     "清理空调滤网并补充冷媒，温度恢复至23度",
 ]
 WAIT_REASONS = ["等待客户确认报价", "客户要求周末再上门", "等待客户提供机房进入许可", "等待客户采购备件"]
+# The pause-reason code that goes with each text above (issue 17).
+WAIT_CODES = ["quote_approval", "awaiting_access", "awaiting_access", "parts"]
 ESCALATE_REASONS = ["疑似设备固件缺陷，需厂商分析", "硬件返修需厂商确认", "远程与现场处理均未解决"]
 COMMENTS = ["已电话联系客户，约定处理时间", "客户反馈问题依旧", "已将日志发给厂商", "备件已申请，预计明天到货"]
 
 DEMO_REF = "demo:"
+DEMO_KINDS = ["installation", "consultation", "commissioning", "training", "delivery"]
 
 
 @contextlib.contextmanager
@@ -105,7 +108,9 @@ def demo(*, stdout) -> None:
     from weibao.customers.models import Customer, Site
     from weibao.workorders import services as svc
     from weibao.workorders.clocks import sla_sweep
+    from weibao.workorders.pauses import pause_reasons_ensure
 
+    pause_reasons_ensure()  # the migration seeds them; a flushed database gets them back here
     if WorkOrder.objects.filter(source_ref__startswith=DEMO_REF).exists():
         stdout.write("  workorders: demo orders present")
         return
@@ -155,6 +160,9 @@ def demo(*, stdout) -> None:
                 reporter_name=reporter.name if reporter else "信息科值班员",
                 reporter_phone="13905161234",
                 source_ref=f"{DEMO_REF}{k}",
+                # Most reports are faults; every seventh asks for something else (issue 17).
+                service_kind=DEMO_KINDS[k // 7 % len(DEMO_KINDS)] if k % 7 == 6 else "fault_repair",
+                maintenance_type="adaptive" if k % 7 == 6 else "corrective",
             )
         steps = PATHS[status]
         # Steps that would land in the future are squeezed into the time since the report.
@@ -197,7 +205,8 @@ def _demo_step(svc, wo, step: str, *, duty, manager, engineer, customer_user, ve
     if step == "close":
         return svc.workorder_close(workorder=wo, actor=svc.system_user(), note="观察期内无复发，自动关闭")
     if step == "wait":
-        return svc.workorder_wait_customer(workorder=wo, actor=duty, reason=WAIT_REASONS[k % len(WAIT_REASONS)])
+        return svc.workorder_wait_customer(workorder=wo, actor=duty, reason_code=WAIT_CODES[k % len(WAIT_CODES)],
+                                           reason=WAIT_REASONS[k % len(WAIT_REASONS)])  # fmt: skip
     if step == "escalate":
         if not vendors:
             return wo
@@ -449,7 +458,9 @@ class _ScaleContext:
         last = max(at.values(), default=t0)
         if status == "waiting_customer":
             last += datetime.timedelta(minutes=10)
-            event("waiting_customer", last, state, status, WAIT_REASONS[pk % len(WAIT_REASONS)])
+            code = WAIT_CODES[pk % len(WAIT_CODES)]
+            event("waiting_customer", last, state, status, WAIT_REASONS[pk % len(WAIT_REASONS)],
+                  f'{{"pause_reason": "{code}"}}')  # fmt: skip
         elif status == "escalated":
             last += datetime.timedelta(minutes=10)
             event("escalated", last, state, status, ESCALATE_REASONS[pk % len(ESCALATE_REASONS)])

@@ -28,6 +28,8 @@ from weibao.workorders.choices import (
     OPEN_STATUSES,
     TRANSITIONS,
     EventKind,
+    MaintenanceType,
+    ServiceKind,
     SlaState,
     Status,
 )
@@ -96,6 +98,8 @@ class QueueFilters:
     channel: list[str] = field(default_factory=list)
     query: str = ""  # a number (prefix) or a reporter phone
     reply: bool = False  # only orders whose customer replied during observation (the desk must decide)
+    service_kind: list[str] = field(default_factory=list)  # issue 17: ServiceKind values
+    maintenance_type: list[str] = field(default_factory=list)  # MaintenanceType values
 
     @classmethod
     def from_params(cls, params) -> QueueFilters:
@@ -130,6 +134,8 @@ class QueueFilters:
             channel=many("channel"),
             query=(params.get("q") or "").strip()[:40],
             reply=params.get("reply") in ("1", "true", "on"),
+            service_kind=[k for k in many("service_kind") if k in ServiceKind.values],
+            maintenance_type=[t for t in many("maintenance_type") if t in MaintenanceType.values],
         )
 
     def statuses(self) -> list[str] | None:
@@ -180,6 +186,10 @@ def _filtered(user, filters: QueueFilters, *, with_status: bool = True) -> Query
         qs = qs.filter(channel__in=filters.channel)
     if filters.reply:
         qs = qs.filter(observation_reply_pending=True)
+    if filters.service_kind:
+        qs = qs.filter(service_kind__in=filters.service_kind)
+    if filters.maintenance_type:
+        qs = qs.filter(maintenance_type__in=filters.maintenance_type)
     if filters.query:
         # Two steps: the search's own indexes give the matching ids (a few hundred at most for 4+ digits), then
         # the queue's filters and sort apply to those rows by primary key. In one statement PostgreSQL may walk
@@ -227,8 +237,8 @@ def workorder_export_rows(*, user, filters: QueueFilters, cap: int) -> tuple[lis
     qs = _filtered(user, filters).order_by("-pk")
     total = qs[: cap + 1].count()
     headers = [_("Number"), _("Status"), _("Severity"), _("Customer"), _("Site"), _("Title"), _("Reporter"),
-               _("Reporter phone"), _("Channel"), _("Engineer"), _("Reported at"), _("Resolved at"), _("Closed at"),
-               _("SLA")]  # fmt: skip
+               _("Reporter phone"), _("Channel"), _("Service kind"), _("Maintenance type"), _("Engineer"),
+               _("Reported at"), _("Resolved at"), _("Closed at"), _("SLA")]  # fmt: skip
 
     def local(value):
         return timezone.localtime(value).replace(tzinfo=None) if value else None
@@ -238,7 +248,7 @@ def workorder_export_rows(*, user, filters: QueueFilters, cap: int) -> tuple[lis
         for wo in related.iterator(chunk_size=2000):
             yield [wo.number, wo.get_status_display(), wo.severity, wo.customer.name, wo.site.name if wo.site else "",
                    wo.title, wo.reporter_name, wo.reporter_phone, wo.get_channel_display(),
-                   str(wo.assignee) if wo.assignee else "", local(wo.reported_at), local(wo.resolved_at),
+                   wo.get_service_kind_display(), wo.get_maintenance_type_display(), str(wo.assignee) if wo.assignee else "", local(wo.reported_at), local(wo.resolved_at),
                    local(wo.closed_at), wo.get_sla_state_display()]  # fmt: skip
 
     return headers, rows(), total
@@ -416,6 +426,7 @@ ACTIONS: dict[str, tuple[str, str | None]] = {
     "set_appointment": ("workorders.appointment", None),
     "assign": ("workorders.triage", None),
     "update": ("workorders.triage", None),
+    "move_site": ("workorders.triage", None),  # issue 17: another site of the same customer
     "comment": ("workorders.comment", None),
     # The desk's decision about a customer's reply during observation (issue 23).
     "reply_reopen": ("workorders.reopen", None),
@@ -464,7 +475,7 @@ def workorder_allowed_actions(*, workorder: WorkOrder, user) -> list[str]:
             ok = user.is_internal and workorder.observation_reply_pending
         elif verb in ("log_work", "record_plan", "set_appointment"):
             ok = status in OPEN_STATUSES
-        elif verb in ("assign", "update"):
+        elif verb in ("assign", "update", "move_site"):
             ok = status not in (Status.CLOSED, Status.CANCELLED)
         else:
             ok = status != Status.CANCELLED

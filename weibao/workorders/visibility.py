@@ -76,7 +76,8 @@ COMPLAINT_PUBLIC = ("body", "complaint", "number", "complaint_status")  # a publ
 CUSTOMER_EDIT_FIELDS = (
     "fields.severity", "fields.category", "fields.cause", "fields.title", "fields.symptom", "fields.site",
     "fields.devices", "fields.project", "fields.contact", "fields.service_type", "fields.chargeable",
-    "fields.reporter_name", "fields.reporter_phone", "fields.reporter_email",
+    "fields.reporter_name", "fields.reporter_phone", "fields.reporter_email", "fields.service_kind",
+    "fields.maintenance_type",
 )  # fmt: skip
 VENDOR_EDIT_FIELDS = ("fields.severity", "fields.category", "fields.title", "fields.symptom", "fields.devices")
 
@@ -90,6 +91,8 @@ RULES: dict[str, Rule] = {
             "channel",
             "severity",
             "service_type",
+            "service_kind",
+            "maintenance_type",
             "chargeable",
             "entitlement",
             "devices",
@@ -104,7 +107,8 @@ RULES: dict[str, Rule] = {
     EventKind.RESOLVED: rule(
         customer=(*MOVE, "remote", "fields.resolution", "fields.cause"), vendor=(*MOVE, "fields.resolution")
     ),  # fmt: skip
-    EventKind.WAITING_CUSTOMER: rule(customer=MOVE, vendor=("status",)),
+    # What we wait for (a pause reason from the list) is the customer's business: usually it is them.
+    EventKind.WAITING_CUSTOMER: rule(customer=(*MOVE, "pause_reason", "fields.wait_reason"), vendor=("status",)),
     EventKind.RESUMED: rule(customer=MOVE, vendor=("status",)),
     EventKind.ESCALATED: rule(
         customer=(*MOVE, "vendor", "fields.escalated_vendor"), vendor=(*MOVE, "vendor", "fields.escalated_vendor")
@@ -231,6 +235,8 @@ RULES: dict[str, Rule] = {
     EventKind.COMPLAINT_NOTE: STAFF_ONLY,
     EventKind.COMPLAINT_CONFIRMED: STAFF_ONLY,
     EventKind.COMPLAINT_UNCONFIRMED: STAFF_ONLY,
+    # Issue 17: triage moved the order to another of the customer's own sites (the new deadlines are staff only).
+    EventKind.SITE_MOVED: rule(customer=("body", "from", "to")),
 }
 
 # Staff who see less (issue 12): the steps of a complaint that names an engineer (`data["engineer"]`, a user id)

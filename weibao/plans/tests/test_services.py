@@ -107,8 +107,9 @@ def test_rejection_restarts_the_plan_clock_with_the_reason(submitted_plan, order
     assert clock.stopped_at is None
     assert order_a.plan_at is None
     # The customer's review time is a pause: the deadline moved by it, the used time did not grow.
-    start, end = clock.pauses[-1]
+    start, _end, reason = clock.pauses[-1]  # each pause keeps its reason (issue 17)
     assert datetime.datetime.fromisoformat(start) == stopped.stopped_at
+    assert reason == "plan_review"
     assert clock.deadline >= stopped.deadline
     event = WorkOrderEvent.objects.get(workorder=order_a, kind=EventKind.PLAN_REJECTED)
     assert event.body == "停机窗口不可接受，请改到周末"

@@ -29,6 +29,7 @@ from weibao.workorders.services.observation import (
     workorder_reply_decide,
 )
 from weibao.workorders.services.periodic import deadlines_recompute, observation_close_due
+from weibao.workorders.services.site_move import workorder_move_site
 from weibao.workorders.services.transitions import (
     workorder_accept,
     workorder_acknowledge,
@@ -82,6 +83,7 @@ __all__ = [
     "workorder_dispatch",
     "workorder_escalate",
     "workorder_log_work",
+    "workorder_move_site",
     "workorder_record_plan",
     "workorder_reopen",
     "workorder_reply_decide",

@@ -28,6 +28,7 @@ from weibao.workorders.models import (
     WorkOrder,
     WorkOrderEvent,
 )
+from weibao.workorders.pauses import pause_reason_for
 
 SYSTEM_USERNAME = "system"
 
@@ -158,8 +159,9 @@ def _apply_clock_rules(wo: WorkOrder, *, old: str, new: str, now: datetime.datet
         wclocks.clock_restart(by_kind[ClockKind.RESOLUTION], now, cal)
         changed.add(by_kind[ClockKind.RESOLUTION])
     if new in pause_states and old not in pause_states:
+        reason = pause_reason_for(new, wo.wait_reason)
         for clock in clocks:
-            if wclocks.clock_pause(clock, now):
+            if wclocks.clock_pause(clock, now, reason):
                 changed.add(clock)
     elif old in pause_states and new not in pause_states:
         for clock in clocks:

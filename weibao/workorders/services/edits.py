@@ -21,7 +21,9 @@ from weibao.workorders.choices import (
     Category,
     Cause,
     EventKind,
+    MaintenanceType,
     ReopenSource,
+    ServiceKind,
     ServiceType,
     Status,
     WorkKind,
@@ -51,10 +53,11 @@ from weibao.workorders.services.transitions import _reopen
 
 EDITABLE_FIELDS = {
     "severity", "category", "cause", "title", "symptom", "project", "service_type", "chargeable", "branch",
-    "reporter_name", "reporter_phone", "reporter_email", "contact", "site",
+    "reporter_name", "reporter_phone", "reporter_email", "contact", "site", "service_kind", "maintenance_type",
 }  # fmt: skip
 TEXT_LIMITS = {"title": 200, "symptom": None, "reporter_name": 100, "reporter_phone": 40, "reporter_email": 254}
-CHOICES = {"severity": Severity, "category": Category, "cause": Cause, "service_type": ServiceType}
+CHOICES = {"severity": Severity, "category": Category, "cause": Cause, "service_type": ServiceType,
+           "service_kind": ServiceKind, "maintenance_type": MaintenanceType}  # fmt: skip
 
 
 @transaction.atomic

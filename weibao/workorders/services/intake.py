@@ -20,6 +20,8 @@ from weibao.core.phones import suffix_key
 from weibao.workorders.choices import (
     Category,
     EventKind,
+    MaintenanceType,
+    ServiceKind,
     Status,
 )
 from weibao.workorders.events import publish
@@ -105,6 +107,8 @@ def _draft(
     reported_at: datetime.datetime | None = None,
     historic: bool = False,
     entitlement=None,
+    service_kind: str | None = None,
+    maintenance_type: str | None = None,
 ) -> _Draft:
     """Every rule of intake short of writing: raises ValidationError/PermissionDenied, writes nothing."""
     if actor.is_customer and customer.organisation_id != actor.organisation_id:
@@ -125,6 +129,10 @@ def _draft(
         errors["category"] = _("Unknown category.")
     if contact is not None and contact.customer_id != customer.pk:
         errors["contact"] = _("This contact does not belong to the customer.")
+    if service_kind and service_kind not in ServiceKind.values:
+        errors["service_kind"] = _("Unknown service kind.")
+    if maintenance_type and maintenance_type not in MaintenanceType.values:
+        errors["maintenance_type"] = _("Unknown maintenance type.")
     if errors:
         raise ValidationError(errors)
     symptom = _clean_text(symptom, "symptom", required=True)
@@ -171,12 +179,16 @@ def _draft(
         chargeable=entitlement.chargeable,
         in_warranty=entitlement.in_warranty,
         reported_at=reported_at,
+        service_kind=service_kind or ServiceKind.FAULT_REPAIR,
+        maintenance_type=maintenance_type or MaintenanceType.CORRECTIVE,
     )
     clocks = _plan_clocks(wo)  # computed before the insert: one INSERT carries the deadlines too
     event_data = {
         "channel": channel,
         "severity": wo.severity,
         "service_type": wo.service_type,
+        "service_kind": wo.service_kind,
+        "maintenance_type": wo.maintenance_type,
         "chargeable": wo.chargeable,
         "entitlement": [str(r) for r in entitlement.reasons],
         "devices": [d.pk for d in devices],

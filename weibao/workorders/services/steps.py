@@ -10,7 +10,6 @@ from __future__ import annotations
 from collections.abc import Iterable
 from typing import Any
 
-from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -19,9 +18,10 @@ from weibao.accounts.models import User
 from weibao.contracts.choices import ClockKind
 from weibao.core.exceptions import TransitionNotAllowed
 from weibao.workorders import clocks as wclocks
-from weibao.workorders.choices import OPEN_STATUSES, TRANSITIONS, AlertLevel, Status, WaitReason
+from weibao.workorders.choices import OPEN_STATUSES, TRANSITIONS, AlertLevel, Status
 from weibao.workorders.events import publish
 from weibao.workorders.models import Alert, WorkOrder, WorkOrderEvent
+from weibao.workorders.pauses import pause_reason_check, pause_reason_for
 from weibao.workorders.services.common import (
     CLOCK_FIELDS,
     _check_actor,
@@ -74,6 +74,8 @@ def workorder_record_step(*, workorder: WorkOrder, actor: User, perm: str, kind:
     fields = {n: [_json(getattr(wo, n)), _json(v)] for n, v in changes.items() if getattr(wo, n) != v}
     for name, value in changes.items():
         setattr(wo, name, value)
+    if "wait_reason" in fields and wo.wait_reason and wo.status == Status.WAITING_CUSTOMER:
+        _relabel_pauses(wo)
     _save(wo, changes)
     payload = dict(data or {})
     if fields:
@@ -81,6 +83,14 @@ def workorder_record_step(*, workorder: WorkOrder, actor: User, perm: str, kind:
     event = _event(wo, kind=kind, actor=actor, body=body, data=payload, internal=internal)
     _copy_back(workorder, wo)
     return workorder, event
+
+
+def _relabel_pauses(wo: WorkOrder) -> None:
+    """The order waits for something else now: its paused clocks count the time from here under the new reason."""
+    now = timezone.now()
+    for clock in wo.clocks.filter(paused_at__isnull=False, stopped_at__isnull=True):
+        if wclocks.clock_relabel_pause(clock, now, wo.wait_reason):
+            clock.save(update_fields=["pauses", "paused_at", "pause_reason"])
 
 
 def _last_event(wo: WorkOrder) -> WorkOrderEvent:
@@ -94,14 +104,14 @@ def workorder_await_customer(*, workorder: WorkOrder, actor: User, perm: str, re
     """The order now waits on the customer for `reason` (e.g. quote approval): it moves to "waiting on customer"
     (the clocks pause per the SLA policy) and records one event of `kind`. Already waiting: the reason is set,
     one event recorded, the clocks stay as they are."""
-    if reason not in WaitReason.values or not reason:
-        raise ValidationError({"wait_reason": _("Unknown reason.")})
+    reason = pause_reason_check(reason, field="wait_reason")
     wo = _lock(workorder)
     if wo.status == Status.WAITING_CUSTOMER or Status.WAITING_CUSTOMER not in TRANSITIONS[wo.status]:
         return workorder_record_step(workorder=workorder, actor=actor, perm=perm, kind=kind, body=body, data=data,
                                      changes={"wait_reason": reason}, expected_version=expected_version)  # fmt: skip
     wo = _move(workorder, actor=actor, perm=perm, to=Status.WAITING_CUSTOMER, kind=kind, body=body,
-               data=data or {}, changes={"wait_reason": reason}, expected_version=expected_version)  # fmt: skip
+               data={**(data or {}), "pause_reason": reason}, changes={"wait_reason": reason},
+               expected_version=expected_version)  # fmt: skip
     return wo, _last_event(wo)
 
 
@@ -177,7 +187,8 @@ def workorder_plan_step(*, workorder: WorkOrder, actor: User, perm: str, kind: s
                 changed.append(clock)
             elif plan_clock == PLAN_CLOCK_RUN and wo.resolved_at is None:
                 paused = wo.status in targets.pause_states
-                if wclocks.clock_continue(clock, now, targets.calendar, paused=paused):
+                if wclocks.clock_continue(clock, now, targets.calendar, paused=paused,
+                                          reason=pause_reason_for(wo.status, wo.wait_reason)):  # fmt: skip
                     changed.append(clock)
         if changed:
             payload["clock"] = ClockKind.PLAN.value

@@ -30,12 +30,14 @@ from weibao.workorders.choices import (
     ReopenSource,
     ReplyDecision,
     Status,
+    WaitReason,
 )
 from weibao.workorders.models import (
     ObservationReply,
     Reopen,
     WorkOrder,
 )
+from weibao.workorders.pauses import pause_reason_check
 from weibao.workorders.services.common import (
     CLOCK_FIELDS,
     SYSTEM_USERNAME,
@@ -62,7 +64,7 @@ ENGINEER_ROLES = (Role.DUTY_ENGINEER, Role.FIELD_ENGINEER)
 # How far in the past an agreed visit time may lie (a form's time has no seconds; the person typed it a moment ago).
 APPOINTMENT_PAST_TOLERANCE = datetime.timedelta(minutes=5)
 # The pause reason recorded when a visit after the arrival deadline pauses the arrival clock (issue 18).
-PAUSE_VISIT_AGREED = "visit_agreed"
+PAUSE_VISIT_AGREED = WaitReason.VISIT_AGREED.value
 
 
 def _move(
@@ -319,14 +321,15 @@ def _check_late_visit(appointment_at, arrival, *, customer_agreed: bool, reason:
 def _end_appointment_pause(clock, appointment_at: datetime.datetime, now: datetime.datetime) -> bool:
     """Cut the pause that waited for `appointment_at` (SPEC §3) at `now`; one not yet begun is dropped."""
     pauses, changed = [], False
-    for start, end in clock.pauses:
+    for item in clock.pauses:
+        start, end = item[0], item[1]
         ends = datetime.datetime.fromisoformat(end) if end else None
         if ends is not None and ends == appointment_at and ends > now:
             changed = True
             if datetime.datetime.fromisoformat(start) < now:
-                pauses.append([start, now.isoformat()])
+                pauses.append([start, now.isoformat(), *item[2:]])
             continue
-        pauses.append([start, end])
+        pauses.append(item)
     if changed:
         clock.pauses = pauses
     return changed
@@ -365,7 +368,7 @@ def workorder_set_appointment(*, workorder: WorkOrder, actor: User, appointment_
         if trimmed and arrival.paused_at is None:
             wclocks._compute(arrival, cal)
         if appointment_at > arrival.deadline and appointment_at > now:
-            paused = wclocks.clock_add_pause(arrival, now, appointment_at, cal)
+            paused = wclocks.clock_add_pause(arrival, now, appointment_at, cal, PAUSE_VISIT_AGREED)
         if trimmed or paused:
             arrival.save()
             wclocks.summarise(wo, list(wo.clocks.all()))
@@ -430,13 +433,29 @@ def workorder_resolve(*, workorder: WorkOrder, actor: User, resolution: str, cau
 
 
 @transaction.atomic
-def workorder_wait_customer(*, workorder: WorkOrder, actor: User, reason: str,
+def workorder_wait_customer(*, workorder: WorkOrder, actor: User, reason_code: str, reason: str = "",
                             expected_version: int | None = None) -> WorkOrder:  # fmt: skip
-    """Waiting on the customer (a quote approval, access, a visit time): the clocks pause per policy."""
-    reason = _clean_text(reason, "reason", required=True)
+    """Waiting (on the customer's access, a quote approval, parts, the vendor …): the clocks pause per policy.
+    `reason_code` is required, from the configurable pause-reason list (issue 17); `reason` says more in words.
+    Already waiting for another reason: the reason changes (one event), the clocks stay paused."""
+    from weibao.workorders.services.steps import workorder_record_step
+
+    _check_actor(actor, "workorders.wait_customer", workorder)
+    reason = _clean_text(reason, "reason")
+    reason_code = pause_reason_check(reason_code)
+    wo = _lock(workorder)
+    data = {"pause_reason": reason_code}
+    if wo.status == Status.WAITING_CUSTOMER:
+        if wo.wait_reason == reason_code:
+            _copy_back(workorder, wo)
+            return workorder  # a repeated click
+        workorder_record_step(workorder=workorder, actor=actor, perm="workorders.wait_customer",
+                              kind=EventKind.WAITING_CUSTOMER, body=reason, data=data,
+                              changes={"wait_reason": reason_code}, expected_version=expected_version,
+                              statuses=frozenset({Status.WAITING_CUSTOMER}))  # fmt: skip
+        return workorder
     return _move(workorder, actor=actor, perm="workorders.wait_customer", to=Status.WAITING_CUSTOMER, body=reason,
-                 expected_version=expected_version,
-                 unchanged_if=lambda wo: wo.status == Status.WAITING_CUSTOMER)  # fmt: skip
+                 data=data, changes={"wait_reason": reason_code}, expected_version=expected_version)  # fmt: skip
 
 
 def _last_move_was_resume(workorder: WorkOrder, status: str) -> bool:

@@ -91,6 +91,10 @@ def _display(field_name: str, value) -> str:
 
     if value is None or value == "":
         return "—"
+    if field_name == "wait_reason":
+        from weibao.workorders.pauses import pause_reason_static_label
+
+        return pause_reason_static_label(value)
     if isinstance(value, dict):
         return str(value.get("label", value.get("id", "")))
     if isinstance(value, list):
@@ -127,6 +131,21 @@ def event_changes(event) -> list[dict]:
             label = {"devices": _("affected devices")}.get(name, name)
         rows.append({"field": label, "old": _display(name, pair[0]), "new": _display(name, pair[1])})
     return rows
+
+
+@register.simple_tag(takes_context=True)
+def pause_reason_name(context, code: str) -> str:
+    """A pause-reason code's name from the configurable list (issue 17): the list is read once per request, and only
+    when a page shows a reason (the page's query count does not depend on how many events name one)."""
+    from weibao.workorders.pauses import pause_reason_labels
+
+    request = context.get("request")
+    labels = getattr(request, "_pause_reason_labels", None)
+    if labels is None:
+        labels = pause_reason_labels()
+        if request is not None:
+            request._pause_reason_labels = labels
+    return labels.get(code, code)
 
 
 @register.filter

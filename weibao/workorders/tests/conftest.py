@@ -3,6 +3,19 @@ import datetime
 import pytest
 
 
+@pytest.fixture
+def api_as(api_client):
+    """`api_as(user)`: the JSON API client speaking with a fresh token of `user` (the same client, re-badged)."""
+    from weibao.accounts.services import token_create
+
+    def as_user(user):
+        _token, raw = token_create(user=user, name="test")
+        api_client.defaults.pop("HTTP_AUTHORIZATION", None)
+        return api_client.bearer(raw)
+
+    return as_user
+
+
 class FakeClock:
     """`timezone.now()` under the test's control: `clock.now = …` or `clock.advance(minutes=…)`."""
 

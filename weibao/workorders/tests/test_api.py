@@ -5,7 +5,6 @@ import json
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 
-from weibao.accounts.services import token_create
 from weibao.workorders.choices import EventKind, Status
 from weibao.workorders.models import Attachment, WorkOrder, WorkOrderEvent
 from weibao.workorders.tests.factories import DeviceFactory, VendorFactory
@@ -14,16 +13,6 @@ pytestmark = pytest.mark.django_db
 
 HOSTILE = "<script>alert('x')</script>'; DROP TABLE workorders_workorder; -- {{ 7*7 }} ${jndi:ldap://x} \u202e"
 PNG = b"\x89PNG\r\n\x1a\n" + b"\x00\x00\x00\rIHDR" + b"\x00" * 64
-
-
-@pytest.fixture
-def api_as(api_client):
-    def as_user(user):
-        _token, raw = token_create(user=user, name="test")
-        api_client.defaults.pop("HTTP_AUTHORIZATION", None)
-        return api_client.bearer(raw)
-
-    return as_user
 
 
 def post(client, url, data=None):

@@ -92,7 +92,9 @@ def test_the_command_and_the_nightly_task_recompute_too(six_day_order, admin_use
 def test_paused_and_finished_orders_are_left_alone(six_day_order, admin_user, duty_engineer):
     from weibao.workorders import services as svc
 
-    svc.workorder_wait_customer(workorder=six_day_order, actor=duty_engineer, reason="客户不在")
+    svc.workorder_wait_customer(
+        workorder=six_day_order, actor=duty_engineer, reason_code="awaiting_access", reason="客户不在"
+    )
     before = list(Clock.objects.filter(workorder=six_day_order).values_list("deadline", flat=True))
     statutory_period_set(
         actor=admin_user, name="国庆节", first_day=datetime.date(2027, 10, 1), last_day=datetime.date(2027, 10, 7)

@@ -47,7 +47,7 @@ def test_state_table_is_closed_over_statuses():
         (lambda wo, u, o: svc.workorder_dispatch(workorder=wo, actor=u, engineer=o), "service_manager",
          "field_engineer"),
         (lambda wo, u, o: svc.workorder_cancel(workorder=wo, actor=u, reason="重复"), "service_admin", "duty_engineer"),
-        (lambda wo, u, o: svc.workorder_wait_customer(workorder=wo, actor=u, reason="等客户"), "duty_engineer",
+        (lambda wo, u, o: svc.workorder_wait_customer(workorder=wo, actor=u, reason_code="awaiting_access", reason="等客户"), "duty_engineer",
          "customer_contact"),
     ],
 )  # fmt: skip
@@ -230,7 +230,9 @@ def test_clock_pause_and_resume_moves_deadline(clock, site_a, duty_engineer):
     clock.advance(hours=1)
     svc.workorder_acknowledge(workorder=wo, actor=duty_engineer)
     clock.advance(hours=1)
-    svc.workorder_wait_customer(workorder=wo, actor=duty_engineer, reason="等待客户提供机房门禁")
+    svc.workorder_wait_customer(
+        workorder=wo, actor=duty_engineer, reason_code="awaiting_access", reason="等待客户提供机房门禁"
+    )
     res = clock_of(wo, ClockKind.RESOLUTION)
     assert res.paused_at == clock.now
     assert wo.next_deadline is None or wo.next_deadline > clock.now
@@ -318,7 +320,7 @@ def test_sweep_warns_then_breaches_once(clock, site_a, duty_engineer, manager, f
 
 def test_sweep_ignores_paused_and_stopped_clocks(clock, site_a, duty_engineer):
     wo = make_workorder(site=site_a, actor=duty_engineer, severity="A")
-    svc.workorder_wait_customer(workorder=wo, actor=duty_engineer, reason="客户不在")
+    svc.workorder_wait_customer(workorder=wo, actor=duty_engineer, reason_code="awaiting_access", reason="客户不在")
     clock.advance(hours=100)
     assert sla_sweep() == {"warnings": 0, "breaches": 0}
 

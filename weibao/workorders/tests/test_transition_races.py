@@ -197,7 +197,7 @@ API_MOVES = [
     ("arrive", "field", {}, "dispatched"),
     ("plan", "duty", {"plan": "更换电源"}, None),
     ("resolve", "duty", {"resolution": "重启恢复", "cause": "system"}, "acknowledged"),
-    ("wait-customer", "duty", {"reason": "等客户确认报价"}, None),
+    ("wait-customer", "duty", {"reason_code": "quote_approval", "reason": "等客户确认报价"}, None),
     ("escalate", "manager", {"vendor_id": "vendor", "reason": "固件"}, "acknowledged"),
     ("cancel", "manager", {"reason": "重复报修"}, None),
     ("assign", "duty", {"assignee_id": "field"}, None),
@@ -259,7 +259,7 @@ def test_api_moves_with_an_optional_body_still_work_without_one(api_as, customer
 
             type(wo).objects.filter(pk=wo.pk).update(observation_ends_at=timezone.now())
     elif verb == "resume":
-        svc.workorder_wait_customer(workorder=wo, actor=duty_engineer, reason="等客户")
+        svc.workorder_wait_customer(workorder=wo, actor=duty_engineer, reason_code="awaiting_access", reason="等客户")
     response = post(api_as(actor), f"/api/work-orders/{wo.pk}/{verb}")
     assert response.status_code == 200, response.content
     wo.refresh_from_db()
@@ -381,7 +381,9 @@ def test_resume_clicked_twice_is_a_no_op_but_a_real_conflict_is_still_refused(si
 
     wo = make_workorder(site=site_a, actor=duty_engineer)
     svc.workorder_acknowledge(workorder=wo, actor=duty_engineer)
-    svc.workorder_wait_customer(workorder=wo, actor=duty_engineer, reason="等客户开机房门")
+    svc.workorder_wait_customer(
+        workorder=wo, actor=duty_engineer, reason_code="awaiting_access", reason="等客户开机房门"
+    )
     first, second = WorkOrder.objects.get(pk=wo.pk), WorkOrder.objects.get(pk=wo.pk)
     svc.workorder_resume(workorder=first, actor=duty_engineer)
     svc.workorder_comment(workorder=wo, actor=duty_engineer, body="客户已开门")  # a note since does not count

@@ -100,9 +100,9 @@ ACTIONS: dict[str, Action] = {
         Action("record_plan", _("Record solution plan"), "workorders.diagnose", wf.PlanForm,
                lambda wo, u, d: svc.workorder_record_plan(workorder=wo, actor=u, plan=d["plan"],
                                                          expected_version=_v(d))),
-        Action("wait_customer", _("Wait on the customer"), "workorders.wait_customer", wf.ReasonForm,
-               lambda wo, u, d: svc.workorder_wait_customer(workorder=wo, actor=u, reason=d["reason"],
-                                                           expected_version=_v(d))),
+        Action("wait_customer", _("Wait on the customer"), "workorders.wait_customer", wf.WaitForm,
+               lambda wo, u, d: svc.workorder_wait_customer(workorder=wo, actor=u, reason_code=d["reason_code"],
+                                                           reason=d["reason"], expected_version=_v(d))),
         Action("escalate", _("Escalate to the vendor"), "workorders.escalate", wf.EscalateForm,
                lambda wo, u, d: svc.workorder_escalate(workorder=wo, actor=u, vendor=d["vendor"], reason=d["reason"],
                                                       expected_version=_v(d))),
@@ -113,7 +113,11 @@ ACTIONS: dict[str, Action] = {
                lambda wo, u, d: svc.workorder_update(
                    workorder=wo, actor=u, expected_version=d["version"],
                    devices=list(d["devices"]), title=d["title"] or wo.title, severity=d["severity"],
-                   category=d["category"], cause=d["cause"])),
+                   category=d["category"], cause=d["cause"], service_kind=d["service_kind"] or wo.service_kind,
+                   maintenance_type=d["maintenance_type"] or wo.maintenance_type)),
+        Action("move_site", _("Move to another site"), "workorders.triage", wf.MoveSiteForm,
+               lambda wo, u, d: svc.workorder_move_site(workorder=wo, actor=u, site=d["site"], note=d["note"],
+                                                       expected_version=d["version"])),
         Action("close", _("Close"), "workorders.close", wf.CloseForm,
                lambda wo, u, d: svc.workorder_close(workorder=wo, actor=u, note=d["note"],
                                                    reason_code=d["reason_code"], expected_version=_v(d))),
@@ -141,11 +145,12 @@ ACTIONS: dict[str, Action] = {
 def action_form(action: Action, wo: WorkOrder, *, data=None, files=None) -> forms.Form:
     """The action's form, bound to the POST or with the initial values taken from the order."""
     kwargs: dict[str, Any] = {"prefix": action.name}
-    if action.form is wf.TriageForm:
+    if action.form in (wf.TriageForm, wf.MoveSiteForm):
         kwargs["workorder"] = wo
     initial: dict[str, Any] = {"version": wo.version}
     if action.name == "update":
         initial.update(title=wo.title, severity=wo.severity, category=wo.category, cause=wo.cause,
+                       service_kind=wo.service_kind, maintenance_type=wo.maintenance_type,
                        devices=[d.pk for d in wo.devices.all()])  # fmt: skip
     if action.name == "resolve":
         initial["cause"] = wo.cause

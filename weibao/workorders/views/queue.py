@@ -16,7 +16,14 @@ from django.urls import reverse
 from weibao.accounts.models import Branch
 from weibao.accounts.permissions import has_perm, require
 from weibao.contracts.choices import IntakeChannel, Severity
-from weibao.workorders.choices import OBSERVATION_STATUSES, OPEN_STATUSES, SlaState, Status
+from weibao.workorders.choices import (
+    OBSERVATION_STATUSES,
+    OPEN_STATUSES,
+    MaintenanceType,
+    ServiceKind,
+    SlaState,
+    Status,
+)
 from weibao.workorders.selectors import QueueFilters, workorder_queue, workorder_state_counts
 from weibao.workorders.views.common import render_page_or_fragment
 
@@ -47,6 +54,8 @@ def _filter_choices(request: HttpRequest, filters: QueueFilters) -> dict:
         "sla_choices": [(v, str(label), filters.sla == v) for v, label in
                         [("at_risk", f"{SlaState.WARNING.label} / {SlaState.BREACHED.label}"), *SlaState.choices]],
         "channels": [(v, str(label), v in filters.channel) for v, label in IntakeChannel.choices],
+        "service_kinds": [(v, str(label), v in filters.service_kind) for v, label in ServiceKind.choices],
+        "maintenance_types": [(v, str(label), v in filters.maintenance_type) for v, label in MaintenanceType.choices],
         "statuses": [(s, str(Status(s).label)) for s in STATE_ORDER],
     }  # fmt: skip
     if user.is_internal:
