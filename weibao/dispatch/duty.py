@@ -48,9 +48,10 @@ def manager_on_duty(*, branch_id: int | None, at: dt.datetime | None = None) -> 
     return shifts.exists()
 
 
-def may_dispatch(user, *, branch_id: int | None, at: dt.datetime | None = None) -> bool:
-    """Whether `user` may dispatch an order of `branch_id` now."""
-    if has_perm(user, "workorders.dispatch"):
+def may_dispatch(user, *, branch_id: int | None, manager_perm: str, at: dt.datetime | None = None) -> bool:
+    """Whether `user` may dispatch an order of `branch_id` now. `manager_perm` is the dispatch action's permission,
+    declared by the work orders (workorders.choices.ACTIONS): who holds it always dispatches."""
+    if has_perm(user, manager_perm):
         return True
     if not has_perm(user, "workorders.dispatch_on_duty"):
         return False

@@ -13,7 +13,7 @@ from weibao.accounts.scoping import get_for_user, scope_queryset
 from weibao.plans.choices import CHANGE_COMMITTED, PlanStatus
 from weibao.plans.models import ChangeRequest, Milestone, ProcessingReport, SolutionPlan
 from weibao.workorders import visibility
-from weibao.workorders.choices import OPEN_STATUSES
+from weibao.workorders.choices import OPEN_STATUSES, action_perm
 from weibao.workorders.models import LegacyReview, Reopen, WorkOrder
 from weibao.workorders.selectors import legacy_queue, legacy_reviews_for, workorder_get_for_user  # noqa: F401
 
@@ -113,7 +113,7 @@ def plans_to_redo(*, user) -> QuerySet[WorkOrder]:
         .filter(Exists(Reopen.objects.filter(workorder=OuterRef("pk"))))
         .annotate(last_plan_at=Subquery(last_plan), last_reopen_at=Subquery(last_reopen))
     )
-    if not has_perm(user, "workorders.dispatch"):
+    if not has_perm(user, action_perm("dispatch")):  # dispatchers see every order, engineers their own
         qs = qs.filter(assignee=user)
     from django.db.models import F, Q
 

@@ -15,6 +15,7 @@ from weibao.accounts.scoping import get_for_field, scope_queryset
 from weibao.contracts.choices import IntakeChannel
 from weibao.core.apischema import Id, api_errors
 from weibao.workorders import selectors, services, visibility
+from weibao.workorders.choices import action_perm
 from weibao.workorders.models import WorkOrder
 from weibao.workorders.schemas import (
     AppointmentIn,
@@ -239,8 +240,8 @@ def dispatch(request, workorder_id: Id, payload: DispatchIn):
     from weibao.dispatch.duty import may_dispatch
 
     wo = _order(request, workorder_id)
-    if not may_dispatch(request.auth, branch_id=wo.branch_id):
-        raise PermissionDenied("workorders.dispatch")  # a duty engineer outside the rule: POST request-dispatch
+    if not may_dispatch(request.auth, branch_id=wo.branch_id, manager_perm=action_perm("dispatch")):
+        raise PermissionDenied(action_perm("dispatch"))  # a duty engineer outside the rule: POST request-dispatch
     engineer = User.objects.filter(pk=payload.engineer_id, is_active=True).first()
     if engineer is None or not engineer.is_internal:
         raise ValidationError({"engineer_id": [_("Unknown engineer.")]})
@@ -388,7 +389,7 @@ def escalate(request, workorder_id: Id, payload: EscalateIn):
     from weibao.assets.models import Vendor
 
     wo = _order(request, workorder_id)
-    require(request.auth, "workorders.escalate")
+    require(request.auth, action_perm("escalate"))
     vendor = Vendor.objects.filter(pk=payload.vendor_id).first()
     if vendor is None:
         raise ValidationError({"vendor_id": [_("Unknown vendor.")]})
@@ -459,7 +460,7 @@ def reply_decision(request, workorder_id: int, payload: ReplyDecisionIn):
     """The desk decides about the customer's reply during observation: reopen (reason code + text) or keep."""
     workorder = _order(request, workorder_id)  # 404 outside the user's organisation, before anything else
     if not request.auth.is_internal:
-        raise PermissionDenied("workorders.reopen")
+        raise PermissionDenied(action_perm("reply_reopen"))
     return services.workorder_reply_decide(
         workorder=workorder,
         actor=request.auth,
@@ -485,7 +486,7 @@ def cancel(request, workorder_id: Id, payload: ReasonIn):
 @api_errors(409)
 def assign(request, workorder_id: Id, payload: AssignIn):
     wo = _order(request, workorder_id)
-    require(request.auth, "workorders.triage")
+    require(request.auth, action_perm("assign"))
     assignee = None
     if payload.assignee_id is not None:
         assignee = User.objects.filter(pk=payload.assignee_id).first()
@@ -503,7 +504,7 @@ def update(request, workorder_id: Id, payload: UpdateIn):
     from weibao.assets.models import Device
 
     wo = _order(request, workorder_id)
-    require(request.auth, "workorders.triage")
+    require(request.auth, action_perm("update"))
     data = payload.dict(exclude_unset=True)
     expected = data.pop("expected_version")
     device_ids = data.pop("device_ids", None)

@@ -24,12 +24,14 @@ from weibao.core.validators import MAX_BIGINT
 from weibao.workorders import clocks as wclocks
 from weibao.workorders import visibility
 from weibao.workorders.choices import (
+    ACTIONS,
     OBSERVATION_STATUSES,
     OPEN_STATUSES,
     TRANSITIONS,
     EventKind,
     SlaState,
     Status,
+    action_perm,
 )
 from weibao.workorders.models import DONE_Q, OPEN_Q, Alert, Attachment, LegacyReview, WorkLog, WorkOrder, WorkOrderEvent
 
@@ -396,37 +398,6 @@ def workorder_work_minutes(*, workorder: WorkOrder) -> int:
 
 
 # Actions a user may take on an order now: verb -> (permission, target status or None for a non-move).
-ACTIONS: dict[str, tuple[str, str | None]] = {
-    "acknowledge": ("workorders.acknowledge", Status.ACKNOWLEDGED),
-    "start_diagnosis": ("workorders.diagnose", Status.DIAGNOSING),
-    "dispatch": ("workorders.dispatch", Status.DISPATCHED),
-    "accept": ("workorders.accept", None),
-    "arrive": ("workorders.on_site", Status.ON_SITE),
-    "resolve": ("workorders.resolve", Status.RESOLVED),
-    "wait_customer": ("workorders.wait_customer", Status.WAITING_CUSTOMER),
-    "resume": ("workorders.wait_customer", None),
-    "escalate": ("workorders.escalate", Status.ESCALATED),
-    "customer_confirm": ("workorders.confirm", Status.OBSERVING),
-    "customer_reject": ("workorders.confirm", None),
-    "close": ("workorders.close", Status.CLOSED),
-    "reopen": ("workorders.reopen", Status.REOPENED),
-    "cancel": ("workorders.cancel", Status.CANCELLED),
-    "log_work": ("workorders.diagnose", None),
-    "record_plan": ("workorders.diagnose", None),
-    "set_appointment": ("workorders.appointment", None),
-    "assign": ("workorders.triage", None),
-    "update": ("workorders.triage", None),
-    "comment": ("workorders.comment", None),
-    # The desk's decision about a customer's reply during observation (issue 23).
-    "reply_reopen": ("workorders.reopen", None),
-    "reply_keep": ("workorders.reopen", None),
-    # Issue 18: ask the manager to dispatch (when the duty engineer may not), decline a job, set off for the site.
-    "request_dispatch": ("workorders.request_dispatch", None),
-    "decline": ("workorders.accept", None),
-    "depart": ("workorders.on_site", None),
-}
-
-
 def workorder_allowed_actions(*, workorder: WorkOrder, user) -> list[str]:
     """The action verbs to offer: the user's role holds the permission and the state table allows the move."""
     from weibao.dispatch.duty import may_dispatch
@@ -437,7 +408,7 @@ def workorder_allowed_actions(*, workorder: WorkOrder, user) -> list[str]:
     for verb, (perm, target) in ACTIONS.items():
         if verb in ("dispatch", "request_dispatch") and user.is_internal:
             if can_dispatch is None:
-                can_dispatch = may_dispatch(user, branch_id=workorder.branch_id)
+                can_dispatch = may_dispatch(user, branch_id=workorder.branch_id, manager_perm=action_perm("dispatch"))
             if (verb == "dispatch") != can_dispatch:
                 continue  # one of the two: dispatch when allowed, else ask the manager
             if verb == "dispatch":

@@ -25,6 +25,7 @@ from weibao.workorders.choices import (
     ServiceType,
     Status,
     WorkKind,
+    action_perm,
 )
 from weibao.workorders.models import (
     LegacyReview,
@@ -64,7 +65,7 @@ def workorder_update(*, workorder: WorkOrder, actor: User, expected_version: int
 
     Raises StaleEdit when somebody else saved the order since `expected_version` was read.
     """
-    _check_actor(actor, "workorders.triage", workorder)
+    _check_actor(actor, action_perm("update"), workorder)
     unknown = set(fields) - EDITABLE_FIELDS
     if unknown:
         raise ValidationError({name: _("This field cannot be changed here.") for name in sorted(unknown)})
@@ -123,7 +124,7 @@ def workorder_update(*, workorder: WorkOrder, actor: User, expected_version: int
 def workorder_assign(*, workorder: WorkOrder, actor: User, assignee: User | None,
                      expected_version: int | None = None) -> WorkOrder:  # fmt: skip
     """Give the order to an engineer (or nobody) without a state move; one ASSIGNED event."""
-    _check_actor(actor, "workorders.triage", workorder)
+    _check_actor(actor, action_perm("assign"), workorder)
     if assignee is not None and (not assignee.is_internal or not assignee.is_active):
         raise ValidationError({"assignee": _("Choose an active member of our staff.")})
     wo = _lock(workorder)
@@ -155,14 +156,14 @@ def workorder_comment(*, workorder: WorkOrder, actor: User, body: str, attachmen
     an e-mail) is recorded once."""
     from weibao.workorders.services.observation import observation_reply_record
 
-    _check_actor(actor, "workorders.comment", workorder)
+    _check_actor(actor, action_perm("comment"), workorder)
     body = _clean_text(body, "body", required=not attachments)
     source_ref = _clean_text(source_ref, "source_ref", max_length=200)
     internal = internal and actor.is_internal  # customers and vendors cannot write hidden notes
     checked = _check_attachments(attachments)
     wo = _lock(workorder)
     # Again on the row: a vendor's copy may predate a re-escalation to another vendor.
-    _check_actor(actor, "workorders.comment", wo)
+    _check_actor(actor, action_perm("comment"), wo)
     if source_ref:
         existing = wo.events.filter(kind=EventKind.COMMENT, source_ref=source_ref).first()
         if existing is not None:
@@ -172,7 +173,7 @@ def workorder_comment(*, workorder: WorkOrder, actor: User, body: str, attachmen
         _store_attachment(wo, upload, info, actor=actor, event=event, internal=internal)
     customer_side = actor.is_customer or from_customer
     if reopen and actor.is_internal and wo.status in OBSERVATION_STATUSES | {Status.CLOSED}:
-        _reopen(wo, actor=actor, perm="workorders.reopen", reason=body, kind=EventKind.REOPENED,
+        _reopen(wo, actor=actor, perm=action_perm("reopen"), reason=body, kind=EventKind.REOPENED,
                 source=ReopenSource.STAFF)  # fmt: skip
     elif customer_side and not internal and not automated and wo.status in OBSERVATION_STATUSES:
         observation_reply_record(wo=wo, event=event, channel=channel, sender=sender or str(actor), text=body)
@@ -184,7 +185,7 @@ def workorder_comment(*, workorder: WorkOrder, actor: User, body: str, attachmen
 def workorder_log_work(*, workorder: WorkOrder, actor: User, minutes: int, note: str,
                        kind: str = WorkKind.REMOTE) -> WorkLog:  # fmt: skip
     """Record time spent (remote diagnosis, on site, travel) with what was done."""
-    _check_actor(actor, "workorders.diagnose", workorder)
+    _check_actor(actor, action_perm("log_work"), workorder)
     note = _clean_text(note, "note", required=True)
     if kind not in WorkKind.values:
         raise ValidationError({"kind": _("Unknown kind of work.")})

@@ -21,6 +21,7 @@ from weibao.workorders.choices import (
     Category,
     EventKind,
     Status,
+    action_perm,
 )
 from weibao.workorders.events import publish
 from weibao.workorders.models import (
@@ -375,7 +376,7 @@ def workorder_add_attachments(
     *, workorder: WorkOrder, actor: User, files: Sequence[UploadedFile], internal: bool = False
 ) -> list[Attachment]:
     """Attach photos or logs to an order (checked: size, real type); one timeline event for the batch."""
-    _check_actor(actor, "workorders.comment", workorder)
+    _check_actor(actor, action_perm("comment"), workorder)
     if not files:
         raise ValidationError({"attachments": _("Choose at least one file.")})
     checked = _check_attachments(files)

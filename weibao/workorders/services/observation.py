@@ -28,6 +28,7 @@ from weibao.workorders.choices import (
     ReopenSource,
     ReplyDecision,
     Status,
+    action_perm,
 )
 from weibao.workorders.models import ObservationReply, WorkOrder, WorkOrderEvent
 from weibao.workorders.services.common import (
@@ -100,7 +101,7 @@ def workorder_reply_decide(*, workorder: WorkOrder, actor: User, decision: str, 
     reason = _clean_text(reason, "reason", required=decision == ReplyDecision.REOPENED)
     if decision == ReplyDecision.REOPENED and reason_code not in ReopenReason.values:
         raise ValidationError({"reason_code": _("Choose a reason from the list.")})
-    _check_actor(actor, "workorders.reopen", workorder)
+    _check_actor(actor, action_perm("reply_reopen"), workorder)
     wo = _lock(workorder)
     if not wo.observation_reply_pending:
         # Decided already (a second click, or a colleague was faster): nothing to do.
@@ -108,7 +109,7 @@ def workorder_reply_decide(*, workorder: WorkOrder, actor: User, decision: str, 
         return workorder
     _check_version(wo, expected_version)
     if decision == ReplyDecision.REOPENED:
-        return _reopen(workorder, actor=actor, perm="workorders.reopen", reason=reason,
+        return _reopen(workorder, actor=actor, perm=action_perm("reply_reopen"), reason=reason,
                        kind=EventKind.REOPENED, source=ReopenSource.DESK_REPLY, reason_code=reason_code,
                        data={"replies": _open_reply_ids(wo)})  # fmt: skip
     now = timezone.now()
@@ -143,14 +144,16 @@ def workorder_customer_answer(*, workorder: WorkOrder, answer: str, source: str,
         wo = _lock(workorder)
         if wo.status not in OBSERVATION_STATUSES | {Status.CLOSED, Status.REOPENED}:
             raise TransitionNotAllowed(current=str(Status(wo.status).label), requested=str(Status.REOPENED.label))
-        return _reopen(workorder, actor=actor, perm="workorders.reopen", reason=reason,
+        return _reopen(workorder, actor=actor, perm=action_perm("reopen"), reason=reason,
                        kind=EventKind.CUSTOMER_REJECTED, source=source, reason_code=ReopenReason.NOT_FIXED,
                        channel=channel, answered_by=answered_by)  # fmt: skip
     if answer != CustomerAnswer.FIXED:
         raise ValidationError({"answer": _("Unknown answer.")})
     wo = _lock(workorder)
     if wo.status == Status.RESOLVED:
-        return _move(workorder, actor=actor, perm="workorders.confirm", to=Status.OBSERVING, body=note, data=data)
+        return _move(
+            workorder, actor=actor, perm=action_perm("customer_confirm"), to=Status.OBSERVING, body=note, data=data
+        )
     if wo.status == Status.OBSERVING:
         # Already observing (confirmed before, or the sweep moved it): the answer is recorded, nothing moves.
         _event(wo, kind=EventKind.CUSTOMER_CONFIRMED, actor=actor, body=note, data=data)

@@ -30,6 +30,7 @@ from weibao.workorders.choices import (
     ReopenSource,
     ReplyDecision,
     Status,
+    action_perm,
 )
 from weibao.workorders.models import (
     ObservationReply,
@@ -135,7 +136,7 @@ def _take_if_unassigned(wo: WorkOrder, actor: User) -> dict[str, Any]:
 def workorder_acknowledge(*, workorder: WorkOrder, actor: User, note: str = "", expected_version: int | None = None):
     """The duty engineer takes the report (stops the response clock); the order becomes theirs if unassigned."""
     note = _clean_text(note, "note")
-    return _move(workorder, actor=actor, perm="workorders.acknowledge", to=Status.ACKNOWLEDGED, body=note,
+    return _move(workorder, actor=actor, perm=action_perm("acknowledge"), to=Status.ACKNOWLEDGED, body=note,
                  changes=lambda wo, now: _first_response(wo, now) | _take_if_unassigned(wo, actor),
                  expected_version=expected_version,
                  unchanged_if=lambda wo: wo.status == Status.ACKNOWLEDGED)  # fmt: skip
@@ -146,7 +147,7 @@ def workorder_start_diagnosis(*, workorder: WorkOrder, actor: User, note: str = 
                               expected_version: int | None = None) -> WorkOrder:  # fmt: skip
     """Remote diagnosis (远程诊断) begins: log in, look at the logs, talk the customer through checks."""
     note = _clean_text(note, "note")
-    return _move(workorder, actor=actor, perm="workorders.diagnose", to=Status.DIAGNOSING, body=note,
+    return _move(workorder, actor=actor, perm=action_perm("start_diagnosis"), to=Status.DIAGNOSING, body=note,
                  changes=lambda wo, now: _first_response(wo, now) | _take_if_unassigned(wo, actor),
                  expected_version=expected_version,
                  unchanged_if=lambda wo: wo.status == Status.DIAGNOSING)  # fmt: skip
@@ -173,9 +174,9 @@ def workorder_dispatch(*, workorder: WorkOrder, actor: User, engineer: User, not
 
     from weibao.dispatch.duty import may_dispatch
 
-    if not may_dispatch(actor, branch_id=workorder.branch_id):
-        raise PermissionDenied("workorders.dispatch")  # the duty engineer outside the rule: ask the manager instead
-    perm = "workorders.dispatch" if has_perm(actor, "workorders.dispatch") else "workorders.dispatch_on_duty"
+    if not may_dispatch(actor, branch_id=workorder.branch_id, manager_perm=action_perm("dispatch")):
+        raise PermissionDenied(action_perm("dispatch"))  # the duty engineer outside the rule: ask the manager instead
+    perm = action_perm("dispatch") if has_perm(actor, action_perm("dispatch")) else "workorders.dispatch_on_duty"
     wo = _move(workorder, actor=actor, perm=perm, to=Status.DISPATCHED, body=note,
                data={"engineer": engineer.pk}, expected_version=expected_version,
                changes=lambda wo, now: {"assignee": engineer, "accepted_at": None, **_first_response(wo, now)},
@@ -200,7 +201,7 @@ def workorder_dispatch(*, workorder: WorkOrder, actor: User, engineer: User, not
 def workorder_accept(*, workorder: WorkOrder, actor: User, note: str = "",
                      expected_version: int | None = None) -> WorkOrder:  # fmt: skip
     """The dispatched engineer accepts the job (not a state move; recorded on the timeline)."""
-    _check_actor(actor, "workorders.accept", workorder)
+    _check_actor(actor, action_perm("accept"), workorder)
     note = _clean_text(note, "note")
     wo = _lock(workorder)
     if wo.status != Status.DISPATCHED:
@@ -210,7 +211,7 @@ def workorder_accept(*, workorder: WorkOrder, actor: User, note: str = "",
             message=_("Only a dispatched order can be accepted."),
         )
     if wo.assignee_id != actor.pk and actor.role not in (Role.SERVICE_MANAGER, Role.ADMIN):
-        raise PermissionDenied("workorders.accept")
+        raise PermissionDenied(action_perm("accept"))
     if wo.accepted_at is not None:
         _copy_back(workorder, wo)
         return workorder  # a repeated click
@@ -229,7 +230,7 @@ REQUEST_DISPATCH_QUIET = datetime.timedelta(minutes=10)
 @transaction.atomic
 def workorder_request_dispatch(*, workorder: WorkOrder, actor: User, note: str = "") -> WorkOrder:
     """One tap: the duty engineer asks the branch's managers to dispatch (notice to them; internal timeline entry)."""
-    _check_actor(actor, "workorders.request_dispatch", workorder)
+    _check_actor(actor, action_perm("request_dispatch"), workorder)
     note = _clean_text(note, "note")
     wo = _lock(workorder)
     if Status.DISPATCHED not in TRANSITIONS[wo.status]:
@@ -247,13 +248,13 @@ def workorder_decline(*, workorder: WorkOrder, actor: User, reason: str,
                       expected_version: int | None = None) -> WorkOrder:  # fmt: skip
     """The dispatched engineer cannot take the job (another site, ill, no skill): the order waits, dispatched but
     unassigned, for the manager to send someone else (they are told; the reason is on the timeline)."""
-    _check_actor(actor, "workorders.accept", workorder)
+    _check_actor(actor, action_perm("decline"), workorder)
     reason = _clean_text(reason, "reason", required=True)
     wo = _lock(workorder)
     if wo.status != Status.DISPATCHED or wo.assignee_id is None:
         raise TransitionNotAllowed(current=str(Status(wo.status).label), requested=str(EventKind.DECLINED.label))
     if wo.assignee_id != actor.pk and actor.role not in (Role.SERVICE_MANAGER, Role.ADMIN):
-        raise PermissionDenied("workorders.accept")
+        raise PermissionDenied(action_perm("decline"))
     _check_version(wo, expected_version)
     engineer_id = wo.assignee_id
     wo.assignee, wo.accepted_at = None, None
@@ -266,13 +267,13 @@ def workorder_decline(*, workorder: WorkOrder, actor: User, reason: str,
 @transaction.atomic
 def workorder_depart(*, workorder: WorkOrder, actor: User, note: str = "") -> WorkOrder:
     """The engineer sets off for the site (出发): the customer sees someone is coming. Once per dispatch."""
-    _check_actor(actor, "workorders.on_site", workorder)
+    _check_actor(actor, action_perm("depart"), workorder)
     note = _clean_text(note, "note")
     wo = _lock(workorder)
     if wo.status != Status.DISPATCHED:
         raise TransitionNotAllowed(current=str(Status(wo.status).label), requested=str(EventKind.DEPARTED.label))
     if wo.assignee_id != actor.pk and actor.role not in (Role.SERVICE_MANAGER, Role.ADMIN):
-        raise PermissionDenied("workorders.on_site")
+        raise PermissionDenied(action_perm("depart"))
     last_dispatch = wo.events.filter(kind=EventKind.DISPATCHED).order_by("-id").values_list("id", flat=True).first()
     if not wo.events.filter(kind=EventKind.DEPARTED, id__gt=last_dispatch or 0).exists():
         if wo.accepted_at is None:  # setting off is accepting the job
@@ -341,7 +342,7 @@ def workorder_set_appointment(*, workorder: WorkOrder, actor: User, appointment_
     the arrival deadline must be the customer's choice (`customer_agreed` and a reason in `note`): the arrival clock
     then pauses from now until the appointment (SPEC §3: waiting on the customer; pause reason "visit time agreed
     with the customer")."""
-    _check_actor(actor, "workorders.appointment", workorder)
+    _check_actor(actor, action_perm("set_appointment"), workorder)
     note = _clean_text(note, "note")
     _check_appointment(appointment_at)
     wo = _lock(workorder)
@@ -384,7 +385,7 @@ def workorder_arrive(*, workorder: WorkOrder, actor: User, note: str = "",
                      expected_version: int | None = None) -> WorkOrder:  # fmt: skip
     """The engineer is on site (stops the arrival clock)."""
     note = _clean_text(note, "note")
-    return _move(workorder, actor=actor, perm="workorders.on_site", to=Status.ON_SITE, body=note,
+    return _move(workorder, actor=actor, perm=action_perm("arrive"), to=Status.ON_SITE, body=note,
                  # The first arrival stops the arrival clock; later visits are on the timeline.
                  changes=lambda wo, now: {} if wo.arrived_at else {"arrived_at": now},
                  expected_version=expected_version,
@@ -395,7 +396,7 @@ def workorder_arrive(*, workorder: WorkOrder, actor: User, note: str = "",
 def workorder_record_plan(*, workorder: WorkOrder, actor: User, plan: str,
                           expected_version: int | None = None) -> WorkOrder:  # fmt: skip
     """A solution plan was submitted to the customer (stops the plan clock)."""
-    _check_actor(actor, "workorders.diagnose", workorder)
+    _check_actor(actor, action_perm("record_plan"), workorder)
     plan = _clean_text(plan, "plan", required=True)
     wo = _lock(workorder)
     if not wo.is_open:
@@ -436,7 +437,7 @@ def workorder_resolve(*, workorder: WorkOrder, actor: User, resolution: str, cau
             changes["cause"] = cause
         return changes
 
-    return _move(workorder, actor=actor, perm="workorders.resolve", to=Status.RESOLVED, body=resolution,
+    return _move(workorder, actor=actor, perm=action_perm("resolve"), to=Status.RESOLVED, body=resolution,
                  data=lambda wo, now: {"remote": wo.arrived_at is None if remote is None else remote},
                  changes=decide, expected_version=expected_version,
                  unchanged_if=lambda wo: wo.status == Status.RESOLVED)  # fmt: skip
@@ -447,7 +448,7 @@ def workorder_wait_customer(*, workorder: WorkOrder, actor: User, reason: str,
                             expected_version: int | None = None) -> WorkOrder:  # fmt: skip
     """Waiting on the customer (a quote approval, access, a visit time): the clocks pause per policy."""
     reason = _clean_text(reason, "reason", required=True)
-    return _move(workorder, actor=actor, perm="workorders.wait_customer", to=Status.WAITING_CUSTOMER, body=reason,
+    return _move(workorder, actor=actor, perm=action_perm("wait_customer"), to=Status.WAITING_CUSTOMER, body=reason,
                  expected_version=expected_version,
                  unchanged_if=lambda wo: wo.status == Status.WAITING_CUSTOMER)  # fmt: skip
 
@@ -463,7 +464,7 @@ def workorder_resume(*, workorder: WorkOrder, actor: User, note: str = "",
                      expected_version: int | None = None) -> WorkOrder:  # fmt: skip
     """The customer answered: back to the state the order waited in; the clocks run again."""
     note = _clean_text(note, "note")
-    _check_actor(actor, "workorders.wait_customer", workorder)
+    _check_actor(actor, action_perm("resume"), workorder)
     # Read under the row lock: where to go back to is decided by the committed state, not the caller's copy.
     current = (
         WorkOrder.objects.select_for_update().filter(pk=workorder.pk).values_list("status", "resume_status").first()
@@ -475,7 +476,7 @@ def workorder_resume(*, workorder: WorkOrder, actor: User, note: str = "",
         status = current[0] if current else workorder.status
         raise TransitionNotAllowed(current=str(Status(status).label), requested=str(EventKind.RESUMED.label))
     back = current[1] or Status.ACKNOWLEDGED
-    return _move(workorder, actor=actor, perm="workorders.wait_customer", to=back, kind=EventKind.RESUMED,
+    return _move(workorder, actor=actor, perm=action_perm("resume"), to=back, kind=EventKind.RESUMED,
                  body=note, changes={"resume_status": "", "wait_reason": ""},
                  expected_version=expected_version)  # fmt: skip
 
@@ -485,7 +486,7 @@ def workorder_escalate(*, workorder: WorkOrder, actor: User, vendor, reason: str
                        expected_version: int | None = None) -> WorkOrder:  # fmt: skip
     """Escalate to the vendor's technical support (SPEC §4.7); the vendor's users can now see the order."""
     reason = _clean_text(reason, "reason")
-    return _move(workorder, actor=actor, perm="workorders.escalate", to=Status.ESCALATED, body=reason,
+    return _move(workorder, actor=actor, perm=action_perm("escalate"), to=Status.ESCALATED, body=reason,
                  data={"vendor": vendor.pk}, changes={"escalated_vendor": vendor}, expected_version=expected_version,
                  unchanged_if=lambda wo: wo.status == Status.ESCALATED and wo.escalated_vendor_id == vendor.pk)  # fmt: skip
 
@@ -495,7 +496,7 @@ def workorder_customer_confirm(*, workorder: WorkOrder, actor: User, note: str =
                                expected_version: int | None = None) -> WorkOrder:  # fmt: skip
     """The customer confirms the fix; the order observes until its observation period ends."""
     note = _clean_text(note, "note")
-    return _move(workorder, actor=actor, perm="workorders.confirm", to=Status.OBSERVING, body=note,
+    return _move(workorder, actor=actor, perm=action_perm("customer_confirm"), to=Status.OBSERVING, body=note,
                  expected_version=expected_version,
                  unchanged_if=lambda wo: wo.status == Status.OBSERVING)  # fmt: skip
 
@@ -505,7 +506,7 @@ def workorder_customer_reject(*, workorder: WorkOrder, actor: User, reason: str,
                               expected_version: int | None = None) -> WorkOrder:  # fmt: skip
     """The customer says it is not fixed (portal button): the order reopens with its history kept."""
     reason = _clean_text(reason, "reason", required=True)
-    return _reopen(workorder, actor=actor, perm="workorders.confirm", reason=reason,
+    return _reopen(workorder, actor=actor, perm=action_perm("customer_reject"), reason=reason,
                    kind=EventKind.CUSTOMER_REJECTED, expected_version=expected_version,
                    source=ReopenSource.CUSTOMER_PORTAL, reason_code=ReopenReason.NOT_FIXED, channel="web")  # fmt: skip
 
@@ -544,7 +545,7 @@ def workorder_reopen(*, workorder: WorkOrder, actor: User, reason: str, source: 
     reason = _clean_text(reason, "reason", required=True)
     if actor.is_customer:
         source = ReopenSource.CUSTOMER_PORTAL  # a customer account reopening (a closed order) is the portal
-    return _reopen(workorder, actor=actor, perm="workorders.reopen", reason=reason, kind=EventKind.REOPENED,
+    return _reopen(workorder, actor=actor, perm=action_perm("reopen"), reason=reason, kind=EventKind.REOPENED,
                    source=source, reason_code=reason_code, expected_version=expected_version)  # fmt: skip
 
 
@@ -570,7 +571,7 @@ def workorder_close(*, workorder: WorkOrder, actor: User, note: str = "", reason
     note = _clean_text(note, "note")
     if reason_code and reason_code not in CloseReason.values:
         raise ValidationError({"reason_code": _("Unknown reason.")})
-    wo = _move(workorder, actor=actor, perm="workorders.close", to=Status.CLOSED, body=note,
+    wo = _move(workorder, actor=actor, perm=action_perm("close"), to=Status.CLOSED, body=note,
                data=lambda wo, now: _close_reason(wo, now, actor, reason_code, note),
                changes={"closed_at": timezone.now(), "observation_reply_pending": False},
                expected_version=expected_version, unchanged_if=lambda wo: wo.status == Status.CLOSED)  # fmt: skip
@@ -587,6 +588,6 @@ def workorder_cancel(*, workorder: WorkOrder, actor: User, reason: str,
                      expected_version: int | None = None) -> WorkOrder:  # fmt: skip
     """Cancel (duplicate, reported in error, withdrawn); a reason is required and kept."""
     reason = _clean_text(reason, "reason", required=True)
-    return _move(workorder, actor=actor, perm="workorders.cancel", to=Status.CANCELLED, body=reason,
+    return _move(workorder, actor=actor, perm=action_perm("cancel"), to=Status.CANCELLED, body=reason,
                  changes={"cancel_reason": reason, "closed_at": timezone.now()}, expected_version=expected_version,
                  unchanged_if=lambda wo: wo.status == Status.CANCELLED)  # fmt: skip

@@ -236,14 +236,14 @@ def test_the_rule_is_configurable(clock, acknowledged, duty_engineer, settings, 
 
     settings.WEIBAO_DUTY_DISPATCH = rule
     clock.now = when
-    assert may_dispatch(duty_engineer, branch_id=None) is allowed
+    assert may_dispatch(duty_engineer, branch_id=None, manager_perm="workorders.dispatch") is allowed
 
 
 def test_field_engineer_never_dispatches(clock, field_engineer, settings):
     from weibao.dispatch.duty import may_dispatch
 
     settings.WEIBAO_DUTY_DISPATCH = "always"
-    assert may_dispatch(field_engineer, branch_id=None) is False
+    assert may_dispatch(field_engineer, branch_id=None, manager_perm="workorders.dispatch") is False
 
 
 # --- §8 accept / decline / on my way / arrived --------------------------------------------------------------------

@@ -16,7 +16,7 @@ from weibao.core.exceptions import StaleEdit, TransitionNotAllowed
 from weibao.core.files import StoredFileMissing, file_missing_response, open_stored_file
 from weibao.core.form_views import attach_service_errors
 from weibao.workorders import services as svc
-from weibao.workorders.choices import SlaState
+from weibao.workorders.choices import SlaState, action_perm
 from weibao.workorders.forms import CommentForm
 from weibao.workorders.models import OPEN_Q, WorkOrder
 from weibao.workorders.selectors import (
@@ -105,7 +105,7 @@ def detail_context(request: HttpRequest, wo: WorkOrder, *, bound: dict | None = 
         "actions": actions,
         "quick_actions": [a for a in actions if a["action"].quick and not a["open"]],
         "suggestions": suggestions,
-        "comment_form": comment_form if has_perm(user, "workorders.comment") else None,
+        "comment_form": comment_form if has_perm(user, action_perm("comment")) else None,
         "error": error,
         "notice": notice,
         "is_customer": user.is_customer,
@@ -199,7 +199,7 @@ def workorder_action(request: HttpRequest, pk: int, name: str) -> HttpResponse:
 @login_required
 def workorder_comment(request: HttpRequest, pk: int) -> HttpResponse:
     """A comment with optional photos/files; a customer's note during observation raises the flag for the desk."""
-    require(request.user, "workorders.comment")
+    require(request.user, action_perm("comment"))
     wo = _get(request, pk, for_write=True)
     form = CommentForm(request.POST, request.FILES, prefix="comment")
     if not request.user.is_internal:
