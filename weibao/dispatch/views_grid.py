@@ -36,7 +36,7 @@ def roster_days(days: list[tuple[dt.date, list[ShiftRow]]], *, today: dt.date, c
             end = shift.ends_at.astimezone(tz)
             rows.append({
                 "kind": kind_labels.get(shift.kind) or shift.kind,
-                "badge": ROSTER_KIND_BADGE.get(shift.kind, "badge-grey"),
+                "badge": ROSTER_KIND_BADGE.get(shift.kind, "muted"),
                 "engineer": shift.engineer,
                 "start": f"{start:%H:%M}",
                 "end": f"{end:%H:%M}",

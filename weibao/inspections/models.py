@@ -196,7 +196,7 @@ class InspectionVisit(TimeStampedModel):
 
     @property
     def badge(self) -> str:
-        return VISIT_BADGE.get(self.status, "grey")
+        return VISIT_BADGE.get(self.status, "muted")
 
     @property
     def is_done(self) -> bool:
@@ -245,7 +245,7 @@ class InspectionAnswer(TimeStampedModel):
 
     @property
     def risk_badge(self) -> str:
-        return RISK_BADGE.get(self.risk, "grey")
+        return RISK_BADGE.get(self.risk, "muted")
 
     @property
     def display_value(self) -> str:

@@ -152,7 +152,7 @@ class InboundMessage(TimeStampedModel):
 
     @property
     def badge(self) -> str:
-        return INBOUND_BADGES.get(self.status, "badge-grey")
+        return INBOUND_BADGES.get(self.status, "muted")
 
 
 class RobotWebhook(TimeStampedModel):
@@ -340,7 +340,7 @@ class Delivery(TimeStampedModel):
 
     @property
     def badge(self) -> str:
-        return DELIVERY_BADGES.get(self.status, "badge-grey")
+        return DELIVERY_BADGES.get(self.status, "muted")
 
     @property
     def resendable(self) -> bool:

@@ -78,7 +78,7 @@ class EmergencyPlan(VersionedModel):
 
     @property
     def badge(self) -> str:
-        return PLAN_BADGE.get(self.status, "grey")
+        return PLAN_BADGE.get(self.status, "muted")
 
 
 class EmergencyContact(TimeStampedModel):

@@ -34,7 +34,7 @@ def test_week_grid_shows_each_shift_escaped_with_its_controls(client, manager, m
     section = re.search(rf'<section class="card today" data-day="{today.isoformat()}">.*?</section>', body, re.S)
     assert section is not None
     html = section.group(0)
-    assert '<span class="badge badge-blue">Standby</span>' in html
+    assert '<span class="badge badge-info">Standby</span>' in html
     assert "<strong>&lt;i&gt;夜班&lt;/i&gt;</strong>" in html
     assert '<span class="muted">20:00–08:00 (next day)</span>' in html
     assert '<div class="muted">&lt;b&gt;带钥匙&lt;/b&gt;</div>' in html
@@ -132,7 +132,7 @@ def test_week_grid_speaks_chinese_by_default(client, manager, make_user):
     body = client.get(reverse("dispatch:roster")).content.decode()
     section = re.search(rf'<section class="card today" data-day="{today.isoformat()}">.*?</section>', body, re.S)
     html = section.group(0)
-    assert '<span class="badge badge-blue">今天</span>' in html
+    assert '<span class="badge badge-info">今天</span>' in html
     assert "次日" in html
     assert "编辑" in html
     assert "无人排班。" in body  # the other days of the week
