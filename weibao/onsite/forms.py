@@ -94,7 +94,7 @@ class QuoteLineForm(forms.Form):
     labour_basis = forms.CharField(widget=forms.HiddenInput, required=False)
     quantity = forms.DecimalField(label=_("Quantity"), max_digits=10, decimal_places=2,
                                   widget=forms.NumberInput(attrs={"inputmode": "decimal", "step": "any"}))  # fmt: skip
-    unit_price = forms.DecimalField(label=_("Unit price (CNY)"), max_digits=12, decimal_places=2, required=False,
+    unit_price = forms.DecimalField(label=_("Unit price (CNY)"), min_value=0, max_digits=12, decimal_places=2, required=False,
                                     help_text=_("Empty: from the price list or the contract's rate."),
                                     widget=forms.NumberInput(attrs={"inputmode": "decimal", "step": "0.01"}))  # fmt: skip
 

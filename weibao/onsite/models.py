@@ -15,6 +15,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from weibao.core.models import TimeStampedModel, VersionedModel
+from weibao.core.money import MoneyField
 from weibao.onsite.choices import (
     FORM_PARTS,
     AnswerChannel,
@@ -27,8 +28,6 @@ from weibao.onsite.choices import (
     SignerRole,
 )
 from weibao.workorders.choices import Cause, HumanCause
-
-MONEY = {"max_digits": 12, "decimal_places": 2}
 
 
 def _stored_name(folder: str, instance, filename: str) -> str:
@@ -59,7 +58,7 @@ class SparePart(TimeStampedModel):
     model = models.CharField(_("model"), max_length=120)
     name = models.CharField(_("name"), max_length=200)
     unit = models.CharField(_("unit"), max_length=20, default="台")
-    unit_price = models.DecimalField(_("unit price (CNY)"), **MONEY)
+    unit_price = MoneyField(_("unit price (CNY)"))
     active = models.BooleanField(_("in the price list"), default=True)
 
     class Meta:
@@ -146,9 +145,9 @@ class Quote(VersionedModel):
     )
     status = models.CharField(_("status"), max_length=12, choices=QuoteStatus.choices, default=QuoteStatus.PENDING)
     tax_rate = models.DecimalField(_("tax rate"), max_digits=5, decimal_places=4, default=Decimal("0.13"))
-    subtotal = models.DecimalField(_("subtotal (CNY)"), **MONEY, default=Decimal("0"))
-    tax = models.DecimalField(_("tax (CNY)"), **MONEY, default=Decimal("0"))
-    total = models.DecimalField(_("total (CNY)"), **MONEY, default=Decimal("0"))
+    subtotal = MoneyField(_("subtotal (CNY)"), default=Decimal("0"))
+    tax = MoneyField(_("tax (CNY)"), default=Decimal("0"))
+    total = MoneyField(_("total (CNY)"), default=Decimal("0"))
     note = models.TextField(_("note to the customer"), blank=True)
     created_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
     answered_at = models.DateTimeField(_("answered at"), null=True, blank=True)
@@ -197,8 +196,8 @@ class QuoteLine(models.Model):
     labour_basis = models.CharField(max_length=10, choices=LabourBasis.choices, blank=True)
     quantity = models.DecimalField(_("quantity"), max_digits=10, decimal_places=2)
     unit = models.CharField(_("unit"), max_length=20, blank=True)
-    unit_price = models.DecimalField(_("unit price (CNY)"), **MONEY)
-    amount = models.DecimalField(_("amount (CNY)"), **MONEY)
+    unit_price = MoneyField(_("unit price (CNY)"))
+    amount = MoneyField(_("amount (CNY)"))
 
     class Meta:
         verbose_name = _("quote line")

@@ -11,9 +11,8 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from weibao.core.models import TimeStampedModel, VersionedModel
+from weibao.core.money import MoneyField
 from weibao.plans.choices import CHANGE_BADGE, CHANGE_COMMITTED, PLAN_BADGE, AnswerVia, ChangeStatus, PlanStatus
-
-MONEY = {"max_digits": 12, "decimal_places": 2}
 
 
 class SolutionPlan(VersionedModel):
@@ -70,7 +69,7 @@ class SolutionPlan(VersionedModel):
 
     @property
     def badge(self) -> str:
-        return PLAN_BADGE.get(self.status, "badge-grey")
+        return PLAN_BADGE.get(self.status, "muted")
 
     @property
     def is_draft(self) -> bool:
@@ -155,7 +154,7 @@ class ChangeRequest(VersionedModel):
     estimate_days = models.DecimalField(_("estimate (person-days)"), max_digits=7, decimal_places=1, null=True,
                                         blank=True)  # fmt: skip
     chargeable = models.BooleanField(_("chargeable"), default=False)
-    quote_amount = models.DecimalField(_("quote (CNY)"), **MONEY, null=True, blank=True)
+    quote_amount = MoneyField(_("quote (CNY)"), null=True, blank=True)
     agreed_on = models.DateField(_("agreed target date"), null=True, blank=True)
     status = models.CharField(_("status"), max_length=12, choices=ChangeStatus.choices, default=ChangeStatus.PROPOSED)
     accepted_at = models.DateTimeField(_("accepted at"), null=True, blank=True)
@@ -179,7 +178,7 @@ class ChangeRequest(VersionedModel):
 
     @property
     def badge(self) -> str:
-        return CHANGE_BADGE.get(self.status, "badge-grey")
+        return CHANGE_BADGE.get(self.status, "muted")
 
     @property
     def is_overdue(self) -> bool:

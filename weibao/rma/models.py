@@ -19,6 +19,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from weibao.core.models import TimeStampedModel, VersionedModel
+from weibao.core.money import MoneyField
 from weibao.rma.choices import (
     AGEING_LIMIT_DAYS,
     ESCALATION_BADGE,
@@ -36,8 +37,6 @@ from weibao.rma.choices import (
     Source,
     Status,
 )
-
-MONEY = {"max_digits": 12, "decimal_places": 2}
 
 
 class VendorAgreement(VersionedModel):
@@ -251,7 +250,7 @@ class RmaCase(VersionedModel):
     repair_outcome = models.CharField(_("repair outcome"), max_length=16, choices=RepairOutcome.choices, blank=True)
     repair_report = models.TextField(_("vendor's repair report"), blank=True)
     returned_serial = models.CharField(_("serial of the unit returned"), max_length=120, blank=True)
-    vendor_cost = models.DecimalField(_("vendor's charge to us (CNY)"), **MONEY, null=True, blank=True)
+    vendor_cost = MoneyField(_("vendor's charge to us (CNY)"), null=True, blank=True)
     received_at = models.DateTimeField(_("received back at"), null=True, blank=True)
     return_to = models.CharField(_("returned to"), max_length=10, choices=ReturnTo.choices, blank=True)
     returned_at = models.DateTimeField(_("returned at"), null=True, blank=True)
@@ -262,7 +261,7 @@ class RmaCase(VersionedModel):
     invoice_number = models.CharField(_("invoice number"), max_length=40, blank=True)
     invoiced_on = models.DateField(_("invoiced on"), null=True, blank=True)
     paid_on = models.DateField(_("paid on"), null=True, blank=True)
-    paid_amount = models.DecimalField(_("amount received (CNY)"), **MONEY, null=True, blank=True)
+    paid_amount = MoneyField(_("amount received (CNY)"), null=True, blank=True)
 
     closed_at = models.DateTimeField(_("closed at"), null=True, blank=True)
     cancel_reason = models.TextField(_("cancellation reason"), blank=True)
@@ -334,14 +333,14 @@ class RmaFee(VersionedModel):
     case = models.ForeignKey(RmaCase, on_delete=models.PROTECT, related_name="fees")
     revision = models.PositiveSmallIntegerField(_("version"), default=1)
     status = models.CharField(_("status"), max_length=12, choices=FeeStatus.choices, default=FeeStatus.PENDING)
-    repair = models.DecimalField(_("repair (CNY)"), **MONEY)
-    shipping_out = models.DecimalField(_("shipping to the vendor (CNY)"), **MONEY)
-    shipping_back = models.DecimalField(_("shipping back (CNY)"), **MONEY)
-    other = models.DecimalField(_("other (CNY)"), **MONEY, default=0)
+    repair = MoneyField(_("repair (CNY)"))
+    shipping_out = MoneyField(_("shipping to the vendor (CNY)"))
+    shipping_back = MoneyField(_("shipping back (CNY)"))
+    other = MoneyField(_("other (CNY)"), default=0)
     tax_rate = models.DecimalField(_("tax rate"), max_digits=5, decimal_places=4)
-    subtotal = models.DecimalField(_("subtotal (CNY)"), **MONEY)
-    tax = models.DecimalField(_("tax (CNY)"), **MONEY)
-    total = models.DecimalField(_("total (CNY)"), **MONEY)
+    subtotal = MoneyField(_("subtotal (CNY)"))
+    tax = MoneyField(_("tax (CNY)"))
+    total = MoneyField(_("total (CNY)"))
     note = models.TextField(_("note to the customer"), blank=True)
     created_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
     answered_at = models.DateTimeField(_("answered at"), null=True, blank=True)

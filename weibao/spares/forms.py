@@ -61,7 +61,9 @@ class ReturnForm(_MoveForm):
 
 
 class ReceiveForm(_MoveForm):
-    unit_cost = forms.DecimalField(label=_("Unit cost (CNY)"), required=False, max_digits=12, decimal_places=2)
+    unit_cost = forms.DecimalField(
+        label=_("Unit cost (CNY)"), required=False, min_value=0, max_digits=12, decimal_places=2
+    )
     reference = forms.CharField(label=_("Delivery note / purchase order"), required=False, max_length=60)
     note = forms.CharField(label=_("Note"), required=False, max_length=300)
 
@@ -156,7 +158,7 @@ class SaleLineForm(forms.Form):
                            queryset=Part.objects.filter(active=True).order_by("part_number"))  # fmt: skip
     quantity = forms.CharField(label=_("Quantity"), required=False, max_length=12,
                                widget=forms.TextInput(attrs={"inputmode": "numeric"}))  # fmt: skip
-    unit_price = forms.DecimalField(label=_("Unit price (CNY)"), required=False, max_digits=12, decimal_places=2,
+    unit_price = forms.DecimalField(label=_("Unit price (CNY)"), required=False, min_value=0, max_digits=12, decimal_places=2,
                                     help_text=_("Empty: the part's price."))  # fmt: skip
 
 

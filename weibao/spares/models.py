@@ -17,9 +17,8 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from weibao.core.models import TimeStampedModel, VersionedModel
+from weibao.core.money import MoneyField
 from weibao.spares.choices import MoveKind, SaleStatus, Tracking, TransferStatus, UnitStatus, WarehouseKind
-
-MONEY = {"max_digits": 12, "decimal_places": 2}
 
 
 class Warehouse(TimeStampedModel):
@@ -68,8 +67,8 @@ class Part(VersionedModel):
     unit = models.CharField(_("unit"), max_length=20, default="个")
     tracking = models.CharField(_("tracking"), max_length=10, choices=Tracking.choices, default=Tracking.COUNTED)
     min_level = models.PositiveIntegerField(_("minimum level"), default=0)
-    unit_cost = models.DecimalField(_("unit cost (CNY)"), **MONEY, default=Decimal("0"))
-    price = models.DecimalField(_("price (CNY)"), **MONEY, default=Decimal("0"))
+    unit_cost = MoneyField(_("unit cost (CNY)"), default=Decimal("0"))
+    price = MoneyField(_("price (CNY)"), default=Decimal("0"))
     active = models.BooleanField(_("active"), default=True)
 
     class Meta:
@@ -206,9 +205,9 @@ class PartSale(VersionedModel):
     )
     status = models.CharField(_("status"), max_length=12, choices=SaleStatus.choices, default=SaleStatus.QUOTED)
     tax_rate = models.DecimalField(_("tax rate"), max_digits=5, decimal_places=4, default=Decimal("0.13"))
-    subtotal = models.DecimalField(_("subtotal (CNY)"), **MONEY, default=Decimal("0"))
-    tax = models.DecimalField(_("tax (CNY)"), **MONEY, default=Decimal("0"))
-    total = models.DecimalField(_("total (CNY)"), **MONEY, default=Decimal("0"))
+    subtotal = MoneyField(_("subtotal (CNY)"), default=Decimal("0"))
+    tax = MoneyField(_("tax (CNY)"), default=Decimal("0"))
+    total = MoneyField(_("total (CNY)"), default=Decimal("0"))
     note = models.TextField(_("note"), blank=True)
     contact_name = models.CharField(_("customer contact"), max_length=100, blank=True)
     created_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
@@ -242,8 +241,8 @@ class PartSaleLine(models.Model):
     sale = models.ForeignKey(PartSale, on_delete=models.CASCADE, related_name="lines")
     part = models.ForeignKey(Part, on_delete=models.PROTECT, related_name="+", verbose_name=_("part"))
     quantity = models.PositiveIntegerField(_("quantity"))
-    unit_price = models.DecimalField(_("unit price (CNY)"), **MONEY)
-    amount = models.DecimalField(_("amount (CNY)"), **MONEY)
+    unit_price = MoneyField(_("unit price (CNY)"))
+    amount = MoneyField(_("amount (CNY)"))
     serials = models.JSONField(_("serial numbers"), default=list, blank=True)
 
     class Meta:
@@ -285,7 +284,7 @@ class Move(models.Model):
     on_hand_delta = models.IntegerField(_("quantity change"))
     reserved_delta = models.IntegerField(_("reserved change"), default=0)
     on_hand_after = models.PositiveIntegerField(_("balance after"))
-    unit_cost = models.DecimalField(_("unit cost (CNY)"), **MONEY, default=Decimal("0"))
+    unit_cost = MoneyField(_("unit cost (CNY)"), default=Decimal("0"))
     serials = models.JSONField(_("serial numbers"), default=list, blank=True)
     workorder = models.ForeignKey(
         "workorders.WorkOrder", on_delete=models.PROTECT, null=True, blank=True, related_name="part_moves",
