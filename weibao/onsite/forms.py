@@ -14,6 +14,7 @@ from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
 
 from weibao.assets.uploads import ALLOWED_EXTENSIONS, check_upload
+from weibao.core.blank import blank_choice
 from weibao.onsite.choices import LineKind, LinkChannel, Satisfaction
 from weibao.onsite.signatures import signature_from_data_url
 from weibao.workorders.choices import Cause, HumanCause
@@ -211,7 +212,7 @@ class ReplacementForm(forms.Form):
 
     def __init__(self, *args, devices=(), **kwargs) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["old_device"].choices = [("", "---------")] + [(d.pk, device_label(d)) for d in devices]
+        self.fields["old_device"].choices = blank_choice() + [(d.pk, device_label(d)) for d in devices]
 
 
 class BackupForm(forms.Form):
@@ -244,7 +245,7 @@ class ChangeForm(forms.Form):
 
     def __init__(self, *args, backups=(), **kwargs) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["backup"].choices = [("", "---------")] + [(b.pk, f"{b.what[:40]} · {b.location}") for b in backups]
+        self.fields["backup"].choices = blank_choice() + [(b.pk, f"{b.what[:40]} · {b.location}") for b in backups]
 
 
 class ServiceFormForm(forms.Form):

@@ -7,6 +7,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from weibao.contracts.choices import IntakeChannel, Severity
+from weibao.core.blank import blank_choice
 from weibao.core.validators import MAX_BIGINT, validate_sane_date
 from weibao.workorders.choices import (
     STAFF_REOPEN_SOURCES,
@@ -137,9 +138,7 @@ class DispatchForm(VersionedForm):
     engineer = forms.ModelChoiceField(
         label=_("Suggested engineer"), queryset=None, required=False, widget=forms.RadioSelect
     )
-    other_engineer = forms.ModelChoiceField(
-        label=_("Or another engineer"), queryset=None, required=False, empty_label="---------"
-    )
+    other_engineer = forms.ModelChoiceField(label=_("Or another engineer"), queryset=None, required=False)
     appointment_at = AwareDateTimeField(label=_("Visit time agreed with the customer"), required=False)
     customer_agreed = forms.BooleanField(
         label=_("The customer agreed to this time"),
@@ -190,7 +189,7 @@ class ResolveForm(VersionedForm):
 
 
 class EscalateForm(VersionedForm):
-    vendor = forms.ModelChoiceField(label=_("Vendor"), queryset=None, empty_label="---------")
+    vendor = forms.ModelChoiceField(label=_("Vendor"), queryset=None)
     reason = forms.CharField(label=_("What was tried, what is needed"), widget=forms.Textarea(attrs={"rows": 3}))
 
     def __init__(self, *args, **kwargs) -> None:
@@ -295,7 +294,7 @@ class IntakeForm(forms.Form):
         super().__init__(*args, **kwargs)
         from weibao.assets.selectors import vendor_list
 
-        self.fields["site"].widget = forms.Select(choices=[("", "---------")] + [(s.pk, str(s)) for s in sites])
+        self.fields["site"].widget = forms.Select(choices=blank_choice() + [(s.pk, str(s)) for s in sites])
         self.fields["devices"].choices = [(d.pk, device_label(d)) for d in devices]
         self.fields["devices"].widget = forms.CheckboxSelectMultiple(choices=self.fields["devices"].choices)
         self.fields["new_device_vendor"].queryset = vendor_list()
@@ -329,7 +328,7 @@ class PortalReportForm(forms.Form):
 
     def __init__(self, *args, sites=(), devices=(), **kwargs) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["site"].widget = forms.Select(choices=[("", "---------")] + [(s.pk, str(s)) for s in sites])
+        self.fields["site"].widget = forms.Select(choices=blank_choice() + [(s.pk, str(s)) for s in sites])
         self.fields["devices"].choices = [(d.pk, device_label(d)) for d in devices]
         self.fields["devices"].widget = forms.CheckboxSelectMultiple(choices=self.fields["devices"].choices)
 
