@@ -1,4 +1,4 @@
-"""Issue 18 §24: the formatter formats. No formatter escape comments (fmt skip/off) except where a table's alignment is
+"""Issue 18 §24: the formatter formats. No formatter escape comments (fmt skip/off) except where a table's alignment is the point:
 today no code needs it (migrations are generated and left as they are)."""
 
 from pathlib import Path
