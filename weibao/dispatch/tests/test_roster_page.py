@@ -115,8 +115,8 @@ def test_engineer_choices_put_the_branch_first_with_labels(make_user, branch):
     make_user("duty_engineer", name="乙", branch=branch)
     make_user("field_engineer", name="", username="nobranch", branch=None)
     with translation.override("en"):
-        labels = [label for _pk, label in RosterEntryForm(branch=branch).fields["engineer"].choices]
-    assert labels[0] == "---------"
+        labels = [str(label) for _pk, label in RosterEntryForm(branch=branch).fields["engineer"].choices]
+    assert labels[0] == "- Choose -"  # the one blank label (issue 18 §10), in the page's language
     assert labels[1] == "乙 · 总部 · Duty engineer"
     assert "阿甲 · 苏州分公司 · Field engineer" in labels
     assert "nobranch ·  · Field engineer" in labels
