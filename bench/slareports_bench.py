@@ -54,14 +54,10 @@ def yearly(runs: int) -> None:
             data = metrics.build_report(contract=contract, start=start, end=end)
             times.append(time.perf_counter() - began)
         if i == 0:
-            print(
-                f"yearly: contract {contract.code}, {data['orders_total']} orders in {start}..{end}, "
-                f"{len(ctx.captured_queries)} queries"
-            )
-    print(
-        f"yearly: runs={runs} p50={statistics.median(times) * 1000:.0f} ms p95={pct(times, 95) * 1000:.0f} ms "
-        f"max={max(times) * 1000:.0f} ms (target ≤ 1000 ms)"
-    )
+            print(f"yearly: contract {contract.code}, {data['orders_total']} orders in {start}..{end}, "
+                  f"{len(ctx.captured_queries)} queries")  # fmt: skip
+    print(f"yearly: runs={runs} p50={statistics.median(times) * 1000:.0f} ms p95={pct(times, 95) * 1000:.0f} ms "
+          f"max={max(times) * 1000:.0f} ms (target ≤ 1000 ms)")  # fmt: skip
 
 
 def monthly() -> None:
@@ -78,10 +74,8 @@ def monthly() -> None:
     counts = services.reports_generate_due(today=today, progress=progress)
     elapsed = time.perf_counter() - began
     rate = counts["generated"] / elapsed if elapsed else 0
-    print(
-        f"monthly: {counts} in {elapsed:.1f} s ({rate:.1f} reports/s; 20,000 would take "
-        f"{20000 / rate / 60 if rate else 0:.1f} min; target ≤ 10 min)"
-    )
+    print(f"monthly: {counts} in {elapsed:.1f} s ({rate:.1f} reports/s; 20,000 would take "
+          f"{20000 / rate / 60 if rate else 0:.1f} min; target ≤ 10 min)")  # fmt: skip
 
 
 def lookups(n: int) -> None:
@@ -101,11 +95,9 @@ def lookups(n: int) -> None:
         found = similar.similar_ids(text=text)
         times.append(time.perf_counter() - began)
         hits += bool(found)
-    print(
-        f"similar: {len(texts)} lookups on {connection.vendor}, {hits} with matches; "
-        f"p50={statistics.median(times) * 1000:.1f} ms p95={pct(times, 95) * 1000:.1f} ms "
-        f"max={max(times) * 1000:.1f} ms (target p95 ≤ 100 ms)"
-    )
+    print(f"similar: {len(texts)} lookups on {connection.vendor}, {hits} with matches; "
+          f"p50={statistics.median(times) * 1000:.1f} ms p95={pct(times, 95) * 1000:.1f} ms "
+          f"max={max(times) * 1000:.1f} ms (target p95 ≤ 100 ms)")  # fmt: skip
 
 
 def main() -> None:
@@ -114,10 +106,8 @@ def main() -> None:
     parser.add_argument("--runs", type=int, default=20)
     parser.add_argument("--lookups", type=int, default=200)
     args = parser.parse_args()
-    print(
-        f"{WorkOrder.objects.count()} orders, {Contract.objects.count()} contracts, {connection.vendor}; "
-        f"load average {os.getloadavg()[0]:.1f}"
-    )
+    print(f"{WorkOrder.objects.count()} orders, {Contract.objects.count()} contracts, {connection.vendor}; "
+          f"load average {os.getloadavg()[0]:.1f}")  # fmt: skip
     if args.what in ("yearly", "all"):
         yearly(args.runs)
     if args.what in ("similar", "all"):

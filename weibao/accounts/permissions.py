@@ -8,15 +8,8 @@ from django.core.exceptions import PermissionDenied
 
 from weibao.accounts.choices import Role
 
-ALL_STAFF = {
-    Role.ADMIN,
-    Role.SERVICE_MANAGER,
-    Role.DUTY_ENGINEER,
-    Role.FIELD_ENGINEER,
-    Role.SERVICE_ADMIN,
-    Role.PROJECT_MANAGER,
-    Role.COMMERCIAL,
-}
+ALL_STAFF = {Role.ADMIN, Role.SERVICE_MANAGER, Role.DUTY_ENGINEER, Role.FIELD_ENGINEER, Role.SERVICE_ADMIN,
+             Role.PROJECT_MANAGER, Role.COMMERCIAL}  # fmt: skip
 MANAGERS = {Role.ADMIN, Role.SERVICE_MANAGER}
 DESK = {Role.ADMIN, Role.SERVICE_MANAGER, Role.DUTY_ENGINEER, Role.SERVICE_ADMIN}
 ENGINEERS = {Role.DUTY_ENGINEER, Role.FIELD_ENGINEER}

@@ -187,21 +187,13 @@ class Device(TimeStampedModel):
     search_text = models.GeneratedField(
         expression=Upper(
             Concat(
-                "name",
-                Value(" "),
-                "model",
-                Value(" "),
-                "serial_number",
-                Value(" "),
-                "ip_address",
-                Value(" "),
-                "location",
-                output_field=models.TextField(),
+                "name", Value(" "), "model", Value(" "), "serial_number", Value(" "), "ip_address", Value(" "),
+                "location", output_field=models.TextField(),
             )
         ),
         output_field=models.TextField(),
         db_persist=True,
-    )
+    )  # fmt: skip
 
     class Meta:
         verbose_name = _("device")
@@ -258,13 +250,9 @@ class DeviceEvent(AppendOnlyModel):
     at = models.DateTimeField(_("time"), default=timezone.now, db_index=True)
     kind = models.CharField(_("kind"), max_length=20, choices=DeviceEventKind.choices)
     actor = models.ForeignKey(
-        settings.AUTH_USER_MODEL,
-        on_delete=models.PROTECT,
-        null=True,
-        blank=True,
-        related_name="+",
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+",
         verbose_name=_("by"),
-    )
+    )  # fmt: skip
     old_status = models.CharField(_("old status"), max_length=16, choices=DeviceStatus.choices, blank=True)
     new_status = models.CharField(_("new status"), max_length=16, choices=DeviceStatus.choices, blank=True)
     # For a replacement: the device that took this one's place (or the one it replaced).
@@ -301,13 +289,9 @@ class Document(TimeStampedModel):
         Project, on_delete=models.CASCADE, null=True, blank=True, related_name="documents", verbose_name=_("project")
     )
     subsystem = models.ForeignKey(
-        Subsystem,
-        on_delete=models.CASCADE,
-        null=True,
-        blank=True,
-        related_name="documents",
+        Subsystem, on_delete=models.CASCADE, null=True, blank=True, related_name="documents",
         verbose_name=_("subsystem"),
-    )
+    )  # fmt: skip
     device = models.ForeignKey(
         Device, on_delete=models.CASCADE, null=True, blank=True, related_name="documents", verbose_name=_("device")
     )

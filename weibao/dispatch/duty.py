@@ -41,9 +41,8 @@ def manager_on_duty(*, branch_id: int | None, at: dt.datetime | None = None) -> 
     at = at or timezone.now()
     if _office_calendar(getattr(settings, "WEIBAO_MANAGER_HOURS", "09:00-18:00")).is_working(at):
         return True
-    shifts = RosterEntry.objects.filter(
-        starts_at__lte=at, ends_at__gt=at, engineer__role=Role.SERVICE_MANAGER, engineer__is_active=True
-    )
+    shifts = RosterEntry.objects.filter(starts_at__lte=at, ends_at__gt=at, engineer__role=Role.SERVICE_MANAGER,
+                                        engineer__is_active=True)  # fmt: skip
     if branch_id is not None:
         shifts = shifts.filter(branch_id=branch_id)
     return shifts.exists()

@@ -25,11 +25,8 @@ class RosterEntryForm(forms.Form):
     """One shift: who, which day, from when to when (an end before the start runs past midnight)."""
 
     engineer = forms.ModelChoiceField(label=_("Engineer"), queryset=rosterable_engineers(), widget=OptionsSelect)
-    date = forms.DateField(
-        label=_("Day"),
-        widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
-        validators=[validate_sane_date],
-    )
+    date = forms.DateField(label=_("Day"), widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
+                           validators=[validate_sane_date])  # fmt: skip
     start = forms.TimeField(
         label=_("From"), initial=dt.time(8, 30), widget=forms.TimeInput(attrs={"type": "time"}, format="%H:%M")
     )

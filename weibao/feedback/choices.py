@@ -79,12 +79,8 @@ COMPLAINT_TRANSITIONS: dict[str, set[str]] = {
     ComplaintStatus.ESCALATED: {ComplaintStatus.ANSWERED},
     ComplaintStatus.CLOSED: set(),
 }
-OPEN_COMPLAINT = [
-    ComplaintStatus.REGISTERED,
-    ComplaintStatus.INVESTIGATING,
-    ComplaintStatus.ANSWERED,
-    ComplaintStatus.ESCALATED,
-]
+OPEN_COMPLAINT = [ComplaintStatus.REGISTERED, ComplaintStatus.INVESTIGATING, ComplaintStatus.ANSWERED,
+                  ComplaintStatus.ESCALATED]  # fmt: skip
 
 
 class ComplaintEventKind(models.TextChoices):

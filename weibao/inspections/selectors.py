@@ -37,22 +37,14 @@ def plan_list(*, user, contract_id: int | None = None) -> QuerySet[InspectionPla
 
 def plan_get_for_user(*, user, pk: int) -> InspectionPlan:
     # The scoped fetch first: another organisation's row (or a vendor's look) is a 404, never a 403 that confirms it.
-    plan = get_for_user(
-        plan_qs_for(user).select_related("contract__customer", "site", "template", "engineer"), user, pk=pk
-    )
+    plan = get_for_user(plan_qs_for(user).select_related("contract__customer", "site", "template", "engineer"), user,
+                        pk=pk)  # fmt: skip
     require(user, "inspections.view")
     return plan
 
 
-def visit_list(
-    *,
-    user,
-    status: str = "",
-    plan_id: int | None = None,
-    mine: bool = False,
-    start: dt.date | None = None,
-    end: dt.date | None = None,
-) -> QuerySet[InspectionVisit]:
+def visit_list(*, user, status: str = "", plan_id: int | None = None, mine: bool = False,
+               start: dt.date | None = None, end: dt.date | None = None) -> QuerySet[InspectionVisit]:  # fmt: skip
     require(user, "inspections.view")
     qs = visit_qs_for(user).select_related("plan__site", "contract", "assignee")
     if status:
@@ -69,9 +61,8 @@ def visit_list(
 
 
 def visit_get_for_user(*, user, pk: int) -> InspectionVisit:
-    qs = visit_qs_for(user).select_related(
-        "plan__site__customer", "plan__template", "plan__subsystem", "contract", "assignee"
-    )
+    qs = visit_qs_for(user).select_related("plan__site__customer", "plan__template", "plan__subsystem", "contract",
+                                           "assignee")  # fmt: skip
     visit = get_for_user(qs, user, pk=pk)  # scoped first: 404 for another organisation or a vendor
     require(user, "inspections.view")
     return visit
@@ -107,12 +98,9 @@ def planned_vs_done(contract, start: dt.date, end: dt.date) -> PlannedVsDone:
     counts = (
         InspectionVisit.objects.filter(contract=contract, scheduled_on__gte=start, scheduled_on__lte=end)
         .exclude(status=VisitStatus.CANCELLED)
-        .aggregate(
-            planned=Count("pk"),
-            done=Count("pk", filter=Q(status__in=DONE_STATUSES)),
-            missed=Count("pk", filter=Q(status=VisitStatus.MISSED)),
-        )
-    )
+        .aggregate(planned=Count("pk"), done=Count("pk", filter=Q(status__in=DONE_STATUSES)),
+                   missed=Count("pk", filter=Q(status=VisitStatus.MISSED)))
+    )  # fmt: skip
     return PlannedVsDone(planned=counts["planned"], done=counts["done"], missed=counts["missed"])
 
 

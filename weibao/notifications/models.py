@@ -41,19 +41,15 @@ class Mailbox(TimeStampedModel):
         _("folder for processed mail"),
         max_length=255,
         blank=True,
-        help_text=_(
-            "Stored mail is marked read and moved here, so the mailbox does not grow for ever; empty: it is "
-            "only marked read."
-        ),
-    )
+        help_text=_("Stored mail is marked read and moved here, so the mailbox does not grow for ever; empty: it is "
+                    "only marked read."),
+    )  # fmt: skip
     alarm_senders = models.TextField(
         _("alarm senders"),
         blank=True,
-        help_text=_(
-            "Monitoring systems whose automatic mail reports faults: addresses or @domains, comma separated. "
-            "Other automatic mail (auto-replies, bulk, lists) never opens an order."
-        ),
-    )
+        help_text=_("Monitoring systems whose automatic mail reports faults: addresses or @domains, comma separated. "
+                    "Other automatic mail (auto-replies, bulk, lists) never opens an order."),
+    )  # fmt: skip
     branch = models.ForeignKey(
         "accounts.Branch",
         on_delete=models.PROTECT,
@@ -163,11 +159,8 @@ class RobotWebhook(TimeStampedModel):
     """A chat group robot (企业微信 / 钉钉 / 飞书群机器人) that receives markdown cards about work orders of one branch,
     one customer, or everyone; `event_kinds` and `min_severity` decide which notices go to it."""
 
-    KIND_CHOICES = [
-        (Channel.WECOM, Channel.WECOM.label),
-        (Channel.DINGTALK, Channel.DINGTALK.label),
-        (Channel.FEISHU, Channel.FEISHU.label),
-    ]
+    KIND_CHOICES = [(Channel.WECOM, Channel.WECOM.label), (Channel.DINGTALK, Channel.DINGTALK.label),
+                    (Channel.FEISHU, Channel.FEISHU.label)]  # fmt: skip
 
     name = models.CharField(_("name"), max_length=100)
     kind = models.CharField(_("kind"), max_length=16, choices=KIND_CHOICES)

@@ -190,13 +190,9 @@ class QuoteLine(models.Model):
     description = models.CharField(_("description"), max_length=300)
     spare_part = models.ForeignKey(SparePart, on_delete=models.PROTECT, null=True, blank=True, related_name="+")
     device = models.ForeignKey(
-        "assets.Device",
-        on_delete=models.PROTECT,
-        null=True,
-        blank=True,
-        related_name="+",
+        "assets.Device", on_delete=models.PROTECT, null=True, blank=True, related_name="+",
         help_text=_("The faulty device this part replaces."),
-    )
+    )  # fmt: skip
     labour_basis = models.CharField(max_length=10, choices=LabourBasis.choices, blank=True)
     quantity = models.DecimalField(_("quantity"), max_digits=10, decimal_places=2)
     unit = models.CharField(_("unit"), max_length=20, blank=True)

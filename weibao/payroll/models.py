@@ -58,7 +58,7 @@ class PayRule(TimeStampedModel):
                 & Q(probation_base_salary__gte=0)
                 & Q(seniority_per_year__gte=0),
                 name="payrule_amounts_not_negative",
-            ),
+            ),  # fmt: skip
             models.CheckConstraint(condition=Q(forfeit_threshold__gte=1), name="payrule_threshold_positive"),
             models.CheckConstraint(condition=Q(standard_days__gt=0), name="payrule_standard_days_positive"),
         ]

@@ -208,17 +208,10 @@ def full_years(start: dt.date | None, end: dt.date) -> int:
     return end.year - start.year - ((end.month, end.day) < (start.month, start.day))
 
 
-def compute_month(
-    *,
-    month: dt.date,
-    people: dict[int, Person],
-    services: list[ServiceFact],
-    complaints: list[ComplaintFact],
-    travel: list[TravelFact],
-    rules: RuleBook,
-    locks: dict[dt.date, dt.datetime],
-    prior: dict[tuple[int, dt.date], PriorMonth] | None = None,
-) -> dict[int, Result]:
+def compute_month(*, month: dt.date, people: dict[int, Person], services: list[ServiceFact],
+                  complaints: list[ComplaintFact], travel: list[TravelFact], rules: RuleBook,
+                  locks: dict[dt.date, dt.datetime], prior: dict[tuple[int, dt.date], PriorMonth] | None = None,
+                  ) -> dict[int, Result]:  # fmt: skip
     """Every engineer's statement of `month` from the facts recorded up to now (the caller passes the facts that
     may belong: recorded since the month began, dated up to its end)."""
     prior = prior or {}
@@ -229,13 +222,8 @@ def compute_month(
     def result(engineer_id: int) -> Result:
         if engineer_id not in results:
             p = people.get(engineer_id) or Person(id=engineer_id, branch_id=None, is_dedicated=True, on_probation=False)
-            results[engineer_id] = Result(
-                engineer_id=p.id,
-                branch_id=p.branch_id,
-                is_dedicated=p.is_dedicated,
-                on_probation=p.on_probation,
-                attendance_days=p.attendance_days,
-            )
+            results[engineer_id] = Result(engineer_id=p.id, branch_id=p.branch_id, is_dedicated=p.is_dedicated,
+                                          on_probation=p.on_probation, attendance_days=p.attendance_days)  # fmt: skip
         return results[engineer_id]
 
     for engineer_id in people:
@@ -256,9 +244,8 @@ def compute_month(
         if not s.complete:
             if late is None:  # an incomplete visit of an earlier month was listed there already
                 r.not_counted += 1
-                r.lines.append(
-                    Line(LineKind.NOT_COUNTED, s.on, workorder_id=s.workorder_id, number=s.number, reason=s.reason)
-                )
+                r.lines.append(Line(LineKind.NOT_COUNTED, s.on, workorder_id=s.workorder_id, number=s.number,
+                                    reason=s.reason))  # fmt: skip
             continue
         rule = rules.at(s.on)
         r.services += 1
@@ -284,18 +271,8 @@ def compute_month(
         rule = rules.at(c.on)
         fine = money(rule.complaint_fine)
         late = origin if origin != month else None
-        r.lines.append(
-            Line(
-                LineKind.COMPLAINT,
-                c.on,
-                -fine,
-                workorder_id=c.workorder_id,
-                number=c.number,
-                ref=c.ref,
-                rule_id=rule.pk,
-                from_month=late,
-            )
-        )
+        r.lines.append(Line(LineKind.COMPLAINT, c.on, -fine, workorder_id=c.workorder_id, number=c.number, ref=c.ref,
+                            rule_id=rule.pk, from_month=late))  # fmt: skip
         if late is None:
             r.complaints += 1
             r.fines += fine
@@ -310,18 +287,8 @@ def compute_month(
         r = result(t.engineer_id)
         late = origin if origin != month else None
         amount = money(t.amount)
-        r.lines.append(
-            Line(
-                LineKind.TRAVEL,
-                t.on,
-                amount,
-                workorder_id=t.workorder_id,
-                number=t.number,
-                ref=f"#{t.claim_id}",
-                reason=t.kind_label,
-                from_month=late,
-            )
-        )
+        r.lines.append(Line(LineKind.TRAVEL, t.on, amount, workorder_id=t.workorder_id, number=t.number,
+                            ref=f"#{t.claim_id}", reason=t.kind_label, from_month=late))  # fmt: skip
         if late is None:
             r.travel += amount
         else:
@@ -336,15 +303,8 @@ def compute_month(
         if before.complaints < threshold <= before.complaints + count:
             r = result(engineer_id)
             r.adjustments -= before.bonus
-            r.lines.append(
-                Line(
-                    LineKind.FORFEIT,
-                    month_end(origin),
-                    -before.bonus,
-                    from_month=origin,
-                    reason=_("Complaints of the month reached %(n)s after its lock") % {"n": threshold},
-                )
-            )
+            r.lines.append(Line(LineKind.FORFEIT, month_end(origin), -before.bonus, from_month=origin,
+                                reason=_("Complaints of the month reached %(n)s after its lock") % {"n": threshold}))  # fmt: skip
 
     for r in results.values():
         person = people.get(r.engineer_id)
@@ -352,16 +312,9 @@ def compute_month(
         if eligible:
             if r.complaints >= month_rule.forfeit_threshold:
                 r.bonus_forfeited = True
-                r.lines.append(
-                    Line(
-                        LineKind.FORFEIT,
-                        last_day,
-                        ZERO,
-                        rule_id=month_rule.pk,
-                        reason=_("%(count)s confirmed complaints (forfeited from %(n)s)")
-                        % {"count": r.complaints, "n": month_rule.forfeit_threshold},
-                    )
-                )
+                r.lines.append(Line(LineKind.FORFEIT, last_day, ZERO, rule_id=month_rule.pk,
+                                    reason=_("%(count)s confirmed complaints (forfeited from %(n)s)")
+                                    % {"count": r.complaints, "n": month_rule.forfeit_threshold}))  # fmt: skip
             else:
                 r.bonus = money(month_rule.monthly_bonus)
                 r.lines.append(Line(LineKind.BONUS, last_day, r.bonus, rule_id=month_rule.pk))

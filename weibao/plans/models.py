@@ -32,11 +32,9 @@ class SolutionPlan(VersionedModel):
     status = models.CharField(_("status"), max_length=20, choices=PlanStatus.choices, default=PlanStatus.DRAFT)
     cause = models.TextField(_("cause"), blank=True)
     cause_confirmed_by = models.CharField(
-        _("cause confirmed with (customer)"),
-        max_length=100,
-        blank=True,
+        _("cause confirmed with (customer)"), max_length=100, blank=True,
         help_text=_("The customer's responsible person who confirmed the cause together with us."),
-    )
+    )  # fmt: skip
     actions = models.TextField(_("proposed actions"), blank=True)
     risks = models.TextField(_("risks"), blank=True)
     parts = models.TextField(_("parts needed"), blank=True)
@@ -147,19 +145,14 @@ class ChangeRequest(VersionedModel):
         "contracts.Contract", on_delete=models.PROTECT, related_name="change_requests", verbose_name=_("contract")
     )
     workorder = models.ForeignKey(
-        "workorders.WorkOrder",
-        on_delete=models.PROTECT,
-        null=True,
-        blank=True,
-        related_name="change_requests",
+        "workorders.WorkOrder", on_delete=models.PROTECT, null=True, blank=True, related_name="change_requests",
         verbose_name=_("work order"),
-    )
+    )  # fmt: skip
     title = models.CharField(_("title"), max_length=200)
     description = models.TextField(_("what is wanted"))
     plan = models.TextField(_("negotiated plan"), blank=True)
-    estimate_days = models.DecimalField(
-        _("estimate (person-days)"), max_digits=7, decimal_places=1, null=True, blank=True
-    )
+    estimate_days = models.DecimalField(_("estimate (person-days)"), max_digits=7, decimal_places=1, null=True,
+                                        blank=True)  # fmt: skip
     chargeable = models.BooleanField(_("chargeable"), default=False)
     quote_amount = MoneyField(_("quote (CNY)"), null=True, blank=True)
     agreed_on = models.DateField(_("agreed target date"), null=True, blank=True)
@@ -177,7 +170,7 @@ class ChangeRequest(VersionedModel):
         constraints = [
             models.CheckConstraint(
                 condition=Q(quote_amount__isnull=True) | Q(quote_amount__gte=0), name="change_quote_not_negative"
-            ),
+            ),  # fmt: skip
         ]
 
     def __str__(self) -> str:

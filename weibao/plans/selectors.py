@@ -83,14 +83,8 @@ def plan_panel(*, workorder: WorkOrder, user) -> PlanPanel:
     versions = plan_list(workorder=workorder, user=user)
     current = versions[0] if versions else None
     approved = next((p for p in versions if p.status == PlanStatus.APPROVED), None)
-    milestones = [
-        m
-        for m in (
-            redact(m, user)
-            for m in Milestone.objects.filter(workorder=workorder, active=True).order_by("due_on", "position", "id")
-        )
-        if m is not None
-    ]
+    milestones = [m for m in (redact(m, user) for m in Milestone.objects.filter(workorder=workorder, active=True)
+                              .order_by("due_on", "position", "id")) if m is not None]  # fmt: skip
     reopen = Reopen.objects.filter(workorder=workorder).order_by("-reopened_at", "-id").first()
     latest = SolutionPlan.objects.filter(workorder=workorder).order_by("-revision").first()
     needs = (
@@ -99,17 +93,11 @@ def plan_panel(*, workorder: WorkOrder, user) -> PlanPanel:
         and workorder.status in OPEN_STATUSES
         and (latest is None or latest.created_at < reopen.reopened_at)
     )
-    return PlanPanel(
-        current=current,
-        approved=approved,
-        versions=versions,
-        milestones=milestones,
-        needs_new_plan=bool(needs),
-        reopen=reopen if needs else None,
-        can_edit=has_perm(user, "plans.edit") and user.is_internal,
-        can_answer=has_perm(user, "plans.answer") and bool(current and current.awaits_answer),
-        can_report=has_perm(user, "plans.report"),
-    )
+    return PlanPanel(current=current, approved=approved, versions=versions, milestones=milestones,
+                     needs_new_plan=bool(needs), reopen=reopen if needs else None,
+                     can_edit=has_perm(user, "plans.edit") and user.is_internal,
+                     can_answer=has_perm(user, "plans.answer") and bool(current and current.awaits_answer),
+                     can_report=has_perm(user, "plans.report"))  # fmt: skip
 
 
 def plans_to_redo(*, user) -> QuerySet[WorkOrder]:
@@ -155,9 +143,8 @@ def milestones_missed(*, user) -> QuerySet[Milestone]:
 # --- change requests ------------------------------------------------------------------------------------------------
 
 
-def change_requests(
-    *, user, contract_id: int | None = None, status: str = "", overdue: bool = False, q: str = ""
-) -> QuerySet[ChangeRequest]:
+def change_requests(*, user, contract_id: int | None = None, status: str = "", overdue: bool = False,
+                    q: str = "") -> QuerySet[ChangeRequest]:  # fmt: skip
     """The D-class backlog the user may see (a customer: its own contracts'), newest first."""
     require(user, "plans.changes")
     qs = scope_queryset(ChangeRequest.objects.select_related("contract", "workorder"), user)

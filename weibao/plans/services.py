@@ -170,19 +170,9 @@ def _clean_plan(data: dict[str, Any]) -> dict[str, str]:
 def _write_milestones(plan: SolutionPlan, rows: list[dict]) -> None:
     Milestone.objects.filter(plan=plan).delete()
     Milestone.objects.bulk_create(
-        [
-            Milestone(
-                organisation_id=plan.organisation_id,
-                plan=plan,
-                workorder_id=plan.workorder_id,
-                position=i,
-                title=row["title"],
-                due_on=row["due_on"],
-                due_at=row["due_at"],
-            )
-            for i, row in enumerate(rows)
-        ]
-    )
+        [Milestone(organisation_id=plan.organisation_id, plan=plan, workorder_id=plan.workorder_id, position=i,
+                   title=row["title"], due_on=row["due_on"], due_at=row["due_at"]) for i, row in enumerate(rows)]
+    )  # fmt: skip
 
 
 def _lock_plan(plan: SolutionPlan) -> SolutionPlan:
@@ -207,9 +197,8 @@ def _refuse_plan(plan: SolutionPlan, requested: str, message: str) -> Transition
 
 
 @transaction.atomic
-def plan_create(
-    *, workorder: WorkOrder, actor: User, milestones: Any = (), expected_version: int | None = None, **fields: Any
-) -> SolutionPlan:
+def plan_create(*, workorder: WorkOrder, actor: User, milestones: Any = (), expected_version: int | None = None,
+                **fields: Any) -> SolutionPlan:  # fmt: skip
     """A new draft version of the order's solution plan (the previous answered version stays until this one is
     approved). Drafting does not stop the plan clock: only submitting to the customer does."""
     _staff(actor, "plans.edit", workorder)
@@ -224,33 +213,25 @@ def plan_create(
         raise ValidationError({"actions": _("The plan is empty: describe the cause and the proposed actions.")})
     wo = workorder_lock(workorder)
     if wo.status not in OPEN_STATUSES:
-        raise TransitionNotAllowed(
-            current=str(Status(wo.status).label),
-            requested=str(_("Solution plan")),
-            message=_("A plan can only be made for an open order."),
-        )
+        raise TransitionNotAllowed(current=str(Status(wo.status).label), requested=str(_("Solution plan")),
+                                   message=_("A plan can only be made for an open order."))  # fmt: skip
     if expected_version is not None and wo.version != expected_version:
         raise StaleEdit
     current = SolutionPlan.objects.filter(workorder=wo, status__in=OPEN_PLAN_STATUSES).first()
     if current is not None:
-        raise _refuse_plan(
-            current,
-            str(PlanStatus.DRAFT.label),
-            _("Version %(n)s is still a draft or waiting for the customer: change or answer it first.")
-            % {"n": current.revision},
-        )
+        raise _refuse_plan(current, str(PlanStatus.DRAFT.label),
+                           _("Version %(n)s is still a draft or waiting for the customer: change or answer it first.")
+                           % {"n": current.revision})  # fmt: skip
     revision = (SolutionPlan.objects.filter(workorder=wo).aggregate(n=Max("revision"))["n"] or 0) + 1
-    plan = SolutionPlan.objects.create(
-        organisation_id=wo.organisation_id, workorder=wo, revision=revision, created_by=actor, **data
-    )
+    plan = SolutionPlan.objects.create(organisation_id=wo.organisation_id, workorder=wo, revision=revision,
+                                       created_by=actor, **data)  # fmt: skip
     _write_milestones(plan, rows)
     return plan
 
 
 @transaction.atomic
-def plan_update(
-    *, plan: SolutionPlan, actor: User, milestones: Any = None, expected_version: int | None = None, **fields: Any
-) -> SolutionPlan:
+def plan_update(*, plan: SolutionPlan, actor: User, milestones: Any = None, expected_version: int | None = None,
+                **fields: Any) -> SolutionPlan:  # fmt: skip
     """Change a draft (a submitted plan is changed by a new version after the customer's answer)."""
     workorder = plan.workorder
     _staff(actor, "plans.edit", workorder)
@@ -311,37 +292,17 @@ def plan_submit(*, plan: SolutionPlan, actor: User, expected_version: int | None
     if errors:
         raise ValidationError(errors)
     now = timezone.now()
-    workorder_plan_step(
-        workorder=workorder,
-        actor=actor,
-        perm="plans.edit",
-        kind=EventKind.PLAN_SUBMITTED,
-        plan_clock=PLAN_CLOCK_STOP,
-        plan=locked.summary(),
-        body=locked.summary(),
-        data={
-            "plan": locked.pk,
-            "revision": locked.revision,
-            "milestones": milestones,
-            "status": PlanStatus.SUBMITTED.value,
-        },
-    )
+    workorder_plan_step(workorder=workorder, actor=actor, perm="plans.edit", kind=EventKind.PLAN_SUBMITTED,
+                        plan_clock=PLAN_CLOCK_STOP, plan=locked.summary(), body=locked.summary(),
+                        data={"plan": locked.pk, "revision": locked.revision, "milestones": milestones,
+                              "status": PlanStatus.SUBMITTED.value})  # fmt: skip
     locked.status, locked.submitted_at, locked.submitted_by = PlanStatus.SUBMITTED, now, actor
     _bump(locked, ["status", "submitted_at", "submitted_by"])
     return locked
 
 
-def _answer(
-    *,
-    plan: SolutionPlan,
-    actor: User,
-    decision: str,
-    via: str,
-    name: str,
-    reason: str,
-    expected_version: int | None,
-    link_id: int | None = None,
-) -> SolutionPlan:
+def _answer(*, plan: SolutionPlan, actor: User, decision: str, via: str, name: str, reason: str,
+            expected_version: int | None, link_id: int | None = None) -> SolutionPlan:  # fmt: skip
     workorder = plan.workorder
     if decision not in PlanDecision.values:
         raise ValidationError({"decision": _("Choose approve, ask for changes or reject.")})
@@ -372,9 +333,8 @@ def _answer(
     if locked.status == wanted:
         return locked  # the same answer again (two tabs, a retried request): recorded once
     if locked.status != PlanStatus.SUBMITTED:
-        raise _refuse_plan(
-            locked, str(PlanStatus(wanted).label), _("This plan version was already answered or is not submitted.")
-        )
+        raise _refuse_plan(locked, str(PlanStatus(wanted).label),
+                           _("This plan version was already answered or is not submitted."))  # fmt: skip
     _check_plan_version(locked, expected_version)
     data = {"plan": locked.pk, "revision": locked.revision, "via": via, "name": name}
     if link_id is not None:
@@ -385,21 +345,13 @@ def _answer(
         Milestone.objects.filter(plan__in=older).update(active=False)
         older.exclude(status=PlanStatus.SUPERSEDED).update(status=PlanStatus.SUPERSEDED, updated_at=now)
         Milestone.objects.filter(plan=locked).update(active=True)
-        workorder_plan_step(
-            workorder=workorder, actor=actor, perm="plans.answer", kind=EventKind.PLAN_APPROVED, body=reason, data=data
-        )
+        workorder_plan_step(workorder=workorder, actor=actor, perm="plans.answer", kind=EventKind.PLAN_APPROVED,
+                            body=reason, data=data)  # fmt: skip
     else:
         kind = EventKind.PLAN_CHANGES_REQUESTED if decision == PlanDecision.CHANGES else EventKind.PLAN_REJECTED
         # Not agreed: the plan clock runs on from where it stopped, with the customer's reason on the timeline.
-        workorder_plan_step(
-            workorder=workorder,
-            actor=actor,
-            perm="plans.answer",
-            kind=kind,
-            plan_clock=PLAN_CLOCK_RUN,
-            body=reason,
-            data=data,
-        )
+        workorder_plan_step(workorder=workorder, actor=actor, perm="plans.answer", kind=kind,
+                            plan_clock=PLAN_CLOCK_RUN, body=reason, data=data)  # fmt: skip
     locked.status, locked.answered_at, locked.answered_via = wanted, now, via
     locked.answered_by = actor if link_id is None else None
     locked.answer_name, locked.answer_reason = name, reason
@@ -408,22 +360,13 @@ def _answer(
 
 
 @transaction.atomic
-def plan_answer(
-    *,
-    plan: SolutionPlan,
-    actor: User,
-    decision: str,
-    reason: str = "",
-    name: str = "",
-    via: str | None = None,
-    expected_version: int | None = None,
-) -> SolutionPlan:
+def plan_answer(*, plan: SolutionPlan, actor: User, decision: str, reason: str = "", name: str = "",
+                via: str | None = None, expected_version: int | None = None) -> SolutionPlan:  # fmt: skip
     """The customer's answer in the portal (or a manager recording one given by phone): approve — the schedule
     becomes the order's due dates —, ask for changes or reject (a reason is required; the plan clock runs on)."""
     via = via or (AnswerVia.PORTAL if actor.is_customer else AnswerVia.PHONE)
-    return _answer(
-        plan=plan, actor=actor, decision=decision, via=via, name=name, reason=reason, expected_version=expected_version
-    )
+    return _answer(plan=plan, actor=actor, decision=decision, via=via, name=name, reason=reason,
+                   expected_version=expected_version)  # fmt: skip
 
 
 @transaction.atomic
@@ -440,21 +383,14 @@ def plan_link_create(*, plan: SolutionPlan, actor: User, sent_to: str, channel: 
     workorder_lock(workorder)
     locked = _lock_plan(plan)
     if locked.status != PlanStatus.SUBMITTED:
-        raise _refuse_plan(
-            locked, str(EventKind.PLAN_LINK_SENT.label), _("Only a plan waiting for the customer can be sent.")
-        )
-    link = action_links.action_link_create(
-        purpose=LINK_PURPOSE, target=locked, recipient=sent_to, channel=channel, choices=[LINK_CHOICE]
-    )
+        raise _refuse_plan(locked, str(EventKind.PLAN_LINK_SENT.label),
+                           _("Only a plan waiting for the customer can be sent."))  # fmt: skip
+    link = action_links.action_link_create(purpose=LINK_PURPOSE, target=locked, recipient=sent_to, channel=channel,
+                                           choices=[LINK_CHOICE])  # fmt: skip
     token = action_links.action_link_token(link, LINK_CHOICE)
-    workorder_plan_step(
-        workorder=workorder,
-        actor=actor,
-        perm="plans.edit",
-        kind=EventKind.PLAN_LINK_SENT,
-        internal=True,
-        data={"plan": locked.pk, "revision": locked.revision, "channel": channel, "to": sent_to, "link": link.pk},
-    )
+    workorder_plan_step(workorder=workorder, actor=actor, perm="plans.edit", kind=EventKind.PLAN_LINK_SENT,
+                        internal=True, data={"plan": locked.pk, "revision": locked.revision, "channel": channel,
+                                             "to": sent_to, "link": link.pk})  # fmt: skip
     if channel == "email":
         from weibao.plans.tasks import plan_link_deliver
 
@@ -483,16 +419,8 @@ def plan_answer_by_link(*, token: str, decision: str, name: str, reason: str = "
         plan = SolutionPlan.objects.select_related("workorder").get(pk=link.target_id)
         if plan.status != PlanStatus.SUBMITTED:
             raise action_links.LinkUsed(link)
-        return _answer(
-            plan=plan,
-            actor=system_user(),
-            decision=decision,
-            via=AnswerVia.LINK,
-            name=name,
-            reason=reason,
-            expected_version=None,
-            link_id=link.pk,
-        )
+        return _answer(plan=plan, actor=system_user(), decision=decision, via=AnswerVia.LINK, name=name,
+                       reason=reason, expected_version=None, link_id=link.pk)  # fmt: skip
 
     return action_links.action_link_use(token, purpose=LINK_PURPOSE, handler=handle, channel="web")
 
@@ -512,20 +440,11 @@ def milestone_done(
     if locked.done_at is not None:
         return locked
     if not locked.active:
-        raise TransitionNotAllowed(
-            current=str(_("not agreed")),
-            requested=str(EventKind.MILESTONE_DONE.label),
-            message=_("Only a milestone of the approved plan can be reached."),
-        )
-    workorder_plan_step(
-        workorder=milestone.workorder,
-        actor=actor,
-        perm="plans.edit",
-        kind=EventKind.MILESTONE_DONE,
-        body=note,
-        expected_version=expected_version,
-        data={"milestone": locked.pk, "title": locked.title, "due_on": locked.due_on.isoformat()},
-    )
+        raise TransitionNotAllowed(current=str(_("not agreed")), requested=str(EventKind.MILESTONE_DONE.label),
+                                   message=_("Only a milestone of the approved plan can be reached."))  # fmt: skip
+    workorder_plan_step(workorder=milestone.workorder, actor=actor, perm="plans.edit", kind=EventKind.MILESTONE_DONE,
+                        body=note, expected_version=expected_version,
+                        data={"milestone": locked.pk, "title": locked.title, "due_on": locked.due_on.isoformat()})  # fmt: skip
     locked.done_at = timezone.now()
     locked.save(update_fields=["done_at"])
     return locked
@@ -543,36 +462,21 @@ def milestones_sweep(*, now: datetime.datetime | None = None, batch: int = 500) 
     while True:
         with transaction.atomic():
             claimed = list(
-                Milestone.objects.filter(
-                    active=True,
-                    done_at__isnull=True,
-                    missed_at__isnull=True,
-                    due_at__lte=now,
-                    workorder__status__in=sorted(OPEN_STATUSES),
-                )
+                Milestone.objects.filter(active=True, done_at__isnull=True, missed_at__isnull=True, due_at__lte=now,
+                                         workorder__status__in=sorted(OPEN_STATUSES))
                 .select_for_update(skip_locked=True, of=("self",))
                 .select_related("workorder")
                 .order_by("due_at", "pk")[:batch]
-            )
+            )  # fmt: skip
             if not claimed:
                 return total
             Milestone.objects.filter(pk__in=[m.pk for m in claimed]).update(missed_at=now)
             for m in claimed:
-                workorder_alert_record(
-                    workorder_id=m.workorder_id,
-                    kind=EventKind.MILESTONE_MISSED,
-                    dedupe_key=f"milestone_missed:{m.pk}",
-                    actor=actor,
-                    level=AlertLevel.BREACH,
-                    recipients=[m.workorder.assignee_id],
-                    body=f"{m.title} · {m.due_on:%Y-%m-%d}",
-                    data={
-                        "milestone": m.pk,
-                        "title": m.title,
-                        "due_on": m.due_on.isoformat(),
-                        "due_at": m.due_at.isoformat(),
-                    },
-                )
+                workorder_alert_record(workorder_id=m.workorder_id, kind=EventKind.MILESTONE_MISSED,
+                                       dedupe_key=f"milestone_missed:{m.pk}", actor=actor, level=AlertLevel.BREACH,
+                                       recipients=[m.workorder.assignee_id], body=f"{m.title} · {m.due_on:%Y-%m-%d}",
+                                       data={"milestone": m.pk, "title": m.title, "due_on": m.due_on.isoformat(),
+                                             "due_at": m.due_at.isoformat()})  # fmt: skip
             total += len(claimed)
 
 
@@ -580,29 +484,15 @@ def milestones_sweep(*, now: datetime.datetime | None = None, batch: int = 500) 
 
 
 @transaction.atomic
-def review_add(
-    *,
-    workorder: WorkOrder,
-    actor: User,
-    notes: str,
-    next_steps: str = "",
-    customer_report: str = "",
-    next_review_on: Any = None,
-    expected_version: int | None = None,
-) -> LegacyReview:
+def review_add(*, workorder: WorkOrder, actor: User, notes: str, next_steps: str = "", customer_report: str = "",
+               next_review_on: Any = None, expected_version: int | None = None) -> LegacyReview:  # fmt: skip
     """A legacy review (遗留问题跟进) through the work-order service; its next review day gets a reminder on that
     working day (`reviews_remind_due`)."""
     from weibao.workorders.services import legacy_review_add
 
-    return legacy_review_add(
-        workorder=workorder,
-        actor=actor,
-        notes=notes,
-        next_steps=next_steps,
-        customer_report=customer_report,
-        next_review_on=_date(next_review_on, "next_review_on"),
-        expected_version=expected_version,
-    )
+    return legacy_review_add(workorder=workorder, actor=actor, notes=notes, next_steps=next_steps,
+                             customer_report=customer_report, next_review_on=_date(next_review_on, "next_review_on"),
+                             expected_version=expected_version)  # fmt: skip
 
 
 def reviews_remind_due(*, now: datetime.datetime | None = None) -> int:
@@ -617,17 +507,13 @@ def reviews_remind_due(*, now: datetime.datetime | None = None) -> int:
     today = timezone.localtime(now).date()
     latest = LegacyReview.objects.filter(workorder=OuterRef("workorder")).order_by("-reviewed_at", "-id").values("pk")
     due = (
-        LegacyReview.objects.filter(
-            next_review_on__isnull=False,
-            next_review_on__lte=today,
-            reminder__isnull=True,
-            workorder__status__in=sorted(OPEN_STATUSES),
-        )
+        LegacyReview.objects.filter(next_review_on__isnull=False, next_review_on__lte=today, reminder__isnull=True,
+                                    workorder__status__in=sorted(OPEN_STATUSES))
         .annotate(latest=Subquery(latest[:1]))
         .filter(pk=F("latest"))  # an older review's date was replaced by the newer review's
         .select_related("workorder")
         .order_by("next_review_on", "pk")
-    )
+    )  # fmt: skip
     actor = system_user()
     fired = 0
     for review in due[:2000]:
@@ -637,19 +523,13 @@ def reviews_remind_due(*, now: datetime.datetime | None = None) -> int:
             continue  # a weekend or holiday: the reminder waits for the next working day
         try:
             with transaction.atomic():
-                reminder = ReviewReminder.objects.create(
-                    review=review, workorder=wo, due_on=review.next_review_on, fired_at=now
-                )
+                reminder = ReviewReminder.objects.create(review=review, workorder=wo, due_on=review.next_review_on,
+                                                         fired_at=now)  # fmt: skip
                 event = workorder_alert_record(
-                    workorder_id=wo.pk,
-                    kind=EventKind.REVIEW_DUE,
-                    dedupe_key=f"review_due:{review.pk}",
-                    actor=actor,
-                    level=AlertLevel.WARNING,
-                    recipients=[review.reviewer_id],
-                    internal=True,
+                    workorder_id=wo.pk, kind=EventKind.REVIEW_DUE, dedupe_key=f"review_due:{review.pk}", actor=actor,
+                    level=AlertLevel.WARNING, recipients=[review.reviewer_id], internal=True,
                     data={"review": review.pk, "next_review_on": review.next_review_on.isoformat()},
-                )
+                )  # fmt: skip
                 if event is not None:
                     ReviewReminder.objects.filter(pk=reminder.pk).update(event=event)
         except IntegrityError:
@@ -659,15 +539,8 @@ def reviews_remind_due(*, now: datetime.datetime | None = None) -> int:
 
 
 @transaction.atomic
-def report_create(
-    *,
-    workorder: WorkOrder,
-    actor: User,
-    body: str,
-    review: LegacyReview | None = None,
-    send_to: str = "",
-    expected_version: int | None = None,
-) -> ProcessingReport:
+def report_create(*, workorder: WorkOrder, actor: User, body: str, review: LegacyReview | None = None,
+                  send_to: str = "", expected_version: int | None = None) -> ProcessingReport:  # fmt: skip
     """A processing report (处理报告) for the customer: recorded on the customer-visible timeline, its PDF (CJK)
     made and attached to that event and e-mailed to the customer's contact (or `send_to`) after commit."""
     from weibao.workorders.services.steps import workorder_record_step
@@ -681,26 +554,12 @@ def report_create(
         raise ValidationError({"review": _("Unknown review.")})
     workorder_lock(workorder)
     revision = (ProcessingReport.objects.filter(workorder=workorder).aggregate(n=Max("revision"))["n"] or 0) + 1
-    _wo, event = workorder_record_step(
-        workorder=workorder,
-        actor=actor,
-        perm="plans.report",
-        kind=EventKind.PROCESSING_REPORT,
-        body=body,
-        data={"report": revision},
-        expected_version=expected_version,
-        statuses=frozenset(Status.values),
-    )
-    report = ProcessingReport.objects.create(
-        organisation_id=workorder.organisation_id,
-        workorder=workorder,
-        review=review,
-        revision=revision,
-        body=body,
-        sent_to=send_to,
-        created_by=actor,
-        event=event,
-    )
+    _wo, event = workorder_record_step(workorder=workorder, actor=actor, perm="plans.report",
+                                       kind=EventKind.PROCESSING_REPORT, body=body, data={"report": revision},
+                                       expected_version=expected_version, statuses=frozenset(Status.values))  # fmt: skip
+    report = ProcessingReport.objects.create(organisation_id=workorder.organisation_id, workorder=workorder,
+                                             review=review, revision=revision, body=body, sent_to=send_to,
+                                             created_by=actor, event=event)  # fmt: skip
     from weibao.plans.tasks import report_deliver
 
     transaction.on_commit(partial(report_deliver.enqueue, report_id=report.pk))
@@ -734,17 +593,8 @@ def _days(value: Any, field: str) -> Decimal | None:
     return days
 
 
-CHANGE_FIELDS = (
-    "title",
-    "description",
-    "plan",
-    "estimate_days",
-    "chargeable",
-    "quote_amount",
-    "agreed_on",
-    "internal_note",
-    "workorder",
-)
+CHANGE_FIELDS = ("title", "description", "plan", "estimate_days", "chargeable", "quote_amount", "agreed_on",
+                 "internal_note", "workorder")  # fmt: skip
 
 
 def _clean_change(data: dict[str, Any], *, actor: User, contract) -> dict[str, Any]:
@@ -796,15 +646,13 @@ def change_request_create(*, contract, actor: User, **fields: Any) -> ChangeRequ
     data = _clean_change(fields, actor=actor, contract=contract)
     if not actor.is_internal:
         data = {k: v for k, v in data.items() if k in ("title", "description", "workorder")}
-    return ChangeRequest.objects.create(
-        organisation_id=contract.customer.organisation_id, contract=contract, created_by=actor, **data
-    )
+    return ChangeRequest.objects.create(organisation_id=contract.customer.organisation_id, contract=contract,
+                                        created_by=actor, **data)  # fmt: skip
 
 
 @transaction.atomic
-def change_request_update(
-    *, change: ChangeRequest, actor: User, expected_version: int | None = None, **fields: Any
-) -> ChangeRequest:
+def change_request_update(*, change: ChangeRequest, actor: User, expected_version: int | None = None,
+                          **fields: Any) -> ChangeRequest:  # fmt: skip
     """Our staff negotiate the request: plan, estimate, quote where chargeable, target date. Not once accepted or
     dropped."""
     require(actor, "plans.changes_edit")
@@ -814,11 +662,8 @@ def change_request_update(
     locked = ChangeRequest.objects.select_for_update().select_related("contract").get(pk=change.pk)
     data = _clean_change(fields, actor=actor, contract=locked.contract)
     if locked.status in (ChangeStatus.ACCEPTED, ChangeStatus.REJECTED):
-        raise TransitionNotAllowed(
-            current=str(ChangeStatus(locked.status).label),
-            requested=str(_("Change")),
-            message=_("An accepted or dropped request cannot be changed."),
-        )
+        raise TransitionNotAllowed(current=str(ChangeStatus(locked.status).label), requested=str(_("Change")),
+                                   message=_("An accepted or dropped request cannot be changed."))  # fmt: skip
     if expected_version is not None and locked.version != expected_version:
         raise StaleEdit
     chargeable = data.get("chargeable", locked.chargeable)
@@ -832,9 +677,8 @@ def change_request_update(
 
 
 @transaction.atomic
-def change_request_move(
-    *, change: ChangeRequest, actor: User, to: str, name: str = "", expected_version: int | None = None
-) -> ChangeRequest:
+def change_request_move(*, change: ChangeRequest, actor: User, to: str, name: str = "",
+                        expected_version: int | None = None) -> ChangeRequest:  # fmt: skip
     """Move a request along CHANGE_TRANSITIONS. Agreeing needs the negotiated plan, the estimate, the target date
     (and the quote when chargeable); the customer accepts a delivered change (or sends it back)."""
     if to not in ChangeStatus.values:

@@ -157,12 +157,8 @@ class FeeStatus(models.TextChoices):
     SUPERSEDED = "superseded", _("Superseded by a newer version")
 
 
-FEE_BADGE = {
-    FeeStatus.PENDING: "warn",
-    FeeStatus.APPROVED: "ok",
-    FeeStatus.REFUSED: "danger",
-    FeeStatus.SUPERSEDED: "muted",
-}
+FEE_BADGE = {FeeStatus.PENDING: "warn", FeeStatus.APPROVED: "ok", FeeStatus.REFUSED: "danger",
+             FeeStatus.SUPERSEDED: "muted"}  # fmt: skip
 
 
 class RmaEventKind(models.TextChoices):

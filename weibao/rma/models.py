@@ -45,19 +45,12 @@ class VendorAgreement(VersionedModel):
 
     VENDOR_SCOPE = "vendor__organisation"
 
-    vendor = models.ForeignKey(
-        "assets.Vendor", on_delete=models.PROTECT, related_name="agreements", verbose_name=_("vendor")
-    )
+    vendor = models.ForeignKey("assets.Vendor", on_delete=models.PROTECT, related_name="agreements",
+                               verbose_name=_("vendor"))  # fmt: skip
     name = models.CharField(_("agreement"), max_length=200)
-    calendar = models.ForeignKey(
-        "contracts.BusinessCalendar",
-        on_delete=models.PROTECT,
-        null=True,
-        blank=True,
-        related_name="+",
-        verbose_name=_("working calendar"),
-        help_text=_("Empty: the clock runs around the clock (7x24)."),
-    )
+    calendar = models.ForeignKey("contracts.BusinessCalendar", on_delete=models.PROTECT, null=True, blank=True,
+                                 related_name="+", verbose_name=_("working calendar"),
+                                 help_text=_("Empty: the clock runs around the clock (7x24)."))  # fmt: skip
     response_hours = models.PositiveIntegerField(_("response within (working hours)"))
     onsite_hours = models.PositiveIntegerField(_("on-site within (working hours)"), null=True, blank=True)
     valid_from = models.DateField(_("valid from"))
@@ -86,26 +79,14 @@ class VendorEscalation(VersionedModel):
 
     VENDOR_SCOPE = "vendor__organisation"
 
-    workorder = models.ForeignKey(
-        "workorders.WorkOrder",
-        on_delete=models.PROTECT,
-        related_name="vendor_escalations",
-        verbose_name=_("work order"),
-    )
-    vendor = models.ForeignKey(
-        "assets.Vendor", on_delete=models.PROTECT, related_name="escalations", verbose_name=_("vendor")
-    )
-    agreement = models.ForeignKey(
-        VendorAgreement,
-        on_delete=models.PROTECT,
-        null=True,
-        blank=True,
-        related_name="escalations",
-        verbose_name=_("support agreement"),
-    )
-    status = models.CharField(
-        _("status"), max_length=10, choices=EscalationStatus.choices, default=EscalationStatus.OPEN
-    )
+    workorder = models.ForeignKey("workorders.WorkOrder", on_delete=models.PROTECT, related_name="vendor_escalations",
+                                  verbose_name=_("work order"))  # fmt: skip
+    vendor = models.ForeignKey("assets.Vendor", on_delete=models.PROTECT, related_name="escalations",
+                               verbose_name=_("vendor"))  # fmt: skip
+    agreement = models.ForeignKey(VendorAgreement, on_delete=models.PROTECT, null=True, blank=True,
+                                  related_name="escalations", verbose_name=_("support agreement"))  # fmt: skip
+    status = models.CharField(_("status"), max_length=10, choices=EscalationStatus.choices,
+                              default=EscalationStatus.OPEN)  # fmt: skip
     escalated_at = models.DateTimeField(_("escalated at"))
     response_due_at = models.DateTimeField(_("vendor response due"), null=True, blank=True)
     responded_at = models.DateTimeField(_("vendor first answered at"), null=True, blank=True)
@@ -116,9 +97,8 @@ class VendorEscalation(VersionedModel):
     solution = models.TextField(_("vendor's solution"), blank=True)
     closed_at = models.DateTimeField(_("closed at"), null=True, blank=True)
     close_note = models.TextField(_("why withdrawn"), blank=True)
-    closed_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
-    )
+    closed_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True,
+                                  related_name="+")  # fmt: skip
 
     class Meta:
         verbose_name = _("vendor escalation")
@@ -127,10 +107,10 @@ class VendorEscalation(VersionedModel):
         constraints = [
             models.UniqueConstraint(
                 fields=["workorder"], condition=Q(status="open"), name="escalation_one_open_per_order"
-            ),
+            ),  # fmt: skip
             models.CheckConstraint(
                 condition=~Q(status="solved") | ~Q(root_cause=""), name="escalation_solved_has_root_cause"
-            ),
+            ),  # fmt: skip
         ]
         indexes = [models.Index(fields=["vendor", "status", "-id"], name="escalation_vendor_idx")]
 
@@ -148,11 +128,9 @@ class VendorEscalation(VersionedModel):
     @property
     def response_overdue(self) -> bool:
         return (
-            self.is_open
-            and self.responded_at is None
-            and self.response_due_at is not None
+            self.is_open and self.responded_at is None and self.response_due_at is not None
             and self.response_due_at < timezone.now()
-        )
+        )  # fmt: skip
 
 
 class VendorQuestion(TimeStampedModel):
@@ -165,9 +143,8 @@ class VendorQuestion(TimeStampedModel):
     question = models.TextField(_("question"))
     asked_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
     answer = models.TextField(_("answer"), blank=True)
-    answered_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
-    )
+    answered_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True,
+                                    related_name="+")  # fmt: skip
     answered_at = models.DateTimeField(_("answered at"), null=True, blank=True)
 
     class Meta:
@@ -177,7 +154,7 @@ class VendorQuestion(TimeStampedModel):
         constraints = [
             models.CheckConstraint(
                 condition=Q(answer="") | Q(answered_at__isnull=False), name="vendorquestion_answer_has_time"
-            ),
+            ),  # fmt: skip
         ]
 
     def __str__(self) -> str:
@@ -188,9 +165,8 @@ class VendorWarranty(TimeStampedModel):
     """The vendor's own warranty of one serial number (原厂保修), as the vendor's records give it. It decides whether
     the vendor repairs free or comes on site; our warranty to the customer is a different thing (Device)."""
 
-    vendor = models.ForeignKey(
-        "assets.Vendor", on_delete=models.PROTECT, related_name="serial_warranties", verbose_name=_("vendor")
-    )
+    vendor = models.ForeignKey("assets.Vendor", on_delete=models.PROTECT, related_name="serial_warranties",
+                               verbose_name=_("vendor"))  # fmt: skip
     serial_number = models.CharField(_("serial number"), max_length=120)
     model = models.CharField(_("model"), max_length=120, blank=True)
     starts_on = models.DateField(_("vendor warranty from"), null=True, blank=True)
@@ -234,60 +210,23 @@ class RmaCase(VersionedModel):
     VENDOR_SCOPE = "vendor__organisation"
 
     number = models.CharField(_("number"), max_length=20, unique=True, editable=False)
-    organisation = models.ForeignKey(
-        "accounts.Organisation",
-        on_delete=models.PROTECT,
-        related_name="+",
-        verbose_name=_("organisation"),
-        db_index=False,
-    )
+    organisation = models.ForeignKey("accounts.Organisation", on_delete=models.PROTECT, related_name="+",
+                                     verbose_name=_("organisation"), db_index=False)  # fmt: skip
     source = models.CharField(_("source"), max_length=12, choices=Source.choices)
-    customer = models.ForeignKey(
-        "customers.Customer",
-        on_delete=models.PROTECT,
-        null=True,
-        blank=True,
-        related_name="rma_cases",
-        verbose_name=_("customer"),
-    )
-    workorder = models.ForeignKey(
-        "workorders.WorkOrder",
-        on_delete=models.PROTECT,
-        null=True,
-        blank=True,
-        related_name="rma_cases",
-        verbose_name=_("work order"),
-    )
-    replacement = models.OneToOneField(
-        "onsite.Replacement",
-        on_delete=models.PROTECT,
-        null=True,
-        blank=True,
-        related_name="rma_case",
-        verbose_name=_("replacement"),
-    )
-    device = models.ForeignKey(
-        "assets.Device",
-        on_delete=models.PROTECT,
-        null=True,
-        blank=True,
-        related_name="rma_cases",
-        verbose_name=_("device"),
-    )
-    part = models.ForeignKey(
-        "spares.Part", on_delete=models.PROTECT, null=True, blank=True, related_name="+", verbose_name=_("spare part")
-    )
-    from_warehouse = models.ForeignKey(
-        "spares.Warehouse",
-        on_delete=models.PROTECT,
-        null=True,
-        blank=True,
-        related_name="+",
-        verbose_name=_("taken from warehouse"),
-    )
-    vendor = models.ForeignKey(
-        "assets.Vendor", on_delete=models.PROTECT, related_name="rma_cases", verbose_name=_("vendor")
-    )
+    customer = models.ForeignKey("customers.Customer", on_delete=models.PROTECT, null=True, blank=True,
+                                 related_name="rma_cases", verbose_name=_("customer"))  # fmt: skip
+    workorder = models.ForeignKey("workorders.WorkOrder", on_delete=models.PROTECT, null=True, blank=True,
+                                  related_name="rma_cases", verbose_name=_("work order"))  # fmt: skip
+    replacement = models.OneToOneField("onsite.Replacement", on_delete=models.PROTECT, null=True, blank=True,
+                                       related_name="rma_case", verbose_name=_("replacement"))  # fmt: skip
+    device = models.ForeignKey("assets.Device", on_delete=models.PROTECT, null=True, blank=True,
+                               related_name="rma_cases", verbose_name=_("device"))  # fmt: skip
+    part = models.ForeignKey("spares.Part", on_delete=models.PROTECT, null=True, blank=True, related_name="+",
+                             verbose_name=_("spare part"))  # fmt: skip
+    from_warehouse = models.ForeignKey("spares.Warehouse", on_delete=models.PROTECT, null=True, blank=True,
+                                       related_name="+", verbose_name=_("taken from warehouse"))  # fmt: skip
+    vendor = models.ForeignKey("assets.Vendor", on_delete=models.PROTECT, related_name="rma_cases",
+                               verbose_name=_("vendor"))  # fmt: skip
     model = models.CharField(_("model"), max_length=120)
     serial_number = models.CharField(_("serial number"), max_length=120)
     fault = models.TextField(_("fault description"))
@@ -315,14 +254,8 @@ class RmaCase(VersionedModel):
     received_at = models.DateTimeField(_("received back at"), null=True, blank=True)
     return_to = models.CharField(_("returned to"), max_length=10, choices=ReturnTo.choices, blank=True)
     returned_at = models.DateTimeField(_("returned at"), null=True, blank=True)
-    return_warehouse = models.ForeignKey(
-        "spares.Warehouse",
-        on_delete=models.PROTECT,
-        null=True,
-        blank=True,
-        related_name="+",
-        verbose_name=_("back into warehouse"),
-    )
+    return_warehouse = models.ForeignKey("spares.Warehouse", on_delete=models.PROTECT, null=True, blank=True,
+                                         related_name="+", verbose_name=_("back into warehouse"))  # fmt: skip
 
     # Fee collection (收回费用), by the commercial department.
     invoice_number = models.CharField(_("invoice number"), max_length=40, blank=True)
@@ -333,14 +266,8 @@ class RmaCase(VersionedModel):
     closed_at = models.DateTimeField(_("closed at"), null=True, blank=True)
     cancel_reason = models.TextField(_("cancellation reason"), blank=True)
     created_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
-    handler = models.ForeignKey(
-        settings.AUTH_USER_MODEL,
-        on_delete=models.PROTECT,
-        null=True,
-        blank=True,
-        related_name="rma_cases",
-        verbose_name=_("handled by (商务部)"),
-    )
+    handler = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True,
+                                related_name="rma_cases", verbose_name=_("handled by (商务部)"))  # fmt: skip
 
     class Meta:
         verbose_name = _("RMA case")
@@ -355,18 +282,18 @@ class RmaCase(VersionedModel):
                 fields=["sent_to_vendor_at"],
                 condition=Q(status__in=["shipped_out", "in_repair"]),
                 name="rma_with_vendor_idx",
-            ),
+            ),  # fmt: skip
         ]
         constraints = [
             models.CheckConstraint(
                 condition=~Q(status="cancelled") | ~Q(cancel_reason=""), name="rma_cancel_needs_reason"
-            ),
+            ),  # fmt: skip
             models.CheckConstraint(
                 condition=Q(vendor_cost__isnull=True) | Q(vendor_cost__gte=0), name="rma_vendor_cost_not_negative"
-            ),
+            ),  # fmt: skip
             models.CheckConstraint(
                 condition=Q(paid_amount__isnull=True) | Q(paid_amount__gte=0), name="rma_paid_not_negative"
-            ),
+            ),  # fmt: skip
         ]
 
     def __str__(self) -> str:
@@ -417,9 +344,8 @@ class RmaFee(VersionedModel):
     note = models.TextField(_("note to the customer"), blank=True)
     created_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
     answered_at = models.DateTimeField(_("answered at"), null=True, blank=True)
-    answered_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
-    )
+    answered_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True,
+                                    related_name="+")  # fmt: skip
     answered_via = models.CharField(_("answered via"), max_length=10, blank=True)
     answer_name = models.CharField(_("answered by (name)"), max_length=100, blank=True)
     answer_reason = models.TextField(_("reason given"), blank=True)
@@ -492,9 +418,8 @@ class RmaEvent(models.Model):
 
     case = models.ForeignKey(RmaCase, on_delete=models.PROTECT, related_name="events")
     kind = models.CharField(_("kind"), max_length=20, choices=RmaEventKind.choices)
-    actor = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, related_name="+", verbose_name=_("by")
-    )
+    actor = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, related_name="+",
+                              verbose_name=_("by"))  # fmt: skip
     old_status = models.CharField(max_length=16, choices=Status.choices, blank=True)
     new_status = models.CharField(max_length=16, choices=Status.choices, blank=True)
     body = models.TextField(_("note"), blank=True)
@@ -514,21 +439,7 @@ class RmaEvent(models.Model):
 
 
 __all__ = [
-    "AppendOnlyQuerySet",
-    "Carrier",
-    "Direction",
-    "RepairOutcome",
-    "ReturnTo",
-    "RmaCase",
-    "RmaCounter",
-    "RmaEvent",
-    "RmaEventKind",
-    "RmaFee",
-    "RmaShipment",
-    "Route",
-    "Source",
-    "VendorAgreement",
-    "VendorEscalation",
-    "VendorQuestion",
-    "VendorWarranty",
-]
+    "AppendOnlyQuerySet", "Carrier", "Direction", "RepairOutcome", "ReturnTo", "RmaCase", "RmaCounter", "RmaEvent",
+    "RmaEventKind", "RmaFee", "RmaShipment", "Route", "Source", "VendorAgreement", "VendorEscalation",
+    "VendorQuestion", "VendorWarranty",
+]  # fmt: skip

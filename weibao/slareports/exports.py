@@ -25,20 +25,13 @@ def severity_label(sev: str) -> str:
 def rows_for_display(data: dict) -> dict:
     """The report dict with labels added for templates and exports (the stored snapshot stays language-neutral)."""
     compliance = [
-        {
-            "kind": c["kind"],
-            "label": kind_label(c["kind"]),
-            "rows": [{**r, "label": severity_label(r["severity"])} for r in c["rows"]],
-        }
+        {"kind": c["kind"], "label": kind_label(c["kind"]),
+         "rows": [{**r, "label": severity_label(r["severity"])} for r in c["rows"]]}
         for c in data["compliance"]
-    ]
+    ]  # fmt: skip
     times = [{**t, "label": kind_label(t["kind"])} for t in data["times"]]
-    return {
-        **data,
-        "compliance_rows": compliance,
-        "time_rows": times,
-        "severity_rows": [{**s, "label": str(Severity(s["severity"]).label)} for s in data["by_severity"]],
-    }
+    return {**data, "compliance_rows": compliance, "time_rows": times,
+            "severity_rows": [{**s, "label": str(Severity(s["severity"]).label)} for s in data["by_severity"]]}  # fmt: skip
 
 
 def _pct(value: str | None) -> str:
@@ -87,16 +80,8 @@ def to_xlsx(data: dict) -> bytes:
     ws["A1"].font = bold
 
     comp = wb.create_sheet(_("Compliance")[:31])
-    comp.append(
-        [
-            pgettext("sla", "Clock"),
-            pgettext("sla", "Severity"),
-            pgettext("sla", "Met"),
-            pgettext("sla", "Missed"),
-            pgettext("sla", "Pending"),
-            _("Compliance %"),
-        ]
-    )
+    comp.append([pgettext("sla", "Clock"), pgettext("sla", "Severity"), pgettext("sla", "Met"),
+                 pgettext("sla", "Missed"), pgettext("sla", "Pending"), _("Compliance %")])  # fmt: skip
     for block in shown["compliance_rows"]:
         for row in block["rows"]:
             comp.append([block["label"], row["label"], row["met"], row["missed"], row["pending"], row["rate"] or ""])
@@ -131,7 +116,6 @@ def to_pdf(data: dict, *, brand: str = "") -> bytes:
     from weasyprint import HTML
 
     fonts, stylesheet, fetcher = _weasy()
-    html = render_to_string(
-        "slareports/pdf/report.html", {"r": rows_for_display(data), "summary": summary_rows(data), "brand": brand}
-    )
+    html = render_to_string("slareports/pdf/report.html", {"r": rows_for_display(data), "summary": summary_rows(data),
+                                                           "brand": brand})  # fmt: skip
     return HTML(string=html, url_fetcher=fetcher).write_pdf(stylesheets=[stylesheet], font_config=fonts)

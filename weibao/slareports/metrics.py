@@ -164,32 +164,20 @@ def missed_milestones(contract_ids: list[int], lower, upper) -> dict[int, list[i
 UNSET = object()
 
 
-def build_report(
-    *,
-    contract,
-    start: datetime.date,
-    end: datetime.date,
-    as_of: datetime.datetime | None = None,
-    major_down_hours=UNSET,
-) -> dict:
+def build_report(*, contract, start: datetime.date, end: datetime.date, as_of: datetime.datetime | None = None,
+                 major_down_hours=UNSET) -> dict:  # fmt: skip
     """The SLA report of `contract` for [start, end]. Raises ValidationError for a bad period.
     `major_down_hours`: the contract's rule (read from its schedule unless the caller already has it)."""
     if major_down_hours is UNSET:
         schedule = contract.report_schedule if _has_schedule(contract) else None
         major_down_hours = schedule.major_down_hours if schedule else None
-    return build_reports(
-        contracts=[contract], start=start, end=end, as_of=as_of, major_rules={contract.pk: major_down_hours}
-    )[contract.pk]
+    return build_reports(contracts=[contract], start=start, end=end, as_of=as_of,
+                         major_rules={contract.pk: major_down_hours})[contract.pk]  # fmt: skip
 
 
-def build_reports(
-    *,
-    contracts: list,
-    start: datetime.date,
-    end: datetime.date,
-    as_of: datetime.datetime | None = None,
-    major_rules: dict[int, int | None] | None = None,
-) -> dict[int, dict]:
+def build_reports(*, contracts: list, start: datetime.date, end: datetime.date,
+                  as_of: datetime.datetime | None = None, major_rules: dict[int, int | None] | None = None
+                  ) -> dict[int, dict]:  # fmt: skip
     """The reports of many contracts for one period with five queries in all (the monthly job builds a batch of
     contracts at once; one report is a batch of one). `major_rules`: contract id → N hours (or None)."""
     lower, upper = period_bounds(start, end)
@@ -242,7 +230,7 @@ def build_reports(
             legacy=legacy[pk],
             milestones=milestones[pk],
             major_down_hours=major_rules.get(pk),
-        )
+        )  # fmt: skip
         for pk, contract in by_pk.items()
     }
 
@@ -310,7 +298,7 @@ def _report(*, contract, start, end, as_of, orders, clocks, ratings, legacy, mil
             "code": contract.code,
             "name": contract.name,
             "customer": str(contract.customer),
-        },
+        },  # fmt: skip
         "period": {"start": start.isoformat(), "end": end.isoformat()},
         "as_of": as_of.isoformat(),
         "orders_total": len(ids),

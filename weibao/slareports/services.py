@@ -48,15 +48,8 @@ def _clean_recipients(text: str) -> str:
 
 
 @transaction.atomic
-def schedule_set(
-    *,
-    contract: Contract,
-    actor,
-    frequency: str,
-    major_down_hours: int | None = None,
-    extra_recipients: str = "",
-    expected_version: int | None = None,
-) -> ReportSchedule:
+def schedule_set(*, contract: Contract, actor, frequency: str, major_down_hours: int | None = None,
+                 extra_recipients: str = "", expected_version: int | None = None) -> ReportSchedule:  # fmt: skip
     """Set how a contract is reported (frequency, major-fault rule, extra recipients)."""
     require(actor, "slareports.schedule")
     if frequency not in Frequency.values:
@@ -66,16 +59,11 @@ def schedule_set(
     recipients = _clean_recipients(extra_recipients)
     schedule = ReportSchedule.objects.select_for_update().filter(contract=contract).first()
     if schedule is None:
-        return ReportSchedule.objects.create(
-            contract=contract, frequency=frequency, major_down_hours=major_down_hours, extra_recipients=recipients
-        )
-    update_if_version(
-        instance=schedule,
-        expected_version=schedule.version if expected_version is None else expected_version,
-        frequency=frequency,
-        major_down_hours=major_down_hours,
-        extra_recipients=recipients,
-    )
+        return ReportSchedule.objects.create(contract=contract, frequency=frequency,
+                                             major_down_hours=major_down_hours, extra_recipients=recipients)  # fmt: skip
+    update_if_version(instance=schedule, expected_version=schedule.version if expected_version is None
+                      else expected_version, frequency=frequency, major_down_hours=major_down_hours,
+                      extra_recipients=recipients)  # fmt: skip
     return schedule
 
 
@@ -103,16 +91,9 @@ def first_working_day_after(contract: Contract, day: datetime.date) -> datetime.
     return candidate
 
 
-def report_generate(
-    *,
-    contract: Contract,
-    start: datetime.date,
-    end: datetime.date,
-    frequency: str,
-    as_of: datetime.datetime | None = None,
-    known_new: bool = False,
-    major_down_hours=metrics.UNSET,
-) -> tuple[PeriodicReport, bool]:
+def report_generate(*, contract: Contract, start: datetime.date, end: datetime.date, frequency: str,
+                    as_of: datetime.datetime | None = None, known_new: bool = False,
+                    major_down_hours=metrics.UNSET) -> tuple[PeriodicReport, bool]:  # fmt: skip
     """Compute and store the regular report of one contract and period; (report, created). Safe to run twice:
     the unique (contract, period) keeps one row, and an existing report is never recomputed. `known_new`: the
     caller already checked that none exists (the batch job checks a whole batch with one query)."""
@@ -120,20 +101,19 @@ def report_generate(
         existing = PeriodicReport.objects.filter(contract=contract, period_start=start, period_end=end).first()
         if existing is not None:
             return existing, False
-    data = metrics.build_report(contract=contract, start=start, end=end, as_of=as_of, major_down_hours=major_down_hours)
+    data = metrics.build_report(contract=contract, start=start, end=end, as_of=as_of,
+                                major_down_hours=major_down_hours)  # fmt: skip
     try:
         with transaction.atomic():
-            report = PeriodicReport.objects.create(
-                contract=contract, frequency=frequency, period_start=start, period_end=end, data=data
-            )
+            report = PeriodicReport.objects.create(contract=contract, frequency=frequency, period_start=start,
+                                                   period_end=end, data=data)  # fmt: skip
     except IntegrityError:  # another worker stored it first
         return PeriodicReport.objects.get(contract=contract, period_start=start, period_end=end), False
     return report, True
 
 
-def reports_generate_due(
-    *, today: datetime.date | None = None, progress: Callable[[int, int], None] | None = None, batch: int = BATCH
-) -> dict[str, int]:
+def reports_generate_due(*, today: datetime.date | None = None, progress: Callable[[int, int], None] | None = None,
+                         batch: int = BATCH) -> dict[str, int]:  # fmt: skip
     """The daily job: for every scheduled contract in force, generate the report of its last complete period once
     the first working day after that period has come. Walks the schedules in primary-key batches."""
     today = today or timezone.localdate()
@@ -155,10 +135,9 @@ def reports_generate_due(
         existing = set()
         for start, end in set(periods.values()):
             existing.update(
-                PeriodicReport.objects.filter(
-                    contract_id__in=[s.contract_id for s in rows], period_start=start, period_end=end
-                ).values_list("contract_id", "period_start")
-            )
+                PeriodicReport.objects.filter(contract_id__in=[s.contract_id for s in rows], period_start=start,
+                                              period_end=end).values_list("contract_id", "period_start")
+            )  # fmt: skip
         due = []
         for schedule in rows:
             counts["checked"] += 1
@@ -174,26 +153,14 @@ def reports_generate_due(
         for frequency in {s.frequency for s in due}:
             group = [s for s in due if s.frequency == frequency]
             start, end = periods[frequency]
-            built = metrics.build_reports(
-                contracts=[s.contract for s in group],
-                start=start,
-                end=end,
-                major_rules={s.contract_id: s.major_down_hours for s in group},
-            )
+            built = metrics.build_reports(contracts=[s.contract for s in group], start=start, end=end,
+                                          major_rules={s.contract_id: s.major_down_hours for s in group})  # fmt: skip
             # One INSERT for the batch; a row another worker stored meanwhile is skipped by the unique constraint.
             PeriodicReport.objects.bulk_create(
-                [
-                    PeriodicReport(
-                        contract_id=s.contract_id,
-                        frequency=frequency,
-                        period_start=start,
-                        period_end=end,
-                        data=built[s.contract_id],
-                    )
-                    for s in group
-                ],
+                [PeriodicReport(contract_id=s.contract_id, frequency=frequency, period_start=start, period_end=end,
+                                data=built[s.contract_id]) for s in group],
                 ignore_conflicts=True,
-            )
+            )  # fmt: skip
             counts["generated"] += len(group)
         if progress is not None:
             progress(counts["checked"], total)
@@ -214,14 +181,8 @@ def report_review(*, report: PeriodicReport, actor, expected_version: int, note:
     require(actor, "slareports.review")
     report = PeriodicReport.objects.select_for_update().get(pk=report.pk)
     _move(report, ReportStatus.REVIEWED)
-    update_if_version(
-        instance=report,
-        expected_version=expected_version,
-        status=ReportStatus.REVIEWED,
-        reviewed_by=actor,
-        reviewed_at=timezone.now(),
-        review_note=(note or "").strip()[:4000],
-    )
+    update_if_version(instance=report, expected_version=expected_version, status=ReportStatus.REVIEWED,
+                      reviewed_by=actor, reviewed_at=timezone.now(), review_note=(note or "").strip()[:4000])  # fmt: skip
     return report
 
 
@@ -231,13 +192,8 @@ def report_reopen(*, report: PeriodicReport, actor, expected_version: int) -> Pe
     require(actor, "slareports.review")
     report = PeriodicReport.objects.select_for_update().get(pk=report.pk)
     _move(report, ReportStatus.GENERATED)
-    update_if_version(
-        instance=report,
-        expected_version=expected_version,
-        status=ReportStatus.GENERATED,
-        reviewed_by=None,
-        reviewed_at=None,
-    )
+    update_if_version(instance=report, expected_version=expected_version, status=ReportStatus.GENERATED,
+                      reviewed_by=None, reviewed_at=None)  # fmt: skip
     return report
 
 
@@ -272,14 +228,8 @@ def report_send(*, report: PeriodicReport, actor, expected_version: int) -> Peri
     from weibao.slareports import exports
 
     pdf = exports.to_pdf(report.data, brand=getattr(settings, "WEIBAO_BRAND", ""))
-    update_if_version(
-        instance=report,
-        expected_version=expected_version,
-        status=ReportStatus.SENT,
-        sent_by=actor,
-        sent_at=timezone.now(),
-        sent_to=recipients,
-    )
+    update_if_version(instance=report, expected_version=expected_version, status=ReportStatus.SENT, sent_by=actor,
+                      sent_at=timezone.now(), sent_to=recipients)  # fmt: skip
     report.pdf.save(f"report-{report.pk}.pdf", ContentFile(pdf), save=False)
     PeriodicReport.objects.filter(pk=report.pk).update(pdf=report.pdf.name)
     from weibao.slareports.tasks import report_mail

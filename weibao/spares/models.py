@@ -32,13 +32,9 @@ class Warehouse(TimeStampedModel):
         "accounts.Branch", on_delete=models.PROTECT, related_name="warehouses", verbose_name=_("branch")
     )
     owner = models.ForeignKey(
-        settings.AUTH_USER_MODEL,
-        on_delete=models.PROTECT,
-        null=True,
-        blank=True,
-        related_name="vans",
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="vans",
         verbose_name=_("engineer (van)"),
-    )
+    )  # fmt: skip
     is_active = models.BooleanField(_("active"), default=True)
 
     class Meta:
@@ -102,11 +98,9 @@ class Stock(models.Model):
     on_hand = models.PositiveIntegerField(_("on hand"), default=0)
     reserved = models.PositiveIntegerField(_("reserved"), default=0)
     min_level = models.PositiveIntegerField(
-        _("minimum level here"),
-        null=True,
-        blank=True,
+        _("minimum level here"), null=True, blank=True,
         help_text=_("Empty: the part's minimum level (stores) or none (vans)."),
-    )
+    )  # fmt: skip
     updated_at = models.DateTimeField(auto_now=True)
 
     class Meta:
@@ -142,13 +136,9 @@ class StockUnit(TimeStampedModel):
     warehouse = models.ForeignKey(Warehouse, on_delete=models.PROTECT, null=True, blank=True, related_name="units")
     status = models.CharField(_("status"), max_length=12, choices=UnitStatus.choices, default=UnitStatus.IN_STOCK)
     workorder = models.ForeignKey(
-        "workorders.WorkOrder",
-        on_delete=models.PROTECT,
-        null=True,
-        blank=True,
-        related_name="+",
+        "workorders.WorkOrder", on_delete=models.PROTECT, null=True, blank=True, related_name="+",
         help_text=_("The order it is reserved for or was issued to."),
-    )
+    )  # fmt: skip
     transfer = models.ForeignKey("Transfer", on_delete=models.PROTECT, null=True, blank=True, related_name="units")
     sale = models.ForeignKey("PartSale", on_delete=models.PROTECT, null=True, blank=True, related_name="units")
 
@@ -297,13 +287,9 @@ class Move(models.Model):
     unit_cost = MoneyField(_("unit cost (CNY)"), default=Decimal("0"))
     serials = models.JSONField(_("serial numbers"), default=list, blank=True)
     workorder = models.ForeignKey(
-        "workorders.WorkOrder",
-        on_delete=models.PROTECT,
-        null=True,
-        blank=True,
-        related_name="part_moves",
+        "workorders.WorkOrder", on_delete=models.PROTECT, null=True, blank=True, related_name="part_moves",
         verbose_name=_("work order"),
-    )
+    )  # fmt: skip
     transfer = models.ForeignKey(Transfer, on_delete=models.PROTECT, null=True, blank=True, related_name="moves")
     sale = models.ForeignKey(PartSale, on_delete=models.PROTECT, null=True, blank=True, related_name="moves")
     reference = models.CharField(_("reference"), max_length=60, blank=True, help_text=_("e.g. an RMA case number"))

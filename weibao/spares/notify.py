@@ -47,17 +47,10 @@ def alert_deliver(*, alert_id: int) -> int:
             text = render_to_string("spares/email/low_stock-body.txt", context)
         now = timezone.now()
         delivery = Delivery.objects.create(
-            notice=Notice.LOW_STOCK,
-            channel=Channel.EMAIL,
-            recipient=user.email.lower(),
-            recipient_user=user,
-            language=language,
-            subject=subject[:500],
-            body_text=text.strip() + "\n",
-            message_id=new_message_id(),
-            next_try_at=now,
-            payload={"alert": alert.pk},
-        )
+            notice=Notice.LOW_STOCK, channel=Channel.EMAIL, recipient=user.email.lower(), recipient_user=user,
+            language=language, subject=subject[:500], body_text=text.strip() + "\n", message_id=new_message_id(),
+            next_try_at=now, payload={"alert": alert.pk},
+        )  # fmt: skip
         schedule(delivery, now=now)
         made += 1
     return made

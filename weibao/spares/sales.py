@@ -83,14 +83,8 @@ def sale_quote(
     if rate < 0 or rate >= 1:
         raise ValidationError({"tax_rate": _("The tax rate is a fraction between 0 and 1, e.g. 0.13.")})
     cleaned = _clean_lines(lines)
-    sale = PartSale.objects.create(
-        customer=customer,
-        warehouse=warehouse,
-        tax_rate=rate,
-        note=note[:2000],
-        contact_name=contact_name[:100],
-        created_by=actor,
-    )
+    sale = PartSale.objects.create(customer=customer, warehouse=warehouse, tax_rate=rate, note=note[:2000],
+                                   contact_name=contact_name[:100], created_by=actor)  # fmt: skip
     subtotal = Decimal("0")
     for part, qty, price in cleaned:
         amount = (price * qty).quantize(CENT, rounding=ROUND_HALF_UP)
@@ -158,17 +152,8 @@ def sale_issue(
             )
         line.serials = given
         line.save(update_fields=["serials"])
-        _move(
-            stock=stock,
-            warehouse=warehouse,
-            part=line.part,
-            kind=MoveKind.SALE,
-            on_hand=-line.quantity,
-            actor=actor,
-            serials=given,
-            sale=locked,
-            unit_cost=line.part.unit_cost,
-        )
+        _move(stock=stock, warehouse=warehouse, part=line.part, kind=MoveKind.SALE, on_hand=-line.quantity,
+              actor=actor, serials=given, sale=locked, unit_cost=line.part.unit_cost)  # fmt: skip
     if errors:
         raise ValidationError(errors)  # the transaction rolls back every line already moved
     locked.status, locked.issued_at = SaleStatus.ISSUED, timezone.now()

@@ -71,18 +71,14 @@ def _int_param(request: HttpRequest, name: str) -> int | None:
 @login_required
 def index(request: HttpRequest) -> HttpResponse:
     _need(request, "spares.view")
-    return render(
-        request,
-        "spares/index.html",
-        {
-            "warehouses": selectors.warehouse_list(user=request.user),
-            "van": selectors.van_of(user=request.user),
-            "alerts": selectors.open_alerts(user=request.user)[:50],
-            "transfers": selectors.transfers_in_transit(user=request.user)[:50],
-            "can_manage": has_perm(request.user, "spares.manage"),
-            "can_sell": has_perm(request.user, "spares.sales"),
-        },
-    )
+    return render(request, "spares/index.html", {
+        "warehouses": selectors.warehouse_list(user=request.user),
+        "van": selectors.van_of(user=request.user),
+        "alerts": selectors.open_alerts(user=request.user)[:50],
+        "transfers": selectors.transfers_in_transit(user=request.user)[:50],
+        "can_manage": has_perm(request.user, "spares.manage"),
+        "can_sell": has_perm(request.user, "spares.sales"),
+    })  # fmt: skip
 
 
 @login_required
@@ -103,20 +99,12 @@ def warehouse(request: HttpRequest, pk: int) -> HttpResponse:
         request.GET.get("page")
     )
     alerts = set(selectors.open_alerts(user=request.user).filter(warehouse=wh).values_list("part_id", flat=True))
-    return render(
-        request,
-        "spares/warehouse.html",
-        {
-            "wh": wh,
-            "page": page,
-            "q": q,
-            "low": low,
-            "alert_parts": alerts,
-            "incoming": selectors.in_transit_to(warehouse=wh),
-            "can_manage": has_perm(request.user, "spares.manage"),
-            "can_receive_transfer": services.may_use_warehouse(request.user, wh),
-        },
-    )
+    return render(request, "spares/warehouse.html", {
+        "wh": wh, "page": page, "q": q, "low": low, "alert_parts": alerts,
+        "incoming": selectors.in_transit_to(warehouse=wh),
+        "can_manage": has_perm(request.user, "spares.manage"),
+        "can_receive_transfer": services.may_use_warehouse(request.user, wh),
+    })  # fmt: skip
 
 
 @login_required
@@ -210,17 +198,10 @@ def part_edit(request: HttpRequest, pk: int | None = None) -> HttpResponse:
                 form.add_error(None, msg)
         else:
             status = 422
-    return render(
-        request,
-        "spares/part_detail.html",
-        {
-            "part": part,
-            "form": form,
-            "stock": selectors.stock_for_part(part=part) if part else [],
-            "can_manage": has_perm(request.user, "spares.manage"),
-        },
-        status=status,
-    )
+    return render(request, "spares/part_detail.html", {
+        "part": part, "form": form, "stock": selectors.stock_for_part(part=part) if part else [],
+        "can_manage": has_perm(request.user, "spares.manage"),
+    }, status=status)  # fmt: skip
 
 
 # --- moves of the store -------------------------------------------------------------------------------------------
@@ -467,13 +448,8 @@ def _stocked_parts(usable):
 def _order_context(request, wo, **forms) -> dict:
     user = request.user
     summary = selectors.parts_for_order(workorder=wo, user=user)
-    ctx = {
-        "wo": wo,
-        "summary": summary,
-        "can_issue": has_perm(user, "spares.issue") and user.is_internal,
-        "can_quote": has_perm(user, "onsite.quote") and user.is_internal,
-        "error": "",
-    }
+    ctx = {"wo": wo, "summary": summary, "can_issue": has_perm(user, "spares.issue") and user.is_internal,
+           "can_quote": has_perm(user, "onsite.quote") and user.is_internal, "error": ""}  # fmt: skip
     if ctx["can_issue"]:
         usable = selectors.warehouses_usable_by(user=user)
         issued_parts = Part.objects.filter(pk__in=[p.part.pk for p in summary.parts if p.issued])
@@ -494,15 +470,9 @@ def order_panel(request: HttpRequest, pk: int) -> HttpResponse:
     """The parts card of the order page (loaded by htmx after the page)."""
     wo = _order(request, pk)
     summary = selectors.parts_for_order(workorder=wo, user=request.user)
-    return render(
-        request,
-        "spares/partials/_order_panel.html",
-        {
-            "wo": wo,
-            "summary": summary,
-            "can_issue": has_perm(request.user, "spares.issue") and request.user.is_internal,
-        },
-    )
+    return render(request, "spares/partials/_order_panel.html", {
+        "wo": wo, "summary": summary, "can_issue": has_perm(request.user, "spares.issue") and request.user.is_internal,
+    })  # fmt: skip
 
 
 @login_required
@@ -626,26 +596,15 @@ def sale_new(request: HttpRequest) -> HttpResponse:
     status, message = 200, ""
     if request.method == "POST":
         if form.is_valid() and formset.is_valid():
-            lines = [
-                {
-                    "part": f.cleaned_data["part"],
-                    "quantity": f.cleaned_data["quantity"],
-                    "unit_price": f.cleaned_data["unit_price"],
-                }
-                for f in formset.forms
-                if f.cleaned_data.get("part")
-            ]
+            lines = [{"part": f.cleaned_data["part"], "quantity": f.cleaned_data["quantity"],
+                      "unit_price": f.cleaned_data["unit_price"]}
+                     for f in formset.forms if f.cleaned_data.get("part")]  # fmt: skip
             created = {}
             try:
                 created["s"] = sales.sale_quote(
-                    customer=form.cleaned_data["customer"],
-                    warehouse=form.cleaned_data["warehouse"],
-                    lines=lines,
-                    actor=request.user,
-                    tax_rate=form.cleaned_data["tax_rate"],
-                    note=form.cleaned_data["note"],
-                    contact_name=form.cleaned_data["contact_name"],
-                )
+                    customer=form.cleaned_data["customer"], warehouse=form.cleaned_data["warehouse"], lines=lines,
+                    actor=request.user, tax_rate=form.cleaned_data["tax_rate"], note=form.cleaned_data["note"],
+                    contact_name=form.cleaned_data["contact_name"])  # fmt: skip
             except ValidationError as exc:
                 status = 422
                 for key, messages in exc.message_dict.items():
@@ -666,15 +625,12 @@ def sale_new(request: HttpRequest) -> HttpResponse:
 
 
 def _sale_page(request, sale, *, status=200, error="", **forms) -> HttpResponse:
-    ctx = {
-        "sale": sale,
-        "error": error,
-        "approve_form": forms.get("approve_form")
-        or SaleApproveForm(initial={"version": sale.version, "approved_by_name": sale.contact_name}),
-        "issue_form": forms.get("issue_form") or SaleIssueForm(sale=sale, initial={"version": sale.version}),
-        "invoice_form": forms.get("invoice_form") or SaleInvoiceForm(initial={"version": sale.version}),
-        "cancel_form": forms.get("cancel_form") or SaleCancelForm(initial={"version": sale.version}),
-    }
+    ctx = {"sale": sale, "error": error,
+           "approve_form": forms.get("approve_form") or SaleApproveForm(initial={"version": sale.version,
+                                                                                 "approved_by_name": sale.contact_name}),
+           "issue_form": forms.get("issue_form") or SaleIssueForm(sale=sale, initial={"version": sale.version}),
+           "invoice_form": forms.get("invoice_form") or SaleInvoiceForm(initial={"version": sale.version}),
+           "cancel_form": forms.get("cancel_form") or SaleCancelForm(initial={"version": sale.version})}  # fmt: skip
     return render(request, "spares/sale_detail.html", ctx, status=status)
 
 

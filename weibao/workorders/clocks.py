@@ -58,15 +58,8 @@ def _compute(clock: Clock, cal: WorkingCalendar) -> None:
         clock.warn_at = warn
 
 
-def clock_new(
-    *,
-    workorder: WorkOrder,
-    kind: str,
-    target: datetime.timedelta,
-    warn_ratio: float,
-    cal: WorkingCalendar,
-    started_at: datetime.datetime,
-) -> Clock:
+def clock_new(*, workorder: WorkOrder, kind: str, target: datetime.timedelta, warn_ratio: float,
+              cal: WorkingCalendar, started_at: datetime.datetime) -> Clock:  # fmt: skip
     clock = Clock(
         workorder=workorder,
         kind=kind,
@@ -213,13 +206,8 @@ def calendar_day_hours(cal: WorkingCalendar) -> float:
     return sum(end - start for start, end in day) / 60 or 24.0
 
 
-def clock_views(
-    workorder: WorkOrder,
-    clocks: list[Clock],
-    *,
-    now: datetime.datetime | None = None,
-    cal: WorkingCalendar | None = None,
-) -> list[ClockView]:
+def clock_views(workorder: WorkOrder, clocks: list[Clock], *, now: datetime.datetime | None = None,
+                cal: WorkingCalendar | None = None) -> list[ClockView]:  # fmt: skip
     now = now or timezone.now()
     if cal is None:
         try:
@@ -410,27 +398,15 @@ def _sweep_level_pg(*, level: str, now: datetime.datetime, batch: int, actor_id:
     from weibao.workorders.events import publish
 
     if level == AlertLevel.WARNING:
-        sql = PG_SWEEP.format(
-            due="warned_at IS NULL AND warn_at <= %(now)s AND deadline > %(now)s",
-            key="warn_at",
-            stamps="warned_at = %(now)s",
-        )
+        sql = PG_SWEEP.format(due="warned_at IS NULL AND warn_at <= %(now)s AND deadline > %(now)s", key="warn_at",
+                              stamps="warned_at = %(now)s")  # fmt: skip
         kind, state, ranks = EventKind.SLA_WARNING, SlaState.WARNING, [SlaState.OK]
     else:
-        sql = PG_SWEEP.format(
-            due="breached_at IS NULL AND deadline <= %(now)s",
-            key="deadline",
-            stamps="breached_at = %(now)s, warned_at = COALESCE(c.warned_at, %(now)s)",
-        )
+        sql = PG_SWEEP.format(due="breached_at IS NULL AND deadline <= %(now)s", key="deadline",
+                              stamps="breached_at = %(now)s, warned_at = COALESCE(c.warned_at, %(now)s)")  # fmt: skip
         kind, state, ranks = EventKind.SLA_BREACH, SlaState.BREACHED, [SlaState.OK, SlaState.WARNING]
-    params = {
-        "batch": batch,
-        "now": now,
-        "kind": str(kind),
-        "actor": actor_id,
-        "state": str(state),
-        "ranks": [str(r) for r in ranks],
-    }
+    params = {"batch": batch, "now": now, "kind": str(kind), "actor": actor_id, "state": str(state),
+              "ranks": [str(r) for r in ranks]}  # fmt: skip
     total = 0
     while True:
         with transaction.atomic(), connection.cursor() as cursor:

@@ -51,16 +51,8 @@ LIST_RELATED = ("customer", "site", "assignee", "branch")
 # What the detail page shows (header, clocks): fewer joins than DETAIL_RELATED, which the API and the services use.
 # PostgreSQL re-plans the join on every request (~2-3 ms for 11 tables, ~2 ms for 8).
 # The contract's calendar and SLA policy ride along: the clock bars read both (two queries fewer per view).
-PAGE_RELATED = (
-    "customer",
-    "site",
-    "project",
-    "branch",
-    "assignee",
-    "escalated_vendor",
-    "contract__calendar",
-    "contract__sla",
-)
+PAGE_RELATED = ("customer", "site", "project", "branch", "assignee", "escalated_vendor", "contract__calendar",
+                "contract__sla")  # fmt: skip
 
 
 def workorder_qs_for(user) -> QuerySet[WorkOrder]:
@@ -236,22 +228,9 @@ def workorder_export_rows(*, user, filters: QueueFilters, cap: int) -> tuple[lis
     require(user, "workorders.view")
     qs = _filtered(user, filters).order_by("-pk")
     total = qs[: cap + 1].count()
-    headers = [
-        _("Number"),
-        _("Status"),
-        _("Severity"),
-        _("Customer"),
-        _("Site"),
-        _("Title"),
-        _("Reporter"),
-        _("Reporter phone"),
-        _("Channel"),
-        _("Engineer"),
-        _("Reported at"),
-        _("Resolved at"),
-        _("Closed at"),
-        _("SLA"),
-    ]
+    headers = [_("Number"), _("Status"), _("Severity"), _("Customer"), _("Site"), _("Title"), _("Reporter"),
+               _("Reporter phone"), _("Channel"), _("Engineer"), _("Reported at"), _("Resolved at"), _("Closed at"),
+               _("SLA")]  # fmt: skip
 
     def local(value):
         return timezone.localtime(value).replace(tzinfo=None) if value else None
@@ -259,22 +238,10 @@ def workorder_export_rows(*, user, filters: QueueFilters, cap: int) -> tuple[lis
     def rows():
         related = qs.select_related("customer", "site", "assignee")[:cap]
         for wo in related.iterator(chunk_size=2000):
-            yield [
-                wo.number,
-                wo.get_status_display(),
-                wo.severity,
-                wo.customer.name,
-                wo.site.name if wo.site else "",
-                wo.title,
-                wo.reporter_name,
-                wo.reporter_phone,
-                wo.get_channel_display(),
-                str(wo.assignee) if wo.assignee else "",
-                local(wo.reported_at),
-                local(wo.resolved_at),
-                local(wo.closed_at),
-                wo.get_sla_state_display(),
-            ]
+            yield [wo.number, wo.get_status_display(), wo.severity, wo.customer.name, wo.site.name if wo.site else "",
+                   wo.title, wo.reporter_name, wo.reporter_phone, wo.get_channel_display(),
+                   str(wo.assignee) if wo.assignee else "", local(wo.reported_at), local(wo.resolved_at),
+                   local(wo.closed_at), wo.get_sla_state_display()]  # fmt: skip
 
     return headers, rows(), total
 
@@ -577,9 +544,8 @@ def observation_replies_open(*, workorder: WorkOrder, user) -> list:
     return list(ObservationReply.objects.filter(workorder=workorder, decision="").order_by("pk"))
 
 
-def reopen_counts_by_source(
-    *, user, since: datetime.datetime | None = None, until: datetime.datetime | None = None, engineer=None
-) -> dict[str, int]:
+def reopen_counts_by_source(*, user, since: datetime.datetime | None = None,
+                            until: datetime.datetime | None = None, engineer=None) -> dict[str, int]:  # fmt: skip
     """How many reopens each source caused in a period (for reports and statistics), scoped to what the user may
     see; `engineer`: only orders assigned to that engineer. Every source is present (0 when none)."""
     from django.db.models import Count

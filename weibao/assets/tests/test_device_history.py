@@ -18,14 +18,8 @@ pytestmark = pytest.mark.django_db
 @pytest.fixture
 def device(manager):
     customer = CustomerFactory()
-    return device_create(
-        actor=manager,
-        customer=customer,
-        site=SiteFactory(customer=customer),
-        vendor=VendorFactory(),
-        model="S5735",
-        serial_number="SN-H1",
-    )
+    return device_create(actor=manager, customer=customer, site=SiteFactory(customer=customer), vendor=VendorFactory(),
+                         model="S5735", serial_number="SN-H1")  # fmt: skip
 
 
 def test_an_event_is_never_changed(device):

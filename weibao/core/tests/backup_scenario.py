@@ -33,11 +33,9 @@ def make() -> None:
 
 # No collectstatic on the scratch install: plain static URLs for the pages (the "file missing" page extends base.html).
 @override_settings(
-    STORAGES={
-        "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
-        "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
-    }
-)
+    STORAGES={"default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+              "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"}}
+)  # fmt: skip
 def download(ids: dict) -> None:
     from weibao.accounts.models import User
 
@@ -49,13 +47,8 @@ def download(ids: dict) -> None:
     for url in urls:
         response = client.get(url)
         body = b"".join(response.streaming_content) if response.streaming else response.content
-        result.append(
-            {
-                "status": response.status_code,
-                "sha256": hashlib.sha256(body).hexdigest(),
-                "missing_page": b'data-testid="file-missing"' in body,
-            }
-        )
+        result.append({"status": response.status_code, "sha256": hashlib.sha256(body).hexdigest(),
+                       "missing_page": b'data-testid="file-missing"' in body})  # fmt: skip
     print(json.dumps(result))  # noqa: T201
 
 

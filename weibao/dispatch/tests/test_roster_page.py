@@ -20,21 +20,14 @@ pytestmark = pytest.mark.django_db
 
 def _shift(engineer, *, day: dt.date, start: int, hours: int, **kwargs):
     starts_at = timezone.make_aware(dt.datetime.combine(day, dt.time(start)))
-    return RosterEntryFactory(
-        engineer=engineer, date=day, starts_at=starts_at, ends_at=starts_at + dt.timedelta(hours=hours), **kwargs
-    )
+    return RosterEntryFactory(engineer=engineer, date=day, starts_at=starts_at,
+                              ends_at=starts_at + dt.timedelta(hours=hours), **kwargs)  # fmt: skip
 
 
 def test_week_grid_shows_each_shift_escaped_with_its_controls(client, manager, make_user):
     today = timezone.localdate()
-    night = _shift(
-        make_user("field_engineer", name="<i>夜班</i>"),
-        day=today,
-        start=20,
-        hours=12,
-        kind="standby",
-        note="<b>带钥匙</b>",
-    )
+    night = _shift(make_user("field_engineer", name="<i>夜班</i>"), day=today, start=20, hours=12,
+                   kind="standby", note="<b>带钥匙</b>")  # fmt: skip
     client.force_login(manager)
     client.cookies[settings.LANGUAGE_COOKIE_NAME] = "en"
     body = client.get(reverse("dispatch:roster")).content.decode()
@@ -72,12 +65,8 @@ def test_roster_page_queries_do_not_grow_with_shifts(client, manager, make_user)
     with CaptureQueriesContext(connection) as few:
         client.get(reverse("dispatch:roster"))
     for i in range(12):
-        _shift(
-            make_user("field_engineer"),
-            day=day - dt.timedelta(days=day.weekday()) + dt.timedelta(days=i % 7),
-            start=6 + i,
-            hours=4,
-        )
+        _shift(make_user("field_engineer"), day=day - dt.timedelta(days=day.weekday()) + dt.timedelta(days=i % 7),
+               start=6 + i, hours=4)  # fmt: skip
     with CaptureQueriesContext(connection) as many:
         response = client.get(reverse("dispatch:roster"))
     assert response.content.decode().count('class="row-actions"') == 13

@@ -23,13 +23,8 @@ def test_two_managers_record_one_result(order_a, manager):
 
     def record(i: int) -> None:
         try:
-            services.callback_record(
-                callback=Callback.objects.get(pk=cb.pk),
-                actor=manager,
-                outcome="reached",
-                satisfaction=5,
-                expected_version=1,
-            )
+            services.callback_record(callback=Callback.objects.get(pk=cb.pk), actor=manager, outcome="reached",
+                                     satisfaction=5, expected_version=1)  # fmt: skip
         except (StaleEdit, TransitionNotAllowed) as exc:
             refused.append(type(exc).__name__)
 
@@ -40,15 +35,8 @@ def test_two_managers_record_one_result(order_a, manager):
 
 def test_complaints_at_once_get_distinct_numbers(order_a, manager):
     def register(i: int) -> None:
-        services.complaint_register(
-            actor=manager,
-            customer=order_a.organisation,
-            order=order_a,
-            source="phone",
-            category="late",
-            complainant_name="王",
-            description=f"第{i}次",
-        )
+        services.complaint_register(actor=manager, customer=order_a.organisation, order=order_a, source="phone",
+                                    category="late", complainant_name="王", description=f"第{i}次")  # fmt: skip
 
     assert run_threads(4, register) == []
     numbers = list(Complaint.objects.values_list("number", flat=True))

@@ -71,15 +71,9 @@ def counted_part(db):
     from weibao.spares.models import Part
 
     return Part.objects.create(
-        part_number="P-SFP-1G",
-        name="千兆光模块",
-        model="SFP-GE-LX",
-        tracking="counted",
-        min_level=5,
-        unit_cost=Decimal("120.00"),
-        price=Decimal("260.00"),
-        unit="个",
-    )
+        part_number="P-SFP-1G", name="千兆光模块", model="SFP-GE-LX", tracking="counted", min_level=5,
+        unit_cost=Decimal("120.00"), price=Decimal("260.00"), unit="个",
+    )  # fmt: skip
 
 
 @pytest.fixture
@@ -87,12 +81,6 @@ def serial_part(db):
     from weibao.spares.models import Part
 
     return Part.objects.create(
-        part_number="P-CAM-4MP",
-        name="网络摄像机",
-        model="DS-2CD3T46",
-        tracking="serial",
-        min_level=0,
-        unit_cost=Decimal("800.00"),
-        price=Decimal("1280.00"),
-        unit="台",
-    )
+        part_number="P-CAM-4MP", name="网络摄像机", model="DS-2CD3T46", tracking="serial", min_level=0,
+        unit_cost=Decimal("800.00"), price=Decimal("1280.00"), unit="台",
+    )  # fmt: skip

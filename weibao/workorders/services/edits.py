@@ -51,29 +51,16 @@ from weibao.workorders.services.transitions import _reopen
 # --- edits, assignment, comments, work log ------------------------------------------------------------------------
 
 EDITABLE_FIELDS = {
-    "severity",
-    "category",
-    "cause",
-    "title",
-    "symptom",
-    "project",
-    "service_type",
-    "chargeable",
-    "branch",
-    "reporter_name",
-    "reporter_phone",
-    "reporter_email",
-    "contact",
-    "site",
-}
+    "severity", "category", "cause", "title", "symptom", "project", "service_type", "chargeable", "branch",
+    "reporter_name", "reporter_phone", "reporter_email", "contact", "site",
+}  # fmt: skip
 TEXT_LIMITS = {"title": 200, "symptom": None, "reporter_name": 100, "reporter_phone": 40, "reporter_email": 254}
 CHOICES = {"severity": Severity, "category": Category, "cause": Cause, "service_type": ServiceType}
 
 
 @transaction.atomic
-def workorder_update(
-    *, workorder: WorkOrder, actor: User, expected_version: int, devices: Sequence | None = None, **fields: Any
-) -> WorkOrder:
+def workorder_update(*, workorder: WorkOrder, actor: User, expected_version: int, devices: Sequence | None = None,
+                     **fields: Any) -> WorkOrder:  # fmt: skip
     """Triage edits (severity, category, cause, devices …): one UPDATED event with before/after per field.
 
     Raises StaleEdit when somebody else saved the order since `expected_version` was read.
@@ -107,9 +94,8 @@ def workorder_update(
         errors["devices"] = _("A device does not belong to the customer.")
     if errors:
         raise ValidationError(errors)
-    diff = {
-        name: [_json(getattr(wo, name)), _json(value)] for name, value in fields.items() if getattr(wo, name) != value
-    }
+    diff = {name: [_json(getattr(wo, name)), _json(value)] for name, value in fields.items()
+            if getattr(wo, name) != value}  # fmt: skip
     if devices is not None:
         old_ids = sorted(wo.devices.values_list("pk", flat=True))
         new_ids = sorted(d.pk for d in devices)
@@ -135,9 +121,8 @@ def workorder_update(
 
 
 @transaction.atomic
-def workorder_assign(
-    *, workorder: WorkOrder, actor: User, assignee: User | None, expected_version: int | None = None
-) -> WorkOrder:
+def workorder_assign(*, workorder: WorkOrder, actor: User, assignee: User | None,
+                     expected_version: int | None = None) -> WorkOrder:  # fmt: skip
     """Give the order to an engineer (or nobody) without a state move; one ASSIGNED event."""
     _check_actor(actor, action_perm("assign"), workorder)
     if assignee is not None and (not assignee.is_internal or not assignee.is_active):
@@ -159,20 +144,10 @@ def workorder_assign(
 
 
 @transaction.atomic
-def workorder_comment(
-    *,
-    workorder: WorkOrder,
-    actor: User,
-    body: str,
-    attachments: Sequence[UploadedFile] = (),
-    internal: bool = False,
-    source_ref: str = "",
-    reopen: bool = False,
-    from_customer: bool = False,
-    automated: bool = False,
-    channel: str = "web",
-    sender: str = "",
-) -> WorkOrderEvent:
+def workorder_comment(*, workorder: WorkOrder, actor: User, body: str, attachments: Sequence[UploadedFile] = (),
+                      internal: bool = False, source_ref: str = "", reopen: bool = False,
+                      from_customer: bool = False, automated: bool = False, channel: str = "web",
+                      sender: str = "") -> WorkOrderEvent:  # fmt: skip
     """A note on the timeline. A customer's note while the order observes never reopens it by itself (issue 23): it
     raises the flag "客户在观察期内回复" and the desk decides (services.observation). `from_customer` says the note
     comes from the customer's side although the actor is not a customer account (a reply mail from the reporter or a
@@ -198,9 +173,8 @@ def workorder_comment(
         _store_attachment(wo, upload, info, actor=actor, event=event, internal=internal)
     customer_side = actor.is_customer or from_customer
     if reopen and actor.is_internal and wo.status in OBSERVATION_STATUSES | {Status.CLOSED}:
-        _reopen(
-            wo, actor=actor, perm=action_perm("reopen"), reason=body, kind=EventKind.REOPENED, source=ReopenSource.STAFF
-        )
+        _reopen(wo, actor=actor, perm=action_perm("reopen"), reason=body, kind=EventKind.REOPENED,
+                source=ReopenSource.STAFF)  # fmt: skip
     elif customer_side and not internal and not automated and wo.status in OBSERVATION_STATUSES:
         observation_reply_record(wo=wo, event=event, channel=channel, sender=sender or str(actor), text=body)
     _copy_back(workorder, wo)
@@ -208,9 +182,8 @@ def workorder_comment(
 
 
 @transaction.atomic
-def workorder_log_work(
-    *, workorder: WorkOrder, actor: User, minutes: int, note: str, kind: str = WorkKind.REMOTE
-) -> WorkLog:
+def workorder_log_work(*, workorder: WorkOrder, actor: User, minutes: int, note: str,
+                       kind: str = WorkKind.REMOTE) -> WorkLog:  # fmt: skip
     """Record time spent (remote diagnosis, on site, travel) with what was done."""
     _check_actor(actor, action_perm("log_work"), workorder)
     note = _clean_text(note, "note", required=True)
@@ -226,16 +199,9 @@ def workorder_log_work(
 
 
 @transaction.atomic
-def legacy_review_add(
-    *,
-    workorder: WorkOrder,
-    actor: User,
-    notes: str,
-    next_steps: str = "",
-    customer_report: str = "",
-    next_review_on: datetime.date | None = None,
-    expected_version: int | None = None,
-) -> LegacyReview:
+def legacy_review_add(*, workorder: WorkOrder, actor: User, notes: str, next_steps: str = "",
+                      customer_report: str = "", next_review_on: datetime.date | None = None,
+                      expected_version: int | None = None) -> LegacyReview:  # fmt: skip
     """Review an order past its time limit (遗留问题): notes, next steps, optionally a report for the customer.
     `next_review_on`: the day of the next review (a reminder goes to the reviewer and the manager that working day,
     issue 22); it cannot lie in the past."""
@@ -255,16 +221,9 @@ def legacy_review_add(
         internal=not customer_report,
         data={"next_steps": next_steps, "next_review_on": next_review_on.isoformat() if next_review_on else None},
     )
-    return LegacyReview.objects.create(
-        workorder=wo,
-        reviewer=actor,
-        notes=notes,
-        next_steps=next_steps,
-        customer_report=customer_report,
-        next_review_on=next_review_on,
-        event=event,
-        reviewed_at=event.created_at,
-    )
+    return LegacyReview.objects.create(workorder=wo, reviewer=actor, notes=notes, next_steps=next_steps,
+                                       customer_report=customer_report, next_review_on=next_review_on, event=event,
+                                       reviewed_at=event.created_at)  # fmt: skip
 
 
 def alerts_mark_read(*, user: User, alert_ids: Sequence[int] | None = None) -> int:

@@ -68,12 +68,8 @@ def _check_reported_at(reported_at: datetime.datetime | None, *, historic: bool 
     if reported_at > now + REPORTED_AT_TOLERANCE:
         raise ValidationError({"reported_at": _("The time of the call cannot be in the future.")})
     if reported_at < now - REPORTED_AT_MAX_AGE and not historic:
-        raise ValidationError(
-            {
-                "reported_at": _("The call is more than %(days)d days ago: register it as history.")
-                % {"days": REPORTED_AT_MAX_AGE.days}
-            }
-        )
+        raise ValidationError({"reported_at": _("The call is more than %(days)d days ago: register it as history.")
+                               % {"days": REPORTED_AT_MAX_AGE.days}})  # fmt: skip
     return min(reported_at, now)
 
 
@@ -244,13 +240,11 @@ def _device_on_the_spot(actor: User, report: dict, new_device: dict):
     if not new_device.get("vendor") or not (new_device.get("model") or "").strip():
         raise ValidationError({"new_device_model": _("Give at least the vendor and the model of the new device.")})
     try:
-        return device_create(
-            actor=actor, customer=customer, site=site, vendor=new_device["vendor"], model=new_device["model"], **fields
-        )
+        return device_create(actor=actor, customer=customer, site=site, vendor=new_device["vendor"],
+                             model=new_device["model"], **fields)  # fmt: skip
     except ValidationError as exc:
-        raise ValidationError(
-            {f"new_device_{k}" if k != "__all__" else "new_device_model": v for k, v in exc.message_dict.items()}
-        ) from exc
+        raise ValidationError({f"new_device_{k}" if k != "__all__" else "new_device_model": v
+                               for k, v in exc.message_dict.items()}) from exc  # fmt: skip
 
 
 MAX_BATCH = 100  # reports per batch request
@@ -370,15 +364,8 @@ def workorder_attach_document(*, event, content: bytes, name: str, content_type:
     existing = Attachment.objects.filter(event=event, original_name=name).first()
     if existing is not None:
         return existing
-    attachment = Attachment(
-        workorder_id=event.workorder_id,
-        event=event,
-        original_name=name,
-        content_type=content_type,
-        size=len(content),
-        sha256=hashlib.sha256(content).hexdigest(),
-        uploaded_by=actor,
-    )
+    attachment = Attachment(workorder_id=event.workorder_id, event=event, original_name=name, content_type=content_type,
+                            size=len(content), sha256=hashlib.sha256(content).hexdigest(), uploaded_by=actor)  # fmt: skip
     attachment.file.save(name, ContentFile(content), save=False)
     attachment.save()
     return attachment

@@ -46,12 +46,8 @@ from weibao.workorders.services.transitions import _move, _reopen
 LINK_PURPOSE = "workorders.observation"
 ANSWERS = [CustomerAnswer.FIXED.value, CustomerAnswer.NOT_FIXED.value]
 # SMS answers: "reply 1 / 2" (full-width digits too; Chinese phones often send them).
-SMS_ANSWERS = {
-    "1": CustomerAnswer.FIXED,
-    "１": CustomerAnswer.FIXED,
-    "2": CustomerAnswer.NOT_FIXED,
-    "２": CustomerAnswer.NOT_FIXED,
-}
+SMS_ANSWERS = {"1": CustomerAnswer.FIXED, "１": CustomerAnswer.FIXED, "2": CustomerAnswer.NOT_FIXED,
+               "２": CustomerAnswer.NOT_FIXED}  # fmt: skip
 
 # Words that make a reply read like "the fault is back" (pre-marking only; the desk decides).
 _RECURRENCE = re.compile(
@@ -59,9 +55,8 @@ _RECURRENCE = re.compile(
     r"doesn't work|does not work|recur|same problem)",
     re.IGNORECASE,
 )
-_NEGATED = re.compile(
-    r"(已解决|可以结单|恢复正常|正常了|好了|谢谢|感谢|thanks|thank you|works now|working now)", re.IGNORECASE
-)
+_NEGATED = re.compile(r"(已解决|可以结单|恢复正常|正常了|好了|谢谢|感谢|thanks|thank you|works now|working now)",
+                      re.IGNORECASE)  # fmt: skip
 
 
 _STRONG = re.compile(r"还是|仍|又|still|again", re.IGNORECASE)
@@ -79,49 +74,26 @@ def looks_like_recurrence(text: str) -> bool:
 # --- replies during observation -------------------------------------------------------------------------------------
 
 
-def observation_reply_record(
-    *, wo: WorkOrder, event: WorkOrderEvent, channel: str, sender: str, text: str
-) -> ObservationReply:
+def observation_reply_record(*, wo: WorkOrder, event: WorkOrderEvent, channel: str, sender: str,
+                             text: str) -> ObservationReply:  # fmt: skip
     """Called with the order row locked (by workorder_comment): a customer's reply while the order observes raises
     the flag and waits for the desk. Never reopens."""
     reply = ObservationReply.objects.create(
-        organisation_id=wo.organisation_id,
-        workorder=wo,
-        event=event,
-        channel=channel[:16],
-        sender=sender[:254],
-        text=text,
-        suspected_recurrence=looks_like_recurrence(text),
-    )
+        organisation_id=wo.organisation_id, workorder=wo, event=event, channel=channel[:16], sender=sender[:254],
+        text=text, suspected_recurrence=looks_like_recurrence(text),
+    )  # fmt: skip
     if not wo.observation_reply_pending:
         wo.observation_reply_pending = True
         _save(wo, ["observation_reply_pending"])
-    _event(
-        wo,
-        kind=EventKind.OBSERVATION_REPLY,
-        actor=event.actor,
-        body=text,
-        internal=True,
-        data={
-            "reply": reply.pk,
-            "channel": channel,
-            "sender": sender,
-            "suspected_recurrence": reply.suspected_recurrence,
-        },
-    )
+    _event(wo, kind=EventKind.OBSERVATION_REPLY, actor=event.actor, body=text, internal=True,
+           data={"reply": reply.pk, "channel": channel, "sender": sender,
+                 "suspected_recurrence": reply.suspected_recurrence})  # fmt: skip
     return reply
 
 
 @transaction.atomic
-def workorder_reply_decide(
-    *,
-    workorder: WorkOrder,
-    actor: User,
-    decision: str,
-    reason_code: str = "",
-    reason: str = "",
-    expected_version: int | None = None,
-) -> WorkOrder:
+def workorder_reply_decide(*, workorder: WorkOrder, actor: User, decision: str, reason_code: str = "",
+                           reason: str = "", expected_version: int | None = None) -> WorkOrder:  # fmt: skip
     """The desk decides about the customer's reply (one click): reopen — a reason from the list and a text are
     required — or keep observing. Either way the flag comes down and the open replies are settled."""
     if decision not in (ReplyDecision.REOPENED, ReplyDecision.KEPT):
@@ -137,21 +109,13 @@ def workorder_reply_decide(
         return workorder
     _check_version(wo, expected_version)
     if decision == ReplyDecision.REOPENED:
-        return _reopen(
-            workorder,
-            actor=actor,
-            perm=action_perm("reply_reopen"),
-            reason=reason,
-            kind=EventKind.REOPENED,
-            source=ReopenSource.DESK_REPLY,
-            reason_code=reason_code,
-            data={"replies": _open_reply_ids(wo)},
-        )
+        return _reopen(workorder, actor=actor, perm=action_perm("reply_reopen"), reason=reason,
+                       kind=EventKind.REOPENED, source=ReopenSource.DESK_REPLY, reason_code=reason_code,
+                       data={"replies": _open_reply_ids(wo)})  # fmt: skip
     now = timezone.now()
     replies = _open_reply_ids(wo)
-    ObservationReply.objects.filter(pk__in=replies).update(
-        decision=ReplyDecision.KEPT, decided_by=actor, decided_at=now
-    )
+    ObservationReply.objects.filter(pk__in=replies).update(decision=ReplyDecision.KEPT, decided_by=actor,
+                                                           decided_at=now)  # fmt: skip
     wo.observation_reply_pending = False
     _save(wo, ["observation_reply_pending"])
     _event(wo, kind=EventKind.OBSERVATION_KEPT, actor=actor, body=reason, internal=True, data={"replies": replies})
@@ -167,16 +131,8 @@ def _open_reply_ids(wo: WorkOrder) -> list[int]:
 
 
 @transaction.atomic
-def workorder_customer_answer(
-    *,
-    workorder: WorkOrder,
-    answer: str,
-    source: str,
-    channel: str,
-    answered_by: str,
-    actor: User | None = None,
-    note: str = "",
-) -> WorkOrder:
+def workorder_customer_answer(*, workorder: WorkOrder, answer: str, source: str, channel: str, answered_by: str,
+                              actor: User | None = None, note: str = "") -> WorkOrder:  # fmt: skip
     """The customer answers the resolution notice. "fixed": a resolved order goes into observation (an observing
     one records the confirmation); "not fixed": the order reopens with `source` recorded. Who answered, when and
     through which channel go on the timeline (and, for links, on the ActionLink row)."""
@@ -188,17 +144,9 @@ def workorder_customer_answer(
         wo = _lock(workorder)
         if wo.status not in OBSERVATION_STATUSES | {Status.CLOSED, Status.REOPENED}:
             raise TransitionNotAllowed(current=str(Status(wo.status).label), requested=str(Status.REOPENED.label))
-        return _reopen(
-            workorder,
-            actor=actor,
-            perm=action_perm("reopen"),
-            reason=reason,
-            kind=EventKind.CUSTOMER_REJECTED,
-            source=source,
-            reason_code=ReopenReason.NOT_FIXED,
-            channel=channel,
-            answered_by=answered_by,
-        )
+        return _reopen(workorder, actor=actor, perm=action_perm("reopen"), reason=reason,
+                       kind=EventKind.CUSTOMER_REJECTED, source=source, reason_code=ReopenReason.NOT_FIXED,
+                       channel=channel, answered_by=answered_by)  # fmt: skip
     if answer != CustomerAnswer.FIXED:
         raise ValidationError({"answer": _("Unknown answer.")})
     wo = _lock(workorder)
@@ -219,9 +167,8 @@ def observation_links_for(*, workorder: WorkOrder, recipient: str, channel: str)
     one spends the other). Called while the notice is rendered."""
     from django.conf import settings
 
-    link = action_links.action_link_create(
-        purpose=LINK_PURPOSE, target=workorder, recipient=recipient, channel=channel, choices=ANSWERS
-    )
+    link = action_links.action_link_create(purpose=LINK_PURPOSE, target=workorder, recipient=recipient,
+                                           channel=channel, choices=ANSWERS)  # fmt: skip
     base = settings.SITE_URL.rstrip("/")
     return {
         answer: base + reverse("workorders:answer", args=[action_links.action_link_token(link, answer)])
@@ -232,14 +179,9 @@ def observation_links_for(*, workorder: WorkOrder, recipient: str, channel: str)
 def _answer_handler(note: str, source: str, channel: str | None = None):
     def handle(link, choice: str) -> WorkOrder:
         workorder = WorkOrder.objects.get(pk=link.target_id)
-        return workorder_customer_answer(
-            workorder=workorder,
-            answer=choice,
-            source=source,
-            channel=channel or link.channel,
-            answered_by=link.recipient,
-            note=note,
-        )
+        return workorder_customer_answer(workorder=workorder, answer=choice, source=source,
+                                         channel=channel or link.channel, answered_by=link.recipient,
+                                         note=note)  # fmt: skip
 
     return handle
 
@@ -247,9 +189,8 @@ def _answer_handler(note: str, source: str, channel: str | None = None):
 def observation_link_answer(*, token: str, note: str = "") -> WorkOrder:
     """A customer opened one of the notice's links and confirmed: spend the link and answer. Raises
     core.action_links.LinkError (invalid, used, expired) or TransitionNotAllowed (the order moved on)."""
-    return action_links.action_link_use(
-        token, purpose=LINK_PURPOSE, handler=_answer_handler(note, ReopenSource.CUSTOMER_LINK)
-    )
+    return action_links.action_link_use(token, purpose=LINK_PURPOSE,
+                                        handler=_answer_handler(note, ReopenSource.CUSTOMER_LINK))  # fmt: skip
 
 
 def observation_link_preview(*, token: str) -> tuple[WorkOrder, str, object]:
@@ -275,9 +216,8 @@ def observation_sms_answer(*, phone: str, text: str) -> str:
         return "unknown"
     now = timezone.now()
     candidates = ActionLink.objects.filter(purpose=LINK_PURPOSE, channel="sms", expires_at__gt=now).order_by("-pk")
-    link = next(
-        (c for c in candidates.filter(recipient__endswith=key[-8:])[:20] if _phone_key(c.recipient) == key), None
-    )
+    link = next((c for c in candidates.filter(recipient__endswith=key[-8:])[:20] if _phone_key(c.recipient) == key),
+                None)  # fmt: skip
     if link is None:
         return "unknown"
     answer = SMS_ANSWERS.get((text or "").strip())
@@ -285,9 +225,8 @@ def observation_sms_answer(*, phone: str, text: str) -> str:
         if link.used_at is not None:
             return "used"  # answered before (a repeated "2", or the e-mail link was used): nothing happens twice
         try:
-            action_links.action_link_use_row(
-                link, answer, channel="sms", handler=_answer_handler("", ReopenSource.CUSTOMER_SMS, "sms")
-            )
+            action_links.action_link_use_row(link, answer, channel="sms",
+                                             handler=_answer_handler("", ReopenSource.CUSTOMER_SMS, "sms"))  # fmt: skip
         except action_links.LinkUsed:
             return "used"  # a concurrent answer won
         return str(answer)
@@ -295,7 +234,6 @@ def observation_sms_answer(*, phone: str, text: str) -> str:
 
     workorder = WorkOrder.objects.get(pk=link.target_id)
     body = _("SMS from %(phone)s:") % {"phone": phone} + "\n" + (text or "").strip()
-    workorder_comment(
-        workorder=workorder, actor=system_user(), body=body, from_customer=True, channel="sms", sender=phone
-    )
+    workorder_comment(workorder=workorder, actor=system_user(), body=body, from_customer=True, channel="sms",
+                      sender=phone)  # fmt: skip
     return "reply"

@@ -115,9 +115,8 @@ def _move(
     payload = dict(data)
     if fields_diff:
         payload["fields"] = fields_diff
-    event = _event(
-        wo, kind=kind or TRANSITION_EVENT[to], actor=actor, old_status=old, new_status=to, body=body, data=payload
-    )
+    event = _event(wo, kind=kind or TRANSITION_EVENT[to], actor=actor, old_status=old, new_status=to, body=body,
+                   data=payload)  # fmt: skip
     _copy_back(workorder, wo)
     workorder._moved_event = event  # the event of this move, for callers that record more about it (a Reopen)
     return workorder
@@ -137,60 +136,32 @@ def _take_if_unassigned(wo: WorkOrder, actor: User) -> dict[str, Any]:
 def workorder_acknowledge(*, workorder: WorkOrder, actor: User, note: str = "", expected_version: int | None = None):
     """The duty engineer takes the report (stops the response clock); the order becomes theirs if unassigned."""
     note = _clean_text(note, "note")
-    return _move(
-        workorder,
-        actor=actor,
-        perm=action_perm("acknowledge"),
-        to=Status.ACKNOWLEDGED,
-        body=note,
-        changes=lambda wo, now: _first_response(wo, now) | _take_if_unassigned(wo, actor),
-        expected_version=expected_version,
-        unchanged_if=lambda wo: wo.status == Status.ACKNOWLEDGED,
-    )
+    return _move(workorder, actor=actor, perm=action_perm("acknowledge"), to=Status.ACKNOWLEDGED, body=note,
+                 changes=lambda wo, now: _first_response(wo, now) | _take_if_unassigned(wo, actor),
+                 expected_version=expected_version,
+                 unchanged_if=lambda wo: wo.status == Status.ACKNOWLEDGED)  # fmt: skip
 
 
 @transaction.atomic
-def workorder_start_diagnosis(
-    *, workorder: WorkOrder, actor: User, note: str = "", expected_version: int | None = None
-) -> WorkOrder:
+def workorder_start_diagnosis(*, workorder: WorkOrder, actor: User, note: str = "",
+                              expected_version: int | None = None) -> WorkOrder:  # fmt: skip
     """Remote diagnosis (远程诊断) begins: log in, look at the logs, talk the customer through checks."""
     note = _clean_text(note, "note")
-    return _move(
-        workorder,
-        actor=actor,
-        perm=action_perm("start_diagnosis"),
-        to=Status.DIAGNOSING,
-        body=note,
-        changes=lambda wo, now: _first_response(wo, now) | _take_if_unassigned(wo, actor),
-        expected_version=expected_version,
-        unchanged_if=lambda wo: wo.status == Status.DIAGNOSING,
-    )
+    return _move(workorder, actor=actor, perm=action_perm("start_diagnosis"), to=Status.DIAGNOSING, body=note,
+                 changes=lambda wo, now: _first_response(wo, now) | _take_if_unassigned(wo, actor),
+                 expected_version=expected_version,
+                 unchanged_if=lambda wo: wo.status == Status.DIAGNOSING)  # fmt: skip
 
 
 @transaction.atomic
-def workorder_dispatch(
-    *,
-    workorder: WorkOrder,
-    actor: User,
-    engineer: User,
-    note: str = "",
-    appointment_at: datetime.datetime | None = None,
-    customer_agreed: bool = False,
-    appointment_reason: str = "",
-    expected_version: int | None = None,
-) -> WorkOrder:
+def workorder_dispatch(*, workorder: WorkOrder, actor: User, engineer: User, note: str = "",
+                       appointment_at: datetime.datetime | None = None, customer_agreed: bool = False,
+                       appointment_reason: str = "", expected_version: int | None = None) -> WorkOrder:  # fmt: skip
     """The manager sends a field engineer (or re-assigns to another one)."""
     note = _clean_text(note, "note")
-    if (
-        not engineer.is_internal
-        or not engineer.is_active
-        or engineer.role
-        not in (
-            Role.FIELD_ENGINEER,
-            Role.DUTY_ENGINEER,
-            Role.SERVICE_MANAGER,
-        )
-    ):
+    if not engineer.is_internal or not engineer.is_active or engineer.role not in (
+        Role.FIELD_ENGINEER, Role.DUTY_ENGINEER, Role.SERVICE_MANAGER,
+    ):  # fmt: skip
         raise ValidationError({"engineer": _("Choose an active engineer of our company.")})
     if appointment_at is not None:
         _check_appointment(appointment_at)  # refused before anything moves
@@ -206,29 +177,18 @@ def workorder_dispatch(
     if not may_dispatch(actor, branch_id=workorder.branch_id, manager_perm=action_perm("dispatch")):
         raise PermissionDenied(action_perm("dispatch"))  # the duty engineer outside the rule: ask the manager instead
     perm = action_perm("dispatch") if has_perm(actor, action_perm("dispatch")) else "workorders.dispatch_on_duty"
-    wo = _move(
-        workorder,
-        actor=actor,
-        perm=perm,
-        to=Status.DISPATCHED,
-        body=note,
-        data={"engineer": engineer.pk},
-        expected_version=expected_version,
-        changes=lambda wo, now: {"assignee": engineer, "accepted_at": None, **_first_response(wo, now)},
-        unchanged_if=same_engineer,
-    )
+    wo = _move(workorder, actor=actor, perm=perm, to=Status.DISPATCHED, body=note,
+               data={"engineer": engineer.pk}, expected_version=expected_version,
+               changes=lambda wo, now: {"assignee": engineer, "accepted_at": None, **_first_response(wo, now)},
+               unchanged_if=same_engineer)  # fmt: skip
     if appointment_at is not None:
         # Sent to the same engineer again: the move was a no-op, so the new time must still match the version read
         # (after a real move the version is our own).
         try:
-            wo = workorder_set_appointment(
-                workorder=wo,
-                actor=actor,
-                appointment_at=appointment_at,
-                note=_clean_text(appointment_reason, "appointment_reason"),
-                customer_agreed=customer_agreed,
-                expected_version=expected_version if repeated else None,
-            )
+            wo = workorder_set_appointment(workorder=wo, actor=actor, appointment_at=appointment_at,
+                                           note=_clean_text(appointment_reason, "appointment_reason"),
+                                           customer_agreed=customer_agreed,
+                                           expected_version=expected_version if repeated else None)  # fmt: skip
         except ValidationError as exc:
             # The visit's reason is the dispatch's `appointment_reason` (its `note` is the engineer's instructions).
             raise ValidationError(
@@ -238,9 +198,8 @@ def workorder_dispatch(
 
 
 @transaction.atomic
-def workorder_accept(
-    *, workorder: WorkOrder, actor: User, note: str = "", expected_version: int | None = None
-) -> WorkOrder:
+def workorder_accept(*, workorder: WorkOrder, actor: User, note: str = "",
+                     expected_version: int | None = None) -> WorkOrder:  # fmt: skip
     """The dispatched engineer accepts the job (not a state move; recorded on the timeline)."""
     _check_actor(actor, action_perm("accept"), workorder)
     note = _clean_text(note, "note")
@@ -275,9 +234,8 @@ def workorder_request_dispatch(*, workorder: WorkOrder, actor: User, note: str =
     note = _clean_text(note, "note")
     wo = _lock(workorder)
     if Status.DISPATCHED not in TRANSITIONS[wo.status]:
-        raise TransitionNotAllowed(
-            current=str(Status(wo.status).label), requested=str(EventKind.DISPATCH_REQUESTED.label)
-        )
+        raise TransitionNotAllowed(current=str(Status(wo.status).label),
+                                   requested=str(EventKind.DISPATCH_REQUESTED.label))  # fmt: skip
     since = timezone.now() - REQUEST_DISPATCH_QUIET
     if not wo.events.filter(kind=EventKind.DISPATCH_REQUESTED, created_at__gte=since).exists():
         _event(wo, kind=EventKind.DISPATCH_REQUESTED, actor=actor, body=note, internal=True)
@@ -286,9 +244,8 @@ def workorder_request_dispatch(*, workorder: WorkOrder, actor: User, note: str =
 
 
 @transaction.atomic
-def workorder_decline(
-    *, workorder: WorkOrder, actor: User, reason: str, expected_version: int | None = None
-) -> WorkOrder:
+def workorder_decline(*, workorder: WorkOrder, actor: User, reason: str,
+                      expected_version: int | None = None) -> WorkOrder:  # fmt: skip
     """The dispatched engineer cannot take the job (another site, ill, no skill): the order waits, dispatched but
     unassigned, for the manager to send someone else (they are told; the reason is on the timeline)."""
     _check_actor(actor, action_perm("decline"), workorder)
@@ -342,9 +299,8 @@ def _check_appointment(appointment_at: datetime.datetime) -> None:
         raise ValidationError({"appointment_at": _("The agreed visit time lies in the past.")})
     horizon = appointment_horizon()
     if appointment_at > now + horizon:
-        raise ValidationError(
-            {"appointment_at": _("A visit can be agreed at most %(days)d days ahead.") % {"days": horizon.days}}
-        )
+        raise ValidationError({"appointment_at": _("A visit can be agreed at most %(days)d days ahead.")
+                               % {"days": horizon.days}})  # fmt: skip
 
 
 def _check_late_visit(appointment_at, arrival, *, customer_agreed: bool, reason: str) -> None:
@@ -379,15 +335,9 @@ def _end_appointment_pause(clock, appointment_at: datetime.datetime, now: dateti
 
 
 @transaction.atomic
-def workorder_set_appointment(
-    *,
-    workorder: WorkOrder,
-    actor: User,
-    appointment_at: datetime.datetime,
-    note: str = "",
-    customer_agreed: bool = False,
-    expected_version: int | None = None,
-) -> WorkOrder:
+def workorder_set_appointment(*, workorder: WorkOrder, actor: User, appointment_at: datetime.datetime,
+                              note: str = "", customer_agreed: bool = False,
+                              expected_version: int | None = None) -> WorkOrder:  # fmt: skip
     """Record the visit time agreed with the customer (not in the past, not beyond the horizon). A time later than
     the arrival deadline must be the customer's choice (`customer_agreed` and a reason in `note`): the arrival clock
     then pauses from now until the appointment (SPEC §3: waiting on the customer; pause reason "visit time agreed
@@ -396,16 +346,8 @@ def workorder_set_appointment(
     note = _clean_text(note, "note")
     _check_appointment(appointment_at)
     wo = _lock(workorder)
-    if wo.status not in (
-        Status.ACKNOWLEDGED,
-        Status.DIAGNOSING,
-        Status.DISPATCHED,
-        Status.WAITING_CUSTOMER,
-        Status.ESCALATED,
-        Status.REOPENED,
-        Status.NEW,
-        Status.ON_SITE,
-    ):
+    if wo.status not in (Status.ACKNOWLEDGED, Status.DIAGNOSING, Status.DISPATCHED, Status.WAITING_CUSTOMER,
+                         Status.ESCALATED, Status.REOPENED, Status.NEW, Status.ON_SITE):  # fmt: skip
         raise TransitionNotAllowed(current=str(Status(wo.status).label), requested=str(EventKind.APPOINTMENT.label))
     if wo.appointment_at == appointment_at:
         _copy_back(workorder, wo)
@@ -439,28 +381,20 @@ def workorder_set_appointment(
 
 
 @transaction.atomic
-def workorder_arrive(
-    *, workorder: WorkOrder, actor: User, note: str = "", expected_version: int | None = None
-) -> WorkOrder:
+def workorder_arrive(*, workorder: WorkOrder, actor: User, note: str = "",
+                     expected_version: int | None = None) -> WorkOrder:  # fmt: skip
     """The engineer is on site (stops the arrival clock)."""
     note = _clean_text(note, "note")
-    return _move(
-        workorder,
-        actor=actor,
-        perm=action_perm("arrive"),
-        to=Status.ON_SITE,
-        body=note,
-        # The first arrival stops the arrival clock; later visits are on the timeline.
-        changes=lambda wo, now: {} if wo.arrived_at else {"arrived_at": now},
-        expected_version=expected_version,
-        unchanged_if=lambda wo: wo.status == Status.ON_SITE,
-    )
+    return _move(workorder, actor=actor, perm=action_perm("arrive"), to=Status.ON_SITE, body=note,
+                 # The first arrival stops the arrival clock; later visits are on the timeline.
+                 changes=lambda wo, now: {} if wo.arrived_at else {"arrived_at": now},
+                 expected_version=expected_version,
+                 unchanged_if=lambda wo: wo.status == Status.ON_SITE)  # fmt: skip
 
 
 @transaction.atomic
-def workorder_record_plan(
-    *, workorder: WorkOrder, actor: User, plan: str, expected_version: int | None = None
-) -> WorkOrder:
+def workorder_record_plan(*, workorder: WorkOrder, actor: User, plan: str,
+                          expected_version: int | None = None) -> WorkOrder:  # fmt: skip
     """A solution plan was submitted to the customer (stops the plan clock)."""
     _check_actor(actor, action_perm("record_plan"), workorder)
     plan = _clean_text(plan, "plan", required=True)
@@ -484,15 +418,8 @@ def workorder_record_plan(
 
 
 @transaction.atomic
-def workorder_resolve(
-    *,
-    workorder: WorkOrder,
-    actor: User,
-    resolution: str,
-    cause: str | None = None,
-    remote: bool | None = None,
-    expected_version: int | None = None,
-) -> WorkOrder:
+def workorder_resolve(*, workorder: WorkOrder, actor: User, resolution: str, cause: str | None = None,
+                      remote: bool | None = None, expected_version: int | None = None) -> WorkOrder:  # fmt: skip
     """Fixed (remotely or on site): stops the resolution clock and starts the observation period."""
     resolution = _clean_text(resolution, "resolution", required=True)
     if cause is not None and cause not in Cause.values:
@@ -510,34 +437,20 @@ def workorder_resolve(
             changes["cause"] = cause
         return changes
 
-    return _move(
-        workorder,
-        actor=actor,
-        perm=action_perm("resolve"),
-        to=Status.RESOLVED,
-        body=resolution,
-        data=lambda wo, now: {"remote": wo.arrived_at is None if remote is None else remote},
-        changes=decide,
-        expected_version=expected_version,
-        unchanged_if=lambda wo: wo.status == Status.RESOLVED,
-    )
+    return _move(workorder, actor=actor, perm=action_perm("resolve"), to=Status.RESOLVED, body=resolution,
+                 data=lambda wo, now: {"remote": wo.arrived_at is None if remote is None else remote},
+                 changes=decide, expected_version=expected_version,
+                 unchanged_if=lambda wo: wo.status == Status.RESOLVED)  # fmt: skip
 
 
 @transaction.atomic
-def workorder_wait_customer(
-    *, workorder: WorkOrder, actor: User, reason: str, expected_version: int | None = None
-) -> WorkOrder:
+def workorder_wait_customer(*, workorder: WorkOrder, actor: User, reason: str,
+                            expected_version: int | None = None) -> WorkOrder:  # fmt: skip
     """Waiting on the customer (a quote approval, access, a visit time): the clocks pause per policy."""
     reason = _clean_text(reason, "reason", required=True)
-    return _move(
-        workorder,
-        actor=actor,
-        perm=action_perm("wait_customer"),
-        to=Status.WAITING_CUSTOMER,
-        body=reason,
-        expected_version=expected_version,
-        unchanged_if=lambda wo: wo.status == Status.WAITING_CUSTOMER,
-    )
+    return _move(workorder, actor=actor, perm=action_perm("wait_customer"), to=Status.WAITING_CUSTOMER, body=reason,
+                 expected_version=expected_version,
+                 unchanged_if=lambda wo: wo.status == Status.WAITING_CUSTOMER)  # fmt: skip
 
 
 def _last_move_was_resume(workorder: WorkOrder, status: str) -> bool:
@@ -547,9 +460,8 @@ def _last_move_was_resume(workorder: WorkOrder, status: str) -> bool:
 
 
 @transaction.atomic
-def workorder_resume(
-    *, workorder: WorkOrder, actor: User, note: str = "", expected_version: int | None = None
-) -> WorkOrder:
+def workorder_resume(*, workorder: WorkOrder, actor: User, note: str = "",
+                     expected_version: int | None = None) -> WorkOrder:  # fmt: skip
     """The customer answered: back to the state the order waited in; the clocks run again."""
     note = _clean_text(note, "note")
     _check_actor(actor, action_perm("resume"), workorder)
@@ -564,126 +476,61 @@ def workorder_resume(
         status = current[0] if current else workorder.status
         raise TransitionNotAllowed(current=str(Status(status).label), requested=str(EventKind.RESUMED.label))
     back = current[1] or Status.ACKNOWLEDGED
-    return _move(
-        workorder,
-        actor=actor,
-        perm=action_perm("resume"),
-        to=back,
-        kind=EventKind.RESUMED,
-        body=note,
-        changes={"resume_status": "", "wait_reason": ""},
-        expected_version=expected_version,
-    )
+    return _move(workorder, actor=actor, perm=action_perm("resume"), to=back, kind=EventKind.RESUMED,
+                 body=note, changes={"resume_status": "", "wait_reason": ""},
+                 expected_version=expected_version)  # fmt: skip
 
 
 @transaction.atomic
-def workorder_escalate(
-    *, workorder: WorkOrder, actor: User, vendor, reason: str = "", expected_version: int | None = None
-) -> WorkOrder:
+def workorder_escalate(*, workorder: WorkOrder, actor: User, vendor, reason: str = "",
+                       expected_version: int | None = None) -> WorkOrder:  # fmt: skip
     """Escalate to the vendor's technical support (SPEC §4.7); the vendor's users can now see the order."""
     reason = _clean_text(reason, "reason")
-    return _move(
-        workorder,
-        actor=actor,
-        perm=action_perm("escalate"),
-        to=Status.ESCALATED,
-        body=reason,
-        data={"vendor": vendor.pk},
-        changes={"escalated_vendor": vendor},
-        expected_version=expected_version,
-        unchanged_if=lambda wo: wo.status == Status.ESCALATED and wo.escalated_vendor_id == vendor.pk,
-    )
+    return _move(workorder, actor=actor, perm=action_perm("escalate"), to=Status.ESCALATED, body=reason,
+                 data={"vendor": vendor.pk}, changes={"escalated_vendor": vendor}, expected_version=expected_version,
+                 unchanged_if=lambda wo: wo.status == Status.ESCALATED and wo.escalated_vendor_id == vendor.pk)  # fmt: skip
 
 
 @transaction.atomic
-def workorder_customer_confirm(
-    *, workorder: WorkOrder, actor: User, note: str = "", expected_version: int | None = None
-) -> WorkOrder:
+def workorder_customer_confirm(*, workorder: WorkOrder, actor: User, note: str = "",
+                               expected_version: int | None = None) -> WorkOrder:  # fmt: skip
     """The customer confirms the fix; the order observes until its observation period ends."""
     note = _clean_text(note, "note")
-    return _move(
-        workorder,
-        actor=actor,
-        perm=action_perm("customer_confirm"),
-        to=Status.OBSERVING,
-        body=note,
-        expected_version=expected_version,
-        unchanged_if=lambda wo: wo.status == Status.OBSERVING,
-    )
+    return _move(workorder, actor=actor, perm=action_perm("customer_confirm"), to=Status.OBSERVING, body=note,
+                 expected_version=expected_version,
+                 unchanged_if=lambda wo: wo.status == Status.OBSERVING)  # fmt: skip
 
 
 @transaction.atomic
-def workorder_customer_reject(
-    *, workorder: WorkOrder, actor: User, reason: str, expected_version: int | None = None
-) -> WorkOrder:
+def workorder_customer_reject(*, workorder: WorkOrder, actor: User, reason: str,
+                              expected_version: int | None = None) -> WorkOrder:  # fmt: skip
     """The customer says it is not fixed (portal button): the order reopens with its history kept."""
     reason = _clean_text(reason, "reason", required=True)
-    return _reopen(
-        workorder,
-        actor=actor,
-        perm=action_perm("customer_reject"),
-        reason=reason,
-        kind=EventKind.CUSTOMER_REJECTED,
-        expected_version=expected_version,
-        source=ReopenSource.CUSTOMER_PORTAL,
-        reason_code=ReopenReason.NOT_FIXED,
-        channel="web",
-    )
+    return _reopen(workorder, actor=actor, perm=action_perm("customer_reject"), reason=reason,
+                   kind=EventKind.CUSTOMER_REJECTED, expected_version=expected_version,
+                   source=ReopenSource.CUSTOMER_PORTAL, reason_code=ReopenReason.NOT_FIXED, channel="web")  # fmt: skip
 
 
-def _reopen(
-    workorder: WorkOrder,
-    *,
-    actor: User,
-    perm: str,
-    reason: str,
-    kind: str,
-    source: str,
-    reason_code: str = "",
-    channel: str = "",
-    answered_by: str = "",
-    data: dict | None = None,
-    expected_version: int | None = None,
-) -> WorkOrder:
+def _reopen(workorder: WorkOrder, *, actor: User, perm: str, reason: str, kind: str, source: str,
+            reason_code: str = "", channel: str = "", answered_by: str = "", data: dict | None = None,
+            expected_version: int | None = None) -> WorkOrder:  # fmt: skip
     """The one path of every reopen: the move, then a Reopen row saying why and where it came from (issue 23).
     Open replies of the observation are settled by it (the flag comes down)."""
     if source not in ReopenSource.values:
         raise ValidationError({"source": _("Unknown source.")})
     if reason_code and reason_code not in ReopenReason.values:
         raise ValidationError({"reason_code": _("Unknown reason.")})
-    payload = {
-        "source": source,
-        "reason_code": reason_code,
-        **({"channel": channel} if channel else {}),
-        **({"answered_by": answered_by} if answered_by else {}),
-        **(data or {}),
-    }
-    wo = _move(
-        workorder,
-        actor=actor,
-        perm=perm,
-        to=Status.REOPENED,
-        kind=kind,
-        body=reason,
-        data=payload,
-        changes={"observation_ends_at": None, "closed_at": None, "observation_reply_pending": False},
-        expected_version=expected_version,
-        unchanged_if=lambda wo: wo.status == Status.REOPENED,
-    )
+    payload = {"source": source, "reason_code": reason_code, **({"channel": channel} if channel else {}),
+               **({"answered_by": answered_by} if answered_by else {}), **(data or {})}  # fmt: skip
+    wo = _move(workorder, actor=actor, perm=perm, to=Status.REOPENED, kind=kind, body=reason, data=payload,
+               changes={"observation_ends_at": None, "closed_at": None, "observation_reply_pending": False},
+               expected_version=expected_version,
+               unchanged_if=lambda wo: wo.status == Status.REOPENED)  # fmt: skip
     event = wo._moved_event
     if event is not None:
-        Reopen.objects.create(
-            organisation_id=wo.organisation_id,
-            workorder=wo,
-            event=event,
-            source=source,
-            reason_code=reason_code,
-            reason=reason,
-            actor=actor,
-            channel=channel,
-            answered_by=answered_by[:254],
-            reopened_at=event.created_at,
-        )
+        Reopen.objects.create(organisation_id=wo.organisation_id, workorder=wo, event=event, source=source,
+                              reason_code=reason_code, reason=reason, actor=actor, channel=channel,
+                              answered_by=answered_by[:254], reopened_at=event.created_at)  # fmt: skip
         ObservationReply.objects.filter(workorder=wo, decision=ReplyDecision.OPEN).update(
             decision=ReplyDecision.REOPENED, decided_by=actor, decided_at=event.created_at
         )
@@ -691,30 +538,15 @@ def _reopen(
 
 
 @transaction.atomic
-def workorder_reopen(
-    *,
-    workorder: WorkOrder,
-    actor: User,
-    reason: str,
-    source: str = ReopenSource.STAFF,
-    reason_code: str = "",
-    expected_version: int | None = None,
-) -> WorkOrder:
+def workorder_reopen(*, workorder: WorkOrder, actor: User, reason: str, source: str = ReopenSource.STAFF,
+                     reason_code: str = "", expected_version: int | None = None) -> WorkOrder:  # fmt: skip
     """The fault recurred (during observation or after closing): reopen, restart the resolution clock. Staff say
     where the recurrence came from (a phone call, an inspection finding, or just "staff")."""
     reason = _clean_text(reason, "reason", required=True)
     if actor.is_customer:
         source = ReopenSource.CUSTOMER_PORTAL  # a customer account reopening (a closed order) is the portal
-    return _reopen(
-        workorder,
-        actor=actor,
-        perm=action_perm("reopen"),
-        reason=reason,
-        kind=EventKind.REOPENED,
-        source=source,
-        reason_code=reason_code,
-        expected_version=expected_version,
-    )
+    return _reopen(workorder, actor=actor, perm=action_perm("reopen"), reason=reason, kind=EventKind.REOPENED,
+                   source=source, reason_code=reason_code, expected_version=expected_version)  # fmt: skip
 
 
 def _close_reason(wo: WorkOrder, now: datetime.datetime, actor: User, reason_code: str, note: str) -> dict[str, Any]:
@@ -727,33 +559,22 @@ def _close_reason(wo: WorkOrder, now: datetime.datetime, actor: User, reason_cod
         raise ValidationError({"reason_code": _("Say why the order is closed during its observation period.")})
     if reason_code == CloseReason.OTHER and not note:
         raise ValidationError({"note": _("Say why the order is closed during its observation period.")})
-    return {
-        "reason_code": reason_code,
-        "during_observation": True,
-        "observation_ends_at": _json(wo.observation_ends_at),
-    }
+    return {"reason_code": reason_code, "during_observation": True,
+            "observation_ends_at": _json(wo.observation_ends_at)}  # fmt: skip
 
 
 @transaction.atomic
-def workorder_close(
-    *, workorder: WorkOrder, actor: User, note: str = "", reason_code: str = "", expected_version: int | None = None
-) -> WorkOrder:
+def workorder_close(*, workorder: WorkOrder, actor: User, note: str = "", reason_code: str = "",
+                    expected_version: int | None = None) -> WorkOrder:  # fmt: skip
     """Close a resolved order (by a manager, or by the system when the observation period passed quietly). During
     the observation period a person must say why (`reason_code`, CloseReason)."""
     note = _clean_text(note, "note")
     if reason_code and reason_code not in CloseReason.values:
         raise ValidationError({"reason_code": _("Unknown reason.")})
-    wo = _move(
-        workorder,
-        actor=actor,
-        perm=action_perm("close"),
-        to=Status.CLOSED,
-        body=note,
-        data=lambda wo, now: _close_reason(wo, now, actor, reason_code, note),
-        changes={"closed_at": timezone.now(), "observation_reply_pending": False},
-        expected_version=expected_version,
-        unchanged_if=lambda wo: wo.status == Status.CLOSED,
-    )
+    wo = _move(workorder, actor=actor, perm=action_perm("close"), to=Status.CLOSED, body=note,
+               data=lambda wo, now: _close_reason(wo, now, actor, reason_code, note),
+               changes={"closed_at": timezone.now(), "observation_reply_pending": False},
+               expected_version=expected_version, unchanged_if=lambda wo: wo.status == Status.CLOSED)  # fmt: skip
     if wo._moved_event is not None:
         # Closing by hand settles replies still waiting for the desk (the person closing has read them).
         ObservationReply.objects.filter(workorder=wo, decision=ReplyDecision.OPEN).update(
@@ -763,18 +584,10 @@ def workorder_close(
 
 
 @transaction.atomic
-def workorder_cancel(
-    *, workorder: WorkOrder, actor: User, reason: str, expected_version: int | None = None
-) -> WorkOrder:
+def workorder_cancel(*, workorder: WorkOrder, actor: User, reason: str,
+                     expected_version: int | None = None) -> WorkOrder:  # fmt: skip
     """Cancel (duplicate, reported in error, withdrawn); a reason is required and kept."""
     reason = _clean_text(reason, "reason", required=True)
-    return _move(
-        workorder,
-        actor=actor,
-        perm=action_perm("cancel"),
-        to=Status.CANCELLED,
-        body=reason,
-        changes={"cancel_reason": reason, "closed_at": timezone.now()},
-        expected_version=expected_version,
-        unchanged_if=lambda wo: wo.status == Status.CANCELLED,
-    )
+    return _move(workorder, actor=actor, perm=action_perm("cancel"), to=Status.CANCELLED, body=reason,
+                 changes={"cancel_reason": reason, "closed_at": timezone.now()}, expected_version=expected_version,
+                 unchanged_if=lambda wo: wo.status == Status.CANCELLED)  # fmt: skip

@@ -15,7 +15,6 @@ from weibao.accounts.permissions import has_perm
 
 register = template.Library()
 
-
 @register.filter
 def duration(value: dt.timedelta | None) -> str:
     """A timedelta as short human text: "2天3小时", "1小时5分", "12分" (translated)."""

@@ -17,12 +17,7 @@ from weibao.workorders.selectors import workorder_allowed_actions
 pytestmark = pytest.mark.django_db
 
 APP = Path(__file__).resolve().parents[1]
-CONSUMERS = [
-    *sorted((APP / "services").glob("*.py")),
-    APP / "selectors.py",
-    APP / "api.py",
-    *sorted((APP / "views").glob("*.py")),
-]
+CONSUMERS = [*sorted((APP / "services").glob("*.py")), APP / "selectors.py", APP / "api.py", *sorted((APP / "views").glob("*.py"))]  # fmt: skip
 ACTION_PERMS = {perm for perm, _target in ACTIONS.values()}
 
 

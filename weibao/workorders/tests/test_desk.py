@@ -89,9 +89,8 @@ def test_close_api_takes_the_reason(api_as, resolved, manager):
     client = api_as(manager)
     refused = client.post(f"/api/work-orders/{resolved.pk}/close", {}, content_type="application/json")
     assert refused.status_code in (400, 422)
-    ok = client.post(
-        f"/api/work-orders/{resolved.pk}/close", {"reason_code": "customer_request"}, content_type="application/json"
-    )
+    ok = client.post(f"/api/work-orders/{resolved.pk}/close", {"reason_code": "customer_request"},
+                     content_type="application/json")  # fmt: skip
     assert ok.status_code == 200, ok.content
     assert ok.json()["status"] == "closed"
 
@@ -105,13 +104,8 @@ def _arrival(wo):
 
 def test_far_appointment_is_refused(clock, order_a, duty_engineer):
     with pytest.raises(ValidationError) as exc:
-        svc.workorder_set_appointment(
-            workorder=order_a,
-            actor=duty_engineer,
-            customer_agreed=True,
-            note="客户出差",
-            appointment_at=dt.datetime(2099, 12, 31, 2, 0, tzinfo=dt.UTC),
-        )
+        svc.workorder_set_appointment(workorder=order_a, actor=duty_engineer, customer_agreed=True, note="客户出差",
+                                      appointment_at=dt.datetime(2099, 12, 31, 2, 0, tzinfo=dt.UTC))  # fmt: skip
     assert "appointment_at" in exc.value.message_dict
     order_a.refresh_from_db()
     assert order_a.appointment_at is None
@@ -120,13 +114,8 @@ def test_far_appointment_is_refused(clock, order_a, duty_engineer):
 def test_horizon_is_configurable(clock, order_a, duty_engineer, settings):
     settings.WEIBAO_APPOINTMENT_HORIZON_DAYS = 3
     with pytest.raises(ValidationError):
-        svc.workorder_set_appointment(
-            workorder=order_a,
-            actor=duty_engineer,
-            customer_agreed=True,
-            note="x",
-            appointment_at=clock.now + dt.timedelta(days=4),
-        )
+        svc.workorder_set_appointment(workorder=order_a, actor=duty_engineer, customer_agreed=True, note="x",
+                                      appointment_at=clock.now + dt.timedelta(days=4))  # fmt: skip
 
 
 def test_visit_after_the_deadline_needs_agreement_and_reason(clock, order_a, duty_engineer):
@@ -137,9 +126,8 @@ def test_visit_after_the_deadline_needs_agreement_and_reason(clock, order_a, dut
     order_a.refresh_from_db()
     assert order_a.appointment_at is None
 
-    svc.workorder_set_appointment(
-        workorder=order_a, actor=duty_engineer, appointment_at=late, customer_agreed=True, note="客户周一才有人开机房门"
-    )
+    svc.workorder_set_appointment(workorder=order_a, actor=duty_engineer, appointment_at=late, customer_agreed=True,
+                                  note="客户周一才有人开机房门")  # fmt: skip
     event = WorkOrderEvent.objects.get(workorder=order_a, kind="appointment")
     assert event.data["pause_reason"] == "visit_agreed"
     assert event.data["customer_agreed"] is True
@@ -197,9 +185,7 @@ def acknowledged(order_a, duty_engineer):
     return svc.workorder_acknowledge(workorder=order_a, actor=duty_engineer)
 
 
-def test_duty_engineer_dispatches_at_night_when_no_manager_is_on_duty(
-    clock, acknowledged, duty_engineer, field_engineer, settings
-):
+def test_duty_engineer_dispatches_at_night_when_no_manager_is_on_duty(clock, acknowledged, duty_engineer, field_engineer, settings):  # fmt: skip
     from weibao.workorders.selectors import workorder_allowed_actions
 
     settings.WEIBAO_DUTY_DISPATCH = "no_manager"
@@ -210,9 +196,7 @@ def test_duty_engineer_dispatches_at_night_when_no_manager_is_on_duty(
     assert (acknowledged.status, acknowledged.assignee_id) == ("dispatched", field_engineer.pk)
 
 
-def test_duty_engineer_asks_the_manager_in_office_hours(
-    clock, acknowledged, duty_engineer, field_engineer, manager, settings
-):
+def test_duty_engineer_asks_the_manager_in_office_hours(clock, acknowledged, duty_engineer, field_engineer, manager, settings):  # fmt: skip
     from django.core.exceptions import PermissionDenied
 
     from weibao.workorders.selectors import workorder_allowed_actions
@@ -231,9 +215,7 @@ def test_duty_engineer_asks_the_manager_in_office_hours(
     assert asks.get().internal
 
 
-def test_a_manager_on_a_night_shift_keeps_dispatch_with_the_manager(
-    clock, acknowledged, duty_engineer, field_engineer, manager, branch, settings
-):
+def test_a_manager_on_a_night_shift_keeps_dispatch_with_the_manager(clock, acknowledged, duty_engineer, field_engineer, manager, branch, settings):  # fmt: skip
     from django.core.exceptions import PermissionDenied
 
     from weibao.dispatch.models import RosterEntry
@@ -242,14 +224,8 @@ def test_a_manager_on_a_night_shift_keeps_dispatch_with_the_manager(
     clock.now = NIGHT
     type(acknowledged).objects.filter(pk=acknowledged.pk).update(branch=branch)
     acknowledged.refresh_from_db()
-    RosterEntry.objects.create(
-        branch=branch,
-        engineer=manager,
-        date=NIGHT.date(),
-        kind="on_duty",
-        starts_at=NIGHT - dt.timedelta(hours=2),
-        ends_at=NIGHT + dt.timedelta(hours=8),
-    )
+    RosterEntry.objects.create(branch=branch, engineer=manager, date=NIGHT.date(), kind="on_duty",
+                               starts_at=NIGHT - dt.timedelta(hours=2), ends_at=NIGHT + dt.timedelta(hours=8))  # fmt: skip
     with pytest.raises(PermissionDenied):
         svc.workorder_dispatch(workorder=acknowledged, actor=duty_engineer, engineer=field_engineer)
 
@@ -331,11 +307,8 @@ def test_a_missing_device_is_recorded_with_the_order(site_a, duty_engineer):
     from weibao.workorders.tests.factories import VendorFactory, make_workorder
 
     vendor = VendorFactory()
-    wo = make_workorder(
-        site=site_a,
-        actor=duty_engineer,
-        new_device={"vendor": vendor, "model": "S5735-L48", "serial_number": "NEW-001"},
-    )
+    wo = make_workorder(site=site_a, actor=duty_engineer,
+                        new_device={"vendor": vendor, "model": "S5735-L48", "serial_number": "NEW-001"})  # fmt: skip
     device = wo.devices.get()
     assert (device.model, device.serial_number, device.site_id) == ("S5735-L48", "NEW-001", site_a.pk)
     with pytest.raises(ValidationError) as exc:
@@ -357,21 +330,11 @@ def test_intake_page_registers_call_time_and_new_device(client, site_a, duty_eng
 
     vendor = VendorFactory()
     client.force_login(duty_engineer)
-    response = client.post(
-        "/work-orders/new/",
-        {
-            "customer": site_a.customer_id,
-            "site": site_a.pk,
-            "channel": "phone",
-            "severity": "B",
-            "category": "hardware",
-            "symptom": "门诊楼交换机掉电",
-            "reported_at": "2026-03-02T08:40",
-            "new_device_vendor": vendor.pk,
-            "new_device_model": "S5735",
-            "new_device_serial_number": "SN-NEW-9",
-        },
-    )
+    response = client.post("/work-orders/new/", {
+        "customer": site_a.customer_id, "site": site_a.pk, "channel": "phone", "severity": "B",
+        "category": "hardware", "symptom": "门诊楼交换机掉电", "reported_at": "2026-03-02T08:40",
+        "new_device_vendor": vendor.pk, "new_device_model": "S5735", "new_device_serial_number": "SN-NEW-9",
+    })  # fmt: skip
     assert response.status_code == 302, response.content.decode()[:2000]
     wo = WorkOrder.objects.get()
     assert dt.timedelta(0) < clock.now - wo.reported_at <= dt.timedelta(minutes=20)
@@ -386,9 +349,8 @@ def test_site_chosen_after_a_contact_sticks(client, site_a, duty_engineer):
     from weibao.workorders.tests.factories import SiteFactory
 
     other = SiteFactory(customer=site_a.customer, name="住院部")
-    contact = Contact.objects.create(
-        customer=site_a.customer, organisation=site_a.organisation, site=site_a, name="吴晓燕", mobile="13813901234"
-    )
+    contact = Contact.objects.create(customer=site_a.customer, organisation=site_a.organisation, site=site_a,
+                                     name="吴晓燕", mobile="13813901234")  # fmt: skip
     client.force_login(duty_engineer)
     first = client.get(f"/work-orders/new/pick/?contact={contact.pk}").content.decode()
     assert f'value="{site_a.pk}" selected' in first
@@ -407,14 +369,8 @@ def test_order_page_links_and_tap_to_call(client, site_a, duty_engineer, vendor_
 
     site_a.address = "南京市秦淮区长乐路68号"
     site_a.save(update_fields=["address"])
-    Contact.objects.create(
-        customer=site_a.customer,
-        organisation=site_a.organisation,
-        site=site_a,
-        name="周建华",
-        mobile="13905161234",
-        phone="025-52271001转8001",
-    )
+    Contact.objects.create(customer=site_a.customer, organisation=site_a.organisation, site=site_a, name="周建华",
+                           mobile="13905161234", phone="025-52271001转8001")  # fmt: skip
     device = DeviceFactory(site=site_a)
     wo = make_workorder(site=site_a, actor=duty_engineer, reporter_phone="+86 139 0516 1234", devices=[device])
     client.force_login(duty_engineer)
@@ -439,27 +395,22 @@ def test_field_engineer_sees_own_jobs_first(client, order_a, manager, field_engi
 # --- API of the new moves -------------------------------------------------------------------------------------------
 
 
-def test_api_request_dispatch_decline_depart(
-    api_as, order_a, duty_engineer, manager, field_engineer, customer_b_user, vendor_user, settings
-):
+def test_api_request_dispatch_decline_depart(api_as, order_a, duty_engineer, manager, field_engineer, customer_b_user,
+                                             vendor_user, settings):  # fmt: skip
     settings.WEIBAO_DUTY_DISPATCH = "never"
     svc.workorder_acknowledge(workorder=order_a, actor=duty_engineer)
     for other in (customer_b_user, vendor_user):
-        response = api_as(other).post(
-            f"/api/work-orders/{order_a.pk}/request-dispatch", {}, content_type="application/json"
-        )
+        response = api_as(other).post(f"/api/work-orders/{order_a.pk}/request-dispatch", {},
+                                      content_type="application/json")  # fmt: skip
         assert response.status_code == 404, other
-    denied = api_as(duty_engineer).post(
-        f"/api/work-orders/{order_a.pk}/dispatch", {"engineer_id": field_engineer.pk}, content_type="application/json"
-    )
+    denied = api_as(duty_engineer).post(f"/api/work-orders/{order_a.pk}/dispatch", {"engineer_id": field_engineer.pk},
+                                        content_type="application/json")  # fmt: skip
     assert denied.status_code == 403
-    asked = api_as(duty_engineer).post(
-        f"/api/work-orders/{order_a.pk}/request-dispatch", {"note": "夜间A类"}, content_type="application/json"
-    )
+    asked = api_as(duty_engineer).post(f"/api/work-orders/{order_a.pk}/request-dispatch", {"note": "夜间A类"},
+                                       content_type="application/json")  # fmt: skip
     assert asked.status_code == 200
-    api_as(manager).post(
-        f"/api/work-orders/{order_a.pk}/dispatch", {"engineer_id": field_engineer.pk}, content_type="application/json"
-    )
+    api_as(manager).post(f"/api/work-orders/{order_a.pk}/dispatch", {"engineer_id": field_engineer.pk},
+                         content_type="application/json")  # fmt: skip
     fe = api_as(field_engineer)
     assert fe.post(f"/api/work-orders/{order_a.pk}/depart", {}, content_type="application/json").status_code == 200
     declined = fe.post(f"/api/work-orders/{order_a.pk}/decline", {"reason": "车坏了"}, content_type="application/json")

@@ -105,7 +105,8 @@ def test_resolve_takes_the_observation_period_of_the_current_severity(clock, sit
     assert wo.observation_ends_at - wo.resolved_at == datetime.timedelta(hours=168)
 
 
-def test_vendor_cannot_comment_through_a_copy_from_before_a_re_escalation(site_a, duty_engineer, manager, vendor_user):
+def test_vendor_cannot_comment_through_a_copy_from_before_a_re_escalation(site_a, duty_engineer, manager,
+                                                                        vendor_user):  # fmt: skip
     vendor_a = VendorFactory(organisation=vendor_user.organisation)
     vendor_b = VendorFactory()
     wo = make_workorder(site=site_a, actor=duty_engineer)
@@ -134,12 +135,8 @@ def test_services_refuse_a_stale_version_on_moves_that_had_none(site_a, duty_eng
     with pytest.raises(StaleEdit):
         svc.workorder_record_plan(workorder=fresh(wo), actor=field_engineer, plan="换模块", expected_version=old)
     with pytest.raises(StaleEdit):
-        svc.workorder_set_appointment(
-            workorder=fresh(wo),
-            actor=field_engineer,
-            expected_version=old,
-            appointment_at=timezone.now() + datetime.timedelta(days=2),
-        )
+        svc.workorder_set_appointment(workorder=fresh(wo), actor=field_engineer, expected_version=old,
+                                      appointment_at=timezone.now() + datetime.timedelta(days=2))  # fmt: skip
     wo.refresh_from_db()
     assert wo.accepted_at is None
     assert wo.plan == ""
@@ -249,9 +246,8 @@ def test_api_move_answers_a_stale_version_with_409(api_as, api_world, verb, role
 
 
 @pytest.mark.parametrize("verb", ["acknowledge", "diagnose", "close", "confirm", "resume"])
-def test_api_moves_with_an_optional_body_still_work_without_one(
-    api_as, customer_a_user, manager, duty_engineer, site_a, verb
-):
+def test_api_moves_with_an_optional_body_still_work_without_one(api_as, customer_a_user, manager, duty_engineer,
+                                                                site_a, verb):  # fmt: skip
     wo = make_workorder(site=site_a, actor=duty_engineer)
     actor = duty_engineer
     if verb in ("close", "confirm"):
@@ -267,16 +263,8 @@ def test_api_moves_with_an_optional_body_still_work_without_one(
     response = post(api_as(actor), f"/api/work-orders/{wo.pk}/{verb}")
     assert response.status_code == 200, response.content
     wo.refresh_from_db()
-    assert (
-        wo.status
-        == {
-            "acknowledge": Status.ACKNOWLEDGED,
-            "diagnose": Status.DIAGNOSING,
-            "close": Status.CLOSED,
-            "confirm": Status.OBSERVING,
-            "resume": Status.NEW,
-        }[verb]
-    )
+    assert wo.status == {"acknowledge": Status.ACKNOWLEDGED, "diagnose": Status.DIAGNOSING, "close": Status.CLOSED,
+                         "confirm": Status.OBSERVING, "resume": Status.NEW}[verb]  # fmt: skip
 
 
 # --- agreed visit times in the past ---------------------------------------------------------------------------------
@@ -301,11 +289,8 @@ def test_api_dispatch_with_a_past_appointment_moves_nothing(api_as, order_a, man
 
     before = (order_a.status, order_a.version, order_a.events.count())
     past = (timezone.now() - datetime.timedelta(days=3)).isoformat()
-    response = post(
-        api_as(manager),
-        f"/api/work-orders/{order_a.pk}/dispatch",
-        {"engineer_id": field_engineer.pk, "appointment_at": past},
-    )
+    response = post(api_as(manager), f"/api/work-orders/{order_a.pk}/dispatch",
+                    {"engineer_id": field_engineer.pk, "appointment_at": past})  # fmt: skip
     assert response.status_code == 422, response.content
     order_a.refresh_from_db()
     assert (order_a.status, order_a.version, order_a.events.count()) == before
@@ -319,9 +304,8 @@ def test_appointment_a_moment_ago_is_still_accepted(clock, order_a, duty_enginee
     order_a.refresh_from_db()
     assert order_a.appointment_at == when
     with pytest.raises(ValidationError) as exc:
-        svc.workorder_set_appointment(
-            workorder=order_a, actor=duty_engineer, appointment_at=clock.now - datetime.timedelta(minutes=30)
-        )
+        svc.workorder_set_appointment(workorder=order_a, actor=duty_engineer,
+                                      appointment_at=clock.now - datetime.timedelta(minutes=30))  # fmt: skip
     assert "appointment_at" in exc.value.message_dict
 
 
@@ -340,19 +324,12 @@ def test_moving_the_visit_earlier_ends_the_old_wait(later, clock, site_a, duty_e
     wo = make_workorder(site=site_a, actor=duty_engineer, severity="A")  # arrival within 2 h (city)
     svc.workorder_acknowledge(workorder=wo, actor=duty_engineer)
     clock.advance(minutes=30)
-    svc.workorder_dispatch(
-        workorder=wo,
-        actor=manager,
-        engineer=field_engineer,
-        appointment_at=clock.now + 48 * H,
-        customer_agreed=True,
-        appointment_reason="客户后天才在",
-    )
+    svc.workorder_dispatch(workorder=wo, actor=manager, engineer=field_engineer, appointment_at=clock.now + 48 * H,
+                           customer_agreed=True, appointment_reason="客户后天才在")  # fmt: skip
     clock.advance(hours=1)  # the clock waited for the customer's time: still 90 min left
     visit = clock.now + (5 * H if later else 30 * M)
-    svc.workorder_set_appointment(
-        workorder=fresh(wo), actor=duty_engineer, appointment_at=visit, customer_agreed=True, note="客户改约"
-    )
+    svc.workorder_set_appointment(workorder=fresh(wo), actor=duty_engineer, appointment_at=visit,
+                                  customer_agreed=True, note="客户改约")  # fmt: skip
     arrival = _arrival(wo)
     assert arrival.deadline == (visit + 90 * M if later else clock.now + 90 * M)
     wo.refresh_from_db()
@@ -360,40 +337,26 @@ def test_moving_the_visit_earlier_ends_the_old_wait(later, clock, site_a, duty_e
     assert wo.events.filter(kind=EventKind.APPOINTMENT).last().data["arrival_paused"] is later
 
 
-def test_repeated_dispatch_with_a_stale_version_does_not_overwrite_the_appointment(
-    site_a, duty_engineer, manager, field_engineer
-):
+def test_repeated_dispatch_with_a_stale_version_does_not_overwrite_the_appointment(site_a, duty_engineer, manager,
+                                                                                  field_engineer):  # fmt: skip
     from weibao.core.exceptions import StaleEdit
 
     day = (timezone.now() + datetime.timedelta(days=10)).replace(microsecond=0)
     wo = make_workorder(site=site_a, actor=duty_engineer)
-    svc.workorder_dispatch(
-        workorder=wo,
-        actor=manager,
-        engineer=field_engineer,
-        appointment_at=day,
-        customer_agreed=True,
-        appointment_reason="客户指定",
-    )
+    svc.workorder_dispatch(workorder=wo, actor=manager, engineer=field_engineer, appointment_at=day,
+                           customer_agreed=True, appointment_reason="客户指定")  # fmt: skip
     read = wo.version
     agreed = day + datetime.timedelta(hours=3)
-    svc.workorder_set_appointment(
-        workorder=fresh(wo), actor=duty_engineer, appointment_at=agreed, customer_agreed=True, note="客户改约"
-    )
+    svc.workorder_set_appointment(workorder=fresh(wo), actor=duty_engineer, appointment_at=agreed,
+                                  customer_agreed=True, note="客户改约")  # fmt: skip
     with pytest.raises(StaleEdit):
-        svc.workorder_dispatch(
-            workorder=fresh(wo),
-            actor=manager,
-            engineer=field_engineer,
-            expected_version=read,
-            appointment_at=day + datetime.timedelta(days=1),
-        )
+        svc.workorder_dispatch(workorder=fresh(wo), actor=manager, engineer=field_engineer, expected_version=read,
+                               appointment_at=day + datetime.timedelta(days=1))  # fmt: skip
     wo.refresh_from_db()
     assert wo.appointment_at == agreed
     # The same request again (a double click) with the time it already set is no conflict.
-    svc.workorder_dispatch(
-        workorder=fresh(wo), actor=manager, engineer=field_engineer, expected_version=read, appointment_at=agreed
-    )
+    svc.workorder_dispatch(workorder=fresh(wo), actor=manager, engineer=field_engineer, expected_version=read,
+                           appointment_at=agreed)  # fmt: skip
 
 
 def test_page_shows_the_services_refusal_of_a_past_visit_time(client, order_a, duty_engineer):
@@ -403,11 +366,8 @@ def test_page_shows_the_services_refusal_of_a_past_visit_time(client, order_a, d
 
     client.force_login(duty_engineer)
     when = (timezone.localtime() - datetime.timedelta(hours=3)).strftime("%Y-%m-%dT%H:%M")
-    response = client.post(
-        reverse("workorders:action", args=[order_a.pk, "set_appointment"]),
-        {"set_appointment-appointment_at": when},
-        HTTP_HX_REQUEST="true",
-    )
+    response = client.post(reverse("workorders:action", args=[order_a.pk, "set_appointment"]),
+                           {"set_appointment-appointment_at": when}, HTTP_HX_REQUEST="true")  # fmt: skip
     assert response.status_code == 422
     with translation.override("zh-hans"):
         assert str(translation.gettext("The agreed visit time lies in the past.")) in response.content.decode()

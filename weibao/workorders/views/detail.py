@@ -71,9 +71,8 @@ def _get(request: HttpRequest, pk: int, *, for_write: bool = False) -> WorkOrder
     return workorder_get_for_user(user=request.user, pk=pk, for_write=for_write)
 
 
-def detail_context(
-    request: HttpRequest, wo: WorkOrder, *, bound: dict | None = None, error: str = "", notice: str = ""
-) -> dict:
+def detail_context(request: HttpRequest, wo: WorkOrder, *, bound: dict | None = None, error: str = "",
+                   notice: str = "") -> dict:  # fmt: skip
     """Everything the detail page shows; `bound` replaces one action's form with the submitted one (with errors)."""
     user = request.user
     devices = list(wo.devices.select_related("subsystem", "vendor").all())
@@ -89,15 +88,10 @@ def detail_context(
         form = bound["form"] if is_open else None
         if is_open and action.name == "dispatch":
             suggestions = _suggestions(wo)
-        actions.append(
-            {
-                "action": action,
-                "form": form,
-                "open": is_open,
-                "url": action_url.replace(_NAME, action.name),
-                "form_url": form_url.replace(_NAME, action.name),
-            }
-        )
+        actions.append({
+            "action": action, "form": form, "open": is_open,
+            "url": action_url.replace(_NAME, action.name), "form_url": form_url.replace(_NAME, action.name),
+        })  # fmt: skip
     comment_form = bound["form"] if bound and bound["name"] == "comment" else CommentForm(prefix="comment")
     if not user.is_internal:
         comment_form.fields.pop("internal", None)  # customers and vendors cannot write hidden notes
@@ -131,11 +125,8 @@ def _site_contacts(wo: WorkOrder, user) -> list:
         return []
     from weibao.customers.models import Contact
 
-    return list(
-        Contact.objects.filter(site_id=wo.site_id, customer_id=wo.customer_id)
-        .order_by("-is_primary", "name")
-        .only("name", "role", "mobile", "phone")[:5]
-    )
+    return list(Contact.objects.filter(site_id=wo.site_id, customer_id=wo.customer_id).order_by("-is_primary", "name")
+                .only("name", "role", "mobile", "phone")[:5])  # fmt: skip
 
 
 @login_required
@@ -161,12 +152,8 @@ def workorder_action_form(request: HttpRequest, pk: int, name: str) -> HttpRespo
         "suggestions": _suggestions(wo) if action.name == "dispatch" else None,
         "is_customer": request.user.is_customer,
     }
-    return render_page_or_fragment(
-        request,
-        page="workorders/workorder_action.html",
-        fragment="workorders/partials/_action_form.html",
-        context=context,
-    )
+    return render_page_or_fragment(request, page="workorders/workorder_action.html",
+                                   fragment="workorders/partials/_action_form.html", context=context)  # fmt: skip
 
 
 @require_POST
