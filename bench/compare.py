@@ -37,10 +37,13 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--warmup", type=int, default=10)
     parser.add_argument("--json", metavar="FILE")
     parser.add_argument(
-        "--paired", type=int, default=0, metavar="N",
+        "--paired",
+        type=int,
+        default=0,
+        metavar="N",
         help="also time the helpdesk tiny view with N requests right before each Weibao page and judge the page "
         "against that adjacent floor too (fairer when the shared machine's load drifts during the run)",
-    )  # fmt: skip
+    )
     args = parser.parse_args(argv)
 
     weibao = Session(args.weibao_url, 60)
@@ -69,8 +72,11 @@ def main(argv: list[str] | None = None) -> int:
         if session is weibao_hx:
             r.url = "hx:" + url
         results.append((name, r))
-        print(f"{name:<9} {r.url[:48]:<48} {r.errors:>4} {r.p50_ms:>8.1f} {r.p95_ms:>8.1f} {r.p99_ms:>8.1f} "
-              f"{r.throughput_rps:>7.1f}", flush=True)  # fmt: skip
+        print(
+            f"{name:<9} {r.url[:48]:<48} {r.errors:>4} {r.p50_ms:>8.1f} {r.p95_ms:>8.1f} {r.p99_ms:>8.1f} "
+            f"{r.throughput_rps:>7.1f}",
+            flush=True,
+        )
 
     floor = results[0][1]
     bar = args.bar
@@ -91,8 +97,10 @@ def main(argv: list[str] | None = None) -> int:
             if f is None:
                 continue
             ok = r.p95_ms <= bar * f.p95_ms and not r.errors
-            print(f"  {'PASS' if ok else 'FAIL'}  {r.url:<48} floor p50 {f.p50_ms:5.1f} p95 {f.p95_ms:5.1f}  "
-                  f"p50 x{r.p50_ms / f.p50_ms:.1f}  p95 x{r.p95_ms / f.p95_ms:.1f}")  # fmt: skip
+            print(
+                f"  {'PASS' if ok else 'FAIL'}  {r.url:<48} floor p50 {f.p50_ms:5.1f} p95 {f.p95_ms:5.1f}  "
+                f"p50 x{r.p50_ms / f.p50_ms:.1f}  p95 x{r.p95_ms / f.p95_ms:.1f}"
+            )
     if args.json:
         Path(args.json).write_text(json.dumps([{"server": n, **asdict(r)} for n, r in results], indent=2))
     return 1 if failed else 0

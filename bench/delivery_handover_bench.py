@@ -54,21 +54,35 @@ def main() -> None:
     )
     vendor = Vendor.objects.filter(name="BENCH-DH-厂商").first() or vendor_create(actor=actor, name="BENCH-DH-厂商")
     calendar = BusinessCalendar.objects.filter(kind="weekly").first() or BusinessCalendar.objects.create(
-        name="BENCH-DH-5x8", mon_hours="09:00-18:00", tue_hours="09:00-18:00", wed_hours="09:00-18:00",
-        thu_hours="09:00-18:00", fri_hours="09:00-18:00")  # fmt: skip
+        name="BENCH-DH-5x8",
+        mon_hours="09:00-18:00",
+        tue_hours="09:00-18:00",
+        wed_hours="09:00-18:00",
+        thu_hours="09:00-18:00",
+        fri_hours="09:00-18:00",
+    )
     customer = customer_create(actor=actor, code=f"BENCH-DH-{stamp}", name=f"BENCH-DH-客户{stamp}")
     ptype = ProjectType.objects.filter(code="bench-dh").first() or services.project_type_create(
         actor=actor, code="bench-dh", name="BENCH-DH-类型"
     )
-    project = services.delivery_project_create(actor=actor, customer=customer, project_type=ptype, code=f"DH{stamp}",
-                                               name="BENCH 交付项目", calendar=calendar)  # fmt: skip
+    project = services.delivery_project_create(
+        actor=actor, customer=customer, project_type=ptype, code=f"DH{stamp}", name="BENCH 交付项目", calendar=calendar
+    )
     today = dt.date.today()  # noqa: DTZ011 - a calendar date for the bench data
     EquipmentItem.objects.bulk_create(
-        EquipmentItem(project=project, line=i, site_name=f"楼{i % 5}", subsystem_name=f"子系统{i % 8}", vendor=vendor,
-                      model="S5735", serial_number=f"DH{stamp}-{i:06d}", location=f"{i % 30}F 机柜 U{i % 42}",
-                      installed_on=today - dt.timedelta(days=100))
+        EquipmentItem(
+            project=project,
+            line=i,
+            site_name=f"楼{i % 5}",
+            subsystem_name=f"子系统{i % 8}",
+            vendor=vendor,
+            model="S5735",
+            serial_number=f"DH{stamp}-{i:06d}",
+            location=f"{i % 30}F 机柜 U{i % 42}",
+            installed_on=today - dt.timedelta(days=100),
+        )
         for i in range(1, n + 1)
-    )  # fmt: skip
+    )
     DeliveryProject.objects.filter(pk=project.pk).update(stage=Stage.ACCEPTED, final_acceptance_on=today)
 
     # the import check of the same rows
@@ -76,8 +90,23 @@ def main() -> None:
     ws = wb.active
     ws.append([c.header for c in COLUMNS])
     for i in range(1, n + 1):
-        ws.append([f"楼{i % 5}", f"子系统{i % 8}", vendor.name, "硬件", "", "S5735", f"X{stamp}-{i:06d}", "机房", "",
-                   "", "2026-01-05", "", ""])  # fmt: skip
+        ws.append(
+            [
+                f"楼{i % 5}",
+                f"子系统{i % 8}",
+                vendor.name,
+                "硬件",
+                "",
+                "S5735",
+                f"X{stamp}-{i:06d}",
+                "机房",
+                "",
+                "",
+                "2026-01-05",
+                "",
+                "",
+            ]
+        )
     out = io.BytesIO()
     wb.save(out)
     started = time.perf_counter()
@@ -101,9 +130,11 @@ def main() -> None:
     if devices != n:
         raise SystemExit(f"expected {n} devices, found {devices}")
     load = os.getloadavg()[0]
-    print(f"lines={n} import-check={check_s:.2f}s handover={first_s:.2f}s ({first_q} queries, "
-          f"{1000 * first_s / n:.1f} ms/line) again={second_s:.3f}s ({second_q} queries) load={load:.1f} "
-          f"db={connection.vendor}")  # fmt: skip
+    print(
+        f"lines={n} import-check={check_s:.2f}s handover={first_s:.2f}s ({first_q} queries, "
+        f"{1000 * first_s / n:.1f} ms/line) again={second_s:.3f}s ({second_q} queries) load={load:.1f} "
+        f"db={connection.vendor}"
+    )
 
 
 if __name__ == "__main__":

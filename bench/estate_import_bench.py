@@ -44,9 +44,25 @@ def build(rows: int, tag: str) -> bytes:
     ws.title = "设备清单"
     ws.append([c.header for c in COLUMNS])
     for i in range(rows):
-        ws.append(["总部大楼", "网络系统", "华为", "硬件", f"接入交换机-{i}", "S5735-L48T4X", f"B{tag}{i:07d}",
-                   f"{i % 30 + 1}F 弱电间 {i % 40 + 1}号机柜", f"10.{i // 65536}.{i // 256 % 256}.{i % 256}", "V200R019",
-                   datetime.date(2024, 1, 1), datetime.date(2027, 1, 1), "在用", "VLAN=100; 堆叠=否", ""])  # fmt: skip
+        ws.append(
+            [
+                "总部大楼",
+                "网络系统",
+                "华为",
+                "硬件",
+                f"接入交换机-{i}",
+                "S5735-L48T4X",
+                f"B{tag}{i:07d}",
+                f"{i % 30 + 1}F 弱电间 {i % 40 + 1}号机柜",
+                f"10.{i // 65536}.{i // 256 % 256}.{i % 256}",
+                "V200R019",
+                datetime.date(2024, 1, 1),
+                datetime.date(2027, 1, 1),
+                "在用",
+                "VLAN=100; 堆叠=否",
+                "",
+            ]
+        )
     out = io.BytesIO()
     wb.save(out)
     return out.getvalue()
@@ -78,8 +94,10 @@ def main() -> int:
         if job.status != ImportStatus.DONE or job.created_count != args.rows:
             raise SystemExit(f"commit failed: {job.status} {job.errors[:5]}")
         total = done - started
-        print(f"check (preview): {checked - started:.2f} s; commit (re-check + insert): {done - checked:.2f} s; "
-              f"total: {total:.2f} s (target < {args.target_s} s)")  # fmt: skip
+        print(
+            f"check (preview): {checked - started:.2f} s; commit (re-check + insert): {done - checked:.2f} s; "
+            f"total: {total:.2f} s (target < {args.target_s} s)"
+        )
         return 0 if total < args.target_s else 1
     finally:
         DeviceEvent.objects.filter(device__customer=customer).delete()

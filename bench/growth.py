@@ -109,8 +109,10 @@ def main(argv: list[str] | None = None) -> int:
 
     rows, failed = [], False
     print(f"n={args.requests}  small={args.small_url}  large={args.large_url}  bar={args.bar}x")
-    print(f"{'page':<30} {'c':>3} {'small p50':>10} {'large p50':>10} {'x':>6} {'small p95':>10} {'large p95':>10} "
-          f"{'x':>6}  verdict")  # fmt: skip
+    print(
+        f"{'page':<30} {'c':>3} {'small p50':>10} {'large p50':>10} {'x':>6} {'small p95':>10} {'large p95':>10} "
+        f"{'x':>6}  verdict"
+    )
     for concurrency in args.concurrency:
         for label, url in urls.items():
             small = run_url(servers["small"], url, args.requests, concurrency, args.warmup)
@@ -121,10 +123,22 @@ def main(argv: list[str] | None = None) -> int:
             if label in STRICT and large.p50_ms > args.search_ms:
                 ok = False
             failed |= not ok
-            rows.append({"page": label, "url": url, "concurrency": concurrency, "small": asdict(small),
-                         "large": asdict(large), "x_p50": round(x50, 2), "x_p95": round(x95, 2), "ok": ok})  # fmt: skip
-            print(f"{label[:30]:<30} {concurrency:>3} {small.p50_ms:>10.1f} {large.p50_ms:>10.1f} {x50:>6.2f} "
-                  f"{small.p95_ms:>10.1f} {large.p95_ms:>10.1f} {x95:>6.2f}  {'ok' if ok else 'OVER'}")  # fmt: skip
+            rows.append(
+                {
+                    "page": label,
+                    "url": url,
+                    "concurrency": concurrency,
+                    "small": asdict(small),
+                    "large": asdict(large),
+                    "x_p50": round(x50, 2),
+                    "x_p95": round(x95, 2),
+                    "ok": ok,
+                }
+            )
+            print(
+                f"{label[:30]:<30} {concurrency:>3} {small.p50_ms:>10.1f} {large.p50_ms:>10.1f} {x50:>6.2f} "
+                f"{small.p95_ms:>10.1f} {large.p95_ms:>10.1f} {x95:>6.2f}  {'ok' if ok else 'OVER'}"
+            )
     if args.json:
         Path(args.json).write_text(json.dumps({"terms": terms, "rows": rows}, indent=2, ensure_ascii=False))
     return 1 if failed else 0

@@ -38,8 +38,10 @@ def main() -> None:
     print(f"{'path':40s} {'n':>6s} {'p50 ms':>8s} {'p95 ms':>8s} {'p99 ms':>8s} {'max ms':>8s}")
     for path, values in sorted(samples.items()):
         values.sort()
-        print(f"{path:40s} {len(values):6d} {percentile(values, 0.5):8.1f} {percentile(values, 0.95):8.1f} "
-              f"{percentile(values, 0.99):8.1f} {values[-1]:8.1f}")  # fmt: skip
+        print(
+            f"{path:40s} {len(values):6d} {percentile(values, 0.5):8.1f} {percentile(values, 0.95):8.1f} "
+            f"{percentile(values, 0.99):8.1f} {values[-1]:8.1f}"
+        )
 
 
 if __name__ == "__main__":

@@ -56,8 +56,9 @@ class Session:
         cls = http.client.HTTPSConnection if self.https else http.client.HTTPConnection
         return cls(self.host, self.port, timeout=self.timeout)
 
-    def request(self, method: str, path: str, body: str | None = None, headers: dict | None = None, *,
-                keep_cookies: bool = True):  # fmt: skip
+    def request(
+        self, method: str, path: str, body: str | None = None, headers: dict | None = None, *, keep_cookies: bool = True
+    ):
         conn = self.connection()
         try:
             all_headers = {"Host": f"{self.host}:{self.port}", "User-Agent": "weibao-http-bench", **self.headers}
@@ -87,9 +88,11 @@ class Session:
         form = urllib.parse.urlencode({"username": username, "password": password, "csrfmiddlewaretoken": token})
         referer = f"{'https' if self.https else 'http'}://{self.host}:{self.port}{login_path}"
         status, location, _ = self.request(
-            "POST", login_path, body=form,
+            "POST",
+            login_path,
+            body=form,
             headers={"Content-Type": "application/x-www-form-urlencoded", "Referer": referer},
-        )  # fmt: skip
+        )
         if status != 302 or "sessionid" not in self.cookies:
             raise SystemExit(f"login as {username!r} failed (status {status}); wrong password or locked out?")
 
@@ -163,8 +166,10 @@ def main(argv: list[str] | None = None) -> int:
     for url in args.urls:
         r = run_url(session, url, args.requests, args.concurrency, args.warmup)
         results.append(r)
-        print(f"{url:<40} {r.requests:>6} {r.errors:>5} {r.p50_ms:>8.1f} {r.p95_ms:>8.1f} {r.p99_ms:>8.1f} "
-              f"{r.max_ms:>8.1f} {r.throughput_rps:>8.1f}")  # fmt: skip
+        print(
+            f"{url:<40} {r.requests:>6} {r.errors:>5} {r.p50_ms:>8.1f} {r.p95_ms:>8.1f} {r.p99_ms:>8.1f} "
+            f"{r.max_ms:>8.1f} {r.throughput_rps:>8.1f}"
+        )
         if r.errors:
             print(f"{'':<40} statuses: {r.statuses}")
     if args.json:

@@ -32,8 +32,14 @@ TARGET_SECONDS = 120
 KEY = "jWmYm7qr5nMoAUwZRjGtBxmz3KA1tkAj3ykkR6q2B2C"
 CORP = "wwbenchcorp0001"
 TOKEN = "benchtoken"  # noqa: S105 - a test token
-SYMPTOMS = ["核心交换机端口大量丢包，财务系统无法访问", "监控录像无法回放，硬盘录像机报警", "门禁控制器离线，刷卡无反应",
-            "程控交换机分机不通", "机房空调高温告警，温度 35℃", "大屏拼接墙左上角黑屏"]  # fmt: skip
+SYMPTOMS = [
+    "核心交换机端口大量丢包，财务系统无法访问",
+    "监控录像无法回放，硬盘录像机报警",
+    "门禁控制器离线，刷卡无反应",
+    "程控交换机分机不通",
+    "机房空调高温告警，温度 35℃",
+    "大屏拼接墙左上角黑屏",
+]
 
 
 def fresh_database(i_know: bool) -> None:
@@ -86,26 +92,45 @@ def main() -> int:
         customer = customer_create(actor=actor, code=f"IM{c:02d}", name=f"企业微信客户{c}")
         site = Site.objects.create(customer=customer, organisation=customer.organisation, name=f"客户{c}总部")
         for k in range(10):
-            Contact.objects.create(customer=customer, organisation=customer.organisation, site=site,
-                                   name=f"联系人{c}-{k}", wecom_userid=f"user{c}_{k}", mobile=f"139{c:04d}{k:04d}")  # fmt: skip
+            Contact.objects.create(
+                customer=customer,
+                organisation=customer.organisation,
+                site=site,
+                name=f"联系人{c}-{k}",
+                wecom_userid=f"user{c}_{k}",
+                mobile=f"139{c:04d}{k:04d}",
+            )
             users.append(f"user{c}_{k}")
-    InboundAccount.objects.create(provider="wecom", name="bench", slug="bench", corp_id=CORP,
-                                            agent_id="1000002", token=TOKEN, aes_key=KEY, secret="x")  # noqa: S106  # fmt: skip
+    InboundAccount.objects.create(
+        provider="wecom",
+        name="bench",
+        slug="bench",
+        corp_id=CORP,
+        agent_id="1000002",
+        token=TOKEN,
+        aes_key=KEY,
+        secret="x",
+    )  # noqa: S106
 
     rng = random.Random(17)
     client = Client()
     sent, statuses, orders_by_user = [], {}, {}
 
     def post(user: str, text: str, msg_id: str):
-        inner = (f"<xml><ToUserName><![CDATA[{CORP}]]></ToUserName><FromUserName><![CDATA[{user}]]></FromUserName>"
-                 f"<CreateTime>{int(time.time())}</CreateTime><MsgType><![CDATA[text]]></MsgType>"
-                 f"<Content><![CDATA[{text}]]></Content><MsgId>{msg_id}</MsgId><AgentID>1000002</AgentID></xml>")  # fmt: skip
+        inner = (
+            f"<xml><ToUserName><![CDATA[{CORP}]]></ToUserName><FromUserName><![CDATA[{user}]]></FromUserName>"
+            f"<CreateTime>{int(time.time())}</CreateTime><MsgType><![CDATA[text]]></MsgType>"
+            f"<Content><![CDATA[{text}]]></Content><MsgId>{msg_id}</MsgId><AgentID>1000002</AgentID></xml>"
+        )
         encrypted = crypto.wecom_encrypt(inner.encode(), encoding_aes_key=KEY, receive_id=CORP)
         timestamp, nonce = str(int(time.time())), uuid.uuid4().hex[:10]
         signature = crypto.sha1_signature(TOKEN, timestamp, nonce, encrypted)
         body = f"<xml><ToUserName><![CDATA[{CORP}]]></ToUserName><Encrypt><![CDATA[{encrypted}]]></Encrypt></xml>"
-        response = client.post(f"/inbound/wecom/bench/?msg_signature={signature}&timestamp={timestamp}&nonce={nonce}",
-                               data=body.encode(), content_type="text/xml")  # fmt: skip
+        response = client.post(
+            f"/inbound/wecom/bench/?msg_signature={signature}&timestamp={timestamp}&nonce={nonce}",
+            data=body.encode(),
+            content_type="text/xml",
+        )
         statuses[response.status_code] = statuses.get(response.status_code, 0) + 1
 
     post("user0_0", "预热", "warm-up")  # first request: URL configuration and imports (not timed)
@@ -146,13 +171,17 @@ def main() -> int:
         )
 
     receipts = InboundReceipt.objects.count()
-    print(f"{args.n:,} WeCom callbacks (decrypt, verify, route, store) in {seconds:.1f} s = {args.n / seconds:,.0f}/s"
-          f" — target {TARGET_SECONDS} s: {'PASS' if seconds <= TARGET_SECONDS else 'FAIL'}")  # fmt: skip
-    print(f"HTTP statuses {statuses}; receipts {receipts:,} (by status "
-          f"{dict(InboundReceipt.objects.values_list('status').annotate(n=__import__('django.db.models', fromlist=['Count']).Count('pk')).values_list('status', 'n'))}); "  # noqa: E501
-          f"orders {WorkOrder.objects.count():,}; comments "
-          f"{WorkOrderEvent.objects.filter(kind='comment').count():,}; reply deliveries "
-          f"{Delivery.objects.filter(channel='wecom').count():,}")  # fmt: skip
+    print(
+        f"{args.n:,} WeCom callbacks (decrypt, verify, route, store) in {seconds:.1f} s = {args.n / seconds:,.0f}/s"
+        f" — target {TARGET_SECONDS} s: {'PASS' if seconds <= TARGET_SECONDS else 'FAIL'}"
+    )
+    print(
+        f"HTTP statuses {statuses}; receipts {receipts:,} (by status "
+        f"{dict(InboundReceipt.objects.values_list('status').annotate(n=__import__('django.db.models', fromlist=['Count']).Count('pk')).values_list('status', 'n'))}); "  # noqa: E501
+        f"orders {WorkOrder.objects.count():,}; comments "
+        f"{WorkOrderEvent.objects.filter(kind='comment').count():,}; reply deliveries "
+        f"{Delivery.objects.filter(channel='wecom').count():,}"
+    )
     db = os.environ["DATABASE_URL"].split("://", 1)[0]
     print(f"database {db}; load average before the run {load}; Python CPU {cpu_ms:.1f} ms per callback")
     if statuses.get(200) != args.n + 1 or receipts != len({m for _u, _t, m in sent}) + 1:

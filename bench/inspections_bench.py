@@ -49,13 +49,26 @@ def build(n: int, today: dt.date) -> None:
         return
     hours = "09:00-12:00,13:00-18:00"
     cals = [
-        BusinessCalendar.objects.get_or_create(name="bench 5x8", defaults={
-            "kind": CalendarKind.WEEKLY, "mon_hours": hours, "tue_hours": hours, "wed_hours": hours, "thu_hours": hours,
-            "fri_hours": hours})[0],
+        BusinessCalendar.objects.get_or_create(
+            name="bench 5x8",
+            defaults={
+                "kind": CalendarKind.WEEKLY,
+                "mon_hours": hours,
+                "tue_hours": hours,
+                "wed_hours": hours,
+                "thu_hours": hours,
+                "fri_hours": hours,
+            },
+        )[0],
         BusinessCalendar.objects.get_or_create(name="bench 7x24", defaults={"kind": CalendarKind.ALWAYS})[0],
-        BusinessCalendar.objects.get_or_create(name="bench 6x10", defaults=dict(
-            kind=CalendarKind.WEEKLY, **{f"{d}_hours": "08:00-18:00" for d in ("mon", "tue", "wed", "thu", "fri", "sat")}))[0],
-    ]  # fmt: skip
+        BusinessCalendar.objects.get_or_create(
+            name="bench 6x10",
+            defaults=dict(
+                kind=CalendarKind.WEEKLY,
+                **{f"{d}_hours": "08:00-18:00" for d in ("mon", "tue", "wed", "thu", "fri", "sat")},
+            ),
+        )[0],
+    ]
     todo = range(have, n)
     orgs = Organisation.objects.bulk_create([Organisation(kind="customer", name=f"{PREFIX}客户{i}") for i in todo])
     customers = Customer.objects.bulk_create(
@@ -65,10 +78,19 @@ def build(n: int, today: dt.date) -> None:
         [Site(customer=c, organisation_id=c.organisation_id, name="总部") for c in customers], batch_size=5000
     )
     contracts = Contract.objects.bulk_create(
-        [Contract(code=f"{PREFIX}{i}", name="维保合同", customer=c, calendar=cals[i % 3],
-                  start_date=today - dt.timedelta(days=i % 200), end_date=today + dt.timedelta(days=400 + i % 300))
-         for i, c in zip(todo, customers, strict=True)], batch_size=5000,
-    )  # fmt: skip
+        [
+            Contract(
+                code=f"{PREFIX}{i}",
+                name="维保合同",
+                customer=c,
+                calendar=cals[i % 3],
+                start_date=today - dt.timedelta(days=i % 200),
+                end_date=today + dt.timedelta(days=400 + i % 300),
+            )
+            for i, c in zip(todo, customers, strict=True)
+        ],
+        batch_size=5000,
+    )
     _plans(contracts)
 
 
@@ -113,8 +135,10 @@ def main() -> int:
     today = dt.date(2026, 12, 7)
     started = time.monotonic()
     build(args.contracts, today)
-    print(f"setup: {time.monotonic() - started:.1f} s; {connection.vendor}; "
-          f"{InspectionPlan.objects.filter(contract__code__startswith=PREFIX).count()} plans")  # fmt: skip
+    print(
+        f"setup: {time.monotonic() - started:.1f} s; {connection.vendor}; "
+        f"{InspectionPlan.objects.filter(contract__code__startswith=PREFIX).count()} plans"
+    )
     InspectionVisit.objects.filter(plan__contract__code__startswith=PREFIX).delete()
     from weibao.inspections import services
 
@@ -137,8 +161,10 @@ def main() -> int:
     again = visits_generate_all(today=today)
     second = time.monotonic() - started
     stored = InspectionVisit.objects.filter(plan__contract__code__startswith=PREFIX).count()
-    print(f"first run: {created} visits in {first:.1f} s ({created / first:.0f}/s); stored {stored}; "
-          f"Python CPU {first_cpu:.1f} s; INSERTs (database) {insert_seconds[0]:.1f} s")  # fmt: skip
+    print(
+        f"first run: {created} visits in {first:.1f} s ({created / first:.0f}/s); stored {stored}; "
+        f"Python CPU {first_cpu:.1f} s; INSERTs (database) {insert_seconds[0]:.1f} s"
+    )
     print(f"second run (idempotent): {again} new visits in {second:.1f} s")
     print(f"target {TARGET_SECONDS:.0f} s: {'PASS' if first <= TARGET_SECONDS and again == 0 else 'FAIL'}")
     return 0 if first <= TARGET_SECONDS and again == 0 else 1

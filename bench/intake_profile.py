@@ -56,8 +56,13 @@ def main() -> int:
     def post() -> None:
         counter[0] += 1
         site_id, customer_id = sites[counter[0] % len(sites)]
-        body = {"customer_id": customer_id, "site_id": site_id, "severity": "B",
-                "symptom": f"压测报修 {counter[0]}：交换机端口丢包", "source_ref": "bench-api"}  # fmt: skip
+        body = {
+            "customer_id": customer_id,
+            "site_id": site_id,
+            "severity": "B",
+            "symptom": f"压测报修 {counter[0]}：交换机端口丢包",
+            "source_ref": "bench-api",
+        }
         response = client.post("/api/work-orders/", json.dumps(body), content_type="application/json")
         if response.status_code != 201:
             raise SystemExit(f"intake failed: {response.status_code} {response.content[:300]!r}")
@@ -117,8 +122,10 @@ def main() -> int:
         print(f"load average {os.getloadavg()[0]:.1f}; {args.runs} orders")
         print(f"wall p50 {statistics.median(walls):.1f} ms, p95 {statistics.quantiles(walls, n=20)[18]:.1f} ms")
         print(f"Python CPU per order: p50 {statistics.median(cpus):.2f} ms, mean {statistics.fmean(cpus):.2f} ms")
-        print(f"statements per order {len(statements) / args.runs:.1f} (and COMMIT), database wall per order "
-              f"{db_ms:.2f} ms")  # fmt: skip
+        print(
+            f"statements per order {len(statements) / args.runs:.1f} (and COMMIT), database wall per order "
+            f"{db_ms:.2f} ms"
+        )
         if lock_held:
             print(
                 f"number counter row locked per order (number taken .. COMMIT done): p50 "

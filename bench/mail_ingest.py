@@ -41,8 +41,14 @@ LOAD = ""
 PNG = base64.b64decode(
     "iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mP8z8BQDwAEhQGAhKmMIQAAAABJRU5ErkJggg=="
 )
-SYMPTOMS = ["核心交换机端口大量丢包，财务系统无法访问", "监控录像无法回放，硬盘录像机报警", "门禁控制器离线，刷卡无反应",
-            "程控交换机分机不通，朱镕堃办公室电话无声", "机房空调高温告警，温度 35℃", "大屏拼接墙左上角黑屏"]  # fmt: skip
+SYMPTOMS = [
+    "核心交换机端口大量丢包，财务系统无法访问",
+    "监控录像无法回放，硬盘录像机报警",
+    "门禁控制器离线，刷卡无反应",
+    "程控交换机分机不通，朱镕堃办公室电话无声",
+    "机房空调高温告警，温度 35℃",
+    "大屏拼接墙左上角黑屏",
+]
 
 
 def refusal(url: str, *, i_know: bool) -> str | None:
@@ -125,10 +131,12 @@ def make_mails(n: int, domains: list[str]) -> list[bytes]:
         else:  # with a photo
             b = f"b{i}"
             head += f'Subject: {enc(symptom[:12])}\r\nContent-Type: multipart/mixed; boundary="{b}"\r\n\r\n'
-            body = (f"--{b}\r\nContent-Type: text/plain; charset=utf-8\r\n\r\n{symptom}\r\n--{b}\r\n"
-                    f"Content-Type: image/png\r\nContent-Transfer-Encoding: base64\r\n"
-                    f"Content-Disposition: attachment; filename*=UTF-8''%E7%8E%B0%E5%9C%BA.png\r\n\r\n"
-                    f"{base64.b64encode(PNG).decode()}\r\n--{b}--\r\n")  # fmt: skip
+            body = (
+                f"--{b}\r\nContent-Type: text/plain; charset=utf-8\r\n\r\n{symptom}\r\n--{b}\r\n"
+                f"Content-Type: image/png\r\nContent-Transfer-Encoding: base64\r\n"
+                f"Content-Disposition: attachment; filename*=UTF-8''%E7%8E%B0%E5%9C%BA.png\r\n\r\n"
+                f"{base64.b64encode(PNG).decode()}\r\n--{b}--\r\n"
+            )
             mails.append((head + body).encode())
         new_ids.append(msgid)
     return mails
@@ -182,9 +190,15 @@ def main() -> int:
         conn.logout()
         print(f"loaded {len(mails)} mails into Dovecot in {time.perf_counter() - started:.1f} s (not timed)")
         os.environ["WEIBAO_BENCH_IMAP_PASSWORD"] = servers.IMAP_PASSWORD
-        mailbox = Mailbox.objects.create(name="bench", host="127.0.0.1", port=dovecot.imap_port, security="plain",
-                                         username=servers.IMAP_USER, password_env="WEIBAO_BENCH_IMAP_PASSWORD",  # noqa: S106 - a variable name
-                                         folder=folder)  # fmt: skip
+        mailbox = Mailbox.objects.create(
+            name="bench",
+            host="127.0.0.1",
+            port=dovecot.imap_port,
+            security="plain",
+            username=servers.IMAP_USER,
+            password_env="WEIBAO_BENCH_IMAP_PASSWORD",  # noqa: S106 - a variable name
+            folder=folder,
+        )
 
         from weibao.notifications import intake
 
@@ -225,15 +239,21 @@ def main() -> int:
         f"CPU time of the intake processes (parent and forked workers): {cpu:.1f} s = {cpu * 1000 / args.n:.1f} ms "
         "per mail; the rest of the wall time is waiting for the CPU, the disk and the database"
     )
-    print(f"phase 1, fetch and register (raw source kept, duplicates found): {fetch_seconds[0]:.1f} s; "
-          f"phase 2, handle (orders, comments, triage, auto-replies): {seconds - fetch_seconds[0]:.1f} s")  # fmt: skip
+    print(
+        f"phase 1, fetch and register (raw source kept, duplicates found): {fetch_seconds[0]:.1f} s; "
+        f"phase 2, handle (orders, comments, triage, auto-replies): {seconds - fetch_seconds[0]:.1f} s"
+    )
     print(f"stored {result.stored}, processed {result.processed}: {statuses}")
-    print(f"work orders {WorkOrder.objects.count()}, comments "
-          f"{WorkOrderEvent.objects.filter(kind='comment', internal=False).count()}, "
-          f"auto-replies queued {Delivery.objects.filter(inbound__isnull=False).count()}, "
-          f"inbound rows {InboundMessage.objects.count()}")  # fmt: skip
-    print(f"ingest: {seconds:.1f} s for {args.n} mails = {args.n / seconds:.0f} mails/s "
-          f"(target < {TARGET_SECONDS} s): {'PASS' if seconds < TARGET_SECONDS else 'FAIL'}")  # fmt: skip
+    print(
+        f"work orders {WorkOrder.objects.count()}, comments "
+        f"{WorkOrderEvent.objects.filter(kind='comment', internal=False).count()}, "
+        f"auto-replies queued {Delivery.objects.filter(inbound__isnull=False).count()}, "
+        f"inbound rows {InboundMessage.objects.count()}"
+    )
+    print(
+        f"ingest: {seconds:.1f} s for {args.n} mails = {args.n / seconds:.0f} mails/s "
+        f"(target < {TARGET_SECONDS} s): {'PASS' if seconds < TARGET_SECONDS else 'FAIL'}"
+    )
     return 0 if seconds < TARGET_SECONDS and result.stored == args.n else 1
 
 

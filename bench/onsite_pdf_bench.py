@@ -56,26 +56,56 @@ def signature_png(seed: int) -> str:
 def context(i: int) -> dict:
     number = f"WO-2026-{i:06d}"
     return {
-        "order": {"number": number, "customer": "南京某某科技有限公司", "site": "财务大楼三层机房",
-                  "address": "南京市鼓楼区中山路 100 号", "reported_at": dt.datetime(2026, 12, 6, 9, 15, tzinfo=dt.UTC),
-                  "severity": "A", "service_type": "保外服务", "chargeable": True, "chargeable_reason": "人为损坏",
-                  "engineer": "张工", "title": "核心交换机电源故障", "symptom": "财务室网络全部中断"},
-        "form": {"symptom": "财务室网络全部中断，交换机指示灯不亮", "confirmed_by": "王经理（系统负责人）",
-                 "inspection": "检查发现交换机电源模块烧毁，其余端口正常。\n" * 3, "cause": "人为：雷雨天未断电",
-                 "work_done": "更换电源模块，恢复配置，测试全部端口通畅。", "solved": True,
-                 "customer_contact": "王经理", "customer_phone": "13912345678", "engineer_name": "张工",
-                 "engineer_phone": "13800000000", "rating": "非常满意", "remark": "响应及时，处理专业。",
-                 "signed_at": dt.datetime(2026, 12, 6, 15, 30, tzinfo=dt.UTC)},
-        "replacements": [{"old_model": "S5720-28P", "old_serial": f"OLD{i:08d}", "new_model": "S5720-28P",
-                          "new_serial": f"NEW{i:08d}"}],
-        "quote": {"version": 1, "status": "已批准", "tax": "130.00", "total": "1130.00",
-                  "lines": [{"description": "电源模块 PSU-150W", "quantity": "1", "unit_price": "800.00",
-                             "amount": "800.00"},
-                            {"description": "人工费（按次）", "quantity": "1", "unit_price": "200.00",
-                             "amount": "200.00"}]},
+        "order": {
+            "number": number,
+            "customer": "南京某某科技有限公司",
+            "site": "财务大楼三层机房",
+            "address": "南京市鼓楼区中山路 100 号",
+            "reported_at": dt.datetime(2026, 12, 6, 9, 15, tzinfo=dt.UTC),
+            "severity": "A",
+            "service_type": "保外服务",
+            "chargeable": True,
+            "chargeable_reason": "人为损坏",
+            "engineer": "张工",
+            "title": "核心交换机电源故障",
+            "symptom": "财务室网络全部中断",
+        },
+        "form": {
+            "symptom": "财务室网络全部中断，交换机指示灯不亮",
+            "confirmed_by": "王经理（系统负责人）",
+            "inspection": "检查发现交换机电源模块烧毁，其余端口正常。\n" * 3,
+            "cause": "人为：雷雨天未断电",
+            "work_done": "更换电源模块，恢复配置，测试全部端口通畅。",
+            "solved": True,
+            "customer_contact": "王经理",
+            "customer_phone": "13912345678",
+            "engineer_name": "张工",
+            "engineer_phone": "13800000000",
+            "rating": "非常满意",
+            "remark": "响应及时，处理专业。",
+            "signed_at": dt.datetime(2026, 12, 6, 15, 30, tzinfo=dt.UTC),
+        },
+        "replacements": [
+            {
+                "old_model": "S5720-28P",
+                "old_serial": f"OLD{i:08d}",
+                "new_model": "S5720-28P",
+                "new_serial": f"NEW{i:08d}",
+            }
+        ],
+        "quote": {
+            "version": 1,
+            "status": "已批准",
+            "tax": "130.00",
+            "total": "1130.00",
+            "lines": [
+                {"description": "电源模块 PSU-150W", "quantity": "1", "unit_price": "800.00", "amount": "800.00"},
+                {"description": "人工费（按次）", "quantity": "1", "unit_price": "200.00", "amount": "200.00"},
+            ],
+        },
         "signatures": {"customer": signature_png(i), "engineer": signature_png(i + 7)},
         "qr": pdf.qr_data_uri(f"https://weibao.example.cn/work-orders/{i}/"),
-    }  # fmt: skip
+    }
 
 
 def main() -> int:
@@ -113,13 +143,19 @@ def main() -> int:
     cpu_p95 = cpu[max(0, int(round(0.95 * len(cpu))) - 1)]
     growth = rss_end - (rss_at_10 or rss_end)
     print(f"first render (warm-up) {warmup:.3f} s, {len(first) / 1024:.0f} kB")
-    print(f"{len(times)} PDFs: p50 {p50 * 1000:.0f} ms, p95 {p95 * 1000:.0f} ms, max {times[-1] * 1000:.0f} ms"
-          f" (target p95 ≤ {TARGET_P95_S * 1000:.0f} ms)")  # fmt: skip
+    print(
+        f"{len(times)} PDFs: p50 {p50 * 1000:.0f} ms, p95 {p95 * 1000:.0f} ms, max {times[-1] * 1000:.0f} ms"
+        f" (target p95 ≤ {TARGET_P95_S * 1000:.0f} ms)"
+    )
     # CPU time is what one render costs this process; wall time adds the wait for a core on a busy machine.
-    print(f"CPU time per PDF: p50 {statistics.median(cpu) * 1000:.0f} ms, p95 {cpu_p95 * 1000:.0f} ms;"
-          f" load average {os.getloadavg()[0]:.1f} on {os.cpu_count()} CPUs")  # fmt: skip
-    print(f"RSS after 10: {rss_at_10:.1f} MB, after {len(times)}: {rss_end:.1f} MB, growth {growth:+.1f} MB"
-          f" (limit {MAX_GROWTH_MB:.0f} MB); RSS by render (MB): {', '.join(rss_series)}")  # fmt: skip
+    print(
+        f"CPU time per PDF: p50 {statistics.median(cpu) * 1000:.0f} ms, p95 {cpu_p95 * 1000:.0f} ms;"
+        f" load average {os.getloadavg()[0]:.1f} on {os.cpu_count()} CPUs"
+    )
+    print(
+        f"RSS after 10: {rss_at_10:.1f} MB, after {len(times)}: {rss_end:.1f} MB, growth {growth:+.1f} MB"
+        f" (limit {MAX_GROWTH_MB:.0f} MB); RSS by render (MB): {', '.join(rss_series)}"
+    )
     ok = p95 <= TARGET_P95_S and growth <= MAX_GROWTH_MB
     print("PASS" if ok else "FAIL")
     return 0 if ok else 1

@@ -55,10 +55,14 @@ def yearly(runs: int) -> None:
             data = metrics.build_report(contract=contract, start=start, end=end)
             times.append(time.perf_counter() - began)
         if i == 0:
-            print(f"yearly: contract {contract.code}, {data['orders_total']} orders in {start}..{end}, "
-                  f"{len(ctx.captured_queries)} queries")  # fmt: skip
-    print(f"yearly: runs={runs} p50={statistics.median(times) * 1000:.0f} ms p95={pct(times, 95) * 1000:.0f} ms "
-          f"max={max(times) * 1000:.0f} ms (target ≤ 1000 ms)")  # fmt: skip
+            print(
+                f"yearly: contract {contract.code}, {data['orders_total']} orders in {start}..{end}, "
+                f"{len(ctx.captured_queries)} queries"
+            )
+    print(
+        f"yearly: runs={runs} p50={statistics.median(times) * 1000:.0f} ms p95={pct(times, 95) * 1000:.0f} ms "
+        f"max={max(times) * 1000:.0f} ms (target ≤ 1000 ms)"
+    )
 
 
 def monthly(keep: bool = False) -> None:
@@ -68,8 +72,10 @@ def monthly(keep: bool = False) -> None:
     start, end = services.last_complete_period("monthly", today)
     with transaction.atomic():
         deleted, _ = PeriodicReport.objects.filter(period_start=start, period_end=end).delete()
-        print(f"monthly: period {start}..{end}; {deleted} earlier reports set aside"
-              f"{'' if keep else ' (rolled back at the end)'}")  # fmt: skip
+        print(
+            f"monthly: period {start}..{end}; {deleted} earlier reports set aside"
+            f"{'' if keep else ' (rolled back at the end)'}"
+        )
         began = time.perf_counter()
 
         def progress(done, total):
@@ -79,8 +85,10 @@ def monthly(keep: bool = False) -> None:
         counts = services.reports_generate_due(today=today, progress=progress)
         elapsed = time.perf_counter() - began
         rate = counts["generated"] / elapsed if elapsed else 0
-        print(f"monthly: {counts} in {elapsed:.1f} s ({rate:.1f} reports/s; 20,000 would take "
-              f"{20000 / rate / 60 if rate else 0:.1f} min; target ≤ 10 min)")  # fmt: skip
+        print(
+            f"monthly: {counts} in {elapsed:.1f} s ({rate:.1f} reports/s; 20,000 would take "
+            f"{20000 / rate / 60 if rate else 0:.1f} min; target ≤ 10 min)"
+        )
         if not keep:
             transaction.set_rollback(True)
 
@@ -102,9 +110,11 @@ def lookups(n: int) -> None:
         found = similar.similar_ids(text=text)
         times.append(time.perf_counter() - began)
         hits += bool(found)
-    print(f"similar: {len(texts)} lookups on {connection.vendor}, {hits} with matches; "
-          f"p50={statistics.median(times) * 1000:.1f} ms p95={pct(times, 95) * 1000:.1f} ms "
-          f"max={max(times) * 1000:.1f} ms (target p95 ≤ 100 ms)")  # fmt: skip
+    print(
+        f"similar: {len(texts)} lookups on {connection.vendor}, {hits} with matches; "
+        f"p50={statistics.median(times) * 1000:.1f} ms p95={pct(times, 95) * 1000:.1f} ms "
+        f"max={max(times) * 1000:.1f} ms (target p95 ≤ 100 ms)"
+    )
 
 
 def main() -> None:
@@ -114,8 +124,10 @@ def main() -> None:
     parser.add_argument("--lookups", type=int, default=200)
     parser.add_argument("--keep", action="store_true", help="keep the generated monthly reports (default: roll back)")
     args = parser.parse_args()
-    print(f"{WorkOrder.objects.count()} orders, {Contract.objects.count()} contracts, {connection.vendor}; "
-          f"load average {os.getloadavg()[0]:.1f}")  # fmt: skip
+    print(
+        f"{WorkOrder.objects.count()} orders, {Contract.objects.count()} contracts, {connection.vendor}; "
+        f"load average {os.getloadavg()[0]:.1f}"
+    )
     if args.what in ("yearly", "all"):
         yearly(args.runs)
     if args.what in ("similar", "all"):

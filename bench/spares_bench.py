@@ -32,8 +32,10 @@ django.setup()
 
 from django.conf import settings  # noqa: E402
 
-settings.STORAGES = {**settings.STORAGES,
-                     "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"}}  # fmt: skip
+settings.STORAGES = {
+    **settings.STORAGES,
+    "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
+}
 settings.TASKS = {"default": {"BACKEND": "django.tasks.backends.dummy.DummyBackend"}}
 
 from django.core.management import call_command  # noqa: E402
@@ -61,12 +63,21 @@ def build(moves: int) -> None:
         for i in range(1, 10):
             whs.append(Warehouse.objects.create(code=f"b-br{i}", name=f"基准分公司库{i}", kind="branch", branch=branch))
         for i, user in enumerate(engineers[: WAREHOUSES - len(whs)]):
-            whs.append(Warehouse.objects.create(code=f"b-van{i}", name=f"基准车载库{i}", kind="van", branch=branch,
-                                                owner=user))  # fmt: skip
+            whs.append(
+                Warehouse.objects.create(code=f"b-van{i}", name=f"基准车载库{i}", kind="van", branch=branch, owner=user)
+            )
         Part.objects.bulk_create(
-            Part(part_number=f"B-{n:05d}", name=f"基准备件{n}", model=f"BM-{n % 97}-{n}", tracking="counted",
-                 min_level=n % 7, unit_cost=10 + n % 500, price=20 + n % 900) for n in range(PARTS)
-        )  # fmt: skip
+            Part(
+                part_number=f"B-{n:05d}",
+                name=f"基准备件{n}",
+                model=f"BM-{n % 97}-{n}",
+                tracking="counted",
+                min_level=n % 7,
+                unit_cost=10 + n % 500,
+                price=20 + n % 900,
+            )
+            for n in range(PARTS)
+        )
     parts = list(Part.objects.filter(part_number__startswith="B-").values_list("pk", flat=True))
     wh_ids = [w.pk for w in whs]
     # The head office holds the widest range: a third of the moves land there.
@@ -75,8 +86,20 @@ def build(moves: int) -> None:
     now = timezone.now()
     with connection.cursor() as cursor, transaction.atomic():
         pg = cursor.cursor
-        cols = ("at", "kind", "warehouse_id", "part_id", "on_hand_delta", "reserved_delta", "on_hand_after",
-                "unit_cost", "serials", "reference", "note", "actor_id")  # fmt: skip
+        cols = (
+            "at",
+            "kind",
+            "warehouse_id",
+            "part_id",
+            "on_hand_delta",
+            "reserved_delta",
+            "on_hand_after",
+            "unit_cost",
+            "serials",
+            "reference",
+            "note",
+            "actor_id",
+        )
         with pg.copy(f"COPY spares_move ({', '.join(cols)}) FROM STDIN") as copy:
             for i in range(moves):
                 w = wh_ids[0] if rng.random() < 0.33 else rng.choice(wh_ids)
@@ -95,8 +118,10 @@ def build(moves: int) -> None:
         )
     with connection.cursor() as cursor:
         cursor.execute("ANALYZE spares_move; ANALYZE spares_stock; ANALYZE spares_part")
-    print(f"built {moves:,} ledger rows, {len(balance):,} stock rows in {time.monotonic() - started:.0f}s "
-          f"({Move.objects.filter(warehouse_id=wh_ids[0]).count():,} rows in the head office)")  # fmt: skip
+    print(
+        f"built {moves:,} ledger rows, {len(balance):,} stock rows in {time.monotonic() - started:.0f}s "
+        f"({Move.objects.filter(warehouse_id=wh_ids[0]).count():,} rows in the head office)"
+    )
 
 
 def main() -> int:
@@ -120,9 +145,11 @@ def main() -> int:
     if args.rebuild or not Warehouse.objects.filter(code="b-hq").exists():
         if Warehouse.objects.filter(code="b-hq").exists():
             with connection.cursor() as cursor:
-                cursor.execute("TRUNCATE spares_move, spares_stock, spares_stockalert, spares_stockunit, "
-                               "spares_transfer, spares_partsaleline, spares_partsale, spares_stockimport, "
-                               "spares_warehouse, spares_part RESTART IDENTITY CASCADE")  # fmt: skip
+                cursor.execute(
+                    "TRUNCATE spares_move, spares_stock, spares_stockalert, spares_stockunit, "
+                    "spares_transfer, spares_partsaleline, spares_partsale, spares_stockimport, "
+                    "spares_warehouse, spares_part RESTART IDENTITY CASCADE"
+                )
         build(args.moves)
     with connection.cursor() as cursor:
         cursor.execute("SELECT reltuples::bigint FROM pg_class WHERE relname = 'spares_move'")
@@ -133,11 +160,13 @@ def main() -> int:
     client.force_login(manager)
     failed = False
     print(f"{'what':<48} {'p50 ms':>8} {'p95 ms':>8} {'max ms':>8}")
-    for label, url in [("floor: /ping/ (login-required 'ok', for the load)", "/ping/"),
-                       ("stock page, head office (first page)", f"/spares/warehouses/{hq.pk}/"),
-                       ("stock page, page 10", f"/spares/warehouses/{hq.pk}/?page=10"),
-                       ("stock page, search 'BM-42'", f"/spares/warehouses/{hq.pk}/?q=BM-42"),
-                       ("stock page, low stock only", f"/spares/warehouses/{hq.pk}/?low=1")]:  # fmt: skip
+    for label, url in [
+        ("floor: /ping/ (login-required 'ok', for the load)", "/ping/"),
+        ("stock page, head office (first page)", f"/spares/warehouses/{hq.pk}/"),
+        ("stock page, page 10", f"/spares/warehouses/{hq.pk}/?page=10"),
+        ("stock page, search 'BM-42'", f"/spares/warehouses/{hq.pk}/?q=BM-42"),
+        ("stock page, low stock only", f"/spares/warehouses/{hq.pk}/?low=1"),
+    ]:
         for _ in range(2):
             if client.get(url).status_code != 200:
                 raise SystemExit(f"{url}: not 200")
@@ -151,13 +180,16 @@ def main() -> int:
         ok = p95(samples) <= 100
         if not label.startswith("floor"):
             failed |= not ok
-        print(f"{label:<48} {statistics.median(samples):8.1f} {p95(samples):8.1f} {max(samples):8.1f} "
-              f"{'PASS' if ok else 'FAIL'}")  # fmt: skip
+        print(
+            f"{label:<48} {statistics.median(samples):8.1f} {p95(samples):8.1f} {max(samples):8.1f} "
+            f"{'PASS' if ok else 'FAIL'}"
+        )
 
     # Issue moves: enough stock on a few parts of the head office, one open order, one transaction per issue.
     site = Site.objects.order_by("pk").first()
-    order = workorder_create(actor=manager, customer=site.customer, site=site, channel="phone",
-                             symptom="基准：备件领用", severity="B")  # fmt: skip
+    order = workorder_create(
+        actor=manager, customer=site.customer, site=site, channel="phone", symptom="基准：备件领用", severity="B"
+    )
     parts = list(Part.objects.filter(part_number__startswith="B-").order_by("pk")[:20])
     for part in parts:
         services.receive(warehouse=hq, part=part, quantity=args.issues, actor=manager)
@@ -170,8 +202,10 @@ def main() -> int:
         samples.append((time.perf_counter() - started) * 1000)
     ok = p95(samples) <= 20
     failed |= not ok
-    print(f"{'issue_to_order (one transaction)':<48} {statistics.median(samples):8.1f} {p95(samples):8.1f} "
-          f"{max(samples):8.1f} {'PASS' if ok else 'FAIL'}")  # fmt: skip
+    print(
+        f"{'issue_to_order (one transaction)':<48} {statistics.median(samples):8.1f} {p95(samples):8.1f} "
+        f"{max(samples):8.1f} {'PASS' if ok else 'FAIL'}"
+    )
     # The invariant after all of it: the head office's ledger sums equal its stock.
     from django.db.models import Sum
 

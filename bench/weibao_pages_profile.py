@@ -64,8 +64,11 @@ def main() -> int:
         times.sort()
         p95 = times[max(0, round(0.95 * len(times)) - 1)]
         sql_ms = sum(t for t, _ in captured) * 1000
-        print(f"{raw:<50} {response.status_code} q={len(captured):>3} sql={sql_ms:6.1f}ms "
-              f"p50={statistics.median(times):6.1f} p95={p95:6.1f} ms", flush=True)  # fmt: skip
+        print(
+            f"{raw:<50} {response.status_code} q={len(captured):>3} sql={sql_ms:6.1f}ms "
+            f"p50={statistics.median(times):6.1f} p95={p95:6.1f} ms",
+            flush=True,
+        )
         if args.queries:
             for t, sql in captured:
                 print(f"   {t * 1000:6.1f} {sql[:400]}")

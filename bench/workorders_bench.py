@@ -83,8 +83,10 @@ def report(rows: list[tuple[str, list[float]]], target: float) -> bool:
 
 
 def bench_queue(args) -> int:
-    print(f"database: {connection.vendor}, work orders ≈ {estimate('workorders_workorder'):,}, "
-          f"open = {WorkOrder.objects.filter(status__in=sorted(selectors.OPEN_STATUSES)).count():,}")  # fmt: skip
+    print(
+        f"database: {connection.vendor}, work orders ≈ {estimate('workorders_workorder'):,}, "
+        f"open = {WorkOrder.objects.filter(status__in=sorted(selectors.OPEN_STATUSES)).count():,}"
+    )
     manager = User.objects.get(username="manager")
     customer = User.objects.get(username="customer")
     engineer = User.objects.filter(username__startswith="eng", role="field_engineer").first()
@@ -115,25 +117,40 @@ def bench_queue(args) -> int:
         ("selector: severity A, at risk", measure(queue(manager, f(severity=["A"], sla="at_risk")), args.runs)),
         ("selector: one branch", measure(queue(manager, f(branch_id=open_sample["branch_id"])), args.runs)),
         ("selector: one engineer", measure(queue(manager, f(assignee_id=engineer.pk)), args.runs)),
-        ("selector: one customer, all states",
-         measure(queue(manager, f(status=["all"], customer_id=open_sample["customer_id"])), args.runs)),
-        ("selector: channel email, dispatched",
-         measure(queue(manager, f(status=["dispatched"], channel=["email"])), args.runs)),
+        (
+            "selector: one customer, all states",
+            measure(queue(manager, f(status=["all"], customer_id=open_sample["customer_id"])), args.runs),
+        ),
+        (
+            "selector: channel email, dispatched",
+            measure(queue(manager, f(status=["dispatched"], channel=["email"])), args.runs),
+        ),
         ("selector: closed, newest first", measure(queue(manager, f(status=["closed"])), args.runs)),
         ("selector: customer user's queue", measure(queue(customer), args.runs)),
-        ("selector: state counts (closed capped)",
-         measure(lambda: selectors.workorder_state_counts(user=manager), args.runs)),
-        ("selector: state counts, severity A + at risk",
-         measure(lambda: selectors.workorder_state_counts(user=manager, filters=f(severity=["A"], sla="at_risk")),
-                 args.runs)),
-        ("selector: state counts, one engineer",
-         measure(lambda: selectors.workorder_state_counts(user=manager, filters=f(assignee_id=engineer.pk)),
-                 args.runs)),
+        (
+            "selector: state counts (closed capped)",
+            measure(lambda: selectors.workorder_state_counts(user=manager), args.runs),
+        ),
+        (
+            "selector: state counts, severity A + at risk",
+            measure(
+                lambda: selectors.workorder_state_counts(user=manager, filters=f(severity=["A"], sla="at_risk")),
+                args.runs,
+            ),
+        ),
+        (
+            "selector: state counts, one engineer",
+            measure(
+                lambda: selectors.workorder_state_counts(user=manager, filters=f(assignee_id=engineer.pk)), args.runs
+            ),
+        ),
         ("selector: detail (order, timeline, clocks, actions)", measure(detail(manager, sample), args.runs)),
         ("selector: detail of an open order", measure(detail(manager, open_sample["id"]), args.runs)),
-        ("selector: legacy queue, first 50",
-         measure(lambda: list(selectors.legacy_queue(user=manager)[:50]), args.runs)),
-    ]  # fmt: skip
+        (
+            "selector: legacy queue, first 50",
+            measure(lambda: list(selectors.legacy_queue(user=manager)[:50]), args.runs),
+        ),
+    ]
     client = Client()
     client.force_login(manager)
     pages = [
@@ -335,20 +352,34 @@ def bench_api(args) -> int:
     log.unlink(missing_ok=True)
     env = {**os.environ, "WEIBAO_LOG_LEVEL": "WARNING"}
     server = subprocess.Popen(  # noqa: S603 - our own server, fixed arguments
-        [str(Path(sys.executable).parent / "gunicorn"), "weibao.wsgi:application", "--bind", f"127.0.0.1:{args.port}",
-         "--workers", str(args.workers), "--threads", str(args.server_threads), "--log-level", "warning",
-         "--timeout", "120",  # the first request imports every app: slow on a busy machine
-         "--access-logfile", str(log), "--access-logformat", "%(U)s %(s)s %(D)s"],
-        cwd=ROOT, env=env,
-    )  # fmt: skip
+        [
+            str(Path(sys.executable).parent / "gunicorn"),
+            "weibao.wsgi:application",
+            "--bind",
+            f"127.0.0.1:{args.port}",
+            "--workers",
+            str(args.workers),
+            "--threads",
+            str(args.server_threads),
+            "--log-level",
+            "warning",
+            "--timeout",
+            "120",  # the first request imports every app: slow on a busy machine
+            "--access-logfile",
+            str(log),
+            "--access-logformat",
+            "%(U)s %(s)s %(D)s",
+        ],
+        cwd=ROOT,
+        env=env,
+    )
     use_wrk = args.client == "wrk"
     # The /ping/ floor is a login-required view: a real session for the duty engineer, sent as a cookie.
     session_client = Client()
     session_client.force_login(duty)
     session = session_client.cookies[settings.SESSION_COOKIE_NAME].value
     ping_lua = f'wrk.headers["Cookie"] = "{settings.SESSION_COOKIE_NAME}={session}"\n'
-    intake_lua = WRK_INTAKE % {"sites": ", ".join(f"{{{s}, {c}}}" for s, c in sites), "token": raw,
-                               "batch": args.batch}  # fmt: skip
+    intake_lua = WRK_INTAKE % {"sites": ", ".join(f"{{{s}, {c}}}" for s, c in sites), "token": raw, "batch": args.batch}
     try:
         for _ in range(150):
             try:
@@ -364,12 +395,21 @@ def bench_api(args) -> int:
 
         def create(i: int) -> urllib.request.Request:
             site_id, customer_id = sites[i % len(sites)]
-            body = json.dumps({"customer_id": customer_id, "site_id": site_id, "severity": "B",
-                               "symptom": f"压测报修 {i}：交换机端口丢包", "source_ref": "bench-api"}).encode()  # fmt: skip
+            body = json.dumps(
+                {
+                    "customer_id": customer_id,
+                    "site_id": site_id,
+                    "severity": "B",
+                    "symptom": f"压测报修 {i}：交换机端口丢包",
+                    "source_ref": "bench-api",
+                }
+            ).encode()
             return urllib.request.Request(  # noqa: S310
-                f"{base}/api/work-orders/", data=body, method="POST",
+                f"{base}/api/work-orders/",
+                data=body,
+                method="POST",
                 headers={"Authorization": f"Bearer {raw}", "Content-Type": "application/json"},
-            )  # fmt: skip
+            )
 
         # Warm-up: every worker imports everything, opens its connection and builds the calendars.
         _load(create, threads=2, seconds=2)
@@ -377,8 +417,9 @@ def bench_api(args) -> int:
             _prioritise([server.pid, *_children(server.pid)], args.nice)
         load_before = os.getloadavg()
         if use_wrk:
-            p_done, p_failed, p_rate, p_p50, p_p95 = _wrk(f"{base}/ping/", ping_lua, connections=args.threads,
-                                                          seconds=min(args.seconds, 10), nice=args.nice)  # fmt: skip
+            p_done, p_failed, p_rate, p_p50, p_p95 = _wrk(
+                f"{base}/ping/", ping_lua, connections=args.threads, seconds=min(args.seconds, 10), nice=args.nice
+            )
         else:
             p_done, p_failed, p_lat, p_wall = _load(ping, threads=args.threads, seconds=min(args.seconds, 10))
             p_rate, p_p50, p_p95 = p_done / p_wall, statistics.median(p_lat), p95(p_lat)
@@ -387,8 +428,9 @@ def bench_api(args) -> int:
         cpu_before, db_cpu_before = _proc_cpu(workers), _proc_cpu(backends)
         stored_before = WorkOrder.objects.filter(source_ref="bench-api").count()
         if use_wrk:
-            requests, failed, request_rate, lat50, lat95 = _wrk(base, intake_lua, connections=args.threads,
-                                                                seconds=args.seconds, nice=args.nice)  # fmt: skip
+            requests, failed, request_rate, lat50, lat95 = _wrk(
+                base, intake_lua, connections=args.threads, seconds=args.seconds, nice=args.nice
+            )
             # What the database holds afterwards is the count (a batch request carries args.batch orders).
             done = WorkOrder.objects.filter(source_ref="bench-api").count() - stored_before
             rate = request_rate * done / requests if requests else 0.0
@@ -404,21 +446,29 @@ def bench_api(args) -> int:
     client = f"wrk, {args.threads} connections" if use_wrk else f"{args.threads} Python client threads, no keep-alive"
     if args.nice:
         client += f"; server, its database backends and wrk at nice {args.nice}"
-    print(f"gunicorn: {args.workers} workers x {args.server_threads} thread(s); {client}; "
-          f"load average {load_before[0]:.1f} -> {load_after[0]:.1f}")  # fmt: skip
+    print(
+        f"gunicorn: {args.workers} workers x {args.server_threads} thread(s); {client}; "
+        f"load average {load_before[0]:.1f} -> {load_after[0]:.1f}"
+    )
     print(f"/ping/ floor: {p_rate:.0f} req/s (failed {p_failed}); latency p50 {p_p50:.1f} ms, p95 {p_p95:.1f} ms")
     per = f" in requests of {args.batch} (/api/work-orders/batch)" if args.batch > 1 else ""
-    print(f"intake: {done} orders stored{per}, {rate:.0f} orders/s (failed requests {failed}); request latency "
-          f"p50 {lat50:.1f} ms, p95 {lat95:.1f} ms")  # fmt: skip
+    print(
+        f"intake: {done} orders stored{per}, {rate:.0f} orders/s (failed requests {failed}); request latency "
+        f"p50 {lat50:.1f} ms, p95 {lat95:.1f} ms"
+    )
     ping_server = _server_times(log, "/ping/")
     api_server = _server_times(log, "/api/work-orders/batch" if args.batch > 1 else "/api/work-orders/")
     if ping_server and api_server:
-        print(f"server time (gunicorn %(D)s): /ping/ p50 {statistics.median(ping_server):.1f} ms p95 "
-              f"{p95(ping_server):.1f} ms; intake p50 {statistics.median(api_server):.1f} ms p95 "
-              f"{p95(api_server):.1f} ms")  # fmt: skip
+        print(
+            f"server time (gunicorn %(D)s): /ping/ p50 {statistics.median(ping_server):.1f} ms p95 "
+            f"{p95(ping_server):.1f} ms; intake p50 {statistics.median(api_server):.1f} ms p95 "
+            f"{p95(api_server):.1f} ms"
+        )
     if done:
-        print(f"gunicorn workers' CPU: {cpu_used * 1000 / done:.1f} ms per order; their PostgreSQL backends' CPU: "
-              f"{db_cpu_used * 1000 / done:.1f} ms per order")  # fmt: skip
+        print(
+            f"gunicorn workers' CPU: {cpu_used * 1000 / done:.1f} ms per order; their PostgreSQL backends' CPU: "
+            f"{db_cpu_used * 1000 / done:.1f} ms per order"
+        )
     numbers = list(WorkOrder.objects.filter(source_ref="bench-api").values_list("number", flat=True))
     print(f"numbers unique: {len(numbers) == len(set(numbers))} ({len(numbers)} orders)")
     if not args.keep:
@@ -430,8 +480,13 @@ def _delete_bench_orders() -> None:
     """Benchmark rows only: the append-only guard is on the model, so remove them with SQL."""
     with connection.cursor() as cursor:
         ids = "SELECT id FROM workorders_workorder WHERE source_ref = 'bench-api'"
-        for table in ("workorders_alert", "workorders_attachment", "workorders_workorderevent", "workorders_clock",
-                      "workorders_workorder_devices"):  # fmt: skip
+        for table in (
+            "workorders_alert",
+            "workorders_attachment",
+            "workorders_workorderevent",
+            "workorders_clock",
+            "workorders_workorder_devices",
+        ):
             cursor.execute(f"DELETE FROM {table} WHERE workorder_id IN ({ids})")  # noqa: S608 - fixed names
         cursor.execute("DELETE FROM workorders_workorder WHERE source_ref = 'bench-api'")
         cursor.execute("DELETE FROM accounts_apitoken WHERE name = 'bench'")
@@ -449,8 +504,13 @@ def main() -> int:
     parser.add_argument("--workers", type=int, default=2, help="gunicorn worker processes")
     parser.add_argument("--client", choices=["wrk", "python"], default="wrk", help="load generator (api mode)")
     parser.add_argument("--batch", type=int, default=1, help="api mode (wrk): reports per request (batch endpoint)")
-    parser.add_argument("--nice", type=int, default=0, help="api mode: run server, its backends and wrk at this nice "
-                        "value (negative = ahead of other work on a shared machine; needs root)")  # fmt: skip
+    parser.add_argument(
+        "--nice",
+        type=int,
+        default=0,
+        help="api mode: run server, its backends and wrk at this nice "
+        "value (negative = ahead of other work on a shared machine; needs root)",
+    )
     parser.add_argument("--keep", action="store_true", help="keep the orders the API benchmark created")
     args = parser.parse_args()
     print(f"{timezone.now():%Y-%m-%d %H:%M} UTC")

@@ -23,13 +23,15 @@ class Form(forms.Form):
 
 class UserFilterForm(Form):
     q = forms.CharField(label=_("Search"), required=False)
-    kind = forms.ChoiceField(label=_("Organisation kind"), required=False,
-                             choices=[("", _("All kinds")), *OrganisationKind.choices])  # fmt: skip
+    kind = forms.ChoiceField(
+        label=_("Organisation kind"), required=False, choices=[("", _("All kinds")), *OrganisationKind.choices]
+    )
     role = forms.ChoiceField(label=_("Role"), required=False, choices=[("", _("All roles")), *Role.choices])
     active = forms.ChoiceField(
-        label=_("Status"), required=False,
+        label=_("Status"),
+        required=False,
         choices=[("", _("All")), ("1", _("Active")), ("0", _("Deactivated"))],
-    )  # fmt: skip
+    )
 
 
 class UserForm(Form):
@@ -39,21 +41,29 @@ class UserForm(Form):
     name = forms.CharField(label=_("Name"), max_length=100)
     email = forms.EmailField(label=_("Email"), required=False)
     phone = forms.CharField(label=_("Mobile"), max_length=32, required=False)
-    organisation = forms.ModelChoiceField(label=_("Organisation"), queryset=Organisation.objects.filter(is_active=True),
-                                          empty_label=_("– choose –"))  # fmt: skip
+    organisation = forms.ModelChoiceField(
+        label=_("Organisation"), queryset=Organisation.objects.filter(is_active=True), empty_label=_("– choose –")
+    )
     role = forms.ChoiceField(label=_("Role"), choices=Role.choices)
-    branch = forms.ModelChoiceField(label=_("Branch"), queryset=Branch.objects.all(), required=False,
-                                    empty_label=_("– none –"))  # fmt: skip
+    branch = forms.ModelChoiceField(
+        label=_("Branch"), queryset=Branch.objects.all(), required=False, empty_label=_("– none –")
+    )
     skills = forms.ModelMultipleChoiceField(
         label=_("Skills"), queryset=Skill.objects.all(), required=False, widget=forms.CheckboxSelectMultiple
     )
     is_dedicated = forms.BooleanField(label=_("Dedicated after-sales staff"), required=False, initial=True)
     on_probation = forms.BooleanField(label=_("On probation"), required=False)
-    authority_level = forms.ChoiceField(label=_("Authority level"), choices=AuthorityLevel.choices,
-                                        initial=AuthorityLevel.STAFF)  # fmt: skip
+    authority_level = forms.ChoiceField(
+        label=_("Authority level"), choices=AuthorityLevel.choices, initial=AuthorityLevel.STAFF
+    )
     language = forms.ChoiceField(label=_("Language"), choices=LANGUAGE_CHOICES, required=False)
-    password1 = forms.CharField(label=_("Password"), widget=forms.PasswordInput, required=False, strip=False,
-                                help_text=password_validators_help_text_html)  # fmt: skip
+    password1 = forms.CharField(
+        label=_("Password"),
+        widget=forms.PasswordInput,
+        required=False,
+        strip=False,
+        help_text=password_validators_help_text_html,
+    )
     password2 = forms.CharField(label=_("Password again"), widget=forms.PasswordInput, required=False, strip=False)
 
     def __init__(self, *args, editing: bool = False, **kwargs):

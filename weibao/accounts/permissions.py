@@ -8,8 +8,17 @@ from django.core.exceptions import PermissionDenied
 
 from weibao.accounts.choices import Role
 
-ALL_STAFF = {Role.ADMIN, Role.SERVICE_MANAGER, Role.DUTY_ENGINEER, Role.FIELD_ENGINEER, Role.SERVICE_ADMIN,
-             Role.PROJECT_MANAGER, Role.COMMERCIAL, Role.SALES, Role.PRESALES}  # fmt: skip
+ALL_STAFF = {
+    Role.ADMIN,
+    Role.SERVICE_MANAGER,
+    Role.DUTY_ENGINEER,
+    Role.FIELD_ENGINEER,
+    Role.SERVICE_ADMIN,
+    Role.PROJECT_MANAGER,
+    Role.COMMERCIAL,
+    Role.SALES,
+    Role.PRESALES,
+}
 MANAGERS = {Role.ADMIN, Role.SERVICE_MANAGER}
 DESK = {Role.ADMIN, Role.SERVICE_MANAGER, Role.DUTY_ENGINEER, Role.SERVICE_ADMIN}
 ENGINEERS = {Role.DUTY_ENGINEER, Role.FIELD_ENGINEER}

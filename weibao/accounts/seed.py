@@ -16,26 +16,72 @@ BRANCHES = [
     ("sz", "苏州分公司", "苏州", False, "苏州工业园区星湖街 328 号", "0512-6295 1200", ["苏州市区", "苏州其他市县"]),
     ("wx", "无锡分公司", "无锡", False, "无锡市滨湖区太湖大道 1588 号", "0510-8518 3300", ["无锡市区", "无锡其他市县"]),
 ]
-SKILLS = [("cabling", "综合布线"), ("network", "网络"), ("pbx", "程控交换"), ("cctv", "视频监控"),
-          ("access", "门禁一卡通"), ("av", "音视频"), ("server", "机房服务器"), ("software", "软件")]  # fmt: skip
+SKILLS = [
+    ("cabling", "综合布线"),
+    ("network", "网络"),
+    ("pbx", "程控交换"),
+    ("cctv", "视频监控"),
+    ("access", "门禁一卡通"),
+    ("av", "音视频"),
+    ("server", "机房服务器"),
+    ("software", "软件"),
+]
 
 # username, name, role, branch, authority, skills, mobile, dedicated, probation
 DEMO_STAFF = [
     ("admin", "系统管理员", Role.ADMIN, "hq", AuthorityLevel.STAFF, [], "13805140001", True, False),
     ("gm", "孙志强", Role.SERVICE_MANAGER, "hq", AuthorityLevel.GENERAL_MANAGER, [], "13805140002", True, False),
-    ("manager", "王建国", Role.SERVICE_MANAGER, "hq", AuthorityLevel.DEPARTMENT_MANAGER, [], "13805140003", True, False),
-    ("duty", "李明", Role.DUTY_ENGINEER, "hq", AuthorityLevel.STAFF, ["network", "software"], "13805140004", True, False),
-    ("field", "张伟", Role.FIELD_ENGINEER, "hq", AuthorityLevel.STAFF, ["network", "cctv", "cabling"], "13805140005",
-     True, False),
+    (
+        "manager",
+        "王建国",
+        Role.SERVICE_MANAGER,
+        "hq",
+        AuthorityLevel.DEPARTMENT_MANAGER,
+        [],
+        "13805140003",
+        True,
+        False,
+    ),
+    (
+        "duty",
+        "李明",
+        Role.DUTY_ENGINEER,
+        "hq",
+        AuthorityLevel.STAFF,
+        ["network", "software"],
+        "13805140004",
+        True,
+        False,
+    ),
+    (
+        "field",
+        "张伟",
+        Role.FIELD_ENGINEER,
+        "hq",
+        AuthorityLevel.STAFF,
+        ["network", "cctv", "cabling"],
+        "13805140005",
+        True,
+        False,
+    ),
     ("field2", "刘洋", Role.FIELD_ENGINEER, "sz", AuthorityLevel.STAFF, ["pbx", "access"], "13913550006", True, False),
-    ("field3", "黄磊", Role.FIELD_ENGINEER, "wx", AuthorityLevel.STAFF, ["cctv", "av", "server"], "13961770007",
-     False, True),
+    (
+        "field3",
+        "黄磊",
+        Role.FIELD_ENGINEER,
+        "wx",
+        AuthorityLevel.STAFF,
+        ["cctv", "av", "server"],
+        "13961770007",
+        False,
+        True,
+    ),
     ("clerk", "陈静", Role.SERVICE_ADMIN, "hq", AuthorityLevel.STAFF, [], "13805140008", True, False),
     ("pm", "赵磊", Role.PROJECT_MANAGER, "hq", AuthorityLevel.STAFF, [], "13805140009", False, False),
     ("commercial", "周敏", Role.COMMERCIAL, "hq", AuthorityLevel.STAFF, [], "13805140010", True, False),
     ("sales", "吴芳", Role.SALES, "hq", AuthorityLevel.STAFF, [], "13805140011", True, False),
     ("presales", "郑凯", Role.PRESALES, "hq", AuthorityLevel.STAFF, [], "13805140012", True, False),
-]  # fmt: skip
+]
 
 
 @cache
@@ -62,9 +108,17 @@ def demo(*, stdout) -> None:
     skills = {code: Skill.objects.get_or_create(code=code, defaults={"name": name})[0] for code, name in SKILLS}
     for username, name, role, branch, authority, skill_codes, mobile, dedicated, probation in DEMO_STAFF:
         user = _demo_user(
-            username, name, role, own, branch=branches[branch], authority_level=authority, phone=mobile,
-            email=f"{username}@huaxin-it.example", is_dedicated=dedicated, on_probation=probation,
-        )  # fmt: skip
+            username,
+            name,
+            role,
+            own,
+            branch=branches[branch],
+            authority_level=authority,
+            phone=mobile,
+            email=f"{username}@huaxin-it.example",
+            is_dedicated=dedicated,
+            on_probation=probation,
+        )
         user.skills.set([skills[c] for c in skill_codes])
         if role == Role.ADMIN:
             User.objects.filter(pk=user.pk).update(is_staff=True, is_superuser=True)

@@ -14,16 +14,24 @@ from weibao.accounts.scoping import get_for_user, scope_queryset
 
 
 def user_list(
-    *, actor: User, query: str = "", kind: str = "", role: str = "", organisation_id: int | None = None,
+    *,
+    actor: User,
+    query: str = "",
+    kind: str = "",
+    role: str = "",
+    organisation_id: int | None = None,
     active: bool | None = None,
-) -> QuerySet[User]:  # fmt: skip
+) -> QuerySet[User]:
     """The accounts an administrator manages, filtered like the user list page asks."""
     qs = scope_queryset(User.objects.select_related("organisation", "branch"), actor)
     if query:
         qs = qs.filter(
-            Q(username__icontains=query) | Q(name__icontains=query) | Q(phone__icontains=query)
-            | Q(email__icontains=query) | Q(organisation__name__icontains=query)
-        )  # fmt: skip
+            Q(username__icontains=query)
+            | Q(name__icontains=query)
+            | Q(phone__icontains=query)
+            | Q(email__icontains=query)
+            | Q(organisation__name__icontains=query)
+        )
     if kind:
         qs = qs.filter(organisation__kind=kind)
     if role:

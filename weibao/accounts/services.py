@@ -18,8 +18,18 @@ from weibao.accounts.security import client_ip, user_agent
 logger = logging.getLogger(__name__)
 
 # Fields an administrator may change on an account (username and organisation's own row are not among them).
-EDITABLE_USER_FIELDS = ("name", "email", "phone", "organisation", "role", "branch", "is_dedicated", "on_probation",
-                        "authority_level", "language")  # fmt: skip
+EDITABLE_USER_FIELDS = (
+    "name",
+    "email",
+    "phone",
+    "organisation",
+    "role",
+    "branch",
+    "is_dedicated",
+    "on_probation",
+    "authority_level",
+    "language",
+)
 
 
 def own_company() -> Organisation:
@@ -212,8 +222,9 @@ def account_unlock(*, actor: User | None, username: str) -> int:
         raise ValidationError(_("Which account?"))
     cleared = reset(username=username)
     # The per-account limit counts the login audit since the last success or unlock: this row starts it afresh.
-    LoginEvent.objects.create(outcome=LoginOutcome.UNLOCKED, username=username[:150],
-                              user=User.objects.filter(username=username).first())  # fmt: skip
+    LoginEvent.objects.create(
+        outcome=LoginOutcome.UNLOCKED, username=username[:150], user=User.objects.filter(username=username).first()
+    )
     by = actor.username if actor is not None else "the command line"
     logger.warning("lockout of %s lifted by %s (%s records)", username, by, cleared)
     return cleared

@@ -95,10 +95,13 @@ def set_language(request: HttpRequest) -> HttpResponse:
 
 def _set_language_cookie(response: HttpResponse, language: str) -> None:
     response.set_cookie(
-        settings.LANGUAGE_COOKIE_NAME, language, max_age=settings.LANGUAGE_COOKIE_AGE,
-        samesite=settings.LANGUAGE_COOKIE_SAMESITE, secure=settings.LANGUAGE_COOKIE_SECURE,
+        settings.LANGUAGE_COOKIE_NAME,
+        language,
+        max_age=settings.LANGUAGE_COOKIE_AGE,
+        samesite=settings.LANGUAGE_COOKIE_SAMESITE,
+        secure=settings.LANGUAGE_COOKIE_SECURE,
         httponly=settings.LANGUAGE_COOKIE_HTTPONLY,
-    )  # fmt: skip
+    )
 
 
 # --- Profile (everyone) -----------------------------------------------------------------------------------------
@@ -137,9 +140,12 @@ def user_list(request: HttpRequest) -> HttpResponse:
     criteria = filters.cleaned_data if filters.is_valid() else {}
     active = {"1": True, "0": False}.get(criteria.get("active") or "")
     users = selectors.user_list(
-        actor=request.user, query=criteria.get("q", ""), kind=criteria.get("kind", ""),
-        role=criteria.get("role", ""), active=active,
-    )  # fmt: skip
+        actor=request.user,
+        query=criteria.get("q", ""),
+        kind=criteria.get("kind", ""),
+        role=criteria.get("role", ""),
+        active=active,
+    )
     context = {
         "filters": filters,
         "users": users[:USER_LIST_LIMIT],

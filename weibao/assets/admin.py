@@ -50,6 +50,9 @@ class DeviceAdmin(admin.ModelAdmin):
     raw_id_fields = ["organisation", "customer", "site", "project", "subsystem", "vendor"]
     show_full_result_count = False
 
+    def has_delete_permission(self, request, obj=None) -> bool:
+        return False  # devices are retired (status), never deleted: their history (DeviceEvent) stays
+
 
 class ReadOnlyAdmin(admin.ModelAdmin):
     """History and audit rows are append-only."""

@@ -68,9 +68,17 @@ class DeviceQuery(Schema):
 def list_devices(request, query: Query[DeviceQuery]):
     """Devices newest first, keyset-paginated: pass `next_after` back as `after`."""
     require(request.auth, "estate.view")
-    filters = DeviceFilter(q=query.q.strip()[:100], customer=query.customer, site=query.site, project=query.project,
-                           subsystem=query.subsystem, vendor=query.vendor, status=query.status,
-                           category=query.category, warranty=query.warranty)  # fmt: skip
+    filters = DeviceFilter(
+        q=query.q.strip()[:100],
+        customer=query.customer,
+        site=query.site,
+        project=query.project,
+        subsystem=query.subsystem,
+        vendor=query.vendor,
+        status=query.status,
+        category=query.category,
+        warranty=query.warranty,
+    )
     after, limit = query.after, max(1, min(query.limit, 200))
     page = keyset_page(device_list(user=request.auth, filters=filters), after=after, size=limit)
     return {"items": page.items, "next_after": page.next_after}
@@ -87,8 +95,9 @@ def create_device(request, payload: DeviceIn):
     project_id, subsystem_id = data.pop("project_id"), data.pop("subsystem_id")
     project = project_get_for_user(user=request.auth, pk=project_id) if project_id else None
     subsystem = subsystem_get_for_user(user=request.auth, pk=subsystem_id) if subsystem_id else None
-    device = services.device_create(actor=request.auth, customer=customer, site=site, vendor=vendor, project=project,
-                                    subsystem=subsystem, **data)  # fmt: skip
+    device = services.device_create(
+        actor=request.auth, customer=customer, site=site, vendor=vendor, project=project, subsystem=subsystem, **data
+    )
     return Status(201, device)
 
 
@@ -192,10 +201,12 @@ def list_document_versions(request, document_id: Id):
     require(request.auth, "estate.documents")
     document = document_get_for_user(user=request.auth, pk=document_id)
     return [
-        {**{f: getattr(v, f) for f in ("number", "original_name", "size", "content_type", "sha256", "uploaded_at")},
-         "download_url": reverse("assets:document_download", args=[document.pk, v.number])}
+        {
+            **{f: getattr(v, f) for f in ("number", "original_name", "size", "content_type", "sha256", "uploaded_at")},
+            "download_url": reverse("assets:document_download", args=[document.pk, v.number]),
+        }
         for v in document.versions.all()
-    ]  # fmt: skip
+    ]
 
 
 @router.get("/vendors", response=list[VendorOut])
@@ -243,8 +254,15 @@ def upload_document(
         raise Http404
     obj = next(iter(target.values()))
     customer = obj.project.customer if "subsystem" in target else obj.customer
-    document = services.document_create(actor=request.auth, customer=customer, doc_type=doc_type, title=title,
-                                        description=description, upload=file, **target)  # fmt: skip
+    document = services.document_create(
+        actor=request.auth,
+        customer=customer,
+        doc_type=doc_type,
+        title=title,
+        description=description,
+        upload=file,
+        **target,
+    )
     return Status(201, document)
 
 
@@ -253,8 +271,13 @@ def upload_document_version(request, document_id: Id, file: File[UploadedFile], 
     require(request.auth, "estate.edit")
     document = document_get_for_user(user=request.auth, pk=document_id)
     v = services.document_add_version(document=document, actor=request.auth, upload=file, note=note)
-    return Status(201, {**{f: getattr(v, f) for f in ("number", "original_name", "size", "content_type", "sha256", "uploaded_at")},
-                        "download_url": reverse("assets:document_download", args=[document.pk, v.number])})  # fmt: skip
+    return Status(
+        201,
+        {
+            **{f: getattr(v, f) for f in ("number", "original_name", "size", "content_type", "sha256", "uploaded_at")},
+            "download_url": reverse("assets:document_download", args=[document.pk, v.number]),
+        },
+    )
 
 
 @router.get("/documents/{int:document_id}/versions/{int:number}/file")
@@ -266,10 +289,18 @@ def download_document_version(request, document_id: Id, number: Id):
         handle = open_stored_file(version.file)
     except StoredFileMissing:
         raise Http404 from None  # the API's 404 {"detail": ...}
-    services.document_download_record(version=version, user=request.auth, ip_address=client_ip(request),
-                                      user_agent=request.META.get("HTTP_USER_AGENT", ""))  # fmt: skip
-    response = FileResponse(handle, as_attachment=True, filename=version.original_name,
-                            content_type=version.content_type or "application/octet-stream")  # fmt: skip
+    services.document_download_record(
+        version=version,
+        user=request.auth,
+        ip_address=client_ip(request),
+        user_agent=request.META.get("HTTP_USER_AGENT", ""),
+    )
+    response = FileResponse(
+        handle,
+        as_attachment=True,
+        filename=version.original_name,
+        content_type=version.content_type or "application/octet-stream",
+    )
     response["X-Content-Type-Options"] = "nosniff"
     response["Content-Security-Policy"] = "sandbox; default-src 'none'"
     return response

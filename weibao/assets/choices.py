@@ -25,10 +25,10 @@ class DeviceStatus(models.TextChoices):
 
 # Badge colours sit beside the values (templates display, they don't decide).
 DEVICE_STATUS_BADGE = {
-    DeviceStatus.IN_SERVICE: "green",
-    DeviceStatus.FAULTY: "red",
-    DeviceStatus.IN_REPAIR: "orange",
-    DeviceStatus.RETIRED: "grey",
+    DeviceStatus.IN_SERVICE: "ok",
+    DeviceStatus.FAULTY: "danger",
+    DeviceStatus.IN_REPAIR: "warn",
+    DeviceStatus.RETIRED: "muted",
 }
 
 

@@ -75,8 +75,25 @@ def build_template() -> bytes:
     ws.append([c.header for c in COLUMNS])
     for cell in ws[1]:
         cell.font = Font(bold=True)
-    ws.append(["总部大楼", "网络系统", "华为", "硬件", "核心交换机-1", "S12708", "2102351234ABC", "3F 机房 A02 机柜 U20",
-               "10.0.0.1", "V200R019", "2024-03-01", "2027-02-28", "在用", "管理VLAN=100; 堆叠=是", ""])  # fmt: skip
+    ws.append(
+        [
+            "总部大楼",
+            "网络系统",
+            "华为",
+            "硬件",
+            "核心交换机-1",
+            "S12708",
+            "2102351234ABC",
+            "3F 机房 A02 机柜 U20",
+            "10.0.0.1",
+            "V200R019",
+            "2024-03-01",
+            "2027-02-28",
+            "在用",
+            "管理VLAN=100; 堆叠=是",
+            "",
+        ]
+    )
     help_ws = wb.create_sheet("说明")
     help_ws.append(["列", "必填", "说明"])
     notes = {
@@ -189,8 +206,15 @@ def _choice(value, choices, column: Column, errors: list[RowError], rownum: int,
 
 
 # Chinese labels of status and category as people type them, besides the translated labels.
-STATUS_WORDS = [("in_service", "在用"), ("in_service", "正常"), ("faulty", "故障"), ("in_repair", "维修中"),
-                ("in_repair", "维修"), ("retired", "已报废"), ("retired", "报废")]  # fmt: skip
+STATUS_WORDS = [
+    ("in_service", "在用"),
+    ("in_service", "正常"),
+    ("faulty", "故障"),
+    ("in_repair", "维修中"),
+    ("in_repair", "维修"),
+    ("retired", "已报废"),
+    ("retired", "报废"),
+]
 CATEGORY_WORDS = [("hardware", "硬件"), ("software", "软件"), ("cabling", "布线"), ("other", "其他")]
 
 
@@ -311,10 +335,12 @@ def check_file(data: bytes, *, job: ImportJob, progress: Callable[[int, int], No
             errors.append(RowError(rownum, "厂商", _("Unknown vendor “%(name)s”.") % {"name": vendor_name}))
         else:
             row["vendor_id"] = vendor_id
-        row["category"] = _choice(cell("category"), category_choices, COLUMN_BY_KEY["category"], errors, rownum,
-                                  DeviceCategory.HARDWARE)  # fmt: skip
-        row["status"] = _choice(cell("status"), status_choices, COLUMN_BY_KEY["status"], errors, rownum,
-                                DeviceStatus.IN_SERVICE)  # fmt: skip
+        row["category"] = _choice(
+            cell("category"), category_choices, COLUMN_BY_KEY["category"], errors, rownum, DeviceCategory.HARDWARE
+        )
+        row["status"] = _choice(
+            cell("status"), status_choices, COLUMN_BY_KEY["status"], errors, rownum, DeviceStatus.IN_SERVICE
+        )
         row["ip_address"] = cell_ip(cell("ip_address"), COLUMN_BY_KEY["ip_address"], errors, rownum)
         row["installed_on"] = _date(cell("installed_on"), COLUMN_BY_KEY["installed_on"], errors, rownum)
         row["warranty_end"] = _date(cell("warranty_end"), COLUMN_BY_KEY["warranty_end"], errors, rownum)
@@ -326,8 +352,14 @@ def check_file(data: bytes, *, job: ImportJob, progress: Callable[[int, int], No
         if row["serial_number"] and vendor_id:
             key = (vendor_id, row["serial_number"])
             if key in seen_serials:
-                errors.append(RowError(rownum, "序列号", _("Serial number “%(sn)s” already appears in row %(row)s.")
-                                       % {"sn": row["serial_number"], "row": seen_serials[key]}))  # fmt: skip
+                errors.append(
+                    RowError(
+                        rownum,
+                        "序列号",
+                        _("Serial number “%(sn)s” already appears in row %(row)s.")
+                        % {"sn": row["serial_number"], "row": seen_serials[key]},
+                    )
+                )
             else:
                 seen_serials[key] = rownum
         row["_row"] = rownum
@@ -357,8 +389,13 @@ def _check_existing_serials(seen: dict[tuple[int, str], int], errors: list[RowEr
             for serial in Device.objects.filter(vendor_id=vendor_id, serial_number__in=chunk).values_list(
                 "serial_number", flat=True
             ):
-                errors.append(RowError(seen[(vendor_id, serial)], "序列号",
-                                       _("Serial number “%(sn)s” is already registered for this vendor.") % {"sn": serial}))  # fmt: skip
+                errors.append(
+                    RowError(
+                        seen[(vendor_id, serial)],
+                        "序列号",
+                        _("Serial number “%(sn)s” is already registered for this vendor.") % {"sn": serial},
+                    )
+                )
 
 
 DATE_KEYS = ("installed_on", "warranty_end")
@@ -433,16 +470,36 @@ def _bulk_create_rows(*, job: ImportJob, rows: list[dict], actor) -> int:
                     data={"import_job": job.pk},
                 )
                 for d in batch
-            ],  # fmt: skip
+            ],
             batch_size=BATCH,
         )
         created += len(batch)
     return created
 
 
-DEVICE_COPY_COLUMNS = ("id", "organisation_id", "customer_id", "site_id", "project_id", "subsystem_id", "vendor_id",
-                       "category", "name", "model", "serial_number", "location", "ip_address", "firmware", "parameters",
-                       "installed_on", "warranty_end", "status", "notes", "created_at", "updated_at")  # fmt: skip
+DEVICE_COPY_COLUMNS = (
+    "id",
+    "organisation_id",
+    "customer_id",
+    "site_id",
+    "project_id",
+    "subsystem_id",
+    "vendor_id",
+    "category",
+    "name",
+    "model",
+    "serial_number",
+    "location",
+    "ip_address",
+    "firmware",
+    "parameters",
+    "installed_on",
+    "warranty_end",
+    "status",
+    "notes",
+    "created_at",
+    "updated_at",
+)
 EVENT_COPY_COLUMNS = ("device_id", "at", "kind", "actor_id", "old_status", "new_status", "note", "data")
 
 
@@ -462,17 +519,45 @@ def _copy_rows(*, job: ImportJob, rows: list[dict], actor) -> int:
         pg = cursor.cursor  # the psycopg cursor underneath Django's wrapper
         with pg.copy(f"COPY assets_device ({', '.join(DEVICE_COPY_COLUMNS)}) FROM STDIN") as copy:
             for pk, row in zip(ids, rows, strict=True):
-                copy.write_row((
-                    pk, customer.organisation_id, customer.pk, row.get("site_id"), job.project_id,
-                    row.get("subsystem_id"), row.get("vendor_id"), str(row["category"]), row["name"], row["model"],
-                    row["serial_number"], row["location"], row["ip_address"], row["firmware"],
-                    json.dumps(row.get("parameters") or {}, ensure_ascii=False), row.get("installed_on"),
-                    row.get("warranty_end"), str(row["status"]), row["notes"], now, now,
-                ))  # fmt: skip
+                copy.write_row(
+                    (
+                        pk,
+                        customer.organisation_id,
+                        customer.pk,
+                        row.get("site_id"),
+                        job.project_id,
+                        row.get("subsystem_id"),
+                        row.get("vendor_id"),
+                        str(row["category"]),
+                        row["name"],
+                        row["model"],
+                        row["serial_number"],
+                        row["location"],
+                        row["ip_address"],
+                        row["firmware"],
+                        json.dumps(row.get("parameters") or {}, ensure_ascii=False),
+                        row.get("installed_on"),
+                        row.get("warranty_end"),
+                        str(row["status"]),
+                        row["notes"],
+                        now,
+                        now,
+                    )
+                )
         with pg.copy(f"COPY assets_deviceevent ({', '.join(EVENT_COPY_COLUMNS)}) FROM STDIN") as copy:
             for pk, row in zip(ids, rows, strict=True):
-                copy.write_row((pk, now, DeviceEventKind.IMPORTED.value, actor.pk if actor else None, "", str(row["status"]),
-                                "", params_json))  # fmt: skip
+                copy.write_row(
+                    (
+                        pk,
+                        now,
+                        DeviceEventKind.IMPORTED.value,
+                        actor.pk if actor else None,
+                        "",
+                        str(row["status"]),
+                        "",
+                        params_json,
+                    )
+                )
     return len(rows)
 
 

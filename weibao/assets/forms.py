@@ -44,8 +44,23 @@ class DeviceForm(forms.ModelForm):
 
     class Meta:
         model = Device
-        fields = ["site", "project", "subsystem", "vendor", "category", "name", "model", "serial_number", "location",
-                  "ip_address", "firmware", "parameters", "installed_on", "warranty_end", "notes"]  # fmt: skip
+        fields = [
+            "site",
+            "project",
+            "subsystem",
+            "vendor",
+            "category",
+            "name",
+            "model",
+            "serial_number",
+            "location",
+            "ip_address",
+            "firmware",
+            "parameters",
+            "installed_on",
+            "warranty_end",
+            "notes",
+        ]
         widgets = {
             "installed_on": forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
             "warranty_end": forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
@@ -108,8 +123,17 @@ class DeviceReplaceForm(forms.Form):
 class ProjectForm(forms.ModelForm):
     class Meta:
         model = Project
-        fields = ["code", "name", "site", "built_by_us", "description", "delivered_on", "accepted_on", "warranty_end",
-                  "project_manager"]  # fmt: skip
+        fields = [
+            "code",
+            "name",
+            "site",
+            "built_by_us",
+            "description",
+            "delivered_on",
+            "accepted_on",
+            "warranty_end",
+            "project_manager",
+        ]
         widgets = {
             "delivered_on": forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
             "accepted_on": forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
@@ -143,8 +167,16 @@ class InstallerForm(forms.ModelForm):
 class VendorForm(forms.ModelForm):
     class Meta:
         model = Vendor
-        fields = ["name", "support_contact", "support_phone", "support_email", "website", "rma_address",
-                  "offers_onsite_service", "notes"]  # fmt: skip
+        fields = [
+            "name",
+            "support_contact",
+            "support_phone",
+            "support_email",
+            "website",
+            "rma_address",
+            "offers_onsite_service",
+            "notes",
+        ]
         widgets = {"notes": forms.Textarea(attrs={"rows": 3})}
 
 
@@ -161,8 +193,12 @@ class DocumentVersionForm(forms.Form):
 
 
 class ImportForm(forms.Form):
-    project = forms.ModelChoiceField(label=_("project"), queryset=Project.objects.none(), required=False,
-                                     help_text=_("Needed to match the subsystem column."))  # fmt: skip
+    project = forms.ModelChoiceField(
+        label=_("project"),
+        queryset=Project.objects.none(),
+        required=False,
+        help_text=_("Needed to match the subsystem column."),
+    )
     file = forms.FileField(label=_("Excel file (.xlsx)"))
 
     def __init__(self, *args, customer: Customer, **kwargs):

@@ -19,7 +19,7 @@ from weibao.assets.choices import (
     ImportStatus,
     SubsystemKind,
 )
-from weibao.core.models import TimeStampedModel
+from weibao.core.models import AppendOnlyModel, TimeStampedModel
 
 
 class Vendor(TimeStampedModel):
@@ -189,13 +189,21 @@ class Device(TimeStampedModel):
     search_text = models.GeneratedField(
         expression=Upper(
             Concat(
-                "name", Value(" "), "model", Value(" "), "serial_number", Value(" "), "ip_address", Value(" "),
-                "location", output_field=models.TextField(),
+                "name",
+                Value(" "),
+                "model",
+                Value(" "),
+                "serial_number",
+                Value(" "),
+                "ip_address",
+                Value(" "),
+                "location",
+                output_field=models.TextField(),
             )
         ),
         output_field=models.TextField(),
         db_persist=True,
-    )  # fmt: skip
+    )
 
     class Meta:
         verbose_name = _("device")
@@ -233,7 +241,7 @@ class Device(TimeStampedModel):
         """Colour of the status badge (the CSS class suffix)."""
         from weibao.assets.choices import DEVICE_STATUS_BADGE
 
-        return DEVICE_STATUS_BADGE.get(self.status, "grey")
+        return DEVICE_STATUS_BADGE.get(self.status, "muted")
 
     @property
     def warranty_days_left(self) -> int | None:
@@ -242,23 +250,28 @@ class Device(TimeStampedModel):
         return (self.warranty_end - timezone.localdate()).days
 
 
-class DeviceEvent(models.Model):
-    """Append-only history of a device: created, imported, edited, status changes, replacements."""
+class DeviceEvent(AppendOnlyModel):
+    """Append-only history of a device: created, imported, edited, status changes, replacements. Never changed or
+    deleted; a device with history cannot be deleted either (PROTECT): devices are retired (status), never deleted."""
 
     CUSTOMER_SCOPE = "device__organisation"
 
-    device = models.ForeignKey(Device, on_delete=models.CASCADE, related_name="events", verbose_name=_("device"))
+    device = models.ForeignKey(Device, on_delete=models.PROTECT, related_name="events", verbose_name=_("device"))
     at = models.DateTimeField(_("time"), default=timezone.now, db_index=True)
     kind = models.CharField(_("kind"), max_length=20, choices=DeviceEventKind.choices)
     actor = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+",
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
         verbose_name=_("by"),
-    )  # fmt: skip
+    )
     old_status = models.CharField(_("old status"), max_length=16, choices=DeviceStatus.choices, blank=True)
     new_status = models.CharField(_("new status"), max_length=16, choices=DeviceStatus.choices, blank=True)
     # For a replacement: the device that took this one's place (or the one it replaced).
     related_device = models.ForeignKey(
-        Device, on_delete=models.SET_NULL, null=True, blank=True, related_name="+", verbose_name=_("related device")
+        Device, on_delete=models.PROTECT, null=True, blank=True, related_name="+", verbose_name=_("related device")
     )
     note = models.TextField(_("note"), blank=True)
     data = models.JSONField(default=dict, blank=True)
@@ -290,9 +303,13 @@ class Document(TimeStampedModel):
         Project, on_delete=models.CASCADE, null=True, blank=True, related_name="documents", verbose_name=_("project")
     )
     subsystem = models.ForeignKey(
-        Subsystem, on_delete=models.CASCADE, null=True, blank=True, related_name="documents",
+        Subsystem,
+        on_delete=models.CASCADE,
+        null=True,
+        blank=True,
+        related_name="documents",
         verbose_name=_("subsystem"),
-    )  # fmt: skip
+    )
     device = models.ForeignKey(
         Device, on_delete=models.CASCADE, null=True, blank=True, related_name="documents", verbose_name=_("device")
     )

@@ -234,8 +234,9 @@ def document_version_get_for_user(*, user, document_pk: int, number: int) -> Doc
     return get_for_user(qs, user, document_id=document_pk, number=number)
 
 
-def documents_for(*, user, project: Project | None = None, subsystem: Subsystem | None = None,
-                  device: Device | None = None) -> QuerySet[Document]:  # fmt: skip
+def documents_for(
+    *, user, project: Project | None = None, subsystem: Subsystem | None = None, device: Device | None = None
+) -> QuerySet[Document]:
     """Documents of a project (including its subsystems' and devices'), a subsystem, or a device."""
     qs = document_qs_for(user)
     if device is not None:
@@ -296,8 +297,9 @@ def _warranty_summary(devices: list[Device], today: datetime.date) -> WarrantySu
     return summary
 
 
-def briefing_data(*, user, site: Site | None = None, project: Project | None = None,
-                  device: Device | None = None) -> dict:  # fmt: skip
+def briefing_data(
+    *, user, site: Site | None = None, project: Project | None = None, device: Device | None = None
+) -> dict:
     """Everything an engineer needs before a visit, for one site, project or device (already access-checked)."""
     today = timezone.localdate()
     if device is not None:
@@ -308,12 +310,17 @@ def briefing_data(*, user, site: Site | None = None, project: Project | None = N
         subsystems_qs = (
             Subsystem.objects.filter(pk=device.subsystem_id) if device.subsystem_id else Subsystem.objects.none()
         )
-        documents = list(
-            document_qs_for(user).filter(
-                Q(device=device) | Q(subsystem_id=device.subsystem_id, device__isnull=True)
-                | Q(project_id=device.project_id, subsystem__isnull=True, device__isnull=True)
+        documents = (
+            list(
+                document_qs_for(user).filter(
+                    Q(device=device)
+                    | Q(subsystem_id=device.subsystem_id, device__isnull=True)
+                    | Q(project_id=device.project_id, subsystem__isnull=True, device__isnull=True)
+                )
             )
-        ) if device.project_id or device.subsystem_id else list(document_qs_for(user).filter(device=device))  # fmt: skip
+            if device.project_id or device.subsystem_id
+            else list(document_qs_for(user).filter(device=device))
+        )
     elif project is not None:
         customer = project.customer
         site = site or project.site
@@ -335,9 +342,10 @@ def briefing_data(*, user, site: Site | None = None, project: Project | None = N
         subsystems_qs = Subsystem.objects.filter(project_id__in=project_ids)
         documents = list(document_qs_for(user).filter(project_id__in=project_ids))
     devices = list(
-        devices_qs.exclude(status="retired").select_related("vendor", "subsystem", "site")
+        devices_qs.exclude(status="retired")
+        .select_related("vendor", "subsystem", "site")
         .order_by("subsystem__name", "location", "id")[: BRIEFING_MAX_DEVICES + 1]
-    )  # fmt: skip
+    )
     truncated = len(devices) > BRIEFING_MAX_DEVICES
     devices = devices[:BRIEFING_MAX_DEVICES]
     from weibao.assets.models import ProjectInstaller

@@ -34,13 +34,46 @@ from weibao.customers.models import Customer, Site
 
 logger = logging.getLogger(__name__)
 
-VENDOR_FIELDS = ("name", "support_phone", "support_email", "support_contact", "website", "rma_address",
-                 "offers_onsite_service", "notes")  # fmt: skip
-PROJECT_FIELDS = ("code", "name", "site", "built_by_us", "description", "delivered_on", "accepted_on", "in_maintenance",
-                  "warranty_end", "project_manager")  # fmt: skip
+VENDOR_FIELDS = (
+    "name",
+    "support_phone",
+    "support_email",
+    "support_contact",
+    "website",
+    "rma_address",
+    "offers_onsite_service",
+    "notes",
+)
+PROJECT_FIELDS = (
+    "code",
+    "name",
+    "site",
+    "built_by_us",
+    "description",
+    "delivered_on",
+    "accepted_on",
+    "in_maintenance",
+    "warranty_end",
+    "project_manager",
+)
 SUBSYSTEM_FIELDS = ("kind", "name", "function", "cautions")
-DEVICE_FIELDS = ("site", "project", "subsystem", "vendor", "category", "name", "model", "serial_number", "location",
-                 "ip_address", "firmware", "parameters", "installed_on", "warranty_end", "notes")  # fmt: skip
+DEVICE_FIELDS = (
+    "site",
+    "project",
+    "subsystem",
+    "vendor",
+    "category",
+    "name",
+    "model",
+    "serial_number",
+    "location",
+    "ip_address",
+    "firmware",
+    "parameters",
+    "installed_on",
+    "warranty_end",
+    "notes",
+)
 
 
 # --- vendors -----------------------------------------------------------------------------------------------------
@@ -72,8 +105,9 @@ def vendor_update(*, vendor: Vendor, actor, **changes) -> Vendor:
 # --- projects and subsystems -------------------------------------------------------------------------------------
 def project_create(*, actor, customer: Customer, code: str, name: str, **fields) -> Project:
     _check_fields("project_create", fields, PROJECT_FIELDS)
-    project = Project(customer=customer, organisation_id=customer.organisation_id, code=code.strip(), name=name.strip(),
-                      **fields)  # fmt: skip
+    project = Project(
+        customer=customer, organisation_id=customer.organisation_id, code=code.strip(), name=name.strip(), **fields
+    )
     _check_same_customer(project, customer_id=customer.pk)
     project.full_clean()
     project.save()
@@ -90,10 +124,17 @@ def project_update(*, project: Project, actor, **changes) -> Project:
     return project
 
 
-def project_installer_add(*, actor, project: Project, name: str, company: str = "", role: str = "", mobile: str = "",
-                          email: str = "") -> ProjectInstaller:  # fmt: skip
-    installer = ProjectInstaller(project=project, name=name.strip(), company=company.strip(), role=role.strip(),
-                                 mobile=mobile.strip(), email=email.strip())  # fmt: skip
+def project_installer_add(
+    *, actor, project: Project, name: str, company: str = "", role: str = "", mobile: str = "", email: str = ""
+) -> ProjectInstaller:
+    installer = ProjectInstaller(
+        project=project,
+        name=name.strip(),
+        company=company.strip(),
+        role=role.strip(),
+        mobile=mobile.strip(),
+        email=email.strip(),
+    )
     installer.full_clean()
     installer.save()
     return installer
@@ -102,8 +143,14 @@ def project_installer_add(*, actor, project: Project, name: str, company: str = 
 def subsystem_create(
     *, actor, project: Project, name: str, kind: str, function: str = "", cautions: str = ""
 ) -> Subsystem:
-    subsystem = Subsystem(project=project, organisation_id=project.organisation_id, name=name.strip(), kind=kind,
-                          function=function, cautions=cautions)  # fmt: skip
+    subsystem = Subsystem(
+        project=project,
+        organisation_id=project.organisation_id,
+        name=name.strip(),
+        kind=kind,
+        function=function,
+        cautions=cautions,
+    )
     subsystem.full_clean()
     subsystem.save()
     return subsystem
@@ -124,8 +171,14 @@ def device_create(*, actor, customer: Customer, site: Site, vendor: Vendor, mode
     _check_fields("device_create", fields, DEVICE_FIELDS)
     if "ip_address" in fields:
         fields["ip_address"] = _clean_ip(fields["ip_address"])
-    device = Device(customer=customer, organisation_id=customer.organisation_id, site=site, vendor=vendor,
-                    model=model.strip(), **fields)  # fmt: skip
+    device = Device(
+        customer=customer,
+        organisation_id=customer.organisation_id,
+        site=site,
+        vendor=vendor,
+        model=model.strip(),
+        **fields,
+    )
     device.serial_number = device.serial_number.strip()
     _check_same_customer(device, customer_id=customer.pk)
     _check_warranty_dates(device)
@@ -168,16 +221,26 @@ def device_set_status(*, device: Device, status: str, actor, note: str = "") -> 
     old = locked.status
     locked.status = status
     locked.save(update_fields=["status", "updated_at"])
-    DeviceEvent.objects.create(device=locked, kind=DeviceEventKind.STATUS_CHANGED, actor=actor, old_status=old,
-                               new_status=status, note=note)  # fmt: skip
+    DeviceEvent.objects.create(
+        device=locked, kind=DeviceEventKind.STATUS_CHANGED, actor=actor, old_status=old, new_status=status, note=note
+    )
     device.status = status
     return locked
 
 
 @transaction.atomic
-def device_replace(*, device: Device, actor, serial_number: str, model: str = "", note: str = "",
-                   installed_on: datetime.date | None = None, warranty_end: datetime.date | None = None,
-                   old_status: str = DeviceStatus.RETIRED, data: dict | None = None) -> Device:  # fmt: skip
+def device_replace(
+    *,
+    device: Device,
+    actor,
+    serial_number: str,
+    model: str = "",
+    note: str = "",
+    installed_on: datetime.date | None = None,
+    warranty_end: datetime.date | None = None,
+    old_status: str = DeviceStatus.RETIRED,
+    data: dict | None = None,
+) -> Device:
     """Swap a device for a new unit (hardware replacement): the old one is retired (or, from a work order, marked
     faulty and kept for repair: `old_status`), the new one takes its place.
 
@@ -190,26 +253,58 @@ def device_replace(*, device: Device, actor, serial_number: str, model: str = ""
     if old.status == DeviceStatus.RETIRED:
         raise ValidationError(_("A retired device cannot be replaced again."))
     new = Device(
-        organisation_id=old.organisation_id, customer_id=old.customer_id, site_id=old.site_id, project_id=old.project_id,
-        subsystem_id=old.subsystem_id, vendor_id=old.vendor_id, category=old.category, name=old.name,
-        model=(model or old.model).strip(), serial_number=serial_number.strip(), location=old.location,
-        ip_address=old.ip_address, firmware=old.firmware, parameters=dict(old.parameters),
-        installed_on=installed_on, warranty_end=warranty_end,
-    )  # fmt: skip
+        organisation_id=old.organisation_id,
+        customer_id=old.customer_id,
+        site_id=old.site_id,
+        project_id=old.project_id,
+        subsystem_id=old.subsystem_id,
+        vendor_id=old.vendor_id,
+        category=old.category,
+        name=old.name,
+        model=(model or old.model).strip(),
+        serial_number=serial_number.strip(),
+        location=old.location,
+        ip_address=old.ip_address,
+        firmware=old.firmware,
+        parameters=dict(old.parameters),
+        installed_on=installed_on,
+        warranty_end=warranty_end,
+    )
     _check_warranty_dates(new)
     new.full_clean()
     new.save()
     was, old.status = old.status, old_status
     old.save(update_fields=["status", "updated_at"])
     extra = dict(data or {})
-    DeviceEvent.objects.create(device=old, kind=DeviceEventKind.REPLACED, actor=actor, old_status=was,
-                               new_status=old_status, related_device=new, note=note,
-                               data={**extra, "replaced_by_serial": new.serial_number,
-                                     "old_serial": old.serial_number, "new_serial": new.serial_number})  # fmt: skip
-    DeviceEvent.objects.create(device=new, kind=DeviceEventKind.CREATED, actor=actor, new_status=new.status,
-                               related_device=old, note=note,
-                               data={**extra, "replaces_serial": old.serial_number,
-                                     "old_serial": old.serial_number, "new_serial": new.serial_number})  # fmt: skip
+    DeviceEvent.objects.create(
+        device=old,
+        kind=DeviceEventKind.REPLACED,
+        actor=actor,
+        old_status=was,
+        new_status=old_status,
+        related_device=new,
+        note=note,
+        data={
+            **extra,
+            "replaced_by_serial": new.serial_number,
+            "old_serial": old.serial_number,
+            "new_serial": new.serial_number,
+        },
+    )
+    DeviceEvent.objects.create(
+        device=new,
+        kind=DeviceEventKind.CREATED,
+        actor=actor,
+        new_status=new.status,
+        related_device=old,
+        note=note,
+        data={
+            **extra,
+            "replaces_serial": old.serial_number,
+            "old_serial": old.serial_number,
+            "new_serial": new.serial_number,
+        },
+    )
     return new
 
 
@@ -221,17 +316,34 @@ def device_add_note(*, device: Device, actor, note: str) -> DeviceEvent:
 
 # --- documents ---------------------------------------------------------------------------------------------------
 @transaction.atomic
-def document_create(*, actor, customer: Customer, doc_type: str, title: str, upload: UploadedFile,
-                    project: Project | None = None, subsystem: Subsystem | None = None, device: Device | None = None,
-                    description: str = "", note: str = "") -> Document:  # fmt: skip
+def document_create(
+    *,
+    actor,
+    customer: Customer,
+    doc_type: str,
+    title: str,
+    upload: UploadedFile,
+    project: Project | None = None,
+    subsystem: Subsystem | None = None,
+    device: Device | None = None,
+    description: str = "",
+    note: str = "",
+) -> Document:
     """A new typed document attached to a project, subsystem or device, with its first version."""
     if project is None and subsystem is None and device is None:
         raise ValidationError(_("Attach the document to a project, subsystem or device."))
     if subsystem is not None and project is None:
         project = subsystem.project
-    document = Document(organisation_id=customer.organisation_id, customer=customer, project=project,
-                        subsystem=subsystem, device=device, doc_type=doc_type, title=title.strip(),
-                        description=description)  # fmt: skip
+    document = Document(
+        organisation_id=customer.organisation_id,
+        customer=customer,
+        project=project,
+        subsystem=subsystem,
+        device=device,
+        doc_type=doc_type,
+        title=title.strip(),
+        description=description,
+    )
     _check_same_customer(document, customer_id=customer.pk)
     document.full_clean(exclude=["current_version"])
     document.save()
@@ -246,9 +358,16 @@ def document_add_version(*, document: Document, actor, upload: UploadedFile, not
     checked = check_upload(upload)
     locked = Document.objects.select_for_update().get(pk=document.pk)  # two uploads at once get distinct numbers
     number = locked.current_version + 1
-    version = DocumentVersion(document=locked, number=number, original_name=checked.name, size=checked.size,
-                              content_type=checked.content_type, sha256=checked.sha256, note=note[:300],
-                              uploaded_by=actor)  # fmt: skip
+    version = DocumentVersion(
+        document=locked,
+        number=number,
+        original_name=checked.name,
+        size=checked.size,
+        content_type=checked.content_type,
+        sha256=checked.sha256,
+        note=note[:300],
+        uploaded_by=actor,
+    )
     version.file.save(checked.name, upload, save=False)
     try:
         version.save()
@@ -265,8 +384,9 @@ def document_download_record(
     *, version: DocumentVersion, user, ip_address: str | None, user_agent: str = ""
 ) -> DocumentDownload:
     """Audit row for a download (SPEC §8: access to documents is audited)."""
-    return DocumentDownload.objects.create(version=version, user=user, ip_address=ip_address or None,
-                                           user_agent=(user_agent or "")[:300])  # fmt: skip
+    return DocumentDownload.objects.create(
+        version=version, user=user, ip_address=ip_address or None, user_agent=(user_agent or "")[:300]
+    )
 
 
 # --- helpers -----------------------------------------------------------------------------------------------------
@@ -408,26 +528,49 @@ def import_commit(*, job_id: int, actor, claimed: bool = False) -> ImportJob:
             if errors:
                 raise _StillInvalid([e.as_dict() for e in errors])
             created = excel.commit_rows(job=job, rows=rows, actor=actor)
-            ImportJob.objects.filter(pk=job.pk).update(status=ImportStatus.DONE, created_count=created,
-                                                       processed_rows=created, rows=[], finished_at=timezone.now())  # fmt: skip
+            ImportJob.objects.filter(pk=job.pk).update(
+                status=ImportStatus.DONE,
+                created_count=created,
+                processed_rows=created,
+                rows=[],
+                finished_at=timezone.now(),
+            )
     except _StillInvalid as exc:
         _import_finish(job, ImportStatus.INVALID, errors=exc.errors, rows=[], finished=True)
         return job
     except IntegrityError as exc:
-        _import_finish(job, ImportStatus.INVALID, errors=[{"row": 0, "column": "", "message": excel.integrity_message(exc)}],
-                       rows=[], finished=True)  # fmt: skip
+        _import_finish(
+            job,
+            ImportStatus.INVALID,
+            errors=[{"row": 0, "column": "", "message": excel.integrity_message(exc)}],
+            rows=[],
+            finished=True,
+        )
         return job
     except Exception:
         logger.exception("import job %s failed", job.pk)
-        _import_finish(job, ImportStatus.FAILED, errors=[{"row": 0, "column": "", "message": _("The import failed; nothing was saved.")}],
-                       rows=[], finished=True)  # fmt: skip
+        _import_finish(
+            job,
+            ImportStatus.FAILED,
+            errors=[{"row": 0, "column": "", "message": _("The import failed; nothing was saved.")}],
+            rows=[],
+            finished=True,
+        )
         return job
     job.refresh_from_db()
     return job
 
 
-def _import_finish(job: ImportJob, status: str, *, errors: list, total: int | None = None, preview: list | None = None,
-                   rows: list | None = None, finished: bool = False) -> None:  # fmt: skip
+def _import_finish(
+    job: ImportJob,
+    status: str,
+    *,
+    errors: list,
+    total: int | None = None,
+    preview: list | None = None,
+    rows: list | None = None,
+    finished: bool = False,
+) -> None:
     fields = {"status": status, "errors": errors}
     if rows is not None:
         fields["rows"] = rows

@@ -74,10 +74,28 @@ TEXT_EXTENSIONS = {".txt", ".csv", ".cfg", ".conf", ".log", ".dxf"}
 # another family than its extension is refused, like any other mismatch.
 ISOBMFF_BRANDS: dict[str, set[bytes]] = {
     ".heic": {b"heic", b"heix", b"heim", b"heis", b"hevc", b"hevx", b"mif1", b"msf1"},
-    ".mp4": {b"isom", b"iso2", b"iso3", b"iso4", b"iso5", b"iso6", b"mp41", b"mp42", b"avc1", b"dash", b"mmp4",
-             b"M4V ", b"MSNV", b"3gp4", b"3gp5", b"3gp6", b"3g2a", b"f4v "},
+    ".mp4": {
+        b"isom",
+        b"iso2",
+        b"iso3",
+        b"iso4",
+        b"iso5",
+        b"iso6",
+        b"mp41",
+        b"mp42",
+        b"avc1",
+        b"dash",
+        b"mmp4",
+        b"M4V ",
+        b"MSNV",
+        b"3gp4",
+        b"3gp5",
+        b"3gp6",
+        b"3g2a",
+        b"f4v ",
+    },
     ".mov": {b"qt  "},
-}  # fmt: skip
+}
 ISOBMFF_BRANDS[".heif"] = ISOBMFF_BRANDS[".heic"]
 # Old QuickTime files have no `ftyp` box and start straight with one of these atoms.
 QUICKTIME_ATOMS = {b"moov", b"mdat", b"wide", b"free", b"skip", b"pnot"}

@@ -225,10 +225,27 @@ def project_export(request: HttpRequest) -> HttpResponse:
     require(request.user, "estate.view")
     q = request.GET.get("q", "").strip()[:100]
     projects = select_projects(user=request.user, q=q).iterator(chunk_size=2000)
-    headers = [_("Code"), _("Name"), _("Customer"), _("Built by"), _("Delivered on"), _("Final acceptance on"),
-               _("Project warranty end")]  # fmt: skip
-    rows = ([p.code, p.name, p.customer.name, _("us") if p.built_by_us else _("others"), p.delivered_on, p.accepted_on,
-             p.warranty_end] for p in projects)  # fmt: skip
+    headers = [
+        _("Code"),
+        _("Name"),
+        _("Customer"),
+        _("Built by"),
+        _("Delivered on"),
+        _("Final acceptance on"),
+        _("Project warranty end"),
+    ]
+    rows = (
+        [
+            p.code,
+            p.name,
+            p.customer.name,
+            _("us") if p.built_by_us else _("others"),
+            p.delivered_on,
+            p.accepted_on,
+            p.warranty_end,
+        ]
+        for p in projects
+    )
     response = HttpResponse(export_table("projects", [str(h) for h in headers], rows), content_type=XLSX_CONTENT_TYPE)
     response["Content-Disposition"] = 'attachment; filename="projects.xlsx"'
     return response
@@ -358,8 +375,11 @@ def document_upload(request: HttpRequest) -> HttpResponse:
     """New document for a project, subsystem or device (?project= / ?subsystem= / ?device=)."""
     require(request.user, "estate.edit")
     target = {}
-    for key, getter in (("device", device_get_for_user), ("subsystem", subsystem_get_for_user),
-                        ("project", project_get_for_user)):  # fmt: skip
+    for key, getter in (
+        ("device", device_get_for_user),
+        ("subsystem", subsystem_get_for_user),
+        ("project", project_get_for_user),
+    ):
         value = parse_id(request.GET.get(key))
         if value is not None:
             target[key] = getter(user=request.user, pk=value)
@@ -372,9 +392,15 @@ def document_upload(request: HttpRequest) -> HttpResponse:
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
         try:
-            document = services.document_create(actor=request.user, customer=customer, doc_type=data["doc_type"],
-                                                title=data["title"], description=data["description"],
-                                                upload=data["file"], **target)  # fmt: skip
+            document = services.document_create(
+                actor=request.user,
+                customer=customer,
+                doc_type=data["doc_type"],
+                title=data["title"],
+                description=data["description"],
+                upload=data["file"],
+                **target,
+            )
         except ValidationError as exc:
             form.add_error("file", exc)
         else:
@@ -392,8 +418,12 @@ def document_detail(request: HttpRequest, pk: int) -> HttpResponse:
         require(request.user, "estate.edit")
         if form.is_valid():
             try:
-                services.document_add_version(document=document, actor=request.user, upload=form.cleaned_data["file"],
-                                              note=form.cleaned_data["note"])  # fmt: skip
+                services.document_add_version(
+                    document=document,
+                    actor=request.user,
+                    upload=form.cleaned_data["file"],
+                    note=form.cleaned_data["note"],
+                )
             except ValidationError as exc:
                 form.add_error("file", exc)
             else:
@@ -416,10 +446,18 @@ def document_download(request: HttpRequest, pk: int, number: int) -> HttpRespons
         handle = open_stored_file(version.file)
     except StoredFileMissing:
         return file_missing_response(request, filename=version.original_name)
-    services.document_download_record(version=version, user=request.user, ip_address=client_ip(request),
-                                      user_agent=request.META.get("HTTP_USER_AGENT", ""))  # fmt: skip
-    response = FileResponse(handle, as_attachment=True, filename=version.original_name,
-                            content_type=version.content_type or "application/octet-stream")  # fmt: skip
+    services.document_download_record(
+        version=version,
+        user=request.user,
+        ip_address=client_ip(request),
+        user_agent=request.META.get("HTTP_USER_AGENT", ""),
+    )
+    response = FileResponse(
+        handle,
+        as_attachment=True,
+        filename=version.original_name,
+        content_type=version.content_type or "application/octet-stream",
+    )
     response["X-Content-Type-Options"] = "nosniff"
     response["Content-Security-Policy"] = "sandbox; default-src 'none'"
     response["Cache-Control"] = "private, no-store"
@@ -447,8 +485,9 @@ def import_start(request: HttpRequest) -> HttpResponse:
     if request.method == "POST" and form.is_valid():
         upload = form.cleaned_data["file"]
         try:
-            job = services.import_start(actor=request.user, customer=customer, project=form.cleaned_data["project"],
-                                        upload=upload)  # fmt: skip
+            job = services.import_start(
+                actor=request.user, customer=customer, project=form.cleaned_data["project"], upload=upload
+            )
         except ValidationError as exc:
             form.add_error("file", exc)
         else:
@@ -465,8 +504,7 @@ def import_detail(request: HttpRequest, pk: int) -> HttpResponse:
     """The job's preview and error report; while it runs, htmx polls this view for the progress fragment."""
     require(request.user, "estate.import")
     job = import_job_get_for_user(user=request.user, pk=pk)
-    context = {"job": job, "running": job.status in IMPORT_RUNNING, "statuses": ImportStatus,
-               "columns": excel.COLUMNS}  # fmt: skip
+    context = {"job": job, "running": job.status in IMPORT_RUNNING, "statuses": ImportStatus, "columns": excel.COLUMNS}
     template = "assets/partials/_import_job.html" if request.htmx else "assets/import_detail.html"
     return render(request, template, context)
 
@@ -491,8 +529,13 @@ def import_commit(request: HttpRequest, pk: int) -> HttpResponse:
 def _briefing(request: HttpRequest, **target) -> HttpResponse:
     data = briefing_data(user=request.user, **target)
     sections = briefing.sections_for(request=request, **target)
-    data.update({"sections": sections, "badges": DEVICE_STATUS_BADGE,
-                 "recent_work_registered": any(s.get("_module", "").startswith("weibao.workorders") for s in sections)})  # fmt: skip
+    data.update(
+        {
+            "sections": sections,
+            "badges": DEVICE_STATUS_BADGE,
+            "recent_work_registered": any(s.get("_module", "").startswith("weibao.workorders") for s in sections),
+        }
+    )
     return render(request, "assets/briefing.html", data)
 
 

@@ -103,8 +103,9 @@ def create_contract(request, payload: ContractIn):
     require(request.auth, "contracts.edit")
     user, data = request.auth, payload.dict()
     # Through scoping, like every lookup of an id from the input: a customer the user may not see is "unknown" (422).
-    customer = get_for_field(Customer.objects.all(), user, data.pop("customer_id"), field="customer_id",
-                             message=_("Unknown customer."))  # fmt: skip
+    customer = get_for_field(
+        Customer.objects.all(), user, data.pop("customer_id"), field="customer_id", message=_("Unknown customer.")
+    )
     calendar = _calendar_for(user, data.pop("calendar_id"))
     projects, sites = _coverage(user, customer, data.pop("project_ids"), data.pop("site_ids"))
     contract = services.contract_create(

@@ -68,9 +68,9 @@ class StatutoryKind(models.TextChoices):
 
 
 HOLIDAY_DATA_BADGE = {
-    HolidayDataStatus.OFFICIAL: "green",
-    HolidayDataStatus.ESTIMATED: "orange",
-    HolidayDataStatus.MISSING: "red",
+    HolidayDataStatus.OFFICIAL: "ok",
+    HolidayDataStatus.ESTIMATED: "warn",
+    HolidayDataStatus.MISSING: "danger",
 }
 
 
@@ -85,10 +85,10 @@ class ContractStatus(models.TextChoices):
 
 
 CONTRACT_STATUS_BADGE = {
-    ContractStatus.DRAFT: "grey",
-    ContractStatus.ACTIVE: "green",
-    ContractStatus.EXPIRED: "orange",
-    ContractStatus.TERMINATED: "red",
+    ContractStatus.DRAFT: "muted",
+    ContractStatus.ACTIVE: "ok",
+    ContractStatus.EXPIRED: "warn",
+    ContractStatus.TERMINATED: "danger",
 }
 
 

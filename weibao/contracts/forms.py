@@ -186,10 +186,12 @@ WarrantyTermFormSet = forms.inlineformset_factory(
 
 class RenewForm(forms.Form):
     code = forms.CharField(label=_("New contract number"), max_length=40)
-    start_date = forms.DateField(label=_("Start date"), required=False, widget=DateInput(),
-                                 validators=[validate_record_date])  # fmt: skip
-    end_date = forms.DateField(label=_("End date"), required=False, widget=DateInput(),
-                               validators=[validate_record_date])  # fmt: skip
+    start_date = forms.DateField(
+        label=_("Start date"), required=False, widget=DateInput(), validators=[validate_record_date]
+    )
+    end_date = forms.DateField(
+        label=_("End date"), required=False, widget=DateInput(), validators=[validate_record_date]
+    )
 
     def clean(self):
         data = super().clean()

@@ -7,7 +7,6 @@ import threading
 from datetime import timedelta
 
 from django.core.exceptions import ValidationError
-from django.core.validators import MinValueValidator
 from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
@@ -25,6 +24,7 @@ from weibao.contracts.choices import (
     StatutoryKind,
 )
 from weibao.core.models import TimeStampedModel, VersionedModel
+from weibao.core.money import MoneyField
 from weibao.core.validators import validate_time_zone  # noqa: F401 - named by migration 0001
 
 WEEKDAY_FIELDS = ("mon_hours", "tue_hours", "wed_hours", "thu_hours", "fri_hours", "sat_hours", "sun_hours")
@@ -281,15 +281,9 @@ class Contract(VersionedModel):
     renewed_from = models.OneToOneField(
         "self", on_delete=models.PROTECT, null=True, blank=True, related_name="renewal", verbose_name=_("renews")
     )
-    labour_rate_hour = models.DecimalField(
-        _("labour per hour (CNY)"), max_digits=10, decimal_places=2, default=0, validators=[MinValueValidator(0)]
-    )
-    labour_rate_visit = models.DecimalField(
-        _("labour per visit (CNY)"), max_digits=10, decimal_places=2, default=0, validators=[MinValueValidator(0)]
-    )
-    transport_rate = models.DecimalField(
-        _("transport per visit (CNY)"), max_digits=10, decimal_places=2, default=0, validators=[MinValueValidator(0)]
-    )
+    labour_rate_hour = MoneyField(_("labour per hour (CNY)"), max_digits=10, default=0)
+    labour_rate_visit = MoneyField(_("labour per visit (CNY)"), max_digits=10, default=0)
+    transport_rate = MoneyField(_("transport per visit (CNY)"), max_digits=10, default=0)
     pm_frequency = models.CharField(
         _("preventive maintenance"), max_length=16, choices=PmFrequency.choices, default=PmFrequency.QUARTERLY
     )
@@ -341,7 +335,7 @@ class Contract(VersionedModel):
 
     @property
     def status_badge(self) -> str:
-        return CONTRACT_STATUS_BADGE.get(self.display_status, "grey")
+        return CONTRACT_STATUS_BADGE.get(self.display_status, "muted")
 
 
 class WarrantyTerm(TimeStampedModel):

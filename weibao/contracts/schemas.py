@@ -56,10 +56,15 @@ class ContractOut(Schema):
     @staticmethod
     def resolve_warranty_terms(obj) -> list[dict]:
         return [
-            {"category": t.category, "months": t.months, "covers_parts": t.covers_parts,
-             "covers_labour": t.covers_labour, "notes": t.notes}
+            {
+                "category": t.category,
+                "months": t.months,
+                "covers_parts": t.covers_parts,
+                "covers_labour": t.covers_labour,
+                "notes": t.notes,
+            }
             for t in obj.warranty_terms.all()
-        ]  # fmt: skip
+        ]
 
 
 class ContractIn(Schema):

@@ -426,7 +426,7 @@ def contract_renew(
                 "notes": t.notes,
             }
             for t in old.warranty_terms.all()
-        ],  # fmt: skip
+        ],
         renewed_from=old,
         code=code,
         start_date=start,

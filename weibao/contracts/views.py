@@ -84,15 +84,37 @@ def contract_export(request: HttpRequest) -> HttpResponse:
     qs = select_contracts(user=request.user, query=q, status=status if status in ContractStatus.values else "")
     cap = settings.WEIBAO_EXPORT_MAX_ROWS
     if qs[: cap + 1].count() > cap:
-        messages.warning(request, _("More than %(cap)s contracts match; narrow the search to export.")
-                         % {"cap": f"{cap:,}"})  # fmt: skip
+        messages.warning(
+            request, _("More than %(cap)s contracts match; narrow the search to export.") % {"cap": f"{cap:,}"}
+        )
         return redirect(f"{reverse('contracts:list')}?{request.GET.urlencode()}")
-    headers = [_("Number"), _("Name"), _("Customer"), _("Status"), _("Start date"), _("End date"),
-               _("Service hours"), _("Labour per hour (CNY)"), _("Labour per visit (CNY)"),
-               _("Transport per visit (CNY)")]  # fmt: skip
-    rows = ([c.code, c.name, c.customer.name, c.get_status_display(), c.start_date, c.end_date, c.calendar.name,
-             c.labour_rate_hour, c.labour_rate_visit, c.transport_rate]
-            for c in qs[:cap].iterator(chunk_size=2000))  # fmt: skip
+    headers = [
+        _("Number"),
+        _("Name"),
+        _("Customer"),
+        _("Status"),
+        _("Start date"),
+        _("End date"),
+        _("Service hours"),
+        _("Labour per hour (CNY)"),
+        _("Labour per visit (CNY)"),
+        _("Transport per visit (CNY)"),
+    ]
+    rows = (
+        [
+            c.code,
+            c.name,
+            c.customer.name,
+            c.get_status_display(),
+            c.start_date,
+            c.end_date,
+            c.calendar.name,
+            c.labour_rate_hour,
+            c.labour_rate_visit,
+            c.transport_rate,
+        ]
+        for c in qs[:cap].iterator(chunk_size=2000)
+    )
     response = HttpResponse(excel.export_table(_("Contracts"), headers, rows), content_type=excel.XLSX_CONTENT_TYPE)
     response["Content-Disposition"] = 'attachment; filename="contracts.xlsx"'
     return response

@@ -65,14 +65,28 @@ def target_label(target: models.Model) -> str:
     return target._meta.label_lower
 
 
-def action_link_create(*, purpose: str, target: models.Model, recipient: str, channel: str, choices: list[str],
-                       days: int | None = None, now: datetime.datetime | None = None) -> ActionLink:  # fmt: skip
+def action_link_create(
+    *,
+    purpose: str,
+    target: models.Model,
+    recipient: str,
+    channel: str,
+    choices: list[str],
+    days: int | None = None,
+    now: datetime.datetime | None = None,
+) -> ActionLink:
     """A new link row for one recipient; tokens for each answer come from `action_link_token`."""
     now = now or timezone.now()
     days = settings.WEIBAO_ANSWER_LINK_DAYS if days is None else days
-    return ActionLink.objects.create(purpose=purpose, target_type=target_label(target), target_id=target.pk,
-                                     recipient=recipient[:254], channel=channel, choices=list(choices),
-                                     expires_at=now + datetime.timedelta(days=days))  # fmt: skip
+    return ActionLink.objects.create(
+        purpose=purpose,
+        target_type=target_label(target),
+        target_id=target.pk,
+        recipient=recipient[:254],
+        channel=channel,
+        choices=list(choices),
+        expires_at=now + datetime.timedelta(days=days),
+    )
 
 
 def action_link_token(link: ActionLink, choice: str) -> str:
@@ -111,8 +125,14 @@ def action_link_check(token: str, *, purpose: str, now: datetime.datetime | None
     return link, choice
 
 
-def action_link_use[T](token: str, *, purpose: str, handler: Callable[[ActionLink, str], T], channel: str = "",
-                    now: datetime.datetime | None = None) -> T:  # fmt: skip
+def action_link_use[T](
+    token: str,
+    *,
+    purpose: str,
+    handler: Callable[[ActionLink, str], T],
+    channel: str = "",
+    now: datetime.datetime | None = None,
+) -> T:
     """Spend the link and run `handler(link, choice)` in one transaction; a second use raises LinkUsed.
     `channel` is where the answer came through (defaults to the channel the link was sent by)."""
     link, _choice = action_link_check(token, purpose=purpose, now=now)
@@ -130,8 +150,15 @@ def action_link_use[T](token: str, *, purpose: str, handler: Callable[[ActionLin
     return result
 
 
-def action_link_use_row(link: ActionLink, choice: str, *, handler: Callable[[ActionLink, str], Any], channel: str,
-                        now: datetime.datetime | None = None) -> Any:  # fmt: skip
+def action_link_use_row(
+    link: ActionLink,
+    choice: str,
+    *,
+    handler: Callable[[ActionLink, str], Any],
+    channel: str,
+    now: datetime.datetime | None = None,
+) -> Any:
     """Spend a link found by other means than its token (an SMS answer "1"/"2" from the recipient's phone)."""
-    return action_link_use(action_link_token(link, choice), purpose=link.purpose, handler=handler, channel=channel,
-                           now=now)  # fmt: skip
+    return action_link_use(
+        action_link_token(link, choice), purpose=link.purpose, handler=handler, channel=channel, now=now
+    )

@@ -27,6 +27,7 @@ from django.utils.translation import gettext_lazy
 
 from weibao.core.exceptions import TransitionNotAllowed
 from weibao.core.models import VersionedModel
+from weibao.core.money import MoneyField
 
 CENT = Decimal("0.01")
 MAX_MONEY = Decimal("9999999999.99")
@@ -53,19 +54,19 @@ class LinkChannel(models.TextChoices):
 class PricedDocument(VersionedModel):
     """A priced document the customer approves: amounts, tax and the customer's answer (abstract)."""
 
-    tax_rate = models.DecimalField(gettext_lazy("tax rate"), max_digits=5, decimal_places=4,
-                                   default=DEFAULT_TAX_RATE)  # fmt: skip
-    subtotal = models.DecimalField(gettext_lazy("subtotal (CNY)"), **MONEY, default=Decimal("0"))
-    tax = models.DecimalField(gettext_lazy("tax (CNY)"), **MONEY, default=Decimal("0"))
-    total = models.DecimalField(gettext_lazy("total (CNY)"), **MONEY, default=Decimal("0"))
+    tax_rate = models.DecimalField(gettext_lazy("tax rate"), max_digits=5, decimal_places=4, default=DEFAULT_TAX_RATE)
+    subtotal = MoneyField(gettext_lazy("subtotal (CNY)"), default=Decimal("0"))
+    tax = MoneyField(gettext_lazy("tax (CNY)"), default=Decimal("0"))
+    total = MoneyField(gettext_lazy("total (CNY)"), default=Decimal("0"))
     note = models.TextField(gettext_lazy("note to the customer"), blank=True)
     created_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
     answered_at = models.DateTimeField(gettext_lazy("answered at"), null=True, blank=True)
     answered_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
     )
-    answered_via = models.CharField(gettext_lazy("answered via"), max_length=10, choices=AnswerChannel.choices,
-                                    blank=True)  # fmt: skip
+    answered_via = models.CharField(
+        gettext_lazy("answered via"), max_length=10, choices=AnswerChannel.choices, blank=True
+    )
     answer_name = models.CharField(gettext_lazy("answered by (name)"), max_length=100, blank=True)
     answer_reason = models.TextField(gettext_lazy("reason given"), blank=True)
 
@@ -114,8 +115,16 @@ def answerer_name(*, actor, name: Any, via: str, max_length: int = 100) -> str:
     return name
 
 
-def answer_wanted(locked: models.Model, *, approve: bool, pending: str = "pending", approved: str = "approved",
-                  refused: str = "refused", open_too: bool = True, message: str = "") -> str | None:  # fmt: skip
+def answer_wanted(
+    locked: models.Model,
+    *,
+    approve: bool,
+    pending: str = "pending",
+    approved: str = "approved",
+    refused: str = "refused",
+    open_too: bool = True,
+    message: str = "",
+) -> str | None:
     """The status the answer sets on the locked document, or None when that answer is recorded already (two tabs, a
     retried request: one approval). Anything but a pending document (`open_too`: and its case still waiting) is
     refused with 409."""
@@ -123,20 +132,30 @@ def answer_wanted(locked: models.Model, *, approve: bool, pending: str = "pendin
     if locked.status == wanted:
         return None
     if locked.status != pending or not open_too:
-        raise TransitionNotAllowed(current=str(locked.get_status_display()),
-                                   requested=str(dict(locked._meta.get_field("status").choices).get(wanted, wanted)),
-                                   message=message or _("This was already answered or replaced by a newer version."))  # fmt: skip
+        raise TransitionNotAllowed(
+            current=str(locked.get_status_display()),
+            requested=str(dict(locked._meta.get_field("status").choices).get(wanted, wanted)),
+            message=message or _("This was already answered or replaced by a newer version."),
+        )
     return wanted
 
 
-def answer_store[D: models.Model](locked: D, *, wanted: str, actor, via: str, name: str, reason: str,
-                                  **changes: Any) -> D:  # fmt: skip
+def answer_store[D: models.Model](
+    locked: D, *, wanted: str, actor, via: str, name: str, reason: str, **changes: Any
+) -> D:
     """Record the answer on the locked document (one conditional update, the version bumped) and re-read it."""
     now = timezone.now()
     type(locked).objects.filter(pk=locked.pk).update(
-        status=wanted, answered_at=now, answered_by=actor, answered_via=via, answer_name=name,
-        answer_reason=reason, updated_at=now, version=models.F("version") + 1, **changes,
-    )  # fmt: skip
+        status=wanted,
+        answered_at=now,
+        answered_by=actor,
+        answered_via=via,
+        answer_name=name,
+        answer_reason=reason,
+        updated_at=now,
+        version=models.F("version") + 1,
+        **changes,
+    )
     locked.refresh_from_db()
     return locked
 
@@ -164,13 +183,15 @@ def answer_link_create(*, purpose: str, document: models.Model, channel: str, se
     of each answer. Sending it is the caller's after-commit business."""
     from weibao.core.action_links import action_link_create, action_link_token
 
-    link = action_link_create(purpose=purpose, target=document, recipient=sent_to, channel=channel,
-                              choices=["approve", "refuse"])  # fmt: skip
+    link = action_link_create(
+        purpose=purpose, target=document, recipient=sent_to, channel=channel, choices=["approve", "refuse"]
+    )
     return link, {"approve": action_link_token(link, "approve"), "refuse": action_link_token(link, "refuse")}
 
 
-def answer_link_check[D: models.Model](*, token: str, purpose: str, model: type[D],
-                                       related: tuple[str, ...] = ()) -> tuple[D, str]:  # fmt: skip
+def answer_link_check[D: models.Model](
+    *, token: str, purpose: str, model: type[D], related: tuple[str, ...] = ()
+) -> tuple[D, str]:
     """The document and the answer a link stands for (core.action_links.LinkError when it cannot be used)."""
     from weibao.core.action_links import LinkInvalid, action_link_check
 
@@ -193,8 +214,17 @@ def answer_by_link[T](*, token: str, purpose: str, answer: Callable[[int, bool],
 # --- the public answer page ---------------------------------------------------------------------------------------
 
 
-def answer_link_page(request, *, token: str, check: Callable[[], tuple[Any, str]], answer: Callable[..., Any],
-                     form_class, context: Callable[[Any], dict], page: str, done: str):  # fmt: skip
+def answer_link_page(
+    request,
+    *,
+    token: str,
+    check: Callable[[], tuple[Any, str]],
+    answer: Callable[..., Any],
+    form_class,
+    context: Callable[[Any], dict],
+    page: str,
+    done: str,
+):
     """The page behind a one-time link (no login): GET shows the document (`context(document)`) and a form for the
     name; POST answers through `answer(**form.cleaned_data)` and shows `done`. A link that cannot be used any more
     answers 410, a document answered meanwhile 409 (`core/answer_link_refused.html`)."""
@@ -216,5 +246,9 @@ def answer_link_page(request, *, token: str, check: Callable[[], tuple[Any, str]
         except TransitionNotAllowed as exc:
             return render(request, refused, {"code": "answered", "message": exc.message}, status=409)
         return render(request, done, context(document))
-    return render(request, page, {**context(document), "choice": choice, "form": form},
-                  status=422 if request.method == "POST" else 200)  # fmt: skip
+    return render(
+        request,
+        page,
+        {**context(document), "choice": choice, "form": form},
+        status=422 if request.method == "POST" else 200,
+    )

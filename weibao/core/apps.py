@@ -8,6 +8,12 @@ class CoreConfig(AppConfig):
     verbose_name = _("Core")
 
     def ready(self) -> None:
+        # The empty choice of every select (Django 6 says "- Select an option -", before it "---------"): one
+        # translatable label, so Chinese forms say "- 请选择 -" (issue 18 §10).
+        from django.db.models import fields
+
+        fields.BLANK_CHOICE_LABEL = _("- Choose -")
+
         # Each app declares its menu entries and home-page panels in its own `menu.py` (core names no app).
         from django.utils.module_loading import autodiscover_modules
 

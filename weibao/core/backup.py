@@ -272,10 +272,18 @@ def restore_database(source: Path, alias: str = "default") -> None:
             raise BackupError(f"{source} is not a SQLite backup: {exc}") from exc
     else:
         _run(
-            [_binary("pg_restore"), "--clean", "--if-exists", "--no-owner", "--single-transaction",
-             f"--dbname={_db(alias)['NAME']}", *_pg_args(alias, with_db=False), str(source)],
+            [
+                _binary("pg_restore"),
+                "--clean",
+                "--if-exists",
+                "--no-owner",
+                "--single-transaction",
+                f"--dbname={_db(alias)['NAME']}",
+                *_pg_args(alias, with_db=False),
+                str(source),
+            ],
             alias,
-        )  # fmt: skip
+        )
 
 
 def _sqlite_path(alias: str) -> str:

@@ -144,9 +144,21 @@ def read_limited(data: bytes) -> dict:
     """The first sheet, read by core.xlsx_reader in a child process under WEIBAO_IMPORT_MEMORY_MB and
     WEIBAO_IMPORT_TIME_LIMIT_SECONDS, so that a hostile file costs at most that — in a web worker or the task worker."""
     seconds = settings.WEIBAO_IMPORT_TIME_LIMIT_SECONDS
-    command = [sys.executable, "-m", "weibao.core.xlsx_reader", "--memory-mb", str(settings.WEIBAO_IMPORT_MEMORY_MB),
-               "--cpu-seconds", str(max(int(seconds), 1)), "--max-rows", str(MAX_ROWS + HEADER_SEARCH_ROWS),
-               "--max-columns", str(MAX_COLUMNS), "--max-cells", str(MAX_CELLS)]  # fmt: skip
+    command = [
+        sys.executable,
+        "-m",
+        "weibao.core.xlsx_reader",
+        "--memory-mb",
+        str(settings.WEIBAO_IMPORT_MEMORY_MB),
+        "--cpu-seconds",
+        str(max(int(seconds), 1)),
+        "--max-rows",
+        str(MAX_ROWS + HEADER_SEARCH_ROWS),
+        "--max-columns",
+        str(MAX_COLUMNS),
+        "--max-cells",
+        str(MAX_CELLS),
+    ]
     try:
         done = subprocess.run(command, input=data, capture_output=True, timeout=seconds, check=False)  # noqa: S603
     except subprocess.TimeoutExpired:

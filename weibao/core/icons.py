@@ -8,12 +8,39 @@ SPRITE = "vendor/lucide/sprite.svg"
 FALLBACK = "dot"
 ICONS = frozenset(
     {
-        "house", "clipboard-list", "chart-column", "circle-plus", "triangle-alert", "calendar-clock", "building-2",
-        "server", "folder-kanban", "search", "factory", "file-text", "calendar-days", "timer", "mail", "inbox",
-        "bell", "users", "key-round", "map-pin", "activity", "circle-user", "dot", "message-square", "chart-line",
-        "wallet", "package", "rotate-ccw", "clipboard-check", "calendar-check", "wrench",
+        "house",
+        "clipboard-list",
+        "chart-column",
+        "circle-plus",
+        "triangle-alert",
+        "calendar-clock",
+        "building-2",
+        "server",
+        "folder-kanban",
+        "search",
+        "factory",
+        "file-text",
+        "calendar-days",
+        "timer",
+        "mail",
+        "inbox",
+        "bell",
+        "users",
+        "key-round",
+        "map-pin",
+        "activity",
+        "circle-user",
+        "dot",
+        "message-square",
+        "chart-line",
+        "wallet",
+        "package",
+        "rotate-ccw",
+        "clipboard-check",
+        "calendar-check",
+        "wrench",
     }
-)  # fmt: skip
+)
 
 
 def icon_name(value: str) -> str:

@@ -23,6 +23,33 @@ class VersionedModel(TimeStampedModel):
         abstract = True
 
 
+class AppendOnlyQuerySet(models.QuerySet):
+    """History rows are only ever inserted: bulk updates and deletes are refused too."""
+
+    def update(self, **kwargs):
+        raise ValueError(f"{self.model.__name__} is append-only")
+
+    def delete(self):
+        raise ValueError(f"{self.model.__name__} is append-only")
+
+
+class AppendOnlyModel(models.Model):
+    """A history row (timeline, device history): written once, never changed or deleted, by any path Django has."""
+
+    objects = AppendOnlyQuerySet.as_manager()
+
+    class Meta:
+        abstract = True
+
+    def save(self, *args, **kwargs) -> None:
+        if self.pk is not None and not kwargs.get("force_insert"):
+            raise ValueError(f"{type(self).__name__} is append-only")
+        super().save(*args, **kwargs)
+
+    def delete(self, *args, **kwargs):
+        raise ValueError(f"{type(self).__name__} is append-only")
+
+
 class WorkerHeartbeat(TimeStampedModel):
     """The last sign of life of a background process.
 

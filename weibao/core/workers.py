@@ -64,9 +64,13 @@ def lease_take(*, worker_id: str, queues: str = "") -> WorkerLease:
     now = timezone.now()
     lease, _created = WorkerLease.objects.update_or_create(
         worker_id=worker_id,
-        defaults={"hostname": socket.gethostname()[:255], "pid": os.getpid(), "queues": queues[:255],
-                  "expires_at": now + dt.timedelta(seconds=lease_seconds())},
-    )  # fmt: skip
+        defaults={
+            "hostname": socket.gethostname()[:255],
+            "pid": os.getpid(),
+            "queues": queues[:255],
+            "expires_at": now + dt.timedelta(seconds=lease_seconds()),
+        },
+    )
     return lease
 
 

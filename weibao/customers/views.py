@@ -37,8 +37,14 @@ def customer_export(request: HttpRequest) -> HttpResponse:
     require(request.user, "estate.view")
     q = request.GET.get("q", "").strip()[:100]
     customers = select_customers(user=request.user, q=q).iterator(chunk_size=2000)
-    headers = [str(_("Code")), str(_("Name")), str(_("Industry")), str(_("Responsible branch")), str(_("Address")),
-               str(_("Email domains"))]  # fmt: skip
+    headers = [
+        str(_("Code")),
+        str(_("Name")),
+        str(_("Industry")),
+        str(_("Responsible branch")),
+        str(_("Address")),
+        str(_("Email domains")),
+    ]
     rows = (
         [c.code, c.name, c.industry, c.branch.name if c.branch_id else "", c.address, c.email_domains]
         for c in customers

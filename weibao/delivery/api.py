@@ -67,8 +67,17 @@ def handover(request, project_id: Id):
 def milestones(request, project_id: Id):
     p = _project(request, project_id)
     today = timezone.localdate()
-    return [{"code": m.code, "name": m.name, "working_days": m.working_days, "planned_on": m.planned_on,
-             "actual_on": m.actual_on, "late": m.is_late(today)} for m in p.milestones.all()]  # fmt: skip
+    return [
+        {
+            "code": m.code,
+            "name": m.name,
+            "working_days": m.working_days,
+            "planned_on": m.planned_on,
+            "actual_on": m.actual_on,
+            "late": m.is_late(today),
+        }
+        for m in p.milestones.all()
+    ]
 
 
 @router.get("/projects/{int:project_id}/documents", response=list[DeliveryDocumentOut])

@@ -104,8 +104,12 @@ REVIEW_BADGE = {
 # The default document set (stage -> [(kind, reviewed by the customer)]); `large` adds the zone process.
 # A project type copies it into editable DocumentRequirement rows, so the set is configurable per type.
 DEFAULT_DOCUMENT_SET: dict[str, list[tuple[str, bool]]] = {
-    Stage.PRESALES: [(DocKind.REQUIREMENTS, False), (DocKind.PROPOSAL, False), (DocKind.TENDER, False),
-                     (DocKind.BID_SUMMARY, False)],
+    Stage.PRESALES: [
+        (DocKind.REQUIREMENTS, False),
+        (DocKind.PROPOSAL, False),
+        (DocKind.TENDER, False),
+        (DocKind.BID_SUMMARY, False),
+    ],
     Stage.CONTRACT: [(DocKind.EQUIPMENT_LIST, True), (DocKind.CONTRACT, False)],
     Stage.PROCUREMENT: [(DocKind.STOCKING, False)],
     Stage.DESIGN: [(DocKind.DETAILED_DESIGN, True), (DocKind.IMPLEMENTATION_PLAN, True), (DocKind.SCHEDULE, False)],
@@ -114,7 +118,7 @@ DEFAULT_DOCUMENT_SET: dict[str, list[tuple[str, bool]]] = {
     Stage.TRIAL_RUN: [(DocKind.TRIAL_RUN_REPORT, False)],
     Stage.MAINTENANCE_PLANS: [(DocKind.MAINTENANCE_PLAN, True), (DocKind.EMERGENCY_PLAN, True)],
     Stage.FINAL_ACCEPTANCE: [(DocKind.FINAL_ACCEPTANCE_PLAN, True), (DocKind.FINAL_ACCEPTANCE_REPORT, False)],
-}  # fmt: skip
+}
 LARGE_PROJECT_EXTRA: dict[str, list[tuple[str, bool]]] = {Stage.DESIGN: [(DocKind.ZONE_PROCESS, True)]}
 
 # Milestones counted from contract signing in working days (SEED-GAPS §2.7: arrival within 30 working days,

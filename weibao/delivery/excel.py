@@ -27,8 +27,21 @@ from weibao.assets.excel import (
 from weibao.assets.models import Device, Vendor
 from weibao.delivery.models import DeliveryProject, EquipmentItem, Issue
 
-KEYS = ("site", "subsystem", "vendor", "category", "name", "model", "serial_number", "location", "ip_address",
-        "firmware", "installed_on", "parameters", "notes")  # fmt: skip
+KEYS = (
+    "site",
+    "subsystem",
+    "vendor",
+    "category",
+    "name",
+    "model",
+    "serial_number",
+    "location",
+    "ip_address",
+    "firmware",
+    "installed_on",
+    "parameters",
+    "notes",
+)
 COLUMNS = [COLUMN_BY_KEY[k] for k in KEYS]
 TEXT_KEYS = ("name", "model", "serial_number", "location", "firmware", "notes")
 
@@ -50,8 +63,9 @@ def check_equipment(data: bytes, *, project: DeliveryProject) -> CheckResult:
         header_row += 1
         positions, missing = header_map(candidate, COLUMNS)
     if missing:
-        result.errors.append(RowError(1, ", ".join(missing), _("Missing required columns: %(cols)s.")
-                                      % {"cols": "、".join(missing)}))  # fmt: skip
+        result.errors.append(
+            RowError(1, ", ".join(missing), _("Missing required columns: %(cols)s.") % {"cols": "、".join(missing)})
+        )
         return result
     vendors = {v.name.strip().lower(): v for v in Vendor.objects.only("pk", "name")}
     categories = list(DeviceCategory.choices) + CATEGORY_WORDS
@@ -78,29 +92,43 @@ def check_equipment(data: bytes, *, project: DeliveryProject) -> CheckResult:
         if vendor is None:
             errors.append(RowError(rownum, "厂商", _("Unknown vendor “%(name)s”.") % {"name": vendor_name[:60]}))
         row["vendor"] = vendor
-        row["category"] = cell_choice(cell("category"), categories, COLUMN_BY_KEY["category"], errors, rownum,
-                                      DeviceCategory.HARDWARE)  # fmt: skip
+        row["category"] = cell_choice(
+            cell("category"), categories, COLUMN_BY_KEY["category"], errors, rownum, DeviceCategory.HARDWARE
+        )
         row["ip_address"] = cell_ip(cell("ip_address"), COLUMN_BY_KEY["ip_address"], errors, rownum)
         row["installed_on"] = cell_date(cell("installed_on"), COLUMN_BY_KEY["installed_on"], errors, rownum)
         row["parameters"] = cell_params(cell("parameters"), COLUMN_BY_KEY["parameters"], errors, rownum)
         if vendor is not None and row["serial_number"]:
             key = (vendor.pk, row["serial_number"])
             if key in seen:
-                errors.append(RowError(rownum, "序列号", _("Serial number “%(sn)s” repeats row %(row)s.")
-                                       % {"sn": row["serial_number"], "row": seen[key]}))  # fmt: skip
+                errors.append(
+                    RowError(
+                        rownum,
+                        "序列号",
+                        _("Serial number “%(sn)s” repeats row %(row)s.")
+                        % {"sn": row["serial_number"], "row": seen[key]},
+                    )
+                )
             else:
                 seen[key] = rownum
         result.rows.append(row)
     if not result.total_rows and not errors:
         errors.append(RowError(0, "", _("The file has no rows.")))
     # a serial number that another customer's device carries would fail at the handover: refuse it now
-    taken = Device.objects.exclude(customer_id=project.customer_id).filter(
-        serial_number__in={sn for _v, sn in seen}
-    ).values_list("vendor_id", "serial_number")  # fmt: skip
+    taken = (
+        Device.objects.exclude(customer_id=project.customer_id)
+        .filter(serial_number__in={sn for _v, sn in seen})
+        .values_list("vendor_id", "serial_number")
+    )
     for vendor_id, serial in taken:
         if (vendor_id, serial) in seen:
-            errors.append(RowError(seen[(vendor_id, serial)], "序列号",
-                                   _("Serial number “%(sn)s” belongs to another customer's device.") % {"sn": serial}))  # fmt: skip
+            errors.append(
+                RowError(
+                    seen[(vendor_id, serial)],
+                    "序列号",
+                    _("Serial number “%(sn)s” belongs to another customer's device.") % {"sn": serial},
+                )
+            )
     errors.sort(key=lambda e: e.row)
     return result
 
@@ -111,9 +139,21 @@ def export_equipment(items: list[EquipmentItem]) -> bytes:
 
     def rows():
         for i in items:
-            yield [i.site_name, i.subsystem_name, i.vendor.name, str(labels.get(i.category, i.category)), i.name,
-                   i.model, i.serial_number, i.location, i.ip_address, i.firmware, i.installed_on,
-                   "; ".join(f"{k}={v}" for k, v in (i.parameters or {}).items()), i.notes]  # fmt: skip
+            yield [
+                i.site_name,
+                i.subsystem_name,
+                i.vendor.name,
+                str(labels.get(i.category, i.category)),
+                i.name,
+                i.model,
+                i.serial_number,
+                i.location,
+                i.ip_address,
+                i.firmware,
+                i.installed_on,
+                "; ".join(f"{k}={v}" for k, v in (i.parameters or {}).items()),
+                i.notes,
+            ]
 
     return export_table("设备清单", [c.header for c in COLUMNS], rows())
 
@@ -121,6 +161,8 @@ def export_equipment(items: list[EquipmentItem]) -> bytes:
 def export_issues(issues: list[Issue]) -> bytes:
     """The issue log (问题报告表)."""
     headers = ["序号", "发生日期", "问题描述", "报告人", "解决方法", "解决日期", "状态"]
-    rows = ([n, i.occurred_on, i.description, i.reported_by, i.solution, i.solved_on, str(i.get_status_display())]
-            for n, i in enumerate(issues, start=1))  # fmt: skip
+    rows = (
+        [n, i.occurred_on, i.description, i.reported_by, i.solution, i.solved_on, str(i.get_status_display())]
+        for n, i in enumerate(issues, start=1)
+    )
     return export_table("问题报告表", headers, rows)

@@ -37,11 +37,35 @@ class ProjectEditForm(forms.ModelForm):
 
     class Meta:
         model = DeliveryProject
-        fields = ["name", "description", "bid_date", "bid_won", "equipment_confirmed_on", "contract_signed_on",
-                  "contract_amount", "initial_acceptance_on", "trial_run_start", "trial_run_months",
-                  "final_acceptance_on", "sla_template", "hardware_warranty_months", "software_warranty_months",
-                  "service_months", "main_site_address"]  # fmt: skip
-        widgets = dict.fromkeys(("bid_date", "equipment_confirmed_on", "contract_signed_on", "initial_acceptance_on", "trial_run_start", "final_acceptance_on"), DATE)  # fmt: skip
+        fields = [
+            "name",
+            "description",
+            "bid_date",
+            "bid_won",
+            "equipment_confirmed_on",
+            "contract_signed_on",
+            "contract_amount",
+            "initial_acceptance_on",
+            "trial_run_start",
+            "trial_run_months",
+            "final_acceptance_on",
+            "sla_template",
+            "hardware_warranty_months",
+            "software_warranty_months",
+            "service_months",
+            "main_site_address",
+        ]
+        widgets = dict.fromkeys(
+            (
+                "bid_date",
+                "equipment_confirmed_on",
+                "contract_signed_on",
+                "initial_acceptance_on",
+                "trial_run_start",
+                "final_acceptance_on",
+            ),
+            DATE,
+        )
 
 
 class VersionForm(forms.Form):
@@ -63,8 +87,9 @@ class DocumentAddForm(UploadForm):
 
 
 class ReviewForm(forms.Form):
-    approve = forms.TypedChoiceField(choices=[("1", _("Approve")), ("0", _("Ask for changes"))], coerce=lambda v: v == "1",
-                                     label=_("Review"))  # fmt: skip
+    approve = forms.TypedChoiceField(
+        choices=[("1", _("Approve")), ("0", _("Ask for changes"))], coerce=lambda v: v == "1", label=_("Review")
+    )
     note = forms.CharField(label=_("Note"), widget=forms.Textarea(attrs={"rows": 2}), required=False)
 
 
@@ -99,8 +124,20 @@ class MilestoneForm(forms.Form):
 class EquipmentForm(forms.ModelForm):
     class Meta:
         model = EquipmentItem
-        fields = ["site_name", "subsystem_name", "vendor", "category", "name", "model", "serial_number", "location",
-                  "ip_address", "firmware", "installed_on", "notes"]  # fmt: skip
+        fields = [
+            "site_name",
+            "subsystem_name",
+            "vendor",
+            "category",
+            "name",
+            "model",
+            "serial_number",
+            "location",
+            "ip_address",
+            "firmware",
+            "installed_on",
+            "notes",
+        ]
         widgets = {"installed_on": DATE, "notes": forms.Textarea(attrs={"rows": 2})}
 
 
@@ -131,10 +168,10 @@ RECORD_FORMS = {
     "meeting": _record_form(Meeting, ["held_on", "title", "attendees", "minutes"], ["held_on"]),
     "instruction": _record_form(
         OwnerInstruction, ["received_on", "instruction", "response", "answered_on"], ["received_on", "answered_on"]
-    ),  # fmt: skip
+    ),
     "payment": _record_form(
         PaymentSignoff,
         ["period", "amount", "signed_by_customer_on", "signed_by_supervisor_on"],
         ["signed_by_customer_on", "signed_by_supervisor_on"],
-    ),  # fmt: skip
+    ),
 }

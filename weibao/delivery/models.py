@@ -97,21 +97,34 @@ class DeliveryProject(VersionedModel):
         "contracts.BusinessCalendar", on_delete=models.PROTECT, related_name="+", verbose_name=_("working calendar")
     )
     sla_template = models.ForeignKey(
-        "contracts.Contract", on_delete=models.SET_NULL, null=True, blank=True, related_name="+",
-        verbose_name=_("SLA template"), help_text=_("The service contract copies this contract's SLA policy."),
-    )  # fmt: skip
+        "contracts.Contract",
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("SLA template"),
+        help_text=_("The service contract copies this contract's SLA policy."),
+    )
     hardware_warranty_months = models.PositiveSmallIntegerField(_("hardware warranty (months)"), default=36)
     software_warranty_months = models.PositiveSmallIntegerField(_("software warranty (months)"), default=12)
     service_months = models.PositiveSmallIntegerField(_("service contract (months)"), default=36)
     main_site_address = models.CharField(_("main site address"), max_length=300, blank=True)
     estate_project = models.OneToOneField(
-        "assets.Project", on_delete=models.PROTECT, null=True, blank=True, related_name="delivery",
+        "assets.Project",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="delivery",
         verbose_name=_("maintained project"),
-    )  # fmt: skip
+    )
     service_contract = models.OneToOneField(
-        "contracts.Contract", on_delete=models.PROTECT, null=True, blank=True, related_name="delivery",
+        "contracts.Contract",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="delivery",
         verbose_name=_("service contract"),
-    )  # fmt: skip
+    )
     handed_over_at = models.DateTimeField(_("handed over at"), null=True, blank=True)
     handed_over_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
@@ -165,9 +178,13 @@ class TeamMember(TimeStampedModel):
     project = models.ForeignKey(DeliveryProject, on_delete=models.CASCADE, related_name="team")
     role = models.CharField(_("role"), max_length=20, choices=TeamRole.choices)
     user = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+",
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
         verbose_name=_("user"),
-    )  # fmt: skip
+    )
     name = models.CharField(_("name"), max_length=100)
     phone = models.CharField(_("mobile"), max_length=32, blank=True)
 

@@ -43,14 +43,19 @@ def advance(project, actor, target: str, *, dates: dict[str, dt.date], today: dt
         if current == Stage.PRESALES:
             services.delivery_project_update(project=project, actor=actor, bid_won=True)
         elif current == Stage.CONTRACT:
-            services.delivery_project_update(project=project, actor=actor, equipment_confirmed_on=dates["confirmed"],
-                                             contract_signed_on=dates["signed"])  # fmt: skip
+            services.delivery_project_update(
+                project=project,
+                actor=actor,
+                equipment_confirmed_on=dates["confirmed"],
+                contract_signed_on=dates["signed"],
+            )
         elif current == Stage.EXECUTION:
             for item in ReadinessItem:
                 services.readiness_check(project=project, actor=actor, item=item, done_on=dates["ready"])
             if not project.arrivals.exists():
-                services.arrival_record(project=project, actor=actor, arrived_on=dates["arrived"],
-                                        description="第一批设备")  # fmt: skip
+                services.arrival_record(
+                    project=project, actor=actor, arrived_on=dates["arrived"], description="第一批设备"
+                )
         elif current == Stage.INITIAL_ACCEPTANCE:
             services.delivery_project_update(project=project, actor=actor, initial_acceptance_on=dates["initial"])
         elif current == Stage.TRIAL_RUN:
@@ -71,9 +76,19 @@ def _equipment(project, actor, vendors, rows) -> None:
     if project.equipment.exists():
         return
     for site, subsystem, vendor, category, name, model, serial, location, installed in rows:
-        services.equipment_add(project=project, actor=actor, site_name=site, subsystem_name=subsystem,
-                               vendor=vendors[vendor], category=category, name=name, model=model,
-                               serial_number=serial, location=location, installed_on=installed)  # fmt: skip
+        services.equipment_add(
+            project=project,
+            actor=actor,
+            site_name=site,
+            subsystem_name=subsystem,
+            vendor=vendors[vendor],
+            category=category,
+            name=name,
+            model=model,
+            serial_number=serial,
+            location=location,
+            installed_on=installed,
+        )
 
 
 @transaction.atomic
@@ -116,9 +131,16 @@ def demo(*, stdout) -> None:
         if found is not None:
             return found, False
         made += 1
-        p = services.delivery_project_create(actor=pm, customer=customers[customer_code], project_type=std, code=code,
-                                             name=name, calendar=calendar, bid_date=signed - dt.timedelta(days=30),
-                                             **extra)  # fmt: skip
+        p = services.delivery_project_create(
+            actor=pm,
+            customer=customers[customer_code],
+            project_type=std,
+            code=code,
+            name=name,
+            calendar=calendar,
+            bid_date=signed - dt.timedelta(days=30),
+            **extra,
+        )
         services.team_member_add(project=p, actor=pm, role="project_manager", name=pm.name, user=pm, phone=pm.phone)
         services.team_member_add(project=p, actor=pm, role="sales", name="吴芳", phone="13805140011")
         services.team_member_add(project=p, actor=pm, role="presales", name="郑凯", phone="13805140012")
@@ -131,66 +153,234 @@ def demo(*, stdout) -> None:
     if new:
         services.party_invite(project=p1, actor=pm, organisation=supervision, kind="supervisor")
         services.team_member_add(project=p1, actor=pm, role="supervisor", name="钱监理", phone="13900001111")
-        _equipment(p1, pm, vendors, [
-            ("门诊医技楼", "网络系统", "华为", "hardware", "核心交换机", "CE12804", "21023A1001", "1F 弱电间 机柜A U20", signed + dt.timedelta(days=50)),
-            ("门诊医技楼", "网络系统", "华为", "hardware", "接入交换机", "S5735-L48T4X", "21023A1002", "3F 弱电间", signed + dt.timedelta(days=52)),
-            ("门诊医技楼", "视频监控系统", "海康威视", "hardware", "网络硬盘录像机", "DS-9664N-I16", "HK2026001", "监控中心", signed + dt.timedelta(days=55)),
-        ])  # fmt: skip
-        advance(p1, pm, Stage.EXECUTION, today=today, reviewer=customer_user, dates={
-            "confirmed": signed - dt.timedelta(days=3), "signed": signed, "arrived": signed + dt.timedelta(days=40)})  # fmt: skip
+        _equipment(
+            p1,
+            pm,
+            vendors,
+            [
+                (
+                    "门诊医技楼",
+                    "网络系统",
+                    "华为",
+                    "hardware",
+                    "核心交换机",
+                    "CE12804",
+                    "21023A1001",
+                    "1F 弱电间 机柜A U20",
+                    signed + dt.timedelta(days=50),
+                ),
+                (
+                    "门诊医技楼",
+                    "网络系统",
+                    "华为",
+                    "hardware",
+                    "接入交换机",
+                    "S5735-L48T4X",
+                    "21023A1002",
+                    "3F 弱电间",
+                    signed + dt.timedelta(days=52),
+                ),
+                (
+                    "门诊医技楼",
+                    "视频监控系统",
+                    "海康威视",
+                    "hardware",
+                    "网络硬盘录像机",
+                    "DS-9664N-I16",
+                    "HK2026001",
+                    "监控中心",
+                    signed + dt.timedelta(days=55),
+                ),
+            ],
+        )
+        advance(
+            p1,
+            pm,
+            Stage.EXECUTION,
+            today=today,
+            reviewer=customer_user,
+            dates={
+                "confirmed": signed - dt.timedelta(days=3),
+                "signed": signed,
+                "arrived": signed + dt.timedelta(days=40),
+            },
+        )
         services.arrival_record(
             project=p1, actor=pm, arrived_on=signed + dt.timedelta(days=40), description="网络设备第一批"
         )
         for n in range(10):
             day = today - dt.timedelta(days=n + 1)
             if day.weekday() < 5:
-                services.daily_report_add(project=p1, actor=pm, day=day, crew=4 + n % 3,
-                                          work_done=["3F 综合布线穿线", "弱电间机柜安装", "核心交换机上架加电",
-                                                     "摄像机点位安装", "配线架打线测试"][n % 5],
-                                          problems="桥架局部未完工" if n == 3 else "")  # fmt: skip
-        i1 = services.issue_add(project=p1, actor=pm, occurred_on=today - dt.timedelta(days=8),
-                                description="3F 弱电间强电未到位，机柜无法加电", reported_by="钱监理")  # fmt: skip
-        services.issue_solve(issue=i1, actor=pm, solution="协调甲方电工临时接入，三天后正式送电",
-                             solved_on=today - dt.timedelta(days=5))  # fmt: skip
-        services.issue_add(project=p1, actor=pm, occurred_on=today - dt.timedelta(days=3),
-                           description="部分摄像机点位与图纸不符，需甲方确认", reported_by="张伟")  # fmt: skip
-        services.risk_add(project=p1, actor=pm, description="门诊不停业施工，夜间作业窗口有限", level="high",
-                          mitigation="割接安排在周末 22:00 后，提前报备信息科")  # fmt: skip
-        services.meeting_add(project=p1, actor=pm, held_on=today - dt.timedelta(days=7), title="第 6 周工程例会",
-                             attendees="甲方信息科、监理、我方项目组", minutes="确认强电送电时间；摄像机点位变更待甲方书面确认。")  # fmt: skip
-        services.instruction_add(project=p1, actor=pm, received_on=today - dt.timedelta(days=6),
-                                 instruction="急诊区增加 4 个监控点位", response="已纳入变更清单，报价另行提交",
-                                 answered_on=today - dt.timedelta(days=5))  # fmt: skip
-        services.payment_add(project=p1, actor=pm, period="到货款（30%）", amount="360000.00",
-                             signed_by_customer_on=today - dt.timedelta(days=20),
-                             signed_by_supervisor_on=today - dt.timedelta(days=21))  # fmt: skip
+                services.daily_report_add(
+                    project=p1,
+                    actor=pm,
+                    day=day,
+                    crew=4 + n % 3,
+                    work_done=[
+                        "3F 综合布线穿线",
+                        "弱电间机柜安装",
+                        "核心交换机上架加电",
+                        "摄像机点位安装",
+                        "配线架打线测试",
+                    ][n % 5],
+                    problems="桥架局部未完工" if n == 3 else "",
+                )
+        i1 = services.issue_add(
+            project=p1,
+            actor=pm,
+            occurred_on=today - dt.timedelta(days=8),
+            description="3F 弱电间强电未到位，机柜无法加电",
+            reported_by="钱监理",
+        )
+        services.issue_solve(
+            issue=i1, actor=pm, solution="协调甲方电工临时接入，三天后正式送电", solved_on=today - dt.timedelta(days=5)
+        )
+        services.issue_add(
+            project=p1,
+            actor=pm,
+            occurred_on=today - dt.timedelta(days=3),
+            description="部分摄像机点位与图纸不符，需甲方确认",
+            reported_by="张伟",
+        )
+        services.risk_add(
+            project=p1,
+            actor=pm,
+            description="门诊不停业施工，夜间作业窗口有限",
+            level="high",
+            mitigation="割接安排在周末 22:00 后，提前报备信息科",
+        )
+        services.meeting_add(
+            project=p1,
+            actor=pm,
+            held_on=today - dt.timedelta(days=7),
+            title="第 6 周工程例会",
+            attendees="甲方信息科、监理、我方项目组",
+            minutes="确认强电送电时间；摄像机点位变更待甲方书面确认。",
+        )
+        services.instruction_add(
+            project=p1,
+            actor=pm,
+            received_on=today - dt.timedelta(days=6),
+            instruction="急诊区增加 4 个监控点位",
+            response="已纳入变更清单，报价另行提交",
+            answered_on=today - dt.timedelta(days=5),
+        )
+        services.payment_add(
+            project=p1,
+            actor=pm,
+            period="到货款（30%）",
+            amount="360000.00",
+            signed_by_customer_on=today - dt.timedelta(days=20),
+            signed_by_supervisor_on=today - dt.timedelta(days=21),
+        )
         services.weekly_report_generate(project=p1, actor=pm, week_start=today - dt.timedelta(days=7))
 
     # 2. in its trial run
     signed = today - dt.timedelta(days=200)
     p2, new = project("D2025-014", "C002", "会议中心音视频系统", signed)
     if new:
-        _equipment(p2, pm, vendors, [
-            ("会议中心", "音视频系统", "H3C", "hardware", "视频会议终端", "MG6060", "H3CAV0001", "主会场", signed + dt.timedelta(days=60)),
-            ("会议中心", "音视频系统", "APC", "hardware", "UPS", "SRT6KXLI", "APC0002201", "设备间", signed + dt.timedelta(days=62)),
-        ])  # fmt: skip
-        advance(p2, pm, Stage.TRIAL_RUN, today=today, dates={
-            "confirmed": signed - dt.timedelta(days=2), "signed": signed, "ready": signed + dt.timedelta(days=35),
-            "arrived": signed + dt.timedelta(days=40), "initial": today - dt.timedelta(days=30)})  # fmt: skip
+        _equipment(
+            p2,
+            pm,
+            vendors,
+            [
+                (
+                    "会议中心",
+                    "音视频系统",
+                    "H3C",
+                    "hardware",
+                    "视频会议终端",
+                    "MG6060",
+                    "H3CAV0001",
+                    "主会场",
+                    signed + dt.timedelta(days=60),
+                ),
+                (
+                    "会议中心",
+                    "音视频系统",
+                    "APC",
+                    "hardware",
+                    "UPS",
+                    "SRT6KXLI",
+                    "APC0002201",
+                    "设备间",
+                    signed + dt.timedelta(days=62),
+                ),
+            ],
+        )
+        advance(
+            p2,
+            pm,
+            Stage.TRIAL_RUN,
+            today=today,
+            dates={
+                "confirmed": signed - dt.timedelta(days=2),
+                "signed": signed,
+                "ready": signed + dt.timedelta(days=35),
+                "arrived": signed + dt.timedelta(days=40),
+                "initial": today - dt.timedelta(days=30),
+            },
+        )
         services.delivery_project_update(project=p2, actor=pm, trial_run_start=today - dt.timedelta(days=29))
 
     # 3. handed over: devices, documents and a warranty contract in the estate
     signed = today - dt.timedelta(days=400)
     p3, new = project("D2025-003", "C003", "实验中学智慧教室与校园广播", signed, sla_template=gold)
     if new:
-        _equipment(p3, pm, vendors, [
-            ("新教学楼", "网络系统", "H3C", "hardware", "汇聚交换机", "S6520X-30QC", "H3C2025A01", "新教学楼 1F 弱电间", signed + dt.timedelta(days=70)),
-            ("新教学楼", "视频监控系统", "海康威视", "hardware", "教室摄像机", "DS-2CD3T47", "HK2025C01", "新教学楼 2F 走廊", signed + dt.timedelta(days=75)),
-            ("新教学楼", "网络系统", "华为", "software", "网管软件", "eSight", "", "信息中心服务器", signed + dt.timedelta(days=80)),
-        ])  # fmt: skip
-        advance(p3, pm, Stage.ACCEPTED, today=today, dates={
-            "confirmed": signed - dt.timedelta(days=2), "signed": signed, "ready": signed + dt.timedelta(days=50),
-            "arrived": signed + dt.timedelta(days=60), "initial": signed + dt.timedelta(days=150),
-            "trial": signed + dt.timedelta(days=151), "final": today - dt.timedelta(days=40)})  # fmt: skip
+        _equipment(
+            p3,
+            pm,
+            vendors,
+            [
+                (
+                    "新教学楼",
+                    "网络系统",
+                    "H3C",
+                    "hardware",
+                    "汇聚交换机",
+                    "S6520X-30QC",
+                    "H3C2025A01",
+                    "新教学楼 1F 弱电间",
+                    signed + dt.timedelta(days=70),
+                ),
+                (
+                    "新教学楼",
+                    "视频监控系统",
+                    "海康威视",
+                    "hardware",
+                    "教室摄像机",
+                    "DS-2CD3T47",
+                    "HK2025C01",
+                    "新教学楼 2F 走廊",
+                    signed + dt.timedelta(days=75),
+                ),
+                (
+                    "新教学楼",
+                    "网络系统",
+                    "华为",
+                    "software",
+                    "网管软件",
+                    "eSight",
+                    "",
+                    "信息中心服务器",
+                    signed + dt.timedelta(days=80),
+                ),
+            ],
+        )
+        advance(
+            p3,
+            pm,
+            Stage.ACCEPTED,
+            today=today,
+            dates={
+                "confirmed": signed - dt.timedelta(days=2),
+                "signed": signed,
+                "ready": signed + dt.timedelta(days=50),
+                "arrived": signed + dt.timedelta(days=60),
+                "initial": signed + dt.timedelta(days=150),
+                "trial": signed + dt.timedelta(days=151),
+                "final": today - dt.timedelta(days=40),
+            },
+        )
         project_handover(project=p3, actor=pm)
     stdout.write(f"  delivery: {made} demo projects (execution, trial run, handed over)")

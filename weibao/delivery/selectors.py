@@ -22,8 +22,9 @@ def delivery_project_qs_for(user) -> QuerySet[DeliveryProject]:
     if user.is_customer:
         return qs.filter(organisation_id=user.organisation_id)
     # supervisor or vendor: invited projects only
-    return qs.filter(pk__in=DeliveryProject.parties.through.objects.filter(organisation_id=user.organisation_id)
-                     .values("project_id"))  # fmt: skip
+    return qs.filter(
+        pk__in=DeliveryProject.parties.through.objects.filter(organisation_id=user.organisation_id).values("project_id")
+    )
 
 
 def delivery_project_get_for_user(*, user, pk) -> DeliveryProject:
@@ -126,11 +127,13 @@ def gantt_rows(*, project: DeliveryProject) -> dict:
     rows = []
     for m in milestones:
         reached = m.actual_on or (today if m.planned_on and today > m.planned_on else None)
-        rows.append({
-            "milestone": m,
-            "late": m.is_late(today),
-            "plan_width": pct(m.planned_on) if m.planned_on else 0,
-            "actual_width": pct(reached) if reached else 0,
-            "running": m.actual_on is None,
-        })  # fmt: skip
+        rows.append(
+            {
+                "milestone": m,
+                "late": m.is_late(today),
+                "plan_width": pct(m.planned_on) if m.planned_on else 0,
+                "actual_width": pct(reached) if reached else 0,
+                "running": m.actual_on is None,
+            }
+        )
     return {"rows": rows, "start": start, "end": end, "today_pct": pct(today)}

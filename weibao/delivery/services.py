@@ -52,12 +52,38 @@ from weibao.delivery.models import (
 )
 
 PROJECT_FIELDS = (
-    "name", "description", "bid_date", "bid_won", "equipment_confirmed_on", "contract_signed_on", "contract_amount",
-    "initial_acceptance_on", "trial_run_start", "trial_run_months", "final_acceptance_on", "sla_template",
-    "hardware_warranty_months", "software_warranty_months", "service_months", "main_site_address",
-)  # fmt: skip
-EQUIPMENT_FIELDS = ("site_name", "subsystem_name", "vendor", "category", "name", "model", "serial_number", "location",
-                    "ip_address", "firmware", "installed_on", "parameters", "notes")  # fmt: skip
+    "name",
+    "description",
+    "bid_date",
+    "bid_won",
+    "equipment_confirmed_on",
+    "contract_signed_on",
+    "contract_amount",
+    "initial_acceptance_on",
+    "trial_run_start",
+    "trial_run_months",
+    "final_acceptance_on",
+    "sla_template",
+    "hardware_warranty_months",
+    "software_warranty_months",
+    "service_months",
+    "main_site_address",
+)
+EQUIPMENT_FIELDS = (
+    "site_name",
+    "subsystem_name",
+    "vendor",
+    "category",
+    "name",
+    "model",
+    "serial_number",
+    "location",
+    "ip_address",
+    "firmware",
+    "installed_on",
+    "parameters",
+    "notes",
+)
 MAX_WORKING_DAYS = 2000
 
 
@@ -65,10 +91,12 @@ def _gate(message: str) -> ValidationError:
     return ValidationError(message, code="gate")
 
 
-def _event(project: DeliveryProject, kind: str, actor, *, old_stage: str = "", new_stage: str = "", note: str = "",
-           **data) -> StageEvent:  # fmt: skip
-    return StageEvent.objects.create(project=project, kind=kind, actor=actor, old_stage=old_stage,
-                                     new_stage=new_stage, note=note, data=data)  # fmt: skip
+def _event(
+    project: DeliveryProject, kind: str, actor, *, old_stage: str = "", new_stage: str = "", note: str = "", **data
+) -> StageEvent:
+    return StageEvent.objects.create(
+        project=project, kind=kind, actor=actor, old_stage=old_stage, new_stage=new_stage, note=note, data=data
+    )
 
 
 # --- project types and their document sets -------------------------------------------------------------------------
@@ -89,14 +117,22 @@ def project_type_create(*, actor, code: str, name: str, large: bool = False) -> 
 
 # --- projects --------------------------------------------------------------------------------------------------------
 @transaction.atomic
-def delivery_project_create(*, actor, customer, project_type: ProjectType, code: str, name: str, calendar,
-                            **fields) -> DeliveryProject:  # fmt: skip
+def delivery_project_create(
+    *, actor, customer, project_type: ProjectType, code: str, name: str, calendar, **fields
+) -> DeliveryProject:
     """A new project in pre-sales, with a placeholder for every required document and the default milestones."""
     unknown = set(fields) - set(PROJECT_FIELDS)
     if unknown:
         raise ValueError(f"not a delivery project field: {sorted(unknown)}")
-    project = DeliveryProject(organisation_id=customer.organisation_id, customer=customer, project_type=project_type,
-                              code=code.strip(), name=name.strip(), calendar=calendar, **fields)  # fmt: skip
+    project = DeliveryProject(
+        organisation_id=customer.organisation_id,
+        customer=customer,
+        project_type=project_type,
+        code=code.strip(),
+        name=name.strip(),
+        calendar=calendar,
+        **fields,
+    )
     project.full_clean()
     project.save()
     DeliveryDocument.objects.bulk_create(
@@ -106,7 +142,7 @@ def delivery_project_create(*, actor, customer, project_type: ProjectType, code:
             kind=req.kind,
             title=str(DocKind(req.kind).label),
             review_status=ReviewStatus.PENDING if req.customer_review else ReviewStatus.NOT_REQUIRED,
-        )  # fmt: skip
+        )
         for req in project_type.requirements.all()
     )
     Milestone.objects.bulk_create(
@@ -119,8 +155,9 @@ def delivery_project_create(*, actor, customer, project_type: ProjectType, code:
 
 
 @transaction.atomic
-def delivery_project_update(*, project: DeliveryProject, actor, version: int | None = None,
-                            **changes) -> DeliveryProject:  # fmt: skip
+def delivery_project_update(
+    *, project: DeliveryProject, actor, version: int | None = None, **changes
+) -> DeliveryProject:
     """Edit dates and terms; compare-and-set on `version`. A new signing date re-plans the milestones."""
     unknown = set(changes) - set(PROJECT_FIELDS)
     if unknown:
@@ -131,8 +168,11 @@ def delivery_project_update(*, project: DeliveryProject, actor, version: int | N
     for field, value in changes.items():
         setattr(project, field, value)
     project.full_clean()
-    update_if_version(instance=project, expected_version=project.version if version is None else version,
-                      **{f: getattr(project, f) for f in changes})  # fmt: skip
+    update_if_version(
+        instance=project,
+        expected_version=project.version if version is None else version,
+        **{f: getattr(project, f) for f in changes},
+    )
     if project.contract_signed_on != signed_before:
         milestones_plan(project=project)
     changed = {f: str(v) for f, v in changes.items()}
@@ -189,16 +229,16 @@ def stage_problems(project: DeliveryProject, today: datetime.date) -> list[str]:
 
 
 @transaction.atomic
-def stage_close(*, project: DeliveryProject, actor, version: int | None = None,
-                today: datetime.date | None = None) -> DeliveryProject:  # fmt: skip
+def stage_close(
+    *, project: DeliveryProject, actor, version: int | None = None, today: datetime.date | None = None
+) -> DeliveryProject:
     """Close the current stage and open the next one; refused while a required document or gate is open."""
     locked = DeliveryProject.objects.select_for_update().get(pk=project.pk)
     if version is not None and locked.version != version:
         raise StaleEdit
     current = locked.stage
     if current not in TRANSITIONS or not TRANSITIONS[current] or current == Stage.ACCEPTED:
-        raise TransitionNotAllowed(current=current, requested="close",
-                                   message=_("This stage is not closed by hand."))  # fmt: skip
+        raise TransitionNotAllowed(current=current, requested="close", message=_("This stage is not closed by hand."))
     problems = stage_problems(locked, today or timezone.localdate())
     if problems:
         raise ValidationError([_gate(p) for p in problems])
@@ -216,8 +256,9 @@ def _next_stage(stage: str) -> str:
 # --- parties and team ------------------------------------------------------------------------------------------------
 def party_invite(*, project: DeliveryProject, actor, organisation, kind: str) -> DeliveryParty:
     """Invite the supervision company or a vendor; its users then see the project (and only it)."""
-    party, created = DeliveryParty.objects.get_or_create(project=project, organisation=organisation,
-                                                         defaults={"kind": kind})  # fmt: skip
+    party, created = DeliveryParty.objects.get_or_create(
+        project=project, organisation=organisation, defaults={"kind": kind}
+    )
     if created:
         _event(project, "party_invited", actor, organisation=organisation.pk, party_kind=kind)
     return party
@@ -232,14 +273,29 @@ def team_member_add(*, project: DeliveryProject, actor, role: str, name: str, us
 
 # --- documents -------------------------------------------------------------------------------------------------------
 @transaction.atomic
-def document_add(*, project: DeliveryProject, actor, stage: str, kind: str, title: str, upload: UploadedFile,
-                 visible_to_customer: bool = True, visible_to_supervisor: bool = True, customer_review: bool = False,
-                 note: str = "") -> DeliveryDocument:  # fmt: skip
+def document_add(
+    *,
+    project: DeliveryProject,
+    actor,
+    stage: str,
+    kind: str,
+    title: str,
+    upload: UploadedFile,
+    visible_to_customer: bool = True,
+    visible_to_supervisor: bool = True,
+    customer_review: bool = False,
+    note: str = "",
+) -> DeliveryDocument:
     """A document beyond the required set (a cutover plan, minutes, photos …) with its first version."""
-    doc = DeliveryDocument(project=project, stage=stage, kind=kind, title=title.strip(),
-                           visible_to_customer=visible_to_customer or customer_review,
-                           visible_to_supervisor=visible_to_supervisor,
-                           review_status=ReviewStatus.PENDING if customer_review else ReviewStatus.NOT_REQUIRED)  # fmt: skip
+    doc = DeliveryDocument(
+        project=project,
+        stage=stage,
+        kind=kind,
+        title=title.strip(),
+        visible_to_customer=visible_to_customer or customer_review,
+        visible_to_supervisor=visible_to_supervisor,
+        review_status=ReviewStatus.PENDING if customer_review else ReviewStatus.NOT_REQUIRED,
+    )
     doc.full_clean(exclude=["current_version"])
     doc.save()
     document_upload(document=doc, actor=actor, upload=upload, note=note)
@@ -257,9 +313,16 @@ def document_upload(
     if locked.project.stage in (Stage.HANDED_OVER, Stage.LOST):
         raise _gate(_("The project is closed; its documents can no longer change."))
     number = locked.current_version + 1
-    version = DeliveryDocumentVersion(document=locked, number=number, original_name=checked.name, size=checked.size,
-                                      content_type=checked.content_type, sha256=checked.sha256, note=note[:300],
-                                      uploaded_by=actor)  # fmt: skip
+    version = DeliveryDocumentVersion(
+        document=locked,
+        number=number,
+        original_name=checked.name,
+        size=checked.size,
+        content_type=checked.content_type,
+        sha256=checked.sha256,
+        note=note[:300],
+        uploaded_by=actor,
+    )
     version.file.save(checked.name, upload, save=False)
     try:
         version.save()
@@ -303,15 +366,23 @@ def document_review(*, document: DeliveryDocument, actor, approve: bool, note: s
     locked.review_status, locked.reviewed_by, locked.reviewed_at = new, actor, timezone.now()
     locked.review_note = note.strip()
     locked.save(update_fields=["review_status", "reviewed_by", "reviewed_at", "review_note", "updated_at"])
-    _event(locked.project, "document_reviewed", actor, note=note.strip(), document=locked.pk,
-           version=locked.current_version, result=new)  # fmt: skip
+    _event(
+        locked.project,
+        "document_reviewed",
+        actor,
+        note=note.strip(),
+        document=locked.pk,
+        version=locked.current_version,
+        result=new,
+    )
     return locked
 
 
 # --- milestones on the working calendar ------------------------------------------------------------------------------
 def _office_calendar() -> clock.WorkingCalendar:
-    return clock.WorkingCalendar(weekly={d: [("09:00", "18:00")] for d in range(5)}, statutory=clock.china_statutory,
-                                 name="5x8 delivery")  # fmt: skip
+    return clock.WorkingCalendar(
+        weekly={d: [("09:00", "18:00")] for d in range(5)}, statutory=clock.china_statutory, name="5x8 delivery"
+    )
 
 
 def working_days_after(cal: clock.WorkingCalendar, start: datetime.date, days: int) -> datetime.date:
@@ -371,8 +442,9 @@ def arrival_record(*, project: DeliveryProject, actor, arrived_on: datetime.date
     return batch
 
 
-def readiness_check(*, project: DeliveryProject, actor, item: str, done_on: datetime.date,
-                    note: str = "") -> ReadinessCheck:  # fmt: skip
+def readiness_check(
+    *, project: DeliveryProject, actor, item: str, done_on: datetime.date, note: str = ""
+) -> ReadinessCheck:
     check, _created = ReadinessCheck.objects.update_or_create(
         project=project, item=item, defaults={"done_on": done_on, "note": note.strip(), "checked_by": actor}
     )
@@ -419,18 +491,26 @@ def _save(obj):
     return obj
 
 
-def daily_report_add(*, project: DeliveryProject, actor, day: datetime.date, work_done: str, crew: int = 0,
-                     problems: str = "") -> DailyReport:  # fmt: skip
+def daily_report_add(
+    *, project: DeliveryProject, actor, day: datetime.date, work_done: str, crew: int = 0, problems: str = ""
+) -> DailyReport:
     if DailyReport.objects.filter(project=project, day=day).exists():
         raise ValidationError({"day": _("There is already a daily report for this day.")})
-    return _save(DailyReport(project=project, day=day, work_done=work_done.strip(), crew=crew,
-                             problems=problems.strip(), author=actor))  # fmt: skip
+    return _save(
+        DailyReport(
+            project=project, day=day, work_done=work_done.strip(), crew=crew, problems=problems.strip(), author=actor
+        )
+    )
 
 
-def issue_add(*, project: DeliveryProject, actor, occurred_on: datetime.date, description: str,
-              reported_by: str) -> Issue:  # fmt: skip
-    return _save(Issue(project=project, occurred_on=occurred_on, description=description.strip(),
-                       reported_by=reported_by.strip()))  # fmt: skip
+def issue_add(
+    *, project: DeliveryProject, actor, occurred_on: datetime.date, description: str, reported_by: str
+) -> Issue:
+    return _save(
+        Issue(
+            project=project, occurred_on=occurred_on, description=description.strip(), reported_by=reported_by.strip()
+        )
+    )
 
 
 def issue_solve(*, issue: Issue, actor, solution: str, solved_on: datetime.date) -> Issue:
@@ -444,23 +524,48 @@ def risk_add(*, project: DeliveryProject, actor, description: str, level: str, m
     return _save(Risk(project=project, description=description.strip(), level=level, mitigation=mitigation.strip()))
 
 
-def meeting_add(*, project: DeliveryProject, actor, held_on: datetime.date, title: str, minutes: str,
-                attendees: str = "") -> Meeting:  # fmt: skip
-    return _save(Meeting(project=project, held_on=held_on, title=title.strip(), minutes=minutes.strip(),
-                         attendees=attendees.strip()))  # fmt: skip
+def meeting_add(
+    *, project: DeliveryProject, actor, held_on: datetime.date, title: str, minutes: str, attendees: str = ""
+) -> Meeting:
+    return _save(
+        Meeting(
+            project=project, held_on=held_on, title=title.strip(), minutes=minutes.strip(), attendees=attendees.strip()
+        )
+    )
 
 
-def instruction_add(*, project: DeliveryProject, actor, received_on: datetime.date, instruction: str,
-                    response: str = "", answered_on: datetime.date | None = None) -> OwnerInstruction:  # fmt: skip
-    return _save(OwnerInstruction(project=project, received_on=received_on, instruction=instruction.strip(),
-                                  response=response.strip(), answered_on=answered_on))  # fmt: skip
+def instruction_add(
+    *,
+    project: DeliveryProject,
+    actor,
+    received_on: datetime.date,
+    instruction: str,
+    response: str = "",
+    answered_on: datetime.date | None = None,
+) -> OwnerInstruction:
+    return _save(
+        OwnerInstruction(
+            project=project,
+            received_on=received_on,
+            instruction=instruction.strip(),
+            response=response.strip(),
+            answered_on=answered_on,
+        )
+    )
 
 
-def payment_add(*, project: DeliveryProject, actor, period: str, amount, signed_by_customer_on=None,
-                signed_by_supervisor_on=None) -> PaymentSignoff:  # fmt: skip
-    return _save(PaymentSignoff(project=project, period=period.strip(), amount=Decimal(str(amount)),
-                                signed_by_customer_on=signed_by_customer_on,
-                                signed_by_supervisor_on=signed_by_supervisor_on))  # fmt: skip
+def payment_add(
+    *, project: DeliveryProject, actor, period: str, amount, signed_by_customer_on=None, signed_by_supervisor_on=None
+) -> PaymentSignoff:
+    return _save(
+        PaymentSignoff(
+            project=project,
+            period=period.strip(),
+            amount=Decimal(str(amount)),
+            signed_by_customer_on=signed_by_customer_on,
+            signed_by_supervisor_on=signed_by_supervisor_on,
+        )
+    )
 
 
 @transaction.atomic
@@ -475,14 +580,15 @@ def weekly_report_generate(*, project: DeliveryProject, actor, week_start: datet
         "week_end": str(week_end),
         "stage": project.stage,
         "days_reported": dailies.count(),
-        "work": [{"day": str(d.day), "crew": d.crew, "work_done": d.work_done, "problems": d.problems}
-                 for d in dailies],
+        "work": [
+            {"day": str(d.day), "crew": d.crew, "work_done": d.work_done, "problems": d.problems} for d in dailies
+        ],
         "issues_opened": [i.description for i in project.issues.filter(occurred_on__range=(week_start, week_end))],
         "issues_solved": [i.description for i in project.issues.filter(solved_on__range=(week_start, week_end))],
         "issues_open": project.issues.filter(status=IssueStatus.OPEN).count(),
         "arrivals": [a.description for a in project.arrivals.filter(arrived_on__range=(week_start, week_end))],
         "milestones_late": [m.name for m in project.milestones.all() if m.is_late(today)],
-    }  # fmt: skip
+    }
     report, _created = WeeklyReport.objects.update_or_create(
         project=project, week_start=week_start, defaults={"data": data, "generated_by": actor}
     )

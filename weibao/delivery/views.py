@@ -38,10 +38,15 @@ def _project(request, pk, perm: str = "delivery.view"):
 def _context(request, project, tab: str, **extra) -> dict:
     user = request.user
     return {
-        "project": project, "tab": tab, "can_edit": has_perm(user, "delivery.edit"),
-        "can_records": has_perm(user, "delivery.records"), "can_review": has_perm(user, "delivery.review"),
-        "can_handover": has_perm(user, "delivery.handover"), "is_internal": user.is_internal, **extra,
-    }  # fmt: skip
+        "project": project,
+        "tab": tab,
+        "can_edit": has_perm(user, "delivery.edit"),
+        "can_records": has_perm(user, "delivery.records"),
+        "can_review": has_perm(user, "delivery.review"),
+        "can_handover": has_perm(user, "delivery.handover"),
+        "is_internal": user.is_internal,
+        **extra,
+    }
 
 
 def _error(exc: Exception) -> str:
@@ -51,8 +56,9 @@ def _error(exc: Exception) -> str:
 
 
 def _form_errors(form) -> str:
-    return " ".join(f"{form.fields[f].label}: {' '.join(e)}" if f in form.fields else " ".join(e)
-                    for f, e in form.errors.items())  # fmt: skip
+    return " ".join(
+        f"{form.fields[f].label}: {' '.join(e)}" if f in form.fields else " ".join(e) for f, e in form.errors.items()
+    )
 
 
 def _run(request, call, *, ok: str = "") -> bool:
@@ -73,9 +79,15 @@ def board(request: HttpRequest) -> HttpResponse:
     require(request.user, "delivery.view")
     query = (request.GET.get("q") or "").strip()
     columns = selectors.stage_board(user=request.user, query=query)
-    return render(request, "delivery/project_board.html", {
-        "columns": columns, "query": query, "can_edit": has_perm(request.user, "delivery.edit"),
-    })  # fmt: skip
+    return render(
+        request,
+        "delivery/project_board.html",
+        {
+            "columns": columns,
+            "query": query,
+            "can_edit": has_perm(request.user, "delivery.edit"),
+        },
+    )
 
 
 @login_required
@@ -98,13 +110,27 @@ def project_detail(request: HttpRequest, pk: int) -> HttpResponse:
     project = _project(request, pk)
     today = timezone.localdate()
     problems = services.stage_problems(project, today) if project.stage in WORK_STAGES else []
-    return render(request, "delivery/project_detail.html", _context(request, project, "overview",
-        problems=problems, can_close=project.stage in WORK_STAGES, team=project.team.select_related("user"), parties=project.party_links.select_related("organisation"),
-        arrivals=project.arrivals.all(), readiness=project.readiness.all(),
-        events=project.events.select_related("actor")[:50] if request.user.is_internal else [],
-        close_form=forms.VersionForm(initial={"version": project.version}), arrival_form=forms.ArrivalForm(),
-        readiness_form=forms.ReadinessForm(), team_form=forms.TeamForm(), party_form=forms.PartyForm(),
-    ))  # fmt: skip
+    return render(
+        request,
+        "delivery/project_detail.html",
+        _context(
+            request,
+            project,
+            "overview",
+            problems=problems,
+            can_close=project.stage in WORK_STAGES,
+            team=project.team.select_related("user"),
+            parties=project.party_links.select_related("organisation"),
+            arrivals=project.arrivals.all(),
+            readiness=project.readiness.all(),
+            events=project.events.select_related("actor")[:50] if request.user.is_internal else [],
+            close_form=forms.VersionForm(initial={"version": project.version}),
+            arrival_form=forms.ArrivalForm(),
+            readiness_form=forms.ReadinessForm(),
+            team_form=forms.TeamForm(),
+            party_form=forms.PartyForm(),
+        ),
+    )
 
 
 @login_required
@@ -132,8 +158,11 @@ def stage_close(request: HttpRequest, pk: int) -> HttpResponse:
     project = _project(request, pk, "delivery.edit")
     form = forms.VersionForm(request.POST)
     version = form.cleaned_data["version"] if form.is_valid() else None
-    _run(request, lambda: services.stage_close(project=project, actor=request.user, version=version),
-         ok=_("Stage closed."))  # fmt: skip
+    _run(
+        request,
+        lambda: services.stage_close(project=project, actor=request.user, version=version),
+        ok=_("Stage closed."),
+    )
     return redirect("delivery:project", pk=pk)
 
 
@@ -141,8 +170,11 @@ def stage_close(request: HttpRequest, pk: int) -> HttpResponse:
 @login_required
 def handover(request: HttpRequest, pk: int) -> HttpResponse:
     project = _project(request, pk, "delivery.handover")
-    _run(request, lambda: project_handover(project=project, actor=request.user),
-         ok=_("Handed over: the project is in maintenance."))  # fmt: skip
+    _run(
+        request,
+        lambda: project_handover(project=project, actor=request.user),
+        ok=_("Handed over: the project is in maintenance."),
+    )
     return redirect("delivery:project", pk=pk)
 
 
@@ -185,8 +217,19 @@ def documents(request: HttpRequest, pk: int) -> HttpResponse:
             else:
                 return redirect("delivery:documents", pk=pk)
     groups = selectors.documents_by_stage(user=request.user, project=project)
-    return render(request, "delivery/document_list.html", _context(request, project, "documents",
-        groups=groups, form=form, upload_form=forms.UploadForm(), review_form=forms.ReviewForm()))  # fmt: skip
+    return render(
+        request,
+        "delivery/document_list.html",
+        _context(
+            request,
+            project,
+            "documents",
+            groups=groups,
+            form=form,
+            upload_form=forms.UploadForm(),
+            review_form=forms.ReviewForm(),
+        ),
+    )
 
 
 @require_POST
@@ -196,8 +239,13 @@ def document_upload(request: HttpRequest, doc_pk: int) -> HttpResponse:
     doc = selectors.document_get_for_user(user=request.user, pk=doc_pk)
     form = forms.UploadForm(request.POST, request.FILES)
     if form.is_valid():
-        _run(request, lambda: services.document_upload(document=doc, actor=request.user, upload=form.cleaned_data["file"],
-                                                       note=form.cleaned_data["note"]), ok=_("New version stored."))  # fmt: skip
+        _run(
+            request,
+            lambda: services.document_upload(
+                document=doc, actor=request.user, upload=form.cleaned_data["file"], note=form.cleaned_data["note"]
+            ),
+            ok=_("New version stored."),
+        )
     else:
         messages.error(request, _("Choose a file."))
     return redirect("delivery:documents", pk=doc.project_id)
@@ -210,8 +258,11 @@ def document_review(request: HttpRequest, doc_pk: int) -> HttpResponse:
     doc = selectors.document_get_for_user(user=request.user, pk=doc_pk)
     form = forms.ReviewForm(request.POST)
     if form.is_valid():
-        _run(request, lambda: services.document_review(document=doc, actor=request.user, **form.cleaned_data),
-             ok=_("Review recorded."))  # fmt: skip
+        _run(
+            request,
+            lambda: services.document_review(document=doc, actor=request.user, **form.cleaned_data),
+            ok=_("Review recorded."),
+        )
     return redirect("delivery:documents", pk=doc.project_id)
 
 
@@ -232,8 +283,11 @@ def document_download(request: HttpRequest, version_pk: int) -> HttpResponse:
 def milestones(request: HttpRequest, pk: int) -> HttpResponse:
     project = _project(request, pk)
     gantt = selectors.gantt_rows(project=project)
-    return render(request, "delivery/milestone_list.html", _context(request, project, "milestones", gantt=gantt,
-                                                                    form=forms.MilestoneForm()))  # fmt: skip
+    return render(
+        request,
+        "delivery/milestone_list.html",
+        _context(request, project, "milestones", gantt=gantt, form=forms.MilestoneForm()),
+    )
 
 
 @require_POST
@@ -263,8 +317,19 @@ def equipment(request: HttpRequest, pk: int) -> HttpResponse:
                 attach_service_errors(form, exc)
             else:
                 return redirect("delivery:equipment", pk=pk)
-    return render(request, "delivery/equipment_list.html", _context(request, project, "equipment",
-        items=selectors.equipment_list(project=project), form=form, import_form=forms.ImportForm(), report=report))  # fmt: skip
+    return render(
+        request,
+        "delivery/equipment_list.html",
+        _context(
+            request,
+            project,
+            "equipment",
+            items=selectors.equipment_list(project=project),
+            form=form,
+            import_form=forms.ImportForm(),
+            report=report,
+        ),
+    )
 
 
 @require_POST
@@ -287,9 +352,21 @@ def equipment_import(request: HttpRequest, pk: int) -> HttpResponse:
                 messages.success(request, _("%(n)s lines imported.") % {"n": len(result.rows)})
                 return redirect("delivery:equipment", pk=pk)
             report = result
-    return render(request, "delivery/equipment_list.html", _context(request, project, "equipment",
-        items=selectors.equipment_list(project=project), form=forms.EquipmentForm(), import_form=form, report=report,
-        file_error=file_error), status=422)  # fmt: skip
+    return render(
+        request,
+        "delivery/equipment_list.html",
+        _context(
+            request,
+            project,
+            "equipment",
+            items=selectors.equipment_list(project=project),
+            form=forms.EquipmentForm(),
+            import_form=form,
+            report=report,
+            file_error=file_error,
+        ),
+        status=422,
+    )
 
 
 def _xlsx(data: bytes, name: str) -> HttpResponse:
@@ -317,14 +394,29 @@ def issues_export(request: HttpRequest, pk: int) -> HttpResponse:
 def records(request: HttpRequest, pk: int) -> HttpResponse:
     project = _project(request, pk)
     internal = request.user.is_internal
-    return render(request, "delivery/record_list.html", _context(request, project, "records",
-        dailies=project.daily_reports.select_related("author")[:60], issues=selectors.issue_list(project=project),
-        risks=project.risks.all() if internal else [], meetings=project.meetings.all(),
-        instructions=project.instructions.all(), payments=project.payments.all(),
-        weeklies=project.weekly_reports.all()[:12],
-        record_forms=[(k, f._meta.model._meta.verbose_name, f()) for k, f in forms.RECORD_FORMS.items()
-                      if internal or k not in STAFF_ONLY_RECORDS],
-        solve_form=forms.IssueSolveForm(), weekly_form=forms.WeeklyForm()))  # fmt: skip
+    return render(
+        request,
+        "delivery/record_list.html",
+        _context(
+            request,
+            project,
+            "records",
+            dailies=project.daily_reports.select_related("author")[:60],
+            issues=selectors.issue_list(project=project),
+            risks=project.risks.all() if internal else [],
+            meetings=project.meetings.all(),
+            instructions=project.instructions.all(),
+            payments=project.payments.all(),
+            weeklies=project.weekly_reports.all()[:12],
+            record_forms=[
+                (k, f._meta.model._meta.verbose_name, f())
+                for k, f in forms.RECORD_FORMS.items()
+                if internal or k not in STAFF_ONLY_RECORDS
+            ],
+            solve_form=forms.IssueSolveForm(),
+            weekly_form=forms.WeeklyForm(),
+        ),
+    )
 
 
 @require_POST
@@ -337,8 +429,11 @@ def record_add(request: HttpRequest, pk: int, kind: str) -> HttpResponse:
         raise PermissionDenied
     form = forms.RECORD_FORMS[kind](request.POST)
     if form.is_valid():
-        _run(request, lambda: RECORD_SERVICES[kind](project=project, actor=request.user, **form.cleaned_data),
-             ok=_("Saved."))  # fmt: skip
+        _run(
+            request,
+            lambda: RECORD_SERVICES[kind](project=project, actor=request.user, **form.cleaned_data),
+            ok=_("Saved."),
+        )
     else:
         messages.error(request, _form_errors(form))
     return redirect("delivery:records", pk=pk)

@@ -61,8 +61,9 @@ def roster_create(request, payload: RosterEntryIn):
         raise ValidationError({"kind": [_("Unknown kind.")]})
     # Ids from the input are looked up through scoping: one the user may not see is "unknown" (422), like a wrong one.
     branch = _branch_for(request.auth, payload.branch_id)
-    engineer = get_for_field(User.objects.all(), request.auth, payload.engineer_id, field="engineer_id",
-                             message=_("Unknown engineer."))  # fmt: skip
+    engineer = get_for_field(
+        User.objects.all(), request.auth, payload.engineer_id, field="engineer_id", message=_("Unknown engineer.")
+    )
     entry = services.roster_entry_create(
         actor=request.auth,
         branch=branch,

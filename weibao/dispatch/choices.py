@@ -10,4 +10,4 @@ class RosterKind(models.TextChoices):
 
 
 # Badge colours beside the values (templates display, they don't decide).
-ROSTER_KIND_BADGE = {RosterKind.ON_DUTY: "badge-green", RosterKind.STANDBY: "badge-blue"}
+ROSTER_KIND_BADGE = {RosterKind.ON_DUTY: "ok", RosterKind.STANDBY: "info"}

@@ -58,7 +58,7 @@ def round_the_clock_branches(*, on: dt.date) -> dict[int, dict]:
             "customer__branch__name",
             "customer_id",
             "contracts",
-        )  # fmt: skip
+        )
         .distinct()
     )
     out: dict[int, dict] = {}
@@ -66,8 +66,9 @@ def round_the_clock_branches(*, on: dt.date) -> dict[int, dict]:
         branch_id = region_branch or cust_branch
         if branch_id is None:
             continue
-        entry = out.setdefault(branch_id, {"name": region_branch_name or cust_branch_name, "regions": set(),
-                                           "contracts": set()})  # fmt: skip
+        entry = out.setdefault(
+            branch_id, {"name": region_branch_name or cust_branch_name, "regions": set(), "contracts": set()}
+        )
         if region:
             entry["regions"].add(region)
         code = by_pk.get(contract_pk) or all_sites_of.get(customer_id)
@@ -108,6 +109,14 @@ def cover_gaps(*, now: dt.datetime | None = None, branch_id: int | None = None) 
     for b, info in sorted(branches.items()):
         hole = next(_holes(shifts[b], now, end), None)
         if hole is not None:
-            gaps.append(CoverGap(branch_id=b, branch=info["name"], start=hole[0], end=hole[1],
-                                 regions=sorted(info["regions"]), contracts=sorted(info["contracts"])))  # fmt: skip
+            gaps.append(
+                CoverGap(
+                    branch_id=b,
+                    branch=info["name"],
+                    start=hole[0],
+                    end=hole[1],
+                    regions=sorted(info["regions"]),
+                    contracts=sorted(info["contracts"]),
+                )
+            )
     return gaps

@@ -41,16 +41,18 @@ def manager_on_duty(*, branch_id: int | None, at: dt.datetime | None = None) -> 
     at = at or timezone.now()
     if _office_calendar(getattr(settings, "WEIBAO_MANAGER_HOURS", "09:00-18:00")).is_working(at):
         return True
-    shifts = RosterEntry.objects.filter(starts_at__lte=at, ends_at__gt=at, engineer__role=Role.SERVICE_MANAGER,
-                                        engineer__is_active=True)  # fmt: skip
+    shifts = RosterEntry.objects.filter(
+        starts_at__lte=at, ends_at__gt=at, engineer__role=Role.SERVICE_MANAGER, engineer__is_active=True
+    )
     if branch_id is not None:
         shifts = shifts.filter(branch_id=branch_id)
     return shifts.exists()
 
 
-def may_dispatch(user, *, branch_id: int | None, at: dt.datetime | None = None) -> bool:
-    """Whether `user` may dispatch an order of `branch_id` now."""
-    if has_perm(user, "workorders.dispatch"):
+def may_dispatch(user, *, branch_id: int | None, manager_perm: str, at: dt.datetime | None = None) -> bool:
+    """Whether `user` may dispatch an order of `branch_id` now. `manager_perm` is the dispatch action's permission,
+    declared by the work orders (workorders.choices.ACTIONS): who holds it always dispatches."""
+    if has_perm(user, manager_perm):
         return True
     if not has_perm(user, "workorders.dispatch_on_duty"):
         return False

@@ -7,6 +7,7 @@ from django.utils.translation import gettext_lazy as _
 
 from weibao.accounts.choices import Role
 from weibao.accounts.models import Branch
+from weibao.core.blank import blank_choice
 from weibao.core.validators import validate_sane_date
 from weibao.dispatch.choices import RosterKind
 from weibao.dispatch.selectors import rosterable_engineers
@@ -24,8 +25,11 @@ class RosterEntryForm(forms.Form):
     """One shift: who, which day, from when to when (an end before the start runs past midnight)."""
 
     engineer = forms.ModelChoiceField(label=_("Engineer"), queryset=rosterable_engineers(), widget=OptionsSelect)
-    date = forms.DateField(label=_("Day"), widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
-                           validators=[validate_sane_date])  # fmt: skip
+    date = forms.DateField(
+        label=_("Day"),
+        widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
+        validators=[validate_sane_date],
+    )
     start = forms.TimeField(
         label=_("From"), initial=dt.time(8, 30), widget=forms.TimeInput(attrs={"type": "time"}, format="%H:%M")
     )
@@ -46,7 +50,7 @@ class RosterEntryForm(forms.Form):
             engineers.sort(key=lambda u: (u[3] != branch.pk, u[1]))
         roles = dict(Role.choices)
         self.fields["engineer"].queryset = rosterable_engineers()
-        self.fields["engineer"].choices = [("", "---------")] + [
+        self.fields["engineer"].choices = blank_choice() + [
             (pk, f"{name or username} · {branch_name if branch_id else ''} · {roles.get(role, role)}")
             for pk, name, username, branch_id, branch_name, role in engineers
         ]

@@ -70,4 +70,4 @@ class RosterEntry(TimeStampedModel):
 
     @property
     def badge(self) -> str:
-        return ROSTER_KIND_BADGE.get(self.kind, "badge-grey")
+        return ROSTER_KIND_BADGE.get(self.kind, "muted")

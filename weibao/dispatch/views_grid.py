@@ -34,16 +34,18 @@ def roster_days(days: list[tuple[dt.date, list[ShiftRow]]], *, today: dt.date, c
         for shift in shifts:
             start = shift.starts_at.astimezone(tz)
             end = shift.ends_at.astimezone(tz)
-            rows.append({
-                "kind": kind_labels.get(shift.kind) or shift.kind,
-                "badge": ROSTER_KIND_BADGE.get(shift.kind, "badge-grey"),
-                "engineer": shift.engineer,
-                "start": f"{start:%H:%M}",
-                "end": f"{end:%H:%M}",
-                "next_day": end.date() > shift.date,
-                "note": shift.note,
-                "edit_url": f"{edit_head}{shift.pk}{edit_tail}",
-                "delete_url": f"{delete_head}{shift.pk}{delete_tail}",
-            })  # fmt: skip
+            rows.append(
+                {
+                    "kind": kind_labels.get(shift.kind) or shift.kind,
+                    "badge": ROSTER_KIND_BADGE.get(shift.kind, "muted"),
+                    "engineer": shift.engineer,
+                    "start": f"{start:%H:%M}",
+                    "end": f"{end:%H:%M}",
+                    "next_day": end.date() > shift.date,
+                    "note": shift.note,
+                    "edit_url": f"{edit_head}{shift.pk}{edit_tail}",
+                    "delete_url": f"{delete_head}{shift.pk}{delete_tail}",
+                }
+            )
         out.append({"date": day, "iso": day.isoformat(), "is_today": day == today, "shifts": rows})
     return out

@@ -61,7 +61,7 @@ def _callback(cb: Callback) -> dict:
                 "follow_up_order_id",
                 "done_at",
             )
-        },  # fmt: skip
+        },
         "customer_name": cb.customer.name,
         "overdue": cb.is_overdue(),
     }
@@ -88,14 +88,18 @@ def _complaint(user, c: Complaint, *, timeline: bool = False) -> dict:
                 "answered_at",
                 "closed_at",
             )
-        },  # fmt: skip
+        },
         "access": access,
         "answer_overdue": c.answer_overdue(),
         "close_overdue": c.close_overdue(),
     }
     if access == "full":
-        data |= {"engineer_id": c.engineer_id, "complainant_name": c.complainant_name,
-                 "complainant_phone": c.complainant_phone, "confirmed_at": c.confirmed_at}  # fmt: skip
+        data |= {
+            "engineer_id": c.engineer_id,
+            "complainant_name": c.complainant_name,
+            "complainant_phone": c.complainant_phone,
+            "confirmed_at": c.confirmed_at,
+        }
     if access != "engineer":
         data |= {"description": c.description, "answer": c.answer}
     if timeline:
@@ -110,7 +114,7 @@ def _complaint(user, c: Complaint, *, timeline: bool = False) -> dict:
                 "internal": e.internal,
                 "created_at": e.created_at,
                 "actor_name": e.actor.name if e.actor and access != "customer" else None,
-            }  # fmt: skip
+            }
             for e in events
         ]
     return data
@@ -149,8 +153,13 @@ def callback_add(request, payload: CallbackAddIn):
     require(request.auth, "feedback.callbacks")
     from weibao.accounts.scoping import scope_queryset
 
-    order = get_for_field(scope_queryset(WorkOrder.objects.all(), request.auth), request.auth, payload.order_id,
-                          field="order_id", message=_("Unknown work order."))  # fmt: skip
+    order = get_for_field(
+        scope_queryset(WorkOrder.objects.all(), request.auth),
+        request.auth,
+        payload.order_id,
+        field="order_id",
+        message=_("Unknown work order."),
+    )
     cb = services.callback_add(order=order, actor=request.auth)
     return Status(201, _callback(selectors.callback_get_for_user(user=request.auth, pk=cb.pk)))
 
@@ -205,8 +214,13 @@ def complaint_create(request, payload: ComplaintIn):
             raise ValidationError({"customer_id": _("Unknown customer.")})
     order = engineer = None
     if payload.order_id is not None:
-        order = get_for_field(scope_queryset(WorkOrder.objects.all(), user), user, payload.order_id,
-                              field="order_id", message=_("Unknown work order."))  # fmt: skip
+        order = get_for_field(
+            scope_queryset(WorkOrder.objects.all(), user),
+            user,
+            payload.order_id,
+            field="order_id",
+            message=_("Unknown work order."),
+        )
     if payload.engineer_id is not None:
         if user.is_customer:
             raise ValidationError({"engineer_id": _("Name the work order; we find the engineer.")})
@@ -254,8 +268,9 @@ def _step(request, complaint_id: int, step: str, payload: ComplaintStepIn) -> di
 
 
 def _make_step(step: str, doc: str):
-    @router.post(f"/complaints/{{int:complaint_id}}/{step}", response=ComplaintOut, operation_id=f"complaint_{step}",
-                 summary=doc)  # fmt: skip
+    @router.post(
+        f"/complaints/{{int:complaint_id}}/{step}", response=ComplaintOut, operation_id=f"complaint_{step}", summary=doc
+    )
     @api_errors(409)
     def view(request, complaint_id: Id, payload: ComplaintStepIn):
         return _step(request, complaint_id, step, payload)
@@ -308,7 +323,7 @@ def archive(request, customer_id: Id):
                 "reported_at": o.reported_at.isoformat(),
             }
             for o in a.orders
-        ],  # fmt: skip
+        ],
         "forms": [
             {
                 "order_id": f.workorder_id,
@@ -318,7 +333,7 @@ def archive(request, customer_id: Id):
                 "complete": f.complete,
             }
             for f in a.forms
-        ],  # fmt: skip
+        ],
         "callbacks": [_callback(cb) for cb in a.callbacks],
         "complaints": [
             {
@@ -329,6 +344,6 @@ def archive(request, customer_id: Id):
                 "registered_at": c.registered_at.isoformat(),
             }
             for c in a.complaints
-        ],  # fmt: skip
+        ],
         "trend": [{**r, "key": None if r["key"] is None else str(r["key"]), "label": str(r["label"])} for r in a.trend],
     }

@@ -79,8 +79,12 @@ COMPLAINT_TRANSITIONS: dict[str, set[str]] = {
     ComplaintStatus.ESCALATED: {ComplaintStatus.ANSWERED},
     ComplaintStatus.CLOSED: set(),
 }
-OPEN_COMPLAINT = [ComplaintStatus.REGISTERED, ComplaintStatus.INVESTIGATING, ComplaintStatus.ANSWERED,
-                  ComplaintStatus.ESCALATED]  # fmt: skip
+OPEN_COMPLAINT = [
+    ComplaintStatus.REGISTERED,
+    ComplaintStatus.INVESTIGATING,
+    ComplaintStatus.ANSWERED,
+    ComplaintStatus.ESCALATED,
+]
 
 
 class ComplaintEventKind(models.TextChoices):

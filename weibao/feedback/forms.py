@@ -28,8 +28,9 @@ class VersionField(forms.IntegerField):
 
 class CallbackResultForm(forms.Form):
     version = VersionField()
-    outcome = forms.ChoiceField(label=_("Outcome"), choices=CallbackOutcome.choices, widget=forms.RadioSelect,
-                                required=False)  # fmt: skip
+    outcome = forms.ChoiceField(
+        label=_("Outcome"), choices=CallbackOutcome.choices, widget=forms.RadioSelect, required=False
+    )
     satisfaction = forms.TypedChoiceField(
         label=_("Satisfaction"),
         choices=Satisfaction.choices,
@@ -38,37 +39,56 @@ class CallbackResultForm(forms.Form):
         required=False,
         widget=forms.RadioSelect,
     )
-    remark = forms.CharField(label=_("Customer's words (verbatim)"), widget=forms.Textarea(attrs={"rows": 3}),
-                             required=False, max_length=4000)  # fmt: skip
+    remark = forms.CharField(
+        label=_("Customer's words (verbatim)"),
+        widget=forms.Textarea(attrs={"rows": 3}),
+        required=False,
+        max_length=4000,
+    )
     follow_up = forms.ChoiceField(label=_("Follow-up"), choices=FollowUp.choices, required=False)
     follow_up_text = forms.CharField(
-        label=_("What the customer asks for"), widget=forms.Textarea(attrs={"rows": 2}), required=False,
+        label=_("What the customer asks for"),
+        widget=forms.Textarea(attrs={"rows": 2}),
+        required=False,
         max_length=4000,
-    )  # fmt: skip
-    follow_up_severity = forms.ChoiceField(label=_("Severity of the new order"), choices=Severity.choices,
-                                           required=False, initial=Severity.C)  # fmt: skip
-    complaint_category = forms.ChoiceField(label=_("Complaint category"), choices=ComplaintCategory.choices,
-                                           required=False, initial=ComplaintCategory.OTHER)  # fmt: skip
+    )
+    follow_up_severity = forms.ChoiceField(
+        label=_("Severity of the new order"), choices=Severity.choices, required=False, initial=Severity.C
+    )
+    complaint_category = forms.ChoiceField(
+        label=_("Complaint category"),
+        choices=ComplaintCategory.choices,
+        required=False,
+        initial=ComplaintCategory.OTHER,
+    )
 
 
 class ComplaintForm(forms.Form):
     """Register a complaint. Staff pick the customer; a customer user complains for its own organisation."""
 
     customer = forms.ModelChoiceField(label=_("Customer"), queryset=None, required=True)
-    order_number = forms.CharField(label=_("Work order number"), required=False, max_length=20,
-                                   help_text=_("e.g. WB-2026-000123; empty if the complaint is not about one order."))  # fmt: skip
+    order_number = forms.CharField(
+        label=_("Work order number"),
+        required=False,
+        max_length=20,
+        help_text=_("e.g. WB-2026-000123; empty if the complaint is not about one order."),
+    )
     engineer = forms.ModelChoiceField(
-        label=_("Engineer complained about"), queryset=None, required=False,
+        label=_("Engineer complained about"),
+        queryset=None,
+        required=False,
         help_text=_("Empty: the order's engineer (except for complaints about charges)."),
-    )  # fmt: skip
+    )
     source = forms.ChoiceField(label=_("Received via"), choices=ComplaintSource.choices, initial=ComplaintSource.PHONE)
     category = forms.ChoiceField(label=_("Category"), choices=ComplaintCategory.choices)
-    severity = forms.ChoiceField(label=_("Severity"), choices=ComplaintSeverity.choices,
-                                 initial=ComplaintSeverity.MINOR)  # fmt: skip
+    severity = forms.ChoiceField(
+        label=_("Severity"), choices=ComplaintSeverity.choices, initial=ComplaintSeverity.MINOR
+    )
     complainant_name = forms.CharField(label=_("Complainant"), max_length=100)
     complainant_phone = forms.CharField(label=_("Complainant phone"), max_length=40, required=False)
-    description = forms.CharField(label=_("What the customer says"), widget=forms.Textarea(attrs={"rows": 4}),
-                                  max_length=4000)  # fmt: skip
+    description = forms.CharField(
+        label=_("What the customer says"), widget=forms.Textarea(attrs={"rows": 4}), max_length=4000
+    )
 
     def __init__(self, *args, user, **kwargs):
         super().__init__(*args, **kwargs)

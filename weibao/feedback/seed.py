@@ -13,25 +13,55 @@ from django.utils import timezone
 DEMO_REF = "demo:feedback"
 
 
-def _closed_order(*, customer, site, manager, engineer, symptom: str, severity: str, reporter: tuple[str, str],
-                  rating: int | None = None):  # fmt: skip
+def _closed_order(
+    *,
+    customer,
+    site,
+    manager,
+    engineer,
+    symptom: str,
+    severity: str,
+    reporter: tuple[str, str],
+    rating: int | None = None,
+):
     from weibao.onsite import services as onsite
     from weibao.onsite.seed import demo_signature
     from weibao.workorders import services as wo
 
-    order = wo.workorder_create(actor=manager, customer=customer, site=site, channel="phone", source_ref=DEMO_REF,
-                                symptom=symptom, severity=severity, reporter_name=reporter[0],
-                                reporter_phone=reporter[1])  # fmt: skip
+    order = wo.workorder_create(
+        actor=manager,
+        customer=customer,
+        site=site,
+        channel="phone",
+        source_ref=DEMO_REF,
+        symptom=symptom,
+        severity=severity,
+        reporter_name=reporter[0],
+        reporter_phone=reporter[1],
+    )
     order = wo.workorder_dispatch(workorder=order, actor=manager, engineer=engineer)
     if rating is not None:
-        onsite.service_form_save(workorder=order, actor=engineer, data={
-            "inspection": "现场检查", "work_done": "已处理", "solved": True, "satisfaction": rating,
-            "customer_contact_name": reporter[0], "customer_contact_phone": reporter[1],
-            "customer_remark": "等了很久才来" if rating <= 2 else "",
-        })  # fmt: skip
+        onsite.service_form_save(
+            workorder=order,
+            actor=engineer,
+            data={
+                "inspection": "现场检查",
+                "work_done": "已处理",
+                "solved": True,
+                "satisfaction": rating,
+                "customer_contact_name": reporter[0],
+                "customer_contact_phone": reporter[1],
+                "customer_remark": "等了很久才来" if rating <= 2 else "",
+            },
+        )
         order.refresh_from_db()
-        onsite.service_form_sign(workorder=order, actor=engineer, customer_name=reporter[0],
-                                 customer_signature=demo_signature(4), engineer_signature=demo_signature(5))  # fmt: skip
+        onsite.service_form_sign(
+            workorder=order,
+            actor=engineer,
+            customer_name=reporter[0],
+            customer_signature=demo_signature(4),
+            engineer_signature=demo_signature(5),
+        )
         order.refresh_from_db()
     order = wo.workorder_resolve(workorder=order, actor=engineer, resolution="故障已排除，系统恢复正常")
     return wo.workorder_close(workorder=order, actor=manager, reason_code="customer_confirmed")
@@ -57,41 +87,90 @@ def demo(*, stdout) -> None:
     now = timezone.now()
     with transaction.atomic():
         services.policy_get()
-        due = _closed_order(customer=customer, site=site, manager=manager, engineer=engineer, severity="A",
-                            symptom="机房核心交换机宕机，全楼断网", reporter=("王主任", "13800001234"))  # fmt: skip
-        overdue = _closed_order(customer=customer, site=site, manager=manager, engineer=engineer, severity="B",
-                                symptom="门禁一卡通系统无法刷卡", reporter=("李科长", "13800002345"))  # fmt: skip
-        low = _closed_order(customer=customer, site=site, manager=manager, engineer=engineer, severity="C", rating=2,
-                            symptom="会议室投影仪偶尔黑屏", reporter=("赵老师", "13800003456"))  # fmt: skip
-        done = _closed_order(customer=customer, site=site, manager=manager, engineer=engineer, severity="B", rating=5,
-                             symptom="监控录像回放卡顿", reporter=("王主任", "13800001234"))  # fmt: skip
+        due = _closed_order(
+            customer=customer,
+            site=site,
+            manager=manager,
+            engineer=engineer,
+            severity="A",
+            symptom="机房核心交换机宕机，全楼断网",
+            reporter=("王主任", "13800001234"),
+        )
+        overdue = _closed_order(
+            customer=customer,
+            site=site,
+            manager=manager,
+            engineer=engineer,
+            severity="B",
+            symptom="门禁一卡通系统无法刷卡",
+            reporter=("李科长", "13800002345"),
+        )
+        low = _closed_order(
+            customer=customer,
+            site=site,
+            manager=manager,
+            engineer=engineer,
+            severity="C",
+            rating=2,
+            symptom="会议室投影仪偶尔黑屏",
+            reporter=("赵老师", "13800003456"),
+        )
+        done = _closed_order(
+            customer=customer,
+            site=site,
+            manager=manager,
+            engineer=engineer,
+            severity="B",
+            rating=5,
+            symptom="监控录像回放卡顿",
+            reporter=("王主任", "13800001234"),
+        )
         # The overdue one closed a week ago: its callback was due long since (history, for the overdue view).
         WorkOrder.objects.filter(pk=overdue.pk).update(closed_at=now - timedelta(days=7))
         services.callbacks_select()
         retry = Callback.objects.get(order=low)
         services.callback_record(callback=retry, actor=manager, outcome="not_reached", remark="无人接听")
         finished = Callback.objects.get(order=done)
-        services.callback_record(callback=finished, actor=manager, outcome="reached", satisfaction=4,
-                                 remark="处理得不错，希望以后响应再快一点")  # fmt: skip
+        services.callback_record(
+            callback=finished,
+            actor=manager,
+            outcome="reached",
+            satisfaction=4,
+            remark="处理得不错，希望以后响应再快一点",
+        )
 
         open_complaint = services.complaint_register(
-            actor=manager, customer=customer.organisation, order=due, source="phone", category="late",
-            severity="major", complainant_name="王主任", complainant_phone="13800001234",
+            actor=manager,
+            customer=customer.organisation,
+            order=due,
+            source="phone",
+            category="late",
+            severity="major",
+            complainant_name="王主任",
+            complainant_phone="13800001234",
             description="A类故障，工程师到场比承诺晚了一个多小时，影响全楼办公",
-        )  # fmt: skip
+        )
         services.complaint_investigate(complaint=open_complaint, actor=manager, note="调取派工与到场记录")
         services.complaint_statement(
             complaint=open_complaint, actor=engineer, text="途中遇高架事故封路，已电话告知客户"
         )
         closed_complaint = services.complaint_register(
-            actor=manager, customer=customer.organisation, order=overdue, source="email", category="charges",
-            complainant_name="李科长", complainant_phone="13800002345", description="上门费用与合同约定不一致",
-        )  # fmt: skip
+            actor=manager,
+            customer=customer.organisation,
+            order=overdue,
+            source="email",
+            category="charges",
+            complainant_name="李科长",
+            complainant_phone="13800002345",
+            description="上门费用与合同约定不一致",
+        )
         c = services.complaint_investigate(complaint=closed_complaint, actor=manager)
         c = services.complaint_answer(complaint=c, actor=manager, answer="经核对合同，已退还多收的交通费80元")
         services.complaint_accept(complaint=c, actor=manager, note="客户电话确认接受")
-    stdout.write(f"  feedback: 4 closed orders in the callback queue, complaints {open_complaint.number} (open) and "
-                 f"{closed_complaint.number} (closed)")  # fmt: skip
+    stdout.write(
+        f"  feedback: 4 closed orders in the callback queue, complaints {open_complaint.number} (open) and "
+        f"{closed_complaint.number} (closed)"
+    )
 
 
 def scale(*, n: int, stdout) -> None:

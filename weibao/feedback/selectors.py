@@ -122,7 +122,7 @@ def callback_stats(*, user, by: str, start, end) -> list[dict]:
             "unreachable": r["unreachable"],
             "rated": r["rated"],
             "average": _round(r["avg"]),
-        }  # fmt: skip
+        }
         for r in rows
     ]
 
@@ -297,8 +297,9 @@ def satisfaction(
             k = r[key]
             if isinstance(k, datetime.datetime):
                 k = timezone.localtime(k).date().replace(day=1) if timezone.is_aware(k) else k.date().replace(day=1)
-            row = rows.setdefault(k, {"key": k, "label": r[label], "forms": 0, "forms_total": 0, "callbacks": 0,
-                                      "callbacks_total": 0})  # fmt: skip
+            row = rows.setdefault(
+                k, {"key": k, "label": r[label], "forms": 0, "forms_total": 0, "callbacks": 0, "callbacks_total": 0}
+            )
             row["label"] = row["label"] or r[label]
             row[prefix] += r["n"]
             row[f"{prefix}_total"] += r["total"] or 0

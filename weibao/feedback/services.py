@@ -408,8 +408,9 @@ def callback_record(
         if follow_up and not follow_up_text:
             raise ValidationError({"follow_up_text": _("Describe what the customer asks for.")})
         if follow_up == FollowUp.COMPLAINT:
-            complaint_category = _choice(complaint_category or ComplaintCategory.OTHER, "complaint_category",
-                                         ComplaintCategory)  # fmt: skip
+            complaint_category = _choice(
+                complaint_category or ComplaintCategory.OTHER, "complaint_category", ComplaintCategory
+            )
         if follow_up == FollowUp.NEW_ORDER:
             follow_up_severity = _choice(follow_up_severity or Severity.C, "follow_up_severity", Severity)
     else:
@@ -702,8 +703,7 @@ def complaint_statement(*, complaint: Complaint, actor: User, text: str) -> Comp
     if c.status == ComplaintStatus.CLOSED:
         from weibao.core.exceptions import TransitionNotAllowed
 
-        raise TransitionNotAllowed(current=c.status, requested="statement",
-                                   message=_("The complaint is closed."))  # fmt: skip
+        raise TransitionNotAllowed(current=c.status, requested="statement", message=_("The complaint is closed."))
     return _event(c, ComplaintEventKind.ENGINEER_STATEMENT, actor, body=text, internal=True)
 
 

@@ -36,10 +36,17 @@ def callbacks(request: HttpRequest) -> HttpResponse:
     if view not in selectors.QUEUE_VIEWS:
         view = "due"
     rows = list(selectors.callback_queue(user=request.user, view=view)[:LIST_LIMIT])
-    return render(request, "feedback/callback_list.html", {
-        "rows": rows, "view": view, "views": selectors.QUEUE_VIEWS.items(),
-        "counts": selectors.callback_counts(user=request.user), "limit": LIST_LIMIT,
-    })  # fmt: skip
+    return render(
+        request,
+        "feedback/callback_list.html",
+        {
+            "rows": rows,
+            "view": view,
+            "views": selectors.QUEUE_VIEWS.items(),
+            "counts": selectors.callback_counts(user=request.user),
+            "limit": LIST_LIMIT,
+        },
+    )
 
 
 @login_required
@@ -54,8 +61,12 @@ def callback_detail(request: HttpRequest, pk: int) -> HttpResponse:
         form = CallbackResultForm(request.POST)
         if form.is_valid():
             data = {k: v for k, v in form.cleaned_data.items() if k != "version"}
-            status, error = run_service(form, lambda: services.callback_record(
-                callback=cb, actor=request.user, expected_version=form.cleaned_data["version"], **data))  # fmt: skip
+            status, error = run_service(
+                form,
+                lambda: services.callback_record(
+                    callback=cb, actor=request.user, expected_version=form.cleaned_data["version"], **data
+                ),
+            )
             if status == 200:
                 messages.success(request, _("Callback result recorded."))
                 return redirect("feedback:callbacks")
@@ -64,9 +75,18 @@ def callback_detail(request: HttpRequest, pk: int) -> HttpResponse:
     else:
         form = CallbackResultForm(initial={"version": cb.version})
     tries = list(cb.tries.select_related("actor"))
-    return render(request, "feedback/callback_detail.html", {
-        "cb": cb, "form": form, "tries": tries, "can_work": can_work and cb.status == "pending", "error": error,
-    }, status=status)  # fmt: skip
+    return render(
+        request,
+        "feedback/callback_detail.html",
+        {
+            "cb": cb,
+            "form": form,
+            "tries": tries,
+            "can_work": can_work and cb.status == "pending",
+            "error": error,
+        },
+        status=status,
+    )
 
 
 @login_required
@@ -99,11 +119,19 @@ def complaints(request: HttpRequest) -> HttpResponse:
         status = "open"
     overdue = request.GET.get("overdue") == "1"
     rows = list(selectors.complaint_list(user=request.user, status=status, overdue=overdue)[:LIST_LIMIT])
-    return render(request, "feedback/complaint_list.html", {
-        "rows": rows, "status": status, "overdue": overdue, "statuses": ComplaintStatus.choices,
-        "can_register": has_perm(request.user, "feedback.complaints_register"),
-        "is_manager": has_perm(request.user, "feedback.complaints_manage"), "limit": LIST_LIMIT,
-    })  # fmt: skip
+    return render(
+        request,
+        "feedback/complaint_list.html",
+        {
+            "rows": rows,
+            "status": status,
+            "overdue": overdue,
+            "statuses": ComplaintStatus.choices,
+            "can_register": has_perm(request.user, "feedback.complaints_register"),
+            "is_manager": has_perm(request.user, "feedback.complaints_manage"),
+            "limit": LIST_LIMIT,
+        },
+    )
 
 
 @login_required
@@ -121,8 +149,12 @@ def complaint_new(request: HttpRequest) -> HttpResponse:
             .first()
         )
         if order is not None:
-            initial = {"order_number": order.number, "customer": order.customer_id,
-                       "complainant_name": order.reporter_name, "complainant_phone": order.reporter_phone}  # fmt: skip
+            initial = {
+                "order_number": order.number,
+                "customer": order.customer_id,
+                "complainant_name": order.reporter_name,
+                "complainant_phone": order.reporter_phone,
+            }
     if request.method == "POST":
         form = ComplaintForm(request.POST, user=user)
         if form.is_valid():
@@ -191,10 +223,14 @@ def _complaint_context(request, complaint, **extra) -> dict:
         "unconfirm": manager and complaint.confirmed_at is not None,
     }
     return {
-        "c": complaint, "access": access, "steps": steps, "is_manager": manager,
+        "c": complaint,
+        "access": access,
+        "steps": steps,
+        "is_manager": manager,
         "timeline": selectors.complaint_timeline(user=user, complaint=complaint),
-        "form": TextStepForm(initial={"version": complaint.version}), **extra,
-    }  # fmt: skip
+        "form": TextStepForm(initial={"version": complaint.version}),
+        **extra,
+    }
 
 
 @login_required
@@ -246,8 +282,9 @@ def satisfaction(request: HttpRequest) -> HttpResponse:
     if form.is_valid():
         by = form.cleaned_data["by"] or "engineer"
         try:
-            rows = selectors.satisfaction(user=request.user, by=by, start=form.cleaned_data["start"],
-                                          end=form.cleaned_data["end"])  # fmt: skip
+            rows = selectors.satisfaction(
+                user=request.user, by=by, start=form.cleaned_data["start"], end=form.cleaned_data["end"]
+            )
             if by in ("engineer", "contract"):
                 start, end = selectors.check_period(form.cleaned_data["start"], form.cleaned_data["end"])
                 stats = selectors.callback_stats(user=request.user, by=by, start=start, end=end)
@@ -282,12 +319,20 @@ def archive(request: HttpRequest, pk: int) -> HttpResponse:
     customer = selectors.customer_for_archive(user=request.user, pk=pk)
     data = selectors.customer_archive(user=request.user, customer=customer)
     # Chart data only (floats are fine for drawing); the table below the chart shows the exact Decimal means.
-    chart = {"labels": [str(r["label"]) for r in data.trend],
-             "values": [float(r["average"]) if r["average"] is not None else None for r in data.trend]}  # fmt: skip
-    return render(request, "feedback/archive.html", {
-        "a": data, "customer": customer, "trend_chart": chart,
-        "see_callbacks": has_perm(request.user, "feedback.callbacks_view"),
-    })  # fmt: skip
+    chart = {
+        "labels": [str(r["label"]) for r in data.trend],
+        "values": [float(r["average"]) if r["average"] is not None else None for r in data.trend],
+    }
+    return render(
+        request,
+        "feedback/archive.html",
+        {
+            "a": data,
+            "customer": customer,
+            "trend_chart": chart,
+            "see_callbacks": has_perm(request.user, "feedback.callbacks_view"),
+        },
+    )
 
 
 @login_required
@@ -300,8 +345,12 @@ def policy(request: HttpRequest) -> HttpResponse:
         form = PolicyForm(request.POST, instance=services.policy_get())
         if form.is_valid():
             data = {k: v for k, v in form.cleaned_data.items() if k != "version"}
-            status, error = run_service(form, lambda: services.policy_update(
-                actor=request.user, data=data, expected_version=form.cleaned_data["version"]))  # fmt: skip
+            status, error = run_service(
+                form,
+                lambda: services.policy_update(
+                    actor=request.user, data=data, expected_version=form.cleaned_data["version"]
+                ),
+            )
             if status == 200:
                 messages.success(request, _("Settings saved."))
                 return redirect("feedback:policy")

@@ -7,8 +7,19 @@ from weibao.inbound.models import InboundAccount, InboundReceipt, InboundRejecti
 class InboundAccountForm(forms.ModelForm):
     class Meta:
         model = InboundAccount
-        fields = ["provider", "name", "slug", "corp_id", "agent_id", "token", "aes_key", "secret", "secret_env",
-                  "api_base", "enabled"]  # fmt: skip
+        fields = [
+            "provider",
+            "name",
+            "slug",
+            "corp_id",
+            "agent_id",
+            "token",
+            "aes_key",
+            "secret",
+            "secret_env",
+            "api_base",
+            "enabled",
+        ]
         # Pasted from the provider's console; masked on screen (kept on save when left as it is).
         widgets = {
             "token": forms.PasswordInput(render_value=True),

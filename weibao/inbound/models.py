@@ -83,23 +83,39 @@ class InboundReceipt(TimeStampedModel):
     status = models.CharField(_("status"), max_length=16, choices=ReceiptStatus.choices, db_index=True)
     reason = models.TextField(_("reason"), blank=True)
     contact = models.ForeignKey(
-        "customers.Contact", on_delete=models.SET_NULL, null=True, blank=True, related_name="+",
+        "customers.Contact",
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
         verbose_name=_("contact"),
-    )  # fmt: skip
+    )
     customer = models.ForeignKey(
-        "customers.Customer", on_delete=models.PROTECT, null=True, blank=True, related_name="+",
+        "customers.Customer",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
         verbose_name=_("customer"),
-    )  # fmt: skip
+    )
     workorder = models.ForeignKey(
-        "workorders.WorkOrder", on_delete=models.PROTECT, null=True, blank=True, related_name="im_receipts",
+        "workorders.WorkOrder",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="im_receipts",
         verbose_name=_("work order"),
-    )  # fmt: skip
+    )
     # Where a reply goes when it is not the sender id itself (DingTalk's sessionWebhook), and the message as decoded.
     data = models.JSONField(default=dict, blank=True)
     handled_by = models.ForeignKey(
-        "accounts.User", on_delete=models.PROTECT, null=True, blank=True, related_name="+",
+        "accounts.User",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
         verbose_name=_("handled by"),
-    )  # fmt: skip
+    )
 
     class Meta:
         verbose_name = _("received IM / SMS message")

@@ -84,8 +84,12 @@ def wecom(request: HttpRequest, account: InboundAccount) -> Incoming | Handshake
         return Handshake("")  # subscribe, enter_agent…: nothing to register
     key = message.get("MsgId") or f"{message.get('FromUserName')}:{message.get('CreateTime')}:{nonce}"
     text = message.get("Content", "") if kind == "text" else f"[{kind}]"
-    return Incoming(message_key=key, text=text, sender_id=message["FromUserName"],
-                    data={"msg_type": kind, "agent_id": message.get("AgentID", "")})  # fmt: skip
+    return Incoming(
+        message_key=key,
+        text=text,
+        sender_id=message["FromUserName"],
+        data={"msg_type": kind, "agent_id": message.get("AgentID", "")},
+    )
 
 
 # --- DingTalk -----------------------------------------------------------------------------------------------------
@@ -111,10 +115,14 @@ def dingtalk(request: HttpRequest, account: InboundAccount) -> Incoming | Handsh
     if not isinstance(text, str):
         raise CallbackRefused("malformed", "text.content is not a string")
     sender = data.get("senderStaffId") or data.get("senderId") or ""
-    return Incoming(message_key=key, text=text.strip(), sender_id=str(sender)[:100],
-                    sender_name=str(data.get("senderNick", ""))[:100],
-                    reply_route={"session_webhook": str(data.get("sessionWebhook", ""))[:500]},
-                    data={"msg_type": kind, "conversation": str(data.get("conversationId", ""))[:100]})  # fmt: skip
+    return Incoming(
+        message_key=key,
+        text=text.strip(),
+        sender_id=str(sender)[:100],
+        sender_name=str(data.get("senderNick", ""))[:100],
+        reply_route={"session_webhook": str(data.get("sessionWebhook", ""))[:500]},
+        data={"msg_type": kind, "conversation": str(data.get("conversationId", ""))[:100]},
+    )
 
 
 def _dingtalk_event(request: HttpRequest, account: InboundAccount, data: dict) -> Handshake:
@@ -136,8 +144,12 @@ def _dingtalk_event(request: HttpRequest, account: InboundAccount, data: dict) -
 
 def dingtalk_success(account: InboundAccount, *, timestamp: str, nonce: str) -> dict:
     encrypted = crypto.wecom_encrypt(b"success", encoding_aes_key=account.aes_key, receive_id=account.corp_id)
-    return {"msg_signature": crypto.sha1_signature(account.token, timestamp, nonce, encrypted),
-            "timeStamp": timestamp, "nonce": nonce, "encrypt": encrypted}  # fmt: skip
+    return {
+        "msg_signature": crypto.sha1_signature(account.token, timestamp, nonce, encrypted),
+        "timeStamp": timestamp,
+        "nonce": nonce,
+        "encrypt": encrypted,
+    }
 
 
 # --- Feishu -------------------------------------------------------------------------------------------------------
@@ -188,10 +200,17 @@ def feishu(request: HttpRequest, account: InboundAccount) -> Incoming | Handshak
             text = json.loads(message.get("content") or "{}").get("text", "")
         except (json.JSONDecodeError, AttributeError) as exc:
             raise CallbackRefused("malformed", "message content is not JSON") from exc
-    return Incoming(message_key=key, text=str(text).strip(), sender_id=str(sender.get("open_id", ""))[:100],
-                    quoted_key=str(message.get("parent_id", "")),
-                    data={"msg_type": kind, "chat": str(message.get("chat_id", ""))[:100],
-                          "event_id": str(header.get("event_id", ""))[:100]})  # fmt: skip
+    return Incoming(
+        message_key=key,
+        text=str(text).strip(),
+        sender_id=str(sender.get("open_id", ""))[:100],
+        quoted_key=str(message.get("parent_id", "")),
+        data={
+            "msg_type": kind,
+            "chat": str(message.get("chat_id", ""))[:100],
+            "event_id": str(header.get("event_id", ""))[:100],
+        },
+    )
 
 
 # --- SMS gateway --------------------------------------------------------------------------------------------------

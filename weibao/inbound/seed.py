@@ -15,8 +15,7 @@ def demo(*, stdout) -> None:
     from weibao.customers.models import Contact
 
     for provider, name, slug in ACCOUNTS:
-        InboundAccount.objects.get_or_create(slug=slug, defaults={"provider": provider, "name": name,
-                                                                  "enabled": False})  # fmt: skip
+        InboundAccount.objects.get_or_create(slug=slug, defaults={"provider": provider, "name": name, "enabled": False})
     already = Contact.objects.filter(wecom_userid="demo1").exists()  # idempotent: a second run changes nothing
     for n, contact in enumerate([] if already else Contact.objects.order_by("pk")[:3]):
         Contact.objects.filter(pk=contact.pk).update(wecom_userid=f"demo{n + 1}", feishu_open_id=f"ou_demo{n + 1}")

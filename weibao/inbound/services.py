@@ -61,13 +61,25 @@ def check_timestamp(value: str | int | float | None, *, window: int | None = Non
         raise CallbackRefused("replay", f"timestamp {int(stamp)} is outside ±{window}s")
 
 
-def rejection_record(*, provider: str, account: InboundAccount | None, refused: CallbackRefused,
-                     remote_addr: str = "") -> InboundRejection:  # fmt: skip
+def rejection_record(
+    *, provider: str, account: InboundAccount | None, refused: CallbackRefused, remote_addr: str = ""
+) -> InboundRejection:
     """A refused callback: one log line and one row with the reason, nothing of the body."""
-    logger.warning("inbound %s callback refused (%s): %s; account=%s from %s", provider, refused.reason,
-                   refused.detail, account.slug if account else "-", remote_addr)  # fmt: skip
-    return InboundRejection.objects.create(account=account, provider=provider, reason=refused.reason,
-                                           detail=refused.detail[:300], remote_addr=remote_addr[:64])  # fmt: skip
+    logger.warning(
+        "inbound %s callback refused (%s): %s; account=%s from %s",
+        provider,
+        refused.reason,
+        refused.detail,
+        account.slug if account else "-",
+        remote_addr,
+    )
+    return InboundRejection.objects.create(
+        account=account,
+        provider=provider,
+        reason=refused.reason,
+        detail=refused.detail[:300],
+        remote_addr=remote_addr[:64],
+    )
 
 
 def app_credentials(account_id: int) -> dict:
@@ -75,8 +87,12 @@ def app_credentials(account_id: int) -> dict:
     account = InboundAccount.objects.filter(pk=account_id, enabled=True).first()
     if account is None:
         return {}
-    return {"corp_id": account.corp_id, "agent_id": account.agent_id, "secret": account.app_secret,
-            "api_base": account.api_base}  # fmt: skip
+    return {
+        "corp_id": account.corp_id,
+        "agent_id": account.agent_id,
+        "secret": account.app_secret,
+        "api_base": account.api_base,
+    }
 
 
 # --- receiving ----------------------------------------------------------------------------------------------------
@@ -86,10 +102,16 @@ def message_receive(*, account: InboundAccount, incoming: Incoming) -> tuple[Inb
     """Store and route one message; (receipt, False) when it was received before (nothing happens twice)."""
     key = incoming.message_key[:200]
     receipt = InboundReceipt(
-        account=account, message_key=key, sender_id=incoming.sender_id[:100], sender_name=incoming.sender_name[:100],
-        mobile=incoming.mobile[:32], text=incoming.text[:20_000], status=ReceiptStatus.TRIAGE,
-        data={**incoming.data, **incoming.reply_route}, created_at=timezone.now(),
-    )  # fmt: skip
+        account=account,
+        message_key=key,
+        sender_id=incoming.sender_id[:100],
+        sender_name=incoming.sender_name[:100],
+        mobile=incoming.mobile[:32],
+        text=incoming.text[:20_000],
+        status=ReceiptStatus.TRIAGE,
+        data={**incoming.data, **incoming.reply_route},
+        created_at=timezone.now(),
+    )
     try:
         with transaction.atomic():
             _route(receipt, incoming)
@@ -162,7 +184,7 @@ def _named_order(receipt: InboundReceipt, incoming: Incoming, contact):
         earlier = (
             InboundReceipt.objects.filter(
                 account=receipt.account, message_key=incoming.quoted_key, workorder__customer=contact.customer
-            )  # fmt: skip
+            )
             .select_related("workorder")
             .first()
         )
@@ -195,9 +217,15 @@ def _comment(receipt: InboundReceipt, workorder) -> None:
     sender = receipt.contact.name if receipt.contact else (receipt.sender_name or receipt.sender_id or receipt.mobile)
     body = _("Message from %(sender)s (%(channel)s):") % {"sender": sender, "channel": _channel_label(provider)}
     # From the customer's side: during observation it raises the "customer replied" flag for the desk (issue 23).
-    workorder_comment(workorder=workorder, actor=system_user(), body=f"{body}\n{receipt.text}",
-                      source_ref=_source_ref(receipt), from_customer=True, channel=provider,
-                      sender=sender)  # fmt: skip
+    workorder_comment(
+        workorder=workorder,
+        actor=system_user(),
+        body=f"{body}\n{receipt.text}",
+        source_ref=_source_ref(receipt),
+        from_customer=True,
+        channel=provider,
+        sender=sender,
+    )
     receipt.status, receipt.workorder = ReceiptStatus.COMMENTED, workorder
 
 
@@ -256,8 +284,12 @@ def _sms_answer(receipt: InboundReceipt, incoming: Incoming, contact) -> bool:
         approve = answer == CustomerAnswer.FIXED
         receipt.workorder = link.quote.workorder
         try:
-            quote_answer_by_link(token=approval_link_token(link), approve=approve, name=name[:100],
-                                 reason="" if approve else _("Refused by SMS reply."))  # fmt: skip
+            quote_answer_by_link(
+                token=approval_link_token(link),
+                approve=approve,
+                name=name[:100],
+                reason="" if approve else _("Refused by SMS reply."),
+            )
         except LinkRefused as exc:
             receipt.status, receipt.reason = ReceiptStatus.IGNORED, exc.message
             return True
@@ -298,7 +330,7 @@ def _pending_quote_link(mobile: str):
             expires_at__gt=timezone.now(),
             quote__status=QuoteStatus.PENDING,
             sent_to__contains=digits[-4:],
-        )  # fmt: skip
+        )
         .select_related("quote__workorder")
         .order_by("-pk")[:20]
     )
@@ -336,12 +368,21 @@ def _reply(receipt: InboundReceipt) -> None:
     now = timezone.now()
     workorder = receipt.workorder
     delivery = Delivery.objects.create(
-        notice=Notice.RECEIVED, channel=provider, recipient=f"{provider}:{receipt.sender_id}"[:320],
-        workorder=workorder, severity=workorder.severity if workorder else "", subject=text[:200], body_text=text,
-        payload={"app": receipt.account_id, "to": receipt.sender_id,
-                 "session_webhook": receipt.data.get("session_webhook", "")},
-        next_try_at=now, queued_at=now,
-    )  # fmt: skip
+        notice=Notice.RECEIVED,
+        channel=provider,
+        recipient=f"{provider}:{receipt.sender_id}"[:320],
+        workorder=workorder,
+        severity=workorder.severity if workorder else "",
+        subject=text[:200],
+        body_text=text,
+        payload={
+            "app": receipt.account_id,
+            "to": receipt.sender_id,
+            "session_webhook": receipt.data.get("session_webhook", ""),
+        },
+        next_try_at=now,
+        queued_at=now,
+    )
     schedule(delivery, now=now)
 
 

@@ -51,8 +51,9 @@ def callback(request: HttpRequest, provider: str, slug: str) -> HttpResponse:
         return _answer(result.body)
     receipt, created = message_receive(account=account, incoming=result)
     if not created:
-        logger.info("inbound %s message %s delivered again: already receipt #%s", provider, receipt.message_key,
-                    receipt.pk)  # fmt: skip
+        logger.info(
+            "inbound %s message %s delivered again: already receipt #%s", provider, receipt.message_key, receipt.pk
+        )
     # The providers only want a quick 200 (a missing one makes them retry); the answer to the sender goes through
     # the outbox (services._reply).
     if provider == "wecom":
@@ -71,9 +72,16 @@ def receipt_list_view(request: HttpRequest) -> HttpResponse:
     status = request.GET.get("status", ReceiptStatus.TRIAGE)
     status = status if status in ReceiptStatus.values or status == "" else ReceiptStatus.TRIAGE
     page = Paginator(receipt_list(user=request.user, status=status), PAGE_SIZE).get_page(request.GET.get("page"))
-    return render(request, "inbound/receipt_list.html", {
-        "page": page, "status": status, "statuses": ReceiptStatus.choices, "counts": receipt_counts(),
-    })  # fmt: skip
+    return render(
+        request,
+        "inbound/receipt_list.html",
+        {
+            "page": page,
+            "status": status,
+            "statuses": ReceiptStatus.choices,
+            "counts": receipt_counts(),
+        },
+    )
 
 
 @login_required
@@ -82,8 +90,9 @@ def receipt_detail(request: HttpRequest, pk: int) -> HttpResponse:
     form = TriageAssignForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         try:
-            row = receipt_assign(receipt=row, actor=request.user, customer=form.cleaned_data["customer"],
-                                 site=form.cleaned_data["site"])  # fmt: skip
+            row = receipt_assign(
+                receipt=row, actor=request.user, customer=form.cleaned_data["customer"], site=form.cleaned_data["site"]
+            )
             messages.success(request, _("Work order %(number)s opened.") % {"number": row.workorder.number})
             return redirect("inbound:detail", pk=row.pk)
         except TransitionNotAllowed as exc:

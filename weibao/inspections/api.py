@@ -46,8 +46,13 @@ def _refs(user, data: dict, contract) -> dict:
     """Ids in the input → rows, each checked against what the user may see (unknown = another organisation's)."""
     values = {}
     if "site_id" in data:
-        values["site"] = get_for_field(Site.objects.filter(customer_id=contract.customer_id), user, data.pop("site_id"),
-                                       field="site_id", message=_("Unknown site."))  # fmt: skip
+        values["site"] = get_for_field(
+            Site.objects.filter(customer_id=contract.customer_id),
+            user,
+            data.pop("site_id"),
+            field="site_id",
+            message=_("Unknown site."),
+        )
     if "template_id" in data:
         template = ChecklistTemplate.objects.filter(pk=data.pop("template_id"), active=True).first()
         if template is None:
@@ -55,9 +60,17 @@ def _refs(user, data: dict, contract) -> dict:
         values["template"] = template
     if "subsystem_id" in data:
         pk = data.pop("subsystem_id")
-        values["subsystem"] = None if pk is None else get_for_field(
-            Subsystem.objects.filter(project__customer_id=contract.customer_id), user, pk, field="subsystem_id",
-            message=_("Unknown subsystem."))  # fmt: skip
+        values["subsystem"] = (
+            None
+            if pk is None
+            else get_for_field(
+                Subsystem.objects.filter(project__customer_id=contract.customer_id),
+                user,
+                pk,
+                field="subsystem_id",
+                message=_("Unknown subsystem."),
+            )
+        )
     if "engineer_id" in data:
         pk = data.pop("engineer_id")
         values["engineer"] = None if pk is None else User.objects.filter(pk=pk, is_active=True).first()
@@ -89,8 +102,13 @@ def plan_create(request, payload: InspectionPlanIn):
     """A new plan; its visits for the coming year (never past the contract's end) are generated at once."""
     require(request.auth, "inspections.plan")
     data = payload.dict()
-    contract = get_for_field(Contract.objects.all(), request.auth, data.pop("contract_id"), field="contract_id",
-                             message=_("Unknown contract."))  # fmt: skip
+    contract = get_for_field(
+        Contract.objects.all(),
+        request.auth,
+        data.pop("contract_id"),
+        field="contract_id",
+        message=_("Unknown contract."),
+    )
     return Status(
         201, services.plan_create(actor=request.auth, contract=contract, **_refs(request.auth, data, contract))
     )
@@ -107,16 +125,26 @@ def plan_update(request, plan_id: int, payload: PlanPatch):
     """Change a plan; a new schedule moves only the future visits nobody started."""
     found = selectors.plan_get_for_user(user=request.auth, pk=plan_id)
     require(request.auth, "inspections.plan")
-    changes = patch_changes(payload, nullable=("subsystem_id", "engineer_id", "interval_days", "window_start",
-                                               "window_end", "expected_version"))  # fmt: skip
+    changes = patch_changes(
+        payload,
+        nullable=("subsystem_id", "engineer_id", "interval_days", "window_start", "window_end", "expected_version"),
+    )
     expected = changes.pop("expected_version", None)
     values = _refs(request.auth, changes, found.contract)
     return services.plan_update(plan=found, actor=request.auth, expected_version=expected, **values)
 
 
 @router.get("/visits", response=list[VisitOut])
-def visits(request, status: str = "", plan_id: Id | None = None, start: SaneDate | None = None,
-           end: SaneDate | None = None, mine: bool = False, offset: Offset = 0, limit: BoundedInt = 100):  # fmt: skip
+def visits(
+    request,
+    status: str = "",
+    plan_id: Id | None = None,
+    start: SaneDate | None = None,
+    end: SaneDate | None = None,
+    mine: bool = False,
+    offset: Offset = 0,
+    limit: BoundedInt = 100,
+):
     if status and status not in VisitStatus.values:
         raise ValidationError({"status": [_("Unknown status.")]})
     limit = max(1, min(limit, MAX_LIMIT))
@@ -182,8 +210,9 @@ def visit_pdf(request, visit_id: int):
     if found.status not in (VisitStatus.COMPLETED, VisitStatus.SIGNED):
         from weibao.core.exceptions import TransitionNotAllowed
 
-        raise TransitionNotAllowed(current=found.status, requested="report",
-                                   message=_("The report exists once the visit is completed."))  # fmt: skip
+        raise TransitionNotAllowed(
+            current=found.status, requested="report", message=_("The report exists once the visit is completed.")
+        )
     response = HttpResponse(pdf.render_report(found), content_type="application/pdf")
     response["Content-Disposition"] = f'attachment; filename="{pdf.filename(found)}"'
     return response
@@ -197,5 +226,11 @@ def planned_vs_done(request, contract_id: int, start: SaneDate, end: SaneDate):
     if end < start or (end - start) > dt.timedelta(days=3660):
         raise ValidationError({"end": [_("Choose an end after the start (at most ten years).")]})
     counts = selectors.planned_vs_done(contract, start, end)
-    return {"contract_id": contract.pk, "start": start, "end": end, "planned": counts.planned, "done": counts.done,
-            "missed": counts.missed}  # fmt: skip
+    return {
+        "contract_id": contract.pk,
+        "start": start,
+        "end": end,
+        "planned": counts.planned,
+        "done": counts.done,
+        "missed": counts.missed,
+    }

@@ -37,12 +37,12 @@ class VisitStatus(models.TextChoices):
 
 
 VISIT_BADGE = {
-    VisitStatus.PLANNED: "grey",
-    VisitStatus.IN_PROGRESS: "blue",
-    VisitStatus.COMPLETED: "orange",
-    VisitStatus.SIGNED: "green",
-    VisitStatus.MISSED: "red",
-    VisitStatus.CANCELLED: "grey",
+    VisitStatus.PLANNED: "muted",
+    VisitStatus.IN_PROGRESS: "info",
+    VisitStatus.COMPLETED: "warn",
+    VisitStatus.SIGNED: "ok",
+    VisitStatus.MISSED: "danger",
+    VisitStatus.CANCELLED: "muted",
 }
 # A visit counts as done for the SLA report once the engineer completed it (signed or not).
 DONE_STATUSES = frozenset({VisitStatus.COMPLETED, VisitStatus.SIGNED})
@@ -57,4 +57,4 @@ class Risk(models.TextChoices):
     HIGH = "high", _("High")
 
 
-RISK_BADGE = {Risk.NONE: "grey", Risk.LOW: "blue", Risk.MEDIUM: "orange", Risk.HIGH: "red"}
+RISK_BADGE = {Risk.NONE: "muted", Risk.LOW: "info", Risk.MEDIUM: "warn", Risk.HIGH: "danger"}

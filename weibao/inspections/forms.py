@@ -47,8 +47,9 @@ class PlanForm(forms.Form):
     subsystem = forms.ModelChoiceField(label=_("Subsystem"), queryset=Subsystem.objects.none(), required=False)
     template = forms.ModelChoiceField(label=_("Checklist"), queryset=ChecklistTemplate.objects.filter(active=True))
     frequency = forms.ChoiceField(label=_("Frequency"), choices=Frequency.choices)
-    interval_days = forms.IntegerField(label=_("Every N working days"), required=False,
-                                       help_text=_("Only for “every N working days”."))  # fmt: skip
+    interval_days = forms.IntegerField(
+        label=_("Every N working days"), required=False, help_text=_("Only for “every N working days”.")
+    )
     starts_on = forms.DateField(label=_("First visit from"), widget=DATE)
     window_start = forms.TimeField(label=_("Preferred window from"), required=False, widget=TIME)
     window_end = forms.TimeField(label=_("Preferred window to"), required=False, widget=TIME)
@@ -76,17 +77,30 @@ class VisitAnswersForm(forms.Form):
             prefix = f"a{answer.pk}_"
             if answer.kind == ItemKind.YES_NO:
                 initial = "" if answer.value_bool is None else ("yes" if answer.value_bool else "no")
-                value = forms.ChoiceField(label=answer.text, required=False, initial=initial, widget=forms.RadioSelect,
-                                          choices=[("yes", _("Yes")), ("no", _("No"))])  # fmt: skip
+                value = forms.ChoiceField(
+                    label=answer.text,
+                    required=False,
+                    initial=initial,
+                    widget=forms.RadioSelect,
+                    choices=[("yes", _("Yes")), ("no", _("No"))],
+                )
             elif answer.kind == ItemKind.READING:
                 initial = "" if answer.value_number is None else f"{answer.value_number.normalize():f}"
-                value = forms.CharField(label=f"{answer.text} ({answer.unit})" if answer.unit else answer.text,
-                                        required=False, initial=initial, max_length=30,
-                                        help_text=answer.limits,
-                                        widget=forms.TextInput(attrs={"inputmode": "decimal"}))  # fmt: skip
+                value = forms.CharField(
+                    label=f"{answer.text} ({answer.unit})" if answer.unit else answer.text,
+                    required=False,
+                    initial=initial,
+                    max_length=30,
+                    help_text=answer.limits,
+                    widget=forms.TextInput(attrs={"inputmode": "decimal"}),
+                )
             elif answer.kind == ItemKind.TEXT:
-                value = forms.CharField(label=answer.text, required=False, initial=answer.value_text,
-                                        widget=forms.Textarea(attrs={"rows": 2}))  # fmt: skip
+                value = forms.CharField(
+                    label=answer.text,
+                    required=False,
+                    initial=answer.value_text,
+                    widget=forms.Textarea(attrs={"rows": 2}),
+                )
             else:
                 value = None
             names = {}
@@ -96,8 +110,9 @@ class VisitAnswersForm(forms.Form):
             self.fields[prefix + "photo"] = CameraPhotoField(
                 label=_("Photo") if answer.kind == ItemKind.PHOTO else _("Photo (optional)")
             )
-            self.fields[prefix + "finding"] = forms.CharField(label=_("Finding"), required=False, initial=answer.finding,
-                                                              widget=forms.Textarea(attrs={"rows": 2}))  # fmt: skip
+            self.fields[prefix + "finding"] = forms.CharField(
+                label=_("Finding"), required=False, initial=answer.finding, widget=forms.Textarea(attrs={"rows": 2})
+            )
             self.fields[prefix + "risk"] = forms.ChoiceField(
                 label=_("Risk"), choices=Risk.choices, initial=answer.risk, required=False
             )
@@ -130,8 +145,9 @@ class VisitAnswersForm(forms.Form):
 
 class CompleteForm(forms.Form):
     risk_analysis = forms.CharField(label=_("Risk analysis"), required=False, widget=forms.Textarea(attrs={"rows": 3}))
-    recommendations = forms.CharField(label=_("Recommendations"), required=False,
-                                      widget=forms.Textarea(attrs={"rows": 3}))  # fmt: skip
+    recommendations = forms.CharField(
+        label=_("Recommendations"), required=False, widget=forms.Textarea(attrs={"rows": 3})
+    )
 
 
 class SignForm(forms.Form):

@@ -102,9 +102,13 @@ class InspectionPlan(VersionedModel):
         "customers.Site", on_delete=models.PROTECT, related_name="inspection_plans", verbose_name=_("site")
     )
     subsystem = models.ForeignKey(
-        "assets.Subsystem", on_delete=models.SET_NULL, null=True, blank=True, related_name="inspection_plans",
+        "assets.Subsystem",
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="inspection_plans",
         verbose_name=_("subsystem"),
-    )  # fmt: skip
+    )
     template = models.ForeignKey(
         ChecklistTemplate, on_delete=models.PROTECT, related_name="plans", verbose_name=_("checklist")
     )
@@ -116,9 +120,13 @@ class InspectionPlan(VersionedModel):
     window_start = models.TimeField(_("preferred window from"), null=True, blank=True)
     window_end = models.TimeField(_("preferred window to"), null=True, blank=True)
     engineer = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+",
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
         verbose_name=_("default engineer"),
-    )  # fmt: skip
+    )
     active = models.BooleanField(_("active"), default=True)
 
     class Meta:
@@ -149,20 +157,30 @@ class InspectionVisit(TimeStampedModel):
         InspectionPlan, on_delete=models.CASCADE, related_name="visits", verbose_name=_("plan"), db_index=False
     )
     organisation = models.ForeignKey(
-        "accounts.Organisation", on_delete=models.PROTECT, related_name="+", verbose_name=_("organisation"),
+        "accounts.Organisation",
+        on_delete=models.PROTECT,
+        related_name="+",
+        verbose_name=_("organisation"),
         db_index=False,
-    )  # fmt: skip
+    )
     contract = models.ForeignKey(
-        "contracts.Contract", on_delete=models.PROTECT, related_name="inspection_visits", verbose_name=_("contract"),
+        "contracts.Contract",
+        on_delete=models.PROTECT,
+        related_name="inspection_visits",
+        verbose_name=_("contract"),
         db_index=False,
-    )  # fmt: skip
+    )
     period_start = models.DateField(_("period"))
     scheduled_on = models.DateField(_("scheduled on"))
     status = models.CharField(_("status"), max_length=16, choices=VisitStatus.choices, default=VisitStatus.PLANNED)
     assignee = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="inspection_visits",
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="inspection_visits",
         verbose_name=_("engineer"),
-    )  # fmt: skip
+    )
     started_at = models.DateTimeField(_("started at"), null=True, blank=True)
     completed_at = models.DateTimeField(_("completed at"), null=True, blank=True)
     risk_analysis = models.TextField(_("risk analysis"), blank=True)
@@ -196,7 +214,7 @@ class InspectionVisit(TimeStampedModel):
 
     @property
     def badge(self) -> str:
-        return VISIT_BADGE.get(self.status, "grey")
+        return VISIT_BADGE.get(self.status, "muted")
 
     @property
     def is_done(self) -> bool:
@@ -231,9 +249,13 @@ class InspectionAnswer(TimeStampedModel):
     finding = models.TextField(_("finding"), blank=True)
     risk = models.CharField(_("risk"), max_length=8, choices=Risk.choices, default=Risk.NONE)
     workorder = models.ForeignKey(
-        "workorders.WorkOrder", on_delete=models.SET_NULL, null=True, blank=True, related_name="+",
+        "workorders.WorkOrder",
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
         verbose_name=_("work order"),
-    )  # fmt: skip
+    )
 
     class Meta:
         verbose_name = _("inspection answer")
@@ -245,7 +267,7 @@ class InspectionAnswer(TimeStampedModel):
 
     @property
     def risk_badge(self) -> str:
-        return RISK_BADGE.get(self.risk, "grey")
+        return RISK_BADGE.get(self.risk, "muted")
 
     @property
     def display_value(self) -> str:

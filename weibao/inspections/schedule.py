@@ -60,8 +60,9 @@ def first_visit_day(is_visit_day: Callable[[date], bool], start: date, last: dat
     return None
 
 
-def slots(*, frequency: str, interval_days: int | None, anchor: date, until: date,
-          is_visit_day: Callable[[date], bool]) -> Iterator[tuple[date, date]]:  # fmt: skip
+def slots(
+    *, frequency: str, interval_days: int | None, anchor: date, until: date, is_visit_day: Callable[[date], bool]
+) -> Iterator[tuple[date, date]]:
     """(period start, scheduled day) of every visit from `anchor` whose period starts on or before `until`."""
     if frequency == Frequency.WORKING_DAYS:
         if not interval_days or interval_days < 1:

@@ -80,17 +80,33 @@ def demo(*, stdout) -> None:
     from weibao.assets.models import Subsystem
 
     subsystem = Subsystem.objects.filter(project__customer=contract.customer, kind="network").first()
-    plan = services.plan_create(actor=manager, contract=contract, site=site, subsystem=subsystem,
-                                template=templates["network"], name=PLAN_NAME, frequency="monthly", starts_on=start,
-                                engineer=field, window_start=dt.time(9), window_end=dt.time(12), today=start)  # fmt: skip
+    plan = services.plan_create(
+        actor=manager,
+        contract=contract,
+        site=site,
+        subsystem=subsystem,
+        template=templates["network"],
+        name=PLAN_NAME,
+        frequency="monthly",
+        starts_on=start,
+        engineer=field,
+        window_start=dt.time(9),
+        window_end=dt.time(12),
+        today=start,
+    )
     past = list(plan.visits.filter(scheduled_on__lt=today).order_by("scheduled_on"))
     signature = "data:image/png;base64," + __import__("base64").b64encode(_stroke(3)).decode()
     # The older past visits were done and signed; the latest past one was missed; the rest are due.
     for i, visit in enumerate(past[:-1]):
         services.visit_start(visit=visit, actor=field)
         answers = {a.text: a for a in visit.answers.all()}
-        values = {"核心交换机堆叠状态正常、无告警灯": "yes", "核心交换机 CPU 占用率": "35", "中心机房温度": "23",
-                  "UPS 后备时间": "45", "日志告警摘要": "无严重告警"}  # fmt: skip
+        values = {
+            "核心交换机堆叠状态正常、无告警灯": "yes",
+            "核心交换机 CPU 占用率": "35",
+            "中心机房温度": "23",
+            "UPS 后备时间": "45",
+            "日志告警摘要": "无严重告警",
+        }
         data = {answers[k].pk: {"value": v} for k, v in values.items()}
         if i == len(past) - 2:  # the latest done visit: a hot server room
             data[answers["中心机房温度"].pk] = {
@@ -100,18 +116,24 @@ def demo(*, stdout) -> None:
             }
         services.visit_record_answers(visit=visit, actor=field, answers=data)
         photo = answers["机柜正面照片"]
-        photo.photo.save("cabinet.png", __import__("django.core.files.base", fromlist=["ContentFile"]).ContentFile(
-            _stroke(i)), save=False)  # fmt: skip
+        photo.photo.save(
+            "cabinet.png",
+            __import__("django.core.files.base", fromlist=["ContentFile"]).ContentFile(_stroke(i)),
+            save=False,
+        )
         photo.answered = True
         photo.save()
         if i == len(past) - 2:
             services.finding_to_workorder(answer=answers["中心机房温度"], actor=field)
-        services.visit_complete(visit=visit, actor=field, risk_analysis="设备运行总体正常。",
-                                recommendations="保持每月巡检。")  # fmt: skip
+        services.visit_complete(
+            visit=visit, actor=field, risk_analysis="设备运行总体正常。", recommendations="保持每月巡检。"
+        )
         services.visit_sign(visit=visit, actor=field, customer_name="周主任", customer_signature=signature)
     missed = services.visits_mark_missed(today=today)
-    stdout.write(f"  inspections: plan with {len(past) - 1} signed, {len(missed)} missed and "
-                 f"{plan.visits.filter(status=VisitStatus.PLANNED).count()} due visits")  # fmt: skip
+    stdout.write(
+        f"  inspections: plan with {len(past) - 1} signed, {len(missed)} missed and "
+        f"{plan.visits.filter(status=VisitStatus.PLANNED).count()} due visits"
+    )
 
 
 def scale(*, n: int, stdout) -> None:
@@ -128,9 +150,8 @@ def scale(*, n: int, stdout) -> None:
     template = _templates(manager)["network"]
     have = set(InspectionPlan.objects.values_list("contract_id", flat=True))
     contracts = (
-        Contract.objects.filter(code__startswith="HT-S").exclude(pk__in=have)
-        .select_related("customer").order_by("pk")
-    )  # fmt: skip
+        Contract.objects.filter(code__startswith="HT-S").exclude(pk__in=have).select_related("customer").order_by("pk")
+    )
     today = timezone.localdate()
     rows = []
     sites = {}
@@ -139,13 +160,22 @@ def scale(*, n: int, stdout) -> None:
     for contract in contracts.iterator(chunk_size=2000):
         site_id = sites.get(contract.customer_id)
         if site_id is None:
-            site_id = sites[contract.customer_id] = Site.objects.filter(customer_id=contract.customer_id).values_list(
-                "pk", flat=True).first()  # fmt: skip
+            site_id = sites[contract.customer_id] = (
+                Site.objects.filter(customer_id=contract.customer_id).values_list("pk", flat=True).first()
+            )
         if site_id is None:
             continue
-        rows.append(InspectionPlan(contract=contract, organisation_id=contract.customer.organisation_id, site_id=site_id,
-                                   template=template, name="季度巡检", frequency="quarterly",
-                                   starts_on=max(today, contract.start_date)))  # fmt: skip
+        rows.append(
+            InspectionPlan(
+                contract=contract,
+                organisation_id=contract.customer.organisation_id,
+                site_id=site_id,
+                template=template,
+                name="季度巡检",
+                frequency="quarterly",
+                starts_on=max(today, contract.start_date),
+            )
+        )
     InspectionPlan.objects.bulk_create(rows, batch_size=2000)
     created = visits_generate_all(today=today)
     stdout.write(f"  inspections: {len(rows)} plans, {created} visits")

@@ -37,14 +37,22 @@ def plan_list(*, user, contract_id: int | None = None) -> QuerySet[InspectionPla
 
 def plan_get_for_user(*, user, pk: int) -> InspectionPlan:
     # The scoped fetch first: another organisation's row (or a vendor's look) is a 404, never a 403 that confirms it.
-    plan = get_for_user(plan_qs_for(user).select_related("contract__customer", "site", "template", "engineer"), user,
-                        pk=pk)  # fmt: skip
+    plan = get_for_user(
+        plan_qs_for(user).select_related("contract__customer", "site", "template", "engineer"), user, pk=pk
+    )
     require(user, "inspections.view")
     return plan
 
 
-def visit_list(*, user, status: str = "", plan_id: int | None = None, mine: bool = False,
-               start: dt.date | None = None, end: dt.date | None = None) -> QuerySet[InspectionVisit]:  # fmt: skip
+def visit_list(
+    *,
+    user,
+    status: str = "",
+    plan_id: int | None = None,
+    mine: bool = False,
+    start: dt.date | None = None,
+    end: dt.date | None = None,
+) -> QuerySet[InspectionVisit]:
     require(user, "inspections.view")
     qs = visit_qs_for(user).select_related("plan__site", "contract", "assignee")
     if status:
@@ -61,8 +69,9 @@ def visit_list(*, user, status: str = "", plan_id: int | None = None, mine: bool
 
 
 def visit_get_for_user(*, user, pk: int) -> InspectionVisit:
-    qs = visit_qs_for(user).select_related("plan__site__customer", "plan__template", "plan__subsystem", "contract",
-                                           "assignee")  # fmt: skip
+    qs = visit_qs_for(user).select_related(
+        "plan__site__customer", "plan__template", "plan__subsystem", "contract", "assignee"
+    )
     visit = get_for_user(qs, user, pk=pk)  # scoped first: 404 for another organisation or a vendor
     require(user, "inspections.view")
     return visit
@@ -106,9 +115,12 @@ def planned_vs_done_many(contract_ids: list[int], start: dt.date, end: dt.date) 
         .exclude(status=VisitStatus.CANCELLED)
         .values("contract_id")
         .order_by()
-        .annotate(planned=Count("pk"), done=Count("pk", filter=Q(status__in=DONE_STATUSES)),
-                  missed=Count("pk", filter=Q(status=VisitStatus.MISSED)))
-    )  # fmt: skip
+        .annotate(
+            planned=Count("pk"),
+            done=Count("pk", filter=Q(status__in=DONE_STATUSES)),
+            missed=Count("pk", filter=Q(status=VisitStatus.MISSED)),
+        )
+    )
     return {r["contract_id"]: PlannedVsDone(planned=r["planned"], done=r["done"], missed=r["missed"]) for r in rows}
 
 

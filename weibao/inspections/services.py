@@ -35,8 +35,19 @@ logger = logging.getLogger(__name__)
 HORIZON_DAYS = 365  # visits are generated a year ahead (never past the contract's end)
 MAX_ITEMS = 200
 BATCH = 5000  # plans per generation batch (each batch: one plan query, one floor query, one insert)
-PLAN_FIELDS = ("name", "site", "subsystem", "template", "frequency", "interval_days", "starts_on", "window_start",
-               "window_end", "engineer", "active")  # fmt: skip
+PLAN_FIELDS = (
+    "name",
+    "site",
+    "subsystem",
+    "template",
+    "frequency",
+    "interval_days",
+    "starts_on",
+    "window_start",
+    "window_end",
+    "engineer",
+    "active",
+)
 # Changing one of these moves the future visits; a new name or engineer does not.
 SCHEDULE_FIELDS = frozenset({"frequency", "interval_days", "starts_on", "active"})
 # The severity of the work order a finding opens, by its risk (SPEC §3 classes).
@@ -83,9 +94,17 @@ def _clean_items(items: Sequence[dict]) -> list[ChecklistItem]:
             errors[f"items.{i}.max_value"] = _("The upper limit is below the lower limit.")
         if kind != ItemKind.READING:
             low = high = None
-        result.append(ChecklistItem(position=i, kind=kind, text=text, unit=(raw.get("unit") or "").strip()[:20],
-                                    min_value=low, max_value=high,
-                                    photo_required=bool(raw.get("photo_required")) or kind == ItemKind.PHOTO))  # fmt: skip
+        result.append(
+            ChecklistItem(
+                position=i,
+                kind=kind,
+                text=text,
+                unit=(raw.get("unit") or "").strip()[:20],
+                min_value=low,
+                max_value=high,
+                photo_required=bool(raw.get("photo_required")) or kind == ItemKind.PHOTO,
+            )
+        )
     if errors:
         raise ValidationError(errors)
     return result
@@ -171,15 +190,19 @@ def plan_create(*, actor: User, contract: Contract, today: dt.date | None = None
         values["interval_days"] = None
     _check_plan(contract=contract, values=values)
     values["name"] = values["name"].strip()[:200]
-    plan = InspectionPlan.objects.create(contract=contract, organisation_id=contract.customer.organisation_id,
-                                         **{k: v for k, v in values.items() if k in PLAN_FIELDS})  # fmt: skip
+    plan = InspectionPlan.objects.create(
+        contract=contract,
+        organisation_id=contract.customer.organisation_id,
+        **{k: v for k, v in values.items() if k in PLAN_FIELDS},
+    )
     visits_generate(plan=plan, today=today)
     return plan
 
 
 @transaction.atomic
-def plan_update(*, plan: InspectionPlan, actor: User, expected_version: int | None = None,
-                today: dt.date | None = None, **changes) -> InspectionPlan:  # fmt: skip
+def plan_update(
+    *, plan: InspectionPlan, actor: User, expected_version: int | None = None, today: dt.date | None = None, **changes
+) -> InspectionPlan:
     """Change a plan. A change of schedule drops the future visits nobody started and generates them anew; past,
     started, done and missed visits stay as they are."""
     require(actor, "inspections.plan")
@@ -217,8 +240,9 @@ def plan_update(*, plan: InspectionPlan, actor: User, expected_version: int | No
 # --- generation ---------------------------------------------------------------------------------------------------
 
 
-def _plan_visits(plan: InspectionPlan, *, today: dt.date, floor: dt.date | None, horizon_days: int,
-                 is_visit_day) -> list[tuple]:  # fmt: skip
+def _plan_visits(
+    plan: InspectionPlan, *, today: dt.date, floor: dt.date | None, horizon_days: int, is_visit_day
+) -> list[tuple]:
     """The visits to insert for one plan, as (plan, organisation, contract, period start, day, engineer) tuples:
     periods after `floor` (the last existing visit's period), scheduled from today (or the plan's start) to the
     horizon, never past the contract's end."""
@@ -226,8 +250,13 @@ def _plan_visits(plan: InspectionPlan, *, today: dt.date, floor: dt.date | None,
     until = min(contract.end_date, today + dt.timedelta(days=horizon_days))
     start_from = max(today, plan.starts_on, contract.start_date)
     rows = []
-    for period_start, day in schedule.slots(frequency=plan.frequency, interval_days=plan.interval_days,
-                                            anchor=plan.starts_on, until=until, is_visit_day=is_visit_day):  # fmt: skip
+    for period_start, day in schedule.slots(
+        frequency=plan.frequency,
+        interval_days=plan.interval_days,
+        anchor=plan.starts_on,
+        until=until,
+        is_visit_day=is_visit_day,
+    ):
         if (floor is not None and period_start <= floor) or day < start_from or day > until:
             continue
         rows.append((plan.pk, plan.organisation_id, contract.pk, period_start, day, plan.engineer_id))
@@ -242,8 +271,9 @@ def _insert_visits(rows: list[tuple]) -> int:
         return 0
     if connection.vendor != "postgresql":
         fields = ("plan_id", "organisation_id", "contract_id", "period_start", "scheduled_on", "assignee_id")
-        made = InspectionVisit.objects.bulk_create([InspectionVisit(**dict(zip(fields, r, strict=True))) for r in rows],
-                                                   batch_size=2000, ignore_conflicts=True)  # fmt: skip
+        made = InspectionVisit.objects.bulk_create(
+            [InspectionVisit(**dict(zip(fields, r, strict=True))) for r in rows], batch_size=2000, ignore_conflicts=True
+        )
         return len(made)
     table = InspectionVisit._meta.db_table
     sql = (
@@ -273,8 +303,9 @@ def visits_generate_all(*, today: dt.date | None = None, horizon_days: int = HOR
     today = today or timezone.localdate()
     qs = (
         InspectionPlan.objects.filter(active=True, contract__status="active", contract__end_date__gte=today)
-        .select_related("contract__calendar").order_by("pk")
-    )  # fmt: skip
+        .select_related("contract__calendar")
+        .order_by("pk")
+    )
     created, last = 0, 0
     while True:
         plans = list(qs.filter(pk__gt=last)[:batch])
@@ -291,9 +322,11 @@ def _generate(plans: Iterable[InspectionPlan], *, today: dt.date, horizon_days: 
     # The batch's plans are a primary-key range: a range on the unique (plan, period) index, not a list of ids.
     ids = [p.pk for p in plans]
     floors = dict(
-        InspectionVisit.objects.filter(plan_id__gte=min(ids), plan_id__lte=max(ids)).values("plan_id")
-        .annotate(last=Max("period_start")).values_list("plan_id", "last")
-    )  # fmt: skip
+        InspectionVisit.objects.filter(plan_id__gte=min(ids), plan_id__lte=max(ids))
+        .values("plan_id")
+        .annotate(last=Max("period_start"))
+        .values_list("plan_id", "last")
+    )
     tests: dict[int, object] = {}
     rows: list[tuple] = []
     for plan in plans:
@@ -301,8 +334,9 @@ def _generate(plans: Iterable[InspectionPlan], *, today: dt.date, horizon_days: 
         test = tests.get(calendar.pk)
         if test is None:
             test = tests[calendar.pk] = schedule.visit_day_test(calendar.working_calendar())
-        rows.extend(_plan_visits(plan, today=today, floor=floors.get(plan.pk), horizon_days=horizon_days,
-                                 is_visit_day=test))  # fmt: skip
+        rows.extend(
+            _plan_visits(plan, today=today, floor=floors.get(plan.pk), horizon_days=horizon_days, is_visit_day=test)
+        )
     return _insert_visits(rows)
 
 
@@ -329,21 +363,28 @@ def visits_assign_upcoming(*, today: dt.date | None = None, days: int = 7) -> in
 
     today = today or timezone.localdate()
     visits = list(
-        InspectionVisit.objects.filter(status=VisitStatus.PLANNED, assignee__isnull=True, scheduled_on__gte=today,
-                                       scheduled_on__lte=today + dt.timedelta(days=days))
+        InspectionVisit.objects.filter(
+            status=VisitStatus.PLANNED,
+            assignee__isnull=True,
+            scheduled_on__gte=today,
+            scheduled_on__lte=today + dt.timedelta(days=days),
+        )
         .select_related("plan__site__region", "plan__site__customer__branch", "plan__template")
         .order_by("scheduled_on", "pk")[:500]
-    )  # fmt: skip
+    )
     load: dict[int, int] = {}
     assigned = 0
     for visit in visits:
         site = visit.plan.site
         at = timezone.make_aware(dt.datetime.combine(visit.scheduled_on, visit.plan.window_start or dt.time(9)))
         suggestions = suggest_engineers(
-            branch=getattr(site.customer, "branch", None), region=site.region,
-            skills=skills_for_subsystem_kinds([visit.plan.template.subsystem_kind]), at=at, load_by_engineer=load,
+            branch=getattr(site.customer, "branch", None),
+            region=site.region,
+            skills=skills_for_subsystem_kinds([visit.plan.template.subsystem_kind]),
+            at=at,
+            load_by_engineer=load,
             limit=1,
-        )  # fmt: skip
+        )
         if not suggestions:
             continue
         engineer = suggestions[0].engineer
@@ -368,9 +409,10 @@ def _check_org(actor: User, visit: InspectionVisit, perm: str) -> None:
 
 def _refuse(visit: InspectionVisit, requested: str) -> TransitionNotAllowed:
     return TransitionNotAllowed(
-        current=str(VisitStatus(visit.status).label), requested=requested,
+        current=str(VisitStatus(visit.status).label),
+        requested=requested,
         message=_("Not possible while the visit is “%(status)s”.") % {"status": VisitStatus(visit.status).label},
-    )  # fmt: skip
+    )
 
 
 @transaction.atomic
@@ -384,12 +426,22 @@ def visit_start(*, visit: InspectionVisit, actor: User) -> InspectionVisit:
     if locked.status not in (VisitStatus.PLANNED, VisitStatus.MISSED):
         raise _refuse(locked, str(VisitStatus.IN_PROGRESS.label))
     items = list(locked.plan.template.items.order_by("position", "id"))
-    InspectionAnswer.objects.bulk_create([
-        InspectionAnswer(visit=locked, item=item, position=item.position, kind=item.kind, text=item.text,
-                         unit=item.unit, min_value=item.min_value, max_value=item.max_value,
-                         photo_required=item.photo_required)
-        for item in items
-    ])  # fmt: skip
+    InspectionAnswer.objects.bulk_create(
+        [
+            InspectionAnswer(
+                visit=locked,
+                item=item,
+                position=item.position,
+                kind=item.kind,
+                text=item.text,
+                unit=item.unit,
+                min_value=item.min_value,
+                max_value=item.max_value,
+                photo_required=item.photo_required,
+            )
+            for item in items
+        ]
+    )
     locked.status = VisitStatus.IN_PROGRESS
     locked.started_at = timezone.now()
     if locked.assignee_id is None:
@@ -451,8 +503,16 @@ def visit_record_answers(*, visit: InspectionVisit, actor: User, answers: dict[i
         photo = data.get("photo")
         if photo:
             try:
-                check_upload(photo, allowed={".jpg": "image/jpeg", ".jpeg": "image/jpeg", ".png": "image/png",
-                                             ".webp": "image/webp", ".heic": "image/heic"})  # fmt: skip
+                check_upload(
+                    photo,
+                    allowed={
+                        ".jpg": "image/jpeg",
+                        ".jpeg": "image/jpeg",
+                        ".png": "image/png",
+                        ".webp": "image/webp",
+                        ".heic": "image/heic",
+                    },
+                )
             except ValidationError as exc:
                 errors[f"{prefix}.photo"] = " ".join(exc.messages)
             else:
@@ -477,8 +537,9 @@ def visit_record_answers(*, visit: InspectionVisit, actor: User, answers: dict[i
 
 
 @transaction.atomic
-def visit_complete(*, visit: InspectionVisit, actor: User, risk_analysis: str = "",
-                   recommendations: str = "") -> InspectionVisit:  # fmt: skip
+def visit_complete(
+    *, visit: InspectionVisit, actor: User, risk_analysis: str = "", recommendations: str = ""
+) -> InspectionVisit:
     """The engineer finishes: every item answered, every required photo taken; the report awaits the signature."""
     _check_org(actor, visit, "inspections.perform")
     locked = _lock_visit(visit)
@@ -516,20 +577,30 @@ def finding_to_workorder(*, answer: InspectionAnswer, actor: User):
     if locked.risk == Risk.NONE and not locked.out_of_limit:
         raise ValidationError({"risk": _("Only a finding with a risk becomes a work order.")}, code="no_risk")
     plan = visit.plan
-    lines = [_("Inspection finding (%(plan)s, %(day)s): %(item)s") % {"plan": plan.name, "day": visit.scheduled_on,
-                                                                      "item": locked.text}]  # fmt: skip
+    lines = [
+        _("Inspection finding (%(plan)s, %(day)s): %(item)s")
+        % {"plan": plan.name, "day": visit.scheduled_on, "item": locked.text}
+    ]
     if locked.answered:
-        lines.append(_("Answer: %(value)s") % {"value": locked.display_value}
-                     + (f" ({_('limits')} {locked.limits})" if locked.limits else ""))  # fmt: skip
+        lines.append(
+            _("Answer: %(value)s") % {"value": locked.display_value}
+            + (f" ({_('limits')} {locked.limits})" if locked.limits else "")
+        )
     if locked.finding:
         lines.append(locked.finding)
     devices = list(plan.subsystem.devices.all()[:1]) if plan.subsystem_id else []
     wo = workorder_create(
-        actor=actor, customer=plan.site.customer, site=plan.site, channel=IntakeChannel.FIELD,
-        symptom="\n".join(lines), severity=RISK_SEVERITY.get(locked.risk, "D"), devices=devices,
-        source_ref=f"inspection:{visit.pk}:{locked.pk}", service_kind="inspection",
+        actor=actor,
+        customer=plan.site.customer,
+        site=plan.site,
+        channel=IntakeChannel.FIELD,
+        symptom="\n".join(lines),
+        severity=RISK_SEVERITY.get(locked.risk, "D"),
+        devices=devices,
+        source_ref=f"inspection:{visit.pk}:{locked.pk}",
+        service_kind="inspection",
         title=(_("Inspection: %(item)s") % {"item": locked.text})[:200],
-    )  # fmt: skip
+    )
     locked.workorder = wo
     locked.save(update_fields=["workorder", "updated_at"])
     answer.workorder = wo
@@ -537,8 +608,9 @@ def finding_to_workorder(*, answer: InspectionAnswer, actor: User):
 
 
 @transaction.atomic
-def visit_sign(*, visit: InspectionVisit, actor: User, customer_name: str, customer_signature,
-               engineer_signature=None) -> InspectionVisit:  # fmt: skip
+def visit_sign(
+    *, visit: InspectionVisit, actor: User, customer_name: str, customer_signature, engineer_signature=None
+) -> InspectionVisit:
     """The customer signs the completed report (on the engineer's phone or in the portal); the PDF is then
     e-mailed to the customer's contacts. Signatures are the pad's PNG data URL, checked like the service form's."""
     from weibao.onsite.signatures import signature_from_data_url
@@ -552,8 +624,10 @@ def visit_sign(*, visit: InspectionVisit, actor: User, customer_name: str, custo
     if not name:
         errors["customer_name"] = _("Enter the name of the person signing.")
     files = {}
-    for field, value, required in (("customer_signature", customer_signature, True),
-                                   ("engineer_signature", engineer_signature, False)):  # fmt: skip
+    for field, value, required in (
+        ("customer_signature", customer_signature, True),
+        ("engineer_signature", engineer_signature, False),
+    ):
         if not value and not required:
             continue
         try:

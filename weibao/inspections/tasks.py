@@ -50,12 +50,14 @@ def escalate_missed(*, visit_ids: list[int]) -> int:
 
     visits = list(
         InspectionVisit.objects.filter(pk__in=visit_ids, status=VisitStatus.MISSED, missed_notified_at__isnull=True)
-        .select_related("plan__site", "contract", "assignee").order_by("scheduled_on")
-    )  # fmt: skip
+        .select_related("plan__site", "contract", "assignee")
+        .order_by("scheduled_on")
+    )
     to = list(
-        User.objects.filter(role__in=[Role.SERVICE_MANAGER], is_active=True).exclude(email="")
+        User.objects.filter(role__in=[Role.SERVICE_MANAGER], is_active=True)
+        .exclude(email="")
         .values_list("email", flat=True)
-    )  # fmt: skip
+    )
     if not visits or not to:
         return 0
     with translation.override(LANGUAGE):
@@ -77,8 +79,9 @@ def report_deliver(*, visit_id: int) -> dict:
 
     visit = (
         InspectionVisit.objects.select_related("plan__site__customer", "contract", "assignee")
-        .filter(pk=visit_id, status=VisitStatus.SIGNED).first()
-    )  # fmt: skip
+        .filter(pk=visit_id, status=VisitStatus.SIGNED)
+        .first()
+    )
     if visit is None:
         return {"skipped": "not signed"}
     customer = visit.plan.site.customer

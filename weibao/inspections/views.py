@@ -30,8 +30,19 @@ from weibao.inspections.forms import (
 )
 from weibao.inspections.models import InspectionVisit
 
-PLAN_FORM_FIELDS = ("name", "site", "subsystem", "template", "frequency", "interval_days", "starts_on",
-                    "window_start", "window_end", "engineer", "active")  # fmt: skip
+PLAN_FORM_FIELDS = (
+    "name",
+    "site",
+    "subsystem",
+    "template",
+    "frequency",
+    "interval_days",
+    "starts_on",
+    "window_start",
+    "window_end",
+    "engineer",
+    "active",
+)
 
 
 # --- visits -------------------------------------------------------------------------------------------------------
@@ -53,10 +64,18 @@ def visit_list(request: HttpRequest) -> HttpResponse:
     missed = []
     if has_perm(request.user, "inspections.plan") and not status:
         missed = list(selectors.overdue_for_manager(user=request.user, limit=20))
-    return render(request, "inspections/visit_list.html", {
-        "page": page, "status": status, "mine": mine, "statuses": VisitStatus.choices, "missed": missed,
-        "can_plan": has_perm(request.user, "inspections.plan"),
-    })  # fmt: skip
+    return render(
+        request,
+        "inspections/visit_list.html",
+        {
+            "page": page,
+            "status": status,
+            "mine": mine,
+            "statuses": VisitStatus.choices,
+            "missed": missed,
+            "can_plan": has_perm(request.user, "inspections.plan"),
+        },
+    )
 
 
 def _visit_context(request, visit: InspectionVisit, **forms) -> dict:
@@ -197,9 +216,12 @@ def visit_pdf(request: HttpRequest, pk: int) -> HttpResponse:
     """The inspection report as a PDF (completed or signed visits)."""
     visit = selectors.visit_get_for_user(user=request.user, pk=pk)
     if visit.status not in (VisitStatus.COMPLETED, VisitStatus.SIGNED):
-        return render(request, "inspections/visit_detail.html",
-                      _visit_context(request, visit, error=_("The report exists once the visit is completed.")),
-                      status=409)  # fmt: skip
+        return render(
+            request,
+            "inspections/visit_detail.html",
+            _visit_context(request, visit, error=_("The report exists once the visit is completed.")),
+            status=409,
+        )
     response = HttpResponse(pdf.render_report(visit), content_type="application/pdf")
     response["Content-Disposition"] = f'attachment; filename="{pdf.filename(visit)}"'
     return response
@@ -217,9 +239,16 @@ def plan_list(request: HttpRequest) -> HttpResponse:
         contract = _contract_for(request, code)
     plans = selectors.plan_list(user=request.user, contract_id=contract.pk if contract else None)
     page = Paginator(plans, 50).get_page(request.GET.get("page"))
-    return render(request, "inspections/plan_list.html", {
-        "page": page, "contract": contract, "code": code, "can_plan": has_perm(request.user, "inspections.plan"),
-    })  # fmt: skip
+    return render(
+        request,
+        "inspections/plan_list.html",
+        {
+            "page": page,
+            "contract": contract,
+            "code": code,
+            "can_plan": has_perm(request.user, "inspections.plan"),
+        },
+    )
 
 
 def _contract_for(request, code: str):
@@ -262,8 +291,9 @@ def plan_detail(request: HttpRequest, pk: int) -> HttpResponse:
             if form.is_valid():
                 values = {k: form.cleaned_data.get(k) for k in PLAN_FORM_FIELDS}
                 try:
-                    services.plan_update(plan=plan, actor=request.user,
-                                         expected_version=form.cleaned_data.get("version"), **values)  # fmt: skip
+                    services.plan_update(
+                        plan=plan, actor=request.user, expected_version=form.cleaned_data.get("version"), **values
+                    )
                 except StaleEdit as exc:
                     error, status = exc.message, 409
                 except ValidationError as exc:
@@ -276,9 +306,17 @@ def plan_detail(request: HttpRequest, pk: int) -> HttpResponse:
     elif request.method == "POST":
         require(request.user, "inspections.plan")
     visits = selectors.visit_list(user=request.user, plan_id=plan.pk)
-    return render(request, "inspections/plan_detail.html", {
-        "plan": plan, "form": form, "visits": visits[:200], "error": error,
-    }, status=status)  # fmt: skip
+    return render(
+        request,
+        "inspections/plan_detail.html",
+        {
+            "plan": plan,
+            "form": form,
+            "visits": visits[:200],
+            "error": error,
+        },
+        status=status,
+    )
 
 
 @login_required

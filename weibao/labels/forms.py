@@ -9,14 +9,20 @@ from weibao.workorders.forms import MultipleFileField, MultipleFileInput
 class PhoneForm(forms.Form):
     """The scan page's first step for someone without an account: the mobile number the code goes to."""
 
-    phone = forms.CharField(label=_("Your mobile number"), max_length=32,
-                            widget=forms.TextInput(attrs={"inputmode": "tel", "autocomplete": "tel"}))  # fmt: skip
+    phone = forms.CharField(
+        label=_("Your mobile number"),
+        max_length=32,
+        widget=forms.TextInput(attrs={"inputmode": "tel", "autocomplete": "tel"}),
+    )
 
 
 class CodeForm(forms.Form):
     phone = forms.CharField(max_length=32, widget=forms.HiddenInput)
-    code = forms.CharField(label=_("Code from the SMS"), max_length=12,
-                           widget=forms.TextInput(attrs={"inputmode": "numeric", "autocomplete": "one-time-code"}))  # fmt: skip
+    code = forms.CharField(
+        label=_("Code from the SMS"),
+        max_length=12,
+        widget=forms.TextInput(attrs={"inputmode": "numeric", "autocomplete": "one-time-code"}),
+    )
 
 
 class ScanReportForm(forms.Form):

@@ -65,9 +65,13 @@ class ScanCode(TimeStampedModel):
 
     label = models.ForeignKey(Label, on_delete=models.CASCADE, related_name="codes", verbose_name=_("label"))
     contact = models.ForeignKey(
-        "customers.Contact", on_delete=models.CASCADE, null=True, blank=True, related_name="+",
+        "customers.Contact",
+        on_delete=models.CASCADE,
+        null=True,
+        blank=True,
+        related_name="+",
         verbose_name=_("contact"),
-    )  # fmt: skip
+    )
     phone_key = models.CharField(_("phone key"), max_length=32, db_index=True)
     code_hash = models.CharField(max_length=100)  # "<salt>$<hex HMAC-SHA256>"
     expires_at = models.DateTimeField(_("expires at"))

@@ -16,8 +16,9 @@ def label_in_force(*, device) -> Label | None:
     return Label.objects.filter(device=device, revoked_at__isnull=True).first()
 
 
-def sheet_devices(*, user, site_id: int | None = None, project_id: int | None = None,
-                  device_id: int | None = None) -> QuerySet:  # fmt: skip
+def sheet_devices(
+    *, user, site_id: int | None = None, project_id: int | None = None, device_id: int | None = None
+) -> QuerySet:
     """The devices of one site, project or device the user can see (404 through the scoping selectors for anything
     outside the user's organisation), in the order they hang: location, then name. Retired devices get no label."""
     from weibao.assets.choices import DeviceStatus
@@ -53,15 +54,20 @@ def sheet_context(*, devices, labels: dict[int, Label], columns: int, rows: int,
     cells = []
     for device in devices:
         label = labels[device.pk]
-        cells.append({
-            "name": device.name or device.model, "model": device.model, "serial": device.serial_number,
-            "site": device.site.name, "location": device.location, "qr": label_qr(scan_url(label)),
-        })  # fmt: skip
+        cells.append(
+            {
+                "name": device.name or device.model,
+                "model": device.model,
+                "serial": device.serial_number,
+                "site": device.site.name,
+                "location": device.location,
+                "qr": label_qr(scan_url(label)),
+            }
+        )
     per_page = columns * rows
     pages = []
     for start in range(0, len(cells), per_page):
         chunk = cells[start : start + per_page]
         chunk += [None] * (per_page - len(chunk))
         pages.append([chunk[r * columns : (r + 1) * columns] for r in range(rows)])
-    return {"pages": pages, "columns": columns, "rows": rows, "hotline": hotline, "title": title,
-            "count": len(cells)}  # fmt: skip
+    return {"pages": pages, "columns": columns, "rows": rows, "hotline": hotline, "title": title, "count": len(cells)}

@@ -41,8 +41,12 @@ class LabelUnavailable(Exception):
 
 
 def _new_label(device, actor) -> Label:
-    return Label(organisation_id=device.organisation_id, device=device, token=secrets.token_urlsafe(TOKEN_BYTES),
-                 created_by=actor)  # fmt: skip
+    return Label(
+        organisation_id=device.organisation_id,
+        device=device,
+        token=secrets.token_urlsafe(TOKEN_BYTES),
+        created_by=actor,
+    )
 
 
 @transaction.atomic
@@ -96,8 +100,9 @@ def label_for_scan(*, token: str) -> Label:
     if 0 < len(token) <= 64:
         label = (
             Label.objects.select_related("device__customer", "device__site", "device__project", "device__vendor")
-            .filter(token=token).first()
-        )  # fmt: skip
+            .filter(token=token)
+            .first()
+        )
     if label is None:
         raise LabelUnavailable("unknown")
     if label.revoked_at is not None:
@@ -123,9 +128,10 @@ def _contact_for(label: Label, phone: str):
     if len(digits) < 7:
         return None
     contacts = [
-        c for c in Contact.objects.filter(customer_id=label.device.customer_id)
+        c
+        for c in Contact.objects.filter(customer_id=label.device.customer_id)
         if digits in {phone_digits(c.mobile), phone_digits(c.phone)}
-    ]  # fmt: skip
+    ]
     return contacts[0] if len(contacts) == 1 else None
 
 
@@ -136,8 +142,9 @@ class CodeRequest:
 
 
 @transaction.atomic
-def scan_code_request(*, label: Label, phone: str, client_ip: str | None, now: datetime.datetime | None = None
-                      ) -> CodeRequest:  # fmt: skip
+def scan_code_request(
+    *, label: Label, phone: str, client_ip: str | None, now: datetime.datetime | None = None
+) -> CodeRequest:
     """Send a one-time code to `phone` when it is a contact of the label's customer. Rate-limited per number, per
     label and per client address (ValidationError past a limit); an unknown number is recorded but gets no SMS."""
     from weibao.notifications.choices import Notice
@@ -162,9 +169,13 @@ def scan_code_request(*, label: Label, phone: str, client_ip: str | None, now: d
     code = "".join(secrets.choice("0123456789") for _i in range(CODE_DIGITS))
     salt = secrets.token_hex(8)
     row = ScanCode.objects.create(
-        label=label, contact=contact, phone_key=key, code_hash=f"{salt}${_code_hash(code, salt)}",
-        expires_at=now + datetime.timedelta(minutes=conf.get("WEIBAO_SCAN_CODE_MINUTES")), client_ip=client_ip,
-    )  # fmt: skip
+        label=label,
+        contact=contact,
+        phone_key=key,
+        code_hash=f"{salt}${_code_hash(code, salt)}",
+        expires_at=now + datetime.timedelta(minutes=conf.get("WEIBAO_SCAN_CODE_MINUTES")),
+        client_ip=client_ip,
+    )
     sent = False
     if contact is not None:
         text = _("Your one-time code to report a fault at %(site)s.") % {"site": label.device.site}
@@ -187,9 +198,11 @@ def scan_code_verify(*, label: Label, phone: str, code: str, now: datetime.datet
 @transaction.atomic
 def _check_code(*, label: Label, phone: str, code: str, now: datetime.datetime):
     row = (
-        ScanCode.objects.select_for_update().filter(label=label, phone_key=suffix_key(phone), used_at__isnull=True)
-        .order_by("-created_at", "-pk").first()
-    )  # fmt: skip
+        ScanCode.objects.select_for_update()
+        .filter(label=label, phone_key=suffix_key(phone), used_at__isnull=True)
+        .order_by("-created_at", "-pk")
+        .first()
+    )
     if row is None or row.expires_at <= now or row.attempts >= conf.get("WEIBAO_SCAN_CODE_ATTEMPTS"):
         return None
     salt, _sep, digest = row.code_hash.partition("$")
@@ -218,8 +231,16 @@ def scan_reporter_allowed(*, label: Label, user) -> bool:
     return user.is_internal
 
 
-def scan_report_create(*, label: Label, symptom: str, severity: str | None = None, photos: Sequence[UploadedFile] = (),
-                       user=None, contact=None, reporter_phone: str = ""):  # fmt: skip
+def scan_report_create(
+    *,
+    label: Label,
+    symptom: str,
+    severity: str | None = None,
+    photos: Sequence[UploadedFile] = (),
+    user=None,
+    contact=None,
+    reporter_phone: str = "",
+):
     """A work order for the label's device, pre-filled with its customer, site, project and (through intake's
     entitlement) contract, channel web, reference `label:<id>`. Reported by a logged-in `user` allowed for the
     label, or by a verified `contact` of the device's customer (recorded under the system account, the contact
@@ -239,7 +260,15 @@ def scan_report_create(*, label: Label, symptom: str, severity: str | None = Non
     else:
         raise PermissionDenied("workorders.create")
     return workorder_create(
-        actor=actor, customer=device.customer, site=device.site, channel=IntakeChannel.WEB, symptom=symptom,
-        severity=severity, devices=[device], attachments=list(photos), source_ref=f"label:{label.pk}",
-        contact=contact, reporter_phone=reporter_phone,
-    )  # fmt: skip
+        actor=actor,
+        customer=device.customer,
+        site=device.site,
+        channel=IntakeChannel.WEB,
+        symptom=symptom,
+        severity=severity,
+        devices=[device],
+        attachments=list(photos),
+        source_ref=f"label:{label.pk}",
+        contact=contact,
+        reporter_phone=reporter_phone,
+    )

@@ -82,9 +82,14 @@ def scan(request: HttpRequest, token: str) -> HttpResponse:
         data = form.cleaned_data
         try:
             wo = services.scan_report_create(
-                label=label, symptom=data["symptom"], severity=data["severity"], photos=data["photos"],
-                user=user if user.is_authenticated else None, contact=contact, reporter_phone=data["reporter_phone"],
-            )  # fmt: skip
+                label=label,
+                symptom=data["symptom"],
+                severity=data["severity"],
+                photos=data["photos"],
+                user=user if user.is_authenticated else None,
+                contact=contact,
+                reporter_phone=data["reporter_phone"],
+            )
         except ValidationError as exc:
             attach_service_errors(form, exc)
         except PermissionDenied:
@@ -94,8 +99,11 @@ def scan(request: HttpRequest, token: str) -> HttpResponse:
                 messages.success(request, _("Work order %(number)s registered.") % {"number": wo.number})
                 return redirect("workorders:detail", pk=wo.pk)
             return _page(request, {**context, "state": "done", "workorder": wo})
-    return _page(request, {**context, "state": "report", "form": form, **_prefill(label, user, contact)},
-                 status=422 if action == "report" else 200)  # fmt: skip
+    return _page(
+        request,
+        {**context, "state": "report", "form": form, **_prefill(label, user, contact)},
+        status=422 if action == "report" else 200,
+    )
 
 
 def _prefill(label, user, contact) -> dict:
@@ -125,8 +133,9 @@ def _identify(request: HttpRequest, label, context: dict, action: str) -> HttpRe
         code_form = CodeForm(request.POST)
         if code_form.is_valid():
             try:
-                contact = services.scan_code_verify(label=label, phone=code_form.cleaned_data["phone"],
-                                                    code=code_form.cleaned_data["code"])  # fmt: skip
+                contact = services.scan_code_verify(
+                    label=label, phone=code_form.cleaned_data["phone"], code=code_form.cleaned_data["code"]
+                )
             except ValidationError as exc:
                 attach_service_errors(code_form, exc)
             else:
@@ -166,15 +175,19 @@ def sheet_pdf(request: HttpRequest) -> HttpResponse:
         messages.error(request, " ".join(form.errors.get("__all__", [])) or _("Choose a valid grid."))
         return redirect("labels:sheet_page")
     data = form.cleaned_data
-    devices = list(selectors.sheet_devices(user=request.user, site_id=data["site"], project_id=data["project"],
-                                           device_id=data["device"]))  # fmt: skip
+    devices = list(
+        selectors.sheet_devices(
+            user=request.user, site_id=data["site"], project_id=data["project"], device_id=data["device"]
+        )
+    )
     if not devices:
         messages.info(request, _("No devices to label there."))
         return redirect("labels:sheet_page")
     labels = services.labels_ensure(devices=devices, actor=request.user)
     title = _("Device QR labels")
-    context = selectors.sheet_context(devices=devices, labels=labels, columns=data["columns"], rows=data["rows"],
-                                      title=title)  # fmt: skip
+    context = selectors.sheet_context(
+        devices=devices, labels=labels, columns=data["columns"], rows=data["rows"], title=title
+    )
     pdf = render_pdf("labels/pdf/sheet.html", context, stylesheet_path="labels/sheet.css")
     response = HttpResponse(pdf, content_type="application/pdf")
     response["Content-Disposition"] = 'attachment; filename="labels.pdf"'
@@ -204,6 +217,15 @@ def device_panel(*, request, device) -> dict | None:
         return None
     label = selectors.label_in_force(device=device)
     columns, rows = conf.default_grid()
-    return {"title": _("QR label"), "template": "labels/partials/_device_panel.html", "order": 60,
-            "context": {"device": device, "label": label, "columns": columns, "rows": rows,
-                        "scan_url": selectors.scan_url(label) if label else ""}}  # fmt: skip
+    return {
+        "title": _("QR label"),
+        "template": "labels/partials/_device_panel.html",
+        "order": 60,
+        "context": {
+            "device": device,
+            "label": label,
+            "columns": columns,
+            "rows": rows,
+            "scan_url": selectors.scan_url(label) if label else "",
+        },
+    }

@@ -29,14 +29,14 @@ INBOUND_DONE = frozenset(
 
 # Badge colours beside the values (CSS classes of weibao.css).
 INBOUND_BADGES = {
-    InboundStatus.RECEIVED: "badge-grey",
-    InboundStatus.ORDER_CREATED: "badge-green",
-    InboundStatus.COMMENTED: "badge-green",
-    InboundStatus.TRIAGE: "badge-red",
-    InboundStatus.QUARANTINED: "badge-red",
-    InboundStatus.DUPLICATE: "badge-grey",
-    InboundStatus.IGNORED: "badge-grey",
-    InboundStatus.BOUNCED: "badge-red",
+    InboundStatus.RECEIVED: "muted",
+    InboundStatus.ORDER_CREATED: "ok",
+    InboundStatus.COMMENTED: "ok",
+    InboundStatus.TRIAGE: "danger",
+    InboundStatus.QUARANTINED: "danger",
+    InboundStatus.DUPLICATE: "muted",
+    InboundStatus.IGNORED: "muted",
+    InboundStatus.BOUNCED: "danger",
 }
 
 
@@ -96,12 +96,12 @@ class DeliveryStatus(models.TextChoices):
 
 
 DELIVERY_BADGES = {
-    DeliveryStatus.PENDING: "badge-grey",
-    DeliveryStatus.SENDING: "badge-grey",
-    DeliveryStatus.RETRYING: "badge-red",
-    DeliveryStatus.SENT: "badge-green",
-    DeliveryStatus.FAILED: "badge-red",
-    DeliveryStatus.UNCONFIRMED: "badge-red",
+    DeliveryStatus.PENDING: "muted",
+    DeliveryStatus.SENDING: "muted",
+    DeliveryStatus.RETRYING: "danger",
+    DeliveryStatus.SENT: "ok",
+    DeliveryStatus.FAILED: "danger",
+    DeliveryStatus.UNCONFIRMED: "danger",
 }
 # States staff may send again by hand.
 RESENDABLE = frozenset({DeliveryStatus.FAILED, DeliveryStatus.UNCONFIRMED})

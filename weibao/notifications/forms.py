@@ -26,13 +26,19 @@ class TriageAssignForm(forms.Form):
 
 class PreferenceForm(forms.Form):
     notices = forms.MultipleChoiceField(
-        choices=Notice.choices, required=False, widget=forms.CheckboxSelectMultiple, label=_("Tell me about"),
+        choices=Notice.choices,
+        required=False,
+        widget=forms.CheckboxSelectMultiple,
+        label=_("Tell me about"),
         help_text=_("None ticked: all."),
-    )  # fmt: skip
+    )
     channels = forms.MultipleChoiceField(
-        choices=[(Channel.EMAIL, Channel.EMAIL.label), (Channel.SMS, Channel.SMS.label)], required=False,
-        widget=forms.CheckboxSelectMultiple, label=_("By"), help_text=_("None ticked: email."),
-    )  # fmt: skip
+        choices=[(Channel.EMAIL, Channel.EMAIL.label), (Channel.SMS, Channel.SMS.label)],
+        required=False,
+        widget=forms.CheckboxSelectMultiple,
+        label=_("By"),
+        help_text=_("None ticked: email."),
+    )
     quiet_start = forms.TimeField(
         required=False, label=_("Quiet hours from"), widget=forms.TimeInput(attrs={"type": "time"})
     )

@@ -205,8 +205,9 @@ def inbound_store_batch(*, mailbox: Mailbox, uidvalidity: int, fetched: list[tup
             later.append((uid, raw))  # a copy of a mail earlier in this batch: stored after it, as its duplicate
             continue
         seen.add(key)
-        row = InboundMessage(mailbox=mailbox, uidvalidity=uidvalidity, uid=uid, message_id=message_id,
-                             dedupe_key=key, size=len(raw))  # fmt: skip
+        row = InboundMessage(
+            mailbox=mailbox, uidvalidity=uidvalidity, uid=uid, message_id=message_id, dedupe_key=key, size=len(raw)
+        )
         if key in originals:
             row.status, row.duplicate_of_id = InboundStatus.DUPLICATE, originals[key]
             row.reason = _("Same mail as #%(pk)s.") % {"pk": originals[key]}
@@ -344,8 +345,12 @@ def _handle(row: InboundMessage) -> str:
     automatic = (mail.automated or out_of_office_subject(mail.subject)) and not _alarm_sender(row, mail)
     if automatic:
         why = mail.automated or mail.subject[:80]
-        return _finish(row, InboundStatus.IGNORED, _("Automatic mail (%(why)s): not answered, no order opened or "
-                                                     "changed.") % {"why": why}, workorder=workorder)  # fmt: skip
+        return _finish(
+            row,
+            InboundStatus.IGNORED,
+            _("Automatic mail (%(why)s): not answered, no order opened or changed.") % {"why": why},
+            workorder=workorder,
+        )
     if workorder is not None:
         _comment(row, mail, workorder, note=note)
         return _finish(row, InboundStatus.COMMENTED, note, workorder=workorder)
@@ -391,12 +396,19 @@ def _bounced(row: InboundMessage, mail: ParsedMail) -> str:
     )
     workorder = delivery.workorder
     if workorder is not None:
-        body = _("A notice to %(recipient)s could not be delivered (bounce, received mail #%(pk)s). Check the "
-                 "address and tell the customer another way.") % {"recipient": delivery.recipient, "pk": row.pk}  # fmt: skip
-        workorder_comment(workorder=workorder, actor=_system_user(), body=body + "\n" + reason, internal=True,
-                          reopen=False)  # fmt: skip
-    return _finish(row, InboundStatus.BOUNCED, _("Delivery report: the notice to %(recipient)s bounced.")
-                   % {"recipient": delivery.recipient}, workorder=workorder)  # fmt: skip
+        body = _(
+            "A notice to %(recipient)s could not be delivered (bounce, received mail #%(pk)s). Check the "
+            "address and tell the customer another way."
+        ) % {"recipient": delivery.recipient, "pk": row.pk}
+        workorder_comment(
+            workorder=workorder, actor=_system_user(), body=body + "\n" + reason, internal=True, reopen=False
+        )
+    return _finish(
+        row,
+        InboundStatus.BOUNCED,
+        _("Delivery report: the notice to %(recipient)s bounced.") % {"recipient": delivery.recipient},
+        workorder=workorder,
+    )
 
 
 # Remembered for one poll run (a mailbox full of mail from a few customers): sender address → customer,
@@ -443,8 +455,10 @@ def _site_for(customer, mail: ParsedMail):
         )
     site, found = site_for_report(customer, text=f"{mail.subject}\n{mail.text[:20_000]}", contact_site_id=contact_site)
     if site is None and found is not None:
-        return None, _("The customer has %(count)d sites and the mail names none of them (no contact site, device "
-                       "serial number or site name): pick the site.") % {"count": found}  # fmt: skip
+        return None, _(
+            "The customer has %(count)d sites and the mail names none of them (no contact site, device "
+            "serial number or site name): pick the site."
+        ) % {"count": found}
     if site is None:
         return None, _("The customer has no site yet.")
     return site, ""
@@ -503,8 +517,21 @@ def _finish(row: InboundMessage, status: str, reason: str, workorder=None) -> st
     row.status, row.reason = status, reason
     if workorder is not None:
         row.workorder = workorder
-    row.save(update_fields=["status", "reason", "workorder", "customer", "from_address", "from_name", "subject",
-                            "sent_at", "body_text", "handled_by", "updated_at"])  # fmt: skip
+    row.save(
+        update_fields=[
+            "status",
+            "reason",
+            "workorder",
+            "customer",
+            "from_address",
+            "from_name",
+            "subject",
+            "sent_at",
+            "body_text",
+            "handled_by",
+            "updated_at",
+        ]
+    )
     return status
 
 
@@ -607,8 +634,13 @@ def _note_refused(workorder, row: InboundMessage, refused: list[str]) -> None:
 
     if refused:
         body = _("Attachments not stored (kept in the original mail, received mail #%(pk)s):") % {"pk": row.pk}
-        workorder_comment(workorder=workorder, actor=_system_user(), body=body + "\n" + "\n".join(refused),
-                          internal=True, reopen=False)  # fmt: skip
+        workorder_comment(
+            workorder=workorder,
+            actor=_system_user(),
+            body=body + "\n" + "\n".join(refused),
+            internal=True,
+            reopen=False,
+        )
 
 
 def _note_damaged(workorder, note: str) -> None:
@@ -630,10 +662,17 @@ def _comment(row: InboundMessage, mail: ParsedMail, workorder, *, note: str = ""
     # A reply from the customer's side during observation (the reporter's address, a contact or a domain of the
     # order's customer, with or without a login) never reopens by itself: it raises the flag for the desk (issue
     # 23). Machine mail (bulk, lists, other automation) is kept as a comment but raises nothing.
-    workorder_comment(workorder=workorder, actor=user or _system_user(), body=body or mail.subject,
-                      attachments=accepted, source_ref=_source_ref(row),
-                      from_customer=user is None and _from_customer_side(mail.from_address, workorder),
-                      automated=bool(mail.automated), channel="email", sender=mail.from_address)  # fmt: skip
+    workorder_comment(
+        workorder=workorder,
+        actor=user or _system_user(),
+        body=body or mail.subject,
+        attachments=accepted,
+        source_ref=_source_ref(row),
+        from_customer=user is None and _from_customer_side(mail.from_address, workorder),
+        automated=bool(mail.automated),
+        channel="email",
+        sender=mail.from_address,
+    )
     _note_refused(workorder, row, refused)
     _note_damaged(workorder, note)
 

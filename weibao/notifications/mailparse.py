@@ -208,8 +208,29 @@ def _raw_param(part: Message, header: str, param: str) -> str:
 
 # --- HTML ---------------------------------------------------------------------------------------------------------
 
-BLOCK_TAGS = {"p", "div", "br", "tr", "li", "h1", "h2", "h3", "h4", "h5", "h6", "blockquote", "pre", "table",
-              "ul", "ol", "hr", "section", "article", "header", "footer"}  # fmt: skip
+BLOCK_TAGS = {
+    "p",
+    "div",
+    "br",
+    "tr",
+    "li",
+    "h1",
+    "h2",
+    "h3",
+    "h4",
+    "h5",
+    "h6",
+    "blockquote",
+    "pre",
+    "table",
+    "ul",
+    "ol",
+    "hr",
+    "section",
+    "article",
+    "header",
+    "footer",
+}
 SKIP_TAGS = {"script", "style", "head", "title"}
 
 

@@ -41,15 +41,19 @@ class Mailbox(TimeStampedModel):
         _("folder for processed mail"),
         max_length=255,
         blank=True,
-        help_text=_("Stored mail is marked read and moved here, so the mailbox does not grow for ever; empty: it is "
-                    "only marked read."),
-    )  # fmt: skip
+        help_text=_(
+            "Stored mail is marked read and moved here, so the mailbox does not grow for ever; empty: it is "
+            "only marked read."
+        ),
+    )
     alarm_senders = models.TextField(
         _("alarm senders"),
         blank=True,
-        help_text=_("Monitoring systems whose automatic mail reports faults: addresses or @domains, comma separated. "
-                    "Other automatic mail (auto-replies, bulk, lists) never opens an order."),
-    )  # fmt: skip
+        help_text=_(
+            "Monitoring systems whose automatic mail reports faults: addresses or @domains, comma separated. "
+            "Other automatic mail (auto-replies, bulk, lists) never opens an order."
+        ),
+    )
     branch = models.ForeignKey(
         "accounts.Branch",
         on_delete=models.PROTECT,
@@ -152,15 +156,18 @@ class InboundMessage(TimeStampedModel):
 
     @property
     def badge(self) -> str:
-        return INBOUND_BADGES.get(self.status, "badge-grey")
+        return INBOUND_BADGES.get(self.status, "muted")
 
 
 class RobotWebhook(TimeStampedModel):
     """A chat group robot (企业微信 / 钉钉 / 飞书群机器人) that receives markdown cards about work orders of one branch,
     one customer, or everyone; `event_kinds` and `min_severity` decide which notices go to it."""
 
-    KIND_CHOICES = [(Channel.WECOM, Channel.WECOM.label), (Channel.DINGTALK, Channel.DINGTALK.label),
-                    (Channel.FEISHU, Channel.FEISHU.label)]  # fmt: skip
+    KIND_CHOICES = [
+        (Channel.WECOM, Channel.WECOM.label),
+        (Channel.DINGTALK, Channel.DINGTALK.label),
+        (Channel.FEISHU, Channel.FEISHU.label),
+    ]
 
     name = models.CharField(_("name"), max_length=100)
     kind = models.CharField(_("kind"), max_length=16, choices=KIND_CHOICES)
@@ -340,7 +347,7 @@ class Delivery(TimeStampedModel):
 
     @property
     def badge(self) -> str:
-        return DELIVERY_BADGES.get(self.status, "badge-grey")
+        return DELIVERY_BADGES.get(self.status, "muted")
 
     @property
     def resendable(self) -> bool:

@@ -18,16 +18,26 @@ def demo(*, stdout) -> None:
             "folder": "INBOX",
             "enabled": False,
             "branch": Branch.objects.filter(is_head_office=True).first(),
-        },  # fmt: skip
+        },
     )
     head = Branch.objects.filter(is_head_office=True).first()
     examples = [
         ("总部值班群（企业微信）", "wecom", "https://qyapi.weixin.qq.com/cgi-bin/webhook/send?key=REPLACE-ME", "", []),
-        ("A类故障告警（钉钉）", "dingtalk", "https://oapi.dingtalk.com/robot/send?access_token=REPLACE-ME",
-         "WEIBAO_DINGTALK_SECRET", ["dispatched", "sla_warning", "sla_breach"]),
-        ("SLA 超时（飞书）", "feishu", "https://open.feishu.cn/open-apis/bot/v2/hook/REPLACE-ME",
-         "WEIBAO_FEISHU_SECRET", ["sla_warning", "sla_breach"]),
-    ]  # fmt: skip
+        (
+            "A类故障告警（钉钉）",
+            "dingtalk",
+            "https://oapi.dingtalk.com/robot/send?access_token=REPLACE-ME",
+            "WEIBAO_DINGTALK_SECRET",
+            ["dispatched", "sla_warning", "sla_breach"],
+        ),
+        (
+            "SLA 超时（飞书）",
+            "feishu",
+            "https://open.feishu.cn/open-apis/bot/v2/hook/REPLACE-ME",
+            "WEIBAO_FEISHU_SECRET",
+            ["sla_warning", "sla_breach"],
+        ),
+    ]
     for name, kind, url, secret_env, kinds in examples:
         RobotWebhook.objects.get_or_create(
             name=name,
@@ -39,7 +49,7 @@ def demo(*, stdout) -> None:
                 "event_kinds": kinds,
                 "min_severity": "A" if kind == "dingtalk" else "",
                 "enabled": False,
-            },  # fmt: skip
+            },
         )
     for notice, code in [("dispatched", "SMS_000000001"), ("sla_breach", "SMS_000000002")]:
         SmsTemplate.objects.get_or_create(notice=notice, defaults={"template_code": code, "enabled": False})

@@ -46,8 +46,14 @@ NOTICE_FOR_EVENT = {
     "sla_breach": Notice.SLA_BREACH,
 }
 # Who hears of what: the customer's side follows its order; our side hears what it must act on.
-CUSTOMER_NOTICES = {Notice.RECEIVED, Notice.ACKNOWLEDGED, Notice.DISPATCHED, Notice.APPOINTMENT, Notice.RESOLVED,
-                    Notice.CLOSED}  # fmt: skip
+CUSTOMER_NOTICES = {
+    Notice.RECEIVED,
+    Notice.ACKNOWLEDGED,
+    Notice.DISPATCHED,
+    Notice.APPOINTMENT,
+    Notice.RESOLVED,
+    Notice.CLOSED,
+}
 ENGINEER_NOTICES = {Notice.DISPATCHED, Notice.APPOINTMENT, Notice.SLA_WARNING, Notice.SLA_BREACH}
 MANAGER_NOTICES = {Notice.SLA_BREACH, Notice.SLA_WARNING, Notice.NEW_ORDER, Notice.DISPATCH_REQUEST}
 # Told to whoever of the order's branch is on the duty roster now (on duty; on standby when nobody is on duty).
@@ -84,8 +90,9 @@ def preference_for(user) -> NotificationPreference:
     return pref
 
 
-def preference_update(*, user, actor, notices: list[str], channels: list[str], quiet_start: dt.time | None,
-                      quiet_end: dt.time | None) -> NotificationPreference:  # fmt: skip
+def preference_update(
+    *, user, actor, notices: list[str], channels: list[str], quiet_start: dt.time | None, quiet_end: dt.time | None
+) -> NotificationPreference:
     """Save what a person wants to be told (only their own, or by an administrator)."""
     from django.core.exceptions import PermissionDenied, ValidationError
 
@@ -109,7 +116,7 @@ def preference_update(*, user, actor, notices: list[str], channels: list[str], q
             "channels": sorted(set(channels)),
             "quiet_start": quiet_start,
             "quiet_end": quiet_end,
-        },  # fmt: skip
+        },
     )
     return pref
 
@@ -328,8 +335,9 @@ def deliveries_for_event(*, event_id: int) -> list[Delivery]:
         if shown is None:
             continue
         context = _context(workorder, notice, shown)
-        delivery = _new_delivery(workorder=workorder, event_id=event.pk, notice=notice, recipient=r, context=context,
-                                 now=now)  # fmt: skip
+        delivery = _new_delivery(
+            workorder=workorder, event_id=event.pk, notice=notice, recipient=r, context=context, now=now
+        )
         if delivery is not None:
             created.append(delivery)
     for robot in robots_for(workorder=workorder, notice=notice):
@@ -357,7 +365,7 @@ def deliveries_for_event(*, event_id: int) -> list[Delivery]:
                 payload={"request": request},
                 next_try_at=now,
                 queued_at=now,  # scheduled below
-            )  # fmt: skip
+            )
         )
         if delivery is not None:
             created.append(delivery)
@@ -373,8 +381,9 @@ def _staff_deliveries(event, workorder, notice: str, now) -> list[Delivery]:
         if r.user is None or not r.user.is_internal:
             continue
         context = _context(workorder, notice, event)
-        delivery = _new_delivery(workorder=workorder, event_id=event.pk, notice=notice, recipient=r, context=context,
-                                 now=now)  # fmt: skip
+        delivery = _new_delivery(
+            workorder=workorder, event_id=event.pk, notice=notice, recipient=r, context=context, now=now
+        )
         if delivery is not None:
             out.append(delivery)
     return out
@@ -396,23 +405,39 @@ def cover_gap_notify(*, gaps, now: dt.datetime | None = None) -> list[Delivery]:
     created: list[Delivery] = []
     for gap in gaps:
         managers = User.objects.filter(branch_id=gap.branch_id, role=Role.SERVICE_MANAGER, is_active=True)
-        context = {"gap": gap, "site_url": settings.SITE_URL.rstrip("/"), "brand": settings.WEIBAO_BRAND,
-                   "roster_path": f"{reverse('dispatch:roster')}?branch={gap.branch_id}"}  # fmt: skip
+        context = {
+            "gap": gap,
+            "site_url": settings.SITE_URL.rstrip("/"),
+            "brand": settings.WEIBAO_BRAND,
+            "roster_path": f"{reverse('dispatch:roster')}?branch={gap.branch_id}",
+        }
         for manager in managers:
             for r in _user_recipients(manager, Notice.COVER_GAP):
                 if r.channel != Channel.EMAIL:
                     continue  # the SMS templates are per work order; the mail says where and when
-                told = Delivery.objects.filter(notice=Notice.COVER_GAP, recipient=r.address,
-                                               created_at__gte=now - COVER_GAP_REPEAT,
-                                               payload__branch=gap.branch_id).exists()  # fmt: skip
+                told = Delivery.objects.filter(
+                    notice=Notice.COVER_GAP,
+                    recipient=r.address,
+                    created_at__gte=now - COVER_GAP_REPEAT,
+                    payload__branch=gap.branch_id,
+                ).exists()
                 if told:
                     continue
                 subject, text, html = render_email(Notice.COVER_GAP, context, r.language)
                 delivery = Delivery.objects.create(
-                    notice=Notice.COVER_GAP, channel=Channel.EMAIL, recipient=r.address, recipient_user=manager,
-                    language=r.language, subject=subject, body_text=text, body_html=html,
-                    message_id=new_message_id(), payload={"branch": gap.branch_id}, next_try_at=now, queued_at=now,
-                )  # fmt: skip
+                    notice=Notice.COVER_GAP,
+                    channel=Channel.EMAIL,
+                    recipient=r.address,
+                    recipient_user=manager,
+                    language=r.language,
+                    subject=subject,
+                    body_text=text,
+                    body_html=html,
+                    message_id=new_message_id(),
+                    payload={"branch": gap.branch_id},
+                    next_try_at=now,
+                    queued_at=now,
+                )
                 schedule(delivery, now=now)
                 created.append(delivery)
     return created
@@ -428,9 +453,16 @@ def robot_request(kind: str, *, title: str, markdown: str, severity: str) -> dic
 
 
 def _new_delivery(*, workorder, event_id, notice, recipient: Recipient, context, now) -> Delivery | None:
-    delivery = Delivery(notice=notice, channel=recipient.channel, recipient=recipient.address,
-                        recipient_user=recipient.user, workorder=workorder, event_id=event_id,
-                        language=recipient.language, severity=workorder.severity)  # fmt: skip
+    delivery = Delivery(
+        notice=notice,
+        channel=recipient.channel,
+        recipient=recipient.address,
+        recipient_user=recipient.user,
+        workorder=workorder,
+        event_id=event_id,
+        language=recipient.language,
+        severity=workorder.severity,
+    )
     if recipient.channel == Channel.EMAIL:
         if notice == Notice.RESOLVED:
             context = {**context, "answer_links": _answer_links(workorder, recipient.address, recipient.channel)}
@@ -499,8 +531,9 @@ def delivery_auto_reply(*, workorder, inbound, mail, scheduled: bool = True) -> 
     return delivery
 
 
-def email_notice(*, notice: str, recipients, template: str, context: dict, payload: dict,
-                 now: dt.datetime | None = None) -> int:  # fmt: skip
+def email_notice(
+    *, notice: str, recipients, template: str, context: dict, payload: dict, now: dt.datetime | None = None
+) -> int:
     """One e-mail per recipient through the outbox (retries, delivery log) for a notice that is not a work-order
     event: `recipients` are users or (address, user-or-None) pairs, the mail is `<template>-subject.txt` and
     `-body.txt`. A user who turned the notice off is skipped; a recipient who already has this notice with this
@@ -525,10 +558,17 @@ def email_notice(*, notice: str, recipients, template: str, context: dict, paylo
             subject = " ".join(render_to_string(f"{template}-subject.txt", context).split())
             text = render_to_string(f"{template}-body.txt", context)
         delivery = Delivery.objects.create(
-            notice=notice, channel=Channel.EMAIL, recipient=address, recipient_user=user, language=language,
-            subject=subject[:500], body_text=text.strip() + "\n", message_id=new_message_id(), next_try_at=now,
+            notice=notice,
+            channel=Channel.EMAIL,
+            recipient=address,
+            recipient_user=user,
+            language=language,
+            subject=subject[:500],
+            body_text=text.strip() + "\n",
+            message_id=new_message_id(),
+            next_try_at=now,
             payload=payload,
-        )  # fmt: skip
+        )
         schedule(delivery, now=now)
         made += 1
     return made
@@ -544,11 +584,19 @@ def delivery_sms_code(*, notice: str, phone: str, params: dict[str, str], text: 
         return None
     now = timezone.now()
     delivery = Delivery.objects.create(
-        notice=notice, channel=Channel.SMS, recipient=phone_digits(phone), body_text=text,
-        payload={"template_code": template.template_code, "sign_name": template.sign_name, "params": params,
-                 "scrub": sorted(params)},
-        next_try_at=now, queued_at=now,
-    )  # fmt: skip
+        notice=notice,
+        channel=Channel.SMS,
+        recipient=phone_digits(phone),
+        body_text=text,
+        payload={
+            "template_code": template.template_code,
+            "sign_name": template.sign_name,
+            "params": params,
+            "scrub": sorted(params),
+        },
+        next_try_at=now,
+        queued_at=now,
+    )
     schedule(delivery, now=now)
     return delivery
 
@@ -632,9 +680,14 @@ def delivery_send(*, delivery_id: int, now: dt.datetime | None = None) -> str:
     claimed = (
         Delivery.objects.filter(pk=delivery_id, status__in=[DeliveryStatus.PENDING, DeliveryStatus.RETRYING])
         .filter(Q(next_try_at__isnull=True) | Q(next_try_at__lte=now))
-        .update(status=DeliveryStatus.SENDING, attempts=F("attempts") + 1, updated_at=now,
-                sending_by=current_worker_id(), handed_over_at=None)
-    )  # fmt: skip
+        .update(
+            status=DeliveryStatus.SENDING,
+            attempts=F("attempts") + 1,
+            updated_at=now,
+            sending_by=current_worker_id(),
+            handed_over_at=None,
+        )
+    )
     if claimed != 1:
         return ""
     delivery = Delivery.objects.select_related("robot").get(pk=delivery_id)
@@ -654,14 +707,19 @@ def delivery_send(*, delivery_id: int, now: dt.datetime | None = None) -> str:
         return _attempt_failed(delivery, f"{type(exc).__name__}: {exc}", now=now)
     history = [*delivery.history, {"at": now.isoformat(), "ok": True, "reason": reference or ""}]
     Delivery.objects.filter(pk=delivery.pk).update(
-        status=DeliveryStatus.SENT, sent_at=timezone.now(), next_try_at=None, reason="", history=history,
+        status=DeliveryStatus.SENT,
+        sent_at=timezone.now(),
+        next_try_at=None,
+        reason="",
+        history=history,
         payload=_scrubbed(delivery.payload),
-    )  # fmt: skip
+    )
     return DeliveryStatus.SENT
 
 
-def _attempt_failed(delivery: Delivery, reason: str, *, now: dt.datetime, permanent: bool = False,
-                    retry_at: dt.datetime | None = None) -> str:  # fmt: skip
+def _attempt_failed(
+    delivery: Delivery, reason: str, *, now: dt.datetime, permanent: bool = False, retry_at: dt.datetime | None = None
+) -> str:
     history = [*delivery.history, {"at": now.isoformat(), "ok": False, "reason": reason[:500]}]
     rate_limited = retry_at is not None
     # A provider's rate limit is not the recipient's fault: it does not use up attempts.
@@ -675,9 +733,15 @@ def _attempt_failed(delivery: Delivery, reason: str, *, now: dt.datetime, perman
     delivery.queued_at = queue_time(delivery, now) if status == DeliveryStatus.RETRYING else None
     payload = _scrubbed(delivery.payload) if status == DeliveryStatus.FAILED else delivery.payload
     Delivery.objects.filter(pk=delivery.pk).update(
-        status=status, reason=reason[:2000], next_try_at=next_try, history=history, attempts=attempts,
-        queued_at=delivery.queued_at, sent_at=None, payload=payload,
-    )  # fmt: skip
+        status=status,
+        reason=reason[:2000],
+        next_try_at=next_try,
+        history=history,
+        attempts=attempts,
+        queued_at=delivery.queued_at,
+        sent_at=None,
+        payload=payload,
+    )
     if status == DeliveryStatus.RETRYING:
         schedule(delivery, now=now)
     return status
@@ -703,22 +767,32 @@ def _settle_interrupted(rows, now: dt.datetime) -> int:
     if not rows.exists():
         return 0  # the usual case, asked every few seconds by every worker: no write (SQLite's lock) for nothing
     settled = rows.filter(handed_over_at__isnull=True).update(
-        status=DeliveryStatus.RETRYING, next_try_at=now, queued_at=None, sent_at=None,
+        status=DeliveryStatus.RETRYING,
+        next_try_at=now,
+        queued_at=None,
+        sent_at=None,
         reason=_("The worker stopped before the message was handed to the provider; retrying."),
-    )  # fmt: skip
+    )
     resend = [c for c in Channel.values if transport_for(c).resend_unconfirmed]
     settled += rows.filter(handed_over_at__isnull=False, channel__in=resend).update(
-        status=DeliveryStatus.RETRYING, next_try_at=now, queued_at=None, sent_at=None,
+        status=DeliveryStatus.RETRYING,
+        next_try_at=now,
+        queued_at=None,
+        sent_at=None,
         reason=_("The worker stopped before the provider answered; sent again (this channel allows a duplicate)."),
-    )  # fmt: skip
+    )
     unconfirmed = rows.filter(handed_over_at__isnull=False).exclude(channel__in=resend)
     for pk in unconfirmed.values_list("pk", flat=True):
         logger.warning("delivery %s unconfirmed: the worker stopped after handing it to the provider", pk)
     settled += unconfirmed.update(
-        status=DeliveryStatus.UNCONFIRMED, next_try_at=None, queued_at=None,
-        reason=_("The worker stopped after handing the message to the provider and before its answer: it may "
-                 "have arrived. Not sent again automatically; use “Send again” if the recipient did not get it."),
-    )  # fmt: skip
+        status=DeliveryStatus.UNCONFIRMED,
+        next_try_at=None,
+        queued_at=None,
+        reason=_(
+            "The worker stopped after handing the message to the provider and before its answer: it may "
+            "have arrived. Not sent again automatically; use “Send again” if the recipient did not get it."
+        ),
+    )
     return settled
 
 

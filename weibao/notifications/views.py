@@ -35,8 +35,11 @@ PAGE_SIZE = 50
 def log(request: HttpRequest) -> HttpResponse:
     """Every notice with its state (sent, retrying, failed and why), the mailboxes' health and the triage count."""
     status, channel = request.GET.get("status", ""), request.GET.get("channel", "")
-    qs = delivery_list(user=request.user, status=status if status in DeliveryStatus.values else "",
-                       channel=channel if channel in Channel.values else "")  # fmt: skip
+    qs = delivery_list(
+        user=request.user,
+        status=status if status in DeliveryStatus.values else "",
+        channel=channel if channel in Channel.values else "",
+    )
     page = Paginator(qs, PAGE_SIZE).get_page(request.GET.get("page"))
     context = {
         "page": page,
@@ -69,9 +72,16 @@ def inbound(request: HttpRequest) -> HttpResponse:
     status = request.GET.get("status", InboundStatus.TRIAGE)
     status = status if status in InboundStatus.values or status == "" else InboundStatus.TRIAGE
     page = Paginator(inbound_list(user=request.user, status=status), PAGE_SIZE).get_page(request.GET.get("page"))
-    return render(request, "notifications/inbound_list.html", {
-        "page": page, "status": status, "statuses": InboundStatus.choices, "counts": inbound_counts(),
-    })  # fmt: skip
+    return render(
+        request,
+        "notifications/inbound_list.html",
+        {
+            "page": page,
+            "status": status,
+            "statuses": InboundStatus.choices,
+            "counts": inbound_counts(),
+        },
+    )
 
 
 @login_required
@@ -80,8 +90,9 @@ def inbound_detail(request: HttpRequest, pk: int) -> HttpResponse:
     form = TriageAssignForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         try:
-            row = inbound_assign(inbound=row, actor=request.user, customer=form.cleaned_data["customer"],
-                                 site=form.cleaned_data["site"])  # fmt: skip
+            row = inbound_assign(
+                inbound=row, actor=request.user, customer=form.cleaned_data["customer"], site=form.cleaned_data["site"]
+            )
             messages.success(request, _("Work order %(number)s opened.") % {"number": row.workorder.number})
             return redirect("notifications:inbound_detail", pk=row.pk)
         except TransitionNotAllowed as exc:
@@ -131,16 +142,21 @@ def inbound_raw(request: HttpRequest, pk: int) -> HttpResponse:
         handle = open_stored_file(row.raw)
     except StoredFileMissing:
         return file_missing_response(request, filename=f"mail-{row.pk}.eml")
-    return FileResponse(handle, as_attachment=True, filename=f"mail-{row.pk}.eml",
-                        content_type="application/octet-stream")  # fmt: skip
+    return FileResponse(
+        handle, as_attachment=True, filename=f"mail-{row.pk}.eml", content_type="application/octet-stream"
+    )
 
 
 @login_required
 def preferences(request: HttpRequest) -> HttpResponse:
     require(request.user, "notifications.preferences")
     pref = preference_for(request.user)
-    initial = {"notices": pref.notices, "channels": pref.channels, "quiet_start": pref.quiet_start,
-               "quiet_end": pref.quiet_end}  # fmt: skip
+    initial = {
+        "notices": pref.notices,
+        "channels": pref.channels,
+        "quiet_start": pref.quiet_start,
+        "quiet_end": pref.quiet_end,
+    }
     form = PreferenceForm(request.POST or None, initial=initial)
     if request.method == "POST" and form.is_valid():
         try:

@@ -69,9 +69,18 @@ def _lines(request, workorder, payload: QuoteIn) -> list[dict]:
             device = scope_queryset(Device.objects.all(), request.auth).filter(pk=line.device_id).first()
             if device is None or device.site_id != workorder.site_id:
                 errors[f"lines.{i}.device_id"] = [_("Unknown device.")]
-        lines.append({"kind": line.kind, "description": line.description, "quantity": line.quantity,
-                      "unit_price": line.unit_price, "unit": line.unit, "spare_part": part, "device": device,
-                      "labour_basis": line.labour_basis})  # fmt: skip
+        lines.append(
+            {
+                "kind": line.kind,
+                "description": line.description,
+                "quantity": line.quantity,
+                "unit_price": line.unit_price,
+                "unit": line.unit,
+                "spare_part": part,
+                "device": device,
+                "labour_basis": line.labour_basis,
+            }
+        )
     if errors:
         raise ValidationError(errors)
     return lines
@@ -124,9 +133,14 @@ def create_quote(request, workorder_id: int, payload: QuoteIn):
     Part prices default to the price list, labour/transport to the contract's rates."""
     wo = _order(request, workorder_id)
     require(request.auth, "onsite.quote")
-    quote = services.quote_create(workorder=wo, actor=request.auth, lines=_lines(request, wo, payload),
-                                  tax_rate=payload.tax_rate, note=payload.note,
-                                  expected_version=payload.expected_version)  # fmt: skip
+    quote = services.quote_create(
+        workorder=wo,
+        actor=request.auth,
+        lines=_lines(request, wo, payload),
+        tax_rate=payload.tax_rate,
+        note=payload.note,
+        expected_version=payload.expected_version,
+    )
     return Status(201, selectors.quote_get_for_user(user=request.auth, pk=quote.pk))
 
 
@@ -140,9 +154,14 @@ def revise_quote(request, quote_id: int, payload: QuoteIn):
     """Change the quote: a new version (the old one is kept, superseded); the order waits again."""
     quote = _quote(request, quote_id)
     require(request.auth, "onsite.quote")
-    new = services.quote_revise(quote=quote, actor=request.auth, lines=_lines(request, quote.workorder, payload),
-                                tax_rate=payload.tax_rate, note=payload.note,
-                                expected_version=payload.expected_version)  # fmt: skip
+    new = services.quote_revise(
+        quote=quote,
+        actor=request.auth,
+        lines=_lines(request, quote.workorder, payload),
+        tax_rate=payload.tax_rate,
+        note=payload.note,
+        expected_version=payload.expected_version,
+    )
     return Status(201, selectors.quote_get_for_user(user=request.auth, pk=new.pk))
 
 
@@ -151,9 +170,14 @@ def approve_quote(request, quote_id: int, payload: AnswerIn):
     """The customer approves (portal), or our engineer records it with the customer's signature (phone). Sent
     twice, it records one approval."""
     quote = _quote(request, quote_id)
-    services.quote_approve(quote=quote, actor=request.auth, channel=payload.channel, name=payload.name,
-                           signature=payload.signature or None,
-                           expected_version=payload.expected_version)  # fmt: skip
+    services.quote_approve(
+        quote=quote,
+        actor=request.auth,
+        channel=payload.channel,
+        name=payload.name,
+        signature=payload.signature or None,
+        expected_version=payload.expected_version,
+    )
     return selectors.quote_get_for_user(user=request.auth, pk=quote.pk)
 
 
@@ -161,9 +185,15 @@ def approve_quote(request, quote_id: int, payload: AnswerIn):
 def refuse_quote(request, quote_id: int, payload: AnswerIn):
     """The customer refuses; the order cannot be resolved until the quote is changed or the order cancelled."""
     quote = _quote(request, quote_id)
-    services.quote_refuse(quote=quote, actor=request.auth, channel=payload.channel, name=payload.name,
-                          reason=payload.reason, signature=payload.signature or None,
-                          expected_version=payload.expected_version)  # fmt: skip
+    services.quote_refuse(
+        quote=quote,
+        actor=request.auth,
+        channel=payload.channel,
+        name=payload.name,
+        reason=payload.reason,
+        signature=payload.signature or None,
+        expected_version=payload.expected_version,
+    )
     return selectors.quote_get_for_user(user=request.auth, pk=quote.pk)
 
 
@@ -171,8 +201,9 @@ def refuse_quote(request, quote_id: int, payload: AnswerIn):
 def withdraw_quote(request, quote_id: int, payload: WithdrawIn):
     """A manager withdraws a waiting or refused quote (a reason is required): the gate lifts, the order resumes."""
     quote = _quote(request, quote_id)
-    services.quote_withdraw(quote=quote, actor=request.auth, reason=payload.reason,
-                            expected_version=payload.expected_version)  # fmt: skip
+    services.quote_withdraw(
+        quote=quote, actor=request.auth, reason=payload.reason, expected_version=payload.expected_version
+    )
     return selectors.quote_get_for_user(user=request.auth, pk=quote.pk)
 
 
@@ -195,13 +226,27 @@ def send_link(request, quote_id: int, payload: LinkIn):
     """A signed, expiring, one-time link to answer this quote version without logging in (SMS / e-mail / WeCom)."""
     quote = _quote(request, quote_id)
     require(request.auth, "onsite.quote")
-    link, token = services.approval_link_create(quote=quote, actor=request.auth, channel=payload.channel,
-                                                sent_to=payload.sent_to,
-                                                expected_version=payload.expected_version)  # fmt: skip
+    link, token = services.approval_link_create(
+        quote=quote,
+        actor=request.auth,
+        channel=payload.channel,
+        sent_to=payload.sent_to,
+        expected_version=payload.expected_version,
+    )
     url = _public_url(request, token)
     transaction.on_commit(partial(_deliver_link, link.pk, url))
-    return Status(201, {"id": link.pk, "quote_id": quote.pk, "channel": link.channel, "sent_to": link.sent_to,
-                        "expires_at": link.expires_at, "token": token, "url": url})  # fmt: skip
+    return Status(
+        201,
+        {
+            "id": link.pk,
+            "quote_id": quote.pk,
+            "channel": link.channel,
+            "sent_to": link.sent_to,
+            "expires_at": link.expires_at,
+            "token": token,
+            "url": url,
+        },
+    )
 
 
 # --- replacement, backup, change ----------------------------------------------------------------------------------
@@ -219,13 +264,21 @@ def replace_device(request, workorder_id: int, payload: ReplacementIn):
     `new_signature` for the new unit). Refused (409) while the quote waits or was refused."""
     wo = _order(request, workorder_id)
     require(request.auth, "onsite.record")
-    old = get_for_field(Device.objects.all(), request.auth, payload.old_device_id, field="old_device_id",
-                        message=_("Unknown device."))  # fmt: skip
+    old = get_for_field(
+        Device.objects.all(), request.auth, payload.old_device_id, field="old_device_id", message=_("Unknown device.")
+    )
     swap = services.replacement_record(
-        workorder=wo, actor=request.auth, old_device=old, new_serial=payload.new_serial, new_model=payload.new_model,
-        signer_name=payload.signer_name, signature=payload.signature, new_signature=payload.new_signature or None,
-        note=payload.note, expected_version=payload.expected_version,
-    )  # fmt: skip
+        workorder=wo,
+        actor=request.auth,
+        old_device=old,
+        new_serial=payload.new_serial,
+        new_model=payload.new_model,
+        signer_name=payload.signer_name,
+        signature=payload.signature,
+        new_signature=payload.new_signature or None,
+        note=payload.note,
+        expected_version=payload.expected_version,
+    )
     return Status(201, swap)
 
 
@@ -252,10 +305,16 @@ def record_backup(
     wo = _order(request, workorder_id)
     require(request.auth, "onsite.record")
     backup = services.backup_record(
-        workorder=wo, actor=request.auth, what=what, location=location, performed_by_name=performed_by_name,
-        file=file, customer_agreed=customer_agreed, agreed_by_name=agreed_by_name,
+        workorder=wo,
+        actor=request.auth,
+        what=what,
+        location=location,
+        performed_by_name=performed_by_name,
+        file=file,
+        customer_agreed=customer_agreed,
+        agreed_by_name=agreed_by_name,
         expected_version=expected_version,
-    )  # fmt: skip
+    )
     return Status(201, backup)
 
 
@@ -269,8 +328,13 @@ def record_change(request, workorder_id: int, payload: ChangeIn):
         backup = Backup.objects.filter(pk=payload.backup_id, workorder=wo).first()
         if backup is None:
             raise ValidationError({"backup_id": [_("Unknown backup.")]})
-    change = services.change_record(workorder=wo, actor=request.auth, description=payload.description,
-                                    backup=backup, expected_version=payload.expected_version)  # fmt: skip
+    change = services.change_record(
+        workorder=wo,
+        actor=request.auth,
+        description=payload.description,
+        backup=backup,
+        expected_version=payload.expected_version,
+    )
     return Status(201, change)
 
 
@@ -313,9 +377,14 @@ def sign_service_form(
     wo = _order(request, workorder_id)
     require(request.auth, "onsite.record")
     return services.service_form_sign(
-        workorder=wo, actor=request.auth, customer_name=customer_name, customer_signature=customer_signature,
-        engineer_signature=engineer_signature, stamp_photo=stamp_photo, expected_version=expected_version,
-    )  # fmt: skip
+        workorder=wo,
+        actor=request.auth,
+        customer_name=customer_name,
+        customer_signature=customer_signature,
+        engineer_signature=engineer_signature,
+        stamp_photo=stamp_photo,
+        expected_version=expected_version,
+    )
 
 
 def _pdf(data: bytes, filename: str) -> HttpResponse:

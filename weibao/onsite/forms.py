@@ -14,6 +14,7 @@ from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
 
 from weibao.assets.uploads import ALLOWED_EXTENSIONS, check_upload
+from weibao.core.blank import blank_choice
 from weibao.onsite.choices import LineKind, LinkChannel, Satisfaction
 from weibao.onsite.signatures import signature_from_data_url
 from weibao.workorders.choices import Cause, HumanCause
@@ -67,13 +68,19 @@ class ConfirmForm(forms.Form):
 
     version = VersionField()
     confirmed_by_name = forms.CharField(label=_("Confirmed by (system owner)"), max_length=100)
-    confirmed_by_phone = forms.CharField(label=_("Their phone"), max_length=40, required=False,
-                                         widget=forms.TextInput(attrs={"type": "tel", "inputmode": "tel"}))  # fmt: skip
+    confirmed_by_phone = forms.CharField(
+        label=_("Their phone"),
+        max_length=40,
+        required=False,
+        widget=forms.TextInput(attrs={"type": "tel", "inputmode": "tel"}),
+    )
     symptom = forms.CharField(label=_("Symptom as confirmed"), widget=forms.Textarea(attrs={"rows": 3}))
-    cause = forms.ChoiceField(label=_("Cause"), choices=[c for c in Cause.choices if c[0] != Cause.UNKNOWN],
-                              widget=forms.RadioSelect)  # fmt: skip
-    human_cause = forms.ChoiceField(label=_("Kind of human cause (三包 exclusion)"), choices=HumanCause.choices,
-                                    required=False)  # fmt: skip
+    cause = forms.ChoiceField(
+        label=_("Cause"), choices=[c for c in Cause.choices if c[0] != Cause.UNKNOWN], widget=forms.RadioSelect
+    )
+    human_cause = forms.ChoiceField(
+        label=_("Kind of human cause (三包 exclusion)"), choices=HumanCause.choices, required=False
+    )
     note = forms.CharField(label=_("Note"), required=False, widget=forms.Textarea(attrs={"rows": 2}))
 
     def clean(self):
@@ -87,16 +94,30 @@ class ConfirmForm(forms.Form):
 
 class QuoteLineForm(forms.Form):
     kind = forms.ChoiceField(label=_("Kind"), choices=LineKind.choices, initial=LineKind.PART)
-    description = forms.CharField(label=_("Description"), max_length=300, required=False,
-                                  help_text=_("Empty: named after the part, labour or transport."))  # fmt: skip
+    description = forms.CharField(
+        label=_("Description"),
+        max_length=300,
+        required=False,
+        help_text=_("Empty: named after the part, labour or transport."),
+    )
     spare_part = forms.TypedChoiceField(label=_("From the price list"), required=False, coerce=int, empty_value=None)
     device = forms.IntegerField(widget=forms.HiddenInput, required=False)  # the faulty device a part replaces
     labour_basis = forms.CharField(widget=forms.HiddenInput, required=False)
-    quantity = forms.DecimalField(label=_("Quantity"), max_digits=10, decimal_places=2,
-                                  widget=forms.NumberInput(attrs={"inputmode": "decimal", "step": "any"}))  # fmt: skip
-    unit_price = forms.DecimalField(label=_("Unit price (CNY)"), max_digits=12, decimal_places=2, required=False,
-                                    help_text=_("Empty: from the price list or the contract's rate."),
-                                    widget=forms.NumberInput(attrs={"inputmode": "decimal", "step": "0.01"}))  # fmt: skip
+    quantity = forms.DecimalField(
+        label=_("Quantity"),
+        max_digits=10,
+        decimal_places=2,
+        widget=forms.NumberInput(attrs={"inputmode": "decimal", "step": "any"}),
+    )
+    unit_price = forms.DecimalField(
+        label=_("Unit price (CNY)"),
+        min_value=0,
+        max_digits=12,
+        decimal_places=2,
+        required=False,
+        help_text=_("Empty: from the price list or the contract's rate."),
+        widget=forms.NumberInput(attrs={"inputmode": "decimal", "step": "0.01"}),
+    )
 
     def __init__(self, *args, parts=(), **kwargs) -> None:
         super().__init__(*args, **kwargs)
@@ -133,8 +154,14 @@ QuoteLineFormSet = forms.formset_factory(
 
 class QuoteForm(forms.Form):
     version = VersionField()
-    tax_rate = forms.DecimalField(label=_("Tax rate (%)"), max_digits=5, decimal_places=2, initial=Decimal("13"),
-                                  min_value=Decimal("0"), max_value=Decimal("99.99"))  # fmt: skip
+    tax_rate = forms.DecimalField(
+        label=_("Tax rate (%)"),
+        max_digits=5,
+        decimal_places=2,
+        initial=Decimal("13"),
+        min_value=Decimal("0"),
+        max_value=Decimal("99.99"),
+    )
     note = forms.CharField(label=_("Note to the customer"), required=False, widget=forms.Textarea(attrs={"rows": 2}))
 
 
@@ -167,10 +194,17 @@ class ReplacementForm(forms.Form):
 
     version = VersionField()
     old_device = forms.TypedChoiceField(label=_("Faulty device"), coerce=int)
-    new_serial = forms.CharField(label=_("New unit's serial number"), max_length=120,
-                                 widget=forms.TextInput(attrs={"autocapitalize": "characters", "autocomplete": "off"}))  # fmt: skip
-    new_model = forms.CharField(label=_("New unit's model"), max_length=120, required=False,
-                                help_text=_("Empty: the same model as the faulty one."))  # fmt: skip
+    new_serial = forms.CharField(
+        label=_("New unit's serial number"),
+        max_length=120,
+        widget=forms.TextInput(attrs={"autocapitalize": "characters", "autocomplete": "off"}),
+    )
+    new_model = forms.CharField(
+        label=_("New unit's model"),
+        max_length=120,
+        required=False,
+        help_text=_("Empty: the same model as the faulty one."),
+    )
     note = forms.CharField(label=_("Note"), required=False, widget=forms.Textarea(attrs={"rows": 2}))
     signer_name = forms.CharField(label=_("Customer's name"), max_length=100)
     signature = SignatureField(label=_("Customer signature (for the faulty and the new unit)"))
@@ -178,7 +212,7 @@ class ReplacementForm(forms.Form):
 
     def __init__(self, *args, devices=(), **kwargs) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["old_device"].choices = [("", "---------")] + [(d.pk, device_label(d)) for d in devices]
+        self.fields["old_device"].choices = blank_choice() + [(d.pk, device_label(d)) for d in devices]
 
 
 class BackupForm(forms.Form):
@@ -211,7 +245,7 @@ class ChangeForm(forms.Form):
 
     def __init__(self, *args, backups=(), **kwargs) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["backup"].choices = [("", "---------")] + [(b.pk, f"{b.what[:40]} · {b.location}") for b in backups]
+        self.fields["backup"].choices = blank_choice() + [(b.pk, f"{b.what[:40]} · {b.location}") for b in backups]
 
 
 class ServiceFormForm(forms.Form):
@@ -223,20 +257,34 @@ class ServiceFormForm(forms.Form):
     cause = forms.ChoiceField(label=_("Cause"), choices=Cause.choices, required=False)
     cause_detail = forms.CharField(label=_("Cause in detail"), widget=forms.Textarea(attrs={"rows": 2}), required=False)
     work_done = forms.CharField(label=_("Work done"), widget=forms.Textarea(attrs={"rows": 3}), required=False)
-    solved = forms.TypedChoiceField(label=_("Solved"), required=False, widget=forms.RadioSelect,
-                                    choices=[("yes", _("Yes")), ("no", _("No"))],
-                                    coerce=lambda v: {"yes": True, "no": False}.get(v), empty_value=None)  # fmt: skip
+    solved = forms.TypedChoiceField(
+        label=_("Solved"),
+        required=False,
+        widget=forms.RadioSelect,
+        choices=[("yes", _("Yes")), ("no", _("No"))],
+        coerce=lambda v: {"yes": True, "no": False}.get(v),
+        empty_value=None,
+    )
     next_appointment_at = AwareDateTimeField(label=_("Next appointment (if not solved)"), required=False)
     customer_contact_name = forms.CharField(label=_("Customer contact"), max_length=100, required=False)
-    customer_contact_phone = forms.CharField(label=_("Customer phone"), max_length=40, required=False,
-                                             widget=forms.TextInput(attrs={"type": "tel"}))  # fmt: skip
+    customer_contact_phone = forms.CharField(
+        label=_("Customer phone"), max_length=40, required=False, widget=forms.TextInput(attrs={"type": "tel"})
+    )
     engineer_name = forms.CharField(label=_("Engineer"), max_length=100, required=False)
-    engineer_phone = forms.CharField(label=_("Engineer phone"), max_length=40, required=False,
-                                     widget=forms.TextInput(attrs={"type": "tel"}))  # fmt: skip
-    satisfaction = forms.TypedChoiceField(label=_("Satisfaction"), choices=Satisfaction.choices,
-                                          coerce=int, empty_value=None, required=False, widget=forms.RadioSelect)  # fmt: skip
-    customer_remark = forms.CharField(label=_("Customer remark"), widget=forms.Textarea(attrs={"rows": 2}),
-                                      required=False)  # fmt: skip
+    engineer_phone = forms.CharField(
+        label=_("Engineer phone"), max_length=40, required=False, widget=forms.TextInput(attrs={"type": "tel"})
+    )
+    satisfaction = forms.TypedChoiceField(
+        label=_("Satisfaction"),
+        choices=Satisfaction.choices,
+        coerce=int,
+        empty_value=None,
+        required=False,
+        widget=forms.RadioSelect,
+    )
+    customer_remark = forms.CharField(
+        label=_("Customer remark"), widget=forms.Textarea(attrs={"rows": 2}), required=False
+    )
     stamp_photo = CameraPhotoField(label=_("Photo of the company stamp (optional)"))
     customer_name = forms.CharField(label=_("Customer's name (signing)"), max_length=100, required=False)
     customer_signature = SignatureField(label=_("Customer signature"), required=False)

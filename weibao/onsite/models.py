@@ -15,6 +15,7 @@ from django.utils.translation import gettext_lazy as _
 
 from weibao.core.approvals import PricedDocument
 from weibao.core.models import TimeStampedModel, VersionedModel
+from weibao.core.money import MoneyField
 from weibao.onsite.choices import (
     FORM_PARTS,
     FormStatus,
@@ -26,8 +27,6 @@ from weibao.onsite.choices import (
     SignerRole,
 )
 from weibao.workorders.choices import Cause, HumanCause
-
-MONEY = {"max_digits": 12, "decimal_places": 2}
 
 
 def _stored_name(folder: str, instance, filename: str) -> str:
@@ -58,7 +57,7 @@ class SparePart(TimeStampedModel):
     model = models.CharField(_("model"), max_length=120)
     name = models.CharField(_("name"), max_length=200)
     unit = models.CharField(_("unit"), max_length=20, default="台")
-    unit_price = models.DecimalField(_("unit price (CNY)"), **MONEY)
+    unit_price = MoneyField(_("unit price (CNY)"))
     active = models.BooleanField(_("in the price list"), default=True)
 
     class Meta:
@@ -178,14 +177,18 @@ class QuoteLine(models.Model):
     description = models.CharField(_("description"), max_length=300)
     spare_part = models.ForeignKey(SparePart, on_delete=models.PROTECT, null=True, blank=True, related_name="+")
     device = models.ForeignKey(
-        "assets.Device", on_delete=models.PROTECT, null=True, blank=True, related_name="+",
+        "assets.Device",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
         help_text=_("The faulty device this part replaces."),
-    )  # fmt: skip
+    )
     labour_basis = models.CharField(max_length=10, choices=LabourBasis.choices, blank=True)
     quantity = models.DecimalField(_("quantity"), max_digits=10, decimal_places=2)
     unit = models.CharField(_("unit"), max_length=20, blank=True)
-    unit_price = models.DecimalField(_("unit price (CNY)"), **MONEY)
-    amount = models.DecimalField(_("amount (CNY)"), **MONEY)
+    unit_price = MoneyField(_("unit price (CNY)"))
+    amount = MoneyField(_("amount (CNY)"))
 
     class Meta:
         verbose_name = _("quote line")

@@ -135,11 +135,15 @@ def quote_context(quote) -> dict | None:
         "tax": quote.tax,
         "total": quote.total,
         "lines": [
-            {"description": line.description, "quantity": f"{line.quantity.normalize():f}", "unit_price": line.unit_price,
-             "amount": line.amount}
+            {
+                "description": line.description,
+                "quantity": f"{line.quantity.normalize():f}",
+                "unit_price": line.unit_price,
+                "amount": line.amount,
+            }
             for line in quote.lines.all()
         ],
-    }  # fmt: skip
+    }
 
 
 def service_form_context(*, form, workorder) -> dict:
@@ -150,9 +154,12 @@ def service_form_context(*, form, workorder) -> dict:
 
     confirmation = SiteConfirmation.objects.filter(workorder=workorder).order_by("-id").first()
     quote = (
-        Quote.objects.filter(workorder=workorder).exclude(status=QuoteStatus.SUPERSEDED)
-        .prefetch_related("lines").order_by("-revision").first()
-    )  # fmt: skip
+        Quote.objects.filter(workorder=workorder)
+        .exclude(status=QuoteStatus.SUPERSEDED)
+        .prefetch_related("lines")
+        .order_by("-revision")
+        .first()
+    )
     order = order_context(workorder)
     cause = form.get_cause_display()
     if form.cause_detail:
@@ -170,7 +177,8 @@ def service_form_context(*, form, workorder) -> dict:
         "form": {
             "symptom": form.symptom,
             "confirmed_by": " ".join(filter(None, [confirmation.confirmed_by_name, confirmation.confirmed_by_phone]))
-            if confirmation else "",
+            if confirmation
+            else "",
             "inspection": form.inspection,
             "cause": cause,
             "work_done": form.work_done,
@@ -185,14 +193,18 @@ def service_form_context(*, form, workorder) -> dict:
             "signed_at": form.signed_at,
         },
         "replacements": [
-            {"old_model": r.get("device", ""), "old_serial": r.get("old_serial", ""), "new_model": r.get("new_model", ""),
-             "new_serial": r.get("new_serial", "")}
+            {
+                "old_model": r.get("device", ""),
+                "old_serial": r.get("old_serial", ""),
+                "new_model": r.get("new_model", ""),
+                "new_serial": r.get("new_serial", ""),
+            }
             for r in form.replaced_devices or []
         ],
         "quote": quote_context(quote),
         "signatures": signatures,
         "qr": qr_data_uri(order["url"]),
-    }  # fmt: skip
+    }
 
 
 def workorder_sheet_context(*, workorder) -> dict:
@@ -202,17 +214,27 @@ def workorder_sheet_context(*, workorder) -> dict:
 
     order = order_context(workorder)
     quote = (
-        Quote.objects.filter(workorder=workorder).exclude(status=QuoteStatus.SUPERSEDED)
-        .prefetch_related("lines").order_by("-revision").first()
-    )  # fmt: skip
+        Quote.objects.filter(workorder=workorder)
+        .exclude(status=QuoteStatus.SUPERSEDED)
+        .prefetch_related("lines")
+        .order_by("-revision")
+        .first()
+    )
     replacements = [
-        {"old_model": r.old_device.model, "old_serial": r.old_serial, "new_model": r.new_model, "new_serial": r.new_serial}
+        {
+            "old_model": r.old_device.model,
+            "old_serial": r.old_serial,
+            "new_model": r.new_model,
+            "new_serial": r.new_serial,
+        }
         for r in Replacement.objects.filter(workorder=workorder).select_related("old_device").order_by("id")
-    ]  # fmt: skip
+    ]
     signed = (
         ServiceForm.objects.filter(workorder=workorder, status=FormStatus.SIGNED)
-        .select_related("customer_signature", "engineer_signature").order_by("-revision").first()
-    )  # fmt: skip
+        .select_related("customer_signature", "engineer_signature")
+        .order_by("-revision")
+        .first()
+    )
     context = {
         "order": order,
         "replacements": replacements,

@@ -39,8 +39,9 @@ def _price_list() -> None:
     from weibao.onsite.models import SparePart
 
     for model, name, unit, price in PRICE_LIST:
-        SparePart.objects.get_or_create(model=model, defaults={"name": name, "unit": unit,
-                                                               "unit_price": Decimal(price)})  # fmt: skip
+        SparePart.objects.get_or_create(
+            model=model, defaults={"name": name, "unit": unit, "unit_price": Decimal(price)}
+        )
 
 
 def demo(*, stdout) -> None:
@@ -71,50 +72,89 @@ def demo(*, stdout) -> None:
     part = SparePart.objects.filter(model=device.model).first() or SparePart.objects.get(model=PRICE_LIST[0][0])
     with transaction.atomic():
         wo = wo_services.workorder_create(
-            actor=manager, customer=customer, site=device.site, channel="phone", source_ref=DEMO_REF,
-            symptom="3号楼大厅摄像机无图像，录像中断", severity="B", category="hardware", devices=[device],
-            reporter_name="王主任", reporter_phone="13800001234",
-        )  # fmt: skip
+            actor=manager,
+            customer=customer,
+            site=device.site,
+            channel="phone",
+            source_ref=DEMO_REF,
+            symptom="3号楼大厅摄像机无图像，录像中断",
+            severity="B",
+            category="hardware",
+            devices=[device],
+            reporter_name="王主任",
+            reporter_phone="13800001234",
+        )
         if wo.in_warranty is not False:
             # The demo shows a paid visit: this unit's warranty ran out (recorded as a triage edit).
-            wo_services.workorder_update(workorder=wo, actor=manager, expected_version=wo.version,
-                                         service_type="paid", chargeable=True)  # fmt: skip
+            wo_services.workorder_update(
+                workorder=wo, actor=manager, expected_version=wo.version, service_type="paid", chargeable=True
+            )
         wo_services.workorder_dispatch(workorder=wo, actor=manager, engineer=engineer)
         wo_services.workorder_arrive(workorder=wo, actor=engineer)
-        services.site_confirm(workorder=wo, actor=engineer, confirmed_by_name="王主任", confirmed_by_phone="13800001234",
-                              symptom="3号楼大厅摄像机无图像，现场确认摄像机无法上电", cause="system",
-                              note="摄像机电源模块损坏（系统本身故障）")  # fmt: skip
+        services.site_confirm(
+            workorder=wo,
+            actor=engineer,
+            confirmed_by_name="王主任",
+            confirmed_by_phone="13800001234",
+            symptom="3号楼大厅摄像机无图像，现场确认摄像机无法上电",
+            cause="system",
+            note="摄像机电源模块损坏（系统本身故障）",
+        )
         quote = services.quote_create(
-            workorder=wo, actor=engineer, note="保修期外，更换摄像机",
+            workorder=wo,
+            actor=engineer,
+            note="保修期外，更换摄像机",
             lines=[
                 {"kind": "part", "spare_part": part, "device": device, "quantity": "1"},
-                {"kind": "labour", "labour_basis": "visit", "quantity": "1",
-                 "unit_price": None if wo.contract_id else "300.00"},
+                {
+                    "kind": "labour",
+                    "labour_basis": "visit",
+                    "quantity": "1",
+                    "unit_price": None if wo.contract_id else "300.00",
+                },
                 {"kind": "transport", "quantity": "1", "unit_price": None if wo.contract_id else "80.00"},
             ],
-        )  # fmt: skip
-        _link, token = services.approval_link_create(quote=quote, actor=engineer, channel="sms",
-                                                     sent_to="13800001234")  # fmt: skip
+        )
+        _link, token = services.approval_link_create(quote=quote, actor=engineer, channel="sms", sent_to="13800001234")
     services.quote_answer_by_link(token=token, approve=True, name="王主任")
     wo.refresh_from_db()
     with transaction.atomic():
-        services.replacement_record(workorder=wo, actor=engineer, old_device=device,
-                                    new_serial=f"DEMO{timezone.now():%y%m%d%H%M%S}", new_model=part.model,
-                                    signer_name="王主任", signature=demo_signature(1),
-                                    note="旧摄像机已拆回，待返修")  # fmt: skip
+        services.replacement_record(
+            workorder=wo,
+            actor=engineer,
+            old_device=device,
+            new_serial=f"DEMO{timezone.now():%y%m%d%H%M%S}",
+            new_model=part.model,
+            signer_name="王主任",
+            signature=demo_signature(1),
+            note="旧摄像机已拆回，待返修",
+        )
         wo.refresh_from_db()
-        services.service_form_save(workorder=wo, actor=engineer, data={
-            "inspection": "检查供电与网线正常，摄像机无法上电，判定电源模块损坏",
-            "cause": "system", "cause_detail": "摄像机电源模块损坏",
-            "work_done": "更换同型号摄像机，调整角度，录像恢复",
-            "solved": True, "customer_contact_name": "王主任", "customer_contact_phone": "13800001234",
-            "engineer_name": engineer.name or engineer.username,
-            "engineer_phone": engineer.phone or "13900005678",
-            "satisfaction": 5, "customer_remark": "响应及时，处理专业",
-        })  # fmt: skip
+        services.service_form_save(
+            workorder=wo,
+            actor=engineer,
+            data={
+                "inspection": "检查供电与网线正常，摄像机无法上电，判定电源模块损坏",
+                "cause": "system",
+                "cause_detail": "摄像机电源模块损坏",
+                "work_done": "更换同型号摄像机，调整角度，录像恢复",
+                "solved": True,
+                "customer_contact_name": "王主任",
+                "customer_contact_phone": "13800001234",
+                "engineer_name": engineer.name or engineer.username,
+                "engineer_phone": engineer.phone or "13900005678",
+                "satisfaction": 5,
+                "customer_remark": "响应及时，处理专业",
+            },
+        )
         wo.refresh_from_db()
-        services.service_form_sign(workorder=wo, actor=engineer, customer_name="王主任",
-                                   customer_signature=demo_signature(2), engineer_signature=demo_signature(3))  # fmt: skip
+        services.service_form_sign(
+            workorder=wo,
+            actor=engineer,
+            customer_name="王主任",
+            customer_signature=demo_signature(2),
+            engineer_signature=demo_signature(3),
+        )
     stdout.write(f"  onsite: demo visit {wo.number} (quote, replacement, signed service form)")
 
 

@@ -159,7 +159,7 @@ def quote_initial_lines(*, workorder: WorkOrder, quote: Quote | None = None) -> 
                 "device": line.device_id,
                 "labour_basis": line.labour_basis,
                 "unit": line.unit,
-            }  # fmt: skip
+            }
             for line in quote.lines.all()
         ]
     lines: list[dict] = []
@@ -168,18 +168,45 @@ def quote_initial_lines(*, workorder: WorkOrder, quote: Quote | None = None) -> 
     for device in devices:
         part = parts.get(device.model)
         if part is not None:
-            lines.append({"kind": "part", "description": str(part), "quantity": Decimal("1"),
-                          "unit_price": part.unit_price, "spare_part": part.pk, "device": device.pk,
-                          "labour_basis": "", "unit": part.unit})  # fmt: skip
+            lines.append(
+                {
+                    "kind": "part",
+                    "description": str(part),
+                    "quantity": Decimal("1"),
+                    "unit_price": part.unit_price,
+                    "spare_part": part.pk,
+                    "device": device.pk,
+                    "labour_basis": "",
+                    "unit": part.unit,
+                }
+            )
     contract = workorder.contract
     if contract is not None:
-        lines.append({"kind": "labour", "description": "", "quantity": Decimal("1"),
-                      "unit_price": contract.labour_rate_visit, "spare_part": None, "device": None,
-                      "labour_basis": "visit", "unit": ""})  # fmt: skip
+        lines.append(
+            {
+                "kind": "labour",
+                "description": "",
+                "quantity": Decimal("1"),
+                "unit_price": contract.labour_rate_visit,
+                "spare_part": None,
+                "device": None,
+                "labour_basis": "visit",
+                "unit": "",
+            }
+        )
         if contract.transport_rate:
-            lines.append({"kind": "transport", "description": "", "quantity": Decimal("1"),
-                          "unit_price": contract.transport_rate, "spare_part": None, "device": None,
-                          "labour_basis": "", "unit": ""})  # fmt: skip
+            lines.append(
+                {
+                    "kind": "transport",
+                    "description": "",
+                    "quantity": Decimal("1"),
+                    "unit_price": contract.transport_rate,
+                    "spare_part": None,
+                    "device": None,
+                    "labour_basis": "",
+                    "unit": "",
+                }
+            )
     return lines
 
 

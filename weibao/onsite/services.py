@@ -143,8 +143,16 @@ def _signature_store(*, workorder: WorkOrder, actor: User | None, role: str, nam
     dark = rgba.convert("L").point(lambda v: 255 if v < 200 else 0)
     inked = Image.composite(dark, Image.new("L", rgba.size, 0), opaque).histogram()[255]
     digest = hashlib.sha256(png).hexdigest()
-    sig = Signature(workorder=workorder, role=role, signer_name=name, sha256=digest, width=image.width,
-                    height=image.height, inked_pixels=inked, recorded_by=actor)  # fmt: skip
+    sig = Signature(
+        workorder=workorder,
+        role=role,
+        signer_name=name,
+        sha256=digest,
+        width=image.width,
+        height=image.height,
+        inked_pixels=inked,
+        recorded_by=actor,
+    )
     sig.image.save(f"{digest[:16]}.png", ContentFile(png), save=False)
     sig.save()
     return sig
@@ -179,9 +187,18 @@ def _refuse_blocked(workorder: WorkOrder, requested: str) -> None:
 
 
 @transaction.atomic
-def site_confirm(*, workorder: WorkOrder, actor: User, confirmed_by_name: str, symptom: str, cause: str,
-                 human_cause: str = "", confirmed_by_phone: str = "", note: str = "",
-                 expected_version: int | None = None) -> SiteConfirmation:  # fmt: skip
+def site_confirm(
+    *,
+    workorder: WorkOrder,
+    actor: User,
+    confirmed_by_name: str,
+    symptom: str,
+    cause: str,
+    human_cause: str = "",
+    confirmed_by_phone: str = "",
+    note: str = "",
+    expected_version: int | None = None,
+) -> SiteConfirmation:
     """The customer's system owner (系统负责人) confirmed the symptom on arrival; the cause is human error or the
     system. A human-caused fault (三包 exclusion: misuse, bad upkeep, force majeure) is chargeable even in warranty;
     the order keeps why (`charge_reason`)."""
@@ -208,20 +225,33 @@ def site_confirm(*, workorder: WorkOrder, actor: User, confirmed_by_name: str, s
         changes.update(
             chargeable=not free,
             charge_reason=ChargeReason.NONE if free else ChargeReason.OUT_OF_WARRANTY,
-            service_type=ServiceType.WARRANTY if wo.in_warranty else (
-                ServiceType.CONTRACT if wo.contract_id else ServiceType.PAID),
-        )  # fmt: skip
+            service_type=ServiceType.WARRANTY
+            if wo.in_warranty
+            else (ServiceType.CONTRACT if wo.contract_id else ServiceType.PAID),
+        )
     elif wo.chargeable and not wo.charge_reason:
         changes["charge_reason"] = ChargeReason.OUT_OF_WARRANTY if wo.in_warranty is False else ChargeReason.NOT_COVERED
     workorder, event = workorder_record_step(
-        workorder=workorder, actor=actor, perm="onsite.record", kind=EventKind.CAUSE_CONFIRMED,
-        body=symptom, changes=changes, expected_version=expected_version,
+        workorder=workorder,
+        actor=actor,
+        perm="onsite.record",
+        kind=EventKind.CAUSE_CONFIRMED,
+        body=symptom,
+        changes=changes,
+        expected_version=expected_version,
         data={"confirmed_by": confirmed_by_name, "cause": cause, "human_cause": human_cause},
-    )  # fmt: skip
+    )
     return SiteConfirmation.objects.create(
-        workorder=workorder, confirmed_by_name=confirmed_by_name, confirmed_by_phone=confirmed_by_phone,
-        symptom=symptom, cause=cause, human_cause=human_cause, note=note, recorded_by=actor, event=event,
-    )  # fmt: skip
+        workorder=workorder,
+        confirmed_by_name=confirmed_by_name,
+        confirmed_by_phone=confirmed_by_phone,
+        symptom=symptom,
+        cause=cause,
+        human_cause=human_cause,
+        note=note,
+        recorded_by=actor,
+        event=event,
+    )
 
 
 # --- 2. quotes ----------------------------------------------------------------------------------------------------
@@ -261,8 +291,9 @@ def _clean_lines(workorder: WorkOrder, lines: list[dict]) -> list[_Line]:
             if device is not None and device.site_id != workorder.site_id:
                 raise ValidationError({prefix + "device_id": _("This device is not at the order's site.")})
             basis = _choice(raw.get("labour_basis") or "", prefix + "labour_basis", LabourBasis, blank=True)
-            quantity = _decimal(raw.get("quantity", 1), prefix + "quantity", minimum=Decimal(0), strictly=True,
-                                maximum=MAX_QUANTITY)  # fmt: skip
+            quantity = _decimal(
+                raw.get("quantity", 1), prefix + "quantity", minimum=Decimal(0), strictly=True, maximum=MAX_QUANTITY
+            )
             price = raw.get("unit_price")
             unit = _text(raw.get("unit") or "", prefix + "unit", max_length=20)
             description = _text(raw.get("description") or "", prefix + "description", max_length=300)
@@ -306,11 +337,26 @@ def _clean_lines(workorder: WorkOrder, lines: list[dict]) -> list[_Line]:
     return cleaned
 
 
-def _store_quote(*, workorder: WorkOrder, actor: User, lines: list[_Line], tax_rate: Decimal, note: str,
-                 revision: int, previous: Quote | None) -> Quote:  # fmt: skip
+def _store_quote(
+    *,
+    workorder: WorkOrder,
+    actor: User,
+    lines: list[_Line],
+    tax_rate: Decimal,
+    note: str,
+    revision: int,
+    previous: Quote | None,
+) -> Quote:
     totals = price_totals((line.amount for line in lines), tax_rate)
-    quote = Quote.objects.create(workorder=workorder, revision=revision, previous=previous, tax_rate=tax_rate,
-                                 note=note, created_by=actor, **totals)  # fmt: skip
+    quote = Quote.objects.create(
+        workorder=workorder,
+        revision=revision,
+        previous=previous,
+        tax_rate=tax_rate,
+        note=note,
+        created_by=actor,
+        **totals,
+    )
     QuoteLine.objects.bulk_create(
         QuoteLine(
             quote=quote,
@@ -324,7 +370,7 @@ def _store_quote(*, workorder: WorkOrder, actor: User, lines: list[_Line], tax_r
             unit=line.unit,
             unit_price=line.unit_price,
             amount=line.amount,
-        )  # fmt: skip
+        )
         for i, line in enumerate(lines)
     )
     return quote
@@ -335,8 +381,15 @@ def _quote_event_data(quote: Quote) -> dict[str, Any]:
 
 
 @transaction.atomic
-def quote_create(*, workorder: WorkOrder, actor: User, lines: list[dict], tax_rate: Any = None, note: str = "",
-                 expected_version: int | None = None) -> Quote:  # fmt: skip
+def quote_create(
+    *,
+    workorder: WorkOrder,
+    actor: User,
+    lines: list[dict],
+    tax_rate: Any = None,
+    note: str = "",
+    expected_version: int | None = None,
+) -> Quote:
     """Quote paid work (报价) and send it to the customer: the order waits for the answer (its clocks pause,
     reason "awaiting quote approval"). An order with a current quote gets a new version through `quote_revise`."""
     _check_order_actor(actor, "onsite.quote", workorder)
@@ -345,20 +398,38 @@ def quote_create(*, workorder: WorkOrder, actor: User, lines: list[dict], tax_ra
     workorder_check_version(workorder=wo, expected_version=expected_version)
     cleaned, rate = _clean_lines(wo, lines), clean_tax_rate(tax_rate)
     if Quote.objects.filter(workorder=wo).exclude(status=QuoteStatus.SUPERSEDED).exists():
-        raise TransitionNotAllowed(current=str(Status(wo.status).label), requested=str(EventKind.QUOTE_ISSUED.label),
-                                   message=_("The order already has a quote: change it to make a new version."))  # fmt: skip
+        raise TransitionNotAllowed(
+            current=str(Status(wo.status).label),
+            requested=str(EventKind.QUOTE_ISSUED.label),
+            message=_("The order already has a quote: change it to make a new version."),
+        )
     last = Quote.objects.filter(workorder=wo).order_by("-revision").values_list("revision", flat=True).first() or 0
-    quote = _store_quote(workorder=wo, actor=actor, lines=cleaned, tax_rate=rate, note=note, revision=last + 1,
-                         previous=None)  # fmt: skip
-    workorder_await_customer(workorder=workorder, actor=actor, perm="onsite.quote", reason=WaitReason.QUOTE_APPROVAL,
-                             kind=EventKind.QUOTE_ISSUED, body=note, data=_quote_event_data(quote),
-                             expected_version=expected_version)  # fmt: skip
+    quote = _store_quote(
+        workorder=wo, actor=actor, lines=cleaned, tax_rate=rate, note=note, revision=last + 1, previous=None
+    )
+    workorder_await_customer(
+        workorder=workorder,
+        actor=actor,
+        perm="onsite.quote",
+        reason=WaitReason.QUOTE_APPROVAL,
+        kind=EventKind.QUOTE_ISSUED,
+        body=note,
+        data=_quote_event_data(quote),
+        expected_version=expected_version,
+    )
     return quote
 
 
 @transaction.atomic
-def quote_revise(*, quote: Quote, actor: User, lines: list[dict], tax_rate: Any = None, note: str = "",
-                 expected_version: int | None = None) -> Quote:  # fmt: skip
+def quote_revise(
+    *,
+    quote: Quote,
+    actor: User,
+    lines: list[dict],
+    tax_rate: Any = None,
+    note: str = "",
+    expected_version: int | None = None,
+) -> Quote:
     """A changed quote is a new version: the current one is superseded (kept as it was), the new one waits for the
     customer, and the order waits again."""
     workorder = quote.workorder
@@ -369,23 +440,50 @@ def quote_revise(*, quote: Quote, actor: User, lines: list[dict], tax_rate: Any 
     cleaned, rate = _clean_lines(wo, lines), clean_tax_rate(tax_rate)
     current = Quote.objects.select_for_update().get(pk=quote.pk)
     if current.status == QuoteStatus.SUPERSEDED:
-        raise TransitionNotAllowed(current=str(current.get_status_display()), requested=str(EventKind.QUOTE_REVISED.label),
-                                   message=_("A newer version of this quote exists: change that one."))  # fmt: skip
+        raise TransitionNotAllowed(
+            current=str(current.get_status_display()),
+            requested=str(EventKind.QUOTE_REVISED.label),
+            message=_("A newer version of this quote exists: change that one."),
+        )
     old_status = current.status
     Quote.objects.filter(pk=current.pk).update(status=QuoteStatus.SUPERSEDED, updated_at=timezone.now())
-    new = _store_quote(workorder=wo, actor=actor, lines=cleaned, tax_rate=rate, note=note,
-                       revision=current.revision + 1, previous=current)  # fmt: skip
+    new = _store_quote(
+        workorder=wo,
+        actor=actor,
+        lines=cleaned,
+        tax_rate=rate,
+        note=note,
+        revision=current.revision + 1,
+        previous=current,
+    )
     ApprovalLink.objects.filter(quote=current, used_at__isnull=True).update(expires_at=timezone.now())
     data = {**_quote_event_data(new), "previous_total": str(current.total), "previous_status": old_status}
-    workorder_await_customer(workorder=workorder, actor=actor, perm="onsite.quote", reason=WaitReason.QUOTE_APPROVAL,
-                             kind=EventKind.QUOTE_REVISED, body=note, data=data,
-                             expected_version=expected_version)  # fmt: skip
+    workorder_await_customer(
+        workorder=workorder,
+        actor=actor,
+        perm="onsite.quote",
+        reason=WaitReason.QUOTE_APPROVAL,
+        kind=EventKind.QUOTE_REVISED,
+        body=note,
+        data=data,
+        expected_version=expected_version,
+    )
     quote.status = QuoteStatus.SUPERSEDED
     return new
 
 
-def _answer(*, quote: Quote, actor: User, approve: bool, channel: str, name: str, reason: str,
-            signature: Any, expected_version: int | None, link: ApprovalLink | None = None) -> Quote:  # fmt: skip
+def _answer(
+    *,
+    quote: Quote,
+    actor: User,
+    approve: bool,
+    channel: str,
+    name: str,
+    reason: str,
+    signature: Any,
+    expected_version: int | None,
+    link: ApprovalLink | None = None,
+) -> Quote:
     """The customer's yes or no to one quote version. A second answer of the same kind (two tabs, a retried
     request) changes nothing; a different answer to an answered or superseded version is refused."""
     workorder = quote.workorder
@@ -402,40 +500,85 @@ def _answer(*, quote: Quote, actor: User, approve: bool, channel: str, name: str
     png = _signature_bytes(signature, "signature") if channel == AnswerChannel.PHONE else None
     wo = workorder_lock(workorder)
     locked = Quote.objects.select_for_update().get(pk=quote.pk)
-    wanted = answer_wanted(locked, approve=approve,
-                           message=_("This quote version was already answered or replaced by a newer one."))  # fmt: skip
+    wanted = answer_wanted(
+        locked, approve=approve, message=_("This quote version was already answered or replaced by a newer one.")
+    )
     if wanted is None:
         return locked  # the same answer again: one approval recorded
     workorder_check_version(workorder=wo, expected_version=expected_version)
     sig = None
     if png is not None:
         sig = _signature_store(workorder=wo, actor=actor, role=SignerRole.CUSTOMER, name=name, png=png)
-    answer_store(locked, wanted=wanted, actor=actor if link is None else None, via=channel, name=name, reason=reason,
-                 signature=sig)  # fmt: skip
+    answer_store(
+        locked,
+        wanted=wanted,
+        actor=actor if link is None else None,
+        via=channel,
+        name=name,
+        reason=reason,
+        signature=sig,
+    )
     data = {**_quote_event_data(locked), "via": channel, "name": name}
     if link is not None:
         data["link"] = link.pk
-    workorder_end_wait(workorder=workorder, actor=actor, perm=perm, reason=WaitReason.QUOTE_APPROVAL,
-                       kind=EventKind.QUOTE_APPROVED if approve else EventKind.QUOTE_REFUSED, body=reason,
-                       data=data)  # fmt: skip
+    workorder_end_wait(
+        workorder=workorder,
+        actor=actor,
+        perm=perm,
+        reason=WaitReason.QUOTE_APPROVAL,
+        kind=EventKind.QUOTE_APPROVED if approve else EventKind.QUOTE_REFUSED,
+        body=reason,
+        data=data,
+    )
     return locked
 
 
 @transaction.atomic
-def quote_approve(*, quote: Quote, actor: User, channel: str, name: str = "", signature: Any = None,
-                  expected_version: int | None = None) -> Quote:  # fmt: skip
+def quote_approve(
+    *,
+    quote: Quote,
+    actor: User,
+    channel: str,
+    name: str = "",
+    signature: Any = None,
+    expected_version: int | None = None,
+) -> Quote:
     """The customer approves the quote (in the portal, or signing on the engineer's phone): the order resumes."""
-    return _answer(quote=quote, actor=actor, approve=True, channel=channel, name=name, reason="",
-                   signature=signature, expected_version=expected_version)  # fmt: skip
+    return _answer(
+        quote=quote,
+        actor=actor,
+        approve=True,
+        channel=channel,
+        name=name,
+        reason="",
+        signature=signature,
+        expected_version=expected_version,
+    )
 
 
 @transaction.atomic
-def quote_refuse(*, quote: Quote, actor: User, channel: str, name: str = "", reason: str = "", signature: Any = None,
-                 expected_version: int | None = None) -> Quote:  # fmt: skip
+def quote_refuse(
+    *,
+    quote: Quote,
+    actor: User,
+    channel: str,
+    name: str = "",
+    reason: str = "",
+    signature: Any = None,
+    expected_version: int | None = None,
+) -> Quote:
     """The customer refuses: the order resumes but cannot be resolved until the quote is revised or it is
     cancelled."""
-    return _answer(quote=quote, actor=actor, approve=False, channel=channel, name=name, reason=reason,
-                   signature=signature, expected_version=expected_version)  # fmt: skip
+    return _answer(
+        quote=quote,
+        actor=actor,
+        approve=False,
+        channel=channel,
+        name=name,
+        reason=reason,
+        signature=signature,
+        expected_version=expected_version,
+    )
 
 
 @transaction.atomic
@@ -450,18 +593,27 @@ def quote_withdraw(*, quote: Quote, actor: User, reason: str, expected_version: 
     if locked.status == QuoteStatus.WITHDRAWN:
         return locked
     if locked.status not in (QuoteStatus.PENDING, QuoteStatus.REFUSED):
-        raise TransitionNotAllowed(current=str(locked.get_status_display()),
-                                   requested=str(QuoteStatus.WITHDRAWN.label),
-                                   message=_("Only a quote waiting for the customer or refused can be withdrawn."))  # fmt: skip
+        raise TransitionNotAllowed(
+            current=str(locked.get_status_display()),
+            requested=str(QuoteStatus.WITHDRAWN.label),
+            message=_("Only a quote waiting for the customer or refused can be withdrawn."),
+        )
     workorder_check_version(workorder=wo, expected_version=expected_version)
     now = timezone.now()
-    Quote.objects.filter(pk=locked.pk).update(status=QuoteStatus.WITHDRAWN, answer_reason=reason, updated_at=now,
-                                              version=locked.version + 1)  # fmt: skip
+    Quote.objects.filter(pk=locked.pk).update(
+        status=QuoteStatus.WITHDRAWN, answer_reason=reason, updated_at=now, version=locked.version + 1
+    )
     ApprovalLink.objects.filter(quote=locked, used_at__isnull=True).update(expires_at=now)
     locked.refresh_from_db()
-    workorder_end_wait(workorder=workorder, actor=actor, perm="onsite.quote_withdraw",
-                       reason=WaitReason.QUOTE_APPROVAL, kind=EventKind.QUOTE_WITHDRAWN, body=reason,
-                       data=_quote_event_data(locked))  # fmt: skip
+    workorder_end_wait(
+        workorder=workorder,
+        actor=actor,
+        perm="onsite.quote_withdraw",
+        reason=WaitReason.QUOTE_APPROVAL,
+        kind=EventKind.QUOTE_WITHDRAWN,
+        body=reason,
+        data=_quote_event_data(locked),
+    )
     return locked
 
 
@@ -488,9 +640,15 @@ def link_valid_for() -> datetime.timedelta:
 
 
 @transaction.atomic
-def approval_link_create(*, quote: Quote, actor: User, channel: str, sent_to: str,
-                         valid_for: datetime.timedelta | None = None,
-                         expected_version: int | None = None) -> tuple[ApprovalLink, str]:  # fmt: skip
+def approval_link_create(
+    *,
+    quote: Quote,
+    actor: User,
+    channel: str,
+    sent_to: str,
+    valid_for: datetime.timedelta | None = None,
+    expected_version: int | None = None,
+) -> tuple[ApprovalLink, str]:
     """A signed, expiring, one-time link to answer `quote` without logging in; returns the row and its token.
     Sending it (SMS / e-mail / WeCom) is the caller's side effect after commit; the timeline records who got it."""
     workorder = quote.workorder
@@ -499,14 +657,27 @@ def approval_link_create(*, quote: Quote, actor: User, channel: str, sent_to: st
     workorder_lock(workorder)
     locked = Quote.objects.select_for_update().get(pk=quote.pk)
     if locked.status != QuoteStatus.PENDING:
-        raise TransitionNotAllowed(current=str(locked.get_status_display()),
-                                   requested=str(EventKind.QUOTE_LINK_SENT.label),
-                                   message=_("Only a quote waiting for the customer can be sent."))  # fmt: skip
-    link = ApprovalLink.objects.create(quote=locked, channel=channel, sent_to=sent_to, created_by=actor,
-                                       expires_at=timezone.now() + (valid_for or link_valid_for()))  # fmt: skip
-    workorder_record_step(workorder=workorder, actor=actor, perm="onsite.quote", kind=EventKind.QUOTE_LINK_SENT,
-                          internal=True, expected_version=expected_version, data={**_quote_event_data(locked), "channel": channel, "to": sent_to,
-                                               "link": link.pk})  # fmt: skip
+        raise TransitionNotAllowed(
+            current=str(locked.get_status_display()),
+            requested=str(EventKind.QUOTE_LINK_SENT.label),
+            message=_("Only a quote waiting for the customer can be sent."),
+        )
+    link = ApprovalLink.objects.create(
+        quote=locked,
+        channel=channel,
+        sent_to=sent_to,
+        created_by=actor,
+        expires_at=timezone.now() + (valid_for or link_valid_for()),
+    )
+    workorder_record_step(
+        workorder=workorder,
+        actor=actor,
+        perm="onsite.quote",
+        kind=EventKind.QUOTE_LINK_SENT,
+        internal=True,
+        expected_version=expected_version,
+        data={**_quote_event_data(locked), "channel": channel, "to": sent_to, "link": link.pk},
+    )
     return link, approval_link_token(link)
 
 
@@ -552,8 +723,17 @@ def quote_answer_by_link(*, token: str, approve: bool, name: str, reason: str = 
     link = _link_from_token(token, lock=True)
     workorder_lock(link.quote.workorder)
     link = _link_from_token(token, lock=True)  # re-read under the order's lock: a second tab waits, then is refused
-    quote = _answer(quote=link.quote, actor=system_user(), approve=approve, channel=AnswerChannel.LINK, name=name,
-                    reason=reason, signature=None, expected_version=None, link=link)  # fmt: skip
+    quote = _answer(
+        quote=link.quote,
+        actor=system_user(),
+        approve=approve,
+        channel=AnswerChannel.LINK,
+        name=name,
+        reason=reason,
+        signature=None,
+        expected_version=None,
+        link=link,
+    )
     ApprovalLink.objects.filter(pk=link.pk).update(used_at=timezone.now())
     return quote
 
@@ -562,9 +742,19 @@ def quote_answer_by_link(*, token: str, approve: bool, name: str, reason: str = 
 
 
 @transaction.atomic
-def replacement_record(*, workorder: WorkOrder, actor: User, old_device: Device, new_serial: str, new_model: str = "",
-                       signer_name: str, signature: Any, new_signature: Any = None, note: str = "",
-                       expected_version: int | None = None) -> Replacement:  # fmt: skip
+def replacement_record(
+    *,
+    workorder: WorkOrder,
+    actor: User,
+    old_device: Device,
+    new_serial: str,
+    new_model: str = "",
+    signer_name: str,
+    signature: Any,
+    new_signature: Any = None,
+    note: str = "",
+    expected_version: int | None = None,
+) -> Replacement:
     """Swap a faulty device of the site for a new unit (更换设备): the customer signs for both (one signature, or one
     each). The device history shows the swap with both serials and the order number; the old unit is marked faulty
     and stays linked for repair (`Replacement.rma_ref` is the RMA hook)."""
@@ -587,9 +777,16 @@ def replacement_record(*, workorder: WorkOrder, actor: User, old_device: Device,
     if Replacement.objects.filter(old_device=old_device).exists() or old_device.status == DeviceStatus.RETIRED:
         raise ValidationError({"old_device_id": _("This device was already replaced.")})
     try:
-        new_device = device_replace(device=old_device, actor=actor, serial_number=new_serial, model=new_model,
-                                    note=note, installed_on=timezone.localdate(), old_status=DeviceStatus.FAULTY,
-                                    data={"workorder": wo.number})  # fmt: skip
+        new_device = device_replace(
+            device=old_device,
+            actor=actor,
+            serial_number=new_serial,
+            model=new_model,
+            note=note,
+            installed_on=timezone.localdate(),
+            old_status=DeviceStatus.FAULTY,
+            data={"workorder": wo.number},
+        )
     except ValidationError as exc:
         if hasattr(exc, "error_dict"):
             raise ValidationError({"new_serial": [m for ms in exc.message_dict.values() for m in ms]}) from None
@@ -600,18 +797,36 @@ def replacement_record(*, workorder: WorkOrder, actor: User, old_device: Device,
         sig_new = _signature_store(workorder=wo, actor=actor, role=SignerRole.CUSTOMER, name=signer_name, png=new_png)
     quote = Quote.objects.filter(workorder=wo, status=QuoteStatus.APPROVED).first()
     workorder, event = workorder_record_step(
-        workorder=workorder, actor=actor, perm="onsite.record", kind=EventKind.DEVICE_REPLACED, body=note,
+        workorder=workorder,
+        actor=actor,
+        perm="onsite.record",
+        kind=EventKind.DEVICE_REPLACED,
+        body=note,
         expected_version=expected_version,
-        data={"old_device": old_device.pk, "new_device": new_device.pk, "old_serial": old_device.serial_number,
-              "new_serial": new_device.serial_number, "new_model": new_device.model},
-    )  # fmt: skip
+        data={
+            "old_device": old_device.pk,
+            "new_device": new_device.pk,
+            "old_serial": old_device.serial_number,
+            "new_serial": new_device.serial_number,
+            "new_model": new_device.model,
+        },
+    )
     if not workorder.devices.filter(pk=new_device.pk).exists():
         workorder.devices.add(new_device)
     return Replacement.objects.create(
-        workorder=workorder, old_device=old_device, new_device=new_device, old_serial=old_device.serial_number,
-        new_serial=new_device.serial_number, new_model=new_device.model, note=note, old_signature=sig_old,
-        new_signature=sig_new, quote=quote, recorded_by=actor, event=event,
-    )  # fmt: skip
+        workorder=workorder,
+        old_device=old_device,
+        new_device=new_device,
+        old_serial=old_device.serial_number,
+        new_serial=new_device.serial_number,
+        new_model=new_device.model,
+        note=note,
+        old_signature=sig_old,
+        new_signature=sig_new,
+        quote=quote,
+        recorded_by=actor,
+        event=event,
+    )
 
 
 def replacement_link_rma(*, replacement: Replacement, rma_ref: str) -> None:
@@ -624,9 +839,19 @@ def replacement_link_rma(*, replacement: Replacement, rma_ref: str) -> None:
 
 
 @transaction.atomic
-def backup_record(*, workorder: WorkOrder, actor: User, what: str, location: str, performed_by_name: str,
-                  performed_at: datetime.datetime | None = None, file=None, customer_agreed: bool = False,
-                  agreed_by_name: str = "", expected_version: int | None = None) -> Backup:  # fmt: skip
+def backup_record(
+    *,
+    workorder: WorkOrder,
+    actor: User,
+    what: str,
+    location: str,
+    performed_by_name: str,
+    performed_at: datetime.datetime | None = None,
+    file=None,
+    customer_agreed: bool = False,
+    agreed_by_name: str = "",
+    expected_version: int | None = None,
+) -> Backup:
     """Record the backup taken before a system/software change (what, where kept, by whom, when, an optional file)
     and whether the customer agreed to the change (who)."""
     _check_order_actor(actor, "onsite.record", workorder)
@@ -645,15 +870,32 @@ def backup_record(*, workorder: WorkOrder, actor: User, what: str, location: str
         raise ValidationError({"agreed_by_name": _("Enter who agreed on the customer's side.")})
     checked = _checked_upload(file, "file") if file is not None else None
     workorder, event = workorder_record_step(
-        workorder=workorder, actor=actor, perm="onsite.record", kind=EventKind.BACKUP_RECORDED, body=what,
+        workorder=workorder,
+        actor=actor,
+        perm="onsite.record",
+        kind=EventKind.BACKUP_RECORDED,
+        body=what,
         expected_version=expected_version,
-        data={"location": location, "by": performed_by_name, "customer_agreed": bool(customer_agreed),
-              "agreed_by": agreed_by_name, "file": checked.name if checked else ""},
-    )  # fmt: skip
-    backup = Backup(workorder=workorder, what=what, location=location, performed_by_name=performed_by_name,
-                    performed_at=performed_at or now, customer_agreed=bool(customer_agreed),
-                    agreed_by_name=agreed_by_name if customer_agreed else "",
-                    agreed_at=now if customer_agreed else None, recorded_by=actor, event=event)  # fmt: skip
+        data={
+            "location": location,
+            "by": performed_by_name,
+            "customer_agreed": bool(customer_agreed),
+            "agreed_by": agreed_by_name,
+            "file": checked.name if checked else "",
+        },
+    )
+    backup = Backup(
+        workorder=workorder,
+        what=what,
+        location=location,
+        performed_by_name=performed_by_name,
+        performed_at=performed_at or now,
+        customer_agreed=bool(customer_agreed),
+        agreed_by_name=agreed_by_name if customer_agreed else "",
+        agreed_at=now if customer_agreed else None,
+        recorded_by=actor,
+        event=event,
+    )
     if checked is not None:
         backup.sha256, backup.file_name = checked.sha256, checked.name
         backup.file.save(checked.name, file, save=False)
@@ -662,8 +904,14 @@ def backup_record(*, workorder: WorkOrder, actor: User, what: str, location: str
 
 
 @transaction.atomic
-def change_record(*, workorder: WorkOrder, actor: User, description: str, backup: Backup | None = None,
-                  expected_version: int | None = None) -> ChangeRecord:  # fmt: skip
+def change_record(
+    *,
+    workorder: WorkOrder,
+    actor: User,
+    description: str,
+    backup: Backup | None = None,
+    expected_version: int | None = None,
+) -> ChangeRecord:
     """Record a system/software change. Gate: refused unless the order has a backup the customer agreed to."""
     _check_order_actor(actor, "onsite.record", workorder)
     if not actor.is_internal:
@@ -681,14 +929,21 @@ def change_record(*, workorder: WorkOrder, actor: User, description: str, backup
             if backup is None and not Backup.objects.filter(workorder=wo).exists()
             else _("The customer has not agreed to the change yet.")
         )
-        raise TransitionNotAllowed(current=str(Status(wo.status).label),
-                                   requested=str(EventKind.CHANGE_RECORDED.label), message=message)  # fmt: skip
+        raise TransitionNotAllowed(
+            current=str(Status(wo.status).label), requested=str(EventKind.CHANGE_RECORDED.label), message=message
+        )
     workorder, event = workorder_record_step(
-        workorder=workorder, actor=actor, perm="onsite.record", kind=EventKind.CHANGE_RECORDED, body=description,
-        expected_version=expected_version, data={"backup": backup.pk},
-    )  # fmt: skip
-    return ChangeRecord.objects.create(workorder=workorder, backup=backup, description=description,
-                                       recorded_by=actor, event=event)  # fmt: skip
+        workorder=workorder,
+        actor=actor,
+        perm="onsite.record",
+        kind=EventKind.CHANGE_RECORDED,
+        body=description,
+        expected_version=expected_version,
+        data={"backup": backup.pk},
+    )
+    return ChangeRecord.objects.create(
+        workorder=workorder, backup=backup, description=description, recorded_by=actor, event=event
+    )
 
 
 # --- 5. the service form ------------------------------------------------------------------------------------------
@@ -734,7 +989,7 @@ def _replaced_devices(workorder: WorkOrder) -> list[dict]:
             "new_serial": r.new_serial,
             "new_model": r.new_model,
             "device": r.old_device.name or r.old_device.model,
-        }  # fmt: skip
+        }
         for r in Replacement.objects.filter(workorder=workorder).select_related("old_device").order_by("id")
     ]
 
@@ -817,14 +1072,20 @@ def _form_for_edit(wo: WorkOrder, actor: User) -> tuple[ServiceForm, bool]:
         return current, False
     if current is None:
         return ServiceForm(workorder=wo, revision=1, updated_by=actor, **service_form_initial(workorder=wo)), True
-    copy = ServiceForm(workorder=wo, revision=current.revision + 1, previous=current, updated_by=actor,
-                       **{f: getattr(current, f) for f in FORM_FIELDS})  # fmt: skip
+    copy = ServiceForm(
+        workorder=wo,
+        revision=current.revision + 1,
+        previous=current,
+        updated_by=actor,
+        **{f: getattr(current, f) for f in FORM_FIELDS},
+    )
     return copy, True
 
 
 @transaction.atomic
-def service_form_save(*, workorder: WorkOrder, actor: User, data: dict[str, Any],
-                      expected_version: int | None = None) -> ServiceForm:  # fmt: skip
+def service_form_save(
+    *, workorder: WorkOrder, actor: User, data: dict[str, Any], expected_version: int | None = None
+) -> ServiceForm:
     """Save the service form's draft (filled on the phone). A signed form is frozen: saving creates the next
     revision, the signed one stays as it was. Completeness and the missing parts are stored each time."""
     _check_order_actor(actor, "onsite.record", workorder)
@@ -847,10 +1108,15 @@ def service_form_save(*, workorder: WorkOrder, actor: User, data: dict[str, Any]
     form.complete = not form.missing
     form.updated_by = actor
     workorder_record_step(
-        workorder=workorder, actor=actor, perm="onsite.record", kind=EventKind.SERVICE_FORM_SAVED, internal=True,
-        expected_version=expected_version, statuses=FORM_STATUSES,
+        workorder=workorder,
+        actor=actor,
+        perm="onsite.record",
+        kind=EventKind.SERVICE_FORM_SAVED,
+        internal=True,
+        expected_version=expected_version,
+        statuses=FORM_STATUSES,
         data={"revision": form.revision, "changed": sorted(diff), "missing": form.missing},
-    )  # fmt: skip
+    )
     if not new:
         form.version += 1
     form.save()
@@ -858,9 +1124,16 @@ def service_form_save(*, workorder: WorkOrder, actor: User, data: dict[str, Any]
 
 
 @transaction.atomic
-def service_form_sign(*, workorder: WorkOrder, actor: User, customer_name: str, customer_signature: Any,
-                      engineer_signature: Any, stamp_photo=None,
-                      expected_version: int | None = None) -> ServiceForm:  # fmt: skip
+def service_form_sign(
+    *,
+    workorder: WorkOrder,
+    actor: User,
+    customer_name: str,
+    customer_signature: Any,
+    engineer_signature: Any,
+    stamp_photo=None,
+    expected_version: int | None = None,
+) -> ServiceForm:
     """Both parties sign the current draft (optionally with a photo of the company stamp); it is frozen from now
     on. Not solved: the next appointment becomes the order's appointment. Completeness is stored with the
     missing parts named (an incomplete signed form does not count in the KPIs)."""
@@ -875,16 +1148,20 @@ def service_form_sign(*, workorder: WorkOrder, actor: User, customer_name: str, 
     workorder_check_version(workorder=wo, expected_version=expected_version)
     form = _current_form(wo, lock=True)
     if form is None or form.status != FormStatus.DRAFT:
-        raise TransitionNotAllowed(current=str(Status(wo.status).label),
-                                   requested=str(EventKind.SERVICE_FORM_SIGNED.label),
-                                   message=_("Fill in and save the service form before it is signed."))  # fmt: skip
+        raise TransitionNotAllowed(
+            current=str(Status(wo.status).label),
+            requested=str(EventKind.SERVICE_FORM_SIGNED.label),
+            message=_("Fill in and save the service form before it is signed."),
+        )
     if form.solved is False and form.next_appointment_at is not None and form.next_appointment_at <= timezone.now():
         raise ValidationError({"next_appointment_at": _("The next appointment lies in the past.")})
     now = timezone.now()
-    form.customer_signature = _signature_store(workorder=wo, actor=actor, role=SignerRole.CUSTOMER,
-                                               name=customer_name, png=customer_png)  # fmt: skip
-    form.engineer_signature = _signature_store(workorder=wo, actor=actor, role=SignerRole.ENGINEER,
-                                               name=form.engineer_name or actor.name, png=engineer_png)  # fmt: skip
+    form.customer_signature = _signature_store(
+        workorder=wo, actor=actor, role=SignerRole.CUSTOMER, name=customer_name, png=customer_png
+    )
+    form.engineer_signature = _signature_store(
+        workorder=wo, actor=actor, role=SignerRole.ENGINEER, name=form.engineer_name or actor.name, png=engineer_png
+    )
     if checked is not None:
         form.sha256 = checked.sha256
         form.stamp_photo.save(checked.name, stamp_photo, save=False)
@@ -898,11 +1175,23 @@ def service_form_sign(*, workorder: WorkOrder, actor: User, customer_name: str, 
         changes["appointment_at"] = form.next_appointment_at
     form.save()
     workorder_record_step(
-        workorder=workorder, actor=actor, perm="onsite.record", kind=EventKind.SERVICE_FORM_SIGNED,
-        expected_version=expected_version, statuses=FORM_STATUSES, changes=changes,
-        data={"form": form.pk, "revision": form.revision, "complete": form.complete, "missing": form.missing,
-              "satisfaction": form.satisfaction, "solved": form.solved, "signed_by": customer_name},
-    )  # fmt: skip
+        workorder=workorder,
+        actor=actor,
+        perm="onsite.record",
+        kind=EventKind.SERVICE_FORM_SIGNED,
+        expected_version=expected_version,
+        statuses=FORM_STATUSES,
+        changes=changes,
+        data={
+            "form": form.pk,
+            "revision": form.revision,
+            "complete": form.complete,
+            "missing": form.missing,
+            "satisfaction": form.satisfaction,
+            "solved": form.solved,
+            "signed_by": customer_name,
+        },
+    )
     transaction.on_commit(partial(_after_sign, form.pk))
     return form
 
@@ -920,8 +1209,17 @@ def _after_sign(form_id: int) -> None:
 
 
 @transaction.atomic
-def spare_part_save(*, actor: User, model: str, name: str, unit_price: Any, unit: str = "台", vendor=None,
-                    part: SparePart | None = None, active: bool = True) -> SparePart:  # fmt: skip
+def spare_part_save(
+    *,
+    actor: User,
+    model: str,
+    name: str,
+    unit_price: Any,
+    unit: str = "台",
+    vendor=None,
+    part: SparePart | None = None,
+    active: bool = True,
+) -> SparePart:
     """Add or change a price-list entry (a sent quote keeps the price it was sent with)."""
     require(actor, "onsite.price_list")
     part = part or SparePart()

@@ -31,9 +31,11 @@ def customer_email(workorder) -> str:
     from weibao.customers.models import Contact
 
     contact = (
-        Contact.objects.filter(customer_id=workorder.customer_id).exclude(email="")
-        .order_by(models.Case(models.When(site_id=workorder.site_id, then=0), default=1), "-is_primary", "id").first()
-    )  # fmt: skip
+        Contact.objects.filter(customer_id=workorder.customer_id)
+        .exclude(email="")
+        .order_by(models.Case(models.When(site_id=workorder.site_id, then=0), default=1), "-is_primary", "id")
+        .first()
+    )
     return contact.email.lower() if contact else ""
 
 
@@ -58,7 +60,7 @@ def service_form_deliver(*, form_id: int) -> dict:
             "workorder__reported_by",
             "customer_signature",
             "engineer_signature",
-        )  # fmt: skip
+        )
         .filter(pk=form_id, status=FormStatus.SIGNED)
         .first()
     )
@@ -71,8 +73,9 @@ def service_form_deliver(*, form_id: int) -> dict:
     with translation.override(LANGUAGE):
         data = pdf.render_service_form(pdf.service_form_context(form=form, workorder=wo))
     filename = f"{wo.number}-service-form-r{form.revision}.pdf"
-    attachment = workorder_attach_document(event=event, content=data, name=filename, content_type="application/pdf",
-                                           actor=system_user())  # fmt: skip
+    attachment = workorder_attach_document(
+        event=event, content=data, name=filename, content_type="application/pdf", actor=system_user()
+    )
     result = {"attachment": attachment.pk, "delivery": None}
     to = customer_email(wo)
     if not to:
@@ -84,12 +87,25 @@ def service_form_deliver(*, form_id: int) -> dict:
         html = render_to_string("onsite/email/service_form-body.html", context)
     in_reply_to, references = thread_headers(wo)
     now = timezone.now()
-    delivery = Delivery(notice=Notice.SERVICE_FORM, channel=Channel.EMAIL, recipient=to, workorder=wo,
-                        event_id=event.pk, language=LANGUAGE, severity=wo.severity, subject=subject, body_text=text,
-                        body_html=html, message_id=new_message_id(wo), next_try_at=now,
-                        payload={"in_reply_to": in_reply_to, "references": references,
-                                 "attachments": [{"path": attachment.file.name, "filename": filename,
-                                                  "content_type": "application/pdf"}]})  # fmt: skip
+    delivery = Delivery(
+        notice=Notice.SERVICE_FORM,
+        channel=Channel.EMAIL,
+        recipient=to,
+        workorder=wo,
+        event_id=event.pk,
+        language=LANGUAGE,
+        severity=wo.severity,
+        subject=subject,
+        body_text=text,
+        body_html=html,
+        message_id=new_message_id(wo),
+        next_try_at=now,
+        payload={
+            "in_reply_to": in_reply_to,
+            "references": references,
+            "attachments": [{"path": attachment.file.name, "filename": filename, "content_type": "application/pdf"}],
+        },
+    )
     try:
         with transaction.atomic():
             delivery.save()
@@ -114,15 +130,30 @@ def approval_link_deliver(*, link_id: int, url: str) -> dict:
     if link is None or link.channel != LinkChannel.EMAIL:
         return {"skipped": True}
     wo = link.quote.workorder
-    context = {"workorder": wo, "quote": link.quote, "url": url, "expires_at": link.expires_at,
-               "brand": settings.WEIBAO_BRAND}  # fmt: skip
+    context = {
+        "workorder": wo,
+        "quote": link.quote,
+        "url": url,
+        "expires_at": link.expires_at,
+        "brand": settings.WEIBAO_BRAND,
+    }
     with translation.override(LANGUAGE):
         subject = render_to_string("onsite/email/quote_link-subject.txt", context).strip()
         text = render_to_string("onsite/email/quote_link-body.txt", context)
     now = timezone.now()
-    delivery = Delivery(notice=Notice.QUOTE_LINK, channel=Channel.EMAIL, recipient=link.sent_to.lower(),
-                        workorder=wo, language=LANGUAGE, severity=wo.severity, subject=subject, body_text=text,
-                        message_id=new_message_id(wo), next_try_at=now, payload={})  # fmt: skip
+    delivery = Delivery(
+        notice=Notice.QUOTE_LINK,
+        channel=Channel.EMAIL,
+        recipient=link.sent_to.lower(),
+        workorder=wo,
+        language=LANGUAGE,
+        severity=wo.severity,
+        subject=subject,
+        body_text=text,
+        message_id=new_message_id(wo),
+        next_try_at=now,
+        payload={},
+    )
     delivery.save()
     schedule(delivery, now=now)
     return {"delivery": delivery.pk}

@@ -35,9 +35,21 @@ from weibao.workorders.models import WorkOrder
 from weibao.workorders.selectors import workorder_get_for_user
 from weibao.workorders.services import workorder_attach_document
 
-FORM_FIELDS = ("symptom", "inspection", "cause", "cause_detail", "work_done", "solved", "next_appointment_at",
-               "customer_contact_name", "customer_contact_phone", "engineer_name", "engineer_phone", "satisfaction",
-               "customer_remark")  # fmt: skip
+FORM_FIELDS = (
+    "symptom",
+    "inspection",
+    "cause",
+    "cause_detail",
+    "work_done",
+    "solved",
+    "next_appointment_at",
+    "customer_contact_name",
+    "customer_contact_phone",
+    "engineer_name",
+    "engineer_phone",
+    "satisfaction",
+    "customer_remark",
+)
 
 
 # --- helpers ------------------------------------------------------------------------------------------------------
@@ -72,10 +84,16 @@ def visit(request: HttpRequest, pk: int) -> HttpResponse:
     """Everything done on site for one order, with a link to each step (the order page links here)."""
     wo = _order(request, pk)
     summary = selectors.onsite_for_order(workorder=wo, user=request.user)
-    return _page(request, "onsite/visit.html", {
-        "wo": wo, "onsite": summary, "can_record": has_perm(request.user, "onsite.record"),
-        "is_customer": request.user.is_customer,
-    })  # fmt: skip
+    return _page(
+        request,
+        "onsite/visit.html",
+        {
+            "wo": wo,
+            "onsite": summary,
+            "can_record": has_perm(request.user, "onsite.record"),
+            "is_customer": request.user.is_customer,
+        },
+    )
 
 
 @login_required
@@ -83,9 +101,15 @@ def visit_panel(request: HttpRequest, pk: int) -> HttpResponse:
     """The on-site card of the order page (loaded by htmx after the page, so the page's own queries stay flat)."""
     wo = _order(request, pk)
     summary = selectors.onsite_for_order(workorder=wo, user=request.user)
-    return render(request, "onsite/partials/_order_panel.html", {
-        "wo": wo, "onsite": summary, "can_record": has_perm(request.user, "onsite.record"),
-    })  # fmt: skip
+    return render(
+        request,
+        "onsite/partials/_order_panel.html",
+        {
+            "wo": wo,
+            "onsite": summary,
+            "can_record": has_perm(request.user, "onsite.record"),
+        },
+    )
 
 
 # --- 1. confirm the problem on arrival ----------------------------------------------------------------------------
@@ -100,15 +124,23 @@ def confirm(request: HttpRequest, pk: int) -> HttpResponse:
         form = ConfirmForm(request.POST)
         if form.is_valid():
             data = {k: v for k, v in form.cleaned_data.items() if k != "version"}
-            status, error = run_service(form, lambda: svc.site_confirm(workorder=wo, actor=request.user,
-                                                                expected_version=_version(form), **data))  # fmt: skip
+            status, error = run_service(
+                form,
+                lambda: svc.site_confirm(workorder=wo, actor=request.user, expected_version=_version(form), **data),
+            )
             if status == 200:
                 return _done(wo)
         else:
             status = 422
     else:
-        form = ConfirmForm(initial={"version": wo.version, "symptom": wo.symptom,
-                                    "confirmed_by_name": wo.reporter_name, "confirmed_by_phone": wo.reporter_phone})  # fmt: skip
+        form = ConfirmForm(
+            initial={
+                "version": wo.version,
+                "symptom": wo.symptom,
+                "confirmed_by_name": wo.reporter_name,
+                "confirmed_by_phone": wo.reporter_phone,
+            }
+        )
     return _page(request, "onsite/confirm.html", {"wo": wo, "form": form, "error": error}, status=status)
 
 
@@ -151,8 +183,13 @@ def quote_edit(request: HttpRequest, pk: int) -> HttpResponse:
         if form.is_valid() & formset.is_valid():
             lines = _quote_lines(formset, wo)
             tax_rate = form.cleaned_data["tax_rate"] / 100
-            kwargs = {"actor": request.user, "lines": lines, "tax_rate": tax_rate, "note": form.cleaned_data["note"],
-                      "expected_version": _version(form)}  # fmt: skip
+            kwargs = {
+                "actor": request.user,
+                "lines": lines,
+                "tax_rate": tax_rate,
+                "note": form.cleaned_data["note"],
+                "expected_version": _version(form),
+            }
             if current is not None:  # any current version (even approved) is superseded by the new one
                 status, error = run_service(
                     form, lambda: svc.quote_revise(quote=current, **kwargs), formsets={"lines": formset}
@@ -169,10 +206,19 @@ def quote_edit(request: HttpRequest, pk: int) -> HttpResponse:
         form = QuoteForm(initial={"version": wo.version, "note": current.note if current else ""})
         initial = selectors.quote_initial_lines(workorder=wo, quote=current)
         formset = QuoteLineFormSet(prefix="lines", initial=initial, form_kwargs={"parts": parts})
-    return _page(request, "onsite/quote_edit.html", {
-        "wo": wo, "form": form, "formset": formset, "current": current, "error": error,
-        "spare_parts": parts,
-    }, status=status)  # fmt: skip
+    return _page(
+        request,
+        "onsite/quote_edit.html",
+        {
+            "wo": wo,
+            "form": form,
+            "formset": formset,
+            "current": current,
+            "error": error,
+            "spare_parts": parts,
+        },
+        status=status,
+    )
 
 
 @login_required
@@ -184,21 +230,34 @@ def quote_detail(request: HttpRequest, pk: int) -> HttpResponse:
     return _quote_page(request, quote)
 
 
-def _quote_page(request, quote: Quote, *, answer_form=None, link_form=None, error: str = "", link_url: str = "",
-                status: int = 200) -> HttpResponse:  # fmt: skip
+def _quote_page(
+    request, quote: Quote, *, answer_form=None, link_form=None, error: str = "", link_url: str = "", status: int = 200
+) -> HttpResponse:
     wo = quote.workorder
     user = request.user
     pending = quote.status == QuoteStatus.PENDING
-    return _page(request, "onsite/quote_detail.html", {
-        "wo": wo, "quote": quote, "lines": list(quote.lines.all()), "pending": pending, "error": error,
-        "is_customer": user.is_customer,
-        "answer_form": answer_form or QuoteAnswerForm(signature_required=not user.is_customer,
-                                                      initial={"name": user.get_full_name() if user.is_customer else ""}),
-        "link_form": link_form or SendLinkForm(initial=_link_initial(wo)),
-        "can_answer": pending and has_perm(user, "onsite.quote_answer"),
-        "can_send": pending and not user.is_customer and has_perm(user, "onsite.quote"),
-        "link_url": link_url,
-    }, status=status)  # fmt: skip
+    return _page(
+        request,
+        "onsite/quote_detail.html",
+        {
+            "wo": wo,
+            "quote": quote,
+            "lines": list(quote.lines.all()),
+            "pending": pending,
+            "error": error,
+            "is_customer": user.is_customer,
+            "answer_form": answer_form
+            or QuoteAnswerForm(
+                signature_required=not user.is_customer,
+                initial={"name": user.get_full_name() if user.is_customer else ""},
+            ),
+            "link_form": link_form or SendLinkForm(initial=_link_initial(wo)),
+            "can_answer": pending and has_perm(user, "onsite.quote_answer"),
+            "can_send": pending and not user.is_customer and has_perm(user, "onsite.quote"),
+            "link_url": link_url,
+        },
+        status=status,
+    )
 
 
 def _link_initial(wo: WorkOrder) -> dict:
@@ -222,8 +281,13 @@ def quote_answer(request: HttpRequest, pk: int) -> HttpResponse:
     if form.is_valid():
         data = form.cleaned_data
         channel = AnswerChannel.PORTAL if user.is_customer else AnswerChannel.PHONE
-        kwargs = {"quote": quote, "actor": user, "channel": channel, "name": data["name"],
-                  "signature": data["signature"]}  # fmt: skip
+        kwargs = {
+            "quote": quote,
+            "actor": user,
+            "channel": channel,
+            "name": data["name"],
+            "signature": data["signature"],
+        }
         if data["decision"] == QuoteAnswerForm.APPROVE:
             status, error = run_service(form, lambda: svc.quote_approve(**kwargs))
         else:
@@ -248,9 +312,11 @@ def quote_send_link(request: HttpRequest, pk: int) -> HttpResponse:
 
         def call():
             result["link"], result["token"] = svc.approval_link_create(
-                quote=quote, actor=request.user, channel=form.cleaned_data["channel"],
+                quote=quote,
+                actor=request.user,
+                channel=form.cleaned_data["channel"],
                 sent_to=form.cleaned_data["sent_to"],
-            )  # fmt: skip
+            )
 
         status, error = run_service(form, call)
         if status == 200:
@@ -298,23 +364,33 @@ def public_quote(request: HttpRequest, token: str) -> HttpResponse:
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
         try:
-            quote = svc.quote_answer_by_link(token=token, approve=data["decision"] == QuoteAnswerForm.APPROVE,
-                                             name=data["name"], reason=data["reason"])  # fmt: skip
+            quote = svc.quote_answer_by_link(
+                token=token,
+                approve=data["decision"] == QuoteAnswerForm.APPROVE,
+                name=data["name"],
+                reason=data["reason"],
+            )
         except svc.LinkRefused as exc:
             return _link_refused(request, exc)
         except ValidationError as exc:
             attach_service_errors(form, exc)
         else:
             return render(request, "onsite/public_quote_done.html", {"quote": quote})
-    context = {"quote": quote, "wo": quote.workorder, "lines": list(quote.lines.all()), "form": form,
-               "expires_at": link.expires_at}  # fmt: skip
+    context = {
+        "quote": quote,
+        "wo": quote.workorder,
+        "lines": list(quote.lines.all()),
+        "form": form,
+        "expires_at": link.expires_at,
+    }
     return render(request, "onsite/public_quote.html", context, status=422 if form.errors else 200)
 
 
 def _link_refused(request: HttpRequest, exc) -> HttpResponse:
     status = 404 if exc.code == "invalid" else 410
-    return render(request, "onsite/public_quote_refused.html", {"message": exc.message, "code": exc.code},
-                  status=status)  # fmt: skip
+    return render(
+        request, "onsite/public_quote_refused.html", {"message": exc.message, "code": exc.code}, status=status
+    )
 
 
 # --- 3. replacement -----------------------------------------------------------------------------------------------
@@ -334,14 +410,26 @@ def replacement(request: HttpRequest, pk: int) -> HttpResponse:
 
             @transaction.atomic  # the replacement and its photo together or not at all
             def call():
-                swap = svc.replacement_record(workorder=wo, actor=request.user, old_device=old_device,
-                                              new_serial=data["new_serial"], new_model=data["new_model"],
-                                              signer_name=data["signer_name"], signature=data["signature"],
-                                              note=data["note"], expected_version=_version(form))  # fmt: skip
+                swap = svc.replacement_record(
+                    workorder=wo,
+                    actor=request.user,
+                    old_device=old_device,
+                    new_serial=data["new_serial"],
+                    new_model=data["new_model"],
+                    signer_name=data["signer_name"],
+                    signature=data["signature"],
+                    note=data["note"],
+                    expected_version=_version(form),
+                )
                 photo = data.get("photo")
                 if photo:  # on the replacement's own timeline event: no second event
-                    workorder_attach_document(event=swap.event, content=photo.read(), name=photo.checked.name,
-                                              content_type=photo.checked.content_type, actor=request.user)  # fmt: skip
+                    workorder_attach_document(
+                        event=swap.event,
+                        content=photo.read(),
+                        name=photo.checked.name,
+                        content_type=photo.checked.content_type,
+                        actor=request.user,
+                    )
 
             status, error = run_service(form, call)
             if status == 200:
@@ -350,8 +438,10 @@ def replacement(request: HttpRequest, pk: int) -> HttpResponse:
             status = 422
     else:
         linked = [d.pk for d in wo.devices.all()]
-        form = ReplacementForm(devices=devices, initial={"version": wo.version, "old_device": linked[0] if linked else "",
-                                                         "signer_name": wo.reporter_name})  # fmt: skip
+        form = ReplacementForm(
+            devices=devices,
+            initial={"version": wo.version, "old_device": linked[0] if linked else "", "signer_name": wo.reporter_name},
+        )
     return _page(request, "onsite/replacement.html", {"wo": wo, "form": form, "error": error}, status=status)
 
 
@@ -367,8 +457,10 @@ def backup(request: HttpRequest, pk: int) -> HttpResponse:
         form = BackupForm(request.POST, request.FILES)
         if form.is_valid():
             data = {k: v for k, v in form.cleaned_data.items() if k != "version"}
-            status, error = run_service(form, lambda: svc.backup_record(workorder=wo, actor=request.user,
-                                                                 expected_version=_version(form), **data))  # fmt: skip
+            status, error = run_service(
+                form,
+                lambda: svc.backup_record(workorder=wo, actor=request.user, expected_version=_version(form), **data),
+            )
             if status == 200:
                 return _done(wo)
         else:
@@ -388,17 +480,25 @@ def change(request: HttpRequest, pk: int) -> HttpResponse:
         form = ChangeForm(request.POST, backups=backups)
         if form.is_valid():
             chosen = next((b for b in backups if b.pk == form.cleaned_data["backup"]), None)
-            status, error = run_service(form, lambda: svc.change_record(
-                workorder=wo, actor=request.user, description=form.cleaned_data["description"], backup=chosen,
-                expected_version=_version(form)))  # fmt: skip
+            status, error = run_service(
+                form,
+                lambda: svc.change_record(
+                    workorder=wo,
+                    actor=request.user,
+                    description=form.cleaned_data["description"],
+                    backup=chosen,
+                    expected_version=_version(form),
+                ),
+            )
             if status == 200:
                 return _done(wo)
         else:
             status = 422
     else:
         form = ChangeForm(backups=backups, initial={"version": wo.version, "backup": backups[0].pk if backups else ""})
-    return _page(request, "onsite/change.html", {"wo": wo, "form": form, "error": error, "backups": backups},
-                 status=status)  # fmt: skip
+    return _page(
+        request, "onsite/change.html", {"wo": wo, "form": form, "error": error, "backups": backups}, status=status
+    )
 
 
 # --- 5. the service form ------------------------------------------------------------------------------------------
@@ -422,10 +522,15 @@ def service_form(request: HttpRequest, pk: int) -> HttpResponse:
             def call():
                 svc.service_form_save(workorder=wo, actor=request.user, data=values, expected_version=_version(form))
                 if data["sign"]:
-                    svc.service_form_sign(workorder=wo, actor=request.user, customer_name=data["customer_name"],
-                                          customer_signature=data["customer_signature"],
-                                          engineer_signature=data["engineer_signature"],
-                                          stamp_photo=data["stamp_photo"], expected_version=wo.version)  # fmt: skip
+                    svc.service_form_sign(
+                        workorder=wo,
+                        actor=request.user,
+                        customer_name=data["customer_name"],
+                        customer_signature=data["customer_signature"],
+                        engineer_signature=data["engineer_signature"],
+                        stamp_photo=data["stamp_photo"],
+                        expected_version=wo.version,
+                    )
 
             status, error = run_service(form, call)
             if status == 200:
@@ -441,10 +546,18 @@ def service_form(request: HttpRequest, pk: int) -> HttpResponse:
         initial["customer_name"] = initial.get("customer_contact_name", "")
         initial["version"] = wo.version
         form = ServiceFormForm(initial=initial)
-    return _page(request, "onsite/service_form.html", {
-        "wo": wo, "form": form, "current": current, "error": error,
-        "replaced": selectors.replaced_devices(workorder=wo),
-    }, status=status)  # fmt: skip
+    return _page(
+        request,
+        "onsite/service_form.html",
+        {
+            "wo": wo,
+            "form": form,
+            "current": current,
+            "error": error,
+            "replaced": selectors.replaced_devices(workorder=wo),
+        },
+        status=status,
+    )
 
 
 # --- 6. PDFs ------------------------------------------------------------------------------------------------------

@@ -5,8 +5,14 @@ from weibao.payroll.models import PayMonth, PayMonthEvent, PayProfile, PayRule, 
 
 @admin.register(PayRule)
 class PayRuleAdmin(admin.ModelAdmin):
-    list_display = ("valid_from", "service_allowance", "monthly_bonus", "complaint_fine", "forfeit_threshold",
-                    "non_dedicated_visit_fee")  # fmt: skip
+    list_display = (
+        "valid_from",
+        "service_allowance",
+        "monthly_bonus",
+        "complaint_fine",
+        "forfeit_threshold",
+        "non_dedicated_visit_fee",
+    )
 
     def has_change_permission(self, request, obj=None) -> bool:
         return False  # a change is a new rule from a later date (payroll.services.payrule_create)

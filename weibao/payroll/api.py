@@ -44,29 +44,79 @@ def _name(user) -> str | None:
 
 
 def _month_out(pm: PayMonth) -> dict:
-    return {"month": f"{pm.month:%Y-%m}", "status": pm.status, "version": pm.version,
-            "prepared_by": _name(pm.prepared_by), "prepared_at": pm.prepared_at,
-            "reviewed_by": _name(pm.reviewed_by), "reviewed_at": pm.reviewed_at,
-            "approved_by": _name(pm.approved_by), "locked_at": pm.locked_at, "computed_at": pm.computed_at}  # fmt: skip
+    return {
+        "month": f"{pm.month:%Y-%m}",
+        "status": pm.status,
+        "version": pm.version,
+        "prepared_by": _name(pm.prepared_by),
+        "prepared_at": pm.prepared_at,
+        "reviewed_by": _name(pm.reviewed_by),
+        "reviewed_at": pm.reviewed_at,
+        "approved_by": _name(pm.approved_by),
+        "locked_at": pm.locked_at,
+        "computed_at": pm.computed_at,
+    }
 
 
 def _month_detail(pm: PayMonth) -> dict:
     team, _grand = selectors.team_table(pay_month=pm)
     return {
         **_month_out(pm),
-        "events": [{"kind": e.kind, "actor": _name(e.actor), "authority_level": e.authority_level, "note": e.note,
-                    "at": e.at} for e in pm.events.select_related("actor")],
-        "team": [{"branch_id": r.branch.pk if r.branch else None, "branch": r.branch.name if r.branch else "",
-                  "engineers": r.engineers, **{k: r.totals[k] for k in ("services", "complaints", "allowance",
-                  "visit_fees", "bonus", "fines", "travel", "adjustments", "total")}} for r in team],
-    }  # fmt: skip
+        "events": [
+            {"kind": e.kind, "actor": _name(e.actor), "authority_level": e.authority_level, "note": e.note, "at": e.at}
+            for e in pm.events.select_related("actor")
+        ],
+        "team": [
+            {
+                "branch_id": r.branch.pk if r.branch else None,
+                "branch": r.branch.name if r.branch else "",
+                "engineers": r.engineers,
+                **{
+                    k: r.totals[k]
+                    for k in (
+                        "services",
+                        "complaints",
+                        "allowance",
+                        "visit_fees",
+                        "bonus",
+                        "fines",
+                        "travel",
+                        "adjustments",
+                        "total",
+                    )
+                },
+            }
+            for r in team
+        ],
+    }
 
 
 def _statement_out(s: Statement, *, lines: bool = False) -> dict:
-    out = {f: getattr(s, f) for f in ("id", "engineer_id", "branch_id", "is_dedicated", "on_probation", "services",
-                                      "not_counted", "complaints", "allowance", "visit_fees", "bonus",
-                                      "bonus_forfeited", "fines", "travel", "adjustments", "total", "attendance_days",
-                                      "seniority_years", "base_salary", "version")}  # fmt: skip
+    out = {
+        f: getattr(s, f)
+        for f in (
+            "id",
+            "engineer_id",
+            "branch_id",
+            "is_dedicated",
+            "on_probation",
+            "services",
+            "not_counted",
+            "complaints",
+            "allowance",
+            "visit_fees",
+            "bonus",
+            "bonus_forfeited",
+            "fines",
+            "travel",
+            "adjustments",
+            "total",
+            "attendance_days",
+            "seniority_years",
+            "base_salary",
+            "version",
+        )
+    }
     out.update(month=f"{s.pay_month.month:%Y-%m}", month_status=s.pay_month.status, engineer=_name(s.engineer))
     if lines:
         out["lines"] = selectors.statement_lines(statement=s)
@@ -82,9 +132,25 @@ def _month(request, year: int, month: int) -> PayMonth:
 
 
 def _claim_out(c: TravelClaim) -> dict:
-    return {**{f: getattr(c, f) for f in ("id", "engineer_id", "workorder_id", "kind", "trip_at", "amount",
-                                          "description", "approval_id", "status", "refusal_reason", "created_at")},
-            "has_receipt": bool(c.receipt)}  # fmt: skip
+    return {
+        **{
+            f: getattr(c, f)
+            for f in (
+                "id",
+                "engineer_id",
+                "workorder_id",
+                "kind",
+                "trip_at",
+                "amount",
+                "description",
+                "approval_id",
+                "status",
+                "refusal_reason",
+                "created_at",
+            )
+        },
+        "has_receipt": bool(c.receipt),
+    }
 
 
 # --- months -------------------------------------------------------------------------------------------------------
@@ -117,8 +183,12 @@ def month_detail(request, year: int, month: int):
 @api_errors(409)
 def review(request, year: int, month: int, payload: PayStepIn):
     """The department manager reviews the prepared table."""
-    pm = services.paymonth_review(pay_month=_month(request, year, month), actor=request.auth, note=payload.note,
-                                  expected_version=payload.expected_version)  # fmt: skip
+    pm = services.paymonth_review(
+        pay_month=_month(request, year, month),
+        actor=request.auth,
+        note=payload.note,
+        expected_version=payload.expected_version,
+    )
     return _month_detail(pm)
 
 
@@ -126,8 +196,12 @@ def review(request, year: int, month: int, payload: PayStepIn):
 @api_errors(409)
 def approve(request, year: int, month: int, payload: PayStepIn):
     """The general manager approves the reviewed table: the month is locked."""
-    pm = services.paymonth_approve(pay_month=_month(request, year, month), actor=request.auth, note=payload.note,
-                                   expected_version=payload.expected_version)  # fmt: skip
+    pm = services.paymonth_approve(
+        pay_month=_month(request, year, month),
+        actor=request.auth,
+        note=payload.note,
+        expected_version=payload.expected_version,
+    )
     return _month_detail(pm)
 
 
@@ -135,8 +209,12 @@ def approve(request, year: int, month: int, payload: PayStepIn):
 @api_errors(409)
 def return_(request, year: int, month: int, payload: PayStepIn):
     """Send the table back to the service administrator, saying what to correct."""
-    pm = services.paymonth_return(pay_month=_month(request, year, month), actor=request.auth, note=payload.note,
-                                  expected_version=payload.expected_version)  # fmt: skip
+    pm = services.paymonth_return(
+        pay_month=_month(request, year, month),
+        actor=request.auth,
+        note=payload.note,
+        expected_version=payload.expected_version,
+    )
     return _month_detail(pm)
 
 
@@ -169,8 +247,12 @@ def attendance(request, statement_id: int, payload: AttendanceIn):
     """Attendance days of a prepared month (409 once reviewed or locked)."""
     st = selectors.statement_get_for_user(user=request.auth, pk=statement_id)
     require(request.auth, "payroll.prepare")
-    st = services.statement_set_attendance(statement=st, actor=request.auth, attendance_days=payload.attendance_days,
-                                           expected_version=payload.expected_version)  # fmt: skip
+    st = services.statement_set_attendance(
+        statement=st,
+        actor=request.auth,
+        attendance_days=payload.attendance_days,
+        expected_version=payload.expected_version,
+    )
     return _statement_out(Statement.objects.select_related("pay_month", "engineer").get(pk=st.pk))
 
 
@@ -200,8 +282,9 @@ def profile(request, user_id: int, payload: ProfileIn):
     user = User.objects.filter(pk=user_id, organisation__kind="own").first()
     if user is None:
         raise Http404
-    p = services.payprofile_set(actor=request.auth, user=user, hire_date=payload.hire_date,
-                                confirmation_date=payload.confirmation_date)  # fmt: skip
+    p = services.payprofile_set(
+        actor=request.auth, user=user, hire_date=payload.hire_date, confirmation_date=payload.confirmation_date
+    )
     return {"user_id": p.user_id, "hire_date": p.hire_date, "confirmation_date": p.confirmation_date}
 
 
@@ -221,9 +304,16 @@ def approval_request(request, payload: ApprovalIn):
     """Before the trip: ask the department manager for taxi or freight on one of my orders."""
     require(request.auth, "payroll.travel")
     wo = selectors.own_order_or_404(user=request.auth, pk=payload.workorder_id)
-    return Status(201, services.travel_approval_request(actor=request.auth, workorder=wo, kind=payload.kind,
-                                                        reason=payload.reason,
-                                                        estimated_amount=payload.estimated_amount))  # fmt: skip
+    return Status(
+        201,
+        services.travel_approval_request(
+            actor=request.auth,
+            workorder=wo,
+            kind=payload.kind,
+            reason=payload.reason,
+            estimated_amount=payload.estimated_amount,
+        ),
+    )
 
 
 @router.post("/travel/approvals/{int:approval_id}/answer", response=ApprovalOut)
@@ -232,8 +322,9 @@ def approval_answer(request, approval_id: int, payload: TravelAnswerIn):
     """The department manager's answer (a second answer: 409)."""
     require(request.auth, "payroll.travel_answer")
     approval = selectors.approval_get_for_user(user=request.auth, pk=approval_id)
-    return services.travel_approval_answer(approval=approval, actor=request.auth, approve=payload.approve,
-                                           note=payload.note)  # fmt: skip
+    return services.travel_approval_answer(
+        approval=approval, actor=request.auth, approve=payload.approve, note=payload.note
+    )
 
 
 @router.get("/travel/claims", response=list[ClaimOut])
@@ -245,14 +336,28 @@ def claims(request):
 
 @router.post("/travel/claims", response={201: ClaimOut})
 @api_errors(404)
-def claim_submit(request, workorder_id: Form[int], kind: Form[str], trip_at: Form[dt.datetime], amount: Form[str],
-                 description: Form[str], receipt: File[UploadedFile] = None):  # fmt: skip
+def claim_submit(
+    request,
+    workorder_id: Form[int],
+    kind: Form[str],
+    trip_at: Form[dt.datetime],
+    amount: Form[str],
+    description: Form[str],
+    receipt: File[UploadedFile] = None,
+):
     """Claim one trip (multipart, with the receipt photo). An unapproved taxi or freight claim is stored refused,
     the rule named in `refusal_reason`."""
     require(request.auth, "payroll.travel")
     wo = selectors.own_order_or_404(user=request.auth, pk=workorder_id)
-    claim = services.travel_claim_submit(actor=request.auth, workorder=wo, kind=kind, trip_at=trip_at, amount=amount,
-                                         description=description, receipt=receipt)  # fmt: skip
+    claim = services.travel_claim_submit(
+        actor=request.auth,
+        workorder=wo,
+        kind=kind,
+        trip_at=trip_at,
+        amount=amount,
+        description=description,
+        receipt=receipt,
+    )
     return Status(201, _claim_out(claim))
 
 
@@ -270,9 +375,17 @@ def kpi_board(request, month: str | None = None, branch_id: int | None = None):
     board = kpi.dashboard(month=chosen, branch_id=branch_id)
 
     def row(k, **who) -> dict:
-        return {**who, "services": k.services, "ftf_rate": k.ftf_rate, "sla_rate": k.sla_rate,
-                "satisfaction": k.satisfaction, "complaints": k.complaints, "callbacks": k.callbacks,
-                "callback_satisfaction": k.callback_satisfaction, "travel_per_service": k.travel_per_service}  # fmt: skip
+        return {
+            **who,
+            "services": k.services,
+            "ftf_rate": k.ftf_rate,
+            "sla_rate": k.sla_rate,
+            "satisfaction": k.satisfaction,
+            "complaints": k.complaints,
+            "callbacks": k.callbacks,
+            "callback_satisfaction": k.callback_satisfaction,
+            "travel_per_service": k.travel_per_service,
+        }
 
     return {
         "month": f"{board.month:%Y-%m}",

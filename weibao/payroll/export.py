@@ -21,13 +21,23 @@ HEADER_ROW = 6  # the engineer table's header row on the first sheet (the tests 
 def engineer_columns() -> list[tuple[str, str]]:
     """(statement attribute, heading) of the first sheet, in order."""
     return [
-        ("branch", _("Branch")), ("engineer", _("Engineer")), ("is_dedicated", _("Dedicated")),
-        ("on_probation", _("On probation")), ("services", _("Services counted")),
-        ("not_counted", _("Visits not counted")), ("allowance", _("Service allowance")),
-        ("visit_fees", _("Per-visit fees")), ("bonus", _("Bonus")), ("complaints", _("Complaints")),
-        ("fines", _("Fines")), ("travel", _("Travel")), ("adjustments", _("Adjustments")), ("total", _("Total")),
-        ("attendance_days", _("Attendance days")), ("base_salary", _("Base salary (paid at month start)")),
-    ]  # fmt: skip
+        ("branch", _("Branch")),
+        ("engineer", _("Engineer")),
+        ("is_dedicated", _("Dedicated")),
+        ("on_probation", _("On probation")),
+        ("services", _("Services counted")),
+        ("not_counted", _("Visits not counted")),
+        ("allowance", _("Service allowance")),
+        ("visit_fees", _("Per-visit fees")),
+        ("bonus", _("Bonus")),
+        ("complaints", _("Complaints")),
+        ("fines", _("Fines")),
+        ("travel", _("Travel")),
+        ("adjustments", _("Adjustments")),
+        ("total", _("Total")),
+        ("attendance_days", _("Attendance days")),
+        ("base_salary", _("Base salary (paid at month start)")),
+    ]
 
 
 MONEY_COLUMNS = {"allowance", "visit_fees", "bonus", "fines", "travel", "adjustments", "total", "base_salary"}
@@ -83,24 +93,71 @@ def workbook(pay_month: PayMonth, statements) -> bytes:
         ws.column_dimensions[ws.cell(row=HEADER_ROW, column=col).column_letter].width = 13
 
     team = wb.create_sheet(_("Per branch")[:31])
-    team.append([_("Branch"), _("Engineers"), _("Services counted"), _("Complaints"), _("Service allowance"),
-                 _("Per-visit fees"), _("Bonus"), _("Fines"), _("Travel"), _("Adjustments"), _("Total")])  # fmt: skip
+    team.append(
+        [
+            _("Branch"),
+            _("Engineers"),
+            _("Services counted"),
+            _("Complaints"),
+            _("Service allowance"),
+            _("Per-visit fees"),
+            _("Bonus"),
+            _("Fines"),
+            _("Travel"),
+            _("Adjustments"),
+            _("Total"),
+        ]
+    )
     rows, _grand = team_table(pay_month=pay_month)
     for r in rows:
         t = r.totals
-        team.append([r.branch.name if r.branch else "—", r.engineers, t["services"], t["complaints"], t["allowance"],
-                     t["visit_fees"], t["bonus"], t["fines"], t["travel"], t["adjustments"], t["total"]])  # fmt: skip
+        team.append(
+            [
+                r.branch.name if r.branch else "—",
+                r.engineers,
+                t["services"],
+                t["complaints"],
+                t["allowance"],
+                t["visit_fees"],
+                t["bonus"],
+                t["fines"],
+                t["travel"],
+                t["adjustments"],
+                t["total"],
+            ]
+        )
 
     detail = wb.create_sheet(_("Lines")[:31])
-    detail.append([_("Engineer"), _("Date"), _("Kind"), _("Order"), _("Reference"), _("Amount"), _("Note"),
-                   _("Adjustment of month")])  # fmt: skip
+    detail.append(
+        [
+            _("Engineer"),
+            _("Date"),
+            _("Kind"),
+            _("Order"),
+            _("Reference"),
+            _("Amount"),
+            _("Note"),
+            _("Adjustment of month"),
+        ]
+    )
     lines = (
         StatementLine.objects.filter(statement__pay_month=pay_month)
-        .select_related("statement__engineer").order_by("statement__engineer__name", "statement_id", "on", "id")
-    )  # fmt: skip
+        .select_related("statement__engineer")
+        .order_by("statement__engineer__name", "statement_id", "on", "id")
+    )
     for line in lines.iterator(chunk_size=2000):
-        detail.append([line.statement.engineer.name, line.on, str(line.get_kind_display()), line.number, line.ref,
-                       line.amount, line.reason, f"{line.from_month:%Y-%m}" if line.from_month else ""])  # fmt: skip
+        detail.append(
+            [
+                line.statement.engineer.name,
+                line.on,
+                str(line.get_kind_display()),
+                line.number,
+                line.ref,
+                line.amount,
+                line.reason,
+                f"{line.from_month:%Y-%m}" if line.from_month else "",
+            ]
+        )
     out = io.BytesIO()
     wb.save(out)
     return out.getvalue()

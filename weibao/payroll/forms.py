@@ -53,8 +53,9 @@ class StepForm(forms.Form):
 
 
 class AttendanceForm(forms.Form):
-    attendance_days = forms.DecimalField(label=_("Attendance days"), required=False, min_value=0, max_value=31,
-                                         max_digits=5, decimal_places=2)  # fmt: skip
+    attendance_days = forms.DecimalField(
+        label=_("Attendance days"), required=False, min_value=0, max_value=31, max_digits=5, decimal_places=2
+    )
     version = VersionField()
 
 
@@ -63,15 +64,23 @@ class PayRuleForm(forms.Form):
     service_allowance = forms.DecimalField(label=_("Allowance per service (服务补贴)"), min_value=0, **MONEY)
     monthly_bonus = forms.DecimalField(label=_("Monthly no-complaint bonus (奖金)"), min_value=0, **MONEY)
     complaint_fine = forms.DecimalField(label=_("Fine per confirmed complaint"), min_value=0, **MONEY)
-    forfeit_threshold = forms.IntegerField(label=_("Complaints from which the bonus is forfeited"), min_value=1,
-                                           max_value=100)  # fmt: skip
-    non_dedicated_visit_fee = forms.DecimalField(label=_("Labour fee per visit, non-dedicated staff"), min_value=0,
-                                                 **MONEY)  # fmt: skip
+    forfeit_threshold = forms.IntegerField(
+        label=_("Complaints from which the bonus is forfeited"), min_value=1, max_value=100
+    )
+    non_dedicated_visit_fee = forms.DecimalField(
+        label=_("Labour fee per visit, non-dedicated staff"), min_value=0, **MONEY
+    )
     base_salary = forms.DecimalField(label=_("Base salary (底薪)"), min_value=0, **MONEY)
     probation_base_salary = forms.DecimalField(label=_("Base salary on probation"), min_value=0, **MONEY)
     seniority_per_year = forms.DecimalField(label=_("Seniority pay per full year (工龄)"), min_value=0, **MONEY)
-    standard_days = forms.DecimalField(label=_("Attendance days of a full month"), min_value=Decimal("0.5"),
-                                       max_value=31, max_digits=5, decimal_places=2, initial=Decimal("21.75"))  # fmt: skip
+    standard_days = forms.DecimalField(
+        label=_("Attendance days of a full month"),
+        min_value=Decimal("0.5"),
+        max_value=31,
+        max_digits=5,
+        decimal_places=2,
+        initial=Decimal("21.75"),
+    )
     note = forms.CharField(label=_("Note"), required=False, max_length=300)
 
 
@@ -79,12 +88,15 @@ class ApprovalRequestForm(forms.Form):
     """Asked before the trip: taxi or freight for one of my orders, and why."""
 
     workorder = forms.TypedChoiceField(coerce=int, label=_("Work order"))
-    kind = forms.ChoiceField(label=_("Transport"), choices=[(k, TravelKind(k).label) for k in TravelKind.values
-                                                            if k in NEEDS_APPROVAL])  # fmt: skip
-    reason = forms.CharField(label=_("Why (urgent, bulky goods…)"), max_length=2000,
-                             widget=forms.Textarea(attrs={"rows": 2}))  # fmt: skip
-    estimated_amount = forms.DecimalField(label=_("Estimated cost (CNY)"), required=False, min_value=Decimal("0.01"),
-                                          **MONEY)  # fmt: skip
+    kind = forms.ChoiceField(
+        label=_("Transport"), choices=[(k, TravelKind(k).label) for k in TravelKind.values if k in NEEDS_APPROVAL]
+    )
+    reason = forms.CharField(
+        label=_("Why (urgent, bulky goods…)"), max_length=2000, widget=forms.Textarea(attrs={"rows": 2})
+    )
+    estimated_amount = forms.DecimalField(
+        label=_("Estimated cost (CNY)"), required=False, min_value=Decimal("0.01"), **MONEY
+    )
 
     def __init__(self, *args, orders=(), **kwargs) -> None:
         super().__init__(*args, **kwargs)
@@ -99,8 +111,11 @@ class ClaimForm(forms.Form):
     trip_at = AwareDateTimeField(label=_("Trip started at"))
     amount = forms.DecimalField(label=_("Amount (CNY)"), min_value=Decimal("0.01"), **MONEY)
     description = forms.CharField(label=_("From – to"), max_length=300)
-    receipt = forms.FileField(label=_("Receipt photo"), required=False,
-                              widget=forms.ClearableFileInput(attrs={"accept": "image/*", "capture": "environment"}))  # fmt: skip
+    receipt = forms.FileField(
+        label=_("Receipt photo"),
+        required=False,
+        widget=forms.ClearableFileInput(attrs={"accept": "image/*", "capture": "environment"}),
+    )
 
     def __init__(self, *args, orders=(), **kwargs) -> None:
         super().__init__(*args, **kwargs)

@@ -38,8 +38,18 @@ class Kpi:
     orders: set = field(default_factory=set)
 
     def add(self, other: Kpi) -> None:
-        for name in ("services", "first_time_fixes", "sla_met", "satisfaction_sum", "satisfaction_n", "complaints",
-                     "callbacks", "callback_sat_sum", "callback_sat_n", "travel"):  # fmt: skip
+        for name in (
+            "services",
+            "first_time_fixes",
+            "sla_met",
+            "satisfaction_sum",
+            "satisfaction_n",
+            "complaints",
+            "callbacks",
+            "callback_sat_sum",
+            "callback_sat_n",
+            "travel",
+        ):
             setattr(self, name, getattr(self, name) + getattr(other, name))
 
     @staticmethod
@@ -74,8 +84,11 @@ def month_kpis(month: dt.date) -> dict[int, Kpi]:
     until = sources.local_midnight(R.next_month(month))
     now = timezone.now()
     last_day = R.month_end(month)
-    facts = [f for f in sources.service_facts(since=since, until=min(until, now), last_day=last_day)
-             if f.complete and f.on <= last_day]  # fmt: skip
+    facts = [
+        f
+        for f in sources.service_facts(since=since, until=min(until, now), last_day=last_day)
+        if f.complete and f.on <= last_day
+    ]
     by_engineer: dict[int, Kpi] = defaultdict(Kpi)
     visits_per_order: dict[int, int] = defaultdict(int)
     for f in facts:
@@ -92,11 +105,14 @@ def month_kpis(month: dt.date) -> dict[int, Kpi]:
         reopens, sla = orders.get(f.workorder_id, (0, SlaState.OK))
         k.first_time_fixes += int(reopens == 0 and visits_per_order[f.workorder_id] == 1)
         k.sla_met += int(sla != SlaState.BREACHED)
-    ratings = (
-        ServiceForm.objects.filter(status=FormStatus.SIGNED, complete=True, signed_at__gte=since, signed_at__lt=until,
-                                   satisfaction__isnull=False, workorder__assignee__isnull=False)
-        .values_list("workorder__assignee_id", "satisfaction")
-    )  # fmt: skip
+    ratings = ServiceForm.objects.filter(
+        status=FormStatus.SIGNED,
+        complete=True,
+        signed_at__gte=since,
+        signed_at__lt=until,
+        satisfaction__isnull=False,
+        workorder__assignee__isnull=False,
+    ).values_list("workorder__assignee_id", "satisfaction")
     for eng, rating in ratings:
         by_engineer[eng].satisfaction_sum += rating
         by_engineer[eng].satisfaction_n += 1
@@ -154,10 +170,18 @@ def dashboard(*, month: dt.date, months: int = 6, branch_id: int | None = None) 
     for pk, k in current.items():
         per_branch[branch_of.get(pk)].add(k)
         company.add(k)
-    engineers = sorted(((users[pk], k) for pk, k in current.items() if pk in users),
-                       key=lambda row: (-row[1].services, row[0].name))  # fmt: skip
-    trend: dict[str, list] = {"months": [], "services": [], "ftf": [], "sla": [], "satisfaction": [],
-                              "complaints": [], "travel_per_service": []}  # fmt: skip
+    engineers = sorted(
+        ((users[pk], k) for pk, k in current.items() if pk in users), key=lambda row: (-row[1].services, row[0].name)
+    )
+    trend: dict[str, list] = {
+        "months": [],
+        "services": [],
+        "ftf": [],
+        "sla": [],
+        "satisfaction": [],
+        "complaints": [],
+        "travel_per_service": [],
+    }
     for m in series:
         total = Kpi()
         for k in mine(per_month[m]).values():
@@ -170,7 +194,12 @@ def dashboard(*, month: dt.date, months: int = 6, branch_id: int | None = None) 
         trend["satisfaction"].append(total.satisfaction)
         trend["complaints"].append(total.complaints)
         trend["travel_per_service"].append(str(tps) if tps is not None else None)  # exact, for the chart
-    return Dashboard(month=month, engineers=engineers,
-                     branches=sorted(((branches.get(b), k) for b, k in per_branch.items()),
-                                     key=lambda row: row[0].name if row[0] else ""),
-                     company=company, trend=trend)  # fmt: skip
+    return Dashboard(
+        month=month,
+        engineers=engineers,
+        branches=sorted(
+            ((branches.get(b), k) for b, k in per_branch.items()), key=lambda row: row[0].name if row[0] else ""
+        ),
+        company=company,
+        trend=trend,
+    )

@@ -14,6 +14,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from weibao.core.models import TimeStampedModel, VersionedModel
+from weibao.core.money import MoneyField
 from weibao.payroll.choices import (
     ApprovalStatus,
     ClaimStatus,
@@ -23,24 +24,22 @@ from weibao.payroll.choices import (
     TravelKind,
 )
 
-MONEY = {"max_digits": 12, "decimal_places": 2}
-
 
 class PayRule(TimeStampedModel):
     """The amounts of the pay scheme from `valid_from` on (the seed's "每次**元" placeholders, set by an
     administrator). A change is a new row with a later date, so past months keep the rule of their dates."""
 
     valid_from = models.DateField(_("valid from"), unique=True)
-    service_allowance = models.DecimalField(_("allowance per service (服务补贴)"), **MONEY)
-    monthly_bonus = models.DecimalField(_("monthly no-complaint bonus (奖金)"), **MONEY)
-    complaint_fine = models.DecimalField(_("fine per confirmed complaint"), **MONEY)
+    service_allowance = MoneyField(_("allowance per service (服务补贴)"))
+    monthly_bonus = MoneyField(_("monthly no-complaint bonus (奖金)"))
+    complaint_fine = MoneyField(_("fine per confirmed complaint"))
     forfeit_threshold = models.PositiveSmallIntegerField(
         _("complaints from which the bonus is forfeited"), help_text=_("月累计*次及以上，扣除当月奖金")
     )
-    non_dedicated_visit_fee = models.DecimalField(_("labour fee per visit, non-dedicated staff"), **MONEY)
-    base_salary = models.DecimalField(_("base salary (底薪)"), **MONEY)
-    probation_base_salary = models.DecimalField(_("base salary on probation"), **MONEY)
-    seniority_per_year = models.DecimalField(_("seniority pay per full year (工龄)"), **MONEY)
+    non_dedicated_visit_fee = MoneyField(_("labour fee per visit, non-dedicated staff"))
+    base_salary = MoneyField(_("base salary (底薪)"))
+    probation_base_salary = MoneyField(_("base salary on probation"))
+    seniority_per_year = MoneyField(_("seniority pay per full year (工龄)"))
     standard_days = models.DecimalField(_("attendance days of a full month"), max_digits=5, decimal_places=2)
     note = models.CharField(_("note"), max_length=300, blank=True)
     created_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
@@ -59,7 +58,7 @@ class PayRule(TimeStampedModel):
                 & Q(probation_base_salary__gte=0)
                 & Q(seniority_per_year__gte=0),
                 name="payrule_amounts_not_negative",
-            ),  # fmt: skip
+            ),
             models.CheckConstraint(condition=Q(forfeit_threshold__gte=1), name="payrule_threshold_positive"),
             models.CheckConstraint(condition=Q(standard_days__gt=0), name="payrule_standard_days_positive"),
         ]
@@ -100,7 +99,7 @@ class TravelApproval(TimeStampedModel):
     workorder = models.ForeignKey("workorders.WorkOrder", on_delete=models.PROTECT, related_name="+")
     kind = models.CharField(_("transport"), max_length=10, choices=TravelKind.choices)
     reason = models.TextField(_("why (urgent, bulky goods…)"))
-    estimated_amount = models.DecimalField(_("estimated cost (CNY)"), **MONEY, null=True, blank=True)
+    estimated_amount = MoneyField(_("estimated cost (CNY)"), null=True, blank=True)
     status = models.CharField(
         _("status"), max_length=10, choices=ApprovalStatus.choices, default=ApprovalStatus.PENDING
     )
@@ -138,7 +137,7 @@ class TravelClaim(VersionedModel):
     workorder = models.ForeignKey("workorders.WorkOrder", on_delete=models.PROTECT, related_name="+")
     kind = models.CharField(_("transport"), max_length=10, choices=TravelKind.choices)
     trip_at = models.DateTimeField(_("trip started at"))
-    amount = models.DecimalField(_("amount (CNY)"), **MONEY)
+    amount = MoneyField(_("amount (CNY)"))
     description = models.CharField(_("from – to"), max_length=300)
     receipt = models.FileField(_("receipt photo"), upload_to=receipt_path, max_length=200, blank=True)
     sha256 = models.CharField(max_length=64, blank=True)
@@ -237,17 +236,17 @@ class Statement(VersionedModel):
     services = models.PositiveIntegerField(_("services counted"), default=0)
     not_counted = models.PositiveIntegerField(_("visits not counted"), default=0)
     complaints = models.PositiveIntegerField(_("confirmed complaints"), default=0)
-    allowance = models.DecimalField(_("service allowance"), **MONEY, default=0)
-    visit_fees = models.DecimalField(_("per-visit labour fees"), **MONEY, default=0)
-    bonus = models.DecimalField(_("bonus"), **MONEY, default=0)
+    allowance = MoneyField(_("service allowance"), default=0)
+    visit_fees = MoneyField(_("per-visit labour fees"), default=0)
+    bonus = MoneyField(_("bonus"), default=0)
     bonus_forfeited = models.BooleanField(_("bonus forfeited"), default=False)
-    fines = models.DecimalField(_("fines"), **MONEY, default=0)
-    travel = models.DecimalField(_("travel reimbursed"), **MONEY, default=0)
-    adjustments = models.DecimalField(_("adjustments from earlier months"), **MONEY, default=0)
-    total = models.DecimalField(_("total"), **MONEY, default=0)
+    fines = MoneyField(_("fines"), default=0)
+    travel = MoneyField(_("travel reimbursed"), default=0)
+    adjustments = MoneyField(_("adjustments from earlier months"), signed=True, default=0)  # corrections both ways
+    total = MoneyField(_("total"), signed=True, default=0)  # fines may exceed the month's pay
     attendance_days = models.DecimalField(_("attendance days"), max_digits=5, decimal_places=2, null=True, blank=True)
     seniority_years = models.PositiveSmallIntegerField(_("full years of service"), default=0)
-    base_salary = models.DecimalField(_("base salary (paid at the start of the month)"), **MONEY, default=0)
+    base_salary = MoneyField(_("base salary (paid at the start of the month)"), default=0)
 
     class Meta:
         verbose_name = _("engineer statement")
@@ -275,7 +274,7 @@ class StatementLine(models.Model):
     )
     number = models.CharField(_("order"), max_length=20, blank=True)
     ref = models.CharField(_("reference"), max_length=40, blank=True)
-    amount = models.DecimalField(_("amount"), **MONEY, default=0)
+    amount = MoneyField(_("amount"), signed=True, default=0)  # fines and forfeits are negative
     reason = models.CharField(_("note"), max_length=300, blank=True)
     rule = models.ForeignKey(PayRule, on_delete=models.PROTECT, null=True, blank=True, related_name="+")
     from_month = models.DateField(_("adjustment of month"), null=True, blank=True)

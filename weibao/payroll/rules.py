@@ -208,10 +208,17 @@ def full_years(start: dt.date | None, end: dt.date) -> int:
     return end.year - start.year - ((end.month, end.day) < (start.month, start.day))
 
 
-def compute_month(*, month: dt.date, people: dict[int, Person], services: list[ServiceFact],
-                  complaints: list[ComplaintFact], travel: list[TravelFact], rules: RuleBook,
-                  locks: dict[dt.date, dt.datetime], prior: dict[tuple[int, dt.date], PriorMonth] | None = None,
-                  ) -> dict[int, Result]:  # fmt: skip
+def compute_month(
+    *,
+    month: dt.date,
+    people: dict[int, Person],
+    services: list[ServiceFact],
+    complaints: list[ComplaintFact],
+    travel: list[TravelFact],
+    rules: RuleBook,
+    locks: dict[dt.date, dt.datetime],
+    prior: dict[tuple[int, dt.date], PriorMonth] | None = None,
+) -> dict[int, Result]:
     """Every engineer's statement of `month` from the facts recorded up to now (the caller passes the facts that
     may belong: recorded since the month began, dated up to its end)."""
     prior = prior or {}
@@ -222,8 +229,13 @@ def compute_month(*, month: dt.date, people: dict[int, Person], services: list[S
     def result(engineer_id: int) -> Result:
         if engineer_id not in results:
             p = people.get(engineer_id) or Person(id=engineer_id, branch_id=None, is_dedicated=True, on_probation=False)
-            results[engineer_id] = Result(engineer_id=p.id, branch_id=p.branch_id, is_dedicated=p.is_dedicated,
-                                          on_probation=p.on_probation, attendance_days=p.attendance_days)  # fmt: skip
+            results[engineer_id] = Result(
+                engineer_id=p.id,
+                branch_id=p.branch_id,
+                is_dedicated=p.is_dedicated,
+                on_probation=p.on_probation,
+                attendance_days=p.attendance_days,
+            )
         return results[engineer_id]
 
     for engineer_id in people:
@@ -244,8 +256,9 @@ def compute_month(*, month: dt.date, people: dict[int, Person], services: list[S
         if not s.complete:
             if late is None:  # an incomplete visit of an earlier month was listed there already
                 r.not_counted += 1
-                r.lines.append(Line(LineKind.NOT_COUNTED, s.on, workorder_id=s.workorder_id, number=s.number,
-                                    reason=s.reason))  # fmt: skip
+                r.lines.append(
+                    Line(LineKind.NOT_COUNTED, s.on, workorder_id=s.workorder_id, number=s.number, reason=s.reason)
+                )
             continue
         rule = rules.at(s.on)
         r.services += 1
@@ -271,8 +284,18 @@ def compute_month(*, month: dt.date, people: dict[int, Person], services: list[S
         rule = rules.at(c.on)
         fine = money(rule.complaint_fine)
         late = origin if origin != month else None
-        r.lines.append(Line(LineKind.COMPLAINT, c.on, -fine, workorder_id=c.workorder_id, number=c.number, ref=c.ref,
-                            rule_id=rule.pk, from_month=late))  # fmt: skip
+        r.lines.append(
+            Line(
+                LineKind.COMPLAINT,
+                c.on,
+                -fine,
+                workorder_id=c.workorder_id,
+                number=c.number,
+                ref=c.ref,
+                rule_id=rule.pk,
+                from_month=late,
+            )
+        )
         if late is None:
             r.complaints += 1
             r.fines += fine
@@ -287,8 +310,18 @@ def compute_month(*, month: dt.date, people: dict[int, Person], services: list[S
         r = result(t.engineer_id)
         late = origin if origin != month else None
         amount = money(t.amount)
-        r.lines.append(Line(LineKind.TRAVEL, t.on, amount, workorder_id=t.workorder_id, number=t.number,
-                            ref=f"#{t.claim_id}", reason=t.kind_label, from_month=late))  # fmt: skip
+        r.lines.append(
+            Line(
+                LineKind.TRAVEL,
+                t.on,
+                amount,
+                workorder_id=t.workorder_id,
+                number=t.number,
+                ref=f"#{t.claim_id}",
+                reason=t.kind_label,
+                from_month=late,
+            )
+        )
         if late is None:
             r.travel += amount
         else:
@@ -303,8 +336,15 @@ def compute_month(*, month: dt.date, people: dict[int, Person], services: list[S
         if before.complaints < threshold <= before.complaints + count:
             r = result(engineer_id)
             r.adjustments -= before.bonus
-            r.lines.append(Line(LineKind.FORFEIT, month_end(origin), -before.bonus, from_month=origin,
-                                reason=_("Complaints of the month reached %(n)s after its lock") % {"n": threshold}))  # fmt: skip
+            r.lines.append(
+                Line(
+                    LineKind.FORFEIT,
+                    month_end(origin),
+                    -before.bonus,
+                    from_month=origin,
+                    reason=_("Complaints of the month reached %(n)s after its lock") % {"n": threshold},
+                )
+            )
 
     for r in results.values():
         person = people.get(r.engineer_id)
@@ -312,9 +352,16 @@ def compute_month(*, month: dt.date, people: dict[int, Person], services: list[S
         if eligible:
             if r.complaints >= month_rule.forfeit_threshold:
                 r.bonus_forfeited = True
-                r.lines.append(Line(LineKind.FORFEIT, last_day, ZERO, rule_id=month_rule.pk,
-                                    reason=_("%(count)s confirmed complaints (forfeited from %(n)s)")
-                                    % {"count": r.complaints, "n": month_rule.forfeit_threshold}))  # fmt: skip
+                r.lines.append(
+                    Line(
+                        LineKind.FORFEIT,
+                        last_day,
+                        ZERO,
+                        rule_id=month_rule.pk,
+                        reason=_("%(count)s confirmed complaints (forfeited from %(n)s)")
+                        % {"count": r.complaints, "n": month_rule.forfeit_threshold},
+                    )
+                )
             else:
                 r.bonus = money(month_rule.monthly_bonus)
                 r.lines.append(Line(LineKind.BONUS, last_day, r.bonus, rule_id=month_rule.pk))

@@ -49,42 +49,67 @@ def demo(*, stdout) -> None:
     if PayMonth.objects.filter(month__in=[approved, reviewed, prepared]).count() == 3:
         stdout.write("  payroll: demo months exist")
         return
-    users = {u.username: u for u in User.objects.filter(username__in=["admin", "gm", "manager", "clerk", "duty",
-                                                                      "field", "field2", "field3"])}  # fmt: skip
+    users = {
+        u.username: u
+        for u in User.objects.filter(
+            username__in=["admin", "gm", "manager", "clerk", "duty", "field", "field2", "field3"]
+        )
+    }
     if len(users) < 8:
         stdout.write("  payroll: demo staff missing (seed accounts first)")
         return
     if not PayRule.objects.exists():
         PayRule.objects.create(
-            valid_from=dt.date(2026, 1, 1), service_allowance=Decimal("30.00"), monthly_bonus=Decimal("500.00"),
-            complaint_fine=Decimal("100.00"), forfeit_threshold=3, non_dedicated_visit_fee=Decimal("80.00"),
-            base_salary=Decimal("4000.00"), probation_base_salary=Decimal("3200.00"),
-            seniority_per_year=Decimal("50.00"), standard_days=Decimal("21.75"), note=DEMO_RULE_NOTE,
+            valid_from=dt.date(2026, 1, 1),
+            service_allowance=Decimal("30.00"),
+            monthly_bonus=Decimal("500.00"),
+            complaint_fine=Decimal("100.00"),
+            forfeit_threshold=3,
+            non_dedicated_visit_fee=Decimal("80.00"),
+            base_salary=Decimal("4000.00"),
+            probation_base_salary=Decimal("3200.00"),
+            seniority_per_year=Decimal("50.00"),
+            standard_days=Decimal("21.75"),
+            note=DEMO_RULE_NOTE,
             created_by=users["admin"],
-        )  # fmt: skip
-    for username, hired, confirmed in (("duty", dt.date(2018, 4, 1), dt.date(2018, 7, 1)),
-                                       ("field", dt.date(2020, 9, 1), dt.date(2020, 12, 1)),
-                                       ("field2", dt.date(2023, 3, 1), dt.date(2023, 6, 1)),
-                                       ("field3", dt.date(2026, 9, 1), None)):  # fmt: skip
-        PayProfile.objects.get_or_create(user=users[username],
-                                         defaults={"hire_date": hired, "confirmation_date": confirmed})  # fmt: skip
+        )
+    for username, hired, confirmed in (
+        ("duty", dt.date(2018, 4, 1), dt.date(2018, 7, 1)),
+        ("field", dt.date(2020, 9, 1), dt.date(2020, 12, 1)),
+        ("field2", dt.date(2023, 3, 1), dt.date(2023, 6, 1)),
+        ("field3", dt.date(2026, 9, 1), None),
+    ):
+        PayProfile.objects.get_or_create(
+            user=users[username], defaults={"hire_date": hired, "confirmation_date": confirmed}
+        )
 
     # Signed service forms on the demo orders that were reached on site (one left incomplete, to show why).
     orders = list(
-        WorkOrder.objects.filter(arrived_at__isnull=False, assignee__isnull=False, service_forms__isnull=True)
-        .order_by("-arrived_at")[:DEMO_FORMS]
-    )[::-1]  # fmt: skip
+        WorkOrder.objects.filter(arrived_at__isnull=False, assignee__isnull=False, service_forms__isnull=True).order_by(
+            "-arrived_at"
+        )[:DEMO_FORMS]
+    )[::-1]
     for i, wo in enumerate(orders):
         signed_at = min(wo.arrived_at + dt.timedelta(hours=2), timezone.now())
         incomplete = i == 1
         ServiceForm.objects.create(
-            workorder=wo, status="signed", signed_at=signed_at, symptom=wo.symptom[:500],
-            inspection="" if incomplete else "现场检查设备与线路", cause="system", work_done="已处理，系统恢复正常",
-            solved=True, customer_contact_name=wo.reporter_name or "客户联系人",
-            customer_contact_phone=wo.reporter_phone or "13800000000", engineer_name=wo.assignee.name,
-            engineer_phone=wo.assignee.phone, satisfaction=5 - (i % 2), complete=not incomplete,
-            missing=["inspection"] if incomplete else [], updated_by=wo.assignee,
-        )  # fmt: skip
+            workorder=wo,
+            status="signed",
+            signed_at=signed_at,
+            symptom=wo.symptom[:500],
+            inspection="" if incomplete else "现场检查设备与线路",
+            cause="system",
+            work_done="已处理，系统恢复正常",
+            solved=True,
+            customer_contact_name=wo.reporter_name or "客户联系人",
+            customer_contact_phone=wo.reporter_phone or "13800000000",
+            engineer_name=wo.assignee.name,
+            engineer_phone=wo.assignee.phone,
+            satisfaction=5 - (i % 2),
+            complete=not incomplete,
+            missing=["inspection"] if incomplete else [],
+            updated_by=wo.assignee,
+        )
 
     # Travel: a taxi asked for and approved before the trip, a public-transport claim, and a taxi never asked for.
     field_orders = [wo for wo in orders if wo.assignee_id == users["field"].pk]
@@ -93,24 +118,47 @@ def demo(*, stdout) -> None:
         wo = field_orders[0]
         trip = wo.arrived_at - dt.timedelta(hours=1)
         with _at(trip - dt.timedelta(minutes=30)):
-            approval = services.travel_approval_request(actor=users["field"], workorder=wo, kind="taxi",
-                                                        reason="客户核心交换机宕机，紧急上门", estimated_amount="60")  # fmt: skip
+            approval = services.travel_approval_request(
+                actor=users["field"],
+                workorder=wo,
+                kind="taxi",
+                reason="客户核心交换机宕机，紧急上门",
+                estimated_amount="60",
+            )
         with _at(trip - dt.timedelta(minutes=20)):
             services.travel_approval_answer(approval=approval, actor=users["manager"], approve=True, note="同意")
         with _at(trip + dt.timedelta(hours=6)):
-            services.travel_claim_submit(actor=users["field"], workorder=wo, kind="taxi", trip_at=trip,
-                                         amount="56.80", description="公司→客户机房")  # fmt: skip
+            services.travel_claim_submit(
+                actor=users["field"],
+                workorder=wo,
+                kind="taxi",
+                trip_at=trip,
+                amount="56.80",
+                description="公司→客户机房",
+            )
     if field2_orders:
         wo = field2_orders[0]
         trip = wo.arrived_at - dt.timedelta(hours=1)
         with _at(trip + dt.timedelta(hours=5)):
-            services.travel_claim_submit(actor=users["field2"], workorder=wo, kind="public", trip_at=trip,
-                                         amount="6.00", description="地铁2号线")  # fmt: skip
-            services.travel_claim_submit(actor=users["field2"], workorder=wo, kind="taxi", trip_at=trip,
-                                         amount="42.00", description="客户机房→公司")  # fmt: skip
+            services.travel_claim_submit(
+                actor=users["field2"], workorder=wo, kind="public", trip_at=trip, amount="6.00", description="地铁2号线"
+            )
+            services.travel_claim_submit(
+                actor=users["field2"],
+                workorder=wo,
+                kind="taxi",
+                trip_at=trip,
+                amount="42.00",
+                description="客户机房→公司",
+            )
     if len(field_orders) > 1:
-        services.travel_approval_request(actor=users["field"], workorder=field_orders[-1], kind="freight",
-                                         reason="需运回故障 UPS 主机（约 40 公斤）", estimated_amount="150")  # fmt: skip
+        services.travel_approval_request(
+            actor=users["field"],
+            workorder=field_orders[-1],
+            kind="freight",
+            reason="需运回故障 UPS 主机（约 40 公斤）",
+            estimated_amount="150",
+        )
 
     # The months: approved (locked), reviewed, prepared.
     for month in (approved, reviewed, prepared):
@@ -124,8 +172,10 @@ def demo(*, stdout) -> None:
     pm = PayMonth.objects.get(month=reviewed)
     if pm.status == "prepared":
         services.paymonth_review(pay_month=pm, actor=users["manager"], note="已核对，报总经理审批")
-    stdout.write(f"  payroll: {len(orders)} service forms; months {approved:%Y-%m} approved, {reviewed:%Y-%m} "
-                 f"reviewed, {prepared:%Y-%m} prepared")  # fmt: skip
+    stdout.write(
+        f"  payroll: {len(orders)} service forms; months {approved:%Y-%m} approved, {reviewed:%Y-%m} "
+        f"reviewed, {prepared:%Y-%m} prepared"
+    )
 
 
 def scale(*, n: int, stdout) -> None:

@@ -18,8 +18,19 @@ from weibao.payroll.models import PayMonth, PayRule, Statement, StatementLine, T
 from weibao.payroll.rules import money
 from weibao.workorders.models import WorkOrder
 
-TOTAL_FIELDS = ("services", "not_counted", "complaints", "allowance", "visit_fees", "bonus", "fines", "travel",
-                "adjustments", "total", "base_salary")  # fmt: skip
+TOTAL_FIELDS = (
+    "services",
+    "not_counted",
+    "complaints",
+    "allowance",
+    "visit_fees",
+    "bonus",
+    "fines",
+    "travel",
+    "adjustments",
+    "total",
+    "base_salary",
+)
 MONEY_FIELDS = {"allowance", "visit_fees", "bonus", "fines", "travel", "adjustments", "total", "base_salary"}
 
 
@@ -60,8 +71,9 @@ def statement_list(*, user, pay_month: PayMonth, branch_id: int | None = None) -
 def statement_get_for_user(*, user, pk: int) -> Statement:
     """One statement: any for managers and the service administrator, his own for an engineer, else 404."""
     _staff_or_404(user)
-    qs = Statement.objects.select_related("engineer", "branch", "pay_month", "pay_month__prepared_by",
-                                         "pay_month__reviewed_by", "pay_month__approved_by")  # fmt: skip
+    qs = Statement.objects.select_related(
+        "engineer", "branch", "pay_month", "pay_month__prepared_by", "pay_month__reviewed_by", "pay_month__approved_by"
+    )
     if not can_view_all(user):
         if not has_perm(user, "payroll.own"):
             raise Http404
@@ -92,9 +104,11 @@ def team_table(*, pay_month: PayMonth) -> tuple[list[TeamRow], dict]:
     """The team table per branch (sums of the engineers' statements) and the month's grand total."""
     sums = {f: Sum(f) for f in TOTAL_FIELDS}
     rows = (
-        Statement.objects.filter(pay_month=pay_month).values("branch_id").annotate(engineers=Count("id"), **sums)
+        Statement.objects.filter(pay_month=pay_month)
+        .values("branch_id")
+        .annotate(engineers=Count("id"), **sums)
         .order_by("branch_id")
-    )  # fmt: skip
+    )
     branches = Branch.objects.in_bulk([r["branch_id"] for r in rows if r["branch_id"]])
     out = []
     grand: dict = defaultdict(int)

@@ -42,10 +42,22 @@ from weibao.payroll.models import (
     TravelClaim,
 )
 
-IMAGE_TYPES = {".png": "image/png", ".jpg": "image/jpeg", ".jpeg": "image/jpeg", ".webp": "image/webp",
-               ".pdf": "application/pdf"}  # fmt: skip
-RULE_AMOUNTS = ("service_allowance", "monthly_bonus", "complaint_fine", "non_dedicated_visit_fee", "base_salary",
-                "probation_base_salary", "seniority_per_year")  # fmt: skip
+IMAGE_TYPES = {
+    ".png": "image/png",
+    ".jpg": "image/jpeg",
+    ".jpeg": "image/jpeg",
+    ".webp": "image/webp",
+    ".pdf": "application/pdf",
+}
+RULE_AMOUNTS = (
+    "service_allowance",
+    "monthly_bonus",
+    "complaint_fine",
+    "non_dedicated_visit_fee",
+    "base_salary",
+    "probation_base_salary",
+    "seniority_per_year",
+)
 # The rule that refuses a taxi or freight claim, quoted to the engineer (售后服务管理制度 §4 注).
 TAXI_RULE = _(
     "Only public transport is reimbursed; taxi or freight only with the department manager's approval requested "
@@ -61,8 +73,9 @@ def _decimal(value, field: str, *, minimum: Decimal = Decimal("0"), positive: bo
     if amount is None or not amount.is_finite():
         raise ValidationError({field: _("Enter an amount.")})
     if amount < minimum or (positive and amount <= 0) or amount >= Decimal("10000000000"):
-        raise ValidationError({field: _("Enter an amount greater than zero.") if positive else
-                               _("The amount cannot be negative.")})  # fmt: skip
+        raise ValidationError(
+            {field: _("Enter an amount greater than zero.") if positive else _("The amount cannot be negative.")}
+        )
     return amount
 
 
@@ -78,8 +91,9 @@ def _has_level(user: User, *levels: str) -> bool:
 
 
 @transaction.atomic
-def payrule_create(*, actor: User, valid_from: dt.date, forfeit_threshold: int, standard_days, note: str = "",
-                   **amounts) -> PayRule:  # fmt: skip
+def payrule_create(
+    *, actor: User, valid_from: dt.date, forfeit_threshold: int, standard_days, note: str = "", **amounts
+) -> PayRule:
     """A new set of amounts from `valid_from` on. Months already locked keep theirs, so the date may not fall in
     (or before) a locked month."""
     require(actor, "payroll.rules")
@@ -111,13 +125,20 @@ def payrule_create(*, actor: User, valid_from: dt.date, forfeit_threshold: int, 
             errors["valid_from"] = _("A rule already starts on this day.")
     if errors:
         raise ValidationError(errors)
-    return PayRule.objects.create(valid_from=valid_from, forfeit_threshold=forfeit_threshold, standard_days=days,
-                                  note=(note or "")[:300], created_by=actor, **values)  # fmt: skip
+    return PayRule.objects.create(
+        valid_from=valid_from,
+        forfeit_threshold=forfeit_threshold,
+        standard_days=days,
+        note=(note or "")[:300],
+        created_by=actor,
+        **values,
+    )
 
 
 @transaction.atomic
-def payprofile_set(*, actor: User, user: User, hire_date: dt.date | None, confirmation_date: dt.date | None
-                   ) -> PayProfile:  # fmt: skip
+def payprofile_set(
+    *, actor: User, user: User, hire_date: dt.date | None, confirmation_date: dt.date | None
+) -> PayProfile:
     """Hire date (seniority) and end of probation of one of our staff."""
     require(actor, "payroll.rules")
     if not user.is_internal:
@@ -147,8 +168,7 @@ def _check_engineer_order(actor: User, workorder) -> None:
 
 
 @transaction.atomic
-def travel_approval_request(*, actor: User, workorder, kind: str, reason: str,
-                            estimated_amount=None) -> TravelApproval:  # fmt: skip
+def travel_approval_request(*, actor: User, workorder, kind: str, reason: str, estimated_amount=None) -> TravelApproval:
     """The engineer asks the department manager, before the trip, to take a taxi or freight (urgent, or bulky
     goods). The branch's managers are told by e-mail after commit and see it in their queue."""
     _check_engineer_order(actor, workorder)
@@ -160,8 +180,9 @@ def travel_approval_request(*, actor: User, workorder, kind: str, reason: str,
     amount = (
         _decimal(estimated_amount, "estimated_amount", positive=True) if estimated_amount not in (None, "") else None
     )
-    approval = TravelApproval.objects.create(engineer=actor, workorder=workorder, kind=kind, reason=reason[:2000],
-                                             estimated_amount=amount)  # fmt: skip
+    approval = TravelApproval.objects.create(
+        engineer=actor, workorder=workorder, kind=kind, reason=reason[:2000], estimated_amount=amount
+    )
     transaction.on_commit(partial(_tell_managers, approval.pk))
     return approval
 
@@ -190,8 +211,11 @@ def travel_approval_answer(*, approval: TravelApproval, actor: User, approve: bo
         raise PermissionDenied(_("Only a department manager or the general manager answers travel requests."))
     row = TravelApproval.objects.select_for_update().get(pk=approval.pk)
     if row.status != ApprovalStatus.PENDING:
-        raise TransitionNotAllowed(current=str(row.get_status_display()), requested=str(ApprovalStatus.APPROVED.label),
-                                   message=_("This request was answered already."))  # fmt: skip
+        raise TransitionNotAllowed(
+            current=str(row.get_status_display()),
+            requested=str(ApprovalStatus.APPROVED.label),
+            message=_("This request was answered already."),
+        )
     if row.engineer_id == actor.pk:
         raise PermissionDenied(_("Nobody approves their own request."))
     row.status = ApprovalStatus.APPROVED if approve else ApprovalStatus.REFUSED
@@ -201,8 +225,9 @@ def travel_approval_answer(*, approval: TravelApproval, actor: User, approve: bo
 
 
 @transaction.atomic
-def travel_claim_submit(*, actor: User, workorder, kind: str, trip_at: dt.datetime, amount, description: str,
-                        receipt=None) -> TravelClaim:  # fmt: skip
+def travel_claim_submit(
+    *, actor: User, workorder, kind: str, trip_at: dt.datetime, amount, description: str, receipt=None
+) -> TravelClaim:
     """Claim one trip of an order. Public transport is accepted; taxi or freight is accepted only with an
     approval of this order and kind answered before the trip, otherwise stored as refused with the rule named."""
     _check_engineer_order(actor, workorder)
@@ -229,14 +254,23 @@ def travel_claim_submit(*, actor: User, workorder, kind: str, trip_at: dt.dateti
             errors["receipt"] = exc.messages[0]
     if errors:
         raise ValidationError(errors)
-    claim = TravelClaim(engineer=actor, workorder=workorder, kind=kind, trip_at=trip_at, amount=value,
-                        description=description[:300], status=ClaimStatus.ACCEPTED)  # fmt: skip
+    claim = TravelClaim(
+        engineer=actor,
+        workorder=workorder,
+        kind=kind,
+        trip_at=trip_at,
+        amount=value,
+        description=description[:300],
+        status=ClaimStatus.ACCEPTED,
+    )
     if kind in NEEDS_APPROVAL:
         claim.approval = (
-            TravelApproval.objects.filter(engineer=actor, workorder=workorder, kind=kind,
-                                          status=ApprovalStatus.APPROVED, answered_at__lte=trip_at)
-            .order_by("-answered_at").first()
-        )  # fmt: skip
+            TravelApproval.objects.filter(
+                engineer=actor, workorder=workorder, kind=kind, status=ApprovalStatus.APPROVED, answered_at__lte=trip_at
+            )
+            .order_by("-answered_at")
+            .first()
+        )
         if claim.approval is None:
             claim.status, claim.refusal_reason = ClaimStatus.REFUSED, TAXI_RULE
     if checked is not None:
@@ -256,8 +290,9 @@ def _month(value: dt.date) -> dt.date:
 
 
 def _refuse(pm: PayMonth, requested: str, message: str) -> None:
-    raise TransitionNotAllowed(current=str(pm.get_status_display()), requested=str(MonthStatus(requested).label),
-                               message=message)  # fmt: skip
+    raise TransitionNotAllowed(
+        current=str(pm.get_status_display()), requested=str(MonthStatus(requested).label), message=message
+    )
 
 
 def _check_version(pm: PayMonth, expected_version: int | None) -> None:
@@ -266,8 +301,9 @@ def _check_version(pm: PayMonth, expected_version: int | None) -> None:
 
 
 def _event(pm: PayMonth, kind: str, actor: User, note: str = "") -> None:
-    PayMonthEvent.objects.create(pay_month=pm, kind=kind, actor=actor, authority_level=actor.authority_level,
-                                 note=(note or "")[:2000])  # fmt: skip
+    PayMonthEvent.objects.create(
+        pay_month=pm, kind=kind, actor=actor, authority_level=actor.authority_level, note=(note or "")[:2000]
+    )
 
 
 def _people(month: dt.date, engineer_ids: set[int], attendance: dict[int, Decimal | None]) -> dict[int, R.Person]:
@@ -277,10 +313,14 @@ def _people(month: dt.date, engineer_ids: set[int], attendance: dict[int, Decima
     people = {}
     for u in users:
         profile = getattr(u, "pay_profile", None)
-        people[u.pk] = R.Person(id=u.pk, branch_id=u.branch_id, is_dedicated=u.is_dedicated,
-                                on_probation=on_probation(u, profile, month),
-                                hire_date=profile.hire_date if profile else None,
-                                attendance_days=attendance.get(u.pk))  # fmt: skip
+        people[u.pk] = R.Person(
+            id=u.pk,
+            branch_id=u.branch_id,
+            is_dedicated=u.is_dedicated,
+            on_probation=on_probation(u, profile, month),
+            hire_date=profile.hire_date if profile else None,
+            attendance_days=attendance.get(u.pk),
+        )
     return people
 
 
@@ -296,19 +336,21 @@ def _prior(month: dt.date, complaints: list[R.ComplaintFact]) -> dict[tuple[int,
     )
     later: dict[tuple[int, dt.date], int] = {}
     for eng, from_month, n in (
-        StatementLine.objects.filter(kind=LineKind.COMPLAINT, from_month__in=months, statement__engineer_id__in=engineers)
+        StatementLine.objects.filter(
+            kind=LineKind.COMPLAINT, from_month__in=months, statement__engineer_id__in=engineers
+        )
         .exclude(statement__pay_month__month=month)
         .values("statement__engineer_id", "from_month")
         .annotate(n=Count("id"))
         .values_list("statement__engineer_id", "from_month", "n")
-    ):  # fmt: skip
+    ):
         later[(eng, from_month)] = n
     # A month whose bonus was already taken back by an earlier adjustment pays nothing more back.
     taken = set(
         StatementLine.objects.filter(kind=LineKind.FORFEIT, from_month__in=months, statement__engineer_id__in=engineers)
         .exclude(statement__pay_month__month=month)
         .values_list("statement__engineer_id", "from_month")
-    )  # fmt: skip
+    )
     return {
         (eng, m): R.PriorMonth(
             complaints=n + later.get((eng, m), 0), bonus=Decimal("0") if (eng, m) in taken else bonus
@@ -317,8 +359,9 @@ def _prior(month: dt.date, complaints: list[R.ComplaintFact]) -> dict[tuple[int,
     }
 
 
-def compute(month: dt.date, *, until: dt.datetime | None = None,
-            attendance: dict[int, Decimal | None] | None = None) -> dict[int, R.Result]:  # fmt: skip
+def compute(
+    month: dt.date, *, until: dt.datetime | None = None, attendance: dict[int, Decimal | None] | None = None
+) -> dict[int, R.Result]:
     """The month's statements from the records made up to `until` (default now), without storing them."""
     month = _month(month)
     until = until or timezone.now()
@@ -329,10 +372,15 @@ def compute(month: dt.date, *, until: dt.datetime | None = None,
     travel = sources.travel_facts(since=since, until=until)
     engineer_ids = {f.engineer_id for f in (*services, *complaints, *travel)}
     return R.compute_month(
-        month=month, people=_people(month, engineer_ids, attendance or {}), services=services,
-        complaints=complaints, travel=travel, rules=R.RuleBook(PayRule.objects.all()), locks=_locked_months(),
+        month=month,
+        people=_people(month, engineer_ids, attendance or {}),
+        services=services,
+        complaints=complaints,
+        travel=travel,
+        rules=R.RuleBook(PayRule.objects.all()),
+        locks=_locked_months(),
         prior=_prior(month, complaints),
-    )  # fmt: skip
+    )
 
 
 def _store(pm: PayMonth, results: dict[int, R.Result]) -> None:
@@ -341,14 +389,30 @@ def _store(pm: PayMonth, results: dict[int, R.Result]) -> None:
     Statement.objects.filter(pay_month=pm).delete()
     statements = []
     for r in sorted(results.values(), key=lambda r: (r.branch_id or 0, r.engineer_id)):
-        statements.append(Statement(
-            pay_month=pm, engineer_id=r.engineer_id, branch_id=r.branch_id, is_dedicated=r.is_dedicated,
-            on_probation=r.on_probation, services=r.services, not_counted=r.not_counted, complaints=r.complaints,
-            allowance=r.allowance, visit_fees=r.visit_fees, bonus=r.bonus, bonus_forfeited=r.bonus_forfeited,
-            fines=r.fines, travel=r.travel, adjustments=r.adjustments, total=r.total,
-            attendance_days=r.attendance_days, seniority_years=r.seniority_years, base_salary=r.base_salary,
-            version=versions.get(r.engineer_id, 0) + 1,
-        ))  # fmt: skip
+        statements.append(
+            Statement(
+                pay_month=pm,
+                engineer_id=r.engineer_id,
+                branch_id=r.branch_id,
+                is_dedicated=r.is_dedicated,
+                on_probation=r.on_probation,
+                services=r.services,
+                not_counted=r.not_counted,
+                complaints=r.complaints,
+                allowance=r.allowance,
+                visit_fees=r.visit_fees,
+                bonus=r.bonus,
+                bonus_forfeited=r.bonus_forfeited,
+                fines=r.fines,
+                travel=r.travel,
+                adjustments=r.adjustments,
+                total=r.total,
+                attendance_days=r.attendance_days,
+                seniority_years=r.seniority_years,
+                base_salary=r.base_salary,
+                version=versions.get(r.engineer_id, 0) + 1,
+            )
+        )
     Statement.objects.bulk_create(statements, batch_size=1000)
     ids = dict(Statement.objects.filter(pay_month=pm).values_list("engineer_id", "pk"))
     rows = [
@@ -363,7 +427,7 @@ def _store(pm: PayMonth, results: dict[int, R.Result]) -> None:
             line.reason[:300],
             line.rule_id,
             line.from_month,
-        )  # fmt: skip
+        )
         for r in results.values()
         for line in r.lines
     ]
@@ -375,12 +439,23 @@ def _store(pm: PayMonth, results: dict[int, R.Result]) -> None:
             for row in rows:
                 copy.write_row(row)
         return
-    StatementLine.objects.bulk_create([StatementLine(**dict(zip(LINE_COLUMNS, row, strict=True))) for row in rows],
-                                      batch_size=2000)  # fmt: skip
+    StatementLine.objects.bulk_create(
+        [StatementLine(**dict(zip(LINE_COLUMNS, row, strict=True))) for row in rows], batch_size=2000
+    )
 
 
-LINE_COLUMNS = ("statement_id", "kind", "on", "workorder_id", "number", "ref", "amount", "reason", "rule_id",
-                "from_month")  # fmt: skip
+LINE_COLUMNS = (
+    "statement_id",
+    "kind",
+    "on",
+    "workorder_id",
+    "number",
+    "ref",
+    "amount",
+    "reason",
+    "rule_id",
+    "from_month",
+)
 
 
 @transaction.atomic
@@ -398,8 +473,12 @@ def paymonth_prepare(*, month: dt.date, actor: User, expected_version: int | Non
     if pm is not None:
         _check_version(pm, expected_version)
         if pm.status != MonthStatus.PREPARED:
-            _refuse(pm, MonthStatus.PREPARED, _("%(month)s is %(status)s: it can no longer be recalculated.")
-                    % {"month": f"{month:%Y-%m}", "status": pm.get_status_display()})  # fmt: skip
+            _refuse(
+                pm,
+                MonthStatus.PREPARED,
+                _("%(month)s is %(status)s: it can no longer be recalculated.")
+                % {"month": f"{month:%Y-%m}", "status": pm.get_status_display()},
+            )
         attendance = dict(Statement.objects.filter(pay_month=pm).values_list("engineer_id", "attendance_days"))
     try:
         results = compute(month, until=now, attendance=attendance)
@@ -424,8 +503,9 @@ def _locked_for(pm_id: int, expected_version: int | None) -> PayMonth:
 
 
 @transaction.atomic
-def paymonth_review(*, pay_month: PayMonth, actor: User, note: str = "", expected_version: int | None = None
-                    ) -> PayMonth:  # fmt: skip
+def paymonth_review(
+    *, pay_month: PayMonth, actor: User, note: str = "", expected_version: int | None = None
+) -> PayMonth:
     """The department manager checks the prepared table (经部门经理审核)."""
     require(actor, "payroll.review")
     if not _has_level(actor, AuthorityLevel.DEPARTMENT_MANAGER):
@@ -440,8 +520,9 @@ def paymonth_review(*, pay_month: PayMonth, actor: User, note: str = "", expecte
 
 
 @transaction.atomic
-def paymonth_approve(*, pay_month: PayMonth, actor: User, note: str = "", expected_version: int | None = None
-                     ) -> PayMonth:  # fmt: skip
+def paymonth_approve(
+    *, pay_month: PayMonth, actor: User, note: str = "", expected_version: int | None = None
+) -> PayMonth:
     """The general manager approves (上报公司领导审批): the month is locked from now on. Not before it ended."""
     require(actor, "payroll.approve")
     if not _has_level(actor, AuthorityLevel.GENERAL_MANAGER):
@@ -479,14 +560,19 @@ def paymonth_return(*, pay_month: PayMonth, actor: User, note: str, expected_ver
 
 
 @transaction.atomic
-def statement_set_attendance(*, statement: Statement, actor: User, attendance_days, expected_version: int | None = None
-                             ) -> Statement:  # fmt: skip
+def statement_set_attendance(
+    *, statement: Statement, actor: User, attendance_days, expected_version: int | None = None
+) -> Statement:
     """The service administrator enters the attendance days (考勤) of a prepared month; the base salary follows."""
     require(actor, "payroll.prepare")
     pm = PayMonth.objects.select_for_update().get(pk=statement.pay_month_id)
     if pm.status != MonthStatus.PREPARED:
-        _refuse(pm, MonthStatus.PREPARED, _("%(month)s is %(status)s: it can no longer be edited.")
-                % {"month": f"{pm.month:%Y-%m}", "status": pm.get_status_display()})  # fmt: skip
+        _refuse(
+            pm,
+            MonthStatus.PREPARED,
+            _("%(month)s is %(status)s: it can no longer be edited.")
+            % {"month": f"{pm.month:%Y-%m}", "status": pm.get_status_display()},
+        )
     row = Statement.objects.select_for_update(of=("self",)).select_related("engineer").get(pk=statement.pk)
     if expected_version is not None and row.version != expected_version:
         raise StaleEdit()

@@ -56,12 +56,20 @@ def service_facts(*, since: dt.datetime, until: dt.datetime, last_day: dt.date) 
     by_order: dict[int, list[tuple]] = defaultdict(list)
     for start in range(0, len(touched), 5000):
         rows = (
-            signed.filter(workorder_id__in=touched[start : start + 5000], signed_at__lt=until,
-                          workorder__assignee__isnull=False)
+            signed.filter(
+                workorder_id__in=touched[start : start + 5000], signed_at__lt=until, workorder__assignee__isnull=False
+            )
             .order_by("workorder_id", "revision")
-            .values_list("workorder_id", "signed_at", "complete", "missing", "solved", "workorder__assignee_id",
-                         "workorder__number")
-        )  # fmt: skip
+            .values_list(
+                "workorder_id",
+                "signed_at",
+                "complete",
+                "missing",
+                "solved",
+                "workorder__assignee_id",
+                "workorder__number",
+            )
+        )
         for row in rows:
             by_order[row[0]].append(row)
     facts: list[ServiceFact] = []
@@ -79,16 +87,28 @@ def service_facts(*, since: dt.datetime, until: dt.datetime, last_day: dt.date) 
     # Reached on site this month, no signed form (yet): not counted, and the statement says so.
     month_first = local_midnight(last_day.replace(day=1))
     no_form = (
-        WorkOrder.objects.filter(arrived_at__gte=month_first, arrived_at__lt=local_midnight(last_day) + dt.timedelta(days=1),
-                                 assignee__isnull=False)
+        WorkOrder.objects.filter(
+            arrived_at__gte=month_first,
+            arrived_at__lt=local_midnight(last_day) + dt.timedelta(days=1),
+            assignee__isnull=False,
+        )
         .exclude(status=Status.CANCELLED)
         .filter(~Exists(signed.filter(workorder_id=OuterRef("pk"))))
         .values_list("pk", "assignee_id", "number", "arrived_at")
-    )  # fmt: skip
+    )
     no_form_reason = _("No signed service form")
     for pk, assignee_id, number, arrived_at in no_form:
-        facts.append(ServiceFact(engineer_id=assignee_id, workorder_id=pk, number=number, on=local_date(arrived_at, tz),
-                                 recorded_at=max(arrived_at, since), complete=False, reason=no_form_reason))  # fmt: skip
+        facts.append(
+            ServiceFact(
+                engineer_id=assignee_id,
+                workorder_id=pk,
+                number=number,
+                on=local_date(arrived_at, tz),
+                recorded_at=max(arrived_at, since),
+                complete=False,
+                reason=no_form_reason,
+            )
+        )
     return facts
 
 
@@ -98,13 +118,26 @@ def _visit_fact(order_id: int, visit: list[tuple], tz, reasons: dict[tuple, str]
     last = visit[-1]
     engineer_id, number = last[5], last[6]
     if complete is not None:
-        return ServiceFact(engineer_id=engineer_id, workorder_id=order_id, number=number, on=local_date(first[1], tz),
-                           recorded_at=complete[1], complete=True)  # fmt: skip
+        return ServiceFact(
+            engineer_id=engineer_id,
+            workorder_id=order_id,
+            number=number,
+            on=local_date(first[1], tz),
+            recorded_at=complete[1],
+            complete=True,
+        )
     missing = tuple(last[3] or ())
     if missing not in reasons:
         reasons[missing] = _missing_reason(list(missing))
-    return ServiceFact(engineer_id=engineer_id, workorder_id=order_id, number=number, on=local_date(first[1], tz),
-                       recorded_at=last[1], complete=False, reason=reasons[missing])  # fmt: skip
+    return ServiceFact(
+        engineer_id=engineer_id,
+        workorder_id=order_id,
+        number=number,
+        on=local_date(first[1], tz),
+        recorded_at=last[1],
+        complete=False,
+        reason=reasons[missing],
+    )
 
 
 def complaint_facts(*, since: dt.datetime, until: dt.datetime) -> list[ComplaintFact]:
@@ -127,7 +160,7 @@ def complaint_facts(*, since: dt.datetime, until: dt.datetime) -> list[Complaint
             recorded_at=confirmed,
             workorder_id=order_id,
             number=order_number or "",
-        )  # fmt: skip
+        )
         for pk, number, eng, registered, confirmed, order_id, order_number in rows
     ]
 
@@ -147,7 +180,7 @@ def travel_facts(*, since: dt.datetime, until: dt.datetime) -> list[TravelFact]:
             recorded_at=created_at,
             amount=amount,
             kind_label=labels.get(kind, kind),
-        )  # fmt: skip
+        )
         for pk, eng, wo, number, trip_at, created_at, amount, kind in rows.values_list(
             "pk", "engineer_id", "workorder_id", "workorder__number", "trip_at", "created_at", "amount", "kind"
         )

@@ -75,17 +75,30 @@ def months(request: HttpRequest) -> HttpResponse:
         form = PrepareForm(request.POST)
         if form.is_valid():
             result = {}
-            status, error = _run(form, lambda: result.setdefault(
-                "pm", services.paymonth_prepare(month=form.cleaned_data["month"], actor=request.user)))  # fmt: skip
+            status, error = _run(
+                form,
+                lambda: result.setdefault(
+                    "pm", services.paymonth_prepare(month=form.cleaned_data["month"], actor=request.user)
+                ),
+            )
             if status == 200:
                 pm = result["pm"]
                 return redirect("payroll:month", year=pm.month.year, month=pm.month.month)
         else:
             status = 422
-    return render(request, "payroll/months.html", {
-        "months": rows, "form": form, "can_prepare": can_prepare, "error": error, "badges": MONTH_BADGE,
-        "can_rules": has_perm(request.user, "payroll.rules"),
-    }, status=status)  # fmt: skip
+    return render(
+        request,
+        "payroll/months.html",
+        {
+            "months": rows,
+            "form": form,
+            "can_prepare": can_prepare,
+            "error": error,
+            "badges": MONTH_BADGE,
+            "can_rules": has_perm(request.user, "payroll.rules"),
+        },
+        status=status,
+    )
 
 
 def _month_context(request, pm: PayMonth, **extra) -> dict:
@@ -95,21 +108,29 @@ def _month_context(request, pm: PayMonth, **extra) -> dict:
     user = request.user
     locked = pm.is_locked
     return {
-        "pm": pm, "team": team, "grand": grand, "branch_id": branch_id,
+        "pm": pm,
+        "team": team,
+        "grand": grand,
+        "branch_id": branch_id,
         "statements": selectors.statement_list(user=user, pay_month=pm, branch_id=branch_id),
         "events": pm.events.select_related("actor").order_by("at", "id"),
         "badge": MONTH_BADGE.get(pm.status, ""),
         "can_recompute": not locked and pm.status == MonthStatus.PREPARED and has_perm(user, "payroll.prepare"),
-        "can_review": pm.status == MonthStatus.PREPARED and has_perm(user, "payroll.review")
+        "can_review": pm.status == MonthStatus.PREPARED
+        and has_perm(user, "payroll.review")
         and user.authority_level == "department_manager",
-        "can_approve": pm.status == MonthStatus.REVIEWED and has_perm(user, "payroll.approve")
+        "can_approve": pm.status == MonthStatus.REVIEWED
+        and has_perm(user, "payroll.approve")
         and user.authority_level == "general_manager",
-        "can_return": not locked and has_perm(user, "payroll.review") and (
+        "can_return": not locked
+        and has_perm(user, "payroll.review")
+        and (
             (pm.status == MonthStatus.PREPARED and user.authority_level in ("department_manager", "general_manager"))
-            or (pm.status == MonthStatus.REVIEWED and user.authority_level == "general_manager")),
+            or (pm.status == MonthStatus.REVIEWED and user.authority_level == "general_manager")
+        ),
         "step_form": StepForm(initial={"version": pm.version}),
         **extra,
-    }  # fmt: skip
+    }
 
 
 @login_required
@@ -129,13 +150,16 @@ def month_step(request: HttpRequest, year: int, month: int, step: str) -> HttpRe
         note, version = form.cleaned_data["note"], form.cleaned_data["version"]
         calls = {
             "prepare": lambda: services.paymonth_prepare(month=pm.month, actor=request.user, expected_version=version),
-            "review": lambda: services.paymonth_review(pay_month=pm, actor=request.user, note=note,
-                                                       expected_version=version),
-            "approve": lambda: services.paymonth_approve(pay_month=pm, actor=request.user, note=note,
-                                                         expected_version=version),
-            "return": lambda: services.paymonth_return(pay_month=pm, actor=request.user, note=note,
-                                                       expected_version=version),
-        }  # fmt: skip
+            "review": lambda: services.paymonth_review(
+                pay_month=pm, actor=request.user, note=note, expected_version=version
+            ),
+            "approve": lambda: services.paymonth_approve(
+                pay_month=pm, actor=request.user, note=note, expected_version=version
+            ),
+            "return": lambda: services.paymonth_return(
+                pay_month=pm, actor=request.user, note=note, expected_version=version
+            ),
+        }
         if step not in calls:
             raise Http404
         status, error = _run(form, calls[step])
@@ -174,24 +198,41 @@ def statement(request: HttpRequest, pk: int) -> HttpResponse:
         form = AttendanceForm(request.POST)
         status = 422
         if form.is_valid():
-            status, error = _run(form, lambda: services.statement_set_attendance(
-                statement=st, actor=request.user, attendance_days=form.cleaned_data["attendance_days"],
-                expected_version=form.cleaned_data["version"]))  # fmt: skip
+            status, error = _run(
+                form,
+                lambda: services.statement_set_attendance(
+                    statement=st,
+                    actor=request.user,
+                    attendance_days=form.cleaned_data["attendance_days"],
+                    expected_version=form.cleaned_data["version"],
+                ),
+            )
             if status == 200:
                 return redirect("payroll:statement", pk=st.pk)
-    return render(request, "payroll/statement.html", {
-        "st": st, "pm": pm, "lines": selectors.statement_lines(statement=st), "form": form, "editable": editable,
-        "error": error, "badge": MONTH_BADGE.get(pm.status, ""),
-        "can_view_all": selectors.can_view_all(request.user),
-    }, status=status)  # fmt: skip
+    return render(
+        request,
+        "payroll/statement.html",
+        {
+            "st": st,
+            "pm": pm,
+            "lines": selectors.statement_lines(statement=st),
+            "form": form,
+            "editable": editable,
+            "error": error,
+            "badge": MONTH_BADGE.get(pm.status, ""),
+            "can_view_all": selectors.can_view_all(request.user),
+        },
+        status=status,
+    )
 
 
 @login_required
 def mine(request: HttpRequest) -> HttpResponse:
     """An engineer's own statements, newest month first."""
     require(request.user, "payroll.own")
-    return render(request, "payroll/mine.html", {"statements": selectors.own_statements(user=request.user),
-                                                 "badges": MONTH_BADGE})  # fmt: skip
+    return render(
+        request, "payroll/mine.html", {"statements": selectors.own_statements(user=request.user), "badges": MONTH_BADGE}
+    )
 
 
 # --- pay rules -------------------------------------------------------------------------------------------------------
@@ -210,8 +251,12 @@ def rules(request: HttpRequest) -> HttpResponse:
             status, error = _run(form, lambda: services.payrule_create(actor=request.user, **form.cleaned_data))
             if status == 200:
                 return redirect("payroll:rules")
-    return render(request, "payroll/rules.html", {"rules": selectors.pay_rules(user=request.user), "form": form,
-                                                  "error": error}, status=status)  # fmt: skip
+    return render(
+        request,
+        "payroll/rules.html",
+        {"rules": selectors.pay_rules(user=request.user), "form": form, "error": error},
+        status=status,
+    )
 
 
 # --- travel ----------------------------------------------------------------------------------------------------------
@@ -232,9 +277,16 @@ def travel(request: HttpRequest) -> HttpResponse:
             ask = ApprovalRequestForm(request.POST, orders=orders, prefix="ask")
             if ask.is_valid():
                 wo = selectors.own_order_or_404(user=request.user, pk=ask.cleaned_data["workorder"])
-                status, error = _run(ask, lambda: services.travel_approval_request(
-                    actor=request.user, workorder=wo, kind=ask.cleaned_data["kind"], reason=ask.cleaned_data["reason"],
-                    estimated_amount=ask.cleaned_data["estimated_amount"]))  # fmt: skip
+                status, error = _run(
+                    ask,
+                    lambda: services.travel_approval_request(
+                        actor=request.user,
+                        workorder=wo,
+                        kind=ask.cleaned_data["kind"],
+                        reason=ask.cleaned_data["reason"],
+                        estimated_amount=ask.cleaned_data["estimated_amount"],
+                    ),
+                )
                 if status == 200:
                     return redirect(f"{request.path}?done=asked")
         else:
@@ -242,28 +294,49 @@ def travel(request: HttpRequest) -> HttpResponse:
             if claim.is_valid():
                 wo = selectors.own_order_or_404(user=request.user, pk=claim.cleaned_data["workorder"])
                 data = claim.cleaned_data
-                status, error = _run(claim, lambda: services.travel_claim_submit(
-                    actor=request.user, workorder=wo, kind=data["kind"], trip_at=data["trip_at"],
-                    amount=data["amount"], description=data["description"], receipt=data.get("receipt") or None))  # fmt: skip
+                status, error = _run(
+                    claim,
+                    lambda: services.travel_claim_submit(
+                        actor=request.user,
+                        workorder=wo,
+                        kind=data["kind"],
+                        trip_at=data["trip_at"],
+                        amount=data["amount"],
+                        description=data["description"],
+                        receipt=data.get("receipt") or None,
+                    ),
+                )
                 if status == 200:
                     return redirect(f"{request.path}?done=claimed")
-    return render(request, "payroll/travel.html", {
-        "ask": ask, "claim": claim, "error": error, "done": done,
-        "claims": selectors.claim_list(user=request.user)[:50],
-        "approvals": selectors.approval_list(user=request.user)[:50],
-    }, status=status)  # fmt: skip
+    return render(
+        request,
+        "payroll/travel.html",
+        {
+            "ask": ask,
+            "claim": claim,
+            "error": error,
+            "done": done,
+            "claims": selectors.claim_list(user=request.user)[:50],
+            "approvals": selectors.approval_list(user=request.user)[:50],
+        },
+        status=status,
+    )
 
 
 @login_required
 def approvals(request: HttpRequest) -> HttpResponse:
     """The manager's queue of taxi/freight requests, answered from the phone."""
     require(request.user, "payroll.travel_answer")
-    return render(request, "payroll/approvals.html", {
-        "pending": selectors.approval_list(user=request.user, pending_only=True)[:100],
-        "answered": selectors.approval_list(user=request.user).exclude(status="pending")[:30],
-        "form": AnswerForm(),
-        "claims": selectors.claim_list(user=request.user)[:30],
-    })  # fmt: skip
+    return render(
+        request,
+        "payroll/approvals.html",
+        {
+            "pending": selectors.approval_list(user=request.user, pending_only=True)[:100],
+            "answered": selectors.approval_list(user=request.user).exclude(status="pending")[:30],
+            "form": AnswerForm(),
+            "claims": selectors.claim_list(user=request.user)[:30],
+        },
+    )
 
 
 @login_required
@@ -275,16 +348,26 @@ def approval_answer(request: HttpRequest, pk: int, answer: str) -> HttpResponse:
         raise Http404
     form = AnswerForm(request.POST)
     form.is_valid()
-    status, error = _run(form, lambda: services.travel_approval_answer(
-        approval=approval, actor=request.user, approve=answer == "approve", note=form.cleaned_data.get("note", "")))  # fmt: skip
+    status, error = _run(
+        form,
+        lambda: services.travel_approval_answer(
+            approval=approval, actor=request.user, approve=answer == "approve", note=form.cleaned_data.get("note", "")
+        ),
+    )
     if status == 200:
         return redirect("payroll:approvals")
-    return render(request, "payroll/approvals.html", {
-        "pending": selectors.approval_list(user=request.user, pending_only=True)[:100],
-        "answered": selectors.approval_list(user=request.user).exclude(status="pending")[:30],
-        "form": form, "error": error or "; ".join(form.non_field_errors()),
-        "claims": selectors.claim_list(user=request.user)[:30],
-    }, status=status)  # fmt: skip
+    return render(
+        request,
+        "payroll/approvals.html",
+        {
+            "pending": selectors.approval_list(user=request.user, pending_only=True)[:100],
+            "answered": selectors.approval_list(user=request.user).exclude(status="pending")[:30],
+            "form": form,
+            "error": error or "; ".join(form.non_field_errors()),
+            "claims": selectors.claim_list(user=request.user)[:30],
+        },
+        status=status,
+    )
 
 
 # --- KPI dashboard ---------------------------------------------------------------------------------------------------
@@ -302,8 +385,19 @@ def kpi_dashboard(request: HttpRequest) -> HttpResponse:
     board = kpi.dashboard(month=chosen, branch_id=branch_id)
     chart = {
         "trend": board.trend,
-        "branches": {"labels": [b.name if b else "—" for b, _k in board.branches],
-                     "services": [k.services for _b, k in board.branches]},
-    }  # fmt: skip
-    return render(request, "payroll/kpi.html", {"board": board, "chart": chart, "month_value": f"{chosen:%Y-%m}",
-                                                "branches": Branch.objects.order_by("name"), "branch_id": branch_id})  # fmt: skip
+        "branches": {
+            "labels": [b.name if b else "—" for b, _k in board.branches],
+            "services": [k.services for _b, k in board.branches],
+        },
+    }
+    return render(
+        request,
+        "payroll/kpi.html",
+        {
+            "board": board,
+            "chart": chart,
+            "month_value": f"{chosen:%Y-%m}",
+            "branches": Branch.objects.order_by("name"),
+            "branch_id": branch_id,
+        },
+    )

@@ -40,8 +40,11 @@ router = Router(tags=["emergency plans and training"])
 
 @router.get("/emergency-plans", response=list[EmergencyPlanOut])
 def emergency_plans(request, customer_id: Id | None = None):
-    return list(selectors.emergency_plan_list(user=request.auth, customer_id=customer_id).prefetch_related(
-        "contacts", "steps")[:200])  # fmt: skip
+    return list(
+        selectors.emergency_plan_list(user=request.auth, customer_id=customer_id).prefetch_related("contacts", "steps")[
+            :200
+        ]
+    )
 
 
 @router.post("/emergency-plans", response={201: EmergencyPlanOut})
@@ -49,8 +52,13 @@ def emergency_plan_create(request, payload: EmergencyPlanCreateIn):
     """The first draft of a system's plan."""
     require(request.auth, "planning.edit")
     data = payload.dict()
-    subsystem = get_for_field(Subsystem.objects.select_related("project__customer"), request.auth,
-                              data.pop("subsystem_id"), field="subsystem_id", message=_("Unknown system."))  # fmt: skip
+    subsystem = get_for_field(
+        Subsystem.objects.select_related("project__customer"),
+        request.auth,
+        data.pop("subsystem_id"),
+        field="subsystem_id",
+        message=_("Unknown system."),
+    )
     plan = services.emergency_plan_create(actor=request.auth, subsystem=subsystem, **data)
     return Status(201, selectors.emergency_plan_get_for_user(user=request.auth, pk=plan.pk))
 
@@ -121,11 +129,21 @@ def training_plans(request, contract_id: Id | None = None):
 def training_plan_create(request, payload: TrainingPlanIn):
     require(request.auth, "training.edit")
     data = payload.dict()
-    contract = get_for_field(Contract.objects.select_related("customer"), request.auth, data.pop("contract_id"),
-                             field="contract_id", message=_("Unknown contract."))  # fmt: skip
+    contract = get_for_field(
+        Contract.objects.select_related("customer"),
+        request.auth,
+        data.pop("contract_id"),
+        field="contract_id",
+        message=_("Unknown contract."),
+    )
     project_id, vendor_id = data.pop("project_id"), data.pop("vendor_id")
-    data["project"] = None if project_id is None else get_for_field(
-        Project.objects.all(), request.auth, project_id, field="project_id", message=_("Unknown project."))  # fmt: skip
+    data["project"] = (
+        None
+        if project_id is None
+        else get_for_field(
+            Project.objects.all(), request.auth, project_id, field="project_id", message=_("Unknown project.")
+        )
+    )
     data["vendor"] = None if vendor_id is None else Vendor.objects.filter(pk=vendor_id).first()
     plan = services.training_plan_create(actor=request.auth, customer=contract.customer, contract=contract, **data)
     return Status(201, plan)
@@ -160,8 +178,9 @@ def attendance_create(request, session_id: int, payload: TrainingAttendanceIn):
     contact = Contact.objects.filter(pk=payload.contact_id, customer_id=session.plan.customer_id).first()
     if contact is None:
         raise ValidationError({"contact_id": [_("This person is not one of the customer's contacts.")]})
-    row = services.attendance_record(session=session, actor=request.auth, contact=contact,
-                                     feedback_score=payload.feedback_score)  # fmt: skip
+    row = services.attendance_record(
+        session=session, actor=request.auth, contact=contact, feedback_score=payload.feedback_score
+    )
     return Status(201, row)
 
 
@@ -169,8 +188,9 @@ def attendance_create(request, session_id: int, payload: TrainingAttendanceIn):
 def sign_in(request, session_id: int, payload: SignInIn):
     """A trainee (a customer user) signs in on their phone, optionally with a score."""
     session = selectors.session_get_for_user(user=request.auth, pk=session_id)
-    return Status(201, services.attendance_sign_in(session=session, actor=request.auth,
-                                                   feedback_score=payload.feedback_score))  # fmt: skip
+    return Status(
+        201, services.attendance_sign_in(session=session, actor=request.auth, feedback_score=payload.feedback_score)
+    )
 
 
 @router.get("/contracts/{int:contract_id}/training-days", response=TrainingSummaryOut)
@@ -178,5 +198,8 @@ def training_days(request, contract_id: int):
     """The contract's training days and how many are used."""
     contract = contract_get_for_user(user=request.auth, pk=contract_id)  # scoped first: 404, never 403
     require(request.auth, "planning.view")
-    return {"contract_id": contract.pk, "training_days": contract.training_days,
-            "used": selectors.training_days_used(contract)}  # fmt: skip
+    return {
+        "contract_id": contract.pk,
+        "training_days": contract.training_days,
+        "used": selectors.training_days_used(contract),
+    }

@@ -10,7 +10,7 @@ class PlanStatus(models.TextChoices):
     SUPERSEDED = "superseded", _("Superseded")
 
 
-PLAN_BADGE = {PlanStatus.DRAFT: "orange", PlanStatus.APPROVED: "green", PlanStatus.SUPERSEDED: "grey"}
+PLAN_BADGE = {PlanStatus.DRAFT: "warn", PlanStatus.APPROVED: "ok", PlanStatus.SUPERSEDED: "muted"}
 
 
 class ContactSide(models.TextChoices):

@@ -32,8 +32,12 @@ class ContactForm(forms.Form):
     side = forms.ChoiceField(label=_("Side"), choices=ContactSide.choices)
     name = forms.CharField(label=_("Name of the person"), max_length=100, required=False)
     role = forms.CharField(label=_("Role"), max_length=100, required=False)
-    phone = forms.CharField(label=_("Phone"), max_length=40, required=False,
-                            widget=forms.TextInput(attrs={"type": "tel", "inputmode": "tel"}))  # fmt: skip
+    phone = forms.CharField(
+        label=_("Phone"),
+        max_length=40,
+        required=False,
+        widget=forms.TextInput(attrs={"type": "tel", "inputmode": "tel"}),
+    )
 
 
 StepFormSet = forms.formset_factory(StepForm, extra=6, max_num=100)
@@ -71,8 +75,9 @@ class TrainingPlanForm(forms.Form):
 
 class SessionForm(forms.Form):
     held_on = forms.DateField(label=_("Date"), widget=DATE)
-    days = forms.CharField(label=_("Training days"), max_length=6, initial="1",
-                           widget=forms.TextInput(attrs={"inputmode": "decimal"}))  # fmt: skip
+    days = forms.CharField(
+        label=_("Training days"), max_length=6, initial="1", widget=forms.TextInput(attrs={"inputmode": "decimal"})
+    )
     location = forms.CharField(label=_("Place or meeting link"), max_length=300, required=False)
     topic = forms.CharField(label=_("Topic"), max_length=300, required=False)
 

@@ -42,9 +42,13 @@ class EmergencyPlan(VersionedModel):
     )
     revision = models.PositiveSmallIntegerField(_("revision"), default=1)
     previous = models.OneToOneField(
-        "self", on_delete=models.PROTECT, null=True, blank=True, related_name="next_revision",
+        "self",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="next_revision",
         verbose_name=_("previous revision"),
-    )  # fmt: skip
+    )
     status = models.CharField(_("status"), max_length=16, choices=PlanStatus.choices, default=PlanStatus.DRAFT)
     title = models.CharField(_("title"), max_length=200)
     scope = models.TextField(_("scope"))
@@ -56,9 +60,13 @@ class EmergencyPlan(VersionedModel):
         settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+", verbose_name=_("written by")
     )
     approved_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+",
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
         verbose_name=_("approved by"),
-    )  # fmt: skip
+    )
     approved_at = models.DateTimeField(_("approved at"), null=True, blank=True)
 
     class Meta:
@@ -69,7 +77,7 @@ class EmergencyPlan(VersionedModel):
             models.UniqueConstraint(fields=["subsystem", "revision"], name="emergency_plan_unique_revision"),
             models.UniqueConstraint(
                 fields=["subsystem"], condition=Q(status="approved"), name="emergency_plan_one_approved"
-            ),  # fmt: skip
+            ),
         ]
         indexes = [models.Index(fields=["organisation", "status"], name="emergency_plan_org_idx")]
 
@@ -78,7 +86,7 @@ class EmergencyPlan(VersionedModel):
 
     @property
     def badge(self) -> str:
-        return PLAN_BADGE.get(self.status, "grey")
+        return PLAN_BADGE.get(self.status, "muted")
 
 
 class EmergencyContact(TimeStampedModel):
@@ -179,22 +187,34 @@ class TrainingPlan(VersionedModel):
         "customers.Customer", on_delete=models.PROTECT, related_name="training_plans", verbose_name=_("customer")
     )
     contract = models.ForeignKey(
-        "contracts.Contract", on_delete=models.PROTECT, null=True, blank=True, related_name="training_plans",
+        "contracts.Contract",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="training_plans",
         verbose_name=_("contract"),
-    )  # fmt: skip
+    )
     project = models.ForeignKey(
-        "assets.Project", on_delete=models.PROTECT, null=True, blank=True, related_name="training_plans",
+        "assets.Project",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="training_plans",
         verbose_name=_("project"),
-    )  # fmt: skip
+    )
     title = models.CharField(_("title"), max_length=200)
     method = models.CharField(
         _("method"), max_length=16, choices=TrainingMethod.choices, default=TrainingMethod.ON_SITE
     )
     trainers = models.CharField(_("trainers"), max_length=300, help_text=_("Our engineers and vendor trainers."))
     vendor = models.ForeignKey(
-        "assets.Vendor", on_delete=models.PROTECT, null=True, blank=True, related_name="+",
+        "assets.Vendor",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
         verbose_name=_("vendor trainer from"),
-    )  # fmt: skip
+    )
     content = models.TextField(_("content"))
     scope = models.TextField(_("scope"), blank=True)
     trainees = models.TextField(_("trainees"), blank=True, help_text=_("Who should attend."))
@@ -221,9 +241,11 @@ class TrainingSession(TimeStampedModel):
     plan = models.ForeignKey(TrainingPlan, on_delete=models.CASCADE, related_name="sessions", verbose_name=_("plan"))
     held_on = models.DateField(_("date"))
     days = models.DecimalField(
-        _("training days"), max_digits=4, decimal_places=1,
+        _("training days"),
+        max_digits=4,
+        decimal_places=1,
         validators=[MinValueValidator(0.5), MaxValueValidator(30)],
-    )  # fmt: skip
+    )
     location = models.CharField(_("place or meeting link"), max_length=300, blank=True)
     topic = models.CharField(_("topic"), max_length=300, blank=True)
 
@@ -246,13 +268,21 @@ class Attendance(TimeStampedModel):
         TrainingSession, on_delete=models.CASCADE, related_name="attendances", verbose_name=_("session")
     )
     contact = models.ForeignKey(
-        "customers.Contact", on_delete=models.PROTECT, null=True, blank=True, related_name="+",
+        "customers.Contact",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
         verbose_name=_("contact"),
-    )  # fmt: skip
+    )
     user = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+",
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
         verbose_name=_("user"),
-    )  # fmt: skip
+    )
     name = models.CharField(_("name"), max_length=100)
     signed_in_at = models.DateTimeField(_("signed in at"), default=timezone.now)
     feedback_score = models.PositiveSmallIntegerField(
@@ -264,13 +294,17 @@ class Attendance(TimeStampedModel):
         verbose_name_plural = _("attendances")
         ordering = ["session", "name"]
         constraints = [
-            models.UniqueConstraint(fields=["session", "contact"], condition=Q(contact__isnull=False),
-                                    name="attendance_unique_contact"),
-            models.UniqueConstraint(fields=["session", "user"], condition=Q(user__isnull=False),
-                                    name="attendance_unique_user"),
-            models.CheckConstraint(condition=Q(feedback_score__isnull=True) | Q(feedback_score__gte=1, feedback_score__lte=5),
-                                   name="attendance_score_range"),
-        ]  # fmt: skip
+            models.UniqueConstraint(
+                fields=["session", "contact"], condition=Q(contact__isnull=False), name="attendance_unique_contact"
+            ),
+            models.UniqueConstraint(
+                fields=["session", "user"], condition=Q(user__isnull=False), name="attendance_unique_user"
+            ),
+            models.CheckConstraint(
+                condition=Q(feedback_score__isnull=True) | Q(feedback_score__gte=1, feedback_score__lte=5),
+                name="attendance_score_range",
+            ),
+        ]
 
     def __str__(self) -> str:
         return self.name

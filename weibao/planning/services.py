@@ -54,8 +54,11 @@ def _check_plan(values: dict, contacts: Sequence[dict], steps: Sequence[dict]) -
             continue
         if len(text) > 500:
             errors[f"steps.{i}.text"] = _("At most 500 characters.")
-        step_rows.append(EmergencyStep(position=len(step_rows), text=text[:500],
-                                       responsible=(raw.get("responsible") or "").strip()[:100]))  # fmt: skip
+        step_rows.append(
+            EmergencyStep(
+                position=len(step_rows), text=text[:500], responsible=(raw.get("responsible") or "").strip()[:100]
+            )
+        )
     if not step_rows:
         errors["steps"] = _("An emergency plan needs at least one step.")
     contact_rows = []
@@ -70,8 +73,15 @@ def _check_plan(values: dict, contacts: Sequence[dict], steps: Sequence[dict]) -
             errors[f"contacts.{i}.name"] = _("Enter the name.")
         if not PHONE.match(phone):
             errors[f"contacts.{i}.phone"] = _("Enter a phone number.")
-        contact_rows.append(EmergencyContact(position=len(contact_rows), side=side, name=name[:100], phone=phone[:40],
-                                             role=(raw.get("role") or "").strip()[:100]))  # fmt: skip
+        contact_rows.append(
+            EmergencyContact(
+                position=len(contact_rows),
+                side=side,
+                name=name[:100],
+                phone=phone[:40],
+                role=(raw.get("role") or "").strip()[:100],
+            )
+        )
     if not contact_rows:
         errors["contacts"] = _("An emergency plan needs at least one contact.")
     if len(step_rows) > MAX_ROWS or len(contact_rows) > MAX_ROWS:
@@ -89,36 +99,49 @@ def _store(plan: EmergencyPlan, contacts: list[EmergencyContact], steps: list[Em
 
 
 @transaction.atomic
-def emergency_plan_create(*, actor: User, subsystem, contacts: Sequence[dict], steps: Sequence[dict],
-                          **values) -> EmergencyPlan:  # fmt: skip
+def emergency_plan_create(
+    *, actor: User, subsystem, contacts: Sequence[dict], steps: Sequence[dict], **values
+) -> EmergencyPlan:
     """The first draft of a system's plan (a system with a plan gets a new revision through `emergency_plan_revise`)."""
     require(actor, "planning.edit")
     contact_rows, step_rows = _check_plan(values, contacts, steps)
     if EmergencyPlan.objects.filter(subsystem=subsystem).exists():
         raise ValidationError({"subsystem": _("This system has a plan already: write a new revision of it.")})
     customer = subsystem.project.customer
-    plan = EmergencyPlan.objects.create(organisation_id=customer.organisation_id, customer=customer,
-                                        subsystem=subsystem, created_by=actor,
-                                        **{k: (values.get(k) or "").strip() for k in PLAN_TEXT})  # fmt: skip
+    plan = EmergencyPlan.objects.create(
+        organisation_id=customer.organisation_id,
+        customer=customer,
+        subsystem=subsystem,
+        created_by=actor,
+        **{k: (values.get(k) or "").strip() for k in PLAN_TEXT},
+    )
     _store(plan, contact_rows, step_rows)
     return plan
 
 
 @transaction.atomic
-def emergency_plan_revise(*, plan: EmergencyPlan, actor: User, contacts: Sequence[dict], steps: Sequence[dict],
-                          **values) -> EmergencyPlan:  # fmt: skip
+def emergency_plan_revise(
+    *, plan: EmergencyPlan, actor: User, contacts: Sequence[dict], steps: Sequence[dict], **values
+) -> EmergencyPlan:
     """A new draft revision from the latest one; the approved revision stays in force until this one is approved."""
     require(actor, "planning.edit")
     contact_rows, step_rows = _check_plan(values, contacts, steps)
     latest = EmergencyPlan.objects.select_for_update().filter(subsystem_id=plan.subsystem_id).order_by("-revision")[0]
     if latest.status == PlanStatus.DRAFT:
-        raise TransitionNotAllowed(current=latest.status, requested="revise",
-                                   message=_("Revision %(n)d is still a draft: approve or change that one.")
-                                   % {"n": latest.revision})  # fmt: skip
-    new = EmergencyPlan.objects.create(organisation_id=latest.organisation_id, customer_id=latest.customer_id,
-                                       subsystem_id=latest.subsystem_id, revision=latest.revision + 1,
-                                       previous=latest, created_by=actor,
-                                       **{k: (values.get(k) or "").strip() for k in PLAN_TEXT})  # fmt: skip
+        raise TransitionNotAllowed(
+            current=latest.status,
+            requested="revise",
+            message=_("Revision %(n)d is still a draft: approve or change that one.") % {"n": latest.revision},
+        )
+    new = EmergencyPlan.objects.create(
+        organisation_id=latest.organisation_id,
+        customer_id=latest.customer_id,
+        subsystem_id=latest.subsystem_id,
+        revision=latest.revision + 1,
+        previous=latest,
+        created_by=actor,
+        **{k: (values.get(k) or "").strip() for k in PLAN_TEXT},
+    )
     _store(new, contact_rows, step_rows)
     return new
 
@@ -133,8 +156,9 @@ def emergency_plan_approve(*, plan: EmergencyPlan, actor: User, expected_version
     if locked.status == PlanStatus.APPROVED:
         return locked
     if locked.status != PlanStatus.DRAFT:
-        raise TransitionNotAllowed(current=locked.status, requested=PlanStatus.APPROVED,
-                                   message=_("Only a draft can be approved."))  # fmt: skip
+        raise TransitionNotAllowed(
+            current=locked.status, requested=PlanStatus.APPROVED, message=_("Only a draft can be approved.")
+        )
     EmergencyPlan.objects.filter(subsystem_id=locked.subsystem_id, status=PlanStatus.APPROVED).update(
         status=PlanStatus.SUPERSEDED, version=F("version") + 1, updated_at=timezone.now()
     )
@@ -147,8 +171,9 @@ def emergency_plan_approve(*, plan: EmergencyPlan, actor: User, expected_version
 
 
 @transaction.atomic
-def drill_record(*, plan: EmergencyPlan, actor: User, held_on: dt.date | None, participants: str,
-                 findings: str = "") -> Drill:  # fmt: skip
+def drill_record(
+    *, plan: EmergencyPlan, actor: User, held_on: dt.date | None, participants: str, findings: str = ""
+) -> Drill:
     require(actor, "planning.edit")
     errors = {}
     if held_on is None:
@@ -159,8 +184,13 @@ def drill_record(*, plan: EmergencyPlan, actor: User, held_on: dt.date | None, p
         errors["participants"] = _("Name the participants.")
     if errors:
         raise ValidationError(errors)
-    return Drill.objects.create(plan=plan, held_on=held_on, participants=participants.strip(),
-                                findings=(findings or "").strip(), recorded_by=actor)  # fmt: skip
+    return Drill.objects.create(
+        plan=plan,
+        held_on=held_on,
+        participants=participants.strip(),
+        findings=(findings or "").strip(),
+        recorded_by=actor,
+    )
 
 
 @transaction.atomic
@@ -178,11 +208,14 @@ def step_tick(*, workorder, step: EmergencyStep, actor: User) -> StepTick:
         return existing
     open_statuses = frozenset(Status.values) - {Status.CLOSED, Status.CANCELLED}
     workorder_record_step(
-        workorder=workorder, actor=actor, perm="planning.tick", kind=EventKind.EMERGENCY_STEP_DONE,
+        workorder=workorder,
+        actor=actor,
+        perm="planning.tick",
+        kind=EventKind.EMERGENCY_STEP_DONE,
         body=_("Emergency plan step %(n)d done: %(text)s") % {"n": step.position + 1, "text": step.text},
         data={"plan": plan.pk, "revision": plan.revision, "step": step.pk, "position": step.position + 1},
         statuses=open_statuses,
-    )  # fmt: skip
+    )
     try:
         with transaction.atomic():
             return StepTick.objects.create(workorder=workorder, step=step, ticked_by=actor)
@@ -216,8 +249,19 @@ def _check_training(values: dict, customer) -> None:
         raise ValidationError(errors)
 
 
-TRAINING_FIELDS = ("title", "method", "trainers", "vendor", "content", "scope", "trainees", "starts_on", "ends_on",
-                   "contract", "project")  # fmt: skip
+TRAINING_FIELDS = (
+    "title",
+    "method",
+    "trainers",
+    "vendor",
+    "content",
+    "scope",
+    "trainees",
+    "starts_on",
+    "ends_on",
+    "contract",
+    "project",
+)
 
 
 @transaction.atomic
@@ -230,8 +274,9 @@ def training_plan_create(*, actor: User, customer, **values) -> TrainingPlan:
 
 
 @transaction.atomic
-def training_plan_update(*, plan: TrainingPlan, actor: User, expected_version: int | None = None,
-                         **changes) -> TrainingPlan:  # fmt: skip
+def training_plan_update(
+    *, plan: TrainingPlan, actor: User, expected_version: int | None = None, **changes
+) -> TrainingPlan:
     require(actor, "training.edit")
     locked = TrainingPlan.objects.select_for_update().select_related("customer").get(pk=plan.pk)
     if expected_version is not None and locked.version != expected_version:
@@ -258,8 +303,9 @@ def _days(value) -> Decimal | None:
 
 
 @transaction.atomic
-def session_create(*, plan: TrainingPlan, actor: User, held_on: dt.date | None, days, location: str = "",
-                   topic: str = "") -> TrainingSession:  # fmt: skip
+def session_create(
+    *, plan: TrainingPlan, actor: User, held_on: dt.date | None, days, location: str = "", topic: str = ""
+) -> TrainingSession:
     """A session of the plan; its days count against the contract's training days (shown, and refused beyond
     them: the contract is what the customer paid for)."""
     from weibao.planning.selectors import training_days_used
@@ -278,11 +324,14 @@ def session_create(*, plan: TrainingPlan, actor: User, held_on: dt.date | None, 
         used = training_days_used(contract)
         if used + amount > contract.training_days:
             errors["days"] = _("The contract includes %(total)s training days; %(used)s are used.") % {
-                "total": contract.training_days, "used": used}  # fmt: skip
+                "total": contract.training_days,
+                "used": used,
+            }
     if errors:
         raise ValidationError(errors)
-    return TrainingSession.objects.create(plan=plan, held_on=held_on, days=amount, location=(location or "").strip(),
-                                          topic=(topic or "").strip())  # fmt: skip
+    return TrainingSession.objects.create(
+        plan=plan, held_on=held_on, days=amount, location=(location or "").strip(), topic=(topic or "").strip()
+    )
 
 
 def _score(value) -> int | None:
@@ -305,8 +354,9 @@ def attendance_record(*, session: TrainingSession, actor: User, contact, feedbac
     if contact is None or contact.customer_id != plan.customer_id:
         raise ValidationError({"contact": _("This person is not one of the customer's contacts.")})
     score = _score(feedback_score)
-    row, created = Attendance.objects.get_or_create(session=session, contact=contact,
-                                                    defaults={"name": contact.name, "feedback_score": score})  # fmt: skip
+    row, created = Attendance.objects.get_or_create(
+        session=session, contact=contact, defaults={"name": contact.name, "feedback_score": score}
+    )
     if not created and score is not None:
         row.feedback_score = score
         row.save(update_fields=["feedback_score", "updated_at"])
@@ -321,9 +371,9 @@ def attendance_sign_in(*, session: TrainingSession, actor: User, feedback_score=
     if actor.is_customer and actor.organisation_id != plan.organisation_id:
         raise PermissionDenied("training.sign_in")
     score = _score(feedback_score)
-    row, created = Attendance.objects.get_or_create(session=session, user=actor,
-                                                    defaults={"name": actor.name or actor.username,
-                                                              "feedback_score": score})  # fmt: skip
+    row, created = Attendance.objects.get_or_create(
+        session=session, user=actor, defaults={"name": actor.name or actor.username, "feedback_score": score}
+    )
     if not created and score is not None:
         row.feedback_score = score
         row.save(update_fields=["feedback_score", "updated_at"])

@@ -31,8 +31,18 @@ from weibao.planning.forms import (
 from weibao.planning.models import TrainingMaterial
 from weibao.workorders.selectors import workorder_get_for_user
 
-TRAINING_FORM_FIELDS = ("title", "method", "trainers", "vendor", "project", "content", "scope", "trainees",
-                        "starts_on", "ends_on")  # fmt: skip
+TRAINING_FORM_FIELDS = (
+    "title",
+    "method",
+    "trainers",
+    "vendor",
+    "project",
+    "content",
+    "scope",
+    "trainees",
+    "starts_on",
+    "ends_on",
+)
 
 
 def _errors(form, exc: ValidationError, formsets: dict | None = None) -> None:
@@ -64,22 +74,34 @@ def emergency_list(request: HttpRequest) -> HttpResponse:
     systems = []
     if customer is not None and has_perm(request.user, "planning.edit"):
         systems = Subsystem.objects.filter(project__customer=customer).select_related("project").order_by("name")
-    return render(request, "planning/emergency_list.html", {
-        "plans": plans, "code": code, "customer": customer, "systems": systems,
-        "can_edit": has_perm(request.user, "planning.edit"),
-    })  # fmt: skip
+    return render(
+        request,
+        "planning/emergency_list.html",
+        {
+            "plans": plans,
+            "code": code,
+            "customer": customer,
+            "systems": systems,
+            "can_edit": has_perm(request.user, "planning.edit"),
+        },
+    )
 
 
 def _plan_forms(request, initial_plan=None):
     if initial_plan is not None and request.method != "POST":
-        initial = {k: getattr(initial_plan, k) for k in ("title", "scope", "triggers", "spare_parts", "fallback",
-                                                         "communication")}  # fmt: skip
+        initial = {
+            k: getattr(initial_plan, k)
+            for k in ("title", "scope", "triggers", "spare_parts", "fallback", "communication")
+        }
         steps = [{"text": s.text, "responsible": s.responsible} for s in initial_plan.steps.all()]
         contacts = [
             {"side": c.side, "name": c.name, "role": c.role, "phone": c.phone} for c in initial_plan.contacts.all()
         ]
-        return (EmergencyPlanForm(initial=initial), StepFormSet(prefix="steps", initial=steps),
-                ContactFormSet(prefix="contacts", initial=contacts))  # fmt: skip
+        return (
+            EmergencyPlanForm(initial=initial),
+            StepFormSet(prefix="steps", initial=steps),
+            ContactFormSet(prefix="contacts", initial=contacts),
+        )
     data = request.POST if request.method == "POST" else None
     return EmergencyPlanForm(data), StepFormSet(data, prefix="steps"), ContactFormSet(data, prefix="contacts")
 
@@ -98,8 +120,9 @@ def _emergency_form(request, *, subsystem, base=None) -> HttpResponse:
             data = {"steps": [f.cleaned_data for f in step_rows], "contacts": [f.cleaned_data for f in contact_rows]}
             try:
                 if base is None:
-                    plan = services.emergency_plan_create(actor=request.user, subsystem=subsystem, **data,
-                                                          **form.cleaned_data)  # fmt: skip
+                    plan = services.emergency_plan_create(
+                        actor=request.user, subsystem=subsystem, **data, **form.cleaned_data
+                    )
                 else:
                     plan = services.emergency_plan_revise(plan=base, actor=request.user, **data, **form.cleaned_data)
             except TransitionNotAllowed as exc:
@@ -109,9 +132,18 @@ def _emergency_form(request, *, subsystem, base=None) -> HttpResponse:
                 _errors(form, exc, {"steps": (steps, step_rows), "contacts": (contacts, contact_rows)})
             else:
                 return redirect("planning:plan", pk=plan.pk)
-    return render(request, "planning/emergency_form.html", {
-        "form": form, "steps": steps, "contacts": contacts, "subsystem": subsystem, "base": base,
-    }, status=status)  # fmt: skip
+    return render(
+        request,
+        "planning/emergency_form.html",
+        {
+            "form": form,
+            "steps": steps,
+            "contacts": contacts,
+            "subsystem": subsystem,
+            "base": base,
+        },
+        status=status,
+    )
 
 
 @login_required
@@ -129,12 +161,21 @@ def emergency_revise(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 def _detail(request, plan, *, drill_form=None, error: str = "", status: int = 200) -> HttpResponse:
-    return render(request, "planning/emergency_detail.html", {
-        "plan": plan, "revisions": selectors.revisions(plan), "drills": selectors.drills(plan),
-        "drill_form": drill_form or DrillForm(), "approve_form": ApproveForm(initial={"version": plan.version}),
-        "can_edit": has_perm(request.user, "planning.edit"), "can_approve": has_perm(request.user, "planning.approve"),
-        "error": error,
-    }, status=status)  # fmt: skip
+    return render(
+        request,
+        "planning/emergency_detail.html",
+        {
+            "plan": plan,
+            "revisions": selectors.revisions(plan),
+            "drills": selectors.drills(plan),
+            "drill_form": drill_form or DrillForm(),
+            "approve_form": ApproveForm(initial={"version": plan.version}),
+            "can_edit": has_perm(request.user, "planning.edit"),
+            "can_approve": has_perm(request.user, "planning.approve"),
+            "error": error,
+        },
+        status=status,
+    )
 
 
 @login_required
@@ -179,10 +220,19 @@ def drill_new(request: HttpRequest, pk: int) -> HttpResponse:
 
 def _panel(request, wo, *, error: str = "", status: int = 200) -> HttpResponse:
     plan = selectors.plan_for_order(wo)
-    return render(request, "planning/partials/_order_panel.html", {
-        "wo": wo, "plan": plan, "ticked": selectors.ticked_step_ids(wo) if plan else set(), "error": error,
-        "steps": list(plan.steps.all()) if plan else [], "contacts": list(plan.contacts.all()) if plan else [],
-    }, status=status)  # fmt: skip
+    return render(
+        request,
+        "planning/partials/_order_panel.html",
+        {
+            "wo": wo,
+            "plan": plan,
+            "ticked": selectors.ticked_step_ids(wo) if plan else set(),
+            "error": error,
+            "steps": list(plan.steps.all()) if plan else [],
+            "contacts": list(plan.contacts.all()) if plan else [],
+        },
+        status=status,
+    )
 
 
 @login_required
@@ -221,24 +271,34 @@ def training_list(request: HttpRequest) -> HttpResponse:
     code = (request.GET.get("contract") or "").strip()
     contract = contract_qs_for(request.user).filter(code=code).first() if code else None
     plans = selectors.training_plan_list(user=request.user, contract_id=contract.pk if contract else None)
-    return render(request, "planning/training_list.html", {
-        "plans": plans.order_by("-starts_on")[:200], "code": code, "contract": contract,
-        "days_used": selectors.training_days_used(contract) if contract else None,
-        "can_edit": has_perm(request.user, "training.edit"),
-    })  # fmt: skip
+    return render(
+        request,
+        "planning/training_list.html",
+        {
+            "plans": plans.order_by("-starts_on")[:200],
+            "code": code,
+            "contract": contract,
+            "days_used": selectors.training_days_used(contract) if contract else None,
+            "can_edit": has_perm(request.user, "training.edit"),
+        },
+    )
 
 
 @login_required
 def training_new(request: HttpRequest, contract_pk: int) -> HttpResponse:
     contract = contract_get_for_user(user=request.user, pk=contract_pk)
     require(request.user, "training.edit")
-    form = TrainingPlanForm(request.POST or None, customer=contract.customer,
-                            initial={"method": "on_site", "starts_on": contract.start_date})  # fmt: skip
+    form = TrainingPlanForm(
+        request.POST or None,
+        customer=contract.customer,
+        initial={"method": "on_site", "starts_on": contract.start_date},
+    )
     if request.method == "POST" and form.is_valid():
         values = {k: form.cleaned_data.get(k) for k in TRAINING_FORM_FIELDS}
         try:
-            plan = services.training_plan_create(actor=request.user, customer=contract.customer, contract=contract,
-                                                 **values)  # fmt: skip
+            plan = services.training_plan_create(
+                actor=request.user, customer=contract.customer, contract=contract, **values
+            )
         except ValidationError as exc:
             _errors(form, exc)
         else:
@@ -253,16 +313,26 @@ def _training(request, plan, *, status: int = 200, **forms) -> HttpResponse:
     if request.user.is_customer:
         mine = {a.session_id for s in sessions for a in s.attendances.all() if a.user_id == request.user.pk}
     can_edit = has_perm(request.user, "training.edit")
-    return render(request, "planning/training_detail.html", {
-        "plan": plan, "sessions": sessions, "materials": plan.materials.all(), "mine": mine, "can_edit": can_edit,
-        "days_used": selectors.training_days_used(plan.contract) if plan.contract_id else None,
-        "feedback": selectors.feedback_average(plan),
-        "session_form": forms.get("session_form") or SessionForm(),
-        "attendance_form": forms.get("attendance_form") or (AttendanceForm(customer=plan.customer) if can_edit else None),
-        "sign_in_form": forms.get("sign_in_form") or SignInForm(),
-        "material_form": forms.get("material_form") or MaterialForm(),
-        "is_customer": request.user.is_customer,
-    }, status=status)  # fmt: skip
+    return render(
+        request,
+        "planning/training_detail.html",
+        {
+            "plan": plan,
+            "sessions": sessions,
+            "materials": plan.materials.all(),
+            "mine": mine,
+            "can_edit": can_edit,
+            "days_used": selectors.training_days_used(plan.contract) if plan.contract_id else None,
+            "feedback": selectors.feedback_average(plan),
+            "session_form": forms.get("session_form") or SessionForm(),
+            "attendance_form": forms.get("attendance_form")
+            or (AttendanceForm(customer=plan.customer) if can_edit else None),
+            "sign_in_form": forms.get("sign_in_form") or SignInForm(),
+            "material_form": forms.get("material_form") or MaterialForm(),
+            "is_customer": request.user.is_customer,
+        },
+        status=status,
+    )
 
 
 @login_required
@@ -298,8 +368,12 @@ def attendance_new(request: HttpRequest, pk: int) -> HttpResponse:
             form.add_error(None, "—")
         else:
             try:
-                services.attendance_record(session=session, actor=request.user, contact=form.cleaned_data["contact"],
-                                           feedback_score=form.cleaned_data.get("feedback_score"))  # fmt: skip
+                services.attendance_record(
+                    session=session,
+                    actor=request.user,
+                    contact=form.cleaned_data["contact"],
+                    feedback_score=form.cleaned_data.get("feedback_score"),
+                )
             except ValidationError as exc:
                 _errors(form, exc)
             else:
@@ -316,8 +390,9 @@ def session_sign_in(request: HttpRequest, session_pk: int) -> HttpResponse:
     form = SignInForm(request.POST)
     if form.is_valid():
         try:
-            services.attendance_sign_in(session=session, actor=request.user,
-                                        feedback_score=form.cleaned_data.get("feedback_score"))  # fmt: skip
+            services.attendance_sign_in(
+                session=session, actor=request.user, feedback_score=form.cleaned_data.get("feedback_score")
+            )
         except ValidationError as exc:
             _errors(form, exc)
         else:
@@ -333,8 +408,9 @@ def material_new(request: HttpRequest, pk: int) -> HttpResponse:
     form = MaterialForm(request.POST, request.FILES)
     if form.is_valid():
         try:
-            services.material_add(plan=plan, actor=request.user, title=form.cleaned_data["title"],
-                                  upload=form.cleaned_data["file"])  # fmt: skip
+            services.material_add(
+                plan=plan, actor=request.user, title=form.cleaned_data["title"], upload=form.cleaned_data["file"]
+            )
         except ValidationError as exc:
             _errors(form, exc)
         else:

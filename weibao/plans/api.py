@@ -60,8 +60,13 @@ def plan_create(request, workorder_id: int, payload: SolutionPlanIn):
     """A new draft version (drafting does not stop the plan clock). `expected_version`: the order's version."""
     wo = selectors.order_for_user(user=request.auth, pk=workorder_id, for_write=True)
     data = payload.dict(exclude={"milestones", "expected_version"})
-    plan = services.plan_create(workorder=wo, actor=request.auth, milestones=_milestones(payload.milestones),
-                                expected_version=payload.expected_version, **data)  # fmt: skip
+    plan = services.plan_create(
+        workorder=wo,
+        actor=request.auth,
+        milestones=_milestones(payload.milestones),
+        expected_version=payload.expected_version,
+        **data,
+    )
     return Status(201, selectors.plan_get_for_user(user=request.auth, pk=plan.pk))
 
 
@@ -76,8 +81,9 @@ def plan_update(request, plan_id: int, payload: SolutionPlanUpdateIn):
     plan = selectors.plan_for_write(user=request.auth, pk=plan_id)
     data = payload.dict(exclude={"milestones", "expected_version"})
     milestones = None if payload.milestones is None else _milestones(payload.milestones)
-    services.plan_update(plan=plan, actor=request.auth, milestones=milestones,
-                         expected_version=payload.expected_version, **data)  # fmt: skip
+    services.plan_update(
+        plan=plan, actor=request.auth, milestones=milestones, expected_version=payload.expected_version, **data
+    )
     return selectors.plan_get_for_user(user=request.auth, pk=plan_id)
 
 
@@ -94,8 +100,14 @@ def plan_answer(request, plan_id: int, payload: PlanAnswerIn):
     """The customer approves, asks for changes or rejects (a reason is required for the last two; the plan clock
     runs on). A manager records an answer given by phone with the person's name."""
     plan = selectors.plan_for_write(user=request.auth, pk=plan_id)
-    services.plan_answer(plan=plan, actor=request.auth, decision=payload.decision, reason=payload.reason,
-                         name=payload.name, expected_version=payload.expected_version)  # fmt: skip
+    services.plan_answer(
+        plan=plan,
+        actor=request.auth,
+        decision=payload.decision,
+        reason=payload.reason,
+        name=payload.name,
+        expected_version=payload.expected_version,
+    )
     return selectors.plan_get_for_user(user=request.auth, pk=plan_id)
 
 
@@ -103,8 +115,9 @@ def plan_answer(request, plan_id: int, payload: PlanAnswerIn):
 def plan_link(request, plan_id: int, payload: PlanLinkIn):
     """A signed one-time link for the customer to answer without logging in (e-mailed when the channel is email)."""
     plan = selectors.plan_for_write(user=request.auth, pk=plan_id)
-    link, token = services.plan_link_create(plan=plan, actor=request.auth, sent_to=payload.sent_to,
-                                            channel=payload.channel)  # fmt: skip
+    link, token = services.plan_link_create(
+        plan=plan, actor=request.auth, sent_to=payload.sent_to, channel=payload.channel
+    )
     return Status(201, {"url": services.link_url(token), "expires_at": link.expires_at})
 
 
@@ -113,8 +126,9 @@ def milestone_done(request, milestone_id: int, payload: PlanMilestoneDoneIn):
     """A milestone of the agreed schedule was reached. `expected_version`: the order's version."""
     milestone = selectors.milestone_for_write(user=request.auth, pk=milestone_id)
     selectors.order_for_user(user=request.auth, pk=milestone.workorder_id, for_write=True)
-    return services.milestone_done(milestone=milestone, actor=request.auth, note=payload.note,
-                                   expected_version=payload.expected_version)  # fmt: skip
+    return services.milestone_done(
+        milestone=milestone, actor=request.auth, note=payload.note, expected_version=payload.expected_version
+    )
 
 
 @router.get("/missed-milestones", response=list[PlanMilestoneOut])
@@ -132,8 +146,9 @@ def _change_out(change, user):
 
 
 @router.get("/change-requests", response=list[ChangeRequestOut])
-def change_requests(request, contract: Id | None = None, status: str = "", overdue: bool = False, q: str = "",
-                    offset: Offset = 0):  # fmt: skip
+def change_requests(
+    request, contract: Id | None = None, status: str = "", overdue: bool = False, q: str = "", offset: Offset = 0
+):
     """The D-class backlog (a customer: its own contracts'); `overdue`: agreed dates passed, not delivered."""
     rows = selectors.change_requests(user=request.auth, contract_id=contract, status=status, overdue=overdue, q=q)
     return [_change_out(c, request.auth) for c in rows[offset : offset + PAGE]]
@@ -146,12 +161,22 @@ def change_request_create(request, payload: ChangeRequestIn):
     from weibao.workorders.selectors import workorder_qs_for
 
     require(request.auth, "plans.changes_propose")
-    contract = get_for_field(Contract.objects.select_related("customer"), request.auth, payload.contract_id,
-                             field="contract_id", message=_("Unknown contract."))  # fmt: skip
+    contract = get_for_field(
+        Contract.objects.select_related("customer"),
+        request.auth,
+        payload.contract_id,
+        field="contract_id",
+        message=_("Unknown contract."),
+    )
     data = payload.dict(exclude={"contract_id", "workorder_id"}, exclude_unset=True)
     if payload.workorder_id is not None:
-        data["workorder"] = get_for_field(workorder_qs_for(request.auth), request.auth, payload.workorder_id,
-                                          field="workorder_id", message=_("Unknown work order."))  # fmt: skip
+        data["workorder"] = get_for_field(
+            workorder_qs_for(request.auth),
+            request.auth,
+            payload.workorder_id,
+            field="workorder_id",
+            message=_("Unknown work order."),
+        )
     change = services.change_request_create(contract=contract, actor=request.auth, **data)
     return Status(201, _change_out(change, request.auth))
 
@@ -166,8 +191,9 @@ def change_request_update(request, change_id: int, payload: ChangeRequestUpdateI
     """Negotiate: plan, estimate, quote where chargeable, agreed date (staff)."""
     change = selectors.change_request_get_for_user(user=request.auth, pk=change_id)
     data = payload.dict(exclude={"expected_version"}, exclude_unset=True)
-    change = services.change_request_update(change=change, actor=request.auth,
-                                            expected_version=payload.expected_version, **data)  # fmt: skip
+    change = services.change_request_update(
+        change=change, actor=request.auth, expected_version=payload.expected_version, **data
+    )
     return _change_out(change, request.auth)
 
 
@@ -175,8 +201,9 @@ def change_request_update(request, change_id: int, payload: ChangeRequestUpdateI
 def change_request_move(request, change_id: int, payload: ChangeRequestMoveIn):
     """Move along proposed → agreed → in progress → delivered → accepted (the customer), or not pursued."""
     change = selectors.change_request_get_for_user(user=request.auth, pk=change_id)
-    change = services.change_request_move(change=change, actor=request.auth, to=payload.to, name=payload.name,
-                                          expected_version=payload.expected_version)  # fmt: skip
+    change = services.change_request_move(
+        change=change, actor=request.auth, to=payload.to, name=payload.name, expected_version=payload.expected_version
+    )
     return _change_out(change, request.auth)
 
 
@@ -227,8 +254,14 @@ def report_create(request, workorder_id: int, payload: ProcessingReportIn):
         review = LegacyReview.objects.filter(pk=payload.review_id, workorder=wo).first()
         if review is None:
             raise ValidationError({"review_id": _("Unknown review.")})
-    report = services.report_create(workorder=wo, actor=request.auth, body=payload.body, review=review,
-                                    send_to=payload.send_to, expected_version=payload.expected_version)  # fmt: skip
+    report = services.report_create(
+        workorder=wo,
+        actor=request.auth,
+        body=payload.body,
+        review=review,
+        send_to=payload.send_to,
+        expected_version=payload.expected_version,
+    )
     report.refresh_from_db()
     return Status(201, report)
 

@@ -16,12 +16,12 @@ class PlanStatus(models.TextChoices):
 
 
 PLAN_BADGE = {
-    PlanStatus.DRAFT: "badge-grey",
-    PlanStatus.SUBMITTED: "badge-blue",
-    PlanStatus.APPROVED: "badge-green",
-    PlanStatus.CHANGES_REQUESTED: "badge-red",
-    PlanStatus.REJECTED: "badge-red",
-    PlanStatus.SUPERSEDED: "badge-grey",
+    PlanStatus.DRAFT: "muted",
+    PlanStatus.SUBMITTED: "info",
+    PlanStatus.APPROVED: "ok",
+    PlanStatus.CHANGES_REQUESTED: "danger",
+    PlanStatus.REJECTED: "danger",
+    PlanStatus.SUPERSEDED: "muted",
 }
 # A version still being worked on or waiting for the customer: at most one per order.
 OPEN_PLAN_STATUSES = (PlanStatus.DRAFT, PlanStatus.SUBMITTED)
@@ -62,12 +62,12 @@ class ChangeStatus(models.TextChoices):
 
 
 CHANGE_BADGE = {
-    ChangeStatus.PROPOSED: "badge-grey",
-    ChangeStatus.AGREED: "badge-blue",
-    ChangeStatus.IN_PROGRESS: "badge-blue",
-    ChangeStatus.DELIVERED: "badge-orange",
-    ChangeStatus.ACCEPTED: "badge-green",
-    ChangeStatus.REJECTED: "badge-grey",
+    ChangeStatus.PROPOSED: "muted",
+    ChangeStatus.AGREED: "info",
+    ChangeStatus.IN_PROGRESS: "info",
+    ChangeStatus.DELIVERED: "warn",
+    ChangeStatus.ACCEPTED: "ok",
+    ChangeStatus.REJECTED: "muted",
 }
 # The moves of a change request: the only place they are defined (STYLE §4).
 CHANGE_TRANSITIONS: dict[str, set[str]] = {

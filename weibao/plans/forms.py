@@ -17,13 +17,21 @@ class PlanForm(forms.Form):
 
     version = forms.IntegerField(required=False, widget=forms.HiddenInput)
     cause = forms.CharField(label=_("Cause"), required=False, widget=forms.Textarea(attrs={"rows": 3}))
-    cause_confirmed_by = forms.CharField(label=_("Cause confirmed with (customer)"), required=False, max_length=100,
-                                         help_text=_("The customer's responsible person who confirmed the cause."))  # fmt: skip
+    cause_confirmed_by = forms.CharField(
+        label=_("Cause confirmed with (customer)"),
+        required=False,
+        max_length=100,
+        help_text=_("The customer's responsible person who confirmed the cause."),
+    )
     actions = forms.CharField(label=_("Proposed actions"), required=False, widget=forms.Textarea(attrs={"rows": 4}))
     risks = forms.CharField(label=_("Risks"), required=False, widget=forms.Textarea(attrs={"rows": 2}))
     parts = forms.CharField(label=_("Parts needed"), required=False, widget=forms.Textarea(attrs={"rows": 2}))
-    internal_note = forms.CharField(label=_("Internal note"), required=False, widget=forms.Textarea(attrs={"rows": 2}),
-                                    help_text=_("Never shown to the customer."))  # fmt: skip
+    internal_note = forms.CharField(
+        label=_("Internal note"),
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 2}),
+        help_text=_("Never shown to the customer."),
+    )
 
     def __init__(self, *args, **kwargs) -> None:
         super().__init__(*args, **kwargs)
@@ -38,8 +46,10 @@ class PlanForm(forms.Form):
 
     def milestones(self) -> list[dict]:
         data = self.cleaned_data
-        return [{"title": data.get(f"m{i}_title", ""), "due_on": data.get(f"m{i}_due_on", "")}
-                for i in range(MILESTONE_ROWS)]  # fmt: skip
+        return [
+            {"title": data.get(f"m{i}_title", ""), "due_on": data.get(f"m{i}_due_on", "")}
+            for i in range(MILESTONE_ROWS)
+        ]
 
     def plan_fields(self) -> dict:
         names = ("cause", "cause_confirmed_by", "actions", "risks", "parts", "internal_note")
@@ -64,8 +74,9 @@ class AnswerForm(forms.Form):
     version = forms.IntegerField(required=False, widget=forms.HiddenInput)
     decision = forms.ChoiceField(choices=PlanDecision.choices, widget=forms.HiddenInput)
     name = forms.CharField(label=_("Your name"), max_length=100, required=False)
-    reason = forms.CharField(label=_("What should change, or why you reject it"), required=False,
-                             widget=forms.Textarea(attrs={"rows": 3}))  # fmt: skip
+    reason = forms.CharField(
+        label=_("What should change, or why you reject it"), required=False, widget=forms.Textarea(attrs={"rows": 3})
+    )
 
 
 class LinkForm(forms.Form):
@@ -81,8 +92,12 @@ class ChangeRequestForm(forms.Form):
     chargeable = forms.BooleanField(label=_("Chargeable"), required=False)
     quote_amount = forms.CharField(label=_("Quote (CNY)"), required=False)
     agreed_on = forms.CharField(label=_("Agreed target date"), required=False, widget=DATE)
-    internal_note = forms.CharField(label=_("Internal note"), required=False, widget=forms.Textarea(attrs={"rows": 2}),
-                                    help_text=_("Never shown to the customer."))  # fmt: skip
+    internal_note = forms.CharField(
+        label=_("Internal note"),
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 2}),
+        help_text=_("Never shown to the customer."),
+    )
 
     def __init__(self, *args, contracts=None, staff: bool = True, **kwargs) -> None:
         super().__init__(*args, **kwargs)
@@ -104,7 +119,11 @@ class ChangeMoveForm(forms.Form):
 
 class ReportForm(forms.Form):
     version = forms.IntegerField(required=False, widget=forms.HiddenInput)
-    body = forms.CharField(label=_("Processing report"), widget=forms.Textarea(attrs={"rows": 8}),
-                           help_text=_("Where the problem stands and what we do next; sent to the customer as a PDF."))  # fmt: skip
-    send_to = forms.CharField(label=_("Send to (e-mail)"), required=False, max_length=254,
-                              help_text=_("Empty: the order's contact."))  # fmt: skip
+    body = forms.CharField(
+        label=_("Processing report"),
+        widget=forms.Textarea(attrs={"rows": 8}),
+        help_text=_("Where the problem stands and what we do next; sent to the customer as a PDF."),
+    )
+    send_to = forms.CharField(
+        label=_("Send to (e-mail)"), required=False, max_length=254, help_text=_("Empty: the order's contact.")
+    )

@@ -11,9 +11,8 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from weibao.core.models import TimeStampedModel, VersionedModel
+from weibao.core.money import MoneyField
 from weibao.plans.choices import CHANGE_BADGE, CHANGE_COMMITTED, PLAN_BADGE, AnswerVia, ChangeStatus, PlanStatus
-
-MONEY = {"max_digits": 12, "decimal_places": 2}
 
 
 class SolutionPlan(VersionedModel):
@@ -33,9 +32,11 @@ class SolutionPlan(VersionedModel):
     status = models.CharField(_("status"), max_length=20, choices=PlanStatus.choices, default=PlanStatus.DRAFT)
     cause = models.TextField(_("cause"), blank=True)
     cause_confirmed_by = models.CharField(
-        _("cause confirmed with (customer)"), max_length=100, blank=True,
+        _("cause confirmed with (customer)"),
+        max_length=100,
+        blank=True,
         help_text=_("The customer's responsible person who confirmed the cause together with us."),
-    )  # fmt: skip
+    )
     actions = models.TextField(_("proposed actions"), blank=True)
     risks = models.TextField(_("risks"), blank=True)
     parts = models.TextField(_("parts needed"), blank=True)
@@ -70,7 +71,7 @@ class SolutionPlan(VersionedModel):
 
     @property
     def badge(self) -> str:
-        return PLAN_BADGE.get(self.status, "badge-grey")
+        return PLAN_BADGE.get(self.status, "muted")
 
     @property
     def is_draft(self) -> bool:
@@ -146,16 +147,21 @@ class ChangeRequest(VersionedModel):
         "contracts.Contract", on_delete=models.PROTECT, related_name="change_requests", verbose_name=_("contract")
     )
     workorder = models.ForeignKey(
-        "workorders.WorkOrder", on_delete=models.PROTECT, null=True, blank=True, related_name="change_requests",
+        "workorders.WorkOrder",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="change_requests",
         verbose_name=_("work order"),
-    )  # fmt: skip
+    )
     title = models.CharField(_("title"), max_length=200)
     description = models.TextField(_("what is wanted"))
     plan = models.TextField(_("negotiated plan"), blank=True)
-    estimate_days = models.DecimalField(_("estimate (person-days)"), max_digits=7, decimal_places=1, null=True,
-                                        blank=True)  # fmt: skip
+    estimate_days = models.DecimalField(
+        _("estimate (person-days)"), max_digits=7, decimal_places=1, null=True, blank=True
+    )
     chargeable = models.BooleanField(_("chargeable"), default=False)
-    quote_amount = models.DecimalField(_("quote (CNY)"), **MONEY, null=True, blank=True)
+    quote_amount = MoneyField(_("quote (CNY)"), null=True, blank=True)
     agreed_on = models.DateField(_("agreed target date"), null=True, blank=True)
     status = models.CharField(_("status"), max_length=12, choices=ChangeStatus.choices, default=ChangeStatus.PROPOSED)
     accepted_at = models.DateTimeField(_("accepted at"), null=True, blank=True)
@@ -171,7 +177,7 @@ class ChangeRequest(VersionedModel):
         constraints = [
             models.CheckConstraint(
                 condition=Q(quote_amount__isnull=True) | Q(quote_amount__gte=0), name="change_quote_not_negative"
-            ),  # fmt: skip
+            ),
         ]
 
     def __str__(self) -> str:
@@ -179,7 +185,7 @@ class ChangeRequest(VersionedModel):
 
     @property
     def badge(self) -> str:
-        return CHANGE_BADGE.get(self.status, "badge-grey")
+        return CHANGE_BADGE.get(self.status, "muted")
 
     @property
     def is_overdue(self) -> bool:

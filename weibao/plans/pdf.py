@@ -26,7 +26,7 @@ def report_context(report) -> dict:
             "body": report.body,
             "created_at": report.created_at,
             "author": report.created_by.name if report.created_by_id else "",
-        },  # fmt: skip
+        },
         "plan": {"revision": plan.revision, "actions": plan.actions, "cause": plan.cause} if plan else None,
         "milestones": [{"title": m.title, "due_on": m.due_on, "state": m.state} for m in milestones],
         "qr": onsite_pdf.qr_data_uri(order["url"]),

@@ -13,7 +13,7 @@ from weibao.accounts.scoping import get_for_user, scope_queryset
 from weibao.plans.choices import CHANGE_COMMITTED, PlanStatus
 from weibao.plans.models import ChangeRequest, Milestone, ProcessingReport, SolutionPlan
 from weibao.workorders import visibility
-from weibao.workorders.choices import OPEN_STATUSES
+from weibao.workorders.choices import OPEN_STATUSES, action_perm
 from weibao.workorders.models import LegacyReview, Reopen, WorkOrder
 from weibao.workorders.selectors import legacy_queue, legacy_reviews_for, workorder_get_for_user  # noqa: F401
 
@@ -83,8 +83,14 @@ def plan_panel(*, workorder: WorkOrder, user) -> PlanPanel:
     versions = plan_list(workorder=workorder, user=user)
     current = versions[0] if versions else None
     approved = next((p for p in versions if p.status == PlanStatus.APPROVED), None)
-    milestones = [m for m in (redact(m, user) for m in Milestone.objects.filter(workorder=workorder, active=True)
-                              .order_by("due_on", "position", "id")) if m is not None]  # fmt: skip
+    milestones = [
+        m
+        for m in (
+            redact(m, user)
+            for m in Milestone.objects.filter(workorder=workorder, active=True).order_by("due_on", "position", "id")
+        )
+        if m is not None
+    ]
     reopen = Reopen.objects.filter(workorder=workorder).order_by("-reopened_at", "-id").first()
     latest = SolutionPlan.objects.filter(workorder=workorder).order_by("-revision").first()
     needs = (
@@ -93,11 +99,17 @@ def plan_panel(*, workorder: WorkOrder, user) -> PlanPanel:
         and workorder.status in OPEN_STATUSES
         and (latest is None or latest.created_at < reopen.reopened_at)
     )
-    return PlanPanel(current=current, approved=approved, versions=versions, milestones=milestones,
-                     needs_new_plan=bool(needs), reopen=reopen if needs else None,
-                     can_edit=has_perm(user, "plans.edit") and user.is_internal,
-                     can_answer=has_perm(user, "plans.answer") and bool(current and current.awaits_answer),
-                     can_report=has_perm(user, "plans.report"))  # fmt: skip
+    return PlanPanel(
+        current=current,
+        approved=approved,
+        versions=versions,
+        milestones=milestones,
+        needs_new_plan=bool(needs),
+        reopen=reopen if needs else None,
+        can_edit=has_perm(user, "plans.edit") and user.is_internal,
+        can_answer=has_perm(user, "plans.answer") and bool(current and current.awaits_answer),
+        can_report=has_perm(user, "plans.report"),
+    )
 
 
 def plans_to_redo(*, user) -> QuerySet[WorkOrder]:
@@ -113,7 +125,7 @@ def plans_to_redo(*, user) -> QuerySet[WorkOrder]:
         .filter(Exists(Reopen.objects.filter(workorder=OuterRef("pk"))))
         .annotate(last_plan_at=Subquery(last_plan), last_reopen_at=Subquery(last_reopen))
     )
-    if not has_perm(user, "workorders.dispatch"):
+    if not has_perm(user, action_perm("dispatch")):  # dispatchers see every order, engineers their own
         qs = qs.filter(assignee=user)
     from django.db.models import F, Q
 
@@ -143,8 +155,9 @@ def milestones_missed(*, user) -> QuerySet[Milestone]:
 # --- change requests ------------------------------------------------------------------------------------------------
 
 
-def change_requests(*, user, contract_id: int | None = None, status: str = "", overdue: bool = False,
-                    q: str = "") -> QuerySet[ChangeRequest]:  # fmt: skip
+def change_requests(
+    *, user, contract_id: int | None = None, status: str = "", overdue: bool = False, q: str = ""
+) -> QuerySet[ChangeRequest]:
     """The D-class backlog the user may see (a customer: its own contracts'), newest first."""
     require(user, "plans.changes")
     qs = scope_queryset(ChangeRequest.objects.select_related("contract", "workorder"), user)

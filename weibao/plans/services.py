@@ -171,9 +171,19 @@ def _clean_plan(data: dict[str, Any]) -> dict[str, str]:
 def _write_milestones(plan: SolutionPlan, rows: list[dict]) -> None:
     Milestone.objects.filter(plan=plan).delete()
     Milestone.objects.bulk_create(
-        [Milestone(organisation_id=plan.organisation_id, plan=plan, workorder_id=plan.workorder_id, position=i,
-                   title=row["title"], due_on=row["due_on"], due_at=row["due_at"]) for i, row in enumerate(rows)]
-    )  # fmt: skip
+        [
+            Milestone(
+                organisation_id=plan.organisation_id,
+                plan=plan,
+                workorder_id=plan.workorder_id,
+                position=i,
+                title=row["title"],
+                due_on=row["due_on"],
+                due_at=row["due_at"],
+            )
+            for i, row in enumerate(rows)
+        ]
+    )
 
 
 def _lock_plan(plan: SolutionPlan) -> SolutionPlan:
@@ -198,8 +208,9 @@ def _refuse_plan(plan: SolutionPlan, requested: str, message: str) -> Transition
 
 
 @transaction.atomic
-def plan_create(*, workorder: WorkOrder, actor: User, milestones: Any = (), expected_version: int | None = None,
-                **fields: Any) -> SolutionPlan:  # fmt: skip
+def plan_create(
+    *, workorder: WorkOrder, actor: User, milestones: Any = (), expected_version: int | None = None, **fields: Any
+) -> SolutionPlan:
     """A new draft version of the order's solution plan (the previous answered version stays until this one is
     approved). Drafting does not stop the plan clock: only submitting to the customer does."""
     _staff(actor, "plans.edit", workorder)
@@ -214,25 +225,33 @@ def plan_create(*, workorder: WorkOrder, actor: User, milestones: Any = (), expe
         raise ValidationError({"actions": _("The plan is empty: describe the cause and the proposed actions.")})
     wo = workorder_lock(workorder)
     if wo.status not in OPEN_STATUSES:
-        raise TransitionNotAllowed(current=str(Status(wo.status).label), requested=str(_("Solution plan")),
-                                   message=_("A plan can only be made for an open order."))  # fmt: skip
+        raise TransitionNotAllowed(
+            current=str(Status(wo.status).label),
+            requested=str(_("Solution plan")),
+            message=_("A plan can only be made for an open order."),
+        )
     if expected_version is not None and wo.version != expected_version:
         raise StaleEdit
     current = SolutionPlan.objects.filter(workorder=wo, status__in=OPEN_PLAN_STATUSES).first()
     if current is not None:
-        raise _refuse_plan(current, str(PlanStatus.DRAFT.label),
-                           _("Version %(n)s is still a draft or waiting for the customer: change or answer it first.")
-                           % {"n": current.revision})  # fmt: skip
+        raise _refuse_plan(
+            current,
+            str(PlanStatus.DRAFT.label),
+            _("Version %(n)s is still a draft or waiting for the customer: change or answer it first.")
+            % {"n": current.revision},
+        )
     revision = (SolutionPlan.objects.filter(workorder=wo).aggregate(n=Max("revision"))["n"] or 0) + 1
-    plan = SolutionPlan.objects.create(organisation_id=wo.organisation_id, workorder=wo, revision=revision,
-                                       created_by=actor, **data)  # fmt: skip
+    plan = SolutionPlan.objects.create(
+        organisation_id=wo.organisation_id, workorder=wo, revision=revision, created_by=actor, **data
+    )
     _write_milestones(plan, rows)
     return plan
 
 
 @transaction.atomic
-def plan_update(*, plan: SolutionPlan, actor: User, milestones: Any = None, expected_version: int | None = None,
-                **fields: Any) -> SolutionPlan:  # fmt: skip
+def plan_update(
+    *, plan: SolutionPlan, actor: User, milestones: Any = None, expected_version: int | None = None, **fields: Any
+) -> SolutionPlan:
     """Change a draft (a submitted plan is changed by a new version after the customer's answer)."""
     workorder = plan.workorder
     _staff(actor, "plans.edit", workorder)
@@ -261,8 +280,9 @@ def plan_update(*, plan: SolutionPlan, actor: User, milestones: Any = None, expe
 
 
 @transaction.atomic
-def plan_draft_from_text(*, workorder: WorkOrder, actor: User, text: str,
-                         expected_version: int | None = None) -> SolutionPlan:  # fmt: skip
+def plan_draft_from_text(
+    *, workorder: WorkOrder, actor: User, text: str, expected_version: int | None = None
+) -> SolutionPlan:
     """The order page's free-text "record solution plan" action (`workorders.services.workorder_record_plan`): the
     text becomes the proposed actions of a DRAFT plan — a new version, or the open draft's actions replaced. The
     plan clock keeps running and the customer sees nothing yet: the clock stops when the plan is submitted to the
@@ -279,12 +299,21 @@ def plan_draft_from_text(*, workorder: WorkOrder, actor: User, text: str,
             return current  # a repeated click
         plan = plan_update(plan=current, actor=actor, actions=text)
     else:
-        raise _refuse_plan(current, str(PlanStatus.DRAFT.label),
-                           _("Version %(n)s is waiting for the customer's answer: record the answer first.")
-                           % {"n": current.revision})  # fmt: skip
-    workorder_record_step(workorder=workorder, actor=actor, perm="plans.edit", kind=EventKind.PLAN_RECORDED,
-                          body=text, internal=True, statuses=OPEN_STATUSES,
-                          data={"plan": plan.pk, "revision": plan.revision, "status": plan.status})  # fmt: skip
+        raise _refuse_plan(
+            current,
+            str(PlanStatus.DRAFT.label),
+            _("Version %(n)s is waiting for the customer's answer: record the answer first.") % {"n": current.revision},
+        )
+    workorder_record_step(
+        workorder=workorder,
+        actor=actor,
+        perm="plans.edit",
+        kind=EventKind.PLAN_RECORDED,
+        body=text,
+        internal=True,
+        statuses=OPEN_STATUSES,
+        data={"plan": plan.pk, "revision": plan.revision, "status": plan.status},
+    )
     return plan
 
 
@@ -321,17 +350,37 @@ def plan_submit(*, plan: SolutionPlan, actor: User, expected_version: int | None
     if errors:
         raise ValidationError(errors)
     now = timezone.now()
-    workorder_plan_step(workorder=workorder, actor=actor, perm="plans.edit", kind=EventKind.PLAN_SUBMITTED,
-                        plan_clock=PLAN_CLOCK_STOP, plan=locked.summary(), body=locked.summary(),
-                        data={"plan": locked.pk, "revision": locked.revision, "milestones": milestones,
-                              "status": PlanStatus.SUBMITTED.value})  # fmt: skip
+    workorder_plan_step(
+        workorder=workorder,
+        actor=actor,
+        perm="plans.edit",
+        kind=EventKind.PLAN_SUBMITTED,
+        plan_clock=PLAN_CLOCK_STOP,
+        plan=locked.summary(),
+        body=locked.summary(),
+        data={
+            "plan": locked.pk,
+            "revision": locked.revision,
+            "milestones": milestones,
+            "status": PlanStatus.SUBMITTED.value,
+        },
+    )
     locked.status, locked.submitted_at, locked.submitted_by = PlanStatus.SUBMITTED, now, actor
     _bump(locked, ["status", "submitted_at", "submitted_by"])
     return locked
 
 
-def _answer(*, plan: SolutionPlan, actor: User, decision: str, via: str, name: str, reason: str,
-            expected_version: int | None, link_id: int | None = None) -> SolutionPlan:  # fmt: skip
+def _answer(
+    *,
+    plan: SolutionPlan,
+    actor: User,
+    decision: str,
+    via: str,
+    name: str,
+    reason: str,
+    expected_version: int | None,
+    link_id: int | None = None,
+) -> SolutionPlan:
     workorder = plan.workorder
     if decision not in PlanDecision.values:
         raise ValidationError({"decision": _("Choose approve, ask for changes or reject.")})
@@ -362,8 +411,9 @@ def _answer(*, plan: SolutionPlan, actor: User, decision: str, via: str, name: s
     if locked.status == wanted:
         return locked  # the same answer again (two tabs, a retried request): recorded once
     if locked.status != PlanStatus.SUBMITTED:
-        raise _refuse_plan(locked, str(PlanStatus(wanted).label),
-                           _("This plan version was already answered or is not submitted."))  # fmt: skip
+        raise _refuse_plan(
+            locked, str(PlanStatus(wanted).label), _("This plan version was already answered or is not submitted.")
+        )
     _check_plan_version(locked, expected_version)
     data = {"plan": locked.pk, "revision": locked.revision, "via": via, "name": name}
     if link_id is not None:
@@ -374,13 +424,21 @@ def _answer(*, plan: SolutionPlan, actor: User, decision: str, via: str, name: s
         Milestone.objects.filter(plan__in=older).update(active=False)
         older.exclude(status=PlanStatus.SUPERSEDED).update(status=PlanStatus.SUPERSEDED, updated_at=now)
         Milestone.objects.filter(plan=locked).update(active=True)
-        workorder_plan_step(workorder=workorder, actor=actor, perm="plans.answer", kind=EventKind.PLAN_APPROVED,
-                            body=reason, data=data)  # fmt: skip
+        workorder_plan_step(
+            workorder=workorder, actor=actor, perm="plans.answer", kind=EventKind.PLAN_APPROVED, body=reason, data=data
+        )
     else:
         kind = EventKind.PLAN_CHANGES_REQUESTED if decision == PlanDecision.CHANGES else EventKind.PLAN_REJECTED
         # Not agreed: the plan clock runs on from where it stopped, with the customer's reason on the timeline.
-        workorder_plan_step(workorder=workorder, actor=actor, perm="plans.answer", kind=kind,
-                            plan_clock=PLAN_CLOCK_RUN, body=reason, data=data)  # fmt: skip
+        workorder_plan_step(
+            workorder=workorder,
+            actor=actor,
+            perm="plans.answer",
+            kind=kind,
+            plan_clock=PLAN_CLOCK_RUN,
+            body=reason,
+            data=data,
+        )
     locked.status, locked.answered_at, locked.answered_via = wanted, now, via
     locked.answered_by = actor if link_id is None else None
     locked.answer_name, locked.answer_reason = name, reason
@@ -389,13 +447,22 @@ def _answer(*, plan: SolutionPlan, actor: User, decision: str, via: str, name: s
 
 
 @transaction.atomic
-def plan_answer(*, plan: SolutionPlan, actor: User, decision: str, reason: str = "", name: str = "",
-                via: str | None = None, expected_version: int | None = None) -> SolutionPlan:  # fmt: skip
+def plan_answer(
+    *,
+    plan: SolutionPlan,
+    actor: User,
+    decision: str,
+    reason: str = "",
+    name: str = "",
+    via: str | None = None,
+    expected_version: int | None = None,
+) -> SolutionPlan:
     """The customer's answer in the portal (or a manager recording one given by phone): approve — the schedule
     becomes the order's due dates —, ask for changes or reject (a reason is required; the plan clock runs on)."""
     via = via or (AnswerVia.PORTAL if actor.is_customer else AnswerVia.PHONE)
-    return _answer(plan=plan, actor=actor, decision=decision, via=via, name=name, reason=reason,
-                   expected_version=expected_version)  # fmt: skip
+    return _answer(
+        plan=plan, actor=actor, decision=decision, via=via, name=name, reason=reason, expected_version=expected_version
+    )
 
 
 @transaction.atomic
@@ -412,14 +479,21 @@ def plan_link_create(*, plan: SolutionPlan, actor: User, sent_to: str, channel: 
     workorder_lock(workorder)
     locked = _lock_plan(plan)
     if locked.status != PlanStatus.SUBMITTED:
-        raise _refuse_plan(locked, str(EventKind.PLAN_LINK_SENT.label),
-                           _("Only a plan waiting for the customer can be sent."))  # fmt: skip
-    link = action_links.action_link_create(purpose=LINK_PURPOSE, target=locked, recipient=sent_to, channel=channel,
-                                           choices=[LINK_CHOICE])  # fmt: skip
+        raise _refuse_plan(
+            locked, str(EventKind.PLAN_LINK_SENT.label), _("Only a plan waiting for the customer can be sent.")
+        )
+    link = action_links.action_link_create(
+        purpose=LINK_PURPOSE, target=locked, recipient=sent_to, channel=channel, choices=[LINK_CHOICE]
+    )
     token = action_links.action_link_token(link, LINK_CHOICE)
-    workorder_plan_step(workorder=workorder, actor=actor, perm="plans.edit", kind=EventKind.PLAN_LINK_SENT,
-                        internal=True, data={"plan": locked.pk, "revision": locked.revision, "channel": channel,
-                                             "to": sent_to, "link": link.pk})  # fmt: skip
+    workorder_plan_step(
+        workorder=workorder,
+        actor=actor,
+        perm="plans.edit",
+        kind=EventKind.PLAN_LINK_SENT,
+        internal=True,
+        data={"plan": locked.pk, "revision": locked.revision, "channel": channel, "to": sent_to, "link": link.pk},
+    )
     if channel == "email":
         from weibao.plans.tasks import plan_link_deliver
 
@@ -448,8 +522,16 @@ def plan_answer_by_link(*, token: str, decision: str, name: str, reason: str = "
         plan = SolutionPlan.objects.select_related("workorder").get(pk=link.target_id)
         if plan.status != PlanStatus.SUBMITTED:
             raise action_links.LinkUsed(link)
-        return _answer(plan=plan, actor=system_user(), decision=decision, via=AnswerVia.LINK, name=name,
-                       reason=reason, expected_version=None, link_id=link.pk)  # fmt: skip
+        return _answer(
+            plan=plan,
+            actor=system_user(),
+            decision=decision,
+            via=AnswerVia.LINK,
+            name=name,
+            reason=reason,
+            expected_version=None,
+            link_id=link.pk,
+        )
 
     return action_links.action_link_use(token, purpose=LINK_PURPOSE, handler=handle, channel="web")
 
@@ -469,11 +551,20 @@ def milestone_done(
     if locked.done_at is not None:
         return locked
     if not locked.active:
-        raise TransitionNotAllowed(current=str(_("not agreed")), requested=str(EventKind.MILESTONE_DONE.label),
-                                   message=_("Only a milestone of the approved plan can be reached."))  # fmt: skip
-    workorder_plan_step(workorder=milestone.workorder, actor=actor, perm="plans.edit", kind=EventKind.MILESTONE_DONE,
-                        body=note, expected_version=expected_version,
-                        data={"milestone": locked.pk, "title": locked.title, "due_on": locked.due_on.isoformat()})  # fmt: skip
+        raise TransitionNotAllowed(
+            current=str(_("not agreed")),
+            requested=str(EventKind.MILESTONE_DONE.label),
+            message=_("Only a milestone of the approved plan can be reached."),
+        )
+    workorder_plan_step(
+        workorder=milestone.workorder,
+        actor=actor,
+        perm="plans.edit",
+        kind=EventKind.MILESTONE_DONE,
+        body=note,
+        expected_version=expected_version,
+        data={"milestone": locked.pk, "title": locked.title, "due_on": locked.due_on.isoformat()},
+    )
     locked.done_at = timezone.now()
     locked.save(update_fields=["done_at"])
     return locked
@@ -491,21 +582,36 @@ def milestones_sweep(*, now: datetime.datetime | None = None, batch: int = 500) 
     while True:
         with transaction.atomic():
             claimed = list(
-                Milestone.objects.filter(active=True, done_at__isnull=True, missed_at__isnull=True, due_at__lte=now,
-                                         workorder__status__in=sorted(OPEN_STATUSES))
+                Milestone.objects.filter(
+                    active=True,
+                    done_at__isnull=True,
+                    missed_at__isnull=True,
+                    due_at__lte=now,
+                    workorder__status__in=sorted(OPEN_STATUSES),
+                )
                 .select_for_update(skip_locked=True, of=("self",))
                 .select_related("workorder")
                 .order_by("due_at", "pk")[:batch]
-            )  # fmt: skip
+            )
             if not claimed:
                 return total
             Milestone.objects.filter(pk__in=[m.pk for m in claimed]).update(missed_at=now)
             for m in claimed:
-                workorder_alert_record(workorder_id=m.workorder_id, kind=EventKind.MILESTONE_MISSED,
-                                       dedupe_key=f"milestone_missed:{m.pk}", actor=actor, level=AlertLevel.BREACH,
-                                       recipients=[m.workorder.assignee_id], body=f"{m.title} · {m.due_on:%Y-%m-%d}",
-                                       data={"milestone": m.pk, "title": m.title, "due_on": m.due_on.isoformat(),
-                                             "due_at": m.due_at.isoformat()})  # fmt: skip
+                workorder_alert_record(
+                    workorder_id=m.workorder_id,
+                    kind=EventKind.MILESTONE_MISSED,
+                    dedupe_key=f"milestone_missed:{m.pk}",
+                    actor=actor,
+                    level=AlertLevel.BREACH,
+                    recipients=[m.workorder.assignee_id],
+                    body=f"{m.title} · {m.due_on:%Y-%m-%d}",
+                    data={
+                        "milestone": m.pk,
+                        "title": m.title,
+                        "due_on": m.due_on.isoformat(),
+                        "due_at": m.due_at.isoformat(),
+                    },
+                )
             total += len(claimed)
 
 
@@ -513,15 +619,29 @@ def milestones_sweep(*, now: datetime.datetime | None = None, batch: int = 500) 
 
 
 @transaction.atomic
-def review_add(*, workorder: WorkOrder, actor: User, notes: str, next_steps: str = "", customer_report: str = "",
-               next_review_on: Any = None, expected_version: int | None = None) -> LegacyReview:  # fmt: skip
+def review_add(
+    *,
+    workorder: WorkOrder,
+    actor: User,
+    notes: str,
+    next_steps: str = "",
+    customer_report: str = "",
+    next_review_on: Any = None,
+    expected_version: int | None = None,
+) -> LegacyReview:
     """A legacy review (遗留问题跟进) through the work-order service; its next review day gets a reminder on that
     working day (`reviews_remind_due`)."""
     from weibao.workorders.services import legacy_review_add
 
-    return legacy_review_add(workorder=workorder, actor=actor, notes=notes, next_steps=next_steps,
-                             customer_report=customer_report, next_review_on=_date(next_review_on, "next_review_on"),
-                             expected_version=expected_version)  # fmt: skip
+    return legacy_review_add(
+        workorder=workorder,
+        actor=actor,
+        notes=notes,
+        next_steps=next_steps,
+        customer_report=customer_report,
+        next_review_on=_date(next_review_on, "next_review_on"),
+        expected_version=expected_version,
+    )
 
 
 def reviews_remind_due(*, now: datetime.datetime | None = None) -> int:
@@ -536,13 +656,17 @@ def reviews_remind_due(*, now: datetime.datetime | None = None) -> int:
     today = timezone.localtime(now).date()
     latest = LegacyReview.objects.filter(workorder=OuterRef("workorder")).order_by("-reviewed_at", "-id").values("pk")
     due = (
-        LegacyReview.objects.filter(next_review_on__isnull=False, next_review_on__lte=today, reminder__isnull=True,
-                                    workorder__status__in=sorted(OPEN_STATUSES))
+        LegacyReview.objects.filter(
+            next_review_on__isnull=False,
+            next_review_on__lte=today,
+            reminder__isnull=True,
+            workorder__status__in=sorted(OPEN_STATUSES),
+        )
         .annotate(latest=Subquery(latest[:1]))
         .filter(pk=F("latest"))  # an older review's date was replaced by the newer review's
         .select_related("workorder")
         .order_by("next_review_on", "pk")
-    )  # fmt: skip
+    )
     actor = system_user()
     fired = 0
     for review in due[:2000]:
@@ -552,13 +676,19 @@ def reviews_remind_due(*, now: datetime.datetime | None = None) -> int:
             continue  # a weekend or holiday: the reminder waits for the next working day
         try:
             with transaction.atomic():
-                reminder = ReviewReminder.objects.create(review=review, workorder=wo, due_on=review.next_review_on,
-                                                         fired_at=now)  # fmt: skip
+                reminder = ReviewReminder.objects.create(
+                    review=review, workorder=wo, due_on=review.next_review_on, fired_at=now
+                )
                 event = workorder_alert_record(
-                    workorder_id=wo.pk, kind=EventKind.REVIEW_DUE, dedupe_key=f"review_due:{review.pk}", actor=actor,
-                    level=AlertLevel.WARNING, recipients=[review.reviewer_id], internal=True,
+                    workorder_id=wo.pk,
+                    kind=EventKind.REVIEW_DUE,
+                    dedupe_key=f"review_due:{review.pk}",
+                    actor=actor,
+                    level=AlertLevel.WARNING,
+                    recipients=[review.reviewer_id],
+                    internal=True,
                     data={"review": review.pk, "next_review_on": review.next_review_on.isoformat()},
-                )  # fmt: skip
+                )
                 if event is not None:
                     ReviewReminder.objects.filter(pk=reminder.pk).update(event=event)
         except IntegrityError:
@@ -568,8 +698,15 @@ def reviews_remind_due(*, now: datetime.datetime | None = None) -> int:
 
 
 @transaction.atomic
-def report_create(*, workorder: WorkOrder, actor: User, body: str, review: LegacyReview | None = None,
-                  send_to: str = "", expected_version: int | None = None) -> ProcessingReport:  # fmt: skip
+def report_create(
+    *,
+    workorder: WorkOrder,
+    actor: User,
+    body: str,
+    review: LegacyReview | None = None,
+    send_to: str = "",
+    expected_version: int | None = None,
+) -> ProcessingReport:
     """A processing report (处理报告) for the customer: recorded on the customer-visible timeline, its PDF (CJK)
     made and attached to that event and e-mailed to the customer's contact (or `send_to`) after commit."""
     _staff(actor, "plans.report", workorder)
@@ -581,12 +718,26 @@ def report_create(*, workorder: WorkOrder, actor: User, body: str, review: Legac
         raise ValidationError({"review": _("Unknown review.")})
     workorder_lock(workorder)
     revision = (ProcessingReport.objects.filter(workorder=workorder).aggregate(n=Max("revision"))["n"] or 0) + 1
-    _wo, event = workorder_record_step(workorder=workorder, actor=actor, perm="plans.report",
-                                       kind=EventKind.PROCESSING_REPORT, body=body, data={"report": revision},
-                                       expected_version=expected_version, statuses=frozenset(Status.values))  # fmt: skip
-    report = ProcessingReport.objects.create(organisation_id=workorder.organisation_id, workorder=workorder,
-                                             review=review, revision=revision, body=body, sent_to=send_to,
-                                             created_by=actor, event=event)  # fmt: skip
+    _wo, event = workorder_record_step(
+        workorder=workorder,
+        actor=actor,
+        perm="plans.report",
+        kind=EventKind.PROCESSING_REPORT,
+        body=body,
+        data={"report": revision},
+        expected_version=expected_version,
+        statuses=frozenset(Status.values),
+    )
+    report = ProcessingReport.objects.create(
+        organisation_id=workorder.organisation_id,
+        workorder=workorder,
+        review=review,
+        revision=revision,
+        body=body,
+        sent_to=send_to,
+        created_by=actor,
+        event=event,
+    )
     from weibao.plans.tasks import report_deliver
 
     transaction.on_commit(partial(report_deliver.enqueue, report_id=report.pk))
@@ -620,8 +771,17 @@ def _days(value: Any, field: str) -> Decimal | None:
     return days
 
 
-CHANGE_FIELDS = ("title", "description", "plan", "estimate_days", "chargeable", "quote_amount", "agreed_on",
-                 "internal_note", "workorder")  # fmt: skip
+CHANGE_FIELDS = (
+    "title",
+    "description",
+    "plan",
+    "estimate_days",
+    "chargeable",
+    "quote_amount",
+    "agreed_on",
+    "internal_note",
+    "workorder",
+)
 
 
 def _clean_change(data: dict[str, Any], *, actor: User, contract) -> dict[str, Any]:
@@ -673,13 +833,15 @@ def change_request_create(*, contract, actor: User, **fields: Any) -> ChangeRequ
     data = _clean_change(fields, actor=actor, contract=contract)
     if not actor.is_internal:
         data = {k: v for k, v in data.items() if k in ("title", "description", "workorder")}
-    return ChangeRequest.objects.create(organisation_id=contract.customer.organisation_id, contract=contract,
-                                        created_by=actor, **data)  # fmt: skip
+    return ChangeRequest.objects.create(
+        organisation_id=contract.customer.organisation_id, contract=contract, created_by=actor, **data
+    )
 
 
 @transaction.atomic
-def change_request_update(*, change: ChangeRequest, actor: User, expected_version: int | None = None,
-                          **fields: Any) -> ChangeRequest:  # fmt: skip
+def change_request_update(
+    *, change: ChangeRequest, actor: User, expected_version: int | None = None, **fields: Any
+) -> ChangeRequest:
     """Our staff negotiate the request: plan, estimate, quote where chargeable, target date. Not once accepted or
     dropped."""
     require(actor, "plans.changes_edit")
@@ -689,8 +851,11 @@ def change_request_update(*, change: ChangeRequest, actor: User, expected_versio
     locked = ChangeRequest.objects.select_for_update().select_related("contract").get(pk=change.pk)
     data = _clean_change(fields, actor=actor, contract=locked.contract)
     if locked.status in (ChangeStatus.ACCEPTED, ChangeStatus.REJECTED):
-        raise TransitionNotAllowed(current=str(ChangeStatus(locked.status).label), requested=str(_("Change")),
-                                   message=_("An accepted or dropped request cannot be changed."))  # fmt: skip
+        raise TransitionNotAllowed(
+            current=str(ChangeStatus(locked.status).label),
+            requested=str(_("Change")),
+            message=_("An accepted or dropped request cannot be changed."),
+        )
     if expected_version is not None and locked.version != expected_version:
         raise StaleEdit
     chargeable = data.get("chargeable", locked.chargeable)
@@ -704,8 +869,9 @@ def change_request_update(*, change: ChangeRequest, actor: User, expected_versio
 
 
 @transaction.atomic
-def change_request_move(*, change: ChangeRequest, actor: User, to: str, name: str = "",
-                        expected_version: int | None = None) -> ChangeRequest:  # fmt: skip
+def change_request_move(
+    *, change: ChangeRequest, actor: User, to: str, name: str = "", expected_version: int | None = None
+) -> ChangeRequest:
     """Move a request along CHANGE_TRANSITIONS. Agreeing needs the negotiated plan, the estimate, the target date
     (and the quote when chargeable); the customer accepts a delivered change (or sends it back)."""
     if to not in ChangeStatus.values:

@@ -36,8 +36,17 @@ def remind_due_reviews() -> int:
     return reviews_remind_due()
 
 
-def _deliver(*, notice: str, workorder, to: str, subject_tpl: str, body_tpl: str, context: dict, event_id=None,
-             attachments: list | None = None):  # fmt: skip
+def _deliver(
+    *,
+    notice: str,
+    workorder,
+    to: str,
+    subject_tpl: str,
+    body_tpl: str,
+    context: dict,
+    event_id=None,
+    attachments: list | None = None,
+):
     from weibao.notifications.choices import Channel
     from weibao.notifications.models import Delivery
     from weibao.notifications.services import new_message_id, schedule, thread_headers
@@ -47,11 +56,24 @@ def _deliver(*, notice: str, workorder, to: str, subject_tpl: str, body_tpl: str
         text = render_to_string(body_tpl, context)
     in_reply_to, references = thread_headers(workorder)
     now = timezone.now()
-    delivery = Delivery(notice=notice, channel=Channel.EMAIL, recipient=to.lower(), workorder=workorder,
-                        event_id=event_id, language=LANGUAGE, severity=workorder.severity, subject=subject,
-                        body_text=text, message_id=new_message_id(workorder), next_try_at=now,
-                        payload={"in_reply_to": in_reply_to, "references": references,
-                                 **({"attachments": attachments} if attachments else {})})  # fmt: skip
+    delivery = Delivery(
+        notice=notice,
+        channel=Channel.EMAIL,
+        recipient=to.lower(),
+        workorder=workorder,
+        event_id=event_id,
+        language=LANGUAGE,
+        severity=workorder.severity,
+        subject=subject,
+        body_text=text,
+        message_id=new_message_id(workorder),
+        next_try_at=now,
+        payload={
+            "in_reply_to": in_reply_to,
+            "references": references,
+            **({"attachments": attachments} if attachments else {}),
+        },
+    )
     try:
         with transaction.atomic():
             delivery.save()
@@ -74,10 +96,17 @@ def report_deliver(*, report_id: int) -> dict:
     from weibao.workorders.services import system_user, workorder_attach_document
 
     report = (
-        ProcessingReport.objects.select_related("workorder__customer", "workorder__site", "workorder__contact",
-                                                "workorder__assignee", "workorder__reported_by", "event")
-        .filter(pk=report_id).first()
-    )  # fmt: skip
+        ProcessingReport.objects.select_related(
+            "workorder__customer",
+            "workorder__site",
+            "workorder__contact",
+            "workorder__assignee",
+            "workorder__reported_by",
+            "event",
+        )
+        .filter(pk=report_id)
+        .first()
+    )
     if report is None:
         return {"skipped": "gone"}
     wo = report.workorder
@@ -86,18 +115,28 @@ def report_deliver(*, report_id: int) -> dict:
         data = pdf.render_report(pdf.report_context(report))
     if not report.file:
         report.file.save(filename, ContentFile(data), save=False)
-    attachment = workorder_attach_document(event=report.event, content=data, name=filename,
-                                           content_type="application/pdf", actor=system_user())  # fmt: skip
+    attachment = workorder_attach_document(
+        event=report.event, content=data, name=filename, content_type="application/pdf", actor=system_user()
+    )
     to = report.sent_to or customer_email(wo)
     result = {"attachment": attachment.pk, "delivery": None}
     if to:
-        context = {"workorder": wo, "report": report, "brand": settings.WEIBAO_BRAND,
-                   "site_url": settings.SITE_URL.rstrip("/")}  # fmt: skip
-        delivery = _deliver(notice=Notice.PROCESSING_REPORT, workorder=wo, to=to, context=context,
-                            subject_tpl="plans/email/report-subject.txt", body_tpl="plans/email/report-body.txt",
-                            event_id=report.event_id,
-                            attachments=[{"path": attachment.file.name, "filename": filename,
-                                          "content_type": "application/pdf"}])  # fmt: skip
+        context = {
+            "workorder": wo,
+            "report": report,
+            "brand": settings.WEIBAO_BRAND,
+            "site_url": settings.SITE_URL.rstrip("/"),
+        }
+        delivery = _deliver(
+            notice=Notice.PROCESSING_REPORT,
+            workorder=wo,
+            to=to,
+            context=context,
+            subject_tpl="plans/email/report-subject.txt",
+            body_tpl="plans/email/report-body.txt",
+            event_id=report.event_id,
+            attachments=[{"path": attachment.file.name, "filename": filename, "content_type": "application/pdf"}],
+        )
         result["delivery"] = delivery.pk if delivery else None
     report.sent_to, report.sent_at = to, report.sent_at or (timezone.now() if to else None)
     report.save(update_fields=["file", "sent_to", "sent_at", "updated_at"])
@@ -118,8 +157,19 @@ def plan_link_deliver(*, link_id: int, token: str) -> dict:
     plan = SolutionPlan.objects.select_related("workorder").filter(pk=link.target_id).first()
     if plan is None:
         return {"skipped": True}
-    context = {"workorder": plan.workorder, "plan": plan, "url": link_url(token), "expires_at": link.expires_at,
-               "brand": settings.WEIBAO_BRAND}  # fmt: skip
-    delivery = _deliver(notice=Notice.PLAN_LINK, workorder=plan.workorder, to=link.recipient, context=context,
-                        subject_tpl="plans/email/plan_link-subject.txt", body_tpl="plans/email/plan_link-body.txt")  # fmt: skip
+    context = {
+        "workorder": plan.workorder,
+        "plan": plan,
+        "url": link_url(token),
+        "expires_at": link.expires_at,
+        "brand": settings.WEIBAO_BRAND,
+    }
+    delivery = _deliver(
+        notice=Notice.PLAN_LINK,
+        workorder=plan.workorder,
+        to=link.recipient,
+        context=context,
+        subject_tpl="plans/email/plan_link-subject.txt",
+        body_tpl="plans/email/plan_link-body.txt",
+    )
     return {"delivery": delivery.pk if delivery else None}

@@ -105,19 +105,29 @@ def plan_edit(request: HttpRequest, pk: int | None = None, order: int | None = N
         form = PlanForm(request.POST)
         if form.is_valid():
             if plan is None:
-                call = lambda: services.plan_create(workorder=wo, actor=request.user, milestones=form.milestones(),  # noqa: E731
-                                                    **form.plan_fields())  # fmt: skip
+                call = lambda: services.plan_create(
+                    workorder=wo,
+                    actor=request.user,
+                    milestones=form.milestones(),  # noqa: E731
+                    **form.plan_fields(),
+                )
             else:
-                call = lambda: services.plan_update(plan=plan, actor=request.user, milestones=form.milestones(),  # noqa: E731
-                                                    expected_version=_version(form), **form.plan_fields())  # fmt: skip
+                call = lambda: services.plan_update(
+                    plan=plan,
+                    actor=request.user,
+                    milestones=form.milestones(),  # noqa: E731
+                    expected_version=_version(form),
+                    **form.plan_fields(),
+                )
             status, error, saved = _run(form, call)
             if status == 200:
                 return redirect("plans:detail", pk=saved.pk)
         else:
             status = 422
     elif plan is not None:
-        initial = {n: getattr(plan, n) for n in ("cause", "cause_confirmed_by", "actions", "risks", "parts",
-                                                 "internal_note")}  # fmt: skip
+        initial = {
+            n: getattr(plan, n) for n in ("cause", "cause_confirmed_by", "actions", "risks", "parts", "internal_note")
+        }
         initial["version"] = plan.version
         for i, m in enumerate(plan.milestones.all()):
             initial[f"m{i}_title"], initial[f"m{i}_due_on"] = m.title, m.due_on.isoformat()
@@ -134,8 +144,12 @@ def plan_submit(request: HttpRequest, pk: int) -> HttpResponse:
     plan = selectors.plan_for_write(user=request.user, pk=pk)
     form = AnswerForm()
     version = request.POST.get("version")
-    status, error, _result = _run(form, lambda: services.plan_submit(
-        plan=plan, actor=request.user, expected_version=int(version) if version and version.isdigit() else None))  # fmt: skip
+    status, error, _result = _run(
+        form,
+        lambda: services.plan_submit(
+            plan=plan, actor=request.user, expected_version=int(version) if version and version.isdigit() else None
+        ),
+    )
     if status == 200:
         return redirect("plans:detail", pk=pk)
     if form.errors:
@@ -152,13 +166,22 @@ def plan_answer(request: HttpRequest, pk: int) -> HttpResponse:
     status, error = 422, ""
     if form.is_valid():
         data = form.cleaned_data
-        status, error, _result = _run(form, lambda: services.plan_answer(
-            plan=plan, actor=request.user, decision=data["decision"], reason=data["reason"], name=data["name"],
-            expected_version=_version(form)))  # fmt: skip
+        status, error, _result = _run(
+            form,
+            lambda: services.plan_answer(
+                plan=plan,
+                actor=request.user,
+                decision=data["decision"],
+                reason=data["reason"],
+                name=data["name"],
+                expected_version=_version(form),
+            ),
+        )
         if status == 200:
             return redirect("plans:detail", pk=pk)
-    return _plan_page(request, selectors.plan_get_for_user(user=request.user, pk=pk), answer_form=form, error=error,
-                      status=status)  # fmt: skip
+    return _plan_page(
+        request, selectors.plan_get_for_user(user=request.user, pk=pk), answer_form=form, error=error, status=status
+    )
 
 
 @login_required
@@ -168,12 +191,19 @@ def plan_link(request: HttpRequest, pk: int) -> HttpResponse:
     form = LinkForm(request.POST)
     status, error, url = 422, "", ""
     if form.is_valid():
-        status, error, result = _run(form, lambda: services.plan_link_create(
-            plan=plan, actor=request.user, sent_to=form.cleaned_data["sent_to"]))  # fmt: skip
+        status, error, result = _run(
+            form, lambda: services.plan_link_create(plan=plan, actor=request.user, sent_to=form.cleaned_data["sent_to"])
+        )
         if status == 200:
             url = services.link_url(result[1])
-    return _plan_page(request, selectors.plan_get_for_user(user=request.user, pk=pk), link_form=form, error=error,
-                      link_url=url, status=status)  # fmt: skip
+    return _plan_page(
+        request,
+        selectors.plan_get_for_user(user=request.user, pk=pk),
+        link_form=form,
+        error=error,
+        link_url=url,
+        status=status,
+    )
 
 
 @login_required
@@ -223,8 +253,9 @@ def public_plan(request: HttpRequest, token: str) -> HttpResponse:
         if form.is_valid():
             data = form.cleaned_data
             try:
-                plan = services.plan_answer_by_link(token=token, decision=data["decision"], name=data["name"],
-                                                    reason=data["reason"])  # fmt: skip
+                plan = services.plan_answer_by_link(
+                    token=token, decision=data["decision"], name=data["name"], reason=data["reason"]
+                )
             except action_links.LinkError as exc:
                 return _link_refused(request, exc)
             except ValidationError as exc:
@@ -237,8 +268,13 @@ def public_plan(request: HttpRequest, token: str) -> HttpResponse:
     from weibao.workorders import visibility
 
     shown = visibility.redact_record(plan, visibility.Audience.CUSTOMER)
-    context = {"plan": shown, "wo": plan.workorder, "milestones": list(plan.milestones.order_by("position", "id")),
-               "form": form, "expires_at": link.expires_at}  # fmt: skip
+    context = {
+        "plan": shown,
+        "wo": plan.workorder,
+        "milestones": list(plan.milestones.order_by("position", "id")),
+        "form": form,
+        "expires_at": link.expires_at,
+    }
     return render(request, "plans/public_plan.html", context, status=status)
 
 
@@ -256,12 +292,24 @@ def changes(request: HttpRequest) -> HttpResponse:
     require(request.user, "plans.changes")
     contract = request.GET.get("contract", "")
     overdue = request.GET.get("overdue") == "1"
-    rows = list(selectors.change_requests(user=request.user, contract_id=int(contract) if contract.isdigit() else None,
-                                          status=request.GET.get("status", ""), overdue=overdue,
-                                          q=request.GET.get("q", ""))[:200])  # fmt: skip
-    context = {"rows": rows, "badges": CHANGE_BADGE, "contracts": selectors.contracts_for_changes(user=request.user),
-               "contract": contract, "overdue": overdue, "statuses": ChangeStatus.choices,
-               "can_propose": has_perm(request.user, "plans.changes_propose")}  # fmt: skip
+    rows = list(
+        selectors.change_requests(
+            user=request.user,
+            contract_id=int(contract) if contract.isdigit() else None,
+            status=request.GET.get("status", ""),
+            overdue=overdue,
+            q=request.GET.get("q", ""),
+        )[:200]
+    )
+    context = {
+        "rows": rows,
+        "badges": CHANGE_BADGE,
+        "contracts": selectors.contracts_for_changes(user=request.user),
+        "contract": contract,
+        "overdue": overdue,
+        "statuses": ChangeStatus.choices,
+        "can_propose": has_perm(request.user, "plans.changes_propose"),
+    }
     return render(request, "plans/change_list.html", context)
 
 
@@ -279,8 +327,9 @@ def change_new(request: HttpRequest) -> HttpResponse:
             data = dict(form.cleaned_data)
             contract = next(c for c in contracts if c.pk == data.pop("contract"))
             data.pop("version", None)
-            status, error, change = _run(form, lambda: services.change_request_create(
-                contract=contract, actor=request.user, **data))  # fmt: skip
+            status, error, change = _run(
+                form, lambda: services.change_request_create(contract=contract, actor=request.user, **data)
+            )
             if status == 200:
                 return redirect("plans:change", pk=change.pk)
     return render(request, "plans/change_form.html", {"form": form, "error": error, "change": None}, status=status)
@@ -295,16 +344,28 @@ def change_detail(request: HttpRequest, pk: int) -> HttpResponse:
     status, error = 200, ""
     form = None
     if can_edit:
-        fields = ("title", "description", "plan", "estimate_days", "chargeable", "quote_amount", "agreed_on",
-                  "internal_note")  # fmt: skip
+        fields = (
+            "title",
+            "description",
+            "plan",
+            "estimate_days",
+            "chargeable",
+            "quote_amount",
+            "agreed_on",
+            "internal_note",
+        )
         initial = {n: getattr(change, n) for n in fields} | {"version": change.version}
         form = ChangeRequestForm(request.POST or None, initial=initial)
         if request.method == "POST":
             status = 422
             if form.is_valid():
                 data = {k: v for k, v in form.cleaned_data.items() if k != "version"}
-                status, error, _result = _run(form, lambda: services.change_request_update(
-                    change=change, actor=user, expected_version=_version(form), **data))  # fmt: skip
+                status, error, _result = _run(
+                    form,
+                    lambda: services.change_request_update(
+                        change=change, actor=user, expected_version=_version(form), **data
+                    ),
+                )
                 if status == 200:
                     return redirect("plans:change", pk=pk)
     elif request.method == "POST":
@@ -326,9 +387,16 @@ def change_move(request: HttpRequest, pk: int) -> HttpResponse:
     form = ChangeMoveForm(request.POST)
     error = ""
     if form.is_valid():
-        status, error, _result = _run(form, lambda: services.change_request_move(
-            change=change, actor=request.user, to=form.cleaned_data["to"], name=form.cleaned_data["name"],
-            expected_version=_version(form)))  # fmt: skip
+        status, error, _result = _run(
+            form,
+            lambda: services.change_request_move(
+                change=change,
+                actor=request.user,
+                to=form.cleaned_data["to"],
+                name=form.cleaned_data["name"],
+                expected_version=_version(form),
+            ),
+        )
         if status == 200:
             return redirect("plans:change", pk=pk)
     error = error or " ".join(str(m) for errors in form.errors.values() for m in errors)
@@ -350,13 +418,24 @@ def report_new(request: HttpRequest, pk: int) -> HttpResponse:
     if request.method == "POST":
         status = 422
         if form.is_valid():
-            status, error, _report = _run(form, lambda: services.report_create(
-                workorder=wo, actor=request.user, body=form.cleaned_data["body"],
-                send_to=form.cleaned_data["send_to"], expected_version=_version(form)))  # fmt: skip
+            status, error, _report = _run(
+                form,
+                lambda: services.report_create(
+                    workorder=wo,
+                    actor=request.user,
+                    body=form.cleaned_data["body"],
+                    send_to=form.cleaned_data["send_to"],
+                    expected_version=_version(form),
+                ),
+            )
             if status == 200:
                 return redirect("workorders:detail", pk=wo.pk)
-    context = {"wo": wo, "form": form, "error": error,
-               "reports": list(selectors.reports_for(workorder=wo, user=request.user))}  # fmt: skip
+    context = {
+        "wo": wo,
+        "form": form,
+        "error": error,
+        "reports": list(selectors.reports_for(workorder=wo, user=request.user)),
+    }
     return render(request, "plans/report_new.html", context, status=status)
 
 

@@ -64,10 +64,19 @@ def _case(request, pk: int) -> RmaCase:
 def _case_out(case: RmaCase, user) -> dict:
     view = selectors.rma_case_view(case=case, user=user)
     case = view.case
-    out = {f: getattr(case, f) for f in CaseOut.model_fields if hasattr(case, f) and f not in ("age_days",
-                                                                                               "days_with_vendor")}  # fmt: skip
-    out.update(age_days=case.age_days(), days_with_vendor=case.days_with_vendor(), shipments=view.shipments,
-               timeline=view.events, actions=sorted(view.actions), fee=view.fee if view.show_fee else None)  # fmt: skip
+    out = {
+        f: getattr(case, f)
+        for f in CaseOut.model_fields
+        if hasattr(case, f) and f not in ("age_days", "days_with_vendor")
+    }
+    out.update(
+        age_days=case.age_days(),
+        days_with_vendor=case.days_with_vendor(),
+        shipments=view.shipments,
+        timeline=view.events,
+        actions=sorted(view.actions),
+        fee=view.fee if view.show_fee else None,
+    )
     if not view.show_costs:
         out["vendor_cost"] = None  # what the vendor charges us is ours alone
     if not view.show_fee:  # the vendor never sees our customer's fee or its collection
@@ -137,20 +146,32 @@ def case_create(request, payload: CaseIn):
     unknown = _("Unknown or not yours.")
     refs = {}
     errors = {}
-    for name, model, pick in (("replacement", Replacement, _staff_pick), ("device", Device, _pick),
-                              ("customer", Customer, _pick), ("workorder", WorkOrder, _pick),
-                              ("part", Part, _staff_pick), ("from_warehouse", Warehouse, _staff_pick),
-                              ("vendor", Vendor, _pick)):  # fmt: skip
+    for name, model, pick in (
+        ("replacement", Replacement, _staff_pick),
+        ("device", Device, _pick),
+        ("customer", Customer, _pick),
+        ("workorder", WorkOrder, _pick),
+        ("part", Part, _staff_pick),
+        ("from_warehouse", Warehouse, _staff_pick),
+        ("vendor", Vendor, _pick),
+    ):
         try:
             refs[name] = pick(request, model, getattr(payload, f"{name}_id"), f"{name}_id", unknown)
         except ValidationError as exc:
             errors.update(exc.message_dict)
     if errors:
         raise ValidationError(errors)
-    case = services.rma_open(actor=request.auth, source=payload.source, fault=payload.fault, model=payload.model,
-                             serial_number=payload.serial_number, vendor_warranty_from=payload.vendor_warranty_from,
-                             vendor_warranty_until=payload.vendor_warranty_until, human_caused=payload.human_caused,
-                             **refs)  # fmt: skip
+    case = services.rma_open(
+        actor=request.auth,
+        source=payload.source,
+        fault=payload.fault,
+        model=payload.model,
+        serial_number=payload.serial_number,
+        vendor_warranty_from=payload.vendor_warranty_from,
+        vendor_warranty_until=payload.vendor_warranty_until,
+        human_caused=payload.human_caused,
+        **refs,
+    )
     return Status(201, _case_out(selectors.rma_get_for_user(user=request.auth, pk=case.pk), request.auth))
 
 
@@ -220,8 +241,13 @@ def fee_link(request, case_id: int, fee_id: int, payload: FeeLinkIn):
     case = _case(request, case_id)
     tokens = services.rma_fee_link_create(fee=_fee(request, case, fee_id), actor=request.auth, **payload.dict())
     url = request.build_absolute_uri
-    return Status(201, {"approve_url": url(reverse("rma:fee_link", args=[tokens["approve"]])),
-                        "refuse_url": url(reverse("rma:fee_link", args=[tokens["refuse"]]))})  # fmt: skip
+    return Status(
+        201,
+        {
+            "approve_url": url(reverse("rma:fee_link", args=[tokens["approve"]])),
+            "refuse_url": url(reverse("rma:fee_link", args=[tokens["refuse"]])),
+        },
+    )
 
 
 @router.post("/cases/{int:case_id}/ship-out", response=CaseOut)
@@ -321,8 +347,9 @@ def escalate(request, workorder_id: int, payload: VendorEscalationIn):
     require(request.auth, "escalation.track")
     wo = workorder_get_for_user(user=request.auth, pk=workorder_id, for_write=True)
     data = payload.dict()
-    vendor = get_for_field(Vendor.objects.all(), request.auth, data.pop("vendor_id"), field="vendor_id",
-                           message=_("Unknown vendor."))  # fmt: skip
+    vendor = get_for_field(
+        Vendor.objects.all(), request.auth, data.pop("vendor_id"), field="vendor_id", message=_("Unknown vendor.")
+    )
     return Status(201, services.vendor_escalate(workorder=wo, actor=request.auth, vendor=vendor, **data))
 
 
@@ -386,8 +413,9 @@ def agreement_create(request, payload: AgreementIn):
     require(request.auth, "vendors.agreements")
     data = payload.dict()
     data.pop("expected_version")
-    vendor = get_for_field(Vendor.objects.all(), request.auth, data.pop("vendor_id"), field="vendor_id",
-                           message=_("Unknown vendor."))  # fmt: skip
+    vendor = get_for_field(
+        Vendor.objects.all(), request.auth, data.pop("vendor_id"), field="vendor_id", message=_("Unknown vendor.")
+    )
     calendar = _staff_pick(request, BusinessCalendar, data.pop("calendar_id"), "calendar_id", _("Unknown calendar."))
     return Status(201, services.agreement_save(actor=request.auth, vendor=vendor, calendar=calendar, **data))
 
@@ -403,8 +431,10 @@ def agreement_update(request, agreement_id: int, payload: AgreementIn):
         raise Http404
     data = payload.dict()
     version = data.pop("expected_version")
-    vendor = get_for_field(Vendor.objects.all(), request.auth, data.pop("vendor_id"), field="vendor_id",
-                           message=_("Unknown vendor."))  # fmt: skip
+    vendor = get_for_field(
+        Vendor.objects.all(), request.auth, data.pop("vendor_id"), field="vendor_id", message=_("Unknown vendor.")
+    )
     calendar = _staff_pick(request, BusinessCalendar, data.pop("calendar_id"), "calendar_id", _("Unknown calendar."))
-    return services.agreement_save(actor=request.auth, vendor=vendor, calendar=calendar, agreement=agreement,
-                                   expected_version=version, **data)  # fmt: skip
+    return services.agreement_save(
+        actor=request.auth, vendor=vendor, calendar=calendar, agreement=agreement, expected_version=version, **data
+    )

@@ -157,8 +157,12 @@ class FeeStatus(models.TextChoices):
     SUPERSEDED = "superseded", _("Superseded by a newer version")
 
 
-FEE_BADGE = {FeeStatus.PENDING: "warn", FeeStatus.APPROVED: "ok", FeeStatus.REFUSED: "danger",
-             FeeStatus.SUPERSEDED: "muted"}  # fmt: skip
+FEE_BADGE = {
+    FeeStatus.PENDING: "warn",
+    FeeStatus.APPROVED: "ok",
+    FeeStatus.REFUSED: "danger",
+    FeeStatus.SUPERSEDED: "muted",
+}
 
 
 class RmaEventKind(models.TextChoices):

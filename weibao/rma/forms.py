@@ -28,8 +28,12 @@ class CaseCreateForm(forms.Form):
     model = forms.CharField(label=_("Model"), max_length=120, required=False)
     serial_number = forms.CharField(label=_("Serial number"), max_length=120, required=False)
     vendor_warranty_from = forms.DateField(label=_("Vendor warranty from"), required=False, widget=DATE)
-    vendor_warranty_until = forms.DateField(label=_("Vendor warranty until"), required=False, widget=DATE,
-                                            help_text=_("From the vendor's records; empty: looked up by serial."))  # fmt: skip
+    vendor_warranty_until = forms.DateField(
+        label=_("Vendor warranty until"),
+        required=False,
+        widget=DATE,
+        help_text=_("From the vendor's records; empty: looked up by serial."),
+    )
     human_caused = forms.BooleanField(label=_("Human-caused fault (not covered by warranty)"), required=False)
 
     def __init__(self, *args, **kwargs) -> None:
@@ -60,32 +64,47 @@ class NoteForm(VersionForm):
 
 
 class VisitDoneForm(VersionForm):
-    repaired = forms.TypedChoiceField(label=_("Result of the vendor's visit"), coerce=lambda v: v == "yes",
-                                      choices=[("yes", _("Repaired on site")), ("no", _("Not repaired: send back"))])  # fmt: skip
+    repaired = forms.TypedChoiceField(
+        label=_("Result of the vendor's visit"),
+        coerce=lambda v: v == "yes",
+        choices=[("yes", _("Repaired on site")), ("no", _("Not repaired: send back"))],
+    )
     report = forms.CharField(label=_("Vendor's report"), widget=TEXT, max_length=4000)
 
 
 class FeeForm(VersionForm):
     repair = forms.DecimalField(label=_("Repair (CNY)"), min_value=0, max_digits=12, decimal_places=2)
-    shipping_out = forms.DecimalField(label=_("Shipping to the vendor (CNY)"), min_value=0, max_digits=12,
-                                      decimal_places=2)  # fmt: skip
+    shipping_out = forms.DecimalField(
+        label=_("Shipping to the vendor (CNY)"), min_value=0, max_digits=12, decimal_places=2
+    )
     shipping_back = forms.DecimalField(label=_("Shipping back (CNY)"), min_value=0, max_digits=12, decimal_places=2)
     other = forms.DecimalField(label=_("Other (CNY)"), min_value=0, max_digits=12, decimal_places=2, required=False)
-    tax_rate = forms.DecimalField(label=_("Tax rate"), min_value=0, max_value=0.99, max_digits=5, decimal_places=4,
-                                  required=False, help_text=_("0.13 is 13 % VAT (the default)."))  # fmt: skip
+    tax_rate = forms.DecimalField(
+        label=_("Tax rate"),
+        min_value=0,
+        max_value=0.99,
+        max_digits=5,
+        decimal_places=4,
+        required=False,
+        help_text=_("0.13 is 13 % VAT (the default)."),
+    )
     note = forms.CharField(label=_("Note to the customer"), widget=TEXT, max_length=2000, required=False)
 
 
 class FeeAnswerForm(forms.Form):
-    approve = forms.TypedChoiceField(label=_("Answer"), coerce=lambda v: v == "yes",
-                                     choices=[("yes", _("Approve the fee")), ("no", _("Refuse the fee"))])  # fmt: skip
+    approve = forms.TypedChoiceField(
+        label=_("Answer"),
+        coerce=lambda v: v == "yes",
+        choices=[("yes", _("Approve the fee")), ("no", _("Refuse the fee"))],
+    )
     name = forms.CharField(label=_("Name of the person answering"), max_length=100, required=False)
     reason = forms.CharField(label=_("Reason / remark"), widget=TEXT, max_length=2000, required=False)
 
 
 class FeeLinkForm(forms.Form):
-    channel = forms.ChoiceField(label=_("Send by"), choices=[("sms", _("SMS")), ("email", _("E-mail")),
-                                                             ("wecom", _("WeCom"))])  # fmt: skip
+    channel = forms.ChoiceField(
+        label=_("Send by"), choices=[("sms", _("SMS")), ("email", _("E-mail")), ("wecom", _("WeCom"))]
+    )
     sent_to = forms.CharField(label=_("Phone or e-mail"), max_length=254)
 
 
@@ -103,13 +122,15 @@ class VendorReceivedForm(VersionForm):
 class ShipBackForm(VersionForm):
     outcome = forms.ChoiceField(label=_("Repair outcome"), choices=RepairOutcome.choices)
     report = forms.CharField(label=_("Repair report"), widget=TEXT, max_length=4000)
-    returned_serial = forms.CharField(label=_("Serial of the unit sent back (if exchanged)"), max_length=120,
-                                      required=False)  # fmt: skip
+    returned_serial = forms.CharField(
+        label=_("Serial of the unit sent back (if exchanged)"), max_length=120, required=False
+    )
     carrier = forms.ChoiceField(label=_("Carrier"), choices=Carrier.choices)
     waybill = forms.CharField(label=_("Waybill number"), max_length=60)
     shipped_on = forms.DateField(label=_("Shipped on"), required=False, widget=DATE)
-    vendor_cost = forms.DecimalField(label=_("Vendor's charge to us (CNY)"), min_value=0, max_digits=12,
-                                     decimal_places=2, required=False)  # fmt: skip
+    vendor_cost = forms.DecimalField(
+        label=_("Vendor's charge to us (CNY)"), min_value=0, max_digits=12, decimal_places=2, required=False
+    )
 
     def __init__(self, *args, show_costs: bool = True, **kwargs) -> None:
         super().__init__(*args, **kwargs)
@@ -135,8 +156,14 @@ class CollectForm(VersionForm):
     invoice_number = forms.CharField(label=_("Invoice number"), max_length=40)
     invoiced_on = forms.DateField(label=_("Invoiced on"), required=False, widget=DATE)
     paid_on = forms.DateField(label=_("Paid on"), widget=DATE)
-    paid_amount = forms.DecimalField(label=_("Amount received (CNY)"), min_value=0, max_digits=12, decimal_places=2,
-                                     required=False, help_text=_("Empty: the approved total."))  # fmt: skip
+    paid_amount = forms.DecimalField(
+        label=_("Amount received (CNY)"),
+        min_value=0,
+        max_digits=12,
+        decimal_places=2,
+        required=False,
+        help_text=_("Empty: the approved total."),
+    )
 
 
 class CancelForm(VersionForm):
@@ -194,10 +221,12 @@ class AgreementForm(forms.Form):
     vendor = forms.ModelChoiceField(label=_("Vendor"), queryset=None)
     name = forms.CharField(label=_("Agreement"), max_length=200)
     response_hours = forms.IntegerField(label=_("Response within (working hours)"), min_value=1, max_value=8760)
-    onsite_hours = forms.IntegerField(label=_("On site within (working hours)"), min_value=1, max_value=8760,
-                                      required=False)  # fmt: skip
-    calendar = forms.ModelChoiceField(label=_("Working calendar"), queryset=None, required=False,
-                                      help_text=_("Empty: around the clock (7x24)."))  # fmt: skip
+    onsite_hours = forms.IntegerField(
+        label=_("On site within (working hours)"), min_value=1, max_value=8760, required=False
+    )
+    calendar = forms.ModelChoiceField(
+        label=_("Working calendar"), queryset=None, required=False, help_text=_("Empty: around the clock (7x24).")
+    )
     valid_from = forms.DateField(label=_("Valid from"), widget=DATE)
     valid_until = forms.DateField(label=_("Valid until"), widget=DATE, required=False)
     notes = forms.CharField(label=_("Notes"), widget=TEXT, max_length=4000, required=False)

@@ -20,6 +20,7 @@ from django.utils.translation import gettext_lazy as _
 
 from weibao.core.approvals import PricedDocument
 from weibao.core.models import TimeStampedModel, VersionedModel
+from weibao.core.money import MoneyField
 from weibao.rma.choices import (
     AGEING_LIMIT_DAYS,
     ESCALATION_BADGE,
@@ -38,8 +39,6 @@ from weibao.rma.choices import (
     Status,
 )
 
-MONEY = {"max_digits": 12, "decimal_places": 2}
-
 
 class VendorAgreement(VersionedModel):
     """The vendor support agreement (厂商支持协议): how fast the vendor must answer an escalation, on which working
@@ -47,12 +46,19 @@ class VendorAgreement(VersionedModel):
 
     VENDOR_SCOPE = "vendor__organisation"
 
-    vendor = models.ForeignKey("assets.Vendor", on_delete=models.PROTECT, related_name="agreements",
-                               verbose_name=_("vendor"))  # fmt: skip
+    vendor = models.ForeignKey(
+        "assets.Vendor", on_delete=models.PROTECT, related_name="agreements", verbose_name=_("vendor")
+    )
     name = models.CharField(_("agreement"), max_length=200)
-    calendar = models.ForeignKey("contracts.BusinessCalendar", on_delete=models.PROTECT, null=True, blank=True,
-                                 related_name="+", verbose_name=_("working calendar"),
-                                 help_text=_("Empty: the clock runs around the clock (7x24)."))  # fmt: skip
+    calendar = models.ForeignKey(
+        "contracts.BusinessCalendar",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("working calendar"),
+        help_text=_("Empty: the clock runs around the clock (7x24)."),
+    )
     response_hours = models.PositiveIntegerField(_("response within (working hours)"))
     onsite_hours = models.PositiveIntegerField(_("on-site within (working hours)"), null=True, blank=True)
     valid_from = models.DateField(_("valid from"))
@@ -81,14 +87,26 @@ class VendorEscalation(VersionedModel):
 
     VENDOR_SCOPE = "vendor__organisation"
 
-    workorder = models.ForeignKey("workorders.WorkOrder", on_delete=models.PROTECT, related_name="vendor_escalations",
-                                  verbose_name=_("work order"))  # fmt: skip
-    vendor = models.ForeignKey("assets.Vendor", on_delete=models.PROTECT, related_name="escalations",
-                               verbose_name=_("vendor"))  # fmt: skip
-    agreement = models.ForeignKey(VendorAgreement, on_delete=models.PROTECT, null=True, blank=True,
-                                  related_name="escalations", verbose_name=_("support agreement"))  # fmt: skip
-    status = models.CharField(_("status"), max_length=10, choices=EscalationStatus.choices,
-                              default=EscalationStatus.OPEN)  # fmt: skip
+    workorder = models.ForeignKey(
+        "workorders.WorkOrder",
+        on_delete=models.PROTECT,
+        related_name="vendor_escalations",
+        verbose_name=_("work order"),
+    )
+    vendor = models.ForeignKey(
+        "assets.Vendor", on_delete=models.PROTECT, related_name="escalations", verbose_name=_("vendor")
+    )
+    agreement = models.ForeignKey(
+        VendorAgreement,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="escalations",
+        verbose_name=_("support agreement"),
+    )
+    status = models.CharField(
+        _("status"), max_length=10, choices=EscalationStatus.choices, default=EscalationStatus.OPEN
+    )
     escalated_at = models.DateTimeField(_("escalated at"))
     response_due_at = models.DateTimeField(_("vendor response due"), null=True, blank=True)
     responded_at = models.DateTimeField(_("vendor first answered at"), null=True, blank=True)
@@ -99,8 +117,9 @@ class VendorEscalation(VersionedModel):
     solution = models.TextField(_("vendor's solution"), blank=True)
     closed_at = models.DateTimeField(_("closed at"), null=True, blank=True)
     close_note = models.TextField(_("why withdrawn"), blank=True)
-    closed_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True,
-                                  related_name="+")  # fmt: skip
+    closed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
 
     class Meta:
         verbose_name = _("vendor escalation")
@@ -109,10 +128,10 @@ class VendorEscalation(VersionedModel):
         constraints = [
             models.UniqueConstraint(
                 fields=["workorder"], condition=Q(status="open"), name="escalation_one_open_per_order"
-            ),  # fmt: skip
+            ),
             models.CheckConstraint(
                 condition=~Q(status="solved") | ~Q(root_cause=""), name="escalation_solved_has_root_cause"
-            ),  # fmt: skip
+            ),
         ]
         indexes = [models.Index(fields=["vendor", "status", "-id"], name="escalation_vendor_idx")]
 
@@ -130,9 +149,11 @@ class VendorEscalation(VersionedModel):
     @property
     def response_overdue(self) -> bool:
         return (
-            self.is_open and self.responded_at is None and self.response_due_at is not None
+            self.is_open
+            and self.responded_at is None
+            and self.response_due_at is not None
             and self.response_due_at < timezone.now()
-        )  # fmt: skip
+        )
 
 
 class VendorQuestion(TimeStampedModel):
@@ -145,8 +166,9 @@ class VendorQuestion(TimeStampedModel):
     question = models.TextField(_("question"))
     asked_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
     answer = models.TextField(_("answer"), blank=True)
-    answered_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True,
-                                    related_name="+")  # fmt: skip
+    answered_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
     answered_at = models.DateTimeField(_("answered at"), null=True, blank=True)
 
     class Meta:
@@ -156,7 +178,7 @@ class VendorQuestion(TimeStampedModel):
         constraints = [
             models.CheckConstraint(
                 condition=Q(answer="") | Q(answered_at__isnull=False), name="vendorquestion_answer_has_time"
-            ),  # fmt: skip
+            ),
         ]
 
     def __str__(self) -> str:
@@ -167,8 +189,9 @@ class VendorWarranty(TimeStampedModel):
     """The vendor's own warranty of one serial number (原厂保修), as the vendor's records give it. It decides whether
     the vendor repairs free or comes on site; our warranty to the customer is a different thing (Device)."""
 
-    vendor = models.ForeignKey("assets.Vendor", on_delete=models.PROTECT, related_name="serial_warranties",
-                               verbose_name=_("vendor"))  # fmt: skip
+    vendor = models.ForeignKey(
+        "assets.Vendor", on_delete=models.PROTECT, related_name="serial_warranties", verbose_name=_("vendor")
+    )
     serial_number = models.CharField(_("serial number"), max_length=120)
     model = models.CharField(_("model"), max_length=120, blank=True)
     starts_on = models.DateField(_("vendor warranty from"), null=True, blank=True)
@@ -212,23 +235,60 @@ class RmaCase(VersionedModel):
     VENDOR_SCOPE = "vendor__organisation"
 
     number = models.CharField(_("number"), max_length=20, unique=True, editable=False)
-    organisation = models.ForeignKey("accounts.Organisation", on_delete=models.PROTECT, related_name="+",
-                                     verbose_name=_("organisation"), db_index=False)  # fmt: skip
+    organisation = models.ForeignKey(
+        "accounts.Organisation",
+        on_delete=models.PROTECT,
+        related_name="+",
+        verbose_name=_("organisation"),
+        db_index=False,
+    )
     source = models.CharField(_("source"), max_length=12, choices=Source.choices)
-    customer = models.ForeignKey("customers.Customer", on_delete=models.PROTECT, null=True, blank=True,
-                                 related_name="rma_cases", verbose_name=_("customer"))  # fmt: skip
-    workorder = models.ForeignKey("workorders.WorkOrder", on_delete=models.PROTECT, null=True, blank=True,
-                                  related_name="rma_cases", verbose_name=_("work order"))  # fmt: skip
-    replacement = models.OneToOneField("onsite.Replacement", on_delete=models.PROTECT, null=True, blank=True,
-                                       related_name="rma_case", verbose_name=_("replacement"))  # fmt: skip
-    device = models.ForeignKey("assets.Device", on_delete=models.PROTECT, null=True, blank=True,
-                               related_name="rma_cases", verbose_name=_("device"))  # fmt: skip
-    part = models.ForeignKey("spares.Part", on_delete=models.PROTECT, null=True, blank=True, related_name="+",
-                             verbose_name=_("spare part"))  # fmt: skip
-    from_warehouse = models.ForeignKey("spares.Warehouse", on_delete=models.PROTECT, null=True, blank=True,
-                                       related_name="+", verbose_name=_("taken from warehouse"))  # fmt: skip
-    vendor = models.ForeignKey("assets.Vendor", on_delete=models.PROTECT, related_name="rma_cases",
-                               verbose_name=_("vendor"))  # fmt: skip
+    customer = models.ForeignKey(
+        "customers.Customer",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="rma_cases",
+        verbose_name=_("customer"),
+    )
+    workorder = models.ForeignKey(
+        "workorders.WorkOrder",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="rma_cases",
+        verbose_name=_("work order"),
+    )
+    replacement = models.OneToOneField(
+        "onsite.Replacement",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="rma_case",
+        verbose_name=_("replacement"),
+    )
+    device = models.ForeignKey(
+        "assets.Device",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="rma_cases",
+        verbose_name=_("device"),
+    )
+    part = models.ForeignKey(
+        "spares.Part", on_delete=models.PROTECT, null=True, blank=True, related_name="+", verbose_name=_("spare part")
+    )
+    from_warehouse = models.ForeignKey(
+        "spares.Warehouse",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("taken from warehouse"),
+    )
+    vendor = models.ForeignKey(
+        "assets.Vendor", on_delete=models.PROTECT, related_name="rma_cases", verbose_name=_("vendor")
+    )
     model = models.CharField(_("model"), max_length=120)
     serial_number = models.CharField(_("serial number"), max_length=120)
     fault = models.TextField(_("fault description"))
@@ -252,24 +312,36 @@ class RmaCase(VersionedModel):
     repair_outcome = models.CharField(_("repair outcome"), max_length=16, choices=RepairOutcome.choices, blank=True)
     repair_report = models.TextField(_("vendor's repair report"), blank=True)
     returned_serial = models.CharField(_("serial of the unit returned"), max_length=120, blank=True)
-    vendor_cost = models.DecimalField(_("vendor's charge to us (CNY)"), **MONEY, null=True, blank=True)
+    vendor_cost = MoneyField(_("vendor's charge to us (CNY)"), null=True, blank=True)
     received_at = models.DateTimeField(_("received back at"), null=True, blank=True)
     return_to = models.CharField(_("returned to"), max_length=10, choices=ReturnTo.choices, blank=True)
     returned_at = models.DateTimeField(_("returned at"), null=True, blank=True)
-    return_warehouse = models.ForeignKey("spares.Warehouse", on_delete=models.PROTECT, null=True, blank=True,
-                                         related_name="+", verbose_name=_("back into warehouse"))  # fmt: skip
+    return_warehouse = models.ForeignKey(
+        "spares.Warehouse",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("back into warehouse"),
+    )
 
     # Fee collection (收回费用), by the commercial department.
     invoice_number = models.CharField(_("invoice number"), max_length=40, blank=True)
     invoiced_on = models.DateField(_("invoiced on"), null=True, blank=True)
     paid_on = models.DateField(_("paid on"), null=True, blank=True)
-    paid_amount = models.DecimalField(_("amount received (CNY)"), **MONEY, null=True, blank=True)
+    paid_amount = MoneyField(_("amount received (CNY)"), null=True, blank=True)
 
     closed_at = models.DateTimeField(_("closed at"), null=True, blank=True)
     cancel_reason = models.TextField(_("cancellation reason"), blank=True)
     created_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
-    handler = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True,
-                                related_name="rma_cases", verbose_name=_("handled by (商务部)"))  # fmt: skip
+    handler = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="rma_cases",
+        verbose_name=_("handled by (商务部)"),
+    )
 
     class Meta:
         verbose_name = _("RMA case")
@@ -284,18 +356,18 @@ class RmaCase(VersionedModel):
                 fields=["sent_to_vendor_at"],
                 condition=Q(status__in=["shipped_out", "in_repair"]),
                 name="rma_with_vendor_idx",
-            ),  # fmt: skip
+            ),
         ]
         constraints = [
             models.CheckConstraint(
                 condition=~Q(status="cancelled") | ~Q(cancel_reason=""), name="rma_cancel_needs_reason"
-            ),  # fmt: skip
+            ),
             models.CheckConstraint(
                 condition=Q(vendor_cost__isnull=True) | Q(vendor_cost__gte=0), name="rma_vendor_cost_not_negative"
-            ),  # fmt: skip
+            ),
             models.CheckConstraint(
                 condition=Q(paid_amount__isnull=True) | Q(paid_amount__gte=0), name="rma_paid_not_negative"
-            ),  # fmt: skip
+            ),
         ]
 
     def __str__(self) -> str:
@@ -336,10 +408,10 @@ class RmaFee(PricedDocument):
     case = models.ForeignKey(RmaCase, on_delete=models.PROTECT, related_name="fees")
     revision = models.PositiveSmallIntegerField(_("version"), default=1)
     status = models.CharField(_("status"), max_length=12, choices=FeeStatus.choices, default=FeeStatus.PENDING)
-    repair = models.DecimalField(_("repair (CNY)"), **MONEY)
-    shipping_out = models.DecimalField(_("shipping to the vendor (CNY)"), **MONEY)
-    shipping_back = models.DecimalField(_("shipping back (CNY)"), **MONEY)
-    other = models.DecimalField(_("other (CNY)"), **MONEY, default=0)
+    repair = MoneyField(_("repair (CNY)"))
+    shipping_out = MoneyField(_("shipping to the vendor (CNY)"))
+    shipping_back = MoneyField(_("shipping back (CNY)"))
+    other = MoneyField(_("other (CNY)"), default=0)
     # tax, totals, note and the customer's answer: core.approvals.PricedDocument (the same as the on-site quote)
 
     class Meta:
@@ -405,8 +477,9 @@ class RmaReminder(models.Model):
 
     kind = models.CharField(_("kind"), max_length=16, choices=Kind.choices)
     case = models.ForeignKey(RmaCase, on_delete=models.CASCADE, null=True, blank=True, related_name="reminders")
-    escalation = models.ForeignKey(VendorEscalation, on_delete=models.CASCADE, null=True, blank=True,
-                                   related_name="reminders")  # fmt: skip
+    escalation = models.ForeignKey(
+        VendorEscalation, on_delete=models.CASCADE, null=True, blank=True, related_name="reminders"
+    )
     threshold_days = models.PositiveSmallIntegerField(_("threshold (days)"), default=0)
     sent_at = models.DateTimeField(_("sent at"))
     deliveries = models.PositiveSmallIntegerField(_("messages made"), default=0)
@@ -419,12 +492,12 @@ class RmaReminder(models.Model):
                 fields=["kind", "case", "threshold_days"],
                 condition=Q(case__isnull=False),
                 name="rmareminder_once_per_case",
-            ),  # fmt: skip
+            ),
             models.UniqueConstraint(
                 fields=["kind", "escalation"],
                 condition=Q(escalation__isnull=False),
                 name="rmareminder_once_per_escalation",
-            ),  # fmt: skip
+            ),
         ]
 
     def __str__(self) -> str:
@@ -447,8 +520,9 @@ class RmaEvent(models.Model):
 
     case = models.ForeignKey(RmaCase, on_delete=models.PROTECT, related_name="events")
     kind = models.CharField(_("kind"), max_length=20, choices=RmaEventKind.choices)
-    actor = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, related_name="+",
-                              verbose_name=_("by"))  # fmt: skip
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, related_name="+", verbose_name=_("by")
+    )
     old_status = models.CharField(max_length=16, choices=Status.choices, blank=True)
     new_status = models.CharField(max_length=16, choices=Status.choices, blank=True)
     body = models.TextField(_("note"), blank=True)
@@ -468,7 +542,21 @@ class RmaEvent(models.Model):
 
 
 __all__ = [
-    "AppendOnlyQuerySet", "Carrier", "Direction", "RepairOutcome", "ReturnTo", "RmaCase", "RmaCounter", "RmaEvent",
-    "RmaEventKind", "RmaFee", "RmaShipment", "Route", "Source", "VendorAgreement", "VendorEscalation",
-    "VendorQuestion", "VendorWarranty",
-]  # fmt: skip
+    "AppendOnlyQuerySet",
+    "Carrier",
+    "Direction",
+    "RepairOutcome",
+    "ReturnTo",
+    "RmaCase",
+    "RmaCounter",
+    "RmaEvent",
+    "RmaEventKind",
+    "RmaFee",
+    "RmaShipment",
+    "Route",
+    "Source",
+    "VendorAgreement",
+    "VendorEscalation",
+    "VendorQuestion",
+    "VendorWarranty",
+]

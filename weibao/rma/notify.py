@@ -53,8 +53,7 @@ def owner_recipients(workorder) -> list:
 
 
 def _escalation(escalation_id: int) -> VendorEscalation | None:
-    return (VendorEscalation.objects.select_related("workorder__assignee", "vendor").filter(pk=escalation_id)
-            .first())  # fmt: skip
+    return VendorEscalation.objects.select_related("workorder__assignee", "vendor").filter(pk=escalation_id).first()
 
 
 def escalation_deliver(*, escalation_id: int, question_id: int | None = None) -> int:
@@ -67,15 +66,28 @@ def escalation_deliver(*, escalation_id: int, question_id: int | None = None) ->
         question = VendorQuestion.objects.filter(pk=question_id, escalation=esc).first()
         if question is None:
             return 0
-    context = {"esc": esc, "wo": esc.workorder, "question": question, "brand": settings.WEIBAO_BRAND,
-               "url": _url("rma:escalation_detail", esc.pk)}  # fmt: skip
+    context = {
+        "esc": esc,
+        "wo": esc.workorder,
+        "question": question,
+        "brand": settings.WEIBAO_BRAND,
+        "url": _url("rma:escalation_detail", esc.pk),
+    }
     if question is None:
-        return email_notice(notice=Notice.VENDOR_ESCALATED, recipients=vendor_recipients(esc.vendor),
-                            template="rma/email/vendor_escalated", context=context,
-                            payload={"escalation": esc.pk})  # fmt: skip
-    return email_notice(notice=Notice.VENDOR_QUESTION, recipients=vendor_recipients(esc.vendor),
-                        template="rma/email/vendor_question", context=context,
-                        payload={"escalation": esc.pk, "question": question.pk})  # fmt: skip
+        return email_notice(
+            notice=Notice.VENDOR_ESCALATED,
+            recipients=vendor_recipients(esc.vendor),
+            template="rma/email/vendor_escalated",
+            context=context,
+            payload={"escalation": esc.pk},
+        )
+    return email_notice(
+        notice=Notice.VENDOR_QUESTION,
+        recipients=vendor_recipients(esc.vendor),
+        template="rma/email/vendor_question",
+        context=context,
+        payload={"escalation": esc.pk, "question": question.pk},
+    )
 
 
 def answer_deliver(*, question_id: int) -> int:
@@ -84,11 +96,20 @@ def answer_deliver(*, question_id: int) -> int:
     if question is None or question.answered_at is None:
         return 0
     esc = _escalation(question.escalation_id)
-    context = {"esc": esc, "wo": esc.workorder, "question": question, "brand": settings.WEIBAO_BRAND,
-               "url": _url("rma:escalation_detail", esc.pk)}  # fmt: skip
-    return email_notice(notice=Notice.VENDOR_ANSWER, recipients=owner_recipients(esc.workorder),
-                        template="rma/email/vendor_answer", context=context,
-                        payload={"escalation": esc.pk, "question": question.pk})  # fmt: skip
+    context = {
+        "esc": esc,
+        "wo": esc.workorder,
+        "question": question,
+        "brand": settings.WEIBAO_BRAND,
+        "url": _url("rma:escalation_detail", esc.pk),
+    }
+    return email_notice(
+        notice=Notice.VENDOR_ANSWER,
+        recipients=owner_recipients(esc.workorder),
+        template="rma/email/vendor_answer",
+        context=context,
+        payload={"escalation": esc.pk, "question": question.pk},
+    )
 
 
 def _remind(send, **fields) -> bool:
@@ -123,18 +144,36 @@ def remind_with_vendor(*, now: datetime.datetime | None = None) -> int:
     commercial = list(User.objects.filter(role=Role.COMMERCIAL, is_active=True))
     made = 0
     for days in REMINDER_THRESHOLDS:
-        due = (RmaCase.objects.filter(status__in=sorted(WITH_VENDOR_STATUSES),
-                                      sent_to_vendor_at__lt=now - datetime.timedelta(days=days))
-               .exclude(reminders__kind=RmaReminder.Kind.WITH_VENDOR, reminders__threshold_days=days)
-               .select_related("vendor", "workorder", "handler", "created_by").order_by("sent_to_vendor_at", "pk"))  # fmt: skip
+        due = (
+            RmaCase.objects.filter(
+                status__in=sorted(WITH_VENDOR_STATUSES), sent_to_vendor_at__lt=now - datetime.timedelta(days=days)
+            )
+            .exclude(reminders__kind=RmaReminder.Kind.WITH_VENDOR, reminders__threshold_days=days)
+            .select_related("vendor", "workorder", "handler", "created_by")
+            .order_by("sent_to_vendor_at", "pk")
+        )
         for case in due[:BATCH]:
-            context = {"case": case, "days": case.days_with_vendor(now), "limit": days,
-                       "brand": settings.WEIBAO_BRAND, "url": _url("rma:detail", case.pk)}  # fmt: skip
+            context = {
+                "case": case,
+                "days": case.days_with_vendor(now),
+                "limit": days,
+                "brand": settings.WEIBAO_BRAND,
+                "url": _url("rma:detail", case.pk),
+            }
             recipients = commercial + branch_managers(branch_id=_case_branch(case))
-            made += _remind(lambda c=case, ctx=context, to=recipients, d=days: email_notice(
-                notice=Notice.RMA_WITH_VENDOR, template="rma/email/rma_with_vendor", context=ctx, recipients=to,
-                payload={"case": c.pk, "days": d}, now=now), kind=RmaReminder.Kind.WITH_VENDOR, case=case,
-                threshold_days=days)  # fmt: skip
+            made += _remind(
+                lambda c=case, ctx=context, to=recipients, d=days: email_notice(
+                    notice=Notice.RMA_WITH_VENDOR,
+                    template="rma/email/rma_with_vendor",
+                    context=ctx,
+                    recipients=to,
+                    payload={"case": c.pk, "days": d},
+                    now=now,
+                ),
+                kind=RmaReminder.Kind.WITH_VENDOR,
+                case=case,
+                threshold_days=days,
+            )
     return made
 
 
@@ -142,16 +181,33 @@ def remind_vendor_overdue(*, now: datetime.datetime | None = None) -> int:
     """Open escalations the vendor has not answered by its deadline: the owner engineer and the branch's managers,
     once per escalation."""
     now = now or timezone.now()
-    due = (VendorEscalation.objects.filter(status=EscalationStatus.OPEN, responded_at__isnull=True,
-                                           response_due_at__lt=now)
-           .exclude(reminders__kind=RmaReminder.Kind.VENDOR_OVERDUE)
-           .select_related("workorder__assignee", "vendor").order_by("response_due_at", "pk"))  # fmt: skip
+    due = (
+        VendorEscalation.objects.filter(
+            status=EscalationStatus.OPEN, responded_at__isnull=True, response_due_at__lt=now
+        )
+        .exclude(reminders__kind=RmaReminder.Kind.VENDOR_OVERDUE)
+        .select_related("workorder__assignee", "vendor")
+        .order_by("response_due_at", "pk")
+    )
     made = 0
     for esc in due[:BATCH]:
-        context = {"esc": esc, "wo": esc.workorder, "brand": settings.WEIBAO_BRAND,
-                   "url": _url("rma:escalation_detail", esc.pk)}  # fmt: skip
+        context = {
+            "esc": esc,
+            "wo": esc.workorder,
+            "brand": settings.WEIBAO_BRAND,
+            "url": _url("rma:escalation_detail", esc.pk),
+        }
         recipients = owner_recipients(esc.workorder) + branch_managers(branch_id=_order_branch(esc.workorder))
-        made += _remind(lambda e=esc, ctx=context, to=recipients: email_notice(
-            notice=Notice.VENDOR_OVERDUE, template="rma/email/vendor_overdue", context=ctx, recipients=to,
-            payload={"escalation": e.pk}, now=now), kind=RmaReminder.Kind.VENDOR_OVERDUE, escalation=esc)  # fmt: skip
+        made += _remind(
+            lambda e=esc, ctx=context, to=recipients: email_notice(
+                notice=Notice.VENDOR_OVERDUE,
+                template="rma/email/vendor_overdue",
+                context=ctx,
+                recipients=to,
+                payload={"escalation": e.pk},
+                now=now,
+            ),
+            kind=RmaReminder.Kind.VENDOR_OVERDUE,
+            escalation=esc,
+        )
     return made

@@ -63,8 +63,15 @@ QUEUES = {
 }
 
 
-def rma_list(*, user, queue: str = "open", q: str = "", overdue: bool = False, now: datetime.datetime | None = None,
-             limit: int = 200) -> list[RmaCase]:  # fmt: skip
+def rma_list(
+    *,
+    user,
+    queue: str = "open",
+    q: str = "",
+    overdue: bool = False,
+    now: datetime.datetime | None = None,
+    limit: int = 200,
+) -> list[RmaCase]:
     """A queue of cases, oldest first for the working queues; `overdue`: with the vendor > 30 days (the ageing)."""
     qs = rma_qs_for(user).filter(QUEUES.get(queue, QUEUES["open"]))
     if overdue:
@@ -98,8 +105,13 @@ def rma_events(*, case: RmaCase, user) -> list[RmaEvent]:
     events = list(qs)
     if not getattr(user, "is_internal", False):
         for e in events:  # money and addresses stay with us and the customer
-            e.data = {k: v for k, v in e.data.items() if k not in ("total", "shipping", "amount", "to", "link")
-                      or getattr(user, "is_customer", False) and k in ("total", "shipping")}  # fmt: skip
+            e.data = {
+                k: v
+                for k, v in e.data.items()
+                if k not in ("total", "shipping", "amount", "to", "link")
+                or getattr(user, "is_customer", False)
+                and k in ("total", "shipping")
+            }
     return events
 
 
@@ -120,8 +132,15 @@ def rma_case_view(*, case: RmaCase, user) -> CaseView:
     fees = list(case.fees.order_by("-revision")) if not getattr(user, "is_vendor", False) else []
     fee = next((f for f in fees if f.status != FeeStatus.SUPERSEDED), None)
     shipments = list(case.shipments.order_by("id"))
-    view = CaseView(case=case, fee=fee, fees=fees, shipments=shipments, events=rma_events(case=case, user=user),
-                    show_costs=has_perm(user, "rma.costs"), show_fee=not getattr(user, "is_vendor", False))  # fmt: skip
+    view = CaseView(
+        case=case,
+        fee=fee,
+        fees=fees,
+        shipments=shipments,
+        events=rma_events(case=case, user=user),
+        show_costs=has_perm(user, "rma.costs"),
+        show_fee=not getattr(user, "is_vendor", False),
+    )
     s, manage = case.status, has_perm(user, "rma.manage")
     if manage:
         if s == Status.REGISTERED:
@@ -130,8 +149,12 @@ def rma_case_view(*, case: RmaCase, user) -> CaseView:
             view.actions.add("request_visit")
         if s == Status.VENDOR_VISIT and case.visit_done_at is None:
             view.actions.add("visit_done")
-        if case.customer_pays and s in (Status.REGISTERED, Status.VENDOR_VISIT, Status.AWAITING_FEE,
-                                        Status.READY_TO_SHIP):  # fmt: skip
+        if case.customer_pays and s in (
+            Status.REGISTERED,
+            Status.VENDOR_VISIT,
+            Status.AWAITING_FEE,
+            Status.READY_TO_SHIP,
+        ):
             view.actions.add("fee_quote")
         if not case.customer_pays and s in (Status.REGISTERED, Status.VENDOR_VISIT):
             view.actions.add("send_back")
@@ -154,8 +177,13 @@ def rma_case_view(*, case: RmaCase, user) -> CaseView:
             view.actions.add("vendor_received")
         if s in (Status.SHIPPED_OUT, Status.IN_REPAIR):
             view.actions.add("ship_back")
-    if (has_perm(user, "rma.collect") and case.customer_pays and fee is not None
-            and fee.status == FeeStatus.APPROVED and s not in (Status.CANCELLED,)):  # fmt: skip
+    if (
+        has_perm(user, "rma.collect")
+        and case.customer_pays
+        and fee is not None
+        and fee.status == FeeStatus.APPROVED
+        and s not in (Status.CANCELLED,)
+    ):
         view.actions.add("collect")
     return view
 
@@ -173,8 +201,9 @@ def escalation_qs_for(user) -> QuerySet[VendorEscalation]:
 
 
 def escalation_get_for_user(*, user, pk) -> VendorEscalation:
-    return get_for_user(escalation_qs_for(user).select_related("workorder", "vendor__organisation", "agreement"),
-                        user, pk=pk)  # fmt: skip
+    return get_for_user(
+        escalation_qs_for(user).select_related("workorder", "vendor__organisation", "agreement"), user, pk=pk
+    )
 
 
 def escalation_list(*, user, state: str = "open", limit: int = 200) -> list[VendorEscalation]:
@@ -186,8 +215,13 @@ def escalation_list(*, user, state: str = "open", limit: int = 200) -> list[Vend
 
 
 def escalations_for_order(*, workorder, user) -> list[VendorEscalation]:
-    return list(escalation_qs_for(user).filter(workorder_id=workorder.pk).select_related("vendor", "agreement")
-                .prefetch_related("questions").order_by("-id"))  # fmt: skip
+    return list(
+        escalation_qs_for(user)
+        .filter(workorder_id=workorder.pk)
+        .select_related("vendor", "agreement")
+        .prefetch_related("questions")
+        .order_by("-id")
+    )
 
 
 def escalation_untracked(*, workorder) -> bool:
@@ -195,8 +229,9 @@ def escalation_untracked(*, workorder) -> bool:
     `services.escalation_sync`, without writing: a GET only offers the button)."""
     if workorder.escalated_vendor_id is None or workorder.status != WOStatus.ESCALATED:
         return False
-    return not VendorEscalation.objects.filter(workorder_id=workorder.pk, vendor_id=workorder.escalated_vendor_id,
-                                               status=EscalationStatus.OPEN).exists()  # fmt: skip
+    return not VendorEscalation.objects.filter(
+        workorder_id=workorder.pk, vendor_id=workorder.escalated_vendor_id, status=EscalationStatus.OPEN
+    ).exists()
 
 
 def question_get_for_user(*, user, pk) -> VendorQuestion:
@@ -209,5 +244,8 @@ def cases_for_order(*, workorder, user) -> list[RmaCase]:
 
 
 def agreement_list(*, user) -> list[VendorAgreement]:
-    return list(scope_queryset(VendorAgreement.objects.select_related("vendor", "calendar"), user)
-                .order_by("vendor__name", "-valid_from"))  # fmt: skip
+    return list(
+        scope_queryset(VendorAgreement.objects.select_related("vendor", "calendar"), user).order_by(
+            "vendor__name", "-valid_from"
+        )
+    )

@@ -158,8 +158,12 @@ def clean_waybill(carrier: Any, waybill: Any) -> tuple[str, str]:
     if not number:
         raise ValidationError({"waybill": _("This field is required.")})
     if not WAYBILL_PATTERNS[carrier].fullmatch(number):
-        raise ValidationError({"waybill": _("This is not a %(carrier)s waybill number (e.g. %(example)s).")
-                               % {"carrier": Carrier(carrier).label, "example": WAYBILL_EXAMPLES[carrier]}})  # fmt: skip
+        raise ValidationError(
+            {
+                "waybill": _("This is not a %(carrier)s waybill number (e.g. %(example)s).")
+                % {"carrier": Carrier(carrier).label, "example": WAYBILL_EXAMPLES[carrier]}
+            }
+        )
     return carrier, number
 
 
@@ -193,10 +197,20 @@ def response_due(*, agreement: VendorAgreement | None, start: datetime.datetime)
 
 
 @transaction.atomic
-def agreement_save(*, actor: User, vendor: Vendor, name: str, response_hours: Any, valid_from: Any,
-                   valid_until: Any = None, calendar=None, onsite_hours: Any = None, notes: str = "",
-                   agreement: VendorAgreement | None = None,
-                   expected_version: int | None = None) -> VendorAgreement:  # fmt: skip
+def agreement_save(
+    *,
+    actor: User,
+    vendor: Vendor,
+    name: str,
+    response_hours: Any,
+    valid_from: Any,
+    valid_until: Any = None,
+    calendar=None,
+    onsite_hours: Any = None,
+    notes: str = "",
+    agreement: VendorAgreement | None = None,
+    expected_version: int | None = None,
+) -> VendorAgreement:
     """Create or change a vendor support agreement (商务部 / managers)."""
     require(actor, "vendors.agreements")
 
@@ -223,13 +237,21 @@ def agreement_save(*, actor: User, vendor: Vendor, name: str, response_hours: An
     )
     if end is not None and end < start:
         raise ValidationError({"valid_until": _("The end lies before the start.")})
-    fields = {"vendor": vendor, "name": name, "response_hours": resp, "onsite_hours": onsite, "valid_from": start,
-              "valid_until": end, "calendar": calendar, "notes": notes}  # fmt: skip
+    fields = {
+        "vendor": vendor,
+        "name": name,
+        "response_hours": resp,
+        "onsite_hours": onsite,
+        "valid_from": start,
+        "valid_until": end,
+        "calendar": calendar,
+        "notes": notes,
+    }
     if agreement is None:
         return VendorAgreement.objects.create(**fields)
-    done = VendorAgreement.objects.filter(pk=agreement.pk, **(
-        {"version": expected_version} if expected_version is not None else {})).update(
-        **fields, version=F("version") + 1, updated_at=timezone.now())  # fmt: skip
+    done = VendorAgreement.objects.filter(
+        pk=agreement.pk, **({"version": expected_version} if expected_version is not None else {})
+    ).update(**fields, version=F("version") + 1, updated_at=timezone.now())
     if not done:
         raise StaleEdit
     return VendorAgreement.objects.get(pk=agreement.pk)
@@ -265,18 +287,24 @@ def escalation_sync(*, workorder: WorkOrder) -> VendorEscalation | None:
     now = timezone.now()
     if current is not None:
         VendorEscalation.objects.filter(pk=current.pk).update(
-            status=EscalationStatus.WITHDRAWN, closed_at=now, updated_at=now, version=F("version") + 1,
+            status=EscalationStatus.WITHDRAWN,
+            closed_at=now,
+            updated_at=now,
+            version=F("version") + 1,
             close_note=_("Escalated to another vendor."),
-        )  # fmt: skip
+        )
     started = _escalated_at(workorder)
     vendor = Vendor.objects.get(pk=workorder.escalated_vendor_id)
     agreement = agreement_for(vendor=vendor, on=timezone.localdate(started))
     try:
         with transaction.atomic():
             created = VendorEscalation.objects.create(
-                workorder_id=workorder.pk, vendor=vendor, agreement=agreement, escalated_at=started,
+                workorder_id=workorder.pk,
+                vendor=vendor,
+                agreement=agreement,
+                escalated_at=started,
                 response_due_at=response_due(agreement=agreement, start=started),
-            )  # fmt: skip
+            )
     except IntegrityError:
         return VendorEscalation.objects.get(workorder_id=workorder.pk, status=EscalationStatus.OPEN)
     _after_commit("escalation_notify", escalation_id=created.pk)  # the vendor's contacts are told
@@ -284,21 +312,34 @@ def escalation_sync(*, workorder: WorkOrder) -> VendorEscalation | None:
 
 
 @transaction.atomic
-def vendor_escalate(*, workorder: WorkOrder, actor: User, vendor: Vendor, reason: str = "",
-                    vendor_case_number: str = "", vendor_engineer: str = "", vendor_engineer_phone: str = "",
-                    expected_version: int | None = None) -> VendorEscalation:  # fmt: skip
+def vendor_escalate(
+    *,
+    workorder: WorkOrder,
+    actor: User,
+    vendor: Vendor,
+    reason: str = "",
+    vendor_case_number: str = "",
+    vendor_engineer: str = "",
+    vendor_engineer_phone: str = "",
+    expected_version: int | None = None,
+) -> VendorEscalation:
     """Escalate the order to the vendor (the work-order move) and start tracking it: the response deadline comes
     from the vendor support agreement; the case number and engineer may be known already."""
     from weibao.workorders.services import workorder_escalate
 
     require(actor, "escalation.track")
-    wo = workorder_escalate(workorder=workorder, actor=actor, vendor=vendor, reason=reason,
-                            expected_version=expected_version)  # fmt: skip
+    wo = workorder_escalate(
+        workorder=workorder, actor=actor, vendor=vendor, reason=reason, expected_version=expected_version
+    )
     escalation = escalation_sync(workorder=wo)
     if vendor_case_number or vendor_engineer or vendor_engineer_phone:
-        escalation = escalation_update(escalation=escalation, actor=actor, vendor_case_number=vendor_case_number,
-                                       vendor_engineer=vendor_engineer,
-                                       vendor_engineer_phone=vendor_engineer_phone)  # fmt: skip
+        escalation = escalation_update(
+            escalation=escalation,
+            actor=actor,
+            vendor_case_number=vendor_case_number,
+            vendor_engineer=vendor_engineer,
+            vendor_engineer_phone=vendor_engineer_phone,
+        )
     return escalation
 
 
@@ -313,24 +354,48 @@ def _check_escalation_actor(actor: User, escalation: VendorEscalation, perm: str
 def _lock_escalation(escalation: VendorEscalation, *, open_only: bool = True) -> VendorEscalation:
     locked = VendorEscalation.objects.select_for_update().select_related("vendor").get(pk=escalation.pk)
     if open_only and locked.status != EscalationStatus.OPEN:
-        raise TransitionNotAllowed(current=str(locked.get_status_display()), requested=str(_("Change")),
-                                   message=_("This escalation is closed."))  # fmt: skip
+        raise TransitionNotAllowed(
+            current=str(locked.get_status_display()),
+            requested=str(_("Change")),
+            message=_("This escalation is closed."),
+        )
     return locked
 
 
-def _order_step(*, escalation: VendorEscalation, actor: User, perm: str, kind: str, body: str = "",
-                data: dict | None = None, expected_version: int | None = None):  # fmt: skip
+def _order_step(
+    *,
+    escalation: VendorEscalation,
+    actor: User,
+    perm: str,
+    kind: str,
+    body: str = "",
+    data: dict | None = None,
+    expected_version: int | None = None,
+):
     from weibao.workorders.services.steps import workorder_record_step
 
-    return workorder_record_step(workorder=escalation.workorder, actor=actor, perm=perm, kind=kind, body=body,
-                                 data=data, expected_version=expected_version,
-                                 statuses=ALL_ORDER_STATUSES)  # fmt: skip
+    return workorder_record_step(
+        workorder=escalation.workorder,
+        actor=actor,
+        perm=perm,
+        kind=kind,
+        body=body,
+        data=data,
+        expected_version=expected_version,
+        statuses=ALL_ORDER_STATUSES,
+    )
 
 
 @transaction.atomic
-def escalation_update(*, escalation: VendorEscalation, actor: User, vendor_case_number: str | None = None,
-                      vendor_engineer: str | None = None, vendor_engineer_phone: str | None = None,
-                      expected_version: int | None = None) -> VendorEscalation:  # fmt: skip
+def escalation_update(
+    *,
+    escalation: VendorEscalation,
+    actor: User,
+    vendor_case_number: str | None = None,
+    vendor_engineer: str | None = None,
+    vendor_engineer_phone: str | None = None,
+    expected_version: int | None = None,
+) -> VendorEscalation:
     """The vendor's case number and engineer (our staff, or the vendor's own users in the portal)."""
     perm = "escalation.answer" if actor.is_vendor else "escalation.track"
     _check_escalation_actor(actor, escalation, perm)
@@ -348,9 +413,13 @@ def escalation_update(*, escalation: VendorEscalation, actor: User, vendor_case_
         return locked
     VendorEscalation.objects.filter(pk=locked.pk).update(**values, version=F("version") + 1, updated_at=timezone.now())
     locked.refresh_from_db()
-    _order_step(escalation=locked, actor=actor, perm=perm, kind=EventKind.VENDOR_CASE,
-                data={"case_number": locked.vendor_case_number, "engineer": locked.vendor_engineer,
-                      "changed": changed})  # fmt: skip
+    _order_step(
+        escalation=locked,
+        actor=actor,
+        perm=perm,
+        kind=EventKind.VENDOR_CASE,
+        data={"case_number": locked.vendor_case_number, "engineer": locked.vendor_engineer, "changed": changed},
+    )
     return locked
 
 
@@ -363,8 +432,14 @@ def escalation_ask(*, escalation: VendorEscalation, actor: User, question: str) 
     question = _text(question, "question", required=True, max_length=4000)
     locked = _lock_escalation(escalation)
     asked = VendorQuestion.objects.create(escalation=locked, question=question, asked_by=actor)
-    _order_step(escalation=locked, actor=actor, perm="escalation.track", kind=EventKind.VENDOR_QUESTION,
-                body=question, data={"question": asked.pk})  # fmt: skip
+    _order_step(
+        escalation=locked,
+        actor=actor,
+        perm="escalation.track",
+        kind=EventKind.VENDOR_QUESTION,
+        body=question,
+        data={"question": asked.pk},
+    )
     _after_commit("escalation_notify", escalation_id=locked.pk, question_id=asked.pk)
     return asked
 
@@ -381,24 +456,33 @@ def escalation_answer(*, question: VendorQuestion, actor: User, answer: str) -> 
     if q.answered_at is not None:
         if q.answer == answer:
             return q  # the same answer sent twice
-        raise TransitionNotAllowed(current=str(_("Answered")), requested=str(_("Answer")),
-                                   message=_("This question was already answered; ask a new one."))  # fmt: skip
+        raise TransitionNotAllowed(
+            current=str(_("Answered")),
+            requested=str(_("Answer")),
+            message=_("This question was already answered; ask a new one."),
+        )
     now = timezone.now()
     VendorQuestion.objects.filter(pk=q.pk).update(answer=answer, answered_by=actor, answered_at=now, updated_at=now)
     if locked.responded_at is None:
-        VendorEscalation.objects.filter(pk=locked.pk).update(responded_at=now, updated_at=now,
-                                                             version=F("version") + 1)  # fmt: skip
+        VendorEscalation.objects.filter(pk=locked.pk).update(responded_at=now, updated_at=now, version=F("version") + 1)
     q.refresh_from_db()
-    _order_step(escalation=locked, actor=actor, perm="escalation.answer", kind=EventKind.VENDOR_ANSWER, body=answer,
-                data={"question": q.pk})  # fmt: skip
+    _order_step(
+        escalation=locked,
+        actor=actor,
+        perm="escalation.answer",
+        kind=EventKind.VENDOR_ANSWER,
+        body=answer,
+        data={"question": q.pk},
+    )
     if actor.pk != locked.workorder.assignee_id:  # our engineer who wrote it down knows already
         _after_commit("answer_notify", question_id=q.pk)
     return q
 
 
 @transaction.atomic
-def escalation_solve(*, escalation: VendorEscalation, actor: User, root_cause: str, solution: str,
-                     expected_version: int | None = None) -> VendorEscalation:  # fmt: skip
+def escalation_solve(
+    *, escalation: VendorEscalation, actor: User, root_cause: str, solution: str, expected_version: int | None = None
+) -> VendorEscalation:
     """Solved by the vendor: the root cause (根本原因) and the vendor's solution are recorded, the escalation closes
     and the order is resolved with the solution (when its state allows; otherwise only recorded)."""
     from weibao.workorders.services import workorder_resolve
@@ -414,20 +498,32 @@ def escalation_solve(*, escalation: VendorEscalation, actor: User, root_cause: s
     _check_version(locked, expected_version)
     now = timezone.now()
     VendorEscalation.objects.filter(pk=locked.pk).update(
-        status=EscalationStatus.SOLVED, root_cause=root_cause, solution=solution, closed_at=now, closed_by=actor,
-        updated_at=now, version=F("version") + 1,
-    )  # fmt: skip
+        status=EscalationStatus.SOLVED,
+        root_cause=root_cause,
+        solution=solution,
+        closed_at=now,
+        closed_by=actor,
+        updated_at=now,
+        version=F("version") + 1,
+    )
     locked.refresh_from_db()
-    wo, _event = _order_step(escalation=locked, actor=actor, perm="escalation.track", kind=EventKind.ROOT_CAUSE,
-                             body=root_cause, data={"case_number": locked.vendor_case_number})  # fmt: skip
+    wo, _event = _order_step(
+        escalation=locked,
+        actor=actor,
+        perm="escalation.track",
+        kind=EventKind.ROOT_CAUSE,
+        body=root_cause,
+        data={"case_number": locked.vendor_case_number},
+    )
     if WOStatus.RESOLVED in WO_TRANSITIONS.get(wo.status, ()):
         workorder_resolve(workorder=wo, actor=actor, resolution=solution)
     return locked
 
 
 @transaction.atomic
-def escalation_withdraw(*, escalation: VendorEscalation, actor: User, note: str,
-                        expected_version: int | None = None) -> VendorEscalation:  # fmt: skip
+def escalation_withdraw(
+    *, escalation: VendorEscalation, actor: User, note: str, expected_version: int | None = None
+) -> VendorEscalation:
     """We no longer need the vendor (solved ourselves, wrong vendor): closed without a root cause, with why."""
     _check_escalation_actor(actor, escalation, "escalation.track")
     if not actor.is_internal:
@@ -437,12 +533,15 @@ def escalation_withdraw(*, escalation: VendorEscalation, actor: User, note: str,
     _check_version(locked, expected_version)
     now = timezone.now()
     VendorEscalation.objects.filter(pk=locked.pk).update(
-        status=EscalationStatus.WITHDRAWN, close_note=note, closed_at=now, closed_by=actor, updated_at=now,
+        status=EscalationStatus.WITHDRAWN,
+        close_note=note,
+        closed_at=now,
+        closed_by=actor,
+        updated_at=now,
         version=F("version") + 1,
-    )  # fmt: skip
+    )
     locked.refresh_from_db()
-    _order_step(escalation=locked, actor=actor, perm="escalation.track", kind=EventKind.ESCALATION_WITHDRAWN,
-                body=note)  # fmt: skip
+    _order_step(escalation=locked, actor=actor, perm="escalation.track", kind=EventKind.ESCALATION_WITHDRAWN, body=note)
     return locked
 
 
@@ -474,9 +573,15 @@ def _state(until: datetime.date | None, on: datetime.date) -> str:
     return WarrantyState.IN if on <= until else WarrantyState.OUT
 
 
-def decide(*, vendor_warranty_until: datetime.date | None, vendor_offers_onsite: bool,
-           our_warranty_until: datetime.date | None, customer_owned: bool, human_caused: bool = False,
-           on: datetime.date | None = None) -> Decision:  # fmt: skip
+def decide(
+    *,
+    vendor_warranty_until: datetime.date | None,
+    vendor_offers_onsite: bool,
+    our_warranty_until: datetime.date | None,
+    customer_owned: bool,
+    human_caused: bool = False,
+    on: datetime.date | None = None,
+) -> Decision:
     """The decision table.
 
     | vendor warranty (of the serial) | vendor on site | human-caused | route        | vendor repairs free |
@@ -513,10 +618,19 @@ def _next_number() -> str:
     return f"RMA-{year}-{counter.last:05d}"
 
 
-def _event(case: RmaCase, *, kind: str, actor: User | None, old: str = "", new: str = "", body: str = "",
-           data: dict | None = None) -> RmaEvent:  # fmt: skip
-    return RmaEvent.objects.create(case=case, kind=kind, actor=actor, old_status=old, new_status=new, body=body,
-                                   data=data or {})  # fmt: skip
+def _event(
+    case: RmaCase,
+    *,
+    kind: str,
+    actor: User | None,
+    old: str = "",
+    new: str = "",
+    body: str = "",
+    data: dict | None = None,
+) -> RmaEvent:
+    return RmaEvent.objects.create(
+        case=case, kind=kind, actor=actor, old_status=old, new_status=new, body=body, data=data or {}
+    )
 
 
 def _check_case_actor(actor: User, perm: str, case: RmaCase) -> None:
@@ -531,9 +645,19 @@ def _lock(case: RmaCase) -> RmaCase:
     return RmaCase.objects.select_for_update().select_related(None).get(pk=case.pk)
 
 
-def _move(case: RmaCase, *, actor: User, perm: str, to: str, kind: str, body: str = "", data: dict | None = None,
-          changes: dict | None = None, expected_version: int | None = None,
-          check=None) -> RmaCase:  # fmt: skip
+def _move(
+    case: RmaCase,
+    *,
+    actor: User,
+    perm: str,
+    to: str,
+    kind: str,
+    body: str = "",
+    data: dict | None = None,
+    changes: dict | None = None,
+    expected_version: int | None = None,
+    check=None,
+) -> RmaCase:
     """Lock, check permission, state table, version and the caller's extra `check(locked)`, write, one event."""
     _check_case_actor(actor, perm, case)
     locked = _lock(case)
@@ -563,10 +687,24 @@ def _device_status(device_id: int | None, status: str, actor: User, note: str) -
 
 
 @transaction.atomic
-def rma_open(*, actor: User, source: str, fault: str, vendor: Vendor | None = None, model: str = "",
-             serial_number: str = "", replacement=None, device: Device | None = None, customer=None,
-             workorder: WorkOrder | None = None, part=None, from_warehouse=None, vendor_warranty_from: Any = None,
-             vendor_warranty_until: Any = None, human_caused: bool = False) -> RmaCase:  # fmt: skip
+def rma_open(
+    *,
+    actor: User,
+    source: str,
+    fault: str,
+    vendor: Vendor | None = None,
+    model: str = "",
+    serial_number: str = "",
+    replacement=None,
+    device: Device | None = None,
+    customer=None,
+    workorder: WorkOrder | None = None,
+    part=None,
+    from_warehouse=None,
+    vendor_warranty_from: Any = None,
+    vendor_warranty_until: Any = None,
+    human_caused: bool = False,
+) -> RmaCase:
     """Register a faulty unit for repair: from a replacement on an order (the old unit), from our stock, or by hand.
     The warranty check runs at once (the vendor's warranty of the serial from its records, or the dates given) and
     its decision is stored with the dates; the case waits for the commercial department to act on it."""
@@ -650,36 +788,74 @@ def rma_open(*, actor: User, source: str, fault: str, vendor: Vendor | None = No
         serial_number=serial_number,
         status__in=[s for s in Status if s not in (Status.CLOSED, Status.CANCELLED)],
     ).exists():
-        raise ValidationError({"serial_number": _("This unit is already in repair.")})  # fmt: skip
+        raise ValidationError({"serial_number": _("This unit is already in repair.")})
     if customer is not None:
         organisation = customer.organisation
     if w_until is None:
         known_warranty = vendor_warranty_of(vendor=vendor, serial_number=serial_number)
         if known_warranty is not None:
             w_from, w_until = known_warranty.starts_on, known_warranty.ends_on
-    decision = decide(vendor_warranty_until=w_until, vendor_offers_onsite=vendor.offers_onsite_service,
-                      our_warranty_until=our_until, customer_owned=customer is not None,
-                      human_caused=bool(human_caused))  # fmt: skip
+    decision = decide(
+        vendor_warranty_until=w_until,
+        vendor_offers_onsite=vendor.offers_onsite_service,
+        our_warranty_until=our_until,
+        customer_owned=customer is not None,
+        human_caused=bool(human_caused),
+    )
     now = timezone.now()
     case = RmaCase.objects.create(
-        number=_next_number(), organisation=organisation, source=source, customer=customer, workorder=workorder,
-        replacement=replacement, device=device, part=part, from_warehouse=from_warehouse, vendor=vendor, model=model,
-        serial_number=serial_number, fault=fault, vendor_warranty_from=w_from, vendor_warranty_until=w_until,
-        our_warranty_until=our_until, human_caused=bool(human_caused), route=decision.route,
-        vendor_repair_free=decision.vendor_repair_free, customer_pays=decision.customer_pays, decided_at=now,
-        decision_note=decision.reason, created_by=actor, handler=actor if actor.role == "commercial" else None,
-    )  # fmt: skip
-    _event(case, kind=RmaEventKind.REGISTERED, actor=actor, new=Status.REGISTERED, body=fault,
-           data={"source": source, "serial": serial_number, "route": decision.route,
-                 "vendor_warranty": decision.vendor_warranty, "our_warranty": decision.our_warranty,
-                 "customer_pays": decision.customer_pays})  # fmt: skip
+        number=_next_number(),
+        organisation=organisation,
+        source=source,
+        customer=customer,
+        workorder=workorder,
+        replacement=replacement,
+        device=device,
+        part=part,
+        from_warehouse=from_warehouse,
+        vendor=vendor,
+        model=model,
+        serial_number=serial_number,
+        fault=fault,
+        vendor_warranty_from=w_from,
+        vendor_warranty_until=w_until,
+        our_warranty_until=our_until,
+        human_caused=bool(human_caused),
+        route=decision.route,
+        vendor_repair_free=decision.vendor_repair_free,
+        customer_pays=decision.customer_pays,
+        decided_at=now,
+        decision_note=decision.reason,
+        created_by=actor,
+        handler=actor if actor.role == "commercial" else None,
+    )
+    _event(
+        case,
+        kind=RmaEventKind.REGISTERED,
+        actor=actor,
+        new=Status.REGISTERED,
+        body=fault,
+        data={
+            "source": source,
+            "serial": serial_number,
+            "route": decision.route,
+            "vendor_warranty": decision.vendor_warranty,
+            "our_warranty": decision.our_warranty,
+            "customer_pays": decision.customer_pays,
+        },
+    )
     if source == Source.STOCK:
         from weibao.spares.services import write_off
 
         try:
-            write_off(warehouse=from_warehouse, part=part, actor=actor, quantity=1,
-                      serials=[serial_number] if part.is_serial else None,
-                      reason=str(_("Faulty, sent to repair: %(rma)s")) % {"rma": case.number})  # fmt: skip
+            write_off(
+                warehouse=from_warehouse,
+                part=part,
+                actor=actor,
+                quantity=1,
+                serials=[serial_number] if part.is_serial else None,
+                reason=str(_("Faulty, sent to repair: %(rma)s")) % {"rma": case.number},
+            )
         except ValidationError as exc:
             # Not on that shelf (an unknown serial, none left): the store's reason on the serial field; the whole
             # registration rolls back with it.
@@ -694,15 +870,27 @@ def rma_open(*, actor: User, source: str, fault: str, vendor: Vendor | None = No
     if workorder is not None:
         from weibao.workorders.services.steps import workorder_record_step
 
-        workorder_record_step(workorder=workorder, actor=actor, perm="rma.create", kind=EventKind.RMA_OPENED,
-                              data={"rma": case.number, "serial": serial_number},
-                              statuses=ALL_ORDER_STATUSES)  # fmt: skip
+        workorder_record_step(
+            workorder=workorder,
+            actor=actor,
+            perm="rma.create",
+            kind=EventKind.RMA_OPENED,
+            data={"rma": case.number, "serial": serial_number},
+            statuses=ALL_ORDER_STATUSES,
+        )
     return case
 
 
 @transaction.atomic
-def rma_check_warranty(*, case: RmaCase, actor: User, vendor_warranty_from: Any = None, vendor_warranty_until: Any,
-                       human_caused: bool | None = None, expected_version: int | None = None) -> RmaCase:  # fmt: skip
+def rma_check_warranty(
+    *,
+    case: RmaCase,
+    actor: User,
+    vendor_warranty_from: Any = None,
+    vendor_warranty_until: Any,
+    human_caused: bool | None = None,
+    expected_version: int | None = None,
+) -> RmaCase:
     """Correct the vendor-warranty dates (as the vendor's records give them) and decide again, before anything was
     sent or quoted."""
     _check_case_actor(actor, "rma.manage", case)
@@ -714,25 +902,47 @@ def rma_check_warranty(*, case: RmaCase, actor: User, vendor_warranty_from: Any 
         raise ValidationError({"vendor_warranty_until": _("The end lies before the start.")})
     locked = _lock(case)
     if locked.status != Status.REGISTERED:
-        raise TransitionNotAllowed(current=str(Status(locked.status).label), requested=str(RmaEventKind.DECIDED.label),
-                                   message=_("The warranty can be checked again only before the unit is sent or "
-                                             "the vendor is called."))  # fmt: skip
+        raise TransitionNotAllowed(
+            current=str(Status(locked.status).label),
+            requested=str(RmaEventKind.DECIDED.label),
+            message=_("The warranty can be checked again only before the unit is sent or the vendor is called."),
+        )
     _check_version(locked, expected_version)
     human = locked.human_caused if human_caused is None else bool(human_caused)
     vendor = Vendor.objects.get(pk=locked.vendor_id)
-    decision = decide(vendor_warranty_until=w_until, vendor_offers_onsite=vendor.offers_onsite_service,
-                      our_warranty_until=locked.our_warranty_until, customer_owned=locked.customer_id is not None,
-                      human_caused=human)  # fmt: skip
+    decision = decide(
+        vendor_warranty_until=w_until,
+        vendor_offers_onsite=vendor.offers_onsite_service,
+        our_warranty_until=locked.our_warranty_until,
+        customer_owned=locked.customer_id is not None,
+        human_caused=human,
+    )
     now = timezone.now()
     RmaCase.objects.filter(pk=locked.pk).update(
-        vendor_warranty_from=w_from, vendor_warranty_until=w_until, human_caused=human, route=decision.route,
-        vendor_repair_free=decision.vendor_repair_free, customer_pays=decision.customer_pays, decided_at=now,
-        decision_note=decision.reason, updated_at=now, version=F("version") + 1,
-    )  # fmt: skip
+        vendor_warranty_from=w_from,
+        vendor_warranty_until=w_until,
+        human_caused=human,
+        route=decision.route,
+        vendor_repair_free=decision.vendor_repair_free,
+        customer_pays=decision.customer_pays,
+        decided_at=now,
+        decision_note=decision.reason,
+        updated_at=now,
+        version=F("version") + 1,
+    )
     locked.refresh_from_db()
-    _event(locked, kind=RmaEventKind.DECIDED, actor=actor, body=decision.reason,
-           data={"route": decision.route, "vendor_warranty": decision.vendor_warranty,
-                 "vendor_warranty_until": w_until.isoformat(), "customer_pays": decision.customer_pays})  # fmt: skip
+    _event(
+        locked,
+        kind=RmaEventKind.DECIDED,
+        actor=actor,
+        body=decision.reason,
+        data={
+            "route": decision.route,
+            "vendor_warranty": decision.vendor_warranty,
+            "vendor_warranty_until": w_until.isoformat(),
+            "customer_pays": decision.customer_pays,
+        },
+    )
     return locked
 
 
@@ -745,36 +955,66 @@ def rma_request_visit(*, case: RmaCase, actor: User, note: str = "", expected_ve
 
     def check(locked: RmaCase) -> None:
         if locked.route != Route.VENDOR_VISIT:
-            raise TransitionNotAllowed(current=str(Status(locked.status).label),
-                                       requested=str(Status.VENDOR_VISIT.label),
-                                       message=_("The warranty check says: send the unit back (no vendor visit)."))  # fmt: skip
+            raise TransitionNotAllowed(
+                current=str(Status(locked.status).label),
+                requested=str(Status.VENDOR_VISIT.label),
+                message=_("The warranty check says: send the unit back (no vendor visit)."),
+            )
 
     now = timezone.now()
     with transaction.atomic():
-        return _move(case, actor=actor, perm="rma.manage", to=Status.VENDOR_VISIT, kind=RmaEventKind.VISIT_REQUESTED,
-                     body=note, changes={"visit_requested_at": now, "sent_to_vendor_at": now}, check=check,
-                     expected_version=expected_version)  # fmt: skip
+        return _move(
+            case,
+            actor=actor,
+            perm="rma.manage",
+            to=Status.VENDOR_VISIT,
+            kind=RmaEventKind.VISIT_REQUESTED,
+            body=note,
+            changes={"visit_requested_at": now, "sent_to_vendor_at": now},
+            check=check,
+            expected_version=expected_version,
+        )
 
 
-def rma_visit_done(*, case: RmaCase, actor: User, repaired: bool, report: str,
-                   expected_version: int | None = None) -> RmaCase:  # fmt: skip
+def rma_visit_done(
+    *, case: RmaCase, actor: User, repaired: bool, report: str, expected_version: int | None = None
+) -> RmaCase:
     """The vendor came. Repaired on site: the unit is back in service (returned). Not repaired: it is sent back
     after all — ready to ship when the customer pays nothing, else the fee quote is the next step."""
     report = _text(report, "repair_report", required=True, max_length=4000)
     now = timezone.now()
     with transaction.atomic():
         if repaired:
-            return _move(case, actor=actor, perm="rma.manage", to=Status.RETURNED, kind=RmaEventKind.VISIT_DONE,
-                         body=report, data={"repaired": True},
-                         changes={"visit_done_at": now, "repair_report": report,
-                                  "repair_outcome": RepairOutcome.REPAIRED, "returned_at": now,
-                                  "return_to": ReturnTo.CUSTOMER if case.customer_id else ReturnTo.STOCK},
-                         expected_version=expected_version)  # fmt: skip
+            return _move(
+                case,
+                actor=actor,
+                perm="rma.manage",
+                to=Status.RETURNED,
+                kind=RmaEventKind.VISIT_DONE,
+                body=report,
+                data={"repaired": True},
+                changes={
+                    "visit_done_at": now,
+                    "repair_report": report,
+                    "repair_outcome": RepairOutcome.REPAIRED,
+                    "returned_at": now,
+                    "return_to": ReturnTo.CUSTOMER if case.customer_id else ReturnTo.STOCK,
+                },
+                expected_version=expected_version,
+            )
         changes = {"visit_done_at": now, "repair_report": report, "route": Route.SEND_BACK}
         if not case.customer_pays:
-            return _move(case, actor=actor, perm="rma.manage", to=Status.READY_TO_SHIP, kind=RmaEventKind.VISIT_DONE,
-                         body=report, data={"repaired": False}, changes=changes,
-                         expected_version=expected_version)  # fmt: skip
+            return _move(
+                case,
+                actor=actor,
+                perm="rma.manage",
+                to=Status.READY_TO_SHIP,
+                kind=RmaEventKind.VISIT_DONE,
+                body=report,
+                data={"repaired": False},
+                changes=changes,
+                expected_version=expected_version,
+            )
         # A paying customer: the visit is recorded; quoting the fee moves the case on.
         _check_case_actor(actor, "rma.manage", case)
         locked = _lock(case)
@@ -801,14 +1041,29 @@ def _fee_amounts(repair, shipping_out, shipping_back, other, tax_rate) -> dict[s
         lambda: clean_tax_rate(tax_rate),
     )
     totals = price_totals([repair, s_out, s_back, other], rate_value, field="repair")
-    return {"repair": repair, "shipping_out": s_out, "shipping_back": s_back, "other": other, "tax_rate": rate_value,
-            **totals}  # fmt: skip
+    return {
+        "repair": repair,
+        "shipping_out": s_out,
+        "shipping_back": s_back,
+        "other": other,
+        "tax_rate": rate_value,
+        **totals,
+    }
 
 
 @transaction.atomic
-def rma_fee_quote(*, case: RmaCase, actor: User, repair: Any, shipping_out: Any, shipping_back: Any,
-                  other: Any = None, tax_rate: Any = None, note: str = "",
-                  expected_version: int | None = None) -> RmaFee:  # fmt: skip
+def rma_fee_quote(
+    *,
+    case: RmaCase,
+    actor: User,
+    repair: Any,
+    shipping_out: Any,
+    shipping_back: Any,
+    other: Any = None,
+    tax_rate: Any = None,
+    note: str = "",
+    expected_version: int | None = None,
+) -> RmaFee:
     """Quote the repair fee INCLUDING shipping both ways (维修费用含运费) to the customer, who confirms it before the
     unit ships. A changed fee is a new version; the earlier one is kept as superseded."""
     _check_case_actor(actor, "rma.manage", case)
@@ -816,8 +1071,11 @@ def rma_fee_quote(*, case: RmaCase, actor: User, repair: Any, shipping_out: Any,
     note = _text(note, "note", max_length=2000)
     locked = _lock(case)
     if not locked.customer_pays:
-        raise TransitionNotAllowed(current=str(Status(locked.status).label), requested=str(RmaEventKind.FEE_QUOTED.label),
-                                   message=_("The customer pays nothing for this repair: send the unit without a fee."))  # fmt: skip
+        raise TransitionNotAllowed(
+            current=str(Status(locked.status).label),
+            requested=str(RmaEventKind.FEE_QUOTED.label),
+            message=_("The customer pays nothing for this repair: send the unit without a fee."),
+        )
     if Status.AWAITING_FEE not in TRANSITIONS[locked.status]:
         raise TransitionNotAllowed(current=str(Status(locked.status).label), requested=str(Status.AWAITING_FEE.label))
     _check_version(locked, expected_version)
@@ -828,31 +1086,53 @@ def rma_fee_quote(*, case: RmaCase, actor: User, repair: Any, shipping_out: Any,
         RmaFee.objects.filter(pk=current.pk).update(status=FeeStatus.SUPERSEDED, updated_at=timezone.now())
     fee = RmaFee.objects.create(case=locked, revision=revision, note=note, created_by=actor, **amounts)
     old = locked.status
-    RmaCase.objects.filter(pk=locked.pk).update(status=Status.AWAITING_FEE, route=Route.SEND_BACK,
-                                                version=F("version") + 1, updated_at=timezone.now())  # fmt: skip
+    RmaCase.objects.filter(pk=locked.pk).update(
+        status=Status.AWAITING_FEE, route=Route.SEND_BACK, version=F("version") + 1, updated_at=timezone.now()
+    )
     locked.refresh_from_db()
-    _event(locked, kind=RmaEventKind.FEE_QUOTED, actor=actor, old=old, new=Status.AWAITING_FEE, body=note,
-           data={"fee": fee.pk, "revision": revision, "total": str(fee.total),
-                 "shipping": str(fee.shipping)})  # fmt: skip
+    _event(
+        locked,
+        kind=RmaEventKind.FEE_QUOTED,
+        actor=actor,
+        old=old,
+        new=Status.AWAITING_FEE,
+        body=note,
+        data={"fee": fee.pk, "revision": revision, "total": str(fee.total), "shipping": str(fee.shipping)},
+    )
     return fee
 
 
 def _fee_answer(*, fee: RmaFee, actor: User | None, approve: bool, via: str, name: str, reason: str) -> RmaFee:
     locked_fee = RmaFee.objects.select_for_update().get(pk=fee.pk)
     case = _lock(locked_fee.case)
-    wanted = answer_wanted(locked_fee, approve=approve, open_too=case.status == Status.AWAITING_FEE,
-                           message=_("This fee was already answered or replaced by a newer version."))  # fmt: skip
+    wanted = answer_wanted(
+        locked_fee,
+        approve=approve,
+        open_too=case.status == Status.AWAITING_FEE,
+        message=_("This fee was already answered or replaced by a newer version."),
+    )
     if wanted is None:
         return locked_fee  # the same answer twice: one approval recorded
     locked_fee = answer_store(locked_fee, wanted=wanted, actor=actor, via=via, name=name, reason=reason)
     now = timezone.now()
-    data = {"fee": locked_fee.pk, "revision": locked_fee.revision, "total": str(locked_fee.total), "via": via,
-            "name": name}  # fmt: skip
+    data = {
+        "fee": locked_fee.pk,
+        "revision": locked_fee.revision,
+        "total": str(locked_fee.total),
+        "via": via,
+        "name": name,
+    }
     if approve:
-        RmaCase.objects.filter(pk=case.pk).update(status=Status.READY_TO_SHIP, version=F("version") + 1,
-                                                  updated_at=now)  # fmt: skip
-        _event(case, kind=RmaEventKind.FEE_APPROVED, actor=actor, old=case.status, new=Status.READY_TO_SHIP,
-               body=reason, data=data)  # fmt: skip
+        RmaCase.objects.filter(pk=case.pk).update(status=Status.READY_TO_SHIP, version=F("version") + 1, updated_at=now)
+        _event(
+            case,
+            kind=RmaEventKind.FEE_APPROVED,
+            actor=actor,
+            old=case.status,
+            new=Status.READY_TO_SHIP,
+            body=reason,
+            data=data,
+        )
     else:
         RmaCase.objects.filter(pk=case.pk).update(version=F("version") + 1, updated_at=now)
         _event(case, kind=RmaEventKind.FEE_REFUSED, actor=actor, body=reason, data=data)
@@ -878,11 +1158,18 @@ def rma_fee_link_create(*, fee: RmaFee, actor: User, channel: str, sent_to: str)
     channel, sent_to = link_recipient(channel, sent_to)
     locked = RmaFee.objects.select_for_update().get(pk=fee.pk)
     if locked.status != FeeStatus.PENDING:
-        raise TransitionNotAllowed(current=str(locked.get_status_display()), requested=str(RmaEventKind.FEE_LINK_SENT.label),
-                                   message=_("Only a fee waiting for the customer can be sent."))  # fmt: skip
+        raise TransitionNotAllowed(
+            current=str(locked.get_status_display()),
+            requested=str(RmaEventKind.FEE_LINK_SENT.label),
+            message=_("Only a fee waiting for the customer can be sent."),
+        )
     link, tokens = answer_link_create(purpose=FEE_LINK_PURPOSE, document=locked, channel=channel, sent_to=sent_to)
-    _event(locked.case, kind=RmaEventKind.FEE_LINK_SENT, actor=actor,
-           data={"fee": locked.pk, "channel": channel, "to": sent_to, "link": link.pk})  # fmt: skip
+    _event(
+        locked.case,
+        kind=RmaEventKind.FEE_LINK_SENT,
+        actor=actor,
+        data={"fee": locked.pk, "channel": channel, "to": sent_to, "link": link.pk},
+    )
     return tokens
 
 
@@ -897,9 +1184,18 @@ def rma_fee_answer_by_link(*, token: str, name: str, reason: str = "") -> RmaFee
 
     name = _text(name, "name", required=True, max_length=100)
     reason = _text(reason, "reason", max_length=2000)
-    return answer_by_link(token=token, purpose=FEE_LINK_PURPOSE, answer=lambda pk, approve: _fee_answer(
-        fee=RmaFee.objects.get(pk=pk), actor=system_user(), approve=approve, via=AnswerChannel.LINK, name=name,
-        reason=reason))  # fmt: skip
+    return answer_by_link(
+        token=token,
+        purpose=FEE_LINK_PURPOSE,
+        answer=lambda pk, approve: _fee_answer(
+            fee=RmaFee.objects.get(pk=pk),
+            actor=system_user(),
+            approve=approve,
+            via=AnswerChannel.LINK,
+            name=name,
+            reason=reason,
+        ),
+    )
 
 
 def rma_send_back(*, case: RmaCase, actor: User, expected_version: int | None = None) -> RmaCase:
@@ -907,14 +1203,26 @@ def rma_send_back(*, case: RmaCase, actor: User, expected_version: int | None = 
 
     def check(locked: RmaCase) -> None:
         if locked.customer_pays:
-            raise TransitionNotAllowed(current=str(Status(locked.status).label), requested=str(Status.READY_TO_SHIP.label),
-                                       message=_("The customer pays for this repair: quote the fee, shipping "
-                                                 "included, and wait for the approval."))  # fmt: skip
+            raise TransitionNotAllowed(
+                current=str(Status(locked.status).label),
+                requested=str(Status.READY_TO_SHIP.label),
+                message=_(
+                    "The customer pays for this repair: quote the fee, shipping included, and wait for the approval."
+                ),
+            )
 
     with transaction.atomic():
-        return _move(case, actor=actor, perm="rma.manage", to=Status.READY_TO_SHIP, kind=RmaEventKind.DECIDED,
-                     body=str(_("Send back without a customer fee.")), changes={"route": Route.SEND_BACK},
-                     check=check, expected_version=expected_version)  # fmt: skip
+        return _move(
+            case,
+            actor=actor,
+            perm="rma.manage",
+            to=Status.READY_TO_SHIP,
+            kind=RmaEventKind.DECIDED,
+            body=str(_("Send back without a customer fee.")),
+            changes={"route": Route.SEND_BACK},
+            check=check,
+            expected_version=expected_version,
+        )
 
 
 def _fee_gate(locked: RmaCase) -> None:
@@ -923,14 +1231,24 @@ def _fee_gate(locked: RmaCase) -> None:
         return
     approved = RmaFee.objects.filter(case=locked, status=FeeStatus.APPROVED).exists()
     if not approved:
-        raise TransitionNotAllowed(current=str(Status(locked.status).label), requested=str(Status.SHIPPED_OUT.label),
-                                   message=_("The customer has not approved the repair fee (shipping included): "
-                                             "the unit cannot be sent yet."))  # fmt: skip
+        raise TransitionNotAllowed(
+            current=str(Status(locked.status).label),
+            requested=str(Status.SHIPPED_OUT.label),
+            message=_("The customer has not approved the repair fee (shipping included): the unit cannot be sent yet."),
+        )
 
 
 @transaction.atomic
-def rma_ship_out(*, case: RmaCase, actor: User, carrier: str, waybill: str, shipped_on: Any = None,
-                 address: str = "", expected_version: int | None = None) -> RmaCase:  # fmt: skip
+def rma_ship_out(
+    *,
+    case: RmaCase,
+    actor: User,
+    carrier: str,
+    waybill: str,
+    shipped_on: Any = None,
+    address: str = "",
+    expected_version: int | None = None,
+) -> RmaCase:
     """The unit leaves for the vendor's RMA address with a carrier and waybill number; the ageing clock "with the
     vendor" starts. Refused before the customer approved the fee."""
     (carrier, number), shipped_on, address = _collect(
@@ -946,30 +1264,63 @@ def rma_ship_out(*, case: RmaCase, actor: User, carrier: str, waybill: str, ship
         raise ValidationError({"waybill": _("This waybill number is already recorded on another shipment.")})
     address = address or Vendor.objects.get(pk=locked.vendor_id).rma_address
     now = timezone.now()
-    case = _move(locked, actor=actor, perm="rma.manage", to=Status.SHIPPED_OUT, kind=RmaEventKind.SHIPPED_OUT,
-                 data={"carrier": carrier, "waybill": number, "shipped_on": shipped_on.isoformat()},
-                 changes={"sent_to_vendor_at": now}, check=_fee_gate, expected_version=expected_version)  # fmt: skip
-    RmaShipment.objects.create(case=case, direction=Direction.OUT, carrier=carrier, waybill=number,
-                               shipped_on=shipped_on, address=address, recorded_by=actor)  # fmt: skip
+    case = _move(
+        locked,
+        actor=actor,
+        perm="rma.manage",
+        to=Status.SHIPPED_OUT,
+        kind=RmaEventKind.SHIPPED_OUT,
+        data={"carrier": carrier, "waybill": number, "shipped_on": shipped_on.isoformat()},
+        changes={"sent_to_vendor_at": now},
+        check=_fee_gate,
+        expected_version=expected_version,
+    )
+    RmaShipment.objects.create(
+        case=case,
+        direction=Direction.OUT,
+        carrier=carrier,
+        waybill=number,
+        shipped_on=shipped_on,
+        address=address,
+        recorded_by=actor,
+    )
     _device_status(case.device_id, DeviceStatus.IN_REPAIR, actor, case.number)
     return case
 
 
-def rma_vendor_received(*, case: RmaCase, actor: User, vendor_rma_number: str = "",
-                        expected_version: int | None = None) -> RmaCase:  # fmt: skip
+def rma_vendor_received(
+    *, case: RmaCase, actor: User, vendor_rma_number: str = "", expected_version: int | None = None
+) -> RmaCase:
     """The vendor has the unit (its own RMA number, if it gives one): in repair."""
     number = _text(vendor_rma_number, "vendor_rma_number", max_length=60)
     changes = {"vendor_rma_number": number} if number else {}
     with transaction.atomic():
-        return _move(case, actor=actor, perm="rma.vendor_repair", to=Status.IN_REPAIR,
-                     kind=RmaEventKind.VENDOR_RECEIVED, data={"vendor_rma_number": number}, changes=changes,
-                     expected_version=expected_version)  # fmt: skip
+        return _move(
+            case,
+            actor=actor,
+            perm="rma.vendor_repair",
+            to=Status.IN_REPAIR,
+            kind=RmaEventKind.VENDOR_RECEIVED,
+            data={"vendor_rma_number": number},
+            changes=changes,
+            expected_version=expected_version,
+        )
 
 
 @transaction.atomic
-def rma_ship_back(*, case: RmaCase, actor: User, outcome: str, report: str, carrier: str, waybill: str,
-                  shipped_on: Any = None, returned_serial: str = "", vendor_cost: Any = None,
-                  expected_version: int | None = None) -> RmaCase:  # fmt: skip
+def rma_ship_back(
+    *,
+    case: RmaCase,
+    actor: User,
+    outcome: str,
+    report: str,
+    carrier: str,
+    waybill: str,
+    shipped_on: Any = None,
+    returned_serial: str = "",
+    vendor_cost: Any = None,
+    expected_version: int | None = None,
+) -> RmaCase:
     """The vendor's repair report and the unit on its way back (the vendor's users or our staff). What the vendor
     charged us is ours to record (never the vendor's side of the form)."""
     outcome = "" if outcome is None else str(outcome)
@@ -991,12 +1342,20 @@ def rma_ship_back(*, case: RmaCase, actor: User, outcome: str, report: str, carr
     changes = {"repair_outcome": outcome, "repair_report": report, "returned_serial": returned_serial}
     if cost is not None:
         changes["vendor_cost"] = cost
-    case = _move(case, actor=actor, perm="rma.vendor_repair", to=Status.SHIPPED_BACK, kind=RmaEventKind.SHIPPED_BACK,
-                 body=report, data={"carrier": carrier, "waybill": number, "outcome": outcome,
-                                    "returned_serial": returned_serial},
-                 changes=changes, expected_version=expected_version)  # fmt: skip
-    RmaShipment.objects.create(case=case, direction=Direction.BACK, carrier=carrier, waybill=number,
-                               shipped_on=shipped_on, recorded_by=actor)  # fmt: skip
+    case = _move(
+        case,
+        actor=actor,
+        perm="rma.vendor_repair",
+        to=Status.SHIPPED_BACK,
+        kind=RmaEventKind.SHIPPED_BACK,
+        body=report,
+        data={"carrier": carrier, "waybill": number, "outcome": outcome, "returned_serial": returned_serial},
+        changes=changes,
+        expected_version=expected_version,
+    )
+    RmaShipment.objects.create(
+        case=case, direction=Direction.BACK, carrier=carrier, waybill=number, shipped_on=shipped_on, recorded_by=actor
+    )
     return case
 
 
@@ -1004,12 +1363,28 @@ def rma_receive(*, case: RmaCase, actor: User, note: str = "", expected_version:
     """The unit is back with us (checked on arrival)."""
     note = _text(note, "note", max_length=2000)
     with transaction.atomic():
-        return _move(case, actor=actor, perm="rma.manage", to=Status.RECEIVED, kind=RmaEventKind.RECEIVED, body=note,
-                     changes={"received_at": timezone.now()}, expected_version=expected_version)  # fmt: skip
+        return _move(
+            case,
+            actor=actor,
+            perm="rma.manage",
+            to=Status.RECEIVED,
+            kind=RmaEventKind.RECEIVED,
+            body=note,
+            changes={"received_at": timezone.now()},
+            expected_version=expected_version,
+        )
 
 
-def rma_return(*, case: RmaCase, actor: User, to: str, warehouse=None, part=None, note: str = "",
-               expected_version: int | None = None) -> RmaCase:  # fmt: skip
+def rma_return(
+    *,
+    case: RmaCase,
+    actor: User,
+    to: str,
+    warehouse=None,
+    part=None,
+    note: str = "",
+    expected_version: int | None = None,
+) -> RmaCase:
     """The repaired unit goes back to the customer (its device is in service again) or into our stock through the
     spare-parts store (`spares.services.receive_repaired`: a ledger row, the serial back on the shelf) — a unit that
     was swapped out on an order, or came from stock."""
@@ -1030,11 +1405,22 @@ def rma_return(*, case: RmaCase, actor: User, to: str, warehouse=None, part=None
     if case.repair_outcome == RepairOutcome.UNREPAIRABLE and to == ReturnTo.STOCK:
         raise ValidationError({"return_to": _("An unrepairable unit cannot go back into stock as a spare.")})
     with transaction.atomic():
-        case = _move(case, actor=actor, perm="rma.manage", to=Status.RETURNED, kind=RmaEventKind.RETURNED, body=note,
-                     data={"to": to, "warehouse": str(warehouse) if warehouse else ""},
-                     changes={"return_to": to, "return_warehouse": warehouse if to == ReturnTo.STOCK else None,
-                              "part": part, "returned_at": timezone.now()},
-                     expected_version=expected_version)  # fmt: skip
+        case = _move(
+            case,
+            actor=actor,
+            perm="rma.manage",
+            to=Status.RETURNED,
+            kind=RmaEventKind.RETURNED,
+            body=note,
+            data={"to": to, "warehouse": str(warehouse) if warehouse else ""},
+            changes={
+                "return_to": to,
+                "return_warehouse": warehouse if to == ReturnTo.STOCK else None,
+                "part": part,
+                "returned_at": timezone.now(),
+            },
+            expected_version=expected_version,
+        )
         if to == ReturnTo.CUSTOMER:
             _device_status(case.device_id, DeviceStatus.IN_SERVICE, actor, case.number)
         else:
@@ -1044,16 +1430,31 @@ def rma_return(*, case: RmaCase, actor: User, to: str, warehouse=None, part=None
 
             serial = (case.returned_serial or case.serial_number) if part.is_serial else ""
             try:
-                receive_repaired(warehouse=warehouse, part=part, actor=actor, serial=serial, quantity=1,
-                                 reference=case.number, note=note)  # fmt: skip
+                receive_repaired(
+                    warehouse=warehouse,
+                    part=part,
+                    actor=actor,
+                    serial=serial,
+                    quantity=1,
+                    reference=case.number,
+                    note=note,
+                )
             except ValidationError as exc:
                 raise ValidationError({"warehouse_id": exc.messages}) from None
     return case
 
 
 @transaction.atomic
-def rma_collect(*, case: RmaCase, actor: User, invoice_number: str, paid_on: Any, paid_amount: Any = None,
-                invoiced_on: Any = None, expected_version: int | None = None) -> RmaCase:  # fmt: skip
+def rma_collect(
+    *,
+    case: RmaCase,
+    actor: User,
+    invoice_number: str,
+    paid_on: Any,
+    paid_amount: Any = None,
+    invoiced_on: Any = None,
+    expected_version: int | None = None,
+) -> RmaCase:
     """The commercial department records the fee collected (收回费用): invoice number and paid date."""
     _check_case_actor(actor, "rma.collect", case)
     invoice_number, invoiced_on, paid_on, amount = _collect(
@@ -1066,20 +1467,32 @@ def rma_collect(*, case: RmaCase, actor: User, invoice_number: str, paid_on: Any
     _check_version(locked, expected_version)
     fee = RmaFee.objects.filter(case=locked, status=FeeStatus.APPROVED).first()
     if not locked.customer_pays or fee is None:
-        raise TransitionNotAllowed(current=str(Status(locked.status).label), requested=str(RmaEventKind.FEE_COLLECTED.label),
-                                   message=_("There is no approved fee to collect on this case."))  # fmt: skip
+        raise TransitionNotAllowed(
+            current=str(Status(locked.status).label),
+            requested=str(RmaEventKind.FEE_COLLECTED.label),
+            message=_("There is no approved fee to collect on this case."),
+        )
     if locked.status in (Status.CANCELLED, Status.CLOSED):
         raise TransitionNotAllowed(
             current=str(Status(locked.status).label), requested=str(RmaEventKind.FEE_COLLECTED.label)
         )
     amount = fee.total if amount is None else amount
     now = timezone.now()
-    RmaCase.objects.filter(pk=locked.pk).update(invoice_number=invoice_number, invoiced_on=invoiced_on,
-                                                paid_on=paid_on, paid_amount=amount, updated_at=now,
-                                                version=F("version") + 1)  # fmt: skip
+    RmaCase.objects.filter(pk=locked.pk).update(
+        invoice_number=invoice_number,
+        invoiced_on=invoiced_on,
+        paid_on=paid_on,
+        paid_amount=amount,
+        updated_at=now,
+        version=F("version") + 1,
+    )
     locked.refresh_from_db()
-    _event(locked, kind=RmaEventKind.FEE_COLLECTED, actor=actor,
-           data={"invoice": invoice_number, "paid_on": paid_on.isoformat(), "amount": str(amount)})  # fmt: skip
+    _event(
+        locked,
+        kind=RmaEventKind.FEE_COLLECTED,
+        actor=actor,
+        data={"invoice": invoice_number, "paid_on": paid_on.isoformat(), "amount": str(amount)},
+    )
     return locked
 
 
@@ -1088,24 +1501,45 @@ def rma_close(*, case: RmaCase, actor: User, note: str = "", expected_version: i
     note = _text(note, "note", max_length=2000)
 
     def check(locked: RmaCase) -> None:
-        if locked.customer_pays and locked.paid_on is None and RmaFee.objects.filter(
-                case=locked, status=FeeStatus.APPROVED).exists():  # fmt: skip
-            raise TransitionNotAllowed(current=str(Status(locked.status).label), requested=str(Status.CLOSED.label),
-                                       message=_("Record the fee collection (invoice number, paid date) first."))  # fmt: skip
+        if (
+            locked.customer_pays
+            and locked.paid_on is None
+            and RmaFee.objects.filter(case=locked, status=FeeStatus.APPROVED).exists()
+        ):
+            raise TransitionNotAllowed(
+                current=str(Status(locked.status).label),
+                requested=str(Status.CLOSED.label),
+                message=_("Record the fee collection (invoice number, paid date) first."),
+            )
 
     with transaction.atomic():
-        return _move(case, actor=actor, perm="rma.manage", to=Status.CLOSED, kind=RmaEventKind.CLOSED, body=note,
-                     changes={"closed_at": timezone.now()}, check=check,
-                     expected_version=expected_version)  # fmt: skip
+        return _move(
+            case,
+            actor=actor,
+            perm="rma.manage",
+            to=Status.CLOSED,
+            kind=RmaEventKind.CLOSED,
+            body=note,
+            changes={"closed_at": timezone.now()},
+            check=check,
+            expected_version=expected_version,
+        )
 
 
 def rma_cancel(*, case: RmaCase, actor: User, reason: str, expected_version: int | None = None) -> RmaCase:
     """Not repaired after all (the customer refused the fee, the unit is scrapped): before it was sent."""
     reason = _text(reason, "cancel_reason", required=True, max_length=2000)
     with transaction.atomic():
-        return _move(case, actor=actor, perm="rma.manage", to=Status.CANCELLED, kind=RmaEventKind.CANCELLED,
-                     body=reason, changes={"cancel_reason": reason, "closed_at": timezone.now()},
-                     expected_version=expected_version)  # fmt: skip
+        return _move(
+            case,
+            actor=actor,
+            perm="rma.manage",
+            to=Status.CANCELLED,
+            kind=RmaEventKind.CANCELLED,
+            body=reason,
+            changes={"cancel_reason": reason, "closed_at": timezone.now()},
+            expected_version=expected_version,
+        )
 
 
 @transaction.atomic

@@ -36,9 +36,18 @@ QUEUE_LABELS = [
 
 
 # Service field names that the forms call differently (ids in the API, shorter labels on the page).
-FIELD_ALIASES = {"return_to": "to", "repair_report": "report", "part_id": "part", "warehouse_id": "warehouse",
-                 "from_warehouse_id": "from_warehouse", "customer_id": "customer", "vendor_id": "vendor",
-                 "replacement_id": "replacement", "close_note": "note", "cancel_reason": "reason"}  # fmt: skip
+FIELD_ALIASES = {
+    "return_to": "to",
+    "repair_report": "report",
+    "part_id": "part",
+    "warehouse_id": "warehouse",
+    "from_warehouse_id": "from_warehouse",
+    "customer_id": "customer",
+    "vendor_id": "vendor",
+    "replacement_id": "replacement",
+    "close_note": "note",
+    "cancel_reason": "reason",
+}
 
 
 def _add_errors(form, exc: ValidationError) -> None:
@@ -66,10 +75,20 @@ def case_list(request: HttpRequest) -> HttpResponse:
     cases = selectors.rma_list(user=request.user, queue=queue, q=q, overdue=overdue)
     counts = selectors.rma_counts(user=request.user)
     tabs = [(key, label, counts.get(key)) for key, label in QUEUE_LABELS]
-    return render(request, "rma/case_list.html", {
-        "cases": cases, "queue": queue, "tabs": tabs, "overdue": overdue, "q": q, "counts": counts,
-        "limit_days": AGEING_LIMIT_DAYS, "can_create": has_perm(request.user, "rma.create") and request.user.is_internal,
-    })  # fmt: skip
+    return render(
+        request,
+        "rma/case_list.html",
+        {
+            "cases": cases,
+            "queue": queue,
+            "tabs": tabs,
+            "overdue": overdue,
+            "q": q,
+            "counts": counts,
+            "limit_days": AGEING_LIMIT_DAYS,
+            "can_create": has_perm(request.user, "rma.create") and request.user.is_internal,
+        },
+    )
 
 
 @login_required
@@ -99,9 +118,15 @@ def _case_forms(view, data=None, bound: str = "") -> dict:
     case = view.case
     version = {"version": case.version}
     makers: dict[str, Callable] = {
-        "check_warranty": lambda d: f.WarrantyForm(d, initial={**version, "vendor_warranty_from": case.vendor_warranty_from,
-                                                               "vendor_warranty_until": case.vendor_warranty_until,
-                                                               "human_caused": case.human_caused}),
+        "check_warranty": lambda d: f.WarrantyForm(
+            d,
+            initial={
+                **version,
+                "vendor_warranty_from": case.vendor_warranty_from,
+                "vendor_warranty_until": case.vendor_warranty_until,
+                "human_caused": case.human_caused,
+            },
+        ),
         "request_visit": lambda d: f.NoteForm(d, initial=version),
         "visit_done": lambda d: f.VisitDoneForm(d, initial=version),
         "send_back": lambda d: f.NoteForm(d, initial=version),
@@ -112,23 +137,36 @@ def _case_forms(view, data=None, bound: str = "") -> dict:
         "vendor_received": lambda d: f.VendorReceivedForm(d, initial=version),
         "ship_back": lambda d: f.ShipBackForm(d, initial=version, show_costs=view.show_costs),
         "receive": lambda d: f.NoteForm(d, initial=version),
-        "return": lambda d: f.ReturnForm(d, initial={**version, "part": case.part_id,
-                                                     "to": "customer" if case.customer_id else "stock"}),
+        "return": lambda d: f.ReturnForm(
+            d, initial={**version, "part": case.part_id, "to": "customer" if case.customer_id else "stock"}
+        ),
         "collect": lambda d: f.CollectForm(d, initial=version),
         "close": lambda d: f.NoteForm(d, initial=version),
         "cancel": lambda d: f.CancelForm(d, initial=version),
-    }  # fmt: skip
+    }
     return {name: makers[name](data if name == bound else None) for name in sorted(view.actions) if name in makers}
 
 
-def _detail(request: HttpRequest, case, *, data=None, bound: str = "", error: str = "", status: int = 200,
-            link_urls: dict | None = None) -> HttpResponse:  # fmt: skip
+def _detail(
+    request: HttpRequest,
+    case,
+    *,
+    data=None,
+    bound: str = "",
+    error: str = "",
+    status: int = 200,
+    link_urls: dict | None = None,
+) -> HttpResponse:
     view = selectors.rma_case_view(case=case, user=request.user)
     forms = _case_forms(view, data, bound)
     if bound and bound in forms and data is not None:
         forms[bound].is_valid()  # show the form's own errors
-    return render(request, "rma/case_detail.html", {"view": view, "case": view.case, "forms": forms, "error": error,
-                                                    "link_urls": link_urls}, status=status)  # fmt: skip
+    return render(
+        request,
+        "rma/case_detail.html",
+        {"view": view, "case": view.case, "forms": forms, "error": error, "link_urls": link_urls},
+        status=status,
+    )
 
 
 @login_required
@@ -146,40 +184,115 @@ def _current_fee(case) -> RmaFee:
 
 # action -> (form maker taking POST data, service call taking (request, case, cleaned_data))
 ACTIONS: dict[str, tuple[Callable, Callable]] = {
-    "check_warranty": (f.WarrantyForm, lambda r, c, d: svc.rma_check_warranty(
-        case=c, actor=r.user, vendor_warranty_from=d["vendor_warranty_from"],
-        vendor_warranty_until=d["vendor_warranty_until"], human_caused=d["human_caused"], expected_version=_v(d))),
-    "request_visit": (f.NoteForm, lambda r, c, d: svc.rma_request_visit(case=c, actor=r.user, note=d["note"],
-                                                                         expected_version=_v(d))),
-    "visit_done": (f.VisitDoneForm, lambda r, c, d: svc.rma_visit_done(case=c, actor=r.user, repaired=d["repaired"],
-                                                                        report=d["report"], expected_version=_v(d))),
+    "check_warranty": (
+        f.WarrantyForm,
+        lambda r, c, d: svc.rma_check_warranty(
+            case=c,
+            actor=r.user,
+            vendor_warranty_from=d["vendor_warranty_from"],
+            vendor_warranty_until=d["vendor_warranty_until"],
+            human_caused=d["human_caused"],
+            expected_version=_v(d),
+        ),
+    ),
+    "request_visit": (
+        f.NoteForm,
+        lambda r, c, d: svc.rma_request_visit(case=c, actor=r.user, note=d["note"], expected_version=_v(d)),
+    ),
+    "visit_done": (
+        f.VisitDoneForm,
+        lambda r, c, d: svc.rma_visit_done(
+            case=c, actor=r.user, repaired=d["repaired"], report=d["report"], expected_version=_v(d)
+        ),
+    ),
     "send_back": (f.NoteForm, lambda r, c, d: svc.rma_send_back(case=c, actor=r.user, expected_version=_v(d))),
-    "fee_quote": (f.FeeForm, lambda r, c, d: svc.rma_fee_quote(
-        case=c, actor=r.user, repair=d["repair"], shipping_out=d["shipping_out"], shipping_back=d["shipping_back"],
-        other=d["other"], tax_rate=d["tax_rate"], note=d["note"], expected_version=_v(d))),
-    "fee_answer": (f.FeeAnswerForm, lambda r, c, d: svc.rma_fee_answer(fee=_current_fee(c), actor=r.user,
-                                                                        approve=d["approve"], name=d["name"],
-                                                                        reason=d["reason"])),
-    "ship_out": (f.ShipForm, lambda r, c, d: svc.rma_ship_out(
-        case=c, actor=r.user, carrier=d["carrier"], waybill=d["waybill"], shipped_on=d["shipped_on"],
-        address=d["address"], expected_version=_v(d))),
-    "vendor_received": (f.VendorReceivedForm, lambda r, c, d: svc.rma_vendor_received(
-        case=c, actor=r.user, vendor_rma_number=d["vendor_rma_number"], expected_version=_v(d))),
-    "ship_back": (f.ShipBackForm, lambda r, c, d: svc.rma_ship_back(
-        case=c, actor=r.user, outcome=d["outcome"], report=d["report"], carrier=d["carrier"], waybill=d["waybill"],
-        shipped_on=d["shipped_on"], returned_serial=d["returned_serial"], vendor_cost=d.get("vendor_cost"),
-        expected_version=_v(d))),
-    "receive": (f.NoteForm, lambda r, c, d: svc.rma_receive(case=c, actor=r.user, note=d["note"],
-                                                             expected_version=_v(d))),
-    "return": (f.ReturnForm, lambda r, c, d: svc.rma_return(case=c, actor=r.user, to=d["to"], warehouse=d["warehouse"],
-                                                             part=d["part"], note=d["note"], expected_version=_v(d))),
-    "collect": (f.CollectForm, lambda r, c, d: svc.rma_collect(
-        case=c, actor=r.user, invoice_number=d["invoice_number"], invoiced_on=d["invoiced_on"], paid_on=d["paid_on"],
-        paid_amount=d["paid_amount"], expected_version=_v(d))),
+    "fee_quote": (
+        f.FeeForm,
+        lambda r, c, d: svc.rma_fee_quote(
+            case=c,
+            actor=r.user,
+            repair=d["repair"],
+            shipping_out=d["shipping_out"],
+            shipping_back=d["shipping_back"],
+            other=d["other"],
+            tax_rate=d["tax_rate"],
+            note=d["note"],
+            expected_version=_v(d),
+        ),
+    ),
+    "fee_answer": (
+        f.FeeAnswerForm,
+        lambda r, c, d: svc.rma_fee_answer(
+            fee=_current_fee(c), actor=r.user, approve=d["approve"], name=d["name"], reason=d["reason"]
+        ),
+    ),
+    "ship_out": (
+        f.ShipForm,
+        lambda r, c, d: svc.rma_ship_out(
+            case=c,
+            actor=r.user,
+            carrier=d["carrier"],
+            waybill=d["waybill"],
+            shipped_on=d["shipped_on"],
+            address=d["address"],
+            expected_version=_v(d),
+        ),
+    ),
+    "vendor_received": (
+        f.VendorReceivedForm,
+        lambda r, c, d: svc.rma_vendor_received(
+            case=c, actor=r.user, vendor_rma_number=d["vendor_rma_number"], expected_version=_v(d)
+        ),
+    ),
+    "ship_back": (
+        f.ShipBackForm,
+        lambda r, c, d: svc.rma_ship_back(
+            case=c,
+            actor=r.user,
+            outcome=d["outcome"],
+            report=d["report"],
+            carrier=d["carrier"],
+            waybill=d["waybill"],
+            shipped_on=d["shipped_on"],
+            returned_serial=d["returned_serial"],
+            vendor_cost=d.get("vendor_cost"),
+            expected_version=_v(d),
+        ),
+    ),
+    "receive": (
+        f.NoteForm,
+        lambda r, c, d: svc.rma_receive(case=c, actor=r.user, note=d["note"], expected_version=_v(d)),
+    ),
+    "return": (
+        f.ReturnForm,
+        lambda r, c, d: svc.rma_return(
+            case=c,
+            actor=r.user,
+            to=d["to"],
+            warehouse=d["warehouse"],
+            part=d["part"],
+            note=d["note"],
+            expected_version=_v(d),
+        ),
+    ),
+    "collect": (
+        f.CollectForm,
+        lambda r, c, d: svc.rma_collect(
+            case=c,
+            actor=r.user,
+            invoice_number=d["invoice_number"],
+            invoiced_on=d["invoiced_on"],
+            paid_on=d["paid_on"],
+            paid_amount=d["paid_amount"],
+            expected_version=_v(d),
+        ),
+    ),
     "close": (f.NoteForm, lambda r, c, d: svc.rma_close(case=c, actor=r.user, note=d["note"], expected_version=_v(d))),
-    "cancel": (f.CancelForm, lambda r, c, d: svc.rma_cancel(case=c, actor=r.user, reason=d["reason"],
-                                                             expected_version=_v(d))),
-}  # fmt: skip
+    "cancel": (
+        f.CancelForm,
+        lambda r, c, d: svc.rma_cancel(case=c, actor=r.user, reason=d["reason"], expected_version=_v(d)),
+    ),
+}
 
 
 def _v(data: dict) -> int | None:
@@ -197,8 +310,11 @@ def case_action(request: HttpRequest, pk: int, action: str) -> HttpResponse:
     if action not in ACTIONS:
         raise Http404
     form_class, call = ACTIONS[action]
-    form = form_class(request.POST) if action != "ship_back" else form_class(
-        request.POST, show_costs=has_perm(request.user, "rma.costs"))  # fmt: skip
+    form = (
+        form_class(request.POST)
+        if action != "ship_back"
+        else form_class(request.POST, show_costs=has_perm(request.user, "rma.costs"))
+    )
     if not form.is_valid():
         return _detail(request, case, data=request.POST, bound=action, status=422)
     try:
@@ -217,8 +333,12 @@ def _detail_with_errors(request: HttpRequest, case, action: str, exc: Validation
     if action in forms:
         forms[action].is_valid()
         _add_errors(forms[action], exc)
-    return render(request, "rma/case_detail.html", {"view": view, "case": view.case, "forms": forms, "error": "",
-                                                    "link_urls": None}, status=422)  # fmt: skip
+    return render(
+        request,
+        "rma/case_detail.html",
+        {"view": view, "case": view.case, "forms": forms, "error": "", "link_urls": None},
+        status=422,
+    )
 
 
 def _fee_link(request: HttpRequest, case) -> HttpResponse:
@@ -240,10 +360,16 @@ def _fee_link(request: HttpRequest, case) -> HttpResponse:
 @require_http_methods(["GET", "POST"])
 def fee_link(request: HttpRequest, token: str) -> HttpResponse:
     """The customer's one-time link: shows the fee (shipping included) and takes the answer with a name."""
-    return answer_link_page(request, token=token, check=lambda: svc.rma_fee_link_check(token=token),
-                            answer=lambda **data: svc.rma_fee_answer_by_link(token=token, **data),
-                            form_class=f.PublicFeeForm, context=lambda fee: {"fee": fee, "case": fee.case},
-                            page="rma/fee_link.html", done="rma/fee_link_done.html")  # fmt: skip
+    return answer_link_page(
+        request,
+        token=token,
+        check=lambda: svc.rma_fee_link_check(token=token),
+        answer=lambda **data: svc.rma_fee_answer_by_link(token=token, **data),
+        form_class=f.PublicFeeForm,
+        context=lambda fee: {"fee": fee, "case": fee.case},
+        page="rma/fee_link.html",
+        done="rma/fee_link_done.html",
+    )
 
 
 # --- the order panel ----------------------------------------------------------------------------------------------
@@ -265,8 +391,11 @@ def order_panel(request: HttpRequest, pk: int) -> HttpResponse:
         from weibao.onsite.models import Replacement
 
         pending = list(Replacement.objects.filter(workorder=wo, rma_ref="").order_by("id"))
-    return render(request, "rma/partials/_order_panel.html", {"wo": wo, "escalations": escalations, "cases": cases,
-                                                              "pending": pending, "untracked": untracked})  # fmt: skip
+    return render(
+        request,
+        "rma/partials/_order_panel.html",
+        {"wo": wo, "escalations": escalations, "cases": cases, "pending": pending, "untracked": untracked},
+    )
 
 
 @login_required
@@ -292,15 +421,27 @@ def escalation_list(request: HttpRequest) -> HttpResponse:
     return render(request, "rma/escalation_list.html", {"items": items, "state": state})
 
 
-def _escalation_page(request: HttpRequest, esc, *, bound: str = "", exc: ValidationError | None = None,
-                     error: str = "", status: int = 200) -> HttpResponse:  # fmt: skip
+def _escalation_page(
+    request: HttpRequest,
+    esc,
+    *,
+    bound: str = "",
+    exc: ValidationError | None = None,
+    error: str = "",
+    status: int = 200,
+) -> HttpResponse:
     version = {"version": esc.version}
     staff, vendor = request.user.is_internal, request.user.is_vendor
     forms = {}
     if esc.is_open and (staff and has_perm(request.user, "escalation.track") or vendor):
-        forms["case"] = f.EscalationCaseForm(initial={**version, "vendor_case_number": esc.vendor_case_number,
-                                                      "vendor_engineer": esc.vendor_engineer,
-                                                      "vendor_engineer_phone": esc.vendor_engineer_phone})  # fmt: skip
+        forms["case"] = f.EscalationCaseForm(
+            initial={
+                **version,
+                "vendor_case_number": esc.vendor_case_number,
+                "vendor_engineer": esc.vendor_engineer,
+                "vendor_engineer_phone": esc.vendor_engineer_phone,
+            }
+        )
     if esc.is_open and staff and has_perm(request.user, "escalation.track"):
         forms["ask"] = f.QuestionForm()
         forms["solve"] = f.SolveForm(initial=version)
@@ -319,10 +460,20 @@ def _escalation_page(request: HttpRequest, esc, *, bound: str = "", exc: Validat
         if exc is not None:
             _add_errors(af, exc)
         answer_error["form"] = af
-    return render(request, "rma/escalation_detail.html", {
-        "esc": esc, "wo": esc.workorder, "forms": forms, "questions": questions, "can_answer": can_answer,
-        "answer_error": answer_error, "error": error,
-    }, status=status)  # fmt: skip
+    return render(
+        request,
+        "rma/escalation_detail.html",
+        {
+            "esc": esc,
+            "wo": esc.workorder,
+            "forms": forms,
+            "questions": questions,
+            "can_answer": can_answer,
+            "answer_error": answer_error,
+            "error": error,
+        },
+        status=status,
+    )
 
 
 @login_required
@@ -336,8 +487,13 @@ def escalation_detail(request: HttpRequest, pk: int) -> HttpResponse:
 def escalation_action(request: HttpRequest, pk: int, action: str) -> HttpResponse:
     require(request.user, "escalation.view")
     esc = selectors.escalation_get_for_user(user=request.user, pk=pk)
-    form_class = {"case": f.EscalationCaseForm, "ask": f.QuestionForm, "answer": f.AnswerForm, "solve": f.SolveForm,
-                  "withdraw": f.WithdrawForm}.get(action)  # fmt: skip
+    form_class = {
+        "case": f.EscalationCaseForm,
+        "ask": f.QuestionForm,
+        "answer": f.AnswerForm,
+        "solve": f.SolveForm,
+        "withdraw": f.WithdrawForm,
+    }.get(action)
     if form_class is None:
         raise Http404
     form = form_class(request.POST)
@@ -346,10 +502,14 @@ def escalation_action(request: HttpRequest, pk: int, action: str) -> HttpRespons
     d = form.cleaned_data
     try:
         if action == "case":
-            svc.escalation_update(escalation=esc, actor=request.user, vendor_case_number=d["vendor_case_number"],
-                                  vendor_engineer=d["vendor_engineer"],
-                                  vendor_engineer_phone=d["vendor_engineer_phone"],
-                                  expected_version=_version(form))  # fmt: skip
+            svc.escalation_update(
+                escalation=esc,
+                actor=request.user,
+                vendor_case_number=d["vendor_case_number"],
+                vendor_engineer=d["vendor_engineer"],
+                vendor_engineer_phone=d["vendor_engineer_phone"],
+                expected_version=_version(form),
+            )
         elif action == "ask":
             svc.escalation_ask(escalation=esc, actor=request.user, question=d["question"])
         elif action == "answer":
@@ -358,11 +518,15 @@ def escalation_action(request: HttpRequest, pk: int, action: str) -> HttpRespons
                 raise Http404
             svc.escalation_answer(question=q, actor=request.user, answer=d["answer"])
         elif action == "solve":
-            svc.escalation_solve(escalation=esc, actor=request.user, root_cause=d["root_cause"],
-                                 solution=d["solution"], expected_version=_version(form))  # fmt: skip
+            svc.escalation_solve(
+                escalation=esc,
+                actor=request.user,
+                root_cause=d["root_cause"],
+                solution=d["solution"],
+                expected_version=_version(form),
+            )
         else:
-            svc.escalation_withdraw(escalation=esc, actor=request.user, note=d["note"],
-                                    expected_version=_version(form))  # fmt: skip
+            svc.escalation_withdraw(escalation=esc, actor=request.user, note=d["note"], expected_version=_version(form))
     except ValidationError as exc:
         return _escalation_page(request, esc, bound=action, exc=exc, status=422)
     except (TransitionNotAllowed, StaleEdit) as exc:
@@ -382,10 +546,16 @@ def escalate(request: HttpRequest, pk: int) -> HttpResponse:
     if request.method == "POST" and form.is_valid():
         d = form.cleaned_data
         try:
-            esc = svc.vendor_escalate(workorder=wo, actor=request.user, vendor=d["vendor"], reason=d["reason"],
-                                      vendor_case_number=d["vendor_case_number"], vendor_engineer=d["vendor_engineer"],
-                                      vendor_engineer_phone=d["vendor_engineer_phone"],
-                                      expected_version=d["version"] or None)  # fmt: skip
+            esc = svc.vendor_escalate(
+                workorder=wo,
+                actor=request.user,
+                vendor=d["vendor"],
+                reason=d["reason"],
+                vendor_case_number=d["vendor_case_number"],
+                vendor_engineer=d["vendor_engineer"],
+                vendor_engineer_phone=d["vendor_engineer_phone"],
+                expected_version=d["version"] or None,
+            )
         except ValidationError as exc:
             _add_errors(form, exc)
         except (TransitionNotAllowed, StaleEdit) as exc:
@@ -411,5 +581,9 @@ def agreements(request: HttpRequest) -> HttpResponse:
             _add_errors(form, exc)
         else:
             return redirect("rma:agreements")
-    return render(request, "rma/agreements.html", {"items": selectors.agreement_list(user=request.user),
-                                                   "form": form}, status=422 if form.errors else 200)  # fmt: skip
+    return render(
+        request,
+        "rma/agreements.html",
+        {"items": selectors.agreement_list(user=request.user), "form": form},
+        status=422 if form.errors else 200,
+    )

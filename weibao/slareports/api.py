@@ -60,8 +60,9 @@ def regular_get(request, report_id: int):
 @api_errors(409)
 def regular_review(request, report_id: int, payload: ReviewIn):
     report = selectors.periodic_report_get(user=request.auth, pk=report_id)
-    return services.report_review(report=report, actor=request.auth, expected_version=payload.expected_version,
-                                  note=payload.note)  # fmt: skip
+    return services.report_review(
+        report=report, actor=request.auth, expected_version=payload.expected_version, note=payload.note
+    )
 
 
 @router.post("/regular/{int:report_id}/send", response=PeriodicReportOut)
@@ -75,26 +76,37 @@ def regular_send(request, report_id: int, payload: ReportVersionIn):
 @api_errors(409)
 def schedule_put(request, contract_id: int, payload: ScheduleIn):
     contract = selectors.contract_for_report(user=request.auth, pk=contract_id)
-    return services.schedule_set(contract=contract, actor=request.auth, frequency=payload.frequency,
-                                 major_down_hours=payload.major_down_hours,
-                                 extra_recipients=payload.extra_recipients,
-                                 expected_version=payload.expected_version)  # fmt: skip
+    return services.schedule_set(
+        contract=contract,
+        actor=request.auth,
+        frequency=payload.frequency,
+        major_down_hours=payload.major_down_hours,
+        extra_recipients=payload.extra_recipients,
+        expected_version=payload.expected_version,
+    )
 
 
 @router.get("/analysis")
 def analysis(request, q: Query[AnalysisQuery]) -> dict:
     """Recurring faults per device, model, vendor, subsystem, site and cause; top repeaters (staff only)."""
-    return selectors.fault_analysis(user=request.auth, start=q.start, end=q.end, customer_id=q.customer,
-                                    contract_id=q.contract)  # fmt: skip
+    return selectors.fault_analysis(
+        user=request.auth, start=q.start, end=q.end, customer_id=q.customer, contract_id=q.contract
+    )
 
 
 def _similar_out(matches: list[dict]) -> list[dict]:
     return [
-        {"id": m["workorder"].pk, "number": m["workorder"].number, "score": m["score"], "title": m["workorder"].title,
-         "symptom": m["workorder"].symptom, "resolution": m["workorder"].resolution,
-         "reported_at": m["workorder"].reported_at}
+        {
+            "id": m["workorder"].pk,
+            "number": m["workorder"].number,
+            "score": m["score"],
+            "title": m["workorder"].title,
+            "symptom": m["workorder"].symptom,
+            "resolution": m["workorder"].resolution,
+            "reported_at": m["workorder"].reported_at,
+        }
         for m in matches
-    ]  # fmt: skip
+    ]
 
 
 @router.get("/similar", response=list[SimilarOut])

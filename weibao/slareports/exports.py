@@ -25,14 +25,21 @@ def severity_label(sev: str) -> str:
 def rows_for_display(data: dict) -> dict:
     """The report dict with labels added for templates and exports (the stored snapshot stays language-neutral)."""
     compliance = [
-        {"kind": c["kind"], "label": kind_label(c["kind"]),
-         "rows": [{**r, "label": severity_label(r["severity"])} for r in c["rows"]]}
+        {
+            "kind": c["kind"],
+            "label": kind_label(c["kind"]),
+            "rows": [{**r, "label": severity_label(r["severity"])} for r in c["rows"]],
+        }
         for c in data["compliance"]
-    ]  # fmt: skip
+    ]
     times = [{**t, "label": kind_label(t["kind"])} for t in data["times"]]
-    return {**data, "compliance_rows": compliance, "time_rows": times,
-            "severity_rows": [{**s, "label": str(Severity(s["severity"]).label)} for s in data["by_severity"]],
-            **breakdown_rows(data)}  # fmt: skip
+    return {
+        **data,
+        "compliance_rows": compliance,
+        "time_rows": times,
+        "severity_rows": [{**s, "label": str(Severity(s["severity"]).label)} for s in data["by_severity"]],
+        **breakdown_rows(data),
+    }
 
 
 def breakdown_rows(data: dict) -> dict:
@@ -45,13 +52,16 @@ def breakdown_rows(data: dict) -> dict:
     paused = data.get("paused_by_reason") or []
     reasons = pause_reason_labels() if paused else {}
     return {
-        "service_kind_rows": [{**k, "label": str(kinds.get(k["kind"], k["kind"]))}
-                              for k in data.get("by_service_kind") or []],
-        "maintenance_type_rows": [{**t, "label": str(types.get(t["type"], t["type"]))}
-                                  for t in data.get("by_maintenance_type") or []],
-        "paused_rows": [{**p, "label": reasons.get(p["reason"], p["reason"]), "key": p["reason"] or "none"}
-                        for p in paused],
-    }  # fmt: skip
+        "service_kind_rows": [
+            {**k, "label": str(kinds.get(k["kind"], k["kind"]))} for k in data.get("by_service_kind") or []
+        ],
+        "maintenance_type_rows": [
+            {**t, "label": str(types.get(t["type"], t["type"]))} for t in data.get("by_maintenance_type") or []
+        ],
+        "paused_rows": [
+            {**p, "label": reasons.get(p["reason"], p["reason"]), "key": p["reason"] or "none"} for p in paused
+        ],
+    }
 
 
 def _pct(value: str | None) -> str:
@@ -100,8 +110,16 @@ def to_xlsx(data: dict) -> bytes:
     ws["A1"].font = bold
 
     comp = wb.create_sheet(_("Compliance")[:31])
-    comp.append([pgettext("sla", "Clock"), pgettext("sla", "Severity"), pgettext("sla", "Met"),
-                 pgettext("sla", "Missed"), pgettext("sla", "Pending"), _("Compliance %")])  # fmt: skip
+    comp.append(
+        [
+            pgettext("sla", "Clock"),
+            pgettext("sla", "Severity"),
+            pgettext("sla", "Met"),
+            pgettext("sla", "Missed"),
+            pgettext("sla", "Pending"),
+            _("Compliance %"),
+        ]
+    )
     for block in shown["compliance_rows"]:
         for row in block["rows"]:
             comp.append([block["label"], row["label"], row["met"], row["missed"], row["pending"], row["rate"] or ""])
@@ -148,6 +166,7 @@ def to_pdf(data: dict, *, brand: str = "") -> bytes:
     from weasyprint import HTML
 
     fonts, stylesheet, fetcher = _weasy()
-    html = render_to_string("slareports/pdf/report.html", {"r": rows_for_display(data), "summary": summary_rows(data),
-                                                           "brand": brand})  # fmt: skip
+    html = render_to_string(
+        "slareports/pdf/report.html", {"r": rows_for_display(data), "summary": summary_rows(data), "brand": brand}
+    )
     return HTML(string=html, url_fetcher=fetcher).write_pdf(stylesheets=[stylesheet], font_config=fonts)

@@ -59,19 +59,25 @@ class AnalysisDrillForm(AnalysisForm):
 class ScheduleForm(forms.Form):
     frequency = forms.ChoiceField(label=_("Regular report"), choices=Frequency.choices)
     major_down_hours = forms.IntegerField(
-        label=_("Major fault when down longer than (hours)"), required=False, min_value=1, max_value=10_000,
+        label=_("Major fault when down longer than (hours)"),
+        required=False,
+        min_value=1,
+        max_value=10_000,
         help_text=_("Empty: only severity A counts as a major fault."),
-    )  # fmt: skip
+    )
     extra_recipients = forms.CharField(
-        label=_("Extra recipients"), required=False, max_length=500,
+        label=_("Extra recipients"),
+        required=False,
+        max_length=500,
         help_text=_("Comma-separated e-mail addresses, in addition to the customer's contacts."),
-    )  # fmt: skip
+    )
     version = forms.IntegerField(widget=forms.HiddenInput, required=False)
 
 
 class ReviewForm(forms.Form):
-    note = forms.CharField(label=_("Note for the customer"), required=False, max_length=4000, widget=forms.Textarea(
-        attrs={"rows": 3}))  # fmt: skip
+    note = forms.CharField(
+        label=_("Note for the customer"), required=False, max_length=4000, widget=forms.Textarea(attrs={"rows": 3})
+    )
     version = forms.IntegerField(widget=forms.HiddenInput)
 
 

@@ -174,20 +174,32 @@ def missed_milestones(contract_ids: list[int], lower, upper) -> dict[int, list[i
 UNSET = object()
 
 
-def build_report(*, contract, start: datetime.date, end: datetime.date, as_of: datetime.datetime | None = None,
-                 major_down_hours=UNSET) -> dict:  # fmt: skip
+def build_report(
+    *,
+    contract,
+    start: datetime.date,
+    end: datetime.date,
+    as_of: datetime.datetime | None = None,
+    major_down_hours=UNSET,
+) -> dict:
     """The SLA report of `contract` for [start, end]. Raises ValidationError for a bad period.
     `major_down_hours`: the contract's rule (read from its schedule unless the caller already has it)."""
     if major_down_hours is UNSET:
         schedule = contract.report_schedule if _has_schedule(contract) else None
         major_down_hours = schedule.major_down_hours if schedule else None
-    return build_reports(contracts=[contract], start=start, end=end, as_of=as_of,
-                         major_rules={contract.pk: major_down_hours})[contract.pk]  # fmt: skip
+    return build_reports(
+        contracts=[contract], start=start, end=end, as_of=as_of, major_rules={contract.pk: major_down_hours}
+    )[contract.pk]
 
 
-def build_reports(*, contracts: list, start: datetime.date, end: datetime.date,
-                  as_of: datetime.datetime | None = None, major_rules: dict[int, int | None] | None = None
-                  ) -> dict[int, dict]:  # fmt: skip
+def build_reports(
+    *,
+    contracts: list,
+    start: datetime.date,
+    end: datetime.date,
+    as_of: datetime.datetime | None = None,
+    major_rules: dict[int, int | None] | None = None,
+) -> dict[int, dict]:
     """The reports of many contracts for one period with six queries in all (the monthly job builds a batch of
     contracts at once; one report is a batch of one). `major_rules`: contract id → N hours (or None)."""
     lower, upper = period_bounds(start, end)
@@ -242,13 +254,14 @@ def build_reports(*, contracts: list, start: datetime.date, end: datetime.date,
             milestones=milestones[pk],
             major_down_hours=major_rules.get(pk),
             inspections=inspections.get(pk),
-        )  # fmt: skip
+        )
         for pk, contract in by_pk.items()
     }
 
 
-def _report(*, contract, start, end, as_of, orders, clocks, ratings, legacy, milestones, major_down_hours,
-            inspections) -> dict:  # fmt: skip
+def _report(
+    *, contract, start, end, as_of, orders, clocks, ratings, legacy, milestones, major_down_hours, inspections
+) -> dict:
     """One contract's report from its rows (see `build_reports`)."""
     cal = contract.calendar.working_calendar()
     drill: dict[str, list[int]] = defaultdict(list)
@@ -326,7 +339,7 @@ def _report(*, contract, start, end, as_of, orders, clocks, ratings, legacy, mil
             "code": contract.code,
             "name": contract.name,
             "customer": str(contract.customer),
-        },  # fmt: skip
+        },
         "period": {"start": start.isoformat(), "end": end.isoformat()},
         "as_of": as_of.isoformat(),
         "orders_total": len(ids),

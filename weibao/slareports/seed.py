@@ -21,15 +21,22 @@ def demo(*, stdout) -> None:
     made = 0
     start, end = services.last_complete_period("monthly", timezone.localdate())
     for contract in contracts:
-        ReportSchedule.objects.get_or_create(contract=contract, defaults={"frequency": "monthly",
-                                                                          "major_down_hours": 8})  # fmt: skip
+        ReportSchedule.objects.get_or_create(
+            contract=contract, defaults={"frequency": "monthly", "major_down_hours": 8}
+        )
         report, created = services.report_generate(contract=contract, start=start, end=end, frequency="monthly")
         made += created
         if created and manager is not None and report.data["orders_total"] and contract.pk % 2:
-            services.report_review(report=report, actor=manager, expected_version=report.version,
-                                   note="本月系统运行总体平稳，重大故障均已在时限内处理。")  # fmt: skip
-    stdout.write(f"  slareports: {len(contracts)} contracts scheduled monthly, {made} regular reports generated "
-                 f"({PeriodicReport.objects.count()} in all)")  # fmt: skip
+            services.report_review(
+                report=report,
+                actor=manager,
+                expected_version=report.version,
+                note="本月系统运行总体平稳，重大故障均已在时限内处理。",
+            )
+    stdout.write(
+        f"  slareports: {len(contracts)} contracts scheduled monthly, {made} regular reports generated "
+        f"({PeriodicReport.objects.count()} in all)"
+    )
 
 
 def scale(*, n: int, stdout) -> None:
@@ -41,6 +48,7 @@ def scale(*, n: int, stdout) -> None:
     missing = Contract.objects.filter(report_schedule__isnull=True).values_list("pk", flat=True).order_by("pk")
     ids = list(missing)
     for i in range(0, len(ids), 5000):
-        ReportSchedule.objects.bulk_create([ReportSchedule(contract_id=pk, frequency="monthly")
-                                            for pk in ids[i : i + 5000]], ignore_conflicts=True)  # fmt: skip
+        ReportSchedule.objects.bulk_create(
+            [ReportSchedule(contract_id=pk, frequency="monthly") for pk in ids[i : i + 5000]], ignore_conflicts=True
+        )
     stdout.write(f"  slareports: {len(ids)} contracts scheduled monthly")

@@ -43,8 +43,9 @@ def contract_for_report(*, user, pk: int) -> Contract:
     return contract
 
 
-def sla_report(*, user, contract_id: int, start: datetime.date, end: datetime.date,
-               as_of: datetime.datetime | None = None) -> tuple[Contract, dict]:  # fmt: skip
+def sla_report(
+    *, user, contract_id: int, start: datetime.date, end: datetime.date, as_of: datetime.datetime | None = None
+) -> tuple[Contract, dict]:
     contract = contract_for_report(user=user, pk=contract_id)
     return contract, metrics.build_report(contract=contract, start=start, end=end, as_of=as_of)
 
@@ -110,8 +111,9 @@ CHOICE_LABELS = {
 }
 
 
-def fault_orders_qs(*, user, start: datetime.date, end: datetime.date, customer_id: int | None = None,
-                    contract_id: int | None = None) -> QuerySet[WorkOrder]:  # fmt: skip
+def fault_orders_qs(
+    *, user, start: datetime.date, end: datetime.date, customer_id: int | None = None, contract_id: int | None = None
+) -> QuerySet[WorkOrder]:
     """Orders reported in [start, end] that the analysis counts (cancelled ones left out)."""
     require(user, "slareports.analysis")
     lower, upper = metrics.period_bounds(start, end)
@@ -123,8 +125,15 @@ def fault_orders_qs(*, user, start: datetime.date, end: datetime.date, customer_
     return qs
 
 
-def fault_analysis(*, user, start: datetime.date, end: datetime.date, customer_id: int | None = None,
-                   contract_id: int | None = None, limit: int = 10) -> dict:  # fmt: skip
+def fault_analysis(
+    *,
+    user,
+    start: datetime.date,
+    end: datetime.date,
+    customer_id: int | None = None,
+    contract_id: int | None = None,
+    limit: int = 10,
+) -> dict:
     """Recurring faults per device, model, vendor, subsystem, site and cause; the top repeaters are the devices with
     more than one order in the period. Each group carries the key its drill-down uses."""
     qs = fault_orders_qs(user=user, start=start, end=end, customer_id=customer_id, contract_id=contract_id)
@@ -143,8 +152,15 @@ def fault_analysis(*, user, start: datetime.date, end: datetime.date, customer_i
         for row in rows:
             key = row[field]
             if dimension == Dimension.DEVICE:
-                label = " · ".join(str(p) for p in (row["devices__name"] or row["devices__model"],
-                                                    row["devices__serial_number"], row["site__name"]) if p)  # fmt: skip
+                label = " · ".join(
+                    str(p)
+                    for p in (
+                        row["devices__name"] or row["devices__model"],
+                        row["devices__serial_number"],
+                        row["site__name"],
+                    )
+                    if p
+                )
             elif dimension in CHOICE_LABELS:
                 choices = CHOICE_LABELS[dimension]
                 label = str(choices(key).label) if key in choices.values else key
@@ -156,9 +172,17 @@ def fault_analysis(*, user, start: datetime.date, end: datetime.date, customer_i
     return result
 
 
-def fault_group_orders(*, user, start: datetime.date, end: datetime.date, dimension: str, key: str,
-                       customer_id: int | None = None, contract_id: int | None = None,
-                       limit: int = DRILL_LIMIT) -> tuple[list[WorkOrder], int]:  # fmt: skip
+def fault_group_orders(
+    *,
+    user,
+    start: datetime.date,
+    end: datetime.date,
+    dimension: str,
+    key: str,
+    customer_id: int | None = None,
+    contract_id: int | None = None,
+    limit: int = DRILL_LIMIT,
+) -> tuple[list[WorkOrder], int]:
     """The orders behind one row of the fault analysis."""
     if dimension not in GROUPS:
         from django.core.exceptions import ValidationError
@@ -181,8 +205,9 @@ def similar_faults(*, user, text: str, exclude: WorkOrder | None = None, limit: 
     if not (user.is_internal or user.is_customer):
         return []
     org = None if user.is_internal else user.organisation_id
-    matches = similar.similar_ids(text=text, organisation_id=org, exclude_id=exclude.pk if exclude else None,
-                                  limit=limit)  # fmt: skip
+    matches = similar.similar_ids(
+        text=text, organisation_id=org, exclude_id=exclude.pk if exclude else None, limit=limit
+    )
     if not matches:
         return []
     rows = {

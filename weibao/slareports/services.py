@@ -48,8 +48,15 @@ def _clean_recipients(text: str) -> str:
 
 
 @transaction.atomic
-def schedule_set(*, contract: Contract, actor, frequency: str, major_down_hours: int | None = None,
-                 extra_recipients: str = "", expected_version: int | None = None) -> ReportSchedule:  # fmt: skip
+def schedule_set(
+    *,
+    contract: Contract,
+    actor,
+    frequency: str,
+    major_down_hours: int | None = None,
+    extra_recipients: str = "",
+    expected_version: int | None = None,
+) -> ReportSchedule:
     """Set how a contract is reported (frequency, major-fault rule, extra recipients)."""
     require(actor, "slareports.schedule")
     if frequency not in Frequency.values:
@@ -59,11 +66,16 @@ def schedule_set(*, contract: Contract, actor, frequency: str, major_down_hours:
     recipients = _clean_recipients(extra_recipients)
     schedule = ReportSchedule.objects.select_for_update().filter(contract=contract).first()
     if schedule is None:
-        return ReportSchedule.objects.create(contract=contract, frequency=frequency,
-                                             major_down_hours=major_down_hours, extra_recipients=recipients)  # fmt: skip
-    update_if_version(instance=schedule, expected_version=schedule.version if expected_version is None
-                      else expected_version, frequency=frequency, major_down_hours=major_down_hours,
-                      extra_recipients=recipients)  # fmt: skip
+        return ReportSchedule.objects.create(
+            contract=contract, frequency=frequency, major_down_hours=major_down_hours, extra_recipients=recipients
+        )
+    update_if_version(
+        instance=schedule,
+        expected_version=schedule.version if expected_version is None else expected_version,
+        frequency=frequency,
+        major_down_hours=major_down_hours,
+        extra_recipients=recipients,
+    )
     return schedule
 
 
@@ -91,9 +103,16 @@ def first_working_day_after(contract: Contract, day: datetime.date) -> datetime.
     return candidate
 
 
-def report_generate(*, contract: Contract, start: datetime.date, end: datetime.date, frequency: str,
-                    as_of: datetime.datetime | None = None, known_new: bool = False,
-                    major_down_hours=metrics.UNSET) -> tuple[PeriodicReport, bool]:  # fmt: skip
+def report_generate(
+    *,
+    contract: Contract,
+    start: datetime.date,
+    end: datetime.date,
+    frequency: str,
+    as_of: datetime.datetime | None = None,
+    known_new: bool = False,
+    major_down_hours=metrics.UNSET,
+) -> tuple[PeriodicReport, bool]:
     """Compute and store the regular report of one contract and period; (report, created). Safe to run twice:
     the unique (contract, period) keeps one row, and an existing report is never recomputed. `known_new`: the
     caller already checked that none exists (the batch job checks a whole batch with one query)."""
@@ -101,19 +120,20 @@ def report_generate(*, contract: Contract, start: datetime.date, end: datetime.d
         existing = PeriodicReport.objects.filter(contract=contract, period_start=start, period_end=end).first()
         if existing is not None:
             return existing, False
-    data = metrics.build_report(contract=contract, start=start, end=end, as_of=as_of,
-                                major_down_hours=major_down_hours)  # fmt: skip
+    data = metrics.build_report(contract=contract, start=start, end=end, as_of=as_of, major_down_hours=major_down_hours)
     try:
         with transaction.atomic():
-            report = PeriodicReport.objects.create(contract=contract, frequency=frequency, period_start=start,
-                                                   period_end=end, data=data)  # fmt: skip
+            report = PeriodicReport.objects.create(
+                contract=contract, frequency=frequency, period_start=start, period_end=end, data=data
+            )
     except IntegrityError:  # another worker stored it first
         return PeriodicReport.objects.get(contract=contract, period_start=start, period_end=end), False
     return report, True
 
 
-def reports_generate_due(*, today: datetime.date | None = None, progress: Callable[[int, int], None] | None = None,
-                         batch: int = BATCH) -> dict[str, int]:  # fmt: skip
+def reports_generate_due(
+    *, today: datetime.date | None = None, progress: Callable[[int, int], None] | None = None, batch: int = BATCH
+) -> dict[str, int]:
     """The daily job: for every scheduled contract in force, generate the report of its last complete period once
     the first working day after that period has come. Walks the schedules in primary-key batches."""
     today = today or timezone.localdate()
@@ -135,9 +155,10 @@ def reports_generate_due(*, today: datetime.date | None = None, progress: Callab
         existing = set()
         for start, end in set(periods.values()):
             existing.update(
-                PeriodicReport.objects.filter(contract_id__in=[s.contract_id for s in rows], period_start=start,
-                                              period_end=end).values_list("contract_id", "period_start")
-            )  # fmt: skip
+                PeriodicReport.objects.filter(
+                    contract_id__in=[s.contract_id for s in rows], period_start=start, period_end=end
+                ).values_list("contract_id", "period_start")
+            )
         due = []
         for schedule in rows:
             counts["checked"] += 1
@@ -153,14 +174,26 @@ def reports_generate_due(*, today: datetime.date | None = None, progress: Callab
         for frequency in {s.frequency for s in due}:
             group = [s for s in due if s.frequency == frequency]
             start, end = periods[frequency]
-            built = metrics.build_reports(contracts=[s.contract for s in group], start=start, end=end,
-                                          major_rules={s.contract_id: s.major_down_hours for s in group})  # fmt: skip
+            built = metrics.build_reports(
+                contracts=[s.contract for s in group],
+                start=start,
+                end=end,
+                major_rules={s.contract_id: s.major_down_hours for s in group},
+            )
             # One INSERT for the batch; a row another worker stored meanwhile is skipped by the unique constraint.
             PeriodicReport.objects.bulk_create(
-                [PeriodicReport(contract_id=s.contract_id, frequency=frequency, period_start=start, period_end=end,
-                                data=built[s.contract_id]) for s in group],
+                [
+                    PeriodicReport(
+                        contract_id=s.contract_id,
+                        frequency=frequency,
+                        period_start=start,
+                        period_end=end,
+                        data=built[s.contract_id],
+                    )
+                    for s in group
+                ],
                 ignore_conflicts=True,
-            )  # fmt: skip
+            )
             counts["generated"] += len(group)
         if progress is not None:
             progress(counts["checked"], total)
@@ -181,8 +214,14 @@ def report_review(*, report: PeriodicReport, actor, expected_version: int, note:
     require(actor, "slareports.review")
     report = PeriodicReport.objects.select_for_update().get(pk=report.pk)
     _move(report, ReportStatus.REVIEWED)
-    update_if_version(instance=report, expected_version=expected_version, status=ReportStatus.REVIEWED,
-                      reviewed_by=actor, reviewed_at=timezone.now(), review_note=(note or "").strip()[:4000])  # fmt: skip
+    update_if_version(
+        instance=report,
+        expected_version=expected_version,
+        status=ReportStatus.REVIEWED,
+        reviewed_by=actor,
+        reviewed_at=timezone.now(),
+        review_note=(note or "").strip()[:4000],
+    )
     return report
 
 
@@ -192,8 +231,13 @@ def report_reopen(*, report: PeriodicReport, actor, expected_version: int) -> Pe
     require(actor, "slareports.review")
     report = PeriodicReport.objects.select_for_update().get(pk=report.pk)
     _move(report, ReportStatus.GENERATED)
-    update_if_version(instance=report, expected_version=expected_version, status=ReportStatus.GENERATED,
-                      reviewed_by=None, reviewed_at=None)  # fmt: skip
+    update_if_version(
+        instance=report,
+        expected_version=expected_version,
+        status=ReportStatus.GENERATED,
+        reviewed_by=None,
+        reviewed_at=None,
+    )
     return report
 
 
@@ -228,8 +272,14 @@ def report_send(*, report: PeriodicReport, actor, expected_version: int) -> Peri
     from weibao.slareports import exports
 
     pdf = exports.to_pdf(report.data, brand=getattr(settings, "WEIBAO_BRAND", ""))
-    update_if_version(instance=report, expected_version=expected_version, status=ReportStatus.SENT, sent_by=actor,
-                      sent_at=timezone.now(), sent_to=recipients)  # fmt: skip
+    update_if_version(
+        instance=report,
+        expected_version=expected_version,
+        status=ReportStatus.SENT,
+        sent_by=actor,
+        sent_at=timezone.now(),
+        sent_to=recipients,
+    )
     report.pdf.save(f"report-{report.pk}.pdf", ContentFile(pdf), save=False)
     PeriodicReport.objects.filter(pk=report.pk).update(pdf=report.pdf.name)
     from weibao.slareports.tasks import report_mail

@@ -78,8 +78,9 @@ def _trigrams(text: str) -> list[str]:
     return list(seen)[:64]
 
 
-def similar_ids(*, text: str, organisation_id: int | None = None, exclude_id: int | None = None,
-                limit: int = 5) -> list[Match]:  # fmt: skip
+def similar_ids(
+    *, text: str, organisation_id: int | None = None, exclude_id: int | None = None, limit: int = 5
+) -> list[Match]:
     """The finished orders most similar to `text`, best first (only `organisation_id`'s when given)."""
     text = _clean(text)
     if len(text) < 3:

@@ -39,8 +39,12 @@ def report_mail(*, report_id: int) -> dict:
     if not claimed:
         return {"skipped": True}
     report = PeriodicReport.objects.select_related("contract__customer").get(pk=report_id)
-    context = {"report": report, "data": report.data, "brand": settings.WEIBAO_BRAND,
-               "site_url": settings.SITE_URL.rstrip("/")}  # fmt: skip
+    context = {
+        "report": report,
+        "data": report.data,
+        "brand": settings.WEIBAO_BRAND,
+        "site_url": settings.SITE_URL.rstrip("/"),
+    }
     with translation.override(LANGUAGE):
         subject = render_to_string("slareports/email/report-subject.txt", context).strip()
         body = render_to_string("slareports/email/report-body.txt", context)

@@ -59,8 +59,12 @@ def _charts(data: dict) -> dict:
     shown = exports.rows_for_display(data)
     comp = {"labels": [str(s["label"]) for s in shown["compliance_rows"][0]["rows"][:-1]], "series": []}
     for block in shown["compliance_rows"]:
-        comp["series"].append({"name": str(block["label"]),
-                               "data": [float(r["rate"]) if r["rate"] is not None else None for r in block["rows"][:-1]]})  # fmt: skip
+        comp["series"].append(
+            {
+                "name": str(block["label"]),
+                "data": [float(r["rate"]) if r["rate"] is not None else None for r in block["rows"][:-1]],
+            }
+        )
     return {
         "compliance": comp,
         "severity": [{"name": s["severity"], "value": s["count"]} for s in data["by_severity"]],
@@ -69,7 +73,7 @@ def _charts(data: dict) -> dict:
             "labels": [str(t["label"]) for t in shown["time_rows"]],
             "mean": [t["mean_minutes"] for t in shown["time_rows"]],
             "p90": [t["p90_minutes"] for t in shown["time_rows"]],
-        },  # fmt: skip
+        },
     }
 
 
@@ -79,17 +83,23 @@ def report(request: HttpRequest) -> HttpResponse:
     form, data = _report_form(request)
     context = {"form": form, "data": data}
     if data is not None:
-        context.update(r=exports.rows_for_display(data), charts=_charts(data), query=_query(data),
-                       drill_url=reverse("slareports:drill"), summary=exports.summary_rows(data),
-                       can_schedule=has_perm(request.user, "slareports.schedule"))  # fmt: skip
+        context.update(
+            r=exports.rows_for_display(data),
+            charts=_charts(data),
+            query=_query(data),
+            drill_url=reverse("slareports:drill"),
+            summary=exports.summary_rows(data),
+            can_schedule=has_perm(request.user, "slareports.schedule"),
+        )
     context["perms_analysis"] = has_perm(request.user, "slareports.analysis")
     return render(request, "slareports/report.html", context)
 
 
 def _drill_page(request: HttpRequest, data: dict, key: str, back: str) -> HttpResponse:
     orders, total = selectors.drill_orders(user=request.user, data=data, key=key)
-    return render(request, "slareports/drill.html",
-                  {"orders": orders, "total": total, "key": key, "data": data, "back": back})  # fmt: skip
+    return render(
+        request, "slareports/drill.html", {"orders": orders, "total": total, "key": key, "data": data, "back": back}
+    )
 
 
 @login_required
@@ -137,20 +147,28 @@ def periodic_list(request: HttpRequest) -> HttpResponse:
     status = request.GET.get("status", "")
     status = status if status in ReportStatus.values else ""
     reports = selectors.periodic_report_list(user=request.user, status=status)[:200]
-    return render(request, "slareports/periodic_list.html",
-                  {"reports": reports, "status": status, "statuses": ReportStatus.choices})  # fmt: skip
+    return render(
+        request,
+        "slareports/periodic_list.html",
+        {"reports": reports, "status": status, "statuses": ReportStatus.choices},
+    )
 
 
 def _periodic_context(request: HttpRequest, report, **extra) -> dict:
     data = report.data
     return {
-        "report": report, "data": data, "r": exports.rows_for_display(data), "charts": _charts(data),
-        "summary": exports.summary_rows(data), "drill_url": reverse("slareports:periodic_drill", args=[report.pk]),
-        "query": "", "can_review": has_perm(request.user, "slareports.review") and request.user.is_internal,
+        "report": report,
+        "data": data,
+        "r": exports.rows_for_display(data),
+        "charts": _charts(data),
+        "summary": exports.summary_rows(data),
+        "drill_url": reverse("slareports:periodic_drill", args=[report.pk]),
+        "query": "",
+        "can_review": has_perm(request.user, "slareports.review") and request.user.is_internal,
         "recipients": services.report_recipients(report) if request.user.is_internal else [],
         "review_form": extra.pop("review_form", None) or ReviewForm(initial={"version": report.version}),
         **extra,
-    }  # fmt: skip
+    }
 
 
 @login_required
@@ -173,8 +191,9 @@ def periodic_detail(request: HttpRequest, pk: int) -> HttpResponse:
 @login_required
 def periodic_drill(request: HttpRequest, pk: int) -> HttpResponse:
     report = selectors.periodic_report_get(user=request.user, pk=pk)
-    return _drill_page(request, report.data, request.GET.get("key", "orders")[:60],
-                       reverse("slareports:periodic", args=[pk]))  # fmt: skip
+    return _drill_page(
+        request, report.data, request.GET.get("key", "orders")[:60], reverse("slareports:periodic", args=[pk])
+    )
 
 
 @login_required
@@ -201,8 +220,9 @@ def periodic_action(request: HttpRequest, pk: int, action: str) -> HttpResponse:
         version = form.cleaned_data["version"]
         try:
             if action == "review":
-                services.report_review(report=report, actor=request.user, expected_version=version,
-                                       note=form.cleaned_data["note"])  # fmt: skip
+                services.report_review(
+                    report=report, actor=request.user, expected_version=version, note=form.cleaned_data["note"]
+                )
             elif action == "reopen":
                 services.report_reopen(report=report, actor=request.user, expected_version=version)
             elif action == "send":
@@ -232,9 +252,14 @@ def schedule_edit(request: HttpRequest, contract_pk: int) -> HttpResponse:
         if form.is_valid():
             d = form.cleaned_data
             try:
-                services.schedule_set(contract=contract, actor=request.user, frequency=d["frequency"],
-                                      major_down_hours=d["major_down_hours"], extra_recipients=d["extra_recipients"],
-                                      expected_version=d["version"])  # fmt: skip
+                services.schedule_set(
+                    contract=contract,
+                    actor=request.user,
+                    frequency=d["frequency"],
+                    major_down_hours=d["major_down_hours"],
+                    extra_recipients=d["extra_recipients"],
+                    expected_version=d["version"],
+                )
                 return redirect(f"{reverse('slareports:schedule', args=[contract.pk])}?saved=1")
             except StaleEdit as exc:
                 form.add_error(None, exc.message)
@@ -244,12 +269,19 @@ def schedule_edit(request: HttpRequest, contract_pk: int) -> HttpResponse:
     else:
         initial = {"frequency": "none"}
         if schedule is not None:
-            initial = {"frequency": schedule.frequency, "major_down_hours": schedule.major_down_hours,
-                       "extra_recipients": schedule.extra_recipients, "version": schedule.version}  # fmt: skip
+            initial = {
+                "frequency": schedule.frequency,
+                "major_down_hours": schedule.major_down_hours,
+                "extra_recipients": schedule.extra_recipients,
+                "version": schedule.version,
+            }
         form = ScheduleForm(initial=initial)
     reports = selectors.periodic_report_list(user=request.user, contract_id=contract.pk)[:50]
-    return render(request, "slareports/schedule.html",
-                  {"contract": contract, "form": form, "reports": reports, "saved": "saved" in request.GET})  # fmt: skip
+    return render(
+        request,
+        "slareports/schedule.html",
+        {"contract": contract, "form": form, "reports": reports, "saved": "saved" in request.GET},
+    )
 
 
 # Fault analysis ---------------------------------------------------------------------------------------------------
@@ -263,8 +295,9 @@ def analysis(request: HttpRequest) -> HttpResponse:
     result = None
     if form.is_valid():
         d = form.cleaned_data
-        result = selectors.fault_analysis(user=request.user, start=d["start"], end=d["end"],
-                                          customer_id=d["customer"], contract_id=d["contract"])  # fmt: skip
+        result = selectors.fault_analysis(
+            user=request.user, start=d["start"], end=d["end"], customer_id=d["customer"], contract_id=d["contract"]
+        )
     query = request.GET.urlencode() if "start" in request.GET else f"start={start}&end={end}"
     return render(request, "slareports/analysis.html", {"form": form, "result": result, "query": query})
 
@@ -276,9 +309,15 @@ def analysis_drill(request: HttpRequest) -> HttpResponse:
     if not form.is_valid():
         return render(request, "slareports/analysis.html", {"form": form, "result": None}, status=400)
     d = form.cleaned_data
-    orders, total = selectors.fault_group_orders(user=request.user, start=d["start"], end=d["end"],
-                                                 dimension=d["dimension"], key=d["key"], customer_id=d["customer"],
-                                                 contract_id=d["contract"])  # fmt: skip
+    orders, total = selectors.fault_group_orders(
+        user=request.user,
+        start=d["start"],
+        end=d["end"],
+        dimension=d["dimension"],
+        key=d["key"],
+        customer_id=d["customer"],
+        contract_id=d["contract"],
+    )
     back = f"{reverse('slareports:analysis')}?start={d['start']}&end={d['end']}"
     return render(request, "slareports/drill.html", {"orders": orders, "total": total, "key": d["key"], "back": back})
 

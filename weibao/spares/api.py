@@ -97,8 +97,16 @@ def stock(request, warehouse_id: int, filters: Query[StockFilter]):
     wh = selectors.warehouse_get_for_user(user=request.auth, pk=warehouse_id)
     limit, offset = filters.limit, filters.offset
     rows = selectors.stock_for_warehouse(warehouse=wh, q=filters.q, low_only=filters.low)[offset : offset + limit]
-    return [{"part": s.part, "on_hand": s.on_hand, "reserved": s.reserved, "available": s.available,
-             "min_level": s.effective_min_level(wh.kind)} for s in rows]  # fmt: skip
+    return [
+        {
+            "part": s.part,
+            "on_hand": s.on_hand,
+            "reserved": s.reserved,
+            "available": s.available,
+            "min_level": s.effective_min_level(wh.kind),
+        }
+        for s in rows
+    ]
 
 
 @router.get("/parts", response=list[PartOut])
@@ -146,8 +154,9 @@ class LedgerFilter(Schema):
 def ledger(request, filters: Query[LedgerFilter]):
     """Ledger rows newest first; page with `before` = the last id you got."""
     _need(request, "spares.view")
-    f = selectors.LedgerFilters(warehouse=filters.warehouse_id, part=filters.part_id, kind=filters.kind,
-                                workorder=filters.workorder_id)  # fmt: skip
+    f = selectors.LedgerFilters(
+        warehouse=filters.warehouse_id, part=filters.part_id, kind=filters.kind, workorder=filters.workorder_id
+    )
     return selectors.ledger(user=request.auth, filters=f, before=filters.before, limit=filters.limit)
 
 
@@ -165,19 +174,36 @@ def alerts(request):
 @api_errors(404)
 def receive(request, payload: ReceiveIn):
     _need(request, "spares.manage")
-    return Status(201, services.receive(
-        warehouse=_warehouse(request, payload.warehouse_id), part=_part(request, payload.part_id),
-        actor=request.auth, quantity=payload.quantity, serials=payload.serials, unit_cost=payload.unit_cost,
-        note=payload.note, reference=payload.reference))  # fmt: skip
+    return Status(
+        201,
+        services.receive(
+            warehouse=_warehouse(request, payload.warehouse_id),
+            part=_part(request, payload.part_id),
+            actor=request.auth,
+            quantity=payload.quantity,
+            serials=payload.serials,
+            unit_cost=payload.unit_cost,
+            note=payload.note,
+            reference=payload.reference,
+        ),
+    )
 
 
 @router.post("/moves/write-off", response={201: MoveOut})
 @api_errors(404)
 def write_off(request, payload: WriteOffIn):
     _need(request, "spares.manage")
-    return Status(201, services.write_off(
-        warehouse=_warehouse(request, payload.warehouse_id), part=_part(request, payload.part_id),
-        actor=request.auth, quantity=payload.quantity, serials=payload.serials, reason=payload.reason))  # fmt: skip
+    return Status(
+        201,
+        services.write_off(
+            warehouse=_warehouse(request, payload.warehouse_id),
+            part=_part(request, payload.part_id),
+            actor=request.auth,
+            quantity=payload.quantity,
+            serials=payload.serials,
+            reason=payload.reason,
+        ),
+    )
 
 
 @router.post("/moves/repaired", response={201: MoveOut})
@@ -185,10 +211,18 @@ def write_off(request, payload: WriteOffIn):
 def repaired(request, payload: RepairedIn):
     """A repaired unit back into stock (e.g. from an RMA case: `reference` = its number)."""
     _need(request, "spares.manage")
-    return Status(201, services.receive_repaired(
-        warehouse=_warehouse(request, payload.warehouse_id), part=_part(request, payload.part_id),
-        actor=request.auth, serial=payload.serial, quantity=payload.quantity, reference=payload.reference,
-        note=payload.note))  # fmt: skip
+    return Status(
+        201,
+        services.receive_repaired(
+            warehouse=_warehouse(request, payload.warehouse_id),
+            part=_part(request, payload.part_id),
+            actor=request.auth,
+            serial=payload.serial,
+            quantity=payload.quantity,
+            reference=payload.reference,
+            note=payload.note,
+        ),
+    )
 
 
 @router.post("/transfers", response={201: TransferOut})
@@ -196,11 +230,18 @@ def repaired(request, payload: RepairedIn):
 def send_transfer(request, payload: TransferIn):
     """Send parts to another warehouse; they count in neither until the receiver confirms."""
     _need(request, "spares.view")
-    return Status(201, services.transfer_send(
-        from_warehouse=_warehouse(request, payload.warehouse_id),
-        to_warehouse=_warehouse(request, payload.to_warehouse_id, "to_warehouse_id"),
-        part=_part(request, payload.part_id), actor=request.auth, quantity=payload.quantity,
-        serials=payload.serials, note=payload.note))  # fmt: skip
+    return Status(
+        201,
+        services.transfer_send(
+            from_warehouse=_warehouse(request, payload.warehouse_id),
+            to_warehouse=_warehouse(request, payload.to_warehouse_id, "to_warehouse_id"),
+            part=_part(request, payload.part_id),
+            actor=request.auth,
+            quantity=payload.quantity,
+            serials=payload.serials,
+            note=payload.note,
+        ),
+    )
 
 
 @router.get("/transfers", response=list[TransferOut])
@@ -229,10 +270,25 @@ def _order(request, workorder_id: int):
 
 def _order_parts(request, wo) -> dict:
     summary = selectors.parts_for_order(workorder=wo, user=request.auth)
-    return {"workorder_id": wo.pk, "total": summary.total, "parts": [
-        {"part_id": p.part.pk, "part_number": p.part.part_number, "name": p.part.name, "model": p.part.model,
-         "unit": p.part.unit, "issued": p.issued, "reserved": p.reserved if request.auth.is_internal else 0,
-         "serials": p.serials, "price": p.part.price, "amount": p.amount} for p in summary.parts]}  # fmt: skip
+    return {
+        "workorder_id": wo.pk,
+        "total": summary.total,
+        "parts": [
+            {
+                "part_id": p.part.pk,
+                "part_number": p.part.part_number,
+                "name": p.part.name,
+                "model": p.part.model,
+                "unit": p.part.unit,
+                "issued": p.issued,
+                "reserved": p.reserved if request.auth.is_internal else 0,
+                "serials": p.serials,
+                "price": p.part.price,
+                "amount": p.amount,
+            }
+            for p in summary.parts
+        ],
+    }
 
 
 @router.get("/work-orders/{int:workorder_id}/parts", response=OrderPartsOut)
@@ -252,33 +308,87 @@ def _order_move(request, workorder_id: int, payload: OrderMoveIn, call):
 @api_errors(404, 409)
 def order_issue(request, workorder_id: int, payload: OrderMoveIn):
     """Issue a part to the order from a warehouse (an engineer: the stores or his own van). 422 if too few."""
-    return Status(201, _order_move(request, workorder_id, payload, lambda wo, wh, part: services.issue_to_order(
-        warehouse=wh, part=part, workorder=wo, actor=request.auth, quantity=payload.quantity,
-        serials=payload.serials, note=payload.note)))  # fmt: skip
+    return Status(
+        201,
+        _order_move(
+            request,
+            workorder_id,
+            payload,
+            lambda wo, wh, part: services.issue_to_order(
+                warehouse=wh,
+                part=part,
+                workorder=wo,
+                actor=request.auth,
+                quantity=payload.quantity,
+                serials=payload.serials,
+                note=payload.note,
+            ),
+        ),
+    )
 
 
 @router.post("/work-orders/{int:workorder_id}/return", response={201: MoveOut})
 @api_errors(404, 409)
 def order_return(request, workorder_id: int, payload: OrderMoveIn):
-    return Status(201, _order_move(request, workorder_id, payload, lambda wo, wh, part: services.return_unused(
-        warehouse=wh, part=part, workorder=wo, actor=request.auth, quantity=payload.quantity,
-        serials=payload.serials, note=payload.note)))  # fmt: skip
+    return Status(
+        201,
+        _order_move(
+            request,
+            workorder_id,
+            payload,
+            lambda wo, wh, part: services.return_unused(
+                warehouse=wh,
+                part=part,
+                workorder=wo,
+                actor=request.auth,
+                quantity=payload.quantity,
+                serials=payload.serials,
+                note=payload.note,
+            ),
+        ),
+    )
 
 
 @router.post("/work-orders/{int:workorder_id}/reserve", response={201: MoveOut})
 @api_errors(404, 409)
 def order_reserve(request, workorder_id: int, payload: OrderMoveIn):
-    return Status(201, _order_move(request, workorder_id, payload, lambda wo, wh, part: services.reserve_for_order(
-        warehouse=wh, part=part, workorder=wo, actor=request.auth, quantity=payload.quantity,
-        serials=payload.serials)))  # fmt: skip
+    return Status(
+        201,
+        _order_move(
+            request,
+            workorder_id,
+            payload,
+            lambda wo, wh, part: services.reserve_for_order(
+                warehouse=wh,
+                part=part,
+                workorder=wo,
+                actor=request.auth,
+                quantity=payload.quantity,
+                serials=payload.serials,
+            ),
+        ),
+    )
 
 
 @router.post("/work-orders/{int:workorder_id}/release", response={201: MoveOut})
 @api_errors(404, 409)
 def order_release(request, workorder_id: int, payload: OrderMoveIn):
-    return Status(201, _order_move(request, workorder_id, payload, lambda wo, wh, part: services.release_reservation(
-        warehouse=wh, part=part, workorder=wo, actor=request.auth, quantity=payload.quantity,
-        serials=payload.serials)))  # fmt: skip
+    return Status(
+        201,
+        _order_move(
+            request,
+            workorder_id,
+            payload,
+            lambda wo, wh, part: services.release_reservation(
+                warehouse=wh,
+                part=part,
+                workorder=wo,
+                actor=request.auth,
+                quantity=payload.quantity,
+                serials=payload.serials,
+            ),
+        ),
+    )
 
 
 class QuoteRef(Schema):
@@ -319,11 +429,16 @@ def sale_create(request, payload: SaleIn):
     if customer is None:
         raise ValidationError({"customer_id": [_("Unknown customer.")]})
     sale = sales.sale_quote(
-        customer=customer, warehouse=_warehouse(request, payload.warehouse_id), actor=request.auth,
-        lines=[{"part": line.part_id, "quantity": line.quantity, "unit_price": line.unit_price}
-               for line in payload.lines],
-        tax_rate=payload.tax_rate, note=payload.note, contact_name=payload.contact_name,
-    )  # fmt: skip
+        customer=customer,
+        warehouse=_warehouse(request, payload.warehouse_id),
+        actor=request.auth,
+        lines=[
+            {"part": line.part_id, "quantity": line.quantity, "unit_price": line.unit_price} for line in payload.lines
+        ],
+        tax_rate=payload.tax_rate,
+        note=payload.note,
+        contact_name=payload.contact_name,
+    )
     return Status(201, selectors.sale_get_for_user(user=request.auth, pk=sale.pk))
 
 
@@ -341,8 +456,12 @@ def _sale(request, sale_id: int) -> PartSale:
 @api_errors(404, 409)
 def sale_approve(request, sale_id: int, payload: SaleApproveIn):
     """Record the customer's approval of the quote."""
-    sales.sale_approve(sale=_sale(request, sale_id), actor=request.auth, approved_by_name=payload.approved_by_name,
-                       expected_version=payload.expected_version)  # fmt: skip
+    sales.sale_approve(
+        sale=_sale(request, sale_id),
+        actor=request.auth,
+        approved_by_name=payload.approved_by_name,
+        expected_version=payload.expected_version,
+    )
     return _sale(request, sale_id)
 
 
@@ -350,8 +469,14 @@ def sale_approve(request, sale_id: int, payload: SaleApproveIn):
 @api_errors(404, 409)
 def sale_answer(request, sale_id: int, payload: SaleAnswerIn):
     """The customer approves or refuses the quote (its own sales only, 404 otherwise); our staff may record it."""
-    sales.sale_answer(sale=_sale(request, sale_id), actor=request.auth, approve=payload.approve, name=payload.name,
-                      reason=payload.reason, expected_version=payload.expected_version)  # fmt: skip
+    sales.sale_answer(
+        sale=_sale(request, sale_id),
+        actor=request.auth,
+        approve=payload.approve,
+        name=payload.name,
+        reason=payload.reason,
+        expected_version=payload.expected_version,
+    )
     return _sale(request, sale_id)
 
 
@@ -360,22 +485,31 @@ def sale_answer(request, sale_id: int, payload: SaleAnswerIn):
 def sale_issue(request, sale_id: int, payload: SaleIssueIn):
     """Issue the sold parts from the sale's warehouse (serials per serial-tracked line); all lines or none."""
     serials = {int(k): v for k, v in payload.serials.items() if str(k).isdigit()}
-    sales.sale_issue(sale=_sale(request, sale_id), actor=request.auth, serials=serials,
-                     expected_version=payload.expected_version)  # fmt: skip
+    sales.sale_issue(
+        sale=_sale(request, sale_id), actor=request.auth, serials=serials, expected_version=payload.expected_version
+    )
     return _sale(request, sale_id)
 
 
 @router.post("/sales/{int:sale_id}/invoice", response=SaleOut)
 @api_errors(404, 409)
 def sale_invoice(request, sale_id: int, payload: SaleInvoiceIn):
-    sales.sale_invoice(sale=_sale(request, sale_id), actor=request.auth, invoice_number=payload.invoice_number,
-                       expected_version=payload.expected_version)  # fmt: skip
+    sales.sale_invoice(
+        sale=_sale(request, sale_id),
+        actor=request.auth,
+        invoice_number=payload.invoice_number,
+        expected_version=payload.expected_version,
+    )
     return _sale(request, sale_id)
 
 
 @router.post("/sales/{int:sale_id}/cancel", response=SaleOut)
 @api_errors(404, 409)
 def sale_cancel(request, sale_id: int, payload: SaleCancelIn):
-    sales.sale_cancel(sale=_sale(request, sale_id), actor=request.auth, reason=payload.reason,
-                      expected_version=payload.expected_version)  # fmt: skip
+    sales.sale_cancel(
+        sale=_sale(request, sale_id),
+        actor=request.auth,
+        reason=payload.reason,
+        expected_version=payload.expected_version,
+    )
     return _sale(request, sale_id)

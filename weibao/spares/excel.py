@@ -47,9 +47,15 @@ COLUMNS: list[Column] = [
     Column("min_level", "最低库存", ("min level", "minimum", "安全库存")),
 ]
 COL = {c.key: c for c in COLUMNS}
-TRACKING_WORDS = {"序列号": Tracking.SERIAL, "serial": Tracking.SERIAL, "按序列号": Tracking.SERIAL,
-                  "计数": Tracking.COUNTED, "counted": Tracking.COUNTED, "按数量": Tracking.COUNTED,
-                  "数量": Tracking.COUNTED}  # fmt: skip
+TRACKING_WORDS = {
+    "序列号": Tracking.SERIAL,
+    "serial": Tracking.SERIAL,
+    "按序列号": Tracking.SERIAL,
+    "计数": Tracking.COUNTED,
+    "counted": Tracking.COUNTED,
+    "按数量": Tracking.COUNTED,
+    "数量": Tracking.COUNTED,
+}
 
 
 def build_template() -> bytes:
@@ -89,8 +95,9 @@ def _int(value, column: Column, errors: list[RowError], rownum: int, *, positive
         )
         return None
     if number < 0 or (positive and number == 0):
-        errors.append(RowError(rownum, column.header, _("Must be greater than zero.") if positive
-                               else _("Cannot be negative.")))  # fmt: skip
+        errors.append(
+            RowError(rownum, column.header, _("Must be greater than zero.") if positive else _("Cannot be negative."))
+        )
         return None
     if number > 1_000_000:
         errors.append(RowError(rownum, column.header, _("Too large.")))
@@ -106,8 +113,11 @@ def _money(value, column: Column, errors: list[RowError], rownum: int) -> Decima
     except InvalidOperation:
         amount = None
     if amount is None or not amount.is_finite() or amount < 0 or amount > Decimal("9999999999"):
-        errors.append(RowError(rownum, column.header, _("“%(value)s” is not an amount of zero or more.")
-                               % {"value": str(value)[:40]}))  # fmt: skip
+        errors.append(
+            RowError(
+                rownum, column.header, _("“%(value)s” is not an amount of zero or more.") % {"value": str(value)[:40]}
+            )
+        )
         return None
     return amount.quantize(Decimal("0.01"))
 
@@ -120,8 +130,9 @@ def check_file(data: bytes, *, warehouse: Warehouse) -> CheckResult:
         raise ImportFileError(_("The file has more than %(n)s rows; split it.") % {"n": MAX_ROWS})
     positions, missing = sheet.header_map(header, COLUMNS)
     if missing:
-        result.errors.append(RowError(1, ", ".join(missing), _("Missing required columns: %(cols)s.")
-                                      % {"cols": "、".join(missing)}))  # fmt: skip
+        result.errors.append(
+            RowError(1, ", ".join(missing), _("Missing required columns: %(cols)s.") % {"cols": "、".join(missing)})
+        )
         return result
     parts = {p.part_number: p for p in Part.objects.all()}
     errors = result.errors
@@ -153,22 +164,41 @@ def check_file(data: bytes, *, warehouse: Warehouse) -> CheckResult:
         tracking_text = sheet.cell_text(cell("tracking"), COL["tracking"], errors, rownum).lower()
         tracking = TRACKING_WORDS.get(tracking_text) if tracking_text else None
         if tracking_text and tracking is None:
-            errors.append(RowError(rownum, COL["tracking"].header, _("Unknown value “%(value)s”; use 序列号 or 计数.")
-                                   % {"value": tracking_text[:40]}))  # fmt: skip
+            errors.append(
+                RowError(
+                    rownum,
+                    COL["tracking"].header,
+                    _("Unknown value “%(value)s”; use 序列号 or 计数.") % {"value": tracking_text[:40]},
+                )
+            )
         if part is not None and tracking is not None and tracking != part.tracking:
-            errors.append(RowError(rownum, COL["tracking"].header, _("Part %(number)s is already “%(tracking)s”.")
-                                   % {"number": number, "tracking": part.get_tracking_display()}))  # fmt: skip
+            errors.append(
+                RowError(
+                    rownum,
+                    COL["tracking"].header,
+                    _("Part %(number)s is already “%(tracking)s”.")
+                    % {"number": number, "tracking": part.get_tracking_display()},
+                )
+            )
         tracking = part.tracking if part is not None else (tracking or Tracking.COUNTED)
         if number:
             first = file_tracking.setdefault(number, (tracking, rownum))
             if first[0] != tracking:
-                errors.append(RowError(rownum, COL["tracking"].header, _("Differs from row %(row)s for the same part.")
-                                       % {"row": first[1]}))  # fmt: skip
+                errors.append(
+                    RowError(
+                        rownum,
+                        COL["tracking"].header,
+                        _("Differs from row %(row)s for the same part.") % {"row": first[1]},
+                    )
+                )
         row["tracking"] = tracking
         qty = _int(cell("quantity"), COL["quantity"], errors, rownum, positive=True)
         serial_text = sheet.cell_text(cell("serials"), COL["serials"], errors, rownum)
-        serials = [s for s in serial_text.replace("；", ";").replace(",", ";").replace("，", ";").replace("\n", ";")
-                   .split(";") if s.strip()]  # fmt: skip
+        serials = [
+            s
+            for s in serial_text.replace("；", ";").replace(",", ";").replace("，", ";").replace("\n", ";").split(";")
+            if s.strip()
+        ]
         serials = [s.strip() for s in serials]
         if tracking == Tracking.SERIAL:
             if not serials:
@@ -176,9 +206,14 @@ def check_file(data: bytes, *, warehouse: Warehouse) -> CheckResult:
                     RowError(rownum, COL["serials"].header, _("This part is serial-tracked: list the serial numbers."))
                 )
             elif qty is not None and qty != len(serials):
-                errors.append(RowError(rownum, COL["quantity"].header,
-                                       _("The quantity (%(q)s) differs from the number of serial numbers (%(n)s).")
-                                       % {"q": qty, "n": len(serials)}))  # fmt: skip
+                errors.append(
+                    RowError(
+                        rownum,
+                        COL["quantity"].header,
+                        _("The quantity (%(q)s) differs from the number of serial numbers (%(n)s).")
+                        % {"q": qty, "n": len(serials)},
+                    )
+                )
             for serial in serials:
                 if len(serial) > 120:
                     errors.append(
@@ -187,9 +222,14 @@ def check_file(data: bytes, *, warehouse: Warehouse) -> CheckResult:
                     continue
                 key = (number, serial)
                 if key in seen_serials:
-                    errors.append(RowError(rownum, COL["serials"].header,
-                                           _("Serial number “%(sn)s” already appears in row %(row)s.")
-                                           % {"sn": serial, "row": seen_serials[key]}))  # fmt: skip
+                    errors.append(
+                        RowError(
+                            rownum,
+                            COL["serials"].header,
+                            _("Serial number “%(sn)s” already appears in row %(row)s.")
+                            % {"sn": serial, "row": seen_serials[key]},
+                        )
+                    )
                 else:
                     seen_serials[key] = rownum
             qty = len(serials) if serials else qty
@@ -225,16 +265,26 @@ def _check_known_serials(seen: dict[tuple[str, str], int], parts: dict[str, Part
     numbers = {p.pk: p.part_number for p in parts.values()}
     for part_id, serials in by_part.items():
         for serial in StockUnit.objects.filter(part_id=part_id, serial__in=serials).values_list("serial", flat=True):
-            errors.append(RowError(seen[(numbers[part_id], serial)], COL["serials"].header,
-                                   _("Serial number “%(sn)s” is already in the store.") % {"sn": serial}))  # fmt: skip
+            errors.append(
+                RowError(
+                    seen[(numbers[part_id], serial)],
+                    COL["serials"].header,
+                    _("Serial number “%(sn)s” is already in the store.") % {"sn": serial},
+                )
+            )
 
 
 def _preview(rows: list[dict]) -> list[dict]:
     return [
-        {"row": r["_row"], "part_number": r["part_number"], "name": r["name"], "quantity": r["quantity"],
-         "serials": len(r["serials"])}
+        {
+            "row": r["_row"],
+            "part_number": r["part_number"],
+            "name": r["name"],
+            "quantity": r["quantity"],
+            "serials": len(r["serials"]),
+        }
         for r in rows[:PREVIEW_ROWS]
-    ]  # fmt: skip
+    ]
 
 
 # ---------------------------------------------------------------------------------------------------- the job
@@ -276,8 +326,9 @@ def import_check(*, job_id: int) -> StockImport:
     except ImportFileError as exc:
         return _finish(job, ImportStatus.INVALID, errors=[{"row": 0, "column": "", "message": exc.message}])
     if not result.ok:
-        return _finish(job, ImportStatus.INVALID, errors=[e.as_dict() for e in result.errors],
-                       total_rows=result.total_rows)  # fmt: skip
+        return _finish(
+            job, ImportStatus.INVALID, errors=[e.as_dict() for e in result.errors], total_rows=result.total_rows
+        )
     return _finish(job, ImportStatus.VALID, errors=[], total_rows=result.total_rows, preview=_preview(result.rows))
 
 
@@ -301,23 +352,38 @@ def import_commit(*, job_id: int, actor) -> StockImport:
             result = _read(job)
             if not result.ok:
                 raise _StillInvalid([e.as_dict() for e in result.errors])
-            parts = {p.part_number: p for p in Part.objects.select_for_update().filter(
-                part_number__in={r["part_number"] for r in result.rows})}  # fmt: skip
+            parts = {
+                p.part_number: p
+                for p in Part.objects.select_for_update().filter(
+                    part_number__in={r["part_number"] for r in result.rows}
+                )
+            }
             for row in result.rows:
                 part = parts.get(row["part_number"])
                 if part is None:
                     part = services.part_create(
-                        actor=actor, part_number=row["part_number"], name=row["name"], model=row["model"],
-                        unit=row["unit"] or "个", tracking=row["tracking"], min_level=row["min_level"] or 0,
-                        unit_cost=row["unit_cost"] or Decimal("0"), price=row["price"] or Decimal("0"),
-                    )  # fmt: skip
+                        actor=actor,
+                        part_number=row["part_number"],
+                        name=row["name"],
+                        model=row["model"],
+                        unit=row["unit"] or "个",
+                        tracking=row["tracking"],
+                        min_level=row["min_level"] or 0,
+                        unit_cost=row["unit_cost"] or Decimal("0"),
+                        price=row["price"] or Decimal("0"),
+                    )
                     parts[part.part_number] = part
                 try:
                     services.receive(
-                        warehouse=job.warehouse, part=part, actor=actor, kind=MoveKind.IMPORT,
-                        quantity=None if part.is_serial else row["quantity"], serials=row["serials"] or None,
-                        unit_cost=row["unit_cost"], note=_("Initial stock import, row %(row)s") % {"row": row["_row"]},
-                    )  # fmt: skip
+                        warehouse=job.warehouse,
+                        part=part,
+                        actor=actor,
+                        kind=MoveKind.IMPORT,
+                        quantity=None if part.is_serial else row["quantity"],
+                        serials=row["serials"] or None,
+                        unit_cost=row["unit_cost"],
+                        note=_("Initial stock import, row %(row)s") % {"row": row["_row"]},
+                    )
                 except ValidationError as exc:
                     raise _StillInvalid(
                         [{"row": row["_row"], "column": "", "message": " ".join(exc.messages)}]
@@ -331,8 +397,11 @@ def import_commit(*, job_id: int, actor) -> StockImport:
         return _finish(job, ImportStatus.INVALID, errors=[{"row": 0, "column": "", "message": exc.message}])
     except Exception:
         logger.exception("stock import %s failed", job.pk)
-        return _finish(job, ImportStatus.FAILED,
-                       errors=[{"row": 0, "column": "", "message": _("The import failed; nothing was saved.")}])  # fmt: skip
+        return _finish(
+            job,
+            ImportStatus.FAILED,
+            errors=[{"row": 0, "column": "", "message": _("The import failed; nothing was saved.")}],
+        )
     job.refresh_from_db()
     return job
 
@@ -353,16 +422,40 @@ STOCK_HEADERS = [
     "单位成本",
     "库存金额",
 ]
-LEDGER_HEADERS = ["时间", "仓库", "备件编号", "名称", "业务", "数量变化", "预留变化", "结存", "序列号", "工单", "参考",
-                  "备注", "操作人"]  # fmt: skip
+LEDGER_HEADERS = [
+    "时间",
+    "仓库",
+    "备件编号",
+    "名称",
+    "业务",
+    "数量变化",
+    "预留变化",
+    "结存",
+    "序列号",
+    "工单",
+    "参考",
+    "备注",
+    "操作人",
+]
 
 
 def export_stock(stocks: Iterable[Stock]) -> bytes:
     def rows():
         for s in stocks:
-            yield [s.warehouse.name, s.part.part_number, s.part.name, s.part.model, s.part.unit,
-                   str(s.part.get_tracking_display()), s.on_hand, s.reserved, s.available,
-                   s.effective_min_level(s.warehouse.kind), s.part.unit_cost, s.part.unit_cost * s.on_hand]  # fmt: skip
+            yield [
+                s.warehouse.name,
+                s.part.part_number,
+                s.part.name,
+                s.part.model,
+                s.part.unit,
+                str(s.part.get_tracking_display()),
+                s.on_hand,
+                s.reserved,
+                s.available,
+                s.effective_min_level(s.warehouse.kind),
+                s.part.unit_cost,
+                s.part.unit_cost * s.on_hand,
+            ]
 
     return sheet.export_table("库存", STOCK_HEADERS, rows())
 
@@ -370,9 +463,20 @@ def export_stock(stocks: Iterable[Stock]) -> bytes:
 def export_ledger(moves: Iterable[Move]) -> bytes:
     def rows():
         for m in moves:
-            yield [timezone.localtime(m.at).replace(tzinfo=None), m.warehouse.name, m.part.part_number, m.part.name,
-                   str(m.get_kind_display()), m.on_hand_delta, m.reserved_delta, m.on_hand_after,
-                   "; ".join(m.serials or []), m.workorder.number if m.workorder_id else "", m.reference, m.note,
-                   str(m.actor)]  # fmt: skip
+            yield [
+                timezone.localtime(m.at).replace(tzinfo=None),
+                m.warehouse.name,
+                m.part.part_number,
+                m.part.name,
+                str(m.get_kind_display()),
+                m.on_hand_delta,
+                m.reserved_delta,
+                m.on_hand_after,
+                "; ".join(m.serials or []),
+                m.workorder.number if m.workorder_id else "",
+                m.reference,
+                m.note,
+                str(m.actor),
+            ]
 
     return sheet.export_table("库存流水", LEDGER_HEADERS, rows())

@@ -56,10 +56,16 @@ class VersionField(forms.IntegerField):
 class _MoveForm(forms.Form):
     warehouse = forms.ModelChoiceField(label=_("Warehouse"), queryset=Warehouse.objects.none())
     part = PartChoiceField(label=_("Part"), queryset=Part.objects.filter(active=True).order_by("part_number"))
-    quantity = forms.CharField(label=_("Quantity"), required=False, max_length=12,
-                               widget=forms.TextInput(attrs={"inputmode": "numeric"}))  # fmt: skip
-    serials = forms.CharField(label=_("Serial numbers"), required=False, max_length=20_000, help_text=SERIALS_HELP,
-                              widget=forms.Textarea(attrs={"rows": 2, "autocapitalize": "characters"}))  # fmt: skip
+    quantity = forms.CharField(
+        label=_("Quantity"), required=False, max_length=12, widget=forms.TextInput(attrs={"inputmode": "numeric"})
+    )
+    serials = forms.CharField(
+        label=_("Serial numbers"),
+        required=False,
+        max_length=20_000,
+        help_text=SERIALS_HELP,
+        widget=forms.Textarea(attrs={"rows": 2, "autocapitalize": "characters"}),
+    )
 
     def __init__(self, *args, warehouses=None, parts=None, **kwargs) -> None:
         super().__init__(*args, **kwargs)
@@ -86,7 +92,9 @@ class ReturnForm(_MoveForm):
 
 
 class ReceiveForm(_MoveForm):
-    unit_cost = forms.DecimalField(label=_("Unit cost (CNY)"), required=False, max_digits=12, decimal_places=2)
+    unit_cost = forms.DecimalField(
+        label=_("Unit cost (CNY)"), required=False, min_value=0, max_digits=12, decimal_places=2
+    )
     reference = forms.CharField(label=_("Delivery note / purchase order"), required=False, max_length=60)
     note = forms.CharField(label=_("Note"), required=False, max_length=300)
 
@@ -117,8 +125,18 @@ class PartForm(forms.ModelForm):
 
     class Meta:
         model = Part
-        fields = ["part_number", "name", "model", "vendor", "unit", "tracking", "min_level", "unit_cost", "price",
-                  "active"]  # fmt: skip
+        fields = [
+            "part_number",
+            "name",
+            "model",
+            "vendor",
+            "unit",
+            "tracking",
+            "min_level",
+            "unit_cost",
+            "price",
+            "active",
+        ]
 
 
 class WarehouseForm(forms.Form):
@@ -127,9 +145,10 @@ class WarehouseForm(forms.Form):
     kind = forms.ChoiceField(label=_("Kind"), choices=WarehouseKind.choices)
     branch = forms.ModelChoiceField(label=_("Branch"), queryset=Branch.objects.all())
     owner = forms.ModelChoiceField(
-        label=_("Engineer (van)"), required=False,
+        label=_("Engineer (van)"),
+        required=False,
         queryset=User.objects.filter(organisation__kind="own", is_active=True).order_by("name"),
-    )  # fmt: skip
+    )
 
 
 class StockImportForm(forms.Form):
@@ -177,12 +196,20 @@ class SaleForm(forms.Form):
 
 
 class SaleLineForm(forms.Form):
-    part = PartChoiceField(label=_("Part"), required=False,
-                           queryset=Part.objects.filter(active=True).order_by("part_number"))  # fmt: skip
-    quantity = forms.CharField(label=_("Quantity"), required=False, max_length=12,
-                               widget=forms.TextInput(attrs={"inputmode": "numeric"}))  # fmt: skip
-    unit_price = forms.DecimalField(label=_("Unit price (CNY)"), required=False, max_digits=12, decimal_places=2,
-                                    help_text=_("Empty: the part's price."))  # fmt: skip
+    part = PartChoiceField(
+        label=_("Part"), required=False, queryset=Part.objects.filter(active=True).order_by("part_number")
+    )
+    quantity = forms.CharField(
+        label=_("Quantity"), required=False, max_length=12, widget=forms.TextInput(attrs={"inputmode": "numeric"})
+    )
+    unit_price = forms.DecimalField(
+        label=_("Unit price (CNY)"),
+        required=False,
+        min_value=0,
+        max_digits=12,
+        decimal_places=2,
+        help_text=_("Empty: the part's price."),
+    )
 
 
 SaleLineFormSet = forms.formset_factory(SaleLineForm, extra=3, max_num=30, validate_max=True)
@@ -241,8 +268,10 @@ class SaleIssueForm(forms.Form):
                 name = f"serials_{line.pk}"
                 self.fields[name] = forms.CharField(
                     label=_("Serial numbers of %(part)s × %(n)s") % {"part": line.part.name, "n": line.quantity},
-                    required=False, max_length=20_000, widget=forms.Textarea(attrs={"rows": 2}),
-                )  # fmt: skip
+                    required=False,
+                    max_length=20_000,
+                    widget=forms.Textarea(attrs={"rows": 2}),
+                )
                 self.serial_lines.append((line, name))
 
     def serials(self) -> dict[int, str]:

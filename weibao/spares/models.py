@@ -18,9 +18,8 @@ from django.utils.translation import gettext_lazy as _
 
 from weibao.core.approvals import PricedDocument
 from weibao.core.models import TimeStampedModel, VersionedModel
+from weibao.core.money import MoneyField
 from weibao.spares.choices import MoveKind, SaleStatus, Tracking, TransferStatus, UnitStatus, WarehouseKind
-
-MONEY = {"max_digits": 12, "decimal_places": 2}
 
 
 class Warehouse(TimeStampedModel):
@@ -34,9 +33,13 @@ class Warehouse(TimeStampedModel):
         "accounts.Branch", on_delete=models.PROTECT, related_name="warehouses", verbose_name=_("branch")
     )
     owner = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="vans",
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="vans",
         verbose_name=_("engineer (van)"),
-    )  # fmt: skip
+    )
     is_active = models.BooleanField(_("active"), default=True)
 
     class Meta:
@@ -69,8 +72,8 @@ class Part(VersionedModel):
     unit = models.CharField(_("unit"), max_length=20, default="个")
     tracking = models.CharField(_("tracking"), max_length=10, choices=Tracking.choices, default=Tracking.COUNTED)
     min_level = models.PositiveIntegerField(_("minimum level"), default=0)
-    unit_cost = models.DecimalField(_("unit cost (CNY)"), **MONEY, default=Decimal("0"))
-    price = models.DecimalField(_("price (CNY)"), **MONEY, default=Decimal("0"))
+    unit_cost = MoneyField(_("unit cost (CNY)"), default=Decimal("0"))
+    price = MoneyField(_("price (CNY)"), default=Decimal("0"))
     active = models.BooleanField(_("active"), default=True)
 
     class Meta:
@@ -100,9 +103,11 @@ class Stock(models.Model):
     on_hand = models.PositiveIntegerField(_("on hand"), default=0)
     reserved = models.PositiveIntegerField(_("reserved"), default=0)
     min_level = models.PositiveIntegerField(
-        _("minimum level here"), null=True, blank=True,
+        _("minimum level here"),
+        null=True,
+        blank=True,
         help_text=_("Empty: the part's minimum level (stores) or none (vans)."),
-    )  # fmt: skip
+    )
     updated_at = models.DateTimeField(auto_now=True)
 
     class Meta:
@@ -138,9 +143,13 @@ class StockUnit(TimeStampedModel):
     warehouse = models.ForeignKey(Warehouse, on_delete=models.PROTECT, null=True, blank=True, related_name="units")
     status = models.CharField(_("status"), max_length=12, choices=UnitStatus.choices, default=UnitStatus.IN_STOCK)
     workorder = models.ForeignKey(
-        "workorders.WorkOrder", on_delete=models.PROTECT, null=True, blank=True, related_name="+",
+        "workorders.WorkOrder",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
         help_text=_("The order it is reserved for or was issued to."),
-    )  # fmt: skip
+    )
     transfer = models.ForeignKey("Transfer", on_delete=models.PROTECT, null=True, blank=True, related_name="units")
     sale = models.ForeignKey("PartSale", on_delete=models.PROTECT, null=True, blank=True, related_name="units")
 
@@ -239,8 +248,8 @@ class PartSaleLine(models.Model):
     sale = models.ForeignKey(PartSale, on_delete=models.CASCADE, related_name="lines")
     part = models.ForeignKey(Part, on_delete=models.PROTECT, related_name="+", verbose_name=_("part"))
     quantity = models.PositiveIntegerField(_("quantity"))
-    unit_price = models.DecimalField(_("unit price (CNY)"), **MONEY)
-    amount = models.DecimalField(_("amount (CNY)"), **MONEY)
+    unit_price = MoneyField(_("unit price (CNY)"))
+    amount = MoneyField(_("amount (CNY)"))
     serials = models.JSONField(_("serial numbers"), default=list, blank=True)
 
     class Meta:
@@ -282,12 +291,16 @@ class Move(models.Model):
     on_hand_delta = models.IntegerField(_("quantity change"))
     reserved_delta = models.IntegerField(_("reserved change"), default=0)
     on_hand_after = models.PositiveIntegerField(_("balance after"))
-    unit_cost = models.DecimalField(_("unit cost (CNY)"), **MONEY, default=Decimal("0"))
+    unit_cost = MoneyField(_("unit cost (CNY)"), default=Decimal("0"))
     serials = models.JSONField(_("serial numbers"), default=list, blank=True)
     workorder = models.ForeignKey(
-        "workorders.WorkOrder", on_delete=models.PROTECT, null=True, blank=True, related_name="part_moves",
+        "workorders.WorkOrder",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="part_moves",
         verbose_name=_("work order"),
-    )  # fmt: skip
+    )
     transfer = models.ForeignKey(Transfer, on_delete=models.PROTECT, null=True, blank=True, related_name="moves")
     sale = models.ForeignKey(PartSale, on_delete=models.PROTECT, null=True, blank=True, related_name="moves")
     reference = models.CharField(_("reference"), max_length=60, blank=True, help_text=_("e.g. an RMA case number"))

@@ -23,6 +23,10 @@ def alert_deliver(*, alert_id: int) -> int:
     if alert is None:
         return 0
     url = settings.SITE_URL.rstrip("/") + reverse("spares:warehouse", args=[alert.warehouse_id])
-    return email_notice(notice=Notice.LOW_STOCK, recipients=alert_recipients(alert), template="spares/email/low_stock",
-                        context={"alert": alert, "url": url, "brand": settings.WEIBAO_BRAND},
-                        payload={"alert": alert.pk})  # fmt: skip
+    return email_notice(
+        notice=Notice.LOW_STOCK,
+        recipients=alert_recipients(alert),
+        template="spares/email/low_stock",
+        context={"alert": alert, "url": url, "brand": settings.WEIBAO_BRAND},
+        payload={"alert": alert.pk},
+    )

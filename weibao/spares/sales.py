@@ -97,20 +97,35 @@ def sale_quote(
     cleaned = _clean_lines(lines)
     rows = [(part, qty, price, line_amount(qty, price)) for part, qty, price in cleaned]
     totals = price_totals((amount for *_, amount in rows), rate)
-    sale = PartSale.objects.create(customer=customer, warehouse=warehouse, tax_rate=rate, note=note[:2000],
-                                   contact_name=contact_name[:100], created_by=actor, **totals)  # fmt: skip
-    PartSaleLine.objects.bulk_create(PartSaleLine(sale=sale, part=part, quantity=qty, unit_price=price, amount=amount)
-                                     for part, qty, price, amount in rows)  # fmt: skip
+    sale = PartSale.objects.create(
+        customer=customer,
+        warehouse=warehouse,
+        tax_rate=rate,
+        note=note[:2000],
+        contact_name=contact_name[:100],
+        created_by=actor,
+        **totals,
+    )
+    PartSaleLine.objects.bulk_create(
+        PartSaleLine(sale=sale, part=part, quantity=qty, unit_price=price, amount=amount)
+        for part, qty, price, amount in rows
+    )
     return sale
 
 
-def _answer(*, sale_id: int, actor, approve: bool, via: str, name: str, reason: str,
-            expected_version: int | None) -> PartSale:  # fmt: skip
+def _answer(
+    *, sale_id: int, actor, approve: bool, via: str, name: str, reason: str, expected_version: int | None
+) -> PartSale:
     """The customer's yes (approved, ready to issue) or no (cancelled, with the reason) — core.approvals' rule."""
     locked = PartSale.objects.select_for_update().get(pk=sale_id)
-    wanted = answer_wanted(locked, approve=approve, pending=SaleStatus.QUOTED, approved=SaleStatus.APPROVED,
-                           refused=SaleStatus.CANCELLED,
-                           message=_("This quote was already answered or the sale has moved on."))  # fmt: skip
+    wanted = answer_wanted(
+        locked,
+        approve=approve,
+        pending=SaleStatus.QUOTED,
+        approved=SaleStatus.APPROVED,
+        refused=SaleStatus.CANCELLED,
+        message=_("This quote was already answered or the sale has moved on."),
+    )
     if wanted is None:
         return locked  # the same answer twice: one approval recorded
     if expected_version is not None and locked.version != expected_version:
@@ -120,8 +135,9 @@ def _answer(*, sale_id: int, actor, approve: bool, via: str, name: str, reason: 
 
 
 @transaction.atomic
-def sale_answer(*, sale: PartSale, actor, approve: bool, name: str = "", reason: str = "",
-                expected_version: int | None = None) -> PartSale:  # fmt: skip
+def sale_answer(
+    *, sale: PartSale, actor, approve: bool, name: str = "", reason: str = "", expected_version: int | None = None
+) -> PartSale:
     """The customer approves or refuses the quote in the portal, or our staff record the answer the customer gave
     (by phone, mail or stamped order: the person's name required)."""
     require(actor, "spares.sale_answer")
@@ -130,18 +146,27 @@ def sale_answer(*, sale: PartSale, actor, approve: bool, name: str = "", reason:
     via = AnswerChannel.PORTAL if actor.is_customer else AnswerChannel.PHONE
     name = answerer_name(actor=actor, name=name, via=via)
     reason = (reason or "").strip()[:2000]
-    return _answer(sale_id=sale.pk, actor=actor, approve=approve, via=via, name=name, reason=reason,
-                   expected_version=expected_version)  # fmt: skip
+    return _answer(
+        sale_id=sale.pk,
+        actor=actor,
+        approve=approve,
+        via=via,
+        name=name,
+        reason=reason,
+        expected_version=expected_version,
+    )
 
 
 def sale_approve(*, sale: PartSale, actor, approved_by_name: str, expected_version: int | None = None) -> PartSale:
     """Record the customer's approval of the quote (who approved, by phone, mail or stamped order)."""
     try:
-        return sale_answer(sale=sale, actor=actor, approve=True, name=approved_by_name,
-                           expected_version=expected_version)  # fmt: skip
+        return sale_answer(
+            sale=sale, actor=actor, approve=True, name=approved_by_name, expected_version=expected_version
+        )
     except ValidationError as exc:
-        raise ValidationError({"approved_by_name" if k == "name" else k: v
-                               for k, v in exc.message_dict.items()}) from None  # fmt: skip
+        raise ValidationError(
+            {"approved_by_name" if k == "name" else k: v for k, v in exc.message_dict.items()}
+        ) from None
 
 
 @transaction.atomic
@@ -152,8 +177,11 @@ def sale_link_create(*, sale: PartSale, actor, channel: str, sent_to: str) -> di
     channel, sent_to = link_recipient(channel, sent_to)
     locked = PartSale.objects.select_for_update().get(pk=sale.pk)
     if locked.status != SaleStatus.QUOTED:
-        raise TransitionNotAllowed(current=str(locked.get_status_display()), requested=str(SaleStatus.APPROVED.label),
-                                   message=_("Only a quote waiting for the customer can be sent."))  # fmt: skip
+        raise TransitionNotAllowed(
+            current=str(locked.get_status_display()),
+            requested=str(SaleStatus.APPROVED.label),
+            message=_("Only a quote waiting for the customer can be sent."),
+        )
     return answer_link_create(purpose=SALE_LINK_PURPOSE, document=locked, channel=channel, sent_to=sent_to)[1]
 
 
@@ -168,9 +196,19 @@ def sale_answer_by_link(*, token: str, name: str, reason: str = "") -> PartSale:
 
     name = answerer_name(actor=None, name=name, via=AnswerChannel.LINK)
     reason = (reason or "").strip()[:2000]
-    return answer_by_link(token=token, purpose=SALE_LINK_PURPOSE, answer=lambda pk, approve: _answer(
-        sale_id=pk, actor=system_user(), approve=approve, via=AnswerChannel.LINK, name=name, reason=reason,
-        expected_version=None))  # fmt: skip
+    return answer_by_link(
+        token=token,
+        purpose=SALE_LINK_PURPOSE,
+        answer=lambda pk, approve: _answer(
+            sale_id=pk,
+            actor=system_user(),
+            approve=approve,
+            via=AnswerChannel.LINK,
+            name=name,
+            reason=reason,
+            expected_version=None,
+        ),
+    )
 
 
 @transaction.atomic
@@ -214,8 +252,17 @@ def sale_issue(
             )
         line.serials = given
         line.save(update_fields=["serials"])
-        _move(stock=stock, warehouse=warehouse, part=line.part, kind=MoveKind.SALE, on_hand=-line.quantity,
-              actor=actor, serials=given, sale=locked, unit_cost=line.part.unit_cost)  # fmt: skip
+        _move(
+            stock=stock,
+            warehouse=warehouse,
+            part=line.part,
+            kind=MoveKind.SALE,
+            on_hand=-line.quantity,
+            actor=actor,
+            serials=given,
+            sale=locked,
+            unit_cost=line.part.unit_cost,
+        )
     if errors:
         raise ValidationError(errors)  # the transaction rolls back every line already moved
     locked.status, locked.issued_at = SaleStatus.ISSUED, timezone.now()

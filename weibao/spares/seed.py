@@ -37,25 +37,41 @@ def demo(*, stdout) -> None:
         return
     manager, field = users["manager"], users["field"]
     with transaction.atomic():
-        store = services.warehouse_create(actor=manager, code="hq-store", name="总部备件库", kind="head_office",
-                                          branch=hq)  # fmt: skip
-        sz_store = services.warehouse_create(actor=manager, code="sz-store", name="苏州分公司备件库", kind="branch",
-                                             branch=sz)  # fmt: skip
-        van = services.warehouse_create(actor=manager, code="van-zhangwei", name="张伟车载库", kind="van",
-                                        branch=hq, owner=field)  # fmt: skip
+        store = services.warehouse_create(
+            actor=manager, code="hq-store", name="总部备件库", kind="head_office", branch=hq
+        )
+        sz_store = services.warehouse_create(
+            actor=manager, code="sz-store", name="苏州分公司备件库", kind="branch", branch=sz
+        )
+        van = services.warehouse_create(
+            actor=manager, code="van-zhangwei", name="张伟车载库", kind="van", branch=hq, owner=field
+        )
         if "field2" in users:
-            services.warehouse_create(actor=manager, code="van-liuyang", name="刘洋车载库", kind="van", branch=sz,
-                                      owner=users["field2"])  # fmt: skip
+            services.warehouse_create(
+                actor=manager, code="van-liuyang", name="刘洋车载库", kind="van", branch=sz, owner=users["field2"]
+            )
         parts = {}
         for number, name, model, unit, tracking, level, cost, price in PARTS:
             parts[number] = Part.objects.filter(part_number=number).first() or services.part_create(
-                actor=manager, part_number=number, name=name, model=model, unit=unit, tracking=tracking,
-                min_level=level, unit_cost=Decimal(cost), price=Decimal(price),
-            )  # fmt: skip
+                actor=manager,
+                part_number=number,
+                name=name,
+                model=model,
+                unit=unit,
+                tracking=tracking,
+                min_level=level,
+                unit_cost=Decimal(cost),
+                price=Decimal(price),
+            )
         receive = services.receive
         receive(warehouse=store, part=parts["P-SFP-1G"], quantity=30, actor=manager, reference="PO-2026-118")
-        receive(warehouse=store, part=parts["P-CAM-4MP"], serials=[f"DS3T46-{n:04d}" for n in range(1, 6)],
-                actor=manager, reference="PO-2026-121")  # fmt: skip
+        receive(
+            warehouse=store,
+            part=parts["P-CAM-4MP"],
+            serials=[f"DS3T46-{n:04d}" for n in range(1, 6)],
+            actor=manager,
+            reference="PO-2026-121",
+        )
         receive(warehouse=store, part=parts["P-HDD-4T"], serials=[f"ZW60{n:04d}" for n in range(1, 9)], actor=manager)
         # Below the minimum of 3: opens the low-stock alert for the head office's service manager.
         receive(warehouse=store, part=parts["P-PSU-150"], quantity=1, actor=manager, reference="PO-2026-122")
@@ -63,33 +79,60 @@ def demo(*, stdout) -> None:
         receive(warehouse=sz_store, part=parts["P-CARD-RDR"], quantity=6, actor=manager)
         receive(warehouse=sz_store, part=parts["P-SFP-1G"], quantity=12, actor=manager)
         # The van carries a few of everything; one more box is on its way (in transit: counted nowhere yet).
-        tr = services.transfer_send(from_warehouse=store, to_warehouse=van, part=parts["P-SFP-1G"], quantity=4,
-                                    actor=manager, note="车载库补货")  # fmt: skip
+        tr = services.transfer_send(
+            from_warehouse=store, to_warehouse=van, part=parts["P-SFP-1G"], quantity=4, actor=manager, note="车载库补货"
+        )
         services.transfer_receive(transfer=tr, actor=field)
-        tr = services.transfer_send(from_warehouse=store, to_warehouse=van, part=parts["P-CAM-4MP"],
-                                    serials=["DS3T46-0001", "DS3T46-0002"], actor=manager)  # fmt: skip
+        tr = services.transfer_send(
+            from_warehouse=store,
+            to_warehouse=van,
+            part=parts["P-CAM-4MP"],
+            serials=["DS3T46-0001", "DS3T46-0002"],
+            actor=manager,
+        )
         services.transfer_receive(transfer=tr, actor=field)
-        services.transfer_send(from_warehouse=store, to_warehouse=van, part=parts["P-PATCH-3M"], quantity=20,
-                               actor=manager, note="在途：明早到车")  # fmt: skip
+        services.transfer_send(
+            from_warehouse=store,
+            to_warehouse=van,
+            part=parts["P-PATCH-3M"],
+            quantity=20,
+            actor=manager,
+            note="在途：明早到车",
+        )
     order = WorkOrder.objects.filter(source_ref="demo:onsite").first()
     if order is not None and order.is_open:
         with transaction.atomic():
-            services.issue_to_order(warehouse=van, part=parts["P-CAM-4MP"], workorder=order, serials=["DS3T46-0001"],
-                                    actor=field, note="更换故障摄像机")  # fmt: skip
+            services.issue_to_order(
+                warehouse=van,
+                part=parts["P-CAM-4MP"],
+                workorder=order,
+                serials=["DS3T46-0001"],
+                actor=field,
+                note="更换故障摄像机",
+            )
             services.issue_to_order(warehouse=van, part=parts["P-SFP-1G"], workorder=order, quantity=1, actor=field)
     customer = Organisation.objects.filter(kind="customer").order_by("pk").first()
     if customer is not None:
         with transaction.atomic():
-            sale = sales.sale_quote(customer=customer, warehouse=store, actor=manager, contact_name="王主任",
-                                    lines=[{"part": parts["P-HDD-4T"], "quantity": 2},
-                                           {"part": parts["P-PATCH-3M"], "quantity": 20}],
-                                    note="客户自行更换录像机硬盘")  # fmt: skip
+            sale = sales.sale_quote(
+                customer=customer,
+                warehouse=store,
+                actor=manager,
+                contact_name="王主任",
+                lines=[{"part": parts["P-HDD-4T"], "quantity": 2}, {"part": parts["P-PATCH-3M"], "quantity": 20}],
+                note="客户自行更换录像机硬盘",
+            )
             sale = sales.sale_approve(sale=sale, actor=manager, approved_by_name="王主任")
             line = sale.lines.get(part=parts["P-HDD-4T"])
             sale = sales.sale_issue(sale=sale, actor=manager, serials={line.pk: ["ZW600007", "ZW600008"]})
             sales.sale_invoice(sale=sale, actor=manager, invoice_number="24322000000000123456")
-            sales.sale_quote(customer=customer, warehouse=store, actor=manager, contact_name="王主任",
-                             lines=[{"part": parts["P-SFP-1G"], "quantity": 4}])  # fmt: skip
+            sales.sale_quote(
+                customer=customer,
+                warehouse=store,
+                actor=manager,
+                contact_name="王主任",
+                lines=[{"part": parts["P-SFP-1G"], "quantity": 4}],
+            )
     stdout.write("  spares: demo store (2 stores, 2 vans, low-stock alert, transfer in transit, parts sales)")
 
 

@@ -71,9 +71,11 @@ def _quantity_and_serials(part: Part, quantity, serials) -> tuple[int, list[str]
             raise ValidationError({"serials": _("This part is serial-tracked: enter the serial number of each unit.")})
         if quantity not in (None, "") and _quantity(quantity) != len(serial_list):
             raise ValidationError(
-                {"quantity": _("The quantity (%(q)s) differs from the number of serial numbers (%(n)s).")
-                 % {"q": quantity, "n": len(serial_list)}}
-            )  # fmt: skip
+                {
+                    "quantity": _("The quantity (%(q)s) differs from the number of serial numbers (%(n)s).")
+                    % {"q": quantity, "n": len(serial_list)}
+                }
+            )
         return len(serial_list), serial_list
     if serial_list:
         raise ValidationError({"serials": _("This part is counted, not serial-tracked: leave the serials empty.")})
@@ -117,9 +119,17 @@ def _all_statuses() -> frozenset[str]:
 
 
 def _order_event(
-    *, workorder, actor, kind: str, part: Part, quantity: int, serials: list[str], warehouse: Warehouse,
-    statuses: frozenset[str], text: str,
-) -> None:  # fmt: skip
+    *,
+    workorder,
+    actor,
+    kind: str,
+    part: Part,
+    quantity: int,
+    serials: list[str],
+    warehouse: Warehouse,
+    statuses: frozenset[str],
+    text: str,
+) -> None:
     """One timeline event on the order for the move (locks the order first: the order, then the stock row). The
     text the customer sees names the part, never the warehouse; the warehouse is in the staff-only data."""
     from weibao.workorders.services.steps import workorder_record_step
@@ -135,15 +145,26 @@ def _order_event(
         body += " " + _("Serial numbers: %(serials)s") % {"serials": ", ".join(serials)}
     try:
         workorder_record_step(
-            workorder=workorder, actor=actor, perm="spares.issue", kind=kind, body=body, statuses=statuses,
-            data={"part": part.name, "part_number": part.part_number, "quantity": quantity, "serials": serials,
-                  "warehouse": warehouse.pk},
-        )  # fmt: skip
+            workorder=workorder,
+            actor=actor,
+            perm="spares.issue",
+            kind=kind,
+            body=body,
+            statuses=statuses,
+            data={
+                "part": part.name,
+                "part_number": part.part_number,
+                "quantity": quantity,
+                "serials": serials,
+                "warehouse": warehouse.pk,
+            },
+        )
     except TransitionNotAllowed as exc:
         raise TransitionNotAllowed(
-            current=exc.current, requested=exc.requested,
+            current=exc.current,
+            requested=exc.requested,
             message=_("Parts can only be issued to an open order."),
-        ) from exc  # fmt: skip
+        ) from exc
 
 
 # ---------------------------------------------------------------------------------------------------- the ledger
@@ -162,9 +183,11 @@ def _lock_stock(warehouse: Warehouse, part: Part) -> Stock:
 
 def _shortage(stock: Stock, part: Part, wanted: int, field: str = "quantity") -> ValidationError:
     return ValidationError(
-        {field: _("Not enough stock: %(wanted)s wanted, %(available)s %(unit)s available.")
-         % {"wanted": wanted, "available": stock.available, "unit": part.unit}}
-    )  # fmt: skip
+        {
+            field: _("Not enough stock: %(wanted)s wanted, %(available)s %(unit)s available.")
+            % {"wanted": wanted, "available": stock.available, "unit": part.unit}
+        }
+    )
 
 
 def _move(
@@ -235,9 +258,11 @@ def _check_level(*, stock: Stock, warehouse: Warehouse, part: Part, rising: bool
         return
     if stock.available < level:
         alert, created = StockAlert.objects.get_or_create(
-            warehouse=warehouse, part=part, cleared_at=None,
+            warehouse=warehouse,
+            part=part,
+            cleared_at=None,
             defaults={"available": stock.available, "min_level": level},
-        )  # fmt: skip
+        )
         if created:
             from weibao.spares.tasks import stock_alert_notify
 
@@ -295,9 +320,17 @@ def issued_to_order(*, part: Part, workorder) -> int:
 
 @transaction.atomic
 def receive(
-    *, warehouse: Warehouse, part: Part, actor, quantity=None, serials=None, unit_cost=None, note: str = "",
-    reference: str = "", kind: str = MoveKind.RECEIVE,
-) -> Move:  # fmt: skip
+    *,
+    warehouse: Warehouse,
+    part: Part,
+    actor,
+    quantity=None,
+    serials=None,
+    unit_cost=None,
+    note: str = "",
+    reference: str = "",
+    kind: str = MoveKind.RECEIVE,
+) -> Move:
     """Goods received into a warehouse (入库). Serial-tracked parts need one new serial per unit."""
     require(actor, "spares.manage")
     _active(warehouse, part)
@@ -318,9 +351,17 @@ def receive(
     if serial_list:
         StockUnit.objects.bulk_create(StockUnit(part=part, serial=s, warehouse=warehouse) for s in serial_list)
     return _move(
-        stock=stock, warehouse=warehouse, part=part, kind=kind, on_hand=qty, actor=actor, serials=serial_list,
-        unit_cost=unit_cost, note=note[:300], reference=reference[:60],
-    )  # fmt: skip
+        stock=stock,
+        warehouse=warehouse,
+        part=part,
+        kind=kind,
+        on_hand=qty,
+        actor=actor,
+        serials=serial_list,
+        unit_cost=unit_cost,
+        note=note[:300],
+        reference=reference[:60],
+    )
 
 
 @transaction.atomic
@@ -332,10 +373,16 @@ def reserve_for_order(*, warehouse: Warehouse, part: Part, workorder, actor, qua
     _active(warehouse, part)
     qty, serial_list = _quantity_and_serials(part, quantity, serials)
     _order_event(
-        workorder=workorder, actor=actor, kind=EventKind.PARTS_RESERVED, part=part, quantity=qty, serials=serial_list,
-        warehouse=warehouse, statuses=_open_statuses(),
+        workorder=workorder,
+        actor=actor,
+        kind=EventKind.PARTS_RESERVED,
+        part=part,
+        quantity=qty,
+        serials=serial_list,
+        warehouse=warehouse,
+        statuses=_open_statuses(),
         text=_("Reserved %(part)s %(model)s × %(quantity)s %(unit)s."),
-    )  # fmt: skip
+    )
     stock = _lock_stock(warehouse, part)
     if serial_list:
         units = _units(part, warehouse, serial_list, statuses={UnitStatus.IN_STOCK})
@@ -345,9 +392,16 @@ def reserve_for_order(*, warehouse: Warehouse, part: Part, workorder, actor, qua
     if stock.available < qty:
         raise _shortage(stock, part, qty)
     return _move(
-        stock=stock, warehouse=warehouse, part=part, kind=MoveKind.RESERVE, on_hand=0, reserved=qty, actor=actor,
-        serials=serial_list, workorder=workorder,
-    )  # fmt: skip
+        stock=stock,
+        warehouse=warehouse,
+        part=part,
+        kind=MoveKind.RESERVE,
+        on_hand=0,
+        reserved=qty,
+        actor=actor,
+        serials=serial_list,
+        workorder=workorder,
+    )
 
 
 @transaction.atomic
@@ -365,9 +419,16 @@ def release_reservation(*, warehouse: Warehouse, part: Part, workorder, actor, q
             status=UnitStatus.IN_STOCK, workorder=None, updated_at=timezone.now()
         )
     return _move(
-        stock=stock, warehouse=warehouse, part=part, kind=MoveKind.UNRESERVE, on_hand=0, reserved=-qty,
-        actor=actor, serials=serial_list, workorder=workorder,
-    )  # fmt: skip
+        stock=stock,
+        warehouse=warehouse,
+        part=part,
+        kind=MoveKind.UNRESERVE,
+        on_hand=0,
+        reserved=-qty,
+        actor=actor,
+        serials=serial_list,
+        workorder=workorder,
+    )
 
 
 @transaction.atomic
@@ -382,17 +443,30 @@ def issue_to_order(
     _active(warehouse, part)
     qty, serial_list = _quantity_and_serials(part, quantity, serials)
     _order_event(
-        workorder=workorder, actor=actor, kind=EventKind.PARTS_ISSUED, part=part, quantity=qty, serials=serial_list,
-        warehouse=warehouse, statuses=_open_statuses(),
+        workorder=workorder,
+        actor=actor,
+        kind=EventKind.PARTS_ISSUED,
+        part=part,
+        quantity=qty,
+        serials=serial_list,
+        warehouse=warehouse,
+        statuses=_open_statuses(),
         text=_("Issued %(part)s %(model)s × %(quantity)s %(unit)s."),
-    )  # fmt: skip
+    )
     if not serial_list:
         taken = _take_unreserved(warehouse, part, qty)
         if taken is not None:
             return _move(
-                stock=taken, warehouse=warehouse, part=part, kind=MoveKind.ISSUE, on_hand=-qty, actor=actor,
-                workorder=workorder, note=note[:300], applied=True,
-            )  # fmt: skip
+                stock=taken,
+                warehouse=warehouse,
+                part=part,
+                kind=MoveKind.ISSUE,
+                on_hand=-qty,
+                actor=actor,
+                workorder=workorder,
+                note=note[:300],
+                applied=True,
+            )
     stock = _lock_stock(warehouse, part)
     if serial_list:
         units = _units(
@@ -408,9 +482,17 @@ def issue_to_order(
     if stock.available < qty - from_reservation:
         raise _shortage(stock, part, qty - from_reservation)
     return _move(
-        stock=stock, warehouse=warehouse, part=part, kind=MoveKind.ISSUE, on_hand=-qty, reserved=-from_reservation,
-        actor=actor, serials=serial_list, workorder=workorder, note=note[:300],
-    )  # fmt: skip
+        stock=stock,
+        warehouse=warehouse,
+        part=part,
+        kind=MoveKind.ISSUE,
+        on_hand=-qty,
+        reserved=-from_reservation,
+        actor=actor,
+        serials=serial_list,
+        workorder=workorder,
+        note=note[:300],
+    )
 
 
 @transaction.atomic
@@ -424,10 +506,16 @@ def return_unused(
     _active(warehouse, part)
     qty, serial_list = _quantity_and_serials(part, quantity, serials)
     _order_event(
-        workorder=workorder, actor=actor, kind=EventKind.PARTS_RETURNED, part=part, quantity=qty, serials=serial_list,
-        warehouse=warehouse, statuses=_all_statuses(),
+        workorder=workorder,
+        actor=actor,
+        kind=EventKind.PARTS_RETURNED,
+        part=part,
+        quantity=qty,
+        serials=serial_list,
+        warehouse=warehouse,
+        statuses=_all_statuses(),
         text=_("Returned %(part)s %(model)s × %(quantity)s %(unit)s unused."),
-    )  # fmt: skip
+    )
     stock = _lock_stock(warehouse, part)
     held = issued_to_order(part=part, workorder=workorder)
     if qty > held:
@@ -443,9 +531,16 @@ def return_unused(
             status=UnitStatus.IN_STOCK, warehouse=warehouse, workorder=None, updated_at=timezone.now()
         )
     return _move(
-        stock=stock, warehouse=warehouse, part=part, kind=MoveKind.RETURN, on_hand=qty, actor=actor,
-        serials=serial_list, workorder=workorder, note=note[:300],
-    )  # fmt: skip
+        stock=stock,
+        warehouse=warehouse,
+        part=part,
+        kind=MoveKind.RETURN,
+        on_hand=qty,
+        actor=actor,
+        serials=serial_list,
+        workorder=workorder,
+        note=note[:300],
+    )
 
 
 @transaction.atomic
@@ -465,9 +560,15 @@ def write_off(*, warehouse: Warehouse, part: Part, actor, reason: str, quantity=
     if stock.available < qty:
         raise _shortage(stock, part, qty)
     return _move(
-        stock=stock, warehouse=warehouse, part=part, kind=MoveKind.WRITE_OFF, on_hand=-qty, actor=actor,
-        serials=serial_list, note=reason[:300],
-    )  # fmt: skip
+        stock=stock,
+        warehouse=warehouse,
+        part=part,
+        kind=MoveKind.WRITE_OFF,
+        on_hand=-qty,
+        actor=actor,
+        serials=serial_list,
+        note=reason[:300],
+    )
 
 
 @transaction.atomic
@@ -483,9 +584,15 @@ def receive_repaired(
         qty, _none = _quantity_and_serials(part, quantity, None)
         stock = _lock_stock(warehouse, part)
         return _move(
-            stock=stock, warehouse=warehouse, part=part, kind=MoveKind.REPAIRED_IN, on_hand=qty, actor=actor,
-            reference=reference[:60], note=note[:300],
-        )  # fmt: skip
+            stock=stock,
+            warehouse=warehouse,
+            part=part,
+            kind=MoveKind.REPAIRED_IN,
+            on_hand=qty,
+            actor=actor,
+            reference=reference[:60],
+            note=note[:300],
+        )
     (serial_clean,) = _quantity_and_serials(part, None, [serial])[1]
     stock = _lock_stock(warehouse, part)
     unit = StockUnit.objects.select_for_update().filter(part=part, serial=serial_clean).first()
@@ -495,13 +602,24 @@ def receive_repaired(
         raise ValidationError({"serials": _("Serial number %(serial)s is already in the store.") % {"serial": serial}})
     else:
         StockUnit.objects.filter(pk=unit.pk).update(
-            status=UnitStatus.IN_STOCK, warehouse=warehouse, workorder=None, sale=None, transfer=None,
+            status=UnitStatus.IN_STOCK,
+            warehouse=warehouse,
+            workorder=None,
+            sale=None,
+            transfer=None,
             updated_at=timezone.now(),
-        )  # fmt: skip
+        )
     return _move(
-        stock=stock, warehouse=warehouse, part=part, kind=MoveKind.REPAIRED_IN, on_hand=1, actor=actor,
-        serials=[serial_clean], reference=reference[:60], note=note[:300],
-    )  # fmt: skip
+        stock=stock,
+        warehouse=warehouse,
+        part=part,
+        kind=MoveKind.REPAIRED_IN,
+        on_hand=1,
+        actor=actor,
+        serials=[serial_clean],
+        reference=reference[:60],
+        note=note[:300],
+    )
 
 
 @dataclass
@@ -512,9 +630,15 @@ class TransferResult:
 
 @transaction.atomic
 def transfer_send(
-    *, from_warehouse: Warehouse, to_warehouse: Warehouse, part: Part, actor, quantity=None, serials=None,
+    *,
+    from_warehouse: Warehouse,
+    to_warehouse: Warehouse,
+    part: Part,
+    actor,
+    quantity=None,
+    serials=None,
     note: str = "",
-) -> Transfer:  # fmt: skip
+) -> Transfer:
     """Send units to another warehouse (调拨出库). Until the receiver confirms, they count in neither warehouse."""
     _check_warehouse(actor, from_warehouse, "from_warehouse")
     if from_warehouse.pk == to_warehouse.pk:
@@ -527,17 +651,28 @@ def transfer_send(
     if stock.available < qty:
         raise _shortage(stock, part, qty)
     transfer = Transfer.objects.create(
-        from_warehouse=from_warehouse, to_warehouse=to_warehouse, part=part, quantity=qty, sent_by=actor,
+        from_warehouse=from_warehouse,
+        to_warehouse=to_warehouse,
+        part=part,
+        quantity=qty,
+        sent_by=actor,
         note=note[:300],
-    )  # fmt: skip
+    )
     if units:
         StockUnit.objects.filter(pk__in=[u.pk for u in units]).update(
             status=UnitStatus.IN_TRANSIT, warehouse=None, transfer=transfer, updated_at=timezone.now()
         )
     _move(
-        stock=stock, warehouse=from_warehouse, part=part, kind=MoveKind.TRANSFER_OUT, on_hand=-qty, actor=actor,
-        serials=serial_list, transfer=transfer, note=note[:300],
-    )  # fmt: skip
+        stock=stock,
+        warehouse=from_warehouse,
+        part=part,
+        kind=MoveKind.TRANSFER_OUT,
+        on_hand=-qty,
+        actor=actor,
+        serials=serial_list,
+        transfer=transfer,
+        note=note[:300],
+    )
     return transfer
 
 
@@ -560,9 +695,15 @@ def transfer_receive(*, transfer: Transfer, actor, expected_version: int | None 
         status=UnitStatus.IN_STOCK, warehouse=locked.to_warehouse, transfer=None, updated_at=timezone.now()
     )
     _move(
-        stock=stock, warehouse=locked.to_warehouse, part=locked.part, kind=MoveKind.TRANSFER_IN,
-        on_hand=locked.quantity, actor=actor, serials=serial_list, transfer=locked,
-    )  # fmt: skip
+        stock=stock,
+        warehouse=locked.to_warehouse,
+        part=locked.part,
+        kind=MoveKind.TRANSFER_IN,
+        on_hand=locked.quantity,
+        actor=actor,
+        serials=serial_list,
+        transfer=locked,
+    )
     locked.status, locked.received_by, locked.received_at = TransferStatus.RECEIVED, actor, timezone.now()
     locked.version += 1
     locked.save(update_fields=["status", "received_by", "received_at", "version", "updated_at"])
@@ -600,15 +741,25 @@ def parts_add_to_quote(*, workorder, actor, expected_version: int | None = None)
         description = _quote_description(part)
         if description in on_quote:
             continue
-        lines.append({"kind": "part", "description": description, "quantity": Decimal(held[part.pk]),
-                      "unit_price": part.price, "spare_part": None, "device": None, "labour_basis": "",
-                      "unit": part.unit})  # fmt: skip
+        lines.append(
+            {
+                "kind": "part",
+                "description": description,
+                "quantity": Decimal(held[part.pk]),
+                "unit_price": part.price,
+                "spare_part": None,
+                "device": None,
+                "labour_basis": "",
+                "unit": part.unit,
+            }
+        )
         added = True
     if not added:
         raise ValidationError({"parts": _("The issued parts are already on the quote.")})
     if current is None:
-        return onsite_services.quote_create(workorder=workorder, actor=actor, lines=lines,
-                                            expected_version=expected_version)  # fmt: skip
+        return onsite_services.quote_create(
+            workorder=workorder, actor=actor, lines=lines, expected_version=expected_version
+        )
     return onsite_services.quote_revise(quote=current, actor=actor, lines=lines, expected_version=expected_version)
 
 

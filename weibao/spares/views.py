@@ -76,14 +76,18 @@ def _int_param(request: HttpRequest, name: str) -> int | None:
 @login_required
 def index(request: HttpRequest) -> HttpResponse:
     _need(request, "spares.view")
-    return render(request, "spares/index.html", {
-        "warehouses": selectors.warehouse_list(user=request.user),
-        "van": selectors.van_of(user=request.user),
-        "alerts": selectors.open_alerts(user=request.user)[:50],
-        "transfers": selectors.transfers_in_transit(user=request.user)[:50],
-        "can_manage": has_perm(request.user, "spares.manage"),
-        "can_sell": has_perm(request.user, "spares.sales"),
-    })  # fmt: skip
+    return render(
+        request,
+        "spares/index.html",
+        {
+            "warehouses": selectors.warehouse_list(user=request.user),
+            "van": selectors.van_of(user=request.user),
+            "alerts": selectors.open_alerts(user=request.user)[:50],
+            "transfers": selectors.transfers_in_transit(user=request.user)[:50],
+            "can_manage": has_perm(request.user, "spares.manage"),
+            "can_sell": has_perm(request.user, "spares.sales"),
+        },
+    )
 
 
 @login_required
@@ -104,12 +108,20 @@ def warehouse(request: HttpRequest, pk: int) -> HttpResponse:
         request.GET.get("page")
     )
     alerts = set(selectors.open_alerts(user=request.user).filter(warehouse=wh).values_list("part_id", flat=True))
-    return render(request, "spares/warehouse.html", {
-        "wh": wh, "page": page, "q": q, "low": low, "alert_parts": alerts,
-        "incoming": selectors.in_transit_to(warehouse=wh),
-        "can_manage": has_perm(request.user, "spares.manage"),
-        "can_receive_transfer": services.may_use_warehouse(request.user, wh),
-    })  # fmt: skip
+    return render(
+        request,
+        "spares/warehouse.html",
+        {
+            "wh": wh,
+            "page": page,
+            "q": q,
+            "low": low,
+            "alert_parts": alerts,
+            "incoming": selectors.in_transit_to(warehouse=wh),
+            "can_manage": has_perm(request.user, "spares.manage"),
+            "can_receive_transfer": services.may_use_warehouse(request.user, wh),
+        },
+    )
 
 
 @login_required
@@ -203,10 +215,17 @@ def part_edit(request: HttpRequest, pk: int | None = None) -> HttpResponse:
                 form.add_error(None, msg)
         else:
             status = 422
-    return render(request, "spares/part_detail.html", {
-        "part": part, "form": form, "stock": selectors.stock_for_part(part=part) if part else [],
-        "can_manage": has_perm(request.user, "spares.manage"),
-    }, status=status)  # fmt: skip
+    return render(
+        request,
+        "spares/part_detail.html",
+        {
+            "part": part,
+            "form": form,
+            "stock": selectors.stock_for_part(part=part) if part else [],
+            "can_manage": has_perm(request.user, "spares.manage"),
+        },
+        status=status,
+    )
 
 
 # --- moves of the store -------------------------------------------------------------------------------------------
@@ -241,16 +260,21 @@ MOVE_FIELDS = ("warehouse", "part", "quantity", "serials")
 @require_http_methods(["GET", "POST"])
 def receive(request: HttpRequest) -> HttpResponse:
     _need(request, "spares.manage")
-    return _move_page(request, ReceiveForm, _("Receive into stock"), lambda d: services.receive(
-        **_args(request, d, *MOVE_FIELDS, "unit_cost", "note", "reference")))  # fmt: skip
+    return _move_page(
+        request,
+        ReceiveForm,
+        _("Receive into stock"),
+        lambda d: services.receive(**_args(request, d, *MOVE_FIELDS, "unit_cost", "note", "reference")),
+    )
 
 
 @login_required
 @require_http_methods(["GET", "POST"])
 def write_off(request: HttpRequest) -> HttpResponse:
     _need(request, "spares.manage")
-    return _move_page(request, WriteOffForm, _("Write off"), lambda d: services.write_off(
-        **_args(request, d, *MOVE_FIELDS, "reason")))  # fmt: skip
+    return _move_page(
+        request, WriteOffForm, _("Write off"), lambda d: services.write_off(**_args(request, d, *MOVE_FIELDS, "reason"))
+    )
 
 
 @login_required
@@ -262,8 +286,11 @@ def repaired(request: HttpRequest) -> HttpResponse:
         serial_list = services.clean_serials(d["serials"])
         if d["part"].is_serial and len(serial_list) != 1:
             raise ValidationError({"serials": _("Enter the serial number of the repaired unit.")})
-        return services.receive_repaired(**_args(request, d, "warehouse", "part", "reference", "note"),
-                                         serial=serial_list[0] if serial_list else "", quantity=d["quantity"] or 1)  # fmt: skip
+        return services.receive_repaired(
+            **_args(request, d, "warehouse", "part", "reference", "note"),
+            serial=serial_list[0] if serial_list else "",
+            quantity=d["quantity"] or 1,
+        )
 
     return _move_page(request, RepairedForm, _("Repaired unit back into stock"), call)
 
@@ -271,9 +298,24 @@ def repaired(request: HttpRequest) -> HttpResponse:
 @login_required
 @require_http_methods(["GET", "POST"])
 def transfer(request: HttpRequest) -> HttpResponse:
-    return _move_page(request, TransferForm, _("Transfer to another warehouse"), lambda d: services.transfer_send(
-        **_args(request, d, "part", "quantity", "serials", "note", from_warehouse="warehouse",
-                to_warehouse="to_warehouse")), destinations=Warehouse.objects.filter(is_active=True))  # fmt: skip
+    return _move_page(
+        request,
+        TransferForm,
+        _("Transfer to another warehouse"),
+        lambda d: services.transfer_send(
+            **_args(
+                request,
+                d,
+                "part",
+                "quantity",
+                "serials",
+                "note",
+                from_warehouse="warehouse",
+                to_warehouse="to_warehouse",
+            )
+        ),
+        destinations=Warehouse.objects.filter(is_active=True),
+    )
 
 
 @login_required
@@ -419,8 +461,13 @@ def _stocked_parts(usable):
 def _order_context(request, wo, **forms) -> dict:
     user = request.user
     summary = selectors.parts_for_order(workorder=wo, user=user)
-    ctx = {"wo": wo, "summary": summary, "can_issue": has_perm(user, "spares.issue") and user.is_internal,
-           "can_quote": has_perm(user, "onsite.quote") and user.is_internal, "error": ""}  # fmt: skip
+    ctx = {
+        "wo": wo,
+        "summary": summary,
+        "can_issue": has_perm(user, "spares.issue") and user.is_internal,
+        "can_quote": has_perm(user, "onsite.quote") and user.is_internal,
+        "error": "",
+    }
     if ctx["can_issue"]:
         usable = selectors.warehouses_usable_by(user=user)
         issued_parts = Part.objects.filter(pk__in=[p.part.pk for p in summary.parts if p.issued])
@@ -441,9 +488,15 @@ def order_panel(request: HttpRequest, pk: int) -> HttpResponse:
     """The parts card of the order page (loaded by htmx after the page)."""
     wo = _order(request, pk)
     summary = selectors.parts_for_order(workorder=wo, user=request.user)
-    return render(request, "spares/partials/_order_panel.html", {
-        "wo": wo, "summary": summary, "can_issue": has_perm(request.user, "spares.issue") and request.user.is_internal,
-    })  # fmt: skip
+    return render(
+        request,
+        "spares/partials/_order_panel.html",
+        {
+            "wo": wo,
+            "summary": summary,
+            "can_issue": has_perm(request.user, "spares.issue") and request.user.is_internal,
+        },
+    )
 
 
 @login_required
@@ -471,22 +524,37 @@ def _order_move(request, pk: int, prefix: str, form_class, call) -> HttpResponse
 @login_required
 @require_POST
 def order_issue(request: HttpRequest, pk: int) -> HttpResponse:
-    return _order_move(request, pk, "issue", IssueForm, lambda wo, d: services.issue_to_order(
-        workorder=wo, **_args(request, d, *MOVE_FIELDS, "note")))  # fmt: skip
+    return _order_move(
+        request,
+        pk,
+        "issue",
+        IssueForm,
+        lambda wo, d: services.issue_to_order(workorder=wo, **_args(request, d, *MOVE_FIELDS, "note")),
+    )
 
 
 @login_required
 @require_POST
 def order_return(request: HttpRequest, pk: int) -> HttpResponse:
-    return _order_move(request, pk, "return", ReturnForm, lambda wo, d: services.return_unused(
-        workorder=wo, **_args(request, d, *MOVE_FIELDS, "note")))  # fmt: skip
+    return _order_move(
+        request,
+        pk,
+        "return",
+        ReturnForm,
+        lambda wo, d: services.return_unused(workorder=wo, **_args(request, d, *MOVE_FIELDS, "note")),
+    )
 
 
 @login_required
 @require_POST
 def order_reserve(request: HttpRequest, pk: int) -> HttpResponse:
-    return _order_move(request, pk, "reserve", ReserveForm, lambda wo, d: services.reserve_for_order(
-        workorder=wo, **_args(request, d, *MOVE_FIELDS)))  # fmt: skip
+    return _order_move(
+        request,
+        pk,
+        "reserve",
+        ReserveForm,
+        lambda wo, d: services.reserve_for_order(workorder=wo, **_args(request, d, *MOVE_FIELDS)),
+    )
 
 
 @login_required
@@ -529,15 +597,26 @@ def sale_new(request: HttpRequest) -> HttpResponse:
     status, message = 200, ""
     if request.method == "POST":
         if form.is_valid() and formset.is_valid():
-            lines = [{"part": f.cleaned_data["part"], "quantity": f.cleaned_data["quantity"],
-                      "unit_price": f.cleaned_data["unit_price"]}
-                     for f in formset.forms if f.cleaned_data.get("part")]  # fmt: skip
+            lines = [
+                {
+                    "part": f.cleaned_data["part"],
+                    "quantity": f.cleaned_data["quantity"],
+                    "unit_price": f.cleaned_data["unit_price"],
+                }
+                for f in formset.forms
+                if f.cleaned_data.get("part")
+            ]
             created = {}
             try:
                 created["s"] = sales.sale_quote(
-                    customer=form.cleaned_data["customer"], warehouse=form.cleaned_data["warehouse"], lines=lines,
-                    actor=request.user, tax_rate=form.cleaned_data["tax_rate"], note=form.cleaned_data["note"],
-                    contact_name=form.cleaned_data["contact_name"])  # fmt: skip
+                    customer=form.cleaned_data["customer"],
+                    warehouse=form.cleaned_data["warehouse"],
+                    lines=lines,
+                    actor=request.user,
+                    tax_rate=form.cleaned_data["tax_rate"],
+                    note=form.cleaned_data["note"],
+                    contact_name=form.cleaned_data["contact_name"],
+                )
             except ValidationError as exc:
                 status = 422
                 for key, messages in exc.message_dict.items():
@@ -558,15 +637,19 @@ def sale_new(request: HttpRequest) -> HttpResponse:
 
 
 def _sale_page(request, sale, *, status=200, error="", link_urls=None, **forms) -> HttpResponse:
-    ctx = {"sale": sale, "error": error, "link_urls": link_urls,
-           "can_sell": has_perm(request.user, "spares.sales"),
-           "answer_form": forms.get("answer_form") or SaleAnswerForm(initial={"version": sale.version}),
-           "link_form": forms.get("link_form") or SaleLinkForm(),
-           "approve_form": forms.get("approve_form") or SaleApproveForm(initial={"version": sale.version,
-                                                                                 "approved_by_name": sale.contact_name}),
-           "issue_form": forms.get("issue_form") or SaleIssueForm(sale=sale, initial={"version": sale.version}),
-           "invoice_form": forms.get("invoice_form") or SaleInvoiceForm(initial={"version": sale.version}),
-           "cancel_form": forms.get("cancel_form") or SaleCancelForm(initial={"version": sale.version})}  # fmt: skip
+    ctx = {
+        "sale": sale,
+        "error": error,
+        "link_urls": link_urls,
+        "can_sell": has_perm(request.user, "spares.sales"),
+        "answer_form": forms.get("answer_form") or SaleAnswerForm(initial={"version": sale.version}),
+        "link_form": forms.get("link_form") or SaleLinkForm(),
+        "approve_form": forms.get("approve_form")
+        or SaleApproveForm(initial={"version": sale.version, "approved_by_name": sale.contact_name}),
+        "issue_form": forms.get("issue_form") or SaleIssueForm(sale=sale, initial={"version": sale.version}),
+        "invoice_form": forms.get("invoice_form") or SaleInvoiceForm(initial={"version": sale.version}),
+        "cancel_form": forms.get("cancel_form") or SaleCancelForm(initial={"version": sale.version}),
+    }
     return render(request, "spares/sale_detail.html", ctx, status=status)
 
 
@@ -582,8 +665,9 @@ def _sale_action(request, pk: int, name: str, form_class, service, fields) -> Ht
     status, message = 422, ""
     if form.is_valid():
         d = form.cleaned_data
-        status, message = run_service(form, lambda: service(sale=sale, actor=request.user,
-                                                            expected_version=d.get("version"), **fields(d)))  # fmt: skip
+        status, message = run_service(
+            form, lambda: service(sale=sale, actor=request.user, expected_version=d.get("version"), **fields(d))
+        )
         if status == 200:
             return redirect("spares:sale", pk=sale.pk)
     return _sale_page(request, sale, status=status, error=message, **{f"{name}_form": form})
@@ -592,8 +676,14 @@ def _sale_action(request, pk: int, name: str, form_class, service, fields) -> Ht
 @login_required
 @require_POST
 def sale_approve(request: HttpRequest, pk: int) -> HttpResponse:
-    return _sale_action(request, pk, "approve", SaleApproveForm, sales.sale_approve,
-                        lambda d: {"approved_by_name": d["approved_by_name"]})  # fmt: skip
+    return _sale_action(
+        request,
+        pk,
+        "approve",
+        SaleApproveForm,
+        sales.sale_approve,
+        lambda d: {"approved_by_name": d["approved_by_name"]},
+    )
 
 
 @login_required
@@ -624,8 +714,9 @@ def sale_issue(request: HttpRequest, pk: int) -> HttpResponse:
 @login_required
 @require_POST
 def sale_invoice(request: HttpRequest, pk: int) -> HttpResponse:
-    return _sale_action(request, pk, "invoice", SaleInvoiceForm, sales.sale_invoice,
-                        lambda d: {"invoice_number": d["invoice_number"]})  # fmt: skip
+    return _sale_action(
+        request, pk, "invoice", SaleInvoiceForm, sales.sale_invoice, lambda d: {"invoice_number": d["invoice_number"]}
+    )
 
 
 @login_required
@@ -638,8 +729,14 @@ def sale_cancel(request: HttpRequest, pk: int) -> HttpResponse:
 @require_POST
 def sale_answer(request: HttpRequest, pk: int) -> HttpResponse:
     """The customer approves or refuses the sale quote in the portal (404 for another customer's sale)."""
-    return _sale_action(request, pk, "answer", SaleAnswerForm, sales.sale_answer,
-                        lambda d: {"approve": d["answer"] == "approve", "name": d["name"], "reason": d["reason"]})  # fmt: skip
+    return _sale_action(
+        request,
+        pk,
+        "answer",
+        SaleAnswerForm,
+        sales.sale_answer,
+        lambda d: {"approve": d["answer"] == "approve", "name": d["name"], "reason": d["reason"]},
+    )
 
 
 @login_required
@@ -651,8 +748,9 @@ def sale_link(request: HttpRequest, pk: int) -> HttpResponse:
     tokens: dict[str, str] = {}
     status, message = 422, ""
     if form.is_valid():
-        status, message = run_service(form, lambda: tokens.update(sales.sale_link_create(sale=sale, actor=request.user,
-                                                                                        **form.cleaned_data)))  # fmt: skip
+        status, message = run_service(
+            form, lambda: tokens.update(sales.sale_link_create(sale=sale, actor=request.user, **form.cleaned_data))
+        )
     if status == 200:
         urls = {k: request.build_absolute_uri(reverse("spares:sale_link_answer", args=[t])) for k, t in tokens.items()}
         return _sale_page(request, sale, link_urls=urls)
@@ -662,10 +760,16 @@ def sale_link(request: HttpRequest, pk: int) -> HttpResponse:
 @require_http_methods(["GET", "POST"])
 def sale_link_answer(request: HttpRequest, token: str) -> HttpResponse:
     """The customer's one-time link (no login): shows the quote and takes the answer with a name."""
-    return answer_link_page(request, token=token, check=lambda: sales.sale_link_check(token=token),
-                            answer=lambda **data: sales.sale_answer_by_link(token=token, **data),
-                            form_class=PublicSaleAnswerForm, context=lambda sale: {"sale": sale},
-                            page="spares/sale_link.html", done="spares/sale_link_done.html")  # fmt: skip
+    return answer_link_page(
+        request,
+        token=token,
+        check=lambda: sales.sale_link_check(token=token),
+        answer=lambda **data: sales.sale_answer_by_link(token=token, **data),
+        form_class=PublicSaleAnswerForm,
+        context=lambda sale: {"sale": sale},
+        page="spares/sale_link.html",
+        done="spares/sale_link_done.html",
+    )
 
 
 @login_required

@@ -15,6 +15,7 @@ from weibao.accounts.scoping import get_for_field, scope_queryset
 from weibao.contracts.choices import IntakeChannel
 from weibao.core.apischema import Id, api_errors
 from weibao.workorders import selectors, services, visibility
+from weibao.workorders.choices import action_perm
 from weibao.workorders.models import WorkOrder
 from weibao.workorders.schemas import (
     AppointmentIn,
@@ -254,8 +255,8 @@ def dispatch(request, workorder_id: Id, payload: DispatchIn):
     from weibao.dispatch.duty import may_dispatch
 
     wo = _order(request, workorder_id)
-    if not may_dispatch(request.auth, branch_id=wo.branch_id):
-        raise PermissionDenied("workorders.dispatch")  # a duty engineer outside the rule: POST request-dispatch
+    if not may_dispatch(request.auth, branch_id=wo.branch_id, manager_perm=action_perm("dispatch")):
+        raise PermissionDenied(action_perm("dispatch"))  # a duty engineer outside the rule: POST request-dispatch
     engineer = User.objects.filter(pk=payload.engineer_id, is_active=True).first()
     if engineer is None or not engineer.is_internal:
         raise ValidationError({"engineer_id": [_("Unknown engineer.")]})
@@ -396,7 +397,7 @@ def move_site(request, workorder_id: Id, payload: MoveSiteIn):
     from weibao.customers.models import Site
 
     wo = _order(request, workorder_id)
-    require(request.auth, "workorders.triage")
+    require(request.auth, action_perm("move_site"))
     site = _scoped_one(Site, request.auth, payload.site_id, "site_id", _("Unknown site."))
     return services.workorder_move_site(
         workorder=wo, actor=request.auth, site=site, note=payload.note, expected_version=payload.expected_version
@@ -421,7 +422,7 @@ def escalate(request, workorder_id: Id, payload: EscalateIn):
     from weibao.assets.models import Vendor
 
     wo = _order(request, workorder_id)
-    require(request.auth, "workorders.escalate")
+    require(request.auth, action_perm("escalate"))
     vendor = Vendor.objects.filter(pk=payload.vendor_id).first()
     if vendor is None:
         raise ValidationError({"vendor_id": [_("Unknown vendor.")]})
@@ -492,7 +493,7 @@ def reply_decision(request, workorder_id: int, payload: ReplyDecisionIn):
     """The desk decides about the customer's reply during observation: reopen (reason code + text) or keep."""
     workorder = _order(request, workorder_id)  # 404 outside the user's organisation, before anything else
     if not request.auth.is_internal:
-        raise PermissionDenied("workorders.reopen")
+        raise PermissionDenied(action_perm("reply_reopen"))
     return services.workorder_reply_decide(
         workorder=workorder,
         actor=request.auth,
@@ -518,7 +519,7 @@ def cancel(request, workorder_id: Id, payload: ReasonIn):
 @api_errors(409)
 def assign(request, workorder_id: Id, payload: AssignIn):
     wo = _order(request, workorder_id)
-    require(request.auth, "workorders.triage")
+    require(request.auth, action_perm("assign"))
     assignee = None
     if payload.assignee_id is not None:
         assignee = User.objects.filter(pk=payload.assignee_id).first()
@@ -536,7 +537,7 @@ def update(request, workorder_id: Id, payload: UpdateIn):
     from weibao.assets.models import Device
 
     wo = _order(request, workorder_id)
-    require(request.auth, "workorders.triage")
+    require(request.auth, action_perm("update"))
     data = payload.dict(exclude_unset=True)
     expected = data.pop("expected_version")
     device_ids = data.pop("device_ids", None)

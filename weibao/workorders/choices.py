@@ -88,6 +88,47 @@ TRANSITIONS: dict[str, frozenset[str]] = {
     Status.CANCELLED: frozenset(),
 }
 
+
+# Each action on an order, declared ONCE: the permission (in the one table, weibao/accounts/permissions.py) and the
+# status it moves to (None: no move, or a move the service works out). The services check this permission, the
+# allowed-actions selector offers the buttons by it, and the views and the API ask it — none names the permission.
+ACTIONS: dict[str, tuple[str, str | None]] = {
+    "acknowledge": ("workorders.acknowledge", Status.ACKNOWLEDGED),
+    "start_diagnosis": ("workorders.diagnose", Status.DIAGNOSING),
+    "dispatch": ("workorders.dispatch", Status.DISPATCHED),
+    "accept": ("workorders.accept", None),
+    "arrive": ("workorders.on_site", Status.ON_SITE),
+    "resolve": ("workorders.resolve", Status.RESOLVED),
+    "wait_customer": ("workorders.wait_customer", Status.WAITING_CUSTOMER),
+    "resume": ("workorders.wait_customer", None),
+    "escalate": ("workorders.escalate", Status.ESCALATED),
+    "customer_confirm": ("workorders.confirm", Status.OBSERVING),
+    "customer_reject": ("workorders.confirm", None),
+    "close": ("workorders.close", Status.CLOSED),
+    "reopen": ("workorders.reopen", Status.REOPENED),
+    "cancel": ("workorders.cancel", Status.CANCELLED),
+    "log_work": ("workorders.diagnose", None),
+    "record_plan": ("workorders.diagnose", None),
+    "set_appointment": ("workorders.appointment", None),
+    "assign": ("workorders.triage", None),
+    "update": ("workorders.triage", None),
+    "move_site": ("workorders.triage", None),  # issue 17: another site of the same customer
+    "comment": ("workorders.comment", None),
+    # The desk's decision about a customer's reply during observation (issue 23).
+    "reply_reopen": ("workorders.reopen", None),
+    "reply_keep": ("workorders.reopen", None),
+    # Issue 18: ask the manager to dispatch (when the duty engineer may not), decline a job, set off for the site.
+    "request_dispatch": ("workorders.request_dispatch", None),
+    "decline": ("workorders.accept", None),
+    "depart": ("workorders.on_site", None),
+}
+
+
+def action_perm(action: str) -> str:
+    """The permission of an action verb of ACTIONS (a KeyError for an unknown verb: a programming error)."""
+    return ACTIONS[action][0]
+
+
 # States in which somebody still has to act (the queue).
 OPEN_STATUSES = frozenset(
     {

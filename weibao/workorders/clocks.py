@@ -58,8 +58,15 @@ def _compute(clock: Clock, cal: WorkingCalendar) -> None:
         clock.warn_at = warn
 
 
-def clock_new(*, workorder: WorkOrder, kind: str, target: datetime.timedelta, warn_ratio: float,
-              cal: WorkingCalendar, started_at: datetime.datetime) -> Clock:  # fmt: skip
+def clock_new(
+    *,
+    workorder: WorkOrder,
+    kind: str,
+    target: datetime.timedelta,
+    warn_ratio: float,
+    cal: WorkingCalendar,
+    started_at: datetime.datetime,
+) -> Clock:
     clock = Clock(
         workorder=workorder,
         kind=kind,
@@ -108,8 +115,9 @@ def clock_resume(clock: Clock, at: datetime.datetime, cal: WorkingCalendar) -> b
     return True
 
 
-def clock_add_pause(clock: Clock, start: datetime.datetime, end: datetime.datetime, cal: WorkingCalendar,
-                    reason: str = "") -> bool:  # fmt: skip
+def clock_add_pause(
+    clock: Clock, start: datetime.datetime, end: datetime.datetime, cal: WorkingCalendar, reason: str = ""
+) -> bool:
     """Add a closed pause (e.g. the customer agreed a visit after the deadline) and move the deadline."""
     if clock.stopped_at is not None or end <= start:
         return False
@@ -130,8 +138,9 @@ def clock_stop(clock: Clock, at: datetime.datetime) -> bool:
     return True
 
 
-def clock_continue(clock: Clock, at: datetime.datetime, cal: WorkingCalendar, *, paused: bool = False,
-                   reason: str = "") -> bool:  # fmt: skip
+def clock_continue(
+    clock: Clock, at: datetime.datetime, cal: WorkingCalendar, *, paused: bool = False, reason: str = ""
+) -> bool:
     """A stopped clock runs on from where it stopped (the customer rejected the solution plan, issue 22): the time
     it stood still counts as a pause, so the customer's review time is never charged to us. `paused`: the order
     is in a pause state right now (for `reason`), so the clock continues paused."""
@@ -254,9 +263,14 @@ def calendar_day_hours(cal: WorkingCalendar) -> float:
     return sum(end - start for start, end in day) / 60 or 24.0
 
 
-def clock_views(workorder: WorkOrder, clocks: list[Clock], *, now: datetime.datetime | None = None,
-                cal: WorkingCalendar | None = None, reason_labels: dict[str, str] | None = None
-                ) -> list[ClockView]:  # fmt: skip
+def clock_views(
+    workorder: WorkOrder,
+    clocks: list[Clock],
+    *,
+    now: datetime.datetime | None = None,
+    cal: WorkingCalendar | None = None,
+    reason_labels: dict[str, str] | None = None,
+) -> list[ClockView]:
     """`reason_labels`: pause reason code → name (read once when not given, only if a clock is paused)."""
     now = now or timezone.now()
     if reason_labels is None and any(c.paused_at is not None for c in clocks):
@@ -457,15 +471,27 @@ def _sweep_level_pg(*, level: str, now: datetime.datetime, batch: int, actor_id:
     from weibao.workorders.events import publish
 
     if level == AlertLevel.WARNING:
-        sql = PG_SWEEP.format(due="warned_at IS NULL AND warn_at <= %(now)s AND deadline > %(now)s", key="warn_at",
-                              stamps="warned_at = %(now)s")  # fmt: skip
+        sql = PG_SWEEP.format(
+            due="warned_at IS NULL AND warn_at <= %(now)s AND deadline > %(now)s",
+            key="warn_at",
+            stamps="warned_at = %(now)s",
+        )
         kind, state, ranks = EventKind.SLA_WARNING, SlaState.WARNING, [SlaState.OK]
     else:
-        sql = PG_SWEEP.format(due="breached_at IS NULL AND deadline <= %(now)s", key="deadline",
-                              stamps="breached_at = %(now)s, warned_at = COALESCE(c.warned_at, %(now)s)")  # fmt: skip
+        sql = PG_SWEEP.format(
+            due="breached_at IS NULL AND deadline <= %(now)s",
+            key="deadline",
+            stamps="breached_at = %(now)s, warned_at = COALESCE(c.warned_at, %(now)s)",
+        )
         kind, state, ranks = EventKind.SLA_BREACH, SlaState.BREACHED, [SlaState.OK, SlaState.WARNING]
-    params = {"batch": batch, "now": now, "kind": str(kind), "actor": actor_id, "state": str(state),
-              "ranks": [str(r) for r in ranks]}  # fmt: skip
+    params = {
+        "batch": batch,
+        "now": now,
+        "kind": str(kind),
+        "actor": actor_id,
+        "state": str(state),
+        "ranks": [str(r) for r in ranks],
+    }
     total = 0
     while True:
         with transaction.atomic(), connection.cursor() as cursor:

@@ -7,6 +7,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from weibao.contracts.choices import IntakeChannel, Severity
+from weibao.core.blank import blank_choice
 from weibao.core.validators import MAX_BIGINT, validate_sane_date
 from weibao.workorders.choices import (
     STAFF_REOPEN_SOURCES,
@@ -126,16 +127,20 @@ class MoveSiteForm(VersionedForm):
 class CloseForm(VersionedForm):
     """Close: during the observation period the reason is required (the service says so); a note for "other"."""
 
-    reason_code = forms.ChoiceField(label=_("Reason for closing"), required=False,
-                                    choices=[("", "—"), *CloseReason.choices])  # fmt: skip
+    reason_code = forms.ChoiceField(
+        label=_("Reason for closing"), required=False, choices=[("", "—"), *CloseReason.choices]
+    )
     note = forms.CharField(label=_("Note"), required=False, widget=forms.Textarea(attrs={"rows": 2}))
 
 
 class ReopenForm(VersionedForm):
     """Staff reopen: where the recurrence came from, a reason from the list and what exactly (issue 23)."""
 
-    source = forms.ChoiceField(label=_("Reported through"), initial=ReopenSource.STAFF,
-                               choices=[(s.value, s.label) for s in STAFF_REOPEN_SOURCES])  # fmt: skip
+    source = forms.ChoiceField(
+        label=_("Reported through"),
+        initial=ReopenSource.STAFF,
+        choices=[(s.value, s.label) for s in STAFF_REOPEN_SOURCES],
+    )
     reason_code = forms.ChoiceField(label=_("Reason"), choices=[("", "—"), *ReopenReason.choices])
     reason = forms.CharField(label=_("What exactly"), widget=forms.Textarea(attrs={"rows": 2}))
 
@@ -162,13 +167,16 @@ class PlanForm(VersionedForm):
 class DispatchForm(VersionedForm):
     """The manager picks a suggested field engineer (radio list with reasons) or anyone else from the list."""
 
-    engineer = forms.ModelChoiceField(label=_("Suggested engineer"), queryset=None, required=False,
-                                      widget=forms.RadioSelect)  # fmt: skip
-    other_engineer = forms.ModelChoiceField(label=_("Or another engineer"), queryset=None, required=False,
-                                            empty_label="---------")  # fmt: skip
+    engineer = forms.ModelChoiceField(
+        label=_("Suggested engineer"), queryset=None, required=False, widget=forms.RadioSelect
+    )
+    other_engineer = forms.ModelChoiceField(label=_("Or another engineer"), queryset=None, required=False)
     appointment_at = AwareDateTimeField(label=_("Visit time agreed with the customer"), required=False)
-    customer_agreed = forms.BooleanField(label=_("The customer agreed to this time"), required=False,
-                                         help_text=_("Needed when the visit is after the on-site deadline."))  # fmt: skip
+    customer_agreed = forms.BooleanField(
+        label=_("The customer agreed to this time"),
+        required=False,
+        help_text=_("Needed when the visit is after the on-site deadline."),
+    )
     appointment_reason = forms.CharField(label=_("Why after the on-site deadline"), required=False, max_length=2000)
     note = forms.CharField(label=_("Instructions"), required=False, widget=forms.Textarea(attrs={"rows": 2}))
 
@@ -197,10 +205,14 @@ class AppointmentForm(VersionedForm):
     checks both, and refuses a time in the past or beyond the horizon)."""
 
     appointment_at = AwareDateTimeField(label=_("Visit time agreed with the customer"))
-    customer_agreed = forms.BooleanField(label=_("The customer agreed to this time"), required=False,
-                                         help_text=_("Needed when the visit is after the on-site deadline."))  # fmt: skip
-    note = forms.CharField(label=_("Reason / note"), required=False,
-                           help_text=_("Required when the visit is after the on-site deadline."))  # fmt: skip
+    customer_agreed = forms.BooleanField(
+        label=_("The customer agreed to this time"),
+        required=False,
+        help_text=_("Needed when the visit is after the on-site deadline."),
+    )
+    note = forms.CharField(
+        label=_("Reason / note"), required=False, help_text=_("Required when the visit is after the on-site deadline.")
+    )
 
 
 class ResolveForm(VersionedForm):
@@ -209,7 +221,7 @@ class ResolveForm(VersionedForm):
 
 
 class EscalateForm(VersionedForm):
-    vendor = forms.ModelChoiceField(label=_("Vendor"), queryset=None, empty_label="---------")
+    vendor = forms.ModelChoiceField(label=_("Vendor"), queryset=None)
     reason = forms.CharField(label=_("What was tried, what is needed"), widget=forms.Textarea(attrs={"rows": 3}))
 
     def __init__(self, *args, **kwargs) -> None:
@@ -240,8 +252,9 @@ class TriageForm(VersionedForm):
     cause = forms.ChoiceField(label=_("Cause"), choices=Cause.choices)
     service_kind = forms.ChoiceField(label=_("Service kind"), choices=ServiceKind.choices, required=False)
     maintenance_type = forms.ChoiceField(label=_("Maintenance type"), choices=MaintenanceType.choices, required=False)
-    devices = forms.ModelMultipleChoiceField(label=_("Affected devices"), queryset=None, required=False,
-                                             widget=forms.CheckboxSelectMultiple)  # fmt: skip
+    devices = forms.ModelMultipleChoiceField(
+        label=_("Affected devices"), queryset=None, required=False, widget=forms.CheckboxSelectMultiple
+    )
 
     def __init__(self, *args, workorder=None, **kwargs) -> None:
         super().__init__(*args, **kwargs)
@@ -264,9 +277,12 @@ class TriageForm(VersionedForm):
 class LegacyReviewForm(forms.Form):
     notes = forms.CharField(label=_("Review notes"), widget=forms.Textarea(attrs={"rows": 3}))
     next_steps = forms.CharField(label=_("Next steps"), required=False, widget=forms.Textarea(attrs={"rows": 2}))
-    next_review_on = forms.DateField(label=_("Next review"), required=False,
-                                     widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
-                                     validators=[validate_sane_date])  # fmt: skip
+    next_review_on = forms.DateField(
+        label=_("Next review"),
+        required=False,
+        widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
+        validators=[validate_sane_date],
+    )
     customer_report = forms.CharField(
         label=_("Processing report for the customer"),
         required=False,
@@ -281,10 +297,15 @@ class LegacyReviewForm(forms.Form):
 class IntakeForm(forms.Form):
     """The duty engineer's phone report: who called, where, what is wrong, how bad (the rest is triage)."""
 
-    customer = forms.IntegerField(widget=forms.HiddenInput, error_messages={"required": _("Choose the customer.")},
-                                  min_value=1, max_value=MAX_BIGINT)  # fmt: skip
-    site = forms.IntegerField(label=_("Site"), error_messages={"required": _("Choose the site.")},
-                              min_value=1, max_value=MAX_BIGINT)  # fmt: skip
+    customer = forms.IntegerField(
+        widget=forms.HiddenInput,
+        error_messages={"required": _("Choose the customer.")},
+        min_value=1,
+        max_value=MAX_BIGINT,
+    )
+    site = forms.IntegerField(
+        label=_("Site"), error_messages={"required": _("Choose the site.")}, min_value=1, max_value=MAX_BIGINT
+    )
     contact = forms.IntegerField(widget=forms.HiddenInput, required=False, min_value=1, max_value=MAX_BIGINT)
     devices = forms.TypedMultipleChoiceField(label=_("Affected devices"), coerce=int, required=False, choices=())
     reporter_name = forms.CharField(label=_("Caller"), max_length=100, required=False)
@@ -293,16 +314,19 @@ class IntakeForm(forms.Form):
     severity = forms.ChoiceField(label=_("Severity"), choices=Severity.choices, initial=Severity.C)
     category = forms.ChoiceField(label=_("Category"), choices=Category.choices, initial=Category.OTHER)
     # Issue 17; left out of a post (an older page): fault repair / corrective.
-    service_kind = forms.ChoiceField(label=_("Service kind"), choices=ServiceKind.choices,
-                                     initial=ServiceKind.FAULT_REPAIR, required=False)  # fmt: skip
-    maintenance_type = forms.ChoiceField(label=_("Maintenance type"), choices=MaintenanceType.choices,
-                                         initial=MaintenanceType.CORRECTIVE, required=False)  # fmt: skip
+    service_kind = forms.ChoiceField(
+        label=_("Service kind"), choices=ServiceKind.choices, initial=ServiceKind.FAULT_REPAIR, required=False
+    )
+    maintenance_type = forms.ChoiceField(
+        label=_("Maintenance type"), choices=MaintenanceType.choices, initial=MaintenanceType.CORRECTIVE, required=False
+    )
     title = forms.CharField(label=_("Title"), max_length=200, required=False)
     symptom = forms.CharField(label=_("Symptom"), widget=forms.Textarea(attrs={"rows": 4}))
     attachments = MultipleFileField(label=_("Photos or files"))
     # Issue 18 §6: the real time of the call (the clocks start then), and a device the estate does not know yet.
-    reported_at = AwareDateTimeField(label=_("Call received at"), required=False,
-                                     help_text=_("Leave empty for now; never in the future."))  # fmt: skip
+    reported_at = AwareDateTimeField(
+        label=_("Call received at"), required=False, help_text=_("Leave empty for now; never in the future.")
+    )
     new_device_vendor = forms.ModelChoiceField(label=_("New device: vendor"), queryset=None, required=False)
     new_device_model = forms.CharField(label=_("New device: model"), max_length=120, required=False)
     new_device_serial_number = forms.CharField(label=_("New device: serial number"), max_length=120, required=False)
@@ -311,7 +335,7 @@ class IntakeForm(forms.Form):
         super().__init__(*args, **kwargs)
         from weibao.assets.selectors import vendor_list
 
-        self.fields["site"].widget = forms.Select(choices=[("", "---------")] + [(s.pk, str(s)) for s in sites])
+        self.fields["site"].widget = forms.Select(choices=blank_choice() + [(s.pk, str(s)) for s in sites])
         self.fields["devices"].choices = [(d.pk, device_label(d)) for d in devices]
         self.fields["devices"].widget = forms.CheckboxSelectMultiple(choices=self.fields["devices"].choices)
         self.fields["new_device_vendor"].queryset = vendor_list()
@@ -321,20 +345,26 @@ class IntakeForm(forms.Form):
         data = self.cleaned_data
         if not (data.get("new_device_vendor") or data.get("new_device_model") or data.get("new_device_serial_number")):
             return None
-        return {"vendor": data.get("new_device_vendor"), "model": data.get("new_device_model", ""),
-                "serial_number": data.get("new_device_serial_number", "")}  # fmt: skip
+        return {
+            "vendor": data.get("new_device_vendor"),
+            "model": data.get("new_device_model", ""),
+            "serial_number": data.get("new_device_serial_number", ""),
+        }
 
 
 class PortalReportForm(forms.Form):
     """A customer's own report in the portal: where, what, how urgent, with photos."""
 
-    site = forms.IntegerField(label=_("Site"), error_messages={"required": _("Choose the site.")},
-                              min_value=1, max_value=MAX_BIGINT)  # fmt: skip
-    devices = forms.TypedMultipleChoiceField(label=_("Affected devices (optional)"), coerce=int, required=False,
-                                             choices=())  # fmt: skip
+    site = forms.IntegerField(
+        label=_("Site"), error_messages={"required": _("Choose the site.")}, min_value=1, max_value=MAX_BIGINT
+    )
+    devices = forms.TypedMultipleChoiceField(
+        label=_("Affected devices (optional)"), coerce=int, required=False, choices=()
+    )
     severity = forms.ChoiceField(label=_("How urgent is it?"), choices=Severity.choices, initial=Severity.C)
-    service_kind = forms.ChoiceField(label=_("What do you need?"), choices=ServiceKind.choices,
-                                     initial=ServiceKind.FAULT_REPAIR, required=False)  # fmt: skip
+    service_kind = forms.ChoiceField(
+        label=_("What do you need?"), choices=ServiceKind.choices, initial=ServiceKind.FAULT_REPAIR, required=False
+    )
     title = forms.CharField(label=_("Short title"), max_length=200, required=False)
     symptom = forms.CharField(label=_("What is wrong?"), widget=forms.Textarea(attrs={"rows": 5}))
     reporter_phone = forms.CharField(label=_("Phone number to call you back"), max_length=40, required=False)
@@ -342,7 +372,7 @@ class PortalReportForm(forms.Form):
 
     def __init__(self, *args, sites=(), devices=(), **kwargs) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["site"].widget = forms.Select(choices=[("", "---------")] + [(s.pk, str(s)) for s in sites])
+        self.fields["site"].widget = forms.Select(choices=blank_choice() + [(s.pk, str(s)) for s in sites])
         self.fields["devices"].choices = [(d.pk, device_label(d)) for d in devices]
         self.fields["devices"].widget = forms.CheckboxSelectMultiple(choices=self.fields["devices"].choices)
 
@@ -353,12 +383,14 @@ class PortalReportForm(forms.Form):
 class QueueFilterForm(forms.Form):
     """The queue's filters (all optional, all GET). Invalid values are dropped, never an error page."""
 
-    status = forms.ChoiceField(label=_("State"), required=False,
-                               choices=[("", _("All open")), ("all", _("All"))] + list(Status.choices))  # fmt: skip
+    status = forms.ChoiceField(
+        label=_("State"), required=False, choices=[("", _("All open")), ("all", _("All"))] + list(Status.choices)
+    )
     severity = forms.ChoiceField(label=_("Severity"), required=False, choices=[("", _("Any"))] + list(Severity.choices))
     sla = forms.ChoiceField(label=_("SLA"), required=False, choices=[("", _("Any"))] + list(SlaState.choices))
-    channel = forms.ChoiceField(label=_("Channel"), required=False,
-                                choices=[("", _("Any"))] + list(IntakeChannel.choices))  # fmt: skip
+    channel = forms.ChoiceField(
+        label=_("Channel"), required=False, choices=[("", _("Any"))] + list(IntakeChannel.choices)
+    )
     branch = forms.TypedChoiceField(label=_("Branch"), required=False, coerce=int, empty_value=None, choices=())
     assignee = forms.CharField(label=_("Engineer"), required=False, max_length=20)
     customer = forms.TypedChoiceField(label=_("Customer"), required=False, coerce=int, empty_value=None, choices=())

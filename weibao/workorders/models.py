@@ -16,7 +16,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from weibao.contracts.choices import ClockKind, IntakeChannel, Severity
-from weibao.core.models import TimeStampedModel, VersionedModel
+from weibao.core.models import AppendOnlyModel, TimeStampedModel, VersionedModel
 from weibao.workorders.choices import (
     ACTIVE_STATUSES,
     DONE_STATUSES,
@@ -288,17 +288,7 @@ class WorkOrder(VersionedModel):
         return self.status in ACTIVE_STATUSES
 
 
-class AppendOnlyQuerySet(models.QuerySet):
-    """Timeline rows are only ever inserted: bulk updates and deletes are refused too."""
-
-    def update(self, **kwargs):
-        raise ValueError("WorkOrderEvent is append-only")
-
-    def delete(self):
-        raise ValueError("WorkOrderEvent is append-only")
-
-
-class WorkOrderEvent(models.Model):
+class WorkOrderEvent(AppendOnlyModel):
     """One entry on a work order's timeline: who did what when, with before/after values. Never edited or deleted.
 
     `data` holds the details: for edits {"fields": {"name": [old, new]}}, for moves the reason or note, for SLA
@@ -324,8 +314,6 @@ class WorkOrderEvent(models.Model):
     dedupe_key = models.CharField(max_length=64, blank=True, editable=False)
     created_at = models.DateTimeField(_("at"), default=timezone.now)
 
-    objects = AppendOnlyQuerySet.as_manager()
-
     class Meta:
         verbose_name = _("timeline event")
         verbose_name_plural = _("timeline events")
@@ -339,15 +327,6 @@ class WorkOrderEvent(models.Model):
 
     def __str__(self) -> str:
         return f"{self.workorder_id} {self.kind} @ {self.created_at:%Y-%m-%d %H:%M}"
-
-    def save(self, *args, **kwargs) -> None:
-        # Append-only: an existing row is never rewritten.
-        if self.pk is not None and not kwargs.get("force_insert"):
-            raise ValueError("WorkOrderEvent is append-only")
-        super().save(*args, **kwargs)
-
-    def delete(self, *args, **kwargs):
-        raise ValueError("WorkOrderEvent is append-only")
 
 
 class Clock(models.Model):

@@ -20,8 +20,9 @@ from weibao.workorders.models import PauseReason
 def pause_reasons_ensure() -> None:
     """The seeded reasons exist (missing ones are added; names the administrator changed are kept)."""
     for position, (code, name, system) in enumerate(SEEDED_PAUSE_REASONS, start=1):
-        PauseReason.objects.get_or_create(code=code, defaults={"name": name, "system": system,
-                                                               "position": position * 10})  # fmt: skip
+        PauseReason.objects.get_or_create(
+            code=code, defaults={"name": name, "system": system, "position": position * 10}
+        )
 
 
 def pause_reason_choices() -> list[tuple[str, str]]:

@@ -87,19 +87,43 @@ PATHS: dict[str, list[tuple[float, str]]] = {
     Status.ON_SITE: [(0.1, "ack"), (0.3, "diag"), (1.0, "dispatch"), (1.2, "accept"), (2.5, "arrive")],
     Status.WAITING_CUSTOMER: [(0.1, "ack"), (0.5, "diag"), (2.0, "wait")],
     Status.ESCALATED: [(0.1, "ack"), (0.4, "diag"), (3.0, "log"), (5.0, "escalate")],
-    Status.RESOLVED: [(0.1, "ack"), (0.3, "diag"), (1.0, "dispatch"), (1.1, "accept"), (3.0, "arrive"),
-                      (5.0, "resolve")],
+    Status.RESOLVED: [
+        (0.1, "ack"),
+        (0.3, "diag"),
+        (1.0, "dispatch"),
+        (1.1, "accept"),
+        (3.0, "arrive"),
+        (5.0, "resolve"),
+    ],
     Status.OBSERVING: [(0.1, "ack"), (0.3, "diag"), (1.5, "log"), (2.0, "resolve"), (20.0, "confirm")],
     Status.REOPENED: [(0.1, "ack"), (0.3, "diag"), (2.0, "resolve"), (30.0, "comment_recur")],
-    Status.CLOSED: [(0.1, "ack"), (0.3, "diag"), (1.0, "dispatch"), (1.2, "accept"), (3.0, "arrive"), (3.5, "plan"),
-                    (6.0, "resolve"), (24.0, "confirm"), (100.0, "close")],
+    Status.CLOSED: [
+        (0.1, "ack"),
+        (0.3, "diag"),
+        (1.0, "dispatch"),
+        (1.2, "accept"),
+        (3.0, "arrive"),
+        (3.5, "plan"),
+        (6.0, "resolve"),
+        (24.0, "confirm"),
+        (100.0, "close"),
+    ],
     Status.CANCELLED: [(0.2, "cancel")],
-}  # fmt: skip
+}
 DEMO_MIX = [
-    (Status.NEW, 6), (Status.ACKNOWLEDGED, 5), (Status.DIAGNOSING, 6), (Status.DISPATCHED, 6), (Status.ON_SITE, 4),
-    (Status.WAITING_CUSTOMER, 4), (Status.ESCALATED, 3), (Status.RESOLVED, 5), (Status.OBSERVING, 5),
-    (Status.REOPENED, 3), (Status.CLOSED, 10), (Status.CANCELLED, 3),
-]  # fmt: skip
+    (Status.NEW, 6),
+    (Status.ACKNOWLEDGED, 5),
+    (Status.DIAGNOSING, 6),
+    (Status.DISPATCHED, 6),
+    (Status.ON_SITE, 4),
+    (Status.WAITING_CUSTOMER, 4),
+    (Status.ESCALATED, 3),
+    (Status.RESOLVED, 5),
+    (Status.OBSERVING, 5),
+    (Status.REOPENED, 3),
+    (Status.CLOSED, 10),
+    (Status.CANCELLED, 3),
+]
 
 
 def demo(*, stdout) -> None:
@@ -118,15 +142,25 @@ def demo(*, stdout) -> None:
     if not customers:
         stdout.write("  workorders: no demo customers (seed customers first)")
         return
-    users = {u.username: u for u in User.objects.filter(username__in=["duty", "manager", "field", "field2", "clerk",
-                                                                       "customer", "customer2"])}  # fmt: skip
+    users = {
+        u.username: u
+        for u in User.objects.filter(
+            username__in=["duty", "manager", "field", "field2", "clerk", "customer", "customer2"]
+        )
+    }
     duty, manager = users["duty"], users["manager"]
     fields = [users.get("field"), users.get("field2")]
     customer_users = {u.organisation_id: u for u in users.values() if u.is_customer}
     vendors = list(Vendor.objects.order_by("pk")[:5])
     rng = random.Random(20260301)  # noqa: S311 - demo data, not security
-    channels = [IntakeChannel.PHONE] * 5 + [IntakeChannel.EMAIL, IntakeChannel.WEB, IntakeChannel.CHAT,
-                                            IntakeChannel.COMPLAINT, IntakeChannel.API, IntakeChannel.FIELD]  # fmt: skip
+    channels = [IntakeChannel.PHONE] * 5 + [
+        IntakeChannel.EMAIL,
+        IntakeChannel.WEB,
+        IntakeChannel.CHAT,
+        IntakeChannel.COMPLAINT,
+        IntakeChannel.API,
+        IntakeChannel.FIELD,
+    ]
     now = timezone.now()
     made = 0
     plan = [status for status, count in DEMO_MIX for _ in range(count)]
@@ -170,8 +204,17 @@ def demo(*, stdout) -> None:
         scale_to = min(1.0, (age.total_seconds() / 3600 * 0.95) / span)
         for hours, step in steps:
             with _at(reported + datetime.timedelta(hours=hours * scale_to)):
-                wo = _demo_step(svc, wo, step, duty=duty, manager=manager, engineer=engineer,
-                                customer_user=customer_users.get(customer.organisation_id), vendors=vendors, k=k)  # fmt: skip
+                wo = _demo_step(
+                    svc,
+                    wo,
+                    step,
+                    duty=duty,
+                    manager=manager,
+                    engineer=engineer,
+                    customer_user=customer_users.get(customer.organisation_id),
+                    vendors=vendors,
+                    k=k,
+                )
         made += 1
     with transaction.atomic():
         sweep = sla_sweep()
@@ -197,31 +240,44 @@ def _demo_step(svc, wo, step: str, *, duty, manager, engineer, customer_user, ve
     if step == "plan":
         return svc.workorder_record_plan(workorder=wo, actor=engineer, plan="更换故障部件并恢复配置，预计2小时")
     if step == "resolve":
-        return svc.workorder_resolve(workorder=wo, actor=engineer if wo.arrived_at else duty,
-                                     resolution=RESOLUTIONS[k % len(RESOLUTIONS)],
-                                     cause=Cause.SYSTEM if k % 3 else Cause.HUMAN)  # fmt: skip
+        return svc.workorder_resolve(
+            workorder=wo,
+            actor=engineer if wo.arrived_at else duty,
+            resolution=RESOLUTIONS[k % len(RESOLUTIONS)],
+            cause=Cause.SYSTEM if k % 3 else Cause.HUMAN,
+        )
     if step == "confirm":
         return svc.workorder_customer_confirm(workorder=wo, actor=customer_user or manager, note="确认已恢复")
     if step == "close":
         return svc.workorder_close(workorder=wo, actor=svc.system_user(), note="观察期内无复发，自动关闭")
     if step == "wait":
-        return svc.workorder_wait_customer(workorder=wo, actor=duty, reason_code=WAIT_CODES[k % len(WAIT_CODES)],
-                                           reason=WAIT_REASONS[k % len(WAIT_REASONS)])  # fmt: skip
+        return svc.workorder_wait_customer(
+            workorder=wo,
+            actor=duty,
+            reason_code=WAIT_CODES[k % len(WAIT_CODES)],
+            reason=WAIT_REASONS[k % len(WAIT_REASONS)],
+        )
     if step == "escalate":
         if not vendors:
             return wo
-        return svc.workorder_escalate(workorder=wo, actor=manager, vendor=vendors[k % len(vendors)],
-                                      reason=ESCALATE_REASONS[k % len(ESCALATE_REASONS)])  # fmt: skip
+        return svc.workorder_escalate(
+            workorder=wo,
+            actor=manager,
+            vendor=vendors[k % len(vendors)],
+            reason=ESCALATE_REASONS[k % len(ESCALATE_REASONS)],
+        )
     if step == "comment_recur":
         actor = customer_user or duty
         # A customer's note only raises the flag; the desk reopens (issue 23). Staff's own note: a phone report.
         svc.workorder_comment(workorder=wo, actor=actor, body="同样的故障今天早上又出现了")
         wo.refresh_from_db()
         if wo.observation_reply_pending:
-            return svc.workorder_reply_decide(workorder=wo, actor=duty, decision="reopened", reason_code="recurred",
-                                              reason="客户回复故障复现")  # fmt: skip
-        return svc.workorder_reopen(workorder=wo, actor=duty, reason="客户来电：故障复现", source="phone",
-                                    reason_code="recurred")  # fmt: skip
+            return svc.workorder_reply_decide(
+                workorder=wo, actor=duty, decision="reopened", reason_code="recurred", reason="客户回复故障复现"
+            )
+        return svc.workorder_reopen(
+            workorder=wo, actor=duty, reason="客户来电：故障复现", source="phone", reason_code="recurred"
+        )
     if step == "cancel":
         return svc.workorder_cancel(workorder=wo, actor=manager, reason="客户重复报修，已合并到另一工单")
     raise ValueError(step)
@@ -239,30 +295,106 @@ TARGETS = {  # SPEC §3 defaults in hours: response (spoken), arrival (city), pl
     Severity.D: (None, None, None, None, 168),
 }
 OPEN_MIX = [
-    (Status.NEW, 6), (Status.ACKNOWLEDGED, 10), (Status.DIAGNOSING, 18), (Status.DISPATCHED, 14),
-    (Status.ON_SITE, 6), (Status.WAITING_CUSTOMER, 10), (Status.ESCALATED, 5), (Status.REOPENED, 4),
-    (Status.RESOLVED, 12), (Status.OBSERVING, 15),
-]  # fmt: skip
+    (Status.NEW, 6),
+    (Status.ACKNOWLEDGED, 10),
+    (Status.DIAGNOSING, 18),
+    (Status.DISPATCHED, 14),
+    (Status.ON_SITE, 6),
+    (Status.WAITING_CUSTOMER, 10),
+    (Status.ESCALATED, 5),
+    (Status.REOPENED, 4),
+    (Status.RESOLVED, 12),
+    (Status.OBSERVING, 15),
+]
 OPEN_CHOICES = [str(s.value) for s, w in OPEN_MIX for _ in range(w)]
 SEVERITY_CHOICES = ["A"] * 5 + ["B"] * 25 + ["C"] * 55 + ["D"] * 15
 CHANNEL_CHOICES = (
-    [IntakeChannel.PHONE] * 50 + [IntakeChannel.EMAIL] * 12 + [IntakeChannel.WEB] * 15 + [IntakeChannel.CHAT] * 10
-    + [IntakeChannel.API] * 5 + [IntakeChannel.FIELD] * 4 + [IntakeChannel.FAX] * 1 + [IntakeChannel.SMS] * 2
+    [IntakeChannel.PHONE] * 50
+    + [IntakeChannel.EMAIL] * 12
+    + [IntakeChannel.WEB] * 15
+    + [IntakeChannel.CHAT] * 10
+    + [IntakeChannel.API] * 5
+    + [IntakeChannel.FIELD] * 4
+    + [IntakeChannel.FAX] * 1
+    + [IntakeChannel.SMS] * 2
     + [IntakeChannel.COMPLAINT] * 1
-)  # fmt: skip
+)
 
 WO_COLUMNS = (
-    "id", "number", "organisation_id", "customer_id", "site_id", "contract_id", "branch_id", "channel", "source_ref",
-    "reported_by_id", "reporter_name", "reporter_phone", "reporter_email", "title", "symptom", "severity", "category",
-    "cause", "service_type", "chargeable", "in_warranty", "assignee_id", "status", "resume_status", "reported_at",
-    "acknowledged_at", "accepted_at", "arrived_at", "plan", "resolved_at", "resolution", "observation_ends_at",
-    "closed_at", "cancel_reason", "reopen_count", "next_deadline", "sla_state", "resolution_due_at", "version",
-    "created_at", "updated_at", "reporter_phone_key", "observation_reply_pending", "wait_reason", "charge_reason",
-)  # fmt: skip
-EVENT_COLUMNS = ("workorder_id", "kind", "actor_id", "old_status", "new_status", "body", "data", "internal",
-                 "source_ref", "dedupe_key", "created_at")  # fmt: skip
-CLOCK_COLUMNS = ("workorder_id", "kind", "target", "warn_ratio", "started_at", "deadline", "warn_at", "paused_at",
-                 "pauses", "stopped_at", "warned_at", "breached_at", "cycle")  # fmt: skip
+    "id",
+    "number",
+    "organisation_id",
+    "customer_id",
+    "site_id",
+    "contract_id",
+    "branch_id",
+    "channel",
+    "source_ref",
+    "reported_by_id",
+    "reporter_name",
+    "reporter_phone",
+    "reporter_email",
+    "title",
+    "symptom",
+    "severity",
+    "category",
+    "cause",
+    "service_type",
+    "chargeable",
+    "in_warranty",
+    "assignee_id",
+    "status",
+    "resume_status",
+    "reported_at",
+    "acknowledged_at",
+    "accepted_at",
+    "arrived_at",
+    "plan",
+    "resolved_at",
+    "resolution",
+    "observation_ends_at",
+    "closed_at",
+    "cancel_reason",
+    "reopen_count",
+    "next_deadline",
+    "sla_state",
+    "resolution_due_at",
+    "version",
+    "created_at",
+    "updated_at",
+    "reporter_phone_key",
+    "observation_reply_pending",
+    "wait_reason",
+    "charge_reason",
+)
+EVENT_COLUMNS = (
+    "workorder_id",
+    "kind",
+    "actor_id",
+    "old_status",
+    "new_status",
+    "body",
+    "data",
+    "internal",
+    "source_ref",
+    "dedupe_key",
+    "created_at",
+)
+CLOCK_COLUMNS = (
+    "workorder_id",
+    "kind",
+    "target",
+    "warn_ratio",
+    "started_at",
+    "deadline",
+    "warn_at",
+    "paused_at",
+    "pauses",
+    "stopped_at",
+    "warned_at",
+    "breached_at",
+    "cycle",
+)
 
 
 def scale(*, n: int, stdout) -> None:
@@ -288,8 +420,9 @@ def scale(*, n: int, stdout) -> None:
     )
     contracts = dict(Contract.objects.values_list("customer_id", "pk"))
     engineers: dict[int | None, list[int]] = defaultdict(list)
-    for pk, branch_id in User.objects.filter(role__in=[Role.FIELD_ENGINEER, Role.DUTY_ENGINEER], is_active=True
-                                             ).values_list("pk", "branch_id"):  # fmt: skip
+    for pk, branch_id in User.objects.filter(
+        role__in=[Role.FIELD_ENGINEER, Role.DUTY_ENGINEER], is_active=True
+    ).values_list("pk", "branch_id"):
         engineers[branch_id].append(pk)
     all_engineers = [pk for pks in engineers.values() for pk in pks]
     actor_id = system_user().pk
@@ -366,15 +499,28 @@ def _copy(table: str, columns: tuple[str, ...], rows: list[tuple]) -> None:
 
 
 STOP_AT = {  # the last step of the path to each end state
-    "new": "", "acknowledged": "ack", "diagnosing": "log", "dispatched": "accept", "on_site": "arrive",
-    "waiting_customer": "diag", "escalated": "log", "reopened": "resolve", "resolved": "resolve",
-    "observing": "confirm", "closed": "close", "cancelled": "",
-}  # fmt: skip
+    "new": "",
+    "acknowledged": "ack",
+    "diagnosing": "log",
+    "dispatched": "accept",
+    "on_site": "arrive",
+    "waiting_customer": "diag",
+    "escalated": "log",
+    "reopened": "resolve",
+    "resolved": "resolve",
+    "observing": "confirm",
+    "closed": "close",
+    "cancelled": "",
+}
 MOVES = {  # step -> (event kind, new status)
-    "ack": ("acknowledged", "acknowledged"), "diag": ("diagnosis_started", "diagnosing"),
-    "dispatch": ("dispatched", "dispatched"), "arrive": ("arrived", "on_site"), "resolve": ("resolved", "resolved"),
-    "confirm": ("customer_confirmed", "observing"), "close": ("closed", "closed"),
-}  # fmt: skip
+    "ack": ("acknowledged", "acknowledged"),
+    "diag": ("diagnosis_started", "diagnosing"),
+    "dispatch": ("dispatched", "dispatched"),
+    "arrive": ("arrived", "on_site"),
+    "resolve": ("resolved", "resolved"),
+    "confirm": ("customer_confirmed", "observing"),
+    "close": ("closed", "closed"),
+}
 SYSTEM_KINDS = frozenset({"closed", "sla_breach"})
 ENGINEER_KINDS = frozenset({"accepted", "arrived", "resolved"})
 
@@ -418,8 +564,11 @@ class _ScaleContext:
         steps.append(("close", steps[-1][1] - rng.uniform(1, 24) + observe_h))
         stop_at = STOP_AT[status]
         if status in ("dispatched", "on_site") and remote:
-            steps = steps[:3] + [("dispatch", steps[2][1] + 0.5), ("accept", steps[2][1] + 0.7),
-                                 ("arrive", steps[2][1] + 3.0)]  # fmt: skip
+            steps = steps[:3] + [
+                ("dispatch", steps[2][1] + 0.5),
+                ("accept", steps[2][1] + 0.7),
+                ("arrive", steps[2][1] + 3.0),
+            ]
         kept = []
         for name, hours in steps:
             if stop_at == "":
@@ -459,8 +608,14 @@ class _ScaleContext:
         if status == "waiting_customer":
             last += datetime.timedelta(minutes=10)
             code = WAIT_CODES[pk % len(WAIT_CODES)]
-            event("waiting_customer", last, state, status, WAIT_REASONS[pk % len(WAIT_REASONS)],
-                  f'{{"pause_reason": "{code}"}}')  # fmt: skip
+            event(
+                "waiting_customer",
+                last,
+                state,
+                status,
+                WAIT_REASONS[pk % len(WAIT_REASONS)],
+                f'{{"pause_reason": "{code}"}}',
+            )
         elif status == "escalated":
             last += datetime.timedelta(minutes=10)
             event("escalated", last, state, status, ESCALATE_REASONS[pk % len(ESCALATE_REASONS)])
@@ -476,15 +631,25 @@ class _ScaleContext:
         # Clocks (7x24): stopped by the matching step, breached when it passed its deadline unstopped.
         sla_state, next_deadline, resolution_due = "ok", None, None
         final = status in ("closed", "cancelled")
-        stops = {"response": at.get("ack"), "arrival": at.get("arrive") or at.get("resolve"),
-                 "plan": at.get("resolve"), "resolution": at.get("resolve")}  # fmt: skip
+        stops = {
+            "response": at.get("ack"),
+            "arrival": at.get("arrive") or at.get("resolve"),
+            "plan": at.get("resolve"),
+            "resolution": at.get("resolve"),
+        }
         paused_at = last if status == "waiting_customer" else None
         for kind, hours in zip(
             ("response", "arrival", "plan", "resolution"),
-            (response if channel in ("phone", "complaint", "walk_in", "field") or severity == Severity.C else
-             (None if response is None else 12), arrival if not remote or status in (
-                "dispatched", "on_site") else None, plan_h, resolution_h), strict=True,
-        ):  # fmt: skip
+            (
+                response
+                if channel in ("phone", "complaint", "walk_in", "field") or severity == Severity.C
+                else (None if response is None else 12),
+                arrival if not remote or status in ("dispatched", "on_site") else None,
+                plan_h,
+                resolution_h,
+            ),
+            strict=True,
+        ):
             if hours is None:
                 continue
             started = at.get("resolve") if (kind == "resolution" and status == "reopened") else t0
@@ -500,14 +665,28 @@ class _ScaleContext:
             if breached is None and stopped is not None and stopped > deadline:
                 breached = deadline
             c_paused = paused_at if stopped is None else None
-            clocks.append((pk, kind, target, 0.75, started, deadline, warn_at, c_paused, "[]", stopped, warned,
-                           breached, 2 if status == "reopened" and kind == "resolution" else 1))  # fmt: skip
+            clocks.append(
+                (
+                    pk,
+                    kind,
+                    target,
+                    0.75,
+                    started,
+                    deadline,
+                    warn_at,
+                    c_paused,
+                    "[]",
+                    stopped,
+                    warned,
+                    breached,
+                    2 if status == "reopened" and kind == "resolution" else 1,
+                )
+            )
             if stopped is None:
                 if breached:
                     sla_state = "breached"
                     cycle = 2 if status == "reopened" and kind == "resolution" else 1
-                    event("sla_breach", deadline, data=f'{{"clock": "{kind}"}}',
-                          dedupe=f"sla_breach:{kind}:{cycle}")  # fmt: skip
+                    event("sla_breach", deadline, data=f'{{"clock": "{kind}"}}', dedupe=f"sla_breach:{kind}:{cycle}")
                 elif warned and sla_state == "ok":
                     sla_state = "warning"
                 if c_paused is None:
@@ -521,16 +700,52 @@ class _ScaleContext:
         if status in ("resolved", "observing") and observation_end and observation_end <= now:
             observation_end = now + datetime.timedelta(hours=rng.uniform(1, observe_h))
         closed_at = last if final else None
-        orders.append((
-            pk, number, org_id, customer_id, site_id, contract_id, branch_id, channel, SCALE_REF,
-            self.desk_id, "客户报修人", f"139{pk % 100_000_000:08d}", "", symptom[:80], symptom, severity, category,
-            "system" if pk % 3 else "human",
-            "contract" if contract_id else "paid", not contract_id, None,
-            engineer if state != "new" else None, status,
-            ("diagnosing" if status == "waiting_customer" else ""), t0,
-            at.get("ack"), at.get("accept"), at.get("arrive"), "", resolved_at, resolution, observation_end,
-            closed_at, "客户撤回报修" if status == "cancelled" else "", 1 if status == "reopened" else 0,
-            next_deadline if status in OPEN_STATUSES else None, sla_state if not final else "ok",
-            resolution_due if status in OPEN_STATUSES else None, 1 + len(kept), t0, last,
-            f"139{pk % 100_000_000:08d}"[::-1], False, "", "" if contract_id else "not_covered",
-        ))  # fmt: skip
+        orders.append(
+            (
+                pk,
+                number,
+                org_id,
+                customer_id,
+                site_id,
+                contract_id,
+                branch_id,
+                channel,
+                SCALE_REF,
+                self.desk_id,
+                "客户报修人",
+                f"139{pk % 100_000_000:08d}",
+                "",
+                symptom[:80],
+                symptom,
+                severity,
+                category,
+                "system" if pk % 3 else "human",
+                "contract" if contract_id else "paid",
+                not contract_id,
+                None,
+                engineer if state != "new" else None,
+                status,
+                ("diagnosing" if status == "waiting_customer" else ""),
+                t0,
+                at.get("ack"),
+                at.get("accept"),
+                at.get("arrive"),
+                "",
+                resolved_at,
+                resolution,
+                observation_end,
+                closed_at,
+                "客户撤回报修" if status == "cancelled" else "",
+                1 if status == "reopened" else 0,
+                next_deadline if status in OPEN_STATUSES else None,
+                sla_state if not final else "ok",
+                resolution_due if status in OPEN_STATUSES else None,
+                1 + len(kept),
+                t0,
+                last,
+                f"139{pk % 100_000_000:08d}"[::-1],
+                False,
+                "",
+                "" if contract_id else "not_covered",
+            )
+        )

@@ -24,6 +24,7 @@ from weibao.core.validators import MAX_BIGINT
 from weibao.workorders import clocks as wclocks
 from weibao.workorders import visibility
 from weibao.workorders.choices import (
+    ACTIONS,
     OBSERVATION_STATUSES,
     OPEN_STATUSES,
     TRANSITIONS,
@@ -32,6 +33,7 @@ from weibao.workorders.choices import (
     ServiceKind,
     SlaState,
     Status,
+    action_perm,
 )
 from weibao.workorders.models import DONE_Q, OPEN_Q, Alert, Attachment, LegacyReview, WorkLog, WorkOrder, WorkOrderEvent
 
@@ -51,8 +53,16 @@ LIST_RELATED = ("customer", "site", "assignee", "branch")
 # What the detail page shows (header, clocks): fewer joins than DETAIL_RELATED, which the API and the services use.
 # PostgreSQL re-plans the join on every request (~2-3 ms for 11 tables, ~2 ms for 8).
 # The contract's calendar and SLA policy ride along: the clock bars read both (two queries fewer per view).
-PAGE_RELATED = ("customer", "site", "project", "branch", "assignee", "escalated_vendor", "contract__calendar",
-                "contract__sla")  # fmt: skip
+PAGE_RELATED = (
+    "customer",
+    "site",
+    "project",
+    "branch",
+    "assignee",
+    "escalated_vendor",
+    "contract__calendar",
+    "contract__sla",
+)
 
 
 def workorder_qs_for(user) -> QuerySet[WorkOrder]:
@@ -236,9 +246,24 @@ def workorder_export_rows(*, user, filters: QueueFilters, cap: int) -> tuple[lis
     require(user, "workorders.view")
     qs = _filtered(user, filters).order_by("-pk")
     total = qs[: cap + 1].count()
-    headers = [_("Number"), _("Status"), _("Severity"), _("Customer"), _("Site"), _("Title"), _("Reporter"),
-               _("Reporter phone"), _("Channel"), _("Service kind"), _("Maintenance type"), _("Engineer"),
-               _("Reported at"), _("Resolved at"), _("Closed at"), _("SLA")]  # fmt: skip
+    headers = [
+        _("Number"),
+        _("Status"),
+        _("Severity"),
+        _("Customer"),
+        _("Site"),
+        _("Title"),
+        _("Reporter"),
+        _("Reporter phone"),
+        _("Channel"),
+        _("Service kind"),
+        _("Maintenance type"),
+        _("Engineer"),
+        _("Reported at"),
+        _("Resolved at"),
+        _("Closed at"),
+        _("SLA"),
+    ]
 
     def local(value):
         return timezone.localtime(value).replace(tzinfo=None) if value else None
@@ -246,10 +271,24 @@ def workorder_export_rows(*, user, filters: QueueFilters, cap: int) -> tuple[lis
     def rows():
         related = qs.select_related("customer", "site", "assignee")[:cap]
         for wo in related.iterator(chunk_size=2000):
-            yield [wo.number, wo.get_status_display(), wo.severity, wo.customer.name, wo.site.name if wo.site else "",
-                   wo.title, wo.reporter_name, wo.reporter_phone, wo.get_channel_display(),
-                   wo.get_service_kind_display(), wo.get_maintenance_type_display(), str(wo.assignee) if wo.assignee else "", local(wo.reported_at), local(wo.resolved_at),
-                   local(wo.closed_at), wo.get_sla_state_display()]  # fmt: skip
+            yield [
+                wo.number,
+                wo.get_status_display(),
+                wo.severity,
+                wo.customer.name,
+                wo.site.name if wo.site else "",
+                wo.title,
+                wo.reporter_name,
+                wo.reporter_phone,
+                wo.get_channel_display(),
+                wo.get_service_kind_display(),
+                wo.get_maintenance_type_display(),
+                str(wo.assignee) if wo.assignee else "",
+                local(wo.reported_at),
+                local(wo.resolved_at),
+                local(wo.closed_at),
+                wo.get_sla_state_display(),
+            ]
 
     return headers, rows(), total
 
@@ -406,38 +445,6 @@ def workorder_work_minutes(*, workorder: WorkOrder) -> int:
 
 
 # Actions a user may take on an order now: verb -> (permission, target status or None for a non-move).
-ACTIONS: dict[str, tuple[str, str | None]] = {
-    "acknowledge": ("workorders.acknowledge", Status.ACKNOWLEDGED),
-    "start_diagnosis": ("workorders.diagnose", Status.DIAGNOSING),
-    "dispatch": ("workorders.dispatch", Status.DISPATCHED),
-    "accept": ("workorders.accept", None),
-    "arrive": ("workorders.on_site", Status.ON_SITE),
-    "resolve": ("workorders.resolve", Status.RESOLVED),
-    "wait_customer": ("workorders.wait_customer", Status.WAITING_CUSTOMER),
-    "resume": ("workorders.wait_customer", None),
-    "escalate": ("workorders.escalate", Status.ESCALATED),
-    "customer_confirm": ("workorders.confirm", Status.OBSERVING),
-    "customer_reject": ("workorders.confirm", None),
-    "close": ("workorders.close", Status.CLOSED),
-    "reopen": ("workorders.reopen", Status.REOPENED),
-    "cancel": ("workorders.cancel", Status.CANCELLED),
-    "log_work": ("workorders.diagnose", None),
-    "record_plan": ("workorders.diagnose", None),
-    "set_appointment": ("workorders.appointment", None),
-    "assign": ("workorders.triage", None),
-    "update": ("workorders.triage", None),
-    "move_site": ("workorders.triage", None),  # issue 17: another site of the same customer
-    "comment": ("workorders.comment", None),
-    # The desk's decision about a customer's reply during observation (issue 23).
-    "reply_reopen": ("workorders.reopen", None),
-    "reply_keep": ("workorders.reopen", None),
-    # Issue 18: ask the manager to dispatch (when the duty engineer may not), decline a job, set off for the site.
-    "request_dispatch": ("workorders.request_dispatch", None),
-    "decline": ("workorders.accept", None),
-    "depart": ("workorders.on_site", None),
-}
-
-
 def workorder_allowed_actions(*, workorder: WorkOrder, user) -> list[str]:
     """The action verbs to offer: the user's role holds the permission and the state table allows the move."""
     from weibao.dispatch.duty import may_dispatch
@@ -448,7 +455,7 @@ def workorder_allowed_actions(*, workorder: WorkOrder, user) -> list[str]:
     for verb, (perm, target) in ACTIONS.items():
         if verb in ("dispatch", "request_dispatch") and user.is_internal:
             if can_dispatch is None:
-                can_dispatch = may_dispatch(user, branch_id=workorder.branch_id)
+                can_dispatch = may_dispatch(user, branch_id=workorder.branch_id, manager_perm=action_perm("dispatch"))
             if (verb == "dispatch") != can_dispatch:
                 continue  # one of the two: dispatch when allowed, else ask the manager
             if verb == "dispatch":
@@ -584,8 +591,9 @@ def observation_replies_open(*, workorder: WorkOrder, user) -> list:
     return list(ObservationReply.objects.filter(workorder=workorder, decision="").order_by("pk"))
 
 
-def reopen_counts_by_source(*, user, since: datetime.datetime | None = None,
-                            until: datetime.datetime | None = None, engineer=None) -> dict[str, int]:  # fmt: skip
+def reopen_counts_by_source(
+    *, user, since: datetime.datetime | None = None, until: datetime.datetime | None = None, engineer=None
+) -> dict[str, int]:
     """How many reopens each source caused in a period (for reports and statistics), scoped to what the user may
     see; `engineer`: only orders assigned to that engineer. Every source is present (0 when none)."""
     from django.db.models import Count

@@ -74,11 +74,23 @@ COMPLAINT_PUBLIC = ("body", "complaint", "number", "complaint_status")  # a publ
 # Changed fields of a triage edit (UPDATED) the customer may see: its own report and how we classify it. Our
 # branch and the internal bookkeeping of moves (resume_status, reopen_count) stay with us.
 CUSTOMER_EDIT_FIELDS = (
-    "fields.severity", "fields.category", "fields.cause", "fields.title", "fields.symptom", "fields.site",
-    "fields.devices", "fields.project", "fields.contact", "fields.service_type", "fields.chargeable",
-    "fields.reporter_name", "fields.reporter_phone", "fields.reporter_email", "fields.service_kind",
+    "fields.severity",
+    "fields.category",
+    "fields.cause",
+    "fields.title",
+    "fields.symptom",
+    "fields.site",
+    "fields.devices",
+    "fields.project",
+    "fields.contact",
+    "fields.service_type",
+    "fields.chargeable",
+    "fields.reporter_name",
+    "fields.reporter_phone",
+    "fields.reporter_email",
+    "fields.service_kind",
     "fields.maintenance_type",
-)  # fmt: skip
+)
 VENDOR_EDIT_FIELDS = ("fields.severity", "fields.category", "fields.title", "fields.symptom", "fields.devices")
 
 # THE rule. One line per event kind; see the module docstring.
@@ -98,7 +110,7 @@ RULES: dict[str, Rule] = {
             "devices",
         ),
         vendor=("body", "status", "attachments", "severity", "devices"),
-    ),  # fmt: skip
+    ),
     EventKind.ACKNOWLEDGED: rule(customer=(*MOVE, "fields.assignee"), vendor=("status",)),
     EventKind.DIAGNOSIS_STARTED: rule(customer=(*MOVE, "fields.assignee"), vendor=("status",)),
     EventKind.DISPATCHED: rule(customer=(*MOVE, "engineer", "fields.assignee"), vendor=("status",)),
@@ -106,13 +118,13 @@ RULES: dict[str, Rule] = {
     EventKind.ARRIVED: rule(customer=MOVE, vendor=("status",)),
     EventKind.RESOLVED: rule(
         customer=(*MOVE, "remote", "fields.resolution", "fields.cause"), vendor=(*MOVE, "fields.resolution")
-    ),  # fmt: skip
+    ),
     # What we wait for (a pause reason from the list) is the customer's business: usually it is them.
     EventKind.WAITING_CUSTOMER: rule(customer=(*MOVE, "pause_reason", "fields.wait_reason"), vendor=("status",)),
     EventKind.RESUMED: rule(customer=MOVE, vendor=("status",)),
     EventKind.ESCALATED: rule(
         customer=(*MOVE, "vendor", "fields.escalated_vendor"), vendor=(*MOVE, "vendor", "fields.escalated_vendor")
-    ),  # fmt: skip
+    ),
     EventKind.CUSTOMER_CONFIRMED: rule(customer=MOVE, vendor=("status",)),
     EventKind.CUSTOMER_REJECTED: rule(customer=MOVE, vendor=MOVE),  # the fault recurred: the vendor needs to know
     EventKind.CLOSED: rule(customer=(*MOVE, "reason_code"), vendor=("status",)),  # why, when closed early
@@ -154,7 +166,7 @@ RULES: dict[str, Rule] = {
             "fields.service_type",
         ),
         vendor=("body", "cause"),
-    ),  # fmt: skip
+    ),
     EventKind.QUOTE_ISSUED: rule(customer=("body", "status", "quote", "revision", "total", "fields.wait_reason")),
     EventKind.QUOTE_REVISED: rule(
         customer=(
@@ -167,7 +179,7 @@ RULES: dict[str, Rule] = {
             "previous_status",
             "fields.wait_reason",
         ),
-    ),  # fmt: skip
+    ),
     EventKind.QUOTE_LINK_SENT: STAFF_ONLY,
     EventKind.QUOTE_APPROVED: rule(customer=("body", "status", "quote", "revision", "total", "via", "name")),
     EventKind.QUOTE_REFUSED: rule(customer=("body", "status", "quote", "revision", "total", "via", "name")),
@@ -191,7 +203,7 @@ RULES: dict[str, Rule] = {
             "attachments",
             "fields.appointment_at",
         ),
-    ),  # fmt: skip
+    ),
     # Spare parts (issue 14): the customer sees which parts went into its order, never the store's costs.
     EventKind.PARTS_RESERVED: STAFF_ONLY,
     EventKind.PARTS_ISSUED: rule(customer=("body", "part", "part_number", "quantity", "serials")),
@@ -208,7 +220,7 @@ RULES: dict[str, Rule] = {
     # technical content. The plan's internal note never leaves us (neither here nor on the plan record, below).
     EventKind.PLAN_SUBMITTED: rule(
         customer=("body", "plan", "revision", "milestones", "status"), vendor=("body", "plan", "revision")
-    ),  # fmt: skip
+    ),
     EventKind.PLAN_LINK_SENT: STAFF_ONLY,  # who we sent a link to is ours
     EventKind.PLAN_APPROVED: rule(customer=("body", "plan", "revision", "via", "name"), vendor=("plan", "revision")),
     EventKind.PLAN_CHANGES_REQUESTED: rule(customer=("body", "plan", "revision", "via", "name")),
@@ -281,7 +293,7 @@ RECORD_RULES: dict[str, Rule] = {
             "version",
         ),
         vendor=("id", "revision", "status", "cause", "actions", "risks", "parts"),
-    ),  # fmt: skip
+    ),
     "plans.milestone": rule(customer=("id", "position", "title", "due_on", "due_at", "done_at", "missed_at", "active")),
     "plans.changerequest": rule(
         customer=(
@@ -300,10 +312,10 @@ RECORD_RULES: dict[str, Rule] = {
             "accepted_by_name",
             "version",
         ),
-    ),  # fmt: skip
+    ),
     "workorders.legacyreview": rule(
         customer=("id", "reviewed_at", "customer_report"), vendor=("id", "reviewed_at", "customer_report")
-    ),  # fmt: skip
+    ),
 }
 
 

@@ -34,8 +34,14 @@ def _change_data(user: User, **changes) -> dict:
 
 
 def _add_data(organisation, role: str, username: str = "newbie") -> dict:
-    return {"username": username, "name": "新人", "organisation": organisation.pk, "role": role,
-            "password1": TEST_PASSWORD, "password2": TEST_PASSWORD}  # fmt: skip
+    return {
+        "username": username,
+        "name": "新人",
+        "organisation": organisation.pk,
+        "role": role,
+        "password1": TEST_PASSWORD,
+        "password2": TEST_PASSWORD,
+    }
 
 
 def test_admin_change_refuses_an_internal_role_in_a_customer_organisation(client, admin_user, customer_a_user):

@@ -23,8 +23,11 @@ def test_login_success_is_audited_with_address_and_browser(client, duty_engineer
     assert response.status_code == 302
     event = LoginEvent.objects.get()
     assert (event.outcome, event.user, event.ip_address, event.user_agent) == (
-        LoginOutcome.SUCCESS, duty_engineer, "10.0.0.1", UA,
-    )  # fmt: skip
+        LoginOutcome.SUCCESS,
+        duty_engineer,
+        "10.0.0.1",
+        UA,
+    )
 
 
 def test_wrong_password_is_refused_and_audited(client, duty_engineer):
@@ -44,8 +47,9 @@ def test_logout_is_audited(client, duty_engineer):
     _login(client, duty_engineer.username, TEST_PASSWORD)
     client.post(reverse("accounts:logout"), REMOTE_ADDR="10.0.0.1")
     assert list(LoginEvent.objects.order_by("at", "pk").values_list("outcome", flat=True)) == [
-        LoginOutcome.SUCCESS, LoginOutcome.LOGOUT,
-    ]  # fmt: skip
+        LoginOutcome.SUCCESS,
+        LoginOutcome.LOGOUT,
+    ]
 
 
 def test_lockout_after_configured_count_even_with_right_password(client, duty_engineer, settings):
@@ -130,8 +134,15 @@ def test_session_and_cookie_settings_are_safe(settings):
 )
 def test_weak_passwords_refused_in_both_languages(client, admin_user, own_org, password, zh, en, settings):
     client.force_login(admin_user)
-    data = {"username": "zhangsan-wei", "name": "张三", "organisation": own_org.pk, "role": "field_engineer",
-            "authority_level": "staff", "password1": password, "password2": password}  # fmt: skip
+    data = {
+        "username": "zhangsan-wei",
+        "name": "张三",
+        "organisation": own_org.pk,
+        "role": "field_engineer",
+        "authority_level": "staff",
+        "password1": password,
+        "password2": password,
+    }
     response = client.post(reverse("accounts:user_create"), data)
     assert response.status_code == 200
     assert zh in response.text

@@ -88,8 +88,7 @@ def test_api_token_create_invalid_input(api_client, duty_engineer):
     assert not ApiToken.objects.filter(name__startswith="xxx").exists()
 
 
-def test_someone_elses_token_is_404_in_ui_and_api(client, api_client, customer_a_user, customer_b_user,
-                                                    assert_scoped):  # fmt: skip
+def test_someone_elses_token_is_404_in_ui_and_api(client, api_client, customer_a_user, customer_b_user, assert_scoped):
     token_a, _raw = token_create(user=customer_a_user, name="A's")
     _token_b, raw_b = token_create(user=customer_b_user, name="B's")
     client.force_login(customer_b_user)

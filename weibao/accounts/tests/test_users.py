@@ -9,14 +9,23 @@ GOOD = "Qz7!river-lamp"
 
 
 def _data(organisation, role, **extra):
-    data = {"username": "wangfang", "name": "王芳", "organisation": organisation.pk, "role": role,
-            "authority_level": "staff", "password1": GOOD, "password2": GOOD, "phone": "13900001111"}  # fmt: skip
+    data = {
+        "username": "wangfang",
+        "name": "王芳",
+        "organisation": organisation.pk,
+        "role": role,
+        "authority_level": "staff",
+        "password1": GOOD,
+        "password2": GOOD,
+        "phone": "13900001111",
+    }
     data.update(extra)
     return data
 
 
-def test_user_list_filters_and_counts_queries(client, admin_user, customer_a_user, vendor_user, duty_engineer,
-                                              django_assert_max_num_queries):  # fmt: skip
+def test_user_list_filters_and_counts_queries(
+    client, admin_user, customer_a_user, vendor_user, duty_engineer, django_assert_max_num_queries
+):
     client.force_login(admin_user)
     UserFactory.create_batch(20, organisation=customer_a_user.organisation, role="customer_contact")
     with django_assert_max_num_queries(12):
@@ -34,14 +43,23 @@ def test_user_list_filters_and_counts_queries(client, admin_user, customer_a_use
 def test_create_staff_user_with_staff_fields(client, admin_user, own_org, branch):
     skill = Skill.objects.create(code="cctv", name="视频监控")
     client.force_login(admin_user)
-    data = _data(own_org, "field_engineer", branch=branch.pk, skills=[skill.pk], on_probation="on",
-                 authority_level="department_manager")  # fmt: skip
+    data = _data(
+        own_org,
+        "field_engineer",
+        branch=branch.pk,
+        skills=[skill.pk],
+        on_probation="on",
+        authority_level="department_manager",
+    )
     response = client.post(reverse("accounts:user_create"), data)
     assert response.status_code == 302, response.text
     user = User.objects.get(username="wangfang")
     assert (user.branch, user.on_probation, user.is_dedicated, user.authority_level) == (
-        branch, True, False, "department_manager",
-    )  # fmt: skip
+        branch,
+        True,
+        False,
+        "department_manager",
+    )
     assert list(user.skills.all()) == [skill]
     assert user.check_password(GOOD)
     assert not user.is_staff
@@ -85,8 +103,15 @@ def test_edit_user_changes_fields_and_password(client, admin_user, field_enginee
     client.force_login(admin_user)
     url = reverse("accounts:user_edit", args=[field_engineer.pk])
     assert client.get(url).status_code == 200
-    data = _data(field_engineer.organisation, "duty_engineer", username="ignored", name="新名字", branch=branch.pk,
-                 password1="", password2="")  # fmt: skip
+    data = _data(
+        field_engineer.organisation,
+        "duty_engineer",
+        username="ignored",
+        name="新名字",
+        branch=branch.pk,
+        password1="",
+        password2="",
+    )
     response = client.post(url, data)
     assert response.status_code == 302, response.text
     field_engineer.refresh_from_db()
@@ -134,8 +159,9 @@ def test_edit_unknown_user_is_404(client, admin_user):
 
 def test_profile_updates_language_and_phone(client, customer_a_user):
     client.force_login(customer_a_user)
-    response = client.post(reverse("accounts:profile"), {"email": "a@example.com", "phone": "13800000000",
-                                                          "language": "en"})  # fmt: skip
+    response = client.post(
+        reverse("accounts:profile"), {"email": "a@example.com", "phone": "13800000000", "language": "en"}
+    )
     assert response.status_code == 302
     customer_a_user.refresh_from_db()
     assert (customer_a_user.phone, customer_a_user.language) == ("13800000000", "en")

@@ -60,8 +60,15 @@ def test_serial_unique_per_vendor():
 def test_device_create_records_history_and_checks_customer(manager):
     customer = CustomerFactory()
     site = SiteFactory(customer=customer)
-    device = device_create(actor=manager, customer=customer, site=site, vendor=VendorFactory(), model="DS-2CD",
-                           serial_number=" SN1 ", ip_address="10.0.0.1")  # fmt: skip
+    device = device_create(
+        actor=manager,
+        customer=customer,
+        site=site,
+        vendor=VendorFactory(),
+        model="DS-2CD",
+        serial_number=" SN1 ",
+        ip_address="10.0.0.1",
+    )
     assert device.serial_number == "SN1"
     assert device.events.get().kind == DeviceEventKind.CREATED
     with pytest.raises(ValidationError):
@@ -73,8 +80,15 @@ def test_device_subsystem_must_be_in_project(manager):
     project = ProjectFactory(customer=customer)
     other = SubsystemFactory(project=ProjectFactory(customer=customer))
     with pytest.raises(ValidationError):
-        device_create(actor=manager, customer=customer, site=SiteFactory(customer=customer), vendor=VendorFactory(),
-                      model="X", project=project, subsystem=other)  # fmt: skip
+        device_create(
+            actor=manager,
+            customer=customer,
+            site=SiteFactory(customer=customer),
+            vendor=VendorFactory(),
+            model="X",
+            project=project,
+            subsystem=other,
+        )
 
 
 def test_device_update_records_changed_fields(manager):
@@ -122,16 +136,28 @@ def test_project_create_and_missing_documents(manager):
     project = project_create(actor=manager, customer=customer, code="P1", name="监控改造", built_by_us=False)
     missing = project_missing_document_types(project=project)
     assert DocumentType.DRAWING in missing
-    document_create(actor=manager, customer=customer, project=project, doc_type=DocumentType.DRAWING, title="图纸",
-                    upload=SimpleUploadedFile("a.pdf", PDF))  # fmt: skip
+    document_create(
+        actor=manager,
+        customer=customer,
+        project=project,
+        doc_type=DocumentType.DRAWING,
+        title="图纸",
+        upload=SimpleUploadedFile("a.pdf", PDF),
+    )
     assert DocumentType.DRAWING not in project_missing_document_types(project=project)
 
 
 # --- documents ---------------------------------------------------------------------------------------------------
 def test_document_versions_keep_old_files(manager):
     project = ProjectFactory()
-    doc = document_create(actor=manager, customer=project.customer, project=project, doc_type=DocumentType.CONFIGURATION,
-                          title="配置", upload=SimpleUploadedFile("v1.txt", b"version one"))  # fmt: skip
+    doc = document_create(
+        actor=manager,
+        customer=project.customer,
+        project=project,
+        doc_type=DocumentType.CONFIGURATION,
+        title="配置",
+        upload=SimpleUploadedFile("v1.txt", b"version one"),
+    )
     document_add_version(document=doc, actor=manager, upload=SimpleUploadedFile("v2.txt", b"version two"), note="更新")
     doc.refresh_from_db()
     assert doc.current_version == 2
@@ -155,8 +181,14 @@ def test_document_versions_keep_old_files(manager):
 def test_document_upload_checks(manager, name, content):
     project = ProjectFactory()
     with pytest.raises(ValidationError):
-        document_create(actor=manager, customer=project.customer, project=project, doc_type=DocumentType.OTHER,
-                        title="x", upload=SimpleUploadedFile(name, content))  # fmt: skip
+        document_create(
+            actor=manager,
+            customer=project.customer,
+            project=project,
+            doc_type=DocumentType.OTHER,
+            title="x",
+            upload=SimpleUploadedFile(name, content),
+        )
     assert not project.documents.exists()
 
 
@@ -164,15 +196,27 @@ def test_document_upload_checks(manager, name, content):
 def test_document_upload_size_limit(manager):
     project = ProjectFactory()
     with pytest.raises(ValidationError) as excinfo:
-        document_create(actor=manager, customer=project.customer, project=project, doc_type=DocumentType.OTHER,
-                        title="x", upload=SimpleUploadedFile("a.pdf", PDF))  # fmt: skip
+        document_create(
+            actor=manager,
+            customer=project.customer,
+            project=project,
+            doc_type=DocumentType.OTHER,
+            title="x",
+            upload=SimpleUploadedFile("a.pdf", PDF),
+        )
     assert excinfo.value.error_list[0].code == "too_large"
 
 
 def test_document_download_is_attachment_and_audited(client, manager, customer_a_user, customer_b_user, customer_a_org):
     project = ProjectFactory(customer=CustomerFactory(organisation=customer_a_org))
-    doc = document_create(actor=manager, customer=project.customer, project=project, doc_type=DocumentType.DRAWING,
-                          title="图纸", upload=SimpleUploadedFile("图纸.pdf", PDF))  # fmt: skip
+    doc = document_create(
+        actor=manager,
+        customer=project.customer,
+        project=project,
+        doc_type=DocumentType.DRAWING,
+        title="图纸",
+        upload=SimpleUploadedFile("图纸.pdf", PDF),
+    )
     url = reverse("assets:document_download", args=[doc.pk, 1])
     client.force_login(customer_a_user)
     response = client.get(url, REMOTE_ADDR="192.0.2.7")
@@ -219,8 +263,13 @@ def test_device_list_filters_and_keyset_pages(manager):
 
 
 def test_search_by_name_serial_ip_model_location_chinese(manager):
-    device = DeviceFactory(name="核心交换机", serial_number="2102351ABC", ip_address="10.9.8.7", model="CloudEngine S12708",
-                           location="三楼机房 A02")  # fmt: skip
+    device = DeviceFactory(
+        name="核心交换机",
+        serial_number="2102351ABC",
+        ip_address="10.9.8.7",
+        model="CloudEngine S12708",
+        location="三楼机房 A02",
+    )
     DeviceFactory(name="摄像机", serial_number="ZZZ", ip_address="10.9.8.70", model="DS-2CD", location="大厅")
     for q in ("核心", "2102351abc", "10.9.8.7", "cloudengine", "三楼机房", "a02 核心", "三楼", "机房 核心"):
         assert [d.pk for d in device_list(user=manager, filters=DeviceFilter(q=q))] == [device.pk], q
@@ -277,8 +326,15 @@ def test_device_create_and_edit_views(client, manager):
     vendor = VendorFactory()
     client.force_login(manager)
     url = reverse("assets:device_create") + f"?customer={customer.pk}"
-    data = {"site": site.pk, "vendor": vendor.pk, "category": "hardware", "model": "S5735", "serial_number": "UI-1",
-            "parameters": "VLAN=10\n堆叠=否", "ip_address": "10.0.0.1"}  # fmt: skip
+    data = {
+        "site": site.pk,
+        "vendor": vendor.pk,
+        "category": "hardware",
+        "model": "S5735",
+        "serial_number": "UI-1",
+        "parameters": "VLAN=10\n堆叠=否",
+        "ip_address": "10.0.0.1",
+    }
     response = client.post(url, data)
     device = Device.objects.get(serial_number="UI-1")
     assert response.status_code == 302
@@ -302,8 +358,14 @@ def test_briefing_page_shows_everything_and_registered_sections(client, manager)
     site = SiteFactory(customer=customer, name="门诊楼")
     project = ProjectFactory(customer=customer, site=site, built_by_us=False)
     subsystem = SubsystemFactory(project=project, cautions="重启前联系信息科")
-    DeviceFactory(customer=customer, site=site, project=project, subsystem=subsystem, parameters={"VLAN": "100"},
-                  warranty_end=datetime.date(2020, 1, 1))  # fmt: skip
+    DeviceFactory(
+        customer=customer,
+        site=site,
+        project=project,
+        subsystem=subsystem,
+        parameters={"VLAN": "100"},
+        warranty_end=datetime.date(2020, 1, 1),
+    )
 
     def section(*, request, site=None, project=None, device=None):
         return {
@@ -380,8 +442,14 @@ def test_api_device_create_update_status(client, manager):
     site = SiteFactory(customer=customer)
     vendor = VendorFactory()
     client.force_login(manager)
-    payload = {"customer_id": customer.pk, "site_id": site.pk, "vendor_id": vendor.pk, "model": "S5735",
-               "serial_number": "API-1", "parameters": {"VLAN": "100"}}  # fmt: skip
+    payload = {
+        "customer_id": customer.pk,
+        "site_id": site.pk,
+        "vendor_id": vendor.pk,
+        "model": "S5735",
+        "serial_number": "API-1",
+        "parameters": {"VLAN": "100"},
+    }
     response = client.post("/api/estate/devices", payload, content_type="application/json")
     assert response.status_code == 201
     device_id = response.json()["id"]
@@ -397,20 +465,27 @@ def test_api_device_create_update_status(client, manager):
     )
     assert response.status_code == 422
     other_site = SiteFactory()
-    response = client.post("/api/estate/devices", {**payload, "serial_number": "API-2", "site_id": other_site.pk},
-                           content_type="application/json")  # fmt: skip
+    response = client.post(
+        "/api/estate/devices",
+        {**payload, "serial_number": "API-2", "site_id": other_site.pk},
+        content_type="application/json",
+    )
     assert response.status_code == 422
 
 
 def test_api_projects_and_subsystems(client, manager, customer_b_user):
     customer = CustomerFactory()
     client.force_login(manager)
-    response = client.post("/api/estate/projects", {"customer_id": customer.pk, "code": "P9", "name": "网络改造"},
-                           content_type="application/json")  # fmt: skip
+    response = client.post(
+        "/api/estate/projects",
+        {"customer_id": customer.pk, "code": "P9", "name": "网络改造"},
+        content_type="application/json",
+    )
     assert response.status_code == 201
     pid = response.json()["id"]
-    response = client.post(f"/api/estate/projects/{pid}/subsystems", {"kind": "network", "name": "核心网"},
-                           content_type="application/json")  # fmt: skip
+    response = client.post(
+        f"/api/estate/projects/{pid}/subsystems", {"kind": "network", "name": "核心网"}, content_type="application/json"
+    )
     assert response.status_code == 201
     client.force_login(customer_b_user)
     assert client.get(f"/api/estate/projects/{pid}").status_code == 404
@@ -454,12 +529,21 @@ def test_trigram_indexes_exist_and_serve_search(manager):
 def test_api_documents_upload_versions_download(client, manager, customer_a_user, customer_b_user, customer_a_org):
     project = ProjectFactory(customer=CustomerFactory(organisation=customer_a_org))
     client.force_login(manager)
-    response = client.post("/api/estate/documents", {"doc_type": "drawing", "title": "施工图", "project_id": project.pk,
-                                                     "file": SimpleUploadedFile("a.pdf", PDF)})  # fmt: skip
+    response = client.post(
+        "/api/estate/documents",
+        {"doc_type": "drawing", "title": "施工图", "project_id": project.pk, "file": SimpleUploadedFile("a.pdf", PDF)},
+    )
     assert response.status_code == 201, response.content
     doc_id = response.json()["id"]
-    response = client.post("/api/estate/documents", {"doc_type": "drawing", "title": "坏", "project_id": project.pk,
-                                                     "file": SimpleUploadedFile("a.pdf", b"MZ\x90\x00")})  # fmt: skip
+    response = client.post(
+        "/api/estate/documents",
+        {
+            "doc_type": "drawing",
+            "title": "坏",
+            "project_id": project.pk,
+            "file": SimpleUploadedFile("a.pdf", b"MZ\x90\x00"),
+        },
+    )
     assert response.status_code == 422
     response = client.post(f"/api/estate/documents/{doc_id}/versions", {"file": SimpleUploadedFile("b.pdf", PDF)})
     assert response.json()["number"] == 2
@@ -526,8 +610,14 @@ def test_project_export(client, manager, customer_b_user):
 
 def test_download_log_visible_to_managers_only(client, manager, field_engineer):
     project = ProjectFactory()
-    doc = document_create(actor=manager, customer=project.customer, project=project, doc_type=DocumentType.DRAWING,
-                          title="图纸", upload=SimpleUploadedFile("a.pdf", PDF))  # fmt: skip
+    doc = document_create(
+        actor=manager,
+        customer=project.customer,
+        project=project,
+        doc_type=DocumentType.DRAWING,
+        title="图纸",
+        upload=SimpleUploadedFile("a.pdf", PDF),
+    )
     client.force_login(field_engineer)
     b"".join(client.get(reverse("assets:document_download", args=[doc.pk, 1])).streaming_content)
     assert "download-audit" not in client.get(reverse("assets:document_detail", args=[doc.pk])).text
@@ -568,8 +658,10 @@ def test_project_subsystem_installer_views(client, manager, customer_a_user, cus
         reverse("assets:project_edit", args=[project.pk]), {"code": "P-1", "name": "监控改造二期", "site": site.pk}
     )
     assert response.status_code == 302
-    response = client.post(reverse("assets:subsystem_create", args=[project.pk]),
-                           {"kind": "surveillance", "name": "视频监控", "cautions": "录像调取须书面同意"})  # fmt: skip
+    response = client.post(
+        reverse("assets:subsystem_create", args=[project.pk]),
+        {"kind": "surveillance", "name": "视频监控", "cautions": "录像调取须书面同意"},
+    )
     assert response.status_code == 302
     subsystem = project.subsystems.get()
     response = client.post(reverse("assets:subsystem_edit", args=[subsystem.pk]), {"kind": "nonsense", "name": "x"})
@@ -611,9 +703,16 @@ def test_device_services_check_ip_and_warranty_dates(manager):
     updated = device_update(device=device, actor=manager, ip_address=" 2001:DB8::1 ")
     assert updated.ip_address == "2001:db8::1"
     with pytest.raises(ValidationError) as exc:
-        device_create(actor=manager, customer=device.customer, site=device.site, vendor=device.vendor, model="X",
-                      serial_number="W-1", installed_on=datetime.date(2024, 3, 1),
-                      warranty_end=datetime.date(2024, 2, 1))  # fmt: skip
+        device_create(
+            actor=manager,
+            customer=device.customer,
+            site=device.site,
+            vendor=device.vendor,
+            model="X",
+            serial_number="W-1",
+            installed_on=datetime.date(2024, 3, 1),
+            warranty_end=datetime.date(2024, 2, 1),
+        )
     assert "warranty_end" in exc.value.message_dict
     with pytest.raises(ValidationError):
         device_replace(device=device, actor=manager, serial_number="  ")
@@ -625,8 +724,14 @@ def test_device_services_check_ip_and_warranty_dates(manager):
 def test_api_device_create_refuses_bad_ip(client, manager):
     device = DeviceFactory()
     client.force_login(manager)
-    payload = {"customer_id": device.customer_id, "site_id": device.site_id, "vendor_id": device.vendor_id,
-               "model": "S5735", "serial_number": "NEW-1", "ip_address": "not-an-ip"}  # fmt: skip
+    payload = {
+        "customer_id": device.customer_id,
+        "site_id": device.site_id,
+        "vendor_id": device.vendor_id,
+        "model": "S5735",
+        "serial_number": "NEW-1",
+        "ip_address": "not-an-ip",
+    }
     assert client.post("/api/estate/devices", payload, content_type="application/json").status_code == 422
     payload["ip_address"] = "10.0.0.1"
     assert client.post("/api/estate/devices", payload, content_type="application/json").status_code == 201

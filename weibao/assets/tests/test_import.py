@@ -39,8 +39,12 @@ def estate():
 
 
 def run(manager, estate, rows, headers=None, project=True) -> ImportJob:
-    job = import_start(actor=manager, customer=estate["customer"], project=estate["project"] if project else None,
-                       upload=xlsx_upload(rows, headers))  # fmt: skip
+    job = import_start(
+        actor=manager,
+        customer=estate["customer"],
+        project=estate["project"] if project else None,
+        upload=xlsx_upload(rows, headers),
+    )
     return import_check(job_id=job.pk)
 
 
@@ -49,9 +53,18 @@ def messages(job: ImportJob) -> list[tuple[int, str, str]]:
 
 
 def test_valid_file_previews_then_commits_all_rows(manager, estate):
-    rows = [row(site="总部大楼", subsystem="网络系统", serial_number=f"SN{i}", ip_address=f"10.0.0.{i}",
-                installed_on=datetime.date(2024, 1, 1), warranty_end="2027/1/1", parameters="VLAN=100; 堆叠=是")
-            for i in range(1, 4)]  # fmt: skip
+    rows = [
+        row(
+            site="总部大楼",
+            subsystem="网络系统",
+            serial_number=f"SN{i}",
+            ip_address=f"10.0.0.{i}",
+            installed_on=datetime.date(2024, 1, 1),
+            warranty_end="2027/1/1",
+            parameters="VLAN=100; 堆叠=是",
+        )
+        for i in range(1, 4)
+    ]
     job = run(manager, estate, rows)
     assert job.status == ImportStatus.VALID
     assert job.total_rows == 3
@@ -108,12 +121,16 @@ def test_same_serial_other_vendor_is_fine(manager, estate):
 
 def test_unknown_site_subsystem_and_vendor(manager, estate):
     other_customer_site = SiteFactory(name="别人的站点")
-    job = run(manager, estate, [
-        row(site="不存在的站点", serial_number="A"),
-        row(site=other_customer_site.name, serial_number="B"),
-        row(site="总部大楼", subsystem="不存在的子系统", serial_number="C"),
-        row(site="总部大楼", vendor="无名厂商", serial_number="D"),
-    ])  # fmt: skip
+    job = run(
+        manager,
+        estate,
+        [
+            row(site="不存在的站点", serial_number="A"),
+            row(site=other_customer_site.name, serial_number="B"),
+            row(site="总部大楼", subsystem="不存在的子系统", serial_number="C"),
+            row(site="总部大楼", vendor="无名厂商", serial_number="D"),
+        ],
+    )
     assert [(e[0], e[1]) for e in messages(job)] == [(2, "站点"), (3, "站点"), (4, "子系统"), (5, "厂商")]
 
 
@@ -123,18 +140,22 @@ def test_subsystem_without_project_is_unknown(manager, estate):
 
 
 def test_bad_dates_and_wrong_types(manager, estate):
-    job = run(manager, estate, [
-        row(site="总部大楼", serial_number="A", installed_on="去年"),
-        row(site="总部大楼", serial_number="B", installed_on="2025-01-01", warranty_end="2024-01-01"),
-        row(site="总部大楼", serial_number="C", ip_address="999.1.1.1"),
-        row(site="总部大楼", serial_number="D", status="坏了"),
-        row(site="总部大楼", serial_number="E", model=datetime.datetime(2024, 1, 1)),  # noqa: DTZ001
-        row(site="总部大楼", serial_number="F", parameters="只有键没有值"),
-        row(site="总部大楼", serial_number="G", installed_on=45000),
-        row(site="总部大楼", serial_number="", category="硬件"),
-        row(site="总部大楼", serial_number="H", model=None),
-        row(site="总部大楼", serial_number="I" * 200),
-    ])  # fmt: skip
+    job = run(
+        manager,
+        estate,
+        [
+            row(site="总部大楼", serial_number="A", installed_on="去年"),
+            row(site="总部大楼", serial_number="B", installed_on="2025-01-01", warranty_end="2024-01-01"),
+            row(site="总部大楼", serial_number="C", ip_address="999.1.1.1"),
+            row(site="总部大楼", serial_number="D", status="坏了"),
+            row(site="总部大楼", serial_number="E", model=datetime.datetime(2024, 1, 1)),  # noqa: DTZ001
+            row(site="总部大楼", serial_number="F", parameters="只有键没有值"),
+            row(site="总部大楼", serial_number="G", installed_on=45000),
+            row(site="总部大楼", serial_number="", category="硬件"),
+            row(site="总部大楼", serial_number="H", model=None),
+            row(site="总部大楼", serial_number="I" * 200),
+        ],
+    )
     found = [(e[0], e[1]) for e in messages(job)]
     assert (2, "安装日期") in found
     assert (3, "保修截止") in found
@@ -238,9 +259,18 @@ def test_empty_file(manager, estate):
 
 
 def test_ten_thousand_rows(manager, estate):
-    rows = [row(site="总部大楼", subsystem="网络系统", serial_number=f"BULK{i:06d}", ip_address=f"10.{i // 65536}.{i // 256 % 256}.{i % 256}",
-                installed_on=datetime.date(2024, 1, 1), warranty_end=datetime.date(2027, 1, 1), location=f"机柜{i % 40}")
-            for i in range(10_000)]  # fmt: skip
+    rows = [
+        row(
+            site="总部大楼",
+            subsystem="网络系统",
+            serial_number=f"BULK{i:06d}",
+            ip_address=f"10.{i // 65536}.{i // 256 % 256}.{i % 256}",
+            installed_on=datetime.date(2024, 1, 1),
+            warranty_end=datetime.date(2027, 1, 1),
+            location=f"机柜{i % 40}",
+        )
+        for i in range(10_000)
+    ]
     job = run(manager, estate, rows)
     assert job.status == ImportStatus.VALID, job.errors[:3]
     assert job.total_rows == 10_000
@@ -251,8 +281,12 @@ def test_ten_thousand_rows(manager, estate):
 
 def test_template_round_trips_through_the_checker(manager, estate):
     estate["site"].name = "总部大楼"
-    job = import_start(actor=manager, customer=estate["customer"], project=estate["project"],
-                       upload=SimpleUploadedFile("t.xlsx", excel.build_template()))  # fmt: skip
+    job = import_start(
+        actor=manager,
+        customer=estate["customer"],
+        project=estate["project"],
+        upload=SimpleUploadedFile("t.xlsx", excel.build_template()),
+    )
     job = import_check(job_id=job.pk)
     assert job.status == ImportStatus.VALID, job.errors
 
@@ -295,9 +329,18 @@ def test_large_file_goes_through_the_task(client, manager, estate, monkeypatch, 
 
 def test_export_round_trip_with_formula_injection(manager, estate, client):
     vendor = estate["vendor"]
-    DeviceFactory(customer=estate["customer"], site=estate["site"], vendor=vendor, serial_number="E1",
-                  name="=cmd|' /C calc'!A0", location="+1+1", notes="@SUM(A1)", model="-2",
-                  parameters={"k": "=HYPERLINK(\"x\")"}, installed_on=datetime.date(2024, 2, 29))  # fmt: skip
+    DeviceFactory(
+        customer=estate["customer"],
+        site=estate["site"],
+        vendor=vendor,
+        serial_number="E1",
+        name="=cmd|' /C calc'!A0",
+        location="+1+1",
+        notes="@SUM(A1)",
+        model="-2",
+        parameters={"k": '=HYPERLINK("x")'},
+        installed_on=datetime.date(2024, 2, 29),
+    )
     client.force_login(manager)
     response = client.get(reverse("assets:device_export") + f"?customer={estate['customer'].pk}")
     assert response["Content-Disposition"].startswith("attachment")
@@ -346,8 +389,14 @@ def test_xlsx_helper_bytes_are_valid():
 
 
 def test_running_job_page_polls_for_progress(client, manager, estate):
-    job = ImportJob.objects.create(customer=estate["customer"], created_by=manager, original_name="big.xlsx",
-                                   status=ImportStatus.VALIDATING, total_rows=20_000, processed_rows=5_000)  # fmt: skip
+    job = ImportJob.objects.create(
+        customer=estate["customer"],
+        created_by=manager,
+        original_name="big.xlsx",
+        status=ImportStatus.VALIDATING,
+        total_rows=20_000,
+        processed_rows=5_000,
+    )
     client.force_login(manager)
     page = client.get(reverse("assets:import_detail", args=[job.pk])).text
     assert 'hx-trigger="every 1s"' in page
@@ -370,8 +419,14 @@ TEXT = st.text(
 def test_export_import_round_trip_any_text(manager, estate, name, location):
     """Whatever people type (formulas, quotes, tabs, Chinese) comes back unchanged through export and import."""
     Device.objects.all().delete()
-    DeviceFactory(customer=estate["customer"], site=estate["site"], vendor=estate["vendor"], serial_number="RT1",
-                  name=name, location=location)  # fmt: skip
+    DeviceFactory(
+        customer=estate["customer"],
+        site=estate["site"],
+        vendor=estate["vendor"],
+        serial_number="RT1",
+        name=name,
+        location=location,
+    )
     data = excel.export_devices(Device.objects.select_related("site", "vendor", "subsystem"))
     import io
 
@@ -387,8 +442,16 @@ def test_export_import_round_trip_any_text(manager, estate, name, location):
 
 
 def test_title_rows_above_the_header_are_skipped(manager, estate):
-    data = xlsx_bytes([["门诊楼智能化项目设备清单"], [], HEADERS, row(site="总部大楼", serial_number="T1"),
-                       row(site="火星", serial_number="T2")], headers=["说明：请勿修改列名"])  # fmt: skip
+    data = xlsx_bytes(
+        [
+            ["门诊楼智能化项目设备清单"],
+            [],
+            HEADERS,
+            row(site="总部大楼", serial_number="T1"),
+            row(site="火星", serial_number="T2"),
+        ],
+        headers=["说明：请勿修改列名"],
+    )
     job = import_start(actor=manager, customer=estate["customer"], upload=SimpleUploadedFile("t.xlsx", data))
     job = import_check(job_id=job.pk)
     assert [(e["row"], e["column"]) for e in job.errors] == [(6, "站点")]  # real spreadsheet row numbers

@@ -20,8 +20,9 @@ def other_branch(db):
 @pytest.fixture
 def job(make_user):
     creator = make_user("project_manager")  # of the head office branch
-    return ImportJob.objects.create(customer=CustomerFactory(), created_by=creator, original_name="清单.xlsx",
-                                    status=ImportStatus.VALID)  # fmt: skip
+    return ImportJob.objects.create(
+        customer=CustomerFactory(), created_by=creator, original_name="清单.xlsx", status=ImportStatus.VALID
+    )
 
 
 def _status(client, user, job) -> int:

@@ -146,8 +146,9 @@ def test_a_normal_list_still_imports(manager, customer):
     assert Device.objects.count() == 50
 
 
-def test_large_imports_are_queued_on_their_own_queue(client, manager, customer, settings, monkeypatch,
-                                                     django_capture_on_commit_callbacks):  # fmt: skip
+def test_large_imports_are_queued_on_their_own_queue(
+    client, manager, customer, settings, monkeypatch, django_capture_on_commit_callbacks
+):
     from weibao.assets import services
 
     settings.TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend", "QUEUES": ["default", "imports"]}}

@@ -14,8 +14,15 @@ MISSING = 987654
 
 
 def _body(customer_id: int, calendar_id: int, **extra) -> dict:
-    return {"code": "HT-S", "name": "范围测试", "customer_id": customer_id, "calendar_id": calendar_id,
-            "start_date": "2026-01-01", "end_date": "2026-12-31", **extra}  # fmt: skip
+    return {
+        "code": "HT-S",
+        "name": "范围测试",
+        "customer_id": customer_id,
+        "calendar_id": calendar_id,
+        "start_date": "2026-01-01",
+        "end_date": "2026-12-31",
+        **extra,
+    }
 
 
 def _post(client, body):

@@ -18,9 +18,22 @@ def test_preview_command_prints_deadlines_and_reasons():
     contract = ContractFactory(customer=site.customer, code="HT-CLI")
     out = io.StringIO()
     call_command(
-        "sla", "preview", "--contract", contract.code, "--severity", "A", "--site", str(site.pk),
-        "--channel", "phone", "--at", "2026-09-30 17:50", "--language", "en", stdout=out,
-    )  # fmt: skip
+        "sla",
+        "preview",
+        "--contract",
+        contract.code,
+        "--severity",
+        "A",
+        "--site",
+        str(site.pk),
+        "--channel",
+        "phone",
+        "--at",
+        "2026-09-30 17:50",
+        "--language",
+        "en",
+        stdout=out,
+    )
     text = out.getvalue()
     assert "deadline 2026-10-08 09:05" in text  # response: 10 min on 30 Sep, then 8 Oct
     assert "statutory holiday: 国庆节" in text
@@ -35,9 +48,16 @@ def test_preview_command_refuses_unknown_contract_and_foreign_site():
     other = SiteFactory()
     with pytest.raises(CommandError):
         call_command(
-            "sla", "preview", "--contract", contract.code, "--site", str(other.pk), "--at", "2026-09-30 17:50",
+            "sla",
+            "preview",
+            "--contract",
+            contract.code,
+            "--site",
+            str(other.pk),
+            "--at",
+            "2026-09-30 17:50",
             stdout=io.StringIO(),
-        )  # fmt: skip
+        )
 
 
 def test_demo_seed_is_idempotent():

@@ -13,8 +13,13 @@ STALE = "该记录已被他人修改"  # the UI speaks Chinese unless the user c
 
 
 def _calendar_data(calendar, **changes) -> dict:
-    data = {"name": calendar.name, "kind": calendar.kind, "timezone": calendar.timezone,
-            "version": calendar.version, **changes}  # fmt: skip
+    data = {
+        "name": calendar.name,
+        "kind": calendar.kind,
+        "timezone": calendar.timezone,
+        "version": calendar.version,
+        **changes,
+    }
     for day in ("mon", "tue", "wed", "thu", "fri", "sat", "sun"):
         data.setdefault(f"{day}_hours", getattr(calendar, f"{day}_hours"))
     return {k: v for k, v in data.items() if v is not None}
@@ -22,12 +27,25 @@ def _calendar_data(calendar, **changes) -> dict:
 
 def _contract_data(contract, **changes) -> dict:
     data = {
-        "code": contract.code, "name": contract.name, "customer": contract.customer_id, "status": contract.status,
-        "start_date": contract.start_date, "end_date": contract.end_date, "calendar": contract.calendar_id,
-        "covers_all": "on", "labour_rate_hour": "100", "labour_rate_visit": "0", "transport_rate": "0",
-        "pm_frequency": contract.pm_frequency, "training_days": "0", "version": contract.version,
-        "terms-TOTAL_FORMS": "0", "terms-INITIAL_FORMS": "0", "terms-MIN_NUM_FORMS": "0", "terms-MAX_NUM_FORMS": "10",
-    }  # fmt: skip
+        "code": contract.code,
+        "name": contract.name,
+        "customer": contract.customer_id,
+        "status": contract.status,
+        "start_date": contract.start_date,
+        "end_date": contract.end_date,
+        "calendar": contract.calendar_id,
+        "covers_all": "on",
+        "labour_rate_hour": "100",
+        "labour_rate_visit": "0",
+        "transport_rate": "0",
+        "pm_frequency": contract.pm_frequency,
+        "training_days": "0",
+        "version": contract.version,
+        "terms-TOTAL_FORMS": "0",
+        "terms-INITIAL_FORMS": "0",
+        "terms-MIN_NUM_FORMS": "0",
+        "terms-MAX_NUM_FORMS": "10",
+    }
     return {**data, **changes}
 
 

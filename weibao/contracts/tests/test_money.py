@@ -25,9 +25,15 @@ def test_form_refuses_a_negative_rate_on_its_field(client, manager):
 @pytest.mark.parametrize("field", ["labour_rate_hour", "labour_rate_visit", "transport_rate"])
 def test_api_refuses_a_negative_rate_with_422_naming_the_field(client, manager, field):
     client.force_login(manager)
-    body = {"code": "HT-API", "name": "API 合同", "customer_id": CustomerFactory().pk,
-            "calendar_id": CalendarFactory().pk, "start_date": "2026-01-01", "end_date": "2026-12-31",
-            field: "-0.01"}  # fmt: skip
+    body = {
+        "code": "HT-API",
+        "name": "API 合同",
+        "customer_id": CustomerFactory().pk,
+        "calendar_id": CalendarFactory().pk,
+        "start_date": "2026-01-01",
+        "end_date": "2026-12-31",
+        field: "-0.01",
+    }
     response = client.post("/api/contracts/", body, content_type="application/json")
     assert response.status_code == 422
     assert field in str(response.json())

@@ -21,9 +21,16 @@ def test_picker_is_bounded_and_keeps_the_chosen_contract(client, manager, monkey
     assert f'value="{contracts[3].pk}"' not in picker
     html = client.get(reverse("contracts:preview"), {"contract": contracts[3].pk}).content.decode()
     assert f'value="{contracts[3].pk}" selected' in html
-    response = client.get(reverse("contracts:preview"), {"contract": contracts[3].pk, "severity": "A",
-                                                         "region_tier": "city", "channel": "phone",
-                                                         "at": "2026-09-30T17:00"})  # fmt: skip
+    response = client.get(
+        reverse("contracts:preview"),
+        {
+            "contract": contracts[3].pk,
+            "severity": "A",
+            "region_tier": "city",
+            "channel": "phone",
+            "at": "2026-09-30T17:00",
+        },
+    )
     assert response.status_code == 200
     assert not response.context["form"].errors
     assert response.context["form"].cleaned_data["contract"] == contracts[3]

@@ -33,9 +33,11 @@ def make() -> None:
 
 # No collectstatic on the scratch install: plain static URLs for the pages (the "file missing" page extends base.html).
 @override_settings(
-    STORAGES={"default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
-              "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"}}
-)  # fmt: skip
+    STORAGES={
+        "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+        "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
+    }
+)
 def download(ids: dict) -> None:
     from weibao.accounts.models import User
 
@@ -47,8 +49,13 @@ def download(ids: dict) -> None:
     for url in urls:
         response = client.get(url)
         body = b"".join(response.streaming_content) if response.streaming else response.content
-        result.append({"status": response.status_code, "sha256": hashlib.sha256(body).hexdigest(),
-                       "missing_page": b'data-testid="file-missing"' in body})  # fmt: skip
+        result.append(
+            {
+                "status": response.status_code,
+                "sha256": hashlib.sha256(body).hexdigest(),
+                "missing_page": b'data-testid="file-missing"' in body,
+            }
+        )
     print(json.dumps(result))  # noqa: T201
 
 

@@ -50,9 +50,15 @@ def weibao_env(database_url: str, **extra: str) -> dict[str, str]:
 def weibao(*args: str, env: dict[str, str], timeout: int = 180, input: str | None = None) -> str:
     """Run `weibao <args>`; return stdout, fail the test with stderr when it exits non-zero."""
     result = subprocess.run(  # noqa: S603 - our own command, argument list
-        [sys.executable, "-m", "weibao.cli", *args], cwd=ROOT, env=env, capture_output=True, text=True,
-        timeout=timeout, input=input, check=False,
-    )  # fmt: skip
+        [sys.executable, "-m", "weibao.cli", *args],
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=timeout,
+        input=input,
+        check=False,
+    )
     assert result.returncode == 0, f"weibao {' '.join(args)} failed:\n{result.stderr}"
     return result.stdout
 

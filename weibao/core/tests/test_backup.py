@@ -19,19 +19,34 @@ def test_backup_and_restore_round_trip(tmp_path):
     with scratch_database(tmp_path, "backup") as url:
         env = weibao_env(url)
         weibao("migrate", "-v0", env=env)
-        weibao("shell", "-c", "from weibao.accounts.models import Organisation as O; "
-               "O.objects.create(kind='vendor', name='华为'); O.objects.create(kind='vendor', name='中兴')", env=env)  # fmt: skip
+        weibao(
+            "shell",
+            "-c",
+            "from weibao.accounts.models import Organisation as O; "
+            "O.objects.create(kind='vendor', name='华为'); O.objects.create(kind='vendor', name='中兴')",
+            env=env,
+        )
         target = tmp_path / "weibao.tar"
         out = weibao("backup", "--output", str(target), env=env)
         assert "Backup written" in out
         assert target.stat().st_size > 0
 
         # Damage after the backup: one vendor deleted, one added.
-        weibao("shell", "-c", "from weibao.accounts.models import Organisation as O; "
-               "O.objects.filter(name='华为').delete(); O.objects.create(kind='vendor', name='新厂商')", env=env)  # fmt: skip
+        weibao(
+            "shell",
+            "-c",
+            "from weibao.accounts.models import Organisation as O; "
+            "O.objects.filter(name='华为').delete(); O.objects.create(kind='vendor', name='新厂商')",
+            env=env,
+        )
         weibao("restore", "--noinput", str(target), env=env)
-        names = weibao("shell", "-c", "from weibao.accounts.models import Organisation as O; "
-                       "print(sorted(O.objects.filter(kind='vendor').values_list('name', flat=True)))", env=env)  # fmt: skip
+        names = weibao(
+            "shell",
+            "-c",
+            "from weibao.accounts.models import Organisation as O; "
+            "print(sorted(O.objects.filter(kind='vendor').values_list('name', flat=True)))",
+            env=env,
+        )
         assert names.strip().splitlines()[-1] == "['中兴', '华为']"
 
 
@@ -47,9 +62,14 @@ def test_restore_refuses_missing_and_damaged_files(tmp_path):
         bogus.write_bytes(b"this is not a backup at all" * 100)
         for path in (tmp_path / "missing.bak", bogus):
             result = subprocess.run(  # noqa: S603
-                [sys.executable, "-m", "weibao.cli", "restore", "--noinput", str(path)], cwd=ROOT, env=env,
-                capture_output=True, text=True, timeout=120, check=False,
-            )  # fmt: skip
+                [sys.executable, "-m", "weibao.cli", "restore", "--noinput", str(path)],
+                cwd=ROOT,
+                env=env,
+                capture_output=True,
+                text=True,
+                timeout=120,
+                check=False,
+            )
             assert result.returncode != 0
             assert "CommandError" in result.stderr or "Error" in result.stderr
 
@@ -62,9 +82,15 @@ def test_restore_asks_for_confirmation(tmp_path):
 
     with scratch_database(tmp_path, "restoreask") as url:
         result = subprocess.run(  # noqa: S603
-            [sys.executable, "-m", "weibao.cli", "restore", str(tmp_path / "x.bak")], cwd=ROOT, env=weibao_env(url),
-            capture_output=True, text=True, timeout=120, input="no\n", check=False,
-        )  # fmt: skip
+            [sys.executable, "-m", "weibao.cli", "restore", str(tmp_path / "x.bak")],
+            cwd=ROOT,
+            env=weibao_env(url),
+            capture_output=True,
+            text=True,
+            timeout=120,
+            input="no\n",
+            check=False,
+        )
         assert result.returncode != 0
         assert "cancelled" in result.stderr
 
@@ -81,9 +107,17 @@ def test_failed_pg_dump_leaves_no_file(out, monkeypatch, settings):
 
     if not shutil.which("pg_dump"):
         pytest.skip("pg_dump is not installed")
-    monkeypatch.setitem(settings.DATABASES, "gone", {"ENGINE": "django.db.backends.postgresql", "HOST": "127.0.0.1",
-                                                     "PORT": 5432, "USER": "postgres",
-                                                     "NAME": "weibao_notif_no_such_database"})  # fmt: skip
+    monkeypatch.setitem(
+        settings.DATABASES,
+        "gone",
+        {
+            "ENGINE": "django.db.backends.postgresql",
+            "HOST": "127.0.0.1",
+            "PORT": 5432,
+            "USER": "postgres",
+            "NAME": "weibao_notif_no_such_database",
+        },
+    )
     with pytest.raises(BackupError, match="pg_dump failed"):
         backup(out / "weibao-nightly.dump", alias="gone")
     assert list(out.iterdir()) == []  # no empty or partial backup, no leftover temporary file
@@ -134,9 +168,14 @@ def test_unreachable_database_is_a_clear_error_not_a_traceback(tmp_path):
     env = weibao_env("postgres://postgres@127.0.0.1:5432/weibao_no_such_database")
     for args in (["backup", "--output", str(tmp_path / "x.dump")], ["restore", str(tmp_path / "x.dump"), "--noinput"]):
         result = subprocess.run(  # noqa: S603 - our own command
-            [sys.executable, "-m", "weibao.cli", *args], cwd=ROOT, env=env, capture_output=True, text=True,
-            timeout=120, check=False,
-        )  # fmt: skip
+            [sys.executable, "-m", "weibao.cli", *args],
+            cwd=ROOT,
+            env=env,
+            capture_output=True,
+            text=True,
+            timeout=120,
+            check=False,
+        )
         assert result.returncode == 1, result.stderr
         assert "CommandError" in result.stderr
         assert "Traceback" not in result.stderr
@@ -223,9 +262,14 @@ def test_restore_refuses_a_tampered_archive_and_changes_nothing(tmp_path, settin
         assert (media / "attachments" / "a.txt").read_bytes() == b"current"
 
         result = subprocess.run(  # noqa: S603 - our own command
-            [sys.executable, "-m", "weibao.cli", "restore", "--noinput", str(tampered)], cwd=ROOT, env=env,
-            capture_output=True, text=True, timeout=120, check=False,
-        )  # fmt: skip
+            [sys.executable, "-m", "weibao.cli", "restore", "--noinput", str(tampered)],
+            cwd=ROOT,
+            env=env,
+            capture_output=True,
+            text=True,
+            timeout=120,
+            check=False,
+        )
         assert result.returncode == 1
         assert "does not match the manifest" in result.stderr
         assert (media / "attachments" / "a.txt").read_bytes() == b"current"
@@ -238,14 +282,22 @@ def test_restore_refuses_members_outside_media(tmp_path):
     from weibao.core.backup import BackupError, restore
 
     evil = b"owned"
-    manifest = {"format": "weibao-backup", "version": 1, "database": {"engine": "sqlite" if not on_postgres()
-                else "postgresql", "member": "database.sqlite3"},
-                "files": [{"name": "database.sqlite3", "size": 0, "sha256": hashlib.sha256(b"").hexdigest()},
-                          {"name": "media/../../escape.txt", "size": 5, "sha256": hashlib.sha256(evil).hexdigest()}]}  # fmt: skip
+    manifest = {
+        "format": "weibao-backup",
+        "version": 1,
+        "database": {"engine": "sqlite" if not on_postgres() else "postgresql", "member": "database.sqlite3"},
+        "files": [
+            {"name": "database.sqlite3", "size": 0, "sha256": hashlib.sha256(b"").hexdigest()},
+            {"name": "media/../../escape.txt", "size": 5, "sha256": hashlib.sha256(evil).hexdigest()},
+        ],
+    }
     archive = tmp_path / "evil.tar"
     with tarfile.open(archive, "w") as tar:
-        for name, data in (("manifest.json", json.dumps(manifest).encode()), ("database.sqlite3", b""),
-                           ("media/../../escape.txt", evil)):  # fmt: skip
+        for name, data in (
+            ("manifest.json", json.dumps(manifest).encode()),
+            ("database.sqlite3", b""),
+            ("media/../../escape.txt", evil),
+        ):
             info = tarfile.TarInfo(name)
             info.size = len(data)
             tar.addfile(info, io.BytesIO(data))

@@ -23,8 +23,12 @@ def site_a_with_devices(customer_a_org, duty_engineer):
     customer = CustomerFactory(organisation=customer_a_org, code="CA")
     site = SiteFactory(customer=customer, name="南京市第一人民医院门诊大楼", address="南京市秦淮区长乐路68号")
     for i in range(3):
-        DeviceFactory(site=site, name=f"核心交换机-{i}", serial_number=f"HW2102351234567890{i}",
-                      location="门诊楼三层弱电间机柜A-01")  # fmt: skip
+        DeviceFactory(
+            site=site,
+            name=f"核心交换机-{i}",
+            serial_number=f"HW2102351234567890{i}",
+            location="门诊楼三层弱电间机柜A-01",
+        )
     make_workorder(site=site, actor=duty_engineer, title="门诊楼三层网络中断，挂号系统无法访问")
     return site
 

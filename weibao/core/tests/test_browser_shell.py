@@ -52,15 +52,20 @@ def test_usable_at_375px(phone_page, login_as, duty_engineer):
 
 def test_administration_pages_fit_375px(phone_page, login_as, admin_user, duty_engineer, customer_a_user):
     page = login_as(admin_user, page=phone_page)
-    for url, name in [("/accounts/users/", "users"), ("/accounts/users/new/", "user-new"), ("/accounts/tokens/", "tokens"),
-                      ("/system/", "system")]:  # fmt: skip
+    for url, name in [
+        ("/accounts/users/", "users"),
+        ("/accounts/users/new/", "user-new"),
+        ("/accounts/tokens/", "tokens"),
+        ("/system/", "system"),
+    ]:
         page.goto(url)
         assert page.evaluate("document.documentElement.scrollWidth") <= 375, url
         screenshot(page, f"{name}-375-admin")
 
 
-def test_lockout_and_unlock_by_an_administrator(chromium_browser, live_server, browser_page, login_as,
-                                                 duty_engineer, admin_user, settings):  # fmt: skip
+def test_lockout_and_unlock_by_an_administrator(
+    chromium_browser, live_server, browser_page, login_as, duty_engineer, admin_user, settings
+):
     settings.AXES_FAILURE_LIMIT = 3
     page = browser_page
     for _ in range(3):

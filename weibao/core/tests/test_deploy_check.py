@@ -24,9 +24,14 @@ def readme_production_env() -> dict[str, str]:
 
 def run_check(env: dict[str, str]) -> subprocess.CompletedProcess:
     return subprocess.run(  # noqa: S603 - our own command
-        [sys.executable, "-m", "weibao.cli", "check", "--deploy", "--fail-level", "WARNING"], cwd=ROOT, env=env,
-        capture_output=True, text=True, timeout=120, check=False,
-    )  # fmt: skip
+        [sys.executable, "-m", "weibao.cli", "check", "--deploy", "--fail-level", "WARNING"],
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
 
 
 @pytest.fixture
@@ -56,9 +61,12 @@ def test_check_deploy_is_clean_with_the_readme_production_settings(production_en
 
 @pytest.mark.parametrize(
     ("drop", "warning"),
-    [("WEIBAO_SSL_REDIRECT", "security.W008"), ("WEIBAO_HSTS_SECONDS", "security.W004"),
-     ("WEIBAO_SECURE_COOKIES", "security.W012")],
-)  # fmt: skip
+    [
+        ("WEIBAO_SSL_REDIRECT", "security.W008"),
+        ("WEIBAO_HSTS_SECONDS", "security.W004"),
+        ("WEIBAO_SECURE_COOKIES", "security.W012"),
+    ],
+)
 def test_check_deploy_names_what_is_missing(production_env, drop, warning):
     del production_env[drop]
     result = run_check(production_env)

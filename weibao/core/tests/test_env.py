@@ -17,9 +17,14 @@ def _weibao(*args: str, **env: str) -> subprocess.CompletedProcess:
     clean = {k: v for k, v in os.environ.items() if not k.startswith(("WEIBAO_", "DATABASE_URL", "DJANGO_"))}
     clean.update(env)
     return subprocess.run(  # noqa: S603
-        [sys.executable, "-m", "weibao.cli", *args], cwd=ROOT, env=clean, capture_output=True, text=True, timeout=120,
+        [sys.executable, "-m", "weibao.cli", *args],
+        cwd=ROOT,
+        env=clean,
+        capture_output=True,
+        text=True,
+        timeout=120,
         check=False,
-    )  # fmt: skip
+    )
 
 
 @pytest.mark.parametrize("url", ["postgres//nohost", "mysql://u@h/db", "sqlite://", "postgres://u@h:notaport/db"])
@@ -71,8 +76,14 @@ def test_limit_of_zero_or_less_stops_start_up(raw):
 
 
 def test_zero_is_accepted_where_it_means_off(tmp_path):
-    result = _weibao("check", DATABASE_URL=f"sqlite:///{tmp_path}/x.sqlite3", WEIBAO_SECRET_KEY="k" * 50,
-                     WEIBAO_PROXY_COUNT="0", WEIBAO_LIST_COUNT_TTL="0", WEIBAO_QUEUE_COUNTS_TTL="0")  # fmt: skip
+    result = _weibao(
+        "check",
+        DATABASE_URL=f"sqlite:///{tmp_path}/x.sqlite3",
+        WEIBAO_SECRET_KEY="k" * 50,
+        WEIBAO_PROXY_COUNT="0",
+        WEIBAO_LIST_COUNT_TTL="0",
+        WEIBAO_QUEUE_COUNTS_TTL="0",
+    )
     assert result.returncode == 0, result.stderr
 
 
@@ -92,9 +103,18 @@ def test_env_int_minimum(monkeypatch):
 def test_smtp_settings_become_the_default_mailer(tmp_path):
     """WEIBAO_SMTP_* fill settings.MAILERS (Django 6.1); no deprecated EMAIL_* setting is left to warn about."""
     show = "from django.core import mail; m = mail.mailers.default; print(m.host, m.port, m.use_tls, m.use_ssl, m.username)"
-    result = _weibao("shell", "-c", show, DATABASE_URL=f"sqlite:///{tmp_path}/x.sqlite3", WEIBAO_SECRET_KEY="k" * 50,
-                     WEIBAO_SMTP_HOST="smtp.example.cn", WEIBAO_SMTP_PORT="587", WEIBAO_SMTP_STARTTLS="true",
-                     WEIBAO_SMTP_USER="service", PYTHONWARNINGS="error::PendingDeprecationWarning")  # fmt: skip
+    result = _weibao(
+        "shell",
+        "-c",
+        show,
+        DATABASE_URL=f"sqlite:///{tmp_path}/x.sqlite3",
+        WEIBAO_SECRET_KEY="k" * 50,
+        WEIBAO_SMTP_HOST="smtp.example.cn",
+        WEIBAO_SMTP_PORT="587",
+        WEIBAO_SMTP_STARTTLS="true",
+        WEIBAO_SMTP_USER="service",
+        PYTHONWARNINGS="error::PendingDeprecationWarning",
+    )
     assert result.returncode == 0, result.stderr
     assert result.stdout.splitlines()[-1].split() == ["smtp.example.cn", "587", "True", "False", "service"]
 

@@ -76,8 +76,11 @@ def test_favicon(client):
 
 
 def test_a_refusal_is_one_log_line_without_traceback(client, customer_a_user):
-    handler = next(h for h in logging.getLogger().handlers if any(
-        type(f).__name__ == "RefusalsWithoutTraceback" for f in h.filters))  # fmt: skip
+    handler = next(
+        h
+        for h in logging.getLogger().handlers
+        if any(type(f).__name__ == "RefusalsWithoutTraceback" for f in h.filters)
+    )
     stream = io.StringIO()
     old = handler.setStream(stream)
     try:

@@ -28,9 +28,13 @@ def test_fresh_install_without_heartbeat_is_healthy(client):
     response = client.get("/healthz")
     assert response.status_code == 200
     assert response.json() | {"tasks_pending": None} == {
-        "ok": True, "database": "ok", "worker": "starting", "heartbeat_at": None, "heartbeat_age_seconds": None,
+        "ok": True,
+        "database": "ok",
+        "worker": "starting",
+        "heartbeat_at": None,
+        "heartbeat_age_seconds": None,
         "tasks_pending": None,
-    }  # fmt: skip
+    }
 
 
 def test_old_install_that_never_beat_is_unhealthy(client):

@@ -88,8 +88,13 @@ def test_nul_in_a_dict_key_is_refused(client, manager):
 
     vendor = VendorFactory()
     client.force_login(manager)
-    body = {"customer_id": site.customer_id, "site_id": site.pk, "vendor_id": vendor.pk, "model": "X",
-            "parameters": {"po\x00rt": "1"}}  # fmt: skip
+    body = {
+        "customer_id": site.customer_id,
+        "site_id": site.pk,
+        "vendor_id": vendor.pk,
+        "model": "X",
+        "parameters": {"po\x00rt": "1"},
+    }
     response = client.post("/api/estate/devices", body, content_type="application/json")
     assert response.status_code == 422
     assert _fields(response) == {"parameters"}
@@ -113,8 +118,9 @@ def test_nul_in_an_api_form_field_is_422(client, manager, customer_a_org):
     from django.core.files.uploadedfile import SimpleUploadedFile
 
     upload = SimpleUploadedFile("a.txt", b"hello", content_type="text/plain")
-    response = client.post("/api/estate/documents", {"doc_type": "manual", "title": "a\x00b",
-                                                     "project_id": project.pk, "file": upload})  # fmt: skip
+    response = client.post(
+        "/api/estate/documents", {"doc_type": "manual", "title": "a\x00b", "project_id": project.pk, "file": upload}
+    )
     assert response.status_code == 422
     assert _fields(response) == {"title"}
 
@@ -193,8 +199,10 @@ def test_entitlement_year_out_of_range_is_422_naming_at(client, manager, contrac
 
 def test_sla_preview_page_year_out_of_range_is_a_form_error(client, manager, contract):
     client.force_login(manager)
-    response = client.get(reverse("contracts:preview"), {"contract": contract.pk, "at": "5000-06-01T10:00",
-                                                         "severity": "A", "region_tier": "city", "channel": "phone"})  # fmt: skip
+    response = client.get(
+        reverse("contracts:preview"),
+        {"contract": contract.pk, "at": "5000-06-01T10:00", "severity": "A", "region_tier": "city", "channel": "phone"},
+    )
     assert response.status_code == 200
     assert "at" in response.context["form"].errors
 
@@ -235,8 +243,13 @@ def test_roster_time_with_a_time_zone_is_422_and_nothing_stored(client, manager,
     from weibao.dispatch.models import RosterEntry
 
     client.force_login(manager)
-    body = {"branch_id": branch.pk, "engineer_id": field_engineer.pk, "date": str(timezone.localdate()),
-            "start": "08:00", "end": "17:00Z"}  # fmt: skip
+    body = {
+        "branch_id": branch.pk,
+        "engineer_id": field_engineer.pk,
+        "date": str(timezone.localdate()),
+        "start": "08:00",
+        "end": "17:00Z",
+    }
     response = client.post("/api/dispatch/roster", body, content_type="application/json")
     assert response.status_code == 422
     assert _fields(response) == {"end"}
@@ -245,8 +258,13 @@ def test_roster_time_with_a_time_zone_is_422_and_nothing_stored(client, manager,
 
 def test_roster_date_out_of_range_is_422(client, manager, field_engineer, branch):
     client.force_login(manager)
-    body = {"branch_id": branch.pk, "engineer_id": field_engineer.pk, "date": "0001-01-01",
-            "start": "08:00", "end": "17:00"}  # fmt: skip
+    body = {
+        "branch_id": branch.pk,
+        "engineer_id": field_engineer.pk,
+        "date": "0001-01-01",
+        "start": "08:00",
+        "end": "17:00",
+    }
     response = client.post("/api/dispatch/roster", body, content_type="application/json")
     assert response.status_code == 422
     assert _fields(response) == {"date"}
@@ -259,8 +277,9 @@ def test_official_days_year_out_of_range_is_422(client, admin_user):
     response = client.get("/api/contracts/official-days", {"year": 99999})
     assert response.status_code == 422
     assert _fields(response) == {"year"}
-    response = client.post("/api/contracts/official-days", {"date": "0001-01-01", "kind": "holiday"},
-                           content_type="application/json")  # fmt: skip
+    response = client.post(
+        "/api/contracts/official-days", {"date": "0001-01-01", "kind": "holiday"}, content_type="application/json"
+    )
     assert response.status_code == 422
     assert _fields(response) == {"date"}
     assert not StatutoryDay.objects.exists()
@@ -320,8 +339,9 @@ def test_renaming_a_customer_to_a_taken_name_in_the_form_is_a_form_error(client,
 def test_null_calendar_hours_are_422_naming_the_day(client, admin_user):
     calendar = CalendarFactory()
     client.force_login(admin_user)
-    response = client.patch(f"/api/contracts/calendars/{calendar.pk}", {"mon_hours": None},
-                            content_type="application/json")  # fmt: skip
+    response = client.patch(
+        f"/api/contracts/calendars/{calendar.pk}", {"mon_hours": None}, content_type="application/json"
+    )
     assert response.status_code == 422
     assert _fields(response) == {"mon_hours"}
     calendar.refresh_from_db()

@@ -21,10 +21,14 @@ def short_lease(settings):
 
 def _running(*worker_ids: str, started_ago: int = 60) -> DBTaskResult:
     return DBTaskResult.objects.create(
-        status="RUNNING", task_path="weibao.core.tasks.heartbeat", args_kwargs={"args": [], "kwargs": {}},
-        backend_name="default", run_after=timezone.now(), worker_ids=list(worker_ids),
+        status="RUNNING",
+        task_path="weibao.core.tasks.heartbeat",
+        args_kwargs={"args": [], "kwargs": {}},
+        backend_name="default",
+        run_after=timezone.now(),
+        worker_ids=list(worker_ids),
         started_at=timezone.now() - dt.timedelta(seconds=started_ago),
-    )  # fmt: skip
+    )
 
 
 def _lease(worker_id: str, expires_in: int) -> None:

@@ -63,10 +63,19 @@ def test_task_enqueued_by_a_request_is_run_by_the_real_worker(tmp_path):
         weibao("shell", "-c", CREATE_ADMIN, env=env)
         port = free_port()
         base = f"http://127.0.0.1:{port}"
-        web = weibao_popen("gunicorn", "weibao.wsgi:application", "--bind", f"127.0.0.1:{port}", "--workers", "1",
-                           env=env, log=tmp_path / "web.log")  # fmt: skip
-        worker = weibao_popen("weibao.cli", "db_worker", "--interval", "0.2", "--no-startup-delay", env=env,
-                              log=tmp_path / "worker.log")  # fmt: skip
+        web = weibao_popen(
+            "gunicorn",
+            "weibao.wsgi:application",
+            "--bind",
+            f"127.0.0.1:{port}",
+            "--workers",
+            "1",
+            env=env,
+            log=tmp_path / "web.log",
+        )
+        worker = weibao_popen(
+            "weibao.cli", "db_worker", "--interval", "0.2", "--no-startup-delay", env=env, log=tmp_path / "worker.log"
+        )
         try:
             _wait_http(f"{base}/healthz")
             assert _health(base)["worker"] == "starting"  # fresh install: no heartbeat yet, still healthy
@@ -95,8 +104,13 @@ def test_task_enqueued_by_a_request_is_run_by_the_real_worker(tmp_path):
         finally:
             stop(worker)
             stop(web)
-        result = weibao("shell", "-c", "from django_tasks_db.models import DBTaskResult; "
-                        "print(list(DBTaskResult.objects.values_list('task_path', 'status')))", env=env)  # fmt: skip
+        result = weibao(
+            "shell",
+            "-c",
+            "from django_tasks_db.models import DBTaskResult; "
+            "print(list(DBTaskResult.objects.values_list('task_path', 'status')))",
+            env=env,
+        )
         assert "('weibao.core.tasks.heartbeat', 'SUCCESSFUL')" in result
 
 

@@ -103,8 +103,10 @@ def test_create_customer_site_contact_through_ui(client, manager):
     page = client.get(reverse("customers:detail", args=[customer.pk])).text
     assert "<script>alert(1)</script>" not in page
     assert "&lt;script&gt;" in page
-    response = client.post(reverse("customers:site_create", args=[customer.pk]),
-                           {"name": "门诊楼", "region_tier": "county", "timezone": "Asia/Shanghai"})  # fmt: skip
+    response = client.post(
+        reverse("customers:site_create", args=[customer.pk]),
+        {"name": "门诊楼", "region_tier": "county", "timezone": "Asia/Shanghai"},
+    )
     assert response.status_code == 302
     response = client.post(
         reverse("customers:contact_create", args=[customer.pk]), {"name": "李四", "mobile": "13800000000"}
@@ -199,8 +201,10 @@ def test_edit_site_and_contact_views(client, manager, customer_a_user, customer_
     site = SiteFactory(customer=customer)
     contact = ContactFactory(customer=customer)
     client.force_login(manager)
-    response = client.post(reverse("customers:site_edit", args=[site.pk]),
-                           {"name": "新名称", "region_tier": "remote", "timezone": "Asia/Urumqi"})  # fmt: skip
+    response = client.post(
+        reverse("customers:site_edit", args=[site.pk]),
+        {"name": "新名称", "region_tier": "remote", "timezone": "Asia/Urumqi"},
+    )
     assert response.status_code == 302
     site.refresh_from_db()
     assert (site.name, site.region_tier) == ("新名称", "remote")

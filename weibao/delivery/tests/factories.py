@@ -25,9 +25,14 @@ def project_type(code: str = "std", large: bool = False) -> ProjectType:
 def delivery_project(*, actor, customer=None, calendar=None, code: str = "D001", **fields):
     customer = customer or CustomerFactory()
     return services.delivery_project_create(
-        actor=actor, customer=customer, project_type=project_type(), code=code, name=f"{code} 智能化工程",
-        calendar=calendar or CalendarFactory(), **fields,
-    )  # fmt: skip
+        actor=actor,
+        customer=customer,
+        project_type=project_type(),
+        code=code,
+        name=f"{code} 智能化工程",
+        calendar=calendar or CalendarFactory(),
+        **fields,
+    )
 
 
 def fill_stage(project, actor, stage: str | None = None) -> None:
@@ -38,16 +43,31 @@ def fill_stage(project, actor, stage: str | None = None) -> None:
 def add_equipment(project, actor, n: int = 2, vendor=None, site_name: str = "总部大楼", **extra):
     vendor = vendor or VendorFactory(name="华为")
     return [
-        services.equipment_add(project=project, actor=actor, site_name=site_name, subsystem_name="网络系统",
-                               vendor=vendor, model="S5735", serial_number=f"{project.code}-SN{i}",
-                               location=f"3F 机房 U{i}", installed_on=datetime.date(2026, 3, 2), **extra)
+        services.equipment_add(
+            project=project,
+            actor=actor,
+            site_name=site_name,
+            subsystem_name="网络系统",
+            vendor=vendor,
+            model="S5735",
+            serial_number=f"{project.code}-SN{i}",
+            location=f"3F 机房 U{i}",
+            installed_on=datetime.date(2026, 3, 2),
+            **extra,
+        )
         for i in range(1, n + 1)
-    ]  # fmt: skip
+    ]
 
 
-DATES = {"confirmed": datetime.date(2026, 1, 5), "signed": datetime.date(2026, 1, 6), "ready": datetime.date(2026, 2, 1),
-         "arrived": datetime.date(2026, 2, 10), "initial": datetime.date(2026, 4, 1),
-         "trial": datetime.date(2026, 4, 2), "final": datetime.date(2026, 8, 1)}  # fmt: skip
+DATES = {
+    "confirmed": datetime.date(2026, 1, 5),
+    "signed": datetime.date(2026, 1, 6),
+    "ready": datetime.date(2026, 2, 1),
+    "arrived": datetime.date(2026, 2, 10),
+    "initial": datetime.date(2026, 4, 1),
+    "trial": datetime.date(2026, 4, 2),
+    "final": datetime.date(2026, 8, 1),
+}
 
 
 def walk_to(project, actor, stage: str, *, today=datetime.date(2026, 12, 1)):

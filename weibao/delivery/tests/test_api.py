@@ -38,8 +38,14 @@ def test_list_and_get_are_scoped(api_as, project, customer_a_user, customer_b_us
     for user in (customer_b_user, vendor_user):
         client = api_as(user)
         assert client.get("/api/delivery/projects").json() == []
-        for url in (base, f"{base}/gates", f"{base}/milestones", f"{base}/documents", f"{base}/equipment",
-                    f"{base}/issues"):  # fmt: skip
+        for url in (
+            base,
+            f"{base}/gates",
+            f"{base}/milestones",
+            f"{base}/documents",
+            f"{base}/equipment",
+            f"{base}/issues",
+        ):
             assert client.get(url).status_code == 404, url
     doc = project.documents.first()
     assert (
@@ -79,5 +85,9 @@ def test_issue_create_and_bad_input(api_as, manager, project, customer_a_user):
     assert post(client, url, {"occurred_on": "2026-03-04", "description": "", "reported_by": "张伟"}).status_code == 422
     # the customer sees the issue log but does not keep it
     assert api_as(customer_a_user).get(url).json()[0]["description"] == "缺少跳线"
-    assert post(api_as(customer_a_user), url, {"occurred_on": "2026-03-04", "description": "x",
-                                               "reported_by": "y"}).status_code == 403  # fmt: skip
+    assert (
+        post(
+            api_as(customer_a_user), url, {"occurred_on": "2026-03-04", "description": "x", "reported_by": "y"}
+        ).status_code
+        == 403
+    )

@@ -28,8 +28,10 @@ def _complete_documents(page, project: DeliveryProject, stages: list[str]) -> No
         if doc.current_version == 0:
             page.goto(f"/delivery/{project.pk}/documents/")
             page.click(f"{row} details:has([data-testid=upload-{doc.kind}]) > summary")
-            page.set_input_files(f"{row} input[type=file]",
-                                 files=[{"name": f"{doc.kind}.pdf", "mimeType": "application/pdf", "buffer": PDF}])  # fmt: skip
+            page.set_input_files(
+                f"{row} input[type=file]",
+                files=[{"name": f"{doc.kind}.pdf", "mimeType": "application/pdf", "buffer": PDF}],
+            )
             page.click(f"[data-testid=upload-{doc.kind}]")
             page.wait_for_load_state()
         doc.refresh_from_db()
@@ -69,19 +71,27 @@ def _overview_form(page, project, action: str, fields: dict, selects: dict | Non
     page.wait_for_load_state()
 
 
-def test_contract_to_handover_then_a_customer_fault_finds_the_contract(browser_page, phone_page, login_as, manager,
-                                                                       customer_a_user, customer_a_org):  # fmt: skip
+def test_contract_to_handover_then_a_customer_fault_finds_the_contract(
+    browser_page, phone_page, login_as, manager, customer_a_user, customer_a_org
+):
     for p in (browser_page, phone_page):
         p.set_default_timeout(60_000)  # about a hundred page loads on a shared, busy machine
     today = timezone.localdate()
-    template = ContractFactory(code="TPL-GOLD", start_date=today - dt.timedelta(days=900),
-                               end_date=today - dt.timedelta(days=800))  # fmt: skip
+    template = ContractFactory(
+        code="TPL-GOLD", start_date=today - dt.timedelta(days=900), end_date=today - dt.timedelta(days=800)
+    )
     template.sla.targets.filter(severity="A").update(arrival_city_minutes=30, resolution_minutes=1234)
     customer = CustomerFactory(organisation=customer_a_org)
     project = services.delivery_project_create(
-        actor=manager, customer=customer, project_type=project_type(), code="D-E2E", name="小型监控项目",
-        calendar=CalendarFactory(), sla_template=template, bid_won=True,
-    )  # fmt: skip
+        actor=manager,
+        customer=customer,
+        project_type=project_type(),
+        code="D-E2E",
+        name="小型监控项目",
+        calendar=CalendarFactory(),
+        sla_template=template,
+        bid_won=True,
+    )
     for doc in project.documents.filter(stage=Stage.PRESALES):  # pre-sales was done before this test starts
         services.document_upload(document=doc, actor=manager, upload=_pdf())
     services.stage_close(project=project, actor=manager)
@@ -91,8 +101,12 @@ def test_contract_to_handover_then_a_customer_fault_finds_the_contract(browser_p
     page = login_as(manager)
     # contract: equipment list (reviewed by the customer) and contract on file, dates, close
     _complete_documents(page, project, [Stage.CONTRACT])
-    _edit_dates(page, project, equipment_confirmed_on=today - dt.timedelta(days=201),
-                contract_signed_on=today - dt.timedelta(days=200))  # fmt: skip
+    _edit_dates(
+        page,
+        project,
+        equipment_confirmed_on=today - dt.timedelta(days=201),
+        contract_signed_on=today - dt.timedelta(days=200),
+    )
     _close(page, project, Stage.PROCUREMENT)
     page.goto(f"/delivery/{project.pk}/milestones/")
     assert page.locator("[data-testid=gantt] .gantt-track").count() == 3
@@ -102,10 +116,15 @@ def test_contract_to_handover_then_a_customer_fault_finds_the_contract(browser_p
     _close(page, project, Stage.EXECUTION)
     # execution: site readiness, arrival, as-built drawings
     for item in ("site", "power", "crew_entry"):
-        _overview_form(page, project, "readiness", {"done_on": (today - dt.timedelta(days=160)).isoformat()},
-                       {"item": item})  # fmt: skip
-    _overview_form(page, project, "arrivals", {"arrived_on": (today - dt.timedelta(days=150)).isoformat(),
-                                               "description": "摄像机与交换机"})  # fmt: skip
+        _overview_form(
+            page, project, "readiness", {"done_on": (today - dt.timedelta(days=160)).isoformat()}, {"item": item}
+        )
+    _overview_form(
+        page,
+        project,
+        "arrivals",
+        {"arrived_on": (today - dt.timedelta(days=150)).isoformat(), "description": "摄像机与交换机"},
+    )
     _complete_documents(page, project, [Stage.EXECUTION])
     _close(page, project, Stage.INITIAL_ACCEPTANCE)
     _complete_documents(page, project, [Stage.INITIAL_ACCEPTANCE])

@@ -56,8 +56,10 @@ def test_handover_writes_the_estate_and_the_service_contract(manager):
     assert contract.sla.targets.get(severity="A").arrival_city_minutes == 30  # copied from the template
     # documents for maintenance: the as-built drawings and the maintenance and emergency plans
     assert set(Document.objects.filter(project=estate).values_list("doc_type", flat=True)) >= {
-        "drawing", "maintenance_plan", "emergency_plan",
-    }  # fmt: skip
+        "drawing",
+        "maintenance_plan",
+        "emergency_plan",
+    }
     # a fault on a handed-over device finds this contract
     ent = entitlement_for(customer=project.customer, at=timezone.now(), device=devices[0])
     assert ent.contract == contract
@@ -66,14 +68,24 @@ def test_handover_writes_the_estate_and_the_service_contract(manager):
 def test_handover_twice_changes_nothing(manager):
     project = _accepted(manager)
     project_handover(project=project, actor=manager)
-    counts = (Device.objects.count(), Contract.objects.count(), Document.objects.count(), Site.objects.count(),
-              StageEvent.objects.filter(kind="handed_over").count())  # fmt: skip
+    counts = (
+        Device.objects.count(),
+        Contract.objects.count(),
+        Document.objects.count(),
+        Site.objects.count(),
+        StageEvent.objects.filter(kind="handed_over").count(),
+    )
     stamp = Device.objects.order_by("pk").first().updated_at
 
     project_handover(project=project, actor=manager)
 
-    again = (Device.objects.count(), Contract.objects.count(), Document.objects.count(), Site.objects.count(),
-             StageEvent.objects.filter(kind="handed_over").count())  # fmt: skip
+    again = (
+        Device.objects.count(),
+        Contract.objects.count(),
+        Document.objects.count(),
+        Site.objects.count(),
+        StageEvent.objects.filter(kind="handed_over").count(),
+    )
     assert again == counts
     assert Device.objects.order_by("pk").first().updated_at == stamp
 
@@ -86,8 +98,9 @@ def test_an_invalid_row_rolls_everything_back_and_is_named(manager):
     DeviceFactory(vendor=vendor, serial_number="TAKEN-1", customer=CustomerFactory())
     from weibao.delivery.services import equipment_add
 
-    equipment_add(project=project, actor=manager, site_name="总部大楼", vendor=vendor, model="S5735",
-                  serial_number="TAKEN-1")  # fmt: skip
+    equipment_add(
+        project=project, actor=manager, site_name="总部大楼", vendor=vendor, model="S5735", serial_number="TAKEN-1"
+    )
     project = walk_to(project, manager, Stage.ACCEPTED)
     before = (Device.objects.count(), Site.objects.count(), Project.objects.count(), Contract.objects.count())
 

@@ -23,10 +23,25 @@ def project(manager, customer_a_org):
 def docs(project, manager):
     shared = project.documents.get(kind="requirements")
     services.document_upload(document=shared, actor=manager, upload=pdf())
-    internal = services.document_add(project=project, actor=manager, stage="presales", kind="other", title="内部报价",
-                                     upload=pdf(), visible_to_customer=False, visible_to_supervisor=False)  # fmt: skip
-    for_customer_only = services.document_add(project=project, actor=manager, stage="presales", kind="other",
-                                              title="甲方专用", upload=pdf(), visible_to_supervisor=False)  # fmt: skip
+    internal = services.document_add(
+        project=project,
+        actor=manager,
+        stage="presales",
+        kind="other",
+        title="内部报价",
+        upload=pdf(),
+        visible_to_customer=False,
+        visible_to_supervisor=False,
+    )
+    for_customer_only = services.document_add(
+        project=project,
+        actor=manager,
+        stage="presales",
+        kind="other",
+        title="甲方专用",
+        upload=pdf(),
+        visible_to_supervisor=False,
+    )
     return {"shared": shared, "internal": internal, "customer_only": for_customer_only}
 
 
@@ -41,9 +56,10 @@ def supervisor(make_user, supervisor_org):
 
 
 def _urls(project, docs=None):
-    urls = [reverse(f"delivery:{name}", args=[project.pk])
-            for name in ("project", "documents", "milestones", "equipment", "records", "equipment_export",
-                         "issues_export")]  # fmt: skip
+    urls = [
+        reverse(f"delivery:{name}", args=[project.pk])
+        for name in ("project", "documents", "milestones", "equipment", "records", "equipment_export", "issues_export")
+    ]
     if docs:
         urls.append(reverse("delivery:document_download", args=[docs["shared"].versions.get().pk]))
     return urls
@@ -56,8 +72,9 @@ def test_other_customer_gets_404_everywhere(client, project, docs, customer_a_us
     client.force_login(customer_b_user)
     for url in _urls(project, docs):
         assert_scoped(url, client)
-    assert_scoped(reverse("delivery:document_review", args=[docs["shared"].pk]), client, method="post",
-                  data={"approve": "1"})  # fmt: skip
+    assert_scoped(
+        reverse("delivery:document_review", args=[docs["shared"].pk]), client, method="post", data={"approve": "1"}
+    )
     assert "board-card" not in client.get(reverse("delivery:board")).content.decode()
 
 
@@ -78,8 +95,9 @@ def test_customer_cannot_run_the_project(client, project, customer_a_user):
     assert client.post(reverse("delivery:handover", args=[project.pk])).status_code == 403
 
 
-def test_supervisor_sees_only_invited_projects(client, project, docs, supervisor, supervisor_org, manager,
-                                               assert_scoped):  # fmt: skip
+def test_supervisor_sees_only_invited_projects(
+    client, project, docs, supervisor, supervisor_org, manager, assert_scoped
+):
     client.force_login(supervisor)
     for url in _urls(project, docs):
         assert_scoped(url, client)
@@ -100,8 +118,12 @@ def test_supervisor_sees_only_invited_projects(client, project, docs, supervisor
     url = reverse("delivery:record_add", args=[project.pk, "issue"])
     client.post(url, {"occurred_on": "2026-03-04", "description": "强电未到位", "reported_by": "监理"})
     assert project.issues.filter(description="强电未到位").exists()
-    assert client.post(reverse("delivery:record_add", args=[project.pk, "risk"]),
-                       {"description": "x", "level": "low"}).status_code == 403  # fmt: skip
+    assert (
+        client.post(
+            reverse("delivery:record_add", args=[project.pk, "risk"]), {"description": "x", "level": "low"}
+        ).status_code
+        == 403
+    )
 
 
 def test_vendor_sees_nothing_unless_invited(client, project, docs, vendor_user, vendor_org, manager, assert_scoped):

@@ -39,8 +39,12 @@ def test_stage_close_with_a_missing_document_is_refused(manager):
 def test_stage_close_with_an_unreviewed_document_is_refused(manager):
     project = walk_to(delivery_project(actor=manager), manager, Stage.CONTRACT)
     add_equipment(project, manager)
-    services.delivery_project_update(project=project, actor=manager, equipment_confirmed_on=datetime.date(2026, 1, 5),
-                                     contract_signed_on=datetime.date(2026, 1, 6))  # fmt: skip
+    services.delivery_project_update(
+        project=project,
+        actor=manager,
+        equipment_confirmed_on=datetime.date(2026, 1, 5),
+        contract_signed_on=datetime.date(2026, 1, 6),
+    )
     for doc in project.documents.filter(stage=Stage.CONTRACT):
         services.document_upload(document=doc, actor=manager, upload=pdf())  # uploaded, equipment list not reviewed
     with pytest.raises(ValidationError) as exc:
@@ -153,8 +157,13 @@ def test_weekly_report_is_generated_from_records(manager):
     services.daily_report_add(
         project=project, actor=manager, day=datetime.date(2026, 3, 3), work_done="布线 3F", crew=4
     )
-    services.issue_add(project=project, actor=manager, occurred_on=datetime.date(2026, 3, 4), description="桥架不足",
-                       reported_by="监理王工")  # fmt: skip
+    services.issue_add(
+        project=project,
+        actor=manager,
+        occurred_on=datetime.date(2026, 3, 4),
+        description="桥架不足",
+        reported_by="监理王工",
+    )
     report = services.weekly_report_generate(project=project, actor=manager, week_start=datetime.date(2026, 3, 4))
     assert report.week_start == datetime.date(2026, 3, 2)
     assert report.data["days_reported"] == 1
@@ -172,7 +181,8 @@ def test_daily_report_once_per_day(manager):
 
 def test_issue_solve_needs_a_solution(manager):
     project = delivery_project(actor=manager)
-    issue = services.issue_add(project=project, actor=manager, occurred_on=datetime.date(2026, 3, 4),
-                               description="x", reported_by="y")  # fmt: skip
+    issue = services.issue_add(
+        project=project, actor=manager, occurred_on=datetime.date(2026, 3, 4), description="x", reported_by="y"
+    )
     with pytest.raises(ValidationError):
         services.issue_solve(issue=issue, actor=manager, solution="", solved_on=datetime.date(2026, 3, 5))

@@ -27,8 +27,9 @@ def test_board_lists_projects_by_stage_in_constant_queries(client, manager, djan
 def test_closing_a_stage_with_a_missing_document_explains_why(client, manager):
     project = delivery_project(actor=manager)
     client.force_login(manager)
-    response = client.post(reverse("delivery:stage_close", args=[project.pk]), {"version": project.version},
-                           follow=True)  # fmt: skip
+    response = client.post(
+        reverse("delivery:stage_close", args=[project.pk]), {"version": project.version}, follow=True
+    )
     assert "需求信息表" in response.content.decode()
     project.refresh_from_db()
     assert project.stage == Stage.PRESALES
@@ -40,8 +41,10 @@ def test_create_project_page(client, manager):
 
     customer, ptype, cal = CustomerFactory(), project_type(), CalendarFactory()
     client.force_login(manager)
-    response = client.post(reverse("delivery:project_new"), {"customer": customer.pk, "project_type": ptype.pk,
-                                                             "code": "X1", "name": "新项目", "calendar": cal.pk})  # fmt: skip
+    response = client.post(
+        reverse("delivery:project_new"),
+        {"customer": customer.pk, "project_type": ptype.pk, "code": "X1", "name": "新项目", "calendar": cal.pk},
+    )
     assert response.status_code == 302
     assert customer.delivery_projects.get().code == "X1"
 
@@ -77,20 +80,29 @@ def test_equipment_import_all_or_nothing_with_row_report(client, manager):
     VendorFactory(name="华为")
     project = delivery_project(actor=manager)
     client.force_login(manager)
-    bad = _xlsx([["总部", "网络", "华为", "硬件", "交换机", "S5735", "SN1", "3F", "10.0.0.1", "2026-03-01"],
-                     ["总部", "网络", "无此厂商", "硬件", "交换机", "S5735", "SN2", "3F", "10.0.0.x", "2026-03-01"]])  # fmt: skip
+    bad = _xlsx(
+        [
+            ["总部", "网络", "华为", "硬件", "交换机", "S5735", "SN1", "3F", "10.0.0.1", "2026-03-01"],
+            ["总部", "网络", "无此厂商", "硬件", "交换机", "S5735", "SN2", "3F", "10.0.0.x", "2026-03-01"],
+        ]
+    )
     response = client.post(reverse("delivery:equipment_import", args=[project.pk]), {"file": _upload(bad)})
     body = response.content.decode()
     assert response.status_code == 422
     assert "无此厂商" in body
     assert not EquipmentItem.objects.filter(project=project).exists()
-    good = _xlsx([["总部", "网络", "华为", "硬件", "交换机", "S5735", "SN1", "3F", "10.0.0.1", "2026-03-01"],
-                      ["总部", "网络", "华为", "软件", "网管", "eSight", "", "机房", "", ""]])  # fmt: skip
+    good = _xlsx(
+        [
+            ["总部", "网络", "华为", "硬件", "交换机", "S5735", "SN1", "3F", "10.0.0.1", "2026-03-01"],
+            ["总部", "网络", "华为", "软件", "网管", "eSight", "", "机房", "", ""],
+        ]
+    )
     response = client.post(reverse("delivery:equipment_import", args=[project.pk]), {"file": _upload(good)})
     assert response.status_code == 302
     assert list(project.equipment.values_list("line", "serial_number", "category")) == [
-        (1, "SN1", "hardware"), (2, "", "software"),
-    ]  # fmt: skip
+        (1, "SN1", "hardware"),
+        (2, "", "software"),
+    ]
     export = client.get(reverse("delivery:equipment_export", args=[project.pk]))
     assert export["Content-Type"].startswith("application/vnd.openxmlformats")
 
@@ -121,13 +133,18 @@ def _upload(data: bytes):
 def test_records_issue_log_and_export(client, manager):
     project = delivery_project(actor=manager)
     client.force_login(manager)
-    client.post(reverse("delivery:record_add", args=[project.pk, "issue"]),
-                {"occurred_on": "2026-03-04", "description": "桥架不足", "reported_by": "监理王工"})  # fmt: skip
+    client.post(
+        reverse("delivery:record_add", args=[project.pk, "issue"]),
+        {"occurred_on": "2026-03-04", "description": "桥架不足", "reported_by": "监理王工"},
+    )
     issue = Issue.objects.get(project=project)
-    client.post(reverse("delivery:issue_solve", args=[project.pk, issue.pk]),
-                {"solution": "补货", "solved_on": "2026-03-05"})  # fmt: skip
-    client.post(reverse("delivery:record_add", args=[project.pk, "daily"]),
-                {"day": "2026-03-04", "crew": "3", "work_done": "布线", "problems": ""})  # fmt: skip
+    client.post(
+        reverse("delivery:issue_solve", args=[project.pk, issue.pk]), {"solution": "补货", "solved_on": "2026-03-05"}
+    )
+    client.post(
+        reverse("delivery:record_add", args=[project.pk, "daily"]),
+        {"day": "2026-03-04", "crew": "3", "work_done": "布线", "problems": ""},
+    )
     client.post(reverse("delivery:weekly_generate", args=[project.pk]), {"week_start": "2026-03-02"})
     page = client.get(reverse("delivery:records", args=[project.pk])).content.decode()
     assert "桥架不足" in page
@@ -152,7 +169,10 @@ def test_arrival_refused_message_on_the_page(client, manager):
     project = walk_to(delivery_project(actor=manager), manager, Stage.PROCUREMENT)
     add_equipment(project, manager, n=1)
     client.force_login(manager)
-    response = client.post(reverse("delivery:arrival_add", args=[project.pk]),
-                           {"arrived_on": "2026-02-01", "description": "交换机"}, follow=True)  # fmt: skip
+    response = client.post(
+        reverse("delivery:arrival_add", args=[project.pk]),
+        {"arrived_on": "2026-02-01", "description": "交换机"},
+        follow=True,
+    )
     assert not project.arrivals.exists()
     assert "详细设计方案" in response.content.decode()

@@ -27,8 +27,14 @@ def test_list_rejects_huge_range(client, manager):
 
 def test_create_and_delete(client, manager, field_engineer, branch):
     client.force_login(manager)
-    payload = {"branch_id": branch.pk, "engineer_id": field_engineer.pk, "date": str(timezone.localdate()),
-               "start": "08:00", "end": "17:00", "kind": "on_duty"}  # fmt: skip
+    payload = {
+        "branch_id": branch.pk,
+        "engineer_id": field_engineer.pk,
+        "date": str(timezone.localdate()),
+        "start": "08:00",
+        "end": "17:00",
+        "kind": "on_duty",
+    }
     response = client.post("/api/dispatch/roster", payload, content_type="application/json")
     assert response.status_code == 201, response.content
     entry_id = response.json()["id"]
@@ -39,8 +45,14 @@ def test_create_and_delete(client, manager, field_engineer, branch):
 
 
 def test_create_invalid_kind_and_permissions(client, manager, field_engineer, customer_a_user, branch):
-    payload = {"branch_id": branch.pk, "engineer_id": field_engineer.pk, "date": str(timezone.localdate()),
-               "start": "08:00", "end": "17:00", "kind": "party"}  # fmt: skip
+    payload = {
+        "branch_id": branch.pk,
+        "engineer_id": field_engineer.pk,
+        "date": str(timezone.localdate()),
+        "start": "08:00",
+        "end": "17:00",
+        "kind": "party",
+    }
     client.force_login(manager)
     assert client.post("/api/dispatch/roster", payload, content_type="application/json").status_code == 422
     same_time = {**payload, "kind": "on_duty", "end": "08:00"}

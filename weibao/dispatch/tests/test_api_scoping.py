@@ -14,8 +14,14 @@ MISSING = 987654
 
 
 def _shift(branch_id: int, engineer_id: int) -> dict:
-    return {"branch_id": branch_id, "engineer_id": engineer_id, "date": str(timezone.localdate()),
-            "start": "08:00", "end": "17:00", "kind": "on_duty"}  # fmt: skip
+    return {
+        "branch_id": branch_id,
+        "engineer_id": engineer_id,
+        "date": str(timezone.localdate()),
+        "start": "08:00",
+        "end": "17:00",
+        "kind": "on_duty",
+    }
 
 
 def test_unknown_branch_or_engineer_is_422_naming_the_field(client, manager, field_engineer, branch):

@@ -22,13 +22,24 @@ def round_the_clock(branch):
     customer = CustomerFactory()
     SiteFactory(customer=customer, region=region)
     today = timezone.localdate()
-    return ContractFactory(customer=customer, code="HT-7X24", calendar=CalendarFactory(kind="always", mon_hours=""),
-                           start_date=today - dt.timedelta(days=30), end_date=today + dt.timedelta(days=300))  # fmt: skip
+    return ContractFactory(
+        customer=customer,
+        code="HT-7X24",
+        calendar=CalendarFactory(kind="always", mon_hours=""),
+        start_date=today - dt.timedelta(days=30),
+        end_date=today + dt.timedelta(days=300),
+    )
 
 
 def _shift(branch, engineer, start, hours, kind="on_duty"):
-    return RosterEntry.objects.create(branch=branch, engineer=engineer, date=timezone.localtime(start).date(),
-                                      kind=kind, starts_at=start, ends_at=start + dt.timedelta(hours=hours))  # fmt: skip
+    return RosterEntry.objects.create(
+        branch=branch,
+        engineer=engineer,
+        date=timezone.localtime(start).date(),
+        kind=kind,
+        starts_at=start,
+        ends_at=start + dt.timedelta(hours=hours),
+    )
 
 
 def test_a_night_without_anyone_is_a_gap(round_the_clock, branch, duty_engineer):

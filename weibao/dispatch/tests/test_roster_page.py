@@ -20,21 +20,28 @@ pytestmark = pytest.mark.django_db
 
 def _shift(engineer, *, day: dt.date, start: int, hours: int, **kwargs):
     starts_at = timezone.make_aware(dt.datetime.combine(day, dt.time(start)))
-    return RosterEntryFactory(engineer=engineer, date=day, starts_at=starts_at,
-                              ends_at=starts_at + dt.timedelta(hours=hours), **kwargs)  # fmt: skip
+    return RosterEntryFactory(
+        engineer=engineer, date=day, starts_at=starts_at, ends_at=starts_at + dt.timedelta(hours=hours), **kwargs
+    )
 
 
 def test_week_grid_shows_each_shift_escaped_with_its_controls(client, manager, make_user):
     today = timezone.localdate()
-    night = _shift(make_user("field_engineer", name="<i>夜班</i>"), day=today, start=20, hours=12,
-                   kind="standby", note="<b>带钥匙</b>")  # fmt: skip
+    night = _shift(
+        make_user("field_engineer", name="<i>夜班</i>"),
+        day=today,
+        start=20,
+        hours=12,
+        kind="standby",
+        note="<b>带钥匙</b>",
+    )
     client.force_login(manager)
     client.cookies[settings.LANGUAGE_COOKIE_NAME] = "en"
     body = client.get(reverse("dispatch:roster")).content.decode()
     section = re.search(rf'<section class="card today" data-day="{today.isoformat()}">.*?</section>', body, re.S)
     assert section is not None
     html = section.group(0)
-    assert '<span class="badge badge-blue">Standby</span>' in html
+    assert '<span class="badge badge-info">Standby</span>' in html
     assert "<strong>&lt;i&gt;夜班&lt;/i&gt;</strong>" in html
     assert '<span class="muted">20:00–08:00 (next day)</span>' in html
     assert '<div class="muted">&lt;b&gt;带钥匙&lt;/b&gt;</div>' in html
@@ -65,8 +72,12 @@ def test_roster_page_queries_do_not_grow_with_shifts(client, manager, make_user)
     with CaptureQueriesContext(connection) as few:
         client.get(reverse("dispatch:roster"))
     for i in range(12):
-        _shift(make_user("field_engineer"), day=day - dt.timedelta(days=day.weekday()) + dt.timedelta(days=i % 7),
-               start=6 + i, hours=4)  # fmt: skip
+        _shift(
+            make_user("field_engineer"),
+            day=day - dt.timedelta(days=day.weekday()) + dt.timedelta(days=i % 7),
+            start=6 + i,
+            hours=4,
+        )
     with CaptureQueriesContext(connection) as many:
         response = client.get(reverse("dispatch:roster"))
     assert response.content.decode().count('class="row-actions"') == 13
@@ -104,8 +115,8 @@ def test_engineer_choices_put_the_branch_first_with_labels(make_user, branch):
     make_user("duty_engineer", name="乙", branch=branch)
     make_user("field_engineer", name="", username="nobranch", branch=None)
     with translation.override("en"):
-        labels = [label for _pk, label in RosterEntryForm(branch=branch).fields["engineer"].choices]
-    assert labels[0] == "---------"
+        labels = [str(label) for _pk, label in RosterEntryForm(branch=branch).fields["engineer"].choices]
+    assert labels[0] == "- Choose -"  # the one blank label (issue 18 §10), in the page's language
     assert labels[1] == "乙 · 总部 · Duty engineer"
     assert "阿甲 · 苏州分公司 · Field engineer" in labels
     assert "nobranch ·  · Field engineer" in labels
@@ -132,7 +143,7 @@ def test_week_grid_speaks_chinese_by_default(client, manager, make_user):
     body = client.get(reverse("dispatch:roster")).content.decode()
     section = re.search(rf'<section class="card today" data-day="{today.isoformat()}">.*?</section>', body, re.S)
     html = section.group(0)
-    assert '<span class="badge badge-blue">今天</span>' in html
+    assert '<span class="badge badge-info">今天</span>' in html
     assert "次日" in html
     assert "编辑" in html
     assert "无人排班。" in body  # the other days of the week

@@ -57,9 +57,9 @@ def test_standby_scores_below_on_duty_and_upcoming_shift_is_noted(setup):
     RosterEntryFactory(engineer=setup["local"], kind=RosterKind.STANDBY)
     RosterEntryFactory(engineer=setup["idle"])
     RosterEntryFactory(engineer=setup["far"], starts_at=now + dt.timedelta(hours=2))
-    result = {s.engineer: s for s in suggest_engineers(
-        branch=None, region=None, skills=[], at=now, load_by_engineer={}
-    )}  # fmt: skip
+    result = {
+        s.engineer: s for s in suggest_engineers(branch=None, region=None, skills=[], at=now, load_by_engineer={})
+    }
     assert result[setup["idle"]].score > result[setup["local"]].score > result[setup["far"]].score
     assert result[setup["far"]].roster_kind is None
     assert result[setup["local"]].roster_kind == RosterKind.STANDBY

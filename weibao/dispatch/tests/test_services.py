@@ -91,9 +91,14 @@ def test_update_moves_shift_and_keeps_overlap_rule(manager, field_engineer, bran
     assert (moved.local_start.hour, moved.local_end.hour, moved.kind) == (7, 13, RosterKind.STANDBY)
     with pytest.raises(ValidationError):
         roster_entry_update(
-            entry=second, actor=manager, engineer=field_engineer, date=DAY, start=dt.time(12), end=dt.time(17),
+            entry=second,
+            actor=manager,
+            engineer=field_engineer,
+            date=DAY,
+            start=dt.time(12),
+            end=dt.time(17),
             kind=RosterKind.ON_DUTY,
-        )  # fmt: skip
+        )
 
 
 def test_delete(manager, field_engineer, branch):

@@ -61,8 +61,14 @@ def test_create_shift_through_htmx(client, manager, field_engineer, branch):
 
 def test_create_shift_without_htmx_redirects(client, manager, field_engineer, branch):
     client.force_login(manager)
-    data = {"branch": branch.pk, "engineer": field_engineer.pk, "date": "2026-11-25", "start": "08:00", "end": "12:00",
-            "kind": "standby"}  # fmt: skip
+    data = {
+        "branch": branch.pk,
+        "engineer": field_engineer.pk,
+        "date": "2026-11-25",
+        "start": "08:00",
+        "end": "12:00",
+        "kind": "standby",
+    }
     response = client.post(reverse("dispatch:roster_entry_create"), data)
     assert response.status_code == 302
     assert "week=2026-11-23" in response["Location"]
@@ -98,8 +104,9 @@ def test_edit_and_delete(client, manager, field_engineer):
     client.force_login(manager)
     url = reverse("dispatch:roster_entry_edit", args=[entry.pk])
     assert client.get(url).status_code == 200
-    response = client.post(url, {"engineer": field_engineer.pk, "date": "2026-12-01", "start": "20:00", "end": "08:00",
-                                 "kind": "standby"})  # fmt: skip
+    response = client.post(
+        url, {"engineer": field_engineer.pk, "date": "2026-12-01", "start": "20:00", "end": "08:00", "kind": "standby"}
+    )
     assert response.status_code == 302
     entry.refresh_from_db()
     assert entry.overnight

@@ -9,8 +9,14 @@ def close_order(manager, field_engineer, duty_engineer):
 
     def make(site, *, severity="B", engineer=None, rating=None, **kwargs):
         engineer = engineer or field_engineer
-        wo = make_workorder(site=site, severity=severity, actor=duty_engineer, reporter_name="王经理",
-                            reporter_phone="13800000001", **kwargs)  # fmt: skip
+        wo = make_workorder(
+            site=site,
+            severity=severity,
+            actor=duty_engineer,
+            reporter_name="王经理",
+            reporter_phone="13800000001",
+            **kwargs,
+        )
         wo = svc.workorder_dispatch(workorder=wo, actor=manager, engineer=engineer)
         if rating is not None:
             from weibao.onsite import services as onsite
@@ -20,8 +26,13 @@ def close_order(manager, field_engineer, duty_engineer):
                 workorder=wo, actor=engineer, data={"satisfaction": rating, "inspection": "已检查"}
             )
             wo.refresh_from_db()
-            onsite.service_form_sign(workorder=wo, actor=engineer, customer_name="王主任",
-                                     customer_signature=signature_png(), engineer_signature=signature_png())  # fmt: skip
+            onsite.service_form_sign(
+                workorder=wo,
+                actor=engineer,
+                customer_name="王主任",
+                customer_signature=signature_png(),
+                engineer_signature=signature_png(),
+            )
             wo.refresh_from_db()
         wo = svc.workorder_resolve(workorder=wo, actor=engineer, resolution="更换电源模块")
         return svc.workorder_close(workorder=wo, actor=manager, reason_code="customer_confirmed")

@@ -43,8 +43,15 @@ def callback_a(order_a):
 
 @pytest.fixture
 def complaint_a(order_a, manager):
-    return services.complaint_register(actor=manager, customer=order_a.organisation, order=order_a, source="phone",
-                                       category="late", complainant_name="王经理", description="迟到")  # fmt: skip
+    return services.complaint_register(
+        actor=manager,
+        customer=order_a.organisation,
+        order=order_a,
+        source="phone",
+        category="late",
+        complainant_name="王经理",
+        description="迟到",
+    )
 
 
 def test_queue_and_result(api_as, manager, callback_a):
@@ -52,8 +59,11 @@ def test_queue_and_result(api_as, manager, callback_a):
     rows = client.get(f"{BASE}/callbacks?view=due").json()
     assert [r["id"] for r in rows] == [callback_a.pk]
     assert rows[0]["contact_phone"] == "13800000001"
-    r = post(client, f"{BASE}/callbacks/{callback_a.pk}/result",
-             {"outcome": "reached", "satisfaction": 5, "remark": "满意", "expected_version": 1})  # fmt: skip
+    r = post(
+        client,
+        f"{BASE}/callbacks/{callback_a.pk}/result",
+        {"outcome": "reached", "satisfaction": 5, "remark": "满意", "expected_version": 1},
+    )
     assert r.status_code == 200, r.content
     assert (r.json()["status"], r.json()["satisfaction"], r.json()["version"]) == ("done", 5, 2)
     r = post(client, f"{BASE}/callbacks/{callback_a.pk}/result", {"outcome": "reached", "satisfaction": 5})
@@ -78,13 +88,15 @@ def test_bad_results_422(api_as, manager, callback_a, payload, field):
 
 
 def test_stale_result_409(api_as, manager, callback_a):
-    r = post(api_as(manager), f"{BASE}/callbacks/{callback_a.pk}/result", {"outcome": "not_reached",
-                                                                         "expected_version": 7})  # fmt: skip
+    r = post(
+        api_as(manager), f"{BASE}/callbacks/{callback_a.pk}/result", {"outcome": "not_reached", "expected_version": 7}
+    )
     assert r.status_code == 409
 
 
-def test_scoping_two_customers_and_a_vendor(api_as, callback_a, complaint_a, customer_a, customer_b_user,
-                                            vendor_user, customer_a_user, assert_scoped):  # fmt: skip
+def test_scoping_two_customers_and_a_vendor(
+    api_as, callback_a, complaint_a, customer_a, customer_b_user, vendor_user, customer_a_user, assert_scoped
+):
     for user in (customer_b_user, vendor_user):
         client = api_as(user)
         assert_scoped(f"{BASE}/callbacks/{callback_a.pk}", client)
@@ -128,20 +140,37 @@ def test_complaint_steps_through_the_api(api_as, manager, customer_a_user, compl
 
 
 def test_register_complaint(api_as, manager, customer_a_user, order_a, order_b, customer_b_org):
-    r = post(api_as(customer_a_user), f"{BASE}/complaints",
-             {"order_id": order_a.pk, "category": "not_fixed", "complainant_name": "甲", "description": "没修好"})  # fmt: skip
+    r = post(
+        api_as(customer_a_user),
+        f"{BASE}/complaints",
+        {"order_id": order_a.pk, "category": "not_fixed", "complainant_name": "甲", "description": "没修好"},
+    )
     assert r.status_code == 201, r.content
     assert r.json()["source"] == "portal"
-    r = post(api_as(customer_a_user), f"{BASE}/complaints",
-             {"order_id": order_b.pk, "category": "other", "complainant_name": "甲", "description": "x"})  # fmt: skip
+    r = post(
+        api_as(customer_a_user),
+        f"{BASE}/complaints",
+        {"order_id": order_b.pk, "category": "other", "complainant_name": "甲", "description": "x"},
+    )
     assert r.status_code == 422
     assert "order_id" in r.json()["detail"]
-    r = post(api_as(manager), f"{BASE}/complaints",
-             {"customer_id": customer_b_org.pk, "order_id": order_a.pk, "category": "other",
-              "complainant_name": "乙", "description": "x"})  # fmt: skip
+    r = post(
+        api_as(manager),
+        f"{BASE}/complaints",
+        {
+            "customer_id": customer_b_org.pk,
+            "order_id": order_a.pk,
+            "category": "other",
+            "complainant_name": "乙",
+            "description": "x",
+        },
+    )
     assert r.status_code == 422
-    r = post(api_as(manager), f"{BASE}/complaints", {"category": "rude", "customer_id": customer_b_org.pk,
-                                                     "complainant_name": "乙", "description": "x"})  # fmt: skip
+    r = post(
+        api_as(manager),
+        f"{BASE}/complaints",
+        {"category": "rude", "customer_id": customer_b_org.pk, "complainant_name": "乙", "description": "x"},
+    )
     assert r.status_code == 422
     assert Complaint.objects.count() == 1
 
@@ -160,9 +189,13 @@ def test_satisfaction_endpoint(api_as, manager, close_order, site_a):
 def test_openapi_lists_the_operations(client, admin_user):
     client.force_login(admin_user)
     paths = client.get("/api/openapi.json").json()["paths"]
-    for p in ("/api/feedback/callbacks", "/api/feedback/callbacks/{callback_id}/result",
-              "/api/feedback/complaints/{complaint_id}/escalate", "/api/feedback/satisfaction",
-              "/api/feedback/customers/{customer_id}/archive"):  # fmt: skip
+    for p in (
+        "/api/feedback/callbacks",
+        "/api/feedback/callbacks/{callback_id}/result",
+        "/api/feedback/complaints/{complaint_id}/escalate",
+        "/api/feedback/satisfaction",
+        "/api/feedback/customers/{customer_id}/archive",
+    ):
         assert p in paths, p
 
 

@@ -24,8 +24,13 @@ def test_two_managers_record_one_result(order_a, manager):
 
     def record(i: int) -> None:
         try:
-            services.callback_record(callback=Callback.objects.get(pk=cb.pk), actor=manager, outcome="reached",
-                                     satisfaction=5, expected_version=1)  # fmt: skip
+            services.callback_record(
+                callback=Callback.objects.get(pk=cb.pk),
+                actor=manager,
+                outcome="reached",
+                satisfaction=5,
+                expected_version=1,
+            )
         except (StaleEdit, TransitionNotAllowed) as exc:
             refused.append(type(exc).__name__)
 
@@ -37,8 +42,15 @@ def test_two_managers_record_one_result(order_a, manager):
 def test_complaints_at_once_get_gapless_numbers_from_the_counter(order_a, manager):
     # Eight registrations at once: the year's counter row serialises them (no max+retry), numbers 1..8 without gaps.
     def register(i: int) -> None:
-        services.complaint_register(actor=manager, customer=order_a.organisation, order=order_a, source="phone",
-                                    category="late", complainant_name="王", description=f"第{i}次")  # fmt: skip
+        services.complaint_register(
+            actor=manager,
+            customer=order_a.organisation,
+            order=order_a,
+            source="phone",
+            category="late",
+            complainant_name="王",
+            description=f"第{i}次",
+        )
 
     assert run_threads(8, register) == []
     year = timezone.localdate().year

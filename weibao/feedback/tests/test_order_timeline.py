@@ -52,9 +52,16 @@ def escalated(manager, duty_engineer, vendor_user, site_a):
 
 
 def _complaint_steps(order, manager, engineer, **kwargs):
-    c = services.complaint_register(actor=manager, customer=order.organisation, order=order, engineer=engineer,
-                                    source="phone", complainant_name="王经理", description=TEXTS["words"],
-                                    **{"category": "attitude", **kwargs})  # fmt: skip
+    c = services.complaint_register(
+        actor=manager,
+        customer=order.organisation,
+        order=order,
+        engineer=engineer,
+        source="phone",
+        complainant_name="王经理",
+        description=TEXTS["words"],
+        **{"category": "attitude", **kwargs},
+    )
     services.complaint_investigate(complaint=c, actor=manager, note=TEXTS["investigating"])
     services.complaint_statement(complaint=c, actor=engineer or manager, text=TEXTS["statement"])
     if engineer is not None:
@@ -67,13 +74,21 @@ def _complaint_steps(order, manager, engineer, **kwargs):
 def test_each_complaint_step_appends_one_order_event(escalated, manager, field_engineer):
     c = _complaint_steps(escalated, manager, field_engineer)
     events = list(WorkOrderEvent.objects.filter(workorder=escalated, kind__in=COMPLAINT_KINDS).order_by("id"))
-    assert [e.kind for e in events] == [EventKind.COMPLAINT_REGISTERED, EventKind.COMPLAINT_INVESTIGATING,
-                                        EventKind.COMPLAINT_STATEMENT, EventKind.COMPLAINT_CONFIRMED,
-                                        EventKind.COMPLAINT_ANSWERED]  # fmt: skip
+    assert [e.kind for e in events] == [
+        EventKind.COMPLAINT_REGISTERED,
+        EventKind.COMPLAINT_INVESTIGATING,
+        EventKind.COMPLAINT_STATEMENT,
+        EventKind.COMPLAINT_CONFIRMED,
+        EventKind.COMPLAINT_ANSWERED,
+    ]
     assert [e.internal for e in events] == [False, False, True, True, False]
     assert {e.data["number"] for e in events} == {c.number}
-    assert events[-1].data == {"complaint": c.pk, "number": c.number, "complaint_status": "answered",
-                               "engineer": field_engineer.pk}  # fmt: skip
+    assert events[-1].data == {
+        "complaint": c.pk,
+        "number": c.number,
+        "complaint_status": "answered",
+        "engineer": field_engineer.pk,
+    }
     assert events[-1].body == TEXTS["answer"]
     assert all(e.old_status == e.new_status == "" for e in events)  # not a move of the order
     escalated.refresh_from_db()
@@ -109,8 +124,9 @@ def test_complaint_about_an_engineer_per_role(
     assert all(TEXTS[k] in text for k in ("words", "investigating", "answer"))
     assert TEXTS["statement"] not in text
     assert TEXTS["confirm"] not in text
-    assert str(field_engineer.pk) not in [str(e.data.get("engineer")) for e in
-                                          events_visible_to(user=customer_a_user, workorder=escalated)]  # fmt: skip
+    assert str(field_engineer.pk) not in [
+        str(e.data.get("engineer")) for e in events_visible_to(user=customer_a_user, workorder=escalated)
+    ]
     # Another customer: the order does not exist for it.
     status, text = _seen(client, customer_b_user, escalated)
     assert status == 404
@@ -140,14 +156,22 @@ def test_without_a_viewer_complaint_steps_about_an_engineer_are_hidden_from_staf
     assert RULES[EventKind.COMPLAINT_REGISTERED].vendor is None
 
 
-def test_callback_results_on_the_order_timeline(client, close_order, site_a, manager, field_engineer,
-                                                customer_a_user, customer_b_user):  # fmt: skip
+def test_callback_results_on_the_order_timeline(
+    client, close_order, site_a, manager, field_engineer, customer_a_user, customer_b_user
+):
     wo = close_order(site_a, severity="A")
     services.callbacks_select()
     cb = Callback.objects.get(order=wo)
     services.callback_record(callback=cb, actor=manager, outcome="not_reached", remark="占线-BUSY")
-    services.callback_record(callback=cb, actor=manager, outcome="reached", satisfaction=4, remark="很满意-VERBATIM",
-                             follow_up="new_order", follow_up_text="另一台摄像头也坏了")  # fmt: skip
+    services.callback_record(
+        callback=cb,
+        actor=manager,
+        outcome="reached",
+        satisfaction=4,
+        remark="很满意-VERBATIM",
+        follow_up="new_order",
+        follow_up_text="另一台摄像头也坏了",
+    )
     cb.refresh_from_db()
     events = list(WorkOrderEvent.objects.filter(workorder=wo, kind=EventKind.CALLBACK_MADE).order_by("id"))
     assert [(e.data["outcome"], e.data["attempt"], e.internal) for e in events] == [
@@ -164,8 +188,12 @@ def test_callback_results_on_the_order_timeline(client, close_order, site_a, man
     shown = {e.pk: e for e in events_visible_to(user=customer_a_user, workorder=wo)}
     assert events[0].pk not in shown
     assert shown[events[1].pk].body == ""
-    assert shown[events[1].pk].data == {"outcome": "reached", "satisfaction": 4, "follow_up": "new_order",
-                                        "follow_up_order": cb.follow_up_order.number}  # fmt: skip
+    assert shown[events[1].pk].data == {
+        "outcome": "reached",
+        "satisfaction": 4,
+        "follow_up": "new_order",
+        "follow_up_order": cb.follow_up_order.number,
+    }
     status, text = _seen(client, customer_a_user, wo)
     assert status == 200
     assert "4/5" in text
@@ -196,9 +224,15 @@ def test_callback_sweep_runs_every_minute(close_order, site_a):
 def test_a_callback_that_raises_a_complaint_shows_both_in_order(close_order, site_a, manager, field_engineer):
     wo = close_order(site_a, severity="A")
     services.callbacks_select()
-    services.callback_record(callback=Callback.objects.get(order=wo), actor=manager, outcome="reached",
-                             satisfaction=1, follow_up="complaint", follow_up_text="工程师态度恶劣",
-                             complaint_category="attitude")  # fmt: skip
+    services.callback_record(
+        callback=Callback.objects.get(order=wo),
+        actor=manager,
+        outcome="reached",
+        satisfaction=1,
+        follow_up="complaint",
+        follow_up_text="工程师态度恶劣",
+        complaint_category="attitude",
+    )
     kinds = list(WorkOrderEvent.objects.filter(workorder=wo).order_by("id").values_list("kind", flat=True))
     assert kinds[-2:] == [EventKind.CALLBACK_MADE, EventKind.COMPLAINT_REGISTERED]
     registered = WorkOrderEvent.objects.get(workorder=wo, kind=EventKind.COMPLAINT_REGISTERED)

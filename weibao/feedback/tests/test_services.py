@@ -66,7 +66,11 @@ def test_selection_takes_all_ab_and_the_share_of_cd(close_order, site_a, field_e
     assert set(got) == {a.pk, b.pk}
     cb = got[a.pk]
     assert (cb.rule, cb.engineer, cb.customer_id, cb.contact_phone) == (
-        CallbackRule.SEVERE, field_engineer, a.organisation_id, "13800000001")  # fmt: skip
+        CallbackRule.SEVERE,
+        field_engineer,
+        a.organisation_id,
+        "13800000001",
+    )
     # Running again adds nothing; raising the share to 100 % picks the C order up.
     assert services.callbacks_select() == 0
     _policy(sample_percent_cd=100)
@@ -132,10 +136,20 @@ def test_not_reached_retries_then_gives_up(callback, manager):
 
 
 def test_reached_records_rating_and_words(callback, manager):
-    cb = services.callback_record(callback=callback, actor=manager, outcome="reached", satisfaction="4",
-                                  remark="工程师很专业，就是来得有点晚", expected_version=callback.version)  # fmt: skip
+    cb = services.callback_record(
+        callback=callback,
+        actor=manager,
+        outcome="reached",
+        satisfaction="4",
+        remark="工程师很专业，就是来得有点晚",
+        expected_version=callback.version,
+    )
     assert (cb.status, cb.satisfaction, cb.remark, cb.done_by) == (
-        CallbackStatus.DONE, 4, "工程师很专业，就是来得有点晚", manager)  # fmt: skip
+        CallbackStatus.DONE,
+        4,
+        "工程师很专业，就是来得有点晚",
+        manager,
+    )
     assert cb not in selectors.callback_queue(user=manager, view="due")
     assert cb in selectors.callback_queue(user=manager, view="done")
 
@@ -169,8 +183,9 @@ def test_bad_results_are_refused_and_nothing_is_stored(callback, manager, kwargs
 def test_stale_result_is_refused(callback, manager):
     services.callback_record(callback=callback, actor=manager, outcome="not_reached")
     with pytest.raises(StaleEdit):
-        services.callback_record(callback=callback, actor=manager, outcome="reached", satisfaction=5,
-                                 expected_version=1)  # fmt: skip
+        services.callback_record(
+            callback=callback, actor=manager, outcome="reached", satisfaction=5, expected_version=1
+        )
 
 
 def test_only_managers_work_the_queue(callback, field_engineer, customer_a_user):
@@ -180,28 +195,56 @@ def test_only_managers_work_the_queue(callback, field_engineer, customer_a_user)
 
 
 def test_follow_up_opens_a_new_order(callback, manager, order_a):
-    cb = services.callback_record(callback=callback, actor=manager, outcome="reached", satisfaction=2,
-                                  follow_up=FollowUp.NEW_ORDER, follow_up_text="摄像头又黑屏了", follow_up_severity="B")  # fmt: skip
+    cb = services.callback_record(
+        callback=callback,
+        actor=manager,
+        outcome="reached",
+        satisfaction=2,
+        follow_up=FollowUp.NEW_ORDER,
+        follow_up_text="摄像头又黑屏了",
+        follow_up_severity="B",
+    )
     new = cb.follow_up_order
     assert new is not None
     assert new.pk != order_a.pk
     assert (new.site_id, new.severity, new.symptom, new.reporter_phone) == (
-        order_a.site_id, "B", "摄像头又黑屏了", "13800000001")  # fmt: skip
+        order_a.site_id,
+        "B",
+        "摄像头又黑屏了",
+        "13800000001",
+    )
 
 
 def test_follow_up_registers_a_complaint(callback, manager, field_engineer):
-    cb = services.callback_record(callback=callback, actor=manager, outcome="reached", satisfaction=1,
-                                  follow_up=FollowUp.COMPLAINT, follow_up_text="工程师态度恶劣",
-                                  complaint_category="attitude")  # fmt: skip
+    cb = services.callback_record(
+        callback=callback,
+        actor=manager,
+        outcome="reached",
+        satisfaction=1,
+        follow_up=FollowUp.COMPLAINT,
+        follow_up_text="工程师态度恶劣",
+        complaint_category="attitude",
+    )
     complaint = Complaint.objects.get()
     assert (complaint.source, complaint.from_callback, complaint.engineer, complaint.category) == (
-        "callback", cb, field_engineer, "attitude")  # fmt: skip
+        "callback",
+        cb,
+        field_engineer,
+        "attitude",
+    )
 
 
 def test_failed_follow_up_rolls_the_whole_result_back(callback, manager):
     with pytest.raises(ValidationError):
-        services.callback_record(callback=callback, actor=manager, outcome="reached", satisfaction=1,
-                                 follow_up=FollowUp.COMPLAINT, follow_up_text="x", complaint_category="nope")  # fmt: skip
+        services.callback_record(
+            callback=callback,
+            actor=manager,
+            outcome="reached",
+            satisfaction=1,
+            follow_up=FollowUp.COMPLAINT,
+            follow_up_text="x",
+            complaint_category="nope",
+        )
     callback.refresh_from_db()
     assert callback.status == CallbackStatus.PENDING
     assert not Complaint.objects.exists()
@@ -295,16 +338,37 @@ def test_bad_complaints_store_nothing(order_a, manager, kwargs, field):
 
 
 def test_customer_complains_only_about_its_own_orders(order_a, order_b, customer_a_user):
-    c = services.complaint_register(actor=customer_a_user, customer=customer_a_user.organisation, order=order_a,
-                                    source="phone", category="not_fixed", complainant_name="甲", description="没修好")  # fmt: skip
+    c = services.complaint_register(
+        actor=customer_a_user,
+        customer=customer_a_user.organisation,
+        order=order_a,
+        source="phone",
+        category="not_fixed",
+        complainant_name="甲",
+        description="没修好",
+    )
     assert c.source == "portal"
     with pytest.raises(ValidationError) as exc:
-        services.complaint_register(actor=customer_a_user, customer=customer_a_user.organisation, order=order_b,
-                                    source="portal", category="other", complainant_name="甲", description="x")  # fmt: skip
+        services.complaint_register(
+            actor=customer_a_user,
+            customer=customer_a_user.organisation,
+            order=order_b,
+            source="portal",
+            category="other",
+            complainant_name="甲",
+            description="x",
+        )
     assert "order" in exc.value.message_dict
     with pytest.raises(PermissionDenied):
-        services.complaint_register(actor=customer_a_user, customer=order_b.organisation, order=order_b,
-                                    source="portal", category="other", complainant_name="甲", description="x")  # fmt: skip
+        services.complaint_register(
+            actor=customer_a_user,
+            customer=order_b.organisation,
+            order=order_b,
+            source="portal",
+            category="other",
+            complainant_name="甲",
+            description="x",
+        )
 
 
 def test_counts_against_the_engineer_only_once_confirmed(order_a, manager, field_engineer):
@@ -368,7 +432,11 @@ def test_satisfaction_per_engineer_and_month(close_order, site_a, site_b, manage
     rows = {r["key"]: r for r in selectors.satisfaction(user=manager, by="engineer")}
     mine = rows[field_engineer.pk]
     assert (mine["forms"], mine["forms_average"], mine["callbacks"], mine["callbacks_average"]) == (
-        1, Decimal("5.00"), 1, Decimal("2.00"))  # fmt: skip
+        1,
+        Decimal("5.00"),
+        1,
+        Decimal("2.00"),
+    )
     assert (mine["count"], mine["average"]) == (2, Decimal("3.50"))
     assert rows[other.pk]["average"] == Decimal("3.00")
     months = selectors.satisfaction(user=manager, by="month")
@@ -387,8 +455,9 @@ def test_satisfaction_scoped_and_checked(close_order, site_a, site_b, customer_a
     with pytest.raises(PermissionDenied):
         selectors.satisfaction(user=field_engineer, by="engineer")
     with pytest.raises(ValidationError) as exc:
-        selectors.satisfaction(user=customer_a_user, by="customer", start=datetime.date(2026, 5, 1),
-                               end=datetime.date(2026, 4, 1))  # fmt: skip
+        selectors.satisfaction(
+            user=customer_a_user, by="customer", start=datetime.date(2026, 5, 1), end=datetime.date(2026, 4, 1)
+        )
     assert "start" in exc.value.message_dict
     with pytest.raises(ValidationError):
         selectors.satisfaction(user=customer_a_user, by="planet")

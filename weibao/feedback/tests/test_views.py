@@ -26,8 +26,15 @@ def callback_a(order_a):
 
 @pytest.fixture
 def complaint_a(order_a, manager):
-    return services.complaint_register(actor=manager, customer=order_a.organisation, order=order_a, source="phone",
-                                       category="late", complainant_name="王经理", description="工程师迟到三小时")  # fmt: skip
+    return services.complaint_register(
+        actor=manager,
+        customer=order_a.organisation,
+        order=order_a,
+        source="phone",
+        category="late",
+        complainant_name="王经理",
+        description="工程师迟到三小时",
+    )
 
 
 def test_queue_shows_tap_to_call(client, manager, callback_a):
@@ -70,15 +77,20 @@ def test_record_result_and_errors(client, manager, callback_a):
     assert r.status_code in (409, 200)
 
 
-def test_pages_scoped(client, callback_a, complaint_a, customer_a, customer_a_user, customer_b_user, vendor_user,
-                      assert_scoped):  # fmt: skip
+def test_pages_scoped(
+    client, callback_a, complaint_a, customer_a, customer_a_user, customer_b_user, vendor_user, assert_scoped
+):
     for user in (customer_b_user, vendor_user):
         client.force_login(user)
         assert_scoped(reverse("feedback:callback", args=[callback_a.pk]), client)
         assert_scoped(reverse("feedback:complaint", args=[complaint_a.pk]), client)
         assert_scoped(reverse("feedback:archive", args=[customer_a.pk]), client)
-        assert_scoped(reverse("feedback:complaint_step", args=[complaint_a.pk, "accept"]), client, method="post",
-                      data={"text": ""})  # fmt: skip
+        assert_scoped(
+            reverse("feedback:complaint_step", args=[complaint_a.pk, "accept"]),
+            client,
+            method="post",
+            data={"text": ""},
+        )
     client.force_login(customer_a_user)
     r = client.get(reverse("feedback:archive", args=[customer_a.pk]))
     assert r.status_code == 200
@@ -128,12 +140,32 @@ def test_register_complaint_page(client, manager, customer_a, order_a):
     client.force_login(manager)
     url = reverse("feedback:complaint_new")
     assert client.get(url + f"?order={order_a.pk}").status_code == 200
-    r = client.post(url, {"customer": customer_a.pk, "order_number": "WB-1900-000000", "source": "phone",
-                          "category": "late", "severity": "minor", "complainant_name": "王", "description": "迟到"})  # fmt: skip
+    r = client.post(
+        url,
+        {
+            "customer": customer_a.pk,
+            "order_number": "WB-1900-000000",
+            "source": "phone",
+            "category": "late",
+            "severity": "minor",
+            "complainant_name": "王",
+            "description": "迟到",
+        },
+    )
     assert r.status_code == 422
     assert 'data-error-for="order_number"' in r.content.decode()
-    r = client.post(url, {"customer": customer_a.pk, "order_number": order_a.number, "source": "phone",
-                          "category": "late", "severity": "minor", "complainant_name": "王", "description": "迟到"})  # fmt: skip
+    r = client.post(
+        url,
+        {
+            "customer": customer_a.pk,
+            "order_number": order_a.number,
+            "source": "phone",
+            "category": "late",
+            "severity": "minor",
+            "complainant_name": "王",
+            "description": "迟到",
+        },
+    )
     assert r.status_code == 302
     assert Complaint.objects.get().order == order_a
 
@@ -179,19 +211,31 @@ def test_menu_entries(client, manager, customer_a_user, vendor_user):
     assert reverse("feedback:archives") in page
 
 
-def test_archive_and_complaint_list_queries_do_not_grow(client, manager, close_order, site_a, customer_a,
-                                                        django_assert_max_num_queries):  # fmt: skip
+def test_archive_and_complaint_list_queries_do_not_grow(
+    client, manager, close_order, site_a, customer_a, django_assert_max_num_queries
+):
     def add(n):
         for _ in range(n):
             order = close_order(site_a, severity="A", rating=4)
-            services.complaint_register(actor=manager, customer=order.organisation, order=order, source="phone",
-                                        category="late", complainant_name="王", description="迟到")  # fmt: skip
+            services.complaint_register(
+                actor=manager,
+                customer=order.organisation,
+                order=order,
+                source="phone",
+                category="late",
+                complainant_name="王",
+                description="迟到",
+            )
         services.callbacks_select()
 
     add(1)
     client.force_login(manager)
-    urls = [reverse("feedback:archive", args=[customer_a.pk]), reverse("feedback:complaints"),
-            reverse("feedback:callbacks") + "?view=done", reverse("feedback:satisfaction") + "?by=order"]  # fmt: skip
+    urls = [
+        reverse("feedback:archive", args=[customer_a.pk]),
+        reverse("feedback:complaints"),
+        reverse("feedback:callbacks") + "?view=done",
+        reverse("feedback:satisfaction") + "?by=order",
+    ]
     counts = {}
     for url in urls:
         with django_assert_max_num_queries(40) as ctx:
@@ -205,9 +249,18 @@ def test_archive_and_complaint_list_queries_do_not_grow(client, manager, close_o
 
 def test_complaint_about_another_customers_order_is_refused_on_the_field(client, manager, customer_b, order_a):
     client.force_login(manager)
-    r = client.post(reverse("feedback:complaint_new"), {
-        "customer": customer_b.pk, "order_number": order_a.number, "source": "phone", "category": "late",
-        "severity": "minor", "complainant_name": "王", "description": "迟到"})  # fmt: skip
+    r = client.post(
+        reverse("feedback:complaint_new"),
+        {
+            "customer": customer_b.pk,
+            "order_number": order_a.number,
+            "source": "phone",
+            "category": "late",
+            "severity": "minor",
+            "complainant_name": "王",
+            "description": "迟到",
+        },
+    )
     assert r.status_code == 422
     assert 'data-error-for="order_number"' in r.content.decode()
     assert not Complaint.objects.exists()

@@ -31,8 +31,7 @@ def send(provider, client, accounts, contact, text, *, msg_id=None, bad=None):
         kwargs = {"secret": "wrong"} if bad == "signature" else {"timestamp_ms": OLD * 1000} if bad == "replay" else {}
         if bad == "malformed":
             kwargs["body"] = b'{"msgtype": "text", "text": '
-        return helpers.dingtalk_post(client, account, user=contact.dingtalk_userid, text=text, msg_id=msg_id,
-                                     **kwargs)  # fmt: skip
+        return helpers.dingtalk_post(client, account, user=contact.dingtalk_userid, text=text, msg_id=msg_id, **kwargs)
     if provider == "feishu":
         payload = helpers.feishu_event(open_id=contact.feishu_open_id, text=text, message_id=msg_id)
         kwargs = {}
@@ -89,8 +88,13 @@ def test_refused_with_a_logged_reason_and_nothing_stored(provider, bad, client, 
     assert response.json() == {"error": expected}
     assert f"refused ({expected})" in caplog.text
     # the secrets never reach the log
-    for secret in (helpers.TOKEN, helpers.WECOM_KEY, helpers.DINGTALK_SECRET, helpers.FEISHU_ENCRYPT_KEY,
-                   helpers.SMS_SECRET):  # fmt: skip
+    for secret in (
+        helpers.TOKEN,
+        helpers.WECOM_KEY,
+        helpers.DINGTALK_SECRET,
+        helpers.FEISHU_ENCRYPT_KEY,
+        helpers.SMS_SECRET,
+    ):
         assert secret not in caplog.text
     assert not InboundReceipt.objects.exists()
     assert not WorkOrder.objects.exists()
@@ -109,8 +113,16 @@ def test_unknown_sender_goes_to_triage(provider, client, accounts, contact):
     contact.wecom_userid = contact.dingtalk_userid = contact.feishu_open_id = ""
     contact.save()
 
-    assert send(provider, client, accounts, contact.__class__(wecom_userid="nobody", dingtalk_userid="nobody",
-                                                              feishu_open_id="ou_nobody"), "有人吗").status_code == 200  # fmt: skip
+    assert (
+        send(
+            provider,
+            client,
+            accounts,
+            contact.__class__(wecom_userid="nobody", dingtalk_userid="nobody", feishu_open_id="ou_nobody"),
+            "有人吗",
+        ).status_code
+        == 200
+    )
 
     receipt = InboundReceipt.objects.get()
     assert receipt.status == "triage"
@@ -189,17 +201,25 @@ def test_wecom_url_verification_with_the_documented_sample(client, accounts, set
     """WeCom's documentation sample: token QDG6eK, corp wx5823bf96d3bd56c7, its EncodingAESKey and echostr."""
     settings.WEIBAO_INBOUND_REPLAY_SECONDS = 10**10  # the sample's timestamp is from 2014
     echostr = "P9nAzCzyDtyTWESHep1vC5X9xho/qYX3Zpb4yKa9SKld1DsH3Iyt3tP3zNdtp+4RPcs8TgAE7OaBO+FZXvnaqQ=="
-    response = client.get(f"/inbound/wecom/{accounts['wecom'].slug}/", {
-        "msg_signature": "5c45ff5e21c57e6ad56bac8758b79b1d9ac89fd3", "timestamp": "1409659589",
-        "nonce": "263014780", "echostr": echostr})  # fmt: skip
+    response = client.get(
+        f"/inbound/wecom/{accounts['wecom'].slug}/",
+        {
+            "msg_signature": "5c45ff5e21c57e6ad56bac8758b79b1d9ac89fd3",
+            "timestamp": "1409659589",
+            "nonce": "263014780",
+            "echostr": echostr,
+        },
+    )
 
     assert response.status_code == 200
     assert response.content == b"1616140317555161061"
 
 
 def test_wecom_url_verification_refuses_a_bad_signature(client, accounts):
-    response = client.get(f"/inbound/wecom/{accounts['wecom'].slug}/", {
-        "msg_signature": "0" * 40, "timestamp": str(int(time.time())), "nonce": "1", "echostr": "abc"})  # fmt: skip
+    response = client.get(
+        f"/inbound/wecom/{accounts['wecom'].slug}/",
+        {"msg_signature": "0" * 40, "timestamp": str(int(time.time())), "nonce": "1", "echostr": "abc"},
+    )
     assert response.status_code == 403
     assert InboundRejection.objects.get().reason == "bad_signature"
 
@@ -225,17 +245,21 @@ def test_feishu_event_without_signature_is_refused(client, accounts, contact):
 def test_dingtalk_event_subscription_check_url(client, accounts):
     account = accounts["dingtalk"]
     timestamp, nonce = str(int(time.time() * 1000)), "nonce123"
-    encrypted = crypto.wecom_encrypt(b'{"EventType": "check_url"}', encoding_aes_key=account.aes_key,
-                                     receive_id=account.corp_id)  # fmt: skip
+    encrypted = crypto.wecom_encrypt(
+        b'{"EventType": "check_url"}', encoding_aes_key=account.aes_key, receive_id=account.corp_id
+    )
     signature = crypto.sha1_signature(account.token, timestamp, nonce, encrypted)
-    response = client.post(f"/inbound/dingtalk/{account.slug}/?msg_signature={signature}&timestamp={timestamp}"
-                           f"&nonce={nonce}", data=json.dumps({"encrypt": encrypted}),
-                           content_type="application/json")  # fmt: skip
+    response = client.post(
+        f"/inbound/dingtalk/{account.slug}/?msg_signature={signature}&timestamp={timestamp}&nonce={nonce}",
+        data=json.dumps({"encrypt": encrypted}),
+        content_type="application/json",
+    )
 
     assert response.status_code == 200
     answer = response.json()
-    assert answer["msg_signature"] == crypto.sha1_signature(account.token, answer["timeStamp"], answer["nonce"],
-                                                            answer["encrypt"])  # fmt: skip
+    assert answer["msg_signature"] == crypto.sha1_signature(
+        account.token, answer["timeStamp"], answer["nonce"], answer["encrypt"]
+    )
     plain = crypto.wecom_decrypt(answer["encrypt"], encoding_aes_key=account.aes_key, receive_id=account.corp_id)
     assert plain == b"success"
 

@@ -38,8 +38,14 @@ class Stub(BaseHTTPRequestHandler):
     def do_POST(self) -> None:  # noqa: N802
         url = urlsplit(self.path)
         body = json.loads(self.rfile.read(int(self.headers.get("Content-Length", 0))) or b"{}")
-        self.requests.append({"path": url.path, "query": parse_qs(url.query), "json": body,
-                              "auth": self.headers.get("Authorization", "")})  # fmt: skip
+        self.requests.append(
+            {
+                "path": url.path,
+                "query": parse_qs(url.query),
+                "json": body,
+                "auth": self.headers.get("Authorization", ""),
+            }
+        )
         if url.path.endswith("tenant_access_token/internal"):
             return self._reply({"code": 0, "msg": "ok", "tenant_access_token": "t-FS", "expire": 7200})
         if url.path.startswith("/open-apis/"):

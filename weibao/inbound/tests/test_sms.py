@@ -17,8 +17,10 @@ PHONE = "13900497829"
 
 @pytest.fixture
 def quote_by_sms(on_site_order, field_engineer, spare_part):  # noqa: F811
-    lines = [{"kind": "part", "quantity": "1", "description": "", "spare_part": spare_part},
-             {"kind": "labour", "quantity": "2", "labour_basis": "hour"}]  # fmt: skip
+    lines = [
+        {"kind": "part", "quantity": "1", "description": "", "spare_part": spare_part},
+        {"kind": "labour", "quantity": "2", "labour_basis": "hour"},
+    ]
     quote = onsite.quote_create(workorder=on_site_order, actor=field_engineer, lines=lines)
     onsite.approval_link_create(quote=quote, actor=field_engineer, channel="sms", sent_to="+86 139 0049 7829")
     return quote

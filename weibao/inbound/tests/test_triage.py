@@ -20,8 +20,9 @@ def test_staff_open_an_order_from_a_triaged_message(client, triaged, contact, du
     client.force_login(duty_engineer)
     assert "三号楼门禁坏了" in client.get(reverse("inbound:list")).content.decode()
 
-    response = client.post(reverse("inbound:detail", args=[triaged.pk]),
-                           {"customer": contact.customer.pk, "site": contact.site.pk})  # fmt: skip
+    response = client.post(
+        reverse("inbound:detail", args=[triaged.pk]), {"customer": contact.customer.pk, "site": contact.site.pk}
+    )
 
     assert response.status_code == 302
     triaged.refresh_from_db()
@@ -34,8 +35,9 @@ def test_staff_open_an_order_from_a_triaged_message(client, triaged, contact, du
 
 def test_a_site_of_another_customer_is_refused(client, triaged, contact, other_contact, duty_engineer):
     client.force_login(duty_engineer)
-    response = client.post(reverse("inbound:detail", args=[triaged.pk]),
-                           {"customer": contact.customer.pk, "site": other_contact.site.pk})  # fmt: skip
+    response = client.post(
+        reverse("inbound:detail", args=[triaged.pk]), {"customer": contact.customer.pk, "site": other_contact.site.pk}
+    )
     assert response.status_code == 200
     assert not WorkOrder.objects.exists()
 

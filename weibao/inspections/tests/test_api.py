@@ -39,11 +39,18 @@ def test_visit_over_the_api(api_as, visit_a, field_engineer):
     assert bad.status_code == 422
     assert f"answers.{answers['机房温度']}.value" in bad.content.decode()
 
-    ok = send(api, "post", f"{base}/answers", {"answers": [
-        {"id": answers["核心交换机运行指示灯正常"], "value": True},
-        {"id": answers["机房温度"], "value": 35, "finding": "空调停机", "risk": "high"},
-        {"id": answers["日志告警摘要"], "value": "无"},
-    ]})  # fmt: skip
+    ok = send(
+        api,
+        "post",
+        f"{base}/answers",
+        {
+            "answers": [
+                {"id": answers["核心交换机运行指示灯正常"], "value": True},
+                {"id": answers["机房温度"], "value": 35, "finding": "空调停机", "risk": "high"},
+                {"id": answers["日志告警摘要"], "value": "无"},
+            ]
+        },
+    )
     assert ok.status_code == 200
     temp = next(a for a in ok.json()["answers"] if a["id"] == answers["机房温度"])
     assert temp["out_of_limit"] is True
@@ -56,15 +63,23 @@ def test_visit_over_the_api(api_as, visit_a, field_engineer):
     assert api.get(f"{base}/report.pdf").status_code == 200
     assert send(api, "post", f"{base}/start").status_code == 409  # signed: cannot start again
 
-    figures = api.get(f"/api/inspections/contracts/{visit_a.contract_id}/planned-vs-done",
-                      {"start": "2026-01-01", "end": "2026-12-31"}).json()  # fmt: skip
+    figures = api.get(
+        f"/api/inspections/contracts/{visit_a.contract_id}/planned-vs-done",
+        {"start": "2026-01-01", "end": "2026-12-31"},
+    ).json()
     assert (figures["planned"], figures["done"]) == (12, 1)
 
 
 def test_plan_api_bad_input_and_stale_edit(api_as, manager, contract_a, site_a, site_b, checklist):
     api = api_as(manager)
-    base = {"contract_id": contract_a.pk, "site_id": site_a.pk, "template_id": checklist.pk, "name": "API巡检",
-            "starts_on": "2026-01-01", "frequency": "working_days"}  # fmt: skip
+    base = {
+        "contract_id": contract_a.pk,
+        "site_id": site_a.pk,
+        "template_id": checklist.pk,
+        "name": "API巡检",
+        "starts_on": "2026-01-01",
+        "frequency": "working_days",
+    }
     zero = send(api, "post", "/api/inspections/plans", {**base, "interval_days": 0})
     assert zero.status_code == 422
     assert "interval_days" in zero.content.decode()
@@ -76,8 +91,12 @@ def test_plan_api_bad_input_and_stale_edit(api_as, manager, contract_a, site_a, 
     plan = created.json()
     stale = send(api, "patch", f"/api/inspections/plans/{plan['id']}", {"expected_version": 99, "name": "x"})
     assert stale.status_code == 409
-    ok = send(api, "patch", f"/api/inspections/plans/{plan['id']}", {"expected_version": plan["version"],
-                                                                     "frequency": "monthly"})  # fmt: skip
+    ok = send(
+        api,
+        "patch",
+        f"/api/inspections/plans/{plan['id']}",
+        {"expected_version": plan["version"], "frequency": "monthly"},
+    )
     assert ok.status_code == 200
     assert ok.json()["frequency"] == "monthly"
     assert send(api, "post", "/api/inspections/checklists", {"name": "空", "items": []}).status_code == 422
@@ -91,9 +110,15 @@ def test_other_organisations_get_404(api_as, request, visit_a, plan_a, field_eng
     answer = visit_a.answers.first()
     api = api_as(request.getfixturevalue(who))
     base = f"/api/inspections/visits/{visit_a.pk}"
-    for method, url in [("get", base), ("get", f"/api/inspections/plans/{plan_a.pk}"), ("get", f"{base}/report.pdf"),
-                        ("post", f"{base}/start"), ("post", f"{base}/answers/{answer.pk}/work-order"),
-                        ("post", f"{base}/sign"), ("patch", f"/api/inspections/plans/{plan_a.pk}")]:  # fmt: skip
+    for method, url in [
+        ("get", base),
+        ("get", f"/api/inspections/plans/{plan_a.pk}"),
+        ("get", f"{base}/report.pdf"),
+        ("post", f"{base}/start"),
+        ("post", f"{base}/answers/{answer.pk}/work-order"),
+        ("post", f"{base}/sign"),
+        ("patch", f"/api/inspections/plans/{plan_a.pk}"),
+    ]:
         body = {"customer_name": "王", "customer_signature": signature_data_url()} if url.endswith("sign") else {}
         response = send(api, method, url, body)
         assert response.status_code == 404, (url, response.content)
@@ -101,6 +126,7 @@ def test_other_organisations_get_404(api_as, request, visit_a, plan_a, field_eng
     assert listed.status_code in (200, 403)
     if listed.status_code == 200:
         assert listed.json() == []
-    figures = api.get(f"/api/inspections/contracts/{plan_a.contract_id}/planned-vs-done",
-                      {"start": "2026-01-01", "end": "2026-12-31"})  # fmt: skip
+    figures = api.get(
+        f"/api/inspections/contracts/{plan_a.contract_id}/planned-vs-done", {"start": "2026-01-01", "end": "2026-12-31"}
+    )
     assert figures.status_code == 404

@@ -25,36 +25,53 @@ def test_missed_visits_are_escalated_once(plan_a, manager, mailoutbox):
 def test_upcoming_visits_get_the_engineer_on_the_roster(manager, contract_a, site_a, checklist, make_user, branch):
     from weibao.dispatch.services import roster_entry_create
 
-    plan = services.plan_create(actor=manager, contract=contract_a, site=site_a, template=checklist, name="周巡检",
-                                frequency="working_days", interval_days=5, starts_on=dt.date(2026, 3, 2),
-                                today=dt.date(2026, 3, 2))  # fmt: skip
+    plan = services.plan_create(
+        actor=manager,
+        contract=contract_a,
+        site=site_a,
+        template=checklist,
+        name="周巡检",
+        frequency="working_days",
+        interval_days=5,
+        starts_on=dt.date(2026, 3, 2),
+        today=dt.date(2026, 3, 2),
+    )
     idle = make_user("field_engineer", name="空闲")
     rostered = make_user("field_engineer", name="值班")
     assert idle.pk
-    roster_entry_create(actor=manager, branch=branch, engineer=rostered, date=dt.date(2026, 3, 2),
-                        start=dt.time(8), end=dt.time(18))  # fmt: skip
+    roster_entry_create(
+        actor=manager, branch=branch, engineer=rostered, date=dt.date(2026, 3, 2), start=dt.time(8), end=dt.time(18)
+    )
     assert services.visits_assign_upcoming(today=dt.date(2026, 3, 2), days=0) == 1
     first = plan.visits.get(scheduled_on=dt.date(2026, 3, 2))
     assert first.assignee == rostered
     assert plan.visits.filter(assignee__isnull=True).count() == plan.visits.count() - 1
 
 
-def test_signed_report_is_mailed_with_its_pdf(visit_a, field_engineer, customer_a, mailoutbox,
-                                              django_capture_on_commit_callbacks):  # fmt: skip
+def test_signed_report_is_mailed_with_its_pdf(
+    visit_a, field_engineer, customer_a, mailoutbox, django_capture_on_commit_callbacks
+):
     from weibao.customers.models import Contact
 
-    Contact.objects.create(customer=customer_a, organisation=customer_a.organisation, name="王经理",
-                           email="wang@example.cn")  # fmt: skip
+    Contact.objects.create(
+        customer=customer_a, organisation=customer_a.organisation, name="王经理", email="wang@example.cn"
+    )
     services.visit_start(visit=visit_a, actor=field_engineer)
     answers = {a.text: a.pk for a in visit_a.answers.all()}
-    services.visit_record_answers(visit=visit_a, actor=field_engineer, answers={
-        answers["核心交换机运行指示灯正常"]: {"value": "yes"}, answers["机房温度"]: {"value": "22"},
-        answers["日志告警摘要"]: {"value": "正常"},
-    })  # fmt: skip
+    services.visit_record_answers(
+        visit=visit_a,
+        actor=field_engineer,
+        answers={
+            answers["核心交换机运行指示灯正常"]: {"value": "yes"},
+            answers["机房温度"]: {"value": "22"},
+            answers["日志告警摘要"]: {"value": "正常"},
+        },
+    )
     services.visit_complete(visit=visit_a, actor=field_engineer)
     with django_capture_on_commit_callbacks(execute=True):
-        services.visit_sign(visit=visit_a, actor=field_engineer, customer_name="王经理",
-                            customer_signature=signature_data_url())  # fmt: skip
+        services.visit_sign(
+            visit=visit_a, actor=field_engineer, customer_name="王经理", customer_signature=signature_data_url()
+        )
     visit_a.refresh_from_db()
     assert visit_a.status == VisitStatus.SIGNED
     assert mailoutbox[-1].to == ["wang@example.cn"]

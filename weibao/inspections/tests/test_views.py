@@ -24,27 +24,38 @@ def test_engineer_does_a_visit_through_the_pages(client, visit_a, field_engineer
     assert page.status_code == 200
     assert "机房温度" in page.content.decode()
 
-    bad = client.post(f"/inspections/visits/{visit_a.pk}/answers/", {f"a{ids['机房温度']}_value": "abc",
-                                                                     f"a{ids['机房温度']}_risk": "none"})  # fmt: skip
+    bad = client.post(
+        f"/inspections/visits/{visit_a.pk}/answers/",
+        {f"a{ids['机房温度']}_value": "abc", f"a{ids['机房温度']}_risk": "none"},
+    )
     assert bad.status_code == 422
     assert f'data-error-for="a{ids["机房温度"]}_value"' in bad.content.decode()
 
     data = {
-        f"a{ids['核心交换机运行指示灯正常']}_value": "yes", f"a{ids['核心交换机运行指示灯正常']}_risk": "none",
-        f"a{ids['机房温度']}_value": "31", f"a{ids['机房温度']}_risk": "high",
+        f"a{ids['核心交换机运行指示灯正常']}_value": "yes",
+        f"a{ids['核心交换机运行指示灯正常']}_risk": "none",
+        f"a{ids['机房温度']}_value": "31",
+        f"a{ids['机房温度']}_risk": "high",
         f"a{ids['机房温度']}_finding": "空调故障，机房温度超标",
-        f"a{ids['日志告警摘要']}_value": "无", f"a{ids['日志告警摘要']}_risk": "none",
-    }  # fmt: skip
+        f"a{ids['日志告警摘要']}_value": "无",
+        f"a{ids['日志告警摘要']}_risk": "none",
+    }
     assert client.post(f"/inspections/visits/{visit_a.pk}/answers/", data).status_code == 302
     page = client.get(f"/inspections/visits/{visit_a.pk}/").content.decode()
     assert 'data-testid="out-of-limit"' in page
     response = client.post(f"/inspections/visits/{visit_a.pk}/answers/{ids['机房温度']}/work-order/")
     assert response.status_code == 302
     assert client.post(f"/inspections/visits/{visit_a.pk}/complete/", {"risk_analysis": "温度高"}).status_code == 302
-    assert client.post(f"/inspections/visits/{visit_a.pk}/sign/", {"customer_name": "王经理",
-                                                                  "customer_signature": ""}).status_code == 422  # fmt: skip
-    response = client.post(f"/inspections/visits/{visit_a.pk}/sign/", {
-        "customer_name": "王经理", "customer_signature": signature_data_url()})  # fmt: skip
+    assert (
+        client.post(
+            f"/inspections/visits/{visit_a.pk}/sign/", {"customer_name": "王经理", "customer_signature": ""}
+        ).status_code
+        == 422
+    )
+    response = client.post(
+        f"/inspections/visits/{visit_a.pk}/sign/",
+        {"customer_name": "王经理", "customer_signature": signature_data_url()},
+    )
     assert response.status_code == 302
     visit_a.refresh_from_db()
     assert visit_a.status == VisitStatus.SIGNED
@@ -59,8 +70,15 @@ def test_manager_creates_a_plan_and_sees_errors(client, manager, contract_a, sit
     assert client.get(f"/inspections/plans/?contract={contract_a.code}").status_code == 200
     url = f"/inspections/contracts/{contract_a.pk}/plans/new/"
     assert client.get(url).status_code == 200
-    data = {"name": "日巡检", "site": site_a.pk, "template": checklist.pk, "frequency": "working_days",
-            "interval_days": "0", "starts_on": "2026-01-01", "active": "on"}  # fmt: skip
+    data = {
+        "name": "日巡检",
+        "site": site_a.pk,
+        "template": checklist.pk,
+        "frequency": "working_days",
+        "interval_days": "0",
+        "starts_on": "2026-01-01",
+        "active": "on",
+    }
     bad = client.post(url, data)
     assert bad.status_code == 422
     assert 'data-error-for="interval_days"' in bad.content.decode()
@@ -77,9 +95,18 @@ def test_manager_creates_a_plan_and_sees_errors(client, manager, contract_a, sit
 
 def test_checklist_pages(client, manager):
     client.force_login(manager)
-    data = {"name": "门禁巡检", "subsystem_kind": "access", "items-TOTAL_FORMS": "2", "items-INITIAL_FORMS": "0",
-            "items-0-kind": "reading", "items-0-text": "电池电压", "items-0-min_value": "12", "items-0-max_value": "11",
-            "items-1-kind": "yes_no", "items-1-text": ""}  # fmt: skip
+    data = {
+        "name": "门禁巡检",
+        "subsystem_kind": "access",
+        "items-TOTAL_FORMS": "2",
+        "items-INITIAL_FORMS": "0",
+        "items-0-kind": "reading",
+        "items-0-text": "电池电压",
+        "items-0-min_value": "12",
+        "items-0-max_value": "11",
+        "items-1-kind": "yes_no",
+        "items-1-text": "",
+    }
     bad = client.post("/inspections/checklists/new/", data)
     assert bad.status_code == 422
     data["items-0-max_value"] = "14"
@@ -96,9 +123,12 @@ def test_other_organisations_get_404(client, request, visit_a, plan_a, assert_sc
     services.visit_start(visit=visit_a, actor=request.getfixturevalue("field_engineer"))
     answer = visit_a.answers.first()
     client.force_login(request.getfixturevalue(who))
-    for url in (f"/inspections/visits/{visit_a.pk}/", f"/inspections/visits/{visit_a.pk}/report.pdf",
-                f"/inspections/visits/{visit_a.pk}/answers/{answer.pk}/photo/",
-                f"/inspections/plans/{plan_a.pk}/"):  # fmt: skip
+    for url in (
+        f"/inspections/visits/{visit_a.pk}/",
+        f"/inspections/visits/{visit_a.pk}/report.pdf",
+        f"/inspections/visits/{visit_a.pk}/answers/{answer.pk}/photo/",
+        f"/inspections/plans/{plan_a.pk}/",
+    ):
         if who == "vendor_user":
             assert client.get(url).status_code in (403, 404)
         else:
@@ -129,8 +159,10 @@ def test_photo_upload_and_view(client, visit_a, field_engineer):
     answer = visit_a.answers.get(text="日志告警摘要")
     png = base64.b64decode(signature_data_url().split(",", 1)[1])
     client.force_login(field_engineer)
-    response = client.post(f"/inspections/visits/{visit_a.pk}/answers/", {
-        f"a{answer.pk}_value": "正常", f"a{answer.pk}_photo": SimpleUploadedFile("cab.png", png, "image/png")})  # fmt: skip
+    response = client.post(
+        f"/inspections/visits/{visit_a.pk}/answers/",
+        {f"a{answer.pk}_value": "正常", f"a{answer.pk}_photo": SimpleUploadedFile("cab.png", png, "image/png")},
+    )
     assert response.status_code == 302
     photo = client.get(f"/inspections/visits/{visit_a.pk}/answers/{answer.pk}/photo/")
     assert photo.status_code == 200
@@ -138,17 +170,29 @@ def test_photo_upload_and_view(client, visit_a, field_engineer):
 
 
 @pytest.mark.parametrize("who", ["customer_b_user", "vendor_user"])
-def test_every_object_url_is_404_for_other_organisations(client, request, visit_a, plan_a, contract_a, assert_scoped,
-                                                         field_engineer, who):  # fmt: skip
+def test_every_object_url_is_404_for_other_organisations(
+    client, request, visit_a, plan_a, contract_a, assert_scoped, field_engineer, who
+):
     from weibao.inspections import services
 
     services.visit_start(visit=visit_a, actor=field_engineer)
     answer = visit_a.answers.first()
     client.force_login(request.getfixturevalue(who))
     base = f"/inspections/visits/{visit_a.pk}"
-    for url in (f"{base}/", f"{base}/report.pdf", f"{base}/answers/{answer.pk}/photo/", f"/inspections/plans/{plan_a.pk}/",
-                f"/inspections/contracts/{contract_a.pk}/plans/new/"):  # fmt: skip
+    for url in (
+        f"{base}/",
+        f"{base}/report.pdf",
+        f"{base}/answers/{answer.pk}/photo/",
+        f"/inspections/plans/{plan_a.pk}/",
+        f"/inspections/contracts/{contract_a.pk}/plans/new/",
+    ):
         assert_scoped(url, client)
-    for url in (f"{base}/start/", f"{base}/answers/", f"{base}/complete/", f"{base}/sign/",
-                f"{base}/answers/{answer.pk}/work-order/", f"/inspections/plans/{plan_a.pk}/"):  # fmt: skip
+    for url in (
+        f"{base}/start/",
+        f"{base}/answers/",
+        f"{base}/complete/",
+        f"{base}/sign/",
+        f"{base}/answers/{answer.pk}/work-order/",
+        f"/inspections/plans/{plan_a.pk}/",
+    ):
         assert_scoped(url, client, method="post", data={})

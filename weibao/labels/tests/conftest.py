@@ -27,8 +27,12 @@ def customer_b(customer_b_org):
 def contract_a(customer_a):
     from weibao.contracts.tests.factories import ContractFactory
 
-    return ContractFactory(customer=customer_a, code="HT-QR-001", start_date=datetime.date(2026, 1, 1),
-                           end_date=datetime.date(2028, 12, 31))  # fmt: skip
+    return ContractFactory(
+        customer=customer_a,
+        code="HT-QR-001",
+        start_date=datetime.date(2026, 1, 1),
+        end_date=datetime.date(2028, 12, 31),
+    )
 
 
 @pytest.fixture

@@ -11,8 +11,10 @@ from weibao.labels.tests.conftest import sent_codes
 
 pytestmark = pytest.mark.django_db
 
-PNG = (b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR\x00\x00\x00\x01\x00\x00\x00\x01\x08\x06\x00\x00\x00\x1f\x15\xc4\x89"
-       b"\x00\x00\x00\rIDATx\x9cc\xf8\x0f\x00\x00\x01\x01\x00\x05\x18\xd8N\x00\x00\x00\x00IEND\xaeB`\x82")  # fmt: skip
+PNG = (
+    b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR\x00\x00\x00\x01\x00\x00\x00\x01\x08\x06\x00\x00\x00\x1f\x15\xc4\x89"
+    b"\x00\x00\x00\rIDATx\x9cc\xf8\x0f\x00\x00\x01\x01\x00\x05\x18\xd8N\x00\x00\x00\x00IEND\xaeB`\x82"
+)
 
 
 def test_ensure_issues_one_unguessable_label_per_device_and_is_idempotent(device_a, device_b, manager):
@@ -116,8 +118,9 @@ def test_unknown_number_gets_no_sms_and_cannot_verify(label_a, contact_a, sms, d
         services.scan_code_verify(label=label_a, phone="13800000000", code="123456")
 
 
-def test_another_customers_contact_gets_no_code_for_this_label(label_a, device_b, sms,
-                                                               django_capture_on_commit_callbacks):  # fmt: skip
+def test_another_customers_contact_gets_no_code_for_this_label(
+    label_a, device_b, sms, django_capture_on_commit_callbacks
+):
     from weibao.customers.tests.factories import ContactFactory
 
     ContactFactory(customer=device_b.customer, mobile="13700000001")

@@ -63,13 +63,18 @@ def test_customer_user_reports_with_a_photo(client, label_a, device_a, contract_
     assert 'capture="environment"' in page.text
     assert 'accept="image/*"' in page.text
     photo = SimpleUploadedFile("fault.png", PNG, "image/png")
-    response = client.post(scan_url(label_a), {"action": "report", "symptom": "摄像头无画面", "severity": "B",
-                                               "photos": [photo]})  # fmt: skip
+    response = client.post(
+        scan_url(label_a), {"action": "report", "symptom": "摄像头无画面", "severity": "B", "photos": [photo]}
+    )
     wo = WorkOrder.objects.get()
     assert response.status_code == 302
     assert response["Location"] == reverse("workorders:detail", args=[wo.pk])
-    assert (wo.customer_id, wo.site_id, wo.contract, wo.severity) == (device_a.customer_id, device_a.site_id,
-                                                                      contract_a, "B")  # fmt: skip
+    assert (wo.customer_id, wo.site_id, wo.contract, wo.severity) == (
+        device_a.customer_id,
+        device_a.site_id,
+        contract_a,
+        "B",
+    )
     assert list(wo.devices.all()) == [device_a]
     assert wo.attachments.get().original_name == "fault.png"
     detail = client.get(response["Location"])
@@ -79,15 +84,17 @@ def test_customer_user_reports_with_a_photo(client, label_a, device_a, contract_
 def test_report_with_a_bad_file_shows_the_error_and_stores_nothing(client, label_a, customer_a_user):
     client.force_login(customer_a_user)
     fake = SimpleUploadedFile("photo.png", b"MZ" + b"\x00" * 64, "image/png")
-    response = client.post(scan_url(label_a), {"action": "report", "symptom": "坏了", "severity": "C",
-                                               "photos": [fake]})  # fmt: skip
+    response = client.post(
+        scan_url(label_a), {"action": "report", "symptom": "坏了", "severity": "C", "photos": [fake]}
+    )
     assert response.status_code == 422
     assert response.context["form"].errors
     assert not WorkOrder.objects.exists()
 
 
-def test_contact_without_account_reports_after_the_sms_code(client, label_a, contact_a, device_a, sms,
-                                                           django_capture_on_commit_callbacks):  # fmt: skip
+def test_contact_without_account_reports_after_the_sms_code(
+    client, label_a, contact_a, device_a, sms, django_capture_on_commit_callbacks
+):
     with django_capture_on_commit_callbacks(execute=True):
         response = client.post(scan_url(label_a), {"action": "send_code", "phone": "13951001234"})
     assert response.context["state"] == "code"
@@ -99,8 +106,15 @@ def test_contact_without_account_reports_after_the_sms_code(client, label_a, con
     page = client.get(scan_url(label_a))
     assert page.context["state"] == "report"
     assert "周主任" in page.text
-    response = client.post(scan_url(label_a), {"action": "report", "symptom": "门禁读卡器不亮", "severity": "C",
-                                               "photos": [SimpleUploadedFile("a.png", PNG, "image/png")]})  # fmt: skip
+    response = client.post(
+        scan_url(label_a),
+        {
+            "action": "report",
+            "symptom": "门禁读卡器不亮",
+            "severity": "C",
+            "photos": [SimpleUploadedFile("a.png", PNG, "image/png")],
+        },
+    )
     assert response.context["state"] == "done"
     wo = WorkOrder.objects.get()
     assert wo.number in response.text

@@ -59,8 +59,12 @@ def wecom_app_send(delivery, *, on_handover=lambda: None) -> str:
         agent_id = int(creds.get("agent_id") or 0)
     except ValueError as exc:
         raise PermanentError("the WeCom agent id is not a number") from exc
-    request = {"touser": delivery.payload["to"], "msgtype": "text", "agentid": agent_id,
-               "text": {"content": delivery.body_text}}  # fmt: skip
+    request = {
+        "touser": delivery.payload["to"],
+        "msgtype": "text",
+        "agentid": agent_id,
+        "text": {"content": delivery.body_text},
+    }
     on_handover()
     _status, answer = http_request(f"{base}/cgi-bin/message/send?access_token={quote(token)}", payload=request)
     if answer.get("errcode") in WECOM_TOKEN_ERRORS:
@@ -88,18 +92,26 @@ def feishu_app_send(delivery, *, on_handover=lambda: None) -> str:
     base = (creds.get("api_base") or FEISHU_API).rstrip("/")
 
     def fetch() -> tuple[str, int]:
-        _status, answer = http_request(f"{base}/open-apis/auth/v3/tenant_access_token/internal",
-                                       payload={"app_id": creds["corp_id"], "app_secret": creds["secret"]})  # fmt: skip
+        _status, answer = http_request(
+            f"{base}/open-apis/auth/v3/tenant_access_token/internal",
+            payload={"app_id": creds["corp_id"], "app_secret": creds["secret"]},
+        )
         if answer.get("code") != 0:
             raise PermanentError(f"code {answer.get('code')}: {answer.get('msg', '')}")
         return answer["tenant_access_token"], answer.get("expire", 7200)
 
     token = _cached_token(account_id, fetch)
-    request = {"receive_id": delivery.payload["to"], "msg_type": "text",
-               "content": json.dumps({"text": delivery.body_text}, ensure_ascii=False)}  # fmt: skip
+    request = {
+        "receive_id": delivery.payload["to"],
+        "msg_type": "text",
+        "content": json.dumps({"text": delivery.body_text}, ensure_ascii=False),
+    }
     on_handover()
-    _status, answer = http_request(f"{base}/open-apis/im/v1/messages?receive_id_type=open_id", payload=request,
-                                   headers={"Authorization": f"Bearer {token}"})  # fmt: skip
+    _status, answer = http_request(
+        f"{base}/open-apis/im/v1/messages?receive_id_type=open_id",
+        payload=request,
+        headers={"Authorization": f"Bearer {token}"},
+    )
     code = answer.get("code")
     if code == 0:
         return str((answer.get("data") or {}).get("message_id", ""))

@@ -22,8 +22,14 @@ from weibao.notifications import conf
 from weibao.notifications.channels.base import PermanentError, TransientError, Transport, http_request
 
 # Alibaba Cloud codes that mean "later": flow control by the platform, per-number limits, throttling.
-RETRYABLE_CODES = {"isv.BUSINESS_LIMIT_CONTROL", "Throttling.User", "Throttling", "SignatureNonceUsed",
-                   "isp.SYSTEM_ERROR", "ServiceUnavailable"}  # fmt: skip
+RETRYABLE_CODES = {
+    "isv.BUSINESS_LIMIT_CONTROL",
+    "Throttling.User",
+    "Throttling",
+    "SignatureNonceUsed",
+    "isp.SYSTEM_ERROR",
+    "ServiceUnavailable",
+}
 
 
 def percent_encode(value: str) -> str:
@@ -42,8 +48,12 @@ def aliyun_signature(params: dict[str, str], secret: str, method: str = "GET") -
 
 def aliyun_signed_query(params: dict[str, str], secret: str) -> str:
     signature = aliyun_signature(params, secret)
-    return "&".join([f"Signature={percent_encode(signature)}",
-                     *(f"{percent_encode(k)}={percent_encode(v)}" for k, v in sorted(params.items()))])  # fmt: skip
+    return "&".join(
+        [
+            f"Signature={percent_encode(signature)}",
+            *(f"{percent_encode(k)}={percent_encode(v)}" for k, v in sorted(params.items())),
+        ]
+    )
 
 
 class SmsProvider:
@@ -65,8 +75,17 @@ class AliyunSmsProvider(SmsProvider):
     def secret(self) -> str:
         return conf.secret_from_env(conf.get("WEIBAO_SMS_ACCESS_KEY_SECRET_ENV"))
 
-    def request_params(self, *, phone: str, template_code: str, sign_name: str, params: dict, out_id: str,
-                       nonce: str | None = None, now: datetime | None = None) -> dict[str, str]:  # fmt: skip
+    def request_params(
+        self,
+        *,
+        phone: str,
+        template_code: str,
+        sign_name: str,
+        params: dict,
+        out_id: str,
+        nonce: str | None = None,
+        now: datetime | None = None,
+    ) -> dict[str, str]:
         now = now or datetime.now(UTC)
         return {
             "AccessKeyId": conf.get("WEIBAO_SMS_ACCESS_KEY_ID"),
@@ -87,10 +106,11 @@ class AliyunSmsProvider(SmsProvider):
 
     def send(self, *, phone: str, template_code: str, sign_name: str, params: dict, out_id: str) -> str:
         query = aliyun_signed_query(
-            self.request_params(phone=phone, template_code=template_code, sign_name=sign_name, params=params,
-                                out_id=out_id),
+            self.request_params(
+                phone=phone, template_code=template_code, sign_name=sign_name, params=params, out_id=out_id
+            ),
             self.secret(),
-        )  # fmt: skip
+        )
         endpoint = conf.get("WEIBAO_SMS_ENDPOINT").rstrip("/") + "/"
         _status, answer = http_request(f"{endpoint}?{query}", method="GET")
         code = answer.get("Code")
@@ -132,12 +152,13 @@ def rate_limit_take(recipient: str, *, delivery_id: int, now: datetime | None = 
     with transaction.atomic():
         _lock_recipient(recipient)
         taken = list(
-            Delivery.objects.filter(channel="sms", recipient=recipient, status__in=["sent", "sending"],
-                                    sent_at__gt=now - timedelta(hours=1))
+            Delivery.objects.filter(
+                channel="sms", recipient=recipient, status__in=["sent", "sending"], sent_at__gt=now - timedelta(hours=1)
+            )
             .exclude(pk=delivery_id)
             .order_by("-sent_at")
             .values_list("sent_at", flat=True)[:limit]
-        )  # fmt: skip
+        )
         if len(taken) >= limit:
             return taken[-1] + timedelta(hours=1)
         Delivery.objects.filter(pk=delivery_id).update(sent_at=now)
@@ -155,8 +176,13 @@ class SmsTransport(Transport):
             raise TransientError("rate limit for this number reached", retry_at=retry_at)
         payload = delivery.payload
         on_handover()  # OutId = the delivery id: the provider's send report names it (its idempotency key)
-        return sms.send(phone=delivery.recipient, template_code=payload["template_code"],
-                        sign_name=payload.get("sign_name", ""), params=payload["params"], out_id=str(delivery.pk))  # fmt: skip
+        return sms.send(
+            phone=delivery.recipient,
+            template_code=payload["template_code"],
+            sign_name=payload.get("sign_name", ""),
+            params=payload["params"],
+            out_id=str(delivery.pk),
+        )
 
 
 TRANSPORT = SmsTransport()

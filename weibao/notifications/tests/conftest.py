@@ -80,8 +80,9 @@ def customer_a(customer_a_org):
 
     customer = CustomerFactory(organisation=customer_a_org, code="CA", email_domains="jia.example.cn")
     SiteFactory(customer=customer, name="甲公司总部")
-    Contact.objects.create(customer=customer, organisation=customer_a_org, name="李四", email="lisi@jia.example.cn",
-                           mobile="13800000001")  # fmt: skip
+    Contact.objects.create(
+        customer=customer, organisation=customer_a_org, name="李四", email="lisi@jia.example.cn", mobile="13800000001"
+    )
     return customer
 
 

@@ -37,10 +37,27 @@ def make_cert(directory: Path) -> tuple[Path, Path]:
     """A self-signed certificate for 127.0.0.1/localhost (openssl, as an administrator would make one)."""
     cert, key = directory / "cert.pem", directory / "key.pem"
     subprocess.run(  # noqa: S603
-        ["openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "2", "-subj", "/CN=localhost",  # noqa: S607
-         "-addext", "subjectAltName=DNS:localhost,IP:127.0.0.1", "-keyout", str(key), "-out", str(cert)],
-        check=True, capture_output=True,
-    )  # fmt: skip
+        [
+            "openssl",
+            "req",
+            "-x509",
+            "-newkey",
+            "rsa:2048",
+            "-nodes",
+            "-days",
+            "2",
+            "-subj",
+            "/CN=localhost",  # noqa: S607
+            "-addext",
+            "subjectAltName=DNS:localhost,IP:127.0.0.1",
+            "-keyout",
+            str(key),
+            "-out",
+            str(cert),
+        ],
+        check=True,
+        capture_output=True,
+    )
     return cert, key
 
 
@@ -205,7 +222,7 @@ class SmtpCapture:
                         "to": list(envelope.rcpt_tos),
                         "raw": envelope.content,
                         "message": message_from_bytes(envelope.content),
-                    }  # fmt: skip
+                    }
                 )
                 return "250 Message accepted"
 
@@ -226,8 +243,12 @@ class SmtpCapture:
 
 def smtp_mailer(port: int, *, host: str = "127.0.0.1", use_tls: bool = False) -> dict:
     """A MAILERS setting whose default mailer is SMTP to `host:port` (plain, or STARTTLS with `use_tls`)."""
-    return {"default": {"BACKEND": "django.core.mail.backends.smtp.EmailBackend",
-                        "OPTIONS": {"host": host, "port": port, "use_tls": use_tls, "timeout": 20}}}  # fmt: skip
+    return {
+        "default": {
+            "BACKEND": "django.core.mail.backends.smtp.EmailBackend",
+            "OPTIONS": {"host": host, "port": port, "use_tls": use_tls, "timeout": 20},
+        }
+    }
 
 
 # --- robots and SMS -----------------------------------------------------------------------------------------------
@@ -342,8 +363,21 @@ class ProviderStub(BaseHTTPRequestHandler):
         params = dict(pairs)
         if url.path != "/sms/":
             return self._reply(404, {"Code": "NotFound"})
-        required = {"AccessKeyId", "Action", "Format", "PhoneNumbers", "RegionId", "SignName", "SignatureMethod",
-                    "SignatureNonce", "SignatureVersion", "TemplateCode", "Timestamp", "Version", "Signature"}  # fmt: skip
+        required = {
+            "AccessKeyId",
+            "Action",
+            "Format",
+            "PhoneNumbers",
+            "RegionId",
+            "SignName",
+            "SignatureMethod",
+            "SignatureNonce",
+            "SignatureVersion",
+            "TemplateCode",
+            "Timestamp",
+            "Version",
+            "Signature",
+        }
         if not required <= set(params) or params["Action"] != "SendSms" or params["Version"] != "2017-05-25":
             return self._reply(400, {"Code": "MissingParameter", "Message": "missing"})
         if params["Signature"] != aliyun_expected_signature(pairs, self.state.sms_secret):

@@ -12,9 +12,14 @@ def _bench(url: str, *args: str) -> subprocess.CompletedProcess:
     env = {k: v for k, v in os.environ.items() if not k.startswith(("WEIBAO_", "DJANGO_"))}
     env["DATABASE_URL"] = url
     return subprocess.run(  # noqa: S603
-        [sys.executable, str(ROOT / "bench" / "mail_ingest.py"), "--n", "1", *args], cwd=ROOT, env=env,
-        capture_output=True, text=True, timeout=120, check=False,
-    )  # fmt: skip
+        [sys.executable, str(ROOT / "bench" / "mail_ingest.py"), "--n", "1", *args],
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
 
 
 def test_refuses_a_database_whose_name_lacks_bench():

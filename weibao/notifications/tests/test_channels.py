@@ -91,9 +91,13 @@ def test_dingtalk_payload_mentions_need_numbers_in_text():
 def _robot_delivery(robot, title="【A】WB-2026-000001", markdown="**工单**: WB-2026-000001"):
     from weibao.notifications.services import robot_request
 
-    return Delivery.objects.create(notice="sla_breach", channel=robot.kind, recipient=robot.recipient_key, robot=robot,
-                                   payload={"request": robot_request(robot.kind, title=title, markdown=markdown,
-                                                                     severity="A")})  # fmt: skip
+    return Delivery.objects.create(
+        notice="sla_breach",
+        channel=robot.kind,
+        recipient=robot.recipient_key,
+        robot=robot,
+        payload={"request": robot_request(robot.kind, title=title, markdown=markdown, severity="A")},
+    )
 
 
 @pytest.mark.django_db
@@ -102,8 +106,11 @@ def test_robot_requests_pass_the_provider_checks(kind, providers, monkeypatch):
     path = f"/{kind}/robot1"
     monkeypatch.setenv("WEIBAO_TEST_ROBOT_SECRET", "SECa1b2c3")
     providers.state.secrets[path] = "SECa1b2c3" if kind != "wecom" else ""
-    robot = RobotWebhookFactory(kind=kind, url=providers.url(path) + ("?access_token=t" if kind == "dingtalk" else ""),
-                                secret_env="WEIBAO_TEST_ROBOT_SECRET" if kind != "wecom" else "")  # fmt: skip
+    robot = RobotWebhookFactory(
+        kind=kind,
+        url=providers.url(path) + ("?access_token=t" if kind == "dingtalk" else ""),
+        secret_env="WEIBAO_TEST_ROBOT_SECRET" if kind != "wecom" else "",
+    )
     delivery = _robot_delivery(robot)
 
     assert delivery_send(delivery_id=delivery.pk) == "sent"
@@ -159,9 +166,16 @@ def sms_settings(settings, providers, monkeypatch):
 
 @pytest.mark.django_db
 def test_sms_request_is_signed_like_alibaba_documents(sms_settings, providers):
-    delivery = Delivery.objects.create(notice="dispatched", channel="sms", recipient="13800000001",
-                                       payload={"template_code": "SMS_900001", "sign_name": "",
-                                                "params": {"number": "WB-2026-000001", "site": "甲公司总部"}})  # fmt: skip
+    delivery = Delivery.objects.create(
+        notice="dispatched",
+        channel="sms",
+        recipient="13800000001",
+        payload={
+            "template_code": "SMS_900001",
+            "sign_name": "",
+            "params": {"number": "WB-2026-000001", "site": "甲公司总部"},
+        },
+    )
 
     assert delivery_send(delivery_id=delivery.pk) == "sent"
 
@@ -179,8 +193,12 @@ def test_sms_request_is_signed_like_alibaba_documents(sms_settings, providers):
 @pytest.mark.django_db
 def test_sms_wrong_secret_is_refused_by_the_provider(sms_settings, providers):
     providers.state.sms_secret = "another-secret"
-    delivery = Delivery.objects.create(notice="dispatched", channel="sms", recipient="13800000001",
-                                       payload={"template_code": "SMS_900001", "params": {}})  # fmt: skip
+    delivery = Delivery.objects.create(
+        notice="dispatched",
+        channel="sms",
+        recipient="13800000001",
+        payload={"template_code": "SMS_900001", "params": {}},
+    )
     assert delivery_send(delivery_id=delivery.pk) == "failed"
     delivery.refresh_from_db()
     assert "SignatureDoesNotMatch" in delivery.reason
@@ -192,10 +210,19 @@ def test_sms_rate_limit_per_recipient(sms_settings, providers):
 
     now = timezone.now()
     for minutes in (50, 10):
-        Delivery.objects.create(notice="dispatched", channel="sms", recipient="13800000002", status="sent",
-                                sent_at=now - timezone.timedelta(minutes=minutes))  # fmt: skip
-    delivery = Delivery.objects.create(notice="dispatched", channel="sms", recipient="13800000002",
-                                       payload={"template_code": "SMS_900001", "params": {}})  # fmt: skip
+        Delivery.objects.create(
+            notice="dispatched",
+            channel="sms",
+            recipient="13800000002",
+            status="sent",
+            sent_at=now - timezone.timedelta(minutes=minutes),
+        )
+    delivery = Delivery.objects.create(
+        notice="dispatched",
+        channel="sms",
+        recipient="13800000002",
+        payload={"template_code": "SMS_900001", "params": {}},
+    )
 
     assert delivery_send(delivery_id=delivery.pk, now=now) == "retrying"
 
@@ -215,10 +242,15 @@ def test_sms_being_sent_counts_against_the_limit(sms_settings, providers):
     from django.utils import timezone
 
     sms_settings.WEIBAO_SMS_PER_HOUR = 1
-    on_its_way = Delivery.objects.create(notice="dispatched", channel="sms", recipient="13800000003", status="sending",
-                                         sent_at=timezone.now())  # fmt: skip
-    delivery = Delivery.objects.create(notice="dispatched", channel="sms", recipient="13800000003",
-                                       payload={"template_code": "SMS_900001", "params": {}})  # fmt: skip
+    on_its_way = Delivery.objects.create(
+        notice="dispatched", channel="sms", recipient="13800000003", status="sending", sent_at=timezone.now()
+    )
+    delivery = Delivery.objects.create(
+        notice="dispatched",
+        channel="sms",
+        recipient="13800000003",
+        payload={"template_code": "SMS_900001", "params": {}},
+    )
 
     assert delivery_send(delivery_id=delivery.pk) == "retrying"
     assert providers.state.requests == []
@@ -231,10 +263,18 @@ def test_sms_being_sent_counts_against_the_limit(sms_settings, providers):
 def test_failed_sms_attempt_gives_its_slot_back(sms_settings, providers):
     sms_settings.WEIBAO_SMS_PER_HOUR = 1
     providers.state.fail_next["/sms/"] = [503]
-    first = Delivery.objects.create(notice="dispatched", channel="sms", recipient="13800000004",
-                                    payload={"template_code": "SMS_900001", "params": {}})  # fmt: skip
-    second = Delivery.objects.create(notice="dispatched", channel="sms", recipient="13800000004",
-                                     payload={"template_code": "SMS_900001", "params": {}})  # fmt: skip
+    first = Delivery.objects.create(
+        notice="dispatched",
+        channel="sms",
+        recipient="13800000004",
+        payload={"template_code": "SMS_900001", "params": {}},
+    )
+    second = Delivery.objects.create(
+        notice="dispatched",
+        channel="sms",
+        recipient="13800000004",
+        payload={"template_code": "SMS_900001", "params": {}},
+    )
 
     assert delivery_send(delivery_id=first.pk) == "retrying"  # the provider was down
     first.refresh_from_db()
@@ -254,10 +294,14 @@ def test_parallel_workers_never_exceed_the_hourly_sms_limit(sms_settings, provid
     sms_settings.WEIBAO_SMS_PER_HOUR = 1
     providers.state.delay["/sms/"] = 0.5  # both checks would pass before either send finished
     ids = [
-        Delivery.objects.create(notice="dispatched", channel="sms", recipient="13800000005",
-                                payload={"template_code": "SMS_900001", "params": {}}).pk
+        Delivery.objects.create(
+            notice="dispatched",
+            channel="sms",
+            recipient="13800000005",
+            payload={"template_code": "SMS_900001", "params": {}},
+        ).pk
         for _ in range(2)
-    ]  # fmt: skip
+    ]
     barrier, results = threading.Barrier(2), {}
 
     def worker(pk: int) -> None:
@@ -281,8 +325,9 @@ def test_parallel_workers_never_exceed_the_hourly_sms_limit(sms_settings, provid
 def test_aliyun_provider_request_params_are_complete(settings):
     settings.WEIBAO_SMS_ACCESS_KEY_ID = "id"
     settings.WEIBAO_SMS_SIGN_NAME = "维保"
-    params = AliyunSmsProvider().request_params(phone="1", template_code="SMS_1", sign_name="", params={"a": "b"},
-                                                out_id="9", nonce="n")  # fmt: skip
+    params = AliyunSmsProvider().request_params(
+        phone="1", template_code="SMS_1", sign_name="", params={"a": "b"}, out_id="9", nonce="n"
+    )
     assert params["SignatureMethod"] == "HMAC-SHA1"
     assert params["Version"] == "2017-05-25"
     assert params["TemplateParam"] == '{"a":"b"}'

@@ -21,12 +21,30 @@ def desk(customer_a, branch, manager, duty_engineer, make_user):
     now = timezone.now()
     standby = make_user("field_engineer")
     off_duty = make_user("duty_engineer")
-    RosterEntry.objects.create(branch=branch, engineer=duty_engineer, date=now.date(), kind="on_duty",
-                               starts_at=now - dt.timedelta(hours=2), ends_at=now + dt.timedelta(hours=6))  # fmt: skip
-    RosterEntry.objects.create(branch=branch, engineer=standby, date=now.date(), kind="standby",
-                               starts_at=now - dt.timedelta(hours=2), ends_at=now + dt.timedelta(hours=6))  # fmt: skip
-    RosterEntry.objects.create(branch=branch, engineer=off_duty, date=now.date(), kind="on_duty",
-                               starts_at=now + dt.timedelta(hours=6), ends_at=now + dt.timedelta(hours=14))  # fmt: skip
+    RosterEntry.objects.create(
+        branch=branch,
+        engineer=duty_engineer,
+        date=now.date(),
+        kind="on_duty",
+        starts_at=now - dt.timedelta(hours=2),
+        ends_at=now + dt.timedelta(hours=6),
+    )
+    RosterEntry.objects.create(
+        branch=branch,
+        engineer=standby,
+        date=now.date(),
+        kind="standby",
+        starts_at=now - dt.timedelta(hours=2),
+        ends_at=now + dt.timedelta(hours=6),
+    )
+    RosterEntry.objects.create(
+        branch=branch,
+        engineer=off_duty,
+        date=now.date(),
+        kind="on_duty",
+        starts_at=now + dt.timedelta(hours=6),
+        ends_at=now + dt.timedelta(hours=14),
+    )
     return {"standby": standby, "off_duty": off_duty}
 
 
@@ -51,8 +69,9 @@ def test_new_a_order_tells_the_on_duty_engineer_and_the_manager(
     assert "A" in subject
 
 
-def test_standby_is_told_when_nobody_is_on_duty(desk, customer_a, duty_engineer, django_capture_on_commit_callbacks,
-                                                smtp):  # fmt: skip
+def test_standby_is_told_when_nobody_is_on_duty(
+    desk, customer_a, duty_engineer, django_capture_on_commit_callbacks, smtp
+):
     from weibao.dispatch.models import RosterEntry
 
     RosterEntry.objects.filter(engineer=duty_engineer).delete()
@@ -77,8 +96,10 @@ def test_phone_report_copies_the_contact_and_tells_them_at_registration_resoluti
     contact = customer_a.contacts.get()
     order = _report(customer_a, duty_engineer, django_capture_on_commit_callbacks, severity="B", contact=contact)
     assert (order.reporter_name, order.reporter_email, order.reporter_phone) == (
-        "李四", "lisi@jia.example.cn", "13800000001"
-    )  # fmt: skip
+        "李四",
+        "lisi@jia.example.cn",
+        "13800000001",
+    )
     with django_capture_on_commit_callbacks(execute=True):
         workorder_acknowledge(workorder=order, actor=duty_engineer)
         workorder_resolve(workorder=order, actor=duty_engineer, resolution="更换光模块")
@@ -91,8 +112,12 @@ def test_phone_report_copies_the_contact_and_tells_them_at_registration_resoluti
 
 def test_the_demo_writes_mail_to_files(tmp_path, settings, order_a, duty_engineer, django_capture_on_commit_callbacks):
     """scripts/run.sh sets the file backend: a notice of the demo lands in var/mail, no SMTP server needed."""
-    settings.MAILERS = {"default": {"BACKEND": "django.core.mail.backends.filebased.EmailBackend",
-                                    "OPTIONS": {"file_path": str(tmp_path)}}}  # fmt: skip
+    settings.MAILERS = {
+        "default": {
+            "BACKEND": "django.core.mail.backends.filebased.EmailBackend",
+            "OPTIONS": {"file_path": str(tmp_path)},
+        }
+    }
     from weibao.workorders.services import workorder_acknowledge
 
     with django_capture_on_commit_callbacks(execute=True):

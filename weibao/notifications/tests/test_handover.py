@@ -22,8 +22,14 @@ pytestmark = pytest.mark.django_db
 
 def _sending(worker="dead-worker", handed_over=True, **kwargs):
     now = timezone.now()
-    return DeliveryFactory(status="sending", attempts=1, sending_by=worker, next_try_at=now,
-                           handed_over_at=now if handed_over else None, **kwargs)  # fmt: skip
+    return DeliveryFactory(
+        status="sending",
+        attempts=1,
+        sending_by=worker,
+        next_try_at=now,
+        handed_over_at=now if handed_over else None,
+        **kwargs,
+    )
 
 
 def test_dead_workers_sends_are_settled_per_channel_and_hand_over():

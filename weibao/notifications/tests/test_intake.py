@@ -59,8 +59,15 @@ def test_corpus_is_registered_completely(loaded, smtp, django_capture_on_commit_
     assert by_name["36-html-table-b"].workorder.customer.code == "CB"
     # attachments kept under their decoded names
     names = set(Attachment.objects.values_list("original_name", flat=True))
-    assert {"故障照片.png", "二〇二六年十一月弱电系统巡检报告.pdf", "交换机配置.txt", "photo1.png", "设备清单.xlsx",
-            "site.png", "录像导出.pdf"} <= names  # fmt: skip
+    assert {
+        "故障照片.png",
+        "二〇二六年十一月弱电系统巡检报告.pdf",
+        "交换机配置.txt",
+        "photo1.png",
+        "设备清单.xlsx",
+        "site.png",
+        "录像导出.pdf",
+    } <= names
     big = Attachment.objects.get(original_name="录像导出.pdf")
     assert big.size >= 20 * 1024 * 1024
     # a forwarded mail is evidence too (issue 17): stored as its .eml, nothing refused
@@ -127,8 +134,9 @@ def test_second_poll_and_other_mailbox_add_nothing(
 
     again = mailbox_poll(mailbox=loaded)
     # the same mails delivered to a second support address are duplicates, not new orders
-    second = make_mailbox(list(corpus(order=our_mail_a.workorder.number, our_msgid=our_mail_a.message_id,
-                                      big=False).values())[:5])  # fmt: skip
+    second = make_mailbox(
+        list(corpus(order=our_mail_a.workorder.number, our_msgid=our_mail_a.message_id, big=False).values())[:5]
+    )
     mailbox_poll(mailbox=second)
 
     assert again.stored == 0
@@ -181,8 +189,11 @@ def test_restarted_worker_creates_no_duplicates(
 
     assert _statuses(loaded) == EXPECTED
     assert WorkOrder.objects.filter(channel="email").count() == 24
-    refs = list(WorkOrderEvent.objects.filter(kind__in=["created", "comment"]).exclude(source_ref="")
-                .values_list("source_ref", flat=True))  # fmt: skip
+    refs = list(
+        WorkOrderEvent.objects.filter(kind__in=["created", "comment"])
+        .exclude(source_ref="")
+        .values_list("source_ref", flat=True)
+    )
     assert len(refs) == len(set(refs))
     assert WorkOrderEvent.objects.filter(workorder=our_mail_a.workorder, kind="comment", internal=False).count() == 6
     assert Delivery.objects.filter(inbound__isnull=False).count() == 23
@@ -287,14 +298,17 @@ def test_two_worker_processes_handle_each_mail_once(make_mailbox, customer_a, cu
     assert len(refs) == len(set(refs))
 
 
-def test_reply_that_arrives_before_its_original_waits_for_it(make_mailbox, customer_a,
-                                                             django_capture_on_commit_callbacks):  # fmt: skip
+def test_reply_that_arrives_before_its_original_waits_for_it(
+    make_mailbox, customer_a, django_capture_on_commit_callbacks
+):
     from weibao.workorders.models import WorkOrderEvent
 
     head = "From: zhangsan@jia.example.cn\r\nTo: service@weibao.test\r\nContent-Type: text/plain; charset=utf-8\r\n"
     original = (head + "Message-ID: <orig-1@jia>\r\nSubject: UPS alarm\r\n\r\nUPS beeps\r\n").encode()
-    reply = (head + "Message-ID: <reply-1@jia>\r\nIn-Reply-To: <orig-1@jia>\r\nSubject: Re: UPS alarm\r\n\r\n"
-             "still beeping\r\n").encode()  # fmt: skip
+    reply = (
+        head + "Message-ID: <reply-1@jia>\r\nIn-Reply-To: <orig-1@jia>\r\nSubject: Re: UPS alarm\r\n\r\n"
+        "still beeping\r\n"
+    ).encode()
     mailbox = make_mailbox([reply, original])
 
     with django_capture_on_commit_callbacks(execute=True):
@@ -345,8 +359,9 @@ def test_poll_mail_command(make_mailbox, customer_a):
 
 def test_a_mail_that_references_itself_is_not_deferred_forever(make_mailbox, customer_a):
     head = "From: zhangsan@jia.example.cn\r\nTo: service@weibao.test\r\nContent-Type: text/plain; charset=utf-8\r\n"
-    selfref = (head + "Message-ID: <self-1@jia>\r\nReferences: <self-1@jia>\r\nSubject: UPS alarm\r\n\r\n"
-               "UPS beeps\r\n").encode()  # fmt: skip
+    selfref = (
+        head + "Message-ID: <self-1@jia>\r\nReferences: <self-1@jia>\r\nSubject: UPS alarm\r\n\r\nUPS beeps\r\n"
+    ).encode()
     mailbox = make_mailbox([selfref])
 
     result = mailbox_poll(mailbox=mailbox, workers=1)

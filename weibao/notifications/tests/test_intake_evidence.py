@@ -47,8 +47,11 @@ def test_evidence_corpus_routed_as_stated(make_mailbox, customer_a, smtp, django
     broken = by_name["e03-broken-tnef"]
     assert "二号楼门禁控制器离线" in broken.workorder.symptom
     assert "winmail.dat" in broken.reason
-    notes = "\n".join(WorkOrderEvent.objects.filter(workorder=broken.workorder, kind="comment", internal=True)
-                      .values_list("body", flat=True))  # fmt: skip
+    notes = "\n".join(
+        WorkOrderEvent.objects.filter(workorder=broken.workorder, kind="comment", internal=True).values_list(
+            "body", flat=True
+        )
+    )
     assert "winmail.dat" in notes
     assert names("e03-broken-tnef") == set()
     assert broken.raw.size > 0
@@ -69,8 +72,10 @@ def test_tnef_garbage_never_crashes_the_parse():
     """Truncations of a real blob at every length: the mail parses, the .dat is kept or unpacked, never an error."""
     blob = tnef_blob(files=[("现场照片.png", b"\x89PNG\r\n\x1a\n" + b"\x00" * 40)], body="交换机告警")
     for cut in range(0, len(blob), 7):
-        raw = (b"From: a@jia.example.cn\r\nSubject: t\r\nContent-Type: application/ms-tnef; name=winmail.dat\r\n"
-               b"Content-Transfer-Encoding: base64\r\n\r\n" + __import__("base64").encodebytes(blob[:cut]))  # fmt: skip
+        raw = (
+            b"From: a@jia.example.cn\r\nSubject: t\r\nContent-Type: application/ms-tnef; name=winmail.dat\r\n"
+            b"Content-Transfer-Encoding: base64\r\n\r\n" + __import__("base64").encodebytes(blob[:cut])
+        )
         mail = parse_mail(raw)
         assert mail.attachments or mail.damaged or mail.text
 

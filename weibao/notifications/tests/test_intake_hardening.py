@@ -145,8 +145,13 @@ def test_site_comes_from_the_mail_never_silently_the_first(make_mailbox, custome
     plant = SiteFactory(customer=customer_a, name="江宁工厂")
     warehouse = SiteFactory(customer=customer_a, name="仓储中心")
     DeviceFactory(site=warehouse, serial_number="FX2026SN77")
-    Contact.objects.create(customer=customer_a, organisation=customer_a.organisation, name="赵六", site=plant,
-                           email="zhaoliu@jia.example.cn")  # fmt: skip
+    Contact.objects.create(
+        customer=customer_a,
+        organisation=customer_a.organisation,
+        name="赵六",
+        site=plant,
+        email="zhaoliu@jia.example.cn",
+    )
     mails = [
         _mail("门禁故障", "门禁刷卡无反应。", n=1),  # names nothing: triage
         _mail("摄像头掉线", "仓储中心 3 号摄像头掉线。", n=2),  # names a site

@@ -85,8 +85,9 @@ def test_dispatch_tells_engineer_by_sms_and_robots_by_rule(
     field_engineer.phone = "13900000009"
     field_engineer.save(update_fields=["phone"])
     NotificationPreference.objects.create(user=field_engineer, channels=["email", "sms"])
-    branch_robot = RobotWebhookFactory(kind="wecom", url=providers.url("/wecom/branch"), branch=order_a.branch,
-                                       event_kinds=["dispatched"])  # fmt: skip
+    branch_robot = RobotWebhookFactory(
+        kind="wecom", url=providers.url("/wecom/branch"), branch=order_a.branch, event_kinds=["dispatched"]
+    )
     RobotWebhookFactory(kind="wecom", url=providers.url("/wecom/only-a"), min_severity="A")  # order is B
     RobotWebhookFactory(kind="wecom", url=providers.url("/wecom/other-kinds"), event_kinds=["sla_breach"])
 
@@ -105,8 +106,9 @@ def test_dispatch_tells_engineer_by_sms_and_robots_by_rule(
     assert dict(sms["pairs"])["TemplateCode"] == "SMS_100001"
 
 
-def test_unreachable_webhook_is_retried_with_backoff_then_failed(order_a, duty_engineer, settings,
-                                                                 django_capture_on_commit_callbacks):  # fmt: skip
+def test_unreachable_webhook_is_retried_with_backoff_then_failed(
+    order_a, duty_engineer, settings, django_capture_on_commit_callbacks
+):
     settings.WEIBAO_DELIVERY_MAX_ATTEMPTS = 3
     RobotWebhookFactory(kind="dingtalk", url=f"http://127.0.0.1:{free_port()}/robot/send?access_token=x")
 
@@ -131,8 +133,9 @@ def test_unreachable_webhook_is_retried_with_backoff_then_failed(order_a, duty_e
     assert all(not h["ok"] for h in delivery.history)
 
 
-def test_webhook_back_after_an_outage_gets_the_notice(order_a, duty_engineer, providers,
-                                                      django_capture_on_commit_callbacks):  # fmt: skip
+def test_webhook_back_after_an_outage_gets_the_notice(
+    order_a, duty_engineer, providers, django_capture_on_commit_callbacks
+):
     providers.state.fail_next["/feishu/ops"] = [503, 502]
     RobotWebhookFactory(kind="feishu", url=providers.url("/feishu/ops"))
 
@@ -146,8 +149,9 @@ def test_webhook_back_after_an_outage_gets_the_notice(order_a, duty_engineer, pr
     assert providers.state.requests[-1]["ok"] is True
 
 
-def test_refused_recipient_fails_for_good_and_staff_can_retry(order_a, duty_engineer, manager, smtp,
-                                                              django_capture_on_commit_callbacks):  # fmt: skip
+def test_refused_recipient_fails_for_good_and_staff_can_retry(
+    order_a, duty_engineer, manager, smtp, django_capture_on_commit_callbacks
+):
     smtp.refuse.add("zhangsan@jia.example.cn")
     _acknowledge(order_a, duty_engineer, django_capture_on_commit_callbacks)
     delivery = Delivery.objects.get(workorder=order_a, recipient="zhangsan@jia.example.cn")
@@ -161,8 +165,7 @@ def test_refused_recipient_fails_for_good_and_staff_can_retry(order_a, duty_engi
     assert delivery.status == "sent"
 
 
-def test_greylisted_recipient_is_retried_not_failed(order_a, duty_engineer, smtp,
-                                                    django_capture_on_commit_callbacks):  # fmt: skip
+def test_greylisted_recipient_is_retried_not_failed(order_a, duty_engineer, smtp, django_capture_on_commit_callbacks):
     smtp.greylist.add("zhangsan@jia.example.cn")
     _acknowledge(order_a, duty_engineer, django_capture_on_commit_callbacks)
     delivery = Delivery.objects.get(workorder=order_a, recipient="zhangsan@jia.example.cn")
@@ -196,8 +199,9 @@ def test_preferences_filter_notices(order_a, duty_engineer, customer_a_user, smt
     assert not Delivery.objects.filter(recipient_user=customer_a_user).exists()
 
 
-def test_quiet_hours_hold_all_but_a_class(order_a, customer_a_user, duty_engineer, smtp,
-                                          django_capture_on_commit_callbacks):  # fmt: skip
+def test_quiet_hours_hold_all_but_a_class(
+    order_a, customer_a_user, duty_engineer, smtp, django_capture_on_commit_callbacks
+):
     from weibao.notifications.services import deliveries_for_event
     from weibao.workorders.models import WorkOrderEvent
 

@@ -43,8 +43,9 @@ def test_thanks_out_of_office_and_still_broken_replies_never_reopen(
     # An out-of-office answer whose client sets no Auto-Submitted header: known by its subject alone.
     away = _reply(notice, "lisi@jia.example.cn", f"自动回复: {subject}", "我正在休假，12月10日返回。")
     # And one that does say so in its headers.
-    away_headers = _reply(notice, "lisi@jia.example.cn", subject, "I am out of the office.",
-                          extra="Auto-Submitted: auto-replied\r\n")  # fmt: skip
+    away_headers = _reply(
+        notice, "lisi@jia.example.cn", subject, "I am out of the office.", extra="Auto-Submitted: auto-replied\r\n"
+    )
     broken = _reply(notice, "zhangsan@jia.example.cn", subject, "还是不行，下午又断网了。")
 
     with django_capture_on_commit_callbacks(execute=True):
@@ -70,21 +71,36 @@ def test_thanks_out_of_office_and_still_broken_replies_never_reopen(
 
     assert observation_close_due(now=order_a.observation_ends_at + timezone.timedelta(minutes=1)) == 0
 
-    workorder_reply_decide(workorder=order_a, actor=duty_engineer, decision="reopened", reason_code="recurred",
-                           reason="客户回复：下午又断网")  # fmt: skip
+    workorder_reply_decide(
+        workorder=order_a,
+        actor=duty_engineer,
+        decision="reopened",
+        reason_code="recurred",
+        reason="客户回复：下午又断网",
+    )
     order_a.refresh_from_db()
     assert (order_a.status, order_a.observation_reply_pending) == (Status.REOPENED, False)
     reopen = Reopen.objects.get(workorder=order_a)
     assert (reopen.source, reopen.reason_code, reopen.reason, reopen.actor) == (
-        "desk_reply", "recurred", "客户回复：下午又断网", duty_engineer,
-    )  # fmt: skip
+        "desk_reply",
+        "recurred",
+        "客户回复：下午又断网",
+        duty_engineer,
+    )
     assert set(ObservationReply.objects.values_list("decision", flat=True)) == {"reopened"}
 
 
 def test_resolution_notice_carries_two_links_and_sms_offers_1_and_2(
-    order_a, customer_a_user, duty_engineer, smtp, providers, settings, monkeypatch, client,
+    order_a,
+    customer_a_user,
+    duty_engineer,
+    smtp,
+    providers,
+    settings,
+    monkeypatch,
+    client,
     django_capture_on_commit_callbacks,
-):  # fmt: skip
+):
     from weibao.core.models import ActionLink
     from weibao.workorders.choices import Status
     from weibao.workorders.models import Reopen
@@ -140,10 +156,12 @@ def test_customer_robot_card_carries_the_links_our_branch_robot_does_not(
 ):
     from weibao.notifications.tests.factories import RobotWebhookFactory
 
-    theirs = RobotWebhookFactory(kind="feishu", url=providers.url("/feishu/theirs"), customer=order_a.customer,
-                                 event_kinds=["resolved"])  # fmt: skip
-    ours = RobotWebhookFactory(kind="wecom", url=providers.url("/wecom/ours"), branch=order_a.branch,
-                               event_kinds=["resolved"])  # fmt: skip
+    theirs = RobotWebhookFactory(
+        kind="feishu", url=providers.url("/feishu/theirs"), customer=order_a.customer, event_kinds=["resolved"]
+    )
+    ours = RobotWebhookFactory(
+        kind="wecom", url=providers.url("/wecom/ours"), branch=order_a.branch, event_kinds=["resolved"]
+    )
 
     _resolve(order_a, duty_engineer, django_capture_on_commit_callbacks)
 

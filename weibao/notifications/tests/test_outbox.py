@@ -83,7 +83,7 @@ def test_notify_events_makes_the_same_deliveries_as_one_by_one(site_a, duty_engi
             channel="phone",
             symptom=s,
             reporter_email="lisi@jia.example.cn",
-        )  # fmt: skip
+        )
         for s in ("断网", "门禁离线")
     )
     ids = [first.events.get().pk, second.events.get().pk]

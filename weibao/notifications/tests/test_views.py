@@ -20,9 +20,17 @@ UNKNOWN_MAIL = (
 @pytest.fixture
 def triaged(db):
     mailbox = MailboxFactory()
-    row = InboundMessage(mailbox=mailbox, uidvalidity=1, uid=1, message_id="<triage-1@mail.example>",
-                         dedupe_key="k1", status="triage", from_address="zhaoliu@elsewhere.example.com",
-                         subject="咨询", reason="Unknown sender")  # fmt: skip
+    row = InboundMessage(
+        mailbox=mailbox,
+        uidvalidity=1,
+        uid=1,
+        message_id="<triage-1@mail.example>",
+        dedupe_key="k1",
+        status="triage",
+        from_address="zhaoliu@elsewhere.example.com",
+        subject="咨询",
+        reason="Unknown sender",
+    )
     row.raw.save("triage-1.eml", ContentFile(UNKNOWN_MAIL), save=False)
     row.save()
     return row
@@ -79,16 +87,24 @@ def test_deliveries_partial_and_selector(order_a, manager, customer_a_user):
 
     DeliveryFactory(workorder=order_a, status="retrying", reason="cannot reach")
     assert list(delivery_list_for_workorder(order_a, customer_a_user)) == []
-    html = render_to_string("notifications/partials/_deliveries.html",
-                            {"deliveries": delivery_list_for_workorder(order_a, manager)})  # fmt: skip
+    html = render_to_string(
+        "notifications/partials/_deliveries.html", {"deliveries": delivery_list_for_workorder(order_a, manager)}
+    )
     assert 'data-testid="deliveries"' in html
     assert "cannot reach" in html
 
 
 def test_received_mail_list_with_bounded_queries(client, duty_engineer, triaged, django_assert_max_num_queries):
     for uid in range(2, 7):
-        InboundMessage.objects.create(mailbox=triaged.mailbox, uidvalidity=1, uid=uid, dedupe_key=f"k{uid}",
-                                      status="triage", subject=f"mail {uid}", raw="inbound/x.eml")  # fmt: skip
+        InboundMessage.objects.create(
+            mailbox=triaged.mailbox,
+            uidvalidity=1,
+            uid=uid,
+            dedupe_key=f"k{uid}",
+            status="triage",
+            subject=f"mail {uid}",
+            raw="inbound/x.eml",
+        )
     client.force_login(duty_engineer)
     with django_assert_max_num_queries(10):
         response = client.get(reverse("notifications:inbound"), {"status": "triage"})
@@ -101,8 +117,9 @@ def test_triage_page_assigns_to_a_customer(client, duty_engineer, triaged, custo
     assert "咨询" in page.content.decode()
     site = customer_a.sites.first()
 
-    response = client.post(reverse("notifications:inbound_detail", args=[triaged.pk]),
-                           {"customer": customer_a.pk, "site": site.pk})  # fmt: skip
+    response = client.post(
+        reverse("notifications:inbound_detail", args=[triaged.pk]), {"customer": customer_a.pk, "site": site.pk}
+    )
 
     assert response.status_code == 302
     triaged.refresh_from_db()
@@ -115,8 +132,10 @@ def test_triage_page_assigns_to_a_customer(client, duty_engineer, triaged, custo
 
 def test_triage_page_refuses_site_of_another_customer(client, duty_engineer, triaged, customer_a, customer_b):
     client.force_login(duty_engineer)
-    response = client.post(reverse("notifications:inbound_detail", args=[triaged.pk]),
-                           {"customer": customer_a.pk, "site": customer_b.sites.first().pk})  # fmt: skip
+    response = client.post(
+        reverse("notifications:inbound_detail", args=[triaged.pk]),
+        {"customer": customer_a.pk, "site": customer_b.sites.first().pk},
+    )
     assert response.status_code == 200
     triaged.refresh_from_db()
     assert triaged.status == "triage"
@@ -140,9 +159,10 @@ def test_customers_cannot_see_received_mail(client, customer_a_user, triaged):
 
 def test_preferences_page_saves(client, customer_a_user):
     client.force_login(customer_a_user)
-    response = client.post(reverse("notifications:preferences"),
-                           {"notices": ["resolved", "closed"], "channels": ["email"], "quiet_start": "22:00",
-                            "quiet_end": "07:00"})  # fmt: skip
+    response = client.post(
+        reverse("notifications:preferences"),
+        {"notices": ["resolved", "closed"], "channels": ["email"], "quiet_start": "22:00", "quiet_end": "07:00"},
+    )
     assert response.status_code == 302
     pref = customer_a_user.notification_preference
     assert pref.notices == ["closed", "resolved"]
@@ -177,8 +197,9 @@ def test_api_deliveries_forbidden_to_customers(client, customer_a_user):
     assert client.get("/api/notifications/deliveries").status_code == 403
 
 
-def test_api_lists_refuse_unknown_filters(client, manager, duty_engineer, order_a, triaged,
-                                          django_assert_max_num_queries):  # fmt: skip
+def test_api_lists_refuse_unknown_filters(
+    client, manager, duty_engineer, order_a, triaged, django_assert_max_num_queries
+):
     for _ in range(3):
         DeliveryFactory(workorder=order_a, status="failed")
     _api(client, manager)
@@ -209,14 +230,23 @@ def test_api_assign_triaged_mail(client, duty_engineer, triaged, customer_a, cus
     assert ok.json()["status"] == "order_created"
     again = client.post(url, {"customer_id": customer_a.pk, "site_id": site_a.pk}, content_type="application/json")
     assert again.status_code == 409
-    assert client.post("/api/notifications/inbound/999999/assign", {"customer_id": 1, "site_id": 1},
-                       content_type="application/json").status_code == 404  # fmt: skip
+    assert (
+        client.post(
+            "/api/notifications/inbound/999999/assign",
+            {"customer_id": 1, "site_id": 1},
+            content_type="application/json",
+        ).status_code
+        == 404
+    )
 
 
 def test_api_preferences_roundtrip(client, customer_a_user, customer_b_user):
     _api(client, customer_a_user)
-    put = client.put("/api/notifications/preferences", {"notices": ["resolved"], "channels": ["sms"]},
-                     content_type="application/json")  # fmt: skip
+    put = client.put(
+        "/api/notifications/preferences",
+        {"notices": ["resolved"], "channels": ["sms"]},
+        content_type="application/json",
+    )
     assert put.status_code == 200
     assert client.get("/api/notifications/preferences").json()["notices"] == ["resolved"]
     bad = client.put("/api/notifications/preferences", {"channels": ["wecom"]}, content_type="application/json")

@@ -14,8 +14,9 @@ pytestmark = pytest.mark.django_db
 def test_customer_robot_hears_no_staff_only_event(order_a, manager):
     ours = RobotWebhookFactory(branch=order_a.branch, event_kinds=["sla_warning"])
     theirs = RobotWebhookFactory(customer=order_a.customer, event_kinds=["sla_warning"])
-    event = WorkOrderEvent.objects.create(workorder=order_a, kind="sla_warning", actor=manager,
-                                          data={"clock": "response", "cycle": 1})  # fmt: skip
+    event = WorkOrderEvent.objects.create(
+        workorder=order_a, kind="sla_warning", actor=manager, data={"clock": "response", "cycle": 1}
+    )
 
     deliveries_for_event(event_id=event.pk)
 
@@ -26,8 +27,15 @@ def test_customer_robot_hears_no_staff_only_event(order_a, manager):
 
 def test_internal_event_notifies_nobody_outside(order_a, manager, customer_a_user):
     # Even a notice-worthy kind tells the customer nothing when the event is internal.
-    event = WorkOrderEvent.objects.create(workorder=order_a, kind="resolved", actor=manager, body="内部：临时绕过",
-                                          old_status="on_site", new_status="resolved", internal=True)  # fmt: skip
+    event = WorkOrderEvent.objects.create(
+        workorder=order_a,
+        kind="resolved",
+        actor=manager,
+        body="内部：临时绕过",
+        old_status="on_site",
+        new_status="resolved",
+        internal=True,
+    )
 
     deliveries_for_event(event_id=event.pk)
 

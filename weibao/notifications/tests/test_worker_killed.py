@@ -107,17 +107,31 @@ def test_worker_killed_twice_mid_batch_every_notice_delivered_exactly_once(tmp_p
     smtp = HoldingSmtp()
     smtp.controller.start()
     with scratch_database(tmp_path, "killed") as url:
-        env = weibao_env(url, WEIBAO_DEBUG="true", WEIBAO_VAR_DIR=str(tmp_path / "var"), WEIBAO_LOG_LEVEL="WARNING",
-                         WEIBAO_EMAIL_BACKEND="django.core.mail.backends.smtp.EmailBackend",
-                         WEIBAO_SMTP_HOST="127.0.0.1", WEIBAO_SMTP_PORT=str(smtp.port),
-                         WEIBAO_TASK_LEASE_SECONDS="2")  # fmt: skip
+        env = weibao_env(
+            url,
+            WEIBAO_DEBUG="true",
+            WEIBAO_VAR_DIR=str(tmp_path / "var"),
+            WEIBAO_LOG_LEVEL="WARNING",
+            WEIBAO_EMAIL_BACKEND="django.core.mail.backends.smtp.EmailBackend",
+            WEIBAO_SMTP_HOST="127.0.0.1",
+            WEIBAO_SMTP_PORT=str(smtp.port),
+            WEIBAO_TASK_LEASE_SECONDS="2",
+        )
         weibao("migrate", "-v0", env=env)
         weibao("shell", "--no-imports", "-c", SETUP, env=env)  # 100 orders → one task turning 100 events into notices
         assert _scalar(url, "SELECT COUNT(*) FROM django_tasks_database_dbtaskresult") == 1
 
         def start(n: int) -> subprocess.Popen:
-            return weibao_popen("weibao.cli", "db_worker", "--interval", "0.1", "--no-startup-delay", "--no-reload",
-                                env=env, log=tmp_path / f"worker{n}.log")  # fmt: skip
+            return weibao_popen(
+                "weibao.cli",
+                "db_worker",
+                "--interval",
+                "0.1",
+                "--no-startup-delay",
+                "--no-reload",
+                env=env,
+                log=tmp_path / f"worker{n}.log",
+            )
 
         worker = start(1)
         try:
@@ -141,11 +155,11 @@ def test_worker_killed_twice_mid_batch_every_notice_delivered_exactly_once(tmp_p
                         url,
                         "SELECT COUNT(*) FROM django_tasks_database_dbtaskresult WHERE status IN ('READY', 'RUNNING')",
                     )
-                    == 0  # fmt: skip
+                    == 0
                     and _scalar(
                         url, "SELECT COUNT(*) FROM notifications_delivery WHERE status NOT IN ('sent', 'unconfirmed')"
                     )
-                    == 0  # fmt: skip
+                    == 0
                     and _scalar(url, "SELECT COUNT(*) FROM notifications_delivery") == N
                 ),
                 "the batch to finish",

@@ -90,8 +90,11 @@ def test_every_step_is_in_the_openapi_schema_with_expected_version(client, admin
 
 def test_quote_flow_over_the_api(api_as, on_site_order, field_engineer, spare_part, customer_a_user):
     engineer = api_as(field_engineer)
-    r = post(engineer, f"{BASE}/work-orders/{on_site_order.pk}/quotes",
-             quote_payload(spare_part, expected_version=on_site_order.version))  # fmt: skip
+    r = post(
+        engineer,
+        f"{BASE}/work-orders/{on_site_order.pk}/quotes",
+        quote_payload(spare_part, expected_version=on_site_order.version),
+    )
     assert r.status_code == 201, r.content
     body = r.json()
     assert (body["status"], body["total"], len(body["lines"])) == ("pending", "1988.80", 3)
@@ -116,8 +119,11 @@ def test_quote_flow_over_the_api(api_as, on_site_order, field_engineer, spare_pa
 
 def test_stale_expected_version_is_409(api_as, on_site_order, field_engineer, spare_part):
     engineer = api_as(field_engineer)
-    r = post(engineer, f"{BASE}/work-orders/{on_site_order.pk}/quotes",
-             quote_payload(spare_part, expected_version=on_site_order.version - 1))  # fmt: skip
+    r = post(
+        engineer,
+        f"{BASE}/work-orders/{on_site_order.pk}/quotes",
+        quote_payload(spare_part, expected_version=on_site_order.version - 1),
+    )
     assert r.status_code == 409
     assert not Quote.objects.exists()
 
@@ -150,8 +156,11 @@ def test_replacement_needs_a_real_signature_and_an_approved_quote(
     r = post(engineer, url, {**payload, "signature": blank})
     assert r.status_code == 422
     assert "signature" in r.json()["detail"]
-    quote = services.quote_create(workorder=on_site_order, actor=field_engineer,
-                                  lines=[{"kind": "other", "description": "线", "quantity": 1, "unit_price": 5}])  # fmt: skip
+    quote = services.quote_create(
+        workorder=on_site_order,
+        actor=field_engineer,
+        lines=[{"kind": "other", "description": "线", "quantity": 1, "unit_price": 5}],
+    )
     r = post(engineer, url, {**payload, "signature": signature_data_url()})
     assert r.status_code == 409
     services.quote_approve(quote=quote, actor=customer_a_user, channel=AnswerChannel.PORTAL)
@@ -166,8 +175,13 @@ def test_change_gate_and_backup_upload_over_the_api(api_as, on_site_order, field
     r = post(engineer, f"{BASE}/work-orders/{on_site_order.pk}/changes", {"description": "升级固件"})
     assert r.status_code == 409
     big = SimpleUploadedFile("photo.jpg", b"\xff\xd8\xff\xe0" + b"0" * (30 * 1024 * 1024), content_type="image/jpeg")
-    form = {"what": "配置", "location": "U盘", "performed_by_name": "张工", "customer_agreed": "true",
-            "agreed_by_name": "王主任"}  # fmt: skip
+    form = {
+        "what": "配置",
+        "location": "U盘",
+        "performed_by_name": "张工",
+        "customer_agreed": "true",
+        "agreed_by_name": "王主任",
+    }
     r = engineer.post(f"{BASE}/work-orders/{on_site_order.pk}/backups", {**form, "file": big})
     assert r.status_code in (413, 422), r.content
     assert f"{settings.WEIBAO_MAX_UPLOAD_MB}" in json.dumps(r.json(), ensure_ascii=False)
@@ -181,14 +195,33 @@ def test_change_gate_and_backup_upload_over_the_api(api_as, on_site_order, field
 def test_service_form_save_sign_and_pdf(api_as, on_site_order, field_engineer, customer_a_user):
     engineer = api_as(field_engineer)
     url = f"{BASE}/work-orders/{on_site_order.pk}/service-form"
-    r = engineer.put(url, json.dumps({"inspection": "检查电源", "cause": "system", "work_done": "更换", "solved": True,
-                                      "customer_contact_name": "王主任", "customer_contact_phone": "138",
-                                      "engineer_name": "张工", "engineer_phone": "139", "satisfaction": 5}),
-                     content_type="application/json")  # fmt: skip
+    r = engineer.put(
+        url,
+        json.dumps(
+            {
+                "inspection": "检查电源",
+                "cause": "system",
+                "work_done": "更换",
+                "solved": True,
+                "customer_contact_name": "王主任",
+                "customer_contact_phone": "138",
+                "engineer_name": "张工",
+                "engineer_phone": "139",
+                "satisfaction": 5,
+            }
+        ),
+        content_type="application/json",
+    )
     assert r.status_code == 200, r.content
     assert set(r.json()["missing"]) == {"customer_signature", "engineer_signature"}
-    r = engineer.post(f"{url}/sign", {"customer_name": "王主任", "customer_signature": signature_data_url(),
-                                      "engineer_signature": signature_data_url()})  # fmt: skip
+    r = engineer.post(
+        f"{url}/sign",
+        {
+            "customer_name": "王主任",
+            "customer_signature": signature_data_url(),
+            "engineer_signature": signature_data_url(),
+        },
+    )
     assert r.status_code == 200, r.content
     assert (r.json()["status"], r.json()["complete"]) == ("signed", True)
     pdf = engineer.get(f"{url}.pdf")
@@ -205,8 +238,11 @@ def test_service_form_save_sign_and_pdf(api_as, on_site_order, field_engineer, c
 def test_another_customers_user_gets_404_on_every_url(
     api_as, on_site_order, field_engineer, spare_part, customer_b_user, device_a, assert_scoped
 ):
-    quote = services.quote_create(workorder=on_site_order, actor=field_engineer,
-                                  lines=[{"kind": "other", "description": "线", "quantity": 1, "unit_price": 5}])  # fmt: skip
+    quote = services.quote_create(
+        workorder=on_site_order,
+        actor=field_engineer,
+        lines=[{"kind": "other", "description": "线", "quantity": 1, "unit_price": 5}],
+    )
     other = api_as(customer_b_user)
     wo = on_site_order.pk
     for url in (
@@ -228,16 +264,20 @@ def test_another_customers_user_gets_404_on_every_url(
         (f"{BASE}/quotes/{quote.pk}/refuse", {"channel": "portal"}),
         (f"{BASE}/quotes/{quote.pk}/links", {"channel": "sms", "sent_to": "138"}),
         (f"{BASE}/quotes/{quote.pk}/withdraw", {"reason": "x"}),
-        (f"{BASE}/work-orders/{wo}/replacements",
-         {"old_device_id": device_a.pk, "new_serial": "X", "signer_name": "x", "signature": signature_data_url()}),
+        (
+            f"{BASE}/work-orders/{wo}/replacements",
+            {"old_device_id": device_a.pk, "new_serial": "X", "signer_name": "x", "signature": signature_data_url()},
+        ),
         (f"{BASE}/work-orders/{wo}/changes", {"description": "x"}),
-    ):  # fmt: skip
+    ):
         assert_scoped(url, other, method="post", data=data)
     assert_scoped(f"{BASE}/work-orders/{wo}/service-form", other, method="put", data={"inspection": "x"})
     r = other.post(f"{BASE}/work-orders/{wo}/backups", {"what": "x", "location": "x", "performed_by_name": "x"})
     assert r.status_code == 404
-    r = other.post(f"{BASE}/work-orders/{wo}/service-form/sign",
-                   {"customer_name": "x", "customer_signature": "x", "engineer_signature": "x"})  # fmt: skip
+    r = other.post(
+        f"{BASE}/work-orders/{wo}/service-form/sign",
+        {"customer_name": "x", "customer_signature": "x", "engineer_signature": "x"},
+    )
     assert r.status_code == 404
     quote.refresh_from_db()
     assert quote.status == QuoteStatus.PENDING
@@ -248,8 +288,11 @@ def test_link_over_the_api_is_one_time_and_goes_out_by_email(
 ):
     from weibao.notifications.models import Delivery
 
-    quote = services.quote_create(workorder=on_site_order, actor=field_engineer,
-                                  lines=[{"kind": "other", "description": "线", "quantity": 1, "unit_price": 5}])  # fmt: skip
+    quote = services.quote_create(
+        workorder=on_site_order,
+        actor=field_engineer,
+        lines=[{"kind": "other", "description": "线", "quantity": 1, "unit_price": 5}],
+    )
     engineer = api_as(field_engineer)
     with django_capture_on_commit_callbacks(execute=True):
         r = post(engineer, f"{BASE}/quotes/{quote.pk}/links", {"channel": "email", "sent_to": "wang@example.com"})
@@ -274,43 +317,70 @@ def test_every_write_refuses_a_stale_expected_version(
 ):
     wo = on_site_order
     if step == "changes":
-        services.backup_record(workorder=wo, actor=field_engineer, what="配置", location="U盘",
-                               performed_by_name="张工", customer_agreed=True, agreed_by_name="王主任")  # fmt: skip
+        services.backup_record(
+            workorder=wo,
+            actor=field_engineer,
+            what="配置",
+            location="U盘",
+            performed_by_name="张工",
+            customer_agreed=True,
+            agreed_by_name="王主任",
+        )
     quote = None
     if step in ("approve", "links", "withdraw"):
-        quote = services.quote_create(workorder=wo, actor=field_engineer,
-                                      lines=[{"kind": "other", "description": "线", "quantity": 1, "unit_price": 5}])  # fmt: skip
+        quote = services.quote_create(
+            workorder=wo,
+            actor=field_engineer,
+            lines=[{"kind": "other", "description": "线", "quantity": 1, "unit_price": 5}],
+        )
     wo.refresh_from_db()
     stale = wo.version - 1
     actor = {"approve": field_engineer, "withdraw": manager}.get(step, field_engineer)
     client = api_as(actor)
     calls = {
-        "confirm-cause": ("post", f"{BASE}/work-orders/{wo.pk}/confirm-cause",
-                          {"confirmed_by_name": "王主任", "symptom": "无图像", "cause": "system"}),
+        "confirm-cause": (
+            "post",
+            f"{BASE}/work-orders/{wo.pk}/confirm-cause",
+            {"confirmed_by_name": "王主任", "symptom": "无图像", "cause": "system"},
+        ),
         "service-form": ("put", f"{BASE}/work-orders/{wo.pk}/service-form", {"inspection": "检查"}),
         "changes": ("post", f"{BASE}/work-orders/{wo.pk}/changes", {"description": "升级"}),
-        "approve": ("post", f"{BASE}/quotes/{quote.pk if quote else 0}/approve",
-                    {"channel": "phone", "name": "王主任", "signature": signature_data_url()}),
+        "approve": (
+            "post",
+            f"{BASE}/quotes/{quote.pk if quote else 0}/approve",
+            {"channel": "phone", "name": "王主任", "signature": signature_data_url()},
+        ),
         "links": ("post", f"{BASE}/quotes/{quote.pk if quote else 0}/links", {"channel": "sms", "sent_to": "138"}),
         "withdraw": ("post", f"{BASE}/quotes/{quote.pk if quote else 0}/withdraw", {"reason": "错了"}),
-        "replacements": ("post", f"{BASE}/work-orders/{wo.pk}/replacements",
-                         {"old_device_id": device_a.pk, "new_serial": "N-1", "signer_name": "王主任",
-                          "signature": signature_data_url()}),
-    }  # fmt: skip
+        "replacements": (
+            "post",
+            f"{BASE}/work-orders/{wo.pk}/replacements",
+            {
+                "old_device_id": device_a.pk,
+                "new_serial": "N-1",
+                "signer_name": "王主任",
+                "signature": signature_data_url(),
+            },
+        ),
+    }
     method, url, data = calls[step]
     before = WorkOrderEvent.objects.filter(workorder=wo).count()
     r = getattr(client, method)(url, json.dumps({**data, "expected_version": stale}), content_type="application/json")
     assert r.status_code == 409, r.content
     assert WorkOrderEvent.objects.filter(workorder=wo).count() == before
-    r = getattr(client, method)(url, json.dumps({**data, "expected_version": wo.version}),
-                                content_type="application/json")  # fmt: skip
+    r = getattr(client, method)(
+        url, json.dumps({**data, "expected_version": wo.version}), content_type="application/json"
+    )
     assert r.status_code in (200, 201), r.content
 
 
 def test_the_order_says_why_it_is_chargeable(api_as, on_site_order, field_engineer):
     engineer = api_as(field_engineer)
-    r = post(engineer, f"{BASE}/work-orders/{on_site_order.pk}/confirm-cause",
-             {"confirmed_by_name": "王主任", "symptom": "摄像机被撞坏", "cause": "human", "human_cause": "misuse"})  # fmt: skip
+    r = post(
+        engineer,
+        f"{BASE}/work-orders/{on_site_order.pk}/confirm-cause",
+        {"confirmed_by_name": "王主任", "symptom": "摄像机被撞坏", "cause": "human", "human_cause": "misuse"},
+    )
     assert r.status_code == 201, r.content
     assert (r.json()["charge_reason"], r.json()["chargeable"]) == ("human_error", True)
     order = engineer.get(f"/api/work-orders/{on_site_order.pk}").json()

@@ -22,8 +22,14 @@ def dispatched_order(site_a, device_a, contract_a, manager, field_engineer):
     from weibao.workorders.models import WorkOrder
     from weibao.workorders.tests.factories import make_workorder
 
-    Contact.objects.create(customer=site_a.customer, organisation=site_a.organisation, site=site_a, name="王经理",
-                           mobile="13912345678", email="wang@example.cn")  # fmt: skip
+    Contact.objects.create(
+        customer=site_a.customer,
+        organisation=site_a.organisation,
+        site=site_a,
+        name="王经理",
+        mobile="13912345678",
+        email="wang@example.cn",
+    )
     wo = make_workorder(site=site_a, actor=manager, devices=[device_a])
     WorkOrder.objects.filter(pk=wo.pk).update(contract=contract_a, in_warranty=False, chargeable=True)
     wo.refresh_from_db()
@@ -46,8 +52,9 @@ def draw(page, selector: str, *, dot: bool = False) -> None:
     page.mouse.up()
 
 
-def test_visit_on_a_phone_from_arrival_to_the_pdf(chromium_browser, live_server, phone_page, dispatched_order,
-                                                  field_engineer, tmp_path):  # fmt: skip
+def test_visit_on_a_phone_from_arrival_to_the_pdf(
+    chromium_browser, live_server, phone_page, dispatched_order, field_engineer, tmp_path
+):
     wo, page = dispatched_order, phone_page
     login(page, field_engineer.username)
 

@@ -24,8 +24,9 @@ def test_two_tabs_approving_at_once_record_one_approval(on_site_order, field_eng
     quote = services.quote_create(workorder=on_site_order, actor=field_engineer, lines=LINE)
 
     def approve(i: int) -> None:
-        services.quote_approve(quote=Quote.objects.get(pk=quote.pk), actor=customer_a_user,
-                               channel=AnswerChannel.PORTAL)  # fmt: skip
+        services.quote_approve(
+            quote=Quote.objects.get(pk=quote.pk), actor=customer_a_user, channel=AnswerChannel.PORTAL
+        )
 
     assert run_threads(4, approve) == []
     assert WorkOrderEvent.objects.filter(workorder=on_site_order, kind=EventKind.QUOTE_APPROVED).count() == 1

@@ -67,9 +67,14 @@ def test_human_cause_makes_the_order_chargeable_even_in_warranty_and_says_why(on
     on_site_order.refresh_from_db()
     before = _last_id(on_site_order)
     confirmation = services.site_confirm(
-        workorder=on_site_order, actor=field_engineer, confirmed_by_name="王主任", symptom="摄像机无图像",
-        cause="human", human_cause="misuse", expected_version=on_site_order.version,
-    )  # fmt: skip
+        workorder=on_site_order,
+        actor=field_engineer,
+        confirmed_by_name="王主任",
+        symptom="摄像机无图像",
+        cause="human",
+        human_cause="misuse",
+        expected_version=on_site_order.version,
+    )
     on_site_order.refresh_from_db()
     assert on_site_order.chargeable is True
     assert on_site_order.charge_reason == ChargeReason.HUMAN_ERROR
@@ -81,12 +86,14 @@ def test_human_cause_makes_the_order_chargeable_even_in_warranty_and_says_why(on
 
 def test_confirm_cause_requires_a_known_cause_and_the_kind_of_human_cause(on_site_order, field_engineer):
     with pytest.raises(ValidationError) as exc:
-        services.site_confirm(workorder=on_site_order, actor=field_engineer, confirmed_by_name="王主任",
-                              symptom="x", cause="human")  # fmt: skip
+        services.site_confirm(
+            workorder=on_site_order, actor=field_engineer, confirmed_by_name="王主任", symptom="x", cause="human"
+        )
     assert "human_cause" in exc.value.message_dict
     with pytest.raises(ValidationError) as exc:
-        services.site_confirm(workorder=on_site_order, actor=field_engineer, confirmed_by_name="", symptom="x",
-                              cause="system")  # fmt: skip
+        services.site_confirm(
+            workorder=on_site_order, actor=field_engineer, confirmed_by_name="", symptom="x", cause="system"
+        )
     assert "confirmed_by_name" in exc.value.message_dict
 
 
@@ -131,8 +138,10 @@ def test_quote_pauses_the_clocks_with_its_reason_and_the_answer_resumes_them(
     assert all(c.pauses for c in on_site_order.clocks.filter(stopped_at__isnull=True))
     (approved,) = _new_events(on_site_order, before)
     assert (approved.kind, approved.old_status, approved.new_status) == (
-        EventKind.QUOTE_APPROVED, Status.WAITING_CUSTOMER, Status.ON_SITE,
-    )  # fmt: skip
+        EventKind.QUOTE_APPROVED,
+        Status.WAITING_CUSTOMER,
+        Status.ON_SITE,
+    )
 
 
 @pytest.mark.parametrize("answer", ["pending", "refused"])
@@ -225,8 +234,12 @@ def test_bad_quote_lines_are_refused_with_a_field_error_and_nothing_stored(on_si
 
 def test_quote_with_a_stale_version_is_refused(on_site_order, field_engineer, spare_part):
     with pytest.raises(StaleEdit):
-        services.quote_create(workorder=on_site_order, actor=field_engineer, lines=_lines(spare_part),
-                              expected_version=on_site_order.version - 1)  # fmt: skip
+        services.quote_create(
+            workorder=on_site_order,
+            actor=field_engineer,
+            lines=_lines(spare_part),
+            expected_version=on_site_order.version - 1,
+        )
     assert not Quote.objects.exists()
 
 
@@ -235,12 +248,14 @@ def test_phone_approval_needs_a_real_signature(on_site_order, field_engineer, sp
     dot = png(lambda d: d.ellipse((100, 50, 103, 53), fill=(0, 0, 0, 255)))
     for bad in (None, png(), dot):
         with pytest.raises(ValidationError) as exc:
-            services.quote_approve(quote=quote, actor=field_engineer, channel=AnswerChannel.PHONE, name="王主任",
-                                   signature=bad)  # fmt: skip
+            services.quote_approve(
+                quote=quote, actor=field_engineer, channel=AnswerChannel.PHONE, name="王主任", signature=bad
+            )
         assert "signature" in exc.value.message_dict
     assert not Signature.objects.exists()
-    services.quote_approve(quote=quote, actor=field_engineer, channel=AnswerChannel.PHONE, name="王主任",
-                           signature=signature_data_url())  # fmt: skip
+    services.quote_approve(
+        quote=quote, actor=field_engineer, channel=AnswerChannel.PHONE, name="王主任", signature=signature_data_url()
+    )
     quote.refresh_from_db()
     assert quote.status == QuoteStatus.APPROVED
     assert quote.signature.signer_name == "王主任"
@@ -266,8 +281,9 @@ def test_approval_link_answers_once_and_is_then_refused(on_site_order, field_eng
 
 def test_expired_or_forged_link_is_refused(on_site_order, field_engineer, spare_part):
     quote = _quote(on_site_order, field_engineer, spare_part)
-    link, token = services.approval_link_create(quote=quote, actor=field_engineer, channel="email",
-                                                sent_to="wang@example.com")  # fmt: skip
+    link, token = services.approval_link_create(
+        quote=quote, actor=field_engineer, channel="email", sent_to="wang@example.com"
+    )
     ApprovalLink.objects.filter(pk=link.pk).update(expires_at=timezone.now() - datetime.timedelta(seconds=1))
     with pytest.raises(services.LinkRefused) as exc:
         services.quote_answer_by_link(token=token, approve=True, name="王主任")
@@ -300,9 +316,14 @@ def test_replacement_updates_device_history_and_marks_the_old_unit_faulty(
     on_site_order.refresh_from_db()
     before = _last_id(on_site_order)
     swap = services.replacement_record(
-        workorder=on_site_order, actor=field_engineer, old_device=device_a, new_serial="NEW-0002",
-        new_model="DS-2CD3T47", signer_name="王主任", signature=signature_png(),
-    )  # fmt: skip
+        workorder=on_site_order,
+        actor=field_engineer,
+        old_device=device_a,
+        new_serial="NEW-0002",
+        new_model="DS-2CD3T47",
+        signer_name="王主任",
+        signature=signature_png(),
+    )
     device_a.refresh_from_db()
     assert device_a.status == DeviceStatus.FAULTY
     assert (swap.old_serial, swap.new_serial, swap.quote_id, swap.rma_ref) == ("OLD-0001", "NEW-0002", quote.pk, "")
@@ -319,8 +340,14 @@ def test_no_replacement_while_the_quote_is_pending(on_site_order, field_engineer
     _quote(on_site_order, field_engineer, spare_part)
     on_site_order.refresh_from_db()
     with pytest.raises(TransitionNotAllowed):
-        services.replacement_record(workorder=on_site_order, actor=field_engineer, old_device=device_a,
-                                    new_serial="NEW-9", signer_name="王主任", signature=signature_png())  # fmt: skip
+        services.replacement_record(
+            workorder=on_site_order,
+            actor=field_engineer,
+            old_device=device_a,
+            new_serial="NEW-9",
+            signer_name="王主任",
+            signature=signature_png(),
+        )
     assert not Replacement.objects.exists()
     device_a.refresh_from_db()
     assert device_a.status == DeviceStatus.IN_SERVICE
@@ -329,8 +356,14 @@ def test_no_replacement_while_the_quote_is_pending(on_site_order, field_engineer
 def test_replacement_without_a_real_signature_stores_nothing(on_site_order, field_engineer, device_a):
     stroke = png(lambda d: d.line([(10, 10), (14, 10)], fill=(0, 0, 0, 255), width=2))
     with pytest.raises(ValidationError) as exc:
-        services.replacement_record(workorder=on_site_order, actor=field_engineer, old_device=device_a,
-                                    new_serial="NEW-9", signer_name="王主任", signature=stroke)  # fmt: skip
+        services.replacement_record(
+            workorder=on_site_order,
+            actor=field_engineer,
+            old_device=device_a,
+            new_serial="NEW-9",
+            signer_name="王主任",
+            signature=stroke,
+        )
     assert "signature" in exc.value.message_dict
     assert not Replacement.objects.exists()
     assert not Signature.objects.exists()
@@ -344,14 +377,27 @@ def test_no_change_step_without_backup_and_agreement(on_site_order, field_engine
     with pytest.raises(TransitionNotAllowed) as exc:
         services.change_record(workorder=on_site_order, actor=field_engineer, description="升级固件")
     assert "backup" in exc.value.message
-    services.backup_record(workorder=on_site_order, actor=field_engineer, what="NVR 配置", location="U盘",
-                           performed_by_name="张工", customer_agreed=False)  # fmt: skip
+    services.backup_record(
+        workorder=on_site_order,
+        actor=field_engineer,
+        what="NVR 配置",
+        location="U盘",
+        performed_by_name="张工",
+        customer_agreed=False,
+    )
     on_site_order.refresh_from_db()
     with pytest.raises(TransitionNotAllowed) as exc:
         services.change_record(workorder=on_site_order, actor=field_engineer, description="升级固件")
     assert "agreed" in exc.value.message
-    services.backup_record(workorder=on_site_order, actor=field_engineer, what="NVR 配置", location="U盘",
-                           performed_by_name="张工", customer_agreed=True, agreed_by_name="王主任")  # fmt: skip
+    services.backup_record(
+        workorder=on_site_order,
+        actor=field_engineer,
+        what="NVR 配置",
+        location="U盘",
+        performed_by_name="张工",
+        customer_agreed=True,
+        agreed_by_name="王主任",
+    )
     on_site_order.refresh_from_db()
     before = _last_id(on_site_order)
     change = services.change_record(workorder=on_site_order, actor=field_engineer, description="升级固件")
@@ -362,16 +408,23 @@ def test_no_change_step_without_backup_and_agreement(on_site_order, field_engine
 
 def test_backup_with_a_file_and_a_30_mb_photo_refused_with_the_limit(on_site_order, field_engineer, settings):
     ok = SimpleUploadedFile("config.txt", b"hostname nvr-01\n", content_type="text/plain")
-    backup = services.backup_record(workorder=on_site_order, actor=field_engineer, what="配置", location="服务器",
-                                    performed_by_name="张工", file=ok)  # fmt: skip
+    backup = services.backup_record(
+        workorder=on_site_order, actor=field_engineer, what="配置", location="服务器", performed_by_name="张工", file=ok
+    )
     assert backup.file_name == "config.txt"
     assert backup.sha256
     on_site_order.refresh_from_db()
     before = _last_id(on_site_order)
     big = SimpleUploadedFile("photo.jpg", b"\xff\xd8\xff\xe0" + b"0" * (30 * 1024 * 1024), content_type="image/jpeg")
     with pytest.raises(ValidationError) as exc:
-        services.backup_record(workorder=on_site_order, actor=field_engineer, what="配置", location="服务器",
-                               performed_by_name="张工", file=big)  # fmt: skip
+        services.backup_record(
+            workorder=on_site_order,
+            actor=field_engineer,
+            what="配置",
+            location="服务器",
+            performed_by_name="张工",
+            file=big,
+        )
     assert f"{settings.WEIBAO_MAX_UPLOAD_MB} MB" in exc.value.message_dict["file"][0]
     assert Backup.objects.count() == 1
     assert _last_id(on_site_order) == before
@@ -393,8 +446,14 @@ FORM = {
 
 
 def _sign(wo, engineer, **kw):
-    return services.service_form_sign(workorder=wo, actor=engineer, customer_name="王主任",
-                                      customer_signature=signature_png(), engineer_signature=signature_png(), **kw)  # fmt: skip
+    return services.service_form_sign(
+        workorder=wo,
+        actor=engineer,
+        customer_name="王主任",
+        customer_signature=signature_png(),
+        engineer_signature=signature_png(),
+        **kw,
+    )
 
 
 def test_service_form_is_prefilled_and_names_what_is_missing(on_site_order, field_engineer):
@@ -417,8 +476,9 @@ def test_signed_form_is_complete_frozen_and_an_edit_makes_a_new_revision(on_site
     (event,) = _new_events(on_site_order, before)
     assert event.kind == EventKind.SERVICE_FORM_SIGNED
     on_site_order.refresh_from_db()
-    edited = services.service_form_save(workorder=on_site_order, actor=field_engineer,
-                                        data={"customer_remark": "补充说明"})  # fmt: skip
+    edited = services.service_form_save(
+        workorder=on_site_order, actor=field_engineer, data={"customer_remark": "补充说明"}
+    )
     signed.refresh_from_db()
     assert signed.customer_remark == ""
     assert signed.status == FormStatus.SIGNED
@@ -431,8 +491,9 @@ def test_signed_form_is_complete_frozen_and_an_edit_makes_a_new_revision(on_site
 
 def test_not_solved_sets_the_orders_next_appointment(on_site_order, field_engineer):
     when = timezone.now() + datetime.timedelta(days=2)
-    services.service_form_save(workorder=on_site_order, actor=field_engineer,
-                               data={**FORM, "solved": False, "next_appointment_at": when})  # fmt: skip
+    services.service_form_save(
+        workorder=on_site_order, actor=field_engineer, data={**FORM, "solved": False, "next_appointment_at": when}
+    )
     on_site_order.refresh_from_db()
     form = _sign(on_site_order, field_engineer)
     on_site_order.refresh_from_db()
@@ -447,8 +508,13 @@ def test_sign_refuses_blank_signatures_and_bad_rating_with_field_errors(on_site_
     services.service_form_save(workorder=on_site_order, actor=field_engineer, data=FORM)
     on_site_order.refresh_from_db()
     with pytest.raises(ValidationError) as exc:
-        services.service_form_sign(workorder=on_site_order, actor=field_engineer, customer_name="王主任",
-                                   customer_signature=png(), engineer_signature=signature_png())  # fmt: skip
+        services.service_form_sign(
+            workorder=on_site_order,
+            actor=field_engineer,
+            customer_name="王主任",
+            customer_signature=png(),
+            engineer_signature=signature_png(),
+        )
     assert "customer_signature" in exc.value.message_dict
     assert not Signature.objects.exists()
     assert ServiceForm.objects.get().status == FormStatus.DRAFT
@@ -523,7 +589,7 @@ def test_each_step_appends_exactly_one_event(on_site_order, field_engineer, spar
         EventKind.SERVICE_FORM_SAVED,
         lambda: services.service_form_save(workorder=on_site_order, actor=field_engineer, data=FORM),
     )
-    step(EventKind.SERVICE_FORM_SIGNED, lambda: _sign(on_site_order, field_engineer))  # fmt: skip
+    step(EventKind.SERVICE_FORM_SIGNED, lambda: _sign(on_site_order, field_engineer))
     assert steps == [(kind, [kind]) for kind, _ in steps]
     form = ServiceForm.objects.get()
     assert form.replaced_devices[0]["old_serial"] == "OLD-0001"
@@ -577,8 +643,9 @@ def test_a_part_for_a_device_takes_the_price_of_its_model_from_the_price_list(on
     from weibao.onsite.models import SparePart
 
     SparePart.objects.create(model=device_a.model, name="摄像机", unit="台", unit_price=Decimal("999.00"))
-    quote = services.quote_create(workorder=on_site_order, actor=field_engineer,
-                                  lines=[{"kind": "part", "device": device_a, "quantity": "2"}])  # fmt: skip
+    quote = services.quote_create(
+        workorder=on_site_order, actor=field_engineer, lines=[{"kind": "part", "device": device_a, "quantity": "2"}]
+    )
     line = quote.lines.get()
     assert (line.unit_price, line.amount, line.device_id) == (Decimal("999.00"), Decimal("1998.00"), device_a.pk)
     assert line.spare_part is not None
@@ -596,9 +663,14 @@ def test_link_of_a_cancelled_order_is_refused(on_site_order, field_engineer, man
 
 def test_customer_may_sign_each_unit_separately(on_site_order, field_engineer, device_a):
     swap = services.replacement_record(
-        workorder=on_site_order, actor=field_engineer, old_device=device_a, new_serial="NEW-0003",
-        signer_name="王主任", signature=signature_png(), new_signature=signature_data_url(),
-    )  # fmt: skip
+        workorder=on_site_order,
+        actor=field_engineer,
+        old_device=device_a,
+        new_serial="NEW-0003",
+        signer_name="王主任",
+        signature=signature_png(),
+        new_signature=signature_data_url(),
+    )
     assert swap.old_signature_id != swap.new_signature_id
     assert Signature.objects.filter(workorder=on_site_order, role="customer").count() == 2
     assert 0 < swap.old_signature.inked_pixels < swap.old_signature.width * swap.old_signature.height // 4

@@ -35,15 +35,26 @@ def _login(client, user):
 
 
 def _quote(wo, engineer, spare_part):
-    return services.quote_create(workorder=wo, actor=engineer, lines=[
-        {"kind": "part", "quantity": "1", "spare_part": spare_part, "description": ""},
-        {"kind": "transport", "quantity": "1"},
-    ])  # fmt: skip
+    return services.quote_create(
+        workorder=wo,
+        actor=engineer,
+        lines=[
+            {"kind": "part", "quantity": "1", "spare_part": spare_part, "description": ""},
+            {"kind": "transport", "quantity": "1"},
+        ],
+    )
 
 
 def _formset(lines, version):
-    data = {"version": version, "tax_rate": "13", "note": "", "lines-TOTAL_FORMS": str(len(lines)),
-            "lines-INITIAL_FORMS": "0", "lines-MIN_NUM_FORMS": "0", "lines-MAX_NUM_FORMS": "30"}  # fmt: skip
+    data = {
+        "version": version,
+        "tax_rate": "13",
+        "note": "",
+        "lines-TOTAL_FORMS": str(len(lines)),
+        "lines-INITIAL_FORMS": "0",
+        "lines-MIN_NUM_FORMS": "0",
+        "lines-MAX_NUM_FORMS": "30",
+    }
     for i, line in enumerate(lines):
         for key, value in line.items():
             data[f"lines-{i}-{key}"] = value
@@ -51,30 +62,59 @@ def _formset(lines, version):
 
 
 def _sign_form(client, wo, **extra):
-    data = {"version": wo.version, "symptom": "财务室网络中断", "inspection": "电源模块烧毁", "cause": "human",
-            "cause_detail": CAUSE, "work_done": "更换电源模块", "solved": "yes", "customer_contact_name": "王经理",
-            "customer_contact_phone": "13912345678", "engineer_name": "张工", "engineer_phone": "13800000000",
-            "satisfaction": "5", "customer_remark": "满意", "customer_name": "王经理",
-            "customer_signature": signature_data_url(), "engineer_signature": signature_data_url(), "sign": "1",
-            **extra}  # fmt: skip
+    data = {
+        "version": wo.version,
+        "symptom": "财务室网络中断",
+        "inspection": "电源模块烧毁",
+        "cause": "human",
+        "cause_detail": CAUSE,
+        "work_done": "更换电源模块",
+        "solved": "yes",
+        "customer_contact_name": "王经理",
+        "customer_contact_phone": "13912345678",
+        "engineer_name": "张工",
+        "engineer_phone": "13800000000",
+        "satisfaction": "5",
+        "customer_remark": "满意",
+        "customer_name": "王经理",
+        "customer_signature": signature_data_url(),
+        "engineer_signature": signature_data_url(),
+        "sign": "1",
+        **extra,
+    }
     return client.post(f"/on-site/{wo.pk}/form/", data)
 
 
 @pytest.fixture
-def signed_order(on_site_order, field_engineer, spare_part, customer_a_user, device_a, client,
-                 django_capture_on_commit_callbacks):  # fmt: skip
+def signed_order(
+    on_site_order, field_engineer, spare_part, customer_a_user, device_a, client, django_capture_on_commit_callbacks
+):
     """The whole visit through the pages' services: quote approved, device replaced, form signed."""
     from weibao.customers.models import Contact
 
     wo = on_site_order
-    Contact.objects.create(customer=wo.customer, organisation=wo.organisation, site=wo.site, name="王经理",
-                           email="Wang@Example.cn")  # fmt: skip
-    services.site_confirm(workorder=wo, actor=field_engineer, confirmed_by_name="王经理", symptom="网络中断",
-                          cause="human", human_cause="misuse")  # fmt: skip
+    Contact.objects.create(
+        customer=wo.customer, organisation=wo.organisation, site=wo.site, name="王经理", email="Wang@Example.cn"
+    )
+    services.site_confirm(
+        workorder=wo,
+        actor=field_engineer,
+        confirmed_by_name="王经理",
+        symptom="网络中断",
+        cause="human",
+        human_cause="misuse",
+    )
     quote = _quote(wo, field_engineer, spare_part)
     services.quote_approve(quote=quote, actor=customer_a_user, channel="portal")
-    services.replacement_record(workorder=wo, actor=field_engineer, old_device=device_a, new_serial="NEW-0002",
-                                new_model="DS-2CD3T47", signer_name="王经理", signature=signature_data_url())  # fmt: skip
+    services.replacement_record(
+        workorder=wo,
+        actor=field_engineer,
+        old_device=device_a,
+        new_serial="NEW-0002",
+        new_model="DS-2CD3T47",
+        signer_name="王经理",
+        signature=signature_data_url(),
+    )
     wo.refresh_from_db()
     _login(client, field_engineer)
     with django_capture_on_commit_callbacks(execute=True):
@@ -92,9 +132,16 @@ def test_every_step_page_renders_for_the_engineer(client, on_site_order, field_e
     wo = on_site_order
     quote = _quote(wo, field_engineer, spare_part)
     _login(client, field_engineer)
-    for url in [f"/on-site/{wo.pk}/", f"/on-site/{wo.pk}/confirm/", f"/on-site/{wo.pk}/quote/",
-                f"/on-site/quotes/{quote.pk}/", f"/on-site/{wo.pk}/replacement/", f"/on-site/{wo.pk}/backup/",
-                f"/on-site/{wo.pk}/change/", f"/on-site/{wo.pk}/form/"]:  # fmt: skip
+    for url in [
+        f"/on-site/{wo.pk}/",
+        f"/on-site/{wo.pk}/confirm/",
+        f"/on-site/{wo.pk}/quote/",
+        f"/on-site/quotes/{quote.pk}/",
+        f"/on-site/{wo.pk}/replacement/",
+        f"/on-site/{wo.pk}/backup/",
+        f"/on-site/{wo.pk}/change/",
+        f"/on-site/{wo.pk}/form/",
+    ]:
         response = client.get(url)
         assert response.status_code == 200, url
     assert b'capture="environment"' in client.get(f"/on-site/{wo.pk}/replacement/").content
@@ -107,8 +154,12 @@ def test_customer_of_another_organisation_gets_404_on_every_page_and_pdf(
     wo = signed_order
     quote = Quote.objects.get(workorder=wo)
     _login(client, customer_b_user)
-    for url in [f"/on-site/{wo.pk}/", f"/on-site/{wo.pk}/service-form.pdf", f"/on-site/{wo.pk}/sheet.pdf",
-                f"/on-site/quotes/{quote.pk}/"]:  # fmt: skip
+    for url in [
+        f"/on-site/{wo.pk}/",
+        f"/on-site/{wo.pk}/service-form.pdf",
+        f"/on-site/{wo.pk}/sheet.pdf",
+        f"/on-site/quotes/{quote.pk}/",
+    ]:
         assert_scoped(url, client)
     for url in [f"/on-site/quotes/{quote.pk}/answer/", f"/on-site/quotes/{quote.pk}/link/"]:
         assert_scoped(url, client, method="post", data={"decision": "approve", "name": "x"})
@@ -138,15 +189,22 @@ def test_customer_cannot_open_the_engineers_step_pages(client, on_site_order, cu
 
 @pytest.mark.parametrize(
     ("quantity", "price", "field", "message"),
-    [("-1", "10", "quantity", "more than 0"), ("abc", "10", "quantity", "number"),
-     ("1", "-5", "unit_price", "negative"), ("1", "x", "unit_price", "number"), ("0", "10", "quantity", "more than 0")],
-)  # fmt: skip
-def test_quote_page_refuses_bad_numbers_with_a_field_error(client, on_site_order, field_engineer, quantity, price,
-                                                           field, message, settings):  # fmt: skip
+    [
+        ("-1", "10", "quantity", "more than 0"),
+        ("abc", "10", "quantity", "number"),
+        ("1", "-5", "unit_price", "negative"),
+        ("1", "x", "unit_price", "number"),
+        ("0", "10", "quantity", "more than 0"),
+    ],
+)
+def test_quote_page_refuses_bad_numbers_with_a_field_error(
+    client, on_site_order, field_engineer, quantity, price, field, message, settings
+):
     settings.LANGUAGE_CODE = "en"
     _login(client, field_engineer)
-    data = _formset([{"kind": "other", "description": "线缆", "quantity": quantity, "unit_price": price}],
-                    on_site_order.version)  # fmt: skip
+    data = _formset(
+        [{"kind": "other", "description": "线缆", "quantity": quantity, "unit_price": price}], on_site_order.version
+    )
     response = client.post(f"/on-site/{on_site_order.pk}/quote/", data, HTTP_ACCEPT_LANGUAGE="en")
     assert response.status_code == 422
     html = response.content.decode()
@@ -157,36 +215,44 @@ def test_quote_page_refuses_bad_numbers_with_a_field_error(client, on_site_order
 
 def test_quote_page_creates_a_quote(client, on_site_order, field_engineer):
     _login(client, field_engineer)
-    data = _formset([{"kind": "other", "description": "线缆", "quantity": "2", "unit_price": "10.50"}],
-                    on_site_order.version)  # fmt: skip
+    data = _formset(
+        [{"kind": "other", "description": "线缆", "quantity": "2", "unit_price": "10.50"}], on_site_order.version
+    )
     response = client.post(f"/on-site/{on_site_order.pk}/quote/", data)
     assert response.status_code == 302
     quote = Quote.objects.get(workorder=on_site_order)
     assert (quote.subtotal, quote.total) == (Decimal("21.00"), Decimal("23.73"))
 
 
-def test_quote_page_takes_a_part_from_the_price_list_and_the_contracts_rates(client, on_site_order, field_engineer,
-                                                                            spare_part):  # fmt: skip
+def test_quote_page_takes_a_part_from_the_price_list_and_the_contracts_rates(
+    client, on_site_order, field_engineer, spare_part
+):
     _login(client, field_engineer)
     form = client.get(f"/on-site/{on_site_order.pk}/quote/")
     assert f'value="{spare_part.pk}"' in form.content.decode()  # the price list is offered on each line
-    data = _formset([{"kind": "part", "spare_part": spare_part.pk, "description": "", "quantity": "2", "unit_price": ""},
-                     {"kind": "transport", "description": "", "quantity": "1", "unit_price": ""}],
-                    on_site_order.version)  # fmt: skip
+    data = _formset(
+        [
+            {"kind": "part", "spare_part": spare_part.pk, "description": "", "quantity": "2", "unit_price": ""},
+            {"kind": "transport", "description": "", "quantity": "1", "unit_price": ""},
+        ],
+        on_site_order.version,
+    )
     assert client.post(f"/on-site/{on_site_order.pk}/quote/", data).status_code == 302
     part, transport = Quote.objects.get(workorder=on_site_order).lines.order_by("position")
     assert (part.unit_price, part.amount, part.spare_part_id) == (Decimal("1280.00"), Decimal("2560.00"), spare_part.pk)
     assert transport.unit_price == Decimal("80.00")  # the contract's transport rate
 
 
-def test_quote_page_on_an_answered_quote_makes_a_new_version(client, on_site_order, field_engineer, spare_part,
-                                                              customer_a_user):  # fmt: skip
+def test_quote_page_on_an_answered_quote_makes_a_new_version(
+    client, on_site_order, field_engineer, spare_part, customer_a_user
+):
     first = _quote(on_site_order, field_engineer, spare_part)
     services.quote_approve(quote=first, actor=customer_a_user, channel="portal")
     on_site_order.refresh_from_db()
     _login(client, field_engineer)
-    data = _formset([{"kind": "other", "description": "加装防雷器", "quantity": "1", "unit_price": "300"}],
-                    on_site_order.version)  # fmt: skip
+    data = _formset(
+        [{"kind": "other", "description": "加装防雷器", "quantity": "1", "unit_price": "300"}], on_site_order.version
+    )
     assert client.post(f"/on-site/{on_site_order.pk}/quote/", data).status_code == 302
     first.refresh_from_db()
     assert first.status == QuoteStatus.SUPERSEDED
@@ -197,8 +263,14 @@ def test_quote_page_on_an_answered_quote_makes_a_new_version(client, on_site_ord
 
 def test_one_dot_signature_is_refused_and_nothing_is_stored(client, on_site_order, field_engineer, device_a):
     _login(client, field_engineer)
-    data = {"version": on_site_order.version, "old_device": device_a.pk, "new_serial": "NEW-1", "new_model": "X",
-            "signer_name": "王经理", "signature": _dot_url()}  # fmt: skip
+    data = {
+        "version": on_site_order.version,
+        "old_device": device_a.pk,
+        "new_serial": "NEW-1",
+        "new_model": "X",
+        "signer_name": "王经理",
+        "signature": _dot_url(),
+    }
     response = client.post(f"/on-site/{on_site_order.pk}/replacement/", data)
     assert response.status_code == 422
     assert 'data-error-for="signature"' in response.content.decode()
@@ -207,10 +279,18 @@ def test_one_dot_signature_is_refused_and_nothing_is_stored(client, on_site_orde
 
 def test_replacement_photo_from_the_camera_is_attached_to_its_event(client, on_site_order, field_engineer, device_a):
     _login(client, field_engineer)
-    photo = SimpleUploadedFile("IMG_0001.png", png(lambda d: d.rectangle((5, 5, 60, 60), fill=(200, 0, 0, 255))),
-                               content_type="image/png")  # fmt: skip
-    data = {"version": on_site_order.version, "old_device": device_a.pk, "new_serial": "NEW-1", "new_model": "X",
-            "signer_name": "王经理", "signature": signature_data_url(), "photo": photo}  # fmt: skip
+    photo = SimpleUploadedFile(
+        "IMG_0001.png", png(lambda d: d.rectangle((5, 5, 60, 60), fill=(200, 0, 0, 255))), content_type="image/png"
+    )
+    data = {
+        "version": on_site_order.version,
+        "old_device": device_a.pk,
+        "new_serial": "NEW-1",
+        "new_model": "X",
+        "signer_name": "王经理",
+        "signature": signature_data_url(),
+        "photo": photo,
+    }
     assert client.post(f"/on-site/{on_site_order.pk}/replacement/", data).status_code == 302
     swap = Replacement.objects.get()
     attachment = Attachment.objects.get(workorder=on_site_order)
@@ -222,8 +302,15 @@ def test_a_30_mb_photo_is_refused_with_the_limit_named(client, on_site_order, fi
     settings.LANGUAGE_CODE = "en"
     _login(client, field_engineer)
     big = SimpleUploadedFile("photo.jpg", b"\xff\xd8\xff\xe0" + b"0" * (30 * 1024 * 1024), content_type="image/jpeg")
-    data = {"version": on_site_order.version, "old_device": device_a.pk, "new_serial": "NEW-1", "new_model": "X",
-            "signer_name": "王经理", "signature": signature_data_url(), "photo": big}  # fmt: skip
+    data = {
+        "version": on_site_order.version,
+        "old_device": device_a.pk,
+        "new_serial": "NEW-1",
+        "new_model": "X",
+        "signer_name": "王经理",
+        "signature": signature_data_url(),
+        "photo": big,
+    }
     response = client.post(f"/on-site/{on_site_order.pk}/replacement/", data, HTTP_ACCEPT_LANGUAGE="en")
     assert response.status_code == 422
     assert f"{settings.WEIBAO_MAX_UPLOAD_MB} MB" in response.content.decode()
@@ -250,24 +337,39 @@ def test_change_page_refuses_a_change_before_backup_and_agreement(client, on_sit
     refused = client.post(f"/on-site/{wo.pk}/change/", {"version": wo.version, "description": "升级固件"})
     assert refused.status_code in (409, 422)
     assert not ChangeRecord.objects.exists()
-    saved = client.post(f"/on-site/{wo.pk}/backup/", {
-        "version": wo.version, "what": "交换机配置", "location": "U盘 + 服务器 /backup", "performed_by_name": "张工",
-        "performed_at": "2026-12-06T10:00", "customer_agreed": "on", "agreed_by_name": "王经理",
-    })  # fmt: skip
+    saved = client.post(
+        f"/on-site/{wo.pk}/backup/",
+        {
+            "version": wo.version,
+            "what": "交换机配置",
+            "location": "U盘 + 服务器 /backup",
+            "performed_by_name": "张工",
+            "performed_at": "2026-12-06T10:00",
+            "customer_agreed": "on",
+            "agreed_by_name": "王经理",
+        },
+    )
     assert saved.status_code == 302
     wo.refresh_from_db()
     backup = Backup.objects.get(workorder=wo)
-    done = client.post(f"/on-site/{wo.pk}/change/", {"version": wo.version, "backup": backup.pk,
-                                                     "description": "升级固件"})  # fmt: skip
+    done = client.post(
+        f"/on-site/{wo.pk}/change/", {"version": wo.version, "backup": backup.pk, "description": "升级固件"}
+    )
     assert done.status_code == 302
     assert ChangeRecord.objects.filter(workorder=wo, backup=backup).exists()
 
 
 def test_stale_version_on_a_step_page_is_a_conflict_not_a_silent_overwrite(client, on_site_order, field_engineer):
     _login(client, field_engineer)
-    response = client.post(f"/on-site/{on_site_order.pk}/confirm/", {
-        "version": on_site_order.version - 1, "confirmed_by_name": "王经理", "symptom": "网络中断", "cause": "system",
-    })  # fmt: skip
+    response = client.post(
+        f"/on-site/{on_site_order.pk}/confirm/",
+        {
+            "version": on_site_order.version - 1,
+            "confirmed_by_name": "王经理",
+            "symptom": "网络中断",
+            "cause": "system",
+        },
+    )
     assert response.status_code == 409
     assert b'data-testid="onsite-error"' in response.content
 
@@ -283,8 +385,9 @@ def test_work_order_sheet_pdf(client, signed_order, customer_a_user, tmp_path):
 
 def _link(wo, engineer, spare_part, **kwargs):
     quote = _quote(wo, engineer, spare_part)
-    link, token = services.approval_link_create(quote=quote, actor=engineer, channel="email", sent_to="a@example.cn",
-                                                **kwargs)  # fmt: skip
+    link, token = services.approval_link_create(
+        quote=quote, actor=engineer, channel="email", sent_to="a@example.cn", **kwargs
+    )
     return quote, link, token
 
 
@@ -318,8 +421,9 @@ def test_expired_and_forged_links_get_a_clear_page(client, on_site_order, field_
     assert 'data-code="invalid"' in forged.content.decode()
 
 
-def test_engineer_sends_a_link_and_sees_it(client, on_site_order, field_engineer, spare_part, mailoutbox,
-                                           django_capture_on_commit_callbacks):  # fmt: skip
+def test_engineer_sends_a_link_and_sees_it(
+    client, on_site_order, field_engineer, spare_part, mailoutbox, django_capture_on_commit_callbacks
+):
     quote = _quote(on_site_order, field_engineer, spare_part)
     _login(client, field_engineer)
     with django_capture_on_commit_callbacks(execute=True):
@@ -335,14 +439,16 @@ def test_engineer_sends_a_link_and_sees_it(client, on_site_order, field_engineer
 
 
 @pytest.mark.parametrize(("decision", "status"), [("approve", QuoteStatus.APPROVED), ("refuse", QuoteStatus.REFUSED)])
-def test_customer_answers_in_the_portal(client, on_site_order, field_engineer, spare_part, customer_a_user, decision,
-                                        status):  # fmt: skip
+def test_customer_answers_in_the_portal(
+    client, on_site_order, field_engineer, spare_part, customer_a_user, decision, status
+):
     quote = _quote(on_site_order, field_engineer, spare_part)
     _login(client, customer_a_user)
     page = client.get(f"/on-site/quotes/{quote.pk}/")
     assert b'data-submit="approve"' in page.content
-    response = client.post(f"/on-site/quotes/{quote.pk}/answer/", {"decision": decision, "name": "王经理",
-                                                                   "reason": "太贵"})  # fmt: skip
+    response = client.post(
+        f"/on-site/quotes/{quote.pk}/answer/", {"decision": decision, "name": "王经理", "reason": "太贵"}
+    )
     assert response.status_code == 302
     quote.refresh_from_db()
     assert quote.status == status
@@ -351,13 +457,16 @@ def test_customer_answers_in_the_portal(client, on_site_order, field_engineer, s
 def test_engineers_phone_answer_needs_a_real_signature(client, on_site_order, field_engineer, spare_part):
     quote = _quote(on_site_order, field_engineer, spare_part)
     _login(client, field_engineer)
-    response = client.post(f"/on-site/quotes/{quote.pk}/answer/", {"decision": "approve", "name": "王经理",
-                                                                   "signature": _dot_url()})  # fmt: skip
+    response = client.post(
+        f"/on-site/quotes/{quote.pk}/answer/", {"decision": "approve", "name": "王经理", "signature": _dot_url()}
+    )
     assert response.status_code == 422
     quote.refresh_from_db()
     assert quote.status == QuoteStatus.PENDING
-    response = client.post(f"/on-site/quotes/{quote.pk}/answer/", {"decision": "approve", "name": "王经理",
-                                                                   "signature": signature_data_url()})  # fmt: skip
+    response = client.post(
+        f"/on-site/quotes/{quote.pk}/answer/",
+        {"decision": "approve", "name": "王经理", "signature": signature_data_url()},
+    )
     assert response.status_code == 302
     quote.refresh_from_db()
     assert quote.status == QuoteStatus.APPROVED
@@ -375,8 +484,9 @@ def test_signed_form_pdf_has_the_cause_serials_total_and_cjk_font(client, signed
     assert re.search(r"2\s*/\s*2", text)
 
 
-def test_signing_attaches_the_pdf_to_the_timeline_and_mails_the_customer(signed_order, mailoutbox,
-                                                                        django_capture_on_commit_callbacks):  # fmt: skip
+def test_signing_attaches_the_pdf_to_the_timeline_and_mails_the_customer(
+    signed_order, mailoutbox, django_capture_on_commit_callbacks
+):
     from weibao.notifications.models import Delivery
     from weibao.notifications.services import delivery_send
 
@@ -405,8 +515,9 @@ def test_the_task_twice_attaches_and_mails_once(signed_order):
 # --- query counts -------------------------------------------------------------------------------------------------
 
 
-def test_visit_and_order_pages_keep_their_query_count_flat(client, signed_order, field_engineer, spare_part,
-                                                           device_a, django_assert_max_num_queries):  # fmt: skip
+def test_visit_and_order_pages_keep_their_query_count_flat(
+    client, signed_order, field_engineer, spare_part, device_a, django_assert_max_num_queries
+):
     _login(client, field_engineer)
     with django_assert_max_num_queries(30):
         assert client.get(f"/on-site/{signed_order.pk}/").status_code == 200
@@ -427,8 +538,9 @@ def _count(client, url: str) -> int:
     return len(ctx.captured_queries)
 
 
-def test_query_counts_do_not_grow_with_more_replacements_quotes_and_revisions(client, signed_order, field_engineer,
-                                                                             site_a):  # fmt: skip
+def test_query_counts_do_not_grow_with_more_replacements_quotes_and_revisions(
+    client, signed_order, field_engineer, site_a
+):
     from weibao.workorders.tests.factories import DeviceFactory
 
     wo = signed_order
@@ -437,8 +549,15 @@ def test_query_counts_do_not_grow_with_more_replacements_quotes_and_revisions(cl
     before = [_count(client, url) for url in urls]
     for i in range(3):  # more of everything the pages list
         device = DeviceFactory(site=site_a, model="S5720", serial_number=f"OLD-9{i}")
-        services.replacement_record(workorder=wo, actor=field_engineer, old_device=device, new_serial=f"NEW-9{i}",
-                                    new_model="S5720", signer_name="王经理", signature=signature_data_url())  # fmt: skip
+        services.replacement_record(
+            workorder=wo,
+            actor=field_engineer,
+            old_device=device,
+            new_serial=f"NEW-9{i}",
+            new_model="S5720",
+            signer_name="王经理",
+            signature=signature_data_url(),
+        )
         wo.refresh_from_db()
         services.service_form_save(workorder=wo, actor=field_engineer, data={"customer_remark": f"第{i}次"})
     assert [_count(client, url) for url in urls] == before

@@ -38,11 +38,18 @@ def rule(db, make_user):
     from weibao.payroll.models import PayRule
 
     return PayRule.objects.create(
-        valid_from=dt.date(2020, 1, 1), service_allowance=Decimal("30.00"), monthly_bonus=Decimal("500.00"),
-        complaint_fine=Decimal("100.00"), forfeit_threshold=3, non_dedicated_visit_fee=Decimal("80.00"),
-        base_salary=Decimal("4000.00"), probation_base_salary=Decimal("3200.00"),
-        seniority_per_year=Decimal("50.00"), standard_days=Decimal("21.75"), created_by=make_user("admin"),
-    )  # fmt: skip
+        valid_from=dt.date(2020, 1, 1),
+        service_allowance=Decimal("30.00"),
+        monthly_bonus=Decimal("500.00"),
+        complaint_fine=Decimal("100.00"),
+        forfeit_threshold=3,
+        non_dedicated_visit_fee=Decimal("80.00"),
+        base_salary=Decimal("4000.00"),
+        probation_base_salary=Decimal("3200.00"),
+        seniority_per_year=Decimal("50.00"),
+        standard_days=Decimal("21.75"),
+        created_by=make_user("admin"),
+    )
 
 
 @pytest.fixture
@@ -76,19 +83,26 @@ def make_visit(site, make_user):
 
     desk = make_user("service_admin")  # not an engineer: no statement of its own
 
-    def make(engineer, signed_at: dt.datetime, *, complete: bool = True, solved: bool = True, workorder=None,
-             missing=None):  # fmt: skip
+    def make(
+        engineer, signed_at: dt.datetime, *, complete: bool = True, solved: bool = True, workorder=None, missing=None
+    ):
         if workorder is None:
             workorder = make_workorder(site=site, actor=desk)
-            WorkOrder.objects.filter(pk=workorder.pk).update(assignee=engineer, arrived_at=signed_at,
-                                                             status="resolved")  # fmt: skip
+            WorkOrder.objects.filter(pk=workorder.pk).update(assignee=engineer, arrived_at=signed_at, status="resolved")
             workorder.refresh_from_db()
         previous = workorder.service_forms.order_by("-revision").first()
         ServiceForm.objects.create(
-            workorder=workorder, revision=(previous.revision + 1) if previous else 1, previous=previous,
-            status="signed", signed_at=signed_at, complete=complete, solved=solved,
-            missing=[] if complete else (missing or ["inspection"]), updated_by=engineer, symptom="x",
-        )  # fmt: skip
+            workorder=workorder,
+            revision=(previous.revision + 1) if previous else 1,
+            previous=previous,
+            status="signed",
+            signed_at=signed_at,
+            complete=complete,
+            solved=solved,
+            missing=[] if complete else (missing or ["inspection"]),
+            updated_by=engineer,
+            symptom="x",
+        )
         return workorder
 
     return make
@@ -117,18 +131,53 @@ def month_fixture(db, rule, make_user, make_visit, last_month, branch):
     li_orders = [make_visit(li, local(d)) for d in days[:2]]
     wang_orders = [make_visit(wang, local(d)) for d in days[1:3]]
     now = timezone.now()
-    TravelClaim.objects.create(engineer=zhang, workorder=orders[0], kind="public", trip_at=local(days[0], 8),
-                               amount=Decimal("23.50"), description="地铁", status="accepted")  # fmt: skip
-    approval = TravelApproval.objects.create(engineer=li, workorder=li_orders[0], kind="taxi", reason="急修",
-                                             status="approved", answered_at=local(days[0], 7))  # fmt: skip
-    TravelClaim.objects.create(engineer=li, workorder=li_orders[0], kind="taxi", trip_at=local(days[0], 8),
-                               amount=Decimal("86.40"), description="出租车", status="accepted", approval=approval)  # fmt: skip
-    TravelClaim.objects.create(engineer=wang, workorder=wang_orders[0], kind="taxi", trip_at=local(days[1], 8),
-                               amount=Decimal("50.00"), description="出租车", status="refused",
-                               refusal_reason="rule")  # fmt: skip
+    TravelClaim.objects.create(
+        engineer=zhang,
+        workorder=orders[0],
+        kind="public",
+        trip_at=local(days[0], 8),
+        amount=Decimal("23.50"),
+        description="地铁",
+        status="accepted",
+    )
+    approval = TravelApproval.objects.create(
+        engineer=li,
+        workorder=li_orders[0],
+        kind="taxi",
+        reason="急修",
+        status="approved",
+        answered_at=local(days[0], 7),
+    )
+    TravelClaim.objects.create(
+        engineer=li,
+        workorder=li_orders[0],
+        kind="taxi",
+        trip_at=local(days[0], 8),
+        amount=Decimal("86.40"),
+        description="出租车",
+        status="accepted",
+        approval=approval,
+    )
+    TravelClaim.objects.create(
+        engineer=wang,
+        workorder=wang_orders[0],
+        kind="taxi",
+        trip_at=local(days[1], 8),
+        amount=Decimal("50.00"),
+        description="出租车",
+        status="refused",
+        refusal_reason="rule",
+    )
     assert now >= local(month_end(m)) or next_month(m) <= timezone.localdate()
-    return {"zhang": zhang, "li": li, "wang": wang, "zhao": zhao, "incomplete": incomplete, "suzhou": suzhou,
-            "orders": orders}  # fmt: skip
+    return {
+        "zhang": zhang,
+        "li": li,
+        "wang": wang,
+        "zhao": zhao,
+        "incomplete": incomplete,
+        "suzhou": suzhou,
+        "orders": orders,
+    }
 
 
 @pytest.fixture
@@ -141,11 +190,20 @@ def make_complaint(site, make_user):
 
     def make(engineer, registered_at: dt.datetime, confirmed_at: dt.datetime | None, order=None):
         return Complaint.objects.create(
-            number=f"TS-T{next(counter):05d}", customer=site.organisation, order=order, engineer=engineer,
-            source="phone", category="attitude", complainant_name="王主任", description="态度不好",
-            registered_at=registered_at, registered_by=desk, confirmed_at=confirmed_at,
-            confirmed_by=desk if confirmed_at else None, status="registered",
-        )  # fmt: skip
+            number=f"TS-T{next(counter):05d}",
+            customer=site.organisation,
+            order=order,
+            engineer=engineer,
+            source="phone",
+            category="attitude",
+            complainant_name="王主任",
+            description="态度不好",
+            registered_at=registered_at,
+            registered_by=desk,
+            confirmed_at=confirmed_at,
+            confirmed_by=desk if confirmed_at else None,
+            status="registered",
+        )
 
     return make
 

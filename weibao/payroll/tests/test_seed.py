@@ -20,5 +20,8 @@ def test_demo_has_an_approved_a_reviewed_and_a_prepared_month():
     months = list(PayMonth.objects.order_by("month").values_list("status", flat=True))
     assert months == ["approved", "reviewed", "prepared"]
     assert PayRule.objects.count() == 1
-    assert [e.kind for e in PayMonth.objects.order_by("month").first().events.all()] == ["prepared", "reviewed",
-                                                                                         "approved"]  # fmt: skip
+    assert [e.kind for e in PayMonth.objects.order_by("month").first().events.all()] == [
+        "prepared",
+        "reviewed",
+        "approved",
+    ]

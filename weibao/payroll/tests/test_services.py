@@ -26,8 +26,14 @@ def _statements(pm):
 def test_month_end_matches_the_hand_count(month_fixture, service_admin, last_month):
     pm = services.paymonth_prepare(month=last_month, actor=service_admin)
     s = _statements(pm)
-    assert (s["zhang"].services, s["zhang"].not_counted, s["zhang"].allowance, s["zhang"].bonus, s["zhang"].travel,
-            s["zhang"].total) == (3, 1, D("90.00"), D("500.00"), D("23.50"), D("613.50"))  # fmt: skip
+    assert (
+        s["zhang"].services,
+        s["zhang"].not_counted,
+        s["zhang"].allowance,
+        s["zhang"].bonus,
+        s["zhang"].travel,
+        s["zhang"].total,
+    ) == (3, 1, D("90.00"), D("500.00"), D("23.50"), D("613.50"))
     assert (s["li"].allowance, s["li"].bonus, s["li"].on_probation, s["li"].travel, s["li"].total) == (
         D("60.00"),
         D("0.00"),
@@ -83,8 +89,9 @@ def my_order(make_visit, field_engineer):
 
 def test_unapproved_taxi_is_refused_with_the_rule_named(field_engineer, my_order):
     trip = timezone.now() - dt.timedelta(hours=3)
-    claim = services.travel_claim_submit(actor=field_engineer, workorder=my_order, kind="taxi", trip_at=trip,
-                                         amount="58.00", description="公司→客户机房")  # fmt: skip
+    claim = services.travel_claim_submit(
+        actor=field_engineer, workorder=my_order, kind="taxi", trip_at=trip, amount="58.00", description="公司→客户机房"
+    )
     assert claim.status == "refused"
     assert claim.refusal_reason == services.TAXI_RULE
     assert "未申报不予报销" in claim.refusal_reason
@@ -94,26 +101,40 @@ def test_taxi_approved_only_after_the_trip_is_still_refused(field_engineer, dept
     trip = timezone.now() - dt.timedelta(hours=3)
     approval = services.travel_approval_request(actor=field_engineer, workorder=my_order, kind="taxi", reason="急修")
     services.travel_approval_answer(approval=approval, actor=dept_manager, approve=True)  # answered now: after the trip
-    claim = services.travel_claim_submit(actor=field_engineer, workorder=my_order, kind="taxi", trip_at=trip,
-                                         amount="58.00", description="公司→客户")  # fmt: skip
+    claim = services.travel_claim_submit(
+        actor=field_engineer, workorder=my_order, kind="taxi", trip_at=trip, amount="58.00", description="公司→客户"
+    )
     assert claim.status == "refused"
 
 
-def test_taxi_approved_before_the_trip_and_public_transport_are_accepted(field_engineer, dept_manager, my_order,
-                                                                        mailoutbox, django_capture_on_commit_callbacks):  # fmt: skip
+def test_taxi_approved_before_the_trip_and_public_transport_are_accepted(
+    field_engineer, dept_manager, my_order, mailoutbox, django_capture_on_commit_callbacks
+):
     with django_capture_on_commit_callbacks(execute=True):
-        approval = services.travel_approval_request(actor=field_engineer, workorder=my_order, kind="freight",
-                                                    reason="搬运机柜", estimated_amount="300")  # fmt: skip
+        approval = services.travel_approval_request(
+            actor=field_engineer, workorder=my_order, kind="freight", reason="搬运机柜", estimated_amount="300"
+        )
     assert dept_manager.email in mailoutbox[0].to  # the manager is told
     services.travel_approval_answer(approval=approval, actor=dept_manager, approve=True, note="同意")
     later = timezone.now() + dt.timedelta(seconds=1)
     # Trip after the approval (the claim is filed after the trip: both in the past relative to "now" later on).
-    claim = services.travel_claim_submit(actor=field_engineer, workorder=my_order, kind="freight",
-                                         trip_at=min(later, timezone.now()), amount="280.00", description="货运")  # fmt: skip
+    claim = services.travel_claim_submit(
+        actor=field_engineer,
+        workorder=my_order,
+        kind="freight",
+        trip_at=min(later, timezone.now()),
+        amount="280.00",
+        description="货运",
+    )
     assert (claim.status, claim.approval_id) == ("accepted", approval.pk)
-    public = services.travel_claim_submit(actor=field_engineer, workorder=my_order, kind="public",
-                                          trip_at=timezone.now() - dt.timedelta(hours=1), amount="4",
-                                          description="地铁")  # fmt: skip
+    public = services.travel_claim_submit(
+        actor=field_engineer,
+        workorder=my_order,
+        kind="public",
+        trip_at=timezone.now() - dt.timedelta(hours=1),
+        amount="4",
+        description="地铁",
+    )
     assert public.status == "accepted"
 
 
@@ -126,16 +147,24 @@ def test_travel_answer_needs_a_manager_level_and_answers_once(field_engineer, ma
         services.travel_approval_answer(approval=approval, actor=dept_manager, approve=True)
 
 
-def test_claim_bad_input_is_refused_with_field_errors_and_nothing_stored(field_engineer, my_order, make_visit,
-                                                                         make_user):  # fmt: skip
+def test_claim_bad_input_is_refused_with_field_errors_and_nothing_stored(
+    field_engineer, my_order, make_visit, make_user
+):
     with pytest.raises(ValidationError) as exc:
-        services.travel_claim_submit(actor=field_engineer, workorder=my_order, kind="rocket",
-                                     trip_at=timezone.now() + dt.timedelta(days=1), amount="-3", description="")  # fmt: skip
+        services.travel_claim_submit(
+            actor=field_engineer,
+            workorder=my_order,
+            kind="rocket",
+            trip_at=timezone.now() + dt.timedelta(days=1),
+            amount="-3",
+            description="",
+        )
     assert set(exc.value.message_dict) == {"kind", "trip_at", "amount", "description"}
     other = make_visit(make_user("field_engineer"), timezone.now())
     with pytest.raises(ValidationError) as exc:
-        services.travel_claim_submit(actor=field_engineer, workorder=other, kind="public",
-                                     trip_at=timezone.now(), amount="3", description="x")  # fmt: skip
+        services.travel_claim_submit(
+            actor=field_engineer, workorder=other, kind="public", trip_at=timezone.now(), amount="3", description="x"
+        )
     assert "workorder" in exc.value.message_dict
     assert not TravelClaim.objects.exists()
 
@@ -143,8 +172,9 @@ def test_claim_bad_input_is_refused_with_field_errors_and_nothing_stored(field_e
 # --- approval chain and lock -------------------------------------------------------------------------------------
 
 
-def test_approval_chain_enforces_authority_levels_and_locks(month_fixture, service_admin, dept_manager,
-                                                            general_manager, field_engineer, last_month):  # fmt: skip
+def test_approval_chain_enforces_authority_levels_and_locks(
+    month_fixture, service_admin, dept_manager, general_manager, field_engineer, last_month
+):
     with pytest.raises(PermissionDenied):
         services.paymonth_prepare(month=last_month, actor=field_engineer)
     pm = services.paymonth_prepare(month=last_month, actor=service_admin)
@@ -171,8 +201,9 @@ def test_approval_chain_enforces_authority_levels_and_locks(month_fixture, servi
             call()
 
 
-def test_return_sends_back_and_a_stale_version_is_refused(month_fixture, service_admin, dept_manager,
-                                                          general_manager, last_month):  # fmt: skip
+def test_return_sends_back_and_a_stale_version_is_refused(
+    month_fixture, service_admin, dept_manager, general_manager, last_month
+):
     from weibao.core.exceptions import StaleEdit
 
     pm = services.paymonth_prepare(month=last_month, actor=service_admin)
@@ -191,8 +222,9 @@ def test_return_sends_back_and_a_stale_version_is_refused(month_fixture, service
     assert pm.events.last().kind == "recomputed"
 
 
-def test_approving_a_month_that_has_not_ended_is_refused(rule, service_admin, dept_manager, general_manager,
-                                                         this_month):  # fmt: skip
+def test_approving_a_month_that_has_not_ended_is_refused(
+    rule, service_admin, dept_manager, general_manager, this_month
+):
     pm = services.paymonth_prepare(month=this_month, actor=service_admin)
     pm = services.paymonth_review(pay_month=pm, actor=dept_manager)
     with pytest.raises(TransitionNotAllowed):
@@ -214,29 +246,41 @@ def test_no_rule_refuses_preparation_with_a_field_error(service_admin, last_mont
     assert "month" in exc.value.message_dict
 
 
-def test_a_new_rule_cannot_start_inside_a_locked_month(month_fixture, service_admin, dept_manager, general_manager,
-                                                       last_month, admin_user):  # fmt: skip
+def test_a_new_rule_cannot_start_inside_a_locked_month(
+    month_fixture, service_admin, dept_manager, general_manager, last_month, admin_user
+):
     pm = services.paymonth_prepare(month=last_month, actor=service_admin)
     pm = services.paymonth_review(pay_month=pm, actor=dept_manager)
     services.paymonth_approve(pay_month=pm, actor=general_manager)
     amounts = dict.fromkeys(services.RULE_AMOUNTS, "1")
     with pytest.raises(ValidationError) as exc:
-        services.payrule_create(actor=admin_user, valid_from=last_month + dt.timedelta(days=10), forfeit_threshold=2,
-                                standard_days="21.75", **amounts)  # fmt: skip
+        services.payrule_create(
+            actor=admin_user,
+            valid_from=last_month + dt.timedelta(days=10),
+            forfeit_threshold=2,
+            standard_days="21.75",
+            **amounts,
+        )
     assert "valid_from" in exc.value.message_dict
-    rule = services.payrule_create(actor=admin_user, valid_from=last_month + dt.timedelta(days=40),
-                                   forfeit_threshold=2, standard_days="21.75", **amounts)  # fmt: skip
+    rule = services.payrule_create(
+        actor=admin_user,
+        valid_from=last_month + dt.timedelta(days=40),
+        forfeit_threshold=2,
+        standard_days="21.75",
+        **amounts,
+    )
     assert rule.service_allowance == D("1.00")
 
 
-def test_form_completed_after_the_lock_is_next_months_adjustment(rule, service_admin, dept_manager, general_manager,
-                                                                 make_visit, field_engineer, last_month,
-                                                                 this_month):  # fmt: skip
+def test_form_completed_after_the_lock_is_next_months_adjustment(
+    rule, service_admin, dept_manager, general_manager, make_visit, field_engineer, last_month, this_month
+):
     wo = make_visit(field_engineer, local(last_month + dt.timedelta(days=3)), complete=False)
     pm = services.paymonth_prepare(month=last_month, actor=service_admin)
     assert pm.statements.get(engineer=field_engineer).not_counted == 1
-    services.paymonth_approve(pay_month=services.paymonth_review(pay_month=pm, actor=dept_manager),
-                              actor=general_manager)  # fmt: skip
+    services.paymonth_approve(
+        pay_month=services.paymonth_review(pay_month=pm, actor=dept_manager), actor=general_manager
+    )
     make_visit(field_engineer, timezone.now(), workorder=wo)  # the corrected revision, complete, after the lock
     current = services.paymonth_prepare(month=this_month, actor=service_admin)
     st = current.statements.get(engineer=field_engineer)
@@ -247,8 +291,7 @@ def test_form_completed_after_the_lock_is_next_months_adjustment(rule, service_a
     assert PayMonth.objects.get(month=last_month).statements.get(engineer=field_engineer).services == 0
 
 
-def test_correction_of_a_counted_form_does_not_count_twice(rule, service_admin, make_visit, field_engineer,
-                                                           last_month):  # fmt: skip
+def test_correction_of_a_counted_form_does_not_count_twice(rule, service_admin, make_visit, field_engineer, last_month):
     day = local(last_month + dt.timedelta(days=3))
     wo = make_visit(field_engineer, day)
     make_visit(field_engineer, day + dt.timedelta(hours=2), workorder=wo)  # a corrected revision, same visit
@@ -268,13 +311,27 @@ def test_real_onsite_flow_counts(rule, service_admin, manager, field_engineer, s
     wo_services.workorder_dispatch(workorder=wo, actor=manager, engineer=field_engineer)
     wo_services.workorder_arrive(workorder=wo, actor=field_engineer)
     wo.refresh_from_db()
-    form = {"symptom": "断网", "inspection": "检查交换机", "cause": "system", "work_done": "更换模块", "solved": True,
-            "customer_contact_name": "王主任", "customer_contact_phone": "13800000000", "engineer_name": "张工",
-            "engineer_phone": "13900000000", "satisfaction": 5}  # fmt: skip
+    form = {
+        "symptom": "断网",
+        "inspection": "检查交换机",
+        "cause": "system",
+        "work_done": "更换模块",
+        "solved": True,
+        "customer_contact_name": "王主任",
+        "customer_contact_phone": "13800000000",
+        "engineer_name": "张工",
+        "engineer_phone": "13900000000",
+        "satisfaction": 5,
+    }
     onsite.service_form_save(workorder=wo, actor=field_engineer, data=form)
     wo.refresh_from_db()
-    onsite.service_form_sign(workorder=wo, actor=field_engineer, customer_name="王主任",
-                             customer_signature=signature_png(), engineer_signature=signature_png())  # fmt: skip
+    onsite.service_form_sign(
+        workorder=wo,
+        actor=field_engineer,
+        customer_name="王主任",
+        customer_signature=signature_png(),
+        engineer_signature=signature_png(),
+    )
     assert wo.service_forms.get().complete
     pm = services.paymonth_prepare(month=this_month, actor=service_admin)
     st = pm.statements.get(engineer=field_engineer)

@@ -74,15 +74,26 @@ def test_customer_and_vendor_see_none(request, client, api_as, prepared, month_f
     user = request.getfixturevalue(who)
     st = prepared.statements.first()
     client.force_login(user)
-    for url in (reverse("payroll:months"), _url("payroll:month", prepared), _url("payroll:export", prepared),
-                reverse("payroll:statement", args=[st.pk]), reverse("payroll:mine"), reverse("payroll:kpi"),
-                reverse("payroll:travel"), reverse("payroll:approvals")):  # fmt: skip
+    for url in (
+        reverse("payroll:months"),
+        _url("payroll:month", prepared),
+        _url("payroll:export", prepared),
+        reverse("payroll:statement", args=[st.pk]),
+        reverse("payroll:mine"),
+        reverse("payroll:kpi"),
+        reverse("payroll:travel"),
+        reverse("payroll:approvals"),
+    ):
         assert client.get(url).status_code in (403, 404), url
     for url in (reverse("payroll:months"), _url("payroll:month", prepared), reverse("payroll:statement", args=[st.pk])):
         assert_scoped(url, client)
     api = api_as(user)
-    for url in ("/api/pay/months", f"/api/pay/statements/{st.pk}", "/api/pay/statements/mine",
-                f"/api/pay/months/{prepared.month.year}/{prepared.month.month}"):  # fmt: skip
+    for url in (
+        "/api/pay/months",
+        f"/api/pay/statements/{st.pk}",
+        "/api/pay/statements/mine",
+        f"/api/pay/months/{prepared.month.year}/{prepared.month.month}",
+    ):
         assert_scoped(url, api)
 
 
@@ -133,8 +144,9 @@ def test_locked_month_cannot_be_edited_via_ui_or_api(client, api_as, locked, ser
     assert client.post(_url("payroll:step", locked, "prepare"), {}).status_code == 409
     assert client.post(reverse("payroll:months"), {"month": f"{locked.month:%Y-%m}"}).status_code == 409
     api = api_as(service_admin)
-    response = api.put(f"/api/pay/statements/{st.pk}/attendance", {"attendance_days": "20"},
-                       content_type="application/json")  # fmt: skip
+    response = api.put(
+        f"/api/pay/statements/{st.pk}/attendance", {"attendance_days": "20"}, content_type="application/json"
+    )
     assert response.status_code == 409
     response = api.post("/api/pay/months", {"month": f"{locked.month:%Y-%m}"}, content_type="application/json")
     assert response.status_code == 409
@@ -149,17 +161,29 @@ def test_prepare_through_the_api_and_bad_input(api_as, month_fixture, service_ad
     response = api.post("/api/pay/months", {"month": f"{last_month:%Y-%m}"}, content_type="application/json")
     assert response.status_code == 201
     assert sum(D(r["total"]) for r in response.json()["team"]) == D("1419.90")
-    assert api_as(make_user("field_engineer")).post("/api/pay/months", {"month": f"{last_month:%Y-%m}"},
-                                       content_type="application/json").status_code in (403, 404)  # fmt: skip
+    assert api_as(make_user("field_engineer")).post(
+        "/api/pay/months", {"month": f"{last_month:%Y-%m}"}, content_type="application/json"
+    ).status_code in (403, 404)
 
 
 def test_rules_page_and_api(client, api_as, admin_user, rule):
     client.force_login(admin_user)
-    response = client.post(reverse("payroll:rules"), {
-        "valid_from": "2030-01-01", "service_allowance": "35", "monthly_bonus": "600", "complaint_fine": "120",
-        "forfeit_threshold": "2", "non_dedicated_visit_fee": "90", "base_salary": "4200",
-        "probation_base_salary": "3400", "seniority_per_year": "60", "standard_days": "21.75", "note": "2030 调整",
-    })  # fmt: skip
+    response = client.post(
+        reverse("payroll:rules"),
+        {
+            "valid_from": "2030-01-01",
+            "service_allowance": "35",
+            "monthly_bonus": "600",
+            "complaint_fine": "120",
+            "forfeit_threshold": "2",
+            "non_dedicated_visit_fee": "90",
+            "base_salary": "4200",
+            "probation_base_salary": "3400",
+            "seniority_per_year": "60",
+            "standard_days": "21.75",
+            "note": "2030 调整",
+        },
+    )
     assert response.status_code == 302
     bad = client.post(reverse("payroll:rules"), {"valid_from": "2030-01-01", "service_allowance": "-1"})
     assert bad.status_code == 422
@@ -171,11 +195,17 @@ def test_engineer_claims_from_the_phone_and_manager_answers(client, api_as, make
     wo = make_visit(field_engineer, timezone.now() - dt.timedelta(days=1))
     client.force_login(field_engineer)
     trip = (timezone.localtime() - dt.timedelta(hours=2)).strftime("%Y-%m-%dT%H:%M")
-    response = client.post(reverse("payroll:travel"), {
-        "claim-workorder": wo.pk, "claim-kind": "taxi", "claim-trip_at": trip, "claim-amount": "45.00",
-        "claim-description": "公司→机房",
-        "claim-receipt": SimpleUploadedFile("r.png", _png(), content_type="image/png"),
-    })  # fmt: skip
+    response = client.post(
+        reverse("payroll:travel"),
+        {
+            "claim-workorder": wo.pk,
+            "claim-kind": "taxi",
+            "claim-trip_at": trip,
+            "claim-amount": "45.00",
+            "claim-description": "公司→机房",
+            "claim-receipt": SimpleUploadedFile("r.png", _png(), content_type="image/png"),
+        },
+    )
     assert response.status_code == 302
     claim = TravelClaim.objects.get()
     assert claim.status == "refused"
@@ -195,20 +225,32 @@ def test_engineer_claims_from_the_phone_and_manager_answers(client, api_as, make
     assert (approval.status, approval.answered_by) == ("approved", dept_manager)
     # API: the engineer's claim after the approval is accepted.
     api = api_as(field_engineer)
-    response = api.post("/api/pay/travel/claims", {"workorder_id": wo.pk, "kind": "taxi",
-                                                   "trip_at": timezone.now().isoformat(), "amount": "45.00",
-                                                   "description": "机房→公司"})  # fmt: skip
+    response = api.post(
+        "/api/pay/travel/claims",
+        {
+            "workorder_id": wo.pk,
+            "kind": "taxi",
+            "trip_at": timezone.now().isoformat(),
+            "amount": "45.00",
+            "description": "机房→公司",
+        },
+    )
     assert response.status_code == 201, response.content
     assert response.json()["status"] == "accepted"
-    response = api.post("/api/pay/travel/claims", {"workorder_id": wo.pk, "kind": "taxi", "trip_at": "x",
-                                                   "amount": "1", "description": "x"})  # fmt: skip
+    response = api.post(
+        "/api/pay/travel/claims",
+        {"workorder_id": wo.pk, "kind": "taxi", "trip_at": "x", "amount": "1", "description": "x"},
+    )
     assert response.status_code == 422
 
 
 def test_claim_for_someone_elses_order_is_404(api_as, make_visit, field_engineer, make_user):
     other = make_visit(make_user("field_engineer"), timezone.now())
-    response = api_as(field_engineer).post("/api/pay/travel/approvals", {"workorder_id": other.pk, "kind": "taxi",
-                                                                         "reason": "x"}, content_type="application/json")  # fmt: skip
+    response = api_as(field_engineer).post(
+        "/api/pay/travel/approvals",
+        {"workorder_id": other.pk, "kind": "taxi", "reason": "x"},
+        content_type="application/json",
+    )
     assert response.status_code == 404
 
 

@@ -19,8 +19,15 @@ pytestmark = pytest.mark.django_db
 
 def test_plan_needs_steps_and_contacts_and_stores_nothing_otherwise(manager, subsystem_a):
     with pytest.raises(ValidationError) as exc:
-        services.emergency_plan_create(actor=manager, subsystem=subsystem_a, title="x", scope="y", triggers="z",
-                                       contacts=[{"name": "张工", "phone": "abc"}], steps=[{"text": " "}])  # fmt: skip
+        services.emergency_plan_create(
+            actor=manager,
+            subsystem=subsystem_a,
+            title="x",
+            scope="y",
+            triggers="z",
+            contacts=[{"name": "张工", "phone": "abc"}],
+            steps=[{"text": " "}],
+        )
     assert {"steps", "contacts.0.phone"} <= set(exc.value.message_dict)
     assert not EmergencyPlan.objects.exists()
     assert not EmergencyStep.objects.exists()
@@ -28,20 +35,29 @@ def test_plan_needs_steps_and_contacts_and_stores_nothing_otherwise(manager, sub
 
 def test_revision_approval_supersedes_the_previous(emergency_plan, manager):
     assert emergency_plan.status == PlanStatus.APPROVED
-    new = services.emergency_plan_revise(plan=emergency_plan, actor=manager, title="核心网络中断应急预案 v2",
-                                         scope="全院", triggers="断网", contacts=CONTACTS, steps=STEPS[:2])  # fmt: skip
+    new = services.emergency_plan_revise(
+        plan=emergency_plan,
+        actor=manager,
+        title="核心网络中断应急预案 v2",
+        scope="全院",
+        triggers="断网",
+        contacts=CONTACTS,
+        steps=STEPS[:2],
+    )
     assert new.revision == 2
     with pytest.raises(TransitionNotAllowed):  # a draft is pending: no third revision yet
-        services.emergency_plan_revise(plan=new, actor=manager, title="v3", scope="a", triggers="b",
-                                       contacts=CONTACTS, steps=STEPS)  # fmt: skip
+        services.emergency_plan_revise(
+            plan=new, actor=manager, title="v3", scope="a", triggers="b", contacts=CONTACTS, steps=STEPS
+        )
     services.emergency_plan_approve(plan=new, actor=manager, expected_version=new.version)
     emergency_plan.refresh_from_db()
     assert emergency_plan.status == PlanStatus.SUPERSEDED
     assert EmergencyPlan.objects.filter(status=PlanStatus.APPROVED).get() == new
 
 
-def test_a_class_order_shows_the_plan_and_ticking_appends_one_event(emergency_plan, a_order, duty_engineer,
-                                                                     customer_a_user):  # fmt: skip
+def test_a_class_order_shows_the_plan_and_ticking_appends_one_event(
+    emergency_plan, a_order, duty_engineer, customer_a_user
+):
     from weibao.workorders.choices import EventKind
     from weibao.workorders.selectors import events_visible_to
 
@@ -73,8 +89,13 @@ def test_drill_is_recorded_with_participants(emergency_plan, manager):
     with pytest.raises(ValidationError) as exc:
         services.drill_record(plan=emergency_plan, actor=manager, held_on=None, participants="")
     assert {"held_on", "participants"} <= set(exc.value.message_dict)
-    drill = services.drill_record(plan=emergency_plan, actor=manager, held_on=dt.date(2026, 1, 10),
-                                  participants="张工、王主任", findings="切换耗时 8 分钟")  # fmt: skip
+    drill = services.drill_record(
+        plan=emergency_plan,
+        actor=manager,
+        held_on=dt.date(2026, 1, 10),
+        participants="张工、王主任",
+        findings="切换耗时 8 分钟",
+    )
     assert list(selectors.drills(emergency_plan)) == [drill]
 
 

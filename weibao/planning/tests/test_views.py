@@ -9,8 +9,9 @@ from weibao.workorders.choices import EventKind
 pytestmark = pytest.mark.django_db
 
 
-def test_a_class_order_shows_the_plan_and_a_tick_appends_a_timeline_event(client, emergency_plan, a_order,
-                                                                           duty_engineer):  # fmt: skip
+def test_a_class_order_shows_the_plan_and_a_tick_appends_a_timeline_event(
+    client, emergency_plan, a_order, duty_engineer
+):
     client.force_login(duty_engineer)
     page = client.get(f"/work-orders/{a_order.pk}/").content.decode()
     assert f"/planning/orders/{a_order.pk}/emergency/" in page
@@ -30,9 +31,19 @@ def test_emergency_plan_form_and_drill(client, manager, subsystem_a, customer_a)
     client.force_login(manager)
     assert "核心网络" in client.get(f"/planning/emergency/?customer={customer_a.code}").content.decode()
     url = f"/planning/emergency/systems/{subsystem_a.pk}/new/"
-    data = {"title": "预案", "scope": "全院", "triggers": "断网", "steps-TOTAL_FORMS": "1", "steps-INITIAL_FORMS": "0",
-            "steps-0-text": "", "contacts-TOTAL_FORMS": "1", "contacts-INITIAL_FORMS": "0", "contacts-0-side": "ours",
-            "contacts-0-name": "张工", "contacts-0-phone": "电话"}  # fmt: skip
+    data = {
+        "title": "预案",
+        "scope": "全院",
+        "triggers": "断网",
+        "steps-TOTAL_FORMS": "1",
+        "steps-INITIAL_FORMS": "0",
+        "steps-0-text": "",
+        "contacts-TOTAL_FORMS": "1",
+        "contacts-INITIAL_FORMS": "0",
+        "contacts-0-side": "ours",
+        "contacts-0-name": "张工",
+        "contacts-0-phone": "电话",
+    }
     bad = client.post(url, data)
     assert bad.status_code == 422
     assert not EmergencyPlan.objects.exists()
@@ -45,8 +56,9 @@ def test_emergency_plan_form_and_drill(client, manager, subsystem_a, customer_a)
     assert "张工" in client.get(f"/planning/emergency/{plan.pk}/").content.decode()
 
 
-def test_training_pages_attendance_and_phone_sign_in(client, manager, training, session, customer_a, customer_b,
-                                                     customer_a_user, contract_a):  # fmt: skip
+def test_training_pages_attendance_and_phone_sign_in(
+    client, manager, training, session, customer_a, customer_b, customer_a_user, contract_a
+):
     from weibao.customers.models import Contact
 
     theirs = Contact.objects.create(customer=customer_b, organisation=customer_b.organisation, name="赵工")
@@ -70,12 +82,17 @@ def test_training_pages_attendance_and_phone_sign_in(client, manager, training, 
 def test_other_organisations_get_404(client, request, emergency_plan, a_order, training, session, who):
     client.force_login(request.getfixturevalue(who))
     step = emergency_plan.steps.first()
-    urls = [f"/planning/emergency/{emergency_plan.pk}/", f"/planning/training/{training.pk}/",
-            f"/planning/orders/{a_order.pk}/emergency/"]  # fmt: skip
+    urls = [
+        f"/planning/emergency/{emergency_plan.pk}/",
+        f"/planning/training/{training.pk}/",
+        f"/planning/orders/{a_order.pk}/emergency/",
+    ]
     for url in urls:
         assert client.get(url).status_code in ((404,) if who == "customer_b_user" else (403, 404)), url
-    posts = [f"/planning/training/sessions/{session.pk}/sign-in/",
-             f"/planning/orders/{a_order.pk}/emergency/steps/{step.pk}/tick/"]  # fmt: skip
+    posts = [
+        f"/planning/training/sessions/{session.pk}/sign-in/",
+        f"/planning/orders/{a_order.pk}/emergency/steps/{step.pk}/tick/",
+    ]
     for url in posts:
         assert client.post(url).status_code in ((404,) if who == "customer_b_user" else (403, 404)), url
     listed = client.get("/planning/emergency/")
@@ -83,23 +100,38 @@ def test_other_organisations_get_404(client, request, emergency_plan, a_order, t
 
 
 @pytest.mark.parametrize("who", ["customer_b_user", "vendor_user"])
-def test_every_object_url_is_404_for_other_organisations(client, request, emergency_plan, a_order, training, session,
-                                                         subsystem_a, contract_a, manager, assert_scoped, who):  # fmt: skip
+def test_every_object_url_is_404_for_other_organisations(
+    client, request, emergency_plan, a_order, training, session, subsystem_a, contract_a, manager, assert_scoped, who
+):
     from django.core.files.uploadedfile import SimpleUploadedFile
 
     from weibao.planning import services
 
-    material = services.material_add(plan=training, actor=manager, title="讲义",
-                                     upload=SimpleUploadedFile("slides.pdf", b"%PDF-1.4 test", "application/pdf"))  # fmt: skip
+    material = services.material_add(
+        plan=training,
+        actor=manager,
+        title="讲义",
+        upload=SimpleUploadedFile("slides.pdf", b"%PDF-1.4 test", "application/pdf"),
+    )
     step = emergency_plan.steps.first()
     client.force_login(request.getfixturevalue(who))
-    for url in (f"/planning/emergency/{emergency_plan.pk}/", f"/planning/emergency/{emergency_plan.pk}/revise/",
-                f"/planning/emergency/systems/{subsystem_a.pk}/new/", f"/planning/orders/{a_order.pk}/emergency/",
-                f"/planning/training/{training.pk}/", f"/planning/training/contracts/{contract_a.pk}/new/",
-                f"/planning/training/materials/{material.pk}/"):  # fmt: skip
+    for url in (
+        f"/planning/emergency/{emergency_plan.pk}/",
+        f"/planning/emergency/{emergency_plan.pk}/revise/",
+        f"/planning/emergency/systems/{subsystem_a.pk}/new/",
+        f"/planning/orders/{a_order.pk}/emergency/",
+        f"/planning/training/{training.pk}/",
+        f"/planning/training/contracts/{contract_a.pk}/new/",
+        f"/planning/training/materials/{material.pk}/",
+    ):
         assert_scoped(url, client)
-    for url in (f"/planning/emergency/{emergency_plan.pk}/approve/", f"/planning/emergency/{emergency_plan.pk}/drills/",
-                f"/planning/orders/{a_order.pk}/emergency/steps/{step.pk}/tick/",
-                f"/planning/training/{training.pk}/sessions/", f"/planning/training/{training.pk}/attendance/",
-                f"/planning/training/{training.pk}/materials/", f"/planning/training/sessions/{session.pk}/sign-in/"):  # fmt: skip
+    for url in (
+        f"/planning/emergency/{emergency_plan.pk}/approve/",
+        f"/planning/emergency/{emergency_plan.pk}/drills/",
+        f"/planning/orders/{a_order.pk}/emergency/steps/{step.pk}/tick/",
+        f"/planning/training/{training.pk}/sessions/",
+        f"/planning/training/{training.pk}/attendance/",
+        f"/planning/training/{training.pk}/materials/",
+        f"/planning/training/sessions/{session.pk}/sign-in/",
+    ):
         assert_scoped(url, client, method="post", data={})

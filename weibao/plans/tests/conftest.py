@@ -51,8 +51,13 @@ def submitted_plan(order_a, duty_engineer):
     from weibao.plans import services
 
     plan = services.plan_create(
-        workorder=order_a, actor=duty_engineer, cause="核心交换机电源模块老化", cause_confirmed_by="甲方 王工",
-        actions="更换电源模块并调整冗余配置", risks="更换期间网络中断约 10 分钟", internal_note="内部：备件库存仅剩一个",
+        workorder=order_a,
+        actor=duty_engineer,
+        cause="核心交换机电源模块老化",
+        cause_confirmed_by="甲方 王工",
+        actions="更换电源模块并调整冗余配置",
+        risks="更换期间网络中断约 10 分钟",
+        internal_note="内部：备件库存仅剩一个",
         milestones=[{"title": "更换电源模块", "due_on": timezone.localdate() + datetime.timedelta(days=3)}],
-    )  # fmt: skip
+    )
     return services.plan_submit(plan=plan, actor=duty_engineer)

@@ -66,10 +66,18 @@ def test_the_endpoints_are_in_the_openapi_schema(client, admin_user):
 def test_a_plan_from_draft_to_approval(api_as, order_a, duty_engineer, customer_a_user):
     engineer = api_as(duty_engineer)
     day = (timezone.localdate() + datetime.timedelta(days=4)).isoformat()
-    created = send(engineer, "post", f"{BASE}/work-orders/{order_a.pk}/plans", {
-        "expected_version": order_a.version, "cause": "电源老化", "actions": "更换电源", "internal_note": "内部备注",
-        "milestones": [{"title": "更换", "due_on": day}],
-    })  # fmt: skip
+    created = send(
+        engineer,
+        "post",
+        f"{BASE}/work-orders/{order_a.pk}/plans",
+        {
+            "expected_version": order_a.version,
+            "cause": "电源老化",
+            "actions": "更换电源",
+            "internal_note": "内部备注",
+            "milestones": [{"title": "更换", "due_on": day}],
+        },
+    )
     assert created.status_code == 201, created.content
     plan = created.json()
     assert plan["status"] == "draft"
@@ -85,8 +93,12 @@ def test_a_plan_from_draft_to_approval(api_as, order_a, duty_engineer, customer_
     assert seen["actions"] == "更换电源"
     no_reason = send(customer, "post", f"{BASE}/{plan['id']}/answer", {"decision": "reject"})
     assert no_reason.status_code == 422
-    ok = send(customer, "post", f"{BASE}/{plan['id']}/answer",
-              {"decision": "approve", "expected_version": submitted.json()["version"]})  # fmt: skip
+    ok = send(
+        customer,
+        "post",
+        f"{BASE}/{plan['id']}/answer",
+        {"decision": "approve", "expected_version": submitted.json()["version"]},
+    )
     assert ok.json()["status"] == "approved"
     again = send(customer, "post", f"{BASE}/{plan['id']}/answer", {"decision": "reject", "reason": "不"})
     assert again.status_code == 409
@@ -101,9 +113,15 @@ def test_bad_plan_input_gets_field_errors(api_as, order_a, duty_engineer):
     assert empty.status_code == 422
     assert "actions" in empty.content.decode()
     before = (timezone.localtime(order_a.reported_at).date() - datetime.timedelta(days=1)).isoformat()
-    bad = send(engineer, "post", f"{BASE}/work-orders/{order_a.pk}/plans", {
-        "actions": "更换", "milestones": [{"title": "到货", "due_on": before}, {"title": "更换"}],
-    })  # fmt: skip
+    bad = send(
+        engineer,
+        "post",
+        f"{BASE}/work-orders/{order_a.pk}/plans",
+        {
+            "actions": "更换",
+            "milestones": [{"title": "到货", "due_on": before}, {"title": "更换"}],
+        },
+    )
     assert bad.status_code == 422
     text = bad.content.decode()
     assert "milestones.0.due_on" in text
@@ -111,25 +129,30 @@ def test_bad_plan_input_gets_field_errors(api_as, order_a, duty_engineer):
     assert not order_a.solution_plans.exists()
 
 
-def test_other_customers_and_vendors_get_404(api_as, client, submitted_plan, order_a, contract_a, manager,
-                                            customer_b_user, vendor_user, assert_scoped):  # fmt: skip
+def test_other_customers_and_vendors_get_404(
+    api_as, client, submitted_plan, order_a, contract_a, manager, customer_b_user, vendor_user, assert_scoped
+):
     change = services.change_request_create(contract=contract_a, actor=manager, title="新增报表", description="x")
     review = services.review_add(workorder=order_a, actor=manager, notes="内部", customer_report="处理中")
     report = services.report_create(workorder=order_a, actor=manager, body="处理报告")
     milestone = submitted_plan.milestones.get()
     for user in (customer_b_user, vendor_user):
         outsider = api_as(user)
-        for url in (f"{BASE}/work-orders/{order_a.pk}/plans", f"{BASE}/{submitted_plan.pk}",
-                    f"{BASE}/change-requests/{change.pk}", f"{BASE}/work-orders/{order_a.pk}/reviews",
-                    f"{BASE}/work-orders/{order_a.pk}/reports", f"{BASE}/reports/{report.pk}/pdf"):  # fmt: skip
+        for url in (
+            f"{BASE}/work-orders/{order_a.pk}/plans",
+            f"{BASE}/{submitted_plan.pk}",
+            f"{BASE}/change-requests/{change.pk}",
+            f"{BASE}/work-orders/{order_a.pk}/reviews",
+            f"{BASE}/work-orders/{order_a.pk}/reports",
+            f"{BASE}/reports/{report.pk}/pdf",
+        ):
             assert outsider.get(url).status_code in (404, 403), url
         assert_scoped(f"{BASE}/{submitted_plan.pk}/answer", outsider, method="post", data={"decision": "approve"})
         assert_scoped(f"{BASE}/milestones/{milestone.pk}/done", outsider, method="post", data={})
         assert_scoped(f"{BASE}/{submitted_plan.pk}", outsider)
         assert outsider.get(f"{BASE}/change-requests").json() in ([], {"detail": "Permission denied."})
         client.force_login(user)
-        for url in (f"/plans/{submitted_plan.pk}/", f"/plans/changes/{change.pk}/",
-                    f"/plans/reports/{report.pk}.pdf"):  # fmt: skip
+        for url in (f"/plans/{submitted_plan.pk}/", f"/plans/changes/{change.pk}/", f"/plans/reports/{report.pk}.pdf"):
             assert client.get(url).status_code in (404, 403), url
         assert_scoped(f"/plans/{submitted_plan.pk}/", client)
     assert review.pk
@@ -137,19 +160,32 @@ def test_other_customers_and_vendors_get_404(api_as, client, submitted_plan, ord
 
 def test_change_requests_through_the_api(api_as, contract_a, contract_b, manager, customer_a_user):
     customer = api_as(customer_a_user)
-    other = send(customer, "post", f"{BASE}/change-requests", {"contract_id": contract_b.pk, "title": "x",
-                                                                "description": "y"})  # fmt: skip
+    other = send(
+        customer, "post", f"{BASE}/change-requests", {"contract_id": contract_b.pk, "title": "x", "description": "y"}
+    )
     assert other.status_code == 422  # another customer's contract does not exist for them
-    created = send(customer, "post", f"{BASE}/change-requests", {"contract_id": contract_a.pk,
-                                                                  "title": "月报导出", "description": "导出 Excel"})  # fmt: skip
+    created = send(
+        customer,
+        "post",
+        f"{BASE}/change-requests",
+        {"contract_id": contract_a.pk, "title": "月报导出", "description": "导出 Excel"},
+    )
     assert created.status_code == 201, created.content
     change_id = created.json()["id"]
     staff = api_as(manager)
     agreed_on = (timezone.localdate() - datetime.timedelta(days=1)).isoformat()
-    updated = send(staff, "put", f"{BASE}/change-requests/{change_id}", {
-        "plan": "下个迭代", "estimate_days": "1.5", "agreed_on": agreed_on, "internal_note": "毛利低",
-        "expected_version": created.json()["version"],
-    })  # fmt: skip
+    updated = send(
+        staff,
+        "put",
+        f"{BASE}/change-requests/{change_id}",
+        {
+            "plan": "下个迭代",
+            "estimate_days": "1.5",
+            "agreed_on": agreed_on,
+            "internal_note": "毛利低",
+            "expected_version": created.json()["version"],
+        },
+    )
     assert updated.status_code == 200, updated.content
     moved = send(staff, "post", f"{BASE}/change-requests/{change_id}/move", {"to": "agreed"})
     assert moved.json()["is_overdue"] is True
@@ -167,15 +203,23 @@ def test_legacy_queue_and_reviews(api_as, site_a, contract_a, duty_engineer, man
     from weibao.plans.tests.conftest import make_order
     from weibao.workorders.models import WorkOrder
 
-    wo = make_order(site=site_a, actor=duty_engineer, contract=contract_a,
-                    reported_at=timezone.now() - datetime.timedelta(days=30))  # fmt: skip
+    wo = make_order(
+        site=site_a, actor=duty_engineer, contract=contract_a, reported_at=timezone.now() - datetime.timedelta(days=30)
+    )
     WorkOrder.objects.filter(pk=wo.pk).update(resolution_due_at=timezone.now() - datetime.timedelta(days=20))
     wo.refresh_from_db()
     staff = api_as(manager)
-    review = send(staff, "post", f"{BASE}/work-orders/{wo.pk}/reviews", {
-        "notes": "内部：等厂商", "customer_report": "厂商正在分析", "expected_version": wo.version,
-        "next_review_on": timezone.localdate().isoformat(),
-    })  # fmt: skip
+    review = send(
+        staff,
+        "post",
+        f"{BASE}/work-orders/{wo.pk}/reviews",
+        {
+            "notes": "内部：等厂商",
+            "customer_report": "厂商正在分析",
+            "expected_version": wo.version,
+            "next_review_on": timezone.localdate().isoformat(),
+        },
+    )
     assert review.status_code == 201, review.content
     queue = staff.get(f"{BASE}/legacy-queue").json()
     assert queue[0]["id"] == wo.pk
@@ -201,8 +245,11 @@ def test_no_schema_name_is_shared_with_another_app():
 
     from weibao.plans import schemas as ours
 
-    names = {n for n, c in vars(ours).items() if inspect.isclass(c) and issubclass(c, NinjaSchema) and
-             c.__module__ == ours.__name__}  # fmt: skip
+    names = {
+        n
+        for n, c in vars(ours).items()
+        if inspect.isclass(c) and issubclass(c, NinjaSchema) and c.__module__ == ours.__name__
+    }
     from importlib import import_module
 
     for app in ("workorders", "onsite", "contracts", "assets", "customers", "accounts", "dispatch", "notifications"):
@@ -223,12 +270,17 @@ def test_lists_take_a_fixed_number_of_queries(api_as, contract_a, manager, djang
     assert len(rows) == 12
 
 
-def test_plan_versions_take_a_fixed_number_of_queries(api_as, order_a, duty_engineer, customer_a_user,
-                                                      django_assert_max_num_queries):  # fmt: skip
+def test_plan_versions_take_a_fixed_number_of_queries(
+    api_as, order_a, duty_engineer, customer_a_user, django_assert_max_num_queries
+):
     day = timezone.localdate() + datetime.timedelta(days=3)
     for _ in range(4):
-        plan = services.plan_create(workorder=order_a, actor=duty_engineer, actions="更换",
-                                    milestones=[{"title": "a", "due_on": day}, {"title": "b", "due_on": day}])  # fmt: skip
+        plan = services.plan_create(
+            workorder=order_a,
+            actor=duty_engineer,
+            actions="更换",
+            milestones=[{"title": "a", "due_on": day}, {"title": "b", "due_on": day}],
+        )
         plan = services.plan_submit(plan=plan, actor=duty_engineer)
         services.plan_answer(plan=plan, actor=customer_a_user, decision="changes", reason="再改")
     staff = api_as(duty_engineer)

@@ -10,9 +10,9 @@ from weibao.plans.choices import PlanStatus
 pytestmark = pytest.mark.browser
 
 
-def test_the_customer_approves_a_plan_on_a_phone_and_the_engineer_sees_it(chromium_browser, live_server, phone_page,
-                                                                         submitted_plan, order_a, customer_a_user,
-                                                                         duty_engineer):  # fmt: skip
+def test_the_customer_approves_a_plan_on_a_phone_and_the_engineer_sees_it(
+    chromium_browser, live_server, phone_page, submitted_plan, order_a, customer_a_user, duty_engineer
+):
     page = phone_page
     login(page, customer_a_user.username)
     page.goto(f"/work-orders/{order_a.pk}/")

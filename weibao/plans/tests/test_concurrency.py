@@ -23,8 +23,9 @@ ANSWERS = (EventKind.PLAN_APPROVED, EventKind.PLAN_REJECTED, EventKind.PLAN_CHAN
 
 def test_two_tabs_approving_at_once_record_one_approval(submitted_plan, order_a, customer_a_user):
     def approve(i: int) -> None:
-        services.plan_answer(plan=SolutionPlan.objects.get(pk=submitted_plan.pk), actor=customer_a_user,
-                             decision="approve")  # fmt: skip
+        services.plan_answer(
+            plan=SolutionPlan.objects.get(pk=submitted_plan.pk), actor=customer_a_user, decision="approve"
+        )
 
     assert run_threads(4, approve) == []
     assert WorkOrderEvent.objects.filter(workorder=order_a, kind=EventKind.PLAN_APPROVED).count() == 1
@@ -39,8 +40,9 @@ def test_the_portal_and_the_link_at_once_answer_once(submitted_plan, order_a, cu
             if i % 2:
                 services.plan_answer_by_link(token=token, decision="reject", name="王工", reason="不同意")
             else:
-                services.plan_answer(plan=SolutionPlan.objects.get(pk=submitted_plan.pk), actor=customer_a_user,
-                                     decision="approve")  # fmt: skip
+                services.plan_answer(
+                    plan=SolutionPlan.objects.get(pk=submitted_plan.pk), actor=customer_a_user, decision="approve"
+                )
         except (action_links.LinkError, TransitionNotAllowed) as exc:
             refused.append(type(exc).__name__)
 

@@ -55,8 +55,9 @@ def test_plan_clock_stops_on_submission_not_on_drafting(order_a, duty_engineer):
     assert WorkOrderEvent.objects.filter(workorder=order_a, kind=EventKind.PLAN_SUBMITTED).count() == 1
 
 
-def test_the_free_text_plan_action_makes_a_draft_and_leaves_the_clock_running(client, order_a, duty_engineer,
-                                                                              customer_a_user):  # fmt: skip
+def test_the_free_text_plan_action_makes_a_draft_and_leaves_the_clock_running(
+    client, order_a, duty_engineer, customer_a_user
+):
     # The order page's old "record solution plan" action (issue 12 point 6): no longer stops the plan clock without
     # the customer's answer — it drafts a plan; submitting that plan stops the clock.
     from weibao.workorders import services as wo_services
@@ -97,8 +98,9 @@ def test_rejection_restarts_the_plan_clock_with_the_reason(submitted_plan, order
     assert "reason" in err.value.message_dict
     assert plan_clock(order_a).stopped_at is not None  # nothing half-done
 
-    plan = services.plan_answer(plan=submitted_plan, actor=customer_a_user, decision="reject",
-                                reason="停机窗口不可接受，请改到周末")  # fmt: skip
+    plan = services.plan_answer(
+        plan=submitted_plan, actor=customer_a_user, decision="reject", reason="停机窗口不可接受，请改到周末"
+    )
 
     clock = plan_clock(order_a)
     order_a.refresh_from_db()
@@ -120,12 +122,18 @@ def test_rejection_restarts_the_plan_clock_with_the_reason(submitted_plan, order
         services.plan_answer(plan=plan, actor=customer_a_user, decision="approve")
 
 
-def test_a_new_version_after_changes_and_its_approval_makes_the_schedule_the_orders(submitted_plan, order_a,
-                                                                                   customer_a_user, duty_engineer):  # fmt: skip
+def test_a_new_version_after_changes_and_its_approval_makes_the_schedule_the_orders(
+    submitted_plan, order_a, customer_a_user, duty_engineer
+):
     services.plan_answer(plan=submitted_plan, actor=customer_a_user, decision="changes", reason="请补充回退方案")
     day = timezone.localdate() + datetime.timedelta(days=5)
-    v2 = services.plan_create(workorder=order_a, actor=duty_engineer, **PLAN, risks="回退：保留旧模块",
-                              milestones=[{"title": "到货", "due_on": day}, {"title": "更换", "due_on": day}])  # fmt: skip
+    v2 = services.plan_create(
+        workorder=order_a,
+        actor=duty_engineer,
+        **PLAN,
+        risks="回退：保留旧模块",
+        milestones=[{"title": "到货", "due_on": day}, {"title": "更换", "due_on": day}],
+    )
     assert v2.revision == 2
     with pytest.raises(TransitionNotAllowed):  # one open version at a time
         services.plan_create(workorder=order_a, actor=duty_engineer, **PLAN)
@@ -139,8 +147,9 @@ def test_a_new_version_after_changes_and_its_approval_makes_the_schedule_the_ord
     submitted_plan.refresh_from_db()
     assert submitted_plan.status == PlanStatus.SUPERSEDED
     assert list(Milestone.objects.filter(workorder=order_a, active=True).values_list("title", flat=True)) == [
-        "到货", "更换",
-    ]  # fmt: skip
+        "到货",
+        "更换",
+    ]
     assert plan_clock(order_a).stopped_at is not None  # approved: the clock stays stopped
     assert WorkOrderEvent.objects.filter(workorder=order_a, kind=EventKind.PLAN_APPROVED).count() == 1
 
@@ -170,14 +179,25 @@ def test_the_one_time_link_answers_once(submitted_plan, order_a, duty_engineer, 
 # --- the agreed schedule -------------------------------------------------------------------------------------------
 
 
-def test_a_c_milestone_missed_on_a_5x8_calendar_across_a_holiday_alerts_once(site_a, contract_a, duty_engineer,
-                                                                            manager, customer_a_user):  # fmt: skip
+def test_a_c_milestone_missed_on_a_5x8_calendar_across_a_holiday_alerts_once(
+    site_a, contract_a, duty_engineer, manager, customer_a_user
+):
     reported = datetime.datetime(2026, 9, 28, 10, 0, tzinfo=SHANGHAI)
-    wo = make_order(site=site_a, actor=duty_engineer, contract=contract_a, severity="C", reported_at=reported,
-                    assignee=duty_engineer)  # fmt: skip
+    wo = make_order(
+        site=site_a,
+        actor=duty_engineer,
+        contract=contract_a,
+        severity="C",
+        reported_at=reported,
+        assignee=duty_engineer,
+    )
     # Due on 2 October, inside the National Day holiday (1–7 October): due at the end of the next working day.
-    plan = services.plan_create(workorder=wo, actor=duty_engineer, **PLAN,
-                                milestones=[{"title": "更换核心交换机", "due_on": datetime.date(2026, 10, 2)}])  # fmt: skip
+    plan = services.plan_create(
+        workorder=wo,
+        actor=duty_engineer,
+        **PLAN,
+        milestones=[{"title": "更换核心交换机", "due_on": datetime.date(2026, 10, 2)}],
+    )
     milestone = plan.milestones.get()
     assert milestone.due_at == datetime.datetime(2026, 10, 8, 18, 0, tzinfo=SHANGHAI)
     services.plan_submit(plan=plan, actor=duty_engineer)
@@ -209,18 +229,28 @@ def test_a_reached_milestone_is_never_missed(submitted_plan, order_a, customer_a
 
 
 def test_bad_plans_are_refused_with_field_errors_and_nothing_stored(site_a, contract_a, duty_engineer):
-    wo = make_order(site=site_a, actor=duty_engineer, contract=contract_a, severity="C",
-                    reported_at=timezone.now() - datetime.timedelta(days=2))  # fmt: skip
+    wo = make_order(
+        site=site_a,
+        actor=duty_engineer,
+        contract=contract_a,
+        severity="C",
+        reported_at=timezone.now() - datetime.timedelta(days=2),
+    )
     reported_on = timezone.localtime(wo.reported_at).date()
     with pytest.raises(ValidationError) as err:
         services.plan_create(workorder=wo, actor=duty_engineer)
     assert "actions" in err.value.message_dict  # an empty plan
     with pytest.raises(ValidationError) as err:
-        services.plan_create(workorder=wo, actor=duty_engineer, **PLAN, milestones=[
-            {"title": "到货", "due_on": reported_on - datetime.timedelta(days=1)},
-            {"title": "更换", "due_on": None},
-            {"title": "", "due_on": ""},  # an empty spare row is ignored
-        ])  # fmt: skip
+        services.plan_create(
+            workorder=wo,
+            actor=duty_engineer,
+            **PLAN,
+            milestones=[
+                {"title": "到货", "due_on": reported_on - datetime.timedelta(days=1)},
+                {"title": "更换", "due_on": None},
+                {"title": "", "due_on": ""},  # an empty spare row is ignored
+            ],
+        )
     errors = err.value.message_dict
     assert set(errors) == {"milestones.0.due_on", "milestones.1.due_on"}
     assert str(reported_on) in errors["milestones.0.due_on"][0]
@@ -236,26 +266,49 @@ def test_bad_plans_are_refused_with_field_errors_and_nothing_stored(site_a, cont
 # --- D-class change requests ----------------------------------------------------------------------------------------
 
 
-def test_a_d_change_request_never_breaches_but_shows_overdue(site_a, contract_a, duty_engineer, manager,
-                                                             customer_a_user):  # fmt: skip
-    wo = make_order(site=site_a, actor=duty_engineer, contract=contract_a, severity="D",
-                    reported_at=timezone.now() - datetime.timedelta(days=60))  # fmt: skip
+def test_a_d_change_request_never_breaches_but_shows_overdue(
+    site_a, contract_a, duty_engineer, manager, customer_a_user
+):
+    wo = make_order(
+        site=site_a,
+        actor=duty_engineer,
+        contract=contract_a,
+        severity="D",
+        reported_at=timezone.now() - datetime.timedelta(days=60),
+    )
     assert not Clock.objects.filter(workorder=wo).exists()  # D has no clock
     with pytest.raises(ValidationError) as err:  # a customer proposes; the negotiation and our notes are ours
-        services.change_request_create(contract=contract_a, actor=customer_a_user, title="报表增加导出 Excel",
-                                       description="财务希望月报可导出", internal_note="客户不能写这个")  # fmt: skip
+        services.change_request_create(
+            contract=contract_a,
+            actor=customer_a_user,
+            title="报表增加导出 Excel",
+            description="财务希望月报可导出",
+            internal_note="客户不能写这个",
+        )
     assert "internal_note" in err.value.message_dict
-    change = services.change_request_create(contract=contract_a, actor=customer_a_user, title="报表增加导出 Excel",
-                                            description="财务希望月报可导出", workorder=wo, plan="客户写的计划")  # fmt: skip
+    change = services.change_request_create(
+        contract=contract_a,
+        actor=customer_a_user,
+        title="报表增加导出 Excel",
+        description="财务希望月报可导出",
+        workorder=wo,
+        plan="客户写的计划",
+    )
     assert change.plan == ""
     assert change.workorder == wo
     with pytest.raises(ValidationError) as err:
         services.change_request_move(change=change, actor=manager, to=ChangeStatus.AGREED)
     assert {"plan", "estimate_days", "agreed_on"} <= set(err.value.message_dict)
-    change = services.change_request_update(change=change, actor=manager, plan="二期迭代实现", estimate_days="2.5",
-                                            chargeable=True, quote_amount="3000.00",
-                                            agreed_on=timezone.localdate() - datetime.timedelta(days=10),
-                                            expected_version=change.version)  # fmt: skip
+    change = services.change_request_update(
+        change=change,
+        actor=manager,
+        plan="二期迭代实现",
+        estimate_days="2.5",
+        chargeable=True,
+        quote_amount="3000.00",
+        agreed_on=timezone.localdate() - datetime.timedelta(days=10),
+        expected_version=change.version,
+    )
     assert change.quote_amount == Decimal("3000.00")
     change = services.change_request_move(change=change, actor=manager, to=ChangeStatus.AGREED)
     assert change.is_overdue
@@ -277,8 +330,9 @@ def test_a_d_change_request_never_breaches_but_shows_overdue(site_a, contract_a,
 
 def test_bad_change_request_input(contract_a, manager):
     with pytest.raises(ValidationError) as err:
-        services.change_request_create(contract=contract_a, actor=manager, title="", description="x",
-                                       quote_amount="-1", estimate_days="abc")  # fmt: skip
+        services.change_request_create(
+            contract=contract_a, actor=manager, title="", description="x", quote_amount="-1", estimate_days="abc"
+        )
     assert {"title", "quote_amount", "estimate_days"} <= set(err.value.message_dict)
     assert not ChangeRequest.objects.exists()
 
@@ -342,8 +396,9 @@ def test_the_processing_report_is_a_kept_pdf_sent_to_the_customer(order_a, manag
     assert delivery.payload["attachments"][0]["content_type"] == "application/pdf"
 
 
-def test_after_a_reopen_the_engineer_is_prompted_for_a_new_plan(submitted_plan, order_a, customer_a_user,
-                                                                duty_engineer):  # fmt: skip
+def test_after_a_reopen_the_engineer_is_prompted_for_a_new_plan(
+    submitted_plan, order_a, customer_a_user, duty_engineer
+):
     from weibao.plans.selectors import plan_panel, plans_to_redo
     from weibao.workorders import services as wo_services
 

@@ -60,8 +60,9 @@ def test_the_customer_answers_in_the_portal(client, submitted_plan, customer_a_u
     client.force_login(customer_a_user)
     no_reason = client.post(reverse("plans:answer", args=[submitted_plan.pk]), {"decision": "reject"})
     assert no_reason.status_code == 422
-    done = client.post(reverse("plans:answer", args=[submitted_plan.pk]),
-                       {"decision": "approve", "version": submitted_plan.version})  # fmt: skip
+    done = client.post(
+        reverse("plans:answer", args=[submitted_plan.pk]), {"decision": "approve", "version": submitted_plan.version}
+    )
     assert done.status_code == 302
     submitted_plan.refresh_from_db()
     assert submitted_plan.status == PlanStatus.APPROVED
@@ -80,9 +81,16 @@ def test_the_one_time_link_page(client, submitted_plan, duty_engineer):
 
 
 def test_the_change_backlog_shows_overdue_dates(client, contract_a, manager, customer_a_user, customer_b_user):
-    change = services.change_request_create(contract=contract_a, actor=manager, title="月报导出 Excel", description="x",
-                                            plan="迭代", estimate_days="1", internal_note="毛利低",
-                                            agreed_on=timezone.localdate() - datetime.timedelta(days=3))  # fmt: skip
+    change = services.change_request_create(
+        contract=contract_a,
+        actor=manager,
+        title="月报导出 Excel",
+        description="x",
+        plan="迭代",
+        estimate_days="1",
+        internal_note="毛利低",
+        agreed_on=timezone.localdate() - datetime.timedelta(days=3),
+    )
     services.change_request_move(change=change, actor=manager, to="agreed")
     client.force_login(manager)
     page = client.get(reverse("plans:changes") + "?overdue=1").content.decode()
@@ -123,8 +131,9 @@ def test_the_processing_report_page(client, order_a, manager, customer_a_user):
     assert pdf.content.startswith(b"%PDF")
 
 
-def test_the_follow_up_page_lists_missed_milestones_and_plans_to_redo(client, submitted_plan, order_a, manager,
-                                                                      customer_a_user, duty_engineer):  # fmt: skip
+def test_the_follow_up_page_lists_missed_milestones_and_plans_to_redo(
+    client, submitted_plan, order_a, manager, customer_a_user, duty_engineer
+):
     from weibao.workorders import services as wo_services
 
     services.plan_answer(plan=submitted_plan, actor=customer_a_user, decision="approve")

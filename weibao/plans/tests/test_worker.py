@@ -53,8 +53,13 @@ print(json.dumps({
 def manage(env, *args) -> str:
     result = subprocess.run(  # noqa: S603 - our own manage.py with fixed arguments
         [sys.executable, str(ROOT / "manage.py"), *args],
-        cwd=ROOT, env=env, capture_output=True, text=True, timeout=240, check=False,
-    )  # fmt: skip
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=240,
+        check=False,
+    )
     assert result.returncode == 0, result.stderr[-3000:]
     return result.stdout
 

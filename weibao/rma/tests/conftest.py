@@ -36,8 +36,13 @@ def device_a(site_a, vendor):
     """A camera of customer A: out of OUR warranty (ended last year)."""
     from weibao.workorders.tests.factories import DeviceFactory
 
-    return DeviceFactory(site=site_a, vendor=vendor, model="DS-2CD3T46", serial_number="OLD-0001",
-                         warranty_end=timezone.localdate() - datetime.timedelta(days=365))  # fmt: skip
+    return DeviceFactory(
+        site=site_a,
+        vendor=vendor,
+        model="DS-2CD3T46",
+        serial_number="OLD-0001",
+        warranty_end=timezone.localdate() - datetime.timedelta(days=365),
+    )
 
 
 @pytest.fixture
@@ -71,9 +76,15 @@ def replacement_a(order_a, device_a, manager, field_engineer):
     wo.workorder_dispatch(workorder=order_a, actor=manager, engineer=field_engineer)
     wo.workorder_arrive(workorder=order_a, actor=field_engineer)
     order_a.refresh_from_db()
-    return onsite.replacement_record(workorder=order_a, actor=field_engineer, old_device=device_a,
-                                     new_serial="NEW-0002", new_model="DS-2CD3T47", signer_name="王主任",
-                                     signature=signature_png())  # fmt: skip
+    return onsite.replacement_record(
+        workorder=order_a,
+        actor=field_engineer,
+        old_device=device_a,
+        new_serial="NEW-0002",
+        new_model="DS-2CD3T47",
+        signer_name="王主任",
+        signature=signature_png(),
+    )
 
 
 @pytest.fixture
@@ -81,16 +92,18 @@ def paying_case(replacement_a, commercial):
     """A case from the replacement: out of the vendor's and our warranty — send back, the customer pays."""
     from weibao.rma import services
 
-    return services.rma_open(actor=commercial, source="replacement", replacement=replacement_a,
-                             fault="图像花屏，无法启动")  # fmt: skip
+    return services.rma_open(
+        actor=commercial, source="replacement", replacement=replacement_a, fault="图像花屏，无法启动"
+    )
 
 
 @pytest.fixture
 def approved_case(paying_case, commercial, customer_a_user):
     from weibao.rma import services
 
-    fee = services.rma_fee_quote(case=paying_case, actor=commercial, repair="800", shipping_out="25",
-                                 shipping_back="25")  # fmt: skip
+    fee = services.rma_fee_quote(
+        case=paying_case, actor=commercial, repair="800", shipping_out="25", shipping_back="25"
+    )
     services.rma_fee_answer(fee=fee, actor=customer_a_user, approve=True)
     paying_case.refresh_from_db()
     return paying_case
@@ -116,5 +129,13 @@ def camera_part(vendor):
 
     from weibao.spares.models import Part
 
-    return Part.objects.create(part_number="P-CAM-4MP", name="网络摄像机", model="DS-2CD3T46", tracking="serial",
-                               vendor=vendor, unit_cost=Decimal("800.00"), price=Decimal("1280.00"), unit="台")  # fmt: skip
+    return Part.objects.create(
+        part_number="P-CAM-4MP",
+        name="网络摄像机",
+        model="DS-2CD3T46",
+        tracking="serial",
+        vendor=vendor,
+        unit_cost=Decimal("800.00"),
+        price=Decimal("1280.00"),
+        unit="台",
+    )

@@ -34,10 +34,19 @@ def post(client, url, data=None):
 def test_endpoints_are_in_the_openapi_schema(client, admin_user):
     client.force_login(admin_user)
     paths = client.get("/api/openapi.json").json()["paths"]
-    for path in ("/cases", "/cases/{case_id}", "/cases/{case_id}/ship-out", "/cases/{case_id}/fee",
-                 "/cases/{case_id}/fees/{fee_id}/answer", "/cases/{case_id}/collect", "/escalations",
-                 "/escalations/{escalation_id}/solve", "/questions/{question_id}/answer",
-                 "/work-orders/{workorder_id}/escalate", "/agreements"):  # fmt: skip
+    for path in (
+        "/cases",
+        "/cases/{case_id}",
+        "/cases/{case_id}/ship-out",
+        "/cases/{case_id}/fee",
+        "/cases/{case_id}/fees/{fee_id}/answer",
+        "/cases/{case_id}/collect",
+        "/escalations",
+        "/escalations/{escalation_id}/solve",
+        "/questions/{question_id}/answer",
+        "/work-orders/{workorder_id}/escalate",
+        "/agreements",
+    ):
         assert BASE + path in paths, path
     ship = paths[BASE + "/cases/{case_id}/ship-out"]["post"]
     assert {"404", "409", "422"} <= set(ship["responses"])
@@ -48,22 +57,50 @@ def test_create_case_by_hand_and_bad_input(api_as, commercial, customer_a, custo
     r = post(api, f"{BASE}/cases", {"source": "manual", "fault": "", "customer_id": 999999, "vendor_id": vendor.pk})
     assert r.status_code == 422
     assert "customer_id" in r.json()["detail"]
-    r = post(api, f"{BASE}/cases", {"source": "manual", "fault": "无法开机", "customer_id": customer_a.pk,
-                                    "vendor_id": vendor.pk, "model": "DS-7608", "serial_number": "NVR-77",
-                                    "vendor_warranty_until": "2020-01-01"})  # fmt: skip
+    r = post(
+        api,
+        f"{BASE}/cases",
+        {
+            "source": "manual",
+            "fault": "无法开机",
+            "customer_id": customer_a.pk,
+            "vendor_id": vendor.pk,
+            "model": "DS-7608",
+            "serial_number": "NVR-77",
+            "vendor_warranty_until": "2020-01-01",
+        },
+    )
     assert r.status_code == 201, r.content
     body = r.json()
     assert (body["status"], body["route"], body["customer_pays"]) == ("registered", "send_back", True)
     assert body["vendor_warranty_until"] == "2020-01-01"
-    r = post(api, f"{BASE}/cases", {"source": "manual", "fault": "x", "customer_id": customer_a.pk,
-                                    "vendor_id": vendor.pk, "model": "DS-7608", "serial_number": "NVR-77"})  # fmt: skip
+    r = post(
+        api,
+        f"{BASE}/cases",
+        {
+            "source": "manual",
+            "fault": "x",
+            "customer_id": customer_a.pk,
+            "vendor_id": vendor.pk,
+            "model": "DS-7608",
+            "serial_number": "NVR-77",
+        },
+    )
     assert r.status_code == 422  # the same unit twice
 
 
-def test_customer_sees_its_case_but_not_our_costs_and_not_others(api_as, shipped_case, commercial, customer_a_user,
-                                                                  customer_b_user, vendor_user):  # fmt: skip
-    services.rma_ship_back(case=shipped_case, actor=commercial, outcome="repaired", report="换主板", carrier="sf",
-                           waybill="SF2222222222222", vendor_cost="300.00")  # fmt: skip
+def test_customer_sees_its_case_but_not_our_costs_and_not_others(
+    api_as, shipped_case, commercial, customer_a_user, customer_b_user, vendor_user
+):
+    services.rma_ship_back(
+        case=shipped_case,
+        actor=commercial,
+        outcome="repaired",
+        report="换主板",
+        carrier="sf",
+        waybill="SF2222222222222",
+        vendor_cost="300.00",
+    )
     staff = api_as(commercial).get(f"{BASE}/cases/{shipped_case.pk}").json()
     assert staff["vendor_cost"] == "300.00"
     mine = api_as(customer_a_user).get(f"{BASE}/cases/{shipped_case.pk}")
@@ -79,8 +116,9 @@ def test_customer_sees_its_case_but_not_our_costs_and_not_others(api_as, shipped
     assert vendor_view["paid_amount"] is None
 
 
-def test_vendor_sees_a_case_only_once_sent_and_only_its_own(api_as, paying_case, commercial, customer_a_user,
-                                                              vendor_user, other_vendor_user):  # fmt: skip
+def test_vendor_sees_a_case_only_once_sent_and_only_its_own(
+    api_as, paying_case, commercial, customer_a_user, vendor_user, other_vendor_user
+):
     url = f"{BASE}/cases/{paying_case.pk}"
     assert api_as(vendor_user).get(url).status_code == 404  # not sent yet
     fee = services.rma_fee_quote(case=paying_case, actor=commercial, repair="1", shipping_out="1", shipping_back="1")
@@ -103,8 +141,11 @@ def test_fee_gate_and_waybill_through_the_api(api_as, paying_case, commercial, c
     r = post(staff, f"{url}/fee", {"repair": "-5", "shipping_out": "20", "shipping_back": "x"})
     assert r.status_code == 422
     assert {"repair", "shipping_back"} <= set(r.json()["detail"])
-    r = post(staff, f"{url}/fee", {"repair": "800", "shipping_out": "20", "shipping_back": "20",
-                                   "expected_version": paying_case.version})  # fmt: skip
+    r = post(
+        staff,
+        f"{url}/fee",
+        {"repair": "800", "shipping_out": "20", "shipping_back": "20", "expected_version": paying_case.version},
+    )
     assert r.status_code == 201
     fee_id = r.json()["fee"]["id"]
     assert r.json()["fee"]["total"] == "949.20"
@@ -126,8 +167,9 @@ def test_fee_gate_and_waybill_through_the_api(api_as, paying_case, commercial, c
 
 def test_fee_link_through_the_api(api_as, client, paying_case, commercial):
     url = f"{BASE}/cases/{paying_case.pk}"
-    fee_id = post(api_as(commercial), f"{url}/fee", {"repair": "1", "shipping_out": "1",
-                                                     "shipping_back": "1"}).json()["fee"]["id"]  # fmt: skip
+    fee_id = post(api_as(commercial), f"{url}/fee", {"repair": "1", "shipping_out": "1", "shipping_back": "1"}).json()[
+        "fee"
+    ]["id"]
     r = post(api_as(commercial), f"{url}/fees/{fee_id}/link", {"channel": "sms", "sent_to": "13900000000"})
     assert r.status_code == 201
     link = r.json()["approve_url"]
@@ -148,7 +190,8 @@ def test_queue_with_vendor_over_30_days(api_as, shipped_case, commercial):
     api = api_as(commercial)
     assert api.get(f"{BASE}/cases?overdue=true").json() == []
     RmaCase.objects.filter(pk=shipped_case.pk).update(
-        sent_to_vendor_at=shipped_case.sent_to_vendor_at - datetime.timedelta(days=31))  # fmt: skip
+        sent_to_vendor_at=shipped_case.sent_to_vendor_at - datetime.timedelta(days=31)
+    )
     (row,) = api.get(f"{BASE}/cases?overdue=true").json()
     assert row["number"] == shipped_case.number
     assert row["days_with_vendor"] == 31
@@ -157,16 +200,24 @@ def test_queue_with_vendor_over_30_days(api_as, shipped_case, commercial):
 # --- escalations --------------------------------------------------------------------------------------------------
 
 
-def test_escalation_scoping_and_vendor_answers_in_the_portal(api_as, order_a, order_b, manager, vendor, vendor_user,
-                                                               other_vendor_user, customer_a_user):  # fmt: skip
+def test_escalation_scoping_and_vendor_answers_in_the_portal(
+    api_as, order_a, order_b, manager, vendor, vendor_user, other_vendor_user, customer_a_user
+):
     from weibao.workorders import services as wo
 
     wo.workorder_acknowledge(workorder=order_a, actor=manager)
     order_a.refresh_from_db()
     staff = api_as(manager)
-    r = post(staff, f"{BASE}/work-orders/{order_a.pk}/escalate", {"vendor_id": vendor.pk, "reason": "固件缺陷",
-                                                                  "vendor_case_number": "HK-1",
-                                                                  "expected_version": order_a.version})  # fmt: skip
+    r = post(
+        staff,
+        f"{BASE}/work-orders/{order_a.pk}/escalate",
+        {
+            "vendor_id": vendor.pk,
+            "reason": "固件缺陷",
+            "vendor_case_number": "HK-1",
+            "expected_version": order_a.version,
+        },
+    )
     assert r.status_code == 201, r.content
     esc_id = r.json()["id"]
     q = post(staff, f"{BASE}/escalations/{esc_id}/questions", {"question": "E102 是什么？"})
@@ -199,11 +250,23 @@ def test_escalation_scoping_and_vendor_answers_in_the_portal(api_as, order_a, or
 
 
 def test_agreement_api(api_as, commercial, vendor, customer_a_user):
-    r = post(api_as(commercial), f"{BASE}/agreements", {"vendor_id": vendor.pk, "name": "金牌", "response_hours": 4,
-                                                        "valid_from": "2026-01-01", "valid_until": "2025-01-01"})  # fmt: skip
+    r = post(
+        api_as(commercial),
+        f"{BASE}/agreements",
+        {
+            "vendor_id": vendor.pk,
+            "name": "金牌",
+            "response_hours": 4,
+            "valid_from": "2026-01-01",
+            "valid_until": "2025-01-01",
+        },
+    )
     assert r.status_code == 422
-    r = post(api_as(commercial), f"{BASE}/agreements", {"vendor_id": vendor.pk, "name": "金牌", "response_hours": 4,
-                                                        "valid_from": "2026-01-01"})  # fmt: skip
+    r = post(
+        api_as(commercial),
+        f"{BASE}/agreements",
+        {"vendor_id": vendor.pk, "name": "金牌", "response_hours": 4, "valid_from": "2026-01-01"},
+    )
     assert r.status_code == 201
     assert api_as(customer_a_user).get(f"{BASE}/agreements").status_code == 403
 

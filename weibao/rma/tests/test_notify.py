@@ -68,8 +68,9 @@ def test_with_vendor_over_30_days_reminds_commercial_and_the_manager_once(shippe
     assert Delivery.objects.filter(notice=Notice.RMA_WITH_VENDOR).count() == 2
 
 
-def test_overdue_vendor_answer_reminds_the_owner_and_the_manager_once(owned_order, manager, vendor, field_engineer,
-                                                                      vendor_user):  # fmt: skip
+def test_overdue_vendor_answer_reminds_the_owner_and_the_manager_once(
+    owned_order, manager, vendor, field_engineer, vendor_user
+):
     from weibao.rma.models import VendorEscalation
     from weibao.workorders import services as wo
 

@@ -45,15 +45,25 @@ FUTURE, PAST = TODAY + datetime.timedelta(days=100), TODAY - datetime.timedelta(
     ],
 )
 def test_warranty_decision_table(vendor_until, onsite, our_until, owned, human, route, vendor_free, pays):
-    d = services.decide(vendor_warranty_until=vendor_until, vendor_offers_onsite=onsite, our_warranty_until=our_until,
-                        customer_owned=owned, human_caused=human, on=TODAY)  # fmt: skip
+    d = services.decide(
+        vendor_warranty_until=vendor_until,
+        vendor_offers_onsite=onsite,
+        our_warranty_until=our_until,
+        customer_owned=owned,
+        human_caused=human,
+        on=TODAY,
+    )
     assert (d.route, d.vendor_repair_free, d.customer_pays) == (route, vendor_free, pays)
 
 
 def test_decision_uses_the_vendors_warranty_of_the_serial_not_ours(replacement_a, commercial, vendor):
     # Our warranty to the customer has ended (device_a), but the vendor's record of this serial runs a year more.
-    VendorWarranty.objects.create(vendor=vendor, serial_number="OLD-0001", starts_on=datetime.date(2024, 1, 1),
-                                  ends_on=timezone.localdate() + datetime.timedelta(days=365))  # fmt: skip
+    VendorWarranty.objects.create(
+        vendor=vendor,
+        serial_number="OLD-0001",
+        starts_on=datetime.date(2024, 1, 1),
+        ends_on=timezone.localdate() + datetime.timedelta(days=365),
+    )
     vendor.offers_onsite_service = True
     vendor.save()
     case = services.rma_open(actor=commercial, source="replacement", replacement=replacement_a, fault="花屏")
@@ -98,20 +108,29 @@ def test_faulty_unit_from_stock_leaves_the_store_and_comes_back_repaired(manager
         services.rma_open(actor=manager, source="stock", fault="坏")
     assert {"part_id", "from_warehouse_id"} <= set(exc.value.message_dict)
     with pytest.raises(ValidationError) as exc:  # a serial that is not on that shelf
-        services.rma_open(actor=manager, source="stock", part=camera_part, from_warehouse=store,
-                          serial_number="CAM-404", fault="坏")  # fmt: skip
+        services.rma_open(
+            actor=manager, source="stock", part=camera_part, from_warehouse=store, serial_number="CAM-404", fault="坏"
+        )
     assert "serial_number" in exc.value.message_dict
     assert not RmaCase.objects.exists()
-    case = services.rma_open(actor=manager, source="stock", part=camera_part, from_warehouse=store,
-                             serial_number="CAM-1", fault="无视频输出")  # fmt: skip
+    case = services.rma_open(
+        actor=manager, source="stock", part=camera_part, from_warehouse=store, serial_number="CAM-1", fault="无视频输出"
+    )
     assert case.customer_id is None
     assert case.customer_pays is False
     assert case.vendor_id == camera_part.vendor_id
     assert spares.available(store, camera_part) == 1  # the faulty unit is no longer on offer
     case = services.rma_send_back(case=case, actor=commercial)
     case = services.rma_ship_out(case=case, actor=commercial, carrier="sf", waybill="SF1111111111111")
-    case = services.rma_ship_back(case=case, actor=commercial, outcome="repaired", report="更换主板", carrier="sf",
-                                  waybill="SF2222222222222", vendor_cost="300.00")  # fmt: skip
+    case = services.rma_ship_back(
+        case=case,
+        actor=commercial,
+        outcome="repaired",
+        report="更换主板",
+        carrier="sf",
+        waybill="SF2222222222222",
+        vendor_cost="300.00",
+    )
     case = services.rma_receive(case=case, actor=commercial)
     with pytest.raises(ValidationError) as exc:
         services.rma_return(case=case, actor=commercial, to="customer")
@@ -125,8 +144,9 @@ def test_faulty_unit_from_stock_leaves_the_store_and_comes_back_repaired(manager
 
 def test_manual_case_bad_input_reports_every_field_and_stores_nothing(commercial, customer_a):
     with pytest.raises(ValidationError) as exc:
-        services.rma_open(actor=commercial, source="manual", customer=customer_a, fault="",
-                          vendor_warranty_until="2026-13-40")  # fmt: skip
+        services.rma_open(
+            actor=commercial, source="manual", customer=customer_a, fault="", vendor_warranty_until="2026-13-40"
+        )
     assert {"fault", "vendor_warranty_until"} <= set(exc.value.message_dict)
     assert not RmaCase.objects.exists()
     assert not RmaEvent.objects.exists()
@@ -134,21 +154,42 @@ def test_manual_case_bad_input_reports_every_field_and_stores_nothing(commercial
 
 def test_manual_case_with_another_customers_serial_is_refused(commercial, customer_a, device_b, vendor):
     with pytest.raises(ValidationError) as exc:
-        services.rma_open(actor=commercial, source="manual", customer=customer_a, vendor=vendor, model="X",
-                          serial_number=device_b.serial_number, fault="坏")  # fmt: skip
+        services.rma_open(
+            actor=commercial,
+            source="manual",
+            customer=customer_a,
+            vendor=vendor,
+            model="X",
+            serial_number=device_b.serial_number,
+            fault="坏",
+        )
     assert "serial_number" in exc.value.message_dict
 
 
 def test_manual_case_without_serial_is_refused(commercial, customer_a, vendor):
     with pytest.raises(ValidationError) as exc:
-        services.rma_open(actor=commercial, source="manual", customer=customer_a, vendor=vendor, model="X",
-                          serial_number="  ", fault="坏")  # fmt: skip
+        services.rma_open(
+            actor=commercial,
+            source="manual",
+            customer=customer_a,
+            vendor=vendor,
+            model="X",
+            serial_number="  ",
+            fault="坏",
+        )
     assert "serial_number" in exc.value.message_dict
 
 
 def test_a_unit_already_in_repair_cannot_be_registered_twice(commercial, customer_a, vendor):
-    kw = {"actor": commercial, "source": "manual", "customer": customer_a, "vendor": vendor, "model": "X",
-          "serial_number": "DUP-1", "fault": "坏"}  # fmt: skip
+    kw = {
+        "actor": commercial,
+        "source": "manual",
+        "customer": customer_a,
+        "vendor": vendor,
+        "model": "X",
+        "serial_number": "DUP-1",
+        "fault": "坏",
+    }
     services.rma_open(**kw)
     with pytest.raises(ValidationError):
         services.rma_open(**kw)
@@ -157,8 +198,15 @@ def test_a_unit_already_in_repair_cannot_be_registered_twice(commercial, custome
 def test_customers_and_vendors_cannot_register(customer_a_user, vendor_user, customer_a, vendor):
     for user in (customer_a_user, vendor_user):
         with pytest.raises(PermissionDenied):
-            services.rma_open(actor=user, source="manual", customer=customer_a, vendor=vendor, model="X",
-                              serial_number="Z", fault="坏")  # fmt: skip
+            services.rma_open(
+                actor=user,
+                source="manual",
+                customer=customer_a,
+                vendor=vendor,
+                model="X",
+                serial_number="Z",
+                fault="坏",
+            )
 
 
 # --- the fee approval gate ----------------------------------------------------------------------------------------
@@ -168,8 +216,9 @@ def test_shipping_out_is_refused_until_the_customer_approved_the_fee(paying_case
     with pytest.raises(TransitionNotAllowed) as exc:
         services.rma_ship_out(case=paying_case, actor=commercial, carrier="sf", waybill="SF1234567890123")
     assert "fee" in exc.value.message or "费用" in exc.value.message
-    fee = services.rma_fee_quote(case=paying_case, actor=commercial, repair="800.00", shipping_out="25",
-                                 shipping_back="25", tax_rate="0.06")  # fmt: skip
+    fee = services.rma_fee_quote(
+        case=paying_case, actor=commercial, repair="800.00", shipping_out="25", shipping_back="25", tax_rate="0.06"
+    )
     assert fee.total == Decimal("901.00")
     assert fee.shipping == Decimal("50.00")
     with pytest.raises(TransitionNotAllowed):
@@ -178,8 +227,9 @@ def test_shipping_out_is_refused_until_the_customer_approved_the_fee(paying_case
     with pytest.raises(TransitionNotAllowed):
         services.rma_ship_out(case=paying_case, actor=commercial, carrier="sf", waybill="SF1234567890123")
     assert not RmaShipment.objects.exists()
-    revised = services.rma_fee_quote(case=paying_case, actor=commercial, repair="600", shipping_out="25",
-                                     shipping_back="25")  # fmt: skip
+    revised = services.rma_fee_quote(
+        case=paying_case, actor=commercial, repair="600", shipping_out="25", shipping_back="25"
+    )
     fee.refresh_from_db()
     assert (fee.status, revised.revision) == (FeeStatus.SUPERSEDED, 2)
     services.rma_fee_answer(fee=revised, actor=customer_a_user, approve=True)
@@ -195,8 +245,12 @@ def test_shipping_out_is_refused_until_the_customer_approved_the_fee(paying_case
 def test_unit_in_our_warranty_ships_without_a_fee(commercial, customer_a, site_a, vendor):
     from weibao.workorders.tests.factories import DeviceFactory
 
-    device = DeviceFactory(site=site_a, vendor=vendor, serial_number="INW-1",
-                           warranty_end=timezone.localdate() + datetime.timedelta(days=30))  # fmt: skip
+    device = DeviceFactory(
+        site=site_a,
+        vendor=vendor,
+        serial_number="INW-1",
+        warranty_end=timezone.localdate() + datetime.timedelta(days=30),
+    )
     case = services.rma_open(actor=commercial, source="manual", device=device, fault="坏")
     assert case.customer_pays is False
     with pytest.raises(TransitionNotAllowed):
@@ -208,8 +262,9 @@ def test_unit_in_our_warranty_ships_without_a_fee(commercial, customer_a, site_a
 
 def test_fee_bad_input(paying_case, commercial):
     with pytest.raises(ValidationError) as exc:
-        services.rma_fee_quote(case=paying_case, actor=commercial, repair="-1", shipping_out="abc",
-                               shipping_back="1.234", tax_rate="2")  # fmt: skip
+        services.rma_fee_quote(
+            case=paying_case, actor=commercial, repair="-1", shipping_out="abc", shipping_back="1.234", tax_rate="2"
+        )
     assert {"repair", "shipping_out", "shipping_back", "tax_rate"} <= set(exc.value.message_dict)
     assert not RmaFee.objects.exists()
 
@@ -283,8 +338,14 @@ def test_wrong_waybill_stores_nothing(approved_case, commercial):
 
 def test_same_waybill_cannot_be_used_twice(shipped_case, commercial, vendor_user):
     with pytest.raises(ValidationError):
-        services.rma_ship_back(case=shipped_case, actor=vendor_user, outcome="repaired", report="更换主板",
-                               carrier="sf", waybill="SF1234567890123")  # fmt: skip
+        services.rma_ship_back(
+            case=shipped_case,
+            actor=vendor_user,
+            outcome="repaired",
+            report="更换主板",
+            carrier="sf",
+            waybill="SF1234567890123",
+        )
 
 
 # --- the whole send-back flow -------------------------------------------------------------------------------------
@@ -293,10 +354,18 @@ def test_same_waybill_cannot_be_used_twice(shipped_case, commercial, vendor_user
 def test_send_back_to_stock_and_fee_collection(shipped_case, commercial, vendor_user, store, camera_part):
     case = services.rma_vendor_received(case=shipped_case, actor=vendor_user, vendor_rma_number="HK-RMA-778")
     with pytest.raises(PermissionDenied):  # what the vendor charges us is not the vendor's field to fill
-        services.rma_ship_back(case=case, actor=vendor_user, outcome="repaired", report="更换主板", carrier="sf",
-                               waybill="SF9876543210987", vendor_cost="300")  # fmt: skip
-    case = services.rma_ship_back(case=case, actor=vendor_user, outcome="repaired", report="更换主板",
-                                  carrier="sf", waybill="SF9876543210987")  # fmt: skip
+        services.rma_ship_back(
+            case=case,
+            actor=vendor_user,
+            outcome="repaired",
+            report="更换主板",
+            carrier="sf",
+            waybill="SF9876543210987",
+            vendor_cost="300",
+        )
+    case = services.rma_ship_back(
+        case=case, actor=vendor_user, outcome="repaired", report="更换主板", carrier="sf", waybill="SF9876543210987"
+    )
     case = services.rma_receive(case=case, actor=commercial)
     with pytest.raises(ValidationError) as exc:
         services.rma_return(case=case, actor=commercial, to="stock")  # which warehouse, which part?
@@ -312,10 +381,18 @@ def test_send_back_to_stock_and_fee_collection(shipped_case, commercial, vendor_
     case = services.rma_close(case=case, actor=commercial)
     assert case.status == Status.CLOSED
     kinds = list(case.events.values_list("kind", flat=True))
-    assert kinds == [RmaEventKind.REGISTERED, RmaEventKind.FEE_QUOTED, RmaEventKind.FEE_APPROVED,
-                     RmaEventKind.SHIPPED_OUT, RmaEventKind.VENDOR_RECEIVED, RmaEventKind.SHIPPED_BACK,
-                     RmaEventKind.RECEIVED, RmaEventKind.RETURNED, RmaEventKind.FEE_COLLECTED,
-                     RmaEventKind.CLOSED]  # fmt: skip
+    assert kinds == [
+        RmaEventKind.REGISTERED,
+        RmaEventKind.FEE_QUOTED,
+        RmaEventKind.FEE_APPROVED,
+        RmaEventKind.SHIPPED_OUT,
+        RmaEventKind.VENDOR_RECEIVED,
+        RmaEventKind.SHIPPED_BACK,
+        RmaEventKind.RECEIVED,
+        RmaEventKind.RETURNED,
+        RmaEventKind.FEE_COLLECTED,
+        RmaEventKind.CLOSED,
+    ]
     case.device.refresh_from_db()
     assert case.device.status == DeviceStatus.RETIRED
 
@@ -325,10 +402,16 @@ def test_vendor_visit_route(commercial, customer_a, site_a, vendor):
 
     vendor.offers_onsite_service = True
     vendor.save()
-    device = DeviceFactory(site=site_a, vendor=vendor, serial_number="V-1",
-                           warranty_end=timezone.localdate() + datetime.timedelta(days=30))  # fmt: skip
-    case = services.rma_open(actor=commercial, source="manual", device=device, fault="坏",
-                             vendor_warranty_until=timezone.localdate() + datetime.timedelta(days=30))  # fmt: skip
+    device = DeviceFactory(
+        site=site_a, vendor=vendor, serial_number="V-1", warranty_end=timezone.localdate() + datetime.timedelta(days=30)
+    )
+    case = services.rma_open(
+        actor=commercial,
+        source="manual",
+        device=device,
+        fault="坏",
+        vendor_warranty_until=timezone.localdate() + datetime.timedelta(days=30),
+    )
     assert case.route == Route.VENDOR_VISIT
     case = services.rma_request_visit(case=case, actor=commercial)
     assert case.sent_to_vendor_at is not None
@@ -347,8 +430,9 @@ def test_stale_version_is_refused(paying_case, commercial):
 
     with pytest.raises(StaleEdit):
         services.rma_cancel(case=paying_case, actor=commercial, reason="客户放弃", expected_version=99)
-    case = services.rma_cancel(case=paying_case, actor=commercial, reason="客户放弃",
-                               expected_version=paying_case.version)  # fmt: skip
+    case = services.rma_cancel(
+        case=paying_case, actor=commercial, reason="客户放弃", expected_version=paying_case.version
+    )
     assert case.status == Status.CANCELLED
 
 
@@ -369,8 +453,14 @@ def test_events_are_append_only(paying_case):
 @pytest.fixture
 def escalated(order_a, manager, vendor):
     wo.workorder_acknowledge(workorder=order_a, actor=manager)
-    return services.vendor_escalate(workorder=order_a, actor=manager, vendor=vendor, reason="固件缺陷",
-                                    vendor_case_number="HK-2026-001", vendor_engineer="陈工")  # fmt: skip
+    return services.vendor_escalate(
+        workorder=order_a,
+        actor=manager,
+        vendor=vendor,
+        reason="固件缺陷",
+        vendor_case_number="HK-2026-001",
+        vendor_engineer="陈工",
+    )
 
 
 def test_escalation_records_case_number_and_the_vendors_deadline(order_a, manager, vendor):
@@ -378,8 +468,9 @@ def test_escalation_records_case_number_and_the_vendors_deadline(order_a, manage
     from weibao.rma.models import VendorAgreement
 
     cal = BusinessCalendar.objects.filter(name__icontains="5x8").first()
-    VendorAgreement.objects.create(vendor=vendor, name="金牌服务", response_hours=4, calendar=cal,
-                                   valid_from=datetime.date(2020, 1, 1))  # fmt: skip
+    VendorAgreement.objects.create(
+        vendor=vendor, name="金牌服务", response_hours=4, calendar=cal, valid_from=datetime.date(2020, 1, 1)
+    )
     wo.workorder_acknowledge(workorder=order_a, actor=manager)
     esc = services.vendor_escalate(workorder=order_a, actor=manager, vendor=vendor, vendor_case_number="HK-1")
     assert esc.response_due_at is not None
@@ -395,8 +486,9 @@ def test_root_cause_required_before_the_order_closes_as_solved_by_vendor(escalat
     with pytest.raises(ValidationError) as exc:
         services.escalation_solve(escalation=escalated, actor=manager, root_cause="  ", solution="升级固件")
     assert "root_cause" in exc.value.message_dict
-    esc = services.escalation_solve(escalation=escalated, actor=manager, root_cause="固件V5.5.0内存泄漏",
-                                    solution="升级到V5.5.2")  # fmt: skip
+    esc = services.escalation_solve(
+        escalation=escalated, actor=manager, root_cause="固件V5.5.0内存泄漏", solution="升级到V5.5.2"
+    )
     order_a.refresh_from_db()
     assert esc.status == EscalationStatus.SOLVED
     assert order_a.status == WOStatus.RESOLVED
@@ -409,8 +501,9 @@ def test_withdrawn_escalation_lets_the_order_resolve(escalated, order_a, manager
     wo.workorder_resolve(workorder=order_a, actor=manager, resolution="重启")
 
 
-def test_vendor_answers_questions_and_the_first_answer_is_its_response(escalated, manager, vendor_user,
-                                                                       other_vendor_user, customer_a_user):  # fmt: skip
+def test_vendor_answers_questions_and_the_first_answer_is_its_response(
+    escalated, manager, vendor_user, other_vendor_user, customer_a_user
+):
     q = services.escalation_ask(escalation=escalated, actor=manager, question="日志中的E102是什么意思？")
     for outsider in (other_vendor_user, customer_a_user):
         with pytest.raises(PermissionDenied):

@@ -29,11 +29,19 @@ def test_queue_page_per_role(client, paying_case, commercial, customer_a_user, c
     assert paying_case.number not in client.get(url + "?queue=all").content.decode()  # not sent to it yet
 
 
-def test_case_page_scoping(client, shipped_case, commercial, customer_a_user, customer_b_user, vendor_user,
-                           other_vendor_user, assert_scoped):  # fmt: skip
+def test_case_page_scoping(
+    client, shipped_case, commercial, customer_a_user, customer_b_user, vendor_user, other_vendor_user, assert_scoped
+):
     url = reverse("rma:detail", args=[shipped_case.pk])
-    services.rma_ship_back(case=shipped_case, actor=commercial, outcome="repaired", report="换主板", carrier="sf",
-                           waybill="SF2222222222222", vendor_cost="321.00")  # fmt: skip
+    services.rma_ship_back(
+        case=shipped_case,
+        actor=commercial,
+        outcome="repaired",
+        report="换主板",
+        carrier="sf",
+        waybill="SF2222222222222",
+        vendor_cost="321.00",
+    )
     client.force_login(commercial)
     assert "321.00" in client.get(url).content.decode()
     client.force_login(customer_a_user)
@@ -50,15 +58,17 @@ def test_case_page_scoping(client, shipped_case, commercial, customer_a_user, cu
         assert_scoped(reverse("rma:action", args=[shipped_case.pk, "receive"]), client, method="post", data={})
 
 
-def test_register_from_a_replacement_and_walk_the_fee_gate_in_the_ui(client, replacement_a, commercial,
-                                                                       customer_a_user):  # fmt: skip
+def test_register_from_a_replacement_and_walk_the_fee_gate_in_the_ui(
+    client, replacement_a, commercial, customer_a_user
+):
     client.force_login(commercial)
     r = client.get(reverse("rma:create") + f"?replacement={replacement_a.pk}")
     assert r.status_code == 200
     r = client.post(reverse("rma:create"), {"source": "replacement", "replacement": replacement_a.pk, "fault": ""})
     assert r.status_code == 422
-    r = client.post(reverse("rma:create"), {"source": "replacement", "replacement": replacement_a.pk,
-                                            "fault": "图像花屏"})  # fmt: skip
+    r = client.post(
+        reverse("rma:create"), {"source": "replacement", "replacement": replacement_a.pk, "fault": "图像花屏"}
+    )
     case = RmaCase.objects.get()
     assert r.status_code == 302
     act = lambda name: reverse("rma:action", args=[case.pk, name])  # noqa: E731
@@ -81,8 +91,9 @@ def test_register_from_a_replacement_and_walk_the_fee_gate_in_the_ui(client, rep
     assert case.status == Status.SHIPPED_OUT
 
 
-def test_order_panel_offers_the_replaced_unit_for_repair(client, replacement_a, commercial, customer_a_user,
-                                                          customer_b_user, assert_scoped):  # fmt: skip
+def test_order_panel_offers_the_replaced_unit_for_repair(
+    client, replacement_a, commercial, customer_a_user, customer_b_user, assert_scoped
+):
     url = reverse("rma:order_panel", args=[replacement_a.workorder_id])
     client.force_login(commercial)
     page = client.get(url).content.decode()
@@ -99,9 +110,10 @@ def test_escalation_pages(client, order_a, order_b, manager, vendor, vendor_user
     wo.workorder_acknowledge(workorder=order_a, actor=manager)
     order_a.refresh_from_db()
     client.force_login(manager)
-    r = client.post(reverse("rma:escalate", args=[order_a.pk]), {"vendor": vendor.pk, "reason": "固件",
-                                                                  "vendor_case_number": "HK-5",
-                                                                  "version": order_a.version})  # fmt: skip
+    r = client.post(
+        reverse("rma:escalate", args=[order_a.pk]),
+        {"vendor": vendor.pk, "reason": "固件", "vendor_case_number": "HK-5", "version": order_a.version},
+    )
     assert r.status_code == 302
     esc = order_a.vendor_escalations.get()
     url = reverse("rma:escalation_detail", args=[esc.pk])
@@ -122,8 +134,9 @@ def test_escalation_pages(client, order_a, order_b, manager, vendor, vendor_user
     assert_scoped(url, client)
     assert_scoped(reverse("rma:order_panel", args=[order_a.pk]), client)
     client.force_login(manager)
-    r = client.post(reverse("rma:escalation_action", args=[esc.pk, "solve"]), {"root_cause": "固件内存泄漏",
-                                                                               "solution": "升级"})  # fmt: skip
+    r = client.post(
+        reverse("rma:escalation_action", args=[esc.pk, "solve"]), {"root_cause": "固件内存泄漏", "solution": "升级"}
+    )
     assert r.status_code == 302
     order_a.refresh_from_db()
     assert order_a.status == "resolved"
@@ -131,8 +144,10 @@ def test_escalation_pages(client, order_a, order_b, manager, vendor, vendor_user
 
 def test_agreements_page(client, commercial, vendor, customer_a_user):
     client.force_login(commercial)
-    r = client.post(reverse("rma:agreements"), {"vendor": vendor.pk, "name": "金牌", "response_hours": "4",
-                                                "valid_from": "2026-01-01"})  # fmt: skip
+    r = client.post(
+        reverse("rma:agreements"),
+        {"vendor": vendor.pk, "name": "金牌", "response_hours": "4", "valid_from": "2026-01-01"},
+    )
     assert r.status_code == 302
     assert "金牌" in client.get(reverse("rma:agreements")).content.decode()
     client.force_login(customer_a_user)
@@ -154,9 +169,11 @@ def test_order_panel_get_writes_nothing_and_tracking_starts_on_post(client, orde
     client.force_login(manager)
     with CaptureQueriesContext(connection) as ctx:
         page = client.get(reverse("rma:order_panel", args=[order_a.pk])).content.decode()
-    writes = [q["sql"] for q in ctx.captured_queries
-              if q["sql"].lstrip().upper().startswith(("INSERT", "UPDATE", "DELETE"))
-              and "django_session" not in q["sql"]]  # fmt: skip
+    writes = [
+        q["sql"]
+        for q in ctx.captured_queries
+        if q["sql"].lstrip().upper().startswith(("INSERT", "UPDATE", "DELETE")) and "django_session" not in q["sql"]
+    ]
     assert writes == []
     assert "rma-track" in page
     assert not order_a.vendor_escalations.exists()

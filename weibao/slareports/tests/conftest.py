@@ -55,8 +55,19 @@ def contract_b(customer_b):
     return ContractFactory(customer=customer_b, code="HT-B", name="乙维保", calendar=CalendarFactory(kind="always"))
 
 
-def build_order(*, site, contract, severity, reported_at, clocks=(), resolved_after=None, status=None,
-                symptom="核心交换机端口大量丢包，财务系统无法访问", title="", resolution=""):  # fmt: skip
+def build_order(
+    *,
+    site,
+    contract,
+    severity,
+    reported_at,
+    clocks=(),
+    resolved_after=None,
+    status=None,
+    symptom="核心交换机端口大量丢包，财务系统无法访问",
+    title="",
+    resolution="",
+):
     """An order through the real intake, then its contract, clocks and times set to the fixture's known values.
     `clocks`: (kind, deadline after report, stopped after report or None)."""
     from weibao.workorders.models import Clock, WorkOrder
@@ -74,9 +85,15 @@ def build_order(*, site, contract, severity, reported_at, clocks=(), resolved_af
     WorkOrder.objects.filter(pk=wo.pk).update(**changes)
     Clock.objects.filter(workorder=wo).delete()
     for kind, due, stopped in clocks:
-        Clock.objects.create(workorder=wo, kind=kind, target=due, started_at=reported_at, deadline=reported_at + due,
-                             warn_at=reported_at + due * 0.75,
-                             stopped_at=None if stopped is None else reported_at + stopped)  # fmt: skip
+        Clock.objects.create(
+            workorder=wo,
+            kind=kind,
+            target=due,
+            started_at=reported_at,
+            deadline=reported_at + due,
+            warn_at=reported_at + due * 0.75,
+            stopped_at=None if stopped is None else reported_at + stopped,
+        )
     wo.refresh_from_db()
     return wo
 
@@ -85,35 +102,76 @@ def rate_order(wo, value):
     from weibao.onsite.models import ServiceForm
     from weibao.workorders.tests.factories import StaffFactory
 
-    return ServiceForm.objects.create(workorder=wo, status="signed", signed_at=wo.reported_at + 5 * H,
-                                      satisfaction=value, updated_by=StaffFactory())  # fmt: skip
+    return ServiceForm.objects.create(
+        workorder=wo, status="signed", signed_at=wo.reported_at + 5 * H, satisfaction=value, updated_by=StaffFactory()
+    )
 
 
 @pytest.fixture
 def march(site_a, site_b, contract_a, contract_b):
     """The orders of the table above, by name."""
     o = {}
-    o["O1"] = build_order(site=site_a, contract=contract_a, severity="A", reported_at=at(3, 2, 10),
-                          clocks=[("response", 15 * M, 6 * M), ("resolution", 4 * H, 3 * H)], resolved_after=3 * H,
-                          status="closed", resolution="更换光模块后恢复")  # fmt: skip
-    o["O2"] = build_order(site=site_a, contract=contract_a, severity="A", reported_at=at(3, 5, 10),
-                          clocks=[("response", 15 * M, 30 * M), ("resolution", 4 * H, 10 * H)], resolved_after=10 * H,
-                          status="closed")  # fmt: skip
-    o["O3"] = build_order(site=site_a, contract=contract_a, severity="B", reported_at=at(3, 10, 9),
-                          clocks=[("response", 15 * M, 12 * M), ("resolution", 24 * H, 20 * H)], resolved_after=20 * H,
-                          status="closed")  # fmt: skip
-    o["O4"] = build_order(site=site_a, contract=contract_a, severity="C", reported_at=at(3, 20, 9),
-                          clocks=[("resolution", 72 * H, None)])  # fmt: skip
-    o["O5"] = build_order(site=site_a, contract=contract_a, severity="D", reported_at=at(3, 30, 9),
-                          clocks=[("resolution", 720 * H, None)])  # fmt: skip
-    o["O6"] = build_order(site=site_a, contract=contract_a, severity="B", reported_at=at(3, 12, 9),
-                          clocks=[("resolution", 24 * H, None)], status="cancelled")  # fmt: skip
-    o["O7"] = build_order(site=site_a, contract=contract_a, severity="B", reported_at=at(2, 20, 9),
-                          clocks=[("resolution", 24 * H, None)])  # fmt: skip
-    o["O8"] = build_order(site=site_b, contract=contract_b, severity="A", reported_at=at(3, 15, 9),
-                          clocks=[("resolution", 4 * H, 1 * H)], resolved_after=1 * H)  # fmt: skip
-    o["O9"] = build_order(site=site_a, contract=contract_a, severity="A", reported_at=at(4, 1, 0),
-                          clocks=[("resolution", 4 * H, 1 * H)], resolved_after=1 * H)  # fmt: skip
+    o["O1"] = build_order(
+        site=site_a,
+        contract=contract_a,
+        severity="A",
+        reported_at=at(3, 2, 10),
+        clocks=[("response", 15 * M, 6 * M), ("resolution", 4 * H, 3 * H)],
+        resolved_after=3 * H,
+        status="closed",
+        resolution="更换光模块后恢复",
+    )
+    o["O2"] = build_order(
+        site=site_a,
+        contract=contract_a,
+        severity="A",
+        reported_at=at(3, 5, 10),
+        clocks=[("response", 15 * M, 30 * M), ("resolution", 4 * H, 10 * H)],
+        resolved_after=10 * H,
+        status="closed",
+    )
+    o["O3"] = build_order(
+        site=site_a,
+        contract=contract_a,
+        severity="B",
+        reported_at=at(3, 10, 9),
+        clocks=[("response", 15 * M, 12 * M), ("resolution", 24 * H, 20 * H)],
+        resolved_after=20 * H,
+        status="closed",
+    )
+    o["O4"] = build_order(
+        site=site_a, contract=contract_a, severity="C", reported_at=at(3, 20, 9), clocks=[("resolution", 72 * H, None)]
+    )
+    o["O5"] = build_order(
+        site=site_a, contract=contract_a, severity="D", reported_at=at(3, 30, 9), clocks=[("resolution", 720 * H, None)]
+    )
+    o["O6"] = build_order(
+        site=site_a,
+        contract=contract_a,
+        severity="B",
+        reported_at=at(3, 12, 9),
+        clocks=[("resolution", 24 * H, None)],
+        status="cancelled",
+    )
+    o["O7"] = build_order(
+        site=site_a, contract=contract_a, severity="B", reported_at=at(2, 20, 9), clocks=[("resolution", 24 * H, None)]
+    )
+    o["O8"] = build_order(
+        site=site_b,
+        contract=contract_b,
+        severity="A",
+        reported_at=at(3, 15, 9),
+        clocks=[("resolution", 4 * H, 1 * H)],
+        resolved_after=1 * H,
+    )
+    o["O9"] = build_order(
+        site=site_a,
+        contract=contract_a,
+        severity="A",
+        reported_at=at(4, 1, 0),
+        clocks=[("resolution", 4 * H, 1 * H)],
+        resolved_after=1 * H,
+    )
     rate_order(o["O1"], 5)
     rate_order(o["O3"], 3)
     return o

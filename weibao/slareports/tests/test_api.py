@@ -50,15 +50,15 @@ def test_inverted_range_is_422(api_as, manager, contract_a):
     assert "end" in response.json()["detail"]
 
 
-def test_other_customer_and_vendor_get_404(api_as, customer_a_user, customer_b_user, vendor_user, march,
-                                           contract_a):  # fmt: skip
+def test_other_customer_and_vendor_get_404(api_as, customer_a_user, customer_b_user, vendor_user, march, contract_a):
     assert api_as(customer_a_user).get(url(contract_a)).status_code == 200
     assert api_as(customer_b_user).get(url(contract_a)).status_code == 404
     assert api_as(vendor_user).get(url(contract_a)).status_code == 404
 
 
-def test_regular_report_review_and_send(api_as, manager, march, contract_a, customer_a, customer_b_user, mailoutbox,
-                                        django_capture_on_commit_callbacks):  # fmt: skip
+def test_regular_report_review_and_send(
+    api_as, manager, march, contract_a, customer_a, customer_b_user, mailoutbox, django_capture_on_commit_callbacks
+):
     from weibao.customers.models import Contact
     from weibao.slareports import services
 
@@ -98,8 +98,13 @@ def test_similar_faults_api(api_as, duty_engineer, march):
 
 def test_endpoints_are_in_the_openapi_schema(client):
     paths = client.get("/api/openapi.json").json()["paths"]
-    for path in ("/api/sla-reports/report", "/api/sla-reports/report/orders", "/api/sla-reports/regular",
-                 "/api/sla-reports/similar", "/api/sla-reports/analysis"):  # fmt: skip
+    for path in (
+        "/api/sla-reports/report",
+        "/api/sla-reports/report/orders",
+        "/api/sla-reports/regular",
+        "/api/sla-reports/similar",
+        "/api/sla-reports/analysis",
+    ):
         assert path in paths
 
 

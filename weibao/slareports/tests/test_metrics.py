@@ -88,8 +88,17 @@ def test_a_callback_rating_overrides_the_service_form(march, contract_a):
     from weibao.feedback.models import Callback
 
     o1 = march["O1"]
-    Callback.objects.create(customer=o1.organisation, order=o1, contract=contract_a, rule="severe", status="done",
-                            outcome="reached", satisfaction=2, due_at=AS_OF, done_at=AS_OF)  # fmt: skip
+    Callback.objects.create(
+        customer=o1.organisation,
+        order=o1,
+        contract=contract_a,
+        rule="severe",
+        status="done",
+        outcome="reached",
+        satisfaction=2,
+        due_at=AS_OF,
+        done_at=AS_OF,
+    )
     Callback.objects.create(customer=o1.organisation, order=march["O2"], rule="severe", due_at=AS_OF)  # not done
     data = report(contract_a)
     assert data["satisfaction"] == {"count": 2, "average": "2.50", "distribution": [0, 1, 1, 0, 0]}
@@ -103,8 +112,9 @@ def test_legacy_items_are_unresolved_past_their_deadline_at_the_period_end(march
 
 
 def test_empty_period_gives_zeros_not_a_crash(march, contract_a):
-    data = metrics.build_report(contract=contract_a, start=datetime.date(2025, 1, 1), end=datetime.date(2025, 1, 31),
-                                as_of=AS_OF)  # fmt: skip
+    data = metrics.build_report(
+        contract=contract_a, start=datetime.date(2025, 1, 1), end=datetime.date(2025, 1, 31), as_of=AS_OF
+    )
     assert data["orders_total"] == 0
     assert data["fix_on_time"]["rate"] is None
     assert data["satisfaction"]["average"] is None
@@ -124,10 +134,20 @@ def test_inspections_planned_done_and_missed_come_from_the_inspections_app(march
     from weibao.inspections.choices import VisitStatus
     from weibao.inspections.services import plan_create, template_create
 
-    checklist = template_create(actor=manager, name="网络巡检", subsystem_kind="network",
-                                items=[{"kind": "yes_no", "text": "指示灯正常"}])  # fmt: skip
-    plan = plan_create(actor=manager, contract=contract_a, site=site_a, template=checklist, name="周巡检",
-                       frequency="working_days", interval_days=5, starts_on=MARCH[0], today=MARCH[0])  # fmt: skip
+    checklist = template_create(
+        actor=manager, name="网络巡检", subsystem_kind="network", items=[{"kind": "yes_no", "text": "指示灯正常"}]
+    )
+    plan = plan_create(
+        actor=manager,
+        contract=contract_a,
+        site=site_a,
+        template=checklist,
+        name="周巡检",
+        frequency="working_days",
+        interval_days=5,
+        starts_on=MARCH[0],
+        today=MARCH[0],
+    )
     in_march = list(plan.visits.filter(scheduled_on__range=MARCH).order_by("scheduled_on"))
     assert len(in_march) >= 4
     plan.visits.filter(pk__in=[v.pk for v in in_march[:2]]).update(status=VisitStatus.SIGNED)
@@ -140,13 +160,21 @@ def test_missed_agreed_milestones_of_the_period_with_their_orders(march, contrac
     from weibao.plans.models import Milestone, SolutionPlan
 
     order = march["O4"]
-    plan = SolutionPlan.objects.create(organisation=order.organisation, workorder=order, created_by=manager,
-                                       status="approved")  # fmt: skip
+    plan = SolutionPlan.objects.create(
+        organisation=order.organisation, workorder=order, created_by=manager, status="approved"
+    )
 
     def milestone(title, missed_at):
-        return Milestone.objects.create(organisation=order.organisation, plan=plan, workorder=order, title=title,
-                                        due_on=missed_at.date(), due_at=missed_at, active=True,
-                                        missed_at=missed_at)  # fmt: skip
+        return Milestone.objects.create(
+            organisation=order.organisation,
+            plan=plan,
+            workorder=order,
+            title=title,
+            due_on=missed_at.date(),
+            due_at=missed_at,
+            active=True,
+            missed_at=missed_at,
+        )
 
     milestone("设备到货", at(3, 25, 18))
     milestone("四月的", at(4, 2, 18))  # outside March: not counted

@@ -60,14 +60,25 @@ def test_no_page_grows_its_query_count_with_the_data(client, manager, march, sit
 
     device = DeviceFactory(site=site_a, model="S5720-28X", serial_number="SN-MANY")
     for day in range(1, 21):
-        wo = build_order(site=site_a, contract=contract_a, severity="B", reported_at=at(3, day, 11), status="closed",
-                         clocks=[("response", H, H / 2), ("resolution", 24 * H, 2 * H)], resolved_after=2 * H,
-                         resolution=f"第{day}次：更换端口模块")  # fmt: skip
+        wo = build_order(
+            site=site_a,
+            contract=contract_a,
+            severity="B",
+            reported_at=at(3, day, 11),
+            status="closed",
+            clocks=[("response", H, H / 2), ("resolution", 24 * H, 2 * H)],
+            resolved_after=2 * H,
+            resolution=f"第{day}次：更换端口模块",
+        )
         wo.devices.add(device)
         rate_order(wo, 1 + day % 5)
     for month in (1, 2):
-        services.report_generate(contract=contract_a, start=datetime.date(2026, month, 1),
-                                 end=datetime.date(2026, month, 28), frequency="monthly")  # fmt: skip
+        services.report_generate(
+            contract=contract_a,
+            start=datetime.date(2026, month, 1),
+            end=datetime.date(2026, month, 28),
+            frequency="monthly",
+        )
     report = services.report_generate(contract=contract_a, start=MARCH[0], end=MARCH[1], frequency="monthly")[0]
     after = {name: _count(client, url) for name, url in pages.items()}
     assert after == before
@@ -86,7 +97,13 @@ def test_a_batch_of_reports_costs_the_same_queries_for_two_contracts_or_twenty(s
 
     contracts = [contract_a] + [ContractFactory(customer=customer_a, calendar=contract_a.calendar) for _ in range(19)]
     for c in contracts:
-        build_order(site=site_a, contract=c, severity="B", reported_at=at(3, 5, 11), clocks=[("resolution", 24 * H, H)],
-                    resolved_after=H)  # fmt: skip
+        build_order(
+            site=site_a,
+            contract=c,
+            severity="B",
+            reported_at=at(3, 5, 11),
+            clocks=[("resolution", 24 * H, H)],
+            resolved_after=H,
+        )
     queries(contracts[:2])  # warm the calendar cache
     assert queries(contracts) == queries(contracts[:2])

@@ -47,8 +47,12 @@ def test_generation_waits_for_the_first_working_day_after_the_national_day_holid
     report = PeriodicReport.objects.get()
     assert (report.period_start, report.period_end, report.status) == (D(2026, 9, 1), D(2026, 9, 30), "generated")
     # Run again (a second worker, the next day): no second report.
-    assert services.reports_generate_due(today=D(2026, 10, 9)) == {"checked": 1, "generated": 0, "existing": 1,
-                                                                    "not_yet": 0}  # fmt: skip
+    assert services.reports_generate_due(today=D(2026, 10, 9)) == {
+        "checked": 1,
+        "generated": 0,
+        "existing": 1,
+        "not_yet": 0,
+    }
 
 
 def test_generation_reports_progress_and_skips_unscheduled_contracts(march, contract_a, contract_b, manager):
@@ -65,8 +69,9 @@ def test_generation_reports_progress_and_skips_unscheduled_contracts(march, cont
 
 @pytest.fixture
 def generated(march, contract_a):
-    report, _created = services.report_generate(contract=contract_a, start=D(2026, 3, 1), end=D(2026, 3, 31),
-                                                frequency="monthly")  # fmt: skip
+    report, _created = services.report_generate(
+        contract=contract_a, start=D(2026, 3, 1), end=D(2026, 3, 31), frequency="monthly"
+    )
     return report
 
 
@@ -74,12 +79,18 @@ def generated(march, contract_a):
 def contact_a(customer_a):
     from weibao.customers.models import Contact
 
-    return Contact.objects.create(customer=customer_a, organisation=customer_a.organisation, name="王经理",
-                                  email="Wang@Example.com", is_primary=True)  # fmt: skip
+    return Contact.objects.create(
+        customer=customer_a,
+        organisation=customer_a.organisation,
+        name="王经理",
+        email="Wang@Example.com",
+        is_primary=True,
+    )
 
 
-def test_review_then_send_mails_the_pdf_to_the_contacts(generated, manager, contact_a, contract_a, mailoutbox,
-                                                         django_capture_on_commit_callbacks):  # fmt: skip
+def test_review_then_send_mails_the_pdf_to_the_contacts(
+    generated, manager, contact_a, contract_a, mailoutbox, django_capture_on_commit_callbacks
+):
     services.schedule_set(contract=contract_a, actor=manager, frequency="monthly", extra_recipients="cio@example.com")
     report = services.report_review(report=generated, actor=manager, expected_version=1, note="三月运行平稳。")
     assert report.status == "reviewed"

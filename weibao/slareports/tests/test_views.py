@@ -124,8 +124,12 @@ def test_pdf_export_has_the_same_numbers_in_cjk(client, manager, march, contract
         pytest.skip("poppler-utils not installed")
     path = tmp_path / "r.pdf"
     path.write_bytes(response.content)
-    text = subprocess.run(["pdftotext", "-layout", str(path), "-"], capture_output=True, text=True,  # noqa: S603, S607
-                          check=True).stdout  # fmt: skip
+    text = subprocess.run(
+        ["pdftotext", "-layout", str(path), "-"],
+        capture_output=True,
+        text=True,  # noqa: S603, S607
+        check=True,
+    ).stdout
     assert "甲维保" in text
     assert "故障修复及时率" in text
     lines = {line.split("  ")[0].strip(): line.split()[-1] for line in text.splitlines() if "  " in line.strip()}
@@ -140,8 +144,9 @@ def test_empty_period_says_no_data(client, manager, march, contract_a):
     import datetime
 
     client.force_login(manager)
-    response = client.get(reverse("slareports:report") + q(contract_a, datetime.date(2025, 1, 1),
-                                                           datetime.date(2025, 1, 31)))  # fmt: skip
+    response = client.get(
+        reverse("slareports:report") + q(contract_a, datetime.date(2025, 1, 1), datetime.date(2025, 1, 31))
+    )
     assert response.status_code == 200
     assert 'data-testid="no-data"' in response.content.decode()
 
@@ -155,8 +160,9 @@ def test_inverted_range_is_a_field_error(client, manager, contract_a):
     assert client.get(reverse("slareports:xlsx") + q(contract_a, MARCH[1], MARCH[0])).status_code == 400
 
 
-def test_customer_sees_its_own_contracts_report_only(client, customer_a_user, customer_b_user, march, contract_a,
-                                                     contract_b, assert_scoped):  # fmt: skip
+def test_customer_sees_its_own_contracts_report_only(
+    client, customer_a_user, customer_b_user, march, contract_a, contract_b, assert_scoped
+):
     client.force_login(customer_a_user)
     assert client.get(reverse("slareports:report") + q(contract_a)).status_code == 200
     page = client.get(reverse("slareports:report")).content.decode()
@@ -185,13 +191,15 @@ def sent_and_draft(march, contract_a, manager, customer_a):
     sent, _ = services.report_generate(contract=contract_a, start=MARCH[0], end=MARCH[1], frequency="monthly")
     sent = services.report_review(report=sent, actor=manager, expected_version=1)
     sent = services.report_send(report=sent, actor=manager, expected_version=sent.version)
-    draft, _ = services.report_generate(contract=contract_a, start=datetime.date(2026, 2, 1),
-                                        end=datetime.date(2026, 2, 28), frequency="monthly")  # fmt: skip
+    draft, _ = services.report_generate(
+        contract=contract_a, start=datetime.date(2026, 2, 1), end=datetime.date(2026, 2, 28), frequency="monthly"
+    )
     return sent, draft
 
 
-def test_customer_sees_sent_regular_reports_only(client, customer_a_user, customer_b_user, sent_and_draft,
-                                                 assert_scoped):  # fmt: skip
+def test_customer_sees_sent_regular_reports_only(
+    client, customer_a_user, customer_b_user, sent_and_draft, assert_scoped
+):
     sent, draft = sent_and_draft
     client.force_login(customer_a_user)
     page = client.get(reverse("slareports:periodic_list")).content.decode()
@@ -256,8 +264,9 @@ def test_fault_analysis_counts_repeaters_and_drills_down(client, manager, march,
     assert result["repeaters"][0]["count"] == 3
     models = next(g for g in result["groups"] if g["dimension"] == "model")
     assert models["rows"][0] == {"key": "S5720-28X", "label": "S5720-28X", "count": 3}
-    drill = client.get(reverse("slareports:analysis_drill")
-                       + f"?start={MARCH[0]}&end={MARCH[1]}&dimension=device&key={device.pk}")  # fmt: skip
+    drill = client.get(
+        reverse("slareports:analysis_drill") + f"?start={MARCH[0]}&end={MARCH[1]}&dimension=device&key={device.pk}"
+    )
     assert drilled(drill) == ids(march, "O1", "O2", "O3")
     assert WorkOrder.objects.count() == 9
 
@@ -270,10 +279,18 @@ def test_fault_analysis_is_staff_only(client, customer_a_user):
 def test_similar_faults_on_the_order_page_and_at_intake(client, duty_engineer, march, site_a, contract_a):
     from weibao.slareports.tests.conftest import at, build_order
 
-    similar = build_order(site=site_a, contract=contract_a, severity="B", reported_at=at(3, 25, 9), status="closed",
-                          symptom="财务系统无法访问，核心交换机丢包严重", resolution="更换光模块")  # fmt: skip
-    build_order(site=site_a, contract=contract_a, severity="C", reported_at=at(3, 26, 9), status="closed",
-                symptom="打印机卡纸")  # fmt: skip
+    similar = build_order(
+        site=site_a,
+        contract=contract_a,
+        severity="B",
+        reported_at=at(3, 25, 9),
+        status="closed",
+        symptom="财务系统无法访问，核心交换机丢包严重",
+        resolution="更换光模块",
+    )
+    build_order(
+        site=site_a, contract=contract_a, severity="C", reported_at=at(3, 26, 9), status="closed", symptom="打印机卡纸"
+    )
     client.force_login(duty_engineer)
     panel = client.get(reverse("slareports:similar_panel", args=[march["O4"].pk]))
     assert panel.status_code == 200
@@ -310,8 +327,14 @@ def test_report_page_queries_do_not_grow_with_the_orders(client, manager, march,
     with CaptureQueriesContext(connection) as before:
         client.get(url)
     for day in range(1, 21):
-        wo = build_order(site=site_a, contract=contract_a, severity="B", reported_at=at(3, day, 11),
-                         clocks=[("response", H, H / 2), ("resolution", 24 * H, 2 * H)], resolved_after=2 * H)  # fmt: skip
+        wo = build_order(
+            site=site_a,
+            contract=contract_a,
+            severity="B",
+            reported_at=at(3, day, 11),
+            clocks=[("response", H, H / 2), ("resolution", 24 * H, 2 * H)],
+            resolved_after=2 * H,
+        )
         rate_order(wo, 4)
     with CaptureQueriesContext(connection) as after:
         response = client.get(url)

@@ -31,9 +31,15 @@ def counted_part(db):
     from weibao.spares.models import Part
 
     return Part.objects.create(
-        part_number="P-SFP-1G", name="千兆光模块", model="SFP-GE-LX", tracking="counted", min_level=5,
-        unit_cost=Decimal("120.00"), price=Decimal("260.00"), unit="个",
-    )  # fmt: skip
+        part_number="P-SFP-1G",
+        name="千兆光模块",
+        model="SFP-GE-LX",
+        tracking="counted",
+        min_level=5,
+        unit_cost=Decimal("120.00"),
+        price=Decimal("260.00"),
+        unit="个",
+    )
 
 
 @pytest.fixture
@@ -41,6 +47,12 @@ def serial_part(db):
     from weibao.spares.models import Part
 
     return Part.objects.create(
-        part_number="P-CAM-4MP", name="网络摄像机", model="DS-2CD3T46", tracking="serial", min_level=0,
-        unit_cost=Decimal("800.00"), price=Decimal("1280.00"), unit="台",
-    )  # fmt: skip
+        part_number="P-CAM-4MP",
+        name="网络摄像机",
+        model="DS-2CD3T46",
+        tracking="serial",
+        min_level=0,
+        unit_cost=Decimal("800.00"),
+        price=Decimal("1280.00"),
+        unit="台",
+    )

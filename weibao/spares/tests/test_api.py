@@ -20,8 +20,9 @@ def test_issue_and_order_parts(as_user, manager, field_engineer, van, counted_pa
     services.receive(warehouse=van, part=counted_part, quantity=3, actor=manager)
     client = as_user(field_engineer)
     url = f"/api/spares/work-orders/{order_a.pk}/issue"
-    response = client.post(url, {"warehouse_id": van.pk, "part_id": counted_part.pk, "quantity": 2},
-                           content_type="application/json")  # fmt: skip
+    response = client.post(
+        url, {"warehouse_id": van.pk, "part_id": counted_part.pk, "quantity": 2}, content_type="application/json"
+    )
     assert response.status_code == 201, response.content
     assert response.json()["on_hand_after"] == 1
     response = client.get(f"/api/spares/work-orders/{order_a.pk}/parts")
@@ -34,18 +35,37 @@ def test_bad_input_is_422_with_fields(as_user, manager, store, van, counted_part
     services.receive(warehouse=store, part=serial_part, serials=["S1"], actor=manager)
     client = as_user(manager)
     cases = [
-        ("/api/spares/moves/receive", {"warehouse_id": store.pk, "part_id": counted_part.pk, "quantity": -1}, "quantity"),
-        ("/api/spares/moves/receive", {"warehouse_id": store.pk, "part_id": serial_part.pk, "serials": ["A", "A"]},
-         "serials"),
-        ("/api/spares/moves/receive", {"warehouse_id": store.pk, "part_id": serial_part.pk, "serials": ["S1"]},
-         "serials"),
-        (f"/api/spares/work-orders/{order_a.pk}/issue",
-         {"warehouse_id": store.pk, "part_id": serial_part.pk, "serials": ["GHOST"]}, "serials"),
-        (f"/api/spares/work-orders/{order_a.pk}/issue",
-         {"warehouse_id": store.pk, "part_id": counted_part.pk, "quantity": 1}, "quantity"),
-        ("/api/spares/transfers", {"warehouse_id": store.pk, "to_warehouse_id": store.pk, "part_id": serial_part.pk,
-                                   "serials": ["S1"]}, "to_warehouse"),
-    ]  # fmt: skip
+        (
+            "/api/spares/moves/receive",
+            {"warehouse_id": store.pk, "part_id": counted_part.pk, "quantity": -1},
+            "quantity",
+        ),
+        (
+            "/api/spares/moves/receive",
+            {"warehouse_id": store.pk, "part_id": serial_part.pk, "serials": ["A", "A"]},
+            "serials",
+        ),
+        (
+            "/api/spares/moves/receive",
+            {"warehouse_id": store.pk, "part_id": serial_part.pk, "serials": ["S1"]},
+            "serials",
+        ),
+        (
+            f"/api/spares/work-orders/{order_a.pk}/issue",
+            {"warehouse_id": store.pk, "part_id": serial_part.pk, "serials": ["GHOST"]},
+            "serials",
+        ),
+        (
+            f"/api/spares/work-orders/{order_a.pk}/issue",
+            {"warehouse_id": store.pk, "part_id": counted_part.pk, "quantity": 1},
+            "quantity",
+        ),
+        (
+            "/api/spares/transfers",
+            {"warehouse_id": store.pk, "to_warehouse_id": store.pk, "part_id": serial_part.pk, "serials": ["S1"]},
+            "to_warehouse",
+        ),
+    ]
     for url, body, field in cases:
         response = client.post(url, body, content_type="application/json")
         assert response.status_code == 422, (url, body, response.content)
@@ -53,8 +73,9 @@ def test_bad_input_is_422_with_fields(as_user, manager, store, van, counted_part
     assert Move.objects.count() == 1
 
 
-def test_store_is_404_for_customers_and_vendors(as_user, customer_a_user, vendor_user, store, counted_part, order_a,
-                                                 order_b, manager):  # fmt: skip
+def test_store_is_404_for_customers_and_vendors(
+    as_user, customer_a_user, vendor_user, store, counted_part, order_a, order_b, manager
+):
     services.receive(warehouse=store, part=counted_part, quantity=3, actor=manager)
     services.issue_to_order(warehouse=store, part=counted_part, workorder=order_a, quantity=1, actor=manager)
     for user in (customer_a_user, vendor_user):
@@ -71,9 +92,11 @@ def test_store_is_404_for_customers_and_vendors(as_user, customer_a_user, vendor
             f"/api/spares/work-orders/{order_b.pk}/parts",
         ]:
             assert client.get(url).status_code == 404, (user.role, url)
-        response = client.post(f"/api/spares/work-orders/{order_a.pk}/issue",
-                               {"warehouse_id": store.pk, "part_id": counted_part.pk, "quantity": 1},
-                               content_type="application/json")  # fmt: skip
+        response = client.post(
+            f"/api/spares/work-orders/{order_a.pk}/issue",
+            {"warehouse_id": store.pk, "part_id": counted_part.pk, "quantity": 1},
+            content_type="application/json",
+        )
         assert response.status_code == 404
     customer = as_user(customer_a_user)
     parts = customer.get(f"/api/spares/work-orders/{order_a.pk}/parts").json()
@@ -84,9 +107,11 @@ def test_store_is_404_for_customers_and_vendors(as_user, customer_a_user, vendor
 def test_transfer_receive_twice_is_409(as_user, manager, store, van, counted_part):
     services.receive(warehouse=store, part=counted_part, quantity=3, actor=manager)
     client = as_user(manager)
-    response = client.post("/api/spares/transfers", {"warehouse_id": store.pk, "to_warehouse_id": van.pk,
-                                                     "part_id": counted_part.pk, "quantity": 2},
-                           content_type="application/json")  # fmt: skip
+    response = client.post(
+        "/api/spares/transfers",
+        {"warehouse_id": store.pk, "to_warehouse_id": van.pk, "part_id": counted_part.pk, "quantity": 2},
+        content_type="application/json",
+    )
     assert response.status_code == 201
     tr = response.json()
     url = f"/api/spares/transfers/{tr['id']}/receive"
@@ -103,16 +128,23 @@ def test_transfer_receive_twice_is_409(as_user, manager, store, van, counted_par
 def test_sale_api_flow(as_user, manager, store, counted_part, customer_a_org):
     services.receive(warehouse=store, part=counted_part, quantity=3, actor=manager)
     client = as_user(manager)
-    response = client.post("/api/spares/sales", {"customer_id": customer_a_org.pk, "warehouse_id": store.pk,
-                                                 "lines": [{"part_id": counted_part.pk, "quantity": 2}]},
-                           content_type="application/json")  # fmt: skip
+    response = client.post(
+        "/api/spares/sales",
+        {
+            "customer_id": customer_a_org.pk,
+            "warehouse_id": store.pk,
+            "lines": [{"part_id": counted_part.pk, "quantity": 2}],
+        },
+        content_type="application/json",
+    )
     assert response.status_code == 201, response.content
     sale = response.json()
     assert sale["total"] == "587.60"
     early = client.post(f"/api/spares/sales/{sale['id']}/issue", {}, content_type="application/json")
     assert early.status_code == 409
-    client.post(f"/api/spares/sales/{sale['id']}/approve", {"approved_by_name": "王主任"},
-                content_type="application/json")  # fmt: skip
+    client.post(
+        f"/api/spares/sales/{sale['id']}/approve", {"approved_by_name": "王主任"}, content_type="application/json"
+    )
     issued = client.post(f"/api/spares/sales/{sale['id']}/issue", {}, content_type="application/json").json()
     assert issued["status"] == "issued"
     assert services.available(store, counted_part) == 1

@@ -24,8 +24,9 @@ def _post(client, url, body):
     return client.post(url, body, content_type="application/json")
 
 
-def test_every_move_through_the_api_and_the_ledger_equals_the_stock(as_user, manager, store, van, counted_part,
-                                                                      order_a):  # fmt: skip
+def test_every_move_through_the_api_and_the_ledger_equals_the_stock(
+    as_user, manager, store, van, counted_part, order_a
+):
     client = as_user(manager)
     base = {"warehouse_id": store.pk, "part_id": counted_part.pk}
     order = f"/api/spares/work-orders/{order_a.pk}"
@@ -49,8 +50,9 @@ def test_every_move_through_the_api_and_the_ledger_equals_the_stock(as_user, man
     )
 
 
-def test_refusals_are_clear_4xx_and_store_nothing(as_user, manager, store, van, counted_part, serial_part, order_a,
-                                                  order_b, customer_a_user):  # fmt: skip
+def test_refusals_are_clear_4xx_and_store_nothing(
+    as_user, manager, store, van, counted_part, serial_part, order_a, order_b, customer_a_user
+):
     client = as_user(manager)
     _post(client, "/api/spares/moves/receive", {"warehouse_id": store.pk, "part_id": counted_part.pk, "quantity": 2})
     _post(client, "/api/spares/moves/receive", {"warehouse_id": store.pk, "part_id": serial_part.pk, "serials": ["S1"]})
@@ -79,10 +81,18 @@ def test_refusals_are_clear_4xx_and_store_nothing(as_user, manager, store, van, 
 
 def test_every_move_is_in_the_openapi_schema(client):
     paths = client.get("/api/openapi.json").json()["paths"]
-    for path in ["/api/spares/warehouses/{warehouse_id}/stock", "/api/spares/ledger", "/api/spares/moves/receive",
-                 "/api/spares/moves/write-off", "/api/spares/transfers", "/api/spares/transfers/{transfer_id}/receive",
-                 "/api/spares/work-orders/{workorder_id}/reserve", "/api/spares/work-orders/{workorder_id}/issue",
-                 "/api/spares/work-orders/{workorder_id}/return", "/api/spares/sales/{sale_id}/answer"]:  # fmt: skip
+    for path in [
+        "/api/spares/warehouses/{warehouse_id}/stock",
+        "/api/spares/ledger",
+        "/api/spares/moves/receive",
+        "/api/spares/moves/write-off",
+        "/api/spares/transfers",
+        "/api/spares/transfers/{transfer_id}/receive",
+        "/api/spares/work-orders/{workorder_id}/reserve",
+        "/api/spares/work-orders/{workorder_id}/issue",
+        "/api/spares/work-orders/{workorder_id}/return",
+        "/api/spares/sales/{sale_id}/answer",
+    ]:
         assert path in paths, path
 
 

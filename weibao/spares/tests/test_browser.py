@@ -11,8 +11,9 @@ from weibao.spares.models import Move
 pytestmark = pytest.mark.browser
 
 
-def test_engineer_issues_a_part_from_his_van_on_a_phone(phone_page, order_a, van, serial_part, counted_part,
-                                                        manager, field_engineer):  # fmt: skip
+def test_engineer_issues_a_part_from_his_van_on_a_phone(
+    phone_page, order_a, van, serial_part, counted_part, manager, field_engineer
+):
     services.receive(warehouse=van, part=serial_part, serials=["CAM-0001", "CAM-0002"], actor=manager)
     services.receive(warehouse=van, part=counted_part, quantity=3, actor=manager)
     page = phone_page

@@ -13,12 +13,14 @@ pytestmark = pytest.mark.django_db
 
 @pytest.fixture
 def sale(store, counted_part, customer_a_org, manager):
-    return sales.sale_quote(customer=customer_a_org, warehouse=store, actor=manager,
-                            lines=[{"part": counted_part, "quantity": 2}])  # fmt: skip
+    return sales.sale_quote(
+        customer=customer_a_org, warehouse=store, actor=manager, lines=[{"part": counted_part, "quantity": 2}]
+    )
 
 
-def test_customer_approves_in_the_portal_and_the_other_customer_gets_404(client, sale, customer_a_user,
-                                                                          customer_b_user, assert_scoped):  # fmt: skip
+def test_customer_approves_in_the_portal_and_the_other_customer_gets_404(
+    client, sale, customer_a_user, customer_b_user, assert_scoped
+):
     client.force_login(customer_a_user)
     page = client.get(reverse("spares:sale", args=[sale.pk]))
     assert page.status_code == 200

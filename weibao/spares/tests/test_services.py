@@ -164,8 +164,9 @@ def test_parts_cannot_be_issued_to_a_closed_order(store, counted_part, order_a, 
     assert services.available(store, counted_part) == 5
 
 
-def test_engineer_takes_only_from_stores_and_his_own_van(store, van, counted_part, order_a, manager, field_engineer,
-                                                         make_user):  # fmt: skip
+def test_engineer_takes_only_from_stores_and_his_own_van(
+    store, van, counted_part, order_a, manager, field_engineer, make_user
+):
     services.receive(warehouse=van, part=counted_part, quantity=2, actor=manager)
     services.receive(warehouse=store, part=counted_part, quantity=2, actor=manager)
     other = make_user("field_engineer")
@@ -185,8 +186,9 @@ def test_serial_reserve_release_transfer_return(store, van, serial_part, order_a
     with pytest.raises(ValidationError):  # a reserved unit cannot travel
         services.transfer_send(from_warehouse=store, to_warehouse=van, part=serial_part, serials=["A"], actor=manager)
     services.release_reservation(warehouse=store, part=serial_part, workorder=order_a, serials=["A"], actor=manager)
-    transfer = services.transfer_send(from_warehouse=store, to_warehouse=van, part=serial_part, serials=["A", "B"],
-                                      actor=manager)  # fmt: skip
+    transfer = services.transfer_send(
+        from_warehouse=store, to_warehouse=van, part=serial_part, serials=["A", "B"], actor=manager
+    )
     assert StockUnit.objects.get(serial="B").status == UnitStatus.IN_TRANSIT
     with pytest.raises(ValidationError):  # in transit: not in the van yet
         services.issue_to_order(warehouse=van, part=serial_part, workorder=order_a, serials=["B"], actor=field_engineer)
@@ -221,8 +223,9 @@ def test_parts_go_onto_the_orders_quote(store, counted_part, serial_part, order_
     assert Quote.objects.get(pk=quote.pk).status == "superseded"
 
 
-def test_low_stock_alert_mails_the_branch_manager(store, counted_part, order_a, manager, mailoutbox,
-                                                  django_capture_on_commit_callbacks):  # fmt: skip
+def test_low_stock_alert_mails_the_branch_manager(
+    store, counted_part, order_a, manager, mailoutbox, django_capture_on_commit_callbacks
+):
     from weibao.notifications.models import Delivery
     from weibao.spares.notify import alert_deliver
 

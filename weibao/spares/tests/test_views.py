@@ -30,12 +30,24 @@ HEADER = ["备件编号", "名称", "型号", "单位", "管理方式", "数量"
 def test_store_pages_render_for_staff(client, manager, store, van, counted_part, order_a):
     services.receive(warehouse=store, part=counted_part, quantity=3, actor=manager)
     client.force_login(manager)
-    for url in [reverse("spares:index"), reverse("spares:warehouse", args=[store.pk]), reverse("spares:part_list"),
-                reverse("spares:part", args=[counted_part.pk]), reverse("spares:ledger"), reverse("spares:receive"),
-                reverse("spares:transfer"), reverse("spares:write_off"), reverse("spares:repaired"),
-                reverse("spares:import_start"), reverse("spares:sale_list"), reverse("spares:sale_new"),
-                reverse("spares:order_parts", args=[order_a.pk]), reverse("spares:order_panel", args=[order_a.pk]),
-                reverse("spares:warehouse_new"), reverse("spares:part_new")]:  # fmt: skip
+    for url in [
+        reverse("spares:index"),
+        reverse("spares:warehouse", args=[store.pk]),
+        reverse("spares:part_list"),
+        reverse("spares:part", args=[counted_part.pk]),
+        reverse("spares:ledger"),
+        reverse("spares:receive"),
+        reverse("spares:transfer"),
+        reverse("spares:write_off"),
+        reverse("spares:repaired"),
+        reverse("spares:import_start"),
+        reverse("spares:sale_list"),
+        reverse("spares:sale_new"),
+        reverse("spares:order_parts", args=[order_a.pk]),
+        reverse("spares:order_panel", args=[order_a.pk]),
+        reverse("spares:warehouse_new"),
+        reverse("spares:part_new"),
+    ]:
         assert client.get(url).status_code == 200, url
     response = client.get(reverse("spares:warehouse", args=[store.pk]))
     assert "P-SFP-1G" in response.content.decode()
@@ -46,8 +58,10 @@ def test_engineer_issues_from_his_van_to_an_order(client, manager, field_enginee
     client.force_login(field_engineer)
     page = client.get(reverse("spares:order_parts", args=[order_a.pk])).content.decode()
     assert van.name in page
-    response = client.post(reverse("spares:order_issue", args=[order_a.pk]), {
-        "issue-warehouse": van.pk, "issue-part": counted_part.pk, "issue-quantity": "1"})  # fmt: skip
+    response = client.post(
+        reverse("spares:order_issue", args=[order_a.pk]),
+        {"issue-warehouse": van.pk, "issue-part": counted_part.pk, "issue-quantity": "1"},
+    )
     assert response.status_code == 302
     move = Move.objects.get(kind=MoveKind.ISSUE)
     assert (move.workorder_id, move.warehouse_id, move.actor_id) == (order_a.pk, van.pk, field_engineer.pk)
@@ -75,8 +89,10 @@ def test_engineer_cannot_take_from_another_engineers_van(client, manager, make_u
     services.receive(warehouse=van, part=counted_part, quantity=1, actor=manager)
     other = make_user("field_engineer")
     client.force_login(other)
-    response = client.post(reverse("spares:order_issue", args=[order_a.pk]), {
-        "issue-warehouse": van.pk, "issue-part": counted_part.pk, "issue-quantity": "1"})  # fmt: skip
+    response = client.post(
+        reverse("spares:order_issue", args=[order_a.pk]),
+        {"issue-warehouse": van.pk, "issue-part": counted_part.pk, "issue-quantity": "1"},
+    )
     assert response.status_code == 422
     assert not Move.objects.filter(kind=MoveKind.ISSUE).exists()
 
@@ -84,15 +100,21 @@ def test_engineer_cannot_take_from_another_engineers_van(client, manager, make_u
 def test_customer_and_vendor_see_nothing_of_the_store(client, customer_a_user, vendor_user, store, counted_part):
     for user in (customer_a_user, vendor_user):
         client.force_login(user)
-        for url in [reverse("spares:index"), reverse("spares:warehouse", args=[store.pk]), reverse("spares:part_list"),
-                    reverse("spares:part", args=[counted_part.pk]), reverse("spares:ledger"),
-                    reverse("spares:ledger_export"), reverse("spares:sale_list"), reverse("spares:receive"),
-                    reverse("spares:warehouse_export", args=[store.pk])]:  # fmt: skip
+        for url in [
+            reverse("spares:index"),
+            reverse("spares:warehouse", args=[store.pk]),
+            reverse("spares:part_list"),
+            reverse("spares:part", args=[counted_part.pk]),
+            reverse("spares:ledger"),
+            reverse("spares:ledger_export"),
+            reverse("spares:sale_list"),
+            reverse("spares:receive"),
+            reverse("spares:warehouse_export", args=[store.pk]),
+        ]:
             assert client.get(url).status_code == 404, (user.role, url)
 
 
-def test_customer_sees_parts_on_own_order_only(client, manager, store, counted_part, order_a, order_b,
-                                               customer_a_user):  # fmt: skip
+def test_customer_sees_parts_on_own_order_only(client, manager, store, counted_part, order_a, order_b, customer_a_user):
     services.receive(warehouse=store, part=counted_part, quantity=5, actor=manager)
     services.issue_to_order(warehouse=store, part=counted_part, workorder=order_a, quantity=2, actor=manager)
     client.force_login(customer_a_user)
@@ -102,21 +124,27 @@ def test_customer_sees_parts_on_own_order_only(client, manager, store, counted_p
     assert "120.00" not in page
     assert client.get(reverse("spares:order_parts", args=[order_b.pk])).status_code == 404
     assert client.get(reverse("spares:order_panel", args=[order_b.pk])).status_code == 404
-    response = client.post(reverse("spares:order_issue", args=[order_a.pk]), {
-        "issue-warehouse": store.pk, "issue-part": counted_part.pk, "issue-quantity": "1"})  # fmt: skip
+    response = client.post(
+        reverse("spares:order_issue", args=[order_a.pk]),
+        {"issue-warehouse": store.pk, "issue-part": counted_part.pk, "issue-quantity": "1"},
+    )
     assert response.status_code == 404
 
 
 def test_import_all_or_nothing_with_row_errors(client, manager, store, serial_part):
     services.receive(warehouse=store, part=serial_part, serials=["EXIST-1"], actor=manager)
     client.force_login(manager)
-    bad = xlsx([HEADER,
-                ["P-NEW-1", "交换机电源", "PWR-150", "个", "计数", 4, "", 90, 150, 2],
-                ["P-NEW-2", "", "", "", "计数", 1, "", "", "", ""],
-                ["P-NEW-3", "光纤跳线", "", "条", "计数", -3, "", "", "", ""],
-                ["P-CAM-4MP", "", "", "", "序列号", 2, "S-9; S-9", "", "", ""],
-                ["P-CAM-4MP", "", "", "", "序列号", "", "EXIST-1", "", "", ""],
-                ["P-NEW-4", "模块", "", "", "按重量", 1, "", "", "", ""]])  # fmt: skip
+    bad = xlsx(
+        [
+            HEADER,
+            ["P-NEW-1", "交换机电源", "PWR-150", "个", "计数", 4, "", 90, 150, 2],
+            ["P-NEW-2", "", "", "", "计数", 1, "", "", "", ""],
+            ["P-NEW-3", "光纤跳线", "", "条", "计数", -3, "", "", "", ""],
+            ["P-CAM-4MP", "", "", "", "序列号", 2, "S-9; S-9", "", "", ""],
+            ["P-CAM-4MP", "", "", "", "序列号", "", "EXIST-1", "", "", ""],
+            ["P-NEW-4", "模块", "", "", "按重量", 1, "", "", "", ""],
+        ]
+    )
     response = client.post(reverse("spares:import_start"), {"warehouse": store.pk, "file": bad})
     job = StockImport.objects.get()
     assert response.status_code == 302
@@ -131,8 +159,13 @@ def test_import_all_or_nothing_with_row_errors(client, manager, store, serial_pa
     page = client.get(reverse("spares:import_detail", args=[job.pk])).content.decode()
     assert "S-9" in page
 
-    good = xlsx([HEADER, ["P-NEW-1", "交换机电源", "PWR-150", "个", "计数", 4, "", 90, 150, 2],
-                 ["P-CAM-4MP", "", "", "", "序列号", 2, "S-1\nS-2", "", "", ""]])  # fmt: skip
+    good = xlsx(
+        [
+            HEADER,
+            ["P-NEW-1", "交换机电源", "PWR-150", "个", "计数", 4, "", 90, 150, 2],
+            ["P-CAM-4MP", "", "", "", "序列号", 2, "S-1\nS-2", "", "", ""],
+        ]
+    )
     client.post(reverse("spares:import_start"), {"warehouse": store.pk, "file": good})
     job = StockImport.objects.order_by("-id").first()
     assert job.status == "valid", job.errors
@@ -147,8 +180,11 @@ def test_import_all_or_nothing_with_row_errors(client, manager, store, serial_pa
 def test_exports_are_excel(client, manager, store, counted_part):
     services.receive(warehouse=store, part=counted_part, quantity=3, actor=manager)
     client.force_login(manager)
-    for url in (reverse("spares:warehouse_export", args=[store.pk]), reverse("spares:ledger_export"),
-                reverse("spares:import_template")):  # fmt: skip
+    for url in (
+        reverse("spares:warehouse_export", args=[store.pk]),
+        reverse("spares:ledger_export"),
+        reverse("spares:import_template"),
+    ):
         response = client.get(url)
         assert response.status_code == 200
         assert response["Content-Type"].startswith("application/vnd.openxmlformats")
@@ -158,8 +194,10 @@ def test_exports_are_excel(client, manager, store, counted_part):
 def test_transfer_through_the_pages(client, manager, field_engineer, store, van, counted_part):
     services.receive(warehouse=store, part=counted_part, quantity=4, actor=manager)
     client.force_login(manager)
-    response = client.post(reverse("spares:transfer"), {"warehouse": store.pk, "to_warehouse": van.pk,
-                                                        "part": counted_part.pk, "quantity": "3"})  # fmt: skip
+    response = client.post(
+        reverse("spares:transfer"),
+        {"warehouse": store.pk, "to_warehouse": van.pk, "part": counted_part.pk, "quantity": "3"},
+    )
     assert response.status_code == 302
     assert services.available(van, counted_part) == 0
     client.force_login(field_engineer)
@@ -176,12 +214,22 @@ def test_sale_flow_through_the_pages(client, manager, store, serial_part, counte
     services.receive(warehouse=store, part=serial_part, serials=["A1", "A2"], actor=manager)
     services.receive(warehouse=store, part=counted_part, quantity=10, actor=manager)
     client.force_login(manager)
-    response = client.post(reverse("spares:sale_new"), {
-        "customer": customer_a_org.pk, "warehouse": store.pk, "tax_rate": "0.13", "contact_name": "王主任",
-        "lines-TOTAL_FORMS": "3", "lines-INITIAL_FORMS": "0",
-        "lines-0-part": serial_part.pk, "lines-0-quantity": "1",
-        "lines-1-part": counted_part.pk, "lines-1-quantity": "2", "lines-1-unit_price": "250",
-    })  # fmt: skip
+    response = client.post(
+        reverse("spares:sale_new"),
+        {
+            "customer": customer_a_org.pk,
+            "warehouse": store.pk,
+            "tax_rate": "0.13",
+            "contact_name": "王主任",
+            "lines-TOTAL_FORMS": "3",
+            "lines-INITIAL_FORMS": "0",
+            "lines-0-part": serial_part.pk,
+            "lines-0-quantity": "1",
+            "lines-1-part": counted_part.pk,
+            "lines-1-quantity": "2",
+            "lines-1-unit_price": "250",
+        },
+    )
     assert response.status_code == 302
     sale = PartSale.objects.get()
     assert str(sale.total) == "2011.40"
@@ -211,8 +259,9 @@ def test_sale_flow_through_the_pages(client, manager, store, serial_part, counte
 
 
 def test_sale_status_moves_refused_out_of_order(manager, store, counted_part, customer_a_org):
-    sale = sales.sale_quote(customer=customer_a_org, warehouse=store, lines=[{"part": counted_part, "quantity": 1}],
-                            actor=manager)  # fmt: skip
+    sale = sales.sale_quote(
+        customer=customer_a_org, warehouse=store, lines=[{"part": counted_part, "quantity": 1}], actor=manager
+    )
     from weibao.core.exceptions import TransitionNotAllowed
 
     with pytest.raises(TransitionNotAllowed):

@@ -98,8 +98,18 @@ def _json(value: Any) -> Any:
     return value
 
 
-def _event(wo: WorkOrder, *, kind: str, actor: User, old_status: str = "", new_status: str = "", body: str = "",
-           data: dict | None = None, internal: bool = False, source_ref: str = "") -> WorkOrderEvent:  # fmt: skip
+def _event(
+    wo: WorkOrder,
+    *,
+    kind: str,
+    actor: User,
+    old_status: str = "",
+    new_status: str = "",
+    body: str = "",
+    data: dict | None = None,
+    internal: bool = False,
+    source_ref: str = "",
+) -> WorkOrderEvent:
     event = WorkOrderEvent.objects.create(
         workorder=wo,
         kind=kind,

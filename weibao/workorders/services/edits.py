@@ -27,6 +27,7 @@ from weibao.workorders.choices import (
     ServiceType,
     Status,
     WorkKind,
+    action_perm,
 )
 from weibao.workorders.models import (
     LegacyReview,
@@ -52,22 +53,43 @@ from weibao.workorders.services.transitions import _reopen
 # --- edits, assignment, comments, work log ------------------------------------------------------------------------
 
 EDITABLE_FIELDS = {
-    "severity", "category", "cause", "title", "symptom", "project", "service_type", "chargeable", "branch",
-    "reporter_name", "reporter_phone", "reporter_email", "contact", "site", "service_kind", "maintenance_type",
-}  # fmt: skip
+    "severity",
+    "category",
+    "cause",
+    "title",
+    "symptom",
+    "project",
+    "service_type",
+    "chargeable",
+    "branch",
+    "reporter_name",
+    "reporter_phone",
+    "reporter_email",
+    "contact",
+    "site",
+    "service_kind",
+    "maintenance_type",
+}
 TEXT_LIMITS = {"title": 200, "symptom": None, "reporter_name": 100, "reporter_phone": 40, "reporter_email": 254}
-CHOICES = {"severity": Severity, "category": Category, "cause": Cause, "service_type": ServiceType,
-           "service_kind": ServiceKind, "maintenance_type": MaintenanceType}  # fmt: skip
+CHOICES = {
+    "severity": Severity,
+    "category": Category,
+    "cause": Cause,
+    "service_type": ServiceType,
+    "service_kind": ServiceKind,
+    "maintenance_type": MaintenanceType,
+}
 
 
 @transaction.atomic
-def workorder_update(*, workorder: WorkOrder, actor: User, expected_version: int, devices: Sequence | None = None,
-                     **fields: Any) -> WorkOrder:  # fmt: skip
+def workorder_update(
+    *, workorder: WorkOrder, actor: User, expected_version: int, devices: Sequence | None = None, **fields: Any
+) -> WorkOrder:
     """Triage edits (severity, category, cause, devices …): one UPDATED event with before/after per field.
 
     Raises StaleEdit when somebody else saved the order since `expected_version` was read.
     """
-    _check_actor(actor, "workorders.triage", workorder)
+    _check_actor(actor, action_perm("update"), workorder)
     unknown = set(fields) - EDITABLE_FIELDS
     if unknown:
         raise ValidationError({name: _("This field cannot be changed here.") for name in sorted(unknown)})
@@ -96,8 +118,9 @@ def workorder_update(*, workorder: WorkOrder, actor: User, expected_version: int
         errors["devices"] = _("A device does not belong to the customer.")
     if errors:
         raise ValidationError(errors)
-    diff = {name: [_json(getattr(wo, name)), _json(value)] for name, value in fields.items()
-            if getattr(wo, name) != value}  # fmt: skip
+    diff = {
+        name: [_json(getattr(wo, name)), _json(value)] for name, value in fields.items() if getattr(wo, name) != value
+    }
     if devices is not None:
         old_ids = sorted(wo.devices.values_list("pk", flat=True))
         new_ids = sorted(d.pk for d in devices)
@@ -123,10 +146,11 @@ def workorder_update(*, workorder: WorkOrder, actor: User, expected_version: int
 
 
 @transaction.atomic
-def workorder_assign(*, workorder: WorkOrder, actor: User, assignee: User | None,
-                     expected_version: int | None = None) -> WorkOrder:  # fmt: skip
+def workorder_assign(
+    *, workorder: WorkOrder, actor: User, assignee: User | None, expected_version: int | None = None
+) -> WorkOrder:
     """Give the order to an engineer (or nobody) without a state move; one ASSIGNED event."""
-    _check_actor(actor, "workorders.triage", workorder)
+    _check_actor(actor, action_perm("assign"), workorder)
     if assignee is not None and (not assignee.is_internal or not assignee.is_active):
         raise ValidationError({"assignee": _("Choose an active member of our staff.")})
     wo = _lock(workorder)
@@ -146,10 +170,20 @@ def workorder_assign(*, workorder: WorkOrder, actor: User, assignee: User | None
 
 
 @transaction.atomic
-def workorder_comment(*, workorder: WorkOrder, actor: User, body: str, attachments: Sequence[UploadedFile] = (),
-                      internal: bool = False, source_ref: str = "", reopen: bool = False,
-                      from_customer: bool = False, automated: bool = False, channel: str = "web",
-                      sender: str = "") -> WorkOrderEvent:  # fmt: skip
+def workorder_comment(
+    *,
+    workorder: WorkOrder,
+    actor: User,
+    body: str,
+    attachments: Sequence[UploadedFile] = (),
+    internal: bool = False,
+    source_ref: str = "",
+    reopen: bool = False,
+    from_customer: bool = False,
+    automated: bool = False,
+    channel: str = "web",
+    sender: str = "",
+) -> WorkOrderEvent:
     """A note on the timeline. A customer's note while the order observes never reopens it by itself (issue 23): it
     raises the flag "客户在观察期内回复" and the desk decides (services.observation). `from_customer` says the note
     comes from the customer's side although the actor is not a customer account (a reply mail from the reporter or a
@@ -158,14 +192,14 @@ def workorder_comment(*, workorder: WorkOrder, actor: User, body: str, attachmen
     an e-mail) is recorded once."""
     from weibao.workorders.services.observation import observation_reply_record
 
-    _check_actor(actor, "workorders.comment", workorder)
+    _check_actor(actor, action_perm("comment"), workorder)
     body = _clean_text(body, "body", required=not attachments)
     source_ref = _clean_text(source_ref, "source_ref", max_length=200)
     internal = internal and actor.is_internal  # customers and vendors cannot write hidden notes
     checked = _check_attachments(attachments)
     wo = _lock(workorder)
     # Again on the row: a vendor's copy may predate a re-escalation to another vendor.
-    _check_actor(actor, "workorders.comment", wo)
+    _check_actor(actor, action_perm("comment"), wo)
     if source_ref:
         existing = wo.events.filter(kind=EventKind.COMMENT, source_ref=source_ref).first()
         if existing is not None:
@@ -175,8 +209,9 @@ def workorder_comment(*, workorder: WorkOrder, actor: User, body: str, attachmen
         _store_attachment(wo, upload, info, actor=actor, event=event, internal=internal)
     customer_side = actor.is_customer or from_customer
     if reopen and actor.is_internal and wo.status in OBSERVATION_STATUSES | {Status.CLOSED}:
-        _reopen(wo, actor=actor, perm="workorders.reopen", reason=body, kind=EventKind.REOPENED,
-                source=ReopenSource.STAFF)  # fmt: skip
+        _reopen(
+            wo, actor=actor, perm=action_perm("reopen"), reason=body, kind=EventKind.REOPENED, source=ReopenSource.STAFF
+        )
     elif customer_side and not internal and not automated and wo.status in OBSERVATION_STATUSES:
         observation_reply_record(wo=wo, event=event, channel=channel, sender=sender or str(actor), text=body)
     _copy_back(workorder, wo)
@@ -184,10 +219,11 @@ def workorder_comment(*, workorder: WorkOrder, actor: User, body: str, attachmen
 
 
 @transaction.atomic
-def workorder_log_work(*, workorder: WorkOrder, actor: User, minutes: int, note: str,
-                       kind: str = WorkKind.REMOTE) -> WorkLog:  # fmt: skip
+def workorder_log_work(
+    *, workorder: WorkOrder, actor: User, minutes: int, note: str, kind: str = WorkKind.REMOTE
+) -> WorkLog:
     """Record time spent (remote diagnosis, on site, travel) with what was done."""
-    _check_actor(actor, "workorders.diagnose", workorder)
+    _check_actor(actor, action_perm("log_work"), workorder)
     note = _clean_text(note, "note", required=True)
     if kind not in WorkKind.values:
         raise ValidationError({"kind": _("Unknown kind of work.")})
@@ -201,9 +237,16 @@ def workorder_log_work(*, workorder: WorkOrder, actor: User, minutes: int, note:
 
 
 @transaction.atomic
-def legacy_review_add(*, workorder: WorkOrder, actor: User, notes: str, next_steps: str = "",
-                      customer_report: str = "", next_review_on: datetime.date | None = None,
-                      expected_version: int | None = None) -> LegacyReview:  # fmt: skip
+def legacy_review_add(
+    *,
+    workorder: WorkOrder,
+    actor: User,
+    notes: str,
+    next_steps: str = "",
+    customer_report: str = "",
+    next_review_on: datetime.date | None = None,
+    expected_version: int | None = None,
+) -> LegacyReview:
     """Review an order past its time limit (遗留问题): notes, next steps, optionally a report for the customer.
     `next_review_on`: the day of the next review (a reminder goes to the reviewer and the manager that working day,
     issue 22); it cannot lie in the past."""
@@ -223,9 +266,16 @@ def legacy_review_add(*, workorder: WorkOrder, actor: User, notes: str, next_ste
         internal=not customer_report,
         data={"next_steps": next_steps, "next_review_on": next_review_on.isoformat() if next_review_on else None},
     )
-    return LegacyReview.objects.create(workorder=wo, reviewer=actor, notes=notes, next_steps=next_steps,
-                                       customer_report=customer_report, next_review_on=next_review_on, event=event,
-                                       reviewed_at=event.created_at)  # fmt: skip
+    return LegacyReview.objects.create(
+        workorder=wo,
+        reviewer=actor,
+        notes=notes,
+        next_steps=next_steps,
+        customer_report=customer_report,
+        next_review_on=next_review_on,
+        event=event,
+        reviewed_at=event.created_at,
+    )
 
 
 def alerts_mark_read(*, user: User, alert_ids: Sequence[int] | None = None) -> int:

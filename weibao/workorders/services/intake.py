@@ -23,6 +23,7 @@ from weibao.workorders.choices import (
     MaintenanceType,
     ServiceKind,
     Status,
+    action_perm,
 )
 from weibao.workorders.events import publish
 from weibao.workorders.models import (
@@ -70,8 +71,12 @@ def _check_reported_at(reported_at: datetime.datetime | None, *, historic: bool 
     if reported_at > now + REPORTED_AT_TOLERANCE:
         raise ValidationError({"reported_at": _("The time of the call cannot be in the future.")})
     if reported_at < now - REPORTED_AT_MAX_AGE and not historic:
-        raise ValidationError({"reported_at": _("The call is more than %(days)d days ago: register it as history.")
-                               % {"days": REPORTED_AT_MAX_AGE.days}})  # fmt: skip
+        raise ValidationError(
+            {
+                "reported_at": _("The call is more than %(days)d days ago: register it as history.")
+                % {"days": REPORTED_AT_MAX_AGE.days}
+            }
+        )
     return min(reported_at, now)
 
 
@@ -274,11 +279,13 @@ def _device_on_the_spot(actor: User, report: dict, new_device: dict):
     if not new_device.get("vendor") or not (new_device.get("model") or "").strip():
         raise ValidationError({"new_device_model": _("Give at least the vendor and the model of the new device.")})
     try:
-        return device_create(actor=actor, customer=customer, site=site, vendor=new_device["vendor"],
-                             model=new_device["model"], **fields)  # fmt: skip
+        return device_create(
+            actor=actor, customer=customer, site=site, vendor=new_device["vendor"], model=new_device["model"], **fields
+        )
     except ValidationError as exc:
-        raise ValidationError({f"new_device_{k}" if k != "__all__" else "new_device_model": v
-                               for k, v in exc.message_dict.items()}) from exc  # fmt: skip
+        raise ValidationError(
+            {f"new_device_{k}" if k != "__all__" else "new_device_model": v for k, v in exc.message_dict.items()}
+        ) from exc
 
 
 MAX_BATCH = 100  # reports per batch request
@@ -398,8 +405,15 @@ def workorder_attach_document(*, event, content: bytes, name: str, content_type:
     existing = Attachment.objects.filter(event=event, original_name=name).first()
     if existing is not None:
         return existing
-    attachment = Attachment(workorder_id=event.workorder_id, event=event, original_name=name, content_type=content_type,
-                            size=len(content), sha256=hashlib.sha256(content).hexdigest(), uploaded_by=actor)  # fmt: skip
+    attachment = Attachment(
+        workorder_id=event.workorder_id,
+        event=event,
+        original_name=name,
+        content_type=content_type,
+        size=len(content),
+        sha256=hashlib.sha256(content).hexdigest(),
+        uploaded_by=actor,
+    )
     attachment.file.save(name, ContentFile(content), save=False)
     attachment.save()
     return attachment
@@ -410,7 +424,7 @@ def workorder_add_attachments(
     *, workorder: WorkOrder, actor: User, files: Sequence[UploadedFile], internal: bool = False
 ) -> list[Attachment]:
     """Attach photos or logs to an order (checked: size, real type); one timeline event for the batch."""
-    _check_actor(actor, "workorders.comment", workorder)
+    _check_actor(actor, action_perm("comment"), workorder)
     if not files:
         raise ValidationError({"attachments": _("Choose at least one file.")})
     checked = _check_attachments(files)

@@ -28,6 +28,7 @@ from weibao.workorders.choices import (
     ReopenSource,
     ReplyDecision,
     Status,
+    action_perm,
 )
 from weibao.workorders.models import ObservationReply, WorkOrder, WorkOrderEvent
 from weibao.workorders.services.common import (
@@ -45,8 +46,12 @@ from weibao.workorders.services.transitions import _move, _reopen
 LINK_PURPOSE = "workorders.observation"
 ANSWERS = [CustomerAnswer.FIXED.value, CustomerAnswer.NOT_FIXED.value]
 # SMS answers: "reply 1 / 2" (full-width digits too; Chinese phones often send them).
-SMS_ANSWERS = {"1": CustomerAnswer.FIXED, "１": CustomerAnswer.FIXED, "2": CustomerAnswer.NOT_FIXED,
-               "２": CustomerAnswer.NOT_FIXED}  # fmt: skip
+SMS_ANSWERS = {
+    "1": CustomerAnswer.FIXED,
+    "１": CustomerAnswer.FIXED,
+    "2": CustomerAnswer.NOT_FIXED,
+    "２": CustomerAnswer.NOT_FIXED,
+}
 
 # Words that make a reply read like "the fault is back" (pre-marking only; the desk decides).
 _RECURRENCE = re.compile(
@@ -54,8 +59,9 @@ _RECURRENCE = re.compile(
     r"doesn't work|does not work|recur|same problem)",
     re.IGNORECASE,
 )
-_NEGATED = re.compile(r"(已解决|可以结单|恢复正常|正常了|好了|谢谢|感谢|thanks|thank you|works now|working now)",
-                      re.IGNORECASE)  # fmt: skip
+_NEGATED = re.compile(
+    r"(已解决|可以结单|恢复正常|正常了|好了|谢谢|感谢|thanks|thank you|works now|working now)", re.IGNORECASE
+)
 
 
 _STRONG = re.compile(r"还是|仍|又|still|again", re.IGNORECASE)
@@ -73,26 +79,49 @@ def looks_like_recurrence(text: str) -> bool:
 # --- replies during observation -------------------------------------------------------------------------------------
 
 
-def observation_reply_record(*, wo: WorkOrder, event: WorkOrderEvent, channel: str, sender: str,
-                             text: str) -> ObservationReply:  # fmt: skip
+def observation_reply_record(
+    *, wo: WorkOrder, event: WorkOrderEvent, channel: str, sender: str, text: str
+) -> ObservationReply:
     """Called with the order row locked (by workorder_comment): a customer's reply while the order observes raises
     the flag and waits for the desk. Never reopens."""
     reply = ObservationReply.objects.create(
-        organisation_id=wo.organisation_id, workorder=wo, event=event, channel=channel[:16], sender=sender[:254],
-        text=text, suspected_recurrence=looks_like_recurrence(text),
-    )  # fmt: skip
+        organisation_id=wo.organisation_id,
+        workorder=wo,
+        event=event,
+        channel=channel[:16],
+        sender=sender[:254],
+        text=text,
+        suspected_recurrence=looks_like_recurrence(text),
+    )
     if not wo.observation_reply_pending:
         wo.observation_reply_pending = True
         _save(wo, ["observation_reply_pending"])
-    _event(wo, kind=EventKind.OBSERVATION_REPLY, actor=event.actor, body=text, internal=True,
-           data={"reply": reply.pk, "channel": channel, "sender": sender,
-                 "suspected_recurrence": reply.suspected_recurrence})  # fmt: skip
+    _event(
+        wo,
+        kind=EventKind.OBSERVATION_REPLY,
+        actor=event.actor,
+        body=text,
+        internal=True,
+        data={
+            "reply": reply.pk,
+            "channel": channel,
+            "sender": sender,
+            "suspected_recurrence": reply.suspected_recurrence,
+        },
+    )
     return reply
 
 
 @transaction.atomic
-def workorder_reply_decide(*, workorder: WorkOrder, actor: User, decision: str, reason_code: str = "",
-                           reason: str = "", expected_version: int | None = None) -> WorkOrder:  # fmt: skip
+def workorder_reply_decide(
+    *,
+    workorder: WorkOrder,
+    actor: User,
+    decision: str,
+    reason_code: str = "",
+    reason: str = "",
+    expected_version: int | None = None,
+) -> WorkOrder:
     """The desk decides about the customer's reply (one click): reopen — a reason from the list and a text are
     required — or keep observing. Either way the flag comes down and the open replies are settled."""
     if decision not in (ReplyDecision.REOPENED, ReplyDecision.KEPT):
@@ -100,7 +129,7 @@ def workorder_reply_decide(*, workorder: WorkOrder, actor: User, decision: str, 
     reason = _clean_text(reason, "reason", required=decision == ReplyDecision.REOPENED)
     if decision == ReplyDecision.REOPENED and reason_code not in ReopenReason.values:
         raise ValidationError({"reason_code": _("Choose a reason from the list.")})
-    _check_actor(actor, "workorders.reopen", workorder)
+    _check_actor(actor, action_perm("reply_reopen"), workorder)
     wo = _lock(workorder)
     if not wo.observation_reply_pending:
         # Decided already (a second click, or a colleague was faster): nothing to do.
@@ -108,13 +137,21 @@ def workorder_reply_decide(*, workorder: WorkOrder, actor: User, decision: str, 
         return workorder
     _check_version(wo, expected_version)
     if decision == ReplyDecision.REOPENED:
-        return _reopen(workorder, actor=actor, perm="workorders.reopen", reason=reason,
-                       kind=EventKind.REOPENED, source=ReopenSource.DESK_REPLY, reason_code=reason_code,
-                       data={"replies": _open_reply_ids(wo)})  # fmt: skip
+        return _reopen(
+            workorder,
+            actor=actor,
+            perm=action_perm("reply_reopen"),
+            reason=reason,
+            kind=EventKind.REOPENED,
+            source=ReopenSource.DESK_REPLY,
+            reason_code=reason_code,
+            data={"replies": _open_reply_ids(wo)},
+        )
     now = timezone.now()
     replies = _open_reply_ids(wo)
-    ObservationReply.objects.filter(pk__in=replies).update(decision=ReplyDecision.KEPT, decided_by=actor,
-                                                           decided_at=now)  # fmt: skip
+    ObservationReply.objects.filter(pk__in=replies).update(
+        decision=ReplyDecision.KEPT, decided_by=actor, decided_at=now
+    )
     wo.observation_reply_pending = False
     _save(wo, ["observation_reply_pending"])
     _event(wo, kind=EventKind.OBSERVATION_KEPT, actor=actor, body=reason, internal=True, data={"replies": replies})
@@ -130,8 +167,16 @@ def _open_reply_ids(wo: WorkOrder) -> list[int]:
 
 
 @transaction.atomic
-def workorder_customer_answer(*, workorder: WorkOrder, answer: str, source: str, channel: str, answered_by: str,
-                              actor: User | None = None, note: str = "") -> WorkOrder:  # fmt: skip
+def workorder_customer_answer(
+    *,
+    workorder: WorkOrder,
+    answer: str,
+    source: str,
+    channel: str,
+    answered_by: str,
+    actor: User | None = None,
+    note: str = "",
+) -> WorkOrder:
     """The customer answers the resolution notice. "fixed": a resolved order goes into observation (an observing
     one records the confirmation); "not fixed": the order reopens with `source` recorded. Who answered, when and
     through which channel go on the timeline (and, for links, on the ActionLink row)."""
@@ -143,14 +188,24 @@ def workorder_customer_answer(*, workorder: WorkOrder, answer: str, source: str,
         wo = _lock(workorder)
         if wo.status not in OBSERVATION_STATUSES | {Status.CLOSED, Status.REOPENED}:
             raise TransitionNotAllowed(current=str(Status(wo.status).label), requested=str(Status.REOPENED.label))
-        return _reopen(workorder, actor=actor, perm="workorders.reopen", reason=reason,
-                       kind=EventKind.CUSTOMER_REJECTED, source=source, reason_code=ReopenReason.NOT_FIXED,
-                       channel=channel, answered_by=answered_by)  # fmt: skip
+        return _reopen(
+            workorder,
+            actor=actor,
+            perm=action_perm("reopen"),
+            reason=reason,
+            kind=EventKind.CUSTOMER_REJECTED,
+            source=source,
+            reason_code=ReopenReason.NOT_FIXED,
+            channel=channel,
+            answered_by=answered_by,
+        )
     if answer != CustomerAnswer.FIXED:
         raise ValidationError({"answer": _("Unknown answer.")})
     wo = _lock(workorder)
     if wo.status == Status.RESOLVED:
-        return _move(workorder, actor=actor, perm="workorders.confirm", to=Status.OBSERVING, body=note, data=data)
+        return _move(
+            workorder, actor=actor, perm=action_perm("customer_confirm"), to=Status.OBSERVING, body=note, data=data
+        )
     if wo.status == Status.OBSERVING:
         # Already observing (confirmed before, or the sweep moved it): the answer is recorded, nothing moves.
         _event(wo, kind=EventKind.CUSTOMER_CONFIRMED, actor=actor, body=note, data=data)
@@ -164,8 +219,9 @@ def observation_links_for(*, workorder: WorkOrder, recipient: str, channel: str)
     one spends the other). Called while the notice is rendered."""
     from django.conf import settings
 
-    link = action_links.action_link_create(purpose=LINK_PURPOSE, target=workorder, recipient=recipient,
-                                           channel=channel, choices=ANSWERS)  # fmt: skip
+    link = action_links.action_link_create(
+        purpose=LINK_PURPOSE, target=workorder, recipient=recipient, channel=channel, choices=ANSWERS
+    )
     base = settings.SITE_URL.rstrip("/")
     return {
         answer: base + reverse("workorders:answer", args=[action_links.action_link_token(link, answer)])
@@ -176,9 +232,14 @@ def observation_links_for(*, workorder: WorkOrder, recipient: str, channel: str)
 def _answer_handler(note: str, source: str, channel: str | None = None):
     def handle(link, choice: str) -> WorkOrder:
         workorder = WorkOrder.objects.get(pk=link.target_id)
-        return workorder_customer_answer(workorder=workorder, answer=choice, source=source,
-                                         channel=channel or link.channel, answered_by=link.recipient,
-                                         note=note)  # fmt: skip
+        return workorder_customer_answer(
+            workorder=workorder,
+            answer=choice,
+            source=source,
+            channel=channel or link.channel,
+            answered_by=link.recipient,
+            note=note,
+        )
 
     return handle
 
@@ -186,8 +247,9 @@ def _answer_handler(note: str, source: str, channel: str | None = None):
 def observation_link_answer(*, token: str, note: str = "") -> WorkOrder:
     """A customer opened one of the notice's links and confirmed: spend the link and answer. Raises
     core.action_links.LinkError (invalid, used, expired) or TransitionNotAllowed (the order moved on)."""
-    return action_links.action_link_use(token, purpose=LINK_PURPOSE,
-                                        handler=_answer_handler(note, ReopenSource.CUSTOMER_LINK))  # fmt: skip
+    return action_links.action_link_use(
+        token, purpose=LINK_PURPOSE, handler=_answer_handler(note, ReopenSource.CUSTOMER_LINK)
+    )
 
 
 def observation_link_preview(*, token: str) -> tuple[WorkOrder, str, object]:
@@ -213,8 +275,9 @@ def observation_sms_answer(*, phone: str, text: str) -> str:
         return "unknown"
     now = timezone.now()
     candidates = ActionLink.objects.filter(purpose=LINK_PURPOSE, channel="sms", expires_at__gt=now).order_by("-pk")
-    link = next((c for c in candidates.filter(recipient__endswith=key[-8:])[:20] if _phone_key(c.recipient) == key),
-                None)  # fmt: skip
+    link = next(
+        (c for c in candidates.filter(recipient__endswith=key[-8:])[:20] if _phone_key(c.recipient) == key), None
+    )
     if link is None:
         return "unknown"
     answer = SMS_ANSWERS.get((text or "").strip())
@@ -222,8 +285,9 @@ def observation_sms_answer(*, phone: str, text: str) -> str:
         if link.used_at is not None:
             return "used"  # answered before (a repeated "2", or the e-mail link was used): nothing happens twice
         try:
-            action_links.action_link_use_row(link, answer, channel="sms",
-                                             handler=_answer_handler("", ReopenSource.CUSTOMER_SMS, "sms"))  # fmt: skip
+            action_links.action_link_use_row(
+                link, answer, channel="sms", handler=_answer_handler("", ReopenSource.CUSTOMER_SMS, "sms")
+            )
         except action_links.LinkUsed:
             return "used"  # a concurrent answer won
         return str(answer)
@@ -231,6 +295,7 @@ def observation_sms_answer(*, phone: str, text: str) -> str:
 
     workorder = WorkOrder.objects.get(pk=link.target_id)
     body = _("SMS from %(phone)s:") % {"phone": phone} + "\n" + (text or "").strip()
-    workorder_comment(workorder=workorder, actor=system_user(), body=body, from_customer=True, channel="sms",
-                      sender=phone)  # fmt: skip
+    workorder_comment(
+        workorder=workorder, actor=system_user(), body=body, from_customer=True, channel="sms", sender=phone
+    )
     return "reply"

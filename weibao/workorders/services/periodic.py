@@ -41,8 +41,9 @@ def observation_close_due(*, now: datetime.datetime | None = None, batch: int = 
     actor = system_user()
     closed, last_pk = 0, 0
     # An order whose customer replied during observation waits for the desk's decision (issue 23).
-    due = WorkOrder.objects.filter(status__in=sorted(OBSERVATION_STATUSES), observation_ends_at__lte=now,
-                                   observation_reply_pending=False)  # fmt: skip
+    due = WorkOrder.objects.filter(
+        status__in=sorted(OBSERVATION_STATUSES), observation_ends_at__lte=now, observation_reply_pending=False
+    )
     while True:
         ids = list(due.filter(pk__gt=last_pk).order_by("pk").values_list("pk", flat=True)[:batch])
         if not ids:
@@ -55,8 +56,11 @@ def observation_close_due(*, now: datetime.datetime | None = None, batch: int = 
                     continue
                 if wo.observation_ends_at > now or wo.observation_reply_pending:
                     continue
-                workorder_close(workorder=wo, actor=actor,
-                                note=_("Closed automatically: nothing recurred during the observation period."))  # fmt: skip
+                workorder_close(
+                    workorder=wo,
+                    actor=actor,
+                    note=_("Closed automatically: nothing recurred during the observation period."),
+                )
                 closed += 1
 
 

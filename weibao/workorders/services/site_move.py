@@ -12,7 +12,7 @@ from django.utils.translation import gettext as _
 
 from weibao.accounts.models import User
 from weibao.core.exceptions import TransitionNotAllowed
-from weibao.workorders.choices import FINAL_STATUSES, EventKind, Status
+from weibao.workorders.choices import FINAL_STATUSES, EventKind, Status, action_perm
 from weibao.workorders.models import WorkOrder
 from weibao.workorders.services.common import (
     CLOCK_FIELDS,
@@ -38,11 +38,12 @@ def _deadlines(wo: WorkOrder) -> dict[str, str | None]:
 
 
 @transaction.atomic
-def workorder_move_site(*, workorder: WorkOrder, actor: User, site, note: str = "",
-                        expected_version: int | None = None) -> WorkOrder:  # fmt: skip
+def workorder_move_site(
+    *, workorder: WorkOrder, actor: User, site, note: str = "", expected_version: int | None = None
+) -> WorkOrder:
     """Move the order to `site` (a site of the same customer). Refused for closed or cancelled orders and for
     another customer's site; moving to the site it is on already changes nothing (no event)."""
-    _check_actor(actor, "workorders.triage", workorder)
+    _check_actor(actor, action_perm("move_site"), workorder)
     note = _clean_text(note, "note", max_length=2000)
     wo = _lock(workorder)
     if wo.status in FINAL_STATUSES:
@@ -75,8 +76,9 @@ def workorder_move_site(*, workorder: WorkOrder, actor: User, site, note: str = 
         wo.branch_id = new_branch
         fields.append("branch")
     # The contract covering the new site on the day of the report sets the targets (when one covers it).
-    contract = contract_for(customer=customer, on=timezone.localtime(wo.reported_at).date(), site=site,
-                            project=wo.project)  # fmt: skip
+    contract = contract_for(
+        customer=customer, on=timezone.localtime(wo.reported_at).date(), site=site, project=wo.project
+    )
     if contract is not None and contract.pk != wo.contract_id:
         data["contract"] = [wo.contract_id, contract.pk]
         wo.contract = contract
@@ -84,8 +86,9 @@ def workorder_move_site(*, workorder: WorkOrder, actor: User, site, note: str = 
     if wo.is_active:
         _retarget_clocks(wo, now=timezone.now())
         after = _deadlines(wo)
-        data["clocks"] = {k: [before.get(k), after.get(k)] for k in sorted(set(before) | set(after))
-                          if before.get(k) != after.get(k)}  # fmt: skip
+        data["clocks"] = {
+            k: [before.get(k), after.get(k)] for k in sorted(set(before) | set(after)) if before.get(k) != after.get(k)
+        }
     _save(wo, [*fields, *CLOCK_FIELDS])
     _event(wo, kind=EventKind.SITE_MOVED, actor=actor, body=note, data=data)
     _copy_back(workorder, wo)

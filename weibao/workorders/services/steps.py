@@ -59,10 +59,19 @@ def _refuse_step(wo: WorkOrder, requested: str) -> TransitionNotAllowed:
 
 
 @transaction.atomic
-def workorder_record_step(*, workorder: WorkOrder, actor: User, perm: str, kind: str, body: str = "",
-                          data: dict[str, Any] | None = None, changes: dict[str, Any] | None = None,
-                          internal: bool = False, expected_version: int | None = None,
-                          statuses: frozenset[str] = STEP_STATUSES) -> tuple[WorkOrder, WorkOrderEvent]:  # fmt: skip
+def workorder_record_step(
+    *,
+    workorder: WorkOrder,
+    actor: User,
+    perm: str,
+    kind: str,
+    body: str = "",
+    data: dict[str, Any] | None = None,
+    changes: dict[str, Any] | None = None,
+    internal: bool = False,
+    expected_version: int | None = None,
+    statuses: frozenset[str] = STEP_STATUSES,
+) -> tuple[WorkOrder, WorkOrderEvent]:
     """Record one step: lock, permission, state, version, write `changes` on the order (diff kept in the event),
     bump the version, append one event. Returns the locked order (copied back into `workorder`) and the event."""
     _check_actor(actor, perm, workorder)
@@ -98,42 +107,100 @@ def _last_event(wo: WorkOrder) -> WorkOrderEvent:
 
 
 @transaction.atomic
-def workorder_await_customer(*, workorder: WorkOrder, actor: User, perm: str, reason: str, kind: str,
-                             body: str = "", data: dict[str, Any] | None = None,
-                             expected_version: int | None = None) -> tuple[WorkOrder, WorkOrderEvent]:  # fmt: skip
+def workorder_await_customer(
+    *,
+    workorder: WorkOrder,
+    actor: User,
+    perm: str,
+    reason: str,
+    kind: str,
+    body: str = "",
+    data: dict[str, Any] | None = None,
+    expected_version: int | None = None,
+) -> tuple[WorkOrder, WorkOrderEvent]:
     """The order now waits on the customer for `reason` (e.g. quote approval): it moves to "waiting on customer"
     (the clocks pause per the SLA policy) and records one event of `kind`. Already waiting: the reason is set,
     one event recorded, the clocks stay as they are."""
     reason = pause_reason_check(reason, field="wait_reason")
     wo = _lock(workorder)
     if wo.status == Status.WAITING_CUSTOMER or Status.WAITING_CUSTOMER not in TRANSITIONS[wo.status]:
-        return workorder_record_step(workorder=workorder, actor=actor, perm=perm, kind=kind, body=body, data=data,
-                                     changes={"wait_reason": reason}, expected_version=expected_version)  # fmt: skip
-    wo = _move(workorder, actor=actor, perm=perm, to=Status.WAITING_CUSTOMER, kind=kind, body=body,
-               data={**(data or {}), "pause_reason": reason}, changes={"wait_reason": reason},
-               expected_version=expected_version)  # fmt: skip
+        return workorder_record_step(
+            workorder=workorder,
+            actor=actor,
+            perm=perm,
+            kind=kind,
+            body=body,
+            data=data,
+            changes={"wait_reason": reason},
+            expected_version=expected_version,
+        )
+    wo = _move(
+        workorder,
+        actor=actor,
+        perm=perm,
+        to=Status.WAITING_CUSTOMER,
+        kind=kind,
+        body=body,
+        data={**(data or {}), "pause_reason": reason},
+        changes={"wait_reason": reason},
+        expected_version=expected_version,
+    )
     return wo, _last_event(wo)
 
 
 @transaction.atomic
-def workorder_end_wait(*, workorder: WorkOrder, actor: User, perm: str, reason: str, kind: str, body: str = "",
-                       data: dict[str, Any] | None = None, expected_version: int | None = None,
-                       statuses: frozenset[str] = STEP_STATUSES) -> tuple[WorkOrder, WorkOrderEvent]:  # fmt: skip
+def workorder_end_wait(
+    *,
+    workorder: WorkOrder,
+    actor: User,
+    perm: str,
+    reason: str,
+    kind: str,
+    body: str = "",
+    data: dict[str, Any] | None = None,
+    expected_version: int | None = None,
+    statuses: frozenset[str] = STEP_STATUSES,
+) -> tuple[WorkOrder, WorkOrderEvent]:
     """The customer answered what the order waited for (`reason`): back to the state it waited in, the clocks run
     again, one event of `kind`. An order not waiting for that reason just records the event."""
     wo = _lock(workorder)
     if wo.status == Status.WAITING_CUSTOMER and wo.wait_reason == reason:
         back = wo.resume_status or Status.ACKNOWLEDGED
-        wo = _move(workorder, actor=actor, perm=perm, to=back, kind=kind, body=body, data=data or {},
-                   changes={"wait_reason": "", "resume_status": ""}, expected_version=expected_version)  # fmt: skip
+        wo = _move(
+            workorder,
+            actor=actor,
+            perm=perm,
+            to=back,
+            kind=kind,
+            body=body,
+            data=data or {},
+            changes={"wait_reason": "", "resume_status": ""},
+            expected_version=expected_version,
+        )
         return wo, _last_event(wo)
     changes = {"wait_reason": ""} if wo.wait_reason == reason else {}
-    return workorder_record_step(workorder=workorder, actor=actor, perm=perm, kind=kind, body=body, data=data,
-                                 changes=changes, expected_version=expected_version, statuses=statuses)  # fmt: skip
+    return workorder_record_step(
+        workorder=workorder,
+        actor=actor,
+        perm=perm,
+        kind=kind,
+        body=body,
+        data=data,
+        changes=changes,
+        expected_version=expected_version,
+        statuses=statuses,
+    )
 
 
-def workorder_note_event(*, workorder: WorkOrder, actor: User, kind: str, body: str = "",
-                         data: dict[str, Any] | None = None, internal: bool = False) -> WorkOrderEvent:  # fmt: skip
+def workorder_note_event(
+    *,
+    workorder: WorkOrder,
+    actor: User,
+    kind: str,
+    body: str = "",
+    data: dict[str, Any] | None = None,
+    internal: bool = False,
+) -> WorkOrderEvent:
     """An event about the order recorded by another app that changes nothing on the order (a callback, a complaint
     step, issue 12): appended to the timeline and published, without locking the order or moving its version (an
     edit in progress on the order is not made stale by it). Call inside the caller's transaction."""
@@ -157,9 +224,19 @@ PLAN_CLOCK_RUN = "run"
 
 
 @transaction.atomic
-def workorder_plan_step(*, workorder: WorkOrder, actor: User, perm: str, kind: str, plan_clock: str = "",
-                        plan: str | None = None, body: str = "", data: dict[str, Any] | None = None,
-                        internal: bool = False, expected_version: int | None = None) -> tuple[WorkOrder, WorkOrderEvent]:  # fmt: skip
+def workorder_plan_step(
+    *,
+    workorder: WorkOrder,
+    actor: User,
+    perm: str,
+    kind: str,
+    plan_clock: str = "",
+    plan: str | None = None,
+    body: str = "",
+    data: dict[str, Any] | None = None,
+    internal: bool = False,
+    expected_version: int | None = None,
+) -> tuple[WorkOrder, WorkOrderEvent]:
     """A step of the order's solution plan that may move the plan clock (SPEC §3: the plan is due within 48/72/108
     working hours). `plan_clock` "stop": the plan was submitted to the customer — the clock stops and `plan_at` is
     set (a draft never stops it); "run": the customer rejected it or asked for changes — the clock runs on from
@@ -187,8 +264,9 @@ def workorder_plan_step(*, workorder: WorkOrder, actor: User, perm: str, kind: s
                 changed.append(clock)
             elif plan_clock == PLAN_CLOCK_RUN and wo.resolved_at is None:
                 paused = wo.status in targets.pause_states
-                if wclocks.clock_continue(clock, now, targets.calendar, paused=paused,
-                                          reason=pause_reason_for(wo.status, wo.wait_reason)):  # fmt: skip
+                if wclocks.clock_continue(
+                    clock, now, targets.calendar, paused=paused, reason=pause_reason_for(wo.status, wo.wait_reason)
+                ):
                     changed.append(clock)
         if changed:
             payload["clock"] = ClockKind.PLAN.value
@@ -201,19 +279,36 @@ def workorder_plan_step(*, workorder: WorkOrder, actor: User, perm: str, kind: s
     return workorder, event
 
 
-def workorder_alert_record(*, workorder_id: int, kind: str, dedupe_key: str, actor: User, data: dict[str, Any],
-                           level: str = AlertLevel.BREACH, clock_kind: str = ClockKind.PLAN,
-                           recipients: Iterable[int] = (), managers: bool = True, internal: bool = False,
-                           body: str = "") -> WorkOrderEvent | None:  # fmt: skip
+def workorder_alert_record(
+    *,
+    workorder_id: int,
+    kind: str,
+    dedupe_key: str,
+    actor: User,
+    data: dict[str, Any],
+    level: str = AlertLevel.BREACH,
+    clock_kind: str = ClockKind.PLAN,
+    recipients: Iterable[int] = (),
+    managers: bool = True,
+    internal: bool = False,
+    body: str = "",
+) -> WorkOrderEvent | None:
     """An alert raised by another app's periodic job (a missed milestone, a legacy review due): one timeline event
     per `dedupe_key` (None when it was raised before — a job run twice alerts once) and an in-app alert for each
     recipient and, with `managers`, the service managers of the order's branch (else the head office's)."""
     wo = WorkOrder.objects.only("pk", "branch_id", "assignee_id").get(pk=workorder_id)
     try:
         with transaction.atomic():
-            event = WorkOrderEvent.objects.create(workorder=wo, kind=kind, actor=actor, body=body, data=data,
-                                                  internal=internal, dedupe_key=dedupe_key[:64],
-                                                  created_at=timezone.now())  # fmt: skip
+            event = WorkOrderEvent.objects.create(
+                workorder=wo,
+                kind=kind,
+                actor=actor,
+                body=body,
+                data=data,
+                internal=internal,
+                dedupe_key=dedupe_key[:64],
+                created_at=timezone.now(),
+            )
     except IntegrityError:
         return None  # raised before (the unique dedupe key per order)
     people = {pk for pk in recipients if pk}
@@ -221,9 +316,18 @@ def workorder_alert_record(*, workorder_id: int, kind: str, dedupe_key: str, act
         by_branch = wclocks._managers_by_branch()
         people.update(by_branch.get(wo.branch_id) or by_branch["head"])
     Alert.objects.bulk_create(
-        [Alert(recipient_id=pk, workorder=wo, event=event, level=level, clock_kind=clock_kind,
-               created_at=event.created_at) for pk in sorted(people)],
+        [
+            Alert(
+                recipient_id=pk,
+                workorder=wo,
+                event=event,
+                level=level,
+                clock_kind=clock_kind,
+                created_at=event.created_at,
+            )
+            for pk in sorted(people)
+        ],
         ignore_conflicts=True,
-    )  # fmt: skip
+    )
     publish([event.pk])
     return event

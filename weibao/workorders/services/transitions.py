@@ -31,6 +31,7 @@ from weibao.workorders.choices import (
     ReplyDecision,
     Status,
     WaitReason,
+    action_perm,
 )
 from weibao.workorders.models import (
     ObservationReply,
@@ -115,8 +116,9 @@ def _move(
     payload = dict(data)
     if fields_diff:
         payload["fields"] = fields_diff
-    event = _event(wo, kind=kind or TRANSITION_EVENT[to], actor=actor, old_status=old, new_status=to, body=body,
-                   data=payload)  # fmt: skip
+    event = _event(
+        wo, kind=kind or TRANSITION_EVENT[to], actor=actor, old_status=old, new_status=to, body=body, data=payload
+    )
     _copy_back(workorder, wo)
     workorder._moved_event = event  # the event of this move, for callers that record more about it (a Reopen)
     return workorder
@@ -136,32 +138,60 @@ def _take_if_unassigned(wo: WorkOrder, actor: User) -> dict[str, Any]:
 def workorder_acknowledge(*, workorder: WorkOrder, actor: User, note: str = "", expected_version: int | None = None):
     """The duty engineer takes the report (stops the response clock); the order becomes theirs if unassigned."""
     note = _clean_text(note, "note")
-    return _move(workorder, actor=actor, perm="workorders.acknowledge", to=Status.ACKNOWLEDGED, body=note,
-                 changes=lambda wo, now: _first_response(wo, now) | _take_if_unassigned(wo, actor),
-                 expected_version=expected_version,
-                 unchanged_if=lambda wo: wo.status == Status.ACKNOWLEDGED)  # fmt: skip
+    return _move(
+        workorder,
+        actor=actor,
+        perm=action_perm("acknowledge"),
+        to=Status.ACKNOWLEDGED,
+        body=note,
+        changes=lambda wo, now: _first_response(wo, now) | _take_if_unassigned(wo, actor),
+        expected_version=expected_version,
+        unchanged_if=lambda wo: wo.status == Status.ACKNOWLEDGED,
+    )
 
 
 @transaction.atomic
-def workorder_start_diagnosis(*, workorder: WorkOrder, actor: User, note: str = "",
-                              expected_version: int | None = None) -> WorkOrder:  # fmt: skip
+def workorder_start_diagnosis(
+    *, workorder: WorkOrder, actor: User, note: str = "", expected_version: int | None = None
+) -> WorkOrder:
     """Remote diagnosis (远程诊断) begins: log in, look at the logs, talk the customer through checks."""
     note = _clean_text(note, "note")
-    return _move(workorder, actor=actor, perm="workorders.diagnose", to=Status.DIAGNOSING, body=note,
-                 changes=lambda wo, now: _first_response(wo, now) | _take_if_unassigned(wo, actor),
-                 expected_version=expected_version,
-                 unchanged_if=lambda wo: wo.status == Status.DIAGNOSING)  # fmt: skip
+    return _move(
+        workorder,
+        actor=actor,
+        perm=action_perm("start_diagnosis"),
+        to=Status.DIAGNOSING,
+        body=note,
+        changes=lambda wo, now: _first_response(wo, now) | _take_if_unassigned(wo, actor),
+        expected_version=expected_version,
+        unchanged_if=lambda wo: wo.status == Status.DIAGNOSING,
+    )
 
 
 @transaction.atomic
-def workorder_dispatch(*, workorder: WorkOrder, actor: User, engineer: User, note: str = "",
-                       appointment_at: datetime.datetime | None = None, customer_agreed: bool = False,
-                       appointment_reason: str = "", expected_version: int | None = None) -> WorkOrder:  # fmt: skip
+def workorder_dispatch(
+    *,
+    workorder: WorkOrder,
+    actor: User,
+    engineer: User,
+    note: str = "",
+    appointment_at: datetime.datetime | None = None,
+    customer_agreed: bool = False,
+    appointment_reason: str = "",
+    expected_version: int | None = None,
+) -> WorkOrder:
     """The manager sends a field engineer (or re-assigns to another one)."""
     note = _clean_text(note, "note")
-    if not engineer.is_internal or not engineer.is_active or engineer.role not in (
-        Role.FIELD_ENGINEER, Role.DUTY_ENGINEER, Role.SERVICE_MANAGER,
-    ):  # fmt: skip
+    if (
+        not engineer.is_internal
+        or not engineer.is_active
+        or engineer.role
+        not in (
+            Role.FIELD_ENGINEER,
+            Role.DUTY_ENGINEER,
+            Role.SERVICE_MANAGER,
+        )
+    ):
         raise ValidationError({"engineer": _("Choose an active engineer of our company.")})
     if appointment_at is not None:
         _check_appointment(appointment_at)  # refused before anything moves
@@ -174,21 +204,32 @@ def workorder_dispatch(*, workorder: WorkOrder, actor: User, engineer: User, not
 
     from weibao.dispatch.duty import may_dispatch
 
-    if not may_dispatch(actor, branch_id=workorder.branch_id):
-        raise PermissionDenied("workorders.dispatch")  # the duty engineer outside the rule: ask the manager instead
-    perm = "workorders.dispatch" if has_perm(actor, "workorders.dispatch") else "workorders.dispatch_on_duty"
-    wo = _move(workorder, actor=actor, perm=perm, to=Status.DISPATCHED, body=note,
-               data={"engineer": engineer.pk}, expected_version=expected_version,
-               changes=lambda wo, now: {"assignee": engineer, "accepted_at": None, **_first_response(wo, now)},
-               unchanged_if=same_engineer)  # fmt: skip
+    if not may_dispatch(actor, branch_id=workorder.branch_id, manager_perm=action_perm("dispatch")):
+        raise PermissionDenied(action_perm("dispatch"))  # the duty engineer outside the rule: ask the manager instead
+    perm = action_perm("dispatch") if has_perm(actor, action_perm("dispatch")) else "workorders.dispatch_on_duty"
+    wo = _move(
+        workorder,
+        actor=actor,
+        perm=perm,
+        to=Status.DISPATCHED,
+        body=note,
+        data={"engineer": engineer.pk},
+        expected_version=expected_version,
+        changes=lambda wo, now: {"assignee": engineer, "accepted_at": None, **_first_response(wo, now)},
+        unchanged_if=same_engineer,
+    )
     if appointment_at is not None:
         # Sent to the same engineer again: the move was a no-op, so the new time must still match the version read
         # (after a real move the version is our own).
         try:
-            wo = workorder_set_appointment(workorder=wo, actor=actor, appointment_at=appointment_at,
-                                           note=_clean_text(appointment_reason, "appointment_reason"),
-                                           customer_agreed=customer_agreed,
-                                           expected_version=expected_version if repeated else None)  # fmt: skip
+            wo = workorder_set_appointment(
+                workorder=wo,
+                actor=actor,
+                appointment_at=appointment_at,
+                note=_clean_text(appointment_reason, "appointment_reason"),
+                customer_agreed=customer_agreed,
+                expected_version=expected_version if repeated else None,
+            )
         except ValidationError as exc:
             # The visit's reason is the dispatch's `appointment_reason` (its `note` is the engineer's instructions).
             raise ValidationError(
@@ -198,10 +239,11 @@ def workorder_dispatch(*, workorder: WorkOrder, actor: User, engineer: User, not
 
 
 @transaction.atomic
-def workorder_accept(*, workorder: WorkOrder, actor: User, note: str = "",
-                     expected_version: int | None = None) -> WorkOrder:  # fmt: skip
+def workorder_accept(
+    *, workorder: WorkOrder, actor: User, note: str = "", expected_version: int | None = None
+) -> WorkOrder:
     """The dispatched engineer accepts the job (not a state move; recorded on the timeline)."""
-    _check_actor(actor, "workorders.accept", workorder)
+    _check_actor(actor, action_perm("accept"), workorder)
     note = _clean_text(note, "note")
     wo = _lock(workorder)
     if wo.status != Status.DISPATCHED:
@@ -211,7 +253,7 @@ def workorder_accept(*, workorder: WorkOrder, actor: User, note: str = "",
             message=_("Only a dispatched order can be accepted."),
         )
     if wo.assignee_id != actor.pk and actor.role not in (Role.SERVICE_MANAGER, Role.ADMIN):
-        raise PermissionDenied("workorders.accept")
+        raise PermissionDenied(action_perm("accept"))
     if wo.accepted_at is not None:
         _copy_back(workorder, wo)
         return workorder  # a repeated click
@@ -230,12 +272,13 @@ REQUEST_DISPATCH_QUIET = datetime.timedelta(minutes=10)
 @transaction.atomic
 def workorder_request_dispatch(*, workorder: WorkOrder, actor: User, note: str = "") -> WorkOrder:
     """One tap: the duty engineer asks the branch's managers to dispatch (notice to them; internal timeline entry)."""
-    _check_actor(actor, "workorders.request_dispatch", workorder)
+    _check_actor(actor, action_perm("request_dispatch"), workorder)
     note = _clean_text(note, "note")
     wo = _lock(workorder)
     if Status.DISPATCHED not in TRANSITIONS[wo.status]:
-        raise TransitionNotAllowed(current=str(Status(wo.status).label),
-                                   requested=str(EventKind.DISPATCH_REQUESTED.label))  # fmt: skip
+        raise TransitionNotAllowed(
+            current=str(Status(wo.status).label), requested=str(EventKind.DISPATCH_REQUESTED.label)
+        )
     since = timezone.now() - REQUEST_DISPATCH_QUIET
     if not wo.events.filter(kind=EventKind.DISPATCH_REQUESTED, created_at__gte=since).exists():
         _event(wo, kind=EventKind.DISPATCH_REQUESTED, actor=actor, body=note, internal=True)
@@ -244,17 +287,18 @@ def workorder_request_dispatch(*, workorder: WorkOrder, actor: User, note: str =
 
 
 @transaction.atomic
-def workorder_decline(*, workorder: WorkOrder, actor: User, reason: str,
-                      expected_version: int | None = None) -> WorkOrder:  # fmt: skip
+def workorder_decline(
+    *, workorder: WorkOrder, actor: User, reason: str, expected_version: int | None = None
+) -> WorkOrder:
     """The dispatched engineer cannot take the job (another site, ill, no skill): the order waits, dispatched but
     unassigned, for the manager to send someone else (they are told; the reason is on the timeline)."""
-    _check_actor(actor, "workorders.accept", workorder)
+    _check_actor(actor, action_perm("decline"), workorder)
     reason = _clean_text(reason, "reason", required=True)
     wo = _lock(workorder)
     if wo.status != Status.DISPATCHED or wo.assignee_id is None:
         raise TransitionNotAllowed(current=str(Status(wo.status).label), requested=str(EventKind.DECLINED.label))
     if wo.assignee_id != actor.pk and actor.role not in (Role.SERVICE_MANAGER, Role.ADMIN):
-        raise PermissionDenied("workorders.accept")
+        raise PermissionDenied(action_perm("decline"))
     _check_version(wo, expected_version)
     engineer_id = wo.assignee_id
     wo.assignee, wo.accepted_at = None, None
@@ -267,13 +311,13 @@ def workorder_decline(*, workorder: WorkOrder, actor: User, reason: str,
 @transaction.atomic
 def workorder_depart(*, workorder: WorkOrder, actor: User, note: str = "") -> WorkOrder:
     """The engineer sets off for the site (出发): the customer sees someone is coming. Once per dispatch."""
-    _check_actor(actor, "workorders.on_site", workorder)
+    _check_actor(actor, action_perm("depart"), workorder)
     note = _clean_text(note, "note")
     wo = _lock(workorder)
     if wo.status != Status.DISPATCHED:
         raise TransitionNotAllowed(current=str(Status(wo.status).label), requested=str(EventKind.DEPARTED.label))
     if wo.assignee_id != actor.pk and actor.role not in (Role.SERVICE_MANAGER, Role.ADMIN):
-        raise PermissionDenied("workorders.on_site")
+        raise PermissionDenied(action_perm("depart"))
     last_dispatch = wo.events.filter(kind=EventKind.DISPATCHED).order_by("-id").values_list("id", flat=True).first()
     if not wo.events.filter(kind=EventKind.DEPARTED, id__gt=last_dispatch or 0).exists():
         if wo.accepted_at is None:  # setting off is accepting the job
@@ -299,8 +343,9 @@ def _check_appointment(appointment_at: datetime.datetime) -> None:
         raise ValidationError({"appointment_at": _("The agreed visit time lies in the past.")})
     horizon = appointment_horizon()
     if appointment_at > now + horizon:
-        raise ValidationError({"appointment_at": _("A visit can be agreed at most %(days)d days ahead.")
-                               % {"days": horizon.days}})  # fmt: skip
+        raise ValidationError(
+            {"appointment_at": _("A visit can be agreed at most %(days)d days ahead.") % {"days": horizon.days}}
+        )
 
 
 def _check_late_visit(appointment_at, arrival, *, customer_agreed: bool, reason: str) -> None:
@@ -336,19 +381,33 @@ def _end_appointment_pause(clock, appointment_at: datetime.datetime, now: dateti
 
 
 @transaction.atomic
-def workorder_set_appointment(*, workorder: WorkOrder, actor: User, appointment_at: datetime.datetime,
-                              note: str = "", customer_agreed: bool = False,
-                              expected_version: int | None = None) -> WorkOrder:  # fmt: skip
+def workorder_set_appointment(
+    *,
+    workorder: WorkOrder,
+    actor: User,
+    appointment_at: datetime.datetime,
+    note: str = "",
+    customer_agreed: bool = False,
+    expected_version: int | None = None,
+) -> WorkOrder:
     """Record the visit time agreed with the customer (not in the past, not beyond the horizon). A time later than
     the arrival deadline must be the customer's choice (`customer_agreed` and a reason in `note`): the arrival clock
     then pauses from now until the appointment (SPEC §3: waiting on the customer; pause reason "visit time agreed
     with the customer")."""
-    _check_actor(actor, "workorders.appointment", workorder)
+    _check_actor(actor, action_perm("set_appointment"), workorder)
     note = _clean_text(note, "note")
     _check_appointment(appointment_at)
     wo = _lock(workorder)
-    if wo.status not in (Status.ACKNOWLEDGED, Status.DIAGNOSING, Status.DISPATCHED, Status.WAITING_CUSTOMER,
-                         Status.ESCALATED, Status.REOPENED, Status.NEW, Status.ON_SITE):  # fmt: skip
+    if wo.status not in (
+        Status.ACKNOWLEDGED,
+        Status.DIAGNOSING,
+        Status.DISPATCHED,
+        Status.WAITING_CUSTOMER,
+        Status.ESCALATED,
+        Status.REOPENED,
+        Status.NEW,
+        Status.ON_SITE,
+    ):
         raise TransitionNotAllowed(current=str(Status(wo.status).label), requested=str(EventKind.APPOINTMENT.label))
     if wo.appointment_at == appointment_at:
         _copy_back(workorder, wo)
@@ -382,33 +441,48 @@ def workorder_set_appointment(*, workorder: WorkOrder, actor: User, appointment_
 
 
 @transaction.atomic
-def workorder_arrive(*, workorder: WorkOrder, actor: User, note: str = "",
-                     expected_version: int | None = None) -> WorkOrder:  # fmt: skip
+def workorder_arrive(
+    *, workorder: WorkOrder, actor: User, note: str = "", expected_version: int | None = None
+) -> WorkOrder:
     """The engineer is on site (stops the arrival clock)."""
     note = _clean_text(note, "note")
-    return _move(workorder, actor=actor, perm="workorders.on_site", to=Status.ON_SITE, body=note,
-                 # The first arrival stops the arrival clock; later visits are on the timeline.
-                 changes=lambda wo, now: {} if wo.arrived_at else {"arrived_at": now},
-                 expected_version=expected_version,
-                 unchanged_if=lambda wo: wo.status == Status.ON_SITE)  # fmt: skip
+    return _move(
+        workorder,
+        actor=actor,
+        perm=action_perm("arrive"),
+        to=Status.ON_SITE,
+        body=note,
+        # The first arrival stops the arrival clock; later visits are on the timeline.
+        changes=lambda wo, now: {} if wo.arrived_at else {"arrived_at": now},
+        expected_version=expected_version,
+        unchanged_if=lambda wo: wo.status == Status.ON_SITE,
+    )
 
 
 @transaction.atomic
-def workorder_record_plan(*, workorder: WorkOrder, actor: User, plan: str,
-                          expected_version: int | None = None) -> WorkOrder:  # fmt: skip
+def workorder_record_plan(
+    *, workorder: WorkOrder, actor: User, plan: str, expected_version: int | None = None
+) -> WorkOrder:
     """The free-text "record solution plan" action: the text becomes a DRAFT solution plan (weibao/plans). The plan
     clock does not stop here: it stops when the plan is submitted to the customer (`plans.services.plan_submit`),
     who then approves it, asks for changes or rejects it (SPEC §3)."""
     from weibao.plans.services import plan_draft_from_text
 
-    _check_actor(actor, "workorders.diagnose", workorder)
+    _check_actor(actor, action_perm("record_plan"), workorder)
     plan_draft_from_text(workorder=workorder, actor=actor, text=plan, expected_version=expected_version)
     return workorder
 
 
 @transaction.atomic
-def workorder_resolve(*, workorder: WorkOrder, actor: User, resolution: str, cause: str | None = None,
-                      remote: bool | None = None, expected_version: int | None = None) -> WorkOrder:  # fmt: skip
+def workorder_resolve(
+    *,
+    workorder: WorkOrder,
+    actor: User,
+    resolution: str,
+    cause: str | None = None,
+    remote: bool | None = None,
+    expected_version: int | None = None,
+) -> WorkOrder:
     """Fixed (remotely or on site): stops the resolution clock and starts the observation period."""
     resolution = _clean_text(resolution, "resolution", required=True)
     if cause is not None and cause not in Cause.values:
@@ -426,21 +500,29 @@ def workorder_resolve(*, workorder: WorkOrder, actor: User, resolution: str, cau
             changes["cause"] = cause
         return changes
 
-    return _move(workorder, actor=actor, perm="workorders.resolve", to=Status.RESOLVED, body=resolution,
-                 data=lambda wo, now: {"remote": wo.arrived_at is None if remote is None else remote},
-                 changes=decide, expected_version=expected_version,
-                 unchanged_if=lambda wo: wo.status == Status.RESOLVED)  # fmt: skip
+    return _move(
+        workorder,
+        actor=actor,
+        perm=action_perm("resolve"),
+        to=Status.RESOLVED,
+        body=resolution,
+        data=lambda wo, now: {"remote": wo.arrived_at is None if remote is None else remote},
+        changes=decide,
+        expected_version=expected_version,
+        unchanged_if=lambda wo: wo.status == Status.RESOLVED,
+    )
 
 
 @transaction.atomic
-def workorder_wait_customer(*, workorder: WorkOrder, actor: User, reason_code: str, reason: str = "",
-                            expected_version: int | None = None) -> WorkOrder:  # fmt: skip
+def workorder_wait_customer(
+    *, workorder: WorkOrder, actor: User, reason_code: str, reason: str = "", expected_version: int | None = None
+) -> WorkOrder:
     """Waiting (on the customer's access, a quote approval, parts, the vendor …): the clocks pause per policy.
     `reason_code` is required, from the configurable pause-reason list (issue 17); `reason` says more in words.
     Already waiting for another reason: the reason changes (one event), the clocks stay paused."""
     from weibao.workorders.services.steps import workorder_record_step
 
-    _check_actor(actor, "workorders.wait_customer", workorder)
+    _check_actor(actor, action_perm("wait_customer"), workorder)
     reason = _clean_text(reason, "reason")
     reason_code = pause_reason_check(reason_code)
     wo = _lock(workorder)
@@ -449,13 +531,28 @@ def workorder_wait_customer(*, workorder: WorkOrder, actor: User, reason_code: s
         if wo.wait_reason == reason_code:
             _copy_back(workorder, wo)
             return workorder  # a repeated click
-        workorder_record_step(workorder=workorder, actor=actor, perm="workorders.wait_customer",
-                              kind=EventKind.WAITING_CUSTOMER, body=reason, data=data,
-                              changes={"wait_reason": reason_code}, expected_version=expected_version,
-                              statuses=frozenset({Status.WAITING_CUSTOMER}))  # fmt: skip
+        workorder_record_step(
+            workorder=workorder,
+            actor=actor,
+            perm=action_perm("wait_customer"),
+            kind=EventKind.WAITING_CUSTOMER,
+            body=reason,
+            data=data,
+            changes={"wait_reason": reason_code},
+            expected_version=expected_version,
+            statuses=frozenset({Status.WAITING_CUSTOMER}),
+        )
         return workorder
-    return _move(workorder, actor=actor, perm="workorders.wait_customer", to=Status.WAITING_CUSTOMER, body=reason,
-                 data=data, changes={"wait_reason": reason_code}, expected_version=expected_version)  # fmt: skip
+    return _move(
+        workorder,
+        actor=actor,
+        perm=action_perm("wait_customer"),
+        to=Status.WAITING_CUSTOMER,
+        body=reason,
+        data=data,
+        changes={"wait_reason": reason_code},
+        expected_version=expected_version,
+    )
 
 
 def _last_move_was_resume(workorder: WorkOrder, status: str) -> bool:
@@ -465,11 +562,12 @@ def _last_move_was_resume(workorder: WorkOrder, status: str) -> bool:
 
 
 @transaction.atomic
-def workorder_resume(*, workorder: WorkOrder, actor: User, note: str = "",
-                     expected_version: int | None = None) -> WorkOrder:  # fmt: skip
+def workorder_resume(
+    *, workorder: WorkOrder, actor: User, note: str = "", expected_version: int | None = None
+) -> WorkOrder:
     """The customer answered: back to the state the order waited in; the clocks run again."""
     note = _clean_text(note, "note")
-    _check_actor(actor, "workorders.wait_customer", workorder)
+    _check_actor(actor, action_perm("resume"), workorder)
     # Read under the row lock: where to go back to is decided by the committed state, not the caller's copy.
     current = (
         WorkOrder.objects.select_for_update().filter(pk=workorder.pk).values_list("status", "resume_status").first()
@@ -481,61 +579,126 @@ def workorder_resume(*, workorder: WorkOrder, actor: User, note: str = "",
         status = current[0] if current else workorder.status
         raise TransitionNotAllowed(current=str(Status(status).label), requested=str(EventKind.RESUMED.label))
     back = current[1] or Status.ACKNOWLEDGED
-    return _move(workorder, actor=actor, perm="workorders.wait_customer", to=back, kind=EventKind.RESUMED,
-                 body=note, changes={"resume_status": "", "wait_reason": ""},
-                 expected_version=expected_version)  # fmt: skip
+    return _move(
+        workorder,
+        actor=actor,
+        perm=action_perm("resume"),
+        to=back,
+        kind=EventKind.RESUMED,
+        body=note,
+        changes={"resume_status": "", "wait_reason": ""},
+        expected_version=expected_version,
+    )
 
 
 @transaction.atomic
-def workorder_escalate(*, workorder: WorkOrder, actor: User, vendor, reason: str = "",
-                       expected_version: int | None = None) -> WorkOrder:  # fmt: skip
+def workorder_escalate(
+    *, workorder: WorkOrder, actor: User, vendor, reason: str = "", expected_version: int | None = None
+) -> WorkOrder:
     """Escalate to the vendor's technical support (SPEC §4.7); the vendor's users can now see the order."""
     reason = _clean_text(reason, "reason")
-    return _move(workorder, actor=actor, perm="workorders.escalate", to=Status.ESCALATED, body=reason,
-                 data={"vendor": vendor.pk}, changes={"escalated_vendor": vendor}, expected_version=expected_version,
-                 unchanged_if=lambda wo: wo.status == Status.ESCALATED and wo.escalated_vendor_id == vendor.pk)  # fmt: skip
+    return _move(
+        workorder,
+        actor=actor,
+        perm=action_perm("escalate"),
+        to=Status.ESCALATED,
+        body=reason,
+        data={"vendor": vendor.pk},
+        changes={"escalated_vendor": vendor},
+        expected_version=expected_version,
+        unchanged_if=lambda wo: wo.status == Status.ESCALATED and wo.escalated_vendor_id == vendor.pk,
+    )
 
 
 @transaction.atomic
-def workorder_customer_confirm(*, workorder: WorkOrder, actor: User, note: str = "",
-                               expected_version: int | None = None) -> WorkOrder:  # fmt: skip
+def workorder_customer_confirm(
+    *, workorder: WorkOrder, actor: User, note: str = "", expected_version: int | None = None
+) -> WorkOrder:
     """The customer confirms the fix; the order observes until its observation period ends."""
     note = _clean_text(note, "note")
-    return _move(workorder, actor=actor, perm="workorders.confirm", to=Status.OBSERVING, body=note,
-                 expected_version=expected_version,
-                 unchanged_if=lambda wo: wo.status == Status.OBSERVING)  # fmt: skip
+    return _move(
+        workorder,
+        actor=actor,
+        perm=action_perm("customer_confirm"),
+        to=Status.OBSERVING,
+        body=note,
+        expected_version=expected_version,
+        unchanged_if=lambda wo: wo.status == Status.OBSERVING,
+    )
 
 
 @transaction.atomic
-def workorder_customer_reject(*, workorder: WorkOrder, actor: User, reason: str,
-                              expected_version: int | None = None) -> WorkOrder:  # fmt: skip
+def workorder_customer_reject(
+    *, workorder: WorkOrder, actor: User, reason: str, expected_version: int | None = None
+) -> WorkOrder:
     """The customer says it is not fixed (portal button): the order reopens with its history kept."""
     reason = _clean_text(reason, "reason", required=True)
-    return _reopen(workorder, actor=actor, perm="workorders.confirm", reason=reason,
-                   kind=EventKind.CUSTOMER_REJECTED, expected_version=expected_version,
-                   source=ReopenSource.CUSTOMER_PORTAL, reason_code=ReopenReason.NOT_FIXED, channel="web")  # fmt: skip
+    return _reopen(
+        workorder,
+        actor=actor,
+        perm=action_perm("customer_reject"),
+        reason=reason,
+        kind=EventKind.CUSTOMER_REJECTED,
+        expected_version=expected_version,
+        source=ReopenSource.CUSTOMER_PORTAL,
+        reason_code=ReopenReason.NOT_FIXED,
+        channel="web",
+    )
 
 
-def _reopen(workorder: WorkOrder, *, actor: User, perm: str, reason: str, kind: str, source: str,
-            reason_code: str = "", channel: str = "", answered_by: str = "", data: dict | None = None,
-            expected_version: int | None = None) -> WorkOrder:  # fmt: skip
+def _reopen(
+    workorder: WorkOrder,
+    *,
+    actor: User,
+    perm: str,
+    reason: str,
+    kind: str,
+    source: str,
+    reason_code: str = "",
+    channel: str = "",
+    answered_by: str = "",
+    data: dict | None = None,
+    expected_version: int | None = None,
+) -> WorkOrder:
     """The one path of every reopen: the move, then a Reopen row saying why and where it came from (issue 23).
     Open replies of the observation are settled by it (the flag comes down)."""
     if source not in ReopenSource.values:
         raise ValidationError({"source": _("Unknown source.")})
     if reason_code and reason_code not in ReopenReason.values:
         raise ValidationError({"reason_code": _("Unknown reason.")})
-    payload = {"source": source, "reason_code": reason_code, **({"channel": channel} if channel else {}),
-               **({"answered_by": answered_by} if answered_by else {}), **(data or {})}  # fmt: skip
-    wo = _move(workorder, actor=actor, perm=perm, to=Status.REOPENED, kind=kind, body=reason, data=payload,
-               changes={"observation_ends_at": None, "closed_at": None, "observation_reply_pending": False},
-               expected_version=expected_version,
-               unchanged_if=lambda wo: wo.status == Status.REOPENED)  # fmt: skip
+    payload = {
+        "source": source,
+        "reason_code": reason_code,
+        **({"channel": channel} if channel else {}),
+        **({"answered_by": answered_by} if answered_by else {}),
+        **(data or {}),
+    }
+    wo = _move(
+        workorder,
+        actor=actor,
+        perm=perm,
+        to=Status.REOPENED,
+        kind=kind,
+        body=reason,
+        data=payload,
+        changes={"observation_ends_at": None, "closed_at": None, "observation_reply_pending": False},
+        expected_version=expected_version,
+        unchanged_if=lambda wo: wo.status == Status.REOPENED,
+    )
     event = wo._moved_event
     if event is not None:
-        Reopen.objects.create(organisation_id=wo.organisation_id, workorder=wo, event=event, source=source,
-                              reason_code=reason_code, reason=reason, actor=actor, channel=channel,
-                              answered_by=answered_by[:254], reopened_at=event.created_at)  # fmt: skip
+        Reopen.objects.create(
+            organisation_id=wo.organisation_id,
+            workorder=wo,
+            event=event,
+            source=source,
+            reason_code=reason_code,
+            reason=reason,
+            actor=actor,
+            channel=channel,
+            answered_by=answered_by[:254],
+            reopened_at=event.created_at,
+        )
         ObservationReply.objects.filter(workorder=wo, decision=ReplyDecision.OPEN).update(
             decision=ReplyDecision.REOPENED, decided_by=actor, decided_at=event.created_at
         )
@@ -543,15 +706,30 @@ def _reopen(workorder: WorkOrder, *, actor: User, perm: str, reason: str, kind: 
 
 
 @transaction.atomic
-def workorder_reopen(*, workorder: WorkOrder, actor: User, reason: str, source: str = ReopenSource.STAFF,
-                     reason_code: str = "", expected_version: int | None = None) -> WorkOrder:  # fmt: skip
+def workorder_reopen(
+    *,
+    workorder: WorkOrder,
+    actor: User,
+    reason: str,
+    source: str = ReopenSource.STAFF,
+    reason_code: str = "",
+    expected_version: int | None = None,
+) -> WorkOrder:
     """The fault recurred (during observation or after closing): reopen, restart the resolution clock. Staff say
     where the recurrence came from (a phone call, an inspection finding, or just "staff")."""
     reason = _clean_text(reason, "reason", required=True)
     if actor.is_customer:
         source = ReopenSource.CUSTOMER_PORTAL  # a customer account reopening (a closed order) is the portal
-    return _reopen(workorder, actor=actor, perm="workorders.reopen", reason=reason, kind=EventKind.REOPENED,
-                   source=source, reason_code=reason_code, expected_version=expected_version)  # fmt: skip
+    return _reopen(
+        workorder,
+        actor=actor,
+        perm=action_perm("reopen"),
+        reason=reason,
+        kind=EventKind.REOPENED,
+        source=source,
+        reason_code=reason_code,
+        expected_version=expected_version,
+    )
 
 
 def _close_reason(wo: WorkOrder, now: datetime.datetime, actor: User, reason_code: str, note: str) -> dict[str, Any]:
@@ -564,22 +742,33 @@ def _close_reason(wo: WorkOrder, now: datetime.datetime, actor: User, reason_cod
         raise ValidationError({"reason_code": _("Say why the order is closed during its observation period.")})
     if reason_code == CloseReason.OTHER and not note:
         raise ValidationError({"note": _("Say why the order is closed during its observation period.")})
-    return {"reason_code": reason_code, "during_observation": True,
-            "observation_ends_at": _json(wo.observation_ends_at)}  # fmt: skip
+    return {
+        "reason_code": reason_code,
+        "during_observation": True,
+        "observation_ends_at": _json(wo.observation_ends_at),
+    }
 
 
 @transaction.atomic
-def workorder_close(*, workorder: WorkOrder, actor: User, note: str = "", reason_code: str = "",
-                    expected_version: int | None = None) -> WorkOrder:  # fmt: skip
+def workorder_close(
+    *, workorder: WorkOrder, actor: User, note: str = "", reason_code: str = "", expected_version: int | None = None
+) -> WorkOrder:
     """Close a resolved order (by a manager, or by the system when the observation period passed quietly). During
     the observation period a person must say why (`reason_code`, CloseReason)."""
     note = _clean_text(note, "note")
     if reason_code and reason_code not in CloseReason.values:
         raise ValidationError({"reason_code": _("Unknown reason.")})
-    wo = _move(workorder, actor=actor, perm="workorders.close", to=Status.CLOSED, body=note,
-               data=lambda wo, now: _close_reason(wo, now, actor, reason_code, note),
-               changes={"closed_at": timezone.now(), "observation_reply_pending": False},
-               expected_version=expected_version, unchanged_if=lambda wo: wo.status == Status.CLOSED)  # fmt: skip
+    wo = _move(
+        workorder,
+        actor=actor,
+        perm=action_perm("close"),
+        to=Status.CLOSED,
+        body=note,
+        data=lambda wo, now: _close_reason(wo, now, actor, reason_code, note),
+        changes={"closed_at": timezone.now(), "observation_reply_pending": False},
+        expected_version=expected_version,
+        unchanged_if=lambda wo: wo.status == Status.CLOSED,
+    )
     if wo._moved_event is not None:
         # Closing by hand settles replies still waiting for the desk (the person closing has read them).
         ObservationReply.objects.filter(workorder=wo, decision=ReplyDecision.OPEN).update(
@@ -589,10 +778,18 @@ def workorder_close(*, workorder: WorkOrder, actor: User, note: str = "", reason
 
 
 @transaction.atomic
-def workorder_cancel(*, workorder: WorkOrder, actor: User, reason: str,
-                     expected_version: int | None = None) -> WorkOrder:  # fmt: skip
+def workorder_cancel(
+    *, workorder: WorkOrder, actor: User, reason: str, expected_version: int | None = None
+) -> WorkOrder:
     """Cancel (duplicate, reported in error, withdrawn); a reason is required and kept."""
     reason = _clean_text(reason, "reason", required=True)
-    return _move(workorder, actor=actor, perm="workorders.cancel", to=Status.CANCELLED, body=reason,
-                 changes={"cancel_reason": reason, "closed_at": timezone.now()}, expected_version=expected_version,
-                 unchanged_if=lambda wo: wo.status == Status.CANCELLED)  # fmt: skip
+    return _move(
+        workorder,
+        actor=actor,
+        perm=action_perm("cancel"),
+        to=Status.CANCELLED,
+        body=reason,
+        changes={"cancel_reason": reason, "closed_at": timezone.now()},
+        expected_version=expected_version,
+        unchanged_if=lambda wo: wo.status == Status.CANCELLED,
+    )

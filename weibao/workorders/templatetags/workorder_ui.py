@@ -1,4 +1,4 @@
-"""Display helpers for work-order pages: badge classes, durations, remaining time. No decisions here."""
+"""Display helpers for work-order pages: badge tones, durations, remaining time. No decisions here."""
 
 import datetime as dt
 import functools
@@ -14,16 +14,6 @@ from django.utils.translation import gettext as _
 from weibao.accounts.permissions import has_perm
 
 register = template.Library()
-
-# The choices modules name colours by meaning; the stylesheet names them by colour.
-TONE_CLASS = {"info": "badge-blue", "warn": "badge-orange", "danger": "badge-red", "ok": "badge-green",
-              "muted": "badge-grey"}  # fmt: skip
-
-
-@register.filter
-def tone(value: str) -> str:
-    """The badge class for a tone name from STATUS_BADGE / SLA_STATE_BADGE."""
-    return TONE_CLASS.get(value, "badge-grey")
 
 
 @register.filter
@@ -219,14 +209,14 @@ def minutes_text(value) -> str:
 def status_tone(value: str) -> str:
     from weibao.workorders.choices import STATUS_BADGE
 
-    return tone(STATUS_BADGE.get(value, "muted"))
+    return STATUS_BADGE.get(value, "muted")  # a tone name: class="badge badge-{{ …|status_tone }}"
 
 
 @register.filter
 def sla_tone(value: str) -> str:
     from weibao.workorders.choices import SLA_STATE_BADGE
 
-    return tone(SLA_STATE_BADGE.get(value, "muted"))
+    return SLA_STATE_BADGE.get(value, "muted")
 
 
 @register.simple_tag

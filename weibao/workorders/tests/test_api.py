@@ -22,10 +22,17 @@ def post(client, url, data=None):
 def test_create_sets_channel_api_and_returns_number(api_as, duty_engineer, site_a):
     client = api_as(duty_engineer)
     device = DeviceFactory(site=site_a)
-    response = post(client, "/api/work-orders/", {
-        "customer_id": site_a.customer_id, "site_id": site_a.pk, "symptom": "监控平台黑屏", "severity": "A",
-        "device_ids": [device.pk],
-    })  # fmt: skip
+    response = post(
+        client,
+        "/api/work-orders/",
+        {
+            "customer_id": site_a.customer_id,
+            "site_id": site_a.pk,
+            "symptom": "监控平台黑屏",
+            "severity": "A",
+            "device_ids": [device.pk],
+        },
+    )
     assert response.status_code == 201, response.content
     body = response.json()
     assert body["number"].startswith("WB-")
@@ -129,12 +136,18 @@ def test_escalate_records_vendor_and_vendor_sees_it(api_as, manager, order_a, or
 def test_stale_patch_is_409(api_as, duty_engineer, order_a):
     client = api_as(duty_engineer)
     v = order_a.version
-    r = client.patch(f"/api/work-orders/{order_a.pk}", json.dumps({"expected_version": v, "severity": "A"}),
-                     content_type="application/json")  # fmt: skip
+    r = client.patch(
+        f"/api/work-orders/{order_a.pk}",
+        json.dumps({"expected_version": v, "severity": "A"}),
+        content_type="application/json",
+    )
     assert r.status_code == 200
     assert r.json()["severity"] == "A"
-    r = client.patch(f"/api/work-orders/{order_a.pk}", json.dumps({"expected_version": v, "severity": "B"}),
-                     content_type="application/json")  # fmt: skip
+    r = client.patch(
+        f"/api/work-orders/{order_a.pk}",
+        json.dumps({"expected_version": v, "severity": "B"}),
+        content_type="application/json",
+    )
     assert r.status_code == 409
 
 
@@ -142,19 +155,30 @@ def test_patch_with_another_customers_device_is_refused(api_as, duty_engineer, o
     other = DeviceFactory(site=site_b)
     own = DeviceFactory(site=order_a.site)
     client = api_as(duty_engineer)
-    r = client.patch(f"/api/work-orders/{order_a.pk}",
-                     json.dumps({"expected_version": order_a.version, "device_ids": [own.pk, other.pk]}),
-                     content_type="application/json")  # fmt: skip
+    r = client.patch(
+        f"/api/work-orders/{order_a.pk}",
+        json.dumps({"expected_version": order_a.version, "device_ids": [own.pk, other.pk]}),
+        content_type="application/json",
+    )
     assert r.status_code == 422
     assert not order_a.devices.exists()
 
 
 def test_hostile_text_stored_verbatim(api_as, duty_engineer, site_a):
     client = api_as(duty_engineer)
-    r = post(client, "/api/work-orders/", {
-        "customer_id": site_a.customer_id, "site_id": site_a.pk, "symptom": HOSTILE, "title": HOSTILE[:200],
-        "reporter_name": HOSTILE[:100], "reporter_phone": "';--", "source_ref": HOSTILE[:200],
-    })  # fmt: skip
+    r = post(
+        client,
+        "/api/work-orders/",
+        {
+            "customer_id": site_a.customer_id,
+            "site_id": site_a.pk,
+            "symptom": HOSTILE,
+            "title": HOSTILE[:200],
+            "reporter_name": HOSTILE[:100],
+            "reporter_phone": "';--",
+            "source_ref": HOSTILE[:200],
+        },
+    )
     assert r.status_code == 201
     wo = WorkOrder.objects.get(pk=r.json()["id"])
     assert wo.symptom == HOSTILE

@@ -28,8 +28,9 @@ def quick(page, action: str, status: str) -> None:
 
 
 def test_phone_report_to_automatic_close(browser_page, login_as, duty_engineer, manager, field_engineer, site_a):
-    Contact.objects.create(customer=site_a.customer, organisation=site_a.organisation, site=site_a, name="王经理",
-                           mobile="13912345678")  # fmt: skip
+    Contact.objects.create(
+        customer=site_a.customer, organisation=site_a.organisation, site=site_a, name="王经理", mobile="13912345678"
+    )
     page = login_as(duty_engineer)
 
     # Phone intake: find the caller by the number as it is typed, pick, describe, register.
@@ -94,8 +95,9 @@ def test_phone_report_to_automatic_close(browser_page, login_as, duty_engineer, 
     assert all(c.stopped_at for c in wo.clocks.all())
 
 
-def test_customer_reports_in_portal_and_rejects_resolution(phone_page, login_as, customer_a_user, duty_engineer,
-                                                           site_a):  # fmt: skip
+def test_customer_reports_in_portal_and_rejects_resolution(
+    phone_page, login_as, customer_a_user, duty_engineer, site_a
+):
     from weibao.workorders import services as svc
 
     page = login_as(customer_a_user, page=phone_page)
@@ -104,8 +106,9 @@ def test_customer_reports_in_portal_and_rejects_resolution(phone_page, login_as,
     page.select_option("select[name=severity]", "B")
     page.fill("input[name=title]", "会议室投影无信号")
     page.fill("textarea[name=symptom]", "三楼会议室投影仪显示无信号，已检查线缆")
-    page.set_input_files("input[name=attachments]",
-                         files=[{"name": "projector.png", "mimeType": "image/png", "buffer": PNG}])  # fmt: skip
+    page.set_input_files(
+        "input[name=attachments]", files=[{"name": "projector.png", "mimeType": "image/png", "buffer": PNG}]
+    )
     page.click("[data-testid=portal-submit]")
     wait_status(page, "new")
     assert page.evaluate("document.documentElement.scrollWidth") <= 375

@@ -16,8 +16,9 @@ pytestmark = pytest.mark.browser
 
 def test_site_picked_after_a_contact_sticks(browser_page, login_as, duty_engineer, site_a):
     other = SiteFactory(customer=site_a.customer, name="住院部")
-    Contact.objects.create(customer=site_a.customer, organisation=site_a.organisation, site=site_a, name="吴晓燕",
-                           mobile="13813901234")  # fmt: skip
+    Contact.objects.create(
+        customer=site_a.customer, organisation=site_a.organisation, site=site_a, name="吴晓燕", mobile="13813901234"
+    )
     page = login_as(duty_engineer)
     page.goto("/work-orders/new/")
     page.fill("#intake-q", "1381390")
@@ -71,8 +72,9 @@ def test_far_and_late_visit_times(browser_page, login_as, duty_engineer, site_a)
 
 
 def test_field_engineer_day_on_a_phone(phone_page, login_as, duty_engineer, manager, field_engineer, site_a):
-    Contact.objects.create(customer=site_a.customer, organisation=site_a.organisation, site=site_a, name="周建华",
-                           mobile="13905161234")  # fmt: skip
+    Contact.objects.create(
+        customer=site_a.customer, organisation=site_a.organisation, site=site_a, name="周建华", mobile="13905161234"
+    )
     wo = make_workorder(site=site_a, actor=duty_engineer, reporter_phone="13812345678")
     svc.workorder_acknowledge(workorder=wo, actor=duty_engineer)
     svc.workorder_dispatch(workorder=wo, actor=manager, engineer=field_engineer)

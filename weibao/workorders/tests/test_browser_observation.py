@@ -45,8 +45,10 @@ def test_customer_reopens_from_the_notice_link_on_a_phone(phone_page, duty_engin
     assert order.status == Status.REOPENED
     reopen = Reopen.objects.get(workorder=order)
     assert (reopen.source, reopen.answered_by, reopen.reason) == (
-        "customer_link", "zhangsan@jia.example.cn", "下午三点又断网了",
-    )  # fmt: skip
+        "customer_link",
+        "zhangsan@jia.example.cn",
+        "下午三点又断网了",
+    )
 
     # The same link again (or the other answer of the same notice): a clear "already used" page.
     for path in (paths["not_fixed"], paths["fixed"]):

@@ -43,8 +43,14 @@ def run_threads(n: int, target) -> list[BaseException]:
 def test_numbers_unique_and_gapless_under_concurrent_intake(site_a, duty_engineer):
     def create(i: int) -> None:
         for _ in range(5):
-            workorder_create(actor=duty_engineer, customer=site_a.customer, site=site_a, channel="api",
-                             symptom=f"并发报修 {i}", severity="B")  # fmt: skip
+            workorder_create(
+                actor=duty_engineer,
+                customer=site_a.customer,
+                site=site_a,
+                channel="api",
+                symptom=f"并发报修 {i}",
+                severity="B",
+            )
 
     assert run_threads(8, create) == []
     numbers = sorted(WorkOrder.objects.values_list("number", flat=True))
@@ -55,8 +61,15 @@ def test_numbers_unique_and_gapless_under_concurrent_intake(site_a, duty_enginee
 def test_parallel_sweeps_never_duplicate(site_a, duty_engineer):
     past = datetime.datetime.now(datetime.UTC) - datetime.timedelta(minutes=100)
     for _ in range(30):
-        workorder_create(actor=duty_engineer, customer=site_a.customer, site=site_a, channel="phone",
-                         symptom="断网", severity="A", reported_at=past)  # fmt: skip
+        workorder_create(
+            actor=duty_engineer,
+            customer=site_a.customer,
+            site=site_a,
+            channel="phone",
+            symptom="断网",
+            severity="A",
+            reported_at=past,
+        )
     assert run_threads(4, lambda i: sla_sweep(batch=7)) == []
     # Per order: the 15 min response clock breached; the 2 h arrival clock warned (100 min > 90 min).
     assert WorkOrderEvent.objects.filter(kind="sla_breach").count() == 30
@@ -88,8 +101,9 @@ def test_an_answer_link_clicked_twice_at_once_answers_once(site_a, duty_engineer
     from weibao.workorders import services as svc
     from weibao.workorders.models import Reopen
 
-    wo = workorder_create(actor=duty_engineer, customer=site_a.customer, site=site_a, channel="phone",
-                          symptom="断网", severity="B")  # fmt: skip
+    wo = workorder_create(
+        actor=duty_engineer, customer=site_a.customer, site=site_a, channel="phone", symptom="断网", severity="B"
+    )
     svc.workorder_acknowledge(workorder=wo, actor=duty_engineer)
     svc.workorder_resolve(workorder=wo, actor=duty_engineer, resolution="重启交换机")
     links = svc.observation_links_for(workorder=wo, recipient="a@jia.example.cn", channel="email")

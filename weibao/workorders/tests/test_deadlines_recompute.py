@@ -23,9 +23,13 @@ def six_day_order(clock, site_a, duty_engineer):
     """An order on a Mon–Sat 08:00–18:00 China calendar, reported 2027-09-30 17:00 (before National Day)."""
     cal = CalendarFactory(
         name="6x10",
-        mon_hours=SIX_DAYS, tue_hours=SIX_DAYS, wed_hours=SIX_DAYS, thu_hours=SIX_DAYS, fri_hours=SIX_DAYS,
+        mon_hours=SIX_DAYS,
+        tue_hours=SIX_DAYS,
+        wed_hours=SIX_DAYS,
+        thu_hours=SIX_DAYS,
+        fri_hours=SIX_DAYS,
         sat_hours=SIX_DAYS,
-    )  # fmt: skip
+    )
     ContractFactory(
         customer=site_a.customer,
         calendar=cal,

@@ -89,8 +89,9 @@ def test_close_api_takes_the_reason(api_as, resolved, manager):
     client = api_as(manager)
     refused = client.post(f"/api/work-orders/{resolved.pk}/close", {}, content_type="application/json")
     assert refused.status_code in (400, 422)
-    ok = client.post(f"/api/work-orders/{resolved.pk}/close", {"reason_code": "customer_request"},
-                     content_type="application/json")  # fmt: skip
+    ok = client.post(
+        f"/api/work-orders/{resolved.pk}/close", {"reason_code": "customer_request"}, content_type="application/json"
+    )
     assert ok.status_code == 200, ok.content
     assert ok.json()["status"] == "closed"
 
@@ -104,8 +105,13 @@ def _arrival(wo):
 
 def test_far_appointment_is_refused(clock, order_a, duty_engineer):
     with pytest.raises(ValidationError) as exc:
-        svc.workorder_set_appointment(workorder=order_a, actor=duty_engineer, customer_agreed=True, note="客户出差",
-                                      appointment_at=dt.datetime(2099, 12, 31, 2, 0, tzinfo=dt.UTC))  # fmt: skip
+        svc.workorder_set_appointment(
+            workorder=order_a,
+            actor=duty_engineer,
+            customer_agreed=True,
+            note="客户出差",
+            appointment_at=dt.datetime(2099, 12, 31, 2, 0, tzinfo=dt.UTC),
+        )
     assert "appointment_at" in exc.value.message_dict
     order_a.refresh_from_db()
     assert order_a.appointment_at is None
@@ -114,8 +120,13 @@ def test_far_appointment_is_refused(clock, order_a, duty_engineer):
 def test_horizon_is_configurable(clock, order_a, duty_engineer, settings):
     settings.WEIBAO_APPOINTMENT_HORIZON_DAYS = 3
     with pytest.raises(ValidationError):
-        svc.workorder_set_appointment(workorder=order_a, actor=duty_engineer, customer_agreed=True, note="x",
-                                      appointment_at=clock.now + dt.timedelta(days=4))  # fmt: skip
+        svc.workorder_set_appointment(
+            workorder=order_a,
+            actor=duty_engineer,
+            customer_agreed=True,
+            note="x",
+            appointment_at=clock.now + dt.timedelta(days=4),
+        )
 
 
 def test_visit_after_the_deadline_needs_agreement_and_reason(clock, order_a, duty_engineer):
@@ -126,8 +137,9 @@ def test_visit_after_the_deadline_needs_agreement_and_reason(clock, order_a, dut
     order_a.refresh_from_db()
     assert order_a.appointment_at is None
 
-    svc.workorder_set_appointment(workorder=order_a, actor=duty_engineer, appointment_at=late, customer_agreed=True,
-                                  note="客户周一才有人开机房门")  # fmt: skip
+    svc.workorder_set_appointment(
+        workorder=order_a, actor=duty_engineer, appointment_at=late, customer_agreed=True, note="客户周一才有人开机房门"
+    )
     event = WorkOrderEvent.objects.get(workorder=order_a, kind="appointment")
     assert event.data["pause_reason"] == "visit_agreed"
     assert event.data["customer_agreed"] is True
@@ -185,7 +197,9 @@ def acknowledged(order_a, duty_engineer):
     return svc.workorder_acknowledge(workorder=order_a, actor=duty_engineer)
 
 
-def test_duty_engineer_dispatches_at_night_when_no_manager_is_on_duty(clock, acknowledged, duty_engineer, field_engineer, settings):  # fmt: skip
+def test_duty_engineer_dispatches_at_night_when_no_manager_is_on_duty(
+    clock, acknowledged, duty_engineer, field_engineer, settings
+):
     from weibao.workorders.selectors import workorder_allowed_actions
 
     settings.WEIBAO_DUTY_DISPATCH = "no_manager"
@@ -196,7 +210,9 @@ def test_duty_engineer_dispatches_at_night_when_no_manager_is_on_duty(clock, ack
     assert (acknowledged.status, acknowledged.assignee_id) == ("dispatched", field_engineer.pk)
 
 
-def test_duty_engineer_asks_the_manager_in_office_hours(clock, acknowledged, duty_engineer, field_engineer, manager, settings):  # fmt: skip
+def test_duty_engineer_asks_the_manager_in_office_hours(
+    clock, acknowledged, duty_engineer, field_engineer, manager, settings
+):
     from django.core.exceptions import PermissionDenied
 
     from weibao.workorders.selectors import workorder_allowed_actions
@@ -215,7 +231,9 @@ def test_duty_engineer_asks_the_manager_in_office_hours(clock, acknowledged, dut
     assert asks.get().internal
 
 
-def test_a_manager_on_a_night_shift_keeps_dispatch_with_the_manager(clock, acknowledged, duty_engineer, field_engineer, manager, branch, settings):  # fmt: skip
+def test_a_manager_on_a_night_shift_keeps_dispatch_with_the_manager(
+    clock, acknowledged, duty_engineer, field_engineer, manager, branch, settings
+):
     from django.core.exceptions import PermissionDenied
 
     from weibao.dispatch.models import RosterEntry
@@ -224,8 +242,14 @@ def test_a_manager_on_a_night_shift_keeps_dispatch_with_the_manager(clock, ackno
     clock.now = NIGHT
     type(acknowledged).objects.filter(pk=acknowledged.pk).update(branch=branch)
     acknowledged.refresh_from_db()
-    RosterEntry.objects.create(branch=branch, engineer=manager, date=NIGHT.date(), kind="on_duty",
-                               starts_at=NIGHT - dt.timedelta(hours=2), ends_at=NIGHT + dt.timedelta(hours=8))  # fmt: skip
+    RosterEntry.objects.create(
+        branch=branch,
+        engineer=manager,
+        date=NIGHT.date(),
+        kind="on_duty",
+        starts_at=NIGHT - dt.timedelta(hours=2),
+        ends_at=NIGHT + dt.timedelta(hours=8),
+    )
     with pytest.raises(PermissionDenied):
         svc.workorder_dispatch(workorder=acknowledged, actor=duty_engineer, engineer=field_engineer)
 
@@ -236,14 +260,14 @@ def test_the_rule_is_configurable(clock, acknowledged, duty_engineer, settings, 
 
     settings.WEIBAO_DUTY_DISPATCH = rule
     clock.now = when
-    assert may_dispatch(duty_engineer, branch_id=None) is allowed
+    assert may_dispatch(duty_engineer, branch_id=None, manager_perm="workorders.dispatch") is allowed
 
 
 def test_field_engineer_never_dispatches(clock, field_engineer, settings):
     from weibao.dispatch.duty import may_dispatch
 
     settings.WEIBAO_DUTY_DISPATCH = "always"
-    assert may_dispatch(field_engineer, branch_id=None) is False
+    assert may_dispatch(field_engineer, branch_id=None, manager_perm="workorders.dispatch") is False
 
 
 # --- §8 accept / decline / on my way / arrived --------------------------------------------------------------------
@@ -307,8 +331,11 @@ def test_a_missing_device_is_recorded_with_the_order(site_a, duty_engineer):
     from weibao.workorders.tests.factories import VendorFactory, make_workorder
 
     vendor = VendorFactory()
-    wo = make_workorder(site=site_a, actor=duty_engineer,
-                        new_device={"vendor": vendor, "model": "S5735-L48", "serial_number": "NEW-001"})  # fmt: skip
+    wo = make_workorder(
+        site=site_a,
+        actor=duty_engineer,
+        new_device={"vendor": vendor, "model": "S5735-L48", "serial_number": "NEW-001"},
+    )
     device = wo.devices.get()
     assert (device.model, device.serial_number, device.site_id) == ("S5735-L48", "NEW-001", site_a.pk)
     with pytest.raises(ValidationError) as exc:
@@ -330,11 +357,21 @@ def test_intake_page_registers_call_time_and_new_device(client, site_a, duty_eng
 
     vendor = VendorFactory()
     client.force_login(duty_engineer)
-    response = client.post("/work-orders/new/", {
-        "customer": site_a.customer_id, "site": site_a.pk, "channel": "phone", "severity": "B",
-        "category": "hardware", "symptom": "门诊楼交换机掉电", "reported_at": "2026-03-02T08:40",
-        "new_device_vendor": vendor.pk, "new_device_model": "S5735", "new_device_serial_number": "SN-NEW-9",
-    })  # fmt: skip
+    response = client.post(
+        "/work-orders/new/",
+        {
+            "customer": site_a.customer_id,
+            "site": site_a.pk,
+            "channel": "phone",
+            "severity": "B",
+            "category": "hardware",
+            "symptom": "门诊楼交换机掉电",
+            "reported_at": "2026-03-02T08:40",
+            "new_device_vendor": vendor.pk,
+            "new_device_model": "S5735",
+            "new_device_serial_number": "SN-NEW-9",
+        },
+    )
     assert response.status_code == 302, response.content.decode()[:2000]
     wo = WorkOrder.objects.get()
     assert dt.timedelta(0) < clock.now - wo.reported_at <= dt.timedelta(minutes=20)
@@ -349,8 +386,9 @@ def test_site_chosen_after_a_contact_sticks(client, site_a, duty_engineer):
     from weibao.workorders.tests.factories import SiteFactory
 
     other = SiteFactory(customer=site_a.customer, name="住院部")
-    contact = Contact.objects.create(customer=site_a.customer, organisation=site_a.organisation, site=site_a,
-                                     name="吴晓燕", mobile="13813901234")  # fmt: skip
+    contact = Contact.objects.create(
+        customer=site_a.customer, organisation=site_a.organisation, site=site_a, name="吴晓燕", mobile="13813901234"
+    )
     client.force_login(duty_engineer)
     first = client.get(f"/work-orders/new/pick/?contact={contact.pk}").content.decode()
     assert f'value="{site_a.pk}" selected' in first
@@ -369,8 +407,14 @@ def test_order_page_links_and_tap_to_call(client, site_a, duty_engineer, vendor_
 
     site_a.address = "南京市秦淮区长乐路68号"
     site_a.save(update_fields=["address"])
-    Contact.objects.create(customer=site_a.customer, organisation=site_a.organisation, site=site_a, name="周建华",
-                           mobile="13905161234", phone="025-52271001转8001")  # fmt: skip
+    Contact.objects.create(
+        customer=site_a.customer,
+        organisation=site_a.organisation,
+        site=site_a,
+        name="周建华",
+        mobile="13905161234",
+        phone="025-52271001转8001",
+    )
     device = DeviceFactory(site=site_a)
     wo = make_workorder(site=site_a, actor=duty_engineer, reporter_phone="+86 139 0516 1234", devices=[device])
     client.force_login(duty_engineer)
@@ -395,22 +439,27 @@ def test_field_engineer_sees_own_jobs_first(client, order_a, manager, field_engi
 # --- API of the new moves -------------------------------------------------------------------------------------------
 
 
-def test_api_request_dispatch_decline_depart(api_as, order_a, duty_engineer, manager, field_engineer, customer_b_user,
-                                             vendor_user, settings):  # fmt: skip
+def test_api_request_dispatch_decline_depart(
+    api_as, order_a, duty_engineer, manager, field_engineer, customer_b_user, vendor_user, settings
+):
     settings.WEIBAO_DUTY_DISPATCH = "never"
     svc.workorder_acknowledge(workorder=order_a, actor=duty_engineer)
     for other in (customer_b_user, vendor_user):
-        response = api_as(other).post(f"/api/work-orders/{order_a.pk}/request-dispatch", {},
-                                      content_type="application/json")  # fmt: skip
+        response = api_as(other).post(
+            f"/api/work-orders/{order_a.pk}/request-dispatch", {}, content_type="application/json"
+        )
         assert response.status_code == 404, other
-    denied = api_as(duty_engineer).post(f"/api/work-orders/{order_a.pk}/dispatch", {"engineer_id": field_engineer.pk},
-                                        content_type="application/json")  # fmt: skip
+    denied = api_as(duty_engineer).post(
+        f"/api/work-orders/{order_a.pk}/dispatch", {"engineer_id": field_engineer.pk}, content_type="application/json"
+    )
     assert denied.status_code == 403
-    asked = api_as(duty_engineer).post(f"/api/work-orders/{order_a.pk}/request-dispatch", {"note": "夜间A类"},
-                                       content_type="application/json")  # fmt: skip
+    asked = api_as(duty_engineer).post(
+        f"/api/work-orders/{order_a.pk}/request-dispatch", {"note": "夜间A类"}, content_type="application/json"
+    )
     assert asked.status_code == 200
-    api_as(manager).post(f"/api/work-orders/{order_a.pk}/dispatch", {"engineer_id": field_engineer.pk},
-                         content_type="application/json")  # fmt: skip
+    api_as(manager).post(
+        f"/api/work-orders/{order_a.pk}/dispatch", {"engineer_id": field_engineer.pk}, content_type="application/json"
+    )
     fe = api_as(field_engineer)
     assert fe.post(f"/api/work-orders/{order_a.pk}/depart", {}, content_type="application/json").status_code == 200
     declined = fe.post(f"/api/work-orders/{order_a.pk}/decline", {"reason": "车坏了"}, content_type="application/json")

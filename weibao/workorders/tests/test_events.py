@@ -119,8 +119,15 @@ def test_the_order_insert_that_takes_the_number_comes_last_on_postgresql(site_a,
 
     device = DeviceFactory(site=site_a, customer=site_a.customer)
     with CaptureQueriesContext(connection) as ctx:
-        order = workorder_create(actor=duty_engineer, customer=site_a.customer, site=site_a, channel="api",
-                                 symptom="核心交换机掉电", severity="B", devices=[device])  # fmt: skip
+        order = workorder_create(
+            actor=duty_engineer,
+            customer=site_a.customer,
+            site=site_a,
+            channel="api",
+            symptom="核心交换机掉电",
+            severity="B",
+            devices=[device],
+        )
     writes = [q["sql"].split('"')[1] for q in ctx.captured_queries if q["sql"].startswith("INSERT INTO")]
     # The counter row is locked from the order's INSERT to COMMIT: at most the notice task (with the database queue)
     # is written in between; clocks, device links and the event went in before.

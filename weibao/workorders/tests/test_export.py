@@ -20,8 +20,13 @@ def _sheet(response) -> list[tuple]:
 
 
 def test_queue_export_follows_the_filters(client, manager, site_a, site_b, duty_engineer):
-    a = make_workorder(site=site_a, actor=duty_engineer, severity="A", reporter_phone="13900497829",
-                       symptom="=HYPERLINK(\"http://evil\")")  # fmt: skip
+    a = make_workorder(
+        site=site_a,
+        actor=duty_engineer,
+        severity="A",
+        reporter_phone="13900497829",
+        symptom='=HYPERLINK("http://evil")',
+    )
     b = make_workorder(site=site_b, actor=duty_engineer, severity="C")
     client.force_login(manager)
     rows = _sheet(client.get("/work-orders/export.xlsx", {"status": "all"}))

@@ -57,9 +57,10 @@ def test_admin_cannot_delete_a_system_reason(admin_client):
     assert "等待备件" in listing.content.decode()
     assert admin_client.get(reverse("admin:workorders_pausereason_change", args=[system.pk])).status_code == 200
     assert admin_client.get(reverse("admin:workorders_pausereason_delete", args=[system.pk])).status_code == 403
-    response = admin_client.post(reverse("admin:workorders_pausereason_changelist"),
-                                 {"action": "delete_selected", "_selected_action": [system.pk, ordinary.pk],
-                                  "post": "yes"})  # fmt: skip
+    response = admin_client.post(
+        reverse("admin:workorders_pausereason_changelist"),
+        {"action": "delete_selected", "_selected_action": [system.pk, ordinary.pk], "post": "yes"},
+    )
     assert response.status_code in (200, 302, 403)  # Django refuses a bulk delete that holds a protected row
     assert PauseReason.objects.filter(pk=system.pk).exists()
 
@@ -102,8 +103,9 @@ def test_each_pause_keeps_its_reason_and_paused_time_is_counted_per_reason(clock
     assert [p[2] for p in res.pauses] == ["parts", "customer_test"]
     assert res.pause_reason == ""
     assert res.paused_at is None
-    totals = paused_by_reason(res, sla_targets_for(contract=None, severity="B", region_tier="city",
-                                                   channel="phone").calendar, now=clock.now)  # fmt: skip
+    totals = paused_by_reason(
+        res, sla_targets_for(contract=None, severity="B", region_tier="city", channel="phone").calendar, now=clock.now
+    )
     assert totals == {"parts": 2 * H, "customer_test": 3 * H}
     assert res.deadline == res.started_at + 72 * H + 5 * H  # both stretches moved the deadline
     # The same click again is no new event.
@@ -116,8 +118,9 @@ def test_visit_agreed_pause_is_recorded_under_its_system_code(clock, site_a, dut
     wo = make_workorder(site=site_a, actor=duty_engineer, severity="B")
     svc.workorder_acknowledge(workorder=wo, actor=duty_engineer)
     deadline = clock_of(wo, ClockKind.ARRIVAL).deadline
-    svc.workorder_set_appointment(workorder=wo, actor=manager, appointment_at=deadline + 5 * H, note="客户周末才在",
-                                  customer_agreed=True)  # fmt: skip
+    svc.workorder_set_appointment(
+        workorder=wo, actor=manager, appointment_at=deadline + 5 * H, note="客户周末才在", customer_agreed=True
+    )
     arrival = clock_of(wo, ClockKind.ARRIVAL)
     assert arrival.pauses[-1][2] == WaitReason.VISIT_AGREED
 
@@ -127,8 +130,13 @@ def test_quote_approval_code_still_works_for_onsite(site_a, duty_engineer):
 
     wo = make_workorder(site=site_a, actor=duty_engineer)
     svc.workorder_acknowledge(workorder=wo, actor=duty_engineer)
-    wo, event = workorder_await_customer(workorder=wo, actor=duty_engineer, perm="workorders.wait_customer",
-                                         reason=WaitReason.QUOTE_APPROVAL, kind=EventKind.QUOTE_ISSUED)  # fmt: skip
+    wo, event = workorder_await_customer(
+        workorder=wo,
+        actor=duty_engineer,
+        perm="workorders.wait_customer",
+        reason=WaitReason.QUOTE_APPROVAL,
+        kind=EventKind.QUOTE_ISSUED,
+    )
     assert wo.status == Status.WAITING_CUSTOMER
     assert wo.wait_reason == "quote_approval"
     assert clock_of(wo, ClockKind.RESOLUTION).pause_reason == "quote_approval"
@@ -141,8 +149,9 @@ def test_clock_display_and_timeline_show_the_reason(client, site_a, duty_enginee
     form = client.get(reverse("workorders:action_form", args=[wo.pk, "wait_customer"])).content.decode()
     assert 'name="wait_customer-reason_code"' in form
     assert "等待客户测试" in form
-    response = act(client, wo, "wait_customer", {"wait_customer-version": wo.version,
-                                                 "wait_customer-reason_code": "parts"}, **HX)  # fmt: skip
+    response = act(
+        client, wo, "wait_customer", {"wait_customer-version": wo.version, "wait_customer-reason_code": "parts"}, **HX
+    )
     assert response.status_code == 200, response.content.decode()[:500]
     page = client.get(reverse("workorders:detail", args=[wo.pk])).content.decode()
     assert 'data-testid="clock-pause-reason"' in page
@@ -157,8 +166,9 @@ def test_clock_display_and_timeline_show_the_reason(client, site_a, duty_enginee
 def test_ui_wait_without_reason_is_a_field_error(client, site_a, duty_engineer):
     wo = make_workorder(site=site_a, actor=duty_engineer)
     client.force_login(duty_engineer)
-    response = act(client, wo, "wait_customer", {"wait_customer-version": wo.version,
-                                                 "wait_customer-reason": "等"}, **HX)  # fmt: skip
+    response = act(
+        client, wo, "wait_customer", {"wait_customer-version": wo.version, "wait_customer-reason": "等"}, **HX
+    )
     assert response.status_code == 422
     wo.refresh_from_db()
     assert wo.status == Status.NEW
@@ -173,8 +183,11 @@ def test_api_pause_needs_reason_and_clocks_count_paused_minutes(clock, api_as, s
     r = post(client, f"/api/work-orders/{wo.pk}/wait-customer", {"reason_code": "nope"})
     assert r.status_code == 422
     assert "reason_code" in r.json()["detail"]
-    r = post(client, f"/api/work-orders/{wo.pk}/wait-customer", {"reason_code": "awaiting_access",
-                                                                 "expected_version": wo.version})  # fmt: skip
+    r = post(
+        client,
+        f"/api/work-orders/{wo.pk}/wait-customer",
+        {"reason_code": "awaiting_access", "expected_version": wo.version},
+    )
     assert r.status_code == 200
     assert r.json()["wait_reason"] == "awaiting_access"
     clock.advance(minutes=90)
@@ -192,8 +205,7 @@ def test_sla_report_counts_paused_time_per_reason_and_orders_per_kind(clock, sit
 
     contract = ContractFactory(customer=site_a.customer)
     one = make_workorder(site=site_a, actor=duty_engineer)
-    two = make_workorder(site=site_a, actor=duty_engineer, service_kind="installation",
-                         maintenance_type="adaptive")  # fmt: skip
+    two = make_workorder(site=site_a, actor=duty_engineer, service_kind="installation", maintenance_type="adaptive")
     WorkOrder.objects.filter(pk__in=[one.pk, two.pk]).update(contract=contract)
     for wo, code in ((one, "parts"), (two, "awaiting_access")):
         svc.workorder_acknowledge(workorder=wo, actor=duty_engineer)
@@ -256,10 +268,21 @@ def test_inspection_finding_opens_an_inspection_order(site_a, duty_engineer):
 def test_triage_edit_changes_kind_with_a_timeline_event(client, site_a, duty_engineer):
     wo = make_workorder(site=site_a, actor=duty_engineer)
     client.force_login(duty_engineer)
-    response = act(client, wo, "update", {"update-version": wo.version, "update-title": wo.title,
-                                          "update-severity": wo.severity, "update-category": wo.category,
-                                          "update-cause": wo.cause, "update-service_kind": "commissioning",
-                                          "update-maintenance_type": "adaptive"}, **HX)  # fmt: skip
+    response = act(
+        client,
+        wo,
+        "update",
+        {
+            "update-version": wo.version,
+            "update-title": wo.title,
+            "update-severity": wo.severity,
+            "update-category": wo.category,
+            "update-cause": wo.cause,
+            "update-service_kind": "commissioning",
+            "update-maintenance_type": "adaptive",
+        },
+        **HX,
+    )
     assert response.status_code == 200
     wo.refresh_from_db()
     assert (wo.service_kind, wo.maintenance_type) == ("commissioning", "adaptive")
@@ -272,10 +295,19 @@ def test_triage_edit_changes_kind_with_a_timeline_event(client, site_a, duty_eng
 
 def test_intake_page_records_the_kind(client, site_a, duty_engineer):
     client.force_login(duty_engineer)
-    response = client.post(reverse("workorders:new"), {"customer": site_a.customer_id, "site": site_a.pk,
-                                                       "channel": "phone", "severity": "C", "category": "other",
-                                                       "service_kind": "training", "maintenance_type": "perfective",
-                                                       "symptom": "新员工需要系统使用培训"})  # fmt: skip
+    response = client.post(
+        reverse("workorders:new"),
+        {
+            "customer": site_a.customer_id,
+            "site": site_a.pk,
+            "channel": "phone",
+            "severity": "C",
+            "category": "other",
+            "service_kind": "training",
+            "maintenance_type": "perfective",
+            "symptom": "新员工需要系统使用培训",
+        },
+    )
     assert response.status_code == 302, response.content.decode()[:300]
     wo = WorkOrder.objects.latest("id")
     assert (wo.service_kind, wo.maintenance_type) == ("training", "perfective")
@@ -283,9 +315,10 @@ def test_intake_page_records_the_kind(client, site_a, duty_engineer):
 
 def test_portal_report_takes_what_the_customer_needs(client, site_a, customer_a_user):
     client.force_login(customer_a_user)
-    response = client.post(reverse("workorders:portal_new"), {"site": site_a.pk, "severity": "C",
-                                                              "service_kind": "consultation",
-                                                              "symptom": "报表导出按钮在哪里？"})  # fmt: skip
+    response = client.post(
+        reverse("workorders:portal_new"),
+        {"site": site_a.pk, "severity": "C", "service_kind": "consultation", "symptom": "报表导出按钮在哪里？"},
+    )
     assert response.status_code == 302
     assert WorkOrder.objects.latest("id").service_kind == "consultation"
 
@@ -324,23 +357,36 @@ def test_export_has_the_kind_columns(client, site_a, duty_engineer):
 
 def test_api_create_filter_and_output_kinds(api_as, site_a, duty_engineer):
     client = api_as(duty_engineer)
-    r = post(client, "/api/work-orders/", {"customer_id": site_a.customer_id, "site_id": site_a.pk,
-                                           "symptom": "新机柜上架安装", "service_kind": "installation",
-                                           "maintenance_type": "adaptive"})  # fmt: skip
+    r = post(
+        client,
+        "/api/work-orders/",
+        {
+            "customer_id": site_a.customer_id,
+            "site_id": site_a.pk,
+            "symptom": "新机柜上架安装",
+            "service_kind": "installation",
+            "maintenance_type": "adaptive",
+        },
+    )
     assert r.status_code == 201
     assert (r.json()["service_kind"], r.json()["maintenance_type"]) == ("installation", "adaptive")
     post(client, "/api/work-orders/", {"customer_id": site_a.customer_id, "site_id": site_a.pk, "symptom": "故障"})
-    bad = post(client, "/api/work-orders/", {"customer_id": site_a.customer_id, "site_id": site_a.pk,
-                                             "symptom": "x", "service_kind": "cooking"})  # fmt: skip
+    bad = post(
+        client,
+        "/api/work-orders/",
+        {"customer_id": site_a.customer_id, "site_id": site_a.pk, "symptom": "x", "service_kind": "cooking"},
+    )
     assert bad.status_code == 422
     items = client.get("/api/work-orders/?service_kind=installation").json()["items"]
     assert [i["service_kind"] for i in items] == ["installation"]
     items = client.get("/api/work-orders/?maintenance_type=corrective").json()["items"]
     assert [i["maintenance_type"] for i in items] == ["corrective"]
     wo_id = r.json()["id"]
-    r = client.patch(f"/api/work-orders/{wo_id}", json.dumps({"expected_version": r.json()["version"],
-                                                               "service_kind": "commissioning"}),
-                     content_type="application/json")  # fmt: skip
+    r = client.patch(
+        f"/api/work-orders/{wo_id}",
+        json.dumps({"expected_version": r.json()["version"], "service_kind": "commissioning"}),
+        content_type="application/json",
+    )
     assert r.status_code == 200
     assert r.json()["service_kind"] == "commissioning"
 
@@ -361,8 +407,9 @@ def test_move_site_recomputes_clocks_for_the_region_tier(clock, site_a, county_s
     assert before.target == city
     assert county != city
     clock.advance(minutes=10)
-    svc.workorder_move_site(workorder=wo, actor=duty_engineer, site=county_site, note="邮件里写的是县城分部",
-                            expected_version=wo.version)  # fmt: skip
+    svc.workorder_move_site(
+        workorder=wo, actor=duty_engineer, site=county_site, note="邮件里写的是县城分部", expected_version=wo.version
+    )
     wo.refresh_from_db()
     assert wo.site == county_site
     after = clock_of(wo, ClockKind.ARRIVAL)
@@ -380,8 +427,9 @@ def test_move_site_recomputes_clocks_for_the_region_tier(clock, site_a, county_s
     assert events.count() == 1
 
 
-def test_move_site_refuses_another_customers_site_stale_version_and_closed_orders(site_a, site_b, county_site,
-                                                                                   duty_engineer, manager):  # fmt: skip
+def test_move_site_refuses_another_customers_site_stale_version_and_closed_orders(
+    site_a, site_b, county_site, duty_engineer, manager
+):
     wo = make_workorder(site=site_a, actor=duty_engineer)
     with pytest.raises(ValidationError) as exc:
         svc.workorder_move_site(workorder=wo, actor=duty_engineer, site=site_b)
@@ -407,8 +455,13 @@ def test_move_site_from_the_order_page(client, site_a, county_site, site_b, duty
     assert "乙公司总部" not in form
     bad = act(client, wo, "move_site", {"move_site-version": wo.version, "move_site-site": site_b.pk}, **HX)
     assert bad.status_code == 422
-    ok = act(client, wo, "move_site", {"move_site-version": wo.version, "move_site-site": county_site.pk,
-                                       "move_site-note": "客户说是县城分部"}, **HX)  # fmt: skip
+    ok = act(
+        client,
+        wo,
+        "move_site",
+        {"move_site-version": wo.version, "move_site-site": county_site.pk, "move_site-note": "客户说是县城分部"},
+        **HX,
+    )
     assert ok.status_code == 200
     wo.refresh_from_db()
     assert wo.site == county_site
@@ -425,8 +478,9 @@ def test_move_site_from_the_order_page(client, site_a, county_site, site_b, duty
     )
 
 
-def test_api_move_site_scoping_and_states(api_as, site_a, county_site, site_b, duty_engineer, manager,
-                                          customer_a_user, customer_b_user, assert_scoped):  # fmt: skip
+def test_api_move_site_scoping_and_states(
+    api_as, site_a, county_site, site_b, duty_engineer, manager, customer_a_user, customer_b_user, assert_scoped
+):
     wo = make_workorder(site=site_a, actor=duty_engineer)
     other = make_workorder(site=site_b, actor=duty_engineer)
     client = api_as(duty_engineer)

@@ -38,8 +38,15 @@ def test_full_happy_path(order_a, duty_engineer, manager, field_engineer, custom
     wo = svc.workorder_close(workorder=wo, actor=manager, reason_code="customer_confirmed")
     assert wo.status == Status.CLOSED
     assert kinds(wo) == [
-        EventKind.CREATED, EventKind.ACKNOWLEDGED, EventKind.DIAGNOSIS_STARTED, EventKind.WORK_LOGGED,
-        EventKind.DISPATCHED, EventKind.ACCEPTED, EventKind.ARRIVED, EventKind.RESOLVED,
-        EventKind.CUSTOMER_CONFIRMED, EventKind.CLOSED,
-    ]  # fmt: skip
+        EventKind.CREATED,
+        EventKind.ACKNOWLEDGED,
+        EventKind.DIAGNOSIS_STARTED,
+        EventKind.WORK_LOGGED,
+        EventKind.DISPATCHED,
+        EventKind.ACCEPTED,
+        EventKind.ARRIVED,
+        EventKind.RESOLVED,
+        EventKind.CUSTOMER_CONFIRMED,
+        EventKind.CLOSED,
+    ]
     assert all(c.stopped_at is not None for c in wo.clocks.all())

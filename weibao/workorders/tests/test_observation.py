@@ -84,8 +84,9 @@ def test_fixed_link_confirms_and_expired_link_shows_its_page(client, order_a, du
 
 def test_link_expiry_follows_the_setting(order_a, settings):
     settings.WEIBAO_ANSWER_LINK_DAYS = 3
-    link = action_links.action_link_create(purpose=LINK_PURPOSE, target=order_a, recipient="a@b.cn", channel="email",
-                                           choices=["fixed"])  # fmt: skip
+    link = action_links.action_link_create(
+        purpose=LINK_PURPOSE, target=order_a, recipient="a@b.cn", channel="email", choices=["fixed"]
+    )
     assert link.expires_at - link.created_at == pytest.approx(datetime.timedelta(days=3), abs=datetime.timedelta(1))
 
 
@@ -95,8 +96,13 @@ def test_a_link_for_another_customers_order_never_works(client, order_a, order_b
     links = svc.observation_links_for(workorder=order_a, recipient="zhangsan@jia.example.cn", channel="email")
     token = token_of(links["not_fixed"])
     payload = signing.loads(token, salt=f"weibao.action_link:{LINK_PURPOSE}")
-    b_link = action_links.action_link_create(purpose=LINK_PURPOSE, target=order_b, recipient="boss@yi.example.cn",
-                                             channel="email", choices=["fixed", "not_fixed"])  # fmt: skip
+    b_link = action_links.action_link_create(
+        purpose=LINK_PURPOSE,
+        target=order_b,
+        recipient="boss@yi.example.cn",
+        channel="email",
+        choices=["fixed", "not_fixed"],
+    )
 
     forged = [
         # The signed part changed by hand: order B's id in A's token.
@@ -179,8 +185,14 @@ def test_desk_decides_from_the_detail_page(client, order_a, order_b, duty_engine
     refused = client.post(url, {"reply_reopen-reason": "复现", "reply_reopen-reason_code": ""})
     assert refused.status_code == 422
     order_a.refresh_from_db()
-    client.post(url, {"reply_reopen-reason": "客户回复复现", "reply_reopen-reason_code": "recurred",
-                      "reply_reopen-version": order_a.version})  # fmt: skip
+    client.post(
+        url,
+        {
+            "reply_reopen-reason": "客户回复复现",
+            "reply_reopen-reason_code": "recurred",
+            "reply_reopen-version": order_a.version,
+        },
+    )
     order_a.refresh_from_db()
     assert order_a.status == Status.REOPENED
     assert Reopen.objects.get(workorder=order_a).source == "desk_reply"
@@ -197,8 +209,9 @@ def test_customer_never_sees_the_desk_decision(client, order_a, duty_engineer, c
 
 def test_staff_reopen_records_phone_or_inspection(order_a, duty_engineer):
     resolved(order_a, duty_engineer)
-    svc.workorder_reopen(workorder=order_a, actor=duty_engineer, reason="客户来电：又坏了", source="phone",
-                         reason_code="recurred")  # fmt: skip
+    svc.workorder_reopen(
+        workorder=order_a, actor=duty_engineer, reason="客户来电：又坏了", source="phone", reason_code="recurred"
+    )
     assert Reopen.objects.get(workorder=order_a).source == "phone"
 
 
@@ -273,10 +286,15 @@ def test_api_reopen_with_source_and_reply_decision(api_client, order_a, order_b,
     svc.workorder_comment(workorder=order_a, actor=customer_a_user, body="又不行了")
     staff = _api(api_client, duty_engineer)
 
-    assert _post(staff, f"/api/work-orders/{order_b.pk}/reopen", {"reason": "x", "source": "desk_reply"}).status_code \
-        == 422  # fmt: skip
-    r = _post(staff, f"/api/work-orders/{order_b.pk}/reopen", {"reason": "巡检发现端口故障", "source": "inspection",
-                                                                "reason_code": "recurred"})  # fmt: skip
+    assert (
+        _post(staff, f"/api/work-orders/{order_b.pk}/reopen", {"reason": "x", "source": "desk_reply"}).status_code
+        == 422
+    )
+    r = _post(
+        staff,
+        f"/api/work-orders/{order_b.pk}/reopen",
+        {"reason": "巡检发现端口故障", "source": "inspection", "reason_code": "recurred"},
+    )
     assert r.status_code == 200, r.content
     assert Reopen.objects.get(workorder=order_b).source == "inspection"
 
@@ -292,8 +310,7 @@ def test_api_reopen_with_source_and_reply_decision(api_client, order_a, order_b,
     assert r.json()["observation_reply_pending"] is False
 
 
-def test_api_reply_decision_on_another_organisations_order_is_404(api_client, order_b, duty_engineer,
-                                                                   customer_a_user):  # fmt: skip
+def test_api_reply_decision_on_another_organisations_order_is_404(api_client, order_b, duty_engineer, customer_a_user):
     customer = _api(api_client, customer_a_user)
     assert _post(customer, f"/api/work-orders/{order_b.pk}/reply-decision", {"decision": "kept"}).status_code == 404
 
@@ -301,8 +318,12 @@ def test_api_reply_decision_on_another_organisations_order_is_404(api_client, or
 def test_api_sms_reply_answers_through_the_phones_link(api_client, order_a, duty_engineer, customer_a_user):
     resolved(order_a, duty_engineer)
     svc.observation_links_for(workorder=order_a, recipient="13800000001", channel="sms")
-    assert _post(_api(api_client, customer_a_user), "/api/notifications/sms-replies",
-                 {"phone": "13800000001", "text": "2"}).status_code == 403  # fmt: skip
+    assert (
+        _post(
+            _api(api_client, customer_a_user), "/api/notifications/sms-replies", {"phone": "13800000001", "text": "2"}
+        ).status_code
+        == 403
+    )
     r = _post(_api(api_client, duty_engineer), "/api/notifications/sms-replies", {"phone": "13800000001", "text": "2"})
     assert r.status_code == 200, r.content
     assert r.json() == {"result": "not_fixed"}

@@ -44,13 +44,21 @@ def test_state_table_is_closed_over_statuses():
     [
         (lambda wo, u, o: svc.workorder_acknowledge(workorder=wo, actor=u), "duty_engineer", "customer_contact"),
         (lambda wo, u, o: svc.workorder_start_diagnosis(workorder=wo, actor=u), "duty_engineer", "project_manager"),
-        (lambda wo, u, o: svc.workorder_dispatch(workorder=wo, actor=u, engineer=o), "service_manager",
-         "field_engineer"),
+        (
+            lambda wo, u, o: svc.workorder_dispatch(workorder=wo, actor=u, engineer=o),
+            "service_manager",
+            "field_engineer",
+        ),
         (lambda wo, u, o: svc.workorder_cancel(workorder=wo, actor=u, reason="重复"), "service_admin", "duty_engineer"),
-        (lambda wo, u, o: svc.workorder_wait_customer(workorder=wo, actor=u, reason_code="awaiting_access", reason="等客户"), "duty_engineer",
-         "customer_contact"),
+        (
+            lambda wo, u, o: svc.workorder_wait_customer(
+                workorder=wo, actor=u, reason_code="awaiting_access", reason="等客户"
+            ),
+            "duty_engineer",
+            "customer_contact",
+        ),
     ],
-)  # fmt: skip
+)
 def test_permission_per_transition(call, allowed_role, denied_role, make_user, site_a, customer_a_org, field_engineer):
     wo = make_workorder(site=site_a)
     org = customer_a_org if denied_role == "customer_contact" else None
@@ -61,8 +69,9 @@ def test_permission_per_transition(call, allowed_role, denied_role, make_user, s
     assert len(events(wo)) == 2
 
 
-def test_later_transitions_permissions(order_a, duty_engineer, manager, field_engineer, customer_a_user,
-                                       customer_b_user, make_user):  # fmt: skip
+def test_later_transitions_permissions(
+    order_a, duty_engineer, manager, field_engineer, customer_a_user, customer_b_user, make_user
+):
     svc.workorder_acknowledge(workorder=order_a, actor=duty_engineer)
     svc.workorder_dispatch(workorder=order_a, actor=manager, engineer=field_engineer)
     with pytest.raises(PermissionDenied):
@@ -133,8 +142,14 @@ def test_stale_transition_with_version_and_stale_update(order_a, duty_engineer):
 
 def test_update_records_before_after_and_no_event_when_unchanged(order_a, duty_engineer, site_a):
     device = DeviceFactory(site=site_a)
-    wo = svc.workorder_update(workorder=order_a, actor=duty_engineer, expected_version=order_a.version,
-                              severity="A", category="network", devices=[device])  # fmt: skip
+    wo = svc.workorder_update(
+        workorder=order_a,
+        actor=duty_engineer,
+        expected_version=order_a.version,
+        severity="A",
+        category="network",
+        devices=[device],
+    )
     event = events(wo)[-1]
     assert event.kind == EventKind.UPDATED
     assert event.data["fields"]["severity"] == ["B", "A"]
@@ -148,8 +163,12 @@ def test_update_records_before_after_and_no_event_when_unchanged(order_a, duty_e
 
 def test_update_refuses_foreign_device_and_unknown_field(order_a, duty_engineer, site_b):
     with pytest.raises(ValidationError):
-        svc.workorder_update(workorder=order_a, actor=duty_engineer, expected_version=order_a.version,
-                             devices=[DeviceFactory(site=site_b)])  # fmt: skip
+        svc.workorder_update(
+            workorder=order_a,
+            actor=duty_engineer,
+            expected_version=order_a.version,
+            devices=[DeviceFactory(site=site_b)],
+        )
     with pytest.raises(ValidationError):
         svc.workorder_update(workorder=order_a, actor=duty_engineer, expected_version=order_a.version, status="closed")
 
@@ -159,8 +178,14 @@ def test_create_refuses_foreign_site_and_device(duty_engineer, site_a, site_b):
         svc.workorder_create(actor=duty_engineer, customer=site_a.customer, site=site_b, channel="phone", symptom="x")
     assert "site" in exc.value.message_dict
     with pytest.raises(ValidationError) as exc:
-        svc.workorder_create(actor=duty_engineer, customer=site_a.customer, site=site_a, channel="phone",
-                             symptom="x", devices=[DeviceFactory(site=site_b)])  # fmt: skip
+        svc.workorder_create(
+            actor=duty_engineer,
+            customer=site_a.customer,
+            site=site_a,
+            channel="phone",
+            symptom="x",
+            devices=[DeviceFactory(site=site_b)],
+        )
     assert "devices" in exc.value.message_dict
     assert not WorkOrder.objects.exists()
 
@@ -246,8 +271,7 @@ def test_clock_pause_and_resume_moves_deadline(clock, site_a, duty_engineer):
     assert events(wo)[-1].kind == EventKind.RESUMED
 
 
-def test_response_clock_stops_on_acknowledge_and_arrival_on_site(clock, site_a, duty_engineer, manager,
-                                                                 field_engineer):  # fmt: skip
+def test_response_clock_stops_on_acknowledge_and_arrival_on_site(clock, site_a, duty_engineer, manager, field_engineer):
     wo = make_workorder(site=site_a, actor=duty_engineer, severity="A", channel="phone")
     assert clock_of(wo, ClockKind.RESPONSE).deadline == clock.now + 15 * M
     clock.advance(minutes=5)
@@ -270,8 +294,14 @@ def test_appointment_after_deadline_pauses_arrival(clock, site_a, duty_engineer,
     svc.workorder_acknowledge(workorder=wo, actor=duty_engineer)
     clock.advance(minutes=30)
     visit = clock.now + 24 * H
-    svc.workorder_dispatch(workorder=wo, actor=manager, engineer=field_engineer, appointment_at=visit,
-                           customer_agreed=True, appointment_reason="客户明天才在")  # fmt: skip
+    svc.workorder_dispatch(
+        workorder=wo,
+        actor=manager,
+        engineer=field_engineer,
+        appointment_at=visit,
+        customer_agreed=True,
+        appointment_reason="客户明天才在",
+    )
     arrival = clock_of(wo, ClockKind.ARRIVAL)
     # 30 min used before the customer chose a later time; 90 min remain after the agreed visit.
     assert arrival.deadline == visit + 90 * M
@@ -313,8 +343,9 @@ def test_sweep_warns_then_breaches_once(clock, site_a, duty_engineer, manager, f
     breach = events(wo, EventKind.SLA_BREACH)
     assert len(breach) == 1
     assert set(Alert.objects.filter(event=breach[0]).values_list("recipient_id", flat=True)) == {
-        field_engineer.pk, manager.pk,
-    }  # fmt: skip
+        field_engineer.pk,
+        manager.pk,
+    }
     assert WorkOrder.objects.get(pk=wo.pk).sla_state == SlaState.BREACHED
 
 
@@ -381,8 +412,9 @@ def test_customer_report_during_observation_raises_the_flag_and_the_desk_reopens
 
     with pytest.raises(ValidationError):  # the reason from the list and the text are both required
         svc.workorder_reply_decide(workorder=wo, actor=duty_engineer, decision="reopened", reason="又断网了")
-    svc.workorder_reply_decide(workorder=wo, actor=duty_engineer, decision="reopened", reason_code="recurred",
-                               reason="客户回复：又断网了")  # fmt: skip
+    svc.workorder_reply_decide(
+        workorder=wo, actor=duty_engineer, decision="reopened", reason_code="recurred", reason="客户回复：又断网了"
+    )
     wo.refresh_from_db()
     assert (wo.status, wo.observation_reply_pending, wo.reopen_count) == (Status.REOPENED, False, 1)
     reopen = Reopen.objects.get(workorder=wo)
@@ -445,8 +477,13 @@ def test_legacy_queue_and_review(clock, site_a, duty_engineer, manager, customer
     queue = list(legacy_queue(user=manager))
     assert queue == [wo]
     assert fresh not in queue
-    review = svc.legacy_review_add(workorder=wo, actor=manager, notes="等待厂商备件", next_steps="催厂商",
-                                   customer_report="备件预计周五到货，届时上门更换。")  # fmt: skip
+    review = svc.legacy_review_add(
+        workorder=wo,
+        actor=manager,
+        notes="等待厂商备件",
+        next_steps="催厂商",
+        customer_report="备件预计周五到货，届时上门更换。",
+    )
     assert isinstance(review, LegacyReview)
     assert review.event.kind == EventKind.LEGACY_REVIEW
     assert review.event.body == "备件预计周五到货，届时上门更换。"
@@ -486,12 +523,18 @@ def test_sweep_survives_a_lost_stamp(clock, site_a, duty_engineer):
         ("service_admin", lambda wo, v: svc.workorder_escalate(workorder=wo, actor=v, vendor=VendorFactory())),
         ("project_manager", lambda wo, v: svc.workorder_reopen(workorder=wo, actor=v, reason="x")),
         ("project_manager", lambda wo, v: svc.workorder_resume(workorder=wo, actor=v)),
-        ("project_manager", lambda wo, v: svc.workorder_set_appointment(
-            workorder=wo, actor=v, appointment_at=datetime.datetime(2030, 1, 1, tzinfo=datetime.UTC))),
+        (
+            "project_manager",
+            lambda wo, v: svc.workorder_set_appointment(
+                workorder=wo, actor=v, appointment_at=datetime.datetime(2030, 1, 1, tzinfo=datetime.UTC)
+            ),
+        ),
         ("project_manager", lambda wo, v: svc.workorder_record_plan(workorder=wo, actor=v, plan="x")),
         ("project_manager", lambda wo, v: svc.workorder_log_work(workorder=wo, actor=v, minutes=5, note="x")),
-        ("project_manager", lambda wo, v: svc.workorder_update(workorder=wo, actor=v, expected_version=wo.version,
-                                                                 severity="A")),
+        (
+            "project_manager",
+            lambda wo, v: svc.workorder_update(workorder=wo, actor=v, expected_version=wo.version, severity="A"),
+        ),
         ("project_manager", lambda wo, v: svc.workorder_assign(workorder=wo, actor=v, assignee=None)),
         ("duty_engineer", lambda wo, v: svc.legacy_review_add(workorder=wo, actor=v, notes="x")),
         ("duty_engineer", lambda wo, v: svc.workorder_customer_confirm(workorder=wo, actor=v)),
@@ -500,7 +543,7 @@ def test_sweep_survives_a_lost_stamp(clock, site_a, duty_engineer):
         ("customer_contact", lambda wo, v: svc.workorder_close(workorder=wo, actor=v)),
         ("customer_contact", lambda wo, v: svc.workorder_accept(workorder=wo, actor=v)),
     ],
-)  # fmt: skip
+)
 def test_permission_is_checked_before_anything_else(role, call, order_a, make_user, customer_a_org):
     actor = make_user(role, customer_a_org if role == "customer_contact" else None)
     with pytest.raises(PermissionDenied):

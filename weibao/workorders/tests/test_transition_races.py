@@ -105,8 +105,7 @@ def test_resolve_takes_the_observation_period_of_the_current_severity(clock, sit
     assert wo.observation_ends_at - wo.resolved_at == datetime.timedelta(hours=168)
 
 
-def test_vendor_cannot_comment_through_a_copy_from_before_a_re_escalation(site_a, duty_engineer, manager,
-                                                                        vendor_user):  # fmt: skip
+def test_vendor_cannot_comment_through_a_copy_from_before_a_re_escalation(site_a, duty_engineer, manager, vendor_user):
     vendor_a = VendorFactory(organisation=vendor_user.organisation)
     vendor_b = VendorFactory()
     wo = make_workorder(site=site_a, actor=duty_engineer)
@@ -135,8 +134,12 @@ def test_services_refuse_a_stale_version_on_moves_that_had_none(site_a, duty_eng
     with pytest.raises(StaleEdit):
         svc.workorder_record_plan(workorder=fresh(wo), actor=field_engineer, plan="换模块", expected_version=old)
     with pytest.raises(StaleEdit):
-        svc.workorder_set_appointment(workorder=fresh(wo), actor=field_engineer, expected_version=old,
-                                      appointment_at=timezone.now() + datetime.timedelta(days=2))  # fmt: skip
+        svc.workorder_set_appointment(
+            workorder=fresh(wo),
+            actor=field_engineer,
+            expected_version=old,
+            appointment_at=timezone.now() + datetime.timedelta(days=2),
+        )
     wo.refresh_from_db()
     assert wo.accepted_at is None
     assert wo.plan == ""
@@ -246,8 +249,9 @@ def test_api_move_answers_a_stale_version_with_409(api_as, api_world, verb, role
 
 
 @pytest.mark.parametrize("verb", ["acknowledge", "diagnose", "close", "confirm", "resume"])
-def test_api_moves_with_an_optional_body_still_work_without_one(api_as, customer_a_user, manager, duty_engineer,
-                                                                site_a, verb):  # fmt: skip
+def test_api_moves_with_an_optional_body_still_work_without_one(
+    api_as, customer_a_user, manager, duty_engineer, site_a, verb
+):
     wo = make_workorder(site=site_a, actor=duty_engineer)
     actor = duty_engineer
     if verb in ("close", "confirm"):
@@ -263,8 +267,16 @@ def test_api_moves_with_an_optional_body_still_work_without_one(api_as, customer
     response = post(api_as(actor), f"/api/work-orders/{wo.pk}/{verb}")
     assert response.status_code == 200, response.content
     wo.refresh_from_db()
-    assert wo.status == {"acknowledge": Status.ACKNOWLEDGED, "diagnose": Status.DIAGNOSING, "close": Status.CLOSED,
-                         "confirm": Status.OBSERVING, "resume": Status.NEW}[verb]  # fmt: skip
+    assert (
+        wo.status
+        == {
+            "acknowledge": Status.ACKNOWLEDGED,
+            "diagnose": Status.DIAGNOSING,
+            "close": Status.CLOSED,
+            "confirm": Status.OBSERVING,
+            "resume": Status.NEW,
+        }[verb]
+    )
 
 
 # --- agreed visit times in the past ---------------------------------------------------------------------------------
@@ -289,8 +301,11 @@ def test_api_dispatch_with_a_past_appointment_moves_nothing(api_as, order_a, man
 
     before = (order_a.status, order_a.version, order_a.events.count())
     past = (timezone.now() - datetime.timedelta(days=3)).isoformat()
-    response = post(api_as(manager), f"/api/work-orders/{order_a.pk}/dispatch",
-                    {"engineer_id": field_engineer.pk, "appointment_at": past})  # fmt: skip
+    response = post(
+        api_as(manager),
+        f"/api/work-orders/{order_a.pk}/dispatch",
+        {"engineer_id": field_engineer.pk, "appointment_at": past},
+    )
     assert response.status_code == 422, response.content
     order_a.refresh_from_db()
     assert (order_a.status, order_a.version, order_a.events.count()) == before
@@ -304,8 +319,9 @@ def test_appointment_a_moment_ago_is_still_accepted(clock, order_a, duty_enginee
     order_a.refresh_from_db()
     assert order_a.appointment_at == when
     with pytest.raises(ValidationError) as exc:
-        svc.workorder_set_appointment(workorder=order_a, actor=duty_engineer,
-                                      appointment_at=clock.now - datetime.timedelta(minutes=30))  # fmt: skip
+        svc.workorder_set_appointment(
+            workorder=order_a, actor=duty_engineer, appointment_at=clock.now - datetime.timedelta(minutes=30)
+        )
     assert "appointment_at" in exc.value.message_dict
 
 
@@ -324,12 +340,19 @@ def test_moving_the_visit_earlier_ends_the_old_wait(later, clock, site_a, duty_e
     wo = make_workorder(site=site_a, actor=duty_engineer, severity="A")  # arrival within 2 h (city)
     svc.workorder_acknowledge(workorder=wo, actor=duty_engineer)
     clock.advance(minutes=30)
-    svc.workorder_dispatch(workorder=wo, actor=manager, engineer=field_engineer, appointment_at=clock.now + 48 * H,
-                           customer_agreed=True, appointment_reason="客户后天才在")  # fmt: skip
+    svc.workorder_dispatch(
+        workorder=wo,
+        actor=manager,
+        engineer=field_engineer,
+        appointment_at=clock.now + 48 * H,
+        customer_agreed=True,
+        appointment_reason="客户后天才在",
+    )
     clock.advance(hours=1)  # the clock waited for the customer's time: still 90 min left
     visit = clock.now + (5 * H if later else 30 * M)
-    svc.workorder_set_appointment(workorder=fresh(wo), actor=duty_engineer, appointment_at=visit,
-                                  customer_agreed=True, note="客户改约")  # fmt: skip
+    svc.workorder_set_appointment(
+        workorder=fresh(wo), actor=duty_engineer, appointment_at=visit, customer_agreed=True, note="客户改约"
+    )
     arrival = _arrival(wo)
     assert arrival.deadline == (visit + 90 * M if later else clock.now + 90 * M)
     wo.refresh_from_db()
@@ -337,26 +360,40 @@ def test_moving_the_visit_earlier_ends_the_old_wait(later, clock, site_a, duty_e
     assert wo.events.filter(kind=EventKind.APPOINTMENT).last().data["arrival_paused"] is later
 
 
-def test_repeated_dispatch_with_a_stale_version_does_not_overwrite_the_appointment(site_a, duty_engineer, manager,
-                                                                                  field_engineer):  # fmt: skip
+def test_repeated_dispatch_with_a_stale_version_does_not_overwrite_the_appointment(
+    site_a, duty_engineer, manager, field_engineer
+):
     from weibao.core.exceptions import StaleEdit
 
     day = (timezone.now() + datetime.timedelta(days=10)).replace(microsecond=0)
     wo = make_workorder(site=site_a, actor=duty_engineer)
-    svc.workorder_dispatch(workorder=wo, actor=manager, engineer=field_engineer, appointment_at=day,
-                           customer_agreed=True, appointment_reason="客户指定")  # fmt: skip
+    svc.workorder_dispatch(
+        workorder=wo,
+        actor=manager,
+        engineer=field_engineer,
+        appointment_at=day,
+        customer_agreed=True,
+        appointment_reason="客户指定",
+    )
     read = wo.version
     agreed = day + datetime.timedelta(hours=3)
-    svc.workorder_set_appointment(workorder=fresh(wo), actor=duty_engineer, appointment_at=agreed,
-                                  customer_agreed=True, note="客户改约")  # fmt: skip
+    svc.workorder_set_appointment(
+        workorder=fresh(wo), actor=duty_engineer, appointment_at=agreed, customer_agreed=True, note="客户改约"
+    )
     with pytest.raises(StaleEdit):
-        svc.workorder_dispatch(workorder=fresh(wo), actor=manager, engineer=field_engineer, expected_version=read,
-                               appointment_at=day + datetime.timedelta(days=1))  # fmt: skip
+        svc.workorder_dispatch(
+            workorder=fresh(wo),
+            actor=manager,
+            engineer=field_engineer,
+            expected_version=read,
+            appointment_at=day + datetime.timedelta(days=1),
+        )
     wo.refresh_from_db()
     assert wo.appointment_at == agreed
     # The same request again (a double click) with the time it already set is no conflict.
-    svc.workorder_dispatch(workorder=fresh(wo), actor=manager, engineer=field_engineer, expected_version=read,
-                           appointment_at=agreed)  # fmt: skip
+    svc.workorder_dispatch(
+        workorder=fresh(wo), actor=manager, engineer=field_engineer, expected_version=read, appointment_at=agreed
+    )
 
 
 def test_page_shows_the_services_refusal_of_a_past_visit_time(client, order_a, duty_engineer):
@@ -366,8 +403,11 @@ def test_page_shows_the_services_refusal_of_a_past_visit_time(client, order_a, d
 
     client.force_login(duty_engineer)
     when = (timezone.localtime() - datetime.timedelta(hours=3)).strftime("%Y-%m-%dT%H:%M")
-    response = client.post(reverse("workorders:action", args=[order_a.pk, "set_appointment"]),
-                           {"set_appointment-appointment_at": when}, HTTP_HX_REQUEST="true")  # fmt: skip
+    response = client.post(
+        reverse("workorders:action", args=[order_a.pk, "set_appointment"]),
+        {"set_appointment-appointment_at": when},
+        HTTP_HX_REQUEST="true",
+    )
     assert response.status_code == 422
     with translation.override("zh-hans"):
         assert str(translation.gettext("The agreed visit time lies in the past.")) in response.content.decode()

@@ -214,8 +214,9 @@ def test_dispatch_offers_suggestions_and_assigns(client, manager, field_engineer
     page = client.get(reverse("workorders:action_form", args=[order_a.pk, "dispatch"]))
     assert page.status_code == 200
     when = (timezone.localtime() + dt.timedelta(hours=3)).strftime("%Y-%m-%dT%H:%M")
-    response = act(client, order_a, "dispatch", {"dispatch-engineer": field_engineer.pk,
-                                                  "dispatch-appointment_at": when}, **HX)  # fmt: skip
+    response = act(
+        client, order_a, "dispatch", {"dispatch-engineer": field_engineer.pk, "dispatch-appointment_at": when}, **HX
+    )
     assert response.status_code == 200, response.content.decode()[:2000]
     order_a.refresh_from_db()
     assert order_a.status == Status.DISPATCHED
@@ -234,11 +235,17 @@ def test_dispatch_without_engineer_is_invalid(client, manager, order_a):
 def test_log_work_and_resolve(client, duty_engineer, order_a):
     client.force_login(duty_engineer)
     act(client, order_a, "start_diagnosis", **HX)
-    response = act(client, order_a, "log_work", {"log_work-kind": "remote", "log_work-minutes": "0",
-                                                  "log_work-note": "x"}, **HX)  # fmt: skip
+    response = act(
+        client, order_a, "log_work", {"log_work-kind": "remote", "log_work-minutes": "0", "log_work-note": "x"}, **HX
+    )
     assert response.status_code == 422
-    response = act(client, order_a, "log_work", {"log_work-kind": "remote", "log_work-minutes": "30",
-                                                  "log_work-note": "远程检查"}, **HX)  # fmt: skip
+    response = act(
+        client,
+        order_a,
+        "log_work",
+        {"log_work-kind": "remote", "log_work-minutes": "30", "log_work-note": "远程检查"},
+        **HX,
+    )
     assert response.status_code == 200
     response = act(client, order_a, "resolve", {"resolve-resolution": "重启交换机", "resolve-cause": "system"}, **HX)
     assert response.status_code == 200
@@ -249,9 +256,20 @@ def test_log_work_and_resolve(client, duty_engineer, order_a):
 def test_triage_edit_records_change(client, duty_engineer, order_a):
     device = DeviceFactory(site=order_a.site)
     client.force_login(duty_engineer)
-    response = act(client, order_a, "update", {"update-version": order_a.version, "update-title": "核心交换机故障",
-                                                "update-severity": "A", "update-category": "network",
-                                                "update-cause": "unknown", "update-devices": [device.pk]}, **HX)  # fmt: skip
+    response = act(
+        client,
+        order_a,
+        "update",
+        {
+            "update-version": order_a.version,
+            "update-title": "核心交换机故障",
+            "update-severity": "A",
+            "update-category": "network",
+            "update-cause": "unknown",
+            "update-devices": [device.pk],
+        },
+        **HX,
+    )
     assert response.status_code == 200
     order_a.refresh_from_db()
     assert order_a.severity == "A"
@@ -265,10 +283,20 @@ def test_triage_edit_keeps_devices_of_another_site(client, duty_engineer, order_
     elsewhere = DeviceFactory(site=SiteFactory(customer=order_a.customer))
     order_a.devices.set([elsewhere])
     client.force_login(duty_engineer)
-    response = act(client, order_a, "update", {"update-version": order_a.version, "update-title": order_a.title,
-                                                "update-severity": "A", "update-category": order_a.category,
-                                                "update-cause": order_a.cause, "update-devices": [elsewhere.pk]},
-                   **HX)  # fmt: skip
+    response = act(
+        client,
+        order_a,
+        "update",
+        {
+            "update-version": order_a.version,
+            "update-title": order_a.title,
+            "update-severity": "A",
+            "update-category": order_a.category,
+            "update-cause": order_a.cause,
+            "update-devices": [elsewhere.pk],
+        },
+        **HX,
+    )
     assert response.status_code == 200
     order_a.refresh_from_db()
     assert order_a.severity == "A"
@@ -277,9 +305,18 @@ def test_triage_edit_keeps_devices_of_another_site(client, duty_engineer, order_
 
 def test_triage_edit_without_version_is_refused(client, duty_engineer, order_a):
     client.force_login(duty_engineer)
-    response = act(client, order_a, "update", {"update-title": "x", "update-severity": "A",
-                                                "update-category": order_a.category, "update-cause": order_a.cause},
-                   **HX)  # fmt: skip
+    response = act(
+        client,
+        order_a,
+        "update",
+        {
+            "update-title": "x",
+            "update-severity": "A",
+            "update-category": order_a.category,
+            "update-cause": order_a.cause,
+        },
+        **HX,
+    )
     assert response.status_code == 422
     order_a.refresh_from_db()
     assert order_a.severity != "A"
@@ -307,8 +344,9 @@ def test_comment_with_photo_and_hostile_text(client, duty_engineer, order_a):
 def test_disguised_attachment_is_refused(client, duty_engineer, order_a):
     client.force_login(duty_engineer)
     fake = SimpleUploadedFile("photo.png", b"MZ\x90\x00 not an image", content_type="image/png")
-    response = client.post(reverse("workorders:comment", args=[order_a.pk]),
-                           {"comment-body": "看图", "comment-attachments": [fake]}, **HX)  # fmt: skip
+    response = client.post(
+        reverse("workorders:comment", args=[order_a.pk]), {"comment-body": "看图", "comment-attachments": [fake]}, **HX
+    )
     assert response.status_code == 422
     assert not order_a.attachments.exists()
 
@@ -495,8 +533,13 @@ def test_stale_page_cannot_move_the_visit_time_or_record_a_plan(client, duty_eng
     svc.workorder_acknowledge(workorder=order_a, actor=manager)
     client.force_login(manager)
     visit = (timezone.localtime() + dt.timedelta(days=1)).strftime("%Y-%m-%dT%H:%M")
-    response = act(client, order_a, "set_appointment",
-                   {"set_appointment-version": seen, "set_appointment-appointment_at": visit}, **HX)  # fmt: skip
+    response = act(
+        client,
+        order_a,
+        "set_appointment",
+        {"set_appointment-version": seen, "set_appointment-appointment_at": visit},
+        **HX,
+    )
     assert response.status_code == 409
     response = act(client, order_a, "record_plan", {"record_plan-version": seen, "record_plan-plan": "更换电源"}, **HX)
     assert response.status_code == 409

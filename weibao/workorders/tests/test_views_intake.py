@@ -15,8 +15,9 @@ HX = {"HTTP_HX_REQUEST": "true"}
 
 @pytest.fixture
 def caller(site_a):
-    return Contact.objects.create(customer=site_a.customer, organisation=site_a.organisation, site=site_a,
-                                  name="王经理", mobile="13800138000")  # fmt: skip
+    return Contact.objects.create(
+        customer=site_a.customer, organisation=site_a.organisation, site=site_a, name="王经理", mobile="13800138000"
+    )
 
 
 def test_search_finds_contact_by_phone_and_device_by_serial(client, duty_engineer, caller, site_a):
@@ -43,11 +44,22 @@ def test_pick_contact_fills_customer_site_and_caller(client, duty_engineer, call
 def test_phone_report_creates_order_with_phone_channel(client, duty_engineer, caller, site_a):
     device = DeviceFactory(site=site_a)
     client.force_login(duty_engineer)
-    response = client.post(reverse("workorders:new"), {
-        "customer": site_a.customer_id, "site": site_a.pk, "contact": caller.pk, "devices": [device.pk],
-        "reporter_name": "王经理", "reporter_phone": "13800138000", "channel": "phone", "severity": "A",
-        "category": "network", "title": "", "symptom": "全楼断网",
-    })  # fmt: skip
+    response = client.post(
+        reverse("workorders:new"),
+        {
+            "customer": site_a.customer_id,
+            "site": site_a.pk,
+            "contact": caller.pk,
+            "devices": [device.pk],
+            "reporter_name": "王经理",
+            "reporter_phone": "13800138000",
+            "channel": "phone",
+            "severity": "A",
+            "category": "network",
+            "title": "",
+            "symptom": "全楼断网",
+        },
+    )
     assert response.status_code == 302
     wo = WorkOrder.objects.get()
     assert (wo.channel, wo.severity, wo.contact, wo.site) == (IntakeChannel.PHONE, "A", caller, site_a)
@@ -63,16 +75,21 @@ def test_phone_report_invalid_input(client, duty_engineer, site_a, site_b):
     # a site of another customer is refused
     response = client.post(reverse("workorders:new"), {**base, "customer": site_a.customer_id, "site": site_b.pk})
     assert response.status_code == 422
-    response = client.post(reverse("workorders:new"), {**base, "customer": site_a.customer_id, "site": site_a.pk,
-                                                       "symptom": ""})  # fmt: skip
+    response = client.post(
+        reverse("workorders:new"), {**base, "customer": site_a.customer_id, "site": site_a.pk, "symptom": ""}
+    )
     assert response.status_code == 422
     other_device = DeviceFactory(site=site_b)
-    response = client.post(reverse("workorders:new"), {**base, "customer": site_a.customer_id, "site": site_a.pk,
-                                                       "devices": [other_device.pk]})  # fmt: skip
+    response = client.post(
+        reverse("workorders:new"),
+        {**base, "customer": site_a.customer_id, "site": site_a.pk, "devices": [other_device.pk]},
+    )
     assert response.status_code == 422
     # "²" passes str.isdigit() but not int(): a form error, never a server error
-    response = client.post(reverse("workorders:new"), {**base, "customer": site_a.customer_id, "site": site_a.pk,
-                                                       "symptom": "", "devices": ["²"]})  # fmt: skip
+    response = client.post(
+        reverse("workorders:new"),
+        {**base, "customer": site_a.customer_id, "site": site_a.pk, "symptom": "", "devices": ["²"]},
+    )
     assert response.status_code == 422
     assert not WorkOrder.objects.exists()
 
@@ -86,15 +103,23 @@ def test_customer_is_sent_to_portal_and_cannot_search(client, customer_a_user):
 
 def test_portal_report_with_photo(client, customer_a_user, site_a):
     SiteFactory(customer=site_a.customer, name="甲公司分部")
-    png = (b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR\x00\x00\x00\x01\x00\x00\x00\x01\x08\x06\x00\x00\x00\x1f\x15\xc4"
-           b"\x89\x00\x00\x00\rIDATx\x9cc\xf8\x0f\x00\x00\x01\x01\x00\x05\x18\xd8N\x00\x00\x00\x00IEND\xaeB`\x82")  # fmt: skip
+    png = (
+        b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR\x00\x00\x00\x01\x00\x00\x00\x01\x08\x06\x00\x00\x00\x1f\x15\xc4"
+        b"\x89\x00\x00\x00\rIDATx\x9cc\xf8\x0f\x00\x00\x01\x01\x00\x05\x18\xd8N\x00\x00\x00\x00IEND\xaeB`\x82"
+    )
     client.force_login(customer_a_user)
     page = client.get(reverse("workorders:portal_new")).content.decode()
     assert "甲公司分部" in page
-    response = client.post(reverse("workorders:portal_new"), {
-        "site": site_a.pk, "severity": "B", "title": "门禁失灵", "symptom": "<b>一楼门禁</b>刷卡无反应",
-        "attachments": [SimpleUploadedFile("door.png", png, content_type="image/png")],
-    })  # fmt: skip
+    response = client.post(
+        reverse("workorders:portal_new"),
+        {
+            "site": site_a.pk,
+            "severity": "B",
+            "title": "门禁失灵",
+            "symptom": "<b>一楼门禁</b>刷卡无反应",
+            "attachments": [SimpleUploadedFile("door.png", png, content_type="image/png")],
+        },
+    )
     assert response.status_code == 302
     wo = WorkOrder.objects.get()
     assert wo.channel == IntakeChannel.WEB

@@ -38,8 +38,13 @@ def test_legacy_review_next_steps_never_reach_customer_or_vendor(
     client, manager, customer_a_user, vendor_user, escalated
 ):
     # The reported leak: a review with a processing report is customer-visible, its next steps are not.
-    svc.legacy_review_add(workorder=escalated, actor=manager, notes="内部备注", next_steps="内部下一步：催厂商",
-                          customer_report="备件预计周五到货")  # fmt: skip
+    svc.legacy_review_add(
+        workorder=escalated,
+        actor=manager,
+        notes="内部备注",
+        next_steps="内部下一步：催厂商",
+        customer_report="备件预计周五到货",
+    )
     for user in (customer_a_user, vendor_user):
         client.force_login(user)
         page = client.get(reverse("workorders:detail", args=[escalated.pk])).content.decode()
@@ -69,17 +74,39 @@ def test_an_undeclared_kind_is_staff_only(customer_a_user, vendor_user, manager,
 
 
 # Every key any rule names, plus fields no rule names: what each side may see of them is the table's to say.
-DATA_KEYS = sorted({name for r in RULES.values() for side in (r.customer, r.vendor) for name in side or ()
-                    if name not in ("body", "status", "attachments") and not name.startswith("fields.")})  # fmt: skip
-FIELD_NAMES = sorted({name.removeprefix("fields.") for r in RULES.values() for side in (r.customer, r.vendor)
-                      for name in side or () if name.startswith("fields.")})  # fmt: skip
+DATA_KEYS = sorted(
+    {
+        name
+        for r in RULES.values()
+        for side in (r.customer, r.vendor)
+        for name in side or ()
+        if name not in ("body", "status", "attachments") and not name.startswith("fields.")
+    }
+)
+FIELD_NAMES = sorted(
+    {
+        name.removeprefix("fields.")
+        for r in RULES.values()
+        for side in (r.customer, r.vendor)
+        for name in side or ()
+        if name.startswith("fields.")
+    }
+)
 
 
 def _probe_event(workorder, kind, actor, *, internal=False):
     data = {key: f"V-{key}" for key in DATA_KEYS} | {"minutes": 7, "next_steps": f"SECRET-N-{kind}"}
     data["fields"] = {name: ["", f"F-{name}"] for name in FIELD_NAMES} | {"branch": ["", f"SECRET-F-{kind}"]}
-    return WorkOrderEvent.objects.create(workorder=workorder, kind=kind, actor=actor, body=f"BODY-{kind}",
-                                         old_status="escalated", new_status="resolved", data=data, internal=internal)  # fmt: skip
+    return WorkOrderEvent.objects.create(
+        workorder=workorder,
+        kind=kind,
+        actor=actor,
+        body=f"BODY-{kind}",
+        old_status="escalated",
+        new_status="resolved",
+        data=data,
+        internal=internal,
+    )
 
 
 @pytest.mark.parametrize("kind", EventKind.values)

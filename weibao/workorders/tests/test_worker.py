@@ -51,8 +51,14 @@ print(json.dumps({
 def manage(env, *args, stdin: str | None = None) -> str:
     result = subprocess.run(  # noqa: S603 - our own manage.py with fixed arguments
         [sys.executable, str(ROOT / "manage.py"), *args],
-        cwd=ROOT, env=env, input=stdin, capture_output=True, text=True, timeout=240, check=False,
-    )  # fmt: skip
+        cwd=ROOT,
+        env=env,
+        input=stdin,
+        capture_output=True,
+        text=True,
+        timeout=240,
+        check=False,
+    )
     assert result.returncode == 0, result.stderr[-3000:]
     return result.stdout
 

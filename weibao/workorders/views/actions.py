@@ -16,7 +16,7 @@ from django.utils.translation import gettext_lazy as _
 from weibao.accounts.permissions import has_perm
 from weibao.workorders import forms as wf
 from weibao.workorders import services as svc
-from weibao.workorders.choices import CloseReason, CustomerAnswer, ReopenSource, ReplyDecision, Status
+from weibao.workorders.choices import CloseReason, CustomerAnswer, ReopenSource, ReplyDecision, Status, action_perm
 from weibao.workorders.models import WorkOrder
 from weibao.workorders.selectors import workorder_allowed_actions
 
@@ -27,12 +27,15 @@ class Action:
 
     name: str
     label: Any
-    perm: str
     form: type[forms.Form]
     call: Callable[[WorkOrder, Any, dict], Any]  # (workorder, actor, cleaned_data)
     style: str = ""  # "primary" | "danger" | ""
     quick: bool = False  # a one-click button (its form has no required field)
     customer_label: Any = None
+
+    @property
+    def perm(self) -> str:
+        return action_perm(self.name)  # declared once, in workorders.choices.ACTIONS
 
 
 def _v(data: dict) -> int | None:
@@ -40,106 +43,251 @@ def _v(data: dict) -> int | None:
 
 
 def _portal_answer(wo: WorkOrder, user, answer: str, note: str):
-    return svc.workorder_customer_answer(workorder=wo, answer=answer, source=ReopenSource.CUSTOMER_PORTAL,
-                                         channel="web", answered_by=str(user), actor=user, note=note)  # fmt: skip
+    return svc.workorder_customer_answer(
+        workorder=wo,
+        answer=answer,
+        source=ReopenSource.CUSTOMER_PORTAL,
+        channel="web",
+        answered_by=str(user),
+        actor=user,
+        note=note,
+    )
 
 
 ACTIONS: dict[str, Action] = {
     a.name: a
     for a in [
-        Action("acknowledge", _("Acknowledge"), "workorders.acknowledge", wf.NoteForm,
-               lambda wo, u, d: svc.workorder_acknowledge(workorder=wo, actor=u, note=d["note"],
-                                                         expected_version=_v(d)),
-               style="primary", quick=True),
-        Action("start_diagnosis", _("Start remote diagnosis"), "workorders.diagnose", wf.NoteForm,
-               lambda wo, u, d: svc.workorder_start_diagnosis(workorder=wo, actor=u, note=d["note"],
-                                                             expected_version=_v(d)),
-               style="primary", quick=True),
-        Action("accept", _("Accept the job"), "workorders.accept", wf.NoteForm,
-               lambda wo, u, d: svc.workorder_accept(workorder=wo, actor=u, note=d["note"], expected_version=_v(d)),
-               style="primary", quick=True),
-        Action("decline", _("Decline the job"), "workorders.accept", wf.ReasonForm,
-               lambda wo, u, d: svc.workorder_decline(workorder=wo, actor=u, reason=d["reason"],
-                                                     expected_version=_v(d)),
-               style="danger"),
-        Action("depart", _("On my way"), "workorders.on_site", wf.NoteForm,
-               lambda wo, u, d: svc.workorder_depart(workorder=wo, actor=u, note=d["note"]),
-               style="primary", quick=True),
-        Action("arrive", _("Arrived on site"), "workorders.on_site", wf.NoteForm,
-               lambda wo, u, d: svc.workorder_arrive(workorder=wo, actor=u, note=d["note"], expected_version=_v(d)),
-               style="primary", quick=True),
-        Action("resume", _("Customer answered: resume"), "workorders.wait_customer", wf.NoteForm,
-               lambda wo, u, d: svc.workorder_resume(workorder=wo, actor=u, note=d["note"], expected_version=_v(d)),
-               style="primary", quick=True),
+        Action(
+            "acknowledge",
+            _("Acknowledge"),
+            wf.NoteForm,
+            lambda wo, u, d: svc.workorder_acknowledge(workorder=wo, actor=u, note=d["note"], expected_version=_v(d)),
+            style="primary",
+            quick=True,
+        ),
+        Action(
+            "start_diagnosis",
+            _("Start remote diagnosis"),
+            wf.NoteForm,
+            lambda wo, u, d: svc.workorder_start_diagnosis(
+                workorder=wo, actor=u, note=d["note"], expected_version=_v(d)
+            ),
+            style="primary",
+            quick=True,
+        ),
+        Action(
+            "accept",
+            _("Accept the job"),
+            wf.NoteForm,
+            lambda wo, u, d: svc.workorder_accept(workorder=wo, actor=u, note=d["note"], expected_version=_v(d)),
+            style="primary",
+            quick=True,
+        ),
+        Action(
+            "decline",
+            _("Decline the job"),
+            wf.ReasonForm,
+            lambda wo, u, d: svc.workorder_decline(workorder=wo, actor=u, reason=d["reason"], expected_version=_v(d)),
+            style="danger",
+        ),
+        Action(
+            "depart",
+            _("On my way"),
+            wf.NoteForm,
+            lambda wo, u, d: svc.workorder_depart(workorder=wo, actor=u, note=d["note"]),
+            style="primary",
+            quick=True,
+        ),
+        Action(
+            "arrive",
+            _("Arrived on site"),
+            wf.NoteForm,
+            lambda wo, u, d: svc.workorder_arrive(workorder=wo, actor=u, note=d["note"], expected_version=_v(d)),
+            style="primary",
+            quick=True,
+        ),
+        Action(
+            "resume",
+            _("Customer answered: resume"),
+            wf.NoteForm,
+            lambda wo, u, d: svc.workorder_resume(workorder=wo, actor=u, note=d["note"], expected_version=_v(d)),
+            style="primary",
+            quick=True,
+        ),
         # The portal's buttons do what the notice's links do (issue 23): one service, source "customer portal".
-        Action("customer_confirm", _("Confirm the fix"), "workorders.confirm", wf.NoteForm,
-               lambda wo, u, d: _portal_answer(wo, u, CustomerAnswer.FIXED, d["note"]),
-               style="primary", quick=True, customer_label=_("Yes, it is fixed")),
-        Action("log_work", _("Log work (time spent)"), "workorders.diagnose", wf.WorkLogForm,
-               lambda wo, u, d: svc.workorder_log_work(workorder=wo, actor=u, minutes=d["minutes"], note=d["note"],
-                                                      kind=d["kind"])),
-        Action("resolve", _("Resolved"), "workorders.resolve", wf.ResolveForm,
-               lambda wo, u, d: svc.workorder_resolve(workorder=wo, actor=u, resolution=d["resolution"],
-                                                     cause=d["cause"], expected_version=_v(d)),
-               style="primary"),
-        Action("dispatch", _("Dispatch to a field engineer"), "workorders.dispatch", wf.DispatchForm,
-               lambda wo, u, d: svc.workorder_dispatch(workorder=wo, actor=u, engineer=d["engineer"], note=d["note"],
-                                                      appointment_at=d.get("appointment_at"),
-                                                      customer_agreed=d.get("customer_agreed", False),
-                                                      appointment_reason=d.get("appointment_reason", ""),
-                                                      expected_version=_v(d)),
-               style="primary"),
-        Action("request_dispatch", _("Ask the manager to dispatch"), "workorders.request_dispatch", wf.NoteForm,
-               lambda wo, u, d: svc.workorder_request_dispatch(workorder=wo, actor=u, note=d["note"]),
-               style="primary", quick=True),
-        Action("set_appointment", _("Agree a visit time"), "workorders.appointment", wf.AppointmentForm,
-               lambda wo, u, d: svc.workorder_set_appointment(workorder=wo, actor=u,
-                                                             appointment_at=d["appointment_at"], note=d["note"],
-                                                             customer_agreed=d["customer_agreed"],
-                                                             expected_version=_v(d))),
-        Action("record_plan", _("Record solution plan"), "workorders.diagnose", wf.PlanForm,
-               lambda wo, u, d: svc.workorder_record_plan(workorder=wo, actor=u, plan=d["plan"],
-                                                         expected_version=_v(d))),
-        Action("wait_customer", _("Wait on the customer"), "workorders.wait_customer", wf.WaitForm,
-               lambda wo, u, d: svc.workorder_wait_customer(workorder=wo, actor=u, reason_code=d["reason_code"],
-                                                           reason=d["reason"], expected_version=_v(d))),
-        Action("escalate", _("Escalate to the vendor"), "workorders.escalate", wf.EscalateForm,
-               lambda wo, u, d: svc.workorder_escalate(workorder=wo, actor=u, vendor=d["vendor"], reason=d["reason"],
-                                                      expected_version=_v(d))),
-        Action("customer_reject", _("Not fixed: reject"), "workorders.confirm", wf.ReasonForm,
-               lambda wo, u, d: _portal_answer(wo, u, CustomerAnswer.NOT_FIXED, d["reason"]),
-               style="danger", customer_label=_("No, it is not fixed")),
-        Action("update", _("Edit triage (severity, category, devices)"), "workorders.triage", wf.TriageForm,
-               lambda wo, u, d: svc.workorder_update(
-                   workorder=wo, actor=u, expected_version=d["version"],
-                   devices=list(d["devices"]), title=d["title"] or wo.title, severity=d["severity"],
-                   category=d["category"], cause=d["cause"], service_kind=d["service_kind"] or wo.service_kind,
-                   maintenance_type=d["maintenance_type"] or wo.maintenance_type)),
-        Action("move_site", _("Move to another site"), "workorders.triage", wf.MoveSiteForm,
-               lambda wo, u, d: svc.workorder_move_site(workorder=wo, actor=u, site=d["site"], note=d["note"],
-                                                       expected_version=d["version"])),
-        Action("close", _("Close"), "workorders.close", wf.CloseForm,
-               lambda wo, u, d: svc.workorder_close(workorder=wo, actor=u, note=d["note"],
-                                                   reason_code=d["reason_code"], expected_version=_v(d))),
-        Action("reopen", _("Reopen"), "workorders.reopen", wf.ReopenForm,
-               lambda wo, u, d: svc.workorder_reopen(workorder=wo, actor=u, reason=d["reason"], source=d["source"],
-                                                    reason_code=d["reason_code"], expected_version=_v(d)),
-               style="danger"),
-        Action("reply_reopen", _("Customer reply: reopen"), "workorders.reopen", wf.ReplyReopenForm,
-               lambda wo, u, d: svc.workorder_reply_decide(workorder=wo, actor=u, decision=ReplyDecision.REOPENED,
-                                                          reason_code=d["reason_code"], reason=d["reason"],
-                                                          expected_version=_v(d)),
-               style="danger"),
-        Action("reply_keep", _("Customer reply: keep observing"), "workorders.reopen", wf.NoteForm,
-               lambda wo, u, d: svc.workorder_reply_decide(workorder=wo, actor=u, decision=ReplyDecision.KEPT,
-                                                          reason=d["note"], expected_version=_v(d)),
-               style="primary", quick=True),
-        Action("cancel", _("Cancel the order"), "workorders.cancel", wf.ReasonForm,
-               lambda wo, u, d: svc.workorder_cancel(workorder=wo, actor=u, reason=d["reason"],
-                                                    expected_version=_v(d)),
-               style="danger"),
+        Action(
+            "customer_confirm",
+            _("Confirm the fix"),
+            wf.NoteForm,
+            lambda wo, u, d: _portal_answer(wo, u, CustomerAnswer.FIXED, d["note"]),
+            style="primary",
+            quick=True,
+            customer_label=_("Yes, it is fixed"),
+        ),
+        Action(
+            "log_work",
+            _("Log work (time spent)"),
+            wf.WorkLogForm,
+            lambda wo, u, d: svc.workorder_log_work(
+                workorder=wo, actor=u, minutes=d["minutes"], note=d["note"], kind=d["kind"]
+            ),
+        ),
+        Action(
+            "resolve",
+            _("Resolved"),
+            wf.ResolveForm,
+            lambda wo, u, d: svc.workorder_resolve(
+                workorder=wo, actor=u, resolution=d["resolution"], cause=d["cause"], expected_version=_v(d)
+            ),
+            style="primary",
+        ),
+        Action(
+            "dispatch",
+            _("Dispatch to a field engineer"),
+            wf.DispatchForm,
+            lambda wo, u, d: svc.workorder_dispatch(
+                workorder=wo,
+                actor=u,
+                engineer=d["engineer"],
+                note=d["note"],
+                appointment_at=d.get("appointment_at"),
+                customer_agreed=d.get("customer_agreed", False),
+                appointment_reason=d.get("appointment_reason", ""),
+                expected_version=_v(d),
+            ),
+            style="primary",
+        ),
+        Action(
+            "request_dispatch",
+            _("Ask the manager to dispatch"),
+            wf.NoteForm,
+            lambda wo, u, d: svc.workorder_request_dispatch(workorder=wo, actor=u, note=d["note"]),
+            style="primary",
+            quick=True,
+        ),
+        Action(
+            "set_appointment",
+            _("Agree a visit time"),
+            wf.AppointmentForm,
+            lambda wo, u, d: svc.workorder_set_appointment(
+                workorder=wo,
+                actor=u,
+                appointment_at=d["appointment_at"],
+                note=d["note"],
+                customer_agreed=d["customer_agreed"],
+                expected_version=_v(d),
+            ),
+        ),
+        Action(
+            "record_plan",
+            _("Record solution plan"),
+            wf.PlanForm,
+            lambda wo, u, d: svc.workorder_record_plan(workorder=wo, actor=u, plan=d["plan"], expected_version=_v(d)),
+        ),
+        Action(
+            "wait_customer",
+            _("Wait on the customer"),
+            wf.WaitForm,
+            lambda wo, u, d: svc.workorder_wait_customer(
+                workorder=wo, actor=u, reason_code=d["reason_code"], reason=d["reason"], expected_version=_v(d)
+            ),
+        ),
+        Action(
+            "escalate",
+            _("Escalate to the vendor"),
+            wf.EscalateForm,
+            lambda wo, u, d: svc.workorder_escalate(
+                workorder=wo, actor=u, vendor=d["vendor"], reason=d["reason"], expected_version=_v(d)
+            ),
+        ),
+        Action(
+            "customer_reject",
+            _("Not fixed: reject"),
+            wf.ReasonForm,
+            lambda wo, u, d: _portal_answer(wo, u, CustomerAnswer.NOT_FIXED, d["reason"]),
+            style="danger",
+            customer_label=_("No, it is not fixed"),
+        ),
+        Action(
+            "update",
+            _("Edit triage (severity, category, devices)"),
+            wf.TriageForm,
+            lambda wo, u, d: svc.workorder_update(
+                workorder=wo,
+                actor=u,
+                expected_version=d["version"],
+                devices=list(d["devices"]),
+                title=d["title"] or wo.title,
+                severity=d["severity"],
+                category=d["category"],
+                cause=d["cause"],
+                service_kind=d["service_kind"] or wo.service_kind,
+                maintenance_type=d["maintenance_type"] or wo.maintenance_type,
+            ),
+        ),
+        Action(
+            "move_site",
+            _("Move to another site"),
+            wf.MoveSiteForm,
+            lambda wo, u, d: svc.workorder_move_site(
+                workorder=wo, actor=u, site=d["site"], note=d["note"], expected_version=d["version"]
+            ),
+        ),
+        Action(
+            "close",
+            _("Close"),
+            wf.CloseForm,
+            lambda wo, u, d: svc.workorder_close(
+                workorder=wo, actor=u, note=d["note"], reason_code=d["reason_code"], expected_version=_v(d)
+            ),
+        ),
+        Action(
+            "reopen",
+            _("Reopen"),
+            wf.ReopenForm,
+            lambda wo, u, d: svc.workorder_reopen(
+                workorder=wo,
+                actor=u,
+                reason=d["reason"],
+                source=d["source"],
+                reason_code=d["reason_code"],
+                expected_version=_v(d),
+            ),
+            style="danger",
+        ),
+        Action(
+            "reply_reopen",
+            _("Customer reply: reopen"),
+            wf.ReplyReopenForm,
+            lambda wo, u, d: svc.workorder_reply_decide(
+                workorder=wo,
+                actor=u,
+                decision=ReplyDecision.REOPENED,
+                reason_code=d["reason_code"],
+                reason=d["reason"],
+                expected_version=_v(d),
+            ),
+            style="danger",
+        ),
+        Action(
+            "reply_keep",
+            _("Customer reply: keep observing"),
+            wf.NoteForm,
+            lambda wo, u, d: svc.workorder_reply_decide(
+                workorder=wo, actor=u, decision=ReplyDecision.KEPT, reason=d["note"], expected_version=_v(d)
+            ),
+            style="primary",
+            quick=True,
+        ),
+        Action(
+            "cancel",
+            _("Cancel the order"),
+            wf.ReasonForm,
+            lambda wo, u, d: svc.workorder_cancel(workorder=wo, actor=u, reason=d["reason"], expected_version=_v(d)),
+            style="danger",
+        ),
     ]
-}  # fmt: skip
+}
 
 
 def action_form(action: Action, wo: WorkOrder, *, data=None, files=None) -> forms.Form:
@@ -149,9 +297,15 @@ def action_form(action: Action, wo: WorkOrder, *, data=None, files=None) -> form
         kwargs["workorder"] = wo
     initial: dict[str, Any] = {"version": wo.version}
     if action.name == "update":
-        initial.update(title=wo.title, severity=wo.severity, category=wo.category, cause=wo.cause,
-                       service_kind=wo.service_kind, maintenance_type=wo.maintenance_type,
-                       devices=[d.pk for d in wo.devices.all()])  # fmt: skip
+        initial.update(
+            title=wo.title,
+            severity=wo.severity,
+            category=wo.category,
+            cause=wo.cause,
+            service_kind=wo.service_kind,
+            maintenance_type=wo.maintenance_type,
+            devices=[d.pk for d in wo.devices.all()],
+        )
     if action.name == "resolve":
         initial["cause"] = wo.cause
     if action.name == "close" and wo.status == Status.OBSERVING:
@@ -169,7 +323,7 @@ def action_permitted(action: Action, wo: WorkOrder, user) -> bool:
     if action.name == "dispatch":
         from weibao.dispatch.duty import may_dispatch
 
-        return may_dispatch(user, branch_id=wo.branch_id)
+        return may_dispatch(user, branch_id=wo.branch_id, manager_perm=action_perm("dispatch"))
     return has_perm(user, action.perm)
 
 

@@ -24,8 +24,11 @@ NOTE_MAX = 2000
 def _problem(request: HttpRequest, exc: LinkError) -> HttpResponse:
     status = {LinkUsed.code: 410, LinkExpired.code: 410}.get(exc.code, 404)
     link = exc.link
-    context = {"problem": exc.code, "link": link,
-               "used_answer": CustomerAnswer(link.used_choice).label if link and link.used_choice else ""}  # fmt: skip
+    context = {
+        "problem": exc.code,
+        "link": link,
+        "used_answer": CustomerAnswer(link.used_choice).label if link and link.used_choice else "",
+    }
     return render(request, PAGE, context, status=status)
 
 
@@ -36,8 +39,12 @@ def answer(request: HttpRequest, token: str) -> HttpResponse:
         workorder, choice, _link = observation_link_preview(token=token)
     except LinkError as exc:
         return _problem(request, exc)
-    context = {"wo": workorder, "choice": choice, "choice_label": CustomerAnswer(choice).label,
-               "not_fixed": choice == CustomerAnswer.NOT_FIXED}  # fmt: skip
+    context = {
+        "wo": workorder,
+        "choice": choice,
+        "choice_label": CustomerAnswer(choice).label,
+        "not_fixed": choice == CustomerAnswer.NOT_FIXED,
+    }
     if request.method == "POST":
         note = (request.POST.get("note") or "")[:NOTE_MAX]
         try:

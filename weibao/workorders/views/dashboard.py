@@ -49,8 +49,10 @@ def dashboard_context(request: HttpRequest) -> dict:
     user = request.user
     counts = _state_counts(request, QueueFilters())
     by_severity = _cached(request, "severity", lambda: _open_by_severity(user))
-    states = [{"status": s, "label": str(Status(s).label), "n": counts.get(s, 0),
-               "capped": s in counts.get("capped", [])} for s in STATE_ORDER]  # fmt: skip
+    states = [
+        {"status": s, "label": str(Status(s).label), "n": counts.get(s, 0), "capped": s in counts.get("capped", [])}
+        for s in STATE_ORDER
+    ]
     open_states = [s for s in states if s["status"] in OPEN_STATUSES]
     # The same ten orders for everyone in a scope, as fresh as the counts beside them; the time left is computed
     # when the page renders. "Assigned to me" and the alerts are per person and always read fresh.

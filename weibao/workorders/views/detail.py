@@ -16,7 +16,7 @@ from weibao.core.exceptions import StaleEdit, TransitionNotAllowed
 from weibao.core.files import StoredFileMissing, file_missing_response, open_stored_file
 from weibao.core.form_views import attach_service_errors
 from weibao.workorders import services as svc
-from weibao.workorders.choices import SlaState
+from weibao.workorders.choices import SlaState, action_perm
 from weibao.workorders.forms import CommentForm
 from weibao.workorders.models import OPEN_Q, WorkOrder
 from weibao.workorders.selectors import (
@@ -71,8 +71,9 @@ def _get(request: HttpRequest, pk: int, *, for_write: bool = False) -> WorkOrder
     return workorder_get_for_user(user=request.user, pk=pk, for_write=for_write)
 
 
-def detail_context(request: HttpRequest, wo: WorkOrder, *, bound: dict | None = None, error: str = "",
-                   notice: str = "") -> dict:  # fmt: skip
+def detail_context(
+    request: HttpRequest, wo: WorkOrder, *, bound: dict | None = None, error: str = "", notice: str = ""
+) -> dict:
     """Everything the detail page shows; `bound` replaces one action's form with the submitted one (with errors)."""
     user = request.user
     devices = list(wo.devices.select_related("subsystem", "vendor").all())
@@ -88,10 +89,15 @@ def detail_context(request: HttpRequest, wo: WorkOrder, *, bound: dict | None = 
         form = bound["form"] if is_open else None
         if is_open and action.name == "dispatch":
             suggestions = _suggestions(wo)
-        actions.append({
-            "action": action, "form": form, "open": is_open,
-            "url": action_url.replace(_NAME, action.name), "form_url": form_url.replace(_NAME, action.name),
-        })  # fmt: skip
+        actions.append(
+            {
+                "action": action,
+                "form": form,
+                "open": is_open,
+                "url": action_url.replace(_NAME, action.name),
+                "form_url": form_url.replace(_NAME, action.name),
+            }
+        )
     comment_form = bound["form"] if bound and bound["name"] == "comment" else CommentForm(prefix="comment")
     if not user.is_internal:
         comment_form.fields.pop("internal", None)  # customers and vendors cannot write hidden notes
@@ -105,7 +111,7 @@ def detail_context(request: HttpRequest, wo: WorkOrder, *, bound: dict | None = 
         "actions": actions,
         "quick_actions": [a for a in actions if a["action"].quick and not a["open"]],
         "suggestions": suggestions,
-        "comment_form": comment_form if has_perm(user, "workorders.comment") else None,
+        "comment_form": comment_form if has_perm(user, action_perm("comment")) else None,
         "error": error,
         "notice": notice,
         "is_customer": user.is_customer,
@@ -125,8 +131,11 @@ def _site_contacts(wo: WorkOrder, user) -> list:
         return []
     from weibao.customers.models import Contact
 
-    return list(Contact.objects.filter(site_id=wo.site_id, customer_id=wo.customer_id).order_by("-is_primary", "name")
-                .only("name", "role", "mobile", "phone")[:5])  # fmt: skip
+    return list(
+        Contact.objects.filter(site_id=wo.site_id, customer_id=wo.customer_id)
+        .order_by("-is_primary", "name")
+        .only("name", "role", "mobile", "phone")[:5]
+    )
 
 
 @login_required
@@ -152,8 +161,12 @@ def workorder_action_form(request: HttpRequest, pk: int, name: str) -> HttpRespo
         "suggestions": _suggestions(wo) if action.name == "dispatch" else None,
         "is_customer": request.user.is_customer,
     }
-    return render_page_or_fragment(request, page="workorders/workorder_action.html",
-                                   fragment="workorders/partials/_action_form.html", context=context)  # fmt: skip
+    return render_page_or_fragment(
+        request,
+        page="workorders/workorder_action.html",
+        fragment="workorders/partials/_action_form.html",
+        context=context,
+    )
 
 
 @require_POST
@@ -199,7 +212,7 @@ def workorder_action(request: HttpRequest, pk: int, name: str) -> HttpResponse:
 @login_required
 def workorder_comment(request: HttpRequest, pk: int) -> HttpResponse:
     """A comment with optional photos/files; a customer's note during observation raises the flag for the desk."""
-    require(request.user, "workorders.comment")
+    require(request.user, action_perm("comment"))
     wo = _get(request, pk, for_write=True)
     form = CommentForm(request.POST, request.FILES, prefix="comment")
     if not request.user.is_internal:

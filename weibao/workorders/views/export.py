@@ -28,8 +28,10 @@ def workorder_export(request: HttpRequest) -> HttpResponse:
     filters = QueueFilters.from_params(request.GET)
     headers, rows, total = workorder_export_rows(user=request.user, filters=filters, cap=cap)
     if total > cap:
-        messages.warning(request, _("More than %(cap)s work orders match these filters; narrow them to export.")
-                         % {"cap": f"{cap:,}"})  # fmt: skip
+        messages.warning(
+            request,
+            _("More than %(cap)s work orders match these filters; narrow them to export.") % {"cap": f"{cap:,}"},
+        )
         return redirect(f"{reverse('workorders:list')}?{request.GET.urlencode()}")
     data = excel.export_table(_("Work orders"), headers, rows)
     response = HttpResponse(data, content_type=excel.XLSX_CONTENT_TYPE)

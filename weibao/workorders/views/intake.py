@@ -109,8 +109,13 @@ def intake_pick(request: HttpRequest) -> HttpResponse:
     """The "who and where" part of the phone form after a pick (or a site change): customer, sites, devices."""
     require(request.user, "workorders.create")
     g = request.GET
-    where = _where(request.user, customer_id=int_or_none(g.get("customer")), site_id=int_or_none(g.get("site")),
-                   contact_id=int_or_none(g.get("contact")), device_id=int_or_none(g.get("device")))  # fmt: skip
+    where = _where(
+        request.user,
+        customer_id=int_or_none(g.get("customer")),
+        site_id=int_or_none(g.get("site")),
+        contact_id=int_or_none(g.get("contact")),
+        device_id=int_or_none(g.get("device")),
+    )
     initial = {"channel": IntakeChannel.PHONE}
     if where["customer"]:
         initial["customer"] = where["customer"].pk
@@ -132,8 +137,11 @@ def _context(request: HttpRequest, where: dict) -> dict:
     """Contract, entitlement and possible duplicates of the picked customer/site (issue 18 §6)."""
     if where["customer"] is None:
         return {}
-    return {"intake": intake_context(user=request.user, customer=where["customer"], site=where["site"],
-                                     device=where.get("device"))}  # fmt: skip
+    return {
+        "intake": intake_context(
+            user=request.user, customer=where["customer"], site=where["site"], device=where.get("device")
+        )
+    }
 
 
 @login_required
@@ -146,8 +154,12 @@ def intake_new(request: HttpRequest) -> HttpResponse:
         form = IntakeForm(initial={"channel": IntakeChannel.PHONE})
         return render(request, "workorders/workorder_new.html", {"form": form})
     post = request.POST
-    where = _where(request.user, customer_id=int_or_none(post.get("customer")), site_id=int_or_none(post.get("site")),
-                   contact_id=int_or_none(post.get("contact")))  # fmt: skip
+    where = _where(
+        request.user,
+        customer_id=int_or_none(post.get("customer")),
+        site_id=int_or_none(post.get("site")),
+        contact_id=int_or_none(post.get("contact")),
+    )
     selected = [int(v) for v in post.getlist("devices") if v.isdecimal()]
     devices = _devices_for_site(request.user, where["site"], selected)
     form = IntakeForm(post, request.FILES, sites=where["sites"], devices=devices)
@@ -183,8 +195,9 @@ def intake_new(request: HttpRequest) -> HttpResponse:
                 attach_service_errors(form, exc)
             else:
                 return redirect("workorders:detail", pk=wo.pk)
-    return render(request, "workorders/workorder_new.html", {"form": form, **where, **_context(request, where)},
-                  status=422)  # fmt: skip
+    return render(
+        request, "workorders/workorder_new.html", {"form": form, **where, **_context(request, where)}, status=422
+    )
 
 
 @login_required

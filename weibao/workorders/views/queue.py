@@ -28,9 +28,11 @@ from weibao.workorders.selectors import QueueFilters, workorder_queue, workorder
 from weibao.workorders.views.common import render_page_or_fragment
 
 PAGE_SIZE = 25  # a phone screen or two; the next page is one keyset step away
-STATE_ORDER = [s for s in Status.values if s in OPEN_STATUSES] + [
-    s for s in Status.values if s in OBSERVATION_STATUSES
-] + [Status.CLOSED, Status.CANCELLED]  # fmt: skip
+STATE_ORDER = (
+    [s for s in Status.values if s in OPEN_STATUSES]
+    + [s for s in Status.values if s in OBSERVATION_STATUSES]
+    + [Status.CLOSED, Status.CANCELLED]
+)
 
 
 def _cached_rows(key: str, compute):
@@ -51,13 +53,15 @@ def _filter_choices(request: HttpRequest, filters: QueueFilters) -> dict:
     user = request.user
     context = {
         "severities": [(v, str(label), v in filters.severity) for v, label in Severity.choices],
-        "sla_choices": [(v, str(label), filters.sla == v) for v, label in
-                        [("at_risk", f"{SlaState.WARNING.label} / {SlaState.BREACHED.label}"), *SlaState.choices]],
+        "sla_choices": [
+            (v, str(label), filters.sla == v)
+            for v, label in [("at_risk", f"{SlaState.WARNING.label} / {SlaState.BREACHED.label}"), *SlaState.choices]
+        ],
         "channels": [(v, str(label), v in filters.channel) for v, label in IntakeChannel.choices],
         "service_kinds": [(v, str(label), v in filters.service_kind) for v, label in ServiceKind.choices],
         "maintenance_types": [(v, str(label), v in filters.maintenance_type) for v, label in MaintenanceType.choices],
         "statuses": [(s, str(Status(s).label)) for s in STATE_ORDER],
-    }  # fmt: skip
+    }
     if user.is_internal:
         from weibao.accounts.choices import Role
         from weibao.accounts.models import User
@@ -112,8 +116,9 @@ def workorder_list(request: HttpRequest) -> HttpResponse:
     filters = QueueFilters.from_params(request.GET)
     cursor = request.GET.get("cursor") or None
     try:
-        page = workorder_queue(user=request.user, filters=filters, cursor=cursor, limit=PAGE_SIZE,
-                               sort=request.GET.get("sort", ""))  # fmt: skip
+        page = workorder_queue(
+            user=request.user, filters=filters, cursor=cursor, limit=PAGE_SIZE, sort=request.GET.get("sort", "")
+        )
     except ValidationError:
         cursor = None  # a mangled cursor: start from the first page rather than fail
         page = workorder_queue(user=request.user, filters=filters, limit=PAGE_SIZE)
@@ -162,5 +167,8 @@ def customer_pick(request: HttpRequest) -> HttpResponse:
     params = request.GET.copy()
     for name in ("customer_q", "customer", "cursor"):
         params.pop(name, None)
-    return render(request, "workorders/partials/_customer_pick.html",
-                  {"customers": customers, "q": q, "base_query": params.urlencode()})  # fmt: skip
+    return render(
+        request,
+        "workorders/partials/_customer_pick.html",
+        {"customers": customers, "q": q, "base_query": params.urlencode()},
+    )

@@ -79,8 +79,10 @@ class Command(BaseCommand):
         out.write(f"Calendar:  {result.calendar_name} ({cal.tz})")
         out.write(f"Report:    {start:%Y-%m-%d %H:%M %a}, severity {severity}, channel {channel}, region tier {tier}")
         out.write(f"           {'inside' if result.reported_in_hours else 'outside'} service hours")
-        out.write(f"Warn at {round(result.targets.warn_ratio * 100)} % of each target; paused in: "
-                  f"{', '.join(sorted(result.targets.pause_states))}")  # fmt: skip
+        out.write(
+            f"Warn at {round(result.targets.warn_ratio * 100)} % of each target; paused in: "
+            f"{', '.join(sorted(result.targets.pause_states))}"
+        )
         for status in result.flagged_years:
             out.write(
                 f"WARNING: holiday data for {status.year} is {status.status}; deadlines in {status.year} may move."
@@ -91,7 +93,9 @@ class Command(BaseCommand):
                 continue
             due = cal.local(c.deadline)
             warn = cal.local(c.warning)
-            out.write(f"\n{c.label}: {format_duration(c.target)} -> deadline {due:%Y-%m-%d %H:%M %a}"
-                      f" (warning {warn:%Y-%m-%d %H:%M})")  # fmt: skip
+            out.write(
+                f"\n{c.label}: {format_duration(c.target)} -> deadline {due:%Y-%m-%d %H:%M %a}"
+                f" (warning {warn:%Y-%m-%d %H:%M})"
+            )
             for info in c.skipped:
                 out.write(f"    {info.day:%Y-%m-%d %a}  {day_reason(info)}")

@@ -16,8 +16,9 @@ class Command(BaseCommand):
 
     def add_arguments(self, parser):
         parser.add_argument("file", type=Path, help="backup file")
-        parser.add_argument("--noinput", "--no-input", action="store_false", dest="interactive",
-                            help="do not ask for confirmation")  # fmt: skip
+        parser.add_argument(
+            "--noinput", "--no-input", action="store_false", dest="interactive", help="do not ask for confirmation"
+        )
 
     def handle(self, *args, file: Path, interactive: bool, **options):
         if interactive:

@@ -24,8 +24,10 @@ class Command(BaseCommand):
         for mb in mailboxes.order_by("name"):
             result = mailbox_poll(mailbox=mb, workers=workers)
             status = self.style.ERROR(result.error) if result.error else self.style.SUCCESS("ok")
-            self.stdout.write(f"{mb.name}: {status}; stored {result.stored}, handled {result.processed} "
-                              f"{dict(sorted(result.statuses.items()))}")  # fmt: skip
+            self.stdout.write(
+                f"{mb.name}: {status}; stored {result.stored}, handled {result.processed} "
+                f"{dict(sorted(result.statuses.items()))}"
+            )
             if result.error:
                 failed.append(mb.name)
         if failed:  # cron and monitoring see the failure in the exit status

@@ -68,8 +68,11 @@ def outlook_tnef() -> bytes:
 
 def tnef_text_only() -> bytes:
     """Outlook sent the whole message as TNEF: no text part, the text is inside winmail.dat."""
-    part = MIMEApplication(tnef_blob(files=[("UPS面板.jpg", JPEG)], body="机房UPS报警，蜂鸣器持续鸣叫，请派人查看。"),
-                           "ms-tnef", name="winmail.dat")  # fmt: skip
+    part = MIMEApplication(
+        tnef_blob(files=[("UPS面板.jpg", JPEG)], body="机房UPS报警，蜂鸣器持续鸣叫，请派人查看。"),
+        "ms-tnef",
+        name="winmail.dat",
+    )
     headers(part, subject="UPS报警", msgid="<ev-02@outlook.jia.example.cn>")
     part.add_header("Content-Disposition", "attachment", filename="winmail.dat")
     return part.as_bytes()
