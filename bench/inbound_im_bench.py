@@ -109,8 +109,8 @@ def main() -> int:
         agent_id="1000002",
         token=TOKEN,
         aes_key=KEY,
-        secret="x",
-    )  # noqa: S106
+        secret="x",  # noqa: S106
+    )
 
     rng = random.Random(17)
     client = Client()

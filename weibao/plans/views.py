@@ -105,17 +105,17 @@ def plan_edit(request: HttpRequest, pk: int | None = None, order: int | None = N
         form = PlanForm(request.POST)
         if form.is_valid():
             if plan is None:
-                call = lambda: services.plan_create(
+                call = lambda: services.plan_create(  # noqa: E731
                     workorder=wo,
                     actor=request.user,
-                    milestones=form.milestones(),  # noqa: E731
+                    milestones=form.milestones(),
                     **form.plan_fields(),
                 )
             else:
-                call = lambda: services.plan_update(
+                call = lambda: services.plan_update(  # noqa: E731
                     plan=plan,
                     actor=request.user,
-                    milestones=form.milestones(),  # noqa: E731
+                    milestones=form.milestones(),
                     expected_version=_version(form),
                     **form.plan_fields(),
                 )
