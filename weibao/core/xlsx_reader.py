@@ -8,6 +8,7 @@ It imports nothing of Django: starting it costs only the interpreter and openpyx
 """
 
 import argparse
+import errno
 import io
 import pickle
 import sys
@@ -95,6 +96,10 @@ def main() -> None:
         sys.stdout.buffer.write(pickle.dumps(answer, protocol=pickle.HIGHEST_PROTOCOL))
     except MemoryError:
         sys.exit(MEMORY_ERROR_EXIT)
+    except OSError as exc:  # the address-space limit met while importing (ENOMEM from the path finder or mmap)
+        if exc.errno == errno.ENOMEM:
+            sys.exit(MEMORY_ERROR_EXIT)
+        raise
 
 
 if __name__ == "__main__":

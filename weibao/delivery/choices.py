@@ -44,9 +44,9 @@ TRANSITIONS: dict[str, set[str]] = {
 ARRIVAL_STAGES = frozenset({Stage.PROCUREMENT, Stage.DESIGN, Stage.EXECUTION})
 
 STAGE_BADGE = {
-    Stage.ACCEPTED: "orange",
-    Stage.HANDED_OVER: "green",
-    Stage.LOST: "grey",
+    Stage.ACCEPTED: "warn",
+    Stage.HANDED_OVER: "ok",
+    Stage.LOST: "muted",
 }
 
 
@@ -96,9 +96,9 @@ class ReviewStatus(models.TextChoices):
 
 
 REVIEW_BADGE = {
-    ReviewStatus.PENDING: "orange",
-    ReviewStatus.APPROVED: "green",
-    ReviewStatus.CHANGES: "red",
+    ReviewStatus.PENDING: "warn",
+    ReviewStatus.APPROVED: "ok",
+    ReviewStatus.CHANGES: "danger",
 }
 
 # The default document set (stage -> [(kind, reviewed by the customer)]); `large` adds the zone process.

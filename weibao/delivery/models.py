@@ -145,7 +145,7 @@ class DeliveryProject(VersionedModel):
 
     @property
     def stage_badge(self) -> str:
-        return STAGE_BADGE.get(self.stage, "blue")
+        return STAGE_BADGE.get(self.stage, "info")
 
     @property
     def trial_run_end(self) -> datetime.date | None:
@@ -256,7 +256,7 @@ class DeliveryDocument(TimeStampedModel):
 
     @property
     def review_badge(self) -> str:
-        return REVIEW_BADGE.get(self.review_status, "grey")
+        return REVIEW_BADGE.get(self.review_status, "muted")
 
 
 def delivery_upload_to(instance: "DeliveryDocumentVersion", filename: str) -> str:

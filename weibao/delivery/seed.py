@@ -384,3 +384,8 @@ def demo(*, stdout) -> None:
         )
         project_handover(project=p3, actor=pm)
     stdout.write(f"  delivery: {made} demo projects (execution, trial run, handed over)")
+
+
+def scale(*, n: int, stdout) -> None:
+    """Delivery projects are few (tens a year); the scale data is the maintained estate the other apps seed."""
+    stdout.write("  delivery: nothing at scale")

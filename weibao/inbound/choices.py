@@ -32,11 +32,11 @@ class ReceiptStatus(models.TextChoices):
 
 
 RECEIPT_BADGES = {
-    ReceiptStatus.ORDER_CREATED: "badge-green",
-    ReceiptStatus.COMMENTED: "badge-green",
-    ReceiptStatus.ANSWERED: "badge-green",
-    ReceiptStatus.TRIAGE: "badge-red",
-    ReceiptStatus.IGNORED: "badge-grey",
+    ReceiptStatus.ORDER_CREATED: "ok",
+    ReceiptStatus.COMMENTED: "ok",
+    ReceiptStatus.ANSWERED: "ok",
+    ReceiptStatus.TRIAGE: "danger",
+    ReceiptStatus.IGNORED: "muted",
 }
 
 

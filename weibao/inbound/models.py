@@ -131,7 +131,7 @@ class InboundReceipt(TimeStampedModel):
 
     @property
     def badge(self) -> str:
-        return RECEIPT_BADGES.get(self.status, "badge-grey")
+        return RECEIPT_BADGES.get(self.status, "muted")
 
 
 class InboundRejection(TimeStampedModel):

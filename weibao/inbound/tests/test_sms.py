@@ -6,7 +6,7 @@ import pytest
 from weibao.inbound.models import InboundReceipt
 from weibao.inbound.tests import helpers
 from weibao.onsite import services as onsite
-from weibao.onsite.tests.conftest import contract_a, customer_a, device_a, on_site_order, site_a, spare_part  # noqa: F401
+from weibao.onsite.tests.conftest import contract_a, device_a, on_site_order, spare_part  # noqa: F401
 from weibao.workorders import services as wo_services
 from weibao.workorders.models import WorkOrder, WorkOrderEvent
 

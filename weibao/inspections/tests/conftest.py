@@ -2,7 +2,7 @@ import datetime as dt
 
 import pytest
 
-from weibao.onsite.tests.conftest import customer_a, customer_b, signature_data_url, site_a, site_b  # noqa: F401
+from weibao.onsite.tests.conftest import signature_data_url  # noqa: F401
 
 YEAR_START = dt.date(2026, 1, 1)
 

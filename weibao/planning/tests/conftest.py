@@ -2,8 +2,6 @@ import datetime as dt
 
 import pytest
 
-from weibao.onsite.tests.conftest import customer_a, customer_b, site_a, site_b  # noqa: F401
-
 STEPS = [
     {"text": "确认核心交换机堆叠状态，登录管理口查看日志", "responsible": "值班工程师"},
     {"text": "切换至备用核心交换机，恢复HIS业务", "responsible": "现场工程师"},
