@@ -22,7 +22,7 @@ from weibao.feedback.choices import ComplaintStatus
 from weibao.feedback.forms import CallbackResultForm, ComplaintForm, PeriodForm, PolicyForm, TextStepForm
 from weibao.workorders.models import WorkOrder
 
-LIST_LIMIT = 100
+LIST_LIMIT = 50  # rows per queue view; the counts above it tell how many there are
 
 
 # --- callbacks ----------------------------------------------------------------------------------------------------
