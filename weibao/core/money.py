@@ -14,8 +14,10 @@ from decimal import Decimal
 
 from django.core.validators import MinValueValidator
 from django.db import models
+from django.utils.translation import gettext_lazy as _
 
 MAX_DIGITS, DECIMAL_PLACES = 12, 2
+NEGATIVE = _("Must not be negative.")  # the services' wording for the same refusal
 
 
 class MoneyField(models.DecimalField):
@@ -49,6 +51,7 @@ class MoneyField(models.DecimalField):
     def formfield(self, **kwargs):
         if not self.signed:
             kwargs.setdefault("min_value", Decimal("0"))
+            kwargs.setdefault("error_messages", {"min_value": NEGATIVE})
         return super().formfield(**kwargs)
 
 

@@ -112,6 +112,7 @@ class QuoteLineForm(forms.Form):
     unit_price = forms.DecimalField(
         label=_("Unit price (CNY)"),
         min_value=0,
+        error_messages={"min_value": _("The price cannot be negative.")},
         max_digits=12,
         decimal_places=2,
         required=False,
