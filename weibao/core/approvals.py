@@ -32,7 +32,6 @@ from weibao.core.money import MoneyField
 CENT = Decimal("0.01")
 MAX_MONEY = Decimal("9999999999.99")
 DEFAULT_TAX_RATE = Decimal("0.13")  # VAT on goods and repair services in China
-MONEY = {"max_digits": 12, "decimal_places": 2}
 
 
 class AnswerChannel(models.TextChoices):
