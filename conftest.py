@@ -2,8 +2,24 @@
 
 import pytest
 
-# Playwright fixtures shared by every app's browser tests: browser_page, phone_page, login_as.
-pytest_plugins = ["weibao.core.tests.browser"]
+# Playwright fixtures shared by every app's browser tests: browser_page, phone_page, login_as; and
+# `--cpu-durations=N` (the tests that cost the most CPU, and the CPU per app).
+pytest_plugins = ["weibao.core.tests.browser", "weibao.core.tests.cpu_durations"]
+
+
+def pytest_configure(config):
+    """One id per run for the migrated template databases (weibao.core.tests.procs); xdist workers inherit it."""
+    if not hasattr(config, "workerinput"):
+        from weibao.core.tests.procs import start_run
+
+        config._weibao_drop_templates = start_run()
+
+
+def pytest_sessionfinish(session):
+    if getattr(session.config, "_weibao_drop_templates", False):
+        from weibao.core.tests.procs import drop_migrated_template
+
+        drop_migrated_template()
 
 
 def pytest_collection_modifyitems(config, items):
@@ -16,6 +32,48 @@ def pytest_collection_modifyitems(config, items):
     for item in items:
         if "postgres" in item.keywords:
             item.add_marker(skip)
+
+
+@pytest.fixture(scope="session")
+def django_db_setup(
+    request,
+    django_test_environment,
+    django_db_blocker,
+    django_db_use_migrations,
+    django_db_keepdb,
+    django_db_createdb,
+    django_db_modify_db_settings,
+):
+    """pytest-django's test database setup, but the test database starts as a copy of the run's migrated template
+    (weibao.core.tests.procs.template_test_database): one `migrate` from zero per run instead of one per xdist
+    worker and stage. --reuse-db and --nomigrations keep pytest-django's behaviour."""
+    import contextlib
+
+    from django.test.utils import setup_databases, teardown_databases
+    from pytest_django.fixtures import _disable_migrations, _get_databases_for_setup
+
+    from weibao.core.tests.procs import template_test_database
+
+    keepdb = django_db_keepdb and not django_db_createdb
+    if not django_db_use_migrations:
+        _disable_migrations()
+    aliases, serialized_aliases = _get_databases_for_setup(request.session.items)
+    verbosity = request.config.option.verbose
+    from_template = django_db_use_migrations and not keepdb and set(aliases) == {"default"}
+    with django_db_blocker.unblock(), contextlib.ExitStack() as stack:
+        if from_template:
+            stack.enter_context(template_test_database())
+        db_cfg = setup_databases(
+            verbosity=verbosity,
+            interactive=False,
+            aliases=aliases,
+            serialized_aliases=serialized_aliases,
+            keepdb=keepdb or from_template,
+        )
+    yield
+    if not keepdb:
+        with django_db_blocker.unblock():
+            teardown_databases(db_cfg, verbosity=verbosity)
 
 
 @pytest.fixture(autouse=True)

@@ -48,6 +48,17 @@ export WEIBAO_SECRET_KEY="${WEIBAO_SECRET_KEY:-test-secret-key-not-for-productio
 PG_URL="${WEIBAO_TEST_PG_URL:-postgres://postgres@127.0.0.1:5432/weibao}"
 WORKERS="${WEIBAO_TEST_WORKERS:-2}"
 
+# The stages share one migrated template database per kind (weibao/core/tests/procs.py): `migrate` from zero runs
+# once per kind and run, not once per xdist worker, stage and subprocess test. Removed when the script ends.
+export WEIBAO_TEST_RUN="${WEIBAO_TEST_RUN:-ci_$$_$(date +%s)}"
+remove_templates() {
+    rm -f "${TMPDIR:-/tmp}/${WEIBAO_TEST_RUN}_tpl.sqlite3"{,.lock,.partial,.build,.build-wal,.build-shm}
+    for db in "${WEIBAO_TEST_RUN}_tpl" "${WEIBAO_TEST_RUN}_tpl_build"; do
+        psql "${PG_URL%/*}/postgres" -qAtc "DROP DATABASE IF EXISTS \"$db\" WITH (FORCE)" >/dev/null 2>&1 || true
+    done
+}
+trap remove_templates EXIT
+
 echo "==> lint"
 ruff check .
 ruff format --check .

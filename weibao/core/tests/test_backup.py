@@ -16,9 +16,8 @@ pytestmark = pytest.mark.django_db(transaction=True)
 
 
 def test_backup_and_restore_round_trip(tmp_path):
-    with scratch_database(tmp_path, "backup") as url:
+    with scratch_database(tmp_path, "backup", migrated=True) as url:
         env = weibao_env(url)
-        weibao("migrate", "-v0", env=env)
         weibao(
             "shell",
             "-c",
@@ -209,9 +208,8 @@ def test_backup_wipe_restore_round_trip_with_files(tmp_path):
     from weibao.core.tests.backup_scenario import expected
 
     media = tmp_path / "media"
-    with scratch_database(tmp_path, "bfiles") as url:
+    with scratch_database(tmp_path, "bfiles", migrated=True) as url:
         env = weibao_env(url, WEIBAO_MEDIA_ROOT=str(media), WEIBAO_ALLOWED_HOSTS="testserver")
-        weibao("migrate", "-v0", env=env)
         ids = _scenario("s.make()", env)
         before = _scenario(f"s.download({ids!r})", env)
         assert [d["sha256"] for d in before] == expected()
@@ -243,9 +241,8 @@ def test_restore_refuses_a_tampered_archive_and_changes_nothing(tmp_path, settin
     media = tmp_path / "media"
     (media / "attachments").mkdir(parents=True)
     (media / "attachments" / "a.txt").write_bytes(b"original")
-    with scratch_database(tmp_path, "btamper") as url:
+    with scratch_database(tmp_path, "btamper", migrated=True) as url:
         env = weibao_env(url, WEIBAO_MEDIA_ROOT=str(media))
-        weibao("migrate", "-v0", env=env)
         archive = tmp_path / "weibao.tar"
         weibao("backup", "--output", str(archive), env=env)
 

@@ -56,10 +56,9 @@ def _health(base: str) -> dict:
 
 
 def test_task_enqueued_by_a_request_is_run_by_the_real_worker(tmp_path):
-    with scratch_database(tmp_path, "worker") as url:
+    with scratch_database(tmp_path, "worker", migrated=True) as url:
         # DEBUG on only so that static URLs resolve without collectstatic; everything else is production code.
         env = weibao_env(url, WEIBAO_DEBUG="true", WEIBAO_VAR_DIR=str(tmp_path / "var"))
-        weibao("migrate", "-v0", env=env)
         weibao("shell", "-c", CREATE_ADMIN, env=env)
         port = free_port()
         base = f"http://127.0.0.1:{port}"
@@ -115,9 +114,8 @@ def test_task_enqueued_by_a_request_is_run_by_the_real_worker(tmp_path):
 
 
 def test_scheduler_loads_the_heartbeat_job(tmp_path):
-    with scratch_database(tmp_path, "cron") as url:
+    with scratch_database(tmp_path, "cron", migrated=True) as url:
         env = weibao_env(url, WEIBAO_DEBUG="true")
-        weibao("migrate", "-v0", env=env)
         scheduler = weibao_popen("weibao.cli", "crontask", env=env, log=tmp_path / "cron.log")
         try:
             deadline = time.monotonic() + 30

@@ -106,7 +106,7 @@ def _scalar(url: str, sql: str) -> int:
 def test_worker_killed_twice_mid_batch_every_notice_delivered_exactly_once(tmp_path):
     smtp = HoldingSmtp()
     smtp.controller.start()
-    with scratch_database(tmp_path, "killed") as url:
+    with scratch_database(tmp_path, "killed", migrated=True) as url:
         env = weibao_env(
             url,
             WEIBAO_DEBUG="true",
@@ -117,7 +117,6 @@ def test_worker_killed_twice_mid_batch_every_notice_delivered_exactly_once(tmp_p
             WEIBAO_SMTP_PORT=str(smtp.port),
             WEIBAO_TASK_LEASE_SECONDS="2",
         )
-        weibao("migrate", "-v0", env=env)
         weibao("shell", "--no-imports", "-c", SETUP, env=env)  # 100 orders → one task turning 100 events into notices
         assert _scalar(url, "SELECT COUNT(*) FROM django_tasks_database_dbtaskresult") == 1
 

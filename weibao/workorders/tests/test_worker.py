@@ -7,6 +7,8 @@ import subprocess
 import sys
 from pathlib import Path
 
+from weibao.core.tests.procs import copy_migrated_sqlite
+
 ROOT = Path(__file__).resolve().parents[3]
 
 SETUP = """
@@ -73,7 +75,7 @@ def test_sweep_through_db_worker_is_idempotent(tmp_path):
         "WEIBAO_LOG_LEVEL": "WARNING",
     }
     env.pop("WEIBAO_SECRET_KEY", None)
-    manage(env, "migrate", "--no-input", "-v", "0")
+    copy_migrated_sqlite(tmp_path / "worker.sqlite3")  # what `manage.py migrate` makes, built once per run
     manage(env, "shell", "--no-imports", "-c", SETUP)
     manage(env, "db_worker", "--batch", "--no-startup-delay", "--no-reload")
     first = json.loads(manage(env, "shell", "--no-imports", "-c", REPORT))
