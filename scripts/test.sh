@@ -72,8 +72,7 @@ DATABASE_URL="$PG_URL" WEIBAO_REDIS_TESTS=1 REDIS_URL="${REDIS_URL:-redis://127.
 echo "==> browser tests (Chromium)"
 # With a narrowed selection ("$@") there may be no browser test in it: pytest's exit 5 is fine then, not otherwise.
 rc=0
-# Independent tests (each worker has its own live server, in-memory database and Chromium): split over the workers.
-env -u DATABASE_URL pytest -m browser -q -n "$WORKERS" "$@" || rc=$?
+env -u DATABASE_URL pytest -m browser -q -p no:xdist "$@" || rc=$?
 if [ "$rc" -eq 5 ] && [ $# -gt 0 ]; then
     echo "(no browser tests in this selection)"
     rc=0

@@ -5,7 +5,7 @@
         page = login_as(duty_engineer)          # logged in through the real login form
         page.goto("/work-orders/")              # URLs are relative to the live server
 
-Run with `pytest -m browser -n 2` (or `-p no:xdist`). Uses Debian's /usr/bin/chromium (override: WEIBAO_CHROMIUM).
+Run with `pytest -m browser -p no:xdist`. Uses Debian's /usr/bin/chromium (override: WEIBAO_CHROMIUM).
 """
 
 import os
