@@ -1,7 +1,5 @@
 """Periodic work-order jobs: the SLA sweep and the observation close. Both are safe to run twice or in parallel."""
 
-import datetime
-
 from crontask import cron
 from django.tasks import task
 
@@ -32,19 +30,10 @@ def recompute_deadlines(calendar_ids: list[int] | None = None) -> dict:
 
 
 @task()
-def process_alarms(trailing: bool = False) -> int:
-    """Pending alarms of the events intake become work orders (in batches). A run queued by an alarm queues one
-    trailing run a batch window later, which catches the alarms its web process did not queue a task for; a
-    trailing run that found work queues the next one."""
-    from django.conf import settings
-    from django.utils import timezone
-
-    handled = alarms_process()
-    backend = process_alarms.get_backend()
-    if (handled or not trailing) and backend.supports_defer:
-        delay = datetime.timedelta(seconds=max(settings.WEIBAO_ALARM_BATCH_SECONDS, 1))
-        process_alarms.using(run_after=timezone.now() + delay).enqueue(trailing=True)
-    return handled
+def process_alarms() -> int:
+    """Pending alarms of the events intake become work orders, in batches, until none is left (queued by the web
+    processes at the end of each batch window, see services.alarms.schedule_alarm_processing)."""
+    return alarms_process()
 
 
 @cron("* * * * *")

@@ -6,6 +6,7 @@ order it already has."""
 
 from __future__ import annotations
 
+import datetime
 import logging
 import time
 import uuid
@@ -45,23 +46,26 @@ def alarm_receive(*, actor: User, report: dict, dedup_key: str = "") -> AlarmEve
     return event
 
 
-_last_scheduled = [float("-inf")]
+_window_ends = [float("-inf")]
 
 
 def schedule_alarm_processing() -> None:
-    """Queue the processing task, at most once per WEIBAO_ALARM_BATCH_SECONDS per process: a burst of alarms then
-    costs one task row, and the task finds them all pending. Nothing is left behind: every task run queued from
-    here queues a trailing run that second later (see tasks.process_alarms), which sees what came in meanwhile.
-    A backend that cannot delay a task (the immediate backend of tests) gets one task per alarm."""
+    """Queue the processing task for the end of this process's batch window (WEIBAO_ALARM_BATCH_SECONDS): the first
+    alarm of a window queues a task that runs when the window closes, the others of the window queue nothing, and
+    that one run finds them all pending. None is left behind: an alarm committed inside a window is committed
+    before the task queued for its end runs. A backend that cannot delay a task (the immediate backend of tests)
+    gets one task per alarm."""
     from weibao.workorders.tasks import process_alarms
 
     window = settings.WEIBAO_ALARM_BATCH_SECONDS
-    if process_alarms.get_backend().supports_defer and window > 0:
-        now = time.monotonic()
-        if now - _last_scheduled[0] < window:
-            return
-        _last_scheduled[0] = now
-    process_alarms.enqueue()
+    if not process_alarms.get_backend().supports_defer or window <= 0:
+        process_alarms.enqueue()
+        return
+    now = time.monotonic()
+    if now < _window_ends[0]:
+        return
+    _window_ends[0] = now + window
+    process_alarms.using(run_after=timezone.now() + datetime.timedelta(seconds=window)).enqueue()
 
 
 def alarms_process(*, batch_size: int = MAX_BATCH) -> int:

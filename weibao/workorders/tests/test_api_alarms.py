@@ -129,3 +129,22 @@ def test_the_request_path_writes_the_alarm_only(duty_client, site_a, django_asse
     _alarm(duty_client, site_a)  # the token's last-use stamp is written once a minute
     with django_assert_max_num_queries(2):  # token, alarm INSERT (no site, contract or number lookup)
         assert _alarm(duty_client, site_a).status_code == 202
+
+
+def test_a_burst_of_alarms_queues_one_task_for_the_end_of_the_window(
+    duty_client, site_a, settings, django_capture_on_commit_callbacks
+):
+    from django_tasks_db.models import DBTaskResult
+
+    from weibao.workorders.services import alarms
+
+    settings.TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend", "QUEUES": ["default"]}}
+    settings.WEIBAO_ALARM_BATCH_SECONDS = 30
+    alarms._window_ends[0] = float("-inf")  # a fresh web process
+    with django_capture_on_commit_callbacks(execute=True):
+        for i in range(3):
+            assert _alarm(duty_client, site_a, f"告警 {i}").status_code == 202
+    queued = DBTaskResult.objects.filter(task_path="weibao.workorders.tasks.process_alarms")
+    assert queued.count() == 1  # one task for the burst, run when the window closes
+    assert queued.get().run_after > timezone.now() + datetime.timedelta(seconds=20)
+    assert AlarmEvent.objects.filter(status=AlarmStatus.PENDING).count() == 3
