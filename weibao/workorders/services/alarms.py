@@ -7,6 +7,7 @@ order it already has."""
 from __future__ import annotations
 
 import datetime
+import functools
 import logging
 import time
 import uuid
@@ -35,15 +36,34 @@ def alarm_receive(*, actor: User, report: dict, dedup_key: str = "") -> AlarmEve
     """Store an alarm (a report with WorkOrderIn's fields, already validated by the schema) for the task; without a
     dedup key it gets its own, so it never folds into another. One INSERT: the request path stays short."""
     require(actor, "workorders.create")
+    now = timezone.now()
     event = AlarmEvent(
         organisation_id=actor.organisation_id,
         submitted_by=actor,
         dedup_key=dedup_key or uuid.uuid4().hex,
         report=report,
+        created_at=now,
+        updated_at=now,
     )
-    event.save(force_insert=True)
+    # The INSERT from SQL written once: the ORM's compilation of `save()` was a quarter of this request's CPU.
+    sql, fields = _insert_sql()
+    with connection.cursor() as cursor:
+        cursor.execute(sql, [f.get_db_prep_save(getattr(event, f.attname), connection) for f in fields])
+        event.pk = cursor.fetchone()[0]
+    event._state.adding = False
     transaction.on_commit(schedule_alarm_processing)
     return event
+
+
+@functools.cache
+def _insert_sql() -> tuple[str, list]:
+    """INSERT of every AlarmEvent column but the id, RETURNING the id (PostgreSQL, SQLite >= 3.35)."""
+    qn = connection.ops.quote_name
+    fields = [f for f in AlarmEvent._meta.concrete_fields if not f.primary_key]
+    columns = ", ".join(qn(f.column) for f in fields)
+    placeholders = ", ".join(["%s"] * len(fields))
+    table = qn(AlarmEvent._meta.db_table)
+    return f"INSERT INTO {table} ({columns}) VALUES ({placeholders}) RETURNING {qn('id')}", fields  # noqa: S608
 
 
 _window_ends = [float("-inf")]
