@@ -455,8 +455,7 @@ def bench_api(args) -> int:
         db_cpu_used = _proc_cpu(backends) - db_cpu_before
         load_after = os.getloadavg()
     finally:
-        server.terminate()
-        server.wait(timeout=20)
+        _stop(server)
     client = f"wrk, {args.threads} connections" if use_wrk else f"{args.threads} Python client threads, no keep-alive"
     if args.nice:
         client += f"; server, its database backends and wrk at nice {args.nice}"
@@ -564,10 +563,8 @@ def bench_events(args) -> int:
         ]
         load_after = os.getloadavg()
     finally:
-        server.terminate()
-        worker.terminate()
-        server.wait(timeout=60)
-        worker.wait(timeout=60)
+        _stop(server)
+        _stop(worker)
     alarms = bench_alarms.count() - alarms_before
     orders = WorkOrder.objects.filter(source_ref="bench-api").count() - stored_before
     rejected = bench_alarms.filter(status=AlarmStatus.REJECTED).count()
@@ -600,6 +597,16 @@ def bench_events(args) -> int:
     if not args.keep:
         _delete_bench_orders()
     return 0 if ok else 1
+
+
+def _stop(process: subprocess.Popen) -> None:
+    """Stop a process the benchmark started (a loaded machine may need more than a few seconds)."""
+    process.terminate()
+    try:
+        process.wait(timeout=60)
+    except subprocess.TimeoutExpired:
+        process.kill()
+        process.wait()
 
 
 def _wait_for(condition, *, timeout: float) -> None:
