@@ -5,6 +5,7 @@
         WEIBAO_ALLOWED_HOSTS=testserver .venv/bin/python bench/intake_profile.py --runs 200
     ... --profile 20          # cProfile of 20 requests, the top functions by own and cumulative time
     ... --queries             # every statement of one request with its database time
+    ... --events              # the events intake's request path instead (the alarm stored, 202)
 
 Each request is `POST /api/work-orders/` through Django's test client (whole middleware stack, Bearer token of the
 duty engineer, the ninja schema, the service) for a different scale-seed site. Prints the Python CPU per order
@@ -31,6 +32,9 @@ def main() -> int:
     parser.add_argument("--runs", type=int, default=200)
     parser.add_argument("--profile", type=int, default=0, help="cProfile this many requests")
     parser.add_argument("--queries", action="store_true", help="print the statements of one request")
+    parser.add_argument(
+        "--events", action="store_true", help="POST /api/work-orders/events (the alarm's 202 path only, no order)"
+    )
     args = parser.parse_args()
 
     import django
@@ -63,8 +67,9 @@ def main() -> int:
             "symptom": f"压测报修 {counter[0]}：交换机端口丢包",
             "source_ref": "bench-api",
         }
-        response = client.post("/api/work-orders/", json.dumps(body), content_type="application/json")
-        if response.status_code != 201:
+        path, expected = ("/api/work-orders/events", 202) if args.events else ("/api/work-orders/", 201)
+        response = client.post(path, json.dumps(body), content_type="application/json")
+        if response.status_code != expected:
             raise SystemExit(f"intake failed: {response.status_code} {response.content[:300]!r}")
 
     statements: list[tuple[str, float]] = []

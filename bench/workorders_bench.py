@@ -8,6 +8,7 @@ Then, with the same DATABASE_URL and WEIBAO_SECRET_KEY=bench WEIBAO_ALLOWED_HOST
     .venv/bin/python bench/workorders_bench.py queue  [--runs 40]   # selectors and pages: p95 < 100 ms
     .venv/bin/python bench/workorders_bench.py sweep                # SLA sweep over the open orders: < 5 s
     .venv/bin/python bench/workorders_bench.py api    [--seconds 15 --threads 8]   # API intake: >= 200/s
+    .venv/bin/python bench/workorders_bench.py events [--seconds 15 --threads 8]   # events intake, end to end
 
 `queue` times the selectors directly and the queue/detail pages through Django's test client (full middleware,
 session login, templates; no network). `sweep` runs inside a transaction that is rolled back, so the database is
@@ -17,6 +18,7 @@ needs `collectstatic` in WEIBAO_VAR_DIR for /ping/ and 127.0.0.1 in WEIBAO_ALLOW
 """
 
 import argparse
+import datetime
 import json
 import os
 import statistics
@@ -39,7 +41,7 @@ django.setup()
 
 from django.conf import settings  # noqa: E402
 from django.db import connection, transaction  # noqa: E402
-from django.db.models import F  # noqa: E402
+from django.db.models import F, Q  # noqa: E402
 from django.test import Client  # noqa: E402
 from django.utils import timezone  # noqa: E402
 
@@ -274,6 +276,7 @@ end
 WRK_INTAKE = """
 local sites = {%(sites)s}
 local batch = %(batch)d
+local path = "%(path)s"
 local counter = 0
 wrk.method = "POST"
 wrk.headers["Authorization"] = "Bearer %(token)s"
@@ -286,7 +289,7 @@ local function report()
 end
 request = function()
   if batch == 1 then
-    return wrk.format(nil, "/api/work-orders/", nil, report())
+    return wrk.format(nil, path, nil, report())
   end
   local reports = {}
   for i = 1, batch do reports[i] = report() end
@@ -336,22 +339,11 @@ def _prioritise(pids: list[int], nice: int) -> None:
         os.setpriority(os.PRIO_PROCESS, pid, nice)
 
 
-def bench_api(args) -> int:
-    """Order intake through POST /api/work-orders/ against gunicorn, with the /ping/ floor measured in the same
-    run, per-request server time from the access log and the workers' CPU per order. The load comes from wrk
-    (`apt install wrk`); `--client python` uses the older thread client instead."""
-    from weibao.accounts.services import token_create
-    from weibao.customers.models import Site
-
-    duty = User.objects.get(username="duty")
-    _token, raw = token_create(user=duty, name="bench")
-    scale_sites = Site.objects.filter(customer__code__startswith="S")  # the scale seed's customers
-    sites = list((scale_sites if scale_sites.exists() else Site.objects).values_list("pk", "customer_id")[:2000])
-    base = f"http://127.0.0.1:{args.port}"
-    log = Path(tempfile.gettempdir()) / f"workorders_bench_{args.port}.log"
-    log.unlink(missing_ok=True)
+def _gunicorn(args, log: Path) -> subprocess.Popen:
+    """The benchmark's own gunicorn (`--workers` sync workers unless `--server-threads`), access log "%(U)s %(s)s
+    %(D)s" in `log`."""
     env = {**os.environ, "WEIBAO_LOG_LEVEL": "WARNING"}
-    server = subprocess.Popen(  # noqa: S603 - our own server, fixed arguments
+    return subprocess.Popen(  # noqa: S603 - our own server, fixed arguments
         [
             str(Path(sys.executable).parent / "gunicorn"),
             "weibao.wsgi:application",
@@ -373,13 +365,35 @@ def bench_api(args) -> int:
         cwd=ROOT,
         env=env,
     )
+
+
+def bench_api(args) -> int:
+    """Order intake through POST /api/work-orders/ against gunicorn, with the /ping/ floor measured in the same
+    run, per-request server time from the access log and the workers' CPU per order. The load comes from wrk
+    (`apt install wrk`); `--client python` uses the older thread client instead."""
+    from weibao.accounts.services import token_create
+    from weibao.customers.models import Site
+
+    duty = User.objects.get(username="duty")
+    _token, raw = token_create(user=duty, name="bench")
+    scale_sites = Site.objects.filter(customer__code__startswith="S")  # the scale seed's customers
+    sites = list((scale_sites if scale_sites.exists() else Site.objects).values_list("pk", "customer_id")[:2000])
+    base = f"http://127.0.0.1:{args.port}"
+    log = Path(tempfile.gettempdir()) / f"workorders_bench_{args.port}.log"
+    log.unlink(missing_ok=True)
+    server = _gunicorn(args, log)
     use_wrk = args.client == "wrk"
     # The /ping/ floor is a login-required view: a real session for the duty engineer, sent as a cookie.
     session_client = Client()
     session_client.force_login(duty)
     session = session_client.cookies[settings.SESSION_COOKIE_NAME].value
     ping_lua = f'wrk.headers["Cookie"] = "{settings.SESSION_COOKIE_NAME}={session}"\n'
-    intake_lua = WRK_INTAKE % {"sites": ", ".join(f"{{{s}, {c}}}" for s, c in sites), "token": raw, "batch": args.batch}
+    intake_lua = WRK_INTAKE % {
+        "sites": ", ".join(f"{{{s}, {c}}}" for s, c in sites),
+        "token": raw,
+        "batch": args.batch,
+        "path": "/api/work-orders/",
+    }
     try:
         for _ in range(150):
             try:
@@ -441,8 +455,7 @@ def bench_api(args) -> int:
         db_cpu_used = _proc_cpu(backends) - db_cpu_before
         load_after = os.getloadavg()
     finally:
-        server.terminate()
-        server.wait(timeout=20)
+        _stop(server)
     client = f"wrk, {args.threads} connections" if use_wrk else f"{args.threads} Python client threads, no keep-alive"
     if args.nice:
         client += f"; server, its database backends and wrk at nice {args.nice}"
@@ -471,15 +484,144 @@ def bench_api(args) -> int:
         )
     numbers = list(WorkOrder.objects.filter(source_ref="bench-api").values_list("number", flat=True))
     print(f"numbers unique: {len(numbers) == len(set(numbers))} ({len(numbers)} orders)")
+    print(f"{'PASS' if rate >= 200 and not failed else 'FAIL'}: {rate:.0f} orders/s (target >= 200)")
     if not args.keep:
         _delete_bench_orders()
     return 0 if rate >= 200 and not failed else 1
+
+
+def bench_events(args) -> int:
+    """The events intake end to end (issue 20 point 4): gunicorn (2 sync workers) takes alarms from wrk at
+    `--threads` connections on POST /api/work-orders/events (202 + receipt) while one `weibao db_worker` turns them
+    into orders in batches; timed from wrk's start until the last alarm has its order. Prints the accept rate, the
+    end-to-end orders/s (PASS at >= 200), and the CPU per order of the web workers, the task worker and their
+    PostgreSQL backends."""
+    from django.tasks import TaskResultStatus
+    from django_tasks_db.models import DBTaskResult
+
+    from weibao.accounts.services import token_create
+    from weibao.customers.models import Site
+    from weibao.workorders.choices import AlarmStatus
+    from weibao.workorders.models import AlarmEvent
+
+    duty = User.objects.get(username="duty")
+    _token, raw = token_create(user=duty, name="bench")
+    scale_sites = Site.objects.filter(customer__code__startswith="S")
+    sites = list((scale_sites if scale_sites.exists() else Site.objects).values_list("pk", "customer_id")[:2000])
+    base = f"http://127.0.0.1:{args.port}"
+    log = Path(tempfile.gettempdir()) / f"workorders_bench_{args.port}.log"
+    log.unlink(missing_ok=True)
+    lua = WRK_INTAKE % {
+        "sites": ", ".join(f"{{{s}, {c}}}" for s, c in sites),
+        "token": raw,
+        "batch": 1,
+        "path": "/api/work-orders/events",
+    }
+    bench_alarms = AlarmEvent.objects.filter(report__source_ref="bench-api")
+    server = _gunicorn(args, log)
+    worker = subprocess.Popen(  # noqa: S603 - our own task worker, fixed arguments
+        [sys.executable, "manage.py", "db_worker", "--interval", "0.2", "--no-startup-delay", "--no-reload"],
+        cwd=ROOT,
+        # The notices' mails are not intake: delivered to nowhere, so a missing mail server costs no retries.
+        env={
+            **os.environ,
+            "WEIBAO_LOG_LEVEL": "WARNING",
+            "WEIBAO_EMAIL_BACKEND": "django.core.mail.backends.dummy.EmailBackend",
+        },
+    )
+    try:
+        for _ in range(150):
+            try:
+                urllib.request.urlopen(f"{base}/ping/", timeout=1)  # noqa: S310
+                break
+            except OSError:
+                time.sleep(0.2)
+        # Warm-up: both web workers and the task worker import everything and open their connections; the worker
+        # first runs whatever tasks were queued before (a fresh seed queues hundreds of notices).
+        backlog = DBTaskResult.objects.filter(status=TaskResultStatus.READY)
+        print(f"tasks queued before the run: {backlog.count()} (the worker runs them first)")
+        _wrk(base, lua, connections=2, seconds=3)
+        _wait_for(lambda: not bench_alarms.filter(status=AlarmStatus.PENDING).exists(), timeout=900)
+        due = Q(run_after__isnull=True) | Q(run_after__lte=timezone.now() + datetime.timedelta(seconds=5))
+        _wait_for(lambda: not backlog.filter(due).exists(), timeout=900)
+        stored_before = WorkOrder.objects.filter(source_ref="bench-api").count()
+        alarms_before = bench_alarms.count()
+        web, task_worker = _children(server.pid), [worker.pid]
+        backends = _backends()
+        cpu_before = [_proc_cpu(web), _proc_cpu(task_worker), _proc_cpu(backends)]
+        load_before = os.getloadavg()
+        started = time.monotonic()
+        requests, failed, accept_rate, lat50, lat95 = _wrk(base, lua, connections=args.threads, seconds=args.seconds)
+        sent = time.monotonic()
+        _wait_for(lambda: not bench_alarms.filter(status=AlarmStatus.PENDING).exists(), timeout=600)
+        finished = time.monotonic()
+        backends = sorted({*backends, *_backends()})
+        cpu_used = [
+            _proc_cpu(web) - cpu_before[0],
+            _proc_cpu(task_worker) - cpu_before[1],
+            _proc_cpu(backends) - cpu_before[2],
+        ]
+        load_after = os.getloadavg()
+    finally:
+        _stop(server)
+        _stop(worker)
+    alarms = bench_alarms.count() - alarms_before
+    orders = WorkOrder.objects.filter(source_ref="bench-api").count() - stored_before
+    rejected = bench_alarms.filter(status=AlarmStatus.REJECTED).count()
+    e2e = orders / (finished - started)
+    print(
+        f"gunicorn: {args.workers} workers x {args.server_threads} thread(s), one `weibao db_worker`; wrk, "
+        f"{args.threads} connections, {args.seconds:.0f} s; load average {load_before[0]:.1f} -> {load_after[0]:.1f}"
+    )
+    print(
+        f"accepted: {requests} requests, {accept_rate:.0f}/s (failed {failed}); 202 latency p50 {lat50:.1f} ms, "
+        f"p95 {lat95:.1f} ms; {alarms} alarms stored, {rejected} rejected"
+    )
+    print(
+        f"end to end: {orders} orders in {finished - started:.1f} s (last order {finished - sent:.1f} s after the "
+        f"last request) = {e2e:.0f} orders/s"
+    )
+    server_times = _server_times(log, "/api/work-orders/events")
+    if server_times:
+        print(f"server time per alarm: p50 {statistics.median(server_times):.1f} ms, p95 {p95(server_times):.1f} ms")
+    if orders:
+        web_ms, task_ms, db_ms = (c * 1000 / orders for c in cpu_used)
+        print(
+            f"CPU per order: web workers {web_ms:.1f} ms + task worker {task_ms:.1f} ms + PostgreSQL backends "
+            f"{db_ms:.1f} ms = {web_ms + task_ms + db_ms:.1f} ms"
+        )
+    numbers = list(WorkOrder.objects.filter(source_ref="bench-api").values_list("number", flat=True))
+    print(f"numbers unique: {len(numbers) == len(set(numbers))} ({len(numbers)} orders)")
+    ok = e2e >= 200 and not failed and not rejected and orders == alarms
+    print(f"{'PASS' if ok else 'FAIL'}: {e2e:.0f} orders/s end to end (target >= 200)")
+    if not args.keep:
+        _delete_bench_orders()
+    return 0 if ok else 1
+
+
+def _stop(process: subprocess.Popen) -> None:
+    """Stop a process the benchmark started (a loaded machine may need more than a few seconds)."""
+    process.terminate()
+    try:
+        process.wait(timeout=60)
+    except subprocess.TimeoutExpired:
+        process.kill()
+        process.wait()
+
+
+def _wait_for(condition, *, timeout: float) -> None:
+    deadline = time.monotonic() + timeout
+    while not condition():
+        if time.monotonic() > deadline:
+            raise SystemExit("timed out waiting for the task worker")
+        time.sleep(0.05)
 
 
 def _delete_bench_orders() -> None:
     """Benchmark rows only: the append-only guard is on the model, so remove them with SQL."""
     with connection.cursor() as cursor:
         ids = "SELECT id FROM workorders_workorder WHERE source_ref = 'bench-api'"
+        cursor.execute("DELETE FROM workorders_alarmevent WHERE report ->> 'source_ref' = 'bench-api'")
         for table in (
             "workorders_alert",
             "workorders_attachment",
@@ -494,7 +636,7 @@ def _delete_bench_orders() -> None:
 
 def main() -> int:
     parser = argparse.ArgumentParser()
-    parser.add_argument("mode", choices=["queue", "sweep", "api"])
+    parser.add_argument("mode", choices=["queue", "sweep", "api", "events"])
     parser.add_argument("--runs", type=int, default=40)
     parser.add_argument("--target-ms", type=float, default=100.0)
     parser.add_argument("--seconds", type=float, default=20)
@@ -514,7 +656,7 @@ def main() -> int:
     parser.add_argument("--keep", action="store_true", help="keep the orders the API benchmark created")
     args = parser.parse_args()
     print(f"{timezone.now():%Y-%m-%d %H:%M} UTC")
-    return {"queue": bench_queue, "sweep": bench_sweep, "api": bench_api}[args.mode](args)
+    return {"queue": bench_queue, "sweep": bench_sweep, "api": bench_api, "events": bench_events}[args.mode](args)
 
 
 if __name__ == "__main__":

@@ -240,6 +240,9 @@ TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend", "QUEUES": ["d
 WEIBAO_TASK_LEASE_SECONDS = env_int("WEIBAO_TASK_LEASE_SECONDS", 60, minimum=2)
 # Attempts of one task whose worker died under it before it is marked failed instead (a task that kills its worker).
 WEIBAO_TASK_MAX_ATTEMPTS = env_int("WEIBAO_TASK_MAX_ATTEMPTS", 3)
+# Events intake (POST /api/work-orders/events): a web process queues one alarm task per this many seconds, run when
+# the window closes, so an alarm waits at most this long plus the worker's poll for its order (0: a task per alarm).
+WEIBAO_ALARM_BATCH_SECONDS = env_int("WEIBAO_ALARM_BATCH_SECONDS", 1, minimum=0)
 # Spreadsheet imports run on their own queue ("imports", its own worker) in a child process with these limits.
 WEIBAO_IMPORT_TIME_LIMIT_SECONDS = env_int("WEIBAO_IMPORT_TIME_LIMIT_SECONDS", 300)
 WEIBAO_IMPORT_MEMORY_MB = env_int("WEIBAO_IMPORT_MEMORY_MB", 1024, minimum=64)

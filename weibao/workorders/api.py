@@ -12,12 +12,13 @@ from ninja.files import UploadedFile
 from weibao.accounts.models import User
 from weibao.accounts.permissions import require
 from weibao.accounts.scoping import get_for_field, scope_queryset
-from weibao.contracts.choices import IntakeChannel
 from weibao.core.apischema import Id, api_errors
 from weibao.workorders import selectors, services, visibility
 from weibao.workorders.choices import action_perm
 from weibao.workorders.models import WorkOrder
 from weibao.workorders.schemas import (
+    AlarmIn,
+    AlarmReceiptOut,
     AppointmentIn,
     AssignIn,
     AttachmentOut,
@@ -57,64 +58,13 @@ def _scoped_one(model, user, pk: int | None, field: str, message: str):
     return None if pk is None else get_for_field(model.objects.all(), user, pk, field=field, message=message)
 
 
-def _resolve_reports(user, reports: list[WorkOrderIn]) -> tuple[list[dict], list[dict[str, list[str]]]]:
-    """The ids of intake payloads looked up through scoping, one query per kind whatever the number of reports:
-    per report the keyword arguments of `workorder_create` (None where a lookup failed) and its errors by field.
-    Another organisation's site, project or device reads exactly like one that does not exist."""
-    from weibao.assets.models import Device, Project
-    from weibao.customers.models import Site
-
-    def scoped(qs, ids) -> dict:
-        # Unordered: the rows go into a dict, and compiling the models' default ORDER BY costs CPU on every intake.
-        return {o.pk: o for o in scope_queryset(qs, user).filter(pk__in=ids).order_by()} if ids else {}
-
-    sites = scoped(Site.objects.select_related("customer", "region"), {r.site_id for r in reports})
-    projects = scoped(Project.objects.all(), {r.project_id for r in reports if r.project_id is not None})
-    devices = scoped(Device.objects.all(), {pk for r in reports for pk in r.device_ids})
-    prepared, errors = [], []
-    for r in reports:
-        site, problems = sites.get(r.site_id), {}
-        if site is None:
-            problems["site_id"] = [_("Unknown site.")]
-        elif site.customer_id != r.customer_id:
-            problems["site_id"] = [_("This site does not belong to the customer.")]
-        if r.project_id is not None and r.project_id not in projects:
-            problems["project_id"] = [_("Unknown project.")]
-        if missing := [pk for pk in r.device_ids if pk not in devices]:
-            problems["device_ids"] = [_("Unknown device: %(ids)s.") % {"ids": missing}]
-        errors.append(problems)
-        prepared.append(
-            None
-            if problems
-            else {
-                "customer": site.customer,
-                "site": site,
-                "channel": IntakeChannel.API,
-                "symptom": r.symptom,
-                "severity": r.severity,
-                "title": r.title,
-                "category": r.category,
-                "project": projects.get(r.project_id),
-                "devices": [devices[pk] for pk in dict.fromkeys(r.device_ids)],
-                "reporter_name": r.reporter_name,
-                "reporter_phone": r.reporter_phone,
-                "reporter_email": r.reporter_email,
-                "source_ref": r.source_ref,
-                "reported_at": r.reported_at,
-                "service_kind": r.service_kind,
-                "maintenance_type": r.maintenance_type,
-            }
-        )
-    return prepared, errors
-
-
 @router.post("", response={201: WorkOrderOut})
 def create_workorder(request, payload: WorkOrderIn):
     """Report a fault (channel "api"). Unknown customer/site or a device of another customer → 422."""
     from weibao.customers.models import Customer
 
     require(request.auth, "workorders.create")
-    (report,), (problems,) = _resolve_reports(request.auth, [payload])
+    (report,), (problems,) = services.reports_resolve(user=request.auth, reports=[payload.dict()])
     if "site_id" in problems:
         # Worded more precisely when the customer itself is unknown (only ever a customer the caller may see).
         _scoped_one(Customer, request.auth, payload.customer_id, "customer_id", _("Unknown customer."))
@@ -129,11 +79,29 @@ def create_workorders(request, payload: WorkOrderBatchIn):
     Every problem is reported with the report's position and field, e.g. `{"detail": {"3.site_id": [...]}}`;
     nothing is created unless every report is valid. The orders come back in the order sent."""
     require(request.auth, "workorders.create")
-    prepared, errors = _resolve_reports(request.auth, payload.reports)
+    prepared, errors = services.reports_resolve(user=request.auth, reports=[r.dict() for r in payload.reports])
     flat = {f"{i}.{field}": messages for i, problems in enumerate(errors) for field, messages in problems.items()}
     if flat:
         raise ValidationError(flat)
     return Status(201, services.workorder_create_many(actor=request.auth, reports=prepared))
+
+
+@router.post("/events", response={202: AlarmReceiptOut})
+def receive_alarm(request, payload: AlarmIn):
+    """A monitoring system's alarm (as PagerDuty's Events API v2): accepted at once with a receipt (202) and turned
+    into a work order within seconds by a background task, in batches. Alarms with the same `dedup_key` while its
+    order is open fold into that order. Sites, projects and devices are checked then: read the receipt
+    (`GET /events/{id}`) for the order's number or the errors."""
+    report = payload.dict(exclude={"dedup_key"})
+    if report["reported_at"] is not None:
+        report["reported_at"] = report["reported_at"].isoformat()
+    return Status(202, services.alarm_receive(actor=request.auth, report=report, dedup_key=payload.dedup_key))
+
+
+@router.get("/events/{int:alarm_id}", response=AlarmReceiptOut)
+def alarm_receipt(request, alarm_id: Id):
+    """An alarm's receipt: its status and, once handled, the order (id and number) or the errors."""
+    return selectors.alarm_get_for_user(user=request.auth, pk=alarm_id)
 
 
 @router.get("", response=WorkOrderPage)

@@ -448,3 +448,12 @@ class CustomerAnswer(models.TextChoices):
 
     FIXED = "fixed", _("Resolved, the order can be closed")
     NOT_FIXED = "not_fixed", _("The problem persists, handle it again")
+
+
+class AlarmStatus(models.TextChoices):
+    """What became of an alarm sent to the events intake (POST /api/work-orders/events)."""
+
+    PENDING = "pending", _("Pending")
+    CREATED = "created", _("Work order created")
+    DUPLICATE = "duplicate", _("Repeat of an open order")
+    REJECTED = "rejected", _("Rejected")

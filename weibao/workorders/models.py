@@ -21,6 +21,7 @@ from weibao.workorders.choices import (
     ACTIVE_STATUSES,
     DONE_STATUSES,
     OPEN_STATUSES,
+    AlarmStatus,
     AlertLevel,
     Category,
     Cause,
@@ -598,3 +599,43 @@ class ObservationReply(TimeStampedModel):
 
     def __str__(self) -> str:
         return f"{self.workorder_id}: {self.text[:40]}"
+
+
+class AlarmEvent(TimeStampedModel):
+    """One alarm a monitoring system or a partner's ticketing bridge sent to the events intake: accepted at once
+    (202; this row is the receipt the caller can read back), then turned into a work order by a task that takes
+    the pending alarms in batches, or folded into the open order of the same incident (same organisation and
+    dedup key). A rejected alarm keeps its errors by field."""
+
+    organisation = models.ForeignKey("accounts.Organisation", on_delete=models.PROTECT, related_name="+")
+    submitted_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+", verbose_name=_("submitted by")
+    )
+    # The caller's incident key (PagerDuty's dedup_key): repeats of an open incident fold into its order.
+    dedup_key = models.CharField(_("dedup key"), max_length=255)
+    # The report as validated by the API schema (WorkOrderIn's fields, JSON types).
+    report = models.JSONField(_("report"))
+    status = models.CharField(_("status"), max_length=16, choices=AlarmStatus.choices, default=AlarmStatus.PENDING)
+    workorder = models.ForeignKey(
+        WorkOrder,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="alarm_events",
+        verbose_name=_("work order"),
+    )
+    errors = models.JSONField(_("errors"), default=dict, blank=True)
+    processed_at = models.DateTimeField(_("processed at"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("monitoring alarm")
+        verbose_name_plural = _("monitoring alarms")
+        ordering = ["-pk"]
+        indexes = [
+            # The task's claim: the oldest pending alarms first (a small partial index: most rows are done).
+            models.Index(fields=["id"], condition=Q(status="pending"), name="alarm_pending_idx"),
+            models.Index(fields=["organisation", "dedup_key"], name="alarm_dedup_idx"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.dedup_key} ({self.status})"

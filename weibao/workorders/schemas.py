@@ -31,6 +31,35 @@ class WorkOrderIn(Schema):
     maintenance_type: str | None = Field(None, max_length=12)
 
 
+class AlarmIn(WorkOrderIn):
+    """An alarm for the events intake: a report plus the caller's incident key (repeats of an open incident fold into
+    its order; empty: a key of its own)."""
+
+    dedup_key: str = Field("", max_length=255)
+
+
+class AlarmReceiptOut(Schema):
+    """The receipt of an alarm: `pending` until the task has handled it, then `created` or `duplicate` (with the
+    order's id and number) or `rejected` (with the errors by field)."""
+
+    id: int
+    status: str
+    dedup_key: str
+    workorder_id: int | None = None
+    number: str | None = None
+    errors: dict = Field(default_factory=dict)
+    received_at: datetime.datetime
+    processed_at: datetime.datetime | None = None
+
+    @staticmethod
+    def resolve_received_at(obj) -> datetime.datetime:
+        return obj.created_at
+
+    @staticmethod
+    def resolve_number(obj) -> str | None:
+        return obj.workorder.number if obj.workorder_id else None
+
+
 class WorkOrderBatchIn(Schema):
     reports: list[WorkOrderIn] = Field(..., min_length=1, max_length=MAX_BATCH)
 

@@ -14,6 +14,7 @@ from urllib.parse import urlencode
 
 from django.core.exceptions import ValidationError
 from django.db.models import Count, F, OuterRef, Prefetch, Q, QuerySet, Subquery
+from django.http import Http404
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -35,7 +36,17 @@ from weibao.workorders.choices import (
     Status,
     action_perm,
 )
-from weibao.workorders.models import DONE_Q, OPEN_Q, Alert, Attachment, LegacyReview, WorkLog, WorkOrder, WorkOrderEvent
+from weibao.workorders.models import (
+    DONE_Q,
+    OPEN_Q,
+    AlarmEvent,
+    Alert,
+    Attachment,
+    LegacyReview,
+    WorkLog,
+    WorkOrder,
+    WorkOrderEvent,
+)
 
 DETAIL_RELATED = (
     "customer",
@@ -78,6 +89,15 @@ def workorder_get_for_user(*, user, pk: int, for_write: bool = False) -> WorkOrd
     require(user, "workorders.view")
     related = DETAIL_RELATED if not for_write else (*DETAIL_RELATED, "escalated_vendor__organisation")
     return get_for_user(WorkOrder.objects.select_related(*related), user, pk=pk)
+
+
+def alarm_get_for_user(*, user, pk: int) -> AlarmEvent:
+    """An alarm receipt of the user's own organisation (the caller's monitoring system), else Http404."""
+    require(user, "workorders.create")
+    found = AlarmEvent.objects.select_related("workorder").filter(pk=pk, organisation_id=user.organisation_id).first()
+    if found is None:
+        raise Http404
+    return found
 
 
 def workorder_get_for_page(*, user, pk: int) -> WorkOrder:

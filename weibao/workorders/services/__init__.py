@@ -5,6 +5,7 @@ changed and appends exactly one timeline event (a repeated identical click appen
 `workorders.events` hear about new events after commit. Import from here: `from weibao.workorders import services`.
 """
 
+from weibao.workorders.services.alarms import alarm_receive, alarms_process
 from weibao.workorders.services.common import SYSTEM_USERNAME, allocate_number, system_user
 from weibao.workorders.services.edits import (
     EDITABLE_FIELDS,
@@ -16,6 +17,7 @@ from weibao.workorders.services.edits import (
     workorder_update,
 )
 from weibao.workorders.services.intake import (
+    reports_resolve,
     workorder_add_attachments,
     workorder_attach_document,
     workorder_create,
@@ -54,6 +56,9 @@ from weibao.workorders.services.transitions import (
 
 __all__ = [
     "EDITABLE_FIELDS",
+    "alarm_receive",
+    "alarms_process",
+    "reports_resolve",
     "SYSTEM_USERNAME",
     "alerts_mark_read",
     "deadlines_recompute",

@@ -4,7 +4,7 @@ attachments are checked on the way in."""
 from __future__ import annotations
 
 import datetime
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -354,6 +354,63 @@ def workorder_create_many(*, actor: User, reports: Sequence[dict]) -> list[WorkO
     events = WorkOrderEvent.objects.bulk_create([_created_event(d, actor) for d in drafts])
     publish([e.pk for e in events])
     return orders
+
+
+def reports_resolve(*, user: User, reports: Sequence[Mapping]) -> tuple[list[dict | None], list[dict[str, list[str]]]]:
+    """API reports (WorkOrderIn's fields as a dict; `reported_at` may be an ISO string, as an alarm stores it) with
+    their ids looked up through scoping, one query per kind whatever the number of reports: per report the keyword
+    arguments of `workorder_create` (None where a lookup failed) and its errors by field. Another organisation's
+    site, project or device reads exactly like one that does not exist."""
+    from weibao.accounts.scoping import scope_queryset
+    from weibao.assets.models import Device, Project
+    from weibao.customers.models import Site
+
+    def scoped(qs, ids) -> dict:
+        # Unordered: the rows go into a dict, and compiling the models' default ORDER BY costs CPU on every intake.
+        return {o.pk: o for o in scope_queryset(qs, user).filter(pk__in=ids).order_by()} if ids else {}
+
+    sites = scoped(Site.objects.select_related("customer", "region"), {r["site_id"] for r in reports})
+    projects = scoped(Project.objects.all(), {r["project_id"] for r in reports if r.get("project_id") is not None})
+    devices = scoped(Device.objects.all(), {pk for r in reports for pk in r.get("device_ids") or ()})
+    prepared, errors = [], []
+    for r in reports:
+        site, problems = sites.get(r["site_id"]), {}
+        device_ids = r.get("device_ids") or []
+        if site is None:
+            problems["site_id"] = [_("Unknown site.")]
+        elif site.customer_id != r["customer_id"]:
+            problems["site_id"] = [_("This site does not belong to the customer.")]
+        if r.get("project_id") is not None and r["project_id"] not in projects:
+            problems["project_id"] = [_("Unknown project.")]
+        if missing := [pk for pk in device_ids if pk not in devices]:
+            problems["device_ids"] = [_("Unknown device: %(ids)s.") % {"ids": missing}]
+        errors.append(problems)
+        reported_at = r.get("reported_at")
+        if isinstance(reported_at, str):
+            reported_at = datetime.datetime.fromisoformat(reported_at)
+        prepared.append(
+            None
+            if problems
+            else {
+                "customer": site.customer,
+                "site": site,
+                "channel": IntakeChannel.API,
+                "symptom": r["symptom"],
+                "severity": r.get("severity"),
+                "title": r.get("title") or "",
+                "category": r.get("category"),
+                "project": projects.get(r.get("project_id")),
+                "devices": [devices[pk] for pk in dict.fromkeys(device_ids)],
+                "reporter_name": r.get("reporter_name") or "",
+                "reporter_phone": r.get("reporter_phone") or "",
+                "reporter_email": r.get("reporter_email") or "",
+                "source_ref": r.get("source_ref") or "",
+                "reported_at": reported_at,
+                "service_kind": r.get("service_kind"),
+                "maintenance_type": r.get("maintenance_type"),
+            }
+        )
+    return prepared, errors
 
 
 # --- attachments --------------------------------------------------------------------------------------------------
