@@ -229,3 +229,29 @@ def test_excel_phone_cells_are_canonical_or_a_row_error():
     assert cell_phone("6234", column, errors, 5) == "6234"
     assert [(e.row, e.column) for e in errors] == [(5, "电话")]
     assert "6234" in errors[0].message
+
+
+# --- every phone column --------------------------------------------------------------------------------------------
+
+# Columns with "phone"/"mobile" in their name that are not a person's number typed by someone.
+NOT_PHONES = {
+    "workorders.workorder.reporter_phone_key",  # the reversed-digits search key
+    "labels.scancode.phone_key",  # the same key for scan codes
+    "inbound.inboundreceipt.mobile",  # the sender as the provider reported it: kept as received
+}
+
+
+def test_every_phone_column_is_a_phone_field():
+    from django.apps import apps
+    from django.db import models
+
+    from weibao.core.phones import PhoneField
+
+    columns = {
+        f"{m._meta.label_lower}.{f.name}": f
+        for m in apps.get_models()
+        for f in m._meta.concrete_fields
+        if isinstance(f, models.CharField) and re.search(r"phone|mobile", f.name) and m.__module__.startswith("weibao")
+    }
+    assert len(columns) >= 15
+    assert sorted(name for name, f in columns.items() if not isinstance(f, PhoneField) and name not in NOT_PHONES) == []
