@@ -173,6 +173,18 @@ def phone_digits(value: str | None) -> str:
     return digits
 
 
+def tel_target(value: str | None) -> str:
+    """A number as the target of a `tel:` link: the digits (a leading + kept for what does not parse), the
+    extension after a pause (",") so the phone dials it once the line answers."""
+    phone = parse_phone(value)
+    if phone is not None:
+        return f"{phone.digits},{phone.extension}" if phone.extension else phone.digits
+    main, *ext = _EXT_MARK.split((value or "").strip(), maxsplit=1)
+    digits = ("+" if main.startswith("+") else "") + re.sub(r"\D", "", main)
+    ext_digits = re.sub(r"\D", "", ext[0]) if ext else ""
+    return f"{digits},{ext_digits}" if ext_digits else digits
+
+
 def suffix_key(value: str | None) -> str:
     """The reversed digits of a phone number: stored on the row and indexed for suffix searches."""
     return phone_digits(value)[::-1]
