@@ -16,6 +16,7 @@ from weibao.core.phones import (
     parse_phone,
     phone_digits,
     suffix_key,
+    tel_target,
 )
 
 
@@ -255,3 +256,17 @@ def test_every_phone_column_is_a_phone_field():
     }
     assert len(columns) >= 15
     assert sorted(name for name, f in columns.items() if not isinstance(f, PhoneField) and name not in NOT_PHONES) == []
+
+
+@pytest.mark.parametrize(
+    ("stored", "target"),
+    [
+        ("13800138000", "13800138000"),
+        ("010-62345678-12", "01062345678,12"),  # the extension after a pause
+        ("400-123-4567", "4001234567"),
+        ("+44 20 7946 0958", "+442079460958"),  # kept from before the rule: digits and the plus
+        ("025-52271001转8001", "02552271001,8001"),
+    ],
+)
+def test_tel_target(stored, target):
+    assert tel_target(stored) == target
