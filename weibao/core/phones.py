@@ -227,8 +227,10 @@ class PhoneFormField(forms.CharField):
 
 
 class PhoneField(models.CharField):
-    """A phone number column: validated by the rule and stored in its canonical form (`full_clean()` normalises,
-    model forms get `PhoneFormField`). Migrations see a plain CharField."""
+    """A phone number column: validated by the rule and stored in its canonical form. `to_python` normalises a
+    number that parses, and Django runs it on `full_clean()`, on every save and update and on exact lookups
+    (`filter(mobile="+86 138…")` looks up 13800138000); text that does not parse is kept for the validator to refuse.
+    Model forms get `PhoneFormField`. Migrations see a plain CharField (historical models do not normalise)."""
 
     default_validators = [validate_phone]
 

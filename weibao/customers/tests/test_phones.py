@@ -7,6 +7,7 @@ import io
 import pytest
 from django.apps import apps
 from django.core.management import call_command
+from django.db import connection
 from django.urls import reverse
 
 from weibao.core.phones import INVALID, phone_fields, to_fix_q
@@ -59,6 +60,14 @@ def test_service_normalises_and_refuses(manager, customer_a):
     assert exc.value.message_dict == {"phone": [str(INVALID)]}
 
 
+def test_the_orm_stores_and_looks_up_the_canonical_form(customer_a):
+    contact = ContactFactory(customer=customer_a, mobile="")
+    Contact.objects.filter(pk=contact.pk).update(mobile="+86 138-0013-8000")
+    contact.refresh_from_db()
+    assert contact.mobile == "13800138000"
+    assert list(Contact.objects.filter(mobile="0086 138 0013 8000")) == [contact]
+
+
 def test_contact_is_found_by_any_shape_of_its_number(customer_a):
     mobile = ContactFactory(customer=customer_a, mobile="13800138000", phone="")
     landline = ContactFactory(customer=customer_a, mobile="", phone="025-52271001-8")
@@ -77,8 +86,9 @@ def test_migration_normalises_what_parses_and_leaves_the_rest_to_fix(customer_a)
         "前台转": "前台转",  # no number: kept as it was, flagged
     }
     contacts = {raw: ContactFactory(customer=customer, mobile="", phone="") for raw in shapes}
-    for raw, contact in contacts.items():
-        Contact.objects.filter(pk=contact.pk).update(phone=raw)  # stored before the rule
+    for raw, contact in contacts.items():  # stored before the rule, in SQL: the ORM would store the canonical form
+        with connection.cursor() as cursor:
+            cursor.execute("UPDATE customers_contact SET phone = %s WHERE id = %s", [raw, contact.pk])
     migration = importlib.import_module("weibao.customers.migrations.0006_phones_normalised")
     migration.normalise(apps, None)
     for raw, contact in contacts.items():
