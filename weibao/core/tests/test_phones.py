@@ -164,7 +164,6 @@ def typed_numbers(draw) -> tuple[str, str]:
 
 
 @settings(deadline=None)  # a loaded CI machine must not turn slowness into a failure
-@settings(deadline=None)
 @given(typed_numbers())
 def test_every_typed_shape_normalises_to_its_canonical_form(case):
     typed, canonical = case
