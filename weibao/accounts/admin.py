@@ -7,6 +7,7 @@ from django.utils.translation import gettext_lazy as _
 from weibao.accounts.forms import AdminPasswordChangeForm
 from weibao.accounts.models import ApiToken, Branch, LoginEvent, Organisation, Region, Skill, User
 from weibao.accounts.services import _check_role_fits, _sync_admin_flags, user_sessions_end, user_tokens_revoke_all
+from weibao.core.admin import PhoneToFixFilter
 
 
 class RoleFitsMixin:
@@ -43,6 +44,7 @@ class OrganisationAdmin(admin.ModelAdmin):
 
 @admin.register(Branch)
 class BranchAdmin(admin.ModelAdmin):
+    list_filter = [PhoneToFixFilter]
     list_display = ["name", "code", "city", "is_head_office"]
 
 
@@ -62,7 +64,7 @@ class UserAdmin(DjangoUserAdmin):
     form = UserAdminChangeForm
     add_form = UserAdminCreationForm
     list_display = ["username", "name", "organisation", "role", "branch", "is_active"]
-    list_filter = ["role", "branch", "is_active", "organisation__kind"]
+    list_filter = ["role", "branch", "is_active", "organisation__kind", PhoneToFixFilter]
     search_fields = ["username", "name", "email", "phone"]
     ordering = ["username"]
     fieldsets = [

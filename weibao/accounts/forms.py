@@ -9,6 +9,7 @@ from django.utils.translation import gettext_lazy as _
 
 from weibao.accounts.choices import AuthorityLevel, OrganisationKind, Role
 from weibao.accounts.models import Branch, Organisation, Skill
+from weibao.core.phones import PhoneFormField
 
 LANGUAGE_CHOICES = [("", _("Browser default")), *settings.LANGUAGES]
 
@@ -40,7 +41,7 @@ class UserForm(Form):
     username = forms.CharField(label=_("Username"), max_length=150)
     name = forms.CharField(label=_("Name"), max_length=100)
     email = forms.EmailField(label=_("Email"), required=False)
-    phone = forms.CharField(label=_("Mobile"), max_length=32, required=False)
+    phone = PhoneFormField(label=_("Mobile"), max_length=32, required=False)
     organisation = forms.ModelChoiceField(
         label=_("Organisation"), queryset=Organisation.objects.filter(is_active=True), empty_label=_("– choose –")
     )
@@ -85,7 +86,7 @@ class UserForm(Form):
 
 class ProfileForm(Form):
     email = forms.EmailField(label=_("Email"), required=False)
-    phone = forms.CharField(label=_("Mobile"), max_length=32, required=False)
+    phone = PhoneFormField(label=_("Mobile"), max_length=32, required=False)
     language = forms.ChoiceField(label=_("Language"), choices=LANGUAGE_CHOICES, required=False)
 
 

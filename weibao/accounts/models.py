@@ -8,6 +8,7 @@ from django.utils.translation import gettext_lazy as _
 
 from weibao.accounts.choices import STAFF_ROLES, AuthorityLevel, LoginOutcome, OrganisationKind, Role
 from weibao.core.models import TimeStampedModel
+from weibao.core.phones import PhoneField
 
 
 class Organisation(TimeStampedModel):
@@ -61,7 +62,7 @@ class Branch(TimeStampedModel):
     city = models.CharField(_("city"), max_length=60)
     is_head_office = models.BooleanField(_("head office"), default=False)
     address = models.CharField(_("address"), max_length=300, blank=True)
-    phone = models.CharField(_("hotline"), max_length=40, blank=True)
+    phone = PhoneField(_("hotline"), max_length=40, blank=True)
 
     class Meta:
         verbose_name = _("branch")
@@ -115,7 +116,7 @@ class User(AbstractUser):
     branch = models.ForeignKey(
         Branch, on_delete=models.PROTECT, null=True, blank=True, related_name="staff", verbose_name=_("branch")
     )
-    phone = models.CharField(_("mobile"), max_length=32, blank=True, db_index=True)
+    phone = PhoneField(_("mobile"), max_length=32, blank=True, db_index=True)
     skills = models.ManyToManyField(Skill, blank=True, related_name="engineers", verbose_name=_("skills"))
     is_dedicated = models.BooleanField(
         _("dedicated after-sales staff"), default=True, help_text=_("Non-dedicated staff are paid per visit.")

@@ -12,10 +12,12 @@ from weibao.assets.models import (
     Subsystem,
     Vendor,
 )
+from weibao.core.admin import PhoneToFixFilter
 
 
 @admin.register(Vendor)
 class VendorAdmin(admin.ModelAdmin):
+    list_filter = [PhoneToFixFilter]
     list_display = ["name", "support_phone", "offers_onsite_service"]
     search_fields = ["name"]
     raw_id_fields = ["organisation"]

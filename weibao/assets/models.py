@@ -20,6 +20,7 @@ from weibao.assets.choices import (
     SubsystemKind,
 )
 from weibao.core.models import AppendOnlyModel, TimeStampedModel
+from weibao.core.phones import PhoneField
 
 
 class Vendor(TimeStampedModel):
@@ -34,7 +35,7 @@ class Vendor(TimeStampedModel):
         "accounts.Organisation", on_delete=models.PROTECT, related_name="vendor", verbose_name=_("organisation")
     )
     name = models.CharField(_("name"), max_length=200, unique=True)
-    support_phone = models.CharField(_("support phone"), max_length=40, blank=True)
+    support_phone = PhoneField(_("support phone"), max_length=40, blank=True)
     support_email = models.EmailField(_("support email"), blank=True)
     support_contact = models.CharField(_("support contact"), max_length=100, blank=True)
     website = models.CharField(_("website"), max_length=200, blank=True)
@@ -111,7 +112,7 @@ class ProjectInstaller(TimeStampedModel):
     company = models.CharField(_("company"), max_length=200, blank=True)
     name = models.CharField(_("name"), max_length=100)
     role = models.CharField(_("role"), max_length=100, blank=True)
-    mobile = models.CharField(_("mobile"), max_length=32, blank=True)
+    mobile = PhoneField(_("mobile"), max_length=32, blank=True)
     email = models.EmailField(_("email"), blank=True)
 
     class Meta:

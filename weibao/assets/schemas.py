@@ -2,7 +2,7 @@ import datetime
 
 from ninja import Field
 
-from weibao.core.apischema import Schema
+from weibao.core.apischema import Phone, Schema
 
 
 class VendorOut(Schema):
@@ -18,7 +18,7 @@ class VendorOut(Schema):
 class VendorIn(Schema):
     name: str
     support_contact: str = ""
-    support_phone: str = ""
+    support_phone: Phone = ""
     support_email: str = ""
     rma_address: str = ""
     offers_onsite_service: bool = False

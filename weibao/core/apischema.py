@@ -4,7 +4,7 @@
   response is serialised): text with a NUL character (PostgreSQL cannot store it), integers beyond a 64-bit column,
   dates outside 1900..2100 and times with an offset where a wall-clock time is meant. The error names the field
   (422, `{"detail": [{"loc": [..., "field"], "msg": ...}]}`).
-- `Id`, `Offset`, `BoundedInt`, `Year`, `SaneDate`, `SaneDateTime`, `LocalTime`: the same limits for path and query
+- `Id`, `Offset`, `BoundedInt`, `Year`, `SaneDate`, `SaneDateTime`, `LocalTime`, `Phone`: the same limits for path and query
   parameters and for the fields that need a narrower range (appointments, SLA previews, official days).
 - `api_errors(...)` and `declare_error_responses(api)`: the OpenAPI schema lists the error answers each operation
   gives (400, 401, 403, 404, 409, 413, 422) with their bodies.
@@ -21,7 +21,7 @@ from django.utils.translation import gettext as _
 from ninja.schema import DjangoGetter
 from pydantic import AfterValidator, Field, ValidationInfo, field_validator, model_validator
 
-from weibao.core import validators
+from weibao.core import phones, validators
 
 
 def _django_to_value_error(check):
@@ -99,6 +99,17 @@ Year = Annotated[int, Field(ge=validators.MIN_YEAR, le=validators.MAX_YEAR)]
 SaneDate = Annotated[datetime.date, AfterValidator(_django_to_value_error(validators.validate_sane_date))]
 SaneDateTime = Annotated[datetime.datetime, AfterValidator(_django_to_value_error(validators.validate_sane_date))]
 LocalTime = Annotated[datetime.time, AfterValidator(_django_to_value_error(validators.validate_local_time))]
+
+
+def _phone(value: str) -> str:
+    try:
+        return phones.normalise_phone(value)
+    except DjangoValidationError as exc:
+        raise ValueError(" ".join(str(m) for m in exc.messages)) from None
+
+
+# A phone number in any accepted shape, answered in its canonical form ("" stays ""; see weibao.core.phones).
+Phone = Annotated[str, Field(max_length=phones.MAX_INPUT), AfterValidator(_phone)]
 
 
 # --- error responses ---------------------------------------------------------------------------------------------

@@ -23,6 +23,7 @@ from openpyxl.cell import WriteOnlyCell
 
 from weibao.core import xlsx_reader
 from weibao.core.archives import UnsafeArchive, check_zip
+from weibao.core.phones import parse_phone
 
 logger = logging.getLogger(__name__)
 
@@ -43,7 +44,7 @@ class Column:
     aliases: tuple[str, ...]
     required: bool = False
     max_length: int = 0
-    kind: str = "text"  # text | date | ip | choice | params
+    kind: str = "text"  # text | date | ip | choice | params | phone
 
 
 class ImportFileError(Exception):
@@ -223,3 +224,25 @@ def cell_text(value, column: Column, errors: list[RowError], rownum: int) -> str
     if column.max_length and len(text) > column.max_length:
         errors.append(RowError(rownum, column.header, _("Longer than %(n)s characters.") % {"n": column.max_length}))
     return text
+
+
+def cell_phone(value, column: Column, errors: list[RowError], rownum: int) -> str:
+    """A phone number cell in its canonical form (`weibao.core.phones`): "" when empty, a row error naming the value
+    when it is not a number the rule accepts. Excel keeps a typed 13800138000 as a number: it reads back as text."""
+    text = cell_text(value, column, errors, rownum)
+    if not text:
+        return ""
+    phone = parse_phone(text)
+    if phone is None:
+        errors.append(
+            RowError(
+                rownum,
+                column.header,
+                _(
+                    "“%(value)s” is not a phone number: a mainland mobile, a landline with its area code or a 400/800 number."
+                )
+                % {"value": text[:45]},
+            )
+        )
+        return text
+    return str(phone)

@@ -1,5 +1,6 @@
 from django.contrib import admin
 
+from weibao.core.admin import PhoneToFixFilter
 from weibao.customers.models import Contact, Customer, Site
 
 
@@ -21,6 +22,7 @@ class SiteAdmin(admin.ModelAdmin):
 
 @admin.register(Contact)
 class ContactAdmin(admin.ModelAdmin):
+    list_filter = [PhoneToFixFilter]
     list_display = ["name", "customer", "role", "mobile", "email"]
     search_fields = ["name", "mobile", "phone", "email"]
     list_select_related = ["customer"]

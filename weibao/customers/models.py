@@ -6,6 +6,7 @@ from django.db.models.functions import Concat, Upper
 from django.utils.translation import gettext_lazy as _
 
 from weibao.core.models import TimeStampedModel
+from weibao.core.phones import PhoneField
 from weibao.customers.choices import RegionTier
 
 
@@ -119,8 +120,8 @@ class Contact(TimeStampedModel):
     )
     name = models.CharField(_("name"), max_length=100)
     role = models.CharField(_("role / title"), max_length=100, blank=True)
-    mobile = models.CharField(_("mobile"), max_length=32, blank=True, db_index=True)
-    phone = models.CharField(_("phone"), max_length=40, blank=True, db_index=True)
+    mobile = PhoneField(_("mobile"), max_length=32, blank=True, db_index=True)
+    phone = PhoneField(_("phone"), max_length=40, blank=True, db_index=True)
     email = models.EmailField(_("email"), blank=True, db_index=True)
     wechat_id = models.CharField(_("WeChat ID"), max_length=64, blank=True)
     # Enterprise IM identities: a message to our WeCom/DingTalk/Feishu application is matched to the contact by these

@@ -1,4 +1,4 @@
-from weibao.core.apischema import Schema
+from weibao.core.apischema import Phone, Schema
 
 
 class CustomerOut(Schema):
@@ -70,8 +70,8 @@ class ContactIn(Schema):
     name: str
     role: str = ""
     site_id: int | None = None
-    mobile: str = ""
-    phone: str = ""
+    mobile: Phone = ""
+    phone: Phone = ""
     email: str = ""
     wechat_id: str = ""
     wecom_userid: str = ""
@@ -93,8 +93,8 @@ class ContactPatch(Schema):
     name: str | None = None
     role: str | None = None
     site_id: int | None = None
-    mobile: str | None = None
-    phone: str | None = None
+    mobile: Phone | None = None
+    phone: Phone | None = None
     email: str | None = None
     wechat_id: str | None = None
     wecom_userid: str | None = None

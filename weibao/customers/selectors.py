@@ -3,6 +3,7 @@
 from django.db.models import Q, QuerySet
 
 from weibao.accounts.scoping import get_for_user, scope_queryset
+from weibao.core.phones import parse_phone
 from weibao.customers.models import Contact, Customer, Site
 
 
@@ -51,7 +52,8 @@ def contact_get_for_user(*, user, pk: int) -> Contact:
 def contact_find(*, query: str, user=None, limit: int = 20) -> QuerySet[Contact]:
     """Contacts whose phone, mobile, email or name matches `query` (phone intake: who is calling?).
 
-    Digits-only queries match the phone numbers ignoring spaces and dashes typed by people; `user` scopes if given.
+    Digits match the numbers that contain them (the last digits someone quotes); a whole number in any shape
+    ("+86 138-0013-8000", "(025) 5227 1001") matches its canonical form; `user` scopes if given.
     """
     query = (query or "").strip()
     qs = Contact.objects.select_related("customer", "site") if user is None else contact_qs_for(user)
@@ -63,6 +65,9 @@ def contact_find(*, query: str, user=None, limit: int = 20) -> QuerySet[Contact]
         cond |= Q(email__icontains=query)
     if len(digits) >= 4:
         cond |= Q(mobile__contains=digits) | Q(phone__contains=digits) | Q(mobile=query) | Q(phone=query)
+    if (number := parse_phone(query)) is not None:
+        # Stored numbers are canonical: "+86 25 5227 1001" finds 025-52271001 and its extensions.
+        cond |= Q(mobile__startswith=number.main) | Q(phone__startswith=number.main)
     return qs.filter(cond).order_by("-is_primary", "name")[:limit]
 
 

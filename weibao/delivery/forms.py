@@ -5,6 +5,7 @@ from django.utils.translation import gettext_lazy as _
 
 from weibao.accounts.models import Organisation
 from weibao.contracts.models import BusinessCalendar, Contract
+from weibao.core.phones import PhoneFormField
 from weibao.customers.models import Customer
 from weibao.delivery.choices import DocKind, PartyKind, ReadinessItem, Stage, TeamRole
 from weibao.delivery.models import (
@@ -107,7 +108,7 @@ class ReadinessForm(forms.Form):
 class TeamForm(forms.Form):
     role = forms.ChoiceField(label=_("Role"), choices=TeamRole.choices)
     name = forms.CharField(label=_("Name"), max_length=100)
-    phone = forms.CharField(label=_("Mobile"), max_length=32, required=False)
+    phone = PhoneFormField(label=_("Mobile"), max_length=32, required=False)
 
 
 class PartyForm(forms.Form):

@@ -17,6 +17,7 @@ from django.utils.translation import gettext_lazy as _
 
 from weibao.assets.choices import DeviceCategory
 from weibao.core.models import TimeStampedModel, VersionedModel
+from weibao.core.phones import PhoneField
 from weibao.delivery.choices import (
     REVIEW_BADGE,
     STAGE_BADGE,
@@ -186,7 +187,7 @@ class TeamMember(TimeStampedModel):
         verbose_name=_("user"),
     )
     name = models.CharField(_("name"), max_length=100)
-    phone = models.CharField(_("mobile"), max_length=32, blank=True)
+    phone = PhoneField(_("mobile"), max_length=32, blank=True)
 
     class Meta:
         verbose_name = _("team member")

@@ -7,6 +7,7 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from weibao.contracts.choices import Severity
+from weibao.core.phones import PhoneFormField
 from weibao.feedback.choices import (
     CallbackOutcome,
     ComplaintCategory,
@@ -85,7 +86,7 @@ class ComplaintForm(forms.Form):
         label=_("Severity"), choices=ComplaintSeverity.choices, initial=ComplaintSeverity.MINOR
     )
     complainant_name = forms.CharField(label=_("Complainant"), max_length=100)
-    complainant_phone = forms.CharField(label=_("Complainant phone"), max_length=40, required=False)
+    complainant_phone = PhoneFormField(label=_("Complainant phone"), max_length=40, required=False)
     description = forms.CharField(
         label=_("What the customer says"), widget=forms.Textarea(attrs={"rows": 4}), max_length=4000
     )

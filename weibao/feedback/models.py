@@ -13,6 +13,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from weibao.core.models import VersionedModel
+from weibao.core.phones import PhoneField
 from weibao.feedback.choices import (
     CallbackOutcome,
     CallbackRule,
@@ -131,7 +132,7 @@ class Complaint(OrderLinked):
         _("status"), max_length=16, choices=ComplaintStatus.choices, default=ComplaintStatus.REGISTERED
     )
     complainant_name = models.CharField(_("complainant"), max_length=100)
-    complainant_phone = models.CharField(_("complainant phone"), max_length=40, blank=True)
+    complainant_phone = PhoneField(_("complainant phone"), max_length=40, blank=True)
     description = models.TextField(_("what the customer says"))
     answer = models.TextField(_("answer to the customer"), blank=True)
     registered_at = models.DateTimeField(_("registered at"), default=timezone.now)
@@ -248,7 +249,7 @@ class Callback(OrderLinked):
         _("status"), max_length=12, choices=CallbackStatus.choices, default=CallbackStatus.PENDING
     )
     contact_name = models.CharField(_("contact"), max_length=100, blank=True)
-    contact_phone = models.CharField(_("phone"), max_length=40, blank=True)
+    contact_phone = PhoneField(_("phone"), max_length=40, blank=True)
     due_at = models.DateTimeField(_("due"))
     next_try_at = models.DateTimeField(_("next try"), null=True, blank=True)
     attempts = models.PositiveSmallIntegerField(_("tries"), default=0)

@@ -7,7 +7,7 @@ from decimal import Decimal
 
 from pydantic import Field
 
-from weibao.core.apischema import Id, SaneDate, Schema
+from weibao.core.apischema import Id, Phone, SaneDate, Schema
 
 
 class CallbackOut(Schema):
@@ -62,7 +62,7 @@ class ComplaintIn(Schema):
     category: str = Field(max_length=12)
     severity: str = Field(default="minor", max_length=10)
     complainant_name: str = Field(max_length=100)
-    complainant_phone: str = Field(default="", max_length=40)
+    complainant_phone: Phone = ""
     description: str = Field(max_length=4000)
 
 
@@ -98,7 +98,7 @@ class ComplaintOut(Schema):
     severity: str
     status: str
     complainant_name: str | None = None
-    complainant_phone: str | None = None
+    complainant_phone: Phone | None = None
     description: str | None = None
     answer: str | None = None
     registered_at: datetime.datetime

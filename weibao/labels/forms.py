@@ -2,6 +2,7 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from weibao.contracts.choices import Severity
+from weibao.core.phones import PhoneFormField
 from weibao.labels import conf
 from weibao.workorders.forms import MultipleFileField, MultipleFileInput
 
@@ -9,7 +10,7 @@ from weibao.workorders.forms import MultipleFileField, MultipleFileInput
 class PhoneForm(forms.Form):
     """The scan page's first step for someone without an account: the mobile number the code goes to."""
 
-    phone = forms.CharField(
+    phone = PhoneFormField(
         label=_("Your mobile number"),
         max_length=32,
         widget=forms.TextInput(attrs={"inputmode": "tel", "autocomplete": "tel"}),
@@ -32,7 +33,7 @@ class ScanReportForm(forms.Form):
 
     symptom = forms.CharField(label=_("What is wrong?"), max_length=5000, widget=forms.Textarea(attrs={"rows": 4}))
     severity = forms.ChoiceField(label=_("How urgent is it?"), choices=Severity.choices, initial=Severity.C)
-    reporter_phone = forms.CharField(label=_("Phone number to call you back"), max_length=40, required=False)
+    reporter_phone = PhoneFormField(label=_("Phone number to call you back"), max_length=40, required=False)
     photos = MultipleFileField(
         label=_("Photos"),
         widget=MultipleFileInput(attrs={"multiple": True, "accept": "image/*", "capture": "environment"}),

@@ -3,6 +3,7 @@ which keep the timeline, the gates and the frozen signed forms right)."""
 
 from django.contrib import admin
 
+from weibao.core.admin import PhoneToFixFilter
 from weibao.onsite.models import (
     ApprovalLink,
     Backup,
@@ -61,6 +62,7 @@ class ApprovalLinkAdmin(ReadOnlyAdmin):
 
 @admin.register(SiteConfirmation)
 class SiteConfirmationAdmin(ReadOnlyAdmin):
+    list_filter = [PhoneToFixFilter]
     list_display = ("workorder", "confirmed_by_name", "cause", "human_cause", "created_at")
 
 
@@ -83,5 +85,5 @@ class ChangeRecordAdmin(ReadOnlyAdmin):
 @admin.register(ServiceForm)
 class ServiceFormAdmin(ReadOnlyAdmin):
     list_display = ("workorder", "revision", "status", "complete", "satisfaction", "signed_at")
-    list_filter = ("status", "complete")
+    list_filter = ("status", "complete", PhoneToFixFilter)
     search_fields = ("workorder__number",)

@@ -15,6 +15,7 @@ from django.utils.translation import gettext_lazy as _
 
 from weibao.assets.uploads import ALLOWED_EXTENSIONS, check_upload
 from weibao.core.blank import blank_choice
+from weibao.core.phones import PhoneFormField
 from weibao.onsite.choices import LineKind, LinkChannel, Satisfaction
 from weibao.onsite.signatures import signature_from_data_url
 from weibao.workorders.choices import Cause, HumanCause
@@ -68,7 +69,7 @@ class ConfirmForm(forms.Form):
 
     version = VersionField()
     confirmed_by_name = forms.CharField(label=_("Confirmed by (system owner)"), max_length=100)
-    confirmed_by_phone = forms.CharField(
+    confirmed_by_phone = PhoneFormField(
         label=_("Their phone"),
         max_length=40,
         required=False,
@@ -268,11 +269,11 @@ class ServiceFormForm(forms.Form):
     )
     next_appointment_at = AwareDateTimeField(label=_("Next appointment (if not solved)"), required=False)
     customer_contact_name = forms.CharField(label=_("Customer contact"), max_length=100, required=False)
-    customer_contact_phone = forms.CharField(
+    customer_contact_phone = PhoneFormField(
         label=_("Customer phone"), max_length=40, required=False, widget=forms.TextInput(attrs={"type": "tel"})
     )
     engineer_name = forms.CharField(label=_("Engineer"), max_length=100, required=False)
-    engineer_phone = forms.CharField(
+    engineer_phone = PhoneFormField(
         label=_("Engineer phone"), max_length=40, required=False, widget=forms.TextInput(attrs={"type": "tel"})
     )
     satisfaction = forms.TypedChoiceField(

@@ -16,6 +16,7 @@ from django.utils.translation import gettext_lazy as _
 from weibao.core.approvals import PricedDocument
 from weibao.core.models import TimeStampedModel, VersionedModel
 from weibao.core.money import MoneyField
+from weibao.core.phones import PhoneField
 from weibao.onsite.choices import (
     FORM_PARTS,
     FormStatus,
@@ -106,7 +107,7 @@ class SiteConfirmation(TimeStampedModel):
 
     workorder = models.ForeignKey("workorders.WorkOrder", on_delete=models.PROTECT, related_name="site_confirmations")
     confirmed_by_name = models.CharField(_("confirmed by (system owner)"), max_length=100)
-    confirmed_by_phone = models.CharField(_("their phone"), max_length=40, blank=True)
+    confirmed_by_phone = PhoneField(_("their phone"), max_length=40, blank=True)
     symptom = models.TextField(_("symptom as confirmed"))
     cause = models.CharField(_("cause"), max_length=16, choices=Cause.choices)
     human_cause = models.CharField(
@@ -338,9 +339,9 @@ class ServiceForm(VersionedModel):
     solved = models.BooleanField(_("solved"), null=True, blank=True)
     next_appointment_at = models.DateTimeField(_("next appointment"), null=True, blank=True)
     customer_contact_name = models.CharField(_("customer contact"), max_length=100, blank=True)
-    customer_contact_phone = models.CharField(_("customer phone"), max_length=40, blank=True)
+    customer_contact_phone = PhoneField(_("customer phone"), max_length=40, blank=True)
     engineer_name = models.CharField(_("engineer"), max_length=100, blank=True)
-    engineer_phone = models.CharField(_("engineer phone"), max_length=40, blank=True)
+    engineer_phone = PhoneField(_("engineer phone"), max_length=40, blank=True)
     satisfaction = models.PositiveSmallIntegerField(
         _("satisfaction (满意度)"), choices=Satisfaction.choices, null=True, blank=True
     )

@@ -8,6 +8,8 @@ from decimal import Decimal
 
 from ninja import Field, Schema
 
+from weibao.core.apischema import Phone
+
 
 class StepIn(Schema):
     expected_version: int | None = None
@@ -15,7 +17,7 @@ class StepIn(Schema):
 
 class ConfirmCauseIn(StepIn):
     confirmed_by_name: str = Field(..., max_length=100)
-    confirmed_by_phone: str = Field("", max_length=40)
+    confirmed_by_phone: Phone = ""
     symptom: str = Field(..., max_length=20_000)
     cause: str
     human_cause: str = ""
@@ -174,9 +176,9 @@ class ServiceFormIn(StepIn):
     solved: bool | None = None
     next_appointment_at: datetime.datetime | None = None
     customer_contact_name: str | None = Field(None, max_length=100)
-    customer_contact_phone: str | None = Field(None, max_length=40)
+    customer_contact_phone: Phone | None = None
     engineer_name: str | None = Field(None, max_length=100)
-    engineer_phone: str | None = Field(None, max_length=40)
+    engineer_phone: Phone | None = None
     satisfaction: int | None = None
     customer_remark: str | None = Field(None, max_length=20_000)
 

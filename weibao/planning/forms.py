@@ -6,6 +6,7 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from weibao.assets.models import Project, Vendor
+from weibao.core.phones import PhoneFormField
 from weibao.customers.models import Contact
 from weibao.onsite.forms import VersionField
 from weibao.planning.choices import ContactSide, TrainingMethod
@@ -32,7 +33,7 @@ class ContactForm(forms.Form):
     side = forms.ChoiceField(label=_("Side"), choices=ContactSide.choices)
     name = forms.CharField(label=_("Name of the person"), max_length=100, required=False)
     role = forms.CharField(label=_("Role"), max_length=100, required=False)
-    phone = forms.CharField(
+    phone = PhoneFormField(
         label=_("Phone"),
         max_length=40,
         required=False,

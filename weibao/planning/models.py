@@ -14,6 +14,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from weibao.core.models import TimeStampedModel, VersionedModel
+from weibao.core.phones import PhoneField
 from weibao.planning.choices import PLAN_BADGE, ContactSide, PlanStatus, TrainingMethod
 
 
@@ -99,7 +100,7 @@ class EmergencyContact(TimeStampedModel):
     side = models.CharField(_("side"), max_length=16, choices=ContactSide.choices, default=ContactSide.OURS)
     name = models.CharField(_("name"), max_length=100)
     role = models.CharField(_("role"), max_length=100, blank=True)
-    phone = models.CharField(_("phone"), max_length=40)
+    phone = PhoneField(_("phone"), max_length=40)
 
     class Meta:
         verbose_name = _("emergency contact")

@@ -7,14 +7,14 @@ from decimal import Decimal
 
 from ninja import Field
 
-from weibao.core.apischema import Id, SaneDate, Schema
+from weibao.core.apischema import Id, Phone, SaneDate, Schema
 
 
 class EmergencyContactIn(Schema):
     side: str = "ours"
     name: str = Field(..., max_length=100)
     role: str = Field("", max_length=100)
-    phone: str = Field(..., max_length=40)
+    phone: Phone
 
 
 class EmergencyStepIn(Schema):

@@ -5,7 +5,6 @@ models. Every write is one transaction; bad input raises ValidationError keyed b
 from __future__ import annotations
 
 import datetime as dt
-import re
 from collections.abc import Sequence
 from decimal import Decimal, InvalidOperation
 
@@ -18,6 +17,8 @@ from django.utils.translation import gettext as _
 from weibao.accounts.models import User
 from weibao.accounts.permissions import require
 from weibao.core.exceptions import StaleEdit, TransitionNotAllowed
+from weibao.core.phones import INVALID as INVALID_PHONE
+from weibao.core.phones import parse_phone
 from weibao.planning.choices import ContactSide, PlanStatus, TrainingMethod
 from weibao.planning.models import (
     Attendance,
@@ -31,7 +32,6 @@ from weibao.planning.models import (
     TrainingSession,
 )
 
-PHONE = re.compile(r"^\+?[0-9][0-9 \-]{4,30}$")
 PLAN_TEXT = ("title", "scope", "triggers", "spare_parts", "fallback", "communication")
 REQUIRED_TEXT = ("title", "scope", "triggers")
 MAX_ROWS = 100
@@ -71,8 +71,11 @@ def _check_plan(values: dict, contacts: Sequence[dict], steps: Sequence[dict]) -
             errors[f"contacts.{i}.side"] = _("Unknown side.")
         if not name:
             errors[f"contacts.{i}.name"] = _("Enter the name.")
-        if not PHONE.match(phone):
-            errors[f"contacts.{i}.phone"] = _("Enter a phone number.")
+        parsed = parse_phone(phone)
+        if parsed is None:
+            errors[f"contacts.{i}.phone"] = INVALID_PHONE
+        else:
+            phone = str(parsed)
         contact_rows.append(
             EmergencyContact(
                 position=len(contact_rows),

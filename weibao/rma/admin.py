@@ -1,5 +1,6 @@
 from django.contrib import admin
 
+from weibao.core.admin import PhoneToFixFilter
 from weibao.rma.models import RmaCase, RmaEvent, RmaReminder, VendorAgreement, VendorEscalation, VendorWarranty
 
 
@@ -42,6 +43,7 @@ class RmaEventAdmin(ReadOnlyAdmin):
 
 @admin.register(VendorEscalation)
 class VendorEscalationAdmin(ReadOnlyAdmin):
+    list_filter = [PhoneToFixFilter]
     list_display = ("workorder", "vendor", "status", "vendor_case_number", "response_due_at")
 
 

@@ -6,6 +6,7 @@ from __future__ import annotations
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
+from weibao.core.phones import PhoneFormField
 from weibao.rma.choices import Carrier, RepairOutcome, ReturnTo, Source
 from weibao.spares.forms import PartChoiceField
 
@@ -184,7 +185,7 @@ class EscalateForm(forms.Form):
     reason = forms.CharField(label=_("Why escalate"), widget=TEXT, max_length=4000, required=False)
     vendor_case_number = forms.CharField(label=_("Vendor case number"), max_length=60, required=False)
     vendor_engineer = forms.CharField(label=_("Vendor engineer"), max_length=100, required=False)
-    vendor_engineer_phone = forms.CharField(label=_("Vendor engineer phone"), max_length=40, required=False)
+    vendor_engineer_phone = PhoneFormField(label=_("Vendor engineer phone"), max_length=40, required=False)
 
     def __init__(self, *args, **kwargs) -> None:
         from weibao.assets.models import Vendor
@@ -196,7 +197,7 @@ class EscalateForm(forms.Form):
 class EscalationCaseForm(VersionForm):
     vendor_case_number = forms.CharField(label=_("Vendor case number"), max_length=60, required=False)
     vendor_engineer = forms.CharField(label=_("Vendor engineer"), max_length=100, required=False)
-    vendor_engineer_phone = forms.CharField(label=_("Vendor engineer phone"), max_length=40, required=False)
+    vendor_engineer_phone = PhoneFormField(label=_("Vendor engineer phone"), max_length=40, required=False)
 
 
 class QuestionForm(forms.Form):

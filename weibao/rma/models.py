@@ -21,6 +21,7 @@ from django.utils.translation import gettext_lazy as _
 from weibao.core.approvals import PricedDocument
 from weibao.core.models import TimeStampedModel, VersionedModel
 from weibao.core.money import MoneyField
+from weibao.core.phones import PhoneField
 from weibao.rma.choices import (
     AGEING_LIMIT_DAYS,
     ESCALATION_BADGE,
@@ -112,7 +113,7 @@ class VendorEscalation(VersionedModel):
     responded_at = models.DateTimeField(_("vendor first answered at"), null=True, blank=True)
     vendor_case_number = models.CharField(_("vendor case number"), max_length=60, blank=True)
     vendor_engineer = models.CharField(_("vendor engineer"), max_length=100, blank=True)
-    vendor_engineer_phone = models.CharField(_("vendor engineer phone"), max_length=40, blank=True)
+    vendor_engineer_phone = PhoneField(_("vendor engineer phone"), max_length=40, blank=True)
     root_cause = models.TextField(_("root cause (根本原因)"), blank=True)
     solution = models.TextField(_("vendor's solution"), blank=True)
     closed_at = models.DateTimeField(_("closed at"), null=True, blank=True)

@@ -8,7 +8,7 @@ from decimal import Decimal
 
 from ninja import Field
 
-from weibao.core.apischema import Id, SaneDate, Schema
+from weibao.core.apischema import Id, Phone, SaneDate, Schema
 
 
 class RmaVersionIn(Schema):
@@ -23,13 +23,13 @@ class VendorEscalationIn(RmaVersionIn):
     reason: str = Field("", max_length=4000)
     vendor_case_number: str = Field("", max_length=60)
     vendor_engineer: str = Field("", max_length=100)
-    vendor_engineer_phone: str = Field("", max_length=40)
+    vendor_engineer_phone: Phone = ""
 
 
 class EscalationPatchIn(RmaVersionIn):
     vendor_case_number: str | None = Field(None, max_length=60)
     vendor_engineer: str | None = Field(None, max_length=100)
-    vendor_engineer_phone: str | None = Field(None, max_length=40)
+    vendor_engineer_phone: Phone | None = None
 
 
 class QuestionIn(Schema):

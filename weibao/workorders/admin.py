@@ -2,6 +2,7 @@
 
 from django.contrib import admin
 
+from weibao.core.admin import PhoneToFixFilter
 from weibao.workorders.models import (
     Alert,
     Clock,
@@ -41,7 +42,7 @@ class EventInline(admin.TabularInline):
 @admin.register(WorkOrder)
 class WorkOrderAdmin(ReadOnlyAdmin):
     list_display = ("number", "customer", "site", "severity", "status", "sla_state", "assignee", "next_deadline")
-    list_filter = ("status", "severity", "sla_state", "channel")
+    list_filter = ("status", "severity", "sla_state", "channel", PhoneToFixFilter)
     search_fields = ("number",)
     raw_id_fields = ("customer", "site", "project", "assignee", "contract")
     show_full_result_count = False  # a million rows: no COUNT(*) on every page

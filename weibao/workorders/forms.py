@@ -8,6 +8,7 @@ from django.utils.translation import gettext_lazy as _
 
 from weibao.contracts.choices import IntakeChannel, Severity
 from weibao.core.blank import blank_choice
+from weibao.core.phones import PhoneFormField
 from weibao.core.validators import MAX_BIGINT, validate_sane_date
 from weibao.workorders.choices import (
     STAFF_REOPEN_SOURCES,
@@ -309,7 +310,7 @@ class IntakeForm(forms.Form):
     contact = forms.IntegerField(widget=forms.HiddenInput, required=False, min_value=1, max_value=MAX_BIGINT)
     devices = forms.TypedMultipleChoiceField(label=_("Affected devices"), coerce=int, required=False, choices=())
     reporter_name = forms.CharField(label=_("Caller"), max_length=100, required=False)
-    reporter_phone = forms.CharField(label=_("Call-back number"), max_length=40, required=False)
+    reporter_phone = PhoneFormField(label=_("Call-back number"), max_length=40, required=False)
     channel = forms.ChoiceField(label=_("Channel"), choices=IntakeChannel.choices, initial=IntakeChannel.PHONE)
     severity = forms.ChoiceField(label=_("Severity"), choices=Severity.choices, initial=Severity.C)
     category = forms.ChoiceField(label=_("Category"), choices=Category.choices, initial=Category.OTHER)
@@ -367,7 +368,7 @@ class PortalReportForm(forms.Form):
     )
     title = forms.CharField(label=_("Short title"), max_length=200, required=False)
     symptom = forms.CharField(label=_("What is wrong?"), widget=forms.Textarea(attrs={"rows": 5}))
-    reporter_phone = forms.CharField(label=_("Phone number to call you back"), max_length=40, required=False)
+    reporter_phone = PhoneFormField(label=_("Phone number to call you back"), max_length=40, required=False)
     attachments = MultipleFileField(label=_("Photos or files"))
 
     def __init__(self, *args, sites=(), devices=(), **kwargs) -> None:

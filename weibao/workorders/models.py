@@ -17,6 +17,7 @@ from django.utils.translation import gettext_lazy as _
 
 from weibao.contracts.choices import ClockKind, IntakeChannel, Severity
 from weibao.core.models import AppendOnlyModel, TimeStampedModel, VersionedModel
+from weibao.core.phones import PhoneField
 from weibao.workorders.choices import (
     ACTIVE_STATUSES,
     DONE_STATUSES,
@@ -134,7 +135,7 @@ class WorkOrder(VersionedModel):
         verbose_name=_("registered by"),
     )
     reporter_name = models.CharField(_("reporter"), max_length=100, blank=True)
-    reporter_phone = models.CharField(_("reporter phone"), max_length=40, blank=True)
+    reporter_phone = PhoneField(_("reporter phone"), max_length=40, blank=True)
     # The reporter's phone digits reversed (`core.phones.suffix_key`): "the caller's number" and "a number ending
     # in 7829" are both a prefix lookup on one index. Kept in step by the intake and edit services.
     reporter_phone_key = models.CharField(max_length=40, blank=True, default="", editable=False)

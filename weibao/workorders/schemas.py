@@ -6,7 +6,7 @@ import datetime
 
 from ninja import Field
 
-from weibao.core.apischema import SaneDateTime, Schema
+from weibao.core.apischema import Phone, SaneDateTime, Schema
 from weibao.workorders.services.intake import MAX_BATCH
 
 
@@ -20,7 +20,7 @@ class WorkOrderIn(Schema):
     project_id: int | None = None
     device_ids: list[int] = Field(default_factory=list, max_length=50)
     reporter_name: str = Field("", max_length=100)
-    reporter_phone: str = Field("", max_length=40)
+    reporter_phone: Phone = ""
     reporter_email: str = Field("", max_length=254)
     source_ref: str = Field("", max_length=200)
     # When the fault was reported (the call came in): the SLA clocks start then; never in the future. Default: now.

@@ -20,7 +20,7 @@ from django.utils.translation import gettext as _
 
 from weibao.accounts.permissions import has_perm, require
 from weibao.accounts.scoping import get_for_user, scope_queryset
-from weibao.core.phones import phone_digits, suffix_q
+from weibao.core.phones import parse_phone, phone_digits, suffix_q
 from weibao.core.validators import MAX_BIGINT
 from weibao.workorders import clocks as wclocks
 from weibao.workorders import visibility
@@ -255,8 +255,9 @@ def search_q(term: str) -> Q:
         return Q(number=term)  # the unique index
     if term.startswith("WB"):
         return Q(number__startswith=term)
-    digits = phone_digits(term)
-    if len(digits) < MIN_SEARCH_DIGITS or any(ch.isalpha() for ch in term):
+    digits = phone_digits(term)  # a whole number in any shape ("010-65521234 转 8") gives its digits without extension
+    wordy = parse_phone(term) is None and any(ch.isalpha() for ch in term)
+    if len(digits) < MIN_SEARCH_DIGITS or wordy:
         return Q(pk__in=[])  # nothing a number or a phone could be: an empty result, not a full scan
     return suffix_q("reporter_phone_key", digits) | suffix_q("number_key", digits)
 

@@ -204,9 +204,9 @@ def test_service_form_save_sign_and_pdf(api_as, on_site_order, field_engineer, c
                 "work_done": "更换",
                 "solved": True,
                 "customer_contact_name": "王主任",
-                "customer_contact_phone": "138",
+                "customer_contact_phone": "13800138000",
                 "engineer_name": "张工",
-                "engineer_phone": "139",
+                "engineer_phone": "13900139000",
                 "satisfaction": 5,
             }
         ),

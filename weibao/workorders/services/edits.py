@@ -15,7 +15,7 @@ from django.utils.translation import gettext as _
 from weibao.accounts.models import User
 from weibao.contracts.choices import Severity
 from weibao.core.exceptions import TransitionNotAllowed
-from weibao.core.phones import suffix_key
+from weibao.core.phones import canonical_phone, suffix_key
 from weibao.workorders.choices import (
     OBSERVATION_STATUSES,
     Category,
@@ -96,6 +96,8 @@ def workorder_update(
     for name, limit in TEXT_LIMITS.items():
         if name in fields:
             fields[name] = _clean_text(fields[name], name, required=name == "symptom", max_length=limit)
+    if "reporter_phone" in fields:
+        fields["reporter_phone"] = canonical_phone(fields["reporter_phone"])
     for name, choices in CHOICES.items():
         if name in fields and fields[name] not in choices.values:
             raise ValidationError({name: _("Unknown value.")})

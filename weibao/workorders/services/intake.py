@@ -16,7 +16,7 @@ from django.utils.translation import gettext as _
 from weibao.accounts.models import User
 from weibao.accounts.permissions import require
 from weibao.contracts.choices import IntakeChannel, Severity
-from weibao.core.phones import suffix_key
+from weibao.core.phones import canonical_phone, suffix_key
 from weibao.workorders.choices import (
     Category,
     EventKind,
@@ -152,6 +152,7 @@ def _draft(
         reporter_name = reporter_name or contact.name
         reporter_phone = reporter_phone or contact.mobile or contact.phone
         reporter_email = reporter_email or contact.email
+    reporter_phone = canonical_phone(reporter_phone)  # forms and the API checked it; a contact's may be older
     checked = _check_attachments(attachments)
 
     reported_at = _check_reported_at(reported_at, historic=historic)

@@ -3,7 +3,6 @@
 import datetime as dt
 import functools
 import importlib
-import re
 
 from django import template
 from django.urls import NoReverseMatch, reverse
@@ -12,6 +11,7 @@ from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 
 from weibao.accounts.permissions import has_perm
+from weibao.core.phones import tel_target
 
 register = template.Library()
 
@@ -175,16 +175,10 @@ def sla_label(value: str) -> str:
     return _label("weibao.workorders.choices.SlaState", value)
 
 
-_EXTENSION = re.compile(r"(?:转|分机|ext\.?|x|#)", re.IGNORECASE)
-
-
 @register.filter
 def tel_href(value: str) -> str:
-    """A phone number as a `tel:` target: digits and a leading +; an extension (转/分机/ext/#) after a pause (,)."""
-    main, *ext = _EXTENSION.split((value or "").strip(), maxsplit=1)
-    digits = ("+" if main.startswith("+") else "") + re.sub(r"\D", "", main)
-    ext_digits = re.sub(r"\D", "", ext[0]) if ext else ""
-    return f"{digits},{ext_digits}" if ext_digits else digits
+    """A phone number as a `tel:` target (`core.phones.tel_target`): "010-62345678-12" → "01062345678,12"."""
+    return tel_target(value)
 
 
 @register.filter

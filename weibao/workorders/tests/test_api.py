@@ -175,11 +175,12 @@ def test_hostile_text_stored_verbatim(api_as, duty_engineer, site_a):
             "symptom": HOSTILE,
             "title": HOSTILE[:200],
             "reporter_name": HOSTILE[:100],
-            "reporter_phone": "';--",
+            "reporter_phone": "+86 139-0049-7829",
             "source_ref": HOSTILE[:200],
         },
     )
     assert r.status_code == 201
+    assert r.json()["reporter_phone"] == "13900497829"  # stored canonical (issue 18 §11)
     wo = WorkOrder.objects.get(pk=r.json()["id"])
     assert wo.symptom == HOSTILE
     assert wo.reporter_name == HOSTILE[:100]
@@ -189,6 +190,13 @@ def test_hostile_text_stored_verbatim(api_as, duty_engineer, site_a):
         client, "/api/work-orders/", {"customer_id": site_a.customer_id, "site_id": site_a.pk, "symptom": "a\x00b"}
     )
     assert r.status_code == 422
+    r = post(
+        client,
+        "/api/work-orders/",
+        {"customer_id": site_a.customer_id, "site_id": site_a.pk, "symptom": "坏了", "reporter_phone": "';--"},
+    )
+    assert r.status_code == 422
+    assert r.json()["detail"][0]["loc"][-1] == "reporter_phone"
 
 
 def test_attachment_upload_checked(api_as, duty_engineer, customer_b_user, order_a, settings):

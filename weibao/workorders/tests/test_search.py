@@ -28,6 +28,50 @@ def test_search_by_phone_in_any_shape_and_by_its_last_digits(manager, site_a, du
     assert found(manager, "1234") == {landline.number}
 
 
+def test_phone_is_stored_canonical_and_found_by_any_of_its_forms(manager, site_a, duty_engineer):
+    mobile = make_workorder(site=site_a, actor=duty_engineer, reporter_phone="0086 138 0013 8000")
+    landline = make_workorder(site=site_a, actor=duty_engineer, reporter_phone="+86 10 6552 1234 转 8001")
+    assert (mobile.reporter_phone, landline.reporter_phone) == ("13800138000", "010-65521234-8001")
+    for term in ("+86 138-0013-8000", "138 0013 8000", "13800138000", "8000"):
+        assert found(manager, term) == {mobile.number}, term
+    # With or without the area code, the country code or the extension; the extension is not part of the key.
+    for term in ("010-65521234", "(010) 6552 1234", "+86 10 65521234", "65521234", "1234", "010-65521234 转 8001"):
+        assert found(manager, term) == {landline.number}, term
+
+
+def test_old_numbers_are_normalised_and_rekeyed_by_the_migration(manager, site_a, duty_engineer):
+    import importlib
+
+    from django.apps import apps
+
+    from weibao.core.phones import to_fix_q
+    from weibao.workorders.models import WorkOrder
+
+    old = {
+        "+86 139-0049-7829": ("13900497829", "92879400931"),
+        "010-65521234 转 8001": ("010-65521234-8001", "43212556010"),  # the old key carried the extension
+        "13700001234": ("13700001234", "43210000731"),
+        "王先生": ("王先生", ""),
+    }
+    orders = {raw: make_workorder(site=site_a, actor=duty_engineer, reporter_phone="") for raw in old}
+    for raw, wo in orders.items():  # stored before the rule, keyed by the digits as they were
+        digits = "".join(ch for ch in raw if ch.isdigit())
+        with connection.cursor() as cursor:  # in SQL: the ORM would store the canonical form (PhoneField)
+            cursor.execute(
+                "UPDATE workorders_workorder SET reporter_phone = %s, reporter_phone_key = %s WHERE id = %s",
+                [raw, digits[::-1], wo.pk],
+            )
+    assert found(manager, "65521234") == set()  # the extension's digits ended the old key
+    migration = importlib.import_module("weibao.workorders.migrations.0024_phones_normalised")
+    migration.normalise(apps, None)
+    for raw, wo in orders.items():
+        wo.refresh_from_db()
+        assert (wo.reporter_phone, wo.reporter_phone_key) == old[raw]
+    assert found(manager, "65521234") == {orders["010-65521234 转 8001"].number}
+    assert found(manager, "+86 139 0049 7829") == {orders["+86 139-0049-7829"].number}
+    assert list(WorkOrder.objects.filter(to_fix_q(["reporter_phone"]))) == [orders["王先生"]]
+
+
 def test_search_by_number_full_prefix_and_suffix(manager, site_a, duty_engineer):
     orders = [make_workorder(site=site_a, actor=duty_engineer, reporter_phone="") for _ in range(3)]
     first = orders[0]
