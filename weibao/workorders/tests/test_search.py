@@ -62,7 +62,7 @@ def test_old_numbers_are_normalised_and_rekeyed_by_the_migration(manager, site_a
                 [raw, digits[::-1], wo.pk],
             )
     assert found(manager, "65521234") == set()  # the extension's digits ended the old key
-    migration = importlib.import_module("weibao.workorders.migrations.0024_phones_normalised")
+    migration = importlib.import_module("weibao.workorders.migrations.0025_phones_normalised")
     migration.normalise(apps, None)
     for raw, wo in orders.items():
         wo.refresh_from_db()

@@ -13,6 +13,6 @@ def normalise(apps, schema_editor):
 
 
 class Migration(migrations.Migration):
-    dependencies = [("workorders", "0023_event_kinds_customer_loop")]
+    dependencies = [("workorders", "0024_alarm_events")]
 
     operations = [migrations.RunPython(normalise, migrations.RunPython.noop, elidable=True)]
