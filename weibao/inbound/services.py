@@ -209,6 +209,32 @@ def receipt_route(*, receipt_id: int) -> str:
     return row.status
 
 
+def _batch_cached(key: tuple, compute):
+    """`compute()`, remembered under `key` while a batch runs (computed each time outside one)."""
+    if not _batch_on:
+        return compute()
+    if key not in _batch_cache:
+        _batch_cache[key] = compute()
+    return _batch_cache[key]
+
+
+def _system_user():
+    from weibao.workorders.services import system_user
+
+    return _batch_cached(("system_user",), system_user)
+
+
+def _entitlement(*, customer, site, at):
+    """contracts' entitlement_for of a report without a device: the same for every report of the customer's site on
+    one day, so a batch asks once per (customer, site, day)."""
+    from weibao.contracts.selectors import entitlement_for
+
+    day = timezone.localtime(at).date()
+    return _batch_cached(
+        ("entitlement", customer.pk, site.pk, day), lambda: entitlement_for(customer=customer, at=at, site=site)
+    )
+
+
 def _incoming_of(receipt: InboundReceipt) -> Incoming:
     return Incoming(
         message_key=receipt.message_key,
@@ -240,7 +266,10 @@ def receipt_retry(*, receipt: InboundReceipt, actor) -> InboundReceipt:
 
 def _route(receipt: InboundReceipt, incoming: Incoming) -> None:
     provider = receipt.account.provider
-    contact, why_not = contact_for(provider=provider, sender_id=incoming.sender_id, mobile=incoming.mobile)
+    contact, why_not = _batch_cached(
+        ("contact", provider, incoming.sender_id, incoming.mobile),
+        lambda: contact_for(provider=provider, sender_id=incoming.sender_id, mobile=incoming.mobile),
+    )
     receipt.contact = contact
     if contact is not None:
         receipt.customer = contact.customer
@@ -325,7 +354,7 @@ def _source_ref(receipt: InboundReceipt) -> str:
 
 
 def _comment(receipt: InboundReceipt, workorder) -> None:
-    from weibao.workorders.services import system_user, workorder_comment
+    from weibao.workorders.services import workorder_comment
 
     provider = receipt.account.provider
     sender = receipt.contact.name if receipt.contact else (receipt.sender_name or receipt.sender_id or receipt.mobile)
@@ -333,7 +362,7 @@ def _comment(receipt: InboundReceipt, workorder) -> None:
     # From the customer's side: during observation it raises the "customer replied" flag for the desk (issue 23).
     workorder_comment(
         workorder=workorder,
-        actor=system_user(),
+        actor=_system_user(),
         body=f"{body}\n{receipt.text}",
         source_ref=_source_ref(receipt),
         from_customer=True,
@@ -346,7 +375,7 @@ def _comment(receipt: InboundReceipt, workorder) -> None:
 def _open_order(receipt: InboundReceipt, contact, *, site=None, actor=None, customer=None) -> None:
     from weibao.contracts.choices import IntakeChannel
     from weibao.notifications.intake import site_for_report
-    from weibao.workorders.services import system_user, workorder_create
+    from weibao.workorders.services import workorder_create
 
     customer = customer or contact.customer
     if site is None and contact.site_id and contact.site.customer_id == customer.pk:
@@ -365,7 +394,7 @@ def _open_order(receipt: InboundReceipt, contact, *, site=None, actor=None, cust
     text = receipt.text.strip() or _("(empty message)")
     channel = IntakeChannel.SMS if receipt.account.provider == Provider.SMS else IntakeChannel.CHAT
     workorder = workorder_create(
-        actor=actor or system_user(),
+        actor=actor or _system_user(),
         customer=customer,
         site=site,
         channel=channel,
@@ -378,6 +407,7 @@ def _open_order(receipt: InboundReceipt, contact, *, site=None, actor=None, cust
         source_ref=_source_ref(receipt),
         reported_at=receipt.created_at,
         historic=True,  # a message out of triage keeps the time it arrived
+        entitlement=_entitlement(customer=customer, site=site, at=receipt.created_at),
     )
     receipt.status, receipt.workorder, receipt.reason = ReceiptStatus.ORDER_CREATED, workorder, ""
 
