@@ -55,7 +55,7 @@ SYMPTOMS = [
 ]
 
 
-def fresh_database(i_know: bool) -> None:
+def fresh_database(i_know: bool, template: str = "") -> None:
     url = os.environ["DATABASE_URL"]
     name = url.rsplit("/", 1)[-1].split("?", 1)[0]
     if not i_know and "bench" not in name.lower():
@@ -69,7 +69,8 @@ def fresh_database(i_know: bool) -> None:
     base, name = url.rsplit("/", 1)
     with psycopg.connect(f"{base}/postgres", autocommit=True) as conn:
         conn.execute(f'DROP DATABASE IF EXISTS "{name}"')
-        conn.execute(f'CREATE DATABASE "{name}"')
+        # A migrated template (e.g. a kept test database) saves the migrations' minutes on a loaded machine.
+        conn.execute(f'CREATE DATABASE "{name}"' + (f' TEMPLATE "{template}"' if template else ""))
 
 
 def pg_backend_cpu(pids: list[int]) -> float:
@@ -105,10 +106,11 @@ def main() -> int:  # noqa: C901, PLR0915 - one script, read top to bottom
     parser.add_argument("--n", type=int, default=10_000)
     parser.add_argument("--senders", type=int, default=2)
     parser.add_argument("--i-know", action="store_true")
+    parser.add_argument("--template", default="", help="PostgreSQL: copy this migrated, empty database")
     parser.add_argument("--profile", action="store_true", help="no worker: route in this process under cProfile")
     args = parser.parse_args()
     load = " ".join(f"{x:.1f}" for x in os.getloadavg())
-    fresh_database(args.i_know)
+    fresh_database(args.i_know, args.template)
     import django
 
     django.setup()
