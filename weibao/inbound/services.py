@@ -156,16 +156,20 @@ ROUTE_BATCH = 200
 # and day, the system account): remembered while `receipts_route_pending` runs, forgotten after.
 _batch_cache: dict = {}
 _batch_on: list[bool] = []
+_batch_replies: list[int] = []  # deliveries of the batch's committed receipts, handed to one task at its end
 
 
 def receipts_route_pending(*, limit: int = ROUTE_BATCH) -> dict[str, int]:
     """Route up to `limit` pending receipts in order of arrival; returns how many became what. A receipt another
     worker is routing (locked) or has routed is skipped."""
+    from weibao.notifications.services import schedule_many
+
     ids = list(
         InboundReceipt.objects.filter(status=ReceiptStatus.PENDING).order_by("pk").values_list("pk", flat=True)[:limit]
     )
     counts: dict[str, int] = {}
     _batch_cache.clear()
+    _batch_replies.clear()
     _batch_on.append(True)
     try:
         for pk in ids:
@@ -175,6 +179,9 @@ def receipts_route_pending(*, limit: int = ROUTE_BATCH) -> dict[str, int]:
     finally:
         _batch_on.clear()
         _batch_cache.clear()
+        replies = list(_batch_replies)
+        _batch_replies.clear()
+        schedule_many(replies)
     return counts
 
 
@@ -192,6 +199,7 @@ def receipt_route(*, receipt_id: int) -> str:
         )
         if row is None:
             return ""
+        replies_before = len(_batch_replies)
         try:
             with transaction.atomic():  # a savepoint: a failure undoes the order, not the receipt's lock
                 _route(row, _incoming_of(row))
@@ -201,6 +209,7 @@ def receipt_route(*, receipt_id: int) -> str:
             raise  # the database is unavailable: the receipt stays pending for the next run
         except Exception as exc:
             logger.exception("inbound receipt %s could not be routed", receipt_id)
+            del _batch_replies[replies_before:]  # its reply was rolled back with it
             reason = _("Could not be routed: %(error)s") % {"error": f"{type(exc).__name__}: {exc}"[:1000]}
             InboundReceipt.objects.filter(pk=receipt_id).update(
                 status=ReceiptStatus.FAILED, reason=reason, routed_at=timezone.now(), updated_at=timezone.now()
@@ -527,7 +536,12 @@ def _reply(receipt: InboundReceipt) -> None:
         next_try_at=now,
         queued_at=now,
     )
-    schedule(delivery, now=now)
+    if _batch_on:
+        # One `deliver_many` for the batch's replies (receipts_route_pending), as the mail intake does per chunk.
+        # A batch that dies before queuing them leaves rows the every-minute sweep re-queues.
+        _batch_replies.append(delivery.pk)
+    else:
+        schedule(delivery, now=now)
 
 
 # --- triage -------------------------------------------------------------------------------------------------------

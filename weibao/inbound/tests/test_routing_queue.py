@@ -167,3 +167,24 @@ def test_two_concurrent_batches_never_route_a_receipt_twice(accounts, contact, q
     assert WorkOrder.objects.count() == 30
     assert set(InboundReceipt.objects.values_list("status", flat=True)) == {"order_created"}
     assert InboundReceipt.objects.values("workorder").distinct().count() == 30
+
+
+@pytest.mark.django_db
+def test_the_replies_of_a_batch_go_to_one_task(
+    client, accounts, contact, queued_only, django_capture_on_commit_callbacks
+):
+    from django.tasks import default_task_backend
+
+    for text in ("第一条", "第二条", "时间错乱的一条"):
+        helpers.wecom_post(client, accounts["wecom"], user=contact.wecom_userid, text=text)
+    bad = InboundReceipt.objects.get(text="时间错乱的一条")
+    InboundReceipt.objects.filter(pk=bad.pk).update(created_at=timezone.now() + dt.timedelta(hours=1))
+    default_task_backend.clear()
+
+    with django_capture_on_commit_callbacks(execute=True):
+        receipts_route_pending()
+
+    queued = [r for r in default_task_backend.results if r.task.name == "deliver_many"]
+    assert len(queued) == 1
+    assert sorted(queued[0].kwargs["delivery_ids"]) == sorted(Delivery.objects.values_list("pk", flat=True))
+    assert Delivery.objects.count() == 2  # not the failed receipt's
