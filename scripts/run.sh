@@ -54,10 +54,13 @@ gunicorn weibao.wsgi:application --bind "$HOST:$PORT" --workers "${WEIBAO_WEB_WO
     --access-logfile "$LOG_DIR/access.log" --error-logfile - --log-level warning &
 pids+=($!)
 # The workers log every task they run: to files, so that the terminal stays readable. One for the default queue
-# (notices, SLA sweeps), one for spreadsheet imports, so that a slow import never holds up the other.
+# (notices, SLA sweeps), one for spreadsheet imports, so that a slow import never holds up the other, and one
+# that routes received IM/SMS messages (the callbacks only store them).
 weibao db_worker --interval 1 >>"$LOG_DIR/worker.log" 2>&1 &
 pids+=($!)
 weibao db_worker --interval 1 --queue-name imports >>"$LOG_DIR/import-worker.log" 2>&1 &
+pids+=($!)
+weibao db_worker --interval 1 --queue-name inbound >>"$LOG_DIR/inbound-worker.log" 2>&1 &
 pids+=($!)
 weibao crontask >>"$LOG_DIR/scheduler.log" 2>&1 &
 pids+=($!)

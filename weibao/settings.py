@@ -235,7 +235,9 @@ DATA_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
 FILE_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
 
 # --- Background work ------------------------------------------------------------------------
-TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend", "QUEUES": ["default", "imports"]}}
+# Queues: "default"; "imports" (spreadsheets, below); "inbound" (routing received IM/SMS messages in batches, its own
+# worker: `weibao db_worker --queue-name inbound`).
+TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend", "QUEUES": ["default", "imports", "inbound"]}}
 # A running worker renews its lease every third of this; a task whose worker missed it is re-queued (core.workers).
 WEIBAO_TASK_LEASE_SECONDS = env_int("WEIBAO_TASK_LEASE_SECONDS", 60, minimum=2)
 # Attempts of one task whose worker died under it before it is marked failed instead (a task that kills its worker).

@@ -22,21 +22,27 @@ CONTACT_ID_FIELD = {
 
 
 class ReceiptStatus(models.TextChoices):
-    """What one received IM message or SMS became (the triage list shows `triage`)."""
+    """What one received IM message or SMS became (the triage list shows `triage`). A callback stores it `pending`
+    and answers at once; the routing worker (tasks.route_receipts) then turns it into one of the others, or `failed`
+    with the error (staff retry it)."""
 
+    PENDING = "pending", _("Waiting to be routed")
     ORDER_CREATED = "order_created", _("Work order opened")
     COMMENTED = "commented", _("Added to a work order")
     ANSWERED = "answered", _("Answer recorded (quote / observation)")
     TRIAGE = "triage", _("Awaiting triage")
     IGNORED = "ignored", _("Ignored")
+    FAILED = "failed", _("Routing failed")
 
 
 RECEIPT_BADGES = {
+    ReceiptStatus.PENDING: "info",
     ReceiptStatus.ORDER_CREATED: "ok",
     ReceiptStatus.COMMENTED: "ok",
     ReceiptStatus.ANSWERED: "ok",
     ReceiptStatus.TRIAGE: "danger",
     ReceiptStatus.IGNORED: "muted",
+    ReceiptStatus.FAILED: "danger",
 }
 
 

@@ -2,6 +2,7 @@
 the callbacks we refused."""
 
 from django.db import models
+from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
 from weibao.core.models import TimeStampedModel
@@ -71,7 +72,8 @@ class InboundAccount(TimeStampedModel):
 
 class InboundReceipt(TimeStampedModel):
     """One message received from a customer over enterprise IM or SMS, stored once per provider message id, and what
-    became of it: a new order, a comment on the open one, an answer (quote, observation) or the triage list."""
+    became of it: a new order, a comment on the open one, an answer (quote, observation) or the triage list. The
+    callback stores it `pending`; the routing worker decides the rest (`failed` with the error if it could not)."""
 
     account = models.ForeignKey(InboundAccount, on_delete=models.PROTECT, related_name="receipts")
     # The provider's message id (MsgId, msgId, event_id / message_id, the gateway's id): delivered twice, kept once.
@@ -80,7 +82,12 @@ class InboundReceipt(TimeStampedModel):
     sender_name = models.CharField(_("sender name"), max_length=100, blank=True)
     mobile = models.CharField(_("mobile"), max_length=32, blank=True)
     text = models.TextField(_("text"), blank=True)
-    status = models.CharField(_("status"), max_length=16, choices=ReceiptStatus.choices, db_index=True)
+    # The provider id of the message this one replies to (Feishu parent_id): routing comments on that one's order.
+    quoted_key = models.CharField(_("quoted message ID"), max_length=200, blank=True)
+    status = models.CharField(
+        _("status"), max_length=16, choices=ReceiptStatus.choices, default=ReceiptStatus.PENDING, db_index=True
+    )
+    routed_at = models.DateTimeField(_("routed at"), null=True, blank=True)
     reason = models.TextField(_("reason"), blank=True)
     contact = models.ForeignKey(
         "customers.Contact",
@@ -124,7 +131,11 @@ class InboundReceipt(TimeStampedModel):
         constraints = [
             models.UniqueConstraint(fields=["account", "message_key"], name="inbound_receipt_once"),
         ]
-        indexes = [models.Index(fields=["status", "-created_at"], name="inbound_receipt_status_idx")]
+        indexes = [
+            models.Index(fields=["status", "-created_at"], name="inbound_receipt_status_idx"),
+            # The routing worker's queue: pending receipts in order of arrival.
+            models.Index(fields=["id"], condition=Q(status="pending"), name="inbound_receipt_pending_idx"),
+        ]
 
     def __str__(self) -> str:
         return f"{self.sender_name or self.sender_id or self.mobile}: {self.text[:40]}"

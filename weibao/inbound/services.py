@@ -2,9 +2,13 @@
 provider message id and routed like a mail — a known contact opens an order or comments on the one it names, an
 unknown sender goes to triage — and the sender hears back through the same channel.
 
-Exactly once: the receipt row (unique per account and message id) is inserted in the transaction that writes the
-order or comment, so a second delivery of the same message (the providers retry until they get a 200) finds it and
-changes nothing, and a failure half-way stores nothing (the provider retries later).
+Two steps, like the mail intake (notifications.intake stores raw mail, then handles it in chunks): the callback only
+checks, decrypts and stores the receipt `pending` (unique per account and message id, so a second delivery of the
+same message — the providers retry until they get a 200 within a few seconds — finds it and adds nothing) and answers
+at once; the routing task (tasks.route_receipts, queue "inbound") routes pending receipts in order of arrival, each
+in its own transaction that also writes the order or comment: a worker killed half-way leaves the receipt `pending`
+and no order behind, two workers never route the same receipt (row lock, skip locked), and a receipt whose routing
+raises is marked `failed` with the error while the rest of the batch goes on.
 """
 
 from __future__ import annotations
@@ -14,7 +18,7 @@ import time
 from dataclasses import dataclass, field
 
 from django.conf import settings
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError, InterfaceError, OperationalError, transaction
 from django.template.loader import render_to_string
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
@@ -99,7 +103,8 @@ def app_credentials(account_id: int) -> dict:
 
 
 def message_receive(*, account: InboundAccount, incoming: Incoming) -> tuple[InboundReceipt, bool]:
-    """Store and route one message; (receipt, False) when it was received before (nothing happens twice)."""
+    """Store one message `pending` and have it routed soon; (receipt, False) when it was received before (nothing
+    happens twice). Routing is not done here: the provider wants its 200 within seconds, whatever the load."""
     key = incoming.message_key[:200]
     receipt = InboundReceipt(
         account=account,
@@ -108,27 +113,172 @@ def message_receive(*, account: InboundAccount, incoming: Incoming) -> tuple[Inb
         sender_name=incoming.sender_name[:100],
         mobile=incoming.mobile[:32],
         text=incoming.text[:20_000],
-        status=ReceiptStatus.TRIAGE,
+        quoted_key=incoming.quoted_key[:200],
+        status=ReceiptStatus.PENDING,
         data={**incoming.data, **incoming.reply_route},
         created_at=timezone.now(),
     )
     try:
         with transaction.atomic():
-            _route(receipt, incoming)
-            # Inserted last, in the transaction that wrote the order or comment: the same message delivered twice
-            # (a provider's retry, even at the same moment) fails on the unique key and rolls back its order.
+            # No look-up first: the unique key decides (a retry arriving at the same moment included).
             receipt.save(force_insert=True)
     except IntegrityError:
         existing = InboundReceipt.objects.filter(account=account, message_key=key).first()
         if existing is None:
             raise
         return existing, False
+    # The row is committed (callbacks run in autocommit), so a routing run that starts from now on sees it. Under an
+    # outer transaction the task row commits with the receipt (the database queue), or the immediate backend of the
+    # tests routes it at once; a receipt a run missed is caught by the next run or the minute's.
+    route_soon()
     return receipt, True
+
+
+def route_soon() -> None:
+    """Make sure a routing run is queued. With the database queue one run waiting to start is enough — it routes
+    every receipt committed before it starts — so a burst of callbacks queues one task, not one per message."""
+    from weibao.inbound.tasks import route_receipts
+    from weibao.notifications.tasks import queue_is_in_the_database
+
+    if queue_is_in_the_database():
+        from django_tasks_db.models import DBTaskResult
+
+        waiting = DBTaskResult.objects.ready().filter(task_path=route_receipts.module_path, queue_name=ROUTE_QUEUE)
+        if waiting.exists():
+            return
+    route_receipts.enqueue()
+
+
+ROUTE_QUEUE = "inbound"  # its own worker: routing never waits behind notices, notices never behind a burst
+ROUTE_BATCH = 200
+
+# Look-ups that cannot change within one batch of a few seconds (contacts by sender, entitlements by customer, site
+# and day, the system account): remembered while `receipts_route_pending` runs, forgotten after.
+_batch_cache: dict = {}
+_batch_on: list[bool] = []
+_batch_replies: list[int] = []  # deliveries of the batch's committed receipts, handed to one task at its end
+
+
+def receipts_route_pending(*, limit: int = ROUTE_BATCH) -> dict[str, int]:
+    """Route up to `limit` pending receipts in order of arrival; returns how many became what. A receipt another
+    worker is routing (locked) or has routed is skipped."""
+    from weibao.notifications.services import schedule_many
+
+    ids = list(
+        InboundReceipt.objects.filter(status=ReceiptStatus.PENDING).order_by("pk").values_list("pk", flat=True)[:limit]
+    )
+    counts: dict[str, int] = {}
+    _batch_cache.clear()
+    _batch_replies.clear()
+    _batch_on.append(True)
+    try:
+        for pk in ids:
+            status = receipt_route(receipt_id=pk)
+            if status:
+                counts[status] = counts.get(status, 0) + 1
+    finally:
+        _batch_on.clear()
+        _batch_cache.clear()
+        replies = list(_batch_replies)
+        _batch_replies.clear()
+        schedule_many(replies)
+    return counts
+
+
+def receipt_route(*, receipt_id: int) -> str:
+    """Route one pending receipt in its own transaction; its new status, or "" when another worker has it or it
+    is routed already. Never raises for a bad message: that one is marked `failed` with the error."""
+    with transaction.atomic():
+        # Locked until COMMIT: a second worker skips it instead of routing it again; the status check makes a
+        # receipt routed a moment ago (the lock released) a no-op.
+        row = (
+            InboundReceipt.objects.select_for_update(skip_locked=True, of=("self",))
+            .select_related("account")
+            .filter(pk=receipt_id, status=ReceiptStatus.PENDING)
+            .first()
+        )
+        if row is None:
+            return ""
+        replies_before = len(_batch_replies)
+        try:
+            with transaction.atomic():  # a savepoint: a failure undoes the order, not the receipt's lock
+                _route(row, _incoming_of(row))
+                row.routed_at = timezone.now()
+                _finish(row)
+        except (OperationalError, InterfaceError):
+            raise  # the database is unavailable: the receipt stays pending for the next run
+        except Exception as exc:
+            logger.exception("inbound receipt %s could not be routed", receipt_id)
+            del _batch_replies[replies_before:]  # its reply was rolled back with it
+            reason = _("Could not be routed: %(error)s") % {"error": f"{type(exc).__name__}: {exc}"[:1000]}
+            InboundReceipt.objects.filter(pk=receipt_id).update(
+                status=ReceiptStatus.FAILED, reason=reason, routed_at=timezone.now(), updated_at=timezone.now()
+            )
+            return ReceiptStatus.FAILED
+    return row.status
+
+
+def _batch_cached(key: tuple, compute):
+    """`compute()`, remembered under `key` while a batch runs (computed each time outside one)."""
+    if not _batch_on:
+        return compute()
+    if key not in _batch_cache:
+        _batch_cache[key] = compute()
+    return _batch_cache[key]
+
+
+def _system_user():
+    from weibao.workorders.services import system_user
+
+    return _batch_cached(("system_user",), system_user)
+
+
+def _entitlement(*, customer, site, at):
+    """contracts' entitlement_for of a report without a device: the same for every report of the customer's site on
+    one day, so a batch asks once per (customer, site, day)."""
+    from weibao.contracts.selectors import entitlement_for
+
+    day = timezone.localtime(at).date()
+    return _batch_cached(
+        ("entitlement", customer.pk, site.pk, day), lambda: entitlement_for(customer=customer, at=at, site=site)
+    )
+
+
+def _incoming_of(receipt: InboundReceipt) -> Incoming:
+    return Incoming(
+        message_key=receipt.message_key,
+        text=receipt.text,
+        sender_id=receipt.sender_id,
+        sender_name=receipt.sender_name,
+        mobile=receipt.mobile,
+        quoted_key=receipt.quoted_key,
+    )
+
+
+def receipt_retry(*, receipt: InboundReceipt, actor) -> InboundReceipt:
+    """Staff route a failed message again (after the cause is fixed): it is pending again and routed now."""
+    from weibao.accounts.permissions import require
+    from weibao.core.exceptions import TransitionNotAllowed
+
+    require(actor, "notifications.triage")
+    with transaction.atomic():
+        reset = InboundReceipt.objects.filter(pk=receipt.pk, status=ReceiptStatus.FAILED).update(
+            status=ReceiptStatus.PENDING, reason="", routed_at=None, handled_by=actor, updated_at=timezone.now()
+        )
+        if reset != 1:
+            receipt.refresh_from_db()
+            raise TransitionNotAllowed(current=receipt.get_status_display(), requested=str(ReceiptStatus.PENDING.label))
+    receipt_route(receipt_id=receipt.pk)
+    receipt.refresh_from_db()
+    return receipt
 
 
 def _route(receipt: InboundReceipt, incoming: Incoming) -> None:
     provider = receipt.account.provider
-    contact, why_not = contact_for(provider=provider, sender_id=incoming.sender_id, mobile=incoming.mobile)
+    contact, why_not = _batch_cached(
+        ("contact", provider, incoming.sender_id, incoming.mobile),
+        lambda: contact_for(provider=provider, sender_id=incoming.sender_id, mobile=incoming.mobile),
+    )
     receipt.contact = contact
     if contact is not None:
         receipt.customer = contact.customer
@@ -149,7 +299,9 @@ def _route(receipt: InboundReceipt, incoming: Incoming) -> None:
 
 
 def _finish(receipt: InboundReceipt) -> None:
-    receipt.save(update_fields=["status", "reason", "contact", "customer", "workorder", "handled_by", "updated_at"])
+    receipt.save(
+        update_fields=["status", "reason", "contact", "customer", "workorder", "handled_by", "routed_at", "updated_at"]
+    )
 
 
 def contact_for(*, provider: str, sender_id: str, mobile: str):
@@ -211,7 +363,7 @@ def _source_ref(receipt: InboundReceipt) -> str:
 
 
 def _comment(receipt: InboundReceipt, workorder) -> None:
-    from weibao.workorders.services import system_user, workorder_comment
+    from weibao.workorders.services import workorder_comment
 
     provider = receipt.account.provider
     sender = receipt.contact.name if receipt.contact else (receipt.sender_name or receipt.sender_id or receipt.mobile)
@@ -219,7 +371,7 @@ def _comment(receipt: InboundReceipt, workorder) -> None:
     # From the customer's side: during observation it raises the "customer replied" flag for the desk (issue 23).
     workorder_comment(
         workorder=workorder,
-        actor=system_user(),
+        actor=_system_user(),
         body=f"{body}\n{receipt.text}",
         source_ref=_source_ref(receipt),
         from_customer=True,
@@ -232,7 +384,7 @@ def _comment(receipt: InboundReceipt, workorder) -> None:
 def _open_order(receipt: InboundReceipt, contact, *, site=None, actor=None, customer=None) -> None:
     from weibao.contracts.choices import IntakeChannel
     from weibao.notifications.intake import site_for_report
-    from weibao.workorders.services import system_user, workorder_create
+    from weibao.workorders.services import workorder_create
 
     customer = customer or contact.customer
     if site is None and contact.site_id and contact.site.customer_id == customer.pk:
@@ -251,7 +403,7 @@ def _open_order(receipt: InboundReceipt, contact, *, site=None, actor=None, cust
     text = receipt.text.strip() or _("(empty message)")
     channel = IntakeChannel.SMS if receipt.account.provider == Provider.SMS else IntakeChannel.CHAT
     workorder = workorder_create(
-        actor=actor or system_user(),
+        actor=actor or _system_user(),
         customer=customer,
         site=site,
         channel=channel,
@@ -264,6 +416,7 @@ def _open_order(receipt: InboundReceipt, contact, *, site=None, actor=None, cust
         source_ref=_source_ref(receipt),
         reported_at=receipt.created_at,
         historic=True,  # a message out of triage keeps the time it arrived
+        entitlement=_entitlement(customer=customer, site=site, at=receipt.created_at),
     )
     receipt.status, receipt.workorder, receipt.reason = ReceiptStatus.ORDER_CREATED, workorder, ""
 
@@ -383,7 +536,12 @@ def _reply(receipt: InboundReceipt) -> None:
         next_try_at=now,
         queued_at=now,
     )
-    schedule(delivery, now=now)
+    if _batch_on:
+        # One `deliver_many` for the batch's replies (receipts_route_pending), as the mail intake does per chunk.
+        # A batch that dies before queuing them leaves rows the every-minute sweep re-queues.
+        _batch_replies.append(delivery.pk)
+    else:
+        schedule(delivery, now=now)
 
 
 # --- triage -------------------------------------------------------------------------------------------------------

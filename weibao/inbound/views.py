@@ -21,7 +21,13 @@ from weibao.inbound.choices import ReceiptStatus
 from weibao.inbound.crypto import CallbackRefused
 from weibao.inbound.models import InboundAccount
 from weibao.inbound.selectors import receipt_counts, receipt_get_for_user, receipt_list
-from weibao.inbound.services import message_receive, receipt_assign, receipt_ignore, rejection_record
+from weibao.inbound.services import (
+    message_receive,
+    receipt_assign,
+    receipt_ignore,
+    receipt_retry,
+    rejection_record,
+)
 from weibao.notifications.forms import TriageAssignForm
 
 logger = logging.getLogger(__name__)
@@ -54,8 +60,8 @@ def callback(request: HttpRequest, provider: str, slug: str) -> HttpResponse:
         logger.info(
             "inbound %s message %s delivered again: already receipt #%s", provider, receipt.message_key, receipt.pk
         )
-    # The providers only want a quick 200 (a missing one makes them retry); the answer to the sender goes through
-    # the outbox (services._reply).
+    # The providers only want a quick 200 (a missing one makes them retry): the receipt is stored, the routing worker
+    # does the rest and the answer to the sender goes through the outbox (services._reply).
     if provider == "wecom":
         return _answer("")
     return _answer({"ok": True} if provider == "sms" else {})
@@ -109,6 +115,18 @@ def receipt_set_aside(request: HttpRequest, pk: int) -> HttpResponse:
     try:
         receipt_ignore(receipt=row, actor=request.user, note=request.POST.get("note", "")[:500])
         messages.success(request, _("The message was set aside."))
+    except TransitionNotAllowed as exc:
+        messages.error(request, exc.message)
+    return redirect("inbound:detail", pk=row.pk)
+
+
+@require_POST
+@login_required
+def receipt_retry_view(request: HttpRequest, pk: int) -> HttpResponse:
+    row = receipt_get_for_user(user=request.user, pk=pk)
+    try:
+        row = receipt_retry(receipt=row, actor=request.user)
+        messages.success(request, _("Routed again: %(status)s.") % {"status": row.get_status_display()})
     except TransitionNotAllowed as exc:
         messages.error(request, exc.message)
     return redirect("inbound:detail", pk=row.pk)
