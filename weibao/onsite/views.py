@@ -83,7 +83,7 @@ def _done(wo: WorkOrder) -> HttpResponse:
 def visit(request: HttpRequest, pk: int) -> HttpResponse:
     """Everything done on site for one order, with a link to each step (the order page links here)."""
     wo = _order(request, pk)
-    summary = selectors.onsite_for_order(workorder=wo, user=request.user)
+    summary = selectors.onsite_for_order(workorder=wo, user=request.user, overview=True)
     return _page(
         request,
         "onsite/visit.html",
@@ -100,7 +100,7 @@ def visit(request: HttpRequest, pk: int) -> HttpResponse:
 def visit_panel(request: HttpRequest, pk: int) -> HttpResponse:
     """The on-site card of the order page (loaded by htmx after the page, so the page's own queries stay flat)."""
     wo = _order(request, pk)
-    summary = selectors.onsite_for_order(workorder=wo, user=request.user)
+    summary = selectors.onsite_for_order(workorder=wo, user=request.user, overview=True)
     return render(
         request,
         "onsite/partials/_order_panel.html",
