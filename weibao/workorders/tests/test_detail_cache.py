@@ -55,3 +55,12 @@ def test_the_cached_timeline_keeps_the_page_queries(client, duty_engineer, order
         second = page(client, order_a)
     assert "a.txt" in first
     assert "a.txt" in second
+
+
+def test_the_cached_comment_form_offers_internal_notes_to_staff_only(client, duty_engineer, customer_a_user, order_a):
+    client.force_login(duty_engineer)
+    assert 'name="comment-internal"' in page(client, order_a)  # the staff's form is now cached
+    client.force_login(customer_a_user)
+    body = page(client, order_a)
+    assert 'name="comment-body"' in body
+    assert 'name="comment-internal"' not in body

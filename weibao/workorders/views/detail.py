@@ -149,6 +149,11 @@ def detail_context(
         "quick_actions": [a for a in actions if a["action"].quick and not a["open"]],
         "suggestions": suggestions,
         "comment_form": comment_form if has_perm(user, action_perm("comment")) else None,
+        # The empty comment form is the same for every order: its fields are cached per language and audience
+        # (whether the "internal note" box is there); a submitted one (values, errors) never is.
+        "comment_form_key": ""
+        if comment_form.is_bound
+        else f"{get_language()}:{int('internal' in comment_form.fields)}",
         "error": error,
         "notice": notice,
         "is_customer": user.is_customer,
