@@ -1,5 +1,7 @@
 """Estate pages: devices, projects, vendors, documents, Excel import/export, search and the pre-visit briefing."""
 
+import hashlib
+
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
@@ -7,7 +9,9 @@ from django.db import transaction
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
+from django.utils import timezone
 from django.utils.http import urlencode
+from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
@@ -526,11 +530,37 @@ def import_commit(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 # --- pre-visit briefing --------------------------------------------------------------------------------------------
+def _devices_key(devices: list) -> str:
+    """The cache key of the briefing's device table (up to 500 rows): a digest of every value it shows, so an edit to
+    a device, its vendor, subsystem or site gives a new key at once; plus the language and time zone."""
+    shown = [
+        (
+            d.pk,
+            d.name,
+            d.model,
+            d.subsystem.name if d.subsystem_id else None,
+            d.vendor.name if d.vendor_id else None,
+            d.serial_number,
+            d.site.name if d.site_id else None,
+            d.location,
+            d.ip_address,
+            d.firmware,
+            d.parameters,
+            d.warranty_end,
+            d.status,
+        )
+        for d in devices
+    ]
+    stamp = repr((get_language(), timezone.get_current_timezone_name(), shown))
+    return hashlib.sha256(stamp.encode()).hexdigest()[:32]
+
+
 def _briefing(request: HttpRequest, **target) -> HttpResponse:
     data = briefing_data(user=request.user, **target)
     sections = briefing.sections_for(request=request, **target)
     data.update(
         {
+            "devices_key": _devices_key(data["devices"]),
             "sections": sections,
             "badges": DEVICE_STATUS_BADGE,
             "recent_work_registered": any(s.get("_module", "").startswith("weibao.workorders") for s in sections),

@@ -73,6 +73,17 @@ def _week_html(request: HttpRequest, branch: Branch, monday: dt.date, today: dt.
     return html
 
 
+def _form_key(form: RosterEntryForm | None) -> str:
+    """The cache key of the add-shift form's fields (a `<select>` of every rosterable engineer: ~200 options at scale),
+    a digest of what they show: the engineer choices (read anyway to build the form), the initial values and the
+    language. "" for a submitted form: its values and errors are the user's own and never cached."""
+    if form is None or form.is_bound:
+        return ""
+    choices = [(str(value), str(label)) for value, label in form.fields["engineer"].choices]
+    shown = (choices, form.initial, get_language())
+    return hashlib.sha256(repr(shown).encode()).hexdigest()[:32]
+
+
 def _context(
     request: HttpRequest,
     branch: Branch,
@@ -96,6 +107,7 @@ def _context(
         # Holes in the 7x24 cover of this branch, now to 24 hours ahead (issue 18 §3).
         "cover_gaps": cover_gaps(branch_id=branch.pk) if branch is not None else [],
         "form": form,
+        "form_key": _form_key(form),
         "copy_form": CopyWeekForm(initial={"target": monday + dt.timedelta(days=7)}) if can_edit else None,
         "can_edit": can_edit,
     }

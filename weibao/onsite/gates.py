@@ -23,9 +23,10 @@ def current_quote_status(workorder) -> str | None:
     )
 
 
-def quote_block_reason(workorder) -> str | None:
-    """Why work on the order may not go ahead because of its quote, or None."""
-    status = current_quote_status(workorder)
+def quote_block_reason(workorder, *, status: str | None = None) -> str | None:
+    """Why work on the order may not go ahead because of its quote, or None; `status`: the current quote's status
+    when the caller has already read it (no second query)."""
+    status = current_quote_status(workorder) if status is None else status
     if status == QuoteStatus.PENDING:
         return _("The quote is still waiting for the customer's approval.")
     if status == QuoteStatus.REFUSED:

@@ -32,7 +32,7 @@ from weibao.onsite.forms import (
 )
 from weibao.onsite.models import Backup, Quote
 from weibao.workorders.models import WorkOrder
-from weibao.workorders.selectors import workorder_get_for_user
+from weibao.workorders.selectors import workorder_get_bare, workorder_get_for_user
 from weibao.workorders.services import workorder_attach_document
 
 FORM_FIELDS = (
@@ -55,9 +55,12 @@ FORM_FIELDS = (
 # --- helpers ------------------------------------------------------------------------------------------------------
 
 
-def _order(request: HttpRequest, pk: int, *, write: bool = False) -> WorkOrder:
-    """The order if the user may see it (404 for another organisation); writing also needs the staff permission."""
+def _order(request: HttpRequest, pk: int, *, write: bool = False, bare: bool = False) -> WorkOrder:
+    """The order if the user may see it (404 for another organisation); writing also needs the staff permission.
+    `bare`: without relations, for the overview pages that show the order's own fields only."""
     require(request.user, "onsite.view")
+    if bare and not write:
+        return workorder_get_bare(user=request.user, pk=pk)
     wo = workorder_get_for_user(user=request.user, pk=pk, for_write=write)
     if write:
         require(request.user, "onsite.record")
@@ -82,8 +85,8 @@ def _done(wo: WorkOrder) -> HttpResponse:
 @login_required
 def visit(request: HttpRequest, pk: int) -> HttpResponse:
     """Everything done on site for one order, with a link to each step (the order page links here)."""
-    wo = _order(request, pk)
-    summary = selectors.onsite_for_order(workorder=wo, user=request.user)
+    wo = _order(request, pk, bare=True)
+    summary = selectors.onsite_for_order(workorder=wo, user=request.user, overview=True)
     return _page(
         request,
         "onsite/visit.html",
@@ -99,8 +102,8 @@ def visit(request: HttpRequest, pk: int) -> HttpResponse:
 @login_required
 def visit_panel(request: HttpRequest, pk: int) -> HttpResponse:
     """The on-site card of the order page (loaded by htmx after the page, so the page's own queries stay flat)."""
-    wo = _order(request, pk)
-    summary = selectors.onsite_for_order(workorder=wo, user=request.user)
+    wo = _order(request, pk, bare=True)
+    summary = selectors.onsite_for_order(workorder=wo, user=request.user, overview=True)
     return render(
         request,
         "onsite/partials/_order_panel.html",

@@ -171,6 +171,12 @@ def status_label(value: str) -> str:
 
 
 @register.filter
+def event_kind_label(value: str) -> str:
+    """An event kind's label: `get_kind_display()` translates all ~70 kinds on every call (a timeline line each)."""
+    return _label("weibao.workorders.choices.EventKind", value)
+
+
+@register.filter
 def sla_label(value: str) -> str:
     return _label("weibao.workorders.choices.SlaState", value)
 

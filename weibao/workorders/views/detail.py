@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import hashlib
+
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db.models import Count
@@ -9,6 +11,7 @@ from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.translation import get_language
 from django.views.decorators.http import require_POST
 
 from weibao.accounts.permissions import has_perm, require
@@ -30,6 +33,7 @@ from weibao.workorders.selectors import (
 )
 from weibao.workorders.views.actions import ACTIONS, action_form, action_permitted, available_actions
 from weibao.workorders.views.common import render_page_or_fragment
+from weibao.workorders.visibility import audience_of
 
 PAGE = "workorders/workorder_detail.html"
 _NAME = "action-name-placeholder"  # a slug no action has, replaced by each action's name in its URLs
@@ -67,6 +71,37 @@ def _suggestions(wo: WorkOrder):
     )
 
 
+def timeline_key(request: HttpRequest, events: list) -> str:
+    """The cache key of the rendered timeline: a digest of everything it shows, as this viewer may see it (events come
+    redacted for their audience, so a customer's key never matches the staff's copy with internal notes), plus the
+    audience, language and time zone. A new event, a late attachment or a renamed actor gives a new key at once."""
+    reasons = None
+    if any((e.data or {}).get("pause_reason") for e in events):
+        from weibao.workorders.pauses import pause_reason_labels
+
+        # The names are admin-editable: part of the key; the template tag reuses this read (no second query).
+        reasons = request._pause_reason_labels = pause_reason_labels()
+    shown = [
+        (
+            e.pk,
+            e.kind,
+            e.internal,
+            e.old_status,
+            e.new_status,
+            e.created_at,
+            e.actor_id,
+            str(e.actor) if e.actor_id else "",
+            e.body,
+            e.data,
+            [(a.pk, a.original_name, a.size) for a in e.attachments.all()],
+        )
+        for e in events
+    ]
+    audience = audience_of(request.user)
+    stamp = repr((audience, get_language(), timezone.get_current_timezone_name(), reasons, shown))
+    return hashlib.sha256(stamp.encode()).hexdigest()[:32]
+
+
 def _get(request: HttpRequest, pk: int, *, for_write: bool = False) -> WorkOrder:
     return workorder_get_for_user(user=request.user, pk=pk, for_write=for_write)
 
@@ -101,10 +136,12 @@ def detail_context(
     comment_form = bound["form"] if bound and bound["name"] == "comment" else CommentForm(prefix="comment")
     if not user.is_internal:
         comment_form.fields.pop("internal", None)  # customers and vendors cannot write hidden notes
+    events = events_visible_to(workorder=wo, user=user)
     return {
         "wo": wo,
         "clocks": workorder_clocks(workorder=wo),
-        "events": events_visible_to(workorder=wo, user=user),
+        "events": events,
+        "timeline_key": timeline_key(request, events),
         # Only an order that missed its resolution deadline (SLA state stays "breached") can have legacy reviews.
         "reviews": legacy_reviews_for(workorder=wo, user=user) if wo.sla_state == SlaState.BREACHED else [],
         "devices": devices,
@@ -112,6 +149,11 @@ def detail_context(
         "quick_actions": [a for a in actions if a["action"].quick and not a["open"]],
         "suggestions": suggestions,
         "comment_form": comment_form if has_perm(user, action_perm("comment")) else None,
+        # The empty comment form is the same for every order: its fields are cached per language and audience
+        # (whether the "internal note" box is there); a submitted one (values, errors) never is.
+        "comment_form_key": ""
+        if comment_form.is_bound
+        else f"{get_language()}:{int('internal' in comment_form.fields)}",
         "error": error,
         "notice": notice,
         "is_customer": user.is_customer,
