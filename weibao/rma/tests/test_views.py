@@ -33,7 +33,7 @@ def test_queue_page_per_role(client, paying_case, commercial, customer_a_user, c
 def test_queue_page_lists_25_a_page_in_constant_queries(client, paying_case, commercial, django_assert_max_num_queries):
     for i in range(PAGE_SIZE):  # given 26 open cases
         copy = RmaCase.objects.get(pk=paying_case.pk)
-        copy.pk, copy.number = None, f"{paying_case.number}-{i}"
+        copy.pk, copy.number, copy.replacement = None, f"{paying_case.number}-{i}", None
         copy.save()
     client.force_login(commercial)
     with django_assert_max_num_queries(8):
