@@ -183,11 +183,13 @@ def delivery_project_update(
 def required_documents_missing(project: DeliveryProject, stage: str) -> list[DeliveryDocument]:
     """The stage's required documents that are not uploaded, or not approved where the customer must review."""
     kinds = set(project.project_type.requirements.filter(stage=stage).values_list("kind", flat=True))
-    missing = []
-    for doc in project.documents.filter(stage=stage, kind__in=kinds):
-        if doc.current_version == 0 or doc.review_status in (ReviewStatus.PENDING, ReviewStatus.CHANGES):
-            missing.append(doc)
-    present = {d.kind for d in project.documents.filter(stage=stage, kind__in=kinds)}
+    docs = list(project.documents.filter(stage=stage, kind__in=kinds))
+    missing = [
+        doc
+        for doc in docs
+        if doc.current_version == 0 or doc.review_status in (ReviewStatus.PENDING, ReviewStatus.CHANGES)
+    ]
+    present = {d.kind for d in docs}
     for kind in sorted(kinds - present):  # a placeholder deleted in the admin: still required
         missing.append(DeliveryDocument(project=project, stage=stage, kind=kind, title=str(DocKind(kind).label)))
     return missing

@@ -7,7 +7,7 @@ from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from django.views.decorators.http import require_POST
+from django.views.decorators.http import require_http_methods, require_POST
 
 from weibao.accounts.permissions import has_perm, require
 from weibao.core.excel import XLSX_CONTENT_TYPE, ImportFileError
@@ -125,10 +125,6 @@ def project_detail(request: HttpRequest, pk: int) -> HttpResponse:
             readiness=project.readiness.all(),
             events=project.events.select_related("actor")[:50] if request.user.is_internal else [],
             close_form=forms.VersionForm(initial={"version": project.version}),
-            arrival_form=forms.ArrivalForm(),
-            readiness_form=forms.ReadinessForm(),
-            team_form=forms.TeamForm(),
-            party_form=forms.PartyForm(),
         ),
     )
 
@@ -187,11 +183,15 @@ OVERVIEW_FORMS = {
 }
 
 
-@require_POST
+@require_http_methods(["GET", "POST"])
 @login_required
 def overview_post(request: HttpRequest, pk: int, what: str) -> HttpResponse:
+    """Record an arrival, check an item, add a member, invite a party. GET: the form's empty fields, which the
+    project page loads when the form is opened."""
     perm, form_class, service = OVERVIEW_FORMS[what]
     project = _project(request, pk, perm)
+    if request.method == "GET":
+        return render(request, "delivery/partials/_form_fields.html", {"form": form_class()})
     form = form_class(request.POST)
     if form.is_valid():
         _run(request, lambda: service(project=project, actor=request.user, **form.cleaned_data), ok=_("Saved."))

@@ -83,6 +83,19 @@ def callback_queue(*, user, view: str = "due", now: datetime.datetime | None = N
     return qs.exclude(status=CallbackStatus.PENDING).order_by("-done_at", "-id")
 
 
+# What a row of the queue page shows: the order and its customer's names, not their fifty other columns.
+QUEUE_ROW_FIELDS = (
+    *("id", "rule", "status", "contact_name", "contact_phone", "due_at", "next_try_at", "attempts", "satisfaction"),
+    *("remark", "customer__name", "customer__customer__id", "order__number", "order__title", "engineer__name"),
+    "complaint__number",
+)
+
+
+def callback_queue_rows(*, user, view: str = "due", now: datetime.datetime | None = None) -> QuerySet[Callback]:
+    """`callback_queue` with only the columns the queue page shows."""
+    return callback_queue(user=user, view=view, now=now).only(*QUEUE_ROW_FIELDS)
+
+
 def callback_counts(*, user, now: datetime.datetime | None = None) -> dict[str, int]:
     now = now or timezone.now()
     pending = callback_qs_for(user).filter(status=CallbackStatus.PENDING)

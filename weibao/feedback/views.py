@@ -9,6 +9,7 @@ from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 
@@ -16,13 +17,15 @@ from weibao.accounts.permissions import has_perm, require
 from weibao.accounts.scoping import scope_queryset
 from weibao.core.exceptions import StaleEdit, TransitionNotAllowed
 from weibao.core.form_views import attach_service_errors, run_service
+from weibao.core.pagination import CachedCountPaginator
 from weibao.customers.models import Customer
 from weibao.feedback import selectors, services
 from weibao.feedback.choices import ComplaintStatus
 from weibao.feedback.forms import CallbackResultForm, ComplaintForm, PeriodForm, PolicyForm, TextStepForm
 from weibao.workorders.models import WorkOrder
 
-LIST_LIMIT = 50  # rows per queue view; the counts above it tell how many there are
+LIST_LIMIT = 50  # rows per list view; the counts above it tell how many there are
+QUEUE_PAGE = 25  # callbacks per page of the queue (each a card with its links and the call button)
 
 
 # --- callbacks ----------------------------------------------------------------------------------------------------
@@ -35,16 +38,21 @@ def callbacks(request: HttpRequest) -> HttpResponse:
     view = request.GET.get("view", "due")
     if view not in selectors.QUEUE_VIEWS:
         view = "due"
-    rows = list(selectors.callback_queue(user=request.user, view=view)[:LIST_LIMIT])
+    now = timezone.now()
+    counts = selectors.callback_counts(user=request.user, now=now)
+    paginator = CachedCountPaginator(selectors.callback_queue_rows(user=request.user, view=view, now=now), QUEUE_PAGE)
+    if view in counts:
+        paginator.count = counts[view]  # the tab's count, taken at the same `now`: no second COUNT query
+    page = paginator.get_page(request.GET.get("page"))
     return render(
         request,
         "feedback/callback_list.html",
         {
-            "rows": rows,
+            "rows": page.object_list,
+            "page": page,
             "view": view,
             "views": selectors.QUEUE_VIEWS.items(),
-            "counts": selectors.callback_counts(user=request.user),
-            "limit": LIST_LIMIT,
+            "counts": counts,
         },
     )
 

@@ -9,13 +9,15 @@ from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
-from django.utils.translation import gettext as _
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import require_http_methods, require_POST
 
 from weibao.accounts.permissions import has_perm, require
 from weibao.core.approvals import answer_link_page
 from weibao.core.exceptions import StaleEdit, TransitionNotAllowed
 from weibao.core.form_views import attach_service_errors
+from weibao.core.pagination import CachedCountPaginator
 from weibao.rma import forms as f
 from weibao.rma import selectors
 from weibao.rma import services as svc
@@ -23,7 +25,9 @@ from weibao.rma.choices import AGEING_LIMIT_DAYS, FeeStatus
 from weibao.rma.models import RmaFee
 from weibao.workorders.selectors import workorder_get_for_user
 
-QUEUE_LABELS = [
+PAGE_SIZE = 25  # cases per page of the list
+
+QUEUE_LABELS = [  # lazy: translated when a page shows them, in the reader's language (not at import)
     ("open", _("Open")),
     ("decide", _("To decide")),
     ("fee", _("Awaiting fee approval")),
@@ -72,14 +76,21 @@ def case_list(request: HttpRequest) -> HttpResponse:
     queue = queue if queue in dict(QUEUE_LABELS) else "open"
     overdue = request.GET.get("overdue") == "1"
     q = request.GET.get("q", "")[:100]
-    cases = selectors.rma_list(user=request.user, queue=queue, q=q, overdue=overdue)
-    counts = selectors.rma_counts(user=request.user)
+    now = timezone.now()
+    counts = selectors.rma_counts(user=request.user, now=now)
+    cases = selectors.rma_list_page_qs(user=request.user, queue=queue, q=q, overdue=overdue, now=now)
+    paginator = CachedCountPaginator(cases, PAGE_SIZE)
+    shown = "overdue" if overdue else queue
+    if not q and shown in counts:
+        paginator.count = counts[shown]  # the tab's count, taken at the same `now`: no second COUNT query
+    page = paginator.get_page(request.GET.get("page"))
     tabs = [(key, label, counts.get(key)) for key, label in QUEUE_LABELS]
     return render(
         request,
         "rma/case_list.html",
         {
-            "cases": cases,
+            "cases": page.object_list,
+            "page": page,
             "queue": queue,
             "tabs": tabs,
             "overdue": overdue,

@@ -176,3 +176,22 @@ def test_arrival_refused_message_on_the_page(client, manager):
     )
     assert not project.arrivals.exists()
     assert "详细设计方案" in response.content.decode()
+
+
+def test_project_page_loads_its_add_forms_on_opening(client, manager, django_assert_max_num_queries):
+    project = delivery_project(actor=manager)
+    client.force_login(manager)
+    with django_assert_max_num_queries(16):
+        page = client.get(reverse("delivery:project", args=[project.pk])).content.decode()
+    url = reverse("delivery:party_add", args=[project.pk])
+    assert f'hx-get="{url}"' in page
+    assert 'name="organisation"' not in page  # the fields are not rendered with the page
+    fields = client.get(url).content.decode()
+    assert 'name="organisation"' in fields
+    assert "<form" not in fields
+
+
+def test_add_form_fields_need_the_permission(client, manager, customer_a_user):
+    project = delivery_project(actor=manager)
+    client.force_login(customer_a_user)
+    assert client.get(reverse("delivery:team_add", args=[project.pk])).status_code in (403, 404)

@@ -6,6 +6,7 @@ from django.urls import reverse
 
 from weibao.feedback import services
 from weibao.feedback.models import Callback, CallbackAttempt, Complaint
+from weibao.feedback.views import QUEUE_PAGE
 
 pytestmark = pytest.mark.django_db
 
@@ -42,6 +43,22 @@ def test_queue_shows_tap_to_call(client, manager, callback_a):
     r = client.get(reverse("feedback:callbacks"))
     assert r.status_code == 200
     assert 'href="tel:13800000001"' in r.content.decode()
+
+
+def test_queue_pages_by_25_with_the_tab_count(client, manager, callback_a, django_assert_max_num_queries):
+    for _ in range(QUEUE_PAGE):  # given 26 due callbacks (copies without an order: no one-per-order clash)
+        copy = Callback.objects.get(pk=callback_a.pk)
+        copy.pk, copy.order = None, None
+        copy.save()
+    client.force_login(manager)
+    with django_assert_max_num_queries(12):
+        first = client.get(reverse("feedback:callbacks")).content.decode()
+    assert first.count('data-testid="record-') == QUEUE_PAGE
+    assert "(26)" in first
+    assert 'data-testid="queue-next"' in first
+    second = client.get(reverse("feedback:callbacks"), {"view": "due", "page": 2}).content.decode()
+    assert second.count('data-testid="record-') == 1
+    assert 'data-testid="queue-next"' not in second
 
 
 def test_queue_query_count_does_not_grow(client, manager, close_order, site_a, django_assert_max_num_queries):

@@ -186,6 +186,19 @@ def test_sheet_page_lists_sites(client, manager, device_a):
     assert device_a.site.name in response.text
 
 
+def test_sheet_page_has_one_grid_and_row_buttons_in_constant_queries(
+    client, manager, device_a, site_b, django_assert_max_num_queries
+):
+    client.force_login(manager)
+    with django_assert_max_num_queries(10):
+        page = client.get(reverse("labels:sheet_page")).content.decode()
+    assert page.count('name="columns"') == 1  # one grid for the page, not one per row
+    assert page.count('<form id="label-post" method="post">') == 1
+    assert f'form="label-sheet" name="site" value="{device_a.site_id}"' in page
+    assert f'formaction="{reverse("labels:site_revoke", args=[device_a.site_id])}"' in page
+    assert page.count('data-testid="label-site"') == 2
+
+
 def test_device_page_panel_regenerate_and_revoke(client, manager, label_a, device_a):
     client.force_login(manager)
     page = client.get(reverse("assets:device_detail", args=[device_a.pk]))

@@ -5,6 +5,7 @@ from django.utils import translation
 from weibao.rma import services
 from weibao.rma.choices import Status
 from weibao.rma.models import RmaCase
+from weibao.rma.views import PAGE_SIZE
 
 pytestmark = pytest.mark.django_db
 
@@ -27,6 +28,28 @@ def test_queue_page_per_role(client, paying_case, commercial, customer_a_user, c
     assert paying_case.number not in client.get(url + "?queue=all").content.decode()
     client.force_login(vendor_user)
     assert paying_case.number not in client.get(url + "?queue=all").content.decode()  # not sent to it yet
+
+
+def test_queue_page_lists_25_a_page_in_constant_queries(client, paying_case, commercial, django_assert_max_num_queries):
+    for i in range(PAGE_SIZE):  # given 26 open cases
+        copy = RmaCase.objects.get(pk=paying_case.pk)
+        copy.pk, copy.number, copy.replacement = None, f"{paying_case.number}-{i}", None
+        copy.save()
+    client.force_login(commercial)
+    with django_assert_max_num_queries(8):
+        first = client.get(reverse("rma:list")).content.decode()
+    assert first.count('data-testid="rma-case"') == PAGE_SIZE
+    assert "(26)" in first
+    assert 'data-testid="rma-next"' in first
+    second = client.get(reverse("rma:list"), {"queue": "open", "page": 2}).content.decode()
+    assert second.count('data-testid="rma-case"') == 1
+
+
+def test_collect_queue_count_matches_its_list(client, approved_case, commercial):
+    from weibao.rma import selectors
+
+    counts = selectors.rma_counts(user=commercial)
+    assert counts["collect"] == len(selectors.rma_list(user=commercial, queue="collect"))
 
 
 def test_case_page_scoping(
