@@ -48,6 +48,9 @@ def scratch_database(tmp_path: Path, suffix: str, *, migrated: bool = False) -> 
     with psycopg.connect(f"{server}/postgres", autocommit=True) as conn:
         conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
         conn.execute(f'CREATE DATABASE "{name}"{template}')
+    if migrated:
+        with psycopg.connect(f"{server}/{name}", autocommit=True) as conn:
+            conn.execute(FRESH_INSTALL_SQL)
     try:
         yield f"{server}/{name}"
     finally:
@@ -121,9 +124,20 @@ def sqlite_template() -> Path:
     return path
 
 
+# A copy of the template stands for a fresh install: its migrations were applied just now, not when the run's
+# template was built (the health check gives a never-beaten worker a grace period counted from the install).
+FRESH_INSTALL_SQL = "UPDATE django_migrations SET applied = CURRENT_TIMESTAMP"
+
+
 def copy_migrated_sqlite(target: Path) -> None:
-    """A migrated SQLite database at `target`, copied from the run's template (instead of `migrate` from zero)."""
+    """A migrated SQLite database at `target`, copied from the run's template (instead of `migrate` from zero), with
+    its migrations stamped as applied now (a fresh install)."""
+    import sqlite3
+    from contextlib import closing
+
     _copy_sqlite(sqlite_template(), target)
+    with closing(sqlite3.connect(target)) as conn, conn:
+        conn.execute(FRESH_INSTALL_SQL)
 
 
 def _copy_sqlite(source: Path | str, target: Path) -> None:
