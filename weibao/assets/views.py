@@ -70,14 +70,30 @@ from weibao.core.pagination import CachedCountPaginator
 from weibao.core.validators import parse_id
 from weibao.customers.selectors import customer_get_for_user, site_get_for_user
 
-
 # --- devices -----------------------------------------------------------------------------------------------------
+DEVICE_ROW_FIELDS = (
+    "name",
+    "model",
+    "serial_number",
+    "ip_address",
+    "location",
+    "warranty_end",
+    "status",
+    "customer__name",
+    "site__name",
+    "vendor__name",
+    "subsystem__name",
+)
+
+
 @login_required
 def device_list(request: HttpRequest) -> HttpResponse:
     require(request.user, "estate.view")
     filters = DeviceFilter.from_query(request.GET)
     after = request.GET.get("after", "")
-    page = keyset_page(select_devices(user=request.user, filters=filters), after=parse_id(after))
+    # Only the columns the table shows: building 50 rows × 5 full model instances was a third of the page.
+    rows = select_devices(user=request.user, filters=filters).only(*DEVICE_ROW_FIELDS)
+    page = keyset_page(rows, after=parse_id(after))
     customer = customer_get_for_user(user=request.user, pk=filters.customer) if filters.customer else None
     query = filters.as_query()
     context = {

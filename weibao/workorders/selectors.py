@@ -567,6 +567,19 @@ def legacy_reviews_for(*, workorder: WorkOrder, user) -> QuerySet[LegacyReview]:
     return qs.exclude(customer_report="").filter(event__internal=False)
 
 
+# The briefing's order lines (workorders/partials/_briefing.html): a work order has some 80 columns, its engineer 20.
+BRIEFING_ORDER_FIELDS = (
+    "number",
+    "status",
+    "severity",
+    "title",
+    "reported_at",
+    "resolution",
+    "assignee__name",
+    "assignee__username",
+)
+
+
 def workorders_for_site(*, user, site, limit: int = 10, count_cap: int = 1000) -> dict[str, Any]:
     """For the pre-visit briefing: the site's latest open orders with their (capped) count, and its latest others.
 
@@ -577,8 +590,10 @@ def workorders_for_site(*, user, site, limit: int = 10, count_cap: int = 1000) -
     open_qs = qs.filter(OPEN_Q)
     open_count = open_qs.order_by()[: count_cap + 1].count()
     return {
-        "open": list(open_qs.select_related("assignee").order_by("-pk")[:limit]),
-        "recent": list(qs.filter(DONE_Q).select_related("assignee").order_by("-pk")[:limit]),
+        "open": list(open_qs.select_related("assignee").only(*BRIEFING_ORDER_FIELDS).order_by("-pk")[:limit]),
+        "recent": list(
+            qs.filter(DONE_Q).select_related("assignee").only(*BRIEFING_ORDER_FIELDS).order_by("-pk")[:limit]
+        ),
         "open_count": min(open_count, count_cap),
         "open_count_capped": open_count > count_cap,
         "queue_query": urlencode({"site": site.pk, "status": "open"}),
@@ -586,7 +601,13 @@ def workorders_for_site(*, user, site, limit: int = 10, count_cap: int = 1000) -
 
 
 def workorders_for_device(*, user, device, limit: int = 10) -> list[WorkOrder]:
-    return list(workorder_qs_for(user).filter(devices=device).select_related("assignee").order_by("-pk")[:limit])
+    return list(
+        workorder_qs_for(user)
+        .filter(devices=device)
+        .select_related("assignee")
+        .only(*BRIEFING_ORDER_FIELDS)
+        .order_by("-pk")[:limit]
+    )
 
 
 def alerts_for(*, user, unread_only: bool = True, limit: int = 50) -> list[Alert]:
