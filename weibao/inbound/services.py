@@ -20,7 +20,7 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
 from django.conf import settings
-from django.db import IntegrityError, InterfaceError, OperationalError, transaction
+from django.db import IntegrityError, InterfaceError, OperationalError, connection, transaction
 from django.template.loader import render_to_string
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
@@ -241,8 +241,8 @@ def _route_batch(rows: list[InboundReceipt]) -> dict[str, int]:
         # queues again.
         schedule_many([d.pk for d in Delivery.objects.bulk_create(deliveries)])
         for row in rows:
-            row.routed_at = row.updated_at = now  # bulk_update does not apply auto_now
-        InboundReceipt.objects.bulk_update(rows, [*_ROUTED_FIELDS, "routed_at", "updated_at"])
+            row.routed_at = row.updated_at = now
+        _receipts_save(rows)
     finally:
         _batch_on.clear()
         _batch_cache.clear()
@@ -253,6 +253,18 @@ def _route_batch(rows: list[InboundReceipt]) -> dict[str, int]:
 
 
 _ROUTED_FIELDS = ["status", "reason", "contact", "customer", "workorder", "handled_by"]
+
+
+def _receipts_save(rows: list[InboundReceipt]) -> None:
+    """The routed receipts written by one UPDATE statement run for every row (executemany: with psycopg a single
+    pipeline). The ORM's bulk_update builds a CASE per field and row, and compiling it cost more than routing."""
+    fields = [InboundReceipt._meta.get_field(name) for name in (*_ROUTED_FIELDS, "routed_at", "updated_at")]
+    qn = connection.ops.quote_name
+    assignments = ", ".join(f"{qn(f.column)} = %s" for f in fields)
+    sql = f"UPDATE {qn(InboundReceipt._meta.db_table)} SET {assignments} WHERE {qn('id')} = %s"  # noqa: S608
+    params = [[*(f.get_db_prep_save(getattr(row, f.attname), connection) for f in fields), row.pk] for row in rows]
+    with connection.cursor() as cursor:
+        cursor.executemany(sql, params)
 
 
 def _fail(row: InboundReceipt, exc: Exception, original: tuple) -> None:
