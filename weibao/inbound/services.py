@@ -167,15 +167,44 @@ def receipts_route_pending(*, limit: int = ROUTE_BATCH) -> dict[str, int]:
     """Route up to `limit` pending receipts in order of arrival, in one transaction; returns how many became what.
     The batch is claimed by locking its rows (SKIP LOCKED): a second worker takes the next pending receipts, never
     these, so two workers drain different batches side by side."""
-    with transaction.atomic():
-        return _route_batch(list(_claimable().order_by("pk")[:limit]))
+    rows: list[InboundReceipt] = []
+    try:
+        with transaction.atomic():
+            rows = list(_claimable().order_by("pk")[:limit])
+            return _route_batch(rows)
+    except (OperationalError, InterfaceError):
+        raise  # the database is unavailable: the batch stays pending for the next run
+    except Exception:
+        # Something outside the receipts' own savepoints (their answers, their rows) failed and took the batch with
+        # it: the receipts one by one, so that the one at fault fails alone instead of stopping every later run.
+        logger.exception("inbound batch %s…%s could not be routed; routing its receipts one by one", *_ends(rows))
+    counts: dict[str, int] = {}
+    for row in rows:
+        if status := receipt_route(receipt_id=row.pk):
+            counts[status] = counts.get(status, 0) + 1
+    return counts
+
+
+def _ends(rows: list[InboundReceipt]) -> tuple:
+    return (rows[0].pk, rows[-1].pk) if rows else (None, None)
 
 
 def receipt_route(*, receipt_id: int) -> str:
-    """Route one pending receipt now (staff's retry); its new status, or "" when another worker has it or it is
-    routed already."""
-    with transaction.atomic():
-        counts = _route_batch(list(_claimable().filter(pk=receipt_id)))
+    """Route one pending receipt now (staff's retry, or a batch that failed as a whole); its new status, or "" when
+    another worker has it or it is routed already."""
+    try:
+        with transaction.atomic():
+            counts = _route_batch(list(_claimable().filter(pk=receipt_id)))
+    except (OperationalError, InterfaceError):
+        raise
+    except Exception as exc:
+        row = InboundReceipt(pk=receipt_id)
+        _fail(row, exc, (None, None, None))
+        now = timezone.now()
+        failed = InboundReceipt.objects.filter(pk=receipt_id, status=ReceiptStatus.PENDING).update(
+            status=row.status, reason=row.reason, routed_at=now, updated_at=now
+        )
+        return ReceiptStatus.FAILED if failed else ""
     return next(iter(counts), "")
 
 

@@ -159,3 +159,31 @@ def test_a_second_worker_routes_the_next_batch_while_the_first_holds_its_own(acc
     assert routed == {r.pk for r in receipts[5:]}
     assert receipts_route_pending() == {"order_created": 5}  # the first batch, once its worker let go
     assert WorkOrder.objects.count() == 10
+
+
+@pytest.mark.django_db
+def test_a_batch_that_fails_as_a_whole_is_routed_one_by_one(accounts, contact, queued_only, monkeypatch):
+    from weibao.inbound import services
+
+    for key, text in (("a", "门禁控制器离线"), ("poison", "毒"), ("b", "程控交换机分机不通")):
+        receive(accounts["wecom"], key, text, contact.wecom_userid)
+    save = services._receipts_save
+
+    def refusing_save(rows):
+        # Stands for a row the database refuses when the batch writes it (outside the receipts' own savepoints).
+        if any(r.text == "毒" for r in rows):
+            raise ValueError("the database refused this row")
+        save(rows)
+
+    monkeypatch.setattr(services, "_receipts_save", refusing_save)
+
+    assert receipts_route_pending() == {"order_created": 2, "failed": 1}
+
+    poison = InboundReceipt.objects.get(message_key="poison")
+    assert (poison.status, poison.workorder) == ("failed", None)
+    assert "the database refused this row" in poison.reason
+    assert sorted(WorkOrder.objects.values_list("symptom", flat=True)) == sorted(
+        ["门禁控制器离线", "程控交换机分机不通"]
+    )
+    assert Delivery.objects.count() == 2  # the poison's order and answer were rolled back with it
+    assert receipts_route_pending() == {}
