@@ -5,10 +5,11 @@ unknown sender goes to triage — and the sender hears back through the same cha
 Two steps, like the mail intake (notifications.intake stores raw mail, then handles it in chunks): the callback only
 checks, decrypts and stores the receipt `pending` (unique per account and message id, so a second delivery of the
 same message — the providers retry until they get a 200 within a few seconds — finds it and adds nothing) and answers
-at once; the routing task (tasks.route_receipts, queue "inbound") routes pending receipts in order of arrival, each
-in its own transaction that also writes the order or comment: a worker killed half-way leaves the receipt `pending`
-and no order behind, two workers never route the same receipt (row lock, skip locked), and a receipt whose routing
-raises is marked `failed` with the error while the rest of the batch goes on.
+at once; the routing task (tasks.route_receipts, queue "inbound") routes pending receipts in order of arrival, a
+batch per transaction that also writes the batch's orders (through the batch intake) and comments: a worker killed
+half-way leaves its batch `pending` and no order behind, two workers never route the same receipt (the batch's rows
+are locked, skip locked, so a second worker takes the next ones), and a receipt whose routing raises or whose order
+is refused is marked `failed` with the error while the rest of the batch goes on.
 """
 
 from __future__ import annotations
@@ -16,9 +17,10 @@ from __future__ import annotations
 import logging
 import time
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 
 from django.conf import settings
-from django.db import IntegrityError, InterfaceError, OperationalError, transaction
+from django.db import IntegrityError, InterfaceError, OperationalError, connection, transaction
 from django.template.loader import render_to_string
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
@@ -27,6 +29,9 @@ from weibao.core.phones import phone_digits
 from weibao.inbound.choices import CONTACT_ID_FIELD, IM_PROVIDERS, Provider, ReceiptStatus
 from weibao.inbound.crypto import CallbackRefused
 from weibao.inbound.models import InboundAccount, InboundReceipt, InboundRejection
+
+if TYPE_CHECKING:
+    from weibao.notifications.models import Delivery
 
 logger = logging.getLogger(__name__)
 
@@ -152,70 +157,206 @@ def route_soon() -> None:
 ROUTE_QUEUE = "inbound"  # its own worker: routing never waits behind notices, notices never behind a burst
 ROUTE_BATCH = 200
 
-# Look-ups that cannot change within one batch of a few seconds (contacts by sender, entitlements by customer, site
-# and day, the system account): remembered while `receipts_route_pending` runs, forgotten after.
+# What cannot change within one batch of a few seconds (contacts by sender, entitlements by customer, site and day,
+# the system account, the batch's own receipts by message id): remembered while a batch runs, forgotten after.
 _batch_cache: dict = {}
 _batch_on: list[bool] = []
-_batch_replies: list[int] = []  # deliveries of the batch's committed receipts, handed to one task at its end
 
 
 def receipts_route_pending(*, limit: int = ROUTE_BATCH) -> dict[str, int]:
-    """Route up to `limit` pending receipts in order of arrival; returns how many became what. A receipt another
-    worker is routing (locked) or has routed is skipped."""
-    from weibao.notifications.services import schedule_many
-
-    ids = list(
-        InboundReceipt.objects.filter(status=ReceiptStatus.PENDING).order_by("pk").values_list("pk", flat=True)[:limit]
-    )
-    counts: dict[str, int] = {}
-    _batch_cache.clear()
-    _batch_replies.clear()
-    _batch_on.append(True)
+    """Route up to `limit` pending receipts in order of arrival, in one transaction; returns how many became what.
+    The batch is claimed by locking its rows (SKIP LOCKED): a second worker takes the next pending receipts, never
+    these, so two workers drain different batches side by side."""
+    rows: list[InboundReceipt] = []
     try:
-        for pk in ids:
-            status = receipt_route(receipt_id=pk)
-            if status:
-                counts[status] = counts.get(status, 0) + 1
-    finally:
-        _batch_on.clear()
-        _batch_cache.clear()
-        replies = list(_batch_replies)
-        _batch_replies.clear()
-        schedule_many(replies)
+        with transaction.atomic():
+            rows = list(_claimable().order_by("pk")[:limit])
+            return _route_batch(rows)
+    except (OperationalError, InterfaceError):
+        raise  # the database is unavailable: the batch stays pending for the next run
+    except Exception:
+        # Something outside the receipts' own savepoints (their answers, their rows) failed and took the batch with
+        # it: the receipts one by one, so that the one at fault fails alone instead of stopping every later run.
+        logger.exception("inbound batch %s…%s could not be routed; routing its receipts one by one", *_ends(rows))
+    counts: dict[str, int] = {}
+    for row in rows:
+        if status := receipt_route(receipt_id=row.pk):
+            counts[status] = counts.get(status, 0) + 1
     return counts
 
 
+def _ends(rows: list[InboundReceipt]) -> tuple:
+    return (rows[0].pk, rows[-1].pk) if rows else (None, None)
+
+
 def receipt_route(*, receipt_id: int) -> str:
-    """Route one pending receipt in its own transaction; its new status, or "" when another worker has it or it
-    is routed already. Never raises for a bad message: that one is marked `failed` with the error."""
-    with transaction.atomic():
-        # Locked until COMMIT: a second worker skips it instead of routing it again; the status check makes a
-        # receipt routed a moment ago (the lock released) a no-op.
-        row = (
-            InboundReceipt.objects.select_for_update(skip_locked=True, of=("self",))
-            .select_related("account")
-            .filter(pk=receipt_id, status=ReceiptStatus.PENDING)
-            .first()
+    """Route one pending receipt now (staff's retry, or a batch that failed as a whole); its new status, or "" when
+    another worker has it or it is routed already."""
+    try:
+        with transaction.atomic():
+            counts = _route_batch(list(_claimable().filter(pk=receipt_id)))
+    except (OperationalError, InterfaceError):
+        raise
+    except Exception as exc:
+        row = InboundReceipt(pk=receipt_id)
+        _fail(row, exc, (None, None, None))
+        now = timezone.now()
+        failed = InboundReceipt.objects.filter(pk=receipt_id, status=ReceiptStatus.PENDING).update(
+            status=row.status, reason=row.reason, routed_at=now, updated_at=now
         )
-        if row is None:
-            return ""
-        replies_before = len(_batch_replies)
-        try:
-            with transaction.atomic():  # a savepoint: a failure undoes the order, not the receipt's lock
-                _route(row, _incoming_of(row))
-                row.routed_at = timezone.now()
-                _finish(row)
-        except (OperationalError, InterfaceError):
-            raise  # the database is unavailable: the receipt stays pending for the next run
-        except Exception as exc:
-            logger.exception("inbound receipt %s could not be routed", receipt_id)
-            del _batch_replies[replies_before:]  # its reply was rolled back with it
-            reason = _("Could not be routed: %(error)s") % {"error": f"{type(exc).__name__}: {exc}"[:1000]}
-            InboundReceipt.objects.filter(pk=receipt_id).update(
-                status=ReceiptStatus.FAILED, reason=reason, routed_at=timezone.now(), updated_at=timezone.now()
-            )
-            return ReceiptStatus.FAILED
-    return row.status
+        return ReceiptStatus.FAILED if failed else ""
+    return next(iter(counts), "")
+
+
+def _claimable():
+    # Locked until COMMIT: another worker skips these rows instead of routing them again. A row routed and committed
+    # a moment ago is read again under the lock, and the status filter then leaves it out.
+    return (
+        InboundReceipt.objects.select_for_update(skip_locked=True, of=("self",))
+        .select_related("account")
+        .filter(status=ReceiptStatus.PENDING)
+    )
+
+
+def _route_batch(rows: list[InboundReceipt]) -> dict[str, int]:
+    """Route claimed receipts, inside the transaction that claimed them. Each receipt is classified in a savepoint
+    (SMS answers, comments and triage are written there); the batch's new orders are created together by the batch
+    intake (workorders' `workorder_create_each`: one INSERT per table per hundred orders, one number range, one notice
+    task); the answers to the senders go in with one INSERT and one delivery task, and the receipts with one UPDATE.
+    A receipt that raises, or whose order the intake refuses, is marked `failed` with the error and takes nothing
+    else with it. A database that goes away rolls the whole batch back: its receipts stay pending for the next run."""
+    from weibao.notifications.models import Delivery
+    from weibao.notifications.services import schedule_many
+
+    if not rows:
+        return {}
+    _batch_cache.clear()
+    _batch_on.append(True)
+    try:
+        _contacts_prefetch(rows)
+        originals = {row.pk: (row.contact_id, row.customer_id, row.workorder_id) for row in rows}
+        waiting: list[tuple[InboundReceipt, dict]] = []  # receipts whose orders are created together
+        for row in rows:
+            _batch_cache[("receipt", row.account_id, row.message_key)] = row
+            if row.quoted_key and any(
+                w.account_id == row.account_id and w.message_key == row.quoted_key for w, _report in waiting
+            ):
+                _orders_create(waiting, originals)  # it answers a message of this batch: that one's order first
+                waiting = []
+            try:
+                with transaction.atomic():  # a savepoint: a failure undoes this receipt's comment or answer only
+                    report = _route(row, _incoming_of(row))
+            except (OperationalError, InterfaceError):
+                raise  # the database is unavailable: the batch stays pending for the next run
+            except Exception as exc:
+                _fail(row, exc, originals[row.pk])
+                continue
+            if report is not None:
+                waiting.append((row, report))
+        _orders_create(waiting, originals)
+        now = timezone.now()
+        deliveries = []
+        for row in rows:
+            if row.status == ReceiptStatus.FAILED:
+                continue
+            try:
+                delivery = _reply(row, now=now)
+            except Exception:
+                logger.exception("the answer to inbound receipt %s could not be written", row.pk)
+                continue
+            if delivery is not None:
+                deliveries.append(delivery)
+        # One task for the batch's answers; a batch that dies before queuing it leaves rows the every-minute sweep
+        # queues again.
+        schedule_many([d.pk for d in Delivery.objects.bulk_create(deliveries)])
+        for row in rows:
+            row.routed_at = row.updated_at = now
+        _receipts_save(rows)
+    finally:
+        _batch_on.clear()
+        _batch_cache.clear()
+    counts: dict[str, int] = {}
+    for row in rows:
+        counts[row.status] = counts.get(row.status, 0) + 1
+    return counts
+
+
+_ROUTED_FIELDS = ["status", "reason", "contact", "customer", "workorder", "handled_by"]
+
+
+def _receipts_save(rows: list[InboundReceipt]) -> None:
+    """The routed receipts written by one UPDATE statement run for every row (executemany: with psycopg a single
+    pipeline). The ORM's bulk_update builds a CASE per field and row, and compiling it cost more than routing."""
+    fields = [InboundReceipt._meta.get_field(name) for name in (*_ROUTED_FIELDS, "routed_at", "updated_at")]
+    qn = connection.ops.quote_name
+    assignments = ", ".join(f"{qn(f.column)} = %s" for f in fields)
+    sql = f"UPDATE {qn(InboundReceipt._meta.db_table)} SET {assignments} WHERE {qn('id')} = %s"  # noqa: S608
+    params = [[*(f.get_db_prep_save(getattr(row, f.attname), connection) for f in fields), row.pk] for row in rows]
+    with connection.cursor() as cursor:
+        cursor.executemany(sql, params)
+
+
+def _fail(row: InboundReceipt, exc: Exception, original: tuple) -> None:
+    """Mark a receipt `failed` with the error (staff see it and retry it once the cause is fixed); whatever routing
+    had set on it is undone."""
+    logger.error("inbound receipt %s could not be routed", row.pk, exc_info=exc)
+    row.contact_id, row.customer_id, row.workorder_id = original
+    row.status = ReceiptStatus.FAILED
+    row.reason = _("Could not be routed: %(error)s") % {"error": f"{type(exc).__name__}: {exc}"[:1000]}
+
+
+def _orders_create(waiting: list[tuple[InboundReceipt, dict]], originals: dict) -> None:
+    """The orders of these receipts through the batch intake; a receipt whose report it refuses fails alone. An
+    error not tied to one report (the intake is all or nothing per call) sends each report in alone, so that only
+    the receipts that cannot go in fail."""
+    from weibao.workorders.services import workorder_create_each
+
+    if not waiting:
+        return
+    actor = _system_user()
+    reports = [report for _row, report in waiting]
+    try:
+        results: list = workorder_create_each(actor=actor, reports=reports)
+    except (OperationalError, InterfaceError):
+        raise
+    except Exception:
+        results = []
+        for report in reports:
+            try:
+                results.extend(workorder_create_each(actor=actor, reports=[report]))
+            except (OperationalError, InterfaceError):
+                raise
+            except Exception as exc:
+                results.append(exc)
+    for (row, _report), result in zip(waiting, results, strict=True):
+        if isinstance(result, Exception):
+            _fail(row, result, originals[row.pk])
+        else:
+            row.status, row.workorder, row.reason = ReceiptStatus.ORDER_CREATED, result, ""
+
+
+def _contacts_prefetch(rows: list[InboundReceipt]) -> None:
+    """The contacts of the batch's IM senders with one query per provider (what `contact_for` finds by user id),
+    remembered for the batch. A sender no contact has this user id, with a mobile number, is left to `contact_for`
+    (the match by mobile)."""
+    from weibao.customers.models import Contact
+
+    senders: dict[str, set[str]] = {}
+    for row in rows:
+        if row.sender_id and row.account.provider in CONTACT_ID_FIELD:
+            senders.setdefault(row.account.provider, set()).add(row.sender_id)
+    for provider, ids in senders.items():
+        field_name = CONTACT_ID_FIELD[provider]
+        found: dict[str, list] = {}
+        # In the model's order (primary contact first), as the query of one sender would return them.
+        for c in Contact.objects.select_related("customer", "site").filter(**{f"{field_name}__in": ids}):
+            found.setdefault(getattr(c, field_name), []).append(c)
+        for row in rows:
+            if row.account.provider != provider or not row.sender_id:
+                continue
+            contacts = found.get(row.sender_id, [])[:5]
+            if contacts or len(phone_digits(row.mobile)) < 7:
+                _batch_cache[("contact", provider, row.sender_id, row.mobile)] = _contact_choice(contacts)
 
 
 def _batch_cached(key: tuple, compute):
@@ -273,7 +414,9 @@ def receipt_retry(*, receipt: InboundReceipt, actor) -> InboundReceipt:
     return receipt
 
 
-def _route(receipt: InboundReceipt, incoming: Incoming) -> None:
+def _route(receipt: InboundReceipt, incoming: Incoming) -> dict | None:
+    """Decide what a receipt is and do it (SMS answer, comment, triage), or return the report of the new order it
+    opens (the batch creates those together)."""
     provider = receipt.account.provider
     contact, why_not = _batch_cached(
         ("contact", provider, incoming.sender_id, incoming.mobile),
@@ -283,19 +426,18 @@ def _route(receipt: InboundReceipt, incoming: Incoming) -> None:
     if contact is not None:
         receipt.customer = contact.customer
     if provider == Provider.SMS and _sms_answer(receipt, incoming, contact):
-        return
+        return None
     if contact is None:
         receipt.status, receipt.reason = ReceiptStatus.TRIAGE, why_not
-        _reply(receipt)
-        return
+        return None
     workorder, why_not = _named_order(receipt, incoming, contact)
     if workorder is not None:
         _comment(receipt, workorder)
     elif why_not:
         receipt.status, receipt.reason = ReceiptStatus.TRIAGE, why_not
     else:
-        _open_order(receipt, contact)
-    _reply(receipt)
+        return _order_report(receipt, contact)
+    return None
 
 
 def _finish(receipt: InboundReceipt) -> None:
@@ -319,6 +461,10 @@ def contact_for(*, provider: str, sender_id: str, mobile: str):
         # Stored numbers come in many shapes ("139-0049-7829", "+86 139…"): narrow by the last digits, compare whole.
         candidates = Contact.objects.select_related("customer", "site").filter(mobile__contains=digits[-4:])[:200]
         contacts = [c for c in candidates if phone_digits(c.mobile) == digits]
+    return _contact_choice(contacts)
+
+
+def _contact_choice(contacts: list):
     if not contacts:
         return None, _("Unknown sender: no customer contact has this IM account or mobile number.")
     if len({c.customer_id for c in contacts}) > 1:
@@ -333,6 +479,10 @@ def _named_order(receipt: InboundReceipt, incoming: Incoming, contact):
     from weibao.workorders.models import WorkOrder
 
     if incoming.quoted_key:
+        # A message of the same batch, its order just created (not written to the receipt yet)?
+        earlier = _batch_cache.get(("receipt", receipt.account_id, incoming.quoted_key)) if _batch_on else None
+        if earlier is not None and earlier.workorder_id and earlier.workorder.customer_id == contact.customer_id:
+            return earlier.workorder, ""
         earlier = (
             InboundReceipt.objects.filter(
                 account=receipt.account, message_key=incoming.quoted_key, workorder__customer=contact.customer
@@ -382,9 +532,25 @@ def _comment(receipt: InboundReceipt, workorder) -> None:
 
 
 def _open_order(receipt: InboundReceipt, contact, *, site=None, actor=None, customer=None) -> None:
+    """One order now (staff assigning a triaged message); routing creates a batch's orders together."""
+    from weibao.workorders.services import workorder_create
+
+    report = _order_report(receipt, contact, site=site, customer=customer)
+    if report is None:
+        return
+    workorder = workorder_create(
+        actor=actor or _system_user(),
+        **report,
+        entitlement=_entitlement(customer=report["customer"], site=report["site"], at=receipt.created_at),
+    )
+    receipt.status, receipt.workorder, receipt.reason = ReceiptStatus.ORDER_CREATED, workorder, ""
+
+
+def _order_report(receipt: InboundReceipt, contact, *, site=None, customer=None) -> dict | None:
+    """The new order a receipt opens, as `workorder_create`'s arguments; None when it goes to triage instead (the
+    site cannot be told: status and reason are set)."""
     from weibao.contracts.choices import IntakeChannel
     from weibao.notifications.intake import site_for_report
-    from weibao.workorders.services import workorder_create
 
     customer = customer or contact.customer
     if site is None and contact.site_id and contact.site.customer_id == customer.pk:
@@ -399,11 +565,10 @@ def _open_order(receipt: InboundReceipt, contact, *, site=None, actor=None, cust
                 else _("The customer has %(count)d sites and the message names none of them: pick the site.")
                 % {"count": sites}
             )
-            return
+            return None
     text = receipt.text.strip() or _("(empty message)")
     channel = IntakeChannel.SMS if receipt.account.provider == Provider.SMS else IntakeChannel.CHAT
-    workorder = workorder_create(
-        actor=actor or _system_user(),
+    return dict(  # noqa: C408 - the keyword arguments of workorder_create
         customer=customer,
         site=site,
         channel=channel,
@@ -416,9 +581,7 @@ def _open_order(receipt: InboundReceipt, contact, *, site=None, actor=None, cust
         source_ref=_source_ref(receipt),
         reported_at=receipt.created_at,
         historic=True,  # a message out of triage keeps the time it arrived
-        entitlement=_entitlement(customer=customer, site=site, at=receipt.created_at),
     )
-    receipt.status, receipt.workorder, receipt.reason = ReceiptStatus.ORDER_CREATED, workorder, ""
 
 
 # --- SMS answers: "reply 1 to confirm, 2 to refuse" -------------------------------------------------------------
@@ -504,23 +667,22 @@ def _observation_order(mobile: str):
 # --- the answer to the sender, through the same channel -----------------------------------------------------------
 
 
-def _reply(receipt: InboundReceipt) -> None:
-    """IM senders hear back in the same conversation (an outbox delivery, sent after commit with retries). SMS
-    senders get the usual "received" SMS notice of a new order (notifications), nothing else."""
+def _reply(receipt: InboundReceipt, *, now) -> Delivery | None:
+    """IM senders hear back in the same conversation: an outbox delivery (not saved yet; the batch writes its
+    answers together and queues them as one task, sent after commit with retries). SMS senders get the usual
+    "received" SMS notice of a new order (notifications), nothing else."""
     from weibao.notifications.choices import Notice
     from weibao.notifications.models import Delivery
-    from weibao.notifications.services import schedule
 
     provider = receipt.account.provider
     if provider not in IM_PROVIDERS or not receipt.sender_id:
-        return
+        return None
     if provider == Provider.DINGTALK and not receipt.data.get("session_webhook"):
-        return
+        return None
     with translation.override(settings.LANGUAGE_CODE):
         text = render_to_string(f"inbound/reply/{receipt.status}.txt", {"receipt": receipt}).strip()
-    now = timezone.now()
     workorder = receipt.workorder
-    delivery = Delivery.objects.create(
+    return Delivery(
         notice=Notice.RECEIVED,
         channel=provider,
         recipient=f"{provider}:{receipt.sender_id}"[:320],
@@ -536,12 +698,6 @@ def _reply(receipt: InboundReceipt) -> None:
         next_try_at=now,
         queued_at=now,
     )
-    if _batch_on:
-        # One `deliver_many` for the batch's replies (receipts_route_pending), as the mail intake does per chunk.
-        # A batch that dies before queuing them leaves rows the every-minute sweep re-queues.
-        _batch_replies.append(delivery.pk)
-    else:
-        schedule(delivery, now=now)
 
 
 # --- triage -------------------------------------------------------------------------------------------------------

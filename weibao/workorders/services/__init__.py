@@ -21,6 +21,7 @@ from weibao.workorders.services.intake import (
     workorder_add_attachments,
     workorder_attach_document,
     workorder_create,
+    workorder_create_each,
     workorder_create_many,
 )
 from weibao.workorders.services.observation import (
@@ -79,6 +80,7 @@ __all__ = [
     "workorder_close",
     "workorder_comment",
     "workorder_create",
+    "workorder_create_each",
     "workorder_create_many",
     "workorder_customer_answer",
     "workorder_customer_confirm",

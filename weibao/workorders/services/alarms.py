@@ -23,7 +23,7 @@ from weibao.accounts.models import User
 from weibao.accounts.permissions import require
 from weibao.workorders.choices import OPEN_STATUSES, AlarmStatus
 from weibao.workorders.models import AlarmEvent
-from weibao.workorders.services.intake import MAX_BATCH, reports_resolve, workorder_create_many
+from weibao.workorders.services.intake import MAX_BATCH, reports_resolve, workorder_create_each
 
 logger = logging.getLogger(__name__)
 
@@ -147,13 +147,14 @@ def _process_batch(limit: int) -> int:
 
 def _create_orders(actor: User, events: list[AlarmEvent]) -> None:
     """Orders for one caller's alarms through the batch intake. An alarm the intake refuses is rejected with its
-    errors and the others are tried again (the batch intake is all or nothing)."""
+    errors and the others go in (`workorder_create_each`)."""
+    denied = {"__all__": [_("The account that sent this alarm may no longer report faults.")]}
     try:
         if not actor.is_active:
             raise PermissionDenied("workorders.create")
         prepared, errors = reports_resolve(user=actor, reports=[e.report for e in events])
     except PermissionDenied:
-        _reject(events, {"__all__": [_("The account that sent this alarm may no longer report faults.")]})
+        _reject(events, denied)
         return
     valid = []
     for event, report, problems in zip(events, prepared, errors, strict=True):
@@ -161,32 +162,19 @@ def _create_orders(actor: User, events: list[AlarmEvent]) -> None:
             _reject([event], problems)
         else:
             valid.append((event, report))
-    while valid:
-        try:
-            with transaction.atomic():  # a savepoint: a refused batch leaves nothing behind
-                orders = workorder_create_many(actor=actor, reports=[r for _e, r in valid])
-        except PermissionDenied:
-            _reject(
-                [e for e, _r in valid],
-                {"__all__": [_("The account that sent this alarm may no longer report faults.")]},
-            )
-            return
-        except ValidationError as exc:
-            refused: dict[int, dict[str, list[str]]] = defaultdict(dict)
-            for field, messages in exc.message_dict.items():
-                position, _dot, name = field.partition(".")
-                if position.isdigit():
-                    refused[int(position)][name] = messages
-            if not refused:  # not a per-report problem: nothing of this batch can go in
-                _reject([e for e, _r in valid], exc.message_dict)
-                return
-            for position, problems in refused.items():
-                _reject([valid[position][0]], problems)
-            valid = [pair for i, pair in enumerate(valid) if i not in refused]
-            continue
-        for (event, _report), order in zip(valid, orders, strict=True):
-            event.status, event.workorder_id = AlarmStatus.CREATED, order.pk
+    try:
+        results = workorder_create_each(actor=actor, reports=[r for _e, r in valid])
+    except PermissionDenied:
+        _reject([e for e, _r in valid], denied)
         return
+    except ValidationError as exc:  # not a per-report problem: nothing of this batch can go in
+        _reject([e for e, _r in valid], exc.message_dict)
+        return
+    for (event, _report), result in zip(valid, results, strict=True):
+        if isinstance(result, ValidationError):
+            _reject([event], result.message_dict)
+        else:
+            event.status, event.workorder_id = AlarmStatus.CREATED, result.pk
 
 
 def _reject(events: list[AlarmEvent], errors: dict) -> None:

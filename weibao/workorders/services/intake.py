@@ -357,6 +357,36 @@ def workorder_create_many(*, actor: User, reports: Sequence[dict]) -> list[WorkO
     return orders
 
 
+def workorder_create_each(*, actor: User, reports: Sequence[dict]) -> list[WorkOrder | ValidationError]:
+    """The batch intake for reports that do not belong together (a burst of alarms, a batch of IM messages): per
+    report its new order, or the ValidationError that refused it (fields without the position). The reports go in
+    through `workorder_create_many`, MAX_BATCH at a time; a refused report takes nothing with it: the others of its
+    batch are tried again without it. Inside a transaction every attempt is a savepoint, so a refused attempt leaves
+    nothing behind. PermissionDenied, and a ValidationError not tied to one report, are raised."""
+    results: list[WorkOrder | ValidationError | None] = [None] * len(reports)
+    for start in range(0, len(reports), MAX_BATCH):
+        todo = list(range(start, min(start + MAX_BATCH, len(reports))))
+        while todo:
+            try:
+                orders = workorder_create_many(actor=actor, reports=[reports[i] for i in todo])
+            except ValidationError as exc:
+                refused: dict[int, dict[str, list[str]]] = {}
+                for field, messages in exc.message_dict.items():
+                    position, _dot, name = field.partition(".")
+                    if position.isdigit() and name:
+                        refused.setdefault(int(position), {})[name] = messages
+                if not refused:
+                    raise
+                for position, problems in refused.items():
+                    results[todo[position]] = ValidationError(problems)
+                todo = [i for position, i in enumerate(todo) if position not in refused]
+                continue
+            for i, order in zip(todo, orders, strict=True):
+                results[i] = order
+            break
+    return results  # type: ignore[return-value] - every position is filled
+
+
 def reports_resolve(*, user: User, reports: Sequence[Mapping]) -> tuple[list[dict | None], list[dict[str, list[str]]]]:
     """API reports (WorkOrderIn's fields as a dict; `reported_at` may be an ISO string, as an alarm stores it) with
     their ids looked up through scoping, one query per kind whatever the number of reports: per report the keyword

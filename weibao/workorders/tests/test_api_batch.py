@@ -141,3 +141,26 @@ def test_a_device_of_another_customer_is_named_by_position(duty_client, site_a, 
     response = _post(duty_client, [_report(site_a, device_ids=[own.pk, own.pk])])
     assert response.status_code == 201
     assert list(WorkOrder.objects.get().devices.all()) == [own]
+
+
+def test_create_each_refuses_a_bad_report_alone_and_creates_the_others(duty_engineer, site_a, site_b):
+    from django.core.exceptions import ValidationError
+
+    from weibao.workorders.services import workorder_create_each
+
+    def report(site, symptom, **extra):
+        return {"customer": site.customer, "site": site, "channel": "api", "symptom": symptom, **extra}
+
+    reports = [report(site_a, "交换机掉电"), report(site_a, "   "), report(site_b, "门禁离线")]
+    reports += [report(site_a, f"故障{i}") for i in range(100)]  # more than one intake batch
+
+    results = workorder_create_each(actor=duty_engineer, reports=reports)
+
+    assert isinstance(results[1], ValidationError)
+    assert "symptom" in results[1].message_dict  # its own fields, without the position
+    created = [r for r in results if isinstance(r, WorkOrder)]
+    assert len(created) == 102
+    assert [o.symptom for o in created[:2]] == ["交换机掉电", "门禁离线"]
+    numbers = sorted(int(o.number.rsplit("-", 1)[1]) for o in created)
+    assert numbers == list(range(1, 103))  # the refused report took no number
+    assert WorkOrderEvent.objects.filter(kind="created").count() == 102
