@@ -114,3 +114,12 @@ def test_a_token_call_honours_accept_language(api_client, duty_engineer):
     assert english.status_code == chinese.status_code == 422
     assert english["Content-Language"] == "en"
     assert chinese["Content-Language"] == "zh-hans"
+
+
+def test_the_intake_routes_are_tried_first():
+    """Django tries the API's patterns in order: the work-order routes (the alarms' intake) come first."""
+    from weibao.api import api
+
+    patterns, _app, _namespace = api.urls
+    routes = [str(p.pattern) for p in patterns if str(p.pattern) not in ("openapi.json", "docs")]
+    assert routes.index("work-orders/events") < 5
