@@ -6,6 +6,7 @@
     ... --profile 20          # cProfile of 20 requests, the top functions by own and cumulative time
     ... --queries             # every statement of one request with its database time
     ... --events              # the events intake's request path instead (the alarm stored, 202)
+    ... --events --process    # and then the task's part: the pending alarms into orders, then their notices
 
 Each request is `POST /api/work-orders/` through Django's test client (whole middleware stack, Bearer token of the
 duty engineer, the ninja schema, the service) for a different scale-seed site. Prints the Python CPU per order
@@ -34,6 +35,12 @@ def main() -> int:
     parser.add_argument("--queries", action="store_true", help="print the statements of one request")
     parser.add_argument(
         "--events", action="store_true", help="POST /api/work-orders/events (the alarm's 202 path only, no order)"
+    )
+    parser.add_argument(
+        "--process",
+        action="store_true",
+        help="with --events: time the task turning the stored alarms into orders (batches of 100), then the notice "
+        "tasks those batches queued",
     )
     args = parser.parse_args()
 
@@ -100,6 +107,8 @@ def main() -> int:
     try:
         for _ in range(5):  # warm-up: imports, connection, calendars
             post()
+        if args.events and args.process:
+            _process_alarms()  # the warm-up's alarms warm the task's path too
         if args.queries:
             with connection.execute_wrapper(timed):
                 post()
@@ -131,6 +140,12 @@ def main() -> int:
             f"statements per order {len(statements) / args.runs:.1f} (and COMMIT), database wall per order "
             f"{db_ms:.2f} ms"
         )
+        if args.events and args.process:
+            process_ms, notices_ms, orders = _process_alarms()
+            print(
+                f"task: {orders} alarms into orders, CPU per order {process_ms / max(orders, 1):.2f} ms; their notice "
+                f"tasks {notices_ms / max(orders, 1):.2f} ms per order"
+            )
         if lock_held:
             print(
                 f"number counter row locked per order (number taken .. COMMIT done): p50 "
@@ -139,6 +154,25 @@ def main() -> int:
     finally:
         _delete_bench_orders()
     return 0
+
+
+def _process_alarms() -> tuple[float, float, int]:
+    """The task's work in this process: pending alarms into orders (`alarms_process`), then the notice tasks the
+    batches queued (run here, not by a worker). Returns the CPU ms of each part and the number of alarms."""
+    from django.tasks import TaskResultStatus
+    from django_tasks_db.models import DBTaskResult
+
+    from weibao.notifications.tasks import notify_events
+    from weibao.workorders.services.alarms import alarms_process
+
+    started = time.process_time()
+    handled = alarms_process()
+    processed = time.process_time()
+    queued = DBTaskResult.objects.filter(status=TaskResultStatus.READY, task_path=notify_events.module_path)
+    for result in queued.order_by("enqueued_at"):
+        notify_events.call(**result.args_kwargs["kwargs"])
+        result.delete()
+    return (processed - started) * 1000, (time.process_time() - processed) * 1000, handled
 
 
 if __name__ == "__main__":

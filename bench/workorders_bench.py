@@ -623,6 +623,7 @@ def _delete_bench_orders() -> None:
         ids = "SELECT id FROM workorders_workorder WHERE source_ref = 'bench-api'"
         cursor.execute("DELETE FROM workorders_alarmevent WHERE report ->> 'source_ref' = 'bench-api'")
         for table in (
+            "notifications_delivery",  # the orders' notices, when the worker ran the notice tasks
             "workorders_alert",
             "workorders_attachment",
             "workorders_workorderevent",

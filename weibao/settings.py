@@ -61,6 +61,8 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
+    # A call to /api/ with `Authorization: Bearer` runs this list without WEIBAO_BROWSER_ONLY_MIDDLEWARE (below).
+    "weibao.core.middleware.TokenApiMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "django.middleware.csp.ContentSecurityPolicyMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
@@ -78,6 +80,19 @@ MIDDLEWARE = [
     "django_htmx.middleware.HtmxMiddleware",
     "weibao.core.errors.MethodNotAllowedPageMiddleware",
     # Last, so that it sees the outcome of authentication (django-axes requirement).
+    "axes.middleware.AxesMiddleware",
+]
+
+# Browser state only (cookies, the session's user, CSRF, messages, htmx, login throttling, static files, the HTML 405
+# page): a token-authenticated API call skips these (`weibao.core.middleware.TokenApiMiddleware`; issue 20 point 4).
+WEIBAO_BROWSER_ONLY_MIDDLEWARE = [
+    "whitenoise.middleware.WhiteNoiseMiddleware",
+    "django.contrib.sessions.middleware.SessionMiddleware",
+    "django.middleware.csrf.CsrfViewMiddleware",
+    "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "django.contrib.messages.middleware.MessageMiddleware",
+    "django_htmx.middleware.HtmxMiddleware",
+    "weibao.core.errors.MethodNotAllowedPageMiddleware",
     "axes.middleware.AxesMiddleware",
 ]
 

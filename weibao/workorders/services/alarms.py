@@ -140,9 +140,48 @@ def _process_batch(limit: int) -> int:
         # else: its leader was rejected; it stays pending and leads the next batch itself.
     done = [e for e in events if e.status != AlarmStatus.PENDING]
     for event in done:
-        event.processed_at = event.updated_at = now  # bulk_update does not apply auto_now
-    AlarmEvent.objects.bulk_update(done, ["status", "workorder", "errors", "processed_at", "updated_at"])
+        event.processed_at = event.updated_at = now
+    _save_outcomes(done, now)
     return len(events)
+
+
+def _save_outcomes(events: list[AlarmEvent], now: datetime.datetime) -> None:
+    """The handled alarms' status, order, errors and time, from SQL written once: `bulk_update`'s CASE WHEN per row
+    and field was 40 % of the task's CPU per order (issue 20 point 4). PostgreSQL: one UPDATE joined to a VALUES
+    list; elsewhere one UPDATE per row (SQLite is in-process)."""
+    if not events:
+        return
+    meta = AlarmEvent._meta
+    status_f, workorder_f, errors_f, time_f = (
+        meta.get_field(n) for n in ("status", "workorder", "errors", "updated_at")
+    )
+    at = time_f.get_db_prep_save(now, connection)
+    rows = [
+        (
+            e.pk,
+            status_f.get_db_prep_save(e.status, connection),
+            e.workorder_id,
+            errors_f.get_db_prep_save(e.errors, connection),
+        )
+        for e in events
+    ]
+    qn = connection.ops.quote_name
+    table = qn(meta.db_table)
+    with connection.cursor() as cursor:
+        if connection.vendor == "postgresql":
+            values = ", ".join(["(%s::bigint, %s::varchar, %s::bigint, %s::jsonb)"] * len(rows))
+            cursor.execute(
+                f"UPDATE {table} AS a SET {qn('status')} = v.status, {qn('workorder_id')} = v.workorder_id, "  # noqa: S608 - names from model meta
+                f"{qn('errors')} = v.errors, {qn('processed_at')} = %s, {qn('updated_at')} = %s "
+                f"FROM (VALUES {values}) AS v(id, status, workorder_id, errors) WHERE a.{qn('id')} = v.id",
+                [at, at, *(value for row in rows for value in row)],
+            )
+        else:
+            cursor.executemany(
+                f"UPDATE {table} SET {qn('status')} = %s, {qn('workorder_id')} = %s, {qn('errors')} = %s, "  # noqa: S608 - names from model meta
+                f"{qn('processed_at')} = %s, {qn('updated_at')} = %s WHERE {qn('id')} = %s",
+                [(status, workorder_id, errors, at, at, pk) for pk, status, workorder_id, errors in rows],
+            )
 
 
 def _create_orders(actor: User, events: list[AlarmEvent]) -> None:

@@ -113,6 +113,36 @@ def test_an_alarm_for_a_site_the_caller_cannot_see_is_rejected_alone(customer_a_
     assert "site_id" in answer["errors"]
 
 
+def test_a_batchs_outcomes_are_written_in_one_statement(customer_a_user, api_client, site_a, site_b):
+    """Created, duplicate and rejected alarms of one batch: status, order, errors and times on every receipt, in
+    one UPDATE on PostgreSQL (one per alarm elsewhere)."""
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    _token, raw = token_create(user=customer_a_user, name="customer monitoring")
+    client = api_client.bearer(raw)
+    first = _alarm(client, site_a, dedup_key="ups-1").json()
+    repeat = _alarm(client, site_a, dedup_key="ups-1").json()  # the same incident in the same batch
+    foreign = _alarm(client, site_b).json()
+    before = timezone.now()
+    with CaptureQueriesContext(connection) as queries:
+        assert services.alarms_process() == 3
+    alarms = AlarmEvent.objects.in_bulk([first["id"], repeat["id"], foreign["id"]])
+    created, duplicate, rejected = alarms[first["id"]], alarms[repeat["id"]], alarms[foreign["id"]]
+    assert (created.status, duplicate.status, rejected.status) == ("created", "duplicate", "rejected")
+    assert created.workorder_id is not None
+    assert duplicate.workorder_id == created.workorder_id
+    assert rejected.workorder_id is None
+    assert "site_id" in rejected.errors
+    assert created.errors == duplicate.errors == {}
+    for alarm in alarms.values():
+        assert alarm.processed_at == alarm.updated_at >= before
+    # One statement (PostgreSQL) or one executemany call (SQLite), not bulk_update's CASE per row and field.
+    updates = [q["sql"] for q in queries.captured_queries if 'UPDATE "workorders_alarmevent"' in q["sql"]]
+    assert len(updates) == 1
+    assert "CASE" not in updates[0]
+
+
 def test_an_invalid_alarm_is_refused_at_once(duty_client, site_a):
     response = _alarm(duty_client, site_a, symptom="", severity="X")
     assert response.status_code == 422
