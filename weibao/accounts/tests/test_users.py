@@ -40,6 +40,20 @@ def test_user_list_filters_and_counts_queries(
     assert "<html" not in response.text  # htmx gets the rows fragment only
 
 
+def test_user_list_pages_fifty_accounts_at_a_time_keeping_the_filters(client, admin_user, customer_a_user):
+    client.force_login(admin_user)
+    UserFactory.create_batch(60, organisation=customer_a_user.organisation, role="customer_contact")
+    first = client.get(reverse("accounts:user_list"), {"kind": "customer"})
+    assert first.status_code == 200
+    assert first.text.count('data-testid="user-row"') == 50
+    assert "kind=customer&amp;page=2" in first.text  # the next page keeps the filter
+    second = client.get(reverse("accounts:user_list"), {"kind": "customer", "page": 2}, HTTP_HX_REQUEST="true")
+    shown = second.text.count('data-testid="user-row"')
+    assert shown == first.context["total"] - 50
+    assert shown > 0
+    assert "<html" not in second.text
+
+
 def test_create_staff_user_with_staff_fields(client, admin_user, own_org, branch):
     skill = Skill.objects.create(code="cctv", name="视频监控")
     client.force_login(admin_user)
