@@ -5,19 +5,17 @@ a COUNT(*) per page view costs more than the page itself.
 """
 
 import datetime
-import functools
 import re
 from dataclasses import dataclass
 
-from django.db import connection
-from django.db.models import Q, QuerySet, Subquery, TextField
-from django.db.models.expressions import RawSQL
+from django.db.models import Q, QuerySet, Subquery
 from django.utils import timezone
 
 from weibao.accounts.choices import Role
 from weibao.accounts.scoping import get_for_user, scope_queryset
 from weibao.assets.choices import REQUIRED_PROJECT_DOCUMENTS, DocumentType
 from weibao.assets.models import Device, DeviceEvent, Document, DocumentVersion, ImportJob, Project, Subsystem, Vendor
+from weibao.core.textsearch import search_text_filter
 from weibao.core.validators import parse_id
 from weibao.customers.models import Customer, Site
 
@@ -114,29 +112,8 @@ def device_search_filter(qs: QuerySet[Device], q: str) -> QuerySet[Device]:
         exact = Q(serial_number=q) | Q(ip_address=q)
         if qs.filter(exact).exists():
             return qs.filter(exact)
-    # search_text is stored upper-cased; Chinese is unaffected by upper().
-    terms = q.upper().split()[:5]
-    pairs = _has_search_pairs()
-    for term in terms:
-        if len(term) == 2 and pairs:
-            # Two characters give pg_trgm no trigram; the doubled-character column does (migration 0006).
-            qs = qs.alias(pairs_text=RawSQL('"assets_device"."search_pairs"', (), output_field=TextField()))
-            qs = qs.filter(pairs_text__contains="".join(ch * 2 for ch in term))
-        else:
-            qs = qs.filter(search_text__contains=term)
-    return qs
-
-
-@functools.cache
-def _has_search_pairs() -> bool:
-    """Whether the PostgreSQL-only column `assets_device.search_pairs` exists (checked once per process)."""
-    if connection.vendor != "postgresql":
-        return False
-    with connection.cursor() as cursor:
-        cursor.execute(
-            "SELECT 1 FROM information_schema.columns WHERE table_name = 'assets_device' AND column_name = 'search_pairs'"
-        )
-        return cursor.fetchone() is not None
+    # Two characters give pg_trgm no trigram: the doubled-character column serves them (migration 0006).
+    return search_text_filter(qs, q)
 
 
 @dataclass
@@ -177,11 +154,8 @@ def estate_search(*, user, q: str, limit: int = 20) -> EstateSearchResult:
     if devices and any(q in (d.serial_number, d.ip_address) for d in devices):
         # An exact serial number or IP address: the user is looking for that device, not for names.
         return EstateSearchResult([], [], devices)
-    customers = scope_queryset(Customer.objects.all(), user)
-    sites = scope_queryset(Site.objects.select_related("customer"), user)
-    for term in q.upper().split()[:5]:
-        customers = customers.filter(search_text__contains=term)  # trigram-indexed on PostgreSQL
-        sites = sites.filter(search_text__contains=term)
+    customers = search_text_filter(scope_queryset(Customer.objects.all(), user), q)  # trigram-indexed on PostgreSQL
+    sites = search_text_filter(scope_queryset(Site.objects.select_related("customer"), user), q)
     return EstateSearchResult(list(customers.order_by("name")[:limit]), list(sites.order_by("name")[:limit]), devices)
 
 

@@ -4,6 +4,7 @@ from django.db.models import Q, QuerySet
 
 from weibao.accounts.scoping import get_for_user, scope_queryset
 from weibao.core.phones import parse_phone
+from weibao.core.textsearch import search_text_filter
 from weibao.customers.models import Contact, Customer, Site
 
 
@@ -17,8 +18,7 @@ def customer_get_for_user(*, user, pk: int) -> Customer:
 
 def customer_list(*, user, q: str = "", branch_id: int | None = None) -> QuerySet[Customer]:
     qs = customer_qs_for(user)
-    for term in q.upper().split()[:5]:
-        qs = qs.filter(search_text__contains=term)  # trigram-indexed on PostgreSQL
+    qs = search_text_filter(qs, q)  # trigram-indexed on PostgreSQL (two characters through `search_pairs`)
     if branch_id:
         qs = qs.filter(branch_id=branch_id)
     return qs.order_by("name", "pk")
@@ -36,8 +36,7 @@ def site_list(*, user, customer_id: int | None = None, q: str = "") -> QuerySet[
     qs = site_qs_for(user)
     if customer_id:
         qs = qs.filter(customer_id=customer_id)
-    for term in q.upper().split()[:5]:
-        qs = qs.filter(search_text__contains=term)
+    qs = search_text_filter(qs, q)
     return qs.order_by("customer__name", "name")
 
 

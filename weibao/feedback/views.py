@@ -18,6 +18,7 @@ from weibao.accounts.scoping import scope_queryset
 from weibao.core.exceptions import StaleEdit, TransitionNotAllowed
 from weibao.core.form_views import attach_service_errors, run_service
 from weibao.core.pagination import CachedCountPaginator
+from weibao.core.textsearch import search_text_filter
 from weibao.customers.models import Customer
 from weibao.feedback import selectors, services
 from weibao.feedback.choices import ComplaintStatus
@@ -318,7 +319,7 @@ def archives(request: HttpRequest) -> HttpResponse:
     q = request.GET.get("q", "").strip()[:100]
     customers = Customer.objects.order_by("name")
     if q:
-        customers = customers.filter(search_text__contains=q.upper())
+        customers = search_text_filter(customers, q)
     return render(request, "feedback/archive_list.html", {"customers": customers[:LIST_LIMIT], "q": q})
 
 
