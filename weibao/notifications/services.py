@@ -389,6 +389,213 @@ def _staff_deliveries(event, workorder, notice: str, now) -> list[Delivery]:
     return out
 
 
+class _Batch:
+    """What the events of one `deliveries_for_events` call share, looked up or rendered once: the recipients and
+    robots of a notice (keyed by every order field `recipients_for` / `robots_for` read), the SMS templates, the
+    mail threads of the orders, and a notice's mail as one audience and language see it (per event)."""
+
+    def __init__(self, workorder_ids: set[int]):
+        from weibao.notifications.models import InboundMessage
+
+        self._recipients: dict[tuple, list[Recipient]] = {}
+        self._robots: dict[tuple, list[RobotWebhook]] = {}
+        self._templates: dict[str, SmsTemplate | None] = {}
+        self._rendered: dict[tuple, tuple[str, str, str]] = {}
+        # thread_headers for all the orders at once: the first message id received, and the first one we sent.
+        self._first_in = _first_message_ids(InboundMessage.objects.filter(workorder_id__in=workorder_ids))
+        self._first_out = _first_message_ids(
+            Delivery.objects.filter(workorder_id__in=workorder_ids, channel=Channel.EMAIL)
+        )
+
+    def recipients_for(self, workorder, notice: str) -> list[Recipient]:
+        key = (
+            notice,
+            workorder.organisation_id,
+            workorder.reported_by_id,
+            workorder.reporter_email,
+            workorder.reporter_phone,
+            workorder.assignee_id,
+            workorder.branch_id,
+        )
+        if key not in self._recipients:
+            self._recipients[key] = recipients_for(workorder=workorder, notice=notice)
+        return self._recipients[key]
+
+    def robots_for(self, workorder, notice: str) -> list[RobotWebhook]:
+        key = (notice, workorder.branch_id, workorder.customer_id, workorder.severity)
+        if key not in self._robots:
+            self._robots[key] = robots_for(workorder=workorder, notice=notice)
+        return self._robots[key]
+
+    def sms_template(self, notice: str) -> SmsTemplate | None:
+        if notice not in self._templates:
+            self._templates[notice] = _sms_template(notice)
+        return self._templates[notice]
+
+    def render_email(self, notice: str, context: dict, language: str) -> tuple[str, str, str]:
+        # The context holds nothing of the recipient (but for the answer links, never rendered here): the same
+        # event as the same audience sees it, in one language, is the same mail.
+        key = (notice, id(context["event"]), context["event"].pk, language)
+        if key not in self._rendered:
+            self._rendered[key] = render_email(notice, context, language)
+        return self._rendered[key]
+
+    def thread_headers(self, workorder) -> tuple[str, list[str]]:
+        refs = [ref for ref in (self._first_in.get(workorder.pk), self._first_out.get(workorder.pk)) if ref]
+        return (refs[-1] if refs else ""), refs
+
+    def saved(self, delivery: Delivery) -> None:
+        """A row of this batch that goes in: the first mail about its order starts the order's thread."""
+        if delivery.channel == Channel.EMAIL and delivery.message_id:
+            self._first_out.setdefault(delivery.workorder_id, delivery.message_id)
+
+
+def _first_message_ids(rows) -> dict[int, str]:
+    """Per work order, the message id of its first row (lowest pk) with one."""
+    from django.db.models import Min
+
+    firsts = rows.exclude(message_id="").values("workorder_id").annotate(first=Min("pk")).values_list("first")
+    return dict(rows.model.objects.filter(pk__in=firsts).values_list("workorder_id", "message_id"))
+
+
+@transaction.atomic
+def deliveries_for_events(*, event_ids: list[int]) -> list[Delivery]:
+    """`deliveries_for_event` for many events at once (a batch intake's orders), with the same rows: the events and
+    their orders read in one query, recipients, robots and mails shared where they depend on the same things, the
+    new rows inserted together and handed to one `deliver_many` task per due time. Safe to run twice (the rows
+    that exist already are left out); one transaction: the rows and their queued tasks commit together."""
+    from weibao.workorders.models import WorkOrderEvent
+    from weibao.workorders.visibility import Audience, audience_of, redact
+
+    wanted = set(NOTICE_FOR_EVENT) | set(STAFF_NOTICE_FOR_EVENT)
+    by_pk = {
+        e.pk: e
+        for e in WorkOrderEvent.objects.select_related(
+            "workorder__site", "workorder__customer", "workorder__assignee"
+        ).filter(pk__in=event_ids, kind__in=wanted)
+    }
+    events = [by_pk[pk] for pk in dict.fromkeys(event_ids) if pk in by_pk]
+    if not events:
+        return []
+    now = timezone.now()
+    batch = _Batch({e.workorder_id for e in events})
+    # (event, channel, recipient) already made (the task ran before) or made earlier in this batch: left out.
+    done = set(
+        Delivery.objects.filter(event_id__in=[e.pk for e in events]).values_list("event_id", "channel", "recipient")
+    )
+    rows: list[Delivery] = []
+
+    def add(delivery: Delivery | None) -> None:
+        if delivery is None:
+            return
+        key = (delivery.event_id, delivery.channel, delivery.recipient)
+        if key not in done:
+            done.add(key)
+            batch.saved(delivery)
+            rows.append(delivery)
+
+    def plan(event, workorder, notice, recipient: Recipient, shown) -> Delivery | None:
+        if (event.pk, recipient.channel, recipient.address) in done:
+            return None
+        context = _context(workorder, notice, shown)
+        return _unsaved_delivery(
+            workorder=workorder,
+            event_id=event.pk,
+            notice=notice,
+            recipient=recipient,
+            context=context,
+            now=now,
+            batch=batch,
+        )
+
+    for event in events:
+        workorder = event.workorder
+        staff_notice = STAFF_NOTICE_FOR_EVENT.get(event.kind)
+        if staff_notice == Notice.NEW_ORDER and workorder.severity not in URGENT_SEVERITIES:
+            staff_notice = None
+        if staff_notice is not None:
+            for r in batch.recipients_for(workorder, staff_notice):
+                if r.user is not None and r.user.is_internal:
+                    add(plan(event, workorder, staff_notice, r, event))
+        notice = NOTICE_FOR_EVENT.get(event.kind)
+        if notice is None or (notice == Notice.RECEIVED and workorder.channel == "email"):
+            continue
+        shown_to: dict = {}  # audience → the event as it sees it (one copy per audience, shared by its mails)
+        for r in batch.recipients_for(workorder, notice):
+            audience = audience_of(r.user) if r.user is not None else Audience.CUSTOMER
+            if audience not in shown_to:
+                shown_to[audience] = redact(event, audience)
+            if shown_to[audience] is not None:
+                add(plan(event, workorder, notice, r, shown_to[audience]))
+        for robot in batch.robots_for(workorder, notice):
+            audience = Audience.CUSTOMER if robot.customer_id else Audience.STAFF
+            if audience not in shown_to:
+                shown_to[audience] = redact(event, audience)
+            if shown_to[audience] is not None and (event.pk, robot.kind, robot.recipient_key) not in done:
+                add(_robot_delivery(event, workorder, notice, robot, shown_to[audience], now))
+    created = _insert_new(rows)
+    _schedule_together(created, now=now)
+    return created
+
+
+def _robot_delivery(event, workorder, notice: str, robot: RobotWebhook, shown, now) -> Delivery:
+    """The unsaved row of one robot's card about an event (as `deliveries_for_event` makes it)."""
+    robot_context = _context(workorder, notice, shown)
+    if notice == Notice.RESOLVED and robot.customer_id:
+        robot_context = {**robot_context, "answer_links": _answer_links(workorder, robot.recipient_key, robot.kind)}
+    title, markdown = render_robot(notice, robot_context)
+    return Delivery(
+        notice=notice,
+        channel=robot.kind,
+        recipient=robot.recipient_key,
+        robot=robot,
+        workorder=workorder,
+        event_id=event.pk,
+        severity=workorder.severity,
+        subject=title,
+        body_text=markdown,
+        payload={"request": robot_request(robot.kind, title=title, markdown=markdown, severity=workorder.severity)},
+        next_try_at=now,
+        queued_at=now,
+    )
+
+
+def _insert_new(rows: list[Delivery]) -> list[Delivery]:
+    """Insert the rows together; when one exists already after all (another run of the same events at the same
+    time), one by one, leaving out those that exist (one row per event, channel and recipient)."""
+    if not rows:
+        return []
+    try:
+        with transaction.atomic():
+            return Delivery.objects.bulk_create(rows)
+    except IntegrityError:
+        for row in rows:
+            row.pk = None
+            row._state.adding = True
+        return [row for row in rows if _save_new(row) is not None]
+
+
+def _schedule_together(deliveries: list[Delivery], *, now: dt.datetime) -> None:
+    """`schedule` for many new rows (their `queued_at` already says when their task runs): one `deliver_many` per
+    due time — the rows due now in one task, those held for quiet hours at the end of the hours (when the backend
+    can defer; else nothing is queued and the sweep sends them when due)."""
+    from weibao.notifications.tasks import deliver_many
+
+    by_time: dict[dt.datetime, list[int]] = {}
+    for delivery in deliveries:
+        if delivery.queued_at is not None:
+            by_time.setdefault(delivery.queued_at, []).append(delivery.pk)
+    for run_at, ids in by_time.items():
+
+        def enqueue(run_at=run_at, ids=ids) -> None:
+            if run_at > timezone.now():
+                deliver_many.using(run_after=run_at).enqueue(delivery_ids=ids)
+            else:
+                deliver_many.enqueue(delivery_ids=ids)
+
+        _enqueue_with_rows(enqueue)
+
+
 # One notice per manager and hole in the 7x24 cover; the check runs every 15 minutes and must not repeat itself.
 COVER_GAP_REPEAT = dt.timedelta(hours=12)
 
@@ -453,6 +660,17 @@ def robot_request(kind: str, *, title: str, markdown: str, severity: str) -> dic
 
 
 def _new_delivery(*, workorder, event_id, notice, recipient: Recipient, context, now) -> Delivery | None:
+    delivery = _unsaved_delivery(
+        workorder=workorder, event_id=event_id, notice=notice, recipient=recipient, context=context, now=now
+    )
+    return None if delivery is None else _save_new(delivery)
+
+
+def _unsaved_delivery(
+    *, workorder, event_id, notice, recipient: Recipient, context, now, batch: _Batch | None = None
+) -> Delivery | None:
+    """The Delivery row (not saved) of one event's notice to one recipient; None when its channel is not offered.
+    `batch` (notify_events) answers the lookups and renders shared by the batch's events instead of each row."""
     delivery = Delivery(
         notice=notice,
         channel=recipient.channel,
@@ -466,13 +684,17 @@ def _new_delivery(*, workorder, event_id, notice, recipient: Recipient, context,
     if recipient.channel == Channel.EMAIL:
         if notice == Notice.RESOLVED:
             context = {**context, "answer_links": _answer_links(workorder, recipient.address, recipient.channel)}
-        delivery.subject, delivery.body_text, delivery.body_html = render_email(notice, context, recipient.language)
-        in_reply_to, references = thread_headers(workorder)
+        if batch is None or notice == Notice.RESOLVED:  # the answer links differ per recipient
+            rendered = render_email(notice, context, recipient.language)
+        else:
+            rendered = batch.render_email(notice, context, recipient.language)
+        delivery.subject, delivery.body_text, delivery.body_html = rendered
+        in_reply_to, references = thread_headers(workorder) if batch is None else batch.thread_headers(workorder)
         delivery.message_id = new_message_id(workorder)
         delivery.payload = {"in_reply_to": in_reply_to, "references": references}
     elif recipient.channel == Channel.SMS:
-        template = SmsTemplate.objects.filter(notice=notice, enabled=True).first()
-        if template is None or not sms_provider().configured():
+        template = _sms_template(notice) if batch is None else batch.sms_template(notice)
+        if template is None:
             return None  # no approved template for this notice (or no provider): SMS is simply not offered
         if notice == Notice.RESOLVED:
             context = {**context, "answer_links": _answer_links(workorder, recipient.address, recipient.channel)}
@@ -485,7 +707,15 @@ def _new_delivery(*, workorder, event_id, notice, recipient: Recipient, context,
     delivery.queued_at = queue_time(delivery, now)  # deliveries_for_event schedules it
     if held:
         delivery.reason = _("Held for the recipient's quiet hours.")
-    return _save_new(delivery)
+    return delivery
+
+
+def _sms_template(notice: str) -> SmsTemplate | None:
+    """The approved template of a notice when SMS can be sent at all (a template and a provider), else None."""
+    template = SmsTemplate.objects.filter(notice=notice, enabled=True).first()
+    if template is None or not sms_provider().configured():
+        return None
+    return template
 
 
 def _answer_links(workorder, recipient: str, channel: str) -> dict[str, str]:
