@@ -154,23 +154,43 @@ def _user_recipients(user, notice: str) -> list[Recipient]:
     return out
 
 
-def recipients_for(*, workorder, notice: str) -> list[Recipient]:
-    """Everyone to tell about `notice` on this order, each once per channel."""
+def recipients_for(*, workorder, notice: str, cache: dict | None = None) -> list[Recipient]:
+    """Everyone to tell about `notice` on this order, each once per channel. `cache` (a batch's, see _Batch) keeps
+    the people of an organisation, a branch's roster and its managers for the other orders of the batch."""
     from weibao.accounts.choices import Role
     from weibao.accounts.models import User
 
-    people: list[Recipient] = []
-    if notice in CUSTOMER_NOTICES:
+    def part(key: tuple, people) -> list[Recipient]:
+        if cache is None:
+            return people()
+        if key not in cache:
+            cache[key] = people()
+        return cache[key]
+
+    def customer_people() -> list[Recipient]:
         # The customer's people who reported the order, and those who chose (by saving preferences) to follow all
         # of their organisation's orders; the others are not flooded with every colleague's reports.
         customer_users = User.objects.filter(organisation_id=workorder.organisation_id, is_active=True).filter(
             Q(pk=workorder.reported_by_id) | Q(notification_preference__isnull=False)
         )
+        out = []
         for user in customer_users.select_related("notification_preference"):
             user._notification_preference_cache = getattr(user, "notification_preference", None) or (
                 NotificationPreference(user=user)
             )
-            people += _user_recipients(user, notice)
+            out += _user_recipients(user, notice)
+        return out
+
+    def on_duty_people() -> list[Recipient]:
+        return [r for user in on_duty_engineers(branch_id=workorder.branch_id) for r in _user_recipients(user, notice)]
+
+    def managers() -> list[Recipient]:
+        users = User.objects.filter(branch_id=workorder.branch_id, role=Role.SERVICE_MANAGER, is_active=True)
+        return [r for user in users for r in _user_recipients(user, notice)]
+
+    people: list[Recipient] = []
+    if notice in CUSTOMER_NOTICES:
+        people += part(("customer", notice, workorder.organisation_id, workorder.reported_by_id), customer_people)
         if workorder.reporter_email:
             # The reporter may have no account (a mail or phone report): email, in Chinese, no preferences.
             people.append(Recipient(Channel.EMAIL, workorder.reporter_email.lower()))
@@ -180,11 +200,9 @@ def recipients_for(*, workorder, notice: str) -> list[Recipient]:
     if notice in ENGINEER_NOTICES and workorder.assignee_id:
         people += _user_recipients(workorder.assignee, notice)
     if notice in ON_DUTY_NOTICES:
-        for user in on_duty_engineers(branch_id=workorder.branch_id):
-            people += _user_recipients(user, notice)
+        people += part(("on_duty", notice, workorder.branch_id), on_duty_people)
     if notice in MANAGER_NOTICES and workorder.branch_id:
-        for user in User.objects.filter(branch_id=workorder.branch_id, role=Role.SERVICE_MANAGER, is_active=True):
-            people += _user_recipients(user, notice)
+        people += part(("managers", notice, workorder.branch_id), managers)
     seen, unique = set(), []
     for r in people:
         if (r.channel, r.address) not in seen:
@@ -214,13 +232,22 @@ def on_duty_engineers(*, branch_id: int | None, at: dt.datetime | None = None) -
     return on_duty or [s.engineer for s in shifts if s.kind == RosterKind.STANDBY]
 
 
-def robots_for(*, workorder, notice: str) -> list[RobotWebhook]:
-    """Enabled robots of the order's branch, of its customer, or of everyone, whose rules accept this notice."""
-    robots = RobotWebhook.objects.filter(enabled=True).filter(
-        Q(branch__isnull=True, customer__isnull=True)
-        | Q(branch_id=workorder.branch_id, customer__isnull=True)
-        | Q(customer_id=workorder.customer_id)
-    )
+def robots_for(*, workorder, notice: str, robots: list[RobotWebhook] | None = None) -> list[RobotWebhook]:
+    """Enabled robots of the order's branch, of its customer, or of everyone, whose rules accept this notice.
+    `robots`: all the enabled ones, read once for a batch (see _Batch); chosen here by the same rule."""
+    if robots is None:
+        robots = RobotWebhook.objects.filter(enabled=True).filter(
+            Q(branch__isnull=True, customer__isnull=True)
+            | Q(branch_id=workorder.branch_id, customer__isnull=True)
+            | Q(customer_id=workorder.customer_id)
+        )
+    else:  # the same rule in Python (a None id matches NULL, as the query's `= NULL` becomes IS NULL)
+        robots = [
+            r
+            for r in robots
+            if (r.customer_id is None and r.branch_id in (None, workorder.branch_id))
+            or r.customer_id == workorder.customer_id
+        ]
     return [r for r in robots if r.accepts(notice=notice, severity=workorder.severity)]
 
 
@@ -390,15 +417,15 @@ def _staff_deliveries(event, workorder, notice: str, now) -> list[Delivery]:
 
 
 class _Batch:
-    """What the events of one `deliveries_for_events` call share, looked up or rendered once: the recipients and
-    robots of a notice (keyed by every order field `recipients_for` / `robots_for` read), the SMS templates, the
-    mail threads of the orders, and a notice's mail as one audience and language see it (per event)."""
+    """What the events of one `deliveries_for_events` call share, looked up or rendered once: the people of an
+    organisation, a branch's roster and managers (per notice), the enabled robots, the SMS templates, the mail
+    threads of the orders, and a notice's mail as one audience and language see it (per event)."""
 
     def __init__(self, workorder_ids: set[int]):
         from weibao.notifications.models import InboundMessage
 
-        self._recipients: dict[tuple, list[Recipient]] = {}
-        self._robots: dict[tuple, list[RobotWebhook]] = {}
+        self._people: dict[tuple, list[Recipient]] = {}
+        self._enabled_robots = list(RobotWebhook.objects.filter(enabled=True))
         self._templates: dict[str, SmsTemplate | None] = {}
         self._rendered: dict[tuple, tuple[str, str, str]] = {}
         # thread_headers for all the orders at once: the first message id received, and the first one we sent.
@@ -408,24 +435,10 @@ class _Batch:
         )
 
     def recipients_for(self, workorder, notice: str) -> list[Recipient]:
-        key = (
-            notice,
-            workorder.organisation_id,
-            workorder.reported_by_id,
-            workorder.reporter_email,
-            workorder.reporter_phone,
-            workorder.assignee_id,
-            workorder.branch_id,
-        )
-        if key not in self._recipients:
-            self._recipients[key] = recipients_for(workorder=workorder, notice=notice)
-        return self._recipients[key]
+        return recipients_for(workorder=workorder, notice=notice, cache=self._people)
 
     def robots_for(self, workorder, notice: str) -> list[RobotWebhook]:
-        key = (notice, workorder.branch_id, workorder.customer_id, workorder.severity)
-        if key not in self._robots:
-            self._robots[key] = robots_for(workorder=workorder, notice=notice)
-        return self._robots[key]
+        return robots_for(workorder=workorder, notice=notice, robots=self._enabled_robots)
 
     def sms_template(self, notice: str) -> SmsTemplate | None:
         if notice not in self._templates:
