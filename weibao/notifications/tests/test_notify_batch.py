@@ -141,6 +141,7 @@ def test_one_deliver_many_task_per_batch_and_nothing_twice(batch, django_capture
 def test_a_batch_after_some_of_its_events_were_told_adds_only_the_rest(batch):
     first = deliveries_for_event(event_id=batch[0])
     made = deliveries_for_events(event_ids=batch)
-    assert first and made
+    assert first
+    assert made
     assert not {d.event_id for d in made} & {batch[0]}
     assert Delivery.objects.filter(event_id=batch[0]).count() == len(first)
