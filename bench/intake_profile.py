@@ -23,6 +23,7 @@ import pstats
 import statistics
 import sys
 import time
+from collections import Counter
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
@@ -151,7 +152,7 @@ def main() -> int:
             print(
                 f"task: {orders} alarms into orders, CPU per order {process_ms / max(orders, 1):.2f} ms; their notice "
                 f"tasks {notices_ms / max(orders, 1):.2f} ms per order "
-                f"({'event by event' if args.per_event else 'batch'}; {made['deliveries']} deliveries, "
+                f"({'event by event' if args.per_event else 'batch'}; deliveries: {made['deliveries']}; "
                 f"{made['deliver']} deliver and {made['deliver_many']} deliver_many tasks queued)"
             )
         if lock_held:
@@ -164,7 +165,7 @@ def main() -> int:
     return 0
 
 
-def _process_alarms(*, per_event: bool = False) -> tuple[float, float, int, dict[str, int]]:
+def _process_alarms(*, per_event: bool = False) -> tuple[float, float, int, dict]:
     """The task's work in this process: pending alarms into orders (`alarms_process`), then the notice tasks the
     batches queued (run here, not by a worker; `per_event`: their events one by one, as `notify_events` did before
     the batch path). Returns the CPU ms of each part, the number of alarms, and the deliveries and send tasks made
@@ -178,7 +179,7 @@ def _process_alarms(*, per_event: bool = False) -> tuple[float, float, int, dict
     from weibao.workorders.services.alarms import alarms_process
 
     ready = DBTaskResult.objects.filter(status=TaskResultStatus.READY)
-    before = Delivery.objects.count()
+    before = Delivery.objects.order_by("-pk").values_list("pk", flat=True).first() or 0
     started = time.process_time()
     handled = alarms_process()
     processed = time.process_time()
@@ -193,7 +194,13 @@ def _process_alarms(*, per_event: bool = False) -> tuple[float, float, int, dict
         result.delete()
     notices_ms = (time.process_time() - processed) * 1000
     made = {
-        "deliveries": Delivery.objects.count() - before,
+        "deliveries": ", ".join(
+            f"{n} {notice} by {channel}"
+            for (notice, channel), n in Counter(
+                Delivery.objects.filter(pk__gt=before).values_list("notice", "channel")
+            ).most_common()
+        )
+        or "no",
         "deliver": ready.filter(task_path=deliver.module_path).count(),
         "deliver_many": ready.filter(task_path=deliver_many.module_path).count(),
     }
