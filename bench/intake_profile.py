@@ -7,6 +7,7 @@
     ... --queries             # every statement of one request with its database time
     ... --events              # the events intake's request path instead (the alarm stored, 202)
     ... --events --process    # and then the task's part: the pending alarms into orders, then their notices
+    ... --events --process --per-event   # the notices made event by event (`notify_events` before the batch path)
 
 Each request is `POST /api/work-orders/` through Django's test client (whole middleware stack, Bearer token of the
 duty engineer, the ninja schema, the service) for a different scale-seed site. Prints the Python CPU per order
@@ -22,6 +23,7 @@ import pstats
 import statistics
 import sys
 import time
+from collections import Counter
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
@@ -41,6 +43,11 @@ def main() -> int:
         action="store_true",
         help="with --events: time the task turning the stored alarms into orders (batches of 100), then the notice "
         "tasks those batches queued",
+    )
+    parser.add_argument(
+        "--per-event",
+        action="store_true",
+        help="with --process: run the notice tasks' events one by one through deliveries_for_event (the old path)",
     )
     args = parser.parse_args()
 
@@ -108,7 +115,7 @@ def main() -> int:
         for _ in range(5):  # warm-up: imports, connection, calendars
             post()
         if args.events and args.process:
-            _process_alarms()  # the warm-up's alarms warm the task's path too
+            _process_alarms(per_event=args.per_event)  # the warm-up's alarms warm the task's path too
         if args.queries:
             with connection.execute_wrapper(timed):
                 post()
@@ -141,10 +148,12 @@ def main() -> int:
             f"{db_ms:.2f} ms"
         )
         if args.events and args.process:
-            process_ms, notices_ms, orders = _process_alarms()
+            process_ms, notices_ms, orders, made = _process_alarms(per_event=args.per_event)
             print(
                 f"task: {orders} alarms into orders, CPU per order {process_ms / max(orders, 1):.2f} ms; their notice "
-                f"tasks {notices_ms / max(orders, 1):.2f} ms per order"
+                f"tasks {notices_ms / max(orders, 1):.2f} ms per order "
+                f"({'event by event' if args.per_event else 'batch'}; deliveries: {made['deliveries']}; "
+                f"{made['deliver']} deliver and {made['deliver_many']} deliver_many tasks queued)"
             )
         if lock_held:
             print(
@@ -156,23 +165,47 @@ def main() -> int:
     return 0
 
 
-def _process_alarms() -> tuple[float, float, int]:
+def _process_alarms(*, per_event: bool = False) -> tuple[float, float, int, dict]:
     """The task's work in this process: pending alarms into orders (`alarms_process`), then the notice tasks the
-    batches queued (run here, not by a worker). Returns the CPU ms of each part and the number of alarms."""
+    batches queued (run here, not by a worker; `per_event`: their events one by one, as `notify_events` did before
+    the batch path). Returns the CPU ms of each part, the number of alarms, and the deliveries and send tasks made
+    (the send tasks are then deleted unrun: nothing leaves the machine)."""
     from django.tasks import TaskResultStatus
     from django_tasks_db.models import DBTaskResult
 
-    from weibao.notifications.tasks import notify_events
+    from weibao.notifications.models import Delivery
+    from weibao.notifications.services import deliveries_for_event
+    from weibao.notifications.tasks import deliver, deliver_many, notify_events
     from weibao.workorders.services.alarms import alarms_process
 
+    ready = DBTaskResult.objects.filter(status=TaskResultStatus.READY)
+    before = Delivery.objects.order_by("-pk").values_list("pk", flat=True).first() or 0
     started = time.process_time()
     handled = alarms_process()
     processed = time.process_time()
-    queued = DBTaskResult.objects.filter(status=TaskResultStatus.READY, task_path=notify_events.module_path)
+    queued = ready.filter(task_path=notify_events.module_path)
     for result in queued.order_by("enqueued_at"):
-        notify_events.call(**result.args_kwargs["kwargs"])
+        event_ids = result.args_kwargs["kwargs"]["event_ids"]
+        if per_event:
+            for event_id in event_ids:
+                deliveries_for_event(event_id=event_id)
+        else:
+            notify_events.call(event_ids=event_ids)
         result.delete()
-    return (processed - started) * 1000, (time.process_time() - processed) * 1000, handled
+    notices_ms = (time.process_time() - processed) * 1000
+    made = {
+        "deliveries": ", ".join(
+            f"{n} {notice} by {channel}"
+            for (notice, channel), n in Counter(
+                Delivery.objects.filter(pk__gt=before).values_list("notice", "channel")
+            ).most_common()
+        )
+        or "no",
+        "deliver": ready.filter(task_path=deliver.module_path).count(),
+        "deliver_many": ready.filter(task_path=deliver_many.module_path).count(),
+    }
+    ready.filter(task_path__in=[deliver.module_path, deliver_many.module_path]).delete()
+    return (processed - started) * 1000, notices_ms, handled, made
 
 
 if __name__ == "__main__":

@@ -154,23 +154,43 @@ def _user_recipients(user, notice: str) -> list[Recipient]:
     return out
 
 
-def recipients_for(*, workorder, notice: str) -> list[Recipient]:
-    """Everyone to tell about `notice` on this order, each once per channel."""
+def recipients_for(*, workorder, notice: str, cache: dict | None = None) -> list[Recipient]:
+    """Everyone to tell about `notice` on this order, each once per channel. `cache` (a batch's, see _Batch) keeps
+    the people of an organisation, a branch's roster and its managers for the other orders of the batch."""
     from weibao.accounts.choices import Role
     from weibao.accounts.models import User
 
-    people: list[Recipient] = []
-    if notice in CUSTOMER_NOTICES:
+    def part(key: tuple, people) -> list[Recipient]:
+        if cache is None:
+            return people()
+        if key not in cache:
+            cache[key] = people()
+        return cache[key]
+
+    def customer_people() -> list[Recipient]:
         # The customer's people who reported the order, and those who chose (by saving preferences) to follow all
         # of their organisation's orders; the others are not flooded with every colleague's reports.
         customer_users = User.objects.filter(organisation_id=workorder.organisation_id, is_active=True).filter(
             Q(pk=workorder.reported_by_id) | Q(notification_preference__isnull=False)
         )
+        out = []
         for user in customer_users.select_related("notification_preference"):
             user._notification_preference_cache = getattr(user, "notification_preference", None) or (
                 NotificationPreference(user=user)
             )
-            people += _user_recipients(user, notice)
+            out += _user_recipients(user, notice)
+        return out
+
+    def on_duty_people() -> list[Recipient]:
+        return [r for user in on_duty_engineers(branch_id=workorder.branch_id) for r in _user_recipients(user, notice)]
+
+    def managers() -> list[Recipient]:
+        users = User.objects.filter(branch_id=workorder.branch_id, role=Role.SERVICE_MANAGER, is_active=True)
+        return [r for user in users for r in _user_recipients(user, notice)]
+
+    people: list[Recipient] = []
+    if notice in CUSTOMER_NOTICES:
+        people += part(("customer", notice, workorder.organisation_id, workorder.reported_by_id), customer_people)
         if workorder.reporter_email:
             # The reporter may have no account (a mail or phone report): email, in Chinese, no preferences.
             people.append(Recipient(Channel.EMAIL, workorder.reporter_email.lower()))
@@ -180,11 +200,9 @@ def recipients_for(*, workorder, notice: str) -> list[Recipient]:
     if notice in ENGINEER_NOTICES and workorder.assignee_id:
         people += _user_recipients(workorder.assignee, notice)
     if notice in ON_DUTY_NOTICES:
-        for user in on_duty_engineers(branch_id=workorder.branch_id):
-            people += _user_recipients(user, notice)
+        people += part(("on_duty", notice, workorder.branch_id), on_duty_people)
     if notice in MANAGER_NOTICES and workorder.branch_id:
-        for user in User.objects.filter(branch_id=workorder.branch_id, role=Role.SERVICE_MANAGER, is_active=True):
-            people += _user_recipients(user, notice)
+        people += part(("managers", notice, workorder.branch_id), managers)
     seen, unique = set(), []
     for r in people:
         if (r.channel, r.address) not in seen:
@@ -214,13 +232,22 @@ def on_duty_engineers(*, branch_id: int | None, at: dt.datetime | None = None) -
     return on_duty or [s.engineer for s in shifts if s.kind == RosterKind.STANDBY]
 
 
-def robots_for(*, workorder, notice: str) -> list[RobotWebhook]:
-    """Enabled robots of the order's branch, of its customer, or of everyone, whose rules accept this notice."""
-    robots = RobotWebhook.objects.filter(enabled=True).filter(
-        Q(branch__isnull=True, customer__isnull=True)
-        | Q(branch_id=workorder.branch_id, customer__isnull=True)
-        | Q(customer_id=workorder.customer_id)
-    )
+def robots_for(*, workorder, notice: str, robots: list[RobotWebhook] | None = None) -> list[RobotWebhook]:
+    """Enabled robots of the order's branch, of its customer, or of everyone, whose rules accept this notice.
+    `robots`: all the enabled ones, read once for a batch (see _Batch); chosen here by the same rule."""
+    if robots is None:
+        robots = RobotWebhook.objects.filter(enabled=True).filter(
+            Q(branch__isnull=True, customer__isnull=True)
+            | Q(branch_id=workorder.branch_id, customer__isnull=True)
+            | Q(customer_id=workorder.customer_id)
+        )
+    else:  # the same rule in Python (a None id matches NULL, as the query's `= NULL` becomes IS NULL)
+        robots = [
+            r
+            for r in robots
+            if (r.customer_id is None and r.branch_id in (None, workorder.branch_id))
+            or r.customer_id == workorder.customer_id
+        ]
     return [r for r in robots if r.accepts(notice=notice, severity=workorder.severity)]
 
 
@@ -389,6 +416,199 @@ def _staff_deliveries(event, workorder, notice: str, now) -> list[Delivery]:
     return out
 
 
+class _Batch:
+    """What the events of one `deliveries_for_events` call share, looked up or rendered once: the people of an
+    organisation, a branch's roster and managers (per notice), the enabled robots, the SMS templates, the mail
+    threads of the orders, and a notice's mail as one audience and language see it (per event)."""
+
+    def __init__(self, workorder_ids: set[int]):
+        from weibao.notifications.models import InboundMessage
+
+        self._people: dict[tuple, list[Recipient]] = {}
+        self._enabled_robots = list(RobotWebhook.objects.filter(enabled=True))
+        self._templates: dict[str, SmsTemplate | None] = {}
+        self._rendered: dict[tuple, tuple[str, str, str]] = {}
+        # thread_headers for all the orders at once: the first message id received, and the first one we sent.
+        self._first_in = _first_message_ids(InboundMessage.objects.filter(workorder_id__in=workorder_ids))
+        self._first_out = _first_message_ids(
+            Delivery.objects.filter(workorder_id__in=workorder_ids, channel=Channel.EMAIL)
+        )
+
+    def recipients_for(self, workorder, notice: str) -> list[Recipient]:
+        return recipients_for(workorder=workorder, notice=notice, cache=self._people)
+
+    def robots_for(self, workorder, notice: str) -> list[RobotWebhook]:
+        return robots_for(workorder=workorder, notice=notice, robots=self._enabled_robots)
+
+    def sms_template(self, notice: str) -> SmsTemplate | None:
+        if notice not in self._templates:
+            self._templates[notice] = _sms_template(notice)
+        return self._templates[notice]
+
+    def render_email(self, notice: str, context: dict, language: str) -> tuple[str, str, str]:
+        # The context holds nothing of the recipient (but for the answer links, never rendered here): the same
+        # event as the same audience sees it, in one language, is the same mail.
+        key = (notice, id(context["event"]), context["event"].pk, language)
+        if key not in self._rendered:
+            self._rendered[key] = render_email(notice, context, language)
+        return self._rendered[key]
+
+    def thread_headers(self, workorder) -> tuple[str, list[str]]:
+        refs = [ref for ref in (self._first_in.get(workorder.pk), self._first_out.get(workorder.pk)) if ref]
+        return (refs[-1] if refs else ""), refs
+
+    def saved(self, delivery: Delivery) -> None:
+        """A row of this batch that goes in: the first mail about its order starts the order's thread."""
+        if delivery.channel == Channel.EMAIL and delivery.message_id:
+            self._first_out.setdefault(delivery.workorder_id, delivery.message_id)
+
+
+def _first_message_ids(rows) -> dict[int, str]:
+    """Per work order, the message id of its first row (lowest pk) with one."""
+    from django.db.models import Min
+
+    firsts = rows.exclude(message_id="").values("workorder_id").annotate(first=Min("pk")).values_list("first")
+    return dict(rows.model.objects.filter(pk__in=firsts).values_list("workorder_id", "message_id"))
+
+
+@transaction.atomic
+def deliveries_for_events(*, event_ids: list[int]) -> list[Delivery]:
+    """`deliveries_for_event` for many events at once (a batch intake's orders), with the same rows: the events and
+    their orders read in one query, recipients, robots and mails shared where they depend on the same things, the
+    new rows inserted together and handed to one `deliver_many` task per due time. Safe to run twice (the rows
+    that exist already are left out); one transaction: the rows and their queued tasks commit together."""
+    from weibao.workorders.models import WorkOrderEvent
+    from weibao.workorders.visibility import Audience, audience_of, redact
+
+    wanted = set(NOTICE_FOR_EVENT) | set(STAFF_NOTICE_FOR_EVENT)
+    by_pk = {
+        e.pk: e
+        for e in WorkOrderEvent.objects.select_related(
+            "workorder__site", "workorder__customer", "workorder__assignee"
+        ).filter(pk__in=event_ids, kind__in=wanted)
+    }
+    events = [by_pk[pk] for pk in dict.fromkeys(event_ids) if pk in by_pk]
+    if not events:
+        return []
+    now = timezone.now()
+    batch = _Batch({e.workorder_id for e in events})
+    # (event, channel, recipient) already made (the task ran before) or made earlier in this batch: left out.
+    done = set(
+        Delivery.objects.filter(event_id__in=[e.pk for e in events]).values_list("event_id", "channel", "recipient")
+    )
+    rows: list[Delivery] = []
+
+    def add(delivery: Delivery | None) -> None:
+        if delivery is None:
+            return
+        key = (delivery.event_id, delivery.channel, delivery.recipient)
+        if key not in done:
+            done.add(key)
+            batch.saved(delivery)
+            rows.append(delivery)
+
+    def plan(event, workorder, notice, recipient: Recipient, shown) -> Delivery | None:
+        if (event.pk, recipient.channel, recipient.address) in done:
+            return None
+        context = _context(workorder, notice, shown)
+        return _unsaved_delivery(
+            workorder=workorder,
+            event_id=event.pk,
+            notice=notice,
+            recipient=recipient,
+            context=context,
+            now=now,
+            batch=batch,
+        )
+
+    for event in events:
+        workorder = event.workorder
+        staff_notice = STAFF_NOTICE_FOR_EVENT.get(event.kind)
+        if staff_notice == Notice.NEW_ORDER and workorder.severity not in URGENT_SEVERITIES:
+            staff_notice = None
+        if staff_notice is not None:
+            for r in batch.recipients_for(workorder, staff_notice):
+                if r.user is not None and r.user.is_internal:
+                    add(plan(event, workorder, staff_notice, r, event))
+        notice = NOTICE_FOR_EVENT.get(event.kind)
+        if notice is None or (notice == Notice.RECEIVED and workorder.channel == "email"):
+            continue
+        shown_to: dict = {}  # audience → the event as it sees it (one copy per audience, shared by its mails)
+        for r in batch.recipients_for(workorder, notice):
+            audience = audience_of(r.user) if r.user is not None else Audience.CUSTOMER
+            if audience not in shown_to:
+                shown_to[audience] = redact(event, audience)
+            if shown_to[audience] is not None:
+                add(plan(event, workorder, notice, r, shown_to[audience]))
+        for robot in batch.robots_for(workorder, notice):
+            audience = Audience.CUSTOMER if robot.customer_id else Audience.STAFF
+            if audience not in shown_to:
+                shown_to[audience] = redact(event, audience)
+            if shown_to[audience] is not None and (event.pk, robot.kind, robot.recipient_key) not in done:
+                add(_robot_delivery(event, workorder, notice, robot, shown_to[audience], now))
+    created = _insert_new(rows)
+    _schedule_together(created, now=now)
+    return created
+
+
+def _robot_delivery(event, workorder, notice: str, robot: RobotWebhook, shown, now) -> Delivery:
+    """The unsaved row of one robot's card about an event (as `deliveries_for_event` makes it)."""
+    robot_context = _context(workorder, notice, shown)
+    if notice == Notice.RESOLVED and robot.customer_id:
+        robot_context = {**robot_context, "answer_links": _answer_links(workorder, robot.recipient_key, robot.kind)}
+    title, markdown = render_robot(notice, robot_context)
+    return Delivery(
+        notice=notice,
+        channel=robot.kind,
+        recipient=robot.recipient_key,
+        robot=robot,
+        workorder=workorder,
+        event_id=event.pk,
+        severity=workorder.severity,
+        subject=title,
+        body_text=markdown,
+        payload={"request": robot_request(robot.kind, title=title, markdown=markdown, severity=workorder.severity)},
+        next_try_at=now,
+        queued_at=now,
+    )
+
+
+def _insert_new(rows: list[Delivery]) -> list[Delivery]:
+    """Insert the rows together; when one exists already after all (another run of the same events at the same
+    time), one by one, leaving out those that exist (one row per event, channel and recipient)."""
+    if not rows:
+        return []
+    try:
+        with transaction.atomic():
+            return Delivery.objects.bulk_create(rows)
+    except IntegrityError:
+        for row in rows:
+            row.pk = None
+            row._state.adding = True
+        return [row for row in rows if _save_new(row) is not None]
+
+
+def _schedule_together(deliveries: list[Delivery], *, now: dt.datetime) -> None:
+    """`schedule` for many new rows (their `queued_at` already says when their task runs): one `deliver_many` per
+    due time — the rows due now in one task, those held for quiet hours at the end of the hours (when the backend
+    can defer; else nothing is queued and the sweep sends them when due)."""
+    from weibao.notifications.tasks import deliver_many
+
+    by_time: dict[dt.datetime, list[int]] = {}
+    for delivery in deliveries:
+        if delivery.queued_at is not None:
+            by_time.setdefault(delivery.queued_at, []).append(delivery.pk)
+    for run_at, ids in by_time.items():
+
+        def enqueue(run_at=run_at, ids=ids) -> None:
+            if run_at > timezone.now():
+                deliver_many.using(run_after=run_at).enqueue(delivery_ids=ids)
+            else:
+                deliver_many.enqueue(delivery_ids=ids)
+
+        _enqueue_with_rows(enqueue)
+
+
 # One notice per manager and hole in the 7x24 cover; the check runs every 15 minutes and must not repeat itself.
 COVER_GAP_REPEAT = dt.timedelta(hours=12)
 
@@ -453,6 +673,17 @@ def robot_request(kind: str, *, title: str, markdown: str, severity: str) -> dic
 
 
 def _new_delivery(*, workorder, event_id, notice, recipient: Recipient, context, now) -> Delivery | None:
+    delivery = _unsaved_delivery(
+        workorder=workorder, event_id=event_id, notice=notice, recipient=recipient, context=context, now=now
+    )
+    return None if delivery is None else _save_new(delivery)
+
+
+def _unsaved_delivery(
+    *, workorder, event_id, notice, recipient: Recipient, context, now, batch: _Batch | None = None
+) -> Delivery | None:
+    """The Delivery row (not saved) of one event's notice to one recipient; None when its channel is not offered.
+    `batch` (notify_events) answers the lookups and renders shared by the batch's events instead of each row."""
     delivery = Delivery(
         notice=notice,
         channel=recipient.channel,
@@ -466,13 +697,17 @@ def _new_delivery(*, workorder, event_id, notice, recipient: Recipient, context,
     if recipient.channel == Channel.EMAIL:
         if notice == Notice.RESOLVED:
             context = {**context, "answer_links": _answer_links(workorder, recipient.address, recipient.channel)}
-        delivery.subject, delivery.body_text, delivery.body_html = render_email(notice, context, recipient.language)
-        in_reply_to, references = thread_headers(workorder)
+        if batch is None or notice == Notice.RESOLVED:  # the answer links differ per recipient
+            rendered = render_email(notice, context, recipient.language)
+        else:
+            rendered = batch.render_email(notice, context, recipient.language)
+        delivery.subject, delivery.body_text, delivery.body_html = rendered
+        in_reply_to, references = thread_headers(workorder) if batch is None else batch.thread_headers(workorder)
         delivery.message_id = new_message_id(workorder)
         delivery.payload = {"in_reply_to": in_reply_to, "references": references}
     elif recipient.channel == Channel.SMS:
-        template = SmsTemplate.objects.filter(notice=notice, enabled=True).first()
-        if template is None or not sms_provider().configured():
+        template = _sms_template(notice) if batch is None else batch.sms_template(notice)
+        if template is None:
             return None  # no approved template for this notice (or no provider): SMS is simply not offered
         if notice == Notice.RESOLVED:
             context = {**context, "answer_links": _answer_links(workorder, recipient.address, recipient.channel)}
@@ -485,7 +720,15 @@ def _new_delivery(*, workorder, event_id, notice, recipient: Recipient, context,
     delivery.queued_at = queue_time(delivery, now)  # deliveries_for_event schedules it
     if held:
         delivery.reason = _("Held for the recipient's quiet hours.")
-    return _save_new(delivery)
+    return delivery
+
+
+def _sms_template(notice: str) -> SmsTemplate | None:
+    """The approved template of a notice when SMS can be sent at all (a template and a provider), else None."""
+    template = SmsTemplate.objects.filter(notice=notice, enabled=True).first()
+    if template is None or not sms_provider().configured():
+        return None
+    return template
 
 
 def _answer_links(workorder, recipient: str, channel: str) -> dict[str, str]:
