@@ -38,9 +38,27 @@ def notify_event(*, event_id: int) -> int:
 def notify_events(*, event_ids: list[int]) -> int:
     """Several events in one task (a batch intake's orders): the same deliveries as `notify_event` for each, made
     together and sent by one `deliver_many` task (see `deliveries_for_events`)."""
-    from weibao.notifications.services import deliveries_for_events
+    from django.db import InterfaceError, OperationalError
 
-    return len(deliveries_for_events(event_ids=event_ids))
+    from weibao.notifications.services import deliveries_for_event, deliveries_for_events
+
+    try:
+        return len(deliveries_for_events(event_ids=event_ids))
+    except (OperationalError, InterfaceError):
+        raise  # the database is away: the task fails and nothing was written
+    except Exception:
+        # One bad event must not cost the whole batch its notices: each event again on its own (its own
+        # transaction; safe after the failed batch, which wrote nothing), so only the bad one is lost and logged.
+        logger.exception("notices of a batch of %d events failed; making them one event at a time", len(event_ids))
+    made = 0
+    for event_id in event_ids:
+        try:
+            made += len(deliveries_for_event(event_id=event_id))
+        except (OperationalError, InterfaceError):
+            raise
+        except Exception:
+            logger.exception("notices of timeline event %s could not be made", event_id)
+    return made
 
 
 @task
