@@ -372,28 +372,7 @@ def deliveries_for_event(*, event_id: int) -> list[Delivery]:
         shown = redact(event, Audience.CUSTOMER if robot.customer_id else Audience.STAFF)
         if shown is None:
             continue
-        robot_context = _context(workorder, notice, shown)
-        if notice == Notice.RESOLVED and robot.customer_id:
-            # A customer's own group robot carries the answer links too (signed for that robot).
-            robot_context = {**robot_context, "answer_links": _answer_links(workorder, robot.recipient_key, robot.kind)}
-        title, markdown = render_robot(notice, robot_context)
-        request = robot_request(robot.kind, title=title, markdown=markdown, severity=workorder.severity)
-        delivery = _save_new(
-            Delivery(
-                notice=notice,
-                channel=robot.kind,
-                recipient=robot.recipient_key,
-                robot=robot,
-                workorder=workorder,
-                event_id=event.pk,
-                severity=workorder.severity,
-                subject=title,
-                body_text=markdown,
-                payload={"request": request},
-                next_try_at=now,
-                queued_at=now,  # scheduled below
-            )
-        )
+        delivery = _save_new(_robot_delivery(event, workorder, notice, robot, shown, now))
         if delivery is not None:
             created.append(delivery)
     for delivery in created:
@@ -555,6 +534,7 @@ def _robot_delivery(event, workorder, notice: str, robot: RobotWebhook, shown, n
     """The unsaved row of one robot's card about an event (as `deliveries_for_event` makes it)."""
     robot_context = _context(workorder, notice, shown)
     if notice == Notice.RESOLVED and robot.customer_id:
+        # A customer's own group robot carries the answer links too (signed for that robot).
         robot_context = {**robot_context, "answer_links": _answer_links(workorder, robot.recipient_key, robot.kind)}
     title, markdown = render_robot(notice, robot_context)
     return Delivery(
