@@ -256,6 +256,11 @@ FILE_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
 # --- Background work ------------------------------------------------------------------------
 # Queues: "default"; "imports" (spreadsheets, below); "inbound" (routing received IM/SMS messages in batches, its own
 # worker: `weibao db_worker --queue-name inbound`).
+# Report snapshots (core.snapshots): None = each report's own age (the fault analysis an hour once its period has
+# ended, the KPI month 10 minutes while current); a number of seconds overrides every kind (0: recompute on each view).
+WEIBAO_SNAPSHOT_MAX_AGE_SECONDS = (
+    env_int("WEIBAO_SNAPSHOT_MAX_AGE_SECONDS", 0, minimum=0) if env_str("WEIBAO_SNAPSHOT_MAX_AGE_SECONDS") else None
+)
 TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend", "QUEUES": ["default", "imports", "inbound"]}}
 # A running worker renews its lease every third of this; a task whose worker missed it is re-queued (core.workers).
 WEIBAO_TASK_LEASE_SECONDS = env_int("WEIBAO_TASK_LEASE_SECONDS", 60, minimum=2)

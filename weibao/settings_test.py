@@ -22,6 +22,9 @@ STORAGES = {
 MEDIA_ROOT = VAR_DIR / "test-media"
 # Issue 18: only managers dispatch unless a test says otherwise (the default rule depends on the time of day).
 WEIBAO_DUTY_DISPATCH = "never"
+# Report snapshots (core.snapshots) are recomputed on every read, so a test sees the data it has just written;
+# the snapshot tests set an age of their own.
+WEIBAO_SNAPSHOT_MAX_AGE_SECONDS = 0
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     # In-memory test database per xdist worker; the file named in DATABASE_URL is never touched.
     DATABASES["default"]["TEST"] = {"NAME": None}

@@ -1,5 +1,6 @@
 """Base models shared by every domain app (no business rules here)."""
 
+from django.core.serializers.json import DjangoJSONEncoder
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
@@ -116,3 +117,29 @@ class WorkerLease(TimeStampedModel):
 
     def __str__(self) -> str:
         return f"{self.worker_id} ({self.hostname}:{self.pid})"
+
+
+class ReportSnapshot(models.Model):
+    """The stored result of a heavy read-only report for one set of parameters (`core.snapshots`).
+
+    A report page (fault analysis, KPI board) reads its row instead of aggregating a month of orders on every view;
+    a background task recomputes a row once it is older than its kind's age, or when a user asks for it. The data
+    is plain JSON: translated labels are added when the page is drawn, never stored.
+    """
+
+    kind = models.CharField(_("kind"), max_length=64)
+    key = models.CharField(_("key"), max_length=64, help_text=_("SHA-256 of the parameters."))
+    params = models.JSONField(_("parameters"), default=dict)
+    data = models.JSONField(_("data"), null=True, blank=True, encoder=DjangoJSONEncoder)
+    computed_at = models.DateTimeField(_("computed at"), null=True, blank=True)
+    duration_ms = models.PositiveIntegerField(_("computed in (ms)"), default=0)
+    requested_at = models.DateTimeField(_("recompute requested at"), null=True, blank=True)
+    error = models.TextField(_("last error"), blank=True)
+
+    class Meta:
+        verbose_name = _("report snapshot")
+        verbose_name_plural = _("report snapshots")
+        constraints = [models.UniqueConstraint(fields=["kind", "key"], name="core_snapshot_kind_key_uniq")]
+
+    def __str__(self) -> str:
+        return f"{self.kind} {self.params}"

@@ -22,3 +22,12 @@ def recover_tasks() -> dict:
     from weibao.core.workers import tasks_recover
 
     return tasks_recover()
+
+
+@task()
+def snapshot_refresh(kind: str, params: dict) -> dict:
+    """Recompute one report snapshot (`core.snapshots`); queued by the page that found it missing or stale."""
+    from weibao.core.snapshots import snapshot_compute
+
+    row = snapshot_compute(kind, params)
+    return {"kind": kind, "duration_ms": row.duration_ms}

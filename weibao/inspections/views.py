@@ -18,6 +18,7 @@ from weibao.accounts.permissions import has_perm, require
 from weibao.contracts.selectors import contract_get_for_user
 from weibao.core.exceptions import StaleEdit, TransitionNotAllowed
 from weibao.core.form_views import attach_service_errors
+from weibao.core.pagination import CachedCountPaginator
 from weibao.inspections import pdf, selectors, services
 from weibao.inspections.choices import Frequency, VisitStatus
 from weibao.inspections.forms import (
@@ -60,7 +61,7 @@ def visit_list(request: HttpRequest) -> HttpResponse:
     qs = selectors.visit_list(user=request.user, status=status, mine=mine)
     if not status:
         qs = qs.filter(status__in=[VisitStatus.PLANNED, VisitStatus.IN_PROGRESS])
-    page = Paginator(qs, 50).get_page(request.GET.get("page"))
+    page = CachedCountPaginator(qs, 50).get_page(request.GET.get("page"))
     missed = []
     if has_perm(request.user, "inspections.plan") and not status:
         missed = list(selectors.overdue_for_manager(user=request.user, limit=20))

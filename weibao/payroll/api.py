@@ -392,4 +392,6 @@ def kpi_board(request, month: str | None = None, branch_id: int | None = None):
         "engineers": [row(k, engineer_id=u.pk, engineer=_name(u), branch_id=u.branch_id) for u, k in board.engineers],
         "branches": [row(k, branch_id=b.pk if b else None, branch=b.name if b else "") for b, k in board.branches],
         "trend": board.trend,
+        "as_of": board.computed_at,
+        "pending": board.pending,
     }

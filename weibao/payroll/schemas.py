@@ -210,3 +210,5 @@ class KpiBoardOut(Schema):
     engineers: list[KpiOut]
     branches: list[KpiOut]
     trend: dict
+    as_of: datetime.datetime | None = Field(None, description="When the oldest of the months' figures was computed.")
+    pending: bool = Field(False, description="A month is being recomputed; ask again in a few seconds.")

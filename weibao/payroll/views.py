@@ -382,7 +382,9 @@ def kpi_dashboard(request: HttpRequest) -> HttpResponse:
     chosen = parse_month(raw) or timezone.localdate().replace(day=1)
     branch = request.GET.get("branch", "")
     branch_id = int(branch) if branch.isdigit() else None
-    board = kpi.dashboard(month=chosen, branch_id=branch_id)
+    board = kpi.dashboard(month=chosen, branch_id=branch_id, refresh=request.method == "POST")
+    if request.method == "POST":  # "recompute now": queued; the page shows the stored figures until it is done
+        return redirect(request.get_full_path())
     chart = {
         "trend": board.trend,
         "branches": {
@@ -399,5 +401,6 @@ def kpi_dashboard(request: HttpRequest) -> HttpResponse:
             "month_value": f"{chosen:%Y-%m}",
             "branches": Branch.objects.order_by("name"),
             "branch_id": branch_id,
+            "query": request.GET.urlencode(),
         },
     )

@@ -116,8 +116,22 @@ def fault_orders_qs(
 ) -> QuerySet[WorkOrder]:
     """Orders reported in [start, end] that the analysis counts (cancelled ones left out)."""
     require(user, "slareports.analysis")
+    return fault_orders_in(
+        workorder_qs_for(user), start=start, end=end, customer_id=customer_id, contract_id=contract_id
+    )
+
+
+def fault_orders_in(
+    qs: QuerySet[WorkOrder],
+    *,
+    start: datetime.date,
+    end: datetime.date,
+    customer_id: int | None = None,
+    contract_id: int | None = None,
+) -> QuerySet[WorkOrder]:
+    """`qs` (already scoped to its reader) narrowed to the analysis' period, customer and contract."""
     lower, upper = metrics.period_bounds(start, end)
-    qs = workorder_qs_for(user).filter(reported_at__gte=lower, reported_at__lt=upper).exclude(status=Status.CANCELLED)
+    qs = qs.filter(reported_at__gte=lower, reported_at__lt=upper).exclude(status=Status.CANCELLED)
     if customer_id:
         qs = qs.filter(customer_id=customer_id)
     if contract_id:
@@ -134,9 +148,15 @@ def fault_analysis(
     contract_id: int | None = None,
     limit: int = 10,
 ) -> dict:
-    """Recurring faults per device, model, vendor, subsystem, site and cause; the top repeaters are the devices with
-    more than one order in the period. Each group carries the key its drill-down uses."""
+    """Recurring faults per device, model, vendor, subsystem, site and cause, with their labels in the active
+    language; the top repeaters are the devices with more than one order in the period."""
     qs = fault_orders_qs(user=user, start=start, end=end, customer_id=customer_id, contract_id=contract_id)
+    return fault_labels(fault_groups(qs, limit=limit))
+
+
+def fault_groups(qs: QuerySet[WorkOrder], *, limit: int = 10) -> dict:
+    """The analysis' numbers for the orders `qs`, as plain JSON (the stored snapshot of `slareports.snapshots`):
+    each group carries the key its drill-down uses; choice rows and group names are labelled by `fault_labels`."""
     result: dict = {"total": qs.count(), "groups": []}
     for dimension, (field, label_field) in GROUPS.items():
         values = [field] + ([label_field] if label_field else [])
@@ -162,14 +182,29 @@ def fault_analysis(
                     if p
                 )
             elif dimension in CHOICE_LABELS:
-                choices = CHOICE_LABELS[dimension]
-                label = str(choices(key).label) if key in choices.values else key
+                label = None  # the choice's label, in the reader's language (fault_labels)
             else:
                 label = row[label_field] if label_field else key
             groups.append({"key": str(key), "label": label, "count": row["n"]})
-        result["groups"].append({"dimension": dimension.value, "label": str(dimension.label), "rows": groups})
+        result["groups"].append({"dimension": dimension.value, "rows": groups})
     result["repeaters"] = [r for r in result["groups"][0]["rows"] if r["count"] > 1]
     return result
+
+
+def fault_labels(result: dict) -> dict:
+    """`fault_groups`' numbers with the group names and the choice rows' labels in the active language (a copy)."""
+    groups = []
+    for group in result["groups"]:
+        dimension = Dimension(group["dimension"])
+        rows = group["rows"]
+        if dimension in CHOICE_LABELS:
+            choices = CHOICE_LABELS[dimension]
+            rows = [
+                {**row, "label": str(choices(row["key"]).label) if row["key"] in choices.values else row["key"]}
+                for row in rows
+            ]
+        groups.append({**group, "label": str(dimension.label), "rows": rows})
+    return {**result, "groups": groups}
 
 
 def fault_group_orders(

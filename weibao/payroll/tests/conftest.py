@@ -206,13 +206,3 @@ def make_complaint(site, make_user):
         )
 
     return make
-
-
-@pytest.fixture(autouse=True)
-def _fresh_kpi_cache():
-    """Past months' KPIs are cached (kpi.PAST_MONTH_CACHE_SECONDS): every test starts from an empty cache."""
-    from django.core.cache import cache
-
-    cache.clear()
-    yield
-    cache.clear()

@@ -271,6 +271,50 @@ def test_kpi_dashboard_page_and_api(client, api_as, prepared, dept_manager, last
     assert by_name["张工"]["travel_per_service"] == "7.83"  # 23.50 / 3
 
 
+def test_kpi_board_reads_stored_months_until_recomputed(
+    client, api_as, month_fixture, dept_manager, last_month, make_visit, settings
+):
+    """The board reads each month's stored figures (core.snapshots): a visit signed after they were computed
+    shows after "recompute now"; the page and the API say as of when."""
+    from weibao.core.models import ReportSnapshot
+
+    settings.WEIBAO_SNAPSHOT_MAX_AGE_SECONDS = None
+    client.force_login(dept_manager)
+    url = reverse("payroll:kpi") + f"?month={last_month:%Y-%m}"
+
+    def services_of(response) -> int:
+        body = response.content.decode()
+        return json.loads(body.split('id="pay-kpi-data" type="application/json">')[1].split("</script>")[0])["trend"][
+            "services"
+        ][-1]
+
+    first = client.get(url)
+    assert services_of(first) == 7
+    assert 'data-testid="snapshot-status"' in first.content.decode()
+    assert ReportSnapshot.objects.filter(kind="payroll.kpi_month").count() == 6  # the month and the five before it
+    late = timezone.make_aware(dt.datetime.combine(last_month + dt.timedelta(days=20), dt.time(10)))
+    make_visit(month_fixture["zhang"], late)
+    assert services_of(client.get(url)) == 7
+    board = api_as(dept_manager).get("/api/pay/kpi", {"month": f"{last_month:%Y-%m}"}).json()
+    assert board["as_of"]
+    assert board["pending"] is False
+    assert board["trend"]["services"][-1] == 7
+    assert client.post(url, {"refresh": "1"}).status_code == 302
+    assert services_of(client.get(url)) == 8
+
+
+def test_kpi_board_says_it_is_computing_before_the_first_figures(client, api_as, dept_manager, last_month, settings):
+    settings.WEIBAO_SNAPSHOT_MAX_AGE_SECONDS = None
+    settings.TASKS = {"default": {"BACKEND": "django.tasks.backends.dummy.DummyBackend", "QUEUES": ["default"]}}
+    client.force_login(dept_manager)
+    body = client.get(reverse("payroll:kpi"), {"month": f"{last_month:%Y-%m}"}).content.decode()
+    assert 'hx-trigger="every 3s"' in body
+    assert 'data-refreshing="1"' in body
+    board = api_as(dept_manager).get("/api/pay/kpi", {"month": f"{last_month:%Y-%m}"}).json()
+    assert board["pending"] is True
+    assert board["as_of"] is None
+
+
 def _png() -> bytes:
     from weibao.onsite.tests.conftest import signature_png
 

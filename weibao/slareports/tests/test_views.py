@@ -271,6 +271,53 @@ def test_fault_analysis_counts_repeaters_and_drills_down(client, manager, march,
     assert WorkOrder.objects.count() == 9
 
 
+def test_fault_analysis_is_read_from_its_snapshot_until_recomputed(
+    client, manager, march, site_a, contract_a, settings
+):
+    """Staff read stored numbers (core.snapshots): a new order shows after "recompute now", not on the next view;
+    the stored numbers carry keys, the labels follow the reader's language."""
+    from weibao.core.models import ReportSnapshot
+    from weibao.slareports.tests.conftest import at, build_order
+    from weibao.workorders.models import WorkOrder
+
+    settings.WEIBAO_SNAPSHOT_MAX_AGE_SECONDS = None
+    WorkOrder.objects.filter(pk=march["O1"].pk).update(cause="human")
+    url = reverse("slareports:analysis") + f"?start={MARCH[0]}&end={MARCH[1]}"
+    client.force_login(manager)
+    first = client.get(url)
+    assert first.context["result"]["total"] == 6
+    assert 'data-testid="snapshot-status"' in first.content.decode()
+    assert "Figures as of" in first.content.decode()
+    build_order(site=site_a, contract=contract_a, severity="C", reported_at=at(3, 20, 9))
+    assert client.get(url).context["result"]["total"] == 6  # the stored numbers
+    refreshed = client.post(url, {"refresh": "1"})
+    assert refreshed.status_code == 302
+    assert refreshed["Location"] == url
+    again = client.get(url)
+    assert again.context["result"]["total"] == 7
+    assert ">Human error</a>" in again.content.decode()
+    stored = ReportSnapshot.objects.get(kind="slareports.fault_analysis")
+    causes = next(g for g in stored.data["groups"] if g["dimension"] == "cause")
+    assert {"key": "human", "label": None, "count": 1} in causes["rows"]
+    client.cookies[settings.LANGUAGE_COOKIE_NAME] = "zh-hans"
+    from django.utils import translation
+
+    with translation.override("zh-hans"):
+        page = client.get(url).content.decode()
+    assert ">人为原因</a>" in page
+
+
+def test_fault_analysis_says_it_is_computing_while_the_first_snapshot_is_queued(client, manager, settings):
+    settings.WEIBAO_SNAPSHOT_MAX_AGE_SECONDS = None
+    settings.TASKS = {"default": {"BACKEND": "django.tasks.backends.dummy.DummyBackend", "QUEUES": ["default"]}}
+    client.force_login(manager)
+    body = client.get(reverse("slareports:analysis") + f"?start={MARCH[0]}&end={MARCH[1]}").content.decode()
+    assert "this page fills in by itself" in body
+    assert 'hx-trigger="every 3s"' in body
+    assert 'hx-select="#snapshot-body"' in body
+    assert 'data-testid="repeaters"' not in body
+
+
 def test_fault_analysis_is_staff_only(client, customer_a_user):
     client.force_login(customer_a_user)
     assert client.get(reverse("slareports:analysis")).status_code == 403

@@ -39,4 +39,6 @@
     window.addEventListener("resize", () => charts.forEach((c) => c.resize()));
   }
   if (document.readyState === "complete") draw(); else window.addEventListener("load", draw);
+  // The board is swapped in by htmx once its figures have been computed (core/partials/_snapshot_poll.html).
+  document.addEventListener("htmx:afterSettle", (e) => { if (e.target.id === "snapshot-body") draw(); });
 })();

@@ -1,0 +1,38 @@
+#!/usr/bin/env bash
+# Serve a benchmark database the way the page benchmarks expect: gunicorn (2 sync workers, DEBUG off) plus one
+# task worker for the default queue (the report pages' figures are computed there, core.snapshots).
+#   bash bench/pg/serve.sh start DB PORT     e.g. start wb_1m 8000; start wb_10k 8010
+#   bash bench/pg/serve.sh stop PORT
+#   bash bench/pg/serve.sh helpdesk          django-helpdesk on :8100 (bench/helpdesk)
+set -euo pipefail
+ROOT="$(cd "$(dirname "$0")/../.." && pwd)"
+cd "$ROOT"
+RUN=/tmp/wb_bench_serve
+mkdir -p "$RUN"
+case "${1:-}" in
+    start)
+        db="$2" port="$3"
+        export DATABASE_URL="postgres://postgres@127.0.0.1:5432/$db" WEIBAO_SECRET_KEY=bench WEIBAO_DEBUG=false \
+            WEIBAO_ALLOWED_HOSTS=127.0.0.1,localhost WEIBAO_VAR_DIR="$RUN/var_$port"
+        mkdir -p "$WEIBAO_VAR_DIR"
+        .venv/bin/python manage.py collectstatic --noinput -v0
+        .venv/bin/gunicorn weibao.wsgi:application --bind "127.0.0.1:$port" --workers 2 --log-level warning \
+            >"$RUN/gunicorn_$port.log" 2>&1 &
+        echo $! >"$RUN/$port.pids"
+        .venv/bin/python manage.py db_worker --interval 1 >"$RUN/worker_$port.log" 2>&1 &
+        echo $! >>"$RUN/$port.pids"
+        for _ in $(seq 30); do curl -sf "http://127.0.0.1:$port/ping/" >/dev/null && break; sleep 1; done
+        echo "serving $db on :$port (pids $(tr '\n' ' ' <"$RUN/$port.pids"))"
+        ;;
+    stop)
+        [ -f "$RUN/$2.pids" ] && xargs -r kill <"$RUN/$2.pids" 2>/dev/null || true
+        rm -f "$RUN/$2.pids"
+        ;;
+    helpdesk)
+        cd bench/helpdesk
+        DJANGO_SETTINGS_MODULE=hd_settings ../../var/bench/hd-venv/bin/gunicorn 'django.core.wsgi:get_wsgi_application()' \
+            -b 127.0.0.1:8100 -w 2 --log-level warning >"$RUN/helpdesk.log" 2>&1 &
+        echo $! >"$RUN/8100.pids"
+        ;;
+    *) echo "usage: serve.sh start DB PORT | stop PORT | helpdesk" >&2; exit 2 ;;
+esac

@@ -1,0 +1,154 @@
+"""Report snapshots: a heavy read-only report is computed in the background and read from one row.
+
+A report that aggregates a period of orders (the fault analysis, the KPI board) costs 0.2-1 s at a million orders;
+as a page it would grow with the data. An app declares the report once, in its `snapshots.py`:
+
+    @snapshot_kind("slareports.fault_analysis", max_age=dt.timedelta(hours=1))
+    def fault_analysis(params: dict) -> dict: ...     # JSON in, JSON out; no translated strings in the result
+
+and its view calls `snapshot_read(kind, params)`: the stored result with the time it was computed, or no data while
+the first computation runs (the page says so and reloads itself). A missing or stale row, or a user's "recompute
+now", queues one `core.tasks.snapshot_refresh`; readers that come while it is queued or running do not queue it again (one
+conditional UPDATE claims the request; the stored result clears it). The result is as of the moment its computation started.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import json
+import logging
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from django.conf import settings
+from django.core.serializers.json import DjangoJSONEncoder
+from django.db import IntegrityError
+from django.db.models import Q
+from django.utils import timezone
+from django.utils.module_loading import autodiscover_modules
+
+from weibao.core.models import ReportSnapshot
+
+log = logging.getLogger(__name__)
+
+# A request whose task has not produced a result after this long (a lost enqueue, a killed worker) may be made again.
+REQUEST_TIMEOUT = dt.timedelta(minutes=10)
+
+
+@dataclass(frozen=True)
+class SnapshotKind:
+    name: str
+    compute: Callable[[dict], dict]
+    max_age: Callable[[dict], dt.timedelta]
+
+
+KINDS: dict[str, SnapshotKind] = {}
+
+
+def snapshot_kind(name: str, *, max_age: dt.timedelta | Callable[[dict], dt.timedelta]):
+    """Register `compute(params) -> dict` as the report `name`; a stored result older than `max_age` (a duration, or
+    a function of the parameters: a past month ages slower than the current one) is recomputed when next read."""
+
+    def register(compute: Callable[[dict], dict]) -> Callable[[dict], dict]:
+        age = max_age if callable(max_age) else (lambda _params: max_age)
+        KINDS[name] = SnapshotKind(name=name, compute=compute, max_age=age)
+        return compute
+
+    return register
+
+
+def kind_get(name: str) -> SnapshotKind:
+    if name not in KINDS:
+        autodiscover_modules("snapshots")  # every app's snapshots.py registers its kinds
+    try:
+        return KINDS[name]
+    except KeyError:
+        raise LookupError(f"unknown report snapshot kind {name!r}") from None
+
+
+def params_key(params: dict) -> str:
+    text = json.dumps(params, sort_keys=True, separators=(",", ":"), cls=DjangoJSONEncoder)
+    return hashlib.sha256(text.encode()).hexdigest()
+
+
+@dataclass
+class Snapshot:
+    data: dict | None
+    computed_at: dt.datetime | None
+    refreshing: bool  # a recomputation is queued or running
+    error: str = ""
+
+    @property
+    def ready(self) -> bool:
+        return self.data is not None
+
+
+def _max_age(spec: SnapshotKind, params: dict) -> dt.timedelta:
+    override = getattr(settings, "WEIBAO_SNAPSHOT_MAX_AGE_SECONDS", None)
+    return dt.timedelta(seconds=override) if override is not None else spec.max_age(params)
+
+
+def _claim_request(pk: int, now: dt.datetime) -> bool:
+    """Mark the row as requested unless a request is already pending; True if this caller should queue the task."""
+    open_request = Q(requested_at__isnull=False, requested_at__gte=now - REQUEST_TIMEOUT)
+    return bool(ReportSnapshot.objects.filter(pk=pk).exclude(open_request).update(requested_at=now))
+
+
+def _row(kind: str, key: str, params: dict) -> ReportSnapshot:
+    row = ReportSnapshot.objects.filter(kind=kind, key=key).first()
+    if row is None:
+        try:
+            row, _created = ReportSnapshot.objects.get_or_create(kind=kind, key=key, defaults={"params": params})
+        except IntegrityError:  # another reader created it between the two statements
+            row = ReportSnapshot.objects.get(kind=kind, key=key)
+    return row
+
+
+def snapshot_read(kind: str, params: dict, *, refresh: bool = False) -> Snapshot:
+    """The stored result of report `kind` for `params`; queues a recomputation when it is missing, older than the
+    kind's age, or `refresh` is asked for. The data may be stale (`computed_at` says how old) or None (not yet)."""
+    from weibao.core.tasks import snapshot_refresh
+
+    spec = kind_get(kind)
+    key = params_key(params)
+    row = _row(kind, key, params)
+    now = timezone.now()
+    stale = refresh or row.computed_at is None or now - row.computed_at >= _max_age(spec, params)
+    pending = False
+    if stale:
+        pending = True
+        if _claim_request(row.pk, now):
+            result = snapshot_refresh.enqueue(kind=kind, params=params)
+            if result.is_finished:  # an immediate backend (or a very quick worker): show the new result now
+                row.refresh_from_db()
+                pending = False
+    return Snapshot(data=row.data, computed_at=row.computed_at, refreshing=pending, error=row.error)
+
+
+def snapshot_compute(kind: str, params: dict) -> ReportSnapshot:
+    """Compute report `kind` for `params` and store it (the task's body; safe to run twice)."""
+    spec = kind_get(kind)
+    key = params_key(params)
+    started_at, started = timezone.now(), time.monotonic()
+    try:
+        data = spec.compute(params)
+    except Exception as exc:
+        ReportSnapshot.objects.filter(kind=kind, key=key).update(error=f"{type(exc).__name__}: {exc}"[:2000])
+        raise
+    duration_ms = int((time.monotonic() - started) * 1000)
+    row, _created = ReportSnapshot.objects.update_or_create(
+        kind=kind,
+        key=key,
+        defaults={
+            "params": params,
+            "data": data,
+            "computed_at": started_at,
+            "duration_ms": duration_ms,
+            "error": "",
+            "requested_at": None,  # answered; a failure keeps the request, so readers wait REQUEST_TIMEOUT to retry
+        },
+    )
+    log.info("report snapshot %s %s computed in %d ms", kind, params, duration_ms)
+    return row

@@ -1,0 +1,92 @@
+"""Report snapshots (core.snapshots): computed once per age, recomputed when stale or asked, one queued task for
+many readers, a failure keeps the older figures."""
+
+import datetime as dt
+
+import pytest
+from django.tasks import default_task_backend
+from django.test import override_settings
+from django.utils import timezone
+
+from weibao.core.models import ReportSnapshot
+from weibao.core.snapshots import REQUEST_TIMEOUT, snapshot_kind, snapshot_read
+
+pytestmark = pytest.mark.django_db
+
+SOURCE = {"value": 1, "calls": 0, "fail": False}
+
+
+@snapshot_kind("tests.counter", max_age=dt.timedelta(hours=1))
+def counter(params: dict) -> dict:
+    SOURCE["calls"] += 1
+    if SOURCE["fail"]:
+        raise RuntimeError("source unavailable")
+    return {"value": SOURCE["value"] * params["factor"], "at": dt.date(2026, 12, 1)}
+
+
+DUMMY = {"default": {"BACKEND": "django.tasks.backends.dummy.DummyBackend", "QUEUES": ["default"]}}
+
+
+@pytest.fixture(autouse=True)
+def _source(settings):
+    settings.WEIBAO_SNAPSHOT_MAX_AGE_SECONDS = None  # the kind's own hour, not the test settings' 0
+    SOURCE.update(value=1, calls=0, fail=False)
+
+
+def test_first_read_computes_then_the_stored_figures_are_served_until_they_age():
+    first = snapshot_read("tests.counter", {"factor": 2})
+    assert first.ready
+    assert first.data == {"value": 2, "at": "2026-12-01"}
+    assert not first.refreshing
+    SOURCE["value"] = 5
+    second = snapshot_read("tests.counter", {"factor": 2})
+    assert second.data["value"] == 2
+    assert SOURCE["calls"] == 1
+    assert snapshot_read("tests.counter", {"factor": 3}).data["value"] == 15  # other parameters, own row
+    ReportSnapshot.objects.filter(params={"factor": 2}).update(computed_at=timezone.now() - dt.timedelta(hours=2))
+    assert snapshot_read("tests.counter", {"factor": 2}).data["value"] == 10  # aged: recomputed on read
+    assert snapshot_read("tests.counter", {"factor": 2}, refresh=True).data["value"] == 10
+    assert SOURCE["calls"] == 4
+    assert ReportSnapshot.objects.filter(kind="tests.counter").count() == 2
+
+
+def test_many_readers_queue_one_task_and_see_it_pending():
+    with override_settings(TASKS=DUMMY):
+        backend = default_task_backend
+        backend.clear()
+        reads = [snapshot_read("tests.counter", {"factor": 1}) for _ in range(3)]
+        assert all(r.data is None and r.refreshing for r in reads)
+        assert len(backend.results) == 1  # one claimed request, two readers found it pending
+        assert backend.results[0].args == []
+        assert backend.results[0].kwargs == {
+            "kind": "tests.counter",
+            "params": {"factor": 1},
+        }
+        # A request that never produced a result (a lost task) may be made again after the timeout.
+        ReportSnapshot.objects.update(requested_at=timezone.now() - REQUEST_TIMEOUT - dt.timedelta(seconds=1))
+        assert snapshot_read("tests.counter", {"factor": 1}).refreshing
+        assert len(backend.results) == 2
+    assert SOURCE["calls"] == 0
+
+
+def test_a_failed_computation_keeps_the_older_figures_and_says_so():
+    assert snapshot_read("tests.counter", {"factor": 1}).data["value"] == 1
+    SOURCE.update(value=9, fail=True)
+    failed = snapshot_read("tests.counter", {"factor": 1}, refresh=True)  # the task fails (logged), the page stays
+    assert failed.data == {"value": 1, "at": "2026-12-01"}
+    assert failed.error == "RuntimeError: source unavailable"
+    SOURCE["fail"] = False
+    # The failed request stays open: readers do not queue a failing computation on every view...
+    assert snapshot_read("tests.counter", {"factor": 1}, refresh=True).refreshing
+    assert SOURCE["calls"] == 2
+    # ...until the request times out.
+    ReportSnapshot.objects.update(requested_at=timezone.now() - REQUEST_TIMEOUT - dt.timedelta(seconds=1))
+    again = snapshot_read("tests.counter", {"factor": 1}, refresh=True)
+    assert again.data["value"] == 9
+    assert again.error == ""
+    assert not again.refreshing
+
+
+def test_an_unknown_kind_is_refused():
+    with pytest.raises(LookupError):
+        snapshot_read("tests.nothing", {})
