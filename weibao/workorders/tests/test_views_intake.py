@@ -33,6 +33,20 @@ def test_search_finds_contact_by_phone_and_device_by_serial(client, duty_enginee
     assert '<li class="muted">' in body  # "nothing found", in whichever language the page speaks
 
 
+def test_a_phone_number_finds_devices_only_by_exact_serial(client, duty_engineer, caller, site_a):
+    """A caller's number is not searched in the devices' text (a trigram scan of every device at scale); a device
+    whose serial number is exactly those digits is still found."""
+    by_text = DeviceFactory(site=site_a, serial_number="X-1", name="机柜 13800138000 旁")
+    by_serial = DeviceFactory(site=site_a, serial_number="13800138000")
+    client.force_login(duty_engineer)
+    body = client.get(reverse("workorders:intake_search"), {"q": "13800138000"}, **HX).content.decode()
+    assert f"?contact={caller.pk}" in body
+    assert f"?device={by_serial.pk}" in body
+    assert f"?device={by_text.pk}" not in body
+    body = client.get(reverse("workorders:intake_search"), {"q": "机柜 1380013"}, **HX).content.decode()
+    assert f"?device={by_text.pk}" in body  # not a phone number: the text search as before
+
+
 def test_pick_contact_fills_customer_site_and_caller(client, duty_engineer, caller, site_a):
     client.force_login(duty_engineer)
     body = client.get(reverse("workorders:intake_pick"), {"contact": caller.pk}, **HX).content.decode()

@@ -16,6 +16,7 @@ from weibao.assets.models import Device
 from weibao.assets.selectors import device_qs_for, estate_search
 from weibao.contracts.choices import IntakeChannel
 from weibao.core.form_views import attach_service_errors
+from weibao.core.phones import parse_phone
 from weibao.customers.selectors import (
     contact_find,
     contact_get_for_user,
@@ -94,7 +95,8 @@ def intake_search(request: HttpRequest) -> HttpResponse:
     if len(q) >= MIN_QUERY and request.user.is_internal:
         context["contacts"] = list(contact_find(query=q, user=request.user, limit=8))
         if len(q) >= DEVICE_QUERY_MIN:
-            found = estate_search(user=request.user, q=q, limit=8)
+            # A phone number finds its caller above; a device only by that exact serial, not by text.
+            found = estate_search(user=request.user, q=q, limit=8, device_text=parse_phone(q) is None)
             context.update(customers=found.customers, sites=found.sites, devices=found.devices)
         else:
             # Two characters (e.g. 南京) give the device index no trigram: a million-row scan per keystroke.
