@@ -116,6 +116,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--serial", default="SN-0000123")
     parser.add_argument("--phrase", default="交换机")
     parser.add_argument("--json", metavar="FILE")
+    parser.add_argument("--only", nargs="+", metavar="LABEL", help="time only the rows with these labels")
     parser.add_argument("--settle", type=float, default=300, help="seconds to wait for report snapshots")
     args = parser.parse_args(argv)
 
@@ -125,16 +126,24 @@ def main(argv: list[str] | None = None) -> int:
         servers[name].login(args.user, args.password)
     terms = search_terms(servers["large"], args)
     urls = {p: p for p in menu_paths(servers["large"])} | search_paths(terms)
+    if args.only:
+        urls = {label: url for label, url in urls.items() if label in args.only}
     unsettled = settle_snapshots(servers, list(urls.values()), args.settle)
     if unsettled:
         print(f"still computing after {args.settle:.0f} s (is a task worker running?): {unsettled}", file=sys.stderr)
         return 2
 
+    # The size of each page on both servers: a search or list whose result grows up to its page size (4 matches on
+    # the small database, a full page on the large one) costs more for that reason alone; the column shows it.
+    sizes = {
+        label: tuple(len(servers[n].request("GET", url)[2]) // 1024 for n in ("small", "large"))
+        for label, url in urls.items()
+    }
     rows, failed = [], False
     print(f"n={args.requests}  small={args.small_url}  large={args.large_url}  bar={args.bar}x")
     print(
         f"{'page':<30} {'c':>3} {'small p50':>10} {'large p50':>10} {'x':>6} {'small p95':>10} {'large p95':>10} "
-        f"{'x':>6}  verdict"
+        f"{'x':>6} {'KB':>9}  verdict"
     )
     for concurrency in args.concurrency:
         for label, url in urls.items():
@@ -158,11 +167,13 @@ def main(argv: list[str] | None = None) -> int:
                     "x_p50": round(x50, 2),
                     "x_p95": round(x95, 2),
                     "ok": ok,
+                    "kb": sizes[label],
                 }
             )
             print(
                 f"{label[:30]:<30} {concurrency:>3} {small.p50_ms:>10.1f} {large.p50_ms:>10.1f} {x50:>6.2f} "
-                f"{small.p95_ms:>10.1f} {large.p95_ms:>10.1f} {x95:>6.2f}  {'ok' if ok else 'OVER'}"
+                f"{small.p95_ms:>10.1f} {large.p95_ms:>10.1f} {x95:>6.2f} {'{}>{}'.format(*sizes[label]):>9}  "
+                f"{'ok' if ok else 'OVER'}"
             )
     if args.json:
         Path(args.json).write_text(json.dumps({"terms": terms, "rows": rows}, indent=2, ensure_ascii=False))

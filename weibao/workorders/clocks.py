@@ -430,6 +430,7 @@ def _sweep_level_orm(*, level: str, now: datetime.datetime, batch: int, actor_id
             total += len(claimed)
 
 
+# (`::text` on a parameter used twice: with server-side binding PostgreSQL deduces one type per parameter.)
 # PostgreSQL: one statement per batch claims the due clocks (skipping rows another worker holds), stamps them, appends
 # the events (a crossing already on the timeline is skipped by the unique dedupe key) and raises the orders' SLA state.
 PG_SWEEP = """
@@ -445,9 +446,9 @@ WITH due AS (
 ), ev AS (
     INSERT INTO workorders_workorderevent
         (workorder_id, kind, actor_id, old_status, new_status, body, data, internal, source_ref, dedupe_key, created_at)
-    SELECT workorder_id, %(kind)s, %(actor)s, '', '', '',
+    SELECT workorder_id, %(kind)s::text, %(actor)s, '', '', '',
            jsonb_build_object('clock', kind, 'deadline', deadline, 'cycle', cycle), false, '',
-           %(kind)s || ':' || kind || ':' || cycle, %(now)s
+           %(kind)s::text || ':' || kind || ':' || cycle, %(now)s
     FROM stamped
     ON CONFLICT (workorder_id, dedupe_key) WHERE NOT (dedupe_key = '') DO NOTHING
     RETURNING id, workorder_id, data ->> 'clock' AS clock_kind
