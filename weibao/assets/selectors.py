@@ -99,15 +99,18 @@ def device_list(*, user, filters: DeviceFilter, today: datetime.date | None = No
     return qs.order_by("-id")
 
 
-def device_search_filter(qs: QuerySet[Device], q: str) -> QuerySet[Device]:
+def device_search_filter(qs: QuerySet[Device], q: str, *, text: bool = True) -> QuerySet[Device]:
     """Match name, model, serial number, IP address or location (Chinese included).
 
     A query that looks like a serial number or an IP address is first tried as an exact match (a B-tree lookup);
-    only when that finds nothing do we fall back to "contains" over the trigram-indexed search text.
+    only when that finds nothing do we fall back to "contains" over the trigram-indexed search text. `text=False`:
+    the exact match only.
     """
     q = q.strip()
     if not q:
         return qs
+    if not text:
+        return qs.filter(Q(serial_number=q) | Q(ip_address=q))
     if TOKEN_RE.match(q) or IP_RE.match(q):
         exact = Q(serial_number=q) | Q(ip_address=q)
         if qs.filter(exact).exists():
@@ -154,11 +157,7 @@ def estate_search(*, user, q: str, limit: int = 20, device_text: bool = True) ->
     q = (q or "").strip()[:100]
     if not q:
         return EstateSearchResult([], [], [])
-    if device_text:
-        devices = list(device_list(user=user, filters=DeviceFilter(q=q))[:limit])
-    else:
-        exact = Q(serial_number=q) | Q(ip_address=q)
-        devices = list(device_list(user=user, filters=DeviceFilter()).filter(exact).order_by("-id")[:limit])
+    devices = list(device_search_filter(device_list(user=user, filters=DeviceFilter()), q, text=device_text)[:limit])
     if devices and any(q in (d.serial_number, d.ip_address) for d in devices):
         # An exact serial number or IP address: the user is looking for that device, not for names.
         return EstateSearchResult([], [], devices)

@@ -24,7 +24,6 @@ from dataclasses import dataclass
 
 from django.conf import settings
 from django.core.serializers.json import DjangoJSONEncoder
-from django.db import IntegrityError
 from django.db.models import Q
 from django.utils import timezone
 from django.utils.module_loading import autodiscover_modules
@@ -35,6 +34,9 @@ log = logging.getLogger(__name__)
 
 # A request whose task has not produced a result after this long (a lost enqueue, a killed worker) may be made again.
 REQUEST_TIMEOUT = dt.timedelta(minutes=10)
+# A stored result not recomputed for this long is deleted by the daily `core.tasks.snapshot_prune` (every distinct
+# period or filter a user asks for gets its own row).
+PRUNE_AFTER = dt.timedelta(days=30)
 
 
 @dataclass(frozen=True)
@@ -96,35 +98,44 @@ def _claim_request(pk: int, now: dt.datetime) -> bool:
     return bool(ReportSnapshot.objects.filter(pk=pk).exclude(open_request).update(requested_at=now))
 
 
-def _row(kind: str, key: str, params: dict) -> ReportSnapshot:
-    row = ReportSnapshot.objects.filter(kind=kind, key=key).first()
-    if row is None:
-        try:
-            row, _created = ReportSnapshot.objects.get_or_create(kind=kind, key=key, defaults={"params": params})
-        except IntegrityError:  # another reader created it between the two statements
-            row = ReportSnapshot.objects.get(kind=kind, key=key)
-    return row
-
-
 def snapshot_read(kind: str, params: dict, *, refresh: bool = False) -> Snapshot:
     """The stored result of report `kind` for `params`; queues a recomputation when it is missing, older than the
     kind's age, or `refresh` is asked for. The data may be stale (`computed_at` says how old) or None (not yet)."""
+    return snapshot_read_many(kind, [params], refresh=refresh)[0]
+
+
+def snapshot_read_many(kind: str, params_list: list[dict], *, refresh: bool = False) -> list[Snapshot]:
+    """`snapshot_read` for several parameter sets of one kind (a board of six months), their rows read at once."""
     from weibao.core.tasks import snapshot_refresh
 
     spec = kind_get(kind)
-    key = params_key(params)
-    row = _row(kind, key, params)
+    keys = [params_key(params) for params in params_list]
+    rows = {row.key: row for row in ReportSnapshot.objects.filter(kind=kind, key__in=keys)}
     now = timezone.now()
-    stale = refresh or row.computed_at is None or now - row.computed_at >= _max_age(spec, params)
-    pending = False
-    if stale:
-        pending = True
-        if _claim_request(row.pk, now):
+    out = []
+    for key, params in zip(keys, params_list, strict=True):
+        row = rows.get(key)
+        if row is None:  # get_or_create: another reader may create it at the same moment
+            row, _created = ReportSnapshot.objects.get_or_create(kind=kind, key=key, defaults={"params": params})
+        stale = refresh or row.computed_at is None or now - row.computed_at >= _max_age(spec, params)
+        pending = stale
+        if stale and _claim_request(row.pk, now):
             result = snapshot_refresh.enqueue(kind=kind, params=params)
             if result.is_finished:  # an immediate backend (or a very quick worker): show the new result now
                 row.refresh_from_db()
                 pending = False
-    return Snapshot(data=row.data, computed_at=row.computed_at, refreshing=pending, error=row.error)
+        out.append(Snapshot(data=row.data, computed_at=row.computed_at, refreshing=pending, error=row.error))
+    return out
+
+
+def snapshot_prune(*, older_than: dt.timedelta = PRUNE_AFTER) -> int:
+    """Delete stored results nobody has had recomputed for `older_than` (a period someone looked at once); a reader
+    who comes back gets them computed again. Returns the number of rows deleted."""
+    cutoff = timezone.now() - older_than
+    never_computed = Q(computed_at__isnull=True) & (Q(requested_at__isnull=True) | Q(requested_at__lt=cutoff))
+    stale = Q(computed_at__lt=cutoff) | never_computed
+    deleted, _by_model = ReportSnapshot.objects.filter(stale).delete()
+    return deleted
 
 
 def snapshot_compute(kind: str, params: dict) -> ReportSnapshot:

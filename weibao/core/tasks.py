@@ -31,3 +31,12 @@ def snapshot_refresh(kind: str, params: dict) -> dict:
 
     row = snapshot_compute(kind, params)
     return {"kind": kind, "duration_ms": row.duration_ms}
+
+
+@cron("23 3 * * *")
+@task()
+def snapshot_prune() -> int:
+    """Daily: delete report snapshots not recomputed for 30 days (`core.snapshots.PRUNE_AFTER`)."""
+    from weibao.core.snapshots import snapshot_prune as prune
+
+    return prune()

@@ -206,7 +206,7 @@ class InspectionVisit(TimeStampedModel):
             # planned visit (two statuses cannot be read in date order from the index above).
             models.Index(
                 fields=["scheduled_on", "id"],
-                condition=Q(status__in=["planned", "in_progress"]),
+                condition=Q(status__in=[VisitStatus.PLANNED, VisitStatus.IN_PROGRESS]),
                 name="inspection_visit_todo_idx",
             ),
         ]

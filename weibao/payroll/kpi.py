@@ -12,7 +12,7 @@ from decimal import Decimal
 from django.utils import timezone
 
 from weibao.accounts.models import Branch, User
-from weibao.core.snapshots import snapshot_read
+from weibao.core.snapshots import snapshot_read_many
 from weibao.onsite.choices import FormStatus
 from weibao.onsite.models import ServiceForm
 from weibao.payroll import rules as R
@@ -172,7 +172,8 @@ def dashboard(*, month: dt.date, months: int = 6, branch_id: int | None = None, 
     for _i in range(months - 1):
         series.append((series[-1] - dt.timedelta(days=1)).replace(day=1))
     series.reverse()
-    snaps = {m: snapshot_read(KPI_MONTH, {"month": f"{m:%Y-%m}"}, refresh=refresh) for m in series}
+    read = snapshot_read_many(KPI_MONTH, [{"month": f"{m:%Y-%m}"} for m in series], refresh=refresh)
+    snaps = dict(zip(series, read, strict=True))
     per_month = {m: kpis_from_json(snap.data) if snap.ready else {} for m, snap in snaps.items()}
     users = User.objects.in_bulk({pk for kpis in per_month.values() for pk in kpis})
     branch_of = {pk: u.branch_id for pk, u in users.items()}

@@ -4,12 +4,21 @@ many readers, a failure keeps the older figures."""
 import datetime as dt
 
 import pytest
+from django.db import connection
 from django.tasks import default_task_backend
 from django.test import override_settings
+from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
 from weibao.core.models import ReportSnapshot
-from weibao.core.snapshots import REQUEST_TIMEOUT, snapshot_kind, snapshot_read
+from weibao.core.snapshots import (
+    PRUNE_AFTER,
+    REQUEST_TIMEOUT,
+    snapshot_kind,
+    snapshot_prune,
+    snapshot_read,
+    snapshot_read_many,
+)
 
 pytestmark = pytest.mark.django_db
 
@@ -90,3 +99,28 @@ def test_a_failed_computation_keeps_the_older_figures_and_says_so():
 def test_an_unknown_kind_is_refused():
     with pytest.raises(LookupError):
         snapshot_read("tests.nothing", {})
+
+
+def test_a_board_reads_its_stored_results_in_one_query():
+    params = [{"factor": f} for f in range(1, 7)]
+    first = snapshot_read_many("tests.counter", params)
+    assert [s.data["value"] for s in first] == [1, 2, 3, 4, 5, 6]
+    with CaptureQueriesContext(connection) as queries:
+        again = snapshot_read_many("tests.counter", params)
+    assert [s.data["value"] for s in again] == [1, 2, 3, 4, 5, 6]
+    assert len(queries) == 1  # fresh: one SELECT for the six rows, nothing queued
+    assert SOURCE["calls"] == 6
+
+
+def test_prune_deletes_results_not_recomputed_for_a_month():
+    snapshot_read("tests.counter", {"factor": 1})
+    snapshot_read("tests.counter", {"factor": 2})
+    with override_settings(TASKS=DUMMY):
+        snapshot_read("tests.counter", {"factor": 3})  # requested, not yet computed: kept
+    old = timezone.now() - PRUNE_AFTER - dt.timedelta(days=1)
+    ReportSnapshot.objects.filter(params={"factor": 1}).update(computed_at=old)
+    assert snapshot_prune() == 1
+    assert sorted(r.params["factor"] for r in ReportSnapshot.objects.all()) == [2, 3]
+    ReportSnapshot.objects.filter(params={"factor": 3}).update(requested_at=old)  # a request that never ran
+    assert snapshot_prune() == 1
+    assert snapshot_read("tests.counter", {"factor": 1}).data["value"] == 1  # a reader who comes back: recomputed
