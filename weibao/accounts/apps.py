@@ -12,8 +12,10 @@ class AccountsConfig(AppConfig):
         # that sees every attempt, whichever view or backend handled it. The receivers only call services.
         from axes.signals import user_locked_out
         from django.contrib.auth.signals import user_logged_in, user_logged_out, user_login_failed
+        from django.db.models.signals import post_delete, post_save
 
         from weibao.accounts import receivers
+        from weibao.accounts.models import Branch, User
         from weibao.accounts.permissions import has_perm
         from weibao.core.access import register_permission_check
 
@@ -24,3 +26,8 @@ class AccountsConfig(AppConfig):
         user_logged_out.connect(receivers.on_logged_out, dispatch_uid="weibao_login_audit_out")
         user_login_failed.connect(receivers.on_login_failed, dispatch_uid="weibao_login_audit_failed")
         user_locked_out.connect(receivers.on_locked_out, dispatch_uid="weibao_login_audit_locked")
+        for model in (User, Branch):
+            for signal in (post_save, post_delete):
+                signal.connect(
+                    receivers.on_staff_changed, sender=model, dispatch_uid=f"weibao_picklists_{model.__name__}"
+                )

@@ -1,7 +1,8 @@
-"""Signal receivers for the login audit: thin adapters onto accounts.services."""
+"""Signal receivers for the login audit and the staff pick lists: thin adapters onto services."""
 
 from weibao.accounts import services
 from weibao.accounts.choices import LoginOutcome
+from weibao.core.picklists import pick_lists_changed
 
 
 def on_logged_in(sender, request, user, **kwargs) -> None:
@@ -19,3 +20,11 @@ def on_login_failed(sender, credentials, request=None, **kwargs) -> None:
 
 def on_locked_out(sender, request, username, ip_address, **kwargs) -> None:
     services.login_lockout_record(request=request, username=username or "")
+
+
+def on_staff_changed(sender, instance=None, update_fields=None, **kwargs) -> None:
+    """A user or a branch was saved or deleted: the pick lists that name them (engineers, branches) are rebuilt.
+    A login only stamps `last_login`, which no list shows."""
+    if update_fields is not None and set(update_fields) <= {"last_login"}:
+        return
+    pick_lists_changed()

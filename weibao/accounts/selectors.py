@@ -12,6 +12,18 @@ from weibao.accounts.choices import LoginOutcome
 from weibao.accounts.models import ApiToken, LoginEvent, User
 from weibao.accounts.scoping import get_for_user, scope_queryset
 
+USER_LIST_FIELDS = (
+    "username",
+    "name",
+    "role",
+    "is_active",
+    "on_probation",
+    "organisation__name",
+    "organisation__short_name",
+    "organisation__kind",
+    "branch__name",
+)
+
 
 def user_list(
     *,
@@ -22,8 +34,8 @@ def user_list(
     organisation_id: int | None = None,
     active: bool | None = None,
 ) -> QuerySet[User]:
-    """The accounts an administrator manages, filtered like the user list page asks."""
-    qs = scope_queryset(User.objects.select_related("organisation", "branch"), actor)
+    """The accounts an administrator manages, filtered like the user list page asks (the columns it shows)."""
+    qs = scope_queryset(User.objects.select_related("organisation", "branch"), actor).only(*USER_LIST_FIELDS)
     if query:
         qs = qs.filter(
             Q(username__icontains=query)

@@ -7,7 +7,7 @@ from django.core.paginator import Paginator
 from django.db import transaction
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import redirect, render
-from django.urls import reverse_lazy
+from django.urls import reverse, reverse_lazy
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import check_for_language
 from django.utils.translation import gettext as _
@@ -156,6 +156,7 @@ def user_list(request: HttpRequest) -> HttpResponse:
         "page": page,
         "total": page.paginator.count,
         "page_query": query.urlencode(),
+        "users_url": reverse("accounts:user_list"),  # rows link to "<list>/<pk>/": one reverse() per page
         "lockouts": selectors.lockout_list() if has_perm(request.user, "users.unlock") else [],
     }
     template = "accounts/partials/_user_rows.html" if request.htmx else "accounts/user_list.html"

@@ -5,12 +5,11 @@ import datetime as dt
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
-from weibao.accounts.choices import Role
 from weibao.accounts.models import Branch
 from weibao.core.blank import blank_choice
 from weibao.core.validators import validate_sane_date
 from weibao.dispatch.choices import RosterKind
-from weibao.dispatch.selectors import rosterable_engineers
+from weibao.dispatch.selectors import engineer_options, rosterable_engineers
 
 
 class OptionsSelect(forms.Select):
@@ -41,19 +40,12 @@ class RosterEntryForm(forms.Form):
 
     def __init__(self, *args, branch: Branch | None = None, **kwargs) -> None:
         super().__init__(*args, **kwargs)
-        # Engineers of every branch can be lent out, so all are offered; the branch's own come first.
-        # Plain values, not 200 users with their branches: the labels only need names.
-        engineers = list(
-            rosterable_engineers().values_list("pk", "name", "username", "branch_id", "branch__name", "role")
-        )
-        if branch is not None:
-            engineers.sort(key=lambda u: (u[3] != branch.pk, u[1]))
-        roles = dict(Role.choices)
+        # Engineers of every branch can be lent out, so all are offered; the branch's own come first. The options
+        # come from a short-lived cache with a digest of what they show (`engineers_digest`: the key of the
+        # rendered fields); the field still validates against the engineers as they are now (its queryset).
+        self.engineers_digest, options = engineer_options(branch=branch)
         self.fields["engineer"].queryset = rosterable_engineers()
-        self.fields["engineer"].choices = blank_choice() + [
-            (pk, f"{name or username} · {branch_name if branch_id else ''} · {roles.get(role, role)}")
-            for pk, name, username, branch_id, branch_name, role in engineers
-        ]
+        self.fields["engineer"].choices = lambda: blank_choice() + options  # read only when rendered
 
     def clean(self):
         data = super().clean()

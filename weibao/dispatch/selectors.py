@@ -1,6 +1,7 @@
 """Reads for the duty roster and the ranking of field engineers for dispatch."""
 
 import datetime as dt
+import hashlib
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import NamedTuple
@@ -8,11 +9,12 @@ from typing import NamedTuple
 from django.db.models import QuerySet
 from django.utils import timezone
 from django.utils.formats import time_format
+from django.utils.translation import get_language, ngettext
 from django.utils.translation import gettext as _
-from django.utils.translation import ngettext
 
 from weibao.accounts.choices import Role
 from weibao.accounts.models import Branch, Region, Skill, User
+from weibao.core.picklists import cached_pick_list
 from weibao.dispatch.choices import RosterKind
 from weibao.dispatch.models import RosterEntry
 
@@ -102,6 +104,26 @@ def rosterable_engineers(*, branch: Branch | None = None) -> QuerySet[User]:
     if branch is not None:
         qs = qs.filter(branch=branch)
     return qs.order_by("name")
+
+
+def engineer_options(*, branch: Branch | None = None) -> tuple[str, list[tuple[int, str]]]:
+    """The add-shift form's engineer options ("name · branch · role", the branch's own first) and a digest of them,
+    kept as a pick list (`cached_pick_list`): at 200 engineers building them cost ~4 ms a page view."""
+
+    def compute() -> tuple[str, list[tuple[int, str]]]:
+        engineers = list(
+            rosterable_engineers().values_list("pk", "name", "username", "branch_id", "branch__name", "role")
+        )
+        if branch is not None:
+            engineers.sort(key=lambda u: (u[3] != branch.pk, u[1]))
+        roles = dict(Role.choices)
+        options = [
+            (pk, f"{name or username} · {branch_name if branch_id else ''} · {roles.get(role, role)}")
+            for pk, name, username, branch_id, branch_name, role in engineers
+        ]
+        return hashlib.sha256(repr(options).encode()).hexdigest()[:32], options
+
+    return cached_pick_list(f"roster-engineers:{branch.pk if branch else 0}:{get_language()}", compute)
 
 
 def skills_for_subsystem_kinds(kinds: Iterable[str], category: str = "") -> list[Skill]:

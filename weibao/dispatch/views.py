@@ -82,12 +82,11 @@ def _week_html(request: HttpRequest, branch: Branch, monday: dt.date, today: dt.
 
 def _form_key(form: RosterEntryForm | None) -> str:
     """The cache key of the add-shift form's fields (a `<select>` of every rosterable engineer: ~200 options at scale),
-    a digest of what they show: the engineer choices (read anyway to build the form), the initial values and the
-    language. "" for a submitted form: its values and errors are the user's own and never cached."""
+    a digest of what they show: the engineer options, the initial values and the language. "" for a submitted form:
+    its values and errors are the user's own and never cached."""
     if form is None or form.is_bound:
         return ""
-    choices = [(str(value), str(label)) for value, label in form.fields["engineer"].choices]
-    shown = (choices, form.initial, get_language())
+    shown = (form.engineers_digest, form.initial, get_language())
     return hashlib.sha256(repr(shown).encode()).hexdigest()[:32]
 
 

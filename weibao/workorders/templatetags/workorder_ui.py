@@ -219,42 +219,6 @@ def sla_tone(value: str) -> str:
     return SLA_STATE_BADGE.get(value, "muted")
 
 
-@register.simple_tag
-def queue_cards(items, list_url: str, is_customer: bool) -> list:
-    """The queue's cards, one template (`_card.html`) each, cached per card: a template loop costs ~0.4 ms a card in
-    Django's engine, ~10 ms of a 20 ms page. A card's key holds what can change it at once (version, state, SLA,
-    deadline, assignee, reply flag) plus the minute, so names and the "time left" text are at most a minute old."""
-    from django.conf import settings
-    from django.core.cache import cache
-    from django.template.loader import get_template
-    from django.utils.translation import get_language
-
-    items = list(items)
-    if not items:
-        return []
-    minute = int(timezone.now().timestamp() // 60)
-    head = f"wo-card:{get_language()}:{int(bool(is_customer))}:{list_url}:{minute}"
-    keys = [
-        f"{head}:{wo.pk}:{wo.version}:{wo.status}:{wo.sla_state}:{wo.next_deadline and wo.next_deadline.timestamp()}"
-        f":{wo.assignee_id}:{int(bool(wo.observation_reply_pending))}"
-        for wo in items
-    ]
-    use_cache = getattr(settings, "WEIBAO_QUEUE_COUNTS_TTL", 10) > 0  # 0: nothing on the queue is cached
-    cached = cache.get_many(keys) if use_cache else {}
-    missing = {}
-    template = None
-    cards = []
-    for key, wo in zip(keys, items, strict=True):
-        card = cached.get(key)
-        if card is None:
-            template = template or get_template("workorders/partials/_card.html")
-            card = missing[key] = template.render({"wo": wo, "list_url": list_url, "is_customer": is_customer})
-        cards.append(card)
-    if missing and use_cache:
-        cache.set_many(missing, 120)
-    return cards  # rendered templates (SafeString, also after the cache): the page prints them in a loop
-
-
 @register.simple_tag(takes_context=True)
 def panel_url(context, url_name: str, perm: str, *args) -> str:
     """URL of a panel another app contributes to this page, or "" when the user lacks `perm` or the app has no

@@ -92,3 +92,53 @@ def test_detail_action_links_are_the_actions_urls(client, manager, order_a):
         else:
             assert f'hx-get="{reverse("workorders:action_form", args=[order_a.pk, action.name])}"' in body
     assert "action-name-placeholder" not in body
+
+
+def _card_loads(queries) -> int:
+    by_id = ('"workorders_workorder"."id" IN (', '"workorders_workorder"."id" = ANY(')  # SQLite, PostgreSQL
+    return sum(any(text in q["sql"] for text in by_id) for q in queries)
+
+
+def test_queue_loads_only_the_orders_of_cards_not_in_the_cache(
+    client, duty_engineer, field_engineer, site_a, cached_lists
+):
+    """The page reads its orders as keys; the orders behind cards missing from the cache are loaded in one query,
+    with their names (customer, site, engineer) and without a query per card."""
+    from weibao.workorders.services import workorder_assign
+
+    orders = [make_workorder(site=site_a, actor=duty_engineer) for _ in range(3)]
+    workorder_assign(workorder=orders[0], actor=duty_engineer, assignee=field_engineer)
+    client.force_login(duty_engineer)
+    with CaptureQueriesContext(connection) as cold:
+        body = client.get(reverse("workorders:list")).content.decode()
+    with CaptureQueriesContext(connection) as warm:
+        again = client.get(reverse("workorders:list")).content.decode()
+    assert body.count('class="wo-card') == again.count('class="wo-card') == 3
+    assert (_card_loads(cold), _card_loads(warm)) == (1, 0)  # the cards' orders, once for all three
+    for name in (str(field_engineer), site_a.name, site_a.customer.name):
+        assert name in body
+
+    # A change to one order re-renders its card only: one load, whatever the page's size.
+    workorder_assign(workorder=orders[1], actor=duty_engineer, assignee=field_engineer)
+    with CaptureQueriesContext(connection) as changed:
+        body = client.get(reverse("workorders:list")).content.decode()
+    assert _card_loads(changed) == 1
+    assert body.count(f"<span>{field_engineer}</span>") == 2
+
+
+def test_queue_queries_do_not_grow_with_its_cards(client, duty_engineer, field_engineer, site_a, settings):
+    """Without any cache, 2 cards and 6 cards cost the same queries (no lazy load of a deferred column)."""
+    from weibao.workorders.services import workorder_assign
+
+    settings.WEIBAO_QUEUE_COUNTS_TTL = 0
+    client.force_login(duty_engineer)
+    counts = []
+    for n in (2, 4):
+        for _ in range(n):
+            order = make_workorder(site=site_a, actor=duty_engineer, title="标题")
+            workorder_assign(workorder=order, actor=duty_engineer, assignee=field_engineer)
+        with CaptureQueriesContext(connection) as queries:
+            body = client.get(reverse("workorders:list")).content.decode()
+        assert body.count(f"<span>{field_engineer}</span>") == len(counts) * 4 + 2
+        counts.append(len(queries))
+    assert counts[0] == counts[1]

@@ -14,7 +14,7 @@ from weibao.accounts.permissions import require
 from weibao.contracts.choices import Severity
 from weibao.workorders import services
 from weibao.workorders.choices import OPEN_STATUSES, Status
-from weibao.workorders.selectors import QueueFilters, alerts_for, workorder_qs_for, workorder_queue
+from weibao.workorders.selectors import CARD_FIELDS, QueueFilters, alerts_for, workorder_qs_for, workorder_queue
 from weibao.workorders.views.queue import STATE_ORDER, _state_counts
 
 
@@ -57,10 +57,14 @@ def dashboard_context(request: HttpRequest) -> dict:
     # The same ten orders for everyone in a scope, as fresh as the counts beside them; the time left is computed
     # when the page renders. "Assigned to me" and the alerts are per person and always read fresh.
     at_risk = _cached(
-        request, "at-risk", lambda: workorder_queue(user=user, filters=QueueFilters(sla="at_risk"), limit=10).items
+        request,
+        "at-risk",
+        lambda: workorder_queue(user=user, filters=QueueFilters(sla="at_risk"), limit=10, fields=CARD_FIELDS).items,
     )
     mine = (
-        workorder_queue(user=user, filters=QueueFilters(assignee_id="me"), limit=10).items if user.is_internal else []
+        workorder_queue(user=user, filters=QueueFilters(assignee_id="me"), limit=10, fields=CARD_FIELDS).items
+        if user.is_internal
+        else []
     )
     return {
         "alerts": alerts_for(user=user, limit=10) if user.is_internal else [],

@@ -1,0 +1,29 @@
+"""Staff pick lists (branches, engineers) read by busy pages: built once and kept in the cache until a user or a
+branch changes (`pick_lists_changed`, called by accounts' receivers), at most 6 × WEIBAO_QUEUE_COUNTS_TTL seconds
+(a minute by default; 0 keeps nothing)."""
+
+import time
+from collections.abc import Callable
+
+from django.conf import settings
+from django.core.cache import cache
+
+VERSION_KEY = "picklists:version"
+
+
+def pick_lists_changed() -> None:
+    """Every pick list is built anew on its next read (a new version; entries of the old one expire unread)."""
+    cache.set(VERSION_KEY, time.time_ns(), None)
+
+
+def cached_pick_list[T](key: str, compute: Callable[[], T]) -> T:
+    """`compute()` kept under `key` for the current version of the pick lists."""
+    ttl = getattr(settings, "WEIBAO_QUEUE_COUNTS_TTL", 10) * 6
+    if not ttl:
+        return compute()
+    key = f"{key}:v{cache.get(VERSION_KEY, 0)}"
+    rows = cache.get(key)
+    if rows is None:
+        rows = compute()
+        cache.set(key, rows, ttl)
+    return rows
