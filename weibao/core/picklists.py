@@ -16,12 +16,17 @@ def pick_lists_changed() -> None:
     cache.set(VERSION_KEY, time.time_ns(), None)
 
 
+def pick_lists_version() -> int:
+    """Changes whenever a user or a branch does: part of the key of any cached markup that names people."""
+    return cache.get(VERSION_KEY, 0)
+
+
 def cached_pick_list[T](key: str, compute: Callable[[], T]) -> T:
     """`compute()` kept under `key` for the current version of the pick lists."""
     ttl = getattr(settings, "WEIBAO_QUEUE_COUNTS_TTL", 10) * 6
     if not ttl:
         return compute()
-    key = f"{key}:v{cache.get(VERSION_KEY, 0)}"
+    key = f"{key}:v{pick_lists_version()}"
     rows = cache.get(key)
     if rows is None:
         rows = compute()

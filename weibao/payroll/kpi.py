@@ -162,6 +162,7 @@ class Dashboard:
     trend: dict
     computed_at: dt.datetime | None = None  # the oldest of the months' stored figures
     pending: bool = False  # a month is being (re)computed
+    version: str = ""  # when each month's figures were computed: the key of the rendered board (with the branch)
 
 
 def dashboard(*, month: dt.date, months: int = 6, branch_id: int | None = None, refresh: bool = False) -> Dashboard:
@@ -222,4 +223,5 @@ def dashboard(*, month: dt.date, months: int = 6, branch_id: int | None = None, 
         trend=trend,
         computed_at=min((s.computed_at for s in snaps.values() if s.computed_at), default=None),
         pending=any(s.refreshing for s in snaps.values()),
+        version=",".join(f"{s.computed_at.timestamp() if s.computed_at else '-'}" for s in snaps.values()),
     )

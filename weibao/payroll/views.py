@@ -11,11 +11,13 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
+from django.utils.translation import get_language
 from django.views.decorators.http import require_http_methods, require_POST
 
 from weibao.accounts.models import Branch
 from weibao.accounts.permissions import has_perm, require
 from weibao.core.exceptions import StaleEdit, TransitionNotAllowed
+from weibao.core.picklists import pick_lists_version
 from weibao.payroll import export, kpi, selectors, services
 from weibao.payroll.choices import MONTH_BADGE, MonthStatus
 from weibao.payroll.forms import (
@@ -402,5 +404,8 @@ def kpi_dashboard(request: HttpRequest) -> HttpResponse:
             "branches": Branch.objects.order_by("name"),
             "branch_id": branch_id,
             "query": request.GET.urlencode(),
+            # The tables and charts are cached per version of the figures, branch and language; names of people
+            # come from the users, so a change of any user or branch renders them anew.
+            "board_key": (board.month, board.version, branch_id, get_language(), pick_lists_version()),
         },
     )

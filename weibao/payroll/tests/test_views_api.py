@@ -319,3 +319,24 @@ def _png() -> bytes:
     from weibao.onsite.tests.conftest import signature_png
 
     return signature_png()
+
+
+def test_kpi_board_markup_is_cached_per_figures_branch_and_names(
+    client, month_fixture, dept_manager, last_month, settings
+):
+    """The rendered tables are kept while the stored figures are the same; a renamed engineer or another branch
+    renders them anew."""
+    settings.WEIBAO_SNAPSHOT_MAX_AGE_SECONDS = None
+    client.force_login(dept_manager)
+    url = reverse("payroll:kpi") + f"?month={last_month:%Y-%m}"
+    assert "张工" in client.get(url).content.decode()
+    zhang = month_fixture["zhang"]
+    zhang.name = "张工程师"
+    zhang.save(update_fields=["name"])
+    body = client.get(url).content.decode()
+    assert "张工程师" in body
+    wang_branch = month_fixture["wang"].branch
+    only_suzhou = client.get(url + f"&branch={wang_branch.pk}").content.decode()
+    table = only_suzhou.split('data-testid="kpi-engineer-table"')[1].split("</section>")[0]
+    assert "王工" in table
+    assert "张工程师" not in table
