@@ -30,7 +30,7 @@ from dataclasses import asdict
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from http_bench import Session, run_url  # noqa: E402
+from http_bench import Result, Session, run_url, summarise  # noqa: E402
 
 NAV_LINK = re.compile(r'<nav id="mainnav".*?</nav>', re.S)
 HREF = re.compile(r'href="(/[^"#?]*)"')
@@ -100,6 +100,25 @@ def settle_snapshots(servers: dict[str, Session], paths: list[str], seconds: flo
 STRICT = ("queue: phone", "queue: phone +86", "queue: phone suffix", "queue: order suffix", "intake: phone")
 
 
+def measure(
+    servers: dict[str, Session], url: str, requests: int, concurrency: int, warmup: int, rounds: int
+) -> tuple[Result, Result]:
+    """`requests` GETs of `url` on each server in `rounds` turns (small, large, large, small, …), summed up."""
+    rounds = max(1, min(rounds, requests))
+    turns: dict[str, list[Result]] = {"small": [], "large": []}
+    for r in range(rounds):
+        share = requests // rounds + (r < requests % rounds)
+        for name in ("small", "large") if r % 2 == 0 else ("large", "small"):
+            turns[name].append(run_url(servers[name], url, share, concurrency, warmup if r == 0 else 0))
+    merged = []
+    for name in ("small", "large"):
+        parts = turns[name]
+        statuses = [status for part in parts for status, n in part.statuses.items() for _ in range(n)]
+        wall = sum(part.requests / part.throughput_rps for part in parts if part.throughput_rps)
+        merged.append(summarise(url, concurrency, [ms for part in parts for ms in part.samples], statuses, wall))
+    return merged[0], merged[1]
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--small-url", default="http://127.0.0.1:8010")
@@ -117,6 +136,13 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--phrase", default="交换机")
     parser.add_argument("--json", metavar="FILE")
     parser.add_argument("--only", nargs="+", metavar="LABEL", help="time only the rows with these labels")
+    parser.add_argument(
+        "--rounds",
+        type=int,
+        default=4,
+        help="split each row's requests into this many turns, small and large alternating (a burst of background "
+        "work then falls on both servers alike, not on whichever was being timed)",
+    )
     parser.add_argument("--settle", type=float, default=300, help="seconds to wait for report snapshots")
     args = parser.parse_args(argv)
 
@@ -147,8 +173,7 @@ def main(argv: list[str] | None = None) -> int:
     )
     for concurrency in args.concurrency:
         for label, url in urls.items():
-            small = run_url(servers["small"], url, args.requests, concurrency, args.warmup)
-            large = run_url(servers["large"], url, args.requests, concurrency, args.warmup)
+            small, large = measure(servers, url, args.requests, concurrency, args.warmup, args.rounds)
             x50 = large.p50_ms / small.p50_ms if small.p50_ms else 0.0
             x95 = large.p95_ms / small.p95_ms if small.p95_ms else 0.0
             ok = x50 <= args.bar and x95 <= args.bar and not (small.errors or large.errors)
@@ -162,8 +187,8 @@ def main(argv: list[str] | None = None) -> int:
                     "page": label,
                     "url": url,
                     "concurrency": concurrency,
-                    "small": asdict(small),
-                    "large": asdict(large),
+                    "small": asdict(small) | {"samples": None},
+                    "large": asdict(large) | {"samples": None},
                     "x_p50": round(x50, 2),
                     "x_p95": round(x95, 2),
                     "ok": ok,

@@ -38,6 +38,7 @@ class Result:
     max_ms: float = 0.0
     mean_ms: float = 0.0
     throughput_rps: float = 0.0
+    samples: list[float] = field(default_factory=list, repr=False)  # every latency (ms), in the order measured
 
 
 class Session:
@@ -110,7 +111,7 @@ def run_url(session: Session, url: str, requests: int, concurrency: int, warmup:
         with contextlib.suppress(OSError):
             session.request("GET", url, keep_cookies=False)
     latencies: list[float] = []
-    result = Result(url=url, requests=requests, concurrency=concurrency)
+    statuses: list[int] = []
     lock = threading.Lock()
 
     def one(_: int) -> None:
@@ -122,21 +123,27 @@ def run_url(session: Session, url: str, requests: int, concurrency: int, warmup:
         elapsed = (time.perf_counter() - started) * 1000
         with lock:
             latencies.append(elapsed)
-            result.statuses[status] = result.statuses.get(status, 0) + 1
-            if not 200 <= status < 300:
-                result.errors += 1
+            statuses.append(status)
 
     started = time.perf_counter()
     with ThreadPoolExecutor(max_workers=concurrency) as pool:
         list(pool.map(one, range(requests)))
-    wall = time.perf_counter() - started
-    latencies.sort()
-    result.p50_ms = round(percentile(latencies, 50), 2)
-    result.p95_ms = round(percentile(latencies, 95), 2)
-    result.p99_ms = round(percentile(latencies, 99), 2)
-    result.max_ms = round(latencies[-1], 2) if latencies else 0.0
-    result.mean_ms = round(statistics.fmean(latencies), 2) if latencies else 0.0
-    result.throughput_rps = round(requests / wall, 1) if wall else 0.0
+    return summarise(url, concurrency, latencies, statuses, time.perf_counter() - started)
+
+
+def summarise(url: str, concurrency: int, latencies: list[float], statuses: list[int], wall: float) -> Result:
+    """One URL's figures from its requests' latencies (ms) and answers (0: no answer), taken in `wall` seconds."""
+    result = Result(url=url, requests=len(latencies), concurrency=concurrency, samples=list(latencies))
+    for status in statuses:
+        result.statuses[status] = result.statuses.get(status, 0) + 1
+        result.errors += not 200 <= status < 300
+    ordered = sorted(latencies)
+    result.p50_ms = round(percentile(ordered, 50), 2)
+    result.p95_ms = round(percentile(ordered, 95), 2)
+    result.p99_ms = round(percentile(ordered, 99), 2)
+    result.max_ms = round(ordered[-1], 2) if ordered else 0.0
+    result.mean_ms = round(statistics.fmean(ordered), 2) if ordered else 0.0
+    result.throughput_rps = round(len(ordered) / wall, 1) if wall else 0.0
     return result
 
 
