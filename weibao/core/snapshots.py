@@ -92,10 +92,16 @@ def _max_age(spec: SnapshotKind, params: dict) -> dt.timedelta:
     return dt.timedelta(seconds=override) if override is not None else spec.max_age(params)
 
 
-def _claim_request(pk: int, now: dt.datetime) -> bool:
-    """Mark the row as requested unless a request is already pending; True if this caller should queue the task."""
-    open_request = Q(requested_at__isnull=False, requested_at__gte=now - REQUEST_TIMEOUT)
-    return bool(ReportSnapshot.objects.filter(pk=pk).exclude(open_request).update(requested_at=now))
+def _claim_request(pk: int, now: dt.datetime, *, seen: dt.datetime | None, forced: bool) -> bool:
+    """Mark the row as requested unless a request is already pending; True if this caller should queue the task.
+    Unless `forced` (the "recompute now" button), only while the row still holds the result this reader `seen`:
+    a reader that found it stale just before a worker stored a new one must not queue it once more."""
+    qs = ReportSnapshot.objects.filter(pk=pk).exclude(
+        requested_at__isnull=False, requested_at__gte=now - REQUEST_TIMEOUT
+    )
+    if not forced:
+        qs = qs.filter(computed_at=seen) if seen is not None else qs.filter(computed_at__isnull=True)
+    return bool(qs.update(requested_at=now))
 
 
 def snapshot_read(kind: str, params: dict, *, refresh: bool = False) -> Snapshot:
@@ -119,7 +125,7 @@ def snapshot_read_many(kind: str, params_list: list[dict], *, refresh: bool = Fa
             row, _created = ReportSnapshot.objects.get_or_create(kind=kind, key=key, defaults={"params": params})
         stale = refresh or row.computed_at is None or now - row.computed_at >= _max_age(spec, params)
         pending = stale
-        if stale and _claim_request(row.pk, now):
+        if stale and _claim_request(row.pk, now, seen=row.computed_at, forced=refresh):
             result = snapshot_refresh.enqueue(kind=kind, params=params)
             if result.is_finished:  # an immediate backend (or a very quick worker): show the new result now
                 row.refresh_from_db()

@@ -78,6 +78,21 @@ def test_many_readers_queue_one_task_and_see_it_pending():
     assert SOURCE["calls"] == 0
 
 
+def test_a_reader_that_saw_old_figures_queues_nothing_once_new_ones_are_stored():
+    """Two readers find the figures aged; the first one's task stores new figures before the second claims: the
+    second queues nothing (a duplicate cost a second computation of the KPI month on the large bench server)."""
+    from weibao.core.snapshots import _claim_request
+
+    snapshot_read("tests.counter", {"factor": 1})
+    row = ReportSnapshot.objects.get()
+    seen = row.computed_at - dt.timedelta(hours=2)  # what the second reader read, before the first's task ran
+    now = timezone.now()
+    assert not _claim_request(row.pk, now, seen=seen, forced=False)
+    assert _claim_request(row.pk, now, seen=row.computed_at, forced=False)  # still what it saw: it may claim
+    ReportSnapshot.objects.update(requested_at=None)
+    assert _claim_request(row.pk, now, seen=seen, forced=True)  # "recompute now" recomputes whatever is stored
+
+
 def test_a_failed_computation_keeps_the_older_figures_and_says_so():
     assert snapshot_read("tests.counter", {"factor": 1}).data["value"] == 1
     SOURCE.update(value=9, fail=True)
