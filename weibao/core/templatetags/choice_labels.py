@@ -19,5 +19,8 @@ def _labels(model: type, field_name: str, language: str) -> dict:
 
 @register.filter
 def display(instance, field_name: str):
+    meta = getattr(instance, "_meta", None)  # a model instance, also behind a lazy object (request.user)
+    if meta is None:
+        return getattr(instance, f"get_{field_name}_display")()  # anything else that offers the method
     value = getattr(instance, field_name)
-    return _labels(instance._meta.model, field_name, get_language() or "").get(value, value)  # a lazy user too
+    return _labels(meta.model, field_name, get_language() or "").get(value, value)

@@ -25,3 +25,11 @@ def test_display_matches_get_display_in_each_language_and_for_a_lazy_user(field_
 def test_a_value_outside_the_choices_shows_as_it_is(field_engineer):
     field_engineer.role = "<b>legacy</b>"
     assert _render(field_engineer) == "&lt;b&gt;legacy&lt;/b&gt;"
+
+
+def test_an_object_that_is_not_a_model_answers_with_its_own_method():
+    class Row:
+        def get_status_display(self):
+            return "已完成"
+
+    assert Template('{% load choice_labels %}{{ row|display:"status" }}').render(Context({"row": Row()})) == "已完成"

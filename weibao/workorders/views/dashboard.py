@@ -2,9 +2,7 @@
 
 from __future__ import annotations
 
-from django.conf import settings
 from django.contrib.auth.decorators import login_required
-from django.core.cache import cache
 from django.db.models import Count
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
@@ -12,6 +10,7 @@ from django.views.decorators.http import require_POST
 
 from weibao.accounts.permissions import require
 from weibao.contracts.choices import Severity
+from weibao.core.shortcache import cached_briefly, scope_key
 from weibao.workorders import services
 from weibao.workorders.choices import OPEN_STATUSES, Status
 from weibao.workorders.selectors import CARD_FIELDS, QueueFilters, alerts_for, workorder_qs_for, workorder_queue
@@ -33,16 +32,7 @@ def _open_by_severity(user) -> dict[str, int]:
 
 def _cached(request: HttpRequest, name: str, compute):
     """Dashboard figures are allowed to be a few seconds old (see queue._state_counts)."""
-    ttl = getattr(settings, "WEIBAO_QUEUE_COUNTS_TTL", 10)
-    if not ttl:
-        return compute()
-    user = request.user
-    key = f"wo-dash:{name}:" + ("staff" if user.is_internal else f"{user.role}:{user.organisation_id}")
-    value = cache.get(key)
-    if value is None:
-        value = compute()
-        cache.set(key, value, ttl)
-    return value
+    return cached_briefly(f"wo-dash:{name}:{scope_key(request.user)}", compute)
 
 
 def dashboard_context(request: HttpRequest) -> dict:

@@ -19,6 +19,7 @@ from weibao.accounts.models import Branch
 from weibao.accounts.permissions import has_perm, require
 from weibao.contracts.choices import IntakeChannel, Severity
 from weibao.core.picklists import cached_pick_list
+from weibao.core.shortcache import cached_briefly, scope_key
 from weibao.workorders.choices import (
     OBSERVATION_STATUSES,
     OPEN_STATUSES,
@@ -92,19 +93,12 @@ def _state_counts(request: HttpRequest, filters: QueueFilters) -> dict:
     """Orders per state, cached for a few seconds per scope and filter set. Counting ~100,000 active orders on
     every page view and every htmx refresh costs more than the rest of the page; a count up to
     WEIBAO_QUEUE_COUNTS_TTL seconds old is fine for a queue (the cards themselves are always fresh)."""
-    ttl = getattr(settings, "WEIBAO_QUEUE_COUNTS_TTL", 10)
-    if not ttl:
-        return workorder_state_counts(user=request.user, filters=filters)
     user = request.user
-    scope = "staff" if user.is_internal else f"{user.role}:{user.organisation_id}"
+    scope = scope_key(user)
     if filters.assignee_id == "me":
         scope += f":me{user.pk}"
     key = "wo-counts:" + hashlib.sha256(f"{scope}|{sorted(vars(filters).items())}".encode()).hexdigest()[:32]
-    counts = cache.get(key)
-    if counts is None:
-        counts = workorder_state_counts(user=user, filters=filters)
-        cache.set(key, counts, ttl)
-    return counts
+    return cached_briefly(key, lambda: workorder_state_counts(user=user, filters=filters))
 
 
 def _cards(user, keys: list[CardKey], list_url: str) -> list[str]:

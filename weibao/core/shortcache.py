@@ -1,0 +1,29 @@
+"""Figures a busy page may show a few seconds old: counts per state or tab, top-N lists of a dashboard.
+
+Counting tens of thousands of rows (open orders, pending callbacks) on every view and every htmx refresh costs more
+than the rest of the page; they are kept WEIBAO_QUEUE_COUNTS_TTL seconds (10; 0 keeps nothing) per scope
+(`scope_key`), while the rows of the page itself are always read fresh."""
+
+from collections.abc import Callable
+
+from django.conf import settings
+from django.core.cache import cache
+
+
+def scope_key(user) -> str:
+    """Who sees the same figures: all of our staff alike, a customer's or vendor's users per organisation."""
+    return "staff" if user.is_internal else f"{user.role}:{user.organisation_id}"
+
+
+def cached_briefly[T](key: str, compute: Callable[[], T], *, keep: Callable[[T], bool] | None = None) -> T:
+    """`compute()`, kept under `key` for a few seconds; with `keep`, only a value it accepts is kept (counts worth
+    caching: a small one is cheap to take again and must not lag behind)."""
+    ttl = getattr(settings, "WEIBAO_QUEUE_COUNTS_TTL", 10)
+    if not ttl:
+        return compute()
+    value = cache.get(key)
+    if value is None:
+        value = compute()
+        if keep is None or keep(value):
+            cache.set(key, value, ttl)
+    return value
