@@ -196,3 +196,27 @@ def test_every_object_url_is_404_for_other_organisations(
         f"/inspections/plans/{plan_a.pk}/",
     ):
         assert_scoped(url, client, method="post", data={})
+
+
+def test_visit_list_queries_do_not_grow_with_its_rows(client, manager, plan_a, plan_b, field_engineer):
+    """The list loads only the columns its rows show; a deferred column read per row would add a query each."""
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+    from django.urls import reverse
+
+    client.force_login(manager)
+    plan_a.visits.update(assignee=field_engineer)
+    with CaptureQueriesContext(connection) as one_plan_assigned:
+        body = client.get(reverse("inspections:visit_list")).content.decode()
+    rows = body.count('data-testid="visit-')
+    plan_b.visits.update(assignee=field_engineer)
+    with CaptureQueriesContext(connection) as both_assigned:
+        again = client.get(reverse("inspections:visit_list")).content.decode()
+    assert rows > 1
+    assert again.count('data-testid="visit-') == rows
+    assert again.count(field_engineer.name) > body.count(field_engineer.name) > 0
+    assert plan_a.site.name in again
+    assert plan_b.name in again
+    assert len(both_assigned) == len(one_plan_assigned)
+    visit = plan_a.visits.order_by("scheduled_on").first()
+    assert f'href="{reverse("inspections:visit", args=[visit.pk])}"' in again
