@@ -12,6 +12,11 @@ mkdir -p "$RUN"
 case "${1:-}" in
     start)
         db="$2" port="$3"
+        # An older server still on the port would keep answering with its own code while this one fails to bind.
+        if curl -s -o /dev/null "http://127.0.0.1:$port/ping/"; then
+            echo "port $port is already served: bash $0 stop $port (and check ps) first" >&2
+            exit 1
+        fi
         export DATABASE_URL="postgres://postgres@127.0.0.1:5432/$db" WEIBAO_SECRET_KEY=bench WEIBAO_DEBUG=false \
             WEIBAO_ALLOWED_HOSTS=127.0.0.1,localhost WEIBAO_VAR_DIR="$RUN/var_$port"
         mkdir -p "$WEIBAO_VAR_DIR"
@@ -21,7 +26,11 @@ case "${1:-}" in
         echo $! >"$RUN/$port.pids"
         .venv/bin/python manage.py db_worker --interval 1 >"$RUN/worker_$port.log" 2>&1 &
         echo $! >>"$RUN/$port.pids"
-        for _ in $(seq 30); do curl -sf "http://127.0.0.1:$port/ping/" >/dev/null && break; sleep 1; done
+        for _ in $(seq 30); do curl -s -o /dev/null "http://127.0.0.1:$port/ping/" && break; sleep 1; done
+        if ! kill -0 "$(head -1 "$RUN/$port.pids")" 2>/dev/null; then
+            echo "gunicorn did not start on :$port, see $RUN/gunicorn_$port.log" >&2
+            exit 1
+        fi
         echo "serving $db on :$port (pids $(tr '\n' ' ' <"$RUN/$port.pids"))"
         ;;
     stop)
