@@ -5,8 +5,9 @@ branch changes (`pick_lists_changed`, called by accounts' receivers), at most 6 
 import time
 from collections.abc import Callable
 
-from django.conf import settings
 from django.core.cache import cache
+
+from weibao.core.shortcache import cached_briefly
 
 VERSION_KEY = "picklists:version"
 
@@ -23,12 +24,4 @@ def pick_lists_version() -> int:
 
 def cached_pick_list[T](key: str, compute: Callable[[], T]) -> T:
     """`compute()` kept under `key` for the current version of the pick lists."""
-    ttl = getattr(settings, "WEIBAO_QUEUE_COUNTS_TTL", 10) * 6
-    if not ttl:
-        return compute()
-    key = f"{key}:v{pick_lists_version()}"
-    rows = cache.get(key)
-    if rows is None:
-        rows = compute()
-        cache.set(key, rows, ttl)
-    return rows
+    return cached_briefly(f"{key}:v{pick_lists_version()}", compute, ttl_factor=6)

@@ -15,10 +15,12 @@ def scope_key(user) -> str:
     return "staff" if user.is_internal else f"{user.role}:{user.organisation_id}"
 
 
-def cached_briefly[T](key: str, compute: Callable[[], T], *, keep: Callable[[T], bool] | None = None) -> T:
-    """`compute()`, kept under `key` for a few seconds; with `keep`, only a value it accepts is kept (counts worth
-    caching: a small one is cheap to take again and must not lag behind)."""
-    ttl = getattr(settings, "WEIBAO_QUEUE_COUNTS_TTL", 10)
+def cached_briefly[T](
+    key: str, compute: Callable[[], T], *, keep: Callable[[T], bool] | None = None, ttl_factor: int = 1
+) -> T:
+    """`compute()`, kept under `key` for `ttl_factor` × WEIBAO_QUEUE_COUNTS_TTL seconds; with `keep`, only a value
+    it accepts is kept (counts worth caching: a small one is cheap to take again and must not lag behind)."""
+    ttl = getattr(settings, "WEIBAO_QUEUE_COUNTS_TTL", 10) * ttl_factor
     if not ttl:
         return compute()
     value = cache.get(key)
