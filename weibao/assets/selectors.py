@@ -313,13 +313,14 @@ def briefing_data(
         assert site is not None  # noqa: S101
         customer = site.customer
         devices_qs = Device.objects.filter(site=site)
-        # order_by(): the model's default ordering (-id) would make it DISTINCT (project_id, id), i.e. 50 devices'
-        # projects rather than up to 50 distinct projects, and walk the site's devices by id.
-        project_ids = set(
-            devices_qs.exclude(project=None).order_by().values_list("project_id", flat=True).distinct()[:50]
+        # One query for the site's projects and those of its devices (up to 50 each). order_by(): the model's default
+        # ordering (-id) would make it DISTINCT (project_id, id), i.e. 50 devices' projects rather than up to 50
+        # distinct projects.
+        device_projects = devices_qs.exclude(project=None).order_by().values("project_id").distinct()[:50]
+        projects = list(
+            Project.objects.filter(Q(site=site) | Q(pk__in=Subquery(device_projects))).order_by("name")[:100]
         )
-        project_ids |= set(Project.objects.filter(site=site).values_list("pk", flat=True)[:50])
-        projects = list(Project.objects.filter(pk__in=project_ids).order_by("name"))
+        project_ids = [p.pk for p in projects]
         subsystems_qs = Subsystem.objects.filter(project_id__in=project_ids)
         documents = list(document_qs_for(user).filter(project_id__in=project_ids))
     devices = list(
@@ -335,14 +336,18 @@ def briefing_data(
     contacts = Contact.objects.filter(customer=customer).select_related("site")
     if site is not None:
         contacts = contacts.filter(Q(site=site) | Q(site__isnull=True))
-    vendor_ids = {d.vendor_id for d in devices}
-    # One query for all projects' document types (a site may carry up to 50 projects).
+    # Which required document types each project has on file: for a site or a project, the documents loaded above
+    # are all of its projects' documents; a device's briefing lists only its own, so its project is asked.
     present: dict[int, set[str]] = {p.pk: set() for p in projects}
-    for project_id, doc_type in (
-        Document.objects.filter(project__in=projects, current_version__gt=0)
-        .values_list("project_id", "doc_type")
-        .distinct()
-    ):
+    if device is None:
+        pairs = {(d.project_id, d.doc_type) for d in documents if d.current_version > 0 and d.project_id in present}
+    else:
+        pairs = (
+            Document.objects.filter(project__in=projects, current_version__gt=0)
+            .values_list("project_id", "doc_type")
+            .distinct()
+        )
+    for project_id, doc_type in pairs:
         present[project_id].add(doc_type)
     missing = {
         pk: [DocumentType(t) for t in REQUIRED_PROJECT_DOCUMENTS if t not in types] for pk, types in present.items()
@@ -359,7 +364,7 @@ def briefing_data(
         "documents": sorted(documents, key=lambda d: (d.doc_type, d.title)),
         "installers": list(ProjectInstaller.objects.filter(project__in=projects).select_related("project")),
         "contacts": list(contacts.order_by("-is_primary", "name")[:50]),
-        "vendors": list(Vendor.objects.filter(pk__in=vendor_ids).order_by("name")),
+        "vendors": sorted({d.vendor_id: d.vendor for d in devices if d.vendor_id}.values(), key=lambda v: v.name),
         "warranty": _warranty_summary(devices, today),
         "missing_documents": [(p, missing[p.pk]) for p in projects if not p.built_by_us or missing[p.pk]],
         "today": today,

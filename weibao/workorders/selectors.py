@@ -645,9 +645,11 @@ def workorders_for_site(*, user, site, limit: int = 10, count_cap: int = 1000) -
     """
     qs = workorder_qs_for(user).filter(site=site)
     open_qs = qs.filter(OPEN_Q)
-    open_count = open_qs.order_by()[: count_cap + 1].count()
+    latest_open = list(open_qs.select_related("assignee").only(*BRIEFING_ORDER_FIELDS).order_by("-pk")[:limit])
+    # Fewer than `limit` open orders: the list is the count (most sites); otherwise count, up to the cap.
+    open_count = len(latest_open) if len(latest_open) < limit else open_qs.order_by()[: count_cap + 1].count()
     return {
-        "open": list(open_qs.select_related("assignee").only(*BRIEFING_ORDER_FIELDS).order_by("-pk")[:limit]),
+        "open": latest_open,
         "recent": list(
             qs.filter(DONE_Q).select_related("assignee").only(*BRIEFING_ORDER_FIELDS).order_by("-pk")[:limit]
         ),

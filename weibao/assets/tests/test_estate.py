@@ -756,3 +756,31 @@ def test_briefing_site_queries_do_not_grow_with_projects(client, manager):
     for _ in range(4):
         ProjectFactory(customer=site.customer, site=site, built_by_us=False)
     assert count() == one
+
+
+def test_site_briefing_takes_projects_vendors_and_missing_documents_from_what_it_loads(client, manager):
+    from weibao.assets.selectors import briefing_data
+    from weibao.assets.tests.factories import DocumentFactory
+
+    site = SiteFactory()
+    here = ProjectFactory(customer=site.customer, site=site, name="甲项目")
+    # A project registered at another site whose devices stand here belongs to this site's briefing too.
+    elsewhere = ProjectFactory(customer=site.customer, site=SiteFactory(customer=site.customer), name="乙项目")
+    ProjectFactory(customer=site.customer, site=SiteFactory(customer=site.customer), name="丙项目")
+    vendor = VendorFactory(name="海康威视")
+    DeviceFactory(customer=site.customer, site=site, project=elsewhere, vendor=vendor)
+    DocumentFactory(project=here, doc_type=DocumentType.DRAWING, current_version=1)
+    DocumentFactory(project=here, doc_type=DocumentType.CONFIGURATION, current_version=0)  # nothing uploaded yet
+
+    data = briefing_data(user=manager, site=site)
+
+    assert [p.name for p in data["projects"]] == ["乙项目", "甲项目"]  # by name (code point order)
+    assert data["vendors"] == [vendor]
+    missing = dict(data["missing_documents"])
+    assert DocumentType.DRAWING not in missing[here]
+    assert DocumentType.CONFIGURATION in missing[here]
+    assert DocumentType.DRAWING in missing[elsewhere]
+    client.force_login(manager)
+    page = client.get(reverse("assets:briefing_site", args=[site.pk])).text
+    assert "海康威视" in page
+    assert "乙项目" in page

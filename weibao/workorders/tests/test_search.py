@@ -146,6 +146,19 @@ def test_site_briefing_queries_do_not_grow_with_the_site(manager, site_a, duty_e
     assert len(small["open"]) == len(big["open"]) == 2
 
 
+def test_site_briefing_counts_a_short_open_list_without_a_count_query(
+    manager, site_a, duty_engineer, django_assert_num_queries
+):
+    for _ in range(3):
+        make_workorder(site=site_a, actor=duty_engineer)
+    with django_assert_num_queries(2):
+        context = workorders_for_site(user=manager, site=site_a, limit=5)
+    assert (len(context["open"]), context["open_count"], context["open_count_capped"]) == (3, 3, False)
+    with django_assert_num_queries(3):  # exactly `limit` open: there may be more, so they are counted
+        context = workorders_for_site(user=manager, site=site_a, limit=3)
+    assert context["open_count"] == 3
+
+
 def test_briefing_fragment_links_to_the_filtered_queue(manager, site_a, duty_engineer):
     from django.template.loader import render_to_string
 
