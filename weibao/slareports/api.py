@@ -5,11 +5,12 @@ and similar past faults. Every read starts from a scoped selector: another custo
 from __future__ import annotations
 
 from django.core.exceptions import ValidationError
+from django.utils import timezone
 from ninja import Query, Router
 
 from weibao.accounts.permissions import require
 from weibao.core.apischema import api_errors
-from weibao.slareports import selectors, services
+from weibao.slareports import selectors, services, snapshots
 from weibao.slareports.schemas import (
     AnalysisQuery,
     DrillQuery,
@@ -88,10 +89,22 @@ def schedule_put(request, contract_id: int, payload: ScheduleIn):
 
 @router.get("/analysis")
 def analysis(request, q: Query[AnalysisQuery]) -> dict:
-    """Recurring faults per device, model, vendor, subsystem, site and cause; top repeaters (staff only)."""
-    return selectors.fault_analysis(
-        user=request.auth, start=q.start, end=q.end, customer_id=q.customer, contract_id=q.contract
+    """Recurring faults per device, model, vendor, subsystem, site and cause; top repeaters (staff only).
+
+    The numbers are the stored ones the analysis page shows: `as_of` is when they were computed and `pending` says
+    a recomputation is queued (`refresh=true` asks for one). Before the first computation `total` is null; ask
+    again a few seconds later."""
+    result, snapshot = snapshots.fault_analysis_read(
+        user=request.auth,
+        start=q.start,
+        end=q.end,
+        customer_id=q.customer,
+        contract_id=q.contract,
+        refresh=q.refresh,
     )
+    if snapshot is None:  # computed for this reader just now
+        return {**result, "as_of": timezone.now(), "pending": False}
+    return {**(result or {"total": None, "groups": []}), "as_of": snapshot.computed_at, "pending": snapshot.refreshing}
 
 
 def _similar_out(matches: list[dict]) -> list[dict]:

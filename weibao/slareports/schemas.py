@@ -125,6 +125,7 @@ class AnalysisQuery(Schema):
     end: SaneDate
     customer: Id | None = None
     contract: Id | None = None
+    refresh: bool = Field(False, description="queue a recomputation of the stored numbers")
 
 
 class SimilarOut(Schema):

@@ -7,8 +7,9 @@ import datetime as dt
 
 from django.utils import timezone
 
-from weibao.core.snapshots import snapshot_kind
-from weibao.slareports import selectors
+from weibao.accounts.permissions import require
+from weibao.core.snapshots import Snapshot, snapshot_kind, snapshot_read
+from weibao.slareports import metrics, selectors
 from weibao.workorders.models import WorkOrder
 
 FAULT_ANALYSIS = "slareports.fault_analysis"
@@ -35,3 +36,29 @@ def fault_analysis(params: dict) -> dict:
         contract_id=params["contract"],
     )
     return selectors.fault_groups(qs)
+
+
+def fault_analysis_read(
+    *,
+    user,
+    start: dt.date,
+    end: dt.date,
+    customer_id: int | None = None,
+    contract_id: int | None = None,
+    refresh: bool = False,
+) -> tuple[dict | None, Snapshot | None]:
+    """The fault analysis as `user` may read it, labelled in the active language, for the page and the API.
+
+    Staff see every order, so they share the stored numbers (None while the first computation is queued; `refresh`
+    queues a recomputation). Anyone else with the permission gets their own scope's numbers computed at once (their
+    scope is small), with no snapshot. A bad period is a ValidationError."""
+    require(user, "slareports.analysis")
+    metrics.period_bounds(start, end)  # validates the period before anything is stored or queued
+    if not user.is_internal:
+        result = selectors.fault_analysis(
+            user=user, start=start, end=end, customer_id=customer_id, contract_id=contract_id
+        )
+        return result, None
+    params = fault_analysis_params(start=start, end=end, customer_id=customer_id, contract_id=contract_id)
+    snapshot = snapshot_read(FAULT_ANALYSIS, params, refresh=refresh)
+    return (selectors.fault_labels(snapshot.data) if snapshot.ready else None), snapshot

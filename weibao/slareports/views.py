@@ -13,7 +13,6 @@ from django.views.decorators.http import require_POST
 
 from weibao.accounts.permissions import has_perm, require
 from weibao.core.exceptions import StaleEdit, TransitionNotAllowed
-from weibao.core.snapshots import snapshot_read
 from weibao.slareports import exports, selectors, services, snapshots
 from weibao.slareports.choices import ReportStatus
 from weibao.slareports.forms import (
@@ -298,18 +297,16 @@ def analysis(request: HttpRequest) -> HttpResponse:
     result = snapshot = None
     if form.is_valid():
         d = form.cleaned_data
-        if request.user.is_internal:
-            params = snapshots.fault_analysis_params(
-                start=d["start"], end=d["end"], customer_id=d["customer"], contract_id=d["contract"]
-            )
-            snapshot = snapshot_read(snapshots.FAULT_ANALYSIS, params, refresh=request.method == "POST")
-            if request.method == "POST":
-                return redirect(request.get_full_path())
-            result = selectors.fault_labels(snapshot.data) if snapshot.ready else None
-        else:
-            result = selectors.fault_analysis(
-                user=request.user, start=d["start"], end=d["end"], customer_id=d["customer"], contract_id=d["contract"]
-            )
+        result, snapshot = snapshots.fault_analysis_read(
+            user=request.user,
+            start=d["start"],
+            end=d["end"],
+            customer_id=d["customer"],
+            contract_id=d["contract"],
+            refresh=request.method == "POST",
+        )
+        if request.method == "POST":
+            return redirect(request.get_full_path())
     query = request.GET.urlencode() if "start" in request.GET else f"start={start}&end={end}"
     return render(
         request, "slareports/analysis.html", {"form": form, "result": result, "snapshot": snapshot, "query": query}

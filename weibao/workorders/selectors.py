@@ -581,6 +581,22 @@ def workorder_allowed_actions(*, workorder: WorkOrder, user) -> list[str]:
 # --- legacy review, briefing, alerts --------------------------------------------------------------------------------
 
 
+# The columns a row of the legacy page shows (`legacy_list.html`): not the ~105 columns of the order and its relations.
+LEGACY_ROW_FIELDS = (
+    "number",
+    "status",
+    "severity",
+    "resolution_due_at",
+    "title",
+    "symptom",
+    "customer__name",
+    "site__name",
+    "assignee__name",
+    "assignee__username",
+    "branch__name",
+)
+
+
 def legacy_queue(*, user, now: datetime.datetime | None = None) -> QuerySet[WorkOrder]:
     """Orders not solved within their time limit (遗留问题): still open, resolution deadline passed; the longest
     overdue first, with the time of their last review."""

@@ -1,6 +1,8 @@
 """API: the report and its drill-down, bad periods (422), scoping (another customer and a vendor: 404), regular
 reports review/send with expected_version (409 when stale), the schedule, similar faults; all in the OpenAPI schema."""
 
+import datetime
+
 import pytest
 
 from weibao.accounts.services import token_create
@@ -115,3 +117,27 @@ def test_fault_analysis_api_is_staff_only(api_as, manager, customer_a_user, marc
     assert api_as(customer_a_user).get(f"/api/sla-reports/analysis?start={MARCH[0]}&end={MARCH[1]}").status_code == 403
     inverted = api_as(manager).get(f"/api/sla-reports/analysis?start={MARCH[1]}&end={MARCH[0]}")
     assert inverted.status_code == 422
+
+
+def test_fault_analysis_api_serves_the_stored_numbers_until_asked_to_recompute(
+    api_as, manager, march, site_a, contract_a, settings
+):
+    """Staff get the numbers the analysis page shows, with when they were computed; refresh=true recomputes."""
+    from weibao.slareports.tests.conftest import AS_OF, at, build_order
+
+    settings.WEIBAO_SNAPSHOT_MAX_AGE_SECONDS = None
+    client = api_as(manager)
+    analysis = f"/api/sla-reports/analysis?start={MARCH[0]}&end={MARCH[1]}"
+    first = client.get(analysis).json()
+    assert (first["total"], first["pending"]) == (6, False)
+    assert datetime.datetime.fromisoformat(first["as_of"]) == AS_OF
+    build_order(site=site_a, contract=contract_a, severity="C", reported_at=at(3, 20, 9))
+    assert client.get(analysis).json()["total"] == 6  # stored
+    assert client.get(analysis + "&refresh=true").json()["total"] == 7  # the immediate backend recomputed it
+
+
+def test_fault_analysis_api_says_pending_before_the_first_numbers(api_as, manager, march, settings):
+    settings.WEIBAO_SNAPSHOT_MAX_AGE_SECONDS = None
+    settings.TASKS = {"default": {**settings.TASKS["default"], "BACKEND": "django.tasks.backends.dummy.DummyBackend"}}
+    body = api_as(manager).get(f"/api/sla-reports/analysis?start={MARCH[0]}&end={MARCH[1]}").json()
+    assert body == {"total": None, "groups": [], "as_of": None, "pending": True}

@@ -406,6 +406,35 @@ def test_legacy_queue_and_review(client, manager, order_a, customer_a_user):
     assert client.get(reverse("workorders:legacy")).status_code == 403
 
 
+def test_legacy_list_queries_do_not_grow_with_its_rows(client, manager, site_a, duty_engineer, field_engineer):
+    """The rows load only the columns they show (`LEGACY_ROW_FIELDS`); a deferred column read per row would add a
+    query each."""
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    def overdue(n: int) -> list[WorkOrder]:
+        orders = [make_workorder(site=site_a, actor=duty_engineer, title=f"遗留{i}") for i in range(n)]
+        WorkOrder.objects.filter(pk__in=[o.pk for o in orders]).update(
+            resolution_due_at=timezone.now() - dt.timedelta(hours=5), assignee=field_engineer
+        )
+        return orders
+
+    client.force_login(manager)
+    first = overdue(1)
+    with CaptureQueriesContext(connection) as one:
+        client.get(reverse("workorders:legacy"))
+    more = overdue(3)
+    svc.legacy_review_add(workorder=more[0], actor=manager, notes="等厂商", next_review_on=timezone.localdate())
+    with CaptureQueriesContext(connection) as four:
+        body = client.get(reverse("workorders:legacy")).content.decode()
+    assert len(four) == len(one)
+    for wo in (*first, *more):
+        assert wo.number in body
+    assert body.count(field_engineer.name) == 4
+    assert body.count(site_a.name) >= 4
+    assert "遗留2" in body
+
+
 def test_customer_sees_processing_report_but_not_review_notes(client, manager, customer_a_user, order_a):
     svc.legacy_review_add(workorder=order_a, actor=manager, notes="内部：厂商拖延", customer_report="备件预计周五到货")
     client.force_login(customer_a_user)

@@ -12,7 +12,12 @@ from weibao.accounts.permissions import require
 from weibao.core.form_views import attach_service_errors
 from weibao.workorders import services as svc
 from weibao.workorders.forms import LegacyReviewForm
-from weibao.workorders.selectors import legacy_queue, legacy_reviews_for, workorder_get_for_user
+from weibao.workorders.selectors import (
+    LEGACY_ROW_FIELDS,
+    legacy_queue,
+    legacy_reviews_for,
+    workorder_get_for_user,
+)
 from weibao.workorders.views.common import int_or_none
 
 PAGE_SIZE = 50
@@ -24,7 +29,7 @@ def legacy_list(request: HttpRequest) -> HttpResponse:
     require(request.user, "workorders.legacy_review")
     page = max(1, int_or_none(request.GET.get("page")) or 1)
     offset = (page - 1) * PAGE_SIZE
-    rows = list(legacy_queue(user=request.user)[offset : offset + PAGE_SIZE + 1])
+    rows = list(legacy_queue(user=request.user).only(*LEGACY_ROW_FIELDS)[offset : offset + PAGE_SIZE + 1])
     return render(
         request,
         "workorders/legacy_list.html",
