@@ -8,9 +8,7 @@ import logging
 
 from crontask import cron
 from django.conf import settings
-from django.core.mail import EmailMessage
 from django.tasks import task
-from django.template.loader import render_to_string
 from django.utils import translation
 
 logger = logging.getLogger(__name__)
@@ -40,42 +38,57 @@ def mark_missed_and_assign() -> dict:
 
 @task()
 def escalate_missed(*, visit_ids: list[int]) -> int:
-    """E-mail the service managers the visits just missed (once per visit: `missed_notified_at`)."""
+    """E-mail the service managers the visits just missed (once per visit: `missed_notified_at`), through the
+    notifications outbox (retries, delivery log, each manager's notice settings)."""
     from django.utils import timezone
 
     from weibao.accounts.choices import Role
     from weibao.accounts.models import User
     from weibao.inspections.choices import VisitStatus
     from weibao.inspections.models import InspectionVisit
+    from weibao.notifications.choices import Notice
+    from weibao.notifications.services import email_notice
 
     visits = list(
         InspectionVisit.objects.filter(pk__in=visit_ids, status=VisitStatus.MISSED, missed_notified_at__isnull=True)
         .select_related("plan__site", "contract", "assignee")
         .order_by("scheduled_on")
     )
-    to = list(
-        User.objects.filter(role__in=[Role.SERVICE_MANAGER], is_active=True)
-        .exclude(email="")
-        .values_list("email", flat=True)
-    )
-    if not visits or not to:
+    managers = list(User.objects.filter(role__in=[Role.SERVICE_MANAGER], is_active=True).exclude(email=""))
+    if not visits or not managers:
         return 0
-    with translation.override(LANGUAGE):
-        context = {"visits": visits, "site_url": settings.SITE_URL.rstrip("/")}
-        subject = render_to_string("inspections/email/missed-subject.txt", context).strip()
-        body = render_to_string("inspections/email/missed-body.txt", context)
-    EmailMessage(subject=subject, body=body, to=to).send()
+    email_notice(
+        notice=Notice.INSPECTION_MISSED,
+        recipients=managers,
+        template="inspections/email/missed",
+        context={"visits": visits, "site_url": settings.SITE_URL.rstrip("/")},
+        payload={"visits": ",".join(str(v.pk) for v in visits)},
+    )
     InspectionVisit.objects.filter(pk__in=[v.pk for v in visits]).update(missed_notified_at=timezone.now())
     return len(visits)
 
 
+def report_path(visit) -> str:
+    """Where the signed report's PDF is kept for its mail (one file per visit: a signed report never changes)."""
+    from weibao.inspections import pdf
+
+    return f"inspections/reports/{visit.pk}/{pdf.filename(visit)}"
+
+
 @task()
 def report_deliver(*, visit_id: int) -> dict:
-    """E-mail the signed inspection report (PDF) to the customer's contacts with an address."""
+    """E-mail the signed inspection report (PDF) to the customer's contacts with an address (at most five), through
+    the notifications outbox: a mail server that is down delays the mail, it does not lose it. The PDF is rendered
+    once and kept; a second run sends nothing twice."""
+    from django.core.files.base import ContentFile
+    from django.core.files.storage import default_storage
+
     from weibao.customers.models import Contact
     from weibao.inspections import pdf
     from weibao.inspections.choices import VisitStatus
     from weibao.inspections.models import InspectionVisit
+    from weibao.notifications.choices import Notice
+    from weibao.notifications.services import email_notice
 
     visit = (
         InspectionVisit.objects.select_related("plan__site__customer", "contract", "assignee")
@@ -90,12 +103,16 @@ def report_deliver(*, visit_id: int) -> dict:
     )[:5]
     if not to:
         return {"skipped": "no address"}
-    with translation.override(LANGUAGE):
-        data = pdf.render_report(visit)
-        context = {"visit": visit, "site_url": settings.SITE_URL.rstrip("/")}
-        subject = render_to_string("inspections/email/report-subject.txt", context).strip()
-        body = render_to_string("inspections/email/report-body.txt", context)
-    message = EmailMessage(subject=subject, body=body, to=to)
-    message.attach(pdf.filename(visit), data, "application/pdf")
-    message.send()
-    return {"sent_to": to}
+    path = report_path(visit)
+    if not default_storage.exists(path):
+        with translation.override(LANGUAGE):
+            path = default_storage.save(path, ContentFile(pdf.render_report(visit)))
+    made = email_notice(
+        notice=Notice.INSPECTION_REPORT,
+        recipients=[(address, None) for address in to],
+        template="inspections/email/report",
+        context={"visit": visit, "site_url": settings.SITE_URL.rstrip("/")},
+        payload={"visit": visit.pk},
+        attachments=[{"path": path, "filename": pdf.filename(visit), "content_type": "application/pdf"}],
+    )
+    return {"sent_to": to, "deliveries": made}

@@ -82,6 +82,11 @@ class Notice(models.TextChoices):
     RMA_WITH_VENDOR = "rma_with_vendor", _("Repair with the vendor too long")
     # Issue 17: the one-time code of the scan-to-report page (QR label on a device), for a contact without an account.
     SCAN_CODE = "scan_code", _("Scan-to-report login code")
+    # Mail that used to bypass the outbox: now retried, logged and resendable like every notice.
+    INSPECTION_REPORT = "inspection_report", _("Signed inspection report")
+    INSPECTION_MISSED = "inspection_missed", _("Inspection visits missed")
+    TRAVEL_APPROVAL = "travel_approval", _("Taxi or freight request to approve")
+    SLA_REPORT = "sla_report", _("Regular SLA report")
 
 
 class DeliveryStatus(models.TextChoices):

@@ -755,12 +755,20 @@ def delivery_auto_reply(*, workorder, inbound, mail, scheduled: bool = True) -> 
 
 
 def email_notice(
-    *, notice: str, recipients, template: str, context: dict, payload: dict, now: dt.datetime | None = None
+    *,
+    notice: str,
+    recipients,
+    template: str,
+    context: dict,
+    payload: dict,
+    attachments: list[dict] | None = None,
+    now: dt.datetime | None = None,
 ) -> int:
     """One e-mail per recipient through the outbox (retries, delivery log) for a notice that is not a work-order
     event: `recipients` are users or (address, user-or-None) pairs, the mail is `<template>-subject.txt` and
     `-body.txt`. A user who turned the notice off is skipped; a recipient who already has this notice with this
-    `payload` is skipped, so a repeated run sends nothing twice. Returns how many deliveries were made."""
+    `payload` is skipped, so a repeated run sends nothing twice. `attachments`: stored files read at send time
+    (`{"path", "filename", "content_type"}`, see `channels.email`). Returns how many deliveries were made."""
     now = now or timezone.now()
     made, seen = 0, set()
     for item in recipients:
@@ -790,7 +798,7 @@ def email_notice(
             body_text=text.strip() + "\n",
             message_id=new_message_id(),
             next_try_at=now,
-            payload=payload,
+            payload={**payload, "attachments": attachments} if attachments else payload,
         )
         schedule(delivery, now=now)
         made += 1

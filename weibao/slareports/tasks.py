@@ -7,14 +7,11 @@ import logging
 
 from crontask import cron
 from django.conf import settings
-from django.core.mail import EmailMultiAlternatives
 from django.db import transaction
 from django.tasks import task
-from django.template.loader import render_to_string
-from django.utils import timezone, translation
+from django.utils import timezone
 
 logger = logging.getLogger(__name__)
-LANGUAGE = "zh-hans"  # the report goes to a Chinese customer
 
 
 @cron("40 6 * * *")
@@ -28,11 +25,15 @@ def generate_due_reports() -> dict:
 
 @task()
 def report_mail(*, report_id: int) -> dict:
-    """E-mail a sent report's PDF to the recipients recorded on it; a second run sends nothing."""
+    """E-mail a sent report's PDF to the recipients recorded on it, through the notifications outbox (a mail server
+    that is down delays the mail, it does not lose it; the delivery log shows each address); a second run sends
+    nothing."""
+    from weibao.notifications.choices import Notice
+    from weibao.notifications.services import email_notice
     from weibao.slareports.models import PeriodicReport
 
     with transaction.atomic():
-        # Claim the mail with a conditional update: two workers cannot both send it.
+        # Claim the mail with a conditional update: two workers cannot both queue it.
         claimed = PeriodicReport.objects.filter(pk=report_id, status="sent", mailed_at__isnull=True).update(
             mailed_at=timezone.now()
         )
@@ -45,17 +46,19 @@ def report_mail(*, report_id: int) -> dict:
         "brand": settings.WEIBAO_BRAND,
         "site_url": settings.SITE_URL.rstrip("/"),
     }
-    with translation.override(LANGUAGE):
-        subject = render_to_string("slareports/email/report-subject.txt", context).strip()
-        body = render_to_string("slareports/email/report-body.txt", context)
-    message = EmailMultiAlternatives(subject=subject, body=body, to=report.sent_to)
-    with report.pdf.open("rb") as handle:
-        message.attach(f"{report.contract.code}-{report.period_start:%Y%m}.pdf", handle.read(), "application/pdf")
+    filename = f"{report.contract.code}-{report.period_start:%Y%m}.pdf"
     try:
-        message.send()
+        email_notice(
+            notice=Notice.SLA_REPORT,
+            recipients=[(address, None) for address in report.sent_to],
+            template="slareports/email/report",
+            context=context,
+            payload={"periodic_report": report.pk},
+            attachments=[{"path": report.pdf.name, "filename": filename, "content_type": "application/pdf"}],
+        )
     except Exception:
-        # Hand the claim back so the next run retries; the manager sees "not mailed yet" meanwhile.
+        # Hand the claim back so the next run queues it; the manager sees "not mailed yet" meanwhile.
         PeriodicReport.objects.filter(pk=report_id).update(mailed_at=None)
-        logger.exception("report %s: mail failed", report_id)
+        logger.exception("report %s: mail could not be queued", report_id)
         raise
     return {"sent_to": report.sent_to}
