@@ -44,18 +44,26 @@ class SnapshotKind:
     name: str
     compute: Callable[[dict], dict]
     max_age: Callable[[dict], dt.timedelta]
+    warm: Callable[[], list[dict]] | None = None
 
 
 KINDS: dict[str, SnapshotKind] = {}
 
 
-def snapshot_kind(name: str, *, max_age: dt.timedelta | Callable[[dict], dt.timedelta]):
+def snapshot_kind(
+    name: str,
+    *,
+    max_age: dt.timedelta | Callable[[dict], dt.timedelta],
+    warm: Callable[[], list[dict]] | None = None,
+):
     """Register `compute(params) -> dict` as the report `name`; a stored result older than `max_age` (a duration, or
-    a function of the parameters: a past month ages slower than the current one) is recomputed when next read."""
+    a function of the parameters: a past month ages slower than the current one) is recomputed when next read.
+    `warm()` gives the parameters the report's page opens with (this month, last month): the hourly
+    `core.tasks.snapshots_warm` keeps those computed, so the first reader of a new month does not wait."""
 
     def register(compute: Callable[[dict], dict]) -> Callable[[dict], dict]:
         age = max_age if callable(max_age) else (lambda _params: max_age)
-        KINDS[name] = SnapshotKind(name=name, compute=compute, max_age=age)
+        KINDS[name] = SnapshotKind(name=name, compute=compute, max_age=age, warm=warm)
         return compute
 
     return register
@@ -142,6 +150,30 @@ def snapshot_prune(*, older_than: dt.timedelta = PRUNE_AFTER) -> int:
     stale = Q(computed_at__lt=cutoff) | never_computed
     deleted, _by_model = ReportSnapshot.objects.filter(stale).delete()
     return deleted
+
+
+def snapshots_warm(*, now: dt.datetime | None = None) -> list[tuple[str, dict]]:
+    """Compute every stored result a page opens with (each kind's `warm()`) that is missing or stale, here and now
+    (run by the hourly task on a worker); a failing one is logged and the rest go on. Returns what was computed."""
+    autodiscover_modules("snapshots")
+    now = now or timezone.now()
+    done = []
+    for spec in list(KINDS.values()):
+        if spec.warm is None:
+            continue
+        wanted = {params_key(params): params for params in spec.warm()}
+        rows = ReportSnapshot.objects.filter(kind=spec.name, key__in=wanted).only("key", "computed_at")
+        fresh = {row.key for row in rows if row.computed_at and now - row.computed_at < _max_age(spec, wanted[row.key])}
+        for key, params in wanted.items():
+            if key in fresh:
+                continue
+            try:
+                snapshot_compute(spec.name, params)
+            except Exception:
+                log.exception("report snapshot %s %s could not be warmed", spec.name, params)
+                continue
+            done.append((spec.name, params))
+    return done
 
 
 def snapshot_compute(kind: str, params: dict) -> ReportSnapshot:

@@ -33,6 +33,16 @@ def snapshot_refresh(kind: str, params: dict) -> dict:
     return {"kind": kind, "duration_ms": row.duration_ms}
 
 
+@cron("7 * * * *")
+@task()
+def snapshots_warm() -> int:
+    """Hourly: the report figures the pages open with (this month's and the last months' KPIs, last month's fault
+    analysis) are computed before anybody asks (`core.snapshots.snapshots_warm`)."""
+    from weibao.core.snapshots import snapshots_warm as warm
+
+    return len(warm())
+
+
 @cron("23 3 * * *")
 @task()
 def snapshot_prune() -> int:

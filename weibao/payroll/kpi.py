@@ -165,14 +165,19 @@ class Dashboard:
     version: str = ""  # when each month's figures were computed: the key of the rendered board (with the branch)
 
 
+def board_months(month: dt.date, months: int = 6) -> list[dt.date]:
+    """The first days of the `months` months that end with `month`, oldest first (the board's trend)."""
+    series = [month.replace(day=1)]
+    for _i in range(months - 1):
+        series.append((series[-1] - dt.timedelta(days=1)).replace(day=1))
+    return series[::-1]
+
+
 def dashboard(*, month: dt.date, months: int = 6, branch_id: int | None = None, refresh: bool = False) -> Dashboard:
     """The month's table per engineer and per branch, and the month-over-month trend of the last `months`, from
     the stored monthly figures (`refresh`: recompute them now)."""
     month = month.replace(day=1)
-    series = [month]
-    for _i in range(months - 1):
-        series.append((series[-1] - dt.timedelta(days=1)).replace(day=1))
-    series.reverse()
+    series = board_months(month, months)
     read = snapshot_read_many(KPI_MONTH, [{"month": f"{m:%Y-%m}"} for m in series], refresh=refresh)
     snaps = dict(zip(series, read, strict=True))
     per_month = {m: kpis_from_json(snap.data) if snap.ready else {} for m, snap in snaps.items()}

@@ -25,7 +25,15 @@ def _max_age(params: dict) -> dt.timedelta:
     return dt.timedelta(hours=1) if ended else dt.timedelta(minutes=10)
 
 
-@snapshot_kind(FAULT_ANALYSIS, max_age=_max_age)
+def _warm() -> list[dict]:
+    """The analysis page opens on last month, all customers."""
+    from weibao.slareports.forms import previous_month
+
+    start, end = previous_month()
+    return [fault_analysis_params(start=start, end=end, customer_id=None, contract_id=None)]
+
+
+@snapshot_kind(FAULT_ANALYSIS, max_age=_max_age, warm=_warm)
 def fault_analysis(params: dict) -> dict:
     """Staff-wide numbers (staff see every order; the page serves the snapshot to staff only)."""
     qs = selectors.fault_orders_in(

@@ -139,3 +139,39 @@ def test_prune_deletes_results_not_recomputed_for_a_month():
     ReportSnapshot.objects.filter(params={"factor": 3}).update(requested_at=old)  # a request that never ran
     assert snapshot_prune() == 1
     assert snapshot_read("tests.counter", {"factor": 1}).data["value"] == 1  # a reader who comes back: recomputed
+
+
+WARMED = {"calls": []}
+
+
+@snapshot_kind("tests.warmed", max_age=dt.timedelta(hours=1), warm=lambda: [{"n": 1}, {"n": 2}, {"n": 3}])
+def warmed(params: dict) -> dict:
+    WARMED["calls"].append(params["n"])
+    if params["n"] == 2 and WARMED.get("fail"):
+        raise RuntimeError("source unavailable")
+    return {"n": params["n"]}
+
+
+def test_warm_computes_what_the_pages_open_with_once_per_age_and_a_failure_stops_nothing():
+    from weibao.core.snapshots import snapshots_warm
+    from weibao.core.tasks import snapshots_warm as warm_task
+
+    WARMED.update(calls=[], fail=True)
+    done = snapshots_warm()
+    assert WARMED["calls"] == [1, 2, 3]
+    assert [p["n"] for kind, p in done if kind == "tests.warmed"] == [1, 3]  # 2 failed, 3 still computed
+    # The real pages' defaults are among them: this month's KPIs (and the five months before), last month's analysis.
+    month = f"{timezone.localdate():%Y-%m}"
+    assert ("payroll.kpi_month", {"month": month}) in done
+    assert sum(1 for kind, _p in done if kind == "payroll.kpi_month") == 6
+    assert any(kind == "slareports.fault_analysis" for kind, _p in done)
+
+    WARMED.update(calls=[], fail=False)
+    assert [p for kind, p in snapshots_warm() if kind == "tests.warmed"] == [{"n": 2}]  # only what is missing
+    assert snapshot_read("tests.warmed", {"n": 2}).data == {"n": 2}
+    ReportSnapshot.objects.filter(kind="tests.warmed", params={"n": 3}).update(
+        computed_at=timezone.now() - dt.timedelta(hours=2)
+    )
+    WARMED["calls"] = []
+    assert warm_task.call() == 1  # the hourly task: the aged one only (the others are fresh)
+    assert WARMED["calls"] == [3]
