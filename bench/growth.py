@@ -17,6 +17,11 @@ Each URL is timed at every `--concurrency` level on both servers, rounds alterna
 machine's background load hits both alike. Verdict per row: latency large/small at most `--bar` (1.5x, p50 and p95)
 and, for the phone and suffix searches with one client, p50 at most `--search-ms` (30 ms) on the large database
 (a service time: with eight clients on two workers every request also waits for about three others).
+With `--retime 1` (the default) a row over the bar is timed once more, on both servers, and judged on that timing;
+the output prints both lines ("over, re-timed" then the re-time) and the JSON keeps the first timing under "first".
+A p95 of a few hundred requests at c=8 on two sync workers is mostly queueing behind others and moves by +-0.3
+between runs (docs/performance.md); a row whose cost really grows is over on the re-time as well. `--retime 0`
+judges every row on its first timing.
 Standard library only (shares bench/http_bench.py's client).
 """
 
@@ -144,6 +149,7 @@ def main(argv: list[str] | None = None) -> int:
         "work then falls on both servers alike, not on whichever was being timed)",
     )
     parser.add_argument("--settle", type=float, default=300, help="seconds to wait for report snapshots")
+    parser.add_argument("--retime", type=int, default=1, help="time a row over the bar again this many times")
     args = parser.parse_args(argv)
 
     servers = {}
@@ -171,16 +177,40 @@ def main(argv: list[str] | None = None) -> int:
         f"{'page':<30} {'c':>3} {'small p50':>10} {'large p50':>10} {'x':>6} {'small p95':>10} {'large p95':>10} "
         f"{'x':>6} {'KB':>9}  verdict"
     )
+
+    def judge(label: str, concurrency: int, small, large) -> tuple[float, float, bool]:
+        x50 = large.p50_ms / small.p50_ms if small.p50_ms else 0.0
+        x95 = large.p95_ms / small.p95_ms if small.p95_ms else 0.0
+        ok = x50 <= args.bar and x95 <= args.bar and not (small.errors or large.errors)
+        # The searches' absolute bar is a service time: judged with one client. With eight clients on two sync
+        # workers a request waits for ~3 others (p50 ~4x the service time, on the small database as well).
+        if label in STRICT and concurrency == 1 and large.p50_ms > args.search_ms:
+            ok = False
+        return x50, x95, ok
+
+    def line(label: str, concurrency: int, small, large, x50: float, x95: float, verdict: str) -> str:
+        return (
+            f"{label[:30]:<30} {concurrency:>3} {small.p50_ms:>10.1f} {large.p50_ms:>10.1f} {x50:>6.2f} "
+            f"{small.p95_ms:>10.1f} {large.p95_ms:>10.1f} {x95:>6.2f} {'{}>{}'.format(*sizes[label]):>9}  {verdict}"
+        )
+
+    retimed = 0
     for concurrency in args.concurrency:
         for label, url in urls.items():
             small, large = measure(servers, url, args.requests, concurrency, args.warmup, args.rounds)
-            x50 = large.p50_ms / small.p50_ms if small.p50_ms else 0.0
-            x95 = large.p95_ms / small.p95_ms if small.p95_ms else 0.0
-            ok = x50 <= args.bar and x95 <= args.bar and not (small.errors or large.errors)
-            # The searches' absolute bar is a service time: judged with one client. With eight clients on two sync
-            # workers a request waits for ~3 others (p50 ~4x the service time, on the small database as well).
-            if label in STRICT and concurrency == 1 and large.p50_ms > args.search_ms:
-                ok = False
+            x50, x95, ok = judge(label, concurrency, small, large)
+            first = None
+            for _ in range(args.retime if not ok else 0):
+                print(line(label, concurrency, small, large, x50, x95, "over, re-timed"))
+                first = first or {
+                    "small": asdict(small) | {"samples": None},
+                    "large": asdict(large) | {"samples": None},
+                }
+                retimed += 1
+                small, large = measure(servers, url, args.requests, concurrency, args.warmup, args.rounds)
+                x50, x95, ok = judge(label, concurrency, small, large)
+                if ok:
+                    break
             failed |= not ok
             rows.append(
                 {
@@ -193,13 +223,11 @@ def main(argv: list[str] | None = None) -> int:
                     "x_p95": round(x95, 2),
                     "ok": ok,
                     "kb": sizes[label],
+                    **({"first": first} if first else {}),
                 }
             )
-            print(
-                f"{label[:30]:<30} {concurrency:>3} {small.p50_ms:>10.1f} {large.p50_ms:>10.1f} {x50:>6.2f} "
-                f"{small.p95_ms:>10.1f} {large.p95_ms:>10.1f} {x95:>6.2f} {'{}>{}'.format(*sizes[label]):>9}  "
-                f"{'ok' if ok else 'OVER'}"
-            )
+            print(line(label, concurrency, small, large, x50, x95, "ok" if ok else "OVER"))
+    print(f"{sum(r['ok'] for r in rows)} of {len(rows)} rows within {args.bar}x; {retimed} re-timed")
     if args.json:
         Path(args.json).write_text(json.dumps({"terms": terms, "rows": rows}, indent=2, ensure_ascii=False))
     return 1 if failed else 0

@@ -8,6 +8,9 @@
 #   bash bench/pg/serve.sh start DB PORT     e.g. start wb_1m 8000; start wb_10k 8010
 #   bash bench/pg/serve.sh stop PORT
 #   bash bench/pg/serve.sh helpdesk          django-helpdesk on :8100 (bench/helpdesk)
+# The servers run the code of the tree this script is in, and import some modules only when first used: to keep
+# editing while a benchmark runs, serve from a copy (git worktree add --detach /tmp/wb_bench_code HEAD; ln -s
+# "$PWD/.venv" /tmp/wb_bench_code/.venv; bash /tmp/wb_bench_code/bench/pg/serve.sh start …).
 set -euo pipefail
 ROOT="$(cd "$(dirname "$0")/../.." && pwd)"
 cd "$ROOT"
@@ -40,7 +43,8 @@ case "${1:-}" in
         fi
         for _ in $(seq 120); do  # the queue drained (the seed's notices, report figures asked for before)
             ready=$(psql "$DATABASE_URL" -tAc "SELECT count(*) FROM django_tasks_database_dbtaskresult
-                WHERE status = 'RUNNING' OR (status = 'READY' AND (run_after <= now() OR run_after >= '9999-01-01'))")
+                WHERE queue_name = 'default' AND (status = 'RUNNING'
+                    OR (status = 'READY' AND (run_after <= now() OR run_after >= '9999-01-01')))")
             [ "$ready" = 0 ] && break
             sleep 1
         done
