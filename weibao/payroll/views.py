@@ -405,7 +405,8 @@ def kpi_dashboard(request: HttpRequest) -> HttpResponse:
             "branch_id": branch_id,
             "query": request.GET.urlencode(),
             # The tables and charts are cached per version of the figures, branch and language; names of people
-            # come from the users, so a change of any user or branch renders them anew.
+            # come from the users, so a change of any user or branch renders them anew (at once in the process that
+            # saved it; the cache is per process, so other web workers within the fragment's 60 s).
             "board_key": (board.month, board.version, branch_id, get_language(), pick_lists_version()),
         },
     )
