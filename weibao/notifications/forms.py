@@ -46,6 +46,11 @@ class PreferenceForm(forms.Form):
         required=False, label=_("Quiet hours until"), widget=forms.TimeInput(attrs={"type": "time"})
     )
 
+    def __init__(self, *args, notice_choices: list[tuple[str, str]] | None = None, **kwargs):
+        super().__init__(*args, **kwargs)
+        if notice_choices is not None:  # only the notices that can reach this person (`notice_choices_for`)
+            self.fields["notices"].choices = notice_choices
+
     def clean(self):
         data = super().clean()
         if (data.get("quiet_start") is None) != (data.get("quiet_end") is None):

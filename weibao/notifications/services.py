@@ -54,6 +54,8 @@ CUSTOMER_NOTICES = {
     Notice.RESOLVED,
     Notice.CLOSED,
 }
+# A vendor's users hear of an escalation to their company and of each question to it (rma.notify).
+VENDOR_NOTICES = {Notice.VENDOR_ESCALATED, Notice.VENDOR_QUESTION}
 ENGINEER_NOTICES = {Notice.DISPATCHED, Notice.APPOINTMENT, Notice.SLA_WARNING, Notice.SLA_BREACH}
 MANAGER_NOTICES = {Notice.SLA_BREACH, Notice.SLA_WARNING, Notice.NEW_ORDER, Notice.DISPATCH_REQUEST}
 # Told to whoever of the order's branch is on the duty roster now (on duty; on standby when nobody is on duty).
@@ -752,6 +754,13 @@ def delivery_auto_reply(*, workorder, inbound, mail, scheduled: bool = True) -> 
     if scheduled:
         schedule(delivery, now=now)
     return delivery
+
+
+def notice_choices_for(user) -> list[tuple[str, str]]:
+    """The notices a person's preferences offer: those that can reach them. A customer's users hear of their orders,
+    a vendor's users of escalations and questions; our staff (and anyone else) may hear of every notice."""
+    allowed = CUSTOMER_NOTICES if user.is_customer else VENDOR_NOTICES if user.is_vendor else None
+    return [(value, label) for value, label in Notice.choices if allowed is None or value in allowed]
 
 
 def email_notice(

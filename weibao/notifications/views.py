@@ -25,7 +25,7 @@ from weibao.notifications.selectors import (
     inbound_list,
     mailbox_list,
 )
-from weibao.notifications.services import delivery_retry, preference_for, preference_update
+from weibao.notifications.services import delivery_retry, notice_choices_for, preference_for, preference_update
 from weibao.workorders.selectors import workorder_get_for_user
 
 PAGE_SIZE = 50
@@ -157,7 +157,7 @@ def preferences(request: HttpRequest) -> HttpResponse:
         "quiet_start": pref.quiet_start,
         "quiet_end": pref.quiet_end,
     }
-    form = PreferenceForm(request.POST or None, initial=initial)
+    form = PreferenceForm(request.POST or None, initial=initial, notice_choices=notice_choices_for(request.user))
     if request.method == "POST" and form.is_valid():
         try:
             preference_update(user=request.user, actor=request.user, **form.cleaned_data)

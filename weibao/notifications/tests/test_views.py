@@ -300,3 +300,26 @@ def test_order_page_loads_the_deliveries_panel_for_log_readers(client, manager, 
     client.force_login(customer_a_user)
     assert fragment not in client.get(detail).text
     assert client.get(fragment).status_code == 403
+
+
+def test_preferences_offer_only_the_notices_that_can_reach_the_person(client, customer_a_user, vendor_user, manager):
+    """A customer is not asked about spare parts or taxi approvals (a vendor, were preferences open to them, only
+    about escalations and questions); our staff see every notice."""
+    from weibao.notifications.models import NotificationPreference
+    from weibao.notifications.services import notice_choices_for
+
+    pages = {}
+    for user in (customer_a_user, manager):
+        client.force_login(user)
+        pages[user.role] = client.get(reverse("notifications:preferences")).content.decode()
+    customer, staff = pages[customer_a_user.role], pages[manager.role]
+    assert 'value="resolved"' in customer
+    assert 'value="low_stock"' not in customer
+    assert 'value="travel_approval"' not in customer
+    assert 'value="low_stock"' in staff
+    assert 'value="travel_approval"' in staff
+    assert [value for value, _label in notice_choices_for(vendor_user)] == ["vendor_escalated", "vendor_question"]
+    client.force_login(customer_a_user)
+    refused = client.post(reverse("notifications:preferences"), {"notices": ["low_stock"], "channels": ["email"]})
+    assert refused.status_code == 200  # not a choice for a customer: the form says so, nothing is saved
+    assert not NotificationPreference.objects.filter(user=customer_a_user).exclude(notices=[]).exists()
