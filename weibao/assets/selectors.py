@@ -313,13 +313,14 @@ def briefing_data(
         assert site is not None  # noqa: S101
         customer = site.customer
         devices_qs = Device.objects.filter(site=site)
-        # One query for the site's projects and those of its devices (up to 50 each). order_by(): the model's default
-        # ordering (-id) would make it DISTINCT (project_id, id), i.e. 50 devices' projects rather than up to 50
-        # distinct projects.
-        device_projects = devices_qs.exclude(project=None).order_by().values("project_id").distinct()[:50]
-        projects = list(
-            Project.objects.filter(Q(site=site) | Q(pk__in=Subquery(device_projects))).order_by("name")[:100]
+        # The site's projects and those of its devices (up to 50 each). order_by(): the model's default ordering (-id)
+        # would make it DISTINCT (project_id, id), i.e. 50 devices' projects rather than up to 50 distinct projects.
+        # The ids go in as values, not as a subquery: `site_id = … OR id IN (subquery)` can only be a filter over
+        # every project, while `site_id = … OR id IN (…)` is two index scans.
+        device_projects = list(
+            devices_qs.exclude(project=None).order_by().values_list("project_id", flat=True).distinct()[:50]
         )
+        projects = list(Project.objects.filter(Q(site=site) | Q(pk__in=device_projects)).order_by("name")[:100])
         project_ids = [p.pk for p in projects]
         subsystems_qs = Subsystem.objects.filter(project_id__in=project_ids)
         documents = list(document_qs_for(user).filter(project_id__in=project_ids))
