@@ -76,8 +76,21 @@ def django_db_setup(
             teardown_databases(db_cfg, verbosity=verbosity)
 
 
+@pytest.fixture(autouse=True, scope="session")
+def _local_cache():
+    """The suite keeps its cache per process whatever REDIS_URL says: the xdist workers' databases reuse the same
+    primary keys, so one shared Redis cache would hand one worker's fragments to the other. The Redis backend has
+    its own tests (core/tests/test_cache.py), each with a prefix of its own."""
+    from django.test import override_settings
+
+    local = override_settings(CACHES={"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}})
+    local.enable()
+    yield
+    local.disable()
+
+
 @pytest.fixture(autouse=True)
-def _fresh_cache():
+def _fresh_cache(_local_cache):
     """Each test starts with an empty cache: cached fragments (queue cards, counts) are keyed by primary keys,
     which the next test's rows reuse."""
     from django.core.cache import cache

@@ -156,6 +156,28 @@ SILENCED_SYSTEM_CHECKS = ["models.W040"]
 
 REDIS_URL = env_str("REDIS_URL", "")
 
+# --- Cache ------------------------------------------------------------------------------------
+# Short-lived counts, pick lists and their version, rendered fragments (docs/platform.md "Short-lived caches").
+# Shared by every web and task process when WEIBAO_CACHE_URL (else REDIS_URL) names a Redis server, so a change seen
+# by one process is seen by all; "locmem" (or no Redis) keeps a cache per process. A Redis that is down costs speed,
+# not pages (weibao.core.cache): reads miss, and Redis is left alone for WEIBAO_CACHE_RETRY_SECONDS.
+CACHE_URL = env_str("WEIBAO_CACHE_URL", REDIS_URL).strip()
+if CACHE_URL and CACHE_URL != "locmem":
+    if not CACHE_URL.startswith(("redis://", "rediss://", "unix://")):
+        raise ImproperlyConfigured("WEIBAO_CACHE_URL must be a redis://, rediss:// or unix:// URL, or 'locmem'.")
+    CACHES = {
+        "default": {
+            "BACKEND": "weibao.core.cache.TolerantRedisCache",
+            "LOCATION": CACHE_URL,
+            "KEY_PREFIX": env_str("WEIBAO_CACHE_PREFIX", "weibao"),
+            "OPTIONS": {
+                "retry_seconds": env_int("WEIBAO_CACHE_RETRY_SECONDS", 10, minimum=1),
+                "socket_connect_timeout": 0.5,
+                "socket_timeout": 0.5,
+            },
+        }
+    }
+
 # --- Authentication and security ------------------------------------------------------------
 AUTH_USER_MODEL = "accounts.User"
 AUTHENTICATION_BACKENDS = [

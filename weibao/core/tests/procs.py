@@ -1,6 +1,7 @@
 """Helpers for tests that run the real `weibao` command in subprocesses against a real, separate database."""
 
 import contextlib
+import hashlib
 import os
 import socket
 import subprocess
@@ -195,7 +196,15 @@ def drop_migrated_template() -> None:
 
 def weibao_env(database_url: str, **extra: str) -> dict[str, str]:
     env = {k: v for k, v in os.environ.items() if not k.startswith(("WEIBAO_", "DJANGO_", "PYTEST_"))}
-    env.update(DATABASE_URL=database_url, WEIBAO_SECRET_KEY="test-secret-key-" + "x" * 40, **extra)
+    # A cache prefix per database: with REDIS_URL set, processes of the xdist workers share one Redis, and their
+    # scratch databases reuse the same primary keys.
+    prefix = "test-" + hashlib.sha256(database_url.encode()).hexdigest()[:12]
+    env.update(
+        DATABASE_URL=database_url,
+        WEIBAO_SECRET_KEY="test-secret-key-" + "x" * 40,
+        WEIBAO_CACHE_PREFIX=prefix,
+        **extra,
+    )
     env.pop("DJANGO_SETTINGS_MODULE", None)
     return env
 
