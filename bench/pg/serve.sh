@@ -4,7 +4,8 @@
 # priority than the web workers, as docs/platform.md advises for a shared host. Mail goes to Django's dummy backend:
 # the bench machine has no mail server, and the seed's pending notices would fail and come back on their back-off
 # (1, 2, 4, 8, 16 min) as bursts of ~120 tasks in the middle of a run. Tasks queued for later are brought forward
-# and run before the server is reported ready, so that none fires during a timed run.
+# and run before the server is reported ready, so that none fires during a timed run. The cache is Redis, as in
+# production (README: REDIS_URL), one prefix per port; WB_BENCH_CACHE_URL=locmem serves with a cache per process.
 #   bash bench/pg/serve.sh start DB PORT     e.g. start wb_1m 8000; start wb_10k 8010
 #   bash bench/pg/serve.sh stop PORT
 #   bash bench/pg/serve.sh helpdesk          django-helpdesk on :8100 (bench/helpdesk)
@@ -26,7 +27,8 @@ case "${1:-}" in
         fi
         export DATABASE_URL="postgres://postgres@127.0.0.1:5432/$db" WEIBAO_SECRET_KEY=bench WEIBAO_DEBUG=false \
             WEIBAO_ALLOWED_HOSTS=127.0.0.1,localhost WEIBAO_VAR_DIR="$RUN/var_$port" \
-            WEIBAO_EMAIL_BACKEND=django.core.mail.backends.dummy.EmailBackend
+            WEIBAO_EMAIL_BACKEND=django.core.mail.backends.dummy.EmailBackend \
+            WEIBAO_CACHE_URL="${WB_BENCH_CACHE_URL:-redis://127.0.0.1:6379/2}" WEIBAO_CACHE_PREFIX="bench$port"
         mkdir -p "$WEIBAO_VAR_DIR"
         .venv/bin/python manage.py collectstatic --noinput -v0
         .venv/bin/gunicorn weibao.wsgi:application --bind "127.0.0.1:$port" --workers 2 --log-level warning \
