@@ -21,6 +21,7 @@ from openpyxl.styles import Font
 
 from weibao.assets.choices import DeviceCategory, DeviceEventKind, DeviceStatus
 from weibao.assets.models import Device, DeviceEvent, ImportJob, Subsystem, Vendor
+from weibao.assets.receivers import estate_changed
 from weibao.core.excel import (
     CONTROL_CHARS,
     HEADER_SEARCH_ROWS,
@@ -439,6 +440,7 @@ def preview_rows(rows: list[dict]) -> list[dict]:
 def commit_rows(*, job: ImportJob, rows: list[dict], actor) -> int:
     """Insert all checked rows in one transaction; any failure leaves nothing behind."""
     with transaction.atomic():
+        estate_changed()  # the rows go in by COPY or bulk_create, which send no signals
         if connection.vendor == "postgresql":
             return _copy_rows(job=job, rows=rows, actor=actor)
         return _bulk_create_rows(job=job, rows=rows, actor=actor)

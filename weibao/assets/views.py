@@ -8,6 +8,7 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.http import urlencode
@@ -38,6 +39,7 @@ from weibao.assets.forms import (
     VendorForm,
 )
 from weibao.assets.models import DocumentDownload, Vendor
+from weibao.assets.receivers import estate_version
 from weibao.assets.selectors import (
     DeviceFilter,
     briefing_data,
@@ -67,6 +69,7 @@ from weibao.core.exceptions import TransitionNotAllowed
 from weibao.core.files import StoredFileMissing, file_missing_response, open_stored_file
 from weibao.core.form_views import form_page
 from weibao.core.pagination import CachedCountPaginator
+from weibao.core.shortcache import cached_briefly, scope_key
 from weibao.core.validators import parse_id
 from weibao.customers.selectors import customer_get_for_user, site_get_for_user
 
@@ -572,17 +575,42 @@ def _devices_key(devices: list) -> str:
 
 
 def _briefing(request: HttpRequest, **target) -> HttpResponse:
-    data = briefing_data(user=request.user, **target)
+    """The briefing of one site, project or device. Its estate part (devices, documents, contacts, subsystems) is
+    rendered once per version of the estate (`assets.receivers`: any save or delete of what it shows) and kept
+    6 × WEIBAO_QUEUE_COUNTS_TTL seconds; the registered sections (open orders, the contract) are always live."""
     sections = briefing.sections_for(request=request, **target)
-    data.update(
-        {
-            "devices_key": _devices_key(data["devices"]),
-            "sections": sections,
-            "badges": DEVICE_STATUS_BADGE,
-            "recent_work_registered": any(s.get("_module", "").startswith("weibao.workorders") for s in sections),
-        }
+    ((kind, obj),) = target.items()
+    key = ":".join(
+        map(
+            str,
+            (
+                "briefing",
+                kind,
+                obj.pk,
+                scope_key(request.user),
+                estate_version(),
+                get_language(),
+                timezone.get_current_timezone_name(),
+                timezone.localdate(),
+            ),
+        )
     )
-    return render(request, "assets/briefing.html", data)
+    body = cached_briefly(key, lambda: _briefing_body(request, **target), ttl_factor=6)
+    return render(
+        request,
+        "assets/briefing.html",
+        {
+            "body": body,
+            "sections": sections,
+            "recent_work_registered": any(s.get("_module", "").startswith("weibao.workorders") for s in sections),
+        },
+    )
+
+
+def _briefing_body(request: HttpRequest, **target) -> str:
+    data = briefing_data(user=request.user, **target)
+    data.update({"devices_key": _devices_key(data["devices"]), "badges": DEVICE_STATUS_BADGE})
+    return render_to_string("assets/partials/_briefing_body.html", data, request=request)
 
 
 @login_required

@@ -2,24 +2,19 @@
 branch changes (`pick_lists_changed`, called by accounts' receivers), at most 6 × WEIBAO_QUEUE_COUNTS_TTL seconds
 (a minute by default; 0 keeps nothing)."""
 
-import time
 from collections.abc import Callable
 
-from django.core.cache import cache
-
-from weibao.core.shortcache import cached_briefly
-
-VERSION_KEY = "picklists:version"
+from weibao.core.shortcache import cached_briefly, version_bump, version_of
 
 
 def pick_lists_changed() -> None:
     """Every pick list is built anew on its next read (a new version; entries of the old one expire unread)."""
-    cache.set(VERSION_KEY, time.time_ns(), None)
+    version_bump("picklists")
 
 
 def pick_lists_version() -> int:
     """Changes whenever a user or a branch does: part of the key of any cached markup that names people."""
-    return cache.get(VERSION_KEY, 0)
+    return version_of("picklists")
 
 
 def cached_pick_list[T](key: str, compute: Callable[[], T]) -> T:

@@ -4,6 +4,7 @@ Counting tens of thousands of rows (open orders, pending callbacks) on every vie
 than the rest of the page; they are kept WEIBAO_QUEUE_COUNTS_TTL seconds (10; 0 keeps nothing) per scope
 (`scope_key`), while the rows of the page itself are always read fresh."""
 
+import time
 from collections.abc import Callable
 
 from django.conf import settings
@@ -29,3 +30,14 @@ def cached_briefly[T](
         if keep is None or keep(value):
             cache.set(key, value, ttl)
     return value
+
+
+def version_bump(name: str) -> None:
+    """A new version of `name` (e.g. "picklists", "estate"): markup cached under the old one is not read again and
+    expires unread. Shared by every process when the cache is (WEIBAO_CACHE_URL)."""
+    cache.set(f"version:{name}", time.time_ns(), None)
+
+
+def version_of(name: str) -> int:
+    """The current version of `name`, for the keys of cached markup that shows it (0 until the first change)."""
+    return cache.get(f"version:{name}", 0)
