@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime
+import hashlib
 
 from django.conf import settings
 from django.contrib import messages
@@ -13,6 +14,7 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
@@ -120,6 +122,17 @@ def contract_export(request: HttpRequest) -> HttpResponse:
     return response
 
 
+def _rows_key(contracts: list) -> str:
+    """The cache key of a page of contract rows (50 rows, ~8 ms to render): a digest of every value they show, so an
+    edit to a contract, its customer or its calendar gives a new key at once; an active contract shows as expired
+    from the day after its end (the day is in the key)."""
+    shown = [
+        (c.pk, c.code, c.name, c.customer.name, c.start_date, c.end_date, c.calendar.name, c.display_status)
+        for c in contracts
+    ]
+    return hashlib.sha256(repr((get_language(), shown)).encode()).hexdigest()[:32]
+
+
 @login_required
 def contract_list(request: HttpRequest) -> HttpResponse:
     require(request.user, "contracts.view")
@@ -134,6 +147,7 @@ def contract_list(request: HttpRequest) -> HttpResponse:
     page.object_list = [rows[pk] for pk in ids if pk in rows]
     context = {
         "page": page,
+        "rows_key": _rows_key(page.object_list),
         "q": q,
         "status": status,
         "statuses": ContractStatus.choices,

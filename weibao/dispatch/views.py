@@ -90,6 +90,14 @@ def _form_key(form: RosterEntryForm | None) -> str:
     return hashlib.sha256(repr(shown).encode()).hexdigest()[:32]
 
 
+def _now_key(shifts: list) -> str:
+    """The cache key of "on the roster now" (~50 shifts a branch at 200 engineers, ~5 ms to render): a digest of what
+    it shows, so a changed shift or a renamed engineer gives a new key at once."""
+    shown = [(s.pk, s.kind, s.engineer_id, str(s.engineer), s.starts_at, s.ends_at) for s in shifts]
+    stamp = repr((get_language(), timezone.get_current_timezone_name(), shown))
+    return hashlib.sha256(stamp.encode()).hexdigest()[:32]
+
+
 def _context(
     request: HttpRequest,
     branch: Branch,
@@ -109,7 +117,8 @@ def _context(
         "next_week": monday + dt.timedelta(days=7),
         "today": today,
         "week_html": _week_html(request, branch, monday, today, can_edit),
-        "now_on_roster": roster_at(at=timezone.now(), branch=branch),
+        "now_on_roster": (on_roster := list(roster_at(at=timezone.now(), branch=branch))),
+        "now_key": _now_key(on_roster),
         # Holes in the 7x24 cover of this branch, now to 24 hours ahead (issue 18 §3).
         "cover_gaps": cover_gaps(branch_id=branch.pk) if branch is not None else [],
         "form": form,

@@ -334,3 +334,14 @@ def test_holiday_panel_fragment(client, admin_user, customer_a_user):
     assert 'data-testid="holiday-flags"' in body  # next year's data is only estimated by the package
     client.force_login(customer_a_user)
     assert client.get(reverse("contracts:holiday_panel")).content.decode().strip() == ""
+
+
+def test_contract_rows_show_an_edit_at_once_after_the_page_was_cached(client, manager, contract_a):
+    client.force_login(manager)
+    assert contract_a.customer.name in client.get(reverse("contracts:list")).content.decode()
+    contract_a.customer.name = "改名后的客户"
+    contract_a.customer.save()
+    Contract.objects.filter(pk=contract_a.pk).update(name="改名后的合同")  # no save(): the digest still sees it
+    body = client.get(reverse("contracts:list")).content.decode()
+    assert "改名后的客户" in body
+    assert "改名后的合同" in body

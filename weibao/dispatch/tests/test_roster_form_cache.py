@@ -24,3 +24,24 @@ def test_a_rejected_shift_keeps_its_own_values_and_errors(client, manager, make_
     body = client.post(reverse("dispatch:roster_entry_create"), data, HTTP_HX_REQUEST="true").content.decode()
     assert 'class="errorlist"' in body
     assert 'value="09:00"' in body
+
+
+def test_on_the_roster_now_shows_a_renamed_engineer_and_a_new_shift_at_once(client, manager, make_user, branch):
+    from weibao.dispatch.tests.factories import RosterEntryFactory
+
+    first = make_user("field_engineer", name="值班甲", branch=branch)
+    RosterEntryFactory(engineer=first)
+    client.force_login(manager)
+
+    def on_duty_now() -> str:
+        body = client.get(reverse("dispatch:roster"), {"branch": branch.pk}).content.decode()
+        return body.split('data-testid="on-duty-now"', 1)[1].split("</section>", 1)[0]
+
+    assert "值班甲" in on_duty_now()
+    first.name = "值班丙"
+    first.save()
+    RosterEntryFactory(engineer=make_user("field_engineer", name="值班乙", branch=branch))
+    shown = on_duty_now()
+    assert "值班丙" in shown
+    assert "值班乙" in shown
+    assert "值班甲" not in shown
