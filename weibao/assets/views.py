@@ -1,7 +1,5 @@
 """Estate pages: devices, projects, vendors, documents, Excel import/export, search and the pre-visit briefing."""
 
-import hashlib
-
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
@@ -12,7 +10,6 @@ from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.http import urlencode
-from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
@@ -69,7 +66,7 @@ from weibao.core.exceptions import TransitionNotAllowed
 from weibao.core.files import StoredFileMissing, file_missing_response, open_stored_file
 from weibao.core.form_views import form_page
 from weibao.core.pagination import CachedCountPaginator
-from weibao.core.shortcache import cached_briefly, scope_key
+from weibao.core.shortcache import cached_briefly, scope_key, shown_key
 from weibao.core.validators import parse_id
 from weibao.customers.selectors import customer_get_for_user, site_get_for_user
 
@@ -570,8 +567,7 @@ def _devices_key(devices: list) -> str:
         )
         for d in devices
     ]
-    stamp = repr((get_language(), timezone.get_current_timezone_name(), shown))
-    return hashlib.sha256(stamp.encode()).hexdigest()[:32]
+    return shown_key(shown)
 
 
 def _briefing(request: HttpRequest, **target) -> HttpResponse:
@@ -580,20 +576,8 @@ def _briefing(request: HttpRequest, **target) -> HttpResponse:
     6 × WEIBAO_QUEUE_COUNTS_TTL seconds; the registered sections (open orders, the contract) are always live."""
     sections = briefing.sections_for(request=request, **target)
     ((kind, obj),) = target.items()
-    key = ":".join(
-        map(
-            str,
-            (
-                "briefing",
-                kind,
-                obj.pk,
-                scope_key(request.user),
-                estate_version(),
-                get_language(),
-                timezone.get_current_timezone_name(),
-                timezone.localdate(),
-            ),
-        )
+    key = "briefing:" + shown_key(
+        (kind, obj.pk, scope_key(request.user), estate_version(), timezone.localdate().isoformat())
     )
     body = cached_briefly(key, lambda: _briefing_body(request, **target), ttl_factor=6)
     return render(

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import datetime
-import hashlib
 
 from django.conf import settings
 from django.contrib import messages
@@ -14,7 +13,6 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
-from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
@@ -59,6 +57,7 @@ from weibao.contracts.selectors import (
 from weibao.core import excel
 from weibao.core.form_views import attach_service_errors, form_page
 from weibao.core.pagination import CachedCountPaginator
+from weibao.core.shortcache import shown_key
 from weibao.core.validators import parse_id
 from weibao.customers.models import Customer
 
@@ -130,7 +129,7 @@ def _rows_key(contracts: list) -> str:
         (c.pk, c.code, c.name, c.customer.name, c.start_date, c.end_date, c.calendar.name, c.display_status)
         for c in contracts
     ]
-    return hashlib.sha256(repr((get_language(), shown)).encode()).hexdigest()[:32]
+    return shown_key(shown)
 
 
 @login_required

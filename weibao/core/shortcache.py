@@ -4,11 +4,14 @@ Counting tens of thousands of rows (open orders, pending callbacks) on every vie
 than the rest of the page; they are kept WEIBAO_QUEUE_COUNTS_TTL seconds (10; 0 keeps nothing) per scope
 (`scope_key`), while the rows of the page itself are always read fresh."""
 
+import hashlib
 import time
 from collections.abc import Callable
 
 from django.conf import settings
 from django.core.cache import cache
+from django.utils import timezone
+from django.utils.translation import get_language
 
 
 def scope_key(user) -> str:
@@ -41,3 +44,10 @@ def version_bump(name: str) -> None:
 def version_of(name: str) -> int:
     """The current version of `name`, for the keys of cached markup that shows it (0 until the first change)."""
     return cache.get(f"version:{name}", 0)
+
+
+def shown_key(shown) -> str:
+    """The cache key of markup by a digest of every value it shows (plus the language and time zone it is shown in):
+    any edit to those values gives a new key at once, whatever path made it; old entries expire unread."""
+    stamp = repr((get_language(), timezone.get_current_timezone_name(), shown))
+    return hashlib.sha256(stamp.encode()).hexdigest()[:32]

@@ -1,7 +1,6 @@
 """Duty roster pages (值班表): a branch's week, with shifts added, edited and removed through htmx."""
 
 import datetime as dt
-import hashlib
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
@@ -14,13 +13,13 @@ from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.http import urlencode
-from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from weibao.accounts.models import Branch
 from weibao.accounts.permissions import has_perm, require
 from weibao.core.form_views import attach_service_errors
+from weibao.core.shortcache import shown_key
 from weibao.core.validators import MAX_YEAR, MIN_YEAR
 from weibao.dispatch import services
 from weibao.dispatch.cover import cover_gaps
@@ -65,8 +64,7 @@ def _week_html(request: HttpRequest, branch: Branch, monday: dt.date, today: dt.
     count; a renamed engineer shows within the cache's five minutes."""
     days = (monday, monday + dt.timedelta(days=6))
     version = RosterEntry.objects.filter(branch=branch, date__range=days).aggregate(n=Count("id"), at=Max("updated_at"))
-    shown = (branch.pk, monday, version["n"], version["at"], today, can_edit, get_language())
-    digest = hashlib.sha256(repr(shown).encode()).hexdigest()[:32]
+    digest = shown_key((branch.pk, monday, version["n"], version["at"], today, can_edit))
     key = f"roster-week:{request.session.session_key}:{digest}"
     html = cache.get(key)
     if html is None:
@@ -86,16 +84,13 @@ def _form_key(form: RosterEntryForm | None) -> str:
     its values and errors are the user's own and never cached."""
     if form is None or form.is_bound:
         return ""
-    shown = (form.engineers_digest, form.initial, get_language())
-    return hashlib.sha256(repr(shown).encode()).hexdigest()[:32]
+    return shown_key((form.engineers_digest, form.initial))
 
 
 def _now_key(shifts: list) -> str:
     """The cache key of "on the roster now" (~50 shifts a branch at 200 engineers, ~5 ms to render): a digest of what
     it shows, so a changed shift or a renamed engineer gives a new key at once."""
-    shown = [(s.pk, s.kind, s.engineer_id, str(s.engineer), s.starts_at, s.ends_at) for s in shifts]
-    stamp = repr((get_language(), timezone.get_current_timezone_name(), shown))
-    return hashlib.sha256(stamp.encode()).hexdigest()[:32]
+    return shown_key([(s.pk, s.kind, s.engineer_id, str(s.engineer), s.starts_at, s.ends_at) for s in shifts])
 
 
 def _context(

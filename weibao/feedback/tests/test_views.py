@@ -76,6 +76,21 @@ def test_queue_query_count_does_not_grow(client, manager, close_order, site_a, d
     assert r.content.decode().count('data-testid="record-') == 6
 
 
+def test_queue_cards_show_a_call_and_a_rename_at_once_after_they_were_cached(
+    client, manager, callback_a, field_engineer
+):
+    client.force_login(manager)
+    url = reverse("feedback:callbacks")
+    assert "13800000001" in client.get(url).content.decode()
+    Callback.objects.filter(pk=callback_a.pk).update(contact_phone="13911112222")  # no save(): the digest sees it
+    callback_a.order.title = "改过的工单标题"
+    callback_a.order.save(update_fields=["title"])
+    body = client.get(url).content.decode()
+    assert "13911112222" in body
+    assert "13800000001" not in body
+    assert "改过的工单标题" in body
+
+
 def test_record_result_and_errors(client, manager, callback_a):
     client.force_login(manager)
     url = reverse("feedback:callback", args=[callback_a.pk])
