@@ -86,3 +86,24 @@ def test_menu_icons_are_sprite_symbols_never_glyphs(admin_user):
     assert all(item.icon in ICONS for item in NAV), [item.icon for item in NAV if item.icon not in ICONS]
     assert icon_name("★") == FALLBACK  # an app's old glyph draws the neutral dot, not the glyph
     assert all(item["icon"] in ICONS for item in nav_for(admin_user, "/"))
+
+
+def test_the_cached_menu_follows_the_page_the_role_and_the_language(client, admin_user, customer_a_user):
+    """The menu's markup is cached by what it shows: each page marks its own entry, a customer gets the customer's
+    menu and labels, and a language switch gets the menu in that language."""
+    import re
+
+    def menu(url: str) -> str:
+        return re.search(r'<nav id="mainnav".*?</nav>', client.get(url).text, re.S).group(0)
+
+    client.force_login(admin_user)
+    users, home = reverse("accounts:user_list"), reverse("core:home")
+    assert f'href="{users}" aria-current="page"' in menu(users)
+    on_home = menu(home)
+    assert f'href="{users}" aria-current="page"' not in on_home
+    assert f'href="{users}"' in on_home
+    client.post(reverse("accounts:set_language"), {"language": "en", "next": "/"})
+    assert "Work orders" in menu(home)
+    client.force_login(customer_a_user)
+    customer_menu = menu(home)
+    assert f'href="{users}"' not in customer_menu
