@@ -25,6 +25,7 @@ from weibao.accounts.forms import (
 )
 from weibao.accounts.permissions import has_perm, require
 from weibao.core.form_views import attach_service_errors
+from weibao.core.shortcache import shown_key
 
 USER_LIST_PAGE = 50  # rows a page: the list costs the same with 30 accounts or 3,000
 
@@ -148,11 +149,24 @@ def user_list(request: HttpRequest) -> HttpResponse:
         active=active,
     )
     page = Paginator(users, USER_LIST_PAGE).get_page(request.GET.get("page"))
+    page.object_list = list(page.object_list)
     query = request.GET.copy()
     query.pop("page", None)
     context = {
         "filters": filters,
         "users": page.object_list,
+        # The rows' markup (50 accounts) is cached by a digest of what they show, and whose page it is (no button on
+        # one's own row).
+        "rows_key": shown_key(
+            (
+                request.user.pk,
+                [
+                    (u.pk, u.username, u.name, str(u.organisation), u.role, str(u.branch or ""), u.is_active)
+                    + (u.on_probation,)
+                    for u in page.object_list
+                ],
+            )
+        ),
         "page": page,
         "total": page.paginator.count,
         "page_query": query.urlencode(),

@@ -20,6 +20,7 @@ from weibao.contracts.selectors import contract_get_for_user
 from weibao.core.exceptions import StaleEdit, TransitionNotAllowed
 from weibao.core.form_views import attach_service_errors
 from weibao.core.pagination import CachedCountPaginator
+from weibao.core.shortcache import shown_key
 from weibao.inspections import pdf, selectors, services
 from weibao.inspections.choices import Frequency, VisitStatus
 from weibao.inspections.forms import (
@@ -53,6 +54,10 @@ PLAN_FORM_FIELDS = (
 VISIT_ROW_FIELDS = ("scheduled_on", "status", "plan__name", "plan__site__name", "assignee__name")
 
 
+def _visit_shown(v: InspectionVisit) -> tuple:
+    return (v.pk, v.scheduled_on, v.status, v.plan.name, v.plan.site.name, v.assignee.name if v.assignee_id else None)
+
+
 @login_required
 def visit_list(request: HttpRequest) -> HttpResponse:
     """Visits: by default what is still to do (planned and started) from today, mine first for engineers; the
@@ -71,11 +76,15 @@ def visit_list(request: HttpRequest) -> HttpResponse:
     missed = []
     if has_perm(request.user, "inspections.plan") and not status:
         missed = list(selectors.overdue_for_manager(user=request.user, limit=20))
+    page.object_list = list(page.object_list)
     return render(
         request,
         "inspections/visit_list.html",
         {
             "page": page,
+            # The rows' markup (50 visits and up to 20 missed ones) is cached by a digest of what they show.
+            "rows_key": shown_key([_visit_shown(v) for v in page.object_list]),
+            "missed_key": shown_key([_visit_shown(v) for v in missed]),
             "status": status,
             "mine": mine,
             "statuses": VisitStatus.choices,

@@ -208,3 +208,16 @@ def test_edit_with_refused_password_saves_nothing(client, admin_user, field_engi
     field_engineer.refresh_from_db()
     assert field_engineer.name != "新名字"
     assert not field_engineer.check_password("123")
+
+
+def test_user_rows_show_an_edit_at_once_after_they_were_cached(client, admin_user, field_engineer):
+    client.force_login(admin_user)
+    url = reverse("accounts:user_list")
+    assert field_engineer.username in client.get(url).text
+    User.objects.filter(pk=field_engineer.pk).update(name="改名的工程师", is_active=False)  # no save() signals
+    page = client.get(url).text
+    assert "改名的工程师" in page
+    assert (
+        f'formaction="{url}{field_engineer.pk}/active/" class="btn-secondary" name="active"\n        value="1"' in page
+    )
+    assert f'formaction="{url}{admin_user.pk}/active/"' not in page  # never one's own (de)activate button

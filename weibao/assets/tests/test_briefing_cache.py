@@ -79,3 +79,16 @@ def test_each_organisation_has_its_own_cached_briefing(client, manager, customer
     with CaptureQueriesContext(connection) as ctx:
         assert client.get(url).status_code == 200
     assert any('"assets_device"' in q["sql"] for q in ctx.captured_queries)  # not the staff's copy
+
+
+def test_device_rows_show_an_edit_at_once_after_they_were_cached(client, manager, site_a):
+    device = DeviceFactory(site=site_a, name="核心交换机", location="3F 机房")
+    client.force_login(manager)
+    url = reverse("assets:device_list")
+    assert "3F 机房" in client.get(url).text
+    Device.objects.filter(pk=device.pk).update(location="5F 弱电间", status="retired")  # no save(): no signal
+    site_a.name = "新园区"
+    site_a.save()
+    page = client.get(url).text
+    assert "5F 弱电间" in page
+    assert "新园区" in page

@@ -220,3 +220,14 @@ def test_visit_list_queries_do_not_grow_with_its_rows(client, manager, plan_a, p
     assert len(both_assigned) == len(one_plan_assigned)
     visit = plan_a.visits.order_by("scheduled_on").first()
     assert f'href="{reverse("inspections:visit", args=[visit.pk])}"' in again
+
+
+def test_visit_rows_show_a_reassignment_at_once_after_they_were_cached(client, manager, visit_a, field_engineer):
+    from weibao.inspections.models import InspectionVisit
+
+    client.force_login(manager)
+    client.get("/inspections/?status=planned")
+    field_engineer.name = "新巡检员"
+    field_engineer.save()
+    InspectionVisit.objects.filter(pk=visit_a.pk).update(assignee=field_engineer)
+    assert "新巡检员" in client.get("/inspections/?status=planned").content.decode()
