@@ -435,6 +435,18 @@ def test_legacy_list_queries_do_not_grow_with_its_rows(client, manager, site_a, 
     assert "遗留2" in body
 
 
+def test_legacy_cards_show_a_change_at_once_after_they_were_cached(client, manager, order_a, field_engineer):
+    WorkOrder.objects.filter(pk=order_a.pk).update(resolution_due_at=timezone.now() - dt.timedelta(hours=5))
+    client.force_login(manager)
+    client.get(reverse("workorders:legacy"))
+    WorkOrder.objects.filter(pk=order_a.pk).update(title="改过的遗留标题", assignee=field_engineer)  # no save()
+    svc.legacy_review_add(workorder=order_a, actor=manager, notes="等厂商", next_review_on=timezone.localdate())
+    body = client.get(reverse("workorders:legacy")).content.decode()
+    assert "改过的遗留标题" in body
+    assert field_engineer.name in body
+    assert timezone.localdate().isoformat() in body  # the next review day, from the review just added
+
+
 def test_customer_sees_processing_report_but_not_review_notes(client, manager, customer_a_user, order_a):
     svc.legacy_review_add(workorder=order_a, actor=manager, notes="内部：厂商拖延", customer_report="备件预计周五到货")
     client.force_login(customer_a_user)

@@ -10,6 +10,7 @@ from django.utils import timezone
 
 from weibao.accounts.permissions import require
 from weibao.core.form_views import attach_service_errors
+from weibao.core.shortcache import shown_key
 from weibao.workorders import services as svc
 from weibao.workorders.forms import LegacyReviewForm
 from weibao.workorders.selectors import (
@@ -18,6 +19,7 @@ from weibao.workorders.selectors import (
     legacy_reviews_for,
     workorder_get_for_user,
 )
+from weibao.workorders.templatetags.workorder_ui import until
 from weibao.workorders.views.common import int_or_none
 
 PAGE_SIZE = 50
@@ -30,17 +32,33 @@ def legacy_list(request: HttpRequest) -> HttpResponse:
     page = max(1, int_or_none(request.GET.get("page")) or 1)
     offset = (page - 1) * PAGE_SIZE
     rows = list(legacy_queue(user=request.user).only(*LEGACY_ROW_FIELDS)[offset : offset + PAGE_SIZE + 1])
+    today = timezone.localdate()
     return render(
         request,
         "workorders/legacy_list.html",
         {
             "orders": rows[:PAGE_SIZE],
+            "rows_key": _rows_key(rows[:PAGE_SIZE], today),
             "page": page,
             "has_next": len(rows) > PAGE_SIZE,
             "now": timezone.now(),
-            "today": timezone.localdate(),
+            "today": today,
         },
     )
+
+
+def _rows_key(orders: list, today) -> str:
+    """The cache key of a page of legacy cards (50 cards, ~10 ms to render): a digest of what they show, the time
+    overdue as it reads (it changes every minute) and today's date (a review falls due)."""
+    shown = [
+        (
+            *(wo.pk, wo.number, wo.status, wo.severity, until(wo.resolution_due_at), wo.title, wo.symptom),
+            *(str(wo.customer), str(wo.site) if wo.site_id else None),
+            *(str(wo.assignee) if wo.assignee_id else None, wo.last_reviewed_at, wo.next_review_on),
+        )
+        for wo in orders
+    ]
+    return shown_key((today, shown))
 
 
 @login_required
