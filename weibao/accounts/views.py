@@ -135,6 +135,10 @@ def profile(request: HttpRequest) -> HttpResponse:
 # --- User management (administrators) ---------------------------------------------------------------------------
 
 
+def _user_shown(u) -> tuple:
+    return (u.pk, u.username, u.name, str(u.organisation), u.role, str(u.branch or ""), u.is_active, u.on_probation)
+
+
 @login_required
 def user_list(request: HttpRequest) -> HttpResponse:
     require(request.user, "users.manage")
@@ -157,16 +161,7 @@ def user_list(request: HttpRequest) -> HttpResponse:
         "users": page.object_list,
         # The rows' markup (50 accounts) is cached by a digest of what they show, and whose page it is (no button on
         # one's own row).
-        "rows_key": shown_key(
-            (
-                request.user.pk,
-                [
-                    (u.pk, u.username, u.name, str(u.organisation), u.role, str(u.branch or ""), u.is_active)
-                    + (u.on_probation,)
-                    for u in page.object_list
-                ],
-            )
-        ),
+        "rows_key": shown_key((request.user.pk, [_user_shown(u) for u in page.object_list])),
         "page": page,
         "total": page.paginator.count,
         "page_query": query.urlencode(),

@@ -52,35 +52,39 @@ class TolerantRedisCacheClient(RedisCacheClient):
             self.breaker.trip(exc)
             return fallback
 
+    def _tolerant(self, name: str, fallback, *args):
+        """Django's client method `name`, with `fallback` for its result when Redis fails or is being left alone."""
+        return self._guard(lambda: getattr(RedisCacheClient, name)(self, *args), fallback)
+
     def get(self, key, default):
-        return self._guard(lambda: super(TolerantRedisCacheClient, self).get(key, default), default)
+        return self._tolerant("get", default, key, default)
 
     def get_many(self, keys):
-        return self._guard(lambda: super(TolerantRedisCacheClient, self).get_many(keys), {})
+        return self._tolerant("get_many", {}, keys)
 
     def has_key(self, key):
-        return self._guard(lambda: super(TolerantRedisCacheClient, self).has_key(key), False)
+        return self._tolerant("has_key", False, key)
 
     def add(self, key, value, timeout):
-        return self._guard(lambda: super(TolerantRedisCacheClient, self).add(key, value, timeout), False)
+        return self._tolerant("add", False, key, value, timeout)
 
     def set(self, key, value, timeout):
-        self._guard(lambda: super(TolerantRedisCacheClient, self).set(key, value, timeout), None)
+        self._tolerant("set", None, key, value, timeout)
 
     def set_many(self, data, timeout):
-        self._guard(lambda: super(TolerantRedisCacheClient, self).set_many(data, timeout), None)
+        self._tolerant("set_many", None, data, timeout)
 
     def touch(self, key, timeout):
-        return self._guard(lambda: super(TolerantRedisCacheClient, self).touch(key, timeout), False)
+        return self._tolerant("touch", False, key, timeout)
 
     def delete(self, key):
-        return self._guard(lambda: super(TolerantRedisCacheClient, self).delete(key), False)
+        return self._tolerant("delete", False, key)
 
     def delete_many(self, keys):
-        self._guard(lambda: super(TolerantRedisCacheClient, self).delete_many(keys), None)
+        self._tolerant("delete_many", None, keys)
 
     def incr(self, key, delta):
-        result = self._guard(lambda: super(TolerantRedisCacheClient, self).incr(key, delta), _MISSING)
+        result = self._tolerant("incr", _MISSING, key, delta)
         if result is _MISSING:
             raise ValueError(f"Key '{key}' not found.")  # as for a missing key: the caller starts the count anew
         return result

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import hashlib
-
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db.models import Count
@@ -18,6 +16,7 @@ from weibao.accounts.permissions import has_perm, require
 from weibao.core.exceptions import StaleEdit, TransitionNotAllowed
 from weibao.core.files import StoredFileMissing, file_missing_response, open_stored_file
 from weibao.core.form_views import attach_service_errors
+from weibao.core.shortcache import shown_key
 from weibao.workorders import services as svc
 from weibao.workorders.choices import SlaState, action_perm
 from weibao.workorders.forms import CommentForm
@@ -97,9 +96,7 @@ def timeline_key(request: HttpRequest, events: list) -> str:
         )
         for e in events
     ]
-    audience = audience_of(request.user)
-    stamp = repr((audience, get_language(), timezone.get_current_timezone_name(), reasons, shown))
-    return hashlib.sha256(stamp.encode()).hexdigest()[:32]
+    return shown_key((audience_of(request.user), reasons, shown))
 
 
 def _get(request: HttpRequest, pk: int, *, for_write: bool = False) -> WorkOrder:
